@@ -1,0 +1,225 @@
+"""Settings: a TOML file plus ``PYTAKE_*`` environment variables (the environment wins).
+
+Nested fields use ``__`` in the environment: ``PYTAKE_DATABASE__URL``, ``PYTAKE_SERVER__PORT``.
+Secrets are ``SecretStr`` and have no defaults here; ``pytake config show`` masks them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "PYTAKE_CONFIG"
+SYSTEM_CONFIG = Path("/etc/pytake/pytake.toml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(Section):
+    """Where the HTTP API listens."""
+
+    host: str = "127.0.0.1"
+    """Address to bind; keep loopback behind a reverse proxy."""
+    port: int = Field(default=8420, ge=0, le=65535)
+    """TCP port of the REST API and WebSocket (0 picks a free port, for tests)."""
+    shutdown_timeout: float = Field(default=10.0, gt=0)
+    """Seconds SIGTERM waits for in-flight requests before closing them."""
+    trusted_proxies: list[str] = []
+    """Peers whose X-Forwarded-For is believed when recording a client's address."""
+
+
+class DatabaseSettings(Section):
+    """PostgreSQL. Without ``url`` the embedded cluster under ``state_dir`` is used."""
+
+    url: SecretStr | None = None
+    """DSN of the daemon's own role: not the owner of the tables, no BYPASSRLS."""
+    admin_url: SecretStr | None = None
+    """DSN of the owner role (BYPASSRLS) for migrations and cross-tenant admin commands."""
+    app_role: str = "pytake_app"
+    """Name of the non-owner role the daemon connects as; migrations grant to it."""
+    pool_min_size: int = Field(default=2, ge=0)
+    """Connections kept open."""
+    pool_max_size: int = Field(default=10, ge=1)
+    """Connections at most, per daemon process."""
+    command_timeout: float = Field(default=30.0, gt=0)
+    """Seconds one statement may run before it is cancelled."""
+    auto_migrate: bool = True
+    """Apply pending migrations when the daemon starts (under an advisory lock)."""
+
+
+class RedisSettings(Section):
+    """Redis. Without ``url`` the embedded server under ``state_dir`` is used."""
+
+    url: SecretStr | None = None
+    """For example ``redis://:password@host:6379/0`` or ``unix:///run/redis.sock``."""
+    key_prefix: str = "pytake:"
+    """Prefix of every key and channel, so several installations may share a server."""
+
+
+class EmbeddedSettings(Section):
+    """The private PostgreSQL and Redis the daemon starts when no URLs are configured."""
+
+    run_as_user: str = "postgres"
+    """Unprivileged system user that runs the servers when PyTake runs as root."""
+    postgres_bindir: Path | None = None
+    """Directory with ``initdb`` and ``postgres``; found automatically when unset."""
+    redis_server: Path | None = None
+    """Path of ``redis-server``; found on PATH when unset."""
+    database: str = "pytake"
+    """Name of the database created in the embedded cluster."""
+
+
+class AuthSettings(Section):
+    """Passwords, sessions, tokens and login throttling."""
+
+    session_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    """Lifetime of a login session token."""
+    api_token_max_ttl_days: int = Field(default=366, ge=1)
+    """Upper bound for API tokens' lifetime."""
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
+    """argon2id memory cost; OWASP's minimum is 19 MiB."""
+    argon2_time_cost: int = Field(default=2, ge=2)
+    """argon2id iterations; OWASP's minimum with 19 MiB is 2."""
+    argon2_parallelism: int = Field(default=1, ge=1)
+    """argon2id lanes."""
+    login_max_failures_per_user: int = Field(default=5, ge=1)
+    """Failed logins for one e-mail within the window before it is throttled."""
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    """Failed logins from one address within the window before it is throttled."""
+    login_window_seconds: int = Field(default=900, ge=1)
+    """Window of the two limits above."""
+
+
+class RealtimeSettings(Section):
+    """The WebSocket hub."""
+
+    client_queue_size: int = Field(default=256, ge=1)
+    """Events buffered for one client; a client that falls this far behind is disconnected."""
+    heartbeat_seconds: float = Field(default=25.0, gt=0)
+    """WebSocket ping interval; a peer that doesn't answer is dropped."""
+
+
+class LoggingSettings(Section):
+    """Logs go to stderr (journald under systemd)."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    """Lowest level written."""
+    format: Literal["json", "console"] = "json"
+    """``json`` for machines (one object per line), ``console`` for humans."""
+
+
+def default_state_dir() -> Path:
+    """``/var/lib/pytake`` for root (systemd's StateDirectory), the XDG state dir otherwise."""
+    if os.geteuid() == 0:
+        return Path("/var/lib/pytake")
+    return Path(platformdirs.user_state_dir("pytake"))
+
+
+class Settings(BaseSettings):
+    """Every setting of the daemon and the CLI."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PYTAKE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    state_dir: Path = Field(default_factory=default_state_dir)
+    """Where the embedded stack and other local state live."""
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    embedded: EmbeddedSettings = EmbeddedSettings()
+    auth: AuthSettings = AuthSettings()
+    realtime: RealtimeSettings = RealtimeSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        return self.database.url is None
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis.url is None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = _toml_path_var.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+class ConfigError(Exception):
+    """The configuration can't be used; the message is one line naming the field."""
+
+
+# pydantic-settings builds sources in a classmethod; a context variable hands it the file path
+# without making the path itself a setting.
+_toml_path_var: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "pytake_toml_path", default=None
+)
+
+
+def config_path(explicit: Path | None = None) -> Path | None:
+    """The TOML file to read: ``--config``, then ``$PYTAKE_CONFIG``, then the system file."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    if SYSTEM_CONFIG.exists():
+        return SYSTEM_CONFIG
+    return None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings, raising :class:`ConfigError` with one clear line when they're wrong."""
+    toml = config_path(path)
+    if toml is not None and not toml.is_file():
+        raise ConfigError(f"config file {toml}: not found")
+    token = _toml_path_var.set(toml)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, toml)) from None
+    except ValueError as exc:  # TOML syntax errors arrive as tomllib.TOMLDecodeError
+        where = f"config file {toml}" if toml else "configuration"
+        raise ConfigError(f"{where}: {exc}") from None
+    finally:
+        _toml_path_var.reset(token)
+
+
+def _describe(exc: ValidationError, toml: Path | None) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(root)"
+    where = f"config file {toml}" if toml else "configuration"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {field}: {first['msg']}{more}"
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data, secrets replaced by ``**********``."""
+    return settings.model_dump(mode="json")

@@ -1,0 +1,96 @@
+"""Login, sessions and API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from pytake_daemon.protocol.common import WireModel
+
+
+class Role(StrEnum):
+    """Roles, from most to least privileged."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more privileged; used for "at least this role" checks."""
+        return _RANKS[self]
+
+    def at_least(self, other: Role) -> bool:
+        """True when this role has every permission ``other`` has."""
+        return self.rank >= other.rank
+
+
+_RANKS = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
+
+
+class LoginRequest(WireModel):
+    """``POST /api/v1/auth/login``. ``tenant`` (a slug) is needed only when the e-mail exists in
+    several tenants."""
+
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    tenant: str | None = Field(default=None, max_length=63)
+
+
+class Me(WireModel):
+    """Who the bearer of a token is."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    tenant_id: uuid.UUID
+    tenant_slug: str
+    tenant_name: str
+    token_id: uuid.UUID
+    token_expires_at: datetime
+
+
+class LoginResponse(WireModel):
+    """A new session token; it is shown once and stored by the daemon only as a hash."""
+
+    token: str
+    expires_at: datetime
+    me: Me
+
+
+class TokenCreate(WireModel):
+    """``POST /api/v1/tokens``: an API token for scripts, acting as the calling user."""
+
+    name: str = Field(min_length=1, max_length=100)
+    ttl_days: int = Field(default=90, ge=1, le=366)
+
+
+class TokenOut(WireModel):
+    """An API token or login session, without its secret."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(WireModel):
+    """A created token: ``token`` is the secret, shown this once."""
+
+    token: str
+    info: TokenOut
+
+
+class TokenList(WireModel):
+    """The tokens of a tenant (admins) or of the caller."""
+
+    items: list[TokenOut]
