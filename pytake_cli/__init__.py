@@ -1,0 +1,1 @@
+"""The ``pytake`` command line for admins and operators."""

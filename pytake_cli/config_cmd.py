@@ -1,0 +1,28 @@
+"""``pytake config``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.pretty import Pretty
+
+from pytake_cli.context import console, print_json, settings, state
+from pytake_daemon.config import config_path, masked
+
+app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Print the effective configuration (file + PYTAKE_* environment), secrets masked."""
+    cfg = settings()
+    data = masked(cfg)
+    if as_json:
+        print_json(data)
+        return
+    source = config_path(state.config)
+    console.print(f"[dim]# file: {source or '(none)'}; environment PYTAKE_* overrides it[/]")
+    console.print(Pretty(data, expand_all=True))

@@ -1,0 +1,124 @@
+"""What every command shares: loading settings, one-line errors, JSON output, admin sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from pytake_daemon.config import ConfigError, Settings, load_settings
+from pytake_daemon.errors import PyTakeError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_ERROR = 1
+EXIT_CONFIG = 2
+
+
+@dataclass
+class CliState:
+    config: Path | None = None
+
+
+state = CliState()
+
+
+def settings() -> Settings:
+    """The effective settings, or exit 2 with one line naming the field and the problem."""
+    try:
+        return load_settings(state.config)
+    except ConfigError as exc:
+        fail(str(exc), code=EXIT_CONFIG)
+
+
+def fail(message: str, *, code: int = EXIT_ERROR) -> typer.Exit:  # type: ignore[misc]
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
+    """Turn our exceptions into one line on stderr and a non-zero exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return func(*args, **kwargs)
+        except PyTakeError as exc:
+            fail(str(exc))
+        except ConfigError as exc:
+            fail(str(exc), code=EXIT_CONFIG)
+        except OSError as exc:
+            fail(f"{type(exc).__name__}: {exc}")
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+
+    return wrapper
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def print_json(data: BaseModel | list[BaseModel] | dict[str, Any] | list[Any]) -> None:
+    if isinstance(data, BaseModel):
+        payload: Any = data.model_dump(mode="json")
+    elif isinstance(data, list):
+        payload = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
+    else:
+        payload = data
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def services(cfg: Settings) -> Iterator[Any]:
+    """Backing services for a command: the running daemon's, or started for this command."""
+    from pytake_daemon.runtime import backing_services
+
+    with backing_services(cfg, owner=False) as endpoints:
+        yield endpoints
+
+
+@asynccontextmanager
+async def admin_connection(cfg: Settings, endpoints: Any) -> AsyncIterator[Any]:
+    """An owner-role connection with the schema brought up to date (if allowed)."""
+    from pytake_daemon.db.pool import connect
+    from pytake_daemon.runtime import prepare_schema
+
+    if endpoints.admin_dsn is None:
+        raise PyTakeError(
+            "admin commands need database.admin_url (the owner role) when database.url is set"
+        )
+    await prepare_schema(cfg, endpoints)
+    conn = await connect(endpoints.admin_dsn.get_secret_value())
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def tenant_scope(conn: Any, tenant: str) -> AsyncIterator[Any]:
+    """A transaction on ``conn`` scoped to a tenant given by slug or id."""
+    from pytake_daemon.db.pool import set_tenant
+    from pytake_daemon.tenancy.db import tenant_id
+
+    async with conn.transaction():
+        found = await tenant_id(conn, tenant)
+        if found is None:
+            raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
+        await set_tenant(conn, found)
+        yield conn

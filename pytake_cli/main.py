@@ -1,0 +1,57 @@
+"""The root ``pytake`` command; each group lives in its own module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pytake_cli import config_cmd, daemon_cmd, migrate, tenants, tokens, tui_cmd, users
+from pytake_cli.context import state
+from pytake_daemon import __version__
+
+app = typer.Typer(
+    name="pytake",
+    help="PyTake: terminal-first WhatsApp Business automation and customer support.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pytake {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="TOML config file.", envvar="PYTAKE_CONFIG", show_default=False
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_version,
+                     is_eager=True),
+    ] = False,
+) -> None:
+    """Admin and operator commands."""
+    state.config = config
+
+
+app.command("daemon")(daemon_cmd.daemon)
+app.command("tui")(tui_cmd.tui)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(migrate.app, name="migrate")
+app.add_typer(tenants.app, name="tenant")
+app.add_typer(users.app, name="user")
+app.add_typer(tokens.app, name="token")
+
+
+def run() -> None:
+    app()

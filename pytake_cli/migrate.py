@@ -1,0 +1,102 @@
+"""``pytake migrate status|up``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pytake_cli.context import console, fail, handle_errors, print_json, run, services, settings
+from pytake_daemon.db import migrations
+from pytake_daemon.db.pool import connect
+
+app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+
+
+@app.command("status")
+@handle_errors
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show known and applied migrations."""
+    cfg = settings()
+
+    async def read() -> list[migrations.MigrationState]:
+        conn = await connect(dsn)
+        try:
+            return await migrations.status(conn)
+        finally:
+            await conn.close()
+
+    with services(cfg) as endpoints:
+        dsn = (endpoints.admin_dsn or endpoints.app_dsn).get_secret_value()
+        states = run(read())
+    if as_json:
+        print_json(
+            [
+                {
+                    "version": s.version,
+                    "name": s.name,
+                    "applied_at": s.applied_at.isoformat() if s.applied_at else None,
+                    "known": s.migration is not None,
+                    "checksum_matches": s.checksum_matches,
+                }
+                for s in states
+            ]
+        )
+        return
+    table = Table("version", "name", "applied at", "note")
+    for s in states:
+        note = ""
+        if s.migration is None:
+            note = "[red]unknown to this PyTake[/]"
+        elif s.checksum_matches is False:
+            note = "[yellow]file changed since applied[/]"
+        elif s.applied_at is None:
+            note = "[cyan]pending[/]"
+        table.add_row(f"{s.version:04d}", s.name, str(s.applied_at or "—"), note)
+    console.print(table)
+
+
+@app.command("up")
+@handle_errors
+def up(
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL that would run instead of running it.")
+    ] = False,
+) -> None:
+    """Apply every pending migration, each in its own transaction."""
+    cfg = settings()
+    with services(cfg) as endpoints:
+        if endpoints.admin_dsn is None:
+            fail("migrations need database.admin_url (the owner role) when database.url is set")
+        dsn = endpoints.admin_dsn.get_secret_value()
+
+        async def apply() -> list[migrations.Migration]:
+            conn = await connect(dsn)
+            try:
+                if sql:
+                    version = await migrations.current_version(conn)
+                    migrations.check_not_newer(version)
+                    for migration, text in migrations.pending_sql(
+                        migrations.discover(), version, endpoints.app_role
+                    ):
+                        typer.echo(f"-- {migration.path.name}\nBEGIN;\n{text.rstrip()}\n")
+                        typer.echo(
+                            "INSERT INTO schema_migrations (version, name, checksum) VALUES "
+                            f"({migration.version}, '{migration.name}', '{migration.checksum}');"
+                            "\nCOMMIT;\n"
+                        )
+                    return []
+                return await migrations.upgrade(conn, endpoints.app_role)
+            finally:
+                await conn.close()
+
+        applied = run(apply())
+    if sql:
+        return
+    if not applied:
+        console.print("schema is up to date")
+    for migration in applied:
+        console.print(f"applied {migration.path.name}")

@@ -1,0 +1,125 @@
+"""``pytake token create|revoke|list``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pytake_cli.context import (
+    admin_connection,
+    console,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_scope,
+)
+from pytake_daemon.auth import db
+from pytake_daemon.auth.tokens import new_token
+from pytake_daemon.errors import PyTakeError
+from pytake_daemon.protocol import TokenCreated, TokenOut
+from pytake_daemon.users import db as users_db
+
+app = typer.Typer(help="API tokens and login sessions.", no_args_is_help=True)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@app.command("create")
+@handle_errors
+def create(
+    tenant: TenantOpt,
+    user: Annotated[str, typer.Option("--user", "-u", help="E-mail of the user it acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    ttl_days: Annotated[int, typer.Option(min=1, help="Days until it expires.")] = 90,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API token; the secret is printed once."""
+    cfg = settings()
+    ttl_days = min(ttl_days, cfg.auth.api_token_max_ttl_days)
+
+    async def create_token() -> TokenCreated:
+        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+            row = await users_db.get_user_by_email(conn, user)
+            if row is None:
+                raise PyTakeError(f"no user {user!r} in tenant {tenant!r}")
+            token, hashed = new_token()
+            info = await db.insert_token(
+                conn,
+                user_id=row["id"],
+                kind="api",
+                name=name,
+                token_hash=hashed,
+                expires_at=datetime.now(UTC) + timedelta(days=ttl_days),
+                ip=None,
+            )
+            return TokenCreated(token=token, info=TokenOut.model_validate(dict(info)))
+
+    with services(cfg) as endpoints:
+        created = run(create_token())
+    if as_json:
+        print_json(created)
+        return
+    console.print(f"token {created.info.id} (expires {created.info.expires_at:%Y-%m-%d}):")
+    typer.echo(created.token)
+
+
+@app.command("revoke")
+@handle_errors
+def revoke(
+    token_id: Annotated[str, typer.Argument(help="Token id (from 'pytake token list').")],
+    tenant: TenantOpt,
+) -> None:
+    """Revoke a token or session."""
+    cfg = settings()
+    try:
+        parsed = uuid.UUID(token_id)
+    except ValueError:
+        raise PyTakeError(f"{token_id!r} is not a token id") from None
+
+    async def apply() -> bool:
+        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+            return await db.revoke_token(conn, parsed)
+
+    with services(cfg) as endpoints:
+        if not run(apply()):
+            raise PyTakeError(f"no live token {token_id} in tenant {tenant!r}")
+    console.print(f"revoked {token_id}")
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    tenant: TenantOpt,
+    all_: Annotated[bool, typer.Option("--all", help="Include expired and revoked.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List a tenant's tokens and sessions."""
+    cfg = settings()
+
+    async def fetch() -> list[TokenOut]:
+        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+            rows = await db.list_tokens(conn, include_inactive=all_)
+            return [TokenOut.model_validate(dict(r)) for r in rows]
+
+    with services(cfg) as endpoints:
+        items = run(fetch())
+    if as_json:
+        print_json(items)
+        return
+    table = Table("id", "kind", "name", "user", "expires", "last used", "state")
+    for t in items:
+        state = "revoked" if t.revoked_at else (
+            "expired" if t.expires_at <= datetime.now(UTC) else "live"
+        )
+        table.add_row(
+            str(t.id), t.kind, t.name, str(t.user_id), f"{t.expires_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "—", state,
+        )
+    console.print(table)

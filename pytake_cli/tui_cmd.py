@@ -1,0 +1,22 @@
+"""``pytake tui``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pytake_cli.context import handle_errors
+
+
+@handle_errors
+def tui(
+    server: Annotated[
+        str | None,
+        typer.Option(help="Daemon URL, e.g. http://127.0.0.1:8420.", envvar="PYTAKE_SERVER"),
+    ] = None,
+) -> None:
+    """Open the terminal console."""
+    from pytake_tui.app import build_app
+
+    build_app(server=server).run()

@@ -1,0 +1,156 @@
+"""``pytake user add|list|passwd|disable``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from pytake_cli.context import (
+    admin_connection,
+    console,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_scope,
+)
+from pytake_daemon.auth.passwords import Passwords
+from pytake_daemon.errors import ApiError, PyTakeError
+from pytake_daemon.protocol import Role, UserCreate, UserOut, UserUpdate
+from pytake_daemon.users import db, service
+
+app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Password (prompted when omitted; prefer the prompt or PYTAKE_USER_PASSWORD, "
+        "since arguments show up in the process list).",
+        envvar="PYTAKE_USER_PASSWORD",
+        show_default=False,
+    ),
+]
+
+
+def _password(value: str | None) -> str:
+    if value is not None:
+        return value
+    entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return entered
+
+
+def _validation_message(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"])
+    return f"{field}: {err['msg']}"
+
+
+@app.command("add")
+@handle_errors
+def add(
+    email: Annotated[str, typer.Argument(help="Login e-mail.")],
+    tenant: TenantOpt,
+    name: Annotated[str | None, typer.Option(help="Display name (defaults to the e-mail).")] = None,
+    role: Annotated[Role, typer.Option(help="Role.")] = Role.AGENT,
+    password: PasswordOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a user in a tenant."""
+    cfg = settings()
+    try:
+        body = UserCreate(email=email, name=name or email, role=role, password=_password(password))
+    except ValidationError as exc:
+        raise PyTakeError(_validation_message(exc)) from None
+
+    async def create() -> UserOut:
+        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+            try:
+                return await service.create_user(
+                    conn, Passwords(cfg.auth), body, by_role=Role.OWNER
+                )
+            except ApiError as exc:
+                raise PyTakeError(str(exc)) from None
+
+    with services(cfg) as endpoints:
+        user = run(create())
+    if as_json:
+        print_json(user)
+    else:
+        console.print(f"created {user.role.value} [bold]{user.email}[/] in {tenant} ({user.id})")
+
+
+@app.command("list")
+@handle_errors
+def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
+    """List a tenant's users."""
+    cfg = settings()
+
+    async def fetch() -> list[UserOut]:
+        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+            return [UserOut.model_validate(dict(r)) for r in await db.list_users(conn)]
+
+    with services(cfg) as endpoints:
+        users = run(fetch())
+    if as_json:
+        print_json(users)
+        return
+    table = Table("e-mail", "name", "role", "state", "id")
+    for u in users:
+        table.add_row(
+            u.email, u.name, u.role.value, "disabled" if u.disabled else "active", str(u.id)
+        )
+    console.print(table)
+
+
+def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
+    cfg = settings()
+
+    async def apply() -> UserOut:
+        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+            row = await db.get_user_by_email(conn, email)
+            if row is None:
+                raise PyTakeError(f"no user {email!r} in tenant {tenant!r}")
+            try:
+                user, _ = await service.update_user(
+                    conn, Passwords(cfg.auth), row["id"], update, by_role=Role.OWNER
+                )
+            except ApiError as exc:
+                raise PyTakeError(str(exc)) from None
+            return user
+
+    with services(cfg) as endpoints:
+        return run(apply())
+
+
+@app.command("passwd")
+@handle_errors
+def passwd(
+    email: Annotated[str, typer.Argument(help="Login e-mail.")],
+    tenant: TenantOpt,
+    password: PasswordOpt = None,
+) -> None:
+    """Set a user's password (their sessions and tokens are revoked)."""
+    try:
+        update = UserUpdate(password=_password(password))
+    except ValidationError as exc:
+        raise PyTakeError(_validation_message(exc)) from None
+    user = _update(tenant, email, update)
+    console.print(f"password changed for {user.email}; their sessions were revoked")
+
+
+@app.command("disable")
+@handle_errors
+def disable(
+    email: Annotated[str, typer.Argument(help="Login e-mail.")],
+    tenant: TenantOpt,
+    enable: Annotated[bool, typer.Option("--enable", help="Re-enable instead.")] = False,
+) -> None:
+    """Disable a user (revoking their sessions and tokens), or re-enable with --enable."""
+    user = _update(tenant, email, UserUpdate(disabled=not enable))
+    console.print(f"{user.email} is now {'disabled' if user.disabled else 'active'}")

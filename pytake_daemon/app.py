@@ -1,0 +1,117 @@
+"""The aiohttp application factory: wiring only, no I/O until the app starts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from pytake_daemon.auth.middleware import auth_middleware
+from pytake_daemon.auth.passwords import Passwords
+from pytake_daemon.auth.ratelimit import LoginThrottle
+from pytake_daemon.auth.routes import routes as auth_routes
+from pytake_daemon.config import Settings
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import create_pool
+from pytake_daemon.health.routes import routes as health_routes
+from pytake_daemon.http.api import Endpoint, RouteTable
+from pytake_daemon.http.middlewares import error_middleware, request_context_middleware
+from pytake_daemon.http.openapi import build_openapi
+from pytake_daemon.keys import (
+    DB_POOL,
+    ENDPOINTS,
+    EVENT_BUS,
+    HUB,
+    LOGIN_THROTTLE,
+    PASSWORDS,
+    REDIS,
+    SETTINGS,
+)
+from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.realtime.hub import Hub
+from pytake_daemon.realtime.routes import routes as realtime_routes
+from pytake_daemon.tenancy.routes import routes as tenancy_routes
+from pytake_daemon.users.routes import routes as users_routes
+
+ROUTE_TABLES: tuple[RouteTable, ...] = (
+    health_routes,
+    auth_routes,
+    tenancy_routes,
+    users_routes,
+    realtime_routes,
+)
+
+
+def all_endpoints() -> list[Endpoint]:
+    return [ep for table in ROUTE_TABLES for ep in table.endpoints]
+
+
+def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
+    """Build the application; pools and workers open in ``cleanup_ctx`` when it starts."""
+    app = web.Application(
+        middlewares=[request_context_middleware, error_middleware, auth_middleware],
+        client_max_size=1024 * 1024,
+    )
+    app[SETTINGS] = settings
+    app[ENDPOINTS] = endpoints
+    app[PASSWORDS] = Passwords(settings.auth)
+    app[HUB] = Hub(queue_size=settings.realtime.client_queue_size)
+    app.cleanup_ctx.extend([_postgres, _redis, _realtime])
+    app.on_shutdown.append(_close_websockets)
+    for table in ROUTE_TABLES:
+        table.add_to(app)
+    spec = build_openapi(all_endpoints())
+
+    async def openapi(request: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    app.router.add_get("/api/v1/openapi.json", openapi)
+    return app
+
+
+async def _postgres(app: web.Application) -> AsyncIterator[None]:
+    db = app[SETTINGS].database
+    app[DB_POOL] = await create_pool(
+        app[ENDPOINTS].app_dsn.get_secret_value(),
+        min_size=db.pool_min_size,
+        max_size=db.pool_max_size,
+        command_timeout=db.command_timeout,
+    )
+    yield
+    await app[DB_POOL].close()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    redis = Redis.from_url(
+        app[ENDPOINTS].redis_url.get_secret_value(),
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        health_check_interval=15,
+    )
+    app[REDIS] = redis
+    app[LOGIN_THROTTLE] = LoginThrottle(redis, settings.auth, prefix=settings.redis.key_prefix)
+    yield
+    await redis.aclose()
+
+
+async def _realtime(app: web.Application) -> AsyncIterator[None]:
+    bus = EventBus(
+        app[DB_POOL],
+        app[REDIS],
+        app[HUB],
+        channel=f"{app[SETTINGS].redis.key_prefix}events",
+    )
+    app[EVENT_BUS] = bus
+    subscriber = asyncio.create_task(bus.run_subscriber(), name="event-subscriber")
+    yield
+    subscriber.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await subscriber
+
+
+async def _close_websockets(app: web.Application) -> None:
+    await app[HUB].close_all()

@@ -1,0 +1,26 @@
+"""Who is calling: set on the request by the auth middleware, read by handlers."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from pytake_daemon.protocol import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """An authenticated bearer token and the user behind it."""
+
+    token_id: uuid.UUID
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    role: Role
+    kind: str
+    expires_at: datetime
+
+
+IDENTITY = web.RequestKey("identity", Identity)

@@ -1,0 +1,131 @@
+"""``/api/v1/auth/*`` and ``/api/v1/tokens``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from pytake_daemon.auth import db, service
+from pytake_daemon.auth.identity import IDENTITY
+from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.errors import NotFound
+from pytake_daemon.http.api import RouteTable, identity, path_uuid
+from pytake_daemon.http.client_ip import client_ip
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOGIN_THROTTLE, PASSWORDS, SETTINGS
+from pytake_daemon.protocol import (
+    LoginRequest,
+    LoginResponse,
+    Me,
+    Role,
+    TokenCreate,
+    TokenCreated,
+    TokenList,
+    TokenOut,
+    TokenRevoked,
+)
+from pytake_daemon.users import db as users_db
+
+routes = RouteTable(tag="auth")
+
+
+async def _me(request: web.Request) -> Me:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        row = await users_db.me(conn, caller.user_id)
+    if row is None:  # the user was deleted after authenticating
+        raise NotFound("no such user")
+    return Me(
+        user_id=caller.user_id,
+        email=row["email"],
+        name=row["name"],
+        role=caller.role,
+        tenant_id=caller.tenant_id,
+        tenant_slug=row["tenant_slug"],
+        tenant_name=row["tenant_name"],
+        token_id=caller.token_id,
+        token_expires_at=caller.expires_at,
+    )
+
+
+@routes.post(
+    "/api/v1/auth/login",
+    summary="Log in with e-mail and password; returns a session token",
+    body=LoginRequest,
+    response=LoginResponse,
+    role=None,
+    errors=(401, 422, 429),
+)
+async def login(request: web.Request, body: LoginRequest) -> LoginResponse:
+    app = request.app
+    token, who = await service.login(
+        app[DB_POOL],
+        app[PASSWORDS],
+        app[LOGIN_THROTTLE],
+        app[SETTINGS].auth,
+        email=body.email,
+        password=body.password,
+        tenant_slug=body.tenant,
+        ip=client_ip(request),
+    )
+    request[IDENTITY] = who
+    return LoginResponse(token=token, expires_at=who.expires_at, me=await _me(request))
+
+
+@routes.post("/api/v1/auth/logout", summary="Revoke the token used for this call", status=204)
+async def logout(request: web.Request) -> None:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await db.revoke_token(conn, caller.token_id)
+    await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=caller.token_id))
+
+
+@routes.get("/api/v1/auth/me", summary="Who the caller is", response=Me)
+async def me(request: web.Request) -> Me:
+    return await _me(request)
+
+
+@routes.get("/api/v1/tokens", summary="Live tokens: all of the tenant for admins, else your own",
+            response=TokenList)
+async def list_tokens(request: web.Request) -> TokenList:
+    caller = identity(request)
+    only = None if caller.role.at_least(Role.ADMIN) else caller.user_id
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        rows = await db.list_tokens(conn, user_id=only)
+    return TokenList(items=[TokenOut.model_validate(dict(r)) for r in rows])
+
+
+@routes.post(
+    "/api/v1/tokens",
+    summary="Create an API token acting as the caller (the secret is shown once)",
+    body=TokenCreate,
+    response=TokenCreated,
+    status=201,
+)
+async def create_token(request: web.Request, body: TokenCreate) -> TokenCreated:
+    caller = identity(request)
+    token, info = await service.create_api_token(
+        request.app[DB_POOL],
+        request.app[SETTINGS].auth,
+        tenant_id=caller.tenant_id,
+        user_id=caller.user_id,
+        name=body.name,
+        ttl_days=body.ttl_days,
+        ip=client_ip(request),
+    )
+    return TokenCreated(token=token, info=info)
+
+
+@routes.delete(
+    "/api/v1/tokens/{id}",
+    summary="Revoke a token (admins: any of the tenant; others: their own)",
+    status=204,
+    errors=(404,),
+)
+async def revoke_token(request: web.Request) -> None:
+    caller = identity(request)
+    token_id = path_uuid(request)
+    only = None if caller.role.at_least(Role.ADMIN) else caller.user_id
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        if not await db.revoke_token(conn, token_id, only_user=only):
+            raise NotFound("no such token")
+    await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=token_id))
+

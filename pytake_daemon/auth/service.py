@@ -1,0 +1,117 @@
+"""Login, bearer authentication, API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from pytake_daemon.auth import db
+from pytake_daemon.auth.identity import Identity
+from pytake_daemon.auth.passwords import Passwords
+from pytake_daemon.auth.ratelimit import LoginThrottle
+from pytake_daemon.auth.tokens import new_token, token_hash
+from pytake_daemon.config import AuthSettings
+from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.errors import Unauthorized, UnprocessableEntity
+from pytake_daemon.protocol import Role, TokenOut
+
+# One message for every way a login can fail, so the answer doesn't say which e-mails exist.
+_BAD_LOGIN = "wrong e-mail or password"
+
+
+async def login(
+    pool: Pool,
+    passwords: Passwords,
+    throttle: LoginThrottle,
+    settings: AuthSettings,
+    *,
+    email: str,
+    password: str,
+    tenant_slug: str | None,
+    ip: str,
+) -> tuple[str, Identity]:
+    """Check a password and open a session; returns the session token (shown once)."""
+    email = email.strip().lower()
+    await throttle.check(email, ip)
+    async with pool.acquire() as conn:
+        candidates = await db.login_candidates(conn, email, tenant_slug)
+    if len(candidates) > 1:
+        # Verify anyway so timing matches the single-account path.
+        await passwords.verify(None, password)
+        raise UnprocessableEntity("this e-mail belongs to several tenants: give the tenant too")
+    account = candidates[0] if candidates else None
+    ok = await passwords.verify(account["password_hash"] if account else None, password)
+    if account is None or not ok or account["disabled"]:
+        await throttle.failed(email, ip)
+        raise Unauthorized(_BAD_LOGIN)
+    await throttle.succeeded(email, ip)
+    token, hashed = new_token()
+    expires_at = datetime.now(UTC) + timedelta(minutes=settings.session_ttl_minutes)
+    async with tenant_transaction(pool, account["tenant_id"]) as conn:
+        row = await db.insert_token(
+            conn,
+            user_id=account["user_id"],
+            kind="session",
+            name=f"login from {ip}",
+            token_hash=hashed,
+            expires_at=expires_at,
+            ip=ip,
+        )
+        role = await conn.fetchval("SELECT role FROM users WHERE id = $1", account["user_id"])
+    return token, Identity(
+        token_id=row["id"],
+        tenant_id=account["tenant_id"],
+        user_id=account["user_id"],
+        role=Role(role),
+        kind="session",
+        expires_at=row["expires_at"],
+    )
+
+
+async def authenticate(pool: Pool, token: str) -> Identity:
+    """The identity behind a bearer token; 401 for unknown, expired, revoked or disabled."""
+    async with pool.acquire() as conn:
+        row = await db.token_identity(conn, token_hash(token))
+        if row is None or row["revoked_at"] is not None or row["user_disabled"]:
+            raise Unauthorized("invalid or revoked token")
+        if row["expires_at"] <= datetime.now(UTC):
+            raise Unauthorized("token expired")
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT set_config('pytake.tenant_id', $1, true)", str(row["tenant_id"])
+            )
+            await db.touch_token(conn, row["token_id"])
+    return Identity(
+        token_id=row["token_id"],
+        tenant_id=row["tenant_id"],
+        user_id=row["user_id"],
+        role=Role(row["role"]),
+        kind=row["kind"],
+        expires_at=row["expires_at"],
+    )
+
+
+async def create_api_token(
+    pool: Pool,
+    settings: AuthSettings,
+    *,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    name: str,
+    ttl_days: int,
+    ip: str | None,
+) -> tuple[str, TokenOut]:
+    """An API token acting as ``user_id``; its lifetime is capped by configuration."""
+    ttl_days = min(ttl_days, settings.api_token_max_ttl_days)
+    token, hashed = new_token()
+    async with tenant_transaction(pool, tenant_id) as conn:
+        row = await db.insert_token(
+            conn,
+            user_id=user_id,
+            kind="api",
+            name=name,
+            token_hash=hashed,
+            expires_at=datetime.now(UTC) + timedelta(days=ttl_days),
+            ip=ip,
+        )
+    return token, TokenOut.model_validate(dict(row))

@@ -1,0 +1,73 @@
+"""``pytake daemon``: the long-running process.
+
+Start order: embedded servers (if any) → schema → HTTP site → READY=1. SIGTERM/SIGINT reverse
+it: STOPPING=1, stop accepting, drain requests, close WebSockets with 1001, stop workers, close
+pools, then stop the embedded servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+import structlog
+from aiohttp import web
+
+from pytake_daemon import __version__
+from pytake_daemon.app import create_app
+from pytake_daemon.config import Settings
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.logs import configure_logging
+from pytake_daemon.runtime import backing_services, prepare_schema
+from pytake_daemon.systemd import SystemdNotifier, watchdog_pinger
+
+log = structlog.get_logger("pytake.daemon")
+
+
+def run_daemon(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT."""
+    configure_logging(settings.logging)
+    notifier = SystemdNotifier.from_environment()
+    try:
+        notifier.status("starting backing services")
+        with backing_services(settings, owner=True) as endpoints:
+            asyncio.run(serve(settings, endpoints, notifier))
+    finally:
+        notifier.close()
+
+
+async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotifier) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    notifier.status("checking the database schema")
+    version = await prepare_schema(settings, endpoints)
+    app = create_app(settings, endpoints)
+    runner = web.AppRunner(
+        app, handle_signals=False, shutdown_timeout=settings.server.shutdown_timeout,
+        access_log=None,
+    )
+    await runner.setup()
+    watchdog: asyncio.Task[None] | None = None
+    try:
+        site = web.TCPSite(runner, settings.server.host, settings.server.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        url = f"http://{host}:{port}"
+        log.info("daemon ready", url=url, version=__version__, schema_version=version)
+        notifier.ready(f"serving on {url}")
+        interval = notifier.watchdog_interval()
+        if interval is not None:
+            watchdog = asyncio.create_task(watchdog_pinger(notifier, interval), name="watchdog")
+        await stop.wait()
+        log.info("daemon stopping")
+        notifier.stopping()
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+        await runner.cleanup()
+        log.info("daemon stopped")

@@ -1,0 +1,1 @@
+"""PostgreSQL plumbing: connection endpoints, the pool, tenant transactions, migrations."""

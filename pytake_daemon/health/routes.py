@@ -1,0 +1,56 @@
+"""``GET /healthz`` (the process answers) and ``GET /readyz`` (it can do useful work)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiohttp import web
+
+from pytake_daemon import __version__
+from pytake_daemon.db import migrations
+from pytake_daemon.http.api import RouteTable, json_response
+from pytake_daemon.keys import DB_POOL, REDIS
+from pytake_daemon.protocol import Health, Readiness
+
+routes = RouteTable(tag="health")
+
+_PROBE_TIMEOUT = 2.0
+
+
+@routes.get("/healthz", summary="The process is alive", response=Health, role=None)
+async def healthz(request: web.Request) -> Health:
+    return Health(version=__version__)
+
+
+@routes.get(
+    "/readyz",
+    summary="Database and Redis reachable, schema current (503 otherwise)",
+    response=Readiness,
+    role=None,
+)
+async def readyz(request: web.Request) -> web.Response:
+    expected = migrations.latest_version()
+    schema_version: int | None = None
+    database = redis_ok = False
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(_PROBE_TIMEOUT), request.app[DB_POOL].acquire() as conn:
+            schema_version = await migrations.current_version(conn)
+            database = True
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(_PROBE_TIMEOUT):
+            redis_ok = bool(await request.app[REDIS].ping())
+    current = schema_version == expected
+    ready = database and redis_ok and current
+    body = Readiness(
+        ready=ready,
+        database=database,
+        redis=redis_ok,
+        migrations_current=current,
+        schema_version=schema_version,
+        expected_schema_version=expected,
+    )
+    response = json_response(body, status=200 if ready else 503)
+    if not ready:
+        response.headers["Retry-After"] = "5"
+    return response

@@ -1,0 +1,132 @@
+"""Request ids, request logging and the one place where errors become problem documents."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import asyncpg
+import redis.exceptions
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from pytake_daemon.errors import ApiError, ServiceUnavailable
+from pytake_daemon.protocol import Problem
+
+log = structlog.get_logger("pytake.http")
+
+REQUEST_ID = web.RequestKey("request_id", str)
+_HEADER = "X-Request-Id"
+
+# What "the database or Redis is unreachable" looks like from asyncpg and redis-py.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    TimeoutError,
+)
+
+
+def problem_response(
+    status: int,
+    title: str,
+    *,
+    detail: str | None = None,
+    request: web.Request | None = None,
+    errors: list | None = None,  # type: ignore[type-arg]
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    problem = Problem(
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.path if request is not None else None,
+        request_id=request.get(REQUEST_ID) if request is not None else None,
+        errors=errors,
+    )
+    return web.Response(
+        body=problem.model_dump_json(exclude_none=True),
+        status=status,
+        content_type="application/problem+json",
+        headers=headers,
+    )
+
+
+@web.middleware
+async def request_context_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Give each request an id (the caller's, if sane) and log one line when it ends."""
+    incoming = request.headers.get(_HEADER, "")
+    request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isprintable() else None
+    request_id = request_id or uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
+    started = time.perf_counter()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers[_HEADER] = request_id
+        return response
+    finally:
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=status,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        structlog.contextvars.unbind_contextvars("request_id")
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as ``application/problem+json``; tracebacks stay in the log."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return problem_response(
+            exc.status,
+            exc.title,
+            detail=exc.detail,
+            request=request,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
+        return problem_response(
+            exc.status, exc.reason, detail=_http_detail(exc), request=request, headers=headers
+        )
+    except _UNAVAILABLE as exc:
+        log.warning("dependency unavailable", error=f"{type(exc).__name__}: {exc}")
+        unavailable = ServiceUnavailable("a backing service is unavailable; retry shortly")
+        return problem_response(
+            unavailable.status,
+            unavailable.title,
+            detail=unavailable.detail,
+            request=request,
+            headers=unavailable.headers,
+        )
+    except Exception:
+        log.exception("unhandled error")
+        return problem_response(500, "Internal Server Error", request=request)
+
+
+def _http_detail(exc: web.HTTPException) -> str | None:
+    if isinstance(exc, web.HTTPNotFound):
+        return "no such endpoint"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return f"allowed: {', '.join(sorted(exc.allowed_methods))}"
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return "request body too large"
+    return None

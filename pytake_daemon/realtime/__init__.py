@@ -1,0 +1,1 @@
+"""Live events: per-tenant sequence numbers, Redis fan-out across processes, WebSocket clients."""

@@ -1,0 +1,87 @@
+"""Publishing events: a per-tenant sequence number from PostgreSQL, immediate delivery to this
+process's clients, and Redis pub/sub for every other process.
+
+Redis pub/sub is at-most-once and redis-py doesn't resubscribe by itself, so the subscriber is a
+supervised loop; anything missed while it was down shows up to clients as a sequence gap, and
+they resync through the REST API. With Redis down, this process's own clients still get events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import structlog
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.protocol import EventEnvelope, ServerEvent, parse_server_event
+from pytake_daemon.realtime.hub import Hub
+
+log = structlog.get_logger("pytake.realtime")
+
+_NEXT_SEQ = "UPDATE tenant_event_seq SET seq = seq + 1 RETURNING seq"
+_CURRENT_SEQ = "SELECT seq FROM tenant_event_seq"
+
+
+async def current_seq(pool: Pool, tenant_id: uuid.UUID) -> int:
+    async with tenant_transaction(pool, tenant_id) as conn:
+        seq: int | None = await conn.fetchval(_CURRENT_SEQ)
+    return seq or 0
+
+
+class EventBus:
+    def __init__(self, pool: Pool, redis: Redis, hub: Hub, *, channel: str) -> None:
+        self._pool = pool
+        self._redis = redis
+        self._hub = hub
+        self._channel = channel
+        # Frames this process published come back through Redis; the origin tag skips them.
+        self._origin = uuid.uuid4().hex
+        self.subscribed = asyncio.Event()
+
+    async def publish(self, tenant_id: uuid.UUID, event: ServerEvent) -> EventEnvelope:
+        """Number the event, deliver it here, and fan it out to the other processes."""
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            seq: int = await conn.fetchval(_NEXT_SEQ)
+        envelope = EventEnvelope(seq=seq, tenant_id=tenant_id, at=datetime.now(UTC), event=event)
+        frame = envelope.model_dump_json()
+        self._hub.deliver(envelope, frame)
+        try:
+            await self._redis.publish(self._channel, f"{self._origin}|{frame}")
+        except (RedisError, OSError) as exc:
+            log.warning("event not fanned out: redis unavailable", seq=seq, error=str(exc))
+        return envelope
+
+    async def run_subscriber(self) -> None:
+        """Deliver other processes' events forever, resubscribing after any Redis failure."""
+        delay = 0.1
+        while True:
+            try:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    self.subscribed.set()
+                    delay = 0.1
+                    async for message in pubsub.listen():
+                        self._on_message(message["data"])
+            except (RedisError, OSError) as exc:
+                self.subscribed.clear()
+                log.warning("event subscriber lost redis; retrying", error=str(exc), delay=delay)
+            # Backoff timer between reconnection attempts (not synchronisation).
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _on_message(self, data: bytes | str) -> None:
+        text = data.decode() if isinstance(data, bytes) else data
+        origin, _, frame = text.partition("|")
+        if origin == self._origin:
+            return
+        try:
+            envelope = parse_server_event(frame)
+        except ValidationError:
+            log.warning("malformed event on the bus ignored")
+            return
+        self._hub.deliver(envelope, frame)

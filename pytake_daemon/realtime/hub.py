@@ -1,0 +1,129 @@
+"""This process's WebSocket clients, grouped by tenant.
+
+Each client has its own bounded queue and sender task, so one slow reader only ever fills its own
+queue; when it's full the client is disconnected (1013 "try again later") and resyncs on
+reconnect, instead of every other client waiting for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import structlog
+from aiohttp import WSCloseCode, web
+
+from pytake_daemon.auth.identity import Identity
+from pytake_daemon.protocol import EventEnvelope, TokenRevoked
+
+log = structlog.get_logger("pytake.realtime")
+
+# How long one frame may take to leave before the peer counts as not reading.
+_SEND_TIMEOUT = 10.0
+
+
+class Client:
+    """One WebSocket connection and what it may receive."""
+
+    def __init__(self, ws: web.WebSocketResponse, who: Identity, *, queue_size: int) -> None:
+        self.ws = ws
+        self.identity = who
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        self._tasks: list[asyncio.Task[None]] = []
+        self.closed = asyncio.Event()
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._send_loop(), name="ws-send"),
+            asyncio.create_task(self._expire(), name="ws-expire"),
+        ]
+
+    def offer(self, frame: str) -> bool:
+        """Queue a frame; False when the client has fallen too far behind."""
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                frame = await self.queue.get()
+                async with asyncio.timeout(_SEND_TIMEOUT):
+                    await self.ws.send_str(frame)
+        except TimeoutError:
+            self.close_soon(WSCloseCode.TRY_AGAIN_LATER, "not reading fast enough")
+        except (ConnectionError, RuntimeError):
+            self.closed.set()
+
+    async def _expire(self) -> None:
+        delay = (self.identity.expires_at - datetime.now(UTC)).total_seconds()
+        await asyncio.sleep(max(0.0, delay))
+        self.close_soon(WSCloseCode.POLICY_VIOLATION, "token expired")
+
+    def close_soon(self, code: int, message: str) -> None:
+        """Close from any task without waiting on the peer (it may be the one not reading)."""
+        if self.closed.is_set():
+            return
+        self.closed.set()
+        asyncio.get_running_loop().create_task(self._close(code, message))
+
+    async def _close(self, code: int, message: str) -> None:
+        for task in self._tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2):
+                await self.ws.close(code=code, message=message.encode())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+class Hub:
+    """Delivers envelopes to this process's clients of the envelope's tenant."""
+
+    def __init__(self, *, queue_size: int) -> None:
+        self.queue_size = queue_size
+        self._clients: dict[uuid.UUID, set[Client]] = defaultdict(set)
+
+    def add(self, client: Client) -> None:
+        self._clients[client.identity.tenant_id].add(client)
+
+    def remove(self, client: Client) -> None:
+        clients = self._clients.get(client.identity.tenant_id)
+        if clients is not None:
+            clients.discard(client)
+            if not clients:
+                del self._clients[client.identity.tenant_id]
+
+    def count(self) -> int:
+        return sum(len(c) for c in self._clients.values())
+
+    def deliver(self, envelope: EventEnvelope, frame: str) -> None:
+        for client in list(self._clients.get(envelope.tenant_id, ())):
+            if not client.offer(frame):
+                log.warning("slow websocket client dropped", user_id=str(client.identity.user_id))
+                self.remove(client)
+                client.close_soon(WSCloseCode.TRY_AGAIN_LATER, "too slow: reconnect and resync")
+                continue
+            event = envelope.event
+            if isinstance(event, TokenRevoked) and event.token_id == client.identity.token_id:
+                self.remove(client)
+                client.close_soon(WSCloseCode.POLICY_VIOLATION, "token revoked")
+
+    async def close_all(self) -> None:
+        """On shutdown: tell every client we're going away, so they reconnect elsewhere."""
+        clients = [c for group in self._clients.values() for c in group]
+        self._clients.clear()
+        for client in clients:
+            client.close_soon(WSCloseCode.GOING_AWAY, "server shutting down")
+        await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)

@@ -1,0 +1,61 @@
+"""``WS /api/v1/ws`` (also at the original path ``/api/v1/conversations/ws``)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+
+import structlog
+from aiohttp import WSMsgType, web
+from pydantic import ValidationError
+
+from pytake_daemon.http.api import RouteTable, identity
+from pytake_daemon.keys import DB_POOL, HUB, SETTINGS
+from pytake_daemon.protocol import EventEnvelope, Hello
+from pytake_daemon.protocol.events import Ping
+from pytake_daemon.realtime.bus import current_seq
+from pytake_daemon.realtime.hub import Client
+
+log = structlog.get_logger("pytake.realtime")
+
+routes = RouteTable(tag="realtime")
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    # Authentication already happened: the route table answers 401 (no 101) without a token.
+    who = identity(request)
+    settings = request.app[SETTINGS].realtime
+    ws = web.WebSocketResponse(heartbeat=settings.heartbeat_seconds, max_msg_size=64 * 1024)
+    seq = await current_seq(request.app[DB_POOL], who.tenant_id)
+    await ws.prepare(request)
+    client = Client(ws, who, queue_size=settings.client_queue_size)
+    hello = EventEnvelope(
+        seq=seq,
+        tenant_id=who.tenant_id,
+        at=datetime.now(UTC),
+        event=Hello(
+            user_id=who.user_id, tenant_id=who.tenant_id, role=who.role,
+            server_time=datetime.now(UTC),
+        ),
+    )
+    client.offer(hello.model_dump_json())
+    hub = request.app[HUB]
+    hub.add(client)
+    client.start()
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                with contextlib.suppress(ValidationError):
+                    Ping.model_validate_json(message.data)
+            elif message.type is WSMsgType.ERROR:
+                log.info("websocket error", error=str(ws.exception()))
+    finally:
+        hub.remove(client)
+        await client.stop()
+    return ws
+
+
+for _path in ("/api/v1/ws", "/api/v1/conversations/ws"):
+    routes.get(_path, summary="WebSocket of live events (Authorization: Bearer at upgrade)")(
+        websocket
+    )

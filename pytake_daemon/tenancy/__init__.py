@@ -1,0 +1,1 @@
+"""Tenants: the isolated businesses PyTake serves."""

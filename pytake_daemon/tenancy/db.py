@@ -1,0 +1,63 @@
+"""SQL of the ``tenants`` table.
+
+Creating and listing tenants crosses tenants, so those run on the owner (admin) connection; the
+daemon's role only ever sees its current tenant's row.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+_COLUMNS = "id, slug, name, created_at"
+
+_INSERT = f"""
+INSERT INTO tenants (slug, name) VALUES ($1, $2)
+ON CONFLICT (slug) DO NOTHING
+RETURNING {_COLUMNS}
+"""
+_INSERT_SEQ = "INSERT INTO tenant_event_seq (tenant_id) VALUES ($1)"
+
+
+async def insert_tenant(conn: Connection, *, slug: str, name: str) -> asyncpg.Record | None:
+    """The new tenant, or ``None`` when the slug is taken (admin connection)."""
+    row = await conn.fetchrow(_INSERT, slug, name)
+    if row is not None:
+        await conn.execute(_INSERT_SEQ, row["id"])
+    return row
+
+
+_LIST = f"SELECT {_COLUMNS} FROM tenants ORDER BY slug"
+
+
+async def list_tenants(conn: Connection) -> list[asyncpg.Record]:
+    """Every tenant (admin connection)."""
+    return await conn.fetch(_LIST)
+
+
+_BY_SLUG = f"SELECT {_COLUMNS} FROM tenants WHERE slug = $1"
+
+
+async def tenant_by_slug(conn: Connection, slug: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(_BY_SLUG, slug)
+
+
+_CURRENT = f"SELECT {_COLUMNS} FROM tenants WHERE id = current_tenant_id()"
+
+
+async def current_tenant(conn: Connection) -> asyncpg.Record | None:
+    return await conn.fetchrow(_CURRENT)
+
+
+async def tenant_id(conn: Connection, tenant: str) -> uuid.UUID | None:
+    """Resolve a slug or id (admin connection)."""
+    try:
+        as_id = uuid.UUID(tenant)
+    except ValueError:
+        row = await tenant_by_slug(conn, tenant)
+        return row["id"] if row else None
+    exists = await conn.fetchval("SELECT id FROM tenants WHERE id = $1", as_id)
+    return exists  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Users of a tenant: accounts, roles, enabling and disabling."""

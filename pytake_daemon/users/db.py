@@ -1,0 +1,91 @@
+"""SQL of the ``users`` table. Functions take a connection inside a tenant transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+_COLUMNS = "id, email, name, role, disabled_at IS NOT NULL AS disabled, created_at"
+
+_INSERT = f"""
+INSERT INTO users (tenant_id, email, name, role, password_hash)
+VALUES (current_tenant_id(), lower($1), $2, $3, $4)
+ON CONFLICT (tenant_id, email) DO NOTHING
+RETURNING {_COLUMNS}
+"""
+
+
+async def insert_user(
+    conn: Connection, *, email: str, name: str, role: str, password_hash: str
+) -> asyncpg.Record | None:
+    """The new user, or ``None`` when the e-mail is taken in this tenant."""
+    return await conn.fetchrow(_INSERT, email, name, role, password_hash)
+
+
+_LIST = f"SELECT {_COLUMNS} FROM users ORDER BY email"
+
+
+async def list_users(conn: Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(_LIST)
+
+
+_GET = f"SELECT {_COLUMNS} FROM users WHERE id = $1"
+
+
+async def get_user(conn: Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_GET, user_id)
+
+
+_GET_BY_EMAIL = f"SELECT {_COLUMNS} FROM users WHERE email = lower($1)"
+
+
+async def get_user_by_email(conn: Connection, email: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(_GET_BY_EMAIL, email)
+
+
+_UPDATE = f"""
+UPDATE users SET
+    name = coalesce($2, name),
+    role = coalesce($3, role),
+    password_hash = coalesce($4, password_hash),
+    disabled_at = CASE WHEN $5::boolean IS NULL THEN disabled_at
+                       WHEN $5 THEN coalesce(disabled_at, now())
+                       ELSE NULL END,
+    updated_at = now()
+ WHERE id = $1
+RETURNING {_COLUMNS}
+"""
+
+
+async def update_user(
+    conn: Connection,
+    user_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    password_hash: str | None = None,
+    disabled: bool | None = None,
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(_UPDATE, user_id, name, role, password_hash, disabled)
+
+
+_ME = """
+SELECT u.email, u.name, t.slug AS tenant_slug, t.name AS tenant_name
+  FROM users u JOIN tenants t ON t.id = u.tenant_id
+ WHERE u.id = $1
+"""
+
+
+async def me(conn: Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_ME, user_id)
+
+
+_COUNT_OWNERS = "SELECT count(*) FROM users WHERE role = 'owner' AND disabled_at IS NULL"
+
+
+async def count_active_owners(conn: Connection) -> int:
+    count: int = await conn.fetchval(_COUNT_OWNERS)
+    return count

@@ -1,0 +1,411 @@
+"""The only code in the TUI that talks to the daemon: REST calls and the WebSocket event stream.
+
+Nothing here knows about Textual, so the CLI may use :class:`DaemonClient` too. Every failure a
+caller can see is a :class:`DaemonError` carrying a one-line message fit for a toast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from websockets.frames import CloseCode
+
+from pytake_daemon.protocol import (
+    EventEnvelope,
+    Health,
+    Hello,
+    LoginRequest,
+    LoginResponse,
+    Me,
+    Problem,
+    parse_server_event,
+)
+
+DEFAULT_SERVER = "http://127.0.0.1:8420"
+"""Where ``pytake daemon`` listens by default (``server.host`` and ``server.port``)."""
+
+API_PREFIX = "/api/v1"
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+class DaemonError(Exception):
+    """A request failed: a Problem from the daemon, or no answer at all (``status`` is None)."""
+
+    def __init__(
+        self,
+        status: int | None,
+        title: str,
+        detail: str | None = None,
+        *,
+        retry_after: int | None = None,
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """One line for a toast or a status bar."""
+        text = f"{self.title}: {self.detail}" if self.detail else self.title
+        if self.retry_after is not None:
+            text += f" (try again in {self.retry_after} s)"
+        return text
+
+    @property
+    def unauthorized(self) -> bool:
+        """The token was missing, expired or revoked: the user must log in again."""
+        return self.status == 401
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> DaemonError:
+        """Build from an error response, whose body should be a Problem document."""
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        try:
+            problem = Problem.model_validate_json(response.content)
+        except ValidationError:
+            title = response.reason_phrase or f"HTTP {response.status_code}"
+            return cls(response.status_code, title, retry_after=retry_after)
+        detail = problem.detail
+        if problem.errors:
+            fields = "; ".join(f"{error.loc}: {error.msg}" for error in problem.errors)
+            detail = f"{detail} ({fields})" if detail else fields
+        return cls(problem.status, problem.title, detail, retry_after=retry_after)
+
+
+def _retry_after(value: str | None) -> int | None:
+    # The daemon sends delta-seconds; an HTTP-date is possible by RFC 9110 but not used by us.
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def _summarize(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+def normalize_server(url: str) -> str:
+    """``host:port`` or ``http(s)://host[:port][/prefix]`` → canonical URL without trailing slash."""
+    text = url.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def websocket_url(server: str) -> str:
+    """The event stream's URL: ws:// for http://, wss:// for https://."""
+    parts = urlsplit(normalize_server(server))
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, f"{parts.path}{API_PREFIX}/ws", "", ""))
+
+
+# --- The event stream -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Connecting:
+    """A WebSocket connection attempt is starting."""
+
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """The WebSocket is open; ``hello.seq`` is the tenant's current sequence number."""
+
+    hello: EventEnvelope
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A new event, in sequence order (stale and duplicate frames are dropped)."""
+
+    envelope: EventEnvelope
+
+
+@dataclass(frozen=True, slots=True)
+class Resync:
+    """State shown from REST may be out of date (gap, reconnect, polling): read it again."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    """The WebSocket is down; the next attempt is in ``retry_in`` seconds."""
+
+    reason: str
+    retry_in: float
+
+
+@dataclass(frozen=True, slots=True)
+class Polling:
+    """The WebSocket keeps failing while REST works: :class:`Resync` arrives periodically instead,
+    and the WebSocket is tried again every ``retry_in`` seconds."""
+
+    reason: str
+    retry_in: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """The token is no longer accepted (HTTP 401 at upgrade, or closed with 1008); the stream
+    ends after this."""
+
+    reason: str
+
+
+StreamEvent = Connecting | Connected | Received | Resync | Disconnected | Polling | Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectPolicy:
+    """How the event stream retries. Tests shrink every number."""
+
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    stable_after: float = 10.0
+    """A connection that stayed up this long resets the backoff; a flapping one does not."""
+    failures_before_polling: int = 5
+    """Consecutive WebSocket failures (with REST healthy) before falling back to polling."""
+    poll_interval: float = 15.0
+    polling_retry_interval: float = 60.0
+    """While polling, the WebSocket is retried this often."""
+    open_timeout: float = 10.0
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        """Exponential backoff with "equal jitter": in [ceiling/2, ceiling], ceiling ≤ max_delay."""
+        ceiling = min(self.max_delay, self.initial_delay * 2.0 ** min(failures - 1, 30))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+class _NotHelloError(Exception):
+    """The first frame of a connection was not a Hello."""
+
+
+def _close_reason(error: ConnectionClosed) -> str:
+    if error.rcvd is None:
+        return "connection lost"
+    if error.rcvd.code == CloseCode.GOING_AWAY:
+        return "server going away"
+    if error.rcvd.code == CloseCode.TRY_AGAIN_LATER:
+        return "server dropped a slow client"
+    return f"closed by server ({error.rcvd.code}{': ' + error.rcvd.reason if error.rcvd.reason else ''})"
+
+
+# --- The client -------------------------------------------------------------------------------
+
+
+class DaemonClient:
+    """REST and WebSocket access to one daemon, with the session token once logged in."""
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        token: str | None = None,
+        timeout: float = 10.0,
+        reconnect: ReconnectPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.server = normalize_server(server)
+        self.token = token
+        self.reconnect = reconnect or ReconnectPolicy()
+        # Jitter only spreads reconnects out; it needs no cryptographic strength.
+        self._rng = rng or random.Random()  # noqa: S311
+        self._http = httpx.AsyncClient(base_url=self.server, timeout=timeout)
+
+    @property
+    def ws_url(self) -> str:
+        """Where :meth:`events` connects."""
+        return websocket_url(self.server)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._http.aclose()
+
+    # REST
+
+    async def login(self, email: str, password: str, tenant: str | None = None) -> LoginResponse:
+        """Open a session; the token is kept for the calls that follow."""
+        try:
+            body = LoginRequest(email=email.strip(), password=password, tenant=tenant or None)
+        except ValidationError as error:
+            raise DaemonError(None, "Check the form", _summarize(error)) from None
+        response = await self._send("POST", f"{API_PREFIX}/auth/login", body=body, auth=False)
+        result = _parse(LoginResponse, response)
+        self.token = result.token
+        return result
+
+    async def logout(self) -> None:
+        """End the session on the daemon; a token it already refuses counts as logged out."""
+        if self.token is None:
+            return
+        try:
+            await self._send("POST", f"{API_PREFIX}/auth/logout")
+        except DaemonError as error:
+            if not error.unauthorized:
+                raise
+        finally:
+            self.token = None
+
+    async def me(self) -> Me:
+        """Who the token belongs to; raises a 401 DaemonError once it expired or was revoked."""
+        return _parse(Me, await self._send("GET", f"{API_PREFIX}/auth/me"))
+
+    async def health(self) -> Health:
+        """The daemon's liveness answer."""
+        return _parse(Health, await self._send("GET", "/healthz", auth=False))
+
+    def _auth_headers(self) -> dict[str, str]:
+        if self.token is None:
+            raise DaemonError(401, "Not logged in")
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def _send(
+        self, method: str, path: str, *, body: BaseModel | None = None, auth: bool = True
+    ) -> httpx.Response:
+        headers = self._auth_headers() if auth else {}
+        payload = body.model_dump(mode="json") if body is not None else None
+        try:
+            response = await self._http.request(method, path, json=payload, headers=headers)
+        except httpx.TimeoutException:
+            raise DaemonError(None, f"{self.server} did not answer in time") from None
+        except httpx.HTTPError as error:
+            raise DaemonError(None, f"cannot reach {self.server}", str(error) or None) from None
+        if response.is_error:
+            raise DaemonError.from_response(response)
+        return response
+
+    async def _healthy(self) -> bool:
+        try:
+            await self.health()
+        except DaemonError:
+            return False
+        return True
+
+    # WebSocket
+
+    async def events(self) -> AsyncIterator[StreamEvent]:
+        """Follow the tenant's events for as long as the caller iterates.
+
+        Reconnects with backoff; yields :class:`Resync` on a sequence gap and after a reconnect;
+        falls back to polling while the WebSocket keeps failing and REST works; ends after
+        :class:`Rejected`. Use it under ``contextlib.aclosing`` so the socket closes promptly.
+        """
+        if self.token is None:
+            yield Rejected("not logged in")
+            return
+        policy = self.reconnect
+        failures = 0
+        polling = False
+        last_seq: int | None = None
+        while True:
+            if not polling:
+                yield Connecting(attempt=failures + 1)
+            started = time.monotonic()
+            connected = False
+            try:
+                async with connect(
+                    self.ws_url,
+                    additional_headers=self._auth_headers(),
+                    open_timeout=policy.open_timeout,
+                ) as websocket:
+                    hello = await _receive_hello(websocket)
+                    connected, polling = True, False
+                    yield Connected(hello)
+                    if last_seq is not None:
+                        yield Resync("reconnected")
+                    last_seq = hello.seq
+                    while True:
+                        raw = await websocket.recv()
+                        try:
+                            envelope = parse_server_event(raw)
+                        except ValidationError:
+                            yield Resync("unreadable event")
+                            continue
+                        if envelope.seq <= last_seq:
+                            continue
+                        if envelope.seq > last_seq + 1:
+                            yield Resync(f"gap: expected {last_seq + 1}, got {envelope.seq}")
+                        last_seq = envelope.seq
+                        yield Received(envelope)
+            except InvalidStatus as error:
+                if error.response.status_code == 401:
+                    yield Rejected("session expired")
+                    return
+                reason = f"WebSocket refused (HTTP {error.response.status_code})"
+            except ConnectionClosed as error:
+                if error.rcvd is not None and error.rcvd.code == CloseCode.POLICY_VIOLATION:
+                    yield Rejected(error.rcvd.reason or "session revoked")
+                    return
+                reason = _close_reason(error)
+            except _NotHelloError:
+                reason = "unexpected first frame"
+            except (OSError, TimeoutError, WebSocketException) as error:
+                reason = f"cannot reach {self.server}" if isinstance(error, OSError) else str(error)
+
+            stable = connected and time.monotonic() - started >= policy.stable_after
+            failures = 1 if stable else failures + 1
+            if failures >= policy.failures_before_polling and await self._healthy():
+                polling = True
+                yield Polling(reason, retry_in=policy.polling_retry_interval)
+                waited = 0.0
+                while waited < policy.polling_retry_interval:
+                    step = min(policy.poll_interval, policy.polling_retry_interval - waited)
+                    await asyncio.sleep(step)
+                    waited += step
+                    yield Resync("polling")
+                continue
+            polling = False
+            delay = policy.delay(failures, self._rng)
+            yield Disconnected(reason, retry_in=delay)
+            await asyncio.sleep(delay)
+
+
+async def _receive_hello(websocket: ClientConnection) -> EventEnvelope:
+    try:
+        envelope = parse_server_event(await websocket.recv())
+    except ValidationError:
+        raise _NotHelloError from None
+    if not isinstance(envelope.event, Hello):
+        raise _NotHelloError
+    return envelope
+
+
+def _parse(model: type[_ModelT], response: httpx.Response) -> _ModelT:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as error:
+        raise DaemonError(
+            response.status_code, "Unexpected answer from the daemon", _summarize(error)
+        ) from None

@@ -1,0 +1,79 @@
+"""Messages shared by the app and its screens.
+
+The app's event-stream worker posts the stream messages to the app, which keeps the connection
+state and forwards events to the active screen; they do not bubble, so forwarding cannot loop.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from pytake_daemon.protocol import EventEnvelope, LoginResponse, Me
+from pytake_tui.client import DaemonClient
+from pytake_tui.connection import ConnectionStatus
+
+
+class ConnectionStateChanged(Message, bubble=False):
+    """The link to the daemon changed state."""
+
+    def __init__(self, status: ConnectionStatus) -> None:
+        super().__init__()
+        self.status = status
+
+
+class EventReceived(Message, bubble=False):
+    """An event arrived on the WebSocket, in sequence order (the Hello included)."""
+
+    def __init__(self, envelope: EventEnvelope) -> None:
+        super().__init__()
+        self.envelope = envelope
+
+
+class ResyncNeeded(Message, bubble=False):
+    """Events may have been missed (gap, reconnect, polling): re-read shown state over REST."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class SessionExpired(Message):
+    """The daemon no longer accepts the token: back to the login screen."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class SessionResumed(Message):
+    """A saved token was accepted by ``/auth/me``."""
+
+    def __init__(self, client: DaemonClient, me: Me) -> None:
+        super().__init__()
+        self.client = client
+        self.me = me
+
+
+class ResumeFailed(Message):
+    """A saved session could not be checked (daemon unreachable); the token is kept."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class LoggedIn(Message):
+    """The login screen opened a new session."""
+
+    def __init__(self, client: DaemonClient, response: LoginResponse) -> None:
+        super().__init__()
+        self.client = client
+        self.response = response
+
+
+class LoggedOut(Message):
+    """The user logged out (``warning`` is set when the daemon could not be told)."""
+
+    def __init__(self, warning: str | None = None) -> None:
+        super().__init__()
+        self.warning = warning

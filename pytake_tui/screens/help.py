@@ -1,0 +1,33 @@
+"""A modal listing the keys that work on the screen it was opened from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and what they do; any of escape, ``?`` or ``q`` closes it."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._keys = keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            yield Static("Keys", id="help-title")
+            table: DataTable[str] = DataTable(show_cursor=False, zebra_stripes=True)
+            table.add_columns("key", "action")
+            for key, description in self._keys:
+                table.add_row(key, description)
+            yield table
+            yield Static("escape closes this · ctrl+p opens the command palette", id="help-hint")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
