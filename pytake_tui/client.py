@@ -1,7 +1,8 @@
 """The only code in the TUI that talks to the daemon: REST calls and the WebSocket event stream.
 
 Nothing here knows about Textual, so the CLI may use :class:`DaemonClient` too. Every failure a
-caller can see is a :class:`DaemonError` carrying a one-line message fit for a toast.
+caller can see is a :class:`DaemonError` carrying a one-line message fit for a toast. The stream's
+items and rules (backoff, sequence checks) live in :mod:`pytake_tui.stream`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self, TypeVar
@@ -30,6 +32,17 @@ from pytake_daemon.protocol import (
     Me,
     Problem,
     parse_server_event,
+)
+from pytake_tui.stream import (
+    Connected,
+    Connecting,
+    Disconnected,
+    Polling,
+    ReconnectPolicy,
+    Rejected,
+    Resync,
+    StreamEvent,
+    StreamState,
 )
 
 DEFAULT_SERVER = "http://127.0.0.1:8420"
@@ -100,7 +113,7 @@ def _summarize(error: ValidationError) -> str:
 
 
 def normalize_server(url: str) -> str:
-    """``host:port`` or ``http(s)://host[:port][/prefix]`` → canonical URL without trailing slash."""
+    """``host:port`` or ``http(s)://host[:port][/prefix]`` → URL without a trailing slash."""
     text = url.strip()
     if "://" not in text:
         text = f"http://{text}"
@@ -117,84 +130,14 @@ def websocket_url(server: str) -> str:
     return urlunsplit((scheme, parts.netloc, f"{parts.path}{API_PREFIX}/ws", "", ""))
 
 
-# --- The event stream -------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Attempt:
+    """One connection attempt and how it ended."""
 
-
-@dataclass(frozen=True, slots=True)
-class Connecting:
-    """A WebSocket connection attempt is starting."""
-
-    attempt: int
-
-
-@dataclass(frozen=True, slots=True)
-class Connected:
-    """The WebSocket is open; ``hello.seq`` is the tenant's current sequence number."""
-
-    hello: EventEnvelope
-
-
-@dataclass(frozen=True, slots=True)
-class Received:
-    """A new event, in sequence order (stale and duplicate frames are dropped)."""
-
-    envelope: EventEnvelope
-
-
-@dataclass(frozen=True, slots=True)
-class Resync:
-    """State shown from REST may be out of date (gap, reconnect, polling): read it again."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Disconnected:
-    """The WebSocket is down; the next attempt is in ``retry_in`` seconds."""
-
-    reason: str
-    retry_in: float
-
-
-@dataclass(frozen=True, slots=True)
-class Polling:
-    """The WebSocket keeps failing while REST works: :class:`Resync` arrives periodically instead,
-    and the WebSocket is tried again every ``retry_in`` seconds."""
-
-    reason: str
-    retry_in: float
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """The token is no longer accepted (HTTP 401 at upgrade, or closed with 1008); the stream
-    ends after this."""
-
-    reason: str
-
-
-StreamEvent = Connecting | Connected | Received | Resync | Disconnected | Polling | Rejected
-
-
-@dataclass(frozen=True, slots=True)
-class ReconnectPolicy:
-    """How the event stream retries. Tests shrink every number."""
-
-    initial_delay: float = 0.5
-    max_delay: float = 30.0
-    stable_after: float = 10.0
-    """A connection that stayed up this long resets the backoff; a flapping one does not."""
-    failures_before_polling: int = 5
-    """Consecutive WebSocket failures (with REST healthy) before falling back to polling."""
-    poll_interval: float = 15.0
-    polling_retry_interval: float = 60.0
-    """While polling, the WebSocket is retried this often."""
-    open_timeout: float = 10.0
-
-    def delay(self, failures: int, rng: random.Random) -> float:
-        """Exponential backoff with "equal jitter": in [ceiling/2, ceiling], ceiling ≤ max_delay."""
-        ceiling = min(self.max_delay, self.initial_delay * 2.0 ** min(failures - 1, 30))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    started: float
+    connected: bool = False
+    rejected: bool = False
+    reason: str = "connection lost"
 
 
 class _NotHelloError(Exception):
@@ -208,7 +151,8 @@ def _close_reason(error: ConnectionClosed) -> str:
         return "server going away"
     if error.rcvd.code == CloseCode.TRY_AGAIN_LATER:
         return "server dropped a slow client"
-    return f"closed by server ({error.rcvd.code}{': ' + error.rcvd.reason if error.rcvd.reason else ''})"
+    detail = f": {error.rcvd.reason}" if error.rcvd.reason else ""
+    return f"closed by server ({error.rcvd.code}{detail})"
 
 
 # --- The client -------------------------------------------------------------------------------
@@ -315,7 +259,7 @@ class DaemonClient:
 
     # WebSocket
 
-    async def events(self) -> AsyncIterator[StreamEvent]:
+    async def events(self) -> AsyncGenerator[StreamEvent, None]:
         """Follow the tenant's events for as long as the caller iterates.
 
         Reconnects with backoff; yields :class:`Resync` on a sequence gap and after a reconnect;
@@ -326,70 +270,79 @@ class DaemonClient:
             yield Rejected("not logged in")
             return
         policy = self.reconnect
-        failures = 0
-        polling = False
-        last_seq: int | None = None
+        stream = StreamState()
         while True:
-            if not polling:
-                yield Connecting(attempt=failures + 1)
-            started = time.monotonic()
-            connected = False
-            try:
-                async with connect(
-                    self.ws_url,
-                    additional_headers=self._auth_headers(),
-                    open_timeout=policy.open_timeout,
-                ) as websocket:
-                    hello = await _receive_hello(websocket)
-                    connected, polling = True, False
-                    yield Connected(hello)
-                    if last_seq is not None:
-                        yield Resync("reconnected")
-                    last_seq = hello.seq
-                    while True:
-                        raw = await websocket.recv()
-                        try:
-                            envelope = parse_server_event(raw)
-                        except ValidationError:
-                            yield Resync("unreadable event")
-                            continue
-                        if envelope.seq <= last_seq:
-                            continue
-                        if envelope.seq > last_seq + 1:
-                            yield Resync(f"gap: expected {last_seq + 1}, got {envelope.seq}")
-                        last_seq = envelope.seq
-                        yield Received(envelope)
-            except InvalidStatus as error:
-                if error.response.status_code == 401:
-                    yield Rejected("session expired")
-                    return
-                reason = f"WebSocket refused (HTTP {error.response.status_code})"
-            except ConnectionClosed as error:
-                if error.rcvd is not None and error.rcvd.code == CloseCode.POLICY_VIOLATION:
-                    yield Rejected(error.rcvd.reason or "session revoked")
-                    return
-                reason = _close_reason(error)
-            except _NotHelloError:
-                reason = "unexpected first frame"
-            except (OSError, TimeoutError, WebSocketException) as error:
-                reason = f"cannot reach {self.server}" if isinstance(error, OSError) else str(error)
-
-            stable = connected and time.monotonic() - started >= policy.stable_after
-            failures = 1 if stable else failures + 1
-            if failures >= policy.failures_before_polling and await self._healthy():
-                polling = True
-                yield Polling(reason, retry_in=policy.polling_retry_interval)
-                waited = 0.0
-                while waited < policy.polling_retry_interval:
-                    step = min(policy.poll_interval, policy.polling_retry_interval - waited)
-                    await asyncio.sleep(step)
-                    waited += step
-                    yield Resync("polling")
+            if not stream.polling:
+                yield Connecting(attempt=stream.failures + 1)
+            attempt = _Attempt(started=time.monotonic())
+            async with aclosing(self._connect_once(stream, attempt)) as items:
+                async for item in items:
+                    yield item
+            if attempt.rejected:
+                return
+            stable = attempt.connected and time.monotonic() - attempt.started >= policy.stable_after
+            stream.failures = 1 if stable else stream.failures + 1
+            if stream.failures >= policy.failures_before_polling and await self._healthy():
+                async with aclosing(self._poll(stream, attempt.reason)) as items:
+                    async for item in items:
+                        yield item
                 continue
-            polling = False
-            delay = policy.delay(failures, self._rng)
-            yield Disconnected(reason, retry_in=delay)
+            stream.polling = False
+            delay = policy.delay(stream.failures, self._rng)
+            yield Disconnected(attempt.reason, retry_in=delay)
             await asyncio.sleep(delay)
+
+    async def _connect_once(
+        self, stream: StreamState, attempt: _Attempt
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """One connection, until it fails; the failure is recorded in ``attempt``."""
+        try:
+            async with connect(
+                self.ws_url,
+                additional_headers=self._auth_headers(),
+                open_timeout=self.reconnect.open_timeout,
+            ) as websocket:
+                hello = await _receive_hello(websocket)
+                attempt.connected, stream.polling = True, False
+                yield Connected(hello)
+                if stream.last_seq is not None:
+                    yield Resync("reconnected")
+                stream.last_seq = hello.seq
+                while True:
+                    for item in stream.accept(await websocket.recv()):
+                        yield item
+        except InvalidStatus as error:
+            if error.response.status_code == 401:
+                attempt.rejected = True
+                yield Rejected("session expired")
+                return
+            attempt.reason = f"WebSocket refused (HTTP {error.response.status_code})"
+        except ConnectionClosed as error:
+            if error.rcvd is not None and error.rcvd.code == CloseCode.POLICY_VIOLATION:
+                attempt.rejected = True
+                yield Rejected(error.rcvd.reason or "session revoked")
+                return
+            attempt.reason = _close_reason(error)
+        except _NotHelloError:
+            attempt.reason = "unexpected first frame"
+        except OSError:
+            attempt.reason = f"cannot reach {self.server}"
+        except (TimeoutError, WebSocketException) as error:
+            attempt.reason = str(error) or type(error).__name__
+
+    async def _poll(self, stream: StreamState, reason: str) -> AsyncGenerator[StreamEvent, None]:
+        """Ask for REST re-reads every poll interval until it is time to retry the WebSocket."""
+        policy = self.reconnect
+        yield Polling(reason, retry_in=policy.polling_retry_interval)
+        if not stream.polling:
+            stream.polling = True
+            yield Resync("polling started")
+        waited = 0.0
+        while waited < policy.polling_retry_interval:
+            step = min(policy.poll_interval, policy.polling_retry_interval - waited)
+            await asyncio.sleep(step)
+            waited += step
+            yield Resync("polling")
 
 
 async def _receive_hello(websocket: ClientConnection) -> EventEnvelope:

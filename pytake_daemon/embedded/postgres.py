@@ -174,7 +174,7 @@ class EmbeddedPostgres:
         log.info("starting embedded PostgreSQL in %s", self.data_dir)
         argv: list[str | Path] = [bindir / "postgres", "-D", self.data_dir, "-p", str(PORT)]
         argv += ["-k", self.socket_dir, "-c", "unix_socket_permissions=0700"]
-        argv += ["-c", "listen_addresses="]  # no TCP at all
+        argv += ["-c", "listen_addresses="]  # sockets only: trust auth depends on it
         self._proc = spawn(
             argv,
             run_as=run_as,
@@ -227,7 +227,7 @@ class EmbeddedPostgres:
             lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
         except (OSError, UnicodeDecodeError):
             return None, ""
-        pid = read_pid(self.data_dir / "postmaster.pid")
+        pid = int(lines[0]) if lines and lines[0].strip().isdigit() else None
         return pid, lines[7].strip() if len(lines) > 7 else ""
 
     def _ready(self) -> bool:

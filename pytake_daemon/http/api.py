@@ -43,6 +43,12 @@ class Endpoint:
     """Least role allowed; ``None`` means no authentication at all."""
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
+    operation_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The OpenAPI operationId: the handler's name unless one handler serves two paths."""
+        return self.operation_id or self.handler.__name__
 
     @property
     def path_params(self) -> list[str]:
@@ -68,6 +74,7 @@ class RouteTable:
         status: int = 200,
         role: Role | None = Role.AGENT,
         errors: tuple[int, ...] = (),
+        operation_id: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -83,6 +90,7 @@ class RouteTable:
                     role=role,
                     tags=(self.tag,),
                     errors=errors,
+                    operation_id=operation_id,
                 )
             )
             return handler

@@ -37,7 +37,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     for ep in endpoints:
         op: dict[str, Any] = {
             "summary": ep.summary,
-            "operationId": ep.handler.__name__,
+            "operationId": ep.name,
             "tags": list(ep.tags),
             "responses": _responses(ep, refs),
         }

@@ -55,7 +55,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-for _path in ("/api/v1/ws", "/api/v1/conversations/ws"):
-    routes.get(_path, summary="WebSocket of live events (Authorization: Bearer at upgrade)")(
-        websocket
-    )
+_SUMMARY = "WebSocket of live events (Authorization: Bearer at the upgrade; 401, no 101)"
+routes.get("/api/v1/ws", summary=_SUMMARY)(websocket)
+# The original product's path, kept so its clients' URL works unchanged.
+routes.get("/api/v1/conversations/ws", summary=_SUMMARY, operation_id="conversations_websocket")(
+    websocket
+)

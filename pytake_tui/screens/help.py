@@ -28,6 +28,3 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(key, description)
             yield table
             yield Static("escape closes this · ctrl+p opens the command palette", id="help-hint")
-
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)

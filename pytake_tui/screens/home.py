@@ -1,0 +1,135 @@
+"""Home: who is signed in, the link to the daemon, and the latest events on the stream."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+
+from rich.cells import cell_len
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets.data_table import ColumnKey, RowKey
+
+from pytake_daemon.protocol import EventEnvelope, Hello, Me, TokenRevoked, UserChanged
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.messages import EventReceived, LoggedOut, ResyncNeeded, SessionExpired
+from pytake_tui.widgets.connection_indicator import ConnectionIndicator
+
+MAX_ACTIVITY_ROWS = 50
+DETAIL = ColumnKey("detail")
+
+
+def describe(envelope: EventEnvelope) -> str:
+    """One line about an event for the activity table."""
+    event = envelope.event
+    match event:
+        case Hello():
+            return f"stream opened as {event.role.value}"
+        case UserChanged():
+            state = ", disabled" if event.disabled else ""
+            return f"{event.name} <{event.email}> ({event.role.value}{state})"
+        case TokenRevoked():
+            return f"token {event.token_id} revoked"
+
+
+def identity(me: Me) -> Content:
+    """``Signed in as NAME (ROLE) — TENANT``."""
+    return Content.assemble(
+        "Signed in as ",
+        (me.name, "bold"),
+        f" ({me.role.value}) — ",
+        (me.tenant_name, "bold"),
+    )
+
+
+class HomeScreen(Screen[None]):
+    """The signed-in user's landing screen; later features add their own screens from here."""
+
+    CSS_PATH = "home.tcss"
+    BINDINGS = [Binding("ctrl+l", "logout", "Log out")]
+
+    class Refreshed(Message):
+        """``/auth/me`` was read again after a resync."""
+
+        def __init__(self, me: Me) -> None:
+            super().__init__()
+            self.me = me
+
+    def __init__(self, *, client: DaemonClient, me: Me) -> None:
+        super().__init__()
+        self._client = client
+        self._me = me
+        self._rows: deque[RowKey] = deque()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            with Horizontal(id="status-bar"):
+                yield Static(identity(self._me), id="identity")
+                yield ConnectionIndicator(id="connection")
+            yield Static(f"Activity — last {MAX_ACTIVITY_ROWS} events", id="activity-title")
+            yield DataTable(id="activity", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#activity", DataTable)
+        table.add_column("seq", width=8, key="seq")
+        table.add_column("event", width=14, key="event")
+        table.add_column("time", width=8, key="time")
+        table.add_column("detail", width=len("detail"), key=DETAIL.value)
+
+    def on_event_received(self, message: EventReceived) -> None:
+        envelope = message.envelope
+        self._add_row(str(envelope.seq), envelope.event.type, envelope.at, describe(envelope))
+
+    def on_resync_needed(self, message: ResyncNeeded) -> None:
+        self._add_row("—", "resync", datetime.now().astimezone(), message.reason)
+        self._refresh_me()
+
+    def on_home_screen_refreshed(self, message: Refreshed) -> None:
+        self._me = message.me
+        self.query_one("#identity", Static).update(identity(message.me))
+
+    def action_logout(self) -> None:
+        """Log out on the daemon, then forget the saved token (the app does that)."""
+        self._log_out()
+
+    def _add_row(self, seq: str, kind: str, at: datetime, detail: str) -> None:
+        table: DataTable[str] = self.query_one("#activity", DataTable)
+        time = at.astimezone().strftime("%H:%M:%S")
+        # Textual sizes auto-width columns only when idle, after a new row may already have been
+        # drawn (and cached) at the old width: grow the detail column ourselves, before adding.
+        column = table.columns[DETAIL]
+        column.width = max(column.width, cell_len(detail))
+        self._rows.append(table.add_row(*(escape(cell) for cell in (seq, kind, time, detail))))
+        while len(self._rows) > MAX_ACTIVITY_ROWS:
+            table.remove_row(self._rows.popleft())
+        table.scroll_end(animate=False)
+
+    @work(exclusive=True, exit_on_error=False, group="refresh")
+    async def _refresh_me(self) -> None:
+        try:
+            me = await self._client.me()
+        except DaemonError as error:
+            if error.unauthorized:
+                self.post_message(SessionExpired("your session has ended"))
+            else:
+                self.notify(error.message, title="Could not refresh", severity="warning")
+            return
+        self.post_message(self.Refreshed(me))
+
+    @work(exclusive=True, exit_on_error=False, group="logout")
+    async def _log_out(self) -> None:
+        try:
+            await self._client.logout()
+        except DaemonError as error:
+            self.post_message(LoggedOut(warning=f"logged out here only: {error.message}"))
+            return
+        self.post_message(LoggedOut())

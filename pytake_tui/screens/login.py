@@ -1,0 +1,98 @@
+"""Log in: server, e-mail, password and (rarely) tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Static
+
+from pytake_tui.client import DaemonClient, DaemonError, normalize_server
+from pytake_tui.messages import LoggedIn
+
+ClientForServer = Callable[[str], DaemonClient]
+
+
+class LoginScreen(Screen[None]):
+    """The form; a successful login posts :class:`LoggedIn` for the app to act on."""
+
+    CSS_PATH = "login.tcss"
+    AUTO_FOCUS = "#email"
+
+    class Failed(Message):
+        """The daemon refused the login or could not be reached."""
+
+        def __init__(self, error: DaemonError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, *, server: str, client_for: ClientForServer, email: str = "") -> None:
+        super().__init__()
+        self._server = server
+        self._email = email
+        self._client_for = client_for
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="login-form"):
+            yield Static("Log in to PyTake", id="login-title")
+            yield Input(self._server, id="server", placeholder="http://host:8420")
+            yield Input(self._email, id="email", placeholder="you@example.com")
+            yield Input(id="password", password=True, placeholder="password")
+            yield Input(id="tenant", placeholder="only if your e-mail is in several tenants")
+            yield Button("Log in", id="login", variant="primary")
+            yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {"server": "Server", "email": "E-mail", "password": "Password", "tenant": "Tenant"}
+        for input_id, title in titles.items():
+            self.query_one(f"#{input_id}", Input).border_title = title
+        if self._email:
+            self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#login")
+    def action_submit(self) -> None:
+        """Validate the form locally, then log in in a worker."""
+        values = {i.id: i.value for i in self.query(Input) if i.id is not None}
+        try:
+            server = normalize_server(values["server"])
+        except ValueError as error:
+            self._show_error(DaemonError(None, "Check the server URL", str(error)))
+            return
+        self.query_one("#login", Button).disabled = True
+        self._set_status(f"Logging in to {server}…")
+        self._log_in(server, values["email"], values["password"], values["tenant"].strip())
+
+    @work(exclusive=True, exit_on_error=False)
+    async def _log_in(self, server: str, email: str, password: str, tenant: str) -> None:
+        client = self._client_for(server)
+        try:
+            response = await client.login(email, password, tenant or None)
+        except DaemonError as error:
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(LoggedIn(client, response))
+
+    def on_login_screen_failed(self, message: Failed) -> None:
+        self._show_error(message.error)
+        if message.error.unauthorized:
+            password = self.query_one("#password", Input)
+            password.clear()
+            password.focus()
+
+    def _show_error(self, error: DaemonError) -> None:
+        self.notify(error.message, title="Login failed", severity="error")
+        self._set_status(error.message, error=True)
+        self.query_one("#login", Button).disabled = False
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.set_class(error, "-error")
+        status.update(Content(text))

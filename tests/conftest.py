@@ -1,0 +1,166 @@
+"""Session-wide servers and a fresh database; per-test apps and tenants.
+
+Servers: ``PYTAKE_TEST_POSTGRES_URL`` / ``PYTAKE_TEST_REDIS_URL`` when given, otherwise the same
+embedded stack the daemon uses. Either way each session creates its own database (and Redis key
+prefix), and every test creates its own tenants, so tests never depend on each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient
+
+from pytake_daemon.app import create_app
+from pytake_daemon.auth.passwords import Passwords
+from pytake_daemon.config import AuthSettings, Settings
+from pytake_daemon.db import migrations
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import connect
+from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
+from tests.support import (
+    ENV_POSTGRES,
+    ENV_REDIS,
+    PASSWORD,
+    TenantData,
+    create_tenant,
+    make_settings,
+    secret,
+    short_tmpdir,
+    with_database,
+    with_user,
+)
+
+APP_ROLE = "pytake_app"
+
+
+@dataclass(frozen=True)
+class Servers:
+    superuser_dsn: str
+    redis_url: str
+    stack: EmbeddedStack | None
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    postgres_url = os.environ.get(ENV_POSTGRES)
+    redis_url = os.environ.get(ENV_REDIS)
+    if postgres_url and redis_url:
+        yield Servers(postgres_url, redis_url, None)
+        return
+    root = short_tmpdir("ptk-")
+    stack = EmbeddedStack(
+        root,
+        postgres=None if postgres_url else EmbeddedPostgres(root, database="postgres"),
+        redis=None if redis_url else EmbeddedRedis(root),
+    )
+    stack.start()
+    try:
+        yield Servers(
+            postgres_url or stack.postgres.dsn("postgres"),  # type: ignore[union-attr]
+            redis_url or stack.redis.url,  # type: ignore[union-attr]
+            stack,
+        )
+    finally:
+        stack.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def endpoints(servers: Servers) -> Iterator[Endpoints]:
+    """A database of our own for this session, migrated from empty."""
+    name = f"pytake_test_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(servers.superuser_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        admin = await connect(with_database(servers.superuser_dsn, name))
+        try:
+            await migrations.upgrade(admin, APP_ROLE)
+        finally:
+            await admin.close()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(servers.superuser_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    admin_dsn = with_database(servers.superuser_dsn, name)
+    try:
+        yield Endpoints(
+            app_dsn=secret(with_user(admin_dsn, APP_ROLE)),
+            admin_dsn=secret(admin_dsn),
+            redis_url=secret(servers.redis_url),
+            app_role=APP_ROLE,
+        )
+    finally:
+        asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def settings(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(
+        endpoints,
+        prefix=f"pytake-test-{uuid.uuid4().hex[:8]}:",
+        state_dir=tmp_path_factory.mktemp("state"),
+    )
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # Hashed once: argon2id at OWASP cost is deliberately slow.
+    return Passwords(AuthSettings()).hash_sync(PASSWORD)
+
+
+@pytest.fixture
+async def admin_conn(endpoints: Endpoints) -> AsyncIterator[asyncpg.Connection]:
+    assert endpoints.admin_dsn is not None
+    conn = await connect(endpoints.admin_dsn.get_secret_value())
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+async def app_conn(endpoints: Endpoints) -> AsyncIterator[asyncpg.Connection]:
+    conn = await connect(endpoints.app_dsn.get_secret_value())
+    yield conn
+    await conn.close()
+
+
+MakeTenant = Callable[[], Awaitable[TenantData]]
+
+
+@pytest.fixture
+def make_tenant(admin_conn: asyncpg.Connection, password_hash: str) -> MakeTenant:
+    async def make() -> TenantData:
+        return await create_tenant(admin_conn, password_hash)
+
+    return make
+
+
+@pytest.fixture
+async def api(
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    settings: Settings,
+    endpoints: Endpoints,
+) -> TestClient:
+    return await aiohttp_client(create_app(settings, endpoints))
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

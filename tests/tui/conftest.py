@@ -1,0 +1,40 @@
+"""Fixtures for the TUI tests: a fake daemon, a private credentials file, a fixed time zone."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from .fake_daemon import FakeDaemon
+
+
+@pytest.fixture(autouse=True)
+def utc_local_time() -> Iterator[None]:
+    """Times on screen are local: pin the zone so snapshots do not depend on the machine."""
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if previous is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
+
+
+@pytest.fixture
+def credentials_path(tmp_path: Path) -> Path:
+    """A credentials file in a directory that does not exist yet."""
+    return tmp_path / "config" / "pytake" / "credentials.json"
+
+
+@pytest.fixture
+async def daemon() -> AsyncIterator[FakeDaemon]:
+    fake = FakeDaemon()
+    await fake.start()
+    yield fake
+    await fake.close()
