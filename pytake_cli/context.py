@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -45,7 +45,7 @@ def settings() -> Settings:
         fail(str(exc), code=EXIT_CONFIG)
 
 
-def fail(message: str, *, code: int = EXIT_ERROR) -> typer.Exit:  # type: ignore[misc]
+def fail(message: str, *, code: int = EXIT_ERROR) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 

@@ -79,15 +79,10 @@ def up(
                 if sql:
                     version = await migrations.current_version(conn)
                     migrations.check_not_newer(version)
-                    for migration, text in migrations.pending_sql(
+                    pending = migrations.pending_sql(
                         migrations.discover(), version, endpoints.app_role
-                    ):
-                        typer.echo(f"-- {migration.path.name}\nBEGIN;\n{text.rstrip()}\n")
-                        typer.echo(
-                            "INSERT INTO schema_migrations (version, name, checksum) VALUES "
-                            f"({migration.version}, '{migration.name}', '{migration.checksum}');"
-                            "\nCOMMIT;\n"
-                        )
+                    )
+                    typer.echo(migrations.script(pending))
                     return []
                 return await migrations.upgrade(conn, endpoints.app_role)
             finally:

@@ -115,11 +115,18 @@ def list_(
         return
     table = Table("id", "kind", "name", "user", "expires", "last used", "state")
     for t in items:
-        state = "revoked" if t.revoked_at else (
-            "expired" if t.expires_at <= datetime.now(UTC) else "live"
+        state = (
+            "revoked"
+            if t.revoked_at
+            else ("expired" if t.expires_at <= datetime.now(UTC) else "live")
         )
         table.add_row(
-            str(t.id), t.kind, t.name, str(t.user_id), f"{t.expires_at:%Y-%m-%d %H:%M}",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "—", state,
+            str(t.id),
+            t.kind,
+            t.name,
+            str(t.user_id),
+            f"{t.expires_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "—",
+            state,
         )
     console.print(table)

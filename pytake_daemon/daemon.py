@@ -46,7 +46,9 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
     version = await prepare_schema(settings, endpoints)
     app = create_app(settings, endpoints)
     runner = web.AppRunner(
-        app, handle_signals=False, shutdown_timeout=settings.server.shutdown_timeout,
+        app,
+        handle_signals=False,
+        shutdown_timeout=settings.server.shutdown_timeout,
         access_log=None,
     )
     await runner.setup()

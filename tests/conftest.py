@@ -17,6 +17,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from pytake_daemon.app import create_app
@@ -24,7 +25,7 @@ from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.config import AuthSettings, Settings
 from pytake_daemon.db import migrations
 from pytake_daemon.db.endpoints import Endpoints
-from pytake_daemon.db.pool import connect
+from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
 from tests.support import (
     ENV_POSTGRES,
@@ -40,6 +41,8 @@ from tests.support import (
 )
 
 APP_ROLE = "pytake_app"
+
+ApiClient = TestClient[web.Request, web.Application]
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def password_hash() -> str:
 
 
 @pytest.fixture
-async def admin_conn(endpoints: Endpoints) -> AsyncIterator[asyncpg.Connection]:
+async def admin_conn(endpoints: Endpoints) -> AsyncIterator[Connection]:
     assert endpoints.admin_dsn is not None
     conn = await connect(endpoints.admin_dsn.get_secret_value())
     yield conn
@@ -135,7 +138,7 @@ async def admin_conn(endpoints: Endpoints) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
-async def app_conn(endpoints: Endpoints) -> AsyncIterator[asyncpg.Connection]:
+async def app_conn(endpoints: Endpoints) -> AsyncIterator[Connection]:
     conn = await connect(endpoints.app_dsn.get_secret_value())
     yield conn
     await conn.close()
@@ -145,7 +148,7 @@ MakeTenant = Callable[[], Awaitable[TenantData]]
 
 
 @pytest.fixture
-def make_tenant(admin_conn: asyncpg.Connection, password_hash: str) -> MakeTenant:
+def make_tenant(admin_conn: Connection, password_hash: str) -> MakeTenant:
     async def make() -> TenantData:
         return await create_tenant(admin_conn, password_hash)
 
@@ -154,10 +157,10 @@ def make_tenant(admin_conn: asyncpg.Connection, password_hash: str) -> MakeTenan
 
 @pytest.fixture
 async def api(
-    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    aiohttp_client: Callable[..., Awaitable[ApiClient]],
     settings: Settings,
     endpoints: Endpoints,
-) -> TestClient:
+) -> ApiClient:
     return await aiohttp_client(create_app(settings, endpoints))
 
 

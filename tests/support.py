@@ -81,7 +81,9 @@ def make_settings(endpoints: Endpoints, *, prefix: str, state_dir: Path) -> Sett
 def daemon_env(settings: Settings, *, port: int) -> dict[str, str]:
     """Environment for a ``pytake daemon`` child process using the test's servers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTAKE_")}
-    assert settings.database.url and settings.database.admin_url and settings.redis.url
+    assert settings.database.url
+    assert settings.database.admin_url
+    assert settings.redis.url
     env.update(
         PYTAKE_DATABASE__URL=settings.database.url.get_secret_value(),
         PYTAKE_DATABASE__ADMIN_URL=settings.database.admin_url.get_secret_value(),

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient
-
 from pytake_daemon.db import migrations
 from pytake_daemon.protocol import Health, Problem, Readiness, Role
-from tests.conftest import MakeTenant
+from tests.conftest import ApiClient, MakeTenant
 
 
-async def test_healthz_and_readyz(api: TestClient) -> None:
+async def test_healthz_and_readyz(api: ApiClient) -> None:
     resp = await api.get("/healthz")
     assert resp.status == 200
     Health.model_validate(await resp.json())
     resp = await api.get("/readyz")
     assert resp.status == 200
     ready = Readiness.model_validate(await resp.json())
-    assert ready.ready and ready.database and ready.redis and ready.migrations_current
+    assert ready.ready
+    assert ready.database
+    assert ready.redis
+    assert ready.migrations_current
     assert ready.schema_version == migrations.latest_version()
 
 
-async def test_unknown_route_is_json_404(api: TestClient) -> None:
+async def test_unknown_route_is_json_404(api: ApiClient) -> None:
     resp = await api.get("/api/v1/definitely-not-here")
     assert resp.status == 404
     assert resp.content_type == "application/problem+json"
@@ -29,14 +30,14 @@ async def test_unknown_route_is_json_404(api: TestClient) -> None:
     assert problem.request_id == resp.headers["X-Request-Id"]
 
 
-async def test_wrong_method_is_405_with_allow(api: TestClient) -> None:
+async def test_wrong_method_is_405_with_allow(api: ApiClient) -> None:
     resp = await api.put("/api/v1/auth/login")
     assert resp.status == 405
     assert "POST" in resp.headers["Allow"]
     Problem.model_validate(await resp.json())
 
 
-async def test_malformed_json_gives_position(api: TestClient) -> None:
+async def test_malformed_json_gives_position(api: ApiClient) -> None:
     resp = await api.post("/api/v1/auth/login", data=b'{"email": "a@b", ')
     assert resp.status == 400
     problem = Problem.model_validate(await resp.json())
@@ -44,7 +45,7 @@ async def test_malformed_json_gives_position(api: TestClient) -> None:
     assert "line 1 column" in problem.detail
 
 
-async def test_validation_lists_each_field(api: TestClient, make_tenant: MakeTenant) -> None:
+async def test_validation_lists_each_field(api: ApiClient, make_tenant: MakeTenant) -> None:
     tenant = await make_tenant()
     resp = await api.post(
         "/api/v1/users",
@@ -58,7 +59,7 @@ async def test_validation_lists_each_field(api: TestClient, make_tenant: MakeTen
     assert {"body.email", "body.role", "body.name", "body.password", "body.surprise"} <= locs
 
 
-async def test_openapi_documents_every_route(api: TestClient) -> None:
+async def test_openapi_documents_every_route(api: ApiClient) -> None:
     resp = await api.get("/api/v1/openapi.json")
     assert resp.status == 200
     spec = await resp.json()

@@ -29,7 +29,9 @@ class LoginThrottle:
         """Raise 429 with Retry-After when either limit is exhausted."""
         user_key, ip_key = self._keys(email, ip)
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.get(user_key).ttl(user_key).get(ip_key).ttl(ip_key)
+            for key in (user_key, ip_key):
+                pipe.get(key)
+                pipe.ttl(key)
             user_count, user_ttl, ip_count, ip_ttl = await pipe.execute()
         if int(user_count or 0) >= self._settings.login_max_failures_per_user:
             raise TooManyRequests(
@@ -47,7 +49,8 @@ class LoginThrottle:
         async with self._redis.pipeline(transaction=True) as pipe:
             for key in self._keys(email, ip):
                 # NX: the window starts at the first failure and isn't extended by later ones.
-                pipe.incr(key).expire(key, window, nx=True)
+                pipe.incr(key)
+                pipe.expire(key, window, nx=True)
             await pipe.execute()
 
     async def succeeded(self, email: str, ip: str) -> None:

@@ -83,8 +83,11 @@ async def me(request: web.Request) -> Me:
     return await _me(request)
 
 
-@routes.get("/api/v1/tokens", summary="Live tokens: all of the tenant for admins, else your own",
-            response=TokenList)
+@routes.get(
+    "/api/v1/tokens",
+    summary="Live tokens: all of the tenant for admins, else your own",
+    response=TokenList,
+)
 async def list_tokens(request: web.Request) -> TokenList:
     caller = identity(request)
     only = None if caller.role.at_least(Role.ADMIN) else caller.user_id
@@ -128,4 +131,3 @@ async def revoke_token(request: web.Request) -> None:
         if not await db.revoke_token(conn, token_id, only_user=only):
             raise NotFound("no such token")
     await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=token_id))
-

@@ -118,11 +118,16 @@ async def status(conn: Connection, directory: Path | None = None) -> list[Migrat
     for version in sorted(known.keys() | applied.keys()):
         migration = known.get(version)
         row = applied.get(version)
+        if migration is not None:
+            name = migration.name
+        else:
+            assert row is not None  # every version came from one side or the other
+            name = row["name"]
         states.append(
             MigrationState(
                 migration=migration,
                 version=version,
-                name=migration.name if migration else row["name"],
+                name=name,
                 applied_at=row["applied_at"] if row else None,
                 checksum_matches=(
                     (row["checksum"] == migration.checksum) if (row and migration) else None
@@ -147,6 +152,17 @@ def pending_sql(
 ) -> list[tuple[Migration, str]]:
     after = applied_version or 0
     return [(m, m.render(app_role)) for m in migrations if m.version > after]
+
+
+def script(pending: list[tuple[Migration, str]]) -> str:
+    """What ``upgrade`` would run, as one psql-ready script (for ``pytake migrate up --sql``)."""
+    parts = []
+    for migration, sql in pending:
+        # Printed for an operator to read, never executed here; values are file names/hashes.
+        values = f"({migration.version}, '{migration.name}', '{migration.checksum}')"
+        record = "INSERT INTO schema_migrations (version, name, checksum) VALUES " + values + ";"
+        parts.append(f"-- {migration.path.name}\nBEGIN;\n{sql.rstrip()}\n{record}\nCOMMIT;\n")
+    return "\n".join(parts) if parts else "-- nothing to apply: the schema is up to date\n"
 
 
 async def ensure_app_role(conn: Connection, app_role: str) -> None:
@@ -177,9 +193,7 @@ async def upgrade(
     try:
         await ensure_app_role(conn, app_role)
         await conn.execute(_CREATE_TABLE)
-        await conn.execute(
-            f"GRANT SELECT ON schema_migrations TO {quote_ident(app_role)}"
-        )
+        await conn.execute(f"GRANT SELECT ON schema_migrations TO {quote_ident(app_role)}")
         version = await current_version(conn)
         check_not_newer(version, directory)
         applied = []

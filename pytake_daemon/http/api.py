@@ -183,10 +183,10 @@ def _unprocessable(exc: ValidationError, *, prefix: str = "body") -> Unprocessab
 
 def identity(request: web.Request) -> Identity:
     """The authenticated caller; the route table guarantees one on authenticated endpoints."""
-    caller = request.get(IDENTITY)
-    if caller is None:  # pragma: no cover - only reachable by a route declared role=None
-        raise Unauthorized("a bearer token is required")
-    return caller
+    try:
+        return request[IDENTITY]
+    except KeyError:  # only reachable from a route declared role=None
+        raise Unauthorized("a bearer token is required") from None
 
 
 def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:

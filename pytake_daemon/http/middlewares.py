@@ -59,9 +59,7 @@ def problem_response(
 
 
 @web.middleware
-async def request_context_middleware(
-    request: web.Request, handler: Handler
-) -> web.StreamResponse:
+async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give each request an id (the caller's, if sane) and log one line when it ends."""
     incoming = request.headers.get(_HEADER, "")
     request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isprintable() else None

@@ -29,9 +29,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     for ep in endpoints:
         models.update(m for m in (ep.body, ep.response, ep.query) if m is not None)
     ordered = sorted(models, key=lambda m: m.__name__)
-    keyed, schema = models_json_schema(
-        [(m, "validation") for m in ordered], ref_template=_REF
-    )
+    keyed, schema = models_json_schema([(m, "validation") for m in ordered], ref_template=_REF)
     refs = {model: keyed[(model, "validation")] for model in ordered}
     paths: dict[str, dict[str, Any]] = {}
     for ep in endpoints:

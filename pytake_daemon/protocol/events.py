@@ -51,7 +51,9 @@ ServerEvent = Annotated[Hello | UserChanged | TokenRevoked, Field(discriminator=
 class EventEnvelope(WireModel):
     """What one WebSocket text frame from the server holds."""
 
-    seq: int = Field(ge=0, description="per-tenant sequence number; 'hello' carries the current one")
+    seq: int = Field(
+        ge=0, description="per-tenant sequence number; 'hello' carries the current one"
+    )
     tenant_id: uuid.UUID
     at: datetime
     event: ServerEvent

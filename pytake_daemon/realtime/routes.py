@@ -34,7 +34,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         tenant_id=who.tenant_id,
         at=datetime.now(UTC),
         event=Hello(
-            user_id=who.user_id, tenant_id=who.tenant_id, role=who.role,
+            user_id=who.user_id,
+            tenant_id=who.tenant_id,
+            role=who.role,
             server_time=datetime.now(UTC),
         ),
     )

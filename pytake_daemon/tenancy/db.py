@@ -59,5 +59,5 @@ async def tenant_id(conn: Connection, tenant: str) -> uuid.UUID | None:
     except ValueError:
         row = await tenant_by_slug(conn, tenant)
         return row["id"] if row else None
-    exists = await conn.fetchval("SELECT id FROM tenants WHERE id = $1", as_id)
-    return exists  # type: ignore[no-any-return]
+    found: uuid.UUID | None = await conn.fetchval("SELECT id FROM tenants WHERE id = $1", as_id)
+    return found

@@ -28,8 +28,7 @@ def _changed(user: UserOut) -> UserChanged:
     )
 
 
-@routes.get("/api/v1/users", summary="Users of the tenant", response=UserList,
-            role=Role.SUPERVISOR)
+@routes.get("/api/v1/users", summary="Users of the tenant", response=UserList, role=Role.SUPERVISOR)
 async def list_users(request: web.Request) -> UserList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
@@ -37,8 +36,9 @@ async def list_users(request: web.Request) -> UserList:
     return UserList(items=[UserOut.model_validate(dict(r)) for r in rows])
 
 
-@routes.get("/api/v1/users/{id}", summary="One user", response=UserOut, role=Role.SUPERVISOR,
-            errors=(404,))
+@routes.get(
+    "/api/v1/users/{id}", summary="One user", response=UserOut, role=Role.SUPERVISOR, errors=(404,)
+)
 async def get_user(request: web.Request) -> UserOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
@@ -48,8 +48,15 @@ async def get_user(request: web.Request) -> UserOut:
     return UserOut.model_validate(dict(row))
 
 
-@routes.post("/api/v1/users", summary="Create a user", body=UserCreate, response=UserOut,
-             status=201, role=Role.ADMIN, errors=(409,))
+@routes.post(
+    "/api/v1/users",
+    summary="Create a user",
+    body=UserCreate,
+    response=UserOut,
+    status=201,
+    role=Role.ADMIN,
+    errors=(409,),
+)
 async def create_user(request: web.Request, body: UserCreate) -> UserOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
@@ -58,8 +65,14 @@ async def create_user(request: web.Request, body: UserCreate) -> UserOut:
     return user
 
 
-@routes.patch("/api/v1/users/{id}", summary="Change, disable or re-enable a user",
-              body=UserUpdate, response=UserOut, role=Role.ADMIN, errors=(404, 409))
+@routes.patch(
+    "/api/v1/users/{id}",
+    summary="Change, disable or re-enable a user",
+    body=UserUpdate,
+    response=UserOut,
+    role=Role.ADMIN,
+    errors=(404, 409),
+)
 async def update_user(request: web.Request, body: UserUpdate) -> UserOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
