@@ -90,7 +90,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         app[ENDPOINTS].redis_url.get_secret_value(),
         socket_timeout=5,
         socket_connect_timeout=2,
-        health_check_interval=15,
+        health_check_interval=10,
     )
     app[REDIS] = redis
     app[LOGIN_THROTTLE] = LoginThrottle(redis, settings.auth, prefix=settings.redis.key_prefix)

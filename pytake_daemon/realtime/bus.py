@@ -65,8 +65,12 @@ class EventBus:
                     await pubsub.subscribe(self._channel)
                     self.subscribed.set()
                     delay = 0.1
-                    async for message in pubsub.listen():
-                        self._on_message(message["data"])
+                    while True:
+                        # A bounded wait, so a silent dead connection is noticed by the client's
+                        # health check instead of blocking here forever.
+                        message = await pubsub.get_message(timeout=1.0)
+                        if message is not None:
+                            self._on_message(message["data"])
             except (RedisError, OSError) as exc:
                 self.subscribed.clear()
                 log.warning("event subscriber lost redis; retrying", error=str(exc), delay=delay)
