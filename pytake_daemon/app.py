@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -86,11 +85,9 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    url = app[ENDPOINTS].redis_url.get_secret_value()
     redis = Redis.from_url(
-        app[ENDPOINTS].redis_url.get_secret_value(),
-        socket_timeout=5,
-        socket_connect_timeout=2,
-        health_check_interval=10,
+        url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=10, **_keepalive(url)
     )
     app[REDIS] = redis
     app[LOGIN_THROTTLE] = LoginThrottle(redis, settings.auth, prefix=settings.redis.key_prefix)
@@ -99,18 +96,28 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _realtime(app: web.Application) -> AsyncIterator[None]:
+    url = app[ENDPOINTS].redis_url.get_secret_value()
+    subscriber = Redis.from_url(
+        url, socket_timeout=None, socket_connect_timeout=2, **_keepalive(url)
+    )
     bus = EventBus(
         app[DB_POOL],
         app[REDIS],
         app[HUB],
         channel=f"{app[SETTINGS].redis.key_prefix}events",
+        subscriber=subscriber,
     )
     app[EVENT_BUS] = bus
-    subscriber = asyncio.create_task(bus.run_subscriber(), name="event-subscriber")
+    task = asyncio.create_task(bus.run_subscriber(), name="event-subscriber")
     yield
-    subscriber.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await subscriber
+    await bus.stop(task)
+    await subscriber.aclose()
+
+
+def _keepalive(url: str) -> dict[str, bool]:
+    # Keepalive lets a blocked read notice a peer that vanished without a FIN; UNIX sockets
+    # have no such failure (and redis-py refuses the option for them).
+    return {} if url.startswith("unix:") else {"socket_keepalive": True}
 
 
 async def _close_websockets(app: web.Application) -> None:

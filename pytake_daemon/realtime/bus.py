@@ -9,6 +9,7 @@ they resync through the REST API. With Redis down, this process's own clients st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime
 
@@ -34,14 +35,19 @@ async def current_seq(pool: Pool, tenant_id: uuid.UUID) -> int:
 
 
 class EventBus:
-    def __init__(self, pool: Pool, redis: Redis, hub: Hub, *, channel: str) -> None:
+    def __init__(
+        self, pool: Pool, redis: Redis, hub: Hub, *, channel: str, subscriber: Redis
+    ) -> None:
         self._pool = pool
         self._redis = redis
         self._hub = hub
         self._channel = channel
+        # A client of its own without a read timeout: a subscriber is idle most of the time.
+        self._subscriber = subscriber
         # Frames this process published come back through Redis; the origin tag skips them.
         self._origin = uuid.uuid4().hex
         self.subscribed = asyncio.Event()
+        self._stopping = asyncio.Event()
 
     async def publish(self, tenant_id: uuid.UUID, event: ServerEvent) -> EventEnvelope:
         """Number the event, deliver it here, and fan it out to the other processes."""
@@ -57,26 +63,38 @@ class EventBus:
         return envelope
 
     async def run_subscriber(self) -> None:
-        """Deliver other processes' events forever, resubscribing after any Redis failure."""
+        """Deliver other processes' events until :meth:`stop`, resubscribing after failures."""
         delay = 0.1
-        while True:
+        while not self._stopping.is_set():
             try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                async with self._subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self._channel)
                     self.subscribed.set()
                     delay = 0.1
-                    while True:
-                        # A bounded wait, so a silent dead connection is noticed by the client's
-                        # health check instead of blocking here forever.
-                        message = await pubsub.get_message(timeout=1.0)
+                    while not self._stopping.is_set():
+                        message = await pubsub.get_message(timeout=None)
                         if message is not None:
                             self._on_message(message["data"])
             except (RedisError, OSError) as exc:
                 self.subscribed.clear()
+                if self._stopping.is_set():
+                    return
                 log.warning("event subscriber lost redis; retrying", error=str(exc), delay=delay)
-            # Backoff timer between reconnection attempts (not synchronisation).
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            if not self._stopping.is_set():
+                # Backoff timer between reconnection attempts (not synchronisation).
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def stop(self, task: asyncio.Task[None]) -> None:
+        """End the subscriber.
+
+        Its reads have no timeout on purpose: redis-py's timed reads can swallow a task
+        cancellation (seen here as the task living on through shutdown).
+        """
+        self._stopping.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     def _on_message(self, data: bytes | str) -> None:
         text = data.decode() if isinstance(data, bytes) else data
