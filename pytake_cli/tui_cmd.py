@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pytake_cli.context import handle_errors
+from pytake_cli.context import fail, handle_errors
 
 
 @handle_errors
@@ -19,4 +19,8 @@ def tui(
     """Open the terminal console."""
     from pytake_tui.app import build_app
 
-    build_app(server=server).run()
+    try:
+        app = build_app(server=server)
+    except ValueError as exc:
+        fail(f"--server: {exc}", code=2)
+    app.run()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db import migrations
@@ -11,6 +15,30 @@ from pytake_daemon.db.endpoints import Endpoints, configured_endpoints
 from pytake_daemon.db.pool import connect
 from pytake_daemon.embedded import EmbeddedStack
 from pytake_daemon.errors import PyTakeError
+
+
+@contextmanager
+def single_daemon(state_dir: Path) -> Iterator[None]:
+    """Hold ``state_dir/daemon.lock`` for the daemon's lifetime.
+
+    Two daemons on one state directory would fight over the embedded servers (a second one
+    treats the first one's PostgreSQL as a leftover and stops it). The kernel drops a ``flock``
+    when its holder dies, even by ``kill -9``, so a crash never leaves a stale lock behind.
+    """
+    state_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
+    lock_path = state_dir / "daemon.lock"
+    with lock_path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PyTakeError(
+                f"another pytake daemon is already running on state directory {state_dir}"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 @contextmanager
@@ -22,15 +50,16 @@ def backing_services(settings: Settings, *, owner: bool) -> Iterator[Endpoints]:
     the command. Must run on the main thread (the servers die with the thread that started them).
     """
     stack = EmbeddedStack.from_settings(settings)
-    stack.start(adopt_running=not owner)
-    try:
+    with contextlib.ExitStack() as held:
+        if owner and stack.servers:
+            held.enter_context(single_daemon(settings.state_dir))
+        stack.start(adopt_running=not owner)
+        held.callback(stack.stop)
         yield configured_endpoints(
             settings,
             postgres_socket_dir=str(stack.postgres.socket_dir) if stack.postgres else None,
             redis_socket_url=stack.redis.url if stack.redis else None,
         )
-    finally:
-        stack.stop()
 
 
 async def prepare_schema(settings: Settings, endpoints: Endpoints) -> int:

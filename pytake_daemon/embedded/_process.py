@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from pytake_daemon.errors import PyTakeError
+
 log = logging.getLogger(__name__)
 
 MAX_SOCKET_PATH = 100
@@ -27,7 +29,7 @@ _POLL_SECONDS = 0.05
 StopSteps = Sequence[tuple[signal.Signals | None, float]]
 
 
-class EmbeddedStackError(Exception):
+class EmbeddedStackError(PyTakeError):
     """The embedded stack can't start or stop; the first line of the message says what to do."""
 
 
