@@ -8,7 +8,7 @@ import typer
 from rich.pretty import Pretty
 
 from pytake_cli.context import console, print_json, settings, state
-from pytake_daemon.config import config_path, masked
+from pytake_daemon.config import config_path, example_toml, masked
 
 app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 
@@ -26,3 +26,9 @@ def show(
     source = config_path(state.config)
     console.print(f"[dim]# file: {source or '(none)'}; environment PYTAKE_* overrides it[/]")
     console.print(Pretty(data, expand_all=True))
+
+
+@app.command("example")
+def example() -> None:
+    """Print a TOML file documenting every setting with its default."""
+    typer.echo(example_toml(), nl=False)
