@@ -1,0 +1,160 @@
+"""End to end through a real terminal: a real daemon process, ``pytake tui`` inside tmux, keys
+typed as a user would, and the screen read back with ``capture-pane``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pytake_daemon.config import Settings
+from pytake_daemon.protocol import Role
+from tests.conftest import MakeTenant
+from tests.support import PASSWORD, daemon_env, free_port
+
+TMUX = shutil.which("tmux")
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """Poll ``check`` until it holds; a screen or a socket has no event to wait on."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def daemon(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "daemon.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from pytake_cli.main import run; run()", "daemon"],
+        env=daemon_env(settings, port=port),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: http_ok(f"{url}/readyz"), "the daemon to be ready")
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+class Terminal:
+    """A tmux session of its own (its own server socket, so nothing else is touched)."""
+
+    def __init__(self, tmp: Path) -> None:
+        assert TMUX is not None, "tmux is required: scripts/bootstrap.sh installs it"
+        self.socket = f"pytake-e2e-{uuid.uuid4().hex[:8]}"
+        self.tmp = tmp
+
+    def tmux(self, *args: str) -> str:
+        assert TMUX is not None
+        return subprocess.run(
+            [TMUX, "-L", self.socket, *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    def start(self, command: list[str], env: dict[str, str]) -> None:
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        self.tmux(
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            f"env {exports} {' '.join(command)}",
+        )
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "e2e", *keys)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "e2e", "-l", text)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-t", "e2e", "-p")
+
+    def close(self) -> None:
+        subprocess.run([TMUX or "tmux", "-L", self.socket, "kill-server"], check=False)
+
+
+async def test_login_in_a_real_terminal_shows_connected(
+    daemon: str, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    tenant = await make_tenant()
+    agent = tenant[Role.AGENT]
+    term = Terminal(tmp_path)
+    config_home = tmp_path / "config"
+    try:
+        term.start(
+            [
+                sys.executable,
+                "-c",
+                "'from pytake_cli.main import run; run()'",
+                "tui",
+                "--server",
+                daemon,
+            ],
+            {
+                "XDG_CONFIG_HOME": str(config_home),
+                "TERM": "xterm-256color",
+                "PATH": os.environ.get("PATH", ""),
+            },
+        )
+        wait_for(lambda: "Log in to PyTake" in term.screen(), "the login screen")
+        # The server field comes prefilled and the e-mail field has focus.
+        term.type(agent.email)
+        term.keys("Tab")
+        term.type(PASSWORD)
+        term.keys("Enter")
+        wait_for(lambda: "Signed in as" in term.screen(), "the home screen")
+        wait_for(lambda: "connected" in term.screen().splitlines()[0], "'connected' in the header")
+        screen = term.screen()
+        assert f"({Role.AGENT.value})" in screen
+        assert "hello" in screen
+        # The session token was saved for next time, readable by the user only.
+        saved = config_home / "pytake" / "credentials.json"
+        assert saved.exists()
+        assert saved.stat().st_mode & 0o777 == 0o600
+        term.keys("C-q")
+        wait_for(lambda: "e2e" not in _sessions(term), "the TUI to exit", timeout=10)
+    finally:
+        term.close()
+
+
+def _sessions(term: Terminal) -> str:
+    result = subprocess.run(
+        [TMUX or "tmux", "-L", term.socket, "list-sessions"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout
