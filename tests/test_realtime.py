@@ -210,10 +210,13 @@ async def test_revoked_token_closes_its_connection_with_1008(
         assert isinstance(revoked.event, TokenRevoked)
         assert revoked.event.token_id == agent.token_id
         assert revoked.seq == start.seq + 1
+        # The code is the one in the server's close frame. (aiohttp's client then reports 1006
+        # as ws.close_code: a server closing from another task than the reader drops the TCP
+        # connection without waiting for the client's echo, so the echo can't be written.)
         closing = await ws_agent.receive(timeout=TIMEOUT)
         assert closing.type is WSMsgType.CLOSE
         assert closing.data == WSCloseCode.POLICY_VIOLATION
-        assert ws_agent.close_code == WSCloseCode.POLICY_VIOLATION
+        assert (await ws_agent.receive(timeout=TIMEOUT)).type is WSMsgType.CLOSED
 
         # The other connection saw the revocation too and stays open.
         seen = await next_event(ws_other)
