@@ -80,11 +80,12 @@ CREATE POLICY tenant_isolation ON tenant_event_seq
 -- Bearer token → identity; only an exact 256-bit hash matches, so nothing can be enumerated.
 CREATE FUNCTION auth_token_identity(p_token_hash bytea)
 RETURNS TABLE (token_id uuid, tenant_id uuid, user_id uuid, kind text, expires_at timestamptz,
-               revoked_at timestamptz, user_disabled boolean, role text)
+               revoked_at timestamptz, last_used_at timestamptz, user_disabled boolean,
+               role text)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
         SELECT t.id, t.tenant_id, t.user_id, t.kind, t.expires_at, t.revoked_at,
-               u.disabled_at IS NOT NULL, u.role
+               t.last_used_at, u.disabled_at IS NOT NULL, u.role
           FROM auth_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
          WHERE t.token_hash = p_token_hash
     $$;

@@ -319,9 +319,7 @@ async def test_app_role_with_tenant_sees_only_that_tenant(
         # Naming B's rows explicitly doesn't help.
         assert await app_conn.fetchval("SELECT count(*) FROM tenants WHERE id = $1", b.id) == 0
         assert (
-            await app_conn.fetchval(
-                "SELECT count(*) FROM users WHERE id = $1", b[Role.OWNER].id
-            )
+            await app_conn.fetchval("SELECT count(*) FROM users WHERE id = $1", b[Role.OWNER].id)
             == 0
         )
 
