@@ -111,14 +111,23 @@ async def admin_connection(cfg: Settings, endpoints: Any) -> AsyncIterator[Any]:
 
 
 @asynccontextmanager
-async def tenant_scope(conn: Any, tenant: str) -> AsyncIterator[Any]:
-    """A transaction on ``conn`` scoped to a tenant given by slug or id."""
-    from pytake_daemon.db.pool import set_tenant
+async def tenant_connection(cfg: Settings, endpoints: Any, tenant: str) -> AsyncIterator[Any]:
+    """A transaction as the daemon's own role, scoped to one tenant (slug or id).
+
+    Only resolving the tenant uses the owner role; the work itself runs where row-level security
+    applies, so a tenant-scoped command can't touch another tenant's rows whatever its SQL says.
+    """
+    from pytake_daemon.db.pool import connect, set_tenant
     from pytake_daemon.tenancy.db import tenant_id
 
-    async with conn.transaction():
-        found = await tenant_id(conn, tenant)
-        if found is None:
-            raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
-        await set_tenant(conn, found)
-        yield conn
+    async with admin_connection(cfg, endpoints) as admin:
+        found = await tenant_id(admin, tenant)
+    if found is None:
+        raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
+    conn = await connect(endpoints.app_dsn.get_secret_value())
+    try:
+        async with conn.transaction():
+            await set_tenant(conn, found)
+            yield conn
+    finally:
+        await conn.close()

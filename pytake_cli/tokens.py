@@ -10,14 +10,13 @@ import typer
 from rich.table import Table
 
 from pytake_cli.context import (
-    admin_connection,
     console,
     handle_errors,
     print_json,
     run,
     services,
     settings,
-    tenant_scope,
+    tenant_connection,
 )
 from pytake_daemon.auth import db
 from pytake_daemon.auth.tokens import new_token
@@ -45,7 +44,7 @@ def create(
     ttl_days = min(ttl_days, cfg.auth.api_token_max_ttl_days)
 
     async def create_token() -> TokenCreated:
-        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
             row = await users_db.get_user_by_email(conn, user)
             if row is None:
                 raise PyTakeError(f"no user {user!r} in tenant {tenant!r}")
@@ -84,7 +83,7 @@ def revoke(
         raise PyTakeError(f"{token_id!r} is not a token id") from None
 
     async def apply() -> bool:
-        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
             return await db.revoke_token(conn, parsed)
 
     with services(cfg) as endpoints:
@@ -104,7 +103,7 @@ def list_(
     cfg = settings()
 
     async def fetch() -> list[TokenOut]:
-        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
             rows = await db.list_tokens(conn, include_inactive=all_)
             return [TokenOut.model_validate(dict(r)) for r in rows]
 

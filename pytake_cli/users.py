@@ -9,14 +9,13 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from pytake_cli.context import (
-    admin_connection,
     console,
     handle_errors,
     print_json,
     run,
     services,
     settings,
-    tenant_scope,
+    tenant_connection,
 )
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.errors import ApiError, PyTakeError
@@ -69,7 +68,7 @@ def add(
         raise PyTakeError(_validation_message(exc)) from None
 
     async def create() -> UserOut:
-        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
             try:
                 return await service.create_user(
                     conn, Passwords(cfg.auth), body, by_role=Role.OWNER
@@ -92,7 +91,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     cfg = settings()
 
     async def fetch() -> list[UserOut]:
-        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
             return [UserOut.model_validate(dict(r)) for r in await db.list_users(conn)]
 
     with services(cfg) as endpoints:
@@ -112,7 +111,7 @@ def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
     cfg = settings()
 
     async def apply() -> UserOut:
-        async with admin_connection(cfg, endpoints) as conn, tenant_scope(conn, tenant):
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
             row = await db.get_user_by_email(conn, email)
             if row is None:
                 raise PyTakeError(f"no user {email!r} in tenant {tenant!r}")

@@ -198,7 +198,7 @@ async def test_event_crosses_processes_and_sigterm_says_going_away(
                 assert msg.data == WSCloseCode.GOING_AWAY
 
             codes = await asyncio.gather(wait_exit(a), wait_exit(b))
-            assert codes == [0, 0], f"{a.log()}\n---\n{b.log()}"
+            assert list(codes) == [0, 0], f"{a.log()}\n---\n{b.log()}"
             assert await subscribers() == 0
     finally:
         await redis.aclose()

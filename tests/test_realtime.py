@@ -291,7 +291,7 @@ async def test_slow_client_is_dropped_with_1013_others_keep_receiving(
     hub = app[HUB]
     stuck = StuckSocket()
     slow = Client(
-        cast(web.WebSocketResponse, stuck),
+        cast("web.WebSocketResponse", stuck),
         Identity(
             token_id=uuid.uuid4(),
             tenant_id=tenant.id,
@@ -360,8 +360,8 @@ async def test_hub_drops_a_stuck_client_without_an_app() -> None:
 
     hub = Hub(queue_size=3)
     stuck, reader = StuckSocket(), Recording()
-    slow = Client(cast(web.WebSocketResponse, stuck), who(), queue_size=3)
-    fast = Client(cast(web.WebSocketResponse, reader), who(), queue_size=3)
+    slow = Client(cast("web.WebSocketResponse", stuck), who(), queue_size=3)
+    fast = Client(cast("web.WebSocketResponse", reader), who(), queue_size=3)
     for client in (slow, fast):
         hub.add(client)
         client.start()
@@ -378,7 +378,7 @@ async def test_hub_drops_a_stuck_client_without_an_app() -> None:
             frames.append(frame)
             hub.deliver(envelope, frame)
             # Let the reading client's sender run, as the bus's awaits would between publishes.
-            await wait_until(lambda: fast.queue.empty())
+            await wait_until(fast.queue.empty)
         await asyncio.wait_for(stuck.closed.wait(), TIMEOUT)
         assert stuck.close_codes == [WSCloseCode.TRY_AGAIN_LATER]
         assert hub.count() == 1
@@ -426,3 +426,48 @@ async def test_redis_down_local_delivery_continues(
         assert isinstance(envelope.event, UserChanged)
         assert envelope.event.email == email
         assert envelope.seq == start.seq + 1
+
+
+async def test_revoked_client_gets_its_backlog_and_token_revoked_before_1008() -> None:
+    """A revoked connection's queued frames, TokenRevoked last, leave before the close frame,
+    even when writes yield (a peer whose TCP window is full makes ``send_str`` wait on drain)."""
+    tenant_id = uuid.uuid4()
+    token_id = uuid.uuid4()
+
+    class Draining(StuckSocket):
+        async def send_str(self, data: str) -> None:
+            await asyncio.sleep(0)  # one trip through the loop, like a paused transport's drain
+            self.sent.append(data)
+
+    sock = Draining()
+    hub = Hub(queue_size=16)
+    client = Client(
+        cast("web.WebSocketResponse", sock),
+        Identity(
+            token_id=token_id,
+            tenant_id=tenant_id,
+            user_id=uuid.uuid4(),
+            role=Role.AGENT,
+            kind="session",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        ),
+        queue_size=16,
+    )
+    hub.add(client)
+    client.start()
+    try:
+        frames = []
+        events = [TokenRevoked(token_id=uuid.uuid4()) for _ in range(3)]
+        for seq, event in enumerate([*events, TokenRevoked(token_id=token_id)], start=1):
+            envelope = EventEnvelope(
+                seq=seq, tenant_id=tenant_id, at=datetime.now(UTC), event=event
+            )
+            frame = envelope.model_dump_json()
+            frames.append(frame)
+            hub.deliver(envelope, frame)
+        assert hub.count() == 0
+        await asyncio.wait_for(sock.closed.wait(), TIMEOUT)
+        assert sock.close_codes == [WSCloseCode.POLICY_VIOLATION]
+        assert sock.sent == frames
+    finally:
+        await client.stop()

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
+from aiohttp import ClientResponse
 from pydantic import BaseModel, ValidationError
 
 from pytake_daemon.app import all_endpoints
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.migrations import quote_ident
-from pytake_daemon.db.pool import Connection, create_pool, set_tenant, tenant_transaction
+from pytake_daemon.db.pool import Connection, Pool, create_pool, set_tenant, tenant_transaction
 from pytake_daemon.http.api import Endpoint
 from pytake_daemon.protocol import Me, Problem, Role, TenantOut, TokenList, UserList
 from tests.conftest import APP_ROLE, ApiClient, MakeTenant
@@ -43,7 +45,8 @@ def _ep_id(ep: Endpoint) -> str:
 def _sample(
     ep: Endpoint, model: type[BaseModel] | None, samples: dict[tuple[str, str], Any]
 ) -> Any:
-    """A valid body (or query) for ``ep``: a registered sample, else ``{}`` if the model takes it."""
+    """A valid body (or query) for ``ep``: a registered sample, else ``{}`` if the model
+    accepts it."""
     if model is None:
         return None
     sample = samples.get((ep.method, ep.path))
@@ -65,7 +68,7 @@ def _fill(path: str, value: uuid.UUID) -> str:
     return re.sub(r"{\w+}", str(value), path)
 
 
-async def _problem(resp: Any) -> Problem:
+async def _problem(resp: ClientResponse) -> Problem:
     assert resp.content_type == "application/problem+json", await resp.text()
     return Problem.model_validate(await resp.json())
 
@@ -373,14 +376,14 @@ async def test_rls_refuses_rows_of_another_tenant(
 
 
 @pytest.fixture
-async def one_connection_pool(endpoints: Endpoints) -> Any:
+async def one_connection_pool(endpoints: Endpoints) -> AsyncIterator[Pool]:
     pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=1)
     yield pool
     await pool.close()
 
 
 async def test_tenant_setting_does_not_outlive_its_transaction(
-    one_connection_pool: Any, make_tenant: MakeTenant
+    one_connection_pool: Pool, make_tenant: MakeTenant
 ) -> None:
     pool = one_connection_pool
     a = await make_tenant()
@@ -396,10 +399,13 @@ async def test_tenant_setting_does_not_outlive_its_transaction(
             assert await conn.fetchval("SELECT count(*) FROM users") == 0
 
     # A transaction that fails half-way leaks nothing either.
-    with pytest.raises(ZeroDivisionError):
+    async def fail_half_way() -> None:
         async with tenant_transaction(pool, a.id) as conn:
             assert await conn.fetchval("SELECT count(*) FROM users") == len(a.members)
             raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        await fail_half_way()
     async with pool.acquire() as conn:
         assert conn.get_server_pid() == pid
         assert await conn.fetchval("SELECT count(*) FROM users") == 0

@@ -1,4 +1,8 @@
-"""SQL of the ``auth_tokens`` table and the pre-tenant lookups (SECURITY DEFINER functions)."""
+"""SQL of the ``auth_tokens`` table and the pre-tenant lookups (SECURITY DEFINER functions).
+
+Tenant-scoped statements name ``current_tenant_id()`` themselves: row-level security scopes the
+daemon's role, but the CLI runs these on the owner connection, which bypasses it.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +54,8 @@ async def insert_token(
 
 _TOUCH = """
 UPDATE auth_tokens SET last_used_at = now()
- WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
+ WHERE tenant_id = current_tenant_id() AND id = $1
+   AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
 """
 
 
@@ -61,7 +66,8 @@ async def touch_token(conn: Connection, token_id: uuid.UUID) -> None:
 
 _REVOKE = """
 UPDATE auth_tokens SET revoked_at = now()
- WHERE id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR user_id = $2)
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND revoked_at IS NULL
+   AND ($2::uuid IS NULL OR user_id = $2)
 RETURNING id
 """
 
@@ -76,7 +82,8 @@ async def revoke_token(
 _LIST = """
 SELECT id, user_id, kind, name, created_at, expires_at, last_used_at, revoked_at
   FROM auth_tokens
- WHERE ($1::uuid IS NULL OR user_id = $1)
+ WHERE tenant_id = current_tenant_id()
+   AND ($1::uuid IS NULL OR user_id = $1)
    AND ($2::text IS NULL OR kind = $2)
    AND ($3 OR (revoked_at IS NULL AND expires_at > now()))
  ORDER BY created_at DESC
@@ -94,7 +101,9 @@ async def list_tokens(
 
 
 _REVOKE_ALL_OF_USER = """
-UPDATE auth_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id
+UPDATE auth_tokens SET revoked_at = now()
+ WHERE tenant_id = current_tenant_id() AND user_id = $1 AND revoked_at IS NULL
+RETURNING id
 """
 
 

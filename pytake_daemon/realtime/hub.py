@@ -23,6 +23,8 @@ log = structlog.get_logger("pytake.realtime")
 
 # How long one frame may take to leave before the peer counts as not reading.
 _SEND_TIMEOUT = 10.0
+# How long a closing client's queued frames may take to leave before the close frame.
+_FLUSH_TIMEOUT = 2.0
 
 
 class Client:
@@ -33,6 +35,8 @@ class Client:
         self.identity = who
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
         self._tasks: list[asyncio.Task[None]] = []
+        # The event loop keeps only weak references to tasks: hold the closing one.
+        self._closer: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
 
     def start(self) -> None:
@@ -55,6 +59,7 @@ class Client:
                 frame = await self.queue.get()
                 async with asyncio.timeout(_SEND_TIMEOUT):
                     await self.ws.send_str(frame)
+                self.queue.task_done()
         except TimeoutError:
             self.close_soon(WSCloseCode.TRY_AGAIN_LATER, "not reading fast enough")
         except (ConnectionError, RuntimeError):
@@ -65,14 +70,28 @@ class Client:
         await asyncio.sleep(max(0.0, delay))
         self.close_soon(WSCloseCode.POLICY_VIOLATION, "token expired")
 
-    def close_soon(self, code: int, message: str) -> None:
-        """Close from any task without waiting on the peer (it may be the one not reading)."""
+    def close_soon(self, code: int, message: str, *, flush: bool = False) -> None:
+        """Close from any task without waiting on the peer (it may be the one not reading).
+
+        With ``flush`` the frames already queued (such as the event explaining the close) are
+        sent first, for at most a couple of seconds.
+        """
         if self.closed.is_set():
             return
         self.closed.set()
-        asyncio.get_running_loop().create_task(self._close(code, message))
+        self._closer = asyncio.get_running_loop().create_task(self._close(code, message, flush))
 
-    async def _close(self, code: int, message: str) -> None:
+    async def _close(self, code: int, message: str, flush: bool) -> None:
+        sender = self._tasks[0] if self._tasks else None
+        if flush and sender is not None and not sender.done():
+            # Until the queue is sent, or the sender ended (peer gone), or time is up.
+            joined = asyncio.ensure_future(self.queue.join())
+            try:
+                await asyncio.wait(
+                    {joined, sender}, timeout=_FLUSH_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                joined.cancel()
         for task in self._tasks:
             if task is not asyncio.current_task():
                 task.cancel()
@@ -118,7 +137,7 @@ class Hub:
             event = envelope.event
             if isinstance(event, TokenRevoked) and event.token_id == client.identity.token_id:
                 self.remove(client)
-                client.close_soon(WSCloseCode.POLICY_VIOLATION, "token revoked")
+                client.close_soon(WSCloseCode.POLICY_VIOLATION, "token revoked", flush=True)
 
     async def close_all(self) -> None:
         """On shutdown: tell every client we're going away, so they reconnect elsewhere."""

@@ -1,4 +1,8 @@
-"""SQL of the ``users`` table. Functions take a connection inside a tenant transaction."""
+"""SQL of the ``users`` table. Functions take a connection inside a tenant transaction.
+
+Every statement names ``current_tenant_id()`` itself: row-level security scopes the daemon's role,
+but the CLI runs these on the owner connection, which bypasses it.
+"""
 
 from __future__ import annotations
 
@@ -25,21 +29,23 @@ async def insert_user(
     return await conn.fetchrow(_INSERT, email, name, role, password_hash)
 
 
-_LIST = f"SELECT {_COLUMNS} FROM users ORDER BY email"
+_LIST = f"SELECT {_COLUMNS} FROM users WHERE tenant_id = current_tenant_id() ORDER BY email"
 
 
 async def list_users(conn: Connection) -> list[asyncpg.Record]:
     return await conn.fetch(_LIST)
 
 
-_GET = f"SELECT {_COLUMNS} FROM users WHERE id = $1"
+_GET = f"SELECT {_COLUMNS} FROM users WHERE tenant_id = current_tenant_id() AND id = $1"
 
 
 async def get_user(conn: Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(_GET, user_id)
 
 
-_GET_BY_EMAIL = f"SELECT {_COLUMNS} FROM users WHERE email = lower($1)"
+_GET_BY_EMAIL = (
+    f"SELECT {_COLUMNS} FROM users WHERE tenant_id = current_tenant_id() AND email = lower($1)"
+)
 
 
 async def get_user_by_email(conn: Connection, email: str) -> asyncpg.Record | None:
@@ -55,7 +61,7 @@ UPDATE users SET
                        WHEN $5 THEN coalesce(disabled_at, now())
                        ELSE NULL END,
     updated_at = now()
- WHERE id = $1
+ WHERE tenant_id = current_tenant_id() AND id = $1
 RETURNING {_COLUMNS}
 """
 
@@ -75,7 +81,7 @@ async def update_user(
 _ME = """
 SELECT u.email, u.name, t.slug AS tenant_slug, t.name AS tenant_name
   FROM users u JOIN tenants t ON t.id = u.tenant_id
- WHERE u.id = $1
+ WHERE u.tenant_id = current_tenant_id() AND u.id = $1
 """
 
 
@@ -83,7 +89,10 @@ async def me(conn: Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(_ME, user_id)
 
 
-_COUNT_OWNERS = "SELECT count(*) FROM users WHERE role = 'owner' AND disabled_at IS NULL"
+_COUNT_OWNERS = (
+    "SELECT count(*) FROM users"
+    " WHERE tenant_id = current_tenant_id() AND role = 'owner' AND disabled_at IS NULL"
+)
 
 
 async def count_active_owners(conn: Connection) -> int:

@@ -24,12 +24,18 @@ from tests.support import PASSWORD, daemon_env, free_port
 TMUX = shutil.which("tmux")
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+def wait_for(
+    check: Callable[[], bool],
+    what: str,
+    timeout: float = 20.0,
+    show: Callable[[], str] | None = None,
+) -> None:
     """Poll ``check`` until it holds; a screen or a socket has no event to wait on."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            seen = f"; the screen was:\n{show()}" if show else ""
+            raise AssertionError(f"timed out waiting for {what}{seen}")
         time.sleep(0.1)
 
 
@@ -45,9 +51,13 @@ def http_ok(url: str) -> bool:
 def daemon(settings: Settings, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = (tmp_path / "daemon.log").open("wb")
+    env = daemon_env(settings, port=port)
+    # A key prefix of its own: login throttling counts per address, and other tests' failed
+    # logins from 127.0.0.1 must not throttle this one.
+    env["PYTAKE_REDIS__KEY_PREFIX"] = f"pytake-e2e-{uuid.uuid4().hex[:8]}:"
     proc = subprocess.Popen(
         [sys.executable, "-c", "from pytake_cli.main import run; run()", "daemon"],
-        env=daemon_env(settings, port=port),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -129,13 +139,17 @@ async def test_login_in_a_real_terminal_shows_connected(
                 "PATH": os.environ.get("PATH", ""),
             },
         )
-        wait_for(lambda: "Log in to PyTake" in term.screen(), "the login screen")
+        wait_for(lambda: "Log in to PyTake" in term.screen(), "the login screen", show=term.screen)
         # The server field comes prefilled and the e-mail field has focus.
+        # Type as a person does: each step once the screen shows the previous one took effect
+        # (a key sent while the app is still handling a burst of input can land elsewhere).
         term.type(agent.email)
+        wait_for(lambda: agent.email in term.screen(), "the e-mail to appear", show=term.screen)
         term.keys("Tab")
         term.type(PASSWORD)
+        wait_for(lambda: "•" * 8 in term.screen(), "the masked password", show=term.screen)
         term.keys("Enter")
-        wait_for(lambda: "Signed in as" in term.screen(), "the home screen")
+        wait_for(lambda: "Signed in as" in term.screen(), "the home screen", show=term.screen)
         wait_for(lambda: "connected" in term.screen().splitlines()[0], "'connected' in the header")
         screen = term.screen()
         assert f"({Role.AGENT.value})" in screen

@@ -1,0 +1,346 @@
+"""PostgreSQL or Redis going away under a running app: 503 with Retry-After (never a 500 or a
+traceback), and recovery by itself once the server is back, including the event subscriber.
+
+These need servers they can stop, so the module starts a private embedded stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import WSMsgType
+from aiohttp.client_ws import ClientWebSocketResponse
+from redis.asyncio import Redis
+
+from pytake_daemon.app import create_app
+from pytake_daemon.config import Settings
+from pytake_daemon.db import migrations
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import Connection, connect
+from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
+from pytake_daemon.keys import EVENT_BUS
+from pytake_daemon.protocol import Hello, Problem, Readiness, Role, UserChanged, parse_server_event
+from tests.conftest import APP_ROLE, ApiClient
+from tests.support import (
+    PASSWORD,
+    TenantData,
+    create_tenant,
+    make_settings,
+    secret,
+    short_tmpdir,
+    with_user,
+)
+
+RECOVERY_TIMEOUT = 20.0
+TIMEOUT = 10.0
+
+AiohttpClient = Callable[..., Awaitable[ApiClient]]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[EmbeddedStack]:
+    root = short_tmpdir("pto-")
+    stack = EmbeddedStack(
+        root, postgres=EmbeddedPostgres(root, database="pytake"), redis=EmbeddedRedis(root)
+    )
+    try:
+        stack.start()
+        yield stack
+    finally:
+        try:
+            stack.stop()
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def outage_endpoints(stack: EmbeddedStack) -> Endpoints:
+    assert stack.postgres is not None
+    assert stack.redis is not None
+    admin_dsn = stack.postgres.dsn("pytake")
+
+    async def migrate() -> None:
+        admin = await connect(admin_dsn)
+        try:
+            await migrations.upgrade(admin, APP_ROLE)
+        finally:
+            await admin.close()
+
+    asyncio.run(migrate())
+    return Endpoints(
+        app_dsn=secret(with_user(admin_dsn, APP_ROLE)),
+        admin_dsn=secret(admin_dsn),
+        redis_url=secret(stack.redis.url),
+        app_role=APP_ROLE,
+    )
+
+
+@pytest.fixture(scope="module")
+def outage_settings(
+    outage_endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return make_settings(
+        outage_endpoints,
+        prefix=f"pytake-outage-{uuid.uuid4().hex[:8]}:",
+        state_dir=tmp_path_factory.mktemp("outage-state"),
+    )
+
+
+@pytest.fixture
+async def tenant(outage_endpoints: Endpoints, password_hash: str) -> TenantData:
+    assert outage_endpoints.admin_dsn is not None
+    conn: Connection = await connect(outage_endpoints.admin_dsn.get_secret_value())
+    try:
+        return await create_tenant(conn, password_hash)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def make_api(
+    aiohttp_client: AiohttpClient, outage_settings: Settings, outage_endpoints: Endpoints
+) -> Callable[[], Awaitable[ApiClient]]:
+    async def make() -> ApiClient:
+        return await aiohttp_client(create_app(outage_settings, outage_endpoints))
+
+    return make
+
+
+@pytest.fixture
+def postgres(stack: EmbeddedStack) -> Iterator[EmbeddedPostgres]:
+    """The module's PostgreSQL; running again after the test whatever happened."""
+    assert stack.postgres is not None
+    try:
+        yield stack.postgres
+    finally:
+        stack.postgres.start()
+
+
+@pytest.fixture
+def redis_server(stack: EmbeddedStack) -> Iterator[EmbeddedRedis]:
+    assert stack.redis is not None
+    try:
+        yield stack.redis
+    finally:
+        stack.redis.start()
+
+
+@pytest.fixture
+async def redis_client(outage_endpoints: Endpoints) -> AsyncIterator[Redis]:
+    client = Redis.from_url(outage_endpoints.redis_url.get_secret_value())
+    yield client
+    await client.aclose()
+
+
+async def poll(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    """Retry an async check until it holds (a deadline, not a fixed sleep)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def readiness(api: ApiClient) -> tuple[int, Readiness, str | None]:
+    resp = await api.get("/readyz")
+    return resp.status, Readiness.model_validate(await resp.json()), resp.headers.get("Retry-After")
+
+
+async def assert_unavailable(resp_status: int, headers: dict[str, str], body: str) -> None:
+    assert resp_status == 503, body
+    assert int(headers["Retry-After"]) > 0
+    assert headers["Content-Type"].startswith("application/problem+json")
+    problem = Problem.model_validate_json(body)
+    assert problem.status == 503
+    assert "Traceback" not in body
+    assert "asyncpg" not in body
+    assert "redis" not in body.lower()
+
+
+async def me_status(api: ApiClient, tenant: TenantData) -> int:
+    resp = await api.get("/api/v1/auth/me", headers=tenant[Role.AGENT].headers)
+    await resp.read()
+    return resp.status
+
+
+async def test_postgres_outage_503_then_recovers(
+    make_api: Callable[[], Awaitable[ApiClient]],
+    tenant: TenantData,
+    postgres: EmbeddedPostgres,
+) -> None:
+    api = await make_api()
+    assert await me_status(api, tenant) == 200
+    status, ready, _ = await readiness(api)
+    assert status == 200
+    assert ready.ready
+
+    postgres.stop()
+    assert not postgres.is_running()
+
+    status, ready, retry_after = await readiness(api)
+    assert status == 503
+    assert retry_after is not None
+    assert int(retry_after) > 0
+    assert not ready.database
+    assert ready.redis
+    assert not ready.ready
+
+    # Several calls: the first may meet a pooled connection the server closed, later ones a
+    # refused connect; both must be 503.
+    for _ in range(3):
+        resp = await api.get("/api/v1/auth/me", headers=tenant[Role.AGENT].headers)
+        await assert_unavailable(resp.status, dict(resp.headers), await resp.text())
+    resp = await api.post(
+        "/api/v1/auth/login", json={"email": tenant[Role.AGENT].email, "password": PASSWORD}
+    )
+    await assert_unavailable(resp.status, dict(resp.headers), await resp.text())
+    # The process is fine: liveness still answers.
+    assert (await api.get("/healthz")).status == 200
+
+    postgres.start()
+
+    async def ready_again() -> bool:
+        return (await readiness(api))[0] == 200
+
+    await poll(ready_again, RECOVERY_TIMEOUT, "readyz after PostgreSQL restart")
+
+    async def me_ok() -> bool:
+        return await me_status(api, tenant) == 200
+
+    await poll(me_ok, RECOVERY_TIMEOUT, "an API call after PostgreSQL restart")
+    resp = await api.post(
+        "/api/v1/auth/login", json={"email": tenant[Role.AGENT].email, "password": PASSWORD}
+    )
+    assert resp.status == 200, await resp.text()
+
+
+async def test_redis_outage_503_then_recovers_and_resubscribes(
+    make_api: Callable[[], Awaitable[ApiClient]],
+    tenant: TenantData,
+    redis_server: EmbeddedRedis,
+    redis_client: Redis,
+    outage_settings: Settings,
+) -> None:
+    app1, app2 = await make_api(), await make_api()
+    channel = f"{outage_settings.redis.key_prefix}events"
+    bus1, bus2 = app1.app[EVENT_BUS], app2.app[EVENT_BUS]
+    await asyncio.wait_for(bus1.subscribed.wait(), TIMEOUT)
+    await asyncio.wait_for(bus2.subscribed.wait(), TIMEOUT)
+
+    agent = tenant[Role.AGENT]
+    ws: ClientWebSocketResponse[bool]
+    async with app1.ws_connect("/api/v1/ws", headers=agent.headers) as ws:
+        msg = await ws.receive(timeout=TIMEOUT)
+        hello = parse_server_event(msg.data)
+        assert isinstance(hello.event, Hello)
+
+        redis_server.stop()
+
+        status, ready, retry_after = await readiness(app1)
+        assert status == 503
+        assert retry_after is not None
+        assert not ready.redis
+        assert ready.database
+        resp = await app1.post(
+            "/api/v1/auth/login", json={"email": agent.email, "password": PASSWORD}
+        )
+        await assert_unavailable(resp.status, dict(resp.headers), await resp.text())
+        # Authenticated calls that don't need Redis keep working.
+        assert await me_status(app1, tenant) == 200
+
+        redis_server.start()
+
+        async def ready_again() -> bool:
+            return (await readiness(app1))[0] == 200 and (await readiness(app2))[0] == 200
+
+        await poll(ready_again, RECOVERY_TIMEOUT, "readyz after Redis restart")
+
+        # The restarted server has no subscriptions: both subscribers must come back by themselves.
+        async def resubscribed() -> bool:
+            counts = dict(await redis_client.pubsub_numsub(channel))
+            return int(counts.get(channel.encode(), 0)) == 2
+
+        await poll(resubscribed, RECOVERY_TIMEOUT, "both event subscribers to resubscribe")
+        assert bus1.subscribed.is_set()
+        assert bus2.subscribed.is_set()
+
+        event = UserChanged(
+            user_id=uuid.uuid4(), email="x@y.test", name="X", role=Role.AGENT, disabled=False
+        )
+        published = await bus2.publish(tenant.id, event)
+        assert published.seq == hello.seq + 1
+        msg = await ws.receive(timeout=TIMEOUT)
+        assert msg.type is WSMsgType.TEXT
+        received = parse_server_event(msg.data)
+        assert received.seq == published.seq
+        assert received.event == event
+
+        resp = await app1.post(
+            "/api/v1/auth/login", json={"email": agent.email, "password": PASSWORD}
+        )
+        assert resp.status == 200, await resp.text()
+
+
+async def test_module_stack_is_private(stack: EmbeddedStack) -> None:
+    # Guard against ever stopping someone else's servers: everything lives under our root.
+    assert stack.postgres is not None
+    assert stack.redis is not None
+    assert Path(stack.postgres.socket_dir).is_relative_to(stack.root)
+    assert stack.redis.socket_path.is_relative_to(stack.root)
+
+
+async def test_postgres_crash_during_a_request_is_503_then_recovers(
+    make_api: Callable[[], Awaitable[ApiClient]],
+    tenant: TenantData,
+    postgres: EmbeddedPostgres,
+    outage_endpoints: Endpoints,
+) -> None:
+    """A backend dying (OOM killer, segfault) makes the postmaster restart every session: the
+    requests in flight get 57P02 'terminating connection because of crash of another server
+    process', which must be a 503 like any other outage."""
+    api = await make_api()
+    victim = tenant[Role.SUPERVISOR]  # a token never used yet, so authenticating writes to it
+    assert outage_endpoints.admin_dsn is not None
+    holder: Connection = await connect(outage_endpoints.admin_dsn.get_secret_value())
+    try:
+        holder_pid: int = await holder.fetchval("SELECT pg_backend_pid()")
+        tx = holder.transaction()
+        await tx.start()
+        # Blocks the token lookup itself, which runs outside any transaction of the app's.
+        await holder.execute("LOCK TABLE auth_tokens IN ACCESS EXCLUSIVE MODE")
+
+        request = asyncio.create_task(
+            api.get("/api/v1/auth/me", headers=victim.headers), name="blocked-request"
+        )
+
+        async def blocked() -> bool:
+            waiting: int = await holder.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = 'pytake' AND wait_event_type = 'Lock'"
+            )
+            return waiting == 1
+
+        await poll(blocked, TIMEOUT, "the request to wait on the row lock")
+        os.kill(holder_pid, signal.SIGKILL)
+        resp = await asyncio.wait_for(request, TIMEOUT)
+        await assert_unavailable(resp.status, dict(resp.headers), await resp.text())
+    finally:
+        with contextlib.suppress(Exception):
+            await holder.close(timeout=2)
+        holder.terminate()
+    assert postgres.is_running()  # the same postmaster recovered by itself
+
+    async def me_ok() -> bool:
+        return await me_status(api, tenant) == 200
+
+    await poll(me_ok, RECOVERY_TIMEOUT, "an API call after crash recovery")
+    status, ready, _ = await readiness(api)
+    assert status == 200
+    assert ready.ready
