@@ -8,11 +8,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import asyncpg
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db import migrations
 from pytake_daemon.db.endpoints import Endpoints, configured_endpoints
-from pytake_daemon.db.pool import connect
+from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedStack
 from pytake_daemon.errors import PyTakeError
 
@@ -65,12 +68,12 @@ def backing_services(settings: Settings, *, owner: bool) -> Iterator[Endpoints]:
 async def prepare_schema(settings: Settings, endpoints: Endpoints) -> int:
     """Migrate (when allowed and possible) and check the schema; returns its version."""
     if settings.database.auto_migrate and endpoints.admin_dsn is not None:
-        admin = await connect(endpoints.admin_dsn.get_secret_value())
+        admin = await _connect(endpoints.admin_dsn.get_secret_value())
         try:
             await migrations.upgrade(admin, endpoints.app_role)
         finally:
             await admin.close()
-    conn = await connect(endpoints.app_dsn.get_secret_value())
+    conn = await _connect(endpoints.app_dsn.get_secret_value())
     try:
         version = await migrations.current_version(conn)
     finally:
@@ -83,3 +86,14 @@ async def prepare_schema(settings: Settings, endpoints: Endpoints) -> int:
             "run 'pytake migrate up' (or set database.admin_url and database.auto_migrate)"
         )
     return latest
+
+
+async def _connect(dsn: str) -> Connection:
+    """Connect, or explain in one line where PostgreSQL was expected (never the password)."""
+    try:
+        return await connect(dsn, timeout=10)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        where = urlsplit(dsn)
+        host = where.hostname or dict(parse_qsl(where.query)).get("host", "?")
+        target = f"{where.username or '?'}@{host}:{where.port or 5432}{where.path}"
+        raise PyTakeError(f"cannot connect to PostgreSQL as {target}: {exc}") from None

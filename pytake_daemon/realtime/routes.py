@@ -26,25 +26,28 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     who = identity(request)
     settings = request.app[SETTINGS].realtime
     ws = web.WebSocketResponse(heartbeat=settings.heartbeat_seconds, max_msg_size=64 * 1024)
-    seq = await current_seq(request.app[DB_POOL], who.tenant_id)
-    await ws.prepare(request)
     client = Client(ws, who, queue_size=settings.client_queue_size)
-    hello = EventEnvelope(
-        seq=seq,
-        tenant_id=who.tenant_id,
-        at=datetime.now(UTC),
-        event=Hello(
-            user_id=who.user_id,
-            tenant_id=who.tenant_id,
-            role=who.role,
-            server_time=datetime.now(UTC),
-        ),
-    )
-    client.offer(hello.model_dump_json())
     hub = request.app[HUB]
+    # Join the hub before reading the sequence number: an event published in between is then
+    # queued (and ignored by the client as not newer than Hello) instead of silently missed.
     hub.add(client)
-    client.start()
     try:
+        # Read before the upgrade, so an unreachable database is a 503, not a broken socket.
+        seq = await current_seq(request.app[DB_POOL], who.tenant_id)
+        await ws.prepare(request)
+        hello = EventEnvelope(
+            seq=seq,
+            tenant_id=who.tenant_id,
+            at=datetime.now(UTC),
+            event=Hello(
+                user_id=who.user_id,
+                tenant_id=who.tenant_id,
+                role=who.role,
+                server_time=datetime.now(UTC),
+            ),
+        )
+        await ws.send_str(hello.model_dump_json())
+        client.start()
         async for message in ws:
             if message.type is WSMsgType.TEXT:
                 with contextlib.suppress(ValidationError):
