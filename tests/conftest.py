@@ -36,6 +36,7 @@ from tests.support import (
     make_settings,
     secret,
     short_tmpdir,
+    unique_ip,
     with_database,
     with_user,
 )
@@ -167,3 +168,27 @@ async def api(
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def proxied_api(
+    aiohttp_client: Callable[..., Awaitable[ApiClient]],
+    settings: Settings,
+    endpoints: Endpoints,
+) -> ApiClient:
+    """The app, trusting X-Forwarded-For from the test client (127.0.0.1).
+
+    Login throttling counts failures per client address; tests that log in pair this with
+    ``from_ip`` so no two tests share a counter.
+    """
+    server = settings.server.model_copy(update={"trusted_proxies": ["127.0.0.1"]})
+    return await aiohttp_client(
+        create_app(settings.model_copy(update={"server": server}), endpoints)
+    )
+
+
+@pytest.fixture
+def from_ip() -> dict[str, str]:
+    """Headers that make ``proxied_api`` see an address of the IPv6 documentation prefix that
+    no other test uses."""
+    return {"X-Forwarded-For": unique_ip()}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 import socket
 import tempfile
 import uuid
@@ -52,6 +54,11 @@ def with_user(dsn: str, user: str) -> str:
 def with_database(dsn: str, database: str) -> str:
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def unique_ip() -> str:
+    """An address of the IPv6 documentation prefix that no other test uses."""
+    return str(ipaddress.IPv6Address((0x20010DB8 << 96) | secrets.randbits(96)))
 
 
 def free_port() -> int:

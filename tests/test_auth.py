@@ -9,11 +9,10 @@ tests, whatever the order.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -21,9 +20,7 @@ from aiohttp import ClientResponse
 from argon2 import PasswordHasher
 from redis.asyncio import Redis
 
-from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
-from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.migrations import quote_ident
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import (
@@ -37,35 +34,11 @@ from pytake_daemon.protocol import (
     UserOut,
 )
 from tests.conftest import ApiClient, MakeTenant
-from tests.support import PASSWORD, TenantData
+from tests.support import PASSWORD, TenantData, unique_ip
 
 BAD_LOGIN = "wrong e-mail or password"
 NEW_PASSWORD = "another-long-passphrase"
 ARGON2 = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
-
-
-@pytest.fixture
-async def proxied_api(
-    aiohttp_client: Callable[..., Awaitable[ApiClient]],
-    settings: Settings,
-    endpoints: Endpoints,
-) -> ApiClient:
-    """The app, trusting X-Forwarded-For from the test client (127.0.0.1)."""
-    server = settings.server.model_copy(update={"trusted_proxies": ["127.0.0.1"]})
-    return await aiohttp_client(
-        create_app(settings.model_copy(update={"server": server}), endpoints)
-    )
-
-
-def _unique_ip() -> str:
-    """An address of the IPv6 documentation prefix that no other test uses."""
-    return str(ipaddress.IPv6Address((0x20010DB8 << 96) | secrets.randbits(96)))
-
-
-@pytest.fixture
-def from_ip() -> dict[str, str]:
-    """Headers that make the proxied app see this test's own client address."""
-    return {"X-Forwarded-For": _unique_ip()}
 
 
 @pytest.fixture
@@ -274,7 +247,7 @@ async def test_failures_throttle_the_email_even_with_the_right_password(
         _retry_after(resp, settings)
         assert "account" in ((await problem(resp)).detail or "")
     # Another address doesn't help: the e-mail itself is throttled.
-    resp = await login(proxied_api, email, headers={"X-Forwarded-For": _unique_ip()})
+    resp = await login(proxied_api, email, headers={"X-Forwarded-For": unique_ip()})
     assert resp.status == 429
     # Other accounts are unaffected.
     resp = await login(proxied_api, tenant[Role.ADMIN].email, headers=from_ip)
@@ -315,7 +288,7 @@ async def test_failures_throttle_the_address_across_emails(
     assert "address" in ((await problem(resp)).detail or "")
     # The same credentials from another address still work.
     resp = await login(
-        proxied_api, tenant[Role.OWNER].email, headers={"X-Forwarded-For": _unique_ip()}
+        proxied_api, tenant[Role.OWNER].email, headers={"X-Forwarded-For": unique_ip()}
     )
     assert resp.status == 200
 

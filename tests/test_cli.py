@@ -9,13 +9,10 @@ the API are async and run each CLI command on a worker thread (``asyncio.to_thre
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import os
 import re
-import secrets
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +22,8 @@ from typer.testing import CliRunner, Result
 
 from pytake_cli.main import app
 from pytake_daemon import __version__
-from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db import migrations
-from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.protocol import Me, Role, TenantOut, TokenCreated, TokenOut, UserOut
 from tests.conftest import ApiClient
 from tests.support import PASSWORD
@@ -342,27 +337,6 @@ def test_tenant_scoped_commands_stay_in_their_tenant(env: Env) -> None:
 
 
 # --- against the API ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def proxied_api(
-    aiohttp_client: Callable[..., Awaitable[ApiClient]],
-    settings: Settings,
-    endpoints: Endpoints,
-) -> ApiClient:
-    """The app trusting X-Forwarded-For from the test client, so this module's failed logins
-    count against an address of its own instead of the shared 127.0.0.1."""
-    server = settings.server.model_copy(update={"trusted_proxies": ["127.0.0.1"]})
-    return await aiohttp_client(
-        create_app(settings.model_copy(update={"server": server}), endpoints)
-    )
-
-
-@pytest.fixture
-def from_ip() -> dict[str, str]:
-    return {
-        "X-Forwarded-For": str(ipaddress.IPv6Address((0x20010DB8 << 96) | secrets.randbits(96)))
-    }
 
 
 async def _login(
