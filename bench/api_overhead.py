@@ -108,8 +108,8 @@ def main() -> None:
     stack.start()
     procs: list[subprocess.Popen[bytes]] = []
     database = f"pytake_bench_{uuid.uuid4().hex[:8]}"
-    superuser = pg_url or stack.postgres.dsn("postgres")  # type: ignore[union-attr]
-    redis = redis_url or stack.redis.url  # type: ignore[union-attr]
+    superuser = pg_url or (stack.postgres.dsn("postgres") if stack.postgres else "")
+    redis = redis_url or (stack.redis.url if stack.redis else "")
     try:
         admin_dsn = with_database(superuser, database)
 

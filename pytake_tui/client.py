@@ -174,6 +174,7 @@ class DaemonClient:
         self.token = token
         self.reconnect = reconnect or ReconnectPolicy()
         # Jitter only spreads reconnects out; it needs no cryptographic strength.
+        # Backoff jitter, not a secret: a seedable PRNG keeps the tests deterministic.
         self._rng = rng or random.Random()  # noqa: S311
         self._http = httpx.AsyncClient(base_url=self.server, timeout=timeout)
 

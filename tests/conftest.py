@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import pytest
@@ -69,13 +70,21 @@ def servers() -> Iterator[Servers]:
     stack.start()
     try:
         yield Servers(
-            postgres_url or stack.postgres.dsn("postgres"),  # type: ignore[union-attr]
-            redis_url or stack.redis.url,  # type: ignore[union-attr]
+            postgres_url or _embedded(stack.postgres).dsn("postgres"),
+            redis_url or _embedded(stack.redis).url,
             stack,
         )
     finally:
         stack.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+S = TypeVar("S")
+
+
+def _embedded(server: S | None) -> S:
+    assert server is not None, "started above when no URL was given"
+    return server
 
 
 @pytest.fixture(scope="session")

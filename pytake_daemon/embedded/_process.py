@@ -184,6 +184,8 @@ def spawn(
             # A Ctrl-C on the terminal must not reach the servers before the daemon has
             # closed its connections and stops them in order.
             start_new_session=True,
+            # Unsafe only with other threads mid-lock; the stack starts before the event loop or
+            # any worker thread exists (see the package docstring).
             preexec_fn=_death_signal_preexec(death_signal),  # noqa: PLW1509
             user=run_as.uid if run_as.switch else None,
             group=run_as.gid if run_as.switch else None,

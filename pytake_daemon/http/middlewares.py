@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from pytake_daemon.errors import ApiError, ServiceUnavailable
-from pytake_daemon.protocol import Problem
+from pytake_daemon.protocol import Problem, ProblemField
 
 log = structlog.get_logger("pytake.http")
 
@@ -39,7 +39,7 @@ def problem_response(
     *,
     detail: str | None = None,
     request: web.Request | None = None,
-    errors: list | None = None,  # type: ignore[type-arg]
+    errors: list[ProblemField] | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
     problem = Problem(
