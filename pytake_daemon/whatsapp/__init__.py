@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API: webhook signature checks and notification parsing."""
