@@ -292,7 +292,12 @@ MessageContent = (
 _MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 
 # Message type -> model of the object stored under the key of the same name.
-_CONTENT_MODELS: dict[str, type[MetaModel]] = {
+# Listed as a union (not ``type[MetaModel]``) so a parsed payload is known to be MessageContent.
+_CONTENT_MODELS: dict[
+    str,
+    type[TextContent | MediaContent | LocationContent | ButtonContent | ReactionContent]
+    | type[OrderContent | SystemContent],
+] = {
     "text": TextContent,
     **dict.fromkeys(_MEDIA_TYPES, MediaContent),
     "location": LocationContent,
@@ -337,7 +342,7 @@ def _content(msg_type: str, raw: dict[str, Any]) -> MessageContent:
         if model is None:
             reason = "unsupported by Meta" if msg_type == "unsupported" else "unknown type"
             return UnsupportedContent(type=msg_type, payload=payload, reason=reason)
-        content: MessageContent = model.model_validate(payload)  # type: ignore[assignment]
+        content: MessageContent = model.model_validate(payload)
     except (ValidationError, TypeError) as exc:
         return UnsupportedContent(type=msg_type, payload=payload, reason=_one_line(exc))
     return content
