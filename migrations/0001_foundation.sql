@@ -92,10 +92,10 @@ RETURNS TABLE (token_id uuid, tenant_id uuid, user_id uuid, kind text, expires_a
 
 -- E-mail (+ optional tenant slug) → candidate accounts for a login attempt.
 CREATE FUNCTION auth_login_candidates(p_email text, p_tenant_slug text)
-RETURNS TABLE (tenant_id uuid, user_id uuid, password_hash text, disabled boolean)
+RETURNS TABLE (tenant_id uuid, user_id uuid, password_hash text, disabled boolean, role text)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
-        SELECT u.tenant_id, u.id, u.password_hash, u.disabled_at IS NOT NULL
+        SELECT u.tenant_id, u.id, u.password_hash, u.disabled_at IS NOT NULL, u.role
           FROM users u JOIN tenants t ON t.id = u.tenant_id
          WHERE u.email = lower(p_email)
            AND (p_tenant_slug IS NULL OR t.slug = p_tenant_slug)

@@ -58,12 +58,11 @@ async def login(
             expires_at=expires_at,
             ip=ip,
         )
-        role = await conn.fetchval("SELECT role FROM users WHERE id = $1", account["user_id"])
     return token, Identity(
         token_id=row["id"],
         tenant_id=account["tenant_id"],
         user_id=account["user_id"],
-        role=Role(role),
+        role=Role(account["role"]),
         kind="session",
         expires_at=row["expires_at"],
     )

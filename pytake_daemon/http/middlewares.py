@@ -90,14 +90,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return problem_response(
-            exc.status,
-            exc.title,
-            detail=exc.detail,
-            request=request,
-            errors=exc.errors,
-            headers=exc.headers,
-        )
+        return _render(exc, request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -107,17 +100,23 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
     except _UNAVAILABLE as exc:
         log.warning("dependency unavailable", error=f"{type(exc).__name__}: {exc}")
-        unavailable = ServiceUnavailable("a backing service is unavailable; retry shortly")
-        return problem_response(
-            unavailable.status,
-            unavailable.title,
-            detail=unavailable.detail,
-            request=request,
-            headers=unavailable.headers,
+        return _render(
+            ServiceUnavailable("a backing service is unavailable; retry shortly"), request
         )
     except Exception:
         log.exception("unhandled error")
         return problem_response(500, "Internal Server Error", request=request)
+
+
+def _render(exc: ApiError, request: web.Request) -> web.Response:
+    return problem_response(
+        exc.status,
+        exc.title,
+        detail=exc.detail,
+        request=request,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
 
 
 def _http_detail(exc: web.HTTPException) -> str | None:
