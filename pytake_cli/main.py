@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from pytake_cli import config_cmd, daemon_cmd, migrate, tenants, tokens, tui_cmd, users
+from pytake_cli import (
+    config_cmd,
+    daemon_cmd,
+    migrate,
+    numbers,
+    templates_cmd,
+    tenants,
+    tokens,
+    tui_cmd,
+    users,
+)
 from pytake_cli.context import state
 from pytake_daemon import __version__
 
@@ -52,6 +62,8 @@ app.add_typer(migrate.app, name="migrate")
 app.add_typer(tenants.app, name="tenant")
 app.add_typer(users.app, name="user")
 app.add_typer(tokens.app, name="token")
+app.add_typer(numbers.app, name="numbers")
+app.add_typer(templates_cmd.app, name="templates")
 
 
 def run() -> None:

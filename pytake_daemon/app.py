@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
@@ -13,27 +14,47 @@ from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.auth.routes import routes as auth_routes
 from pytake_daemon.config import Settings
+from pytake_daemon.conversations.routes import routes as conversations_routes
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import create_pool
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
 from pytake_daemon.http.middlewares import error_middleware, request_context_middleware
 from pytake_daemon.http.openapi import build_openapi
+from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import (
     DB_POOL,
     ENDPOINTS,
     EVENT_BUS,
+    GRAPH,
     HUB,
+    INGEST_FANOUT,
+    JOBS,
     LOGIN_THROTTLE,
     PASSWORDS,
     REDIS,
+    SECRET_BOX,
+    SENDER,
     SETTINGS,
+    WEBHOOK_ROUTING,
+    WEBHOOK_WRITER,
 )
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.users.routes import routes as users_routes
+from pytake_daemon.whatsapp.fanout import IngestFanout
+from pytake_daemon.whatsapp.graph import GraphClient
+from pytake_daemon.whatsapp.ingest import INGEST_JOB, TEMPLATE_SYNC_JOB, IngestWriter
+from pytake_daemon.whatsapp.routes import routes as whatsapp_routes
+from pytake_daemon.whatsapp.routing import RoutingTable
+from pytake_daemon.whatsapp.secretbox import load_secret_box
+from pytake_daemon.whatsapp.send_routes import routes as send_routes
+from pytake_daemon.whatsapp.sender import Sender
+from pytake_daemon.whatsapp.templates import TemplateSyncJob
+from pytake_daemon.whatsapp.throttle import Throttle
+from pytake_daemon.whatsapp.webhook_routes import routes as webhook_routes
 
 ROUTE_TABLES: tuple[RouteTable, ...] = (
     health_routes,
@@ -41,6 +62,10 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     tenancy_routes,
     users_routes,
     realtime_routes,
+    conversations_routes,
+    webhook_routes,
+    whatsapp_routes,
+    send_routes,
 )
 
 
@@ -58,7 +83,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     app[ENDPOINTS] = endpoints
     app[PASSWORDS] = Passwords(settings.auth)
     app[HUB] = Hub(queue_size=settings.realtime.client_queue_size)
-    app.cleanup_ctx.extend([_postgres, _redis, _realtime])
+    app[SECRET_BOX] = load_secret_box(settings)
+    app.cleanup_ctx.extend([_postgres, _redis, _realtime, _jobs, _whatsapp])
     app.on_shutdown.append(_close_websockets)
     for table in ROUTE_TABLES:
         table.add_to(app)
@@ -112,6 +138,47 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     yield
     await bus.stop(task)
     await subscriber.aclose()
+
+
+async def _jobs(app: web.Application) -> AsyncIterator[None]:
+    runner = JobRunner(app[DB_POOL])
+    fanout = IngestFanout(app[DB_POOL], app[EVENT_BUS])
+    runner.register(INGEST_JOB, fanout)
+    app[JOBS] = runner
+    app[INGEST_FANOUT] = fanout
+    runner.start()
+    yield
+    await runner.stop()
+
+
+async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    wa = settings.whatsapp
+    routing = RoutingTable(app[DB_POOL], app[SECRET_BOX], wa)
+    await routing.refresh()
+    app[WEBHOOK_ROUTING] = routing
+    writer = IngestWriter(app[DB_POOL], max_batch=wa.ingest_max_batch, on_work=app[JOBS].wake)
+    app[WEBHOOK_WRITER] = writer
+    writer.start()
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wa.http_timeout_seconds))
+    graph = GraphClient(session, base_url=wa.graph_base_url, api_version=wa.api_version)
+    app[GRAPH] = graph
+    app[JOBS].register(TEMPLATE_SYNC_JOB, TemplateSyncJob(app[DB_POOL], graph, app[SECRET_BOX]))
+    sender = Sender(
+        app[DB_POOL],
+        graph,
+        Throttle(app[REDIS], prefix=settings.redis.key_prefix),
+        app[SECRET_BOX],
+        app[EVENT_BUS],
+        wa,
+    )
+    app[SENDER] = sender
+    sender.start()
+    yield
+    # Requests still in flight were drained before cleanup; answer anything left, then stop.
+    await writer.close()
+    await sender.stop()
+    await session.close()
 
 
 def _keepalive(url: str) -> dict[str, bool]:

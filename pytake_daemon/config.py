@@ -113,6 +113,42 @@ class RealtimeSettings(Section):
     """WebSocket ping interval; a peer that doesn't answer is dropped."""
 
 
+class WhatsAppSettings(Section):
+    """The WhatsApp Cloud API: Graph API client, webhook intake, outbox."""
+
+    graph_base_url: str = "https://graph.facebook.com"
+    """Base URL of the Graph API; point it at ``pytake simulate`` to run without Meta."""
+    api_version: str = Field(default="v23.0", pattern=r"^v[0-9]+\.[0-9]+$")
+    """Graph API version used in every call."""
+    secrets_key: SecretStr | None = None
+    """Fernet key (urlsafe base64, 32 bytes) that encrypts numbers' tokens and app secrets at
+    rest. Several keys separated by commas rotate: the first encrypts, all decrypt. When unset,
+    a key is generated once into ``<state_dir>/secrets.key`` (mode 0600)."""
+    app_secret: SecretStr | None = None
+    """App secret accepted for webhook signatures in addition to each number's own."""
+    verify_token: SecretStr | None = None
+    """Verify token accepted for the webhook handshake in addition to each number's own."""
+    webhook_max_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
+    """Largest webhook body accepted (Meta sends up to 3 MB); larger ones get 413."""
+    ingest_max_batch: int = Field(default=512, ge=1)
+    """Webhook requests committed together in one transaction at most."""
+    route_refresh_seconds: float = Field(default=10.0, gt=0)
+    """How often the phone-number routing table is reloaded (also reloaded on an unknown id)."""
+    send_workers: int = Field(default=4, ge=1, le=256)
+    """Concurrent Graph API calls per daemon process."""
+    send_max_attempts: int = Field(default=8, ge=1)
+    """Attempts of a transient failure before the message is marked failed."""
+    send_backoff_seconds: float = Field(default=1.0, gt=0)
+    """First retry delay; doubles each attempt (with jitter) up to ``send_backoff_max_seconds``."""
+    send_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    """Longest delay between two attempts of one message."""
+    recipient_interval_seconds: float = Field(default=0.0, ge=0)
+    """Least time between two messages to the same customer (Meta's pair limit is about one
+    per 6 s sustained, with bursts allowed); 0 leaves pacing to retries on 131056."""
+    http_timeout_seconds: float = Field(default=20.0, gt=0)
+    """Timeout of one Graph API call."""
+
+
 class LoggingSettings(Section):
     """Logs go to stderr (journald under systemd)."""
 
@@ -149,6 +185,7 @@ class Settings(BaseSettings):
     embedded: EmbeddedSettings = EmbeddedSettings()
     auth: AuthSettings = AuthSettings()
     realtime: RealtimeSettings = RealtimeSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

@@ -86,3 +86,15 @@ class ServiceUnavailable(ApiError):
 
 class SchemaTooNewError(PyTakeError):
     """The database was migrated by a newer PyTake; running older code against it is unsafe."""
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    title = "Payload Too Large"
+
+
+class BadGateway(ApiError):
+    """An upstream (Meta's Graph API) refused or failed; the detail says why in plain words."""
+
+    status = 502
+    title = "Bad Gateway"

@@ -10,8 +10,15 @@ from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Pool
+from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
+from pytake_daemon.whatsapp.fanout import IngestFanout
+from pytake_daemon.whatsapp.graph import GraphClient
+from pytake_daemon.whatsapp.ingest import IngestWriter
+from pytake_daemon.whatsapp.routing import RoutingTable
+from pytake_daemon.whatsapp.secretbox import SecretBox
+from pytake_daemon.whatsapp.sender import Sender
 
 SETTINGS = web.AppKey("settings", Settings)
 ENDPOINTS = web.AppKey("endpoints", Endpoints)
@@ -21,3 +28,10 @@ HUB = web.AppKey("hub", Hub)
 EVENT_BUS = web.AppKey("event_bus", EventBus)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 PASSWORDS = web.AppKey("passwords", Passwords)
+SECRET_BOX = web.AppKey("secret_box", SecretBox)
+WEBHOOK_ROUTING = web.AppKey("webhook_routing", RoutingTable)
+WEBHOOK_WRITER = web.AppKey("webhook_writer", IngestWriter)
+JOBS = web.AppKey("jobs", JobRunner)
+INGEST_FANOUT = web.AppKey("ingest_fanout", IngestFanout)
+GRAPH = web.AppKey("graph", GraphClient)
+SENDER = web.AppKey("sender", Sender)

@@ -586,7 +586,7 @@ def test_subscription_handshake_refused(params: dict[str, str], token: str) -> N
 
 # ---- Status ordering --------------------------------------------------------------------------
 
-STATUSES = [*STATUS_RANK, "failed", "deleted", "warning"]
+STATUSES = [*STATUS_RANK, "deleted", "warning", "played"]
 
 
 def test_advances_examples() -> None:
@@ -634,9 +634,9 @@ def test_status_never_moves_backwards(events: list[str]) -> None:
     assert ranked == sorted(ranked)
     assert len(set(ranked)) == len(ranked)
     if "failed" in states:
-        # Failure only ever follows pending/sent, and only delivered/read ever follow it.
+        # Failure only ever follows pending/accepted/sent, and only delivered/read follow it.
         i = states.index("failed")
-        assert states[i - 1] in ("pending", "sent")
+        assert states[i - 1] in ("pending", "accepted", "sent")
         assert all(s in ("delivered", "read") for s in states[i + 1 :])
 
 

@@ -15,6 +15,12 @@ from pydantic import Field, TypeAdapter
 
 from pytake_daemon.protocol.auth import Role
 from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.conversations import (
+    ConversationOut,
+    MessageError,
+    MessageOut,
+    MessageStatus,
+)
 
 
 class Hello(WireModel):
@@ -45,7 +51,67 @@ class TokenRevoked(WireModel):
     token_id: uuid.UUID
 
 
-ServerEvent = Annotated[Hello | UserChanged | TokenRevoked, Field(discriminator="type")]
+class MessageReceived(WireModel):
+    """A customer's message was stored (after the webhook's commit)."""
+
+    type: Literal["message_received"] = "message_received"
+    conversation: ConversationOut
+    message: MessageOut
+
+
+class MessageSent(WireModel):
+    """An outbound message was queued (status pending); its progress follows as
+    ``message_status_updated``."""
+
+    type: Literal["message_sent"] = "message_sent"
+    conversation: ConversationOut
+    message: MessageOut
+
+
+class MessageStatusUpdated(WireModel):
+    """A message's delivery state moved forward (never backwards)."""
+
+    type: Literal["message_status_updated"] = "message_status_updated"
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    wa_message_id: str | None
+    status: MessageStatus
+    error: MessageError | None
+
+
+class ConversationUpdated(WireModel):
+    """A conversation's status, assignment, unread count or window changed."""
+
+    type: Literal["conversation_updated"] = "conversation_updated"
+    conversation: ConversationOut
+
+
+class TypingStart(WireModel):
+    """Someone is typing in a conversation (an agent, seen by the other agents)."""
+
+    type: Literal["typing_start"] = "typing_start"
+    conversation_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+class TypingStop(WireModel):
+    type: Literal["typing_stop"] = "typing_stop"
+    conversation_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+ServerEvent = Annotated[
+    Hello
+    | UserChanged
+    | TokenRevoked
+    | MessageReceived
+    | MessageSent
+    | MessageStatusUpdated
+    | ConversationUpdated
+    | TypingStart
+    | TypingStop,
+    Field(discriminator="type"),
+]
 
 
 class EventEnvelope(WireModel):
@@ -65,8 +131,15 @@ class Ping(WireModel):
     type: Literal["ping"] = "ping"
 
 
-# A union (with a discriminator) as more client frames are added.
-ClientEvent = Ping
+class Typing(WireModel):
+    """A client says its user started or stopped typing in a conversation."""
+
+    type: Literal["typing"] = "typing"
+    conversation_id: uuid.UUID
+    typing: bool
+
+
+ClientEvent = Annotated[Ping | Typing, Field(discriminator="type")]
 
 _envelope_adapter: TypeAdapter[EventEnvelope] = TypeAdapter(EventEnvelope)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -24,7 +25,7 @@ from pytake_daemon.realtime.hub import Hub
 
 log = structlog.get_logger("pytake.realtime")
 
-_NEXT_SEQ = "UPDATE tenant_event_seq SET seq = seq + 1 RETURNING seq"
+_NEXT_SEQ = "UPDATE tenant_event_seq SET seq = seq + $1 RETURNING seq"
 _CURRENT_SEQ = "SELECT seq FROM tenant_event_seq"
 
 
@@ -51,16 +52,34 @@ class EventBus:
 
     async def publish(self, tenant_id: uuid.UUID, event: ServerEvent) -> EventEnvelope:
         """Number the event, deliver it here, and fan it out to the other processes."""
-        async with tenant_transaction(self._pool, tenant_id) as conn:
-            seq: int = await conn.fetchval(_NEXT_SEQ)
-        envelope = EventEnvelope(seq=seq, tenant_id=tenant_id, at=datetime.now(UTC), event=event)
-        frame = envelope.model_dump_json()
-        self._hub.deliver(envelope, frame)
-        try:
-            await self._redis.publish(self._channel, f"{self._origin}|{frame}")
-        except (RedisError, OSError) as exc:
-            log.warning("event not fanned out: redis unavailable", seq=seq, error=str(exc))
+        (envelope,) = await self.publish_many(tenant_id, [event])
         return envelope
+
+    async def publish_many(
+        self, tenant_id: uuid.UUID, events: Sequence[ServerEvent]
+    ) -> list[EventEnvelope]:
+        """Publish several events with consecutive sequence numbers (one counter update)."""
+        if not events:
+            return []
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            last: int = await conn.fetchval(_NEXT_SEQ, len(events))
+        now = datetime.now(UTC)
+        first = last - len(events) + 1
+        envelopes = [
+            EventEnvelope(seq=first + i, tenant_id=tenant_id, at=now, event=event)
+            for i, event in enumerate(events)
+        ]
+        frames = [envelope.model_dump_json() for envelope in envelopes]
+        for envelope, frame in zip(envelopes, frames, strict=True):
+            self._hub.deliver(envelope, frame)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for frame in frames:
+                    pipe.publish(self._channel, f"{self._origin}|{frame}")
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("events not fanned out: redis unavailable", seq=last, error=str(exc))
+        return envelopes
 
     async def run_subscriber(self) -> None:
         """Deliver other processes' events until :meth:`stop`, resubscribing after failures."""

@@ -1,0 +1,146 @@
+"""``pytake numbers add|list|remove``: WhatsApp business numbers of a tenant."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from pytake_cli.context import (
+    console,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_connection,
+)
+from pytake_daemon.errors import ApiError, PyTakeError
+from pytake_daemon.protocol.whatsapp import NumberCreate, NumberOut
+from pytake_daemon.whatsapp import numbers
+from pytake_daemon.whatsapp.secretbox import load_secret_box
+
+app = typer.Typer(help="WhatsApp business numbers.", no_args_is_help=True)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _secret(name: str, envvar: str) -> Any:
+    return typer.Option(
+        f"--{name}",
+        envvar=envvar,
+        show_default=False,
+        help=f"Prompted when omitted; or set {envvar} (arguments show up in the process list).",
+    )
+
+
+def _ask(value: str | None, label: str) -> str:
+    if value:
+        return value
+    entered: str = typer.prompt(label, hide_input=True)
+    return entered
+
+
+@app.command("add")
+@handle_errors
+def add(
+    phone_number_id: Annotated[str, typer.Argument(help="Meta's phone number id (digits).")],
+    tenant: TenantOpt,
+    waba_id: Annotated[str, typer.Option("--waba-id", help="WhatsApp Business Account id.")],
+    display: Annotated[str, typer.Option(help="Display phone number, e.g. +1 555 0100.")] = "",
+    label: Annotated[str, typer.Option(help="A name for agents (e.g. Sales).")] = "",
+    throughput: Annotated[
+        int, typer.Option(min=20, max=1000, help="Messages per second Meta allows this number.")
+    ] = 80,
+    access_token: Annotated[
+        str | None, _secret("access-token", "PYTAKE_NUMBER_ACCESS_TOKEN")
+    ] = None,
+    app_secret: Annotated[str | None, _secret("app-secret", "PYTAKE_NUMBER_APP_SECRET")] = None,
+    verify_token: Annotated[
+        str | None, _secret("verify-token", "PYTAKE_NUMBER_VERIFY_TOKEN")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a number; its token and secrets are encrypted at rest and never printed."""
+    cfg = settings()
+    try:
+        body = NumberCreate(
+            phone_number_id=phone_number_id,
+            waba_id=waba_id,
+            display_phone_number=display,
+            label=label,
+            throughput_mps=throughput,
+            access_token=_ask(access_token, "Access token"),
+            app_secret=_ask(app_secret, "App secret"),
+            verify_token=_ask(verify_token, "Webhook verify token"),
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise PyTakeError(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+    box = load_secret_box(cfg)
+
+    async def create() -> NumberOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            try:
+                return await numbers.add_number(conn, box, body)
+            except ApiError as exc:
+                raise PyTakeError(str(exc)) from None
+
+    with services(cfg) as endpoints:
+        number = run(create())
+    if as_json:
+        print_json(number)
+        return
+    console.print(f"added number {number.phone_number_id} (id {number.id})")
+
+
+@app.command("list")
+@handle_errors
+def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
+    """List a tenant's live numbers."""
+    cfg = settings()
+
+    async def fetch() -> list[NumberOut]:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            return await numbers.list_numbers(conn)
+
+    with services(cfg) as endpoints:
+        items = run(fetch())
+    if as_json:
+        print_json(items)
+        return
+    table = Table("id", "phone_number_id", "waba_id", "display", "label", "msg/s")
+    for n in items:
+        table.add_row(
+            str(n.id),
+            n.phone_number_id,
+            n.waba_id,
+            n.display_phone_number,
+            n.label,
+            str(n.throughput_mps),
+        )
+    console.print(table)
+
+
+@app.command("remove")
+@handle_errors
+def remove(
+    number: Annotated[str, typer.Argument(help="Number id or phone_number_id.")],
+    tenant: TenantOpt,
+) -> None:
+    """Stop receiving and sending on a number; its conversations stay."""
+    cfg = settings()
+
+    async def apply() -> NumberOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            try:
+                return await numbers.remove_number(conn, number)
+            except ApiError as exc:
+                raise PyTakeError(str(exc)) from None
+
+    with services(cfg) as endpoints:
+        removed = run(apply())
+    console.print(f"removed number {removed.phone_number_id}")

@@ -1,0 +1,183 @@
+"""``/api/v1/conversations``: the inbox (lists, search, a thread's messages, read and status).
+
+Every agent sees every conversation of the tenant for now; queues will narrow what an agent sees
+(supervisors and above keep seeing everything). Sending a message is the outbox's route.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from pytake_daemon.conversations import cursors, db, views
+from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.errors import NotFound
+from pytake_daemon.http.api import RouteTable, identity, path_uuid
+from pytake_daemon.keys import DB_POOL, EVENT_BUS
+from pytake_daemon.protocol import (
+    ConversationList,
+    ConversationOut,
+    ConversationQuery,
+    ConversationStats,
+    ConversationStatusUpdate,
+    ConversationUpdated,
+    MessageList,
+    MessageQuery,
+    Role,
+)
+
+routes = RouteTable(tag="conversations")
+
+_NOT_FOUND = "no such conversation"
+
+
+def _filters(query: ConversationQuery, caller_id: uuid.UUID) -> db.ConversationFilters:
+    agent = query.agent
+    assigned: uuid.UUID | None = None
+    if agent == "me":
+        assigned = caller_id
+    elif isinstance(agent, uuid.UUID):
+        assigned = agent
+    return db.ConversationFilters(
+        status=query.status.value if query.status is not None else None,
+        assigned_user_id=assigned,
+        unassigned=agent == "none",
+        number_id=query.number_id,
+        since=query.since,
+        until=query.until,
+        unread=query.unread,
+        search=query.q,
+    )
+
+
+@routes.get(
+    "/api/v1/conversations",
+    summary="Conversations, most recent message first (filters, search, keyset pages)",
+    query=ConversationQuery,
+    response=ConversationList,
+    role=Role.AGENT,
+)
+async def list_conversations(request: web.Request, query: ConversationQuery) -> ConversationList:
+    caller = identity(request)
+    after = cursors.decode(query.cursor, nullable=True) if query.cursor else None
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        rows = await db.list_conversations(
+            conn, _filters(query, caller.user_id), after=after, limit=query.limit + 1
+        )
+    now = datetime.now(UTC)
+    page = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = page[-1]
+        next_cursor = cursors.encode(last["last_message_at"], last["id"])
+    return ConversationList(
+        items=[views.conversation_out(r, now=now) for r in page], next_cursor=next_cursor
+    )
+
+
+# Registered before "/{id}" so "stats" is never read as an id (aiohttp prefers the literal path
+# anyway; the order makes that independent of the router's version).
+@routes.get(
+    "/api/v1/conversations/stats",
+    summary="Inbox counts for the tenant; 'today' is the current UTC day (since 00:00 UTC)",
+    response=ConversationStats,
+    role=Role.AGENT,
+)
+async def conversation_stats(request: web.Request) -> ConversationStats:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        row = await db.stats(conn)
+    return views.stats_out(row)
+
+
+@routes.get(
+    "/api/v1/conversations/{id}",
+    summary="One conversation",
+    response=ConversationOut,
+    role=Role.AGENT,
+    errors=(404,),
+)
+async def get_conversation(request: web.Request) -> ConversationOut:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        row = await db.get_conversation(conn, conversation_id)
+    if row is None:
+        raise NotFound(_NOT_FOUND)
+    return views.conversation_out(row, now=datetime.now(UTC))
+
+
+@routes.get(
+    "/api/v1/conversations/{id}/messages",
+    summary="A conversation's messages, newest first (keyset pages)",
+    query=MessageQuery,
+    response=MessageList,
+    role=Role.AGENT,
+    errors=(404,),
+)
+async def list_messages(request: web.Request, query: MessageQuery) -> MessageList:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    after = None
+    if query.cursor:
+        at, message_id = cursors.decode(query.cursor)
+        assert at is not None  # decode() refuses a null timestamp unless nullable
+        after = (at, message_id)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        if not await db.conversation_exists(conn, conversation_id):
+            raise NotFound(_NOT_FOUND)
+        rows = await db.list_messages(conn, conversation_id, after=after, limit=query.limit + 1)
+    page = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit:
+        next_cursor = cursors.encode(page[-1]["created_at"], page[-1]["id"])
+    return MessageList(items=[views.message_out(r) for r in page], next_cursor=next_cursor)
+
+
+@routes.patch(
+    "/api/v1/conversations/{id}/read",
+    summary="Mark a conversation read (unread count to zero)",
+    response=ConversationOut,
+    role=Role.AGENT,
+    errors=(404,),
+)
+async def mark_read(request: web.Request) -> ConversationOut:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        changed = await db.mark_read(conn, conversation_id)
+        row = await db.get_conversation(conn, conversation_id)
+    if row is None:
+        raise NotFound(_NOT_FOUND)
+    conversation = views.conversation_out(row, now=datetime.now(UTC))
+    if changed:
+        await request.app[EVENT_BUS].publish(
+            caller.tenant_id, ConversationUpdated(conversation=conversation)
+        )
+    return conversation
+
+
+@routes.patch(
+    "/api/v1/conversations/{id}/status",
+    summary="Change a conversation's status (open, pending, snoozed, resolved)",
+    body=ConversationStatusUpdate,
+    response=ConversationOut,
+    role=Role.AGENT,
+    errors=(404,),
+)
+async def set_status(request: web.Request, body: ConversationStatusUpdate) -> ConversationOut:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        changed = await db.set_status(conn, conversation_id, body.status.value)
+        row = await db.get_conversation(conn, conversation_id)
+    if row is None:
+        raise NotFound(_NOT_FOUND)
+    conversation = views.conversation_out(row, now=datetime.now(UTC))
+    if changed:
+        await request.app[EVENT_BUS].publish(
+            caller.tenant_id, ConversationUpdated(conversation=conversation)
+        )
+    return conversation

@@ -1,0 +1,95 @@
+"""Rows of ``conversations/db.py`` as wire models (shared by the API, the webhook's events and
+the outbox's)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from pytake_daemon.protocol import (
+    ContactOut,
+    ConversationOut,
+    ConversationStats,
+    ConversationStatus,
+    MessageError,
+    MessageOut,
+    WindowOut,
+)
+
+SERVICE_WINDOW = timedelta(hours=24)
+"""Meta's customer-service window: free-form messages are allowed this long after the
+customer's last message; afterwards only templates."""
+
+
+def window(last_inbound_at: datetime | None, *, now: datetime) -> WindowOut:
+    if last_inbound_at is None:
+        return WindowOut(open=False, expires_at=None)
+    expires_at = last_inbound_at + SERVICE_WINDOW
+    return WindowOut(open=expires_at > now, expires_at=expires_at)
+
+
+def conversation_out(row: asyncpg.Record, *, now: datetime) -> ConversationOut:
+    """A row selected with ``db.CONVERSATION_COLUMNS``; ``now`` decides the window."""
+    return ConversationOut(
+        id=row["id"],
+        number_id=row["number_id"],
+        contact=ContactOut(
+            id=row["contact_id"],
+            wa_id=row["contact_wa_id"],
+            profile_name=row["contact_profile_name"],
+        ),
+        status=ConversationStatus(row["status"]),
+        assigned_user_id=row["assigned_user_id"],
+        unread_count=row["unread_count"],
+        last_message_at=row["last_message_at"],
+        last_message_preview=row["last_message_preview"],
+        last_inbound_at=row["last_inbound_at"],
+        window=window(row["last_inbound_at"], now=now),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def message_error(row: asyncpg.Record) -> MessageError | None:
+    code: int | None = row["error_code"]
+    title: str | None = row["error_title"]
+    explanation: str | None = row["error_explanation"]
+    if code is None and not explanation:
+        return None
+    if not explanation:
+        explanation = title or f"WhatsApp error {code}"
+    return MessageError(code=code, title=title, explanation=explanation)
+
+
+def message_out(row: asyncpg.Record) -> MessageOut:
+    """A row selected with ``db.MESSAGE_COLUMNS`` (``reply_to`` is ``context->>'id'``)."""
+    return MessageOut(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        direction=row["direction"],
+        wa_message_id=row["wa_message_id"],
+        type=row["type"],
+        text=row["text"],
+        content=row["content"],
+        reply_to=row["reply_to"],
+        status=row["status"],
+        status_at=row["status_at"],
+        error=message_error(row),
+        sent_by=row["sent_by"],
+        created_at=row["created_at"],
+        wa_timestamp=row["wa_timestamp"],
+    )
+
+
+def stats_out(row: asyncpg.Record) -> ConversationStats:
+    return ConversationStats(
+        by_status={status: row[status.value] for status in ConversationStatus},
+        unassigned_open=row["unassigned_open"],
+        unread_conversations=row["unread_conversations"],
+        unread_messages=row["unread_messages"],
+        window_open=row["window_open"],
+        messages_today_in=row["messages_today_in"],
+        messages_today_out=row["messages_today_out"],
+        failed_today=row["failed_today"],
+    )

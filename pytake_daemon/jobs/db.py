@@ -1,0 +1,65 @@
+"""SQL of the ``jobs`` table. Claiming crosses tenants (a SECURITY DEFINER function); finishing a
+job happens in its tenant's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+_INSERT = """
+INSERT INTO jobs (tenant_id, kind, payload) VALUES (current_tenant_id(), $1, $2) RETURNING id
+"""
+
+
+async def insert_job(conn: Connection, kind: str, payload: dict[str, Any]) -> int:
+    """Queue work in the caller's transaction, so it exists exactly when its cause does."""
+    job_id: int = await conn.fetchval(_INSERT, kind, payload)
+    return job_id
+
+
+_CLAIM = "SELECT * FROM claim_jobs($1, $2, $3)"
+
+
+async def claim(
+    conn: Connection, kinds: Sequence[str], limit: int, lease_seconds: float
+) -> list[asyncpg.Record]:
+    return await conn.fetch(_CLAIM, list(kinds), limit, lease_seconds)
+
+
+_DONE = "DELETE FROM jobs WHERE tenant_id = current_tenant_id() AND id = $1"
+
+
+async def complete(conn: Connection, job_id: int) -> None:
+    await conn.execute(_DONE, job_id)
+
+
+_RETRY = """
+UPDATE jobs SET run_after = $2, locked_until = NULL, last_error = $3
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def retry_later(conn: Connection, job_id: int, run_after: datetime, error: str) -> None:
+    await conn.execute(_RETRY, job_id, run_after, error[:2000])
+
+
+_NEXT_DUE = "SELECT * FROM next_work_due()"
+
+
+async def next_due(conn: Connection) -> asyncpg.Record:
+    row = await conn.fetchrow(_NEXT_DUE)
+    assert row is not None
+    return row
+
+
+_PENDING = "SELECT count(*) FROM jobs WHERE tenant_id = current_tenant_id() AND kind = $1"
+
+
+async def pending(conn: Connection, kind: str) -> int:
+    count: int = await conn.fetchval(_PENDING, kind)
+    return count

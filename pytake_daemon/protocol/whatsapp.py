@@ -1,0 +1,106 @@
+"""Business numbers and message templates as the API shows them (secrets never leave)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from pytake_daemon.protocol.common import WireModel
+
+_DIGITS = r"^[0-9]{1,32}$"
+
+
+class NumberOut(WireModel):
+    """A WhatsApp business number of the tenant. Its token and secrets are write-only."""
+
+    id: uuid.UUID
+    phone_number_id: str
+    waba_id: str
+    display_phone_number: str
+    label: str
+    throughput_mps: int
+    created_at: datetime
+
+
+class NumberList(WireModel):
+    items: list[NumberOut]
+
+
+class NumberCreate(WireModel):
+    """``POST /api/v1/whatsapp/numbers`` (admins) and ``pytake numbers add``."""
+
+    phone_number_id: str = Field(pattern=_DIGITS)
+    waba_id: str = Field(pattern=_DIGITS)
+    display_phone_number: str = Field(default="", max_length=40)
+    label: str = Field(default="", max_length=100)
+    access_token: str = Field(min_length=1, max_length=4096)
+    app_secret: str = Field(min_length=1, max_length=512)
+    verify_token: str = Field(min_length=1, max_length=512)
+    throughput_mps: int = Field(default=80, ge=20, le=1000)
+
+
+TemplateStatus = Literal[
+    "APPROVED",
+    "PENDING",
+    "REJECTED",
+    "PAUSED",
+    "DISABLED",
+    "IN_APPEAL",
+    "DELETED",
+    "LIMIT_EXCEEDED",
+]
+TemplateCategory = Literal["MARKETING", "UTILITY", "AUTHENTICATION"]
+
+
+class MessageTemplateOut(WireModel):
+    id: uuid.UUID
+    waba_id: str
+    meta_id: str | None
+    name: str
+    language: str
+    status: str
+    category: str
+    parameter_format: str
+    components: list[dict[str, Any]] = Field(description="Meta's component definitions")
+    reason: str | None
+    synced_at: datetime | None
+    updated_at: datetime
+
+
+class TemplateList(WireModel):
+    items: list[MessageTemplateOut]
+
+
+class TemplateQuery(WireModel):
+    """``GET /api/v1/whatsapp/templates`` filters."""
+
+    status: str | None = Field(default=None, max_length=40)
+    category: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=20)
+    name: str | None = Field(default=None, max_length=512, description="substring of the name")
+    waba_id: str | None = Field(default=None, pattern=_DIGITS)
+
+
+class TemplateCreate(WireModel):
+    """``POST /api/v1/whatsapp/templates``: submitted to Meta for review (starts PENDING)."""
+
+    number_id: uuid.UUID = Field(description="whose WABA the template belongs to")
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(min_length=2, max_length=20)
+    category: TemplateCategory
+    parameter_format: Literal["POSITIONAL", "NAMED"] = "POSITIONAL"
+    components: list[dict[str, Any]] = Field(
+        min_length=1, description="Meta's component definitions (HEADER, BODY, FOOTER, BUTTONS)"
+    )
+
+
+class TemplateSyncResult(WireModel):
+    """``POST /api/v1/whatsapp/templates/sync`` and ``pytake templates sync``."""
+
+    wabas: int
+    templates: int
+    created: int
+    updated: int

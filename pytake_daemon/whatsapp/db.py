@@ -1,0 +1,210 @@
+"""SQL of ``whatsapp_numbers``, ``templates`` and ``webhook_events``, and the routing lookup.
+
+Tenant-scoped statements name ``current_tenant_id()``: the CLI runs some of them on the owner
+connection, which row-level security doesn't scope.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+_NUMBER_COLUMNS = (
+    "id, phone_number_id, waba_id, display_phone_number, label, throughput_mps, created_at"
+)
+
+_INSERT_NUMBER = f"""
+INSERT INTO whatsapp_numbers (tenant_id, phone_number_id, waba_id, display_phone_number, label,
+                              access_token_enc, app_secret_enc, verify_token_enc, throughput_mps)
+VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING {_NUMBER_COLUMNS}
+"""
+
+
+async def insert_number(
+    conn: Connection,
+    *,
+    phone_number_id: str,
+    waba_id: str,
+    display_phone_number: str,
+    label: str,
+    access_token_enc: bytes,
+    app_secret_enc: bytes,
+    verify_token_enc: bytes,
+    throughput_mps: int,
+) -> asyncpg.Record | None:
+    """The new number, or None when that phone_number_id is already live (any tenant)."""
+    try:
+        return await conn.fetchrow(
+            _INSERT_NUMBER,
+            phone_number_id,
+            waba_id,
+            display_phone_number,
+            label,
+            access_token_enc,
+            app_secret_enc,
+            verify_token_enc,
+            throughput_mps,
+        )
+    except asyncpg.UniqueViolationError:
+        return None
+
+
+_LIST_NUMBERS = f"""
+SELECT {_NUMBER_COLUMNS} FROM whatsapp_numbers
+ WHERE tenant_id = current_tenant_id() AND removed_at IS NULL
+ ORDER BY created_at, id
+"""
+
+
+async def list_numbers(conn: Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(_LIST_NUMBERS)
+
+
+_GET_NUMBER = f"""
+SELECT {_NUMBER_COLUMNS}, access_token_enc, removed_at FROM whatsapp_numbers
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def get_number(conn: Connection, number_id: uuid.UUID) -> asyncpg.Record | None:
+    """A number with its encrypted access token (removed ones too: history refers to them)."""
+    return await conn.fetchrow(_GET_NUMBER, number_id)
+
+
+_FIND_NUMBER = f"""
+SELECT {_NUMBER_COLUMNS} FROM whatsapp_numbers
+ WHERE tenant_id = current_tenant_id() AND removed_at IS NULL
+   AND (id::text = $1 OR phone_number_id = $1)
+"""
+
+
+async def find_number(conn: Connection, key: str) -> asyncpg.Record | None:
+    """A live number by its id or its phone_number_id (what an admin types)."""
+    return await conn.fetchrow(_FIND_NUMBER, key)
+
+
+_REMOVE_NUMBER = """
+UPDATE whatsapp_numbers SET removed_at = now()
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND removed_at IS NULL
+RETURNING id
+"""
+
+
+async def remove_number(conn: Connection, number_id: uuid.UUID) -> bool:
+    return await conn.fetchval(_REMOVE_NUMBER, number_id) is not None
+
+
+_ROUTES = "SELECT * FROM whatsapp_routes()"
+
+
+async def routes(conn: Connection) -> list[asyncpg.Record]:
+    """Every live number of every tenant, with encrypted app secret and verify token."""
+    return await conn.fetch(_ROUTES)
+
+
+# ---- templates --------------------------------------------------------------------------------
+
+_TEMPLATE_COLUMNS = (
+    "id, waba_id, meta_id, name, language, status, category, parameter_format, components, "
+    "reason, synced_at, updated_at"
+)
+
+_LIST_TEMPLATES = f"""
+SELECT {_TEMPLATE_COLUMNS} FROM templates
+ WHERE tenant_id = current_tenant_id()
+   AND ($1::text IS NULL OR status = upper($1))
+   AND ($2::text IS NULL OR category = upper($2))
+   AND ($3::text IS NULL OR language = $3)
+   AND ($4::text IS NULL OR strpos(name, lower($4)) > 0)
+   AND ($5::text IS NULL OR waba_id = $5)
+ ORDER BY name, language
+"""
+
+
+async def list_templates(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    category: str | None = None,
+    language: str | None = None,
+    name: str | None = None,
+    waba_id: str | None = None,
+) -> list[asyncpg.Record]:
+    return await conn.fetch(_LIST_TEMPLATES, status, category, language, name, waba_id)
+
+
+_GET_TEMPLATE = f"""
+SELECT {_TEMPLATE_COLUMNS} FROM templates
+ WHERE tenant_id = current_tenant_id() AND waba_id = $1 AND name = $2 AND language = $3
+"""
+
+
+async def get_template(
+    conn: Connection, waba_id: str, name: str, language: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(_GET_TEMPLATE, waba_id, name, language)
+
+
+_UPSERT_TEMPLATE = f"""
+INSERT INTO templates (tenant_id, waba_id, meta_id, name, language, status, category,
+                       parameter_format, components, reason, synced_at)
+VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9,
+        CASE WHEN $10::boolean THEN now() END)
+ON CONFLICT (tenant_id, waba_id, name, language) DO UPDATE
+   SET meta_id = EXCLUDED.meta_id, status = EXCLUDED.status, category = EXCLUDED.category,
+       parameter_format = EXCLUDED.parameter_format, components = EXCLUDED.components,
+       reason = coalesce(EXCLUDED.reason, templates.reason),
+       synced_at = coalesce(EXCLUDED.synced_at, templates.synced_at), updated_at = now()
+RETURNING {_TEMPLATE_COLUMNS}, (xmax = 0) AS created
+"""
+
+
+async def upsert_template(
+    conn: Connection,
+    *,
+    waba_id: str,
+    meta_id: str | None,
+    name: str,
+    language: str,
+    status: str,
+    category: str,
+    parameter_format: str,
+    components: Sequence[dict[str, Any]],
+    reason: str | None,
+    synced: bool,
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        _UPSERT_TEMPLATE,
+        waba_id,
+        meta_id,
+        name,
+        language,
+        status,
+        category,
+        parameter_format,
+        list(components),
+        reason,
+        synced,
+    )
+    assert row is not None
+    return row
+
+
+_TEMPLATE_STATUS = """
+UPDATE templates SET status = $2, reason = $3, updated_at = now()
+ WHERE tenant_id = current_tenant_id() AND meta_id = $1
+RETURNING id
+"""
+
+
+async def set_template_status(
+    conn: Connection, meta_id: str, status: str, reason: str | None
+) -> bool:
+    """Apply a ``message_template_status_update``; False when the template isn't known yet."""
+    return await conn.fetchval(_TEMPLATE_STATUS, meta_id, status, reason) is not None

@@ -1,0 +1,77 @@
+"""After a webhook commit: tell clients (WebSocket events) and the automation hooks.
+
+Runs as the ``ingest`` job, so it happens off the request path and survives a crash between the
+commit and the work (the job is claimed again when its lease runs out). Delivery to clients is
+at-least-once across such a crash; clients ignore sequence numbers they have already seen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations.views import conversation_out, message_out
+from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.jobs.runner import Job
+from pytake_daemon.protocol import (
+    ConversationOut,
+    MessageOut,
+    MessageReceived,
+    MessageStatusUpdated,
+    ServerEvent,
+)
+from pytake_daemon.realtime.bus import EventBus
+
+InboundHook = Callable[[uuid.UUID, Sequence[tuple[ConversationOut, MessageOut]]], Awaitable[None]]
+"""Called with a tenant and its new inbound messages, after the events went out (flows, AI)."""
+
+
+class IngestFanout:
+    def __init__(self, pool: Pool, bus: EventBus) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._hooks: list[InboundHook] = []
+
+    def add_inbound_hook(self, hook: InboundHook) -> None:
+        self._hooks.append(hook)
+
+    async def __call__(self, job: Job) -> None:
+        message_ids = [uuid.UUID(i) for i in job.payload.get("messages", [])]
+        status_ids = [uuid.UUID(i) for i in job.payload.get("statuses", [])]
+        now = datetime.now(UTC)
+        async with tenant_transaction(self._pool, job.tenant_id) as conn:
+            messages = [
+                message_out(r) for r in await conversations_db.get_messages(conn, message_ids)
+            ]
+            changed = [
+                message_out(r) for r in await conversations_db.get_messages(conn, status_ids)
+            ]
+            conversation_ids = sorted({m.conversation_id for m in messages})
+            conversations = {
+                c.id: c
+                for c in (
+                    conversation_out(r, now=now)
+                    for r in await conversations_db.get_conversations(conn, conversation_ids)
+                )
+            }
+        inbound = [
+            (conversations[m.conversation_id], m)
+            for m in sorted(messages, key=lambda m: (m.wa_timestamp or m.created_at, m.created_at))
+            if m.conversation_id in conversations
+        ]
+        events: list[ServerEvent] = [MessageReceived(conversation=c, message=m) for c, m in inbound]
+        events.extend(
+            MessageStatusUpdated(
+                conversation_id=m.conversation_id,
+                message_id=m.id,
+                wa_message_id=m.wa_message_id,
+                status=m.status,
+                error=m.error,
+            )
+            for m in changed
+        )
+        await self._bus.publish_many(job.tenant_id, events)
+        for hook in self._hooks:
+            await hook(job.tenant_id, inbound)

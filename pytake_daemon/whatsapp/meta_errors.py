@@ -1,0 +1,342 @@
+"""Meta's error codes: what to do about each (retry, give up, alert an admin) and what to tell the
+agent, for errors returned by the Graph API and for ``errors[]`` in webhooks alike.
+
+Meta asks integrators to branch on the numeric ``code`` (and ``details``), never on titles or
+messages, which change. The codes are those of Meta's Cloud API error reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pytake_daemon.whatsapp.graph_models import GraphErrorBody
+from pytake_daemon.whatsapp.webhook_wire import ErrorDetail
+
+ErrorKind = Literal["transient", "permanent", "auth"]
+
+# Retrying later can succeed: Meta is overloaded, down, or we are over a rate limit.
+TRANSIENT_CODES: frozenset[int] = frozenset(
+    {
+        1,  # API unknown (possible server error)
+        2,  # API service: temporary downtime or overload
+        4,  # too many calls for the app
+        17,  # too many calls for the user
+        341,  # application limit reached
+        613,  # calls exceed the rate limit
+        80007,  # WhatsApp Business Account rate limit
+        130429,  # throughput limit of this number
+        131000,  # "something went wrong": retried a few times only, see retry_limit
+        131016,  # a service is temporarily unavailable
+        131056,  # pair rate limit: too many messages to this customer in a short time
+        131057,  # the business account is in maintenance mode
+        133004,  # server temporarily unavailable
+    }
+)
+
+# Only an admin can fix these: the token or the app's permissions. Retrying cannot help.
+AUTH_CODES: frozenset[int] = frozenset({0, 3, 10, 190, 131005} | set(range(200, 300)))
+
+# Known to fail the same way every time.
+PERMANENT_CODES: frozenset[int] = frozenset(
+    {
+        33,
+        100,
+        368,
+        130472,
+        130497,
+        131008,
+        131009,
+        131021,
+        131026,
+        131031,
+        131037,
+        131042,
+        131045,
+        131047,
+        131048,
+        131049,
+        131050,
+        131051,
+        131052,
+        131053,
+        132000,
+        132001,
+        132005,
+        132007,
+        132012,
+        132015,
+        132016,
+        132018,
+        133010,
+        135000,
+    }
+)
+
+# Transient codes worth only a few attempts: 131000 is Meta's catch-all and is sometimes a
+# malformed request in disguise, so unbounded retries could loop forever.
+_RETRY_LIMITS: dict[int, int] = {131000: 3}
+
+
+def classify(code: int | None, http_status: int | None) -> ErrorKind:
+    """What the outbox should do with a failed call: retry later, give up, or alert an admin.
+
+    ``code`` is Meta's error code (None when Meta sent no error envelope); ``http_status`` is
+    None when no HTTP response arrived at all (connection error, timeout), which is transient.
+    A known code decides regardless of the HTTP status (Meta answers code 3, a permission
+    problem, with HTTP 500); otherwise 5xx, 429 and 408 are transient, 401 is auth, and any
+    other status, including an unreadable 2xx, is permanent (a send that may have gone through
+    must not be repeated blindly).
+    """
+    if code is not None:
+        if code in AUTH_CODES:
+            return "auth"
+        if code in TRANSIENT_CODES:
+            return "transient"
+        if code in PERMANENT_CODES:
+            return "permanent"
+    if http_status is None:
+        return "transient" if code is None else "permanent"
+    if http_status >= 500 or http_status in (408, 429):
+        return "transient"
+    if http_status == 401:
+        return "auth"
+    return "permanent"
+
+
+def retry_limit(code: int | None) -> int | None:
+    """The most attempts worth making for a transient ``code``, or None for the caller's own."""
+    return _RETRY_LIMITS.get(code) if code is not None else None
+
+
+_PERMISSION = (
+    "The WhatsApp access token for this number lacks a permission this needs: an admin must "
+    "grant whatsapp_business_messaging and whatsapp_business_management to the app."
+)
+
+_EXPLANATIONS: dict[int, str] = {
+    0: "WhatsApp could not authenticate the access token for this number: an admin must update it.",
+    1: "WhatsApp's API had an unexpected problem; the message will be retried.",
+    2: "WhatsApp's service is temporarily unavailable; the message will be retried.",
+    3: _PERMISSION,
+    4: "Too many requests to WhatsApp from this app; the message will be retried.",
+    10: _PERMISSION,
+    17: "Too many requests to WhatsApp from this account; the message will be retried.",
+    33: "This business phone number no longer exists at Meta: an admin must check its settings.",
+    100: "WhatsApp rejected a parameter of this message.",
+    190: (
+        "The WhatsApp access token for this number is invalid or expired: an admin must update it."
+    ),
+    341: "This app reached a WhatsApp limit; the message will be retried.",
+    368: (
+        "This WhatsApp Business account is temporarily blocked for policy violations: nothing "
+        "can be sent until the block ends."
+    ),
+    613: "Too many requests to WhatsApp; the message will be retried.",
+    80007: "This WhatsApp Business account reached its rate limit; the message will be retried.",
+    130429: "Sending too fast for this number; the message will be retried.",
+    130472: (
+        "WhatsApp didn't deliver this marketing message: the customer is part of a Meta experiment."
+    ),
+    130497: "This business account may not message customers in this country.",
+    131000: "Something went wrong at WhatsApp; the message will be retried a few times.",
+    131005: _PERMISSION,
+    131008: "A required part of this message is missing.",
+    131009: "A value in this message is not valid.",
+    131016: "A WhatsApp service is temporarily unavailable; the message will be retried.",
+    131021: "A business number cannot send messages to itself.",
+    131026: (
+        "WhatsApp couldn't deliver this message (the number may not be on WhatsApp, or the "
+        "customer's app is too old)."
+    ),
+    131031: (
+        "This WhatsApp Business account is locked (policy violation or failed verification): "
+        "nothing can be sent."
+    ),
+    131037: "This number's display name is not approved yet: an admin must get it approved.",
+    131042: "A payment problem on the WhatsApp Business account: an admin must fix billing.",
+    131045: "This phone number is not registered correctly: an admin must register it again.",
+    131047: (
+        "More than 24 hours have passed since the customer last wrote: only an approved "
+        "template can be sent now."
+    ),
+    131048: (
+        "Sending from this number is limited because earlier messages were reported as spam; "
+        "try again later."
+    ),
+    131049: (
+        "WhatsApp didn't deliver this marketing message, to limit how many the customer "
+        "receives; try again later."
+    ),
+    131050: "The customer has stopped marketing messages from this business.",
+    131051: "WhatsApp doesn't support this message type.",
+    131052: "WhatsApp couldn't download the media the customer sent.",
+    131053: (
+        "WhatsApp couldn't use this message's media (unsupported type or size, or the link "
+        "could not be fetched)."
+    ),
+    131056: (
+        "Too many messages to this customer in a short time; the message will be retried later."
+    ),
+    131057: "The WhatsApp Business account is in maintenance; the message will be retried.",
+    132000: "The number of template parameters doesn't match the template's placeholders.",
+    132001: "This template doesn't exist in this language, or isn't approved yet.",
+    132005: "The template's text is too long once its parameters are filled in.",
+    132007: "The template's content breaks WhatsApp's policies.",
+    132012: (
+        "A template parameter has the wrong kind (e.g. text where the header expects an image)."
+    ),
+    132015: "This template is paused because of low quality: pick another template.",
+    132016: "This template is disabled because of low quality: pick another template.",
+    132018: (
+        "A template parameter contains a line break, a tab or more than 4 consecutive spaces."
+    ),
+    133004: "WhatsApp's server is temporarily unavailable; the message will be retried.",
+    133010: "This phone number isn't registered on WhatsApp: an admin must register it.",
+    135000: "WhatsApp refused the message for an unknown reason.",
+}
+
+# Codes whose ``details`` name the offending field or value: worth showing to the agent.
+_WITH_DETAILS = frozenset(
+    {100, 131008, 131009, 131051, 131053, 132000, 132001, 132005, 132012, 132018, 135000}
+)
+
+
+def explain(code: int | None, details: str | None = None, *, message: str | None = None) -> str:
+    """A plain sentence for an agent about a failed send.
+
+    ``details`` (Meta's ``error_data.details``) is added for the codes where it names what is
+    wrong; ``message`` (Meta's own text) is used only for codes without a known explanation.
+    """
+    known = _EXPLANATIONS.get(code) if code is not None else None
+    if known is None and code is not None and 200 <= code <= 299:
+        known = _PERMISSION
+    if known is not None:
+        if details and code in _WITH_DETAILS:
+            return f"{known} Meta says: {_sentence(details)}"
+        return known
+    said = _sentence(message or details or "")
+    if code is None:
+        if said:
+            return f"WhatsApp could not be reached or answered oddly: {said}"
+        return "WhatsApp could not be reached; the message will be retried."
+    return f"WhatsApp refused the message (error {code})" + (f": {said}" if said else ".")
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+class GraphError(Exception):
+    """A failed Graph API call, or a failure Meta reported in a webhook.
+
+    It never carries an access token: the client redacts any echo of it before raising. ``kind``
+    is what the outbox acts on; ``explanation`` is what an agent reads.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        code: int | None = None,
+        subcode: int | None = None,
+        type: str | None = None,
+        details: str | None = None,
+        fbtrace_id: str | None = None,
+        is_transient: bool | None = None,
+        user_title: str | None = None,
+        user_message: str | None = None,
+        kind: ErrorKind | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.code = code
+        self.subcode = subcode
+        self.type = type
+        self.details = details
+        self.fbtrace_id = fbtrace_id
+        self.is_transient = is_transient
+        self.user_title = user_title
+        self.user_message = user_message
+        if kind is None:
+            kind = classify(code, http_status)
+            # Meta's own flag may rescue an unknown code; known codes keep their class.
+            if kind == "permanent" and is_transient and code not in PERMANENT_CODES:
+                kind = "transient"
+        self.kind: ErrorKind = kind
+
+    @classmethod
+    def from_envelope(cls, http_status: int, body: GraphErrorBody) -> GraphError:
+        return cls(
+            body.message or f"Graph API error {body.code}",
+            http_status=http_status,
+            code=body.code,
+            subcode=body.error_subcode,
+            type=body.type,
+            details=body.details,
+            fbtrace_id=body.fbtrace_id,
+            is_transient=body.is_transient,
+            user_title=body.error_user_title,
+            user_message=body.error_user_msg,
+        )
+
+    @classmethod
+    def from_webhook(cls, error: ErrorDetail) -> GraphError:
+        """A webhook ``errors[]`` item (a ``failed`` status, say) as the same kind of error.
+
+        No HTTP status exists there, and a webhook error without a code is not a network
+        failure, so unknown and missing codes count as permanent.
+        """
+        kind: ErrorKind | None = None if error.code is not None else "permanent"
+        return cls(
+            error.message or error.title or "WhatsApp reported an error",
+            code=error.code,
+            details=error.details,
+            kind=kind,
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == "transient"
+
+    @property
+    def explanation(self) -> str:
+        return explain(self.code, self.details, message=self.user_message or self.message)
+
+    def as_record(self) -> dict[str, Any]:
+        """JSON to store with the failed message (no token is ever in here)."""
+        return {
+            "kind": self.kind,
+            "http_status": self.http_status,
+            "code": self.code,
+            "subcode": self.subcode,
+            "type": self.type,
+            "message": self.message,
+            "details": self.details,
+            "fbtrace_id": self.fbtrace_id,
+            "explanation": self.explanation,
+        }
+
+    def __str__(self) -> str:
+        where = f"HTTP {self.http_status}" if self.http_status is not None else "no response"
+        code = f"error {self.code}" if self.code is not None else "no error code"
+        return f"Graph API {code} ({where}, {self.kind}): {self.message}"
+
+    def __repr__(self) -> str:
+        return (
+            f"GraphError(code={self.code!r}, http_status={self.http_status!r}, "
+            f"kind={self.kind!r}, message={self.message!r}, fbtrace_id={self.fbtrace_id!r})"
+        )
+
+
+def explain_webhook_error(error: ErrorDetail) -> str:
+    """The agent's sentence for an ``errors[]`` item of a webhook (e.g. on a failed status)."""
+    return explain(error.code, error.details, message=error.message or error.title)
+
+
+def classify_webhook_error(error: ErrorDetail) -> ErrorKind:
+    return GraphError.from_webhook(error).kind

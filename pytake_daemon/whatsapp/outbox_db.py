@@ -1,0 +1,198 @@
+"""SQL of outbound messages: queueing them (message row + ``outbox`` row in one transaction)
+and recording what the Graph API said."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+_BY_IDEMPOTENCY = """
+SELECT id, conversation_id, content, context FROM messages
+ WHERE tenant_id = current_tenant_id() AND idempotency_key = $1
+"""
+
+
+async def find_by_idempotency_key(conn: Connection, key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(_BY_IDEMPOTENCY, key)
+
+
+_CONVERSATION = """
+SELECT c.id, c.number_id, c.last_inbound_at, n.waba_id, n.removed_at, ct.wa_id
+  FROM conversations c
+  JOIN whatsapp_numbers n ON n.tenant_id = c.tenant_id AND n.id = c.number_id
+  JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
+ WHERE c.tenant_id = current_tenant_id() AND c.id = $1
+"""
+
+
+async def conversation_for_send(
+    conn: Connection, conversation_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(_CONVERSATION, conversation_id)
+
+
+_WAMID = """
+SELECT wa_message_id FROM messages
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND conversation_id = $2
+"""
+
+
+async def message_wamid(
+    conn: Connection, message_id: uuid.UUID, conversation_id: uuid.UUID
+) -> tuple[bool, str | None]:
+    """(found, wamid) of a message of this conversation."""
+    row = await conn.fetchrow(_WAMID, message_id, conversation_id)
+    if row is None:
+        return False, None
+    return True, row["wa_message_id"]
+
+
+_INSERT = """
+INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, context,
+                      status, sent_by, idempotency_key)
+VALUES (current_tenant_id(), $1, 'out', $2, $3, $4, $5, 'pending', $6, $7)
+ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_outbound(
+    conn: Connection,
+    *,
+    conversation_id: uuid.UUID,
+    type: str,
+    content: dict[str, Any],
+    text: str,
+    context: dict[str, Any] | None,
+    sent_by: uuid.UUID | None,
+    idempotency_key: str | None,
+) -> uuid.UUID | None:
+    """The new message's id, or None when the idempotency key was taken meanwhile."""
+    message_id: uuid.UUID | None = await conn.fetchval(
+        _INSERT, conversation_id, type, content, text, context, sent_by, idempotency_key
+    )
+    return message_id
+
+
+_ENQUEUE = """
+INSERT INTO outbox (tenant_id, message_id, number_id) VALUES (current_tenant_id(), $1, $2)
+"""
+
+
+async def enqueue(conn: Connection, message_id: uuid.UUID, number_id: uuid.UUID) -> None:
+    await conn.execute(_ENQUEUE, message_id, number_id)
+
+
+_TOUCH = """
+UPDATE conversations SET last_message_at = now(), last_message_preview = $2, updated_at = now()
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def touch_conversation(conn: Connection, conversation_id: uuid.UUID, preview: str) -> None:
+    await conn.execute(_TOUCH, conversation_id, preview)
+
+
+# ---- the sender -------------------------------------------------------------------------------
+
+_CLAIM = "SELECT * FROM claim_outbox($1, $2)"
+
+
+async def claim(conn: Connection, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
+    return await conn.fetch(_CLAIM, limit, lease_seconds)
+
+
+_LOAD = """
+SELECT m.id, m.conversation_id, m.type, m.content, m.context, m.status,
+       n.id AS number_id, n.phone_number_id, n.access_token_enc, n.throughput_mps, n.removed_at,
+       ct.wa_id
+  FROM messages m
+  JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+  JOIN whatsapp_numbers n ON n.tenant_id = c.tenant_id AND n.id = c.number_id
+  JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
+ WHERE m.tenant_id = current_tenant_id() AND m.id = $1
+"""
+
+
+async def load_for_send(conn: Connection, message_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_LOAD, message_id)
+
+
+_ACCEPTED = """
+UPDATE messages SET wa_message_id = $2, status = 'accepted', status_at = now()
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND status = 'pending'
+"""
+
+
+async def mark_accepted(conn: Connection, message_id: uuid.UUID, wamid: str) -> None:
+    await conn.execute(_ACCEPTED, message_id, wamid)
+
+
+_BEST_KNOWN_STATUS = """
+SELECT status, occurred_at, errors FROM message_statuses
+ WHERE tenant_id = current_tenant_id() AND wa_message_id = $1
+ ORDER BY message_status_rank(status) DESC LIMIT 1
+"""
+
+
+async def best_known_status(conn: Connection, wamid: str) -> asyncpg.Record | None:
+    """A status callback that arrived before we had recorded the message's wamid."""
+    return await conn.fetchrow(_BEST_KNOWN_STATUS, wamid)
+
+
+_ADVANCE = """
+UPDATE messages
+   SET status = $2, status_at = $3,
+       error_code = coalesce($4, error_code), error_title = coalesce($5, error_title),
+       error_explanation = coalesce($6, error_explanation)
+ WHERE tenant_id = current_tenant_id() AND id = $1
+   AND message_status_rank($2) > message_status_rank(status)
+"""
+
+
+async def advance(
+    conn: Connection,
+    message_id: uuid.UUID,
+    status: str,
+    at: datetime,
+    *,
+    error_code: int | None = None,
+    error_title: str | None = None,
+    explanation: str | None = None,
+) -> None:
+    await conn.execute(_ADVANCE, message_id, status, at, error_code, error_title, explanation)
+
+
+_DONE = "DELETE FROM outbox WHERE tenant_id = current_tenant_id() AND message_id = $1"
+
+
+async def dequeue(conn: Connection, message_id: uuid.UUID) -> None:
+    await conn.execute(_DONE, message_id)
+
+
+_RESCHEDULE = """
+UPDATE outbox SET next_attempt_at = $2, locked_until = NULL, last_error = $3
+ WHERE tenant_id = current_tenant_id() AND message_id = $1
+"""
+
+
+async def reschedule(
+    conn: Connection, message_id: uuid.UUID, at: datetime, error: str | None
+) -> None:
+    await conn.execute(_RESCHEDULE, message_id, at, error)
+
+
+_GIVE_BACK = """
+UPDATE outbox SET next_attempt_at = $2, locked_until = NULL, attempts = attempts - 1
+ WHERE tenant_id = current_tenant_id() AND message_id = $1
+"""
+
+
+async def give_back(conn: Connection, message_id: uuid.UUID, at: datetime) -> None:
+    """Return a claimed row untried (throttled before the call): not counted as an attempt."""
+    await conn.execute(_GIVE_BACK, message_id, at)

@@ -1,0 +1,124 @@
+"""``/api/v1/whatsapp/numbers`` and ``/api/v1/whatsapp/templates``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.errors import BadGateway
+from pytake_daemon.http.api import RouteTable, identity
+from pytake_daemon.keys import DB_POOL, GRAPH, SECRET_BOX, WEBHOOK_ROUTING
+from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.whatsapp import (
+    MessageTemplateOut,
+    NumberCreate,
+    NumberList,
+    NumberOut,
+    TemplateCreate,
+    TemplateList,
+    TemplateQuery,
+    TemplateSyncResult,
+)
+from pytake_daemon.whatsapp import db, numbers, templates
+from pytake_daemon.whatsapp.meta_errors import GraphError, explain
+
+routes = RouteTable(tag="whatsapp")
+
+
+@routes.get(
+    "/api/v1/whatsapp/numbers",
+    summary="The tenant's WhatsApp business numbers (secrets are never returned)",
+    response=NumberList,
+)
+async def list_numbers(request: web.Request) -> NumberList:
+    who = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
+        return NumberList(items=await numbers.list_numbers(conn))
+
+
+@routes.post(
+    "/api/v1/whatsapp/numbers",
+    summary="Add a number (its token and secrets are encrypted at rest)",
+    body=NumberCreate,
+    response=NumberOut,
+    status=201,
+    role=Role.ADMIN,
+    errors=(409,),
+)
+async def add_number(request: web.Request, body: NumberCreate) -> NumberOut:
+    who = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
+        number = await numbers.add_number(conn, request.app[SECRET_BOX], body)
+    await request.app[WEBHOOK_ROUTING].refresh()
+    return number
+
+
+@routes.delete(
+    "/api/v1/whatsapp/numbers/{id}",
+    summary="Stop routing a number (by id or phone_number_id); history stays",
+    role=Role.ADMIN,
+    errors=(404,),
+)
+async def remove_number(request: web.Request) -> None:
+    who = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
+        await numbers.remove_number(conn, request.match_info["id"])
+    await request.app[WEBHOOK_ROUTING].refresh()
+
+
+@routes.get(
+    "/api/v1/whatsapp/templates",
+    summary="Templates of the tenant's WABAs (filters: status, category, language, name)",
+    query=TemplateQuery,
+    response=TemplateList,
+)
+async def list_templates(request: web.Request, query: TemplateQuery) -> TemplateList:
+    who = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
+        rows = await db.list_templates(
+            conn,
+            status=query.status,
+            category=query.category,
+            language=query.language,
+            name=query.name,
+            waba_id=query.waba_id,
+        )
+    return TemplateList(items=[templates.template_out(r) for r in rows])
+
+
+@routes.post(
+    "/api/v1/whatsapp/templates",
+    summary="Submit a template to Meta for review (it starts PENDING)",
+    body=TemplateCreate,
+    response=MessageTemplateOut,
+    status=201,
+    role=Role.ADMIN,
+    errors=(404, 502),
+)
+async def create_template(request: web.Request, body: TemplateCreate) -> MessageTemplateOut:
+    who = identity(request)
+    app = request.app
+    try:
+        return await templates.create_template(
+            app[DB_POOL], app[GRAPH], app[SECRET_BOX], who.tenant_id, body
+        )
+    except GraphError as exc:
+        raise BadGateway(explain(exc.code, exc.details, message=exc.message)) from None
+
+
+@routes.post(
+    "/api/v1/whatsapp/templates/sync",
+    summary="Fetch every template of the tenant's WABAs from Meta now",
+    response=TemplateSyncResult,
+    role=Role.ADMIN,
+    errors=(502,),
+)
+async def sync_templates(request: web.Request) -> TemplateSyncResult:
+    who = identity(request)
+    app = request.app
+    try:
+        return await templates.sync_templates(
+            app[DB_POOL], app[GRAPH], app[SECRET_BOX], who.tenant_id
+        )
+    except GraphError as exc:
+        raise BadGateway(explain(exc.code, exc.details, message=exc.message)) from None

@@ -1,0 +1,139 @@
+"""Queueing an outbound message: every rule Meta would refuse is checked here, before anything is
+sent, so the agent gets a plain sentence at once instead of a failure later.
+
+- The 24-hour window: free-form content needs a customer message in the last 24 hours (from
+  the customer's messages only; our sends and templates never extend it). Meta would fail such a
+  send with 131047.
+- Templates must exist for the number's WABA, be approved, and get the parameters they declare
+  (Meta: 132001, 132000).
+- An idempotency key makes a retried submit return the first message instead of sending twice.
+
+The message row (status ``pending``) and its ``outbox`` row are written in one transaction; the
+sender picks it up after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
+from pytake_daemon.protocol.outgoing import ReactionOut, SendMessageRequest, TemplateOut
+from pytake_daemon.whatsapp import db as whatsapp_db
+from pytake_daemon.whatsapp import outbox_db
+from pytake_daemon.whatsapp.meta_errors import explain
+from pytake_daemon.whatsapp.render import preview, render_outgoing
+from pytake_daemon.whatsapp.template_params import TemplateParameterError, check_parameters
+
+WINDOW = timedelta(hours=24)
+RE_ENGAGEMENT = 131047
+
+
+@dataclass(frozen=True)
+class Queued:
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    created: bool
+    """False when an earlier request with the same idempotency key already queued it."""
+
+
+def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
+    return last_inbound_at is not None and now < last_inbound_at + WINDOW
+
+
+async def queue_message(
+    conn: Connection,
+    conversation_id: uuid.UUID,
+    request: SendMessageRequest,
+    *,
+    sent_by: uuid.UUID | None,
+    now: datetime,
+) -> Queued:
+    """Validate and queue one message in the caller's tenant transaction."""
+    content = request.content.model_dump(mode="json", exclude_none=True)
+    if request.idempotency_key is not None:
+        earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
+        if earlier is not None:
+            return _replayed(earlier, conversation_id, content)
+    conversation = await outbox_db.conversation_for_send(conn, conversation_id)
+    if conversation is None:
+        raise NotFound("no such conversation")
+    if conversation["removed_at"] is not None:
+        raise Conflict("this conversation's WhatsApp number was removed; it can't send anymore")
+    is_template = isinstance(request.content, TemplateOut)
+    if not is_template and not window_open(conversation["last_inbound_at"], now):
+        raise Conflict(explain(RE_ENGAGEMENT))
+    if isinstance(request.content, TemplateOut):
+        await _check_template(conn, conversation["waba_id"], request.content)
+    context = await _context(conn, conversation_id, request)
+    text = render_outgoing(request.content)
+    message_id = await outbox_db.insert_outbound(
+        conn,
+        conversation_id=conversation_id,
+        type=request.content.type,
+        content=content,
+        text=text,
+        context=context,
+        sent_by=sent_by,
+        idempotency_key=request.idempotency_key,
+    )
+    if message_id is None:
+        # The same key committed by a concurrent request between our lookup and our insert.
+        assert request.idempotency_key is not None
+        earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
+        assert earlier is not None
+        return _replayed(earlier, conversation_id, content)
+    await outbox_db.enqueue(conn, message_id, conversation["number_id"])
+    await outbox_db.touch_conversation(conn, conversation_id, preview(text))
+    return Queued(message_id=message_id, conversation_id=conversation_id, created=True)
+
+
+def _replayed(earlier: Any, conversation_id: uuid.UUID, content: dict[str, Any]) -> Queued:
+    if earlier["conversation_id"] != conversation_id or earlier["content"] != content:
+        raise Conflict("this idempotency key was already used for a different message")
+    return Queued(message_id=earlier["id"], conversation_id=conversation_id, created=False)
+
+
+async def _check_template(conn: Connection, waba_id: str, content: TemplateOut) -> None:
+    template = await whatsapp_db.get_template(conn, waba_id, content.name, content.language)
+    if template is None:
+        raise UnprocessableEntity(
+            f"template {content.name!r} ({content.language}) doesn't exist for this number's "
+            "account: run a template sync or pick another template"
+        )
+    if template["status"] != "APPROVED":
+        raise UnprocessableEntity(
+            f"template {content.name!r} ({content.language}) is {template['status']}: "
+            "only approved templates can be sent"
+        )
+    definition = {
+        "name": template["name"],
+        "language": template["language"],
+        "parameter_format": template["parameter_format"],
+        "components": template["components"],
+    }
+    try:
+        check_parameters(definition, content.components)
+    except TemplateParameterError as exc:
+        raise UnprocessableEntity(str(exc)) from None
+
+
+async def _context(
+    conn: Connection, conversation_id: uuid.UUID, request: SendMessageRequest
+) -> dict[str, Any] | None:
+    """``{"id": wamid}`` of the quoted (or reacted-to) message, checked to be in this thread."""
+    ref = request.referenced_message
+    if ref is None:
+        return None
+    if isinstance(ref, str):
+        return {"id": ref}
+    found, wamid = await outbox_db.message_wamid(conn, ref, conversation_id)
+    if not found:
+        raise UnprocessableEntity("the message replied or reacted to is not in this conversation")
+    if wamid is None:
+        raise Conflict("the message replied or reacted to hasn't reached WhatsApp yet")
+    what = "reaction" if isinstance(request.content, ReactionOut) else "reply"
+    return {"id": wamid, "kind": what}

@@ -1,0 +1,306 @@
+"""The outbox worker: sends queued messages through the Graph API.
+
+- Claims due ``outbox`` rows (SKIP LOCKED, under a lease) across tenants and processes.
+- Paces each business number with a token bucket in Redis (shared by every process), and
+  optionally each customer (Meta's pair limit).
+- Retries with exponential backoff and jitter only what can succeed later (network errors, 5xx,
+  130429, 131056…); permanent failures (131047, 131026, 132000, 100, 368…) and token problems
+  (190) mark the message failed at once with Meta's code and a sentence for the agent.
+
+Delivery to Meta is at-least-once: if the process dies after Meta accepted a message but before
+the commit that records it, the message is sent again when its lease runs out (Meta's send API
+has no idempotency key). The window for that is one round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import structlog
+from pydantic import TypeAdapter, ValidationError
+from redis.exceptions import RedisError
+
+from pytake_daemon.config import WhatsAppSettings
+from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.protocol import MessageStatus, MessageStatusUpdated
+from pytake_daemon.protocol.conversations import MessageError
+from pytake_daemon.protocol.outgoing import OutgoingContent
+from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.whatsapp import outbox_db
+from pytake_daemon.whatsapp.graph import GraphClient
+from pytake_daemon.whatsapp.graph_models import to_graph
+from pytake_daemon.whatsapp.meta_errors import GraphError, explain, retry_limit
+from pytake_daemon.whatsapp.secretbox import SecretBox
+from pytake_daemon.whatsapp.throttle import Throttle
+
+log = structlog.get_logger("pytake.whatsapp")
+
+_content_adapter: TypeAdapter[OutgoingContent] = TypeAdapter(OutgoingContent)
+
+# A throttled send waits in-process when its slot is this close, else goes back to the queue.
+_MAX_INLINE_WAIT = 1.0
+_LEASE_SECONDS = 60.0
+
+
+class Sender:
+    def __init__(
+        self,
+        pool: Pool,
+        graph: GraphClient,
+        throttle: Throttle,
+        box: SecretBox,
+        bus: EventBus,
+        settings: WhatsAppSettings,
+        *,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._graph = graph
+        self._throttle = throttle
+        self._box = box
+        self._bus = bus
+        self._settings = settings
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
+        self.sent = 0
+        self.failed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        # Sends already talking to Meta finish, so their outcome is recorded.
+        if self._inflight:
+            await asyncio.wait(self._inflight, timeout=self._settings.http_timeout_seconds)
+        for task in self._inflight:
+            task.cancel()
+
+    async def _run(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                claimed = await self._claim_and_start()
+                delay = 0.1
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("outbox sender lost the database; retrying", error=str(exc))
+                # Backoff timer between reconnection attempts (not synchronisation).
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if claimed:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            self._wake.clear()
+
+    async def _claim_and_start(self) -> int:
+        # Claim only what can start now, so rows aren't leased while waiting for a worker.
+        free = self._settings.send_workers - len(self._inflight)
+        if free <= 0:
+            await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+            return 1
+        async with self._pool.acquire() as conn:
+            rows = await outbox_db.claim(conn, free, _LEASE_SECONDS)
+        for row in rows:
+            task = asyncio.create_task(
+                self._send_guarded(row["tenant_id"], row["message_id"], row["attempts"])
+            )
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return len(rows)
+
+    async def _send_guarded(
+        self, tenant_id: uuid.UUID, message_id: uuid.UUID, attempts: int
+    ) -> None:
+        try:
+            await self._send(tenant_id, message_id, attempts)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The lease brings the row back; never let one message kill the worker.
+            log.exception("send attempt crashed", message_id=str(message_id))
+
+    async def _send(self, tenant_id: uuid.UUID, message_id: uuid.UUID, attempts: int) -> None:
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            row = await outbox_db.load_for_send(conn, message_id)
+            if row is None or row["status"] != "pending":
+                # Sent before a crash, or deleted: nothing left to do.
+                await outbox_db.dequeue(conn, message_id)
+                return
+        if row["removed_at"] is not None:
+            await self._fail(
+                tenant_id, row, None, None, "This WhatsApp number was removed; nothing was sent."
+            )
+            return
+        wait = await self._pace(row)
+        if wait is None:
+            return
+        if wait > 0:
+            async with tenant_transaction(self._pool, tenant_id) as conn:
+                await outbox_db.give_back(
+                    conn, message_id, datetime.now(UTC) + timedelta(seconds=wait)
+                )
+            return
+        try:
+            content = _content_adapter.validate_python(row["content"])
+        except ValidationError as exc:
+            await self._fail(tenant_id, row, None, None, f"Stored content is invalid: {exc}")
+            return
+        context = row["context"] or {}
+        body = to_graph(content, row["wa_id"], reply_to_wamid=context.get("id"))
+        token = self._box.decrypt(row["access_token_enc"])
+        try:
+            result = await self._graph.send_message(row["phone_number_id"], token, body)
+        except GraphError as exc:
+            await self._failed_call(tenant_id, row, exc, attempts)
+            return
+        await self._accepted(tenant_id, row, result.wamid)
+
+    async def _pace(self, row: asyncpg.Record) -> float | None:
+        """0 to send now, seconds to wait (row goes back to the queue), None if handled."""
+        try:
+            wait = await self._throttle.acquire(
+                f"number:{row['number_id']}",
+                per_second=row["throughput_mps"],
+                burst=row["throughput_mps"],
+            )
+            if wait > 0 and wait <= _MAX_INLINE_WAIT:
+                # A rate-limit timer, not synchronisation: the slot is booked in Redis.
+                await asyncio.sleep(wait)
+                return await self._pace(row)
+            if wait == 0 and self._settings.recipient_interval_seconds > 0:
+                wait = await self._throttle.acquire(
+                    f"pair:{row['number_id']}:{row['wa_id']}",
+                    per_second=1 / self._settings.recipient_interval_seconds,
+                    burst=1,
+                )
+        except (RedisError, OSError) as exc:
+            log.warning("send pacing unavailable (redis); retrying later", error=str(exc))
+            return 1.0
+        return wait
+
+    async def _accepted(self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str) -> None:
+        message_id = row["id"]
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            await outbox_db.mark_accepted(conn, message_id, wamid)
+            status = MessageStatus.ACCEPTED
+            # Status callbacks can beat this commit; apply what already arrived.
+            known = await outbox_db.best_known_status(conn, wamid)
+            error: MessageError | None = None
+            if known is not None and known["status"] in MessageStatus.__members__.values():
+                code = title = explanation = None
+                if known["status"] == "failed" and known["errors"]:
+                    first = known["errors"][0]
+                    code = first.get("code")
+                    title = first.get("title")
+                    details = (first.get("error_data") or {}).get("details")
+                    explanation = explain(code, details, message=first.get("message"))
+                    error = MessageError(code=code, title=title, explanation=explanation)
+                await outbox_db.advance(
+                    conn,
+                    message_id,
+                    known["status"],
+                    known["occurred_at"],
+                    error_code=code,
+                    error_title=title,
+                    explanation=explanation,
+                )
+                status = MessageStatus(known["status"])
+            await outbox_db.dequeue(conn, message_id)
+        self.sent += 1
+        await self._bus.publish(
+            tenant_id,
+            MessageStatusUpdated(
+                conversation_id=row["conversation_id"],
+                message_id=message_id,
+                wa_message_id=wamid,
+                status=status,
+                error=error,
+            ),
+        )
+
+    async def _failed_call(
+        self, tenant_id: uuid.UUID, row: asyncpg.Record, exc: GraphError, attempts: int
+    ) -> None:
+        limit = retry_limit(exc.code) or self._settings.send_max_attempts
+        if exc.kind == "transient" and attempts < limit:
+            backoff = min(
+                self._settings.send_backoff_max_seconds,
+                self._settings.send_backoff_seconds * 2 ** (attempts - 1),
+            )
+            # Full jitter: many messages throttled at once must not retry in lockstep.
+            delay = random.uniform(backoff / 2, backoff)  # noqa: S311 - jitter, not security
+            log.info(
+                "send failed; will retry",
+                message_id=str(row["id"]),
+                code=exc.code,
+                http_status=exc.http_status,
+                attempt=attempts,
+                retry_in=round(delay, 2),
+            )
+            async with tenant_transaction(self._pool, tenant_id) as conn:
+                await outbox_db.reschedule(
+                    conn,
+                    row["id"],
+                    datetime.now(UTC) + timedelta(seconds=delay),
+                    f"{exc.code}: {exc.message}",
+                )
+            return
+        if exc.kind == "auth":
+            log.error(
+                "whatsapp access token rejected: an admin must update it",
+                number=row["phone_number_id"],
+                code=exc.code,
+            )
+        await self._fail(
+            tenant_id,
+            row,
+            exc.code,
+            exc.message,
+            explain(exc.code, exc.details, message=exc.message),
+        )
+
+    async def _fail(
+        self,
+        tenant_id: uuid.UUID,
+        row: asyncpg.Record,
+        code: int | None,
+        title: str | None,
+        explanation: str,
+    ) -> None:
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            await outbox_db.advance(
+                conn,
+                row["id"],
+                "failed",
+                datetime.now(UTC),
+                error_code=code,
+                error_title=title,
+                explanation=explanation,
+            )
+            await outbox_db.dequeue(conn, row["id"])
+        self.failed += 1
+        await self._bus.publish(
+            tenant_id,
+            MessageStatusUpdated(
+                conversation_id=row["conversation_id"],
+                message_id=row["id"],
+                wa_message_id=None,
+                status=MessageStatus.FAILED,
+                error=MessageError(code=code, title=title, explanation=explanation),
+            ),
+        )

@@ -1,0 +1,155 @@
+"""``GET|POST /api/v1/whatsapp/webhook``: Meta's handshake and its notifications.
+
+POST order matters: size cap, then the signature over the raw bytes (401 before anything is
+parsed), then JSON (400), then routing by phone_number_id, then the durable write; 200 only
+after the commit. A notification for a number nobody configured is answered 200 (Meta would
+otherwise retry it for days), logged and counted, and never stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import structlog
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from pytake_daemon.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
+from pytake_daemon.http.api import RouteTable
+from pytake_daemon.keys import REDIS, SETTINGS, WEBHOOK_ROUTING, WEBHOOK_WRITER
+from pytake_daemon.whatsapp.ingest import Routed
+from pytake_daemon.whatsapp.routing import NumberRoute, RoutingTable
+from pytake_daemon.whatsapp.webhook import (
+    InboundMessage,
+    NotificationItem,
+    OtherChange,
+    StatusUpdate,
+    WebhookError,
+    WebhookPayloadError,
+    parse_notification,
+)
+
+log = structlog.get_logger("pytake.whatsapp")
+
+routes = RouteTable(tag="whatsapp")
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+# Longer ids or statuses than this are not Meta's: keep them out of unique indexes (whose
+# entries PostgreSQL caps near 2.7 kB) by recording the item as an invalid change instead.
+_MAX_ID = 512
+
+
+@routes.get(
+    "/api/v1/whatsapp/webhook",
+    summary="Meta's subscription handshake: echoes hub.challenge when hub.verify_token matches",
+    role=None,
+    errors=(403,),
+)
+async def verify_webhook(request: web.Request) -> web.StreamResponse:
+    answer = await request.app[WEBHOOK_ROUTING].challenge(dict(request.query))
+    if answer is None:
+        raise Forbidden("hub.mode must be subscribe and hub.verify_token must match a number's")
+    return web.Response(text=answer, content_type="text/plain")
+
+
+@routes.post(
+    "/api/v1/whatsapp/webhook",
+    summary="Meta's notifications (signed); 200 only once what they carry is committed",
+    role=None,
+    errors=(400, 401, 413, 503),
+)
+async def receive_webhook(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS].whatsapp
+    body = await _read_limited(request, settings.webhook_max_bytes)
+    routing = request.app[WEBHOOK_ROUTING]
+    secret = await routing.signer(body, request.headers.get(SIGNATURE_HEADER))
+    if secret is None:
+        raise Unauthorized(f"{SIGNATURE_HEADER} is missing or does not match any app secret")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    if b"\\u0000" in body:
+        # PostgreSQL text and jsonb can't hold NUL; the only lossy step, and only for NULs.
+        data = _without_nul(data)
+    try:
+        notification = parse_notification(data)
+    except WebhookPayloadError as exc:
+        raise BadRequest(str(exc)) from None
+    routed, unknown = await _route(routing, secret, notification.items)
+    if unknown:
+        await _count_unknown(request, unknown)
+    if routed:
+        await request.app[WEBHOOK_WRITER].submit(routed)
+    return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
+
+
+async def _read_limited(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"webhook bodies are limited to {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"webhook bodies are limited to {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+async def _route(
+    routing: RoutingTable, secret: bytes, items: list[NotificationItem]
+) -> tuple[list[Routed], set[str]]:
+    routed: list[Routed] = []
+    unknown: set[str] = set()
+    for item in items:
+        routes_found: list[NumberRoute]
+        if isinstance(item, InboundMessage | StatusUpdate | WebhookError):
+            found = await routing.route(item.phone_number_id)
+            routes_found = [found] if found is not None else []
+            key = item.phone_number_id
+        else:
+            # Account-level changes name only the WABA; one row per tenant owning a number of it.
+            by_tenant = {r.tenant_id: r for r in routing.routes_for_waba(item.waba_id)}
+            routes_found = list(by_tenant.values())
+            key = f"waba:{item.waba_id}"
+        allowed = [r for r in routes_found if routing.accepts(r, secret)]
+        if not allowed:
+            unknown.add(key)
+            continue
+        routed.extend(Routed(route, _storable(item)) for route in allowed)
+    return routed, unknown
+
+
+def _storable(item: NotificationItem) -> NotificationItem:
+    """The item, or an ``OtherChange`` holding its raw JSON when its identity can't be stored."""
+    bad = False
+    if isinstance(item, InboundMessage):
+        bad = not (item.wa_id.isascii() and item.wa_id.isdigit() and len(item.wa_id) <= 32)
+        bad = bad or len(item.message_id) > _MAX_ID or len(item.type) > _MAX_ID
+    elif isinstance(item, StatusUpdate):
+        bad = len(item.message_id) > _MAX_ID or len(item.status) > _MAX_ID
+    if not bad:
+        return item
+    assert isinstance(item, InboundMessage | StatusUpdate)
+    return OtherChange(waba_id=item.waba_id, time=None, field=f"invalid_{item.kind}", raw=item.raw)
+
+
+async def _count_unknown(request: web.Request, unknown: set[str]) -> None:
+    log.warning("webhook for an unknown number ignored", numbers=sorted(unknown))
+    prefix = request.app[SETTINGS].redis.key_prefix
+    try:
+        await request.app[REDIS].incrby(f"{prefix}whatsapp:unknown_number", len(unknown))
+    except (RedisError, OSError) as exc:
+        log.warning("unknown-number counter not updated", error=str(exc))

@@ -1,0 +1,1 @@
+"""A faithful stand-in for Meta's side of the WhatsApp Cloud API (Graph API + webhooks)."""
