@@ -12,6 +12,7 @@ from pytake_cli import (
     daemon_cmd,
     migrate,
     numbers,
+    simulate,
     templates_cmd,
     tenants,
     tokens,
@@ -64,6 +65,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(tokens.app, name="token")
 app.add_typer(numbers.app, name="numbers")
 app.add_typer(templates_cmd.app, name="templates")
+app.add_typer(simulate.app, name="simulate")
 
 
 def run() -> None:

@@ -32,6 +32,7 @@ from pytake_daemon.keys import (
     JOBS,
     LOGIN_THROTTLE,
     PASSWORDS,
+    READ_RECEIPTS,
     REDIS,
     SECRET_BOX,
     SENDER,
@@ -47,6 +48,7 @@ from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.fanout import IngestFanout
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.ingest import INGEST_JOB, TEMPLATE_SYNC_JOB, IngestWriter
+from pytake_daemon.whatsapp.receipts import ReadReceipts
 from pytake_daemon.whatsapp.routes import routes as whatsapp_routes
 from pytake_daemon.whatsapp.routing import RoutingTable
 from pytake_daemon.whatsapp.secretbox import load_secret_box
@@ -174,7 +176,12 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
     )
     app[SENDER] = sender
     sender.start()
+    receipts = ReadReceipts(
+        app[DB_POOL], graph, app[SECRET_BOX], app[REDIS], prefix=settings.redis.key_prefix
+    )
+    app[READ_RECEIPTS] = receipts
     yield
+    await receipts.close()
     # Requests still in flight were drained before cleanup; answer anything left, then stop.
     await writer.close()
     await sender.stop()

@@ -16,6 +16,7 @@ from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.whatsapp.fanout import IngestFanout
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.ingest import IngestWriter
+from pytake_daemon.whatsapp.receipts import ReadReceipts
 from pytake_daemon.whatsapp.routing import RoutingTable
 from pytake_daemon.whatsapp.secretbox import SecretBox
 from pytake_daemon.whatsapp.sender import Sender
@@ -35,3 +36,4 @@ JOBS = web.AppKey("jobs", JobRunner)
 INGEST_FANOUT = web.AppKey("ingest_fanout", IngestFanout)
 GRAPH = web.AppKey("graph", GraphClient)
 SENDER = web.AppKey("sender", Sender)
+READ_RECEIPTS = web.AppKey("read_receipts", ReadReceipts)

@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 CONTRACT_PATH = (
-    Path(__file__).resolve().parent / "contract" / "whatsapp-business-messaging-api_v23.0.openapi.yaml"
+    Path(__file__).resolve().parent
+    / "contract"
+    / "whatsapp-business-messaging-api_v23.0.openapi.yaml"
 )
 # Bump when the compiler or the errata change, so old caches are ignored.
 COMPILER_VERSION = 3
@@ -157,7 +159,7 @@ class _Compiler:
         self.schemas: Schema = document["components"]["schemas"]
 
     def named(self, name: str) -> Schema:
-        return self.compile({"$ref": f"#/components/schemas/{name}"}, frozenset(), frozenset())
+        return self._schema(name, frozenset({name}), frozenset())
 
     def compile(self, node: Any, refs: frozenset[str], plain: frozenset[str]) -> Any:
         """``refs``: names being inlined (cycle guard); ``plain``: names whose discriminator
@@ -282,7 +284,7 @@ def _merge(parts: list[Schema]) -> Schema:
 
 def _json_content_schema(container: Schema) -> Schema:
     content = container.get("content", {})
-    media = content.get("application/json") or next(iter(content.values()), {})
+    media: Schema = content.get("application/json") or next(iter(content.values()), {})
     schema: Schema = media.get("schema", {})
     return schema
 
@@ -391,6 +393,9 @@ def param_path(parts: Any) -> str:
     return path
 
 
+_default: Contract | None = None
+
+
 class Contract:
     """Validators for request bodies, built from the compiled schemas."""
 
@@ -400,6 +405,18 @@ class Contract:
     @classmethod
     def load(cls, path: Path = CONTRACT_PATH, cache: Path | None = None) -> Contract:
         return cls(load_compiled(path, cache))
+
+    @classmethod
+    def default(cls) -> Contract:
+        """The packaged contract, loaded once per process and shared by every simulator."""
+        global _default  # noqa: PLW0603 - a process-wide memo of an immutable value
+        if _default is None:
+            _default = cls.load()
+        return _default
+
+    def warm_up(self) -> None:
+        """Build the validators now rather than on the first request."""
+        _ = self._validators
 
     @cached_property
     def _validators(self) -> dict[str, Any]:

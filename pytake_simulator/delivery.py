@@ -12,6 +12,7 @@ durability tests check against.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import random
 import time
@@ -28,8 +29,8 @@ from pytake_simulator.wire import (
     Contact,
     Entry,
     InboundMessage,
-    Metadata,
     MessagesValue,
+    Metadata,
     Status,
     TemplateStatusValue,
     WebhookPayload,
@@ -108,6 +109,7 @@ class DeliveryEngine:
         self._session: aiohttp.ClientSession | None = None
         self._worker: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
+        self._unsettled = 0  # kept as a count: load mode asks after every change
 
     # --- lifecycle ---
 
@@ -187,6 +189,7 @@ class DeliveryEngine:
             duplicate_of=duplicate_of,
         )
         self.records.append(record)
+        self._unsettled += 1
         hold = (
             duplicate_of is None
             and self.config.out_of_order_rate > 0
@@ -248,10 +251,8 @@ class DeliveryEngine:
                     heapq.heappop(self._heap)
                     record.next_attempt_at = None
                     return record
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)
-                except TimeoutError:
-                    pass
             else:
                 await self._wake.wait()
 
@@ -262,9 +263,11 @@ class DeliveryEngine:
             record.attempts.append(attempt)
             if attempt.status == 200:
                 record.acked_at = time.monotonic()
+                self._unsettled -= 1
                 self._maybe_duplicate(record)
             elif len(record.attempts) >= self.config.max_attempts:
                 record.gave_up = True
+                self._unsettled -= 1
             else:
                 self._schedule(record, time.monotonic() + self.backoff(len(record.attempts)))
             if not record.held and record.duplicate_of is None:
@@ -323,7 +326,8 @@ class DeliveryEngine:
             )
 
     def pending(self) -> int:
-        return sum(1 for r in self.records if not r.settled)
+        """Notifications not yet acknowledged nor given up on."""
+        return self._unsettled
 
 
 # --- batching -------------------------------------------------------------------------------------

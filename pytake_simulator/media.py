@@ -90,10 +90,12 @@ def sha256_b64(data: bytes) -> str:
 
 
 def _png() -> bytes:
-    """A real 1×1 PNG with a random pixel, so every sample has its own hash."""
+    """A real 1x1 PNG with a random pixel, so every sample has its own hash."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     pixel = b"\x00" + secrets.token_bytes(3)
     return (

@@ -189,7 +189,9 @@ def _check_list(action: dict[str, Any]) -> GraphError | None:
                 f"Section title (sections[{index}]) is required when there is more than one "
                 "section."
             )
-        if title is not None and (problem := _text_length(title, SECTION_TITLE_MAX, "Section title")):
+        if title is not None and (
+            problem := _text_length(title, SECTION_TITLE_MAX, "Section title")
+        ):
             return problem
     row_ids: list[str] = []
     for index, row in enumerate(rows):
@@ -199,7 +201,9 @@ def _check_list(action: dict[str, Any]) -> GraphError | None:
             _text_length(row.get("title"), ROW_TITLE_MAX, f"Row title (row {index})")
             or _text_length(row.get("id"), ROW_ID_MAX, f"Row id (row {index})")
             or (
-                _text_length(row["description"], ROW_DESCRIPTION_MAX, f"Row description (row {index})")
+                _text_length(
+                    row["description"], ROW_DESCRIPTION_MAX, f"Row description (row {index})"
+                )
                 if "description" in row
                 else None
             )

@@ -222,9 +222,7 @@ class Store:
         return bucket
 
     def template(self, waba_id: str, name: str, language: str) -> TemplateRecord | None:
-        return next(
-            (r for r in self.templates.get(waba_id, []) if r.key == (name, language)), None
-        )
+        return next((r for r in self.templates.get(waba_id, []) if r.key == (name, language)), None)
 
     def template_by_id(self, template_id: str) -> TemplateRecord | None:
         for records in self.templates.values():
@@ -237,9 +235,12 @@ class Store:
         self, phone_number_id: str, wa_id: str, kind: str | None = None
     ) -> OutboundMessage | None:
         for message in reversed(self.outbound_log):
-            if message.phone_number_id == phone_number_id and message.to == wa_id:
-                if kind is None or message.type == kind:
-                    return message
+            if (
+                message.phone_number_id == phone_number_id
+                and message.to == wa_id
+                and kind in (None, message.type)
+            ):
+                return message
         return None
 
 

@@ -94,7 +94,7 @@ def variables(text: str | None) -> list[str]:
 
 
 def _text_component(kind: str, text: str | None) -> TemplateComponent:
-    return TemplateComponent(type=kind, text=text)  # type: ignore[arg-type]
+    return TemplateComponent.model_validate({"type": kind, "text": text})
 
 
 def seed_templates() -> list[TemplateDefinition]:
@@ -319,7 +319,9 @@ class SendProblem:
     details: str
 
 
-def send_problem(template: TemplateDefinition, components: list[dict[str, Any]]) -> SendProblem | None:
+def send_problem(
+    template: TemplateDefinition, components: list[dict[str, Any]]
+) -> SendProblem | None:
     """Check send-time components (already schema-valid) against the approved definition."""
     sent_header: dict[str, Any] | None = None
     sent_body: dict[str, Any] | None = None
@@ -375,7 +377,8 @@ def _header_problem(
     got = str(params[0].get("type", "")).upper()
     if got != header_format:
         return SendProblem(
-            132012, f"header: Format mismatch, expected {header_format}, received {got or 'UNKNOWN'}"
+            132012,
+            f"header: Format mismatch, expected {header_format}, received {got or 'UNKNOWN'}",
         )
     return None
 
@@ -410,9 +413,9 @@ def _buttons_problem(
 ) -> SendProblem | None:
     defined = template.component("BUTTONS")
     buttons = defined.buttons if defined and defined.buttons else []
-    for index in sent:
+    for index, component in sent.items():
         if not 0 <= index < len(buttons):
-            return _count_problem(f"button at index {index}", len(_params(sent[index])), 0)
+            return _count_problem(f"button at index {index}", len(_params(component)), 0)
     for index, button in enumerate(buttons):
         params = _params(sent.get(index))
         if button.type == "URL" and variables(button.url):

@@ -53,7 +53,7 @@ async def verify_subscription(
     verify_token: str,
     *,
     challenge: str | None = None,
-    timeout: float = 10.0,
+    timeout: float = 10.0,  # noqa: ASYNC109 - Meta gives up on a silent endpoint too
     session: aiohttp.ClientSession | None = None,
 ) -> VerifyResult:
     """Meta's subscription check: ``GET url?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…``

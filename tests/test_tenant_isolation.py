@@ -32,6 +32,7 @@ ROLES = list(Role)
 # since the point is that nothing happens to the other tenant's row.
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{id}"): {"name": "renamed by another tenant", "disabled": True},
+    ("PATCH", "/api/v1/conversations/{id}/status"): {"status": "resolved"},
 }
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 
@@ -49,4 +49,7 @@ def decode(cursor: str, *, nullable: bool = False) -> Position:
         raise BadRequest("invalid cursor: malformed timestamp") from None
     if at.tzinfo is None:
         raise BadRequest("invalid cursor: timestamp without a time zone")
-    return at, row_id
+    try:
+        return at.astimezone(UTC), row_id
+    except OverflowError:
+        raise BadRequest("invalid cursor: timestamp out of range") from None

@@ -110,14 +110,20 @@ _NO_MESSAGES_BEFORE_ID = "c.last_message_at IS NULL AND c.id < {}"
 
 # Conversations whose contact's name or phone, or any of whose messages, contains the text.
 # ``ILIKE ANY`` because a phone-looking text is tried once as typed and once as bare digits.
+# The view scans are MATERIALIZED so that each is planned on its own: flattened into a statement
+# that also reads a table under row-level security, the ILIKE would be demoted to a filter that
+# no index serves (the leakproof rule again), and every search would scan every contact.
 _HITS = """
-WITH hits AS (
-    SELECT cv.id
-      FROM contact_search cs
-      JOIN conversations cv ON cv.tenant_id = current_tenant_id() AND cv.contact_id = cs.id
-     WHERE cs.search_text ILIKE ANY ({patterns}::text[])
-    UNION ALL
+WITH contact_hits AS MATERIALIZED (
+    SELECT cs.id FROM contact_search cs WHERE cs.search_text ILIKE ANY ({patterns}::text[])
+), message_hits AS MATERIALIZED (
     SELECT ms.conversation_id FROM message_search ms WHERE ms.text ILIKE {text_pattern}
+), hits AS (
+    SELECT cv.id
+      FROM conversations cv
+     WHERE cv.tenant_id = current_tenant_id() AND cv.contact_id IN (SELECT id FROM contact_hits)
+    UNION ALL
+    SELECT conversation_id FROM message_hits
 )
 """
 _ORDER = "c.last_message_at DESC NULLS LAST, c.id DESC"

@@ -44,7 +44,7 @@ def _https_url(value: str) -> str:
 
 
 def _template_text(value: str) -> str:
-    # Meta refuses such parameters at send time (error 132018), after the message was queued.
+    # Meta refuses such parameters only at send time, long after the message was queued.
     if "\n" in value or "\r" in value or "\t" in value:
         raise ValueError("template parameters cannot contain line breaks or tabs")
     if "     " in value:
@@ -52,7 +52,6 @@ def _template_text(value: str) -> str:
     return _not_blank(value)
 
 
-NonBlank = Annotated[str, AfterValidator(_not_blank)]
 HttpsUrl = Annotated[
     str,
     StringConstraints(max_length=2048),
@@ -90,7 +89,9 @@ class _MediaSource(WireModel):
 
 class TextOut(WireModel):
     type: Literal["text"] = "text"
-    body: Annotated[NonBlank, StringConstraints(min_length=1, max_length=4096)]
+    body: Annotated[
+        str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)
+    ]
     preview_url: bool = False
 
 
@@ -116,7 +117,10 @@ class AudioOut(_MediaSource):
 class DocumentOut(_MediaSource):
     type: Literal["document"] = "document"
     caption: Caption | None = None
-    filename: Annotated[NonBlank, StringConstraints(min_length=1, max_length=240)] | None = None
+    filename: (
+        Annotated[str, StringConstraints(min_length=1, max_length=240), AfterValidator(_not_blank)]
+        | None
+    ) = None
 
 
 class StickerOut(_MediaSource):
@@ -150,14 +154,22 @@ class ReactionOut(WireModel):
 
 # ---- Interactive messages -----------------------------------------------------------------------
 
-InteractiveBody = Annotated[NonBlank, StringConstraints(min_length=1, max_length=1024)]
-HeaderText = Annotated[NonBlank, StringConstraints(min_length=1, max_length=60)]
-FooterText = Annotated[NonBlank, StringConstraints(min_length=1, max_length=60)]
+InteractiveBody = Annotated[
+    str, StringConstraints(min_length=1, max_length=1024), AfterValidator(_not_blank)
+]
+HeaderText = Annotated[
+    str, StringConstraints(min_length=1, max_length=60), AfterValidator(_not_blank)
+]
+FooterText = Annotated[
+    str, StringConstraints(min_length=1, max_length=60), AfterValidator(_not_blank)
+]
 
 
 class ReplyButton(WireModel):
-    id: Annotated[NonBlank, StringConstraints(min_length=1, max_length=256)]
-    title: Annotated[NonBlank, StringConstraints(min_length=1, max_length=20)]
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(_not_blank)]
+    title: Annotated[
+        str, StringConstraints(min_length=1, max_length=20), AfterValidator(_not_blank)
+    ]
 
 
 class ButtonsOut(WireModel):
@@ -177,14 +189,20 @@ class ButtonsOut(WireModel):
 
 
 class ListRow(WireModel):
-    id: Annotated[NonBlank, StringConstraints(min_length=1, max_length=200)]
-    title: Annotated[NonBlank, StringConstraints(min_length=1, max_length=24)]
+    id: Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
+    title: Annotated[
+        str, StringConstraints(min_length=1, max_length=24), AfterValidator(_not_blank)
+    ]
     description: Annotated[str, StringConstraints(min_length=1, max_length=72)] | None = None
 
 
 class ListSection(WireModel):
-    title: Annotated[NonBlank, StringConstraints(min_length=1, max_length=24)] | None = None
-    rows: list[ListRow] = Field(min_length=1, max_length=10)
+    title: (
+        Annotated[str, StringConstraints(min_length=1, max_length=24), AfterValidator(_not_blank)]
+        | None
+    ) = None
+    # The limit of 10 rows is on the whole list, checked there.
+    rows: list[ListRow] = Field(min_length=1)
 
 
 MAX_LIST_ROWS = 10
@@ -195,7 +213,9 @@ class ListOut(WireModel):
 
     type: Literal["list"] = "list"
     body: InteractiveBody
-    button: Annotated[NonBlank, StringConstraints(min_length=1, max_length=20)]
+    button: Annotated[
+        str, StringConstraints(min_length=1, max_length=20), AfterValidator(_not_blank)
+    ]
     sections: list[ListSection] = Field(min_length=1, max_length=10)
     header: HeaderText | None = None
     footer: FooterText | None = None
@@ -257,7 +277,10 @@ TextParameters = Annotated[
 class TemplateMedia(_MediaSource):
     """An image, video or document for a template's media header."""
 
-    filename: Annotated[NonBlank, StringConstraints(min_length=1, max_length=240)] | None = None
+    filename: (
+        Annotated[str, StringConstraints(min_length=1, max_length=240), AfterValidator(_not_blank)]
+        | None
+    ) = None
 
 
 class TemplateLocation(WireModel):

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 
 import structlog
 from aiohttp import WSMsgType, web
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from pytake_daemon.http.api import RouteTable, identity
-from pytake_daemon.keys import DB_POOL, HUB, SETTINGS
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, HUB, READ_RECEIPTS, SETTINGS
 from pytake_daemon.protocol import EventEnvelope, Hello
-from pytake_daemon.protocol.events import Ping
+from pytake_daemon.protocol.events import ClientEvent, Typing, TypingStart, TypingStop
 from pytake_daemon.realtime.bus import current_seq
 from pytake_daemon.realtime.hub import Client
 
 log = structlog.get_logger("pytake.realtime")
 
 routes = RouteTable(tag="realtime")
+
+_client_event: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)
+
+
+async def _typing(request: web.Request, frame: Typing) -> None:
+    """Show other agents who is typing; show the customer "typing…" (debounced)."""
+    who = identity(request)
+    event: TypingStart | TypingStop
+    if frame.typing:
+        event = TypingStart(conversation_id=frame.conversation_id, user_id=who.user_id)
+        request.app[READ_RECEIPTS].agent_typing(who.tenant_id, frame.conversation_id)
+    else:
+        event = TypingStop(conversation_id=frame.conversation_id, user_id=who.user_id)
+    await request.app[EVENT_BUS].publish(who.tenant_id, event)
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
@@ -50,8 +63,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         client.start()
         async for message in ws:
             if message.type is WSMsgType.TEXT:
-                with contextlib.suppress(ValidationError):
-                    Ping.model_validate_json(message.data)
+                try:
+                    frame = _client_event.validate_json(message.data)
+                except ValidationError:
+                    continue
+                if isinstance(frame, Typing):
+                    await _typing(request, frame)
             elif message.type is WSMsgType.ERROR:
                 log.info("websocket error", error=str(ws.exception()))
     finally:

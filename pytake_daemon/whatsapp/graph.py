@@ -53,13 +53,15 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 3
 # A runaway pager (a cursor that never ends) must not loop forever.
 _MAX_PAGES = 1000
+# API answers are small JSON documents; anything bigger is not Meta talking.
+_MAX_API_BYTES = 16 * 1024 * 1024
 
 
 class GraphClient:
     """Calls to ``{base_url}/{api_version}/…`` on a session the caller owns (and closes).
 
-    ``timeout`` bounds each API call; ``media_timeout`` bounds a media upload or download, which
-    may be large. ``base_url`` points at a simulator in tests.
+    ``timeout`` bounds each API call (default: the session's timeout); ``media_timeout`` bounds a
+    media upload or download, which may be large. ``base_url`` points at a simulator in tests.
     """
 
     def __init__(
@@ -80,7 +82,8 @@ class GraphClient:
         self._session = session
         self._root = base.with_path(base.path.rstrip("/") + "/" + api_version)
         self._origin = base.origin()
-        self._timeout = timeout or aiohttp.ClientTimeout(total=30, sock_connect=10)
+        # None leaves the session's own timeout in force for API calls.
+        self._timeout = timeout
         self._media_timeout = media_timeout or aiohttp.ClientTimeout(
             total=300, sock_connect=10, sock_read=60
         )
@@ -107,7 +110,7 @@ class GraphClient:
         return SendResult.from_response(response)
 
     async def mark_read(
-        self, phone_number_id: str, token: str, wamid: str, *, typing: bool = False
+        self, phone_number_id: str, token: str, wamid: str, typing: bool = False
     ) -> None:
         """Mark ``wamid`` (and everything before it) read; ``typing`` also shows "typing…"."""
         result = await self._call(
@@ -200,8 +203,8 @@ class GraphClient:
         self,
         waba_id: str,
         token: str,
-        *,
         limit: int = 100,
+        *,
         fields: str = DEFAULT_TEMPLATE_FIELDS,
         params: Mapping[str, str] | None = None,
     ) -> AsyncIterator[Template]:
@@ -287,10 +290,10 @@ class GraphClient:
                 headers=headers,
                 params=params,
                 data=body,
-                timeout=limits or self._timeout,
+                timeout=limits or self._timeout or self._session.timeout,
                 allow_redirects=False,
             ) as response:
-                raw = await response.read()
+                raw = await _read_capped(response, _MAX_API_BYTES)
                 status = response.status
                 content_type = response.content_type
         except TimeoutError:
@@ -350,7 +353,7 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise GraphError(
-                f"media exceeds the {limit}-byte limit",
+                f"response exceeds the {limit}-byte limit",
                 http_status=response.status,
                 kind="permanent",
             )

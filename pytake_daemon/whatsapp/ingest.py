@@ -76,39 +76,53 @@ class TenantBatchResult:
 
 class IngestWriter:
     def __init__(
-        self, pool: Pool, *, max_batch: int, on_work: Callable[[], None] | None = None
+        self,
+        pool: Pool,
+        *,
+        max_batch: int,
+        writers: int = 2,
+        on_work: Callable[[], None] | None = None,
     ) -> None:
         self._pool = pool
         self._max_batch = max_batch
+        self._writers = writers
         self._on_work = on_work
         self._pending: list[_Request] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.batches = 0
         self.requests = 0
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="webhook-writer")
+        # Two writers by default: one transaction fills while the other waits on PostgreSQL, so
+        # the database and this process work at the same time. Rows are locked in a fixed order
+        # (tenant, then sorted keys), so concurrent batches wait for each other, never deadlock.
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"webhook-writer-{i}")
+            for i in range(self._writers)
+        ]
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks) and not all(t.done() for t in self._tasks)
 
     async def close(self) -> None:
         """Stop after the requests already handed in are answered."""
-        if self._task is None:
-            return
-        while self._pending:
+        while self._pending and self.running:
             self._wake.set()
             await asyncio.sleep(0)
-            if self._task.done():
-                break
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for request in self._pending:
             if not request.done.done():
                 request.done.set_exception(ConnectionError("the webhook writer stopped"))
 
     async def submit(self, items: list[Routed]) -> None:
         """Return once ``items`` are committed; raise if they could not be (→ no 200)."""
-        if self._task is None or self._task.done():
+        if not self.running:
             raise ConnectionError("the webhook writer is not running")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append(_Request(items, done))
@@ -119,7 +133,9 @@ class IngestWriter:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
-            self._wake.clear()
+            if not self._pending:
+                self._wake.clear()
+                continue
             while self._pending:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]

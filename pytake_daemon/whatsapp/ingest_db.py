@@ -24,6 +24,7 @@ def _json_texts(values: Sequence[Any]) -> list[str | None]:
     # jsonb[] parameter as another array dimension.
     return [None if v is None else orjson.dumps(v).decode() for v in values]
 
+
 _UPSERT_CONTACTS = """
 INSERT INTO contacts (tenant_id, wa_id, profile_name)
 SELECT current_tenant_id(), u.wa_id, u.name

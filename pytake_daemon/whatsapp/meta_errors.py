@@ -335,7 +335,13 @@ class GraphError(Exception):
 
 def explain_webhook_error(error: ErrorDetail) -> str:
     """The agent's sentence for an ``errors[]`` item of a webhook (e.g. on a failed status)."""
-    return explain(error.code, error.details, message=error.message or error.title)
+    said = error.message or error.title
+    if error.code is None:
+        # WhatsApp was reached (it sent the webhook): explain()'s network wording would mislead.
+        return "WhatsApp reported a problem with this message" + (
+            f": {_sentence(said)}" if said else "."
+        )
+    return explain(error.code, error.details, message=said)
 
 
 def classify_webhook_error(error: ErrorDetail) -> ErrorKind:

@@ -196,3 +196,19 @@ UPDATE outbox SET next_attempt_at = $2, locked_until = NULL, attempts = attempts
 async def give_back(conn: Connection, message_id: uuid.UUID, at: datetime) -> None:
     """Return a claimed row untried (throttled before the call): not counted as an attempt."""
     await conn.execute(_GIVE_BACK, message_id, at)
+
+
+_LAST_INBOUND = """
+SELECT m.wa_message_id, n.phone_number_id, n.access_token_enc
+  FROM messages m
+  JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+  JOIN whatsapp_numbers n ON n.tenant_id = c.tenant_id AND n.id = c.number_id
+ WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = $1 AND m.direction = 'in'
+   AND n.removed_at IS NULL
+ ORDER BY m.created_at DESC LIMIT 1
+"""
+
+
+async def last_inbound(conn: Connection, conversation_id: uuid.UUID) -> asyncpg.Record | None:
+    """The customer's latest message with what it takes to mark it read."""
+    return await conn.fetchrow(_LAST_INBOUND, conversation_id)

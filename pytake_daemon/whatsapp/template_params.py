@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pytake_daemon.protocol.outgoing import (
     ExpectedParameters,
@@ -23,6 +23,7 @@ from pytake_daemon.protocol.outgoing import (
 )
 from pytake_daemon.whatsapp.graph_models import Template, TemplateButtonDef, TemplateComponentDef
 
+_C = TypeVar("_C", TemplateHeaderOut, TemplateBodyOut)
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 _HEADER_MEDIA: dict[str, Literal["image", "video", "document", "location"]] = {
     "IMAGE": "image",
@@ -38,7 +39,8 @@ class TemplateParameterError(ValueError):
     """The parameters given don't fit the template; ``str()`` is a sentence for the agent.
 
     ``code`` is the Meta error the send would have failed with: 132000 (parameter count or
-    names), 132012 (a parameter of the wrong kind) or 132001 (no such approved template).
+    names), 132012 (a parameter of the wrong kind) or 132001 (no such approved template);
+    ``component`` is ``header``, ``body`` or ``button`` when one is at fault.
     """
 
     def __init__(self, message: str, *, code: int = 132000, component: str | None = None) -> None:
@@ -215,13 +217,14 @@ def _what(expectation: ExpectedParameters) -> str:
 def _check_text(
     where: str, expectation: ExpectedParameters, given: list[str] | dict[str, str]
 ) -> None:
+    component = expectation.component
     names = expectation.names
     if expectation.parameter_format == "named":
         if not isinstance(given, dict):
             raise TemplateParameterError(
                 f"{where} uses named parameters ({', '.join(names)}): give them by name, "
                 f"not as a list.",
-                component=where,
+                component=component,
             )
         missing = [n for n in names if n not in given]
         unknown = [n for n in given if n not in names]
@@ -231,27 +234,24 @@ def _check_text(
                 parts.append(f"is missing the named parameters: {', '.join(missing)}")
             if unknown:
                 parts.append(f"has no parameters named: {', '.join(unknown)}")
-            raise TemplateParameterError(f"{where} {'; and '.join(parts)}.", component=where)
+            raise TemplateParameterError(f"{where} {'; and '.join(parts)}.", component=component)
         return
     if isinstance(given, dict):
         raise TemplateParameterError(
             f"{where} uses positional parameters ({{{{1}}}} to {{{{{len(names)}}}}}): give a "
             f"list of {len(names)} value{'s' if len(names) != 1 else ''}, not names.",
-            component=where,
+            component=component,
         )
     if len(given) != len(names):
         raise TemplateParameterError(
-            f"{where} expects {_what(expectation)}, {len(given)} given.", component=where
+            f"{where} expects {_what(expectation)}, {len(given)} given.", component=component
         )
 
 
-def _single(
-    components: Sequence[TemplateComponentOut], kind: type[TemplateHeaderOut | TemplateBodyOut]
-) -> TemplateHeaderOut | TemplateBodyOut | None:
-    found = [c for c in components if isinstance(c, kind)]
-    if len(found) > 1:
-        raise TemplateParameterError(f"Only one {found[0].type} component may be sent.")
-    return found[0] if found else None
+def _only(components: list[_C], what: str) -> _C | None:
+    if len(components) > 1:
+        raise TemplateParameterError(f"Only one {what} component may be sent.", component=what)
+    return components[0] if components else None
 
 
 def check_parameters(
@@ -269,8 +269,7 @@ def check_parameters(
     label = f"Template '{template.name}'"
 
     header_expected = next((e for e in expected if e.component == "header"), None)
-    header = _single(components_sent, TemplateHeaderOut)
-    assert header is None or isinstance(header, TemplateHeaderOut)
+    header = _only([c for c in components_sent if isinstance(c, TemplateHeaderOut)], "header")
     where = f"{label} header"
     if header_expected is None and header is not None:
         raise TemplateParameterError(
@@ -291,8 +290,7 @@ def check_parameters(
             _check_text(where, header_expected, header.text)
 
     body_expected = next((e for e in expected if e.component == "body"), None)
-    body = _single(components_sent, TemplateBodyOut)
-    assert body is None or isinstance(body, TemplateBodyOut)
+    body = _only([c for c in components_sent if isinstance(c, TemplateBodyOut)], "body")
     where = f"{label} body"
     if body_expected is None and body is not None:
         raise TemplateParameterError(

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.whatsapp.secretbox import SecretBox
 
 
 def _digits(n: int) -> str:
@@ -20,20 +21,28 @@ def _digits(n: int) -> str:
 
 
 async def insert_number(
-    conn: Connection, tenant_id: uuid.UUID, *, display_phone_number: str = "+1 555 0100"
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    box: SecretBox,
+    *,
+    display_phone_number: str = "+1 555 0100",
 ) -> uuid.UUID:
-    """A live business number (secrets are placeholder bytes; nothing decrypts them here)."""
+    """A live business number. Its secrets are encrypted with the test installation's key:
+    every app that starts decrypts all live numbers' secrets to route webhooks."""
     number_id: uuid.UUID = await conn.fetchval(
         """
         INSERT INTO whatsapp_numbers (tenant_id, phone_number_id, waba_id, display_phone_number,
                                       access_token_enc, app_secret_enc, verify_token_enc)
-        VALUES ($1, $2, $3, $4, '\\x00'::bytea, '\\x00'::bytea, '\\x00'::bytea)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         RETURNING id
         """,
         tenant_id,
         "9" + _digits(15),
         "8" + _digits(15),
         display_phone_number,
+        box.encrypt(secrets.token_urlsafe(32)),
+        box.encrypt(secrets.token_hex(16)),
+        box.encrypt(secrets.token_urlsafe(16)),
     )
     return number_id
 
@@ -141,32 +150,44 @@ async def insert_message(
     return message_id
 
 
-async def bulk_messages(
-    conn: Connection, tenant_id: uuid.UUID, *, conversation_id: uuid.UUID, count: int
+async def bulk_inbox(
+    conn: Connection,
+    tenant_id: uuid.UUID,
+    *,
+    number_id: uuid.UUID,
+    conversations: int,
+    messages: int,
 ) -> None:
-    """``count`` inbound messages of random hex text in one statement (for planner tests)."""
-    await conn.execute(
-        """
-        INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, status)
-        SELECT $1, $2, 'in', 'text', '{}'::jsonb,
-               'note ' || md5(g::text) || ' ' || md5((g * 7)::text), 'received'
-          FROM generate_series(1, $3::int) AS g
-        """,
-        tenant_id,
-        conversation_id,
-        count,
-    )
-
-
-async def bulk_contacts(conn: Connection, tenant_id: uuid.UUID, *, count: int) -> None:
-    """``count`` contacts with random hex names and distinct numbers in one statement."""
+    """``conversations`` contacts with a conversation each, and ``messages`` inbound messages of
+    random hex text spread over them: three statements, for planner tests and benchmarks."""
     await conn.execute(
         """
         INSERT INTO contacts (tenant_id, wa_id, profile_name)
-        SELECT $1, (70000000000 + g)::text,
-               'Client ' || md5(g::text || random()::text)
+        SELECT $1, (70000000000 + g)::text, 'Client ' || md5(g::text || random()::text)
           FROM generate_series(1, $2::int) AS g
         """,
         tenant_id,
-        count,
+        conversations,
+    )
+    await conn.execute(
+        """
+        INSERT INTO conversations (tenant_id, number_id, contact_id, last_message_at,
+                                   last_inbound_at)
+        SELECT $1, $2, ct.id, t.at, t.at
+          FROM contacts ct, LATERAL (SELECT now() - random() * interval '30 days' AS at) t
+         WHERE ct.tenant_id = $1 AND ct.wa_id LIKE '7%'
+        """,
+        tenant_id,
+        number_id,
+    )
+    await conn.execute(
+        """
+        INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, status)
+        SELECT $1, conv.ids[1 + g % cardinality(conv.ids)], 'in', 'text', '{}'::jsonb,
+               'note ' || md5(g::text) || ' ' || md5((g * 7)::text), 'received'
+          FROM (SELECT array_agg(id) AS ids FROM conversations WHERE tenant_id = $1) AS conv,
+               generate_series(1, $2::int) AS g
+        """,
+        tenant_id,
+        messages,
     )

@@ -161,7 +161,7 @@ async def test_another_apps_secret_cannot_speak_for_a_number(
     assert found == 0
 
 
-# ---- the durable write --------------------------------------------------------------------------
+# ---- the durable write ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", sorted(INBOUND_SAMPLES))
@@ -249,7 +249,7 @@ async def test_a_customer_message_reaches_websocket_clients_after_the_commit(
     assert event.conversation.window.open is False  # the sample's timestamp is from 2023
 
 
-# ---- statuses -----------------------------------------------------------------------------------
+# ---- statuses ---------------------------------------------------------------------------------
 
 
 async def _outbound(
@@ -357,7 +357,7 @@ async def test_a_failed_status_keeps_metas_code_and_explains_it(
     assert stored[0]["status"] == "delivered"
 
 
-# ---- other changes --------------------------------------------------------------------------------
+# ---- other changes ----------------------------------------------------------------------------
 
 
 async def test_template_status_updates_apply_and_other_fields_are_recorded_once(

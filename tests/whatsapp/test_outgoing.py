@@ -34,10 +34,19 @@ CONTRACT = (
 )
 CUSTOMER = "16505551234"
 WAMID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA"
-MESSAGE_TYPES = (
-    "TextMessage AudioMessage DocumentMessage ImageMessage LocationMessage VideoMessage "
-    "StickerMessage ReactionMessage InteractiveMessage TemplateMessage ContactsMessage"
-).split()
+MESSAGE_TYPES = [
+    "TextMessage",
+    "AudioMessage",
+    "DocumentMessage",
+    "ImageMessage",
+    "LocationMessage",
+    "VideoMessage",
+    "StickerMessage",
+    "ReactionMessage",
+    "InteractiveMessage",
+    "TemplateMessage",
+    "ContactsMessage",
+]
 
 content_adapter: TypeAdapter[OutgoingContent] = TypeAdapter(OutgoingContent)
 
@@ -50,8 +59,7 @@ def errors_of(raw: dict[str, Any]) -> list[tuple[str, str]]:
     with pytest.raises(ValidationError) as info:
         parse(raw)
     return [
-        (".".join(str(p) for p in e["loc"]), e["msg"])
-        for e in info.value.errors(include_url=False)
+        (".".join(str(p) for p in e["loc"]), e["msg"]) for e in info.value.errors(include_url=False)
     ]
 
 
@@ -68,7 +76,9 @@ def _close_all_of(node: Any) -> None:
     the intent ("nothing beyond what the allOf describes") as ``unevaluatedProperties``."""
     if isinstance(node, dict):
         subschemas = node.get("allOf", [])
-        closed = [s for s in subschemas if isinstance(s, dict) and s.get("additionalProperties") is False]
+        closed = [
+            s for s in subschemas if isinstance(s, dict) and s.get("additionalProperties") is False
+        ]
         for sub in closed:
             del sub["additionalProperties"]
         if closed:
@@ -81,7 +91,7 @@ def _close_all_of(node: Any) -> None:
 
 
 def _repaired_components(document: dict[str, Any]) -> dict[str, Any]:
-    components = copy.deepcopy(document["components"])
+    components: dict[str, Any] = copy.deepcopy(document["components"])
     schemas = components["schemas"]
     for name in MESSAGE_TYPES:
         _close_all_of(schemas[name])
@@ -321,11 +331,11 @@ def test_interactive_bodies_are_metas_exact_json() -> None:
 
 def test_reaction_targets() -> None:
     ours = uuid.uuid4()
-    reaction = ReactionOut(message_id=ours, emoji="\N{RED HEART}")
+    reaction = ReactionOut(message_id=ours, emoji="\N{HEAVY BLACK HEART}")
     with pytest.raises(ValueError, match="needs its wamid"):
         to_graph(reaction, CUSTOMER, reply_to_wamid=None)
     body = to_graph(reaction, CUSTOMER, reply_to_wamid=WAMID).to_json()
-    assert body["reaction"] == {"message_id": WAMID, "emoji": "\N{RED HEART}"}
+    assert body["reaction"] == {"message_id": WAMID, "emoji": "\N{HEAVY BLACK HEART}"}
     removed = to_graph(parse(VALID_CONTENTS["reaction-removed"]), CUSTOMER, reply_to_wamid=None)
     assert removed.to_json()["reaction"] == {"message_id": WAMID, "emoji": ""}
 
@@ -338,7 +348,7 @@ def test_mark_read_body_matches_metas_example(contract: Contract) -> None:
 
 def test_graph_send_request_needs_its_own_object() -> None:
     with pytest.raises(ValidationError, match="exactly its own object"):
-        GraphSendRequest(to=CUSTOMER, type="image", text={"body": "x"})  # type: ignore[arg-type]
+        GraphSendRequest.model_validate({"to": CUSTOMER, "type": "image", "text": {"body": "x"}})
     with pytest.raises(ValidationError, match="to"):
         to_graph(TextOut(body="x"), "not-a-number", reply_to_wamid=None)
 
@@ -514,9 +524,7 @@ def test_template_parameter_rules() -> None:
     two_kinds = {"type": "header", "text": ["a"], "image": {"media_id": "1"}}
     assert "give exactly one of" in message_of(template(two_kinds))
     image_with_name = {"type": "header", "image": {"media_id": "1", "filename": "a.png"}}
-    assert "filename is only allowed for a document header" in message_of(
-        template(image_with_name)
-    )
+    assert "filename is only allowed for a document header" in message_of(template(image_with_name))
     assert "at most one body component" in message_of(
         template({"type": "body", "parameters": ["a"]}, {"type": "body", "parameters": ["b"]})
     )
@@ -572,7 +580,7 @@ def test_send_message_request() -> None:
             SendMessageRequest.model_validate(
                 {"content": {"type": "text", "body": "hi"}, "idempotency_key": key}
             )
-    with pytest.raises(ValidationError, match="content.voice"):
+    with pytest.raises(ValidationError, match="tag 'voice' found using 'type' does not match"):
         SendMessageRequest.model_validate({"content": {"type": "voice"}})
     with pytest.raises(ValidationError, match="reply_to"):
         SendMessageRequest.model_validate(

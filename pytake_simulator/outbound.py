@@ -1,0 +1,257 @@
+"""The business's sends (``POST /{phone-number-id}/messages``) and what Meta does with them.
+
+A send is checked in Meta's order: envelope, documented value rules, the contract's schema, the
+template, then the number's throughput (130429) and the pair rate limit (131056). An accepted
+message gets an id at once; what happens next arrives as status webhooks: ``sent``,
+``delivered`` and maybe ``read``, or ``failed`` with 131047 (outside the 24-hour window),
+131026 (not on WhatsApp) or 131053 (unknown media id), as Meta accepts those first and fails
+them later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pytake_simulator import errors, ids, rules
+from pytake_simulator.delivery import PendingItem
+from pytake_simulator.errors import GraphError
+from pytake_simulator.state import Number, OutboundMessage, StatusEntry
+from pytake_simulator.templates import send_problem
+from pytake_simulator.wire import (
+    Conversation,
+    ConversationOrigin,
+    Pricing,
+    SendContact,
+    SendMessageResponse,
+    SentMessageRef,
+    Status,
+    SuccessResponse,
+    WebhookError,
+)
+
+if TYPE_CHECKING:
+    from pytake_simulator.simulator import Simulator
+
+MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
+class TypingIndicator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["text"]
+
+
+class MarkRead(BaseModel):
+    """``{"messaging_product": "whatsapp", "status": "read", "message_id": ...}``."""
+
+    model_config = ConfigDict(extra="forbid")
+    messaging_product: Literal["whatsapp"]
+    status: Literal["read"]
+    message_id: str
+    typing_indicator: TypingIndicator | None = None
+
+
+class Outbound:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.store = sim.store
+        # (phone_number_id, wa_id, category) → (conversation id, expiry): Meta's 24 h
+        # conversations, still reported in status webhooks next to per-message pricing.
+        self._conversations: dict[tuple[str, str, str], tuple[str, float]] = {}
+
+    # --- the API call ---
+
+    def handle(self, number: Number, body: Any) -> SendMessageResponse | SuccessResponse:
+        try:
+            return self._handle(number, body)
+        except GraphError as exc:
+            self.store.rejections[exc.code] = self.store.rejections.get(exc.code, 0) + 1
+            raise
+
+    def _handle(self, number: Number, body: Any) -> SendMessageResponse | SuccessResponse:
+        if not isinstance(body, dict):
+            raise errors.invalid_parameter("The request body must be a JSON object.")
+        problem = rules.check_envelope(body)
+        if problem:
+            raise problem
+        if "status" in body or "message_id" in body:
+            return self._mark_read(number, body)
+        if "type" not in body:
+            body = {**body, "type": "text"}  # Meta's documented default
+        problem = rules.check_message(body)
+        if problem:
+            raise problem
+        violation = self.sim.contract.first_violation("send_message", body)
+        if violation:
+            raise errors.invalid_parameter(violation.message, f"(#100) {violation.message}")
+        if body["type"] == "template":
+            self._check_template(number, body["template"])
+        if not number.throughput.take():
+            raise errors.throughput_reached()
+        to = str(body["to"])
+        wa_id = rules.normalise_to(to)
+        assert wa_id is not None  # rules.check_message rejected anything else
+        if not self.store.pair_bucket(number.id, wa_id).take():
+            raise errors.pair_rate_limited()
+        message = self._accept(number, wa_id, body)
+        return SendMessageResponse(
+            contacts=[SendContact(input=to, wa_id=wa_id)],
+            messages=[
+                SentMessageRef(
+                    id=message.id,
+                    message_status="accepted" if message.type == "template" else None,
+                )
+            ],
+        )
+
+    def _mark_read(self, number: Number, body: dict[str, Any]) -> SuccessResponse:
+        try:
+            request = MarkRead.model_validate(body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise errors.invalid_parameter(f"Param {where}: {first['msg']}") from None
+        inbound = self.store.inbound.get(request.message_id)
+        if inbound is None or inbound.phone_number_id != number.id:
+            raise errors.invalid_value(
+                f"Message {request.message_id} was not received by this phone number."
+            )
+        inbound.read_by_business = True
+        inbound.typing_indicator = inbound.typing_indicator or request.typing_indicator is not None
+        self.sim.changed()
+        return SuccessResponse()
+
+    def _check_template(self, number: Number, template: dict[str, Any]) -> None:
+        name = str(template["name"])
+        language = str(template["language"]["code"])
+        record = self.store.template(number.waba_id, name, language)
+        if record is None or record.definition.status != "APPROVED":
+            raise errors.template_missing(name, language)
+        problem = send_problem(record.definition, list(template.get("components") or []))
+        if problem:
+            raise errors.template_params(problem.code, problem.details)
+
+    # --- acceptance and what follows ---
+
+    def _accept(self, number: Number, wa_id: str, body: dict[str, Any]) -> OutboundMessage:
+        customer = self.store.customer(wa_id)
+        now = self.sim.clock.now()
+        in_window = customer.in_window(number.id, now)
+        kind = str(body["type"])
+        category = self._category(number, body)
+        free = category == "service" or (category == "utility" and in_window)
+        message = OutboundMessage(
+            seq=len(self.store.outbound_log) + 1,
+            id=ids.wamid(wa_id),
+            phone_number_id=number.id,
+            to=wa_id,
+            type=kind,
+            body=body,
+            accepted_at=now,
+            pricing_category=category,
+            billable=not free,
+        )
+        self.store.outbound[message.id] = message
+        self.store.outbound_log.append(message)
+        failure: WebhookError | None = None
+        if not customer.on_whatsapp:
+            failure = errors.undeliverable()
+        elif kind != "template" and not in_window:
+            failure = errors.re_engagement()
+        elif kind in MEDIA_TYPES:
+            media_id = body[kind].get("id")
+            if media_id is not None and media_id not in self.store.media:
+                failure = errors.media_not_found(str(media_id))
+        self.sim.spawn(self._lifecycle(message, failure))
+        self.sim.changed()
+        return message
+
+    def _category(self, number: Number, body: dict[str, Any]) -> str:
+        if body["type"] != "template":
+            return "service"
+        template = body["template"]
+        record = self.store.template(number.waba_id, template["name"], template["language"]["code"])
+        return record.definition.category.lower() if record else "utility"
+
+    async def _lifecycle(self, message: OutboundMessage, failure: WebhookError | None) -> None:
+        timing = self.sim.config.timing
+        await asyncio.sleep(timing.sent_delay)
+        if failure is not None:
+            self.emit_status(message, "failed", errors=(failure,))
+            return
+        self.emit_status(message, "sent")
+        await asyncio.sleep(timing.delivered_delay)
+        if not message.has("read"):
+            self.emit_status(message, "delivered")
+        customer = self.store.customer(message.to)
+        reads = customer.reads
+        if reads is None:
+            reads = self.sim.rng.random() < timing.read_probability
+        if reads:
+            await asyncio.sleep(timing.read_delay)
+            if not message.has("read"):
+                self.emit_status(message, "read")
+
+    def customer_read(
+        self, wa_id: str, *, message_id: str | None = None, phone_number_id: str | None = None
+    ) -> list[str]:
+        """The customer opens the chat: their delivered messages become read (a message still
+        only ``sent`` is delivered first)."""
+        read: list[str] = []
+        for message in self.store.outbound_log:
+            if message.to != wa_id or message.has("read") or message.has("failed"):
+                continue
+            if message_id is not None and message.id != message_id:
+                continue
+            if phone_number_id is not None and message.phone_number_id != phone_number_id:
+                continue
+            if not message.has("sent"):
+                continue
+            if not message.has("delivered"):
+                self.emit_status(message, "delivered")
+            self.emit_status(message, "read")
+            read.append(message.id)
+        return read
+
+    def emit_status(
+        self, message: OutboundMessage, status: str, *, errors: tuple[WebhookError, ...] = ()
+    ) -> None:
+        timestamp = self.sim.clock.timestamp()
+        message.statuses.append(StatusEntry(status, timestamp, errors))
+        conversation = pricing = None
+        if status in ("sent", "delivered"):
+            conversation = self._conversation(message, include_expiry=status == "sent")
+            pricing = Pricing(
+                billable=message.billable,
+                category=message.pricing_category,
+                type="regular" if message.billable else "free_customer_service",
+            )
+        wire_status = Status(
+            id=message.id,
+            status=status,
+            timestamp=timestamp,
+            recipient_id=message.to,
+            conversation=conversation,
+            pricing=pricing,
+            errors=list(errors) or None,
+            biz_opaque_callback_data=message.body.get("biz_opaque_callback_data"),
+        )
+        number = self.store.numbers[message.phone_number_id]
+        self.sim.notify(
+            PendingItem(waba_id=number.waba_id, number=number.config, status=wire_status)
+        )
+
+    def _conversation(self, message: OutboundMessage, *, include_expiry: bool) -> Conversation:
+        key = (message.phone_number_id, message.to, message.pricing_category)
+        now = self.sim.clock.now()
+        current = self._conversations.get(key)
+        if current is None or current[1] <= now:
+            current = (ids.conversation_id(), now + 24 * 3600)
+            self._conversations[key] = current
+        return Conversation(
+            id=current[0],
+            expiration_timestamp=str(int(current[1])) if include_expiry else None,
+            origin=ConversationOrigin(type=message.pricing_category),
+        )

@@ -1,0 +1,452 @@
+"""The in-process API: one :class:`Simulator` is Meta for a test, the demo or a benchmark.
+
+    sim = Simulator(SimulatorConfig.fast(webhook_url=url, app_secret="s3cret"))
+    await sim.start(port=0)                      # Graph API + control API on sim.base_url
+    wamid = await sim.customer("5511999990001").send_text("Hi")
+    await sim.wait_acked(wamid)                  # the daemon answered 200
+    [reply] = await sim.wait_for_outbound(to="5511999990001")
+    await sim.wait_for_status(reply.id, "delivered")
+    await sim.stop()
+
+``sim.app()`` gives the aiohttp application instead, for a runner of your own; its cleanup
+context starts and stops the webhook worker. Waits never poll: they sleep on a change signal that
+every state change fires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import time
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from pytake_simulator import errors, ids
+from pytake_simulator.clock import Clock
+from pytake_simulator.config import NumberConfig, SimulatorConfig, first_error
+from pytake_simulator.contract import Contract
+from pytake_simulator.customers import (
+    CHATTER_CUSTOMERS,
+    CustomerMessage,
+    MessageFactory,
+    SimCustomer,
+    chatter_message,
+)
+from pytake_simulator.delivery import Batcher, DeliveryEngine, DeliveryRecord, PendingItem
+from pytake_simulator.outbound import Outbound
+from pytake_simulator.state import InboundMessage, OutboundMessage, Store, TemplateRecord
+from pytake_simulator.templates import (
+    TemplateCreateRequest,
+    TemplateDefinition,
+    TemplateStatus,
+    definition_problems,
+)
+from pytake_simulator.views import SimStats
+from pytake_simulator.webhooks import VerifyResult, verify_subscription
+from pytake_simulator.wire import Contact, Profile, TemplateCreateResponse, TemplateStatusValue
+
+if TYPE_CHECKING:
+    from pytake_simulator.load import LoadReport
+
+
+class Changes:
+    """A broadcast "something changed" signal that synchronous code can fire.
+
+    Each notification completes the current event and starts a new one, so a waiter that
+    captured the event before checking its condition can't miss a change.
+    """
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float,  # noqa: ASYNC109 - a default deadline, named in the error
+        what: str,
+    ) -> None:
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    event = self._event
+                    if condition():
+                        return
+                    await event.wait()
+        except TimeoutError:
+            raise TimeoutError(f"timed out after {timeout:g}s waiting for {what}") from None
+
+
+class Simulator:
+    def __init__(self, config: SimulatorConfig | None = None, *, contract: Contract | None = None):
+        self.config = config or SimulatorConfig()
+        self.clock = Clock()
+        self.rng = random.Random(self.config.seed)  # noqa: S311 - simulation, not security
+        self.store = Store(self.config, ids.numeric_id)
+        self.contract = contract or Contract.default()
+        self._changes = Changes()
+        self.delivery = DeliveryEngine(
+            self.config.delivery,
+            app_secret=self.config.app_secret,
+            webhook_url=self.config.webhook_url,
+            rng=self.rng,
+            on_change=self._delivery_changed,
+        )
+        self.batcher = Batcher(self.delivery, self.clock.now)
+        self.outbound = Outbound(self)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runner: web.AppRunner | None = None
+        self._running = False
+        self.base_url: str | None = None
+        # Signs the short-lived media URLs handed out by GET /{media-id}.
+        self.media_url_key = secrets.token_bytes(16)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        from pytake_simulator.app import create_app
+
+        return create_app(self)
+
+    async def start(self, host: str | None = None, port: int | None = None) -> str:
+        """Serve the Graph and control APIs; ``port=0`` picks a free port. Returns the base URL."""
+        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        host = host or self.config.host
+        site = web.TCPSite(runner, host, self.config.port if port is None else port)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        bound_port = runner.addresses[0][1]
+        self.base_url = f"http://{host}:{bound_port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+        await self.stop_runtime()
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start_runtime(self) -> None:
+        """Start the webhook worker (the app's cleanup context calls this)."""
+        if self._running:
+            return
+        self._running = True
+        self.contract.warm_up()
+        await self.delivery.start()
+
+    async def stop_runtime(self) -> None:
+        if not self._running:
+            return
+        self._running = False
+        self.batcher.flush()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.delivery.stop()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """A background task owned by the simulator, cancelled when it stops."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # --- configuration in effect ---------------------------------------------------------------
+
+    @property
+    def webhook_url(self) -> str | None:
+        return self.delivery.webhook_url
+
+    @webhook_url.setter
+    def webhook_url(self, url: str | None) -> None:
+        self.delivery.webhook_url = url
+
+    @property
+    def default_number(self) -> NumberConfig:
+        return self.config.numbers[0]
+
+    @property
+    def graph_url(self) -> str:
+        """``http://host:port/v23.0``: what the daemon should use as its Graph API base."""
+        if self.base_url is None:
+            raise RuntimeError("the simulator is not serving (call start())")
+        return f"{self.base_url}/{self.config.graph_version}"
+
+    def number(self, phone_number_id: str | None = None) -> NumberConfig:
+        if phone_number_id is None:
+            return self.default_number
+        number = self.store.numbers.get(phone_number_id)
+        if number is None:
+            raise KeyError(f"no business number {phone_number_id}")
+        return number.config
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the simulated wall clock (timestamps, 24-hour windows) forward."""
+        self.clock.advance(seconds)
+        self.changed()
+
+    # --- change notification -------------------------------------------------------------------
+
+    def changed(self) -> None:
+        self._changes.notify()
+
+    def notify(self, item: PendingItem) -> None:
+        """Queue a webhook item (batched per the delivery settings)."""
+        self.batcher.add(item)
+
+    def _delivery_changed(self, record: DeliveryRecord) -> None:
+        for message_id in record.message_ids:
+            inbound = self.store.inbound.get(message_id)
+            if inbound is None:
+                continue
+            if record.id not in inbound.delivery_ids:
+                inbound.delivery_ids.append(record.id)
+            if record.acked_at is not None and inbound.acked_at is None:
+                inbound.acked_at = record.acked_at
+        self.changed()
+
+    # --- customers -----------------------------------------------------------------------------
+
+    def customer(
+        self, wa_id: str, *, name: str | None = None, phone_number_id: str | None = None
+    ) -> SimCustomer:
+        return SimCustomer(self, wa_id, name, phone_number_id)
+
+    def customer_send(self, wa_id: str, request: CustomerMessage) -> str:
+        """Queue a customer's message for delivery; returns its ``wamid``."""
+        number = self.number(request.phone_number_id)
+        customer = self.store.customer(wa_id, request.profile_name)
+        message = MessageFactory(self.store, self.clock.timestamp()).build(request, wa_id, number)
+        customer.last_inbound[number.phone_number_id] = self.clock.now()
+        self.store.inbound[message.id] = InboundMessage(
+            id=message.id,
+            phone_number_id=number.phone_number_id,
+            wa_id=wa_id,
+            type=message.type,
+            payload=message.wire(),
+            created_at=time.monotonic(),
+        )
+        # A system message (number change) comes without a contacts entry, as Meta sends it.
+        contact = (
+            None
+            if message.type == "system"
+            else Contact(profile=Profile(name=customer.profile_name), wa_id=wa_id)
+        )
+        self.notify(
+            PendingItem(waba_id=number.waba_id, number=number, contact=contact, message=message)
+        )
+        self.changed()
+        return message.id
+
+    def customer_read(
+        self, wa_id: str, *, message_id: str | None = None, phone_number_id: str | None = None
+    ) -> list[str]:
+        return self.outbound.customer_read(
+            wa_id, message_id=message_id, phone_number_id=phone_number_id
+        )
+
+    def set_customer(
+        self,
+        wa_id: str,
+        *,
+        profile_name: str | None = None,
+        on_whatsapp: bool | None = None,
+        reads: bool | None = None,
+    ) -> None:
+        customer = self.store.customer(wa_id, profile_name)
+        if on_whatsapp is not None:
+            customer.on_whatsapp = on_whatsapp
+        customer.reads = reads
+
+    async def chatter(self, rate: float) -> None:
+        """Random customers write random things at ``rate`` messages/s (Poisson) until cancelled."""
+        while True:
+            await asyncio.sleep(self.rng.expovariate(rate))
+            wa_id = self.rng.choice(CHATTER_CUSTOMERS)
+            self.customer_send(wa_id, chatter_message(self.rng, self, wa_id))
+
+    # --- templates -----------------------------------------------------------------------------
+
+    def create_template(self, waba_id: str, body: Any) -> TemplateCreateResponse:
+        violation = self.contract.first_violation("create_template", body)
+        if violation:
+            raise errors.invalid_parameter(violation.message)
+        try:
+            request = TemplateCreateRequest.model_validate(body)
+        except ValidationError as exc:
+            raise errors.invalid_parameter(first_error(exc)) from None
+        problems = definition_problems(request)
+        if problems:
+            raise errors.template_invalid(problems[0])
+        if self.store.template(waba_id, request.name, request.language) is not None:
+            raise errors.template_exists(request.name, request.language)
+        definition = TemplateDefinition(
+            name=request.name,
+            language=request.language,
+            category=request.category,
+            status="PENDING",
+            parameter_format=request.parameter_format,
+            components=request.components,
+            waba_id=waba_id,
+        )
+        record = TemplateRecord(ids.numeric_id(), waba_id, definition)
+        self.store.templates.setdefault(waba_id, []).append(record)
+        self.spawn(self._review(record))
+        self.changed()
+        return TemplateCreateResponse(id=record.id, status="PENDING", category=request.category)
+
+    async def _review(self, record: TemplateRecord) -> None:
+        await asyncio.sleep(self.config.timing.template_review_delay)
+        if "reject" in record.definition.name:
+            self.set_template_status(record.id, "REJECTED", reason="INVALID_FORMAT")
+        else:
+            self.set_template_status(record.id, "APPROVED")
+
+    def set_template_status(
+        self, template_id: str, status: TemplateStatus, *, reason: str | None = None
+    ) -> TemplateRecord:
+        """Change a template's status and send the ``message_template_status_update`` webhook."""
+        record = self.store.template_by_id(template_id)
+        if record is None:
+            raise KeyError(f"no template {template_id}")
+        record.definition.status = status
+        record.definition.rejected_reason = reason if status == "REJECTED" else None
+        event = TemplateStatusValue(
+            event=status,
+            message_template_id=int(record.id),
+            message_template_name=record.definition.name,
+            message_template_language=record.definition.language,
+            reason=reason,
+        )
+        self.notify(PendingItem(waba_id=record.waba_id, template_event=event))
+        self.changed()
+        return record
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def outbound_messages(
+        self, *, to: str | None = None, phone_number_id: str | None = None, since: int = 0
+    ) -> list[OutboundMessage]:
+        """What the business sent (accepted sends), oldest first; ``since`` is a ``seq``."""
+        return [
+            m
+            for m in self.store.outbound_log[since:]
+            if (to is None or m.to == to)
+            and (phone_number_id is None or m.phone_number_id == phone_number_id)
+        ]
+
+    def inbound_message(self, message_id: str) -> InboundMessage:
+        return self.store.inbound[message_id]
+
+    @property
+    def deliveries(self) -> list[DeliveryRecord]:
+        return self.delivery.records
+
+    def stats(self) -> SimStats:
+        return SimStats.collect(self)
+
+    # --- waiting -------------------------------------------------------------------------------
+
+    async def wait_for(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline, named in the error
+        what: str = "a condition",
+    ) -> None:
+        await self._changes.wait_until(condition, timeout, what)
+
+    async def wait_for_outbound(
+        self,
+        *,
+        to: str | None = None,
+        phone_number_id: str | None = None,
+        count: int = 1,
+        since: int = 0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline, named in the error
+    ) -> list[OutboundMessage]:
+        """At least ``count`` messages sent by the business (to ``to``), after ``since``."""
+
+        def enough() -> bool:
+            return (
+                len(self.outbound_messages(to=to, phone_number_id=phone_number_id, since=since))
+                >= count
+            )
+
+        await self.wait_for(enough, timeout, f"{count} outbound message(s) to {to or 'anyone'}")
+        return self.outbound_messages(to=to, phone_number_id=phone_number_id, since=since)
+
+    async def wait_for_status(
+        self,
+        message_id: str,
+        status: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline, named in the error
+    ) -> OutboundMessage:
+        """Until the business's message has had ``status`` (sent/delivered/read/failed)."""
+
+        def reached() -> bool:
+            message = self.store.outbound.get(message_id)
+            return message is not None and message.has(status)
+
+        await self.wait_for(reached, timeout, f"status {status} of {message_id}")
+        return self.store.outbound[message_id]
+
+    async def wait_acked(
+        self,
+        message_id: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline, named in the error
+    ) -> InboundMessage:
+        """Until a delivery carrying the customer's message got a 200."""
+
+        def acked() -> bool:
+            inbound = self.store.inbound.get(message_id)
+            return inbound is not None and inbound.acked
+
+        await self.wait_for(acked, timeout, f"a 200 for the delivery of {message_id}")
+        return self.store.inbound[message_id]
+
+    async def wait_settled(
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline, named in the error
+    ) -> None:
+        """Until every notification so far got its 200 or was given up on."""
+        self.batcher.flush()
+        await self.wait_for(
+            lambda: self.delivery.pending() == 0, timeout, "all deliveries to settle"
+        )
+
+    # --- helpers for tests, the demo and benchmarks ---------------------------------------------
+
+    async def verify_webhook(
+        self, url: str | None = None, verify_token: str | None = None
+    ) -> VerifyResult:
+        """Meta's subscription handshake against the webhook URL."""
+        target = url or self.webhook_url
+        if target is None:
+            raise RuntimeError("no webhook URL to verify")
+        token = self.config.verify_token if verify_token is None else verify_token
+        return await verify_subscription(target, token, timeout=self.config.delivery.timeout)
+
+    async def run_load(self, **spec: Any) -> LoadReport:
+        """See :func:`pytake_simulator.load.run_load` for the arguments."""
+        from pytake_simulator.load import LoadSpec, run_load
+
+        return await run_load(self, LoadSpec(**spec))

@@ -1,0 +1,163 @@
+"""What the control API shows: outbound messages, deliveries, inbound messages, stats."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from pydantic import BaseModel
+
+from pytake_simulator.wire import WebhookError
+
+if TYPE_CHECKING:
+    from pytake_simulator.delivery import DeliveryRecord
+    from pytake_simulator.simulator import Simulator
+    from pytake_simulator.state import InboundMessage, OutboundMessage
+
+
+class StatusView(BaseModel):
+    status: str
+    timestamp: str
+    errors: list[WebhookError] = []
+
+
+class OutboundView(BaseModel):
+    seq: int
+    id: str
+    phone_number_id: str
+    to: str
+    type: str
+    text: str | None
+    template: str | None
+    status: str
+    body: dict[str, Any]
+    statuses: list[StatusView]
+
+    @classmethod
+    def of(cls, message: OutboundMessage) -> OutboundView:
+        return cls(
+            seq=message.seq,
+            id=message.id,
+            phone_number_id=message.phone_number_id,
+            to=message.to,
+            type=message.type,
+            text=message.text,
+            template=message.template_name,
+            status=message.status,
+            body=message.body,
+            statuses=[
+                StatusView(status=s.status, timestamp=s.timestamp, errors=list(s.errors))
+                for s in message.statuses
+            ],
+        )
+
+
+class OutboundList(BaseModel):
+    data: list[OutboundView]
+    # The seq of the last message returned: pass it back as ``since`` to get only newer ones.
+    cursor: int
+
+
+class AttemptView(BaseModel):
+    number: int
+    started_at: float
+    duration_ms: float
+    status: int | None
+    error: str | None
+
+
+class DeliveryView(BaseModel):
+    id: int
+    state: str
+    fields: list[str]
+    message_ids: list[str]
+    statuses: list[tuple[str, str]]
+    duplicate_of: int | None
+    attempts: list[AttemptView]
+    ack_latency_ms: float | None
+    body: Any = None
+
+    @classmethod
+    def of(cls, record: DeliveryRecord, *, with_body: bool = False) -> DeliveryView:
+        latency = record.ack_latency
+        return cls(
+            id=record.id,
+            state=record.state,
+            fields=list(record.fields),
+            message_ids=list(record.message_ids),
+            statuses=list(record.statuses),
+            duplicate_of=record.duplicate_of,
+            attempts=[
+                AttemptView(
+                    number=a.number,
+                    started_at=a.started_at,
+                    duration_ms=round(a.duration_ms, 3),
+                    status=a.status,
+                    error=a.error,
+                )
+                for a in record.attempts
+            ],
+            ack_latency_ms=None if latency is None else round(latency * 1000, 3),
+            body=orjson.loads(record.body) if with_body else None,
+        )
+
+
+class InboundView(BaseModel):
+    id: str
+    phone_number_id: str
+    wa_id: str
+    type: str
+    acked: bool
+    delivery_ids: list[int]
+    read_by_business: bool
+    payload: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: InboundMessage) -> InboundView:
+        return cls(
+            id=message.id,
+            phone_number_id=message.phone_number_id,
+            wa_id=message.wa_id,
+            type=message.type,
+            acked=message.acked,
+            delivery_ids=message.delivery_ids,
+            read_by_business=message.read_by_business,
+            payload=message.payload,
+        )
+
+
+class SimStats(BaseModel):
+    inbound_messages: int
+    inbound_acked: int
+    outbound_messages: int
+    outbound_by_status: dict[str, int]
+    rejected_by_code: dict[str, int]
+    deliveries: int
+    deliveries_acked: int
+    deliveries_pending: int
+    deliveries_given_up: int
+    deliveries_retried: int
+    delivery_attempts: int
+    duplicates: int
+
+    @classmethod
+    def collect(cls, sim: Simulator) -> SimStats:
+        store = sim.store
+        by_status: dict[str, int] = {}
+        for message in store.outbound_log:
+            by_status[message.status] = by_status.get(message.status, 0) + 1
+        records = sim.delivery.records
+        return cls(
+            inbound_messages=len(store.inbound),
+            inbound_acked=sum(1 for m in store.inbound.values() if m.acked),
+            outbound_messages=len(store.outbound_log),
+            outbound_by_status=by_status,
+            rejected_by_code={str(code): n for code, n in sorted(store.rejections.items())},
+            deliveries=len(records),
+            deliveries_acked=sum(1 for r in records if r.acked_at is not None),
+            deliveries_pending=sum(1 for r in records if not r.settled),
+            deliveries_given_up=sum(1 for r in records if r.gave_up),
+            deliveries_retried=sum(1 for r in records if len(r.attempts) > 1),
+            delivery_attempts=sum(len(r.attempts) for r in records),
+            duplicates=sum(1 for r in records if r.duplicate_of is not None),
+        )
