@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -95,13 +97,14 @@ def _banner(sim: Simulator) -> None:
         )
 
 
-async def _until_signalled() -> None:
-    stop = asyncio.Event()
+@contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM set ``stop`` (installed before the banner, so a prompt signal is caught)."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        yield
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -109,16 +112,18 @@ async def _until_signalled() -> None:
 
 def _serve(config: SimulatorConfig, chatter: float) -> None:
     async def main() -> None:
-        sim = await _started(config)
-        try:
-            _banner(sim)
-            if chatter > 0:
-                sim.spawn(sim.chatter(chatter))
-                console.print(f"  chatter        {chatter:g} messages/s from random customers")
-            await _until_signalled()
-            console.print("stopping")
-        finally:
-            await sim.stop()
+        stop = asyncio.Event()
+        with _stop_on_signals(stop):
+            sim = await _started(config)
+            try:
+                _banner(sim)
+                if chatter > 0:
+                    sim.spawn(sim.chatter(chatter))
+                    console.print(f"  chatter        {chatter:g} messages/s from random customers")
+                await stop.wait()
+                console.print("stopping")
+            finally:
+                await sim.stop()
 
     asyncio.run(main())
 

@@ -38,7 +38,7 @@ CONTRACT_PATH = (
     / "whatsapp-business-messaging-api_v23.0.openapi.yaml"
 )
 # Bump when the compiler or the errata change, so old caches are ignored.
-COMPILER_VERSION = 3
+COMPILER_VERSION = 4
 
 Schema = dict[str, Any]
 
@@ -239,11 +239,10 @@ class _Compiler:
             "properties": {**base.get("properties", {})},
             "allOf": [*base.get("allOf", []), *branches],
         }
-        known = {"enum": sorted(mapping)}
-        if prop in dispatch["properties"]:
-            dispatch["properties"][prop] = {"allOf": [dispatch["properties"][prop], known]}
-        else:
-            dispatch["properties"][prop] = known
+        if "oneOf" in node:
+            # Only the mapped values are valid; without oneOf, the base's own enum decides
+            # (values without a mapped schema just get the base's checks).
+            dispatch["properties"][prop] = {"enum": sorted(mapping)}
         return dispatch
 
 

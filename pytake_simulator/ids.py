@@ -50,9 +50,10 @@ def cursor(position: int) -> str:
 
 
 def parse_cursor(value: str) -> int | None:
-    encoded = value
+    encoded, padding = value, 0
     while encoded.endswith("ZD"):
-        encoded = encoded[:-2] + "="
+        encoded, padding = encoded[:-2], padding + 1
+    encoded += "=" * padding
     try:
         return int(base64.b64decode(encoded, validate=True).decode())
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too

@@ -287,6 +287,7 @@ def _msg(r: Routed) -> InboundMessage:
 
 
 async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> list[uuid.UUID]:
+    await ingest_db.lock_wamids(conn, [s.message_id for s in statuses])
     new = await ingest_db.insert_statuses(
         conn,
         wa_message_ids=[s.message_id for s in statuses],

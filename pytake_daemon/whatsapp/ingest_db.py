@@ -132,6 +132,22 @@ async def touch_conversations(
     await conn.execute(_TOUCH_CONVERSATIONS, list(ids), list(unread), list(last_at), list(previews))
 
 
+# Namespace of the advisory locks that serialise, per wamid, a status callback with the sender
+# recording that wamid: without it each could commit unseen by the other, and the callback would
+# never reach the message (READ COMMITTED shows neither transaction the other's rows).
+WAMID_LOCK_SPACE = 7_310_001
+
+_LOCK_WAMIDS = """
+SELECT count(pg_advisory_xact_lock($2::int, h))
+  FROM (SELECT DISTINCT hashtext(w) AS h FROM unnest($1::text[]) AS w ORDER BY h) AS keys
+"""
+
+
+async def lock_wamids(conn: Connection, wamids: Sequence[str]) -> None:
+    """Take the per-wamid locks (in hash order, so concurrent batches can't deadlock)."""
+    await conn.execute(_LOCK_WAMIDS, list(wamids), WAMID_LOCK_SPACE)
+
+
 _INSERT_STATUSES = """
 INSERT INTO message_statuses (tenant_id, wa_message_id, status, occurred_at, recipient_id, errors,
                               pricing, conversation, raw)

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.whatsapp.ingest_db import lock_wamids
 
 _BY_IDEMPOTENCY = """
 SELECT id, conversation_id, content, context FROM messages
@@ -130,6 +131,8 @@ UPDATE messages SET wa_message_id = $2, status = 'accepted', status_at = now()
 
 
 async def mark_accepted(conn: Connection, message_id: uuid.UUID, wamid: str) -> None:
+    """Record Meta's id; status callbacks for it that already arrived are visible afterwards."""
+    await lock_wamids(conn, [wamid])
     await conn.execute(_ACCEPTED, message_id, wamid)
 
 

@@ -110,6 +110,7 @@ async def _check_template(conn: Connection, waba_id: str, content: TemplateOut) 
             "only approved templates can be sent"
         )
     definition = {
+        "id": template["meta_id"] or str(template["id"]),
         "name": template["name"],
         "language": template["language"],
         "parameter_format": template["parameter_format"],

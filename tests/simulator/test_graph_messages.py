@@ -24,7 +24,7 @@ async def open_window(sim: Simulator, wa_id: str = CUSTOMER) -> str:
     return await sim.customer(wa_id).send_text("hi")
 
 
-# --- authentication and routing -----------------------------------------------------------------
+# --- authentication and routing ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])
@@ -125,7 +125,7 @@ async def test_customer_reads_on_demand(sim: Simulator, graph: Graph) -> None:
     assert await sim.customer(CUSTOMER).read() == []
 
 
-# --- the 24-hour window, undeliverable customers, unknown media -----------------------------------
+# --- the 24-hour window, undeliverable customers, unknown media ----------------------------------
 
 
 async def test_free_form_outside_the_window_fails_later_with_131047(
@@ -330,7 +330,7 @@ async def test_interactive_needs_a_body(graph: Graph) -> None:
     assert "interactive['body']" in details
 
 
-# --- templates -------------------------------------------------------------------------------------
+# --- templates -----------------------------------------------------------------------------------
 
 
 def template(
@@ -435,7 +435,7 @@ async def test_header_media_and_url_button_parameters(graph: Graph) -> None:
     assert (status, code) == (400, 132000)
 
 
-# --- mark as read ----------------------------------------------------------------------------------
+# --- mark as read --------------------------------------------------------------------------------
 
 
 async def test_mark_as_read_with_typing_indicator(sim: Simulator, graph: Graph) -> None:
@@ -462,7 +462,7 @@ async def test_mark_as_read_of_an_unknown_message_is_131009(graph: Graph) -> Non
     assert error_of(body)[0] == 131009
 
 
-# --- limits ----------------------------------------------------------------------------------------
+# --- limits --------------------------------------------------------------------------------------
 
 
 async def test_throughput_limit_is_130429(make_sim: SimFactory) -> None:
