@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -315,6 +316,7 @@ def main() -> None:
 
         asyncio.run(drop())
         stack.stop()
+        shutil.rmtree(root, ignore_errors=True)  # the cluster holds a gigabyte by now
 
     print(f"load {timings['load_s']:.1f} s, vacuum analyze {timings['vacuum_s']:.1f} s")
     base = results["baseline"]["p50_ms"]

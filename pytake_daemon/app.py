@@ -48,6 +48,7 @@ from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.fanout import IngestFanout
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.ingest import INGEST_JOB, TEMPLATE_SYNC_JOB, IngestWriter
+from pytake_daemon.whatsapp.media_routes import routes as media_routes
 from pytake_daemon.whatsapp.receipts import ReadReceipts
 from pytake_daemon.whatsapp.routes import routes as whatsapp_routes
 from pytake_daemon.whatsapp.routing import RoutingTable
@@ -68,6 +69,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     webhook_routes,
     whatsapp_routes,
     send_routes,
+    media_routes,
 )
 
 

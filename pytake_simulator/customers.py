@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import random
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -142,7 +142,7 @@ class CustomerMessage(_In):
     type: InboundType
     phone_number_id: str | None = None
     profile_name: str | None = None
-    text: TextIn | str | None = None
+    text: TextIn | Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     image: MediaIn | None = None
     audio: MediaIn | None = None
     video: MediaIn | None = None
@@ -208,7 +208,8 @@ class MessageFactory:
         kind = request.type
         if kind == "text":
             text = request.text
-            message.text = Text(body=text) if isinstance(text, str) else Text(body=text.body)  # type: ignore[union-attr]
+            assert text is not None  # the model requires it for a text message
+            message.text = Text(body=text if isinstance(text, str) else text.body)
         elif kind in MEDIA_TYPES:
             spec = getattr(request, kind) or MediaIn()
             setattr(message, kind, self._media(kind, spec, number.phone_number_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -315,7 +316,7 @@ def _template_view(record: TemplateRecord) -> TemplateView:
     )
 
 
-def _matches(record: TemplateRecord, query: Any) -> bool:
+def _matches(record: TemplateRecord, query: Mapping[str, str]) -> bool:
     definition = record.definition
     name = query.get("name")
     if name and name.lower() not in definition.name:
@@ -331,7 +332,7 @@ def _matches(record: TemplateRecord, query: Any) -> bool:
     return True
 
 
-def _page_bounds(query: Any, total: int) -> tuple[int, int]:
+def _page_bounds(query: Mapping[str, str], total: int) -> tuple[int, int]:
     try:
         limit = int(query.get("limit", DEFAULT_PAGE))
     except ValueError:

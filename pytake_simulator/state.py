@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,7 +170,7 @@ class TemplateRecord:
 class Store:
     """Everything the simulator remembers, indexed the ways the Graph API looks things up."""
 
-    def __init__(self, config: SimulatorConfig, new_id: Any) -> None:
+    def __init__(self, config: SimulatorConfig, new_id: Callable[[], str]) -> None:
         self.config = config
         self.numbers: dict[str, Number] = {
             n.phone_number_id: Number(n, TokenBucket(n.throughput_mps, n.throughput_mps))

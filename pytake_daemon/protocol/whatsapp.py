@@ -104,3 +104,11 @@ class TemplateSyncResult(WireModel):
     templates: int
     created: int
     updated: int
+
+
+class MediaUploaded(WireModel):
+    """``POST /api/v1/whatsapp/numbers/{id}/media``: send it with ``media_id`` (valid 30 days)."""
+
+    media_id: str
+    mime_type: str
+    size: int

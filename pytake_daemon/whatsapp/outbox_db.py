@@ -215,3 +215,21 @@ SELECT m.wa_message_id, n.phone_number_id, n.access_token_enc
 async def last_inbound(conn: Connection, conversation_id: uuid.UUID) -> asyncpg.Record | None:
     """The customer's latest message with what it takes to mark it read."""
     return await conn.fetchrow(_LAST_INBOUND, conversation_id)
+
+
+_MEDIA = """
+SELECT m.type, m.content->>'id' AS media_id, m.content->>'filename' AS filename,
+       n.phone_number_id, n.access_token_enc
+  FROM messages m
+  JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+  JOIN whatsapp_numbers n ON n.tenant_id = c.tenant_id AND n.id = c.number_id
+ WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = $1 AND m.id = $2
+   AND m.direction = 'in'
+"""
+
+
+async def media_of(
+    conn: Connection, conversation_id: uuid.UUID, message_id: uuid.UUID
+) -> asyncpg.Record | None:
+    """An inbound message's media id, and the number's token to fetch it with."""
+    return await conn.fetchrow(_MEDIA, conversation_id, message_id)

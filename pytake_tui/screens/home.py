@@ -17,7 +17,19 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from pytake_daemon.protocol import EventEnvelope, Hello, Me, TokenRevoked, UserChanged
+from pytake_daemon.protocol import (
+    ConversationUpdated,
+    EventEnvelope,
+    Hello,
+    Me,
+    MessageReceived,
+    MessageSent,
+    MessageStatusUpdated,
+    TokenRevoked,
+    TypingStart,
+    TypingStop,
+    UserChanged,
+)
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import EventReceived, LoggedOut, ResyncNeeded, SessionExpired
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
@@ -27,7 +39,7 @@ DETAIL = ColumnKey("detail")
 
 
 def describe(envelope: EventEnvelope) -> str:
-    """One line about an event for the activity table."""
+    """One line about an event for the activity table ("" for events it doesn't list)."""
     event = envelope.event
     match event:
         case Hello():
@@ -37,6 +49,20 @@ def describe(envelope: EventEnvelope) -> str:
             return f"{event.name} <{event.email}> ({event.role.value}{state})"
         case TokenRevoked():
             return f"token {event.token_id} revoked"
+        case MessageReceived():
+            who = event.conversation.contact.profile_name or event.conversation.contact.wa_id
+            return f"{who}: {event.message.text}"
+        case MessageSent():
+            return f"→ {event.conversation.contact.wa_id}: {event.message.text}"
+        case MessageStatusUpdated():
+            failure = f" ({event.error.explanation})" if event.error else ""
+            return f"message {event.status.value}{failure}"
+        case ConversationUpdated():
+            contact = event.conversation.contact
+            state = event.conversation.status.value
+            return f"conversation with {contact.profile_name or contact.wa_id}: {state}"
+        case TypingStart() | TypingStop():
+            return ""
 
 
 def identity(me: Me) -> Content:
@@ -87,7 +113,9 @@ class HomeScreen(Screen[None]):
 
     def on_event_received(self, message: EventReceived) -> None:
         envelope = message.envelope
-        self._add_row(str(envelope.seq), envelope.event.type, envelope.at, describe(envelope))
+        detail = describe(envelope)
+        if detail:  # typing notices are for the chat screen, not the activity log
+            self._add_row(str(envelope.seq), envelope.event.type, envelope.at, detail)
 
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self._add_row("—", "resync", datetime.now().astimezone(), message.reason)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -33,6 +34,10 @@ MESSAGES = 600
 CUSTOMERS = 25
 RATE = 150.0  # messages per second offered by the simulated customers
 KILLS_AT = (120, 260, 400)  # acknowledged messages after which the daemon is killed
+
+
+def _at_least(count: Callable[[], int], threshold: int) -> Callable[[], bool]:
+    return lambda: count() >= threshold
 
 
 async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
@@ -112,7 +117,7 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
                 await wait_ready(session, daemons[-1])
                 load = asyncio.create_task(customers_write())
                 for threshold in KILLS_AT:
-                    await sim.wait_for(lambda t=threshold: acked() >= t, 60, f"{threshold} acks")
+                    await sim.wait_for(_at_least(acked, threshold), 60, f"{threshold} acks")
                     daemons[-1].signal(signal.SIGKILL)
                     daemons[-1].kill()
                     daemons.append(start_daemon(env, log))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import ClientWebSocketResponse, web
 from aiohttp.test_utils import TestClient
@@ -355,3 +356,44 @@ async def test_templates_list_filters_and_a_submitted_template_gets_approved(
             await asyncio.sleep(0.02)  # polling the API as a client would
 
     await asyncio.wait_for(approved(), timeout=10)
+
+
+async def test_media_both_ways(world: World) -> None:
+    customer = digits(12)
+    await world.customer_writes(customer, "hello")
+    wamid = await world.sim.customer(customer).send_image(caption="my receipt")
+    await world.sim.wait_acked(wamid)
+    conversation = await world.conversation_of(customer)
+    resp = await world.api.get(
+        f"/api/v1/conversations/{conversation['id']}/messages", headers=world.agent
+    )
+    image = next(m for m in (await resp.json())["items"] if m["type"] == "image")
+    assert image["text"] == "[image] my receipt"
+    media = await world.api.get(
+        f"/api/v1/conversations/{conversation['id']}/messages/{image['id']}/media",
+        headers=world.agent,
+    )
+    assert media.status == 200, await media.text()
+    assert media.content_type.startswith("image/")
+    assert len(await media.read()) > 0
+
+    form = aiohttp.FormData()
+    form.add_field(
+        "file", b"\x89PNG\r\n\x1a\n" + b"0" * 64, filename="a.png", content_type="image/png"
+    )
+    up = await world.api.post(
+        f"/api/v1/whatsapp/numbers/{world.number_id}/media", data=form, headers=world.agent
+    )
+    assert up.status == 201, await up.text()
+    media_id = (await up.json())["media_id"]
+    code, message = await world.send(
+        conversation["id"], {"content": {"type": "image", "media_id": media_id, "caption": "here"}}
+    )
+    assert code == 201, message
+    [sent] = await world.sim.wait_for_outbound(to=customer)
+    assert sent.body["image"]["id"] == media_id
+    text = await world.api.get(
+        f"/api/v1/conversations/{conversation['id']}/messages/{message['id']}/media",
+        headers=world.agent,
+    )
+    assert text.status == 404  # our own message: nothing to download from Meta
