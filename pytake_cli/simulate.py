@@ -82,16 +82,21 @@ async def _started(config: SimulatorConfig) -> Simulator:
     return sim
 
 
+def _say(text: str) -> None:
+    """One line, never wrapped: URLs and tokens get copied from here."""
+    console.print(text, soft_wrap=True, highlight=False)
+
+
 def _banner(sim: Simulator) -> None:
     config = sim.config
-    console.print(f"[bold]WhatsApp Cloud API simulator[/] on {sim.base_url} (all values are fake)")
-    console.print(f"  Graph API      {sim.graph_url}")
-    console.print(f"  control API    {sim.base_url}/_sim/  (no auth: local use only)")
-    console.print(f"  webhook URL    {sim.webhook_url or '(none: notifications wait)'}")
-    console.print(f"  app secret     {config.app_secret}")
-    console.print(f"  verify token   {config.verify_token}")
+    _say(f"[bold]WhatsApp Cloud API simulator[/] on {sim.base_url} (all values are fake)")
+    _say(f"  Graph API      {sim.graph_url}")
+    _say(f"  control API    {sim.base_url}/_sim/  (no auth: local use only)")
+    _say(f"  webhook URL    {sim.webhook_url or '(none: notifications wait)'}")
+    _say(f"  app secret     {config.app_secret}")
+    _say(f"  verify token   {config.verify_token}")
     for number in config.numbers:
-        console.print(
+        _say(
             f"  number         {number.phone_number_id} ({number.display_phone_number}), "
             f"WABA {number.waba_id}, access token {number.access_token}"
         )
@@ -119,9 +124,9 @@ def _serve(config: SimulatorConfig, chatter: float) -> None:
                 _banner(sim)
                 if chatter > 0:
                     sim.spawn(sim.chatter(chatter))
-                    console.print(f"  chatter        {chatter:g} messages/s from random customers")
+                    _say(f"  chatter        {chatter:g} messages/s from random customers")
                 await stop.wait()
-                console.print("stopping")
+                _say("stopping")
             finally:
                 await sim.stop()
 
@@ -195,7 +200,7 @@ def script(
         steps = asyncio.run(main())
     except ScriptFailed as exc:
         fail(f"script failed: {exc}")
-    console.print(f"script passed: {steps} steps")
+    _say(f"script passed: {steps} steps")
 
 
 @app.command("load")
@@ -250,4 +255,4 @@ def load(
         typer.echo(output)
     else:
         for line in output:
-            console.print(line, highlight=False)
+            _say(line)

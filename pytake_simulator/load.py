@@ -198,9 +198,8 @@ def _report(
     return LoadReport(
         spec=spec,
         elapsed=elapsed,
-        offered_rate=len(message_ids) / send_elapsed
-        if send_elapsed > 0
-        else float(len(message_ids)),
+        # n messages spaced 1/rate apart take (n-1)/rate: add the last interval back.
+        offered_rate=len(message_ids) / (send_elapsed + 1 / spec.rate),
         sent=len(message_ids),
         acknowledged=len(latencies),
         unacknowledged=len(message_ids) - len(latencies),

@@ -74,6 +74,7 @@ class DeliveryView(BaseModel):
     statuses: list[tuple[str, str]]
     duplicate_of: int | None
     attempts: list[AttemptView]
+    acked_at: float | None  # wall clock: when the 200 came back
     ack_latency_ms: float | None
     body: Any = None
 
@@ -97,6 +98,11 @@ class DeliveryView(BaseModel):
                 )
                 for a in record.attempts
             ],
+            acked_at=(
+                record.attempts[-1].started_at + record.attempts[-1].duration_ms / 1000
+                if record.acked_at is not None
+                else None
+            ),
             ack_latency_ms=None if latency is None else round(latency * 1000, 3),
             body=orjson.loads(record.body) if with_body else None,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -22,8 +23,10 @@ from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.migrations import quote_ident
 from pytake_daemon.db.pool import Connection, Pool, create_pool, set_tenant, tenant_transaction
 from pytake_daemon.http.api import Endpoint
+from pytake_daemon.keys import SECRET_BOX
 from pytake_daemon.protocol import Me, Problem, Role, TenantOut, TokenList, UserList
 from tests.conftest import APP_ROLE, ApiClient, MakeTenant
+from tests.conversations import factories
 from tests.support import Member, TenantData
 
 ROLES = list(Role)
@@ -33,6 +36,9 @@ ROLES = list(Role)
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{id}"): {"name": "renamed by another tenant", "disabled": True},
     ("PATCH", "/api/v1/conversations/{id}/status"): {"status": "resolved"},
+    ("POST", "/api/v1/conversations/{id}/messages"): {
+        "content": {"type": "text", "body": "sent into another tenant"}
+    },
 }
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {}
 
@@ -233,8 +239,9 @@ async def test_every_id_endpoint_hides_other_tenants_rows(
     caller: Member = a[role]
     body = _sample(endpoint, endpoint.body, SAMPLE_BODIES)
     query = _sample(endpoint, endpoint.query, SAMPLE_QUERIES)
-    before = await _snapshot(admin_conn, b.id)
     victims = [m.id for m in b.members.values()] + [m.token_id for m in b.members.values()]
+    victims += await _whatsapp_rows(admin_conn, api, b.id)
+    before = await _snapshot(admin_conn, b.id)
 
     async def call(target: uuid.UUID) -> tuple[int, Problem | None]:
         resp = await api.request(
@@ -266,6 +273,21 @@ async def test_every_id_endpoint_hides_other_tenants_rows(
 
     assert await _snapshot(admin_conn, b.id) == before
     await _assert_tokens_work(api, b)
+
+
+async def _whatsapp_rows(conn: Connection, api: ApiClient, tenant_id: uuid.UUID) -> list[uuid.UUID]:
+    """A number, conversation and message of the tenant: more ids another tenant must not reach."""
+    box = api.app[SECRET_BOX]
+    async with conn.transaction():
+        await set_tenant(conn, tenant_id)
+        number = await factories.insert_number(conn, tenant_id, box)
+        conversation = await factories.insert_conversation(
+            conn, tenant_id, number_id=number, last_inbound_at=datetime.now(UTC)
+        )
+        message = await factories.insert_message(
+            conn, tenant_id, conversation_id=conversation, type="image", content={"id": "1"}
+        )
+    return [number, conversation, message]
 
 
 # --- PostgreSQL: row-level security for the daemon's role -----------------------------------

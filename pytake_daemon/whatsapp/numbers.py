@@ -50,7 +50,7 @@ async def remove_number(conn: Connection, key: str) -> NumberOut:
     """Stop routing a number (by id or phone_number_id); its conversations stay readable."""
     row = await db.find_number(conn, key)
     if row is None:
-        raise NotFound(f"no live number {key}")
+        raise NotFound("no such number")
     await db.remove_number(conn, row["id"])
     return number_out(row)
 
@@ -58,6 +58,6 @@ async def remove_number(conn: Connection, key: str) -> NumberOut:
 async def get_number_id(conn: Connection, key: str) -> uuid.UUID:
     row = await db.find_number(conn, key)
     if row is None:
-        raise NotFound(f"no live number {key}")
+        raise NotFound("no such number")
     number_id: uuid.UUID = row["id"]
     return number_id

@@ -18,7 +18,7 @@ import structlog
 from pytake_daemon.config import WhatsAppSettings
 from pytake_daemon.db.pool import Pool
 from pytake_daemon.whatsapp import db
-from pytake_daemon.whatsapp.secretbox import SecretBox
+from pytake_daemon.whatsapp.secretbox import SecretBox, SecretBoxError
 from pytake_daemon.whatsapp.signature import verify_signature, verify_subscription
 
 log = structlog.get_logger("pytake.whatsapp")
@@ -51,13 +51,24 @@ class RoutingTable:
                 rows = await db.routes(conn)
             table: dict[str, NumberRoute] = {}
             for row in rows:
+                try:
+                    app_secret = self._box.decrypt(row["app_secret_enc"]).encode()
+                    verify_token = self._box.decrypt(row["verify_token_enc"])
+                except SecretBoxError as exc:
+                    # One number stored under a lost key must not stop every other number.
+                    log.error(
+                        "number not routed: its secrets can't be decrypted",
+                        phone_number_id=row["phone_number_id"],
+                        error=str(exc),
+                    )
+                    continue
                 table[row["phone_number_id"]] = NumberRoute(
                     tenant_id=row["tenant_id"],
                     number_id=row["number_id"],
                     phone_number_id=row["phone_number_id"],
                     waba_id=row["waba_id"],
-                    app_secret=self._box.decrypt(row["app_secret_enc"]).encode(),
-                    verify_token=self._box.decrypt(row["verify_token_enc"]),
+                    app_secret=app_secret,
+                    verify_token=verify_token,
                 )
             self._by_phone = table
             self._loaded_at = time.monotonic()

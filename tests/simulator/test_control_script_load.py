@@ -97,6 +97,7 @@ async def test_customer_message_and_inspection(
         deliveries = await response.json()
     assert deliveries[0]["message_ids"] == [message_id]
     assert deliveries[0]["attempts"][0]["status"] == 200
+    assert deliveries[0]["acked_at"] >= deliveries[0]["attempts"][0]["started_at"]
     assert deliveries[0]["body"]["object"] == "whatsapp_business_account"
     async with control.get("stats") as response:
         stats = await response.json()

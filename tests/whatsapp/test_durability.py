@@ -126,6 +126,10 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
                 await sim.wait_settled(timeout=90)
     finally:
         await sim.stop()
+        # Its secrets use this test's own key: leave no live number other tests can't decrypt.
+        await admin_conn.execute(
+            "UPDATE whatsapp_numbers SET removed_at = now() WHERE tenant_id = $1", tenant.id
+        )
 
     stats = sim.stats()
     assert stats.inbound_messages == MESSAGES
