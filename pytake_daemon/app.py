@@ -161,7 +161,12 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
     routing = RoutingTable(app[DB_POOL], app[SECRET_BOX], wa)
     await routing.refresh()
     app[WEBHOOK_ROUTING] = routing
-    writer = IngestWriter(app[DB_POOL], max_batch=wa.ingest_max_batch, on_work=app[JOBS].wake)
+    writer = IngestWriter(
+        app[DB_POOL],
+        max_batch=wa.ingest_max_batch,
+        writers=wa.ingest_writers,
+        on_work=app[JOBS].wake,
+    )
     app[WEBHOOK_WRITER] = writer
     writer.start()
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wa.http_timeout_seconds))

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.protocol import EventEnvelope, ServerEvent, parse_server_event
 from pytake_daemon.realtime.hub import Hub
 
@@ -33,6 +33,22 @@ async def current_seq(pool: Pool, tenant_id: uuid.UUID) -> int:
     async with tenant_transaction(pool, tenant_id) as conn:
         seq: int | None = await conn.fetchval(_CURRENT_SEQ)
     return seq or 0
+
+
+async def number_events(
+    conn: Connection, tenant_id: uuid.UUID, events: Sequence[ServerEvent]
+) -> list[EventEnvelope]:
+    """Take sequence numbers for ``events`` in the caller's tenant transaction (one update), so
+    a job that reads state and announces it needs no transaction of its own for the numbers."""
+    if not events:
+        return []
+    last: int = await conn.fetchval(_NEXT_SEQ, len(events))
+    now = datetime.now(UTC)
+    first = last - len(events) + 1
+    return [
+        EventEnvelope(seq=first + i, tenant_id=tenant_id, at=now, event=event)
+        for i, event in enumerate(events)
+    ]
 
 
 class EventBus:
@@ -62,24 +78,28 @@ class EventBus:
         if not events:
             return []
         async with tenant_transaction(self._pool, tenant_id) as conn:
-            last: int = await conn.fetchval(_NEXT_SEQ, len(events))
-        now = datetime.now(UTC)
-        first = last - len(events) + 1
-        envelopes = [
-            EventEnvelope(seq=first + i, tenant_id=tenant_id, at=now, event=event)
-            for i, event in enumerate(events)
-        ]
+            envelopes = await number_events(conn, tenant_id, events)
+        await self.deliver(envelopes)
+        return envelopes
+
+    async def deliver(self, envelopes: Sequence[EventEnvelope]) -> None:
+        """Hand numbered events to this process's clients and fan them out to the others.
+
+        Call it after the transaction that numbered them has committed."""
         frames = [envelope.model_dump_json() for envelope in envelopes]
         for envelope, frame in zip(envelopes, frames, strict=True):
             self._hub.deliver(envelope, frame)
+        if not frames:
+            return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for frame in frames:
                     pipe.publish(self._channel, f"{self._origin}|{frame}")
                 await pipe.execute()
         except (RedisError, OSError) as exc:
-            log.warning("events not fanned out: redis unavailable", seq=last, error=str(exc))
-        return envelopes
+            log.warning(
+                "events not fanned out: redis unavailable", seq=envelopes[-1].seq, error=str(exc)
+            )
 
     async def run_subscriber(self) -> None:
         """Deliver other processes' events until :meth:`stop`, resubscribing after failures."""

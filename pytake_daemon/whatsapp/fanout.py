@@ -22,7 +22,7 @@ from pytake_daemon.protocol import (
     MessageStatusUpdated,
     ServerEvent,
 )
-from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.realtime.bus import EventBus, number_events
 
 InboundHook = Callable[[uuid.UUID, Sequence[tuple[ConversationOut, MessageOut]]], Awaitable[None]]
 """Called with a tenant and its new inbound messages, after the events went out (flows, AI)."""
@@ -42,12 +42,10 @@ class IngestFanout:
         status_ids = [uuid.UUID(i) for i in job.payload.get("statuses", [])]
         now = datetime.now(UTC)
         async with tenant_transaction(self._pool, job.tenant_id) as conn:
-            messages = [
-                message_out(r) for r in await conversations_db.get_messages(conn, message_ids)
-            ]
-            changed = [
-                message_out(r) for r in await conversations_db.get_messages(conn, status_ids)
-            ]
+            rows = await conversations_db.get_messages(conn, message_ids + status_ids)
+            by_id = {r["id"]: message_out(r) for r in rows}
+            messages = [by_id[i] for i in message_ids if i in by_id]
+            changed = [by_id[i] for i in status_ids if i in by_id]
             conversation_ids = sorted({m.conversation_id for m in messages})
             conversations = {
                 c.id: c
@@ -56,22 +54,27 @@ class IngestFanout:
                     for r in await conversations_db.get_conversations(conn, conversation_ids)
                 )
             }
-        inbound = [
-            (conversations[m.conversation_id], m)
-            for m in sorted(messages, key=lambda m: (m.wa_timestamp or m.created_at, m.created_at))
-            if m.conversation_id in conversations
-        ]
-        events: list[ServerEvent] = [MessageReceived(conversation=c, message=m) for c, m in inbound]
-        events.extend(
-            MessageStatusUpdated(
-                conversation_id=m.conversation_id,
-                message_id=m.id,
-                wa_message_id=m.wa_message_id,
-                status=m.status,
-                error=m.error,
+            inbound = [
+                (conversations[m.conversation_id], m)
+                for m in sorted(
+                    messages, key=lambda m: (m.wa_timestamp or m.created_at, m.created_at)
+                )
+                if m.conversation_id in conversations
+            ]
+            events: list[ServerEvent] = [
+                MessageReceived(conversation=c, message=m) for c, m in inbound
+            ]
+            events.extend(
+                MessageStatusUpdated(
+                    conversation_id=m.conversation_id,
+                    message_id=m.id,
+                    wa_message_id=m.wa_message_id,
+                    status=m.status,
+                    error=m.error,
+                )
+                for m in changed
             )
-            for m in changed
-        )
-        await self._bus.publish_many(job.tenant_id, events)
+            envelopes = await number_events(conn, job.tenant_id, events)
+        await self._bus.deliver(envelopes)
         for hook in self._hooks:
             await hook(job.tenant_id, inbound)

@@ -21,7 +21,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -210,42 +209,42 @@ async def write_tenant_items(conn: Connection, items: list[Routed]) -> TenantBat
     statuses = [r.item for r in items if isinstance(r.item, StatusUpdate)]
     if messages:
         result.new_messages = await _write_messages(conn, messages)
+        result.jobs += 1 if result.new_messages else 0
     if statuses:
         result.changed_statuses = await _write_statuses(conn, statuses)
     others = [r for r in items if not isinstance(r.item, InboundMessage | StatusUpdate)]
     if others:
         result.jobs += await _write_other(conn, others)
-    if result.new_messages or result.changed_statuses:
+    if result.changed_statuses:
         await jobs_db.insert_job(
             conn,
             INGEST_JOB,
-            {
-                "messages": [str(i) for i in result.new_messages],
-                "statuses": [str(i) for i in result.changed_statuses],
-            },
+            {"messages": [], "statuses": [str(i) for i in result.changed_statuses]},
         )
         result.jobs += 1
     return result
 
 
 async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.UUID]:
+    """New inbound messages, their contacts and conversations; the SQL queues their job."""
+    unique: dict[str, Routed] = {}
     names: dict[str, str | None] = {}
     for r in routed:
-        assert isinstance(r.item, InboundMessage)
-        if r.item.profile_name or r.item.wa_id not in names:
-            names[r.item.wa_id] = r.item.profile_name
+        msg = _msg(r)
+        # A wamid twice in one batch (a duplicate racing its original) is one message.
+        unique.setdefault(msg.message_id, r)
+        if msg.profile_name or msg.wa_id not in names:
+            names[msg.wa_id] = msg.profile_name
     wa_ids = sorted(names)
-    contacts = await ingest_db.upsert_contacts(conn, wa_ids, [names[w] for w in wa_ids])
-    pairs = sorted({(r.route.number_id, contacts[_msg(r).wa_id]) for r in routed})
-    conversations = await ingest_db.upsert_conversations(
+    contacts = await ingest_db.ensure_contacts(conn, wa_ids, [names[w] for w in wa_ids])
+    pairs = sorted({(r.route.number_id, contacts[_msg(r).wa_id]) for r in unique.values()})
+    conversations = await ingest_db.ensure_conversations(
         conn, [p[0] for p in pairs], [p[1] for p in pairs]
     )
-    texts: dict[str, tuple[InboundMessage, str]] = {}
     rows: dict[str, list[Any]] = defaultdict(list)
-    for r in routed:
+    for r in unique.values():
         msg = _msg(r)
         text = render_text(msg.type, msg.content)
-        texts[msg.message_id] = (msg, text)
         rows["conversation_ids"].append(conversations[(r.route.number_id, contacts[msg.wa_id])])
         rows["wa_message_ids"].append(msg.message_id)
         rows["types"].append(msg.type)
@@ -256,28 +255,9 @@ async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.U
         rows["referrals"].append(_json(msg.referral))
         rows["errors"].append([_json(e) for e in msg.errors])
         rows["wa_timestamps"].append(msg.timestamp)
-    inserted = await ingest_db.insert_inbound_messages(conn, **rows)
-    if not inserted:
-        return []
-    # Per conversation: how many new unread messages, and the newest one for the preview.
-    unread: dict[uuid.UUID, int] = defaultdict(int)
-    newest: dict[uuid.UUID, tuple[datetime, str]] = {}
-    for row in inserted:
-        msg, text = texts[row["wa_message_id"]]
-        conversation_id = row["conversation_id"]
-        if msg.type not in _NOT_UNREAD:
-            unread[conversation_id] += 1
-        current = newest.get(conversation_id)
-        if current is None or msg.timestamp >= current[0]:
-            newest[conversation_id] = (msg.timestamp, preview(text))
-    ids = sorted(newest)
-    await ingest_db.touch_conversations(
-        conn,
-        ids,
-        [unread[i] for i in ids],
-        [newest[i][0] for i in ids],
-        [newest[i][1] for i in ids],
-    )
+        rows["previews"].append(preview(text))
+        rows["unread"].append(msg.type not in _NOT_UNREAD)
+    inserted = await ingest_db.insert_inbound_messages(conn, job_kind=INGEST_JOB, **rows)
     return [row["id"] for row in inserted]
 
 

@@ -25,60 +25,144 @@ def _json_texts(values: Sequence[Any]) -> list[str | None]:
     return [None if v is None else orjson.dumps(v).decode() for v in values]
 
 
-_UPSERT_CONTACTS = """
-INSERT INTO contacts (tenant_id, wa_id, profile_name)
-SELECT current_tenant_id(), u.wa_id, u.name
-  FROM unnest($1::text[], $2::text[]) AS u(wa_id, name)
-ON CONFLICT (tenant_id, wa_id) DO UPDATE
-   SET profile_name = coalesce(EXCLUDED.profile_name, contacts.profile_name),
-       updated_at = CASE WHEN EXCLUDED.profile_name IS DISTINCT FROM contacts.profile_name
-                         AND EXCLUDED.profile_name IS NOT NULL
-                         THEN now() ELSE contacts.updated_at END
-RETURNING id, wa_id
+# Existing rows are read, only missing ones inserted: an upsert's DO UPDATE would write a new
+# row version (and index entries) for every message of a known customer. A name is rewritten
+# only when it changed.
+_ENSURE_CONTACTS = """
+WITH input AS (SELECT * FROM unnest($1::text[], $2::text[]) AS u(wa_id, name)),
+existing AS (
+    SELECT c.id, c.wa_id, c.profile_name FROM contacts c JOIN input i ON i.wa_id = c.wa_id
+     WHERE c.tenant_id = current_tenant_id()),
+added AS (
+    INSERT INTO contacts (tenant_id, wa_id, profile_name)
+    SELECT current_tenant_id(), i.wa_id, i.name FROM input i
+     WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.wa_id = i.wa_id)
+    ON CONFLICT (tenant_id, wa_id) DO NOTHING
+    RETURNING id, wa_id),
+renamed AS (
+    UPDATE contacts c SET profile_name = i.name, updated_at = now()
+      FROM existing e JOIN input i ON i.wa_id = e.wa_id
+     WHERE c.tenant_id = current_tenant_id() AND c.id = e.id
+       AND i.name IS NOT NULL AND i.name IS DISTINCT FROM e.profile_name
+    RETURNING c.id)
+SELECT id, wa_id FROM existing UNION ALL SELECT id, wa_id FROM added
+"""
+
+_CONTACT_IDS = """
+SELECT id, wa_id FROM contacts WHERE tenant_id = current_tenant_id() AND wa_id = ANY($1::text[])
 """
 
 
-async def upsert_contacts(
+async def ensure_contacts(
     conn: Connection, wa_ids: Sequence[str], names: Sequence[str | None]
 ) -> dict[str, uuid.UUID]:
-    rows = await conn.fetch(_UPSERT_CONTACTS, list(wa_ids), list(names))
-    return {row["wa_id"]: row["id"] for row in rows}
+    """Contact ids by wa_id, creating the customers seen for the first time."""
+    rows = await conn.fetch(_ENSURE_CONTACTS, list(wa_ids), list(names))
+    found = {row["wa_id"]: row["id"] for row in rows}
+    missing = [w for w in wa_ids if w not in found]
+    if missing:
+        # Inserted meanwhile by another writer (our insert waited for it, then did nothing).
+        found.update({r["wa_id"]: r["id"] for r in await conn.fetch(_CONTACT_IDS, missing)})
+    return found
 
 
-_UPSERT_CONVERSATIONS = """
-INSERT INTO conversations (tenant_id, number_id, contact_id)
-SELECT current_tenant_id(), u.number_id, u.contact_id
-  FROM unnest($1::uuid[], $2::uuid[]) AS u(number_id, contact_id)
-ON CONFLICT (tenant_id, number_id, contact_id) DO UPDATE SET number_id = EXCLUDED.number_id
-RETURNING id, number_id, contact_id
+_ENSURE_CONVERSATIONS = """
+WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS u(number_id, contact_id)),
+existing AS (
+    SELECT c.id, c.number_id, c.contact_id FROM conversations c
+      JOIN input i ON i.number_id = c.number_id AND i.contact_id = c.contact_id
+     WHERE c.tenant_id = current_tenant_id()),
+added AS (
+    INSERT INTO conversations (tenant_id, number_id, contact_id)
+    SELECT current_tenant_id(), i.number_id, i.contact_id FROM input i
+     WHERE NOT EXISTS (SELECT 1 FROM existing e
+                        WHERE e.number_id = i.number_id AND e.contact_id = i.contact_id)
+    ON CONFLICT (tenant_id, number_id, contact_id) DO NOTHING
+    RETURNING id, number_id, contact_id)
+SELECT * FROM existing UNION ALL SELECT * FROM added
+"""
+
+_CONVERSATION_IDS = """
+SELECT c.id, c.number_id, c.contact_id
+  FROM conversations c
+  JOIN unnest($1::uuid[], $2::uuid[]) AS u(number_id, contact_id)
+    ON u.number_id = c.number_id AND u.contact_id = c.contact_id
+ WHERE c.tenant_id = current_tenant_id()
 """
 
 
-async def upsert_conversations(
+async def ensure_conversations(
     conn: Connection, number_ids: Sequence[uuid.UUID], contact_ids: Sequence[uuid.UUID]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID]:
-    rows = await conn.fetch(_UPSERT_CONVERSATIONS, list(number_ids), list(contact_ids))
-    return {(row["number_id"], row["contact_id"]): row["id"] for row in rows}
+    rows = await conn.fetch(_ENSURE_CONVERSATIONS, list(number_ids), list(contact_ids))
+    found = {(row["number_id"], row["contact_id"]): row["id"] for row in rows}
+    missing = [p for p in zip(number_ids, contact_ids, strict=True) if p not in found]
+    if missing:
+        again = await conn.fetch(
+            _CONVERSATION_IDS, [p[0] for p in missing], [p[1] for p in missing]
+        )
+        found.update({(r["number_id"], r["contact_id"]): r["id"] for r in again})
+    return found
 
 
+# One round trip for the heart of the write: new messages only (a redelivered wamid inserts
+# nothing), their conversations' counters, window and preview, and the follow-up job.
 _INSERT_MESSAGES = """
-INSERT INTO messages (tenant_id, conversation_id, direction, wa_message_id, type, content, text,
-                      raw, context, referral, errors, status, wa_timestamp)
-SELECT current_tenant_id(), u.conversation_id, 'in', u.wa_message_id, u.type, u.content::jsonb,
-       u.text, u.raw::jsonb, u.context::jsonb, u.referral::jsonb, u.errors::jsonb, 'received',
-       u.wa_timestamp
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-              $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-       AS u(conversation_id, wa_message_id, type, content, text, raw, context, referral, errors,
-            wa_timestamp)
-ON CONFLICT (tenant_id, wa_message_id) WHERE wa_message_id IS NOT NULL DO NOTHING
-RETURNING id, conversation_id, wa_message_id
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[],
+                         $12::boolean[])
+           AS u(conversation_id, wa_message_id, type, content, text, raw, context, referral,
+                errors, wa_timestamp, preview, unread)),
+added AS (
+    INSERT INTO messages (tenant_id, conversation_id, direction, wa_message_id, type, content,
+                          text, raw, context, referral, errors, status, wa_timestamp)
+    SELECT current_tenant_id(), i.conversation_id, 'in', i.wa_message_id, i.type,
+           i.content::jsonb, i.text, i.raw::jsonb, i.context::jsonb, i.referral::jsonb,
+           i.errors::jsonb, 'received', i.wa_timestamp
+      FROM input i
+    ON CONFLICT (tenant_id, wa_message_id) WHERE wa_message_id IS NOT NULL DO NOTHING
+    RETURNING id, conversation_id, wa_message_id),
+fresh AS (
+    SELECT a.conversation_id,
+           count(*) FILTER (WHERE i.unread) AS unread,
+           max(i.wa_timestamp) AS last_at,
+           (array_agg(i.preview ORDER BY i.wa_timestamp DESC, i.wa_message_id DESC))[1]
+               AS preview
+      FROM added a JOIN input i ON i.wa_message_id = a.wa_message_id
+     GROUP BY a.conversation_id),
+touched AS (
+    UPDATE conversations c
+       SET unread_count = c.unread_count + f.unread,
+           last_inbound_at = greatest(c.last_inbound_at, f.last_at),
+           last_message_preview = CASE WHEN c.last_message_at IS NULL
+                                         OR f.last_at >= c.last_message_at
+                                       THEN f.preview ELSE c.last_message_preview END,
+           last_message_at = greatest(c.last_message_at, f.last_at),
+           status = CASE WHEN c.status IN ('resolved', 'snoozed') THEN 'open' ELSE c.status END,
+           updated_at = now()
+      FROM fresh f
+     WHERE c.tenant_id = current_tenant_id() AND c.id = f.conversation_id
+    RETURNING c.id),
+job AS (
+    INSERT INTO jobs (tenant_id, kind, payload)
+    SELECT current_tenant_id(), $13,
+           jsonb_build_object('messages', jsonb_agg(a.id::text ORDER BY a.id),
+                              'statuses', '[]'::jsonb)
+      FROM added a
+    HAVING count(*) > 0
+    RETURNING id)
+SELECT a.id, a.conversation_id, a.wa_message_id,
+       (SELECT count(*) FROM touched) AS conversations_touched,
+       (SELECT count(*) FROM job) AS jobs
+  FROM added a
 """
 
 
 async def insert_inbound_messages(
     conn: Connection,
     *,
+    job_kind: str,
     conversation_ids: Sequence[uuid.UUID],
     wa_message_ids: Sequence[str],
     types: Sequence[str],
@@ -89,8 +173,11 @@ async def insert_inbound_messages(
     referrals: Sequence[Any],
     errors: Sequence[Any],
     wa_timestamps: Sequence[datetime],
+    previews: Sequence[str],
+    unread: Sequence[bool],
 ) -> list[asyncpg.Record]:
-    """Insert what is new; a redelivered message id returns no row."""
+    """Insert what is new (wamids must be distinct), count it into its conversations and queue
+    its follow-up job; a redelivered wamid returns no row and changes nothing."""
     return await conn.fetch(
         _INSERT_MESSAGES,
         list(conversation_ids),
@@ -103,33 +190,10 @@ async def insert_inbound_messages(
         _json_texts(referrals),
         _json_texts(errors),
         list(wa_timestamps),
+        list(previews),
+        list(unread),
+        job_kind,
     )
-
-
-_TOUCH_CONVERSATIONS = """
-UPDATE conversations c
-   SET unread_count = c.unread_count + u.unread,
-       last_inbound_at = greatest(c.last_inbound_at, u.last_at),
-       last_message_preview = CASE WHEN c.last_message_at IS NULL OR u.last_at >= c.last_message_at
-                                   THEN u.preview ELSE c.last_message_preview END,
-       last_message_at = greatest(c.last_message_at, u.last_at),
-       status = CASE WHEN c.status IN ('resolved', 'snoozed') THEN 'open' ELSE c.status END,
-       updated_at = now()
-  FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::text[])
-       AS u(id, unread, last_at, preview)
- WHERE c.tenant_id = current_tenant_id() AND c.id = u.id
-"""
-
-
-async def touch_conversations(
-    conn: Connection,
-    ids: Sequence[uuid.UUID],
-    unread: Sequence[int],
-    last_at: Sequence[datetime],
-    previews: Sequence[str],
-) -> None:
-    """Count new inbound messages, move the window, reopen resolved conversations."""
-    await conn.execute(_TOUCH_CONVERSATIONS, list(ids), list(unread), list(last_at), list(previews))
 
 
 # Namespace of the advisory locks that serialise, per wamid, a status callback with the sender
