@@ -97,10 +97,8 @@ cat <<MSG
   password    $password
   (saved in $creds)
 
-  Simulated customers write to the demo number about every $(python -c "print(round(1/$CHATTER))" 2>/dev/null || echo 5) s.
-  Make one write now:
-    curl -s -X POST $SIMULATOR/_sim/customers/5511999990001/messages \
-         -H 'content-type: application/json' -d '{"type": "text", "text": "Oi, meu pedido?"}'
+  Simulated customers write to the demo number ($CHATTER messages/s). Make one write now:
+    curl -s -X POST $SIMULATOR/_sim/customers/5511999990001/messages -H 'content-type: application/json' -d '{"type": "text", "text": "Oi, meu pedido?"}'
 
 MSG
 
