@@ -15,7 +15,7 @@ from pytake_daemon.conversations import cursors, db, views
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
-from pytake_daemon.keys import DB_POOL, EVENT_BUS
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, READ_RECEIPTS
 from pytake_daemon.protocol import (
     ConversationList,
     ConversationOut,
@@ -153,6 +153,8 @@ async def mark_read(request: web.Request) -> ConversationOut:
         raise NotFound(_NOT_FOUND)
     conversation = views.conversation_out(row, now=datetime.now(UTC))
     if changed:
+        # The blue ticks on the customer's phone (best effort, in the background).
+        request.app[READ_RECEIPTS].conversation_read(caller.tenant_id, conversation_id)
         await request.app[EVENT_BUS].publish(
             caller.tenant_id, ConversationUpdated(conversation=conversation)
         )

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -21,7 +21,14 @@ from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, set_tenant
-from pytake_daemon.protocol import MessageStatusUpdated, Role, parse_server_event
+from pytake_daemon.protocol import (
+    MessageStatusUpdated,
+    Role,
+    TypingStart,
+    TypingStop,
+    parse_server_event,
+)
+from pytake_daemon.protocol import Typing as TypingFrame
 from pytake_simulator.config import NumberConfig, SimulatorConfig
 from pytake_simulator.simulator import Simulator
 from tests.conftest import MakeTenant
@@ -29,6 +36,7 @@ from tests.support import TenantData
 from tests.whatsapp.wa_support import WEBHOOK, digits
 
 ApiClient = TestClient[web.Request, web.Application]
+T = TypeVar("T")
 
 
 @dataclass
@@ -397,3 +405,51 @@ async def test_media_both_ways(world: World) -> None:
         headers=world.agent,
     )
     assert text.status == 404  # our own message: nothing to download from Meta
+
+
+async def test_reading_and_typing_show_on_the_customers_phone(world: World) -> None:
+    customer = digits(12)
+    wamid = await world.sim.customer(customer, name="Ana").send_text("anyone there?")
+    await world.sim.wait_acked(wamid)
+    conversation = await world.conversation_of(customer)
+
+    read = await world.api.patch(
+        f"/api/v1/conversations/{conversation['id']}/read", headers=world.agent
+    )
+    assert read.status == 200
+    assert (await read.json())["unread_count"] == 0
+    await world.sim.wait_for(
+        lambda: world.sim.inbound_message(wamid).read_by_business, what="the read receipt"
+    )
+
+    supervisor = world.tenant[Role.SUPERVISOR]
+    async with (
+        world.api.ws_connect("/api/v1/ws", headers=world.agent) as agent_ws,
+        world.api.ws_connect("/api/v1/ws", headers=supervisor.headers) as watcher,
+    ):
+        await agent_ws.receive_str()
+        await watcher.receive_str()
+        await agent_ws.send_str(
+            TypingFrame(
+                conversation_id=uuid.UUID(conversation["id"]), typing=True
+            ).model_dump_json()
+        )
+        started = await next_of(watcher, TypingStart)
+        assert started.user_id == world.tenant[Role.AGENT].id
+        await world.sim.wait_for(
+            lambda: world.sim.inbound_message(wamid).typing_indicator, what="typing…"
+        )
+        await agent_ws.send_str(
+            TypingFrame(
+                conversation_id=uuid.UUID(conversation["id"]), typing=False
+            ).model_dump_json()
+        )
+        stopped = await next_of(watcher, TypingStop)
+        assert str(stopped.conversation_id) == conversation["id"]
+
+
+async def next_of(ws: ClientWebSocketResponse, kind: type[T]) -> T:
+    while True:
+        event = parse_server_event(await asyncio.wait_for(ws.receive_str(), timeout=10)).event
+        if isinstance(event, kind):
+            return event
