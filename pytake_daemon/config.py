@@ -151,6 +151,84 @@ class WhatsAppSettings(Section):
     """Timeout of one Graph API call."""
 
 
+class BackupSettings(Section):
+    """Backups: where they are stored, the age keys that encrypt them, and when they count as
+    overdue. The schedule and retention live in the database (``pytake backup schedule set``)."""
+
+    storage: Literal["local", "s3"] = "local"
+    """Where backups go: a local directory or an S3-compatible bucket."""
+    local_dir: Path | None = None
+    """Directory of local backups; default ``<state_dir>/backups``."""
+    s3_bucket: str | None = None
+    """Bucket of S3 backups (storage = "s3")."""
+    s3_prefix: str = "pytake/"
+    """Key prefix inside the bucket."""
+    s3_endpoint_url: str | None = None
+    """Endpoint of an S3-compatible service (MinIO, Ceph, ...); unset for AWS."""
+    s3_region: str | None = None
+    """Region of the bucket."""
+    s3_access_key_id: SecretStr | None = None
+    """Access key; unset uses boto3's usual chain (environment, instance role, ...)."""
+    s3_secret_access_key: SecretStr | None = None
+    """Secret of the access key above."""
+    identities: SecretStr | None = None
+    """age secret keys (AGE-SECRET-KEY-1...), comma-separated: the first one's public key
+    encrypts new backups, every one decrypts (rotation: put the new key first, keep the old)."""
+    identity_file: Path | None = None
+    """File of age secret keys, one per line, first one current (the format of
+    ``age-keygen``). Without this or ``identities`` a key is generated once into
+    ``<state_dir>/backup-identity.txt`` (0600): copy it somewhere safe, off this machine."""
+    recipients: list[str] = []
+    """Extra age public keys (age1...) every backup is also encrypted to, e.g. an offline
+    escrow key kept in a safe."""
+    compression_level: int = Field(default=3, ge=1, le=19)
+    """zstd level; 3 compresses a dump about 4x at several hundred MB/s."""
+    overdue_grace_minutes: int = Field(default=60, ge=1)
+    """A scheduled backup counts as overdue this long after the slot it should have filled."""
+    maintenance_grace_seconds: float = Field(default=1.5, ge=0)
+    """How long an in-place restore waits after switching maintenance mode on before touching
+    data, so every daemon has noticed (they re-read the flag every second)."""
+
+
+class AuditSettings(Section):
+    """The audit log: retention, signed checkpoints, security alert thresholds, trends."""
+
+    retention_days: int = Field(default=365, ge=1)
+    """Entries older than this are archived (to a file, with their chain proof) and removed by
+    ``pytake audit archive``."""
+    checkpoint_key: SecretStr | None = None
+    """Ed25519 private key (32 raw bytes, base64) that signs checkpoints of each tenant's chain;
+    ``pytake audit keygen`` makes one. Without it no checkpoints are signed."""
+    brute_force_failures_per_user: int = Field(default=5, ge=1)
+    """Failed logins of one account within the window that raise a brute-force alert."""
+    brute_force_failures_per_ip: int = Field(default=20, ge=1)
+    """Failed logins from one address within the window that raise a brute-force alert."""
+    brute_force_window_seconds: int = Field(default=900, ge=1)
+    """Window of the two brute-force thresholds."""
+    login_history_days: int = Field(default=90, ge=1)
+    """How far back a user's logins count as "usual" (new address, unusual hour)."""
+    unusual_hour_min_logins: int = Field(default=10, ge=1)
+    """Logins a user needs in the history before an unusual hour is worth an alert."""
+    business_hours_start: int = Field(default=8, ge=0, le=23)
+    """First hour (local time) of business hours; admin actions outside them alert."""
+    business_hours_end: int = Field(default=19, ge=1, le=24)
+    """Hour (local time) at which business hours end."""
+    business_days: list[int] = [0, 1, 2, 3, 4]
+    """Business weekdays, Monday = 0."""
+    business_timezone: str = "UTC"
+    """IANA time zone of business hours, e.g. ``America/Sao_Paulo``."""
+    mass_action_threshold: int = Field(default=20, ge=1)
+    """Exports or deletions by one actor within the window that raise a mass-action alert."""
+    mass_action_window_seconds: int = Field(default=600, ge=1)
+    """Window of the mass-action threshold."""
+    trend_weeks: int = Field(default=4, ge=1, le=52)
+    """Weeks of the same hour that form an action's baseline."""
+    trend_spike_factor: float = Field(default=3.0, gt=1)
+    """An action is a spike when its last hour is this many times its baseline..."""
+    trend_min_count: int = Field(default=10, ge=1)
+    """...and it happened at least this many times in that hour."""
+
+
 class LoggingSettings(Section):
     """Logs go to stderr (journald under systemd)."""
 
@@ -188,6 +266,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     realtime: RealtimeSettings = RealtimeSettings()
     whatsapp: WhatsAppSettings = WhatsAppSettings()
+    backups: BackupSettings = BackupSettings()
+    audit: AuditSettings = AuditSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property
