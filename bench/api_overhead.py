@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import time
-import uuid
-from pathlib import Path
 
 import aiohttp
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import bench_stack, free_port, wait_ready
 
 
 def serve_baseline(port: int) -> None:
@@ -64,21 +58,6 @@ async def load(url: str, headers: dict[str, str], total: int, concurrency: int) 
     }
 
 
-async def wait_ready(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while True:
-            try:
-                async with session.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{url} never became ready")
-            await asyncio.sleep(0.1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=4000)
@@ -89,60 +68,13 @@ def main() -> None:
         serve_baseline(args.serve_baseline)
         return
 
-    from pytake_daemon.auth.passwords import Passwords
-    from pytake_daemon.config import AuthSettings
-    from pytake_daemon.db import migrations
-    from pytake_daemon.db.pool import connect
-    from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
     from pytake_daemon.protocol import Role
-    from tests.support import create_tenant, free_port, short_tmpdir, with_database, with_user
 
-    root = short_tmpdir("ptb-")
-    pg_url = os.environ.get("PYTAKE_TEST_POSTGRES_URL")
-    redis_url = os.environ.get("PYTAKE_TEST_REDIS_URL")
-    stack = EmbeddedStack(
-        root,
-        postgres=None if pg_url else EmbeddedPostgres(root, database="postgres"),
-        redis=None if redis_url else EmbeddedRedis(root),
-    )
-    stack.start()
-    procs: list[subprocess.Popen[bytes]] = []
-    database = f"pytake_bench_{uuid.uuid4().hex[:8]}"
-    superuser = pg_url or (stack.postgres.dsn("postgres") if stack.postgres else "")
-    redis = redis_url or (stack.redis.url if stack.redis else "")
-    try:
-        admin_dsn = with_database(superuser, database)
-
-        async def prepare() -> str:
-            conn = await connect(superuser)
-            await conn.execute(f'CREATE DATABASE "{database}"')
-            await conn.close()
-            admin = await connect(admin_dsn)
-            await migrations.upgrade(admin, "pytake_app")
-            tenant = await create_tenant(admin, Passwords(AuthSettings()).hash_sync("x" * 12))
-            await admin.close()
-            return tenant[Role.AGENT].token
-
-        token = asyncio.run(prepare())
+    with bench_stack("ptb-") as bench:
+        token = bench.tenant[Role.AGENT].token
         base_port, app_port = free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTAKE_")}
-        env.update(
-            PYTAKE_DATABASE__URL=with_user(admin_dsn, "pytake_app"),
-            PYTAKE_DATABASE__ADMIN_URL=admin_dsn,
-            PYTAKE_REDIS__URL=redis,
-            PYTAKE_SERVER__PORT=str(app_port),
-            PYTAKE_STATE_DIR=str(root / "state"),
-            PYTAKE_LOGGING__LEVEL="warning",
-        )
-        procs.append(
-            subprocess.Popen([sys.executable, __file__, "--serve-baseline", str(base_port)])
-        )
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-c", "from pytake_cli.main import run; run()", "daemon"],
-                env=env,
-            )
-        )
+        bench.spawn([sys.executable, __file__, "--serve-baseline", str(base_port)])
+        bench.spawn_daemon(app_port)
 
         async def measure() -> dict[str, dict[str, float]]:
             base = f"http://127.0.0.1:{base_port}"
@@ -158,18 +90,6 @@ def main() -> None:
             }
 
         results = asyncio.run(measure())
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-        async def drop() -> None:
-            conn = await connect(superuser)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            await conn.close()
-
-        asyncio.run(drop())
-        stack.stop()
 
     for name, r in results.items():
         print(
