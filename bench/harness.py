@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -109,6 +110,7 @@ def bench_stack(prefix: str) -> Iterator[Bench]:
 
         asyncio.run(drop())
         stack.stop()
+        shutil.rmtree(root, ignore_errors=True)  # an embedded cluster after a big load is large
 
 
 async def wait_ready(url: str, timeout: float = 60) -> None:

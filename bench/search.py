@@ -14,21 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from cryptography.fernet import Fernet
+from harness import bench_stack, free_port, wait_ready
 
 _FIRST_NAMES = (
     "Ana Beatriz Bruno Camila Carlos Daniela Diego Eduarda Felipe Fernanda Gabriel Gabriela "
@@ -204,21 +199,6 @@ async def stats_latency(base: str, token: str, total: int) -> float:
     return statistics.median(latencies) * 1000
 
 
-async def wait_ready(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while True:
-            try:
-                async with session.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{url} never became ready")
-            await asyncio.sleep(0.2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -227,76 +207,25 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
 
-    from cryptography.fernet import Fernet
-
-    from pytake_daemon.auth.passwords import Passwords
-    from pytake_daemon.config import AuthSettings
-    from pytake_daemon.db import migrations
-    from pytake_daemon.db.pool import connect
-    from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
     from pytake_daemon.protocol import Role
-    from tests.support import create_tenant, free_port, short_tmpdir, with_database, with_user
 
-    root = short_tmpdir("ptb-")
-    pg_url = os.environ.get("PYTAKE_TEST_POSTGRES_URL")
-    redis_url = os.environ.get("PYTAKE_TEST_REDIS_URL")
-    stack = EmbeddedStack(
-        root,
-        postgres=None if pg_url else EmbeddedPostgres(root, database="postgres"),
-        redis=None if redis_url else EmbeddedRedis(root),
-    )
-    stack.start()
-    procs: list[subprocess.Popen[bytes]] = []
-    database = f"pytake_bench_{uuid.uuid4().hex[:8]}"
-    superuser = pg_url or (stack.postgres.dsn("postgres") if stack.postgres else "")
-    redis = redis_url or (stack.redis.url if stack.redis else "")
     box_key = Fernet.generate_key()
-    results: dict[str, dict[str, float]] = {}
-    timings: dict[str, float] = {}
-    stats_ms = 0.0
-    try:
-        admin_dsn = with_database(superuser, database)
-
-        async def prepare() -> tuple[uuid.UUID, str]:
-            conn = await connect(superuser)
-            await conn.execute(f'CREATE DATABASE "{database}"')
-            await conn.close()
-            admin = await connect(admin_dsn)
-            await migrations.upgrade(admin, "pytake_app")
-            tenant = await create_tenant(admin, Passwords(AuthSettings()).hash_sync("x" * 12))
-            await admin.close()
-            return tenant.id, tenant[Role.AGENT].token
-
-        tenant_id, token = asyncio.run(prepare())
+    with bench_stack("ptb-") as bench:
+        tenant_id, token = bench.tenant.id, bench.tenant[Role.AGENT].token
         print(
             f"loading {args.conversations:,} conversations, {args.messages:,} messages…",
             file=sys.stderr,
         )
         timings = asyncio.run(
-            load_data(admin_dsn, tenant_id, box_key, args.conversations, args.messages)
+            load_data(bench.admin_dsn, tenant_id, box_key, args.conversations, args.messages)
         )
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTAKE_")}
-        env.update(
-            PYTAKE_DATABASE__URL=with_user(admin_dsn, "pytake_app"),
-            PYTAKE_DATABASE__ADMIN_URL=admin_dsn,
-            PYTAKE_REDIS__URL=redis,
-            PYTAKE_SERVER__PORT=str(port),
-            PYTAKE_STATE_DIR=str(root / "state"),
-            PYTAKE_LOGGING__LEVEL="warning",
-            PYTAKE_WHATSAPP__SECRETS_KEY=box_key.decode(),
-        )
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-c", "from pytake_cli.main import run; run()", "daemon"],
-                env=env,
-            )
-        )
+        bench.spawn_daemon(port, PYTAKE_WHATSAPP__SECRETS_KEY=box_key.decode())
 
         async def run() -> tuple[dict[str, dict[str, float]], float]:
             app = f"http://127.0.0.1:{port}"
-            await wait_ready(f"{app}/readyz")
-            pools = await sample_queries(admin_dsn, tenant_id, 200, args.messages)
+            await wait_ready(f"{app}/readyz", timeout=120)
+            pools = await sample_queries(bench.admin_dsn, tenant_id, 200, args.messages)
             n, c = args.requests, args.concurrency
             out = {"baseline": await measure(app, token, [{}], n, c)}
             for kind, texts in pools.items():
@@ -304,19 +233,6 @@ def main() -> None:
             return out, await stats_latency(app, token, 50)
 
         results, stats_ms = asyncio.run(run())
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-        async def drop() -> None:
-            conn = await connect(superuser)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            await conn.close()
-
-        asyncio.run(drop())
-        stack.stop()
-        shutil.rmtree(root, ignore_errors=True)  # the cluster holds a gigabyte by now
 
     print(f"load {timings['load_s']:.1f} s, vacuum analyze {timings['vacuum_s']:.1f} s")
     base = results["baseline"]["p50_ms"]
