@@ -17,15 +17,13 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol.whatsapp import NumberCreate, NumberOut
 from pytake_daemon.whatsapp import numbers
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 
 app = typer.Typer(help="WhatsApp business numbers.", no_args_is_help=True)
-
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def _secret(name: str, envvar: str) -> Any:

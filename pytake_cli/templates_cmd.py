@@ -19,6 +19,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.db.pool import create_pool
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut, TemplateSyncResult
@@ -29,9 +30,6 @@ from pytake_daemon.whatsapp.meta_errors import GraphError, explain
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 
 app = typer.Typer(help="WhatsApp message templates.", no_args_is_help=True)
-
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 @app.command("sync")

@@ -18,6 +18,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.auth import db
 from pytake_daemon.auth.tokens import new_token
 from pytake_daemon.errors import PyTakeError
@@ -25,9 +26,6 @@ from pytake_daemon.protocol import TokenCreated, TokenOut
 from pytake_daemon.users import db as users_db
 
 app = typer.Typer(help="API tokens and login sessions.", no_args_is_help=True)
-
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 @app.command("create")

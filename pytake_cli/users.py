@@ -17,6 +17,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol import Role, UserCreate, UserOut, UserUpdate
@@ -24,8 +25,6 @@ from pytake_daemon.users import db, service
 
 app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
 
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 PasswordOpt = Annotated[
     str | None,
     typer.Option(

@@ -82,10 +82,8 @@ async def sim() -> AsyncIterator[Simulator]:
         await simulator.stop()
 
 
-async def test_templates_sync_and_list_against_the_graph_api(env: Env, sim: Simulator) -> None:
+async def add_sim_number(env: Env, tenant: str, sim: Simulator, *, token: str) -> None:
     number = sim.default_number
-    graph = {"PYTAKE_WHATSAPP__GRAPH_BASE_URL": sim.base_url}
-    tenant = await asyncio.to_thread(new_tenant, env)
     ok(
         await acli(
             env,
@@ -93,12 +91,19 @@ async def test_templates_sync_and_list_against_the_graph_api(env: Env, sim: Simu
             "add",
             number.phone_number_id,
             "-t",
-            tenant.slug,
+            tenant,
             "--waba-id",
             number.waba_id,
-            **secrets_env(token=number.access_token),
+            **secrets_env(token=token),
         )
     )
+
+
+async def test_templates_sync_and_list_against_the_graph_api(env: Env, sim: Simulator) -> None:
+    number = sim.default_number
+    graph = {"PYTAKE_WHATSAPP__GRAPH_BASE_URL": sim.base_url}
+    tenant = await asyncio.to_thread(new_tenant, env)
+    await add_sim_number(env, tenant.slug, sim, token=number.access_token)
     synced = as_json(await acli(env, "templates", "sync", "-t", tenant.slug, "--json", **graph))
     assert synced["wabas"] == 1
     assert synced["templates"] >= 6
@@ -114,21 +119,8 @@ async def test_templates_sync_and_list_against_the_graph_api(env: Env, sim: Simu
 
 
 async def test_templates_sync_with_a_rejected_token_explains_it(env: Env, sim: Simulator) -> None:
-    number = sim.default_number
     tenant = await asyncio.to_thread(new_tenant, env)
-    ok(
-        await acli(
-            env,
-            "numbers",
-            "add",
-            number.phone_number_id,
-            "-t",
-            tenant.slug,
-            "--waba-id",
-            number.waba_id,
-            **secrets_env(token="EAAGwrong"),
-        )
-    )
+    await add_sim_number(env, tenant.slug, sim, token="EAAGwrong")
     result = await acli(
         env, "templates", "sync", "-t", tenant.slug, PYTAKE_WHATSAPP__GRAPH_BASE_URL=sim.base_url
     )
