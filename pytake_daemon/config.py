@@ -214,7 +214,7 @@ class AuditSettings(Section):
     business_hours_end: int = Field(default=19, ge=1, le=24)
     """Hour (local time) at which business hours end."""
     business_days: list[int] = [0, 1, 2, 3, 4]
-    """Business weekdays, Monday = 0."""
+    """Business weekdays, Monday being 0."""
     business_timezone: str = "UTC"
     """IANA time zone of business hours, e.g. ``America/Sao_Paulo``."""
     mass_action_threshold: int = Field(default=20, ge=1)
