@@ -160,7 +160,7 @@ class BackupSettings(Section):
     local_dir: Path | None = None
     """Directory of local backups; default ``<state_dir>/backups``."""
     s3_bucket: str | None = None
-    """Bucket of S3 backups (storage = "s3")."""
+    """Bucket of S3 backups (when storage is "s3")."""
     s3_prefix: str = "pytake/"
     """Key prefix inside the bucket."""
     s3_endpoint_url: str | None = None
