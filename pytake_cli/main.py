@@ -8,10 +8,16 @@ from typing import Annotated
 import typer
 
 from pytake_cli import (
+    agents_cmd,
+    ai_cmd,
+    audit_cmd,
+    backup_cmd,
     config_cmd,
     daemon_cmd,
+    flows_cmd,
     migrate,
     numbers,
+    queues_cmd,
     simulate,
     templates_cmd,
     tenants,
@@ -59,13 +65,19 @@ def main(
 app.command("daemon")(daemon_cmd.daemon)
 app.command("tui")(tui_cmd.tui)
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(migrate.app, name="migrate")
+app.add_typer(backup_cmd.app, name="backup")
 app.add_typer(tenants.app, name="tenant")
 app.add_typer(users.app, name="user")
 app.add_typer(tokens.app, name="token")
 app.add_typer(numbers.app, name="numbers")
 app.add_typer(templates_cmd.app, name="templates")
+app.add_typer(flows_cmd.app, name="flow")
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(queues_cmd.app, name="queues")
+app.add_typer(agents_cmd.app, name="agents")
+app.add_typer(ai_cmd.app, name="ai")
 
 
 def run() -> None:

@@ -18,6 +18,7 @@ from pytake_cli.context import (
     tenant_connection,
 )
 from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol.whatsapp import NumberCreate, NumberOut
 from pytake_daemon.whatsapp import numbers
@@ -83,9 +84,11 @@ def add(
     async def create() -> NumberOut:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             try:
-                return await numbers.add_number(conn, box, body)
+                added = await numbers.add_number(conn, box, body)
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None
+            await record_cli_action(conn, "number.add", target_type="number", target_id=added.id)
+            return added
 
     with services(cfg) as endpoints:
         number = run(create())
@@ -135,9 +138,11 @@ def remove(
     async def apply() -> NumberOut:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             try:
-                return await numbers.remove_number(conn, number)
+                gone = await numbers.remove_number(conn, number)
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None
+            await record_cli_action(conn, "number.remove", target_type="number", target_id=gone.id)
+            return gone
 
     with services(cfg) as endpoints:
         removed = run(apply())

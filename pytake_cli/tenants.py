@@ -17,6 +17,8 @@ from pytake_cli.context import (
     services,
     settings,
 )
+from pytake_daemon.audit.cli_actions import record_cli_action
+from pytake_daemon.db.pool import set_tenant
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol import TenantOut
 from pytake_daemon.tenancy import db
@@ -43,6 +45,11 @@ def create(
                     f"invalid tenant slug {slug!r}: use 1-63 lowercase letters, digits "
                     "and dashes, starting with a letter or digit"
                 ) from None
+            if row is not None:
+                await set_tenant(conn, row["id"])
+                await record_cli_action(
+                    conn, "tenant.create", target_type="tenant", target_id=row["id"]
+                )
         if row is None:
             raise PyTakeError(f"tenant {slug!r} already exists")
         return TenantOut.model_validate(dict(row))

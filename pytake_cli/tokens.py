@@ -19,6 +19,7 @@ from pytake_cli.context import (
     tenant_connection,
 )
 from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth import db
 from pytake_daemon.auth.tokens import new_token
 from pytake_daemon.errors import PyTakeError
@@ -56,6 +57,7 @@ def create(
                 expires_at=datetime.now(UTC) + timedelta(days=ttl_days),
                 ip=None,
             )
+            await record_cli_action(conn, "token.create", target_type="token", target_id=info["id"])
             return TokenCreated(token=token, info=TokenOut.model_validate(dict(info)))
 
     with services(cfg) as endpoints:
@@ -82,7 +84,10 @@ def revoke(
 
     async def apply() -> bool:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
-            return await db.revoke_token(conn, parsed)
+            revoked = await db.revoke_token(conn, parsed)
+            if revoked:
+                await record_cli_action(conn, "token.revoke", target_type="token", target_id=parsed)
+            return revoked
 
     with services(cfg) as endpoints:
         if not run(apply()):

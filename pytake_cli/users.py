@@ -18,6 +18,7 @@ from pytake_cli.context import (
     tenant_connection,
 )
 from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol import Role, UserCreate, UserOut, UserUpdate
@@ -69,11 +70,13 @@ def add(
     async def create() -> UserOut:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             try:
-                return await service.create_user(
+                user = await service.create_user(
                     conn, Passwords(cfg.auth), body, by_role=Role.OWNER
                 )
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None
+            await record_cli_action(conn, "user.create", target_type="user", target_id=user.id)
+            return user
 
     with services(cfg) as endpoints:
         user = run(create())
@@ -120,6 +123,8 @@ def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
                 )
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None
+            action = "user.disable" if update.disabled is not None else "user.update"
+            await record_cli_action(conn, action, target_type="user", target_id=user.id)
             return user
 
     with services(cfg) as endpoints:

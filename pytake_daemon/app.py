@@ -6,26 +6,45 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
+import structlog
 from aiohttp import web
 from redis.asyncio import Redis
 
+from pytake_daemon.agents.routes import routes as agents_routes
+from pytake_daemon.ai.context import ai_ctx
+from pytake_daemon.ai.routes import routes as ai_routes
+from pytake_daemon.audit.http import audit_middleware
+from pytake_daemon.audit.recorder import AuditRecorder
+from pytake_daemon.audit.routes import routes as audit_routes
 from pytake_daemon.auth.middleware import auth_middleware
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.auth.routes import routes as auth_routes
+from pytake_daemon.backups.daemon import backups_ctx
+from pytake_daemon.backups.middleware import maintenance_middleware
+from pytake_daemon.backups.routes import routes as backups_routes
 from pytake_daemon.config import Settings
 from pytake_daemon.conversations.routes import routes as conversations_routes
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import create_pool
+from pytake_daemon.flows.compiled import CompiledFlows
+from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
+from pytake_daemon.flows.routes import routes as flows_routes
+from pytake_daemon.flows.routing import PublishedFlows
+from pytake_daemon.flows.runner import FLOW_INBOUND_JOB, FLOW_TIMER_JOB, FlowRunner
+from pytake_daemon.flows.transfer import QueueTransferToQueues
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
 from pytake_daemon.http.middlewares import error_middleware, request_context_middleware
 from pytake_daemon.http.openapi import build_openapi
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import (
+    AUDIT_RECORDER,
     DB_POOL,
     ENDPOINTS,
     EVENT_BUS,
+    FLOW_HTTP,
+    FLOW_RUNNER,
     GRAPH,
     HUB,
     INGEST_FANOUT,
@@ -40,6 +59,8 @@ from pytake_daemon.keys import (
     WEBHOOK_ROUTING,
     WEBHOOK_WRITER,
 )
+from pytake_daemon.queues.context import queues_ctx
+from pytake_daemon.queues.routes import routes as queues_routes
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
@@ -59,6 +80,8 @@ from pytake_daemon.whatsapp.templates import TemplateSyncJob
 from pytake_daemon.whatsapp.throttle import Throttle
 from pytake_daemon.whatsapp.webhook_routes import routes as webhook_routes
 
+log = structlog.get_logger("pytake.app")
+
 ROUTE_TABLES: tuple[RouteTable, ...] = (
     health_routes,
     auth_routes,
@@ -70,6 +93,12 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     whatsapp_routes,
     send_routes,
     media_routes,
+    audit_routes,
+    flows_routes,
+    backups_routes,
+    ai_routes,
+    queues_routes,
+    agents_routes,
 )
 
 
@@ -80,7 +109,13 @@ def all_endpoints() -> list[Endpoint]:
 def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     """Build the application; pools and workers open in ``cleanup_ctx`` when it starts."""
     app = web.Application(
-        middlewares=[request_context_middleware, error_middleware, auth_middleware],
+        middlewares=[
+            request_context_middleware,
+            audit_middleware,
+            error_middleware,
+            maintenance_middleware,
+            auth_middleware,
+        ],
         client_max_size=1024 * 1024,
     )
     app[SETTINGS] = settings
@@ -88,7 +123,20 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     app[PASSWORDS] = Passwords(settings.auth)
     app[HUB] = Hub(queue_size=settings.realtime.client_queue_size)
     app[SECRET_BOX] = load_secret_box(settings)
-    app.cleanup_ctx.extend([_postgres, _redis, _realtime, _jobs, _whatsapp])
+    app.cleanup_ctx.extend(
+        [
+            _postgres,
+            _redis,
+            _realtime,
+            _audit,
+            _jobs,
+            _whatsapp,
+            _flows,
+            backups_ctx,
+            ai_ctx,
+            queues_ctx,
+        ]
+    )
     app.on_shutdown.append(_close_websockets)
     for table in ROUTE_TABLES:
         table.add_to(app)
@@ -110,7 +158,14 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
         command_timeout=db.command_timeout,
     )
     yield
-    await app[DB_POOL].close()
+    pool = app[DB_POOL]
+    try:
+        # close() waits for every connection to come back; a task stuck holding one must not
+        # keep the process from exiting.
+        await asyncio.wait_for(pool.close(), timeout=app[SETTINGS].server.shutdown_timeout)
+    except TimeoutError:
+        log.warning("database connections still busy at shutdown; closing them")
+        pool.terminate()
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
@@ -142,6 +197,14 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     yield
     await bus.stop(task)
     await subscriber.aclose()
+
+
+async def _audit(app: web.Application) -> AsyncIterator[None]:
+    recorder = AuditRecorder(app[DB_POOL], app[EVENT_BUS], app[SETTINGS].audit)
+    app[AUDIT_RECORDER] = recorder
+    yield
+    # Requests were drained before cleanup; let their audit writes finish too.
+    await recorder.drain()
 
 
 async def _jobs(app: web.Application) -> AsyncIterator[None]:
@@ -193,6 +256,32 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
     await writer.close()
     await sender.stop()
     await session.close()
+
+
+async def _flows(app: web.Application) -> AsyncIterator[None]:
+    cfg = app[SETTINGS].flows
+    http = FlowHttp(
+        HttpPolicy(cfg.http_allowed),
+        default_timeout=cfg.http_timeout_seconds,
+        max_response_bytes=cfg.http_max_response_bytes,
+    )
+    app[FLOW_HTTP] = http
+    runner = FlowRunner(
+        app[DB_POOL],
+        app[JOBS],
+        app[EVENT_BUS],
+        settings=cfg,
+        published=PublishedFlows(CompiledFlows()),
+        http=http,
+        transfer=QueueTransferToQueues(),
+        on_sent=app[SENDER].wake,
+    )
+    app[FLOW_RUNNER] = runner
+    app[JOBS].register(FLOW_INBOUND_JOB, runner.handle_inbound)
+    app[JOBS].register(FLOW_TIMER_JOB, runner.handle_timer)
+    app[INGEST_FANOUT].add_inbound_hook(runner.inbound_hook)
+    yield
+    await http.close()
 
 
 def _keepalive(url: str) -> dict[str, bool]:

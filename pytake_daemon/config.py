@@ -152,15 +152,14 @@ class WhatsAppSettings(Section):
 
 
 class BackupSettings(Section):
-    """Backups: where they are stored, the age keys that encrypt them, and when they count as
-    overdue. The schedule and retention live in the database (``pytake backup schedule set``)."""
+    """Backups: storage, age keys, alerts (schedule + retention: pytake backup schedule set)."""
 
     storage: Literal["local", "s3"] = "local"
     """Where backups go: a local directory or an S3-compatible bucket."""
     local_dir: Path | None = None
     """Directory of local backups; default ``<state_dir>/backups``."""
     s3_bucket: str | None = None
-    """Bucket of S3 backups (when storage is "s3")."""
+    """Bucket of S3 backups (with storage set to "s3")."""
     s3_prefix: str = "pytake/"
     """Key prefix inside the bucket."""
     s3_endpoint_url: str | None = None
@@ -229,6 +228,89 @@ class AuditSettings(Section):
     """...and it happened at least this many times in that hour."""
 
 
+class FlowsSettings(Section):
+    """Automation flows: sessions, loops and the http_request node."""
+
+    session_expiry_minutes: int = Field(default=10, ge=1)
+    """Idle minutes after which a flow session ends (a flow may set its own)."""
+    max_steps_per_message: int = Field(default=50, ge=1, le=10_000)
+    """Nodes one message (or timer) may run, so a misbuilt flow can't loop forever."""
+    http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    """Default timeout of an http_request node."""
+    http_max_response_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """Larger responses take the node's error branch."""
+    http_allowed: list[str] = []
+    """Hosts or networks (CIDR) http_request may call although they are private or local."""
+
+
+class AiSettings(Section):
+    """Message analysis, alerts and suggestions: defaults each tenant may override."""
+
+    enabled: bool = True
+    """Analyse every inbound text message after the webhook's commit."""
+    languages: list[Literal["pt", "en"]] = Field(default=["pt", "en"], min_length=1)
+    """Languages messages are detected among."""
+    default_language: Literal["pt", "en"] = "pt"
+    """Language of a conversation's first message when it is too short to tell."""
+    intent_threshold: float = Field(default=0.3, ge=0, le=1)
+    """Below this classifier confidence the intent is "unknown"."""
+    strongly_negative: float = Field(default=-0.6, ge=-1, le=0)
+    """A message at or below this sentiment score raises the strongly_negative alert."""
+    trend_messages: int = Field(default=3, ge=2, le=20)
+    """Customer messages the worsening_trend rule looks back over."""
+    trend_drop: float = Field(default=0.8, gt=0, le=2)
+    """Fall of the sentiment score within those messages that raises worsening_trend."""
+    long_wait_minutes: float = Field(default=15.0, gt=0)
+    """A negative message from a customer waiting this long for an answer raises
+    long_wait_negative."""
+    human_request_minutes: float = Field(default=5.0, gt=0)
+    """A request for a human unanswered this long raises human_request_ignored."""
+    alert_rules: list[
+        Literal[
+            "strongly_negative",
+            "worsening_trend",
+            "cancel_or_complaint",
+            "long_wait_negative",
+            "human_request_ignored",
+        ]
+    ] = [
+        "strongly_negative",
+        "worsening_trend",
+        "cancel_or_complaint",
+        "long_wait_negative",
+        "human_request_ignored",
+    ]
+    """Rules that raise alerts."""
+    suggestion_sources: list[Literal["canned", "snippet", "builtin"]] = [
+        "canned",
+        "snippet",
+        "builtin",
+    ]
+    """Where reply suggestions come from (builtin: replies shipped with PyTake)."""
+    workers: int = Field(default=1, ge=1, le=16)
+    """Threads that run the models, off the event loop."""
+
+
+class QueuesSettings(Section):
+    """Human queues: automatic distribution, the sweep, presence and satisfaction ratings."""
+
+    distributors: int = Field(default=2, ge=1, le=32)
+    """Distribution tasks per daemon process (they share work safely with other processes)."""
+    batch: int = Field(default=25, ge=1, le=1000)
+    """Items one distribution transaction assigns at most (it locks as many agents at most,
+    so smaller batches let more distributors work side by side)."""
+    sweep_seconds: float = Field(default=2.0, gt=0)
+    """How often every process looks for work it wasn't told about: items queued by other
+    processes, wait timeouts, position updates, consoles gone."""
+    presence_grace_seconds: float = Field(default=60.0, gt=0)
+    """An online agent whose console (WebSocket) is gone this long is set away."""
+    aggregation_minute: int = Field(default=5, ge=0, le=59)
+    """Minute of each hour at which the previous hour is aggregated into queue_metrics."""
+    satisfaction_template: str | None = None
+    """Approved template (``name:language``, e.g. ``csat_rating:pt_BR``) that asks for a rating
+    outside the 24-hour window; without it no rating is asked there."""
+
+
 class LoggingSettings(Section):
     """Logs go to stderr (journald under systemd)."""
 
@@ -266,8 +348,11 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     realtime: RealtimeSettings = RealtimeSettings()
     whatsapp: WhatsAppSettings = WhatsAppSettings()
+    flows: FlowsSettings = FlowsSettings()
     backups: BackupSettings = BackupSettings()
     audit: AuditSettings = AuditSettings()
+    ai: AiSettings = AiSettings()
+    queues: QueuesSettings = QueuesSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

@@ -5,12 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 from redis.asyncio import Redis
 
+from pytake_daemon.ai.service import AiService
+from pytake_daemon.audit.recorder import AuditRecorder
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
+from pytake_daemon.backups.context import BackupContext
+from pytake_daemon.backups.maintenance import MaintenanceWatch
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Pool
+from pytake_daemon.flows.http_call import FlowHttp
+from pytake_daemon.flows.runner import FlowRunner
 from pytake_daemon.jobs.runner import JobRunner
+from pytake_daemon.queues.runtime import QueueRuntime
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.whatsapp.fanout import IngestFanout
@@ -37,3 +44,10 @@ INGEST_FANOUT = web.AppKey("ingest_fanout", IngestFanout)
 GRAPH = web.AppKey("graph", GraphClient)
 SENDER = web.AppKey("sender", Sender)
 READ_RECEIPTS = web.AppKey("read_receipts", ReadReceipts)
+AUDIT_RECORDER = web.AppKey("audit_recorder", AuditRecorder)
+FLOW_HTTP = web.AppKey("flow_http", FlowHttp)
+FLOW_RUNNER = web.AppKey("flow_runner", FlowRunner)
+MAINTENANCE = web.AppKey("maintenance_watch", MaintenanceWatch)
+BACKUPS = web.AppKey("backups", BackupContext)
+AI = web.AppKey("ai", AiService)
+QUEUES = web.AppKey("queues", QueueRuntime)

@@ -20,6 +20,7 @@ from pytake_simulator.customers import CustomerMessage
 
 if TYPE_CHECKING:
     from pytake_simulator.simulator import Simulator
+    from pytake_simulator.state import InboundMessage, OutboundMessage
 
 LOAD_PREFIX = "1999"  # load customers are 1999 + 7 digits: never a configured or demo number
 
@@ -61,6 +62,9 @@ class LoadReport(BaseModel):
     outbound_received: int
     outbound_statuses: dict[str, int]
     outbound_rejected: dict[str, int]
+    reply_latency_ms: Percentiles
+    """Each customer's n-th reply paired with their n-th message: message sent to reply
+    accepted by the Graph API (only meaningful with one reply per message, e.g. an echo)."""
 
     def lines(self) -> list[str]:
         latency = self.ack_latency_ms
@@ -84,6 +88,8 @@ class LoadReport(BaseModel):
             f"outbound received {self.outbound_received}"
             + (f" ({statuses})" if statuses else "")
             + (f", rejected {rejected}" if rejected else ""),
+            f"reply latency ms p50 {ms(self.reply_latency_ms.p50)}, "
+            f"p90 {ms(self.reply_latency_ms.p90)}, p99 {ms(self.reply_latency_ms.p99)}",
         ]
 
 
@@ -195,6 +201,7 @@ def _report(
         for code, count in sim.store.rejections.items()
         if count > rejected_before.get(code, 0)
     }
+    replies = _reply_latencies(inbound, outbound)
     return LoadReport(
         spec=spec,
         elapsed=elapsed,
@@ -217,4 +224,26 @@ def _report(
         outbound_received=len(outbound),
         outbound_statuses=statuses,
         outbound_rejected=rejected,
+        reply_latency_ms=Percentiles(
+            p50=percentile(replies, 0.50),
+            p90=percentile(replies, 0.90),
+            p99=percentile(replies, 0.99),
+            max=replies[-1] if replies else None,
+        ),
     )
+
+
+def _reply_latencies(inbound: list[InboundMessage], outbound: list[OutboundMessage]) -> list[float]:
+    """Milliseconds from each customer message to the reply that answered it, in order."""
+    asked: dict[str, list[float]] = {}
+    for message in sorted(inbound, key=lambda m: m.created_at):
+        asked.setdefault(message.wa_id, []).append(message.created_at)
+    answered: dict[str, int] = {}
+    latencies = []
+    for reply in sorted(outbound, key=lambda m: m.received_at):
+        n = answered.get(reply.to, 0)
+        questions = asked.get(reply.to, [])
+        if n < len(questions):
+            latencies.append((reply.received_at - questions[n]) * 1000)
+            answered[reply.to] = n + 1
+    return sorted(latencies)

@@ -249,7 +249,11 @@ class Simulator:
         contact = (
             None
             if message.type == "system"
-            else Contact(profile=Profile(name=customer.profile_name), wa_id=wa_id)
+            else Contact(
+                profile=Profile(name=customer.profile_name),
+                wa_id=wa_id,
+                user_id=ids.business_scoped_user_id(number.waba_id, wa_id),
+            )
         )
         self.notify(
             PendingItem(waba_id=number.waba_id, number=number, contact=contact, message=message)

@@ -88,6 +88,8 @@ class OutboundMessage:
     pricing_category: str
     billable: bool
     statuses: list[StatusEntry] = field(default_factory=list)
+    # Monotonic, like InboundMessage.created_at: reply latencies don't follow clock advances.
+    received_at: float = field(default_factory=time.monotonic)
 
     @property
     def status(self) -> str:

@@ -170,6 +170,9 @@ class Profile(Wire):
 class Contact(Wire):
     profile: Profile
     wa_id: str
+    # The business-scoped user id Meta added to webhooks in 2025 (alongside wa_id); clients such
+    # as pywa 4 require it.
+    user_id: str | None = None
 
 
 class Metadata(Wire):

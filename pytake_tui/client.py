@@ -8,13 +8,15 @@ items and rules (backoff, sequence checks) live in :mod:`pytake_tui.stream`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
+import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -24,15 +26,27 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from websockets.frames import CloseCode
 
 from pytake_daemon.protocol import (
+    ConversationList,
+    ConversationOut,
+    ConversationQuery,
+    ConversationStats,
+    ConversationStatus,
+    ConversationStatusUpdate,
     EventEnvelope,
     Health,
     Hello,
     LoginRequest,
     LoginResponse,
     Me,
+    MessageList,
+    MessageOut,
     Problem,
+    SendMessageRequest,
+    Typing,
+    UserList,
     parse_server_event,
 )
+from pytake_daemon.protocol.whatsapp import TemplateList
 from pytake_tui.stream import (
     Connected,
     Connecting,
@@ -155,6 +169,15 @@ def _close_reason(error: ConnectionClosed) -> str:
     return f"closed by server ({error.rcvd.code}{detail})"
 
 
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A downloaded medium; ``filename`` is the customer's, when the message had one."""
+
+    content: bytes
+    content_type: str
+    filename: str | None
+
+
 # --- The client -------------------------------------------------------------------------------
 
 
@@ -177,6 +200,8 @@ class DaemonClient:
         # Backoff jitter, not a secret: a seedable PRNG keeps the tests deterministic.
         self._rng = rng or random.Random()  # noqa: S311
         self._http = httpx.AsyncClient(base_url=self.server, timeout=timeout)
+        self._websocket: ClientConnection | None = None
+        """The open event stream, for the frames a client sends (typing)."""
 
     @property
     def ws_url(self) -> str:
@@ -231,18 +256,105 @@ class DaemonClient:
         """The daemon's liveness answer."""
         return _parse(Health, await self._send("GET", "/healthz", auth=False))
 
+    # Conversations
+
+    async def conversations(self, query: ConversationQuery) -> ConversationList:
+        """A page of conversations matching ``query``, most recent first."""
+        params = query.model_dump(mode="json", exclude_none=True)
+        response = await self._send("GET", f"{API_PREFIX}/conversations", params=params)
+        return _parse(ConversationList, response)
+
+    async def conversation(self, conversation_id: uuid.UUID) -> ConversationOut:
+        """One conversation, as it is now."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}"
+        return _parse(ConversationOut, await self._send("GET", path))
+
+    async def conversation_stats(self) -> ConversationStats:
+        """The tenant's inbox counts (unread, open…)."""
+        path = f"{API_PREFIX}/conversations/stats"
+        return _parse(ConversationStats, await self._send("GET", path))
+
+    async def messages(
+        self, conversation_id: uuid.UUID, *, cursor: str | None = None, limit: int = 50
+    ) -> MessageList:
+        """A page of a conversation's messages, newest first."""
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        path = f"{API_PREFIX}/conversations/{conversation_id}/messages"
+        return _parse(MessageList, await self._send("GET", path, params=params))
+
+    async def mark_read(self, conversation_id: uuid.UUID) -> ConversationOut:
+        """Unread count to zero (and read receipts to the customer)."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/read"
+        return _parse(ConversationOut, await self._send("PATCH", path))
+
+    async def set_status(
+        self, conversation_id: uuid.UUID, status: ConversationStatus
+    ) -> ConversationOut:
+        """Resolve, reopen, snooze…"""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/status"
+        body = ConversationStatusUpdate(status=status)
+        return _parse(ConversationOut, await self._send("PATCH", path, body=body))
+
+    async def send_message(
+        self, conversation_id: uuid.UUID, request: SendMessageRequest
+    ) -> MessageOut:
+        """Queue a message; repeating ``request.idempotency_key`` returns the first one."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/messages"
+        return _parse(MessageOut, await self._send("POST", path, body=request))
+
+    async def media(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> MediaFile:
+        """The bytes of a customer's image, audio, video, document or sticker."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/messages/{message_id}/media"
+        response = await self._send("GET", path)
+        disposition = response.headers.get("Content-Disposition", "")
+        _, _, filename = disposition.partition('filename="')
+        return MediaFile(
+            content=response.content,
+            content_type=response.headers.get("Content-Type", "application/octet-stream"),
+            filename=filename.rstrip('"') or None,
+        )
+
+    async def approved_templates(self) -> TemplateList:
+        """The templates that may be sent now (outside the 24-hour window too)."""
+        path = f"{API_PREFIX}/whatsapp/templates"
+        response = await self._send("GET", path, params={"status": "APPROVED"})
+        return _parse(TemplateList, response)
+
+    async def users(self) -> UserList:
+        """The tenant's users (supervisors and above; agents get a 403)."""
+        return _parse(UserList, await self._send("GET", f"{API_PREFIX}/users"))
+
+    async def send_typing(self, conversation_id: uuid.UUID, typing: bool) -> None:
+        """Tell the other consoles this user is (no longer) typing; dropped while offline."""
+        websocket = self._websocket
+        if websocket is None:
+            return
+        frame = Typing(conversation_id=conversation_id, typing=typing)
+        with contextlib.suppress(ConnectionClosed):
+            await websocket.send(frame.model_dump_json())
+
     def _auth_headers(self) -> dict[str, str]:
         if self.token is None:
             raise DaemonError(401, "Not logged in")
         return {"Authorization": f"Bearer {self.token}"}
 
     async def _send(
-        self, method: str, path: str, *, body: BaseModel | None = None, auth: bool = True
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None = None,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
     ) -> httpx.Response:
         headers = self._auth_headers() if auth else {}
-        payload = body.model_dump(mode="json") if body is not None else None
+        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         try:
-            response = await self._http.request(method, path, json=payload, headers=headers)
+            response = await self._http.request(
+                method, path, json=payload, params=params, headers=headers
+            )
         except httpx.TimeoutException:
             raise DaemonError(None, f"{self.server} did not answer in time") from None
         except httpx.HTTPError as error:
@@ -305,6 +417,7 @@ class DaemonClient:
             ) as websocket:
                 hello = await _receive_hello(websocket)
                 attempt.connected, stream.polling = True, False
+                self._websocket = websocket
                 yield Connected(hello)
                 if stream.last_seq is not None:
                     yield Resync("reconnected")
@@ -330,6 +443,8 @@ class DaemonClient:
             attempt.reason = f"cannot reach {self.server}"
         except (TimeoutError, WebSocketException) as error:
             attempt.reason = str(error) or type(error).__name__
+        finally:
+            self._websocket = None
 
     async def _poll(self, stream: StreamState, reason: str) -> AsyncGenerator[StreamEvent, None]:
         """Ask for REST re-reads every poll interval until it is time to retry the WebSocket."""

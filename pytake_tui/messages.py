@@ -6,9 +6,11 @@ state and forwards events to the active screen; they do not bubble, so forwardin
 
 from __future__ import annotations
 
+import uuid
+
 from textual.message import Message
 
-from pytake_daemon.protocol import EventEnvelope, LoginResponse, Me
+from pytake_daemon.protocol import EventEnvelope, LoginResponse, Me, MessageOut
 from pytake_tui.client import DaemonClient
 from pytake_tui.connection import ConnectionStatus
 
@@ -77,3 +79,19 @@ class LoggedOut(Message):
     def __init__(self, warning: str | None = None) -> None:
         super().__init__()
         self.warning = warning
+
+
+class ConversationOpened(Message):
+    """The chat screen now shows this conversation (None: none), so its news needs no toast."""
+
+    def __init__(self, conversation_id: uuid.UUID | None) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+
+
+class MessageQueued(Message):
+    """This console queued a message; the app watches for its failure."""
+
+    def __init__(self, message: MessageOut) -> None:
+        super().__init__()
+        self.message = message

@@ -39,6 +39,14 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/conversations/{id}/messages"): {
         "content": {"type": "text", "body": "sent into another tenant"}
     },
+    ("PUT", "/api/v1/flows/{id}"): {
+        "definition": {"nodes": [{"id": "start", "type": "trigger_universal"}]}
+    },
+    ("POST", "/api/v1/flows/{id}/test"): {"script": {"steps": [{"say": "oi"}]}},
+    ("PUT", "/api/v1/queues/{id}"): {"name": "renamed by another tenant", "active": False},
+    ("POST", "/api/v1/queues/{id}/assign"): {},
+    ("PUT", "/api/v1/agents/{id}/status"): {"status": "offline", "capacity": 0},
+    ("POST", "/api/v1/agents/{id}/goals"): {"kind": "quality", "target": 1},
 }
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {}
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from aiohttp import web
 
+from pytake_daemon.audit.entries import Actor, difference
+from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.auth import db, service
-from pytake_daemon.auth.identity import IDENTITY
-from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.auth.identity import IDENTITY, Identity
+from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.http.client_ip import client_ip
@@ -22,6 +26,7 @@ from pytake_daemon.protocol import (
     TokenOut,
     TokenRevoked,
 )
+from pytake_daemon.protocol.audit import ActorType, Outcome
 from pytake_daemon.users import db as users_db
 
 routes = RouteTable(tag="auth")
@@ -56,6 +61,29 @@ async def _me(request: web.Request) -> Me:
 )
 async def login(request: web.Request, body: LoginRequest) -> LoginResponse:
     app = request.app
+    email = body.email.strip().lower()
+
+    async def failed(tenant_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        await audit_now(
+            request,
+            tenant_id,
+            "auth.login_failed",
+            outcome=Outcome.FAILURE,
+            actor=Actor(ActorType.ANONYMOUS, label=email),
+            target_type="user",
+            target_id=user_id,
+        )
+
+    async def succeeded(conn: Connection, who: Identity) -> None:
+        await audit_in(
+            request,
+            conn,
+            "auth.login",
+            actor=actor_of(who, label=email),
+            target_type="user",
+            target_id=who.user_id,
+        )
+
     token, who = await service.login(
         app[DB_POOL],
         app[PASSWORDS],
@@ -65,6 +93,8 @@ async def login(request: web.Request, body: LoginRequest) -> LoginResponse:
         password=body.password,
         tenant_slug=body.tenant,
         ip=client_ip(request),
+        on_failure=failed,
+        on_success=succeeded,
     )
     request[IDENTITY] = who
     return LoginResponse(token=token, expires_at=who.expires_at, me=await _me(request))
@@ -75,6 +105,7 @@ async def logout(request: web.Request) -> None:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await db.revoke_token(conn, caller.token_id)
+        await audit_in(request, conn, "auth.logout", target_type="token", target_id=caller.token_id)
     await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=caller.token_id))
 
 
@@ -105,6 +136,18 @@ async def list_tokens(request: web.Request) -> TokenList:
 )
 async def create_token(request: web.Request, body: TokenCreate) -> TokenCreated:
     caller = identity(request)
+
+    async def created(conn: Connection, info: TokenOut) -> None:
+        after = info.model_dump(mode="json", include={"name", "kind", "expires_at"})
+        await audit_in(
+            request,
+            conn,
+            "token.create",
+            target_type="token",
+            target_id=info.id,
+            diff=difference(None, after),
+        )
+
     token, info = await service.create_api_token(
         request.app[DB_POOL],
         request.app[SETTINGS].auth,
@@ -113,6 +156,7 @@ async def create_token(request: web.Request, body: TokenCreate) -> TokenCreated:
         name=body.name,
         ttl_days=body.ttl_days,
         ip=client_ip(request),
+        on_created=created,
     )
     return TokenCreated(token=token, info=info)
 
@@ -130,4 +174,5 @@ async def revoke_token(request: web.Request) -> None:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         if not await db.revoke_token(conn, token_id, only_user=only):
             raise NotFound("no such token")
+        await audit_in(request, conn, "token.revoke", target_type="token", target_id=token_id)
     await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=token_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from pytake_daemon.auth import db
@@ -11,13 +12,18 @@ from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.auth.tokens import new_token, token_hash
 from pytake_daemon.config import AuthSettings
-from pytake_daemon.db.pool import Pool, set_tenant, tenant_transaction
+from pytake_daemon.db.pool import Connection, Pool, set_tenant, tenant_transaction
 from pytake_daemon.errors import Unauthorized, UnprocessableEntity
 from pytake_daemon.protocol import Role, TokenOut
 
 # One message for every way a login can fail, so the answer doesn't say which e-mails exist.
 _BAD_LOGIN = "wrong e-mail or password"
 _TOUCH_EVERY = timedelta(seconds=60)
+
+# Audit hooks: a failure against a known account (tenant, user), and a success inside the
+# transaction that opens the session.
+OnLoginFailure = Callable[[uuid.UUID, uuid.UUID], Awaitable[None]]
+OnLoginSuccess = Callable[[Connection, Identity], Awaitable[None]]
 
 
 async def login(
@@ -30,6 +36,8 @@ async def login(
     password: str,
     tenant_slug: str | None,
     ip: str,
+    on_failure: OnLoginFailure | None = None,
+    on_success: OnLoginSuccess | None = None,
 ) -> tuple[str, Identity]:
     """Check a password and open a session; returns the session token (shown once)."""
     email = email.strip().lower()
@@ -44,6 +52,8 @@ async def login(
     ok = await passwords.verify(account["password_hash"] if account else None, password)
     if account is None or not ok or account["disabled"]:
         await throttle.failed(email, ip)
+        if account is not None and on_failure is not None:
+            await on_failure(account["tenant_id"], account["user_id"])
         raise Unauthorized(_BAD_LOGIN)
     await throttle.succeeded(email, ip)
     token, hashed = new_token()
@@ -58,14 +68,17 @@ async def login(
             expires_at=expires_at,
             ip=ip,
         )
-    return token, Identity(
-        token_id=row["id"],
-        tenant_id=account["tenant_id"],
-        user_id=account["user_id"],
-        role=Role(account["role"]),
-        kind="session",
-        expires_at=row["expires_at"],
-    )
+        who = Identity(
+            token_id=row["id"],
+            tenant_id=account["tenant_id"],
+            user_id=account["user_id"],
+            role=Role(account["role"]),
+            kind="session",
+            expires_at=row["expires_at"],
+        )
+        if on_success is not None:
+            await on_success(conn, who)
+    return token, who
 
 
 async def authenticate(pool: Pool, token: str) -> Identity:
@@ -103,6 +116,7 @@ async def create_api_token(
     name: str,
     ttl_days: int,
     ip: str | None,
+    on_created: Callable[[Connection, TokenOut], Awaitable[None]] | None = None,
 ) -> tuple[str, TokenOut]:
     """An API token acting as ``user_id``; its lifetime is capped by configuration."""
     ttl_days = min(ttl_days, settings.api_token_max_ttl_days)
@@ -117,4 +131,7 @@ async def create_api_token(
             expires_at=datetime.now(UTC) + timedelta(days=ttl_days),
             ip=ip,
         )
-    return token, TokenOut.model_validate(dict(row))
+        info = TokenOut.model_validate(dict(row))
+        if on_created is not None:
+            await on_created(conn, info)
+    return token, info

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.audit.http import audit_in
 from pytake_daemon.conversations import cursors, db, views
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
-from pytake_daemon.keys import DB_POOL, EVENT_BUS, READ_RECEIPTS
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, QUEUES, READ_RECEIPTS
 from pytake_daemon.protocol import (
     ConversationList,
     ConversationOut,
@@ -173,10 +175,24 @@ async def set_status(request: web.Request, body: ConversationStatusUpdate) -> Co
     caller = identity(request)
     conversation_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        before = await db.get_conversation(conn, conversation_id)
+        # Closing ends its queue attendance first (item → agent → conversation lock order).
+        queues = request.app[QUEUES]
+        closing = await queues.on_status(conn, before, body.status.value, caller.user_id)
         changed = await db.set_status(conn, conversation_id, body.status.value)
         row = await db.get_conversation(conn, conversation_id)
+        if changed and before is not None:
+            await audit_in(
+                request,
+                conn,
+                "conversation.status",
+                target_type="conversation",
+                target_id=conversation_id,
+                diff=difference({"status": before["status"]}, {"status": body.status.value}),
+            )
     if row is None:
         raise NotFound(_NOT_FOUND)
+    await request.app[QUEUES].after_commit(caller.tenant_id, closing)
     conversation = views.conversation_out(row, now=datetime.now(UTC))
     if changed:
         await request.app[EVENT_BUS].publish(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 
 from aiohttp import web
 
 from pytake_daemon import __version__
+from pytake_daemon.backups.health import backup_health
 from pytake_daemon.db import migrations
 from pytake_daemon.http.api import RouteTable, json_response
-from pytake_daemon.keys import DB_POOL, REDIS
+from pytake_daemon.keys import DB_POOL, REDIS, SETTINGS
 from pytake_daemon.protocol import Health, Readiness
 
 routes = RouteTable(tag="health")
@@ -33,10 +35,16 @@ async def readyz(request: web.Request) -> web.Response:
     expected = migrations.latest_version()
     schema_version: int | None = None
     database = redis_ok = False
+    backups = None
     with contextlib.suppress(Exception):
         async with asyncio.timeout(_PROBE_TIMEOUT), request.app[DB_POOL].acquire() as conn:
             schema_version = await migrations.current_version(conn)
             database = True
+            backups = await backup_health(
+                conn,
+                datetime.now(UTC),
+                grace_minutes=request.app[SETTINGS].backups.overdue_grace_minutes,
+            )
     with contextlib.suppress(Exception):
         async with asyncio.timeout(_PROBE_TIMEOUT):
             redis_ok = bool(await request.app[REDIS].ping())
@@ -49,6 +57,7 @@ async def readyz(request: web.Request) -> web.Response:
         migrations_current=current,
         schema_version=schema_version,
         expected_schema_version=expected,
+        backups=backups,
     )
     response = json_response(body, status=200 if ready else 503)
     if not ready:

@@ -11,7 +11,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from pytake_daemon.errors import ApiError, ServiceUnavailable
+from pytake_daemon.errors import ApiError, BadRequest, ServiceUnavailable
 from pytake_daemon.protocol import Problem, ProblemField
 
 log = structlog.get_logger("pytake.http")
@@ -30,6 +30,12 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     TimeoutError,
+)
+
+
+_UNSTORABLE_TEXT: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
 )
 
 
@@ -98,6 +104,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return problem_response(
             exc.status, exc.reason, detail=_http_detail(exc), request=request, headers=headers
         )
+    except _UNSTORABLE_TEXT:
+        # PostgreSQL text can't hold NUL (or bytes invalid in UTF-8): the input is at fault.
+        return _render(BadRequest("text may not contain NUL characters"), request)
     except _UNAVAILABLE as exc:
         log.warning("dependency unavailable", error=f"{type(exc).__name__}: {exc}")
         return _render(

@@ -22,6 +22,20 @@ async def insert_job(conn: Connection, kind: str, payload: dict[str, Any]) -> in
     return job_id
 
 
+_INSERT_AT = """
+INSERT INTO jobs (tenant_id, kind, payload, run_after) VALUES (current_tenant_id(), $1, $2, $3)
+RETURNING id
+"""
+
+
+async def insert_job_at(
+    conn: Connection, kind: str, payload: dict[str, Any], run_after: datetime
+) -> int:
+    """Queue work due at ``run_after`` (timers that must survive restarts)."""
+    job_id: int = await conn.fetchval(_INSERT_AT, kind, payload, run_after)
+    return job_id
+
+
 _CLAIM = "SELECT * FROM claim_jobs($1, $2, $3)"
 
 

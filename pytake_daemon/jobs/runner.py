@@ -47,71 +47,93 @@ class JobRunner:
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 300.0,
+        concurrency: int = 16,
     ) -> None:
         self._pool = pool
         self._batch = batch
         self._lease = lease_seconds
         self._poll = poll_seconds
         self._max_backoff = max_backoff_seconds
+        self._concurrency = asyncio.Semaphore(concurrency)
         self._handlers: dict[str, JobHandler] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        # One claim loop per kind: a slow kind (AI analysis, say) never holds back another
+        # (a flow's answer); each loop wakes on its own event.
+        self._wakes: dict[str, asyncio.Event] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._started = False
         self.processed = 0
-        self.idle = asyncio.Event()
 
     def register(self, kind: str, handler: JobHandler) -> None:
         self._handlers[kind] = handler
+        self._wakes[kind] = asyncio.Event()
+        if self._started:
+            self._spawn(kind)
 
-    def wake(self) -> None:
-        self._wake.set()
+    def wake(self, kind: str | None = None) -> None:
+        """Look for work now (after a commit that queued some), for one kind or all."""
+        for name, event in self._wakes.items():
+            if kind is None or name == kind:
+                event.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="job-runner")
+        self._started = True
+        for kind in self._handlers:
+            self._spawn(kind)
+
+    def _spawn(self, kind: str) -> None:
+        if kind not in self._tasks:
+            self._tasks[kind] = asyncio.create_task(self._run(kind), name=f"jobs-{kind}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
-    async def _run(self) -> None:
+    async def _run(self, kind: str) -> None:
         delay = 0.1
+        wake = self._wakes[kind]
         while True:
             try:
-                worked = await self.run_once()
+                worked = await self.run_once(kind)
                 delay = 0.1
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("job runner lost the database; retrying", error=str(exc))
-                worked = 0
+                log.warning("job runner lost the database; retrying", kind=kind, error=str(exc))
                 # Backoff timer between reconnection attempts (not synchronisation).
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
             if worked:
                 continue
-            self.idle.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            self._wake.clear()
-            self.idle.clear()
+                await asyncio.wait_for(wake.wait(), timeout=self._poll)
+            wake.clear()
 
-    async def run_once(self) -> int:
-        """Claim and run one batch; returns how many jobs were claimed."""
-        if not self._handlers:
-            return 0
+    async def run_once(self, kind: str) -> int:
+        """Claim and run one batch of ``kind``; returns how many jobs were claimed."""
         async with self._pool.acquire() as conn:
-            rows = await db.claim(conn, list(self._handlers), self._batch, self._lease)
+            rows = await db.claim(conn, [kind], self._batch, self._lease)
+        # Jobs of one conversation run in order (a customer's messages reach a flow in the order
+        # they were stored); everything else runs side by side.
+        lanes: dict[object, list[Job]] = {}
         for row in rows:
-            await self._run_job(
-                Job(
-                    id=row["id"],
-                    tenant_id=row["tenant_id"],
-                    kind=row["kind"],
-                    payload=row["payload"],
-                    attempts=row["attempts"],
-                )
+            job = Job(
+                id=row["id"],
+                tenant_id=row["tenant_id"],
+                kind=row["kind"],
+                payload=row["payload"],
+                attempts=row["attempts"],
             )
+            lane = job.payload.get("conversation_id") or job.id
+            lanes.setdefault(lane, []).append(job)
+        await asyncio.gather(*(self._run_lane(jobs) for jobs in lanes.values()))
         return len(rows)
+
+    async def _run_lane(self, jobs: list[Job]) -> None:
+        async with self._concurrency:
+            for job in jobs:
+                await self._run_job(job)
 
     async def _run_job(self, job: Job) -> None:
         handler = self._handlers[job.kind]

@@ -13,7 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
+from pytake_daemon.protocol.agents import AgentStatusChanged, GoalReached, SatisfactionReceived
+from pytake_daemon.protocol.ai import AlertRaised, MessageAnalyzed
+from pytake_daemon.protocol.audit import SecurityAlertRaised
 from pytake_daemon.protocol.auth import Role
+from pytake_daemon.protocol.backups import BackupAlert
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.conversations import (
     ConversationOut,
@@ -21,6 +25,7 @@ from pytake_daemon.protocol.conversations import (
     MessageOut,
     MessageStatus,
 )
+from pytake_daemon.protocol.queues import QueueItemChanged
 
 
 class Hello(WireModel):
@@ -109,7 +114,15 @@ ServerEvent = Annotated[
     | MessageStatusUpdated
     | ConversationUpdated
     | TypingStart
-    | TypingStop,
+    | TypingStop
+    | SecurityAlertRaised
+    | BackupAlert
+    | MessageAnalyzed
+    | AlertRaised
+    | QueueItemChanged
+    | AgentStatusChanged
+    | GoalReached
+    | SatisfactionReceived,
     Field(discriminator="type"),
 ]
 

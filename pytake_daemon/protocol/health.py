@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pytake_daemon.protocol.backups import BackupHealth
 from pytake_daemon.protocol.common import WireModel
 
 
@@ -23,3 +24,5 @@ class Readiness(WireModel):
     migrations_current: bool
     schema_version: int | None
     expected_schema_version: int
+    backups: BackupHealth | None = None
+    """Detail only: an overdue or failing backup doesn't make the daemon unready."""

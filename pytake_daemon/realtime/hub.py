@@ -17,7 +17,8 @@ import structlog
 from aiohttp import WSCloseCode, web
 
 from pytake_daemon.auth.identity import Identity
-from pytake_daemon.protocol import EventEnvelope, TokenRevoked
+from pytake_daemon.protocol import EventEnvelope, Role, TokenRevoked
+from pytake_daemon.protocol.audit import SecurityAlertRaised
 
 log = structlog.get_logger("pytake.realtime")
 
@@ -129,6 +130,10 @@ class Hub:
 
     def deliver(self, envelope: EventEnvelope, frame: str) -> None:
         for client in list(self._clients.get(envelope.tenant_id, ())):
+            alert = isinstance(envelope.event, SecurityAlertRaised)
+            if alert and not client.identity.role.at_least(Role.ADMIN):
+                # Alerts name people and addresses: admins only (others see a seq gap).
+                continue
             if not client.offer(frame):
                 log.warning("slow websocket client dropped", user_id=str(client.identity.user_id))
                 self.remove(client)

@@ -9,7 +9,7 @@ from aiohttp import WSMsgType, web
 from pydantic import TypeAdapter, ValidationError
 
 from pytake_daemon.http.api import RouteTable, identity
-from pytake_daemon.keys import DB_POOL, EVENT_BUS, HUB, READ_RECEIPTS, SETTINGS
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, HUB, QUEUES, READ_RECEIPTS, SETTINGS
 from pytake_daemon.protocol import EventEnvelope, Hello
 from pytake_daemon.protocol.events import ClientEvent, Typing, TypingStart, TypingStop
 from pytake_daemon.realtime.bus import current_seq
@@ -44,6 +44,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     # Join the hub before reading the sequence number: an event published in between is then
     # queued (and ignored by the client as not newer than Hello) instead of silently missed.
     hub.add(client)
+    presence: str | None = None
     try:
         # Read before the upgrade, so an unreachable database is a 503, not a broken socket.
         seq = await current_seq(request.app[DB_POOL], who.tenant_id)
@@ -61,6 +62,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         )
         await ws.send_str(hello.model_dump_json())
         client.start()
+        presence = await request.app[QUEUES].presence.connected(who.tenant_id, who.user_id)
         async for message in ws:
             if message.type is WSMsgType.TEXT:
                 try:
@@ -74,6 +76,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     finally:
         hub.remove(client)
         await client.stop()
+        if presence is not None:
+            await request.app[QUEUES].presence.disconnected(presence)
     return ws
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -26,6 +28,18 @@ def _changed(user: UserOut) -> UserChanged:
     return UserChanged(
         user_id=user.id, email=user.email, name=user.name, role=user.role, disabled=user.disabled
     )
+
+
+def _audited(user: UserOut) -> dict[str, object]:
+    return user.model_dump(mode="json", include={"email", "name", "role", "disabled"})
+
+
+def _update_action(diff: dict[str, object]) -> str:
+    if "role" in diff:
+        return "user.role_change"
+    if "disabled" in diff:
+        return "user.disable"
+    return "user.update"
 
 
 @routes.get("/api/v1/users", summary="Users of the tenant", response=UserList, role=Role.SUPERVISOR)
@@ -61,6 +75,14 @@ async def create_user(request: web.Request, body: UserCreate) -> UserOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         user = await service.create_user(conn, request.app[PASSWORDS], body, by_role=caller.role)
+        await audit_in(
+            request,
+            conn,
+            "user.create",
+            target_type="user",
+            target_id=user.id,
+            diff=difference(None, _audited(user)),
+        )
     await request.app[EVENT_BUS].publish(caller.tenant_id, _changed(user))
     return user
 
@@ -75,9 +97,18 @@ async def create_user(request: web.Request, body: UserCreate) -> UserOut:
 )
 async def update_user(request: web.Request, body: UserUpdate) -> UserOut:
     caller = identity(request)
+    user_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        before = await db.get_user(conn, user_id)
         user, revoked = await service.update_user(
-            conn, request.app[PASSWORDS], path_uuid(request), body, by_role=caller.role
+            conn, request.app[PASSWORDS], user_id, body, by_role=caller.role
+        )
+        assert before is not None  # update_user raised NotFound otherwise
+        diff = difference(_audited(UserOut.model_validate(dict(before))), _audited(user))
+        if body.password:
+            diff["password"] = {"before": "(hidden)", "after": "(changed)"}
+        await audit_in(
+            request, conn, _update_action(diff), target_type="user", target_id=user.id, diff=diff
         )
     bus = request.app[EVENT_BUS]
     await bus.publish(caller.tenant_id, _changed(user))

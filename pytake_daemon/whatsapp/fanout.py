@@ -7,6 +7,7 @@ at-least-once across such a crash; clients ignore sequence numbers they have alr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -76,5 +77,13 @@ class IngestFanout:
             )
             envelopes = await number_events(conn, job.tenant_id, events)
         await self._bus.deliver(envelopes)
-        for hook in self._hooks:
-            await hook(job.tenant_id, inbound)
+        if not inbound or not self._hooks:
+            return
+        # Hooks are independent (flows answer, AI analyses): side by side, so the bot's answer
+        # doesn't wait for the analysis. Any failure retries the job; hooks are idempotent.
+        results = await asyncio.gather(
+            *(hook(job.tenant_id, inbound) for hook in self._hooks), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import BadGateway
 from pytake_daemon.http.api import RouteTable, identity
 from pytake_daemon.keys import DB_POOL, GRAPH, SECRET_BOX, WEBHOOK_ROUTING
 from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.audit import Outcome
 from pytake_daemon.protocol.whatsapp import (
     MessageTemplateOut,
     NumberCreate,
@@ -23,6 +26,12 @@ from pytake_daemon.whatsapp import db, numbers, templates
 from pytake_daemon.whatsapp.meta_errors import GraphError, explain
 
 routes = RouteTable(tag="whatsapp")
+
+
+def _audited(number: NumberOut) -> dict[str, object]:
+    return number.model_dump(
+        mode="json", include={"phone_number_id", "waba_id", "display_phone_number", "label"}
+    )
 
 
 @routes.get(
@@ -49,6 +58,14 @@ async def add_number(request: web.Request, body: NumberCreate) -> NumberOut:
     who = identity(request)
     async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
         number = await numbers.add_number(conn, request.app[SECRET_BOX], body)
+        await audit_in(
+            request,
+            conn,
+            "number.add",
+            target_type="number",
+            target_id=number.id,
+            diff=difference(None, _audited(number)),
+        )
     await request.app[WEBHOOK_ROUTING].refresh()
     return number
 
@@ -62,7 +79,15 @@ async def add_number(request: web.Request, body: NumberCreate) -> NumberOut:
 async def remove_number(request: web.Request) -> None:
     who = identity(request)
     async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
-        await numbers.remove_number(conn, request.match_info["id"])
+        removed = await numbers.remove_number(conn, request.match_info["id"])
+        await audit_in(
+            request,
+            conn,
+            "number.remove",
+            target_type="number",
+            target_id=removed.id,
+            diff=difference(_audited(removed), None),
+        )
     await request.app[WEBHOOK_ROUTING].refresh()
 
 
@@ -99,11 +124,22 @@ async def create_template(request: web.Request, body: TemplateCreate) -> Message
     who = identity(request)
     app = request.app
     try:
-        return await templates.create_template(
+        template = await templates.create_template(
             app[DB_POOL], app[GRAPH], app[SECRET_BOX], who.tenant_id, body
         )
     except GraphError as exc:
         raise BadGateway(explain(exc.code, exc.details, message=exc.message)) from None
+    # The template module commits its own transaction around Meta's call; recorded right after.
+    await audit_now(
+        request,
+        who.tenant_id,
+        "template.submit",
+        outcome=Outcome.SUCCESS,
+        actor=actor_of(who),
+        target_type="template",
+        target_id=template.id,
+    )
+    return template
 
 
 @routes.post(

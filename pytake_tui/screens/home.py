@@ -26,12 +26,10 @@ from pytake_daemon.protocol import (
     MessageSent,
     MessageStatusUpdated,
     TokenRevoked,
-    TypingStart,
-    TypingStop,
     UserChanged,
 )
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.messages import EventReceived, LoggedOut, ResyncNeeded, SessionExpired
+from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
 
 MAX_ACTIVITY_ROWS = 50
@@ -61,7 +59,8 @@ def describe(envelope: EventEnvelope) -> str:
             contact = event.conversation.contact
             state = event.conversation.status.value
             return f"conversation with {contact.profile_name or contact.wa_id}: {state}"
-        case TypingStart() | TypingStop():
+        case _:
+            # Typing notices are for the chat screen; other features' events have their screens.
             return ""
 
 
@@ -79,7 +78,7 @@ class HomeScreen(Screen[None]):
     """The signed-in user's landing screen; later features add their own screens from here."""
 
     CSS_PATH = "home.tcss"
-    BINDINGS = [Binding("ctrl+l", "logout", "Log out")]
+    BINDINGS = [Binding("ctrl+l", "app.logout", "Log out")]
 
     class Refreshed(Message):
         """``/auth/me`` was read again after a resync."""
@@ -125,10 +124,6 @@ class HomeScreen(Screen[None]):
         self._me = message.me
         self.query_one("#identity", Static).update(identity(message.me))
 
-    def action_logout(self) -> None:
-        """Log out on the daemon, then forget the saved token (the app does that)."""
-        self._log_out()
-
     def _add_row(self, seq: str, kind: str, at: datetime, detail: str) -> None:
         table: DataTable[str] = self.query_one("#activity", DataTable)
         time = at.astimezone().strftime("%H:%M:%S")
@@ -152,12 +147,3 @@ class HomeScreen(Screen[None]):
                 self.notify(error.message, title="Could not refresh", severity="warning")
             return
         self.post_message(self.Refreshed(me))
-
-    @work(exclusive=True, exit_on_error=False, group="logout")
-    async def _log_out(self) -> None:
-        try:
-            await self._client.logout()
-        except DaemonError as error:
-            self.post_message(LoggedOut(warning=f"logged out here only: {error.message}"))
-            return
-        self.post_message(LoggedOut())

@@ -149,8 +149,10 @@ async def test_login_in_a_real_terminal_shows_connected(
         term.type(PASSWORD)
         wait_for(lambda: "•" * 8 in term.screen(), "the masked password", show=term.screen)
         term.keys("Enter")
-        wait_for(lambda: "Signed in as" in term.screen(), "the home screen", show=term.screen)
+        wait_for(lambda: "Pick a conversation" in term.screen(), "the chat", show=term.screen)
         wait_for(lambda: "connected" in term.screen().splitlines()[0], "'connected' in the header")
+        term.keys("F3")  # the activity screen
+        wait_for(lambda: "Signed in as" in term.screen(), "the activity", show=term.screen)
         screen = term.screen()
         assert f"({Role.AGENT.value})" in screen
         assert "hello" in screen

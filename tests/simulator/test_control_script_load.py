@@ -239,6 +239,7 @@ async def test_load_report(sim: Simulator, receiver: Receiver) -> None:
     assert report.ack_latency_ms.p50 <= report.ack_latency_ms.p99
     assert len({m["from"] for m in receiver.messages()}) == 4
     assert report.outbound_received == 0
+    assert report.reply_latency_ms.p50 is None
     assert any("acknowledged 40" in line for line in report.lines())
 
 
@@ -248,6 +249,11 @@ async def test_load_with_replies(sim: Simulator, receiver: Receiver) -> None:
     assert report.sent == 10
     assert report.outbound_received == 10
     assert sum(report.outbound_statuses.values()) == 10
+    # Every message has its reply, so every one has a latency, none of them negative.
+    assert report.reply_latency_ms.p50 is not None
+    assert report.reply_latency_ms.max is not None
+    assert 0 <= report.reply_latency_ms.p50 <= report.reply_latency_ms.max
+    assert any("reply latency" in line for line in report.lines())
 
 
 async def test_load_against_a_dead_endpoint(make_sim: SimFactory) -> None:

@@ -13,6 +13,7 @@ import pytest
 from pytake_simulator import Simulator
 from pytake_simulator.config import DeliveryConfig
 from pytake_simulator.customers import CustomerError, CustomerMessage
+from pytake_simulator.ids import business_scoped_user_id
 
 from .support import (
     APP_SECRET,
@@ -39,6 +40,13 @@ async def only_message(
     return message
 
 
+def test_business_scoped_user_ids_are_stable_per_business() -> None:
+    first = business_scoped_user_id(WABA_ID, CUSTOMER)
+    assert first == business_scoped_user_id(WABA_ID, CUSTOMER)
+    assert first != business_scoped_user_id("200000000000002", CUSTOMER)
+    assert first.startswith("US.")
+
+
 async def test_envelope_signature_and_headers(sim: Simulator, receiver: Receiver) -> None:
     wamid = await sim.customer(CUSTOMER, name="Sheena Nelson").send_text("Hello, is the shop open?")
     await sim.wait_acked(wamid)
@@ -60,7 +68,13 @@ async def test_envelope_signature_and_headers(sim: Simulator, receiver: Receiver
                                 "display_phone_number": "15550100",
                                 "phone_number_id": PHONE_ID,
                             },
-                            "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": CUSTOMER}],
+                            "contacts": [
+                                {
+                                    "profile": {"name": "Sheena Nelson"},
+                                    "wa_id": CUSTOMER,
+                                    "user_id": business_scoped_user_id(WABA_ID, CUSTOMER),
+                                }
+                            ],
                             "messages": [
                                 {
                                     "from": CUSTOMER,

@@ -1,4 +1,5 @@
-"""A stand-in for the daemon's auth endpoints and WebSocket, built on aiohttp.web.
+"""A stand-in for the daemon's auth, conversation and template endpoints and its WebSocket,
+built on aiohttp.web, serving a :class:`~tests.tui.fake_world.FakeWorld`.
 
 It speaks the wire protocol through the same pydantic models as the real daemon, so the TUI is
 tested against the contract and not against the daemon's implementation.
@@ -9,35 +10,54 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.test_utils import TestServer
 from pydantic import BaseModel, ValidationError
 
 from pytake_daemon.protocol import (
+    ConversationList,
+    ConversationOut,
+    ConversationQuery,
+    ConversationStats,
+    ConversationStatus,
+    ConversationStatusUpdate,
     EventEnvelope,
     Health,
     Hello,
     LoginRequest,
     LoginResponse,
     Me,
+    MessageList,
+    MessageOut,
     Problem,
     ProblemField,
     Role,
+    SendMessageRequest,
+    Typing,
     UserChanged,
 )
-from pytake_tui.client import DaemonClient
+from pytake_daemon.protocol.whatsapp import TemplateList
+from pytake_tui.client import DaemonClient, DaemonError, MediaFile
 from pytake_tui.stream import Connected, Received, StreamEvent
 
-ALICE_EMAIL = "alice@example.com"
-ALICE_PASSWORD = "pw-correct-horse"
-USER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
-TENANT_ID = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
-TOKEN_ID = uuid.UUID("00000000-0000-4000-8000-0000000000f1")
-FIXED_AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
-FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
+from .fake_world import FakeProblem, FakeWorld
+from .identities import (
+    ALICE_EMAIL,
+    ALICE_PASSWORD,
+    FAR_FUTURE,
+    FIXED_AT,
+    TENANT_ID,
+    TOKEN_ID,
+    USER_ID,
+)
+
+__all__ = ["ALICE_EMAIL", "ALICE_PASSWORD", "FAR_FUTURE", "FIXED_AT", "FakeDaemon"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def alice(expires_at: datetime = FAR_FUTURE) -> Me:
@@ -72,7 +92,7 @@ def user_changed_envelope(seq: int, at: datetime = FIXED_AT) -> EventEnvelope:
 
 def _json(model: BaseModel, status: int = 200) -> web.Response:
     return web.Response(
-        text=model.model_dump_json(exclude_none=True),
+        text=model.model_dump_json(),
         status=status,
         content_type="application/json",
     )
@@ -88,9 +108,15 @@ def _problem(status: int, title: str, detail: str | None = None, **extra: object
 
 
 class FakeDaemon:
-    """``/healthz``, ``/api/v1/auth/{login,logout,me}`` and ``/api/v1/ws``."""
+    """``/healthz``, ``/api/v1/auth/{login,logout,me}``, the conversations and templates the
+    console uses (from ``world``), and ``/api/v1/ws``."""
 
-    def __init__(self, *, hello_seq: int = 10) -> None:
+    def __init__(self, *, hello_seq: int = 10, world: FakeWorld | None = None) -> None:
+        self.world = world or FakeWorld()
+        self.typing_frames: list[Typing] = []
+        self.send_requests = 0
+        self.fail_sends_with: int | None = None
+        """When set, sends are answered with this status (after being counted)."""
         self.tokens: set[str] = set()
         self.seq = hello_seq
         self.sockets: list[web.WebSocketResponse] = []
@@ -106,6 +132,20 @@ class FakeDaemon:
         app.router.add_post("/api/v1/auth/logout", self._logout)
         app.router.add_get("/api/v1/auth/me", self._me)
         app.router.add_get("/api/v1/ws", self._ws)
+        conversation = "/api/v1/conversations/{id}"
+        routes: list[tuple[str, str, Handler]] = [
+            ("GET", "/api/v1/conversations", self._conversations),
+            ("GET", "/api/v1/conversations/stats", self._stats),
+            ("GET", conversation, self._conversation),
+            ("GET", f"{conversation}/messages", self._messages),
+            ("POST", f"{conversation}/messages", self._send_message),
+            ("PATCH", f"{conversation}/read", self._read),
+            ("PATCH", f"{conversation}/status", self._status),
+            ("GET", f"{conversation}/messages/{{message_id}}/media", self._media),
+            ("GET", "/api/v1/whatsapp/templates", self._templates),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, path, self._guarded(handler))
         self.server = TestServer(app)
 
     @property
@@ -178,20 +218,113 @@ class FakeDaemon:
         self.sockets.append(socket)
         self.ws_accepted += 1
         await socket.send_str(hello_envelope(self.seq).model_dump_json())
-        async for _ in socket:
-            pass  # the TUI sends nothing we need to answer
+        async for frame in socket:
+            if frame.type == WSMsgType.TEXT:
+                self.typing_frames.append(Typing.model_validate_json(frame.data))
         return socket
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            if not self._authorized(request):
+                return _problem(401, "Unauthorized")
+            try:
+                return await handler(request)
+            except FakeProblem as problem:
+                return _problem(problem.status, problem.title, problem.detail)
+
+        return guarded
+
+    async def _conversations(self, request: web.Request) -> web.Response:
+        query = ConversationQuery.model_validate(dict(request.query))
+        return _json(self.world.list(query, USER_ID))
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return _json(self.world.stats())
+
+    async def _conversation(self, request: web.Request) -> web.Response:
+        return _json(self.world.get(uuid.UUID(request.match_info["id"])))
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        return _json(self.world.page(uuid.UUID(request.match_info["id"])))
+
+    async def _read(self, request: web.Request) -> web.Response:
+        return _json(self.world.mark_read(uuid.UUID(request.match_info["id"])))
+
+    async def _status(self, request: web.Request) -> web.Response:
+        body = ConversationStatusUpdate.model_validate_json(await request.read())
+        return _json(self.world.set_status(uuid.UUID(request.match_info["id"]), body.status))
+
+    async def _send_message(self, request: web.Request) -> web.Response:
+        self.send_requests += 1
+        if self.fail_sends_with is not None:
+            return _problem(self.fail_sends_with, "Unavailable", "try again")
+        body = SendMessageRequest.model_validate_json(await request.read())
+        message, created = self.world.send(uuid.UUID(request.match_info["id"]), body)
+        return _json(message, status=201 if created else 200)
+
+    async def _media(self, request: web.Request) -> web.Response:
+        content, content_type = self.world.medium(uuid.UUID(request.match_info["message_id"]))
+        return web.Response(body=content, content_type=content_type)
+
+    async def _templates(self, request: web.Request) -> web.Response:
+        return _json(self.world.template_list())
 
 
 class ScriptedClient(DaemonClient):
-    """A DaemonClient that never touches the network: fixed ``me`` and a fixed event stream."""
+    """A DaemonClient that never touches the network: fixed ``me``, a fixed event stream and
+    the REST answers of a :class:`FakeWorld`."""
 
-    def __init__(self, server: str, envelopes: list[EventEnvelope] | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        envelopes: list[EventEnvelope] | None = None,
+        world: FakeWorld | None = None,
+        me: Me | None = None,
+    ) -> None:
         super().__init__(server)
         self.envelopes = envelopes or []
+        self.world = world or FakeWorld()
+        self._me = me or alice()
 
     async def me(self) -> Me:
-        return alice()
+        return self._me
+
+    async def conversations(self, query: ConversationQuery) -> ConversationList:
+        return self.world.list(query, self._me.user_id)
+
+    async def conversation(self, conversation_id: uuid.UUID) -> ConversationOut:
+        return _answer(lambda: self.world.get(conversation_id))
+
+    async def conversation_stats(self) -> ConversationStats:
+        return self.world.stats()
+
+    async def messages(
+        self, conversation_id: uuid.UUID, *, cursor: str | None = None, limit: int = 50
+    ) -> MessageList:
+        return _answer(lambda: self.world.page(conversation_id))
+
+    async def mark_read(self, conversation_id: uuid.UUID) -> ConversationOut:
+        return _answer(lambda: self.world.mark_read(conversation_id))
+
+    async def set_status(
+        self, conversation_id: uuid.UUID, status: ConversationStatus
+    ) -> ConversationOut:
+        return _answer(lambda: self.world.set_status(conversation_id, status))
+
+    async def send_message(
+        self, conversation_id: uuid.UUID, request: SendMessageRequest
+    ) -> MessageOut:
+        return _answer(lambda: self.world.send(conversation_id, request)[0])
+
+    async def media(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> MediaFile:
+        content, content_type = _answer(lambda: self.world.medium(message_id))
+        return MediaFile(content=content, content_type=content_type, filename=None)
+
+    async def approved_templates(self) -> TemplateList:
+        return self.world.template_list()
+
+    async def send_typing(self, conversation_id: uuid.UUID, typing: bool) -> None:
+        return None
 
     async def events(self) -> AsyncGenerator[StreamEvent, None]:
         hello, *rest = self.envelopes
@@ -200,3 +333,13 @@ class ScriptedClient(DaemonClient):
             yield Received(envelope)
         # The stream stays open, as a quiet tenant's would, until the app cancels it.
         await asyncio.Event().wait()
+
+
+_T = TypeVar("_T")
+
+
+def _answer(call: Callable[[], _T]) -> _T:
+    try:
+        return call()
+    except FakeProblem as problem:
+        raise DaemonError(problem.status, problem.title, problem.detail) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aiohttp import WSCloseCode
@@ -11,7 +12,7 @@ from pytake_tui import PyTakeApp, build_app
 from pytake_tui.connection import LinkState
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.messages import ConnectionStateChanged, ResyncNeeded
-from pytake_tui.screens import HelpScreen, HomeScreen, LoginScreen
+from pytake_tui.screens import ChatScreen, HelpScreen, HomeScreen, LoginScreen
 
 from .fake_daemon import ALICE_EMAIL, FAR_FUTURE, FakeDaemon, user_changed_envelope
 from .helpers import MessageLog, fast_client, wait_until
@@ -38,6 +39,8 @@ async def test_gap_resyncs_and_a_server_close_reconnects(
     app = _signed_in_app(daemon, credentials_path)
     async with app.run_test(message_hook=log) as pilot:
         await wait_until(pilot, lambda: _connected(app, daemon), "the first connection")
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), "the activity screen")
 
         await daemon.send(user_changed_envelope(daemon.seq + 2))  # seq 11 never comes
         await wait_until(pilot, lambda: bool(log.of(ResyncNeeded)), "a resync")
@@ -94,7 +97,7 @@ async def test_help_lists_keys_and_theme_toggles(
 ) -> None:
     app = _signed_in_app(daemon, credentials_path)
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), "home screen")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), "chat screen")
         assert app.theme == "textual-dark"
         await pilot.press("ctrl+t")
         assert app.theme == "textual-light"
@@ -103,16 +106,24 @@ async def test_help_lists_keys_and_theme_toggles(
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help screen")
         table = app.screen.query_one(DataTable)
         actions = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
-        assert {"Log out", "Theme", "Help", "Quit", "Command palette"} <= set(actions)
+        expected = {"Search", "Template", "Resolve/reopen", "Next status filter", "Theme"}
+        expected |= {"Help", "Quit", "Command palette", "Chat", "Activity", "Settings"}
+        assert expected <= set(actions)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), "home again")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), "chat again")
+
+    # The theme is remembered on this machine.
+    saved = json.loads(credentials_path.with_name("preferences.json").read_text())
+    assert saved["theme"] == "textual-light"
 
 
-async def test_command_palette_offers_logout_on_home(
+async def test_command_palette_offers_every_destination_and_action(
     daemon: FakeDaemon, credentials_path: Path
 ) -> None:
     app = _signed_in_app(daemon, credentials_path)
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), "home screen")
-        titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert {"Log out", "Help", "Toggle theme", "Quit"} <= set(titles)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), "chat screen")
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Log out", "Help", "Toggle theme", "Quit"} <= titles
+        assert {"Go to Chat (f2)", "Go to Activity (f3)", "Go to Settings (f10)"} <= titles
+        assert {"Search", "Template", "Resolve/reopen"} <= titles

@@ -11,7 +11,7 @@ from textual.widgets import Input
 from pytake_tui import build_app
 from pytake_tui.connection import LinkState
 from pytake_tui.credentials import CredentialStore, SavedSession
-from pytake_tui.screens import HomeScreen, LoginScreen
+from pytake_tui.screens import ChatScreen, HomeScreen, LoginScreen
 
 from .fake_daemon import ALICE_EMAIL, ALICE_PASSWORD, FAR_FUTURE, FakeDaemon
 from .helpers import MessageLog, fast_client, wait_until
@@ -34,7 +34,7 @@ async def test_login_shows_home_and_saves_a_private_token(
         _fill(app.screen, email=ALICE_EMAIL, password=ALICE_PASSWORD)
         app.screen.query_one("#password", Input).focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), "home screen")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), "chat screen")
         await wait_until(
             pilot, lambda: app.connection.state is LinkState.CONNECTED, "the event stream"
         )
@@ -100,7 +100,9 @@ async def test_saved_session_resumes_and_logout_forgets_it(
     )
     app = build_app(server=None, credentials_path=credentials_path, client_factory=fast_client)
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), "home screen")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), "chat screen")
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), "activity screen")
         await pilot.press("ctrl+l")
         await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "login screen")
         assert app.connection.state is LinkState.OFFLINE

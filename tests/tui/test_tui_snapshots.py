@@ -54,6 +54,7 @@ def test_home_screen(snap_compare: Any, credentials_path: Path) -> None:
         server=SERVER,
         credentials_path=credentials_path,
         client_factory=lambda server: ScriptedClient(server, envelopes),
+        clock=lambda: FIXED_AT,
     )
 
     def shown() -> bool:
@@ -63,6 +64,8 @@ def test_home_screen(snap_compare: Any, credentials_path: Path) -> None:
         return table.row_count == 2 and app.connection.state is LinkState.CONNECTED
 
     async def ready(pilot: Pilot[Any]) -> None:
+        await wait_until(pilot, lambda: app.connection.state is LinkState.CONNECTED, "stream")
+        await pilot.press("f3")
         await wait_until(pilot, shown, "home screen with two events")
 
     assert snap_compare(app, run_before=ready)

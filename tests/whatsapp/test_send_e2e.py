@@ -123,7 +123,9 @@ async def world(
     try:
         yield World(api, sim, tenant, number_id, number)
     finally:
-        # The daemon first, so nothing is left waiting on a simulator that is gone.
+        # Meta's deliveries stop first, then the daemon (nothing left waiting on a simulator
+        # that is gone), then the simulator's server.
+        await sim.stop_runtime()
         await api.close()
         await sim.stop()
 

@@ -1,0 +1,108 @@
+"""``pytake agents list|status``: who attends, their status and load."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pytake_cli.context import (
+    console,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_connection,
+)
+from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.agents import db, service
+from pytake_daemon.audit.cli_actions import record_cli_action
+from pytake_daemon.errors import ApiError, PyTakeError
+from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.agents import AgentOut, AgentStatus, AgentStatusUpdate
+from pytake_daemon.queues.effects import Effects
+from pytake_daemon.users import db as users_db
+
+app = typer.Typer(help="Agents: list, set status.", no_args_is_help=True)
+
+
+@app.command("list")
+@handle_errors
+def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
+    """List the tenant's agents with status, load and skills."""
+    cfg = settings()
+
+    async def fetch() -> list[AgentOut]:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            await db.ensure_all(conn)
+            return [service.agent_out(r) for r in await db.list_agents(conn)]
+
+    with services(cfg) as endpoints:
+        agents = run(fetch())
+    if as_json:
+        print_json(agents)
+        return
+    table = Table("id", "email", "status", "load", "skills", "departments")
+    for a in agents:
+        table.add_row(
+            str(a.id),
+            a.email,
+            a.status.value,
+            f"{a.active}/{a.capacity}",
+            ", ".join(a.skills),
+            ", ".join(a.departments),
+        )
+    console.print(table)
+
+
+@app.command("status")
+@handle_errors
+def status(
+    email: Annotated[str, typer.Argument(help="The agent's e-mail.")],
+    new_status: Annotated[AgentStatus, typer.Argument(metavar="STATUS", help="The new status.")],
+    tenant: TenantOpt,
+    capacity: Annotated[
+        int | None, typer.Option(min=0, max=1000, help="Conversations at once.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set an agent's status (and capacity); running daemons pick it up on their next sweep."""
+    cfg = settings()
+    fields = {"status": new_status} | ({"capacity": capacity} if capacity is not None else {})
+    body = AgentStatusUpdate.model_validate(fields)
+
+    async def apply() -> AgentOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            user = await users_db.get_user_by_email(conn, email)
+            if user is None:
+                raise PyTakeError(f"no user {email!r} in tenant {tenant!r}")
+            try:
+                agent = await service.change_status(
+                    conn,
+                    user["id"],
+                    body,
+                    by_user=user["id"],
+                    by_role=Role.OWNER,
+                    now=datetime.now(UTC),
+                    effects=Effects(),
+                )
+            except ApiError as exc:
+                raise PyTakeError(str(exc)) from None
+            await record_cli_action(
+                conn,
+                "agent.status",
+                target_type="user",
+                target_id=user["id"],
+                diff={"status": new_status.value},
+            )
+            return agent
+
+    with services(cfg) as endpoints:
+        agent = run(apply())
+    if as_json:
+        print_json(agent)
+        return
+    console.print(f"{agent.email} is {agent.status.value} ({agent.active}/{agent.capacity})")

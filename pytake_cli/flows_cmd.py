@@ -1,0 +1,243 @@
+"""``pytake flow import|export|validate|list|publish|test``: automation flows as YAML or JSON
+files. ``validate`` and ``test`` need no database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.table import Table
+
+from pytake_cli.context import (
+    EXIT_CONFIG,
+    console,
+    fail,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_connection,
+)
+from pytake_daemon.errors import PyTakeError
+from pytake_daemon.flows import db, service
+from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
+from pytake_daemon.flows.testing import run_script
+from pytake_daemon.flows.validation import check_document
+from pytake_daemon.protocol.flows import FlowDocument, FlowOut, FlowSummary, FlowTestScript
+
+app = typer.Typer(help="Automation flows (YAML or JSON files).", no_args_is_help=True)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+FileArg = Annotated[Path, typer.Argument(help="Flow file (.yaml, .yml or .json).")]
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}", code=EXIT_CONFIG)
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        fail(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
+            f"{' '.join(str(exc).split())}",
+            code=EXIT_CONFIG,
+        )
+
+
+def load_document(path: Path) -> FlowDocument:
+    """The flow in ``path``, or exit 2 listing every problem (node id, field, why)."""
+    document, problems = check_document(_read(path))
+    if problems or document is None:
+        for problem in problems:
+            typer.echo(f"{path}: {problem}", err=True)
+        fail(f"{path}: {len(problems)} problem(s); nothing stored", code=EXIT_CONFIG)
+    return document
+
+
+@app.command("validate")
+@handle_errors
+def validate(file: FileArg) -> None:
+    """Check a flow file; exit 2 with every problem listed."""
+    document = load_document(file)
+    console.print(
+        f"{file}: valid ({len(document.definition.nodes)} nodes, "
+        f"{len(document.definition.edges)} edges)"
+    )
+
+
+@app.command("test")
+@handle_errors
+def run_flow_test(
+    file: FileArg,
+    script: Annotated[Path, typer.Option("--script", "-s", help="Conversation script (YAML).")],
+    live_http: Annotated[
+        bool, typer.Option("--live-http", help="Call real URLs for http nodes without a mock.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a scripted conversation against a flow file; exit 1 when an expectation fails."""
+    document = load_document(file)
+    try:
+        parsed = FlowTestScript.model_validate(_read(script))
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        fail(f"{script}: {where}: {first['msg']}", code=EXIT_CONFIG)
+    cfg = settings()
+
+    async def go() -> Any:
+        http = None
+        if live_http:
+            http = FlowHttp(
+                HttpPolicy(cfg.flows.http_allowed),
+                default_timeout=cfg.flows.http_timeout_seconds,
+                max_response_bytes=cfg.flows.http_max_response_bytes,
+            )
+        try:
+            return await run_script(
+                document.definition, parsed, http=http, max_steps=cfg.flows.max_steps_per_message
+            )
+        finally:
+            if http is not None:
+                await http.close()
+
+    result = run(go())
+    if as_json:
+        print_json(result)
+    else:
+        for line in result.transcript:
+            who = {"customer": "[cyan]customer[/]", "bot": "[green]bot[/]"}.get(
+                line.who, "[dim]system[/]"
+            )
+            console.print(f"{who}: {line.text}", highlight=False)
+        for failure in result.failures:
+            console.print(f"[bold red]FAIL[/] {failure}", highlight=False)
+        console.print(
+            f"{'passed' if result.passed else 'failed'}: {len(result.steps)} steps, "
+            f"{len(result.failures)} failure(s)"
+        )
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    file: FileArg,
+    tenant: TenantOpt,
+    publish: Annotated[bool, typer.Option("--publish", help="Publish the new version.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store a flow file: a new flow, or a new version of the flow with the same name."""
+    document = load_document(file)
+    cfg = settings()
+
+    async def store() -> FlowOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            flow = await service.import_flow(conn, document)
+            if publish:
+                flow = await service.publish(conn, flow.id, flow.latest_version)
+            return flow
+
+    with services(cfg) as endpoints:
+        flow = run(store())
+    if as_json:
+        print_json(flow)
+        return
+    state = f", published v{flow.published_version}" if publish else ""
+    console.print(f"imported {flow.name} v{flow.latest_version} ({flow.id}){state}")
+
+
+@app.command("export")
+@handle_errors
+def export(
+    flow: Annotated[str, typer.Argument(help="Flow name or id.")],
+    tenant: TenantOpt,
+    version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
+) -> None:
+    """Write a flow version as a file that ``pytake flow import`` reads back."""
+    if fmt not in ("yaml", "json"):
+        fail("--format must be yaml or json", code=EXIT_CONFIG)
+    cfg = settings()
+
+    async def fetch() -> FlowOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            row = await db.find_flow(conn, flow)
+            if row is None:
+                raise PyTakeError(f"no flow {flow!r} (see 'pytake flow list')")
+            return await service.get_flow(conn, row["id"], version)
+
+    with services(cfg) as endpoints:
+        found = run(fetch())
+    document = FlowDocument(
+        name=found.name, description=found.description, definition=found.definition
+    ).model_dump(mode="json", exclude_none=True, by_alias=True)
+    text = (
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        if fmt == "json"
+        else yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    )
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {found.name} v{found.version} to {output}")
+
+
+@app.command("list")
+@handle_errors
+def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
+    """The tenant's flows and their versions."""
+    cfg = settings()
+
+    async def fetch() -> list[FlowSummary]:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            return [service.summary(r) for r in await db.list_flows(conn)]
+
+    with services(cfg) as endpoints:
+        items = run(fetch())
+    if as_json:
+        print_json(items)
+        return
+    table = Table("name", "status", "latest", "published", "id")
+    for f in items:
+        table.add_row(
+            f.name,
+            f.status.value,
+            str(f.latest_version),
+            str(f.published_version or "-"),
+            str(f.id),
+        )
+    console.print(table)
+
+
+@app.command("publish")
+@handle_errors
+def publish_(
+    flow: Annotated[str, typer.Argument(help="Flow name or id.")],
+    tenant: TenantOpt,
+    version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
+) -> None:
+    """Publish a version: new sessions start on it; running ones keep theirs."""
+    cfg = settings()
+
+    async def apply() -> FlowOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            row = await db.find_flow(conn, flow)
+            if row is None:
+                raise PyTakeError(f"no flow {flow!r} (see 'pytake flow list')")
+            return await service.publish(conn, row["id"], version)
+
+    with services(cfg) as endpoints:
+        found = run(apply())
+    console.print(f"published {found.name} v{found.published_version}")

@@ -1,0 +1,1 @@
+"""Agents: status and presence, metrics, goals, activity timeline and satisfaction ratings."""

@@ -1,0 +1,362 @@
+"""SQL of agents, their activity timeline, goals and satisfaction feedback. Functions take a
+connection in a tenant transaction; every statement names ``current_tenant_id()`` itself."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+_AGENT_COLUMNS = """
+    u.id, u.name, u.email, u.role, a.status, a.status_changed_at, a.capacity,
+    a.active_count, a.skills, a.departments, a.working_hours, a.timezone, a.busy_at_capacity,
+    a.last_assigned_at, a.last_activity_at"""
+
+# Every enabled user of the tenant can attend (owners and admins too, in small teams); a row in
+# ``agents`` appears the first time it's needed, with the defaults.
+_ENSURE_ALL = """
+INSERT INTO agents (tenant_id, id)
+SELECT u.tenant_id, u.id FROM users u
+ WHERE u.tenant_id = current_tenant_id() AND u.disabled_at IS NULL
+ON CONFLICT DO NOTHING
+"""
+
+
+async def ensure_all(conn: Connection) -> None:
+    await conn.execute(_ENSURE_ALL)
+
+
+_ENSURE = """
+INSERT INTO agents (tenant_id, id)
+SELECT u.tenant_id, u.id FROM users u
+ WHERE u.tenant_id = current_tenant_id() AND u.id = $1 AND u.disabled_at IS NULL
+ON CONFLICT DO NOTHING
+"""
+
+
+async def ensure(conn: Connection, agent_id: uuid.UUID) -> None:
+    await conn.execute(_ENSURE, agent_id)
+
+
+_LIST = f"""
+SELECT {_AGENT_COLUMNS}
+  FROM agents a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.id
+ WHERE a.tenant_id = current_tenant_id() AND u.disabled_at IS NULL
+ ORDER BY u.name, u.id
+"""
+
+
+async def list_agents(conn: Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(_LIST)
+
+
+_GET = f"""
+SELECT {_AGENT_COLUMNS}
+  FROM agents a JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.id
+ WHERE a.tenant_id = current_tenant_id() AND a.id = $1
+"""
+
+
+async def get_agent(conn: Connection, agent_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_GET, agent_id)
+
+
+_LOCK = "SELECT * FROM agents WHERE tenant_id = current_tenant_id() AND id = $1 FOR UPDATE"
+
+
+async def lock_agent(conn: Connection, agent_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_LOCK, agent_id)
+
+
+_UPDATE = """
+UPDATE agents SET
+    status = $2,
+    status_changed_at = CASE WHEN status = $2 THEN status_changed_at ELSE $3 END,
+    capacity = coalesce($4, capacity),
+    skills = coalesce($5, skills),
+    departments = coalesce($6, departments),
+    working_hours = CASE WHEN $7::boolean THEN $8 ELSE working_hours END,
+    timezone = coalesce($9, timezone),
+    busy_at_capacity = coalesce($10, busy_at_capacity),
+    last_activity_at = $3
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def update_agent(
+    conn: Connection,
+    agent_id: uuid.UUID,
+    *,
+    status: str,
+    at: datetime,
+    capacity: int | None = None,
+    skills: Sequence[str] | None = None,
+    departments: Sequence[str] | None = None,
+    working_hours: tuple[bool, Any] = (False, None),
+    timezone: str | None = None,
+    busy_at_capacity: bool | None = None,
+) -> None:
+    """Change status and settings; ``working_hours`` is (whether to set it, the value)."""
+    await conn.execute(
+        _UPDATE,
+        agent_id,
+        status,
+        at,
+        capacity,
+        list(skills) if skills is not None else None,
+        list(departments) if departments is not None else None,
+        working_hours[0],
+        working_hours[1],
+        timezone,
+        busy_at_capacity,
+    )
+
+
+_SET_STATUS = """
+UPDATE agents SET status = $2, status_changed_at = $3
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND status = ANY($4::text[])
+RETURNING active_count, capacity
+"""
+
+
+async def set_status_if(
+    conn: Connection, agent_id: uuid.UUID, status: str, at: datetime, current: Sequence[str]
+) -> asyncpg.Record | None:
+    """Move to ``status`` only from one of ``current`` (presence and capacity rules)."""
+    return await conn.fetchrow(_SET_STATUS, agent_id, status, at, list(current))
+
+
+_CANDIDATES = """
+SELECT a.id, a.capacity, a.active_count, a.working_hours, a.timezone, a.last_assigned_at,
+       a.busy_at_capacity
+  FROM agents a
+ WHERE a.tenant_id = current_tenant_id() AND a.status = 'online'
+   AND a.active_count < a.capacity
+   AND a.skills @> $1::text[]
+   AND ($2::text IS NULL OR $2 = ANY(a.departments))
+ ORDER BY CASE WHEN $4 THEN a.active_count::float8 / a.capacity ELSE 0 END,
+          a.last_assigned_at NULLS FIRST, a.id
+ LIMIT $3
+ FOR UPDATE SKIP LOCKED
+"""
+
+
+async def lock_candidates(
+    conn: Connection,
+    skills: Sequence[str],
+    department: str | None,
+    *,
+    limit: int,
+    least_loaded: bool,
+) -> list[asyncpg.Record]:
+    """Up to ``limit`` online agents with free capacity and what the queue requires, first in
+    the queue's policy's order, that no other distributor holds right now (locked until
+    commit, so their counts can't change under us). The limit is what lets several
+    distributors work at once: each takes the next agents instead of all of them."""
+    return await conn.fetch(_CANDIDATES, list(skills), department, limit, least_loaded)
+
+
+_COUNT_ELIGIBLE = """
+SELECT count(*) FROM agents a
+ WHERE a.tenant_id = current_tenant_id() AND a.status IN ('online', 'busy')
+   AND a.skills @> $1::text[] AND ($2::text IS NULL OR $2 = ANY(a.departments))
+"""
+
+
+async def count_eligible(conn: Connection, skills: Sequence[str], department: str | None) -> int:
+    count: int = await conn.fetchval(_COUNT_ELIGIBLE, list(skills), department)
+    return count
+
+
+_SERVED_QUEUES = """
+SELECT q.id FROM queues q, agents a
+ WHERE q.tenant_id = current_tenant_id() AND a.tenant_id = q.tenant_id AND a.id = $1
+   AND a.skills @> q.required_skills
+   AND (q.department IS NULL OR q.department = ANY(a.departments))
+ ORDER BY q.name
+"""
+
+
+async def served_queue_ids(conn: Connection, agent_id: uuid.UUID) -> list[uuid.UUID]:
+    """Queues whose skills and department the agent has: the ones distribution draws from."""
+    return [r["id"] for r in await conn.fetch(_SERVED_QUEUES, agent_id)]
+
+
+# --- activities ------------------------------------------------------------------------------
+
+_ADD_ACTIVITIES = """
+INSERT INTO agent_activities (tenant_id, agent_id, kind, conversation_id, detail, at)
+SELECT current_tenant_id(), x.agent_id, x.kind, x.conversation_id, x.detail, $5
+  FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[])
+       AS x (agent_id, kind, conversation_id, detail)
+"""
+
+
+async def add_activities(
+    conn: Connection,
+    entries: Sequence[tuple[uuid.UUID, str, uuid.UUID | None, dict[str, Any]]],
+    at: datetime,
+) -> None:
+    """Timeline entries: (agent, kind, conversation, detail) each."""
+    if not entries:
+        return
+    columns = [list(c) for c in zip(*entries, strict=True)]
+    await conn.execute(_ADD_ACTIVITIES, *columns, at)
+
+
+_ACTIVITIES = """
+SELECT id, kind, conversation_id, detail, at FROM agent_activities
+ WHERE tenant_id = current_tenant_id() AND agent_id = $1 AND ($2::bigint IS NULL OR id < $2)
+ ORDER BY id DESC
+ LIMIT $3
+"""
+
+
+async def activities(
+    conn: Connection, agent_id: uuid.UUID, before: int | None, limit: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(_ACTIVITIES, agent_id, before, limit)
+
+
+_GOAL_ACHIEVEMENTS = """
+SELECT detail->>'title' AS title FROM agent_activities
+ WHERE tenant_id = current_tenant_id() AND agent_id = $1 AND kind = 'goal_reached' AND at >= $2
+ ORDER BY id
+"""
+
+
+async def achievements(conn: Connection, agent_id: uuid.UUID, since: datetime) -> list[str]:
+    return [r["title"] for r in await conn.fetch(_GOAL_ACHIEVEMENTS, agent_id, since)]
+
+
+# --- goals -----------------------------------------------------------------------------------
+
+_INSERT_GOAL = """
+INSERT INTO agent_goals (tenant_id, agent_id, department, kind, target, period, deadline)
+VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6)
+RETURNING *
+"""
+
+
+async def insert_goal(
+    conn: Connection,
+    *,
+    agent_id: uuid.UUID | None,
+    department: str | None,
+    kind: str,
+    target: float,
+    period: str,
+    deadline: Any,
+) -> asyncpg.Record:
+    row = await conn.fetchrow(_INSERT_GOAL, agent_id, department, kind, target, period, deadline)
+    assert row is not None
+    return row
+
+
+_GOALS_OF = """
+SELECT g.* FROM agent_goals g, agents a
+ WHERE g.tenant_id = current_tenant_id() AND a.tenant_id = g.tenant_id AND a.id = $1
+   AND (g.agent_id = a.id OR g.department = ANY(a.departments))
+ ORDER BY g.created_at, g.id
+"""
+
+
+async def goals_of(conn: Connection, agent_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The agent's own goals and their departments' team goals."""
+    return await conn.fetch(_GOALS_OF, agent_id)
+
+
+_MARK_REACHED = """
+UPDATE agent_goals SET reached_for = $2
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND reached_for IS DISTINCT FROM $2
+RETURNING id
+"""
+
+
+async def mark_reached(conn: Connection, goal_id: uuid.UUID, period_start: datetime) -> bool:
+    """True only the first time a goal is reached in a period (so the event fires once)."""
+    return await conn.fetchval(_MARK_REACHED, goal_id, period_start) is not None
+
+
+_DEPARTMENT_AGENTS = """
+SELECT id FROM agents WHERE tenant_id = current_tenant_id() AND $1 = ANY(departments)
+"""
+
+
+async def department_agents(conn: Connection, department: str) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch(_DEPARTMENT_AGENTS, department)]
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+_ASK_FEEDBACK = """
+INSERT INTO conversation_feedback (tenant_id, item_id, conversation_id, agent_id, asked_at)
+VALUES (current_tenant_id(), $1, $2, $3, $4)
+ON CONFLICT (tenant_id, item_id) DO NOTHING
+RETURNING id
+"""
+
+
+async def ask_feedback(
+    conn: Connection,
+    *,
+    item_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    at: datetime,
+) -> uuid.UUID | None:
+    feedback_id: uuid.UUID | None = await conn.fetchval(
+        _ASK_FEEDBACK, item_id, conversation_id, agent_id, at
+    )
+    return feedback_id
+
+
+_ANSWER_FEEDBACK = """
+UPDATE conversation_feedback SET rating = $3, comment = $4, answered_at = $5
+ WHERE tenant_id = current_tenant_id() AND id = (
+       SELECT id FROM conversation_feedback
+        WHERE tenant_id = current_tenant_id() AND conversation_id = $1 AND rating IS NULL
+          AND ($2::uuid IS NULL OR item_id = $2)
+        ORDER BY asked_at DESC LIMIT 1
+        FOR UPDATE)
+RETURNING id, agent_id, conversation_id
+"""
+
+
+async def answer_feedback(
+    conn: Connection,
+    conversation_id: uuid.UUID,
+    item_id: uuid.UUID | None,
+    rating: int,
+    comment: str | None,
+    at: datetime,
+) -> asyncpg.Record | None:
+    """Store the rating on the latest open request of the conversation (``None``: none open)."""
+    return await conn.fetchrow(_ANSWER_FEEDBACK, conversation_id, item_id, rating, comment, at)
+
+
+_OPEN_FEEDBACK = """
+SELECT EXISTS (SELECT 1 FROM conversation_feedback
+                WHERE tenant_id = current_tenant_id() AND conversation_id = $1
+                  AND rating IS NULL AND asked_at > $2)
+"""
+
+
+async def has_open_feedback(conn: Connection, conversation_id: uuid.UUID, since: datetime) -> bool:
+    found: bool = await conn.fetchval(_OPEN_FEEDBACK, conversation_id, since)
+    return found
+
+
+_FEEDBACK_ITEM = (
+    "SELECT item_id FROM conversation_feedback WHERE tenant_id = current_tenant_id() AND id = $1"
+)
+
+
+async def feedback_item(conn: Connection, feedback_id: uuid.UUID) -> uuid.UUID | None:
+    item_id: uuid.UUID | None = await conn.fetchval(_FEEDBACK_ITEM, feedback_id)
+    return item_id

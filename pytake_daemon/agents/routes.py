@@ -1,0 +1,169 @@
+"""``/api/v1/agents``: status, the queues an agent serves, metrics, goals and activity timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from pytake_daemon.agents import db, goals, metrics, service
+from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.errors import Forbidden, NotFound
+from pytake_daemon.http.api import RouteTable, identity, path_uuid
+from pytake_daemon.keys import DB_POOL, QUEUES
+from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.agents import (
+    ActivityList,
+    ActivityOut,
+    ActivityQuery,
+    AgentList,
+    AgentMetrics,
+    AgentOut,
+    AgentStatusUpdate,
+    GoalCreate,
+    GoalList,
+    GoalOut,
+)
+from pytake_daemon.protocol.queues import QueueList
+from pytake_daemon.queues import db as queues_db
+from pytake_daemon.queues.effects import Effects
+from pytake_daemon.queues.views import queue_out
+
+routes = RouteTable(tag="agents")
+
+
+def _own_or_supervisor(request: web.Request) -> uuid.UUID:
+    """The agent in the path; agents see only their own figures, supervisors everyone's."""
+    caller = identity(request)
+    agent_id = path_uuid(request)
+    if agent_id != caller.user_id and not caller.role.at_least(Role.SUPERVISOR):
+        raise Forbidden("agents see only their own figures")
+    return agent_id
+
+
+async def _existing(conn: Connection, agent_id: uuid.UUID) -> None:
+    await db.ensure(conn, agent_id)
+    if await db.get_agent(conn, agent_id) is None:
+        raise NotFound("no such agent")
+
+
+@routes.get("/api/v1/agents", summary="Agents with their status and load", response=AgentList)
+async def list_agents(request: web.Request) -> AgentList:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await db.ensure_all(conn)
+        rows = await db.list_agents(conn)
+    return AgentList(items=[service.agent_out(r) for r in rows])
+
+
+@routes.put(
+    "/api/v1/agents/{id}/status",
+    summary="Set an agent's status (own; supervisors: anyone's, with settings)",
+    operation_id="set_agent_status",
+    body=AgentStatusUpdate,
+    response=AgentOut,
+    errors=(403, 404, 409),
+)
+async def set_status(request: web.Request, body: AgentStatusUpdate) -> AgentOut:
+    caller = identity(request)
+    agent_id = path_uuid(request)
+    effects = Effects()
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        agent = await service.change_status(
+            conn,
+            agent_id,
+            body,
+            by_user=caller.user_id,
+            by_role=caller.role,
+            now=datetime.now(UTC),
+            effects=effects,
+        )
+    await request.app[QUEUES].after_commit(caller.tenant_id, effects)
+    return agent
+
+
+@routes.get(
+    "/api/v1/agents/{id}/queues",
+    summary="Queues whose skills and department the agent has",
+    response=QueueList,
+    errors=(403, 404),
+)
+async def agent_queues(request: web.Request) -> QueueList:
+    caller = identity(request)
+    agent_id = _own_or_supervisor(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _existing(conn, agent_id)
+        ids = await db.served_queue_ids(conn, agent_id)
+        rows = [await queues_db.get_queue(conn, i) for i in ids]
+    now = datetime.now(UTC)
+    return QueueList(items=[queue_out(r, now=now) for r in rows if r is not None])
+
+
+@routes.get(
+    "/api/v1/agents/{id}/metrics",
+    summary="Today, this week, this month and right now",
+    response=AgentMetrics,
+    errors=(403, 404),
+)
+async def agent_metrics(request: web.Request) -> AgentMetrics:
+    caller = identity(request)
+    agent_id = _own_or_supervisor(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _existing(conn, agent_id)
+        return await metrics.agent_metrics(conn, agent_id, datetime.now(UTC))
+
+
+@routes.get(
+    "/api/v1/agents/{id}/goals",
+    summary="The agent's goals and their team's, with progress from real data",
+    response=GoalList,
+    errors=(403, 404),
+)
+async def agent_goals(request: web.Request) -> GoalList:
+    caller = identity(request)
+    agent_id = _own_or_supervisor(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _existing(conn, agent_id)
+        return GoalList(items=await goals.goals_of(conn, agent_id, datetime.now(UTC)))
+
+
+@routes.post(
+    "/api/v1/agents/{id}/goals",
+    summary="Set a goal for the agent (or, with team, for their department)",
+    body=GoalCreate,
+    response=GoalOut,
+    status=201,
+    role=Role.SUPERVISOR,
+    errors=(404, 422),
+)
+async def create_goal(request: web.Request, body: GoalCreate) -> GoalOut:
+    caller = identity(request)
+    agent_id = path_uuid(request)
+    now = datetime.now(UTC)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _existing(conn, agent_id)
+        row = await goals.create(conn, agent_id, body)
+        agent = await db.get_agent(conn, agent_id)
+        assert agent is not None
+        return await goals.evaluate(conn, agent, row, now)
+
+
+@routes.get(
+    "/api/v1/agents/{id}/activities",
+    summary="The agent's timeline, newest first (pages with ?before=)",
+    query=ActivityQuery,
+    response=ActivityList,
+    errors=(403, 404),
+)
+async def agent_activities(request: web.Request, query: ActivityQuery) -> ActivityList:
+    caller = identity(request)
+    agent_id = _own_or_supervisor(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _existing(conn, agent_id)
+        rows = await db.activities(conn, agent_id, query.before, query.limit + 1)
+    page = rows[: query.limit]
+    return ActivityList(
+        items=[ActivityOut.model_validate(dict(r)) for r in page],
+        next_before=page[-1]["id"] if len(rows) > query.limit else None,
+    )

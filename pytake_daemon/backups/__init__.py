@@ -1,0 +1,1 @@
+"""Backups: compressed, encrypted full and per-tenant backups; storage, restore, drills."""

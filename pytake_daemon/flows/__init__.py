@@ -1,0 +1,1 @@
+"""Automation flows: the graph model's checks, the engine, routing, durable sessions."""

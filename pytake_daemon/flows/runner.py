@@ -1,0 +1,352 @@
+"""Live flow sessions: customer messages and timers in, steps, messages and transfers out.
+
+Every piece of work is a durable job (``flow_inbound`` per customer message, ``flow_timer`` for
+delays and ask timeouts, due at ``run_after``), so a restart loses nothing. One job runs in one
+tenant transaction that first takes an advisory lock on the conversation (a customer who floods
+messages is served one message at a time, and never gets two sessions), then writes the step
+log, the session's new state, the queued messages and the message's processed key together: a
+message is processed at most once, and a crash mid-step redoes the step from the stored state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from pytake_daemon.config import FlowsSettings
+from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations.views import conversation_out, message_out
+from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
+from pytake_daemon.errors import ApiError
+from pytake_daemon.flows import db
+from pytake_daemon.flows.compiled import CompiledFlow
+from pytake_daemon.flows.engine import (
+    Facts,
+    FlowEngine,
+    HttpAnswer,
+    Inbound,
+    SendRefused,
+    SessionState,
+)
+from pytake_daemon.flows.http_call import FlowHttp
+from pytake_daemon.flows.routing import PublishedFlows, Start, new_start, template_start
+from pytake_daemon.flows.transfer import QueueTransfer
+from pytake_daemon.jobs import db as jobs_db
+from pytake_daemon.jobs.runner import Job, JobRunner
+from pytake_daemon.protocol import ConversationOut, MessageOut, MessageSent
+from pytake_daemon.protocol.flows import ActionTransferToQueue, HttpRequest
+from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
+from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.whatsapp.send_service import queue_message, window_open
+
+log = structlog.get_logger("pytake.flows")
+
+FLOW_INBOUND_JOB = "flow_inbound"
+FLOW_TIMER_JOB = "flow_timer"
+
+
+class LiveEffects:
+    """The engine's effects inside the job's transaction."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        tenant_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        session_id: uuid.UUID,
+        transfer: QueueTransfer,
+        http: FlowHttp,
+        now: datetime,
+    ) -> None:
+        self.conn = conn
+        self.tenant_id = tenant_id
+        self.conversation_id = conversation_id
+        self.session_id = session_id
+        self._transfer = transfer
+        self._http = http
+        self.now = now
+        self.queued: list[uuid.UUID] = []
+        self.timers: list[tuple[float, int]] = []
+
+    async def send(self, content: OutgoingContent, *, step: int) -> None:
+        request = SendMessageRequest(
+            content=content, idempotency_key=f"flow:{self.session_id}:{step}"
+        )
+        try:
+            # A savepoint: a refused send must not abort the step's transaction.
+            async with self.conn.transaction():
+                queued = await queue_message(
+                    self.conn, self.conversation_id, request, sent_by=None, now=self.now
+                )
+        except ApiError as exc:
+            raise SendRefused(str(exc)) from None
+        if queued.created:
+            self.queued.append(queued.message_id)
+
+    async def transfer(self, node: ActionTransferToQueue) -> None:
+        await self._transfer.transfer(
+            self.conn, self.tenant_id, self.conversation_id, node, session_id=self.session_id
+        )
+        await db.set_conversation_status(self.conn, self.conversation_id, "pending")
+
+    async def close(self) -> None:
+        await db.set_conversation_status(self.conn, self.conversation_id, "resolved")
+
+    async def tag(self, tags: list[str]) -> None:
+        await db.add_tags(self.conn, self.conversation_id, tags)
+
+    async def http(
+        self, node: HttpRequest, url: str, headers: dict[str, str], body: Any
+    ) -> HttpAnswer:
+        return await self._http(node, url, headers, body)
+
+    def schedule(self, seconds: float, token: int) -> None:
+        self.timers.append((seconds, token))
+
+
+class FlowRunner:
+    def __init__(
+        self,
+        pool: Pool,
+        jobs: JobRunner,
+        bus: EventBus,
+        *,
+        settings: FlowsSettings,
+        published: PublishedFlows,
+        http: FlowHttp,
+        transfer: QueueTransfer,
+        on_sent: Callable[[], None],
+    ) -> None:
+        self._pool = pool
+        self._jobs = jobs
+        self._bus = bus
+        self._settings = settings
+        self._published = published
+        self._http = http
+        self._transfer = transfer
+        self._on_sent = on_sent
+
+    # ---- jobs --------------------------------------------------------------------------------
+
+    async def inbound_hook(
+        self, tenant_id: uuid.UUID, inbound: Sequence[tuple[ConversationOut, MessageOut]]
+    ) -> None:
+        """After the webhook's commit: queue one durable job per customer message."""
+        messages = [(c, m) for c, m in inbound if m.direction == "in"]
+        if not messages:
+            return
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            for conversation, message in messages:
+                await jobs_db.insert_job(
+                    conn,
+                    FLOW_INBOUND_JOB,
+                    {"conversation_id": str(conversation.id), "message_id": str(message.id)},
+                )
+        self._jobs.wake()
+
+    async def handle_inbound(self, job: Job) -> None:
+        await self.process_message(
+            job.tenant_id,
+            uuid.UUID(job.payload["conversation_id"]),
+            uuid.UUID(job.payload["message_id"]),
+        )
+
+    async def handle_timer(self, job: Job) -> None:
+        await self.process_timer(
+            job.tenant_id,
+            uuid.UUID(job.payload["conversation_id"]),
+            uuid.UUID(job.payload["session_id"]),
+            int(job.payload["token"]),
+        )
+
+    # ---- work --------------------------------------------------------------------------------
+
+    async def process_message(
+        self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> str:
+        """Route and run one customer message; returns what happened (for logs and tests)."""
+        now = datetime.now(UTC)
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            await db.lock_conversation(conn, conversation_id)
+            conversation = await conversations_db.get_conversation(conn, conversation_id)
+            rows = await conversations_db.get_messages(conn, [message_id])
+            if conversation is None or not rows:
+                return "gone"
+            message = message_out(rows[0])
+            if conversation["assigned_user_id"] is not None:
+                await db.mark_processed(conn, message_id, None)
+                return "human"
+            if not await db.mark_processed(conn, message_id, None):
+                return "duplicate"
+            inbound = _inbound(message)
+            session = await db.active_session(conn, conversation_id)
+            start: Start | None = None
+            if message.reply_to is not None:
+                template = await db.template_replied_to(conn, conversation_id, message.reply_to)
+                if template is not None:
+                    flows = await self._published.load(conn, tenant_id)
+                    start = template_start(flows, template)
+            if session is not None and (start is not None or session["expires_at"] <= now):
+                await db.end_session(
+                    conn, session["id"], "replaced" if start is not None else "expired"
+                )
+                session = None
+            if start is None and session is None:
+                start = new_start(await self._published.load(conn, tenant_id), inbound.text)
+            if start is None and session is None:
+                return "no flow"
+            facts = _facts(conversation, now)
+            if start is not None:
+                expires = now + self._expiry(start.flow)
+                session_id = await db.insert_session(
+                    conn, conversation_id, start.flow.flow_id, start.flow.version, expires
+                )
+                state = SessionState()
+                flow = start.flow
+            else:
+                assert session is not None
+                session_id = session["id"]
+                state = _state(session)
+                flow = await self._published.version(
+                    conn, session["flow_id"], session["flow_version"]
+                )
+            effects = LiveEffects(
+                conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
+            )
+            engine = FlowEngine(
+                flow, state, facts, effects, max_steps=self._settings.max_steps_per_message
+            )
+            if start is not None:
+                await engine.start(start.trigger_id, inbound)
+            else:
+                await engine.receive(inbound)
+            await self._save(conn, engine, effects, session_id, conversation_id)
+            sent = await self._sent_events(conn, effects, conversation_id, now)
+        await self._after_commit(tenant_id, sent)
+        return "started" if start is not None else "continued"
+
+    async def process_timer(
+        self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, session_id: uuid.UUID, token: int
+    ) -> str:
+        now = datetime.now(UTC)
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            await db.lock_conversation(conn, conversation_id)
+            session = await db.get_session(conn, session_id)
+            if session is None or session["status"] != "active" or session["wait_token"] != token:
+                return "stale"
+            conversation = await conversations_db.get_conversation(conn, conversation_id)
+            if conversation is None:
+                return "gone"
+            if conversation["assigned_user_id"] is not None:
+                return "human"
+            state = _state(session)
+            flow = await self._published.version(conn, session["flow_id"], session["flow_version"])
+            effects = LiveEffects(
+                conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
+            )
+            engine = FlowEngine(
+                flow,
+                state,
+                _facts(conversation, now),
+                effects,
+                max_steps=self._settings.max_steps_per_message,
+            )
+            await engine.timer(token)
+            await self._save(conn, engine, effects, session_id, conversation_id)
+            sent = await self._sent_events(conn, effects, conversation_id, now)
+        await self._after_commit(tenant_id, sent)
+        return "fired"
+
+    def _expiry(self, flow: CompiledFlow) -> timedelta:
+        minutes = flow.definition.session_expiry_minutes or self._settings.session_expiry_minutes
+        return timedelta(minutes=minutes)
+
+    async def _save(
+        self,
+        conn: Connection,
+        engine: FlowEngine,
+        effects: LiveEffects,
+        session_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+    ) -> None:
+        state = engine.state
+        idle = self._expiry(engine.flow)
+        # A session waiting on a longer delay or timeout mustn't expire before it fires.
+        longest = max((s for s, _ in effects.timers), default=0.0)
+        expires = effects.now + max(idle, timedelta(seconds=longest))
+        await db.insert_steps(conn, session_id, [s.model_dump(mode="json") for s in engine.steps])
+        await db.save_session(
+            conn,
+            session_id,
+            current_node=state.current_node,
+            waiting=state.waiting,
+            attempts=state.attempts,
+            wait_token=state.wait_token,
+            next_seq=state.next_seq,
+            variables=state.variables,
+            expires_at=expires,
+            end_reason=state.end_reason,
+        )
+        if state.end_reason is None:
+            for seconds, token in effects.timers:
+                await jobs_db.insert_job_at(
+                    conn,
+                    FLOW_TIMER_JOB,
+                    {
+                        "session_id": str(session_id),
+                        "conversation_id": str(conversation_id),
+                        "token": token,
+                    },
+                    effects.now + timedelta(seconds=seconds),
+                )
+
+    async def _sent_events(
+        self, conn: Connection, effects: LiveEffects, conversation_id: uuid.UUID, now: datetime
+    ) -> list[MessageSent]:
+        if not effects.queued:
+            return []
+        rows = await conversations_db.get_messages(conn, effects.queued)
+        conversation = await conversations_db.get_conversation(conn, conversation_id)
+        assert conversation is not None
+        out = conversation_out(conversation, now=now)
+        return [MessageSent(conversation=out, message=message_out(r)) for r in rows]
+
+    async def _after_commit(self, tenant_id: uuid.UUID, sent: list[MessageSent]) -> None:
+        if sent:
+            self._on_sent()
+            for event in sent:
+                await self._bus.publish(tenant_id, event)
+        self._jobs.wake()
+
+
+def _inbound(message: MessageOut) -> Inbound:
+    content = message.content
+    reply_id = content.get("id") or content.get("payload")
+    return Inbound(text=message.text, reply_id=str(reply_id) if reply_id else None)
+
+
+def _facts(conversation: asyncpg.Record, now: datetime) -> Facts:
+    return Facts(
+        conversation_id=str(conversation["id"]),
+        conversation_status=conversation["status"],
+        contact_name=conversation["contact_profile_name"],
+        contact_wa_id=conversation["contact_wa_id"],
+        window_open=window_open(conversation["last_inbound_at"], now),
+        now=now,
+    )
+
+
+def _state(row: asyncpg.Record) -> SessionState:
+    return SessionState(
+        current_node=row["current_node"],
+        waiting=row["waiting"],
+        attempts=row["attempts"],
+        wait_token=row["wait_token"],
+        variables=dict(row["variables"]),
+        next_seq=row["next_seq"],
+    )

@@ -1,0 +1,113 @@
+"""Handing a conversation from a flow to the human queues.
+
+The engine sees one interface (a queue id, a priority, a message, the wait timeout and the
+fallback). ``QueueTransferToQueues`` (what the daemon uses) records each request in
+``flow_transfers`` and enqueues it with the queues domain; ``RecordedTransfer`` only records,
+for the flow tester and benchmarks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+import structlog
+
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.errors import ApiError
+from pytake_daemon.flows import db
+from pytake_daemon.protocol.flows import ActionTransferToQueue
+from pytake_daemon.queues import db as queues_db
+from pytake_daemon.queues.service import enqueue
+
+log = structlog.get_logger("pytake.flows")
+
+
+class QueueTransfer(Protocol):
+    async def transfer(
+        self,
+        conn: Connection,
+        tenant_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        node: ActionTransferToQueue,
+        *,
+        session_id: uuid.UUID | None,
+    ) -> None:
+        """Put the conversation in the node's queue, in the caller's transaction."""
+
+
+class RecordedTransfer:
+    """Records the request in ``flow_transfers`` (status ``requested``)."""
+
+    async def transfer(
+        self,
+        conn: Connection,
+        tenant_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        node: ActionTransferToQueue,
+        *,
+        session_id: uuid.UUID | None,
+    ) -> None:
+        await db.insert_transfer(
+            conn,
+            conversation_id=conversation_id,
+            session_id=session_id,
+            queue_id=node.queueId,
+            queue_name=node.queueName,
+            priority=node.priority,
+            message=node.message,
+            wait_timeout_minutes=node.waitTimeoutMinutes,
+            fallback_action=node.fallbackAction.value,
+        )
+
+
+class QueueTransferToQueues:
+    """Records the request like :class:`RecordedTransfer`, then puts the conversation in the
+    queue (by id, or by name: flow files may say ``queueId: pedidos``), in the step's
+    transaction. The queues' sweep distributes it within ``queues.sweep_seconds``.
+
+    An unknown or inactive queue doesn't fail the step: the conversation is already pending for
+    a human, the request stays recorded, and the problem is logged for an admin to fix.
+    """
+
+    def __init__(self) -> None:
+        self._recorded = RecordedTransfer()
+
+    async def transfer(
+        self,
+        conn: Connection,
+        tenant_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        node: ActionTransferToQueue,
+        *,
+        session_id: uuid.UUID | None,
+    ) -> None:
+        await self._recorded.transfer(conn, tenant_id, conversation_id, node, session_id=session_id)
+        queue: uuid.UUID | str = node.queueId
+        try:
+            queue = uuid.UUID(node.queueId)
+        except ValueError:
+            for name in (node.queueId, node.queueName):
+                found = await queues_db.queue_id_by_name(conn, name) if name else None
+                if found is not None:
+                    queue = found
+                    break
+        try:
+            async with conn.transaction():  # a savepoint: a refusal leaves the step intact
+                await enqueue(
+                    conn,
+                    conversation_id=conversation_id,
+                    queue_id=queue,
+                    priority=node.priority,
+                    message="",  # the flow sent node.message itself
+                    wait_timeout_minutes=node.waitTimeoutMinutes,
+                    fallback_action=node.fallbackAction.value,
+                    source="flow",
+                )
+        except ApiError as exc:
+            log.warning(
+                "flow transfer not queued",
+                queue=node.queueId,
+                conversation_id=str(conversation_id),
+                reason=str(exc),
+            )

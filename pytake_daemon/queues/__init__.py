@@ -1,0 +1,1 @@
+"""Human queues: enqueueing, automatic distribution, timeouts, business hours, metrics."""

@@ -1,0 +1,69 @@
+"""Messages the queues send to the customer: welcome, position, out of hours, timeout, full.
+
+They go through the outbox like an agent's reply, in the caller's transaction. Outside the
+24-hour window free-form text is refused; these messages are courtesy, not worth a template,
+so the refusal is logged and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.errors import Conflict
+from pytake_daemon.protocol.outgoing import SendMessageRequest, TextOut
+from pytake_daemon.whatsapp.send_service import queue_message
+
+log = structlog.get_logger("pytake.queues")
+
+DEFAULT_WELCOME = (
+    "You're in the {queue} queue: you are number {position}, about {wait_minutes} min to wait."
+)
+DEFAULT_POSITION = "You are now number {position} in line (about {wait_minutes} min)."
+DEFAULT_OUT_OF_HOURS = "We're closed right now; an agent will answer as soon as we open."
+DEFAULT_TIMEOUT = "Sorry, no agent could take your conversation in time. Please write again later."
+DEFAULT_FULL = "All our agents are busy and the line is full. Please write again later."
+
+
+@dataclass(frozen=True)
+class Fields:
+    queue: str
+    position: int = 0
+    wait_minutes: int = 0
+
+
+def estimated_wait_minutes(position: int, avg_handle_seconds: float | None, agents: int) -> int:
+    """Each agent frees a place every average handling time; ahead of us are position - 1."""
+    per_item = avg_handle_seconds if avg_handle_seconds else 300.0
+    return max(1, math.ceil(position * per_item / max(1, agents) / 60))
+
+
+def render(template: str, default: str, fields: Fields) -> str:
+    """The queue's text (or our default) with its fields; unknown braces are left as written."""
+    text = template or default
+    for name in ("queue", "position", "wait_minutes"):
+        text = text.replace("{" + name + "}", str(getattr(fields, name)))
+    return text
+
+
+async def tell(conn: Connection, conversation_id: uuid.UUID, text: str, *, now: datetime) -> bool:
+    """Queue ``text`` for the customer; False when WhatsApp wouldn't take it (window closed)."""
+    try:
+        # A savepoint: a refusal after a partial write must not spoil the caller's transaction.
+        async with conn.transaction():
+            await queue_message(
+                conn,
+                conversation_id,
+                SendMessageRequest(content=TextOut(body=text)),
+                sent_by=None,
+                now=now,
+            )
+    except Conflict as exc:
+        log.info("queue message not sent", conversation_id=str(conversation_id), reason=str(exc))
+        return False
+    return True

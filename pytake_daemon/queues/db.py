@@ -1,0 +1,441 @@
+"""SQL of queues, queue items and their history. Functions take a connection in a tenant
+transaction; every statement names ``current_tenant_id()`` itself (see ``users/db.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+# --- queues ----------------------------------------------------------------------------------
+
+SETTING_COLUMNS = (
+    "name",
+    "description",
+    "department",
+    "required_skills",
+    "policy",
+    "active",
+    "max_wait_minutes",
+    "max_size",
+    "timeout_action",
+    "timeout_queue_id",
+    "overflow_action",
+    "overflow_queue_id",
+    "timezone",
+    "business_hours",
+    "holidays",
+    "out_of_hours_action",
+    "out_of_hours_queue_id",
+    "welcome_message",
+    "position_message",
+    "out_of_hours_message",
+    "timeout_message",
+    "full_message",
+    "position_update_seconds",
+)
+_PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, len(SETTING_COLUMNS) + 1))
+
+_QUEUE_SELECT = """
+SELECT q.*,
+       (SELECT count(*) FROM queue_items i WHERE i.tenant_id = q.tenant_id
+           AND i.queue_id = q.id AND i.status = 'waiting') AS waiting,
+       (SELECT count(*) FROM queue_items i WHERE i.tenant_id = q.tenant_id
+           AND i.queue_id = q.id AND i.status = 'assigned') AS assigned
+  FROM queues q
+ WHERE q.tenant_id = current_tenant_id()
+"""
+
+_INSERT_QUEUE = f"""
+INSERT INTO queues (tenant_id, {", ".join(SETTING_COLUMNS)})
+VALUES (current_tenant_id(), {_PLACEHOLDERS})
+ON CONFLICT (tenant_id, name) DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_queue(conn: Connection, values: Sequence[Any]) -> uuid.UUID | None:
+    """The new queue's id, or ``None`` when the name is taken."""
+    queue_id: uuid.UUID | None = await conn.fetchval(_INSERT_QUEUE, *values)
+    return queue_id
+
+
+_UPDATE_QUEUE = f"""
+UPDATE queues SET ({", ".join(SETTING_COLUMNS)}, updated_at) = ({_PLACEHOLDERS}, now())
+ WHERE tenant_id = current_tenant_id() AND id = ${len(SETTING_COLUMNS) + 1}
+RETURNING id
+"""
+
+
+async def update_queue(conn: Connection, queue_id: uuid.UUID, values: Sequence[Any]) -> bool:
+    return await conn.fetchval(_UPDATE_QUEUE, *values, queue_id) is not None
+
+
+_NAME_TAKEN = """
+SELECT EXISTS (SELECT 1 FROM queues WHERE tenant_id = current_tenant_id() AND name = $1
+                  AND id <> $2)
+"""
+
+
+async def name_taken(conn: Connection, name: str, queue_id: uuid.UUID) -> bool:
+    taken: bool = await conn.fetchval(_NAME_TAKEN, name, queue_id)
+    return taken
+
+
+async def list_queues(conn: Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(_QUEUE_SELECT + " ORDER BY q.name")
+
+
+async def get_queue(conn: Connection, queue_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_QUEUE_SELECT + " AND q.id = $1", queue_id)
+
+
+_LOCK_QUEUE = "SELECT * FROM queues WHERE tenant_id = current_tenant_id() AND id = $1 FOR SHARE"
+
+
+async def lock_queue(conn: Connection, queue_id: uuid.UUID) -> asyncpg.Record | None:
+    """The queue's settings, kept from changing until the transaction ends."""
+    return await conn.fetchrow(_LOCK_QUEUE, queue_id)
+
+
+_COUNT_WAITING = """
+SELECT count(*) FROM queue_items
+ WHERE tenant_id = current_tenant_id() AND queue_id = $1 AND status = 'waiting'
+"""
+
+
+async def count_waiting(conn: Connection, queue_id: uuid.UUID) -> int:
+    count: int = await conn.fetchval(_COUNT_WAITING, queue_id)
+    return count
+
+
+_QUEUES_WITH_WAITING = """
+SELECT DISTINCT queue_id FROM queue_items
+ WHERE tenant_id = current_tenant_id() AND status = 'waiting'
+"""
+
+
+async def queues_with_waiting(conn: Connection) -> list[uuid.UUID]:
+    return [r["queue_id"] for r in await conn.fetch(_QUEUES_WITH_WAITING)]
+
+
+_SWEEP_TARGETS = "SELECT tenant_id, queue_id, overdue FROM queue_sweep_targets($1)"
+
+
+async def sweep_targets(conn: Connection, now: datetime) -> list[asyncpg.Record]:
+    """(tenant, queue, overdue) of every queue with waiting items, across tenants."""
+    return await conn.fetch(_SWEEP_TARGETS, now)
+
+
+# --- items -----------------------------------------------------------------------------------
+
+ITEM_COLUMNS = """
+    i.id, i.queue_id, i.conversation_id, i.priority, i.status, i.agent_id, i.source,
+    i.fallback_action, i.entered_at, i.wait_deadline, i.assigned_at, i.ended_at,
+    i.last_position, i.position_sent_at,
+    ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name"""
+
+_ITEM_FROM = """
+queue_items i
+JOIN conversations c ON c.tenant_id = i.tenant_id AND c.id = i.conversation_id
+JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id"""
+
+_INSERT_ITEM = """
+INSERT INTO queue_items (tenant_id, queue_id, conversation_id, priority, source, fallback_action,
+                         entered_at, wait_deadline)
+VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (tenant_id, conversation_id) WHERE status IN ('waiting', 'assigned') DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_item(
+    conn: Connection,
+    *,
+    queue_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    priority: int,
+    source: str,
+    fallback_action: str,
+    entered_at: datetime,
+    wait_deadline: datetime | None,
+) -> uuid.UUID | None:
+    """The new waiting item, or ``None`` when the conversation already has an active one."""
+    item_id: uuid.UUID | None = await conn.fetchval(
+        _INSERT_ITEM,
+        queue_id,
+        conversation_id,
+        priority,
+        source,
+        fallback_action,
+        entered_at,
+        wait_deadline,
+    )
+    return item_id
+
+
+_GET_ITEMS = f"""
+SELECT {ITEM_COLUMNS}
+  FROM unnest($1::uuid[]) WITH ORDINALITY AS wanted (id, n)
+  JOIN {_ITEM_FROM} ON i.tenant_id = current_tenant_id() AND i.id = wanted.id
+ ORDER BY wanted.n
+"""
+
+
+async def get_items(conn: Connection, ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(_GET_ITEMS, list(ids))
+
+
+_ACTIVE_ITEM_OF = """
+SELECT * FROM queue_items
+ WHERE tenant_id = current_tenant_id() AND conversation_id = $1
+   AND status IN ('waiting', 'assigned')
+ FOR UPDATE
+"""
+
+
+async def lock_active_item_of(
+    conn: Connection, conversation_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(_ACTIVE_ITEM_OF, conversation_id)
+
+
+_LOCK_ITEM = (
+    "SELECT * FROM queue_items WHERE tenant_id = current_tenant_id() AND id = $1 FOR UPDATE"
+)
+
+
+async def lock_item(conn: Connection, item_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_LOCK_ITEM, item_id)
+
+
+_LIST_ITEMS = f"""
+SELECT {ITEM_COLUMNS}
+  FROM {_ITEM_FROM}
+ WHERE i.tenant_id = current_tenant_id() AND i.queue_id = $1 AND i.status = ANY($2::text[])
+ ORDER BY i.status = 'waiting' DESC, i.priority DESC, i.entered_at, i.id
+ LIMIT $3
+"""
+_LIST_ENDED = f"""
+SELECT {ITEM_COLUMNS}
+  FROM {_ITEM_FROM}
+ WHERE i.tenant_id = current_tenant_id() AND i.queue_id = $1 AND i.ended_at IS NOT NULL
+ ORDER BY i.ended_at DESC
+ LIMIT $2
+"""
+
+
+async def list_items(
+    conn: Connection, queue_id: uuid.UUID, statuses: Sequence[str] | None, limit: int
+) -> list[asyncpg.Record]:
+    """Active items (waiting first, in serving order), or the latest ended ones (``None``)."""
+    if statuses is None:
+        return await conn.fetch(_LIST_ENDED, queue_id, limit)
+    return await conn.fetch(_LIST_ITEMS, queue_id, list(statuses), limit)
+
+
+_CLAIM_WAITING = """
+SELECT id, conversation_id, priority, entered_at FROM queue_items
+ WHERE tenant_id = current_tenant_id() AND queue_id = $1 AND status = 'waiting'
+ ORDER BY priority DESC, entered_at, id
+ LIMIT $2
+ FOR UPDATE SKIP LOCKED
+"""
+
+
+async def claim_waiting(conn: Connection, queue_id: uuid.UUID, limit: int) -> list[asyncpg.Record]:
+    """Waiting items in serving order that no other distributor holds, locked until commit."""
+    return await conn.fetch(_CLAIM_WAITING, queue_id, limit)
+
+
+_ASSIGN = """
+UPDATE queue_items i SET status = 'assigned', agent_id = a.agent_id, assigned_at = $3
+  FROM unnest($1::uuid[], $2::uuid[]) AS a (item_id, agent_id)
+ WHERE i.tenant_id = current_tenant_id() AND i.id = a.item_id
+"""
+
+
+async def assign_items(
+    conn: Connection, item_ids: Sequence[uuid.UUID], agent_ids: Sequence[uuid.UUID], at: datetime
+) -> None:
+    """Assign locked items (the trigger moves the agents' counts and the conversations)."""
+    await conn.execute(_ASSIGN, list(item_ids), list(agent_ids), at)
+
+
+_SET_STATUS = """
+UPDATE queue_items SET status = $2::text,
+       ended_at = CASE WHEN $2::text IN ('waiting', 'assigned') THEN NULL ELSE $3::timestamptz END
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def end_item(conn: Connection, item_id: uuid.UUID, status: str, at: datetime) -> None:
+    await conn.execute(_SET_STATUS, item_id, status, at)
+
+
+_REASSIGN = """
+UPDATE queue_items SET agent_id = $2, assigned_at = $3
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def reassign_item(
+    conn: Connection, item_id: uuid.UUID, agent_id: uuid.UUID, at: datetime
+) -> None:
+    await conn.execute(_REASSIGN, item_id, agent_id, at)
+
+
+_SET_DEADLINE = """
+UPDATE queue_items SET wait_deadline = $2
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def set_deadline(conn: Connection, item_id: uuid.UUID, deadline: datetime | None) -> None:
+    await conn.execute(_SET_DEADLINE, item_id, deadline)
+
+
+_OVERDUE = """
+SELECT * FROM queue_items
+ WHERE tenant_id = current_tenant_id() AND queue_id = $1 AND status = 'waiting'
+   AND wait_deadline <= $2
+ ORDER BY wait_deadline
+ LIMIT $3
+ FOR UPDATE SKIP LOCKED
+"""
+
+
+async def claim_overdue(
+    conn: Connection, queue_id: uuid.UUID, now: datetime, limit: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(_OVERDUE, queue_id, now, limit)
+
+
+_POSITIONS = """
+SELECT i.id, i.conversation_id, i.last_position, i.position_sent_at,
+       row_number() OVER (ORDER BY i.priority DESC, i.entered_at, i.id) AS position
+  FROM queue_items i
+ WHERE i.tenant_id = current_tenant_id() AND i.queue_id = $1 AND i.status = 'waiting'
+"""
+
+
+async def waiting_positions(conn: Connection, queue_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(_POSITIONS, queue_id)
+
+
+_POSITION_OF = """
+SELECT count(*) + 1 FROM queue_items i, queue_items me
+ WHERE me.tenant_id = current_tenant_id() AND me.id = $1
+   AND i.tenant_id = me.tenant_id AND i.queue_id = me.queue_id AND i.status = 'waiting'
+   AND (i.priority, me.entered_at, me.id) > (me.priority, i.entered_at, i.id)
+"""
+
+
+async def position_of(conn: Connection, item_id: uuid.UUID) -> int:
+    """1-based place of a waiting item: those of higher priority, or equal and older, go first."""
+    position: int = await conn.fetchval(_POSITION_OF, item_id)
+    return position
+
+
+_MARK_POSITION_SENT = """
+UPDATE queue_items SET last_position = $2, position_sent_at = $3
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def mark_position_sent(
+    conn: Connection, item_id: uuid.UUID, position: int, at: datetime
+) -> None:
+    await conn.execute(_MARK_POSITION_SENT, item_id, position, at)
+
+
+_AVG_HANDLE = """
+SELECT avg(extract(epoch FROM ended_at - assigned_at))
+  FROM queue_items
+ WHERE tenant_id = current_tenant_id() AND queue_id = $1 AND status = 'completed'
+   AND ended_at > $2::timestamptz - interval '1 day'
+"""
+
+
+async def avg_handle_seconds(conn: Connection, queue_id: uuid.UUID, now: datetime) -> float | None:
+    value: float | None = await conn.fetchval(_AVG_HANDLE, queue_id, now)
+    return value
+
+
+# --- history ---------------------------------------------------------------------------------
+
+_RECORD = """
+INSERT INTO queue_history (tenant_id, item_id, queue_id, conversation_id, event, agent_id,
+                           actor_id, detail, at)
+SELECT current_tenant_id(), h.item_id, h.queue_id, h.conversation_id, h.event, h.agent_id,
+       $7, coalesce(h.detail, '{}'), $8
+  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[])
+       AS h (item_id, queue_id, conversation_id, event, agent_id, detail)
+"""
+
+
+async def record_history(
+    conn: Connection,
+    entries: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str, uuid.UUID | None, Any]],
+    *,
+    actor_id: uuid.UUID | None,
+    at: datetime,
+) -> None:
+    """Write transitions: (item, queue, conversation, event, agent, detail) each."""
+    if not entries:
+        return
+    columns = list(zip(*entries, strict=True))
+    await conn.execute(_RECORD, *(list(c) for c in columns), actor_id, at)
+
+
+_RECENT_HISTORY = """
+SELECT item_id, queue_id, conversation_id, event, agent_id, at FROM queue_history
+ WHERE tenant_id = current_tenant_id()
+ ORDER BY id DESC
+ LIMIT $1
+"""
+
+
+async def recent_history(conn: Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(_RECENT_HISTORY, limit)
+
+
+_DASHBOARD = """
+SELECT q.id, q.name, q.timezone, q.business_hours, q.holidays,
+       count(*) FILTER (WHERE i.status = 'waiting') AS waiting,
+       count(*) FILTER (WHERE i.status = 'assigned') AS assigned,
+       count(*) FILTER (WHERE i.status = 'waiting' AND i.priority = 2) AS urgent_waiting,
+       extract(epoch FROM $1 - min(i.entered_at) FILTER (WHERE i.status = 'waiting'))
+           AS oldest_wait_seconds,
+       count(*) FILTER (WHERE i.status = 'completed' AND i.ended_at >= $2) AS completed_today,
+       count(*) FILTER (WHERE i.status IN ('abandoned', 'timed_out') AND i.ended_at >= $2)
+           AS abandoned_today,
+       avg(extract(epoch FROM i.assigned_at - i.entered_at)) FILTER (WHERE i.assigned_at >= $2)
+           AS avg_wait_seconds_today
+  FROM queues q
+  LEFT JOIN queue_items i ON i.tenant_id = q.tenant_id AND i.queue_id = q.id
+       AND (i.status IN ('waiting', 'assigned') OR i.ended_at >= $2 OR i.assigned_at >= $2)
+ WHERE q.tenant_id = current_tenant_id()
+ GROUP BY q.id
+ ORDER BY q.name
+"""
+
+
+async def dashboard(conn: Connection, now: datetime, since: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(_DASHBOARD, now, since)
+
+
+_QUEUE_BY_NAME = """
+SELECT id FROM queues WHERE tenant_id = current_tenant_id() AND lower(name) = lower($1)
+"""
+
+
+async def queue_id_by_name(conn: Connection, name: str) -> uuid.UUID | None:
+    """A queue by its name, as flow files name them (case-insensitive)."""
+    found: uuid.UUID | None = await conn.fetchval(_QUEUE_BY_NAME, name)
+    return found

@@ -1,0 +1,149 @@
+"""Automatic distribution: waiting items of a queue to available agents, in one transaction.
+
+1. Claim the queue's first waiting items in serving order (urgent, then high, then normal; the
+   longest waiting first) with ``FOR UPDATE SKIP LOCKED``: another distributor (task or
+   process) takes the next ones instead of waiting for ours.
+2. Lock the candidate agents the same way: online, with free capacity, the queue's skills and
+   department; then keep those inside their working hours. Their counts can't move under us.
+3. Pair items with agents by the queue's policy and write the assignments. The database has the
+   last word: a trigger counts each agent's active items under ``CHECK (active_count <=
+   capacity)`` and a partial unique index allows one active item per conversation, so even a
+   bug here could not double-assign or overload anyone (the transaction would fail instead).
+
+All of a queue's items need the same skills, so the agents eligible for one are eligible for
+all: serving a prefix of the waiting list is exactly "priority, then waiting time".
+"""
+
+from __future__ import annotations
+
+import heapq
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+
+from pytake_daemon.agents import db as agents_db
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.agents import AgentStatus, AgentStatusChanged
+from pytake_daemon.protocol.queues import Policy, QueueItemChanged, Transition
+from pytake_daemon.queues import db
+from pytake_daemon.queues.effects import Effects
+from pytake_daemon.queues.hours import is_open
+from pytake_daemon.queues.views import item_out, queue_open
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _pair(
+    policy: str, items: list[asyncpg.Record], agents: list[asyncpg.Record]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(item, agent) pairs for as many items as there is free capacity, in item order."""
+    # Round robin: whoever was assigned least recently goes next, then to the back of the line.
+    # Least loaded: the lowest share of capacity in use, ties by least recent assignment.
+    heap: list[tuple[float, datetime, int, uuid.UUID, int, int]] = []
+    for n, a in enumerate(agents):
+        last = a["last_assigned_at"] or _EPOCH
+        load = a["active_count"] / a["capacity"] if policy == Policy.LEAST_LOADED else 0.0
+        heap.append((load, last, n, a["id"], a["active_count"], a["capacity"]))
+    heapq.heapify(heap)
+    pairs: list[tuple[uuid.UUID, uuid.UUID]] = []
+    turn = datetime.max.replace(tzinfo=UTC)
+    for seq, item in enumerate(items):
+        if not heap:
+            break
+        load, _last, n, agent_id, active, capacity = heapq.heappop(heap)
+        pairs.append((item["id"], agent_id))
+        active += 1
+        if active < capacity:
+            load = active / capacity if policy == Policy.LEAST_LOADED else 0.0
+            # Just assigned: behind everyone else (the sequence keeps the order among them).
+            heapq.heappush(heap, (load, turn, len(agents) + seq, agent_id, active, capacity))
+    return pairs
+
+
+async def distribute(
+    conn: Connection,
+    queue_id: uuid.UUID,
+    *,
+    now: datetime,
+    effects: Effects,
+    batch: int = 100,
+    events: bool = True,
+) -> int:
+    """Assign what can be assigned from one queue's head; returns how many items were assigned.
+
+    ``events=False`` leaves out the per-item live-monitor events (the benchmark's bulk runs)."""
+    queue = await db.get_queue(conn, queue_id)
+    if queue is None or not queue["active"] or not queue_open(queue, now):
+        return 0
+    items = await db.claim_waiting(conn, queue_id, batch)
+    if not items:
+        return 0
+    candidates = [
+        a
+        for a in await agents_db.lock_candidates(
+            conn,
+            queue["required_skills"],
+            queue["department"],
+            # One agent per item at most is all a batch can use.
+            limit=len(items),
+            least_loaded=queue["policy"] == Policy.LEAST_LOADED,
+        )
+        if is_open(a["working_hours"], a["timezone"], (), now)
+    ]
+    pairs = _pair(queue["policy"], items, candidates)
+    if not pairs:
+        return 0
+    item_ids = [p[0] for p in pairs]
+    agent_ids = [p[1] for p in pairs]
+    await db.assign_items(conn, item_ids, agent_ids, now)
+    conversation_of = {i["id"]: i["conversation_id"] for i in items}
+    await db.record_history(
+        conn,
+        [(i, queue_id, conversation_of[i], Transition.ASSIGNED.value, a, None) for i, a in pairs],
+        actor_id=None,
+        at=now,
+    )
+    await agents_db.add_activities(
+        conn,
+        [
+            (a, "conversation_started", conversation_of[i], {"queue_id": str(queue_id)})
+            for i, a in pairs
+        ],
+        now,
+    )
+    await _busy_when_full(conn, candidates, agent_ids, now, effects)
+    if events:
+        for row in await db.get_items(conn, item_ids):
+            effects.events.append(
+                QueueItemChanged(transition=Transition.ASSIGNED, item=item_out(row, now=now))
+            )
+    return len(pairs)
+
+
+async def _busy_when_full(
+    conn: Connection,
+    candidates: list[asyncpg.Record],
+    assigned: list[uuid.UUID],
+    now: datetime,
+    effects: Effects,
+) -> None:
+    """Agents who asked for it turn "busy" when this batch filled them up."""
+    for agent in candidates:
+        if not agent["busy_at_capacity"]:
+            continue
+        if agent["active_count"] + assigned.count(agent["id"]) < agent["capacity"]:
+            continue
+        row = await agents_db.set_status_if(
+            conn, agent["id"], AgentStatus.BUSY.value, now, [AgentStatus.ONLINE.value]
+        )
+        if row is not None:
+            effects.events.append(
+                AgentStatusChanged(
+                    agent_id=agent["id"],
+                    status=AgentStatus.BUSY,
+                    active=row["active_count"],
+                    capacity=row["capacity"],
+                    reason="capacity",
+                )
+            )

@@ -1,0 +1,252 @@
+"""``/api/v1/queues``: queues, their items, manual assignment and the live dashboard."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+from aiohttp import web
+
+from pytake_daemon.agents import db as agents_db
+from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
+from pytake_daemon.http.api import RouteTable, identity, path_uuid
+from pytake_daemon.keys import DB_POOL, QUEUES
+from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.queues import (
+    AgentLoad,
+    AssignRequest,
+    AssignResult,
+    Dashboard,
+    HistoryEntry,
+    ItemQuery,
+    QueueItemList,
+    QueueList,
+    QueueOut,
+    QueueSettings,
+    QueueSummary,
+)
+from pytake_daemon.queues import db, service
+from pytake_daemon.queues.effects import Effects
+from pytake_daemon.queues.hours import is_open
+from pytake_daemon.queues.views import item_out, queue_out, settings_values
+
+routes = RouteTable(tag="queues")
+
+_NOT_FOUND = "no such queue"
+_STATUSES = {"active": ["waiting", "assigned"], "waiting": ["waiting"], "assigned": ["assigned"]}
+
+
+async def _check_targets(conn: Connection, body: QueueSettings, queue_id: uuid.UUID | None) -> None:
+    for name in ("timeout_queue_id", "overflow_queue_id", "out_of_hours_queue_id"):
+        target = getattr(body, name)
+        if target is None:
+            continue
+        if target == queue_id:
+            raise UnprocessableEntity(f"{name} can't be the queue itself")
+        if await db.get_queue(conn, target) is None:
+            raise UnprocessableEntity(f"{name}: no such queue")
+
+
+@routes.get("/api/v1/queues", summary="The tenant's queues", response=QueueList)
+async def list_queues(request: web.Request) -> QueueList:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        rows = await db.list_queues(conn)
+    now = datetime.now(UTC)
+    return QueueList(items=[queue_out(r, now=now) for r in rows])
+
+
+@routes.post(
+    "/api/v1/queues",
+    summary="Create a queue",
+    body=QueueSettings,
+    response=QueueOut,
+    status=201,
+    role=Role.ADMIN,
+    errors=(409, 422),
+)
+async def create_queue(request: web.Request, body: QueueSettings) -> QueueOut:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _check_targets(conn, body, None)
+        queue_id = await db.insert_queue(conn, settings_values(body))
+        if queue_id is None:
+            raise Conflict(f"a queue named {body.name!r} already exists")
+        row = await db.get_queue(conn, queue_id)
+    assert row is not None
+    return queue_out(row, now=datetime.now(UTC))
+
+
+# Registered before "/{id}" so "dashboard" is never read as an id.
+@routes.get(
+    "/api/v1/queues/dashboard",
+    summary="Live monitor: every queue's load, agents' load, the latest transitions",
+    response=Dashboard,
+    role=Role.AGENT,
+)
+async def dashboard(request: web.Request) -> Dashboard:
+    caller = identity(request)
+    now = datetime.now(UTC)
+    since = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        queues = await db.dashboard(conn, now, since)
+        await agents_db.ensure_all(conn)
+        agents = await agents_db.list_agents(conn)
+        recent = await db.recent_history(conn, 50)
+    return Dashboard(
+        queues=[
+            QueueSummary(
+                queue_id=q["id"],
+                name=q["name"],
+                waiting=q["waiting"],
+                assigned=q["assigned"],
+                urgent_waiting=q["urgent_waiting"],
+                oldest_wait_seconds=_float(q["oldest_wait_seconds"]),
+                open_now=is_open(q["business_hours"], q["timezone"], set(q["holidays"]), now),
+                completed_today=q["completed_today"],
+                abandoned_today=q["abandoned_today"],
+                avg_wait_seconds_today=_float(q["avg_wait_seconds_today"]),
+            )
+            for q in queues
+        ],
+        agents=[
+            AgentLoad(
+                agent_id=a["id"],
+                name=a["name"],
+                status=a["status"],
+                active=a["active_count"],
+                capacity=a["capacity"],
+            )
+            for a in agents
+        ],
+        recent=[HistoryEntry.model_validate(dict(r)) for r in recent],
+    )
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+@routes.get("/api/v1/queues/{id}", summary="One queue", response=QueueOut, errors=(404,))
+async def get_queue(request: web.Request) -> QueueOut:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        row = await db.get_queue(conn, path_uuid(request))
+    if row is None:
+        raise NotFound(_NOT_FOUND)
+    return queue_out(row, now=datetime.now(UTC))
+
+
+@routes.put(
+    "/api/v1/queues/{id}",
+    summary="Change a queue's settings (the whole settings object)",
+    body=QueueSettings,
+    response=QueueOut,
+    role=Role.ADMIN,
+    errors=(404, 409, 422),
+)
+async def update_queue(request: web.Request, body: QueueSettings) -> QueueOut:
+    caller = identity(request)
+    queue_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        if await db.get_queue(conn, queue_id) is None:
+            raise NotFound(_NOT_FOUND)
+        await _check_targets(conn, body, queue_id)
+        if await db.name_taken(conn, body.name, queue_id):
+            raise Conflict(f"a queue named {body.name!r} already exists")
+        await db.update_queue(conn, queue_id, settings_values(body))
+        row = await db.get_queue(conn, queue_id)
+    assert row is not None
+    # New hours or skills may make waiting items assignable.
+    request.app[QUEUES].wake(caller.tenant_id, [queue_id])
+    return queue_out(row, now=datetime.now(UTC))
+
+
+@routes.get(
+    "/api/v1/queues/{id}/items",
+    summary="A queue's items: waiting ones in serving order with their positions",
+    query=ItemQuery,
+    response=QueueItemList,
+    errors=(404,),
+)
+async def list_items(request: web.Request, query: ItemQuery) -> QueueItemList:
+    caller = identity(request)
+    queue_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        if await db.get_queue(conn, queue_id) is None:
+            raise NotFound(_NOT_FOUND)
+        rows = await db.list_items(conn, queue_id, _STATUSES.get(query.status), query.limit)
+    now = datetime.now(UTC)
+    items = []
+    position = 0
+    for row in rows:
+        if row["status"] == "waiting":
+            position += 1
+        items.append(item_out(row, now=now, position=position))
+    return QueueItemList(items=items)
+
+
+@routes.post(
+    "/api/v1/queues/{id}/assign",
+    summary=(
+        "Distribute now ({}), assign or reassign an item to an agent (item_id + agent_id), "
+        "or transfer it to another queue (item_id + to_queue_id)"
+    ),
+    body=AssignRequest,
+    response=AssignResult,
+    role=Role.SUPERVISOR,
+    errors=(404, 409),
+)
+async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
+    caller = identity(request)
+    queue_id = path_uuid(request)
+    runtime = request.app[QUEUES]
+    now = datetime.now(UTC)
+    effects = Effects()
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        if await db.get_queue(conn, queue_id) is None:
+            raise NotFound(_NOT_FOUND)
+    if body.item_id is None:
+        before = await _assigned_ids(request, caller.tenant_id, queue_id)
+        await runtime.distribute_queue(caller.tenant_id, queue_id)
+        async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+            rows = await db.list_items(conn, queue_id, ["assigned"], 500)
+        return AssignResult(items=[item_out(r, now=now) for r in rows if r["id"] not in before])
+    try:
+        async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+            if body.agent_id is not None:
+                item_id = await service.assign_manually(
+                    conn,
+                    queue_id,
+                    body.item_id,
+                    body.agent_id,
+                    actor_id=caller.user_id,
+                    now=now,
+                    effects=effects,
+                )
+            else:
+                assert body.to_queue_id is not None
+                item_id = await service.transfer(
+                    conn,
+                    queue_id,
+                    body.item_id,
+                    body.to_queue_id,
+                    actor_id=caller.user_id,
+                    now=now,
+                    effects=effects,
+                )
+            rows = await db.get_items(conn, [item_id])
+    except asyncpg.CheckViolationError:
+        raise Conflict("the agent is at capacity") from None
+    await runtime.after_commit(caller.tenant_id, effects)
+    return AssignResult(items=[item_out(r, now=now) for r in rows])
+
+
+async def _assigned_ids(
+    request: web.Request, tenant_id: uuid.UUID, queue_id: uuid.UUID
+) -> set[uuid.UUID]:
+    async with tenant_transaction(request.app[DB_POOL], tenant_id) as conn:
+        rows = await db.list_items(conn, queue_id, ["assigned"], 500)
+    return {r["id"] for r in rows}

@@ -1,0 +1,57 @@
+"""Database rows → wire models of the queues API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from pytake_daemon.protocol.queues import QueueItemOut, QueueOut, QueueSettings
+from pytake_daemon.queues import db
+from pytake_daemon.queues.hours import is_open
+
+
+def settings_values(body: QueueSettings) -> list[Any]:
+    """The body in ``db.SETTING_COLUMNS`` order, as the database stores it."""
+    data = body.model_dump(mode="python")
+    values = [data[name] for name in db.SETTING_COLUMNS]
+    return [v.value if hasattr(v, "value") and not isinstance(v, int) else v for v in values]
+
+
+def queue_open(row: asyncpg.Record, now: datetime) -> bool:
+    return is_open(row["business_hours"], row["timezone"], set(row["holidays"]), now)
+
+
+def queue_out(row: asyncpg.Record, *, now: datetime) -> QueueOut:
+    fields = {name: row[name] for name in db.SETTING_COLUMNS}
+    return QueueOut(
+        id=row["id"],
+        waiting=row["waiting"],
+        assigned=row["assigned"],
+        open_now=queue_open(row, now),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        **fields,
+    )
+
+
+def item_out(row: asyncpg.Record, *, now: datetime, position: int | None = None) -> QueueItemOut:
+    until = row["assigned_at"] or row["ended_at"] or now
+    return QueueItemOut(
+        id=row["id"],
+        queue_id=row["queue_id"],
+        conversation_id=row["conversation_id"],
+        contact_wa_id=row["contact_wa_id"],
+        contact_name=row["contact_name"],
+        priority=row["priority"],
+        status=row["status"],
+        agent_id=row["agent_id"],
+        source=row["source"],
+        position=position if row["status"] == "waiting" else None,
+        entered_at=row["entered_at"],
+        wait_deadline=row["wait_deadline"],
+        assigned_at=row["assigned_at"],
+        ended_at=row["ended_at"],
+        wait_seconds=max(0.0, (until - row["entered_at"]).total_seconds()),
+    )

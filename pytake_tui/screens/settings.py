@@ -1,0 +1,154 @@
+"""Settings: profile, appearance and notifications, the server connection, and (for admins)
+the admin pages and where they live for now."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Label,
+    Static,
+    Switch,
+    TabbedContent,
+    TabPane,
+)
+
+from pytake_daemon.protocol import Me, Role
+from pytake_tui.preferences import Preferences
+from pytake_tui.widgets.connection_indicator import ConnectionIndicator
+
+ADMIN_PAGES: list[tuple[str, str]] = [
+    ("Users and roles", "pytake user add | list | passwd | disable"),
+    ("WhatsApp numbers", "pytake numbers add | list | remove"),
+    ("Message templates", "pytake templates sync | list"),
+    ("API tokens", "pytake token create | list | revoke"),
+    ("Queues and routing", "coming with the queues feature"),
+    ("Audit log", "coming with the audit feature"),
+    ("Backups", "coming with the backups feature"),
+]
+"""Admin pages not yet in the console, with the CLI commands that do their job meanwhile."""
+
+_SWITCHES = {
+    "dark": "Dark theme",
+    "toast_new_messages": "Toast new customer messages",
+    "bell_new_messages": "Ring the terminal bell with them",
+    "toast_failures": "Toast messages that fail to send",
+}
+
+
+class SettingsScreen(Screen[None]):
+    """Changes apply at once and are saved on this machine."""
+
+    CSS_PATH = "settings.tcss"
+
+    class PreferencesChanged(Message):
+        """The user changed a preference; the app applies and saves it."""
+
+        def __init__(self, preferences: Preferences) -> None:
+            super().__init__()
+            self.preferences = preferences
+
+    class LogoutRequested(Message):
+        """Log out (to sign in again, possibly on another server)."""
+
+    def __init__(self, *, me: Me, server: str, preferences: Preferences) -> None:
+        super().__init__()
+        self._me = me
+        self._server = server
+        self._preferences = preferences
+
+    def compose(self) -> ComposeResult:
+        me = self._me
+        yield Header()
+        with TabbedContent(id="settings"):
+            with TabPane("Profile", id="profile"):
+                yield Static(
+                    Content.assemble(
+                        ("Name     ", "dim"),
+                        me.name,
+                        "\n",
+                        ("E-mail   ", "dim"),
+                        me.email,
+                        "\n",
+                        ("Role     ", "dim"),
+                        me.role.value,
+                        "\n",
+                        ("Tenant   ", "dim"),
+                        f"{me.tenant_name} ({me.tenant_slug})",
+                        "\n",
+                        ("Session  ", "dim"),
+                        f"until {me.token_expires_at.astimezone():%Y-%m-%d %H:%M}",
+                    ),
+                    id="profile-card",
+                )
+                yield Static(
+                    "Your name and password are changed by an admin for now "
+                    "(pytake user passwd EMAIL -t TENANT).",
+                    classes="hint",
+                )
+            with TabPane("Appearance", id="appearance"):
+                for key, label in _SWITCHES.items():
+                    with Horizontal(classes="switch-row"):
+                        yield Switch(self._switch_value(key), id=f"pref-{key}")
+                        yield Label(label)
+            with TabPane("Server", id="server"):
+                yield Static(Content.assemble(("Server  ", "dim"), self._server), id="server-url")
+                with Horizontal(classes="switch-row"):
+                    yield Label(Content.styled("Link    ", "dim"))
+                    yield ConnectionIndicator()
+                yield Static(
+                    "To use another server, log out: the login form asks for it.", classes="hint"
+                )
+                yield Button("Log out", id="logout", variant="warning")
+            if me.role.at_least(Role.ADMIN):
+                with TabPane("Admin", id="admin"):
+                    yield Static("Admin pages (filled by later features)", classes="hint")
+                    yield DataTable(id="admin-pages", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self._me.role.at_least(Role.ADMIN):
+            table: DataTable[str] = self.query_one("#admin-pages", DataTable)
+            table.add_columns("page", "meanwhile")
+            for page, where in ADMIN_PAGES:
+                table.add_row(page, where)
+
+    def _switch_value(self, key: str) -> bool:
+        if key == "dark":
+            return self._preferences.theme == "textual-dark"
+        value = getattr(self._preferences, key)
+        assert isinstance(value, bool)
+        return value
+
+    @on(Switch.Changed)
+    def _switched(self, event: Switch.Changed) -> None:
+        assert event.switch.id is not None
+        key = event.switch.id.removeprefix("pref-")
+        if key == "dark":
+            theme = "textual-dark" if event.value else "textual-light"
+            changed = self._preferences.model_copy(update={"theme": theme})
+        else:
+            changed = self._preferences.model_copy(update={key: event.value})
+        if changed != self._preferences:
+            self._preferences = changed
+            self.post_message(self.PreferencesChanged(changed))
+
+    def show_preferences(self, preferences: Preferences) -> None:
+        """Follow a change made elsewhere (ctrl+t toggles the theme from any screen)."""
+        self._preferences = preferences
+        for key in _SWITCHES:
+            switch = self.query_one(f"#pref-{key}", Switch)
+            with switch.prevent(Switch.Changed):
+                switch.value = self._switch_value(key)
+
+    @on(Button.Pressed, "#logout")
+    def _logout(self) -> None:
+        self.post_message(self.LogoutRequested())

@@ -1,0 +1,145 @@
+"""The composer: a multi-line draft, sent with enter, idempotent per draft, with typing frames.
+
+While the 24-hour window is closed the draft is disabled and the composer points to the template
+picker: WhatsApp refuses free-form messages then, and the daemon answers them with a 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static, TextArea
+
+from pytake_daemon.protocol import MessageOut
+
+TYPING_IDLE_SECONDS = 4.0
+"""After this long without a keystroke the other consoles are told the agent stopped typing."""
+
+
+class DraftArea(TextArea):
+    """A TextArea where enter sends and ctrl+j (or alt+enter) starts a new line."""
+
+    class Submitted(Message):
+        pass
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted())
+            return
+        if event.key in ("ctrl+j", "alt+enter"):
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        await super()._on_key(event)
+
+
+class Composer(Vertical):
+    """Posts :class:`SendRequested` with the draft and its idempotency key."""
+
+    class SendRequested(Message):
+        """Send ``text``; a retry of the same draft carries the same ``idempotency_key``."""
+
+        def __init__(self, text: str, idempotency_key: str, reply_to: MessageOut | None) -> None:
+            super().__init__()
+            self.text = text
+            self.idempotency_key = idempotency_key
+            self.reply_to = reply_to
+
+    class TypingChanged(Message):
+        def __init__(self, typing: bool) -> None:
+            super().__init__()
+            self.typing = typing
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.sending = False
+        self.reply_to: MessageOut | None = None
+        self._key: str | None = None
+        self._typing = False
+        self._idle: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="window")
+        yield Static(id="replying")
+        yield DraftArea(id="draft", soft_wrap=True, show_line_numbers=False, compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#replying").display = False
+
+    @property
+    def draft(self) -> DraftArea:
+        return self.query_one(DraftArea)
+
+    def set_window(self, label: str, *, open_: bool) -> None:
+        window = self.query_one("#window", Static)
+        window.update(label if open_ else f"{label} (ctrl+g)")
+        window.set_class(not open_, "-closed")
+        self.draft.disabled = not open_
+
+    def set_reply_to(self, message: MessageOut | None, quote: str = "") -> None:
+        self.reply_to = message
+        replying = self.query_one("#replying", Static)
+        replying.display = message is not None
+        replying.update(f"↪ replying to: {quote} (escape cancels)" if message else "")
+
+    def reset(self) -> None:
+        """A new conversation: an empty draft and nothing pending."""
+        self.draft.text = ""
+        self.set_reply_to(None)
+        self._key = None
+        self.sending = False
+        self._stop_typing()
+
+    def sent(self) -> None:
+        """The daemon queued the draft: clear it (the next draft gets a new key)."""
+        self.sending = False
+        self.draft.text = ""
+        self._key = None
+        self.set_reply_to(None)
+
+    def send_failed(self) -> None:
+        """Keep the draft and its key: sending it again cannot send it twice."""
+        self.sending = False
+
+    @on(DraftArea.Changed)
+    def _edited(self) -> None:
+        if self.sending:
+            return
+        # A changed draft is a different message: it must not reuse the old one's key.
+        self._key = None
+        if not self.draft.text.strip():
+            self._stop_typing()
+            return
+        if not self._typing:
+            self._typing = True
+            self.post_message(self.TypingChanged(True))
+        if self._idle is not None:
+            self._idle.stop()
+        self._idle = self.set_timer(TYPING_IDLE_SECONDS, self._stop_typing)
+
+    @on(DraftArea.Submitted)
+    def _submit(self) -> None:
+        text = self.draft.text.strip()
+        if not text or self.sending or self.draft.disabled:
+            return
+        if self._key is None:
+            self._key = str(uuid.uuid4())
+        self.sending = True
+        self._stop_typing()
+        self.post_message(self.SendRequested(text, self._key, self.reply_to))
+
+    def _stop_typing(self) -> None:
+        if self._idle is not None:
+            self._idle.stop()
+            self._idle = None
+        if self._typing:
+            self._typing = False
+            self.post_message(self.TypingChanged(False))

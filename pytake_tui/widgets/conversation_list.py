@@ -1,0 +1,78 @@
+"""The conversation list: one two-line row per conversation, in the inbox's order."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from pytake_daemon.protocol import ConversationOut, ConversationStatus
+from pytake_tui.message_view import clock
+from pytake_tui.notifications import contact_name
+
+_STATUS_MARK = {
+    ConversationStatus.OPEN: "",
+    ConversationStatus.PENDING: " ⧗",
+    ConversationStatus.SNOOZED: " ☾",
+    ConversationStatus.RESOLVED: " ✓",
+}
+
+
+def row(conversation: ConversationOut, me: uuid.UUID, now: datetime) -> Content:
+    """``▸ Ana Souza ⧗   14:03 ●2`` over the last message's preview."""
+    last = conversation.last_message_at
+    when = ""
+    if last is not None:
+        same_day = last.astimezone().date() == now.astimezone().date()
+        when = clock(last) if same_day else last.astimezone().strftime("%d %b")
+    mine = "▸ " if conversation.assigned_user_id == me else "  "
+    name = Content.styled(contact_name(conversation.contact), "bold")
+    first = Content.assemble(mine, name, _STATUS_MARK[conversation.status], "  ", (when, "dim"))
+    if conversation.unread_count:
+        first += Content.styled(f" ●{conversation.unread_count}", "bold $accent")
+    preview = " ".join(conversation.last_message_preview.split()) or "—"
+    return Content.assemble(first, "\n", ("  " + preview, "dim"))
+
+
+class ConversationList(OptionList):
+    """Keys: enter opens; ``s``/``a``/``p`` cycle the status, agent and period filters."""
+
+    BINDINGS = [
+        # The filter chips above the list show these keys; the footer has no room for them.
+        Binding("s", "cycle('status')", "Next status filter", show=False),
+        Binding("a", "cycle('agent')", "Next agent filter", show=False),
+        Binding("p", "cycle('period')", "Next period filter", show=False),
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+
+    class FilterCycled(Message):
+        """The agent asked for the next value of one filter."""
+
+        def __init__(self, which: str) -> None:
+            super().__init__()
+            self.which = which
+
+    def action_cycle(self, which: str) -> None:
+        self.post_message(self.FilterCycled(which))
+
+    @property
+    def highlighted_id(self) -> uuid.UUID | None:
+        option = self.highlighted_option
+        return uuid.UUID(option.id) if option is not None and option.id else None
+
+    def show(self, conversations: list[ConversationOut], me: uuid.UUID, now: datetime) -> None:
+        """Replace the rows, keeping the highlight on the same conversation."""
+        keep = self.highlighted_id
+        self.set_options(Option(row(c, me, now), id=str(c.id)) for c in conversations)
+        if keep is not None:
+            ids = [str(c.id) for c in conversations]
+            if str(keep) in ids:
+                self.highlighted = ids.index(str(keep))
+        elif conversations:
+            self.highlighted = 0

@@ -1,0 +1,292 @@
+"""Flows against the real app and the simulator (Meta's side): the API, a segment flow from a
+customer's "oi" to the transfer, the execution log, restarts in the middle of an ask or a delay,
+and a message delivered twice."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from pytake_daemon.app import create_app
+from pytake_daemon.config import Settings
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import Connection, set_tenant
+from pytake_daemon.keys import FLOW_RUNNER
+from pytake_daemon.protocol import Role
+from pytake_simulator.config import NumberConfig, SimulatorConfig
+from pytake_simulator.simulator import Simulator
+from pytake_simulator.state import OutboundMessage
+from tests.conftest import MakeTenant
+from tests.flows.builders import chain
+from tests.support import TenantData
+from tests.whatsapp.wa_support import WEBHOOK, digits
+
+ApiClient = TestClient[web.Request, web.Application]
+SEGMENTS = Path(__file__).resolve().parents[2] / "flows" / "segments"
+
+
+def shown(message: OutboundMessage) -> str:
+    body = message.body
+    if message.type == "text":
+        return str(body["text"]["body"])
+    if message.type == "interactive":
+        return str(body["interactive"]["body"]["text"])
+    return message.type
+
+
+@dataclass
+class World:
+    make_api: Callable[[], Awaitable[ApiClient]]
+    api: ApiClient
+    sim: Simulator
+    tenant: TenantData
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.tenant[Role.ADMIN].headers
+
+    async def restart(self) -> None:
+        await self.api.close()
+        self.api = await self.make_api()
+        self.sim.webhook_url = str(self.api.make_url(WEBHOOK))
+
+    async def publish(self, document: dict[str, Any]) -> str:
+        resp = await self.api.post("/api/v1/flows", json=document, headers=self.admin)
+        assert resp.status == 201, await resp.text()
+        flow_id = str((await resp.json())["id"])
+        resp = await self.api.post(f"/api/v1/flows/{flow_id}/publish", json={}, headers=self.admin)
+        assert resp.status == 200, await resp.text()
+        return flow_id
+
+    async def bot_says(self, customer: str, text: str, timeout: float = 10) -> None:
+        await self.sim.wait_for(
+            lambda: any(text in shown(m) for m in self.sim.outbound_messages(to=customer)),
+            timeout,
+            f"the bot saying {text!r}",
+        )
+
+    async def session(self, flow_id: str) -> dict[str, Any]:
+        resp = await self.api.get(f"/api/v1/flows/{flow_id}/sessions", headers=self.admin)
+        [listed] = (await resp.json())["items"]
+        resp = await self.api.get(f"/api/v1/flow-sessions/{listed['id']}", headers=self.admin)
+        assert resp.status == 200
+        return dict(await resp.json())
+
+
+@pytest.fixture
+async def world(
+    aiohttp_client: Callable[..., Awaitable[ApiClient]],
+    settings: Settings,
+    endpoints: Endpoints,
+    make_tenant: MakeTenant,
+) -> AsyncIterator[World]:
+    number = NumberConfig(
+        phone_number_id=digits(15), waba_id=digits(15), access_token="EAAG" + secrets.token_hex(12)
+    )
+    sim = Simulator(
+        SimulatorConfig.fast(
+            numbers=[number], app_secret=secrets.token_hex(16), webhook_url=None, seed=5
+        )
+    )
+    await sim.start("127.0.0.1", 0)
+    await sim.start_runtime()
+    wa = settings.whatsapp.model_copy(
+        update={"graph_base_url": sim.base_url, "send_backoff_seconds": 0.05}
+    )
+    configured = settings.model_copy(update={"whatsapp": wa})
+
+    async def make_api() -> ApiClient:
+        return await aiohttp_client(create_app(configured, endpoints))
+
+    api = await make_api()
+    sim.webhook_url = str(api.make_url(WEBHOOK))
+    tenant = await make_tenant()
+    resp = await api.post(
+        "/api/v1/whatsapp/numbers",
+        json={
+            "phone_number_id": number.phone_number_id,
+            "waba_id": number.waba_id,
+            "access_token": number.access_token,
+            "app_secret": sim.config.app_secret,
+            "verify_token": sim.config.verify_token,
+        },
+        headers=tenant[Role.ADMIN].headers,
+    )
+    assert resp.status == 201, await resp.text()
+    w = World(make_api, api, sim, tenant)
+    try:
+        yield w
+    finally:
+        await w.api.close()
+        await sim.stop()
+
+
+async def test_retail_flow_from_oi_to_the_transfer_with_the_whole_log(
+    world: World, admin_conn: Connection
+) -> None:
+    document = yaml.safe_load((SEGMENTS / "retail.yaml").read_text())
+    flow_id = await world.publish(document)
+    # The flow file names its queue "pedidos": the transfer finds it by name.
+    queue = await world.api.post(
+        "/api/v1/queues", json={"name": "pedidos"}, headers=world.tenant[Role.ADMIN].headers
+    )
+    assert queue.status == 201, await queue.text()
+    queue_id = uuid.UUID((await queue.json())["id"])
+    customer = digits(12)
+    ana = world.sim.customer(customer, name="Ana")
+    await ana.send_text("oi")
+    await world.bot_says(customer, "Olá Ana")
+    await world.bot_says(customer, "Como podemos ajudar?")
+    await ana.reply_button("Pedido", "Pedido")
+    await world.bot_says(customer, "número do seu pedido")
+    await ana.send_text("98765")
+    await world.bot_says(customer, "verificar o pedido 98765")
+
+    session = await world.session(flow_id)
+    assert session["status"] == "ended"
+    assert session["end_reason"] == "transferred"
+    assert session["variables"] == {"assunto": "Pedido", "pedido": "98765", "message.text": "oi"}
+    assert [s["node_id"] for s in session["steps"]] == [
+        "start",
+        "hello",
+        "menu",
+        "menu",
+        "is_order",
+        "order",
+        "order",
+        "tag_order",
+        "to_orders",
+    ]
+    assert all(s["duration_ms"] >= 0 and s["error"] is None for s in session["steps"])
+    async with admin_conn.transaction():
+        await set_tenant(admin_conn, world.tenant.id)
+        transfer = await admin_conn.fetchrow(
+            "SELECT t.*, c.status AS conversation_status FROM flow_transfers t"
+            " JOIN conversations c ON c.id = t.conversation_id WHERE t.session_id = $1",
+            uuid.UUID(session["id"]),
+        )
+    assert transfer is not None
+    assert (transfer["queue_id"], transfer["queue_name"], transfer["priority"]) == (
+        "pedidos",
+        "Pedidos",
+        1,
+    )
+    assert transfer["message"] == "Obrigado! Um atendente vai verificar o pedido {{pedido}}."
+    assert transfer["conversation_status"] == "pending"
+    async with admin_conn.transaction():
+        await set_tenant(admin_conn, world.tenant.id)
+        item = await admin_conn.fetchrow(
+            "SELECT queue_id, priority, source FROM queue_items WHERE conversation_id = $1",
+            transfer["conversation_id"],
+        )
+    assert item is not None
+    assert (item["queue_id"], item["priority"], item["source"]) == (queue_id, 1, "flow")
+
+
+async def test_an_ask_and_a_delay_survive_a_restart(world: World) -> None:
+    flow_id = await world.publish(
+        chain(
+            {"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"},
+            {"id": "before", "type": "msg_text", "text": "Um momento, {{nome}}"},
+            {"id": "wait", "type": "delay", "seconds": 2},
+            {"id": "after", "type": "msg_text", "text": "Pronto, {{nome}}!"},
+        )
+    )
+    customer = digits(12)
+    bia = world.sim.customer(customer, name="Bia")
+    await bia.send_text("olá")
+    await world.bot_says(customer, "Seu nome?")
+    await world.restart()
+    await bia.send_text("Beatriz")
+    await world.bot_says(customer, "Um momento, Beatriz")
+    session = await world.session(flow_id)
+    assert session["waiting"] == "delay"
+    await world.restart()
+    await world.bot_says(customer, "Pronto, Beatriz!")
+    session = await world.session(flow_id)
+    assert session["end_reason"] == "completed"
+    assert [s["node_id"] for s in session["steps"]] == [
+        "start",
+        "q",
+        "q",
+        "before",
+        "wait",
+        "wait",
+        "after",
+    ]
+
+
+async def test_the_same_message_is_processed_once(world: World, admin_conn: Connection) -> None:
+    flow_id = await world.publish(
+        chain({"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"})
+    )
+    customer = digits(12)
+    await world.sim.customer(customer, name="Caio").send_text("oi")
+    await world.bot_says(customer, "Seu nome?")
+    async with admin_conn.transaction():
+        await set_tenant(admin_conn, world.tenant.id)
+        row = await admin_conn.fetchrow(
+            "SELECT m.id, m.conversation_id FROM messages m JOIN conversations c"
+            " ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id"
+            " WHERE ct.wa_id = $1 AND m.direction = 'in'",
+            customer,
+        )
+    assert row is not None
+    runner = world.api.app[FLOW_RUNNER]
+    again = await runner.process_message(world.tenant.id, row["conversation_id"], row["id"])
+    assert again == "duplicate"
+    session = await world.session(flow_id)
+    assert [s["node_id"] for s in session["steps"]] == ["start", "q"]
+    assert len(world.sim.outbound_messages(to=customer)) == 1
+
+
+async def test_flow_api_versions_validation_and_test_endpoint(world: World) -> None:
+    bad = chain({"id": "hi", "type": "msg_text"})
+    resp = await world.api.post("/api/v1/flows", json=bad, headers=world.admin)
+    assert resp.status == 422
+    resp = await world.api.post(
+        "/api/v1/flows/validate", json={"document": bad}, headers=world.admin
+    )
+    assert (await resp.json())["problems"][0]["node_id"] == "hi"
+    document = chain({"id": "hi", "type": "msg_text", "text": "v1"}, name="api-flow")
+    resp = await world.api.post("/api/v1/flows", json=document, headers=world.admin)
+    created = await resp.json()
+    assert (created["latest_version"], created["published_version"]) == (1, None)
+    resp = await world.api.post("/api/v1/flows", json=document, headers=world.admin)
+    assert resp.status == 409
+    flow_id = created["id"]
+    v2 = chain({"id": "hi", "type": "msg_text", "text": "v2"})["definition"]
+    resp = await world.api.put(
+        f"/api/v1/flows/{flow_id}", json={"definition": v2}, headers=world.admin
+    )
+    assert (await resp.json())["latest_version"] == 2
+    resp = await world.api.post(
+        f"/api/v1/flows/{flow_id}/publish", json={"version": 1}, headers=world.admin
+    )
+    assert (await resp.json())["published_version"] == 1
+    resp = await world.api.get(
+        f"/api/v1/flows/{flow_id}", params={"version": "1"}, headers=world.admin
+    )
+    assert (await resp.json())["definition"]["nodes"][1]["text"] == "v1"
+    resp = await world.api.post(
+        f"/api/v1/flows/{flow_id}/test",
+        json={"script": {"steps": [{"say": "oi"}, {"expect": "v2"}]}},
+        headers=world.admin,
+    )
+    result = await resp.json()
+    assert result["passed"] is True
+    assert [line["text"] for line in result["transcript"]] == ["oi", "v2"]
+    assert [s["node_id"] for s in result["steps"]] == ["start", "hi"]
+    resp = await world.api.get("/api/v1/flows", headers=world.tenant[Role.AGENT].headers)
+    assert resp.status == 403
+    resp = await world.api.post(f"/api/v1/flows/{flow_id}/archive", headers=world.admin)
+    assert (await resp.json())["status"] == "archived"

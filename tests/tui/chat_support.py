@@ -1,0 +1,76 @@
+"""Building a signed-in app on a fake inbox, for the chat snapshots and pilot tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from pytake_daemon.protocol import EventEnvelope, Me
+from pytake_tui import PyTakeApp, build_app
+from pytake_tui.client import DaemonClient
+from pytake_tui.credentials import CredentialStore, SavedSession
+from pytake_tui.screens import ChatScreen
+from pytake_tui.widgets.conversation_list import ConversationList
+
+from .fake_daemon import ScriptedClient, hello_envelope
+from .fake_world import FakeWorld
+from .helpers import wait_until
+from .identities import ALICE_EMAIL, FAR_FUTURE, FIXED_AT
+
+SERVER = "http://pytake.invalid:8420"
+
+
+def scripted_app(
+    tmp: Path,
+    world: FakeWorld,
+    *,
+    envelopes: list[EventEnvelope] | None = None,
+    me: Me | None = None,
+) -> PyTakeApp:
+    """An app resumed from a saved session on ``world``, with the clock at ``FIXED_AT``."""
+    credentials = tmp / "config" / "credentials.json"
+    CredentialStore(credentials).save(
+        SavedSession(server=SERVER, token="saved", expires_at=FAR_FUTURE, email=ALICE_EMAIL)
+    )
+    stream = envelopes or [hello_envelope(1)]
+
+    def client(server: str) -> DaemonClient:
+        return ScriptedClient(server, stream, world, me)
+
+    return build_app(
+        server=SERVER,
+        credentials_path=credentials,
+        client_factory=client,
+        clock=lambda: FIXED_AT,
+        downloads_dir=tmp / "downloads",
+    )
+
+
+def still_cursors(pilot: Pilot[Any]) -> None:
+    """No blinking cursor in a snapshot."""
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+
+
+async def chat_ready(pilot: Pilot[Any], rows: int) -> ChatScreen:
+    """Wait for the chat screen with ``rows`` conversations listed."""
+
+    def listed() -> bool:
+        screen = pilot.app.screen
+        return (
+            isinstance(screen, ChatScreen)
+            and screen.query_one(ConversationList).option_count == rows
+        )
+
+    await wait_until(pilot, listed, f"{rows} conversations listed")
+    screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    return screen
+
+
+__all__ = ["FIXED_AT", "SERVER", "chat_ready", "scripted_app", "still_cursors"]
