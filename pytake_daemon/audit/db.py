@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.audit.chain import CHAINED_FIELDS
 from pytake_daemon.db.pool import Connection
 
 # A fixed first key keeps our advisory locks apart from other domains' (two-int form).
@@ -65,29 +66,8 @@ async def insert_entry(conn: Connection, entry: dict[str, Any]) -> None:
     )
 
 
-ENTRY_COLUMNS = (
-    "tenant_id",
-    "seq",
-    "id",
-    "at",
-    "actor_type",
-    "actor_id",
-    "actor_label",
-    "actor_role",
-    "action",
-    "target_type",
-    "target_id",
-    "outcome",
-    "ip",
-    "user_agent",
-    "request_id",
-    "method",
-    "route",
-    "status",
-    "diff",
-    "prev_hash",
-    "hash",
-)
+# The chained fields, then the chain itself (the hash covers everything before it).
+ENTRY_COLUMNS = (*CHAINED_FIELDS, "prev_hash", "hash")
 _SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_entries"
 
 

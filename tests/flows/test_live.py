@@ -4,7 +4,6 @@ and a message delivered twice."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -16,19 +15,22 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.keys import FLOW_RUNNER
 from pytake_daemon.protocol import Role
-from pytake_simulator.config import NumberConfig, SimulatorConfig
 from pytake_simulator.simulator import Simulator
 from pytake_simulator.state import OutboundMessage
 from tests.conftest import MakeTenant
 from tests.flows.builders import chain
 from tests.support import TenantData
-from tests.whatsapp.wa_support import WEBHOOK, digits
+from tests.whatsapp.wa_support import (
+    WEBHOOK,
+    digits,
+    simulated_world,
+    stop_simulated_world,
+)
 
 ApiClient = TestClient[web.Request, web.Application]
 SEGMENTS = Path(__file__).resolve().parents[2] / "flows" / "segments"
@@ -89,45 +91,12 @@ async def world(
     endpoints: Endpoints,
     make_tenant: MakeTenant,
 ) -> AsyncIterator[World]:
-    number = NumberConfig(
-        phone_number_id=digits(15), waba_id=digits(15), access_token="EAAG" + secrets.token_hex(12)
-    )
-    sim = Simulator(
-        SimulatorConfig.fast(
-            numbers=[number], app_secret=secrets.token_hex(16), webhook_url=None, seed=5
-        )
-    )
-    await sim.start("127.0.0.1", 0)
-    await sim.start_runtime()
-    wa = settings.whatsapp.model_copy(
-        update={"graph_base_url": sim.base_url, "send_backoff_seconds": 0.05}
-    )
-    configured = settings.model_copy(update={"whatsapp": wa})
-
-    async def make_api() -> ApiClient:
-        return await aiohttp_client(create_app(configured, endpoints))
-
-    api = await make_api()
-    sim.webhook_url = str(api.make_url(WEBHOOK))
-    tenant = await make_tenant()
-    resp = await api.post(
-        "/api/v1/whatsapp/numbers",
-        json={
-            "phone_number_id": number.phone_number_id,
-            "waba_id": number.waba_id,
-            "access_token": number.access_token,
-            "app_secret": sim.config.app_secret,
-            "verify_token": sim.config.verify_token,
-        },
-        headers=tenant[Role.ADMIN].headers,
-    )
-    assert resp.status == 201, await resp.text()
-    w = World(make_api, api, sim, tenant)
+    base = await simulated_world(aiohttp_client, settings, endpoints, await make_tenant(), seed=5)
+    w = World(base.make_api, base.api, base.sim, base.tenant)
     try:
         yield w
     finally:
-        await w.api.close()
-        await sim.stop()
+        await stop_simulated_world(base, w.api)
 
 
 async def test_retail_flow_from_oi_to_the_transfer_with_the_whole_log(

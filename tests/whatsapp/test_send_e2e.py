@@ -5,7 +5,6 @@ idempotency, and Meta's errors turned into sentences."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ import pytest
 from aiohttp import ClientWebSocketResponse, web
 from aiohttp.test_utils import TestClient
 
-from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, set_tenant
@@ -29,11 +27,11 @@ from pytake_daemon.protocol import (
     parse_server_event,
 )
 from pytake_daemon.protocol import Typing as TypingFrame
-from pytake_simulator.config import NumberConfig, SimulatorConfig
+from pytake_simulator.config import NumberConfig
 from pytake_simulator.simulator import Simulator
 from tests.conftest import MakeTenant
 from tests.support import TenantData
-from tests.whatsapp.wa_support import WEBHOOK, digits
+from tests.whatsapp.wa_support import digits, simulated_world, stop_simulated_world
 
 ApiClient = TestClient[web.Request, web.Application]
 T = TypeVar("T")
@@ -86,48 +84,11 @@ async def world(
     endpoints: Endpoints,
     make_tenant: MakeTenant,
 ) -> AsyncIterator[World]:
-    number = NumberConfig(
-        phone_number_id=digits(15), waba_id=digits(15), access_token="EAAG" + secrets.token_hex(12)
-    )
-    sim = Simulator(
-        SimulatorConfig.fast(
-            numbers=[number], app_secret=secrets.token_hex(16), webhook_url=None, seed=7
-        )
-    )
-    await sim.start("127.0.0.1", 0)
-    await sim.start_runtime()
-    wa = settings.whatsapp.model_copy(
-        update={
-            "graph_base_url": sim.base_url,
-            "send_backoff_seconds": 0.05,
-            "send_backoff_max_seconds": 0.2,
-        }
-    )
-    api = await aiohttp_client(create_app(settings.model_copy(update={"whatsapp": wa}), endpoints))
-    sim.webhook_url = str(api.make_url(WEBHOOK))
-    tenant = await make_tenant()
-    resp = await api.post(
-        "/api/v1/whatsapp/numbers",
-        json={
-            "phone_number_id": number.phone_number_id,
-            "waba_id": number.waba_id,
-            "access_token": number.access_token,
-            "app_secret": sim.config.app_secret,
-            "verify_token": sim.config.verify_token,
-            "throughput_mps": 80,
-        },
-        headers=tenant[Role.ADMIN].headers,
-    )
-    assert resp.status == 201, await resp.text()
-    number_id = uuid.UUID((await resp.json())["id"])
+    base = await simulated_world(aiohttp_client, settings, endpoints, await make_tenant(), seed=7)
     try:
-        yield World(api, sim, tenant, number_id, number)
+        yield World(base.api, base.sim, base.tenant, base.number_id, base.sim.default_number)
     finally:
-        # Meta's deliveries stop first, then the daemon (nothing left waiting on a simulator
-        # that is gone), then the simulator's server.
-        await sim.stop_runtime()
-        await api.close()
-        await sim.stop()
+        await stop_simulated_world(base, base.api)
 
 
 async def status_event(ws: ClientWebSocketResponse, message_id: str, status: str) -> None:

@@ -131,3 +131,73 @@ async def post_signed(
         },
     )
     return resp.status, await resp.text()
+
+
+@dataclass
+class SimulatedWorld:
+    """The simulator playing Meta, an app whose Graph API is that simulator, and a tenant with
+    the simulator's number registered."""
+
+    sim: Any
+    tenant: TenantData
+    number_id: uuid.UUID
+    make_api: Any
+    """``await make_api()``: a fresh app on the same database (a daemon restart)."""
+    api: ApiClient
+
+
+async def simulated_world(
+    aiohttp_client: Any, settings: Any, endpoints: Any, tenant: TenantData, *, seed: int
+) -> SimulatedWorld:
+    """Start the simulator and an app for ``tenant``; the caller stops them with
+    :func:`stop_simulated_world`."""
+    from pytake_daemon.app import create_app
+    from pytake_simulator.config import NumberConfig, SimulatorConfig
+    from pytake_simulator.simulator import Simulator
+
+    number = NumberConfig(
+        phone_number_id=digits(15), waba_id=digits(15), access_token="EAAG" + secrets.token_hex(12)
+    )
+    sim = Simulator(
+        SimulatorConfig.fast(
+            numbers=[number], app_secret=secrets.token_hex(16), webhook_url=None, seed=seed
+        )
+    )
+    await sim.start("127.0.0.1", 0)
+    await sim.start_runtime()
+    wa = settings.whatsapp.model_copy(
+        update={
+            "graph_base_url": sim.base_url,
+            "send_backoff_seconds": 0.05,
+            "send_backoff_max_seconds": 0.2,
+        }
+    )
+    configured = settings.model_copy(update={"whatsapp": wa})
+
+    async def make_api() -> ApiClient:
+        client: ApiClient = await aiohttp_client(create_app(configured, endpoints))
+        return client
+
+    api = await make_api()
+    sim.webhook_url = str(api.make_url(WEBHOOK))
+    resp = await api.post(
+        "/api/v1/whatsapp/numbers",
+        json={
+            "phone_number_id": number.phone_number_id,
+            "waba_id": number.waba_id,
+            "access_token": number.access_token,
+            "app_secret": sim.config.app_secret,
+            "verify_token": sim.config.verify_token,
+        },
+        headers=tenant[Role.ADMIN].headers,
+    )
+    assert resp.status == 201, await resp.text()
+    return SimulatedWorld(sim, tenant, uuid.UUID((await resp.json())["id"]), make_api, api)
+
+
+async def stop_simulated_world(world: SimulatedWorld, api: ApiClient) -> None:
+    # Meta's deliveries stop first, then the daemon (nothing left waiting on a simulator that
+    # is gone), then the simulator's server.
+    await world.sim.stop_runtime()
+    await api.close()
+    await world.sim.stop()
