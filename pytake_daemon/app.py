@@ -138,6 +138,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
         ]
     )
     app.on_shutdown.append(_close_websockets)
+    app.on_shutdown.append(_stop_background_work)
     for table in ROUTE_TABLES:
         table.add_to(app)
     spec = build_openapi(all_endpoints())
@@ -288,6 +289,18 @@ def _keepalive(url: str) -> dict[str, bool]:
     # Keepalive lets a blocked read notice a peer that vanished without a FIN; UNIX sockets
     # have no such failure (and redis-py refuses the option for them).
     return {} if url.startswith("unix:") else {"socket_keepalive": True}
+
+
+async def _stop_background_work(app: web.Application) -> None:
+    """Stop the job runner and the sender before any context is torn down: their handlers use
+    the AI pool, the flows' HTTP client, the Graph session… which the cleanup contexts close in
+    reverse order of creation. In-flight requests still finish (the webhook writer stays)."""
+    jobs = app.get(JOBS)
+    if jobs is not None:
+        await jobs.stop()
+    sender = app.get(SENDER)
+    if sender is not None:
+        await sender.stop()
 
 
 async def _close_websockets(app: web.Application) -> None:
