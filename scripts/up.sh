@@ -78,6 +78,16 @@ if ! pytake numbers list --tenant demo --json | grep -q '"100000000000001"'; the
     --display "+1 555 0100" --label Demo >/dev/null
 fi
 
+# A ready-made flow answers customers who say "oi" and hands them to these queues, where the
+# owner (online as an agent) gets them: the whole path, from the first run.
+if ! pytake flow list --tenant demo 2>/dev/null | grep -q varejo; then
+  say "publishing the retail flow and its queues"
+  pytake flow import flows/segments/retail.yaml --tenant demo --publish >/dev/null
+  pytake queues create pedidos --tenant demo >/dev/null
+  pytake queues create atendimento --tenant demo >/dev/null
+  pytake agents status owner@demo.test online --tenant demo --capacity 5 >/dev/null
+fi
+
 SIM_LOG="$STATE_DIR/simulator.log"
 say "starting the WhatsApp simulator at $SIMULATOR (log: $SIM_LOG)"
 pytake simulate serve --port "$SIM_PORT" --webhook-url "$SERVER/api/v1/whatsapp/webhook" \
@@ -97,8 +107,9 @@ cat <<MSG
   password    $password
   (saved in $creds)
 
-  Simulated customers write to the demo number ($CHATTER messages/s). Make one write now:
-    curl -s -X POST $SIMULATOR/_sim/customers/5511999990001/messages -H 'content-type: application/json' -d '{"type": "text", "text": "Oi, meu pedido?"}'
+  Simulated customers write to the demo number ($CHATTER messages/s). Make one say "oi" to
+  start the retail flow (it asks, then hands the customer to a queue and to you):
+    curl -s -X POST $SIMULATOR/_sim/customers/5511999990001/messages -H 'content-type: application/json' -d '{"type": "text", "text": "oi", "profile_name": "Maria"}'
 
 MSG
 
