@@ -604,3 +604,60 @@ async def test_non_admins_see_and_revoke_only_their_own_tokens(
     )
     assert resp.status == 404
     assert await me_status(api, agent.headers) == 200
+
+
+# --- changing your own password -----------------------------------------------------------------
+
+
+async def test_changing_your_password_ends_your_other_sessions_but_not_this_one(
+    proxied_api: ApiClient, make_tenant: MakeTenant, from_ip: dict[str, str]
+) -> None:
+    tenant = await make_tenant()
+    agent = tenant[Role.AGENT]
+    other = await login(proxied_api, agent.email, headers=from_ip)
+    assert other.status == 200
+    other_session = bearer((await other.json())["token"])
+    new_password = "a-brand-new-passphrase"
+    resp = await proxied_api.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": new_password},
+        headers={**agent.headers, **from_ip},
+    )
+    assert resp.status == 204, await resp.text()
+    assert await me_status(proxied_api, agent.headers) == 200  # the session that changed it
+    assert await me_status(proxied_api, other_session) == 401
+    assert (await login(proxied_api, agent.email, headers=from_ip)).status == 401
+    assert (await login(proxied_api, agent.email, new_password, headers=from_ip)).status == 200
+
+
+async def test_a_wrong_current_password_is_refused_and_throttled(
+    proxied_api: ApiClient,
+    make_tenant: MakeTenant,
+    settings: Settings,
+    from_ip: dict[str, str],
+) -> None:
+    tenant = await make_tenant()
+    agent = tenant[Role.AGENT]
+    body = {"current_password": "not-my-password", "new_password": "a-brand-new-passphrase"}
+    headers = {**agent.headers, **from_ip}
+    for _ in range(settings.auth.login_max_failures_per_user):
+        resp = await proxied_api.post("/api/v1/auth/password", json=body, headers=headers)
+        assert resp.status == 403
+        assert "current password" in ((await problem(resp)).detail or "")
+    resp = await proxied_api.post("/api/v1/auth/password", json=body, headers=headers)
+    assert resp.status == 429
+    _retry_after(resp, settings)
+    # Nothing changed: the old password still logs in (from another address).
+    fresh = {"X-Forwarded-For": unique_ip()}
+    assert (await login(proxied_api, tenant[Role.ADMIN].email, headers=fresh)).status == 200
+
+
+async def test_a_short_new_password_is_422(api: ApiClient, make_tenant: MakeTenant) -> None:
+    tenant = await make_tenant()
+    resp = await api.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "short"},
+        headers=tenant[Role.AGENT].headers,
+    )
+    assert resp.status == 422
+    assert (await problem(resp)).errors

@@ -110,3 +110,17 @@ RETURNING id
 async def revoke_user_tokens(conn: Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
     """Revoke every live token of a user (disabled accounts, password changes)."""
     return [row["id"] for row in await conn.fetch(_REVOKE_ALL_OF_USER, user_id)]
+
+
+_REVOKE_OTHERS = """
+UPDATE auth_tokens SET revoked_at = now()
+ WHERE tenant_id = current_tenant_id() AND user_id = $1 AND id <> $2 AND revoked_at IS NULL
+RETURNING id
+"""
+
+
+async def revoke_other_tokens(
+    conn: Connection, user_id: uuid.UUID, keep: uuid.UUID
+) -> list[uuid.UUID]:
+    """Revoke every live token of a user but ``keep`` (a password change by its owner)."""
+    return [row["id"] for row in await conn.fetch(_REVOKE_OTHERS, user_id, keep)]

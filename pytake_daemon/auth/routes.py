@@ -11,7 +11,7 @@ from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.auth import db, service
 from pytake_daemon.auth.identity import IDENTITY, Identity
 from pytake_daemon.db.pool import Connection, tenant_transaction
-from pytake_daemon.errors import NotFound
+from pytake_daemon.errors import Forbidden, NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.http.client_ip import client_ip
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOGIN_THROTTLE, PASSWORDS, SETTINGS
@@ -19,6 +19,7 @@ from pytake_daemon.protocol import (
     LoginRequest,
     LoginResponse,
     Me,
+    PasswordChange,
     Role,
     TokenCreate,
     TokenCreated,
@@ -107,6 +108,52 @@ async def logout(request: web.Request) -> None:
         await db.revoke_token(conn, caller.token_id)
         await audit_in(request, conn, "auth.logout", target_type="token", target_id=caller.token_id)
     await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=caller.token_id))
+
+
+@routes.post(
+    "/api/v1/auth/password",
+    summary=(
+        "Change your own password (the current one is required); your other sessions and API "
+        "tokens are revoked, this one stays"
+    ),
+    body=PasswordChange,
+    status=204,
+    errors=(403, 422, 429),
+)
+async def change_password(request: web.Request, body: PasswordChange) -> None:
+    caller = identity(request)
+    app = request.app
+    ip = client_ip(request)
+    async with tenant_transaction(app[DB_POOL], caller.tenant_id) as conn:
+        row = await users_db.credentials(conn, caller.user_id)
+    if row is None:
+        raise NotFound("no such user")
+    email = row["email"]
+    # The same throttle as logins: this endpoint must not become a password-guessing oracle.
+    throttle = app[LOGIN_THROTTLE]
+    await throttle.check(email, ip)
+    if not await app[PASSWORDS].verify(row["password_hash"], body.current_password):
+        await throttle.failed(email, ip)
+        await audit_now(
+            request,
+            caller.tenant_id,
+            "user.password_change",
+            outcome=Outcome.FAILURE,
+            actor=actor_of(caller),
+            target_type="user",
+            target_id=caller.user_id,
+        )
+        raise Forbidden("the current password is not correct")
+    new_hash = await app[PASSWORDS].hash(body.new_password)
+    async with tenant_transaction(app[DB_POOL], caller.tenant_id) as conn:
+        await users_db.update_user(conn, caller.user_id, password_hash=new_hash)
+        revoked = await db.revoke_other_tokens(conn, caller.user_id, keep=caller.token_id)
+        await audit_in(
+            request, conn, "user.password_change", target_type="user", target_id=caller.user_id
+        )
+    await throttle.succeeded(email, ip)
+    for token_id in revoked:
+        await app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=token_id))
 
 
 @routes.get("/api/v1/auth/me", summary="Who the caller is", response=Me)

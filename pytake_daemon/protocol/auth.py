@@ -41,6 +41,14 @@ class LoginRequest(WireModel):
     tenant: str | None = Field(default=None, max_length=63)
 
 
+class PasswordChange(WireModel):
+    """``POST /api/v1/auth/password``: your own password. Your other sessions and API tokens end;
+    the session that made the change stays."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
 class Me(WireModel):
     """Who the bearer of a token is."""
 

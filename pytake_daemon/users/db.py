@@ -98,3 +98,14 @@ _COUNT_OWNERS = (
 async def count_active_owners(conn: Connection) -> int:
     count: int = await conn.fetchval(_COUNT_OWNERS)
     return count
+
+
+_CREDENTIALS = """
+SELECT email, password_hash FROM users
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND disabled_at IS NULL
+"""
+
+
+async def credentials(conn: Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """A live user's e-mail and password hash (for checking the current password)."""
+    return await conn.fetchrow(_CREDENTIALS, user_id)
