@@ -442,6 +442,24 @@ class PyTakeApp(App[None]):
     def on_settings_screen_logout_requested(self) -> None:
         self.action_logout()
 
+    def on_settings_screen_password_change_requested(
+        self, message: SettingsScreen.PasswordChangeRequested
+    ) -> None:
+        if self.client is not None:
+            self._change_password(self.client, message.current, message.new)
+
+    @work(exclusive=True, exit_on_error=False, group="password")
+    async def _change_password(self, client: DaemonClient, current: str, new: str) -> None:
+        try:
+            await client.change_password(current, new)
+        except DaemonError as error:
+            self.notify(error.message, title="Password not changed", severity="error")
+            return
+        self.notify("Password changed; your other sessions were logged out.")
+        settings = self._destinations.get("settings")
+        if isinstance(settings, SettingsScreen):
+            settings.password_changed()
+
     def on_settings_screen_preferences_changed(
         self, message: SettingsScreen.PreferencesChanged
     ) -> None:

@@ -40,6 +40,7 @@ from pytake_daemon.protocol import (
     Me,
     MessageList,
     MessageOut,
+    PasswordChange,
     Problem,
     SendMessageRequest,
     Typing,
@@ -247,6 +248,14 @@ class DaemonClient:
                 raise
         finally:
             self.token = None
+
+    async def change_password(self, current: str, new: str) -> None:
+        """Change the user's own password; the daemon ends their other sessions."""
+        await self._send(
+            "POST",
+            f"{API_PREFIX}/auth/password",
+            body=PasswordChange(current_password=current, new_password=new),
+        )
 
     async def me(self) -> Me:
         """Who the token belongs to; raises a 401 DaemonError once it expired or was revoked."""

@@ -14,6 +14,7 @@ from textual.widgets import (
     DataTable,
     Footer,
     Header,
+    Input,
     Label,
     Static,
     Switch,
@@ -35,6 +36,9 @@ ADMIN_PAGES: list[tuple[str, str]] = [
     ("Backups", "coming with the backups feature"),
 ]
 """Admin pages not yet in the console, with the CLI commands that do their job meanwhile."""
+
+MIN_PASSWORD = 10
+"""The daemon's minimum (``PasswordChange.new_password``), checked here for a quicker answer."""
 
 _SWITCHES = {
     "dark": "Dark theme",
@@ -58,6 +62,14 @@ class SettingsScreen(Screen[None]):
 
     class LogoutRequested(Message):
         """Log out (to sign in again, possibly on another server)."""
+
+    class PasswordChangeRequested(Message):
+        """Change the password; the app calls the daemon and says how it went."""
+
+        def __init__(self, current: str, new: str) -> None:
+            super().__init__()
+            self.current = current
+            self.new = new
 
     def __init__(self, *, me: Me, server: str, preferences: Preferences) -> None:
         super().__init__()
@@ -89,9 +101,18 @@ class SettingsScreen(Screen[None]):
                     ),
                     id="profile-card",
                 )
+                yield Static("Change your password", classes="section")
+                yield Input(password=True, id="current-password", placeholder="current password")
+                yield Input(
+                    password=True, id="new-password", placeholder="new password (10+ characters)"
+                )
+                yield Input(
+                    password=True, id="confirm-password", placeholder="the new password again"
+                )
+                yield Button("Change password", id="change-password", variant="primary")
                 yield Static(
-                    "Your name and password are changed by an admin for now "
-                    "(pytake user passwd EMAIL -t TENANT).",
+                    "Your other sessions and API tokens end; this one stays. "
+                    "Your name is changed by an admin.",
                     classes="hint",
                 )
             with TabPane("Appearance", id="appearance"):
@@ -148,6 +169,28 @@ class SettingsScreen(Screen[None]):
             switch = self.query_one(f"#pref-{key}", Switch)
             with switch.prevent(Switch.Changed):
                 switch.value = self._switch_value(key)
+
+    @on(Button.Pressed, "#change-password")
+    def _change_password(self) -> None:
+        current = self.query_one("#current-password", Input).value
+        new = self.query_one("#new-password", Input).value
+        again = self.query_one("#confirm-password", Input).value
+        problem = None
+        if not current:
+            problem = "Type your current password."
+        elif len(new) < MIN_PASSWORD:
+            problem = f"The new password needs at least {MIN_PASSWORD} characters."
+        elif new != again:
+            problem = "The two new passwords differ."
+        if problem is not None:
+            self.notify(problem, severity="warning")
+            return
+        self.post_message(self.PasswordChangeRequested(current, new))
+
+    def password_changed(self) -> None:
+        """Clear the form after the daemon accepted the change."""
+        for field in ("#current-password", "#new-password", "#confirm-password"):
+            self.query_one(field, Input).value = ""
 
     @on(Button.Pressed, "#logout")
     def _logout(self) -> None:

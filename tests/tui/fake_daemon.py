@@ -33,6 +33,7 @@ from pytake_daemon.protocol import (
     Me,
     MessageList,
     MessageOut,
+    PasswordChange,
     Problem,
     ProblemField,
     Role,
@@ -125,12 +126,14 @@ class FakeDaemon:
         self.ws_status: int | None = None
         """When set, every WebSocket upgrade is answered with this HTTP status."""
         self.logouts = 0
+        self.password_changes: list[str] = []
         self._token_numbers = itertools.count(1)
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_post("/api/v1/auth/login", self._login)
         app.router.add_post("/api/v1/auth/logout", self._logout)
         app.router.add_get("/api/v1/auth/me", self._me)
+        app.router.add_post("/api/v1/auth/password", self._change_password)
         app.router.add_get("/api/v1/ws", self._ws)
         conversation = "/api/v1/conversations/{id}"
         routes: list[tuple[str, str, Handler]] = [
@@ -199,6 +202,15 @@ class FakeDaemon:
             return _problem(401, "Unauthorized")
         self.tokens.discard(request.headers["Authorization"].removeprefix("Bearer "))
         self.logouts += 1
+        return web.Response(status=204)
+
+    async def _change_password(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _problem(401, "Unauthorized")
+        body = PasswordChange.model_validate_json(await request.read())
+        if body.current_password != ALICE_PASSWORD:
+            return _problem(403, "Forbidden", "the current password is not correct")
+        self.password_changes.append(body.new_password)
         return web.Response(status=204)
 
     async def _me(self, request: web.Request) -> web.Response:
@@ -285,9 +297,15 @@ class ScriptedClient(DaemonClient):
         self.envelopes = envelopes or []
         self.world = world or FakeWorld()
         self._me = me or alice()
+        self.password_changes: list[str] = []
 
     async def me(self) -> Me:
         return self._me
+
+    async def change_password(self, current: str, new: str) -> None:
+        if current != ALICE_PASSWORD:
+            raise DaemonError(403, "Forbidden", "the current password is not correct")
+        self.password_changes.append(new)
 
     async def conversations(self, query: ConversationQuery) -> ConversationList:
         return self.world.list(query, self._me.user_id)

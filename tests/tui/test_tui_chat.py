@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import WSCloseCode
 from textual.pilot import Pilot
+from textual.widgets import Button, Input
 
 from pytake_daemon.protocol import (
     ConversationOut,
@@ -27,6 +28,7 @@ from pytake_tui import PyTakeApp, build_app
 from pytake_tui.connection import LinkState
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.screens import ChatScreen
+from pytake_tui.screens.settings import SettingsScreen
 from pytake_tui.screens.template_picker import TemplatePicker
 from pytake_tui.widgets.composer import Composer
 from pytake_tui.widgets.conversation_list import ConversationList
@@ -35,7 +37,7 @@ from pytake_tui.widgets.thread import MessageBubble, ThreadView
 from .fake_daemon import FakeDaemon
 from .fake_world import FakeWorld, demo_world
 from .helpers import MessageLog, fast_client, wait_until
-from .identities import ALICE_EMAIL, FAR_FUTURE, FIXED_AT, TENANT_ID
+from .identities import ALICE_EMAIL, ALICE_PASSWORD, FAR_FUTURE, FIXED_AT, TENANT_ID
 
 
 @pytest.fixture
@@ -303,3 +305,48 @@ async def test_reconnect_resyncs_what_was_missed(inbox: FakeDaemon, tmp_path: Pa
         newcomer = inbox.world.add_conversation(9, "Dora", "5511999990009", preview="oi")
         await wait_until(pilot, lambda: inbox.ws_accepted == 2, "the reconnection")
         await wait_until(pilot, lambda: str(newcomer.id) in _listed(app), "the resync")
+
+
+async def test_settings_changes_the_password_and_says_why_when_it_cannot(
+    inbox: FakeDaemon, tmp_path: Path
+) -> None:
+    log = MessageLog()
+    app = _app(inbox, tmp_path)
+    async with app.run_test(message_hook=log) as pilot:
+        await _ready(pilot, inbox)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
+        screen = app.screen
+
+        def fill(current: str, new: str, again: str) -> None:
+            screen.query_one("#current-password", Input).value = current
+            screen.query_one("#new-password", Input).value = new
+            screen.query_one("#confirm-password", Input).value = again
+
+        def press() -> None:
+            # The button may sit below the fold at 80x24: press it as a tap would.
+            screen.query_one("#change-password", Button).press()
+
+        fill(ALICE_PASSWORD, "a-new-passphrase", "a-different-one")
+        press()
+        await wait_until(pilot, lambda: bool(log.notifications()), "a local check")
+        assert "differ" in log.notifications()[-1]
+
+        fill("not-it", "a-new-passphrase", "a-new-passphrase")
+        press()
+        await wait_until(
+            pilot,
+            lambda: (
+                len(log.notifications()) > 1 and "Password not changed" in log.notifications()[-1]
+            ),
+            f"the daemon's refusal (toasts: {log.notifications()})",
+        )
+        assert "current password is not correct" in log.notifications()[-1]
+
+        fill(ALICE_PASSWORD, "a-new-passphrase", "a-new-passphrase")
+        press()
+        await wait_until(pilot, lambda: inbox.password_changes == ["a-new-passphrase"], "sent")
+        await wait_until(
+            pilot, lambda: screen.query_one("#new-password", Input).value == "", "form cleared"
+        )
+    assert "Password changed" in log.notifications()[-1]
