@@ -21,7 +21,9 @@ from pytake_daemon.protocol.outgoing import TemplateComponentOut, TemplateMedia
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
-_MEDIA_HEADERS = {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document"}
+MediaKind = Literal["image", "video", "document"]
+
+_MEDIA_HEADERS: dict[str, MediaKind] = {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document"}
 
 
 class TemplateUnsupportedError(ValueError):
@@ -37,7 +39,7 @@ class TemplateField:
     name: str
     label: str
     example: str = ""
-    media: Literal["image", "video", "document"] | None = None
+    media: MediaKind | None = None
     button_index: int | None = None
 
 
@@ -115,7 +117,7 @@ def template_fields(template: MessageTemplateOut) -> list[TemplateField]:
                         component="header",
                         name="link",
                         label=f"header {media} (https link)",
-                        media=media,  # type: ignore[arg-type]
+                        media=media,
                     )
                 )
             elif header_format == "LOCATION":

@@ -25,6 +25,7 @@ from pytake_daemon.protocol.agents import (
     WeekMetrics,
 )
 from pytake_daemon.queues.hours import zone
+from pytake_daemon.queues.views import optional_float
 
 
 @dataclass(frozen=True)
@@ -94,16 +95,12 @@ async def stats(
         conversations=row["conversations"],
         left=row["left_total"],
         messages_answered=row["messages_answered"],
-        avg_first_response_seconds=_float(row["avg_first_response"]),
-        avg_handling_seconds=_float(row["avg_handling"]),
+        avg_first_response_seconds=optional_float(row["avg_first_response"]),
+        avg_handling_seconds=optional_float(row["avg_handling"]),
         avg_satisfaction=row["avg_satisfaction"],
         ratings=row["ratings"],
         good_ratings=row["good_ratings"],
     )
-
-
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 _BEST_DAY = """

@@ -183,19 +183,6 @@ async def list_alerts(
     return await conn.fetch(_LIST_ALERTS, conversation_id, limit)
 
 
-# The jobs table belongs to pytake_daemon.jobs; a delayed job is one row with a later run_after.
-_SCHEDULE_JOB = """
-INSERT INTO jobs (tenant_id, kind, payload, run_after)
-VALUES (current_tenant_id(), $1, $2, now() + make_interval(secs => $3))
-"""
-
-
-async def schedule_job(
-    conn: Connection, kind: str, payload: dict[str, Any], delay_seconds: float
-) -> None:
-    await conn.execute(_SCHEDULE_JOB, kind, payload, delay_seconds)
-
-
 # ---- replies (canned responses and knowledge snippets) ---------------------------------------
 
 _LIST_REPLIES = "SELECT * FROM ai_replies ORDER BY created_at, id"

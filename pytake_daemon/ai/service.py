@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
@@ -26,6 +26,7 @@ from pytake_daemon.ai.mood import mood
 from pytake_daemon.ai.rules import fired_rules
 from pytake_daemon.config import AiSettings
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
+from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job
 from pytake_daemon.protocol import ConversationOut, MessageOut, ServerEvent
 from pytake_daemon.protocol.ai import (
@@ -212,7 +213,7 @@ class AiService:
             analysis.intent == "human_request"
             and AlertRule.HUMAN_REQUEST_IGNORED in cfg.alert_rules
         ):
-            await db.schedule_job(
+            await jobs_db.insert_job_at(
                 conn,
                 HUMAN_REQUEST_JOB,
                 {
@@ -221,7 +222,7 @@ class AiService:
                     "requested_at": item.message.created_at.isoformat(),
                     "minutes": cfg.human_request_minutes,
                 },
-                cfg.human_request_minutes * 60,
+                datetime.now(UTC) + timedelta(minutes=cfg.human_request_minutes),
             )
         return events
 

@@ -152,6 +152,7 @@ def unseal(
     try:
         with source.open("rb") as handle:
             pyrage.decrypt_io(handle, decompressor, list(identities))
+        # zstandard's stubs leave flush() untyped; it writes out what the frame still holds.
         decompressor.flush()  # type: ignore[no-untyped-call]
     except pyrage.DecryptError as exc:
         raise BackupCorruptError(f"the backup doesn't decrypt: {exc}") from None

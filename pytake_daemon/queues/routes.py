@@ -30,7 +30,7 @@ from pytake_daemon.protocol.queues import (
 from pytake_daemon.queues import db, service
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open
-from pytake_daemon.queues.views import item_out, queue_out, settings_values
+from pytake_daemon.queues.views import item_out, optional_float, queue_out, settings_values
 
 routes = RouteTable(tag="queues")
 
@@ -103,11 +103,11 @@ async def dashboard(request: web.Request) -> Dashboard:
                 waiting=q["waiting"],
                 assigned=q["assigned"],
                 urgent_waiting=q["urgent_waiting"],
-                oldest_wait_seconds=_float(q["oldest_wait_seconds"]),
+                oldest_wait_seconds=optional_float(q["oldest_wait_seconds"]),
                 open_now=is_open(q["business_hours"], q["timezone"], set(q["holidays"]), now),
                 completed_today=q["completed_today"],
                 abandoned_today=q["abandoned_today"],
-                avg_wait_seconds_today=_float(q["avg_wait_seconds_today"]),
+                avg_wait_seconds_today=optional_float(q["avg_wait_seconds_today"]),
             )
             for q in queues
         ],
@@ -123,10 +123,6 @@ async def dashboard(request: web.Request) -> Dashboard:
         ],
         recent=[HistoryEntry.model_validate(dict(r)) for r in recent],
     )
-
-
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 @routes.get("/api/v1/queues/{id}", summary="One queue", response=QueueOut, errors=(404,))

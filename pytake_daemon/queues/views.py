@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -55,3 +56,8 @@ def item_out(row: asyncpg.Record, *, now: datetime, position: int | None = None)
         ended_at=row["ended_at"],
         wait_seconds=max(0.0, (until - row["entered_at"]).total_seconds()),
     )
+
+
+def optional_float(value: Decimal | float | None) -> float | None:
+    """A PostgreSQL average or epoch (numeric, so a Decimal) as a JSON number, or None."""
+    return None if value is None else float(value)

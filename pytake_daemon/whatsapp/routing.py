@@ -42,6 +42,7 @@ class RoutingTable:
         self._box = box
         self._settings = settings
         self._by_phone: dict[str, NumberRoute] = {}
+        self._app_secrets: list[bytes] = []
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -71,6 +72,11 @@ class RoutingTable:
                     verify_token=verify_token,
                 )
             self._by_phone = table
+            # Computed once per reload, not per webhook: every POST tries these.
+            found = {r.app_secret for r in table.values()}
+            if self._settings.app_secret is not None:
+                found.add(self._settings.app_secret.get_secret_value().encode())
+            self._app_secrets = sorted(found)
             self._loaded_at = time.monotonic()
 
     async def fresh(self) -> None:
@@ -89,10 +95,7 @@ class RoutingTable:
         return [r for r in self._by_phone.values() if r.waba_id == waba_id]
 
     def _secrets(self) -> list[bytes]:
-        found = {r.app_secret for r in self._by_phone.values()}
-        if self._settings.app_secret is not None:
-            found.add(self._settings.app_secret.get_secret_value().encode())
-        return sorted(found)
+        return self._app_secrets
 
     async def signer(self, raw_body: bytes, header: str | None) -> bytes | None:
         """The app secret whose HMAC matches the signature, or None (→ 401).
