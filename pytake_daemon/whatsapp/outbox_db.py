@@ -81,12 +81,16 @@ async def insert_outbound(
 
 
 _ENQUEUE = """
-INSERT INTO outbox (tenant_id, message_id, number_id) VALUES (current_tenant_id(), $1, $2)
+INSERT INTO outbox (tenant_id, message_id, number_id, conversation_id)
+VALUES (current_tenant_id(), $1, $2, $3)
 """
 
 
-async def enqueue(conn: Connection, message_id: uuid.UUID, number_id: uuid.UUID) -> None:
-    await conn.execute(_ENQUEUE, message_id, number_id)
+async def enqueue(
+    conn: Connection, message_id: uuid.UUID, number_id: uuid.UUID, conversation_id: uuid.UUID
+) -> None:
+    """Queue a message; it leaves after every message queued earlier in its conversation."""
+    await conn.execute(_ENQUEUE, message_id, number_id, conversation_id)
 
 
 _TOUCH = """

@@ -86,7 +86,7 @@ async def queue_message(
         earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
         assert earlier is not None
         return _replayed(earlier, conversation_id, content)
-    await outbox_db.enqueue(conn, message_id, conversation["number_id"])
+    await outbox_db.enqueue(conn, message_id, conversation["number_id"], conversation_id)
     await outbox_db.touch_conversation(conn, conversation_id, preview(text))
     return Queued(message_id=message_id, conversation_id=conversation_id, created=True)
 

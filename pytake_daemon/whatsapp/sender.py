@@ -120,8 +120,13 @@ class Sender:
                 self._send_guarded(row["tenant_id"], row["message_id"], row["attempts"])
             )
             self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+            task.add_done_callback(self._finished)
         return len(rows)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        # The conversation's next message could only be claimed once this one left.
+        self._wake.set()
 
     async def _send_guarded(
         self, tenant_id: uuid.UUID, message_id: uuid.UUID, attempts: int

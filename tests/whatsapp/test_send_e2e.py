@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import aiohttp
@@ -18,7 +18,8 @@ from aiohttp.test_utils import TestClient
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
-from pytake_daemon.db.pool import Connection, set_tenant
+from pytake_daemon.db.pool import Connection, set_tenant, tenant_transaction
+from pytake_daemon.keys import DB_POOL
 from pytake_daemon.protocol import (
     MessageStatusUpdated,
     Role,
@@ -27,6 +28,8 @@ from pytake_daemon.protocol import (
     parse_server_event,
 )
 from pytake_daemon.protocol import Typing as TypingFrame
+from pytake_daemon.protocol.outgoing import SendMessageRequest, TextOut
+from pytake_daemon.whatsapp.send_service import queue_message
 from pytake_simulator.config import NumberConfig
 from pytake_simulator.simulator import Simulator
 from tests.conftest import MakeTenant
@@ -281,7 +284,24 @@ async def test_throughput_limit_is_retried_until_everything_is_sent(world: World
         assert code == 201
         ids.append(message["id"])
     sent = await world.sim.wait_for_outbound(to=customer, count=6, timeout=20)
-    assert sorted(m.body["text"]["body"] for m in sent) == [f"part {i}" for i in range(6)]
+    # Retries hold the later parts back: they still arrive in the order they were queued.
+    assert [m.body["text"]["body"] for m in sent] == [f"part {i}" for i in range(6)]
+
+
+async def test_messages_queued_in_one_transaction_leave_in_that_order(world: World) -> None:
+    # A flow step queues several messages in one transaction (one created_at for all), and the
+    # sender runs many sends at once: the customer must still read them in order.
+    customer = digits(12)
+    conversation = await world.customer_writes(customer, "hello")
+    texts = [f"step {i}" for i in range(8)]
+    async with tenant_transaction(world.api.app[DB_POOL], world.tenant.id) as conn:
+        for text in texts:
+            request = SendMessageRequest(content=TextOut(body=text))
+            await queue_message(
+                conn, uuid.UUID(conversation["id"]), request, sent_by=None, now=datetime.now(UTC)
+            )
+    sent = await world.sim.wait_for_outbound(to=customer, count=len(texts), timeout=20)
+    assert [m.body["text"]["body"] for m in sent] == texts
 
 
 async def test_templates_list_filters_and_a_submitted_template_gets_approved(
