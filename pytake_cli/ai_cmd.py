@@ -1,16 +1,32 @@
-"""``pytake ai``: evaluate the models against the shipped labelled sets, analyse a text."""
+"""``pytake ai``: evaluate the models against the shipped labelled sets, analyse a text, and read
+or change a tenant's AI settings."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import typing
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
-from pytake_cli.context import EXIT_CONFIG, console, fail, handle_errors, print_json
+from pytake_cli.context import (
+    EXIT_CONFIG,
+    console,
+    fail,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_connection,
+)
+from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.protocol.ai import AiSettingsOut, AiSettingsUpdate
 
 app = typer.Typer(
-    help="Message analysis: evaluation and a quick look at one text.", no_args_is_help=True
+    help="Message analysis: evaluation, a quick look at one text, per-tenant settings.",
+    no_args_is_help=True,
 )
 
 
@@ -92,3 +108,74 @@ def analyze(
         f"intent={result.intent} confidence={result.confidence:.2f}",
         highlight=False,
     )
+
+
+def _changes(assignments: list[str]) -> dict[str, Any]:
+    """``key=value`` pairs checked like the API checks them; lists are comma-separated."""
+    raw: dict[str, Any] = {}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        key = key.strip()
+        if not sep or key not in AiSettingsUpdate.model_fields:
+            known = ", ".join(AiSettingsUpdate.model_fields)
+            fail(f"--set takes key=value with a key among: {known}", code=EXIT_CONFIG)
+        annotation = AiSettingsOut.model_fields[key].annotation
+        is_list = typing.get_origin(annotation) is list
+        raw[key] = [v.strip() for v in value.split(",") if v.strip()] if is_list else value
+    try:
+        update = AiSettingsUpdate.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}", code=EXIT_CONFIG)
+    return update.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+
+@app.command("settings")
+@handle_errors
+def tenant_settings(
+    tenant: TenantOpt,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="Change one setting (repeatable), e.g. intent_threshold=0.5, languages=pt,en.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a tenant's AI settings, or change some with --set (the daemon applies them to the
+    next message, no restart)."""
+    from pytake_daemon.ai import db
+    from pytake_daemon.ai.service import tenant_settings as effective
+    from pytake_daemon.audit.cli_actions import record_cli_action
+    from pytake_daemon.audit.entries import difference
+
+    changes = _changes(assignments or [])
+    cfg = settings()
+
+    async def apply() -> AiSettingsOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            before = await effective(conn, cfg.ai)
+            if not changes:
+                return before
+            await db.merge_overrides(conn, changes)
+            after = await effective(conn, cfg.ai)
+            await record_cli_action(
+                conn,
+                "ai.settings",
+                target_type="ai_settings",
+                diff=difference(before.model_dump(mode="json"), after.model_dump(mode="json")),
+            )
+            return after
+
+    with services(cfg) as endpoints:
+        current = run(apply())
+    if as_json:
+        print_json(current)
+        return
+    table = Table("setting", "value", title=f"AI settings of {tenant}")
+    for key, value in current.model_dump(mode="json").items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        table.add_row(key, shown)
+    console.print(table)

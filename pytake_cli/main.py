@@ -14,6 +14,7 @@ from pytake_cli import (
     backup_cmd,
     config_cmd,
     daemon_cmd,
+    demo_cmd,
     flows_cmd,
     migrate,
     numbers,
@@ -64,6 +65,7 @@ def main(
 
 app.command("daemon")(daemon_cmd.daemon)
 app.command("tui")(tui_cmd.tui)
+app.command("demo")(demo_cmd.demo)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(migrate.app, name="migrate")

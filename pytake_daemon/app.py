@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -32,6 +33,7 @@ from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
 from pytake_daemon.flows.routes import routes as flows_routes
 from pytake_daemon.flows.routing import PublishedFlows
 from pytake_daemon.flows.runner import FLOW_INBOUND_JOB, FLOW_TIMER_JOB, FlowRunner
+from pytake_daemon.flows.starts import FLOW_START_JOB
 from pytake_daemon.flows.transfer import QueueTransferToQueues
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
@@ -51,6 +53,7 @@ from pytake_daemon.keys import (
     JOBS,
     LOGIN_THROTTLE,
     PASSWORDS,
+    QUEUES,
     READ_RECEIPTS,
     REDIS,
     SECRET_BOX,
@@ -60,6 +63,7 @@ from pytake_daemon.keys import (
     WEBHOOK_WRITER,
 )
 from pytake_daemon.queues.context import queues_ctx
+from pytake_daemon.queues.effects import Effects as QueueEffects
 from pytake_daemon.queues.routes import routes as queues_routes
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
@@ -267,6 +271,11 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
         max_response_bytes=cfg.http_max_response_bytes,
     )
     app[FLOW_HTTP] = http
+
+    async def after_transfer(tenant_id: uuid.UUID, effects: QueueEffects) -> None:
+        # Looked up at call time: the queues' context starts after this one.
+        await app[QUEUES].after_commit(tenant_id, effects)
+
     runner = FlowRunner(
         app[DB_POOL],
         app[JOBS],
@@ -276,10 +285,12 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
         http=http,
         transfer=QueueTransferToQueues(),
         on_sent=app[SENDER].wake,
+        after_transfer=after_transfer,
     )
     app[FLOW_RUNNER] = runner
     app[JOBS].register(FLOW_INBOUND_JOB, runner.handle_inbound)
     app[JOBS].register(FLOW_TIMER_JOB, runner.handle_timer)
+    app[JOBS].register(FLOW_START_JOB, runner.handle_start)
     app[INGEST_FANOUT].add_inbound_hook(runner.inbound_hook)
     yield
     await http.close()

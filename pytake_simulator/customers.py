@@ -471,14 +471,23 @@ def _ctx(context_id: str | None) -> dict[str, Any] | None:
 
 # --- chatter: random customers writing random things, for demos ---------------------------------
 
+# Portuguese and English in equal measure (the demo's customers), one Spanish for variety. A
+# few start with a greeting, which is what the demo's ready-made flow answers.
 CHATTER_TEXTS = [
     "Hi! Is the store open today?",
+    "Hello, I need help with my order",
     "Where is my order?",
     "Can I change my delivery address?",
     "Thanks, that solved it 🙏",
     "Do you have this in blue?",
     "I was charged twice this month",
     "Olá, vocês entregam no sábado?",
+    "Oi! Quero falar com um atendente",
+    "Cadê o meu pedido? Já faz uma semana",
+    "Posso trocar o endereço de entrega?",
+    "Obrigada, resolveu! 🙏",
+    "Vocês têm esse modelo em azul?",
+    "Fui cobrado duas vezes este mês",
     "¿Tienen descuentos para estudiantes?",
 ]
 CHATTER_CUSTOMERS = [f"1555010{n:04d}" for n in range(1, 9)]

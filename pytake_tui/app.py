@@ -54,6 +54,12 @@ from pytake_tui.screens import (
     SettingsScreen,
     SplashScreen,
 )
+from pytake_tui.screens.audit import build_audit
+from pytake_tui.screens.backups import build_backups
+from pytake_tui.screens.dashboard import build_dashboard
+from pytake_tui.screens.flows import flows_destination
+from pytake_tui.screens.insights import build_insights
+from pytake_tui.screens.queue_monitor import queue_monitor
 from pytake_tui.stream import (
     Connected,
     Connecting,
@@ -90,6 +96,20 @@ def _activity(context: SessionContext) -> Screen[None]:
 DESTINATIONS: list[Destination] = [
     Destination("chat", "Chat", "f2", Role.AGENT, _chat, "Conversations and the open thread"),
     Destination("activity", "Activity", "f3", Role.AGENT, _activity, "Who you are, live events"),
+    Destination("queues", "Queues", "f4", Role.SUPERVISOR, queue_monitor, "Live queue monitor"),
+    Destination(
+        "dashboard", "Dashboard", "f5", Role.AGENT, build_dashboard, "Figures, goals, timeline"
+    ),
+    Destination(
+        "insights", "Insights", "f6", Role.SUPERVISOR, build_insights, "Sentiment, intents, alerts"
+    ),
+    Destination("audit", "Audit", "f7", Role.ADMIN, build_audit, "Audit log, alerts, changes"),
+    Destination(
+        "backups", "Backups", "f8", Role.SUPERVISOR, build_backups, "Backup health, list, verify"
+    ),
+    Destination(
+        "flows", "Flows", "f9", Role.SUPERVISOR, flows_destination, "Automation flows: edit, test"
+    ),
 ]
 """Screens reachable from anywhere, in key order; features append theirs (settings is last)."""
 SETTINGS_KEY = "f10"
@@ -287,7 +307,9 @@ class PyTakeApp(App[None]):
         return next((d for d in DESTINATIONS if d.name == name), None)
 
     def _settings(self, context: SessionContext) -> Screen[None]:
-        return SettingsScreen(me=context.me, server=self.server, preferences=self.preferences)
+        return SettingsScreen(
+            me=context.me, server=self.server, preferences=self.preferences, client=context.client
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go":

@@ -17,7 +17,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -47,6 +47,74 @@ from pytake_daemon.protocol import (
     UserList,
     parse_server_event,
 )
+from pytake_daemon.protocol.agents import (
+    ActivityList,
+    ActivityQuery,
+    AgentList,
+    AgentMetrics,
+    AgentOut,
+    AgentStatus,
+    AgentStatusUpdate,
+    GoalList,
+)
+from pytake_daemon.protocol.ai import (
+    AiSettingsOut,
+    AiSettingsUpdate,
+    AlertList,
+    AlertQuery,
+    Insights,
+    InsightsQuery,
+    ReplyList,
+    SuggestionList,
+)
+from pytake_daemon.protocol.audit import (
+    AlertList as SecurityAlertList,
+)
+from pytake_daemon.protocol.audit import (
+    AuditCounts,
+    AuditCountsQuery,
+    AuditEntryOut,
+    AuditList,
+    AuditQuery,
+    TrendList,
+)
+from pytake_daemon.protocol.backups import (
+    BackupCreate,
+    BackupHealth,
+    BackupList,
+    BackupManifest,
+    BackupRunList,
+    VerifyResult,
+)
+from pytake_daemon.protocol.conversations import (
+    NoteCreate,
+    NoteList,
+    NoteOut,
+    TagsUpdate,
+    TransferRequest,
+)
+from pytake_daemon.protocol.flows import (
+    FlowDocument,
+    FlowList,
+    FlowOut,
+    FlowPublish,
+    FlowTestRequest,
+    FlowTestResult,
+    FlowUpdate,
+    FlowValidateRequest,
+    FlowValidation,
+)
+from pytake_daemon.protocol.queues import (
+    AssignRequest,
+    AssignResult,
+    Dashboard,
+    ItemQuery,
+    Priority,
+    PriorityUpdate,
+    QueueItemList,
+    QueueItemOut,
+    QueueList,
+)
 from pytake_daemon.protocol.whatsapp import TemplateList
 from pytake_tui.stream import (
     Connected,
@@ -64,6 +132,8 @@ DEFAULT_SERVER = "http://127.0.0.1:8420"
 """Where ``pytake daemon`` listens by default (``server.host`` and ``server.port``)."""
 
 API_PREFIX = "/api/v1"
+BACKUP_TIMEOUT = 900.0
+"""Seconds to wait for a backup or a verify, which the daemon runs within the request."""
 
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
@@ -344,6 +414,240 @@ class DaemonClient:
         with contextlib.suppress(ConnectionClosed):
             await websocket.send(frame.model_dump_json())
 
+    # --- chat actions ---
+
+    async def notes(self, conversation_id: uuid.UUID) -> NoteList:
+        """The conversation's internal notes, oldest first."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/notes"
+        return _parse(NoteList, await self._send("GET", path))
+
+    async def add_note(self, conversation_id: uuid.UUID, body: str) -> NoteOut:
+        """Write an internal note (the other agents see it; the customer never does)."""
+        try:
+            note = NoteCreate(body=body)
+        except ValidationError as error:
+            raise DaemonError(None, "Check the note", _summarize(error)) from None
+        path = f"{API_PREFIX}/conversations/{conversation_id}/notes"
+        return _parse(NoteOut, await self._send("POST", path, body=note))
+
+    async def set_tags(self, conversation_id: uuid.UUID, tags: list[str]) -> ConversationOut:
+        """Replace the conversation's tags (the daemon trims, lower-cases and sorts them)."""
+        try:
+            update = TagsUpdate(tags=tags)
+        except ValidationError as error:
+            raise DaemonError(None, "Check the tags", _summarize(error)) from None
+        path = f"{API_PREFIX}/conversations/{conversation_id}/tags"
+        return _parse(ConversationOut, await self._send("PUT", path, body=update))
+
+    async def transfer(
+        self, conversation_id: uuid.UUID, request: TransferRequest
+    ) -> ConversationOut:
+        """Hand the conversation to a queue or an agent (409: at capacity, queue full…).
+        The pickers list :meth:`queues` and :meth:`agents`."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/transfer"
+        return _parse(ConversationOut, await self._send("POST", path, body=request))
+
+    async def canned_replies(self) -> ReplyList:
+        """The tenant's canned responses and knowledge snippets, variables unfilled."""
+        return _parse(ReplyList, await self._send("GET", f"{API_PREFIX}/ai/replies"))
+
+    async def reply_suggestions(self, conversation_id: uuid.UUID) -> SuggestionList:
+        """The best replies for the conversation now, variables filled."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/suggestions"
+        return _parse(SuggestionList, await self._send("GET", path))
+
+    # --- queue monitor ---
+
+    async def queues(self) -> QueueList:
+        """The tenant's queues."""
+        return _parse(QueueList, await self._send("GET", f"{API_PREFIX}/queues"))
+
+    async def queue_dashboard(self) -> Dashboard:
+        """Every queue's load, the agents' load and the latest transitions."""
+        return _parse(Dashboard, await self._send("GET", f"{API_PREFIX}/queues/dashboard"))
+
+    async def queue_items(self, queue_id: uuid.UUID, query: ItemQuery) -> QueueItemList:
+        """A queue's active items (waiting first, in serving order) or its latest ended ones."""
+        params = query.model_dump(mode="json")
+        path = f"{API_PREFIX}/queues/{queue_id}/items"
+        return _parse(QueueItemList, await self._send("GET", path, params=params))
+
+    async def assign_item(
+        self, queue_id: uuid.UUID, item_id: uuid.UUID, agent_id: uuid.UUID
+    ) -> AssignResult:
+        """Assign a waiting item to an agent, or reassign an assigned one (supervisors)."""
+        body = AssignRequest(item_id=item_id, agent_id=agent_id)
+        path = f"{API_PREFIX}/queues/{queue_id}/assign"
+        return _parse(AssignResult, await self._send("POST", path, body=body))
+
+    async def transfer_item(
+        self, queue_id: uuid.UUID, item_id: uuid.UUID, to_queue_id: uuid.UUID
+    ) -> AssignResult:
+        """Move an item to another queue, where it waits (supervisors)."""
+        body = AssignRequest(item_id=item_id, to_queue_id=to_queue_id)
+        path = f"{API_PREFIX}/queues/{queue_id}/assign"
+        return _parse(AssignResult, await self._send("POST", path, body=body))
+
+    async def set_item_priority(
+        self, queue_id: uuid.UUID, item_id: uuid.UUID, priority: Priority
+    ) -> QueueItemOut:
+        """Change a waiting item's priority (supervisors)."""
+        path = f"{API_PREFIX}/queues/{queue_id}/items/{item_id}"
+        body = PriorityUpdate(priority=priority)
+        return _parse(QueueItemOut, await self._send("PATCH", path, body=body))
+
+    async def ai_alerts(self, query: AlertQuery) -> AlertList:
+        """The AI's latest alerts, newest first (supervisors)."""
+        params = query.model_dump(mode="json", exclude_none=True)
+        path = f"{API_PREFIX}/ai/alerts"
+        return _parse(AlertList, await self._send("GET", path, params=params))
+
+    # --- agent dashboard ---
+
+    async def agents(self) -> AgentList:
+        """The tenant's agents with their status and load."""
+        return _parse(AgentList, await self._send("GET", f"{API_PREFIX}/agents"))
+
+    async def set_agent_status(self, agent_id: uuid.UUID, status: AgentStatus) -> AgentOut:
+        """Set an agent's status (their own; supervisors anyone's)."""
+        path = f"{API_PREFIX}/agents/{agent_id}/status"
+        body = AgentStatusUpdate(status=status)
+        return _parse(AgentOut, await self._send("PUT", path, body=body))
+
+    async def agent_metrics(self, agent_id: uuid.UUID) -> AgentMetrics:
+        """Today, this week, this month, right now, and the charts' series."""
+        path = f"{API_PREFIX}/agents/{agent_id}/metrics"
+        return _parse(AgentMetrics, await self._send("GET", path))
+
+    async def agent_goals(self, agent_id: uuid.UUID) -> GoalList:
+        """The agent's goals and their team's, with progress."""
+        path = f"{API_PREFIX}/agents/{agent_id}/goals"
+        return _parse(GoalList, await self._send("GET", path))
+
+    async def agent_activities(
+        self, agent_id: uuid.UUID, *, before: int | None = None, limit: int = 50
+    ) -> ActivityList:
+        """A page of the agent's timeline, newest first; ``before`` is the last id seen."""
+        try:
+            query = ActivityQuery(before=before, limit=limit)
+        except ValidationError as error:
+            raise DaemonError(None, "Check the request", _summarize(error)) from None
+        params = query.model_dump(mode="json", exclude_none=True)
+        path = f"{API_PREFIX}/agents/{agent_id}/activities"
+        return _parse(ActivityList, await self._send("GET", path, params=params))
+
+    # --- ai insights ---
+
+    async def ai_insights(self, days: int) -> Insights:
+        """Sentiment, intents and alerts of the last ``days`` days (supervisors and above)."""
+        params = InsightsQuery(days=days).model_dump(mode="json")
+        return _parse(Insights, await self._send("GET", f"{API_PREFIX}/ai/insights", params=params))
+
+    async def ai_settings(self) -> AiSettingsOut:
+        """The tenant's AI settings (defaults with its overrides applied)."""
+        return _parse(AiSettingsOut, await self._send("GET", f"{API_PREFIX}/ai/settings"))
+
+    async def update_ai_settings(self, update: AiSettingsUpdate) -> AiSettingsOut:
+        """Change the fields set in ``update`` (admins); they apply to the next message."""
+        path = f"{API_PREFIX}/ai/settings"
+        return _parse(AiSettingsOut, await self._send("PATCH", path, body=update))
+
+    # --- audit ---
+
+    async def audit_entries(self, query: AuditQuery) -> AuditList:
+        """A page of audit entries matching ``query``, newest first (admins and owners)."""
+        params = query.model_dump(mode="json", exclude_none=True)
+        return _parse(AuditList, await self._send("GET", f"{API_PREFIX}/audit", params=params))
+
+    async def audit_entry(self, entry_id: uuid.UUID) -> AuditEntryOut:
+        """One audit entry with its before/after difference."""
+        path = f"{API_PREFIX}/audit/{entry_id}"
+        return _parse(AuditEntryOut, await self._send("GET", path))
+
+    async def audit_counts(self, query: AuditCountsQuery) -> AuditCounts:
+        """Entries (and failures) per hour or day, for the chart."""
+        params = query.model_dump(mode="json", exclude_none=True)
+        path = f"{API_PREFIX}/audit/counts"
+        return _parse(AuditCounts, await self._send("GET", path, params=params))
+
+    async def security_alerts(self, limit: int = 50) -> SecurityAlertList:
+        """The latest security alerts, newest first."""
+        path = f"{API_PREFIX}/audit/alerts"
+        return _parse(SecurityAlertList, await self._send("GET", path, params={"limit": limit}))
+
+    async def audit_trends(self) -> TrendList:
+        """Each action's last hour against the same hour of previous weeks; spikes first."""
+        return _parse(TrendList, await self._send("GET", f"{API_PREFIX}/audit/trends"))
+
+    # --- backups ---
+
+    async def backup_health(self) -> BackupHealth:
+        """Last success, trend, failures, overdue and the last drill (supervisors and above)."""
+        return _parse(BackupHealth, await self._send("GET", f"{API_PREFIX}/backups/health"))
+
+    async def backups(self) -> BackupList:
+        """Full backups and this tenant's own, oldest first (supervisors and above)."""
+        return _parse(BackupList, await self._send("GET", f"{API_PREFIX}/backups"))
+
+    async def backup_runs(self) -> BackupRunList:
+        """Recent backup, restore, verify and drill runs, latest first."""
+        return _parse(BackupRunList, await self._send("GET", f"{API_PREFIX}/backups/runs"))
+
+    async def create_backup(self, note: str | None = None) -> BackupManifest:
+        """Back up this tenant now (admins); answers once the backup is stored."""
+        body = BackupCreate(note=note)
+        path = f"{API_PREFIX}/backups"
+        response = await self._send("POST", path, body=body, time_limit=BACKUP_TIMEOUT)
+        return _parse(BackupManifest, response)
+
+    async def verify_backup(self, backup_id: str) -> VerifyResult:
+        """Download, check and decrypt a backup without restoring it (admins)."""
+        path = f"{API_PREFIX}/backups/{quote(backup_id, safe='')}/verify"
+        return _parse(VerifyResult, await self._send("POST", path, time_limit=BACKUP_TIMEOUT))
+
+    # --- flows ---
+
+    async def flows(self) -> FlowList:
+        """The tenant's flows (supervisors and above)."""
+        return _parse(FlowList, await self._send("GET", f"{API_PREFIX}/flows"))
+
+    async def flow(self, flow_id: uuid.UUID, version: int | None = None) -> FlowOut:
+        """A flow with the definition of ``version`` (default: the latest)."""
+        params = {"version": version} if version is not None else None
+        path = f"{API_PREFIX}/flows/{flow_id}"
+        return _parse(FlowOut, await self._send("GET", path, params=params))
+
+    async def create_flow(self, document: FlowDocument) -> FlowOut:
+        """Store a new flow as version 1, not published (admins)."""
+        path = f"{API_PREFIX}/flows"
+        return _parse(FlowOut, await self._send("POST", path, body=document))
+
+    async def update_flow(self, flow_id: uuid.UUID, update: FlowUpdate) -> FlowOut:
+        """Save a new version of a flow (admins)."""
+        path = f"{API_PREFIX}/flows/{flow_id}"
+        return _parse(FlowOut, await self._send("PUT", path, body=update))
+
+    async def validate_flow(self, document: FlowDocument) -> FlowValidation:
+        """Every problem the daemon finds in ``document`` (node id, field, why)."""
+        body = FlowValidateRequest(document=document.model_dump(mode="json", exclude_none=True))
+        path = f"{API_PREFIX}/flows/validate"
+        return _parse(FlowValidation, await self._send("POST", path, body=body))
+
+    async def publish_flow(self, flow_id: uuid.UUID, version: int | None = None) -> FlowOut:
+        """Publish ``version`` (default: the latest): new sessions start on it (admins)."""
+        path = f"{API_PREFIX}/flows/{flow_id}/publish"
+        return _parse(FlowOut, await self._send("POST", path, body=FlowPublish(version=version)))
+
+    async def archive_flow(self, flow_id: uuid.UUID) -> FlowOut:
+        """Stop the flow from starting new sessions (admins)."""
+        path = f"{API_PREFIX}/flows/{flow_id}/archive"
+        return _parse(FlowOut, await self._send("POST", path))
+
+    async def test_flow(self, flow_id: uuid.UUID, request: FlowTestRequest) -> FlowTestResult:
+        """Run a scripted conversation against a stored version; nothing reaches WhatsApp."""
+        path = f"{API_PREFIX}/flows/{flow_id}/test"
+        return _parse(FlowTestResult, await self._send("POST", path, body=request))
+
     def _auth_headers(self) -> dict[str, str]:
         if self.token is None:
             raise DaemonError(401, "Not logged in")
@@ -357,12 +661,15 @@ class DaemonClient:
         body: BaseModel | None = None,
         params: dict[str, Any] | None = None,
         auth: bool = True,
+        time_limit: float | None = None,
     ) -> httpx.Response:
         headers = self._auth_headers() if auth else {}
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+        # A per-call timeout for the calls that do their work in the request (a backup).
+        wait = httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit
         try:
             response = await self._http.request(
-                method, path, json=payload, params=params, headers=headers
+                method, path, json=payload, params=params, headers=headers, timeout=wait
             )
         except httpx.TimeoutException:
             raise DaemonError(None, f"{self.server} did not answer in time") from None

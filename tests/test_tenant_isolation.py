@@ -36,6 +36,9 @@ ROLES = list(Role)
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{id}"): {"name": "renamed by another tenant", "disabled": True},
     ("PATCH", "/api/v1/conversations/{id}/status"): {"status": "resolved"},
+    ("POST", "/api/v1/conversations/{id}/notes"): {"body": "written into another tenant"},
+    ("PUT", "/api/v1/conversations/{id}/tags"): {"tags": ["tagged by another tenant"]},
+    ("POST", "/api/v1/conversations/{id}/transfer"): {"queue_id": str(uuid.uuid4())},
     ("POST", "/api/v1/conversations/{id}/messages"): {
         "content": {"type": "text", "body": "sent into another tenant"}
     },
@@ -45,6 +48,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/flows/{id}/test"): {"script": {"steps": [{"say": "oi"}]}},
     ("PUT", "/api/v1/queues/{id}"): {"name": "renamed by another tenant", "active": False},
     ("POST", "/api/v1/queues/{id}/assign"): {},
+    ("PATCH", "/api/v1/queues/{id}/items/{item_id}"): {"priority": 2},
     ("PUT", "/api/v1/agents/{id}/status"): {"status": "offline", "capacity": 0},
     ("POST", "/api/v1/agents/{id}/goals"): {"kind": "quality", "target": 1},
 }

@@ -209,10 +209,16 @@ async def add_activities(
     await conn.execute(_ADD_ACTIVITIES, *columns, at)
 
 
+# The customer's name comes along so a timeline reads "with Ana", not with a conversation id.
 _ACTIVITIES = """
-SELECT id, kind, conversation_id, detail, at FROM agent_activities
- WHERE tenant_id = current_tenant_id() AND agent_id = $1 AND ($2::bigint IS NULL OR id < $2)
- ORDER BY id DESC
+SELECT a.id, a.kind, a.conversation_id, a.detail, a.at,
+       coalesce(ct.profile_name, ct.wa_id) AS contact
+  FROM agent_activities a
+  LEFT JOIN conversations c ON c.tenant_id = a.tenant_id AND c.id = a.conversation_id
+  LEFT JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
+ WHERE a.tenant_id = current_tenant_id() AND a.agent_id = $1
+   AND ($2::bigint IS NULL OR a.id < $2)
+ ORDER BY a.id DESC
  LIMIT $3
 """
 

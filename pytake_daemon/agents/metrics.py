@@ -16,9 +16,12 @@ from pytake_daemon.agents import db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound
 from pytake_daemon.protocol.agents import (
+    SERIES_DAYS,
     AgentMetrics,
     AgentStatus,
     DayCount,
+    DayPoint,
+    HourPoint,
     MonthMetrics,
     Period,
     RealTime,
@@ -112,6 +115,97 @@ SELECT (i.ended_at AT TIME ZONE $4)::date AS day, count(*) AS conversations
 """
 
 
+# The charts' series: grouped by the local hour / day, gaps filled in Python (an hour without
+# messages is a zero, not a missing point).
+_HOURLY_MESSAGES = """
+SELECT extract(hour FROM m.created_at AT TIME ZONE $4)::int AS hour, count(*) AS messages
+  FROM messages m
+ WHERE m.tenant_id = current_tenant_id() AND m.direction = 'out' AND m.sent_by = $1
+   AND m.created_at >= $2 AND m.created_at < $3
+ GROUP BY 1
+"""
+
+_HOURLY_FIRST_RESPONSE = """
+SELECT extract(hour FROM i.assigned_at AT TIME ZONE $4)::int AS hour,
+       avg(extract(epoch FROM fr.first_at - i.assigned_at))::float8 AS avg_first_response
+  FROM queue_items i
+  CROSS JOIN LATERAL (
+      SELECT min(m.created_at) AS first_at FROM messages m
+       WHERE m.tenant_id = i.tenant_id AND m.conversation_id = i.conversation_id
+         AND m.direction = 'out' AND m.sent_by = i.agent_id AND m.created_at >= i.assigned_at
+         AND (i.ended_at IS NULL OR m.created_at <= i.ended_at)) fr
+ WHERE i.tenant_id = current_tenant_id() AND i.agent_id = $1
+   AND i.assigned_at >= $2 AND i.assigned_at < $3 AND fr.first_at IS NOT NULL
+ GROUP BY 1
+"""
+
+_DAILY_CONVERSATIONS = """
+SELECT (i.ended_at AT TIME ZONE $4)::date AS day, count(*) AS conversations
+  FROM queue_items i
+ WHERE i.tenant_id = current_tenant_id() AND i.agent_id = $1 AND i.status = 'completed'
+   AND i.ended_at >= $2 AND i.ended_at < $3
+ GROUP BY 1
+"""
+
+_DAILY_RATINGS = """
+SELECT (f.answered_at AT TIME ZONE $4)::date AS day, avg(f.rating)::float8 AS avg_rating,
+       count(*) AS ratings
+  FROM conversation_feedback f
+ WHERE f.tenant_id = current_tenant_id() AND f.agent_id = $1
+   AND f.answered_at >= $2 AND f.answered_at < $3
+ GROUP BY 1
+"""
+
+
+async def hourly(conn: Connection, agent_id: uuid.UUID, tz: str, now: datetime) -> list[HourPoint]:
+    """Today's hours, from midnight to the current one (local time)."""
+    start, end = period_start("day", tz, now), now + timedelta(seconds=1)
+    messages = {
+        r["hour"]: r["messages"]
+        for r in await conn.fetch(_HOURLY_MESSAGES, agent_id, start, end, tz)
+    }
+    first = {
+        r["hour"]: r["avg_first_response"]
+        for r in await conn.fetch(_HOURLY_FIRST_RESPONSE, agent_id, start, end, tz)
+    }
+    return [
+        HourPoint(
+            hour=h,
+            messages_answered=messages.get(h, 0),
+            avg_first_response_seconds=first.get(h),
+        )
+        for h in range(now.astimezone(zone(tz)).hour + 1)
+    ]
+
+
+async def daily(
+    conn: Connection, agent_id: uuid.UUID, tz: str, now: datetime, days: int = SERIES_DAYS
+) -> list[DayPoint]:
+    """The last ``days`` local days, today last."""
+    today = now.astimezone(zone(tz)).date()
+    first_day = today - timedelta(days=days - 1)
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=zone(tz))
+    end = now + timedelta(seconds=1)
+    finished = {
+        r["day"]: r["conversations"]
+        for r in await conn.fetch(_DAILY_CONVERSATIONS, agent_id, start, end, tz)
+    }
+    rated = {r["day"]: r for r in await conn.fetch(_DAILY_RATINGS, agent_id, start, end, tz)}
+    points = []
+    for n in range(days):
+        day = first_day + timedelta(days=n)
+        rating = rated.get(day)
+        points.append(
+            DayPoint(
+                day=day,
+                conversations=finished.get(day, 0),
+                avg_satisfaction=rating["avg_rating"] if rating else None,
+                ratings=rating["ratings"] if rating else 0,
+            )
+        )
+    return points
+
+
 def period_start(kind: str, tz: str, now: datetime) -> datetime:
     """Start of the day, week (Monday) or month containing ``now`` in ``tz``."""
     local = now.astimezone(zone(tz))
@@ -170,4 +264,6 @@ async def agent_metrics(conn: Connection, agent_id: uuid.UUID, now: datetime) ->
             load=agent["active_count"] / agent["capacity"] if agent["capacity"] else 1.0,
             last_activity_at=agent["last_activity_at"],
         ),
+        hourly=await hourly(conn, agent_id, tz, now),
+        daily=await daily(conn, agent_id, tz, now),
     )

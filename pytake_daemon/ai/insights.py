@@ -9,6 +9,7 @@ from pytake_daemon.protocol.ai import (
     Insights,
     LabelCounts,
     NamedCount,
+    QueueMood,
     TurnedNegative,
 )
 
@@ -28,10 +29,25 @@ SELECT (analyzed_at AT TIME ZONE 'UTC')::date AS day, avg(sentiment)::float8 AS 
 """
 
 _BY_AGENT = """
-SELECT c.assigned_user_id AS agent_id, avg(a.sentiment)::float8 AS average, count(*) AS messages
+SELECT c.assigned_user_id AS agent_id, u.name AS agent_name, avg(a.sentiment)::float8 AS average,
+       count(*) AS messages
   FROM ai_message_analysis a JOIN conversations c ON c.id = a.conversation_id
+  LEFT JOIN users u ON u.id = c.assigned_user_id
  WHERE a.analyzed_at >= now() - make_interval(days => $1)
- GROUP BY 1 ORDER BY 3 DESC
+ GROUP BY 1, 2 ORDER BY 4 DESC, 2
+"""
+
+# A message counts for the queue its conversation was in when it was analysed (a conversation
+# may pass through several queues; one outside any queue counts for none).
+_BY_QUEUE = """
+SELECT q.id AS queue_id, q.name AS queue_name, avg(a.sentiment)::float8 AS average,
+       count(*) AS messages
+  FROM ai_message_analysis a
+  JOIN queue_items qi ON qi.conversation_id = a.conversation_id
+   AND qi.entered_at <= a.analyzed_at AND (qi.ended_at IS NULL OR qi.ended_at > a.analyzed_at)
+  JOIN queues q ON q.id = qi.queue_id
+ WHERE a.analyzed_at >= now() - make_interval(days => $1)
+ GROUP BY 1, 2 ORDER BY 4 DESC, 2
 """
 
 _TOP_INTENTS = """
@@ -73,6 +89,7 @@ async def insights(conn: Connection, days: int) -> Insights:
             for r in await conn.fetch(_BY_DAY, days)
         ],
         by_agent=[AgentMood.model_validate(dict(r)) for r in await conn.fetch(_BY_AGENT, days)],
+        by_queue=[QueueMood.model_validate(dict(r)) for r in await conn.fetch(_BY_QUEUE, days)],
         top_intents=[
             NamedCount.model_validate(dict(r)) for r in await conn.fetch(_TOP_INTENTS, days)
         ],

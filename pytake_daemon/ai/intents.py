@@ -8,8 +8,9 @@ intents, and its probabilities give a confidence to compare with a threshold ("u
 
 scikit-learn trains it; scoring one message goes through :class:`IntentModel`'s own few lines of
 numpy over the fitted vocabulary, IDF weights and coefficients, because scikit-learn's per-call
-validation costs ~0.5 ms for one row while the whole analysis must stay near 100 µs.
-``tests/ai/test_intents.py`` checks that both give the same probabilities.
+validation costs ~0.5 ms for one row while the whole analysis must stay under 100 µs; each
+word's n-gram features are computed once and kept. ``tests/ai/test_models.py`` checks that both
+give the same probabilities.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -39,6 +41,8 @@ BUILTIN_INTENTS = (
     "scheduling",
 )
 UNKNOWN = "unknown"
+WORD_CACHE_SIZE = 100_000
+"""Words whose n-gram features are kept (a few MB; past it, new words are analysed each time)."""
 
 # The baseline of `pytake ai eval`: what a keyword trigger would do. Written from the intents'
 # definitions, not from the evaluation messages.
@@ -202,6 +206,9 @@ class IntentModel:
         self._intercept = intercept
         self.classes = tuple(classes)
         self._keywords = keywords
+        self._word_cache: dict[str, tuple[int, ...]] = {}
+        """Filled by every thread; a dict's get and set are atomic, and a race only computes a
+        word twice."""
 
     @classmethod
     def train(
@@ -223,20 +230,39 @@ class IntentModel:
             keywords=KeywordMatcher(keywords) if keywords else None,
         )
 
+    def _word_features(self, word: str) -> tuple[int, ...]:
+        """The vocabulary indices of one word's n-grams (with repeats), cached per word."""
+        features = self._word_cache.get(word)
+        if features is None:
+            found = map(self._vocabulary.get, self._analyzer(word))
+            features = tuple(i for i in found if i is not None)
+            if len(self._word_cache) < WORD_CACHE_SIZE:
+                self._word_cache[word] = features
+        return features
+
     def probabilities(self, text: str, language: str) -> np.ndarray:
         """P(intent | text) over :attr:`classes`, as the fitted pipeline's predict_proba."""
-        found = map(self._vocabulary.get, self._analyzer(normalise(text, language)))
-        counts = Counter(i for i in found if i is not None)
+        # Character n-grams never cross a word boundary ("char_wb"), so a message's n-grams are
+        # its words' n-grams put together: each word is analysed once and then looked up.
+        cache = self._word_cache
+        words = normalise(text, language).split()
+        counts = Counter(chain.from_iterable(cache.get(w) or self._word_features(w) for w in words))
         if not counts:
             scores = self._intercept.copy()
         else:
-            idx = np.array(list(counts), dtype=np.intp)
-            weights = (1.0 + np.log(np.array(list(counts.values()), dtype=np.float64))) * (
-                self._idf[idx]
-            )
-            weights /= math.sqrt(float(weights @ weights))
-            scores = weights @ self._coef_t[idx] + self._intercept
-        scores = np.exp(scores - scores.max())
+            # Few features per message: numpy's per-call overhead is what costs, so as few
+            # calls as possible (take, not fancy indexing; scalars divided at the end).
+            n = len(counts)
+            idx = np.fromiter(counts.keys(), dtype=np.intp, count=n)
+            weights = np.fromiter(counts.values(), dtype=np.float64, count=n)
+            np.log(weights, out=weights)
+            weights += 1.0
+            weights *= self._idf.take(idx)
+            scores = weights @ self._coef_t.take(idx, axis=0)
+            scores /= math.sqrt(float(weights @ weights))
+            scores += self._intercept
+        scores -= scores.max()
+        np.exp(scores, out=scores)
         result: np.ndarray = scores / scores.sum()
         return result
 

@@ -16,6 +16,8 @@ from pytake_daemon.ai.service import (
     mood_out,
 )
 from pytake_daemon.ai.suggestions import Candidate, builtin_replies, rank
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -189,8 +191,17 @@ async def update_settings(request: web.Request, body: AiSettingsUpdate) -> AiSet
     caller = identity(request)
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        before = await request.app[AI].settings(conn)
         await db.merge_overrides(conn, changes)
-        return await request.app[AI].settings(conn)
+        after = await request.app[AI].settings(conn)
+        await audit_in(
+            request,
+            conn,
+            "ai.settings",
+            target_type="ai_settings",
+            diff=difference(before.model_dump(mode="json"), after.model_dump(mode="json")),
+        )
+        return after
 
 
 # ---- replies ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Common WhatsApp spellings → dictionary words, per language ("to" is Portuguese for "estou"
 # and an English word, so one shared table would break the other language).
@@ -74,13 +75,24 @@ def squeeze_repeats(text: str) -> str:
     return _REPEATS.sub(r"\1", text)
 
 
+@lru_cache(maxsize=65536)
 def fold_accents(word: str) -> str:
-    """``péssimo`` → ``pessimo``: LeIA's lexicon is stored without accents."""
+    """``péssimo`` → ``pessimo``: LeIA's lexicon is stored without accents.
+
+    Cached: it is called for every word of every message, and a language's words repeat.
+    """
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
 
 
 def tokens(text: str, language: str) -> list[str]:
     """Lower-case words (the language's WhatsApp spellings expanded) and punctuation marks."""
+    return list(_tokens(text, language))
+
+
+@lru_cache(maxsize=256)
+def _tokens(text: str, language: str) -> tuple[str, ...]:
+    # Language detection, the sentiment scorer and the intent model each tokenise the message
+    # being analysed: the cache makes that once. (A tuple, so no caller can change it.)
     spellings = SPELLINGS.get(language, {})
     out: list[str] = []
     for raw in _WORD.findall(squeeze_repeats(text.lower())):
@@ -89,9 +101,9 @@ def tokens(text: str, language: str) -> list[str]:
             out.append(raw)
         else:
             out.extend(expanded.split())
-    return out
+    return tuple(out)
 
 
 def normalise(text: str, language: str) -> str:
     """One spaced string of :func:`tokens` (the intent classifier's input)."""
-    return " ".join(tokens(text, language))
+    return " ".join(_tokens(text, language))

@@ -98,7 +98,13 @@ async def search_entries(
         return f"${len(args)}"
 
     if actor is not None:
-        where.append(f"(actor_id::text = {bind(actor)} OR actor_label = {bind(actor)})")
+        # An e-mail also finds the user's entries recorded with their id only (calls made
+        # with a token carry no label): admins search people by e-mail.
+        who = bind(actor)
+        where.append(
+            f"(actor_id::text = {who} OR actor_label = {who} OR actor_id IN"
+            f" (SELECT id FROM users WHERE lower(email) = lower({who})))"
+        )
     if action is not None:
         if action.endswith("."):
             where.append(f"action LIKE {bind(_escape_like(action) + '%')}")

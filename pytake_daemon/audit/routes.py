@@ -140,6 +140,7 @@ async def audit_trends(request: web.Request) -> TrendList:
     summary="Export entries of a period as csv or jsonl, with the chain data to re-verify them",
     query=ExportQuery,
     role=Role.ADMIN,
+    media_types=tuple(MEDIA_TYPES.values()),
 )
 async def export_audit(request: web.Request, query: ExportQuery) -> web.StreamResponse:
     caller = identity(request)

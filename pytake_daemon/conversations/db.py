@@ -30,7 +30,7 @@ from pytake_daemon.db.pool import Connection
 
 CONVERSATION_COLUMNS = """
     c.id, c.number_id, c.status, c.assigned_user_id, c.unread_count, c.last_message_at,
-    c.last_message_preview, c.last_inbound_at, c.created_at, c.updated_at,
+    c.last_message_preview, c.last_inbound_at, c.created_at, c.updated_at, c.tags, c.notes_count,
     ct.id AS contact_id, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_profile_name"""
 """What :func:`pytake_daemon.conversations.views.conversation_out` reads (``c``: conversations,
 ``ct``: contacts)."""
@@ -240,6 +240,31 @@ async def set_status(conn: Connection, conversation_id: uuid.UUID, status: str) 
     return await conn.fetchval(_SET_STATUS, conversation_id, status) is not None
 
 
+_SET_TAGS = """
+UPDATE conversations SET tags = $2, updated_at = now()
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND tags <> $2
+RETURNING id
+"""
+
+
+async def set_tags(conn: Connection, conversation_id: uuid.UUID, tags: list[str]) -> bool:
+    """Replace the tags; ``False`` when they already were these (or there is no such row)."""
+    return await conn.fetchval(_SET_TAGS, conversation_id, tags) is not None
+
+
+_LOCK_CONVERSATION = f"""
+SELECT {CONVERSATION_COLUMNS}
+  FROM {_CONVERSATION_FROM}
+ WHERE c.tenant_id = current_tenant_id() AND c.id = $1
+   FOR UPDATE OF c
+"""
+
+
+async def lock_conversation(conn: Connection, conversation_id: uuid.UUID) -> asyncpg.Record | None:
+    """Like :func:`get_conversation`, holding the row until commit (read-modify-write)."""
+    return await conn.fetchrow(_LOCK_CONVERSATION, conversation_id)
+
+
 # "Today" is the UTC day: the daemon serves agents in several time zones.
 _STATS = """
 WITH conv AS (
@@ -320,3 +345,54 @@ async def list_messages(
     if after is None:
         return await conn.fetch(_LIST_MESSAGES, conversation_id, limit)
     return await conn.fetch(_LIST_MESSAGES_AFTER, conversation_id, limit, *after)
+
+
+# --- internal notes --------------------------------------------------------------------------
+
+NOTE_COLUMNS = """
+    n.id, n.conversation_id, n.author_id, u.name AS author_name, n.body, n.created_at"""
+"""What :func:`pytake_daemon.conversations.views.note_out` reads (``n``: notes, ``u``: users)."""
+
+_NOTE_FROM = """
+conversation_notes n
+LEFT JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id"""
+
+# One statement: the note and the conversation's counter move together.
+_INSERT_NOTE = f"""
+WITH note AS (
+    INSERT INTO conversation_notes (tenant_id, conversation_id, author_id, body)
+    VALUES (current_tenant_id(), $1, $2, $3)
+    RETURNING *
+), counted AS (
+    UPDATE conversations SET notes_count = notes_count + 1, updated_at = now()
+     WHERE tenant_id = current_tenant_id() AND id = $1
+)
+SELECT {NOTE_COLUMNS}
+  FROM note n
+  LEFT JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id
+"""
+
+
+async def insert_note(
+    conn: Connection, conversation_id: uuid.UUID, author_id: uuid.UUID, body: str
+) -> asyncpg.Record:
+    """Add a note (the conversation must exist: check first, the foreign key refuses it)."""
+    row = await conn.fetchrow(_INSERT_NOTE, conversation_id, author_id, body)
+    assert row is not None  # INSERT … RETURNING always returns the row
+    return row
+
+
+_LIST_NOTES = f"""
+SELECT {NOTE_COLUMNS}
+  FROM {_NOTE_FROM}
+ WHERE n.tenant_id = current_tenant_id() AND n.conversation_id = $1
+ ORDER BY n.created_at DESC, n.id DESC
+ LIMIT $2
+"""
+
+
+async def list_notes(
+    conn: Connection, conversation_id: uuid.UUID, *, limit: int
+) -> list[asyncpg.Record]:
+    """A conversation's latest ``limit`` notes, oldest first."""
+    return list(reversed(await conn.fetch(_LIST_NOTES, conversation_id, limit)))

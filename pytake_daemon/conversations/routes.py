@@ -1,4 +1,5 @@
-"""``/api/v1/conversations``: the inbox (lists, search, a thread's messages, read and status).
+"""``/api/v1/conversations``: the inbox (lists, search, a thread's messages, read and status)
+and the agents' actions on a conversation (internal notes, tags, transfer).
 
 Every agent sees every conversation of the tenant for now; queues will narrow what an agent sees
 (supervisors and above keep seeing everything). Sending a message is the outbox's route.
@@ -13,7 +14,7 @@ from aiohttp import web
 
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
-from pytake_daemon.conversations import cursors, db, views
+from pytake_daemon.conversations import cursors, db, service, views
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -29,6 +30,15 @@ from pytake_daemon.protocol import (
     MessageQuery,
     Role,
 )
+from pytake_daemon.protocol.conversations import (
+    NoteCreate,
+    NoteList,
+    NoteOut,
+    TagsUpdate,
+    TransferRequest,
+)
+from pytake_daemon.protocol.events import NoteAdded
+from pytake_daemon.queues.effects import Effects
 
 routes = RouteTable(tag="conversations")
 
@@ -199,3 +209,152 @@ async def set_status(request: web.Request, body: ConversationStatusUpdate) -> Co
             caller.tenant_id, ConversationUpdated(conversation=conversation)
         )
     return conversation
+
+
+# --- agents' actions -------------------------------------------------------------------------
+
+
+@routes.get(
+    "/api/v1/conversations/{id}/notes",
+    summary="A conversation's internal notes, oldest first (the latest 500)",
+    response=NoteList,
+    role=Role.AGENT,
+    errors=(404,),
+)
+async def list_notes(request: web.Request) -> NoteList:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        if not await db.conversation_exists(conn, conversation_id):
+            raise NotFound(_NOT_FOUND)
+        rows = await db.list_notes(conn, conversation_id, limit=service.NOTES_SHOWN)
+    return NoteList(items=[views.note_out(r) for r in rows])
+
+
+@routes.post(
+    "/api/v1/conversations/{id}/notes",
+    summary="Add an internal note: agents see it in the thread, the customer never does",
+    body=NoteCreate,
+    response=NoteOut,
+    status=201,
+    role=Role.AGENT,
+    errors=(404,),
+)
+async def add_note(request: web.Request, body: NoteCreate) -> NoteOut:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        row = await service.add_note(conn, conversation_id, caller.user_id, body.body)
+        # The note's text stays out of the audit log: it is the agents' own, and it is kept.
+        await audit_in(
+            request,
+            conn,
+            "conversation.note",
+            target_type="conversation",
+            target_id=conversation_id,
+            diff=difference(None, {"note_id": str(row["id"])}),
+        )
+        conversation = await db.get_conversation(conn, conversation_id)
+    assert conversation is not None  # add_note found it in this transaction
+    note = views.note_out(row)
+    await request.app[EVENT_BUS].publish(
+        caller.tenant_id,
+        NoteAdded(
+            conversation=views.conversation_out(conversation, now=datetime.now(UTC)), note=note
+        ),
+    )
+    return note
+
+
+@routes.put(
+    "/api/v1/conversations/{id}/tags",
+    summary="Replace a conversation's tags (trimmed, lower-cased, sorted)",
+    body=TagsUpdate,
+    response=ConversationOut,
+    role=Role.AGENT,
+    errors=(404,),
+)
+async def set_tags(request: web.Request, body: TagsUpdate) -> ConversationOut:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        before = await db.lock_conversation(conn, conversation_id)
+        if before is None:
+            raise NotFound(_NOT_FOUND)
+        changed = await db.set_tags(conn, conversation_id, body.tags)
+        if changed:
+            await audit_in(
+                request,
+                conn,
+                "conversation.tags",
+                target_type="conversation",
+                target_id=conversation_id,
+                diff=difference({"tags": list(before["tags"])}, {"tags": body.tags}),
+            )
+        row = await db.get_conversation(conn, conversation_id)
+    assert row is not None
+    conversation = views.conversation_out(row, now=datetime.now(UTC))
+    if changed:
+        await request.app[EVENT_BUS].publish(
+            caller.tenant_id, ConversationUpdated(conversation=conversation)
+        )
+    return conversation
+
+
+@routes.post(
+    "/api/v1/conversations/{id}/transfer",
+    summary=(
+        "Transfer a conversation to a queue or an agent (the agent attending it, or a "
+        "supervisor); 409 when the agent is at capacity or the queue can't take it"
+    ),
+    body=TransferRequest,
+    response=ConversationOut,
+    role=Role.AGENT,
+    errors=(403, 404, 409, 422),
+)
+async def transfer(request: web.Request, body: TransferRequest) -> ConversationOut:
+    caller = identity(request)
+    conversation_id = path_uuid(request)
+    queues = request.app[QUEUES]
+    effects = Effects()
+    now = datetime.now(UTC)
+    note: NoteOut | None = None
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        done = await service.transfer(
+            conn,
+            conversation_id,
+            body,
+            service.Caller(caller.user_id, caller.role),
+            now=now,
+            effects=effects,
+        )
+        if body.note and body.note.strip():
+            added = await service.add_note(conn, conversation_id, caller.user_id, body.note.strip())
+            note = views.note_out(added)
+        await audit_in(
+            request,
+            conn,
+            "conversation.transfer",
+            target_type="conversation",
+            target_id=conversation_id,
+            diff=difference(
+                {
+                    "queue_id": _text(done.from_queue_id),
+                    "agent_id": _text(done.from_agent_id),
+                },
+                {"queue_id": _text(body.queue_id), "agent_id": _text(body.agent_id)},
+            ),
+        )
+        row = await db.get_conversation(conn, conversation_id)
+    assert row is not None
+    await queues.after_commit(caller.tenant_id, effects)
+    conversation = views.conversation_out(row, now=datetime.now(UTC))
+    bus = request.app[EVENT_BUS]
+    await bus.publish(caller.tenant_id, ConversationUpdated(conversation=conversation))
+    if note is not None:
+        await bus.publish(caller.tenant_id, NoteAdded(conversation=conversation, note=note))
+    return conversation
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)

@@ -16,6 +16,7 @@ from pytake_daemon.protocol import (
     MessageOut,
     WindowOut,
 )
+from pytake_daemon.protocol.conversations import NoteOut
 
 SERVICE_WINDOW = timedelta(hours=24)
 """Meta's customer-service window: free-form messages are allowed this long after the
@@ -48,6 +49,8 @@ def conversation_out(row: asyncpg.Record, *, now: datetime) -> ConversationOut:
         window=window(row["last_inbound_at"], now=now),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        tags=list(row["tags"]),
+        notes_count=row["notes_count"],
     )
 
 
@@ -92,4 +95,16 @@ def stats_out(row: asyncpg.Record) -> ConversationStats:
         messages_today_in=row["messages_today_in"],
         messages_today_out=row["messages_today_out"],
         failed_today=row["failed_today"],
+    )
+
+
+def note_out(row: asyncpg.Record) -> NoteOut:
+    """A row selected with ``db.NOTE_COLUMNS``."""
+    return NoteOut(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        body=row["body"],
+        created_at=row["created_at"],
     )

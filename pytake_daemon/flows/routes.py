@@ -3,9 +3,12 @@ execution logs. Supervisors read; admins change."""
 
 from __future__ import annotations
 
+import asyncpg
 from aiohttp import web
 
-from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.audit.http import audit_in
+from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.flows import db, service
 from pytake_daemon.flows.testing import run_script
@@ -53,7 +56,9 @@ async def list_flows(request: web.Request) -> FlowList:
 async def create_flow(request: web.Request, body: FlowDocument) -> FlowOut:
     who = identity(request)
     async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
-        return await service.create_flow(conn, body)
+        flow = await service.create_flow(conn, body)
+        await _audit(request, conn, "flow.create", None, flow)
+        return flow
 
 
 @routes.post(
@@ -93,9 +98,12 @@ async def get_flow(request: web.Request, query: FlowVersionQuery) -> FlowOut:
 async def update_flow(request: web.Request, body: FlowUpdate) -> FlowOut:
     who = identity(request)
     async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
-        return await service.add_version(
+        before = await db.get_flow(conn, path_uuid(request))
+        flow = await service.add_version(
             conn, path_uuid(request), body.definition, body.description
         )
+        await _audit(request, conn, "flow.version", before, flow)
+        return flow
 
 
 @routes.post(
@@ -109,7 +117,10 @@ async def update_flow(request: web.Request, body: FlowUpdate) -> FlowOut:
 async def publish_flow(request: web.Request, body: FlowPublish) -> FlowOut:
     who = identity(request)
     async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
-        return await service.publish(conn, path_uuid(request), body.version)
+        before = await db.get_flow(conn, path_uuid(request))
+        flow = await service.publish(conn, path_uuid(request), body.version)
+        await _audit(request, conn, "flow.publish", before, flow)
+        return flow
 
 
 @routes.post(
@@ -122,7 +133,10 @@ async def publish_flow(request: web.Request, body: FlowPublish) -> FlowOut:
 async def archive_flow(request: web.Request) -> FlowOut:
     who = identity(request)
     async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
-        return await service.archive(conn, path_uuid(request))
+        before = await db.get_flow(conn, path_uuid(request))
+        flow = await service.archive(conn, path_uuid(request))
+        await _audit(request, conn, "flow.archive", before, flow)
+        return flow
 
 
 @routes.post(
@@ -178,3 +192,24 @@ async def get_session(request: web.Request) -> FlowSessionOut:
             raise NotFound("no such flow session")
         steps = await db.steps(conn, session_id)
     return service.session_out(row, steps)
+
+
+_AUDITED_FIELDS = ("name", "description", "status", "latest_version", "published_version")
+
+
+async def _audit(
+    request: web.Request,
+    conn: Connection,
+    action: str,
+    before: asyncpg.Record | None,
+    flow: FlowOut,
+) -> None:
+    """Record a flow change with what moved (status and versions; definitions are versioned)."""
+    fields = set(_AUDITED_FIELDS)
+    old = (
+        None if before is None else service.summary(before).model_dump(mode="json", include=fields)
+    )
+    new = flow.model_dump(mode="json", include=fields)
+    await audit_in(
+        request, conn, action, target_type="flow", target_id=flow.id, diff=difference(old, new)
+    )

@@ -4,8 +4,9 @@
 2. a reply to a template sent directly to the customer, when a published flow has a
    ``trigger_template`` for it: that flow, replacing any running session;
 3. the conversation's active session (unless it expired);
-4. the first published flow with a matching ``trigger_keyword``;
-5. the first published flow with a ``trigger_universal``.
+4. the conversation waits in a queue: nobody (the customer is waiting for a human);
+5. the first published flow with a matching ``trigger_keyword``;
+6. the first published flow with a ``trigger_universal``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ message is processed at most once, and a crash mid-step redoes the step from the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,8 +39,10 @@ from pytake_daemon.flows.transfer import QueueTransfer
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
 from pytake_daemon.protocol import ConversationOut, MessageOut, MessageSent
-from pytake_daemon.protocol.flows import ActionTransferToQueue, HttpRequest
+from pytake_daemon.protocol.flows import TRIGGER_TYPES, ActionTransferToQueue, HttpRequest
 from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
+from pytake_daemon.queues import db as queues_db
+from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp.send_service import queue_message, window_open
 
@@ -72,6 +74,8 @@ class LiveEffects:
         self.now = now
         self.queued: list[uuid.UUID] = []
         self.timers: list[tuple[float, int]] = []
+        self.queue_effects = Effects()
+        """The queues' after-commit work of a transfer (events, distribution)."""
 
     async def send(self, content: OutgoingContent, *, step: int) -> None:
         request = SendMessageRequest(
@@ -90,7 +94,12 @@ class LiveEffects:
 
     async def transfer(self, node: ActionTransferToQueue) -> None:
         await self._transfer.transfer(
-            self.conn, self.tenant_id, self.conversation_id, node, session_id=self.session_id
+            self.conn,
+            self.tenant_id,
+            self.conversation_id,
+            node,
+            session_id=self.session_id,
+            effects=self.queue_effects,
         )
         await db.set_conversation_status(self.conn, self.conversation_id, "pending")
 
@@ -121,6 +130,7 @@ class FlowRunner:
         http: FlowHttp,
         transfer: QueueTransfer,
         on_sent: Callable[[], None],
+        after_transfer: Callable[[uuid.UUID, Effects], Awaitable[None]] | None = None,
     ) -> None:
         self._pool = pool
         self._jobs = jobs
@@ -130,6 +140,7 @@ class FlowRunner:
         self._http = http
         self._transfer = transfer
         self._on_sent = on_sent
+        self._after_transfer = after_transfer
 
     # ---- jobs --------------------------------------------------------------------------------
 
@@ -197,6 +208,10 @@ class FlowRunner:
                 )
                 session = None
             if start is None and session is None:
+                if await queues_db.is_waiting(conn, conversation_id):
+                    # Handed over to a queue: the customer waits for a human, so a new
+                    # "oi" must not start the menu again (a template reply still does).
+                    return "queued"
                 start = new_start(await self._published.load(conn, tenant_id), inbound.text)
             if start is None and session is None:
                 return "no flow"
@@ -227,7 +242,7 @@ class FlowRunner:
                 await engine.receive(inbound)
             await self._save(conn, engine, effects, session_id, conversation_id)
             sent = await self._sent_events(conn, effects, conversation_id, now)
-        await self._after_commit(tenant_id, sent)
+        await self._after_commit(tenant_id, sent, effects.queue_effects)
         return "started" if start is not None else "continued"
 
     async def process_timer(
@@ -259,8 +274,74 @@ class FlowRunner:
             await engine.timer(token)
             await self._save(conn, engine, effects, session_id, conversation_id)
             sent = await self._sent_events(conn, effects, conversation_id, now)
-        await self._after_commit(tenant_id, sent)
+        await self._after_commit(tenant_id, sent, effects.queue_effects)
         return "fired"
+
+    async def handle_start(self, job: Job) -> None:
+        await self.start_flow(
+            job.tenant_id,
+            uuid.UUID(job.payload["conversation_id"]),
+            uuid.UUID(job.payload["flow_id"]),
+            reason=str(job.payload.get("reason", "")),
+        )
+
+    async def start_flow(
+        self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, flow_id: uuid.UUID, *, reason: str
+    ) -> str:
+        """Start a published flow for a conversation without a customer message (see
+        ``flows/starts.py``); a running session is replaced. Returns what happened."""
+        now = datetime.now(UTC)
+        async with tenant_transaction(self._pool, tenant_id) as conn:
+            await db.lock_conversation(conn, conversation_id)
+            conversation = await conversations_db.get_conversation(conn, conversation_id)
+            if conversation is None:
+                return "gone"
+            if conversation["assigned_user_id"] is not None:
+                return "human"
+            flows = await self._published.load(conn, tenant_id)
+            flow = next((f for f in flows if f.flow_id == flow_id), None)
+            if flow is None:
+                # Archived or unpublished since it was chosen: nothing to start, an admin must
+                # pick another flow.
+                log.warning(
+                    "flow to start is not published",
+                    flow_id=str(flow_id),
+                    conversation_id=str(conversation_id),
+                    reason=reason,
+                )
+                return "not published"
+            session = await db.active_session(conn, conversation_id)
+            if session is not None:
+                await db.end_session(conn, session["id"], "replaced")
+            # The universal trigger when there is one, else the first trigger: its successors
+            # are what the flow does first.
+            trigger = flow.universal_trigger() or next(
+                n.id for n in flow.definition.nodes if n.type in TRIGGER_TYPES
+            )
+            session_id = await db.insert_session(
+                conn, conversation_id, flow.flow_id, flow.version, now + self._expiry(flow)
+            )
+            effects = LiveEffects(
+                conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
+            )
+            engine = FlowEngine(
+                flow,
+                SessionState(),
+                _facts(conversation, now),
+                effects,
+                max_steps=self._settings.max_steps_per_message,
+            )
+            await engine.start(trigger, Inbound(text=""))
+            await self._save(conn, engine, effects, session_id, conversation_id)
+            sent = await self._sent_events(conn, effects, conversation_id, now)
+        await self._after_commit(tenant_id, sent, effects.queue_effects)
+        log.info(
+            "flow started",
+            flow_id=str(flow_id),
+            conversation_id=str(conversation_id),
+            reason=reason,
+        )
+        return "started"
 
     def _expiry(self, flow: CompiledFlow) -> timedelta:
         minutes = flow.definition.session_expiry_minutes or self._settings.session_expiry_minutes
@@ -316,7 +397,13 @@ class FlowRunner:
         out = conversation_out(conversation, now=now)
         return [MessageSent(conversation=out, message=message_out(r)) for r in rows]
 
-    async def _after_commit(self, tenant_id: uuid.UUID, sent: list[MessageSent]) -> None:
+    async def _after_commit(
+        self, tenant_id: uuid.UUID, sent: list[MessageSent], queued: Effects
+    ) -> None:
+        if self._after_transfer is not None and (queued.events or queued.distribute):
+            # The live monitor sees the item enter; the distributors assign it now rather
+            # than at the next sweep.
+            await self._after_transfer(tenant_id, queued)
         if sent:
             self._on_sent()
             for event in sent:

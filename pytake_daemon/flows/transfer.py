@@ -3,7 +3,9 @@
 The engine sees one interface (a queue id, a priority, a message, the wait timeout and the
 fallback). ``QueueTransferToQueues`` (what the daemon uses) records each request in
 ``flow_transfers`` and enqueues it with the queues domain; ``RecordedTransfer`` only records,
-for the flow tester and benchmarks.
+for the flow tester and benchmarks. The queues' after-commit work (the live monitor's
+events, waking the distributors) comes back in an ``Effects`` the runner hands to the queues
+once the step has committed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pytake_daemon.errors import ApiError
 from pytake_daemon.flows import db
 from pytake_daemon.protocol.flows import ActionTransferToQueue
 from pytake_daemon.queues import db as queues_db
+from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.service import enqueue
 
 log = structlog.get_logger("pytake.flows")
@@ -32,8 +35,10 @@ class QueueTransfer(Protocol):
         node: ActionTransferToQueue,
         *,
         session_id: uuid.UUID | None,
+        effects: Effects | None = None,
     ) -> None:
-        """Put the conversation in the node's queue, in the caller's transaction."""
+        """Put the conversation in the node's queue, in the caller's transaction; what must
+        happen after the commit (events, distribution) is added to ``effects``."""
 
 
 class RecordedTransfer:
@@ -47,6 +52,7 @@ class RecordedTransfer:
         node: ActionTransferToQueue,
         *,
         session_id: uuid.UUID | None,
+        effects: Effects | None = None,
     ) -> None:
         await db.insert_transfer(
             conn,
@@ -81,6 +87,7 @@ class QueueTransferToQueues:
         node: ActionTransferToQueue,
         *,
         session_id: uuid.UUID | None,
+        effects: Effects | None = None,
     ) -> None:
         await self._recorded.transfer(conn, tenant_id, conversation_id, node, session_id=session_id)
         queue: uuid.UUID | str = node.queueId
@@ -92,6 +99,7 @@ class QueueTransferToQueues:
                 if found is not None:
                     queue = found
                     break
+        queued = Effects()
         try:
             async with conn.transaction():  # a savepoint: a refusal leaves the step intact
                 await enqueue(
@@ -103,6 +111,7 @@ class QueueTransferToQueues:
                     wait_timeout_minutes=node.waitTimeoutMinutes,
                     fallback_action=node.fallbackAction.value,
                     source="flow",
+                    effects=queued,
                 )
         except ApiError as exc:
             log.warning(
@@ -111,3 +120,6 @@ class QueueTransferToQueues:
                 conversation_id=str(conversation_id),
                 reason=str(exc),
             )
+            return
+        if effects is not None:  # only once the savepoint held
+            effects.merge(queued)

@@ -44,6 +44,10 @@ class Endpoint:
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     operation_id: str | None = None
+    media_types: tuple[str, ...] = ()
+    """Media types of a non-JSON answer the handler streams itself (a download, an export)."""
+    also_ok: tuple[int, ...] = ()
+    """Other success statuses answered with the same body (e.g. 200 for an idempotent replay)."""
 
     @property
     def name(self) -> str:
@@ -75,6 +79,8 @@ class RouteTable:
         role: Role | None = Role.AGENT,
         errors: tuple[int, ...] = (),
         operation_id: str | None = None,
+        media_types: tuple[str, ...] = (),
+        also_ok: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -91,6 +97,8 @@ class RouteTable:
                     tags=(self.tag,),
                     errors=errors,
                     operation_id=operation_id,
+                    media_types=media_types,
+                    also_ok=also_ok,
                 )
             )
             return handler

@@ -80,7 +80,12 @@ def _responses(ep: Endpoint, refs: dict[type[BaseModel], Any]) -> dict[str, Any]
     ok: dict[str, Any] = {"description": "OK"}
     if ep.response is not None:
         ok["content"] = {"application/json": {"schema": refs[ep.response]}}
-    responses: dict[str, Any] = {str(ep.status if ep.response else 204): ok}
+    elif ep.media_types:
+        ok["content"] = {media: {"schema": {"type": "string"}} for media in ep.media_types}
+    answers = ep.response is not None or bool(ep.media_types)
+    responses: dict[str, Any] = {str(ep.status if answers else 204): ok}
+    for code in ep.also_ok:
+        responses[str(code)] = ok
     codes = set(ep.errors) | {503}
     if ep.body is not None or ep.query is not None:
         codes |= {400, 422}

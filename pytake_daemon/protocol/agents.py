@@ -12,6 +12,9 @@ from pydantic import Field
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.queues import Label, TimeZoneName, WeeklyHours
 
+SERIES_DAYS = 14
+"""How many days ``AgentMetrics.daily`` covers."""
+
 
 class AgentStatus(StrEnum):
     ONLINE = "online"
@@ -96,6 +99,25 @@ class RealTime(WireModel):
     last_activity_at: datetime | None
 
 
+class HourPoint(WireModel):
+    """One hour of today, for the dashboard's charts."""
+
+    hour: int = Field(ge=0, le=23, description="the local hour it starts at")
+    messages_answered: int
+    avg_first_response_seconds: float | None = Field(
+        description="of the assignments that started in this hour"
+    )
+
+
+class DayPoint(WireModel):
+    """One day, for the dashboard's charts."""
+
+    day: date
+    conversations: int
+    avg_satisfaction: float | None
+    ratings: int
+
+
 class AgentMetrics(WireModel):
     """Days, weeks (from Monday) and months in the agent's own time zone."""
 
@@ -105,6 +127,8 @@ class AgentMetrics(WireModel):
     week: WeekMetrics
     month: MonthMetrics
     real_time: RealTime
+    hourly: list[HourPoint] = Field(description="today, from midnight to the current hour")
+    daily: list[DayPoint] = Field(description=f"the last {SERIES_DAYS} days, today last")
 
 
 class GoalKind(StrEnum):
@@ -174,6 +198,7 @@ class ActivityOut(WireModel):
     id: int
     kind: ActivityKind
     conversation_id: uuid.UUID | None
+    contact: str | None = Field(default=None, description="the customer's name, else number")
     detail: dict[str, Any]
     at: datetime
 

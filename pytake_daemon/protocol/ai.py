@@ -215,6 +215,16 @@ class DayMood(WireModel):
 
 class AgentMood(WireModel):
     agent_id: uuid.UUID | None = Field(description="null: unassigned conversations")
+    agent_name: str | None = Field(default=None, description="null: unassigned conversations")
+    average: float
+    messages: int
+
+
+class QueueMood(WireModel):
+    """Messages analysed while their conversation was in a queue (entered, not yet ended)."""
+
+    queue_id: uuid.UUID
+    queue_name: str
     average: float
     messages: int
 
@@ -238,6 +248,7 @@ class Insights(WireModel):
     distribution: LabelCounts
     by_day: list[DayMood]
     by_agent: list[AgentMood]
+    by_queue: list[QueueMood] = Field(default_factory=list)
     top_intents: list[NamedCount]
     alerts_by_rule: list[NamedCount]
     turned_negative: list[TurnedNegative]

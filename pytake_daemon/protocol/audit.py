@@ -31,6 +31,10 @@ class ActorType(StrEnum):
     CLI = "cli"
     SYSTEM = "system"
     ANONYMOUS = "anonymous"
+    POLICY = "policy"
+    """A queue's distribution or timeout policy (assignments, timeouts)."""
+    BOT = "bot"
+    """An automation flow (e.g. its transfer to a queue)."""
 
 
 class AuditEntryOut(WireModel):
@@ -63,7 +67,9 @@ class AuditEntryOut(WireModel):
 class AuditQuery(WireModel):
     """Filters of ``GET /api/v1/audit``; every filter narrows the result."""
 
-    actor: str | None = Field(default=None, max_length=320, description="actor id or label")
+    actor: str | None = Field(
+        default=None, max_length=320, description="actor id, label, or a user's e-mail"
+    )
     action: str | None = Field(
         default=None, max_length=100, description="exact action, or a prefix ending in '.'"
     )

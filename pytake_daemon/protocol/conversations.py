@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from pytake_daemon.protocol.common import WireModel
 
@@ -61,6 +61,8 @@ class ConversationOut(WireModel):
     window: WindowOut
     created_at: datetime
     updated_at: datetime
+    tags: list[str] = Field(default_factory=list, description="the agents' labels, sorted")
+    notes_count: int = Field(default=0, description="internal notes written about it")
 
 
 class MessageError(WireModel):
@@ -141,3 +143,74 @@ class ConversationStats(WireModel):
     messages_today_in: int
     messages_today_out: int
     failed_today: int
+
+
+# --- agents' actions on a conversation -------------------------------------------------------
+
+MAX_TAGS = 20
+TAG_LENGTH = 32
+
+
+class TagsUpdate(WireModel):
+    """``PUT /api/v1/conversations/{id}/tags``: the whole set (an empty list removes them all).
+
+    Tags are trimmed, lower-cased, de-duplicated and sorted, so two consoles writing ``VIP`` and
+    ``vip `` store the same tag."""
+
+    tags: list[str] = Field(max_length=MAX_TAGS)
+
+    @field_validator("tags")
+    @classmethod
+    def _normalise(cls, tags: list[str]) -> list[str]:
+        cleaned = {" ".join(tag.split()).lower() for tag in tags}
+        for tag in cleaned:
+            if not tag:
+                raise ValueError("a tag can't be blank")
+            if len(tag) > TAG_LENGTH:
+                raise ValueError(f"a tag has at most {TAG_LENGTH} characters: {tag!r}")
+            if "," in tag:
+                raise ValueError(f"a tag can't contain a comma: {tag!r}")
+        return sorted(cleaned)
+
+
+class NoteCreate(WireModel):
+    """``POST /api/v1/conversations/{id}/notes``: an internal note, never sent to the customer."""
+
+    body: str = Field(min_length=1, max_length=4096)
+
+    @field_validator("body")
+    @classmethod
+    def _not_blank(cls, body: str) -> str:
+        body = body.strip()
+        if not body:
+            raise ValueError("a note can't be blank")
+        return body
+
+
+class NoteOut(WireModel):
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    author_id: uuid.UUID | None = Field(description="null once the author's account is gone")
+    author_name: str | None
+    body: str
+    created_at: datetime
+
+
+class NoteList(WireModel):
+    items: list[NoteOut] = Field(description="oldest first")
+
+
+class TransferRequest(WireModel):
+    """``POST /api/v1/conversations/{id}/transfer``: to a queue (where it waits for the next
+    agent) or straight to an agent; exactly one of the two. ``note`` is kept as an internal
+    note, for whoever picks it up."""
+
+    queue_id: uuid.UUID | None = None
+    agent_id: uuid.UUID | None = None
+    note: str | None = Field(default=None, max_length=4096)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferRequest:
+        if (self.queue_id is None) == (self.agent_id is None):
+            raise ValueError("give either queue_id or agent_id")
+        return self

@@ -24,6 +24,7 @@ from pytake_daemon.protocol.conversations import (
     MessageError,
     MessageOut,
     MessageStatus,
+    NoteOut,
 )
 from pytake_daemon.protocol.queues import QueueItemChanged
 
@@ -91,6 +92,14 @@ class ConversationUpdated(WireModel):
     conversation: ConversationOut
 
 
+class NoteAdded(WireModel):
+    """An agent wrote an internal note on a conversation (agents only; never sent to WhatsApp)."""
+
+    type: Literal["note_added"] = "note_added"
+    conversation: ConversationOut
+    note: NoteOut
+
+
 class TypingStart(WireModel):
     """Someone is typing in a conversation (an agent, seen by the other agents)."""
 
@@ -113,6 +122,7 @@ ServerEvent = Annotated[
     | MessageSent
     | MessageStatusUpdated
     | ConversationUpdated
+    | NoteAdded
     | TypingStart
     | TypingStop
     | SecurityAlertRaised

@@ -256,9 +256,13 @@ class HttpRequest(_Node):
 
 
 class FallbackAction(StrEnum):
+    """On the wait timeout (see docs/queues.md): ``close`` is the queues' ``abandon``."""
+
     CLOSE = "close"
     KEEP_WAITING = "keep_waiting"
     RETURN_TO_BOT = "return_to_bot"
+    QUEUE = "queue"
+    """The queue's own ``timeout_action`` (``move``, ``start_flow``…) after the node's wait."""
 
 
 class ActionTransferToQueue(_Node):

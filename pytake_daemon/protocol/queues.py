@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from pytake_daemon.protocol.ai import SentimentLabel
 from pytake_daemon.protocol.common import WireModel
 
 
@@ -40,6 +41,9 @@ class Transition(StrEnum):
     COMPLETED = "completed"
     ABANDONED = "abandoned"
     TIMED_OUT = "timed_out"
+    REPRIORITIZED = "reprioritized"
+    """A supervisor changed a waiting item's priority (told to the monitor; the audit log
+    keeps the record, ``queue_history`` does not)."""
 
 
 class Policy(StrEnum):
@@ -57,6 +61,8 @@ class TimeoutAction(StrEnum):
     RETURN_TO_BOT = "return_to_bot"
     """Release the conversation: the flows answer the customer's next message again."""
     KEEP_WAITING = "keep_waiting"
+    START_FLOW = "start_flow"
+    """Leave the queue and start the published flow ``timeout_flow_id`` for the conversation."""
 
 
 class OverflowAction(StrEnum):
@@ -125,6 +131,9 @@ class QueueSettings(WireModel):
     max_size: int = Field(default=1000, ge=1, le=1_000_000)
     timeout_action: TimeoutAction = TimeoutAction.KEEP_WAITING
     timeout_queue_id: uuid.UUID | None = None
+    timeout_flow_id: uuid.UUID | None = Field(
+        default=None, description="the published flow 'start_flow' starts"
+    )
     overflow_action: OverflowAction = OverflowAction.REJECT
     overflow_queue_id: uuid.UUID | None = None
     timezone: TimeZoneName = "UTC"
@@ -149,6 +158,8 @@ class QueueSettings(WireModel):
     def _targets(self) -> QueueSettings:
         if self.timeout_action is TimeoutAction.MOVE and self.timeout_queue_id is None:
             raise ValueError("timeout_action 'move' needs timeout_queue_id")
+        if self.timeout_action is TimeoutAction.START_FLOW and self.timeout_flow_id is None:
+            raise ValueError("timeout_action 'start_flow' needs timeout_flow_id")
         if self.overflow_action is OverflowAction.DIVERT and self.overflow_queue_id is None:
             raise ValueError("overflow_action 'divert' needs overflow_queue_id")
         if (
@@ -188,11 +199,20 @@ class QueueItemOut(WireModel):
     assigned_at: datetime | None
     ended_at: datetime | None
     wait_seconds: float = Field(description="waited so far, or until assigned/ended")
+    sentiment: SentimentLabel | None = Field(
+        default=None, description="the conversation's mood (AI), when analysed; item lists only"
+    )
+    last_message: str | None = Field(
+        default=None, description="the conversation's latest message, shortened; item lists only"
+    )
+    rating: int | None = Field(
+        default=None, description="the customer's rating of this attendance (1-5); item lists only"
+    )
 
 
 class ItemQuery(WireModel):
     status: Literal["active", "waiting", "assigned", "ended"] = "active"
-    limit: int = Field(default=100, ge=1, le=500)
+    limit: int = Field(default=100, ge=1, le=10_000)
 
 
 class QueueItemList(WireModel):
@@ -218,6 +238,12 @@ class AssignRequest(WireModel):
         if self.item_id is not None and (self.agent_id is None) == (self.to_queue_id is None):
             raise ValueError("with item_id give exactly one of agent_id or to_queue_id")
         return self
+
+
+class PriorityUpdate(WireModel):
+    """``PATCH /api/v1/queues/{id}/items/{item_id}``: a waiting item's new priority."""
+
+    priority: Priority
 
 
 class AssignResult(WireModel):

@@ -6,8 +6,11 @@ a run repeated later for the same hour (a replica whose clock lags) writes the s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -83,14 +86,18 @@ class HourlyAggregation:
         self._pool = pool
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._minute = minute
+        self._running: asyncio.Task[Any] | None = None
 
     async def run(self) -> None:
         hour = hour_of(datetime.now(UTC)) - timedelta(hours=1)
+        self._running = asyncio.current_task()
         try:
             done = await aggregate_hour(self._pool, hour)
         except Exception:  # a scheduled job must log, not die silently in APScheduler
             log.exception("queue metrics aggregation failed", hour=hour.isoformat())
             return
+        finally:
+            self._running = None
         if done is not None:
             log.info("queue metrics aggregated", hour=hour.isoformat(), tenants=len(done))
 
@@ -104,5 +111,12 @@ class HourlyAggregation:
         )
         self._scheduler.start()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop scheduling, and end a run in progress: it holds a pooled connection, and the
+        pool is closed right after."""
         self._scheduler.shutdown(wait=False)
+        running = self._running
+        if running is not None and not running.done():
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running

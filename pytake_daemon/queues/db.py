@@ -38,6 +38,7 @@ SETTING_COLUMNS = (
     "timeout_message",
     "full_message",
     "position_update_seconds",
+    "timeout_flow_id",
 )
 _PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, len(SETTING_COLUMNS) + 1))
 
@@ -205,6 +206,18 @@ async def lock_active_item_of(
     return await conn.fetchrow(_ACTIVE_ITEM_OF, conversation_id)
 
 
+_WAITING_OF = """
+SELECT EXISTS (SELECT 1 FROM queue_items
+                WHERE tenant_id = current_tenant_id() AND conversation_id = $1
+                  AND status = 'waiting')
+"""
+
+
+async def is_waiting(conn: Connection, conversation_id: uuid.UUID) -> bool:
+    """The conversation waits in a queue for a human (read only: distributors may hold it)."""
+    return bool(await conn.fetchval(_WAITING_OF, conversation_id))
+
+
 _LOCK_ITEM = (
     "SELECT * FROM queue_items WHERE tenant_id = current_tenant_id() AND id = $1 FOR UPDATE"
 )
@@ -237,6 +250,38 @@ async def list_items(
     if statuses is None:
         return await conn.fetch(_LIST_ENDED, queue_id, limit)
     return await conn.fetch(_LIST_ITEMS, queue_id, list(statuses), limit)
+
+
+_SET_PRIORITY = """
+UPDATE queue_items SET priority = $2
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def set_priority(conn: Connection, item_id: uuid.UUID, priority: int) -> None:
+    await conn.execute(_SET_PRIORITY, item_id, priority)
+
+
+# What the live monitor shows beside an item: the conversation's mood (the AI's table, read
+# here so one list request carries it), its latest message and the attendance's rating.
+_ITEM_EXTRAS = """
+SELECT i.id, m.label AS sentiment, left(c.last_message_preview, $2) AS last_message,
+       f.rating
+  FROM queue_items i
+  JOIN conversations c ON c.tenant_id = i.tenant_id AND c.id = i.conversation_id
+  LEFT JOIN ai_conversation_mood m ON m.tenant_id = i.tenant_id
+       AND m.conversation_id = i.conversation_id
+  LEFT JOIN conversation_feedback f ON f.tenant_id = i.tenant_id AND f.item_id = i.id
+ WHERE i.tenant_id = current_tenant_id() AND i.id = ANY($1::uuid[])
+"""
+
+
+async def item_extras(
+    conn: Connection, item_ids: Sequence[uuid.UUID], preview_chars: int = 120
+) -> dict[uuid.UUID, asyncpg.Record]:
+    """Mood label, latest message and rating of each item, by item id."""
+    rows = await conn.fetch(_ITEM_EXTRAS, list(item_ids), preview_chars)
+    return {r["id"]: r for r in rows}
 
 
 _CLAIM_WAITING = """

@@ -25,8 +25,9 @@ import asyncpg
 from pytake_daemon.agents import db as agents_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.agents import AgentStatus, AgentStatusChanged
+from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import Policy, QueueItemChanged, Transition
-from pytake_daemon.queues import db
+from pytake_daemon.queues import db, history
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open
 from pytake_daemon.queues.views import item_out, queue_open
@@ -98,11 +99,11 @@ async def distribute(
     agent_ids = [p[1] for p in pairs]
     await db.assign_items(conn, item_ids, agent_ids, now)
     conversation_of = {i["id"]: i["conversation_id"] for i in items}
-    await db.record_history(
+    await history.record(
         conn,
         [(i, queue_id, conversation_of[i], Transition.ASSIGNED.value, a, None) for i, a in pairs],
-        actor_id=None,
         at=now,
+        performed_by=ActorType.POLICY,
     )
     await agents_db.add_activities(
         conn,

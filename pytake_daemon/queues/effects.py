@@ -20,3 +20,10 @@ class Effects:
     """Queues whose items may now be assigned (a new item)."""
     capacity_freed: bool = False
     """An agent became available: every queue of the tenant may now assign."""
+
+    def merge(self, other: Effects) -> None:
+        """Add what another transaction part (a savepoint that held) left to do."""
+        self.events.extend(other.events)
+        self.messages_queued = self.messages_queued or other.messages_queued
+        self.distribute |= other.distribute
+        self.capacity_freed = self.capacity_freed or other.capacity_freed

@@ -9,8 +9,11 @@ import asyncpg
 from aiohttp import web
 
 from pytake_daemon.agents import db as agents_db
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
+from pytake_daemon.flows import db as flows_db
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.keys import DB_POOL, QUEUES
 from pytake_daemon.protocol import Role
@@ -21,7 +24,9 @@ from pytake_daemon.protocol.queues import (
     Dashboard,
     HistoryEntry,
     ItemQuery,
+    PriorityUpdate,
     QueueItemList,
+    QueueItemOut,
     QueueList,
     QueueOut,
     QueueSettings,
@@ -47,6 +52,14 @@ async def _check_targets(conn: Connection, body: QueueSettings, queue_id: uuid.U
             raise UnprocessableEntity(f"{name} can't be the queue itself")
         if await db.get_queue(conn, target) is None:
             raise UnprocessableEntity(f"{name}: no such queue")
+    if body.timeout_flow_id is not None:
+        flow = await flows_db.get_flow(conn, body.timeout_flow_id)
+        if flow is None:
+            raise UnprocessableEntity("timeout_flow_id: no such flow")
+        if flow["published_version"] is None or flow["archived_at"] is not None:
+            raise UnprocessableEntity(
+                f"timeout_flow_id: flow {flow['name']!r} is not published (publish it first)"
+            )
 
 
 @routes.get("/api/v1/queues", summary="The tenant's queues", response=QueueList)
@@ -174,14 +187,48 @@ async def list_items(request: web.Request, query: ItemQuery) -> QueueItemList:
         if await db.get_queue(conn, queue_id) is None:
             raise NotFound(_NOT_FOUND)
         rows = await db.list_items(conn, queue_id, _STATUSES.get(query.status), query.limit)
+        extras = await db.item_extras(conn, [r["id"] for r in rows])
     now = datetime.now(UTC)
     items = []
     position = 0
     for row in rows:
         if row["status"] == "waiting":
             position += 1
-        items.append(item_out(row, now=now, position=position))
+        items.append(item_out(row, now=now, position=position, extras=extras.get(row["id"])))
     return QueueItemList(items=items)
+
+
+@routes.patch(
+    "/api/v1/queues/{id}/items/{item_id}",
+    summary="Change a waiting item's priority (its place in the line follows)",
+    body=PriorityUpdate,
+    response=QueueItemOut,
+    role=Role.SUPERVISOR,
+    errors=(404, 409),
+)
+async def change_priority(request: web.Request, body: PriorityUpdate) -> QueueItemOut:
+    caller = identity(request)
+    queue_id = path_uuid(request)
+    item_id = path_uuid(request, "item_id")
+    now = datetime.now(UTC)
+    effects = Effects()
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        previous = await service.change_priority(
+            conn, queue_id, item_id, body.priority, now=now, effects=effects
+        )
+        if previous is not None:
+            await audit_in(
+                request,
+                conn,
+                "queue.item.priority",
+                target_type="queue_item",
+                target_id=item_id,
+                diff=difference({"priority": previous}, {"priority": int(body.priority)}),
+            )
+        (row,) = await db.get_items(conn, [item_id])
+        position = await db.position_of(conn, item_id)
+    await request.app[QUEUES].after_commit(caller.tenant_id, effects)
+    return item_out(row, now=now, position=position)
 
 
 @routes.post(

@@ -87,7 +87,7 @@ class QueueRuntime:
         self._aggregation.start()
 
     async def stop(self) -> None:
-        self._aggregation.stop()
+        await self._aggregation.stop()
         # The flag as well as the cancellation: redis-py can swallow a cancellation that lands
         # in one of its reads, and the loops then end at their next turn instead.
         self._stopping.set()

@@ -21,13 +21,15 @@ from pytake_daemon.agents import service as agents_service
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound
+from pytake_daemon.flows import starts
+from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import (
     ItemStatus,
     QueueItemChanged,
     TimeoutAction,
     Transition,
 )
-from pytake_daemon.queues import customer, db
+from pytake_daemon.queues import customer, db, history
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open, next_opening
 from pytake_daemon.queues.views import item_out
@@ -35,12 +37,14 @@ from pytake_daemon.queues.views import item_out
 # How many queues a diversion may chain through (overflow → out of hours → …) before refusing.
 _MAX_DIVERSIONS = 3
 
-# The flows' fallbackAction values, in this module's terms.
+# The flows' fallbackAction values, in this module's terms; the node's ``queue`` is no
+# override at all (the queue's own timeout_action, e.g. ``move`` or ``start_flow``).
 _FLOW_FALLBACKS = {
     "close": TimeoutAction.ABANDON,
     "keep_waiting": TimeoutAction.KEEP_WAITING,
     "return_to_bot": TimeoutAction.RETURN_TO_BOT,
 }
+_QUEUE_DECIDES = "queue"
 
 Outcome = Literal["entered", "already_queued", "rejected"]
 
@@ -57,7 +61,7 @@ class EnqueueResult:
 
 
 def _fallback(value: str | None, queue: asyncpg.Record) -> str:
-    if value is None:
+    if value is None or value == _QUEUE_DECIDES:
         return str(queue["timeout_action"])
     if value in _FLOW_FALLBACKS:
         return _FLOW_FALLBACKS[value].value
@@ -97,8 +101,9 @@ async def enqueue(
         message: sent to the customer on entry instead of the queue's welcome message ("" keeps
             the queue's; the flows send the node's own message themselves, so they pass "").
         wait_timeout_minutes: overrides the queue's ``max_wait_minutes``.
-        fallback_action: on timeout; the flows' ``close``/``keep_waiting``/``return_to_bot`` or
-            this module's ``abandon``/``move``; ``None`` takes the queue's.
+        fallback_action: on timeout; the flows' ``close``/``keep_waiting``/``return_to_bot``
+            or this module's ``abandon``/``move``/``start_flow``; ``None`` (or the flows'
+            ``queue``) takes the queue's ``timeout_action``.
         source: who asked (``flow``, ``api``, ``transfer``…), kept on the item.
         effects: collects events and wake-ups to act on after the commit; without it, the
             periodic sweep distributes the item within ``queues.sweep_seconds``.
@@ -229,7 +234,7 @@ async def _enter(
             now,
         )
         await db.mark_position_sent(conn, item_id, position, now)
-    await db.record_history(
+    await history.record(
         conn,
         [
             (
@@ -243,6 +248,7 @@ async def _enter(
         ],
         actor_id=None,
         at=now,
+        performed_by=ActorType.BOT if source == "flow" else ActorType.SYSTEM,
     )
     (row,) = await db.get_items(conn, [item_id])
     effects.events.append(
@@ -352,7 +358,7 @@ async def assign_manually(
         ],
         now,
     )
-    await db.record_history(
+    await history.record(
         conn,
         [
             (
@@ -369,6 +375,34 @@ async def assign_manually(
     )
     await _changed(conn, effects, transition, item_id, now)
     return item_id
+
+
+async def change_priority(
+    conn: Connection,
+    queue_id: uuid.UUID,
+    item_id: uuid.UUID,
+    priority: int,
+    *,
+    now: datetime,
+    effects: Effects,
+) -> int | None:
+    """A supervisor moves a waiting item up or down the line; returns the old priority, or
+    ``None`` when it already had this one (nothing changes, nothing is told)."""
+    item = await _locked_item(conn, queue_id, item_id)
+    if item["status"] != ItemStatus.WAITING:
+        raise Conflict("only a waiting item's priority can change (this one is assigned)")
+    previous: int = item["priority"]
+    if previous == priority:
+        return None
+    await db.set_priority(conn, item_id, priority)
+    (row,) = await db.get_items(conn, [item_id])
+    position = await db.position_of(conn, item_id)
+    effects.events.append(
+        QueueItemChanged(
+            transition=Transition.REPRIORITIZED, item=item_out(row, now=now, position=position)
+        )
+    )
+    return previous
 
 
 async def transfer(
@@ -439,7 +473,7 @@ async def _move(
         wait_deadline=_deadline(target, None, fallback, now),
     )
     assert new_id is not None  # the old item ended just above, in this transaction
-    await db.record_history(
+    await history.record(
         conn,
         [
             (
@@ -461,6 +495,7 @@ async def _move(
         ],
         actor_id=actor_id,
         at=now,
+        performed_by=ActorType.POLICY,
     )
     await _changed(conn, effects, transition, item["id"], now)
     await _changed(conn, effects, Transition.ENTERED, new_id, now)
@@ -492,7 +527,7 @@ async def conversation_closed(
     item_id: uuid.UUID = item["id"]
     if item["status"] == ItemStatus.WAITING:
         await db.end_item(conn, item["id"], ItemStatus.ABANDONED.value, now)
-        await db.record_history(
+        await history.record(
             conn,
             [
                 (
@@ -506,16 +541,18 @@ async def conversation_closed(
             ],
             actor_id=actor_id,
             at=now,
+            performed_by=ActorType.SYSTEM,
         )
         await _changed(conn, effects, Transition.ABANDONED, item["id"], now)
         return item_id
     agent_id = item["agent_id"]
     await db.end_item(conn, item["id"], ItemStatus.COMPLETED.value, now)
-    await db.record_history(
+    await history.record(
         conn,
         [(item["id"], item["queue_id"], conversation_id, Transition.COMPLETED.value, agent_id, {})],
         actor_id=actor_id,
         at=now,
+        performed_by=ActorType.SYSTEM,
     )
     await agents_db.add_activities(
         conn,
@@ -577,17 +614,24 @@ async def expire_overdue(
                 effects=effects,
             )
             continue
-        await _tell(
-            conn,
-            effects,
-            item["conversation_id"],
-            queue["timeout_message"],
-            customer.DEFAULT_TIMEOUT,
-            fields,
-            now,
-        )
+        flow_id: uuid.UUID | None = queue["timeout_flow_id"]
+        starts_flow = action == TimeoutAction.START_FLOW and flow_id is not None
+        # A flow speaks for itself: the timeout message goes first only when one is written.
+        if not starts_flow or queue["timeout_message"]:
+            await _tell(
+                conn,
+                effects,
+                item["conversation_id"],
+                queue["timeout_message"],
+                customer.DEFAULT_TIMEOUT,
+                fields,
+                now,
+            )
         await db.end_item(conn, item["id"], ItemStatus.TIMED_OUT.value, now)
-        await db.record_history(
+        details: dict[str, str] = {"fallback": action}
+        if starts_flow:
+            details["flow_id"] = str(flow_id)
+        await history.record(
             conn,
             [
                 (
@@ -596,14 +640,21 @@ async def expire_overdue(
                     item["conversation_id"],
                     Transition.TIMED_OUT.value,
                     None,
-                    {"fallback": action},
+                    details,
                 )
             ],
             actor_id=None,
             at=now,
+            performed_by=ActorType.POLICY,
         )
         if action == TimeoutAction.ABANDON:
             await conversations_db.set_status(conn, item["conversation_id"], "resolved")
+        elif starts_flow:
+            assert flow_id is not None
+            await starts.request_start(
+                conn, item["conversation_id"], flow_id, reason="queue_timeout"
+            )
+        # (start_flow whose queue has no flow anymore is return_to_bot: released to the bot.)
         await _changed(conn, effects, Transition.TIMED_OUT, item["id"], now)
     return len(overdue)
 

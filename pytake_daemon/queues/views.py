@@ -37,7 +37,14 @@ def queue_out(row: asyncpg.Record, *, now: datetime) -> QueueOut:
     )
 
 
-def item_out(row: asyncpg.Record, *, now: datetime, position: int | None = None) -> QueueItemOut:
+def item_out(
+    row: asyncpg.Record,
+    *,
+    now: datetime,
+    position: int | None = None,
+    extras: asyncpg.Record | None = None,
+) -> QueueItemOut:
+    """``extras``: a row of ``db.item_extras`` (item lists fill it; events don't)."""
     until = row["assigned_at"] or row["ended_at"] or now
     return QueueItemOut(
         id=row["id"],
@@ -55,6 +62,9 @@ def item_out(row: asyncpg.Record, *, now: datetime, position: int | None = None)
         assigned_at=row["assigned_at"],
         ended_at=row["ended_at"],
         wait_seconds=max(0.0, (until - row["entered_at"]).total_seconds()),
+        sentiment=extras["sentiment"] if extras is not None else None,
+        last_message=(extras["last_message"] or None) if extras is not None else None,
+        rating=extras["rating"] if extras is not None else None,
     )
 
 

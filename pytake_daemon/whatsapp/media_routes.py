@@ -26,6 +26,7 @@ _MEDIA_TYPES = {"image", "audio", "video", "document", "sticker"}
     "/api/v1/conversations/{id}/messages/{message_id}/media",
     summary="The bytes of a customer's image, audio, video, document or sticker",
     errors=(404, 502),
+    media_types=("*/*",),
 )
 async def download_media(request: web.Request) -> web.StreamResponse:
     who = identity(request)

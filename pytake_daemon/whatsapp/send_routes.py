@@ -27,6 +27,7 @@ routes = RouteTable(tag="conversations")
     body=SendMessageRequest,
     response=MessageOut,
     status=201,
+    also_ok=(200,),
     errors=(404, 409, 422),
 )
 async def send_message(request: web.Request, body: SendMessageRequest) -> web.StreamResponse:

@@ -45,6 +45,7 @@ _MAX_ID = 512
     summary="Meta's subscription handshake: echoes hub.challenge when hub.verify_token matches",
     role=None,
     errors=(403,),
+    media_types=("text/plain",),
 )
 async def verify_webhook(request: web.Request) -> web.StreamResponse:
     answer = await request.app[WEBHOOK_ROUTING].challenge(dict(request.query))

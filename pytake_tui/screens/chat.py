@@ -2,6 +2,11 @@
 
 REST fills what is shown (on open, on filter changes, after a resync); stream events keep it
 current. Network calls run in workers that post past-tense messages back to the screen.
+
+The agent's actions on the open conversation (transfer, close, internal notes, tags, canned
+responses and reply suggestions) open the dialogs of ``chat_actions.py``; the other consoles on
+the same conversation follow through the events the daemon publishes (``ConversationUpdated``,
+``NoteAdded``).
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ from pytake_daemon.protocol import (
     TypingStop,
     UserChanged,
 )
+from pytake_daemon.protocol.conversations import NoteOut, TransferRequest
+from pytake_daemon.protocol.events import NoteAdded
+from pytake_daemon.protocol.queues import QueueItemChanged
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.inbox import Inbox, ListFilters
 from pytake_tui.message_view import body_text, window_label, window_open
@@ -51,8 +59,16 @@ from pytake_tui.messages import (
     SessionExpired,
 )
 from pytake_tui.notifications import contact_name
+from pytake_tui.replies import tags_label, variables
+from pytake_tui.screens.chat_actions import (
+    CannedPicker,
+    ConfirmClose,
+    NoteEditor,
+    TagEditor,
+    TransferPicker,
+)
 from pytake_tui.screens.template_picker import TemplatePicker
-from pytake_tui.widgets.composer import Composer
+from pytake_tui.widgets.composer import SUGGESTION_CHARACTER_KEYS, Composer
 from pytake_tui.widgets.conversation_list import ConversationList
 from pytake_tui.widgets.filter_bar import FilterBar
 from pytake_tui.widgets.thread import ThreadView
@@ -65,7 +81,14 @@ TYPING_SHOWN_SECONDS = 10.0
 
 class ChatScreen(Screen[None]):
     """Keys: ``/`` search, enter open, escape back to the list, ctrl+g template, ctrl+r
-    resolve or reopen; in the thread ``j``/``k`` pick a message, ``d`` download, ``r`` reply."""
+    resolve or reopen; in the thread ``j``/``k`` pick a message, ``d`` download, ``r`` reply.
+
+    On the open conversation: ctrl+o transfer, alt+c close (after a confirmation), ctrl+n
+    internal note, ctrl+l tags, ctrl+b canned responses, ctrl+space reply suggestions and
+    alt+1..3 to insert one. Terminals send alt+key as escape + key, and ctrl+space as NUL, so
+    these reach the console in any terminal; the alt keys are priority bindings so the draft
+    doesn't take them as text.
+    """
 
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#conversations"
@@ -74,6 +97,30 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+g", "template", "Template"),
         Binding("ctrl+r", "toggle_resolved", "Resolve/reopen"),
         Binding("escape", "back", "Back", show=False),
+        # The footer has no room left at 80 columns: help (?) and the palette list these.
+        Binding("ctrl+o", "transfer", "Transfer to a queue or agent", show=False),
+        Binding("alt+c", "close", "Close (the customer rates)", show=False, priority=True),
+        Binding("ctrl+n", "note", "Internal note", show=False),
+        Binding("ctrl+l", "tags", "Edit tags", show=False),
+        Binding("ctrl+b", "canned", "Canned responses", show=False),
+        # A terminal sends ctrl+space as NUL, which Textual names ctrl+@.
+        Binding(
+            "ctrl+space,ctrl+@",
+            "suggest",
+            "Reply suggestions",
+            show=False,
+            key_display="^space",
+        ),
+        Binding("alt+1", "insert_suggestion(1)", "Insert suggestion 1", show=False, priority=True),
+        Binding("alt+2", "insert_suggestion(2)", "Insert suggestion 2", show=False, priority=True),
+        Binding("alt+3", "insert_suggestion(3)", "Insert suggestion 3", show=False, priority=True),
+        # Textual reads escape + digit (what most terminals send for alt+digit) as the
+        # characters macOS types with option+digit (¡ ™ £). Outside a text field these bind
+        # here; in the draft, the composer takes them while suggestions are shown.
+        *(
+            Binding(key, f"insert_suggestion({n})", show=False)
+            for n, key in enumerate(SUGGESTION_CHARACTER_KEYS, start=1)
+        ),
     ]
 
     class ListLoaded(Message):
@@ -82,10 +129,18 @@ class ChatScreen(Screen[None]):
             self.conversations = conversations
 
     class ThreadLoaded(Message):
-        def __init__(self, conversation: ConversationOut, messages: list[MessageOut]) -> None:
+        def __init__(
+            self, conversation: ConversationOut, messages: list[MessageOut], notes: list[NoteOut]
+        ) -> None:
             super().__init__()
             self.conversation = conversation
             self.messages = messages
+            self.notes = notes
+
+    class NoteWritten(Message):
+        def __init__(self, note: NoteOut) -> None:
+            super().__init__()
+            self.note = note
 
     class ConversationRefreshed(Message):
         def __init__(self, conversation: ConversationOut) -> None:
@@ -157,10 +212,16 @@ class ChatScreen(Screen[None]):
             page = await self._client.messages(conversation_id)
             if conversation.unread_count:
                 conversation = await self._client.mark_read(conversation_id)
+            # Only conversations with notes cost the extra call.
+            notes = (
+                (await self._client.notes(conversation_id)).items
+                if conversation.notes_count
+                else []
+            )
         except DaemonError as error:
             self._failed(error, "Could not open the conversation")
             return
-        self.post_message(self.ThreadLoaded(conversation, list(reversed(page.items))))
+        self.post_message(self.ThreadLoaded(conversation, list(reversed(page.items)), notes))
 
     @work(exit_on_error=False, group="names")
     async def _load_names(self) -> None:
@@ -169,6 +230,14 @@ class ChatScreen(Screen[None]):
         except DaemonError:
             return  # names only label typing notices; ids are not shown anyway
         self._names = {user.id: user.name for user in users.items}
+
+    @work(exclusive=True, exit_on_error=False, group="refresh")
+    async def _refresh(self, conversation_id: uuid.UUID) -> None:
+        try:
+            conversation = await self._client.conversation(conversation_id)
+        except DaemonError:
+            return  # the next event or resync re-reads it
+        self.post_message(self.ConversationRefreshed(conversation))
 
     @work(exclusive=True, exit_on_error=False, group="read")
     async def _mark_read(self, conversation_id: uuid.UUID) -> None:
@@ -196,7 +265,7 @@ class ChatScreen(Screen[None]):
         self._inbox.upsert(message.conversation)
         self._render_list()
         self.query_one(Composer).display = True
-        await self.query_one(ThreadView).show(message.messages)
+        await self.query_one(ThreadView).show(message.messages, message.notes)
         self._show_open()
 
     def on_chat_screen_conversation_refreshed(self, message: ConversationRefreshed) -> None:
@@ -282,8 +351,14 @@ class ChatScreen(Screen[None]):
         contact = conversation.contact
         name = contact_name(contact)
         phone = f" · +{contact.wa_id}" if contact.profile_name else ""
+        extra = ""
+        if conversation.tags:
+            extra += f" · {tags_label(conversation.tags)}"
+        if conversation.notes_count:
+            plural = "s" if conversation.notes_count > 1 else ""
+            extra += f" · ✎ {conversation.notes_count} note{plural}"
         self.query_one("#thread-title", Static).update(
-            f"{name}{phone} · {conversation.status.value}"
+            f"{name}{phone} · {conversation.status.value}{extra}"
         )
         self._show_window()
 
@@ -355,6 +430,10 @@ class ChatScreen(Screen[None]):
         # A 409 is the 24-hour window: its detail says so in plain words.
         self.notify(error.detail or error.message, title="Not sent", severity="error")
 
+    @on(Composer.SuggestionPicked)
+    def _suggestion_picked(self, event: Composer.SuggestionPicked) -> None:
+        self.action_insert_suggestion(event.number)
+
     @on(Composer.TypingChanged)
     def _typing_changed(self, event: Composer.TypingChanged) -> None:
         if self._open is not None:
@@ -406,6 +485,174 @@ class ChatScreen(Screen[None]):
         self.notify(f"{contact_name(conversation.contact)}: {status.value}")
         self.post_message(self.ConversationRefreshed(conversation))
 
+    # Actions on the open conversation
+
+    def _opened(self) -> ConversationOut | None:
+        if self._open is None:
+            self.notify("Open a conversation first", severity="warning")
+        return self._open
+
+    def action_transfer(self) -> None:
+        """Hand the open conversation to a queue or another agent."""
+        conversation = self._opened()
+        if conversation is not None:
+            self._open_transfer_picker(conversation)
+
+    @work(exclusive=True, exit_on_error=False, group="transfer")
+    async def _open_transfer_picker(self, conversation: ConversationOut) -> None:
+        try:
+            queues = await self._client.queues()
+            agents = await self._client.agents()
+        except DaemonError as error:
+            self._failed(error, "Could not load the queues and agents")
+            return
+        picker = TransferPicker(
+            contact_name(conversation.contact), queues.items, agents.items, self._me.user_id
+        )
+        request = await self.app.push_screen_wait(picker)
+        if request is None:
+            return
+        if request.queue_id is not None:
+            target = next(q.name for q in queues.items if q.id == request.queue_id)
+        else:
+            target = next(a.name for a in agents.items if a.id == request.agent_id)
+        await self._transfer(conversation, request, target)
+
+    async def _transfer(
+        self, conversation: ConversationOut, request: TransferRequest, target: str
+    ) -> None:
+        try:
+            changed = await self._client.transfer(conversation.id, request)
+        except DaemonError as error:
+            self._failed(error, "Not transferred")
+            return
+        self.notify(f"{contact_name(changed.contact)} transferred to {target}", title="Transferred")
+        self.post_message(self.ConversationRefreshed(changed))
+
+    def action_close(self) -> None:
+        """Resolve the open conversation after a confirmation; the customer rates the agent."""
+        conversation = self._opened()
+        if conversation is None:
+            return
+        if conversation.status is ConversationStatus.RESOLVED:
+            self.notify("Already closed (ctrl+r reopens it)", severity="warning")
+            return
+        self._confirm_close(conversation)
+
+    @work(exclusive=True, exit_on_error=False, group="status")
+    async def _confirm_close(self, conversation: ConversationOut) -> None:
+        # As it is now: an assignment made meanwhile decides whether a rating is asked.
+        try:
+            conversation = await self._client.conversation(conversation.id)
+        except DaemonError as error:
+            self._failed(error, "Could not close the conversation")
+            return
+        attended = conversation.assigned_user_id is not None
+        name = contact_name(conversation.contact)
+        if not await self.app.push_screen_wait(ConfirmClose(name, attended)):
+            return
+        try:
+            changed = await self._client.set_status(conversation.id, ConversationStatus.RESOLVED)
+        except DaemonError as error:
+            self._failed(error, "Could not close the conversation")
+            return
+        rating = " — the customer will be asked for a rating" if attended else ""
+        self.notify(f"{name}: closed{rating}", title="Closed")
+        self.post_message(self.ConversationRefreshed(changed))
+
+    def action_note(self) -> None:
+        """Write an internal note on the open conversation."""
+        conversation = self._opened()
+        if conversation is not None:
+            self._write_note(conversation)
+
+    @work(exclusive=True, exit_on_error=False, group="note")
+    async def _write_note(self, conversation: ConversationOut) -> None:
+        body = await self.app.push_screen_wait(NoteEditor(contact_name(conversation.contact)))
+        if body is None:
+            return
+        try:
+            note = await self._client.add_note(conversation.id, body)
+        except DaemonError as error:
+            self._failed(error, "Note not saved")
+            return
+        self.post_message(self.NoteWritten(note))
+
+    async def on_chat_screen_note_written(self, message: NoteWritten) -> None:
+        # The NoteAdded event brings it too (and the counter); whichever comes first shows it.
+        if self._open is not None and message.note.conversation_id == self._open.id:
+            await self.query_one(ThreadView).add_note(message.note)
+
+    def action_tags(self) -> None:
+        """Edit the open conversation's tags."""
+        conversation = self._opened()
+        if conversation is not None:
+            self._edit_tags(conversation)
+
+    @work(exclusive=True, exit_on_error=False, group="tags")
+    async def _edit_tags(self, conversation: ConversationOut) -> None:
+        editor = TagEditor(contact_name(conversation.contact), conversation.tags)
+        tags = await self.app.push_screen_wait(editor)
+        if tags is None:
+            return
+        try:
+            changed = await self._client.set_tags(conversation.id, tags)
+        except DaemonError as error:
+            self._failed(error, "Tags not saved")
+            return
+        self.post_message(self.ConversationRefreshed(changed))
+
+    def action_canned(self) -> None:
+        """Pick a canned response; it goes into the draft with its variables filled."""
+        conversation = self._opened()
+        if conversation is not None:
+            self._pick_canned(conversation)
+
+    @work(exclusive=True, exit_on_error=False, group="canned")
+    async def _pick_canned(self, conversation: ConversationOut) -> None:
+        try:
+            replies = await self._client.canned_replies()
+        except DaemonError as error:
+            self._failed(error, "Could not load the canned responses")
+            return
+        values = variables(conversation, self._me.name)
+        text = await self.app.push_screen_wait(CannedPicker(replies.items, values))
+        if text is not None:
+            self._insert(text)
+
+    def _insert(self, text: str) -> None:
+        composer = self.query_one(Composer)
+        if composer.draft.disabled:
+            self.notify("The 24-hour window is closed: only templates (ctrl+g)", severity="warning")
+            return
+        composer.insert(text)
+
+    def action_suggest(self) -> None:
+        """Show the top three replies for the open conversation above the draft."""
+        conversation = self._opened()
+        if conversation is not None:
+            self._load_suggestions(conversation.id)
+
+    @work(exclusive=True, exit_on_error=False, group="suggestions")
+    async def _load_suggestions(self, conversation_id: uuid.UUID) -> None:
+        try:
+            found = await self._client.reply_suggestions(conversation_id)
+        except DaemonError as error:
+            self._failed(error, "No suggestions")
+            return
+        if self._open is not None and self._open.id == conversation_id:
+            self.query_one(Composer).show_suggestions(found.items, found.intent)
+
+    def action_insert_suggestion(self, number: int) -> None:
+        """Insert the ``number``-th suggestion shown into the draft."""
+        composer = self.query_one(Composer)
+        if not composer.suggestions:
+            self.notify("No suggestions shown: ctrl+space shows them", severity="warning")
+            return
+        if number > len(composer.suggestions):
+            return
+        self._insert(composer.suggestions[number - 1].text)
+
     # Thread actions
 
     @on(ThreadView.ReplyRequested)
@@ -448,6 +695,9 @@ class ChatScreen(Screen[None]):
                     if isinstance(event, MessageReceived) and self.is_current:
                         self._mark_read(event.conversation.id)
                         self._show_typing(None)
+                        # Shown suggestions follow what the customer just said.
+                        if self.query_one(Composer).suggestions:
+                            self._load_suggestions(event.conversation.id)
             case MessageStatusUpdated() if event.conversation_id == open_id:
                 thread = self.query_one(ThreadView)
                 shown = thread.message(event.message_id)
@@ -458,6 +708,14 @@ class ChatScreen(Screen[None]):
                     thread.update_status(shown.model_copy(update=update))
             case ConversationUpdated():
                 self._conversation_changed(event.conversation)
+            case NoteAdded():
+                self._conversation_changed(event.conversation)
+                if event.conversation.id == open_id:
+                    await self.query_one(ThreadView).add_note(event.note)
+            case QueueItemChanged() if event.item.conversation_id == open_id:
+                # Distribution assigns without a conversation event: re-read the open one, so
+                # the header and the close dialog know who attends it.
+                self._refresh(event.item.conversation_id)
             case TypingStart() if event.conversation_id == open_id:
                 if event.user_id != self._me.user_id:
                     self._show_typing(self._names.get(event.user_id, "another agent"))

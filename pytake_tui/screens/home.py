@@ -25,11 +25,13 @@ from pytake_daemon.protocol import (
     MessageReceived,
     MessageSent,
     MessageStatusUpdated,
+    Role,
     TokenRevoked,
     UserChanged,
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
+from pytake_tui.widgets.backup_status import BackupStatus
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
 
 MAX_ACTIVITY_ROWS = 50
@@ -99,6 +101,8 @@ class HomeScreen(Screen[None]):
             with Horizontal(id="status-bar"):
                 yield Static(identity(self._me), id="identity")
                 yield ConnectionIndicator(id="connection")
+            if self._me.role.at_least(Role.SUPERVISOR):
+                yield BackupStatus(client=self._client, id="backup-status")
             yield Static(f"Activity — last {MAX_ACTIVITY_ROWS} events", id="activity-title")
             yield DataTable(id="activity", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -112,12 +116,16 @@ class HomeScreen(Screen[None]):
 
     def on_event_received(self, message: EventReceived) -> None:
         envelope = message.envelope
+        for widget in self.query(BackupStatus):
+            widget.follow(envelope)
         detail = describe(envelope)
         if detail:  # typing notices are for the chat screen, not the activity log
             self._add_row(str(envelope.seq), envelope.event.type, envelope.at, detail)
 
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self._add_row("—", "resync", datetime.now().astimezone(), message.reason)
+        for widget in self.query(BackupStatus):
+            widget.reload()
         self._refresh_me()
 
     def on_home_screen_refreshed(self, message: Refreshed) -> None:

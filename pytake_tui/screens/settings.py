@@ -23,7 +23,9 @@ from textual.widgets import (
 )
 
 from pytake_daemon.protocol import Me, Role
+from pytake_tui.client import DaemonClient
 from pytake_tui.preferences import Preferences
+from pytake_tui.widgets.ai_settings import AiSettingsForm
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
 
 ADMIN_PAGES: list[tuple[str, str]] = [
@@ -32,8 +34,8 @@ ADMIN_PAGES: list[tuple[str, str]] = [
     ("Message templates", "pytake templates sync | list"),
     ("API tokens", "pytake token create | list | revoke"),
     ("Queues and routing", "coming with the queues feature"),
-    ("Audit log", "coming with the audit feature"),
-    ("Backups", "coming with the backups feature"),
+    ("Audit log", "f7; export, verify, archive: pytake audit"),
+    ("Backups", "f8; schedule, full backups, restores: pytake backup"),
 ]
 """Admin pages not yet in the console, with the CLI commands that do their job meanwhile."""
 
@@ -71,9 +73,18 @@ class SettingsScreen(Screen[None]):
             self.current = current
             self.new = new
 
-    def __init__(self, *, me: Me, server: str, preferences: Preferences) -> None:
+    def __init__(
+        self,
+        *,
+        me: Me,
+        server: str,
+        preferences: Preferences,
+        client: DaemonClient | None = None,
+    ) -> None:
         super().__init__()
         self._me = me
+        self._client = client
+        """For the admin pages that talk to the daemon (the AI page); None leaves them out."""
         self._server = server
         self._preferences = preferences
 
@@ -133,6 +144,9 @@ class SettingsScreen(Screen[None]):
                 with TabPane("Admin", id="admin"):
                     yield Static("Admin pages (filled by later features)", classes="hint")
                     yield DataTable(id="admin-pages", cursor_type="row", zebra_stripes=True)
+                    if self._client is not None:
+                        yield Static("AI analysis", classes="section")
+                        yield AiSettingsForm(self._client, id="ai-settings")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -1,4 +1,5 @@
-"""The composer: a multi-line draft, sent with enter, idempotent per draft, with typing frames.
+"""The composer: a multi-line draft, sent with enter, idempotent per draft, with typing frames,
+and above it the reply suggestions for the open conversation (alt+1..3 insert one).
 
 While the 24-hour window is closed the draft is disabled and the composer points to the template
 picker: WhatsApp refuses free-form messages then, and the daemon answers them with a 409.
@@ -16,9 +17,15 @@ from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from pytake_daemon.protocol import MessageOut
+from pytake_daemon.protocol.ai import Suggestion
+from pytake_tui.replies import one_line
 
 TYPING_IDLE_SECONDS = 4.0
 """After this long without a keystroke the other consoles are told the agent stopped typing."""
+
+SUGGESTION_CHARACTER_KEYS = ("inverted_exclamation_mark", "trade_mark_sign", "pound_sign")
+"""alt+1, alt+2, alt+3 as Textual reads them from most terminals (escape + digit), which are
+also the characters macOS types with option+1..3: ¡ ™ £."""
 
 
 class DraftArea(TextArea):
@@ -27,7 +34,20 @@ class DraftArea(TextArea):
     class Submitted(Message):
         pass
 
+    class SuggestionKey(Message):
+        def __init__(self, number: int) -> None:
+            super().__init__()
+            self.number = number
+
+    suggesting = False
+    """While suggestions are shown, alt+1..3 insert one instead of typing ¡ ™ £."""
+
     async def _on_key(self, event: events.Key) -> None:
+        if self.suggesting and event.key in SUGGESTION_CHARACTER_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.SuggestionKey(SUGGESTION_CHARACTER_KEYS.index(event.key) + 1))
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -53,6 +73,13 @@ class Composer(Vertical):
             self.idempotency_key = idempotency_key
             self.reply_to = reply_to
 
+    class SuggestionPicked(Message):
+        """The agent pressed the key of the ``number``-th suggestion (1-based) in the draft."""
+
+        def __init__(self, number: int) -> None:
+            super().__init__()
+            self.number = number
+
     class TypingChanged(Message):
         def __init__(self, typing: bool) -> None:
             super().__init__()
@@ -65,14 +92,48 @@ class Composer(Vertical):
         self._key: str | None = None
         self._typing = False
         self._idle: Timer | None = None
+        self.suggestions: list[Suggestion] = []
+        """The suggestions shown above the draft (none: the panel is hidden)."""
 
     def compose(self) -> ComposeResult:
+        yield Static(id="suggestions")
         yield Static(id="window")
         yield Static(id="replying")
         yield DraftArea(id="draft", soft_wrap=True, show_line_numbers=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#replying").display = False
+        self.query_one("#suggestions").display = False
+
+    def show_suggestions(self, suggestions: list[Suggestion], intent: str) -> None:
+        """Show up to three suggestions, one line each, with the key that inserts it."""
+        self.suggestions = suggestions[:3]
+        self.draft.suggesting = bool(self.suggestions)
+        panel = self.query_one("#suggestions", Static)
+        panel.display = True
+        if not self.suggestions:
+            panel.update(f"No suggestion for this conversation (intent: {intent})")
+            return
+        width = max(20, self.size.width - 4)
+        keys = f"alt+1..{len(self.suggestions)}" if len(self.suggestions) > 1 else "alt+1"
+        lines = [one_line(f"Suggestions for {intent} · {keys} inserts", width)]
+        lines += [
+            one_line(f"alt+{n} {s.title}: {s.text}", width)
+            for n, s in enumerate(self.suggestions, start=1)
+        ]
+        panel.update("\n".join(lines))
+
+    def hide_suggestions(self) -> None:
+        self.suggestions = []
+        self.draft.suggesting = False
+        self.query_one("#suggestions", Static).display = False
+
+    def insert(self, text: str) -> None:
+        """Put ``text`` into the draft at the cursor (a suggestion, a canned response)."""
+        if self.draft.disabled:
+            return
+        self.draft.insert(text)
+        self.draft.focus()
 
     @property
     def draft(self) -> DraftArea:
@@ -94,6 +155,7 @@ class Composer(Vertical):
         """A new conversation: an empty draft and nothing pending."""
         self.draft.text = ""
         self.set_reply_to(None)
+        self.hide_suggestions()
         self._key = None
         self.sending = False
         self._stop_typing()
@@ -124,6 +186,11 @@ class Composer(Vertical):
         if self._idle is not None:
             self._idle.stop()
         self._idle = self.set_timer(TYPING_IDLE_SECONDS, self._stop_typing)
+
+    @on(DraftArea.SuggestionKey)
+    def _suggestion_key(self, event: DraftArea.SuggestionKey) -> None:
+        event.stop()
+        self.post_message(self.SuggestionPicked(event.number))
 
     @on(DraftArea.Submitted)
     def _submit(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from pytake_daemon.protocol import ConversationOut, ConversationStatus
 from pytake_tui.message_view import clock
 from pytake_tui.notifications import contact_name
+from pytake_tui.replies import tags_label
 
 _STATUS_MARK = {
     ConversationStatus.OPEN: "",
@@ -24,7 +25,7 @@ _STATUS_MARK = {
 
 
 def row(conversation: ConversationOut, me: uuid.UUID, now: datetime) -> Content:
-    """``▸ Ana Souza ⧗   14:03 ●2`` over the last message's preview."""
+    """``▸ Ana Souza ⧗   14:03 ●2 #vip`` over the last message's preview."""
     last = conversation.last_message_at
     when = ""
     if last is not None:
@@ -35,6 +36,9 @@ def row(conversation: ConversationOut, me: uuid.UUID, now: datetime) -> Content:
     first = Content.assemble(mine, name, _STATUS_MARK[conversation.status], "  ", (when, "dim"))
     if conversation.unread_count:
         first += Content.styled(f" ●{conversation.unread_count}", "bold $accent")
+    if conversation.tags:
+        # Last on the line: a narrow list cuts the tags before the name or the counter.
+        first += Content.styled(f" {tags_label(conversation.tags)}", "$text-secondary")
     preview = " ".join(conversation.last_message_preview.split()) or "—"
     return Content.assemble(first, "\n", ("  " + preview, "dim"))
 

@@ -1,4 +1,5 @@
-"""A conversation's messages as bubbles, updated in place as delivery states move forward."""
+"""A conversation's messages as bubbles, updated in place as delivery states move forward, with
+the agents' internal notes between them (styled apart: the customer never sees those)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from pytake_daemon.protocol import MessageOut, MessageStatus
+from pytake_daemon.protocol.conversations import NoteOut
 from pytake_tui.message_view import (
     body_text,
     clock,
@@ -60,12 +62,27 @@ class MessageBubble(Static):
         self.update(Content.assemble(*parts))
 
 
+class NoteBubble(Static):
+    """An internal note: who wrote it and when, across the thread's width."""
+
+    def __init__(self, note: NoteOut) -> None:
+        super().__init__(classes="-note")
+        self.note = note
+
+    def on_mount(self) -> None:
+        note = self.note
+        author = note.author_name or "a former user"
+        header = f"🔒 internal note · {author} · {clock(note.created_at)}"
+        self.update(Content.assemble((header, "bold"), "\n", note.body))
+
+
 class BubbleRow(Horizontal):
     """A full-width row, so our messages sit on the right and the customer's on the left."""
 
     DEFAULT_CSS = """
     BubbleRow { height: auto; }
     BubbleRow.-out { align-horizontal: right; }
+    BubbleRow.-note { align-horizontal: center; }
     """
 
 
@@ -95,6 +112,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._bubbles: dict[uuid.UUID, MessageBubble] = {}
         self._by_wamid: dict[str, MessageBubble] = {}
         self._selected: MessageBubble | None = None
+        self._notes: dict[uuid.UUID, NoteBubble] = {}
 
     @property
     def selected(self) -> MessageOut | None:
@@ -104,14 +122,27 @@ class ThreadView(VerticalScroll, can_focus=True):
         bubble = self._bubbles.get(message_id)
         return bubble.message if bubble is not None else None
 
-    async def show(self, messages: list[MessageOut]) -> None:
-        """Replace the thread with ``messages`` (oldest first) and scroll to the newest."""
+    @property
+    def notes(self) -> list[NoteOut]:
+        return [bubble.note for bubble in self._notes.values()]
+
+    async def show(self, messages: list[MessageOut], notes: list[NoteOut] | None = None) -> None:
+        """Replace the thread with ``messages`` (oldest first) and the internal ``notes``, in
+        time order, and scroll to the newest."""
         await self.remove_children()
         self._bubbles.clear()
         self._by_wamid.clear()
+        self._notes.clear()
         self._selected = None
+        # Messages keep the daemon's order; each note goes before the first message stored
+        # after it.
+        pending = sorted(notes or [], key=lambda n: n.created_at)
         for message in messages:
+            while pending and pending[0].created_at <= message.created_at:
+                await self._place_note(pending.pop(0))
             await self._place(message)
+        for note in pending:
+            await self._place_note(note)
         # After the layout pass, when the bubbles' heights are known.
         self.call_after_refresh(self.scroll_end, animate=False)
 
@@ -125,6 +156,20 @@ class ThreadView(VerticalScroll, can_focus=True):
         await self._place(message)
         if following:
             self.call_after_refresh(self.scroll_end, animate=False)
+
+    async def add_note(self, note: NoteOut) -> None:
+        """Add a new internal note (once, however many times it arrives)."""
+        if note.id in self._notes:
+            return
+        following = self.max_scroll_y - self.scroll_y <= 1
+        await self._place_note(note)
+        if following:
+            self.call_after_refresh(self.scroll_end, animate=False)
+
+    async def _place_note(self, note: NoteOut) -> None:
+        bubble = NoteBubble(note)
+        self._notes[note.id] = bubble
+        await self.mount(BubbleRow(bubble, classes="-note"))
 
     def update_status(self, message: MessageOut) -> None:
         """A newer state of a shown message (delivery status, error)."""

@@ -14,12 +14,12 @@ from pytake_daemon.ai.language import LanguageDetector
 from pytake_daemon.ai.mood import mood
 from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
 from pytake_daemon.ai.suggestions import builtin_replies, fill, rank
-from pytake_daemon.ai.text import normalise
+from pytake_daemon.ai.text import fold_accents, normalise
 
 PT_GOAL_POINTS = 0.15
 """The issue's aim: Portuguese sentiment macro-F1 at least 15 points above plain LeIA."""
 MIN_OTHER_POINTS = 0.10
-"""Measured on the held-out part: +13.8 (English sentiment), +14.1 and +17.4 (intents)."""
+"""Measured on the held-out part: +13.8 (English sentiment), +18.8 and +21.7 (intents)."""
 
 
 def test_evaluation_sets_are_large_enough_and_labelled() -> None:
@@ -31,10 +31,15 @@ def test_evaluation_sets_are_large_enough_and_labelled() -> None:
             assert sum(m.intent == intent for m in messages) >= 20, (language, intent)
         heldout = [m for m in messages if m.split is Split.HELDOUT]
         assert len(heldout) >= len(messages) / 2
-    # The held-out messages never train the intent classifier.
-    trained = {e.text for e in builtin_examples()}
+
+    # The held-out messages never train the intent classifier, not even spelled differently
+    # (case, accents, WhatsApp abbreviations, punctuation spacing).
+    def key(text: str, language: str) -> str:
+        return fold_accents(normalise(text, language))
+
+    trained = {key(e.text, e.language) for e in builtin_examples()}
     assert not any(
-        m.text in trained
+        key(m.text, lang) in trained
         for lang in LANGUAGES
         for m in evaluation_set(lang)
         if m.split is Split.HELDOUT
@@ -119,6 +124,17 @@ def test_short_texts_take_the_conversations_language() -> None:
     assert detector.detect("ok", fallback="en") == "en"
     assert detector.detect("Where is my order? It is very late", fallback="pt") == "en"
     assert detector.detect("Meu pedido ainda não chegou, está atrasado", fallback="en") == "pt"
+
+
+def test_function_words_decide_before_the_model() -> None:
+    detector = LanguageDetector(("pt", "en"))
+    by_words = detector._by_function_words
+    assert by_words(["meu", "pedido", "não", "chegou"]) == "pt"
+    assert by_words(["where", "is", "my", "order"]) == "en"
+    assert by_words(["ok", "thanks", "obrigado", "muito"]) is None  # both: the model decides
+    assert by_words(["pedido", "atrasado", "de"]) is None  # one is not enough
+    # A language the tenant does not analyse never wins.
+    assert LanguageDetector(("en",))._by_function_words(["meu", "pedido", "não"]) is None
 
 
 def test_mood_weights_recent_messages_and_tracks_the_trend() -> None:

@@ -24,6 +24,7 @@ from pytake_simulator.simulator import Simulator
 from pytake_simulator.state import OutboundMessage
 from tests.conftest import MakeTenant
 from tests.flows.builders import chain
+from tests.queues.support import eventually
 from tests.support import TenantData
 from tests.whatsapp.wa_support import (
     WEBHOOK,
@@ -159,6 +160,25 @@ async def test_retail_flow_from_oi_to_the_transfer_with_the_whole_log(
         )
     assert item is not None
     assert (item["queue_id"], item["priority"], item["source"]) == (queue_id, 1, "flow")
+
+    # Waiting for a human, Ana greets again: the message is processed, the menu isn't resent.
+    await world.sim.wait_acked(await ana.send_text("Oi"))
+
+    async def handled() -> bool:
+        async with admin_conn.transaction():
+            await set_tenant(admin_conn, world.tenant.id)
+            return bool(
+                await admin_conn.fetchval(
+                    "SELECT count(*) FROM flow_processed_messages p"
+                    " JOIN messages m ON m.id = p.message_id WHERE m.text = 'Oi'"
+                )
+            )
+
+    await eventually(handled, what="the second greeting to reach the flows")
+    resp = await world.api.get(f"/api/v1/flows/{flow_id}/sessions", headers=world.admin)
+    assert len((await resp.json())["items"]) == 1
+    menus = [m for m in world.sim.outbound_messages(to=customer) if "Olá Ana" in shown(m)]
+    assert len(menus) == 1
 
 
 async def test_an_ask_and_a_delay_survive_a_restart(world: World) -> None:

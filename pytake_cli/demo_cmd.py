@@ -1,0 +1,340 @@
+"""``pytake demo``: the whole product on one machine, in one command.
+
+Starts the daemon (on the embedded PostgreSQL + Redis stack unless URLs are configured) and the
+WhatsApp Cloud API simulator as child processes, seeds the demo tenant (``demo_seed``), lets
+simulated customers write in Portuguese and English, and opens the console logged in as the
+demo supervisor. Quitting the console, Ctrl-C or SIGTERM stops the simulator, then the daemon
+(which stops its embedded servers). The children live in their own sessions, so a Ctrl-C on
+the terminal reaches only this process, which stops them in that order; they also get SIGTERM
+should this process die without cleaning up (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import aiohttp
+import typer
+
+from pytake_cli import demo_seed
+from pytake_cli.context import console, fail, handle_errors, run, services, settings, state
+from pytake_daemon.config import Settings
+from pytake_daemon.errors import PyTakeError
+from pytake_daemon.protocol.whatsapp import TemplateSyncResult
+
+if TYPE_CHECKING:
+    from pytake_tui.credentials import SavedSession
+
+_PYTAKE = [sys.executable, "-c", "from pytake_cli.main import run; run()"]
+_PR_SET_PDEATHSIG = 1
+_READY_TIMEOUT = 180.0  # a first run initialises the embedded cluster and migrates
+_SIMULATOR_TIMEOUT = 30.0
+_STOP_TIMEOUT = 30.0
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn: SIGTERM the child when this process dies, whatever the way."""
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
+class Children:
+    """The demo's processes; stopped in reverse order of start, each SIGTERM then SIGKILL."""
+
+    def __init__(self) -> None:
+        self.started: list[Child] = []
+
+    def start(self, name: str, args: list[str], log: Path, env: dict[str, str]) -> Child:
+        config = ["--config", str(state.config)] if state.config is not None else []
+        with log.open("ab") as out:
+            proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                [*_PYTAKE, *config, *args],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                # Started between event loops: only the main thread exists (see _die_with_parent).
+                preexec_fn=_die_with_parent(),  # noqa: PLW1509
+            )
+        child = Child(name, proc, log)
+        self.started.append(child)
+        return child
+
+    def stop(self) -> None:
+        for child in reversed(self.started):
+            if child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
+                try:
+                    child.proc.wait(timeout=_STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    console.print(f"the {child.name} did not stop in time: killing it")
+                    child.proc.kill()
+                    child.proc.wait()
+        self.started.clear()
+
+
+@contextlib.contextmanager
+def _children() -> Iterator[Children]:
+    children = Children()
+    try:
+        yield children
+    finally:
+        # Ctrl-C while stopping must not leave a half-stopped demo behind.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            children.stop()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+async def _answers(url: str) -> bool:
+    timeout = aiohttp.ClientTimeout(total=2)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as resp:
+            return resp.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
+
+
+async def _wait_answering(url: str, child: Child, limit: float) -> None:
+    """Poll ``url`` until it answers 200; fail at once (with the log's tail) if the child
+    exits. (Readiness has no push notification to wait on.)"""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not await _answers(url):
+        code = child.proc.poll()
+        if code is not None:
+            raise PyTakeError(
+                f"the {child.name} exited with {code} while starting; {child.log}:\n{child.tail()}"
+            )
+        if loop.time() > deadline:
+            raise PyTakeError(f"the {child.name} isn't ready after {limit:g}s; see {child.log}")
+        await asyncio.sleep(0.25)
+
+
+async def _wait_for_stop(children: list[Child]) -> Child | None:
+    """Until SIGINT/SIGTERM (``None``) or a child exits (that child)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    died: list[Child] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    fds: list[int] = []
+    try:
+        for child in children:
+            fd = os.pidfd_open(child.proc.pid)
+            fds.append(fd)
+
+            def exited(child: Child = child) -> None:
+                died.append(child)
+                stop.set()
+
+            loop.add_reader(fd, exited)
+        await stop.wait()
+    finally:
+        for fd in fds:
+            loop.remove_reader(fd)
+            os.close(fd)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return died[0] if died else None
+
+
+def _local_url(cfg: Settings) -> str:
+    host = cfg.server.host
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - reading the setting, not binding
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{cfg.server.port}"
+
+
+def _say(text: str = "") -> None:
+    console.print(text, soft_wrap=True, highlight=False)
+
+
+def _banner(
+    server: str,
+    simulator: str,
+    credentials: demo_seed.Credentials,
+    synced: TemplateSyncResult | None,
+    chatter: float,
+) -> None:
+    _say()
+    _say(f"  [bold]PyTake demo is running[/] at {server}  (simulator: {simulator})")
+    _say(f"  tenant '{demo_seed.TENANT}', number {demo_seed.NUMBER_DISPLAY}")
+    _say(f"  queues {', '.join(s.name for s in demo_seed.QUEUES)}; flow '{demo_seed.FLOW_NAME}'")
+    if synced is not None:
+        _say(f"  {synced.templates} approved template(s) synced from the simulator")
+    _say(f"  simulated customers write in Portuguese and English ({chatter:g} messages/s)")
+    _say()
+    for account in demo_seed.ACCOUNTS:
+        shown = credentials.passwords[account.email] if account.email in credentials.new else ""
+        _say(f"  {account.role.value:<10} {account.email:<22} {shown or '(saved)'}")
+    if credentials.new:
+        _say(f"  passwords shown once; kept in {credentials.path} (mode 0600)")
+    else:
+        _say(f"  passwords: {credentials.path}")
+    first_agent = demo_seed.AGENTS[0].email
+    _say(f"  join as an agent in another terminal: pytake tui --server {server}  ({first_agent})")
+    _say()
+    sys.stdout.flush()
+
+
+async def supervisor_session(server: str, credentials: demo_seed.Credentials) -> SavedSession:
+    """A fresh session of the demo supervisor, in the form the console saves and resumes."""
+    from pytake_tui.client import normalize_server
+    from pytake_tui.credentials import SavedSession
+
+    async with aiohttp.ClientSession() as session:
+        api = demo_seed.Api(session, server)
+        email = demo_seed.SUPERVISOR.email
+        answer = await api.login(email, credentials.passwords[email])
+    return SavedSession(
+        server=normalize_server(server),
+        token=answer.token,
+        expires_at=answer.expires_at,
+        email=email,
+    )
+
+
+def _open_console(server: str, cfg: Settings, credentials: demo_seed.Credentials) -> None:
+    """The TUI, logged in as the supervisor: the session is saved in the demo's own
+    credentials file, which the console resumes like any saved session (the user's own file,
+    and so a plain ``pytake tui`` in another terminal, is left alone)."""
+    from pytake_tui.app import build_app
+    from pytake_tui.credentials import CredentialStore
+
+    try:
+        # The console covers the screen: the logins (and new passwords) are read first.
+        input("  press Enter to open the console as the supervisor (Ctrl-C stops the demo) ")
+    except (KeyboardInterrupt, EOFError):
+        _say()
+        return
+    path = cfg.state_dir / "demo-tui" / "credentials.json"
+    CredentialStore(path).save(run(supervisor_session(server, credentials)))
+    build_app(server=server, credentials_path=path).run()
+
+
+@handle_errors
+def demo(
+    tui: Annotated[
+        bool,
+        typer.Option(
+            "--tui/--no-tui",
+            help="Open the console as the supervisor (--no-tui: run headless until Ctrl-C).",
+        ),
+    ] = True,
+    simulator_port: Annotated[
+        int,
+        typer.Option(
+            "--simulator-port", envvar="PYTAKE_DEMO_SIMULATOR_PORT", help="The simulator's port."
+        ),
+    ] = 8430,
+    chatter: Annotated[
+        float,
+        typer.Option(
+            "--chatter",
+            min=0,
+            envvar="PYTAKE_DEMO_CHATTER",
+            help="Simulated customer messages per second (0: none).",
+        ),
+    ] = 0.2,
+) -> None:
+    """Run the demo: daemon, simulator, a seeded tenant and the console (Ctrl-C stops it)."""
+    cfg = settings()
+    server = _local_url(cfg)
+    simulator = f"http://127.0.0.1:{simulator_port}"
+    state_dir = cfg.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if run(_answers(f"{server}/healthz")):
+        fail(f"something already answers on {server}: stop it or set PYTAKE_SERVER__PORT")
+    if run(_answers(f"{simulator}/_sim/")):
+        fail(f"something already answers on {simulator}: stop it or use --simulator-port")
+    env = dict(os.environ)
+    # The daemon talks to the simulator instead of graph.facebook.com unless told otherwise.
+    env.setdefault("PYTAKE_WHATSAPP__GRAPH_BASE_URL", simulator)
+    headless = not tui or not (sys.stdin.isatty() and sys.stdout.isatty())
+
+    with _children() as children:
+        _say(f"starting the daemon (log: {state_dir / 'daemon.log'})")
+        daemon = children.start("daemon", ["daemon"], state_dir / "daemon.log", env)
+        run(_wait_answering(f"{server}/readyz", daemon, _READY_TIMEOUT))
+
+        _say("seeding the demo tenant")
+        with services(cfg) as endpoints:
+            credentials = run(
+                demo_seed.seed_accounts(cfg, endpoints, state_dir / demo_seed.CREDENTIALS_FILE)
+            )
+
+        async def workspace() -> None:
+            async with aiohttp.ClientSession() as session:
+                await demo_seed.seed_workspace(demo_seed.Api(session, server), credentials)
+
+        run(workspace())
+
+        _say(f"starting the WhatsApp simulator (log: {state_dir / 'simulator.log'})")
+        args = ["simulate", "serve", "--port", str(simulator_port)]
+        args += ["--webhook-url", f"{server}/api/v1/whatsapp/webhook", "--chatter", f"{chatter:g}"]
+        sim = children.start("simulator", args, state_dir / "simulator.log", env)
+        run(_wait_answering(f"{simulator}/_sim/", sim, _SIMULATOR_TIMEOUT))
+
+        async def templates() -> TemplateSyncResult:
+            async with aiohttp.ClientSession() as session:
+                api = demo_seed.Api(session, server)
+                await api.login(demo_seed.OWNER.email, credentials.passwords[demo_seed.OWNER.email])
+                return await demo_seed.sync_templates(api)
+
+        synced: TemplateSyncResult | None = None
+        try:
+            synced = run(templates())
+        except PyTakeError as exc:  # the demo runs without them; say why
+            _say(f"template sync failed: {exc}")
+
+        _banner(server, simulator, credentials, synced, chatter)
+        if headless:
+            if tui:
+                _say("no terminal: running headless; Ctrl-C stops everything")
+            died = run(_wait_for_stop([daemon, sim]))
+            if died is not None:
+                fail(
+                    f"the {died.name} stopped (exit {died.proc.returncode}); {died.log}:\n"
+                    f"{died.tail()}"
+                )
+        else:
+            _open_console(server, cfg, credentials)
+        _say("stopping the simulator and the daemon")
+    _say("stopped")

@@ -1,0 +1,201 @@
+"""How backups read on screen — health, ages, sizes, the verified column — without Textual.
+
+Kept apart from the widgets so the wording is tested directly, and so a snapshot change means a
+layout change rather than a change of words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from pytake_daemon.protocol.backups import (
+    AlertReason,
+    BackupHealth,
+    BackupManifest,
+    BackupRunOut,
+)
+
+
+class Level(Enum):
+    """How worried the summary line is; the widgets colour by it."""
+
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The compact widget's line: the latest backup and the latest drill."""
+
+    level: Level
+    backup: str
+    drill: str
+
+
+def age(seconds: float) -> str:
+    """``just now``, ``12m``, ``3h 12m``, ``2d 4h``: precise where it matters, short anyway."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes}m ago"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m ago"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h ago"
+
+
+def size(n: int | None) -> str:
+    """``1.2 MiB``; ``—`` when unknown."""
+    if n is None:
+        return "—"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable: GiB ends the loop")
+
+
+def duration(seconds: float | None) -> str:
+    """``4.1 s``, ``2m 05s``; ``—`` when unknown."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m {rest:02d}s"
+
+
+def when(at: datetime) -> str:
+    """A run's time in the terminal's zone: ``2025-03-14 03:00``."""
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def key_id(recipients: list[str]) -> str:
+    """The first recipient (the key that encrypted it), shortened: ``age1qyq…x7k2``."""
+    if not recipients:
+        return "—"
+    key = recipients[0]
+    label = key if len(key) <= 14 else f"{key[:7]}…{key[-4:]}"
+    more = f" +{len(recipients) - 1}" if len(recipients) > 1 else ""
+    return label + more
+
+
+def scope(manifest: BackupManifest) -> str:
+    """``full`` or ``tenant acme``."""
+    if manifest.scope == "full":
+        return "full"
+    return f"tenant {manifest.tenant_slug or manifest.tenant_id}"
+
+
+def summarize(health: BackupHealth, now: datetime) -> Summary:
+    """The widget's line: is the latest full backup (the installation's, which the schedule
+    makes) good and recent, and did the drill pass."""
+    ago = (
+        age((now - health.last_success_at).total_seconds())
+        if health.last_success_at is not None
+        else None
+    )
+    failed = health.failures_since_success
+    runs = f"{failed} run{'s' if failed != 1 else ''} failed"
+    if health.overdue:
+        level = Level.ERROR
+        backup = f"⚠ overdue: last good {ago}" if ago else "⚠ overdue: no backup yet"
+        backup += f" · {runs}" if failed else ""
+    elif failed:
+        level = Level.WARNING
+        backup = (
+            f"✗ {runs} since the last good backup ({ago})" if ago else f"✗ {runs}, no backup yet"
+        )
+    elif ago is None:
+        level = Level.WARNING
+        backup = "⚠ no backup yet"
+    else:
+        level = Level.OK
+        backup = (
+            f"✓ last full backup {ago} ({size(health.last_success_size_bytes)}, "
+            f"{duration(health.last_duration_seconds)})"
+        )
+    if health.last_drill_status == "failed" and level is Level.OK:
+        level = Level.WARNING
+    return Summary(level, backup, _drill(health, now))
+
+
+def _drill(health: BackupHealth, now: datetime) -> str:
+    if health.last_drill_at is None or health.last_drill_status is None:
+        return "no drill yet"
+    ago = age((now - health.last_drill_at).total_seconds())
+    match health.last_drill_status:
+        case "succeeded":
+            return f"drill ✓ {ago}"
+        case "failed":
+            return f"drill ✗ {ago}"
+        case "running":
+            return "drill running"
+        case "skipped":
+            return f"drill skipped {ago}"
+
+
+def failure_line(health: BackupHealth) -> str:
+    """The last failure and its reason (the detail under the summary)."""
+    if health.last_failure_at is None:
+        return "no failures recorded"
+    reason = health.last_failure_reason or "no reason recorded"
+    return f"last failure {when(health.last_failure_at)}: {reason}"
+
+
+def schedule_line(health: BackupHealth) -> str:
+    """``schedule 0 3 * * * · next 2025-03-15 03:00`` or that it is off."""
+    if not health.schedule_enabled:
+        return "schedule off (pytake backup schedule set --enable)"
+    due = f" · next {when(health.next_due_at)}" if health.next_due_at is not None else ""
+    return f"schedule {health.backup_cron}{due}"
+
+
+def drill_line(health: BackupHealth) -> str:
+    """The last drill's result in full: when, and what it found."""
+    if health.last_drill_at is None or health.last_drill_status is None:
+        return "drill: none yet (pytake backup drill, or schedule one)"
+    detail = f" — {health.last_drill_detail}" if health.last_drill_detail else ""
+    return f"drill {health.last_drill_status} {when(health.last_drill_at)}{detail}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The latest verify (or drill, which restores it) of one backup."""
+
+    status: str
+    at: datetime
+
+    @property
+    def label(self) -> str:
+        match self.status:
+            case "succeeded":
+                return f"✓ {self.at.astimezone():%m-%d %H:%M}"
+            case "failed":
+                return f"✗ {self.at.astimezone():%m-%d %H:%M}"
+            case "running":
+                return "… running"
+            case _:
+                return "—"
+
+
+def verifications(runs: list[BackupRunOut]) -> dict[str, Verification]:
+    """Per backup id, its latest verify or drill run (``runs`` come latest first)."""
+    found: dict[str, Verification] = {}
+    for run in runs:
+        if run.kind in ("verify", "drill") and run.backup_id and run.backup_id not in found:
+            found[run.backup_id] = Verification(run.status, run.finished_at or run.started_at)
+    return found
+
+
+ALERT_TITLES: dict[AlertReason, str] = {
+    "backup_failed": "Backup failed",
+    "backup_overdue": "Backup overdue",
+    "drill_failed": "Restore drill failed",
+}

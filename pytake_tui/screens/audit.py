@@ -1,0 +1,473 @@
+"""The audit log (admins and owners): filters, the entries page by page, counts over time,
+security alerts and spikes, and one entry's before/after difference.
+
+REST fills what is shown (on open, on a filter change, after a resync); a SecurityAlertRaised
+event adds its alert and brings in the entries recorded since, above the ones shown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pytake_daemon.protocol.audit import (
+    AuditEntryOut,
+    Outcome,
+    SecurityAlertOut,
+    SecurityAlertRaised,
+    TrendOut,
+)
+from pytake_tui.audit_view import (
+    OUTCOME_MARKS,
+    AuditFilters,
+    Bar,
+    action_text,
+    actor_name,
+    alert_line,
+    bars,
+    target_name,
+    trend_line,
+    when,
+)
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
+from pytake_tui.navigation import SessionContext
+from pytake_tui.screens.audit_detail import AuditDetailScreen
+from pytake_tui.widgets.audit_chart import AuditChart
+from pytake_tui.widgets.filter_bar import FilterBar, FilterChip
+
+Clock = Callable[[], datetime]
+FILTER_DEBOUNCE_SECONDS = 0.3
+ALERTS_SHOWN = 20
+_OUTCOME_STYLES = {
+    Outcome.SUCCESS: "green",
+    Outcome.FAILURE: "red",
+    Outcome.DENIED: "yellow",
+    Outcome.ERROR: "bold red",
+}
+
+
+class AuditScreen(Screen[None]):
+    """Keys: ``/`` search text, ``f`` the other filters, ``o`` outcome, ``p`` period, enter
+    an entry's detail, ``m`` more (or scroll past the last row), ``r`` reload, ``a`` alerts."""
+
+    CSS_PATH = "audit.tcss"
+    AUTO_FOCUS = "#audit-table"
+    BINDINGS = [
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("f", "filters", "Filters"),
+        Binding("o", "cycle('outcome')", "Outcome"),
+        Binding("p", "cycle('period')", "Period"),
+        Binding("m", "more", "More"),
+        Binding("r", "reload", "Reload"),
+        Binding("a", "alerts", "Alerts", show=False),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    class PageLoaded(Message):
+        def __init__(
+            self, generation: int, entries: list[AuditEntryOut], cursor: str | None, more: bool
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.entries = entries
+            self.cursor = cursor
+            self.more = more
+            """True: the next page of what is shown; False: the first page, replacing it."""
+
+    class NewerLoaded(Message):
+        def __init__(self, generation: int, entries: list[AuditEntryOut], full: bool) -> None:
+            super().__init__()
+            self.generation = generation
+            self.entries = entries
+            self.full = full
+            """The first page was all new: older new entries may be missing, reload instead."""
+
+    class ChartLoaded(Message):
+        def __init__(self, bars: list[Bar], bucket: str) -> None:
+            super().__init__()
+            self.bars = bars
+            self.bucket = bucket
+
+    class AlertsLoaded(Message):
+        def __init__(self, alerts: list[SecurityAlertOut], trends: list[TrendOut]) -> None:
+            super().__init__()
+            self.alerts = alerts
+            self.trends = trends
+
+    class NamesLoaded(Message):
+        def __init__(self, names: dict[uuid.UUID, str]) -> None:
+            super().__init__()
+            self.names = names
+
+    class EntryFetched(Message):
+        def __init__(self, entry: AuditEntryOut) -> None:
+            super().__init__()
+            self.entry = entry
+
+    def __init__(self, *, client: DaemonClient, clock: Clock) -> None:
+        super().__init__()
+        self._client = client
+        self._clock = clock
+        self.filters = AuditFilters()
+        self.entries: list[AuditEntryOut] = []
+        self.cursor: str | None = None
+        """Where the next page starts; None once the oldest entry is shown."""
+        self.alerts: list[SecurityAlertOut] = []
+        self.names: dict[uuid.UUID, str] = {}
+        """Users' e-mails by id, for entries recorded with the id only."""
+        self._generation = 0
+        """Bumped by every filter change, so a late page of the old filters is dropped."""
+        self._loading = False
+        self._filter_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="audit-filters"):
+            yield Input(id="filter-actor", placeholder="actor")
+            yield Input(id="filter-action", placeholder="action")
+            yield Input(id="filter-target", placeholder="target id")
+            yield Input(id="filter-text", placeholder="/ search")
+        with Horizontal(id="audit-chips"):
+            yield FilterChip("outcome", "o")
+            yield FilterChip("period", "p")
+            yield Static(id="audit-status")
+        with Horizontal(id="audit-top"):
+            with Vertical(id="audit-chart-box"):
+                yield Static(id="audit-chart-title")
+                yield AuditChart(id="audit-chart")
+            with Vertical(id="audit-side"):
+                yield Static("Security alerts", classes="side-title")
+                yield OptionList(id="audit-alerts")
+                yield Static("Spikes, last hour", classes="side-title")
+                yield Static(id="audit-spikes")
+        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield Static("No audit entries match these filters.", id="audit-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table: DataTable[Text] = self.query_one("#audit-table", DataTable)
+        table.add_column("when", width=11, key="when")
+        table.add_column("who", width=18, key="who")
+        table.add_column("action", width=24, key="action")
+        table.add_column(" ", width=1, key="outcome")
+        table.add_column("target", key="target")
+        self.query_one("#audit-empty").display = False
+        self.watch(table, "scroll_y", self._scrolled, init=False)
+        self._show_chips()
+        self._load_names()
+        self.reload()
+
+    # Loading
+
+    def reload(self) -> None:
+        """Everything again: the first page, the chart, alerts and trends."""
+        self._generation += 1
+        self._load_page(self._generation, None)
+        self._load_chart()
+        self._load_alerts()
+
+    @work(exclusive=True, exit_on_error=False, group="page")
+    async def _load_page(self, generation: int, cursor: str | None) -> None:
+        self._loading = True
+        try:
+            page = await self._client.audit_entries(self.filters.query(self._clock(), cursor))
+        except DaemonError as error:
+            self._loading = False
+            self._failed(error, "Could not load the audit log")
+            return
+        self.post_message(
+            self.PageLoaded(generation, page.items, page.next_cursor, more=cursor is not None)
+        )
+
+    @work(exclusive=True, exit_on_error=False, group="newer")
+    async def _load_newer(self, generation: int) -> None:
+        try:
+            page = await self._client.audit_entries(self.filters.query(self._clock()))
+        except DaemonError as error:
+            self._failed(error, "Could not load the audit log")
+            return
+        top = self.entries[0].seq if self.entries else 0
+        newer = [entry for entry in page.items if entry.seq > top]
+        full = bool(newer) and len(newer) == len(page.items) and page.next_cursor is not None
+        self.post_message(self.NewerLoaded(generation, newer, full))
+
+    @work(exclusive=True, exit_on_error=False, group="chart")
+    async def _load_chart(self) -> None:
+        now = self._clock()
+        since, until = self.filters.chart_span(now)
+        try:
+            counts = await self._client.audit_counts(self.filters.counts_query(now))
+        except DaemonError as error:
+            self._failed(error, "Could not load the audit counts")
+            return
+        self.post_message(self.ChartLoaded(bars(counts, since, until), counts.bucket))
+
+    @work(exclusive=True, exit_on_error=False, group="alerts")
+    async def _load_alerts(self) -> None:
+        try:
+            alerts = await self._client.security_alerts(ALERTS_SHOWN)
+            trends = await self._client.audit_trends()
+        except DaemonError as error:
+            self._failed(error, "Could not load the security alerts")
+            return
+        self.post_message(self.AlertsLoaded(alerts.items, trends.items))
+
+    @work(exclusive=True, exit_on_error=False, group="names")
+    async def _load_names(self) -> None:
+        try:
+            users = await self._client.users()
+        except DaemonError:
+            return  # entries then show the user's id, which the detail and filters accept too
+        self.post_message(self.NamesLoaded({user.id: user.email for user in users.items}))
+
+    @work(exclusive=True, exit_on_error=False, group="entry")
+    async def _fetch_entry(self, entry_id: uuid.UUID) -> None:
+        try:
+            entry = await self._client.audit_entry(entry_id)
+        except DaemonError as error:
+            self._failed(error, "Could not open the audit entry")
+            return
+        self.post_message(self.EntryFetched(entry))
+
+    def _failed(self, error: DaemonError, title: str) -> None:
+        if error.unauthorized:
+            self.post_message(SessionExpired("your session has ended"))
+        else:
+            self.notify(error.message, title=title, severity="error")
+
+    def on_audit_screen_page_loaded(self, message: PageLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        self._loading = False
+        self.cursor = message.cursor
+        if message.more:
+            self.entries += message.entries
+            table: DataTable[Text] = self.query_one("#audit-table", DataTable)
+            for entry in message.entries:
+                table.add_row(*self._cells(entry), key=str(entry.id))
+            self._show_status()
+        else:
+            self._show_entries(message.entries)
+
+    def on_audit_screen_newer_loaded(self, message: NewerLoaded) -> None:
+        if message.generation != self._generation or not message.entries:
+            return
+        if message.full:
+            self.reload()
+            return
+        self._show_entries(message.entries + self.entries)
+
+    def on_audit_screen_chart_loaded(self, message: ChartLoaded) -> None:
+        total = sum(bar.count for bar in message.bars)
+        failures = sum(bar.failures for bar in message.bars)
+        title = Content.assemble(
+            (f"Entries per {message.bucket}", "bold"),
+            f" · {total} in {self.filters.chart_label()}",
+            " · ",
+            (f"{failures} not successful", "red" if failures else ""),
+        )
+        self.query_one("#audit-chart-title", Static).update(title)
+        self.query_one(AuditChart).show(message.bars)
+
+    def on_audit_screen_alerts_loaded(self, message: AlertsLoaded) -> None:
+        self.alerts = message.alerts
+        self._show_alerts()
+        spikes = [trend for trend in message.trends if trend.spike]
+        lines = [trend_line(trend) for trend in spikes] or ["none"]
+        self.query_one("#audit-spikes", Static).update(Content("\n".join(lines)))
+
+    def on_audit_screen_names_loaded(self, message: NamesLoaded) -> None:
+        self.names = message.names
+        if any(e.actor_label is None and e.actor_id in self.names for e in self.entries):
+            self._show_entries(self.entries)
+
+    def on_audit_screen_entry_fetched(self, message: EntryFetched) -> None:
+        self.app.push_screen(AuditDetailScreen(message.entry, self.names))
+
+    # Showing
+
+    def _cells(self, entry: AuditEntryOut) -> tuple[Text, ...]:
+        return (
+            Text(when(entry.at, self._clock())),
+            Text(actor_name(entry, self.names)),
+            Text(action_text(entry.action)),
+            Text(OUTCOME_MARKS[entry.outcome], style=_OUTCOME_STYLES[entry.outcome]),
+            Text(target_name(entry)),
+        )
+
+    def _show_entries(self, entries: list[AuditEntryOut]) -> None:
+        table: DataTable[Text] = self.query_one("#audit-table", DataTable)
+        kept = self.entries[table.cursor_row].id if self.entries and table.row_count else None
+        self.entries = entries
+        table.clear()
+        for entry in entries:
+            table.add_row(*self._cells(entry), key=str(entry.id))
+        if kept is not None:
+            row = next((i for i, e in enumerate(entries) if e.id == kept), 0)
+            table.move_cursor(row=row, animate=False, scroll=True)
+        self.query_one("#audit-empty").display = not entries
+        table.display = bool(entries)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        count = len(self.entries)
+        noun = "entry" if count == 1 else "entries"
+        more = " · m: more" if self.cursor else ""
+        self.query_one("#audit-status", Static).update(f"{count} {noun}{more}")
+
+    def _show_chips(self) -> None:
+        outcome = self.filters.outcome.value if self.filters.outcome else "any outcome"
+        self.query_one("#chip-outcome", FilterChip).show(outcome)
+        self.query_one("#chip-period", FilterChip).show(self.filters.period.value)
+
+    def _show_alerts(self) -> None:
+        alerts = self.query_one("#audit-alerts", OptionList)
+        alerts.clear_options()
+        now = self._clock()
+        if not self.alerts:
+            alerts.add_option(Option(Content("none"), disabled=True))
+            return
+        alerts.add_options(
+            Option(Content(alert_line(alert, now)), id=str(alert.id)) for alert in self.alerts
+        )
+
+    # Filters
+
+    def _set_filters(self, filters: AuditFilters) -> None:
+        if filters == self.filters:
+            return
+        self.filters = filters
+        self._show_chips()
+        self.reload()
+
+    def action_cycle(self, which: str) -> None:
+        """The next outcome or period."""
+        if which == "outcome":
+            self._set_filters(self.filters.next_outcome())
+        elif which == "period":
+            self._set_filters(self.filters.next_period())
+
+    def on_filter_bar_filter_cycled(self, message: FilterBar.FilterCycled) -> None:
+        self.action_cycle(message.which)
+
+    def _typed_filters(self) -> AuditFilters:
+        def typed(name: str) -> str:
+            return self.query_one(f"#filter-{name}", Input).value
+
+        return replace(
+            self.filters,
+            actor=typed("actor"),
+            action=typed("action"),
+            target=typed("target"),
+            text=typed("text"),
+        )
+
+    @on(Input.Changed)
+    def _filter_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        # Wait for a pause in typing: one request for a word, not one per letter.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE_SECONDS, self._apply_typed)
+
+    @on(Input.Submitted)
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply_typed()
+        self.query_one("#audit-table").focus()
+
+    def _apply_typed(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        self._set_filters(self._typed_filters())
+
+    def action_search(self) -> None:
+        """Type a text every field of an entry is searched for."""
+        self.query_one("#filter-text", Input).focus()
+
+    def action_filters(self) -> None:
+        """Go to the actor, action and target filters (tab moves between them)."""
+        self.query_one("#filter-actor", Input).focus()
+
+    def action_back(self) -> None:
+        self.query_one("#audit-table").focus()
+
+    def action_alerts(self) -> None:
+        """Pick an alert; enter opens the first entry behind it."""
+        alerts = self.query_one("#audit-alerts", OptionList)
+        alerts.focus()
+        if alerts.highlighted is None and alerts.option_count:
+            alerts.highlighted = 0
+
+    # The table
+
+    def action_more(self) -> None:
+        """The next page of older entries."""
+        if self.cursor is not None and not self._loading:
+            self._load_page(self._generation, self.cursor)
+
+    def action_reload(self) -> None:
+        """Read everything again."""
+        self.reload()
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # Reaching the last row loads the next page: the log scrolls on without a key.
+        if event.cursor_row >= event.data_table.row_count - 1:
+            self.action_more()
+
+    def _scrolled(self, scroll_y: float) -> None:
+        # Scrolled (wheel, end) to the bottom without moving the cursor: the next page too.
+        table = self.query_one("#audit-table", DataTable)
+        if table.max_scroll_y and scroll_y >= table.max_scroll_y:
+            self.action_more()
+
+    @on(DataTable.RowSelected, "#audit-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        entry = self.entries[event.cursor_row]
+        self.app.push_screen(AuditDetailScreen(entry, self.names))
+
+    @on(OptionList.OptionSelected, "#audit-alerts")
+    def _alert_selected(self, event: OptionList.OptionSelected) -> None:
+        alert = next((a for a in self.alerts if str(a.id) == event.option.id), None)
+        if alert is None or not alert.entry_ids:
+            return
+        self._fetch_entry(alert.entry_ids[0])
+
+    # Live
+
+    def on_event_received(self, message: EventReceived) -> None:
+        event = message.envelope.event
+        if not isinstance(event, SecurityAlertRaised):
+            return
+        if all(alert.id != event.alert.id for alert in self.alerts):
+            self.alerts = [event.alert, *self.alerts][:ALERTS_SHOWN]
+            self._show_alerts()
+        # An alert follows new entries: show those, and what they did to the chart and spikes.
+        self._load_newer(self._generation)
+        self._load_chart()
+        self._load_alerts()
+
+    def on_resync_needed(self, message: ResyncNeeded) -> None:
+        self.reload()
+
+
+def build_audit(context: SessionContext) -> Screen[None]:
+    """The audit destination's screen for the signed-in admin."""
+    return AuditScreen(client=context.client, clock=context.clock)

@@ -1,0 +1,99 @@
+"""One audit entry: who, what, to what, from where, and its before/after difference."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from pytake_daemon.protocol.audit import AuditEntryOut
+from pytake_tui.audit_view import (
+    OUTCOME_MARKS,
+    Change,
+    FieldChange,
+    actor_name,
+    changes,
+    target_name,
+    value_text,
+)
+
+_LABEL_WIDTH = 8
+_MARKS = {Change.ADDED: "+", Change.REMOVED: "-", Change.CHANGED: "~"}
+
+
+def facts(
+    entry: AuditEntryOut, names: Mapping[uuid.UUID, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """The entry's fields worth reading, as (label, value); empty ones are left out."""
+    yield "when", entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    who = actor_name(entry, names)
+    role = f" ({entry.actor_role})" if entry.actor_role else ""
+    yield "who", f"{who}{role} · {entry.actor_type.value}"
+    yield "what", entry.action
+    target = target_name(entry)
+    if target:
+        yield "target", target
+    status = f" · HTTP {entry.status}" if entry.status is not None else ""
+    yield "outcome", f"{OUTCOME_MARKS[entry.outcome]} {entry.outcome.value}{status}"
+    origin = " · ".join(part for part in (entry.ip, entry.user_agent) if part)
+    if origin:
+        yield "from", origin
+    request = " ".join(part for part in (entry.method, entry.route) if part)
+    if request:
+        yield "request", request
+    if entry.request_id:
+        yield "req. id", entry.request_id
+    yield "chain", f"#{entry.seq} · {entry.hash[:16]}…"
+
+
+def change_line(change: FieldChange) -> Content:
+    mark = (f"{_MARKS[change.change]} ", "bold")
+    name = (change.field, "bold")
+    match change.change:
+        case Change.ADDED:
+            return Content.assemble(mark, name, ": ", value_text(change.after))
+        case Change.REMOVED:
+            return Content.assemble(mark, name, ": ", value_text(change.before))
+        case Change.CHANGED:
+            before, after = value_text(change.before), value_text(change.after)
+            return Content.assemble(mark, name, ": ", before, " → ", after)
+
+
+class AuditDetailScreen(ModalScreen[None]):
+    """The entry over the log; escape (or enter) closes it."""
+
+    CSS_PATH = "audit_detail.tcss"
+    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close")]
+
+    def __init__(self, entry: AuditEntryOut, names: Mapping[uuid.UUID, str] | None = None) -> None:
+        super().__init__()
+        self.entry = entry
+        self._names = names or {}
+
+    def compose(self) -> ComposeResult:
+        entry = self.entry
+        with Vertical(id="audit-detail"):
+            yield Static(
+                Content.assemble((entry.action, "bold"), f" by {actor_name(entry, self._names)}"),
+                id="audit-detail-title",
+            )
+            with VerticalScroll(id="audit-detail-body"):
+                for label, value in facts(entry, self._names):
+                    yield Static(
+                        Content.assemble((label.ljust(_LABEL_WIDTH), "bold"), " ", value),
+                        classes="fact",
+                    )
+                found = changes(entry.diff)
+                yield Static(
+                    "Difference" if found else "No difference recorded", id="audit-diff-title"
+                )
+                for change in found:
+                    yield Static(change_line(change), classes=f"change -{change.change.value}")
+            yield Static("escape closes this", id="audit-detail-hint")

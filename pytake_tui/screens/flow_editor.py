@@ -1,0 +1,384 @@
+"""The flow editor: a flow's graph, its edits, saving and publishing, and a test conversation.
+
+It is a part of the flows screen (not a screen of its own), so going to another destination
+and back keeps an unsaved draft. Every edit changes the :class:`FlowDraft`; ``ctrl+s`` checks
+the graph with the daemon first (each problem names its node and field, and the selection
+jumps to the first such node), then stores a new version.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from pytake_daemon.protocol import Me, Role
+from pytake_daemon.protocol.flows import (
+    TRIGGER_TYPES,
+    FlowOut,
+    FlowProblem,
+    FlowTestResult,
+)
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.flow_draft import (
+    NODE_MODELS,
+    SHORT_TYPES,
+    FlowDraft,
+    LitPath,
+    lit_path,
+    problem_nodes,
+    script_request,
+)
+from pytake_tui.screens.flow_dialogs import ChoiceDialog, ConfirmDialog
+from pytake_tui.widgets.flow_graph import FlowGraph
+from pytake_tui.widgets.node_form import NodeForm
+
+RESET_COMMAND = "/reset"
+DISCONNECT = "\0disconnect"
+NOT_CONNECTED = "\0none"
+
+
+def denied(error: DaemonError, doing: str) -> str:
+    """The toast for a refused change: a 403 says who may do it."""
+    if error.status == 403:
+        return f"Only admins can {doing}"
+    return error.message
+
+
+def transcript_text(result: FlowTestResult) -> Text:
+    """The test conversation as the panel shows it."""
+    text = Text()
+    for line in result.transcript:
+        if line.who == "customer":
+            text.append("you: ", "bold cyan")
+        elif line.who == "bot":
+            text.append("bot: ", "bold green")
+        else:
+            text.append("· ", "dim")
+        text.append(f"{line.text}\n", "dim" if line.who == "system" else "")
+    if not result.steps:
+        text.append("The flow did not start: no trigger matched.\n", "yellow")
+    for step in result.steps:
+        if step.error:
+            text.append(f"{step.node_id}: {step.error}\n", "red")
+    for failure in result.failures:
+        text.append(f"{failure}\n", "red")
+    return text
+
+
+class FlowEditor(Vertical):
+    """Edit one flow; posts :class:`Closed` when the user goes back to the list."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("c", "connect", "Connect"),
+        Binding("e", "edit", "Edit"),
+        Binding("x,delete", "remove", "Remove"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("p", "publish", "Publish"),
+        Binding("t", "test_panel", "Test"),
+        Binding("ctrl+r", "restart_test", "Restart test", show=False),
+        Binding("escape", "close", "Back"),
+    ]
+
+    class Closed(Message):
+        """Back to the list; ``changed`` when something was saved or published."""
+
+        def __init__(self, changed: bool) -> None:
+            super().__init__()
+            self.changed = changed
+
+    def __init__(self, *, client: DaemonClient, me: Me, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._client = client
+        self._me = me
+        self.draft = FlowDraft(name="")
+        self.flow: FlowOut | None = None
+        self.problems: list[FlowProblem] = []
+        self.lines: list[str] = []
+        """What the customer said in the test panel, replayed on each run."""
+        self.result: FlowTestResult | None = None
+        self._changed = False
+        self._leaving = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="editor-status")
+        with Horizontal(id="editor-body"):
+            yield FlowGraph(id="graph")
+            with Vertical(id="test-panel"):
+                yield Static("Test · /tap ID  /wait  /reset", id="test-title")
+                with VerticalScroll(id="transcript"):
+                    yield Static(id="transcript-text")
+                yield Input(placeholder="customer says…", id="say")
+        yield Static(id="problems")
+
+    # Loading
+
+    def start(self, flow: FlowOut | None, name: str) -> None:
+        """Edit ``flow``, or a new flow called ``name`` when None."""
+        self.flow = flow
+        self.draft = FlowDraft.from_flow(flow) if flow is not None else FlowDraft(name=name)
+        self.problems, self.lines, self.result = [], [], None
+        self._changed = self._leaving = False
+        graph = self.query_one(FlowGraph)
+        graph.selected = None
+        graph.path = LitPath()
+        graph.problems = set()
+        self.query_one("#transcript-text", Static).update("")
+        self._redraw()
+        graph.focus()
+
+    def _redraw(self) -> None:
+        self.query_one(FlowGraph).show(self.draft.nodes, self.draft.edges)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        flow = self.flow
+        parts = [self.draft.name]
+        if flow is None:
+            parts.append("new, not saved")
+        else:
+            parts.append(f"v{flow.version}")
+            published = flow.published_version
+            parts.append(f"{flow.status.value}" + (f" v{published}" if published else ""))
+        if self.draft.dirty and flow is not None:
+            parts.append("unsaved changes")
+        if not self.can_change:
+            parts.append("view and test only")
+        selected = self.query_one(FlowGraph).selected
+        node = self.draft.node(selected) if selected is not None else None
+        if node is not None:
+            parts.append(f"▸ {node.id} ({node.type})")
+        self.query_one("#editor-status", Static).update(" · ".join(parts))
+        problems = self.query_one("#problems", Static)
+        problems.update("\n".join(f"✗ {p}" for p in self.problems))
+        problems.display = bool(self.problems)
+
+    def on_flow_graph_selected(self, message: FlowGraph.Selected) -> None:
+        self._show_status()
+
+    def on_flow_graph_opened(self, message: FlowGraph.Opened) -> None:
+        self.action_edit()
+
+    # Editing
+
+    def _selected(self) -> str | None:
+        return self.query_one(FlowGraph).selected
+
+    @work(exclusive=True, exit_on_error=False, group="edit")
+    async def action_add(self) -> None:
+        options = [(t, f"{t} ({SHORT_TYPES[t]})") for t in NODE_MODELS]
+        node_type = await self.app.push_screen_wait(ChoiceDialog("Add a node of type", options))
+        if node_type is None:
+            return
+        source = self._selected()
+        branch: str | None = None
+        if source is not None and node_type not in TRIGGER_TYPES:
+            branch = await self._pick_branch(source, f"Reach {node_type} from {source} by")
+            if branch == NOT_CONNECTED:
+                source, branch = None, None
+            elif branch is None:
+                return
+        base = {"type": node_type, "id": self.draft.new_id(node_type)}
+        node = await self.app.push_screen_wait(NodeForm(base, self.draft.ids()))
+        if node is None:
+            return
+        self.draft.add(node, source, branch)
+        self._redraw()
+        self.query_one(FlowGraph).select(node.id)
+        self._show_status()
+
+    async def _pick_branch(self, source: str, title: str) -> str | None:
+        """A branch of ``source``: the only free one at once, else the user's choice."""
+        branches = self.draft.branches(source)
+        taken = self.draft.outgoing(source)
+        free = [b for b in branches if b not in taken]
+        if not branches:
+            return NOT_CONNECTED
+        if len(free) == 1 and len(branches) == 1:
+            return free[0]
+        options = [(b, b) for b in free]
+        options += [(b, f"{b} (now → {taken[b]}, replace)") for b in branches if b in taken]
+        options.append((NOT_CONNECTED, "(not connected)"))
+        return await self.app.push_screen_wait(ChoiceDialog(title, options))
+
+    @work(exclusive=True, exit_on_error=False, group="edit")
+    async def action_edit(self) -> None:
+        selected = self._selected()
+        node = self.draft.node(selected) if selected is not None else None
+        if node is None:
+            self.notify("Select a node first (a adds one)", severity="warning")
+            return
+        base = node.model_dump(mode="json", exclude_none=True)
+        edited = await self.app.push_screen_wait(NodeForm(base, self.draft.ids()))
+        if edited is None:
+            return
+        self.draft.replace(node.id, edited)
+        self.query_one(FlowGraph).selected = edited.id
+        self._redraw()
+
+    @work(exclusive=True, exit_on_error=False, group="edit")
+    async def action_remove(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        question = f"Remove {selected} and its connectors?"
+        if await self.app.push_screen_wait(ConfirmDialog(question, "Remove")):
+            self.draft.remove(selected)
+            self._redraw()
+
+    @work(exclusive=True, exit_on_error=False, group="edit")
+    async def action_connect(self) -> None:
+        source = self._selected()
+        if source is None:
+            return
+        if not self.draft.branches(source):
+            self.notify(f"{source} ends the flow: it has no branches", severity="warning")
+            return
+        branch = await self._pick_branch(source, f"Connect {source} by")
+        if branch is None or branch == NOT_CONNECTED:
+            return
+        targets = [
+            (n.id, f"{n.id} ({n.type})") for n in self.draft.nodes if n.type not in TRIGGER_TYPES
+        ]
+        if branch in self.draft.outgoing(source):
+            targets.append((DISCONNECT, "(disconnect)"))
+        target = await self.app.push_screen_wait(
+            ChoiceDialog(f"{source} · {branch} leads to", targets)
+        )
+        if target is None:
+            return
+        if target == DISCONNECT:
+            self.draft.disconnect(source, branch)
+        else:
+            self.draft.connect(source, branch, target)
+        self._redraw()
+
+    # Saving and publishing
+
+    @work(exclusive=True, exit_on_error=False, group="save")
+    async def action_save(self) -> None:
+        try:
+            document = self.draft.document()
+        except ValidationError:
+            self.notify("Add a node first", severity="warning")
+            return
+        try:
+            validation = await self._client.validate_flow(document)
+            if not validation.valid:
+                self._show_problems(validation.problems)
+                return
+            if self.flow is None:
+                flow = await self._client.create_flow(document)
+            else:
+                flow = await self._client.update_flow(self.flow.id, self.draft.update())
+        except DaemonError as error:
+            self.notify(denied(error, "save flows"), title="Not saved", severity="error")
+            return
+        self.flow = flow
+        self.draft.dirty = False
+        self._changed = True
+        self._show_problems([])
+        self.notify(f"Saved {flow.name} version {flow.version}", title="Saved")
+
+    def _show_problems(self, problems: list[FlowProblem]) -> None:
+        self.problems = problems
+        graph = self.query_one(FlowGraph)
+        nodes = problem_nodes(problems, self.draft)
+        graph.mark_problems(set(nodes))
+        if nodes:
+            graph.select(nodes[0])
+        self._show_status()
+
+    @work(exclusive=True, exit_on_error=False, group="save")
+    async def action_publish(self) -> None:
+        flow = self.flow
+        if flow is None or self.draft.dirty:
+            self.notify("Save first (ctrl+s)", severity="warning")
+            return
+        question = (
+            f"Publish version {flow.version} of {flow.name}? "
+            "New conversations start on it; running ones keep their version."
+        )
+        if not await self.app.push_screen_wait(ConfirmDialog(question, "Publish")):
+            return
+        try:
+            self.flow = await self._client.publish_flow(flow.id, flow.version)
+        except DaemonError as error:
+            self.notify(denied(error, "publish flows"), title="Not published", severity="error")
+            return
+        self._changed = True
+        self._show_status()
+        self.notify(f"Version {flow.version} of {flow.name} is published", title="Published")
+
+    # The test conversation
+
+    def action_test_panel(self) -> None:
+        panel = self.query_one("#test-panel")
+        panel.display = not panel.display
+        if panel.display:
+            self.query_one("#say", Input).focus()
+        else:
+            self.query_one(FlowGraph).focus()
+
+    def action_restart_test(self) -> None:
+        self.lines, self.result = [], None
+        self.query_one("#transcript-text", Static).update("")
+        self.query_one(FlowGraph).light(LitPath())
+
+    @on(Input.Submitted, "#say")
+    def _said(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        event.input.value = ""
+        if not text:
+            return
+        if text == RESET_COMMAND:
+            self.action_restart_test()
+            return
+        if self.flow is None or self.draft.dirty:
+            self.notify("The test runs the saved flow: save first (ctrl+s)", severity="warning")
+            return
+        self.lines.append(text)
+        self._run_test(self.flow.id, list(self.lines))
+
+    @work(exclusive=True, exit_on_error=False, group="test")
+    async def _run_test(self, flow_id: uuid.UUID, lines: list[str]) -> None:
+        try:
+            result = await self._client.test_flow(flow_id, script_request(lines))
+        except DaemonError as error:
+            self.lines = self.lines[:-1]
+            self.notify(error.message, title="Test failed", severity="error")
+            return
+        self.result = result
+        self.query_one("#transcript-text", Static).update(transcript_text(result))
+        self.query_one("#transcript", VerticalScroll).scroll_end(animate=False)
+        graph = self.query_one(FlowGraph)
+        path = lit_path(result)
+        graph.light(path)
+        if path.nodes:
+            # The graph follows the conversation: the node it stopped at is in view.
+            graph.select(path.nodes[-1])
+
+    # Leaving
+
+    def action_close(self) -> None:
+        if self.app.focused is self.query_one("#say", Input):
+            self.query_one(FlowGraph).focus()
+            return
+        if self.draft.dirty and not self._leaving:
+            self._leaving = True
+            self.notify("Unsaved changes: ctrl+s saves, escape again leaves without saving")
+            return
+        self.post_message(self.Closed(self._changed))
+
+    @property
+    def can_change(self) -> bool:
+        """Whether the daemon will take this user's changes (it says so with a 403 anyway)."""
+        return self._me.role.at_least(Role.ADMIN)

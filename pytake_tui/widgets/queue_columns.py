@@ -1,0 +1,234 @@
+"""The queue monitor's three tables — waiting, in progress, history — keyed by item id.
+
+Rows are put and dropped one by one, never rebuilt, each in its column's order. Wait times,
+durations and positions are :class:`LiveCell` objects computed when a row is drawn, so the
+once-a-second tick only repaints what is on screen instead of rewriting a cell per item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from pytake_daemon.protocol.queues import Priority, QueueItemOut
+from pytake_tui.queue_board import QueueBoard, duration, serving_key
+from pytake_tui.widgets.live_table import LiveTable
+
+Clock = Callable[[], datetime]
+
+ALERT_STYLE = "bold red"
+"""A conversation the AI finds angry (or alerted about) turns red."""
+MOOD_BADGES = {
+    "negative": ("▼ neg", "bold red"),
+    "neutral": ("● neu", "dim"),
+    "positive": ("▲ pos", "green"),
+}
+PRIORITY_LABELS = {
+    Priority.NORMAL: ("normal", ""),
+    Priority.HIGH: ("high", "yellow"),
+    Priority.URGENT: ("URGENT", "bold magenta"),
+}
+ENDINGS = {
+    "completed": ("done", "green"),
+    "abandoned": ("abandoned", "red"),
+    "timed_out": ("timed out", "yellow"),
+    "transferred": ("moved", "cyan"),
+}
+
+
+class LiveCell:
+    """A cell whose text is computed when drawn (and by ``str()``, for tests and sorting)."""
+
+    __slots__ = ("_style", "_text", "sort_key")
+
+    def __init__(self, text: Callable[[], str], style: str = "", sort_key: Any = None) -> None:
+        self._text = text
+        self._style = style
+        self.sort_key = sort_key
+
+    def __rich__(self) -> Text:
+        return Text(self._text(), style=self._style, no_wrap=True, end="")
+
+    def __str__(self) -> str:
+        return self._text()
+
+
+class TextLine(Widget):
+    """One line of text that repaints without a layout pass (a Static's update reflows the
+    screen, which at 30 frames a second costs more than the tables)."""
+
+    DEFAULT_CSS = """
+    TextLine { height: 1; }
+    """
+
+    text: reactive[Content] = reactive(Content(""), layout=False)
+
+    def __init__(self, text: str = "", *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.set_reactive(TextLine.text, Content(text))
+
+    def render(self) -> Content:
+        return self.text
+
+    def update(self, text: Content | str) -> None:
+        self.text = Content(text) if isinstance(text, str) else text
+
+
+def contact_label(item: QueueItemOut) -> str:
+    return item.contact_name or f"+{item.contact_wa_id}"
+
+
+class QueueTable(LiveTable):
+    """One column of the monitor; subclasses say which cells a row has and its sort key."""
+
+    COLUMNS: ClassVar[list[tuple[str, str, int]]] = []
+
+    def __init__(self, board: QueueBoard, clock: Clock, **kwargs: Any) -> None:
+        super().__init__(self.COLUMNS, **kwargs)
+        self.board = board
+        self.clock = clock
+
+    def cells(self, item: QueueItemOut) -> list[object]:
+        raise NotImplementedError
+
+    def sort_key(self, item: QueueItemOut) -> Any:
+        raise NotImplementedError
+
+    def style_of(self, item: QueueItemOut) -> str:
+        """Red when the AI says the customer is angry or raised an alert."""
+        conversation = item.conversation_id
+        if self.board.moods.get(conversation) == "negative" or conversation in self.board.alerts:
+            return ALERT_STYLE
+        return ""
+
+    def mood_cell(self, item: QueueItemOut) -> Text:
+        mood = self.board.moods.get(item.conversation_id)
+        if item.conversation_id in self.board.alerts:
+            return Text(f"⚠ {(mood or 'alert')[:3]}", style=ALERT_STYLE)
+        if mood is None:
+            return Text("—", style="dim")
+        label, style = MOOD_BADGES[mood]
+        return Text(label, style=style)
+
+    def put(self, item: QueueItemOut) -> bool:
+        """Add the item's row, or update it in place (moving it if its order changed)."""
+        return self.upsert(str(item.id), self.sort_key(item), item)
+
+    def drop(self, item_id: uuid.UUID) -> None:
+        self.remove_row(str(item_id))
+
+    def item_ids(self) -> list[uuid.UUID]:
+        return [uuid.UUID(key) for key in self.row_keys()]
+
+    def selected_id(self) -> uuid.UUID | None:
+        """The item under the cursor."""
+        key = self.selected_key()
+        return None if key is None else uuid.UUID(key)
+
+    def tick(self) -> None:
+        """Repaint: wait times and durations are computed when drawn."""
+        if self.row_count:
+            self.refresh()
+
+
+class WaitingTable(QueueTable):
+    """Position in its queue, contact, queue, priority, wait so far, mood; serving order."""
+
+    COLUMNS: ClassVar[list[tuple[str, str, int]]] = [
+        ("position", "#", 3),
+        ("contact", "contact", 14),
+        ("queue", "queue", 8),
+        ("priority", "prio", 6),
+        ("wait", "wait", 6),
+        ("mood", "mood", 6),
+    ]
+
+    def sort_key(self, item: QueueItemOut) -> Any:
+        return serving_key(item)
+
+    def cells(self, item: QueueItemOut) -> list[object]:
+        style = self.style_of(item)
+        board, clock = self.board, self.clock
+
+        def position() -> str:
+            place = board.position(item)
+            return "" if place is None else str(place)
+
+        label, priority_style = PRIORITY_LABELS[item.priority]
+        return [
+            LiveCell(position, style),
+            Text(contact_label(item), style=style),
+            Text(board.queue_name(item.queue_id), style=style),
+            Text(label, style=priority_style),
+            LiveCell(lambda: duration((clock() - item.entered_at).total_seconds()), style),
+            self.mood_cell(item),
+        ]
+
+
+class ActiveTable(QueueTable):
+    """Agent, contact, time since assigned, latest message, mood; longest in progress first."""
+
+    COLUMNS: ClassVar[list[tuple[str, str, int]]] = [
+        ("agent", "agent", 10),
+        ("contact", "contact", 12),
+        ("duration", "for", 6),
+        ("last", "last message", 16),
+        ("mood", "mood", 6),
+    ]
+
+    def sort_key(self, item: QueueItemOut) -> Any:
+        return (item.assigned_at or item.entered_at, str(item.id))
+
+    def cells(self, item: QueueItemOut) -> list[object]:
+        style = self.style_of(item)
+        clock = self.clock
+        since = item.assigned_at or item.entered_at
+        last = self.board.last_messages.get(item.conversation_id, "")
+        return [
+            Text(self.board.agent_name(item.agent_id)),
+            Text(contact_label(item), style=style),
+            LiveCell(lambda: duration((clock() - since).total_seconds()), style),
+            Text(" ".join(last.split()), style=style or "dim"),
+            self.mood_cell(item),
+        ]
+
+
+class HistoryTable(QueueTable):
+    """How it ended, contact, queue, wait, handling time, rating; newest first."""
+
+    COLUMNS: ClassVar[list[tuple[str, str, int]]] = [
+        ("ended", "ended", 9),
+        ("contact", "contact", 12),
+        ("queue", "queue", 8),
+        ("wait", "wait", 6),
+        ("handled", "handled", 7),
+        ("rating", "rating", 6),
+    ]
+
+    def sort_key(self, item: QueueItemOut) -> Any:
+        ended = item.ended_at or item.entered_at
+        return (-ended.timestamp(), str(item.id))
+
+    def cells(self, item: QueueItemOut) -> list[object]:
+        label, style = ENDINGS.get(item.status.value, (item.status.value, ""))
+        handled = (
+            duration((item.ended_at - item.assigned_at).total_seconds())
+            if item.ended_at is not None and item.assigned_at is not None
+            else "—"
+        )
+        rating = self.board.ratings.get(item.id)
+        return [
+            Text(label, style=style),
+            Text(contact_label(item), style=self.style_of(item)),
+            Text(self.board.queue_name(item.queue_id)),
+            Text(duration(item.wait_seconds)),
+            Text(handled),
+            Text("★" * rating if rating else "—", style="yellow" if rating else "dim"),
+        ]
