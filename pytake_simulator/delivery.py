@@ -252,7 +252,8 @@ class DeliveryEngine:
                     record.next_attempt_at = None
                     return record
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
             else:
                 await self._wake.wait()
 

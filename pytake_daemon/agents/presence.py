@@ -105,6 +105,7 @@ class Presence:
         while not stopping.is_set():
             # A timer: refreshing is periodic by nature.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self.refresh_every)
+                async with asyncio.timeout(self.refresh_every):
+                    await stopping.wait()
             if not stopping.is_set():
                 await self.refresh()

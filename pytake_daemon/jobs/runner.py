@@ -107,7 +107,10 @@ class JobRunner:
             if worked:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self._poll)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+                # that lands just as the event fires, and stop() then waits for this loop forever.
+                async with asyncio.timeout(self._poll):
+                    await wake.wait()
             wake.clear()
 
     async def run_once(self, kind: str) -> int:

@@ -178,7 +178,8 @@ class QueueRuntime:
                 log.exception("queue sweep failed unexpectedly")
             # A timer: the sweep is periodic by nature (hints do the prompt work).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._settings.sweep_seconds)
+                async with asyncio.timeout(self._settings.sweep_seconds):
+                    await self._stopping.wait()
 
     async def sweep(self, now: datetime | None = None) -> None:
         """Consoles gone, timeouts, position updates and distribution of every waiting queue."""

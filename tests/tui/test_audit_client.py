@@ -5,11 +5,15 @@ security alert arrives live over the WebSocket."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytake_daemon.app import create_app
+from pytake_daemon.config import Settings
+from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
@@ -38,6 +42,19 @@ from .audit_fakes import settle, table
 from .helpers import wait_until
 
 NEW_USER = {"email": "new@example.test", "name": "New", "password": "long-enough-secret"}
+
+
+@pytest.fixture
+async def api(
+    aiohttp_client: Callable[..., Awaitable[ApiClient]], settings: Settings, endpoints: Endpoints
+) -> ApiClient:
+    """The daemon with its own Redis keys: these tests log in with passwords from 127.0.0.1,
+    and the per-address failed-login counter that earlier tests (brute force, attacks) leave
+    in the session's shared keys must not throttle them."""
+    redis = settings.redis.model_copy(
+        update={"key_prefix": f"{settings.redis.key_prefix}audit-tui-{uuid.uuid4().hex[:8]}:"}
+    )
+    return await aiohttp_client(create_app(settings.model_copy(update={"redis": redis}), endpoints))
 
 
 def server_of(api: ApiClient) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
 import secrets
@@ -199,5 +200,26 @@ async def stop_simulated_world(world: SimulatedWorld, api: ApiClient) -> None:
     # Meta's deliveries stop first, then the daemon (nothing left waiting on a simulator that
     # is gone), then the simulator's server.
     await world.sim.stop_runtime()
-    await api.close()
+    await _close_or_explain(api)
     await world.sim.stop()
+
+
+_CLOSE_DEADLINE = 60.0
+
+
+async def _close_or_explain(api: ApiClient) -> None:
+    """Close the app; if its cleanup hangs, fail with every task's stack instead of a bare
+    pytest-timeout (which shows only threads, and an idle event loop says nothing)."""
+    closing = asyncio.ensure_future(api.close())
+    done, _ = await asyncio.wait([closing], timeout=_CLOSE_DEADLINE)
+    if closing in done:
+        closing.result()
+        return
+    stacks = io.StringIO()
+    for task in asyncio.all_tasks():
+        if task is not asyncio.current_task():
+            print(f"--- {task.get_name()}", file=stacks)
+            task.print_stack(file=stacks)
+    raise AssertionError(
+        f"the app did not close within {_CLOSE_DEADLINE:.0f} s; its tasks:\n{stacks.getvalue()}"
+    )
