@@ -152,10 +152,15 @@ async def test_login_in_a_real_terminal_shows_connected(
         wait_for(lambda: "Pick a conversation" in term.screen(), "the chat", show=term.screen)
         wait_for(lambda: "connected" in term.screen().splitlines()[0], "'connected' in the header")
         term.keys("F3")  # the activity screen
-        wait_for(lambda: "Signed in as" in term.screen(), "the activity", show=term.screen)
-        screen = term.screen()
-        assert f"({Role.AGENT.value})" in screen
-        assert "hello" in screen
+        # The screen is read while the terminal may still be painting it: wait for the whole
+        # picture (who, and the stream's hello) rather than judging one capture.
+        wait_for(
+            lambda: all(
+                part in term.screen() for part in ("Signed in as", f"({Role.AGENT.value})", "hello")
+            ),
+            "the activity with the agent and the stream's hello",
+            show=term.screen,
+        )
         # The session token was saved for next time, readable by the user only.
         saved = config_home / "pytake" / "credentials.json"
         assert saved.exists()
