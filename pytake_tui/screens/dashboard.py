@@ -4,8 +4,8 @@ the activity timeline and the status switcher.
 Agents see their own; supervisors pick any agent (``g``). REST fills it (on open, on picking an
 agent, after a resync); the stream keeps it current: a status change shows at once (from any
 console), and what moves the figures (a status, a goal reached, a rating, an assignment, a
-message sent by the agent) makes it read them again, at most once per :data:`REFRESH_SECONDS`
-— and only once shown again when another screen is on top.
+message sent by the agent) makes it read them again, at most once a second — and only once
+shown again when another screen is on top (:mod:`pytake_tui.screens.refreshing`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, Select, Static, TabbedContent, TabPane
 
 from pytake_daemon.protocol import Me, MessageSent, Role
@@ -42,6 +41,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.dashboard_view import STATUS_KEYS, goal_title, real_time_line
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
+from pytake_tui.screens.refreshing import RefreshingScreen
 from pytake_tui.widgets.charts import AgentCharts
 from pytake_tui.widgets.goal_bars import GoalBars
 from pytake_tui.widgets.stat_cards import StatCards
@@ -49,13 +49,11 @@ from pytake_tui.widgets.status_switcher import StatusSwitcher
 from pytake_tui.widgets.timeline import Timeline
 
 Clock = Callable[[], datetime]
-REFRESH_SECONDS = 1.0
-"""Events that arrive within this long of each other cost one read."""
 PAGE = 30
 """Timeline entries per page."""
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(RefreshingScreen):
     """Keys: ``o`` ``b`` ``a`` ``k`` ``x`` set the status (online, busy, away, break, offline),
     ``1`` ``2`` ``3`` the tabs, ``m`` older timeline entries, ``r`` reload, ``g`` pick an agent
     (supervisors)."""
@@ -127,8 +125,6 @@ class DashboardScreen(Screen[None]):
         """The live part: the metrics' own, then moved by events and status changes."""
         self.goals: GoalList | None = None
         self._names: dict[uuid.UUID, str] = {me.user_id: me.name}
-        self._refresh_timer: Timer | None = None
-        self._stale = False
 
     @property
     def supervising(self) -> bool:
@@ -379,21 +375,8 @@ class DashboardScreen(Screen[None]):
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self._schedule_refresh()
 
-    def _schedule_refresh(self) -> None:
-        if not self.is_current:
-            self._stale = True  # read once when shown again, not for every event meanwhile
-            return
-        if self._refresh_timer is None:
-            self._refresh_timer = self.set_timer(REFRESH_SECONDS, self._refresh_now)
-
-    def _refresh_now(self) -> None:
-        self._refresh_timer = None
+    def _reload(self) -> None:
         self._load(self.agent_id, fresh=True)
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self._load(self.agent_id, fresh=True)
 
 
 def build_dashboard(context: SessionContext) -> Screen[None]:

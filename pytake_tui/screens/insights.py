@@ -2,8 +2,8 @@
 rule and the conversations that turned negative, from ``GET /api/v1/ai/insights``.
 
 It follows the stream: ``message_analyzed`` and ``ai_alert`` events make it read the insights
-again, at most once per :data:`REFRESH_SECONDS` however many arrive; while another screen is
-shown it only notes that it is stale and reads them when it is shown again.
+again, at most once a second however many arrive; while another screen is shown it only notes
+that it is stale and reads them when it is shown again (:mod:`pytake_tui.screens.refreshing`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
@@ -39,13 +38,12 @@ from pytake_tui.insights_view import (
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.chat import ChatScreen
+from pytake_tui.screens.refreshing import RefreshingScreen
 
-REFRESH_SECONDS = 1.0
-"""Events that arrive within this long of each other cost one request."""
 SMALL_BAR = 8
 
 
-class InsightsScreen(Screen[None]):
+class InsightsScreen(RefreshingScreen):
     """Read-only aggregates; enter on a conversation that turned negative opens it in the chat."""
 
     CSS_PATH = "insights.tcss"
@@ -68,8 +66,6 @@ class InsightsScreen(Screen[None]):
         self.days = days
         self.insights: Insights | None = None
         """What is shown (None until the first answer)."""
-        self._refresh_timer: Timer | None = None
-        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,21 +137,8 @@ class InsightsScreen(Screen[None]):
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self._schedule_refresh()
 
-    def _schedule_refresh(self) -> None:
-        if not self.is_current:
-            self._stale = True  # read once when shown again, not for every event meanwhile
-            return
-        if self._refresh_timer is None:
-            self._refresh_timer = self.set_timer(REFRESH_SECONDS, self._refresh_now)
-
-    def _refresh_now(self) -> None:
-        self._refresh_timer = None
+    def _reload(self) -> None:
         self._load()
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self._load()
 
     # Showing
 

@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from aiohttp import ClientWebSocketResponse
+
 from pytake_daemon.db.pool import Connection, set_tenant
+from pytake_daemon.protocol import parse_server_event
 from pytake_daemon.whatsapp.secretbox import SecretBox
 from tests.conversations import factories
 
@@ -50,3 +53,21 @@ async def eventually(
 
 def queue_body(name: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, **extra}
+
+
+class Monitor:
+    """The live monitor's feed (a supervisor's WebSocket): every event kept, read on demand."""
+
+    def __init__(self, ws: ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.seen: list[Any] = []
+        self.taken: dict[type, int] = {}
+
+    async def next(self, wanted: type, count: int) -> list[Any]:
+        """The next ``count`` events of a type not returned before (waiting for them)."""
+        start = self.taken.get(wanted, 0)
+        while len([e for e in self.seen if isinstance(e, wanted)]) < start + count:
+            raw = await asyncio.wait_for(self.ws.receive_str(), timeout=DEADLINE)
+            self.seen.append(parse_server_event(raw).event)
+        self.taken[wanted] = start + count
+        return [e for e in self.seen if isinstance(e, wanted)][start : start + count]

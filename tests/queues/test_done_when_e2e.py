@@ -6,15 +6,12 @@ rating, and the agent's metrics, goals and timeline show it — the live monitor
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
-from aiohttp import ClientWebSocketResponse
-
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.keys import DB_POOL, QUEUES
-from pytake_daemon.protocol import Role, parse_server_event
+from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import (
     ActivityKind,
     ActivityList,
@@ -26,27 +23,9 @@ from pytake_daemon.protocol.agents import (
 from pytake_daemon.protocol.queues import QueueItemChanged, QueueItemList, QueueOut
 from pytake_daemon.queues import service
 from pytake_daemon.queues.effects import Effects
-from tests.queues.support import eventually
+from tests.queues.support import Monitor, eventually
 from tests.whatsapp.test_send_e2e import World, world  # noqa: F401
 from tests.whatsapp.wa_support import digits
-
-
-class Monitor:
-    """The live monitor's feed: every event kept, read on demand."""
-
-    def __init__(self, ws: ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.seen: list[Any] = []
-        self.taken: dict[type, int] = {}
-
-    async def next(self, wanted: type, count: int) -> list[Any]:
-        """The next ``count`` events of a type not returned before (waiting for them)."""
-        start = self.taken.get(wanted, 0)
-        while len([e for e in self.seen if isinstance(e, wanted)]) < start + count:
-            raw = await asyncio.wait_for(self.ws.receive_str(), timeout=10)
-            self.seen.append(parse_server_event(raw).event)
-        self.taken[wanted] = start + count
-        return [e for e in self.seen if isinstance(e, wanted)][start : start + count]
 
 
 def _texts(world: World, wa_id: str) -> list[str]:  # noqa: F811

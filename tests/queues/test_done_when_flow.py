@@ -10,7 +10,6 @@ updates' minimum interval without waiting for it."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -18,13 +17,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiohttp import ClientWebSocketResponse, web
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.keys import QUEUES
-from pytake_daemon.protocol import Role, parse_server_event
+from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import (
     ActivityKind,
     ActivityList,
@@ -36,7 +35,7 @@ from pytake_daemon.protocol.audit import ActorType, AuditList
 from pytake_daemon.protocol.queues import QueueItemChanged, QueueItemList, QueueOut
 from pytake_simulator.simulator import Simulator
 from tests.conftest import MakeTenant
-from tests.queues.support import eventually
+from tests.queues.support import Monitor, eventually
 from tests.support import TenantData
 from tests.whatsapp.wa_support import digits, simulated_world, stop_simulated_world
 
@@ -72,24 +71,6 @@ async def world(
         yield World(base.api, base.sim, base.tenant)
     finally:
         await stop_simulated_world(base, base.api)
-
-
-class Monitor:
-    """The live monitor's feed (a supervisor's WebSocket): every event kept, read on demand."""
-
-    def __init__(self, ws: ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.seen: list[Any] = []
-        self.taken: dict[type, int] = {}
-
-    async def next(self, wanted: type, count: int) -> list[Any]:
-        """The next ``count`` events of a type not returned before (waiting for them)."""
-        start = self.taken.get(wanted, 0)
-        while len([e for e in self.seen if isinstance(e, wanted)]) < start + count:
-            raw = await asyncio.wait_for(self.ws.receive_str(), timeout=10)
-            self.seen.append(parse_server_event(raw).event)
-        self.taken[wanted] = start + count
-        return [e for e in self.seen if isinstance(e, wanted)][start : start + count]
 
 
 def _transfer(node_id: str, queue_id: str, priority: int, message: str) -> dict[str, Any]:

@@ -41,8 +41,12 @@ async def _queue(conn: Connection, **fields: Any) -> uuid.UUID:
 
 
 async def _texts(conn: Connection, conversation_id: uuid.UUID) -> list[str]:
+    """What the customer is sent, in sending order (messages queued in one transaction share
+    their created_at; the outbox's sequence orders them)."""
     rows = await conn.fetch(
-        "SELECT text FROM messages WHERE conversation_id = $1 ORDER BY created_at", conversation_id
+        "SELECT m.text FROM messages m JOIN outbox o ON o.message_id = m.id"
+        " WHERE m.conversation_id = $1 ORDER BY o.seq",
+        conversation_id,
     )
     return [r["text"] for r in rows]
 
