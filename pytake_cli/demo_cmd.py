@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -29,6 +28,7 @@ import typer
 from pytake_cli import demo_seed
 from pytake_cli.context import console, fail, handle_errors, run, services, settings, state
 from pytake_daemon.config import Settings
+from pytake_daemon.embedded._process import death_signal_preexec
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol.whatsapp import TemplateSyncResult
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from pytake_tui.credentials import SavedSession
 
 _PYTAKE = [sys.executable, "-c", "from pytake_cli.main import run; run()"]
-_PR_SET_PDEATHSIG = 1
 _READY_TIMEOUT = 180.0  # a first run initialises the embedded cluster and migrates
 _SIMULATOR_TIMEOUT = 30.0
 _STOP_TIMEOUT = 30.0
@@ -55,21 +54,6 @@ class Child:
             return ""
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec_fn: SIGTERM the child when this process dies, whatever the way."""
-    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
-    if prctl is None:
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
-
-
 class Children:
     """The demo's processes; stopped in reverse order of start, each SIGTERM then SIGKILL."""
 
@@ -86,8 +70,9 @@ class Children:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
-                # Started between event loops: only the main thread exists (see _die_with_parent).
-                preexec_fn=_die_with_parent(),  # noqa: PLW1509
+                # Started between event loops, from the main thread: the death signal follows
+                # the thread that forked.
+                preexec_fn=death_signal_preexec(signal.SIGTERM),  # noqa: PLW1509 - only prctl, no locks, runs before exec
             )
         child = Child(name, proc, log)
         self.started.append(child)

@@ -153,7 +153,7 @@ def unseal(
         with source.open("rb") as handle:
             pyrage.decrypt_io(handle, decompressor, list(identities))
         # zstandard's stubs leave flush() untyped; it writes out what the frame still holds.
-        decompressor.flush()  # type: ignore[no-untyped-call]
+        decompressor.flush()  # type: ignore[no-untyped-call]  # zstandard ships no stub for it
     except pyrage.DecryptError as exc:
         raise BackupCorruptError(f"the backup doesn't decrypt: {exc}") from None
     except OSError as exc:

@@ -53,7 +53,7 @@ async def export_tenant(
         for table in tables:
             csv_path = workdir / f"{table.name}.csv"
             await conn.copy_from_query(
-                f"SELECT {_columns(table)} FROM {quote_ident(table.name)} "  # noqa: S608
+                f"SELECT {_columns(table)} FROM {quote_ident(table.name)} "  # noqa: S608 - identifiers quoted, values bound
                 f"WHERE {quote_ident(table.key)} = $1",
                 tenant_id,
                 output=csv_path,
@@ -100,7 +100,7 @@ async def import_tenant(
         if table.append_only or table.name == "tenants":
             continue
         await conn.execute(
-            f"DELETE FROM {quote_ident(table.name)} WHERE {quote_ident(table.key)} = $1",  # noqa: S608
+            f"DELETE FROM {quote_ident(table.name)} WHERE {quote_ident(table.key)} = $1",  # noqa: S608 - identifiers quoted, values bound
             tenant_id,
         )
     loaded: dict[str, int] = {}
@@ -119,7 +119,7 @@ async def import_tenant(
             loaded[table.name] = int(status.split()[-1])
     if old_seq is not None:
         await conn.execute(
-            f"UPDATE {_EVENT_SEQ} SET seq = greatest(seq, $2) WHERE tenant_id = $1",  # noqa: S608
+            f"UPDATE {_EVENT_SEQ} SET seq = greatest(seq, $2) WHERE tenant_id = $1",  # noqa: S608 - identifiers quoted, values bound
             tenant_id,
             old_seq,
         )
@@ -147,7 +147,7 @@ async def _merge(conn: Connection, table: TenantTable, source: Path) -> int:
     append-only tables only get back rows that are missing."""
     stage = f"restore_{table.name}"
     await conn.execute(
-        f"CREATE TEMP TABLE {quote_ident(stage)} ON COMMIT DROP AS "  # noqa: S608
+        f"CREATE TEMP TABLE {quote_ident(stage)} ON COMMIT DROP AS "  # noqa: S608 - identifiers quoted, values bound
         f"SELECT {_columns(table)} FROM {quote_ident(table.name)} WITH NO DATA"
     )
     await conn.copy_to_table(
@@ -159,7 +159,7 @@ async def _merge(conn: Connection, table: TenantTable, source: Path) -> int:
     else:
         conflict = "ON CONFLICT DO NOTHING"
     status = await conn.execute(
-        f"INSERT INTO {quote_ident(table.name)} ({_columns(table)}) "  # noqa: S608
+        f"INSERT INTO {quote_ident(table.name)} ({_columns(table)}) "  # noqa: S608 - identifiers quoted, values bound
         f"SELECT {_columns(table)} FROM {quote_ident(stage)} {conflict}"
     )
     return int(status.split()[-1])

@@ -160,7 +160,7 @@ def script(pending: list[tuple[Migration, str]]) -> str:
     for migration, sql in pending:
         # Printed for an operator to read, never executed here; values are file names/hashes.
         values = f"({migration.version}, '{migration.name}', '{migration.checksum}')"
-        record = f"INSERT INTO schema_migrations (version, name, checksum) VALUES {values};"  # noqa: S608
+        record = f"INSERT INTO schema_migrations (version, name, checksum) VALUES {values};"  # noqa: S608 - printed, not run
         parts.append(f"-- {migration.path.name}\nBEGIN;\n{sql.rstrip()}\n{record}\nCOMMIT;\n")
     return "\n".join(parts) if parts else "-- nothing to apply: the schema is up to date\n"
 

@@ -143,7 +143,9 @@ def server_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
 
 
-def _death_signal_preexec(sig: signal.Signals) -> Callable[[], None] | None:
+def death_signal_preexec(sig: signal.Signals) -> Callable[[], None] | None:
+    """A preexec_fn: the child gets ``sig`` when the thread that started it dies, whatever
+    the way (``None`` where prctl doesn't exist)."""
     prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
     if prctl is None:
         return None
@@ -186,7 +188,7 @@ def spawn(
             start_new_session=True,
             # Unsafe only with other threads mid-lock; the stack starts before the event loop or
             # any worker thread exists (see the package docstring).
-            preexec_fn=_death_signal_preexec(death_signal),  # noqa: PLW1509
+            preexec_fn=death_signal_preexec(death_signal),  # noqa: PLW1509 - only prctl, no locks, runs before exec
             user=run_as.uid if run_as.switch else None,
             group=run_as.gid if run_as.switch else None,
             extra_groups=list(run_as.groups) if run_as.switch else None,
@@ -215,7 +217,7 @@ def run_tool(
                 env=server_env(),
                 timeout=max(timeout, 1.0),
                 check=False,
-                preexec_fn=_death_signal_preexec(signal.SIGTERM),
+                preexec_fn=death_signal_preexec(signal.SIGTERM),
                 user=run_as.uid if run_as.switch else None,
                 group=run_as.gid if run_as.switch else None,
                 extra_groups=list(run_as.groups) if run_as.switch else None,
