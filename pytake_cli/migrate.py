@@ -57,6 +57,12 @@ def status(
             note = "[cyan]pending[/]"
         table.add_row(f"{s.version:04d}", s.name, str(s.applied_at or "—"), note)
     console.print(table)
+    waiting = [s for s in states if s.migration is not None and s.applied_at is None]
+    if waiting:
+        names = ", ".join(s.migration.path.name for s in waiting if s.migration)
+        console.print(f"{len(waiting)} pending: {names} (apply with 'pytake migrate up')")
+    else:
+        console.print("schema is up to date")
 
 
 @app.command("up")
@@ -77,11 +83,11 @@ def up(
             conn = await connect(dsn)
             try:
                 if sql:
-                    version = await migrations.current_version(conn)
-                    migrations.check_not_newer(version)
-                    pending = migrations.pending_sql(
-                        migrations.discover(), version, endpoints.app_role
-                    )
+                    migrations.check_not_newer(await migrations.current_version(conn))
+                    known = migrations.discover()
+                    recorded = await migrations.applied_checksums(conn)
+                    migrations.check_checksums(known, recorded)
+                    pending = migrations.pending_sql(known, recorded, endpoints.app_role)
                     typer.echo(migrations.script(pending))
                     return []
                 return await migrations.upgrade(conn, endpoints.app_role)

@@ -76,14 +76,17 @@ async def prepare_schema(settings: Settings, endpoints: Endpoints) -> int:
     conn = await _connect(endpoints.app_dsn.get_secret_value())
     try:
         version = await migrations.current_version(conn)
+        migrations.check_not_newer(version)
+        missing = await migrations.pending(conn)
     finally:
         await conn.close()
-    migrations.check_not_newer(version)
     latest = migrations.latest_version()
-    if (version or 0) < latest:
+    if missing:
+        names = ", ".join(m.path.name for m in missing)
         raise PyTakeError(
-            f"the database schema is at version {version or 0}, this PyTake needs {latest}: "
-            "run 'pytake migrate up' (or set database.admin_url and database.auto_migrate)"
+            f"the database schema lacks {len(missing)} migration(s) this PyTake needs "
+            f"({names}): run 'pytake migrate up' (or set database.admin_url and "
+            "database.auto_migrate)"
         )
     return latest
 

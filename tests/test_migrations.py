@@ -3,13 +3,17 @@ a schema newer than the code, the ``--sql`` script, and the app role's RLS guard
 
 from __future__ import annotations
 
+import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
+from typer.testing import CliRunner
 
+from pytake_cli.main import app as cli_app
 from pytake_daemon.db import migrations
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, connect
@@ -122,7 +126,7 @@ async def test_schema_newer_than_code_is_refused(
 
 def test_script_wraps_each_migration_in_a_transaction() -> None:
     known = migrations.discover()
-    text = migrations.script(migrations.pending_sql(known, None, APP_ROLE))
+    text = migrations.script(migrations.pending_sql(known, {}, APP_ROLE))
     assert text.count("BEGIN;") == len(known)
     assert text.count("COMMIT;") == len(known)
     for m in known:
@@ -136,8 +140,9 @@ def test_script_wraps_each_migration_in_a_transaction() -> None:
     assert ":app_role" not in text
     assert f'"{APP_ROLE}"' in text
 
+    everything = {m.version: m.checksum for m in known}
     assert "nothing to apply" in migrations.script(
-        migrations.pending_sql(known, migrations.latest_version(), APP_ROLE)
+        migrations.pending_sql(known, everything, APP_ROLE)
     )
 
 
@@ -170,3 +175,104 @@ async def test_missing_app_role_is_created_without_bypassrls(fresh: Connection) 
         await fresh.execute(f'REVOKE ALL ON DATABASE "{db}" FROM "{role}"')
         await fresh.execute(f'REVOKE ALL ON SCHEMA public FROM "{role}"')
         await fresh.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+# --- a file numbered into a gap, and a file changed after it ran --------------------------------
+
+GAP_PROBE = (
+    "CREATE TABLE gap_probe (id int PRIMARY KEY);\nGRANT SELECT ON gap_probe TO :app_role;\n"
+)
+
+
+def _copy_of_the_migrations(directory: Path) -> Path:
+    directory.mkdir()
+    for migration in migrations.discover():
+        shutil.copy(migration.path, directory / migration.path.name)
+    return directory
+
+
+def _gap_version() -> int:
+    """The lowest version the repository doesn't use (there are gaps: 0004, 0011…)."""
+    used = {m.version for m in migrations.discover()}
+    gap = next(v for v in range(1, max(used)) if v not in used)
+    assert gap < migrations.latest_version()
+    return gap
+
+
+async def test_a_migration_added_into_a_gap_is_applied_on_an_existing_database(
+    fresh: Connection, tmp_path: Path
+) -> None:
+    directory = _copy_of_the_migrations(tmp_path / "migrations")
+    await migrations.upgrade(fresh, APP_ROLE, directory)
+    highest = await migrations.current_version(fresh)
+    assert highest == migrations.latest_version()
+
+    gap = _gap_version()
+    (directory / f"{gap:04d}_gap_probe.sql").write_text(GAP_PROBE, encoding="utf-8")
+    assert [m.version for m in await migrations.pending(fresh, directory)] == [gap]
+
+    applied = await migrations.upgrade(fresh, APP_ROLE, directory)
+    assert [m.version for m in applied] == [gap]
+    assert await fresh.fetchval("SELECT to_regclass('public.gap_probe') IS NOT NULL")
+    assert await migrations.pending(fresh, directory) == []
+    assert await migrations.current_version(fresh) == highest  # the gap filled, max unchanged
+    assert await migrations.upgrade(fresh, APP_ROLE, directory) == []
+
+
+async def test_a_migration_changed_after_it_ran_is_refused_by_name(
+    fresh: Connection, tmp_path: Path
+) -> None:
+    directory = _copy_of_the_migrations(tmp_path / "migrations")
+    await migrations.upgrade(fresh, APP_ROLE, directory)
+    changed = sorted(directory.glob("0002_*.sql"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    gap = _gap_version()
+    (directory / f"{gap:04d}_gap_probe.sql").write_text(GAP_PROBE, encoding="utf-8")
+
+    with pytest.raises(migrations.MigrationError) as info:
+        await migrations.upgrade(fresh, APP_ROLE, directory)
+    message = str(info.value)
+    assert changed.name in message
+    assert "\n" not in message
+    # Nothing ran: the refusal comes before any pending file.
+    assert not await fresh.fetchval("SELECT to_regclass('public.gap_probe') IS NOT NULL")
+
+
+def test_cli_migrate_status_and_up_fill_a_gap(
+    fresh_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pytake migrate status`` lists the gap's file as pending; ``up`` applies it; a changed
+    file is then refused in one line naming it."""
+    directory = _copy_of_the_migrations(tmp_path / "migrations")
+    monkeypatch.setattr(migrations, "migrations_dir", lambda: directory)
+    env = {k: None for k in os.environ if k.startswith("PYTAKE_")} | {
+        "PYTAKE_DATABASE__URL": with_user(fresh_dsn, APP_ROLE),
+        "PYTAKE_DATABASE__ADMIN_URL": fresh_dsn,
+        "PYTAKE_DATABASE__APP_ROLE": APP_ROLE,
+        "PYTAKE_REDIS__URL": "redis://127.0.0.1:1/0",  # never used by migrate
+        "PYTAKE_STATE_DIR": str(tmp_path / "state"),
+        "PYTAKE_LOGGING__LEVEL": "warning",
+    }
+    runner = CliRunner()
+    first = runner.invoke(cli_app, ["migrate", "up"], env=env)
+    assert first.exit_code == 0, first.output + first.stderr
+
+    gap = _gap_version()
+    probe = directory / f"{gap:04d}_gap_probe.sql"
+    probe.write_text(GAP_PROBE, encoding="utf-8")
+    status = runner.invoke(cli_app, ["migrate", "status"], env=env)
+    assert status.exit_code == 0, status.output
+    assert f"1 pending: {probe.name}" in " ".join(status.stdout.split())
+
+    up = runner.invoke(cli_app, ["migrate", "up"], env=env)
+    assert up.exit_code == 0, up.output + up.stderr
+    assert f"applied {probe.name}" in up.stdout
+    assert "schema is up to date" in runner.invoke(cli_app, ["migrate", "status"], env=env).stdout
+
+    probe.write_text(GAP_PROBE + "-- edited\n", encoding="utf-8")
+    refused = runner.invoke(cli_app, ["migrate", "up"], env=env)
+    assert refused.exit_code == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.stderr
+    assert probe.name in lines[0]
+    assert "Traceback" not in refused.output + refused.stderr

@@ -148,10 +148,39 @@ def check_not_newer(db_version: int | None, directory: Path | None = None) -> No
 
 
 def pending_sql(
-    migrations: list[Migration], applied_version: int | None, app_role: str
+    migrations: list[Migration], applied: dict[int, str], app_role: str
 ) -> list[tuple[Migration, str]]:
-    after = applied_version or 0
-    return [(m, m.render(app_role)) for m in migrations if m.version > after]
+    """Every migration whose version is not recorded, in order, whatever the gaps.
+
+    ``applied`` maps each recorded version to its checksum. Taking "above the highest applied"
+    would silently skip a file numbered into a gap (a ``0011`` added after ``0015`` ran).
+    """
+    return [(m, m.render(app_role)) for m in migrations if m.version not in applied]
+
+
+def check_checksums(migrations: list[Migration], applied: dict[int, str]) -> None:
+    """Refuse a database whose applied migrations were changed on disk since they ran: the
+    schema would no longer be what the files say, and nothing would re-run them."""
+    for migration in migrations:
+        recorded = applied.get(migration.version)
+        if recorded is not None and recorded != migration.checksum:
+            raise MigrationError(
+                f"{migration.path.name} was changed after it was applied (checksum differs): "
+                "restore the file as it was and put the change in a new migration"
+            )
+
+
+async def applied_checksums(conn: Connection) -> dict[int, str]:
+    """Recorded version → checksum; empty for a database never migrated."""
+    if not await conn.fetchval(_TABLE_EXISTS):
+        return {}
+    return {row["version"]: row["checksum"] for row in await conn.fetch(_APPLIED)}
+
+
+async def pending(conn: Connection, directory: Path | None = None) -> list[Migration]:
+    """Known migrations not yet recorded in this database, in order (any role may ask)."""
+    applied = await applied_checksums(conn)
+    return [m for m in discover(directory) if m.version not in applied]
 
 
 def script(pending: list[tuple[Migration, str]]) -> str:
@@ -194,10 +223,11 @@ async def upgrade(
         await ensure_app_role(conn, app_role)
         await conn.execute(_CREATE_TABLE)
         await conn.execute(f"GRANT SELECT ON schema_migrations TO {quote_ident(app_role)}")
-        version = await current_version(conn)
-        check_not_newer(version, directory)
+        check_not_newer(await current_version(conn), directory)
+        recorded = await applied_checksums(conn)
+        check_checksums(migrations, recorded)
         applied = []
-        for migration, sql in pending_sql(migrations, version, app_role):
+        for migration, sql in pending_sql(migrations, recorded, app_role):
             async with conn.transaction():
                 try:
                     await conn.execute(sql)

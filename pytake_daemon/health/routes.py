@@ -34,11 +34,15 @@ async def healthz(request: web.Request) -> Health:
 async def readyz(request: web.Request) -> web.Response:
     expected = migrations.latest_version()
     schema_version: int | None = None
+    missing: list[migrations.Migration] | None = None
     database = redis_ok = False
     backups = None
     with contextlib.suppress(Exception):
         async with asyncio.timeout(_PROBE_TIMEOUT), request.app[DB_POOL].acquire() as conn:
             schema_version = await migrations.current_version(conn)
+            # Current means nothing known is unrecorded, not "max version matches": a file
+            # numbered into a gap would otherwise pass as current.
+            missing = await migrations.pending(conn)
             database = True
             backups = await backup_health(
                 conn,
@@ -48,7 +52,7 @@ async def readyz(request: web.Request) -> web.Response:
     with contextlib.suppress(Exception):
         async with asyncio.timeout(_PROBE_TIMEOUT):
             redis_ok = bool(await request.app[REDIS].ping())
-    current = schema_version == expected
+    current = schema_version == expected and missing == []
     ready = database and redis_ok and current
     body = Readiness(
         ready=ready,
