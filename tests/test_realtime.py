@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import TypeVar, cast
 
 import aiohttp
 import pytest
@@ -53,6 +53,25 @@ async def next_event(ws: WebSocket) -> EventEnvelope:
     msg = await ws.receive(timeout=TIMEOUT)
     assert msg.type is WSMsgType.TEXT, f"expected a text frame, got {msg.type!r} {msg.data!r}"
     return parse_server_event(msg.data)
+
+
+E = TypeVar("E")
+
+
+async def next_event_of(ws: WebSocket, kind: type[E], after: int) -> EventEnvelope:
+    """The next ``kind`` event, numbered contiguously from ``after``.
+
+    Other features may publish events of their own in between (an admin action outside the
+    audit's business hours raises an off-hours alert, for instance), so the test counts the
+    events it caused by kind, while still checking that no number was skipped.
+    """
+    expected = after + 1
+    while True:
+        envelope = await next_event(ws)
+        assert envelope.seq == expected, f"seq {envelope.seq} after {expected - 1}: a gap"
+        if isinstance(envelope.event, kind):
+            return envelope
+        expected += 1
 
 
 async def hello(ws: WebSocket, member: Member, tenant: TenantData) -> EventEnvelope:
@@ -150,11 +169,10 @@ async def test_hello_then_user_changed_with_next_seq(
     await create_user(api, tenant)
     async with api.ws_connect(path, headers=tenant[Role.AGENT].headers) as ws:
         first = await hello(ws, tenant[Role.AGENT], tenant)
-        assert first.seq == await tenant_seq(admin_conn, tenant.id) == 1
+        assert first.seq == await tenant_seq(admin_conn, tenant.id) >= 1
 
         email = await create_user(api, tenant)
-        envelope = await next_event(ws)
-        assert envelope.seq == first.seq + 1
+        envelope = await next_event_of(ws, UserChanged, after=first.seq)
         assert envelope.tenant_id == tenant.id
         assert isinstance(envelope.event, UserChanged)
         assert envelope.event.email == email
@@ -174,19 +192,17 @@ async def test_other_tenants_events_are_not_delivered(
         hello_b = await hello(ws_b, b[Role.AGENT], b)
 
         email_a = await create_user(api, a)
-        got_a = await next_event(ws_a)
+        got_a = await next_event_of(ws_a, UserChanged, after=hello_a.seq)
         assert isinstance(got_a.event, UserChanged)
         assert got_a.event.email == email_a
-        assert got_a.seq == hello_a.seq + 1
 
         # Frames of one connection arrive in order, so if A's event had leaked to B it would come
         # before B's own event.
         email_b = await create_user(api, b)
-        got_b = await next_event(ws_b)
+        got_b = await next_event_of(ws_b, UserChanged, after=hello_b.seq)
         assert got_b.tenant_id == b.id
         assert isinstance(got_b.event, UserChanged)
         assert got_b.event.email == email_b
-        assert got_b.seq == hello_b.seq + 1
 
 
 async def test_revoked_token_closes_its_connection_with_1008(
@@ -199,17 +215,16 @@ async def test_revoked_token_closes_its_connection_with_1008(
         api.ws_connect("/api/v1/conversations/ws", headers=supervisor.headers) as ws_other,
     ):
         start = await hello(ws_agent, agent, tenant)
-        await hello(ws_other, supervisor, tenant)
+        other_start = await hello(ws_other, supervisor, tenant)
 
         resp = await api.delete(
             f"/api/v1/tokens/{agent.token_id}", headers=tenant[Role.ADMIN].headers
         )
         assert resp.status == 204
 
-        revoked = await next_event(ws_agent)
+        revoked = await next_event_of(ws_agent, TokenRevoked, after=start.seq)
         assert isinstance(revoked.event, TokenRevoked)
         assert revoked.event.token_id == agent.token_id
-        assert revoked.seq == start.seq + 1
         # The code is the one in the server's close frame. (aiohttp's client then reports 1006
         # as ws.close_code: a server closing from another task than the reader drops the TCP
         # connection without waiting for the client's echo, so the echo can't be written.)
@@ -219,13 +234,12 @@ async def test_revoked_token_closes_its_connection_with_1008(
         assert (await ws_agent.receive(timeout=TIMEOUT)).type is WSMsgType.CLOSED
 
         # The other connection saw the revocation too and stays open.
-        seen = await next_event(ws_other)
-        assert isinstance(seen.event, TokenRevoked)
+        seen = await next_event_of(ws_other, TokenRevoked, after=other_start.seq)
+        assert seen.seq == revoked.seq
         email = await create_user(api, tenant)
-        after = await next_event(ws_other)
+        after = await next_event_of(ws_other, UserChanged, after=seen.seq)
         assert isinstance(after.event, UserChanged)
         assert after.event.email == email
-        assert after.seq == revoked.seq + 1
         assert not ws_other.closed
 
 
@@ -422,10 +436,9 @@ async def test_redis_down_local_delivery_continues(
     async with api.ws_connect("/api/v1/ws", headers=agent.headers) as ws:
         start = await hello(ws, agent, tenant)
         email = await create_user(api, tenant)
-        envelope = await next_event(ws)
+        envelope = await next_event_of(ws, UserChanged, after=start.seq)
         assert isinstance(envelope.event, UserChanged)
         assert envelope.event.email == email
-        assert envelope.seq == start.seq + 1
 
 
 async def test_revoked_client_gets_its_backlog_and_token_revoked_before_1008() -> None:
