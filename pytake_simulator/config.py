@@ -96,15 +96,45 @@ class DeliveryConfig(_Section):
 
 
 class CustomersConfig(_Section):
-    """Which customer numbers are "not on WhatsApp" (accepted, then failed with 131026)."""
+    """Who the simulated customers are: on WhatsApp or not (131026), and since 2026 whether
+    they have a username, a parent BSUID, and a phone number the business may see."""
 
     not_on_whatsapp: list[str] = Field(default_factory=list)
     not_on_whatsapp_prefixes: list[str] = Field(default_factory=list)
+    # The share of customers who adopted a username and whose phone Meta withholds (no 30-day
+    # interaction, not in the contact book). 0 keeps every phone visible, as tests expect; the
+    # demo passes a share so username customers show up.
+    hidden_phone_share: float = Field(0.0, ge=0, le=1)
+    # The share of customers with a username (those with a hidden phone always have one).
+    username_share: float = Field(0.0, ge=0, le=1)
+    # Meta enables parent BSUIDs (``CC.ENT.…``) for eligible managed businesses only.
+    parent_user_ids: bool = False
+    # Customers tap "share phone number" when the business asks (request_contact_info).
+    answer_contact_requests: bool = False
 
     def on_whatsapp(self, wa_id: str) -> bool:
         if wa_id in self.not_on_whatsapp:
             return False
         return not any(wa_id.startswith(prefix) for prefix in self.not_on_whatsapp_prefixes)
+
+
+class MetaVariantsConfig(_Section):
+    """Where Meta's behaviour has two observed variants (sources disagree), which one to play."""
+
+    # A BSUID in ``to``: Meta answers 200 with a wamid and silently drops the message (Chatwoot
+    # PR 15150) — "drop"; "reject" answers code 100 instead.
+    bsuid_in_to: Literal["drop", "reject"] = "drop"
+    # Failed statuses: no ``contacts`` at all (Dualhook's docs), ``contacts: [{wa_id}]`` only
+    # (a real 131026 in pywa issue 227), or each in turn.
+    failed_status_contacts: Literal["alternate", "none", "wa_id"] = "alternate"
+    # The parent-BSUID field of a status: Dualhook and whatsapp-api-js 6.3 spell it
+    # ``recipient_parent_user_id``, Meta's March 2026 sample ``parent_recipient_user_id``.
+    status_parent_field: Literal["recipient_parent_user_id", "parent_recipient_user_id"] = (
+        "recipient_parent_user_id"
+    )
+    # Where a contact-request reply carries ``origin``: the message (Meta's sample) or the
+    # shared contact (Kapso's docs).
+    contact_request_origin: Literal["message", "contact"] = "message"
 
 
 class SimulatorConfig(_Section):
@@ -123,6 +153,7 @@ class SimulatorConfig(_Section):
     pair_rate_limit: PairRateLimitConfig = Field(default_factory=PairRateLimitConfig)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     customers: CustomersConfig = Field(default_factory=CustomersConfig)
+    meta: MetaVariantsConfig = Field(default_factory=MetaVariantsConfig)
 
     @model_validator(mode="after")
     def _unique_numbers(self) -> SimulatorConfig:

@@ -15,8 +15,8 @@ Compiling means turning OpenAPI into something ``jsonschema`` evaluates the way 
   names the branch that applies instead of "not valid under any of the given schemas";
 - OpenAPI 3.0 ``nullable`` becomes a ``null`` type; annotations are dropped.
 
-Where the contract contradicts Meta's documented behaviour, :data:`ERRATA` corrects it before
-compiling; each correction says why.
+Where the contract contradicts Meta's documented behaviour, the errata in contract_errata.py
+correct it before compiling; each correction says why.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from pytake_simulator.contract_errata import ERRATA
 
 CONTRACT_PATH = (
     Path(__file__).resolve().parent
@@ -38,7 +40,7 @@ CONTRACT_PATH = (
     / "whatsapp-business-messaging-api_v23.0.openapi.yaml"
 )
 # Bump when the compiler or the errata change, so old caches are ignored.
-COMPILER_VERSION = 4
+COMPILER_VERSION = 5
 
 Schema = dict[str, Any]
 
@@ -61,94 +63,6 @@ _RESPONSES: dict[str, tuple[str, str]] = {
     "phone_number_response": ("/{Version}/{Phone-Number-ID}", "get"),
 }
 _NAMED_SCHEMAS = {"graph_error": "GraphAPIError"}
-
-
-# --- errata ------------------------------------------------------------------------------------
-
-
-def _not_required(schema: Schema, field: str) -> None:
-    schema["required"] = [r for r in schema.get("required", []) if r != field]
-
-
-def _fix_base_message(schemas: Schema) -> None:
-    base = schemas["BaseMessageProperties"]
-    # Meta: recipient_type is optional and defaults to "individual".
-    _not_required(base, "recipient_type")
-    # Meta: "type" is optional and defaults to "text" (the discriminator handles the default).
-    _not_required(base, "type")
-    # Meta documents biz_opaque_callback_data (echoed back in status webhooks) on every send.
-    base["properties"]["biz_opaque_callback_data"] = {"type": "string", "maxLength": 512}
-
-
-def _fix_language(schemas: Schema) -> None:
-    # Meta: language.policy is optional ("deterministic" is the only value and the default).
-    _not_required(schemas["LanguageObject"], "policy")
-
-
-def _fix_button_index(schemas: Schema) -> None:
-    # The contract's pattern ^[2-6, 11-14]$ is a character class that rejects "0"; Meta takes the
-    # button position 0-9, as a string or a number.
-    index = {"type": ["string", "integer"], "pattern": "^[0-9]$", "minimum": 0, "maximum": 9}
-    for name in ("TemplateComponent", "ButtonComponent"):
-        schema = schemas[name]
-        schema.setdefault("properties", {})
-        target = schema if "properties" in schema and "index" in schema["properties"] else None
-        for part in schema.get("allOf", []):
-            if "index" in part.get("properties", {}):
-                target = part
-        if target is not None:
-            target["properties"]["index"] = dict(index)
-    # Meta accepts sub_type in either case (the contract's own example says "CATALOG") and more
-    # button kinds than the contract lists.
-    sub_types = ["quick_reply", "url", "catalog", "copy_code", "flow", "mpm", "voice_call"]
-    sub_type = {"type": "string", "enum": sub_types + [s.upper() for s in sub_types]}
-    schemas["TemplateComponent"]["properties"]["sub_type"] = sub_type
-    for part in schemas["ButtonComponent"]["allOf"]:
-        if "sub_type" in part.get("properties", {}):
-            part["properties"]["sub_type"] = dict(sub_type)
-    # Catalog buttons take an "action" parameter and copy-code buttons a "coupon_code" (both in
-    # Meta's documentation; the first even in this contract's own example).
-    enum = schemas["ButtonParameterObject"]["properties"]["type"]["enum"]
-    enum.extend(t for t in ("action", "coupon_code") if t not in enum)
-
-
-def _fix_location(schemas: Schema) -> None:
-    # Meta's examples (and every SDK) send latitude/longitude as numbers; strings also work.
-    for part in schemas["LocationMessage"]["allOf"]:
-        location = part.get("properties", {}).get("location")
-        if location:
-            for key in ("latitude", "longitude"):
-                location["properties"][key] = {"type": ["number", "string"]}
-            location["required"] = ["latitude", "longitude"]
-
-
-def _fix_text(schemas: Schema) -> None:
-    # Meta: text.body is required (the contract leaves it optional).
-    for part in schemas["TextMessage"]["allOf"]:
-        text = part.get("properties", {}).get("text")
-        if text:
-            text["required"] = ["body"]
-
-
-def _fix_media_response(document: Schema) -> None:
-    # Meta returns file_size as a number (the contract, generated from a Postman collection with
-    # placeholder strings, says string); accept both so either reading validates.
-    op = document["paths"]["/{Version}/{Media-ID}"]["get"]
-    schema = op["responses"]["200"]["content"]["application/json"]["schema"]
-    schema["properties"]["file_size"] = {"type": ["integer", "string"]}
-
-
-def apply_errata(document: Schema) -> None:
-    schemas = document["components"]["schemas"]
-    _fix_base_message(schemas)
-    _fix_language(schemas)
-    _fix_button_index(schemas)
-    _fix_location(schemas)
-    _fix_text(schemas)
-    _fix_media_response(document)
-
-
-ERRATA: tuple[Callable[[Schema], None], ...] = (apply_errata,)
 
 
 # --- compiler ----------------------------------------------------------------------------------

@@ -15,11 +15,18 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pytake_simulator.config import first_error
-from pytake_simulator.customers import CustomerError, CustomerMessage
+from pytake_simulator.customer_messages import CustomerError, CustomerMessage
 from pytake_simulator.keys import SIMULATOR
 from pytake_simulator.simulator import Simulator
+from pytake_simulator.state import Customer
 from pytake_simulator.templates import TemplateStatus
-from pytake_simulator.views import DeliveryView, InboundView, OutboundList, OutboundView
+from pytake_simulator.views import (
+    CustomerView,
+    DeliveryView,
+    InboundView,
+    OutboundList,
+    OutboundView,
+)
 
 MAX_WAIT = 120.0
 BodyT = TypeVar("BodyT", bound=BaseModel)
@@ -44,6 +51,22 @@ class CustomerUpdate(_Body):
     profile_name: str | None = None
     on_whatsapp: bool | None = None
     reads: bool | None = None
+    # 2026 identity: "" removes the username; a hidden phone implies a username.
+    username: str | None = Field(None, max_length=35)
+    phone_visible: bool | None = None
+    parent_user_id: bool | None = None
+    # Answers request_contact_info by sharing the phone (None: the configured default).
+    shares_phone: bool | None = None
+
+
+class CustomerCreate(_Body):
+    """A customer with chosen traits; without ``wa_id`` a phone is made up."""
+
+    wa_id: str | None = Field(None, pattern=r"^[0-9]{7,15}$")
+    profile_name: str | None = None
+    username: str | None = Field(None, max_length=35)
+    phone_visible: bool | None = None
+    parent_user_id: bool | None = None
 
 
 class TemplateStatusRequest(_Body):
@@ -105,9 +128,12 @@ class Ok(BaseModel):
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/_sim/", info)
-    router.add_post("/_sim/customers/{wa_id}/messages", customer_message)
-    router.add_post("/_sim/customers/{wa_id}/read", customer_read)
-    router.add_put("/_sim/customers/{wa_id}", customer_update)
+    # {customer}: a phone (digits) or a BSUID / parent BSUID the simulator gave out.
+    router.add_post("/_sim/customers", customer_create)
+    router.add_get("/_sim/customers/{customer}", customer_get)
+    router.add_post("/_sim/customers/{customer}/messages", customer_message)
+    router.add_post("/_sim/customers/{customer}/read", customer_read)
+    router.add_put("/_sim/customers/{customer}", customer_update)
     router.add_get("/_sim/messages", list_outbound)
     router.add_get("/_sim/messages/{message_id}", get_outbound)
     router.add_get("/_sim/inbound", list_inbound)
@@ -174,13 +200,41 @@ async def info(request: web.Request) -> web.Response:
     )
 
 
+def _customer(request: web.Request) -> Customer:
+    try:
+        return _sim(request).inbound.resolve(request.match_info["customer"])
+    except CustomerError as exc:
+        raise ControlError(str(exc), 404) from None
+
+
+def _customer_view(request: web.Request, customer: Customer) -> web.Response:
+    return _json(CustomerView.of(customer, _sim(request).default_number.waba_id))
+
+
+async def customer_create(request: web.Request) -> web.Response:
+    body = await _body(request, CustomerCreate)
+    customer = _sim(request).create_customer(
+        body.wa_id,
+        name=body.profile_name,
+        username=body.username,
+        phone_visible=body.phone_visible,
+        parent_user_id=body.parent_user_id,
+    )
+    return _customer_view(request, customer)
+
+
+async def customer_get(request: web.Request) -> web.Response:
+    return _customer_view(request, _customer(request))
+
+
 async def customer_message(request: web.Request) -> web.Response:
     sim = _sim(request)
     message = await _body(request, CustomerMessage)
     if message.phone_number_id is not None and message.phone_number_id not in sim.store.numbers:
         raise ControlError(f"no business number {message.phone_number_id}")
+    customer = _customer(request)
     try:
-        message_id = sim.customer_send(request.match_info["wa_id"], message)
+        message_id = sim.customer_send(customer.wa_id, message)
     except CustomerError as exc:
         raise ControlError(str(exc)) from None
     return _json(MessageIdResponse(message_id=message_id))
@@ -190,7 +244,7 @@ async def customer_read(request: web.Request) -> web.Response:
     sim = _sim(request)
     body = await _body(request, ReadRequest)
     read = sim.customer_read(
-        request.match_info["wa_id"],
+        _customer(request).wa_id,
         message_id=body.message_id,
         phone_number_id=body.phone_number_id,
     )
@@ -199,13 +253,22 @@ async def customer_read(request: web.Request) -> web.Response:
 
 async def customer_update(request: web.Request) -> web.Response:
     body = await _body(request, CustomerUpdate)
-    _sim(request).set_customer(
-        request.match_info["wa_id"],
+    sim = _sim(request)
+    customer = _customer(request)
+    sim.set_customer(
+        customer.wa_id,
         profile_name=body.profile_name,
         on_whatsapp=body.on_whatsapp,
         reads=body.reads,
+        shares_phone=body.shares_phone,
     )
-    return _json(Ok())
+    sim.inbound.update(
+        customer,
+        username=body.username,
+        phone_visible=body.phone_visible,
+        parent_user_id=body.parent_user_id,
+    )
+    return _customer_view(request, customer)
 
 
 async def list_outbound(request: web.Request) -> web.Response:
@@ -235,9 +298,16 @@ async def get_outbound(request: web.Request) -> web.Response:
 
 
 async def list_inbound(request: web.Request) -> web.Response:
+    """``?wa_id=`` takes the customer's phone or the BSUID the message came from."""
     wa_id = request.query.get("wa_id")
     messages = _sim(request).store.inbound.values()
-    return _json([InboundView.of(m) for m in messages if wa_id in (None, m.wa_id)])
+    return _json(
+        [
+            InboundView.of(m)
+            for m in messages
+            if wa_id in (None, m.wa_id, m.payload.get("from_user_id"))
+        ]
+    )
 
 
 async def get_inbound(request: web.Request) -> web.Response:

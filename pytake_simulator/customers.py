@@ -1,209 +1,74 @@
-"""Simulated customers: what they can send, turned into Meta's inbound message shapes.
+"""Simulated customers' messages, turned into Meta's inbound webhook shapes.
 
-A :class:`CustomerMessage` is the control API's body (``POST /_sim/customers/{wa_id}/messages``)
-and the in-process API's argument: ``type`` plus the object for that type in Meta's own shape,
-with whatever the customer's phone would fill in left optional (media ids and hashes, the
-``context`` of a reply to the business's interactive or template message, the message a reaction
-is for).
+:class:`MessageFactory` fills in what a phone would (media, quoted messages, the customer's own
+card) and what Meta adds since 2026: ``from_user_id`` always, ``from`` only while the business
+may see the phone, ``from_parent_user_id`` with parent BSUIDs. Identity changes
+(``user_changed_number`` / ``user_changed_user_id``) also move the customer to new ids here,
+since the message is where Meta reports them.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-import random
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from pytake_simulator import ids, media
-from pytake_simulator.errors import unsupported_message
-from pytake_simulator.state import MediaObject, Store
+from pytake_simulator import errors, ids, media
+from pytake_simulator.customer_messages import (
+    DEFAULT_MIME,
+    MEDIA_TYPES,
+    VOICE_MIME,
+    ContextIn,
+    CustomerError,
+    CustomerMessage,
+    EditIn,
+    MediaIn,
+    ReactionIn,
+    SystemIn,
+)
+from pytake_simulator.state import Customer, MediaObject, Store
 from pytake_simulator.wire import (
     Button,
-    ButtonReply,
     Context,
+    Edit,
     InboundMessage,
     Interactive,
-    ListReply,
-    Location,
     Media,
-    NfmReply,
     Order,
-    ProductItem,
     Reaction,
-    Referral,
+    Revoke,
     System,
     Text,
-    WebhookError,
+    Unsupported,
 )
 
 if TYPE_CHECKING:
-    from pytake_simulator.config import NumberConfig
-    from pytake_simulator.simulator import Simulator
+    from pytake_simulator.config import MetaVariantsConfig, NumberConfig
 
-InboundType = Literal[
-    "text",
-    "image",
-    "audio",
-    "video",
-    "document",
-    "sticker",
-    "location",
-    "contacts",
-    "interactive",
-    "button",
-    "reaction",
-    "order",
-    "system",
-    "unsupported",
-]
-MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
-DEFAULT_MIME = {
-    "image": "image/jpeg",
-    "audio": "audio/mpeg",
-    "video": "video/mp4",
-    "document": "application/pdf",
-    "sticker": "image/webp",
-}
-VOICE_MIME = "audio/ogg; codecs=opus"
-
-
-class CustomerError(Exception):
-    """The requested customer message can't exist (e.g. a reply to nothing)."""
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TextIn(_In):
-    body: str = Field(min_length=1, max_length=4096)
-
-
-class MediaIn(_In):
-    id: str | None = None  # an existing media id; otherwise a sample file is made up
-    mime_type: str | None = None
-    data_base64: str | None = None  # the file's bytes, when a test wants specific content
-    caption: str | None = None
-    filename: str | None = None
-    voice: bool | None = None
-    animated: bool | None = None
-
-
-class InteractiveIn(_In):
-    type: Literal["button_reply", "list_reply", "nfm_reply"]
-    button_reply: ButtonReply | None = None
-    list_reply: ListReply | None = None
-    nfm_reply: NfmReply | None = None
-
-    @model_validator(mode="after")
-    def _reply_for_type(self) -> InteractiveIn:
-        if getattr(self, self.type) is None:
-            raise ValueError(f"interactive.{self.type} is required for type {self.type}")
-        return self
-
-
-class ButtonIn(_In):
-    text: str
-    payload: str | None = None  # Meta echoes the button text when the template set none
-
-
-class ReactionIn(_In):
-    message_id: str | None = None  # default: the business's last message to this customer
-    emoji: str = ""  # empty removes the reaction
-
-
-class OrderIn(_In):
-    catalog_id: str = "1537297853620321"
-    text: str | None = None
-    product_items: list[ProductItem] = Field(min_length=1)
-
-
-class SystemIn(_In):
-    new_wa_id: str = Field(pattern=r"^[0-9]{7,15}$")
-    body: str | None = None
-
-
-class UnsupportedIn(_In):
-    errors: list[WebhookError] | None = None
-
-
-class ContextIn(_In):
-    id: str | None = None
-    forwarded: bool | None = None
-    frequently_forwarded: bool | None = None
-
-
-class CustomerMessage(_In):
-    """One message from a customer; only ``type`` and that type's object are needed."""
-
-    type: InboundType
-    phone_number_id: str | None = None
-    profile_name: str | None = None
-    text: TextIn | Annotated[str, Field(min_length=1, max_length=4096)] | None = None
-    image: MediaIn | None = None
-    audio: MediaIn | None = None
-    video: MediaIn | None = None
-    document: MediaIn | None = None
-    sticker: MediaIn | None = None
-    location: Location | None = None
-    contacts: list[dict[str, Any]] | None = None
-    interactive: InteractiveIn | None = None
-    button: ButtonIn | None = None
-    reaction: ReactionIn | None = None
-    order: OrderIn | None = None
-    system: SystemIn | None = None
-    unsupported: UnsupportedIn | None = None
-    context: ContextIn | None = None
-    referral: Referral | None = None
-
-    @model_validator(mode="after")
-    def _object_for_type(self) -> CustomerMessage:
-        needs_object = ("text", "location", "contacts", "interactive", "button", "order", "system")
-        if self.type in needs_object and getattr(self, self.type) is None:
-            raise ValueError(f"{self.type} is required for a {self.type} message")
-        others = [
-            name
-            for name in self.model_fields_set
-            if name in _TYPE_OBJECTS and name != self.type and getattr(self, name) is not None
-        ]
-        if others:
-            raise ValueError(f"{', '.join(sorted(others))} given for a {self.type} message")
-        return self
-
-
-_TYPE_OBJECTS = frozenset(
-    {
-        "text",
-        "image",
-        "audio",
-        "video",
-        "document",
-        "sticker",
-        "location",
-        "contacts",
-        "interactive",
-        "button",
-        "reaction",
-        "order",
-        "system",
-        "unsupported",
-    }
-)
+# Kinds an edit can change (text, or a caption), and kinds a revoke can't target.
+_EDITABLE = ("text", "image", "video", "document")
+_NOT_REVOCABLE = ("system", "edit", "revoke", "reaction")
 
 
 class MessageFactory:
     """Builds the wire message for a :class:`CustomerMessage`, filling in what a phone would."""
 
-    def __init__(self, store: Store, timestamp: str) -> None:
+    def __init__(self, store: Store, timestamp: str, variants: MetaVariantsConfig) -> None:
         self.store = store
         self.timestamp = timestamp
+        self.variants = variants
 
-    def build(self, request: CustomerMessage, wa_id: str, number: NumberConfig) -> InboundMessage:
+    def build(
+        self, request: CustomerMessage, customer: Customer, number: NumberConfig
+    ) -> InboundMessage:
+        wa_id = customer.wa_id
         message = InboundMessage(
-            from_=wa_id, id=ids.wamid(wa_id), timestamp=self.timestamp, type=request.type
+            from_=wa_id if customer.phone_visible else None,
+            from_user_id=customer.user_id(number.waba_id),
+            from_parent_user_id=customer.parent_user_id,
+            id=ids.wamid(wa_id),
+            timestamp=self.timestamp,
+            type=request.type,
         )
         kind = request.type
         if kind == "text":
@@ -216,16 +81,16 @@ class MessageFactory:
         elif kind == "location":
             message.location = request.location
         elif kind == "contacts":
-            message.contacts = request.contacts
+            self._contacts(message, request, customer)
         elif kind == "interactive":
             message.interactive = self._interactive(request)
-            message.context = self._reply_context(number, wa_id, "interactive", request.context)
+            message.context = self._reply_context(number, customer, "interactive", request.context)
         elif kind == "button":
             assert request.button is not None
             message.button = Button(
                 payload=request.button.payload or request.button.text, text=request.button.text
             )
-            message.context = self._reply_context(number, wa_id, "template", request.context)
+            message.context = self._reply_context(number, customer, "template", request.context)
         elif kind == "reaction":
             message.reaction = self._reaction(request.reaction or ReactionIn(), number, wa_id)
         elif kind == "order":
@@ -233,12 +98,20 @@ class MessageFactory:
             message.order = Order(**request.order.model_dump())
         elif kind == "system":
             assert request.system is not None
-            message.system = self._system(request.system, wa_id)
+            message.system = self._system(request.system, customer, number.waba_id)
+        elif kind == "edit":
+            assert request.edit is not None
+            message.edit = self._edit(request.edit, customer, number)
+        elif kind == "revoke":
+            original = request.revoke.original_message_id if request.revoke else None
+            original = original or self._last_inbound(customer, number, _NOT_REVOCABLE, "revoke")
+            message.revoke = Revoke(original_message_id=original)
         else:
-            spec_errors = request.unsupported.errors if request.unsupported else None
-            message.errors = spec_errors or [unsupported_message()]
+            spec = request.unsupported
+            message.errors = (spec.errors if spec else None) or [errors.unsupported_message()]
+            message.unsupported = Unsupported(type=spec.type if spec else "poll_creation")
         if kind not in ("interactive", "button") and request.context is not None:
-            message.context = self._context(request.context, number, wa_id)
+            message.context = self._context(request.context, number, customer)
         message.referral = request.referral
         return message
 
@@ -281,6 +154,18 @@ class MessageFactory:
             animated=bool(spec.animated) if kind == "sticker" else None,
         )
 
+    def _contacts(
+        self, message: InboundMessage, request: CustomerMessage, customer: Customer
+    ) -> None:
+        """A shared card, or the reply to request_contact_info: the customer's own card, with
+        ``origin`` where the configured variant puts it (Meta: on the message)."""
+        cards = request.contacts or [own_card(customer)]
+        if request.origin is not None and self.variants.contact_request_origin == "contact":
+            cards = [{**card, "origin": request.origin} for card in cards]
+        else:
+            message.origin = request.origin
+        message.contacts = cards
+
     @staticmethod
     def _interactive(request: CustomerMessage) -> Interactive:
         spec = request.interactive
@@ -293,26 +178,29 @@ class MessageFactory:
         )
 
     def _reply_context(
-        self, number: NumberConfig, wa_id: str, kind: str, given: ContextIn | None
+        self, number: NumberConfig, customer: Customer, kind: str, given: ContextIn | None
     ) -> Context:
         """Replies to buttons, lists and template quick replies always quote the business
         message they answer: by default the last one of that kind sent to this customer."""
         if given is not None and given.id is not None:
-            return self._context(given, number, wa_id)
-        last = self.store.last_outbound(number.phone_number_id, wa_id, kind)
+            return self._context(given, number, customer)
+        last = self.store.last_outbound(number.phone_number_id, customer.wa_id, kind)
         if last is None:
             raise CustomerError(
-                f"no {kind} message was sent to {wa_id} to reply to (give context.id)"
+                f"no {kind} message was sent to {customer.wa_id} to reply to (give context.id)"
             )
         return Context(from_=number.display_digits, id=last.id)
 
-    def _context(self, given: ContextIn, number: NumberConfig, wa_id: str) -> Context:
+    def _context(self, given: ContextIn, number: NumberConfig, customer: Customer) -> Context:
         sender: str | None = None
         if given.id is not None:
-            # Quoting one's own message shows the customer as "from"; anything else the business.
+            # Quoting one's own message shows the customer as "from" (when the phone may be
+            # shown); anything else the business.
             inbound = self.store.inbound.get(given.id)
-            sender = wa_id if inbound is not None and inbound.wa_id == wa_id else None
-            sender = sender or number.display_digits
+            if inbound is not None and inbound.wa_id == customer.wa_id:
+                sender = customer.wa_id if customer.phone_visible else None
+            else:
+                sender = number.display_digits
         return Context(
             from_=sender,
             id=given.id,
@@ -329,234 +217,80 @@ class MessageFactory:
             message_id = last.id
         return Reaction(message_id=message_id, emoji=spec.emoji)
 
-    def _system(self, spec: SystemIn, wa_id: str) -> System:
-        name = self.store.customer(wa_id).profile_name
-        body = spec.body or f"{name} changed their phone number to a new number {spec.new_wa_id}."
-        return System(body=body, type="user_changed_number", wa_id=spec.new_wa_id)
-
-
-class SimCustomer:
-    """A customer's phone, in process: ``await sim.customer("5511...").send_text("Hi")``.
-
-    Every ``send_*`` returns the new message id once the message is queued for delivery.
-    """
-
-    def __init__(
-        self, sim: Simulator, wa_id: str, name: str | None, phone_number_id: str | None
-    ) -> None:
-        self.sim = sim
-        self.wa_id = wa_id
-        self.name = name
-        self.phone_number_id = phone_number_id
-
-    async def send(self, message: CustomerMessage | dict[str, Any]) -> str:
-        request = (
-            message
-            if isinstance(message, CustomerMessage)
-            else CustomerMessage.model_validate(message)
-        )
-        updates: dict[str, Any] = {}
-        if request.phone_number_id is None and self.phone_number_id is not None:
-            updates["phone_number_id"] = self.phone_number_id
-        if request.profile_name is None and self.name is not None:
-            updates["profile_name"] = self.name
-        if updates:
-            request = request.model_copy(update=updates)
-        return self.sim.customer_send(self.wa_id, request)
-
-    async def _send(self, kind: str, body: Any, **extra: Any) -> str:
-        fields: dict[str, Any] = {"type": kind, **({kind: body} if body is not None else {})}
-        fields.update({k: v for k, v in extra.items() if v is not None})
-        return await self.send(fields)
-
-    async def send_text(
-        self,
-        body: str,
-        *,
-        context: dict[str, Any] | None = None,
-        referral: dict[str, Any] | None = None,
-    ) -> str:
-        return await self._send("text", {"body": body}, context=context, referral=referral)
-
-    async def send_image(self, *, caption: str | None = None, **spec: Any) -> str:
-        return await self._send("image", {"caption": caption, **spec})
-
-    async def send_audio(self, *, voice: bool = False, **spec: Any) -> str:
-        return await self._send("audio", {"voice": voice, **spec})
-
-    async def send_video(self, *, caption: str | None = None, **spec: Any) -> str:
-        return await self._send("video", {"caption": caption, **spec})
-
-    async def send_document(
-        self, *, filename: str = "invoice.pdf", caption: str | None = None, **spec: Any
-    ) -> str:
-        return await self._send("document", {"filename": filename, "caption": caption, **spec})
-
-    async def send_sticker(self, *, animated: bool = False, **spec: Any) -> str:
-        return await self._send("sticker", {"animated": animated, **spec})
-
-    async def send_location(
-        self,
-        latitude: float,
-        longitude: float,
-        *,
-        name: str | None = None,
-        address: str | None = None,
-        url: str | None = None,
-    ) -> str:
-        location = {
-            "latitude": latitude,
-            "longitude": longitude,
-            "name": name,
-            "address": address,
-            "url": url,
-        }
-        return await self._send("location", location)
-
-    async def send_contacts(self, contacts: list[dict[str, Any]]) -> str:
-        return await self._send("contacts", contacts)
-
-    async def reply_button(
-        self, button_id: str, title: str, *, context_id: str | None = None
-    ) -> str:
-        interactive = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
-        return await self._send("interactive", interactive, context=_ctx(context_id))
-
-    async def reply_list(
-        self,
-        row_id: str,
-        title: str,
-        *,
-        description: str | None = None,
-        context_id: str | None = None,
-    ) -> str:
-        reply = {"id": row_id, "title": title, "description": description}
-        interactive = {"type": "list_reply", "list_reply": reply}
-        return await self._send("interactive", interactive, context=_ctx(context_id))
-
-    async def press_template_button(
-        self, text: str, *, payload: str | None = None, context_id: str | None = None
-    ) -> str:
-        return await self._send(
-            "button", {"text": text, "payload": payload}, context=_ctx(context_id)
+    def _system(self, spec: SystemIn, customer: Customer, waba_id: str) -> System:
+        """Meta's identity-change notice; the customer moves to new ids as it is built."""
+        name = customer.profile_name
+        old_wa_id = customer.wa_id
+        previous_user_id, previous_parent = customer.user_id(waba_id), customer.parent_user_id
+        if spec.type == "user_changed_number":
+            assert spec.new_wa_id is not None  # the model requires it
+            self.store.change_number(customer, spec.new_wa_id)
+            body = spec.body or f"User {name} changed from {old_wa_id} to {spec.new_wa_id}"
+        else:
+            self.store.change_user_id(customer)
+            body = spec.body or f"User {name} changed their business-scoped user ID"
+        return System(
+            body=body,
+            type=spec.type,
+            # The new number is shared with a number change only (Meta's Aug 2026 reference).
+            wa_id=spec.new_wa_id,
+            user_id=customer.user_id(waba_id),
+            parent_user_id=customer.parent_user_id,
+            previous_user_id=previous_user_id,
+            previous_parent_user_id=previous_parent,
         )
 
-    async def react(self, emoji: str, *, message_id: str | None = None) -> str:
-        return await self._send("reaction", {"emoji": emoji, "message_id": message_id})
+    def _edit(self, spec: EditIn, customer: Customer, number: NumberConfig) -> Edit:
+        original_id = spec.original_message_id or self._last_inbound(customer, number, None, "edit")
+        original = self.store.inbound.get(original_id)
+        if original is None or original.type not in _EDITABLE:
+            raise CustomerError(f"{original_id} is not a text or captioned message to edit")
+        if (original.type == "text") != (spec.text is not None):
+            field = "text" if original.type == "text" else "caption"
+            raise CustomerError(f"a {original.type} message is edited with edit.{field}")
+        content: dict[str, Any]
+        if spec.text is not None:
+            content = {"type": "text", "text": {"body": spec.text}}
+        else:
+            previous = dict(original.payload.get(original.type) or {})
+            content = {"type": original.type, original.type: {**previous, "caption": spec.caption}}
+        return Edit(original_message_id=original_id, message=content)
 
-    async def unreact(self, *, message_id: str | None = None) -> str:
-        return await self.react("", message_id=message_id)
-
-    async def send_order(
-        self, product_items: list[dict[str, Any]], *, text: str | None = None
+    def _last_inbound(
+        self,
+        customer: Customer,
+        number: NumberConfig,
+        excluded: tuple[str, ...] | None,
+        action: str,
     ) -> str:
-        return await self._send("order", {"product_items": product_items, "text": text})
-
-    async def change_number(self, new_wa_id: str) -> str:
-        return await self._send("system", {"new_wa_id": new_wa_id})
-
-    async def send_unsupported(self) -> str:
-        return await self._send("unsupported", None)
-
-    async def read(self, message_id: str | None = None) -> list[str]:
-        """Read what the business sent (one message, or everything delivered and unread)."""
-        return self.sim.customer_read(
-            self.wa_id, message_id=message_id, phone_number_id=self.phone_number_id
+        """The customer's latest message to this number an edit (text or captioned media) or
+        a revocation (anything but notices and reactions) may target."""
+        for message in reversed(list(self.store.inbound.values())):
+            if message.wa_id != customer.wa_id or message.phone_number_id != number.phone_number_id:
+                continue
+            if excluded is None and message.type in _EDITABLE:
+                return message.id
+            if excluded is not None and message.type not in excluded:
+                return message.id
+        raise CustomerError(
+            f"{customer.wa_id} has no message to {action} (give original_message_id)"
         )
 
 
-def _ctx(context_id: str | None) -> dict[str, Any] | None:
-    return {"id": context_id} if context_id else None
-
-
-# --- chatter: random customers writing random things, for demos ---------------------------------
-
-# Portuguese and English in equal measure (the demo's customers), one Spanish for variety. A
-# few start with a greeting, which is what the demo's ready-made flow answers.
-CHATTER_TEXTS = [
-    "Hi! Is the store open today?",
-    "Hello, I need help with my order",
-    "Where is my order?",
-    "Can I change my delivery address?",
-    "Thanks, that solved it 🙏",
-    "Do you have this in blue?",
-    "I was charged twice this month",
-    "Olá, vocês entregam no sábado?",
-    "Oi! Quero falar com um atendente",
-    "Cadê o meu pedido? Já faz uma semana",
-    "Posso trocar o endereço de entrega?",
-    "Obrigada, resolveu! 🙏",
-    "Vocês têm esse modelo em azul?",
-    "Fui cobrado duas vezes este mês",
-    "¿Tienen descuentos para estudiantes?",
-]
-CHATTER_CUSTOMERS = [f"1555010{n:04d}" for n in range(1, 9)]
-
-
-def chatter_message(rng: random.Random, sim: Simulator, wa_id: str) -> CustomerMessage:
-    """A plausible random message, choosing only kinds that make sense right now (a button
-    reply only after the business sent buttons, a reaction only after it sent anything)."""
-    number = sim.default_number
-    kinds: list[tuple[str, float]] = [
-        ("text", 6.0),
-        ("image", 1.0),
-        ("audio", 0.7),
-        ("document", 0.4),
-        ("location", 0.4),
-        ("sticker", 0.3),
-        ("contacts", 0.2),
-    ]
-    last = sim.store.last_outbound(number.phone_number_id, wa_id)
-    if last is not None:
-        kinds.append(("reaction", 0.5))
-        if last.type == "interactive":
-            kinds.append(("interactive", 4.0))
-    kind = rng.choices([k for k, _ in kinds], weights=[w for _, w in kinds])[0]
-    body: dict[str, Any] = {"type": kind}
-    if kind == "text":
-        body["text"] = {"body": rng.choice(CHATTER_TEXTS)}
-    elif kind == "audio":
-        body["audio"] = {"voice": rng.random() < 0.8}
-    elif kind == "image":
-        body["image"] = {"caption": rng.choice([None, "like this one", "the receipt"])}
-    elif kind == "document":
-        body["document"] = {"filename": "receipt.pdf"}
-    elif kind == "location":
-        body["location"] = {"latitude": -23.5614, "longitude": -46.6559, "name": "Av. Paulista"}
-    elif kind == "sticker":
-        body["sticker"] = {"animated": rng.random() < 0.5}
-    elif kind == "contacts":
-        body["contacts"] = [
-            {
-                "name": {"formatted_name": "Maria Souza", "first_name": "Maria"},
-                "phones": [
-                    {"phone": "+55 11 99999-0000", "type": "CELL", "wa_id": "5511999990000"}
-                ],
-            }
-        ]
-    elif kind == "reaction":
-        body["reaction"] = {"emoji": rng.choice(["👍", "❤️", "😂", "🙏"])}
-    elif kind == "interactive":
-        body["interactive"] = _reply_to(last.body if last else {}, rng)
-    return CustomerMessage.model_validate(body)
-
-
-def _reply_to(sent: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """Pick one of the options of an interactive message the business sent."""
-    interactive = sent.get("interactive", {})
-    action = interactive.get("action", {}) if isinstance(interactive, dict) else {}
-    buttons = [b.get("reply", {}) for b in action.get("buttons", []) if isinstance(b, dict)]
-    if buttons:
-        choice = rng.choice(buttons)
-        return {
-            "type": "button_reply",
-            "button_reply": {"id": choice["id"], "title": choice["title"]},
-        }
-    rows = [r for s in action.get("sections", []) for r in s.get("rows", [])]
-    if rows:
-        row = rng.choice(rows)
-        return {"type": "list_reply", "list_reply": {"id": row["id"], "title": row["title"]}}
+def own_card(customer: Customer) -> dict[str, Any]:
+    """The customer's own contact card, as WhatsApp shares it (2026: with a ``vcard``)."""
+    name = customer.profile_name
+    first, _, last = name.partition(" ")
+    vcard = (
+        "BEGIN:VCARD\nVERSION:3.0\n"
+        f"N:{last};{first};;;\nFN:{name}\n"
+        f"TEL;type=CELL;type=VOICE;waid={customer.wa_id}:+{customer.wa_id}\nEND:VCARD"
+    )
+    card_name = {"formatted_name": name, "first_name": first}
+    if last:
+        card_name["last_name"] = last
     return {
-        "type": "nfm_reply",
-        "nfm_reply": {"response_json": json.dumps({"flow_token": "unused"})},
+        "name": card_name,
+        "phones": [{"phone": f"+{customer.wa_id}", "type": "CELL", "wa_id": customer.wa_id}],
+        "vcard": vcard,
     }

@@ -9,13 +9,8 @@ which the simulator doesn't model.
 from __future__ import annotations
 
 from pytake_simulator import ids
-from pytake_simulator.wire import (
-    GraphErrorBody,
-    GraphErrorData,
-    GraphErrorResponse,
-    WebhookError,
-    WebhookErrorData,
-)
+from pytake_simulator.wire import WebhookError, WebhookErrorData
+from pytake_simulator.wire_graph import GraphErrorBody, GraphErrorData, GraphErrorResponse
 
 ERROR_CODES_URL = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 
@@ -94,6 +89,26 @@ def invalid_parameter(details: str, message: str = "(#100) Invalid parameter") -
 
 def invalid_value(details: str) -> GraphError:
     return GraphError(131009, "(#131009) Parameter value is not valid", details=details)
+
+
+def bsuid_not_supported() -> GraphError:
+    """131062: one-tap, zero-tap and copy-code authentication templates need a phone number."""
+    return GraphError(
+        131062,
+        "(#131062) Business-scoped user ID recipients are not supported for this message",
+        details=(
+            "Authentication templates with one-tap, zero-tap or copy-code buttons can't be sent "
+            "to a business-scoped user ID; send them to the user's phone number."
+        ),
+    )
+
+
+def bsuid_in_to(to: str) -> GraphError:
+    """A BSUID in ``to`` when ``meta.bsuid_in_to`` is "reject" (Meta itself drops it silently)."""
+    return invalid_parameter(
+        f"Invalid parameter to {to!r}: a business-scoped user ID goes in recipient.",
+        "(#100) Invalid parameter",
+    )
 
 
 def throughput_reached() -> GraphError:

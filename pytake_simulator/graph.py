@@ -21,7 +21,8 @@ from pytake_simulator.errors import GraphError
 from pytake_simulator.keys import SIMULATOR
 from pytake_simulator.simulator import Simulator
 from pytake_simulator.state import MediaObject, Number, TemplateRecord
-from pytake_simulator.wire import (
+from pytake_simulator.wire import Wire
+from pytake_simulator.wire_graph import (
     BusinessAccountView,
     Cursors,
     MediaUploadResponse,
@@ -34,7 +35,6 @@ from pytake_simulator.wire import (
     TemplateView,
     Throughput,
     WebhookConfiguration,
-    Wire,
 )
 
 VERSION = r"{version:v[0-9]+\.[0-9]+}"

@@ -7,7 +7,6 @@ alphabet: ``wamid.`` + base64 for messages, digit strings for Graph nodes (media
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 
 
@@ -59,12 +58,3 @@ def parse_cursor(value: str) -> int | None:
         return int(base64.b64decode(encoded, validate=True).decode())
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
         return None
-
-
-def business_scoped_user_id(waba_id: str, wa_id: str) -> str:
-    """A stable BSUID for a customer as seen by one business: a country prefix and digits.
-
-    Derived, not random, so the same customer keeps the same id across messages and runs.
-    """
-    digest = hashlib.sha256(f"{waba_id}:{wa_id}".encode()).digest()
-    return "US." + str(int.from_bytes(digest[:8], "big"))

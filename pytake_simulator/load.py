@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pytake_simulator.customers import CustomerMessage
+from pytake_simulator.customer_messages import CustomerMessage
 
 if TYPE_CHECKING:
     from pytake_simulator.simulator import Simulator

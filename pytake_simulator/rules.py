@@ -15,6 +15,7 @@ from typing import Any
 
 from pytake_simulator import errors
 from pytake_simulator.errors import GraphError
+from pytake_simulator.identity import is_user_id
 
 TEXT_MAX = 4096
 BUTTONS_MIN, BUTTONS_MAX = 1, 3
@@ -57,7 +58,8 @@ def check_envelope(body: dict[str, Any]) -> GraphError | None:
 
 def check_message(body: dict[str, Any]) -> GraphError | None:
     to = body.get("to")
-    if isinstance(to, str) and normalise_to(to) is None:
+    # A BSUID in ``to`` is addressing's business (Meta accepts it, then drops the message).
+    if isinstance(to, str) and normalise_to(to) is None and not is_user_id(to.strip()):
         return errors.invalid_value(
             f"Invalid 'to' parameter {to!r}: expected a phone number in international format "
             "(digits, optionally with a leading +)."

@@ -39,7 +39,7 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pytake_simulator.config import ConfigError, first_error
-from pytake_simulator.customers import CustomerMessage
+from pytake_simulator.customer_messages import CustomerMessage
 from pytake_simulator.views import OutboundList, OutboundView
 
 

@@ -18,70 +18,33 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
-import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from pydantic import ValidationError
 
-from pytake_simulator import errors, ids
+from pytake_simulator import ids
+from pytake_simulator.batching import Batcher, PendingItem
+from pytake_simulator.changes import Changes
 from pytake_simulator.clock import Clock
-from pytake_simulator.config import NumberConfig, SimulatorConfig, first_error
+from pytake_simulator.config import NumberConfig, SimulatorConfig
 from pytake_simulator.contract import Contract
-from pytake_simulator.customers import (
-    CHATTER_CUSTOMERS,
-    CustomerMessage,
-    MessageFactory,
-    SimCustomer,
-    chatter_message,
-)
-from pytake_simulator.delivery import Batcher, DeliveryEngine, DeliveryRecord, PendingItem
+from pytake_simulator.customer_messages import CustomerMessage
+from pytake_simulator.delivery import DeliveryEngine, DeliveryRecord
+from pytake_simulator.inbound import Inbound
 from pytake_simulator.outbound import Outbound
-from pytake_simulator.state import InboundMessage, OutboundMessage, Store, TemplateRecord
+from pytake_simulator.sim_customer import SimCustomer
+from pytake_simulator.state import Customer, InboundMessage, OutboundMessage, Store, TemplateRecord
+from pytake_simulator.template_reviews import TemplateReviews
 from pytake_simulator.templates import (
-    TemplateCreateRequest,
-    TemplateDefinition,
     TemplateStatus,
-    definition_problems,
 )
 from pytake_simulator.views import SimStats
 from pytake_simulator.webhooks import VerifyResult, verify_subscription
-from pytake_simulator.wire import Contact, Profile, TemplateCreateResponse, TemplateStatusValue
+from pytake_simulator.wire_graph import TemplateCreateResponse
 
 if TYPE_CHECKING:
     from pytake_simulator.load import LoadReport
-
-
-class Changes:
-    """A broadcast "something changed" signal that synchronous code can fire.
-
-    Each notification completes the current event and starts a new one, so a waiter that
-    captured the event before checking its condition can't miss a change.
-    """
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait_until(
-        self,
-        condition: Callable[[], bool],
-        timeout: float,  # noqa: ASYNC109 - a default deadline, named in the error
-        what: str,
-    ) -> None:
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    event = self._event
-                    if condition():
-                        return
-                    await event.wait()
-        except TimeoutError:
-            raise TimeoutError(f"timed out after {timeout:g}s waiting for {what}") from None
 
 
 class Simulator:
@@ -101,6 +64,8 @@ class Simulator:
         )
         self.batcher = Batcher(self.delivery, self.clock.now)
         self.outbound = Outbound(self)
+        self.inbound = Inbound(self)
+        self.template_reviews = TemplateReviews(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self._running = False
@@ -227,134 +192,90 @@ class Simulator:
     # --- customers -----------------------------------------------------------------------------
 
     def customer(
-        self, wa_id: str, *, name: str | None = None, phone_number_id: str | None = None
+        self, key: str, *, name: str | None = None, phone_number_id: str | None = None
     ) -> SimCustomer:
-        return SimCustomer(self, wa_id, name, phone_number_id)
+        """A customer's phone, by phone number or by a BSUID / parent BSUID it was given."""
+        return SimCustomer(self, key, name, phone_number_id)
 
-    def customer_send(self, wa_id: str, request: CustomerMessage) -> str:
-        """Queue a customer's message for delivery; returns its ``wamid``."""
-        number = self.number(request.phone_number_id)
-        customer = self.store.customer(wa_id, request.profile_name)
-        message = MessageFactory(self.store, self.clock.timestamp()).build(request, wa_id, number)
-        customer.last_inbound[number.phone_number_id] = self.clock.now()
-        self.store.inbound[message.id] = InboundMessage(
-            id=message.id,
-            phone_number_id=number.phone_number_id,
+    def create_customer(
+        self,
+        wa_id: str | None = None,
+        *,
+        name: str | None = None,
+        username: str | None = None,
+        phone_visible: bool | None = None,
+        parent_user_id: bool | None = None,
+    ) -> Customer:
+        """A customer with chosen 2026 traits, e.g. a username and a hidden phone; its BSUID is
+        ``.user_id(waba_id)`` (``sim.user_id(customer)`` for the default number)."""
+        return self.inbound.create(
             wa_id=wa_id,
-            type=message.type,
-            payload=message.wire(),
-            created_at=time.monotonic(),
+            profile_name=name,
+            username=username,
+            phone_visible=phone_visible,
+            parent_user_id=parent_user_id,
         )
-        # A system message (number change) comes without a contacts entry, as Meta sends it.
-        contact = (
-            None
-            if message.type == "system"
-            else Contact(
-                profile=Profile(name=customer.profile_name),
-                wa_id=wa_id,
-                user_id=ids.business_scoped_user_id(number.waba_id, wa_id),
-            )
-        )
-        self.notify(
-            PendingItem(waba_id=number.waba_id, number=number, contact=contact, message=message)
-        )
-        self.changed()
-        return message.id
+
+    def user_id(self, customer: Customer | str, phone_number_id: str | None = None) -> str:
+        """The customer's BSUID as the business number's WABA sees it."""
+        found = self.inbound.resolve(customer) if isinstance(customer, str) else customer
+        return found.user_id(self.number(phone_number_id).waba_id)
+
+    def customer_send(self, key: str, request: CustomerMessage) -> str:
+        """Queue a customer's message for delivery; returns its ``wamid``."""
+        return self.inbound.send(key, request)
 
     def customer_read(
-        self, wa_id: str, *, message_id: str | None = None, phone_number_id: str | None = None
+        self, key: str, *, message_id: str | None = None, phone_number_id: str | None = None
     ) -> list[str]:
         return self.outbound.customer_read(
-            wa_id, message_id=message_id, phone_number_id=phone_number_id
+            self.inbound.resolve(key).wa_id, message_id=message_id, phone_number_id=phone_number_id
         )
 
     def set_customer(
         self,
-        wa_id: str,
+        key: str,
         *,
         profile_name: str | None = None,
         on_whatsapp: bool | None = None,
         reads: bool | None = None,
-    ) -> None:
-        customer = self.store.customer(wa_id, profile_name)
-        if on_whatsapp is not None:
-            customer.on_whatsapp = on_whatsapp
-        customer.reads = reads
+        shares_phone: bool | None = None,
+    ) -> Customer:
+        return self.inbound.set(
+            key,
+            profile_name=profile_name,
+            on_whatsapp=on_whatsapp,
+            reads=reads,
+            shares_phone=shares_phone,
+        )
 
     async def chatter(self, rate: float) -> None:
         """Random customers write random things at ``rate`` messages/s (Poisson) until cancelled."""
-        while True:
-            await asyncio.sleep(self.rng.expovariate(rate))
-            wa_id = self.rng.choice(CHATTER_CUSTOMERS)
-            self.customer_send(wa_id, chatter_message(self.rng, self, wa_id))
+        await self.inbound.chatter(rate)
 
     # --- templates -----------------------------------------------------------------------------
 
     def create_template(self, waba_id: str, body: Any) -> TemplateCreateResponse:
-        violation = self.contract.first_violation("create_template", body)
-        if violation:
-            raise errors.invalid_parameter(violation.message)
-        try:
-            request = TemplateCreateRequest.model_validate(body)
-        except ValidationError as exc:
-            raise errors.invalid_parameter(first_error(exc)) from None
-        problems = definition_problems(request)
-        if problems:
-            raise errors.template_invalid(problems[0])
-        if self.store.template(waba_id, request.name, request.language) is not None:
-            raise errors.template_exists(request.name, request.language)
-        definition = TemplateDefinition(
-            name=request.name,
-            language=request.language,
-            category=request.category,
-            status="PENDING",
-            parameter_format=request.parameter_format,
-            components=request.components,
-            waba_id=waba_id,
-        )
-        record = TemplateRecord(ids.numeric_id(), waba_id, definition)
-        self.store.templates.setdefault(waba_id, []).append(record)
-        self.spawn(self._review(record))
-        self.changed()
-        return TemplateCreateResponse(id=record.id, status="PENDING", category=request.category)
-
-    async def _review(self, record: TemplateRecord) -> None:
-        await asyncio.sleep(self.config.timing.template_review_delay)
-        if "reject" in record.definition.name:
-            self.set_template_status(record.id, "REJECTED", reason="INVALID_FORMAT")
-        else:
-            self.set_template_status(record.id, "APPROVED")
+        """``POST /{waba-id}/message_templates``: PENDING, reviewed after a delay."""
+        return self.template_reviews.create(waba_id, body)
 
     def set_template_status(
         self, template_id: str, status: TemplateStatus, *, reason: str | None = None
     ) -> TemplateRecord:
         """Change a template's status and send the ``message_template_status_update`` webhook."""
-        record = self.store.template_by_id(template_id)
-        if record is None:
-            raise KeyError(f"no template {template_id}")
-        record.definition.status = status
-        record.definition.rejected_reason = reason if status == "REJECTED" else None
-        event = TemplateStatusValue(
-            event=status,
-            message_template_id=int(record.id),
-            message_template_name=record.definition.name,
-            message_template_language=record.definition.language,
-            reason=reason,
-        )
-        self.notify(PendingItem(waba_id=record.waba_id, template_event=event))
-        self.changed()
-        return record
+        return self.template_reviews.set_status(template_id, status, reason=reason)
 
     # --- queries -------------------------------------------------------------------------------
 
     def outbound_messages(
         self, *, to: str | None = None, phone_number_id: str | None = None, since: int = 0
     ) -> list[OutboundMessage]:
-        """What the business sent (accepted sends), oldest first; ``since`` is a ``seq``."""
+        """What the business sent (accepted sends), oldest first; ``since`` is a ``seq``;
+        ``to`` matches the customer's phone or BSUID."""
         return [
             m
             for m in self.store.outbound_log[since:]
-            if (to is None or m.to == to)
+            if (to is None or m.addressed_to(to))
             and (phone_number_id is None or m.phone_number_id == phone_number_id)
         ]
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytake_simulator.config import NumberConfig, SimulatorConfig
-from pytake_simulator.templates import TemplateDefinition, seed_templates
+from pytake_simulator.identity import Identities, is_user_id
+from pytake_simulator.template_seeds import seed_templates
+from pytake_simulator.templates import TemplateDefinition
 from pytake_simulator.wire import WebhookError
 
 WINDOW_SECONDS = 24 * 3600
@@ -61,6 +63,19 @@ class Customer:
     reads: bool | None = None
     # phone_number_id → wall-clock time of this customer's last message to that number.
     last_inbound: dict[str, float] = field(default_factory=dict)
+    # 2026 identity (see identity.py): a BSUID per WABA, maybe a parent BSUID and a username,
+    # and whether webhooks may show the phone (``wa_id``/``from``).
+    user_ids: dict[str, str] = field(default_factory=dict)
+    parent_user_id: str | None = None
+    has_parent: bool = False
+    username: str | None = None
+    phone_visible: bool = True
+    generation: int = 0
+    # None: follow ``customers.answer_contact_requests``; True/False: always/never share.
+    shares_phone: bool | None = None
+
+    def user_id(self, waba_id: str) -> str:
+        return self.user_ids[waba_id]
 
     def in_window(self, phone_number_id: str, now: float) -> bool:
         last = self.last_inbound.get(phone_number_id)
@@ -81,13 +96,19 @@ class OutboundMessage:
     seq: int
     id: str
     phone_number_id: str
-    to: str
+    to: str  # the customer's phone (the simulator's key), whichever way it was addressed
     type: str
     body: dict[str, Any]
     accepted_at: float
     pricing_category: str
     billable: bool
     statuses: list[StatusEntry] = field(default_factory=list)
+    # What the business put in ``to`` or ``recipient``, and which of the two it used.
+    recipient: str = ""
+    addressed_by: str = "phone"  # "phone" | "user_id"
+    user_id: str | None = None  # the customer's BSUID for this number's WABA, at send time
+    # A BSUID in ``to``: Meta answers 200 and drops the message (no status ever comes).
+    dropped: bool = False
     # Monotonic, like InboundMessage.created_at: reply latencies don't follow clock advances.
     received_at: float = field(default_factory=time.monotonic)
 
@@ -100,6 +121,10 @@ class OutboundMessage:
 
     def has(self, status: str) -> bool:
         return any(s.status == status for s in self.statuses)
+
+    def addressed_to(self, key: str) -> bool:
+        """Sent to this customer, given as phone, BSUID or what the business wrote."""
+        return key in (self.to, self.user_id, self.recipient)
 
     @property
     def text(self) -> str | None:
@@ -179,6 +204,9 @@ class Store:
             for n in config.numbers
         }
         self.customers: dict[str, Customer] = {}
+        self.identities = Identities(
+            config.customers, sorted({n.waba_id for n in config.numbers}), config.seed
+        )
         self.outbound: dict[str, OutboundMessage] = {}
         self.outbound_log: list[OutboundMessage] = []
         self.inbound: dict[str, InboundMessage] = {}
@@ -210,10 +238,30 @@ class Store:
                 profile_name=profile_name or default_profile_name(wa_id),
                 on_whatsapp=self.config.customers.on_whatsapp(wa_id),
             )
+            self.identities.assign(customer)
             self.customers[wa_id] = customer
         elif profile_name:
             customer.profile_name = profile_name
         return customer
+
+    def find_customer(self, key: str) -> Customer | None:
+        """A customer by phone (created on first use) or by BSUID / parent BSUID (known only)."""
+        if is_user_id(key):
+            return self.identities.find(key)
+        return self.customer(key)
+
+    def change_number(self, customer: Customer, new_wa_id: str) -> None:
+        """The customer moved to another phone: Meta gives them new BSUIDs."""
+        self.identities.retire(customer)
+        self.customers.pop(customer.wa_id, None)
+        customer.wa_id = new_wa_id
+        self.customers[new_wa_id] = customer
+        self.identities.index(customer, customer.generation + 1)
+
+    def change_user_id(self, customer: Customer) -> None:
+        """Only the BSUID changed (Meta's ``user_changed_user_id``)."""
+        self.identities.retire(customer)
+        self.identities.index(customer, customer.generation + 1)
 
     def pair_bucket(self, phone_number_id: str, wa_id: str) -> TokenBucket:
         key = (phone_number_id, wa_id)

@@ -21,7 +21,16 @@ TemplateCategory = Literal["MARKETING", "UTILITY", "AUTHENTICATION"]
 ParameterFormat = Literal["POSITIONAL", "NAMED"]
 HeaderFormat = Literal["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]
 ButtonType = Literal[
-    "QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP", "FLOW", "CATALOG", "MPM", "VOICE_CALL"
+    "QUICK_REPLY",
+    "URL",
+    "PHONE_NUMBER",
+    "COPY_CODE",
+    "OTP",
+    "FLOW",
+    "CATALOG",
+    "MPM",
+    "VOICE_CALL",
+    "REQUEST_CONTACT_INFO",
 ]
 
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
@@ -93,132 +102,6 @@ def variables(text: str | None) -> list[str]:
     return VARIABLE.findall(text or "")
 
 
-def _text_component(kind: str, text: str | None) -> TemplateComponent:
-    return TemplateComponent.model_validate({"type": kind, "text": text})
-
-
-def seed_templates() -> list[TemplateDefinition]:
-    """What every WABA starts with, so a demo and the daemon's tests need no setup."""
-    body = "BODY"
-    return [
-        TemplateDefinition(
-            name="hello_world",
-            language="en_US",
-            category="UTILITY",
-            components=[
-                TemplateComponent(type="HEADER", format="TEXT", text="Hello World"),
-                _text_component(
-                    body,
-                    "Welcome and congratulations!! This message demonstrates your ability to "
-                    "send a WhatsApp message notification from the Cloud API, hosted by Meta. "
-                    "Thank you for taking the time to test with us.",
-                ),
-                _text_component("FOOTER", "WhatsApp Business Platform sample message"),
-            ],
-        ),
-        TemplateDefinition(
-            name="order_update",
-            language="en_US",
-            category="UTILITY",
-            components=[
-                TemplateComponent(
-                    type="BODY",
-                    text="Hi {{1}}, your order {{2}} has shipped and is on its way.",
-                    example={"body_text": [["Ana", "#4821"]]},
-                )
-            ],
-        ),
-        TemplateDefinition(
-            name="appointment_reminder",
-            language="pt_BR",
-            category="UTILITY",
-            parameter_format="NAMED",
-            components=[
-                TemplateComponent(
-                    type="BODY",
-                    text="Olá {{customer_name}}, lembrete: sua consulta é hoje às {{time}}.",
-                    example={
-                        "body_text_named_params": [
-                            {"param_name": "customer_name", "example": "Maria"},
-                            {"param_name": "time", "example": "15:30"},
-                        ]
-                    },
-                )
-            ],
-        ),
-        TemplateDefinition(
-            name="shipping_photo",
-            language="en_US",
-            category="UTILITY",
-            components=[
-                TemplateComponent(
-                    type="HEADER",
-                    format="IMAGE",
-                    example={"header_handle": ["https://example.com/parcel.jpg"]},
-                ),
-                TemplateComponent(
-                    type="BODY",
-                    text="Your parcel {{1}} was photographed at the door.",
-                    example={"body_text": [["#4821"]]},
-                ),
-            ],
-        ),
-        TemplateDefinition(
-            name="track_order",
-            language="en_US",
-            category="UTILITY",
-            components=[
-                TemplateComponent(
-                    type="BODY",
-                    text="Order {{1}} is out for delivery.",
-                    example={"body_text": [["#4821"]]},
-                ),
-                TemplateComponent(
-                    type="BUTTONS",
-                    buttons=[
-                        TemplateButton(
-                            type="URL",
-                            text="Track it",
-                            url="https://example.com/track/{{1}}",
-                            example=["https://example.com/track/4821"],
-                        )
-                    ],
-                ),
-            ],
-        ),
-        TemplateDefinition(
-            name="feedback_request",
-            language="en_US",
-            category="MARKETING",
-            components=[
-                _text_component(body, "How was your experience with us today?"),
-                TemplateComponent(
-                    type="BUTTONS",
-                    buttons=[
-                        TemplateButton(type="QUICK_REPLY", text="Great"),
-                        TemplateButton(type="QUICK_REPLY", text="Could be better"),
-                    ],
-                ),
-            ],
-        ),
-        TemplateDefinition(
-            name="spring_sale",
-            language="en_US",
-            category="MARKETING",
-            status="PENDING",
-            components=[_text_component(body, "Spring sale: 20% off everything this week!")],
-        ),
-        TemplateDefinition(
-            name="miracle_cure",
-            language="en_US",
-            category="MARKETING",
-            status="REJECTED",
-            rejected_reason="INVALID_FORMAT",
-            components=[_text_component(body, "Lose 10 kg in 3 days, guaranteed!")],
-        ),
-    ]
-
-
 # --- definition rules (create) ---------------------------------------------------------------
 
 
@@ -242,7 +125,20 @@ def definition_problems(request: TemplateCreateRequest) -> list[str]:
         problems.append("A template needs a BODY component.")
     for component in request.components:
         problems.extend(_component_problems(component, request.parameter_format))
+    problems.extend(_contact_request_problems(request))
     return problems
+
+
+def _contact_request_problems(request: TemplateCreateRequest) -> Iterable[str]:
+    """Meta (2026): a REQUEST_CONTACT_INFO button stands alone, in utility or marketing
+    templates only."""
+    buttons = [b for c in request.components if c.type == "BUTTONS" for b in c.buttons or []]
+    if not any(b.type == "REQUEST_CONTACT_INFO" for b in buttons):
+        return
+    if len(buttons) > 1:
+        yield "A REQUEST_CONTACT_INFO button can't be combined with other buttons."
+    if request.category == "AUTHENTICATION":
+        yield "A REQUEST_CONTACT_INFO button is allowed in UTILITY and MARKETING templates only."
 
 
 def _component_problems(component: TemplateComponent, fmt: ParameterFormat) -> Iterable[str]:

@@ -12,7 +12,7 @@ from pytake_simulator.wire import WebhookError
 if TYPE_CHECKING:
     from pytake_simulator.delivery import DeliveryRecord
     from pytake_simulator.simulator import Simulator
-    from pytake_simulator.state import InboundMessage, OutboundMessage
+    from pytake_simulator.state import Customer, InboundMessage, OutboundMessage
 
 
 class StatusView(BaseModel):
@@ -32,6 +32,12 @@ class OutboundView(BaseModel):
     status: str
     body: dict[str, Any]
     statuses: list[StatusView]
+    # What the business wrote in ``to`` or ``recipient``; "phone" or "user_id"; the customer's
+    # BSUID at send time; true for a BSUID given in ``to`` (Meta drops it: no status ever).
+    recipient: str
+    addressed_by: str
+    user_id: str | None
+    dropped: bool
 
     @classmethod
     def of(cls, message: OutboundMessage) -> OutboundView:
@@ -49,6 +55,10 @@ class OutboundView(BaseModel):
                 StatusView(status=s.status, timestamp=s.timestamp, errors=list(s.errors))
                 for s in message.statuses
             ],
+            recipient=message.recipient,
+            addressed_by=message.addressed_by,
+            user_id=message.user_id,
+            dropped=message.dropped,
         )
 
 
@@ -129,6 +139,37 @@ class InboundView(BaseModel):
             delivery_ids=message.delivery_ids,
             read_by_business=message.read_by_business,
             payload=message.payload,
+        )
+
+
+class CustomerView(BaseModel):
+    """A simulated customer as the control API shows it (``user_id`` is for the default
+    number's WABA; ``user_ids`` has one per WABA)."""
+
+    wa_id: str
+    profile_name: str
+    username: str | None
+    phone_visible: bool
+    user_id: str
+    user_ids: dict[str, str]
+    parent_user_id: str | None
+    on_whatsapp: bool
+    reads: bool | None
+    shares_phone: bool | None
+
+    @classmethod
+    def of(cls, customer: Customer, default_waba_id: str) -> CustomerView:
+        return cls(
+            wa_id=customer.wa_id,
+            profile_name=customer.profile_name,
+            username=customer.username,
+            phone_visible=customer.phone_visible,
+            user_id=customer.user_id(default_waba_id),
+            user_ids=dict(customer.user_ids),
+            parent_user_id=customer.parent_user_id,
+            on_whatsapp=customer.on_whatsapp,
+            reads=customer.reads,
+            shares_phone=customer.shares_phone,
         )
 
 

@@ -1,9 +1,9 @@
-"""Meta's JSON shapes as pydantic models: Graph API responses and webhook payloads.
+"""Meta's JSON shapes as pydantic models: webhook payloads (Graph responses: wire_graph.py).
 
 Every model dumps to exactly what Meta sends with :meth:`Wire.wire` (aliases, ``None`` fields
 left out), so no handler builds a dict by hand. Webhook shapes follow
-shared/reference/whatsapp-cloud-api-notes.md (Meta publishes no schema for them); Graph responses
-follow the OpenAPI contract (tests validate them against it).
+shared/reference/whatsapp-cloud-api-notes.md and whatsapp-2026-changes.md (Meta publishes no
+schema for them).
 """
 
 from __future__ import annotations
@@ -19,133 +19,6 @@ class Wire(BaseModel):
     def wire(self) -> dict[str, Any]:
         data: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         return data
-
-
-# --- Graph API: errors ---------------------------------------------------------------------------
-
-
-class GraphErrorData(Wire):
-    messaging_product: Literal["whatsapp"] = "whatsapp"
-    details: str
-
-
-class GraphErrorBody(Wire):
-    message: str
-    type: str
-    code: int
-    error_subcode: int | None = None
-    error_user_title: str | None = None
-    error_user_msg: str | None = None
-    error_data: GraphErrorData | None = None
-    fbtrace_id: str
-
-
-class GraphErrorResponse(Wire):
-    error: GraphErrorBody
-
-
-# --- Graph API: responses ------------------------------------------------------------------------
-
-
-class SendContact(Wire):
-    input: str
-    wa_id: str
-
-
-class SentMessageRef(Wire):
-    id: str
-    message_status: Literal["accepted", "held_for_quality_assessment", "paused"] | None = None
-
-
-class SendMessageResponse(Wire):
-    messaging_product: Literal["whatsapp"] = "whatsapp"
-    contacts: list[SendContact]
-    messages: list[SentMessageRef]
-
-
-class SuccessResponse(Wire):
-    success: bool = True
-
-
-class MediaUploadResponse(Wire):
-    id: str
-
-
-class MediaUrlResponse(Wire):
-    messaging_product: Literal["whatsapp"] = "whatsapp"
-    url: str
-    mime_type: str
-    sha256: str
-    file_size: int
-    id: str
-
-
-class TemplateView(Wire):
-    name: str
-    parameter_format: str
-    components: list[dict[str, Any]]
-    language: str
-    status: str
-    category: str
-    id: str
-    rejected_reason: str | None = None
-
-
-class Cursors(Wire):
-    before: str
-    after: str
-
-
-class Paging(Wire):
-    cursors: Cursors
-    next: str | None = None
-    previous: str | None = None
-
-
-class TemplateListResponse(Wire):
-    data: list[TemplateView]
-    paging: Paging | None = None
-
-
-class TemplateCreateResponse(Wire):
-    id: str
-    status: str
-    category: str
-
-
-class Throughput(Wire):
-    level: Literal["STANDARD", "HIGH", "NOT_APPLICABLE"]
-
-
-class WebhookConfiguration(Wire):
-    application: str
-
-
-class PhoneNumberView(Wire):
-    """``GET /{phone-number-id}``; fields are optional because ``?fields=`` selects them."""
-
-    verified_name: str | None = None
-    code_verification_status: str | None = None
-    display_phone_number: str | None = None
-    quality_rating: str | None = None
-    platform_type: str | None = None
-    throughput: Throughput | None = None
-    webhook_configuration: WebhookConfiguration | None = None
-    name_status: str | None = None
-    messaging_limit_tier: str | None = None
-    id: str
-
-
-class PhoneNumberList(Wire):
-    data: list[PhoneNumberView]
-
-
-class BusinessAccountView(Wire):
-    id: str
-    name: str
-    currency: str = "USD"
-    timezone_id: str = "1"
-    message_template_namespace: str
 
 
 # --- webhooks ------------------------------------------------------------------------------------
@@ -164,15 +37,18 @@ class WebhookError(Wire):
 
 
 class Profile(Wire):
-    name: str
+    name: str | None = None
+    username: str | None = None
 
 
 class Contact(Wire):
-    profile: Profile
-    wa_id: str
-    # The business-scoped user id Meta added to webhooks in 2025 (alongside wa_id); clients such
-    # as pywa 4 require it.
+    """A ``contacts[]`` entry: since April 2026 ``user_id`` (the BSUID) is always there and
+    ``wa_id`` only when Meta may show the phone; status contacts may have no ``profile``."""
+
+    profile: Profile | None = None
+    wa_id: str | None = None
     user_id: str | None = None
+    parent_user_id: str | None = None
 
 
 class Metadata(Wire):
@@ -255,6 +131,26 @@ class System(Wire):
     type: str
     wa_id: str | None = None
     customer: str | None = None
+    # Since Aug 2026 (Meta's changelog): the new ids next to the previous ones.
+    user_id: str | None = None
+    parent_user_id: str | None = None
+    previous_user_id: str | None = None
+    previous_parent_user_id: str | None = None
+
+
+class Unsupported(Wire):
+    type: str
+
+
+class Revoke(Wire):
+    original_message_id: str
+
+
+class Edit(Wire):
+    """``edit.message`` is the new content in the shape of an inbound message's own fields."""
+
+    original_message_id: str
+    message: dict[str, Any]
 
 
 class Context(Wire):
@@ -278,7 +174,10 @@ class Referral(Wire):
 
 
 class InboundMessage(Wire):
-    from_: str = Field(alias="from")
+    # Absent when Meta withholds the phone; from_user_id (the BSUID) is always there.
+    from_: str | None = Field(None, alias="from")
+    from_user_id: str | None = None
+    from_parent_user_id: str | None = None
     id: str
     timestamp: str
     type: str
@@ -290,11 +189,16 @@ class InboundMessage(Wire):
     sticker: Media | None = None
     location: Location | None = None
     contacts: list[dict[str, Any]] | None = None
+    # "contact_request" on a reply to request_contact_info, "other" on a shared card.
+    origin: str | None = None
     interactive: Interactive | None = None
     button: Button | None = None
     reaction: Reaction | None = None
     order: Order | None = None
     system: System | None = None
+    edit: Edit | None = None
+    revoke: Revoke | None = None
+    unsupported: Unsupported | None = None
     context: Context | None = None
     referral: Referral | None = None
     errors: list[WebhookError] | None = None
@@ -318,10 +222,16 @@ class Pricing(Wire):
 
 
 class Status(Wire):
+    """``recipient_id`` when the business sent to a phone, ``recipient_user_id`` to a BSUID;
+    the parent field has two spellings in the wild (see ``MetaVariantsConfig``)."""
+
     id: str
     status: Literal["sent", "delivered", "read", "failed"]
     timestamp: str
-    recipient_id: str
+    recipient_id: str | None = None
+    recipient_user_id: str | None = None
+    recipient_parent_user_id: str | None = None
+    parent_recipient_user_id: str | None = None
     conversation: Conversation | None = None
     pricing: Pricing | None = None
     errors: list[WebhookError] | None = None

@@ -12,8 +12,8 @@ import pytest
 
 from pytake_simulator import Simulator
 from pytake_simulator.config import DeliveryConfig
-from pytake_simulator.customers import CustomerError, CustomerMessage
-from pytake_simulator.ids import business_scoped_user_id
+from pytake_simulator.customer_messages import CustomerError, CustomerMessage
+from pytake_simulator.identity import user_id as business_scoped_user_id
 
 from .support import (
     APP_SECRET,
@@ -44,7 +44,7 @@ def test_business_scoped_user_ids_are_stable_per_business() -> None:
     first = business_scoped_user_id(WABA_ID, CUSTOMER)
     assert first == business_scoped_user_id(WABA_ID, CUSTOMER)
     assert first != business_scoped_user_id("200000000000002", CUSTOMER)
-    assert first.startswith("US.")
+    assert first.startswith("BR.")  # CUSTOMER is a Brazilian number
 
 
 async def test_envelope_signature_and_headers(sim: Simulator, receiver: Receiver) -> None:
@@ -78,6 +78,7 @@ async def test_envelope_signature_and_headers(sim: Simulator, receiver: Receiver
                             "messages": [
                                 {
                                     "from": CUSTOMER,
+                                    "from_user_id": business_scoped_user_id(WABA_ID, CUSTOMER),
                                     "id": wamid,
                                     "timestamp": request.json["entry"][0]["changes"][0]["value"][
                                         "messages"

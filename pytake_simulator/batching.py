@@ -1,0 +1,126 @@
+"""Grouping webhook items into POST bodies the way Meta does: one entry per WABA, one
+``messages`` change per business number with its contacts, messages and statuses."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pytake_simulator.config import NumberConfig
+from pytake_simulator.delivery import DeliveryEngine, DeliveryRecord
+from pytake_simulator.wire import (
+    Change,
+    Contact,
+    Entry,
+    InboundMessage,
+    MessagesValue,
+    Metadata,
+    Status,
+    TemplateStatusValue,
+    WebhookPayload,
+)
+
+
+@dataclass
+class PendingItem:
+    """One thing to notify: an inbound message, a status or a template event."""
+
+    waba_id: str
+    number: NumberConfig | None = None
+    contact: Contact | None = None
+    message: InboundMessage | None = None
+    status: Status | None = None
+    template_event: TemplateStatusValue | None = None
+
+    @property
+    def field(self) -> str:
+        return "message_template_status_update" if self.template_event else "messages"
+
+
+class Batcher:
+    """Groups items into POSTs: one per item, or up to ``batch_max`` within ``batch_window``."""
+
+    def __init__(self, engine: DeliveryEngine, now: Callable[[], float]) -> None:
+        self.engine = engine
+        self._now = now
+        self._buffer: list[PendingItem] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, item: PendingItem) -> DeliveryRecord | None:
+        config = self.engine.config
+        if config.batch_max <= 1:
+            return self._send([item])
+        self._buffer.append(item)
+        if len(self._buffer) >= config.batch_max:
+            return self.flush()
+        if self._timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return self.flush()
+            self._timer = loop.call_later(config.batch_window, self.flush)
+        return None
+
+    def flush(self) -> DeliveryRecord | None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        items, self._buffer = self._buffer, []
+        return self._send(items) if items else None
+
+    def _send(self, items: list[PendingItem]) -> DeliveryRecord:
+        payload = build_payload(items, int(self._now()))
+        return self.engine.submit(
+            payload,
+            message_ids=tuple(i.message.id for i in items if i.message),
+            statuses=tuple((i.status.id, i.status.status) for i in items if i.status),
+            fields=tuple(dict.fromkeys(i.field for i in items)),
+        )
+
+
+def build_payload(items: list[PendingItem], now: int) -> WebhookPayload:
+    """Meta's envelope for some items: an entry per WABA; one ``messages`` change per number
+    holding all its contacts, messages and statuses; one change per template event."""
+    entries: dict[str, list[Change]] = {}
+    values: dict[tuple[str, str], MessagesValue] = {}
+    for item in items:
+        changes = entries.setdefault(item.waba_id, [])
+        if item.template_event is not None:
+            changes.append(Change(field=item.field, value=item.template_event))
+            continue
+        assert item.number is not None
+        key = (item.waba_id, item.number.phone_number_id)
+        value = values.get(key)
+        if value is None:
+            value = MessagesValue(
+                metadata=Metadata(
+                    display_phone_number=item.number.display_digits,
+                    phone_number_id=item.number.phone_number_id,
+                )
+            )
+            values[key] = value
+            changes.append(Change(field="messages", value=value))
+        if item.contact is not None:
+            contacts = value.contacts or []
+            # One entry per customer: the BSUID is the key now (the phone may be hidden).
+            if all(_key(c) != _key(item.contact) for c in contacts):
+                value.contacts = [*contacts, item.contact]
+        if item.message is not None:
+            value.messages = [*(value.messages or []), item.message]
+        if item.status is not None:
+            value.statuses = [*(value.statuses or []), item.status]
+    return WebhookPayload(
+        entry=[
+            Entry(
+                id=waba_id,
+                time=now if any(c.field != "messages" for c in changes) else None,
+                changes=changes,
+            )
+            for waba_id, changes in entries.items()
+        ]
+    )
+
+
+def _key(contact: Contact) -> tuple[str | None, str | None]:
+    return (contact.user_id, contact.wa_id)
