@@ -27,7 +27,6 @@ from pytake_daemon.whatsapp.graph_models import (
     CreateTemplateRequest,
     CreateTemplateResponse,
     GraphErrorEnvelope,
-    GraphSendRequest,
     GraphSendResponse,
     GraphSuccess,
     MediaInfo,
@@ -36,8 +35,8 @@ from pytake_daemon.whatsapp.graph_models import (
     SendResult,
     Template,
     TemplatePage,
-    mark_read_body,
 )
+from pytake_daemon.whatsapp.graph_send import GraphSendRequest, mark_read_body
 from pytake_daemon.whatsapp.meta_errors import GraphError
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"

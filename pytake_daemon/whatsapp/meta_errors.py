@@ -7,6 +7,7 @@ messages, which change. The codes are those of Meta's Cloud API error reference.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pytake_daemon.whatsapp.graph_models import GraphErrorBody
@@ -59,6 +60,9 @@ PERMANENT_CODES: frozenset[int] = frozenset(
         131051,
         131052,
         131053,
+        131062,
+        131063,
+        131064,
         132000,
         132001,
         132005,
@@ -152,7 +156,10 @@ _EXPLANATIONS: dict[int, str] = {
         "This WhatsApp Business account is locked (policy violation or failed verification): "
         "nothing can be sent."
     ),
-    131037: "This number's display name is not approved yet: an admin must get it approved.",
+    131037: (
+        "This business number has no approved display name yet, so WhatsApp won't send from it: "
+        "an admin must get the display name approved."
+    ),
     131042: "A payment problem on the WhatsApp Business account: an admin must fix billing.",
     131045: "This phone number is not registered correctly: an admin must register it again.",
     131047: (
@@ -178,6 +185,20 @@ _EXPLANATIONS: dict[int, str] = {
         "Too many messages to this customer in a short time; the message will be retried later."
     ),
     131057: "The WhatsApp Business account is in maintenance; the message will be retried.",
+    131062: (
+        "This customer is known only by their WhatsApp username (no phone number), and this "
+        "message needs a phone number: authentication templates with one-tap, zero-tap or "
+        "copy-code buttons can't be sent to them. Ask the customer to share their phone first."
+    ),
+    131063: (
+        "Marketing templates are turned off for this account on the Cloud API: send them "
+        "through Meta's Marketing Messages API, or pick a utility template."
+    ),
+    131064: (
+        "This account reached its messaging limit after templates were reclassified for "
+        "breaking WhatsApp's category rules: wait for the limit to reset and review the "
+        "templates' categories."
+    ),
     132000: "The number of template parameters doesn't match the template's placeholders.",
     132001: "This template doesn't exist in this language, or isn't approved yet.",
     132005: "The template's text is too long once its parameters are filled in.",
@@ -342,6 +363,15 @@ def explain_webhook_error(error: ErrorDetail) -> str:
             f": {_sentence(said)}" if said else "."
         )
     return explain(error.code, error.details, message=said)
+
+
+def describe_webhook_error(
+    error: ErrorDetail | Mapping[str, Any],
+) -> tuple[int | None, str | None, str]:
+    """``(code, title, sentence)`` of an ``errors[]`` item of a failed status, as parsed or as
+    the raw JSON stored with the status: what a failed message records and shows an agent."""
+    detail = error if isinstance(error, ErrorDetail) else ErrorDetail.model_validate(error)
+    return detail.code, detail.title or detail.message, explain_webhook_error(detail)
 
 
 def classify_webhook_error(error: ErrorDetail) -> ErrorKind:

@@ -5,7 +5,9 @@ sent, so the agent gets a plain sentence at once instead of a failure later.
   the customer's messages only; our sends and templates never extend it). Meta would fail such a
   send with 131047.
 - Templates must exist for the number's WABA, be approved, and get the parameters they declare
-  (Meta: 132001, 132000).
+  (Meta: 132001, 132000). Authentication templates (one-tap, zero-tap, copy-code passwords) need
+  the customer's phone number: to a customer known only by BSUID, Meta would refuse them with
+  131062.
 - An idempotency key makes a retried submit return the first message instead of sending twice.
 
 The message row (status ``pending``) and its ``outbox`` row are written in one transaction; the
@@ -26,10 +28,15 @@ from pytake_daemon.whatsapp import db as whatsapp_db
 from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.meta_errors import explain
 from pytake_daemon.whatsapp.render import preview, render_outgoing
-from pytake_daemon.whatsapp.template_params import TemplateParameterError, check_parameters
+from pytake_daemon.whatsapp.template_params import (
+    TemplateParameterError,
+    check_parameters,
+    needs_phone,
+)
 
 WINDOW = timedelta(hours=24)
 RE_ENGAGEMENT = 131047
+BSUID_NOT_SUPPORTED = 131062
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,12 @@ async def queue_message(
     if not is_template and not window_open(conversation["last_inbound_at"], now):
         raise Conflict(explain(RE_ENGAGEMENT))
     if isinstance(request.content, TemplateOut):
-        await _check_template(conn, conversation["waba_id"], request.content)
+        await _check_template(
+            conn,
+            conversation["waba_id"],
+            request.content,
+            has_phone=conversation["wa_id"] is not None,
+        )
     context = await _context(conn, conversation_id, request)
     text = render_outgoing(request.content)
     message_id = await outbox_db.insert_outbound(
@@ -97,7 +109,9 @@ def _replayed(earlier: Any, conversation_id: uuid.UUID, content: dict[str, Any])
     return Queued(message_id=earlier["id"], conversation_id=conversation_id, created=False)
 
 
-async def _check_template(conn: Connection, waba_id: str, content: TemplateOut) -> None:
+async def _check_template(
+    conn: Connection, waba_id: str, content: TemplateOut, *, has_phone: bool
+) -> None:
     template = await whatsapp_db.get_template(conn, waba_id, content.name, content.language)
     if template is None:
         raise UnprocessableEntity(
@@ -114,8 +128,12 @@ async def _check_template(conn: Connection, waba_id: str, content: TemplateOut) 
         "name": template["name"],
         "language": template["language"],
         "parameter_format": template["parameter_format"],
+        "category": template["category"],
         "components": template["components"],
     }
+    if not has_phone and needs_phone(definition):
+        # Refused here, like the window: the agent learns it now, not from a failed send later.
+        raise Conflict(explain(BSUID_NOT_SUPPORTED))
     try:
         check_parameters(definition, content.components)
     except TemplateParameterError as exc:

@@ -33,8 +33,14 @@ from pytake_daemon.protocol.outgoing import OutgoingContent
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.graph import GraphClient
-from pytake_daemon.whatsapp.graph_models import to_graph
-from pytake_daemon.whatsapp.meta_errors import GraphError, explain, retry_limit
+from pytake_daemon.whatsapp.graph_send import to_graph
+from pytake_daemon.whatsapp.meta_errors import (
+    GraphError,
+    describe_webhook_error,
+    explain,
+    retry_limit,
+)
+from pytake_daemon.whatsapp.recipient import Recipient
 from pytake_daemon.whatsapp.secretbox import SecretBox
 from pytake_daemon.whatsapp.throttle import Throttle
 
@@ -167,13 +173,16 @@ class Sender:
             await self._fail(tenant_id, row, None, None, f"Stored content is invalid: {exc}")
             return
         context = row["context"] or {}
-        body = to_graph(content, row["wa_id"], reply_to_wamid=context.get("id"))
+        body = to_graph(content, _recipient(row), reply_to_wamid=context.get("id"))
         token = self._box.decrypt(row["access_token_enc"])
         try:
             result = await self._graph.send_message(row["phone_number_id"], token, body)
         except GraphError as exc:
             await self._failed_call(tenant_id, row, exc, attempts)
             return
+        if result.held:
+            # Accepted but held for Meta's quality check: statuses will say whether it leaves.
+            log.info("meta holds the message for a quality check", message_id=str(message_id))
         await self._accepted(tenant_id, row, result.wamid)
 
     async def _pace(self, row: asyncpg.Record) -> float | None:
@@ -190,7 +199,7 @@ class Sender:
                 return await self._pace(row)
             if wait == 0 and self._settings.recipient_interval_seconds > 0:
                 wait = await self._throttle.acquire(
-                    f"pair:{row['number_id']}:{row['wa_id']}",
+                    f"pair:{row['number_id']}:{_recipient(row).key}",
                     per_second=1 / self._settings.recipient_interval_seconds,
                     burst=1,
                 )
@@ -210,11 +219,7 @@ class Sender:
             if known is not None and known["status"] in MessageStatus.__members__.values():
                 code = title = explanation = None
                 if known["status"] == "failed" and known["errors"]:
-                    first = known["errors"][0]
-                    code = first.get("code")
-                    title = first.get("title")
-                    details = (first.get("error_data") or {}).get("details")
-                    explanation = explain(code, details, message=first.get("message"))
+                    code, title, explanation = describe_webhook_error(known["errors"][0])
                     error = MessageError(code=code, title=title, explanation=explanation)
                 await outbox_db.advance(
                     conn,
@@ -310,3 +315,8 @@ class Sender:
                 error=MessageError(code=code, title=title, explanation=explanation),
             ),
         )
+
+
+def _recipient(row: asyncpg.Record) -> Recipient:
+    """The customer's address: the phone when known, else their BSUID (never in ``to``)."""
+    return Recipient(phone=row["wa_id"], bsuid=row["bsuid"])

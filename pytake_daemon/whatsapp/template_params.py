@@ -203,6 +203,33 @@ def expected_parameters(definition: Template | Mapping[str, Any]) -> list[Expect
     return expected
 
 
+def _buttons(template: Template) -> list[TemplateButtonDef]:
+    return [
+        button
+        for component in template.components
+        if component.type.upper() == "BUTTONS"
+        for button in component.buttons or []
+    ]
+
+
+def needs_phone(definition: Template | Mapping[str, Any]) -> bool:
+    """Whether the template can go only to a phone number: authentication templates (one-tap,
+    zero-tap and copy-code one-time passwords), which Meta refuses to a BSUID with 131062."""
+    template = _as_template(definition)
+    if (template.category or "").upper() == "AUTHENTICATION":
+        return True
+    return any(button.type.upper() == "OTP" for button in _buttons(template))
+
+
+def asks_for_phone(definition: Template | Mapping[str, Any]) -> bool:
+    """Whether the template carries Meta's ``REQUEST_CONTACT_INFO`` button ("Share contact
+    info"), which asks the customer for their phone number."""
+    return any(
+        button.type.upper() == "REQUEST_CONTACT_INFO"
+        for button in _buttons(_as_template(definition))
+    )
+
+
 # ---- Checking a send -------------------------------------------------------------------------
 
 

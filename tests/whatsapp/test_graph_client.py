@@ -27,15 +27,18 @@ from pytake_daemon.whatsapp.graph_models import (
     CreateTemplateRequest,
     MediaInfo,
     TemplateComponentDef,
-    to_graph,
 )
+from pytake_daemon.whatsapp.graph_send import to_graph
 from pytake_daemon.whatsapp.meta_errors import GraphError
+from pytake_daemon.whatsapp.recipient import Recipient
 
 TOKEN = "EAAGtesttoken0123456789SECRET"
 PHONE_ID = "106540352242922"
 WABA_ID = "102290129340398"
 MEDIA_ID = "2621233374848975"
 CUSTOMER = "16505551234"
+PHONE = Recipient(phone=CUSTOMER)
+BSUID = "US.13491208655302741918"
 WAMID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA"
 MEDIA_BYTES = bytes(range(256)) * 40
 
@@ -276,7 +279,7 @@ def assert_no_token(error: GraphError) -> None:
 
 
 async def test_send_message(meta: FakeMeta, graph: GraphClient) -> None:
-    body = to_graph(TextOut(body="Olá"), CUSTOMER, reply_to_wamid=WAMID)
+    body = to_graph(TextOut(body="Olá"), PHONE, reply_to_wamid=WAMID)
     result = await graph.send_message(PHONE_ID, TOKEN, body)
     assert (result.wamid, result.wa_id, result.input) == (WAMID, CUSTOMER, CUSTOMER)
     assert result.message_status == "accepted"
@@ -285,6 +288,50 @@ async def test_send_message(meta: FakeMeta, graph: GraphClient) -> None:
     assert call.authorization == f"Bearer {TOKEN}"
     assert call.query == {}
     assert call.body == body.to_bytes()
+
+
+async def test_send_to_a_bsuid_reads_user_id_and_a_held_message(
+    meta: FakeMeta, graph: GraphClient
+) -> None:
+    # Meta's answer to a send by "recipient": user_id instead of wa_id (never require wa_id),
+    # and a message Meta holds for a quality check.
+    meta.respond_next(
+        web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": BSUID, "user_id": BSUID}],
+                "messages": [{"id": WAMID, "message_status": "held_for_quality_assessment"}],
+            }
+        )
+    )
+    body = to_graph(TextOut(body="Olá"), Recipient(phone=None, bsuid=BSUID), reply_to_wamid=None)
+    result = await graph.send_message(PHONE_ID, TOKEN, body)
+    assert (result.wamid, result.wa_id, result.user_id, result.input) == (
+        WAMID,
+        None,
+        BSUID,
+        BSUID,
+    )
+    assert result.held
+    (call,) = meta.seen
+    assert json.loads(call.body)["recipient"] == BSUID
+    assert "to" not in json.loads(call.body)
+
+
+async def test_a_send_answer_without_contacts_or_status_is_read(
+    meta: FakeMeta, graph: GraphClient
+) -> None:
+    meta.respond_next(web.json_response({"messages": [{"id": WAMID}]}))
+    result = await graph.send_message(
+        PHONE_ID, TOKEN, to_graph(TextOut(body="x"), PHONE, reply_to_wamid=None)
+    )
+    assert (result.wamid, result.wa_id, result.user_id, result.message_status) == (
+        WAMID,
+        None,
+        None,
+        None,
+    )
+    assert not result.held
 
 
 async def test_mark_read_with_typing_indicator(meta: FakeMeta, graph: GraphClient) -> None:
@@ -361,7 +408,7 @@ async def test_send_errors_by_class(
     kind: str,
 ) -> None:
     meta.respond_next(meta_error(status, code, message, details=details))
-    body = to_graph(TextOut(body="hi"), CUSTOMER, reply_to_wamid=None)
+    body = to_graph(TextOut(body="hi"), PHONE, reply_to_wamid=None)
     with pytest.raises(GraphError) as info:
         await graph.send_message(PHONE_ID, TOKEN, body)
     error = info.value
@@ -416,7 +463,7 @@ async def test_non_envelope_errors(
     meta.respond_next(web.Response(status=status, text=text, content_type=content_type))
     with pytest.raises(GraphError) as info:
         await graph.send_message(
-            PHONE_ID, TOKEN, to_graph(TextOut(body="x"), CUSTOMER, reply_to_wamid=None)
+            PHONE_ID, TOKEN, to_graph(TextOut(body="x"), PHONE, reply_to_wamid=None)
         )
     assert (info.value.http_status, info.value.code, info.value.kind) == (status, None, kind)
     assert f"HTTP {status}" in str(info.value)
@@ -424,7 +471,7 @@ async def test_non_envelope_errors(
 
 async def test_an_unreadable_success_is_not_retried(meta: FakeMeta, graph: GraphClient) -> None:
     meta.respond_next(web.Response(status=200, text="<html>ok?</html>", content_type="text/html"))
-    body = to_graph(TextOut(body="x"), CUSTOMER, reply_to_wamid=None)
+    body = to_graph(TextOut(body="x"), PHONE, reply_to_wamid=None)
     with pytest.raises(GraphError, match="unexpected Graph API response") as info:
         await graph.send_message(PHONE_ID, TOKEN, body)
     assert (info.value.http_status, info.value.kind) == (200, "permanent")

@@ -15,6 +15,7 @@ from pytake_daemon.whatsapp.meta_errors import (
     GraphError,
     classify,
     classify_webhook_error,
+    describe_webhook_error,
     explain,
     explain_webhook_error,
     retry_limit,
@@ -276,3 +277,37 @@ def test_webhook_errors_without_a_known_code() -> None:
     assert explain_webhook_error(codeless) == "WhatsApp reported a problem with this message: Odd."
     throttled = ErrorDetail.model_validate({"code": 131056, "title": "Pair rate limit hit"})
     assert classify_webhook_error(throttled) == "transient"
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (131062, "known only by their WhatsApp username"),
+        (131063, "Marketing Messages API"),
+        (131064, "messaging limit"),
+        (131037, "display name"),
+    ],
+)
+def test_the_2026_codes_have_plain_sentences_and_are_permanent(code: int, words: str) -> None:
+    assert words in explain(code, None)
+    assert not explain(code, None).startswith("WhatsApp refused the message (error")
+    assert classify(code, 400) == "permanent"
+
+
+def test_a_stored_webhook_error_is_described_by_the_same_path() -> None:
+    raw = {
+        "code": 131062,
+        "title": "BSUID recipients not supported",
+        "message": "BSUID recipients are not supported for this message",
+        "error_data": {"details": "Use the phone number."},
+    }
+    assert describe_webhook_error(raw) == (
+        131062,
+        "BSUID recipients not supported",
+        explain_webhook_error(ErrorDetail.model_validate(raw)),
+    )
+    assert describe_webhook_error({"message": "odd"}) == (
+        None,
+        "odd",
+        "WhatsApp reported a problem with this message: odd.",
+    )

@@ -22,17 +22,15 @@ from pydantic import TypeAdapter, ValidationError
 
 from pytake_daemon.protocol import OutgoingContent, SendMessageRequest
 from pytake_daemon.protocol.outgoing import ButtonsOut, ListOut, ReactionOut, TemplateOut, TextOut
-from pytake_daemon.whatsapp.graph_models import (
-    GraphSendRequest,
-    mark_read_body,
-    to_graph,
-)
+from pytake_daemon.whatsapp.graph_send import GraphSendRequest, mark_read_body, to_graph
+from pytake_daemon.whatsapp.recipient import Recipient
 
 CONTRACT = (
     Path(__file__).resolve().parents[2]
     / "pytake_simulator/contract/whatsapp-business-messaging-api_v23.0.openapi.yaml"
 )
 CUSTOMER = "16505551234"
+PHONE = Recipient(phone=CUSTOMER)
 WAMID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA"
 MESSAGE_TYPES = [
     "TextMessage",
@@ -101,7 +99,28 @@ def _repaired_components(document: dict[str, Any]) -> dict[str, Any]:
     location = schemas["LocationMessage"]["allOf"][1]["properties"]["location"]["properties"]
     for key in ("latitude", "longitude"):
         location[key] = {"type": ["number", "string"]}
+    _newer_than_the_contract(schemas)
     return components
+
+
+def _newer_than_the_contract(schemas: dict[str, Any]) -> None:
+    """What Meta added after the v23 contract was published (2026): ``recipient`` (a BSUID) next
+    to ``to``, and the ``request_contact_info`` interactive message with its named action."""
+    base = schemas["BaseMessageProperties"]
+    base["properties"]["recipient"] = {
+        "type": "string",
+        "pattern": r"^[A-Za-z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$",
+    }
+    base["required"] = [r for r in base["required"] if r != "to"]
+    base["anyOf"] = [{"required": ["to"]}, {"required": ["recipient"]}]
+    schemas["InteractiveObject"]["properties"]["type"]["enum"].append("request_contact_info")
+    schemas["ActionObject"]["oneOf"].append(
+        {
+            "required": ["name"],
+            "properties": {"name": {"type": "string", "enum": ["request_contact_info"]}},
+            "additionalProperties": False,
+        }
+    )
 
 
 class Contract:
@@ -161,7 +180,7 @@ def test_repaired_contract_accepts_metas_examples(contract: Contract, example: s
 
 
 def test_repaired_contract_still_refuses_unknown_fields(contract: Contract) -> None:
-    body = to_graph(TextOut(body="hi"), CUSTOMER, reply_to_wamid=None).to_json()
+    body = to_graph(TextOut(body="hi"), PHONE, reply_to_wamid=None).to_json()
     assert contract.problems(body) == []
     assert contract.problems({**body, "surprise": 1}) != []
     assert contract.problems({**body, "text": {"body": "hi", "surprise": 1}}) != []
@@ -239,6 +258,7 @@ VALID_CONTENTS: dict[str, dict[str, Any]] = {
             {"type": "header", "document": {"media_id": "4490709327384033", "filename": "a.pdf"}},
         ],
     },
+    "request-contact-info": {"type": "request_contact_info", "body": "Share your phone?"},
     "template-location-header": {
         "type": "template",
         "name": "order_delivery_update",
@@ -257,7 +277,7 @@ def test_graph_bodies_satisfy_the_contract(
     contract: Contract, name: str, reply: str | None
 ) -> None:
     content = parse(VALID_CONTENTS[name])
-    body = to_graph(content, CUSTOMER, reply_to_wamid=reply).to_json()
+    body = to_graph(content, PHONE, reply_to_wamid=reply).to_json()
     assert contract.problems(body) == []
     assert body["messaging_product"] == "whatsapp"
     assert body["recipient_type"] == "individual"
@@ -269,7 +289,7 @@ def test_graph_bodies_satisfy_the_contract(
 
 
 def test_text_body_is_metas_exact_json() -> None:
-    body = to_graph(parse(VALID_CONTENTS["text"]), CUSTOMER, reply_to_wamid=WAMID)
+    body = to_graph(parse(VALID_CONTENTS["text"]), PHONE, reply_to_wamid=WAMID)
     assert body.to_json() == {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -278,13 +298,13 @@ def test_text_body_is_metas_exact_json() -> None:
         "context": {"message_id": WAMID},
         "text": {"body": "Olá! Your order shipped.", "preview_url": True},
     }
-    plain = to_graph(TextOut(body="hi"), CUSTOMER, reply_to_wamid=None)
+    plain = to_graph(TextOut(body="hi"), PHONE, reply_to_wamid=None)
     assert plain.to_json()["text"] == {"body": "hi"}
     assert plain.to_bytes().startswith(b'{"messaging_product":"whatsapp"')
 
 
 def test_template_body_is_metas_exact_json() -> None:
-    body = to_graph(parse(VALID_CONTENTS["template-named"]), CUSTOMER, reply_to_wamid=None)
+    body = to_graph(parse(VALID_CONTENTS["template-named"]), PHONE, reply_to_wamid=None)
     assert body.to_json()["template"] == {
         "name": "order_update",
         "language": {"code": "pt_BR", "policy": "deterministic"},
@@ -308,12 +328,12 @@ def test_template_body_is_metas_exact_json() -> None:
             },
         ],
     }
-    static = to_graph(parse(VALID_CONTENTS["template-static"]), CUSTOMER, reply_to_wamid=None)
+    static = to_graph(parse(VALID_CONTENTS["template-static"]), PHONE, reply_to_wamid=None)
     assert "components" not in static.to_json()["template"]
 
 
 def test_interactive_bodies_are_metas_exact_json() -> None:
-    buttons = to_graph(parse(VALID_CONTENTS["buttons"]), CUSTOMER, reply_to_wamid=None)
+    buttons = to_graph(parse(VALID_CONTENTS["buttons"]), PHONE, reply_to_wamid=None)
     interactive = buttons.to_json()["interactive"]
     assert buttons.type == "interactive"
     assert interactive["type"] == "button"
@@ -323,7 +343,7 @@ def test_interactive_bodies_are_metas_exact_json() -> None:
         "type": "reply",
         "reply": {"id": "slot-am", "title": "Morning"},
     }
-    listing = to_graph(parse(VALID_CONTENTS["list"]), CUSTOMER, reply_to_wamid=None).to_json()
+    listing = to_graph(parse(VALID_CONTENTS["list"]), PHONE, reply_to_wamid=None).to_json()
     assert listing["interactive"]["type"] == "list"
     assert listing["interactive"]["action"]["button"] == "Topics"
     assert listing["interactive"]["action"]["sections"][0]["rows"][0]["id"] == "o1"
@@ -333,10 +353,10 @@ def test_reaction_targets() -> None:
     ours = uuid.uuid4()
     reaction = ReactionOut(message_id=ours, emoji="\N{HEAVY BLACK HEART}")
     with pytest.raises(ValueError, match="needs its wamid"):
-        to_graph(reaction, CUSTOMER, reply_to_wamid=None)
-    body = to_graph(reaction, CUSTOMER, reply_to_wamid=WAMID).to_json()
+        to_graph(reaction, PHONE, reply_to_wamid=None)
+    body = to_graph(reaction, PHONE, reply_to_wamid=WAMID).to_json()
     assert body["reaction"] == {"message_id": WAMID, "emoji": "\N{HEAVY BLACK HEART}"}
-    removed = to_graph(parse(VALID_CONTENTS["reaction-removed"]), CUSTOMER, reply_to_wamid=None)
+    removed = to_graph(parse(VALID_CONTENTS["reaction-removed"]), PHONE, reply_to_wamid=None)
     assert removed.to_json()["reaction"] == {"message_id": WAMID, "emoji": ""}
 
 
@@ -346,11 +366,79 @@ def test_mark_read_body_matches_metas_example(contract: Contract) -> None:
     assert "typing_indicator" not in mark_read_body(WAMID).to_json()
 
 
+BSUID = "US.13491208655302741918"
+
+
+@pytest.mark.parametrize("bsuid", [BSUID, "US.ENT.11815799212886844830", "br.aB3"])
+def test_a_customer_without_a_phone_is_addressed_by_recipient(
+    contract: Contract, bsuid: str
+) -> None:
+    body = to_graph(TextOut(body="hi"), Recipient(phone=None, bsuid=bsuid), reply_to_wamid=None)
+    assert body.to_json() == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "recipient": bsuid,
+        "type": "text",
+        "text": {"body": "hi"},
+    }
+    assert contract.problems(body.to_json()) == []
+
+
+def test_the_phone_wins_when_both_are_known() -> None:
+    body = to_graph(TextOut(body="hi"), Recipient(phone=CUSTOMER, bsuid=BSUID), reply_to_wamid=None)
+    assert (body.to, body.recipient) == (CUSTOMER, None)
+    assert "recipient" not in body.to_json()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        # Meta answers 200 and silently drops a BSUID put in "to" (chatwoot#15150).
+        {"to": BSUID},
+        {"to": "US13491208655302741918"},
+        {"recipient": CUSTOMER},
+        {"to": CUSTOMER, "recipient": BSUID},
+        {},
+    ],
+)
+def test_a_bsuid_never_goes_in_to(fields: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        GraphSendRequest.model_validate({**fields, "type": "text", "text": {"body": "x"}})
+
+
+def test_a_recipient_needs_an_address() -> None:
+    with pytest.raises(ValueError, match="phone number or a BSUID"):
+        Recipient(phone=None, bsuid=None)
+    assert Recipient(phone=None, bsuid=BSUID).key == BSUID
+    assert Recipient(phone=CUSTOMER, bsuid=BSUID).key == CUSTOMER
+
+
+def test_request_contact_info_is_metas_exact_json(contract: Contract) -> None:
+    content = parse({"type": "request_contact_info", "body": "Please share your phone number."})
+    body = to_graph(content, Recipient(phone=None, bsuid=BSUID), reply_to_wamid=None).to_json()
+    # The shape of Meta's documentation (as quoted by Kapso and Gupshup, 2026).
+    assert body == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "recipient": BSUID,
+        "type": "interactive",
+        "interactive": {
+            "type": "request_contact_info",
+            "body": {"text": "Please share your phone number."},
+            "action": {"name": "request_contact_info"},
+        },
+    }
+    assert contract.problems(body) == []
+    assert "body: String should have at most 1024 characters" in message_of(
+        {"type": "request_contact_info", "body": "x" * 1025}
+    )
+
+
 def test_graph_send_request_needs_its_own_object() -> None:
     with pytest.raises(ValidationError, match="exactly its own object"):
         GraphSendRequest.model_validate({"to": CUSTOMER, "type": "image", "text": {"body": "x"}})
     with pytest.raises(ValidationError, match="to"):
-        to_graph(TextOut(body="x"), "not-a-number", reply_to_wamid=None)
+        to_graph(TextOut(body="x"), Recipient(phone="not-a-number"), reply_to_wamid=None)
 
 
 # ---- Limits, at their boundaries ------------------------------------------------------------

@@ -18,9 +18,11 @@ from pytake_daemon.protocol.outgoing import ExpectedParameters, TemplateComponen
 from pytake_daemon.whatsapp.graph_models import Template
 from pytake_daemon.whatsapp.template_params import (
     TemplateParameterError,
+    asks_for_phone,
     check_parameters,
     check_template,
     expected_parameters,
+    needs_phone,
     placeholders,
 )
 
@@ -422,3 +424,56 @@ def test_positional_body_passes_exactly_with_the_right_count(
     else:
         with pytest.raises(TemplateParameterError):
             check_parameters(definition, components)
+
+
+PHONE_REQUEST: dict[str, Any] = {
+    "id": "8",
+    "name": "share_your_phone",
+    "language": "en_US",
+    "status": "APPROVED",
+    "category": "UTILITY",
+    "components": [
+        {"type": "BODY", "text": "To finish your request we need your phone number."},
+        {"type": "BUTTONS", "buttons": [{"type": "REQUEST_CONTACT_INFO"}]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("definition", "phone_only"),
+    [
+        (AUTHENTICATION, True),
+        # One-tap and zero-tap buttons, even on a template whose category was not synced.
+        (
+            {
+                **AUTHENTICATION,
+                "category": None,
+                "components": [
+                    {"type": "BODY", "text": "{{1}} is your code."},
+                    {
+                        "type": "BUTTONS",
+                        "buttons": [{"type": "OTP", "otp_type": "ONE_TAP", "text": "Autofill"}],
+                    },
+                ],
+            },
+            True,
+        ),
+        ({**AUTHENTICATION, "category": "authentication", "components": []}, True),
+        # A marketing coupon's copy-code button is not a one-time password.
+        (COUPON, False),
+        (SEASONAL, False),
+        (PHONE_REQUEST, False),
+    ],
+)
+def test_authentication_templates_need_a_phone(
+    definition: dict[str, Any], phone_only: bool
+) -> None:
+    assert needs_phone(definition) is phone_only
+
+
+def test_the_request_contact_info_button_asks_for_the_phone_and_takes_no_parameter() -> None:
+    assert asks_for_phone(PHONE_REQUEST)
+    assert not asks_for_phone(COUPON)
+    assert not asks_for_phone(AUTHENTICATION)
+    assert expected_parameters(PHONE_REQUEST) == []
+    check_parameters(PHONE_REQUEST, [])
