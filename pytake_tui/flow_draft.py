@@ -17,6 +17,7 @@ from pytake_daemon.protocol.flows import (
     BRANCHES,
     TRIGGER_TYPES,
     ActionClose,
+    ActionRequestPhone,
     ActionTag,
     ActionTransferToQueue,
     Ask,
@@ -67,6 +68,7 @@ SHORT_TYPES: dict[str, str] = {
     "action_transfer_to_queue": "transfer",
     "action_close": "close",
     "action_tag": "tag",
+    "action_request_phone": "ask phone",
     "end": "end",
 }
 """What a box calls each node type (the full type is in the node form)."""
@@ -112,6 +114,8 @@ def summary(node: FlowNode) -> str:
             return node.message
         case ActionTag():
             return ", ".join(node.tags)
+        case ActionRequestPhone():
+            return node.text
         case _:
             return ""
 

@@ -24,6 +24,7 @@ from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.text import dig, fold, render, render_json
 from pytake_daemon.protocol.flows import (
     ActionClose,
+    ActionRequestPhone,
     ActionTag,
     ActionTransferToQueue,
     Ask,
@@ -92,6 +93,9 @@ class FlowEffects(Protocol):
 
     async def tag(self, tags: list[str]) -> None: ...
 
+    async def request_phone(self, text: str, *, step: int) -> OutgoingContent:
+        """Queue the request for the customer's phone; the content sent (raises SendRefused)."""
+
     async def http(
         self, node: HttpRequest, url: str, headers: dict[str, str], body: Any
     ) -> HttpAnswer:
@@ -108,7 +112,8 @@ class Facts:
     conversation_id: str
     conversation_status: str
     contact_name: str | None
-    contact_wa_id: str
+    contact_wa_id: str | None
+    """The phone; None for a customer known only by their username (BSUID)."""
     window_open: bool
     now: datetime
 
@@ -277,8 +282,8 @@ class FlowEngine:
         return {
             **self.state.variables,
             "contact.name": self.facts.contact_name or "",
-            "contact.wa_id": self.facts.contact_wa_id,
-            "contact.phone": self.facts.contact_wa_id,
+            "contact.wa_id": self.facts.contact_wa_id or "",
+            "contact.phone": self.facts.contact_wa_id or "",
             "conversation.id": self.facts.conversation_id,
             "conversation.status": self.facts.conversation_status,
         }
@@ -342,6 +347,8 @@ class FlowEngine:
             case ActionTag():
                 await self.effects.tag(node.tags)
                 return _Outcome(branch="next", output={"tags": node.tags})
+            case ActionRequestPhone():
+                return await self._request_phone(node)
             case End():
                 return _Outcome(end="completed")
         raise AssertionError(f"unhandled node type {node.type}")
@@ -377,6 +384,15 @@ class FlowEngine:
         except SendRefused as exc:
             return _Outcome(branch="error", error=str(exc))
         return _Outcome(branch="next", output=content.model_dump(mode="json", exclude_none=True))
+
+    async def _request_phone(self, node: ActionRequestPhone) -> _Outcome:
+        if self.facts.contact_wa_id:
+            return _Outcome(branch="known", output={"phone": self.facts.contact_wa_id})
+        try:
+            sent = await self.effects.request_phone(self._text(node.text), step=self.state.next_seq)
+        except SendRefused as exc:
+            return _Outcome(branch="error", error=str(exc))
+        return _Outcome(branch="next", output=sent.model_dump(mode="json", exclude_none=True))
 
     def _content(self, node: FlowNode) -> OutgoingContent | str:
         try:

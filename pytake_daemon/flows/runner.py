@@ -44,6 +44,7 @@ from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
 from pytake_daemon.queues import db as queues_db
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.whatsapp.phone_request import ask_for_phone
 from pytake_daemon.whatsapp.send_service import queue_message, window_open
 
 log = structlog.get_logger("pytake.flows")
@@ -91,6 +92,23 @@ class LiveEffects:
             raise SendRefused(str(exc)) from None
         if queued.created:
             self.queued.append(queued.message_id)
+
+    async def request_phone(self, text: str, *, step: int) -> OutgoingContent:
+        try:
+            async with self.conn.transaction():
+                queued, content = await ask_for_phone(
+                    self.conn,
+                    self.conversation_id,
+                    text=text,
+                    sent_by=None,
+                    now=self.now,
+                    idempotency_key=f"flow:{self.session_id}:{step}",
+                )
+        except ApiError as exc:
+            raise SendRefused(str(exc)) from None
+        if queued.created:
+            self.queued.append(queued.message_id)
+        return content
 
     async def transfer(self, node: ActionTransferToQueue) -> None:
         await self._transfer.transfer(

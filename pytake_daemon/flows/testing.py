@@ -33,7 +33,7 @@ from pytake_daemon.protocol.flows import (
     ScriptStep,
     TranscriptLine,
 )
-from pytake_daemon.protocol.outgoing import OutgoingContent
+from pytake_daemon.protocol.outgoing import OutgoingContent, RequestContactInfoOut
 from pytake_daemon.whatsapp.render import render_outgoing
 
 HttpCall = Callable[[HttpRequest, str, dict[str, str], Any], Awaitable[HttpAnswer]]
@@ -56,6 +56,13 @@ class RecordingEffects:
                 content=content.model_dump(mode="json", exclude_none=True),
             )
         )
+
+    async def request_phone(self, text: str, *, step: int) -> OutgoingContent:
+        # Outside the window the live runner sends a template instead; which one depends on
+        # the tenant's synced templates, so the tester shows the in-window message.
+        content = RequestContactInfoOut(body=text)
+        await self.send(content, step=step)
+        return content
 
     async def transfer(self, node: ActionTransferToQueue) -> None:
         self.transfers.append(node.model_dump(exclude={"id", "label", "position", "type"}))

@@ -44,6 +44,7 @@ _NODE_TYPES = ", ".join(
             "action_transfer_to_queue",
             "action_close",
             "action_tag",
+            "action_request_phone",
             "end",
         ]
     )

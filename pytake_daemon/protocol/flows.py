@@ -289,6 +289,18 @@ class ActionTag(_Node):
     )
 
 
+class ActionRequestPhone(_Node):
+    """Asks a customer known only by their WhatsApp username (a BSUID, no phone) to share their
+    phone number: WhatsApp's "Share contact info" message with ``text`` inside the 24-hour
+    window, an approved utility template with a REQUEST_CONTACT_INFO button outside it. Branch
+    ``known`` when the phone is already on the contact (nothing is sent), ``next`` once the
+    request is queued, ``error`` when it can't be sent (no such template outside the window).
+    The customer's answer fills the contact's phone when it arrives."""
+
+    type: Literal["action_request_phone"] = "action_request_phone"
+    text: Text = "Para continuar, compartilhe seu número de telefone."
+
+
 class End(_Node):
     type: Literal["end"] = "end"
 
@@ -311,6 +323,7 @@ FlowNode = Annotated[
     | ActionTransferToQueue
     | ActionClose
     | ActionTag
+    | ActionRequestPhone
     | End,
     Field(discriminator="type"),
 ]
@@ -336,6 +349,7 @@ BRANCHES: dict[str, tuple[str, ...]] = {
     "action_transfer_to_queue": (),
     "action_close": (),
     "action_tag": ("next",),
+    "action_request_phone": ("next", "known", "error"),
     "end": (),
 }
 """The branches each node type may leave by (an editor offers exactly these)."""
@@ -508,7 +522,9 @@ class ScriptStep(WireModel):
 
 class FlowTestScript(WireModel):
     contact_name: str = "Cliente Teste"
-    contact_wa_id: str = "5511999990000"
+    contact_wa_id: str | None = Field(
+        default="5511999990000", description="null: a customer known only by their username"
+    )
     window_open: bool = True
     template_reply: str | None = Field(
         default=None, description="start as a reply to this template (trigger_template)"

@@ -49,8 +49,9 @@ async def ask_for_phone(
     sent_by: uuid.UUID | None,
     now: datetime,
     idempotency_key: str | None = None,
-) -> Queued:
-    """Queue the request for the customer's phone in the caller's tenant transaction.
+) -> tuple[Queued, OutgoingContent]:
+    """Queue the request for the customer's phone in the caller's tenant transaction; the
+    queued message and what it says.
 
     Raises ``Conflict`` when the phone is already known, and when the window is closed and no
     approved template can ask for it.
@@ -66,7 +67,8 @@ async def ask_for_phone(
     else:
         content = await _phone_template(conn, conversation["waba_id"])
     request = SendMessageRequest(content=content, idempotency_key=idempotency_key)
-    return await queue_message(conn, conversation_id, request, sent_by=sent_by, now=now)
+    queued = await queue_message(conn, conversation_id, request, sent_by=sent_by, now=now)
+    return queued, content
 
 
 async def _phone_template(conn: Connection, waba_id: str) -> TemplateOut:

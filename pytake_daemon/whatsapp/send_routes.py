@@ -64,7 +64,7 @@ async def request_phone(request: web.Request, body: PhoneRequest) -> web.StreamR
     conversation_id = path_uuid(request)
     now = datetime.now(UTC)
     async with tenant_transaction(request.app[DB_POOL], who.tenant_id) as conn:
-        queued = await ask_for_phone(
+        queued, _ = await ask_for_phone(
             conn,
             conversation_id,
             text=body.text,

@@ -8,6 +8,7 @@ import pytest
 
 from pytake_daemon.flows.testing import run_script
 from pytake_daemon.flows.text import fold, render
+from pytake_daemon.flows.validation import check_document
 from tests.flows.builders import bot_lines, chain, definition, script
 
 
@@ -349,3 +350,41 @@ async def test_failed_expectations_are_reported() -> None:
 def test_text_helpers() -> None:
     assert fold("  Olá   MUNDO ") == "ola mundo"
     assert render("{{a}}-{{ b.c }}-{{missing}}", {"a": 1, "b.c": "x"}) == "1-x-"
+
+
+async def test_request_phone_asks_a_username_customer_and_skips_a_known_phone() -> None:
+    document = chain(
+        {
+            "id": "ask_phone",
+            "type": "action_request_phone",
+            "text": "{{contact.name}}, share your phone so we can call you.",
+        },
+        {"id": "thanks", "type": "msg_text", "text": "Thanks!"},
+    )
+    document["definition"]["nodes"].append({"id": "hello", "type": "msg_text", "text": "Hi!"})
+    document["definition"]["edges"].append(
+        {"source": "ask_phone", "target": "hello", "branch": "known"}
+    )
+    flow = definition(document)
+    username = await run_script(flow, script({"say": "oi"}, contact_wa_id=None, contact_name="Ana"))
+    first, second = [line for line in username.transcript if line.who == "bot"]
+    assert first.content == {
+        "type": "request_contact_info",
+        "body": "Ana, share your phone so we can call you.",
+    }
+    assert second.text == "Thanks!"
+    assert [s.branch for s in username.steps if s.node_id == "ask_phone"] == ["next"]
+    known = await run_script(flow, script({"say": "oi"}))
+    assert bot_lines(known) == ["Hi!"]
+    assert [s.branch for s in known.steps if s.node_id == "ask_phone"] == ["known"]
+
+
+def test_request_phone_has_the_branches_next_known_and_error() -> None:
+    document = chain(
+        {"id": "ask_phone", "type": "action_request_phone", "_out": "maybe"},
+        {"id": "end", "type": "end"},
+    )
+    _, problems = check_document(document)
+    assert "a action_request_phone node has no branch 'maybe'; branches: next, known, error" in [
+        p.message for p in problems
+    ]
