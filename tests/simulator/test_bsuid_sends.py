@@ -336,3 +336,24 @@ async def test_meta_accepts_what_the_contract_forbids(sim: Simulator, graph: Gra
     }
     status, _ = await graph.send({**WA, "to": CUSTOMER, "type": "contacts", "contacts": [card]})
     assert status == 200
+
+
+@pytest.mark.parametrize("field", ["recipient_parent_user_id", "parent_recipient_user_id"])
+async def test_sending_to_a_parent_bsuid(
+    make_sim: SimFactory, receiver: Receiver, field: str
+) -> None:
+    sim = await make_sim(
+        customers=CustomersConfig(parent_user_ids=True),
+        meta=MetaVariantsConfig.model_validate({"status_parent_field": field}),
+    )
+    customer, bsuid = await hidden_customer(sim)
+    parent = customer.parent_user_id
+    assert parent is not None
+    async with graph_for(sim) as graph:
+        _, body = await graph.send({**TEXT, "recipient": parent})
+    assert body["contacts"] == [{"input": parent, "user_id": bsuid}]
+    await sim.wait_for_status(body["messages"][0]["id"], "delivered")
+    await sim.wait_settled()
+    for status, value in statuses_of(receiver, body["messages"][0]["id"]):
+        assert (status["recipient_user_id"], status[field]) == (bsuid, parent)
+        assert value["contacts"][0]["parent_user_id"] == parent

@@ -5,13 +5,14 @@ unsupported messages."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from pytake_simulator import Simulator
-from pytake_simulator.config import CustomersConfig, MetaVariantsConfig
+from pytake_simulator.config import ConfigError, CustomersConfig, MetaVariantsConfig, load_config
 from pytake_simulator.customer_messages import CustomerError
 from pytake_simulator.identity import parent_user_id, user_id
 
@@ -217,3 +218,19 @@ async def test_control_api_drives_a_username_customer(sim: Simulator, receiver: 
             assert [m["id"] for m in await response.json()] == [wamid]
     value = await delivered(sim, receiver, wamid)
     assert "wa_id" not in value["contacts"][0]
+
+
+def test_the_config_file_sets_identities_and_variants(tmp_path: Path) -> None:
+    path = tmp_path / "sim.toml"
+    path.write_text(
+        "[customers]\nhidden_phone_share = 0.3\nusername_share = 0.5\nparent_user_ids = true\n"
+        'answer_contact_requests = true\n[meta]\nbsuid_in_to = "reject"\n'
+        'failed_status_contacts = "none"\nstatus_parent_field = "parent_recipient_user_id"\n'
+        'contact_request_origin = "contact"\n'
+    )
+    config = load_config(path)
+    assert config.customers.hidden_phone_share == 0.3
+    assert config.meta.status_parent_field == "parent_recipient_user_id"
+    path.write_text('[meta]\nbsuid_in_to = "ignore"\n')
+    with pytest.raises(ConfigError, match=r"meta\.bsuid_in_to"):
+        load_config(path)
