@@ -102,10 +102,7 @@ def build_payload(items: list[PendingItem], now: int) -> WebhookPayload:
             values[key] = value
             changes.append(Change(field="messages", value=value))
         if item.contact is not None:
-            contacts = value.contacts or []
-            # One entry per customer: the BSUID is the key now (the phone may be hidden).
-            if all(_key(c) != _key(item.contact) for c in contacts):
-                value.contacts = [*contacts, item.contact]
+            value.contacts = _merged(value.contacts or [], item.contact)
         if item.message is not None:
             value.messages = [*(value.messages or []), item.message]
         if item.status is not None:
@@ -122,5 +119,14 @@ def build_payload(items: list[PendingItem], now: int) -> WebhookPayload:
     )
 
 
-def _key(contact: Contact) -> tuple[str | None, str | None]:
-    return (contact.user_id, contact.wa_id)
+def _merged(contacts: list[Contact], new: Contact) -> list[Contact]:
+    """One entry per customer (the BSUID is the key now: the phone may be hidden); a message's
+    entry, which has the profile name, wins over a status's."""
+    key = (new.user_id, new.wa_id)
+    for index, contact in enumerate(contacts):
+        if (contact.user_id, contact.wa_id) == key:
+            has_name = new.profile is not None and new.profile.name is not None
+            if has_name and (contact.profile is None or contact.profile.name is None):
+                return [*contacts[:index], new, *contacts[index + 1 :]]
+            return contacts
+    return [*contacts, new]

@@ -255,12 +255,13 @@ async def customer_update(request: web.Request) -> web.Response:
     body = await _body(request, CustomerUpdate)
     sim = _sim(request)
     customer = _customer(request)
+    given = body.model_fields_set  # only what the body names changes ("reads": null resets)
     sim.set_customer(
         customer.wa_id,
         profile_name=body.profile_name,
         on_whatsapp=body.on_whatsapp,
-        reads=body.reads,
-        shares_phone=body.shares_phone,
+        reads=body.reads if "reads" in given else customer.reads,
+        shares_phone=body.shares_phone if "shares_phone" in given else customer.shares_phone,
     )
     sim.inbound.update(
         customer,

@@ -11,10 +11,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from pytake_simulator import Simulator
+from pytake_simulator import NumberConfig, Simulator
+from pytake_simulator.batching import PendingItem, build_payload
 from pytake_simulator.config import ConfigError, CustomersConfig, MetaVariantsConfig, load_config
 from pytake_simulator.customer_messages import CustomerError
 from pytake_simulator.identity import parent_user_id, user_id
+from pytake_simulator.wire import Contact, InboundMessage, Profile, Status
 
 from .support import CUSTOMER, WABA_ID, Receiver, SimFactory
 
@@ -212,8 +214,12 @@ async def test_control_api_drives_a_username_customer(sim: Simulator, receiver: 
             wamid = (await response.json())["message_id"]
         async with http.get(f"{base}/customers/US.1234567890") as response:
             assert response.status == 404
+        async with http.put(f"{base}/customers/{bsuid}", json={"shares_phone": True}) as response:
+            assert (await response.json())["shares_phone"] is True
         async with http.put(f"{base}/customers/{bsuid}", json={"phone_visible": True}) as response:
-            assert (await response.json())["phone_visible"] is True
+            changed = await response.json()
+        # Only what a PUT names changes.
+        assert (changed["phone_visible"], changed["shares_phone"]) == (True, True)
         async with http.get(f"{base}/inbound", params={"wa_id": bsuid}) as response:
             assert [m["id"] for m in await response.json()] == [wamid]
     value = await delivered(sim, receiver, wamid)
@@ -234,3 +240,24 @@ def test_the_config_file_sets_identities_and_variants(tmp_path: Path) -> None:
     path.write_text('[meta]\nbsuid_in_to = "ignore"\n')
     with pytest.raises(ConfigError, match=r"meta\.bsuid_in_to"):
         load_config(path)
+
+
+def test_a_batched_post_names_each_customer_once() -> None:
+    number = NumberConfig()
+    bsuid = user_id(number.waba_id, CUSTOMER)
+    status_contact = Contact(profile=Profile(username="ana"), user_id=bsuid, wa_id=CUSTOMER)
+    message_contact = Contact(
+        profile=Profile(name="Ana", username="ana"), user_id=bsuid, wa_id=CUSTOMER
+    )
+    status = Status(id="wamid.A", status="delivered", timestamp="1", recipient_id=CUSTOMER)
+    message = InboundMessage(id="wamid.B", timestamp="1", type="text", from_user_id=bsuid)
+    items = [
+        PendingItem(waba_id=number.waba_id, number=number, contact=status_contact, status=status),
+        PendingItem(
+            waba_id=number.waba_id, number=number, contact=message_contact, message=message
+        ),
+    ]
+    [entry] = build_payload(items, 1).wire()["entry"]
+    value = entry["changes"][0]["value"]
+    assert value["contacts"] == [message_contact.wire()]
+    assert len(value["statuses"]) == len(value["messages"]) == 1
