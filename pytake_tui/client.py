@@ -104,6 +104,7 @@ from pytake_daemon.protocol.flows import (
     FlowValidateRequest,
     FlowValidation,
 )
+from pytake_daemon.protocol.outgoing import PhoneRequest
 from pytake_daemon.protocol.queues import (
     AssignRequest,
     AssignResult,
@@ -381,6 +382,12 @@ class DaemonClient:
     ) -> MessageOut:
         """Queue a message; repeating ``request.idempotency_key`` returns the first one."""
         path = f"{API_PREFIX}/conversations/{conversation_id}/messages"
+        return _parse(MessageOut, await self._send("POST", path, body=request))
+
+    async def request_phone(self, conversation_id: uuid.UUID, request: PhoneRequest) -> MessageOut:
+        """Ask a customer known only by their username to share their phone number (409 when
+        it is known, or outside the window with no template that can ask for it)."""
+        path = f"{API_PREFIX}/conversations/{conversation_id}/phone-request"
         return _parse(MessageOut, await self._send("POST", path, body=request))
 
     async def media(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> MediaFile:

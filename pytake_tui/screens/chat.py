@@ -47,6 +47,7 @@ from pytake_daemon.protocol import (
 )
 from pytake_daemon.protocol.conversations import NoteOut, TransferRequest
 from pytake_daemon.protocol.events import NoteAdded
+from pytake_daemon.protocol.outgoing import PhoneRequest
 from pytake_daemon.protocol.queues import QueueItemChanged
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.inbox import Inbox, ListFilters
@@ -84,10 +85,10 @@ class ChatScreen(Screen[None]):
     resolve or reopen; in the thread ``j``/``k`` pick a message, ``d`` download, ``r`` reply.
 
     On the open conversation: ctrl+o transfer, alt+c close (after a confirmation), ctrl+n
-    internal note, ctrl+l tags, ctrl+b canned responses, ctrl+space reply suggestions and
-    alt+1..3 to insert one. Terminals send alt+key as escape + key, and ctrl+space as NUL, so
-    these reach the console in any terminal; the alt keys are priority bindings so the draft
-    doesn't take them as text.
+    internal note, ctrl+l tags, ctrl+b canned responses, alt+p ask a username customer for their
+    phone number, ctrl+space reply suggestions and alt+1..3 to insert one. Terminals send
+    alt+key as escape + key, and ctrl+space as NUL, so these reach the console in any terminal;
+    the alt keys are priority bindings so the draft doesn't take them as text.
     """
 
     CSS_PATH = "chat.tcss"
@@ -103,6 +104,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "note", "Internal note", show=False),
         Binding("ctrl+l", "tags", "Edit tags", show=False),
         Binding("ctrl+b", "canned", "Canned responses", show=False),
+        Binding("alt+p", "request_phone", "Ask for the phone number", show=False, priority=True),
         # A terminal sends ctrl+space as NUL, which Textual names ctrl+@.
         Binding(
             "ctrl+space,ctrl+@",
@@ -601,6 +603,29 @@ class ChatScreen(Screen[None]):
             self._failed(error, "Tags not saved")
             return
         self.post_message(self.ConversationRefreshed(changed))
+
+    def action_request_phone(self) -> None:
+        """Ask a customer known only by their username to share their phone number."""
+        conversation = self._opened()
+        if conversation is not None:
+            self._request_phone(conversation)
+
+    @work(exclusive=True, exit_on_error=False, group="phone-request")
+    async def _request_phone(self, conversation: ConversationOut) -> None:
+        # The daemon decides (window, templates, a phone already known) and says why in a 409.
+        request = PhoneRequest(idempotency_key=str(uuid.uuid4()))
+        try:
+            message = await self._client.request_phone(conversation.id, request)
+        except DaemonError as error:
+            if error.unauthorized:
+                self.post_message(SessionExpired("your session has ended"))
+            else:
+                self.notify(
+                    error.detail or error.message, title="Phone not asked", severity="error"
+                )
+            return
+        self.notify(f"Asked {contact_name(conversation.contact)} to share their phone number")
+        self.post_message(self.MessageAccepted(message, False))
 
     def action_canned(self) -> None:
         """Pick a canned response; it goes into the draft with its variables filled."""
