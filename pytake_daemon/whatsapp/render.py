@@ -8,6 +8,7 @@ from pytake_daemon.protocol.outgoing import (
     LocationOut,
     OutgoingContent,
     ReactionOut,
+    RequestContactInfoOut,
     TemplateOut,
     TextOut,
 )
@@ -86,5 +87,7 @@ def render_outgoing(content: OutgoingContent) -> str:
             return f"[location] {where} ({lat:.5f}, {lon:.5f})".replace("]  (", "] (")
         case ReactionOut(emoji=emoji):
             return f"reacted {emoji}" if emoji else "removed a reaction"
+        case RequestContactInfoOut(body=body):
+            return f"{body} [Share contact info]"
     caption = getattr(content, "caption", None) or getattr(content, "filename", None)
     return f"[{content.type}] {caption}" if caption else f"[{content.type}]"
