@@ -19,14 +19,21 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from yarl import URL
 
 from pytake_daemon import __version__
+from pytake_daemon.whatsapp.graph_answers import (
+    checked_id,
+    failure,
+    network_error,
+    parse,
+    read_capped,
+    require_success,
+)
 from pytake_daemon.whatsapp.graph_models import (
     CreateTemplateRequest,
     CreateTemplateResponse,
-    GraphErrorEnvelope,
     GraphSendResponse,
     GraphSuccess,
     MediaInfo,
@@ -46,7 +53,6 @@ DEFAULT_MAX_MEDIA_BYTES = 100 * 1024 * 1024
 DEFAULT_TEMPLATE_FIELDS = "id,name,language,status,category,components,parameter_format"
 
 _T = TypeVar("_T", bound=BaseModel)
-_ID = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
 _VERSION = re.compile(r"^v[0-9]+\.[0-9]+$")
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 3
@@ -119,7 +125,7 @@ class GraphClient:
             GraphSuccess,
             json_body=mark_read_body(wamid, typing=typing).to_json(),
         )
-        _require_success(result, "mark the message as read")
+        require_success(result, "mark the message as read")
 
     # ---- Media ------------------------------------------------------------------------------
 
@@ -152,7 +158,7 @@ class GraphClient:
         """GET /{media_id}: a download URL valid for 5 minutes, with the type, size and hash.
 
         ``phone_number_id`` makes Meta check that the media belongs to that number."""
-        params = {"phone_number_id": _checked_id(phone_number_id)} if phone_number_id else None
+        params = {"phone_number_id": checked_id(phone_number_id)} if phone_number_id else None
         return await self._call("GET", self._url(media_id), token, MediaInfo, params=params)
 
     async def download_media(
@@ -192,9 +198,9 @@ class GraphClient:
     async def delete_media(
         self, media_id: str, token: str, *, phone_number_id: str | None = None
     ) -> None:
-        params = {"phone_number_id": _checked_id(phone_number_id)} if phone_number_id else None
+        params = {"phone_number_id": checked_id(phone_number_id)} if phone_number_id else None
         result = await self._call("DELETE", self._url(media_id), token, GraphSuccess, params=params)
-        _require_success(result, "delete the media")
+        require_success(result, "delete the media")
 
     # ---- Templates and numbers -------------------------------------------------------------------
 
@@ -256,7 +262,7 @@ class GraphClient:
     # ---- Plumbing ---------------------------------------------------------------------------
 
     def _url(self, node_id: str, edge: str | None = None) -> URL:
-        url = self._root / _checked_id(node_id)
+        url = self._root / checked_id(node_id)
         return url / edge if edge else url
 
     def _headers(self, token: str) -> dict[str, str]:
@@ -292,14 +298,14 @@ class GraphClient:
                 timeout=limits or self._timeout or self._session.timeout,
                 allow_redirects=False,
             ) as response:
-                raw = await _read_capped(response, _MAX_API_BYTES)
+                raw = await read_capped(response, _MAX_API_BYTES)
                 status = response.status
                 content_type = response.content_type
         except TimeoutError:
             raise GraphError("timed out waiting for the Graph API", kind="transient") from None
         except aiohttp.ClientError as exc:
-            raise _network_error(exc, token) from None
-        return _parse(status, content_type, raw, model, token)
+            raise network_error(exc, token) from None
+        return parse(status, content_type, raw, model, token)
 
     async def _download(self, url: URL, token: str, limit: int) -> bytes:
         self._check_media_url(url)
@@ -319,7 +325,7 @@ class GraphClient:
                         continue
                     if response.status >= 300:
                         raw = await response.content.read(64 * 1024)
-                        raise _failure(response.status, response.content_type, raw, token)
+                        raise failure(response.status, response.content_type, raw, token)
                     if response.content_length is not None and response.content_length > limit:
                         raise GraphError(
                             f"media of {response.content_length} bytes exceeds the "
@@ -327,11 +333,11 @@ class GraphClient:
                             http_status=response.status,
                             kind="permanent",
                         )
-                    return await _read_capped(response, limit)
+                    return await read_capped(response, limit)
         except TimeoutError:
             raise GraphError("timed out downloading media", kind="transient") from None
         except aiohttp.ClientError as exc:
-            raise _network_error(exc, token) from None
+            raise network_error(exc, token) from None
         raise GraphError("too many redirects downloading media", kind="permanent")
 
     def _check_media_url(self, url: URL) -> None:
@@ -343,85 +349,3 @@ class GraphClient:
             "refusing to send the access token to a media URL that is not https",
             kind="permanent",
         )
-
-
-async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise GraphError(
-                f"response exceeds the {limit}-byte limit",
-                http_status=response.status,
-                kind="permanent",
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _checked_id(node_id: str) -> str:
-    # Ids go into URL paths: anything but an id-like token could change the path ("..", "/").
-    if not _ID.fullmatch(node_id):
-        raise GraphError(f"not a Graph API id: {node_id[:40]!r}", kind="permanent")
-    return node_id
-
-
-def _redact(text: str, token: str) -> str:
-    return text.replace(token, "[redacted]") if token else text
-
-
-def _network_error(exc: aiohttp.ClientError, token: str) -> GraphError:
-    return GraphError(
-        _redact(f"network error talking to the Graph API: {type(exc).__name__}: {exc}", token),
-        kind="transient",
-    )
-
-
-def _json(raw: bytes) -> object:
-    try:
-        return orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError:
-        return None
-
-
-def _failure(status: int, content_type: str, raw: bytes, token: str) -> GraphError:
-    """The error for a response with Meta's error envelope or a non-2xx status."""
-    data = _json(raw)
-    envelope = None
-    if isinstance(data, dict) and "error" in data:
-        try:
-            envelope = GraphErrorEnvelope.model_validate(data)
-        except ValidationError:
-            envelope = None
-    if envelope is None:
-        what = "JSON without an error envelope" if data is not None else f"a {content_type} body"
-        return GraphError(f"HTTP {status} from the Graph API ({what})", http_status=status)
-    error = GraphError.from_envelope(status, envelope.error)
-    # Meta's text could quote the token back (a malformed-token message, say).
-    error.message = _redact(error.message, token)
-    error.args = (error.message,)
-    if error.details:
-        error.details = _redact(error.details, token)
-    if error.user_message:
-        error.user_message = _redact(error.user_message, token)
-    return error
-
-
-def _parse(status: int, content_type: str, raw: bytes, model: type[_T], token: str) -> _T:
-    data = _json(raw)
-    if status >= 300 or (isinstance(data, dict) and "error" in data):
-        raise _failure(status, content_type, raw, token)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(root)"
-        raise GraphError(
-            f"unexpected Graph API response: {where}: {first['msg']}", http_status=status
-        ) from None
-
-
-def _require_success(result: GraphSuccess, what: str) -> None:
-    if not result.success:
-        raise GraphError(f"Meta did not {what} (success: false)", kind="permanent")
