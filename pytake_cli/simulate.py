@@ -45,10 +45,32 @@ Chatter = Annotated[
     float,
     typer.Option("--chatter", min=0, help="Random customers write at this many messages/s."),
 ]
+HiddenPhoneShare = Annotated[
+    float | None,
+    typer.Option(
+        "--hidden-phone-share",
+        min=0,
+        max=1,
+        help="Share of customers with a username whose phone Meta withholds (default 0).",
+        show_default=False,
+    ),
+]
+AnswerContactRequests = Annotated[
+    bool,
+    typer.Option(
+        "--answer-contact-requests",
+        help="Customers share their phone when the business asks (request_contact_info).",
+    ),
+]
 
 
 def _config(
-    path: Path | None, host: str | None, port: int | None, webhook_url: str | None
+    path: Path | None,
+    host: str | None,
+    port: int | None,
+    webhook_url: str | None,
+    hidden_phone_share: float | None = None,
+    answer_contact_requests: bool = False,
 ) -> SimulatorConfig:
     from pydantic import ValidationError
 
@@ -61,6 +83,10 @@ def _config(
             **config.model_dump(),
             **{k: v for k, v in overrides.items() if v is not None},
         }
+        if hidden_phone_share is not None:
+            data["customers"]["hidden_phone_share"] = hidden_phone_share
+        if answer_contact_requests:
+            data["customers"]["answer_contact_requests"] = True
         return SimulatorConfig.model_validate(data)
     except ConfigError as exc:
         fail(str(exc), code=EXIT_CONFIG)
@@ -141,10 +167,13 @@ def main(
     webhook_url: WebhookUrl = None,
     config: ConfigFile = None,
     chatter: Chatter = 0.0,
+    hidden_phone_share: HiddenPhoneShare = None,
+    answer_contact_requests: AnswerContactRequests = False,
 ) -> None:
     """Run the simulator until Ctrl-C / SIGTERM (same as ``serve``)."""
     if ctx.invoked_subcommand is None:
-        _serve(_config(config, host, port, webhook_url), chatter)
+        cfg = _config(config, host, port, webhook_url, hidden_phone_share, answer_contact_requests)
+        _serve(cfg, chatter)
 
 
 @app.command("serve")
@@ -154,9 +183,12 @@ def serve(
     webhook_url: WebhookUrl = None,
     config: ConfigFile = None,
     chatter: Chatter = 0.0,
+    hidden_phone_share: HiddenPhoneShare = None,
+    answer_contact_requests: AnswerContactRequests = False,
 ) -> None:
     """Serve the Graph API and the control API until Ctrl-C / SIGTERM."""
-    _serve(_config(config, host, port, webhook_url), chatter)
+    cfg = _config(config, host, port, webhook_url, hidden_phone_share, answer_contact_requests)
+    _serve(cfg, chatter)
 
 
 @app.command("script")
