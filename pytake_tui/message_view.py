@@ -60,8 +60,20 @@ def media_placeholder(message: MessageOut) -> str:
     return f"{label} {caption}" if caption else label
 
 
+DELETED = "🚫 The customer deleted this message"
+
+
+def is_system_line(message: MessageOut) -> bool:
+    """A notice about the customer (a new number, a new account id): a line, not a bubble."""
+    return message.type == "system" and message.direction == "in"
+
+
 def body_text(message: MessageOut) -> str:
     """The bubble's text: the body, a media placeholder, or the daemon's rendering."""
+    if message.deleted_at is not None:
+        return DELETED
+    if is_system_line(message):
+        return f"ⓘ {message.text}"
     if is_media(message):
         return media_placeholder(message)
     if message.type == "location":
@@ -74,6 +86,27 @@ def body_text(message: MessageOut) -> str:
     if message.type == "interactive" and _text(message.content, "title"):
         return f"☐ chose “{_text(message.content, 'title')}”"
     return message.text
+
+
+def message_marks(message: MessageOut) -> list[str]:
+    """What an agent should know besides the text: forwarded, the ad it came from, an edit,
+    why WhatsApp could not show it. One short line each, in that order."""
+    lines: list[str] = []
+    if message.frequently_forwarded:
+        lines.append("↠ forwarded many times")
+    elif message.forwarded:
+        lines.append("→ forwarded")
+    referral = message.referral
+    if referral is not None:
+        what = referral.headline or referral.body or referral.source_id or "an ad"
+        kind = "post" if referral.source_type == "post" else "ad"
+        where = f" · {referral.source_url}" if referral.source_url else ""
+        lines.append(f"📣 came from the {kind} “{what}”{where}")
+    if message.edited_at is not None and message.deleted_at is None:
+        lines.append(f"✎ edited {clock(message.edited_at)}")
+    if message.unsupported_reason is not None and message.deleted_at is None:
+        lines.append(f"can't be shown: {message.unsupported_reason}")
+    return lines
 
 
 def reaction_of(message: MessageOut) -> tuple[str, str] | None:

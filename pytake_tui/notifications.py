@@ -34,8 +34,9 @@ class Toast:
 
 
 def contact_name(contact: ContactOut) -> str:
-    """The customer's WhatsApp profile name, else ``+`` and the number."""
-    return contact.profile_name or f"+{contact.wa_id}"
+    """``@username``, else the WhatsApp profile name, else ``+`` and the number, else the BSUID
+    (a username is what the customer chose to be known by; their phone may be hidden)."""
+    return contact.display_name
 
 
 def _short(text: str) -> str:

@@ -22,7 +22,7 @@ def variables(conversation: ConversationOut, agent_name: str) -> dict[str, str |
         "customer_name": name,
         "first_name": name.split()[0] if name and name.split() else None,
         "agent_name": agent_name,
-        "phone": f"+{conversation.contact.wa_id}",
+        "phone": f"+{conversation.contact.wa_id}" if conversation.contact.wa_id else None,
     }
 
 

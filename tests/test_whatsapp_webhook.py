@@ -293,7 +293,8 @@ def test_system() -> None:
 def test_unsupported_keeps_errors() -> None:
     item = only_message(INBOUND_SAMPLES["unsupported"])
     assert isinstance(item.content, UnsupportedContent)
-    assert item.content.reason == "unsupported by Meta"
+    # Meta's own words (error_data.details), for the agent to read.
+    assert item.content.reason == "Message type is currently not supported."
     [error] = item.errors
     assert error.code == 131051
     assert error.details == "Message type is currently not supported."
@@ -304,7 +305,9 @@ def test_unknown_message_type_is_kept_raw() -> None:
     item = only_message(msg)
     assert item.type == "hologram"
     assert item.content == UnsupportedContent(
-        type="hologram", payload={"frames": [1, 2, 3]}, reason="unknown type"
+        type="hologram",
+        payload={"frames": [1, 2, 3]},
+        reason="PyTake does not know messages of type 'hologram' yet",
     )
     assert item.raw["brand_new_field"] is True
 
@@ -483,10 +486,6 @@ def test_extra_fields_everywhere_are_tolerated() -> None:
         lambda d: d.update(entry={"not": "a list"}),
         lambda d: d.pop("entry"),
         lambda d: d["entry"][0].update(changes="nope"),
-        lambda d: d["entry"][0]["changes"][0]["value"].pop("metadata"),
-        lambda d: d["entry"][0]["changes"][0]["value"]["messages"][0].update(timestamp="soon"),
-        lambda d: d["entry"][0]["changes"][0]["value"]["messages"][0].pop("from"),
-        lambda d: d["entry"][0]["changes"][0]["value"]["messages"].append("text"),
     ],
 )
 def test_malformed_envelope_raises_one_line_payload_error(breakage: Any) -> None:
@@ -496,6 +495,39 @@ def test_malformed_envelope_raises_one_line_payload_error(breakage: Any) -> None
         parse_notification(data)
     assert "\n" not in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "field"),
+    [
+        (lambda d: d["entry"][0]["changes"][0]["value"].pop("metadata"), "messages"),
+        (
+            lambda d: d["entry"][0]["changes"][0]["value"]["messages"][0].update(timestamp="soon"),
+            "messages",
+        ),
+        (lambda d: d["entry"][0]["changes"][0]["value"]["messages"][0].update(id=7), "messages"),
+        (lambda d: d["entry"][0]["changes"][0]["value"]["messages"].append("text"), "messages"),
+    ],
+)
+def test_an_item_that_cannot_be_understood_is_kept_raw_with_its_reason(
+    breakage: Any, field: str
+) -> None:
+    data = envelope(messages=[copy.deepcopy(INBOUND_SAMPLES["text"])])
+    breakage(data)
+    notification = parse_notification(data)
+    [invalid] = notification.invalid
+    assert invalid.field == field
+    assert invalid.reason
+    assert "\n" not in invalid.reason
+    assert invalid.waba_id == WABA
+
+
+def test_a_message_without_from_is_named_by_its_contact() -> None:
+    data = envelope(messages=[copy.deepcopy(INBOUND_SAMPLES["text"])])
+    del data["entry"][0]["changes"][0]["value"]["messages"][0]["from"]
+    [item] = parse_notification(data).messages
+    assert item.wa_id == CUSTOMER
+    assert item.bsuid is None
 
 
 # ---- Signatures and the subscription handshake ------------------------------------------------
@@ -675,6 +707,7 @@ def replaced(node: Any, path: tuple[Any, ...], new: Any) -> Any:
 
 
 def parses_or_payload_error(data: Any) -> None:
+    # Only the envelope can refuse a POST; anything inside becomes an item (maybe InvalidItem).
     message = ""
     try:
         parse_notification(data)

@@ -212,7 +212,7 @@ async def add_activities(
 # The customer's name comes along so a timeline reads "with Ana", not with a conversation id.
 _ACTIVITIES = """
 SELECT a.id, a.kind, a.conversation_id, a.detail, a.at,
-       coalesce(ct.profile_name, ct.wa_id) AS contact
+       coalesce('@' || ltrim(ct.username, '@'), ct.profile_name, ct.wa_id, ct.bsuid) AS contact
   FROM agent_activities a
   LEFT JOIN conversations c ON c.tenant_id = a.tenant_id AND c.id = a.conversation_id
   LEFT JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id

@@ -31,7 +31,10 @@ from pytake_daemon.db.pool import Connection
 CONVERSATION_COLUMNS = """
     c.id, c.number_id, c.status, c.assigned_user_id, c.unread_count, c.last_message_at,
     c.last_message_preview, c.last_inbound_at, c.created_at, c.updated_at, c.tags, c.notes_count,
-    ct.id AS contact_id, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_profile_name"""
+    ct.id AS contact_id, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_profile_name,
+    ct.bsuid AS contact_bsuid, ct.parent_bsuid AS contact_parent_bsuid,
+    ct.username AS contact_username, ct.phone_verified AS contact_phone_verified,
+    ct.phone_conflict AS contact_phone_conflict"""
 """What :func:`pytake_daemon.conversations.views.conversation_out` reads (``c``: conversations,
 ``ct``: contacts)."""
 
@@ -87,8 +90,9 @@ class ConversationFilters:
     until: datetime | None = None
     unread: bool | None = None
     search: str | None = None
-    """Free text matched as a substring (case-insensitive) of the contact's name and phone and
-    of message text; a phone number may be written with '+', spaces, dashes or parentheses."""
+    """Free text matched as a substring (case-insensitive) of the contact's username, name,
+    phone and BSUID and of message text; a phone number may be written with '+', spaces,
+    dashes or parentheses."""
 
 
 # Fragments of the list statement; ``{}`` is always a bind-parameter placeholder ($n).
@@ -108,7 +112,8 @@ _BEFORE_ROW = "(c.last_message_at, c.id) < ({}, {})"
 _NO_MESSAGES = "c.last_message_at IS NULL"
 _NO_MESSAGES_BEFORE_ID = "c.last_message_at IS NULL AND c.id < {}"
 
-# Conversations whose contact's name or phone, or any of whose messages, contains the text.
+# Conversations whose contact's username, name, phone or BSUID (migration 0016), or any of whose
+# messages, contains the text.
 # ``ILIKE ANY`` because a phone-looking text is tried once as typed and once as bare digits.
 # The view scans are MATERIALIZED so that each is planned on its own: flattened into a statement
 # that also reads a table under row-level security, the ILIKE would be demoted to a filter that
@@ -301,7 +306,10 @@ async def stats(conn: Connection) -> asyncpg.Record:
 MESSAGE_COLUMNS = """
     m.id, m.conversation_id, m.direction, m.wa_message_id, m.type, m.text, m.content,
     m.context->>'id' AS reply_to, m.status, m.status_at, m.error_code, m.error_title,
-    m.error_explanation, m.sent_by, m.created_at, m.wa_timestamp"""
+    m.error_explanation, m.sent_by, m.created_at, m.wa_timestamp, m.referral,
+    coalesce((m.context->>'forwarded')::boolean, false) AS forwarded,
+    coalesce((m.context->>'frequently_forwarded')::boolean, false) AS frequently_forwarded,
+    m.edited_at, m.edits, m.revoked_at"""
 """What :func:`pytake_daemon.conversations.views.message_out` reads (``m``: messages)."""
 
 _GET_MESSAGES = f"""
@@ -345,54 +353,3 @@ async def list_messages(
     if after is None:
         return await conn.fetch(_LIST_MESSAGES, conversation_id, limit)
     return await conn.fetch(_LIST_MESSAGES_AFTER, conversation_id, limit, *after)
-
-
-# --- internal notes --------------------------------------------------------------------------
-
-NOTE_COLUMNS = """
-    n.id, n.conversation_id, n.author_id, u.name AS author_name, n.body, n.created_at"""
-"""What :func:`pytake_daemon.conversations.views.note_out` reads (``n``: notes, ``u``: users)."""
-
-_NOTE_FROM = """
-conversation_notes n
-LEFT JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id"""
-
-# One statement: the note and the conversation's counter move together.
-_INSERT_NOTE = f"""
-WITH note AS (
-    INSERT INTO conversation_notes (tenant_id, conversation_id, author_id, body)
-    VALUES (current_tenant_id(), $1, $2, $3)
-    RETURNING *
-), counted AS (
-    UPDATE conversations SET notes_count = notes_count + 1, updated_at = now()
-     WHERE tenant_id = current_tenant_id() AND id = $1
-)
-SELECT {NOTE_COLUMNS}
-  FROM note n
-  LEFT JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id
-"""
-
-
-async def insert_note(
-    conn: Connection, conversation_id: uuid.UUID, author_id: uuid.UUID, body: str
-) -> asyncpg.Record:
-    """Add a note (the conversation must exist: check first, the foreign key refuses it)."""
-    row = await conn.fetchrow(_INSERT_NOTE, conversation_id, author_id, body)
-    assert row is not None  # INSERT … RETURNING always returns the row
-    return row
-
-
-_LIST_NOTES = f"""
-SELECT {NOTE_COLUMNS}
-  FROM {_NOTE_FROM}
- WHERE n.tenant_id = current_tenant_id() AND n.conversation_id = $1
- ORDER BY n.created_at DESC, n.id DESC
- LIMIT $2
-"""
-
-
-async def list_notes(
-    conn: Connection, conversation_id: uuid.UUID, *, limit: int
-) -> list[asyncpg.Record]:
-    """A conversation's latest ``limit`` notes, oldest first."""
-    return list(reversed(await conn.fetch(_LIST_NOTES, conversation_id, limit)))

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
-from pytake_daemon.conversations import cursors, db, service, views
+from pytake_daemon.conversations import cursors, db, notes_db, service, views
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -227,7 +227,7 @@ async def list_notes(request: web.Request) -> NoteList:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         if not await db.conversation_exists(conn, conversation_id):
             raise NotFound(_NOT_FOUND)
-        rows = await db.list_notes(conn, conversation_id, limit=service.NOTES_SHOWN)
+        rows = await notes_db.list_notes(conn, conversation_id, limit=service.NOTES_SHOWN)
     return NoteList(items=[views.note_out(r) for r in rows])
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 import asyncpg
 
 from pytake_daemon.agents import db as agents_db
-from pytake_daemon.conversations import db
+from pytake_daemon.conversations import db, notes_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from pytake_daemon.protocol import Role
@@ -42,7 +42,7 @@ async def add_note(
     lists ``messages`` ever sees it."""
     if not await db.conversation_exists(conn, conversation_id):
         raise NotFound(NOT_FOUND)
-    return await db.insert_note(conn, conversation_id, author_id, body)
+    return await notes_db.insert_note(conn, conversation_id, author_id, body)
 
 
 @dataclass(frozen=True)

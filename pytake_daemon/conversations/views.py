@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import asyncpg
+from pydantic import ValidationError
 
 from pytake_daemon.protocol import (
     ContactOut,
@@ -16,7 +17,7 @@ from pytake_daemon.protocol import (
     MessageOut,
     WindowOut,
 )
-from pytake_daemon.protocol.conversations import NoteOut
+from pytake_daemon.protocol.conversations import MessageEditOut, NoteOut, ReferralOut
 
 SERVICE_WINDOW = timedelta(hours=24)
 """Meta's customer-service window: free-form messages are allowed this long after the
@@ -30,16 +31,26 @@ def window(last_inbound_at: datetime | None, *, now: datetime) -> WindowOut:
     return WindowOut(open=expires_at > now, expires_at=expires_at)
 
 
+def contact_out(row: asyncpg.Record) -> ContactOut:
+    """The ``contact_*`` columns of ``db.CONVERSATION_COLUMNS``."""
+    return ContactOut(
+        id=row["contact_id"],
+        wa_id=row["contact_wa_id"],
+        profile_name=row["contact_profile_name"],
+        bsuid=row["contact_bsuid"],
+        parent_bsuid=row["contact_parent_bsuid"],
+        username=row["contact_username"],
+        phone_verified=row["contact_phone_verified"],
+        phone_conflict=row["contact_phone_conflict"],
+    )
+
+
 def conversation_out(row: asyncpg.Record, *, now: datetime) -> ConversationOut:
     """A row selected with ``db.CONVERSATION_COLUMNS``; ``now`` decides the window."""
     return ConversationOut(
         id=row["id"],
         number_id=row["number_id"],
-        contact=ContactOut(
-            id=row["contact_id"],
-            wa_id=row["contact_wa_id"],
-            profile_name=row["contact_profile_name"],
-        ),
+        contact=contact_out(row),
         status=ConversationStatus(row["status"]),
         assigned_user_id=row["assigned_user_id"],
         unread_count=row["unread_count"],
@@ -65,16 +76,49 @@ def message_error(row: asyncpg.Record) -> MessageError | None:
     return MessageError(code=code, title=title, explanation=explanation)
 
 
+def _referral(value: object) -> ReferralOut | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        return ReferralOut.model_validate(value)
+    except ValidationError:
+        return None  # Meta's shape changed: the raw JSON still has it
+
+
+def _edits(value: object) -> list[MessageEditOut]:
+    found: list[MessageEditOut] = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            replaced = item.get("replaced_at")
+            when = datetime.fromisoformat(replaced) if isinstance(replaced, str) else None
+            found.append(MessageEditOut(text=item["text"], replaced_at=when))
+    return found
+
+
+def _unsupported_reason(row: asyncpg.Record) -> str | None:
+    content = row["content"]
+    if row["direction"] != "in" or not isinstance(content, dict):
+        return None
+    reason = content.get("reason")
+    # The shape of whatsapp.webhook_content.UnsupportedContent (a NormalModel: no extra keys).
+    if isinstance(reason, str) and set(content) <= {"type", "payload", "reason"}:
+        return reason
+    return None
+
+
 def message_out(row: asyncpg.Record) -> MessageOut:
-    """A row selected with ``db.MESSAGE_COLUMNS`` (``reply_to`` is ``context->>'id'``)."""
+    """A row selected with ``db.MESSAGE_COLUMNS`` (``reply_to`` is ``context->>'id'``).
+
+    A message the customer deleted keeps its content in the database (audit) but not here."""
+    deleted = row["revoked_at"] is not None
     return MessageOut(
         id=row["id"],
         conversation_id=row["conversation_id"],
         direction=row["direction"],
         wa_message_id=row["wa_message_id"],
         type=row["type"],
-        text=row["text"],
-        content=row["content"],
+        text="" if deleted else row["text"],
+        content={} if deleted else row["content"],
         reply_to=row["reply_to"],
         status=row["status"],
         status_at=row["status_at"],
@@ -82,6 +126,13 @@ def message_out(row: asyncpg.Record) -> MessageOut:
         sent_by=row["sent_by"],
         created_at=row["created_at"],
         wa_timestamp=row["wa_timestamp"],
+        referral=_referral(row["referral"]),
+        forwarded=row["forwarded"],
+        frequently_forwarded=row["frequently_forwarded"],
+        unsupported_reason=_unsupported_reason(row),
+        edited_at=row["edited_at"],
+        edits=[] if deleted else _edits(row["edits"]),
+        deleted_at=row["revoked_at"],
     )
 
 
@@ -99,7 +150,7 @@ def stats_out(row: asyncpg.Record) -> ConversationStats:
 
 
 def note_out(row: asyncpg.Record) -> NoteOut:
-    """A row selected with ``db.NOTE_COLUMNS``."""
+    """A row selected with ``notes_db`` statements."""
     return NoteOut(
         id=row["id"],
         conversation_id=row["conversation_id"],

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from pytake_daemon.protocol.common import WireModel
 
@@ -34,9 +34,44 @@ class MessageStatus(StrEnum):
 
 
 class ContactOut(WireModel):
+    """A customer, known by their business-scoped user id (BSUID), their phone, or both.
+
+    Customers who adopted a WhatsApp username may write without a phone number: then only
+    ``bsuid`` (and ``username``) are known until they share it."""
+
     id: uuid.UUID
-    wa_id: str = Field(description="the customer's WhatsApp id: digits of the phone number")
+    wa_id: str | None = Field(
+        description="the customer's phone number (digits, Meta's wa_id); null while hidden"
+    )
     profile_name: str | None
+    bsuid: str | None = Field(
+        default=None,
+        description="Meta's business-scoped user id (e.g. US.13491208655302741918); send to it "
+        "with `recipient` when there is no phone",
+    )
+    parent_bsuid: str | None = Field(default=None, description="Meta's parent BSUID, if enabled")
+    username: str | None = Field(
+        default=None, description="the customer's WhatsApp username: for display, it can change"
+    )
+    phone_verified: bool = Field(
+        default=False, description="the customer shared this phone themselves (contact request)"
+    )
+    phone_conflict: str | None = Field(
+        default=None,
+        description="a phone seen for this customer that belongs to another contact or differs "
+        "from the linked one: never merged automatically, for an agent to check",
+    )
+
+    @property
+    def display_name(self) -> str:
+        """How agents see the customer: username, else profile name, else phone, else BSUID."""
+        if self.username:
+            return f"@{self.username.removeprefix('@')}"
+        if self.profile_name:
+            return self.profile_name
+        if self.wa_id:
+            return f"+{self.wa_id}"
+        return self.bsuid or str(self.id)
 
 
 class WindowOut(WireModel):
@@ -73,6 +108,27 @@ class MessageError(WireModel):
     explanation: str
 
 
+class ReferralOut(WireModel):
+    """The ad or post the customer clicked to start writing (click-to-WhatsApp)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    source_type: str | None = Field(default=None, description="ad or post")
+    source_id: str | None = None
+    source_url: str | None = None
+    headline: str | None = None
+    body: str | None = None
+    media_type: str | None = None
+    ctwa_clid: str | None = None
+
+
+class MessageEditOut(WireModel):
+    """An earlier version of an edited message."""
+
+    text: str
+    replaced_at: datetime | None
+
+
 class MessageOut(WireModel):
     id: uuid.UUID
     conversation_id: uuid.UUID
@@ -88,6 +144,22 @@ class MessageOut(WireModel):
     sent_by: uuid.UUID | None
     created_at: datetime
     wa_timestamp: datetime | None
+    referral: ReferralOut | None = Field(default=None, description="the ad or post clicked")
+    forwarded: bool = Field(default=False, description="the customer forwarded it")
+    frequently_forwarded: bool = Field(
+        default=False, description="forwarded many times (WhatsApp's double arrow)"
+    )
+    unsupported_reason: str | None = Field(
+        default=None, description="why the content could not be shown (unsupported messages)"
+    )
+    edited_at: datetime | None = Field(default=None, description="when the customer edited it")
+    edits: list[MessageEditOut] = Field(
+        default_factory=list, description="earlier versions, oldest first"
+    )
+    deleted_at: datetime | None = Field(
+        default=None,
+        description="when the customer deleted it; its text and content are then withheld",
+    )
 
 
 class ConversationList(WireModel):
@@ -114,7 +186,7 @@ class ConversationQuery(WireModel):
         default=None,
         min_length=2,
         max_length=200,
-        description="search in the contact's name, phone and message text",
+        description="search in the contact's username, name, phone, BSUID and message text",
     )
     unread: bool | None = None
     limit: int = Field(default=50, ge=1, le=200)

@@ -85,6 +85,15 @@ class MessageStatusUpdated(WireModel):
     error: MessageError | None
 
 
+class MessageUpdated(WireModel):
+    """The customer edited or deleted a message: ``message`` is its new state (a deleted
+    message carries no text or content)."""
+
+    type: Literal["message_updated"] = "message_updated"
+    conversation_id: uuid.UUID
+    message: MessageOut
+
+
 class ConversationUpdated(WireModel):
     """A conversation's status, assignment, unread count or window changed."""
 
@@ -121,6 +130,7 @@ ServerEvent = Annotated[
     | MessageReceived
     | MessageSent
     | MessageStatusUpdated
+    | MessageUpdated
     | ConversationUpdated
     | NoteAdded
     | TypingStart

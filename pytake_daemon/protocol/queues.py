@@ -187,8 +187,10 @@ class QueueItemOut(WireModel):
     id: uuid.UUID
     queue_id: uuid.UUID
     conversation_id: uuid.UUID
-    contact_wa_id: str
-    contact_name: str | None
+    contact_wa_id: str | None = Field(description="the phone; null while the customer hides it")
+    contact_name: str | None = Field(
+        description="@username, else profile name, else (without a phone) the BSUID"
+    )
     priority: Priority
     status: ItemStatus
     agent_id: uuid.UUID | None

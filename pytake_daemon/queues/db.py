@@ -139,7 +139,9 @@ ITEM_COLUMNS = """
     i.id, i.queue_id, i.conversation_id, i.priority, i.status, i.agent_id, i.source,
     i.fallback_action, i.entered_at, i.wait_deadline, i.assigned_at, i.ended_at,
     i.last_position, i.position_sent_at,
-    ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name"""
+    ct.wa_id AS contact_wa_id,
+    coalesce('@' || ltrim(ct.username, '@'), ct.profile_name,
+             CASE WHEN ct.wa_id IS NULL THEN ct.bsuid END) AS contact_name"""
 
 _ITEM_FROM = """
 queue_items i

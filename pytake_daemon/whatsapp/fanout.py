@@ -21,6 +21,7 @@ from pytake_daemon.protocol import (
     MessageOut,
     MessageReceived,
     MessageStatusUpdated,
+    MessageUpdated,
     ServerEvent,
 )
 from pytake_daemon.realtime.bus import EventBus, number_events
@@ -41,12 +42,15 @@ class IngestFanout:
     async def __call__(self, job: Job) -> None:
         message_ids = [uuid.UUID(i) for i in job.payload.get("messages", [])]
         status_ids = [uuid.UUID(i) for i in job.payload.get("statuses", [])]
+        # Edited or deleted by the customer (jobs written before 0016 have no such key).
+        updated_ids = [uuid.UUID(i) for i in job.payload.get("updated", [])]
         now = datetime.now(UTC)
         async with tenant_transaction(self._pool, job.tenant_id) as conn:
-            rows = await conversations_db.get_messages(conn, message_ids + status_ids)
+            rows = await conversations_db.get_messages(conn, message_ids + status_ids + updated_ids)
             by_id = {r["id"]: message_out(r) for r in rows}
             messages = [by_id[i] for i in message_ids if i in by_id]
             changed = [by_id[i] for i in status_ids if i in by_id]
+            updated = [by_id[i] for i in updated_ids if i in by_id]
             conversation_ids = sorted({m.conversation_id for m in messages})
             conversations = {
                 c.id: c
@@ -74,6 +78,9 @@ class IngestFanout:
                     error=m.error,
                 )
                 for m in changed
+            )
+            events.extend(
+                MessageUpdated(conversation_id=m.conversation_id, message=m) for m in updated
             )
             envelopes = await number_events(conn, job.tenant_id, events)
         await self._bus.deliver(envelopes)

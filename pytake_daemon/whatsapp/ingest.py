@@ -16,48 +16,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import structlog
 
 from pytake_daemon.db.pool import Connection, Pool, set_tenant
 from pytake_daemon.jobs import db as jobs_db
-from pytake_daemon.whatsapp import db as whatsapp_db
 from pytake_daemon.whatsapp import ingest_db
+from pytake_daemon.whatsapp.ingest_contacts import Sighting, resolve_contacts
+from pytake_daemon.whatsapp.ingest_edits import apply_edits
+from pytake_daemon.whatsapp.ingest_events import TEMPLATE_SYNC_JOB, Routed, write_other_items
 from pytake_daemon.whatsapp.meta_errors import explain
 from pytake_daemon.whatsapp.render import preview, render_text
-from pytake_daemon.whatsapp.routing import NumberRoute
 from pytake_daemon.whatsapp.status_rank import rank
 from pytake_daemon.whatsapp.webhook import (
     InboundMessage,
-    NotificationItem,
-    OtherChange,
     StatusUpdate,
-    TemplateStatusUpdate,
-    WebhookError,
 )
 
 log = structlog.get_logger("pytake.whatsapp")
 
 INGEST_JOB = "ingest"
-TEMPLATE_SYNC_JOB = "template_sync"
 
 # Reactions and system notices don't ask for an answer: they don't count as unread.
 _NOT_UNREAD = frozenset({"reaction", "system"})
-
-
-@dataclass(frozen=True)
-class Routed:
-    """One notification item and the number (hence tenant) it belongs to."""
-
-    route: NumberRoute
-    item: NotificationItem
+# Notices about an earlier message, applied to it rather than stored as messages.
+_MESSAGE_NOTICES = frozenset({"edit", "revoke"})
 
 
 @dataclass
@@ -70,6 +58,7 @@ class _Request:
 class TenantBatchResult:
     new_messages: list[uuid.UUID] = field(default_factory=list)
     changed_statuses: list[uuid.UUID] = field(default_factory=list)
+    edited: list[uuid.UUID] = field(default_factory=list)
     jobs: int = 0
 
 
@@ -205,22 +194,28 @@ def _json(model: Any) -> Any:
 async def write_tenant_items(conn: Connection, items: list[Routed]) -> TenantBatchResult:
     """Write one tenant's items in the caller's tenant-scoped transaction."""
     result = TenantBatchResult()
-    messages = [r for r in items if isinstance(r.item, InboundMessage)]
+    inbound = [r for r in items if isinstance(r.item, InboundMessage)]
+    messages = [r for r in inbound if _msg(r).type not in _MESSAGE_NOTICES]
+    notices = [_msg(r) for r in inbound if _msg(r).type in _MESSAGE_NOTICES]
     statuses = [r.item for r in items if isinstance(r.item, StatusUpdate)]
     if messages:
         result.new_messages = await _write_messages(conn, messages)
         result.jobs += 1 if result.new_messages else 0
+    if notices:
+        # After the messages: an edit may arrive in the same POST as its original.
+        result.edited = await apply_edits(conn, notices)
     if statuses:
         result.changed_statuses = await _write_statuses(conn, statuses)
     others = [r for r in items if not isinstance(r.item, InboundMessage | StatusUpdate)]
     if others:
-        result.jobs += await _write_other(conn, others)
-    if result.changed_statuses:
-        await jobs_db.insert_job(
-            conn,
-            INGEST_JOB,
-            {"messages": [], "statuses": [str(i) for i in result.changed_statuses]},
-        )
+        result.jobs += await write_other_items(conn, others)
+    if result.changed_statuses or result.edited:
+        payload = {
+            "messages": [],
+            "statuses": [str(i) for i in result.changed_statuses],
+            "updated": [str(i) for i in result.edited],
+        }
+        await jobs_db.insert_job(conn, INGEST_JOB, payload)
         result.jobs += 1
     return result
 
@@ -228,24 +223,26 @@ async def write_tenant_items(conn: Connection, items: list[Routed]) -> TenantBat
 async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.UUID]:
     """New inbound messages, their contacts and conversations; the SQL queues their job."""
     unique: dict[str, Routed] = {}
-    names: dict[str, str | None] = {}
     for r in routed:
-        msg = _msg(r)
         # A wamid twice in one batch (a duplicate racing its original) is one message.
-        unique.setdefault(msg.message_id, r)
-        if msg.profile_name or msg.wa_id not in names:
-            names[msg.wa_id] = msg.profile_name
-    wa_ids = sorted(names)
-    contacts = await ingest_db.ensure_contacts(conn, wa_ids, [names[w] for w in wa_ids])
-    pairs = sorted({(r.route.number_id, contacts[_msg(r).wa_id]) for r in unique.values()})
+        unique.setdefault(_msg(r).message_id, r)
+    chosen = list(unique.values())
+    contact_ids = await resolve_contacts(
+        conn,
+        [
+            Sighting(_msg(r).who, verified_phone=_msg(r).verified_phone, rekey=_msg(r).rekey)
+            for r in chosen
+        ],
+    )
+    pairs = sorted({(r.route.number_id, c) for r, c in zip(chosen, contact_ids, strict=True)})
     conversations = await ingest_db.ensure_conversations(
         conn, [p[0] for p in pairs], [p[1] for p in pairs]
     )
     rows: dict[str, list[Any]] = defaultdict(list)
-    for r in unique.values():
+    for r, contact_id in zip(chosen, contact_ids, strict=True):
         msg = _msg(r)
         text = render_text(msg.type, msg.content)
-        rows["conversation_ids"].append(conversations[(r.route.number_id, contacts[msg.wa_id])])
+        rows["conversation_ids"].append(conversations[(r.route.number_id, contact_id)])
         rows["wa_message_ids"].append(msg.message_id)
         rows["types"].append(msg.type)
         rows["contents"].append(_json(msg.content))
@@ -274,6 +271,7 @@ async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> lis
         statuses=[s.status for s in statuses],
         occurred_at=[s.timestamp for s in statuses],
         recipient_ids=[s.recipient_id for s in statuses],
+        recipient_user_ids=[s.recipient_user_id for s in statuses],
         errors=[[_json(e) for e in s.errors] for s in statuses],
         pricing=[s.pricing for s in statuses],
         conversations=[s.conversation for s in statuses],
@@ -317,62 +315,5 @@ async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> lis
     )
 
 
-async def _write_other(conn: Connection, routed: list[Routed]) -> int:
-    kinds: list[str] = []
-    fields: list[str] = []
-    wabas: list[str] = []
-    phones: list[str | None] = []
-    digests: list[bytes] = []
-    payloads: list[Any] = []
-    seen: set[bytes] = set()
-    for r in routed:
-        item = r.item
-        if isinstance(item, WebhookError):
-            field_name, phone = "messages", item.phone_number_id
-        elif isinstance(item, TemplateStatusUpdate):
-            field_name, phone = "message_template_status_update", None
-        elif isinstance(item, OtherChange):
-            field_name, phone = item.field, None
-        else:  # pragma: no cover - messages and statuses are written elsewhere
-            continue
-        digest = hashlib.sha256(
-            orjson.dumps([item.kind, field_name, item.waba_id, phone, item.raw], option=_SORTED)
-        ).digest()
-        if digest in seen:
-            continue
-        seen.add(digest)
-        kinds.append(item.kind)
-        fields.append(field_name)
-        wabas.append(item.waba_id)
-        phones.append(phone)
-        digests.append(digest)
-        payloads.append(item.raw)
-    new = await ingest_db.insert_webhook_events(
-        conn,
-        kinds=kinds,
-        fields=fields,
-        waba_ids=wabas,
-        phone_number_ids=phones,
-        digests=digests,
-        payloads=payloads,
-    )
-    jobs = 0
-    for r in routed:
-        item = r.item
-        if not isinstance(item, TemplateStatusUpdate):
-            continue
-        # Idempotent (it sets, not toggles), so a redelivery may apply it again.
-        known = await whatsapp_db.set_template_status(
-            conn, item.message_template_id, item.event, item.reason
-        )
-        if not known:
-            # A template created outside PyTake (Meta's UI): fetch the WABA's list.
-            await jobs_db.insert_job(conn, TEMPLATE_SYNC_JOB, {"number_id": str(r.route.number_id)})
-            jobs += 1
-    for row in new:
-        if row["kind"] == "error":
-            log.warning("whatsapp reported an error", payload=row["payload"])
-    return jobs
-
-
-_SORTED = orjson.OPT_SORT_KEYS
+# The routes and the app's wiring know these from here.
+__all__ = ["INGEST_JOB", "TEMPLATE_SYNC_JOB", "IngestWriter", "Routed", "write_tenant_items"]

@@ -1,5 +1,6 @@
 """The webhook writer's SQL: set-based statements over arrays, so one statement per table writes
 a whole batch of notifications of one tenant (the transaction is scoped to that tenant).
+Contacts are resolved in ``ingest_contacts.py`` (BSUID, phone, links and conflicts).
 
 Every statement is idempotent under Meta's redeliveries: contacts and conversations are upserts,
 messages and statuses are ``ON CONFLICT DO NOTHING`` on their unique keys, and only the rows that
@@ -23,47 +24,6 @@ def _json_texts(values: Sequence[Any]) -> list[str | None]:
     # JSON goes in as text[] and is cast in SQL: asyncpg would read a list value inside a
     # jsonb[] parameter as another array dimension.
     return [None if v is None else orjson.dumps(v).decode() for v in values]
-
-
-# Existing rows are read, only missing ones inserted: an upsert's DO UPDATE would write a new
-# row version (and index entries) for every message of a known customer. A name is rewritten
-# only when it changed.
-_ENSURE_CONTACTS = """
-WITH input AS (SELECT * FROM unnest($1::text[], $2::text[]) AS u(wa_id, name)),
-existing AS (
-    SELECT c.id, c.wa_id, c.profile_name FROM contacts c JOIN input i ON i.wa_id = c.wa_id
-     WHERE c.tenant_id = current_tenant_id()),
-added AS (
-    INSERT INTO contacts (tenant_id, wa_id, profile_name)
-    SELECT current_tenant_id(), i.wa_id, i.name FROM input i
-     WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.wa_id = i.wa_id)
-    ON CONFLICT (tenant_id, wa_id) DO NOTHING
-    RETURNING id, wa_id),
-renamed AS (
-    UPDATE contacts c SET profile_name = i.name, updated_at = now()
-      FROM existing e JOIN input i ON i.wa_id = e.wa_id
-     WHERE c.tenant_id = current_tenant_id() AND c.id = e.id
-       AND i.name IS NOT NULL AND i.name IS DISTINCT FROM e.profile_name
-    RETURNING c.id)
-SELECT id, wa_id FROM existing UNION ALL SELECT id, wa_id FROM added
-"""
-
-_CONTACT_IDS = """
-SELECT id, wa_id FROM contacts WHERE tenant_id = current_tenant_id() AND wa_id = ANY($1::text[])
-"""
-
-
-async def ensure_contacts(
-    conn: Connection, wa_ids: Sequence[str], names: Sequence[str | None]
-) -> dict[str, uuid.UUID]:
-    """Contact ids by wa_id, creating the customers seen for the first time."""
-    rows = await conn.fetch(_ENSURE_CONTACTS, list(wa_ids), list(names))
-    found = {row["wa_id"]: row["id"] for row in rows}
-    missing = [w for w in wa_ids if w not in found]
-    if missing:
-        # Inserted meanwhile by another writer (our insert waited for it, then did nothing).
-        found.update({r["wa_id"]: r["id"] for r in await conn.fetch(_CONTACT_IDS, missing)})
-    return found
 
 
 _ENSURE_CONVERSATIONS = """
@@ -214,12 +174,14 @@ async def lock_wamids(conn: Connection, wamids: Sequence[str]) -> None:
 
 _INSERT_STATUSES = """
 INSERT INTO message_statuses (tenant_id, wa_message_id, status, occurred_at, recipient_id, errors,
-                              pricing, conversation, raw)
+                              pricing, conversation, raw, recipient_user_id)
 SELECT current_tenant_id(), u.wa_message_id, u.status, u.occurred_at, u.recipient_id,
-       u.errors::jsonb, u.pricing::jsonb, u.conversation::jsonb, u.raw::jsonb
+       u.errors::jsonb, u.pricing::jsonb, u.conversation::jsonb, u.raw::jsonb,
+       u.recipient_user_id
   FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
-              $7::text[], $8::text[])
-       AS u(wa_message_id, status, occurred_at, recipient_id, errors, pricing, conversation, raw)
+              $7::text[], $8::text[], $9::text[])
+       AS u(wa_message_id, status, occurred_at, recipient_id, errors, pricing, conversation, raw,
+            recipient_user_id)
 ON CONFLICT (tenant_id, wa_message_id, status) DO NOTHING
 RETURNING wa_message_id, status
 """
@@ -232,6 +194,7 @@ async def insert_statuses(
     statuses: Sequence[str],
     occurred_at: Sequence[datetime],
     recipient_ids: Sequence[str | None],
+    recipient_user_ids: Sequence[str | None],
     errors: Sequence[Any],
     pricing: Sequence[Any],
     conversations: Sequence[Any],
@@ -248,10 +211,13 @@ async def insert_statuses(
         _json_texts(pricing),
         _json_texts(conversations),
         _json_texts(raws),
+        list(recipient_user_ids),
     )
     return {(row["wa_message_id"], row["status"]) for row in rows}
 
 
+# Only our own messages have a delivery status: a callback whose wamid names a customer's
+# message (a forged or confused one) must not turn it "read".
 _ADVANCE_STATUSES = """
 UPDATE messages m
    SET status = u.status, status_at = u.occurred_at,
@@ -262,6 +228,7 @@ UPDATE messages m
   FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[])
        AS u(wa_message_id, status, occurred_at, error_code, error_title, explanation)
  WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = u.wa_message_id
+   AND m.direction = 'out'
    AND message_status_rank(u.status) > message_status_rank(m.status)
 RETURNING m.id
 """
@@ -294,13 +261,14 @@ async def advance_statuses(
 
 
 _INSERT_EVENTS = """
-INSERT INTO webhook_events (tenant_id, kind, field, waba_id, phone_number_id, digest, payload)
+INSERT INTO webhook_events (tenant_id, kind, field, waba_id, phone_number_id, digest, payload,
+                            reason)
 SELECT current_tenant_id(), u.kind, u.field, u.waba_id, u.phone_number_id, u.digest,
-       u.payload::jsonb
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[])
-       AS u(kind, field, waba_id, phone_number_id, digest, payload)
+       u.payload::jsonb, u.reason
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[])
+       AS u(kind, field, waba_id, phone_number_id, digest, payload, reason)
 ON CONFLICT (tenant_id, digest) DO NOTHING
-RETURNING id, kind, payload
+RETURNING id, kind, payload, digest
 """
 
 
@@ -313,8 +281,10 @@ async def insert_webhook_events(
     phone_number_ids: Sequence[str | None],
     digests: Sequence[bytes],
     payloads: Sequence[Any],
+    reasons: Sequence[str | None],
 ) -> list[asyncpg.Record]:
-    """Record other changes once each (by digest); returns the new ones."""
+    """Record other changes once each (by digest; ``reason`` says why an item was not
+    understood); returns the new ones."""
     return await conn.fetch(
         _INSERT_EVENTS,
         list(kinds),
@@ -323,4 +293,5 @@ async def insert_webhook_events(
         list(phone_number_ids),
         list(digests),
         _json_texts(payloads),
+        list(reasons),
     )

@@ -12,21 +12,29 @@ from pytake_daemon.protocol.outgoing import (
     TemplateOut,
     TextOut,
 )
-from pytake_daemon.whatsapp.webhook_wire import (
+from pytake_daemon.whatsapp.webhook_content import (
     ButtonContent,
     ContactsContent,
+    EditContent,
     InteractiveContent,
     LocationContent,
     MediaContent,
     MessageContent,
     OrderContent,
     ReactionContent,
+    RevokeContent,
     SystemContent,
     TextContent,
     UnsupportedContent,
 )
 
 PREVIEW_CHARS = 200
+
+# When Meta sends a system notice without a body.
+_SYSTEM_LINES = {
+    "user_changed_number": "The customer changed their phone number",
+    "user_changed_user_id": "The customer's WhatsApp account id changed",
+}
 
 
 def render_text(msg_type: str, content: MessageContent) -> str:
@@ -53,8 +61,17 @@ def render_text(msg_type: str, content: MessageContent) -> str:
         case OrderContent(product_items=items, text=text):
             line = f"[order] {len(items)} item(s)"
             return f"{line}: {text}" if text else line
-        case SystemContent(body=body):
-            return body or "[system message]"
+        case SystemContent(body=body, type=system_type):
+            if body:
+                return body
+            return _SYSTEM_LINES.get(system_type or "", "[system message]")
+        case EditContent(content=new, message=message):
+            new_type = message.get("type")
+            if new is not None and isinstance(new_type, str):
+                return render_text(new_type, new)
+            return "[edited a message]"
+        case RevokeContent():
+            return "[deleted a message]"
         case UnsupportedContent(type=unsupported_type):
             return f"[unsupported message: {unsupported_type}]"
 

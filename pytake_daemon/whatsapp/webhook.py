@@ -4,199 +4,202 @@ Meta publishes no schema for webhooks and keeps adding fields, so every model ac
 keys and every normalised item keeps the JSON it came from (``raw``): nothing Meta sends is lost,
 even when this module does not understand it yet.
 
-To support a new inbound message type, add a content model and one entry to ``_CONTENT_MODELS``;
-to support a new ``changes[].field``, add a branch to ``_parse_change``. Everything else already
-arrives as ``UnsupportedContent`` or ``OtherChange`` with its raw JSON.
+To support a new inbound message type, add a content model and one entry to ``_CONTENT_MODELS``
+(``webhook_content.py``); to support a new ``changes[].field``, add a branch to
+``_parse_change``. Everything else already arrives as ``UnsupportedContent`` or ``OtherChange``
+with its raw JSON, and an item that can't be understood at all as an ``InvalidItem``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from pydantic import ValidationError
 
 from pytake_daemon.whatsapp.status_rank import STATUS_RANK, advances
-from pytake_daemon.whatsapp.webhook_wire import (
+from pytake_daemon.whatsapp.webhook_content import (
     ButtonContent,
-    ChangeWire,
     ContactsContent,
-    Context,
-    EntryWire,
-    EnvelopeWire,
-    ErrorDetail,
+    EditContent,
     InteractiveContent,
     LocationContent,
     MediaContent,
     MessageContent,
+    OrderContent,
+    ReactionContent,
+    RevokeContent,
+    SystemContent,
+    TextContent,
+    UnsupportedContent,
+    content_of,
+)
+from pytake_daemon.whatsapp.webhook_identity import (
+    Rekey,
+    Who,
+    parse_contacts,
+    recipient,
+    rekey,
+    sender,
+    system_sender,
+)
+from pytake_daemon.whatsapp.webhook_items import (
+    InboundMessage,
+    InvalidItem,
+    Notification,
+    NotificationItem,
+    OtherChange,
+    StatusUpdate,
+    TemplateStatusUpdate,
+    WebhookError,
+)
+from pytake_daemon.whatsapp.webhook_wire import (
+    ChangeWire,
+    Context,
+    EntryWire,
+    EnvelopeWire,
+    ErrorDetail,
     MessagesValue,
     MessageWire,
     NormalModel,
-    OrderContent,
-    ReactionContent,
     Referral,
     StatusWire,
-    SystemContent,
     TemplateStatusValue,
-    TextContent,
-    UnsupportedContent,
     WebhookPayloadError,
-    _content,
-    _one_line,
+    one_line,
 )
-
-# ---- Normalised items -------------------------------------------------------------------------
-
-
-class _FromNumber(NormalModel):
-    """Where a ``messages`` change came from: the business number and its account."""
-
-    waba_id: str
-    phone_number_id: str
-    display_phone_number: str | None
-
-
-class InboundMessage(_FromNumber):
-    kind: Literal["message"] = "message"
-    wa_id: str
-    profile_name: str | None
-    message_id: str
-    timestamp: datetime
-    type: str
-    content: MessageContent
-    context: Context | None
-    referral: Referral | None
-    errors: list[ErrorDetail]
-    raw: dict[str, Any]
-
-
-class StatusUpdate(_FromNumber):
-    kind: Literal["status"] = "status"
-    message_id: str
-    status: str
-    timestamp: datetime
-    recipient_id: str | None
-    errors: list[ErrorDetail]
-    pricing: dict[str, Any] | None
-    conversation: dict[str, Any] | None
-    raw: dict[str, Any]
-
-
-class WebhookError(_FromNumber):
-    """A value-level ``errors[]`` item: a problem not tied to one message or status."""
-
-    kind: Literal["error"] = "error"
-    error: ErrorDetail
-    raw: dict[str, Any]
-
-
-class TemplateStatusUpdate(NormalModel):
-    kind: Literal["template_status"] = "template_status"
-    waba_id: str
-    time: datetime | None
-    event: str
-    message_template_id: str
-    message_template_name: str | None
-    message_template_language: str | None
-    reason: str | None
-    raw: dict[str, Any]
-
-
-class OtherChange(NormalModel):
-    """A ``changes[].field`` not normalised here (quality, account_update…): kept to record."""
-
-    kind: Literal["other"] = "other"
-    waba_id: str
-    time: datetime | None
-    field: str
-    raw: dict[str, Any]
-
-
-NotificationItem = InboundMessage | StatusUpdate | WebhookError | TemplateStatusUpdate | OtherChange
-
-
-class Notification(NormalModel):
-    """One POST: every item of every entry and change, in the order Meta sent them."""
-
-    object: str
-    items: list[NotificationItem]
-
-    @property
-    def messages(self) -> list[InboundMessage]:
-        return [i for i in self.items if isinstance(i, InboundMessage)]
-
-    @property
-    def statuses(self) -> list[StatusUpdate]:
-        return [i for i in self.items if isinstance(i, StatusUpdate)]
-
-    @property
-    def errors(self) -> list[WebhookError]:
-        return [i for i in self.items if isinstance(i, WebhookError)]
-
-    @property
-    def template_status_updates(self) -> list[TemplateStatusUpdate]:
-        return [i for i in self.items if isinstance(i, TemplateStatusUpdate)]
-
-    @property
-    def other_changes(self) -> list[OtherChange]:
-        return [i for i in self.items if isinstance(i, OtherChange)]
-
 
 # ---- Parsing ----------------------------------------------------------------------------------
 
 
-def _profile_name(value: MessagesValue, wa_id: str) -> str | None:
-    for contact in value.contacts:
-        if contact.wa_id == wa_id and contact.profile is not None:
-            return contact.profile.name
-    return None
+class _ItemError(ValueError):
+    """This one item can't be stored; the message says why."""
+
+
+def _lenient(model: type[Context] | type[Referral], value: object) -> Any:
+    """An optional part of a message: unreadable means absent (the raw JSON keeps it)."""
+    if value is None:
+        return None
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _errors(value: object) -> list[ErrorDetail]:
+    found: list[ErrorDetail] = []
+    for item in value if isinstance(value, list) else []:
+        try:
+            found.append(ErrorDetail.model_validate(item))
+        except ValidationError:
+            continue
+    return found
+
+
+def _message(origin: dict[str, Any], raw: object, value: MessagesValue) -> InboundMessage:
+    if not isinstance(raw, dict):
+        raise _ItemError("a message must be a JSON object")
+    try:
+        msg = MessageWire.model_validate(raw)
+    except ValidationError as exc:
+        raise _ItemError(one_line(exc)) from None
+    raw_errors = raw.get("errors")
+    content = content_of(msg.type, raw, raw_errors if isinstance(raw_errors, list) else [])
+    change = rekey(content) if isinstance(content, SystemContent) else None
+    who = sender(msg, parse_contacts(value.contacts))
+    if msg.type == "system":
+        # Named by the previous id (or the old phone); older payloads still had a contact.
+        named = system_sender(msg, change)
+        if named is not None and who is not None and named.phone == who.phone:
+            named = replace(named, profile_name=who.profile_name, username=who.username)
+        who = named
+    if who is None:
+        raise _ItemError("no sender: none of from_user_id, contacts[].user_id, from, wa_id")
+    verified = content.requested_phone if isinstance(content, ContactsContent) else None
+    return InboundMessage(
+        **origin,
+        wa_id=who.phone,
+        bsuid=who.bsuid,
+        parent_bsuid=who.parent_bsuid,
+        username=who.username,
+        profile_name=who.profile_name,
+        verified_phone=verified,
+        rekey=change,
+        message_id=msg.id,
+        timestamp=msg.timestamp,
+        type=msg.type,
+        content=content,
+        context=_lenient(Context, msg.context),
+        referral=_lenient(Referral, msg.referral),
+        errors=_errors(msg.errors),
+        raw=raw,
+    )
+
+
+def _status(origin: dict[str, Any], raw: object, value: MessagesValue) -> StatusUpdate:
+    if not isinstance(raw, dict):
+        raise _ItemError("a status must be a JSON object")
+    try:
+        st = StatusWire.model_validate(raw)
+    except ValidationError as exc:
+        raise _ItemError(one_line(exc)) from None
+    # Failed statuses may name nobody (no contacts, or only [{wa_id}]): the wamid is enough.
+    who = recipient(st, parse_contacts(value.contacts))
+    return StatusUpdate(
+        **origin,
+        message_id=st.id,
+        status=st.status,
+        timestamp=st.timestamp,
+        recipient_id=who.phone if who else None,
+        recipient_user_id=who.bsuid if who else None,
+        errors=st.errors,
+        pricing=st.pricing,
+        conversation=st.conversation,
+        raw=raw,
+    )
 
 
 def _parse_messages(waba_id: str, raw_value: dict[str, Any]) -> list[NotificationItem]:
-    value = MessagesValue.model_validate(raw_value)
+    try:
+        value = MessagesValue.model_validate(raw_value)
+    except ValidationError as exc:
+        # No usable metadata: nothing in it can be routed to a number, so all of it is kept raw.
+        return [_invalid(waba_id, raw_value, "messages", one_line(exc), raw_value)]
+    phone_number_id = value.metadata.phone_number_id
     origin = {
         "waba_id": waba_id,
-        "phone_number_id": value.metadata.phone_number_id,
+        "phone_number_id": phone_number_id,
         "display_phone_number": value.metadata.display_phone_number,
     }
     items: list[NotificationItem] = []
     for raw in value.messages:
-        msg = MessageWire.model_validate(raw)
-        items.append(
-            InboundMessage(
-                **origin,
-                wa_id=msg.from_,
-                profile_name=_profile_name(value, msg.from_),
-                message_id=msg.id,
-                timestamp=msg.timestamp,
-                type=msg.type,
-                content=_content(msg.type, raw),
-                context=msg.context,
-                referral=msg.referral,
-                errors=msg.errors,
-                raw=raw,
-            )
-        )
+        try:
+            items.append(_message(origin, raw, value))
+        except _ItemError as exc:
+            items.append(_invalid(waba_id, raw_value, "messages", f"message: {exc}", raw))
     for raw in value.statuses:
-        st = StatusWire.model_validate(raw)
-        items.append(
-            StatusUpdate(
-                **origin,
-                message_id=st.id,
-                status=st.status,
-                timestamp=st.timestamp,
-                recipient_id=st.recipient_id,
-                errors=st.errors,
-                pricing=st.pricing,
-                conversation=st.conversation,
-                raw=raw,
-            )
-        )
-    items.extend(
-        WebhookError(**origin, error=ErrorDetail.model_validate(raw), raw=raw)
-        for raw in value.errors
-    )
+        try:
+            items.append(_status(origin, raw, value))
+        except _ItemError as exc:
+            items.append(_invalid(waba_id, raw_value, "statuses", f"status: {exc}", raw))
+    for raw in value.errors:
+        try:
+            items.append(WebhookError(**origin, error=ErrorDetail.model_validate(raw), raw=raw))
+        except ValidationError as exc:
+            items.append(_invalid(waba_id, raw_value, "errors", one_line(exc), raw))
     return items
+
+
+def _invalid(waba_id: str, value: object, field: str, reason: str, raw: object) -> InvalidItem:
+    metadata = value.get("metadata") if isinstance(value, dict) else None
+    phone_number_id = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+    return InvalidItem(
+        waba_id=waba_id,
+        phone_number_id=phone_number_id if isinstance(phone_number_id, str) else None,
+        field=field,
+        reason=reason,
+        raw=raw,
+    )
 
 
 def _parse_change(entry: EntryWire, change: ChangeWire) -> list[NotificationItem]:
@@ -204,7 +207,10 @@ def _parse_change(entry: EntryWire, change: ChangeWire) -> list[NotificationItem
     if change.field == "messages":
         return _parse_messages(waba_id, change.value)
     if change.field == "message_template_status_update":
-        tpl = TemplateStatusValue.model_validate(change.value)
+        try:
+            tpl = TemplateStatusValue.model_validate(change.value)
+        except ValidationError as exc:
+            return [_invalid(waba_id, None, change.field, one_line(exc), change.value)]
         return [
             TemplateStatusUpdate(
                 waba_id=waba_id,
@@ -217,32 +223,30 @@ def _parse_change(entry: EntryWire, change: ChangeWire) -> list[NotificationItem
                 raw=change.value,
             )
         ]
+    # Everything else is recorded as it came, including the legacy ``user_id_update`` field
+    # (Meta said in August 2026 it never was a webhook field; some partners still relay it).
     return [OtherChange(waba_id=waba_id, time=entry.time, field=change.field, raw=change.value)]
 
 
 def parse_notification(data: dict[str, Any]) -> Notification:
     """Normalise one webhook POST body (already JSON-decoded, signature already checked).
 
-    Raises WebhookPayloadError (one line) when the envelope or an item's identity fields
-    (ids, timestamps, phone number) are malformed; unknown types, fields and statuses never raise.
+    Raises WebhookPayloadError (one line) only when the envelope itself is malformed (no
+    ``entry`` list, an entry without an id or ``changes``): then nothing in it can be attributed
+    to an account. Inside a change, an item that can't be understood becomes an
+    :class:`InvalidItem` and never costs its neighbours; unknown types, fields and statuses are
+    normal items.
     """
     if not isinstance(data, dict):
         raise WebhookPayloadError("webhook payload must be a JSON object")
     try:
         envelope = EnvelopeWire.model_validate(data)
     except ValidationError as exc:
-        raise WebhookPayloadError(f"invalid webhook payload: {_one_line(exc)}") from None
+        raise WebhookPayloadError(f"invalid webhook payload: {one_line(exc)}") from None
     items: list[NotificationItem] = []
-    for i, entry in enumerate(envelope.entry):
-        for j, change in enumerate(entry.changes):
-            try:
-                items.extend(_parse_change(entry, change))
-            except ValidationError as exc:
-                # Values are validated per change, so say where in the envelope this one was.
-                where = f"entry.{i}.changes.{j}.value"
-                raise WebhookPayloadError(
-                    f"invalid webhook payload: {where}.{_one_line(exc)}"
-                ) from None
+    for entry in envelope.entry:
+        for change in entry.changes:
+            items.extend(_parse_change(entry, change))
     return Notification(object=envelope.object, items=items)
 
 
@@ -253,11 +257,13 @@ __all__ = [
     "ChangeWire",
     "ContactsContent",
     "Context",
+    "EditContent",
     "EntryWire",
     "EnvelopeWire",
     "ErrorDetail",
     "InboundMessage",
     "InteractiveContent",
+    "InvalidItem",
     "LocationContent",
     "MediaContent",
     "MessageContent",
@@ -270,6 +276,8 @@ __all__ = [
     "OtherChange",
     "ReactionContent",
     "Referral",
+    "Rekey",
+    "RevokeContent",
     "StatusUpdate",
     "StatusWire",
     "SystemContent",
@@ -279,6 +287,7 @@ __all__ = [
     "UnsupportedContent",
     "WebhookError",
     "WebhookPayloadError",
+    "Who",
     "advances",
     "parse_notification",
 ]

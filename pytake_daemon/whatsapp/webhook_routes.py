@@ -1,9 +1,13 @@
-"""``GET|POST /api/v1/whatsapp/webhook``: Meta's handshake and its notifications.
+"""``GET|POST /api/v1/whatsapp/webhook`` (also ``/webhook/whatsapp``, the address the original
+product's setup guide gives): Meta's handshake and its notifications.
 
 POST order matters: size cap, then the signature over the raw bytes (401 before anything is
-parsed), then JSON (400), then routing by phone_number_id, then the durable write; 200 only
-after the commit. A notification for a number nobody configured is answered 200 (Meta would
-otherwise retry it for days), logged and counted, and never stored.
+parsed), then JSON (400), then the envelope (400 only when no entry can be attributed to an
+account), then routing by phone_number_id, then the durable write; 200 only after the commit.
+Inside a valid envelope nothing is refused as a whole: an item that can't be understood is
+stored raw with its reason in ``webhook_events`` and counted, next to its neighbours. A
+notification for a number nobody configured is answered 200 (Meta would otherwise retry it for
+days), logged and counted, and never stored.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from pytake_daemon.whatsapp.ingest import Routed
 from pytake_daemon.whatsapp.routing import NumberRoute, RoutingTable
 from pytake_daemon.whatsapp.webhook import (
     InboundMessage,
+    InvalidItem,
     NotificationItem,
-    OtherChange,
     StatusUpdate,
     WebhookError,
     WebhookPayloadError,
@@ -34,19 +38,13 @@ log = structlog.get_logger("pytake.whatsapp")
 
 routes = RouteTable(tag="whatsapp")
 
+WEBHOOK_PATHS = ("/api/v1/whatsapp/webhook", "/webhook/whatsapp")
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Longer ids or statuses than this are not Meta's: keep them out of unique indexes (whose
 # entries PostgreSQL caps near 2.7 kB) by recording the item as an invalid change instead.
 _MAX_ID = 512
 
 
-@routes.get(
-    "/api/v1/whatsapp/webhook",
-    summary="Meta's subscription handshake: echoes hub.challenge when hub.verify_token matches",
-    role=None,
-    errors=(403,),
-    media_types=("text/plain",),
-)
 async def verify_webhook(request: web.Request) -> web.StreamResponse:
     answer = await request.app[WEBHOOK_ROUTING].challenge(dict(request.query))
     if answer is None:
@@ -54,12 +52,6 @@ async def verify_webhook(request: web.Request) -> web.StreamResponse:
     return web.Response(text=answer, content_type="text/plain")
 
 
-@routes.post(
-    "/api/v1/whatsapp/webhook",
-    summary="Meta's notifications (signed); 200 only once what they carry is committed",
-    role=None,
-    errors=(400, 401, 413, 503),
-)
 async def receive_webhook(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS].whatsapp
     body = await _read_limited(request, settings.webhook_max_bytes)
@@ -80,10 +72,33 @@ async def receive_webhook(request: web.Request) -> web.StreamResponse:
         raise BadRequest(str(exc)) from None
     routed, unknown = await _route(routing, secret, notification.items)
     if unknown:
-        await _count_unknown(request, unknown)
+        await _count(request, "unknown_number", len(unknown))
+        log.warning("webhook for an unknown number ignored", numbers=sorted(unknown))
     if routed:
         await request.app[WEBHOOK_WRITER].submit(routed)
+    invalid = sum(isinstance(r.item, InvalidItem) for r in routed)
+    if invalid:
+        # After the commit: the count is of items kept raw, not of attempts.
+        await _count(request, "invalid_items", invalid)
     return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
+
+
+for _path, _suffix in zip(WEBHOOK_PATHS, ("", "_short_path"), strict=True):
+    routes.get(
+        _path,
+        summary="Meta's subscription handshake: echoes hub.challenge when hub.verify_token matches",
+        role=None,
+        errors=(403,),
+        media_types=("text/plain",),
+        operation_id=f"verify_webhook{_suffix}",
+    )(verify_webhook)
+    routes.post(
+        _path,
+        summary="Meta's notifications (signed); 200 only once what they carry is committed",
+        role=None,
+        errors=(400, 401, 413, 503),
+        operation_id=f"receive_webhook{_suffix}",
+    )(receive_webhook)
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:
@@ -116,10 +131,15 @@ async def _route(
     unknown: set[str] = set()
     for item in items:
         routes_found: list[NumberRoute]
-        if isinstance(item, InboundMessage | StatusUpdate | WebhookError):
-            found = await routing.route(item.phone_number_id)
+        phone_number_id = (
+            item.phone_number_id
+            if isinstance(item, InboundMessage | StatusUpdate | WebhookError | InvalidItem)
+            else None
+        )
+        if phone_number_id is not None:
+            found = await routing.route(phone_number_id)
             routes_found = [found] if found is not None else []
-            key = item.phone_number_id
+            key = phone_number_id
         else:
             # Account-level changes name only the WABA; one row per tenant owning a number of it.
             by_tenant = {r.tenant_id: r for r in routing.routes_for_waba(item.waba_id)}
@@ -134,23 +154,34 @@ async def _route(
 
 
 def _storable(item: NotificationItem) -> NotificationItem:
-    """The item, or an ``OtherChange`` holding its raw JSON when its identity can't be stored."""
+    """The item, or an ``InvalidItem`` holding its raw JSON when its ids can't be stored.
+
+    Identity fields were checked when parsed (a BSUID or phone of the right shape); what is
+    left is their length.
+    """
     bad = False
     if isinstance(item, InboundMessage):
-        bad = not (item.wa_id.isascii() and item.wa_id.isdigit() and len(item.wa_id) <= 32)
-        bad = bad or len(item.message_id) > _MAX_ID or len(item.type) > _MAX_ID
+        bad = len(item.message_id) > _MAX_ID or len(item.type) > _MAX_ID
+        field = "messages"
     elif isinstance(item, StatusUpdate):
         bad = len(item.message_id) > _MAX_ID or len(item.status) > _MAX_ID
+        field = "statuses"
     if not bad:
         return item
     assert isinstance(item, InboundMessage | StatusUpdate)
-    return OtherChange(waba_id=item.waba_id, time=None, field=f"invalid_{item.kind}", raw=item.raw)
+    return InvalidItem(
+        waba_id=item.waba_id,
+        phone_number_id=item.phone_number_id,
+        field=field,
+        reason=f"{item.kind}: an id or type longer than {_MAX_ID} characters",
+        raw=item.raw,
+    )
 
 
-async def _count_unknown(request: web.Request, unknown: set[str]) -> None:
-    log.warning("webhook for an unknown number ignored", numbers=sorted(unknown))
+async def _count(request: web.Request, name: str, amount: int) -> None:
+    """A counter in Redis (``<prefix>whatsapp:<name>``); best effort, never fails the POST."""
     prefix = request.app[SETTINGS].redis.key_prefix
     try:
-        await request.app[REDIS].incrby(f"{prefix}whatsapp:unknown_number", len(unknown))
+        await request.app[REDIS].incrby(f"{prefix}whatsapp:{name}", amount)
     except (RedisError, OSError) as exc:
-        log.warning("unknown-number counter not updated", error=str(exc))
+        log.warning("webhook counter not updated", counter=name, error=str(exc))

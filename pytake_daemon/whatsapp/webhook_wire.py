@@ -1,5 +1,10 @@
-"""Meta's webhook shapes as Meta sends them (every model accepts unknown keys), and the content
-model of each inbound message type."""
+"""Meta's webhook shapes as Meta sends them (every model accepts unknown keys).
+
+Identity fields follow Meta's 2026 changes (shared/reference/whatsapp-2026-changes.md): a
+customer is named by a business-scoped user id (``user_id``, ``from_user_id``) and, only when
+Meta may share it, by phone (``wa_id``, ``from``). None of them is required here; which one names
+the sender is decided in ``webhook.py``. The content of each message type is in
+``webhook_content.py``."""
 
 from __future__ import annotations
 
@@ -77,11 +82,18 @@ class Metadata(MetaModel):
 
 class Profile(MetaModel):
     name: str | None = None
+    # Only for customers who adopted a WhatsApp username; display only (they can change it).
+    username: str | None = None
 
 
 class Contact(MetaModel):
+    """A ``contacts[]`` item: ``user_id`` (BSUID) is always sent since April 2026, ``wa_id``
+    (the phone) only when Meta may share it; a status's contacts may have no ``profile``."""
+
     profile: Profile | None = None
     wa_id: str | None = None
+    user_id: str | None = None
+    parent_user_id: str | None = None
 
 
 class Context(MetaModel):
@@ -109,22 +121,34 @@ class Referral(MetaModel):
 
 
 class MessageWire(MetaModel):
-    """The fields every ``messages[]`` item shares; the type's own object is parsed separately."""
+    """The fields every ``messages[]`` item shares; the type's own object is parsed separately.
 
-    from_: str = Field(alias="from")
+    ``from`` (the phone) is absent when the customer's phone is hidden; ``from_user_id`` (BSUID)
+    is absent only in payloads older than April 2026 and in some system messages."""
+
+    from_: str | None = Field(default=None, alias="from")
+    from_user_id: str | None = None
+    from_parent_user_id: str | None = None
     id: str
     timestamp: UnixTime
     type: str
-    context: Context | None = None
-    referral: Referral | None = None
-    errors: list[ErrorDetail] = []
+    # Parsed leniently on their own (webhook.py): an odd context must not lose the message.
+    context: Any = None
+    referral: Any = None
+    errors: Any = None
 
 
 class StatusWire(MetaModel):
+    """``recipient_id`` is the phone (absent for a send to a BSUID); ``recipient_user_id`` the
+    BSUID (absent on failed statuses of phone sends). The parent field has two spellings."""
+
     id: str
     status: str
     timestamp: UnixTime
     recipient_id: str | None = None
+    recipient_user_id: str | None = None
+    recipient_parent_user_id: str | None = None
+    parent_recipient_user_id: str | None = None
     errors: list[ErrorDetail] = []
     # Meta changed these over time (per-message pricing): stored as opaque JSON, never branched on.
     pricing: dict[str, Any] | None = None
@@ -136,10 +160,12 @@ class MessagesValue(MetaModel):
 
     messaging_product: str | None = None
     metadata: Metadata
-    contacts: list[Contact] = []
-    messages: list[dict[str, Any]] = []
-    statuses: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
+    # Items of any shape: each is understood (or kept raw with a reason) on its own, so one odd
+    # item never costs its neighbours.
+    contacts: list[Any] = []
+    messages: list[Any] = []
+    statuses: list[Any] = []
+    errors: list[Any] = []
 
 
 class TemplateStatusValue(MetaModel):
@@ -166,189 +192,8 @@ class EnvelopeWire(MetaModel):
     entry: list[EntryWire]
 
 
-# ---- Message contents (one model per ``messages[].type``) ---------------------------------------
-
-
-class TextContent(MetaModel):
-    body: str
-
-
-class MediaContent(MetaModel):
-    """image, audio, video, document and sticker; fetch bytes via GET /{id} then its url."""
-
-    id: str
-    mime_type: str | None = None
-    sha256: str | None = None
-    caption: str | None = None
-    filename: str | None = None
-    voice: bool = False
-    animated: bool = False
-
-
-class LocationContent(MetaModel):
-    latitude: float
-    longitude: float
-    name: str | None = None
-    address: str | None = None
-    url: str | None = None
-
-
-class SharedContactName(MetaModel):
-    formatted_name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-
-
-class SharedContact(MetaModel):
-    name: SharedContactName | None = None
-    phones: list[dict[str, Any]] = []
-    emails: list[dict[str, Any]] = []
-    urls: list[dict[str, Any]] = []
-    addresses: list[dict[str, Any]] = []
-    org: dict[str, Any] | None = None
-
-
-class ContactsContent(MetaModel):
-    contacts: list[SharedContact]
-
-
-class InteractiveContent(MetaModel):
-    """A reply to our interactive message; ``reply`` is the object named by ``type``.
-
-    ``id``/``title``/``description`` are filled for button and list replies; other subtypes
-    (``nfm_reply`` from Flows, future ones) keep their object in ``reply`` untouched.
-    """
-
-    type: str
-    reply: dict[str, Any] | None = None
-    id: str | None = None
-    title: str | None = None
-    description: str | None = None
-
-
-class ButtonContent(MetaModel):
-    """A tap on a template quick-reply button."""
-
-    payload: str | None = None
-    text: str | None = None
-
-
-class ReactionContent(MetaModel):
-    message_id: str
-    emoji: str | None = None
-
-    @property
-    def removed(self) -> bool:
-        """An empty or missing emoji means the customer removed their reaction."""
-        return not self.emoji
-
-
-class OrderItem(MetaModel):
-    product_retailer_id: str | None = None
-    quantity: int | None = None
-    item_price: float | None = None
-    currency: str | None = None
-
-
-class OrderContent(MetaModel):
-    catalog_id: str | None = None
-    product_items: list[OrderItem] = []
-    text: str | None = None
-
-
-class SystemContent(MetaModel):
-    """E.g. the customer changed number: ``wa_id``/``customer`` name the new/old identity."""
-
-    body: str | None = None
-    type: str | None = None
-    customer: str | None = None
-    wa_id: str | None = None
-
-
-class UnsupportedContent(NormalModel):
-    """A type Meta marks unsupported, one we do not know, or a known one we could not parse.
-
-    ``payload`` is the type's object as sent (if any); ``reason`` says why it was not parsed.
-    """
-
-    type: str
-    payload: Any = None
-    reason: str
-
-
-MessageContent = (
-    TextContent
-    | MediaContent
-    | LocationContent
-    | ContactsContent
-    | InteractiveContent
-    | ButtonContent
-    | ReactionContent
-    | OrderContent
-    | SystemContent
-    | UnsupportedContent
-)
-
-_MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
-
-# Message type -> model of the object stored under the key of the same name.
-# Listed as a union (not ``type[MetaModel]``) so a parsed payload is known to be MessageContent.
-_CONTENT_MODELS: dict[
-    str,
-    type[TextContent | MediaContent | LocationContent | ButtonContent | ReactionContent]
-    | type[OrderContent | SystemContent],
-] = {
-    "text": TextContent,
-    **dict.fromkeys(_MEDIA_TYPES, MediaContent),
-    "location": LocationContent,
-    "button": ButtonContent,
-    "reaction": ReactionContent,
-    "order": OrderContent,
-    "system": SystemContent,
-}
-
-
-def _interactive(payload: object) -> InteractiveContent:
-    if not isinstance(payload, dict):
-        raise TypeError("interactive must be an object")
-    subtype = payload.get("type")
-    if not isinstance(subtype, str):
-        raise TypeError("interactive.type must be a string")
-    reply = payload.get(subtype)
-    if not isinstance(reply, dict):
-        return InteractiveContent(type=subtype)
-    if subtype in ("button_reply", "list_reply"):
-        return InteractiveContent.model_validate({"type": subtype, "reply": reply, **_pick(reply)})
-    return InteractiveContent(type=subtype, reply=reply)
-
-
-def _pick(reply: dict[str, Any]) -> dict[str, Any]:
-    return {k: reply[k] for k in ("id", "title", "description") if k in reply}
-
-
-def _content(msg_type: str, raw: dict[str, Any]) -> MessageContent:
-    """Parse the type's own object; anything not understood degrades to UnsupportedContent.
-
-    A customer's message must never be dropped because of one odd field, so a known type with a
-    malformed object is kept (raw) rather than failing the whole notification.
-    """
-    payload = raw.get(msg_type)
-    try:
-        if msg_type == "interactive":
-            return _interactive(payload)
-        if msg_type == "contacts":
-            return ContactsContent.model_validate({"contacts": payload})
-        model = _CONTENT_MODELS.get(msg_type)
-        if model is None:
-            reason = "unsupported by Meta" if msg_type == "unsupported" else "unknown type"
-            return UnsupportedContent(type=msg_type, payload=payload, reason=reason)
-        content: MessageContent = model.model_validate(payload)
-    except (ValidationError, TypeError) as exc:
-        return UnsupportedContent(type=msg_type, payload=payload, reason=_one_line(exc))
-    return content
-
-
-def _one_line(exc: Exception) -> str:
+def one_line(exc: Exception) -> str:
+    """A validation error (or any exception) as one short line: where, and what."""
     if isinstance(exc, ValidationError):
         first = exc.errors(include_url=False, include_input=False)[0]
         loc = ".".join(str(part) for part in first["loc"]) or "(root)"

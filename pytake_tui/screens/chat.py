@@ -37,6 +37,7 @@ from pytake_daemon.protocol import (
     MessageReceived,
     MessageSent,
     MessageStatusUpdated,
+    MessageUpdated,
     Role,
     SendMessageRequest,
     TemplateOut,
@@ -50,6 +51,7 @@ from pytake_daemon.protocol.events import NoteAdded
 from pytake_daemon.protocol.outgoing import PhoneRequest
 from pytake_daemon.protocol.queues import QueueItemChanged
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.contact_view import contact_title, identity_warning
 from pytake_tui.inbox import Inbox, ListFilters
 from pytake_tui.message_view import body_text, window_label, window_open
 from pytake_tui.messages import (
@@ -351,16 +353,18 @@ class ChatScreen(Screen[None]):
         if conversation is None:
             return
         contact = conversation.contact
-        name = contact_name(contact)
-        phone = f" · +{contact.wa_id}" if contact.profile_name else ""
+        title = contact_title(contact)
         extra = ""
+        warning = identity_warning(contact)
+        if warning is not None:
+            extra += f" · {warning}"
         if conversation.tags:
             extra += f" · {tags_label(conversation.tags)}"
         if conversation.notes_count:
             plural = "s" if conversation.notes_count > 1 else ""
             extra += f" · ✎ {conversation.notes_count} note{plural}"
         self.query_one("#thread-title", Static).update(
-            f"{name}{phone} · {conversation.status.value}{extra}"
+            f"{title} · {conversation.status.value}{extra}"
         )
         self._show_window()
 
@@ -731,6 +735,9 @@ class ChatScreen(Screen[None]):
                     if event.wa_message_id:
                         update["wa_message_id"] = event.wa_message_id
                     thread.update_status(shown.model_copy(update=update))
+            case MessageUpdated() if event.conversation_id == open_id:
+                # The customer edited or deleted it: the bubble is replaced in place.
+                self.query_one(ThreadView).update_status(event.message)
             case ConversationUpdated():
                 self._conversation_changed(event.conversation)
             case NoteAdded():

@@ -31,6 +31,7 @@ from pytake_daemon.protocol import (
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
+from pytake_tui.notifications import contact_name
 from pytake_tui.widgets.backup_status import BackupStatus
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
 
@@ -50,17 +51,17 @@ def describe(envelope: EventEnvelope) -> str:
         case TokenRevoked():
             return f"token {event.token_id} revoked"
         case MessageReceived():
-            who = event.conversation.contact.profile_name or event.conversation.contact.wa_id
+            who = contact_name(event.conversation.contact)
             return f"{who}: {event.message.text}"
         case MessageSent():
-            return f"→ {event.conversation.contact.wa_id}: {event.message.text}"
+            return f"→ {contact_name(event.conversation.contact)}: {event.message.text}"
         case MessageStatusUpdated():
             failure = f" ({event.error.explanation})" if event.error else ""
             return f"message {event.status.value}{failure}"
         case ConversationUpdated():
             contact = event.conversation.contact
             state = event.conversation.status.value
-            return f"conversation with {contact.profile_name or contact.wa_id}: {state}"
+            return f"conversation with {contact_name(contact)}: {state}"
         case _:
             # Typing notices are for the chat screen; other features' events have their screens.
             return ""

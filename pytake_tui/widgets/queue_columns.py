@@ -82,7 +82,10 @@ class TextLine(Widget):
 
 
 def contact_label(item: QueueItemOut) -> str:
-    return item.contact_name or f"+{item.contact_wa_id}"
+    """@username, profile name, phone, or (for a hidden phone) the BSUID the daemon sent."""
+    if item.contact_name:
+        return item.contact_name
+    return f"+{item.contact_wa_id}" if item.contact_wa_id else "a customer"
 
 
 class QueueTable(LiveTable):

@@ -19,6 +19,8 @@ from pytake_tui.message_view import (
     delivery_label,
     failure_reason,
     is_media,
+    is_system_line,
+    message_marks,
     reaction_of,
 )
 
@@ -30,7 +32,8 @@ class MessageBubble(Static):
     """One message: the quote it replies to, its text, time and delivery state, reactions."""
 
     def __init__(self, message: MessageOut) -> None:
-        super().__init__(classes="-in" if message.direction == "in" else "-out")
+        side = "-in" if message.direction == "in" else "-out"
+        super().__init__(classes=f"{side} -system" if is_system_line(message) else side)
         self.message = message
         self.quote: str | None = None
         self.reactions: dict[str, str] = {}
@@ -46,8 +49,10 @@ class MessageBubble(Static):
             quoted = self.quote or "an earlier message"
             parts += [("↪ " + quoted, "italic dim"), "\n"]
         parts.append(body_text(message))
-        if is_media(message):
+        if is_media(message) and message.deleted_at is None:
             parts += ["\n", ("d: download", "dim")]
+        for line in message_marks(message):
+            parts += ["\n", (line, "italic $text-secondary")]
         footer = clock(message.wa_timestamp or message.created_at)
         label = delivery_label(message)
         parts += ["\n", (f"{footer} {label}".rstrip(), "dim")]
@@ -59,6 +64,7 @@ class MessageBubble(Static):
         if reactions:
             parts += ["\n", ("reacted: " + ", ".join(reactions), "dim")]
         self.set_class(message.status is MessageStatus.FAILED, "-failed")
+        self.set_class(message.deleted_at is not None, "-deleted")
         self.update(Content.assemble(*parts))
 
 
@@ -201,7 +207,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._bubbles[message.id] = bubble
         if message.wa_message_id:
             self._by_wamid[message.wa_message_id] = bubble
-        await self.mount(BubbleRow(bubble, classes="-in" if message.direction == "in" else "-out"))
+        row = "-note" if is_system_line(message) else "-in" if message.direction == "in" else "-out"
+        await self.mount(BubbleRow(bubble, classes=row))
 
     def action_select(self, step: int) -> None:
         bubbles = list(self._bubbles.values())

@@ -212,6 +212,7 @@ async def test_list_shape_order_and_window(api: ApiClient, inbox: Inbox) -> None
     assert mine.assigned_user_id == inbox.tenant[Role.AGENT].id
     assert mine.unread_count == 2
     assert mine.number_id == inbox.number_1
+    assert mine.contact.wa_id is not None
     assert mine.contact.wa_id.isdigit()
     assert mine.last_inbound_at is not None
     assert mine.window.open

@@ -157,7 +157,9 @@ class FakeWorld:
         texts = [m.text.lower() for m in self.messages[conversation.id]]
         return (
             q in (contact.profile_name or "").lower()
-            or q in contact.wa_id
+            or q in (contact.username or "").lower()
+            or q in (contact.wa_id or "")
+            or q in (contact.bsuid or "").lower()
             or any(q in t for t in texts)
         )
 
