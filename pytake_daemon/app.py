@@ -125,7 +125,10 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     app[SETTINGS] = settings
     app[ENDPOINTS] = endpoints
     app[PASSWORDS] = Passwords(settings.auth)
-    app[HUB] = Hub(queue_size=settings.realtime.client_queue_size)
+    app[HUB] = Hub(
+        queue_size=settings.realtime.client_queue_size,
+        reorder_hold=settings.realtime.reorder_hold_seconds,
+    )
     app[SECRET_BOX] = load_secret_box(settings)
     app.cleanup_ctx.extend(
         [

@@ -111,6 +111,9 @@ class RealtimeSettings(Section):
     """Events buffered for one client; a client that falls this far behind is disconnected."""
     heartbeat_seconds: float = Field(default=25.0, gt=0)
     """WebSocket ping interval; a peer that doesn't answer is dropped."""
+    reorder_hold_seconds: float = Field(default=0.25, ge=0, le=5)
+    """How long an event that arrived before an earlier-numbered one waits for it before going
+    out anyway (clients then resync on the gap)."""
 
 
 class WhatsAppSettings(Section):

@@ -1,8 +1,10 @@
 """This process's WebSocket clients, grouped by tenant.
 
-Each client has its own bounded queue and sender task, so one slow reader only ever fills its own
-queue; when it's full the client is disconnected (1013 "try again later") and resyncs on
-reconnect, instead of every other client waiting for it.
+Events pass a per-tenant ordering point first (ordering.py), so clients get them in sequence
+order whichever process or transaction committed first. Each client has its own bounded queue
+and sender task, so one slow reader only ever fills its own queue; when it's full the client is
+disconnected (1013 "try again later") and resyncs on reconnect, instead of every other client
+waiting for it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aiohttp import WSCloseCode, web
 from pytake_daemon.auth.identity import Identity
 from pytake_daemon.protocol import EventEnvelope, Role, TokenRevoked
 from pytake_daemon.protocol.audit import SecurityAlertRaised
+from pytake_daemon.realtime.ordering import TenantOrdering
 
 log = structlog.get_logger("pytake.realtime")
 
@@ -111,12 +114,20 @@ class Client:
 class Hub:
     """Delivers envelopes to this process's clients of the envelope's tenant."""
 
-    def __init__(self, *, queue_size: int) -> None:
+    def __init__(self, *, queue_size: int, reorder_hold: float = 0.25) -> None:
         self.queue_size = queue_size
         self._clients: dict[uuid.UUID, set[Client]] = defaultdict(set)
+        self._ordering = TenantOrdering(self._send, hold=reorder_hold)
 
     def add(self, client: Client) -> None:
-        self._clients[client.identity.tenant_id].add(client)
+        tenant_id = client.identity.tenant_id
+        if not self._clients[tenant_id]:
+            self._ordering.open(tenant_id)
+        self._clients[tenant_id].add(client)
+
+    def started_at(self, tenant_id: uuid.UUID, seq: int) -> None:
+        """A client of ``tenant_id`` was sent a Hello with ``seq``."""
+        self._ordering.started_at(tenant_id, seq)
 
     def remove(self, client: Client) -> None:
         clients = self._clients.get(client.identity.tenant_id)
@@ -124,11 +135,16 @@ class Hub:
             clients.discard(client)
             if not clients:
                 del self._clients[client.identity.tenant_id]
+                self._ordering.close(client.identity.tenant_id)
 
     def count(self) -> int:
         return sum(len(c) for c in self._clients.values())
 
     def deliver(self, envelope: EventEnvelope, frame: str) -> None:
+        """Pass an event on to its tenant's clients, in sequence order (see ordering.py)."""
+        self._ordering.offer(envelope, frame)
+
+    def _send(self, envelope: EventEnvelope, frame: str) -> None:
         for client in list(self._clients.get(envelope.tenant_id, ())):
             alert = isinstance(envelope.event, SecurityAlertRaised)
             if alert and not client.identity.role.at_least(Role.ADMIN):
@@ -147,6 +163,8 @@ class Hub:
     async def close_all(self) -> None:
         """On shutdown: tell every client we're going away, so they reconnect elsewhere."""
         clients = [c for group in self._clients.values() for c in group]
+        for tenant_id in list(self._clients):
+            self._ordering.close(tenant_id)
         self._clients.clear()
         for client in clients:
             client.close_soon(WSCloseCode.GOING_AWAY, "server shutting down")

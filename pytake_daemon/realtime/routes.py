@@ -61,6 +61,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             ),
         )
         await ws.send_str(hello.model_dump_json())
+        hub.started_at(who.tenant_id, seq)
         client.start()
         presence = await request.app[QUEUES].presence.connected(who.tenant_id, who.user_id)
         async for message in ws:
