@@ -105,29 +105,14 @@ async def touch_conversation(conn: Connection, conversation_id: uuid.UUID, previ
 
 # ---- the sender -------------------------------------------------------------------------------
 
-_CLAIM = "SELECT * FROM claim_outbox($1, $2)"
+_CLAIM = "SELECT * FROM claim_outbox_sends($1, $2)"
 
 
 async def claim(conn: Connection, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
+    """Lease up to ``limit`` due rows (the oldest unsent one of each conversation) across tenants,
+    each with its message, its number and the customer's address (phone and BSUID): the send
+    path makes no other read (migrations/0017)."""
     return await conn.fetch(_CLAIM, limit, lease_seconds)
-
-
-_LOAD = """
-SELECT m.id, m.conversation_id, m.type, m.content, m.context, m.status,
-       n.id AS number_id, n.phone_number_id, n.access_token_enc, n.throughput_mps, n.removed_at,
-       ct.wa_id, ct.bsuid
-  FROM messages m
-  JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-  JOIN whatsapp_numbers n ON n.tenant_id = c.tenant_id AND n.id = c.number_id
-  JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
- WHERE m.tenant_id = current_tenant_id() AND m.id = $1
-"""
-
-
-async def load_for_send(conn: Connection, message_id: uuid.UUID) -> asyncpg.Record | None:
-    """The message, its number and the customer's address (phone and BSUID) in one statement:
-    the send path makes no other read."""
-    return await conn.fetchrow(_LOAD, message_id)
 
 
 _ACCEPTED = """

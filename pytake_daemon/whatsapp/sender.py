@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from pytake_daemon.config import WhatsAppSettings
 from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.loops import Loops
 from pytake_daemon.protocol import MessageStatus, MessageStatusUpdated
 from pytake_daemon.protocol.conversations import MessageError
 from pytake_daemon.protocol.outgoing import OutgoingContent
@@ -81,8 +82,12 @@ class Sender:
     def wake(self) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+    def start(self, loops: Loops | None = None) -> None:
+        # Supervised: any exception is logged and the loop goes on after a backoff, and /readyz
+        # names it if it stalls (a narrower except once let a claimer die quietly).
+        self._task = (loops or Loops()).start(
+            "outbox-sender", self._pass, deadline=_LEASE_SECONDS + 2 * self._poll
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -95,24 +100,13 @@ class Sender:
         for task in self._inflight:
             task.cancel()
 
-    async def _run(self) -> None:
-        delay = 0.1
-        while True:
-            try:
-                claimed = await self._claim_and_start()
-                delay = 0.1
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("outbox sender lost the database; retrying", error=str(exc))
-                # Backoff timer between reconnection attempts (not synchronisation).
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            if claimed:
-                continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll):
-                    await self._wake.wait()
-            self._wake.clear()
+    async def _pass(self) -> None:
+        if await self._claim_and_start():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._poll):
+                await self._wake.wait()
+        self._wake.clear()
 
     async def _claim_and_start(self) -> int:
         # Claim only what can start now, so rows aren't leased while waiting for a worker.
@@ -123,9 +117,7 @@ class Sender:
         async with self._pool.acquire() as conn:
             rows = await outbox_db.claim(conn, free, _LEASE_SECONDS)
         for row in rows:
-            task = asyncio.create_task(
-                self._send_guarded(row["tenant_id"], row["message_id"], row["attempts"])
-            )
+            task = asyncio.create_task(self._send_guarded(row))
             self._inflight.add(task)
             task.add_done_callback(self._finished)
         return len(rows)
@@ -135,24 +127,25 @@ class Sender:
         # The conversation's next message could only be claimed once this one left.
         self._wake.set()
 
-    async def _send_guarded(
-        self, tenant_id: uuid.UUID, message_id: uuid.UUID, attempts: int
-    ) -> None:
+    async def _send_guarded(self, row: asyncpg.Record) -> None:
         try:
-            await self._send(tenant_id, message_id, attempts)
+            await self._send(row)
         except asyncio.CancelledError:
             raise
         except Exception:
             # The lease brings the row back; never let one message kill the worker.
-            log.exception("send attempt crashed", message_id=str(message_id))
+            log.exception("send attempt crashed", message_id=str(row["message_id"]))
 
-    async def _send(self, tenant_id: uuid.UUID, message_id: uuid.UUID, attempts: int) -> None:
-        async with tenant_transaction(self._pool, tenant_id) as conn:
-            row = await outbox_db.load_for_send(conn, message_id)
-            if row is None or row["status"] != "pending":
-                # Sent before a crash, or deleted: nothing left to do.
+    async def _send(self, row: asyncpg.Record) -> None:
+        """Send one claimed row; the claim brought the message, its number and the address."""
+        tenant_id: uuid.UUID = row["tenant_id"]
+        message_id: uuid.UUID = row["message_id"]
+        attempts: int = row["attempts"]
+        if row["status"] != "pending":
+            # Sent before a crash (recorded, but the row outlived it): nothing left to do.
+            async with tenant_transaction(self._pool, tenant_id) as conn:
                 await outbox_db.dequeue(conn, message_id)
-                return
+            return
         if row["removed_at"] is not None:
             await self._fail(
                 tenant_id, row, None, None, "This WhatsApp number was removed; nothing was sent."
