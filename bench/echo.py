@@ -1,13 +1,15 @@
 """End to end echo: a customer's message through the webhook, committed, routed to a flow that
 answers, sent through the outbox, accepted by the simulator, and its sent/delivered/read
 callbacks processed — next to a minimal echo bot written with pywa (on its FastAPI server, its
-Graph API pointed at the same simulator) under the same load, in the same run.
+Graph API pointed at a simulator of its own) under the same load, in the same run.
 
-Each system gets open-loop loads at rising rates (`--rates`) from `pytake simulate load` (a
-separate process playing Meta). A rate counts as sustained when every message was echoed back
-to the simulator by the time a short drain after the load ends (`--drain`): a system that falls
-behind has echoes still queued then. pywa answers 200 before running its handler, so echoes are
-counted, not acknowledgements. Final line: `RESULT echo pytake_max_rate=… pywa_max_rate=… …`.
+Each side gets its own simulator process (``echo_side.py``: Meta plus the load generator) and
+climbs the same rate ladder from a low rate upward, one side after the other (PyTake's daemon is
+stopped before the bot starts). Echoes are matched to the message they answer, once each; every
+phase ends with the side drained. See ``echo_side.py`` for what a phase is and what
+"sustained" means, and bench/README.md for the figures. With ``--history N`` the tenant holds N
+older messages (``history.py``) before the daemon starts. Final line:
+``RESULT echo pytake_max_rate=… pywa_max_rate=… ratio=… pytake_cpu_ms_per_echo=… …``.
 """
 
 from __future__ import annotations
@@ -15,21 +17,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import subprocess
 import sys
-import tempfile
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from cryptography.fernet import Fernet
-from harness import ROOT, bench_stack, free_port, wait_ready
+from harness import ROOT, Bench, bench_stack, free_port, postmaster_pid, wait_ready
+from history import preload
 
 PHONE_ID = "100000000000001"
 WABA_ID = "200000000000001"
 TOKEN = "sim-access-token"
 SECRET = "sim-app-secret"
 THROUGHPUT = 1000  # Meta's top tier, so neither side is held back by the number's limit
+
+RATES = "10,20,40,60,80,100,150,200,300,400,600,800,1000"
+QUICK_RATES = "10,40,80,150,300,600"
 
 ECHO_FLOW = {
     "name": "echo",
@@ -43,114 +51,60 @@ ECHO_FLOW = {
     },
 }
 
-SIM_CONFIG = f"""
-app_secret = "{SECRET}"
-[[numbers]]
-phone_number_id = "{PHONE_ID}"
-waba_id = "{WABA_ID}"
-access_token = "{TOKEN}"
-throughput_mps = {THROUGHPUT}
-[timing]
-sent_delay = 0.05
-delivered_delay = 0.1
-read_delay = 0.2
-read_probability = 1.0
-[pair_rate_limit]
-burst = 1000
-interval = 6.0
-[delivery]
-concurrency = 128
-"""
 
-
-def load(
-    sim_port: int, webhook: str, rate: float, seconds: float, drain: float, config: Path
+def run_side(
+    args: argparse.Namespace,
+    side: str,
+    port: int,
+    webhook_url: str,
+    server_pid: int,
+    pg_pid: int | None,
+    dsn: str | None,
 ) -> dict[str, Any]:
-    customers = max(10, int(rate))
+    spec = {
+        "side": side,
+        "port": port,
+        "webhook_url": webhook_url,
+        "phone_number_id": PHONE_ID,
+        "waba_id": WABA_ID,
+        "access_token": TOKEN,
+        "app_secret": SECRET,
+        "rates": [float(r) for r in args.rates.split(",")],
+        "seconds": args.seconds,
+        "p99_bound_ms": args.p99_bound_ms,
+        "drain": args.drain,
+        "retries": args.retries,
+        "probe_rate": args.probe_rate,
+        "budget": args.budget,
+        "server_pid": server_pid,
+        "postmaster_pid": pg_pid,
+        "dsn": dsn,
+    }
     out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from pytake_cli.main import run; run()",
-            "simulate",
-            "load",
-            "--port",
-            str(sim_port),
-            "--webhook-url",
-            webhook,
-            "--config",
-            str(config),
-            "--customers",
-            str(customers),
-            "--rate",
-            str(rate),
-            "--duration",
-            str(seconds),
-            "--drain-timeout",
-            str(drain),
-            "--expect-replies",
-            "--json",
-        ],
-        capture_output=True,
+        [sys.executable, str(Path(__file__).with_name("echo_side.py")), json.dumps(spec)],
+        stdout=subprocess.PIPE,
         text=True,
         check=False,
         cwd=ROOT,
+        # The side keeps to its budget; this only catches a hung process.
+        timeout=args.budget + args.drain + 120,
     )
-    if out.returncode not in (0, 1):
-        raise SystemExit(f"simulate load failed: {out.stderr.strip()[-500:]}")
-    report: dict[str, Any] = json.loads(out.stdout)
+    if out.returncode != 0:
+        raise SystemExit(f"{side}: echo_side.py failed (exit {out.returncode})")
+    report: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return report
 
 
-def sweep(
-    name: str,
-    sim_port: int,
-    webhook: str,
-    rates: list[float],
-    args: argparse.Namespace,
-    config: Path,
-) -> tuple[float, list[str]]:
-    best = 0.0
-    lines = []
-    for rate in rates:
-        report = load(sim_port, webhook, rate, args.seconds, args.drain, config)
-        sent, echoed = report["sent"], report["outbound_received"]
-        sustained = echoed >= sent and report["unacknowledged"] == 0
-        lines.append(
-            f"{name:7s} {rate:7.0f}/s offered  sent {sent:6d}  acked {report['acknowledged']:6d}  "
-            f"echoed {echoed:6d}  ack p99 {report['ack_latency_ms']['p99'] or 0:7.1f} ms  "
-            f"echo p50 {report['reply_latency_ms']['p50'] or 0:7.1f} ms "
-            f"p99 {report['reply_latency_ms']['p99'] or 0:7.1f} ms  "
-            f"{'sustained' if sustained else 'FELL BEHIND'}"
-        )
-        print(lines[-1], flush=True)
-        if not sustained:
-            break
-        best = rate
-    return best, lines
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rates", default="100,200,400,600,800,1000,1200")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--drain", type=float, default=5.0)
-    args = parser.parse_args()
-    rates = [float(r) for r in args.rates.split(",")]
-
+def configure(bench: Bench, key: bytes, history: int) -> tuple[int | None, float]:
+    """The number (and the history, when asked); the postmaster's pid for CPU accounting."""
     from pytake_daemon.db.pool import connect, set_tenant
-    from pytake_daemon.protocol import Role
     from pytake_daemon.protocol.whatsapp import NumberCreate
     from pytake_daemon.whatsapp.numbers import add_number
     from pytake_daemon.whatsapp.secretbox import SecretBox
 
-    key = Fernet.generate_key()
-    config = Path(tempfile.mkdtemp(prefix="pte-")) / "sim.toml"
-    config.write_text(SIM_CONFIG)
-    with bench_stack("pte-") as bench:
-
-        async def configure() -> None:
-            conn = await connect(bench.admin_dsn)
+    async def go() -> tuple[int | None, float]:
+        conn = await connect(bench.admin_dsn)
+        try:
             async with conn.transaction():
                 await set_tenant(conn, bench.tenant.id)
                 await add_number(
@@ -165,58 +119,172 @@ def main() -> None:
                         throughput_mps=THROUGHPUT,
                     ),
                 )
+            loaded = 0.0
+            if history:
+                number_id: uuid.UUID = await conn.fetchval(
+                    "SELECT id FROM whatsapp_numbers WHERE phone_number_id = $1", PHONE_ID
+                )
+                loaded = await preload(conn, bench.tenant.id, number_id, history)
+            return await postmaster_pid(conn), loaded
+        finally:
             await conn.close()
 
-        asyncio.run(configure())
-        sim_port, app_port, bot_port = free_port(), free_port(), free_port()
-        bench.spawn_daemon(
-            app_port,
-            PYTAKE_WHATSAPP__SECRETS_KEY=key.decode(),
-            PYTAKE_WHATSAPP__GRAPH_BASE_URL=f"http://127.0.0.1:{sim_port}",
-            PYTAKE_WHATSAPP__SEND_WORKERS="64",
-        )
-        app = f"http://127.0.0.1:{app_port}"
-        admin = bench.tenant[Role.ADMIN].headers
+    return asyncio.run(go())
 
-        async def publish_flow() -> None:
-            await wait_ready(f"{app}/readyz")
-            async with aiohttp.ClientSession(headers=admin) as session:
-                async with session.post(f"{app}/api/v1/flows", json=ECHO_FLOW) as resp:
-                    created = await resp.json()
-                    assert resp.status == 201, created
-                async with session.post(
-                    f"{app}/api/v1/flows/{created['id']}/publish", json={}
-                ) as resp:
-                    assert resp.status == 200, await resp.text()
 
-        asyncio.run(publish_flow())
-        ours, our_lines = sweep(
-            "pytake", sim_port, f"{app}/api/v1/whatsapp/webhook", rates, args, config
-        )
-        bench.spawn(
-            [
-                sys.executable,
-                str(Path(__file__).with_name("echo_pywa_bot.py")),
-                str(bot_port),
-                f"http://127.0.0.1:{sim_port}",
-                PHONE_ID,
-                TOKEN,
-                SECRET,
-            ]
-        )
-        asyncio.run(wait_ready(f"http://127.0.0.1:{bot_port}/docs"))
-        theirs, their_lines = sweep(
-            "pywa", sim_port, f"http://127.0.0.1:{bot_port}/webhook", rates, args, config
-        )
+def publish_flow(app: str, headers: dict[str, str]) -> None:
+    async def go() -> None:
+        await wait_ready(f"{app}/readyz")
+        async with aiohttp.ClientSession(headers=headers) as session:
+            async with session.post(f"{app}/api/v1/flows", json=ECHO_FLOW) as resp:
+                created = await resp.json()
+                assert resp.status == 201, created
+            async with session.post(f"{app}/api/v1/flows/{created['id']}/publish", json={}) as resp:
+                assert resp.status == 200, await resp.text()
+
+    asyncio.run(go())
+
+
+def best_phase(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The last sustained ladder phase at the side's highest sustained rate."""
+    rows = [
+        p
+        for p in report["phases"]
+        if p["sustained"] and p["kind"] != "warm-up" and p["rate"] == report["max_rate"]
+    ]
+    return rows[-1] if rows else None
+
+
+def at_rate(report: dict[str, Any], rate: float) -> dict[str, Any] | None:
+    rows = [p for p in report["phases"] if p["kind"] != "warm-up" and p["rate"] == rate]
+    return rows[-1] if rows else None
+
+
+def per_echo(phase: dict[str, Any] | None, *keys: str) -> float:
+    if phase is None or not phase["echoed"]:
+        return math.nan
+    cpu = float(sum(phase[k] for k in keys))
+    return cpu * 1000 / int(phase["echoed"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", default=None, help=f"the ladder, echoes/s (default {RATES})")
+    parser.add_argument("--seconds", type=float, default=None, help="per rung (default 10)")
+    parser.add_argument("--p99-bound-ms", type=float, default=1000.0)
+    parser.add_argument("--drain", type=float, default=90.0, help="max s to drain after a rung")
+    parser.add_argument("--retries", type=int, default=1, help="re-runs of a failed rung")
+    parser.add_argument("--probe-rate", type=float, default=100.0)
+    parser.add_argument("--budget", type=float, default=300.0, help="s per side, at most")
+    parser.add_argument("--history", type=int, default=0, help="messages preloaded")
+    parser.add_argument("--quick", action="store_true", help=f"ladder {QUICK_RATES}, 3 s rungs")
+    parser.add_argument("--only", choices=("pytake", "pywa"), help="run one side")
+    args = parser.parse_args()
+    args.rates = args.rates or (QUICK_RATES if args.quick else RATES)
+    args.seconds = args.seconds or (3.0 if args.quick else 10.0)
+    started = time.monotonic()
+
+    key = Fernet.generate_key()
+    reports: dict[str, dict[str, Any]] = {}
+    loaded = 0.0
+    with bench_stack("pte-") as bench:
+        pg_pid, loaded = configure(bench, key, args.history)
+        if pg_pid is None:
+            print("PostgreSQL is not local: its CPU is not counted", file=sys.stderr)
+        from pytake_daemon.protocol import Role
+
+        if args.only != "pywa":
+            sim_port, app_port = free_port(), free_port()
+            daemon = bench.spawn_daemon(
+                app_port,
+                PYTAKE_WHATSAPP__SECRETS_KEY=key.decode(),
+                PYTAKE_WHATSAPP__GRAPH_BASE_URL=f"http://127.0.0.1:{sim_port}",
+                PYTAKE_WHATSAPP__SEND_WORKERS="64",
+            )
+            app = f"http://127.0.0.1:{app_port}"
+            publish_flow(app, bench.tenant[Role.ADMIN].headers)
+            reports["pytake"] = run_side(
+                args,
+                "pytake",
+                sim_port,
+                f"{app}/api/v1/whatsapp/webhook",
+                daemon.pid,
+                pg_pid,
+                bench.admin_dsn,
+            )
+            daemon.terminate()
+            daemon.wait(timeout=60)
+
+        if args.only != "pytake":
+            sim_port, bot_port = free_port(), free_port()
+            bot = bench.spawn(
+                [
+                    sys.executable,
+                    str(Path(__file__).with_name("echo_pywa_bot.py")),
+                    str(bot_port),
+                    f"http://127.0.0.1:{sim_port}",
+                    PHONE_ID,
+                    TOKEN,
+                    SECRET,
+                ]
+            )
+            asyncio.run(wait_ready(f"http://127.0.0.1:{bot_port}/docs"))
+            reports["pywa"] = run_side(
+                args,
+                "pywa",
+                sim_port,
+                f"http://127.0.0.1:{bot_port}/webhook",
+                bot.pid,
+                pg_pid,
+                None,
+            )
+            bot.terminate()
+            bot.wait(timeout=60)
 
     print()
-    for line in our_lines + their_lines:
-        print(line)
-    ratio = ours / theirs if theirs else float("inf")
-    print(
-        f"RESULT echo pytake_max_rate={ours:.0f} pywa_max_rate={theirs:.0f} ratio={ratio:.2f} "
-        f"seconds_per_rate={args.seconds:.0f} drain_s={args.drain:.0f}"
-    )
+    for side, report in reports.items():
+        phases = report["phases"]
+        duplicates = sum(p["duplicates"] for p in phases)
+        strays = sum(p["strays"] for p in phases)
+        print(
+            f"{side}: sustained {report['max_rate']:.0f}/s; duplicates {duplicates}, "
+            f"strays {strays} over {len(phases)} phases"
+            + ("; time budget spent" if report["out_of_budget"] else "")
+        )
+    ours = reports.get("pytake", {}).get("max_rate", math.nan)
+    theirs = reports.get("pywa", {}).get("max_rate", math.nan)
+    ratio = ours / theirs if theirs else math.nan
+    fields = [
+        f"pytake_max_rate={ours:.0f}",
+        f"pywa_max_rate={theirs:.0f}",
+        f"ratio={ratio:.2f}",
+    ]
+    if "pytake" in reports:
+        best = best_phase(reports["pytake"])
+        probe = at_rate(reports["pytake"], args.probe_rate)
+        idle = reports["pytake"]["idle_cpu_ms_per_s"]
+        fields += [
+            f"pytake_cpu_ms_per_echo={per_echo(best, 'server_cpu_s', 'pg_cpu_s'):.2f}",
+            f"daemon_cpu_ms={per_echo(best, 'server_cpu_s'):.2f}",
+            f"pg_cpu_ms={per_echo(best, 'pg_cpu_s'):.2f}",
+            f"p99_ms_at_{args.probe_rate:.0f}={probe['p99_ms'] if probe else math.nan:.0f}",
+            f"idle_cpu_ms_per_s={idle['server'] + idle['pg']:.0f}",
+        ]
+    if "pywa" in reports:
+        best = best_phase(reports["pywa"])
+        probe = at_rate(reports["pywa"], args.probe_rate)
+        fields += [
+            f"pywa_cpu_ms_per_echo={per_echo(best, 'server_cpu_s'):.2f}",
+            f"pywa_p99_ms_at_{args.probe_rate:.0f}={probe['p99_ms'] if probe else math.nan:.0f}",
+        ]
+    fields += [
+        f"history={args.history}",
+        f"history_load_s={loaded:.0f}",
+        f"seconds_per_rate={args.seconds:g}",
+        f"p99_bound_ms={args.p99_bound_ms:.0f}",
+        f"wall_s={time.monotonic() - started:.0f}",
+    ]
+    print("RESULT echo " + " ".join(fields))
 
 
 if __name__ == "__main__":

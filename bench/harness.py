@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 from pytake_daemon.auth.passwords import Passwords  # noqa: E402
 from pytake_daemon.config import AuthSettings  # noqa: E402
 from pytake_daemon.db import migrations  # noqa: E402
-from pytake_daemon.db.pool import connect  # noqa: E402
+from pytake_daemon.db.pool import Connection, connect  # noqa: E402
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack  # noqa: E402
 from tests.support import (  # noqa: E402
     TenantData,
@@ -130,6 +130,116 @@ async def wait_ready(url: str, timeout: float = 60) -> None:
             await asyncio.sleep(0.1)
 
 
+# --- CPU time from /proc ------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (field 3, the state, is index 0)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by ``root``, every live descendant, and every
+    descendant already reaped (``cutime``/``cstime``): a backend that exits between two samples
+    moves its time into its parent's reaped counters, so a difference of two samples still
+    counts it. 0.0 when ``root`` is not a local process."""
+    stats: dict[int, list[str]] = {}
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and (fields := _proc_stat(int(entry.name))) is not None:
+            stats[int(entry.name)] = fields
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    if root not in stats:
+        return 0.0
+    ticks = 0
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        fields = stats[pid]
+        # utime, stime, cutime, cstime: fields 14-17 of proc(5).
+        ticks += sum(int(f) for f in fields[11:15])
+        todo.extend(c for c in children.get(pid, []) if c in stats)
+    return ticks / CLOCK_TICKS
+
+
+async def postmaster_pid(conn: Connection) -> int | None:
+    """The local cluster's postmaster (the parent of our backend), or None if not local."""
+    backend: int = await conn.fetchval("SELECT pg_backend_pid()")
+    fields = _proc_stat(backend)
+    return int(fields[1]) if fields is not None else None
+
+
+# --- queues and statistics of the daemon's database ---------------------------------------------
+
+# Work the daemon has committed to do: (table, column saying when a row is due). A table or column
+# that a future schema no longer has is skipped, so the check follows the daemon as it changes.
+QUEUE_TABLES = (("jobs", "run_after"), ("outbox", "next_attempt_at"))
+
+
+async def backlog(conn: Connection) -> dict[str, int]:
+    """Rows of the daemon's work queues that are due (or due within 2 s): what must reach 0 for
+    the daemon to count as drained. Rows waiting for a later time (timers, backoff) are not
+    counted here; see :func:`deferred`."""
+    return await _queue_counts(conn, "<= now() + interval '2 seconds'")
+
+
+async def deferred(conn: Connection) -> dict[str, int]:
+    """Rows of the work queues due later (timers, or retries in backoff)."""
+    return await _queue_counts(conn, "> now() + interval '2 seconds'")
+
+
+async def _queue_counts(conn: Connection, due: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for table, column in QUEUE_TABLES:
+        columns = {
+            r["column_name"]
+            for r in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND table_name = $1",
+                table,
+            )
+        }
+        if not columns:
+            continue
+        where = f" WHERE {column} {due}" if column in columns else ""
+        counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}{where}")
+    return counts
+
+
+async def wait_drained(conn: Connection, timeout: float, settle: float = 0.3) -> float | None:
+    """Wait until the work queues have had nothing due in two checks ``settle`` apart; the
+    seconds that took, or None after ``timeout``."""
+    started = time.monotonic()
+    empty_since: float | None = None
+    while True:
+        now = time.monotonic()
+        if not any((await backlog(conn)).values()):
+            if empty_since is None:
+                empty_since = now
+            elif now - empty_since >= settle:
+                return now - started
+        else:
+            empty_since = None
+        if now - started > timeout:
+            return None
+        await asyncio.sleep(0.1)
+
+
+async def deadlocks(conn: Connection) -> int:
+    """``pg_stat_database.deadlocks`` of the connection's database, read fresh."""
+    await conn.execute("SELECT pg_stat_clear_snapshot()")
+    count: int = await conn.fetchval(
+        "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+    )
+    return count
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -137,4 +247,17 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-__all__ = ["ROOT", "Bench", "bench_stack", "free_port", "percentile", "wait_ready"]
+__all__ = [
+    "ROOT",
+    "Bench",
+    "backlog",
+    "bench_stack",
+    "cpu_seconds",
+    "deadlocks",
+    "deferred",
+    "free_port",
+    "percentile",
+    "postmaster_pid",
+    "wait_drained",
+    "wait_ready",
+]

@@ -9,6 +9,13 @@ parses the JSON (no storage), served the same way on the same machine in the sam
 
 Every request carries a distinct customer message; at the end the stored count must equal the
 acknowledged count, or the run is void.
+
+Every daemon phase starts on a drained daemon: the jobs each acknowledged message queues (fan-out,
+AI, flows) are worked off before the next phase (``harness.wait_drained``: nothing due in the
+work queues), so a phase's latency is not the previous phase's backlog; how long each drain took
+is printed (it is the rate the rest of the message path keeps up with). Deadlocks are
+``pg_stat_database.deadlocks`` of the bench's database, after the last drain minus before the
+first phase.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from dataclasses import dataclass
 
 import aiohttp
 import orjson
-from harness import bench_stack, free_port, percentile, wait_ready
+from harness import bench_stack, deadlocks, free_port, percentile, wait_drained, wait_ready
 
 SECRET = "bench-app-secret"
 PHONE_ID = "109000000000001"
@@ -112,12 +119,22 @@ class Result:
         )
 
 
+# No request waits forever: a stalled server shows up as unacknowledged requests, not a hang.
+TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
 async def _post(session: aiohttp.ClientSession, url: str, raw: bytes, sig: str) -> bool:
-    async with session.post(
-        url, data=raw, headers={"X-Hub-Signature-256": sig, "Content-Type": "application/json"}
-    ) as resp:
-        await resp.read()
-        return resp.status == 200
+    try:
+        async with session.post(
+            url,
+            data=raw,
+            headers={"X-Hub-Signature-256": sig, "Content-Type": "application/json"},
+            timeout=TIMEOUT,
+        ) as resp:
+            await resp.read()
+            return resp.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
 
 
 async def saturation(url: str, bodies: list[tuple[bytes, str]], concurrency: int) -> Result:
@@ -171,13 +188,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=20000, help="per saturation run")
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--rate", type=float, default=2000.0)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rates", default="1000,2000", help="offered rates, requests/s")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per offered rate")
+    parser.add_argument("--drain-timeout", type=float, default=300.0)
+    parser.add_argument("--quick", action="store_true", help="--requests 4000 --seconds 2")
     parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_baseline:
         serve_baseline(args.serve_baseline)
         return
+    if args.quick:
+        args.requests, args.seconds = 4000, 2.0
+    rates = [float(r) for r in args.rates.split(",")]
 
     from cryptography.fernet import Fernet
 
@@ -210,38 +232,60 @@ def main() -> None:
         base_port, app_port = free_port(), free_port()
         bench.spawn([sys.executable, __file__, "--serve-baseline", str(base_port)])
         bench.spawn_daemon(app_port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
-        n_rate = int(args.rate * args.seconds)
-        bodies = [notification(i) for i in range(2 * args.requests + 2 * n_rate + 200)]
-        chunks = iter(
-            [
-                bodies[:100],
-                bodies[100:200],
-                bodies[200 : 200 + args.requests],
-                bodies[200 + args.requests : 200 + 2 * args.requests],
-                bodies[200 + 2 * args.requests : 200 + 2 * args.requests + n_rate],
-                bodies[200 + 2 * args.requests + n_rate :],
-            ]
-        )
+        sizes = [100, 100, args.requests, args.requests]
+        for rate in rates:
+            sizes += [int(rate * args.seconds)] * 2
+        bodies = [notification(i) for i in range(sum(sizes))]
+        chunks = []
+        for size in sizes:
+            chunks.append(bodies[:size])
+            bodies = bodies[size:]
+        parts = iter(chunks)
+        drains: dict[str, float | None] = {}
 
-        async def measure() -> dict[str, Result]:
+        async def measure() -> tuple[dict[str, Result], int]:
             base = f"http://127.0.0.1:{base_port}"
             app = f"http://127.0.0.1:{app_port}"
-            await wait_ready(f"{base}/readyz")
-            await wait_ready(f"{app}/readyz")
-            await saturation(base + PATH, next(chunks), 8)  # warm-up
-            await saturation(app + PATH, next(chunks), 8)
-            return {
-                "baseline saturation": await saturation(
-                    base + PATH, next(chunks), args.concurrency
-                ),
-                "ingest saturation": await saturation(app + PATH, next(chunks), args.concurrency),
-                f"baseline at {args.rate:.0f}/s": await offered(
-                    base + PATH, next(chunks), args.rate
-                ),
-                f"ingest at {args.rate:.0f}/s": await offered(app + PATH, next(chunks), args.rate),
-            }
+            db = await connect(bench.admin_dsn)
+            try:
+                await wait_ready(f"{base}/readyz")
+                await wait_ready(f"{app}/readyz")
+                deadlocks_before = await deadlocks(db)
 
-        results = asyncio.run(measure())
+                async def drained(after: str) -> None:
+                    took = await wait_drained(db, args.drain_timeout)
+                    drains[after] = took
+                    print(
+                        f"drained after {after}: "
+                        + ("NOT within the timeout" if took is None else f"{took:.1f} s"),
+                        file=sys.stderr,
+                        flush=True,
+                    )
+
+                results: dict[str, Result] = {}
+                await saturation(base + PATH, next(parts), 8)  # warm-up
+                await saturation(app + PATH, next(parts), 8)
+                await drained("warm-up")
+                results["baseline saturation"] = await saturation(
+                    base + PATH, next(parts), args.concurrency
+                )
+                results["ingest saturation"] = await saturation(
+                    app + PATH, next(parts), args.concurrency
+                )
+                await drained("saturation")
+                for rate in rates:
+                    results[f"baseline at {rate:.0f}/s"] = await offered(
+                        base + PATH, next(parts), rate
+                    )
+                    results[f"ingest at {rate:.0f}/s"] = await offered(
+                        app + PATH, next(parts), rate
+                    )
+                    await drained(f"{rate:.0f}/s")
+                return results, await deadlocks(db) - deadlocks_before
+            finally:
+                await db.close()
+
+        results, deadlocked = asyncio.run(measure())
 
         async def stored() -> int:
             conn = await connect(bench.admin_dsn)
@@ -255,18 +299,31 @@ def main() -> None:
         print(result.line(name))
     acked = 100 + sum(r.acked for n, r in results.items() if n.startswith("ingest"))
     print(f"stored {in_db} messages for {acked} acknowledged ingest requests")
+    print(f"deadlocks during the run: {deadlocked}")
     if in_db != acked:
         raise SystemExit("stored count differs from acknowledged count: run void")
     base = results["baseline saturation"]
     ours = results["ingest saturation"]
-    at_rate = sorted(results[f"ingest at {args.rate:.0f}/s"].latencies)
-    print(
-        "RESULT ingest "
-        f"baseline_rps={base.rps:.0f} ingest_rps={ours.rps:.0f} ratio={ours.rps / base.rps:.2f} "
-        f"rate={args.rate:.0f} p50_ms={percentile(at_rate, 0.5) * 1000:.2f} "
-        f"p99_ms={percentile(at_rate, 0.99) * 1000:.2f} "
-        f"saturation_p99_ms={percentile(sorted(ours.latencies), 0.99) * 1000:.2f}"
-    )
+    fields = [
+        f"baseline_rps={base.rps:.0f}",
+        f"ingest_rps={ours.rps:.0f}",
+        f"ratio={ours.rps / base.rps:.2f}",
+    ]
+    for rate in rates:
+        at_rate = sorted(results[f"ingest at {rate:.0f}/s"].latencies)
+        fields += [
+            f"p50_ms_at_{rate:.0f}={percentile(at_rate, 0.5) * 1000:.2f}",
+            f"p99_ms_at_{rate:.0f}={percentile(at_rate, 0.99) * 1000:.2f}",
+        ]
+    drain_s = drains.get("saturation")
+    fields += [
+        f"saturation_p99_ms={percentile(sorted(ours.latencies), 0.99) * 1000:.2f}",
+        f"deadlocks={deadlocked}",
+        f"drain_after_saturation_s={'nan' if drain_s is None else f'{drain_s:.1f}'}",
+        f"requests={args.requests}",
+        f"seconds_per_rate={args.seconds:g}",
+    ]
+    print("RESULT ingest " + " ".join(fields))
 
 
 if __name__ == "__main__":
