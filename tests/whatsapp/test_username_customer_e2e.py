@@ -224,3 +224,37 @@ async def _status_is(
 async def _with_phone(world: World, phone: str) -> list[dict[str, Any]]:
     found = await world.conversations(phone)
     return [c for c in found if c["contact"]["wa_id"] == phone]
+
+
+async def test_the_flow_node_asks_a_username_customer_and_skips_a_known_phone(
+    world: World,
+) -> None:
+    sim = world.sim
+    document = chain(
+        {"id": "ask", "type": "action_request_phone", "text": "{{contact.name}}, seu telefone?"},
+        {"id": "thanks", "type": "msg_text", "text": "Obrigado!"},
+    )
+    document["definition"]["nodes"].append(
+        {"id": "known", "type": "msg_text", "text": "Já temos seu número."}
+    )
+    document["definition"]["edges"].append({"source": "ask", "target": "known", "branch": "known"})
+    resp = await world.api.post("/api/v1/flows", json=document, headers=world.admin)
+    assert resp.status == 201, await resp.text()
+    flow_id = (await resp.json())["id"]
+    resp = await world.api.post(f"/api/v1/flows/{flow_id}/publish", json={}, headers=world.admin)
+    assert resp.status == 200, await resp.text()
+
+    username = sim.create_customer(name="Ana Souza", username="ana.s", phone_visible=False)
+    bsuid = sim.user_id(username)
+    await sim.wait_acked(await sim.customer(bsuid).send_text("oi"))
+    request, thanks = await sim.wait_for_outbound(to=bsuid, count=2)
+    assert request.addressed_by == "user_id"
+    assert request.body["interactive"]["type"] == "request_contact_info"
+    assert request.body["interactive"]["body"] == {"text": "Ana Souza, seu telefone?"}
+    assert thanks.body["text"]["body"] == "Obrigado!"
+
+    phone = sim.create_customer(name="Bruno Lima", phone_visible=True)
+    await sim.wait_acked(await sim.customer(phone.wa_id).send_text("oi"))
+    [known] = await sim.wait_for_outbound(to=phone.wa_id)
+    assert known.body["text"]["body"] == "Já temos seu número."
+    assert known.addressed_by == "phone"
