@@ -1,6 +1,6 @@
 """Asking a username customer for their phone number from the chat console (alt+p): the request
 goes to the daemon, the message it queued joins the thread, and a refusal is a toast with the
-daemon's sentence."""
+daemon's sentence; so is a send refused because the customer has no phone (131062)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pytake_daemon.protocol.outgoing import (
     RequestContactInfoOut,
     SendMessageRequest,
 )
+from pytake_daemon.whatsapp.meta_errors import explain
 from pytake_tui.client import DaemonError
 from pytake_tui.screens import ChatScreen
 from pytake_tui.widgets.conversation_list import ConversationList
@@ -109,3 +110,28 @@ async def test_alt_p_needs_an_open_conversation(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: bool(log.notifications()), "the toast")
     assert log.notifications() == [": Open a conversation first"]
     assert requests == []
+
+
+async def test_a_send_refused_for_a_username_customer_is_a_toast_with_131062s_sentence(
+    tmp_path: Path,
+) -> None:
+    # An authentication template to a customer without a phone: the daemon refuses it (409)
+    # before Meta is called, with the sentence of Meta's 131062.
+    log = MessageLog()
+    world = actions_world()
+    app, client = actions_app(tmp_path, world)
+    refused: list[SendMessageRequest] = []
+
+    async def send_message(conversation_id: uuid.UUID, request: SendMessageRequest) -> MessageOut:
+        refused.append(request)
+        raise DaemonError(409, "Conflict", explain(131062))
+
+    client.send_message = send_message  # type: ignore[method-assign]
+    async with app.run_test(message_hook=log) as pilot:
+        chat = await _open_first(pilot)
+        before = len(chat.query(MessageBubble))
+        await pilot.press(*"your code", "enter")
+        await wait_until(pilot, lambda: bool(log.notifications()), "the toast")
+        assert len(chat.query(MessageBubble)) == before
+    assert len(refused) == 1
+    assert log.notifications() == [f"Not sent: {explain(131062)}"]
