@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from pytake_daemon.whatsapp.graph_models import GraphErrorBody
 from pytake_daemon.whatsapp.webhook_wire import ErrorDetail
 
@@ -370,7 +372,14 @@ def describe_webhook_error(
 ) -> tuple[int | None, str | None, str]:
     """``(code, title, sentence)`` of an ``errors[]`` item of a failed status, as parsed or as
     the raw JSON stored with the status: what a failed message records and shows an agent."""
-    detail = error if isinstance(error, ErrorDetail) else ErrorDetail.model_validate(error)
+    if isinstance(error, ErrorDetail):
+        detail = error
+    else:
+        try:
+            detail = ErrorDetail.model_validate(error)
+        except ValidationError:
+            # Stored JSON we can't read must not fail the commit that records an accepted send.
+            detail = ErrorDetail()
     return detail.code, detail.title or detail.message, explain_webhook_error(detail)
 
 

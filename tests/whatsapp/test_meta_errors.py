@@ -311,3 +311,8 @@ def test_a_stored_webhook_error_is_described_by_the_same_path() -> None:
         "odd",
         "WhatsApp reported a problem with this message: odd.",
     )
+    assert describe_webhook_error({"code": "not a number"}) == (
+        None,
+        None,
+        "WhatsApp reported a problem with this message.",
+    )
