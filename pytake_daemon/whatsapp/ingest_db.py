@@ -292,6 +292,7 @@ async def insert_webhook_events(
         list(waba_ids),
         list(phone_number_ids),
         list(digests),
-        _json_texts(payloads),
+        # Every payload is JSON, even ``null`` (an item Meta sent as null is kept as such).
+        [orjson.dumps(p).decode() for p in payloads],
         list(reasons),
     )
