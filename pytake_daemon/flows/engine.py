@@ -9,18 +9,15 @@ loads and stores, so a live step and its state commit in one transaction.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from datetime import time as clock_time
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import ValidationError
 
 from pytake_daemon.flows.answers import accept_answer
 from pytake_daemon.flows.compiled import CompiledFlow
+from pytake_daemon.flows.conditions import condition_holds
+from pytake_daemon.flows.contents import message_content, question_content
 from pytake_daemon.flows.text import dig, fold, render, render_json
 from pytake_daemon.protocol.flows import (
     ActionClose,
@@ -28,10 +25,7 @@ from pytake_daemon.protocol.flows import (
     ActionTag,
     ActionTransferToQueue,
     Ask,
-    AskValidation,
     Condition,
-    ConditionOperator,
-    ConditionRule,
     Delay,
     End,
     FlowNode,
@@ -49,19 +43,8 @@ from pytake_daemon.protocol.flows import (
     TriggerUniversal,
 )
 from pytake_daemon.protocol.outgoing import (
-    AudioOut,
-    ButtonsOut,
-    DocumentOut,
-    ImageOut,
-    ListOut,
-    ListRow,
-    ListSection,
     OutgoingContent,
-    ReplyButton,
-    TemplateBodyOut,
-    TemplateOut,
     TextOut,
-    VideoOut,
 )
 
 Waiting = Literal["ask", "delay"]
@@ -311,7 +294,7 @@ class FlowEngine:
                 inside = self.facts.window_open
                 return _Outcome(branch="inside" if inside else "outside", output={"open": inside})
             case Condition():
-                result = self._condition(node)
+                result = condition_holds(node, self.values(), self._text, self.facts.now)
                 return _Outcome(branch="true" if result else "false", output={"result": result})
             case SetVariable():
                 value = self._text(node.value)
@@ -319,9 +302,9 @@ class FlowEngine:
             case Delay():
                 return self._wait("delay", node.seconds, output={"seconds": node.seconds})
             case MsgText() | MsgTemplate() | MsgButtons() | MsgList() | MsgMedia():
-                return await self._send(self._content(node))
+                return await self._send(message_content(node, self._text))
             case Ask():
-                sent = await self._send(self._question(node))
+                sent = await self._send(question_content(node, self._text))
                 if sent.error is not None:
                     return sent
                 self.state.attempts = 0
@@ -394,84 +377,6 @@ class FlowEngine:
             return _Outcome(branch="error", error=str(exc))
         return _Outcome(branch="next", output=sent.model_dump(mode="json", exclude_none=True))
 
-    def _content(self, node: FlowNode) -> OutgoingContent | str:
-        try:
-            return self._build(node)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            return f"message can't be sent: {where}: {first['msg']}"
-
-    def _build(self, node: FlowNode) -> OutgoingContent:
-        match node:
-            case MsgText():
-                return TextOut(body=self._text(node.text))
-            case MsgTemplate():
-                components = (
-                    [TemplateBodyOut(parameters=[self._text(p) for p in node.body_parameters])]
-                    if node.body_parameters
-                    else []
-                )
-                return TemplateOut(name=node.name, language=node.language, components=components)
-            case MsgButtons():
-                return ButtonsOut(
-                    body=self._text(node.text),
-                    buttons=[ReplyButton(id=b.id, title=b.title) for b in node.buttons],
-                )
-            case MsgList():
-                rows = [
-                    ListRow(id=o.id, title=o.title, description=o.description) for o in node.options
-                ]
-                return ListOut(
-                    body=self._text(node.text),
-                    button=node.button,
-                    sections=[ListSection(rows=rows)],
-                )
-            case MsgMedia():
-                caption = self._text(node.caption) if node.caption else None
-                source = {"link": node.link, "media_id": node.media_id}
-                if node.media_type == "image":
-                    return ImageOut(**source, caption=caption)
-                if node.media_type == "video":
-                    return VideoOut(**source, caption=caption)
-                if node.media_type == "document":
-                    return DocumentOut(**source, caption=caption)
-                return AudioOut(**source)
-        raise AssertionError(f"{node.type} sends nothing")
-
-    def _question(self, node: Ask) -> OutgoingContent | str:
-        text = self._text(node.question)
-        try:
-            options = node.options
-            if (
-                node.validation == AskValidation.OPTION
-                and len(options) <= 3
-                and all(len(o) <= 20 for o in options)
-            ):
-                return ButtonsOut(body=text, buttons=[ReplyButton(id=o, title=o) for o in options])
-            if node.validation == AskValidation.OPTION:
-                listed = "\n".join(f"{i}. {o}" for i, o in enumerate(options, start=1))
-                return TextOut(body=f"{text}\n{listed}")
-            return TextOut(body=text)
-        except ValidationError as exc:
-            return f"question can't be sent: {exc.errors(include_url=False)[0]['msg']}"
-
-    def _condition(self, node: Condition) -> bool:
-        values = self.values()
-        results = [
-            _rule(rule, values.get(rule.variable), self._text(rule.value)) for rule in node.rules
-        ]
-        matched = (all(results) if node.match == "all" else any(results)) if results else True
-        if node.business_hours is not None:
-            matched = matched and _open(
-                node.business_hours.timezone,
-                node.business_hours.days,
-                node.business_hours.start,
-                node.business_hours.end,
-                self.facts.now,
-            )
-        return matched
-
     async def _http(self, node: HttpRequest) -> _Outcome:
         values = self.values()
         url = render(node.url, values)
@@ -491,35 +396,3 @@ class FlowEngine:
         return _Outcome(
             branch="success", changed=changed, output={"url": url, "status": answer.status}
         )
-
-
-def _rule(rule: ConditionRule, actual: Any, expected: str) -> bool:
-    op = rule.operator
-    if op == ConditionOperator.EXISTS:
-        return actual not in (None, "")
-    if op == ConditionOperator.NOT_EXISTS:
-        return actual in (None, "")
-    text = "" if actual is None else str(actual)
-    if op == ConditionOperator.EQUALS:
-        return fold(text) == fold(expected)
-    if op == ConditionOperator.NOT_EQUALS:
-        return fold(text) != fold(expected)
-    if op == ConditionOperator.CONTAINS:
-        return fold(expected) in fold(text)
-    if op == ConditionOperator.REGEX:
-        return re.search(expected, text) is not None
-    try:
-        left, right = float(text.replace(",", ".")), float(expected.replace(",", "."))
-    except ValueError:
-        return False
-    return left > right if op == ConditionOperator.GREATER else left < right
-
-
-def _open(timezone: str, days: list[int], start: str, end: str, now: datetime) -> bool:
-    try:
-        local = now.astimezone(ZoneInfo(timezone))
-    except ZoneInfoNotFoundError:
-        return False
-    opens = clock_time.fromisoformat(start)
-    closes = clock_time(23, 59, 59) if end == "24:00" else clock_time.fromisoformat(end)
-    return local.weekday() in days and opens <= local.time().replace(tzinfo=None) < closes
