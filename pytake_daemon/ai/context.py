@@ -1,6 +1,12 @@
 """The AI domain's resources for the app's ``cleanup_ctx``: the model thread pool, the analyser
-(built and the built-in intent model trained in that pool, off the event loop), the ingest hook
-and the delayed human-request check."""
+(built and the built-in intent model trained in that pool, off the event loop), the ingest hook,
+and a job runner of the AI's own for the analysis and the delayed human-request check.
+
+Why a runner of its own: the app's runner shares one concurrency limit among every kind, so
+analyses waiting for the model thread would hold the slots that flow steps and the ingest
+fan-out need; here they wait among themselves (``[ai] workers`` + 1 at a time: one batch
+storing while the models analyse the next), and an AI backlog never delays a reply.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from pytake_daemon.ai.analyzer import shared_analyzer
-from pytake_daemon.ai.service import HUMAN_REQUEST_JOB, AiService
-from pytake_daemon.keys import AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, JOBS, SETTINGS
+from pytake_daemon.ai.batch import HUMAN_REQUEST_JOB
+from pytake_daemon.ai.service import ANALYSIS_JOB, AiService
+from pytake_daemon.jobs.runner import JobRunner
+from pytake_daemon.keys import AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, SETTINGS
 
 
 async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -20,12 +28,16 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="ai")
     loop = asyncio.get_running_loop()
     analyzer = await loop.run_in_executor(executor, shared_analyzer)
-    service = AiService(app[DB_POOL], app[EVENT_BUS], settings, analyzer, executor)
+    jobs = JobRunner(app[DB_POOL], concurrency=settings.workers + 1)
+    service = AiService(app[DB_POOL], app[EVENT_BUS], settings, analyzer, executor, jobs)
     # Train the shared built-in model now rather than on the first customer message.
     await service.models.get(())
     app[AI] = service
+    jobs.register(ANALYSIS_JOB, service.on_analysis_due)
+    jobs.register(HUMAN_REQUEST_JOB, service.on_human_request_due)
     app[INGEST_FANOUT].add_inbound_hook(service.on_inbound)
-    app[JOBS].register(HUMAN_REQUEST_JOB, service.on_human_request_due)
+    jobs.start()
     yield
+    await jobs.stop()
     # Not wait=True: that would block the event loop while a model finishes in its thread.
     executor.shutdown(wait=False, cancel_futures=True)

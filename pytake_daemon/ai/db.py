@@ -1,5 +1,6 @@
-"""SQL of the AI tables (migrations/0008_ai.sql). Every function runs in the caller's tenant
-transaction; writes caused by a message are keyed by it, so a retried ingest job rewrites them."""
+"""SQL of the AI tables (migrations/0008_ai.sql) for the API, the settings and the delayed
+checks; what the analysis job runs per batch of messages is in :mod:`.analysis_db`. Every
+function runs in the caller's tenant transaction."""
 
 from __future__ import annotations
 
@@ -9,122 +10,13 @@ from typing import Any
 
 import asyncpg
 
-from pytake_daemon.ai.analyzer import Analysis
 from pytake_daemon.db.pool import Connection
-
-_UPSERT_ANALYSIS = """
-INSERT INTO ai_message_analysis (tenant_id, message_id, conversation_id, language, sentiment,
-                                 sentiment_label, intent, intent_confidence)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (message_id) DO UPDATE
-   SET language = EXCLUDED.language, sentiment = EXCLUDED.sentiment,
-       sentiment_label = EXCLUDED.sentiment_label, intent = EXCLUDED.intent,
-       intent_confidence = EXCLUDED.intent_confidence
-RETURNING *
-"""
-
-
-async def upsert_analysis(
-    conn: Connection, message_id: uuid.UUID, conversation_id: uuid.UUID, analysis: Analysis
-) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        _UPSERT_ANALYSIS,
-        message_id,
-        conversation_id,
-        analysis.language,
-        analysis.sentiment,
-        analysis.label.value,
-        analysis.intent,
-        min(max(analysis.confidence, 0.0), 1.0),
-    )
-    assert row is not None
-    return row
-
-
-_RECENT_SCORES = """
-SELECT a.sentiment
-  FROM ai_message_analysis a JOIN messages m ON m.id = a.message_id
- WHERE a.conversation_id = $1
- ORDER BY m.created_at DESC, m.id DESC
- LIMIT $2
-"""
-
-
-async def recent_scores(conn: Connection, conversation_id: uuid.UUID, limit: int) -> list[float]:
-    """The conversation's latest scores, oldest first (in the order the messages arrived)."""
-    rows = await conn.fetch(_RECENT_SCORES, conversation_id, limit)
-    return [float(r["sentiment"]) for r in reversed(rows)]
-
-
-_COUNT = "SELECT count(*) FROM ai_message_analysis WHERE conversation_id = $1"
-
-
-async def analysed_count(conn: Connection, conversation_id: uuid.UUID) -> int:
-    count: int = await conn.fetchval(_COUNT, conversation_id)
-    return count
-
-
-_UPSERT_MOOD = """
-INSERT INTO ai_conversation_mood AS m (tenant_id, conversation_id, language, score, label, trend,
-                                       messages, negative_since)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, CASE WHEN $4 = 'negative' THEN now() END)
-ON CONFLICT (conversation_id) DO UPDATE
-   SET language = EXCLUDED.language, score = EXCLUDED.score, label = EXCLUDED.label,
-       trend = EXCLUDED.trend, messages = EXCLUDED.messages, updated_at = now(),
-       negative_since = CASE WHEN EXCLUDED.label = 'negative'
-                             THEN coalesce(m.negative_since, now()) END
-RETURNING *
-"""
-
-
-async def upsert_mood(
-    conn: Connection,
-    conversation_id: uuid.UUID,
-    *,
-    language: str,
-    score: float,
-    label: str,
-    trend: float,
-    messages: int,
-) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        _UPSERT_MOOD, conversation_id, language, score, label, trend, messages
-    )
-    assert row is not None
-    return row
-
 
 _GET_MOOD = "SELECT * FROM ai_conversation_mood WHERE conversation_id = $1"
 
 
 async def get_mood(conn: Connection, conversation_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(_GET_MOOD, conversation_id)
-
-
-_LANGUAGES = (
-    "SELECT conversation_id, language FROM ai_conversation_mood WHERE conversation_id = ANY($1)"
-)
-
-
-async def conversation_languages(
-    conn: Connection, conversation_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    rows = await conn.fetch(_LANGUAGES, conversation_ids)
-    return {r["conversation_id"]: r["language"] for r in rows}
-
-
-# How long the customer has been waiting: since their oldest message after our last reply.
-_WAITING = """
-SELECT coalesce(extract(epoch FROM now() - min(created_at)) / 60, 0)
-  FROM messages
- WHERE conversation_id = $1 AND direction = 'in'
-   AND created_at > coalesce((SELECT max(created_at) FROM messages
-                               WHERE conversation_id = $1 AND direction = 'out'), '-infinity')
-"""
-
-
-async def waiting_minutes(conn: Connection, conversation_id: uuid.UUID) -> float:
-    return float(await conn.fetchval(_WAITING, conversation_id))
 
 
 _REPLIED_SINCE = """
@@ -138,9 +30,12 @@ async def replied_since(conn: Connection, conversation_id: uuid.UUID, since: dat
     return replied
 
 
+# `m.conversation_id` too: with the condition on the analyses only, the planner (under row-level
+# security) may walk the tenant's whole history in time order looking for this conversation's.
 _LIST_ANALYSES = """
 SELECT a.* FROM ai_message_analysis a JOIN messages m ON m.id = a.message_id
- WHERE a.conversation_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT $2
+ WHERE a.conversation_id = $1 AND m.conversation_id = $1
+ ORDER BY m.created_at DESC, m.id DESC LIMIT $2
 """
 
 

@@ -1,8 +1,10 @@
 """Analysis of every inbound message after the webhook's commit, and the alerts it raises.
 
-:meth:`AiService.on_inbound` is the ingest fan-out's inbound hook: the models run in a thread
-pool (never on the event loop), results are upserted by message id (the ingest job is retried
-when a hook raises), then ``message_analyzed`` and ``ai_alert`` events go to the WebSocket.
+:meth:`AiService.on_inbound` is the ingest fan-out's inbound hook: it only queues an
+``ai_analysis`` job for the batch, run by the AI's own job runner (:mod:`.context`), so analysis
+never holds up the ingest job, the flows or the outbox. The job runs the models in a thread pool
+(never on the event loop), stores everything in one transaction (:mod:`.batch`; retried jobs
+rewrite the same rows), then ``message_analyzed`` and ``ai_alert`` events go to the WebSocket.
 """
 
 from __future__ import annotations
@@ -11,24 +13,23 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 import asyncpg
 import structlog
 from pydantic import BaseModel
 
-from pytake_daemon.ai import db
+from pytake_daemon.ai import analysis_db, db
+from pytake_daemon.ai.analysis_db import Pending
 from pytake_daemon.ai.analyzer import Analysis, Analyzer, CustomIntentSpec
+from pytake_daemon.ai.batch import store_batch
 from pytake_daemon.ai.intents import IntentModel
-from pytake_daemon.ai.mood import mood
-from pytake_daemon.ai.rules import fired_rules
 from pytake_daemon.config import AiSettings
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs import db as jobs_db
-from pytake_daemon.jobs.runner import Job
-from pytake_daemon.protocol import ConversationOut, MessageOut, ServerEvent
+from pytake_daemon.jobs.runner import Job, JobRunner
+from pytake_daemon.protocol import ConversationOut, MessageOut
 from pytake_daemon.protocol.ai import (
     AiSettingsOut,
     AlertOut,
@@ -36,15 +37,13 @@ from pytake_daemon.protocol.ai import (
     AlertRule,
     ConversationMoodOut,
     MessageAnalysisOut,
-    MessageAnalyzed,
 )
-from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.realtime.bus import EventBus, number_events
 
 log = structlog.get_logger("pytake.ai")
 
-HUMAN_REQUEST_JOB = "ai_human_request"
-MOOD_WINDOW = 10
-"""Latest customer messages the conversation's mood is computed from."""
+ANALYSIS_JOB = "ai_analysis"
+"""One batch of customer messages to analyse (queued by the ingest fan-out's hook)."""
 
 
 def settings_for(defaults: AiSettings, overrides: dict[str, Any]) -> AiSettingsOut:
@@ -105,12 +104,6 @@ def custom_specs(rows: Sequence[asyncpg.Record]) -> list[CustomIntentSpec]:
     ]
 
 
-@dataclass(frozen=True)
-class _Item:
-    conversation: ConversationOut
-    message: MessageOut
-
-
 class AiService:
     def __init__(
         self,
@@ -119,6 +112,7 @@ class AiService:
         defaults: AiSettings,
         analyzer: Analyzer,
         executor: ThreadPoolExecutor,
+        jobs: JobRunner,
     ) -> None:
         self._pool = pool
         self._bus = bus
@@ -126,6 +120,8 @@ class AiService:
         self.analyzer = analyzer
         self._executor = executor
         self.models = IntentModels(analyzer, executor)
+        self.jobs = jobs
+        """The AI's own job runner (see :mod:`.context`)."""
 
     async def settings(self, conn: Connection) -> AiSettingsOut:
         return await tenant_settings(conn, self._defaults)
@@ -133,98 +129,63 @@ class AiService:
     async def on_inbound(
         self, tenant_id: uuid.UUID, inbound: Sequence[tuple[ConversationOut, MessageOut]]
     ) -> None:
-        items = [_Item(c, m) for c, m in inbound if m.text.strip()]
-        if not items:
+        """The ingest fan-out's hook: queue the batch's analysis as a job of its own and return.
+
+        The ingest job (and with it the next customer messages' flow steps) then never waits
+        for the models or the AI's writes, and an AI failure retries only the analysis.
+        """
+        ids = [str(m.id) for _, m in inbound if m.direction == "in" and m.text.strip()]
+        if not ids:
             return
         async with tenant_transaction(self._pool, tenant_id) as conn:
+            if not (await self.settings(conn)).enabled:
+                return
+            await jobs_db.insert_job(conn, ANALYSIS_JOB, {"messages": ids})
+        self.jobs.wake(ANALYSIS_JOB)
+
+    async def on_analysis_due(self, job: Job) -> None:
+        """Analyse a batch of customer messages, store the results, tell clients."""
+        message_ids = [uuid.UUID(i) for i in job.payload["messages"]]
+        async with tenant_transaction(self._pool, job.tenant_id) as conn:
             cfg = await self.settings(conn)
+            pending = await analysis_db.pending_messages(conn, message_ids) if cfg.enabled else []
+            if not pending:
+                return
             custom = custom_specs(await db.list_intents(conn))
-            languages = await db.conversation_languages(
-                conn, sorted({i.conversation.id for i in items})
+            languages = await analysis_db.conversation_languages(
+                conn, sorted({p.conversation_id for p in pending})
             )
-        if not cfg.enabled:
-            return
         # Outside the transaction: a tenant's first message after an intent change trains.
         model = await self.models.get(custom)
         analyses = await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._analyse, items, model, cfg, languages
+            self._executor, self._analyse, pending, model, cfg, languages
         )
-        events: list[ServerEvent] = []
-        async with tenant_transaction(self._pool, tenant_id) as conn:
-            for item, analysis in zip(items, analyses, strict=True):
-                events.extend(await self._store(conn, item, analysis, cfg))
-        for event in events:
-            await self._bus.publish(tenant_id, event)
+        async with tenant_transaction(self._pool, job.tenant_id) as conn:
+            events = await store_batch(conn, pending, analyses, cfg, self.analyzer.thresholds.label)
+            envelopes = await number_events(conn, job.tenant_id, events)
+        await self._bus.deliver(envelopes)
 
     def _analyse(
         self,
-        items: Sequence[_Item],
+        pending: Sequence[Pending],
         model: IntentModel,
         cfg: AiSettingsOut,
         languages: dict[uuid.UUID, str],
     ) -> list[Analysis]:
         results = []
-        for item in items:
-            fallback = languages.get(item.conversation.id, cfg.default_language)
+        for message in pending:
+            fallback = languages.get(message.conversation_id, cfg.default_language)
             analysis = self.analyzer.analyse(
-                item.message.text,
+                message.text,
                 model=model,
                 languages=cfg.languages,
                 fallback=fallback,
                 intent_threshold=cfg.intent_threshold,
             )
             # Later messages of the same batch fall back to what this one was.
-            languages[item.conversation.id] = analysis.language
+            languages[message.conversation_id] = analysis.language
             results.append(analysis)
         return results
-
-    async def _store(
-        self, conn: Connection, item: _Item, analysis: Analysis, cfg: AiSettingsOut
-    ) -> list[ServerEvent]:
-        conversation_id = item.conversation.id
-        row = await db.upsert_analysis(conn, item.message.id, conversation_id, analysis)
-        scores = await db.recent_scores(conn, conversation_id, MOOD_WINDOW)
-        current = mood(scores, trend_messages=cfg.trend_messages)
-        mood_row = await db.upsert_mood(
-            conn,
-            conversation_id,
-            language=analysis.language,
-            score=current.score,
-            label=self.analyzer.thresholds.label(current.score).value,
-            trend=current.trend,
-            messages=await db.analysed_count(conn, conversation_id),
-        )
-        events: list[ServerEvent] = [
-            MessageAnalyzed(analysis=analysis_out(row), mood=mood_out(mood_row))
-        ]
-        fired = fired_rules(
-            analysis,
-            recent_scores=scores,
-            waiting_minutes=await db.waiting_minutes(conn, conversation_id),
-            settings=cfg,
-        )
-        for rule in fired:
-            alert = await db.insert_alert(
-                conn, conversation_id, rule.rule.value, item.message.id, rule.detail
-            )
-            if alert is not None:
-                events.append(AlertRaised(alert=alert_out(alert)))
-        if (
-            analysis.intent == "human_request"
-            and AlertRule.HUMAN_REQUEST_IGNORED in cfg.alert_rules
-        ):
-            await jobs_db.insert_job_at(
-                conn,
-                HUMAN_REQUEST_JOB,
-                {
-                    "conversation_id": str(conversation_id),
-                    "message_id": str(item.message.id),
-                    "requested_at": item.message.created_at.isoformat(),
-                    "minutes": cfg.human_request_minutes,
-                },
-                datetime.now(UTC) + timedelta(minutes=cfg.human_request_minutes),
-            )
-        return events
 
     async def on_human_request_due(self, job: Job) -> None:
         """The delayed check of a request for a human: alert when nobody has answered since."""

@@ -1,0 +1,274 @@
+"""SQL of the analysis job (migrations/0008_ai.sql's tables, read beside ``messages``).
+
+Every statement here runs for a batch of customer messages and is bounded by the batch: it
+reaches rows through the batch's message ids or conversation ids, never through an index that
+orders the tenant's whole history (under row-level security the planner once walked
+``messages_created_idx`` over every message of the tenant to find one conversation's ten
+latest scores). ``tests/ai/test_plans.py`` checks each plan on a tenant with 100,000 messages.
+
+Locking: :func:`lock_conversations` comes first in the writing transaction; every later write
+touches only rows of those conversations and is sorted by conversation, so two batches that
+share conversations queue on the first shared lock instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+# Namespace of the per-conversation advisory locks of the analysis ("aimo"); the flows' lock on
+# a conversation is a different key on purpose: a flow step never waits for an analysis.
+CONVERSATION_LOCK_SPACE = 0x6169_6D6F
+
+_LOCK_CONVERSATIONS = """
+SELECT count(pg_advisory_xact_lock($2::int, h))
+  FROM (SELECT DISTINCT hashtext(c::text) AS h FROM unnest($1::uuid[]) AS c ORDER BY h) AS keys
+"""
+
+
+async def lock_conversations(conn: Connection, conversation_ids: Sequence[uuid.UUID]) -> None:
+    """Serialise analyses per conversation until the transaction ends (locks in hash order)."""
+    await conn.execute(_LOCK_CONVERSATIONS, list(conversation_ids), CONVERSATION_LOCK_SPACE)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A customer message to analyse."""
+
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    text: str
+    created_at: datetime
+
+
+# By primary key; a message the customer deleted before we got to it is not analysed.
+_PENDING = """
+SELECT id, conversation_id, text, created_at
+  FROM messages
+ WHERE id = ANY($1::uuid[]) AND direction = 'in' AND text <> '' AND revoked_at IS NULL
+"""
+
+
+async def pending_messages(conn: Connection, message_ids: Sequence[uuid.UUID]) -> list[Pending]:
+    """The analysable ones of ``message_ids``, in the order given."""
+    rows = await conn.fetch(_PENDING, list(message_ids))
+    by_id = {
+        r["id"]: Pending(r["id"], r["conversation_id"], r["text"], r["created_at"]) for r in rows
+    }
+    return [by_id[i] for i in dict.fromkeys(message_ids) if i in by_id and by_id[i].text.strip()]
+
+
+_LANGUAGES = (
+    "SELECT conversation_id, language FROM ai_conversation_mood WHERE conversation_id = ANY($1)"
+)
+
+
+async def conversation_languages(
+    conn: Connection, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    rows = await conn.fetch(_LANGUAGES, list(conversation_ids))
+    return {r["conversation_id"]: r["language"] for r in rows}
+
+
+@dataclass(frozen=True)
+class AnalysisRow:
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    language: str
+    sentiment: float
+    label: str
+    intent: str
+    confidence: float
+
+
+# Sorted by conversation: the rows (and the conversations' key-share locks of the foreign keys)
+# are taken in the same order by every batch. `xmax = 0` tells a first analysis from a retry's
+# rewrite, which is what keeps the mood's message count right when a job runs twice.
+_UPSERT_ANALYSES = """
+INSERT INTO ai_message_analysis (tenant_id, message_id, conversation_id, language, sentiment,
+                                 sentiment_label, intent, intent_confidence)
+SELECT current_tenant_id(), u.*
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::real[], $5::text[], $6::text[], $7::real[])
+       AS u(message_id, conversation_id, language, sentiment, sentiment_label, intent,
+            intent_confidence)
+ ORDER BY u.conversation_id, u.message_id
+ON CONFLICT (message_id) DO UPDATE
+   SET language = EXCLUDED.language, sentiment = EXCLUDED.sentiment,
+       sentiment_label = EXCLUDED.sentiment_label, intent = EXCLUDED.intent,
+       intent_confidence = EXCLUDED.intent_confidence
+RETURNING *, (xmax = 0) AS inserted
+"""
+
+
+async def upsert_analyses(
+    conn: Connection, rows: Sequence[AnalysisRow]
+) -> dict[uuid.UUID, asyncpg.Record]:
+    """Store the analyses (one statement); the stored rows by message id."""
+    records = await conn.fetch(
+        _UPSERT_ANALYSES,
+        [r.message_id for r in rows],
+        [r.conversation_id for r in rows],
+        [r.language for r in rows],
+        [r.sentiment for r in rows],
+        [r.label for r in rows],
+        [r.intent for r in rows],
+        [min(max(r.confidence, 0.0), 1.0) for r in rows],
+    )
+    return {r["message_id"]: r for r in records}
+
+
+# Each conversation's latest analyses through ai_message_analysis_conversation_idx (so at most
+# $2 index entries and $2 message lookups per conversation, however long its history), put in
+# the order the messages arrived by the caller. Analyses of one transaction share analyzed_at.
+_RECENT_SCORES = """
+SELECT c.id AS conversation_id, r.message_id, r.sentiment, m.created_at
+  FROM unnest($1::uuid[]) AS c(id)
+ CROSS JOIN LATERAL (
+       SELECT a.message_id, a.sentiment
+         FROM ai_message_analysis a
+        WHERE a.conversation_id = c.id
+        ORDER BY a.analyzed_at DESC
+        LIMIT $2) AS r
+  JOIN messages m ON m.id = r.message_id
+"""
+
+
+@dataclass(frozen=True)
+class Scored:
+    message_id: uuid.UUID
+    sentiment: float
+    created_at: datetime
+
+
+async def recent_scores(
+    conn: Connection, conversation_ids: Sequence[uuid.UUID], limit: int
+) -> dict[uuid.UUID, list[Scored]]:
+    """Up to ``limit`` latest analysed messages per conversation, oldest first."""
+    rows = await conn.fetch(_RECENT_SCORES, list(conversation_ids), limit)
+    scores: dict[uuid.UUID, list[Scored]] = {c: [] for c in conversation_ids}
+    for r in rows:
+        scores[r["conversation_id"]].append(
+            Scored(r["message_id"], float(r["sentiment"]), r["created_at"])
+        )
+    for scored in scores.values():
+        scored.sort(key=lambda s: (s.created_at, s.message_id))
+    return scores
+
+
+@dataclass(frozen=True)
+class MoodRow:
+    conversation_id: uuid.UUID
+    language: str
+    score: float
+    label: str
+    trend: float
+    added: int
+    """Messages analysed for the first time by this batch."""
+
+
+_UPSERT_MOODS = """
+INSERT INTO ai_conversation_mood AS m (tenant_id, conversation_id, language, score, label, trend,
+                                       messages, negative_since)
+SELECT current_tenant_id(), u.conversation_id, u.language, u.score, u.label, u.trend, u.added,
+       CASE WHEN u.label = 'negative' THEN now() END
+  FROM unnest($1::uuid[], $2::text[], $3::real[], $4::text[], $5::real[], $6::int[])
+       AS u(conversation_id, language, score, label, trend, added)
+ ORDER BY u.conversation_id
+ON CONFLICT (conversation_id) DO UPDATE
+   SET language = EXCLUDED.language, score = EXCLUDED.score, label = EXCLUDED.label,
+       trend = EXCLUDED.trend, messages = m.messages + EXCLUDED.messages, updated_at = now(),
+       negative_since = CASE WHEN EXCLUDED.label = 'negative'
+                             THEN coalesce(m.negative_since, now()) END
+RETURNING *
+"""
+
+
+async def upsert_moods(
+    conn: Connection, moods: Sequence[MoodRow]
+) -> dict[uuid.UUID, asyncpg.Record]:
+    """Store each conversation's mood after the batch; ``messages`` grows by ``added`` (a count
+    kept, not recounted: counting the analyses would grow with the conversation)."""
+    records = await conn.fetch(
+        _UPSERT_MOODS,
+        [m.conversation_id for m in moods],
+        [m.language for m in moods],
+        [m.score for m in moods],
+        [m.label for m in moods],
+        [m.trend for m in moods],
+        [m.added for m in moods],
+    )
+    return {r["conversation_id"]: r for r in records}
+
+
+# How long each customer has been waiting: since their oldest message after our last reply.
+# Both lookups walk messages_thread_idx inside the conversation from its newest end: the first
+# stops at our last reply, the second starts right after it. The bound must be an expression
+# the planner trusts under row-level security (leakproof), or it filters instead of bounding
+# the scan and reads the whole conversation: a subquery or coalesce() is not, CASE is.
+_WAITING = """
+SELECT c.id AS conversation_id,
+       coalesce(extract(epoch FROM now() - w.since) / 60, 0)::float8 AS minutes
+  FROM unnest($1::uuid[]) AS c(id)
+  LEFT JOIN LATERAL (
+       SELECT o.created_at AS replied
+         FROM messages o
+        WHERE o.conversation_id = c.id AND o.direction = 'out'
+        ORDER BY o.created_at DESC
+        LIMIT 1) AS r ON true
+  LEFT JOIN LATERAL (
+       SELECT m.created_at AS since
+         FROM messages m
+        WHERE m.conversation_id = c.id AND m.direction = 'in'
+          AND m.created_at > CASE WHEN r.replied IS NULL THEN '-infinity' ELSE r.replied END
+        ORDER BY m.created_at
+        LIMIT 1) AS w ON true
+"""
+
+
+async def waiting_minutes(
+    conn: Connection, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, float]:
+    rows = await conn.fetch(_WAITING, list(conversation_ids))
+    return {r["conversation_id"]: float(r["minutes"]) for r in rows}
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    conversation_id: uuid.UUID
+    rule: str
+    message_id: uuid.UUID
+    detail: str
+
+
+_INSERT_ALERTS = """
+INSERT INTO ai_alerts (tenant_id, conversation_id, rule, message_id, detail)
+SELECT current_tenant_id(), u.*
+  FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[])
+       AS u(conversation_id, rule, message_id, detail)
+ ORDER BY u.conversation_id, u.rule
+ON CONFLICT (tenant_id, conversation_id, rule) DO NOTHING
+RETURNING *
+"""
+
+
+async def insert_alerts(
+    conn: Connection, alerts: Sequence[AlertRow]
+) -> dict[tuple[uuid.UUID, str], asyncpg.Record]:
+    """The alerts that are new (a conversation hears about a rule once), by (conversation,
+    rule). ``alerts`` must not repeat a (conversation, rule)."""
+    if not alerts:
+        return {}
+    records = await conn.fetch(
+        _INSERT_ALERTS,
+        [a.conversation_id for a in alerts],
+        [a.rule for a in alerts],
+        [a.message_id for a in alerts],
+        [a.detail for a in alerts],
+    )
+    return {(r["conversation_id"], r["rule"]): r for r in records}

@@ -1,0 +1,213 @@
+"""Storing one batch of analyses in one transaction: the analyses, each conversation's mood, the
+alerts they fire, the delayed human-request checks, and the events that tell clients.
+
+The statements are set-based (a handful per batch, whatever its size) and start with the
+conversations' locks (:func:`analysis_db.lock_conversations`), so concurrent batches that share
+conversations can't deadlock. A retried job rewrites the same rows: analyses by message, moods
+by conversation (the message count grows only by first analyses), alerts by conversation + rule.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import asyncpg
+from pydantic import BaseModel
+
+from pytake_daemon.ai import analysis_db
+from pytake_daemon.ai.analysis_db import AlertRow, AnalysisRow, MoodRow, Pending
+from pytake_daemon.ai.analyzer import Analysis
+from pytake_daemon.ai.mood import mood
+from pytake_daemon.ai.rules import fired_rules
+from pytake_daemon.ai.sentiment import SentimentLabel
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.jobs import db as jobs_db
+from pytake_daemon.protocol import ServerEvent
+from pytake_daemon.protocol.ai import (
+    AiSettingsOut,
+    AlertOut,
+    AlertRaised,
+    AlertRule,
+    ConversationMoodOut,
+    MessageAnalysisOut,
+    MessageAnalyzed,
+)
+
+HUMAN_REQUEST_JOB = "ai_human_request"
+MOOD_WINDOW = 10
+"""Latest customer messages the conversation's mood is computed from."""
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One message's place in its conversation after the batch: the scores up to it."""
+
+    pending: Pending
+    analysis: Analysis
+    window: list[float]
+
+
+async def store_batch(
+    conn: Connection,
+    pending: Sequence[Pending],
+    analyses: Sequence[Analysis],
+    cfg: AiSettingsOut,
+    label_of: Callable[[float], SentimentLabel],
+) -> list[ServerEvent]:
+    """Write the batch's analyses and what follows from them; the events, in batch order."""
+    conversations = sorted({p.conversation_id for p in pending})
+    await analysis_db.lock_conversations(conn, conversations)
+    stored = await analysis_db.upsert_analyses(
+        conn,
+        [
+            AnalysisRow(
+                message_id=p.id,
+                conversation_id=p.conversation_id,
+                language=a.language,
+                sentiment=a.sentiment,
+                label=a.label.value,
+                intent=a.intent,
+                confidence=a.confidence,
+            )
+            for p, a in zip(pending, analyses, strict=True)
+        ],
+    )
+    per_conversation = Counter(p.conversation_id for p in pending)
+    recent = await analysis_db.recent_scores(
+        conn, conversations, MOOD_WINDOW + max(per_conversation.values())
+    )
+    steps = _steps(pending, analyses, recent)
+    waiting = await _waiting(conn, steps, cfg)
+
+    # Each conversation's mood after its last message of the batch.
+    last: dict[uuid.UUID, _Step] = {s.pending.conversation_id: s for s in steps}
+    added = Counter(p.conversation_id for p in pending if stored[p.id]["inserted"])
+    moods = {c: mood(s.window, trend_messages=cfg.trend_messages) for c, s in last.items()}
+    mood_rows = await analysis_db.upsert_moods(
+        conn,
+        [
+            MoodRow(
+                conversation_id=c,
+                language=last[c].analysis.language,
+                score=moods[c].score,
+                label=label_of(moods[c].score).value,
+                trend=moods[c].trend,
+                added=added[c],
+            )
+            for c in conversations
+        ],
+    )
+
+    fired: dict[tuple[uuid.UUID, str], AlertRow] = {}
+    for step in steps:
+        c = step.pending.conversation_id
+        for f in fired_rules(
+            step.analysis,
+            recent_scores=step.window,
+            waiting_minutes=waiting.get(c, 0.0),
+            settings=cfg,
+        ):
+            # The first message of the batch that fires a rule is the one the alert names.
+            alert = AlertRow(c, f.rule.value, step.pending.id, f.detail)
+            fired.setdefault((c, alert.rule), alert)
+    alerts = await analysis_db.insert_alerts(conn, list(fired.values()))
+    human_rule = AlertRule.HUMAN_REQUEST_IGNORED in cfg.alert_rules
+
+    events: list[ServerEvent] = []
+    # First analyses of a conversation still to come in the batch: what its count lacks before.
+    later_firsts = Counter(added)
+    for step in steps:
+        p = step.pending
+        c = p.conversation_id
+        first = bool(stored[p.id]["inserted"])
+        if first:
+            later_firsts[c] -= 1
+        events.append(
+            MessageAnalyzed(
+                analysis=_wire(MessageAnalysisOut, stored[p.id]),
+                mood=_mood_at(step, cfg, label_of, mood_rows[c]["messages"] - later_firsts[c]),
+            )
+        )
+        events.extend(
+            AlertRaised(alert=_wire(AlertOut, a))
+            for (conversation, _), a in alerts.items()
+            if conversation == c and a["message_id"] == p.id
+        )
+        # Only on a first analysis: a retried batch must not queue the check twice.
+        if first and step.analysis.intent == "human_request" and human_rule:
+            await jobs_db.insert_job_at(
+                conn,
+                HUMAN_REQUEST_JOB,
+                {
+                    "conversation_id": str(c),
+                    "message_id": str(p.id),
+                    "requested_at": p.created_at.isoformat(),
+                    "minutes": cfg.human_request_minutes,
+                },
+                datetime.now(UTC) + timedelta(minutes=cfg.human_request_minutes),
+            )
+    return events
+
+
+W = TypeVar("W", bound=BaseModel)
+
+
+def _wire(model: type[W], row: asyncpg.Record) -> W:
+    """A wire model from a row that also has columns the wire doesn't show (tenant_id…)."""
+    return model.model_validate({k: row[k] for k in model.model_fields})
+
+
+def _mood_at(
+    step: _Step, cfg: AiSettingsOut, label_of: Callable[[float], SentimentLabel], messages: int
+) -> ConversationMoodOut:
+    """The conversation's mood as of one message of the batch (what its event carries)."""
+    current = mood(step.window, trend_messages=cfg.trend_messages)
+    return ConversationMoodOut.model_validate(
+        {
+            "conversation_id": step.pending.conversation_id,
+            "language": step.analysis.language,
+            "score": current.score,
+            "label": label_of(current.score).value,
+            "trend": current.trend,
+            "messages": messages,
+        }
+    )
+
+
+def _steps(
+    pending: Sequence[Pending],
+    analyses: Sequence[Analysis],
+    recent: dict[uuid.UUID, list[analysis_db.Scored]],
+) -> list[_Step]:
+    """Each message's score window: the conversation's earlier analyses (oldest first), then the
+    batch's messages of that conversation up to it, in batch order; the last MOOD_WINDOW."""
+    in_batch = {p.id for p in pending}
+    windows = {
+        c: [s.sentiment for s in scored if s.message_id not in in_batch]
+        for c, scored in recent.items()
+    }
+    steps = []
+    for p, a in zip(pending, analyses, strict=True):
+        window = windows[p.conversation_id]
+        window.append(a.sentiment)
+        steps.append(_Step(p, a, window[-MOOD_WINDOW:]))
+    return steps
+
+
+async def _waiting(
+    conn: Connection, steps: Sequence[_Step], cfg: AiSettingsOut
+) -> dict[uuid.UUID, float]:
+    """How long the customers have waited, looked up only where long_wait_negative could fire."""
+    if AlertRule.LONG_WAIT_NEGATIVE not in cfg.alert_rules:
+        return {}
+    negative = sorted(
+        {s.pending.conversation_id for s in steps if s.analysis.label is SentimentLabel.NEGATIVE}
+    )
+    if not negative:
+        return {}
+    return await analysis_db.waiting_minutes(conn, negative)
