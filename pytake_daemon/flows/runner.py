@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import structlog
@@ -22,118 +21,31 @@ from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import conversation_out, message_out
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
-from pytake_daemon.errors import ApiError
 from pytake_daemon.flows import db
 from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.engine import (
     Facts,
     FlowEngine,
-    HttpAnswer,
     Inbound,
-    SendRefused,
     SessionState,
 )
 from pytake_daemon.flows.http_call import FlowHttp
+from pytake_daemon.flows.live_effects import LiveEffects
 from pytake_daemon.flows.routing import PublishedFlows, Start, new_start, template_start
 from pytake_daemon.flows.transfer import QueueTransfer
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
 from pytake_daemon.protocol import ConversationOut, MessageOut, MessageSent
-from pytake_daemon.protocol.flows import TRIGGER_TYPES, ActionTransferToQueue, HttpRequest
-from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
+from pytake_daemon.protocol.flows import TRIGGER_TYPES
 from pytake_daemon.queues import db as queues_db
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
-from pytake_daemon.whatsapp.phone_request import ask_for_phone
-from pytake_daemon.whatsapp.send_service import queue_message, window_open
+from pytake_daemon.whatsapp.send_service import window_open
 
 log = structlog.get_logger("pytake.flows")
 
 FLOW_INBOUND_JOB = "flow_inbound"
 FLOW_TIMER_JOB = "flow_timer"
-
-
-class LiveEffects:
-    """The engine's effects inside the job's transaction."""
-
-    def __init__(
-        self,
-        conn: Connection,
-        tenant_id: uuid.UUID,
-        conversation_id: uuid.UUID,
-        session_id: uuid.UUID,
-        transfer: QueueTransfer,
-        http: FlowHttp,
-        now: datetime,
-    ) -> None:
-        self.conn = conn
-        self.tenant_id = tenant_id
-        self.conversation_id = conversation_id
-        self.session_id = session_id
-        self._transfer = transfer
-        self._http = http
-        self.now = now
-        self.queued: list[uuid.UUID] = []
-        self.timers: list[tuple[float, int]] = []
-        self.queue_effects = Effects()
-        """The queues' after-commit work of a transfer (events, distribution)."""
-
-    async def send(self, content: OutgoingContent, *, step: int) -> None:
-        request = SendMessageRequest(
-            content=content, idempotency_key=f"flow:{self.session_id}:{step}"
-        )
-        try:
-            # A savepoint: a refused send must not abort the step's transaction.
-            async with self.conn.transaction():
-                queued = await queue_message(
-                    self.conn, self.conversation_id, request, sent_by=None, now=self.now
-                )
-        except ApiError as exc:
-            raise SendRefused(str(exc)) from None
-        if queued.created:
-            self.queued.append(queued.message_id)
-
-    async def request_phone(self, text: str, *, step: int) -> OutgoingContent:
-        try:
-            async with self.conn.transaction():
-                queued, content = await ask_for_phone(
-                    self.conn,
-                    self.conversation_id,
-                    text=text,
-                    sent_by=None,
-                    now=self.now,
-                    idempotency_key=f"flow:{self.session_id}:{step}",
-                )
-        except ApiError as exc:
-            raise SendRefused(str(exc)) from None
-        if queued.created:
-            self.queued.append(queued.message_id)
-        return content
-
-    async def transfer(self, node: ActionTransferToQueue) -> None:
-        await self._transfer.transfer(
-            self.conn,
-            self.tenant_id,
-            self.conversation_id,
-            node,
-            session_id=self.session_id,
-            effects=self.queue_effects,
-        )
-        await db.set_conversation_status(self.conn, self.conversation_id, "pending")
-
-    async def close(self) -> None:
-        await db.set_conversation_status(self.conn, self.conversation_id, "resolved")
-
-    async def tag(self, tags: list[str]) -> None:
-        await db.add_tags(self.conn, self.conversation_id, tags)
-
-    async def http(
-        self, node: HttpRequest, url: str, headers: dict[str, str], body: Any
-    ) -> HttpAnswer:
-        return await self._http(node, url, headers, body)
-
-    def schedule(self, seconds: float, token: int) -> None:
-        self.timers.append((seconds, token))
 
 
 class FlowRunner:
