@@ -122,7 +122,7 @@ async def test_two_apps_publishing_at_once_reach_a_client_in_order(
             await buses[i % 2].publish(tenant.id, TokenRevoked(token_id=uuid.uuid4()))
 
         await asyncio.gather(*(publish(i) for i in range(count)))
-        seqs = []
+        seqs: list[int] = []
         while len(seqs) < count:
             msg = await ws.receive(timeout=TIMEOUT)
             assert msg.type is WSMsgType.TEXT, msg
