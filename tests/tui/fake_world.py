@@ -70,7 +70,7 @@ class FakeWorld:
         self,
         n: int,
         name: str | None,
-        wa_id: str,
+        wa_id: str | None,
         *,
         preview: str = "",
         assigned: uuid.UUID | None = None,
@@ -78,13 +78,15 @@ class FakeWorld:
         status: ConversationStatus = ConversationStatus.OPEN,
         last_inbound_ago: timedelta | None = timedelta(hours=1),
         last_message_ago: timedelta = timedelta(minutes=5),
+        contact: dict[str, Any] | None = None,
     ) -> ConversationOut:
+        """``contact``: more of the customer's fields (bsuid, username, phone_conflict…)."""
         last_inbound = self.now - last_inbound_ago if last_inbound_ago is not None else None
         expires = last_inbound + timedelta(hours=24) if last_inbound is not None else None
         conversation = ConversationOut(
             id=_uuid(n),
             number_id=NUMBER_ID,
-            contact=ContactOut(id=_uuid(n, "t"), wa_id=wa_id, profile_name=name),
+            contact=ContactOut(id=_uuid(n, "t"), wa_id=wa_id, profile_name=name, **(contact or {})),
             status=status,
             assigned_user_id=assigned,
             unread_count=unread,
@@ -111,7 +113,9 @@ class FakeWorld:
         content: dict[str, Any] | None = None,
         reply_to: str | None = None,
         error: MessageError | None = None,
+        **extra: Any,
     ) -> MessageOut:
+        """``extra``: more MessageOut fields (referral, forwarded, edited_at, deleted_at…)."""
         self._numbers += 1
         at = self.now - ago
         message = MessageOut(
@@ -129,6 +133,7 @@ class FakeWorld:
             sent_by=USER_ID if direction == "out" else None,
             created_at=at,
             wa_timestamp=at,
+            **extra,
         )
         self.messages[conversation.id].append(message)
         return message
