@@ -12,7 +12,9 @@ For each rung of the ladder, one phase:
    same text is a duplicate, an echo of an earlier phase's text arriving now is late (counted
    here, never in the earlier phase's figures); latency runs from the message's scheduled time
    to the simulator's acceptance of the echo (no coordinated omission);
-3. the phase waits for every echo, then for the side to drain: every webhook (messages and the
+3. the phase waits for every echo (or, for a server that dropped some, until nothing that could
+   still become one is left: no echo for ``quiet`` seconds, every webhook acknowledged, nothing
+   due in the daemon's queues), then for the side to drain: every webhook (messages and the
    sent/delivered/read callbacks of every echo) acknowledged and, when a database is given, the
    daemon's work queues with nothing due (``harness.backlog``) — at most ``drain`` seconds after
    the last message was due;
@@ -38,7 +40,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness import cpu_seconds, deferred, wait_drained
+from harness import backlog, cpu_seconds, deferred, wait_drained
 
 from pytake_daemon.db.pool import Connection, connect
 from pytake_simulator import Simulator
@@ -70,6 +72,7 @@ class Spec:
     warmup_rate: float = 5.0
     warmup_seconds: float = 2.0
     idle_seconds: float = 3.0
+    quiet: float = 10.0
 
 
 @dataclass
@@ -207,10 +210,18 @@ class Side:
             phase.sent += 1
         last_due = start + (n - 1) / rate
         deadline = last_due + spec.drain
-        # Every echo, or the deadline.
+        # Every echo, or the deadline, or (a server that dropped messages) nothing left anywhere
+        # that could still become an echo: no echo for ``quiet`` seconds, every webhook
+        # acknowledged and nothing due in the daemon's queues.
+        seen, progress = phase.echoed, loop.time()
         while True:
             self.scan()
-            if not self.waiting(phase) or loop.time() > deadline:
+            now = loop.time()
+            if phase.echoed != seen:
+                seen, progress = phase.echoed, now
+            if not self.waiting(phase) or now > deadline:
+                break
+            if now > last_due and now - progress > spec.quiet and await self.settled():
                 break
             await asyncio.sleep(0.02)
         # Drained: the echoes' status callbacks are due within the simulator's read delay.
@@ -239,6 +250,11 @@ class Side:
             phase.deferred_jobs = sum((await deferred(self.db)).values())
         print(phase.line(spec.side), file=sys.stderr, flush=True)
         return phase
+
+    async def settled(self) -> bool:
+        if self.sim.delivery.pending():
+            return False
+        return self.db is None or not any((await backlog(self.db)).values())
 
     async def drain(self, deadline: float) -> bool:
         """Every webhook acknowledged and (with a database) nothing due in the work queues."""

@@ -52,11 +52,15 @@ class Bench:
             PYTAKE_DATABASE__URL=with_user(self.admin_dsn, "pytake_app"),
             PYTAKE_DATABASE__ADMIN_URL=self.admin_dsn,
             PYTAKE_REDIS__URL=self.redis_url,
+            PYTAKE_SERVER__HOST="127.0.0.1",
             PYTAKE_SERVER__PORT=str(port),
             PYTAKE_STATE_DIR=str(self.root / "state"),
             PYTAKE_LOGGING__LEVEL="warning",
-            **extra,
+            # Loopback only: a bench that doesn't give the daemon a simulator gets a closed port
+            # (the discard port), never Meta's real Graph API.
+            PYTAKE_WHATSAPP__GRAPH_BASE_URL="http://127.0.0.1:9",
         )
+        env.update(extra)
         return env
 
     def spawn(self, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
