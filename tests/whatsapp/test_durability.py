@@ -2,6 +2,7 @@
 several times; Meta's side (the simulator) delivers at least once, with duplicates and out of
 order, and retries what got no 200. After the last restart every message the simulator got a
 200 for is stored exactly once, and every notification that got no 200 was retried and stored.
+It runs twice: customers with phones, and customers known only by BSUID (hidden phones).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.protocol.whatsapp import NumberCreate
 from pytake_daemon.whatsapp.numbers import add_number
 from pytake_daemon.whatsapp.secretbox import SecretBox
-from pytake_simulator.config import DeliveryConfig, NumberConfig, SimulatorConfig, TimingConfig
+from pytake_simulator.config import (
+    CustomersConfig,
+    DeliveryConfig,
+    NumberConfig,
+    SimulatorConfig,
+    TimingConfig,
+)
 from pytake_simulator.simulator import Simulator
 from tests.conftest import MakeTenant
 from tests.support import daemon_env, free_port
@@ -40,11 +47,13 @@ def _at_least(count: Callable[[], int], threshold: int) -> Callable[[], bool]:
     return lambda: count() >= threshold
 
 
+@pytest.mark.parametrize("hidden_phones", [False, True], ids=["phones", "bsuid-only"])
 async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
     settings: Settings,
     make_tenant: MakeTenant,
     admin_conn: Connection,
     tmp_path: Path,
+    hidden_phones: bool,
 ) -> None:
     key = Fernet.generate_key()
     tenant = await make_tenant()
@@ -70,6 +79,7 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
             app_secret=app_secret,
             webhook_url=f"http://127.0.0.1:{port}{WEBHOOK}",
             seed=11,
+            customers=CustomersConfig(hidden_phone_share=1.0 if hidden_phones else 0.0),
             timing=TimingConfig(read_probability=0.0),
             delivery=DeliveryConfig(
                 timeout=3.0,
@@ -155,3 +165,11 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
     )
     # Counters moved once per message, not once per delivery.
     assert unread == MESSAGES
+    # One contact per customer, however many deliveries raced: keyed by BSUID when the phone
+    # is hidden (two writers inserting the same new customer meet on the unique key).
+    contacts = await admin_conn.fetch(
+        "SELECT wa_id, bsuid FROM contacts WHERE tenant_id = $1", tenant.id
+    )
+    assert len(contacts) == CUSTOMERS
+    assert all(c["bsuid"] is not None for c in contacts)
+    assert all((c["wa_id"] is None) == hidden_phones for c in contacts)
