@@ -70,6 +70,7 @@ from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.users.routes import routes as users_routes
+from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.fanout import IngestFanout
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.ingest import INGEST_JOB, TEMPLATE_SYNC_JOB, IngestWriter
@@ -251,6 +252,7 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         app[SECRET_BOX],
         app[EVENT_BUS],
         wa,
+        acceptances=Acceptances(app[REDIS], prefix=settings.redis.key_prefix),
     )
     app[SENDER] = sender
     sender.start()

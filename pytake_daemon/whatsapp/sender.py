@@ -9,7 +9,9 @@
 
 Delivery to Meta is at-least-once: if the process dies after Meta accepted a message but before
 the commit that records it, the message is sent again when its lease runs out (Meta's send API
-has no idempotency key). The window for that is one round trip.
+has no idempotency key). The window for that is one round trip. A recording that fails while the
+process lives is retried with the wamid in hand (and noted in Redis), never re-sent
+(acceptances.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import asyncpg
 import structlog
 from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
 from pytake_daemon.config import WhatsAppSettings
 from pytake_daemon.db.pool import Pool, tenant_transaction
@@ -33,6 +36,7 @@ from pytake_daemon.protocol.conversations import MessageError
 from pytake_daemon.protocol.outgoing import OutgoingContent
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp import outbox_db
+from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.graph_send import to_graph
 from pytake_daemon.whatsapp.meta_errors import (
@@ -52,6 +56,8 @@ _content_adapter: TypeAdapter[OutgoingContent] = TypeAdapter(OutgoingContent)
 # A throttled send waits in-process when its slot is this close, else goes back to the queue.
 _MAX_INLINE_WAIT = 1.0
 _LEASE_SECONDS = 60.0
+# What a database that is away (restarting, unreachable, a connection lost mid-use) raises.
+_DATABASE_TROUBLE = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 class Sender:
@@ -64,9 +70,11 @@ class Sender:
         bus: EventBus,
         settings: WhatsAppSettings,
         *,
+        acceptances: Acceptances,
         poll_seconds: float = 1.0,
     ) -> None:
         self._pool = pool
+        self._acceptances = acceptances
         self._graph = graph
         self._throttle = throttle
         self._box = box
@@ -146,6 +154,14 @@ class Sender:
             async with tenant_transaction(self._pool, tenant_id) as conn:
                 await outbox_db.dequeue(conn, message_id)
             return
+        if attempts > 1:
+            # Claimed again: an earlier attempt may have been accepted by Meta with its
+            # recording lost (acceptances.py). Record that answer instead of sending twice.
+            noted = await self._acceptances.recall(message_id)
+            if noted is not None:
+                log.info("recording an earlier accepted send", message_id=str(message_id))
+                await self._record_acceptance(tenant_id, row, noted)
+                return
         if row["removed_at"] is not None:
             await self._fail(
                 tenant_id, row, None, None, "This WhatsApp number was removed; nothing was sent."
@@ -176,7 +192,7 @@ class Sender:
         if result.held:
             # Accepted but held for Meta's quality check: statuses will say whether it leaves.
             log.info("meta holds the message for a quality check", message_id=str(message_id))
-        await self._accepted(tenant_id, row, result.wamid)
+        await self._record_acceptance(tenant_id, row, result.wamid)
 
     async def _pace(self, row: asyncpg.Record) -> float | None:
         """0 to send now, seconds to wait (row goes back to the queue), None if handled."""
@@ -201,7 +217,56 @@ class Sender:
             return 1.0
         return wait
 
-    async def _accepted(self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str) -> None:
+    async def _record_acceptance(
+        self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str
+    ) -> None:
+        """Record Meta's acceptance, retrying until the database takes it.
+
+        Meta has the message: sending it again because our bookkeeping failed would deliver it
+        twice. So the wamid is kept (in this task, and in Redis for whoever claims the row if
+        this process dies first) and only the recording is retried.
+        """
+        message_id: uuid.UUID = row["id"]
+        noted = False
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(_DATABASE_TROUBLE),
+            wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
+            reraise=True,
+        ):
+            with attempt:
+                try:
+                    status, error = await self._accepted(tenant_id, row, wamid)
+                except _DATABASE_TROUBLE as exc:
+                    if not noted:
+                        await self._acceptances.remember(message_id, wamid)
+                        noted = True
+                    log.warning(
+                        "accepted send not recorded yet; retrying",
+                        message_id=str(message_id),
+                        error=str(exc) or type(exc).__name__,
+                    )
+                    raise
+        if noted or row["attempts"] > 1:
+            await self._acceptances.forget(message_id)
+        self.sent += 1
+        try:
+            await self._bus.publish(
+                tenant_id,
+                MessageStatusUpdated(
+                    conversation_id=row["conversation_id"],
+                    message_id=message_id,
+                    wa_message_id=wamid,
+                    status=status,
+                    error=error,
+                ),
+            )
+        except _DATABASE_TROUBLE as exc:
+            # Recorded; only the live event is lost (clients read the status on their next load).
+            log.warning("status event not published", message_id=str(message_id), error=str(exc))
+
+    async def _accepted(
+        self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str
+    ) -> tuple[MessageStatus, MessageError | None]:
         message_id = row["id"]
         async with tenant_transaction(self._pool, tenant_id) as conn:
             await outbox_db.mark_accepted(conn, message_id, wamid)
@@ -225,17 +290,7 @@ class Sender:
                 )
                 status = MessageStatus(known["status"])
             await outbox_db.dequeue(conn, message_id)
-        self.sent += 1
-        await self._bus.publish(
-            tenant_id,
-            MessageStatusUpdated(
-                conversation_id=row["conversation_id"],
-                message_id=message_id,
-                wa_message_id=wamid,
-                status=status,
-                error=error,
-            ),
-        )
+        return status, error
 
     async def _failed_call(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, exc: GraphError, attempts: int
