@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=0, help="messages preloaded")
     parser.add_argument("--quick", action="store_true", help=f"ladder {QUICK_RATES}, 3 s rungs")
     parser.add_argument("--only", choices=("pytake", "pywa"), help="run one side")
+    parser.add_argument("--daemon-log-level", default="warning", help="e.g. info, to diagnose")
     args = parser.parse_args()
     args.rates = args.rates or (QUICK_RATES if args.quick else RATES)
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
@@ -200,6 +201,7 @@ def main() -> None:
                 PYTAKE_WHATSAPP__SECRETS_KEY=key.decode(),
                 PYTAKE_WHATSAPP__GRAPH_BASE_URL=f"http://127.0.0.1:{sim_port}",
                 PYTAKE_WHATSAPP__SEND_WORKERS="64",
+                PYTAKE_LOGGING__LEVEL=args.daemon_log_level,
             )
             app = f"http://127.0.0.1:{app_port}"
             publish_flow(app, bench.tenant[Role.ADMIN].headers)

@@ -92,6 +92,7 @@ class Phase:
     max_ms: float = math.inf
     drain_s: float | None = None  # from the last message's due time to drained
     deferred_jobs: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)  # Graph API errors, by code
     server_cpu_s: float = 0.0
     pg_cpu_s: float = 0.0
     sim_cpu_s: float = 0.0
@@ -114,6 +115,7 @@ class Phase:
             f"cpu ms/echo: server {self.cpu_ms_per_echo(self.server_cpu_s):5.2f}  "
             f"pg {self.cpu_ms_per_echo(self.pg_cpu_s):5.2f}  "
             f"sim {self.cpu_ms_per_echo(self.sim_cpu_s):5.2f}  {verdict}"
+            + (f"  Graph API errors {self.rejected}" if self.rejected else "")
         )
 
 
@@ -188,6 +190,7 @@ class Side:
         customers = max(10, int(rate))
         ids: list[str] = []
         before = self.cpu()
+        rejected_before = dict(self.sim.store.rejections)
         start = loop.time() + 0.05
         for i in range(n):
             due = start + i / rate
@@ -234,6 +237,11 @@ class Side:
         phase.server_cpu_s, phase.pg_cpu_s, phase.sim_cpu_s = (
             b - a for a, b in zip(before, after, strict=True)
         )
+        phase.rejected = {
+            str(code): count - rejected_before.get(code, 0)
+            for code, count in self.sim.store.rejections.items()
+            if count > rejected_before.get(code, 0)
+        }
         inbound = self.sim.store.inbound
         phase.acked = sum(1 for m in ids if inbound[m].acked_at is not None)
         lat = sorted(phase.latencies)
