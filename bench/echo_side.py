@@ -116,6 +116,7 @@ class Phase:
             f"pg {self.cpu_ms_per_echo(self.pg_cpu_s):5.2f}  "
             f"sim {self.cpu_ms_per_echo(self.sim_cpu_s):5.2f}  {verdict}"
             + (f"  Graph API errors {self.rejected}" if self.rejected else "")
+            + (f"  {self.deferred_jobs} queued rows deferred" if self.deferred_jobs else "")
         )
 
 
