@@ -52,6 +52,7 @@ from pytake_daemon.keys import (
     INGEST_FANOUT,
     JOBS,
     LOGIN_THROTTLE,
+    LOOPS,
     PASSWORDS,
     QUEUES,
     READ_RECEIPTS,
@@ -62,6 +63,7 @@ from pytake_daemon.keys import (
     WEBHOOK_ROUTING,
     WEBHOOK_WRITER,
 )
+from pytake_daemon.loops import Loops
 from pytake_daemon.queues.context import queues_ctx
 from pytake_daemon.queues.effects import Effects as QueueEffects
 from pytake_daemon.queues.routes import routes as queues_routes
@@ -131,6 +133,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
         reorder_hold=settings.realtime.reorder_hold_seconds,
     )
     app[SECRET_BOX] = load_secret_box(settings)
+    app[LOOPS] = Loops()
     app.cleanup_ctx.extend(
         [
             _postgres,
@@ -202,7 +205,9 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
         subscriber=subscriber,
     )
     app[EVENT_BUS] = bus
-    task = asyncio.create_task(bus.run_subscriber(), name="event-subscriber")
+    # It resubscribes after Redis errors itself; the supervisor restarts it after anything else.
+    # No deadline: an idle subscriber blocks on its read.
+    task = app[LOOPS].start("event-subscriber", bus.run_subscriber, deadline=None, repeat=False)
     yield
     await bus.stop(task)
     await subscriber.aclose()
@@ -217,7 +222,7 @@ async def _audit(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _jobs(app: web.Application) -> AsyncIterator[None]:
-    runner = JobRunner(app[DB_POOL])
+    runner = JobRunner(app[DB_POOL], loops=app[LOOPS])
     fanout = IngestFanout(app[DB_POOL], app[EVENT_BUS])
     runner.register(INGEST_JOB, fanout)
     app[JOBS] = runner
@@ -255,7 +260,7 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         acceptances=Acceptances(app[REDIS], prefix=settings.redis.key_prefix),
     )
     app[SENDER] = sender
-    sender.start()
+    sender.start(app[LOOPS])
     receipts = ReadReceipts(
         app[DB_POOL], graph, app[SECRET_BOX], app[REDIS], prefix=settings.redis.key_prefix
     )
@@ -293,9 +298,11 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
         after_transfer=after_transfer,
     )
     app[FLOW_RUNNER] = runner
-    app[JOBS].register(FLOW_INBOUND_JOB, runner.handle_inbound)
-    app[JOBS].register(FLOW_TIMER_JOB, runner.handle_timer)
-    app[JOBS].register(FLOW_START_JOB, runner.handle_start)
+    # A flow step is one transaction (events and wake-ups after it are best effort): the job
+    # is completed inside it.
+    app[JOBS].register(FLOW_INBOUND_JOB, runner.handle_inbound, one_transaction=True)
+    app[JOBS].register(FLOW_TIMER_JOB, runner.handle_timer, one_transaction=True)
+    app[JOBS].register(FLOW_START_JOB, runner.handle_start, one_transaction=True)
     app[INGEST_FANOUT].add_inbound_hook(runner.inbound_hook)
     yield
     await http.close()

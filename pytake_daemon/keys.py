@@ -17,6 +17,7 @@ from pytake_daemon.db.pool import Pool
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.runner import FlowRunner
 from pytake_daemon.jobs.runner import JobRunner
+from pytake_daemon.loops import Loops
 from pytake_daemon.queues.runtime import QueueRuntime
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
@@ -51,3 +52,4 @@ MAINTENANCE = web.AppKey("maintenance_watch", MaintenanceWatch)
 BACKUPS = web.AppKey("backups", BackupContext)
 AI = web.AppKey("ai", AiService)
 QUEUES = web.AppKey("queues", QueueRuntime)
+LOOPS = web.AppKey("loops", Loops)

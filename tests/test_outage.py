@@ -26,8 +26,16 @@ from pytake_daemon.db import migrations
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
-from pytake_daemon.keys import EVENT_BUS
-from pytake_daemon.protocol import Hello, Problem, Readiness, Role, UserChanged, parse_server_event
+from pytake_daemon.keys import EVENT_BUS, LOOPS
+from pytake_daemon.protocol import (
+    Hello,
+    MessageReceived,
+    Problem,
+    Readiness,
+    Role,
+    UserChanged,
+    parse_server_event,
+)
 from tests.conftest import APP_ROLE, ApiClient
 from tests.support import (
     PASSWORD,
@@ -38,9 +46,12 @@ from tests.support import (
     short_tmpdir,
     with_user,
 )
+from tests.whatsapp.wa_support import add_number, envelope, post_signed, text_message
 
 RECOVERY_TIMEOUT = 20.0
 TIMEOUT = 10.0
+# How soon after PostgreSQL is back new messages must be processed again (issue 16).
+RESUME_DEADLINE = 5.0
 
 AiohttpClient = Callable[..., Awaitable[ApiClient]]
 
@@ -344,3 +355,81 @@ async def test_postgres_crash_during_a_request_is_503_then_recovers(
     status, ready, _ = await readiness(api)
     assert status == 200
     assert ready.ready
+
+
+async def test_processing_resumes_by_itself_after_a_postgres_restart_under_load(
+    make_api: Callable[[], Awaitable[ApiClient]],
+    tenant: TenantData,
+    postgres: EmbeddedPostgres,
+) -> None:
+    """The drill that once stopped flows, events and AI for every new message until a manual
+    restart (the ingest claimer died of an exception it didn't expect, /readyz still 200):
+    webhooks keep coming while PostgreSQL restarts (fast shutdown), and a message sent after it
+    is back reaches WebSocket clients within RESUME_DEADLINE of its return."""
+    api = await make_api()
+    number = await add_number(api, tenant)
+    loops = api.app[LOOPS]
+    received: set[str] = set()
+    arrived = asyncio.Event()
+    stopping = asyncio.Event()
+
+    async def load() -> None:
+        n = 0
+        while not stopping.is_set():
+            n += 1
+            msg = text_message(f"1555{n % 5:07d}", f"load {n}")
+            with contextlib.suppress(OSError):  # a 503 or a dropped request while it's away
+                await post_signed(api, envelope(number, messages=[msg]), number.app_secret)
+            # A pacing timer for the load, not synchronisation.
+            await asyncio.sleep(0.01)
+
+    async def read_events(ws: ClientWebSocketResponse[bool]) -> None:
+        async for msg in ws:
+            envelope_ = parse_server_event(msg.data)
+            if isinstance(envelope_.event, MessageReceived):
+                received.add(envelope_.event.message.wa_message_id or "")
+                arrived.set()
+
+    ws: ClientWebSocketResponse[bool]
+    async with api.ws_connect("/api/v1/ws", headers=tenant[Role.AGENT].headers) as ws:
+        reader = asyncio.create_task(read_events(ws))
+        load_task = asyncio.create_task(load())
+        try:
+            await asyncio.wait_for(arrived.wait(), TIMEOUT)  # the path works under load
+
+            postgres.stop()
+
+            async def claimer_met_the_outage() -> bool:
+                report = {r.name: r for r in loops.report()}["jobs-ingest"]
+                return report.last_error is not None
+
+            await poll(claimer_met_the_outage, TIMEOUT, "the ingest claimer to fail")
+            postgres.start()
+            back = asyncio.get_running_loop().time()
+
+            marker = text_message("15550009999", "after the restart")
+
+            async def acknowledged() -> bool:
+                payload = envelope(number, messages=[marker])
+                return (await post_signed(api, payload, number.app_secret))[0] == 200
+
+            await poll(acknowledged, RESUME_DEADLINE, "the webhook to be acknowledged again")
+
+            async def marker_received() -> bool:
+                return marker["id"] in received
+
+            remaining = back + RESUME_DEADLINE - asyncio.get_running_loop().time()
+            await poll(marker_received, remaining, "the new message to be processed")
+        finally:
+            stopping.set()
+            await load_task
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    assert all(report.alive for report in loops.report())
+
+    async def ready_again() -> bool:
+        return (await readiness(api))[0] == 200
+
+    await poll(ready_again, RECOVERY_TIMEOUT, "readyz after the restart")

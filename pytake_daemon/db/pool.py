@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
@@ -38,6 +41,23 @@ async def _init_connection(conn: Connection) -> None:
     )
 
 
+class PooledConnection(asyncpg.Connection):
+    """A pool connection returned without a reset round trip.
+
+    asyncpg resets a released connection with ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`` (measured: 57 such round trips per echoed message). Our sessions keep no state
+    that outlives a transaction: the tenant is ``set_config(..., true)`` (``SET LOCAL``),
+    advisory locks are the ``_xact`` kind, cursors live inside transactions, nobody LISTENs on a
+    pooled connection (the backup scheduler's session lock and the migrations' lock use
+    connections of their own). ``tests/test_pool.py`` keeps it that way by reading the source.
+    What a bad release needs still happens: asyncpg rolls back an open transaction before the
+    (now empty) query, and terminates a connection that is closed, cancelling or fails that.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(
     dsn: str, *, min_size: int = 2, max_size: int = 10, command_timeout: float = 30.0
 ) -> Pool:
@@ -49,6 +69,7 @@ async def create_pool(
         command_timeout=command_timeout,
         init=_init_connection,
         server_settings={"application_name": "pytake"},
+        connection_class=PooledConnection,
     )
     assert pool is not None
     return pool
@@ -64,6 +85,35 @@ async def connect(dsn: str, **kwargs: Any) -> Connection:
 _SET_TENANT = "SELECT set_config('pytake.tenant_id', $1, true)"
 
 
+@dataclass
+class BeforeCommit:
+    """Work joined to the next tenant transaction that this task commits for ``tenant_id``.
+
+    The job runner completes a job this way inside its handler's own transaction, without the
+    handler knowing (see ``jobs/runner.py``). Bound to the task that set it: a task the
+    handler spawns has a copy of the context but commits transactions of its own.
+    """
+
+    tenant_id: uuid.UUID
+    work: Callable[[Connection], Awaitable[None]]
+    task: asyncio.Task[Any] | None = field(default_factory=asyncio.current_task)
+    joined: bool = False
+    """The work ran inside a transaction (committed if the handler's block raised nothing)."""
+
+
+_BEFORE_COMMIT: ContextVar[BeforeCommit | None] = ContextVar("pytake_before_commit", default=None)
+
+
+@contextmanager
+def before_next_commit(hook: BeforeCommit) -> Iterator[BeforeCommit]:
+    """Join ``hook`` to the first :func:`tenant_transaction` of its tenant in this block."""
+    token = _BEFORE_COMMIT.set(hook)
+    try:
+        yield hook
+    finally:
+        _BEFORE_COMMIT.reset(token)
+
+
 @asynccontextmanager
 async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[Connection]:
     """A transaction in which row-level security shows only ``tenant_id``'s rows.
@@ -74,6 +124,16 @@ async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(_SET_TENANT, str(tenant_id))
         yield conn
+        # Only when the block completed: a block that raised rolls back without it.
+        hook = _BEFORE_COMMIT.get()
+        if (
+            hook is not None
+            and not hook.joined
+            and hook.tenant_id == tenant_id
+            and hook.task is asyncio.current_task()
+        ):
+            hook.joined = True
+            await hook.work(conn)
 
 
 async def set_tenant(conn: Connection, tenant_id: uuid.UUID) -> None:

@@ -12,8 +12,10 @@ from pytake_daemon import __version__
 from pytake_daemon.backups.health import backup_health
 from pytake_daemon.db import migrations
 from pytake_daemon.http.api import RouteTable, json_response
-from pytake_daemon.keys import DB_POOL, REDIS, SETTINGS
+from pytake_daemon.keys import DB_POOL, LOOPS, REDIS, SETTINGS
+from pytake_daemon.loops import Loops
 from pytake_daemon.protocol import Health, Readiness
+from pytake_daemon.protocol.health import LoopHealth
 
 routes = RouteTable(tag="health")
 
@@ -27,7 +29,7 @@ async def healthz(request: web.Request) -> Health:
 
 @routes.get(
     "/readyz",
-    summary="Database and Redis reachable, schema current (503 otherwise)",
+    summary="Database, Redis, schema and background loops all usable (503 otherwise)",
     response=Readiness,
     role=None,
 )
@@ -53,7 +55,8 @@ async def readyz(request: web.Request) -> web.Response:
         async with asyncio.timeout(_PROBE_TIMEOUT):
             redis_ok = bool(await request.app[REDIS].ping())
     current = schema_version == expected and missing == []
-    ready = database and redis_ok and current
+    loops = _loops(request.app.get(LOOPS))
+    ready = database and redis_ok and current and all(loop.healthy for loop in loops)
     body = Readiness(
         ready=ready,
         database=database,
@@ -62,8 +65,27 @@ async def readyz(request: web.Request) -> web.Response:
         schema_version=schema_version,
         expected_schema_version=expected,
         backups=backups,
+        loops=loops,
     )
     response = json_response(body, status=200 if ready else 503)
     if not ready:
         response.headers["Retry-After"] = "5"
     return response
+
+
+def _loops(registry: Loops | None) -> list[LoopHealth]:
+    # A claimer that died while webhooks were still acknowledged once left /readyz at 200 and
+    # every new message unprocessed: a loop that stopped or stalled makes the process unready.
+    if registry is None:
+        return []
+    return [
+        LoopHealth(
+            name=r.name,
+            alive=r.alive,
+            healthy=r.healthy,
+            last_pass_at=r.last_pass_at,
+            deadline_seconds=r.deadline_seconds,
+            reason=r.reason,
+        )
+        for r in registry.report()
+    ]

@@ -4,7 +4,8 @@ job happens in its tenant's scope."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -16,9 +17,33 @@ INSERT INTO jobs (tenant_id, kind, payload) VALUES (current_tenant_id(), $1, $2)
 """
 
 
+# The kinds this task queued since its last ``JobRunner.wake()``: the task that commits is the
+# task that queued, so after its commit it wakes exactly those claim loops. A context variable
+# (immutable values) rather than a shared set: concurrent tasks never see each other's kinds.
+_QUEUED_KINDS: ContextVar[frozenset[str]] = ContextVar(
+    "pytake_queued_job_kinds", default=frozenset()
+)
+
+
+def _note_queued(kind: str) -> None:
+    queued = _QUEUED_KINDS.get()
+    if kind not in queued:
+        _QUEUED_KINDS.set(queued | {kind})
+
+
+def take_queued_kinds() -> frozenset[str]:
+    """The kinds this task queued since it last asked (a rolled-back insert only costs one
+    claim that finds nothing)."""
+    queued = _QUEUED_KINDS.get()
+    if queued:
+        _QUEUED_KINDS.set(frozenset())
+    return queued
+
+
 async def insert_job(conn: Connection, kind: str, payload: dict[str, Any]) -> int:
     """Queue work in the caller's transaction, so it exists exactly when its cause does."""
     job_id: int = await conn.fetchval(_INSERT, kind, payload)
+    _note_queued(kind)
     return job_id
 
 
@@ -33,6 +58,9 @@ async def insert_job_at(
 ) -> int:
     """Queue work due at ``run_after`` (timers that must survive restarts)."""
     job_id: int = await conn.fetchval(_INSERT_AT, kind, payload, run_after)
+    if run_after <= datetime.now(UTC):
+        # Only work due now is worth a wake-up; a timer is found by the poll when it is due.
+        _note_queued(kind)
     return job_id
 
 

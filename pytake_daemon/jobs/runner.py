@@ -1,10 +1,18 @@
 """Runs durable jobs: claims due rows (SKIP LOCKED, under a lease), calls the kind's handler in
 the job's tenant scope, deletes the row on success and reschedules it with backoff on failure.
 
-Several runners (tasks or daemon processes) share the table safely. A runner sleeps until the
-next job is due, until the next poll, or until ``wake()`` (called after a commit that queued
-work in this process), whichever comes first; jobs queued by other processes wait at most one
-poll interval.
+Several runners (tasks or daemon processes) share the table safely. Each kind has its own claim
+loop, supervised by :class:`~pytake_daemon.loops.Loops` (any exception is logged and retried
+after a bounded backoff; ``/readyz`` names a loop that stalls). A loop sleeps until the next
+poll or until ``wake()`` for its kind, called after a commit that queued such work in this
+process; jobs queued by other processes wait at most one poll interval.
+
+A job is completed in its handler's transaction when the kind is registered with
+``one_transaction=True``: the DELETE joins the first tenant transaction the handler commits, so
+the work and its completion commit together (one transaction fewer per job). Otherwise the
+runner deletes the row itself once the handler returns. Either way delivery is at-least-once:
+a row is only gone once its work committed, and a row whose outcome could not be recorded
+comes back when its lease runs out.
 """
 
 from __future__ import annotations
@@ -17,11 +25,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import structlog
 
-from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.db.pool import (
+    BeforeCommit,
+    Connection,
+    Pool,
+    before_next_commit,
+    tenant_transaction,
+)
 from pytake_daemon.jobs import db
+from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 
 log = structlog.get_logger("pytake.jobs")
 
@@ -38,11 +52,18 @@ class Job:
 JobHandler = Callable[[Job], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class _Registration:
+    handler: JobHandler
+    one_transaction: bool
+
+
 class JobRunner:
     def __init__(
         self,
         pool: Pool,
         *,
+        loops: Loops | None = None,
         batch: int = 100,
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
@@ -50,30 +71,52 @@ class JobRunner:
         concurrency: int = 16,
     ) -> None:
         self._pool = pool
+        self._loops = loops if loops is not None else Loops()
         self._batch = batch
         self._lease = lease_seconds
         self._poll = poll_seconds
         self._max_backoff = max_backoff_seconds
         self._concurrency = asyncio.Semaphore(concurrency)
-        self._handlers: dict[str, JobHandler] = {}
+        self._handlers: dict[str, _Registration] = {}
         # One claim loop per kind: a slow kind (AI analysis, say) never holds back another
         # (a flow's answer); each loop wakes on its own event.
         self._wakes: dict[str, asyncio.Event] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._started = False
         self.processed = 0
+        self.completed_in_handler = 0
+        """Jobs whose DELETE committed with their handler's own transaction."""
 
-    def register(self, kind: str, handler: JobHandler) -> None:
-        self._handlers[kind] = handler
+    def register(self, kind: str, handler: JobHandler, *, one_transaction: bool = False) -> None:
+        """Run ``handler`` for jobs of ``kind``.
+
+        ``one_transaction``: the handler's durable work is the first tenant transaction it
+        commits (what follows, such as publishing events or waking a worker, is best effort),
+        so the job is completed inside that transaction. Leave it off for a handler whose
+        later steps must be retried when they fail (the ingest fan-out's hooks).
+        """
+        self._handlers[kind] = _Registration(handler, one_transaction)
         self._wakes[kind] = asyncio.Event()
         if self._started:
             self._spawn(kind)
 
     def wake(self, kind: str | None = None) -> None:
-        """Look for work now (after a commit that queued some), for one kind or all."""
-        for name, event in self._wakes.items():
-            if kind is None or name == kind:
+        """Look for work now, after a commit that queued some.
+
+        With ``kind``: that kind's claim loop. Without: the loops of the kinds this task queued
+        since its last wake-up (``jobs.db`` notes each insert), never every kind: waking every
+        loop after every commit cost ≈ 34 empty claims per echoed message.
+        """
+        kinds = (kind,) if kind is not None else db.take_queued_kinds()
+        for name in kinds:
+            event = self._wakes.get(name)
+            if event is not None:
                 event.set()
+
+    def wake_all(self) -> None:
+        """Every claim loop looks now (work queued behind the runner's back, e.g. by SQL)."""
+        for event in self._wakes.values():
+            event.set()
 
     def start(self) -> None:
         self._started = True
@@ -82,36 +125,34 @@ class JobRunner:
 
     def _spawn(self, kind: str) -> None:
         if kind not in self._tasks:
-            self._tasks[kind] = asyncio.create_task(self._run(kind), name=f"jobs-{kind}")
+            # A pass is one claim plus its jobs plus the idle wait; one that takes longer than
+            # the lease is already wrong (its jobs get claimed again elsewhere).
+            self._tasks[kind] = self._loops.start(
+                f"jobs-{kind}", lambda: self._pass(kind), deadline=self._lease + 2 * self._poll
+            )
 
     async def stop(self) -> None:
         for task in self._tasks.values():
             task.cancel()
-        for task in self._tasks.values():
+        for kind, task in self._tasks.items():
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            self._loops.forget(f"jobs-{kind}")
+        self._tasks.clear()
+        self._started = False
 
-    async def _run(self, kind: str) -> None:
-        delay = 0.1
+    async def _pass(self, kind: str) -> None:
         wake = self._wakes[kind]
-        while True:
-            try:
-                worked = await self.run_once(kind)
-                delay = 0.1
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("job runner lost the database; retrying", kind=kind, error=str(exc))
-                # Backoff timer between reconnection attempts (not synchronisation).
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            if worked:
-                continue
-            with contextlib.suppress(TimeoutError):
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
-                # that lands just as the event fires, and stop() then waits for this loop forever.
-                async with asyncio.timeout(self._poll):
-                    await wake.wait()
-            wake.clear()
+        if await self.run_once(kind) >= self._batch:
+            return  # a full batch: more is probably waiting
+        # Not after a partial batch: whatever was queued since the claim set ``wake`` already,
+        # so an empty claim right after each batch would be a wasted round trip.
+        with contextlib.suppress(TimeoutError):
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that lands just as the event fires, and stop() then waits for this loop forever.
+            async with asyncio.timeout(self._poll):
+                await wake.wait()
+        wake.clear()
 
     async def run_once(self, kind: str) -> int:
         """Claim and run one batch of ``kind``; returns how many jobs were claimed."""
@@ -120,7 +161,9 @@ class JobRunner:
         # Jobs of one conversation run in order (a customer's messages reach a flow in the order
         # they were stored); everything else runs side by side.
         lanes: dict[object, list[Job]] = {}
-        for row in rows:
+        # By id, i.e. the order they were queued: claim_jobs picks the oldest, but an UPDATE's
+        # RETURNING comes back in whatever order it touched the rows (seen here: 0, 2, 1, 4, 3).
+        for row in sorted(rows, key=lambda r: r["id"]):
             job = Job(
                 id=row["id"],
                 tenant_id=row["tenant_id"],
@@ -139,18 +182,71 @@ class JobRunner:
                 await self._run_job(job)
 
     async def _run_job(self, job: Job) -> None:
-        handler = self._handlers[job.kind]
+        registration = self._handlers[job.kind]
+        joined: BeforeCommit | None = None
         try:
-            await handler(job)
+            if registration.one_transaction:
+                joined = BeforeCommit(job.tenant_id, _completer(job.id))
+                with before_next_commit(joined):
+                    await registration.handler(job)
+            else:
+                await registration.handler(job)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            backoff = min(self._max_backoff, 2.0 ** min(job.attempts, 16))
-            log.exception("job failed; retrying later", job_id=job.id, kind=job.kind)
-            run_after = datetime.now(UTC) + timedelta(seconds=backoff)
+            if joined is not None and joined.joined:
+                # The completion went with the handler's transaction: if that committed, the
+                # job is done and only best-effort follow-up failed; if not, the row is back
+                # when its lease runs out.
+                _log_failure("job's follow-up failed after its commit", job, exc)
+                return
+            _log_failure("job failed; retrying later", job, exc)
+            await self._retry_later(job, exc)
+            return
+        if joined is not None and joined.joined:
+            self.completed_in_handler += 1
+        else:
+            await self._complete(job)
+        self.processed += 1
+
+    async def _complete(self, job: Job) -> None:
+        try:
+            async with tenant_transaction(self._pool, job.tenant_id) as conn:
+                await db.complete(conn, job.id)
+        except Exception as exc:
+            # Not a reason to stop the lane or the loop: the work is done and idempotent, and
+            # the row comes back when its lease runs out (at-least-once).
+            log.warning(
+                "job done but not deleted; its lease brings it back",
+                job_id=job.id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+
+    async def _retry_later(self, job: Job, exc: Exception) -> None:
+        backoff = min(self._max_backoff, 2.0 ** min(job.attempts, 16))
+        run_after = datetime.now(UTC) + timedelta(seconds=backoff)
+        try:
             async with tenant_transaction(self._pool, job.tenant_id) as conn:
                 await db.retry_later(conn, job.id, run_after, f"{type(exc).__name__}: {exc}")
-            return
-        async with tenant_transaction(self._pool, job.tenant_id) as conn:
-            await db.complete(conn, job.id)
-        self.processed += 1
+        except Exception as record_exc:
+            log.warning(
+                "job failure not recorded; its lease brings it back",
+                job_id=job.id,
+                error=f"{type(record_exc).__name__}: {record_exc}",
+            )
+
+
+def _completer(job_id: int) -> Callable[[Connection], Awaitable[None]]:
+    async def complete(conn: Connection) -> None:
+        await db.complete(conn, job_id)
+
+    return complete
+
+
+def _log_failure(event: str, job: Job, exc: Exception) -> None:
+    if isinstance(exc, OUTAGE_ERRORS):
+        # The database or Redis away: the sentence is enough, and a traceback for each of a
+        # batch of jobs costs more than the outage tells.
+        log.warning(event, job_id=job.id, kind=job.kind, error=f"{type(exc).__name__}: {exc}")
+    else:
+        log.error(event, job_id=job.id, kind=job.kind, exc_info=exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pytake_daemon.protocol.backups import BackupHealth
@@ -15,6 +16,21 @@ class Health(WireModel):
     version: str
 
 
+class LoopHealth(WireModel):
+    """One background loop of the daemon (a job claimer, the outbox sender, a sweeper…)."""
+
+    name: str
+    alive: bool
+    """Still running (a loop that fails keeps running: it retries after a backoff)."""
+    healthy: bool
+    """Alive and, for loops with a deadline, a pass completed within it."""
+    last_pass_at: datetime | None = None
+    deadline_seconds: float | None = None
+    """How long the loop may go without completing a pass; ``None``: it waits for work."""
+    reason: str | None = None
+    """Why it is not healthy (stopped, or how long since its last pass and its last error)."""
+
+
 class Readiness(WireModel):
     """``GET /readyz``: every dependency the daemon needs, and whether it is usable."""
 
@@ -26,3 +42,5 @@ class Readiness(WireModel):
     expected_schema_version: int
     backups: BackupHealth | None = None
     """Detail only: an overdue or failing backup doesn't make the daemon unready."""
+    loops: list[LoopHealth] = []
+    """This process's background loops; one that is not healthy makes the daemon unready."""
