@@ -246,6 +246,9 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
     )
     app[WEBHOOK_WRITER] = writer
     writer.start()
+    # Its tasks are its own (each batch's failure is answered to its requests); readiness
+    # still says when none is left, since webhooks would then all be refused.
+    app[LOOPS].watch("webhook-writer", lambda: None if writer.running else "no writer task left")
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wa.http_timeout_seconds))
     graph = GraphClient(session, base_url=wa.graph_base_url, api_version=wa.api_version)
     app[GRAPH] = graph

@@ -194,7 +194,18 @@ async def test_readyz_lists_the_loops_and_names_one_that_stopped(api: ApiClient)
     status, ready = await readiness(api)
     assert status == 200, ready
     names = {loop.name for loop in ready.loops}
-    assert {"event-subscriber", "outbox-sender", "jobs-ingest", "jobs-flow_inbound"} <= names
+    assert {
+        "event-subscriber",
+        "outbox-sender",
+        "webhook-writer",
+        "jobs-ingest",
+        "jobs-flow_inbound",
+        "jobs-ai_analysis",
+        "queue-sweeper",
+        "queue-distributor-0",
+        "presence-refresher",
+        "maintenance-watch",
+    } <= names
     assert all(loop.healthy and loop.alive for loop in ready.loops)
 
     async def ends() -> None:

@@ -20,7 +20,7 @@ from pytake_daemon.ai.analyzer import shared_analyzer
 from pytake_daemon.ai.batch import HUMAN_REQUEST_JOB
 from pytake_daemon.ai.service import ANALYSIS_JOB, AiService
 from pytake_daemon.jobs.runner import JobRunner
-from pytake_daemon.keys import AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, SETTINGS
+from pytake_daemon.keys import AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, LOOPS, SETTINGS
 
 
 async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -28,7 +28,7 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="ai")
     loop = asyncio.get_running_loop()
     analyzer = await loop.run_in_executor(executor, shared_analyzer)
-    jobs = JobRunner(app[DB_POOL], concurrency=settings.workers + 1)
+    jobs = JobRunner(app[DB_POOL], loops=app[LOOPS], concurrency=settings.workers + 1)
     service = AiService(app[DB_POOL], app[EVENT_BUS], settings, analyzer, executor, jobs)
     # Train the shared built-in model now rather than on the first customer message.
     await service.models.get(())

@@ -14,7 +14,7 @@ from pytake_daemon.backups.maintenance import MaintenanceWatch
 from pytake_daemon.backups.scheduler import BackupScheduler
 from pytake_daemon.db.pool import connect
 from pytake_daemon.errors import PyTakeError
-from pytake_daemon.keys import BACKUPS, ENDPOINTS, EVENT_BUS, MAINTENANCE, REDIS, SETTINGS
+from pytake_daemon.keys import BACKUPS, ENDPOINTS, EVENT_BUS, LOOPS, MAINTENANCE, REDIS, SETTINGS
 from pytake_daemon.protocol.backups import BackupAlert
 
 log = structlog.get_logger("pytake.backups")
@@ -29,7 +29,8 @@ async def backups_ctx(app: web.Application) -> AsyncIterator[None]:
     app[MAINTENANCE] = watch
     with contextlib.suppress(Exception):
         await watch.poll()  # a daemon starting mid-restore must not answer even once
-    poller = asyncio.create_task(watch.run(), name="maintenance-watch")
+    # Supervised: it ignores Redis errors itself; anything else restarts it after a backoff.
+    poller = app[LOOPS].start("maintenance-watch", watch.run, deadline=None, repeat=False)
     scheduler: BackupScheduler | None = None
     try:
         ctx = BackupContext.build(settings, app[ENDPOINTS])

@@ -3,7 +3,7 @@ job happens in its tenant's scope."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -31,13 +31,14 @@ def _note_queued(kind: str) -> None:
         _QUEUED_KINDS.set(queued | {kind})
 
 
-def take_queued_kinds() -> frozenset[str]:
-    """The kinds this task queued since it last asked (a rolled-back insert only costs one
-    claim that finds nothing)."""
+def take_queued_kinds(handled: Collection[str]) -> frozenset[str]:
+    """The kinds among ``handled`` this task queued since it last asked (a rolled-back insert
+    only costs one claim that finds nothing); other runners' kinds stay for their own wake-up."""
     queued = _QUEUED_KINDS.get()
-    if queued:
-        _QUEUED_KINDS.set(frozenset())
-    return queued
+    taken = queued.intersection(handled)
+    if taken:
+        _QUEUED_KINDS.set(queued - taken)
+    return taken
 
 
 async def insert_job(conn: Connection, kind: str, payload: dict[str, Any]) -> int:

@@ -107,7 +107,7 @@ class JobRunner:
         since its last wake-up (``jobs.db`` notes each insert), never every kind: waking every
         loop after every commit cost ≈ 34 empty claims per echoed message.
         """
-        kinds = (kind,) if kind is not None else db.take_queued_kinds()
+        kinds = (kind,) if kind is not None else db.take_queued_kinds(self._wakes)
         for name in kinds:
             event = self._wakes.get(name)
             if event is not None:

@@ -8,7 +8,16 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from pytake_daemon.agents.presence import Presence
-from pytake_daemon.keys import DB_POOL, EVENT_BUS, INGEST_FANOUT, QUEUES, REDIS, SENDER, SETTINGS
+from pytake_daemon.keys import (
+    DB_POOL,
+    EVENT_BUS,
+    INGEST_FANOUT,
+    LOOPS,
+    QUEUES,
+    REDIS,
+    SENDER,
+    SETTINGS,
+)
 from pytake_daemon.queues.runtime import QueueRuntime
 
 
@@ -28,6 +37,6 @@ async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     app[QUEUES] = runtime
     app[INGEST_FANOUT].add_inbound_hook(runtime.on_inbound)
-    runtime.start()
+    runtime.start(app[LOOPS])
     yield
     await runtime.stop()

@@ -23,6 +23,7 @@ from pytake_daemon.agents import service as agents_service
 from pytake_daemon.agents.presence import Presence
 from pytake_daemon.config import QueuesSettings
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
+from pytake_daemon.loops import Loops
 from pytake_daemon.protocol import ConversationOut, MessageOut
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.queues import db, distribution, service
@@ -73,15 +74,22 @@ class QueueRuntime:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, loops: Loops | None = None) -> None:
+        # Supervised (pytake_daemon/loops.py): each keeps itself going and returns only once
+        # stopping; anything that escapes it is logged and it is restarted after a backoff
+        # (the presence refresher had no guard at all), and /readyz names one that ended.
+        loops = loops or Loops()
         self._tasks = [
-            asyncio.create_task(self._distributor(), name=f"queue-distributor-{n}")
+            loops.start(f"queue-distributor-{n}", self._distributor, deadline=None, repeat=False)
             for n in range(self._settings.distributors)
         ]
-        self._tasks.append(asyncio.create_task(self._sweeper(), name="queue-sweeper"))
+        self._tasks.append(loops.start("queue-sweeper", self._sweeper, deadline=None, repeat=False))
         self._tasks.append(
-            asyncio.create_task(
-                self.presence.run_refresher(self._stopping), name="presence-refresher"
+            loops.start(
+                "presence-refresher",
+                lambda: self.presence.run_refresher(self._stopping),
+                deadline=None,
+                repeat=False,
             )
         )
         self._aggregation.start()

@@ -191,15 +191,22 @@ async def test_wake_after_a_commit_wakes_only_the_kind_queued(
 async def test_queued_kinds_are_per_task(pool: Pool, tenant_id: uuid.UUID) -> None:
     name = kind()
 
-    async def queue_in_another_task() -> frozenset[str]:
-        await queue(pool, tenant_id, name, [{}])
-        return db.take_queued_kinds()
+    other = kind()
 
-    assert await asyncio.create_task(queue_in_another_task()) == {name}
-    # The other task's insert is not this task's to wake.
-    assert db.take_queued_kinds() == frozenset()
+    async def queue_in_another_task() -> tuple[frozenset[str], frozenset[str]]:
+        await queue(pool, tenant_id, name, [{}])
+        await queue(pool, tenant_id, other, [{}])
+        # A runner takes only its own kinds: another runner's wake-up still finds the rest.
+        return db.take_queued_kinds({name}), db.take_queued_kinds({name, other})
+
+    assert await asyncio.create_task(queue_in_another_task()) == (
+        frozenset({name}),
+        frozenset({other}),
+    )
+    # The other task's inserts are not this task's to wake.
+    assert db.take_queued_kinds({name, other}) == frozenset()
     async with tenant_transaction(pool, tenant_id) as conn:
-        await conn.execute("DELETE FROM jobs WHERE kind = $1", name)
+        await conn.execute("DELETE FROM jobs WHERE kind = ANY($1)", [name, other])
 
 
 async def test_a_one_transaction_job_is_completed_in_its_handlers_transaction(
