@@ -280,13 +280,18 @@ async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> lis
     # Fold each message's first-seen statuses to the highest rank; the SQL compares it with the
     # stored status, so arrival order never matters.
     best: dict[str, StatusUpdate] = {}
+    learn: dict[str, str] = {}
     for s in statuses:
-        if (s.message_id, s.status) not in new or rank(s.status) < 0:
+        if (s.message_id, s.status) not in new:
+            continue
+        if s.recipient_user_id is not None:
+            learn.setdefault(s.message_id, s.recipient_user_id)
+        if rank(s.status) < 0:
             continue
         current = best.get(s.message_id)
         if current is None or rank(s.status) > rank(current.status):
             best[s.message_id] = s
-    if not best:
+    if not best and not learn:
         return []
     chosen = [best[k] for k in sorted(best)]
     codes: list[int | None] = []
@@ -312,6 +317,8 @@ async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> lis
         error_codes=codes,
         error_titles=titles,
         explanations=explanations,
+        learn_wamids=sorted(learn),
+        learn_bsuids=[learn[w] for w in sorted(learn)],
     )
 
 

@@ -218,19 +218,37 @@ async def insert_statuses(
 
 # Only our own messages have a delivery status: a callback whose wamid names a customer's
 # message (a forged or confused one) must not turn it "read".
+# The same statement learns a customer's BSUID from the first statuses of our messages to them
+# (Meta names the recipient by phone and BSUID): the contact we wrote to gets it if it has none
+# and no other contact does, so their later BSUID-only messages find the same conversation.
+# Folded in here so that statuses still cost one statement per batch.
 _ADVANCE_STATUSES = """
-UPDATE messages m
-   SET status = u.status, status_at = u.occurred_at,
-       error_code = CASE WHEN u.status = 'failed' THEN u.error_code ELSE m.error_code END,
-       error_title = CASE WHEN u.status = 'failed' THEN u.error_title ELSE m.error_title END,
-       error_explanation = CASE WHEN u.status = 'failed' THEN u.explanation
-                                ELSE m.error_explanation END
-  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[])
-       AS u(wa_message_id, status, occurred_at, error_code, error_title, explanation)
- WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = u.wa_message_id
-   AND m.direction = 'out'
-   AND message_status_rank(u.status) > message_status_rank(m.status)
-RETURNING m.id
+WITH advanced AS (
+    UPDATE messages m
+       SET status = u.status, status_at = u.occurred_at,
+           error_code = CASE WHEN u.status = 'failed' THEN u.error_code ELSE m.error_code END,
+           error_title = CASE WHEN u.status = 'failed' THEN u.error_title ELSE m.error_title END,
+           error_explanation = CASE WHEN u.status = 'failed' THEN u.explanation
+                                    ELSE m.error_explanation END
+      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[])
+           AS u(wa_message_id, status, occurred_at, error_code, error_title, explanation)
+     WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = u.wa_message_id
+       AND m.direction = 'out'
+       AND message_status_rank(u.status) > message_status_rank(m.status)
+    RETURNING m.id),
+learned AS (
+    UPDATE contacts ct SET bsuid = l.bsuid, updated_at = now()
+      FROM (SELECT DISTINCT ON (c.contact_id) c.contact_id, k.bsuid
+              FROM unnest($7::text[], $8::text[]) AS k(wa_message_id, bsuid)
+              JOIN messages m ON m.tenant_id = current_tenant_id()
+                             AND m.wa_message_id = k.wa_message_id AND m.direction = 'out'
+              JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+             ORDER BY c.contact_id, k.bsuid) AS l
+     WHERE ct.tenant_id = current_tenant_id() AND ct.id = l.contact_id AND ct.bsuid IS NULL
+       AND NOT EXISTS (SELECT 1 FROM contacts o
+                        WHERE o.tenant_id = current_tenant_id() AND o.bsuid = l.bsuid)
+    RETURNING ct.id)
+SELECT id FROM advanced
 """
 
 
@@ -243,10 +261,14 @@ async def advance_statuses(
     error_codes: Sequence[int | None],
     error_titles: Sequence[str | None],
     explanations: Sequence[str | None],
+    learn_wamids: Sequence[str] = (),
+    learn_bsuids: Sequence[str] = (),
 ) -> list[uuid.UUID]:
     """Move messages' status forward by rank only; returns the messages that changed.
 
     Each message id must appear once (the caller folds a batch to each message's best status).
+    ``learn_*``: (wamid, recipient BSUID) pairs of first-seen statuses, to link the BSUID to the
+    contact the message went to when it has none.
     """
     rows = await conn.fetch(
         _ADVANCE_STATUSES,
@@ -256,6 +278,8 @@ async def advance_statuses(
         list(error_codes),
         list(error_titles),
         list(explanations),
+        list(learn_wamids),
+        list(learn_bsuids),
     )
     return [row["id"] for row in rows]
 

@@ -169,3 +169,36 @@ async def test_a_status_never_changes_a_customers_message(
         wamid,
     )
     assert (row["status"], row["error_code"]) == ("received", None)
+
+
+async def test_a_status_teaches_a_phone_contact_its_bsuid(
+    api: ApiClient, make_tenant: MakeTenant, admin_conn: Connection
+) -> None:
+    # We wrote to a customer known only by phone (from before 2026); Meta's status names them by
+    # phone and BSUID. When they later write with their phone hidden, it is the same contact.
+    tenant = await make_tenant()
+    number = await add_number(api, tenant)
+    phone, user = digits(12), bsuid()
+    wamid, _ = await _outbound_to(admin_conn, tenant.id, number, user=None, phone=phone)
+    sent = status_of(
+        number,
+        wamid,
+        "sent",
+        recipient_id=phone,
+        recipient_user_id=user,
+        contacts=[{"wa_id": phone, "user_id": user}],
+    )
+    await _post(api, number, sent)
+    payload, inbound_wamid = text_from(number, user_id=user, username="ana.s")
+    await _post(api, number, payload)
+    contacts = await rows(admin_conn, tenant.id, "SELECT wa_id, bsuid FROM contacts")
+    assert [(c["wa_id"], c["bsuid"]) for c in contacts] == [(phone, user)]
+    # One conversation holds both our message and the customer's.
+    conversations = await rows(
+        admin_conn,
+        tenant.id,
+        "SELECT conversation_id, array_agg(direction ORDER BY direction) AS directions"
+        " FROM messages WHERE wa_message_id = ANY($1) GROUP BY conversation_id",
+        [wamid, inbound_wamid],
+    )
+    assert [c["directions"] for c in conversations] == [["in", "out"]]
