@@ -18,6 +18,7 @@ from pytake_daemon.db.pool import Pool, tenant_transaction
 from pytake_daemon.jobs.runner import Job
 from pytake_daemon.protocol import (
     ConversationOut,
+    ConversationUpdated,
     MessageOut,
     MessageReceived,
     MessageStatusUpdated,
@@ -51,7 +52,7 @@ class IngestFanout:
             messages = [by_id[i] for i in message_ids if i in by_id]
             changed = [by_id[i] for i in status_ids if i in by_id]
             updated = [by_id[i] for i in updated_ids if i in by_id]
-            conversation_ids = sorted({m.conversation_id for m in messages})
+            conversation_ids = sorted({m.conversation_id for m in messages + updated})
             conversations = {
                 c.id: c
                 for c in (
@@ -81,6 +82,13 @@ class IngestFanout:
             )
             events.extend(
                 MessageUpdated(conversation_id=m.conversation_id, message=m) for m in updated
+            )
+            # An edit or deletion of the latest message changed the list's preview: a deleted
+            # text must not linger in the agents' inbox.
+            events.extend(
+                ConversationUpdated(conversation=conversations[c])
+                for c in sorted({m.conversation_id for m in updated})
+                if c in conversations
             )
             envelopes = await number_events(conn, job.tenant_id, events)
         await self._bus.deliver(envelopes)

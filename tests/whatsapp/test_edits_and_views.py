@@ -8,7 +8,13 @@ import uuid
 from typing import Any
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.protocol import ConversationList, MessageList, Role
+from pytake_daemon.protocol import (
+    ConversationList,
+    ConversationUpdated,
+    MessageList,
+    MessageUpdated,
+    Role,
+)
 from tests.conftest import MakeTenant
 from tests.support import TenantData
 from tests.whatsapp.payloads_2026 import (
@@ -20,7 +26,7 @@ from tests.whatsapp.payloads_2026 import (
     text_from,
     value_envelope,
 )
-from tests.whatsapp.test_ingest import rows
+from tests.whatsapp.test_ingest import next_event, rows
 from tests.whatsapp.wa_support import ApiClient, Number, add_number, post_signed
 
 
@@ -197,3 +203,24 @@ async def test_customers_without_a_phone_are_listed_and_found_by_username_name_a
         resp = await api.get("/api/v1/conversations", params={"q": q}, headers=headers)
         found = ConversationList.model_validate(await resp.json()).items
         assert [c.id for c in found] == [item.id], q
+
+
+async def test_clients_hear_of_a_deletion_and_the_inbox_preview_loses_the_text(
+    api: ApiClient, make_tenant: MakeTenant
+) -> None:
+    tenant = await make_tenant()
+    number = await add_number(api, tenant)
+    user = bsuid()
+    original, wamid = text_from(number, user_id=user, body="my password is hunter2")
+    await _post(api, number, original)
+    async with api.ws_connect("/api/v1/ws", headers=tenant[Role.AGENT].headers) as ws:
+        await ws.receive_str()  # hello
+        revoke, _ = revoke_of(number, wamid, user_id=user, phone=None)
+        await _post(api, number, revoke)
+        updated = await next_event(ws, MessageUpdated)
+        conversation = await next_event(ws, ConversationUpdated)
+    assert updated.message.wa_message_id == wamid
+    assert updated.message.deleted_at is not None
+    assert updated.message.text == ""
+    assert conversation.conversation.id == updated.conversation_id
+    assert "hunter2" not in conversation.conversation.last_message_preview
