@@ -294,6 +294,9 @@ def demo(
         _say(f"starting the WhatsApp simulator (log: {state_dir / 'simulator.log'})")
         args = ["simulate", "serve", "--port", str(simulator_port)]
         args += ["--webhook-url", f"{server}/api/v1/whatsapp/webhook", "--chatter", f"{chatter:g}"]
+        # As WhatsApp is in 2026: some customers write with a username and Meta withholds their
+        # phone (they are answered by BSUID); they share it when an agent asks (alt+p).
+        args += ["--hidden-phone-share", "0.3", "--answer-contact-requests"]
         sim = children.start("simulator", args, state_dir / "simulator.log", env)
         run(_wait_answering(f"{simulator}/_sim/", sim, _SIMULATOR_TIMEOUT))
 

@@ -185,6 +185,11 @@ async def test_demo_runs_seeds_serves_stops_and_reuses_its_data(state_dir: Path)
 
             # A customer greets in Portuguese; the flow's buttons come back; "Urgent" is tapped.
             customer = "5511988887777"
+            async with session.post(  # a customer whose phone Meta shows (the demo hides some)
+                f"{demo.simulator}/_sim/customers",
+                json={"wa_id": customer, "phone_visible": True, "profile_name": "Maria"},
+            ) as resp:
+                assert resp.status in (200, 201), await resp.text()
             async with session.post(
                 f"{demo.simulator}/_sim/customers/{customer}/messages",
                 json={"type": "text", "text": "Oi, preciso de ajuda", "profile_name": "Maria"},
@@ -213,10 +218,42 @@ async def test_demo_runs_seeds_serves_stops_and_reuses_its_data(state_dir: Path)
             assert item.priority == 2
             assert item.source == "flow"
 
+            # A customer with a username and a hidden phone (2026 WhatsApp) is answered too:
+            # through their BSUID, and listed by their username.
+            async with session.post(
+                f"{demo.simulator}/_sim/customers",
+                json={"username": "maria.demo", "phone_visible": False, "profile_name": "Maria"},
+            ) as resp:
+                assert resp.status in (200, 201), await resp.text()
+                bsuid = (await resp.json())["user_id"]
+            async with session.post(
+                f"{demo.simulator}/_sim/customers/{bsuid}/messages",
+                json={"type": "text", "text": "oi"},
+            ) as resp:
+                assert resp.status == 200, await resp.text()
+            async with session.get(
+                f"{demo.simulator}/_sim/messages", params={"to": bsuid, "wait": "20"}
+            ) as resp:
+                answered = (await resp.json())["data"]
+            assert answered, "the username customer got no answer"
+            assert answered[0]["addressed_by"] == "user_id"
+            assert answered[0]["body"]["recipient"] == bsuid
+            assert "to" not in answered[0]["body"]
+            listed = await get(session, demo, "/api/v1/conversations?q=maria.demo", token)
+            [found] = listed["items"]
+            assert (found["contact"]["username"], found["contact"]["wa_id"]) == (
+                "maria.demo",
+                None,
+            )
+
             # Simulated customers write on their own (the chatter's numbers).
             async def chatter() -> bool:
                 listed = await get(session, demo, "/api/v1/conversations", token)
-                return any(c["contact"]["wa_id"].startswith("1555010") for c in listed["items"])
+                return any(
+                    (c["contact"]["wa_id"] or "").startswith("1555010") or c["contact"]["username"]
+                    for c in listed["items"]
+                    if c["contact"]["username"] != "maria.demo"
+                )
 
             await until(chatter, "a simulated customer's conversation", 60)
 
