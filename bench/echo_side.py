@@ -25,8 +25,9 @@ For each rung of the ladder, one phase:
 A rung is **sustained** when every webhook was acknowledged, at least 99 % of its messages were
 echoed within ``p99_bound_ms`` of their scheduled time (the p99 echo latency, counting a missing
 echo as infinitely late, is within the bound) and the side drained within ``drain`` seconds. A
-rung that isn't is run again (``retries``) after the side has drained; the ladder stops at the
-first rung that fails every attempt. If it stopped below ``probe_rate``, one more phase at
+rung that isn't, but where every message was echoed in the end (a stall, not a loss), is run
+again (``retries``) after the side has drained; the ladder stops at the first rung that fails
+every attempt. If it stopped below ``probe_rate``, one more phase at
 ``probe_rate`` is run (not part of the ladder) so that its latency can be reported.
 """
 
@@ -317,7 +318,9 @@ class Side:
                     out_of_budget = True
                     break
                 last = await self.run_phase("retry" if attempt else "ladder", rate, spec.seconds)
-                if last.sustained or last.drain_s is None:
+                # A retry is for a stall on a shared machine (everything echoed, some late), not
+                # for a server that lost messages or never drained.
+                if last.sustained or last.drain_s is None or last.echoed < last.sent:
                     break
             if out_of_budget or last is None:
                 break
