@@ -226,14 +226,20 @@ async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.U
     for r in routed:
         # A wamid twice in one batch (a duplicate racing its original) is one message.
         unique.setdefault(_msg(r).message_id, r)
-    chosen = list(unique.values())
-    contact_ids = await resolve_contacts(
-        conn,
-        [
-            Sighting(_msg(r).who, verified_phone=_msg(r).verified_phone, rekey=_msg(r).rekey)
-            for r in chosen
-        ],
-    )
+    sightings = [
+        Sighting(_msg(r).who, verified_phone=_msg(r).verified_phone, rekey=_msg(r).rekey)
+        for r in unique.values()
+    ]
+    resolved = await resolve_contacts(conn, sightings, list(unique))
+    # A message stored already (a redelivery) has no contact to resolve and nothing to insert.
+    chosen: list[Routed] = []
+    contact_ids: list[uuid.UUID] = []
+    for r, contact_id in zip(unique.values(), resolved, strict=True):
+        if contact_id is not None:
+            chosen.append(r)
+            contact_ids.append(contact_id)
+    if not chosen:
+        return []
     pairs = sorted({(r.route.number_id, c) for r, c in zip(chosen, contact_ids, strict=True)})
     conversations = await ingest_db.ensure_conversations(
         conn, [p[0] for p in pairs], [p[1] for p in pairs]

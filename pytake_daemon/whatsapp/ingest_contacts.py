@@ -13,8 +13,9 @@ The rules (issue 15; shared/reference/whatsapp-2026-changes.md checklist 4 and 5
   changes nothing;
 - a phone the customer shared answering our contact request is stored as verified.
 
-Cost on the webhook's hot path: one read per batch (index lookups on the two unique keys) and,
-only when something is new or changed, one write statement. Deciding in Python keeps the
+Cost on the webhook's hot path: one read per batch (index lookups on the two unique keys, and
+on the wamid index for redeliveries) and, only when something is new or changed, one write
+statement. Deciding in Python keeps the
 statement simple; every lookup it needs is in that one read.
 """
 
@@ -167,10 +168,21 @@ class ContactBook:
 
 
 # The two unique keys (tenant_id, bsuid) and (tenant_id, wa_id) each serve one arm of the OR.
+# The same round trip says which of the batch's messages are stored already (Meta's
+# redeliveries): their senders are not resolved again. That saves the work, and a message from
+# a BSUID replaced since (user_changed_user_id) can't make a contact of its own when Meta
+# delivers it again. ``stored`` is on every row; the LEFT JOIN keeps one row when no contact
+# matches.
 _READ = """
-SELECT id, bsuid, wa_id, parent_bsuid, username, profile_name, phone_verified, phone_conflict
-  FROM contacts
- WHERE tenant_id = current_tenant_id() AND (bsuid = ANY($1::text[]) OR wa_id = ANY($2::text[]))
+WITH stored AS (
+    SELECT coalesce(array_agg(m.wa_message_id), '{}') AS wamids FROM messages m
+     WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = ANY($3::text[]))
+SELECT s.wamids AS stored, c.id, c.bsuid, c.wa_id, c.parent_bsuid, c.username, c.profile_name,
+       c.phone_verified, c.phone_conflict
+  FROM stored s
+  LEFT JOIN contacts c
+    ON c.tenant_id = current_tenant_id()
+   AND (c.bsuid = ANY($1::text[]) OR c.wa_id = ANY($2::text[]))
 """
 
 # Changed rows in id order (so concurrent writers lock them in the same order), then the new
@@ -215,15 +227,18 @@ def _columns(rows: Sequence[ContactRow], *, with_id: bool) -> list[list[object]]
     return [[r.id for r in rows], *columns] if with_id else columns
 
 
-def _ids(rows: Sequence[ContactRow]) -> list[uuid.UUID]:
-    ids = [r.id for r in rows if r.id is not None]
-    assert len(ids) == len(rows)
+def _ids(rows: Sequence[ContactRow | None]) -> list[uuid.UUID | None]:
+    ids = [None if r is None else r.id for r in rows]
+    assert all(i is not None for i, r in zip(ids, rows, strict=True) if r is not None)
     return ids
 
 
-async def resolve_contacts(conn: Connection, sightings: Sequence[Sighting]) -> list[uuid.UUID]:
+async def resolve_contacts(
+    conn: Connection, sightings: Sequence[Sighting], wamids: Sequence[str]
+) -> list[uuid.UUID | None]:
     """The contact id of each sighting (same order), creating, linking and re-keying as the
-    rules above say, in the caller's tenant-scoped transaction."""
+    rules above say, in the caller's tenant-scoped transaction; ``None`` for a sighting whose
+    message (``wamids``, same order) is stored already."""
     bsuids: set[str] = set()
     phones: set[str] = set()
     for s in sightings:
@@ -233,18 +248,24 @@ async def resolve_contacts(conn: Connection, sightings: Sequence[Sighting]) -> l
             bsuids.update(v for v in (s.rekey.bsuid, s.rekey.previous_bsuid) if v)
             phones.update(v for v in (s.rekey.phone,) if v)
     for _ in range(_ATTEMPTS):
-        read = await conn.fetch(_READ, sorted(bsuids), sorted(phones))
-        book = ContactBook([ContactRow(**dict(r)) for r in read])
-        resolved = [book.resolve(s) for s in sightings]
+        read = await conn.fetch(_READ, sorted(bsuids), sorted(phones), list(wamids))
+        stored = set(read[0]["stored"])
+        rows = [dict(r) for r in read if r["id"] is not None]
+        book = ContactBook(
+            [ContactRow(**{k: v for k, v in r.items() if k != "stored"}) for r in rows]
+        )
+        resolved = [
+            None if w in stored else book.resolve(s) for s, w in zip(sightings, wamids, strict=True)
+        ]
         changed = sorted((r for r in book.existing if r.dirty), key=lambda r: str(r.id))
         if not changed and not book.added:
             return _ids(resolved)
-        rows = await conn.fetch(
+        written = await conn.fetch(
             _WRITE,
             *_columns(changed, with_id=True),
             *_columns(book.added, with_id=False),
         )
-        ids = {(r["bsuid"], r["wa_id"]): r["id"] for r in rows}
+        ids = {(r["bsuid"], r["wa_id"]): r["id"] for r in written}
         for row in book.added:
             row.id = ids.get((row.bsuid, row.wa_id))
         if all(row.id is not None for row in book.added):

@@ -90,8 +90,8 @@ def test_resolving_the_same_batch_twice_changes_nothing_the_second_time(
     seen: list[Sighting],
 ) -> None:
     # A redelivery reads what the first delivery wrote: it finds every contact and adds none.
-    # (Not with identity changes: a message from a BSUID that was since replaced, delivered
-    # again after the change, makes a contact of its own; docs/whatsapp.md says so.)
+    # (Not with identity changes: the book alone would make a contact for a replaced BSUID;
+    # resolve_contacts skips messages already stored, tested in test_identity_ingest.py.)
     first = ContactBook([])
     for s in seen:
         first.resolve(s)

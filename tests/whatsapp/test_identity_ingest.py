@@ -161,12 +161,15 @@ async def test_user_changed_user_id_re_keys_the_contact_and_shows_in_the_thread(
         await _post(api, number, notice)
     after, after_id = text_from(number, user_id=new_user, username="ana.s")
     await _post(api, number, after)
+    # Meta delivers the first message (old BSUID) again: it is a duplicate, not a new customer.
+    await _post(api, number, first)
     a = await _contact_of(admin_conn, tenant.id, first_id)
     n = await _contact_of(admin_conn, tenant.id, notice_id)
     b = await _contact_of(admin_conn, tenant.id, after_id)
     assert a["id"] == n["id"] == b["id"]
     assert b["bsuid"] == new_user
     assert len(await _contacts(admin_conn, tenant.id)) == 1
+    assert len(await rows(admin_conn, tenant.id, "SELECT 1 FROM conversations")) == 1
     resp = await api.get(
         f"/api/v1/conversations/{b['conversation_id']}/messages",
         headers=tenant[Role.AGENT].headers,

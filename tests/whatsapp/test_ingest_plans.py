@@ -56,14 +56,21 @@ async def test_contact_lookups_edits_and_search_are_index_bounded(
     await _seed(admin_conn, tenant.id)
     bsuids = ["US.9100000001", "US.9100000003", "US.0"]
     phones = ["72000000002", "72000000009", "1"]
+    wamids = [f"wamid.{uuid.uuid4()}", "wamid.y"]
     async with app_conn.transaction():
         await set_tenant(app_conn, tenant.id)
         for generic in (False, True):
-            plan = await explain(app_conn, ingest_contacts._READ, bsuids, phones, generic=generic)
+            plan = await explain(
+                app_conn, ingest_contacts._READ, bsuids, phones, wamids, generic=generic
+            )
             assert_bounded(
                 plan,
-                uses={"contacts_tenant_id_bsuid_key", "contacts_tenant_id_wa_id_key"},
-                never_scans=("contacts",),
+                uses={
+                    "contacts_tenant_id_bsuid_key",
+                    "contacts_tenant_id_wa_id_key",
+                    "messages_wa_id_idx",
+                },
+                never_scans=("contacts", "messages"),
                 max_blocks=100,
             )
     # Statements that write really write under ANALYZE: rolled back.
