@@ -270,6 +270,8 @@ def main() -> None:
             f"daemon_cpu_ms={per_echo(best, 'server_cpu_s'):.2f}",
             f"pg_cpu_ms={per_echo(best, 'pg_cpu_s'):.2f}",
             f"p99_ms_at_{args.probe_rate:.0f}={probe['p99_ms'] if probe else math.nan:.0f}",
+            f"cpu_ms_per_echo_at_{args.probe_rate:.0f}="
+            f"{per_echo(probe, 'server_cpu_s', 'pg_cpu_s'):.2f}",
             f"idle_cpu_ms_per_s={idle['server'] + idle['pg']:.0f}",
         ]
     if "pywa" in reports:
