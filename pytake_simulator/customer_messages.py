@@ -10,7 +10,7 @@ customers.py turns it into the webhook's message.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -199,23 +199,5 @@ class CustomerMessage(_In):
         return self
 
 
-_TYPE_OBJECTS = frozenset(
-    {
-        "text",
-        "image",
-        "audio",
-        "video",
-        "document",
-        "sticker",
-        "location",
-        "contacts",
-        "interactive",
-        "button",
-        "reaction",
-        "order",
-        "system",
-        "unsupported",
-        "edit",
-        "revoke",
-    }
-)
+# Every inbound type carries an object of its own name.
+_TYPE_OBJECTS = frozenset(get_args(InboundType))
