@@ -107,6 +107,7 @@ class TemplateHeaderOut(WireModel):
     def kind(self) -> Literal["text", "image", "video", "document", "location"]:
         for kind in _HEADER_KINDS:
             if getattr(self, kind) is not None:
+                # _HEADER_KINDS holds exactly the Literal's values; mypy can't narrow a str to it.
                 return kind  # type: ignore[return-value]
         raise AssertionError("validated header without a parameter")  # pragma: no cover
 

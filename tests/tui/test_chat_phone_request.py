@@ -42,6 +42,7 @@ def _answering(client: ActionsClient, world: ActionsWorld, refusal: str | None) 
         message, _ = world.send(conversation_id, SendMessageRequest(content=content))
         return message
 
+    # A recording stand-in for the one client call under test (the daemon side has its own tests).
     client.request_phone = request_phone  # type: ignore[method-assign]
     return requests
 
@@ -126,6 +127,7 @@ async def test_a_send_refused_for_a_username_customer_is_a_toast_with_131062s_se
         refused.append(request)
         raise DaemonError(409, "Conflict", explain(131062))
 
+    # A stand-in that refuses like the daemon does, so the toast can be checked without a send.
     client.send_message = send_message  # type: ignore[method-assign]
     async with app.run_test(message_hook=log) as pilot:
         chat = await _open_first(pilot)
