@@ -208,8 +208,9 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     # It resubscribes after Redis errors itself; the supervisor restarts it after anything else.
     # No deadline: an idle subscriber blocks on its read.
     task = app[LOOPS].start("event-subscriber", bus.run_subscriber, deadline=None, repeat=False)
+    publisher = app[LOOPS].start("event-publisher", bus.run_publisher, deadline=None, repeat=False)
     yield
-    await bus.stop(task)
+    await bus.stop(task, publisher)
     await subscriber.aclose()
 
 
@@ -224,7 +225,7 @@ async def _audit(app: web.Application) -> AsyncIterator[None]:
 async def _jobs(app: web.Application) -> AsyncIterator[None]:
     runner = JobRunner(app[DB_POOL], loops=app[LOOPS])
     fanout = IngestFanout(app[DB_POOL], app[EVENT_BUS])
-    runner.register(INGEST_JOB, fanout)
+    runner.register_batch(INGEST_JOB, fanout)
     app[JOBS] = runner
     app[INGEST_FANOUT] = fanout
     runner.start()
@@ -243,6 +244,7 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         max_batch=wa.ingest_max_batch,
         writers=wa.ingest_writers,
         on_work=app[JOBS].wake,
+        deliver=app[EVENT_BUS].deliver,
     )
     app[WEBHOOK_WRITER] = writer
     writer.start()
@@ -302,7 +304,8 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
     )
     app[FLOW_RUNNER] = runner
     # A flow step is one transaction (events and wake-ups after it are best effort): the job
-    # is completed inside it.
+    # is completed inside it. Customers' messages are stepped by the fan-out's hook;
+    # flow_inbound only retries a step that failed there.
     app[JOBS].register(FLOW_INBOUND_JOB, runner.handle_inbound, one_transaction=True)
     app[JOBS].register(FLOW_TIMER_JOB, runner.handle_timer, one_transaction=True)
     app[JOBS].register(FLOW_START_JOB, runner.handle_start, one_transaction=True)

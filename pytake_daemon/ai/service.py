@@ -1,10 +1,11 @@
 """Analysis of every inbound message after the webhook's commit, and the alerts it raises.
 
 :meth:`AiService.on_inbound` is the ingest fan-out's inbound hook: it only queues an
-``ai_analysis`` job for the batch, run by the AI's own job runner (:mod:`.context`), so analysis
-never holds up the ingest job, the flows or the outbox. The job runs the models in a thread pool
-(never on the event loop), stores everything in one transaction (:mod:`.batch`; retried jobs
-rewrite the same rows), then ``message_analyzed`` and ``ai_alert`` events go to the WebSocket.
+``ai_analysis`` job for the batch (in the fan-out's transaction), run by the AI's own job
+runner (:mod:`.context`), so analysis never holds up the fan-out, the flows or the outbox. The
+job runs the models in a thread pool (never on the event loop), stores everything in one
+transaction (:mod:`.batch`; retried jobs rewrite the same rows), then ``message_analyzed`` and
+``ai_alert`` events go to the WebSocket.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from pytake_daemon.config import AiSettings
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
-from pytake_daemon.protocol import ConversationOut, MessageOut
 from pytake_daemon.protocol.ai import (
     AiSettingsOut,
     AlertOut,
@@ -39,6 +39,7 @@ from pytake_daemon.protocol.ai import (
     MessageAnalysisOut,
 )
 from pytake_daemon.realtime.bus import EventBus, number_events
+from pytake_daemon.whatsapp.fanout import InboundBatch
 
 log = structlog.get_logger("pytake.ai")
 
@@ -126,21 +127,20 @@ class AiService:
     async def settings(self, conn: Connection) -> AiSettingsOut:
         return await tenant_settings(conn, self._defaults)
 
-    async def on_inbound(
-        self, tenant_id: uuid.UUID, inbound: Sequence[tuple[ConversationOut, MessageOut]]
-    ) -> None:
-        """The ingest fan-out's hook: queue the batch's analysis as a job of its own and return.
+    async def on_inbound(self, batch: InboundBatch) -> None:
+        """The ingest fan-out's hook: queue the batch's analysis as a job of its own, in the
+        fan-out's transaction, and return.
 
-        The ingest job (and with it the next customer messages' flow steps) then never waits
-        for the models or the AI's writes, and an AI failure retries only the analysis.
+        The fan-out (and with it the customers' flow steps) then never waits for the models or
+        the AI's writes, and an AI failure retries only the analysis.
         """
-        ids = [str(m.id) for _, m in inbound if m.direction == "in" and m.text.strip()]
-        if not ids:
+        ids = [str(m.id) for _, m in batch.inbound if m.direction == "in" and m.text.strip()]
+        if not ids or not (await self.settings(batch.conn)).enabled:
             return
-        async with tenant_transaction(self._pool, tenant_id) as conn:
-            if not (await self.settings(conn)).enabled:
-                return
-            await jobs_db.insert_job(conn, ANALYSIS_JOB, {"messages": ids})
+        await jobs_db.insert_job(batch.conn, ANALYSIS_JOB, {"messages": ids})
+        batch.follow_ups.append(self._wake_analysis)
+
+    async def _wake_analysis(self) -> None:
         self.jobs.wake(ANALYSIS_JOB)
 
     async def on_analysis_due(self, job: Job) -> None:

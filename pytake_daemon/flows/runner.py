@@ -1,17 +1,20 @@
 """Live flow sessions: customer messages and timers in, steps, messages and transfers out.
 
-Every piece of work is a durable job (``flow_inbound`` per customer message, ``flow_timer`` for
-delays and ask timeouts, due at ``run_after``), so a restart loses nothing. One job runs in one
-tenant transaction that first takes an advisory lock on the conversation (a customer who floods
-messages is served one message at a time, and never gets two sessions), then writes the step
-log, the session's new state, the queued messages and the message's processed key together: a
-message is processed at most once, and a crash mid-step redoes the step from the stored state.
+A customer message's step runs in the ingest fan-out's transaction (``inbound_hook``): the
+message is announced, stepped and its answer queued for sending in one commit. Timers are
+durable jobs (``flow_timer`` for delays and ask timeouts, due at ``run_after``), as are steps
+that failed in the fan-out (``flow_inbound``), so a restart loses nothing. A step first takes an
+advisory lock on the conversation (a customer who floods messages is served one message at a
+time, and never gets two sessions), then writes the step log, the session's new state, the
+queued messages and the message's processed key together: a message is processed at most once,
+and a crash mid-step redoes the step from the stored state.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -35,11 +38,13 @@ from pytake_daemon.flows.routing import PublishedFlows, Start, new_start, templa
 from pytake_daemon.flows.transfer import QueueTransfer
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
-from pytake_daemon.protocol import ConversationOut, MessageOut, MessageSent
+from pytake_daemon.loops import OUTAGE_ERRORS
+from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
 from pytake_daemon.queues import db as queues_db
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.whatsapp.fanout import InboundBatch
 from pytake_daemon.whatsapp.send_service import window_open
 
 log = structlog.get_logger("pytake.flows")
@@ -74,23 +79,60 @@ class FlowRunner:
 
     # ---- jobs --------------------------------------------------------------------------------
 
-    async def inbound_hook(
-        self, tenant_id: uuid.UUID, inbound: Sequence[tuple[ConversationOut, MessageOut]]
-    ) -> None:
-        """After the webhook's commit: queue one durable job per customer message."""
-        messages = [(c, m) for c, m in inbound if m.direction == "in"]
+    async def inbound_hook(self, batch: InboundBatch) -> None:
+        """The ingest fan-out's hook: run each customer message's flow step in the fan-out's
+        transaction (a savepoint each), so the answer is in the outbox when it commits.
+
+        Conversations go in id order (the advisory and row locks of concurrent batches are
+        taken in one order, never in a cycle), each conversation's messages in the order they
+        were written. A step that fails for any reason but an outage is rolled back alone and
+        retried as its own ``flow_inbound`` job, with backoff; its neighbours go on.
+        """
+        messages = sorted(
+            ((c, m) for c, m in batch.inbound if m.direction == "in"), key=lambda cm: cm[0].id
+        )
         if not messages:
             return
-        async with tenant_transaction(self._pool, tenant_id) as conn:
-            for conversation, message in messages:
+        queued = Effects()
+        sent = False
+        for conversation, message in messages:
+            try:
+                async with batch.conn.transaction():
+                    step = await self._step(
+                        batch.conn, batch.tenant_id, conversation.id, message, batch.now
+                    )
+            except OUTAGE_ERRORS:
+                raise
+            except Exception:
+                log.exception(
+                    "flow step failed; retrying it as a job of its own",
+                    message_id=str(message.id),
+                )
                 await jobs_db.insert_job(
-                    conn,
+                    batch.conn,
                     FLOW_INBOUND_JOB,
                     {"conversation_id": str(conversation.id), "message_id": str(message.id)},
                 )
+                batch.follow_ups.append(self._wake_jobs)
+                continue
+            batch.events.extend(step.sent)
+            sent = sent or bool(step.sent)
+            queued.merge(step.queue_effects)
+        # The queues' events are numbered with the batch; only their wake-ups come after.
+        batch.events.extend(queued.events)
+        queued.events = []
+        if sent or queued.distribute or queued.capacity_freed or queued.messages_queued:
+
+            async def follow_up() -> None:
+                await self._after_commit(batch.tenant_id, [], queued, sent_any=sent)
+
+            batch.follow_ups.append(follow_up)
+
+    async def _wake_jobs(self) -> None:
         self._jobs.wake()
 
     async def handle_inbound(self, job: Job) -> None:
+        """A step that failed inside the fan-out, retried on its own."""
         await self.process_message(
             job.tenant_id,
             uuid.UUID(job.payload["conversation_id"]),
@@ -110,70 +152,82 @@ class FlowRunner:
     async def process_message(
         self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
     ) -> str:
-        """Route and run one customer message; returns what happened (for logs and tests)."""
+        """Route and run one customer message in a transaction of its own; returns what
+        happened (for logs and tests)."""
         now = datetime.now(UTC)
         async with tenant_transaction(self._pool, tenant_id) as conn:
-            await db.lock_conversation(conn, conversation_id)
-            conversation = await conversations_db.get_conversation(conn, conversation_id)
             rows = await conversations_db.get_messages(conn, [message_id])
-            if conversation is None or not rows:
+            if not rows:
                 return "gone"
-            message = message_out(rows[0])
-            if conversation["assigned_user_id"] is not None:
-                await db.mark_processed(conn, message_id, None)
-                return "human"
-            if not await db.mark_processed(conn, message_id, None):
-                return "duplicate"
-            inbound = _inbound(message)
-            session = await db.active_session(conn, conversation_id)
-            start: Start | None = None
-            if message.reply_to is not None:
-                template = await db.template_replied_to(conn, conversation_id, message.reply_to)
-                if template is not None:
-                    flows = await self._published.load(conn, tenant_id)
-                    start = template_start(flows, template)
-            if session is not None and (start is not None or session["expires_at"] <= now):
-                await db.end_session(
-                    conn, session["id"], "replaced" if start is not None else "expired"
-                )
-                session = None
-            if start is None and session is None:
-                if await queues_db.is_waiting(conn, conversation_id):
-                    # Handed over to a queue: the customer waits for a human, so a new
-                    # "oi" must not start the menu again (a template reply still does).
-                    return "queued"
-                start = new_start(await self._published.load(conn, tenant_id), inbound.text)
-            if start is None and session is None:
-                return "no flow"
-            facts = _facts(conversation, now)
-            if start is not None:
-                expires = now + self._expiry(start.flow)
-                session_id = await db.insert_session(
-                    conn, conversation_id, start.flow.flow_id, start.flow.version, expires
-                )
-                state = SessionState()
-                flow = start.flow
-            else:
-                assert session is not None
-                session_id = session["id"]
-                state = _state(session)
-                flow = await self._published.version(
-                    conn, session["flow_id"], session["flow_version"]
-                )
-            effects = LiveEffects(
-                conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
+            step = await self._step(conn, tenant_id, conversation_id, message_out(rows[0]), now)
+        await self._after_commit(tenant_id, step.sent, step.queue_effects)
+        return step.result
+
+    async def _step(
+        self,
+        conn: Connection,
+        tenant_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        message: MessageOut,
+        now: datetime,
+    ) -> _Step:
+        """Route and run one customer message in the caller's transaction."""
+        await db.lock_conversation(conn, conversation_id)
+        conversation = await conversations_db.get_conversation(conn, conversation_id)
+        if conversation is None:
+            return _Step("gone")
+        if conversation["assigned_user_id"] is not None:
+            await db.mark_processed(conn, message.id, None)
+            return _Step("human")
+        if not await db.mark_processed(conn, message.id, None):
+            return _Step("duplicate")
+        inbound = _inbound(message)
+        session = await db.active_session(conn, conversation_id)
+        start: Start | None = None
+        if message.reply_to is not None:
+            template = await db.template_replied_to(conn, conversation_id, message.reply_to)
+            if template is not None:
+                flows = await self._published.load(conn, tenant_id)
+                start = template_start(flows, template)
+        if session is not None and (start is not None or session["expires_at"] <= now):
+            await db.end_session(
+                conn, session["id"], "replaced" if start is not None else "expired"
             )
-            engine = FlowEngine(
-                flow, state, facts, effects, max_steps=self._settings.max_steps_per_message
+            session = None
+        if start is None and session is None:
+            if await queues_db.is_waiting(conn, conversation_id):
+                # Handed over to a queue: the customer waits for a human, so a new "oi" must
+                # not start the menu again (a template reply still does).
+                return _Step("queued")
+            start = new_start(await self._published.load(conn, tenant_id), inbound.text)
+        if start is None and session is None:
+            return _Step("no flow")
+        facts = _facts(conversation, now)
+        if start is not None:
+            expires = now + self._expiry(start.flow)
+            session_id = await db.insert_session(
+                conn, conversation_id, start.flow.flow_id, start.flow.version, expires
             )
-            if start is not None:
-                await engine.start(start.trigger_id, inbound)
-            else:
-                await engine.receive(inbound)
-            await self._save(conn, engine, effects, session_id, conversation_id)
-            sent = await self._sent_events(conn, effects, conversation_id, now)
-        await self._after_commit(tenant_id, sent, effects.queue_effects)
-        return "started" if start is not None else "continued"
+            state = SessionState()
+            flow = start.flow
+        else:
+            assert session is not None
+            session_id = session["id"]
+            state = _state(session)
+            flow = await self._published.version(conn, session["flow_id"], session["flow_version"])
+        effects = LiveEffects(
+            conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
+        )
+        engine = FlowEngine(
+            flow, state, facts, effects, max_steps=self._settings.max_steps_per_message
+        )
+        if start is not None:
+            await engine.start(start.trigger_id, inbound)
+        else:
+            await engine.receive(inbound)
+        await self._save(conn, engine, effects, session_id, conversation_id)
+        sent = await self._sent_events(conn, effects, conversation_id, now)
+        return _Step("started" if start is not None else "continued", sent, effects.queue_effects)
 
     async def process_timer(
         self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, session_id: uuid.UUID, token: int
@@ -328,17 +382,32 @@ class FlowRunner:
         return [MessageSent(conversation=out, message=message_out(r)) for r in rows]
 
     async def _after_commit(
-        self, tenant_id: uuid.UUID, sent: list[MessageSent], queued: Effects
+        self,
+        tenant_id: uuid.UUID,
+        sent: list[MessageSent],
+        queued: Effects,
+        *,
+        sent_any: bool = False,
     ) -> None:
-        if self._after_transfer is not None and (queued.events or queued.distribute):
+        if self._after_transfer is not None and (
+            queued.events or queued.distribute or queued.capacity_freed
+        ):
             # The live monitor sees the item enter; the distributors assign it now rather
             # than at the next sweep.
             await self._after_transfer(tenant_id, queued)
-        if sent:
+        if sent or sent_any or queued.messages_queued:
             self._on_sent()
-            for event in sent:
-                await self._bus.publish(tenant_id, event)
+        if sent:
+            await self._bus.publish_many(tenant_id, sent)
         self._jobs.wake()
+
+
+@dataclass
+class _Step:
+    result: str
+    """What happened, for logs and tests: started, continued, human, queued, no flow…"""
+    sent: list[MessageSent] = field(default_factory=list)
+    queue_effects: Effects = field(default_factory=Effects)
 
 
 def _inbound(message: MessageOut) -> Inbound:

@@ -81,6 +81,13 @@ async def complete(conn: Connection, job_id: int) -> None:
     await conn.execute(_DONE, job_id)
 
 
+_DONE_MANY = "DELETE FROM jobs WHERE tenant_id = current_tenant_id() AND id = ANY($1::bigint[])"
+
+
+async def complete_many(conn: Connection, job_ids: Sequence[int]) -> None:
+    await conn.execute(_DONE_MANY, list(job_ids))
+
+
 _RETRY = """
 UPDATE jobs SET run_after = $2, locked_until = NULL, last_error = $3
  WHERE tenant_id = current_tenant_id() AND id = $1

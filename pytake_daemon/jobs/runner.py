@@ -7,6 +7,11 @@ after a bounded backoff; ``/readyz`` names a loop that stalls). A loop sleeps un
 poll or until ``wake()`` for its kind, called after a commit that queued such work in this
 process; jobs queued by other processes wait at most one poll interval.
 
+A kind registered with :meth:`JobRunner.register_batch` gets each claim's jobs of one tenant
+together, completed in the handler's first transaction: the ingest fan-out takes whatever the
+webhook writer committed since its last pass as one batch (one transaction for all of it). A
+batch that fails is run again job by job, so one bad job costs only itself.
+
 A job is completed in its handler's transaction when the kind is registered with
 ``one_transaction=True``: the DELETE joins the first tenant transaction the handler commits, so
 the work and its completion commit together (one transaction fewer per job). Otherwise the
@@ -50,12 +55,15 @@ class Job:
 
 
 JobHandler = Callable[[Job], Awaitable[None]]
+BatchHandler = Callable[[uuid.UUID, list[Job]], Awaitable[None]]
+"""Called with a tenant and its claimed jobs of one kind, oldest first."""
 
 
 @dataclass(frozen=True)
 class _Registration:
-    handler: JobHandler
+    handler: JobHandler | None
     one_transaction: bool
+    batch: BatchHandler | None = None
 
 
 class JobRunner:
@@ -95,7 +103,15 @@ class JobRunner:
         so the job is completed inside that transaction. Leave it off for a handler whose
         later steps must be retried when they fail (the ingest fan-out's hooks).
         """
-        self._handlers[kind] = _Registration(handler, one_transaction)
+        self._add(kind, _Registration(handler, one_transaction))
+
+    def register_batch(self, kind: str, handler: BatchHandler) -> None:
+        """Run ``handler`` once per tenant for each claim's jobs of ``kind``; the jobs are
+        completed inside the first tenant transaction it commits (see ``one_transaction``)."""
+        self._add(kind, _Registration(None, True, handler))
+
+    def _add(self, kind: str, registration: _Registration) -> None:
+        self._handlers[kind] = registration
         self._wakes[kind] = asyncio.Event()
         if self._started:
             self._spawn(kind)
@@ -161,6 +177,7 @@ class JobRunner:
         # Jobs of one conversation run in order (a customer's messages reach a flow in the order
         # they were stored); everything else runs side by side.
         lanes: dict[object, list[Job]] = {}
+        batched = self._handlers[kind].batch is not None
         # By id, i.e. the order they were queued: claim_jobs picks the oldest, but an UPDATE's
         # RETURNING comes back in whatever order it touched the rows (seen here: 0, 2, 1, 4, 3).
         for row in sorted(rows, key=lambda r: r["id"]):
@@ -171,10 +188,50 @@ class JobRunner:
                 payload=row["payload"],
                 attempts=row["attempts"],
             )
-            lane = job.payload.get("conversation_id") or job.id
+            lane = job.tenant_id if batched else job.payload.get("conversation_id") or job.id
             lanes.setdefault(lane, []).append(job)
-        await asyncio.gather(*(self._run_lane(jobs) for jobs in lanes.values()))
+        if batched:
+            await asyncio.gather(*(self._run_batch(jobs) for jobs in lanes.values()))
+        else:
+            await asyncio.gather(*(self._run_lane(jobs) for jobs in lanes.values()))
         return len(rows)
+
+    async def _run_batch(self, jobs: list[Job]) -> None:
+        async with self._concurrency:
+            if await self._try_batch(jobs, last_try=len(jobs) == 1):
+                return
+            # One bad job must not hold back the others: each alone, failures retried later.
+            for job in jobs:
+                await self._try_batch([job], last_try=True)
+
+    async def _try_batch(self, jobs: list[Job], *, last_try: bool) -> bool:
+        """Run one tenant's jobs as a batch; False if it failed and nothing was recorded."""
+        registration = self._handlers[jobs[0].kind]
+        assert registration.batch is not None
+        tenant_id = jobs[0].tenant_id
+        joined = BeforeCommit(tenant_id, _completer([job.id for job in jobs]))
+        try:
+            with before_next_commit(joined):
+                await registration.batch(tenant_id, jobs)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if joined.joined:
+                _log_failure("job's follow-up failed after its commit", jobs[0], exc)
+                return True
+            if not last_try and not isinstance(exc, OUTAGE_ERRORS):
+                return False
+            for job in jobs:
+                _log_failure("job failed; retrying later", job, exc)
+                await self._retry_later(job, exc)
+            return True
+        if joined.joined:
+            self.completed_in_handler += len(jobs)
+        else:
+            for job in jobs:
+                await self._complete(job)
+        self.processed += len(jobs)
+        return True
 
     async def _run_lane(self, jobs: list[Job]) -> None:
         async with self._concurrency:
@@ -183,6 +240,7 @@ class JobRunner:
 
     async def _run_job(self, job: Job) -> None:
         registration = self._handlers[job.kind]
+        assert registration.handler is not None
         joined: BeforeCommit | None = None
         try:
             if registration.one_transaction:
@@ -236,9 +294,12 @@ class JobRunner:
             )
 
 
-def _completer(job_id: int) -> Callable[[Connection], Awaitable[None]]:
+def _completer(job_ids: int | list[int]) -> Callable[[Connection], Awaitable[None]]:
     async def complete(conn: Connection) -> None:
-        await db.complete(conn, job_id)
+        if isinstance(job_ids, int):
+            await db.complete(conn, job_ids)
+        else:
+            await db.complete_many(conn, job_ids)
 
     return complete
 

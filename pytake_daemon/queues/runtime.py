@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -23,13 +23,13 @@ from pytake_daemon.agents import service as agents_service
 from pytake_daemon.agents.presence import Presence
 from pytake_daemon.config import QueuesSettings
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
-from pytake_daemon.loops import Loops
-from pytake_daemon.protocol import ConversationOut, MessageOut
+from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.queues import db, distribution, service
 from pytake_daemon.queues.aggregation import HourlyAggregation
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.whatsapp.fanout import InboundBatch
 
 log = structlog.get_logger("pytake.queues")
 
@@ -238,26 +238,29 @@ class QueueRuntime:
 
     # --- inbound messages ---------------------------------------------------------------------
 
-    async def on_inbound(
-        self, tenant_id: uuid.UUID, inbound: Sequence[tuple[ConversationOut, MessageOut]]
-    ) -> None:
-        """Customers' replies that answer a satisfaction question."""
-        for conversation, message in inbound:
+    async def on_inbound(self, batch: InboundBatch) -> None:
+        """Customers' replies that answer a satisfaction question, in the fan-out's
+        transaction (a savepoint each: a failure is logged and costs only that answer)."""
+        for conversation, message in batch.inbound:
             answer = satisfaction.parse_answer(message.content, message.text)
             if answer is None:
                 continue
-            effects = Effects()
-            now = datetime.now(UTC)
-            async with tenant_transaction(self._pool, tenant_id) as conn:
-                agent_id = await satisfaction.record_answer(
-                    conn, conversation.id, answer, message.text, now
-                )
-                if agent_id is None:
-                    continue
-                effects.events.append(
-                    SatisfactionReceived(
-                        conversation_id=conversation.id, agent_id=agent_id, rating=answer.rating
+            try:
+                async with batch.conn.transaction():
+                    agent_id = await satisfaction.record_answer(
+                        batch.conn, conversation.id, answer, message.text, batch.now
                     )
-                )
-                effects.events.extend(await goals.check(conn, agent_id, now))
-            await self.after_commit(tenant_id, effects)
+                    if agent_id is None:
+                        continue
+                    batch.events.append(
+                        SatisfactionReceived(
+                            conversation_id=conversation.id,
+                            agent_id=agent_id,
+                            rating=answer.rating,
+                        )
+                    )
+                    batch.events.extend(await goals.check(batch.conn, agent_id, batch.now))
+            except OUTAGE_ERRORS:
+                raise
+            except Exception:
+                log.exception("satisfaction answer not recorded", message_id=str(message.id))

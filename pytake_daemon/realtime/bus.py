@@ -25,6 +25,11 @@ from pytake_daemon.realtime.hub import Hub
 
 log = structlog.get_logger("pytake.realtime")
 
+# Frames per Redis round trip: a burst goes out in a few pipelines, not one each.
+_PUBLISH_BATCH = 500
+# How long a shutdown waits for queued frames to reach Redis.
+_FLUSH_SECONDS = 2.0
+
 _NEXT_SEQ = "UPDATE tenant_event_seq SET seq = seq + $1 RETURNING seq"
 _CURRENT_SEQ = "SELECT seq FROM tenant_event_seq"
 
@@ -65,6 +70,9 @@ class EventBus:
         self._origin = uuid.uuid4().hex
         self.subscribed = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._outgoing: list[str] = []
+        self._outgoing_ready = asyncio.Event()
+        self._flushed = asyncio.Event()
 
     async def publish(self, tenant_id: uuid.UUID, event: ServerEvent) -> EventEnvelope:
         """Number the event, deliver it here, and fan it out to the other processes."""
@@ -83,23 +91,43 @@ class EventBus:
         return envelopes
 
     async def deliver(self, envelopes: Sequence[EventEnvelope]) -> None:
-        """Hand numbered events to this process's clients and fan them out to the others.
+        """Hand numbered events to this process's clients and queue them for the others.
 
-        Call it after the transaction that numbered them has committed."""
-        frames = [envelope.model_dump_json() for envelope in envelopes]
-        for envelope, frame in zip(envelopes, frames, strict=True):
+        Call it after the transaction that numbered them has committed. Nothing here waits:
+        the publisher loop sends what is queued to Redis in order, many frames per round trip,
+        so a commit path (the webhook writer, the sender) never waits on Redis, and a
+        cancellation can't be swallowed by a Redis read in the middle of one (redis-py does
+        that; a writer task once survived its cancellation that way).
+        """
+        for envelope in envelopes:
+            frame = envelope.model_dump_json()
             self._hub.deliver(envelope, frame)
-        if not frames:
-            return
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for frame in frames:
-                    pipe.publish(self._channel, f"{self._origin}|{frame}")
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            log.warning(
-                "events not fanned out: redis unavailable", seq=envelopes[-1].seq, error=str(exc)
-            )
+            self._outgoing.append(f"{self._origin}|{frame}")
+        if envelopes:
+            self._outgoing_ready.set()
+
+    async def run_publisher(self) -> None:
+        """Send queued frames to Redis until :meth:`stop`; frames that meet Redis away are
+        dropped with a warning (other processes' clients see the gap and resync)."""
+        while not self._stopping.is_set():
+            await self._outgoing_ready.wait()
+            self._outgoing_ready.clear()
+            self._flushed.clear()
+            while self._outgoing:
+                frames = self._outgoing[:_PUBLISH_BATCH]
+                del self._outgoing[:_PUBLISH_BATCH]
+                try:
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for frame in frames:
+                            pipe.publish(self._channel, frame)
+                        await pipe.execute()
+                except (RedisError, OSError) as exc:
+                    log.warning(
+                        "events not fanned out: redis unavailable",
+                        frames=len(frames),
+                        error=str(exc),
+                    )
+            self._flushed.set()
 
     async def run_subscriber(self) -> None:
         """Deliver other processes' events until :meth:`stop`, resubscribing after failures."""
@@ -124,16 +152,25 @@ class EventBus:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def stop(self, task: asyncio.Task[None]) -> None:
-        """End the subscriber.
+    async def stop(self, *tasks: asyncio.Task[None]) -> None:
+        """End the subscriber and the publisher (after what it has queued, if Redis takes it).
 
-        Its reads have no timeout on purpose: redis-py's timed reads can swallow a task
-        cancellation (seen here as the task living on through shutdown).
+        The subscriber's reads have no timeout on purpose: redis-py's timed reads can swallow a
+        task cancellation (seen here as the task living on through shutdown), so each loop also
+        checks the stopping flag.
         """
+        if self._outgoing:
+            # What was committed before the shutdown still reaches the other processes.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_FLUSH_SECONDS):
+                    await self._flushed.wait()
         self._stopping.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        self._outgoing_ready.set()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def _on_message(self, data: bytes | str) -> None:
         text = data.decode() if isinstance(data, bytes) else data

@@ -1,20 +1,30 @@
-"""After a webhook commit: tell clients (WebSocket events) and the automation hooks.
+"""After a webhook commit: tell clients (WebSocket events) and run the automation hooks.
 
-Runs as the ``ingest`` job, so it happens off the request path and survives a crash between the
-commit and the work (the job is claimed again when its lease runs out). Delivery to clients is
-at-least-once across such a crash; clients ignore sequence numbers they have already seen.
+Runs as the ``ingest`` job kind in batches (``JobRunner.register_batch``): each pass takes
+whatever the webhook writer committed since the last one, per tenant, and handles it in **one**
+transaction: the messages and their conversations are read once, every hook (the flow step and
+its outbox rows, satisfaction answers, the AI's job) writes in that transaction, the events of
+all of it are numbered there (one counter update), and the jobs are completed there too. The
+events go out after the commit, then each hook's best-effort follow-ups (waking the sender, the
+distributors).
+
+A crash between the webhook's commit and this one leaves the job, claimed again when its lease
+runs out; a crash after it left nothing to redo. Delivery to clients is at-least-once across
+such a crash; clients ignore sequence numbers they have already seen.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import structlog
 
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import conversation_out, message_out
-from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs.runner import Job
 from pytake_daemon.protocol import (
     ConversationOut,
@@ -27,8 +37,30 @@ from pytake_daemon.protocol import (
 )
 from pytake_daemon.realtime.bus import EventBus, number_events
 
-InboundHook = Callable[[uuid.UUID, Sequence[tuple[ConversationOut, MessageOut]]], Awaitable[None]]
-"""Called with a tenant and its new inbound messages, after the events went out (flows, AI)."""
+log = structlog.get_logger("pytake.whatsapp")
+
+FollowUp = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class InboundBatch:
+    """One tenant's new customer messages, inside the fan-out's transaction."""
+
+    conn: Connection
+    tenant_id: uuid.UUID
+    inbound: Sequence[tuple[ConversationOut, MessageOut]]
+    """In the order the customers wrote them."""
+    now: datetime
+    events: list[ServerEvent] = field(default_factory=list)
+    """What the hooks did that clients must hear of: numbered with the batch, sent after it."""
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    """Best-effort work for after the commit (wake-ups); a failure is logged, not retried."""
+
+
+InboundHook = Callable[[InboundBatch], Awaitable[None]]
+"""Runs in the batch's transaction; an exception rolls the whole batch back and retries it
+(job by job), so a hook contains the failures of single messages itself (flows: a savepoint
+and a retry job per message)."""
 
 
 class IngestFanout:
@@ -40,13 +72,13 @@ class IngestFanout:
     def add_inbound_hook(self, hook: InboundHook) -> None:
         self._hooks.append(hook)
 
-    async def __call__(self, job: Job) -> None:
-        message_ids = [uuid.UUID(i) for i in job.payload.get("messages", [])]
-        status_ids = [uuid.UUID(i) for i in job.payload.get("statuses", [])]
+    async def __call__(self, tenant_id: uuid.UUID, jobs: list[Job]) -> None:
+        message_ids = _ids(jobs, "messages")
+        status_ids = _ids(jobs, "statuses")
         # Edited or deleted by the customer (jobs written before 0016 have no such key).
-        updated_ids = [uuid.UUID(i) for i in job.payload.get("updated", [])]
+        updated_ids = _ids(jobs, "updated")
         now = datetime.now(UTC)
-        async with tenant_transaction(self._pool, job.tenant_id) as conn:
+        async with tenant_transaction(self._pool, tenant_id) as conn:
             rows = await conversations_db.get_messages(conn, message_ids + status_ids + updated_ids)
             by_id = {r["id"]: message_out(r) for r in rows}
             messages = [by_id[i] for i in message_ids if i in by_id]
@@ -90,15 +122,19 @@ class IngestFanout:
                 for c in sorted({m.conversation_id for m in updated})
                 if c in conversations
             )
-            envelopes = await number_events(conn, job.tenant_id, events)
+            batch = InboundBatch(conn, tenant_id, inbound, now)
+            if inbound:
+                for hook in self._hooks:
+                    await hook(batch)
+            # Last, just before the commit: the tenant's counter row is held only that long.
+            envelopes = await number_events(conn, tenant_id, events + batch.events)
         await self._bus.deliver(envelopes)
-        if not inbound or not self._hooks:
-            return
-        # Hooks are independent (flows answer, AI analyses): side by side, so the bot's answer
-        # doesn't wait for the analysis. Any failure retries the job; hooks are idempotent.
-        results = await asyncio.gather(
-            *(hook(job.tenant_id, inbound) for hook in self._hooks), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        for follow_up in batch.follow_ups:
+            try:
+                await follow_up()
+            except Exception:  # committed: a failed wake-up is caught up by the next poll
+                log.exception("fan-out follow-up failed", tenant_id=str(tenant_id))
+
+
+def _ids(jobs: list[Job], key: str) -> list[uuid.UUID]:
+    return [uuid.UUID(i) for job in jobs for i in job.payload.get(key, [])]

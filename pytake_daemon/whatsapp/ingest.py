@@ -7,9 +7,12 @@ commits everything that is waiting in one transaction, as soon as the previous c
 heavy load batches grow and the cost per request falls.
 
 Idempotency lives in the same transaction (unique keys on message id and on message id +
-status), so Meta's redeliveries and overlapping batches are no-ops. Follow-up work (events,
-flows, AI) is a ``jobs`` row written in that transaction too: if the process dies right after
-the commit, the work is still there for whichever process claims it.
+status), so Meta's redeliveries and overlapping batches are no-ops. A new customer message's
+follow-up work (its event, the flow step, AI) is a ``jobs`` row written in that transaction
+too: if the process dies right after the commit, the work is still there for whichever process
+claims it. Status callbacks need nothing else: their events are numbered in the same
+transaction (last, so the tenant's counter row is held only until the commit) and delivered
+right after it; one lost to a crash in between is a gap that makes clients resync.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ import asyncio
 import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import structlog
 
+from pytake_daemon.conversations.views import message_error
 from pytake_daemon.db.pool import Connection, Pool, set_tenant
 from pytake_daemon.jobs import db as jobs_db
+from pytake_daemon.protocol import EventEnvelope, MessageStatusUpdated, ServerEvent
+from pytake_daemon.realtime.bus import number_events
 from pytake_daemon.whatsapp import ingest_db
 from pytake_daemon.whatsapp.ingest_contacts import Sighting, resolve_contacts
 from pytake_daemon.whatsapp.ingest_edits import apply_edits
@@ -57,9 +64,25 @@ class _Request:
 @dataclass
 class TenantBatchResult:
     new_messages: list[uuid.UUID] = field(default_factory=list)
-    changed_statuses: list[uuid.UUID] = field(default_factory=list)
+    changed_statuses: list[asyncpg.Record] = field(default_factory=list)
     edited: list[uuid.UUID] = field(default_factory=list)
     jobs: int = 0
+
+    def events(self) -> list[ServerEvent]:
+        """What clients hear of now (new messages and edits are announced by the fan-out)."""
+        return [
+            MessageStatusUpdated(
+                conversation_id=row["conversation_id"],
+                message_id=row["id"],
+                wa_message_id=row["wa_message_id"],
+                status=row["status"],
+                error=message_error(row),
+            )
+            for row in self.changed_statuses
+        ]
+
+
+Deliver = Callable[[Sequence[EventEnvelope]], Awaitable[None]]
 
 
 class IngestWriter:
@@ -70,11 +93,13 @@ class IngestWriter:
         max_batch: int,
         writers: int = 2,
         on_work: Callable[[], None] | None = None,
+        deliver: Deliver | None = None,
     ) -> None:
         self._pool = pool
         self._max_batch = max_batch
         self._writers = writers
         self._on_work = on_work
+        self._deliver = deliver
         self._pending: list[_Request] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -131,7 +156,7 @@ class IngestWriter:
 
     async def _commit_batch(self, batch: list[_Request]) -> None:
         try:
-            jobs = await self._write([r for request in batch for r in request.items])
+            jobs, envelopes = await self._write([r for request in batch for r in request.items])
         except Exception as exc:
             if len(batch) == 1:
                 log.warning("webhook batch not committed", error=str(exc), kind=type(exc).__name__)
@@ -140,7 +165,7 @@ class IngestWriter:
             # One bad request must not fail the others: commit each alone.
             for request in batch:
                 try:
-                    jobs = await self._write(request.items)
+                    jobs, envelopes = await self._write(request.items)
                 except Exception as single_exc:
                     log.warning(
                         "webhook request not committed",
@@ -149,31 +174,39 @@ class IngestWriter:
                     )
                     _settle(request, single_exc)
                 else:
-                    self._after_commit(jobs)
                     _settle(request, None)
+                    await self._after_commit(jobs, envelopes)
             return
         self.batches += 1
         self.requests += len(batch)
-        self._after_commit(jobs)
         for request in batch:
             _settle(request, None)
+        await self._after_commit(jobs, envelopes)
 
-    def _after_commit(self, jobs: int) -> None:
+    async def _after_commit(self, jobs: int, envelopes: list[EventEnvelope]) -> None:
         if jobs and self._on_work is not None:
             self._on_work()
+        if envelopes and self._deliver is not None:
+            try:
+                await self._deliver(envelopes)
+            except Exception:  # committed and answered: clients resync on the gap
+                log.exception("webhook events not delivered")
 
-    async def _write(self, items: list[Routed]) -> int:
+    async def _write(self, items: list[Routed]) -> tuple[int, list[EventEnvelope]]:
         by_tenant: dict[uuid.UUID, list[Routed]] = defaultdict(list)
         for routed in items:
             by_tenant[routed.route.tenant_id].append(routed)
         jobs = 0
+        envelopes: list[EventEnvelope] = []
         async with self._pool.acquire() as conn, conn.transaction():
-            # Tenants in a fixed order so two writers (several processes) can't deadlock.
+            # Tenants in a fixed order so two writers (several processes) can't deadlock; each
+            # tenant's event counter last in its part (nothing else is locked after it there).
             for tenant_id in sorted(by_tenant):
                 await set_tenant(conn, tenant_id)
                 result = await write_tenant_items(conn, by_tenant[tenant_id])
                 jobs += result.jobs
-        return jobs
+                envelopes.extend(await number_events(conn, tenant_id, result.events()))
+        return jobs, envelopes
 
 
 def _settle(request: _Request, exc: BaseException | None) -> None:
@@ -209,12 +242,8 @@ async def write_tenant_items(conn: Connection, items: list[Routed]) -> TenantBat
     others = [r for r in items if not isinstance(r.item, InboundMessage | StatusUpdate)]
     if others:
         result.jobs += await write_other_items(conn, others)
-    if result.changed_statuses or result.edited:
-        payload = {
-            "messages": [],
-            "statuses": [str(i) for i in result.changed_statuses],
-            "updated": [str(i) for i in result.edited],
-        }
+    if result.edited:
+        payload = {"messages": [], "updated": [str(i) for i in result.edited]}
         await jobs_db.insert_job(conn, INGEST_JOB, payload)
         result.jobs += 1
     return result
@@ -269,7 +298,7 @@ def _msg(r: Routed) -> InboundMessage:
     return r.item
 
 
-async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> list[uuid.UUID]:
+async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> list[asyncpg.Record]:
     await ingest_db.lock_wamids(conn, [s.message_id for s in statuses])
     new = await ingest_db.insert_statuses(
         conn,

@@ -26,12 +26,17 @@ def _json_texts(values: Sequence[Any]) -> list[str | None]:
     return [None if v is None else orjson.dumps(v).decode() for v in values]
 
 
+# The batch's existing conversations are locked here, in id order: the messages' insert updates
+# their counters next, and the fan-out's flow steps lock conversations in id order too, so a
+# writer and a fan-out that share conversations wait for each other instead of deadlocking.
 _ENSURE_CONVERSATIONS = """
 WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS u(number_id, contact_id)),
 existing AS (
     SELECT c.id, c.number_id, c.contact_id FROM conversations c
       JOIN input i ON i.number_id = c.number_id AND i.contact_id = c.contact_id
-     WHERE c.tenant_id = current_tenant_id()),
+     WHERE c.tenant_id = current_tenant_id()
+     ORDER BY c.id
+       FOR NO KEY UPDATE OF c),
 added AS (
     INSERT INTO conversations (tenant_id, number_id, contact_id)
     SELECT current_tenant_id(), i.number_id, i.contact_id FROM input i
@@ -235,7 +240,8 @@ WITH advanced AS (
      WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = u.wa_message_id
        AND m.direction = 'out'
        AND message_status_rank(u.status) > message_status_rank(m.status)
-    RETURNING m.id),
+    RETURNING m.id, m.conversation_id, m.wa_message_id, m.status, m.error_code, m.error_title,
+              m.error_explanation),
 learned AS (
     UPDATE contacts ct SET bsuid = l.bsuid, updated_at = now()
       FROM (SELECT DISTINCT ON (c.contact_id) c.contact_id, k.bsuid
@@ -248,7 +254,7 @@ learned AS (
        AND NOT EXISTS (SELECT 1 FROM contacts o
                         WHERE o.tenant_id = current_tenant_id() AND o.bsuid = l.bsuid)
     RETURNING ct.id)
-SELECT id FROM advanced
+SELECT * FROM advanced
 """
 
 
@@ -263,14 +269,15 @@ async def advance_statuses(
     explanations: Sequence[str | None],
     learn_wamids: Sequence[str] = (),
     learn_bsuids: Sequence[str] = (),
-) -> list[uuid.UUID]:
-    """Move messages' status forward by rank only; returns the messages that changed.
+) -> list[asyncpg.Record]:
+    """Move messages' status forward by rank only; returns the messages that changed (id,
+    conversation, wamid, status and error: what their event says).
 
     Each message id must appear once (the caller folds a batch to each message's best status).
     ``learn_*``: (wamid, recipient BSUID) pairs of first-seen statuses, to link the BSUID to the
     contact the message went to when it has none.
     """
-    rows = await conn.fetch(
+    return await conn.fetch(
         _ADVANCE_STATUSES,
         list(wa_message_ids),
         list(statuses),
@@ -281,7 +288,6 @@ async def advance_statuses(
         list(learn_wamids),
         list(learn_bsuids),
     )
-    return [row["id"] for row in rows]
 
 
 _INSERT_EVENTS = """

@@ -31,10 +31,10 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 from pytake_daemon.config import WhatsAppSettings
 from pytake_daemon.db.pool import Pool, tenant_transaction
 from pytake_daemon.loops import Loops
-from pytake_daemon.protocol import MessageStatus, MessageStatusUpdated
+from pytake_daemon.protocol import EventEnvelope, MessageStatus, MessageStatusUpdated
 from pytake_daemon.protocol.conversations import MessageError
 from pytake_daemon.protocol.outgoing import OutgoingContent
-from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.realtime.bus import EventBus, number_events
 from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.graph import GraphClient
@@ -228,6 +228,7 @@ class Sender:
         """
         message_id: uuid.UUID = row["id"]
         noted = False
+        envelopes: list[EventEnvelope] = []
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(_DATABASE_TROUBLE),
             wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
@@ -235,7 +236,7 @@ class Sender:
         ):
             with attempt:
                 try:
-                    status, error = await self._accepted(tenant_id, row, wamid)
+                    envelopes = await self._accepted(tenant_id, row, wamid)
                 except _DATABASE_TROUBLE as exc:
                     if not noted:
                         await self._acceptances.remember(message_id, wamid)
@@ -249,24 +250,13 @@ class Sender:
         if noted or row["attempts"] > 1:
             await self._acceptances.forget(message_id)
         self.sent += 1
-        try:
-            await self._bus.publish(
-                tenant_id,
-                MessageStatusUpdated(
-                    conversation_id=row["conversation_id"],
-                    message_id=message_id,
-                    wa_message_id=wamid,
-                    status=status,
-                    error=error,
-                ),
-            )
-        except _DATABASE_TROUBLE as exc:
-            # Recorded; only the live event is lost (clients read the status on their next load).
-            log.warning("status event not published", message_id=str(message_id), error=str(exc))
+        # Numbered in the recording's transaction; Redis away costs only other processes.
+        await self._bus.deliver(envelopes)
 
     async def _accepted(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str
-    ) -> tuple[MessageStatus, MessageError | None]:
+    ) -> list[EventEnvelope]:
+        """Record the acceptance and number its status event, in one transaction."""
         message_id = row["id"]
         async with tenant_transaction(self._pool, tenant_id) as conn:
             await outbox_db.mark_accepted(conn, message_id, wamid)
@@ -290,7 +280,14 @@ class Sender:
                 )
                 status = MessageStatus(known["status"])
             await outbox_db.dequeue(conn, message_id)
-        return status, error
+            event = MessageStatusUpdated(
+                conversation_id=row["conversation_id"],
+                message_id=message_id,
+                wa_message_id=wamid,
+                status=status,
+                error=error,
+            )
+            return await number_events(conn, tenant_id, [event])
 
     async def _failed_call(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, exc: GraphError, attempts: int
@@ -352,17 +349,16 @@ class Sender:
                 explanation=explanation,
             )
             await outbox_db.dequeue(conn, row["id"])
-        self.failed += 1
-        await self._bus.publish(
-            tenant_id,
-            MessageStatusUpdated(
+            event = MessageStatusUpdated(
                 conversation_id=row["conversation_id"],
                 message_id=row["id"],
                 wa_message_id=None,
                 status=MessageStatus.FAILED,
                 error=MessageError(code=code, title=title, explanation=explanation),
-            ),
-        )
+            )
+            envelopes = await number_events(conn, tenant_id, [event])
+        self.failed += 1
+        await self._bus.deliver(envelopes)
 
 
 def _recipient(row: asyncpg.Record) -> Recipient:
