@@ -25,7 +25,9 @@ _QUEUED_KINDS: ContextVar[frozenset[str]] = ContextVar(
 )
 
 
-def _note_queued(kind: str) -> None:
+def note_queued(kind: str) -> None:
+    """Note a job of ``kind`` queued by SQL of the caller's own (``insert_job`` notes its own),
+    so the wake-up after the commit reaches that kind's claim loop."""
     queued = _QUEUED_KINDS.get()
     if kind not in queued:
         _QUEUED_KINDS.set(queued | {kind})
@@ -44,7 +46,7 @@ def take_queued_kinds(handled: Collection[str]) -> frozenset[str]:
 async def insert_job(conn: Connection, kind: str, payload: dict[str, Any]) -> int:
     """Queue work in the caller's transaction, so it exists exactly when its cause does."""
     job_id: int = await conn.fetchval(_INSERT, kind, payload)
-    _note_queued(kind)
+    note_queued(kind)
     return job_id
 
 
@@ -61,7 +63,7 @@ async def insert_job_at(
     job_id: int = await conn.fetchval(_INSERT_AT, kind, payload, run_after)
     if run_after <= datetime.now(UTC):
         # Only work due now is worth a wake-up; a timer is found by the poll when it is due.
-        _note_queued(kind)
+        note_queued(kind)
     return job_id
 
 

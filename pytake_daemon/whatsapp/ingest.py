@@ -290,6 +290,9 @@ async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.U
         rows["previews"].append(preview(text))
         rows["unread"].append(msg.type not in _NOT_UNREAD)
     inserted = await ingest_db.insert_inbound_messages(conn, job_kind=INGEST_JOB, **rows)
+    if inserted:
+        # The statement queued the fan-out's job: its claim loop is woken after the commit.
+        jobs_db.note_queued(INGEST_JOB)
     return [row["id"] for row in inserted]
 
 
