@@ -32,8 +32,9 @@ from pytake_daemon.flows.compiled import CompiledFlows
 from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
 from pytake_daemon.flows.routes import routes as flows_routes
 from pytake_daemon.flows.routing import PublishedFlows
-from pytake_daemon.flows.runner import FLOW_INBOUND_JOB, FLOW_TIMER_JOB, FlowRunner
+from pytake_daemon.flows.runner import FLOW_INBOUND_JOB, FlowRunner
 from pytake_daemon.flows.starts import FLOW_START_JOB
+from pytake_daemon.flows.stepping import FLOW_TIMER_JOB
 from pytake_daemon.flows.transfer import QueueTransferToQueues
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable

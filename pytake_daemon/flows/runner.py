@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import structlog
 
 from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
-from pytake_daemon.conversations.views import conversation_out, message_out
+from pytake_daemon.conversations.views import message_out
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.flows import db
 from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.engine import (
-    Facts,
     FlowEngine,
     Inbound,
     SessionState,
@@ -35,6 +32,14 @@ from pytake_daemon.flows.engine import (
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.live_effects import LiveEffects
 from pytake_daemon.flows.routing import PublishedFlows, Start, new_start, template_start
+from pytake_daemon.flows.stepping import (
+    Step,
+    facts_of,
+    inbound_of,
+    save_step,
+    sent_events,
+    state_of,
+)
 from pytake_daemon.flows.transfer import QueueTransfer
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
@@ -45,12 +50,10 @@ from pytake_daemon.queues import db as queues_db
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp.fanout import InboundBatch
-from pytake_daemon.whatsapp.send_service import window_open
 
 log = structlog.get_logger("pytake.flows")
 
 FLOW_INBOUND_JOB = "flow_inbound"
-FLOW_TIMER_JOB = "flow_timer"
 
 
 class FlowRunner:
@@ -170,18 +173,18 @@ class FlowRunner:
         conversation_id: uuid.UUID,
         message: MessageOut,
         now: datetime,
-    ) -> _Step:
+    ) -> Step:
         """Route and run one customer message in the caller's transaction."""
         await db.lock_conversation(conn, conversation_id)
         conversation = await conversations_db.get_conversation(conn, conversation_id)
         if conversation is None:
-            return _Step("gone")
+            return Step("gone")
         if conversation["assigned_user_id"] is not None:
             await db.mark_processed(conn, message.id, None)
-            return _Step("human")
+            return Step("human")
         if not await db.mark_processed(conn, message.id, None):
-            return _Step("duplicate")
-        inbound = _inbound(message)
+            return Step("duplicate")
+        inbound = inbound_of(message)
         session = await db.active_session(conn, conversation_id)
         start: Start | None = None
         if message.reply_to is not None:
@@ -198,11 +201,11 @@ class FlowRunner:
             if await queues_db.is_waiting(conn, conversation_id):
                 # Handed over to a queue: the customer waits for a human, so a new "oi" must
                 # not start the menu again (a template reply still does).
-                return _Step("queued")
+                return Step("queued")
             start = new_start(await self._published.load(conn, tenant_id), inbound.text)
         if start is None and session is None:
-            return _Step("no flow")
-        facts = _facts(conversation, now)
+            return Step("no flow")
+        facts = facts_of(conversation, now)
         if start is not None:
             expires = now + self._expiry(start.flow)
             session_id = await db.insert_session(
@@ -213,7 +216,7 @@ class FlowRunner:
         else:
             assert session is not None
             session_id = session["id"]
-            state = _state(session)
+            state = state_of(session)
             flow = await self._published.version(conn, session["flow_id"], session["flow_version"])
         effects = LiveEffects(
             conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
@@ -225,9 +228,11 @@ class FlowRunner:
             await engine.start(start.trigger_id, inbound)
         else:
             await engine.receive(inbound)
-        await self._save(conn, engine, effects, session_id, conversation_id)
-        sent = await self._sent_events(conn, effects, conversation_id, now)
-        return _Step("started" if start is not None else "continued", sent, effects.queue_effects)
+        await save_step(
+            conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
+        )
+        sent = await sent_events(conn, effects, conversation_id, now)
+        return Step("started" if start is not None else "continued", sent, effects.queue_effects)
 
     async def process_timer(
         self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, session_id: uuid.UUID, token: int
@@ -243,7 +248,7 @@ class FlowRunner:
                 return "gone"
             if conversation["assigned_user_id"] is not None:
                 return "human"
-            state = _state(session)
+            state = state_of(session)
             flow = await self._published.version(conn, session["flow_id"], session["flow_version"])
             effects = LiveEffects(
                 conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
@@ -251,13 +256,15 @@ class FlowRunner:
             engine = FlowEngine(
                 flow,
                 state,
-                _facts(conversation, now),
+                facts_of(conversation, now),
                 effects,
                 max_steps=self._settings.max_steps_per_message,
             )
             await engine.timer(token)
-            await self._save(conn, engine, effects, session_id, conversation_id)
-            sent = await self._sent_events(conn, effects, conversation_id, now)
+            await save_step(
+                conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
+            )
+            sent = await sent_events(conn, effects, conversation_id, now)
         await self._after_commit(tenant_id, sent, effects.queue_effects)
         return "fired"
 
@@ -311,13 +318,15 @@ class FlowRunner:
             engine = FlowEngine(
                 flow,
                 SessionState(),
-                _facts(conversation, now),
+                facts_of(conversation, now),
                 effects,
                 max_steps=self._settings.max_steps_per_message,
             )
             await engine.start(trigger, Inbound(text=""))
-            await self._save(conn, engine, effects, session_id, conversation_id)
-            sent = await self._sent_events(conn, effects, conversation_id, now)
+            await save_step(
+                conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
+            )
+            sent = await sent_events(conn, effects, conversation_id, now)
         await self._after_commit(tenant_id, sent, effects.queue_effects)
         log.info(
             "flow started",
@@ -330,56 +339,6 @@ class FlowRunner:
     def _expiry(self, flow: CompiledFlow) -> timedelta:
         minutes = flow.definition.session_expiry_minutes or self._settings.session_expiry_minutes
         return timedelta(minutes=minutes)
-
-    async def _save(
-        self,
-        conn: Connection,
-        engine: FlowEngine,
-        effects: LiveEffects,
-        session_id: uuid.UUID,
-        conversation_id: uuid.UUID,
-    ) -> None:
-        state = engine.state
-        idle = self._expiry(engine.flow)
-        # A session waiting on a longer delay or timeout mustn't expire before it fires.
-        longest = max((s for s, _ in effects.timers), default=0.0)
-        expires = effects.now + max(idle, timedelta(seconds=longest))
-        await db.insert_steps(conn, session_id, [s.model_dump(mode="json") for s in engine.steps])
-        await db.save_session(
-            conn,
-            session_id,
-            current_node=state.current_node,
-            waiting=state.waiting,
-            attempts=state.attempts,
-            wait_token=state.wait_token,
-            next_seq=state.next_seq,
-            variables=state.variables,
-            expires_at=expires,
-            end_reason=state.end_reason,
-        )
-        if state.end_reason is None:
-            for seconds, token in effects.timers:
-                await jobs_db.insert_job_at(
-                    conn,
-                    FLOW_TIMER_JOB,
-                    {
-                        "session_id": str(session_id),
-                        "conversation_id": str(conversation_id),
-                        "token": token,
-                    },
-                    effects.now + timedelta(seconds=seconds),
-                )
-
-    async def _sent_events(
-        self, conn: Connection, effects: LiveEffects, conversation_id: uuid.UUID, now: datetime
-    ) -> list[MessageSent]:
-        if not effects.queued:
-            return []
-        rows = await conversations_db.get_messages(conn, effects.queued)
-        conversation = await conversations_db.get_conversation(conn, conversation_id)
-        assert conversation is not None
-        out = conversation_out(conversation, now=now)
-        return [MessageSent(conversation=out, message=message_out(r)) for r in rows]
 
     async def _after_commit(
         self,
@@ -400,39 +359,3 @@ class FlowRunner:
         if sent:
             await self._bus.publish_many(tenant_id, sent)
         self._jobs.wake()
-
-
-@dataclass
-class _Step:
-    result: str
-    """What happened, for logs and tests: started, continued, human, queued, no flow…"""
-    sent: list[MessageSent] = field(default_factory=list)
-    queue_effects: Effects = field(default_factory=Effects)
-
-
-def _inbound(message: MessageOut) -> Inbound:
-    content = message.content
-    reply_id = content.get("id") or content.get("payload")
-    return Inbound(text=message.text, reply_id=str(reply_id) if reply_id else None)
-
-
-def _facts(conversation: asyncpg.Record, now: datetime) -> Facts:
-    return Facts(
-        conversation_id=str(conversation["id"]),
-        conversation_status=conversation["status"],
-        contact_name=conversation["contact_profile_name"],
-        contact_wa_id=conversation["contact_wa_id"],
-        window_open=window_open(conversation["last_inbound_at"], now),
-        now=now,
-    )
-
-
-def _state(row: asyncpg.Record) -> SessionState:
-    return SessionState(
-        current_node=row["current_node"],
-        waiting=row["waiting"],
-        attempts=row["attempts"],
-        wait_token=row["wait_token"],
-        variables=dict(row["variables"]),
-        next_seq=row["next_seq"],
-    )
