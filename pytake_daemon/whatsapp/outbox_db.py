@@ -115,28 +115,35 @@ async def claim(conn: Connection, limit: int, lease_seconds: float) -> list[asyn
     return await conn.fetch(_CLAIM, limit, lease_seconds)
 
 
+# The send's whole bookkeeping in one round trip: Meta's id on the message, the outbox row gone,
+# and the best status a callback left for that id before it was known here (the callback's
+# writer holds the same wamid lock, taken in the statement before, so none is missed).
 _ACCEPTED = """
-UPDATE messages SET wa_message_id = $2, status = 'accepted', status_at = now()
- WHERE tenant_id = current_tenant_id() AND id = $1 AND status = 'pending'
+WITH accepted AS (
+    UPDATE messages SET wa_message_id = $2, status = 'accepted', status_at = now()
+     WHERE tenant_id = current_tenant_id() AND id = $1 AND status = 'pending'
+    RETURNING id),
+done AS (
+    DELETE FROM outbox WHERE tenant_id = current_tenant_id() AND message_id = $1
+    RETURNING message_id)
+SELECT s.status, s.occurred_at, s.errors,
+       (SELECT count(*) FROM accepted) AS accepted, (SELECT count(*) FROM done) AS dequeued
+  FROM (SELECT 1) AS one
+  LEFT JOIN LATERAL (
+      SELECT status, occurred_at, errors FROM message_statuses
+       WHERE tenant_id = current_tenant_id() AND wa_message_id = $2
+       ORDER BY message_status_rank(status) DESC LIMIT 1) AS s ON true
 """
 
 
-async def mark_accepted(conn: Connection, message_id: uuid.UUID, wamid: str) -> None:
-    """Record Meta's id; status callbacks for it that already arrived are visible afterwards."""
+async def mark_accepted(
+    conn: Connection, message_id: uuid.UUID, wamid: str
+) -> asyncpg.Record | None:
+    """Record Meta's id and take the message off the outbox; returns the best status callback
+    that arrived for it before (``None`` when none did)."""
     await lock_wamids(conn, [wamid])
-    await conn.execute(_ACCEPTED, message_id, wamid)
-
-
-_BEST_KNOWN_STATUS = """
-SELECT status, occurred_at, errors FROM message_statuses
- WHERE tenant_id = current_tenant_id() AND wa_message_id = $1
- ORDER BY message_status_rank(status) DESC LIMIT 1
-"""
-
-
-async def best_known_status(conn: Connection, wamid: str) -> asyncpg.Record | None:
-    """A status callback that arrived before we had recorded the message's wamid."""
-    return await conn.fetchrow(_BEST_KNOWN_STATUS, wamid)
+    row = await conn.fetchrow(_ACCEPTED, message_id, wamid)
+    return row if row is not None and row["status"] is not None else None
 
 
 _ADVANCE = """

@@ -259,10 +259,9 @@ class Sender:
         """Record the acceptance and number its status event, in one transaction."""
         message_id = row["id"]
         async with tenant_transaction(self._pool, tenant_id) as conn:
-            await outbox_db.mark_accepted(conn, message_id, wamid)
+            # Status callbacks can beat this commit: ``known`` is what already arrived.
+            known = await outbox_db.mark_accepted(conn, message_id, wamid)
             status = MessageStatus.ACCEPTED
-            # Status callbacks can beat this commit; apply what already arrived.
-            known = await outbox_db.best_known_status(conn, wamid)
             error: MessageError | None = None
             if known is not None and known["status"] in MessageStatus.__members__.values():
                 code = title = explanation = None
@@ -279,7 +278,6 @@ class Sender:
                     explanation=explanation,
                 )
                 status = MessageStatus(known["status"])
-            await outbox_db.dequeue(conn, message_id)
             event = MessageStatusUpdated(
                 conversation_id=row["conversation_id"],
                 message_id=message_id,

@@ -80,19 +80,16 @@ async def test_overlapping_batches_on_the_whole_path_never_deadlock(
         # The fan-out again, by hand, on shuffled overlapping batches of what is stored so far:
         # the same conversations in different orders, beside the daemon's own passes.
 
-        async def stored_so_far() -> list[uuid.UUID]:
+        async def stored_so_far(count: int = len(texts)) -> list[uuid.UUID]:
             rows = await admin_conn.fetch(
                 "SELECT id FROM messages WHERE tenant_id = $1 AND direction = 'in'", tenant.id
             )
-            return [row["id"] for row in rows] if len(rows) == len(texts) else []
+            return [row["id"] for row in rows] if len(rows) == count else []
 
         stored = await eventually(stored_so_far, what="the round stored", timeout=20)
         batches = [rng.sample(stored, k=max(1, len(stored) // 2)) for _ in range(4)]
         await asyncio.gather(
-            *(
-                fanout(tenant.id, [Job(-1, tenant.id, INGEST_JOB, _payload(b), 0)])
-                for b in batches
-            )
+            *(fanout(tenant.id, [Job(-1, tenant.id, INGEST_JOB, _payload(b), 0)]) for b in batches)
         )
 
     async def all_delivered() -> bool:

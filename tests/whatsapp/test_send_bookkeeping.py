@@ -55,13 +55,15 @@ class FlakyRecording:
         self.calls = 0
         self.real = outbox_db.mark_accepted
 
-    async def __call__(self, conn: Connection, message_id: uuid.UUID, wamid: str) -> None:
+    async def __call__(
+        self, conn: Connection, message_id: uuid.UUID, wamid: str
+    ) -> asyncpg.Record | None:
         self.calls += 1
         if self.calls <= self.failures:
             raise asyncpg.exceptions.ConnectionDoesNotExistError(
                 "connection was closed in the middle of operation"
             )
-        await self.real(conn, message_id, wamid)
+        return await self.real(conn, message_id, wamid)
 
 
 async def until(predicate: Callable[[], Awaitable[bool]]) -> None:
