@@ -312,17 +312,24 @@ MESSAGE_COLUMNS = """
     m.edited_at, m.edits, m.revoked_at"""
 """What :func:`pytake_daemon.conversations.views.message_out` reads (``m``: messages)."""
 
+# ``id = ANY($1)``, not a join with ``unnest($1)``: the generic plan of the join guessed 100
+# wanted rows and, while a tenant's table was still small (≈ 10,000 messages), hashed a
+# sequential scan of it with the row-level-security filter on every row: 2 ms a call, the most
+# expensive read on the echo path. A list of keys is an index scan at any size.
 _GET_MESSAGES = f"""
 SELECT {MESSAGE_COLUMNS}
-  FROM unnest($1::uuid[]) WITH ORDINALITY AS wanted (id, n)
-  JOIN messages m ON m.tenant_id = current_tenant_id() AND m.id = wanted.id
- ORDER BY wanted.n
+  FROM messages m
+ WHERE m.tenant_id = current_tenant_id() AND m.id = ANY($1::uuid[])
 """
 
 
 async def get_messages(conn: Connection, ids: list[uuid.UUID]) -> list[asyncpg.Record]:
     """The messages of ``ids`` that exist in this tenant, in the order given."""
-    return await conn.fetch(_GET_MESSAGES, ids)
+    rows = await conn.fetch(_GET_MESSAGES, ids)
+    if len(rows) < 2:
+        return rows
+    order = {message_id: n for n, message_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row["id"]])
 
 
 _LIST_MESSAGES = f"""
