@@ -289,7 +289,7 @@ def simulator(port: int, webhook_url: str) -> Simulator:
 async def final_seq(conn: Connection, bench: Bench) -> int:
     async with conn.transaction():
         await set_tenant(conn, bench.tenant.id)
-        seq: int | None = await conn.fetchval("SELECT seq FROM tenant_event_seq")
+        seq: int | None = await conn.fetchval("SELECT current_event_seq()")
     return seq or 0
 
 

@@ -97,9 +97,9 @@ async def create_user(api: ApiClient, tenant: TenantData) -> str:
 
 
 async def tenant_seq(conn: Connection, tenant_id: uuid.UUID) -> int:
-    seq: int = await conn.fetchval(
-        "SELECT seq FROM tenant_event_seq WHERE tenant_id = $1", tenant_id
-    )
+    async with conn.transaction():
+        await set_tenant(conn, tenant_id)
+        seq: int = await conn.fetchval("SELECT current_event_seq()")
     return seq
 
 

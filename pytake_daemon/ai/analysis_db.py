@@ -126,16 +126,21 @@ async def upsert_analyses(
 # Each conversation's latest analyses through ai_message_analysis_conversation_idx (so at most
 # $2 index entries and $2 message lookups per conversation, however long its history), put in
 # the order the messages arrived by the caller. Analyses of one transaction share analyzed_at.
+# The message's time is read inside the LATERAL, per analysed row (≤ $2 primary-key probes):
+# joined outside it, the generic plan guessed 100 conversations times $2 rows and hashed a
+# sequential scan of the tenant's messages while that table was small (117 ms a call at
+# ≈ 20,000 messages in bench/echo.py).
 _RECENT_SCORES = """
-SELECT c.id AS conversation_id, r.message_id, r.sentiment, m.created_at
+SELECT c.id AS conversation_id, r.message_id, r.sentiment, r.created_at
   FROM unnest($1::uuid[]) AS c(id)
  CROSS JOIN LATERAL (
-       SELECT a.message_id, a.sentiment
+       SELECT a.message_id, a.sentiment,
+              (SELECT m.created_at FROM messages m
+                WHERE m.tenant_id = current_tenant_id() AND m.id = a.message_id) AS created_at
          FROM ai_message_analysis a
-        WHERE a.conversation_id = c.id
+        WHERE a.tenant_id = current_tenant_id() AND a.conversation_id = c.id
         ORDER BY a.analyzed_at DESC
         LIMIT $2) AS r
-  JOIN messages m ON m.id = r.message_id
 """
 
 

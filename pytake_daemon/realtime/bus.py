@@ -30,8 +30,10 @@ _PUBLISH_BATCH = 500
 # How long a shutdown waits for queued frames to reach Redis.
 _FLUSH_SECONDS = 2.0
 
-_NEXT_SEQ = "UPDATE tenant_event_seq SET seq = seq + $1 RETURNING seq"
-_CURRENT_SEQ = "SELECT seq FROM tenant_event_seq"
+# Per-tenant sequences (migration 0020): numbering never waits for another transaction, and
+# the Hello's number waits for the transactions still holding smaller ones.
+_NEXT_SEQ = "SELECT take_event_numbers($1)"
+_CURRENT_SEQ = "SELECT current_event_seq()"
 
 
 async def current_seq(pool: Pool, tenant_id: uuid.UUID) -> int:
@@ -43,16 +45,17 @@ async def current_seq(pool: Pool, tenant_id: uuid.UUID) -> int:
 async def number_events(
     conn: Connection, tenant_id: uuid.UUID, events: Sequence[ServerEvent]
 ) -> list[EventEnvelope]:
-    """Take sequence numbers for ``events`` in the caller's tenant transaction (one update), so
-    a job that reads state and announces it needs no transaction of its own for the numbers."""
+    """Take sequence numbers for ``events`` in the caller's tenant transaction (one call, the
+    last statement before the commit), so a transaction that changes state announces it with no
+    transaction of its own. Numbers go up in the order given; another transaction's may fall in
+    between (the ordering point puts each tenant's numbers back in order for its clients)."""
     if not events:
         return []
-    last: int = await conn.fetchval(_NEXT_SEQ, len(events))
+    numbers: list[int] = await conn.fetchval(_NEXT_SEQ, len(events))
     now = datetime.now(UTC)
-    first = last - len(events) + 1
     return [
-        EventEnvelope(seq=first + i, tenant_id=tenant_id, at=now, event=event)
-        for i, event in enumerate(events)
+        EventEnvelope(seq=seq, tenant_id=tenant_id, at=now, event=event)
+        for seq, event in zip(numbers, events, strict=True)
     ]
 
 
