@@ -107,8 +107,10 @@ class AuthSettings(Section):
 class RealtimeSettings(Section):
     """The WebSocket hub."""
 
-    client_queue_size: int = Field(default=256, ge=1)
-    """Events buffered for one client; a client that falls this far behind is disconnected."""
+    client_queue_size: int = Field(default=4096, ge=1)
+    """Events buffered for one client; a client that falls this far behind is disconnected.
+    A fan-out batch or a webhook batch announces hundreds of events at once (256 dropped healthy
+    clients under bench/order.py's load)."""
     heartbeat_seconds: float = Field(default=25.0, gt=0)
     """WebSocket ping interval; a peer that doesn't answer is dropped."""
     reorder_hold_seconds: float = Field(default=0.25, ge=0, le=5)
