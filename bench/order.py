@@ -52,12 +52,12 @@ import aiohttp
 from aiohttp import WSMsgType, web
 from cryptography.fernet import Fernet
 from echo import PHONE_ID, SECRET, TOKEN, WABA_ID, configure, publish_flow
+from echo_side import bench_simulator_config
 from harness import Bench, bench_stack, free_port, wait_drained, wait_ready
 
 from pytake_daemon.db.pool import Connection, connect, set_tenant
 from pytake_daemon.protocol import Hello, Role, parse_server_event
 from pytake_simulator import Simulator
-from pytake_simulator.config import SimulatorConfig
 from pytake_simulator.customer_messages import CustomerMessage
 
 CUSTOMER_PREFIX = "1999"  # + 7 digits
@@ -259,31 +259,16 @@ async def start_proxy(targets: list[str]) -> tuple[web.AppRunner, int, Counter[i
 
 
 def simulator(port: int, webhook_url: str) -> Simulator:
-    config = SimulatorConfig.model_validate(
-        {
-            "host": "127.0.0.1",
-            "port": port,
-            "webhook_url": webhook_url,
-            "app_secret": SECRET,
-            "numbers": [
-                {
-                    "phone_number_id": PHONE_ID,
-                    "waba_id": WABA_ID,
-                    "access_token": TOKEN,
-                    "throughput_mps": 1000,
-                }
-            ],
-            "timing": {
-                "sent_delay": 0.05,
-                "delivered_delay": 0.1,
-                "read_delay": 0.2,
-                "read_probability": 1.0,
-            },
-            "pair_rate_limit": {"burst": 1000, "interval": 6.0},
-            "delivery": {"concurrency": 128},
-        }
+    return Simulator(
+        bench_simulator_config(
+            port=port,
+            webhook_url=webhook_url,
+            app_secret=SECRET,
+            phone_number_id=PHONE_ID,
+            waba_id=WABA_ID,
+            token=TOKEN,
+        )
     )
-    return Simulator(config)
 
 
 async def final_seq(conn: Connection, bench: Bench) -> int:

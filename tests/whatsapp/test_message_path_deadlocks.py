@@ -10,53 +10,25 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 
-import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
-
-from pytake_daemon.config import Settings
-from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.jobs.runner import Job
 from pytake_daemon.keys import DB_POOL, INGEST_FANOUT
 from pytake_daemon.protocol import Role
 from pytake_daemon.whatsapp.ingest import INGEST_JOB
 from tests.ai.test_deadlocks import deadlocks
-from tests.conftest import MakeTenant
 from tests.flows.builders import chain
 from tests.queues.support import eventually
-from tests.whatsapp.wa_support import (
-    SimulatedWorld,
-    digits,
-    simulated_world,
-    stop_simulated_world,
-)
+from tests.whatsapp.wa_support import SimulatedWorld, digits
 
-ApiClient = TestClient[web.Request, web.Application]
 CUSTOMERS = 6
 ROUNDS = 5
 
 
-@pytest.fixture
-async def world(
-    aiohttp_client: Callable[..., Awaitable[ApiClient]],
-    settings: Settings,
-    endpoints: Endpoints,
-    make_tenant: MakeTenant,
-) -> AsyncIterator[SimulatedWorld]:
-    base = await simulated_world(aiohttp_client, settings, endpoints, await make_tenant(), seed=16)
-    try:
-        yield base
-    finally:
-        await stop_simulated_world(base, base.api)
-
-
 async def test_overlapping_batches_on_the_whole_path_never_deadlock(
-    world: SimulatedWorld, admin_conn: Connection
+    simulated: SimulatedWorld, admin_conn: Connection
 ) -> None:
-    api, sim, tenant = world.api, world.sim, world.tenant
+    api, sim, tenant = simulated.api, simulated.sim, simulated.tenant
     admin = tenant[Role.ADMIN].headers
     document = chain({"id": "echo", "type": "msg_text", "text": "eco: {{message.text}}"})
     resp = await api.post("/api/v1/flows", json=document, headers=admin)
