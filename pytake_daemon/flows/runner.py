@@ -97,7 +97,6 @@ class FlowRunner:
         if not messages:
             return
         queued = Effects()
-        sent = False
         for conversation, message in messages:
             try:
                 async with batch.conn.transaction():
@@ -119,15 +118,16 @@ class FlowRunner:
                 batch.follow_ups.append(self._wake_jobs)
                 continue
             batch.events.extend(step.sent)
-            sent = sent or bool(step.sent)
             queued.merge(step.queue_effects)
+            # Its events go with the batch; the sender is woken after the commit.
+            queued.messages_queued = queued.messages_queued or bool(step.sent)
         # The queues' events are numbered with the batch; only their wake-ups come after.
         batch.events.extend(queued.events)
         queued.events = []
-        if sent or queued.distribute or queued.capacity_freed or queued.messages_queued:
+        if queued.distribute or queued.capacity_freed or queued.messages_queued:
 
             async def follow_up() -> None:
-                await self._after_commit(batch.tenant_id, [], queued, sent_any=sent)
+                await self._after_commit(batch.tenant_id, [], queued)
 
             batch.follow_ups.append(follow_up)
 
@@ -345,8 +345,6 @@ class FlowRunner:
         tenant_id: uuid.UUID,
         sent: list[MessageSent],
         queued: Effects,
-        *,
-        sent_any: bool = False,
     ) -> None:
         if self._after_transfer is not None and (
             queued.events or queued.distribute or queued.capacity_freed
@@ -354,7 +352,7 @@ class FlowRunner:
             # The live monitor sees the item enter; the distributors assign it now rather
             # than at the next sweep.
             await self._after_transfer(tenant_id, queued)
-        if sent or sent_any or queued.messages_queued:
+        if sent or queued.messages_queued:
             self._on_sent()
         if sent:
             await self._bus.publish_many(tenant_id, sent)

@@ -244,7 +244,7 @@ class JobRunner:
         joined: BeforeCommit | None = None
         try:
             if registration.one_transaction:
-                joined = BeforeCommit(job.tenant_id, _completer(job.id))
+                joined = BeforeCommit(job.tenant_id, _completer([job.id]))
                 with before_next_commit(joined):
                     await registration.handler(job)
             else:
@@ -294,12 +294,9 @@ class JobRunner:
             )
 
 
-def _completer(job_ids: int | list[int]) -> Callable[[Connection], Awaitable[None]]:
+def _completer(job_ids: list[int]) -> Callable[[Connection], Awaitable[None]]:
     async def complete(conn: Connection) -> None:
-        if isinstance(job_ids, int):
-            await db.complete(conn, job_ids)
-        else:
-            await db.complete_many(conn, job_ids)
+        await db.complete_many(conn, job_ids)
 
     return complete
 
