@@ -8,6 +8,7 @@ that it is stale and reads them when it is shown again (:mod:`pytake_tui.screens
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -41,6 +42,8 @@ from pytake_tui.screens.chat import ChatScreen
 from pytake_tui.screens.refreshing import RefreshingScreen
 
 SMALL_BAR = 8
+MIN_DAY_SLOTS = 7
+LEGEND_HEADROOM = 1.4
 
 
 class InsightsScreen(RefreshingScreen):
@@ -50,6 +53,8 @@ class InsightsScreen(RefreshingScreen):
     BINDINGS = [
         Binding("p", "period", "Period"),
         Binding("r", "reload", "Reload"),
+        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]"),
+        Binding("left_square_bracket", "previous_tab", "Previous tab", key_display="["),
     ]
 
     class Loaded(Message):
@@ -126,6 +131,18 @@ class InsightsScreen(RefreshingScreen):
         self._show_period()
         self._load()
 
+    def action_next_tab(self) -> None:
+        self._move_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._move_tab(-1)
+
+    def _move_tab(self, step: int) -> None:
+        tabs = self.query_one("#insights-tabs", TabbedContent)
+        ids = [pane.id for pane in tabs.query(TabPane) if pane.id is not None]
+        if tabs.active in ids:
+            tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
+
     def action_reload(self) -> None:
         """Read the insights again."""
         self._load()
@@ -191,6 +208,15 @@ class InsightsScreen(RefreshingScreen):
                 width=0.6,
             )
             plt.xticks(tick_xs, labels)
+            # With few days plotext widens each bar to the whole plot (one day was one block), and
+            # the legend sits in the top rows over the tallest bar: keep at least a week of slots
+            # and leave headroom above the bars for the three legend lines.
+            plt.xlim(*_day_span(len(positions)))
+            tallest = max(
+                (d.counts.negative + d.counts.neutral + d.counts.positive for d in insights.by_day),
+                default=0,
+            )
+            plt.ylim(0, math.ceil(max(tallest, 1) * LEGEND_HEADROOM))
         counts.refresh()
         average = self.query_one("#by-day-average", PlotextPlot)
         plt = average.plt
@@ -201,6 +227,7 @@ class InsightsScreen(RefreshingScreen):
         if positions:
             plt.plot(positions, [d.average for d in insights.by_day], marker="braille")
             plt.xticks(tick_xs, labels)
+            plt.xlim(*_day_span(len(positions)))
             plt.hline(0.0)
         average.refresh()
 
@@ -265,3 +292,9 @@ class InsightsScreen(RefreshingScreen):
 def build_insights(context: SessionContext) -> Screen[None]:
     """The ``f6`` destination's screen."""
     return InsightsScreen(client=context.client, clock=context.clock)
+
+
+def _day_span(days: int) -> tuple[float, float]:
+    """The x range that shows ``days`` bars centred in at least a week's width."""
+    spare = max(days, MIN_DAY_SLOTS) - days
+    return -0.5 - spare / 2, days - 0.5 + spare / 2

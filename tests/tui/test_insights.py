@@ -132,6 +132,20 @@ async def test_insights_fill_every_part_and_the_period_cycles(tmp_path: Path) ->
         assert client.insight_requests == [7, 30]
 
 
+async def test_brackets_move_between_the_tabs(tmp_path: Path) -> None:
+    app = ai_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await insights_ready(pilot)
+        tabs = screen.query_one(TabbedContent)
+        assert tabs.active == "trend"
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert tabs.active == "intents"
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert tabs.active == "trend"  # wraps around
+        await pilot.press("left_square_bracket")
+        assert tabs.active == "negative"
+
+
 async def test_a_failure_is_a_toast_and_the_last_figures_stay(tmp_path: Path) -> None:
     log = MessageLog()
     app = ai_app(tmp_path)

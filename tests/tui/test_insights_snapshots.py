@@ -12,7 +12,7 @@ from pytake_tui.screens import SettingsScreen
 
 from .chat_support import still_cursors
 from .helpers import wait_until
-from .insights_support import ai_app, empty_insights, insights_ready, signed_in
+from .insights_support import ai_app, demo_insights, empty_insights, insights_ready, signed_in
 
 SIZE = (80, 24)
 
@@ -70,3 +70,10 @@ def test_ai_settings_page(snap_compare: Any, tmp_path: Path) -> None:
         still_cursors(pilot)
 
     assert snap_compare(ai_app(tmp_path), run_before=ready, terminal_size=SIZE)
+
+
+def test_insights_trend_with_one_day(snap_compare: Any, tmp_path: Path) -> None:
+    """A tenant's first day: one narrow bar in a week's width, the legend above it, not over it."""
+    week = demo_insights()
+    one_day = week.model_copy(update={"by_day": week.by_day[-1:]})
+    assert snap_compare(ai_app(tmp_path, one_day), run_before=_on_tab("trend"), terminal_size=SIZE)
