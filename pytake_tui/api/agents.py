@@ -1,0 +1,54 @@
+"""The agent dashboard's calls: agents, their status, figures, goals and timeline."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+
+from pytake_daemon.protocol.agents import (
+    ActivityList,
+    ActivityQuery,
+    AgentList,
+    AgentMetrics,
+    AgentOut,
+    AgentStatus,
+    AgentStatusUpdate,
+    GoalList,
+)
+from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints
+
+_AGENTS = f"{API_PREFIX}/agents"
+
+
+class AgentEndpoints(Endpoints):
+    """``/agents/…``."""
+
+    async def agents(self) -> AgentList:
+        """The tenant's agents with their status and load."""
+        return await self._transport.get(AgentList, _AGENTS)
+
+    async def set_agent_status(self, agent_id: uuid.UUID, status: AgentStatus) -> AgentOut:
+        """Set an agent's status (their own; supervisors anyone's)."""
+        body = AgentStatusUpdate(status=status)
+        return await self._transport.call(AgentOut, "PUT", f"{_AGENTS}/{agent_id}/status", body)
+
+    async def agent_metrics(self, agent_id: uuid.UUID) -> AgentMetrics:
+        """Today, this week, this month, right now, and the charts' series."""
+        return await self._transport.get(AgentMetrics, f"{_AGENTS}/{agent_id}/metrics")
+
+    async def agent_goals(self, agent_id: uuid.UUID) -> GoalList:
+        """The agent's goals and their team's, with progress."""
+        return await self._transport.get(GoalList, f"{_AGENTS}/{agent_id}/goals")
+
+    async def agent_activities(
+        self, agent_id: uuid.UUID, *, before: int | None = None, limit: int = 50
+    ) -> ActivityList:
+        """A page of the agent's timeline, newest first; ``before`` is the last id seen."""
+        try:
+            query = ActivityQuery(before=before, limit=limit)
+        except ValidationError as error:
+            raise DaemonError.invalid("Check the request", error) from None
+        params = query.model_dump(mode="json", exclude_none=True)
+        path = f"{_AGENTS}/{agent_id}/activities"
+        return await self._transport.get(ActivityList, path, params=params)

@@ -1,0 +1,64 @@
+"""Logging in and out, who the token belongs to, the daemon's health and the tenant's users."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from pytake_daemon.protocol import (
+    Health,
+    LoginRequest,
+    LoginResponse,
+    Me,
+    PasswordChange,
+    UserList,
+)
+from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
+
+
+class SessionEndpoints(Endpoints):
+    """``/auth``, ``/healthz`` and ``/users``."""
+
+    async def login(self, email: str, password: str, tenant: str | None = None) -> LoginResponse:
+        """Open a session; the token is kept for the calls that follow."""
+        try:
+            body = LoginRequest(email=email.strip(), password=password, tenant=tenant or None)
+        except ValidationError as error:
+            raise DaemonError.invalid("Check the form", error) from None
+        path = f"{API_PREFIX}/auth/login"
+        result = parse(
+            LoginResponse, await self._transport.send("POST", path, body=body, auth=False)
+        )
+        self._transport.token = result.token
+        return result
+
+    async def logout(self) -> None:
+        """End the session on the daemon; a token it already refuses counts as logged out."""
+        if self._transport.token is None:
+            return
+        try:
+            await self._transport.send("POST", f"{API_PREFIX}/auth/logout")
+        except DaemonError as error:
+            if not error.unauthorized:
+                raise
+        finally:
+            self._transport.token = None
+
+    async def change_password(self, current: str, new: str) -> None:
+        """Change the user's own password; the daemon ends their other sessions."""
+        await self._transport.send(
+            "POST",
+            f"{API_PREFIX}/auth/password",
+            body=PasswordChange(current_password=current, new_password=new),
+        )
+
+    async def me(self) -> Me:
+        """Who the token belongs to; raises a 401 DaemonError once it expired or was revoked."""
+        return await self._transport.get(Me, f"{API_PREFIX}/auth/me")
+
+    async def health(self) -> Health:
+        """The daemon's liveness answer."""
+        return parse(Health, await self._transport.send("GET", "/healthz", auth=False))
+
+    async def users(self) -> UserList:
+        """The tenant's users (supervisors and above; agents get a 403)."""
+        return await self._transport.get(UserList, f"{API_PREFIX}/users")
