@@ -83,6 +83,13 @@ class WindowOut(WireModel):
     )
 
 
+class NamedRef(WireModel):
+    """Something the console shows by name: an agent or a queue."""
+
+    id: uuid.UUID
+    name: str
+
+
 class ConversationOut(WireModel):
     id: uuid.UUID
     number_id: uuid.UUID
@@ -98,6 +105,12 @@ class ConversationOut(WireModel):
     updated_at: datetime
     tags: list[str] = Field(default_factory=list, description="the agents' labels, sorted")
     notes_count: int = Field(default=0, description="internal notes written about it")
+    assignee: NamedRef | None = Field(
+        default=None, description="the agent attending it (``assigned_user_id`` with a name)"
+    )
+    queue: NamedRef | None = Field(
+        default=None, description="the queue it waits in or was assigned from; null: none"
+    )
 
 
 class MessageError(WireModel):
@@ -167,9 +180,47 @@ class ConversationList(WireModel):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
 
 
+class TimelineKind(StrEnum):
+    """A system line of a thread: what happened to the conversation (not a message)."""
+
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    RATED = "rated"
+    NOTE_ADDED = "note_added"
+    TIMED_OUT = "timed_out"
+
+
+class ConversationEventOut(WireModel):
+    """One system line of a thread. ``actor`` did it (null: the system, a flow, the
+    customer); ``agent`` is to whom (assigned, transferred to an agent, the agent rated);
+    ``queue`` which queue (queued, assigned from, transferred to, reopened into)."""
+
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    kind: TimelineKind
+    at: datetime = Field(description="sorts with messages' created_at (then id) in the thread")
+    actor: NamedRef | None = None
+    agent: NamedRef | None = None
+    queue: NamedRef | None = None
+    detail: dict[str, Any] = Field(
+        default_factory=dict,
+        description="by kind: rated {rating}, note_added {note_id}, transferred {from_queue, "
+        "from_agent}, closed/reopened {reason}, assigned {override: true} past capacity",
+    )
+
+
 class MessageList(WireModel):
     items: list[MessageOut] = Field(description="newest first")
     next_cursor: str | None = Field(description="pass as ?cursor= for older messages")
+    events: list[ConversationEventOut] = Field(
+        default_factory=list,
+        description="the thread's system lines that fall within this page (newer than its "
+        "oldest message, older than the cursor; on the last page, all older ones too), newest "
+        "first: merge them with the items by (created_at/at, id)",
+    )
 
 
 class ConversationQuery(WireModel):
@@ -199,7 +250,8 @@ class MessageQuery(WireModel):
 
 
 class ConversationStatusUpdate(WireModel):
-    """``PATCH /api/v1/conversations/{id}/status``."""
+    """``PATCH /api/v1/conversations/{id}/status``. ``snoozed`` sets the conversation aside
+    until the customer writes again (which reopens it); there is no timed snooze."""
 
     status: ConversationStatus
 
@@ -285,4 +337,24 @@ class TransferRequest(WireModel):
     def _one_target(self) -> TransferRequest:
         if (self.queue_id is None) == (self.agent_id is None):
             raise ValueError("give either queue_id or agent_id")
+        return self
+
+
+class AssignmentRequest(WireModel):
+    """``POST /api/v1/conversations/{id}/assignment``: a supervisor's move, whether or not the
+    conversation is in a queue. Exactly one of ``take`` (to the caller), ``agent_id`` or
+    ``queue_id``. ``override_capacity`` assigns past the agent's capacity (audited)."""
+
+    take: bool = False
+    agent_id: uuid.UUID | None = None
+    queue_id: uuid.UUID | None = None
+    override_capacity: bool = False
+    note: str | None = Field(default=None, max_length=4096)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AssignmentRequest:
+        if sum((self.take, self.agent_id is not None, self.queue_id is not None)) != 1:
+            raise ValueError("give exactly one of take, agent_id or queue_id")
+        if self.override_capacity and self.queue_id is not None:
+            raise ValueError("override_capacity applies to an agent, not a queue")
         return self

@@ -20,6 +20,7 @@ from pytake_daemon.protocol.auth import Role
 from pytake_daemon.protocol.backups import BackupAlert
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.conversations import (
+    ConversationEventOut,
     ConversationOut,
     MessageError,
     MessageOut,
@@ -109,6 +110,14 @@ class NoteAdded(WireModel):
     note: NoteOut
 
 
+class ConversationEventAdded(WireModel):
+    """A system line joined a conversation's thread (assigned, transferred, closed, reopened,
+    rated, note added…): consoles showing the thread append it."""
+
+    type: Literal["conversation_event_added"] = "conversation_event_added"
+    event: ConversationEventOut
+
+
 class TypingStart(WireModel):
     """Someone is typing in a conversation (an agent, seen by the other agents)."""
 
@@ -133,6 +142,7 @@ ServerEvent = Annotated[
     | MessageUpdated
     | ConversationUpdated
     | NoteAdded
+    | ConversationEventAdded
     | TypingStart
     | TypingStop
     | SecurityAlertRaised
