@@ -115,6 +115,11 @@ def summarize(health: BackupHealth, now: datetime) -> Summary:
     elif ago is None:
         level = Level.WARNING
         backup = "⚠ no backup yet"
+        if health.tenant_last_success_at is not None:
+            # The console's ``b`` backs up the tenant; the schedule's full backup is another
+            # thing. Saying only "no backup yet" after a tenant backup read as if it had failed.
+            tenant_ago = age((now - health.tenant_last_success_at).total_seconds())
+            backup = f"⚠ no full backup yet · this tenant's backup {tenant_ago}"
     else:
         level = Level.OK
         backup = (

@@ -104,6 +104,18 @@ async def full_history(conn: Connection, kind: RunKind, limit: int = 20) -> list
     return await conn.fetch(_HISTORY, kind, limit)
 
 
+_TENANT_LAST_SUCCESS = """
+SELECT max(finished_at) FROM backup_runs
+WHERE kind = 'backup' AND scope = 'tenant' AND scope_tenant_id = $1 AND status = 'succeeded'
+"""
+
+
+async def tenant_last_success(conn: Connection, tenant_id: uuid.UUID) -> datetime | None:
+    """When the tenant's latest per-tenant backup finished (None: never)."""
+    finished: datetime | None = await conn.fetchval(_TENANT_LAST_SUCCESS, tenant_id)
+    return finished
+
+
 @dataclass(frozen=True)
 class Schedule:
     enabled: bool

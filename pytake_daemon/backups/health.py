@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from pytake_daemon.backups import db
@@ -10,8 +11,15 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.backups import BackupHealth
 
 
-async def backup_health(conn: Connection, now: datetime, *, grace_minutes: int) -> BackupHealth:
-    """Read from ``backup_runs``; works on the daemon's own role (SELECT granted)."""
+async def backup_health(
+    conn: Connection,
+    now: datetime,
+    *,
+    grace_minutes: int,
+    tenant_id: uuid.UUID | None = None,
+) -> BackupHealth:
+    """Read from ``backup_runs``; works on the daemon's own role (SELECT granted). With
+    ``tenant_id``, also that tenant's latest per-tenant backup."""
     schedule = await db.get_schedule(conn)
     runs = await db.full_history(conn, "backup")
     successes = [r for r in runs if r["status"] == "succeeded"]
@@ -59,4 +67,7 @@ async def backup_health(conn: Connection, now: datetime, *, grace_minutes: int) 
         last_drill_at=drill["finished_at"] if drill else None,
         last_drill_status=drill["status"] if drill else None,
         last_drill_detail=(drill["error"] or "tables and checksums match") if drill else None,
+        tenant_last_success_at=(
+            await db.tenant_last_success(conn, tenant_id) if tenant_id is not None else None
+        ),
     )

@@ -76,6 +76,7 @@ async def health(request: web.Request) -> BackupHealth:
             conn,
             datetime.now(UTC),
             grace_minutes=request.app[SETTINGS].backups.overdue_grace_minutes,
+            tenant_id=identity(request).tenant_id,
         )
 
 

@@ -105,6 +105,9 @@ class BackupHealth(WireModel):
     last_drill_at: datetime | None
     last_drill_status: RunStatus | None
     last_drill_detail: str | None
+    tenant_last_success_at: datetime | None = None
+    """The caller's tenant's latest per-tenant backup (``POST /api/v1/backups``, the console's
+    ``b``); the fields above are about the installation's full backups, which the schedule makes."""
 
 
 class BackupCreate(WireModel):

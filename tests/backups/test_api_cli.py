@@ -51,7 +51,13 @@ async def test_api_backs_up_own_tenant_lists_and_verifies(
     kinds = {(r.kind, r.backup_id) for r in BackupRunList.model_validate(await runs.json()).items}
     assert {("backup", manifest.id), ("verify", manifest.id)} <= kinds
     health = await api.get("/api/v1/backups/health", headers=a[Role.SUPERVISOR].headers)
-    assert BackupHealth.model_validate(await health.json()).backup_cron
+    mine = BackupHealth.model_validate(await health.json())
+    assert mine.backup_cron
+    # The tenant's own backup shows in its health (the console's header), not in another's.
+    assert mine.tenant_last_success_at is not None
+    assert mine.tenant_last_success_at >= manifest.created_at
+    theirs = await api.get("/api/v1/backups/health", headers=b[Role.SUPERVISOR].headers)
+    assert BackupHealth.model_validate(await theirs.json()).tenant_last_success_at is None
 
 
 @pytest.fixture

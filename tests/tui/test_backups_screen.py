@@ -73,6 +73,14 @@ def test_summary_levels() -> None:
         "⚠ no backup yet",
         "no drill yet",
     )
+    tenant_only = nothing.model_copy(
+        update={"tenant_last_success_at": FIXED_AT - timedelta(minutes=2)}
+    )
+    summary = summarize(tenant_only, FIXED_AT)
+    assert (summary.level, summary.backup) == (
+        Level.WARNING,
+        "⚠ no full backup yet · this tenant's backup 2m ago",
+    )
 
 
 def test_verified_is_the_latest_verify_or_drill() -> None:
