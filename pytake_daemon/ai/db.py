@@ -80,56 +80,122 @@ async def list_alerts(
 
 # ---- replies (canned responses and knowledge snippets) ---------------------------------------
 
-_LIST_REPLIES = "SELECT * FROM ai_replies ORDER BY created_at, id"
+# What a reply reads as on the wire (:func:`pytake_daemon.ai.replies.reply_out`).
+_REPLY_COLUMNS = """r.id, r.kind, r.title, r.body, r.intents, r.language, r.created_at,
+    r.updated_at, r.shortcut, r.owner_id, r.department"""
+
+# What a caller may use: their own personal replies; the team's, limited to the departments the
+# caller is an agent of unless ``$2`` (supervisors and above see every shared one, they manage
+# them). ``$3``: a shortcut prefix or NULL; ``$4``: 'personal', 'team' or NULL. Each tenant has
+# a handful to a few hundred replies, read through `ai_replies_tenant_idx`.
+_USABLE_REPLIES = f"""
+SELECT {_REPLY_COLUMNS}
+  FROM ai_replies r
+ WHERE r.tenant_id = current_tenant_id()
+   AND (r.owner_id = $1
+        OR (r.owner_id IS NULL
+            AND (r.department IS NULL OR $2
+                 OR r.department = ANY (coalesce(
+                        (SELECT a.departments FROM agents a
+                          WHERE a.tenant_id = current_tenant_id() AND a.id = $1), '{{}}')))))
+   AND ($3::text IS NULL OR r.shortcut LIKE $3 || '%')
+   AND ($4::text IS NULL OR ($4 = 'personal') = (r.owner_id IS NOT NULL))
+ ORDER BY r.owner_id IS NULL, r.shortcut NULLS LAST, r.title, r.id
+"""
 
 
-async def list_replies(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_REPLIES)
+async def usable_replies(
+    conn: Connection,
+    user_id: uuid.UUID,
+    *,
+    all_shared: bool,
+    shortcut_prefix: str | None = None,
+    scope: str | None = None,
+) -> list[asyncpg.Record]:
+    """The replies ``user_id`` may use, personal ones first, then by shortcut and title."""
+    prefix = None if shortcut_prefix is None else escape_like(shortcut_prefix)
+    return await conn.fetch(_USABLE_REPLIES, user_id, all_shared, prefix, scope)
 
 
-_GET_REPLY = "SELECT * FROM ai_replies WHERE id = $1"
+def escape_like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (backslash is the default escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_GET_REPLY = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.id = $1"
 
 
 async def get_reply(conn: Connection, reply_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(_GET_REPLY, reply_id)
 
 
-_INSERT_REPLY = """
-INSERT INTO ai_replies (tenant_id, kind, title, body, intents, language)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5) RETURNING *
+_LOCK_REPLY = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.id = $1 FOR UPDATE"
+
+
+async def lock_reply(conn: Connection, reply_id: uuid.UUID) -> asyncpg.Record | None:
+    """The reply, locked until the transaction ends (its rules are checked on what it is)."""
+    return await conn.fetchrow(_LOCK_REPLY, reply_id)
+
+
+_INSERT_REPLY = f"""
+WITH r AS (
+    INSERT INTO ai_replies (tenant_id, kind, title, body, intents, language, shortcut, owner_id,
+                            department)
+    VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING *
+)
+SELECT {_REPLY_COLUMNS} FROM r
 """
 
 
 async def insert_reply(
-    conn: Connection, *, kind: str, title: str, body: str, intents: list[str], language: str | None
+    conn: Connection,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    intents: list[str],
+    language: str | None,
+    shortcut: str | None = None,
+    owner_id: uuid.UUID | None = None,
+    department: str | None = None,
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(_INSERT_REPLY, kind, title, body, intents, language)
+    """Add a reply; a shortcut taken in its owner scope raises ``UniqueViolationError``."""
+    row = await conn.fetchrow(
+        _INSERT_REPLY, kind, title, body, intents, language, shortcut, owner_id, department
+    )
     assert row is not None
     return row
 
 
-_UPDATE_REPLY = """
-UPDATE ai_replies
-   SET kind = coalesce($2, kind), title = coalesce($3, title), body = coalesce($4, body),
-       intents = coalesce($5, intents), language = CASE WHEN $6 THEN $7 ELSE language END,
-       updated_at = now()
- WHERE id = $1
-RETURNING *
+# Every column is written from the values the caller resolved (the row as it will be), so
+# clearing a nullable field and moving between scopes need no flags.
+_UPDATE_REPLY = f"""
+WITH r AS (
+    UPDATE ai_replies
+       SET kind = $2, title = $3, body = $4, intents = $5, language = $6, shortcut = $7,
+           owner_id = $8, department = $9, updated_at = now()
+     WHERE id = $1
+    RETURNING *
+)
+SELECT {_REPLY_COLUMNS} FROM r
 """
 
 
 async def update_reply(
-    conn: Connection, reply_id: uuid.UUID, changes: dict[str, Any]
+    conn: Connection, reply_id: uuid.UUID, values: dict[str, Any]
 ) -> asyncpg.Record | None:
+    """Write the reply's whole new state (``values`` has every column of ``_UPDATE_REPLY``)."""
     return await conn.fetchrow(
         _UPDATE_REPLY,
         reply_id,
-        changes.get("kind"),
-        changes.get("title"),
-        changes.get("body"),
-        changes.get("intents"),
-        "language" in changes,
-        changes.get("language"),
+        values["kind"],
+        values["title"],
+        values["body"],
+        values["intents"],
+        values["language"],
+        values["shortcut"],
+        values["owner_id"],
+        values["department"],
     )
 
 

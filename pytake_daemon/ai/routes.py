@@ -5,16 +5,10 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from pytake_daemon.ai import db
+from pytake_daemon.ai import db, replies
 from pytake_daemon.ai.insights import insights as build_insights
 from pytake_daemon.ai.intents import BUILTIN_INTENTS
-from pytake_daemon.ai.service import (
-    alert_out,
-    analysis_out,
-    custom_specs,
-    from_row,
-    mood_out,
-)
+from pytake_daemon.ai.service import alert_out, analysis_out, custom_specs, from_row, mood_out
 from pytake_daemon.ai.suggestions import Candidate, builtin_replies, rank
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
@@ -38,6 +32,7 @@ from pytake_daemon.protocol.ai import (
     ReplyCreate,
     ReplyList,
     ReplyOut,
+    ReplyQuery,
     ReplyUpdate,
     Suggestion,
     SuggestionList,
@@ -65,8 +60,9 @@ async def conversation_suggestions(request: web.Request) -> SuggestionList:
             raise NotFound("no such conversation")
         cfg = await service.settings(conn)
         custom = custom_specs(await db.list_intents(conn))
-        replies = (
-            await db.list_replies(conn)
+        # Only what the caller may use: another agent's personal replies are never offered.
+        usable = (
+            await replies.usable(conn, _caller(request))
             if {"canned", "snippet"} & set(cfg.suggestion_sources)
             else []
         )
@@ -87,7 +83,7 @@ async def conversation_suggestions(request: web.Request) -> SuggestionList:
         language, intent = analysis.language, analysis.intent
     candidates = [
         Candidate(r["kind"], r["id"], r["title"], r["body"], tuple(r["intents"]), r["language"])
-        for r in replies
+        for r in usable
         if r["kind"] in cfg.suggestion_sources
     ]
     if "builtin" in cfg.suggestion_sources:
@@ -207,70 +203,91 @@ async def update_settings(request: web.Request, body: AiSettingsUpdate) -> AiSet
 # ---- replies ----------------------------------------------------------------------------------
 
 
-def _reply(row: asyncpg.Record) -> ReplyOut:
-    return from_row(ReplyOut, row)
+def _caller(request: web.Request) -> replies.ReplyCaller:
+    caller = identity(request)
+    return replies.ReplyCaller(caller.user_id, caller.role)
 
 
-@routes.get("/api/v1/ai/replies", summary="Canned responses and snippets", response=ReplyList)
-async def list_replies(request: web.Request) -> ReplyList:
+@routes.get(
+    "/api/v1/ai/replies",
+    summary="The canned responses and snippets the caller may use (their own, then the team's)",
+    query=ReplyQuery,
+    response=ReplyList,
+)
+async def list_replies(request: web.Request, query: ReplyQuery) -> ReplyList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        rows = await db.list_replies(conn)
-    return ReplyList(items=[_reply(r) for r in rows])
+        rows = await replies.usable(
+            conn, _caller(request), shortcut_prefix=query.shortcut, scope=query.scope
+        )
+    return ReplyList(items=[replies.reply_out(r) for r in rows])
 
 
 @routes.post(
     "/api/v1/ai/replies",
-    summary="Add a canned response or snippet",
+    summary="Add a canned response or snippet: personal (anyone) or the team's (supervisors)",
     body=ReplyCreate,
     response=ReplyOut,
     status=201,
-    role=Role.SUPERVISOR,
+    errors=(403, 409),
 )
 async def create_reply(request: web.Request, body: ReplyCreate) -> ReplyOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        row = await db.insert_reply(
+        row = await replies.create(conn, body, _caller(request))
+        await audit_in(
+            request,
             conn,
-            kind=body.kind.value,
-            title=body.title,
-            body=body.body,
-            intents=body.intents,
-            language=body.language,
+            "ai.reply.create",
+            target_type="reply",
+            target_id=row["id"],
+            diff=difference(None, replies.audit_view(row)),
         )
-    return _reply(row)
+    return replies.reply_out(row)
 
 
 @routes.patch(
     "/api/v1/ai/replies/{id}",
-    summary="Change a canned response or snippet",
+    summary="Change a canned response or snippet (your own, or the team's as a supervisor)",
     body=ReplyUpdate,
     response=ReplyOut,
-    role=Role.SUPERVISOR,
-    errors=(404,),
+    errors=(403, 404, 409, 422),
 )
 async def update_reply(request: web.Request, body: ReplyUpdate) -> ReplyOut:
     caller = identity(request)
-    changes = body.model_dump(mode="json", exclude_unset=True)
+    reply_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        row = await db.update_reply(conn, path_uuid(request), changes)
-    if row is None:
-        raise NotFound("no such reply")
-    return _reply(row)
+        before, after = await replies.update(conn, reply_id, body, _caller(request))
+        await audit_in(
+            request,
+            conn,
+            "ai.reply.update",
+            target_type="reply",
+            target_id=reply_id,
+            diff=difference(replies.audit_view(before), replies.audit_view(after)),
+        )
+    return replies.reply_out(after)
 
 
 @routes.delete(
     "/api/v1/ai/replies/{id}",
-    summary="Remove a canned response or snippet",
+    summary="Remove a canned response or snippet (your own, or the team's as a supervisor)",
     status=204,
-    role=Role.SUPERVISOR,
-    errors=(404,),
+    errors=(403, 404),
 )
 async def delete_reply(request: web.Request) -> None:
     caller = identity(request)
+    reply_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        if not await db.delete_reply(conn, path_uuid(request)):
-            raise NotFound("no such reply")
+        before = await replies.delete(conn, reply_id, _caller(request))
+        await audit_in(
+            request,
+            conn,
+            "ai.reply.delete",
+            target_type="reply",
+            target_id=reply_id,
+            diff=difference(replies.audit_view(before), None),
+        )
 
 
 # ---- custom intents ---------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, model_validator
 
 from pytake_daemon.protocol.common import WireModel
 
@@ -90,23 +90,79 @@ class ReplyKind(StrEnum):
     SNIPPET = "snippet"
 
 
+class ReplyScope(StrEnum):
+    """Who may use a reply: its owner alone, or the team (the whole tenant, or one department
+    when ``department`` is set). Agents manage their personal replies, supervisors the shared."""
+
+    PERSONAL = "personal"
+    TEAM = "team"
+
+
+SHORTCUT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+"""A shortcut as typed after ``/`` in the composer: a slug of up to 32 characters."""
+
+Shortcut = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().removeprefix("/").lower() if isinstance(v, str) else v),
+    Field(
+        pattern=SHORTCUT_PATTERN,
+        description="typed as /shortcut in the composer: lower-case letters, digits, '-' and "
+        "'_' (a leading '/' is dropped); unique among the team's replies and among each "
+        "user's own",
+    ),
+]
+Department = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class ReplyCreate(WireModel):
     """A canned response or knowledge snippet. ``{{customer_name}}``, ``{{first_name}}``,
-    ``{{agent_name}}`` and ``{{phone}}`` are filled in suggestions."""
+    ``{{agent_name}}`` and ``{{phone}}`` are filled in suggestions.
+
+    ``scope`` ``team`` (the default) needs a supervisor; anyone may add a ``personal`` one."""
 
     kind: ReplyKind = ReplyKind.CANNED
     title: str = Field(min_length=1, max_length=120)
     body: str = Field(min_length=1, max_length=4096)
     intents: list[str] = Field(default_factory=list, max_length=20)
     language: Language | None = Field(default=None, description="null: any language")
+    shortcut: Shortcut | None = None
+    scope: ReplyScope = ReplyScope.TEAM
+    department: Department | None = Field(
+        default=None,
+        description="team replies only: just the agents of this department see it (null: all)",
+    )
+
+    @model_validator(mode="after")
+    def _department_is_shared(self) -> ReplyCreate:
+        if self.department is not None and self.scope is ReplyScope.PERSONAL:
+            raise ValueError("a personal reply has no department")
+        return self
 
 
 class ReplyUpdate(WireModel):
+    """Only the fields given change; ``shortcut``, ``department`` and ``language`` may be set
+    to null to remove them. Changing ``scope`` needs the right to manage both scopes."""
+
     kind: ReplyKind | None = None
     title: str | None = Field(default=None, min_length=1, max_length=120)
     body: str | None = Field(default=None, min_length=1, max_length=4096)
     intents: list[str] | None = Field(default=None, max_length=20)
     language: Language | None = None
+    shortcut: Shortcut | None = None
+    scope: ReplyScope | None = None
+    department: Department | None = None
+
+
+class ReplyQuery(WireModel):
+    """``GET /api/v1/ai/replies`` filters: the replies the caller may use."""
+
+    shortcut: str | None = Field(
+        default=None,
+        max_length=33,
+        description="only replies whose shortcut starts with this (a leading '/' is dropped): "
+        "the composer's completion",
+    )
+    scope: ReplyScope | None = None
 
 
 class ReplyOut(WireModel):
@@ -118,10 +174,16 @@ class ReplyOut(WireModel):
     language: Language | None
     created_at: datetime
     updated_at: datetime
+    shortcut: str | None = None
+    scope: ReplyScope = ReplyScope.TEAM
+    owner_id: uuid.UUID | None = Field(default=None, description="the user of a personal reply")
+    department: str | None = Field(default=None, description="a team reply's department")
 
 
 class ReplyList(WireModel):
-    items: list[ReplyOut]
+    items: list[ReplyOut] = Field(
+        description="what the caller may use: their own, then the team's, by shortcut and title"
+    )
 
 
 class Suggestion(WireModel):
