@@ -33,7 +33,8 @@ ADMIN_PAGES: list[tuple[str, str]] = [
     ("WhatsApp numbers", "pytake numbers add | list | remove"),
     ("Message templates", "pytake templates sync | list"),
     ("API tokens", "pytake token create | list | revoke"),
-    ("Queues and routing", "coming with the queues feature"),
+    ("Queues and routing", "f4 (monitor); create, list, show: pytake queues"),
+    ("Agents' status", "f4 (monitor); list, status: pytake agents"),
     ("Audit log", "f7; export, verify, archive: pytake audit"),
     ("Backups", "f8; schedule, full backups, restores: pytake backup"),
 ]
@@ -142,7 +143,10 @@ class SettingsScreen(Screen[None]):
                 yield Button("Log out", id="logout", variant="warning")
             if me.role.at_least(Role.ADMIN):
                 with TabPane("Admin", id="admin"):
-                    yield Static("Admin pages (filled by later features)", classes="hint")
+                    yield Static(
+                        "Admin pages not in the console yet, and where their job is done meanwhile",
+                        classes="hint",
+                    )
                     yield DataTable(id="admin-pages", cursor_type="row", zebra_stripes=True)
                     if self._client is not None:
                         yield Static("AI analysis", classes="section")
