@@ -19,6 +19,7 @@ from pytake_cli import (
     migrate,
     numbers,
     queues_cmd,
+    replies_cmd,
     simulate,
     templates_cmd,
     tenants,
@@ -80,6 +81,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(queues_cmd.app, name="queues")
 app.add_typer(agents_cmd.app, name="agents")
 app.add_typer(ai_cmd.app, name="ai")
+app.add_typer(replies_cmd.app, name="replies")
 
 
 def run() -> None:

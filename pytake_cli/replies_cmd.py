@@ -1,0 +1,254 @@
+"""``pytake replies list|add|edit|remove``: a tenant's canned responses (the console inserts one
+with ``/shortcut`` in the composer, or picks one with ctrl+b).
+
+The CLI acts as the operator (owner role): it manages the team's replies, and a user's personal
+ones when ``--user`` names them. Same rules and checks as the API (``pytake_daemon.ai.replies``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from pytake_cli.context import (
+    console,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_connection,
+)
+from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.ai import replies
+from pytake_daemon.audit.cli_actions import record_cli_action
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.errors import PyTakeError
+from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.ai import ReplyCreate, ReplyKind, ReplyOut, ReplyScope, ReplyUpdate
+from pytake_daemon.users import db as users_db
+
+app = typer.Typer(
+    help="Canned responses: list, add, edit, remove (personal ones with --user).",
+    no_args_is_help=True,
+)
+
+UserOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        "-u",
+        help="Act for this user (e-mail): their personal replies, and what they may use.",
+    ),
+]
+ReplyArg = Annotated[str, typer.Argument(metavar="REPLY", help="The reply's id or /shortcut.")]
+
+
+def _invalid(exc: ValidationError) -> PyTakeError:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "reply"
+    return PyTakeError(f"{where}: {err['msg']}")
+
+
+async def _caller(conn: Connection, tenant: str, email: str | None) -> replies.ReplyCaller:
+    if email is None:
+        return replies.ReplyCaller(None, Role.OWNER)
+    user = await users_db.get_user_by_email(conn, email)
+    if user is None:
+        raise PyTakeError(f"no user {email!r} in tenant {tenant!r}")
+    return replies.ReplyCaller(user["id"], Role.OWNER)
+
+
+async def _resolve(conn: Connection, caller: replies.ReplyCaller, reply: str) -> uuid.UUID:
+    """An id as given, or the reply a /shortcut names (the user's own before the team's)."""
+    try:
+        return uuid.UUID(reply)
+    except ValueError:
+        pass
+    shortcut = reply.strip().removeprefix("/").lower()
+    found = [r for r in await replies.usable(conn, caller) if r["shortcut"] == shortcut]
+    if not found:
+        raise PyTakeError(f"no reply /{shortcut} (see 'pytake replies list')")
+    reply_id: uuid.UUID = found[0]["id"]
+    return reply_id
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    tenant: TenantOpt,
+    user: UserOpt = None,
+    shortcut: Annotated[str | None, typer.Option(help="Only shortcuts starting with this.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the team's replies, or what --user may use (their own first)."""
+    cfg = settings()
+
+    async def fetch() -> list[ReplyOut]:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            caller = await _caller(conn, tenant, user)
+            rows = await replies.usable(conn, caller, shortcut_prefix=shortcut)
+            return [replies.reply_out(r) for r in rows]
+
+    with services(cfg) as endpoints:
+        items = run(fetch())
+    if as_json:
+        print_json(items)
+        return
+    if not items:
+        console.print("no canned responses yet: add one with 'pytake replies add'")
+        return
+    table = Table("shortcut", "title", "scope", "kind", "language", "id")
+    for r in items:
+        scope = r.scope.value if r.department is None else f"team: {r.department}"
+        table.add_row(
+            f"/{r.shortcut}" if r.shortcut else "",
+            r.title,
+            scope,
+            r.kind.value,
+            r.language or "any",
+            str(r.id),
+        )
+    console.print(table)
+
+
+@app.command("add")
+@handle_errors
+def add(
+    title: Annotated[str, typer.Argument(help="What the console's picker shows.")],
+    body: Annotated[
+        str, typer.Argument(help="The text; {{customer_name}}, {{first_name}}, {{agent_name}}.")
+    ],
+    tenant: TenantOpt,
+    shortcut: Annotated[
+        str | None, typer.Option(help="Typed as /shortcut in the composer.")
+    ] = None,
+    user: UserOpt = None,
+    department: Annotated[str | None, typer.Option(help="Share with this department only.")] = None,
+    snippet: Annotated[
+        bool, typer.Option("--snippet", help="A knowledge snippet (suggestions only).")
+    ] = False,
+    intent: Annotated[
+        list[str] | None, typer.Option("--intent", help="Suggest it for this intent.")
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="pt or en (default: any).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a reply: the team's, or the personal one of --user."""
+    cfg = settings()
+    try:
+        create = ReplyCreate.model_validate(
+            {
+                "title": title,
+                "body": body,
+                "shortcut": shortcut,
+                "kind": ReplyKind.SNIPPET if snippet else ReplyKind.CANNED,
+                "intents": intent or [],
+                "language": language,
+                "department": department,
+                "scope": ReplyScope.PERSONAL if user else ReplyScope.TEAM,
+            }
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+    async def insert() -> ReplyOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            row = await replies.create(conn, create, await _caller(conn, tenant, user))
+            await record_cli_action(
+                conn,
+                "ai.reply.create",
+                target_type="reply",
+                target_id=row["id"],
+                diff=difference(None, replies.audit_view(row)),
+            )
+            return replies.reply_out(row)
+
+    with services(cfg) as endpoints:
+        reply = run(insert())
+    if as_json:
+        print_json(reply)
+        return
+    name = f"/{reply.shortcut}" if reply.shortcut else repr(reply.title)
+    console.print(f"added {reply.scope.value} reply {name} (id {reply.id})", highlight=False)
+
+
+@app.command("edit")
+@handle_errors
+def edit(
+    reply: ReplyArg,
+    tenant: TenantOpt,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    body: Annotated[str | None, typer.Option(help="New text.")] = None,
+    shortcut: Annotated[str | None, typer.Option(help="New shortcut ('' removes it).")] = None,
+    department: Annotated[
+        str | None, typer.Option(help="Share with this department only ('' for everyone).")
+    ] = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a reply's title, text, shortcut or department."""
+    cfg = settings()
+    fields: dict[str, Any] = {"title": title, "body": body}
+    changes = {k: v for k, v in fields.items() if v is not None}
+    for key, value in (("shortcut", shortcut), ("department", department)):
+        if value is not None:
+            changes[key] = value.strip() or None
+    if not changes:
+        raise PyTakeError("nothing to change: give --title, --body, --shortcut or --department")
+    try:
+        update = ReplyUpdate.model_validate(changes)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+    async def apply() -> ReplyOut:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            caller = await _caller(conn, tenant, user)
+            reply_id = await _resolve(conn, caller, reply)
+            before, after = await replies.update(conn, reply_id, update, caller)
+            await record_cli_action(
+                conn,
+                "ai.reply.update",
+                target_type="reply",
+                target_id=reply_id,
+                diff=difference(replies.audit_view(before), replies.audit_view(after)),
+            )
+            return replies.reply_out(after)
+
+    with services(cfg) as endpoints:
+        out = run(apply())
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"changed reply {out.title!r} (id {out.id})", highlight=False)
+
+
+@app.command("remove")
+@handle_errors
+def remove(reply: ReplyArg, tenant: TenantOpt, user: UserOpt = None) -> None:
+    """Remove a reply."""
+    cfg = settings()
+
+    async def apply() -> str:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            caller = await _caller(conn, tenant, user)
+            reply_id = await _resolve(conn, caller, reply)
+            before = await replies.delete(conn, reply_id, caller)
+            await record_cli_action(
+                conn,
+                "ai.reply.delete",
+                target_type="reply",
+                target_id=reply_id,
+                diff=difference(replies.audit_view(before), None),
+            )
+            title: str = before["title"]
+            return title
+
+    with services(cfg) as endpoints:
+        title = run(apply())
+    console.print(f"removed reply {title!r}", highlight=False)
