@@ -240,54 +240,7 @@ async def achievements(conn: Connection, agent_id: uuid.UUID, since: datetime) -
     return [r["title"] for r in await conn.fetch(_GOAL_ACHIEVEMENTS, agent_id, since)]
 
 
-# --- goals -----------------------------------------------------------------------------------
-
-_INSERT_GOAL = """
-INSERT INTO agent_goals (tenant_id, agent_id, department, kind, target, period, deadline)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6)
-RETURNING *
-"""
-
-
-async def insert_goal(
-    conn: Connection,
-    *,
-    agent_id: uuid.UUID | None,
-    department: str | None,
-    kind: str,
-    target: float,
-    period: str,
-    deadline: Any,
-) -> asyncpg.Record:
-    row = await conn.fetchrow(_INSERT_GOAL, agent_id, department, kind, target, period, deadline)
-    assert row is not None
-    return row
-
-
-_GOALS_OF = """
-SELECT g.* FROM agent_goals g, agents a
- WHERE g.tenant_id = current_tenant_id() AND a.tenant_id = g.tenant_id AND a.id = $1
-   AND (g.agent_id = a.id OR g.department = ANY(a.departments))
- ORDER BY g.created_at, g.id
-"""
-
-
-async def goals_of(conn: Connection, agent_id: uuid.UUID) -> list[asyncpg.Record]:
-    """The agent's own goals and their departments' team goals."""
-    return await conn.fetch(_GOALS_OF, agent_id)
-
-
-_MARK_REACHED = """
-UPDATE agent_goals SET reached_for = $2
- WHERE tenant_id = current_tenant_id() AND id = $1 AND reached_for IS DISTINCT FROM $2
-RETURNING id
-"""
-
-
-async def mark_reached(conn: Connection, goal_id: uuid.UUID, period_start: datetime) -> bool:
-    """True only the first time a goal is reached in a period (so the event fires once)."""
-    return await conn.fetchval(_MARK_REACHED, goal_id, period_start) is not None
-
+# --- departments (the goals themselves: goals_db.py) ---------------------------------------
 
 _DEPARTMENT_AGENTS = """
 SELECT id FROM agents WHERE tenant_id = current_tenant_id() AND $1 = ANY(departments)

@@ -8,11 +8,18 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.agents import db, metrics
+from pytake_daemon.agents import db, goals_db, metrics
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound, UnprocessableEntity
 from pytake_daemon.protocol import ServerEvent
-from pytake_daemon.protocol.agents import GoalCreate, GoalKind, GoalOut, GoalPeriod, GoalReached
+from pytake_daemon.protocol.agents import (
+    GoalCreate,
+    GoalKind,
+    GoalOut,
+    GoalPeriod,
+    GoalReached,
+    GoalUpdate,
+)
 from pytake_daemon.queues.hours import zone
 
 _TITLES = {
@@ -82,7 +89,7 @@ async def goals_of(conn: Connection, agent_id: uuid.UUID, now: datetime) -> list
     agent = await db.get_agent(conn, agent_id)
     if agent is None:
         raise NotFound("no such agent")
-    return [await evaluate(conn, agent, g, now) for g in await db.goals_of(conn, agent_id)]
+    return [await evaluate(conn, agent, g, now) for g in await goals_db.goals_of(conn, agent_id)]
 
 
 async def create(conn: Connection, agent_id: uuid.UUID, body: GoalCreate) -> asyncpg.Record:
@@ -94,7 +101,7 @@ async def create(conn: Connection, agent_id: uuid.UUID, body: GoalCreate) -> asy
         department = body.department or (agent["departments"][0] if agent["departments"] else None)
         if department is None:
             raise UnprocessableEntity("a team goal needs a department (the agent has none)")
-    return await db.insert_goal(
+    return await goals_db.insert_goal(
         conn,
         agent_id=None if body.team else agent_id,
         department=department,
@@ -105,6 +112,34 @@ async def create(conn: Connection, agent_id: uuid.UUID, body: GoalCreate) -> asy
     )
 
 
+async def change(
+    conn: Connection, agent_id: uuid.UUID, goal_id: uuid.UUID, body: GoalUpdate
+) -> tuple[asyncpg.Record, asyncpg.Record]:
+    """Change one of the agent's goals (theirs or their team's); the goal before and after."""
+    before = await goals_db.goal_of(conn, agent_id, goal_id)
+    if before is None:
+        raise NotFound("no such goal for this agent")
+    # A field left out keeps its value; ``"deadline": null`` removes the deadline.
+    deadline = body.deadline if "deadline" in body.model_fields_set else before["deadline"]
+    after = await goals_db.update_goal(
+        conn,
+        goal_id,
+        target=body.target if body.target is not None else before["target"],
+        period=(body.period or GoalPeriod(before["period"])).value,
+        deadline=deadline,
+    )
+    return before, after
+
+
+async def remove(conn: Connection, agent_id: uuid.UUID, goal_id: uuid.UUID) -> asyncpg.Record:
+    """Delete one of the agent's goals; the goal as it was."""
+    goal = await goals_db.goal_of(conn, agent_id, goal_id)
+    if goal is None:
+        raise NotFound("no such goal for this agent")
+    await goals_db.delete_goal(conn, goal_id)
+    return goal
+
+
 async def check(conn: Connection, agent_id: uuid.UUID, now: datetime) -> list[ServerEvent]:
     """Goals newly reached by what just happened: a timeline entry and an event each."""
     agent = await db.get_agent(conn, agent_id)
@@ -112,11 +147,11 @@ async def check(conn: Connection, agent_id: uuid.UUID, now: datetime) -> list[Se
         return []
     today: date = now.astimezone(zone(agent["timezone"])).date()
     events: list[ServerEvent] = []
-    for goal in await db.goals_of(conn, agent_id):
+    for goal in await goals_db.goals_of(conn, agent_id):
         if goal["deadline"] is not None and goal["deadline"] < today:
             continue
         out = await evaluate(conn, agent, goal, now)
-        if not out.reached or not await db.mark_reached(conn, goal["id"], out.period_start):
+        if not out.reached or not await goals_db.mark_reached(conn, goal["id"], out.period_start):
             continue
         name = title(out.kind, out.target, out.period.value)
         await db.add_activities(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
 from pytake_daemon.agents import db, goals, metrics, service
+from pytake_daemon.audit.entries import difference
+from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import Forbidden, NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -24,6 +27,7 @@ from pytake_daemon.protocol.agents import (
     GoalCreate,
     GoalList,
     GoalOut,
+    GoalUpdate,
 )
 from pytake_daemon.protocol.queues import QueueList
 from pytake_daemon.queues import db as queues_db
@@ -147,6 +151,69 @@ async def create_goal(request: web.Request, body: GoalCreate) -> GoalOut:
         agent = await db.get_agent(conn, agent_id)
         assert agent is not None
         return await goals.evaluate(conn, agent, row, now)
+
+
+def _goal_fields(goal: Any) -> dict[str, Any]:
+    """What the audit records of a goal (JSON-ready)."""
+    deadline = goal["deadline"]
+    return {
+        "kind": goal["kind"],
+        "target": goal["target"],
+        "period": goal["period"],
+        "deadline": deadline.isoformat() if deadline is not None else None,
+        "department": goal["department"],
+    }
+
+
+@routes.patch(
+    "/api/v1/agents/{id}/goals/{goal_id}",
+    summary="Change a goal of the agent (or of their team): target, period, deadline",
+    body=GoalUpdate,
+    response=GoalOut,
+    role=Role.SUPERVISOR,
+    errors=(404, 422),
+)
+async def change_goal(request: web.Request, body: GoalUpdate) -> GoalOut:
+    caller = identity(request)
+    agent_id, goal_id = path_uuid(request), path_uuid(request, "goal_id")
+    now = datetime.now(UTC)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _existing(conn, agent_id)
+        before, after = await goals.change(conn, agent_id, goal_id, body)
+        await audit_in(
+            request,
+            conn,
+            "agent.goal.update",
+            target_type="goal",
+            target_id=goal_id,
+            diff=difference(_goal_fields(before), _goal_fields(after)),
+        )
+        agent = await db.get_agent(conn, agent_id)
+        assert agent is not None
+        return await goals.evaluate(conn, agent, after, now)
+
+
+@routes.delete(
+    "/api/v1/agents/{id}/goals/{goal_id}",
+    summary="Remove a goal of the agent (or of their team)",
+    status=204,
+    role=Role.SUPERVISOR,
+    errors=(404,),
+)
+async def delete_goal(request: web.Request) -> None:
+    caller = identity(request)
+    agent_id, goal_id = path_uuid(request), path_uuid(request, "goal_id")
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        await _existing(conn, agent_id)
+        goal = await goals.remove(conn, agent_id, goal_id)
+        await audit_in(
+            request,
+            conn,
+            "agent.goal.delete",
+            target_type="goal",
+            target_id=goal_id,
+            diff=difference(_goal_fields(goal), None),
+        )
 
 
 @routes.get(

@@ -162,6 +162,15 @@ class GoalCreate(WireModel):
     department: Label | None = None
 
 
+class GoalUpdate(WireModel):
+    """``PATCH /api/v1/agents/{id}/goals/{goal_id}``: what is sent changes; ``deadline: null``
+    removes the deadline. A changed goal can be reached (and announced) again."""
+
+    target: float | None = Field(default=None, gt=0)
+    period: GoalPeriod | None = None
+    deadline: date | None = None
+
+
 class GoalOut(WireModel):
     id: uuid.UUID
     kind: GoalKind
