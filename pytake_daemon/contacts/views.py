@@ -1,0 +1,67 @@
+"""Rows of ``contacts/db.py`` as wire models."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from pytake_daemon.protocol.contacts import (
+    HIDDEN_PHONE,
+    AttendanceOut,
+    ContactConversationOut,
+    ContactNoteOut,
+    ContactSummary,
+    MoodPoint,
+)
+from pytake_daemon.protocol.conversations import ContactOut
+
+
+def contact_out(row: asyncpg.Record) -> ContactOut:
+    """Meta's side of a row selected with ``db.CONTACT_COLUMNS``."""
+    return ContactOut(
+        id=row["id"],
+        wa_id=row["wa_id"],
+        profile_name=row["profile_name"],
+        bsuid=row["bsuid"],
+        parent_bsuid=row["parent_bsuid"],
+        username=row["username"],
+        phone_verified=row["phone_verified"],
+        phone_conflict=row["phone_conflict"],
+    )
+
+
+def name_of(row: asyncpg.Record, contact: ContactOut) -> str:
+    """The team's name for the customer, else how the console names them from Meta's data."""
+    override: str | None = row["name_override"]
+    return override or contact.display_name
+
+
+def phone_of(contact: ContactOut) -> str:
+    # A username customer may hide their number: Meta then sends only the BSUID (whatsapp.md).
+    return f"+{contact.wa_id}" if contact.wa_id else HIDDEN_PHONE
+
+
+def summary_out(row: asyncpg.Record) -> ContactSummary:
+    contact = contact_out(row)
+    return ContactSummary(
+        contact=contact,
+        name=name_of(row, contact),
+        phone=phone_of(contact),
+        tags=list(row["tags"]),
+        created_at=row["created_at"],
+    )
+
+
+def note_out(row: asyncpg.Record) -> ContactNoteOut:
+    return ContactNoteOut.model_validate(dict(row))
+
+
+def conversation_out(row: asyncpg.Record) -> ContactConversationOut:
+    return ContactConversationOut.model_validate(dict(row) | {"tags": list(row["tags"])})
+
+
+def attendance_out(row: asyncpg.Record) -> AttendanceOut:
+    return AttendanceOut.model_validate(dict(row))
+
+
+def mood_point(row: asyncpg.Record) -> MoodPoint:
+    return MoodPoint.model_validate(dict(row))
