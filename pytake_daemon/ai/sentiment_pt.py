@@ -23,6 +23,7 @@ import math
 from LeIA import leia
 
 from pytake_daemon.ai.text import fold_accents, tokens
+from pytake_daemon.ai.word_forms_pt import candidates, warm_up
 
 # VADER's constants (Hutto & Gilbert 2014), as LeIA uses them.
 BOOST = 0.293
@@ -104,6 +105,7 @@ SERVICE_LEXICON: dict[str, float] = {
     "atrasada": -1.5,
     "demora": -1.5,
     "demorando": -1.5,
+    "demorado": -1.5,  # "demorada", "demorados" through word_forms_pt
     "reembolso": -0.6,
     "estorno": -0.6,
     "cancelar": -0.5,
@@ -173,6 +175,15 @@ SERVICE_LEXICON: dict[str, float] = {
     "ajuda": 0.0,
     "maior": 0.0,
     "combinado": 0.0,
+    # neutral words of a service conversation that LeIA scores ("funcionamento" +1.8 made "Qual o
+    # horário de funcionamento?" positive; "ok" +0.9 is an acknowledgement, not praise)
+    "funcionamento": 0.0,
+    "ok": 0.0,
+    "pagamento": 0.0,
+    "numero": 0.0,
+    "garantia": 0.0,
+    "vaga": 0.0,  # a free slot, not "vago" (vague)
+    "sinceramente": 0.0,  # a discourse marker before praise and complaints alike
     # things going right
     "resolvido": 2.0,
     "resolvida": 2.0,
@@ -253,9 +264,11 @@ class PortugueseSentiment:
         base = leia.SentimentIntensityAnalyzer()
         self.lexicon: dict[str, float] = {fold_accents(k): v for k, v in base.lexicon.items()}
         self.lexicon.update(SERVICE_LEXICON)
+        warm_up()  # simplemma's data, on the thread that builds the scorer, not on a message
 
     def score(self, text: str) -> float:
-        words, fixed = _merge_phrases([fold_accents(t) for t in tokens(text, "pt")])
+        raw = tokens(text, "pt")
+        words, raw, fixed = _merge_phrases([fold_accents(t) for t in raw], list(raw))
         total = 0.0
         # Weighted like VADER's "but" rule: the clause after "mas" says what the customer means.
         weight = 1.0
@@ -279,7 +292,7 @@ class PortugueseSentiment:
                     # not a double negation: it extends the scope instead of flipping it back.
                     scope.left = NEGATION_SCOPE
                 continue
-            valence = fixed.get(i, self.lexicon.get(word))
+            valence = fixed[i] if i in fixed else self._valence(word, raw[i])
             if valence is None or word in BOOSTERS:
                 if scope is not None and word not in ARTICLES:
                     total += scope.tick() * weight
@@ -298,6 +311,18 @@ class PortugueseSentiment:
             marks = min(text.count("!"), 4)
             total += math.copysign(marks * EXCLAMATION_BOOST, total)
         return compound(total)
+
+    def _valence(self, folded: str, word: str) -> float | None:
+        """The lexicon's entry for the word, else for its singular, lemma or adjective (see
+        :mod:`.word_forms_pt`: LeIA holds mostly masculine singulars)."""
+        found = self.lexicon.get(folded)
+        if found is not None or word in BOOSTERS:
+            return found
+        for form in candidates(word):
+            found = self.lexicon.get(form)
+            if found is not None:
+                return found
+        return None
 
     @staticmethod
     def _boost(words: list[str], i: int, valence: float) -> float:
@@ -350,9 +375,13 @@ def _next(words: list[str], i: int) -> str | None:
     return words[i + 1] if i + 1 < len(words) else None
 
 
-def _merge_phrases(words: list[str]) -> tuple[list[str], dict[int, float]]:
-    """Replace each known phrase by one token; returns the tokens and the phrases' valences."""
+def _merge_phrases(
+    words: list[str], raw: list[str]
+) -> tuple[list[str], list[str], dict[int, float]]:
+    """Replace each known phrase by one token; returns the folded tokens, the raw tokens beside
+    them and the phrases' valences."""
     merged: list[str] = []
+    merged_raw: list[str] = []
     fixed: dict[int, float] = {}
     i = 0
     while i < len(words):
@@ -361,9 +390,11 @@ def _merge_phrases(words: list[str]) -> tuple[list[str], dict[int, float]]:
             if phrase in PHRASES:
                 fixed[len(merged)] = PHRASES[phrase]
                 merged.append("_".join(phrase))
+                merged_raw.append("_".join(phrase))
                 i += size
                 break
         else:
             merged.append(words[i])
+            merged_raw.append(raw[i])
             i += 1
-    return merged, fixed
+    return merged, merged_raw, fixed
