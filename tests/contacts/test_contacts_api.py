@@ -72,7 +72,10 @@ async def test_the_team_names_tags_describes_and_notes_a_contact(
     headers = tenant[Role.AGENT].headers
     url = f"/api/v1/contacts/{customer.ana}"
 
-    body: dict[str, Any] = {"name": "  Ana  (VIP) ", "attributes": {"plan": "gold", "city": "Recife"}}
+    body: dict[str, Any] = {
+        "name": "  Ana  (VIP) ",
+        "attributes": {"plan": "gold", "city": "Recife"},
+    }
     profile = await _profile(await api.patch(url, json=body, headers=headers))
     assert (profile.name, profile.name_override) == ("Ana (VIP)", "Ana (VIP)")
     assert profile.attributes == {"plan": "gold", "city": "Recife"}
