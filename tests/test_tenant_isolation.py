@@ -51,6 +51,8 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/queues/{id}/items/{item_id}"): {"priority": 2},
     ("PUT", "/api/v1/agents/{id}/status"): {"status": "offline", "capacity": 0},
     ("POST", "/api/v1/agents/{id}/goals"): {"kind": "quality", "target": 1},
+    ("PUT", "/api/v1/contacts/{id}/tags"): {"tags": ["tagged by another tenant"]},
+    ("POST", "/api/v1/contacts/{id}/notes"): {"body": "written into another tenant"},
 }
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {}
 
@@ -288,7 +290,8 @@ async def test_every_id_endpoint_hides_other_tenants_rows(
 
 
 async def _whatsapp_rows(conn: Connection, api: ApiClient, tenant_id: uuid.UUID) -> list[uuid.UUID]:
-    """A number, conversation and message of the tenant: more ids another tenant must not reach."""
+    """A number, conversation, message and contact of the tenant: more ids another tenant must
+    not reach."""
     box = api.app[SECRET_BOX]
     async with conn.transaction():
         await set_tenant(conn, tenant_id)
@@ -299,7 +302,10 @@ async def _whatsapp_rows(conn: Connection, api: ApiClient, tenant_id: uuid.UUID)
         message = await factories.insert_message(
             conn, tenant_id, conversation_id=conversation, type="image", content={"id": "1"}
         )
-    return [number, conversation, message]
+        contact = await conn.fetchval(
+            "SELECT contact_id FROM conversations WHERE id = $1", conversation
+        )
+    return [number, conversation, message, contact]
 
 
 # --- PostgreSQL: row-level security for the daemon's role -----------------------------------
