@@ -113,3 +113,38 @@ CREATE POLICY tenant_isolation ON conversation_events USING (tenant_id = current
 
 -- A record of what happened: no UPDATE or DELETE for the app.
 GRANT SELECT, INSERT ON conversation_events TO :app_role;
+
+-- A supervisor may assign past an agent's capacity, explicitly (POST …/assignment with
+-- override_capacity, audited). The room it takes is `extra_capacity`: the constraint allows
+-- capacity + extra_capacity, distribution still fills only up to capacity (its candidates need
+-- active_count < capacity), and the room shrinks back as the agent's conversations end.
+ALTER TABLE agents ADD COLUMN extra_capacity int NOT NULL DEFAULT 0 CHECK (extra_capacity >= 0);
+ALTER TABLE agents DROP CONSTRAINT agents_within_capacity;
+ALTER TABLE agents ADD CONSTRAINT agents_within_capacity
+    CHECK (active_count >= 0 AND active_count <= capacity + extra_capacity);
+
+-- 0009's function, with the overridden room given back when a conversation leaves the agent.
+CREATE OR REPLACE FUNCTION queue_items_track_assignment() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+DECLARE
+    was_active boolean := TG_OP = 'UPDATE' AND OLD.status = 'assigned';
+    is_active boolean := NEW.status = 'assigned';
+BEGIN
+    IF was_active AND (NOT is_active OR NEW.agent_id IS DISTINCT FROM OLD.agent_id) THEN
+        UPDATE agents SET active_count = active_count - 1,
+                          extra_capacity = greatest(0, least(extra_capacity,
+                                                             active_count - 1 - capacity))
+         WHERE tenant_id = OLD.tenant_id AND id = OLD.agent_id;
+        UPDATE conversations SET assigned_user_id = NULL, updated_at = now()
+         WHERE tenant_id = OLD.tenant_id AND id = OLD.conversation_id
+           AND assigned_user_id = OLD.agent_id;
+    END IF;
+    IF is_active AND (NOT was_active OR NEW.agent_id IS DISTINCT FROM OLD.agent_id) THEN
+        -- Fails with agents_within_capacity when the agent is full.
+        UPDATE agents SET active_count = active_count + 1, last_assigned_at = NEW.assigned_at
+         WHERE tenant_id = NEW.tenant_id AND id = NEW.agent_id;
+        UPDATE conversations SET assigned_user_id = NEW.agent_id, updated_at = now()
+         WHERE tenant_id = NEW.tenant_id AND id = NEW.conversation_id;
+    END IF;
+    RETURN NULL;
+END $$;

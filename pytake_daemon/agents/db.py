@@ -73,6 +73,19 @@ async def lock_agent(conn: Connection, agent_id: uuid.UUID) -> asyncpg.Record | 
     return await conn.fetchrow(_LOCK, agent_id)
 
 
+# A supervisor's override (migration 0021): room for one more conversation than the capacity;
+# the trigger on queue_items gives it back as the agent's conversations end.
+_MAKE_ROOM = """
+UPDATE agents SET extra_capacity = active_count + 1 - capacity
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND active_count >= capacity
+"""
+
+
+async def make_room(conn: Connection, agent_id: uuid.UUID) -> None:
+    """Let a locked agent at capacity take one more conversation (a supervisor's override)."""
+    await conn.execute(_MAKE_ROOM, agent_id)
+
+
 _UPDATE = """
 UPDATE agents SET
     status = $2,

@@ -34,9 +34,14 @@ CONVERSATION_COLUMNS = """
     ct.id AS contact_id, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_profile_name,
     ct.bsuid AS contact_bsuid, ct.parent_bsuid AS contact_parent_bsuid,
     ct.username AS contact_username, ct.phone_verified AS contact_phone_verified,
-    ct.phone_conflict AS contact_phone_conflict"""
+    ct.phone_conflict AS contact_phone_conflict,
+    c.queue_id, c.last_queue_id, (SELECT q.name FROM queues q
+                  WHERE q.tenant_id = c.tenant_id AND q.id = c.queue_id) AS queue_name,
+    (SELECT u.name FROM users u
+      WHERE u.tenant_id = c.tenant_id AND u.id = c.assigned_user_id) AS assignee_name"""
 """What :func:`pytake_daemon.conversations.views.conversation_out` reads (``c``: conversations,
-``ct``: contacts)."""
+``ct``: contacts). The queue (0021 keeps ``c.queue_id``) and the assignee are named by a
+primary-key probe each (``queues_pkey``, ``users_tenant_id_id_key``), none when unset."""
 
 _CONVERSATION_FROM = (
     "conversations c JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id"

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
-from pytake_daemon.conversations import cursors, db, notes_db, service, views
+from pytake_daemon.conversations import cursors, db, notes_db, service, timeline_db, views
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -141,11 +141,21 @@ async def list_messages(request: web.Request, query: MessageQuery) -> MessageLis
         if not await db.conversation_exists(conn, conversation_id):
             raise NotFound(_NOT_FOUND)
         rows = await db.list_messages(conn, conversation_id, after=after, limit=query.limit + 1)
-    page = rows[: query.limit]
+        page = rows[: query.limit]
+        # This page's span of system lines: newer than its oldest message (unless it is the
+        # last page) and older than the cursor, so the pages' spans never overlap.
+        oldest = (page[-1]["created_at"], page[-1]["id"]) if len(rows) > query.limit else None
+        lines = await timeline_db.lines_in_span(
+            conn, conversation_id, before=after, after=oldest, limit=service.LINES_SHOWN
+        )
     next_cursor = None
-    if len(rows) > query.limit:
-        next_cursor = cursors.encode(page[-1]["created_at"], page[-1]["id"])
-    return MessageList(items=[views.message_out(r) for r in page], next_cursor=next_cursor)
+    if oldest is not None:
+        next_cursor = cursors.encode(*oldest)
+    return MessageList(
+        items=[views.message_out(r) for r in page],
+        next_cursor=next_cursor,
+        events=[views.event_out(r) for r in lines],
+    )
 
 
 @routes.patch(
@@ -190,6 +200,7 @@ async def set_status(request: web.Request, body: ConversationStatusUpdate) -> Co
         queues = request.app[QUEUES]
         closing = await queues.on_status(conn, before, body.status.value, caller.user_id)
         changed = await db.set_status(conn, conversation_id, body.status.value)
+        await queues.after_status(conn, before, body.status.value, caller.user_id, closing)
         row = await db.get_conversation(conn, conversation_id)
         if changed and before is not None:
             await audit_in(
@@ -243,8 +254,9 @@ async def list_notes(request: web.Request) -> NoteList:
 async def add_note(request: web.Request, body: NoteCreate) -> NoteOut:
     caller = identity(request)
     conversation_id = path_uuid(request)
+    lines = Effects()
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        row = await service.add_note(conn, conversation_id, caller.user_id, body.body)
+        row = await service.add_note(conn, conversation_id, caller.user_id, body.body, lines)
         # The note's text stays out of the audit log: it is the agents' own, and it is kept.
         await audit_in(
             request,
@@ -263,6 +275,7 @@ async def add_note(request: web.Request, body: NoteCreate) -> NoteOut:
             conversation=views.conversation_out(conversation, now=datetime.now(UTC)), note=note
         ),
     )
+    await request.app[EVENT_BUS].publish_many(caller.tenant_id, lines.events)
     return note
 
 
@@ -329,7 +342,9 @@ async def transfer(request: web.Request, body: TransferRequest) -> ConversationO
             effects=effects,
         )
         if body.note and body.note.strip():
-            added = await service.add_note(conn, conversation_id, caller.user_id, body.note.strip())
+            added = await service.add_note(
+                conn, conversation_id, caller.user_id, body.note.strip(), effects
+            )
             note = views.note_out(added)
         await audit_in(
             request,

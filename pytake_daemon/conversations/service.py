@@ -14,11 +14,11 @@ from datetime import datetime
 import asyncpg
 
 from pytake_daemon.agents import db as agents_db
-from pytake_daemon.conversations import db, notes_db
+from pytake_daemon.conversations import db, notes_db, timeline
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from pytake_daemon.protocol import Role
-from pytake_daemon.protocol.conversations import TransferRequest
+from pytake_daemon.protocol.conversations import AssignmentRequest, TimelineKind, TransferRequest
 from pytake_daemon.protocol.queues import ItemStatus
 from pytake_daemon.queues import db as queues_db
 from pytake_daemon.queues import service as queues_service
@@ -27,6 +27,8 @@ from pytake_daemon.queues.effects import Effects
 NOT_FOUND = "no such conversation"
 NOTES_SHOWN = 500
 """The latest notes a conversation's note list returns."""
+LINES_SHOWN = 500
+"""The most system lines one page of a thread carries (between two of its messages)."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,28 @@ class Caller:
 
 
 async def add_note(
-    conn: Connection, conversation_id: uuid.UUID, author_id: uuid.UUID, body: str
+    conn: Connection,
+    conversation_id: uuid.UUID,
+    author_id: uuid.UUID,
+    body: str,
+    effects: Effects | None = None,
 ) -> asyncpg.Record:
     """Write an internal note. It goes to ``conversation_notes`` only: nothing that sends or
-    lists ``messages`` ever sees it."""
+    lists ``messages`` ever sees it; the thread gets a ``note_added`` line (its event goes to
+    ``effects``)."""
     if not await db.conversation_exists(conn, conversation_id):
         raise NotFound(NOT_FOUND)
-    return await notes_db.insert_note(conn, conversation_id, author_id, body)
+    row = await notes_db.insert_note(conn, conversation_id, author_id, body)
+    line = timeline.Line(
+        conversation_id,
+        TimelineKind.NOTE_ADDED.value,
+        actor_id=author_id,
+        detail={"note_id": str(row["id"])},
+    )
+    added = await timeline.record(conn, [line])
+    if effects is not None:
+        effects.events.extend(added)
+    return row
 
 
 @dataclass(frozen=True)
@@ -94,23 +111,105 @@ async def transfer(
             )
         else:
             assert request.agent_id is not None  # the request model requires one of the two
-            if item is None:
-                raise Conflict(
-                    "this conversation is in no queue: transfer it to a queue, "
-                    "or ask a supervisor to assign it from one"
-                )
-            item_id = await queues_service.assign_manually(
-                conn,
-                item["queue_id"],
-                item["id"],
-                request.agent_id,
-                actor_id=caller.user_id,
-                now=now,
-                effects=effects,
+            item_id = await _to_agent(
+                conn, conversation, item, request.agent_id, caller, now, effects, override=False
             )
     except asyncpg.CheckViolationError:
         raise Conflict("the agent is at capacity") from None
     return Transferred(from_queue_id=from_queue, from_agent_id=holder, item_id=item_id)
+
+
+async def _to_agent(
+    conn: Connection,
+    conversation: asyncpg.Record,
+    item: asyncpg.Record | None,
+    agent_id: uuid.UUID,
+    caller: Caller,
+    now: datetime,
+    effects: Effects,
+    *,
+    override: bool,
+) -> uuid.UUID:
+    """Assign to an agent; a conversation in no queue first enters the queue it was last in
+    (or the tenant's default), which is what the agent's metrics and the monitor count."""
+    if item is None:
+        queue_id = conversation["last_queue_id"] or await queues_db.default_queue_id(conn)
+        if queue_id is None:
+            raise Conflict("there is no queue to attend it from: create a queue first")
+        entered = await queues_service.enqueue(
+            conn,
+            conversation_id=conversation["id"],
+            queue_id=queue_id,
+            source="assign",
+            now=now,
+            effects=effects,
+            actor_id=caller.user_id,
+        )
+        if entered.item_id is None:
+            raise Conflict("the queue is full")
+        item = await queues_db.lock_item(conn, entered.item_id)
+        assert item is not None  # inserted just above, in this transaction
+    return await queues_service.assign_manually(
+        conn,
+        item["queue_id"],
+        item["id"],
+        agent_id,
+        actor_id=caller.user_id,
+        now=now,
+        effects=effects,
+        override_capacity=override,
+    )
+
+
+async def assign(
+    conn: Connection,
+    conversation_id: uuid.UUID,
+    request: AssignmentRequest,
+    caller: Caller,
+    *,
+    now: datetime,
+    effects: Effects,
+) -> Transferred:
+    """A supervisor's move (the route checks the role): take it, give it to an agent (past
+    their capacity with ``override_capacity``) or put it in a queue, whether or not it is in a
+    queue now."""
+    conversation = await db.get_conversation(conn, conversation_id)
+    if conversation is None:
+        raise NotFound(NOT_FOUND)
+    if request.queue_id is not None:
+        return await transfer(
+            conn,
+            conversation_id,
+            TransferRequest(queue_id=request.queue_id),
+            caller,
+            now=now,
+            effects=effects,
+        )
+    agent_id = caller.user_id if request.take else request.agent_id
+    assert agent_id is not None  # the request model requires one target
+    await agents_db.ensure(conn, agent_id)
+    if await agents_db.get_agent(conn, agent_id) is None:
+        raise UnprocessableEntity("agent_id: no such agent")
+    item = await queues_db.lock_active_item_of(conn, conversation_id)
+    holder = _holder(item, conversation)
+    try:
+        item_id = await _to_agent(
+            conn,
+            conversation,
+            item,
+            agent_id,
+            caller,
+            now,
+            effects,
+            override=request.override_capacity,
+        )
+    except asyncpg.CheckViolationError:
+        raise Conflict("the agent is at capacity") from None
+    return Transferred(
+        from_queue_id=item["queue_id"] if item is not None else None,
+        from_agent_id=holder,
+        item_id=item_id,
+    )
 
 
 def _holder(item: asyncpg.Record | None, conversation: asyncpg.Record) -> uuid.UUID | None:

@@ -17,7 +17,14 @@ from pytake_daemon.protocol import (
     MessageOut,
     WindowOut,
 )
-from pytake_daemon.protocol.conversations import MessageEditOut, NoteOut, ReferralOut
+from pytake_daemon.protocol.conversations import (
+    ConversationEventOut,
+    MessageEditOut,
+    NamedRef,
+    NoteOut,
+    ReferralOut,
+    TimelineKind,
+)
 
 SERVICE_WINDOW = timedelta(hours=24)
 """Meta's customer-service window: free-form messages are allowed this long after the
@@ -62,6 +69,30 @@ def conversation_out(row: asyncpg.Record, *, now: datetime) -> ConversationOut:
         updated_at=row["updated_at"],
         tags=list(row["tags"]),
         notes_count=row["notes_count"],
+        assignee=_named(row["assigned_user_id"], row.get("assignee_name")),
+        queue=_named(row.get("queue_id"), row.get("queue_name")),
+    )
+
+
+def _named(id_: object, name: object) -> NamedRef | None:
+    """An id with its name; ``None`` when either is missing (a row selected without the
+    names, or a user deleted since)."""
+    if id_ is None or name is None:
+        return None
+    return NamedRef.model_validate({"id": id_, "name": name})
+
+
+def event_out(row: asyncpg.Record) -> ConversationEventOut:
+    """A row selected with ``timeline_db.EVENT_COLUMNS``."""
+    return ConversationEventOut(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        kind=TimelineKind(row["kind"]),
+        at=row["created_at"],
+        actor=_named(row["actor_id"], row["actor_name"]),
+        agent=_named(row["agent_id"], row["agent_name"]),
+        queue=_named(row["queue_id"], row["queue_name"]),
+        detail=dict(row["detail"]),
     )
 
 

@@ -8,12 +8,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pytake_daemon.conversations import timeline
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import ApiError
 from pytake_daemon.flows import db
 from pytake_daemon.flows.engine import HttpAnswer, SendRefused
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.transfer import QueueTransfer
+from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.protocol.flows import ActionTransferToQueue, HttpRequest
 from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
 from pytake_daemon.queues.effects import Effects
@@ -90,6 +92,10 @@ class LiveEffects:
         await db.set_conversation_status(self.conn, self.conversation_id, "pending")
 
     async def close(self) -> None:
+        line = timeline.Line(
+            self.conversation_id, TimelineKind.CLOSED.value, detail={"reason": "flow"}
+        )
+        self.queue_effects.events.extend(await timeline.record(self.conn, [line]))
         await db.set_conversation_status(self.conn, self.conversation_id, "resolved")
 
     async def tag(self, tags: list[str]) -> None:

@@ -47,6 +47,7 @@ from pytake_daemon.loops import OUTAGE_ERRORS
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
 from pytake_daemon.queues import db as queues_db
+from pytake_daemon.queues import reopen
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp.fanout import InboundBatch
@@ -97,7 +98,14 @@ class FlowRunner:
         if not messages:
             return
         queued = Effects()
+        # First, resolved conversations the customer wrote into again: back to their queue
+        # (the step below then finds them waiting and stays silent), or, for a rating answer
+        # or a reaction, resolved again and answered by nobody.
+        closed = await reopen.reopen_batch(batch.conn, messages, now=batch.now, effects=queued)
         for conversation, message in messages:
+            if conversation.id in closed:
+                await db.mark_processed(batch.conn, message.id, None)
+                continue
             try:
                 async with batch.conn.transaction():
                     step = await self._step(

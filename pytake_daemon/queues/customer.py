@@ -8,6 +8,7 @@ so the refusal is logged and nothing is sent.
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +23,9 @@ from pytake_daemon.whatsapp.send_service import queue_message
 log = structlog.get_logger("pytake.queues")
 
 DEFAULT_WELCOME = (
-    "You're in the {queue} queue: you are number {position}, about {wait_minutes} min to wait."
+    "You're in the {queue} queue: you are number {position}[, about {wait_minutes} min to wait]."
 )
-DEFAULT_POSITION = "You are now number {position} in line (about {wait_minutes} min)."
+DEFAULT_POSITION = "You are now number {position} in line[ (about {wait_minutes} min)]."
 DEFAULT_OUT_OF_HOURS = "We're closed right now; an agent will answer as soon as we open."
 DEFAULT_TIMEOUT = "Sorry, no agent could take your conversation in time. Please write again later."
 DEFAULT_FULL = "All our agents are busy and the line is full. Please write again later."
@@ -34,18 +35,48 @@ DEFAULT_FULL = "All our agents are busy and the line is full. Please write again
 class Fields:
     queue: str
     position: int = 0
-    wait_minutes: int = 0
+    wait_minutes: int | None = None
+    """None: no basis for an estimate (nothing handled in the last day, or no agent)."""
 
 
-def estimated_wait_minutes(position: int, avg_handle_seconds: float | None, agents: int) -> int:
-    """Each agent frees a place every average handling time; ahead of us are position - 1."""
-    per_item = avg_handle_seconds if avg_handle_seconds else 300.0
-    return max(1, math.ceil(position * per_item / max(1, agents) / 60))
+def estimated_wait_minutes(
+    position: int, avg_handle_seconds: float | None, agents: int
+) -> int | None:
+    """Each agent frees a place every average handling time (the queue's own, measured over the
+    last day); ``None`` when there is no such figure or no agent to free one: a guess would be a
+    promise nobody measured (the demo once said "~3 min" for a wait of 0 s)."""
+    if not avg_handle_seconds or agents < 1:
+        return None
+    return max(1, math.ceil(position * avg_handle_seconds / agents / 60))
+
+
+_WAIT = "{wait_minutes}"
+# What goes when the estimate is unknown, tried in this order: a [bracketed] optional part,
+# a parenthesis, else the sentence that names it.
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+_PARENTHESIS = re.compile(r"\s*\([^()]*\{wait_minutes\}[^()]*\)")
+_SENTENCE = re.compile(r"[^.!?]*\{wait_minutes\}[^.!?]*[.!?]?\s*")
 
 
 def render(template: str, default: str, fields: Fields) -> str:
-    """The queue's text (or our default) with its fields; unknown braces are left as written."""
+    """The queue's text (or our default) with its fields; unknown braces are left as written.
+
+    A part written in square brackets is shown only when the fields in it are known (so
+    ``number {position}[ (~{wait_minutes} min)]`` drops the estimate when there is none); a
+    text without brackets loses the parenthesis, else the sentence, naming the estimate."""
     text = template or default
+    known = fields.wait_minutes is not None
+
+    def optional(match: re.Match[str]) -> str:
+        part = match.group(1)
+        if "{" not in part:
+            return match.group(0)  # plain brackets, not an optional part
+        return part if known or _WAIT not in part else ""
+
+    text = _OPTIONAL.sub(optional, text)
+    if not known:
+        text = _PARENTHESIS.sub("", text)
+        text = _SENTENCE.sub("", text).strip()
     for name in ("queue", "position", "wait_minutes"):
         text = text.replace("{" + name + "}", str(getattr(fields, name)))
     return text

@@ -416,30 +416,6 @@ async def avg_handle_seconds(conn: Connection, queue_id: uuid.UUID, now: datetim
 
 # --- history ---------------------------------------------------------------------------------
 
-_RECORD = """
-INSERT INTO queue_history (tenant_id, item_id, queue_id, conversation_id, event, agent_id,
-                           actor_id, detail, at)
-SELECT current_tenant_id(), h.item_id, h.queue_id, h.conversation_id, h.event, h.agent_id,
-       $7, coalesce(h.detail, '{}'), $8
-  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[])
-       AS h (item_id, queue_id, conversation_id, event, agent_id, detail)
-"""
-
-
-async def record_history(
-    conn: Connection,
-    entries: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str, uuid.UUID | None, Any]],
-    *,
-    actor_id: uuid.UUID | None,
-    at: datetime,
-) -> None:
-    """Write transitions: (item, queue, conversation, event, agent, detail) each."""
-    if not entries:
-        return
-    columns = list(zip(*entries, strict=True))
-    await conn.execute(_RECORD, *(list(c) for c in columns), actor_id, at)
-
-
 _RECENT_HISTORY = """
 SELECT item_id, queue_id, conversation_id, event, agent_id, at FROM queue_history
  WHERE tenant_id = current_tenant_id()
@@ -485,4 +461,19 @@ SELECT id FROM queues WHERE tenant_id = current_tenant_id() AND lower(name) = lo
 async def queue_id_by_name(conn: Connection, name: str) -> uuid.UUID | None:
     """A queue by its name, as flow files name them (case-insensitive)."""
     found: uuid.UUID | None = await conn.fetchval(_QUEUE_BY_NAME, name)
+    return found
+
+
+_DEFAULT_QUEUE = """
+SELECT id FROM queues
+ WHERE tenant_id = current_tenant_id() AND active
+ ORDER BY created_at, id
+ LIMIT 1
+"""
+
+
+async def default_queue_id(conn: Connection) -> uuid.UUID | None:
+    """The tenant's default queue: its oldest active one (where a conversation goes back when
+    the queue it was last in is gone or inactive)."""
+    found: uuid.UUID | None = await conn.fetchval(_DEFAULT_QUEUE)
     return found

@@ -27,7 +27,7 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.agents import AgentStatus, AgentStatusChanged
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import Policy, QueueItemChanged, Transition
-from pytake_daemon.queues import db, history
+from pytake_daemon.queues import announce, db, history
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open
 from pytake_daemon.queues.views import item_out, queue_open
@@ -73,13 +73,32 @@ async def distribute(
 ) -> int:
     """Assign what can be assigned from one queue's head; returns how many items were assigned.
 
-    ``events=False`` leaves out the per-item live-monitor events (the benchmark's bulk runs)."""
+    ``events=False`` leaves out the per-item live-monitor events and the welcomes of those left
+    waiting (the benchmark's bulk runs)."""
     queue = await db.get_queue(conn, queue_id)
     if queue is None or not queue["active"] or not queue_open(queue, now):
         return 0
     items = await db.claim_waiting(conn, queue_id, batch)
     if not items:
         return 0
+    assigned = await _assign(conn, queue, items, now=now, effects=effects, events=events)
+    if events and (assigned < len(items) or len(items) < batch):
+        # No agent left for the rest (or nothing behind them): they wait, so they are told
+        # their place now, after the flow's hand-over message and never before an assignment.
+        await announce.welcome_waiting(conn, queue, now=now, effects=effects)
+    return assigned
+
+
+async def _assign(
+    conn: Connection,
+    queue: asyncpg.Record,
+    items: list[asyncpg.Record],
+    *,
+    now: datetime,
+    effects: Effects,
+    events: bool,
+) -> int:
+    queue_id: uuid.UUID = queue["id"]
     candidates = [
         a
         for a in await agents_db.lock_candidates(
@@ -103,6 +122,7 @@ async def distribute(
         conn,
         [(i, queue_id, conversation_of[i], Transition.ASSIGNED.value, a, None) for i, a in pairs],
         at=now,
+        effects=effects if events else None,
         performed_by=ActorType.POLICY,
     )
     await agents_db.add_activities(

@@ -22,10 +22,12 @@ from pytake_daemon.agents import goals, satisfaction
 from pytake_daemon.agents import service as agents_service
 from pytake_daemon.agents.presence import Presence
 from pytake_daemon.config import QueuesSettings
+from pytake_daemon.conversations import timeline
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 from pytake_daemon.protocol.agents import SatisfactionReceived
-from pytake_daemon.queues import db, distribution, service
+from pytake_daemon.protocol.conversations import TimelineKind
+from pytake_daemon.queues import announce, db, distribution, reopen, service
 from pytake_daemon.queues.aggregation import HourlyAggregation
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
@@ -206,7 +208,7 @@ class QueueRuntime:
                 async with tenant_transaction(self._pool, tenant_id) as conn:
                     if target["overdue"]:
                         await service.expire_overdue(conn, queue_id, now=now, effects=effects)
-                    await service.send_positions(conn, queue_id, now=now, effects=effects)
+                    await announce.send_positions(conn, queue_id, now=now, effects=effects)
             except _RETRYABLE as exc:
                 log.info("sweep conflict; next sweep", error=str(exc))
                 continue
@@ -225,16 +227,43 @@ class QueueRuntime:
         """Before a conversation's status changes (same transaction): resolving it ends its
         attendance. Pass the effects to :meth:`after_commit` once committed."""
         effects = Effects()
-        if conversation is not None and status == "resolved" and conversation["status"] != status:
+        if conversation is None or conversation["status"] == status:
+            return effects
+        now = datetime.now(UTC)
+        if status == "resolved":
+            # The line first: the rating question that closing queues follows it in the thread.
+            line = timeline.Line(
+                conversation["id"],
+                TimelineKind.CLOSED.value,
+                actor_id=actor_id,
+                agent_id=conversation["assigned_user_id"],
+                queue_id=conversation.get("queue_id"),
+            )
+            effects.events.extend(await timeline.record(conn, [line]))
             await service.conversation_closed(
                 conn,
                 conversation["id"],
                 actor_id=actor_id,
-                now=datetime.now(UTC),
+                now=now,
                 effects=effects,
                 satisfaction_template=self.satisfaction_template,
             )
         return effects
+
+    async def after_status(
+        self,
+        conn: Connection,
+        conversation: asyncpg.Record | None,
+        status: str,
+        actor_id: uuid.UUID | None,
+        effects: Effects,
+    ) -> None:
+        """After a conversation's status changed (same transaction): resolved → open puts it
+        back in its last queue, like a customer writing again (``reopen.py``)."""
+        if conversation is not None and conversation["status"] == "resolved" and status == "open":
+            await reopen.reopen_one(
+                conn, conversation["id"], actor_id=actor_id, now=datetime.now(UTC), effects=effects
+            )
 
     # --- inbound messages ---------------------------------------------------------------------
 
@@ -252,6 +281,13 @@ class QueueRuntime:
                     )
                     if agent_id is None:
                         continue
+                    line = timeline.Line(
+                        conversation.id,
+                        TimelineKind.RATED.value,
+                        agent_id=agent_id,
+                        detail={"rating": answer.rating},
+                    )
+                    batch.events.extend(await timeline.record(batch.conn, [line]))
                     batch.events.append(
                         SatisfactionReceived(
                             conversation_id=conversation.id,

@@ -19,10 +19,12 @@ from pytake_daemon.agents import db as agents_db
 from pytake_daemon.agents import goals, satisfaction
 from pytake_daemon.agents import service as agents_service
 from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations import timeline
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.flows import starts
 from pytake_daemon.protocol.audit import ActorType
+from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.protocol.queues import (
     ItemStatus,
     QueueItemChanged,
@@ -92,6 +94,7 @@ async def enqueue(
     source: str = "api",
     now: datetime | None = None,
     effects: Effects | None = None,
+    actor_id: uuid.UUID | None = None,
 ) -> EnqueueResult:
     """Put a conversation in a queue (the flows' ``action_transfer_to_queue``), in the caller's
     tenant transaction.
@@ -106,7 +109,9 @@ async def enqueue(
             ``queue``) takes the queue's ``timeout_action``.
         source: who asked (``flow``, ``api``, ``transfer``…), kept on the item.
         effects: collects events and wake-ups to act on after the commit; without it, the
-            periodic sweep distributes the item within ``queues.sweep_seconds``.
+            periodic sweep distributes the item (and welcomes it, if it must wait) within
+            ``queues.sweep_seconds``.
+        actor_id: the user who put it there (a supervisor's transfer), for the history.
 
     Raises NotFound for an unknown queue or conversation, Conflict for an inactive queue.
     """
@@ -132,6 +137,7 @@ async def enqueue(
         now=now,
         effects=effects,
         hops=0,
+        actor_id=actor_id,
     )
 
 
@@ -149,6 +155,7 @@ async def _enter(
     now: datetime,
     effects: Effects,
     hops: int,
+    actor_id: uuid.UUID | None = None,
 ) -> EnqueueResult:
     queue = await db.lock_queue(conn, queue_id)
     if queue is None:
@@ -172,6 +179,7 @@ async def _enter(
             now=now,
             effects=effects,
             hops=hops + 1,
+            actor_id=actor_id,
         )
 
     holidays = set(queue["holidays"])
@@ -218,21 +226,11 @@ async def _enter(
         assert existing is not None
         return EnqueueResult("already_queued", existing["id"], existing["queue_id"], None)
     position = await db.position_of(conn, item_id)
-    if open_now:
-        agents = await agents_db.count_eligible(conn, queue["required_skills"], queue["department"])
-        wait = customer.estimated_wait_minutes(
-            position, await db.avg_handle_seconds(conn, queue_id, now), agents
-        )
-        fields = customer.Fields(queue=queue["name"], position=position, wait_minutes=wait)
-        await _tell(
-            conn,
-            effects,
-            conversation_id,
-            message or queue["welcome_message"],
-            customer.DEFAULT_WELCOME,
-            fields,
-            now,
-        )
+    if open_now and message:
+        # A caller's own entry text is said now; the queue's welcome waits for the distribution
+        # pass after the commit (announce.py): no place is told to someone assigned at once.
+        fields = customer.Fields(queue=queue["name"], position=position)
+        await _tell(conn, effects, conversation_id, message, "", fields, now)
         await db.mark_position_sent(conn, item_id, position, now)
     await history.record(
         conn,
@@ -246,8 +244,9 @@ async def _enter(
                 {"source": source, "priority": priority},
             )
         ],
-        actor_id=None,
+        actor_id=actor_id,
         at=now,
+        effects=effects,
         performed_by=ActorType.BOT if source == "flow" else ActorType.SYSTEM,
     )
     (row,) = await db.get_items(conn, [item_id])
@@ -315,8 +314,10 @@ async def assign_manually(
     actor_id: uuid.UUID | None,
     now: datetime,
     effects: Effects,
+    override_capacity: bool = False,
 ) -> uuid.UUID:
-    """A supervisor assigns a waiting item or reassigns an assigned one (audited in history)."""
+    """A supervisor assigns a waiting item or reassigns an assigned one (audited in history);
+    ``override_capacity`` lets an agent at capacity take it anyway (``agents.make_room``)."""
     item = await _locked_item(conn, queue_id, item_id)
     await agents_db.ensure(conn, agent_id)
     agent = await agents_db.lock_agent(conn, agent_id)
@@ -324,8 +325,14 @@ async def assign_manually(
         raise NotFound("no such agent")
     if item["agent_id"] == agent_id and item["status"] == ItemStatus.ASSIGNED:
         return item_id
-    if agent["active_count"] >= agent["capacity"]:
-        raise Conflict(f"the agent is at capacity ({agent['active_count']} of {agent['capacity']})")
+    overridden = agent["active_count"] >= agent["capacity"]
+    if overridden and not override_capacity:
+        raise Conflict(
+            f"the agent is at capacity ({agent['active_count']} of {agent['capacity']}): "
+            "assign with override_capacity to give them one more"
+        )
+    if overridden:
+        await agents_db.make_room(conn, agent_id)
     previous = item["agent_id"] if item["status"] == ItemStatus.ASSIGNED else None
     if previous is None:
         await db.assign_items(conn, [item_id], [agent_id], now)
@@ -367,11 +374,15 @@ async def assign_manually(
                 item["conversation_id"],
                 transition.value,
                 agent_id,
-                {"from_agent": str(previous)} if previous else {},
+                {
+                    **({"from_agent": str(previous)} if previous else {}),
+                    **({"override_capacity": True} if overridden else {}),
+                },
             )
         ],
         actor_id=actor_id,
         at=now,
+        effects=effects,
     )
     await _changed(conn, effects, transition, item_id, now)
     return item_id
@@ -495,6 +506,7 @@ async def _move(
         ],
         actor_id=actor_id,
         at=now,
+        effects=effects,
         performed_by=ActorType.POLICY,
     )
     await _changed(conn, effects, transition, item["id"], now)
@@ -541,6 +553,7 @@ async def conversation_closed(
             ],
             actor_id=actor_id,
             at=now,
+            effects=effects,
             performed_by=ActorType.SYSTEM,
         )
         await _changed(conn, effects, Transition.ABANDONED, item["id"], now)
@@ -552,6 +565,7 @@ async def conversation_closed(
         [(item["id"], item["queue_id"], conversation_id, Transition.COMPLETED.value, agent_id, {})],
         actor_id=actor_id,
         at=now,
+        effects=effects,
         performed_by=ActorType.SYSTEM,
     )
     await agents_db.add_activities(
@@ -645,9 +659,17 @@ async def expire_overdue(
             ],
             actor_id=None,
             at=now,
+            effects=effects,
             performed_by=ActorType.POLICY,
         )
         if action == TimeoutAction.ABANDON:
+            line = timeline.Line(
+                item["conversation_id"],
+                TimelineKind.CLOSED.value,
+                queue_id=queue_id,
+                detail={"reason": "wait timeout"},
+            )
+            effects.events.extend(await timeline.record(conn, [line]))
             await conversations_db.set_status(conn, item["conversation_id"], "resolved")
         elif starts_flow:
             assert flow_id is not None
@@ -657,41 +679,3 @@ async def expire_overdue(
         # (start_flow whose queue has no flow anymore is return_to_bot: released to the bot.)
         await _changed(conn, effects, Transition.TIMED_OUT, item["id"], now)
     return len(overdue)
-
-
-async def send_positions(
-    conn: Connection, queue_id: uuid.UUID, *, now: datetime, effects: Effects
-) -> int:
-    """Tell waiting customers their new place when it improved, at most once per
-    ``position_update_seconds`` each; returns how many were told."""
-    queue = await db.lock_queue(conn, queue_id)
-    if queue is None or not is_open(
-        queue["business_hours"], queue["timezone"], set(queue["holidays"]), now
-    ):
-        return 0
-    every = timedelta(seconds=queue["position_update_seconds"])
-    rows = await db.waiting_positions(conn, queue_id)
-    due = [
-        r
-        for r in rows
-        if (r["last_position"] is None or r["position"] < r["last_position"])
-        and (r["position_sent_at"] is None or now - r["position_sent_at"] >= every)
-    ]
-    if not due:
-        return 0
-    agents = await agents_db.count_eligible(conn, queue["required_skills"], queue["department"])
-    avg = await db.avg_handle_seconds(conn, queue_id, now)
-    for r in due:
-        wait = customer.estimated_wait_minutes(r["position"], avg, agents)
-        fields = customer.Fields(queue=queue["name"], position=r["position"], wait_minutes=wait)
-        await _tell(
-            conn,
-            effects,
-            r["conversation_id"],
-            queue["position_message"],
-            customer.DEFAULT_POSITION,
-            fields,
-            now,
-        )
-        await db.mark_position_sent(conn, r["id"], r["position"], now)
-    return len(due)

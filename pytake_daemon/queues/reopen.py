@@ -1,0 +1,143 @@
+"""A resolved conversation the customer writes into again goes back to a queue.
+
+The webhook writer reopens it (status ``open``) and migration 0021's trigger marks it
+``reopen_pending`` in that same statement. The fan-out's flow hook calls
+:func:`reopen_batch` first, in its transaction: one UPDATE per batch clears the marks of the
+batch's conversations and returns the ones that had it, and each is then decided:
+
+* every message of it in the batch answers the rating request (a rating button, a bare
+  ``1`` to ``5``) or is a reaction (a 👍 on the question): it stays **resolved** — the rating is
+  recorded by the satisfaction hook, and neither the bot nor the queue answers a thank-you;
+* anything else: it **reopens** into the queue it was last in (``conversations.last_queue_id``),
+  or, when that one is inactive or full, the tenant's default queue (its oldest active one), and
+  a ``reopened`` line joins the thread. The bot stays silent (the conversation waits in a
+  queue). A conversation that was never in a queue (the bot closed it) reopens for the flows
+  to answer, as a new conversation would.
+
+A supervisor reopening one through the status API gets the same (:func:`reopen_one`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import structlog
+
+from pytake_daemon.agents import satisfaction
+from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations import timeline
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.errors import ApiError
+from pytake_daemon.protocol import ConversationOut, MessageOut
+from pytake_daemon.protocol.conversations import TimelineKind
+from pytake_daemon.queues import db
+from pytake_daemon.queues.effects import Effects
+from pytake_daemon.queues.service import enqueue
+
+log = structlog.get_logger("pytake.queues")
+
+# Row locks in id order (the ids are sorted), like the webhook writer's.
+_CLAIM = """
+UPDATE conversations SET reopen_pending = false
+ WHERE tenant_id = current_tenant_id() AND id = ANY($1::uuid[]) AND reopen_pending
+RETURNING id, last_queue_id
+"""
+
+
+def closes_again(message: MessageOut) -> bool:
+    """A message that leaves a resolved conversation resolved: an answer to the rating
+    request, or a reaction."""
+    if message.type == "reaction":
+        return True
+    return satisfaction.parse_answer(message.content, message.text) is not None
+
+
+async def reopen_batch(
+    conn: Connection,
+    inbound: Sequence[tuple[ConversationOut, MessageOut]],
+    *,
+    now: datetime,
+    effects: Effects,
+) -> set[uuid.UUID]:
+    """Decide the batch's reopened conversations (see the module); returns the ones that stay
+    resolved, whose messages nobody else should answer."""
+    ids = sorted({c.id for c, _ in inbound})
+    if not ids:
+        return set()
+    rows = await conn.fetch(_CLAIM, ids)
+    if not rows:
+        return set()
+    kept: set[uuid.UUID] = set()
+    for row in rows:
+        said = [m for c, m in inbound if c.id == row["id"]]
+        if said and all(closes_again(m) for m in said):
+            await conversations_db.set_status(conn, row["id"], "resolved")
+            kept.add(row["id"])
+            continue
+        await _requeue(conn, row["id"], row["last_queue_id"], None, now=now, effects=effects)
+    return kept
+
+
+async def reopen_one(
+    conn: Connection,
+    conversation_id: uuid.UUID,
+    *,
+    actor_id: uuid.UUID | None,
+    now: datetime,
+    effects: Effects,
+) -> None:
+    """After a status change from resolved to open (same transaction): back to its queue."""
+    rows = await conn.fetch(_CLAIM, [conversation_id])
+    last = rows[0]["last_queue_id"] if rows else None
+    await _requeue(conn, conversation_id, last, actor_id, now=now, effects=effects)
+
+
+async def _requeue(
+    conn: Connection,
+    conversation_id: uuid.UUID,
+    last_queue_id: uuid.UUID | None,
+    actor_id: uuid.UUID | None,
+    *,
+    now: datetime,
+    effects: Effects,
+) -> None:
+    queue_id: uuid.UUID | None = None
+    candidates = []
+    if last_queue_id is not None:  # never in a queue: the flows answer it
+        candidates = [last_queue_id, await db.default_queue_id(conn)]
+    for candidate in dict.fromkeys(q for q in candidates if q is not None):
+        entered = Effects()
+        try:
+            async with conn.transaction():  # a savepoint: an inactive queue leaves no trace
+                result = await enqueue(
+                    conn,
+                    conversation_id=conversation_id,
+                    queue_id=candidate,
+                    source="reopen",
+                    now=now,
+                    effects=entered,
+                    actor_id=actor_id,
+                )
+        except ApiError as exc:
+            log.info("reopened conversation not queued here", queue_id=str(candidate), why=str(exc))
+            continue
+        if result.outcome != "rejected":
+            effects.merge(entered)
+            queue_id = result.queue_id
+            break
+    effects.events.extend(
+        await timeline.record(
+            conn,
+            [
+                timeline.Line(
+                    conversation_id,
+                    TimelineKind.REOPENED.value,
+                    actor_id=actor_id,
+                    queue_id=queue_id,
+                    detail={"reason": "customer wrote" if actor_id is None else "status"},
+                )
+            ],
+        )
+    )
