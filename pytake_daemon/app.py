@@ -27,7 +27,6 @@ from pytake_daemon.backups.routes import routes as backups_routes
 from pytake_daemon.config import Settings
 from pytake_daemon.contacts.routes import routes as contacts_routes
 from pytake_daemon.conversations.assignment_routes import routes as assignment_routes
-from pytake_daemon.conversations.assignment_routes import routes as assignment_routes
 from pytake_daemon.conversations.routes import routes as conversations_routes
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import create_pool
@@ -100,7 +99,6 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     users_routes,
     realtime_routes,
     conversations_routes,
-    assignment_routes,
     assignment_routes,
     contacts_routes,
     webhook_routes,
