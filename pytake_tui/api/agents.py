@@ -14,9 +14,12 @@ from pytake_daemon.protocol.agents import (
     AgentOut,
     AgentStatus,
     AgentStatusUpdate,
+    GoalCreate,
     GoalList,
+    GoalOut,
+    GoalUpdate,
 )
-from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints
+from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
 
 _AGENTS = f"{API_PREFIX}/agents"
 
@@ -40,6 +43,23 @@ class AgentEndpoints(Endpoints):
     async def agent_goals(self, agent_id: uuid.UUID) -> GoalList:
         """The agent's goals and their team's, with progress."""
         return await self._transport.get(GoalList, f"{_AGENTS}/{agent_id}/goals")
+
+    async def create_goal(self, agent_id: uuid.UUID, goal: GoalCreate) -> GoalOut:
+        """Set a goal for the agent (or, with ``team``, their department)."""
+        return await self._transport.call(GoalOut, "POST", f"{_AGENTS}/{agent_id}/goals", goal)
+
+    async def change_goal(
+        self, agent_id: uuid.UUID, goal_id: uuid.UUID, change: GoalUpdate
+    ) -> GoalOut:
+        """Change a goal's target, period or deadline (``deadline=None`` sent removes it)."""
+        path = f"{_AGENTS}/{agent_id}/goals/{goal_id}"
+        return parse(
+            GoalOut, await self._transport.send("PATCH", path, body=change, explicit_nulls=True)
+        )
+
+    async def delete_goal(self, agent_id: uuid.UUID, goal_id: uuid.UUID) -> None:
+        """Remove one of the agent's goals (or their team's)."""
+        await self._transport.send("DELETE", f"{_AGENTS}/{agent_id}/goals/{goal_id}")
 
     async def agent_activities(
         self, agent_id: uuid.UUID, *, before: int | None = None, limit: int = 50

@@ -145,10 +145,20 @@ class Transport:
         params: dict[str, Any] | None = None,
         auth: bool = True,
         time_limit: float | None = None,
+        explicit_nulls: bool = False,
     ) -> httpx.Response:
-        """One request; any failure (no answer, an error status) is a :class:`DaemonError`."""
+        """One request; any failure (no answer, an error status) is a :class:`DaemonError`.
+
+        A body's unset fields are left out; its None fields too, unless ``explicit_nulls`` (a
+        PATCH where ``null`` means "remove")."""
         headers = self.auth_headers() if auth else {}
-        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+        payload = (
+            body.model_dump(mode="json", exclude_unset=True)
+            if body is not None and explicit_nulls
+            else body.model_dump(mode="json", exclude_none=True)
+            if body is not None
+            else None
+        )
         # A per-call timeout for the calls that do their work in the request (a backup).
         wait = httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit
         try:

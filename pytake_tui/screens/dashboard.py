@@ -41,6 +41,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.dashboard_view import STATUS_KEYS, goal_title, real_time_line
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
+from pytake_tui.screens.goal_editor import GoalEditor
 from pytake_tui.screens.refreshing import RefreshingScreen
 from pytake_tui.widgets.charts import AgentCharts
 from pytake_tui.widgets.goal_bars import GoalBars
@@ -71,6 +72,7 @@ class DashboardScreen(RefreshingScreen):
         Binding("m", "more", "Older entries", show=False),
         Binding("r", "reload", "Reload"),
         Binding("g", "pick_agent", "Agent"),
+        Binding("e", "edit_goals", "Goals"),
     ]
 
     class Loaded(Message):
@@ -150,7 +152,7 @@ class DashboardScreen(RefreshingScreen):
                 with TabPane("Overview", id="overview"), VerticalScroll(id="overview-scroll"):
                     yield StatCards(id="cards")
                     yield Static("Goals", id="goals-title")
-                    yield GoalBars("…", id="goals")
+                    yield GoalBars("…", editable=self.supervising, id="goals")
                 with TabPane("Charts", id="charts"), VerticalScroll(id="charts-scroll"):
                     yield AgentCharts(id="charts-grid")
                 with TabPane("Timeline", id="timeline"):
@@ -163,7 +165,7 @@ class DashboardScreen(RefreshingScreen):
             self._load_agents()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "pick_agent":
+        if action in ("pick_agent", "edit_goals"):
             return self.supervising
         return True
 
@@ -300,6 +302,17 @@ class DashboardScreen(RefreshingScreen):
     @on(Timeline.MoreRequested)
     def _more_clicked(self) -> None:
         self.action_more()
+
+    def action_edit_goals(self) -> None:
+        """Set, change or remove the shown agent's goals (supervisors)."""
+        name = self._names.get(self.agent_id, "this agent")
+        goals = self.goals.items if self.goals is not None else []
+        editor = GoalEditor(self._client, self.agent_id, name, goals)
+        self.app.push_screen(editor, self._goals_edited)
+
+    def _goals_edited(self, changed: bool | None) -> None:
+        if changed:
+            self._load(self.agent_id, fresh=True)
 
     def action_reload(self) -> None:
         """Read everything again."""

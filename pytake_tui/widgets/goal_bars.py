@@ -10,10 +10,11 @@ from pytake_daemon.protocol.agents import GoalOut
 from pytake_tui.dashboard_view import goal_deadline, goal_title, goal_value, progress_bar
 
 
-def goal_lines(goals: list[GoalOut], achievements: list[str]) -> Text:
+def goal_lines(goals: list[GoalOut], achievements: list[str], *, editable: bool = False) -> Text:
     """One line a goal: title, bar, where it stands; then the month's achievements."""
     if not goals:
-        text = Text("No goals yet: a supervisor sets them.", style="dim")
+        hint = "press e to set one" if editable else "a supervisor sets them"
+        text = Text(f"No goals yet: {hint}.", style="dim")
     else:
         width = max(cell_len(goal_title(g)) for g in goals)
         lines = []
@@ -37,5 +38,10 @@ def goal_lines(goals: list[GoalOut], achievements: list[str]) -> Text:
 class GoalBars(Static):
     """The shown agent's goals (their own and their team's)."""
 
+    def __init__(self, content: str = "", *, editable: bool = False, id: str | None = None) -> None:
+        super().__init__(content, id=id)
+        self._editable = editable
+        """The viewer can set goals (a supervisor): the empty state says how."""
+
     def show(self, goals: list[GoalOut], achievements: list[str]) -> None:
-        self.update(goal_lines(goals, achievements))
+        self.update(goal_lines(goals, achievements, editable=self._editable))
