@@ -28,7 +28,7 @@ from pytake_daemon.db.pool import set_tenant
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol import LoginRequest, LoginResponse, Role, UserCreate, UserUpdate
 from pytake_daemon.protocol.agents import AgentOut, AgentStatus, AgentStatusUpdate
-from pytake_daemon.protocol.flows import FlowDocument, FlowList, FlowOut
+from pytake_daemon.protocol.flows import FlowDocument, FlowList, FlowOut, FlowUpdate
 from pytake_daemon.protocol.queues import QueueList, QueueOut, QueueSettings
 from pytake_daemon.protocol.users import UserList
 from pytake_daemon.protocol.whatsapp import (
@@ -74,9 +74,10 @@ AGENTS = (
 )
 ACCOUNTS = (OWNER, SUPERVISOR, *AGENTS)
 
+# The bracketed estimate is left out when the queue has no measured figures yet.
 _WELCOME = (
-    "Você é o número {position} na fila {queue} (~{wait_minutes} min). "
-    "You are number {position} in the {queue} queue (~{wait_minutes} min)."
+    "Você é o número {position} na fila {queue}[ (~{wait_minutes} min)]. "
+    "You are number {position} in the {queue} queue[ (~{wait_minutes} min)]."
 )
 _POSITION = "Agora você é o número {position}. You are now number {position}."
 QUEUES = (
@@ -94,8 +95,9 @@ QUEUES = (
     ),
 )
 
-# Answers greetings in Portuguese or English (the simulated customers' openers), asks with three
-# buttons, and hands over to a queue — "Urgent" jumps the Support line.
+# Answers greetings in Portuguese or English (the simulated customers' openers) and, through its
+# universal trigger, any other first message; asks with three buttons, and hands over to a
+# queue — "Urgent" jumps the Support line; an answer that is no button goes to Support.
 _SALES, _SUPPORT, _URGENT = "Vendas · Sales", "Suporte · Support", "Urgente · Urgent"
 
 
@@ -123,6 +125,9 @@ DEMO_FLOW = FlowDocument.model_validate(
                 {"id": "start", "type": "trigger_keyword", "match": "starts_with",
                  "keywords": ["oi", "olá", "bom dia", "boa tarde", "hi", "hello",
                               "good morning", "menu"]},
+                # The universal fallback (the original's template > keyword > universal): any
+                # other first message ("Cadê o meu pedido?") gets the same menu.
+                {"id": "anything", "type": "trigger_universal"},
                 {"id": "menu", "type": "ask", "variable": "topic", "validation": "option",
                  "question": "Olá {{contact.name}}! Como podemos ajudar? · "
                              "Hi! How can we help?",
@@ -145,6 +150,7 @@ DEMO_FLOW = FlowDocument.model_validate(
             ],
             "edges": [
                 {"source": "start", "target": "menu"},
+                {"source": "anything", "target": "menu"},
                 {"source": "menu", "target": "is_sales"},
                 {"source": "menu", "target": "to_support", "branch": "invalid"},
                 {"source": "menu", "target": "bye", "branch": "timeout"},
@@ -321,6 +327,13 @@ async def seed_workspace(api: Api, credentials: Credentials) -> Workspace:
         flow_id, published = created.id, created.published_version is not None
     else:
         flow_id, published = flow.id, flow.published_version is not None
+        shown = await api.call("GET", f"/api/v1/flows/{flow_id}", FlowOut)
+        if shown.definition != DEMO_FLOW.definition:
+            # A demo seeded by an older release (before the universal fallback): the flow it
+            # ships now becomes a new version, published.
+            update = FlowUpdate(description=DEMO_FLOW.description, definition=DEMO_FLOW.definition)
+            await api.call("PUT", f"/api/v1/flows/{flow_id}", FlowOut, update)
+            published = False
     if not published:
         await api.call("POST", f"/api/v1/flows/{flow_id}/publish", FlowOut, _Empty())
 
