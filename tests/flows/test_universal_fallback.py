@@ -4,6 +4,7 @@ customer who opens with a question instead of a greeting still gets the menu or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ FLOWS = sorted(p for p in SEGMENTS.glob("*.yaml") if not p.name.endswith(".test.
 OPENER = "Cadê o meu pedido? Já faz uma semana"
 
 
-def _definitions() -> list[object]:
+def _definitions() -> Sequence[object]:
     found = [pytest.param("demo", DEMO_FLOW.definition, id="demo")]
     for path in FLOWS:
         document, problems = check_document(yaml.safe_load(path.read_text()))
