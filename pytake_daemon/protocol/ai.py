@@ -13,6 +13,7 @@ from pytake_daemon.protocol.common import WireModel
 
 Language = Literal["pt", "en"]
 SentimentLabel = Literal["positive", "neutral", "negative"]
+LanguageSource = Literal["detected", "contact", "conversation", "default"]
 
 
 class AlertRule(StrEnum):
@@ -27,6 +28,11 @@ class MessageAnalysisOut(WireModel):
     message_id: uuid.UUID
     conversation_id: uuid.UUID
     language: Language
+    language_source: LanguageSource = Field(
+        default="detected",
+        description="how `language` was chosen: detected in the text, or (a text too short to "
+        "detect) the contact's remembered language, the conversation's, the tenant's default",
+    )
     sentiment: float = Field(ge=-1, le=1, description="compound score")
     sentiment_label: SentimentLabel
     intent: str = Field(description="a built-in or custom intent, or 'unknown'")
