@@ -53,16 +53,24 @@ SELECT {CONTACT_COLUMNS} FROM contacts c
  WHERE c.tenant_id = current_tenant_id() AND (c.created_at, c.id) < ($2, $3)
  ORDER BY c.created_at DESC, c.id DESC LIMIT $1
 """
-# contacts_search_idx (trigram, 0022) finds the hits; contacts_pkey reads them. The sort is over
-# the hits only: a search narrow enough to be useful is a handful of rows.
-_SEARCH = f"""
+# contacts_search_idx (trigram, 0022) finds the hits, and contacts_pkey reads them, each in a
+# MATERIALIZED step planned on its own; the order and the cursor apply to the hits only. Joined
+# to the hits instead, the generic plan guessed a thousand hits and hash-joined a sequential
+# scan of every contact; with the cursor in the same step, it walked contacts_recent_idx from
+# the cursor looking for the hits among all the tenant's contacts.
+_HITS = f"""
 WITH hits AS MATERIALIZED (
-    SELECT cs.id FROM contact_search cs WHERE cs.search_text ILIKE ANY ($4::text[])
+    SELECT cs.id FROM contact_search cs WHERE cs.search_text ILIKE ANY ($2::text[])
+), found AS MATERIALIZED (
+    SELECT {CONTACT_COLUMNS} FROM contacts c
+     WHERE c.tenant_id = current_tenant_id() AND c.id = ANY (ARRAY(SELECT id FROM hits))
 )
-SELECT {CONTACT_COLUMNS} FROM contacts c
- WHERE c.tenant_id = current_tenant_id() AND c.id IN (SELECT id FROM hits)
-   AND ($2::timestamptz IS NULL OR (c.created_at, c.id) < ($2, $3))
- ORDER BY c.created_at DESC, c.id DESC LIMIT $1
+"""
+_SEARCH = f"""{_HITS}
+SELECT * FROM found ORDER BY created_at DESC, id DESC LIMIT $1
+"""
+_SEARCH_AFTER = f"""{_HITS}
+SELECT * FROM found WHERE (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $1
 """
 
 
@@ -75,8 +83,9 @@ async def list_contacts(
 ) -> list[asyncpg.Record]:
     """A page of contacts, newest first; ``patterns`` (ILIKE, any of them) searches."""
     if patterns:
-        at, last_id = after if after is not None else (None, None)
-        return await conn.fetch(_SEARCH, limit, at, last_id, patterns)
+        if after is None:
+            return await conn.fetch(_SEARCH, limit, patterns)
+        return await conn.fetch(_SEARCH_AFTER, limit, patterns, *after)
     if after is None:
         return await conn.fetch(_LIST, limit)
     return await conn.fetch(_LIST_AFTER, limit, *after)
