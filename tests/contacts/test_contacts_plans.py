@@ -5,6 +5,8 @@ row-level security, for the plan of the values at hand and the generic plan."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from pytake_daemon.config import Settings
@@ -19,7 +21,7 @@ CONTACTS = 10_000
 BY_ID = ("contacts_pkey", "contacts_tenant_id_id_key")
 
 
-async def _seed(admin_conn: Connection, settings: Settings, make_tenant: MakeTenant) -> str:
+async def _seed(admin_conn: Connection, settings: Settings, make_tenant: MakeTenant) -> uuid.UUID:
     tenant = await make_tenant()
     number = await insert_number(admin_conn, tenant.id, load_secret_box(settings))
     await admin_conn.execute(
@@ -57,7 +59,7 @@ async def _seed(admin_conn: Connection, settings: Settings, make_tenant: MakeTen
     await admin_conn.execute(
         "VACUUM ANALYZE contacts, conversations, queue_items, messages, ai_message_analysis"
     )
-    return str(tenant.id)
+    return tenant.id
 
 
 @pytest.mark.timeout(300)
@@ -70,6 +72,7 @@ async def test_list_search_and_profile_statements_use_their_indexes(
         " ORDER BY created_at LIMIT 1",
         tenant_id,
     )
+    assert one is not None
     term = f"%{one['profile_name'][-10:]}%"
     queries: list[tuple[str, tuple[object, ...], set[str | tuple[str, ...]]]] = [
         (db._LIST, (51,), {"contacts_recent_idx"}),
