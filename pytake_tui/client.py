@@ -20,6 +20,7 @@ from pytake_tui.api.agents import AgentEndpoints
 from pytake_tui.api.ai import AiEndpoints
 from pytake_tui.api.audit import AuditEndpoints
 from pytake_tui.api.backups import BackupEndpoints
+from pytake_tui.api.contacts import ContactEndpoints
 from pytake_tui.api.conversations import ConversationEndpoints
 from pytake_tui.api.events import EventStreamEndpoints
 from pytake_tui.api.flows import FlowEndpoints
@@ -55,6 +56,7 @@ class DaemonClient(
     QueueEndpoints,
     AgentEndpoints,
     AiEndpoints,
+    ContactEndpoints,
     AuditEndpoints,
     BackupEndpoints,
     FlowEndpoints,
