@@ -13,6 +13,7 @@ from pytake_cli import (
     audit_cmd,
     backup_cmd,
     config_cmd,
+    contacts_cmd,
     daemon_cmd,
     demo_cmd,
     flows_cmd,
@@ -82,6 +83,7 @@ app.add_typer(queues_cmd.app, name="queues")
 app.add_typer(agents_cmd.app, name="agents")
 app.add_typer(ai_cmd.app, name="ai")
 app.add_typer(replies_cmd.app, name="replies")
+app.add_typer(contacts_cmd.app, name="contacts")
 
 
 def run() -> None:
