@@ -51,6 +51,13 @@ from pytake_daemon.protocol.events import (
     parse_server_event,
 )
 from pytake_daemon.protocol.health import Health, Readiness
+from pytake_daemon.protocol.notifications import (
+    NotificationCategory,
+    NotificationCreated,
+    NotificationOut,
+    NotificationSeverity,
+    NotificationsRead,
+)
 from pytake_daemon.protocol.outgoing import (
     AudioOut,
     ButtonsOut,
@@ -111,6 +118,11 @@ __all__ = [
     "MessageStatus",
     "MessageStatusUpdated",
     "MessageUpdated",
+    "NotificationCategory",
+    "NotificationCreated",
+    "NotificationOut",
+    "NotificationSeverity",
+    "NotificationsRead",
     "OutgoingContent",
     "PasswordChange",
     "Problem",

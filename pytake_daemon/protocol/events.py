@@ -27,6 +27,7 @@ from pytake_daemon.protocol.conversations import (
     MessageStatus,
     NoteOut,
 )
+from pytake_daemon.protocol.notifications import NotificationCreated, NotificationsRead
 from pytake_daemon.protocol.queues import QueueItemChanged
 
 
@@ -118,6 +119,13 @@ class ConversationEventAdded(WireModel):
     event: ConversationEventOut
 
 
+class Withheld(WireModel):
+    """Stands in for a numbered event meant for another user (a notification): nothing to
+    show, but the sequence stays continuous, so no resync."""
+
+    type: Literal["withheld"] = "withheld"
+
+
 class TypingStart(WireModel):
     """Someone is typing in a conversation (an agent, seen by the other agents)."""
 
@@ -152,7 +160,10 @@ ServerEvent = Annotated[
     | QueueItemChanged
     | AgentStatusChanged
     | GoalReached
-    | SatisfactionReceived,
+    | SatisfactionReceived
+    | NotificationCreated
+    | NotificationsRead
+    | Withheld,
     Field(discriminator="type"),
 ]
 

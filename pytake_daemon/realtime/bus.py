@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -24,6 +24,8 @@ from pytake_daemon.protocol import EventEnvelope, ServerEvent, parse_server_even
 from pytake_daemon.realtime.hub import Hub
 
 log = structlog.get_logger("pytake.realtime")
+
+Listener = Callable[[Sequence[EventEnvelope]], None]
 
 # Frames per Redis round trip: a burst goes out in a few pipelines, not one each.
 _PUBLISH_BATCH = 500
@@ -76,6 +78,13 @@ class EventBus:
         self._outgoing: list[str] = []
         self._outgoing_ready = asyncio.Event()
         self._flushed = asyncio.Event()
+        self._listeners: list[Listener] = []
+
+    def add_listener(self, listener: Listener) -> None:
+        """Also hand this process's committed events to ``listener`` (not those arriving from
+        other processes: each event reaches one listener in the installation). It runs on the
+        commit path, so it must only queue the envelopes (the notifications' fan-out does)."""
+        self._listeners.append(listener)
 
     async def publish(self, tenant_id: uuid.UUID, event: ServerEvent) -> EventEnvelope:
         """Number the event, deliver it here, and fan it out to the other processes."""
@@ -108,6 +117,8 @@ class EventBus:
             self._outgoing.append(f"{self._origin}|{frame}")
         if envelopes:
             self._outgoing_ready.set()
+            for listener in self._listeners:
+                listener(envelopes)
 
     async def run_publisher(self) -> None:
         """Send queued frames to Redis until :meth:`stop`; frames that meet Redis away are

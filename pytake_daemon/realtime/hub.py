@@ -21,6 +21,8 @@ from aiohttp import WSCloseCode, web
 from pytake_daemon.auth.identity import Identity
 from pytake_daemon.protocol import EventEnvelope, Role, TokenRevoked
 from pytake_daemon.protocol.audit import SecurityAlertRaised
+from pytake_daemon.protocol.events import Withheld
+from pytake_daemon.protocol.notifications import NotificationCreated, NotificationsRead
 from pytake_daemon.realtime.ordering import TenantOrdering
 
 log = structlog.get_logger("pytake.realtime")
@@ -145,17 +147,28 @@ class Hub:
         self._ordering.offer(envelope, frame)
 
     def _send(self, envelope: EventEnvelope, frame: str) -> None:
+        # A notification event is one user's: the others get a placeholder with its number
+        # instead (no gap, so no resync for every other console at each notification).
+        event = envelope.event
+        owner: uuid.UUID | None = None
+        if isinstance(event, NotificationCreated | NotificationsRead):
+            owner = event.user_id
+        withheld: str | None = None
         for client in list(self._clients.get(envelope.tenant_id, ())):
             alert = isinstance(envelope.event, SecurityAlertRaised)
             if alert and not client.identity.role.at_least(Role.ADMIN):
                 # Alerts name people and addresses: admins only (others see a seq gap).
                 continue
-            if not client.offer(frame):
+            out = frame
+            if owner is not None and client.identity.user_id != owner:
+                if withheld is None:
+                    withheld = envelope.model_copy(update={"event": Withheld()}).model_dump_json()
+                out = withheld
+            if not client.offer(out):
                 log.warning("slow websocket client dropped", user_id=str(client.identity.user_id))
                 self.remove(client)
                 client.close_soon(WSCloseCode.TRY_AGAIN_LATER, "too slow: reconnect and resync")
                 continue
-            event = envelope.event
             if isinstance(event, TokenRevoked) and event.token_id == client.identity.token_id:
                 self.remove(client)
                 client.close_soon(WSCloseCode.POLICY_VIOLATION, "token revoked", flush=True)
