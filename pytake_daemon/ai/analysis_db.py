@@ -64,16 +64,61 @@ async def pending_messages(conn: Connection, message_ids: Sequence[uuid.UUID]) -
     return [by_id[i] for i in dict.fromkeys(message_ids) if i in by_id and by_id[i].text.strip()]
 
 
-_LANGUAGES = (
-    "SELECT conversation_id, language FROM ai_conversation_mood WHERE conversation_id = ANY($1)"
-)
+# Each conversation's contact and the two languages a short message falls back on: by the
+# conversations' primary key, ai_contact_language's (tenant_id, contact_id) key and
+# ai_conversation_mood's primary key, a row per conversation of the batch.
+_LANGUAGES = """
+SELECT c.id AS conversation_id, c.contact_id, l.language AS contact_language,
+       m.language AS conversation_language
+  FROM conversations c
+  LEFT JOIN ai_contact_language l
+    ON l.tenant_id = current_tenant_id() AND l.contact_id = c.contact_id
+  LEFT JOIN ai_conversation_mood m
+    ON m.tenant_id = current_tenant_id() AND m.conversation_id = c.id
+ WHERE c.tenant_id = current_tenant_id() AND c.id = ANY($1::uuid[])
+"""
 
 
-async def conversation_languages(
+@dataclass(frozen=True)
+class LanguageContext:
+    """What a conversation's short messages fall back on (see ``language.Fallbacks``)."""
+
+    contact_id: uuid.UUID
+    contact_language: str | None
+    conversation_language: str | None
+
+
+async def language_contexts(
     conn: Connection, conversation_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, str]:
+) -> dict[uuid.UUID, LanguageContext]:
     rows = await conn.fetch(_LANGUAGES, list(conversation_ids))
-    return {r["conversation_id"]: r["language"] for r in rows}
+    return {
+        r["conversation_id"]: LanguageContext(
+            r["contact_id"], r["contact_language"], r["conversation_language"]
+        )
+        for r in rows
+    }
+
+
+# Sorted by contact: two batches that share contacts (a contact has a conversation per business
+# number) lock their rows in the same order. An unchanged language is not rewritten.
+_REMEMBER_LANGUAGES = """
+INSERT INTO ai_contact_language AS l (tenant_id, contact_id, language)
+SELECT current_tenant_id(), u.contact_id, u.language
+  FROM unnest($1::uuid[], $2::text[]) AS u(contact_id, language)
+ ORDER BY u.contact_id
+ON CONFLICT (tenant_id, contact_id) DO UPDATE
+   SET language = EXCLUDED.language, updated_at = now()
+ WHERE l.language <> EXCLUDED.language
+"""
+
+
+async def remember_languages(conn: Connection, languages: dict[uuid.UUID, str]) -> None:
+    """Each contact's language as of its latest reliably detected message (one statement)."""
+    if not languages:
+        return
+    contacts = sorted(languages)
+    await conn.execute(_REMEMBER_LANGUAGES, contacts, [languages[c] for c in contacts])
 
 
 @dataclass(frozen=True)
@@ -85,6 +130,7 @@ class AnalysisRow:
     label: str
     intent: str
     confidence: float
+    language_source: str = "detected"
 
 
 # Sorted by conversation: the rows (and the conversations' key-share locks of the foreign keys)
@@ -92,14 +138,16 @@ class AnalysisRow:
 # rewrite, which is what keeps the mood's message count right when a job runs twice.
 _UPSERT_ANALYSES = """
 INSERT INTO ai_message_analysis (tenant_id, message_id, conversation_id, language, sentiment,
-                                 sentiment_label, intent, intent_confidence)
+                                 sentiment_label, intent, intent_confidence, language_source)
 SELECT current_tenant_id(), u.*
-  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::real[], $5::text[], $6::text[], $7::real[])
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::real[], $5::text[], $6::text[], $7::real[],
+              $8::text[])
        AS u(message_id, conversation_id, language, sentiment, sentiment_label, intent,
-            intent_confidence)
+            intent_confidence, language_source)
  ORDER BY u.conversation_id, u.message_id
 ON CONFLICT (message_id) DO UPDATE
-   SET language = EXCLUDED.language, sentiment = EXCLUDED.sentiment,
+   SET language = EXCLUDED.language, language_source = EXCLUDED.language_source,
+       sentiment = EXCLUDED.sentiment,
        sentiment_label = EXCLUDED.sentiment_label, intent = EXCLUDED.intent,
        intent_confidence = EXCLUDED.intent_confidence
 RETURNING *, (xmax = 0) AS inserted
@@ -119,6 +167,7 @@ async def upsert_analyses(
         [r.label for r in rows],
         [r.intent for r in rows],
         [min(max(r.confidence, 0.0), 1.0) for r in rows],
+        [r.language_source for r in rows],
     )
     return {r["message_id"]: r for r in records}
 

@@ -12,7 +12,12 @@ from functools import cache
 
 from pytake_daemon.ai.datasets import LANGUAGES, builtin_examples
 from pytake_daemon.ai.intents import IntentModel, TrainingExample
-from pytake_daemon.ai.language import LanguageDetector
+from pytake_daemon.ai.language import (
+    Fallbacks,
+    LanguageChoice,
+    LanguageDetector,
+    LanguageSource,
+)
 from pytake_daemon.ai.sentiment import LabelThresholds, SentimentLabel, SentimentScorer
 
 
@@ -23,6 +28,9 @@ class Analysis:
     label: SentimentLabel
     intent: str
     confidence: float
+    language_source: LanguageSource = LanguageSource.DETECTED
+    language_reliable: bool = False
+    """Whether the contact's remembered language should become this one."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +50,15 @@ class Analyzer:
         self._builtin_lock = threading.Lock()
 
     def language(self, text: str, languages: Sequence[str], fallback: str | None) -> str:
+        return self.choose_language(text, languages, Fallbacks(conversation=fallback)).language
+
+    def choose_language(
+        self, text: str, languages: Sequence[str], fallbacks: Fallbacks
+    ) -> LanguageChoice:
         if len(languages) == 1:
-            return languages[0]
-        return _detector(tuple(languages)).detect(text, fallback=fallback)
+            # Nothing to detect; not remembered, so adding a language later starts afresh.
+            return LanguageChoice(languages[0], LanguageSource.DEFAULT, reliable=False)
+        return _detector(tuple(languages)).choose(text, fallbacks)
 
     def analyse(
         self,
@@ -53,9 +67,16 @@ class Analyzer:
         model: IntentModel,
         languages: Sequence[str] = LANGUAGES,
         fallback: str | None = None,
+        contact_language: str | None = None,
+        default_language: str | None = None,
         intent_threshold: float = 0.3,
     ) -> Analysis:
-        language = self.language(text, languages, fallback)
+        """``fallback`` is the conversation's language; a text too short to detect takes the
+        contact's, then it, then ``default_language``."""
+        choice = self.choose_language(
+            text, languages, Fallbacks(contact_language, fallback, default_language)
+        )
+        language = choice.language
         score = self.scorer.score(text, language)
         prediction = model.predict(text, language, threshold=intent_threshold)
         return Analysis(
@@ -64,6 +85,8 @@ class Analyzer:
             label=self.thresholds.label(score),
             intent=prediction.intent,
             confidence=prediction.confidence,
+            language_source=choice.source,
+            language_reliable=choice.reliable,
         )
 
     def train(self, custom: Sequence[CustomIntentSpec] = ()) -> IntentModel:

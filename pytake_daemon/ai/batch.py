@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -58,8 +58,13 @@ async def store_batch(
     analyses: Sequence[Analysis],
     cfg: AiSettingsOut,
     label_of: Callable[[float], SentimentLabel],
+    contacts: Mapping[uuid.UUID, uuid.UUID],
 ) -> list[ServerEvent]:
-    """Write the batch's analyses and what follows from them; the events, in batch order."""
+    """Write the batch's analyses and what follows from them; the events, in batch order.
+
+    ``contacts`` maps each conversation of the batch to its contact, whose remembered language
+    becomes that of their latest reliably detected message.
+    """
     conversations = sorted({p.conversation_id for p in pending})
     await analysis_db.lock_conversations(conn, conversations)
     stored = await analysis_db.upsert_analyses(
@@ -73,9 +78,18 @@ async def store_batch(
                 label=a.label.value,
                 intent=a.intent,
                 confidence=a.confidence,
+                language_source=a.language_source.value,
             )
             for p, a in zip(pending, analyses, strict=True)
         ],
+    )
+    await analysis_db.remember_languages(
+        conn,
+        {
+            contacts[p.conversation_id]: a.language
+            for p, a in zip(pending, analyses, strict=True)
+            if a.language_reliable and p.conversation_id in contacts
+        },
     )
     per_conversation = Counter(p.conversation_id for p in pending)
     recent = await analysis_db.recent_scores(

@@ -1,8 +1,11 @@
-"""The labelled data shipped in ``data/``: intent training examples and the evaluation sets.
+"""The labelled data shipped in ``data/``: intent training examples, the evaluation sets and a
+public human-rated English corpus.
 
 Each evaluation message is in the *tune* part or the *held-out* part by a hash of its text, fixed
 once and for all: lexicon fixes, rules and thresholds were chosen looking at the tune part only,
-and its messages also train the intent classifier; reported figures use the held-out part.
+and its messages also train the intent classifier; reported figures use the held-out part. The
+public corpus (the VADER paper's 4,200 human-rated tweets, ``data/PUBLIC_SOURCES.md``) is split
+the same way and never trains anything.
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ TUNE_SHARE = 102
 """Messages whose SHA-256 starts with a byte below this (40 %) are in the tune part."""
 
 
+def split_of(text: str) -> Split:
+    """The part a text belongs to, by the first byte of its SHA-256."""
+    return Split.TUNE if hashlib.sha256(text.encode()).digest()[0] < TUNE_SHARE else Split.HELDOUT
+
+
 @dataclass(frozen=True)
 class LabelledMessage:
     text: str
@@ -36,8 +44,35 @@ class LabelledMessage:
 
     @property
     def split(self) -> Split:
-        first = hashlib.sha256(self.text.encode()).digest()[0]
-        return Split.TUNE if first < TUNE_SHARE else Split.HELDOUT
+        return split_of(self.text)
+
+
+@dataclass(frozen=True)
+class RatedText:
+    """A text of the public corpus and the mean of its human ratings (-4..+4)."""
+
+    text: str
+    rating: float
+
+    @property
+    def split(self) -> Split:
+        return split_of(self.text)
+
+
+PUBLIC_ENGLISH = "VADER tweets"
+"""The public English corpus's name in `pytake ai eval` (Hutto & Gilbert 2014)."""
+
+
+@cache
+def public_english() -> tuple[RatedText, ...]:
+    """The 4,200 tweets with their human mean ratings (``id<TAB>rating<TAB>text`` lines)."""
+    raw = resources.files("pytake_daemon.ai").joinpath("data", "vader_tweets_groundtruth.txt")
+    rows = (line.split("\t", 2) for line in raw.read_text("utf-8").splitlines() if line.strip())
+    return tuple(RatedText(text=text, rating=float(rating)) for _, rating, text in rows)
+
+
+def public_english_part(split: Split) -> list[RatedText]:
+    return [t for t in public_english() if split is Split.ALL or t.split is split]
 
 
 @dataclass(frozen=True)

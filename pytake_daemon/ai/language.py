@@ -1,8 +1,11 @@
 """Which language a message is in: py3langid restricted to the configured languages.
 
-Very short texts ("ok", "oi", "👍") carry too little signal for a character model, so below a
-length threshold, or when the model is unsure, the conversation's language (the one its earlier
-messages had) is used instead.
+Very short texts ("ok", "oi", "👍") carry too little signal for a character model. Below a
+length threshold, or when the model is unsure, the message's words that only one language's
+sentiment lexicon knows decide ("LMAO, AMAZING!" is English: in a Portuguese tenant it was
+scored with the Portuguese lexicon, 0.000); without such words the language is taken, in order,
+from the contact (the language of their last reliably detected message, kept across
+conversations), the conversation (its last analysed message) and the tenant's default.
 
 Before the model, function words: a message with at least two Portuguese ones ("não", "meu",
 "para"…) and no English one, or the reverse, is decided by them. That is most messages, and it
@@ -14,15 +17,20 @@ neither); they were written from the languages, not from the evaluation messages
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
 
+from LeIA import leia
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from pytake_daemon.ai.text import tokens
+from pytake_daemon.ai.text import fold_accents, tokens
 
 MIN_WORDS = 3
-"""Messages with fewer words than this take the conversation's language when it is known."""
+"""Messages with fewer words than this are not given to the model (too little to go on)."""
 MIN_CONFIDENCE = 0.9
-"""Below this normalised probability the conversation's language wins."""
+"""Below this normalised probability the model's answer is not taken."""
 MIN_FUNCTION_WORDS = 2
 """Function words of one language (and none of the other) that decide without the model."""
 
@@ -50,27 +58,84 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
 }
 
 
+class LanguageSource(StrEnum):
+    """How a message's language was chosen (``ai_message_analysis.language_source``)."""
+
+    DETECTED = "detected"
+    CONTACT = "contact"
+    CONVERSATION = "conversation"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    language: str
+    source: LanguageSource
+    reliable: bool
+    """Decided by two function words or the confident model: what the contact's language
+    remembers (one lexicon word, such as "thanks" from a Portuguese customer, is not enough)."""
+
+
+@dataclass(frozen=True)
+class Fallbacks:
+    """What a message too short to detect takes, in this order."""
+
+    contact: str | None = None
+    conversation: str | None = None
+    default: str | None = None
+
+
+@cache
+def lexicon_words() -> dict[str, frozenset[str]]:
+    """Per language, the alphabetic words of its sentiment lexicon that the other's lacks.
+
+    LeIA was translated from VADER's lexicon and kept about 860 English words untranslated
+    ("bonus", "brutal"): those are in both, so they decide nothing. Portuguese words are
+    accent-folded, as LeIA stores them.
+    """
+    english = {w for w in SentimentIntensityAnalyzer().lexicon if w.isalpha()}
+    portuguese = {fold_accents(w) for w in leia.SentimentIntensityAnalyzer().lexicon}
+    portuguese = {w for w in portuguese if w.isalpha()}
+    return {"en": frozenset(english - portuguese), "pt": frozenset(portuguese - english)}
+
+
 class LanguageDetector:
     def __init__(self, languages: Sequence[str]) -> None:
         self.languages = tuple(languages)
         self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self._identifier.set_languages(list(self.languages))
+        self._lexicon_words = lexicon_words()
 
     def detect(self, text: str, *, fallback: str | None = None) -> str:
         """The message's language; ``fallback`` (the conversation's) for short or unsure texts."""
-        default = fallback if fallback in self.languages else None
+        return self.choose(text, Fallbacks(conversation=fallback)).language
+
+    def choose(self, text: str, fallbacks: Fallbacks) -> LanguageChoice:
+        """The message's language and how it was chosen (see the module's docstring)."""
         words = [t for t in tokens(text, "") if t.isalpha()]
-        if not words:
-            return default or self.languages[0]
-        if default is not None and len(words) < MIN_WORDS:
-            return default  # decided without the model, which costs more than the rest
         by_words = self._by_function_words(words)
         if by_words is not None:
-            return by_words
-        language, confidence = self._identifier.classify(text)
-        if default is not None and confidence < MIN_CONFIDENCE:
-            return default
-        return str(language)
+            return LanguageChoice(by_words, LanguageSource.DETECTED, reliable=True)
+        unsure: str | None = None
+        if len(words) >= MIN_WORDS:
+            language, confidence = self._identifier.classify(text)
+            if confidence >= MIN_CONFIDENCE:
+                return LanguageChoice(str(language), LanguageSource.DETECTED, reliable=True)
+            unsure = str(language)
+        by_lexicon = self._by_one_sided_evidence(words)
+        if by_lexicon is not None:
+            return LanguageChoice(by_lexicon, LanguageSource.DETECTED, reliable=False)
+        for source, language in (
+            (LanguageSource.CONTACT, fallbacks.contact),
+            (LanguageSource.CONVERSATION, fallbacks.conversation),
+            (LanguageSource.DEFAULT, fallbacks.default),
+        ):
+            if language in self.languages:
+                return LanguageChoice(str(language), source, reliable=False)
+        # Nothing to fall back on (`pytake ai analyze` without --language): the model's guess.
+        if unsure is None and words:
+            unsure = str(self._identifier.classify(text)[0])
+        return LanguageChoice(unsure or self.languages[0], LanguageSource.DETECTED, reliable=False)
 
     def _by_function_words(self, words: Sequence[str]) -> str | None:
         hits = {
@@ -81,3 +146,17 @@ class LanguageDetector:
         if len(decided) == 1 and sum(hits.values()) == hits[decided[0]]:
             return decided[0]
         return None
+
+    def _by_one_sided_evidence(self, words: Sequence[str]) -> str | None:
+        """The one language with function or lexicon words in the message, if only one has."""
+        evidence = [
+            language
+            for language in self.languages
+            if any(
+                w in FUNCTION_WORDS.get(language, ())
+                or (fold_accents(w) if language == "pt" else w)
+                in self._lexicon_words.get(language, ())
+                for w in words
+            )
+        ]
+        return evidence[0] if len(evidence) == 1 else None

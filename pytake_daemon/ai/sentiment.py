@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer
 
 from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
 
@@ -45,7 +46,6 @@ ENGLISH_SERVICE_LEXICON: dict[str, float] = {
     "dropping": -1.0,
     "down": -0.8,
     "support": 0.0,
-    "want": 0.0,
 }
 NEGATED_ACTIONS: dict[str, float] = {
     "can't": -1.0,
@@ -60,14 +60,28 @@ NEGATED_ACTIONS: dict[str, float] = {
     "didn't": -0.8,
     "doesn't": -0.8,
     "not": -0.8,
+    # as typed without the apostrophe (VADER's own negators include these spellings)
+    "cant": -1.0,
+    "wont": -1.0,
+    "couldnt": -1.0,
+    "hasnt": -0.8,
+    "havent": -0.8,
+    "didnt": -0.8,
+    "doesnt": -0.8,
 }
 """What a negator says by itself when it negates no sentiment word ("can't log in", "never
 came"). They are not lexicon entries: VADER negates a word only when the word before it is not
 in its lexicon, so as entries they stopped "not good" or "doesn't work well" from being negated
 (the English scorer lost to plain VADER on its own human-rated tweets that way). The same rule
 as the Portuguese scorer's negators (``sentiment_pt.NEGATOR_VALENCE``)."""
+REQUESTS = frozenset({"want"})
+"""Words whose VADER valence (+0.3) is dropped before "to": a request, not a liking. As a plain
+zero in the lexicon it also took the liking from "I want that phone" (general English lost)."""
 NEGATION_SCOPE = 3
 """Words after a negator that VADER's negation reaches (its ``_negation_check``)."""
+_REPEATED = re.compile(r"([^\W\d_])\1{2,}")
+_ELONGATED = re.compile(r"[^\W\d_]*([^\W\d_])\1{2,}[^\W\d_]*")
+"""A word with a letter three times or more in a row: VADER's lexicon doesn't know "loooove"."""
 
 
 class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
@@ -77,19 +91,39 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
         super().__init__()
         self.lexicon.update(ENGLISH_SERVICE_LEXICON)
 
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        # iOS keyboards type a right single quotation mark in "can't": VADER's negators are
+        # spelled with a straight apostrophe.
+        text = _ELONGATED.sub(self._unstretch, text.replace("\u2019", "'"))
+        return cast("dict[str, float]", super().polarity_scores(text))
+
+    def _unstretch(self, match: re.Match[str]) -> str:
+        """ "loooove" → "love", "sooo" → "so", "cooool" → "cool": a stretched word is looked up
+        with its repeated letters kept twice, then once; unknown either way, it stays."""
+        word = match.group(0)
+        for repl in (r"\1\1", r"\1"):
+            short = _REPEATED.sub(repl, word)
+            if short.lower() in self.lexicon or short.lower() in BOOSTER_DICT:
+                return short
+        return word
+
     def sentiment_valence(
         self, valence: float, sentitext: Any, item: str, i: int, sentiments: list[float]
     ) -> list[float]:
+        words: list[str] = sentitext.words_and_emoticons
+        if item.lower() in REQUESTS and i + 1 < len(words) and words[i + 1].lower() == "to":
+            # "I want to cancel" asks for something; "I want that phone" still likes it.
+            sentiments.append(0.0)
+            return sentiments
         own = NEGATED_ACTIONS.get(item.lower())
         if own is None:
             return cast(
                 "list[float]", super().sentiment_valence(valence, sentitext, item, i, sentiments)
             )
-        words: list[str] = sentitext.words_and_emoticons
         scope = words[i + 1 : i + 1 + NEGATION_SCOPE]
         # A negated sentiment word is VADER's business ("not good" flips); only a negator with
         # nothing to flip carries the complaint.
-        negates_something = any(w.lower() in self.lexicon for w in scope)
+        negates_something = any(self.lexicon.get(w.lower()) for w in scope)
         sentiments.append(0.0 if negates_something else own)
         return sentiments
 

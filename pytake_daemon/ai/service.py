@@ -22,7 +22,7 @@ import structlog
 from pydantic import BaseModel
 
 from pytake_daemon.ai import analysis_db, db
-from pytake_daemon.ai.analysis_db import Pending
+from pytake_daemon.ai.analysis_db import LanguageContext, Pending
 from pytake_daemon.ai.analyzer import Analysis, Analyzer, CustomIntentSpec
 from pytake_daemon.ai.batch import store_batch
 from pytake_daemon.ai.intents import IntentModel
@@ -152,16 +152,19 @@ class AiService:
             if not pending:
                 return
             custom = custom_specs(await db.list_intents(conn))
-            languages = await analysis_db.conversation_languages(
+            contexts = await analysis_db.language_contexts(
                 conn, sorted({p.conversation_id for p in pending})
             )
         # Outside the transaction: a tenant's first message after an intent change trains.
         model = await self.models.get(custom)
         analyses = await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._analyse, pending, model, cfg, languages
+            self._executor, self._analyse, pending, model, cfg, contexts
         )
+        contacts = {c: ctx.contact_id for c, ctx in contexts.items()}
         async with tenant_transaction(self._pool, job.tenant_id) as conn:
-            events = await store_batch(conn, pending, analyses, cfg, self.analyzer.thresholds.label)
+            events = await store_batch(
+                conn, pending, analyses, cfg, self.analyzer.thresholds.label, contacts
+            )
             envelopes = await number_events(conn, job.tenant_id, events)
         await self._bus.deliver(envelopes)
 
@@ -170,20 +173,26 @@ class AiService:
         pending: Sequence[Pending],
         model: IntentModel,
         cfg: AiSettingsOut,
-        languages: dict[uuid.UUID, str],
+        contexts: dict[uuid.UUID, LanguageContext],
     ) -> list[Analysis]:
+        conversations = {c: ctx.conversation_language for c, ctx in contexts.items()}
+        contacts = {ctx.contact_id: ctx.contact_language for ctx in contexts.values()}
         results = []
         for message in pending:
-            fallback = languages.get(message.conversation_id, cfg.default_language)
+            contact = contexts[message.conversation_id].contact_id
             analysis = self.analyzer.analyse(
                 message.text,
                 model=model,
                 languages=cfg.languages,
-                fallback=fallback,
+                fallback=conversations[message.conversation_id],
+                contact_language=contacts[contact],
+                default_language=cfg.default_language,
                 intent_threshold=cfg.intent_threshold,
             )
             # Later messages of the same batch fall back to what this one was.
-            languages[message.conversation_id] = analysis.language
+            conversations[message.conversation_id] = analysis.language
+            if analysis.language_reliable:
+                contacts[contact] = analysis.language
             results.append(analysis)
         return results
 

@@ -100,9 +100,17 @@ async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID, number: uui
         """,
         tenant_id,
     )
+    # Every customer's language remembered (0023), so the lookup meets a full table.
+    await admin_conn.execute(
+        """
+        INSERT INTO ai_contact_language (tenant_id, contact_id, language)
+        SELECT tenant_id, id, 'pt' FROM contacts WHERE tenant_id = $1
+        """,
+        tenant_id,
+    )
     await admin_conn.execute(
         "VACUUM ANALYZE contacts, conversations, messages, ai_message_analysis, "
-        "ai_conversation_mood, ai_alerts"
+        "ai_conversation_mood, ai_alerts, ai_contact_language"
     )
     # The batch: the latest customer message of two long conversations and three short ones.
     rows = await admin_conn.fetch(
@@ -146,6 +154,13 @@ async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history
     )
     conversations, messages = world.conversations, world.messages
     n = len(conversations)
+    contacts = [
+        r["contact_id"]
+        for r in await admin_conn.fetch(
+            "SELECT contact_id FROM conversations WHERE id = ANY($1) ORDER BY contact_id",
+            conversations,
+        )
+    ]
     analyses = (
         messages,
         conversations,
@@ -154,6 +169,7 @@ async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history
         ["negative"] * n,
         ["complaint"] * n,
         [0.8] * n,
+        ["contact"] * n,
     )
     moods = (conversations, ["pt"] * n, [-0.3] * n, ["negative"] * n, [-0.1] * n, [0] * n)
     alerts = (conversations, ["cancel_or_complaint"] * n, messages, ["intent complaint"] * n)
@@ -162,7 +178,15 @@ async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history
     queries: list[tuple[str, tuple[object, ...], set[str | tuple[str, ...]]]] = [
         (db._GET_OVERRIDES, (), set()),
         (analysis_db._PENDING, (messages,), {by_id}),
-        (analysis_db._LANGUAGES, (conversations,), {"ai_conversation_mood_pkey"}),
+        (
+            analysis_db._LANGUAGES,
+            (conversations,),
+            {
+                ("conversations_pkey", "conversations_tenant_id_id_key"),
+                "ai_contact_language_pkey",
+                "ai_conversation_mood_pkey",
+            },
+        ),
         (analysis_db._LOCK_CONVERSATIONS, (conversations, 1), set()),
         (analysis_db._UPSERT_ANALYSES, analyses, set()),
         (
@@ -171,6 +195,8 @@ async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history
             {"ai_message_analysis_conversation_idx", by_id},
         ),
         (analysis_db._UPSERT_MOODS, moods, set()),
+        # An upsert: its conflict arbiter is ai_contact_language_pkey (no scan node to name).
+        (analysis_db._REMEMBER_LANGUAGES, (contacts, ["en"] * n), set()),
         (analysis_db._WAITING, (conversations,), {"messages_thread_idx"}),
         (analysis_db._INSERT_ALERTS, alerts, set()),
         # The delayed human-request check and the API's list of a conversation's analyses.
