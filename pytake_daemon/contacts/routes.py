@@ -95,7 +95,7 @@ async def update_contact(request: web.Request, body: ContactUpdate) -> ContactPr
     role=Role.AGENT,
     errors=(404,),
 )
-async def set_tags(request: web.Request, body: TagsUpdate) -> ContactProfile:
+async def set_contact_tags(request: web.Request, body: TagsUpdate) -> ContactProfile:
     caller = identity(request)
     contact_id = path_uuid(request)
     viewer = _viewer(request)
@@ -120,7 +120,7 @@ async def set_tags(request: web.Request, body: TagsUpdate) -> ContactProfile:
     role=Role.AGENT,
     errors=(404,),
 )
-async def list_notes(request: web.Request) -> ContactNoteList:
+async def list_contact_notes(request: web.Request) -> ContactNoteList:
     caller = identity(request)
     contact_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
@@ -138,7 +138,7 @@ async def list_notes(request: web.Request) -> ContactNoteList:
     role=Role.AGENT,
     errors=(404,),
 )
-async def add_note(request: web.Request, body: NoteCreate) -> ContactNoteOut:
+async def add_contact_note(request: web.Request, body: NoteCreate) -> ContactNoteOut:
     caller = identity(request)
     contact_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:

@@ -36,7 +36,7 @@ routes = RouteTable(tag="conversations")
     role=Role.SUPERVISOR,
     errors=(404, 409, 422),
 )
-async def assign(request: web.Request, body: AssignmentRequest) -> ConversationOut:
+async def assign_conversation(request: web.Request, body: AssignmentRequest) -> ConversationOut:
     caller = identity(request)
     conversation_id = path_uuid(request)
     effects = Effects()
