@@ -318,6 +318,24 @@ class QueuesSettings(Section):
     outside the 24-hour window; without it no rating is asked there."""
 
 
+class NotificationsSettings(Section):
+    """The notification center's fan-out, e-mail channel and retention (docs/notifications.md)."""
+
+    email_attempts: int = Field(default=5, ge=1, le=20)
+    """Tries per e-mail before it counts as failed (and admins get a system notification)."""
+    email_backoff_seconds: float = Field(default=2.0, gt=0)
+    """Wait after the first failed try; it doubles after each one (jittered), up to the max."""
+    email_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    """Longest wait between two tries."""
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    """Connect and per-command timeout of the SMTP client."""
+    mail_poll_seconds: float = Field(default=30.0, gt=0)
+    """How often e-mails waiting (digests, other processes' work, a crash's leftovers) are
+    looked for; new notifications wake the mailer at once."""
+    retention_sweep_seconds: float = Field(default=3600.0, gt=0)
+    """How often notifications past their tenant's retention are pruned."""
+
+
 class LoggingSettings(Section):
     """Logs go to stderr (journald under systemd)."""
 
@@ -360,6 +378,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     ai: AiSettings = AiSettings()
     queues: QueuesSettings = QueuesSettings()
+    notifications: NotificationsSettings = NotificationsSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property
