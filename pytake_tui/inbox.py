@@ -117,11 +117,20 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Inbox:
-    """The listed conversations by id, and their display order."""
+    """The listed conversations by id, in a display order that holds still.
+
+    A fresh REST page is sorted (:meth:`sorted_now`); after that, live events never move a row:
+    a conversation with news keeps its place and is marked (:attr:`fresh`), and one new to the
+    list goes on top. Re-sorting under the agent's cursor made Down+Enter open another
+    customer than the one they were looking at.
+    """
 
     def __init__(self, me: uuid.UUID) -> None:
         self.me = me
         self._by_id: dict[uuid.UUID, ConversationOut] = {}
+        self._order: list[uuid.UUID] = []
+        self.fresh: set[uuid.UUID] = set()
+        """Conversations with a message since the list was last sorted."""
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -133,8 +142,10 @@ class Inbox:
         return self._by_id.get(conversation_id)
 
     def replace_all(self, conversations: list[ConversationOut]) -> None:
-        """A fresh page from REST replaces what was shown."""
+        """A fresh page from REST replaces what was shown, sorted."""
         self._by_id = {c.id: c for c in conversations}
+        self._order = [c.id for c in self.sorted_now()]
+        self.fresh.clear()
 
     def upsert(self, conversation: ConversationOut) -> ConversationOut | None:
         """Store the newer state of a conversation; returns the one it replaced.
@@ -146,12 +157,27 @@ class Inbox:
         if previous is not None and conversation.updated_at < previous.updated_at:
             return previous
         self._by_id[conversation.id] = conversation
+        if previous is None:
+            self._order.insert(0, conversation.id)
+            self.fresh.add(conversation.id)
+        elif _later(conversation.last_message_at, previous.last_message_at):
+            self.fresh.add(conversation.id)
         return previous
 
+    def seen(self, conversation_id: uuid.UUID) -> None:
+        """The agent opened it: its news is no longer new."""
+        self.fresh.discard(conversation_id)
+
     def remove(self, conversation_id: uuid.UUID) -> None:
-        self._by_id.pop(conversation_id, None)
+        if self._by_id.pop(conversation_id, None) is not None:
+            self._order.remove(conversation_id)
+        self.fresh.discard(conversation_id)
 
     def ordered(self) -> list[ConversationOut]:
+        """The rows in display order: as sorted at the last load, news marked in place."""
+        return [self._by_id[i] for i in self._order]
+
+    def sorted_now(self) -> list[ConversationOut]:
         """Assigned to me first, then most recent message first (ties by id, for stability)."""
         return sorted(
             self._by_id.values(),
@@ -161,3 +187,12 @@ class Inbox:
                 str(c.id),
             ),
         )
+
+    def resort(self) -> None:
+        """Sort again, on the agent's request; the marks go."""
+        self._order = [c.id for c in self.sorted_now()]
+        self.fresh.clear()
+
+
+def _later(new: datetime | None, old: datetime | None) -> bool:
+    return new is not None and (old is None or new > old)

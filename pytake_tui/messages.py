@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 
 from textual.message import Message
+from textual.widget import Widget
 
 from pytake_daemon.protocol import EventEnvelope, LoginResponse, Me, MessageOut
-from pytake_tui.client import DaemonClient
+from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.connection import ConnectionStatus
 
 
@@ -95,3 +96,11 @@ class MessageQueued(Message):
     def __init__(self, message: MessageOut) -> None:
         super().__init__()
         self.message = message
+
+
+def report_failure(node: Widget, error: DaemonError, title: str) -> None:
+    """A failed call as the console shows it: back to login on a 401, else an error toast."""
+    if error.unauthorized:
+        node.post_message(SessionExpired("your session has ended"))
+    else:
+        node.notify(error.message, title=title, severity="error")

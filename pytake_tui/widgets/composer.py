@@ -11,6 +11,7 @@ import uuid
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -28,8 +29,19 @@ SUGGESTION_CHARACTER_KEYS = ("inverted_exclamation_mark", "trade_mark_sign", "po
 also the characters macOS types with option+1..3: ¡ ™ £."""
 
 
-class DraftArea(TextArea):
+_DESTINATION_KEYS = {"f6", "f7"}
+"""TextArea selects a line with f6 and everything with f7; in the console those keys open
+Insights and Audit, and the draft (focused whenever a conversation is open) hid them."""
+
+
+class DraftArea(TextArea, inherit_bindings=False):
     """A TextArea where enter sends and ctrl+j (or alt+enter) starts a new line."""
+
+    BINDINGS = [
+        binding
+        for binding in TextArea.BINDINGS
+        if not (isinstance(binding, Binding) and binding.key in _DESTINATION_KEYS)
+    ]
 
     class Submitted(Message):
         pass

@@ -24,8 +24,14 @@ _STATUS_MARK = {
 }
 
 
-def row(conversation: ConversationOut, me: uuid.UUID, now: datetime) -> Content:
-    """``▸ Ana Souza ⧗   14:03 ●2 #vip`` over the last message's preview."""
+FRESH_MARK = "✱"
+"""News since the list was sorted: the row kept its place (``o`` sorts again)."""
+
+
+def row(
+    conversation: ConversationOut, me: uuid.UUID, now: datetime, *, fresh: bool = False
+) -> Content:
+    """``▸ Ana Souza ⧗ ✱  14:03 ●2 #vip`` over the last message's preview."""
     last = conversation.last_message_at
     when = ""
     if last is not None:
@@ -33,7 +39,10 @@ def row(conversation: ConversationOut, me: uuid.UUID, now: datetime) -> Content:
         when = clock(last) if same_day else last.astimezone().strftime("%d %b")
     mine = "▸ " if conversation.assigned_user_id == me else "  "
     name = Content.styled(contact_name(conversation.contact), "bold")
-    first = Content.assemble(mine, name, _STATUS_MARK[conversation.status], "  ", (when, "dim"))
+    first = Content.assemble(mine, name, _STATUS_MARK[conversation.status])
+    if fresh:
+        first += Content.styled(f" {FRESH_MARK}", "bold $accent")
+    first += Content.assemble("  ", (when, "dim"))
     if conversation.unread_count:
         first += Content.styled(f" ●{conversation.unread_count}", "bold $accent")
     if conversation.tags:
@@ -44,13 +53,15 @@ def row(conversation: ConversationOut, me: uuid.UUID, now: datetime) -> Content:
 
 
 class ConversationList(OptionList):
-    """Keys: enter opens; ``s``/``a``/``p`` cycle the status, agent and period filters."""
+    """Keys: enter opens; ``s``/``a``/``p`` cycle the status, agent and period filters; ``o``
+    sorts again (rows otherwise hold still while news arrives)."""
 
     BINDINGS = [
         # The filter chips above the list show these keys; the footer has no room for them.
         Binding("s", "cycle('status')", "Next status filter", show=False),
         Binding("a", "cycle('agent')", "Next agent filter", show=False),
         Binding("p", "cycle('period')", "Next period filter", show=False),
+        Binding("o", "resort", "Sort again"),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
@@ -62,21 +73,34 @@ class ConversationList(OptionList):
             super().__init__()
             self.which = which
 
+    class ResortRequested(Message):
+        """The agent asked to sort the rows again (newest news first)."""
+
     def action_cycle(self, which: str) -> None:
         self.post_message(self.FilterCycled(which))
+
+    def action_resort(self) -> None:
+        self.post_message(self.ResortRequested())
 
     @property
     def highlighted_id(self) -> uuid.UUID | None:
         option = self.highlighted_option
         return uuid.UUID(option.id) if option is not None and option.id else None
 
-    def show(self, conversations: list[ConversationOut], me: uuid.UUID, now: datetime) -> None:
+    def show(
+        self,
+        conversations: list[ConversationOut],
+        me: uuid.UUID,
+        now: datetime,
+        fresh: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
+    ) -> None:
         """Replace the rows, keeping the highlight on the same conversation."""
         keep = self.highlighted_id
-        self.set_options(Option(row(c, me, now), id=str(c.id)) for c in conversations)
-        if keep is not None:
-            ids = [str(c.id) for c in conversations]
-            if str(keep) in ids:
-                self.highlighted = ids.index(str(keep))
+        self.set_options(
+            Option(row(c, me, now, fresh=c.id in fresh), id=str(c.id)) for c in conversations
+        )
+        ids = [str(c.id) for c in conversations]
+        if keep is not None and str(keep) in ids:
+            self.highlighted = ids.index(str(keep))
         elif conversations:
             self.highlighted = 0

@@ -1,17 +1,24 @@
 """A conversation's messages as bubbles, updated in place as delivery states move forward, with
-the agents' internal notes between them (styled apart: the customer never sees those)."""
+the agents' internal notes between them (styled apart: the customer never sees those).
+
+Entries of other kinds (system lines, say) go in with :meth:`ThreadView.add_entry`: any widget
+with a time and a key, placed in time order among the messages, once per key.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
-from pytake_daemon.protocol import MessageOut, MessageStatus
+from pytake_daemon.protocol import MessageError, MessageOut, MessageStatus
 from pytake_daemon.protocol.conversations import NoteOut
 from pytake_tui.message_view import (
     body_text,
@@ -26,6 +33,20 @@ from pytake_tui.message_view import (
 
 _RANK = {status: rank for rank, status in enumerate(MessageStatus)}
 """The enum lists statuses in the daemon's rank order; a state never moves backwards."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEntry:
+    """Something other than a message shown in the thread at its time (a note, a system line).
+
+    ``key`` makes it appear once however many times it arrives (a REST read and an event);
+    ``row`` is the row's class: ``-note`` centred, ``-in`` left, ``-out`` right.
+    """
+
+    key: str
+    at: datetime
+    widget: Widget
+    row: str = "-note"
 
 
 class MessageBubble(Static):
@@ -82,6 +103,24 @@ class NoteBubble(Static):
         self.update(Content.assemble((header, "bold"), "\n", note.body))
 
 
+def note_entry(note: NoteOut) -> ThreadEntry:
+    """An internal note as a thread entry."""
+    return ThreadEntry(key=f"note:{note.id}", at=note.created_at, widget=NoteBubble(note))
+
+
+@dataclass(frozen=True, slots=True)
+class _StatusNews:
+    status: MessageStatus
+    error: MessageError | None
+    wa_message_id: str | None
+
+    def applied_to(self, message: MessageOut) -> MessageOut:
+        update: dict[str, object] = {"status": self.status, "error": self.error}
+        if self.wa_message_id:
+            update["wa_message_id"] = self.wa_message_id
+        return message.model_copy(update=update)
+
+
 class BubbleRow(Horizontal):
     """A full-width row, so our messages sit on the right and the customer's on the left."""
 
@@ -118,7 +157,16 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._bubbles: dict[uuid.UUID, MessageBubble] = {}
         self._by_wamid: dict[str, MessageBubble] = {}
         self._selected: MessageBubble | None = None
-        self._notes: dict[uuid.UUID, NoteBubble] = {}
+        self._entries: dict[str, ThreadEntry] = {}
+        self._early: dict[uuid.UUID, _StatusNews] = {}
+        """Delivery news of messages not shown yet: the daemon can announce a reply's ``sent``
+        before the reply itself (its sender is woken before the reply is announced), and a
+        dropped status left the reply at ◷ pending."""
+
+    def on_mount(self) -> None:
+        # Stay at the newest message as it grows and as it shrinks (the suggestions panel
+        # opening above the draft), until the agent scrolls up; back at the end, it follows.
+        self.anchor()
 
     @property
     def selected(self) -> MessageOut | None:
@@ -130,52 +178,71 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     @property
     def notes(self) -> list[NoteOut]:
-        return [bubble.note for bubble in self._notes.values()]
+        return [e.widget.note for e in self._entries.values() if isinstance(e.widget, NoteBubble)]
 
-    async def show(self, messages: list[MessageOut], notes: list[NoteOut] | None = None) -> None:
-        """Replace the thread with ``messages`` (oldest first) and the internal ``notes``, in
-        time order, and scroll to the newest."""
+    async def show(
+        self,
+        messages: list[MessageOut],
+        notes: list[NoteOut] | None = None,
+        entries: list[ThreadEntry] | None = None,
+    ) -> None:
+        """Replace the thread with ``messages`` (oldest first), the internal ``notes`` and any
+        other ``entries``, in time order, and scroll to the newest."""
         await self.remove_children()
         self._bubbles.clear()
         self._by_wamid.clear()
-        self._notes.clear()
+        self._entries.clear()
+        self._early.clear()
         self._selected = None
-        # Messages keep the daemon's order; each note goes before the first message stored
+        # Messages keep the daemon's order; each entry goes before the first message stored
         # after it.
-        pending = sorted(notes or [], key=lambda n: n.created_at)
+        pending = sorted([*map(note_entry, notes or []), *(entries or [])], key=lambda e: e.at)
         for message in messages:
-            while pending and pending[0].created_at <= message.created_at:
-                await self._place_note(pending.pop(0))
+            while pending and pending[0].at <= message.created_at:
+                await self._place_entry(pending.pop(0))
             await self._place(message)
-        for note in pending:
-            await self._place_note(note)
-        # After the layout pass, when the bubbles' heights are known.
-        self.call_after_refresh(self.scroll_end, animate=False)
+        for entry in pending:
+            await self._place_entry(entry)
+        self.anchor()
 
     async def add(self, message: MessageOut) -> None:
-        """Add a new message, or update it if shown; follow it unless scrolled up."""
+        """Add a new message, or update it if shown (the anchor follows it unless the agent
+        scrolled up)."""
         shown = self._bubbles.get(message.id)
         if shown is not None:
             self._update(shown, message)
             return
-        following = self.max_scroll_y - self.scroll_y <= 1
         await self._place(message)
-        if following:
-            self.call_after_refresh(self.scroll_end, animate=False)
 
     async def add_note(self, note: NoteOut) -> None:
         """Add a new internal note (once, however many times it arrives)."""
-        if note.id in self._notes:
-            return
-        following = self.max_scroll_y - self.scroll_y <= 1
-        await self._place_note(note)
-        if following:
-            self.call_after_refresh(self.scroll_end, animate=False)
+        await self.add_entry(note_entry(note))
 
-    async def _place_note(self, note: NoteOut) -> None:
-        bubble = NoteBubble(note)
-        self._notes[note.id] = bubble
-        await self.mount(BubbleRow(bubble, classes="-note"))
+    async def add_entry(self, entry: ThreadEntry) -> None:
+        """Add an entry of another kind at the end (once per key)."""
+        if entry.key not in self._entries:
+            await self._place_entry(entry)
+
+    async def _place_entry(self, entry: ThreadEntry) -> None:
+        self._entries[entry.key] = entry
+        await self.mount(BubbleRow(entry.widget, classes=entry.row))
+
+    def status_changed(
+        self,
+        message_id: uuid.UUID,
+        status: MessageStatus,
+        error: MessageError | None,
+        wa_message_id: str | None,
+    ) -> None:
+        """A delivery state from the stream; kept for later when the message isn't shown yet."""
+        news = _StatusNews(status, error, wa_message_id)
+        shown = self._bubbles.get(message_id)
+        if shown is None:
+            early = self._early.get(message_id)
+            if early is None or _RANK[status] >= _RANK[early.status]:
+                self._early[message_id] = news
+            return
+        self._update(shown, news.applied_to(shown.message))
 
     def update_status(self, message: MessageOut) -> None:
         """A newer state of a shown message (delivery status, error)."""
@@ -199,6 +266,9 @@ class ThreadView(VerticalScroll, can_focus=True):
                 target.reactions[message.direction] = reaction[1]
                 target.refresh_content()
                 return
+        early = self._early.pop(message.id, None)
+        if early is not None and _RANK[early.status] > _RANK[message.status]:
+            message = early.applied_to(message)
         bubble = MessageBubble(message)
         if message.reply_to is not None:
             quoted = self._by_wamid.get(message.reply_to)
@@ -225,7 +295,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._selected.scroll_visible(animate=False)
 
     def action_latest(self) -> None:
-        self.scroll_end(animate=False)
+        self.anchor()
 
     def action_download(self) -> None:
         message = self.selected

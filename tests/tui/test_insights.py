@@ -196,7 +196,7 @@ async def test_enter_on_a_conversation_that_turned_negative_opens_it_in_the_chat
         assert isinstance(chat, ChatScreen)
         await wait_until(
             pilot,
-            lambda: chat._open is not None and chat._open.id == ANA_CONVERSATION,
+            lambda: chat.pane.open is not None and chat.pane.open.id == ANA_CONVERSATION,
             "Ana's thread",
         )
 
