@@ -38,10 +38,12 @@ def evaluate(
     ] = "heldout",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Accuracy and macro-F1 per language and task, next to the baselines."""
+    """Accuracy and macro-F1 per language and task, next to the baselines; English against
+    plain VADER on a public human-rated corpus; the language of short texts."""
     from pytake_daemon.ai.analyzer import Analyzer
     from pytake_daemon.ai.datasets import Split
     from pytake_daemon.ai.evaluation import evaluate as run
+    from pytake_daemon.ai.evaluation import evaluate_languages, evaluate_public_english
 
     try:
         part = Split(split)
@@ -49,21 +51,45 @@ def evaluate(
         fail(f"--split must be one of: {', '.join(s.value for s in Split)}", code=EXIT_CONFIG)
     analyzer = Analyzer()
     rows = run(analyzer.train(), analyzer.scorer, split=part)
+    public = evaluate_public_english(analyzer.scorer, split=part)
+    languages = evaluate_languages(split=part)
     if as_json:
         print_json(
-            [
-                {
-                    "language": r.language,
-                    "task": r.task,
-                    "messages": r.messages,
-                    "accuracy": r.model.accuracy,
-                    "macro_f1": r.model.macro_f1,
-                    "baseline": r.baseline_name,
-                    "baseline_accuracy": r.baseline.accuracy,
-                    "baseline_macro_f1": r.baseline.macro_f1,
-                }
-                for r in rows
-            ]
+            {
+                "tasks": [
+                    {
+                        "language": r.language,
+                        "task": r.task,
+                        "messages": r.messages,
+                        "accuracy": r.model.accuracy,
+                        "macro_f1": r.model.macro_f1,
+                        "baseline": r.baseline_name,
+                        "baseline_accuracy": r.baseline.accuracy,
+                        "baseline_macro_f1": r.baseline.macro_f1,
+                    }
+                    for r in rows
+                ],
+                "english_public": {
+                    "corpus": public.corpus,
+                    "messages": public.messages,
+                    "pearson": public.model.pearson,
+                    "agreement": public.model.agreement,
+                    "baseline": public.baseline_name,
+                    "baseline_pearson": public.baseline.pearson,
+                    "baseline_agreement": public.baseline.agreement,
+                },
+                "language": [
+                    {
+                        "texts": r.texts,
+                        "language": r.language,
+                        "messages": r.messages,
+                        "first_message": r.first_message,
+                        "contact_known": r.remembered,
+                        "before": r.before,
+                    }
+                    for r in languages
+                ],
+            }
         )
         return
     table = Table(title=f"PyTake AI evaluation ({part.value} part; F1 = macro-F1, ΔF1 in points)")
@@ -84,6 +110,37 @@ def evaluate(
             f"{(r.model.macro_f1 - r.baseline.macro_f1) * 100:+.1f}",
         )
     console.print(table)
+    english = Table(
+        title=f"English sentiment on a public human-rated corpus ({part.value} part; r = Pearson "
+        "with the human mean, agree = 3-way agreement)"
+    )
+    for column in ("corpus", "n", "r", "agree", "baseline", "r", "agree"):
+        english.add_column(column, justify="left" if column in {"corpus", "baseline"} else "right")
+    english.add_row(
+        public.corpus,
+        str(public.messages),
+        f"{public.model.pearson:.4f}",
+        f"{public.model.agreement:.2%}",
+        public.baseline_name,
+        f"{public.baseline.pearson:.4f}",
+        f"{public.baseline.agreement:.2%}",
+    )
+    console.print(english)
+    language = Table(
+        title=f"Language accuracy ({part.value} part; the tenant's default is the other language)"
+    )
+    for column in ("texts", "lang", "n", "first message", "contact known", "before #23"):
+        language.add_column(column, justify="left" if column in {"texts", "lang"} else "right")
+    for row in languages:
+        language.add_row(
+            row.texts,
+            row.language,
+            str(row.messages),
+            f"{row.first_message:.1%}",
+            f"{row.remembered:.1%}",
+            f"{row.before:.1%}",
+        )
+    console.print(language)
 
 
 @app.command("analyze")

@@ -74,14 +74,26 @@ came"). They are not lexicon entries: VADER negates a word only when the word be
 in its lexicon, so as entries they stopped "not good" or "doesn't work well" from being negated
 (the English scorer lost to plain VADER on its own human-rated tweets that way). The same rule
 as the Portuguese scorer's negators (``sentiment_pt.NEGATOR_VALENCE``)."""
-REQUESTS = frozenset({"want"})
-"""Words whose VADER valence (+0.3) is dropped before "to": a request, not a liking. As a plain
-zero in the lexicon it also took the liking from "I want that phone" (general English lost)."""
+REQUEST_BEFORE = {"want": frozenset({"to"}), "help": frozenset({"me", "us", "with"})}
+REQUEST_AFTER = {"help": frozenset({"need", "needs", "needed", "please", "pls", "plz"})}
+"""Where "want" (+0.3) and "help" (+1.7) ask for something ("I want to cancel", "I need help with
+the configuration") and so carry nothing; elsewhere they keep VADER's valence ("I want that
+phone", "thanks for the help"). As plain zeros in the lexicon they cost general English."""
 NEGATION_SCOPE = 3
 """Words after a negator that VADER's negation reaches (its ``_negation_check``)."""
 _REPEATED = re.compile(r"([^\W\d_])\1{2,}")
 _ELONGATED = re.compile(r"[^\W\d_]*([^\W\d_])\1{2,}[^\W\d_]*")
 """A word with a letter three times or more in a row: VADER's lexicon doesn't know "loooove"."""
+
+
+def _is_request(words: list[str], i: int) -> bool:
+    word = words[i].lower()
+    after = REQUEST_BEFORE.get(word, frozenset())
+    before = REQUEST_AFTER.get(word, frozenset())
+    return bool(
+        (i + 1 < len(words) and words[i + 1].lower() in after)
+        or (i > 0 and words[i - 1].lower() in before)
+    )
 
 
 class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
@@ -107,12 +119,19 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
                 return short
         return word
 
+    @staticmethod
+    def _negation_check(valence: float, words: list[str], start_i: int, i: int) -> float:
+        negator = i - (start_i + 1)
+        if words[negator].lower() == "never" and "such" in (w.lower() for w in words[negator:i]):
+            # "never seen such bad service" emphasises, like VADER's own "never so bad".
+            return valence * 1.25
+        return cast("float", SentimentIntensityAnalyzer._negation_check(valence, words, start_i, i))
+
     def sentiment_valence(
         self, valence: float, sentitext: Any, item: str, i: int, sentiments: list[float]
     ) -> list[float]:
         words: list[str] = sentitext.words_and_emoticons
-        if item.lower() in REQUESTS and i + 1 < len(words) and words[i + 1].lower() == "to":
-            # "I want to cancel" asks for something; "I want that phone" still likes it.
+        if _is_request(words, i):
             sentiments.append(0.0)
             return sentiments
         own = NEGATED_ACTIONS.get(item.lower())
