@@ -55,7 +55,8 @@ _WAIT = "{wait_minutes}"
 # a parenthesis, else the sentence that names it.
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _PARENTHESIS = re.compile(r"\s*\([^()]*\{wait_minutes\}[^()]*\)")
-_SENTENCE = re.compile(r"[^.!?]*\{wait_minutes\}[^.!?]*[.!?]?\s*")
+_CLAUSE = re.compile(r"\s*[,;:]\s*[^,;:.!?]*\{wait_minutes\}[^,;:.!?]*")
+_SENTENCE = re.compile(r"[^.!?\s][^.!?]*\{wait_minutes\}[^.!?]*[.!?]?\s*")
 
 
 def render(template: str, default: str, fields: Fields) -> str:
@@ -63,7 +64,8 @@ def render(template: str, default: str, fields: Fields) -> str:
 
     A part written in square brackets is shown only when the fields in it are known (so
     ``number {position}[ (~{wait_minutes} min)]`` drops the estimate when there is none); a
-    text without brackets loses the parenthesis, else the sentence, naming the estimate."""
+    text without brackets loses the parenthesis, else the clause (after a comma, semicolon or
+    colon), else the sentence, naming the estimate."""
     text = template or default
     known = fields.wait_minutes is not None
 
@@ -76,7 +78,10 @@ def render(template: str, default: str, fields: Fields) -> str:
     text = _OPTIONAL.sub(optional, text)
     if not known:
         text = _PARENTHESIS.sub("", text)
+        text = _CLAUSE.sub("", text)
         text = _SENTENCE.sub("", text).strip()
+        if not text and template:  # the whole text was the estimate: ours says the place
+            return render("", default, fields)
     for name in ("queue", "position", "wait_minutes"):
         text = text.replace("{" + name + "}", str(getattr(fields, name)))
     return text
@@ -84,6 +89,8 @@ def render(template: str, default: str, fields: Fields) -> str:
 
 async def tell(conn: Connection, conversation_id: uuid.UUID, text: str, *, now: datetime) -> bool:
     """Queue ``text`` for the customer; False when WhatsApp wouldn't take it (window closed)."""
+    if not text.strip():
+        return False  # a queue whose text renders to nothing says nothing
     try:
         # A savepoint: a refusal after a partial write must not spoil the caller's transaction.
         async with conn.transaction():

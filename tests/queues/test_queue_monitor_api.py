@@ -14,7 +14,7 @@ from pytake_daemon.protocol.queues import QueueItemList, QueueItemOut, QueueOut
 from pytake_daemon.queues import service
 from pytake_daemon.queues.effects import Effects
 from tests.conftest import ApiClient, MakeTenant
-from tests.queues.support import conversations, queue_body
+from tests.queues.support import conversations, eventually, queue_body
 from tests.support import TenantData
 
 
@@ -114,6 +114,16 @@ async def test_items_carry_mood_last_message_and_rating(
     angry, calm = await conversations(admin_conn, tenant.id, api.app[SECRET_BOX], 2)
     for conversation_id in (angry, calm):
         await _enqueue(api, tenant, queue.id, conversation_id)
+
+    async def welcomed() -> bool:
+        # The distribution pass after the commit welcomes them (nobody is online); the preview
+        # below must come after that message.
+        told = await admin_conn.fetchval(
+            "SELECT count(*) FROM messages WHERE tenant_id = $1 AND direction = 'out'", tenant.id
+        )
+        return bool(told == 2)
+
+    await eventually(welcomed, what="both customers welcomed")
     await admin_conn.execute(
         "INSERT INTO ai_conversation_mood (tenant_id, conversation_id, language, score, label,"
         " trend, messages) VALUES ($1, $2, 'en', -0.8, 'negative', -0.2, 3)",
