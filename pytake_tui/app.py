@@ -56,6 +56,7 @@ from pytake_tui.screens import (
 )
 from pytake_tui.screens.audit import build_audit
 from pytake_tui.screens.backups import build_backups
+from pytake_tui.screens.canned_replies import build_canned_replies
 from pytake_tui.screens.dashboard import build_dashboard
 from pytake_tui.screens.flows import flows_destination
 from pytake_tui.screens.insights import build_insights
@@ -109,6 +110,14 @@ DESTINATIONS: list[Destination] = [
     ),
     Destination(
         "flows", "Flows", "f9", Role.SUPERVISOR, flows_destination, "Automation flows: edit, test"
+    ),
+    Destination(
+        "replies",
+        "Replies",
+        "f12",
+        Role.AGENT,
+        build_canned_replies,
+        "Canned responses: add, edit, share, remove",
     ),
 ]
 """Screens reachable from anywhere, in key order; features append theirs (settings is last)."""

@@ -9,8 +9,16 @@ other placeholder as written, for the agent to see and replace before sending.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from pytake_daemon.protocol import ConversationOut
+from pydantic import BaseModel, ValidationError
+
+from pytake_daemon.protocol import ConversationOut, Role
+from pytake_daemon.protocol.ai import ReplyCreate, ReplyOut, ReplyScope, ReplyUpdate
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 _VARIABLE = re.compile(r"{{\s*(\w+)\s*}}")
 
@@ -54,3 +62,101 @@ def one_line(text: str, width: int) -> str:
     """The text on one line, cut with an ellipsis to ``width`` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"
+
+
+# ---- canned responses: the screen's wording and form, and the composer's /shortcut ----------
+
+SHORTCUT_TYPED = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,31})?$")
+"""A draft that is only ``/`` and the start of a shortcut (a space or a second line ends it)."""
+VARIABLES_HINT = "{{customer_name}} {{first_name}} {{agent_name}} {{phone}} are filled in"
+ANY_LANGUAGE = "any"
+
+
+class ReplyFormError(ValueError):
+    """What is wrong with the reply form, as one sentence for a toast."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyForm:
+    """The editor's fields as typed (blank: not set)."""
+
+    title: str
+    body: str
+    shortcut: str = ""
+    language: str = ANY_LANGUAGE
+    scope: ReplyScope = ReplyScope.PERSONAL
+    department: str = ""
+
+    @classmethod
+    def of(cls, reply: ReplyOut) -> ReplyForm:
+        return cls(
+            title=reply.title,
+            body=reply.body,
+            shortcut=reply.shortcut or "",
+            language=reply.language or ANY_LANGUAGE,
+            scope=reply.scope,
+            department=reply.department or "",
+        )
+
+    def _fields(self) -> dict[str, Any]:
+        if self.scope is ReplyScope.PERSONAL and self.department.strip():
+            raise ReplyFormError("A personal reply has no department: share it with the team.")
+        return {
+            "title": " ".join(self.title.split()),
+            "body": self.body.strip(),
+            "shortcut": self.shortcut.strip().removeprefix("/").lower() or None,
+            "language": None if self.language == ANY_LANGUAGE else self.language,
+            "scope": self.scope,
+            "department": " ".join(self.department.split()) or None,
+        }
+
+    def create(self) -> ReplyCreate:
+        """The new reply; a :class:`ReplyFormError` names the first problem."""
+        return _checked(lambda: ReplyCreate(**self._fields()))
+
+    def changes(self, reply: ReplyOut) -> ReplyUpdate:
+        """What differs from ``reply``, and nothing else (a PATCH sends only those)."""
+        fields = self._fields()
+        before = {
+            "title": reply.title,
+            "body": reply.body,
+            "shortcut": reply.shortcut,
+            "language": reply.language,
+            "scope": reply.scope,
+            "department": reply.department,
+        }
+        changed = {k: v for k, v in fields.items() if v != before[k]}
+        return _checked(lambda: ReplyUpdate(**changed))
+
+
+def _checked(build: Callable[[], _Model]) -> _Model:
+    try:
+        return build()
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        if field == "shortcut":
+            raise ReplyFormError(
+                "The shortcut is up to 32 lower-case letters, digits, '-' or '_' (e.g. order-late)."
+            ) from None
+        if field in ("title", "body") and first["type"] == "string_too_short":
+            raise ReplyFormError(f"The reply needs a {field}.") from None
+        where = f"{field}: " if field else ""
+        raise ReplyFormError(f"{where}{first['msg']}") from None
+
+
+def typed_shortcut(draft: str) -> str | None:
+    """The shortcut being typed (``""`` for a lone ``/``), or None when the draft is a message."""
+    match = SHORTCUT_TYPED.fullmatch(draft)
+    if match is None:
+        return None
+    return match.group(1) or ""
+
+
+def may_manage(reply: ReplyOut, role: Role) -> bool:
+    """Agents manage their own replies; the team's are a supervisor's (the daemon's rule)."""
+    return reply.scope is ReplyScope.PERSONAL or role.at_least(Role.SUPERVISOR)
+
+
+def scope_label(reply: ReplyOut) -> str:
+    return "yours" if reply.scope is ReplyScope.PERSONAL else "team"

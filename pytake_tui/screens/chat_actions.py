@@ -186,7 +186,8 @@ class CannedPicker(ModalScreen[str | None]):
         canned = self.query_one("#canned", OptionList)
         if not self._replies:
             self.query_one("#canned-preview", Static).update(
-                "No canned responses yet: a supervisor adds them with `pytake ai replies add`"
+                "No canned responses yet: add them on the Replies screen (f12), or on the "
+                "server with `pytake replies add`"
             )
             return
         canned.highlighted = 0
