@@ -67,12 +67,15 @@ from pytake_daemon.keys import (
     WEBHOOK_WRITER,
 )
 from pytake_daemon.loops import Loops
+from pytake_daemon.notifications.context import notifications_ctx
+from pytake_daemon.notifications.routes import routes as notifications_routes
 from pytake_daemon.queues.context import queues_ctx
 from pytake_daemon.queues.effects import Effects as QueueEffects
 from pytake_daemon.queues.routes import routes as queues_routes
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
+from pytake_daemon.reports.routes import routes as reports_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.acceptances import Acceptances
@@ -111,6 +114,8 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     ai_routes,
     queues_routes,
     agents_routes,
+    notifications_routes,
+    reports_routes,
 )
 
 
@@ -151,6 +156,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             backups_ctx,
             ai_ctx,
             queues_ctx,
+            notifications_ctx,
         ]
     )
     app.on_shutdown.append(_close_websockets)

@@ -153,6 +153,12 @@ class QueueSettings(WireModel):
     position_update_seconds: int = Field(
         default=120, ge=10, le=86400, description="at most one position update per this long"
     )
+    first_response_target_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=604800,
+        description="SLA: a person's first reply within this long of entering (reports)",
+    )
 
     @model_validator(mode="after")
     def _targets(self) -> QueueSettings:

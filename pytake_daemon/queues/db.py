@@ -39,6 +39,7 @@ SETTING_COLUMNS = (
     "full_message",
     "position_update_seconds",
     "timeout_flow_id",
+    "first_response_target_seconds",
 )
 _PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, len(SETTING_COLUMNS) + 1))
 

@@ -1,0 +1,350 @@
+"""SQL of the reports. Every statement reads one period ``[$1, $2)`` of one tenant (row-level
+security and ``current_tenant_id()``), and the drill-down as ``$3`` queue, ``$4`` agent, ``$5``
+conversation (``NULL``: any). Hours are ``date_bin('1 hour', …, $1)``: bins counted from the
+period's start, a local midnight, are the local hours in every zone whose clocks move by whole
+hours (all but Lord Howe Island), DST included, without a time zone conversion per row.
+
+The index that bounds each statement is named above it (docs/reports.md has the table and
+tests/reports/test_plans.py proves it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from pytake_daemon.db.pool import Connection
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period and a drill-down, as the statements bind them ($1 to $5)."""
+
+    start: datetime
+    end: datetime
+    queue_id: uuid.UUID | None = None
+    agent_id: uuid.UUID | None = None
+    conversation_id: uuid.UUID | None = None
+
+    @property
+    def args(self) -> tuple[object, ...]:
+        return (self.start, self.end, self.queue_id, self.agent_id, self.conversation_id)
+
+    @property
+    def windowed(self) -> bool:
+        """Below the tenant, messages are those of the scope's attendances (or conversation)."""
+        return any(x is not None for x in (self.queue_id, self.agent_id, self.conversation_id))
+
+
+# The attendances that entered a queue in the period (queue_items_entered_idx), each with its
+# queue's target, its first reply by a person (messages_thread_idx, from the entry onwards: the
+# scan stops at that reply), its transfers (queue_history_item_idx) and its rating
+# (conversation_feedback's (tenant_id, item_id) key).
+_ITEMS = """
+WITH items AS (
+    SELECT i.id, i.queue_id, i.agent_id, i.conversation_id, i.status, i.entered_at,
+           i.assigned_at, i.ended_at, q.first_response_target_seconds AS target,
+           fr.at AS answered_at, f.rating,
+           (SELECT count(*) FROM queue_history h
+             WHERE h.tenant_id = i.tenant_id AND h.item_id = i.id
+               AND h.event IN ('transferred', 'reassigned')) AS transfers
+      FROM queue_items i
+      JOIN queues q ON q.tenant_id = i.tenant_id AND q.id = i.queue_id
+      LEFT JOIN LATERAL (
+          SELECT m.created_at AS at FROM messages m
+           WHERE m.tenant_id = i.tenant_id AND m.conversation_id = i.conversation_id
+             AND m.created_at >= i.entered_at
+             AND m.created_at <= coalesce(i.ended_at, 'infinity')
+             AND m.direction = 'out' AND m.sent_by IS NOT NULL
+           ORDER BY m.created_at LIMIT 1) fr ON true
+      LEFT JOIN conversation_feedback f
+             ON f.tenant_id = i.tenant_id AND f.item_id = i.id AND f.rating IS NOT NULL
+     WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
+       AND ($3::uuid IS NULL OR i.queue_id = $3) AND ($4::uuid IS NULL OR i.agent_id = $4)
+       AND ($5::uuid IS NULL OR i.conversation_id = $5)
+)"""
+
+# One pass, two groupings: the whole scope (key NULL, grouped = 1) and one row per key a level
+# down ($6: queue, agent, conversation or item). SLA: met when a person answered within the
+# target; missed when the answer came late, or none came and the customer waited longer than
+# the target (until the item ended, or until $7, now); a transferred item is judged in its
+# next queue.
+ATTENDANCE = (
+    _ITEMS
+    + """, judged AS (
+    SELECT items.*,
+           CASE $6::text WHEN 'queue' THEN queue_id WHEN 'agent' THEN agent_id
+                         WHEN 'conversation' THEN conversation_id ELSE id END AS key,
+           CASE WHEN answered_at IS NOT NULL
+                    THEN answered_at - entered_at <= make_interval(secs => target)
+                WHEN status <> 'transferred'
+                 AND coalesce(ended_at, $7) - entered_at > make_interval(secs => target)
+                    THEN false END AS sla_met
+      FROM items
+)
+SELECT GROUPING(key) AS whole, key,
+       count(*) AS entered,
+       count(*) FILTER (WHERE assigned_at IS NOT NULL) AS assigned,
+       count(*) FILTER (WHERE assigned_at IS NULL
+                          AND status IN ('abandoned', 'timed_out')) AS abandoned,
+       coalesce(sum(transfers), 0)::int AS transfers,
+       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+           ORDER BY extract(epoch FROM answered_at - entered_at)::float8) AS first_response,
+       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+           ORDER BY extract(epoch FROM ended_at - entered_at)::float8)
+           FILTER (WHERE status = 'completed') AS resolution,
+       count(*) FILTER (WHERE sla_met) AS sla_met,
+       count(*) FILTER (WHERE NOT sla_met) AS sla_missed,
+       avg(rating)::float8 AS csat_average,
+       count(rating) AS ratings,
+       min(entered_at) AS first_entered
+  FROM judged
+ GROUP BY GROUPING SETS ((), (key))
+"""
+)
+
+
+async def attendance(
+    conn: Connection, scope: Scope, breakdown: str, now: datetime
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(ATTENDANCE, *scope.args, breakdown, now)
+    return rows
+
+
+# Messages of the period: the tenant's through messages_created_idx (tenant_id, created_at)…
+_MESSAGE_FIGURES = """
+SELECT GROUPING(m.error_code) AS hourly, date_bin('1 hour', m.created_at, $1) AS hour,
+       m.error_code, min(m.error_title) AS error_title,
+       count(*) FILTER (WHERE m.direction = 'in') AS inbound,
+       count(*) FILTER (WHERE m.direction = 'out') AS outbound,
+       count(*) FILTER (WHERE m.type = 'template' AND m.direction = 'out') AS templates,
+       count(*) FILTER (WHERE m.type = 'template' AND m.direction = 'out'
+                          AND m.status IN ('delivered', 'read')) AS delivered,
+       count(*) FILTER (WHERE m.type = 'template' AND m.direction = 'out'
+                          AND m.status = 'read') AS read,
+       count(*) FILTER (WHERE m.type = 'template' AND m.direction = 'out'
+                          AND m.status = 'failed') AS failed
+  FROM {source}
+ GROUP BY GROUPING SETS ((date_bin('1 hour', m.created_at, $1)), (m.error_code))
+"""
+TENANT_MESSAGES = _MESSAGE_FIGURES.format(
+    source="""messages m
+ WHERE m.tenant_id = current_tenant_id() AND m.created_at >= $1 AND m.created_at < $2
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL"""
+)
+
+# …a queue's or an agent's: those exchanged during its attendances of the period, and one
+# conversation's: all of the period (messages_thread_idx either way).
+_WINDOWS = """(
+    SELECT i.conversation_id, greatest(i.entered_at, $1) AS lo,
+           least(coalesce(i.ended_at, 'infinity'), $2) AS hi
+      FROM queue_items i
+     WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
+       AND $5::uuid IS NULL AND ($3::uuid IS NULL OR i.queue_id = $3)
+       AND ($4::uuid IS NULL OR i.agent_id = $4)
+    UNION ALL
+    SELECT $5::uuid, $1, $2 WHERE $5::uuid IS NOT NULL
+) w"""
+WINDOWED_MESSAGES = _MESSAGE_FIGURES.format(
+    source=_WINDOWS
+    + """
+  JOIN LATERAL (
+      SELECT * FROM messages m
+       WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = w.conversation_id
+         AND m.created_at >= w.lo AND m.created_at <= w.hi AND m.created_at < $2) m ON true"""
+)
+
+
+async def message_figures(conn: Connection, scope: Scope) -> list[asyncpg.Record]:
+    sql = WINDOWED_MESSAGES if scope.windowed else TENANT_MESSAGES
+    rows: list[asyncpg.Record] = await conn.fetch(sql, *scope.args)
+    return rows
+
+
+# Conversations opened: below the tenant, the scope's attendances that entered (a queue) or
+# were taken (an agent); for the tenant, conversations created in the period (found among
+# those with a message since its start, conversations_list_idx: one created then has had one)
+# and reopenings (conversation_events_kind_idx).
+OPENED = """
+SELECT date_bin('1 hour', o.at, $1) AS hour, count(*) AS opened FROM (
+    SELECT c.created_at AS at FROM conversations c
+     WHERE c.tenant_id = current_tenant_id() AND c.last_message_at >= $1
+       AND c.created_at >= $1 AND c.created_at < $2
+       AND $3::uuid IS NULL AND $4::uuid IS NULL
+       AND ($5::uuid IS NULL OR c.id = $5)
+    UNION ALL
+    SELECT e.created_at FROM conversation_events e
+     WHERE e.tenant_id = current_tenant_id() AND e.kind = 'reopened'
+       AND e.created_at >= $1 AND e.created_at < $2
+       AND $3::uuid IS NULL AND $4::uuid IS NULL
+       AND ($5::uuid IS NULL OR e.conversation_id = $5)
+    UNION ALL
+    SELECT coalesce(i.assigned_at, i.entered_at) FROM queue_items i
+     WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
+       AND ($3::uuid IS NOT NULL OR $4::uuid IS NOT NULL) AND $5::uuid IS NULL
+       AND ($3::uuid IS NULL OR i.queue_id = $3) AND ($4::uuid IS NULL OR i.agent_id = $4)
+) o GROUP BY 1
+"""
+
+# Closures (conversation_events_kind_idx), and which of them a flow made with no message from a
+# person since the conversation's previous closure (conversation_events_thread_idx, then
+# messages_thread_idx over that one episode).
+CLOSED = """
+SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed,
+       count(*) FILTER (WHERE e.detail->>'reason' = 'flow' AND NOT EXISTS (
+           SELECT 1 FROM messages m
+            WHERE m.tenant_id = e.tenant_id AND m.conversation_id = e.conversation_id
+              AND m.created_at <= e.created_at
+              AND m.created_at > coalesce(prev.at, '-infinity')
+              AND m.sent_by IS NOT NULL)) AS automated
+  FROM conversation_events e
+  LEFT JOIN LATERAL (
+      SELECT p.created_at AS at FROM conversation_events p
+       WHERE p.tenant_id = e.tenant_id AND p.conversation_id = e.conversation_id
+         AND p.kind = 'closed' AND p.created_at < e.created_at
+       ORDER BY p.created_at DESC LIMIT 1) prev ON true
+ WHERE e.tenant_id = current_tenant_id() AND e.kind = 'closed'
+   AND e.created_at >= $1 AND e.created_at < $2
+   AND ($3::uuid IS NULL OR e.queue_id = $3) AND ($4::uuid IS NULL OR e.agent_id = $4)
+   AND ($5::uuid IS NULL OR e.conversation_id = $5)
+ GROUP BY 1
+"""
+
+
+async def opened_and_closed(
+    conn: Connection, scope: Scope
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    opened: list[asyncpg.Record] = await conn.fetch(OPENED, *scope.args)
+    closed: list[asyncpg.Record] = await conn.fetch(CLOSED, *scope.args)
+    return opened, closed
+
+
+# Ratings answered in the period (conversation_feedback_answered_idx), by local day ($6: tz);
+# the item (its primary key) says the queue.
+RATINGS = """
+SELECT (f.answered_at AT TIME ZONE $6)::date AS day, f.rating, count(*) AS count
+  FROM conversation_feedback f
+  JOIN queue_items i ON i.tenant_id = f.tenant_id AND i.id = f.item_id
+ WHERE f.tenant_id = current_tenant_id() AND f.rating IS NOT NULL
+   AND f.answered_at >= $1 AND f.answered_at < $2
+   AND ($3::uuid IS NULL OR i.queue_id = $3) AND ($4::uuid IS NULL OR f.agent_id = $4)
+   AND ($5::uuid IS NULL OR f.conversation_id = $5)
+ GROUP BY 1, 2
+"""
+
+
+async def ratings(conn: Connection, scope: Scope, tz: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(RATINGS, *scope.args, tz)
+    return rows
+
+
+# The AI's analysis of customer messages: the tenant's by ai_message_analysis_time_idx, a
+# scope's through its windows (ai_message_analysis_conversation_idx).
+_MOOD = """
+SELECT GROUPING(a.intent) AS by_label, a.sentiment_label, a.intent, count(*) AS count
+  FROM {source}
+ GROUP BY GROUPING SETS ((a.sentiment_label), (a.intent))
+"""
+TENANT_MOOD = _MOOD.format(
+    source="""ai_message_analysis a
+ WHERE a.tenant_id = current_tenant_id() AND a.analyzed_at >= $1 AND a.analyzed_at < $2
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL"""
+)
+WINDOWED_MOOD = _MOOD.format(
+    source=_WINDOWS
+    + """
+  JOIN LATERAL (
+      SELECT * FROM ai_message_analysis a
+       WHERE a.tenant_id = current_tenant_id() AND a.conversation_id = w.conversation_id
+         AND a.analyzed_at >= w.lo AND a.analyzed_at <= w.hi AND a.analyzed_at < $2) a ON true"""
+)
+
+
+async def mood(conn: Connection, scope: Scope) -> list[asyncpg.Record]:
+    sql = WINDOWED_MOOD if scope.windowed else TENANT_MOOD
+    rows: list[asyncpg.Record] = await conn.fetch(sql, *scope.args)
+    return rows
+
+
+_QUEUE_NAMES = """
+SELECT id, name, first_response_target_seconds FROM queues
+ WHERE tenant_id = current_tenant_id() AND id = ANY($1::uuid[])
+"""
+_USER_NAMES = """
+SELECT id, name FROM users WHERE tenant_id = current_tenant_id() AND id = ANY($1::uuid[])
+"""
+_CONVERSATION_NAMES = """
+SELECT c.id, coalesce(nullif(ct.profile_name, ''), ct.wa_id, c.id::text) AS name
+  FROM conversations c
+  JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
+ WHERE c.tenant_id = current_tenant_id() AND c.id = ANY($1::uuid[])
+"""
+_NAMES = {"queue": _QUEUE_NAMES, "agent": _USER_NAMES, "conversation": _CONVERSATION_NAMES}
+
+
+async def names(conn: Connection, kind: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of queues, agents (users) or conversations (their contact) by id."""
+    return {r["id"]: r["name"] for r in await conn.fetch(_NAMES[kind], ids)}
+
+
+async def exists(conn: Connection, kind: str, item_id: uuid.UUID) -> bool:
+    return bool(await names(conn, kind, [item_id]))
+
+
+# Raw rows for the exports, read through a cursor (the caller's transaction): constant memory
+# whatever the period. The tenant's messages in time order (messages_created_idx); a scope's
+# through its windows.
+_MESSAGE_COLUMNS = """m.created_at, m.id, m.conversation_id, m.direction, m.type, m.status,
+       m.text, m.sent_by, m.error_code, m.error_title"""
+EXPORT_MESSAGES = f"""
+SELECT {_MESSAGE_COLUMNS} FROM messages m
+ WHERE m.tenant_id = current_tenant_id() AND m.created_at >= $1 AND m.created_at < $2
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
+ ORDER BY m.created_at, m.id
+"""
+EXPORT_WINDOWED_MESSAGES = f"""
+SELECT {_MESSAGE_COLUMNS} FROM {_WINDOWS}
+  JOIN LATERAL (
+      SELECT * FROM messages m
+       WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = w.conversation_id
+         AND m.created_at >= w.lo AND m.created_at <= w.hi AND m.created_at < $2) m ON true
+ ORDER BY m.created_at, m.id
+"""
+
+# Conversations with a message in the period (conversations_list_idx: last_message_at since
+# the start, then messages_thread_idx for the period's count), or the scope's.
+EXPORT_CONVERSATIONS = """
+SELECT c.id, ct.wa_id, ct.profile_name, c.status, c.queue_id, c.assigned_user_id,
+       c.created_at, c.last_message_at, n.messages, n.inbound
+  FROM conversations c
+  JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
+  CROSS JOIN LATERAL (
+      SELECT count(*) AS messages, count(*) FILTER (WHERE m.direction = 'in') AS inbound
+        FROM messages m
+       WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id
+         AND m.created_at >= $1 AND m.created_at < $2) n
+ WHERE c.tenant_id = current_tenant_id() AND c.last_message_at >= $1 AND n.messages > 0
+   AND ($5::uuid IS NULL OR c.id = $5)
+   AND (($3::uuid IS NULL AND $4::uuid IS NULL) OR c.id IN (
+        SELECT i.conversation_id FROM queue_items i
+         WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
+           AND ($3::uuid IS NULL OR i.queue_id = $3)
+           AND ($4::uuid IS NULL OR i.agent_id = $4)))
+ ORDER BY c.last_message_at, c.id
+"""
+
+
+async def count_rows(conn: Connection, sql: str, scope: Scope) -> int:
+    """How many rows an export statement gives (for the CLI's progress bar)."""
+    total: int = await conn.fetchval(f"SELECT count(*) FROM ({sql}) x", *scope.args)
+    return total
+
+
+async def iter_rows(conn: Connection, sql: str, scope: Scope) -> AsyncIterator[asyncpg.Record]:
+    """Rows of an export statement through a server-side cursor (inside a transaction)."""
+    async for row in conn.cursor(sql, *scope.args, prefetch=500):
+        yield row
