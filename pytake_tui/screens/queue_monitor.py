@@ -9,12 +9,10 @@ only the visible rows (see :class:`~pytake_tui.widgets.queue_columns.LiveCell`).
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from textual import on, work
@@ -28,26 +26,21 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
-from pytake_daemon.protocol import Me, MessageReceived, MessageSent, ServerEvent
-from pytake_daemon.protocol.agents import AgentStatusChanged, SatisfactionReceived
-from pytake_daemon.protocol.ai import AlertOut, AlertQuery, AlertRaised, MessageAnalyzed
+from pytake_daemon.protocol import Me, ServerEvent
 from pytake_daemon.protocol.queues import (
     Dashboard,
-    ItemQuery,
     ItemStatus,
-    Priority,
-    QueueItemChanged,
     QueueItemOut,
-    QueueOut,
-    Transition,
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
-from pytake_tui.queue_board import HISTORY_ROWS, Column, QueueBoard, duration
+from pytake_tui.queue_board import Column, QueueBoard
+from pytake_tui.queue_feed import LIVE_EVENTS, BoardSnapshot, Moved, absorb, read_snapshot
 from pytake_tui.screens.queue_dialogs import ChoicePicker, ConversationViewer
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
 from pytake_tui.widgets.live_table import LiveTable
+from pytake_tui.widgets.queue_actions import QueueItemActions
 from pytake_tui.widgets.queue_columns import (
     ActiveTable,
     HistoryTable,
@@ -56,6 +49,7 @@ from pytake_tui.widgets.queue_columns import (
     WaitingTable,
     contact_label,
 )
+from pytake_tui.widgets.queue_header import QueueHeader
 
 Clock = Callable[[], datetime]
 Pending = list[tuple[float, ServerEvent]]
@@ -68,18 +62,8 @@ TICK_SECONDS = 1.0
 DASHBOARD_DEBOUNCE_SECONDS = 2.0
 NARROW_WIDTH = 150
 """Below this many columns the three columns become tabs (keys 1, 2, 3)."""
-ACTIVE_LIMIT = 10_000
-PRIORITY_NAMES = {Priority.NORMAL: "Normal", Priority.HIGH: "High", Priority.URGENT: "Urgent"}
 _ALL = "all"
 _TITLES = {Column.WAITING: "Waiting", Column.ACTIVE: "In progress", Column.HISTORY: "History"}
-
-
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    queues: list[QueueOut]
-    dashboard: Dashboard
-    items: list[QueueItemOut]
-    alerts: list[AlertOut]
 
 
 def queue_monitor(context: SessionContext) -> Screen[None]:
@@ -105,7 +89,7 @@ class QueueMonitorScreen(Screen[None]):
     ]
 
     class Loaded(Message):
-        def __init__(self, snapshot: _Snapshot) -> None:
+        def __init__(self, snapshot: BoardSnapshot) -> None:
             super().__init__()
             self.snapshot = snapshot
 
@@ -131,8 +115,7 @@ class QueueMonitorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield TextLine(id="metrics")
-        yield TextLine(id="alerts")
+        yield QueueHeader()
         with Horizontal(id="status-bar"):
             yield TextLine(id="tabs")
             yield ConnectionIndicator(id="connection")
@@ -146,6 +129,7 @@ class QueueMonitorScreen(Screen[None]):
                 with Vertical(id=f"pane-{column.value}", classes="pane"):
                     yield TextLine(_TITLES[column], classes="pane-title")
                     yield table(self.board, self._clock, id=column.value)
+        yield QueueItemActions(client=self._client, board=self.board, clock=self._clock)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -209,18 +193,8 @@ class QueueMonitorScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="load")
     async def _load(self) -> None:
-        client = self._client
         try:
-            queues = (await client.queues()).items
-            dashboard = await client.queue_dashboard()
-            pages = await asyncio.gather(
-                *(
-                    client.queue_items(q.id, ItemQuery(status=status, limit=limit))
-                    for q in queues
-                    for status, limit in (("active", ACTIVE_LIMIT), ("ended", HISTORY_ROWS))
-                )
-            )
-            alerts = await self._alerts()
+            snapshot = await read_snapshot(self._client)
         except DaemonError as error:
             if error.unauthorized:
                 self.post_message(SessionExpired("your session has ended"))
@@ -228,16 +202,7 @@ class QueueMonitorScreen(Screen[None]):
             self.query_one("#notice", Static).update(f"Could not load the queues: {error.message}")
             self.notify(error.message, title="Could not load the queues", severity="error")
             return
-        items = [item for page in pages for item in page.items]
-        self.post_message(self.Loaded(_Snapshot(queues, dashboard, items, alerts)))
-
-    async def _alerts(self) -> list[AlertOut]:
-        try:
-            return (await self._client.ai_alerts(AlertQuery(limit=50))).items
-        except DaemonError as error:
-            if error.status in (403, 404):  # AI features off, or a role that may not read them
-                return []
-            raise
+        self.post_message(self.Loaded(snapshot))
 
     def on_queue_monitor_screen_loaded(self, message: Loaded) -> None:
         snapshot = message.snapshot
@@ -308,16 +273,7 @@ class QueueMonitorScreen(Screen[None]):
 
     def on_event_received(self, message: EventReceived) -> None:
         event = message.envelope.event
-        if isinstance(
-            event,
-            QueueItemChanged
-            | MessageAnalyzed
-            | AlertRaised
-            | AgentStatusChanged
-            | SatisfactionReceived
-            | MessageReceived
-            | MessageSent,
-        ):
+        if isinstance(event, LIVE_EVENTS):
             self._pending.append((time.perf_counter(), event))
 
     def _buffer(self, event: ServerEvent) -> None:
@@ -328,48 +284,15 @@ class QueueMonitorScreen(Screen[None]):
         if not self._pending or not self.loaded:
             return
         batch, self._pending = self._pending, []
-        board = self.board
-        moved: dict[uuid.UUID, tuple[Column | None, Column | None, QueueItemOut]] = {}
-        restyle: set[uuid.UUID] = set()
-        header = False
-        for _, event in batch:
-            match event:
-                case QueueItemChanged(item=item):
-                    for change in board.apply(item):
-                        first = moved.get(change.item.id)
-                        before = first[0] if first is not None else change.before
-                        moved[change.item.id] = (before, change.after, change.item)
-                    header = True
-                case MessageAnalyzed(mood=mood):
-                    if board.set_mood(mood.conversation_id, mood.label):
-                        restyle.add(mood.conversation_id)
-                case AlertRaised(alert=alert):
-                    board.add_alert(alert)
-                    restyle.add(alert.conversation_id)
-                    header = True
-                case MessageReceived(message=sent) | MessageSent(message=sent):
-                    board.last_messages[sent.conversation_id] = sent.text
-                    restyle.add(sent.conversation_id)
-                case AgentStatusChanged(agent_id=agent_id, active=active, capacity=capacity):
-                    board.set_agent(agent_id, event.status.value, active, capacity)
-                    header = True
-                case SatisfactionReceived():
-                    shown = board.item_of(event.conversation_id)
-                    if shown is not None:
-                        board.ratings[shown.id] = event.rating
-                        restyle.add(event.conversation_id)
-        self._apply(moved, restyle)
-        if header:
+        absorbed = absorb(self.board, (event for _, event in batch))
+        self._apply(absorbed.moved, absorbed.restyle)
+        if absorbed.header:
             self._show_header()
             self._schedule_dashboard()
         if self.paint_listener is not None:
             self.call_after_refresh(self.paint_listener, batch)
 
-    def _apply(
-        self,
-        moved: dict[uuid.UUID, tuple[Column | None, Column | None, QueueItemOut]],
-        restyle: set[uuid.UUID],
-    ) -> None:
+    def _apply(self, moved: Moved, restyle: set[uuid.UUID]) -> None:
         tables = self._tables()
         for item_id, (before, after, item) in moved.items():
             shown = after if after is not None and self._visible(item) else None
@@ -391,41 +314,7 @@ class QueueMonitorScreen(Screen[None]):
                 table.tick()
 
     def _show_header(self) -> None:
-        metrics = self.board.metrics(self.queue_filter)
-        scope: list[tuple[str, str] | str] = []
-        if self.queue_filter is not None:
-            scope = [(self.board.queue_name(self.queue_filter), "bold $text-accent"), ": "]
-        avg = "—" if metrics.avg_wait_seconds is None else duration(metrics.avg_wait_seconds)
-        abandoned = "—" if metrics.abandonment is None else f"{metrics.abandonment:.0%}"
-        self.query_one("#metrics", TextLine).update(
-            Content.assemble(
-                *scope,
-                (str(metrics.waiting), "bold"),
-                " waiting · avg wait ",
-                (avg, "bold"),
-                " · ",
-                (str(metrics.agents_online), "bold"),
-                " online, ",
-                (str(metrics.agents_busy), "bold"),
-                " busy · ",
-                (abandoned, "bold"),
-                " abandoned",
-            )
-        )
-        alerts = self.query_one("#alerts", TextLine)
-        latest = next(reversed(self.board.alerts.values()), None)
-        if alerts.display != (latest is not None):
-            alerts.display = latest is not None
-        if latest is not None:
-            shown = self.board.item_of(latest.conversation_id)
-            who = contact_label(shown) if shown is not None else "a conversation"
-            count = len(self.board.alerts)
-            alerts.update(
-                Content.assemble(
-                    (f"⚠ {count} alert{'s' if count != 1 else ''}", "bold"),
-                    f" · latest: {who}: {latest.rule.value.replace('_', ' ')} — {latest.detail}",
-                )
-            )
+        self.query_one(QueueHeader).show(self.board, self.queue_filter)
 
     # Actions
 
@@ -445,98 +334,23 @@ class QueueMonitorScreen(Screen[None]):
 
     def action_assign(self) -> None:
         """Assign the selected item to an online agent (or reassign it)."""
-        item = self._selected_active()
-        if item is None:
-            return
-        agents = sorted(
-            (a for a in self.board.agents.values() if a.status != "offline"),
-            key=lambda a: a.name.lower(),
-        )
-        choices = [
-            (str(a.agent_id), f"{a.name} — {a.status}, {a.active}/{a.capacity}")
-            for a in agents
-            if a.agent_id != item.agent_id
-        ]
-
-        def chosen(agent: str | None) -> None:
-            if agent is not None:
-                self._assign(item, uuid.UUID(agent))
-
-        self.app.push_screen(ChoicePicker(f"Assign {contact_label(item)} to…", choices), chosen)
-
-    @work(exit_on_error=False, group="actions")
-    async def _assign(self, item: QueueItemOut, agent_id: uuid.UUID) -> None:
-        try:
-            result = await self._client.assign_item(item.queue_id, item.id, agent_id)
-        except DaemonError as error:
-            self.notify(error.message, title="Not assigned", severity="error")
-            return
-        for changed in result.items:
-            self._buffer(QueueItemChanged(transition=Transition.ASSIGNED, item=changed))
-        name = self.board.agent_name(agent_id)
-        self.notify(f"{contact_label(item)} assigned to {name}")
+        if (item := self._selected_active()) is not None:
+            self.query_one(QueueItemActions).assign(item)
 
     def action_transfer(self) -> None:
-        """Move the selected item to another queue."""
-        item = self._selected_active()
-        if item is None:
-            return
-        choices = [
-            (str(queue_id), name)
-            for queue_id, name in sorted(self.board.queues.items(), key=lambda q: q[1].lower())
-            if queue_id != item.queue_id
-        ]
-
-        def chosen(queue: str | None) -> None:
-            if queue is not None:
-                self._transfer(item, uuid.UUID(queue))
-
-        self.app.push_screen(ChoicePicker(f"Transfer {contact_label(item)} to…", choices), chosen)
-
-    @work(exit_on_error=False, group="actions")
-    async def _transfer(self, item: QueueItemOut, to_queue: uuid.UUID) -> None:
-        try:
-            result = await self._client.transfer_item(item.queue_id, item.id, to_queue)
-        except DaemonError as error:
-            self.notify(error.message, title="Not transferred", severity="error")
-            return
-        # The old item ends as transferred (its event follows; show it now).
-        ended = item.model_copy(
-            update={"status": ItemStatus.TRANSFERRED, "ended_at": self._clock(), "position": None}
-        )
-        self._buffer(QueueItemChanged(transition=Transition.TRANSFERRED, item=ended))
-        for changed in result.items:
-            self._buffer(QueueItemChanged(transition=Transition.ENTERED, item=changed))
-        self.notify(f"{contact_label(item)} moved to {self.board.queue_name(to_queue)}")
+        """Move the selected item to another queue, or hand it to an agent."""
+        if (item := self._selected_active()) is not None:
+            self.query_one(QueueItemActions).transfer(item)
 
     def action_priority(self) -> None:
         """Change the selected waiting item's priority."""
-        item = self._selected_active()
-        if item is None:
-            return
-        if item.status is not ItemStatus.WAITING:
-            self.notify("Only a waiting item's priority can change", severity="warning")
-            return
-        choices = [
-            (str(int(p)), f"{name}{' (now)' if p == item.priority else ''}")
-            for p, name in PRIORITY_NAMES.items()
-        ]
+        if (item := self._selected_active()) is not None:
+            self.query_one(QueueItemActions).change_priority(item)
 
-        def chosen(priority: str | None) -> None:
-            if priority is not None and int(priority) != item.priority:
-                self._set_priority(item, Priority(int(priority)))
-
-        self.app.push_screen(ChoicePicker(f"Priority of {contact_label(item)}", choices), chosen)
-
-    @work(exit_on_error=False, group="actions")
-    async def _set_priority(self, item: QueueItemOut, priority: Priority) -> None:
-        try:
-            changed = await self._client.set_item_priority(item.queue_id, item.id, priority)
-        except DaemonError as error:
-            self.notify(error.message, title="Priority not changed", severity="error")
-            return
-        self._buffer(QueueItemChanged(transition=Transition.REPRIORITIZED, item=changed))
-        self.notify(f"{contact_label(item)}: {PRIORITY_NAMES[priority].lower()} priority")
+    @on(QueueItemActions.ItemsChanged)
+    def _items_changed(self, message: QueueItemActions.ItemsChanged) -> None:
+        for change in message.changes:
+            self._buffer(change)
 
     def action_open(self) -> None:
         """Open the selected item's conversation, read-only."""

@@ -187,8 +187,13 @@ async def test_transfer_to_another_queue(tmp_path: Path) -> None:
             await pilot.press("down")  # Ana
         await pilot.press("t")
         await wait_until(pilot, lambda: isinstance(app.screen, ChoicePicker), "the picker")
-        assert _labels(app) == ["Billing"]  # not the queue it is in
-        await pick(pilot, "Billing")
+        # Not the queue it is in; then the agents not offline, as `a` lists them.
+        assert _labels(app) == [
+            "⇢ Billing",
+            "☺ Bruno Lima — online, 1/3",
+            "☺ Carla Dias — busy, 2/2",
+        ]
+        await pick(pilot, "⇢ Billing")
         history = screen.table(Column.HISTORY)
         await wait_until(pilot, lambda: item_id(1) in keys(history), "Ana's old item ended")
         assert cell(history, item_id(1), "ended") == "moved"
@@ -199,6 +204,19 @@ async def test_transfer_to_another_queue(tmp_path: Path) -> None:
         # She keeps her place in time: first in Billing, having waited longest there.
         assert cell(table, moved.id, "position") == "1"
         assert cell(table, item_id(6), "position") == "2"
+
+
+async def test_transfer_to_an_agent(tmp_path: Path) -> None:
+    world = demo_queues()
+    app = queue_app(tmp_path, world)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await monitor(pilot)
+        await pilot.press("t")  # Eva, the urgent one
+        await pick(pilot, "☺ Bruno")
+        active = screen.table(Column.ACTIVE)
+        await wait_until(pilot, lambda: item_id(4) in keys(active), "Eva in progress")
+        assert cell(active, item_id(4), "agent") == "Bruno Lima"
+        assert world.items[item_id(4)].status is ItemStatus.ASSIGNED
 
 
 async def test_change_priority(tmp_path: Path) -> None:

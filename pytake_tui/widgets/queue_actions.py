@@ -1,0 +1,146 @@
+"""The queue monitor's actions on an item: assign, transfer (to a queue or an agent) and
+priority, each a picker and a call.
+
+A widget with nothing to draw, like the chat's :class:`ConversationActions`: the screen's keys
+call it with the selected item, and it posts :class:`ItemsChanged` with what the daemon
+answered so the screen shows it at once (the events follow and change nothing more).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import work
+from textual.message import Message
+from textual.widget import Widget
+
+from pytake_daemon.protocol.queues import (
+    ItemStatus,
+    Priority,
+    QueueItemChanged,
+    QueueItemOut,
+    Transition,
+)
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.queue_board import QueueBoard
+from pytake_tui.screens.queue_dialogs import ChoicePicker
+from pytake_tui.widgets.queue_columns import contact_label
+
+PRIORITY_NAMES = {Priority.NORMAL: "Normal", Priority.HIGH: "High", Priority.URGENT: "Urgent"}
+_QUEUE, _AGENT = "q", "a"
+
+
+class QueueItemActions(Widget):
+    """Assign, transfer and reprioritize queue items (supervisors)."""
+
+    DEFAULT_CSS = "QueueItemActions { display: none; }"
+
+    class ItemsChanged(Message):
+        """The daemon changed these items (as events would say)."""
+
+        def __init__(self, changes: list[QueueItemChanged]) -> None:
+            super().__init__()
+            self.changes = changes
+
+    def __init__(
+        self, *, client: DaemonClient, board: QueueBoard, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__()
+        self._client = client
+        self._board = board
+        self._clock = clock
+
+    def _agent_choices(self, item: QueueItemOut) -> list[tuple[str, str]]:
+        agents = sorted(
+            (a for a in self._board.agents.values() if a.status != "offline"),
+            key=lambda a: a.name.lower(),
+        )
+        return [
+            (f"{_AGENT}:{a.agent_id}", f"{a.name} — {a.status}, {a.active}/{a.capacity}")
+            for a in agents
+            if a.agent_id != item.agent_id
+        ]
+
+    def assign(self, item: QueueItemOut) -> None:
+        """Assign the item to an agent who is not offline (or reassign it)."""
+        title = f"Assign {contact_label(item)} to…"
+        self.app.push_screen(ChoicePicker(title, self._agent_choices(item)), self._chosen(item))
+
+    def transfer(self, item: QueueItemOut) -> None:
+        """Move the item to another queue, or hand it to an agent."""
+        queues = [
+            (f"{_QUEUE}:{queue_id}", f"⇢ {name}")
+            for queue_id, name in sorted(self._board.queues.items(), key=lambda q: q[1].lower())
+            if queue_id != item.queue_id
+        ]
+        agents = [(key, f"☺ {label}") for key, label in self._agent_choices(item)]
+        title = f"Transfer {contact_label(item)} to a queue (⇢) or an agent (☺)…"
+        self.app.push_screen(ChoicePicker(title, queues + agents), self._chosen(item))
+
+    def _chosen(self, item: QueueItemOut) -> Callable[[str | None], None]:
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            kind, _, raw = choice.partition(":")
+            if kind == _AGENT:
+                self._assign(item, uuid.UUID(raw))
+            else:
+                self._transfer(item, uuid.UUID(raw))
+
+        return chosen
+
+    @work(exit_on_error=False, group="actions")
+    async def _assign(self, item: QueueItemOut, agent_id: uuid.UUID) -> None:
+        try:
+            result = await self._client.assign_item(item.queue_id, item.id, agent_id)
+        except DaemonError as error:
+            self.notify(error.message, title="Not assigned", severity="error")
+            return
+        changes = [QueueItemChanged(transition=Transition.ASSIGNED, item=i) for i in result.items]
+        self.post_message(self.ItemsChanged(changes))
+        self.notify(f"{contact_label(item)} assigned to {self._board.agent_name(agent_id)}")
+
+    @work(exit_on_error=False, group="actions")
+    async def _transfer(self, item: QueueItemOut, to_queue: uuid.UUID) -> None:
+        try:
+            result = await self._client.transfer_item(item.queue_id, item.id, to_queue)
+        except DaemonError as error:
+            self.notify(error.message, title="Not transferred", severity="error")
+            return
+        # The old item ends as transferred (its event follows; show it now).
+        ended = item.model_copy(
+            update={"status": ItemStatus.TRANSFERRED, "ended_at": self._clock(), "position": None}
+        )
+        changes = [QueueItemChanged(transition=Transition.TRANSFERRED, item=ended)]
+        changes += [QueueItemChanged(transition=Transition.ENTERED, item=i) for i in result.items]
+        self.post_message(self.ItemsChanged(changes))
+        self.notify(f"{contact_label(item)} moved to {self._board.queue_name(to_queue)}")
+
+    def change_priority(self, item: QueueItemOut) -> None:
+        """Change a waiting item's priority."""
+        if item.status is not ItemStatus.WAITING:
+            self.notify("Only a waiting item's priority can change", severity="warning")
+            return
+        choices = [
+            (str(int(p)), f"{name}{' (now)' if p == item.priority else ''}")
+            for p, name in PRIORITY_NAMES.items()
+        ]
+
+        def chosen(priority: str | None) -> None:
+            if priority is not None and int(priority) != item.priority:
+                self._set_priority(item, Priority(int(priority)))
+
+        self.app.push_screen(ChoicePicker(f"Priority of {contact_label(item)}", choices), chosen)
+
+    @work(exit_on_error=False, group="actions")
+    async def _set_priority(self, item: QueueItemOut, priority: Priority) -> None:
+        try:
+            changed = await self._client.set_item_priority(item.queue_id, item.id, priority)
+        except DaemonError as error:
+            self.notify(error.message, title="Priority not changed", severity="error")
+            return
+        change = QueueItemChanged(transition=Transition.REPRIORITIZED, item=changed)
+        self.post_message(self.ItemsChanged([change]))
+        self.notify(f"{contact_label(item)}: {PRIORITY_NAMES[priority].lower()} priority")
