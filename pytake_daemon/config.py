@@ -40,6 +40,9 @@ class ServerSettings(Section):
     """Seconds SIGTERM waits for in-flight requests before closing them."""
     trusted_proxies: list[str] = []
     """Peers whose X-Forwarded-For is believed when recording a client's address."""
+    public_url: str | None = None
+    """Address Meta reaches this daemon at (``https://chat.example.com``); ``pytake doctor``
+    runs the webhook's verify-token handshake through it."""
 
 
 class DatabaseSettings(Section):
@@ -334,6 +337,14 @@ class NotificationsSettings(Section):
     looked for; new notifications wake the mailer at once."""
     retention_sweep_seconds: float = Field(default=3600.0, gt=0)
     """How often notifications past their tenant's retention are pruned."""
+
+
+class MetricsSettings(Section):
+    """``GET /metrics`` (Prometheus text format) on the API's own listener."""
+
+    token: SecretStr | None = None
+    """Bearer token a scraper must present (Prometheus: ``authorization.credentials_file``).
+    Without it ``/metrics`` answers 404: figures of every tenant are not for API users."""
 
 
 class LoggingSettings(Section):
