@@ -390,6 +390,7 @@ class Settings(BaseSettings):
     ai: AiSettings = AiSettings()
     queues: QueuesSettings = QueuesSettings()
     notifications: NotificationsSettings = NotificationsSettings()
+    metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property
