@@ -1,0 +1,142 @@
+"""The e-mail channel: a tenant's SMTP settings, messages with plain-text and HTML bodies, and
+sending through aiosmtplib with TLS or STARTTLS, retried with backoff (tenacity)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import aiosmtplib
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from pytake_daemon.config import NotificationsSettings
+from pytake_daemon.errors import ApiError, Conflict
+from pytake_daemon.notifications.settings_db import TenantSettingsRow
+from pytake_daemon.protocol.notifications import NotificationOut
+from pytake_daemon.whatsapp.secretbox import SecretBox
+
+# What a retry can cure: the server away or refusing for now (4xx), a dropped connection, a
+# timeout. A 5xx refusal of a recipient is retried too (some servers answer 5xx while
+# starting); the tries are few and spaced, so a permanent one only costs their time.
+_TRANSIENT = (aiosmtplib.SMTPException, OSError, TimeoutError)
+
+
+class SmtpNotConfigured(Conflict):
+    """The tenant has no SMTP settings yet."""
+
+
+class SmtpFailed(ApiError):
+    """The SMTP server refused or was unreachable on every try."""
+
+    status = 502
+    title = "Bad Gateway"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password: str | None
+    from_address: str
+
+
+def smtp_config(row: TenantSettingsRow, box: SecretBox) -> SmtpConfig:
+    if row.smtp_host is None or row.smtp_port is None or row.smtp_from is None:
+        raise SmtpNotConfigured(
+            "no SMTP settings for this tenant: PUT /api/v1/notifications/smtp first"
+        )
+    password = box.decrypt(row.smtp_password_enc) if row.smtp_password_enc else None
+    return SmtpConfig(
+        row.smtp_host,
+        row.smtp_port,
+        row.smtp_security or "starttls",
+        row.smtp_username,
+        password,
+        row.smtp_from,
+    )
+
+
+def compose(sender: str, to: str, subject: str, text: str, html_body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    message.add_alternative(html_body, subtype="html")
+    return message
+
+
+def _line(n: NotificationOut) -> str:
+    return f"[{n.severity.value}] {n.title}" + (f" — {n.body}" if n.body else "")
+
+
+def one_notification(sender: str, to: str, n: NotificationOut) -> EmailMessage:
+    when = f"{n.category.value}, {n.severity.value}, {n.created_at:%Y-%m-%d %H:%M} UTC"
+    text = f"{n.title}\n\n{n.body}\n\n({when})\n"
+    page = (
+        f"<h2>{html.escape(n.title)}</h2><p>{html.escape(n.body)}</p><p><small>{when}</small></p>"
+    )
+    return compose(sender, to, f"PyTake: {n.title}", text, page)
+
+
+def digest(sender: str, to: str, items: Sequence[NotificationOut]) -> EmailMessage:
+    """One e-mail listing several notifications, newest first."""
+    ordered = sorted(items, key=lambda n: n.created_at, reverse=True)
+    text = f"{len(ordered)} notification(s) in PyTake:\n\n" + "\n".join(
+        f"- {_line(n)}" for n in ordered
+    )
+    rows = "".join(f"<li>{html.escape(_line(n))}</li>" for n in ordered)
+    page = f"<h2>{len(ordered)} notification(s) in PyTake</h2><ul>{rows}</ul>"
+    return compose(sender, to, f"PyTake: {len(ordered)} notification(s)", text + "\n", page)
+
+
+async def send(
+    config: SmtpConfig,
+    message: EmailMessage,
+    settings: NotificationsSettings,
+    *,
+    on_retry: Callable[[int, BaseException], None] | None = None,
+) -> int:
+    """Send ``message``; the number of tries it took. The last failure is raised."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        if on_retry is not None and state.outcome is not None:
+            error = state.outcome.exception()
+            if error is not None:
+                on_retry(state.attempt_number, error)
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(settings.email_attempts),
+        wait=wait_exponential_jitter(
+            initial=settings.email_backoff_seconds, max=settings.email_backoff_max_seconds
+        ),
+        retry=retry_if_exception_type(_TRANSIENT),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            await aiosmtplib.send(
+                message,
+                hostname=config.host,
+                port=config.port,
+                username=config.username,
+                password=config.password,
+                use_tls=config.security == "tls",
+                # "none" must not upgrade opportunistically either (a test server, a relay
+                # on localhost): False, not aiosmtplib's "if offered".
+                start_tls=config.security == "starttls",
+                timeout=settings.smtp_timeout_seconds,
+            )
+            return attempt.retry_state.attempt_number
+    raise AssertionError("unreachable: tenacity reraises the last failure")

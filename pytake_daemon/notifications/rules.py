@@ -1,0 +1,263 @@
+"""Fan-out rules: which committed events concern whom.
+
+Each rule reads one kind of event the domains already publish and names its recipients by
+role, queue membership and ownership (``Audience``). A recipient must see what it is about: an
+agent hears of a conversation only while it is assigned to them or sits in one of their queues;
+security and backup alerts go to admins and owners. The caller turns the intents into rows with
+each recipient's preferences (service.py).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pytake_daemon.notifications.audience import Audience, Member
+from pytake_daemon.protocol import EventEnvelope, MessageReceived
+from pytake_daemon.protocol.agents import GoalReached
+from pytake_daemon.protocol.ai import AlertRaised, AlertRule
+from pytake_daemon.protocol.audit import SecurityAlertRaised, Severity
+from pytake_daemon.protocol.backups import BackupAlert
+from pytake_daemon.protocol.conversations import TimelineKind
+from pytake_daemon.protocol.events import ConversationEventAdded, NoteAdded
+from pytake_daemon.protocol.notifications import (
+    LinkKind,
+    NotificationCategory,
+    NotificationLink,
+)
+from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
+
+Cat = NotificationCategory
+
+# An @mention: the e-mail's local part or the name without spaces, case-insensitive.
+_MENTION = re.compile(r"(?<![\w@])@([\w.+-]{2,64})")
+
+_AI_SEVERITY = {
+    AlertRule.STRONGLY_NEGATIVE: Sev.WARNING,
+    AlertRule.WORSENING_TREND: Sev.WARNING,
+    AlertRule.CANCEL_OR_COMPLAINT: Sev.URGENT,
+    AlertRule.LONG_WAIT_NEGATIVE: Sev.URGENT,
+    AlertRule.HUMAN_REQUEST_IGNORED: Sev.URGENT,
+}
+_AI_TITLE = {
+    AlertRule.STRONGLY_NEGATIVE: "Angry customer",
+    AlertRule.WORSENING_TREND: "Mood getting worse",
+    AlertRule.CANCEL_OR_COMPLAINT: "Cancellation or complaint",
+    AlertRule.LONG_WAIT_NEGATIVE: "Unhappy after a long wait",
+    AlertRule.HUMAN_REQUEST_IGNORED: "Asked for a person, no answer",
+}
+_SECURITY_SEVERITY = {
+    Severity.INFO: Sev.INFO,
+    Severity.WARNING: Sev.WARNING,
+    Severity.CRITICAL: Sev.URGENT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """Something to tell one user (before their preferences and the per-minute cap)."""
+
+    user_id: uuid.UUID
+    category: NotificationCategory
+    severity: Sev
+    title: str
+    body: str = ""
+    link: NotificationLink | None = None
+    group_key: str | None = None
+    many_title: str | None = None
+    """The title once the unread group stands for several ({n} is the count)."""
+    scope: str = ""
+    """Where it happened, for the per-minute cap's summary ("in Support")."""
+    email: bool = True
+    """False: never e-mailed, whatever the preferences (e-mail trouble itself)."""
+
+
+def conversations_named(envelopes: Iterable[EventEnvelope]) -> set[uuid.UUID]:
+    """The conversations a pass must look up (assignment, queue, customer's name)."""
+    ids: set[uuid.UUID] = set()
+    for envelope in envelopes:
+        event = envelope.event
+        if isinstance(event, MessageReceived | NoteAdded):
+            ids.add(event.conversation.id)
+        elif isinstance(event, ConversationEventAdded):
+            ids.add(event.event.conversation_id)
+        elif isinstance(event, AlertRaised):
+            ids.add(event.alert.conversation_id)
+    return ids
+
+
+def relevant(envelope: EventEnvelope) -> bool:
+    """Cheap test on the commit path: is this an event any rule reads?"""
+    return isinstance(
+        envelope.event,
+        MessageReceived
+        | ConversationEventAdded
+        | NoteAdded
+        | AlertRaised
+        | SecurityAlertRaised
+        | BackupAlert
+        | GoalReached,
+    )
+
+
+def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[Intent]:
+    for envelope in envelopes:
+        event = envelope.event
+        if isinstance(event, MessageReceived):
+            yield from _customer_replied(event, audience)
+        elif isinstance(event, ConversationEventAdded):
+            yield from _assigned_or_transferred(event, audience)
+        elif isinstance(event, NoteAdded):
+            yield from _mentioned(event, audience)
+        elif isinstance(event, AlertRaised):
+            yield from _ai_alert(event, audience)
+        elif isinstance(event, SecurityAlertRaised):
+            alert = event.alert
+            for admin in audience.admins():
+                yield Intent(
+                    admin.id,
+                    Cat.SECURITY,
+                    _SECURITY_SEVERITY[alert.severity],
+                    f"Security: {alert.summary}"[:200],
+                    f"{alert.kind}: {alert.subject}",
+                    NotificationLink(kind=LinkKind.SECURITY_ALERT, id=alert.id),
+                )
+        elif isinstance(event, BackupAlert):
+            severity = Sev.WARNING if event.reason == "backup_overdue" else Sev.URGENT
+            link = (
+                None
+                if event.run_id is None
+                else NotificationLink(kind=LinkKind.BACKUP, id=event.run_id)
+            )
+            for admin in audience.admins():
+                yield Intent(
+                    admin.id,
+                    Cat.BACKUP,
+                    severity,
+                    event.message[:200],
+                    event.reason,
+                    link,
+                    group_key=f"backup:{event.reason}",
+                    many_title=f"{{n}} backup alerts ({event.reason.replace('_', ' ')})",
+                )
+        elif isinstance(event, GoalReached) and event.agent_id in audience.members:
+            goal = event.goal
+            yield Intent(
+                event.agent_id,
+                Cat.GOAL,
+                Sev.INFO,
+                f"Goal reached: {goal.kind.value.replace('_', ' ')} {goal.target:g}",
+                f"{goal.period.value} goal",
+                NotificationLink(kind=LinkKind.GOAL, id=goal.id),
+            )
+
+
+def _customer_replied(event: MessageReceived, audience: Audience) -> Iterator[Intent]:
+    facts = audience.conversations.get(event.conversation.id)
+    if facts is None or facts.assigned_user_id not in audience.members:
+        return
+    queue = audience.queues.get(facts.queue_id) if facts.queue_id else None
+    yield Intent(
+        facts.assigned_user_id,
+        Cat.MESSAGE,
+        Sev.INFO,
+        f"{facts.customer} wrote",
+        event.conversation.last_message_preview[:500],
+        NotificationLink(kind=LinkKind.CONVERSATION, id=facts.id),
+        group_key=f"reply:{facts.id}",
+        many_title=f"{facts.customer}: {{n}} new messages",
+        scope=queue.name if queue else "",
+    )
+
+
+def _assigned_or_transferred(event: ConversationEventAdded, audience: Audience) -> Iterator[Intent]:
+    line = event.event
+    facts = audience.conversations.get(line.conversation_id)
+    customer = facts.customer if facts else "a customer"
+    link = NotificationLink(kind=LinkKind.CONVERSATION, id=line.conversation_id)
+    actor = line.actor.id if line.actor else None
+    by = f" by {line.actor.name}" if line.actor else ""
+    if line.kind is TimelineKind.ASSIGNED and line.agent is not None:
+        if line.agent.id != actor and line.agent.id in audience.members:
+            yield Intent(
+                line.agent.id,
+                Cat.ASSIGNMENT,
+                Sev.INFO,
+                f"Assigned to you: {customer}",
+                f"assigned{by}",
+                link,
+            )
+    elif line.kind is TimelineKind.TRANSFERRED:
+        if line.agent is not None:
+            if line.agent.id != actor and line.agent.id in audience.members:
+                yield Intent(
+                    line.agent.id,
+                    Cat.TRANSFER,
+                    Sev.INFO,
+                    f"Transferred to you: {customer}",
+                    f"transferred{by}",
+                    link,
+                )
+        elif line.queue is not None:
+            for member in audience.queue_members(line.queue.id):
+                if member.id != actor:
+                    yield Intent(
+                        member.id,
+                        Cat.TRANSFER,
+                        Sev.INFO,
+                        f"Transferred to {line.queue.name}: {customer}",
+                        f"transferred{by}",
+                        link,
+                        scope=line.queue.name,
+                    )
+
+
+def _handles(member: Member) -> set[str]:
+    return {member.email.split("@", 1)[0].lower(), member.name.replace(" ", "").lower()}
+
+
+def mentioned_members(body: str, audience: Audience) -> list[Member]:
+    wanted = {m.lower().rstrip(".") for m in _MENTION.findall(body)}
+    return [m for m in audience.members.values() if wanted & _handles(m)]
+
+
+def _mentioned(event: NoteAdded, audience: Audience) -> Iterator[Intent]:
+    conversation_id = event.conversation.id
+    facts = audience.conversations.get(conversation_id)
+    customer = facts.customer if facts else "a customer"
+    author = event.note.author_name or "Someone"
+    for member in mentioned_members(event.note.body, audience):
+        if member.id == event.note.author_id:
+            continue
+        if not audience.sees_conversation(member, conversation_id):
+            continue
+        yield Intent(
+            member.id,
+            Cat.MENTION,
+            Sev.WARNING,
+            f"{author} mentioned you: {customer}",
+            event.note.body[:500],
+            NotificationLink(kind=LinkKind.CONVERSATION, id=conversation_id),
+        )
+
+
+def _ai_alert(event: AlertRaised, audience: Audience) -> Iterator[Intent]:
+    alert = event.alert
+    facts = audience.conversations.get(alert.conversation_id)
+    customer = facts.customer if facts else "a customer"
+    recipients = {m.id: m for m in audience.supervisors()}
+    if facts is not None and facts.assigned_user_id in audience.members:
+        assignee = audience.members[facts.assigned_user_id]
+        recipients[assignee.id] = assignee
+    for member in recipients.values():
+        yield Intent(
+            member.id,
+            Cat.AI_ALERT,
+            _AI_SEVERITY[alert.rule],
+            f"{_AI_TITLE[alert.rule]}: {customer}",
+            alert.detail[:500],
+            NotificationLink(kind=LinkKind.CONVERSATION, id=alert.conversation_id),
+            group_key=f"ai:{alert.conversation_id}:{alert.rule.value}",
+        )
