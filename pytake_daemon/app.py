@@ -67,6 +67,8 @@ from pytake_daemon.keys import (
     WEBHOOK_WRITER,
 )
 from pytake_daemon.loops import Loops
+from pytake_daemon.notifications.context import notifications_ctx
+from pytake_daemon.notifications.routes import routes as notifications_routes
 from pytake_daemon.queues.context import queues_ctx
 from pytake_daemon.queues.effects import Effects as QueueEffects
 from pytake_daemon.queues.routes import routes as queues_routes
@@ -112,6 +114,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     ai_routes,
     queues_routes,
     agents_routes,
+    notifications_routes,
     reports_routes,
 )
 
@@ -153,6 +156,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             backups_ctx,
             ai_ctx,
             queues_ctx,
+            notifications_ctx,
         ]
     )
     app.on_shutdown.append(_close_websockets)
