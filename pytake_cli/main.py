@@ -21,6 +21,7 @@ from pytake_cli import (
     numbers,
     queues_cmd,
     replies_cmd,
+    report_cmd,
     simulate,
     templates_cmd,
     tenants,
