@@ -85,6 +85,7 @@ app.add_typer(agents_cmd.app, name="agents")
 app.add_typer(ai_cmd.app, name="ai")
 app.add_typer(replies_cmd.app, name="replies")
 app.add_typer(contacts_cmd.app, name="contacts")
+app.add_typer(report_cmd.app, name="report")
 
 
 def run() -> None:
