@@ -9,7 +9,7 @@ import io
 import json
 from pathlib import Path
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # no stubs or py.typed
 from typer.testing import CliRunner
 
 from pytake_cli.main import app
