@@ -53,6 +53,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/agents/{id}/goals"): {"kind": "quality", "target": 1},
     ("PUT", "/api/v1/contacts/{id}/tags"): {"tags": ["tagged by another tenant"]},
     ("POST", "/api/v1/contacts/{id}/notes"): {"body": "written into another tenant"},
+    ("PATCH", "/api/v1/notifications/{id}"): {"read": True},
 }
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {}
 
