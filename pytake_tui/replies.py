@@ -160,3 +160,24 @@ def may_manage(reply: ReplyOut, role: Role) -> bool:
 
 def scope_label(reply: ReplyOut) -> str:
     return "yours" if reply.scope is ReplyScope.PERSONAL else "team"
+
+
+@dataclass(frozen=True, slots=True)
+class ShortcutMatch:
+    """A reply offered for the ``/shortcut`` being typed, its text filled for the conversation."""
+
+    shortcut: str
+    title: str
+    text: str
+    missing: tuple[str, ...]
+
+
+def shortcut_matches(replies: list[ReplyOut], values: dict[str, str | None]) -> list[ShortcutMatch]:
+    """The replies with a shortcut, in the daemon's order (the user's own first)."""
+    matches = []
+    for reply in replies:
+        if reply.shortcut is None:
+            continue
+        text, missing = fill(reply.body, values)
+        matches.append(ShortcutMatch(reply.shortcut, reply.title, text, tuple(missing)))
+    return matches

@@ -273,6 +273,15 @@ class ChatScreen(Screen[None]):
         if opened is not None and opened.id == event.conversation_id:
             self.query_one(Composer).show_suggestions(event.suggestions, event.intent)
 
+    @on(Composer.ShortcutTyped)
+    def _shortcut_typed(self, event: Composer.ShortcutTyped) -> None:
+        if (conversation := self.pane.open) is not None:
+            self.actions.find_shortcuts(conversation, event.prefix)
+
+    @on(ConversationActions.ShortcutsFound)
+    def _shortcuts_found(self, event: ConversationActions.ShortcutsFound) -> None:
+        self.query_one(Composer).show_shortcuts(event.prefix, event.matches)
+
     @on(ConversationActions.TextChosen)
     def _text_chosen(self, event: ConversationActions.TextChosen) -> None:
         self.pane.insert(event.text)

@@ -1,6 +1,12 @@
 """The composer: a multi-line draft, sent with enter, idempotent per draft, with typing frames,
 and above it the reply suggestions for the open conversation (alt+1..3 insert one).
 
+``/`` at the start of the draft completes a canned response's shortcut: the composer asks for
+the replies whose shortcut starts with what was typed (:class:`Composer.ShortcutTyped`; the chat
+answers with :meth:`Composer.show_shortcuts`), lists them above the draft, and tab or enter puts
+the highlighted one's text in the draft. Escape dismisses the list, so a message that starts
+with ``/`` is still sent as typed.
+
 While the 24-hour window is closed the draft is disabled and the composer points to the template
 picker: WhatsApp refuses free-form messages then, and the daemon answers them with a 409.
 """
@@ -15,11 +21,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
+from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import MessageOut
 from pytake_daemon.protocol.ai import Suggestion
-from pytake_tui.replies import one_line
+from pytake_tui.replies import ShortcutMatch, one_line, typed_shortcut
 
 TYPING_IDLE_SECONDS = 4.0
 """After this long without a keystroke the other consoles are told the agent stopped typing."""
@@ -28,6 +35,10 @@ SUGGESTION_CHARACTER_KEYS = ("inverted_exclamation_mark", "trade_mark_sign", "po
 """alt+1, alt+2, alt+3 as Textual reads them from most terminals (escape + digit), which are
 also the characters macOS types with option+1..3: ¡ ™ £."""
 
+
+SHORTCUT_LIST_KEYS = frozenset({"up", "down", "tab", "enter", "escape"})
+SHORTCUTS_LISTED = 5
+"""Matches shown at once above the draft (the list scrolls for more)."""
 
 _DESTINATION_KEYS = {"f6", "f7"}
 """TextArea selects a line with f6 and everything with f7; in the console those keys open
@@ -51,10 +62,25 @@ class DraftArea(TextArea, inherit_bindings=False):
             super().__init__()
             self.number = number
 
+    class ShortcutKey(Message):
+        """A key meant for the shortcut list above the draft (up, down, tab, enter, escape)."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
     suggesting = False
     """While suggestions are shown, alt+1..3 insert one instead of typing ¡ ™ £."""
+    completing = False
+    """While shortcut matches are listed, the keys that move in, pick from or close the list
+    are theirs (before the draft's, the screen's and the app's bindings see them)."""
 
     async def _on_key(self, event: events.Key) -> None:
+        if self.completing and event.key in SHORTCUT_LIST_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.ShortcutKey(event.key))
+            return
         if self.suggesting and event.key in SUGGESTION_CHARACTER_KEYS:
             event.stop()
             event.prevent_default()
@@ -92,6 +118,13 @@ class Composer(Vertical):
             super().__init__()
             self.number = number
 
+    class ShortcutTyped(Message):
+        """The draft is ``/`` and the start of a shortcut: which replies match ``prefix``?"""
+
+        def __init__(self, prefix: str) -> None:
+            super().__init__()
+            self.prefix = prefix
+
     class TypingChanged(Message):
         def __init__(self, typing: bool) -> None:
             super().__init__()
@@ -106,9 +139,13 @@ class Composer(Vertical):
         self._idle: Timer | None = None
         self.suggestions: list[Suggestion] = []
         """The suggestions shown above the draft (none: the panel is hidden)."""
+        self.shortcuts: list[ShortcutMatch] = []
+        """The replies listed for the shortcut being typed (none: the list is hidden)."""
+        self._shortcut_dismissed = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="suggestions")
+        yield OptionList(id="shortcuts")
         yield Static(id="window")
         yield Static(id="replying")
         yield DraftArea(id="draft", soft_wrap=True, show_line_numbers=False, compact=True)
@@ -116,6 +153,10 @@ class Composer(Vertical):
     def on_mount(self) -> None:
         self.query_one("#replying").display = False
         self.query_one("#suggestions").display = False
+        shortcuts = self.query_one("#shortcuts", OptionList)
+        shortcuts.display = False
+        # The draft keeps the focus: the list's keys reach it through DraftArea.ShortcutKey.
+        shortcuts.can_focus = False
 
     def show_suggestions(self, suggestions: list[Suggestion], intent: str) -> None:
         """Show up to three suggestions, one line each, with the key that inserts it."""
@@ -147,6 +188,76 @@ class Composer(Vertical):
         self.draft.insert(text)
         self.draft.focus()
 
+    # The /shortcut completion
+
+    def show_shortcuts(self, prefix: str, matches: list[ShortcutMatch]) -> None:
+        """List the replies matching ``prefix``, unless the draft has moved on or was dismissed."""
+        if self._shortcut_dismissed or typed_shortcut(self.draft.text) != prefix:
+            return
+        self.shortcuts = matches
+        listed = self.query_one("#shortcuts", OptionList)
+        listed.clear_options()
+        width = max(20, self.size.width - 4)
+        listed.add_options(
+            Option(one_line(f"/{m.shortcut}  {m.title} · {m.text}", width)) for m in matches
+        )
+        listed.styles.height = min(len(matches), SHORTCUTS_LISTED)
+        listed.display = bool(matches)
+        self.draft.completing = bool(matches)
+        if matches:
+            listed.highlighted = 0
+
+    def hide_shortcuts(self) -> None:
+        self.shortcuts = []
+        self.draft.completing = False
+        self.query_one("#shortcuts", OptionList).display = False
+
+    def insert_shortcut(self, index: int) -> None:
+        """Replace the typed ``/shortcut`` with the ``index``-th match's text."""
+        if not 0 <= index < len(self.shortcuts):
+            return
+        match = self.shortcuts[index]
+        self.hide_shortcuts()
+        self.draft.text = match.text
+        self.draft.move_cursor(self.draft.document.end)
+        self.draft.focus()
+        if match.missing:
+            names = ", ".join(match.missing)
+            self.notify(f"Fill in: {names}", title=f"/{match.shortcut}", severity="warning")
+
+    @on(DraftArea.ShortcutKey)
+    def _shortcut_key(self, event: DraftArea.ShortcutKey) -> None:
+        event.stop()
+        listed = self.query_one("#shortcuts", OptionList)
+        if event.key == "up":
+            listed.action_cursor_up()
+        elif event.key == "down":
+            listed.action_cursor_down()
+        elif event.key == "escape":
+            # Dismissed until the draft stops being a shortcut: enter then sends it as typed.
+            self._shortcut_dismissed = True
+            self.hide_shortcuts()
+        else:
+            self.insert_shortcut(listed.highlighted or 0)
+
+    @on(OptionList.OptionSelected, "#shortcuts")
+    def _shortcut_clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.insert_shortcut(event.option_index)
+
+    def _follow_shortcut(self) -> None:
+        prefix = typed_shortcut(self.draft.text)
+        if prefix is None:
+            self._shortcut_dismissed = False
+            if self.shortcuts:
+                self.hide_shortcuts()
+        elif not self._shortcut_dismissed:
+            # Narrow what is listed at once; the daemon's answer for the new prefix follows.
+            self.show_shortcuts(
+                prefix, [m for m in self.shortcuts if m.shortcut.startswith(prefix)]
+            )
+            self.post_message(self.ShortcutTyped(prefix))
+
     @property
     def draft(self) -> DraftArea:
         return self.query_one(DraftArea)
@@ -168,6 +279,8 @@ class Composer(Vertical):
         self.draft.text = ""
         self.set_reply_to(None)
         self.hide_suggestions()
+        self.hide_shortcuts()
+        self._shortcut_dismissed = False
         self._key = None
         self.sending = False
         self._stop_typing()
@@ -187,6 +300,7 @@ class Composer(Vertical):
     def _edited(self) -> None:
         if self.sending:
             return
+        self._follow_shortcut()
         # A changed draft is a different message: it must not reuse the old one's key.
         self._key = None
         if not self.draft.text.strip():

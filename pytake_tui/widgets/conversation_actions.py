@@ -24,13 +24,13 @@ from pytake_daemon.protocol import (
     MessageOut,
     TemplateOut,
 )
-from pytake_daemon.protocol.ai import Suggestion
+from pytake_daemon.protocol.ai import ReplyQuery, Suggestion
 from pytake_daemon.protocol.conversations import NoteOut
 from pytake_daemon.protocol.outgoing import PhoneRequest
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import SessionExpired, report_failure
 from pytake_tui.notifications import contact_name
-from pytake_tui.replies import variables
+from pytake_tui.replies import ShortcutMatch, shortcut_matches, variables
 from pytake_tui.screens.chat_actions import (
     CannedPicker,
     ConfirmClose,
@@ -82,6 +82,14 @@ class ConversationActions(Widget):
             self.conversation_id = conversation_id
             self.suggestions = suggestions
             self.intent = intent
+
+    class ShortcutsFound(Message):
+        """The replies whose shortcut starts with ``prefix``, filled for the conversation."""
+
+        def __init__(self, prefix: str, matches: list[ShortcutMatch]) -> None:
+            super().__init__()
+            self.prefix = prefix
+            self.matches = matches
 
     class MessageAccepted(Message):
         """The daemon queued a message this console asked for outside the draft."""
@@ -227,6 +235,17 @@ class ConversationActions(Widget):
         text = await self.app.push_screen_wait(CannedPicker(replies.items, values))
         if text is not None:
             self.post_message(self.TextChosen(text))
+
+    @work(exclusive=True, exit_on_error=False, group="shortcuts")
+    async def find_shortcuts(self, conversation: ConversationOut, prefix: str) -> None:
+        """The replies the composer offers for ``/prefix`` (a newer prefix cancels this)."""
+        try:
+            found = await self._client.find_replies(ReplyQuery(shortcut=prefix))
+        except DaemonError as error:
+            report_failure(self, error, "Could not look up the shortcut")
+            return
+        matches = shortcut_matches(found.items, variables(conversation, self._me.name))
+        self.post_message(self.ShortcutsFound(prefix, matches))
 
     @work(exclusive=True, exit_on_error=False, group="suggestions")
     async def load_suggestions(self, conversation_id: uuid.UUID) -> None:
