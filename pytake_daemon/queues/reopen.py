@@ -5,9 +5,10 @@ The webhook writer reopens it (status ``open``) and migration 0021's trigger mar
 :func:`reopen_batch` first, in its transaction: one UPDATE per batch clears the marks of the
 batch's conversations and returns the ones that had it, and each is then decided:
 
-* every message of it in the batch answers the rating request (a rating button, a bare
-  ``1`` to ``5``) or is a reaction (a 👍 on the question): it stays **resolved** — the rating is
-  recorded by the satisfaction hook, and neither the bot nor the queue answers a thank-you;
+* every message of it in the batch answers the rating request (a rating button, or a bare
+  ``1`` to ``5`` while a request is open) or is a reaction (a 👍 on the question): it stays
+  **resolved**; the rating is recorded by the satisfaction hook, and neither the bot nor the
+  queue answers a thank-you;
 * anything else: it **reopens** into the queue it was last in (``conversations.last_queue_id``),
   or, when that one is inactive or full, the tenant's default queue (its oldest active one), and
   a ``reopened`` line joins the thread. The bot stays silent (the conversation waits in a
@@ -25,6 +26,7 @@ from datetime import datetime
 
 import structlog
 
+from pytake_daemon.agents import db as agents_db
 from pytake_daemon.agents import satisfaction
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations import timeline
@@ -46,12 +48,19 @@ RETURNING id, last_queue_id
 """
 
 
-def closes_again(message: MessageOut) -> bool:
-    """A message that leaves a resolved conversation resolved: an answer to the rating
-    request, or a reaction."""
+async def closes_again(conn: Connection, message: MessageOut, now: datetime) -> bool:
+    """A message that leaves a resolved conversation resolved: a reaction, a tapped rating
+    button, or a bare digit while a rating request is open (otherwise "2" may well be an
+    option of a menu the customer remembers)."""
     if message.type == "reaction":
         return True
-    return satisfaction.parse_answer(message.content, message.text) is not None
+    answer = satisfaction.parse_answer(message.content, message.text)
+    if answer is None:
+        return False
+    if answer.feedback_id is not None:
+        return True
+    since = now - satisfaction.ANSWER_WINDOW
+    return await agents_db.has_open_feedback(conn, message.conversation_id, since)
 
 
 async def reopen_batch(
@@ -72,7 +81,7 @@ async def reopen_batch(
     kept: set[uuid.UUID] = set()
     for row in rows:
         said = [m for c, m in inbound if c.id == row["id"]]
-        if said and all(closes_again(m) for m in said):
+        if said and all([await closes_again(conn, m, now) for m in said]):
             await conversations_db.set_status(conn, row["id"], "resolved")
             kept.add(row["id"])
             continue
