@@ -13,12 +13,10 @@ from typing import Any
 
 import platformdirs
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from pytake_daemon.protocol import (
@@ -29,8 +27,10 @@ from pytake_daemon.protocol import (
     Role,
 )
 from pytake_tui.client import DEFAULT_SERVER, DaemonClient, DaemonError, normalize_server
-from pytake_tui.connection import OFFLINE, ConnectionStatus, LinkState
+from pytake_tui.connection import OFFLINE, ConnectionStatus
 from pytake_tui.credentials import CredentialStore, SavedSession
+from pytake_tui.destinations import DESTINATIONS, SETTINGS_KEY
+from pytake_tui.key_guide import ICON_LEGEND, help_keys, session_commands
 from pytake_tui.messages import (
     ConnectionStateChanged,
     ConversationOpened,
@@ -45,109 +45,29 @@ from pytake_tui.messages import (
 )
 from pytake_tui.navigation import Destination, SessionContext
 from pytake_tui.notifications import Notifier
-from pytake_tui.preferences import Preferences, PreferenceStore
+from pytake_tui.preferences import PreferenceStore
 from pytake_tui.screens import (
-    ChatScreen,
     HelpScreen,
-    HomeScreen,
     LoginScreen,
     SettingsScreen,
     SplashScreen,
 )
-from pytake_tui.screens.audit import build_audit
-from pytake_tui.screens.backups import build_backups
-from pytake_tui.screens.canned_replies import build_canned_replies
-from pytake_tui.screens.dashboard import build_dashboard
-from pytake_tui.screens.flows import flows_destination
-from pytake_tui.screens.insights import build_insights
-from pytake_tui.screens.queue_monitor import queue_monitor
-from pytake_tui.stream import (
-    Connected,
-    Connecting,
-    Disconnected,
-    Polling,
-    Received,
-    Rejected,
-    Resync,
-    StreamEvent,
-)
+from pytake_tui.settings_handling import PreferencesAndPassword
+from pytake_tui.stream_messages import stream_messages
+from pytake_tui.unread_title import UnreadTitle
 
 ClientFactory = Callable[[str], DaemonClient]
 """Builds the client for a server URL; tests pass fakes or a fast reconnect policy."""
 Clock = Callable[[], datetime]
 
 _EVENTS = "events"
-_UNREAD_DEBOUNCE_SECONDS = 0.5
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _chat(context: SessionContext) -> Screen[None]:
-    return ChatScreen(
-        client=context.client, me=context.me, clock=context.clock, downloads=context.downloads
-    )
-
-
-def _activity(context: SessionContext) -> Screen[None]:
-    return HomeScreen(client=context.client, me=context.me)
-
-
-DESTINATIONS: list[Destination] = [
-    Destination("chat", "Chat", "f2", Role.AGENT, _chat, "Conversations and the open thread"),
-    Destination("activity", "Activity", "f3", Role.AGENT, _activity, "Who you are, live events"),
-    Destination("queues", "Queues", "f4", Role.SUPERVISOR, queue_monitor, "Live queue monitor"),
-    Destination(
-        "dashboard", "Dashboard", "f5", Role.AGENT, build_dashboard, "Figures, goals, timeline"
-    ),
-    Destination(
-        "insights", "Insights", "f6", Role.SUPERVISOR, build_insights, "Sentiment, intents, alerts"
-    ),
-    Destination("audit", "Audit", "f7", Role.ADMIN, build_audit, "Audit log, alerts, changes"),
-    Destination(
-        "backups", "Backups", "f8", Role.SUPERVISOR, build_backups, "Backup health, list, verify"
-    ),
-    Destination(
-        "flows", "Flows", "f9", Role.SUPERVISOR, flows_destination, "Automation flows: edit, test"
-    ),
-    Destination(
-        "replies",
-        "Replies",
-        "f12",
-        Role.AGENT,
-        build_canned_replies,
-        "Canned responses: add, edit, share, remove",
-    ),
-]
-"""Screens reachable from anywhere, in key order; features append theirs (settings is last)."""
-SETTINGS_KEY = "f10"
-
-
-def stream_messages(item: StreamEvent) -> list[Message]:
-    """What the app posts for one item of :meth:`DaemonClient.events`."""
-    match item:
-        case Connecting():
-            return [ConnectionStateChanged(ConnectionStatus(LinkState.CONNECTING))]
-        case Connected(hello):
-            return [
-                ConnectionStateChanged(ConnectionStatus(LinkState.CONNECTED)),
-                EventReceived(hello),
-            ]
-        case Received(envelope):
-            return [EventReceived(envelope)]
-        case Resync(reason):
-            return [ResyncNeeded(reason)]
-        case Disconnected(reason, retry_in):
-            status = ConnectionStatus(LinkState.DISCONNECTED, retry_in=retry_in, reason=reason)
-            return [ConnectionStateChanged(status)]
-        case Polling(reason):
-            return [ConnectionStateChanged(ConnectionStatus(LinkState.POLLING, reason=reason))]
-        case Rejected(reason):
-            return [SessionExpired(reason)]
-
-
-class PyTakeApp(App[None]):
+class PyTakeApp(PreferencesAndPassword, UnreadTitle):
     """PyTake's terminal client."""
 
     TITLE = "PyTake"
@@ -187,7 +107,6 @@ class PyTakeApp(App[None]):
         self._client_factory = client_factory
         self._clients: dict[str, DaemonClient] = {}
         self._destinations: dict[str, Screen[None]] = {}
-        self._unread_timer: Timer | None = None
 
     def watch_connection(self, status: ConnectionStatus) -> None:
         self.sub_title = status.label
@@ -310,7 +229,7 @@ class PyTakeApp(App[None]):
 
     # Navigation
 
-    def _destination(self, name: str) -> Destination | None:
+    def destination(self, name: str) -> Destination | None:
         if name == "settings":
             return Destination("settings", "Settings", SETTINGS_KEY, Role.AGENT, self._settings)
         return next((d for d in DESTINATIONS if d.name == name), None)
@@ -322,13 +241,13 @@ class PyTakeApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go":
-            destination = self._destination(str(parameters[0]))
+            destination = self.destination(str(parameters[0]))
             return destination is not None and destination.allowed(self.me)
         return True
 
     async def action_go(self, name: str) -> None:
         """Show a destination's screen, built once per session and kept while away from it."""
-        destination = self._destination(name)
+        destination = self.destination(name)
         if destination is None or self.client is None or not destination.allowed(self.me):
             return
         if name not in self._destinations:
@@ -383,33 +302,6 @@ class PyTakeApp(App[None]):
         if self.notifier is not None:
             self.notifier.sent_here(message.message.id)
 
-    # Unread count in the title
-
-    def _schedule_unread_count(self) -> None:
-        # A burst of events costs one stats request, not one each.
-        if self._unread_timer is None:
-            self._unread_timer = self.set_timer(_UNREAD_DEBOUNCE_SECONDS, self._count_unread)
-
-    @work(exclusive=True, exit_on_error=False, group="unread")
-    async def _count_unread(self) -> None:
-        self._unread_timer = None
-        client = self.client
-        if client is None:
-            return
-        try:
-            stats = await client.conversation_stats()
-        except DaemonError:
-            return  # the title keeps the last count; the stream's state says what is wrong
-        if client is self.client:
-            self._show_unread(stats.unread_messages)
-
-    def _show_unread(self, unread: int) -> None:
-        title = f"PyTake ({unread})" if unread else "PyTake"
-        self.title = title
-        if not self.is_headless and self._driver is not None:
-            # OSC 2 sets the terminal's window/tab title (Textual only draws its own header).
-            self._driver.write(f"\x1b]2;{title}\x07")
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             # A bug, not a network failure (those are handled where they happen): say so in
@@ -430,31 +322,7 @@ class PyTakeApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Help", "Show the keys of this screen", self.action_help)
-        yield SystemCommand(
-            "Toggle theme", "Switch between light and dark", self.action_toggle_dark
-        )
-        if self.client is None:
-            return
-        for destination in [*DESTINATIONS, self._destination("settings")]:
-            if destination is not None and destination.allowed(self.me):
-                name = destination.name
-                yield SystemCommand(
-                    f"Go to {destination.title} ({destination.key})",
-                    destination.description or destination.title,
-                    lambda name=name: self.run_action(f"go('{name}')"),
-                )
-        # Every binding of the current screen and its focused widget, so the palette is complete.
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if binding.description and active.enabled and active.node is not self:
-                node, action = active.node, binding.action
-                yield SystemCommand(
-                    binding.description,
-                    f"key: {self.get_key_display(binding)}",
-                    lambda node=node, action=action: self.run_action(action, node),
-                )
-        yield SystemCommand("Log out", "End the session on this machine", self.action_logout)
+        yield from session_commands(self, screen)
 
     def action_logout(self) -> None:
         """Log out on the daemon, then forget the saved token."""
@@ -473,74 +341,9 @@ class PyTakeApp(App[None]):
     def on_settings_screen_logout_requested(self) -> None:
         self.action_logout()
 
-    def on_settings_screen_password_change_requested(
-        self, message: SettingsScreen.PasswordChangeRequested
-    ) -> None:
-        if self.client is not None:
-            self._change_password(self.client, message.current, message.new)
-
-    @work(exclusive=True, exit_on_error=False, group="password")
-    async def _change_password(self, client: DaemonClient, current: str, new: str) -> None:
-        try:
-            await client.change_password(current, new)
-        except DaemonError as error:
-            self.notify(error.message, title="Password not changed", severity="error")
-            return
-        self.notify("Password changed; your other sessions were logged out.")
-        settings = self._destinations.get("settings")
-        if isinstance(settings, SettingsScreen):
-            settings.password_changed()
-
-    def on_settings_screen_preferences_changed(
-        self, message: SettingsScreen.PreferencesChanged
-    ) -> None:
-        self._apply_preferences(message.preferences)
-
-    def action_toggle_dark(self) -> None:
-        """Switch between the light and dark themes, and remember the choice."""
-        theme = "textual-light" if self.preferences.theme == "textual-dark" else "textual-dark"
-        self._apply_preferences(self.preferences.model_copy(update={"theme": theme}))
-        settings = self._destinations.get("settings")
-        if isinstance(settings, SettingsScreen):
-            settings.show_preferences(self.preferences)
-
-    def _apply_preferences(self, preferences: Preferences) -> None:
-        self.preferences = preferences
-        self.theme = preferences.theme
-        try:
-            self.preference_store.save(preferences)
-        except OSError as error:
-            self.notify(
-                f"{self.preference_store.path}: {error.strerror}",
-                title="Could not save the settings",
-                severity="warning",
-            )
-
     def action_help(self) -> None:
-        """Show the keys of the current screen: ours, and Textual's that the footer shows."""
-        keys: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            description = binding.description
-            if not description or description.lower() in seen or key == "ctrl+p":
-                continue
-            if binding.show or key in _own_keys(active.node):
-                seen.add(description.lower())
-                keys.append((self.get_key_display(binding), description))
-        keys.append((self.COMMAND_PALETTE_BINDING, "Command palette"))
-        self.push_screen(HelpScreen(keys))
-
-
-def _own_keys(node: object) -> set[str]:
-    """Keys bound by PyTake's own classes in ``node``'s hierarchy (not Textual's scrolling)."""
-    keys: set[str] = set()
-    for cls in type(node).__mro__:
-        if cls.__module__.startswith("pytake_tui"):
-            for binding in cls.__dict__.get("BINDINGS", []):
-                if isinstance(binding, Binding):
-                    keys.update(k.strip() for k in binding.key.split(","))
-    return keys
+        """Show the keys of the current screen and the icons the console draws."""
+        self.push_screen(HelpScreen(help_keys(self, self.screen), legend=ICON_LEGEND))
 
 
 def build_app(

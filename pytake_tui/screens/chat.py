@@ -62,7 +62,7 @@ class ChatScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("ctrl+g", "template", "Template"),
-        Binding("ctrl+r", "toggle_resolved", "Resolve"),
+        Binding("ctrl+r", "toggle_resolved", "Resolve/reopen"),
         Binding("escape", "back", "Back", show=False),
         # The actions on the open conversation: the footer shows them once one is open
         # (check_action hides them before), the short labels fit 80 columns.

@@ -1,10 +1,11 @@
-"""A modal listing the keys that work on the screen it was opened from."""
+"""A modal listing the keys that work on the screen it was opened from, and the icons."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -15,9 +16,12 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, keys: list[tuple[str, str]], legend: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__()
         self._keys = keys
+        self._legend = legend or []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
@@ -27,4 +31,11 @@ class HelpScreen(ModalScreen[None]):
             for key, description in self._keys:
                 table.add_row(key, description)
             yield table
-            yield Static("escape closes this · ctrl+p opens the command palette", id="help-hint")
+            with Vertical(id="help-foot"):
+                if self._legend:
+                    # The icons in one wrapped paragraph: a second table would not fit 80x24.
+                    icons = "  ".join(f"{icon} {meaning}" for icon, meaning in self._legend)
+                    yield Static(Content.assemble(("Icons", "bold"), "  ", icons), id="help-legend")
+                yield Static(
+                    "escape closes this · ctrl+p opens the command palette", id="help-hint"
+                )
