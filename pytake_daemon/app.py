@@ -38,6 +38,7 @@ from pytake_daemon.flows.runner import FLOW_INBOUND_JOB, FlowRunner
 from pytake_daemon.flows.starts import FLOW_START_JOB
 from pytake_daemon.flows.stepping import FLOW_TIMER_JOB
 from pytake_daemon.flows.transfer import QueueTransferToQueues
+from pytake_daemon.health.metrics import metrics_ctx, metrics_middleware
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
 from pytake_daemon.http.middlewares import error_middleware, request_context_middleware
@@ -130,6 +131,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             request_context_middleware,
             audit_middleware,
             error_middleware,
+            metrics_middleware,
             maintenance_middleware,
             auth_middleware,
         ],
@@ -157,6 +159,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             ai_ctx,
             queues_ctx,
             notifications_ctx,
+            metrics_ctx,
         ]
     )
     app.on_shutdown.append(_close_websockets)

@@ -18,6 +18,7 @@ from pytake_daemon import __version__
 from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.health.secrets import wait_until_secrets_usable
 from pytake_daemon.logs import configure_logging
 from pytake_daemon.runtime import backing_services, prepare_schema
 from pytake_daemon.systemd import SystemdNotifier, watchdog_pinger
@@ -58,12 +59,20 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
         await site.start()
         host, port = runner.addresses[0][:2]
         url = f"http://{host}:{port}"
-        log.info("daemon ready", url=url, version=__version__, schema_version=version)
-        notifier.ready(f"serving on {url}")
-        interval = notifier.watchdog_interval()
-        if interval is not None:
-            watchdog = asyncio.create_task(watchdog_pinger(notifier, interval), name="watchdog")
-        await stop.wait()
+
+        def not_ready(problem: str) -> None:
+            log.error("daemon not ready: stored secrets can't be decrypted", problem=problem)
+            notifier.status(f"not ready: {problem}")
+
+        # Serving already (/readyz says why it is 503), but READY=1 only once every stored
+        # number decrypts: a replica with another key must not take webhooks it would drop.
+        if await wait_until_secrets_usable(app, stop, not_ready):
+            log.info("daemon ready", url=url, version=__version__, schema_version=version)
+            notifier.ready(f"serving on {url}")
+            interval = notifier.watchdog_interval()
+            if interval is not None:
+                watchdog = asyncio.create_task(watchdog_pinger(notifier, interval), name="watchdog")
+            await stop.wait()
         log.info("daemon stopping")
         notifier.stopping()
     finally:

@@ -11,8 +11,9 @@ from aiohttp import web
 from pytake_daemon import __version__
 from pytake_daemon.backups.health import backup_health
 from pytake_daemon.db import migrations
+from pytake_daemon.health.secrets import secrets_problem
 from pytake_daemon.http.api import RouteTable, json_response
-from pytake_daemon.keys import DB_POOL, LOOPS, REDIS, SETTINGS
+from pytake_daemon.keys import DB_POOL, LOOPS, REDIS, SECRET_BOX, SETTINGS, WEBHOOK_ROUTING
 from pytake_daemon.loops import Loops
 from pytake_daemon.protocol import Health, Readiness
 from pytake_daemon.protocol.health import LoopHealth
@@ -29,7 +30,7 @@ async def healthz(request: web.Request) -> Health:
 
 @routes.get(
     "/readyz",
-    summary="Database, Redis, schema and background loops all usable (503 otherwise)",
+    summary="Database, Redis, schema, secrets key and background loops all usable (503 otherwise)",
     response=Readiness,
     role=None,
 )
@@ -56,7 +57,14 @@ async def readyz(request: web.Request) -> web.Response:
             redis_ok = bool(await request.app[REDIS].ping())
     current = schema_version == expected and missing == []
     loops = _loops(request.app.get(LOOPS))
-    ready = database and redis_ok and current and all(loop.healthy for loop in loops)
+    secrets = secrets_problem(request.app.get(WEBHOOK_ROUTING), request.app[SECRET_BOX])
+    ready = (
+        database
+        and redis_ok
+        and current
+        and secrets is None
+        and all(loop.healthy for loop in loops)
+    )
     body = Readiness(
         ready=ready,
         database=database,
@@ -66,6 +74,7 @@ async def readyz(request: web.Request) -> web.Response:
         expected_schema_version=expected,
         backups=backups,
         loops=loops,
+        secrets_key=secrets,
     )
     response = json_response(body, status=200 if ready else 503)
     if not ready:

@@ -41,6 +41,7 @@ from pytake_daemon.db.pool import (
 )
 from pytake_daemon.jobs import db
 from pytake_daemon.loops import OUTAGE_ERRORS, Loops
+from pytake_daemon.metrics import families
 
 log = structlog.get_logger("pytake.jobs")
 
@@ -113,6 +114,7 @@ class JobRunner:
     def _add(self, kind: str, registration: _Registration) -> None:
         self._handlers[kind] = registration
         self._wakes[kind] = asyncio.Event()
+        families.JOB_KINDS.add(kind)
         if self._started:
             self._spawn(kind)
 
@@ -221,6 +223,7 @@ class JobRunner:
                 return True
             if not last_try and not isinstance(exc, OUTAGE_ERRORS):
                 return False
+            families.job_counter(jobs[0].kind, "failed").inc(len(jobs))
             for job in jobs:
                 _log_failure("job failed; retrying later", job, exc)
                 await self._retry_later(job, exc)
@@ -231,6 +234,7 @@ class JobRunner:
             for job in jobs:
                 await self._complete(job)
         self.processed += len(jobs)
+        families.job_counter(jobs[0].kind, "done").inc(len(jobs))
         return True
 
     async def _run_lane(self, jobs: list[Job]) -> None:
@@ -259,6 +263,7 @@ class JobRunner:
                 _log_failure("job's follow-up failed after its commit", job, exc)
                 return
             _log_failure("job failed; retrying later", job, exc)
+            families.job_counter(job.kind, "failed").inc()
             await self._retry_later(job, exc)
             return
         if joined is not None and joined.joined:
@@ -266,6 +271,7 @@ class JobRunner:
         else:
             await self._complete(job)
         self.processed += 1
+        families.job_counter(job.kind, "done").inc()
 
     async def _complete(self, job: Job) -> None:
         try:

@@ -44,3 +44,6 @@ class Readiness(WireModel):
     """Detail only: an overdue or failing backup doesn't make the daemon unready."""
     loops: list[LoopHealth] = []
     """This process's background loops; one that is not healthy makes the daemon unready."""
+    secrets_key: str | None = None
+    """Why stored WhatsApp secrets can't be decrypted with this daemon's key (it is then not
+    ready: replicas must share the key); ``None`` when every number's secrets decrypt."""

@@ -19,6 +19,7 @@ import structlog
 from aiohttp import WSCloseCode, web
 
 from pytake_daemon.auth.identity import Identity
+from pytake_daemon.metrics.families import WEBSOCKET_DROPPED
 from pytake_daemon.protocol import EventEnvelope, Role, TokenRevoked
 from pytake_daemon.protocol.audit import SecurityAlertRaised
 from pytake_daemon.protocol.events import Withheld
@@ -166,6 +167,7 @@ class Hub:
                 out = withheld
             if not client.offer(out):
                 log.warning("slow websocket client dropped", user_id=str(client.identity.user_id))
+                WEBSOCKET_DROPPED.inc()
                 self.remove(client)
                 client.close_soon(WSCloseCode.TRY_AGAIN_LATER, "too slow: reconnect and resync")
                 continue

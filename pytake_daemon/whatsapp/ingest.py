@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,6 +32,7 @@ import structlog
 from pytake_daemon.conversations.views import message_error
 from pytake_daemon.db.pool import Connection, Pool, set_tenant
 from pytake_daemon.jobs import db as jobs_db
+from pytake_daemon.metrics import families as metrics
 from pytake_daemon.protocol import EventEnvelope, MessageStatusUpdated, ServerEvent
 from pytake_daemon.realtime.bus import number_events
 from pytake_daemon.whatsapp import ingest_db
@@ -155,6 +157,7 @@ class IngestWriter:
                 await self._commit_batch(batch)
 
     async def _commit_batch(self, batch: list[_Request]) -> None:
+        started = time.perf_counter()
         try:
             jobs, envelopes = await self._write([r for request in batch for r in request.items])
         except Exception as exc:
@@ -177,6 +180,8 @@ class IngestWriter:
                     _settle(request, None)
                     await self._after_commit(jobs, envelopes)
             return
+        metrics.INGEST_COMMIT_SECONDS.observe(time.perf_counter() - started)
+        metrics.INGEST_BATCH_REQUESTS.observe(len(batch))
         self.batches += 1
         self.requests += len(batch)
         for request in batch:
@@ -302,6 +307,9 @@ def _msg(r: Routed) -> InboundMessage:
 
 
 async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> list[asyncpg.Record]:
+    now = time.time()
+    for s in statuses:
+        metrics.STATUS_LAG_SECONDS.observe(max(0.0, now - s.timestamp.timestamp()))
     await ingest_db.lock_wamids(conn, [s.message_id for s in statuses])
     new = await ingest_db.insert_statuses(
         conn,

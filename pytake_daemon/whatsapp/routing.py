@@ -45,12 +45,16 @@ class RoutingTable:
         self._app_secrets: list[bytes] = []
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
+        self.undecryptable: list[str] = []
+        """phone_number_ids whose secrets the configured keys can't decrypt: while any is
+        left the daemon is not ready (health/readiness.py): replicas must share the key."""
 
     async def refresh(self) -> None:
         async with self._lock:
             async with self._pool.acquire() as conn:
                 rows = await db.routes(conn)
             table: dict[str, NumberRoute] = {}
+            undecryptable: list[str] = []
             for row in rows:
                 try:
                     app_secret = self._box.decrypt(row["app_secret_enc"]).encode()
@@ -62,6 +66,7 @@ class RoutingTable:
                         phone_number_id=row["phone_number_id"],
                         error=str(exc),
                     )
+                    undecryptable.append(row["phone_number_id"])
                     continue
                 table[row["phone_number_id"]] = NumberRoute(
                     tenant_id=row["tenant_id"],
@@ -72,6 +77,7 @@ class RoutingTable:
                     verify_token=verify_token,
                 )
             self._by_phone = table
+            self.undecryptable = sorted(undecryptable)
             # Computed once per reload, not per webhook: every POST tries these.
             found = {r.app_secret for r in table.values()}
             if self._settings.app_secret is not None:

@@ -7,6 +7,7 @@ generated once into ``<state_dir>/secrets.key`` (0600) so a fresh install is enc
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -23,9 +24,14 @@ class SecretBoxError(PyTakeError):
 
 
 class SecretBox:
-    def __init__(self, keys: list[bytes]) -> None:
+    def __init__(self, keys: list[bytes], *, source: str = "whatsapp.secrets_key") -> None:
         if not keys:
             raise SecretBoxError("no secrets key configured")
+        self.source = source
+        """Where the keys came from, for messages about a missing key."""
+        # A short SHA-256 of each key names it in messages and `pytake doctor` without
+        # revealing it: replicas compare fingerprints to find the one with another key.
+        self.fingerprints = [hashlib.sha256(key).hexdigest()[:12] for key in keys]
         try:
             self._fernet = MultiFernet([Fernet(key) for key in keys])
         except ValueError:
@@ -54,7 +60,8 @@ def load_secret_box(settings: Settings) -> SecretBox:
     if configured is not None:
         keys = [k.strip().encode() for k in configured.get_secret_value().split(",") if k.strip()]
         return SecretBox(keys)
-    return SecretBox([_key_file(settings.state_dir / KEY_FILE)])
+    path = settings.state_dir / KEY_FILE
+    return SecretBox([_key_file(path)], source=str(path))
 
 
 def _key_file(path: Path) -> bytes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -31,6 +32,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 from pytake_daemon.config import WhatsAppSettings
 from pytake_daemon.db.pool import Pool, tenant_transaction
 from pytake_daemon.loops import Loops
+from pytake_daemon.metrics import families as metrics
 from pytake_daemon.protocol import EventEnvelope, MessageStatus, MessageStatusUpdated
 from pytake_daemon.protocol.conversations import MessageError
 from pytake_daemon.protocol.outgoing import OutgoingContent
@@ -184,11 +186,14 @@ class Sender:
         context = row["context"] or {}
         body = to_graph(content, _recipient(row), reply_to_wamid=context.get("id"))
         token = self._box.decrypt(row["access_token_enc"])
+        started = time.perf_counter()
         try:
             result = await self._graph.send_message(row["phone_number_id"], token, body)
         except GraphError as exc:
+            metrics.send_observed(exc.kind, exc.code).observe(time.perf_counter() - started)
             await self._failed_call(tenant_id, row, exc, attempts)
             return
+        metrics.SEND_ACCEPTED.observe(time.perf_counter() - started)
         if result.held:
             # Accepted but held for Meta's quality check: statuses will say whether it leaves.
             log.info("meta holds the message for a quality check", message_id=str(message_id))

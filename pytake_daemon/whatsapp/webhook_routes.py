@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from pytake_daemon.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
 from pytake_daemon.http.api import RouteTable
 from pytake_daemon.keys import REDIS, SETTINGS, WEBHOOK_ROUTING, WEBHOOK_WRITER
+from pytake_daemon.metrics import families as metrics
 from pytake_daemon.whatsapp.ingest import Routed
 from pytake_daemon.whatsapp.routing import NumberRoute, RoutingTable
 from pytake_daemon.whatsapp.webhook import (
@@ -53,6 +54,26 @@ async def verify_webhook(request: web.Request) -> web.StreamResponse:
 
 
 async def receive_webhook(request: web.Request) -> web.StreamResponse:
+    # Counted by outcome here, around the handler, so every early refusal is counted once.
+    try:
+        response = await _receive(request)
+    except PayloadTooLarge:
+        metrics.WEBHOOK_TOO_LARGE.inc()
+        raise
+    except Unauthorized:
+        metrics.WEBHOOK_UNAUTHORIZED.inc()
+        raise
+    except BadRequest:
+        metrics.WEBHOOK_BAD_REQUEST.inc()
+        raise
+    except Exception:
+        metrics.WEBHOOK_FAILED.inc()
+        raise
+    metrics.WEBHOOK_ACCEPTED.inc()
+    return response
+
+
+async def _receive(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS].whatsapp
     body = await _read_limited(request, settings.webhook_max_bytes)
     routing = request.app[WEBHOOK_ROUTING]
@@ -72,6 +93,7 @@ async def receive_webhook(request: web.Request) -> web.StreamResponse:
         raise BadRequest(str(exc)) from None
     routed, unknown = await _route(routing, secret, notification.items)
     if unknown:
+        metrics.WEBHOOK_UNKNOWN_NUMBER.inc(len(unknown))
         await _count(request, "unknown_number", len(unknown))
         log.warning("webhook for an unknown number ignored", numbers=sorted(unknown))
     if routed:
@@ -79,6 +101,7 @@ async def receive_webhook(request: web.Request) -> web.StreamResponse:
     invalid = sum(isinstance(r.item, InvalidItem) for r in routed)
     if invalid:
         # After the commit: the count is of items kept raw, not of attempts.
+        metrics.WEBHOOK_INVALID_ITEMS.inc(invalid)
         await _count(request, "invalid_items", invalid)
     return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
 

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from cryptography.fernet import Fernet
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.protocol.whatsapp import NumberCreate
 from pytake_daemon.whatsapp.numbers import add_number
-from pytake_daemon.whatsapp.secretbox import SecretBox
+from pytake_daemon.whatsapp.secretbox import load_secret_box
 from pytake_simulator.config import (
     CustomersConfig,
     DeliveryConfig,
@@ -55,7 +54,6 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
     tmp_path: Path,
     hidden_phones: bool,
 ) -> None:
-    key = Fernet.generate_key()
     tenant = await make_tenant()
     number = NumberConfig(phone_number_id=digits(15), waba_id=digits(15), access_token="EAAGdur")
     app_secret = secrets.token_hex(16)
@@ -63,7 +61,9 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
         await set_tenant(admin_conn, tenant.id)
         await add_number(
             admin_conn,
-            SecretBox([key]),
+            # The session's key (its state dir's): a daemon that can't decrypt every live number
+            # is not ready, and other tests' numbers live in this database too.
+            load_secret_box(settings),
             NumberCreate(
                 phone_number_id=number.phone_number_id,
                 waba_id=number.waba_id,
@@ -99,7 +99,6 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
     await sim.start_runtime()
     env = daemon_env(settings, port=port)
     env.update(
-        PYTAKE_WHATSAPP__SECRETS_KEY=key.decode(),
         PYTAKE_WHATSAPP__GRAPH_BASE_URL=sim.base_url or "",
         PYTAKE_LOGGING__LEVEL="warning",
     )
@@ -136,7 +135,7 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
                 await sim.wait_settled(timeout=90)
     finally:
         await sim.stop()
-        # Its secrets use this test's own key: leave no live number other tests can't decrypt.
+        # Leave no live number behind for other tests' routing tables.
         await admin_conn.execute(
             "UPDATE whatsapp_numbers SET removed_at = now() WHERE tenant_id = $1", tenant.id
         )
