@@ -58,7 +58,9 @@ class Fanout:
         self._ready = asyncio.Event()
         self.enabled = True
         """Off: nothing is gathered (the benchmark's baseline)."""
-        self.passes = 0
+        self.idle = asyncio.Event()
+        """Set while nothing gathered waits to be written (tests wait on it, never sleep)."""
+        self.idle.set()
 
     def offer(self, envelopes: Sequence[EventEnvelope]) -> None:
         """The bus's listener: keep what a rule reads; never waits."""
@@ -68,6 +70,7 @@ class Fanout:
         if not kept:
             return
         self._waiting.extend(kept)
+        self.idle.clear()
         if len(self._waiting) > _MAX_WAITING:
             dropped = len(self._waiting) - _MAX_WAITING
             del self._waiting[:dropped]
@@ -92,7 +95,8 @@ class Fanout:
             except Exception:
                 # One tenant's failure (a bad row, a constraint) must not silence the others.
                 log.exception("notifications not written", tenant_id=str(tenant_id))
-        self.passes += 1
+        if not self._waiting:
+            self.idle.set()
 
     async def fan_out(self, tenant_id: uuid.UUID, envelopes: Sequence[EventEnvelope]) -> int:
         """Write one tenant's notifications for ``envelopes``; how many rows were written."""

@@ -164,7 +164,7 @@ def _customer_replied(event: MessageReceived, audience: Audience) -> Iterator[In
         Cat.MESSAGE,
         Sev.INFO,
         f"{facts.customer} wrote",
-        event.conversation.last_message_preview[:500],
+        (event.message.text or event.conversation.last_message_preview)[:500],
         NotificationLink(kind=LinkKind.CONVERSATION, id=facts.id),
         group_key=f"reply:{facts.id}",
         many_title=f"{facts.customer}: {{n}} new messages",
