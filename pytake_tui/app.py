@@ -52,6 +52,7 @@ from pytake_tui.screens import (
     SettingsScreen,
     SplashScreen,
 )
+from pytake_tui.screens.splash import TypedAhead
 from pytake_tui.settings_handling import PreferencesAndPassword
 from pytake_tui.stream_messages import stream_messages
 from pytake_tui.unread_title import UnreadTitle
@@ -107,6 +108,8 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle):
         self._client_factory = client_factory
         self._clients: dict[str, DaemonClient] = {}
         self._destinations: dict[str, Screen[None]] = {}
+        self._typed = TypedAhead()
+        """Keys typed while a saved session is checked, for the login form if it ended."""
 
     def watch_connection(self, status: ConnectionStatus) -> None:
         self.sub_title = status.label
@@ -128,7 +131,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle):
         if saved is None:
             self.push_screen(self._login_screen())
         else:
-            self.push_screen(SplashScreen(self.server))
+            self.push_screen(SplashScreen(self.server, self._typed))
             self._resume(saved)
 
     @work(exclusive=True, exit_on_error=False, group="session")
@@ -212,6 +215,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle):
             server=self.server,
             email=self.credentials.email_hint(self.server),
             client_for=self.client_for,
+            typed=self._typed,
         )
 
     async def _show(self, screen: Screen[None] | str) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Header, Input, Static
 
 from pytake_tui.client import DaemonClient, DaemonError, normalize_server
 from pytake_tui.messages import LoggedIn
+from pytake_tui.screens.splash import TypedAhead
 
 ClientForServer = Callable[[str], DaemonClient]
 
@@ -31,11 +32,19 @@ class LoginScreen(Screen[None]):
             super().__init__()
             self.error = error
 
-    def __init__(self, *, server: str, client_for: ClientForServer, email: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        server: str,
+        client_for: ClientForServer,
+        email: str = "",
+        typed: TypedAhead | None = None,
+    ) -> None:
         super().__init__()
         self._server = server
         self._email = email
         self._client_for = client_for
+        self._typed = typed
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -53,8 +62,31 @@ class LoginScreen(Screen[None]):
         titles = {"server": "Server", "email": "E-mail", "password": "Password", "tenant": "Tenant"}
         for input_id, title in titles.items():
             self.query_one(f"#{input_id}", Input).border_title = title
-        if self._email:
+        typed = self._typed.take() if self._typed is not None else []
+        if typed:
+            # Typed before the form showed: from the e-mail on, as the typist expected.
+            email = self.query_one("#email", Input)
+            email.value = ""
+            self.set_focus(email)
+            self._replay(typed)
+        elif self._email:
             self.query_one("#password", Input).focus()
+
+    def _replay(self, keys: list[tuple[str, str | None]]) -> None:
+        for key, character in keys:
+            match key:
+                case "tab":
+                    self.focus_next()
+                case "shift+tab":
+                    self.focus_previous()
+                case "enter":
+                    self.action_submit()
+                case "backspace" if isinstance(self.focused, Input):
+                    self.focused.action_delete_left()
+                case _ if character and isinstance(self.focused, Input):
+                    self.focused.insert_text_at_cursor(character)
+                case _:
+                    pass
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#login")
