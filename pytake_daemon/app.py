@@ -77,6 +77,7 @@ from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
 from pytake_daemon.reports.routes import routes as reports_routes
+from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.acceptances import Acceptances
@@ -115,6 +116,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     ai_routes,
     queues_routes,
     agents_routes,
+    system_routes,
     notifications_routes,
     reports_routes,
 )
