@@ -16,6 +16,7 @@ from pytake_cli import (
     contacts_cmd,
     daemon_cmd,
     demo_cmd,
+    doctor_cmd,
     flows_cmd,
     migrate,
     numbers,
@@ -69,6 +70,7 @@ def main(
 app.command("daemon")(daemon_cmd.daemon)
 app.command("tui")(tui_cmd.tui)
 app.command("demo")(demo_cmd.demo)
+app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(migrate.app, name="migrate")
