@@ -8,7 +8,7 @@ every tenant's numbers through the owner's connection.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
 import aiohttp
 import typer
@@ -32,13 +32,19 @@ _MARKS = {
 }
 
 
+TenantFilter = Annotated[
+    str | None,
+    typer.Option("--tenant", "-t", help="Check only this tenant's numbers and SMTP (slug)."),
+]
+
+
 @handle_errors
-def doctor(as_json: JsonOpt = False) -> None:
+def doctor(tenant: TenantFilter = None, as_json: JsonOpt = False) -> None:
     """Check the database, Redis, each number's Graph API token, the webhook, storage, SMTP,
     outbound HTTP, the clock and the disk; exit 1 when any check fails."""
     cfg = settings()
     with services(cfg) as endpoints:
-        result = run(check_installation(cfg, endpoints))
+        result = run(check_installation(cfg, endpoints, tenant=tenant))
     if as_json:
         print_json(result)
     else:
@@ -55,9 +61,14 @@ def doctor(as_json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
-async def check_installation(cfg: Settings, endpoints: Any) -> SystemChecks:
+async def check_installation(
+    cfg: Settings, endpoints: Any, *, tenant: str | None = None
+) -> SystemChecks:
     """Connect to what is reachable and run every check; what isn't is a failed check."""
     numbers, smtp = await _tenant_targets(endpoints)
+    if tenant is not None:
+        numbers = None if numbers is None else [n for n in numbers if n.tenant == tenant]
+        smtp = None if smtp is None else [s for s in smtp if s.tenant == tenant]
     pool: Pool | None = None
     with contextlib.suppress(Exception):  # the database check says why
         pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=2)

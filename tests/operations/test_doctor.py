@@ -1,0 +1,126 @@
+"""The connectivity checks against the real servers: a demo-like setup (the simulator as Meta,
+the webhook reachable at server.public_url) passes through the admin API; with the simulator
+stopped, ``pytake doctor`` exits 1 naming the number whose Graph API check failed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from pytake_daemon.config import Settings
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.keys import DB_POOL, GRAPH, REDIS, SECRET_BOX, SETTINGS
+from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.system import CheckStatus
+from pytake_daemon.system.checks import Targets, run_checks
+from tests.conftest import MakeTenant
+from tests.support import daemon_env, free_port
+from tests.whatsapp.wa_support import SimulatedWorld, simulated_world, stop_simulated_world
+
+ApiClient = TestClient[web.Request, web.Application]
+DOCTOR = [sys.executable, "-c", "from pytake_cli.main import run; run()", "doctor"]
+
+
+@pytest.fixture
+async def world(
+    aiohttp_client: Callable[..., Awaitable[ApiClient]],
+    settings: Settings,
+    endpoints: Endpoints,
+    make_tenant: MakeTenant,
+) -> AsyncIterator[SimulatedWorld]:
+    # The app listens on a port chosen here, so server.public_url can name it: the webhook
+    # check then runs Meta's handshake through the real app.
+    port = free_port()
+    server = settings.server.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
+    configured = settings.model_copy(update={"server": server})
+
+    async def on_port(app: web.Application) -> ApiClient:
+        client: ApiClient = await aiohttp_client(app, server_kwargs={"port": port})
+        return client
+
+    base = await simulated_world(on_port, configured, endpoints, await make_tenant(), seed=21)
+    try:
+        yield base
+    finally:
+        await stop_simulated_world(base, base.api)
+
+
+def by_name(checks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in checks}
+
+
+async def test_a_demo_like_setup_passes_and_a_stopped_meta_names_the_number(
+    world: SimulatedWorld, settings: Settings
+) -> None:
+    number = world.sim.default_number
+    resp = await world.api.get("/api/v1/system/checks", headers=world.tenant[Role.AGENT].headers)
+    assert resp.status == 403
+    resp = await world.api.get("/api/v1/system/checks", headers=world.tenant[Role.ADMIN].headers)
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    checks = by_name(body["checks"])
+    failed = [c for c in body["checks"] if c["status"] == "failed"]
+    assert body["ok"] is True, failed
+    for name in (
+        "database", "redis", "clock", "secrets key", f"graph api {number.phone_number_id}",
+        f"templates {number.waba_id}", "webhook", "backup storage", "outbound http", "disk",
+    ):  # fmt: skip
+        assert checks[name]["status"] == "passed", checks[name]
+    # Only this tenant's numbers: row-level security keeps the others' out of its checks.
+    assert [n for n in checks if n.startswith("graph api")] == [
+        f"graph api {number.phone_number_id}"
+    ]
+    assert checks["smtp"]["status"] == "skipped"
+    assert "echoes Meta's verify-token handshake" in checks["webhook"]["detail"]
+
+    await world.sim.stop()
+    env = daemon_env(settings, port=0)
+    env["PYTAKE_WHATSAPP__GRAPH_BASE_URL"] = world.sim.base_url or ""
+    proc = await asyncio.create_subprocess_exec(
+        *DOCTOR, "--json", "--tenant", world.tenant.slug,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode == 1, err.decode()
+    result = json.loads(out)
+    assert result["ok"] is False
+    graph = by_name(result["checks"])[f"graph api {number.phone_number_id}"]
+    assert graph["status"] == "failed"
+    assert f"number {number.phone_number_id} (tenant {world.tenant.slug})" in graph["detail"]
+    assert by_name(result["checks"])["database"]["status"] == "passed"
+
+
+async def test_clock_skew_and_a_full_disk_fail_in_one_sentence(api: ApiClient) -> None:
+    app = api.app
+    async with aiohttp.ClientSession() as http:
+        result = await run_checks(
+            Targets(
+                settings=app[SETTINGS],
+                pool=app[DB_POOL],
+                redis=app[REDIS],
+                graph=app[GRAPH],
+                http=http,
+                box=app[SECRET_BOX],
+                numbers=[],
+                smtp=None,
+                clock=lambda: datetime.now(UTC) - timedelta(minutes=10),
+                min_free_bytes=2**62,
+            )
+        )
+    checks = {c.name: c for c in result.checks}
+    assert result.ok is False
+    assert checks["clock"].status is CheckStatus.FAILED
+    assert "ahead of this machine's" in checks["clock"].detail
+    assert checks["disk"].status is CheckStatus.FAILED
+    assert "free for the state dir" in checks["disk"].detail
+    assert checks["graph api"].status is CheckStatus.SKIPPED
+    assert checks["database"].status is CheckStatus.PASSED
