@@ -164,12 +164,13 @@ def _database_figures(f: Figures) -> Iterator[Metric]:
         items.add_metric([tenant, queue, "waiting"], waiting)
         items.add_metric([tenant, queue, "in_progress"], in_progress)
     yield items
+    backup = GaugeMetricFamily(
+        "pytake_backup_last_success_age_seconds",
+        "Seconds since the last successful full backup finished (no sample: never).",
+    )
     if f.backup_age_seconds is not None:
-        yield _gauge(
-            "pytake_backup_last_success_age_seconds",
-            "Seconds since the last successful full backup finished.",
-            f.backup_age_seconds,
-        )
+        backup.add_metric([], f.backup_age_seconds)
+    yield backup
     chains = GaugeMetricFamily(
         "pytake_audit_chain_entries",
         "Entries in each tenant's audit hash chain.",

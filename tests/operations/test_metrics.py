@@ -5,9 +5,11 @@ own parser; and refused without the metrics token."""
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -25,6 +27,7 @@ from tests.whatsapp.wa_support import SimulatedWorld, simulated_world, stop_simu
 ApiClient = TestClient[web.Request, web.Application]
 
 TOKEN = secrets.token_urlsafe(24)
+DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "grafana-pytake.json"
 
 
 def with_metrics(settings: Settings, token: str | None = TOKEN) -> Settings:
@@ -121,6 +124,12 @@ async def test_scrape_after_a_webhook_and_a_send(world: SimulatedWorld) -> None:
     assert value(after, "pytake_numbers_undecryptable") == 0
     assert value(after, "process_resident_memory_bytes") > 0
     assert value(after, "pytake_loop_healthy", loop="event-loop-lag") == 1
+    # Every metric the shipped Grafana dashboard charts is one this scrape exports.
+    exported = set(after) | {s.name for samples in after.values() for s in samples}
+    charted = set(re.findall(r"\b((?:pytake|process)_[a-z_]+)", DASHBOARD.read_text()))
+    assert charted, "the dashboard charts nothing"
+    missing = {m for m in charted if re.sub(r"_(bucket|sum|count)$", "", m) not in exported}
+    assert not missing, f"the dashboard charts metrics the daemon doesn't export: {missing}"
 
 
 async def _has_grown(api: ApiClient, before: dict[str, list[Sample]], sample: str) -> bool:
