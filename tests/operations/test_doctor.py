@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import mailbox
+import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -58,10 +62,48 @@ def by_name(checks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in checks}
 
 
+@pytest.fixture
+async def smtp_port(tmp_path: Path) -> AsyncIterator[int]:
+    """A real SMTP server (aiosmtpd) writing what it receives into a Maildir."""
+    port = free_port()
+    maildir = tmp_path / "maildir"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # ready once it accepts a connection, polled with a deadline
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                assert time.monotonic() < deadline, "aiosmtpd did not start"
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            break
+        yield port
+        # Connected and quit: nothing was sent.
+        assert not list(mailbox.Maildir(maildir, create=False))
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 10)
+
+
 async def test_a_demo_like_setup_passes_and_a_stopped_meta_names_the_number(
-    world: SimulatedWorld, settings: Settings
+    world: SimulatedWorld, settings: Settings, smtp_port: int
 ) -> None:
     number = world.sim.default_number
+    admin = world.tenant[Role.ADMIN].headers
+    resp = await world.api.put(
+        "/api/v1/notifications/smtp",
+        json={"host": "127.0.0.1", "port": smtp_port, "security": "none",
+              "from_address": "support@example.com"},
+        headers=admin,
+    )  # fmt: skip
+    assert resp.status == 200, await resp.text()
     resp = await world.api.get("/api/v1/system/checks", headers=world.tenant[Role.AGENT].headers)
     assert resp.status == 403
     resp = await world.api.get("/api/v1/system/checks", headers=world.tenant[Role.ADMIN].headers)
@@ -72,14 +114,17 @@ async def test_a_demo_like_setup_passes_and_a_stopped_meta_names_the_number(
     assert body["ok"] is True, failed
     for name in (
         "database", "redis", "clock", "secrets key", f"graph api {number.phone_number_id}",
-        f"templates {number.waba_id}", "webhook", "backup storage", "outbound http", "disk",
+        f"templates {number.waba_id}", "webhook", "backup storage", "smtp", "outbound http",
+        "disk",
     ):  # fmt: skip
         assert checks[name]["status"] == "passed", checks[name]
     # Only this tenant's numbers: row-level security keeps the others' out of its checks.
     assert [n for n in checks if n.startswith("graph api")] == [
         f"graph api {number.phone_number_id}"
     ]
-    assert checks["smtp"]["status"] == "skipped"
+    assert checks["smtp"]["detail"] == (
+        f"connected to 127.0.0.1:{smtp_port} (tenant {world.tenant.slug}) without sending"
+    )
     assert "echoes Meta's verify-token handshake" in checks["webhook"]["detail"]
 
     await world.sim.stop()
