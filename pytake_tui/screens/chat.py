@@ -35,9 +35,11 @@ from pytake_daemon.protocol.events import NoteAdded
 from pytake_daemon.protocol.queues import QueueItemChanged
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import ConversationOpened, EventReceived, ResyncNeeded
+from pytake_tui.screens.contact_dialogs import ContactFinder
 from pytake_tui.widgets.composer import SUGGESTION_CHARACTER_KEYS, Composer
+from pytake_tui.widgets.contact_profile import follow_conversation, show_profile
 from pytake_tui.widgets.conversation_actions import ConversationActions
-from pytake_tui.widgets.conversation_pane import ConversationPane
+from pytake_tui.widgets.conversation_pane import ConversationPane, SidePanel
 from pytake_tui.widgets.conversation_sidebar import ConversationSidebar
 from pytake_tui.widgets.key_footer import KeyFooter
 from pytake_tui.widgets.thread import ThreadView
@@ -52,13 +54,16 @@ class ChatScreen(Screen[None]):
 
     On the open conversation: ctrl+o transfer, alt+c close (after a confirmation), ctrl+n
     internal note, ctrl+l tags, ctrl+b canned responses, alt+p ask a username customer for their
-    phone number, ctrl+space reply suggestions and alt+1..3 to insert one. Terminals send
+    phone number, ctrl+space reply suggestions and alt+1..3 to insert one, alt+i the customer's
+    profile beside the thread; alt+f finds any contact and shows theirs. Terminals send
     alt+key as escape + key, and ctrl+space as NUL, so these reach the console in any terminal;
     the alt keys are priority bindings so the draft doesn't take them as text.
     """
 
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#conversations"
+    # "-narrow" below 120 columns: a profile beside the thread then takes the list's place.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("ctrl+g", "template", "Template"),
@@ -73,6 +78,8 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+l", "tags", "Edit tags", show=False),
         Binding("ctrl+b", "canned", "Canned responses", show=False),
         Binding("alt+p", "request_phone", "Ask for the phone number", show=False, priority=True),
+        Binding("alt+i", "profile", "Profile", priority=True, tooltip="The customer's profile"),
+        Binding("alt+f", "find_contact", "Find a contact", priority=True, show=False),
         # A terminal sends ctrl+space as NUL, which Textual names ctrl+@.
         Binding(
             "ctrl+space,ctrl+@",
@@ -95,7 +102,7 @@ class ChatScreen(Screen[None]):
 
     _NEEDS_OPEN = frozenset(
         {"template", "toggle_resolved", "transfer", "close", "note", "snooze", "tags", "canned"}
-        | {"request_phone", "suggest"}
+        | {"request_phone", "suggest", "profile"}
     )
     """Actions on the open conversation: out of the footer until one is open."""
 
@@ -162,9 +169,10 @@ class ChatScreen(Screen[None]):
         self.open_conversation(event.conversation_id)
 
     @on(ConversationPane.ConversationShown)
-    def _shown(self, event: ConversationPane.ConversationShown) -> None:
+    async def _shown(self, event: ConversationPane.ConversationShown) -> None:
         self.sidebar.opened(event.conversation)
         self.refresh_bindings()
+        await follow_conversation(self._side_panel, self._client, event.conversation.contact.id)
 
     @on(ConversationPane.ReadAgain)
     @on(ConversationActions.ConversationChanged)
@@ -241,6 +249,22 @@ class ChatScreen(Screen[None]):
         """Ask a customer known only by their username to share their phone number."""
         if (conversation := self._opened()) is not None:
             self.actions.request_phone(conversation)
+
+    @property
+    def _side_panel(self) -> SidePanel:
+        return self.query_one(SidePanel)
+
+    async def action_profile(self) -> None:
+        """Show the customer's profile beside the thread (again: hide it)."""
+        if (conversation := self._opened()) is not None:
+            await show_profile(self._side_panel, self._client, conversation.contact.id, toggle=True)
+
+    @work(exclusive=True, exit_on_error=False, group="find-contact")
+    async def action_find_contact(self) -> None:
+        """Find any contact (with or without a conversation) and show their profile."""
+        contact_id = await self.app.push_screen_wait(ContactFinder(self._client))
+        if contact_id is not None:
+            await show_profile(self._side_panel, self._client, contact_id)
 
     def action_canned(self) -> None:
         """Pick a canned response; it goes into the draft with its variables filled."""

@@ -1,0 +1,50 @@
+"""Snapshots of the contact profile panel beside Ana's thread (fixed profile and clock): a wide
+terminal (160x48) with the list, thread and panel, and 80x24 where the panel takes the list's
+place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from pytake_tui.screens import ChatScreen
+from pytake_tui.widgets.contact_profile import ContactProfilePanel
+from pytake_tui.widgets.conversation_list import ConversationList
+
+from .contact_profile_support import profile_app
+from .helpers import wait_until
+
+
+async def _profile_shown(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    await wait_until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ChatScreen)
+            and app.screen.query_one(ConversationList).option_count == 4
+        ),
+        "the list",
+    )
+    chat = app.screen
+    assert isinstance(chat, ChatScreen)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: chat.pane.open is not None, "Ana's thread")
+    await pilot.press("alt+i")
+    await wait_until(pilot, lambda: bool(chat.query(ContactProfilePanel)), "the panel")
+    panel = chat.query_one(ContactProfilePanel)
+    await wait_until(pilot, lambda: panel.profile is not None, "the profile read")
+    await pilot.pause()
+
+
+def test_contact_profile_wide(snap_compare: Any, tmp_path: Path) -> None:
+    """Name (and WhatsApp's), phone, tags, attributes, notes, attendances, mood sparkline."""
+    app, _, _ = profile_app(tmp_path)
+    assert snap_compare(app, run_before=_profile_shown, terminal_size=(160, 48))
+
+
+def test_contact_profile_narrow(snap_compare: Any, tmp_path: Path) -> None:
+    """80x24: the panel in the list's place, scrolled to its top."""
+    app, _, _ = profile_app(tmp_path)
+    assert snap_compare(app, run_before=_profile_shown, terminal_size=(80, 24))
