@@ -117,8 +117,12 @@ async def send(
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(settings.email_attempts),
+        # Doubling from the first wait, with up to one more first wait of jitter, so several
+        # daemons that lost the server together don't all come back in the same instant.
         wait=wait_exponential_jitter(
-            initial=settings.email_backoff_seconds, max=settings.email_backoff_max_seconds
+            multiplier=settings.email_backoff_seconds,
+            max=settings.email_backoff_max_seconds,
+            jitter=settings.email_backoff_seconds,
         ),
         retry=retry_if_exception_type(_TRANSIENT),
         before_sleep=before_sleep,

@@ -53,7 +53,8 @@ class Fanout:
         self._pool = pool
         self._bus = bus
         self._clock = clock
-        self._on_email = on_email
+        self.on_email = on_email
+        """Wakes the mailer after a write (a test driving the mailer itself replaces it)."""
         self._waiting: list[EventEnvelope] = []
         self._ready = asyncio.Event()
         self.enabled = True
@@ -106,7 +107,7 @@ class Fanout:
             numbered = await number_events(conn, tenant_id, events)
         await self._bus.deliver(numbered)
         if events:  # some may wait for an e-mail
-            self._on_email()
+            self.on_email()
         return len(events)
 
 
