@@ -19,6 +19,7 @@ from pytake_cli import (
     doctor_cmd,
     flows_cmd,
     migrate,
+    notify_cmd,
     numbers,
     queues_cmd,
     replies_cmd,
@@ -88,6 +89,7 @@ app.add_typer(ai_cmd.app, name="ai")
 app.add_typer(replies_cmd.app, name="replies")
 app.add_typer(contacts_cmd.app, name="contacts")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(notify_cmd.app, name="notify")
 
 
 def run() -> None:
