@@ -37,7 +37,11 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import ConversationOpened, EventReceived, ResyncNeeded
 from pytake_tui.screens.contact_dialogs import ContactFinder
 from pytake_tui.widgets.composer import SUGGESTION_CHARACTER_KEYS, Composer
-from pytake_tui.widgets.contact_profile import follow_conversation, show_profile
+from pytake_tui.widgets.contact_profile import (
+    ContactProfilePanel,
+    follow_conversation,
+    show_profile,
+)
 from pytake_tui.widgets.conversation_actions import ConversationActions
 from pytake_tui.widgets.conversation_pane import ConversationPane, SidePanel
 from pytake_tui.widgets.conversation_sidebar import ConversationSidebar
@@ -166,6 +170,10 @@ class ChatScreen(Screen[None]):
 
     @on(ConversationSidebar.ConversationChosen)
     def _chosen(self, event: ConversationSidebar.ConversationChosen) -> None:
+        self.open_conversation(event.conversation_id)
+
+    @on(ContactProfilePanel.ConversationRequested)
+    def _conversation_requested(self, event: ContactProfilePanel.ConversationRequested) -> None:
         self.open_conversation(event.conversation_id)
 
     @on(ConversationPane.ConversationShown)

@@ -118,6 +118,8 @@ class ContactFinder(ModalScreen[uuid.UUID | None]):
         self.searched = ""
         """The text of the results shown (tests wait on it)."""
         self._timer: Timer | None = None
+        self._open_first = False
+        """Enter came before the results: open the first one when they arrive."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-tall"):
@@ -160,6 +162,10 @@ class ContactFinder(ModalScreen[uuid.UUID | None]):
     def _show(self, text: str, found: list[ContactSummary]) -> None:
         self.found = found
         self.searched = text
+        if self._open_first and found:
+            self.dismiss(found[0].contact.id)
+            return
+        self._open_first = False
         listed = self.query_one("#contacts-found", OptionList)
         listed.clear_options()
         listed.add_options(Option(summary_line(s), id=str(s.contact.id)) for s in found)
@@ -176,8 +182,16 @@ class ContactFinder(ModalScreen[uuid.UUID | None]):
 
     @on(Input.Submitted, "#contact-query")
     def _submitted(self) -> None:
-        if self.found:
-            self.dismiss(self.found[0].contact.id)
+        text = self.query_one("#contact-query", Input).value.strip()
+        if self._timer is None and text == self.searched:
+            if self.found:
+                self.dismiss(self.found[0].contact.id)
+            return
+        # Typed faster than the debounce: search now and open the first match.
+        self._open_first = True
+        if self._timer is not None:
+            self._timer.stop()
+        self._search_now()
 
     @on(OptionList.OptionSelected, "#contacts-found")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

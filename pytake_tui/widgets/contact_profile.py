@@ -59,6 +59,7 @@ class ContactProfilePanel(Vertical, can_focus=True):
         Binding("e", "edit", "Edit contact"),
         Binding("n", "note", "Add note"),
         Binding("t", "tags", "Contact tags"),
+        Binding("o", "open_latest", "Open their conversation"),
         Binding("r", "reload", "Refresh profile"),
         Binding("escape", "close_profile", "Close profile"),
     ]
@@ -69,6 +70,13 @@ class ContactProfilePanel(Vertical, can_focus=True):
         def __init__(self, profile: ContactProfile) -> None:
             super().__init__()
             self.profile = profile
+
+    class ConversationRequested(Message):
+        """Open this conversation of the contact in the chat (``o``)."""
+
+        def __init__(self, conversation_id: uuid.UUID) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
 
     def __init__(self, client: DaemonClient, contact_id: uuid.UUID, *, id: str | None = None):
         super().__init__(id=id)
@@ -90,7 +98,8 @@ class ContactProfilePanel(Vertical, can_focus=True):
         yield Sparkline([], id="profile-mood")
         yield Static(id="profile-mood-line", markup=False)
         yield Static(
-            "e edit · n note · t tags · r refresh · esc close · alt+f find another",
+            "e edit · n note · t tags · o open their conversation · r refresh · esc close · "
+            "alt+f find another",
             classes="profile-hint",
         )
 
@@ -141,6 +150,15 @@ class ContactProfilePanel(Vertical, can_focus=True):
         # One reading draws nothing useful: the line under it says it.
         mood.display = len(profile.mood) > 1
         self.query_one("#profile-mood-line", Static).update(mood_line(profile))
+
+    def action_open_latest(self) -> None:
+        """Open the contact's most recent conversation (also a closed one) beside the panel."""
+        if self.profile is None:
+            return
+        if not self.profile.conversations:
+            self.notify("No conversation with this contact yet", severity="warning")
+            return
+        self.post_message(self.ConversationRequested(self.profile.conversations[0].id))
 
     # Editing
 

@@ -4,6 +4,7 @@ without Textual, pilot tests against a scripted daemon with the daemon's contact
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ from tests.contacts.seed import PHONE, seed_customers
 from .contact_profile_support import MARI_BSUID, MARI_ID, contacts_world, profile_app
 from .fake_world import demo_world
 from .helpers import MessageLog, wait_until
+
+
+def _opened(chat: ChatScreen) -> uuid.UUID | None:
+    return chat.pane.open.id if chat.pane.open is not None else None
 
 
 def _text(panel: ContactProfilePanel, part: str) -> str:
@@ -142,7 +147,8 @@ async def test_alt_i_shows_the_profile_and_edits_it(tmp_path: Path) -> None:
 
 async def test_alt_f_finds_a_contact_without_a_conversation(tmp_path: Path) -> None:
     app, people, _ = profile_app(tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(100, 30), message_hook=log) as pilot:
         chat = await _chat(pilot, 4)
         await pilot.press("alt+f")
         await wait_until(pilot, lambda: isinstance(app.screen, ContactFinder), "the finder")
@@ -162,6 +168,8 @@ async def test_alt_f_finds_a_contact_without_a_conversation(tmp_path: Path) -> N
         assert _text(panel, "identity") == f"@mari.lima\nphone hidden\nBSUID {MARI_BSUID}"
         assert _text(panel, "attendances") == "not rated yet"
         assert _text(panel, "mood-line") == "no analysed message yet"
+        await pilot.press("o")
+        assert log.notifications()[-1].endswith("No conversation with this contact yet")
         assert chat.has_class("-narrow", "-profile-shown")
         # Below 120 columns the profile takes the list's place; escape in it gives it back.
         assert not chat.query_one("#sidebar").display
@@ -194,11 +202,8 @@ async def test_the_panel_edits_a_contact_against_the_real_daemon(
         chat = app.screen
         await pilot.press("alt+f")
         await wait_until(pilot, lambda: isinstance(app.screen, ContactFinder), "the finder")
-        finder = app.screen
-        assert isinstance(finder, ContactFinder)
-        await pilot.press(*PHONE[-5:])
-        await wait_until(pilot, lambda: len(finder.found) == 1, "the search by phone digits")
-        await pilot.press("enter")
+        # Enter before the search ran: it runs at once and opens the first match.
+        await pilot.press(*PHONE[-5:], "enter")
         await wait_until(pilot, lambda: bool(chat.query(ContactProfilePanel)), "the panel")
         panel = chat.query_one(ContactProfilePanel)
         await wait_until(pilot, lambda: panel.profile is not None, "Ana's profile")
@@ -216,6 +221,14 @@ async def test_the_panel_edits_a_contact_against_the_real_daemon(
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, ContactEditor), "saved")
         await wait_until(pilot, lambda: _text(panel, "attributes") == "plan: gold", "shown")
+
+        # o opens her (closed) conversation beside the panel.
+        assert isinstance(chat, ChatScreen)
+        assert _opened(chat) is None
+        panel.focus()
+        await pilot.press("o")
+        await wait_until(pilot, lambda: _opened(chat) is not None, "her conversation opened")
+        assert _opened(chat) == customer.ana_conversation
     async with DaemonClient(server, token=agent.token) as client:
         saved = await client.contact_profile(customer.ana)
     assert (saved.name_override, saved.attributes) == ("Ana (VIP)", {"plan": "gold"})
