@@ -174,7 +174,12 @@ class CannedPicker(ModalScreen[str | None]):
             with Horizontal(id="canned-body"):
                 yield OptionList(
                     *(
-                        Option(f"{one_line(r.title, 40)} · {r.kind.value}", id=str(n))
+                        # The shortcut too, so the picker teaches what /… types faster.
+                        Option(
+                            f"{one_line(r.title, 40)} · "
+                            + (f"/{r.shortcut}" if r.shortcut else r.kind.value),
+                            id=str(n),
+                        )
                         for n, r in enumerate(self._replies)
                     ),
                     id="canned",
