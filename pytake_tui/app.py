@@ -55,6 +55,7 @@ from pytake_tui.screens import (
 from pytake_tui.screens.splash import TypedAhead
 from pytake_tui.settings_handling import PreferencesAndPassword
 from pytake_tui.stream_messages import stream_messages
+from pytake_tui.toasts import ToastStack
 from pytake_tui.unread_title import UnreadTitle
 
 ClientFactory = Callable[[str], DaemonClient]
@@ -68,10 +69,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class PyTakeApp(PreferencesAndPassword, UnreadTitle):
+class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
     """PyTake's terminal client."""
 
     TITLE = "PyTake"
+    CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("ctrl+t", "toggle_dark", "Theme"),
         Binding("question_mark", "help", "Help", key_display="?"),
