@@ -39,6 +39,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/conversations/{id}/notes"): {"body": "written into another tenant"},
     ("PUT", "/api/v1/conversations/{id}/tags"): {"tags": ["tagged by another tenant"]},
     ("POST", "/api/v1/conversations/{id}/transfer"): {"queue_id": str(uuid.uuid4())},
+    ("POST", "/api/v1/conversations/{id}/assignment"): {"take": True},
     ("POST", "/api/v1/conversations/{id}/messages"): {
         "content": {"type": "text", "body": "sent into another tenant"}
     },
