@@ -24,6 +24,7 @@ from pytake_cli import (
     queues_cmd,
     replies_cmd,
     report_cmd,
+    secrets_cmd,
     simulate,
     templates_cmd,
     tenants,
@@ -88,6 +89,7 @@ app.add_typer(agents_cmd.app, name="agents")
 app.add_typer(ai_cmd.app, name="ai")
 app.add_typer(replies_cmd.app, name="replies")
 app.add_typer(contacts_cmd.app, name="contacts")
+app.add_typer(secrets_cmd.app, name="secrets")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(notify_cmd.app, name="notify")
 

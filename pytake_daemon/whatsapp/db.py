@@ -108,6 +108,38 @@ async def routes(conn: Connection) -> list[asyncpg.Record]:
     return await conn.fetch(_ROUTES)
 
 
+# ---- secrets key rotation (``pytake secrets rekey``, owner role: every tenant's numbers) ------
+
+SECRET_COLUMNS = ("access_token_enc", "app_secret_enc", "verify_token_enc")
+
+# Removed numbers too: their secrets are under the old key as well. Locked until the rekey's
+# transaction ends, so a concurrent change can't be overwritten with an older value.
+_NUMBER_SECRETS = """
+SELECT id, tenant_id, phone_number_id, access_token_enc, app_secret_enc, verify_token_enc
+  FROM whatsapp_numbers
+ WHERE $1::uuid IS NULL OR tenant_id = $1
+ ORDER BY id
+   FOR UPDATE
+"""
+
+_REWRAP_SECRETS = """
+UPDATE whatsapp_numbers
+   SET access_token_enc = $2, app_secret_enc = $3, verify_token_enc = $4
+ WHERE id = $1
+"""
+
+
+async def number_secrets(conn: Connection, tenant_id: uuid.UUID | None) -> list[asyncpg.Record]:
+    """Every number's encrypted secrets (one tenant's with ``tenant_id``), locked."""
+    return await conn.fetch(_NUMBER_SECRETS, tenant_id)
+
+
+async def rewrap_number_secrets(
+    conn: Connection, number_id: uuid.UUID, access: bytes, app: bytes, verify: bytes
+) -> None:
+    await conn.execute(_REWRAP_SECRETS, number_id, access, app, verify)
+
+
 # ---- templates --------------------------------------------------------------------------------
 
 _TEMPLATE_COLUMNS = (

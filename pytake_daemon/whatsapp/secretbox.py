@@ -53,6 +53,15 @@ class SecretBox:
                 "without keeping the old key (list old keys after the new one, comma-separated)"
             ) from None
 
+    def rotate(self, token: bytes) -> bytes:
+        """``token`` re-encrypted under the first key (``pytake secrets rekey``)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken:
+            raise SecretBoxError(
+                "a stored WhatsApp secret decrypts with none of the configured keys"
+            ) from None
+
 
 def load_secret_box(settings: Settings) -> SecretBox:
     """The box for this installation's key(s): from config, else the state-dir key file."""

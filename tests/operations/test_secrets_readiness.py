@@ -4,6 +4,7 @@ it has; with the old key listed after a new one (rotation) it is."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ from pydantic import SecretStr
 from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import Connection
 from pytake_daemon.keys import WEBHOOK_ROUTING
 from pytake_daemon.whatsapp.secretbox import KEY_FILE, SecretBox
 from tests.conftest import MakeTenant
@@ -120,3 +122,65 @@ async def test_the_daemon_withholds_ready_and_says_why(
         daemon.signal(signal.SIGTERM)
         assert await wait_exit(daemon) == 0
         assert "daemon not ready: stored secrets can't be decrypted" in daemon.log()
+
+
+def cli_env(settings: Settings, keys: str) -> dict[str, str | None]:
+    """The session's servers and the given keys; no other PYTAKE_* from outside."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("PYTAKE_")}
+    env.update(daemon_env(settings, port=0))
+    env["PYTAKE_WHATSAPP__SECRETS_KEY"] = keys
+    return env
+
+
+async def test_rekey_moves_every_secret_to_the_new_key(
+    aiohttp_client: Callable[..., Awaitable[ApiClient]],
+    api: ApiClient,
+    settings: Settings,
+    endpoints: Endpoints,
+    make_tenant: MakeTenant,
+    admin_conn: Connection,
+) -> None:
+    from typer.testing import CliRunner
+
+    from pytake_cli.main import app as cli
+
+    tenant = await make_tenant()
+    number = await add_number(api, tenant)
+    new, old = Fernet.generate_key(), session_key(settings)
+    env = cli_env(settings, f"{new.decode()},{old.decode()}")
+    runner = CliRunner()
+    try:
+        shown = await asyncio.to_thread(
+            runner.invoke, cli, ["secrets", "fingerprint", "--json"], env=env
+        )
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.stdout)["fingerprints"] == [
+            SecretBox([new]).fingerprints[0],
+            SecretBox([old]).fingerprints[0],
+        ]
+        done = await asyncio.to_thread(
+            runner.invoke, cli, ["secrets", "rekey", "--tenant", tenant.slug, "--json"], env=env
+        )
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout)["numbers"] == 1
+
+        # The new key alone now routes the number; the old one alone no longer can.
+        only_new: ApiClient = await aiohttp_client(create_app(with_keys(settings, new), endpoints))
+        assert await only_new.app[WEBHOOK_ROUTING].route(number.phone_number_id) is not None
+        assert number.phone_number_id not in only_new.app[WEBHOOK_ROUTING].undecryptable
+        await api.app[WEBHOOK_ROUTING].refresh()
+        assert number.phone_number_id in api.app[WEBHOOK_ROUTING].undecryptable
+
+        # Without the key that encrypted them: one line, nothing changed.
+        other = cli_env(settings, Fernet.generate_key().decode())
+        refused = await asyncio.to_thread(
+            runner.invoke, cli, ["secrets", "rekey", "--tenant", tenant.slug], env=other
+        )
+        assert refused.exit_code == 1
+        assert f"number {number.phone_number_id}'s secrets decrypt with none" in refused.output
+        assert "Traceback" not in refused.output
+    finally:
+        # Under a key the rest of the session doesn't have: no live number may stay behind.
+        await admin_conn.execute(
+            "UPDATE whatsapp_numbers SET removed_at = now() WHERE tenant_id = $1", tenant.id
+        )
