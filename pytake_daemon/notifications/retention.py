@@ -19,7 +19,7 @@ _TENANTS = "SELECT tenant_id FROM notification_tenants()"
 _PRUNE = """
 DELETE FROM notifications
  WHERE tenant_id = current_tenant_id()
-   AND created_at < $1 - make_interval(days => coalesce(
+   AND created_at < $1::timestamptz - make_interval(days => coalesce(
        (SELECT retention_days FROM notification_settings
          WHERE tenant_id = current_tenant_id()), 90))
 """
