@@ -103,7 +103,8 @@ async def test_alt_i_shows_the_profile_and_edits_it(tmp_path: Path) -> None:
         past = _text(panel, "attendances").splitlines()
         assert past[0] == "13 Mar Support · Alice Example · being attended"
         assert past[-1] == "★ 4.0 average of 2 ratings"
-        assert panel.query_one(Sparkline).data == [p.sentiment for p in panel.profile.mood]  # type: ignore[union-attr]
+        assert panel.profile is not None
+        assert panel.query_one(Sparkline).data == [p.sentiment for p in panel.profile.mood]
         assert _text(panel, "mood-line") == "now ☺ positive · 12 messages"
 
         # e: the form; a key the daemon would refuse is named, nothing is sent.
