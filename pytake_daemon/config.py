@@ -324,6 +324,10 @@ class QueuesSettings(Section):
 class NotificationsSettings(Section):
     """The notification center's fan-out, e-mail channel and retention (docs/notifications.md)."""
 
+    fanout: bool = True
+    """Turn committed events into notifications (off: no new notifications at all; the
+    benchmark's baseline)."""
+
     email_attempts: int = Field(default=5, ge=1, le=20)
     """Tries per e-mail before it counts as failed (and admins get a system notification)."""
     email_backoff_seconds: float = Field(default=2.0, gt=0)

@@ -37,6 +37,7 @@ async def notifications_ctx(app: web.Application) -> AsyncIterator[None]:
     mailer = Mailer(pool, app[SECRET_BOX], settings, clock=utc_now, notify=tell)
     fanout = Fanout(pool, bus, on_email=mailer.wake)
     app[NOTIFICATIONS] = Notifications(fanout, mailer)
+    fanout.enabled = settings.fanout
     bus.add_listener(fanout.offer)
 
     async def sweep() -> None:
