@@ -43,12 +43,14 @@ class Scope:
 # The attendances that entered a queue in the period (queue_items_entered_idx), each with its
 # queue's target, its first reply by a person (messages_thread_idx, from the entry onwards: the
 # scan stops at that reply), its transfers (queue_history_item_idx) and its rating
-# (conversation_feedback's (tenant_id, item_id) key).
+# (conversation_feedback's (tenant_id, item_id) key; a rating not given yet is NULL).
 _ITEMS = """
 WITH items AS (
     SELECT i.id, i.queue_id, i.agent_id, i.conversation_id, i.status, i.entered_at,
            i.assigned_at, i.ended_at, q.first_response_target_seconds AS target,
-           fr.at AS answered_at, f.rating,
+           fr.at AS answered_at,
+           (SELECT f.rating FROM conversation_feedback f
+             WHERE f.tenant_id = i.tenant_id AND f.item_id = i.id) AS rating,
            (SELECT count(*) FROM queue_history h
              WHERE h.tenant_id = i.tenant_id AND h.item_id = i.id
                AND h.event IN ('transferred', 'reassigned')) AS transfers
@@ -61,8 +63,6 @@ WITH items AS (
              AND m.created_at <= coalesce(i.ended_at, 'infinity')
              AND m.direction = 'out' AND m.sent_by IS NOT NULL
            ORDER BY m.created_at LIMIT 1) fr ON true
-      LEFT JOIN conversation_feedback f
-             ON f.tenant_id = i.tenant_id AND f.item_id = i.id AND f.rating IS NOT NULL
      WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
        AND ($3::uuid IS NULL OR i.queue_id = $3) AND ($4::uuid IS NULL OR i.agent_id = $4)
        AND ($5::uuid IS NULL OR i.conversation_id = $5)
@@ -199,14 +199,13 @@ SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed,
            SELECT 1 FROM messages m
             WHERE m.tenant_id = e.tenant_id AND m.conversation_id = e.conversation_id
               AND m.created_at <= e.created_at
-              AND m.created_at > coalesce(prev.at, '-infinity')
+              AND m.created_at > coalesce((
+                  SELECT p.created_at FROM conversation_events p
+                   WHERE p.tenant_id = e.tenant_id AND p.conversation_id = e.conversation_id
+                     AND p.kind = 'closed' AND p.created_at < e.created_at
+                   ORDER BY p.created_at DESC LIMIT 1), '-infinity')
               AND m.sent_by IS NOT NULL)) AS automated
   FROM conversation_events e
-  LEFT JOIN LATERAL (
-      SELECT p.created_at AS at FROM conversation_events p
-       WHERE p.tenant_id = e.tenant_id AND p.conversation_id = e.conversation_id
-         AND p.kind = 'closed' AND p.created_at < e.created_at
-       ORDER BY p.created_at DESC LIMIT 1) prev ON true
  WHERE e.tenant_id = current_tenant_id() AND e.kind = 'closed'
    AND e.created_at >= $1 AND e.created_at < $2
    AND ($3::uuid IS NULL OR e.queue_id = $3) AND ($4::uuid IS NULL OR e.agent_id = $4)
