@@ -132,7 +132,9 @@ async def test_report_statements_read_the_period_through_their_indexes(
     assert not failures, "\n\n".join(f[:2000] for f in failures)
 
 
-def _assert_follows_the_period(day: Plan, month: Plan, uses: set[str | tuple[str, ...]]) -> None:
+def _assert_follows_the_period(
+    day: Plan, month: Plan | None, uses: set[str | tuple[str, ...]]
+) -> None:
     """The day's plan scans ``uses`` and reads no table end to end (a branch a one-time filter
     skips is never run: it reads nothing); and the day reads under a quarter of the month's
     pages (a thirtieth of the rows), so the cost follows the period, not the history."""
