@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,45 +19,30 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from pytake_daemon.protocol.audit import (
     AuditEntryOut,
-    Outcome,
     SecurityAlertOut,
     SecurityAlertRaised,
     TrendOut,
 )
 from pytake_tui.audit_view import (
-    OUTCOME_MARKS,
     AuditFilters,
     Bar,
-    action_text,
-    actor_name,
-    alert_line,
     bars,
-    target_name,
-    trend_line,
-    when,
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.audit_detail import AuditDetailScreen
 from pytake_tui.widgets.audit_chart import AuditChart
+from pytake_tui.widgets.audit_side import AuditAlertsPanel, AuditFilterInputs
+from pytake_tui.widgets.audit_table import AuditTable
 from pytake_tui.widgets.filter_bar import FilterBar, FilterChip
 
 Clock = Callable[[], datetime]
-FILTER_DEBOUNCE_SECONDS = 0.3
 ALERTS_SHOWN = 20
-_OUTCOME_STYLES = {
-    Outcome.SUCCESS: "green",
-    Outcome.FAILURE: "red",
-    Outcome.DENIED: "yellow",
-    Outcome.ERROR: "bold red",
-}
 
 
 class AuditScreen(Screen[None]):
@@ -133,15 +117,10 @@ class AuditScreen(Screen[None]):
         self._generation = 0
         """Bumped by every filter change, so a late page of the old filters is dropped."""
         self._loading = False
-        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="audit-filters"):
-            yield Input(id="filter-actor", placeholder="actor")
-            yield Input(id="filter-action", placeholder="action")
-            yield Input(id="filter-target", placeholder="target id")
-            yield Input(id="filter-text", placeholder="/ search")
+        yield AuditFilterInputs(id="audit-filters")
         with Horizontal(id="audit-chips"):
             yield FilterChip("outcome", "o")
             yield FilterChip("period", "p")
@@ -150,22 +129,13 @@ class AuditScreen(Screen[None]):
             with Vertical(id="audit-chart-box"):
                 yield Static(id="audit-chart-title")
                 yield AuditChart(id="audit-chart")
-            with Vertical(id="audit-side"):
-                yield Static("Security alerts", classes="side-title")
-                yield OptionList(id="audit-alerts")
-                yield Static("Spikes, last hour", classes="side-title")
-                yield Static(id="audit-spikes")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+            yield AuditAlertsPanel(clock=self._clock, id="audit-side")
+        yield AuditTable(clock=self._clock, id="audit-table")
         yield Static("No audit entries match these filters.", id="audit-empty")
         yield Footer()
 
     def on_mount(self) -> None:
-        table: DataTable[Text] = self.query_one("#audit-table", DataTable)
-        table.add_column("when", width=11, key="when")
-        table.add_column("who", width=18, key="who")
-        table.add_column("action", width=24, key="action")
-        table.add_column(" ", width=1, key="outcome")
-        table.add_column("target", key="target")
+        table = self.query_one(AuditTable)
         self.query_one("#audit-empty").display = False
         self.watch(table, "scroll_y", self._scrolled, init=False)
         self._show_chips()
@@ -257,9 +227,7 @@ class AuditScreen(Screen[None]):
         self.cursor = message.cursor
         if message.more:
             self.entries += message.entries
-            table: DataTable[Text] = self.query_one("#audit-table", DataTable)
-            for entry in message.entries:
-                table.add_row(*self._cells(entry), key=str(entry.id))
+            self.query_one(AuditTable).append(message.entries, self.names)
             self._show_status()
         else:
             self._show_entries(message.entries)
@@ -286,10 +254,7 @@ class AuditScreen(Screen[None]):
 
     def on_audit_screen_alerts_loaded(self, message: AlertsLoaded) -> None:
         self.alerts = message.alerts
-        self._show_alerts()
-        spikes = [trend for trend in message.trends if trend.spike]
-        lines = [trend_line(trend) for trend in spikes] or ["none"]
-        self.query_one("#audit-spikes", Static).update(Content("\n".join(lines)))
+        self.query_one(AuditAlertsPanel).show(self.alerts, message.trends)
 
     def on_audit_screen_names_loaded(self, message: NamesLoaded) -> None:
         self.names = message.names
@@ -301,25 +266,11 @@ class AuditScreen(Screen[None]):
 
     # Showing
 
-    def _cells(self, entry: AuditEntryOut) -> tuple[Text, ...]:
-        return (
-            Text(when(entry.at, self._clock())),
-            Text(actor_name(entry, self.names)),
-            Text(action_text(entry.action)),
-            Text(OUTCOME_MARKS[entry.outcome], style=_OUTCOME_STYLES[entry.outcome]),
-            Text(target_name(entry)),
-        )
-
     def _show_entries(self, entries: list[AuditEntryOut]) -> None:
-        table: DataTable[Text] = self.query_one("#audit-table", DataTable)
+        table = self.query_one(AuditTable)
         kept = self.entries[table.cursor_row].id if self.entries and table.row_count else None
         self.entries = entries
-        table.clear()
-        for entry in entries:
-            table.add_row(*self._cells(entry), key=str(entry.id))
-        if kept is not None:
-            row = next((i for i, e in enumerate(entries) if e.id == kept), 0)
-            table.move_cursor(row=row, animate=False, scroll=True)
+        table.show(entries, self.names, kept)
         self.query_one("#audit-empty").display = not entries
         table.display = bool(entries)
         self._show_status()
@@ -334,17 +285,6 @@ class AuditScreen(Screen[None]):
         outcome = self.filters.outcome.value if self.filters.outcome else "any outcome"
         self.query_one("#chip-outcome", FilterChip).show(outcome)
         self.query_one("#chip-period", FilterChip).show(self.filters.period.value)
-
-    def _show_alerts(self) -> None:
-        alerts = self.query_one("#audit-alerts", OptionList)
-        alerts.clear_options()
-        now = self._clock()
-        if not self.alerts:
-            alerts.add_option(Option(Content("none"), disabled=True))
-            return
-        alerts.add_options(
-            Option(Content(alert_line(alert, now)), id=str(alert.id)) for alert in self.alerts
-        )
 
     # Filters
 
@@ -365,37 +305,19 @@ class AuditScreen(Screen[None]):
     def on_filter_bar_filter_cycled(self, message: FilterBar.FilterCycled) -> None:
         self.action_cycle(message.which)
 
-    def _typed_filters(self) -> AuditFilters:
-        def typed(name: str) -> str:
-            return self.query_one(f"#filter-{name}", Input).value
-
-        return replace(
+    @on(AuditFilterInputs.Typed)
+    def _filters_typed(self, event: AuditFilterInputs.Typed) -> None:
+        values = event.values
+        typed = replace(
             self.filters,
-            actor=typed("actor"),
-            action=typed("action"),
-            target=typed("target"),
-            text=typed("text"),
+            actor=values["actor"],
+            action=values["action"],
+            target=values["target"],
+            text=values["text"],
         )
-
-    @on(Input.Changed)
-    def _filter_typed(self, event: Input.Changed) -> None:
-        event.stop()
-        # Wait for a pause in typing: one request for a word, not one per letter.
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DEBOUNCE_SECONDS, self._apply_typed)
-
-    @on(Input.Submitted)
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._apply_typed()
-        self.query_one("#audit-table").focus()
-
-    def _apply_typed(self) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        self._set_filters(self._typed_filters())
+        self._set_filters(typed)
+        if event.submitted:
+            self.query_one("#audit-table").focus()
 
     def action_search(self) -> None:
         """Type a text every field of an entry is searched for."""
@@ -410,10 +332,7 @@ class AuditScreen(Screen[None]):
 
     def action_alerts(self) -> None:
         """Pick an alert; enter opens the first entry behind it."""
-        alerts = self.query_one("#audit-alerts", OptionList)
-        alerts.focus()
-        if alerts.highlighted is None and alerts.option_count:
-            alerts.highlighted = 0
+        self.query_one(AuditAlertsPanel).focus_alerts()
 
     # The table
 
@@ -443,12 +362,9 @@ class AuditScreen(Screen[None]):
         entry = self.entries[event.cursor_row]
         self.app.push_screen(AuditDetailScreen(entry, self.names))
 
-    @on(OptionList.OptionSelected, "#audit-alerts")
-    def _alert_selected(self, event: OptionList.OptionSelected) -> None:
-        alert = next((a for a in self.alerts if str(a.id) == event.option.id), None)
-        if alert is None or not alert.entry_ids:
-            return
-        self._fetch_entry(alert.entry_ids[0])
+    @on(AuditAlertsPanel.AlertChosen)
+    def _alert_chosen(self, event: AuditAlertsPanel.AlertChosen) -> None:
+        self._fetch_entry(event.alert.entry_ids[0])
 
     # Live
 
@@ -458,7 +374,7 @@ class AuditScreen(Screen[None]):
             return
         if all(alert.id != event.alert.id for alert in self.alerts):
             self.alerts = [event.alert, *self.alerts][:ALERTS_SHOWN]
-            self._show_alerts()
+            self.query_one(AuditAlertsPanel).show(self.alerts)
         # An alert follows new entries: show those, and what they did to the chart and spikes.
         self._load_newer(self._generation)
         self._load_chart()
