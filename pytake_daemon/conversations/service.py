@@ -21,6 +21,7 @@ from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.conversations import AssignmentRequest, TimelineKind, TransferRequest
 from pytake_daemon.protocol.queues import ItemStatus
 from pytake_daemon.queues import db as queues_db
+from pytake_daemon.queues import moves as queues_moves
 from pytake_daemon.queues import service as queues_service
 from pytake_daemon.queues.effects import Effects
 
@@ -149,7 +150,7 @@ async def _to_agent(
             raise Conflict("the queue is full")
         item = await queues_db.lock_item(conn, entered.item_id)
         assert item is not None  # inserted just above, in this transaction
-    return await queues_service.assign_manually(
+    return await queues_moves.assign_manually(
         conn,
         item["queue_id"],
         item["id"],
@@ -232,7 +233,7 @@ async def _to_queue(
     if item is not None:
         if item["queue_id"] == queue_id:
             raise Conflict("the conversation is already in this queue")
-        return await queues_service.transfer(
+        return await queues_moves.transfer(
             conn,
             item["queue_id"],
             item["id"],

@@ -32,7 +32,7 @@ from pytake_daemon.protocol.queues import (
     QueueSettings,
     QueueSummary,
 )
-from pytake_daemon.queues import db, service
+from pytake_daemon.queues import db, moves
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open
 from pytake_daemon.queues.views import item_out, optional_float, queue_out, settings_values
@@ -213,7 +213,7 @@ async def change_priority(request: web.Request, body: PriorityUpdate) -> QueueIt
     now = datetime.now(UTC)
     effects = Effects()
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        previous = await service.change_priority(
+        previous = await moves.change_priority(
             conn, queue_id, item_id, body.priority, now=now, effects=effects
         )
         if previous is not None:
@@ -260,7 +260,7 @@ async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
     try:
         async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
             if body.agent_id is not None:
-                item_id = await service.assign_manually(
+                item_id = await moves.assign_manually(
                     conn,
                     queue_id,
                     body.item_id,
@@ -271,7 +271,7 @@ async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
                 )
             else:
                 assert body.to_queue_id is not None
-                item_id = await service.transfer(
+                item_id = await moves.transfer(
                     conn,
                     queue_id,
                     body.item_id,

@@ -27,7 +27,7 @@ from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.protocol.conversations import TimelineKind
-from pytake_daemon.queues import announce, db, distribution, reopen, service
+from pytake_daemon.queues import announce, db, distribution, endings, reopen
 from pytake_daemon.queues.aggregation import HourlyAggregation
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
@@ -207,7 +207,7 @@ class QueueRuntime:
             try:
                 async with tenant_transaction(self._pool, tenant_id) as conn:
                     if target["overdue"]:
-                        await service.expire_overdue(conn, queue_id, now=now, effects=effects)
+                        await endings.expire_overdue(conn, queue_id, now=now, effects=effects)
                     await announce.send_positions(conn, queue_id, now=now, effects=effects)
             except _RETRYABLE as exc:
                 log.info("sweep conflict; next sweep", error=str(exc))
@@ -240,7 +240,7 @@ class QueueRuntime:
                 queue_id=conversation.get("queue_id"),
             )
             effects.events.extend(await timeline.record(conn, [line]))
-            await service.conversation_closed(
+            await endings.conversation_closed(
                 conn,
                 conversation["id"],
                 actor_id=actor_id,

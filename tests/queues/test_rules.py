@@ -14,7 +14,7 @@ from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, Pool, create_pool, set_tenant, tenant_transaction
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.queues import QueueSettings
-from pytake_daemon.queues import aggregation, distribution, service
+from pytake_daemon.queues import aggregation, distribution, endings, service
 from pytake_daemon.queues import db as queues_db
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.views import settings_values
@@ -138,10 +138,10 @@ async def test_wait_timeout_fallbacks(
         )
         assert result.item_id is not None
         effects = Effects()
-        early = await service.expire_overdue(conn, queue_id, now=now, effects=effects)
+        early = await endings.expire_overdue(conn, queue_id, now=now, effects=effects)
         assert early == 0
         later = now + timedelta(minutes=6)
-        expired = await service.expire_overdue(conn, queue_id, now=later, effects=effects)
+        expired = await endings.expire_overdue(conn, queue_id, now=later, effects=effects)
         (item,) = await queues_db.get_items(conn, [result.item_id])
         status = await conn.fetchval(
             "SELECT status FROM conversations WHERE id = $1", conversation_id
@@ -177,9 +177,9 @@ async def test_hourly_aggregation_runs_once_under_its_lock(
         queue_id = await _queue(conn)
         await service.enqueue(conn, conversation_id=served, queue_id=queue_id, now=at[0])
         await service.enqueue(conn, conversation_id=left, queue_id=queue_id, now=at[1])
-        await service.conversation_closed(conn, left, actor_id=None, now=at[2], effects=Effects())
+        await endings.conversation_closed(conn, left, actor_id=None, now=at[2], effects=Effects())
         assert await distribution.distribute(conn, queue_id, now=at[2], effects=Effects()) == 1
-        await service.conversation_closed(conn, served, actor_id=None, now=at[4], effects=Effects())
+        await endings.conversation_closed(conn, served, actor_id=None, now=at[4], effects=Effects())
 
     # Another process holds the lock: this one skips.
     async with admin_conn.transaction():

@@ -34,7 +34,7 @@ from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import AgentStatus, AgentStatusUpdate
 from pytake_daemon.protocol.queues import Policy, QueueSettings, TimeoutAction
 from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues import distribution, service
+from pytake_daemon.queues import distribution, endings, moves, service
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.views import settings_values
 from pytake_daemon.whatsapp.secretbox import SecretBox, load_secret_box
@@ -179,7 +179,7 @@ class Machine(RuleBasedStateMachine):
         async def go() -> None:
             async with tenant_transaction(self.pool, self.tenant) as conn:
                 now = datetime.now(UTC)
-                await service.conversation_closed(
+                await endings.conversation_closed(
                     conn, self.conversations[n], actor_id=None, now=now, effects=Effects()
                 )
                 await conversations_db.set_status(conn, self.conversations[n], "resolved")
@@ -196,7 +196,7 @@ class Machine(RuleBasedStateMachine):
             now = datetime.now(UTC)
             if transfer:
                 other = next(q for q in self.queues if q != item["queue_id"])
-                await service.transfer(
+                await moves.transfer(
                     conn,
                     item["queue_id"],
                     item["id"],
@@ -211,7 +211,7 @@ class Machine(RuleBasedStateMachine):
             )
             if target["active_count"] >= target["capacity"]:
                 return  # the API answers 409 (tested there)
-            await service.assign_manually(
+            await moves.assign_manually(
                 conn,
                 item["queue_id"],
                 item["id"],
@@ -234,7 +234,7 @@ class Machine(RuleBasedStateMachine):
             later = datetime.now(UTC) + timedelta(hours=2)
             for queue_id in self.queues:
                 async with tenant_transaction(self.pool, self.tenant) as conn:
-                    await service.expire_overdue(conn, queue_id, now=later, effects=Effects())
+                    await endings.expire_overdue(conn, queue_id, now=later, effects=Effects())
             await self._distribute()
 
         self.run(go())
