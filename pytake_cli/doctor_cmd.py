@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import aiohttp
 import typer
 from redis.asyncio import Redis
+from rich.markup import escape
 
 from pytake_cli.context import console, handle_errors, print_json, run, services, settings
 from pytake_cli.options import JsonOpt
@@ -50,7 +51,13 @@ def doctor(tenant: TenantFilter = None, as_json: JsonOpt = False) -> None:
     else:
         width = max(len(c.name) for c in result.checks)
         for c in result.checks:
-            console.print(f"{_MARKS[c.status]}  {c.name:<{width}}  {c.detail}", highlight=False)
+            # One line per check however narrow the terminal; a detail quoting Meta or a server
+            # may hold brackets, which must not be read as markup.
+            console.print(
+                f"{_MARKS[c.status]}  {escape(c.name):<{width}}  {escape(c.detail)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         counts = {s: sum(c.status is s for c in result.checks) for s in CheckStatus}
         console.print(
             f"{counts[CheckStatus.PASSED]} passed, {counts[CheckStatus.FAILED]} failed, "

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import mailbox
+import os
+import re
 import subprocess
 import sys
 import time
@@ -19,7 +21,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from typer.testing import CliRunner, Result
 
+from pytake_cli.main import app as cli
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.keys import DB_POOL, GRAPH, REDIS, SECRET_BOX, SETTINGS
@@ -31,7 +35,6 @@ from tests.support import daemon_env, free_port
 from tests.whatsapp.wa_support import SimulatedWorld, simulated_world, stop_simulated_world
 
 ApiClient = TestClient[web.Request, web.Application]
-DOCTOR = [sys.executable, "-c", "from pytake_cli.main import run; run()", "doctor"]
 
 
 @pytest.fixture
@@ -56,6 +59,15 @@ async def world(
         yield base
     finally:
         await stop_simulated_world(base, base.api)
+
+
+# The app under test logs its requests (the webhook check's handshake) in this same process,
+# into the stdout CliRunner captures: the command's own output is everything else.
+_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[")
+
+
+def own_output(result: Result) -> str:
+    return "\n".join(line for line in result.stdout.splitlines() if not _LOG_LINE.match(line))
 
 
 def by_name(checks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -127,21 +139,31 @@ async def test_a_demo_like_setup_passes_and_a_stopped_meta_names_the_number(
     )
     assert "echoes Meta's verify-token handshake" in checks["webhook"]["detail"]
 
+    # pytake doctor, in-process (typer's CliRunner on a worker thread: it runs its own event
+    # loop), with the same configuration the daemon has: every check passes, then the
+    # simulator stops and the Graph API check fails naming the number.
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("PYTAKE_")}
+    env.update(daemon_env(settings, port=0))
+    env.update(
+        PYTAKE_WHATSAPP__GRAPH_BASE_URL=world.sim.base_url,
+        PYTAKE_SERVER__PUBLIC_URL=world.api.app[SETTINGS].server.public_url,
+    )
+    doctor = ["doctor", "--tenant", world.tenant.slug]
+    passing = await asyncio.to_thread(CliRunner().invoke, cli, [*doctor, "--json"], env=env)
+    assert passing.exit_code == 0, passing.output
+    statuses = {c["name"]: c["status"] for c in json.loads(own_output(passing))["checks"]}
+    assert set(statuses.values()) == {"passed"}, statuses
+
     await world.sim.stop()
-    env = daemon_env(settings, port=0)
-    env["PYTAKE_WHATSAPP__GRAPH_BASE_URL"] = world.sim.base_url or ""
-    proc = await asyncio.create_subprocess_exec(
-        *DOCTOR, "--json", "--tenant", world.tenant.slug,
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-    assert proc.returncode == 1, err.decode()
-    result = json.loads(out)
-    assert result["ok"] is False
-    graph = by_name(result["checks"])[f"graph api {number.phone_number_id}"]
-    assert graph["status"] == "failed"
-    assert f"number {number.phone_number_id} (tenant {world.tenant.slug})" in graph["detail"]
-    assert by_name(result["checks"])["database"]["status"] == "passed"
+    failing = await asyncio.to_thread(CliRunner().invoke, cli, doctor, env=env)
+    assert failing.exit_code == 1, failing.output
+    output = own_output(failing)
+    lines = [line for line in output.splitlines() if line.startswith("FAILED")]
+    assert len(lines) == 2, output  # the number, and its account's templates
+    assert f"graph api {number.phone_number_id}" in lines[0]
+    assert f"number {number.phone_number_id} (tenant {world.tenant.slug})" in lines[0]
+    assert output.rstrip().endswith("2 failed, 0 skipped")
+    assert "Traceback" not in failing.output
 
 
 async def test_clock_skew_and_a_full_disk_fail_in_one_sentence(api: ApiClient) -> None:
