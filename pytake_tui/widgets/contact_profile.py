@@ -3,8 +3,9 @@
 Who the customer is (the team's name, @username, phone or "hidden", BSUID), their tags and
 custom attributes, the team's notes, past conversations with how each ended and the rating,
 and the AI's reading of their mood over time as a sparkline. With the focus in the panel,
-``e`` edits the name and attributes (PATCH), ``n`` adds a note, ``t`` edits the tags, ``r``
-reads it again. The panel makes its own calls and re-reads nothing it was not asked to.
+``e`` edits the name and attributes (PATCH), ``n`` adds a note, ``t`` edits the tags, ``o``
+opens their latest conversation, ``r`` reads it again and escape closes it. The panel makes its
+own calls; the profile has no live event, so it is read when shown and after each change.
 """
 
 from __future__ import annotations
