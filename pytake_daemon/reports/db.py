@@ -115,8 +115,20 @@ async def attendance(
     return rows
 
 
-# Messages of the period: the tenant's through messages_created_idx (tenant_id, created_at)…
-_MESSAGE_FIGURES = """
+# A scope's messages: those exchanged during its attendances of the period, or one
+# conversation's (messages_thread_idx either way); by hour, with templates and Meta's errors
+# in the same pass (two grouping sets).
+_WINDOWS = """(
+    SELECT i.conversation_id, greatest(i.entered_at, $1) AS lo,
+           least(coalesce(i.ended_at, 'infinity'), $2) AS hi
+      FROM queue_items i
+     WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
+       AND $5::uuid IS NULL AND ($3::uuid IS NULL OR i.queue_id = $3)
+       AND ($4::uuid IS NULL OR i.agent_id = $4)
+    UNION ALL
+    SELECT $5::uuid, $1, $2 WHERE $5::uuid IS NOT NULL
+) w"""
+WINDOWED_MESSAGES = f"""
 SELECT GROUPING(m.error_code) AS hourly, date_bin('1 hour', m.created_at, $1) AS hour,
        m.error_code, min(m.error_title) AS error_title,
        count(*) FILTER (WHERE m.direction = 'in') AS inbound,
@@ -128,41 +140,97 @@ SELECT GROUPING(m.error_code) AS hourly, date_bin('1 hour', m.created_at, $1) AS
                           AND m.status = 'read') AS read,
        count(*) FILTER (WHERE m.type = 'template' AND m.direction = 'out'
                           AND m.status = 'failed') AS failed
-  FROM {source}
- GROUP BY GROUPING SETS ((date_bin('1 hour', m.created_at, $1)), (m.error_code))
-"""
-TENANT_MESSAGES = _MESSAGE_FIGURES.format(
-    source="""messages m
- WHERE m.tenant_id = current_tenant_id() AND m.created_at >= $1 AND m.created_at < $2
-   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL"""
-)
-
-# …a queue's or an agent's: those exchanged during its attendances of the period, and one
-# conversation's: all of the period (messages_thread_idx either way).
-_WINDOWS = """(
-    SELECT i.conversation_id, greatest(i.entered_at, $1) AS lo,
-           least(coalesce(i.ended_at, 'infinity'), $2) AS hi
-      FROM queue_items i
-     WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
-       AND $5::uuid IS NULL AND ($3::uuid IS NULL OR i.queue_id = $3)
-       AND ($4::uuid IS NULL OR i.agent_id = $4)
-    UNION ALL
-    SELECT $5::uuid, $1, $2 WHERE $5::uuid IS NOT NULL
-) w"""
-WINDOWED_MESSAGES = _MESSAGE_FIGURES.format(
-    source=_WINDOWS
-    + """
+  FROM {_WINDOWS}
   JOIN LATERAL (
       SELECT * FROM messages m
        WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = w.conversation_id
-         AND m.created_at >= w.lo AND m.created_at <= w.hi AND m.created_at < $2) m ON true"""
-)
+         AND m.created_at >= w.lo AND m.created_at <= w.hi AND m.created_at < $2) m ON true
+ GROUP BY GROUPING SETS ((date_bin('1 hour', m.created_at, $1)), (m.error_code))
+"""
+
+# The tenant's messages by hour: the roll-up's quarters before $6 (report_quarters' key), the
+# messages from $6 on (messages_created_idx); an hour may come from both halves (summed).
+TENANT_MESSAGES = """
+SELECT date_bin('1 hour', r.quarter, $1) AS hour, sum(r.inbound)::int AS inbound,
+       sum(r.outbound)::int AS outbound
+  FROM report_quarters r
+ WHERE r.tenant_id = current_tenant_id() AND r.quarter >= $1
+   AND r.quarter < least($2, $6::timestamptz)
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
+ GROUP BY 1
+UNION ALL
+SELECT date_bin('1 hour', m.created_at, $1), count(*) FILTER (WHERE m.direction = 'in'),
+       count(*) FILTER (WHERE m.direction = 'out')
+  FROM messages m
+ WHERE m.tenant_id = current_tenant_id() AND m.created_at >= greatest($1, $6::timestamptz)
+   AND m.created_at < $2 AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
+ GROUP BY 1
+"""
+# Template sends (messages_template_sends_idx) and Meta's errors (messages_errors_idx): live,
+# since their statuses change after the fact.
+TENANT_TEMPLATES = """
+SELECT count(*) AS templates,
+       count(*) FILTER (WHERE m.status IN ('delivered', 'read')) AS delivered,
+       count(*) FILTER (WHERE m.status = 'read') AS read,
+       count(*) FILTER (WHERE m.status = 'failed') AS failed
+  FROM messages m
+ WHERE m.tenant_id = current_tenant_id() AND m.type = 'template' AND m.direction = 'out'
+   AND m.created_at >= $1 AND m.created_at < $2
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
+"""
+TENANT_ERRORS = """
+SELECT m.error_code, min(m.error_title) AS error_title, count(*) AS count
+  FROM messages m
+ WHERE m.tenant_id = current_tenant_id() AND m.error_code IS NOT NULL
+   AND m.created_at >= $1 AND m.created_at < $2
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
+ GROUP BY 1
+"""
+_UNTIL = "SELECT until FROM report_rollups WHERE tenant_id = current_tenant_id()"
 
 
-async def message_figures(conn: Connection, scope: Scope) -> list[asyncpg.Record]:
-    sql = WINDOWED_MESSAGES if scope.windowed else TENANT_MESSAGES
-    rows: list[asyncpg.Record] = await conn.fetch(sql, *scope.args)
-    return rows
+@dataclass(frozen=True)
+class MessageFigures:
+    hourly: list[tuple[datetime, int, int]]
+    """(hour, inbound, outbound); an hour may appear twice (summed by the caller)."""
+    templates: tuple[int, int, int, int]
+    """Sent, delivered (or read), read, failed."""
+    errors: list[tuple[int, str, int]]
+    """(code, title, count)."""
+
+
+async def rolled_until(conn: Connection, scope: Scope) -> datetime:
+    """Where the roll-up's quarters end, clamped to the period (its start: none yet)."""
+    until: datetime | None = await conn.fetchval(_UNTIL)
+    return scope.start if until is None else min(max(until, scope.start), scope.end)
+
+
+async def message_figures(conn: Connection, scope: Scope) -> MessageFigures:
+    if scope.windowed:
+        rows = await conn.fetch(WINDOWED_MESSAGES, *scope.args)
+        hourly = [r for r in rows if r["hourly"]]
+        return MessageFigures(
+            hourly=[(r["hour"], r["inbound"], r["outbound"]) for r in hourly],
+            templates=tuple(sum(r[k] for r in hourly) for k in _TEMPLATE_COLUMNS),
+            errors=[
+                (r["error_code"], r["error_title"] or "", r["inbound"] + r["outbound"])
+                for r in rows
+                if not r["hourly"] and r["error_code"] is not None
+            ],
+        )
+    until = await rolled_until(conn, scope)
+    rows = await conn.fetch(TENANT_MESSAGES, *scope.args, until)
+    sent = await conn.fetchrow(TENANT_TEMPLATES, *scope.args)
+    assert sent is not None
+    errors = await conn.fetch(TENANT_ERRORS, *scope.args)
+    return MessageFigures(
+        hourly=[(r["hour"], r["inbound"], r["outbound"]) for r in rows],
+        templates=(sent["templates"], sent["delivered"], sent["read"], sent["failed"]),
+        errors=[(r["error_code"], r["error_title"] or "", r["count"]) for r in errors],
+    )
+
+
+_TEMPLATE_COLUMNS = ("templates", "delivered", "read", "failed")
 
 
 # Conversations opened: below the tenant, the scope's attendances that entered (a queue) or
@@ -241,31 +309,50 @@ async def ratings(conn: Connection, scope: Scope, tz: str) -> list[asyncpg.Recor
     return rows
 
 
-# The AI's analysis of customer messages: the tenant's by ai_message_analysis_time_idx, a
-# scope's through its windows (ai_message_analysis_conversation_idx).
-_MOOD = """
-SELECT GROUPING(a.intent) AS by_label, a.sentiment_label, a.intent, count(*) AS count
-  FROM {source}
- GROUP BY GROUPING SETS ((a.sentiment_label), (a.intent))
-"""
-TENANT_MOOD = _MOOD.format(
-    source="""ai_message_analysis a
- WHERE a.tenant_id = current_tenant_id() AND a.analyzed_at >= $1 AND a.analyzed_at < $2
-   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL"""
-)
-WINDOWED_MOOD = _MOOD.format(
-    source=_WINDOWS
-    + """
+# The AI's analysis of customer messages, as (kind 'label' or 'intent', name, count): a
+# scope's through its windows (ai_message_analysis_conversation_idx); the tenant's from the
+# roll-up before $6 and ai_message_analysis_time_idx from $6 on (summed by the caller).
+WINDOWED_MOOD = f"""
+SELECT CASE WHEN GROUPING(a.intent) = 1 THEN 'label' ELSE 'intent' END AS kind,
+       CASE WHEN GROUPING(a.intent) = 1 THEN a.sentiment_label ELSE a.intent END AS name,
+       count(*)::int AS count
+  FROM {_WINDOWS}
   JOIN LATERAL (
       SELECT * FROM ai_message_analysis a
        WHERE a.tenant_id = current_tenant_id() AND a.conversation_id = w.conversation_id
-         AND a.analyzed_at >= w.lo AND a.analyzed_at <= w.hi AND a.analyzed_at < $2) a ON true"""
-)
+         AND a.analyzed_at >= w.lo AND a.analyzed_at <= w.hi AND a.analyzed_at < $2) a ON true
+ GROUP BY GROUPING SETS ((a.sentiment_label), (a.intent))
+"""
+_ROLLED = """report_quarters r
+ WHERE r.tenant_id = current_tenant_id() AND r.quarter >= $1
+   AND r.quarter < least($2, $6::timestamptz)
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL"""
+_LIVE = """ai_message_analysis a
+ WHERE a.tenant_id = current_tenant_id() AND a.analyzed_at >= greatest($1, $6::timestamptz)
+   AND a.analyzed_at < $2 AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL"""
+TENANT_MOOD = f"""
+SELECT 'label' AS kind, l.name, sum(l.n)::int AS count
+  FROM (SELECT unnest(ARRAY['positive', 'neutral', 'negative']) AS name,
+               unnest(ARRAY[r.positive, r.neutral, r.negative]) AS n
+          FROM {_ROLLED}) l
+ GROUP BY 2
+UNION ALL
+SELECT 'intent', i.key, sum(i.value::int)::int
+  FROM {_ROLLED.replace("report_quarters r", "report_quarters r, jsonb_each_text(r.intents) i", 1)}
+ GROUP BY 2
+UNION ALL
+SELECT 'label', a.sentiment_label, count(*)::int FROM {_LIVE} GROUP BY 2
+UNION ALL
+SELECT 'intent', a.intent, count(*)::int FROM {_LIVE} GROUP BY 2
+"""
 
 
 async def mood(conn: Connection, scope: Scope) -> list[asyncpg.Record]:
-    sql = WINDOWED_MOOD if scope.windowed else TENANT_MOOD
-    rows: list[asyncpg.Record] = await conn.fetch(sql, *scope.args)
+    """(kind, name, count) rows; a name may come twice (summed by the caller)."""
+    if scope.windowed:
+        rows: list[asyncpg.Record] = await conn.fetch(WINDOWED_MOOD, *scope.args)
+    else:
+        rows = await conn.fetch(TENANT_MOOD, *scope.args, await rolled_until(conn, scope))
     return rows
 
 

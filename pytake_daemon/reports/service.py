@@ -244,12 +244,8 @@ async def build_report(conn: Connection, query: ReportQuery, now: datetime) -> R
     mood_rows = await db.mood(conn, scope)
 
     whole = next((r for r in attendance_rows if r["whole"]), None)
-    hourly_rows = [r for r in message_rows if r["hourly"]]
-    error_rows = [r for r in message_rows if not r["hourly"] and r["error_code"] is not None]
-    hourly = _hourly(period, hourly_rows, opened_rows, closed_rows)
-    sent = sum(r["templates"] for r in hourly_rows)
-    delivered = sum(r["delivered"] for r in hourly_rows)
-    read = sum(r["read"] for r in hourly_rows)
+    hourly = _hourly(period, message_rows.hourly, opened_rows, closed_rows)
+    sent, delivered, read, failed = message_rows.templates
     closed = sum(r["closed"] for r in closed_rows)
     automated = sum(r["automated"] for r in closed_rows)
     return ReportOut(
@@ -276,16 +272,12 @@ async def build_report(conn: Connection, query: ReportQuery, now: datetime) -> R
             sent=sent,
             delivered=delivered,
             read=read,
-            failed=sum(r["failed"] for r in hourly_rows),
+            failed=failed,
             delivery_rate=_rate(delivered, sent),
             read_rate=_rate(read, sent),
         ),
         meta_errors=sorted(
-            (
-                MetaErrorCount(code=r["error_code"], title=r["error_title"] or "", count=n)
-                for r in error_rows
-                if (n := r["inbound"] + r["outbound"])
-            ),
+            (MetaErrorCount(code=c, title=t, count=n) for c, t, n in message_rows.errors if n),
             key=lambda e: (-e.count, e.code),
         ),
         hourly=hourly,
@@ -297,22 +289,25 @@ async def build_report(conn: Connection, query: ReportQuery, now: datetime) -> R
 
 def _hourly(
     period: Period,
-    messages: list[asyncpg.Record],
+    messages: list[tuple[datetime, int, int]],
     opened: list[asyncpg.Record],
     closed: list[asyncpg.Record],
 ) -> list[HourPoint]:
-    by_hour = {r["hour"]: r for r in messages}
+    inbound: Counter[datetime] = Counter()
+    outbound: Counter[datetime] = Counter()
+    for hour, n_in, n_out in messages:
+        inbound[hour] += n_in
+        outbound[hour] += n_out
     opened_at = {r["hour"]: r["opened"] for r in opened}
     closed_at = {r["hour"]: r["closed"] for r in closed}
     tz = zone(period.tz)
     points = []
     for hour in period.hours:
-        row = by_hour.get(hour)
         points.append(
             HourPoint(
                 start=hour.astimezone(tz),
-                inbound=row["inbound"] if row else 0,
-                outbound=row["outbound"] if row else 0,
+                inbound=inbound[hour],
+                outbound=outbound[hour],
                 opened=opened_at.get(hour, 0),
                 closed=closed_at.get(hour, 0),
             )
@@ -359,11 +354,11 @@ def _csat_trend(period: Period, rows: list[asyncpg.Record]) -> list[DayRating]:
 
 
 def _mood(rows: list[asyncpg.Record]) -> Mood:
-    labels = {r["sentiment_label"]: r["count"] for r in rows if r["by_label"]}
-    intents = sorted(
-        ((r["intent"], r["count"]) for r in rows if not r["by_label"]),
-        key=lambda pair: (-pair[1], pair[0]),
-    )
+    labels: Counter[str] = Counter()
+    counted: Counter[str] = Counter()
+    for r in rows:
+        (labels if r["kind"] == "label" else counted)[r["name"]] += r["count"]
+    intents = sorted(((i, n) for i, n in counted.items() if n), key=lambda p: (-p[1], p[0]))
     return Mood(
         analysed=sum(labels.values()),
         positive=labels.get("positive", 0),

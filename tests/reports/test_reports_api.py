@@ -12,9 +12,10 @@ from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.keys import DB_POOL, SECRET_BOX
 from pytake_daemon.protocol import Problem, Role
 from pytake_daemon.protocol.reports import Level, ReportOut, ReportQuery
+from pytake_daemon.reports.rollup import roll_up_tenant
 from pytake_daemon.reports.service import build_report, period_of
 from tests.conftest import ApiClient, MakeTenant
-from tests.reports.seed import FIRST_DAY, LAST_DAY, NOW, TZ, Weekend, seed_weekend
+from tests.reports.seed import FIRST_DAY, LAST_DAY, NOW, TZ, Weekend, at, seed_weekend
 from tests.support import TenantData
 
 PERIOD = {"first_day": FIRST_DAY, "last_day": LAST_DAY, "tz": TZ}
@@ -175,3 +176,23 @@ async def test_agents_are_refused_and_bad_parameters_name_their_field(
     resp = await api.get("/api/v1/reports", params=PERIOD, headers=supervisor)
     assert resp.status == 200
     assert ReportOut.model_validate(await resp.json()).volumes.inbound == 6
+
+
+async def test_the_rollup_leaves_every_figure_as_it_was(
+    api: ApiClient, make_tenant: MakeTenant, admin_conn: Connection
+) -> None:
+    tenant, _ = await _weekend(api, make_tenant, admin_conn)
+    live = (await _report(api, tenant)).model_dump()
+    # Rolled up to a quarter in the middle of Sunday (the rest read live), then past the end.
+    for now, until in ((at(29, 9, 50), at(29, 9, 45)), (NOW, NOW)):
+        async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
+            assert await roll_up_tenant(conn, tenant.id, now) == until
+        assert (await _report(api, tenant)).model_dump() == live
+    rolled = await admin_conn.fetchrow(
+        "SELECT sum(inbound) AS inbound, sum(positive) AS positive, count(*) AS quarters"
+        " FROM report_quarters WHERE tenant_id = $1",
+        tenant.id,
+    )
+    assert rolled is not None
+    # The weekend's six, and Friday's, Monday's and Eva's outside it; quarters with a message.
+    assert (rolled["inbound"], rolled["positive"], rolled["quarters"]) == (9, 2, 8)
