@@ -76,6 +76,7 @@ from pytake_daemon.queues.routes import routes as queues_routes
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
+from pytake_daemon.reports.context import reports_ctx
 from pytake_daemon.reports.routes import routes as reports_routes
 from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
