@@ -162,6 +162,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             ai_ctx,
             queues_ctx,
             notifications_ctx,
+            reports_ctx,
             metrics_ctx,
         ]
     )
