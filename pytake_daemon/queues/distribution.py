@@ -23,7 +23,10 @@ from datetime import UTC, datetime
 import asyncpg
 
 from pytake_daemon.agents import db as agents_db
+from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations.views import conversation_out
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol import ConversationUpdated
 from pytake_daemon.protocol.agents import AgentStatus, AgentStatusChanged
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import Policy, QueueItemChanged, Transition
@@ -139,6 +142,12 @@ async def _assign(
             effects.events.append(
                 QueueItemChanged(transition=Transition.ASSIGNED, item=item_out(row, now=now))
             )
+        # The inbox rows and thread headers show the assignee: one read for the batch.
+        assigned = sorted(conversation_of[i] for i in item_ids)
+        effects.events.extend(
+            ConversationUpdated(conversation=conversation_out(r, now=now))
+            for r in await conversations_db.get_conversations(conn, assigned)
+        )
     return len(pairs)
 
 

@@ -30,9 +30,10 @@ from pytake_daemon.agents import db as agents_db
 from pytake_daemon.agents import satisfaction
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations import timeline
+from pytake_daemon.conversations.views import conversation_out
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import ApiError
-from pytake_daemon.protocol import ConversationOut, MessageOut
+from pytake_daemon.protocol import ConversationOut, ConversationUpdated, MessageOut
 from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.queues import db
 from pytake_daemon.queues.effects import Effects
@@ -86,6 +87,13 @@ async def reopen_batch(
             kept.add(row["id"])
             continue
         await _requeue(conn, row["id"], row["last_queue_id"], None, now=now, effects=effects)
+    # The fan-out announced these as they were before the decision (open, in no queue): the
+    # consoles' rows get their status and queue now.
+    decided = sorted(row["id"] for row in rows)
+    effects.events.extend(
+        ConversationUpdated(conversation=conversation_out(r, now=now))
+        for r in await conversations_db.get_conversations(conn, decided)
+    )
     return kept
 
 
