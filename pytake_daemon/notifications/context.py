@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOOPS, SECRET_BOX, SETTINGS
-from pytake_daemon.notifications import retention
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOOPS, REDIS, SECRET_BOX, SETTINGS
+from pytake_daemon.notifications import retention, sla
 from pytake_daemon.notifications.fanout import Fanout, notify, utc_now
 from pytake_daemon.notifications.mailer import Mailer
 from pytake_daemon.notifications.rules import Intent
@@ -45,11 +45,21 @@ async def notifications_ctx(app: web.Application) -> AsyncIterator[None]:
         await asyncio.sleep(settings.retention_sweep_seconds)
         await retention.prune(pool, utc_now())
 
+    prefix = app[SETTINGS].redis.key_prefix
+
+    async def sla_pass() -> None:
+        # Until the next slot's end (a timer, not synchronisation), then the slot before it.
+        now = utc_now()
+        await asyncio.sleep((sla.slot_end(now) + sla.SLOT - now).total_seconds() + 0.5)
+        if settings.fanout:
+            await sla.sweep(pool, bus, app[REDIS], prefix=prefix, now=utc_now())
+
     tasks = [
         # A pass waits a second at most for events, then writes what gathered.
         loops.start("notification-fanout", fanout.run_pass, deadline=30.0),
         # A pass may spend minutes retrying a server that is away: alive is what counts.
         loops.start("notification-mailer", mailer.run_pass, deadline=None),
+        loops.start("notification-sla", sla_pass, deadline=sla.SLOT.total_seconds() * 3),
         loops.start(
             "notification-retention", sweep, deadline=settings.retention_sweep_seconds * 2 + 60
         ),

@@ -42,6 +42,8 @@ class NewNotification:
     email: str = "none"
     """'none' or 'pending'."""
     email_digest: bool = False
+    many_title: str | None = None
+    """The title once the unread group stands for several ({n} is the count)."""
 
 
 def to_out(row: asyncpg.Record) -> NotificationOut:
@@ -62,16 +64,36 @@ def to_out(row: asyncpg.Record) -> NotificationOut:
     )
 
 
-# notifications_group_idx is the arbiter: an unread row with the key grows instead of a new one.
-# The severity keeps the highest seen; an e-mail already sent for the group is asked again.
+# notifications_group_idx is the arbiter: an unread row with the key grows instead of a new one,
+# retitled with its count in the same statement ("Ana: 3 new messages"). The severity keeps the
+# highest seen; an e-mail already sent for the group is asked again. clock_timestamp(), not
+# now(): rows written by one statement keep the order of their events in the list.
 _UPSERT = f"""
+WITH r AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::uuid[], $8::text[], $9::int[], $10::text[], $11::bool[], $12::text[])
+           WITH ORDINALITY AS r (user_id, category, severity, title, body, link_kind, link_id,
+                                 group_key, group_count, email_status, email_digest, many_title,
+                                 ord)
+)
 INSERT INTO notifications AS n (tenant_id, user_id, category, severity, title, body, link_kind,
-                                link_id, group_key, group_count, email_status, email_digest)
-SELECT current_tenant_id(), r.* FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],
-       $5::text[], $6::text[], $7::uuid[], $8::text[], $9::int[], $10::text[], $11::bool[]) AS r
+                                link_id, group_key, group_count, email_status, email_digest,
+                                created_at)
+SELECT current_tenant_id(), r.user_id, r.category, r.severity,
+       CASE WHEN r.group_count > 1 AND r.many_title IS NOT NULL
+            THEN left(replace(r.many_title, '{{n}}', r.group_count::text), 200)
+            ELSE r.title END,
+       r.body, r.link_kind, r.link_id, r.group_key, r.group_count, r.email_status,
+       r.email_digest, clock_timestamp()
+  FROM r ORDER BY r.ord
 ON CONFLICT (tenant_id, user_id, group_key) WHERE read_at IS NULL AND group_key IS NOT NULL
 DO UPDATE SET group_count = n.group_count + excluded.group_count,
-              title = excluded.title, body = excluded.body, created_at = now(),
+              title = coalesce((SELECT left(replace(r.many_title, '{{n}}',
+                                                    (n.group_count + excluded.group_count)::text),
+                                            200)
+                                  FROM r WHERE r.user_id = excluded.user_id
+                                   AND r.group_key = excluded.group_key), excluded.title),
+              body = excluded.body, created_at = clock_timestamp(),
               severity = CASE WHEN excluded.severity = 'urgent' OR n.severity = 'urgent'
                               THEN 'urgent'
                               WHEN excluded.severity = 'warning' OR n.severity = 'warning'
@@ -102,20 +124,9 @@ async def upsert(
         [r.count for r in rows],
         [r.email for r in rows],
         [r.email_digest for r in rows],
+        [r.many_title for r in rows],
     )
     return [(rec["user_id"], to_out(rec)) for rec in records]
-
-
-_RETITLE = """
-UPDATE notifications n SET title = r.title
-  FROM unnest($1::uuid[], $2::text[]) AS r (id, title) WHERE n.id = r.id
-"""
-
-
-async def retitle(conn: Connection, titles: dict[uuid.UUID, str]) -> None:
-    """A grown group says how many it stands for (notifications_pkey)."""
-    if titles:
-        await conn.execute(_RETITLE, list(titles), list(titles.values()))
 
 
 # notifications_user_recent_idx: the users' rows of the last minute.

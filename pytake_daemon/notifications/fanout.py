@@ -32,6 +32,12 @@ log = structlog.get_logger("pytake.notifications")
 
 Clock = Callable[[], datetime]
 
+# How long a pass lets events gather after the first one: each pass's fixed cost (the audience,
+# the preferences, the counts: about ten statements) is shared by everything that came in
+# meanwhile, and a burst's messages of one conversation become one row update. bench/notify.py
+# measured 15 % more CPU per message without it (a pass per few events at 500 messages/s).
+GATHER_SECONDS = 0.25
+
 # Beyond this many waiting events the oldest are dropped with a warning (a database outage
 # must not grow memory without bound; the sources keep the facts).
 _MAX_WAITING = 100_000
@@ -85,6 +91,8 @@ class Fanout:
                 await self._ready.wait()
         except TimeoutError:
             return
+        # A batching window, not synchronisation (see GATHER_SECONDS).
+        await asyncio.sleep(GATHER_SECONDS)
         self._ready.clear()
         taken, self._waiting = self._waiting, []
         by_tenant: dict[uuid.UUID, list[EventEnvelope]] = defaultdict(list)

@@ -34,11 +34,14 @@ DAILY_DIGEST_HOUR = 8
 
 
 def effective(
-    user_doc: dict[str, Any] | None, tenant_doc: dict[str, Any] | None
+    user_doc: dict[str, Any] | None, tenant_doc: dict[str, Any] | Preferences | None
 ) -> tuple[Preferences, Source]:
     """The preferences in force: the user's document, else the tenant's defaults, else ours;
-    a category the user didn't set falls back to the tenant's switches for it."""
-    tenant = Preferences.model_validate(tenant_doc) if tenant_doc else None
+    a category the user didn't set falls back to the tenant's switches for it. (The fan-out
+    passes the tenant's defaults validated once for all its users.)"""
+    tenant = tenant_doc if isinstance(tenant_doc, Preferences) else None
+    if tenant is None and tenant_doc:
+        tenant = Preferences.model_validate(tenant_doc)
     if user_doc is not None:
         mine = Preferences.model_validate(user_doc)
         if tenant is not None:

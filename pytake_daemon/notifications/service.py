@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pytake_daemon.db.pool import Connection
@@ -39,12 +39,6 @@ _SEVERITY_RANK = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    row: db.NewNotification
-    many_title: str | None
-
-
 def _capped(intent: Intent) -> Intent:
     """Beyond the user's per-minute cap, one row per category and place grows instead."""
     label = _LABEL[intent.category.value]
@@ -66,12 +60,15 @@ async def write(
     users = list({i.user_id for i in intents})
     tenant = await settings_db.tenant_settings(conn)
     docs = await settings_db.user_preferences(conn, users)
+    defaults = Preferences.model_validate(tenant.defaults) if tenant.defaults else None
     prefs: dict[uuid.UUID, Preferences] = {
-        u: preferences.effective(docs.get(u), tenant.defaults)[0] for u in users
+        u: preferences.effective(docs.get(u), defaults)[0] for u in users
     }
     recent = await db.recent_counts(conn, users, now - timedelta(minutes=1))
-    merged: dict[tuple[uuid.UUID, str], _Row] = {}
-    rows: list[_Row] = []
+    # In the order of the events (the list shows them so); a group's happenings of one pass
+    # merge into its first place, since one INSERT can't touch a row twice.
+    rows: list[db.NewNotification] = []
+    place: dict[tuple[uuid.UUID, str], int] = {}
     for asked in intents:
         mine = prefs[asked.user_id]
         intent = asked
@@ -84,40 +81,19 @@ async def write(
         if not intent.email:
             email, digest = "none", False
         new = db.NewNotification(
-            intent.user_id,
-            intent.category,
-            intent.severity,
-            intent.title,
-            intent.body,
-            intent.link,
-            intent.group_key,
-            1,
-            email,
-            digest,
-        )
-        if intent.group_key is None:
-            rows.append(_Row(new, None))
+            intent.user_id, intent.category, intent.severity, intent.title, intent.body,
+            intent.link, intent.group_key, 1, email, digest, intent.many_title,
+        )  # fmt: skip
+        key = (intent.user_id, intent.group_key) if intent.group_key else None
+        if key is None or key not in place:
+            if key is not None:
+                place[key] = len(rows)
+            rows.append(new)
             continue
-        # One INSERT can't touch a row twice: a pass's happenings of one group become one row.
-        key = (intent.user_id, intent.group_key)
-        before = merged.get(key)
-        if before is not None:
-            worst = max(before.row.severity, new.severity, key=_SEVERITY_RANK.__getitem__)
-            new = replace(new, count=before.row.count + 1, severity=worst)
-        merged[key] = _Row(new, intent.many_title)
-    rows.extend(merged.values())
-    written = await db.upsert(conn, [r.row for r in rows])
-    titles: dict[uuid.UUID, str] = {}
-    outs = []
-    # RETURNING's order is not promised: a grown row is found by its group.
-    for user_id, row in written:
-        spec = merged.get((user_id, row.group_key)) if row.group_key else None
-        if spec is not None and row.group_count > 1 and spec.many_title:
-            title = spec.many_title.replace("{n}", str(row.group_count))[:200]
-            titles[row.id] = title
-            row = row.model_copy(update={"title": title})  # noqa: PLW2901
-        outs.append((user_id, row))
-    await db.retitle(conn, titles)
+        before = rows[place[key]]
+        worst = max(before.severity, new.severity, key=_SEVERITY_RANK.__getitem__)
+        rows[place[key]] = replace(new, count=before.count + 1, severity=worst)
+    outs = await db.upsert(conn, rows)
     unread = await db.unread_counts_of(conn, users)
     return [
         NotificationCreated(
