@@ -13,6 +13,7 @@ import pytest
 
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.reports import db
+from pytake_daemon.reports.rollup import roll_up_tenant
 from tests.conftest import MakeTenant
 from tests.message_path_history import seed_history
 from tests.plans import Plan, explain
@@ -100,8 +101,15 @@ async def test_report_statements_read_the_period_through_their_indexes(
     period = ("messages_created_idx",)
     windows = ("queue_items_entered_idx",)
     thread = ("messages_thread_idx",)
+    # The roll-up reaches half a day ago: a day's report reads both halves.
+    async with app_conn.transaction():
+        until = await roll_up_tenant(app_conn, tenant.id, now - timedelta(hours=12))
+    await admin_conn.execute("VACUUM ANALYZE report_quarters")
+    rolled = ("report_quarters_pkey",)
     cases: list[tuple[str, db.Scope, tuple[object, ...], set[str | tuple[str, ...]]]] = [
-        (db.TENANT_MESSAGES, day, (), {period}),
+        (db.TENANT_MESSAGES, day, (until,), {period, rolled}),
+        (db.TENANT_TEMPLATES, day, (), {("messages_template_sends_idx",)}),
+        (db.TENANT_ERRORS, day, (), {("messages_errors_idx",)}),
         (db.WINDOWED_MESSAGES, by_queue, (), {windows, thread}),
         (db.WINDOWED_MESSAGES, one, (), {thread}),
         (db.ATTENDANCE, day, ("queue", now), {windows, thread}),
@@ -110,7 +118,7 @@ async def test_report_statements_read_the_period_through_their_indexes(
         (db.OPENED, by_queue, (), {windows}),
         (db.CLOSED, day, (), {("conversation_events_kind_idx",)}),
         (db.RATINGS, day, ("Europe/Lisbon",), {("conversation_feedback_answered_idx",)}),
-        (db.TENANT_MOOD, day, (), {("ai_message_analysis_time_idx",)}),
+        (db.TENANT_MOOD, day, (until,), {("ai_message_analysis_time_idx",), rolled}),
         (db.WINDOWED_MOOD, by_agent, (), {("ai_message_analysis_conversation_idx",)}),
         (db.EXPORT_MESSAGES, day, (), {period}),
         (db.EXPORT_WINDOWED_MESSAGES, by_queue, (), {thread}),
