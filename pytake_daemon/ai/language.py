@@ -104,7 +104,13 @@ class LanguageDetector:
         self.languages = tuple(languages)
         self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self._identifier.set_languages(list(self.languages))
-        self._lexicon_words = lexicon_words()
+        # One set per language, accent-folded: a message's evidence is one intersection each.
+        lexicons = lexicon_words()
+        self._evidence = {
+            language: frozenset(fold_accents(w) for w in FUNCTION_WORDS.get(language, ()))
+            | lexicons.get(language, frozenset())
+            for language in self.languages
+        }
 
     def detect(self, text: str, *, fallback: str | None = None) -> str:
         """The message's language; ``fallback`` (the conversation's) for short or unsure texts."""
@@ -149,14 +155,6 @@ class LanguageDetector:
 
     def _by_one_sided_evidence(self, words: Sequence[str]) -> str | None:
         """The one language with function or lexicon words in the message, if only one has."""
-        evidence = [
-            language
-            for language in self.languages
-            if any(
-                w in FUNCTION_WORDS.get(language, ())
-                or (fold_accents(w) if language == "pt" else w)
-                in self._lexicon_words.get(language, ())
-                for w in words
-            )
-        ]
+        folded = {fold_accents(w) for w in words}
+        evidence = [lang for lang, known in self._evidence.items() if not known.isdisjoint(folded)]
         return evidence[0] if len(evidence) == 1 else None

@@ -86,6 +86,10 @@ _ELONGATED = re.compile(r"[^\W\d_]*([^\W\d_])\1{2,}[^\W\d_]*")
 """A word with a letter three times or more in a row: VADER's lexicon doesn't know "loooove"."""
 
 
+_RULED = frozenset(NEGATED_ACTIONS) | frozenset(REQUEST_BEFORE) | frozenset(REQUEST_AFTER)
+"""The words :meth:`_ServiceVader.sentiment_valence` treats itself."""
+
+
 def _is_request(words: list[str], i: int) -> bool:
     word = words[i].lower()
     after = REQUEST_BEFORE.get(word, frozenset())
@@ -106,7 +110,9 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
     def polarity_scores(self, text: str) -> dict[str, float]:
         # iOS keyboards type a right single quotation mark in "can't": VADER's negators are
         # spelled with a straight apostrophe.
-        text = _ELONGATED.sub(self._unstretch, text.replace("\u2019", "'"))
+        text = text.replace("\u2019", "'")
+        if _ELONGATED.search(text):
+            text = _ELONGATED.sub(self._unstretch, text)
         return cast("dict[str, float]", super().polarity_scores(text))
 
     def _unstretch(self, match: re.Match[str]) -> str:
@@ -130,11 +136,16 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
     def sentiment_valence(
         self, valence: float, sentitext: Any, item: str, i: int, sentiments: list[float]
     ) -> list[float]:
+        lower = item.lower()
+        if lower not in _RULED:  # most words: VADER as it is
+            return cast(
+                "list[float]", super().sentiment_valence(valence, sentitext, item, i, sentiments)
+            )
         words: list[str] = sentitext.words_and_emoticons
         if _is_request(words, i):
             sentiments.append(0.0)
             return sentiments
-        own = NEGATED_ACTIONS.get(item.lower())
+        own = NEGATED_ACTIONS.get(lower)
         if own is None:
             return cast(
                 "list[float]", super().sentiment_valence(valence, sentitext, item, i, sentiments)

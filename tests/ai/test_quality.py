@@ -1,0 +1,134 @@
+"""Issue #23 without the daemon: English against plain VADER on the public human-rated tweets,
+Portuguese word forms, the language of short texts, and the evaluation's figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytake_daemon.ai.datasets import Split, public_english
+from pytake_daemon.ai.evaluation import evaluate_languages, evaluate_public_english
+from pytake_daemon.ai.language import Fallbacks, LanguageDetector, LanguageSource
+from pytake_daemon.ai.sentiment import SentimentScorer
+from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
+from pytake_daemon.ai.word_forms_pt import candidates
+
+
+@pytest.fixture(scope="module")
+def scorer() -> SentimentScorer:
+    return SentimentScorer()
+
+
+@pytest.fixture(scope="module")
+def portuguese() -> PortugueseSentiment:
+    return PortugueseSentiment()
+
+
+def test_english_is_not_below_plain_vader_on_the_public_tweets(scorer: SentimentScorer) -> None:
+    assert len(public_english()) == 4200
+    whole = evaluate_public_english(scorer, split=Split.ALL)
+    assert whole.baseline_name == "plain VADER"
+    # Plain VADER's figures on this corpus, as its paper's data gives them.
+    assert whole.baseline.pearson == pytest.approx(0.8722, abs=1e-4)
+    assert whole.baseline.agreement == pytest.approx(0.9210, abs=1e-4)
+    assert whole.model.pearson >= whole.baseline.pearson
+    assert whole.model.agreement >= whole.baseline.agreement
+    # The part no decision looked at: the correlation holds; agreement is within 5 tweets of
+    # 2,490 (docs/ai.md, "English on a public corpus").
+    heldout = evaluate_public_english(scorer, split=Split.HELDOUT)
+    assert heldout.model.pearson >= heldout.baseline.pearson
+    assert heldout.model.agreement >= heldout.baseline.agreement - 0.002
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("not good", -1),  # negated by VADER: "not" as a lexicon entry had stopped that
+        ("It doesn't work well", -1),
+        ("I can't log in", -1),
+        ("I can\u2019t log in", -1),  # iOS's apostrophe
+        ("cant login again", -1),
+        ("Never seen such bad service", -1),  # emphasis, not negation
+        ("I want to cancel my plan", -1),
+        ("I need help with the configuration", 0),
+        ("I want that phone", 1),
+        ("Thanks for the help!", 1),
+        ("I loooove it", 1),
+        ("free shipping, amazing", 1),
+    ],
+)
+def test_english_rules(scorer: SentimentScorer, text: str, sign: int) -> None:
+    score = scorer.score(text, "en")
+    assert (score > 0.05) - (score < -0.05) == sign, (text, score)
+
+
+def test_portuguese_word_forms_score_like_their_lemma(portuguese: PortugueseSentiment) -> None:
+    score = portuguese.score
+    assert score("ótima") == score("ótimo") > 0.3
+    assert score("ótimas") == score("ótimo")
+    assert score("rápida") == score("rápido") > 0.1
+    assert score("demorado") == score("demorada") < -0.3
+    assert score("péssimas") < -0.5
+    assert score("rapidamente") > 0  # the adverb of "rápido"
+    assert score("Internet lentíssima") < 0  # the superlative of "lento"
+    assert score("A entrega foi ótima") == score("O serviço foi ótimo") > 0.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Qual o horário de funcionamento?",
+        "ok",
+        "Qual o número do pedido?",
+        "Tem vaga amanhã?",
+        "Sinceramente, qual o prazo?",
+        "Vocês são uns caras legais",  # "caras" is "cara" (guy), not "caro" (expensive)
+        "O pagamento é pelo pix?",
+    ],
+)
+def test_neutral_service_words_stay_neutral(portuguese: PortugueseSentiment, text: str) -> None:
+    if text.startswith("Vocês"):
+        assert portuguese.score(text) > 0  # "legais" only
+    else:
+        assert portuguese.score(text) == 0.0
+
+
+def test_word_forms_never_follow_a_verb() -> None:
+    assert {"otima", "otimo"} <= set(candidates("ótimas"))
+    assert "lugar" in candidates("lugares")  # a noun's plural, though "-ar" like a verb
+    for participle, verb in (("bloqueada", "bloquear"), ("demorou", "demorar"), ("caiu", "cair")):
+        assert verb not in candidates(participle)
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector(("pt", "en"))
+
+
+def test_short_texts_take_the_contact_then_the_conversation_then_the_default(
+    detector: LanguageDetector,
+) -> None:
+    choose = detector.choose
+    lmao = choose("LMAO, AMAZING!", Fallbacks(default="pt"))
+    assert (lmao.language, lmao.source, lmao.reliable) == ("en", LanguageSource.DETECTED, False)
+    ok = "ok 👍"
+    assert choose(ok, Fallbacks("en", "pt", "pt")).source is LanguageSource.CONTACT
+    assert choose(ok, Fallbacks("en", "pt", "pt")).language == "en"
+    assert choose(ok, Fallbacks(None, "pt", "en")).language == "pt"
+    assert choose(ok, Fallbacks(None, "pt", "en")).source is LanguageSource.CONVERSATION
+    assert choose(ok, Fallbacks(default="en")).source is LanguageSource.DEFAULT
+    # Two function words or the confident model are reliable: what the contact remembers.
+    sure = choose("Meu pedido ainda não chegou", Fallbacks(contact="en"))
+    assert (sure.language, sure.reliable) == ("pt", True)
+    assert not choose("obrigado", Fallbacks(contact="en")).reliable
+    assert choose("Damn! MJ died! A true loss.", Fallbacks(default="pt")).language == "en"
+
+
+def test_language_evaluation_beats_the_rule_before_issue_23() -> None:
+    rows = evaluate_languages(split=Split.HELDOUT)
+    assert {r.texts for r in rows} >= {"VADER tweets", "eval pt", "eval en"}
+    for row in rows:
+        assert row.messages > 0
+        assert row.first_message > row.before, row
+        assert row.remembered >= 0.99, row
+    tweets = next(r for r in rows if r.texts == "VADER tweets")
+    assert tweets.first_message >= 0.98  # before: 0.956 (186 of 4,200 wrong on the whole set)
