@@ -263,7 +263,9 @@ SELECT date_bin('1 hour', o.at, $1) AS hour, count(*) AS opened FROM (
 # messages_thread_idx over that one episode).
 CLOSED = """
 SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed,
-       count(*) FILTER (WHERE e.detail->>'reason' = 'flow' AND NOT EXISTS (
+       -- CASE, not FILTER (… AND NOT EXISTS …): only CASE promises the lookup is skipped for
+       -- the closures that aren't a flow's (measured: FILTER ran it for every closure).
+       count(CASE WHEN e.detail->>'reason' = 'flow' THEN CASE WHEN NOT EXISTS (
            SELECT 1 FROM messages m
             WHERE m.tenant_id = e.tenant_id AND m.conversation_id = e.conversation_id
               AND m.created_at <= e.created_at
@@ -272,7 +274,7 @@ SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed,
                    WHERE p.tenant_id = e.tenant_id AND p.conversation_id = e.conversation_id
                      AND p.kind = 'closed' AND p.created_at < e.created_at
                    ORDER BY p.created_at DESC LIMIT 1), '-infinity')
-              AND m.sent_by IS NOT NULL)) AS automated
+              AND m.sent_by IS NOT NULL) THEN 1 END END) AS automated
   FROM conversation_events e
  WHERE e.tenant_id = current_tenant_id() AND e.kind = 'closed'
    AND e.created_at >= $1 AND e.created_at < $2
