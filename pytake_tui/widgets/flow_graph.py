@@ -19,7 +19,8 @@ from textual.widgets import Static
 
 from pytake_daemon.protocol.flows import FlowEdge, FlowNode
 from pytake_tui.flow_draft import LitPath
-from pytake_tui.flow_layout import HEAVY, Drawing, GraphLayout, Owner, draw, layout, neighbour
+from pytake_tui.flow_drawing import HEAVY, Drawing, Owner, draw
+from pytake_tui.flow_layout import GraphLayout, layout, neighbour
 
 SELECTED = Style(color="yellow", bold=True)
 LIT = Style(color="green", bold=True)
