@@ -120,3 +120,43 @@ async def test_cli_shows_and_exports_with_one_line_errors(
     code, out = await cli("show", "-t", tenant.slug, "--queue", "Nowhere")
     assert (code, out.count("\n")) == (1, 1)
     assert "no queue 'Nowhere'" in out
+
+
+async def test_a_client_that_leaves_stops_the_export_query(
+    api: ApiClient, make_tenant: MakeTenant, admin_conn: Connection
+) -> None:
+    tenant = await make_tenant()
+    w = await seed_weekend(admin_conn, tenant.id, tenant[Role.AGENT].id, api.app[SECRET_BOX])
+    # 40,000 messages of a kilobyte in the period: far more than socket buffers hold.
+    await admin_conn.execute(
+        """
+        INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, status,
+                              created_at)
+        SELECT $1, $2, 'in', 'text', '{}', repeat('x', 1000), 'received',
+               '2026-03-28T12:00Z'::timestamptz + g * interval '1 second'
+          FROM generate_series(1, 40000) AS g
+        """,
+        tenant.id,
+        w.ana,
+    )
+    resp = await api.get(
+        "/api/v1/reports/export",
+        params={**PERIOD, "dataset": "messages", "format": "csv"},
+        headers=tenant[Role.SUPERVISOR].headers,
+    )
+    assert resp.status == 200
+    assert (await resp.content.readexactly(1000)).startswith(b"created_at,id,")
+    database = await admin_conn.fetchval("SELECT current_database()")
+    busy = """
+        SELECT count(*) FROM pg_stat_activity
+         WHERE datname = $1 AND usename = 'pytake_app' AND query LIKE '%ORDER BY m.created_at%'
+           AND state IN ('active', 'idle in transaction')
+    """
+    # The server waits for the client to read on: its cursor is open, mid-query.
+    assert await admin_conn.fetchval(busy, database) == 1
+    resp.close()  # the client goes away mid-download
+
+    deadline = asyncio.get_running_loop().time() + 30
+    while await admin_conn.fetchval(busy, database):
+        assert asyncio.get_running_loop().time() < deadline, "the export's query kept running"
+        await asyncio.sleep(0.05)
