@@ -1,4 +1,6 @@
-"""Sentiment of one message: VADER for English, :class:`PortugueseSentiment` for Portuguese."""
+"""Sentiment of one message: VADER with a customer-service layer for English (kept at least as
+good as plain VADER on the VADER paper's human-rated tweets, docs/ai.md), and
+:class:`PortugueseSentiment` for Portuguese."""
 
 from __future__ import annotations
 

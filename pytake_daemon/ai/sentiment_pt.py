@@ -11,7 +11,8 @@ Plain LeIA (``LeIA.SentimentIntensityAnalyzer``) misses most customer-service me
 - "muito", "super", "bem", "demais" (which follows the word it boosts) don't boost;
 - customer-service words are missing or wrong ("péssimo", "atrasada", "reembolso" are absent;
   "caro" is +1.6, translated from English "dear"); :data:`SERVICE_LEXICON` overrides them;
-- WhatsApp spellings ("vc", "obg", "blz", "péssimooo") are unknown words; :mod:`.text` folds them.
+- WhatsApp spellings ("vc", "obg", "blz", "péssimooo") are unknown words; :mod:`.text` folds them;
+- its lexicon holds mostly masculine singulars ("ótima" is missing): :mod:`.word_forms_pt`.
 
 ``docs/ai.md`` lists the evaluation that measures each fix.
 """
@@ -99,8 +100,7 @@ SERVICE_LEXICON: dict[str, float] = {
     "pessimo": -3.0,
     "pessima": -3.0,
     "horrivel": -2.5,
-    "atraso": -1.5,
-    "atrasos": -1.5,
+    "atraso": -1.5,  # "atrasos" through word_forms_pt
     "atrasado": -1.5,
     "atrasada": -1.5,
     "demora": -1.5,
@@ -175,8 +175,8 @@ SERVICE_LEXICON: dict[str, float] = {
     "ajuda": 0.0,
     "maior": 0.0,
     "combinado": 0.0,
-    # neutral words of a service conversation that LeIA scores ("funcionamento" +1.8 made "Qual o
-    # horário de funcionamento?" positive; "ok" +0.9 is an acknowledgement, not praise)
+    # neutral in a service conversation ("funcionamento" +1.8 made "Qual o horário de
+    # funcionamento?" positive; "ok" +0.9 is an acknowledgement, not praise)
     "funcionamento": 0.0,
     "ok": 0.0,
     "pagamento": 0.0,
@@ -313,8 +313,7 @@ class PortugueseSentiment:
         return compound(total)
 
     def _valence(self, folded: str, word: str) -> float | None:
-        """The lexicon's entry for the word, else for its singular, lemma or adjective (see
-        :mod:`.word_forms_pt`: LeIA holds mostly masculine singulars)."""
+        """The lexicon's entry for the word, else for a form of it (:mod:`.word_forms_pt`)."""
         found = self.lexicon.get(folded)
         if found is not None or word in BOOSTERS:
             return found

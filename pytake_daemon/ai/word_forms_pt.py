@@ -14,7 +14,7 @@ Lemmas that are infinitives (-ar, -er, -ir) are refused: simplemma takes partici
 finite verbs to their infinitive ("bloqueada" → "bloquear", "demorou" → "demorar"), and a verb's
 valence in LeIA is an English translation's ("cair" from "fall"), so following them made new
 false positives; the service lexicon names the participles that matter ("atrasado",
-"demorado"). ``tests/ai/test_word_forms.py`` holds the cases.
+"demorado"). ``tests/ai/test_quality.py`` holds the cases.
 """
 
 from __future__ import annotations
