@@ -144,18 +144,27 @@ async def recent_counts(
     return {r["user_id"]: r["n"] for r in rows}
 
 
-# notifications_user_recent_idx: order and cursor condition; the filters apply to its rows.
-_PAGE = f"""
-SELECT {_COLUMNS} FROM notifications
- WHERE tenant_id = current_tenant_id() AND user_id = $1
+# The list: notifications_user_recent_idx gives the order and the filters apply to its rows; the
+# next pages put the cursor in the index condition (as an optional "$n IS NULL OR …" the generic
+# plan walked from the newest row every time). Unread only: notifications_unread_idx, a partial
+# index, so the rows read are the unread ones however long the history (the generic plan of one
+# statement for both walked a user's 20,000 read rows to find 40 unread ones).
+_FILTERS = """
+SELECT {columns} FROM notifications
+ WHERE tenant_id = current_tenant_id() AND user_id = $1 {read}
    AND ($2::text IS NULL OR category = $2) AND ($3::text IS NULL OR severity = $3)
    AND ($4::bool IS NULL OR (read_at IS NOT NULL) = $4)
    AND ($5::timestamptz IS NULL OR created_at >= $5)
-   AND ($6::timestamptz IS NULL OR created_at < $6)
-   AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8::uuid))
+   AND ($6::timestamptz IS NULL OR created_at < $6) {after}
  ORDER BY created_at DESC, id DESC
- LIMIT $9
+ LIMIT $7
 """
+_AFTER = "AND (created_at, id) < ($8, $9)"
+_UNREAD_ONLY = "AND read_at IS NULL"
+_PAGE = _FILTERS.format(columns=_COLUMNS, read="", after="")
+_PAGE_AFTER = _FILTERS.format(columns=_COLUMNS, read="", after=_AFTER)
+_PAGE_UNREAD = _FILTERS.format(columns=_COLUMNS, read=_UNREAD_ONLY, after="")
+_PAGE_UNREAD_AFTER = _FILTERS.format(columns=_COLUMNS, read=_UNREAD_ONLY, after=_AFTER)
 
 
 async def page(
@@ -170,10 +179,12 @@ async def page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[NotificationOut]:
-    at, last_id = after if after is not None else (None, None)
-    rows = await conn.fetch(
-        _PAGE, user_id, category, severity, read, since, until, at, last_id, limit
-    )
+    filters = (user_id, category, severity, read, since, until, limit)
+    unread = read is False
+    if after is None:
+        rows = await conn.fetch(_PAGE_UNREAD if unread else _PAGE, *filters)
+    else:
+        rows = await conn.fetch(_PAGE_UNREAD_AFTER if unread else _PAGE_AFTER, *filters, *after)
     return [to_out(r) for r in rows]
 
 

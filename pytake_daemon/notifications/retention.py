@@ -6,7 +6,7 @@ the queues' hourly aggregation)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pytake_daemon.db.pool import Pool, set_tenant
 
@@ -15,14 +15,16 @@ RETENTION_LOCK = 0x7079_7461_6B65_4E54
 
 _TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1)"
 _TENANTS = "SELECT tenant_id FROM notification_tenants()"
-# notifications_created_idx (tenant_id, created_at): the old end of the tenant's rows only.
-_PRUNE = """
-DELETE FROM notifications
- WHERE tenant_id = current_tenant_id()
-   AND created_at < $1::timestamptz - make_interval(days => coalesce(
-       (SELECT retention_days FROM notification_settings
-         WHERE tenant_id = current_tenant_id()), 90))
+_RETENTION = """
+SELECT retention_days FROM notification_settings WHERE tenant_id = current_tenant_id()
 """
+# notifications_created_idx (tenant_id, created_at): the old end of the tenant's rows only. The
+# cutoff is a value, not a subquery: with a subquery the planner can't estimate the share of old
+# rows and scanned the whole table (every tenant's rows) instead.
+_PRUNE = """
+DELETE FROM notifications WHERE tenant_id = current_tenant_id() AND created_at < $1
+"""
+DEFAULT_DAYS = 90
 
 
 async def prune(pool: Pool, now: datetime) -> dict[uuid.UUID, int] | None:
@@ -36,6 +38,7 @@ async def prune(pool: Pool, now: datetime) -> dict[uuid.UUID, int] | None:
             tenant_id = record["tenant_id"]
             # set_config(..., true) again inside the same transaction switches the tenant.
             await set_tenant(conn, tenant_id)
-            status: str = await conn.execute(_PRUNE, now)
+            days = await conn.fetchval(_RETENTION) or DEFAULT_DAYS
+            status: str = await conn.execute(_PRUNE, now - timedelta(days=days))
             deleted[tenant_id] = int(status.rsplit(" ", 1)[-1])
     return deleted
