@@ -12,7 +12,7 @@ from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.keys import DB_POOL, SECRET_BOX
 from pytake_daemon.protocol import Problem, Role
 from pytake_daemon.protocol.reports import Level, ReportOut, ReportQuery
-from pytake_daemon.reports.rollup import roll_up_tenant
+from pytake_daemon.reports.rollup import ROLLUP_LOCK, roll_up, roll_up_tenant
 from pytake_daemon.reports.service import build_report, period_of
 from tests.conftest import ApiClient, MakeTenant
 from tests.reports.seed import FIRST_DAY, LAST_DAY, NOW, TZ, Weekend, at, seed_weekend
@@ -196,3 +196,10 @@ async def test_the_rollup_leaves_every_figure_as_it_was(
     assert rolled is not None
     # The weekend's six, and Friday's, Monday's and Eva's outside it; quarters with a message.
     assert (rolled["inbound"], rolled["positive"], rolled["quarters"]) == (9, 2, 8)
+
+
+async def test_one_process_rolls_up_at_a_time(api: ApiClient, admin_conn: Connection) -> None:
+    async with admin_conn.transaction():
+        # Another process holds the roll-up's lock: this one skips its pass.
+        assert await admin_conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", ROLLUP_LOCK)
+        assert await roll_up(api.app[DB_POOL], NOW) is None
