@@ -27,6 +27,7 @@ from pytake_daemon.protocol.reports import BreakdownRow, Dataset, ExportFormat, 
 from pytake_daemon.queues.hours import zone
 from pytake_daemon.reports import db
 from pytake_daemon.reports.db import Scope
+from pytake_daemon.reports.service import invalid
 
 MEDIA_TYPES: dict[ExportFormat, str] = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
@@ -212,7 +213,8 @@ class XlsxSheet:
 
     def add(self, row: Row, tz: str) -> None:
         if self._row >= _XLSX_ROWS:
-            raise OverflowError(f"an XLSX sheet holds at most {_XLSX_ROWS:,} rows: use csv")
+            # Nothing has been sent yet (the workbook goes out complete): a 422, or one line.
+            raise invalid("format", f"an XLSX sheet holds at most {_XLSX_ROWS:,} rows: use csv")
         for col, value in enumerate(row):
             cell = plain(value, tz)
             if cell is None:
