@@ -233,11 +233,15 @@ class AssignRequest(WireModel):
     - ``{}``: run automatic distribution for the queue now;
     - ``item_id`` + ``agent_id``: assign a waiting item, or reassign an assigned one;
     - ``item_id`` + ``to_queue_id``: transfer the item to another queue (it waits there).
+
+    ``override_capacity`` (with ``agent_id``): assign even past the agent's capacity; the
+    history's audit entry records it.
     """
 
     item_id: uuid.UUID | None = None
     agent_id: uuid.UUID | None = None
     to_queue_id: uuid.UUID | None = None
+    override_capacity: bool = False
 
     @model_validator(mode="after")
     def _one_thing(self) -> AssignRequest:
@@ -245,6 +249,8 @@ class AssignRequest(WireModel):
             raise ValueError("agent_id and to_queue_id need item_id")
         if self.item_id is not None and (self.agent_id is None) == (self.to_queue_id is None):
             raise ValueError("with item_id give exactly one of agent_id or to_queue_id")
+        if self.override_capacity and self.agent_id is None:
+            raise ValueError("override_capacity applies to an agent_id")
         return self
 
 

@@ -268,6 +268,7 @@ async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
                     actor_id=caller.user_id,
                     now=now,
                     effects=effects,
+                    override_capacity=body.override_capacity,
                 )
             else:
                 assert body.to_queue_id is not None

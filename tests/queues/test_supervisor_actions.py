@@ -14,7 +14,7 @@ from pytake_daemon.protocol import ConversationOut, MessageList, Role
 from pytake_daemon.protocol.agents import AgentList
 from pytake_daemon.protocol.audit import AuditList
 from pytake_daemon.protocol.conversations import ConversationStatus, TimelineKind
-from pytake_daemon.protocol.queues import QueueOut
+from pytake_daemon.protocol.queues import QueueItemList, QueueOut
 from tests.conftest import ApiClient, MakeTenant
 from tests.queues.support import conversations, queue_body
 from tests.support import Member, TenantData
@@ -132,6 +132,24 @@ async def test_supervisors_take_override_capacity_and_place_conversations_in_no_
     )
     assert resp.status == 200, await resp.text()
     assert ConversationOut.model_validate(await resp.json()).assigned_user_id == supervisor.id
+
+    # The monitor's queue-level assign takes the same override.
+    resp = await api.get(
+        f"/api/v1/queues/{sales.id}/items", params={"status": "waiting"}, headers=agent.headers
+    )
+    (item,) = QueueItemList.model_validate(await resp.json()).items
+    for override, expected in ((False, 409), (True, 200)):
+        resp = await api.post(
+            f"/api/v1/queues/{sales.id}/assign",
+            json={
+                "item_id": str(item.id),
+                "agent_id": str(agent.id),
+                "override_capacity": override,
+            },
+            headers=supervisor.headers,
+        )
+        assert resp.status == expected, await resp.text()
+    assert await _load(api, tenant, agent.id) == (2, 1)
 
     # Bad input: clear problems, never a traceback.
     status, problem = await _assign(api, supervisor, placed, take=True, agent_id=agent.id)
