@@ -33,6 +33,7 @@ from pytake_daemon.conversations import timeline
 from pytake_daemon.conversations.views import conversation_out
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import ApiError
+from pytake_daemon.loops import OUTAGE_ERRORS
 from pytake_daemon.protocol import ConversationOut, ConversationUpdated, MessageOut
 from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.queues import db
@@ -82,17 +83,30 @@ async def reopen_batch(
     kept: set[uuid.UUID] = set()
     for row in rows:
         said = [m for c, m in inbound if c.id == row["id"]]
-        if said and all([await closes_again(conn, m, now) for m in said]):
-            await conversations_db.set_status(conn, row["id"], "resolved")
-            kept.add(row["id"])
+        decided = Effects()
+        try:
+            # A savepoint each: one conversation's failure (logged) leaves it open, as the
+            # writer left it, and costs the batch nothing.
+            async with conn.transaction():
+                if said and all([await closes_again(conn, m, now) for m in said]):
+                    await conversations_db.set_status(conn, row["id"], "resolved")
+                    kept.add(row["id"])
+                    continue
+                await _requeue(
+                    conn, row["id"], row["last_queue_id"], None, now=now, effects=decided
+                )
+        except OUTAGE_ERRORS:
+            raise
+        except Exception:
+            log.exception("reopened conversation not decided", conversation_id=str(row["id"]))
             continue
-        await _requeue(conn, row["id"], row["last_queue_id"], None, now=now, effects=effects)
+        effects.merge(decided)
     # The fan-out announced these as they were before the decision (open, in no queue): the
     # consoles' rows get their status and queue now.
-    decided = sorted(row["id"] for row in rows)
+    changed = sorted(row["id"] for row in rows)
     effects.events.extend(
         ConversationUpdated(conversation=conversation_out(r, now=now))
-        for r in await conversations_db.get_conversations(conn, decided)
+        for r in await conversations_db.get_conversations(conn, changed)
     )
     return kept
 
