@@ -1,7 +1,7 @@
 """``/shortcut`` in the chat's composer, against a scripted daemon with the daemon's reply rules
 (``canned_replies_support.py``): the list follows what is typed, tab or enter inserts the reply
 filled for the conversation (nothing is sent), escape dismisses it, and a message that starts
-with ``/`` is still sent as typed."""
+with ``/`` is still sent as typed; ctrl+b's empty picker names where replies are added."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from pytake_tui.replies import typed_shortcut
 from pytake_tui.screens import ChatScreen
+from pytake_tui.screens.chat_actions import CannedPicker
 from pytake_tui.widgets.composer import Composer
 from pytake_tui.widgets.conversation_list import ConversationList
 
@@ -111,3 +113,11 @@ async def test_slash_lists_tab_and_enter_insert_escape_dismisses(tmp_path: Path)
         assert not _shown(composer)
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(inbox.sent) == 2, "the second message sent")
+
+        # With no reply at all, ctrl+b's picker says where replies are added.
+        replies.replies.clear()
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CannedPicker), "the picker")
+        hint = str(pilot.app.screen.query_one("#canned-preview", Static).render())
+        assert "Replies screen (f12)" in hint
+        assert "`pytake replies add`" in hint
