@@ -77,8 +77,11 @@ async def check_installation(
         numbers = None if numbers is None else [n for n in numbers if n.tenant == tenant]
         smtp = None if smtp is None else [s for s in smtp if s.tenant == tenant]
     pool: Pool | None = None
-    with contextlib.suppress(Exception):  # the database check says why
+    pool_error: str | None = None
+    try:
         pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=2)
+    except Exception as exc:  # the database check says why
+        pool_error = str(exc) or type(exc).__name__
     redis = Redis.from_url(
         endpoints.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
     )
@@ -98,6 +101,7 @@ async def check_installation(
                     box=load_secret_box(cfg),
                     numbers=numbers,
                     smtp=smtp,
+                    pool_error=pool_error,
                 )
             )
     finally:

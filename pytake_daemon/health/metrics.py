@@ -14,6 +14,7 @@ renders: collectors run synchronously, so they only format what was read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -201,8 +202,12 @@ async def metrics_ctx(app: web.Application) -> AsyncIterator[None]:
     figures = AppFigures(app)
     app[METRICS] = figures
     app[METRICS_REGISTRY] = build_registry(figures)
-    app[LOOPS].start("event-loop-lag", families.measure_loop_lag, deadline=_LAG_DEADLINE)
+    task = app[LOOPS].start("event-loop-lag", families.measure_loop_lag, deadline=_LAG_DEADLINE)
     yield
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+    app[LOOPS].forget("event-loop-lag")
 
 
 @web.middleware

@@ -57,6 +57,8 @@ class Targets:
     numbers: list[NumberTarget] | None
     smtp: list[SmtpTarget] | None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    pool_error: str | None = None
+    """Why ``pool`` is None (the connection's own error), for the database check's sentence."""
     min_free_bytes: int = MIN_FREE_BYTES
 
 
@@ -111,7 +113,8 @@ async def _run(name: str, check: Check, targets: Targets) -> SystemCheck:
 
 def _pool(targets: Targets) -> Pool:
     if targets.pool is None:
-        raise CheckFailed("PostgreSQL can't be reached with database.url")
+        why = f": {targets.pool_error}" if targets.pool_error else ""
+        raise CheckFailed(f"PostgreSQL can't be reached with database.url{why}")
     return targets.pool
 
 

@@ -54,7 +54,7 @@ def value(samples: dict[str, list[Sample]], sample: str, **labels: str) -> float
     return 0.0
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 15) -> None:
+async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
