@@ -15,6 +15,7 @@ from pytake_daemon.protocol import ConversationOut, ConversationStatus
 from pytake_tui.message_view import clock
 from pytake_tui.notifications import contact_name
 from pytake_tui.replies import tags_label
+from pytake_tui.widgets.system_line import assignment_label
 
 _STATUS_MARK = {
     ConversationStatus.OPEN: "",
@@ -31,7 +32,8 @@ FRESH_MARK = "✱"
 def row(
     conversation: ConversationOut, me: uuid.UUID, now: datetime, *, fresh: bool = False
 ) -> Content:
-    """``▸ Ana Souza ⧗ ✱  14:03 ●2 #vip`` over the last message's preview."""
+    """``▸ Ana Souza ⧗ ✱  14:03 ●2 #vip`` over ``→ Bruno · Support`` and the last message's
+    preview."""
     last = conversation.last_message_at
     when = ""
     if last is not None:
@@ -49,7 +51,11 @@ def row(
         # Last on the line: a narrow list cuts the tags before the name or the counter.
         first += Content.styled(f" {tags_label(conversation.tags)}", "$text-secondary")
     preview = " ".join(conversation.last_message_preview.split()) or "—"
-    return Content.assemble(first, "\n", ("  " + preview, "dim"))
+    second = Content("  ")
+    # Who attends it leads the second line: a narrow list cuts the preview, not the name.
+    if (attended := assignment_label(conversation)) is not None:
+        second += Content.styled(f"{attended} ", "$text-secondary")
+    return Content.assemble(first, "\n", second, (preview, "dim"))
 
 
 class ConversationList(OptionList):

@@ -34,14 +34,15 @@ from pytake_daemon.protocol import (
     TypingStart,
     TypingStop,
 )
-from pytake_daemon.protocol.conversations import NoteOut
-from pytake_daemon.protocol.events import NoteAdded
+from pytake_daemon.protocol.conversations import ConversationEventOut, NoteOut
+from pytake_daemon.protocol.events import ConversationEventAdded, NoteAdded
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.contact_view import contact_title, identity_warning
 from pytake_tui.message_view import body_text, window_label, window_open
 from pytake_tui.messages import MessageQueued, SessionExpired, report_failure
 from pytake_tui.replies import tags_label
 from pytake_tui.widgets.composer import Composer
+from pytake_tui.widgets.system_line import assignment_label, system_entry
 from pytake_tui.widgets.thread import ThreadView
 
 TYPING_SHOWN_SECONDS = 10.0
@@ -73,12 +74,18 @@ class ConversationPane(Horizontal):
 
     class ThreadLoaded(Message):
         def __init__(
-            self, conversation: ConversationOut, messages: list[MessageOut], notes: list[NoteOut]
+            self,
+            conversation: ConversationOut,
+            messages: list[MessageOut],
+            notes: list[NoteOut],
+            events: list[ConversationEventOut] | None = None,
         ) -> None:
             super().__init__()
             self.conversation = conversation
             self.messages = messages
             self.notes = notes
+            self.events = events or []
+            """The page's system lines (queued, assigned, closed…)."""
 
     class MessageSendFailed(Message):
         def __init__(self, error: DaemonError) -> None:
@@ -169,14 +176,17 @@ class ConversationPane(Horizontal):
         except DaemonError as error:
             report_failure(self, error, "Could not open the conversation")
             return
-        self.post_message(self.ThreadLoaded(conversation, list(reversed(page.items)), notes))
+        self.post_message(
+            self.ThreadLoaded(conversation, list(reversed(page.items)), notes, page.events)
+        )
 
     @on(ThreadLoaded)
     async def _thread_loaded(self, message: ThreadLoaded) -> None:
         message.stop()
         self.open = message.conversation
         self.composer.display = True
-        await self.thread.show(message.messages, message.notes)
+        entries = [system_entry(event) for event in message.events]
+        await self.thread.show(message.messages, message.notes, entries)
         self._show_header()
         self.post_message(self.ConversationShown(message.conversation))
 
@@ -222,6 +232,8 @@ class ConversationPane(Horizontal):
         warning = identity_warning(contact)
         if warning is not None:
             extra += f" · {warning}"
+        if (attended := assignment_label(conversation)) is not None:
+            extra += f" · {attended}"
         if conversation.tags:
             extra += f" · {tags_label(conversation.tags)}"
         if conversation.notes_count:
@@ -342,6 +354,8 @@ class ConversationPane(Horizontal):
                 self.thread.update_status(event.message)
             case NoteAdded() if event.conversation.id == open_id:
                 await self.thread.add_note(event.note)
+            case ConversationEventAdded() if event.event.conversation_id == open_id:
+                await self.thread.add_entry(system_entry(event.event))
             case TypingStart() if event.conversation_id == open_id:
                 if event.user_id != self._me:
                     self._show_typing(self._names.get(event.user_id, "another agent"))
