@@ -40,7 +40,9 @@ from pytake_daemon.metrics import families
 log = structlog.get_logger("pytake.metrics")
 
 METRICS_PATH = "/metrics"
-_READ_TIMEOUT = 2.0
+# Well inside Prometheus' default scrape_timeout (10 s): a loaded database still gets its
+# figures read, and one that doesn't answer still gets the rest of the scrape.
+_READ_TIMEOUT = 5.0
 # The event loop's own lag probe: a pass is 0.5 s; missing passes for this long means the
 # loop is blocked, which readiness should say.
 _LAG_DEADLINE = 30.0
