@@ -18,6 +18,7 @@ from pytake_daemon.protocol import (
     SendMessageRequest,
 )
 from pytake_daemon.protocol.conversations import (
+    AssignmentRequest,
     NoteCreate,
     NoteList,
     NoteOut,
@@ -128,4 +129,12 @@ class ConversationEndpoints(Endpoints):
         """Hand the conversation to a queue or an agent (409: at capacity, queue full…).
         The pickers list ``queues`` and ``agents``."""
         path = f"{_CONVERSATIONS}/{conversation_id}/transfer"
+        return await self._transport.call(ConversationOut, "POST", path, request)
+
+    async def assign(
+        self, conversation_id: uuid.UUID, request: AssignmentRequest
+    ) -> ConversationOut:
+        """A supervisor's move: take it, give it to an agent (409 at capacity unless
+        ``override_capacity``) or put it in a queue, whether or not it is in one now."""
+        path = f"{_CONVERSATIONS}/{conversation_id}/assignment"
         return await self._transport.call(ConversationOut, "POST", path, request)

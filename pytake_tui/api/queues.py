@@ -39,10 +39,18 @@ class QueueEndpoints(Endpoints):
         )
 
     async def assign_item(
-        self, queue_id: uuid.UUID, item_id: uuid.UUID, agent_id: uuid.UUID
+        self,
+        queue_id: uuid.UUID,
+        item_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        *,
+        override_capacity: bool = False,
     ) -> AssignResult:
-        """Assign a waiting item to an agent, or reassign an assigned one (supervisors)."""
-        body = AssignRequest(item_id=item_id, agent_id=agent_id)
+        """Assign a waiting item to an agent, or reassign an assigned one (supervisors);
+        ``override_capacity`` past the agent's capacity (audited)."""
+        body = AssignRequest(
+            item_id=item_id, agent_id=agent_id, override_capacity=override_capacity
+        )
         return await self._transport.call(
             AssignResult, "POST", f"{_QUEUES}/{queue_id}/assign", body
         )

@@ -56,9 +56,10 @@ class ChatScreen(Screen[None]):
     resolve or reopen, alt+s snooze or wake; in the thread ``j``/``k`` pick a message, ``d``
     download, ``r`` reply; in the list ``o`` sorts again.
 
-    On the open conversation: ctrl+o transfer, alt+c close (after a confirmation), ctrl+n
-    internal note, ctrl+l tags, ctrl+b canned responses, alt+p ask a username customer for their
-    phone number, ctrl+space reply suggestions and alt+1..3 to insert one, alt+i the customer's
+    On the open conversation: ctrl+o transfer, alt+t take it (supervisors), alt+c close (after
+    a confirmation), ctrl+n internal note, ctrl+l tags, ctrl+b canned responses, alt+p ask a
+    username customer for their phone number, ctrl+space reply suggestions and alt+1..3 to
+    insert one, alt+i the customer's
     profile beside the thread; alt+f finds any contact and shows theirs. Terminals send
     alt+key as escape + key, and ctrl+space as NUL, so these reach the console in any terminal;
     the alt keys are priority bindings so the draft doesn't take them as text.
@@ -76,6 +77,8 @@ class ChatScreen(Screen[None]):
         # The actions on the open conversation: the footer shows them once one is open
         # (check_action hides them before), the short labels fit 80 columns.
         Binding("ctrl+o", "transfer", "Transfer", tooltip="Transfer to a queue or agent"),
+        # Supervisors only (footer_hides leaves it out for agents).
+        Binding("alt+t", "take", "Take", priority=True, tooltip="Attend it yourself"),
         Binding("alt+c", "close", "Close", priority=True, tooltip="Close (the customer rates)"),
         Binding("ctrl+n", "note", "Note", tooltip="Internal note"),
         Binding("alt+s", "snooze", "Snooze", priority=True, tooltip="Snooze or wake"),
@@ -106,7 +109,7 @@ class ChatScreen(Screen[None]):
 
     _NEEDS_OPEN = frozenset(
         {"template", "toggle_resolved", "transfer", "close", "note", "snooze", "tags", "canned"}
-        | {"request_phone", "suggest", "profile"}
+        | {"request_phone", "suggest", "profile", "take"}
     )
     """Actions on the open conversation: out of the footer until one is open."""
 
@@ -161,6 +164,8 @@ class ChatScreen(Screen[None]):
 
     def footer_hides(self, action: str) -> bool:
         """Before a conversation is open its actions only say so: the footer leaves them out."""
+        if action == "take" and not self._me.role.at_least(Role.SUPERVISOR):
+            return True
         return action in self._NEEDS_OPEN and self.pane.open is None
 
     def open_conversation(self, conversation_id: uuid.UUID) -> None:
@@ -233,6 +238,14 @@ class ChatScreen(Screen[None]):
         """Hand the open conversation to a queue or another agent."""
         if (conversation := self._opened()) is not None:
             self.actions.transfer(conversation)
+
+    def action_take(self) -> None:
+        """Attend the open conversation yourself (supervisors)."""
+        if not self._me.role.at_least(Role.SUPERVISOR):
+            self.notify("Only supervisors take conversations", severity="warning")
+            return
+        if (conversation := self._opened()) is not None:
+            self.actions.take(conversation)
 
     def action_close(self) -> None:
         """Resolve the open conversation after a confirmation; the customer rates the agent."""

@@ -30,12 +30,20 @@ class TransferPicker(ModalScreen[TransferRequest | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(
-        self, contact: str, queues: list[QueueOut], agents: list[AgentOut], me: uuid.UUID
+        self,
+        contact: str,
+        queues: list[QueueOut],
+        agents: list[AgentOut],
+        me: uuid.UUID,
+        *,
+        allow_full: bool = False,
     ) -> None:
         super().__init__()
         self._contact = contact
         self._queues = [q for q in queues if q.active]
         self._agents = [a for a in agents if a.id != me]
+        self._allow_full = allow_full
+        """Supervisors may pick an agent at capacity (and are then asked to override)."""
 
     def compose(self) -> ComposeResult:
         options: list[Option | None] = [Option("Queues", disabled=True)]
@@ -48,7 +56,7 @@ class TransferPicker(ModalScreen[TransferRequest | None]):
                 f"  ☺ {a.name} · {a.status.value} · {a.active}/{a.capacity}"
                 + (" full" if a.active >= a.capacity else ""),
                 id=f"a:{a.id}",
-                disabled=a.active >= a.capacity,
+                disabled=a.active >= a.capacity and not self._allow_full,
             )
             for a in self._agents
         ]

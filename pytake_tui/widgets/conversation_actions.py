@@ -22,15 +22,22 @@ from pytake_daemon.protocol import (
     ConversationStatus,
     Me,
     MessageOut,
+    Role,
     TemplateOut,
 )
+from pytake_daemon.protocol.agents import AgentOut
 from pytake_daemon.protocol.ai import ReplyQuery, Suggestion
-from pytake_daemon.protocol.conversations import NoteOut
+from pytake_daemon.protocol.conversations import AssignmentRequest, NoteOut, TransferRequest
 from pytake_daemon.protocol.outgoing import PhoneRequest
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import SessionExpired, report_failure
 from pytake_tui.notifications import contact_name
 from pytake_tui.replies import ShortcutMatch, shortcut_matches, variables
+from pytake_tui.screens.capacity_override import (
+    ConfirmOverride,
+    capacity_question,
+    capacity_refused,
+)
 from pytake_tui.screens.chat_actions import (
     CannedPicker,
     ConfirmClose,
@@ -138,8 +145,14 @@ class ConversationActions(Widget):
         except DaemonError as error:
             report_failure(self, error, "Could not load the queues and agents")
             return
+        # A supervisor may pick an agent at capacity: the daemon's 409 then asks to override.
+        supervisor = self._me.role.at_least(Role.SUPERVISOR)
         picker = TransferPicker(
-            contact_name(conversation.contact), queues.items, agents.items, self._me.user_id
+            contact_name(conversation.contact),
+            queues.items,
+            agents.items,
+            self._me.user_id,
+            allow_full=supervisor,
         )
         request = await self.app.push_screen_wait(picker)
         if request is None:
@@ -148,13 +161,53 @@ class ConversationActions(Widget):
             target = next(q.name for q in queues.items if q.id == request.queue_id)
         else:
             target = next(a.name for a in agents.items if a.id == request.agent_id)
-        try:
-            changed = await self._client.transfer(conversation.id, request)
-        except DaemonError as error:
-            report_failure(self, error, "Not transferred")
-            return
+        if supervisor:
+            agent = next((a for a in agents.items if a.id == request.agent_id), None)
+            changed = await self._assign(conversation, _as_assignment(request), agent)
+            if changed is None:
+                return
+        else:
+            try:
+                changed = await self._client.transfer(conversation.id, request)
+            except DaemonError as error:
+                report_failure(self, error, "Not transferred")
+                return
         self.notify(f"{contact_name(changed.contact)} transferred to {target}", title="Transferred")
         self.post_message(self.ConversationChanged(changed))
+
+    @work(exclusive=True, exit_on_error=False, group="transfer")
+    async def take(self, conversation: ConversationOut) -> None:
+        """Attend the conversation yourself (supervisors)."""
+        if conversation.assigned_user_id == self._me.user_id:
+            self.notify("You already attend it", severity="warning")
+            return
+        changed = await self._assign(conversation, AssignmentRequest(take=True), None)
+        if changed is not None:
+            self.notify(f"You attend {contact_name(changed.contact)} now", title="Taken")
+            self.post_message(self.ConversationChanged(changed))
+
+    async def _assign(
+        self, conversation: ConversationOut, request: AssignmentRequest, agent: AgentOut | None
+    ) -> ConversationOut | None:
+        """A supervisor's move; an agent at capacity asks whether to assign anyway."""
+        try:
+            return await self._client.assign(conversation.id, request)
+        except DaemonError as error:
+            if not capacity_refused(error) or request.queue_id is not None:
+                report_failure(self, error, "Not assigned")
+                return None
+        if agent is not None:
+            question = capacity_question(agent.name, agent.active, agent.capacity)
+        else:
+            question = "You are at capacity. Take it anyway?"
+        if not await self.app.push_screen_wait(ConfirmOverride(question)):
+            return None
+        try:
+            forced = request.model_copy(update={"override_capacity": True})
+            return await self._client.assign(conversation.id, forced)
+        except DaemonError as error:
+            report_failure(self, error, "Not assigned")
+            return None
 
     @work(exclusive=True, exit_on_error=False, group="status")
     async def close(self, conversation: ConversationOut) -> None:
@@ -274,6 +327,13 @@ class ConversationActions(Widget):
             self.notify(f"{target}: {error.strerror}", title="Could not save", severity="error")
             return
         self.notify(f"saved to {target}", title="Downloaded")
+
+
+def _as_assignment(request: TransferRequest) -> AssignmentRequest:
+    """The picker's choice as a supervisor's move (which may override capacity)."""
+    return AssignmentRequest(
+        agent_id=request.agent_id, queue_id=request.queue_id, note=request.note
+    )
 
 
 def _write(path: Path, content: bytes) -> None:
