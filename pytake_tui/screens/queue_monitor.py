@@ -72,14 +72,16 @@ def queue_monitor(context: SessionContext) -> Screen[None]:
 
 
 class QueueMonitorScreen(Screen[None]):
-    """Keys: ``a`` assign, ``t`` transfer, ``p`` priority, ``enter``/``o`` open read-only,
-    ``f`` filter by queue, ``1``/``2``/``3`` waiting, in progress, history."""
+    """Keys: ``a`` assign, ``t`` transfer, ``m`` take it yourself, ``p`` priority,
+    ``enter``/``o`` open read-only, ``f`` filter by queue, ``1``/``2``/``3`` waiting, in
+    progress, history."""
 
     CSS_PATH = "queue_monitor.tcss"
     AUTO_FOCUS = "#waiting"
     BINDINGS = [
         Binding("a", "assign", "Assign"),
         Binding("t", "transfer", "Transfer"),
+        Binding("m", "take", "Take (mine)"),
         Binding("p", "priority", "Priority"),
         Binding("o", "open", "Open"),
         Binding("f", "filter", "Filter"),
@@ -341,6 +343,11 @@ class QueueMonitorScreen(Screen[None]):
         """Move the selected item to another queue, or hand it to an agent."""
         if (item := self._selected_active()) is not None:
             self.query_one(QueueItemActions).transfer(item)
+
+    def action_take(self) -> None:
+        """Attend the selected item's conversation yourself."""
+        if (item := self._selected_active()) is not None:
+            self.query_one(QueueItemActions).take(item)
 
     def action_priority(self) -> None:
         """Change the selected waiting item's priority."""

@@ -16,6 +16,7 @@ from textual import work
 from textual.message import Message
 from textual.widget import Widget
 
+from pytake_daemon.protocol.conversations import AssignmentRequest
 from pytake_daemon.protocol.queues import (
     ItemStatus,
     Priority,
@@ -25,6 +26,11 @@ from pytake_daemon.protocol.queues import (
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.queue_board import QueueBoard
+from pytake_tui.screens.capacity_override import (
+    ConfirmOverride,
+    capacity_question,
+    capacity_refused,
+)
 from pytake_tui.screens.queue_dialogs import ChoicePicker
 from pytake_tui.widgets.queue_columns import contact_label
 
@@ -93,11 +99,27 @@ class QueueItemActions(Widget):
 
     @work(exit_on_error=False, group="actions")
     async def _assign(self, item: QueueItemOut, agent_id: uuid.UUID) -> None:
-        try:
-            result = await self._client.assign_item(item.queue_id, item.id, agent_id)
-        except DaemonError as error:
-            self.notify(error.message, title="Not assigned", severity="error")
-            return
+        override = False
+        while True:
+            try:
+                result = await self._client.assign_item(
+                    item.queue_id, item.id, agent_id, override_capacity=override
+                )
+                break
+            except DaemonError as error:
+                if override or not capacity_refused(error):
+                    self.notify(error.message, title="Not assigned", severity="error")
+                    return
+            # The board's load may lag the daemon's by an event; the 409 is the authority.
+            agent = self._board.agents.get(agent_id)
+            question = capacity_question(
+                self._board.agent_name(agent_id),
+                agent.active if agent is not None else None,
+                agent.capacity if agent is not None else None,
+            )
+            if not await self.app.push_screen_wait(ConfirmOverride(question)):
+                return
+            override = True
         changes = [QueueItemChanged(transition=Transition.ASSIGNED, item=i) for i in result.items]
         self.post_message(self.ItemsChanged(changes))
         self.notify(f"{contact_label(item)} assigned to {self._board.agent_name(agent_id)}")
@@ -117,6 +139,24 @@ class QueueItemActions(Widget):
         changes += [QueueItemChanged(transition=Transition.ENTERED, item=i) for i in result.items]
         self.post_message(self.ItemsChanged(changes))
         self.notify(f"{contact_label(item)} moved to {self._board.queue_name(to_queue)}")
+
+    @work(exit_on_error=False, group="actions")
+    async def take(self, item: QueueItemOut) -> None:
+        """Attend the item's conversation yourself (the queue events then move it)."""
+        request = AssignmentRequest(take=True)
+        while True:
+            try:
+                await self._client.assign(item.conversation_id, request)
+                break
+            except DaemonError as error:
+                if request.override_capacity or not capacity_refused(error):
+                    self.notify(error.message, title="Not taken", severity="error")
+                    return
+            question = "You are at capacity. Take it anyway?"
+            if not await self.app.push_screen_wait(ConfirmOverride(question)):
+                return
+            request = AssignmentRequest(take=True, override_capacity=True)
+        self.notify(f"You attend {contact_label(item)} now", title="Taken")
 
     def change_priority(self, item: QueueItemOut) -> None:
         """Change a waiting item's priority."""
