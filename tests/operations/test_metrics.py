@@ -22,7 +22,12 @@ from pytake_daemon.config import MetricsSettings, Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.protocol import Role
 from tests.conftest import MakeTenant
-from tests.whatsapp.wa_support import SimulatedWorld, simulated_world, stop_simulated_world
+from tests.whatsapp.wa_support import (
+    WEBHOOK,
+    SimulatedWorld,
+    simulated_world,
+    stop_simulated_world,
+)
 
 ApiClient = TestClient[web.Request, web.Application]
 
@@ -163,6 +168,20 @@ async def test_metrics_need_the_metrics_token(
     assert resp.status == 403
     resp = await api.post("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert resp.status == 405
+
+    # Refused webhooks are counted by why (Meta's retries of them show up as a rate).
+    before = await scrape(api)
+    resp = await api.post(WEBHOOK, data=b"{}", headers={"X-Hub-Signature-256": "sha256=00"})
+    assert resp.status == 401
+    resp = await api.post(WEBHOOK, data=b"{}")
+    assert resp.status == 401
+    after = await scrape(api)
+    counted = "pytake_webhook_requests_total"
+    assert (
+        value(after, counted, outcome="unauthorized")
+        - value(before, counted, outcome="unauthorized")
+        == 2
+    )
 
     unset: ApiClient = await aiohttp_client(create_app(with_metrics(settings, None), endpoints))
     resp = await unset.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
