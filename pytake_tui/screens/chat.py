@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -38,8 +38,10 @@ from pytake_tui.messages import ConversationOpened, EventReceived, ResyncNeeded
 from pytake_tui.screens.contact_dialogs import ContactFinder
 from pytake_tui.widgets.composer import SUGGESTION_CHARACTER_KEYS, Composer
 from pytake_tui.widgets.contact_profile import (
+    PROFILE_SHOWN,
     ContactProfilePanel,
     follow_conversation,
+    place_profile,
     show_profile,
 )
 from pytake_tui.widgets.conversation_actions import ConversationActions
@@ -67,8 +69,6 @@ class ChatScreen(Screen[None]):
 
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#conversations"
-    # "-narrow" below 120 columns: a profile beside the thread then takes the list's place.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("ctrl+g", "template", "Template"),
@@ -375,6 +375,11 @@ class ChatScreen(Screen[None]):
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self.sidebar.load()
         self.pane.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Only while a profile is shown, so the screen's styles never change otherwise.
+        if self.has_class(PROFILE_SHOWN):
+            place_profile(self)
 
     def on_screen_resume(self) -> None:
         opened = self.pane.open

@@ -11,12 +11,14 @@ own calls; the profile has no live event, so it is read when shown and after eac
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Sparkline, Static
 
 from pytake_daemon.protocol.contacts import ContactProfile
@@ -38,6 +40,10 @@ from pytake_tui.widgets.conversation_pane import SidePanel
 
 PROFILE_SHOWN = "-profile-shown"
 """The chat screen's class while a profile is beside the thread."""
+PROFILE_OVER_LIST = "-profile-over-list"
+"""...and while it is narrower than :data:`ROOM_FOR_ALL`: the profile takes the list's place."""
+ROOM_FOR_ALL = 120
+"""Columns for the list, a readable thread and the panel side by side."""
 NOTES_SHOWN = 5
 ATTENDANCES_SHOWN = 8
 LINE_WIDTH = 160
@@ -110,7 +116,7 @@ class ContactProfilePanel(Vertical, can_focus=True):
     async def action_close_profile(self) -> None:
         """Take the profile away (alt+i brings it back)."""
         if isinstance(self.parent, SidePanel):
-            self.screen.remove_class(PROFILE_SHOWN)
+            self.screen.remove_class(PROFILE_SHOWN, PROFILE_OVER_LIST)
             await self.parent.show(None)
 
     def action_reload(self) -> None:
@@ -211,6 +217,12 @@ class ContactProfilePanel(Vertical, can_focus=True):
         self.show(saved)
 
 
+def place_profile(screen: Screen[Any]) -> None:
+    """Below :data:`ROOM_FOR_ALL` columns the shown profile takes the list's place (chat.tcss);
+    the chat calls it when shown and on each resize while shown."""
+    screen.set_class(screen.size.width < ROOM_FOR_ALL, PROFILE_OVER_LIST)
+
+
 def shown_profile(panel: SidePanel) -> ContactProfilePanel | None:
     """The profile in the chat's side panel, if it shows one."""
     if not panel.display:
@@ -227,14 +239,14 @@ async def show_profile(
     if current is not None and current.contact_id == contact_id:
         if toggle:
             await panel.show(None)
-            panel.screen.remove_class(PROFILE_SHOWN)
+            panel.screen.remove_class(PROFILE_SHOWN, PROFILE_OVER_LIST)
         else:
             current.focus()
         return
     profile = ContactProfilePanel(client, contact_id, id="contact-profile")
     await panel.show(profile)
-    # Below 120 columns the profile takes the conversation list's place (chat.tcss).
     panel.screen.add_class(PROFILE_SHOWN)
+    place_profile(panel.screen)
     profile.focus()
 
 

@@ -171,12 +171,13 @@ async def test_alt_f_finds_a_contact_without_a_conversation(tmp_path: Path) -> N
         assert _text(panel, "mood-line") == "no analysed message yet"
         await pilot.press("o")
         assert log.notifications()[-1].endswith("No conversation with this contact yet")
-        assert chat.has_class("-narrow", "-profile-shown")
+        assert chat.has_class("-profile-shown", "-profile-over-list")
         # Below 120 columns the profile takes the list's place; escape in it gives it back.
         assert not chat.query_one("#sidebar").display
         await pilot.press("escape")
         await wait_until(pilot, lambda: not chat.query(ContactProfilePanel), "closed")
         assert not chat.has_class("-profile-shown")
+        assert not chat.has_class("-profile-over-list")
         assert chat.query_one("#sidebar").display
 
 
