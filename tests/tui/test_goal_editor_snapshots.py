@@ -9,12 +9,12 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from pytake_daemon.protocol import Role
+from pytake_tui.screens.dashboard import PAGE
 from pytake_tui.screens.goal_editor import GoalEditor
 
 from .chat_support import still_cursors
 from .dashboard_support import busy_world, dashboard_app, dashboard_ready, me_as
 from .helpers import wait_until
-from .test_dashboard import PAGE
 
 
 def _editing(first_goal: bool) -> Any:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pytake_tui.app import stream_messages
 from pytake_tui.connection import ConnectionStatus, LinkState
 from pytake_tui.messages import ConnectionStateChanged, ResyncNeeded, SessionExpired
 from pytake_tui.stream import Connecting, Disconnected, Polling, Rejected, Resync
+from pytake_tui.stream_messages import stream_messages
 
 
 @pytest.mark.parametrize(
