@@ -112,14 +112,20 @@ SELECT GROUPING(key) AS whole, key,
 )
 
 
-# A report's statements are costed past jit_above_cost at a million messages, and compiling
-# them took longer than running them (measured: 130 ms before the first row of ATTENDANCE).
-NO_JIT = "SELECT set_config('jit', 'off', true)"
+# For the rest of a report's transaction. JIT: its statements are costed past
+# jit_above_cost at a million messages, and compiling them took longer than running them
+# (130 ms before the first row of ATTENDANCE). Custom plans: asyncpg prepares every statement
+# and after five runs PostgreSQL may keep a generic plan, made without knowing the period or
+# which drill-down parameters are NULL; reports are few and their periods differ, so planning
+# each run costs less than one generic plan over the wrong range (bench: 90 days took 3.4 s
+# through the daemon, 0.5 s planned for its values).
+TUNE = """
+SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)
+"""
 
 
-async def without_jit(conn: Connection) -> None:
-    """For the rest of the caller's transaction."""
-    await conn.execute(NO_JIT)
+async def tune_for_reports(conn: Connection) -> None:
+    await conn.execute(TUNE)
 
 
 async def attendance(

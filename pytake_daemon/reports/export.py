@@ -140,6 +140,7 @@ async def raw_rows(
 ) -> tuple[tuple[str, ...], AsyncIterator[Row]]:
     """Columns and rows of a raw dataset, from a cursor (call inside a transaction)."""
     sql, columns = raw_statement(dataset, scope)
+    await db.tune_for_reports(conn)
 
     async def rows() -> AsyncIterator[Row]:
         record: asyncpg.Record

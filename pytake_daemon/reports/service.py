@@ -234,7 +234,7 @@ async def _breakdown(conn: Connection, kind: str, rows: list[asyncpg.Record]) ->
 async def build_report(conn: Connection, query: ReportQuery, now: datetime) -> ReportOut:
     """The whole report for the query's period and drill-down (one tenant transaction)."""
     period = period_of(query, now)
-    await db.without_jit(conn)
+    await db.tune_for_reports(conn)
     scope = await scope_of(conn, query, period)
     level = level_of(query)
     kind = _BREAKDOWN[level]
