@@ -5,6 +5,7 @@ good as plain VADER on the VADER paper's human-rated tweets, docs/ai.md), and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
@@ -108,12 +109,18 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.lexicon.update(ENGLISH_SERVICE_LEXICON)
+        # Bound once: this runs for every word of every English message.
+        self._vader_valence: Callable[[float, Any, str, int, list[float]], list[float]] = (
+            super().sentiment_valence
+        )
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         # iOS keyboards type a right single quotation mark in "can't": VADER's negators are
         # spelled with a straight apostrophe.
-        text = text.replace("\u2019", "'")
-        if _ELONGATED.search(text):
+        if "\u2019" in text:
+            text = text.replace("\u2019", "'")
+        # The plain pattern first: the word pattern backtracks, and most texts stretch nothing.
+        if _REPEATED.search(text):
             text = _ELONGATED.sub(self._unstretch, text)
         return cast("dict[str, float]", super().polarity_scores(text))
 
@@ -140,18 +147,14 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
     ) -> list[float]:
         lower = item.lower()
         if lower not in _RULED:  # most words: VADER as it is
-            return cast(
-                "list[float]", super().sentiment_valence(valence, sentitext, item, i, sentiments)
-            )
+            return self._vader_valence(valence, sentitext, item, i, sentiments)
         words: list[str] = sentitext.words_and_emoticons
         if _is_request(words, i):
             sentiments.append(0.0)
             return sentiments
         own = NEGATED_ACTIONS.get(lower)
         if own is None:
-            return cast(
-                "list[float]", super().sentiment_valence(valence, sentitext, item, i, sentiments)
-            )
+            return self._vader_valence(valence, sentitext, item, i, sentiments)
         scope = words[i + 1 : i + 1 + NEGATION_SCOPE]
         # A negated sentiment word is VADER's business ("not good" flips); only a negator with
         # nothing to flip carries the complaint.
