@@ -211,12 +211,14 @@ class QueueWorld:
             raise DaemonError(409, "Conflict", f"this item has already ended ({found.status})")
         return found
 
-    def assign(self, queue_id: uuid.UUID, item: uuid.UUID, agent_id: uuid.UUID) -> AssignResult:
+    def assign(
+        self, queue_id: uuid.UUID, item: uuid.UUID, agent_id: uuid.UUID, *, override: bool = False
+    ) -> AssignResult:
         found = self._active(queue_id, item)
         agent = self.agents.get(agent_id)
         if agent is None:
             raise DaemonError(404, "Not Found", "no such agent")
-        if agent.active >= agent.capacity:
+        if agent.active >= agent.capacity and not override:
             raise DaemonError(
                 409, "Conflict", f"the agent is at capacity ({agent.active} of {agent.capacity})"
             )
@@ -363,9 +365,14 @@ class QueueClient(ScriptedClient):
         return self.queue_world.item_list(queue_id, query)
 
     async def assign_item(
-        self, queue_id: uuid.UUID, item_id: uuid.UUID, agent_id: uuid.UUID
+        self,
+        queue_id: uuid.UUID,
+        item_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        *,
+        override_capacity: bool = False,
     ) -> AssignResult:
-        return self.queue_world.assign(queue_id, item_id, agent_id)
+        return self.queue_world.assign(queue_id, item_id, agent_id, override=override_capacity)
 
     async def transfer_item(
         self, queue_id: uuid.UUID, item_id: uuid.UUID, to_queue_id: uuid.UUID
