@@ -107,15 +107,7 @@ def send_test_email(
             row = await settings_db.tenant_settings(conn)
             recipient = to or await conn.fetchval(_OWNER_EMAIL)
         config = email_channel.smtp_config(row, box)
-        message = email_channel.compose(
-            config.from_address, recipient, "PyTake: test e-mail",
-            "This is a test from PyTake: notifications can reach you by e-mail.\n",
-            "<p>This is a test from <b>PyTake</b>: notifications can reach you by e-mail.</p>",
-        )  # fmt: skip
-        try:
-            attempts = await email_channel.send(config, message, cfg.notifications)
-        except Exception as exc:
-            raise PyTakeError(f"the SMTP server failed every try: {exc}") from None
+        attempts = await email_channel.send_test(config, recipient, cfg.notifications)
         return TestEmailResult(to=recipient, attempts=attempts)
 
     with services(cfg) as endpoints:

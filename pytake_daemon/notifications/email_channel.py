@@ -144,3 +144,29 @@ async def send(
             )
             return attempt.retry_state.attempt_number
     raise AssertionError("unreachable: tenacity reraises the last failure")
+
+
+TEST_SUBJECT = "PyTake: test e-mail"
+# One try and a short timeout: whoever asked for a test is waiting for the answer, and a wrong
+# host or port should say so now, not after the backoff of a real notification's tries.
+_TEST_TIMEOUT_SECONDS = 10.0
+
+
+async def send_test(config: SmtpConfig, to: str, settings: NotificationsSettings) -> int:
+    """Send the test e-mail (``pytake notify test-email``, ``POST …/test-email``)."""
+    message = compose(
+        config.from_address, to, TEST_SUBJECT,
+        "This is a test from PyTake: notifications can reach you by e-mail.\n",
+        "<p>This is a test from <b>PyTake</b>: notifications can reach you by e-mail.</p>",
+    )  # fmt: skip
+    once = settings.model_copy(
+        update={
+            "email_attempts": 1,
+            "smtp_timeout_seconds": min(settings.smtp_timeout_seconds, _TEST_TIMEOUT_SECONDS),
+        }
+    )
+    try:
+        return await send(config, message, once)
+    except Exception as exc:  # whatever the server or the name did: one sentence, never a 500
+        detail = str(exc).strip() or type(exc).__name__
+        raise SmtpFailed(f"the SMTP server did not take the test e-mail: {detail}") from None

@@ -324,17 +324,7 @@ async def test_email(request: web.Request, body: TestEmailRequest) -> TestEmailR
             caller.user_id,
         )
     config = email_channel.smtp_config(row, request.app[SECRET_BOX])
-    message = email_channel.compose(
-        config.from_address,
-        to,
-        "PyTake: test e-mail",
-        "This is a test from PyTake: notifications can reach you by e-mail.\n",
-        "<p>This is a test from <b>PyTake</b>: notifications can reach you by e-mail.</p>",
-    )
-    try:
-        attempts = await email_channel.send(config, message, request.app[SETTINGS].notifications)
-    except Exception as exc:
-        raise email_channel.SmtpFailed(f"the SMTP server failed every try: {exc}") from None
+    attempts = await email_channel.send_test(config, to, request.app[SETTINGS].notifications)
     return TestEmailResult(to=to, attempts=attempts)
 
 

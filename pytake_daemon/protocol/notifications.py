@@ -246,7 +246,12 @@ SmtpSecurity = Literal["tls", "starttls", "none"]
 
 
 class SmtpSettingsIn(WireModel):
-    host: str = Field(min_length=1, max_length=253)
+    host: str = Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9.:-]*$",
+        description="a host name or an IP address",
+    )
     port: int = Field(default=587, ge=1, le=65535)
     security: SmtpSecurity = "starttls"
     username: str | None = Field(default=None, max_length=320)

@@ -60,4 +60,4 @@ async def test_notify_smtp_and_test_email(
     lines = [line for line in out.splitlines() if line.strip()]
     assert code == 1
     assert len(lines) == 1
-    assert lines[0].startswith("error: the SMTP server failed every try")
+    assert lines[0].startswith("error: the SMTP server did not take the test e-mail: ")
