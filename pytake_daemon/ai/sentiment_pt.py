@@ -292,7 +292,9 @@ class PortugueseSentiment:
                     # not a double negation: it extends the scope instead of flipping it back.
                     scope.left = NEGATION_SCOPE
                 continue
-            valence = fixed[i] if i in fixed else self._valence(word, raw[i])
+            valence = fixed[i] if i in fixed else self.lexicon.get(word)
+            if valence is None and word not in BOOSTERS:
+                valence = self._form_valence(raw[i])
             if valence is None or word in BOOSTERS:
                 if scope is not None and word not in ARTICLES:
                     total += scope.tick() * weight
@@ -312,14 +314,10 @@ class PortugueseSentiment:
             total += math.copysign(marks * EXCLAMATION_BOOST, total)
         return compound(total)
 
-    def _valence(self, folded: str, word: str) -> float | None:
-        """The lexicon's entry for the word, else for a form of it (:mod:`.word_forms_pt`)."""
-        found = self.lexicon.get(folded)
-        if found is not None or word in BOOSTERS:
-            return found
+    def _form_valence(self, word: str) -> float | None:
+        """The lexicon's entry for a form of a word it lacks (:mod:`.word_forms_pt`)."""
         for form in candidates(word):
-            found = self.lexicon.get(form)
-            if found is not None:
+            if (found := self.lexicon.get(form)) is not None:
                 return found
         return None
 
