@@ -25,11 +25,11 @@ def _what(event: ConversationEventOut) -> str:
     agent = event.agent.name if event.agent is not None else None
     queue = event.queue.name if event.queue is not None else None
     from_queue = f" from {queue}" if queue else ""
+    past = " past capacity" if event.detail.get("override_capacity") else ""
     match event.kind:
         case TimelineKind.QUEUED:
             return f"queued in {queue}" if queue else "queued"
         case TimelineKind.ASSIGNED:
-            past = " past capacity" if event.detail.get("override_capacity") else ""
             if actor is not None and event.actor == event.agent:
                 return f"{actor} took it{from_queue}{past}"
             by = f" by {actor}" if actor is not None else ""
@@ -38,7 +38,7 @@ def _what(event: ConversationEventOut) -> str:
             # To an agent the line names the agent; to a queue, the queue.
             target = agent or queue or "another queue"
             by = f" by {actor}" if actor is not None else ""
-            return f"transferred to {target}{by}"
+            return f"transferred to {target}{by}{past}"
         case TimelineKind.TIMED_OUT:
             return f"timed out waiting in {queue}" if queue else "timed out waiting"
         case TimelineKind.CLOSED:
