@@ -2,12 +2,14 @@
 
 Each statement is bounded by an index and, where a backlog could make it long, a cap:
 
-* jobs queued and the oldest, by kind: ``ops_job_figures`` (0027) on ``jobs_claim_idx``
-  (kind, id);
+* jobs queued and the oldest, by kind: ``ops_job_figures`` (0027), written for
+  ``jobs_claim_idx`` (kind, id); the planner walks ``jobs_pkey`` filtering by kind instead (the
+  kind is a parameter it can't see), which reads the whole queue table once per kind: bounded
+  by the jobs queued (the table holds no history), 2,550 pages for a 50,000-job backlog;
 * outbox queued and the first due: ``ops_outbox_figures`` (0027) on ``outbox_claim_idx``
   (next_attempt_at, seq);
 * queue items waiting and in progress: ``ops_queue_figures`` (0027) on
-  ``queue_items_waiting_idx`` and ``queue_items_ended_idx``;
+  ``queue_items_waiting_idx`` and the partial ``queue_items_one_active_idx`` (active items);
 * the last successful backup: ``_LAST_BACKUP`` on ``backup_runs_kind_started_idx``
   (kind, started_at DESC);
 * each tenant's audit chain length: ``ops_audit_chains`` (0027) on ``audit_entries_pkey``
