@@ -25,20 +25,22 @@ def _what(event: ConversationEventOut) -> str:
     agent = event.agent.name if event.agent is not None else None
     queue = event.queue.name if event.queue is not None else None
     from_queue = f" from {queue}" if queue else ""
-    past = " past capacity" if event.detail.get("override_capacity") else ""
+    past = ", past capacity" if event.detail.get("override_capacity") else ""
     match event.kind:
         case TimelineKind.QUEUED:
             return f"queued in {queue}" if queue else "queued"
         case TimelineKind.ASSIGNED:
             if actor is not None and event.actor == event.agent:
                 return f"{actor} took it{from_queue}{past}"
-            by = f" by {actor}" if actor is not None else ""
-            return f"assigned to {agent or 'an agent'}{from_queue}{by}{past}"
+            if actor is not None:
+                return f"{actor} assigned it to {agent or 'an agent'}{past}"
+            return f"assigned to {agent or 'an agent'}{from_queue}{past}"
         case TimelineKind.TRANSFERRED:
             # To an agent the line names the agent; to a queue, the queue.
             target = agent or queue or "another queue"
-            by = f" by {actor}" if actor is not None else ""
-            return f"transferred to {target}{by}{past}"
+            if actor is not None:
+                return f"{actor} transferred it to {target}{past}"
+            return f"transferred to {target}{past}"
         case TimelineKind.TIMED_OUT:
             return f"timed out waiting in {queue}" if queue else "timed out waiting"
         case TimelineKind.CLOSED:
@@ -66,7 +68,9 @@ class SystemLine(Static):
     """One system line, centred and dim."""
 
     DEFAULT_CSS = """
-    SystemLine { width: auto; height: 1; color: $text-muted; }
+    SystemLine {
+        width: auto; max-width: 100%; height: auto; text-align: center; color: $text-muted;
+    }
     """
 
     def __init__(self, event: ConversationEventOut) -> None:

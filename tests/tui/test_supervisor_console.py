@@ -144,7 +144,7 @@ async def test_a_supervisor_takes_and_transfers_from_the_chat(
         await wait_until(pilot, lambda: f"→ {bruno} · Support" in _header(chat), "Bruno's")
         await wait_until(
             pilot,
-            lambda: any(f"to {bruno} by" in t and "past capacity" in t for t in _lines(chat)),
+            lambda: any(f"it to {bruno}, past capacity" in t for t in _lines(chat)),
             "the override's line",
         )
         rows = chat.query_one(ConversationList)
@@ -159,7 +159,7 @@ async def test_a_supervisor_takes_and_transfers_from_the_chat(
         await pilot.press("enter")
         await wait_until(pilot, lambda: "→ waiting · Sales" in _header(chat), "in Sales")
         await wait_until(
-            pilot, lambda: any("transferred to Sales" in t for t in _lines(chat)), "the line"
+            pilot, lambda: any("transferred it to Sales" in t for t in _lines(chat)), "the line"
         )
 
     async with DaemonClient(str(api.make_url("")).rstrip("/"), token=agent.token) as client:
