@@ -10,6 +10,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 
+import aiosmtplib
+import pytest
+
 from pytake_daemon.app import create_app
 from pytake_daemon.config import NotificationsSettings, Settings
 from pytake_daemon.db.endpoints import Endpoints
@@ -180,3 +183,17 @@ async def test_retries_while_the_server_is_down_then_admins_are_told_and_nothing
         "/api/v1/notifications/test-email", json={}, headers=tenant[Role.AGENT].headers
     )
     assert resp.status == 403
+
+
+async def test_starttls_is_used_when_asked_and_never_given_up(
+    starttls_server: SmtpServer, smtp_server: SmtpServer
+) -> None:
+    message = email_channel.compose("pytake@example.test", "ops@example.test", "tls", "t", "<p/>")
+    secure = SmtpConfig("localhost", starttls_server.port, "starttls", None, None, "pytake@x.test")
+    assert await email_channel.send(secure, message, FAST) == 1
+    assert [str(m["Subject"]) for m in starttls_server.messages()] == ["tls"]
+    # A server that offers no STARTTLS: refused, not sent in the clear.
+    plain = SmtpConfig("127.0.0.1", smtp_server.port, "starttls", None, None, "pytake@x.test")
+    with pytest.raises(aiosmtplib.SMTPException):
+        await email_channel.send(plain, message, FAST.model_copy(update={"email_attempts": 1}))
+    assert smtp_server.messages() == []
