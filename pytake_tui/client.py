@@ -24,6 +24,7 @@ from pytake_tui.api.contacts import ContactEndpoints
 from pytake_tui.api.conversations import ConversationEndpoints
 from pytake_tui.api.events import EventStreamEndpoints
 from pytake_tui.api.flows import FlowEndpoints
+from pytake_tui.api.notifications import NotificationEndpoints
 from pytake_tui.api.queues import QueueEndpoints
 from pytake_tui.api.session import SessionEndpoints
 from pytake_tui.api.transport import (
@@ -60,6 +61,7 @@ class DaemonClient(
     AuditEndpoints,
     BackupEndpoints,
     FlowEndpoints,
+    NotificationEndpoints,
     EventStreamEndpoints,
 ):
     """REST and WebSocket access to one daemon, with the session token once logged in.
