@@ -51,11 +51,11 @@ def row(
         # Last on the line: a narrow list cuts the tags before the name or the counter.
         first += Content.styled(f" {tags_label(conversation.tags)}", "$text-secondary")
     preview = " ".join(conversation.last_message_preview.split()) or "—"
-    second = Content("  ")
     # Who attends it leads the second line: a narrow list cuts the preview, not the name.
     if (attended := assignment_label(conversation)) is not None:
-        second += Content.styled(f"{attended} ", "$text-secondary")
-    return Content.assemble(first, "\n", second, (preview, "dim"))
+        lead = Content.styled(f"  {attended} ", "$text-secondary")
+        return Content.assemble(first, "\n", lead, (preview, "dim"))
+    return Content.assemble(first, "\n", ("  " + preview, "dim"))
 
 
 class ConversationList(OptionList):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Static
 
@@ -24,16 +25,16 @@ from .system_lines_support import BOB, CARLA, SALES, SUPPORT, life_world
 def test_each_kind_says_what_happened_in_one_line() -> None:
     world = life_world()
     ana = next(iter(world.events))
+    cases: list[tuple[TimelineKind, dict[str, Any]]] = [
+        (TimelineKind.TRANSFERRED, {"queue": SALES}),
+        (TimelineKind.TRANSFERRED, {"actor": CARLA, "agent": BOB, "queue": SUPPORT}),
+        (TimelineKind.TIMED_OUT, {"queue": SALES}),
+        (TimelineKind.CLOSED, {"detail": {"reason": "wait timeout"}}),
+        (TimelineKind.REOPENED, {}),
+        (TimelineKind.ASSIGNED, {"agent": BOB, "queue": SALES}),
+    ]
     said = [
-        system_text(world.add_event(ana, kind, ago=timedelta(0), **refs))
-        for kind, refs in [
-            (TimelineKind.TRANSFERRED, {"queue": SALES}),
-            (TimelineKind.TRANSFERRED, {"actor": CARLA, "agent": BOB, "queue": SUPPORT}),
-            (TimelineKind.TIMED_OUT, {"queue": SALES}),
-            (TimelineKind.CLOSED, {"detail": {"reason": "wait timeout"}}),
-            (TimelineKind.REOPENED, {}),
-            (TimelineKind.ASSIGNED, {"agent": BOB, "queue": SALES}),
-        ]
+        system_text(world.add_event(ana, kind, ago=timedelta(0), **refs)) for kind, refs in cases
     ]
     assert said == [
         "── transferred to Sales · 09:26 ──",
