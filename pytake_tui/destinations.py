@@ -17,6 +17,7 @@ from pytake_tui.screens.canned_replies import build_canned_replies
 from pytake_tui.screens.dashboard import build_dashboard
 from pytake_tui.screens.flows import flows_destination
 from pytake_tui.screens.insights import build_insights
+from pytake_tui.screens.notifications import build_notifications
 from pytake_tui.screens.queue_monitor import queue_monitor
 
 
@@ -46,6 +47,14 @@ DESTINATIONS: list[Destination] = [
     ),
     Destination(
         "flows", "Flows", "f9", Role.SUPERVISOR, flows_destination, "Automation flows: edit, test"
+    ),
+    Destination(
+        "notifications",
+        "Notifications",
+        "f11",
+        Role.AGENT,
+        build_notifications,
+        "Notification center: read, filter, open",
     ),
     Destination(
         "replies",
