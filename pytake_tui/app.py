@@ -200,6 +200,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
         await self.action_go(DESTINATIONS[0].name)
         self._follow_events(client)
         self._count_unread()
+        self._count_bell()
 
     async def _end_session(self, login: LoginScreen) -> None:
         self.workers.cancel_group(self, _EVENTS)
@@ -291,6 +292,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
                 self.notify(toast.message, title=toast.title, severity=toast.severity)
                 if toast.bell:
                     self.bell()
+        self._follow_notifications(message.envelope.event)
         if isinstance(message.envelope.event, MessageReceived | MessageSent | ConversationUpdated):
             self._schedule_unread_count()
 
@@ -298,6 +300,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
         for screen in self._session_screens():
             screen.post_message(ResyncNeeded(message.reason))
         self._schedule_unread_count()
+        self._count_bell()
 
     def on_conversation_opened(self, message: ConversationOpened) -> None:
         if self.notifier is not None:

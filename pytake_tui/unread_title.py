@@ -1,16 +1,31 @@
-"""The unread message count in the header and the terminal's window title: ``PyTake (3)``.
+"""The unread message count in the header and the terminal's window title: ``PyTake (3)``, and
+the notification bell beside it: ``PyTake (3) 🔔 2``.
 
 A base class of :class:`~pytake_tui.app.PyTakeApp`; it reads ``GET
 /api/v1/conversations/stats`` at most every :data:`UNREAD_DEBOUNCE_SECONDS` while events arrive.
+The bell reads ``GET /api/v1/notifications/unread`` once per session (and after a resync), then
+follows the counts the ``notification_created`` / ``notifications_read`` events carry; the first
+also brings a toast, the terminal bell and a desktop notification as the daemon's ``delivery``
+(the user's preferences at that instant) says.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
 
 from textual import work
 from textual.app import App
 from textual.timer import Timer
 
+from pytake_daemon.protocol.events import ServerEvent
+from pytake_daemon.protocol.notifications import (
+    NotificationCreated,
+    NotificationSeverity,
+    NotificationsRead,
+)
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.desktop_notice import DESKTOP_SEVERITIES, desktop_sequence
 
 UNREAD_DEBOUNCE_SECONDS = 0.5
 
@@ -20,6 +35,11 @@ class UnreadTitle(App[None]):
 
     client: DaemonClient | None
     _unread_timer: Timer | None = None
+    _unread_messages = 0
+    _bell = 0
+    desktop_sink: Callable[[str], None] | None = None
+    """Where desktop notifications' escape sequences go; None: the terminal, when there is one
+    (tests set it, so nothing reaches the terminal running them)."""
 
     def _schedule_unread_count(self) -> None:
         # A burst of events costs one stats request, not one each.
@@ -39,8 +59,44 @@ class UnreadTitle(App[None]):
         if client is self.client:
             self._show_unread(stats.unread_messages)
 
+    @work(exclusive=True, exit_on_error=False, group="bell")
+    async def _count_bell(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        try:
+            counts = await client.notification_unread()
+        except DaemonError:
+            return  # the bell keeps the last count; the next event brings the new one
+        if client is self.client:
+            self._bell = counts.total
+            self._show_unread(self._unread_messages)
+
+    def _follow_notifications(self, event: ServerEvent) -> None:
+        if not isinstance(event, NotificationCreated | NotificationsRead):
+            return
+        self._bell = event.unread.total
+        self._show_unread(self._unread_messages)
+        if isinstance(event, NotificationsRead):
+            return
+        item, delivery = event.notification, event.delivery
+        if delivery.console:
+            urgent = item.severity is NotificationSeverity.URGENT
+            severity: Literal["error", "information"] = "error" if urgent else "information"
+            self.notify(item.body or item.title, title=item.title, severity=severity)
+        if delivery.sound:
+            self.bell()
+        if delivery.desktop and item.severity in DESKTOP_SEVERITIES:
+            sequence = desktop_sequence(item.title, item.body)
+            if self.desktop_sink is not None:
+                self.desktop_sink(sequence)
+            elif not self.is_headless and self._driver is not None:
+                self._driver.write(sequence)
+
     def _show_unread(self, unread: int) -> None:
-        title = f"PyTake ({unread})" if unread else "PyTake"
+        self._unread_messages = unread
+        bell = f" 🔔 {self._bell}" if self._bell and self.client is not None else ""
+        title = (f"PyTake ({unread})" if unread else "PyTake") + bell
         self.title = title
         if not self.is_headless and self._driver is not None:
             # OSC 2 sets the terminal's window/tab title (Textual only draws its own header).
