@@ -91,13 +91,28 @@ def rating_line(profile: ContactProfile) -> str:
     return f"★ {profile.rating_average:.1f} average of {rated} rating{'s' if rated != 1 else ''}"
 
 
+LANGUAGE_NAMES = {"pt": "Portuguese", "en": "English"}
+LANGUAGE_SOURCES = {
+    # "detected" needs no words: the text said it.
+    "contact": "too short to tell: their earlier messages",
+    "conversation": "too short to tell: this conversation's",
+    "default": "too short to tell: the tenant's default",
+}
+"""Why the AI read the latest message in that language (``MoodPoint.language_source``)."""
+
+
 def mood_line(profile: ContactProfile) -> str:
     """The latest reading and how many messages the line above draws."""
     if not profile.mood:
         return "no analysed message yet"
     last = profile.mood[-1]
     count = len(profile.mood)
-    return f"now {MOOD_MARKS[last.label]} · {count} message{'s' if count != 1 else ''}"
+    line = f"now {MOOD_MARKS[last.label]}"
+    if last.language is not None:
+        line += f" · read in {LANGUAGE_NAMES[last.language]}"
+        if last.language_source in LANGUAGE_SOURCES:
+            line += f" ({LANGUAGE_SOURCES[last.language_source]})"
+    return f"{line} · {count} message{'s' if count != 1 else ''}"
 
 
 def summary_line(summary: ContactSummary) -> str:

@@ -216,7 +216,7 @@ async def attendances_of(
 # latest analyses.
 _MOOD = """
 SELECT a.message_id, a.conversation_id, a.analyzed_at AS at, a.sentiment,
-       a.sentiment_label AS label
+       a.sentiment_label AS label, a.language, a.language_source
   FROM conversations c
   CROSS JOIN LATERAL (
         SELECT * FROM ai_message_analysis ma

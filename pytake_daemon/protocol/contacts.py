@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
-from pytake_daemon.protocol.ai import SentimentLabel
+from pytake_daemon.protocol.ai import Language, LanguageSource, SentimentLabel
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.conversations import ContactOut, ConversationStatus
 from pytake_daemon.protocol.queues import ItemStatus
@@ -142,6 +142,12 @@ class MoodPoint(WireModel):
     at: datetime
     sentiment: float = Field(ge=-1, le=1)
     label: SentimentLabel
+    language: Language | None = Field(default=None, description="the language it was read in")
+    language_source: LanguageSource | None = Field(
+        default=None,
+        description="how that language was chosen (detected, or for a text too short to detect: "
+        "the contact's remembered language, the conversation's, the tenant's default)",
+    )
 
 
 class ContactProfile(WireModel):

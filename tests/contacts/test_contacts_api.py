@@ -53,6 +53,8 @@ async def test_profile_shows_identity_history_ratings_and_mood(
         (label, T0.replace(minute=m))
         for m, label in ((1, "negative"), (2, "neutral"), (3, "positive"))
     ]
+    # The language each was read in and how it was chosen (0023's default: detected).
+    assert {(p.language, p.language_source) for p in profile.mood} == {("pt", "detected")}
 
     hidden = await _profile(
         await api.get(f"/api/v1/contacts/{customer.hidden}", headers=agent.headers)

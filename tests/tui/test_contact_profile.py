@@ -20,7 +20,7 @@ from pytake_daemon.protocol.contacts import ContactUpdate
 from pytake_tui import PyTakeApp, build_app
 from pytake_tui.client import DaemonClient
 from pytake_tui.credentials import CredentialStore, SavedSession
-from pytake_tui.profile_view import ProfileForm, ProfileFormError, attendance_line
+from pytake_tui.profile_view import ProfileForm, ProfileFormError, attendance_line, mood_line
 from pytake_tui.screens import ChatScreen
 from pytake_tui.screens.chat_actions import NoteEditor
 from pytake_tui.screens.contact_dialogs import ContactEditor, ContactFinder
@@ -87,6 +87,21 @@ def test_the_form_sends_only_what_changed_and_names_what_is_wrong() -> None:
     with pytest.raises(ProfileFormError, match="Give the new attribute"):
         ProfileForm(name="", attributes={}, new_key="vip").changes(ana)
     assert attendance_line(ana.attendances[1]) == "10 Mar Billing · Bob Agent · closed ★5"
+
+
+def test_the_mood_line_says_which_language_the_latest_message_was_read_in() -> None:
+    profile = next(p for p in contacts_world(demo_world()).profiles.values() if p.mood)
+    last = profile.mood[-1].model_copy(update={"label": "positive"})
+    shown = profile.model_copy(
+        update={"mood": [*profile.mood[:-1], last.model_copy(update={"language": "en"})]}
+    )
+    assert "read in English · " in mood_line(shown)
+    short = last.model_copy(update={"language": "en", "language_source": "contact"})
+    line = mood_line(shown.model_copy(update={"mood": [short]}))
+    assert line == (
+        "now ☺ positive · read in English (too short to tell: their earlier messages) · 1 message"
+    )
+    assert "read in" not in mood_line(profile.model_copy(update={"mood": [last]}))
 
 
 async def test_alt_i_shows_the_profile_and_edits_it(tmp_path: Path) -> None:
