@@ -1,0 +1,21 @@
+"""A snapshot of the notification center (f11) at 80x24, with fixed data and clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from .notifications_support import NotificationsClient, inbox, notifications_app, open_center
+
+
+def test_notification_center(snap_compare: Any, tmp_path: Path) -> None:
+    """Unread rows bold, severities coloured, yesterday's row dated; the bell counts 4."""
+    client = NotificationsClient(inbox())
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await open_center(pilot, 5)
+
+    app = notifications_app(tmp_path, client)
+    assert snap_compare(app, run_before=ready, terminal_size=(80, 24))
