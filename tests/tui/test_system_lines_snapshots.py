@@ -1,6 +1,6 @@
 """Snapshots of a conversation's life in the thread (issue 17), with fixed data and clock: the
 system lines among Ana's messages, who attends each conversation on the list rows (``→ Alice
-Example · Support``) and in the header, at 160×48 and at 80×24."""
+Example · Support``) and in the header, at 160x48 and at 80x24."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_thread_system_lines_wide(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_thread_system_lines_narrow(snap_compare: Any, tmp_path: Path) -> None:
-    """At 80×24: the rating, the reopening and the override's line, wrapped where it must."""
+    """At 80x24: the rating, the reopening and the override's line, wrapped where it must."""
     app, _ = actions_app(tmp_path, life_world())
 
     async def ready(pilot: Pilot[Any]) -> None:
