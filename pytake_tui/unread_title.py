@@ -20,6 +20,7 @@ from textual.timer import Timer
 
 from pytake_daemon.protocol.events import ServerEvent
 from pytake_daemon.protocol.notifications import (
+    NotificationCategory,
     NotificationCreated,
     NotificationSeverity,
     NotificationsRead,
@@ -28,6 +29,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.desktop_notice import DESKTOP_SEVERITIES, desktop_sequence
 
 UNREAD_DEBOUNCE_SECONDS = 0.5
+_CHAT_TOASTED = frozenset({NotificationCategory.ASSIGNMENT, NotificationCategory.MESSAGE})
 
 
 class UnreadTitle(App[None]):
@@ -80,7 +82,9 @@ class UnreadTitle(App[None]):
         if isinstance(event, NotificationsRead):
             return
         item, delivery = event.notification, event.delivery
-        if delivery.console:
+        # Assignments and customer messages already have the chat's toasts (notifications.py,
+        # which know the open conversation): a second one would say the same thing twice.
+        if delivery.console and item.category not in _CHAT_TOASTED:
             urgent = item.severity is NotificationSeverity.URGENT
             severity: Literal["error", "information"] = "error" if urgent else "information"
             self.notify(item.body or item.title, title=item.title, severity=severity)

@@ -266,6 +266,16 @@ class NotificationsScreen(Screen[None]):
         except DaemonError as error:
             self._failed(error, "Could not mark them read")
             return
+        # The stream's notifications_read says the same; this covers a stream that is down.
+        now = self._clock()
+        self.items = [
+            n.model_copy(update={"read_at": n.read_at or now})
+            if category is None or n.category is category
+            else n
+            for n in self.items
+        ]
+        self.items = [n for n in self.items if self._matches(n)]
+        self._fill()
         self.notify(f"{result.changed} marked read")
 
     def action_delete(self) -> None:

@@ -78,7 +78,16 @@ async def test_keys_and_live_events_keep_the_center_and_the_bell_in_step(tmp_pat
 
         await pilot.press("o")  # unread only: the read assignment leaves the list
         await wait_until(pilot, lambda: len(center_.items) == 3, "unread only")
-        assert client.calls[-1] == ("list", (None, True))
+        assert client.calls[-1:] == [("list", (None, True))]
+        await pilot.press("c")  # the first category: assignments, and the only one is read
+        await wait_until(pilot, lambda: center_.items == [], "no unread assignment")
+        assert client.calls[-1:] == [("list", (Cat.ASSIGNMENT, True))]
+        await pilot.press(*["c"] * (len(Cat)))  # round to every category again
+        await wait_until(pilot, lambda: len(center_.items) == 3, "every category")
+        await pilot.press("A")
+        await wait_until(pilot, lambda: center_.items == [], "all read, none listed")
+        assert ("all", None) in client.calls
+        assert all(n.read_at is not None for n in client.items)
 
         # Another console of this user: a new urgent one arrives, then everything is read.
         new = notification(9, Cat.SECURITY, Sev.URGENT, "Brute force", "12;logins", minutes_ago=0)
@@ -88,7 +97,7 @@ async def test_keys_and_live_events_keep_the_center_and_the_bell_in_step(tmp_pat
             delivery=Delivery(console=True, desktop=True, sound=False),
         )  # fmt: skip
         app.post_message(EventReceived(_envelope(2, created)))
-        await wait_until(pilot, lambda: center_.items[0].id == new.id, "the new row on top")
+        await wait_until(pilot, lambda: center_.items == [new], "the new row listed")
         assert "🔔 4" in app.title
         assert desktop == [
             "\x1b]777;notify;Brute force;12,logins\x07\x1b]9;Brute force: 12,logins\x07"
