@@ -113,7 +113,8 @@ async def test_report_statements_read_the_period_through_their_indexes(
         (db.WINDOWED_MESSAGES, by_queue, (), {windows, thread}),
         (db.WINDOWED_MESSAGES, one, (), {thread}),
         (db.ATTENDANCE, day, ("queue", now), {windows, thread}),
-        (db.ATTENDANCE, by_agent, ("conversation", now), {windows}),
+        # An agent's: by the period or by the agent's own attendances, both bounded.
+        (db.ATTENDANCE, by_agent, ("conversation", now), {(*windows, "queue_items_agent_idx")}),
         (db.OPENED, day, (), {("conversations_list_idx",), ("conversation_events_kind_idx",)}),
         (db.OPENED, by_queue, (), {windows}),
         (db.CLOSED, day, (), {("conversation_events_kind_idx",)}),
