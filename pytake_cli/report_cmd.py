@@ -40,7 +40,7 @@ from pytake_daemon.protocol.reports import (
     ReportOut,
     ReportQuery,
 )
-from pytake_daemon.reports import db, export
+from pytake_daemon.reports import export, export_db
 from pytake_daemon.reports.service import build_report, level_of, period_of, scope_of
 
 app = typer.Typer(help="Reports over a period, and their exports.", no_args_is_help=True)
@@ -254,7 +254,9 @@ def export_cmd(
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             if dataset in export.RAW:
                 sql, _ = export.raw_statement(dataset, scope)
-                bar.start(f"{dataset.value} ({fmt.value})", await db.count_rows(conn, sql, scope))
+                bar.start(
+                    f"{dataset.value} ({fmt.value})", await export_db.count_rows(conn, sql, scope)
+                )
                 columns, rows = await export.raw_rows(conn, dataset, scope)
             else:
                 table = export.report_table(await build_report(conn, query, now), dataset)

@@ -3,15 +3,12 @@ security and ``current_tenant_id()``), and the drill-down as ``$3`` queue, ``$4`
 conversation (``NULL``: any). Hours are ``date_bin('1 hour', …, $1)``: bins counted from the
 period's start, a local midnight, are the local hours in every zone whose clocks move by whole
 hours (all but Lord Howe Island), DST included, without a time zone conversion per row.
-
-The index that bounds each statement is named above it (docs/reports.md has the table and
-tests/reports/test_plans.py proves it).
+The index bounding each statement is named above it (docs/reports.md, tests/reports/test_plans.py).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -138,7 +135,7 @@ async def attendance(
 # A scope's messages: those exchanged during its attendances of the period, or one
 # conversation's (messages_thread_idx either way); by hour, with templates and Meta's errors
 # in the same pass (two grouping sets).
-_WINDOWS = """(
+WINDOWS = """(
     SELECT i.conversation_id, greatest(i.entered_at, $1) AS lo,
            least(coalesce(i.ended_at, 'infinity'), $2) AS hi
       FROM queue_items i
@@ -160,7 +157,7 @@ SELECT GROUPING(m.error_code) AS hourly, date_bin('1 hour', m.created_at, $1) AS
                           AND m.status = 'read') AS read,
        count(*) FILTER (WHERE m.type = 'template' AND m.direction = 'out'
                           AND m.status = 'failed') AS failed
-  FROM {_WINDOWS}
+  FROM {WINDOWS}
   JOIN LATERAL (
       SELECT * FROM messages m
        WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = w.conversation_id
@@ -231,7 +228,9 @@ async def message_figures(conn: Connection, scope: Scope) -> MessageFigures:
         hourly = [r for r in rows if r["hourly"]]
         return MessageFigures(
             hourly=[(r["hour"], r["inbound"], r["outbound"]) for r in hourly],
-            templates=tuple(sum(r[k] for r in hourly) for k in _TEMPLATE_COLUMNS),
+            templates=tuple(
+                sum(r[k] for r in hourly) for k in ("templates", "delivered", "read", "failed")
+            ),
             errors=[
                 (r["error_code"], r["error_title"] or "", r["inbound"] + r["outbound"])
                 for r in rows
@@ -248,9 +247,6 @@ async def message_figures(conn: Connection, scope: Scope) -> MessageFigures:
         templates=(sent["templates"], sent["delivered"], sent["read"], sent["failed"]),
         errors=[(r["error_code"], r["error_title"] or "", r["count"]) for r in errors],
     )
-
-
-_TEMPLATE_COLUMNS = ("templates", "delivered", "read", "failed")
 
 
 # Conversations opened: below the tenant, the scope's attendances that entered (a queue) or
@@ -338,7 +334,7 @@ WINDOWED_MOOD = f"""
 SELECT CASE WHEN GROUPING(a.intent) = 1 THEN 'label' ELSE 'intent' END AS kind,
        CASE WHEN GROUPING(a.intent) = 1 THEN a.sentiment_label ELSE a.intent END AS name,
        count(*)::int AS count
-  FROM {_WINDOWS}
+  FROM {WINDOWS}
   JOIN LATERAL (
       SELECT * FROM ai_message_analysis a
        WHERE a.tenant_id = current_tenant_id() AND a.conversation_id = w.conversation_id
@@ -401,58 +397,3 @@ async def names(conn: Connection, kind: str, ids: list[uuid.UUID]) -> dict[uuid.
 
 async def exists(conn: Connection, kind: str, item_id: uuid.UUID) -> bool:
     return bool(await names(conn, kind, [item_id]))
-
-
-# Raw rows for the exports, read through a cursor (the caller's transaction): constant memory
-# whatever the period. The tenant's messages in time order (messages_created_idx); a scope's
-# through its windows.
-_MESSAGE_COLUMNS = """m.created_at, m.id, m.conversation_id, m.direction, m.type, m.status,
-       m.text, m.sent_by, m.error_code, m.error_title"""
-EXPORT_MESSAGES = f"""
-SELECT {_MESSAGE_COLUMNS} FROM messages m
- WHERE m.tenant_id = current_tenant_id() AND m.created_at >= $1 AND m.created_at < $2
-   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
- ORDER BY m.created_at, m.id
-"""
-EXPORT_WINDOWED_MESSAGES = f"""
-SELECT {_MESSAGE_COLUMNS} FROM {_WINDOWS}
-  JOIN LATERAL (
-      SELECT * FROM messages m
-       WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = w.conversation_id
-         AND m.created_at >= w.lo AND m.created_at <= w.hi AND m.created_at < $2) m ON true
- ORDER BY m.created_at, m.id
-"""
-
-# Conversations with a message in the period (conversations_list_idx: last_message_at since
-# the start, then messages_thread_idx for the period's count), or the scope's.
-EXPORT_CONVERSATIONS = """
-SELECT c.id, ct.wa_id, ct.profile_name, c.status, c.queue_id, c.assigned_user_id,
-       c.created_at, c.last_message_at, n.messages, n.inbound
-  FROM conversations c
-  JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
-  CROSS JOIN LATERAL (
-      SELECT count(*) AS messages, count(*) FILTER (WHERE m.direction = 'in') AS inbound
-        FROM messages m
-       WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id
-         AND m.created_at >= $1 AND m.created_at < $2) n
- WHERE c.tenant_id = current_tenant_id() AND c.last_message_at >= $1 AND n.messages > 0
-   AND ($5::uuid IS NULL OR c.id = $5)
-   AND (($3::uuid IS NULL AND $4::uuid IS NULL) OR c.id IN (
-        SELECT i.conversation_id FROM queue_items i
-         WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
-           AND ($3::uuid IS NULL OR i.queue_id = $3)
-           AND ($4::uuid IS NULL OR i.agent_id = $4)))
- ORDER BY c.last_message_at, c.id
-"""
-
-
-async def count_rows(conn: Connection, sql: str, scope: Scope) -> int:
-    """How many rows an export statement gives (for the CLI's progress bar)."""
-    total: int = await conn.fetchval(f"SELECT count(*) FROM ({sql}) x", *scope.args)
-    return total
-
-
-async def iter_rows(conn: Connection, sql: str, scope: Scope) -> AsyncIterator[asyncpg.Record]:
-    """Rows of an export statement through a server-side cursor (inside a transaction)."""
-    async for row in conn.cursor(sql, *scope.args, prefetch=500):
-        yield row

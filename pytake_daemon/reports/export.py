@@ -25,7 +25,7 @@ import xlsxwriter  # type: ignore[import-untyped]  # no stubs or py.typed
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.reports import BreakdownRow, Dataset, ExportFormat, ReportOut
 from pytake_daemon.queues.hours import zone
-from pytake_daemon.reports import db
+from pytake_daemon.reports import db, export_db
 from pytake_daemon.reports.db import Scope
 from pytake_daemon.reports.service import invalid
 
@@ -130,9 +130,9 @@ CONVERSATION_COLUMNS = (
 def raw_statement(dataset: Dataset, scope: Scope) -> tuple[str, tuple[str, ...]]:
     """The statement and columns of a raw dataset for the scope."""
     if dataset is Dataset.MESSAGES:
-        sql = db.EXPORT_WINDOWED_MESSAGES if scope.windowed else db.EXPORT_MESSAGES
+        sql = export_db.EXPORT_WINDOWED_MESSAGES if scope.windowed else export_db.EXPORT_MESSAGES
         return sql, MESSAGE_COLUMNS
-    return db.EXPORT_CONVERSATIONS, CONVERSATION_COLUMNS
+    return export_db.EXPORT_CONVERSATIONS, CONVERSATION_COLUMNS
 
 
 async def raw_rows(
@@ -144,7 +144,7 @@ async def raw_rows(
 
     async def rows() -> AsyncIterator[Row]:
         record: asyncpg.Record
-        async for record in db.iter_rows(conn, sql, scope):
+        async for record in export_db.iter_rows(conn, sql, scope):
             yield [record[c] for c in columns]
 
     return columns, rows()

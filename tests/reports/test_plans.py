@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pytake_daemon.db.pool import Connection, set_tenant
-from pytake_daemon.reports import db
+from pytake_daemon.reports import db, export_db
 from pytake_daemon.reports.rollup import roll_up_tenant
 from tests.conftest import MakeTenant
 from tests.message_path_history import seed_history
@@ -121,9 +121,9 @@ async def test_report_statements_read_the_period_through_their_indexes(
         (db.RATINGS, day, ("Europe/Lisbon",), {("conversation_feedback_answered_idx",)}),
         (db.TENANT_MOOD, day, (until,), {("ai_message_analysis_time_idx",), rolled}),
         (db.WINDOWED_MOOD, by_agent, (), {("ai_message_analysis_conversation_idx",)}),
-        (db.EXPORT_MESSAGES, day, (), {period}),
-        (db.EXPORT_WINDOWED_MESSAGES, by_queue, (), {thread}),
-        (db.EXPORT_CONVERSATIONS, day, (), {("conversations_list_idx",)}),
+        (export_db.EXPORT_MESSAGES, day, (), {period}),
+        (export_db.EXPORT_WINDOWED_MESSAGES, by_queue, (), {thread}),
+        (export_db.EXPORT_CONVERSATIONS, day, (), {("conversations_list_idx",)}),
     ]
     failures: list[str] = []
     async with app_conn.transaction():
