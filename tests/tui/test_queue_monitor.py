@@ -25,6 +25,7 @@ from pytake_daemon.protocol.queues import ItemStatus, Priority, QueueItemChanged
 from pytake_tui import PyTakeApp
 from pytake_tui.messages import EventReceived
 from pytake_tui.queue_board import Column
+from pytake_tui.screens.capacity_override import ConfirmOverride
 from pytake_tui.screens.queue_dialogs import ChoicePicker, ConversationViewer
 from pytake_tui.screens.queue_monitor import Pending, QueueMonitorScreen
 from pytake_tui.widgets.queue_columns import QueueTable
@@ -163,19 +164,21 @@ async def test_assign_to_an_online_agent(tmp_path: Path) -> None:
         )
 
 
-async def test_a_refusal_is_a_toast(tmp_path: Path) -> None:
+async def test_a_capacity_refusal_asks_and_no_leaves_it_waiting(tmp_path: Path) -> None:
     app = queue_app(tmp_path, demo_queues())
     log = MessageLog()
     async with app.run_test(size=SIZE, message_hook=log) as pilot:
         screen = await monitor(pilot)
         await pilot.press("a")
         await pick(pilot, "Carla")
-        await wait_until(
-            pilot,
-            lambda: any("at capacity (2 of 2)" in n for n in log.notifications()),
-            "the refusal",
-        )
+        # Issue 17: the daemon's 409 for an agent at capacity is a question, not a toast.
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmOverride), "the question")
+        assert isinstance(app.screen, ConfirmOverride)
+        assert app.screen.question.endswith("is at capacity (2/2). Assign anyway?")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is screen, "back on the monitor")
         assert keys(waiting(screen))[0] == item_id(4)  # still waiting
+        assert log.notifications() == []
 
 
 async def test_transfer_to_another_queue(tmp_path: Path) -> None:
