@@ -311,13 +311,16 @@ class ActionsClient(ScriptedClient):
         return _answer(lambda: self.actions_world.suggest(conversation_id))
 
 
-def actions_app(tmp: Path, world: ActionsWorld) -> tuple[PyTakeApp, ActionsClient]:
-    """An app resumed from a saved session on ``world`` (clock at ``FIXED_AT``), and its client."""
+def actions_app(
+    tmp: Path, world: ActionsWorld, me: Me | None = None
+) -> tuple[PyTakeApp, ActionsClient]:
+    """An app resumed from a saved session on ``world`` (clock at ``FIXED_AT``), and its client;
+    ``me`` another identity than Alice the owner (an agent takes the agents' paths)."""
     credentials = tmp / "config" / "credentials.json"
     CredentialStore(credentials).save(
         SavedSession(server=SERVER, token="saved", expires_at=FAR_FUTURE, email=ALICE_EMAIL)
     )
-    client = ActionsClient(SERVER, world)
+    client = ActionsClient(SERVER, world, me)
 
     def factory(server: str) -> DaemonClient:
         return client

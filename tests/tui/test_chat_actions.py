@@ -11,7 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from pytake_daemon.protocol import ConversationOut, ConversationStatus
+from pytake_daemon.protocol import ConversationOut, ConversationStatus, Role
 from pytake_daemon.protocol.conversations import TransferRequest
 from pytake_daemon.protocol.events import ConversationUpdated, NoteAdded
 from pytake_tui.replies import fill, one_line, parse_tags, tags_label, variables
@@ -35,8 +35,12 @@ from .chat_actions_support import (
     actions_app,
     actions_world,
 )
+from .fake_daemon import alice
 from .fake_world import BOB_ID
 from .helpers import MessageLog, wait_until
+
+AGENT_ALICE = alice().model_copy(update={"role": Role.AGENT})
+"""Transfer as an agent does it (``…/transfer``); a supervisor's moves are issue 17's tests."""
 
 
 def _ana(world: ActionsWorld) -> ConversationOut:
@@ -148,7 +152,7 @@ async def test_tags_are_edited_as_one_line(tmp_path: Path) -> None:
 async def test_transfer_to_a_queue_with_a_note(tmp_path: Path) -> None:
     log = MessageLog()
     world = actions_world()
-    app, client = actions_app(tmp_path, world)
+    app, client = actions_app(tmp_path, world, AGENT_ALICE)
     ana = _ana(world)
     async with app.run_test(message_hook=log) as pilot:
         chat = await _open_ana(pilot)
@@ -178,7 +182,7 @@ async def test_transfer_refused_is_a_toast_with_the_daemons_words(tmp_path: Path
     log = MessageLog()
     world = actions_world()
     world.full_agents.add(BOB_ID)
-    app, client = actions_app(tmp_path, world)
+    app, client = actions_app(tmp_path, world, AGENT_ALICE)
     ana = _ana(world)
     async with app.run_test(message_hook=log) as pilot:
         await _open_ana(pilot)
