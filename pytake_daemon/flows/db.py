@@ -368,10 +368,13 @@ async def add_tags(conn: Connection, conversation_id: uuid.UUID, tags: list[str]
     await conn.execute(_TAG, conversation_id, tags)
 
 
+# The message is found by its wamid (messages_wa_id_idx) and only then checked for a template:
+# with the kind in the WHERE clause the planner may walk messages_template_sends_idx (0026),
+# every template the tenant ever sent, which it estimates small while the tenant has sent few.
 _TEMPLATE_OF = """
-SELECT content->>'name' FROM messages
- WHERE tenant_id = current_tenant_id() AND conversation_id = $1 AND wa_message_id = $2
-   AND direction = 'out' AND type = 'template'
+SELECT CASE WHEN direction = 'out' AND type = 'template' THEN content->>'name' END
+  FROM messages
+ WHERE tenant_id = current_tenant_id() AND wa_message_id = $2 AND conversation_id = $1
 """
 
 
