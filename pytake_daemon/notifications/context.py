@@ -38,7 +38,7 @@ async def notifications_ctx(app: web.Application) -> AsyncIterator[None]:
     fanout = Fanout(pool, bus, on_email=mailer.wake)
     app[NOTIFICATIONS] = Notifications(fanout, mailer)
     fanout.enabled = settings.fanout
-    bus.add_listener(fanout.offer)
+    bus.on_delivered(fanout.offer)
 
     async def sweep() -> None:
         # A timer between passes, not synchronisation: the sweep has nothing to wait on.

@@ -229,7 +229,7 @@ async def reset_preferences(request: web.Request) -> None:
     response=TenantNotificationSettings,
     role=Role.ADMIN,
 )
-async def get_settings(request: web.Request) -> TenantNotificationSettings:
+async def get_notification_settings(request: web.Request) -> TenantNotificationSettings:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         row = await settings_db.tenant_settings(conn)

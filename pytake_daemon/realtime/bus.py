@@ -80,7 +80,7 @@ class EventBus:
         self._flushed = asyncio.Event()
         self._listeners: list[Listener] = []
 
-    def add_listener(self, listener: Listener) -> None:
+    def on_delivered(self, listener: Listener) -> None:
         """Also hand this process's committed events to ``listener`` (not those arriving from
         other processes: each event reaches one listener in the installation). It runs on the
         commit path, so it must only queue the envelopes (the notifications' fan-out does)."""
