@@ -10,4 +10,12 @@ say "ruff check";       ruff check .
 say "ruff format";      ruff format --check .
 say "mypy (strict)";    mypy
 say "import contracts"; lint-imports --no-cache
-say "pytest";           exec pytest -p no:cacheprovider "$@"
+# Two workers by default (the machine CI runs on has two cores): each starts its own embedded
+# PostgreSQL and Redis. --dist loadgroup keeps the tests marked xdist_group("history") (the
+# 100,000-message plan tests) on one worker, one after another. PYTAKE_TEST_WORKERS=0 runs in
+# this process (a debugger, -x on the first failure).
+workers="${PYTAKE_TEST_WORKERS:-2}"
+if [[ "$workers" == "0" ]]; then
+  say "pytest";         exec pytest -p no:cacheprovider "$@"
+fi
+say "pytest ($workers workers)"; exec pytest -p no:cacheprovider -n "$workers" --dist loadgroup "$@"

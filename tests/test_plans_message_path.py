@@ -25,6 +25,10 @@ from tests.conftest import MakeTenant
 from tests.message_path_history import HISTORY, seed_history
 from tests.plans import assert_bounded, explain
 
+# The suite's 100,000-message histories are seeded one after another on one worker (scripts/test.sh:
+# --dist loadgroup): two at once on two cores took each from ~80 s to ~290 s.
+pytestmark = pytest.mark.xdist_group("history")
+
 Query = tuple[str, tuple[object, ...], set[str | tuple[str, ...]]]
 
 MESSAGE_BY_ID = ("messages_pkey", "messages_tenant_id_id_key")

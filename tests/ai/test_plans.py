@@ -20,6 +20,10 @@ from tests.conftest import MakeTenant
 from tests.conversations.factories import insert_number
 from tests.plans import assert_bounded, explain
 
+# The suite's 100,000-message histories are seeded one after another on one worker (scripts/test.sh:
+# --dist loadgroup): two at once on two cores took each from ~80 s to ~290 s.
+pytestmark = pytest.mark.xdist_group("history")
+
 HISTORY = 100_000
 CONVERSATIONS = 5_000
 LONG_CONVERSATIONS = 50

@@ -18,6 +18,10 @@ from tests.conftest import MakeTenant
 from tests.message_path_history import seed_history
 from tests.plans import Plan, explain
 
+# The suite's 100,000-message histories are seeded one after another on one worker (scripts/test.sh:
+# --dist loadgroup): two at once on two cores took each from ~80 s to ~290 s.
+pytestmark = pytest.mark.xdist_group("history")
+
 SMALL = 1000
 """Pages (8 MB) below which reading a table whole takes a few milliseconds: no ratio asked."""
 NEVER = (
