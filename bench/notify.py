@@ -29,10 +29,14 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import aiohttp
 import orjson
 from harness import bench_stack, cpu_seconds, free_port, postmaster_pid, wait_drained, wait_ready
+
+if TYPE_CHECKING:
+    from pytake_daemon.db.pool import Connection
 
 SECRET = "bench-app-secret"
 PHONE_ID = "109000000000002"
@@ -216,16 +220,19 @@ def main() -> None:
     )
 
 
-async def grouped(db: object, tenant_id: object) -> int:
-    total: int = await db.fetchval(  # type: ignore[attr-defined]
+async def grouped(db: Connection, tenant_id: object) -> int:
+    total: int = await db.fetchval(
         "SELECT coalesce(sum(group_count), 0) FROM notifications"
         " WHERE tenant_id = $1 AND category = 'message'", tenant_id)  # fmt: skip
     return total
 
 
-async def wait_written(db: object, tenant_id: object, expected: int, timeout: float = 60) -> None:
+async def wait_written(
+    db: Connection, tenant_id: object, expected: int, timeout: float = 60
+) -> None:
     """The fan-out works in memory after the jobs: wait until its rows count every message."""
     deadline = time.monotonic() + timeout
+    # ASYNC110 wants an Event: the rows are written by another process, only a poll sees them.
     while await grouped(db, tenant_id) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)  # polling the database with a deadline (another process)
 

@@ -103,6 +103,7 @@ def _is_request(words: list[str], i: int) -> bool:
     )
 
 
+# vaderSentiment ships no types: subclassing its Any-typed class is what mypy flags here.
 class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
     """VADER with the service lexicon and the negated-action rule; read-only after ``__init__``."""
 

@@ -17,14 +17,15 @@ from pytake_daemon.protocol.notifications import NotificationCategory as Cat
 from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
 from tests.conftest import ApiClient, MakeTenant
 from tests.notifications.support import center, settled, tell, unread
+from tests.support import Member
 from tests.whatsapp.payloads_2026 import bsuid, text_from
 from tests.whatsapp.wa_support import add_number, digits, post_signed
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
-async def _of(api: ApiClient, member: object, category: Cat) -> list[tuple[str, str]]:
-    page = await center(api, member, category=category.value)  # type: ignore[arg-type]
+async def _of(api: ApiClient, member: Member, category: Cat) -> list[tuple[str, str]]:
+    page = await center(api, member, category=category.value)
     return [(n.title, n.severity.value) for n in page.items]
 
 

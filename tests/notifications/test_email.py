@@ -61,6 +61,7 @@ async def _smtp(api: ApiClient, tenant: TenantData, server: SmtpServer) -> None:
 
 def _parts(message: Message) -> dict[str, str]:
     return {
+        # A leaf part's decoded payload is bytes; typeshed's union also covers multipart parts.
         part.get_content_type(): part.get_payload(decode=True).decode()  # type: ignore[union-attr]
         for part in message.walk()
         if not part.is_multipart()

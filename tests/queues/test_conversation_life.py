@@ -48,6 +48,7 @@ def _flow(queue_id: str) -> dict[str, Any]:
 
 
 async def test_a_conversation_told_in_order_closed_rated_and_reopened_into_its_queue(
+    # test_done_when_flow's fixture, imported above to be found (as test_done_when_e2e does).
     world: World,  # noqa: F811
 ) -> None:
     api, sim, tenant = world.api, world.sim, world.tenant

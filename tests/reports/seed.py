@@ -143,7 +143,7 @@ async def seed_weekend(
             conversation_id=conv,
             direction=direction,
             created_at=when,
-            **kw,  # type: ignore[arg-type]
+            **kw,  # type: ignore[arg-type]  # the callers pass insert_message's own keywords
         )
 
     # Ana, Saturday 10:00 WET: answered in 2 min (Support's target is 5), rated 5.
