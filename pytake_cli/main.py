@@ -34,6 +34,8 @@ from pytake_cli import (
 )
 from pytake_cli.context import state
 from pytake_daemon import __version__
+from pytake_daemon.config import LoggingSettings
+from pytake_daemon.logs import configure_logging
 
 app = typer.Typer(
     name="pytake",
@@ -67,6 +69,9 @@ def main(
 ) -> None:
     """Admin and operator commands."""
     state.config = config
+    # stdout carries the command's answer (often --json); a library's log line must never land
+    # in it. Commands that run the daemon configure logging again from its settings.
+    configure_logging(LoggingSettings(level="warning", format="console"))
 
 
 app.command("daemon")(daemon_cmd.daemon)

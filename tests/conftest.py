@@ -23,11 +23,12 @@ from aiohttp.test_utils import TestClient
 
 from pytake_daemon.app import create_app
 from pytake_daemon.auth.passwords import Passwords
-from pytake_daemon.config import AuthSettings, Settings
+from pytake_daemon.config import AuthSettings, LoggingSettings, Settings
 from pytake_daemon.db import migrations
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
+from pytake_daemon.logs import configure_logging
 from tests.support import (
     ENV_POSTGRES,
     ENV_REDIS,
@@ -45,6 +46,13 @@ from tests.support import (
 APP_ROLE = "pytake_app"
 
 ApiClient = TestClient[web.Request, web.Application]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # As the daemon does: logs to stderr. structlog's default prints to whatever sys.stdout is
+    # at the moment, and while a CLI test's CliRunner has swapped it, any app's sender retrying
+    # a leftover send of the shared database would write into the command's --json answer.
+    configure_logging(LoggingSettings(level="info", format="console"))
 
 
 @dataclass(frozen=True)
