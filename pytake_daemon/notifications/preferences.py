@@ -57,6 +57,13 @@ def switches(prefs: Preferences, category: NotificationCategory) -> ChannelSwitc
     return prefs.categories.get(category) or DEFAULT_SWITCHES[category]
 
 
+def complete(prefs: Preferences) -> Preferences:
+    """``prefs`` with every category's switches spelled out, ours where nobody chose: what the
+    API shows, so a form shows what is in force (the console can't know our defaults)."""
+    every = {c: switches(prefs, c) for c in NotificationCategory}
+    return prefs.model_copy(update={"categories": every})
+
+
 def in_quiet_hours(quiet: QuietHours | None, zone: str, now: datetime) -> bool:
     """Is ``now`` inside the quiet hours, read on the user's wall clock?"""
     if quiet is None:

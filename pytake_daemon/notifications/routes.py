@@ -191,7 +191,7 @@ async def get_preferences(request: web.Request) -> PreferencesOut:
         mine = (await settings_db.user_preferences(conn, [caller.user_id])).get(caller.user_id)
         tenant = await settings_db.tenant_settings(conn)
     prefs, source = preferences.effective(mine, tenant.defaults)
-    return PreferencesOut(preferences=prefs, source=source)
+    return PreferencesOut(preferences=preferences.complete(prefs), source=source)
 
 
 @routes.put(
@@ -209,7 +209,7 @@ async def put_preferences(request: web.Request, body: Preferences) -> Preference
         await settings_db.put_user_preferences(conn, caller.user_id, body.model_dump(mode="json"))
         tenant = await settings_db.tenant_settings(conn)
     prefs, source = preferences.effective(body.model_dump(mode="json"), tenant.defaults)
-    return PreferencesOut(preferences=prefs, source=source)
+    return PreferencesOut(preferences=preferences.complete(prefs), source=source)
 
 
 @routes.delete(
@@ -233,9 +233,8 @@ async def get_notification_settings(request: web.Request) -> TenantNotificationS
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         row = await settings_db.tenant_settings(conn)
-    return TenantNotificationSettings(
-        defaults=Preferences.model_validate(row.defaults), retention_days=row.retention_days
-    )
+    defaults = preferences.complete(Preferences.model_validate(row.defaults))
+    return TenantNotificationSettings(defaults=defaults, retention_days=row.retention_days)
 
 
 @routes.put(

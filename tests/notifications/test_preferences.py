@@ -131,7 +131,12 @@ async def test_preferences_are_stored_per_user_over_the_tenants_defaults(
         assert resp.status == 200, await resp.text()
         return PreferencesOut.model_validate(await resp.json())
 
-    assert (await mine()).source == "default"
+    first = await mine()
+    assert first.source == "default"
+    # Every category spelled out, ours where nobody chose: what the console's form shows.
+    assert set(first.preferences.categories) == set(Cat)
+    assert first.preferences.categories[Cat.SECURITY].email is True
+    assert first.preferences.categories[Cat.MESSAGE].email is False
     resp = await api.put(
         f"{base}/settings",
         json={"defaults": {"digest": "daily", "timezone": "Europe/Lisbon"}, "retention_days": 30},
