@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from pytake_daemon.protocol import Problem
+from pytake_daemon.protocol import Problem, ProblemField
 
 DEFAULT_SERVER = "http://127.0.0.1:8420"
 """Where ``pytake daemon`` listens by default (``server.host`` and ``server.port``)."""
@@ -36,11 +36,14 @@ class DaemonError(Exception):
         detail: str | None = None,
         *,
         retry_after: int | None = None,
+        fields: tuple[ProblemField, ...] = (),
     ) -> None:
         self.status = status
         self.title = title
         self.detail = detail
         self.retry_after = retry_after
+        self.fields = fields
+        """A 422's invalid fields (``body.timezone``: why), for a form to show by each field."""
         super().__init__(self.message)
 
     @property
@@ -66,10 +69,11 @@ class DaemonError(Exception):
             title = response.reason_phrase or f"HTTP {response.status_code}"
             return cls(response.status_code, title, retry_after=retry_after)
         detail = problem.detail
-        if problem.errors:
-            fields = "; ".join(f"{error.loc}: {error.msg}" for error in problem.errors)
-            detail = f"{detail} ({fields})" if detail else fields
-        return cls(problem.status, problem.title, detail, retry_after=retry_after)
+        invalid = tuple(problem.errors or ())
+        if invalid:
+            listed = "; ".join(f"{error.loc}: {error.msg}" for error in invalid)
+            detail = f"{detail} ({listed})" if detail else listed
+        return cls(problem.status, problem.title, detail, retry_after=retry_after, fields=invalid)
 
     @classmethod
     def invalid(cls, title: str, error: ValidationError) -> DaemonError:
