@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from pytake_tui.destinations import DESTINATIONS
+from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
 
 if TYPE_CHECKING:
     from pytake_tui.app import PyTakeApp
@@ -73,6 +74,15 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
                 destination.description or destination.title,
                 lambda name=name: app.run_action(f"go('{name}')"),
             )
+    if app.me is not None:
+        client, me = app.client, app.me
+        yield SystemCommand(
+            "Notification preferences",
+            "Channels per category, quiet hours, do-not-disturb, cap, e-mail digest",
+            lambda: app.push_screen(
+                NotificationPreferencesScreen(client=client, me=me, clock=app.clock)
+            ),
+        )
     # Every binding of the current screen and its focused widget, so the palette is complete.
     for active in screen.active_bindings.values():
         binding = active.binding

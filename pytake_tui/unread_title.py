@@ -6,7 +6,9 @@ A base class of :class:`~pytake_tui.app.PyTakeApp`; it reads ``GET
 The bell reads ``GET /api/v1/notifications/unread`` once per session (and after a resync), then
 follows the counts the ``notification_created`` / ``notifications_read`` events carry; the first
 also brings a toast, the terminal bell and a desktop notification as the daemon's ``delivery``
-(the user's preferences at that instant) says.
+(the user's preferences at that instant) says: through ``notify-send`` in a desktop session (in
+a worker: the UI never waits for it; a failure falls back to the escape sequence), else OSC 777
+/ OSC 9 (:mod:`pytake_tui.desktop_notice`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pytake_daemon.protocol.notifications import (
     NotificationsRead,
 )
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.desktop_notice import DESKTOP_SEVERITIES, desktop_sequence
+from pytake_tui.desktop_notice import DESKTOP_SEVERITIES, DesktopNotices, desktop_sequence
 
 UNREAD_DEBOUNCE_SECONDS = 0.5
 _CHAT_TOASTED = frozenset({NotificationCategory.ASSIGNMENT, NotificationCategory.MESSAGE})
@@ -42,6 +44,8 @@ class UnreadTitle(App[None]):
     desktop_sink: Callable[[str], None] | None = None
     """Where desktop notifications' escape sequences go; None: the terminal, when there is one
     (tests set it, so nothing reaches the terminal running them)."""
+    desktop_notices = DesktopNotices()
+    """notify-send or the escape sequence, by the environment (tests inject theirs)."""
 
     def _schedule_unread_count(self) -> None:
         # A burst of events costs one stats request, not one each.
@@ -91,11 +95,24 @@ class UnreadTitle(App[None]):
         if delivery.sound:
             self.bell()
         if delivery.desktop and item.severity in DESKTOP_SEVERITIES:
-            sequence = desktop_sequence(item.title, item.body)
-            if self.desktop_sink is not None:
-                self.desktop_sink(sequence)
-            elif not self.is_headless and self._driver is not None:
-                self._driver.write(sequence)
+            program = self.desktop_notices.notify_send()
+            if program is None:
+                self._write_desktop_sequence(item.title, item.body)
+            else:
+                urgent = item.severity is NotificationSeverity.URGENT
+                self._notify_send(program, item.title, item.body, urgent)
+
+    @work(exit_on_error=False, group="desktop")
+    async def _notify_send(self, program: str, title: str, body: str, urgent: bool) -> None:
+        if not await self.desktop_notices.send(program, title, body, urgent=urgent):
+            self._write_desktop_sequence(title, body)  # the terminal may still show it
+
+    def _write_desktop_sequence(self, title: str, body: str) -> None:
+        sequence = desktop_sequence(title, body)
+        if self.desktop_sink is not None:
+            self.desktop_sink(sequence)
+        elif not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
 
     def _show_unread(self, unread: int) -> None:
         self._unread_messages = unread

@@ -1,23 +1,35 @@
 """The notification center's calls: the list (filters, keyset pages), the bell's unread counts,
-marking read or unread (one, or everything of a category) and deleting."""
+marking read or unread (one, several, or everything of a category), deleting; the user's
+preferences and (admins) the tenant's defaults."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from pydantic import RootModel
+
 from pytake_daemon.protocol.notifications import (
+    BulkAction,
     BulkResult,
+    NotificationBulk,
     NotificationCategory,
     NotificationOut,
     NotificationPage,
+    PreferencesOut,
     ReadAllRequest,
     ReadStateUpdate,
+    TenantNotificationSettings,
     UnreadCounts,
 )
 from pytake_tui.api.transport import API_PREFIX, Endpoints
 
 _NOTIFICATIONS = f"{API_PREFIX}/notifications"
+
+
+class PreferencesDocument(RootModel[dict[str, Any]]):
+    """A preferences body as the form wrote it, unchecked: the daemon is the one judge of it
+    (its 422 names the field and says why, so the form never words a rule a second time)."""
 
 
 class NotificationEndpoints(Endpoints):
@@ -64,3 +76,36 @@ class NotificationEndpoints(Endpoints):
     async def delete_notification(self, notification_id: uuid.UUID) -> None:
         """Delete one of mine (a 404 DaemonError for anyone else's)."""
         await self._transport.send("DELETE", f"{_NOTIFICATIONS}/{notification_id}")
+
+    async def bulk_notifications(self, action: BulkAction, ids: list[uuid.UUID]) -> BulkResult:
+        """Read, unread or delete several of mine in one call (up to 500)."""
+        body = NotificationBulk(action=action, ids=ids)
+        return await self._transport.call(BulkResult, "POST", f"{_NOTIFICATIONS}/bulk", body)
+
+    async def notification_preferences(self) -> PreferencesOut:
+        """Mine in force (every category spelled out) and whose they are."""
+        return await self._transport.get(PreferencesOut, f"{_NOTIFICATIONS}/preferences")
+
+    async def put_notification_preferences(self, document: dict[str, Any]) -> PreferencesOut:
+        """Replace mine; a 422 DaemonError's ``fields`` name what the daemon refused."""
+        body = PreferencesDocument(document)
+        return await self._transport.call(
+            PreferencesOut, "PUT", f"{_NOTIFICATIONS}/preferences", body
+        )
+
+    async def reset_notification_preferences(self) -> None:
+        """Forget mine: follow the tenant's defaults again."""
+        await self._transport.send("DELETE", f"{_NOTIFICATIONS}/preferences")
+
+    async def notification_settings(self) -> TenantNotificationSettings:
+        """(Admins) the tenant's default preferences and retention."""
+        return await self._transport.get(TenantNotificationSettings, f"{_NOTIFICATIONS}/settings")
+
+    async def put_notification_defaults(
+        self, defaults: dict[str, Any], retention_days: int
+    ) -> TenantNotificationSettings:
+        """(Admins) replace the tenant's defaults, keeping ``retention_days`` as read."""
+        body = PreferencesDocument({"defaults": defaults, "retention_days": retention_days})
+        return await self._transport.call(
+            TenantNotificationSettings, "PUT", f"{_NOTIFICATIONS}/settings", body
+        )

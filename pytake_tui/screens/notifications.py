@@ -4,6 +4,10 @@ It reads ``GET /api/v1/notifications`` with the chosen filters and then follows 
 its own, without reading again: ``notification_created`` adds a row (or replaces it: a group
 that grew keeps its id) and ``notifications_read`` applies a read, an unread, a deletion or an
 "all read" made on any console of this user, so several consoles agree without polling.
+
+Space marks rows (``*`` marks every row shown); read, unread and delete then act on the marked
+ones in one ``POST /api/v1/notifications/bulk``, else on the row under the cursor. ``p`` opens
+the preferences form.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from pytake_daemon.protocol import Me
 from pytake_daemon.protocol.notifications import (
+    BulkAction,
     LinkKind,
     NotificationCategory,
     NotificationCreated,
@@ -35,8 +41,13 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.chat import ChatScreen
+from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
 
 PAGE = 100
+_DONE = {BulkAction.READ: "marked read", BulkAction.UNREAD: "marked unread",
+         BulkAction.DELETE: "deleted"}  # fmt: skip
+_CHANGE_OF = {BulkAction.READ: ReadChange.READ, BulkAction.UNREAD: ReadChange.UNREAD,
+              BulkAction.DELETE: ReadChange.DELETED}  # fmt: skip
 PREVIEW = 60
 CATEGORIES: list[NotificationCategory | None] = [None, *NotificationCategory]
 """What ``c`` cycles through: every category, then each one."""
@@ -52,6 +63,7 @@ DESTINATION_OF = {
     LinkKind.GOAL: "dashboard",
 }
 """Where Enter goes for a link that is not a conversation: the screen that shows it."""
+MARK = Text("●", style="bold $accent")
 
 
 def when(at: datetime, now: datetime) -> str:
@@ -66,10 +78,11 @@ def preview(body: str, width: int = PREVIEW) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def row(item: NotificationOut, now: datetime) -> tuple[Text, ...]:
-    """The table's cells; unread rows are bold."""
+def row(item: NotificationOut, now: datetime, *, marked: bool = False) -> tuple[Text, ...]:
+    """The table's cells; unread rows are bold, marked ones have a dot."""
     weight = "bold" if item.read_at is None else ""
     return (
+        MARK if marked else Text(" "),
         Text(when(item.created_at, now), style=weight),
         Text(item.severity.value, style=f"{weight} {SEVERITY_STYLE[item.severity]}".strip()),
         Text(item.category.value, style=weight),
@@ -83,13 +96,16 @@ class NotificationsScreen(Screen[None]):
 
     CSS_PATH = "notifications.tcss"
     BINDINGS = [
+        Binding("space", "select", "Select"),
+        Binding("asterisk", "select_all", "All", key_display="*"),
         Binding("r", "mark(True)", "Read"),
         Binding("u", "mark(False)", "Unread"),
-        Binding("A", "all_read", "All read", key_display="A"),
         Binding("d", "delete", "Delete"),
+        Binding("A", "all_read", "All read", key_display="A"),
         Binding("c", "category", "Category"),
         Binding("o", "unread_only", "Unread only"),
-        Binding("m", "more", "More"),
+        Binding("m", "more", "More", show=False),
+        Binding("p", "preferences", "Preferences"),
     ]
 
     class Loaded(Message):
@@ -98,10 +114,15 @@ class NotificationsScreen(Screen[None]):
             self.page = page
             self.append = append
 
-    def __init__(self, *, client: DaemonClient, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, *, client: DaemonClient, clock: Callable[[], datetime], me: Me | None = None
+    ) -> None:
         super().__init__()
         self._client = client
         self._clock = clock
+        self._me = me
+        self.marked: set[uuid.UUID] = set()
+        """The rows space selected, for read, unread and delete at once."""
         self.items: list[NotificationOut] = []
         """What the table shows, newest first."""
         self.category: NotificationCategory | None = None
@@ -116,7 +137,7 @@ class NotificationsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._table().add_columns("time", "severity", "category", "title", "body")
+        self._table().add_columns(" ", "time", "severity", "category", "title", "body")
         self._reload()
 
     def _table(self) -> DataTable[Text]:
@@ -159,9 +180,10 @@ class NotificationsScreen(Screen[None]):
         category = self.category.value if self.category else "all categories"
         which = "unread only" if self.unread_only else "read and unread"
         more = "  ·  m: older" if self.next_cursor else ""
-        hint = "c: category  o: unread only  enter: open"
+        marked = f"  ·  {len(self.marked)} selected" if self.marked else ""
+        hint = "space: select  p: preferences  enter: open"
         self.query_one("#notification-filters", Static).update(
-            f"{category} · {which}{more}    {hint}"
+            f"{category} · {which}{more}{marked}    {hint}"
         )
 
     def _fill(self) -> None:
@@ -169,10 +191,12 @@ class NotificationsScreen(Screen[None]):
         selected = self.selected()
         table.clear()
         now = self._clock()
+        self.marked &= {n.id for n in self.items}  # a row gone (read elsewhere, deleted) unmarks
         for item in self.items:
-            table.add_row(*row(item, now), key=str(item.id))
+            table.add_row(*row(item, now, marked=item.id in self.marked), key=str(item.id))
         if not self.items:
-            table.add_row(Text("nothing here", style="dim"), *(Text("") for _ in range(4)))
+            empty = (Text(""), Text("nothing here", style="dim"), *(Text("") for _ in range(4)))
+            table.add_row(*empty)
         if selected is not None:
             index = next((i for i, n in enumerate(self.items) if n.id == selected.id), None)
             if index is not None:
@@ -208,17 +232,23 @@ class NotificationsScreen(Screen[None]):
 
     def _read(self, event: NotificationsRead) -> None:
         ids = set(event.ids)
+
+        def hit(item: NotificationOut) -> bool:
+            every = event.all and (event.category is None or item.category is event.category)
+            return item.id in ids or every
+
+        self._apply(event.change, hit)
+
+    def _apply(self, change: ReadChange, hit: Callable[[NotificationOut], bool]) -> None:
+        """A read, an unread or a deletion of the rows ``hit`` picks, then the filters."""
         read_at = self._clock()
         changed: list[NotificationOut] = []
         for item in self.items:
-            hit = item.id in ids or (
-                event.all and (event.category is None or item.category is event.category)
-            )
-            if not hit:
+            if not hit(item):
                 changed.append(item)
-            elif event.change is ReadChange.UNREAD:
+            elif change is ReadChange.UNREAD:
                 changed.append(item.model_copy(update={"read_at": None}))
-            elif event.change is ReadChange.READ:
+            elif change is ReadChange.READ:
                 changed.append(item.model_copy(update={"read_at": item.read_at or read_at}))
         self.items = [n for n in changed if self._matches(n)]
         self._fill()
@@ -242,10 +272,38 @@ class NotificationsScreen(Screen[None]):
         if self.next_cursor is not None:
             self._load(self.next_cursor)
 
+    def action_select(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self.marked ^= {item.id}
+            self._fill()
+
+    def action_select_all(self) -> None:
+        """Mark every row shown; when they all are, unmark them."""
+        shown = {n.id for n in self.items}
+        self.marked = set() if shown and shown <= self.marked else shown
+        self._fill()
+
     def action_mark(self, read: bool) -> None:
+        if self.marked:
+            self._bulk(BulkAction.READ if read else BulkAction.UNREAD, sorted(self.marked))
+            return
         item = self.selected()
         if item is not None and (item.read_at is None) == read:
             self._mark(item.id, read)
+
+    @work(exit_on_error=False, group="notification-change")
+    async def _bulk(self, action: BulkAction, ids: list[uuid.UUID]) -> None:
+        try:
+            result = await self._client.bulk_notifications(action, ids)
+        except DaemonError as error:
+            self._failed(error, "Could not change the notifications")
+            return
+        # The stream's notifications_read says the same; this covers a stream that is down.
+        chosen = set(ids)
+        self.marked -= chosen
+        self._apply(_CHANGE_OF[action], lambda item: item.id in chosen)
+        self.notify(f"{result.changed} {_DONE[action]}")
 
     @work(exit_on_error=False, group="notification-change")
     async def _mark(self, notification_id: uuid.UUID, read: bool) -> None:
@@ -279,9 +337,19 @@ class NotificationsScreen(Screen[None]):
         self.notify(f"{result.changed} marked read")
 
     def action_delete(self) -> None:
+        if self.marked:
+            self._bulk(BulkAction.DELETE, sorted(self.marked))
+            return
         item = self.selected()
         if item is not None:
             self._delete(item.id)
+
+    def action_preferences(self) -> None:
+        if self._me is not None:
+            form = NotificationPreferencesScreen(
+                client=self._client, me=self._me, clock=self._clock
+            )
+            self.app.push_screen(form)
 
     @work(exit_on_error=False, group="notification-change")
     async def _delete(self, notification_id: uuid.UUID) -> None:
@@ -318,4 +386,4 @@ class NotificationsScreen(Screen[None]):
 
 def build_notifications(context: SessionContext) -> Screen[None]:
     """The ``f11`` destination's screen."""
-    return NotificationsScreen(client=context.client, clock=context.clock)
+    return NotificationsScreen(client=context.client, clock=context.clock, me=context.me)

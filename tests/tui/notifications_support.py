@@ -1,10 +1,11 @@
-"""A scripted client with a notification center in memory (the daemon's filters, read state and
-deletion) and an app signed in on it, for the center's snapshot and pilot tests."""
+"""A scripted client with a notification center in memory (the daemon's filters, read state,
+deletion, bulk actions and stored preferences) and an app signed in on it, for the center's and
+the preferences form's snapshot and pilot tests."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +13,25 @@ from textual.pilot import Pilot
 
 from pytake_daemon.protocol import EventEnvelope
 from pytake_daemon.protocol.notifications import (
+    BulkAction,
     BulkResult,
+    ChannelSwitches,
+    Digest,
     LinkKind,
     NotificationCategory,
     NotificationLink,
     NotificationOut,
     NotificationPage,
     NotificationSeverity,
+    Preferences,
+    PreferencesOut,
+    QuietHours,
     UnreadCounts,
 )
 from pytake_tui import PyTakeApp, build_app
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.credentials import CredentialStore, SavedSession
+from pytake_tui.desktop_notice import DesktopNotices
 from pytake_tui.screens.notifications import NotificationsScreen
 
 from .fake_daemon import ScriptedClient, hello_envelope
@@ -77,6 +85,25 @@ def inbox() -> list[NotificationOut]:
     ]  # fmt: skip
 
 
+def stored_preferences() -> Preferences:
+    """A user's own, every category spelled out as the daemon answers: quiet nights in São
+    Paulo, do-not-disturb until noon there, a daily digest; mentions ring, messages stay off
+    the desktop."""
+    switches = {c: ChannelSwitches(email=c in (Cat.SECURITY, Cat.BACKUP, Cat.SYSTEM))
+                for c in Cat}  # fmt: skip
+    switches[Cat.MENTION] = ChannelSwitches(sound=True)
+    switches[Cat.MESSAGE] = ChannelSwitches(desktop=False)
+    return Preferences(
+        categories=switches,
+        timezone="America/Sao_Paulo",
+        quiet_hours=QuietHours(start=time(22), end=time(7)),
+        dnd_until=FIXED_AT + timedelta(hours=5, minutes=33, seconds=7),
+        dnd_allow_urgent=True,
+        per_minute_cap=12,
+        digest=Digest.DAILY,
+    )
+
+
 class NotificationsClient(ScriptedClient):
     """The center in memory with the daemon's rules (another id is a 404); calls recorded."""
 
@@ -84,6 +111,7 @@ class NotificationsClient(ScriptedClient):
         super().__init__(SERVER, envelopes or [hello_envelope(1)])
         self.items = items
         self.calls: list[tuple[str, Any]] = []
+        self.preferences = PreferencesOut(preferences=stored_preferences(), source="user")
 
     def _counts(self) -> UnreadCounts:
         unread = [n for n in self.items if n.read_at is None]
@@ -142,6 +170,22 @@ class NotificationsClient(ScriptedClient):
         del self.items[self._find(notification_id)]
         self.calls.append(("delete", notification_id))
 
+    async def bulk_notifications(self, action: BulkAction, ids: list[uuid.UUID]) -> BulkResult:
+        self.calls.append(("bulk", (action, sorted(ids))))
+        chosen = set(ids)
+        hits = [n for n in self.items if n.id in chosen]
+        if action is BulkAction.DELETE:
+            self.items = [n for n in self.items if n.id not in chosen]
+        else:
+            at = FIXED_AT if action is BulkAction.READ else None
+            self.items = [
+                n.model_copy(update={"read_at": at}) if n.id in chosen else n for n in self.items
+            ]
+        return BulkResult(changed=len(hits), unread=self._counts())
+
+    async def notification_preferences(self) -> PreferencesOut:
+        return self.preferences
+
 
 def notifications_app(tmp: Path, client: DaemonClient) -> PyTakeApp:
     """An app resumed from a saved session on ``client``, with the clock at ``FIXED_AT``."""
@@ -157,6 +201,7 @@ def notifications_app(tmp: Path, client: DaemonClient) -> PyTakeApp:
         downloads_dir=tmp / "downloads",
     )
     app.desktop_sink = lambda sequence: None  # never the terminal running the tests
+    app.desktop_notices = DesktopNotices(environ={})  # nor the desktop of whoever runs them
     return app
 
 

@@ -24,7 +24,7 @@ from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.service import enqueue
 from pytake_tui import build_app
 from pytake_tui.credentials import CredentialStore, SavedSession
-from pytake_tui.desktop_notice import desktop_sequence
+from pytake_tui.desktop_notice import DesktopNotices, desktop_sequence
 from pytake_tui.messages import EventReceived
 from pytake_tui.screens import ChatScreen
 from pytake_tui.screens.notifications import NotificationsScreen
@@ -142,6 +142,7 @@ async def test_an_assignment_shows_in_the_center_and_enter_opens_the_conversatio
     )
     app = build_app(server=server, credentials_path=credentials, downloads_dir=tmp_path)
     app.desktop_sink = lambda sequence: None
+    app.desktop_notices = DesktopNotices(environ={})
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.client is not None, "the session")
         await pilot.press("f11")

@@ -1,0 +1,59 @@
+"""A table of switches: one row per notification category, one column per channel (console,
+desktop, e-mail, sound); space or enter flips the switch under the cursor.
+
+Forty checkboxes would be forty tab stops; a grid is walked with the arrows.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from pytake_daemon.protocol.notifications import ChannelSwitches, NotificationCategory
+from pytake_tui.notification_form import CHANNELS
+
+ON = Text("✓ on", style="bold green")
+OFF = Text("· off", style="dim")
+
+
+class ChannelGrid(DataTable[Text]):
+    """The switches of every category; :attr:`switches` is what the form saves."""
+
+    BINDINGS = [Binding("space", "flip", "Switch on/off")]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="cell", zebra_stripes=True)
+        self.switches: dict[NotificationCategory, ChannelSwitches] = {}
+
+    def on_mount(self) -> None:
+        self.add_column("category", key="category")
+        for name, title in CHANNELS:
+            self.add_column(title, key=name)
+
+    def load(self, switches: dict[NotificationCategory, ChannelSwitches]) -> None:
+        """Show ``switches`` (every category, in the wire's order)."""
+        self.switches = dict(switches)
+        cursor = self.cursor_coordinate
+        self.clear()
+        for category in NotificationCategory:
+            chosen = self.switches.get(category, ChannelSwitches())
+            cells = [ON if getattr(chosen, name) else OFF for name, _ in CHANNELS]
+            self.add_row(Text(category.value.replace("_", " ")), *cells, key=category.value)
+        self.cursor_coordinate = cursor
+
+    def action_flip(self) -> None:
+        """Flip the switch under the cursor (the category column flips nothing)."""
+        row, column = self.cursor_coordinate
+        if not 1 <= column <= len(CHANNELS) or not 0 <= row < len(NotificationCategory):
+            return
+        category = list(NotificationCategory)[row]
+        name = CHANNELS[column - 1][0]
+        chosen = self.switches.get(category, ChannelSwitches())
+        flipped = chosen.model_copy(update={name: not getattr(chosen, name)})
+        self.switches[category] = flipped
+        self.update_cell(category.value, name, ON if getattr(flipped, name) else OFF)
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        self.action_flip()
