@@ -16,6 +16,7 @@ from pytake_simulator.wire import (
     InboundMessage,
     MessagesValue,
     Metadata,
+    PhoneNumberQualityValue,
     Status,
     TemplateStatusValue,
     WebhookPayload,
@@ -24,7 +25,7 @@ from pytake_simulator.wire import (
 
 @dataclass
 class PendingItem:
-    """One thing to notify: an inbound message, a status or a template event."""
+    """One thing to notify: an inbound message, a status, a template or a quality event."""
 
     waba_id: str
     number: NumberConfig | None = None
@@ -32,10 +33,13 @@ class PendingItem:
     message: InboundMessage | None = None
     status: Status | None = None
     template_event: TemplateStatusValue | None = None
+    quality_event: PhoneNumberQualityValue | None = None
 
     @property
     def field(self) -> str:
-        return "message_template_status_update" if self.template_event else "messages"
+        if self.template_event:
+            return "message_template_status_update"
+        return "phone_number_quality_update" if self.quality_event else "messages"
 
 
 class Batcher:
@@ -81,13 +85,14 @@ class Batcher:
 
 def build_payload(items: list[PendingItem], now: int) -> WebhookPayload:
     """Meta's envelope for some items: an entry per WABA; one ``messages`` change per number
-    holding all its contacts, messages and statuses; one change per template event."""
+    holding all its contacts, messages and statuses; one change per template or quality event."""
     entries: dict[str, list[Change]] = {}
     values: dict[tuple[str, str], MessagesValue] = {}
     for item in items:
         changes = entries.setdefault(item.waba_id, [])
-        if item.template_event is not None:
-            changes.append(Change(field=item.field, value=item.template_event))
+        account_event = item.template_event or item.quality_event
+        if account_event is not None:
+            changes.append(Change(field=item.field, value=account_event))
             continue
         assert item.number is not None
         key = (item.waba_id, item.number.phone_number_id)

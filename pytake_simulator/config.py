@@ -135,6 +135,12 @@ class MetaVariantsConfig(_Section):
     # Where a contact-request reply carries ``origin``: the message (Meta's sample) or the
     # shared contact (Kapso's docs).
     contact_request_origin: Literal["message", "contact"] = "message"
+    # Where a ``phone_number_quality_update`` puts the limit:
+    # ``max_daily_conversations_per_business`` (the portfolio's, Meta's reference since October
+    # 2025) or ``current_limit`` (earlier payloads; Meta said it goes in February 2026).
+    quality_limit_field: Literal["max_daily_conversations_per_business", "current_limit"] = (
+        "max_daily_conversations_per_business"
+    )
 
 
 class SimulatorConfig(_Section):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pytake_simulator.config import first_error
 from pytake_simulator.customer_messages import CustomerError, CustomerMessage
 from pytake_simulator.keys import SIMULATOR
+from pytake_simulator.number_quality import LimitTier, QualityEvent, QualityRating
 from pytake_simulator.simulator import Simulator
 from pytake_simulator.state import Customer
 from pytake_simulator.templates import TemplateStatus
@@ -72,6 +73,12 @@ class CustomerCreate(_Body):
 class TemplateStatusRequest(_Body):
     status: TemplateStatus
     reason: str | None = None
+
+
+class NumberQualityRequest(_Body):
+    event: QualityEvent
+    quality_rating: QualityRating | None = None
+    messaging_limit: LimitTier | None = None
 
 
 class ClockAdvance(_Body):
@@ -141,6 +148,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/_sim/deliveries", list_deliveries)
     router.add_get("/_sim/stats", stats)
     router.add_post("/_sim/templates/{template_id}/status", template_status)
+    router.add_post("/_sim/numbers/{phone_number_id}/quality", number_quality)
     router.add_post("/_sim/clock/advance", advance_clock)
     router.add_post("/_sim/verify", verify)
     router.add_put("/_sim/webhook", set_webhook)
@@ -341,6 +349,20 @@ async def template_status(request: web.Request) -> web.Response:
         )
     except KeyError:
         raise ControlError("no such template", 404) from None
+    return _json(Ok())
+
+
+async def number_quality(request: web.Request) -> web.Response:
+    body = await _body(request, NumberQualityRequest)
+    try:
+        _sim(request).set_number_quality(
+            request.match_info["phone_number_id"],
+            body.event,
+            quality_rating=body.quality_rating,
+            messaging_limit=body.messaging_limit,
+        )
+    except KeyError:
+        raise ControlError("no such number", 404) from None
     return _json(Ok())
 
 

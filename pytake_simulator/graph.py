@@ -177,12 +177,12 @@ def _phone_view(sim: Simulator, number: Number, request: web.Request) -> PhoneNu
         verified_name=config.verified_name,
         code_verification_status="VERIFIED",
         display_phone_number=config.display_phone_number,
-        quality_rating=config.quality_rating,
+        quality_rating=number.quality_rating,
         platform_type="CLOUD_API",
         throughput=Throughput(level="STANDARD" if config.throughput_mps <= 80 else "HIGH"),
         webhook_configuration=WebhookConfiguration(application=url) if url else None,
         name_status="APPROVED",
-        messaging_limit_tier="TIER_1K",
+        messaging_limit_tier=number.messaging_limit,
         id=config.phone_number_id,
     )
     return PhoneNumberView.model_validate(

@@ -32,9 +32,17 @@ from pytake_simulator.contract import Contract
 from pytake_simulator.customer_messages import CustomerMessage
 from pytake_simulator.delivery import DeliveryEngine, DeliveryRecord
 from pytake_simulator.inbound import Inbound
+from pytake_simulator.number_quality import LimitTier, NumberQuality, QualityEvent, QualityRating
 from pytake_simulator.outbound import Outbound
 from pytake_simulator.sim_customer import SimCustomer
-from pytake_simulator.state import Customer, InboundMessage, OutboundMessage, Store, TemplateRecord
+from pytake_simulator.state import (
+    Customer,
+    InboundMessage,
+    Number,
+    OutboundMessage,
+    Store,
+    TemplateRecord,
+)
 from pytake_simulator.template_reviews import TemplateReviews
 from pytake_simulator.templates import (
     TemplateStatus,
@@ -66,6 +74,7 @@ class Simulator:
         self.outbound = Outbound(self)
         self.inbound = Inbound(self)
         self.template_reviews = TemplateReviews(self)
+        self.number_quality = NumberQuality(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self._running = False
@@ -264,6 +273,19 @@ class Simulator:
     ) -> TemplateRecord:
         """Change a template's status and send the ``message_template_status_update`` webhook."""
         return self.template_reviews.set_status(template_id, status, reason=reason)
+
+    def set_number_quality(
+        self,
+        phone_number_id: str,
+        event: QualityEvent,
+        *,
+        quality_rating: QualityRating | None = None,
+        messaging_limit: LimitTier | None = None,
+    ) -> Number:
+        """Change a number's quality; sends ``phone_number_quality_update`` (number_quality.py)."""
+        return self.number_quality.set(
+            phone_number_id, event, quality_rating=quality_rating, messaging_limit=messaging_limit
+        )
 
     # --- queries -------------------------------------------------------------------------------
 

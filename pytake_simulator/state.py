@@ -44,6 +44,9 @@ class TokenBucket:
 class Number:
     config: NumberConfig
     throughput: TokenBucket
+    # Meta's view of the number, changed by ``Simulator.set_number_quality`` (number_quality.py).
+    quality_rating: str = "GREEN"
+    messaging_limit: str = "TIER_1K"
 
     @property
     def id(self) -> str:
@@ -200,7 +203,9 @@ class Store:
     def __init__(self, config: SimulatorConfig, new_id: Callable[[], str]) -> None:
         self.config = config
         self.numbers: dict[str, Number] = {
-            n.phone_number_id: Number(n, TokenBucket(n.throughput_mps, n.throughput_mps))
+            n.phone_number_id: Number(
+                n, TokenBucket(n.throughput_mps, n.throughput_mps), quality_rating=n.quality_rating
+            )
             for n in config.numbers
         }
         self.customers: dict[str, Customer] = {}

@@ -261,9 +261,23 @@ class TemplateStatusValue(Wire):
         return data
 
 
+class PhoneNumberQualityValue(Wire):
+    """``phone_number_quality_update`` (a WABA-level field) as Meta's reference shows it today
+    (developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/
+    phone_number_quality_update, updated 2026-05-21): the number by its display digits only,
+    the event, the limit (``max_daily_conversations_per_business``, the portfolio's; the older
+    ``current_limit`` is a variant) and ``old_limit`` only when the limit changed."""
+
+    display_phone_number: str
+    event: str
+    old_limit: str | None = None
+    current_limit: str | None = None
+    max_daily_conversations_per_business: str | None = None
+
+
 class Change(Wire):
     field: str
-    value: MessagesValue | TemplateStatusValue
+    value: MessagesValue | TemplateStatusValue | PhoneNumberQualityValue
 
 
 class Entry(Wire):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
+from pytake_daemon.notifications import system_rules
 from pytake_daemon.notifications.audience import Audience, Member
+from pytake_daemon.notifications.intent import Intent
 from pytake_daemon.protocol import EventEnvelope, MessageReceived
 from pytake_daemon.protocol.agents import GoalReached
 from pytake_daemon.protocol.ai import AlertRaised, AlertRule
@@ -28,6 +29,10 @@ from pytake_daemon.protocol.notifications import (
     NotificationLink,
 )
 from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
+from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
+
+# Intent lives in intent.py (system_rules.py shares it); callers keep importing it from here.
+__all__ = ["Intent", "conversations_named", "intents", "mentioned_members", "relevant"]
 
 Cat = NotificationCategory
 
@@ -55,25 +60,6 @@ _SECURITY_SEVERITY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Intent:
-    """Something to tell one user (before their preferences and the per-minute cap)."""
-
-    user_id: uuid.UUID
-    category: NotificationCategory
-    severity: Sev
-    title: str
-    body: str = ""
-    link: NotificationLink | None = None
-    group_key: str | None = None
-    many_title: str | None = None
-    """The title once the unread group stands for several ({n} is the count)."""
-    scope: str = ""
-    """Where it happened, for the per-minute cap's summary ("in Support")."""
-    email: bool = True
-    """False: never e-mailed, whatever the preferences (e-mail trouble itself)."""
-
-
 def conversations_named(envelopes: Iterable[EventEnvelope]) -> set[uuid.UUID]:
     """The conversations a pass must look up (assignment, queue, customer's name)."""
     ids: set[uuid.UUID] = set()
@@ -98,7 +84,9 @@ def relevant(envelope: EventEnvelope) -> bool:
         | AlertRaised
         | SecurityAlertRaised
         | BackupAlert
-        | GoalReached,
+        | GoalReached
+        | NumberQualityChanged
+        | TemplateStatusChanged,
     )
 
 
@@ -142,6 +130,10 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
                     group_key=f"backup:{event.reason}",
                     many_title=f"{{n}} backup alerts ({event.reason.replace('_', ' ')})",
                 )
+        elif isinstance(event, NumberQualityChanged):
+            yield from system_rules.number_quality(event, audience)
+        elif isinstance(event, TemplateStatusChanged):
+            yield from system_rules.template_status(event, audience)
         elif isinstance(event, GoalReached) and event.agent_id in audience.members:
             goal = event.goal
             yield Intent(

@@ -29,6 +29,7 @@ from pytake_daemon.protocol.conversations import (
 )
 from pytake_daemon.protocol.notifications import NotificationCreated, NotificationsRead
 from pytake_daemon.protocol.queues import QueueItemChanged
+from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
 
 
 class Hello(WireModel):
@@ -163,6 +164,8 @@ ServerEvent = Annotated[
     | SatisfactionReceived
     | NotificationCreated
     | NotificationsRead
+    | NumberQualityChanged
+    | TemplateStatusChanged
     | Withheld,
     Field(discriminator="type"),
 ]

@@ -23,6 +23,12 @@ class NumberOut(WireModel):
     label: str
     throughput_mps: int
     created_at: datetime
+    quality_event: str | None = Field(
+        default=None, description="Meta's last phone_number_quality_update event (FLAGGED…)"
+    )
+    quality_rating: str | None = Field(default=None, description="GREEN, YELLOW, RED or NA")
+    messaging_limit: str | None = Field(default=None, description="the limit tier, e.g. TIER_2K")
+    quality_at: datetime | None = None
 
 
 class NumberList(WireModel):
@@ -112,3 +118,36 @@ class MediaUploaded(WireModel):
     media_id: str
     mime_type: str
     size: int
+
+
+QualityTrend = Literal["dropped", "improved", "unchanged"]
+
+
+class NumberQualityChanged(WireModel):
+    """Meta said a number's quality or messaging limit changed (``phone_number_quality_update``):
+    a drop is a system notification to admins and owners."""
+
+    type: Literal["number_quality_changed"] = "number_quality_changed"
+    number_id: uuid.UUID
+    display_phone_number: str
+    label: str
+    event: str = Field(description="Meta's event: FLAGGED, UNFLAGGED, DOWNGRADE, UPGRADE…")
+    quality_rating: str | None
+    messaging_limit: str | None
+    previous_limit: str | None
+    trend: QualityTrend
+    limit_lowered: bool = Field(description="the messaging limit is lower than before")
+
+
+class TemplateStatusChanged(WireModel):
+    """Meta changed a template's status (``message_template_status_update``); REJECTED, PAUSED
+    and DISABLED are system notifications to admins and owners."""
+
+    type: Literal["template_status_changed"] = "template_status_changed"
+    template_id: uuid.UUID | None = Field(description="None: not synced from Meta yet")
+    meta_id: str
+    name: str
+    language: str
+    status: str
+    previous_status: str | None
+    reason: str | None

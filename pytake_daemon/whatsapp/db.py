@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -15,7 +16,8 @@ import asyncpg
 from pytake_daemon.db.pool import Connection
 
 _NUMBER_COLUMNS = (
-    "id, phone_number_id, waba_id, display_phone_number, label, throughput_mps, created_at"
+    "id, phone_number_id, waba_id, display_phone_number, label, throughput_mps, created_at,"
+    " quality_event, quality_rating, messaging_limit, quality_at"
 )
 
 _INSERT_NUMBER = f"""
@@ -228,15 +230,75 @@ async def upsert_template(
     return row
 
 
+# templates_meta_id_idx; the old status is read under the row lock, so of two writers applying
+# one change only the first sees it as a change.
 _TEMPLATE_STATUS = """
-UPDATE templates SET status = $2, reason = $3, updated_at = now()
- WHERE tenant_id = current_tenant_id() AND meta_id = $1
-RETURNING id
+WITH old AS (
+    SELECT id, status, reason FROM templates
+     WHERE tenant_id = current_tenant_id() AND meta_id = $1
+       FOR UPDATE
+)
+UPDATE templates t SET status = $2, reason = $3, updated_at = now()
+  FROM old
+ WHERE t.id = old.id
+RETURNING t.id, t.name, t.language, old.status AS previous_status, old.reason AS previous_reason
 """
 
 
 async def set_template_status(
     conn: Connection, meta_id: str, status: str, reason: str | None
-) -> bool:
-    """Apply a ``message_template_status_update``; False when the template isn't known yet."""
-    return await conn.fetchval(_TEMPLATE_STATUS, meta_id, status, reason) is not None
+) -> asyncpg.Record | None:
+    """Apply a ``message_template_status_update``: the template with its previous status, or
+    None when the template isn't known yet."""
+    return await conn.fetchrow(_TEMPLATE_STATUS, meta_id, status, reason)
+
+
+# Meta names the number by its display digits only: the tenant's live numbers of that WABA
+# (whatsapp_numbers_tenant_idx; a tenant has a handful) whose display number has those digits,
+# or, when none has, the WABA's only live number if it was added without a display number (it
+# learns it). A state older than the stored one (a late redelivery) changes nothing.
+_NUMBER_QUALITY = r"""
+WITH candidates AS (
+    SELECT id, display_phone_number,
+           regexp_replace(display_phone_number, '\D', '', 'g') = $2 AS exact
+      FROM whatsapp_numbers
+     WHERE tenant_id = current_tenant_id() AND removed_at IS NULL AND waba_id = $1
+), chosen AS (
+    SELECT id FROM candidates WHERE exact
+    UNION
+    SELECT id FROM candidates
+     WHERE display_phone_number = '' AND (SELECT count(*) FROM candidates) = 1
+       AND NOT EXISTS (SELECT 1 FROM candidates WHERE exact)
+), old AS (
+    SELECT n.id, n.quality_event, n.quality_rating, n.messaging_limit, n.quality_at
+      FROM whatsapp_numbers n JOIN chosen c ON c.id = n.id
+       FOR UPDATE OF n
+)
+UPDATE whatsapp_numbers n
+   SET quality_event = $3,
+       quality_rating = coalesce($4, n.quality_rating),
+       messaging_limit = coalesce($5, n.messaging_limit),
+       quality_at = $6,
+       display_phone_number = CASE WHEN n.display_phone_number = '' THEN '+' || $2
+                                   ELSE n.display_phone_number END
+  FROM old
+ WHERE n.id = old.id AND (old.quality_at IS NULL OR old.quality_at <= $6)
+RETURNING n.id, n.display_phone_number, n.label, n.quality_event, n.quality_rating,
+          n.messaging_limit, old.quality_event AS previous_event,
+          old.quality_rating AS previous_rating, old.messaging_limit AS previous_limit
+"""
+
+
+async def set_number_quality(
+    conn: Connection,
+    *,
+    waba_id: str,
+    digits: str,
+    event: str,
+    rating: str | None,
+    limit: str | None,
+    at: datetime,
+) -> list[asyncpg.Record]:
+    """Record a ``phone_number_quality_update`` on the number(s) it names: each with its
+    previous state; empty when no live number matches or the update is older than the stored."""
+    return await conn.fetch(_NUMBER_QUALITY, waba_id, digits, event, rating, limit, at)

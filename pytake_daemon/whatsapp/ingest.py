@@ -69,10 +69,12 @@ class TenantBatchResult:
     changed_statuses: list[asyncpg.Record] = field(default_factory=list)
     edited: list[uuid.UUID] = field(default_factory=list)
     jobs: int = 0
+    account_events: list[ServerEvent] = field(default_factory=list)
+    """Template status and number quality changes (ingest_events.py)."""
 
     def events(self) -> list[ServerEvent]:
         """What clients hear of now (new messages and edits are announced by the fan-out)."""
-        return [
+        return self.account_events + [
             MessageStatusUpdated(
                 conversation_id=row["conversation_id"],
                 message_id=row["id"],
@@ -246,7 +248,9 @@ async def write_tenant_items(conn: Connection, items: list[Routed]) -> TenantBat
         result.changed_statuses = await _write_statuses(conn, statuses)
     others = [r for r in items if not isinstance(r.item, InboundMessage | StatusUpdate)]
     if others:
-        result.jobs += await write_other_items(conn, others)
+        other = await write_other_items(conn, others)
+        result.jobs += other.jobs
+        result.account_events = other.events
     if result.edited:
         payload = {"messages": [], "updated": [str(i) for i in result.edited]}
         await jobs_db.insert_job(conn, INGEST_JOB, payload)

@@ -22,6 +22,10 @@ def number_out(row: asyncpg.Record) -> NumberOut:
         label=row["label"],
         throughput_mps=row["throughput_mps"],
         created_at=row["created_at"],
+        quality_event=row["quality_event"],
+        quality_rating=row["quality_rating"],
+        messaging_limit=row["messaging_limit"],
+        quality_at=row["quality_at"],
     )
 
 

@@ -48,6 +48,7 @@ from pytake_daemon.whatsapp.webhook_items import (
     InvalidItem,
     Notification,
     NotificationItem,
+    NumberQualityUpdate,
     OtherChange,
     StatusUpdate,
     TemplateStatusUpdate,
@@ -62,6 +63,7 @@ from pytake_daemon.whatsapp.webhook_wire import (
     MessagesValue,
     MessageWire,
     NormalModel,
+    PhoneNumberQualityValue,
     Referral,
     StatusWire,
     TemplateStatusValue,
@@ -223,6 +225,23 @@ def _parse_change(entry: EntryWire, change: ChangeWire) -> list[NotificationItem
                 raw=change.value,
             )
         ]
+    if change.field == "phone_number_quality_update":
+        try:
+            quality = PhoneNumberQualityValue.model_validate(change.value)
+        except ValidationError as exc:
+            return [_invalid(waba_id, None, change.field, one_line(exc), change.value)]
+        return [
+            NumberQualityUpdate(
+                waba_id=waba_id,
+                time=entry.time,
+                display_phone_number=quality.display_phone_number,
+                event=quality.event,
+                limit=quality.max_daily_conversations_per_business or quality.current_limit,
+                old_limit=quality.old_limit,
+                quality_rating=quality.quality_rating,
+                raw=change.value,
+            )
+        ]
     # Everything else is recorded as it came, including the legacy ``user_id_update`` field
     # (Meta said in August 2026 it never was a webhook field; some partners still relay it).
     return [OtherChange(waba_id=waba_id, time=entry.time, field=change.field, raw=change.value)]
@@ -272,8 +291,10 @@ __all__ = [
     "NormalModel",
     "Notification",
     "NotificationItem",
+    "NumberQualityUpdate",
     "OrderContent",
     "OtherChange",
+    "PhoneNumberQualityValue",
     "ReactionContent",
     "Referral",
     "Rekey",

@@ -87,6 +87,26 @@ class TemplateStatusUpdate(NormalModel):
     raw: dict[str, Any]
 
 
+class NumberQualityUpdate(NormalModel):
+    """A ``phone_number_quality_update``: a number's quality event and messaging limit. The
+    number is named by its display digits only (Meta gives no phone_number_id here)."""
+
+    kind: Literal["number_quality"] = "number_quality"
+    waba_id: str
+    time: datetime | None
+    display_phone_number: str
+    event: str
+    limit: str | None
+    """The limit now: ``max_daily_conversations_per_business``, else ``current_limit``."""
+    old_limit: str | None
+    quality_rating: str | None
+    raw: dict[str, Any]
+
+    @property
+    def digits(self) -> str:
+        return "".join(ch for ch in self.display_phone_number if ch.isdigit())
+
+
 class OtherChange(NormalModel):
     """A ``changes[].field`` not normalised here (quality, account_update…): kept to record."""
 
@@ -113,7 +133,13 @@ class InvalidItem(NormalModel):
 
 
 NotificationItem = (
-    InboundMessage | StatusUpdate | WebhookError | TemplateStatusUpdate | OtherChange | InvalidItem
+    InboundMessage
+    | StatusUpdate
+    | WebhookError
+    | TemplateStatusUpdate
+    | NumberQualityUpdate
+    | OtherChange
+    | InvalidItem
 )
 
 
@@ -138,6 +164,10 @@ class Notification(NormalModel):
     @property
     def template_status_updates(self) -> list[TemplateStatusUpdate]:
         return [i for i in self.items if isinstance(i, TemplateStatusUpdate)]
+
+    @property
+    def number_quality_updates(self) -> list[NumberQualityUpdate]:
+        return [i for i in self.items if isinstance(i, NumberQualityUpdate)]
 
     @property
     def other_changes(self) -> list[OtherChange]:

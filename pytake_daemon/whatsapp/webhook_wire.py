@@ -176,6 +176,26 @@ class TemplateStatusValue(MetaModel):
     reason: str | None = None
 
 
+class PhoneNumberQualityValue(MetaModel):
+    """``value`` of a ``phone_number_quality_update`` change (a WABA-level field).
+
+    Meta's reference (developers.facebook.com/documentation/business-messaging/whatsapp/
+    webhooks/reference/phone_number_quality_update, updated 2026-05-21) names the number only
+    by ``display_phone_number`` (digits) and gives ``event``,
+    ``max_daily_conversations_per_business`` (the portfolio's limit since October 2025),
+    ``current_limit`` (being removed) and ``old_limit`` (only on limit changes). Older
+    payloads, still relayed, carry the events FLAGGED, UNFLAGGED, DOWNGRADE and UPGRADE; some
+    relays add ``quality_rating``.
+    """
+
+    display_phone_number: str = Field(min_length=1, max_length=40)
+    event: str = Field(min_length=1, max_length=64)
+    current_limit: str | None = Field(default=None, max_length=64)
+    old_limit: str | None = Field(default=None, max_length=64)
+    max_daily_conversations_per_business: str | None = Field(default=None, max_length=64)
+    quality_rating: str | None = Field(default=None, max_length=64)
+
+
 class ChangeWire(MetaModel):
     field: str
     value: dict[str, Any]
