@@ -29,6 +29,7 @@ from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
 from pytake_daemon.logs import configure_logging
+from tests.message_path_history import History, build_history
 from tests.support import (
     ENV_POSTGRES,
     ENV_REDIS,
@@ -145,6 +146,14 @@ def settings(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
 def password_hash() -> str:
     # Hashed once: argon2id at OWASP cost is deliberately slow.
     return Passwords(AuthSettings()).hash_sync(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def history(endpoints: Endpoints, password_hash: str) -> History:
+    """The tenant with 100,000 messages that the plan tests read (tests/message_path_history.py),
+    seeded once per session: seeding is most of those tests' time. Tests that use it carry
+    ``pytest.mark.xdist_group("history")``, so one xdist worker seeds it and runs them all."""
+    return asyncio.run(build_history(endpoints, password_hash))
 
 
 @pytest.fixture

@@ -1,14 +1,27 @@
-"""A tenant with a long history for the message path's plan tests (tests/test_plans_*.py):
-100,000 messages, their status callbacks, flow sessions and queue items, seeded with one
-``INSERT … SELECT generate_series`` per table as the owner, then vacuumed and analysed as
-autovacuum would leave them."""
+"""The tenant with a long history that the plan tests read (tests/test_plans_message_path.py,
+tests/reports/test_plans.py, tests/ai/test_plans.py): 100,000 messages, their status
+callbacks, flow sessions, attendances spread over the month (closed and rated), the AI's
+analysis of every customer message, seeded with one ``INSERT … SELECT generate_series`` per
+table as the owner, then vacuumed and analysed as autovacuum would leave them.
+
+Seeded once per test session (per xdist worker) by the ``history`` fixture of tests/conftest.py:
+seeding was most of those tests' time, and each used to seed its own. The plan tests only read
+it: the statements they explain that write run in transactions they roll back. A history per
+database also keeps one test's seed out of another's statistics (the message path's 10,000
+attendances all entered "now" once made a report's planner read the month for a day).
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import Connection, connect, set_tenant
+from pytake_daemon.realtime import bus
+from pytake_daemon.reports.rollup import roll_up_tenant
+from tests.support import create_tenant
 
 HISTORY = 100_000
 CONVERSATIONS = 5_000
@@ -16,7 +29,9 @@ LONG_CONVERSATIONS = 50
 
 _TABLES = (
     "contacts, conversations, messages, message_statuses, flows, flow_versions, flow_sessions, "
-    "flow_processed_messages, queues, queue_items"
+    "flow_processed_messages, queues, queue_items, agents, conversation_events, "
+    "conversation_feedback, ai_message_analysis, ai_conversation_mood, ai_contact_language, "
+    "ai_alerts"
 )
 
 
@@ -25,8 +40,13 @@ class History:
     tenant_id: uuid.UUID
     number_id: uuid.UUID
     flow_id: uuid.UUID
+    queue_id: uuid.UUID
+    agent_id: uuid.UUID
+    """The agent of every attendance."""
     session_id: uuid.UUID
     """The running flow session of the first conversation."""
+    rolled_until: datetime
+    """The report roll-up's end: half a day before the seed."""
     conversations: list[uuid.UUID]
     """A batch's conversations: two long threads and three of the shortest."""
     contacts: list[uuid.UUID]
@@ -37,7 +57,23 @@ class History:
     outbound_wamids: list[str]
 
 
-async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID) -> History:
+async def build_history(endpoints: Endpoints, password_hash: str) -> History:
+    """A new tenant with the whole history, through connections of its own."""
+    assert endpoints.admin_dsn is not None
+    admin = await connect(endpoints.admin_dsn.get_secret_value())
+    app = await connect(endpoints.app_dsn.get_secret_value())
+    try:
+        tenant = await create_tenant(admin, password_hash)
+        agent = tenant.members[next(iter(tenant.members))].id
+        return await seed_history(admin, app, tenant.id, agent)
+    finally:
+        await app.close()
+        await admin.close()
+
+
+async def seed_history(
+    admin_conn: Connection, app_conn: Connection, tenant_id: uuid.UUID, agent: uuid.UUID
+) -> History:
     # A removed number: apps started in the same session decrypt every live number's secrets.
     number: uuid.UUID = await admin_conn.fetchval(
         "INSERT INTO whatsapp_numbers (tenant_id, phone_number_id, waba_id, access_token_enc,"
@@ -58,8 +94,11 @@ async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID) -> History:
         CONVERSATIONS,
         number,
     )
-    # Nine messages in ten go to the long threads, the rest two to every conversation; one
-    # every 25 s, the newest now; every message has a wamid; ours were sent, delivered, read.
+    # Nine messages in ten go to the long threads (the first 50 by id), the rest two to every
+    # conversation: both the long thread and the new customer with fewer analysed messages than
+    # the AI's mood window (which once made the planner walk the tenant's whole history). One
+    # every 25 s over 29 days, the newest now; directions mixed within each conversation; every
+    # message has a wamid; ours were sent, delivered, read.
     await admin_conn.execute(
         """
         INSERT INTO messages (tenant_id, conversation_id, direction, wa_message_id, type,
@@ -88,6 +127,45 @@ async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID) -> History:
         """,
         tenant_id,
     )
+    flow_id = await _seed_flows(admin_conn, tenant_id)
+    queue = await _seed_attendances(admin_conn, tenant_id, agent)
+    await _seed_analysis(admin_conn, tenant_id)
+    await admin_conn.execute(f"VACUUM ANALYZE {_TABLES}")
+    batch = await _batch(admin_conn, tenant_id)
+    session: uuid.UUID = await admin_conn.fetchval(
+        "SELECT id FROM flow_sessions WHERE tenant_id = $1 AND conversation_id = $2"
+        " AND status = 'active'",
+        tenant_id,
+        batch.conversations[0],
+    )
+    # The roll-up ran up to half a day ago (a day's report reads both halves); the tenant's
+    # first event number created its sequence (0020: DDL, a few hundred catalog pages, once per
+    # tenant), so the message path's plans measure the steady state.
+    async with app_conn.transaction():
+        until = await roll_up_tenant(app_conn, tenant_id, datetime.now(UTC) - timedelta(hours=12))
+    async with app_conn.transaction():
+        await set_tenant(app_conn, tenant_id)
+        await app_conn.fetchval(bus._NEXT_SEQ, 1)
+    await admin_conn.execute("VACUUM ANALYZE report_quarters")
+    return History(
+        tenant_id=tenant_id,
+        number_id=number,
+        flow_id=flow_id,
+        queue_id=queue,
+        agent_id=agent,
+        session_id=session,
+        rolled_until=until,
+        conversations=batch.conversations,
+        contacts=batch.contacts,
+        inbound=batch.inbound,
+        outbound=batch.outbound,
+        outbound_wamids=batch.outbound_wamids,
+    )
+
+
+async def _seed_flows(admin_conn: Connection, tenant_id: uuid.UUID) -> uuid.UUID:
+    """Every customer message went through the flows; each conversation had two sessions, the
+    long threads have one running."""
     flow_id: uuid.UUID = await admin_conn.fetchval(
         """
         WITH f AS (INSERT INTO flows (tenant_id, name, published_version)
@@ -98,8 +176,6 @@ async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID) -> History:
         """,
         tenant_id,
     )
-    # Every customer message went through the flows; each conversation had two sessions, the
-    # long threads have one running.
     await admin_conn.execute(
         """
         INSERT INTO flow_processed_messages (tenant_id, message_id)
@@ -117,42 +193,119 @@ async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID) -> History:
         tenant_id,
         flow_id,
     )
+    await admin_conn.execute(
+        """
+        INSERT INTO flow_sessions (tenant_id, conversation_id, flow_id, flow_version,
+                                   expires_at)
+        SELECT tenant_id, id, $2, 1, now() + interval '1 hour' FROM conversations
+         WHERE tenant_id = $1 ORDER BY id LIMIT $3
+        """,
+        tenant_id,
+        flow_id,
+        LONG_CONVERSATIONS,
+    )
+    return flow_id
+
+
+async def _seed_attendances(
+    admin_conn: Connection, tenant_id: uuid.UUID, agent: uuid.UUID
+) -> uuid.UUID:
+    """Two attendances per conversation, entered over the month (an hour's wait at most, half
+    an hour's work), each by ``agent``, closed and rated."""
+    await admin_conn.execute("INSERT INTO agents (tenant_id, id) VALUES ($1, $2)", tenant_id, agent)
     queue: uuid.UUID = await admin_conn.fetchval(
         "INSERT INTO queues (tenant_id, name) VALUES ($1, 'history') RETURNING id", tenant_id
     )
     await admin_conn.execute(
         """
         INSERT INTO queue_items (tenant_id, queue_id, conversation_id, status, fallback_action,
-                                 ended_at)
-        SELECT c.tenant_id, $2, c.id, 'completed', 'abandon', now()
-          FROM conversations c, generate_series(1, 2) WHERE c.tenant_id = $1
+                                 agent_id, entered_at, assigned_at, ended_at)
+        SELECT t.tenant_id, $2, t.id, 'completed', 'abandon', $3, t.at,
+               t.at + interval '1 minute', t.at + interval '30 minutes'
+          FROM (SELECT c.tenant_id, c.id, now() - random() * interval '29 days' AS at
+                  FROM conversations c, generate_series(1, 2) WHERE c.tenant_id = $1) AS t
         """,
         tenant_id,
         queue,
+        agent,
     )
+    await admin_conn.execute(
+        """
+        WITH e AS (
+            INSERT INTO conversation_events (tenant_id, conversation_id, kind, agent_id,
+                                             queue_id, created_at)
+            SELECT tenant_id, conversation_id, 'closed', agent_id, queue_id, ended_at
+              FROM queue_items WHERE tenant_id = $1)
+        INSERT INTO conversation_feedback (tenant_id, item_id, conversation_id, agent_id,
+                                           rating, asked_at, answered_at)
+        SELECT tenant_id, id, conversation_id, agent_id, 1 + (random() * 4)::int, ended_at,
+               ended_at + interval '5 minutes'
+          FROM queue_items WHERE tenant_id = $1
+        """,
+        tenant_id,
+    )
+    return queue
+
+
+async def _seed_analysis(admin_conn: Connection, tenant_id: uuid.UUID) -> None:
+    """Every customer message analysed, every conversation's mood and every customer's
+    language remembered (0023), so the AI's lookups meet full tables."""
+    await admin_conn.execute(
+        """
+        INSERT INTO ai_message_analysis (tenant_id, message_id, conversation_id, language,
+                                         sentiment, sentiment_label, intent, intent_confidence,
+                                         analyzed_at)
+        SELECT tenant_id, id, conversation_id, 'pt', 0.2, 'positive', 'greeting', 0.9, created_at
+          FROM messages WHERE tenant_id = $1 AND direction = 'in'
+        """,
+        tenant_id,
+    )
+    await admin_conn.execute(
+        """
+        INSERT INTO ai_conversation_mood (tenant_id, conversation_id, language, score, label,
+                                          trend, messages)
+        SELECT c.tenant_id, c.id, 'pt', 0.2, 'positive', 0, count(a.*)
+          FROM conversations c LEFT JOIN ai_message_analysis a ON a.conversation_id = c.id
+         WHERE c.tenant_id = $1
+         GROUP BY c.tenant_id, c.id
+        """,
+        tenant_id,
+    )
+    await admin_conn.execute(
+        """
+        INSERT INTO ai_contact_language (tenant_id, contact_id, language)
+        SELECT tenant_id, id, 'pt' FROM contacts WHERE tenant_id = $1
+        """,
+        tenant_id,
+    )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    conversations: list[uuid.UUID]
+    contacts: list[uuid.UUID]
+    inbound: list[uuid.UUID]
+    outbound: list[uuid.UUID]
+    outbound_wamids: list[str]
+
+
+async def _batch(admin_conn: Connection, tenant_id: uuid.UUID) -> _Batch:
+    """The message path's batch: the two longest threads and three of the shortest."""
     rows = await admin_conn.fetch(
         """
         SELECT c.id, c.contact_id,
-               (SELECT id FROM messages m WHERE m.conversation_id = c.id AND direction = 'in'
+               (SELECT id FROM messages m
+                 WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id
+                   AND direction = 'in'
                  ORDER BY created_at DESC LIMIT 1) AS inbound,
-               (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS n
+               (SELECT count(*) FROM messages m
+                 WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id) AS n
           FROM conversations c WHERE c.tenant_id = $1
         """,
         tenant_id,
     )
     longest = sorted((r for r in rows if r["inbound"] is not None), key=lambda r: -r["n"])
     chosen = longest[:2] + longest[-3:]
-    long_ids = [r["id"] for r in longest[:LONG_CONVERSATIONS]]
-    await admin_conn.execute(
-        """
-        INSERT INTO flow_sessions (tenant_id, conversation_id, flow_id, flow_version,
-                                   expires_at)
-        SELECT $1, c, $2, 1, now() + interval '1 hour' FROM unnest($3::uuid[]) AS c
-        """,
-        tenant_id,
-        flow_id,
-        long_ids,
-    )
     out = await admin_conn.fetch(
         """
         SELECT DISTINCT ON (conversation_id) id, wa_message_id FROM messages
@@ -162,16 +315,7 @@ async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID) -> History:
         tenant_id,
         [r["id"] for r in chosen[:2]],
     )
-    session: uuid.UUID = await admin_conn.fetchval(
-        "SELECT id FROM flow_sessions WHERE conversation_id = $1 AND status = 'active'",
-        chosen[0]["id"],
-    )
-    await admin_conn.execute(f"VACUUM ANALYZE {_TABLES}")
-    return History(
-        tenant_id=tenant_id,
-        number_id=number,
-        flow_id=flow_id,
-        session_id=session,
+    return _Batch(
         conversations=[r["id"] for r in chosen],
         contacts=[r["contact_id"] for r in chosen],
         inbound=[r["inbound"] for r in chosen],

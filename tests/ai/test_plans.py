@@ -1,7 +1,8 @@
 """Every query the AI runs on the message path is bounded by the batch's conversations, proven
-by its executed plan on a tenant with 100,000 messages (analysed, vacuumed and analysed as
-autovacuum would leave them), as the daemon's role under row-level security, for the plan of
-the values at hand and for the generic plan a prepared statement ends up with."""
+by its executed plan on a tenant with 100,000 messages, every customer message analysed
+(tests/message_path_history.py, vacuumed and analysed as autovacuum would leave them), as the
+daemon's role under row-level security, for the plan of the values at hand and for the generic
+plan a prepared statement ends up with."""
 
 from __future__ import annotations
 
@@ -13,110 +14,27 @@ import pytest
 
 from pytake_daemon.ai import analysis_db, db
 from pytake_daemon.ai.batch import MOOD_WINDOW
-from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection, set_tenant
-from pytake_daemon.whatsapp.secretbox import SecretBox, load_secret_box
-from tests.conftest import MakeTenant
-from tests.conversations.factories import insert_number
+from tests.message_path_history import HISTORY, History
 from tests.plans import assert_bounded, explain
 
-# The suite's 100,000-message histories are seeded one after another on one worker (scripts/test.sh:
-# --dist loadgroup): two at once on two cores took each from ~80 s to ~290 s.
+# The plan tests share one 100,000-message history per session (the ``history`` fixture): on
+# one xdist worker (scripts/test.sh: --dist loadgroup), seeded once for the three of them.
 pytestmark = pytest.mark.xdist_group("history")
-
-HISTORY = 100_000
-CONVERSATIONS = 5_000
-LONG_CONVERSATIONS = 50
-
-
-@pytest.fixture
-def box(settings: Settings) -> SecretBox:
-    """The key the apps under test decrypt numbers' secrets with."""
-    return load_secret_box(settings)
 
 
 @dataclass(frozen=True)
-class History:
-    tenant_id: uuid.UUID
+class Batch:
     conversations: list[uuid.UUID]
-    """A batch's conversations: each has 20 messages, half of them analysed customer ones."""
+    """Two long conversations and three new customers with one message each."""
     messages: list[uuid.UUID]
     """The latest customer message of each of them."""
 
 
-async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID, number: uuid.UUID) -> History:
-    """HISTORY messages over CONVERSATIONS conversations and 30 days, every customer message
-    analysed: one INSERT … SELECT per table, as the owner role."""
-    await admin_conn.execute(
-        """
-        WITH ct AS (
-            INSERT INTO contacts (tenant_id, wa_id)
-            SELECT $1, (71000000000 + g)::text FROM generate_series(1, $2::int) AS g
-            RETURNING id)
-        INSERT INTO conversations (tenant_id, number_id, contact_id)
-        SELECT $1, $3, id FROM ct
-        """,
-        tenant_id,
-        CONVERSATIONS,
-        number,
-    )
-    # Nine messages in ten go to 50 long conversations, the rest spread over all of them (two
-    # each): both the long thread and the new customer with fewer analysed messages than the
-    # mood window (which once made the planner walk the tenant's whole history). One every
-    # 25 s, the newest now; directions mixed within each conversation.
-    await admin_conn.execute(
-        """
-        INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, status,
-                              created_at)
-        SELECT $1, conv.ids[1 + CASE WHEN g % 10 = 0 THEN g % cardinality(conv.ids)
-                                     ELSE g % $3 END],
-               d.direction, 'text', '{}'::jsonb, 'm' || g,
-               CASE d.direction WHEN 'in' THEN 'received' ELSE 'sent' END,
-               now() - make_interval(secs => ($2 - g) * 25)
-          FROM (SELECT array_agg(id ORDER BY id) AS ids FROM conversations
-                 WHERE tenant_id = $1) AS conv,
-               generate_series(1, $2::int) AS g,
-               LATERAL (SELECT CASE WHEN (g / 7) % 2 = 0 THEN 'in' ELSE 'out' END
-                                 AS direction) AS d
-        """,
-        tenant_id,
-        HISTORY,
-        LONG_CONVERSATIONS,
-    )
-    await admin_conn.execute(
-        """
-        INSERT INTO ai_message_analysis (tenant_id, message_id, conversation_id, language,
-                                         sentiment, sentiment_label, intent, intent_confidence,
-                                         analyzed_at)
-        SELECT tenant_id, id, conversation_id, 'pt', 0.2, 'positive', 'greeting', 0.9, created_at
-          FROM messages WHERE tenant_id = $1 AND direction = 'in'
-        """,
-        tenant_id,
-    )
-    await admin_conn.execute(
-        """
-        INSERT INTO ai_conversation_mood (tenant_id, conversation_id, language, score, label,
-                                          trend, messages)
-        SELECT c.tenant_id, c.id, 'pt', 0.2, 'positive', 0, count(a.*)
-          FROM conversations c LEFT JOIN ai_message_analysis a ON a.conversation_id = c.id
-         WHERE c.tenant_id = $1
-         GROUP BY c.tenant_id, c.id
-        """,
-        tenant_id,
-    )
-    # Every customer's language remembered (0023), so the lookup meets a full table.
-    await admin_conn.execute(
-        """
-        INSERT INTO ai_contact_language (tenant_id, contact_id, language)
-        SELECT tenant_id, id, 'pt' FROM contacts WHERE tenant_id = $1
-        """,
-        tenant_id,
-    )
-    await admin_conn.execute(
-        "VACUUM ANALYZE contacts, conversations, messages, ai_message_analysis, "
-        "ai_conversation_mood, ai_alerts, ai_contact_language"
-    )
-    # The batch: the latest customer message of two long conversations and three short ones.
+async def _batch(admin_conn: Connection, tenant_id: uuid.UUID) -> Batch:
+    """The batch: the latest customer message of the two longest conversations and of three
+    with a single customer message (fewer analysed messages than the mood window, which once
+    made the planner walk the tenant's whole history)."""
     rows = await admin_conn.fetch(
         """
         SELECT conversation_id, id FROM (
@@ -138,24 +56,21 @@ async def seed_history(admin_conn: Connection, tenant_id: uuid.UUID, number: uui
         """,
         tenant_id,
     )
-    return History(
-        tenant_id,
-        [r["conversation_id"] for r in rows],
-        [r["id"] for r in rows],
-    )
+    return Batch([r["conversation_id"] for r in rows], [r["id"] for r in rows])
 
 
-@pytest.mark.timeout(300)
+# The first of the plan tests to run seeds the shared history (a minute or two, up to four
+# on the shared 2-core machine under load).
+@pytest.mark.timeout(600)
 async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history(
-    admin_conn: Connection, app_conn: Connection, make_tenant: MakeTenant, box: SecretBox
+    admin_conn: Connection, app_conn: Connection, history: History
 ) -> None:
-    tenant = await make_tenant()
-    number = await insert_number(admin_conn, tenant.id, box)
-    world = await seed_history(admin_conn, tenant.id, number)
+    tenant_id = history.tenant_id
     assert (
-        await admin_conn.fetchval("SELECT count(*) FROM messages WHERE tenant_id = $1", tenant.id)
+        await admin_conn.fetchval("SELECT count(*) FROM messages WHERE tenant_id = $1", tenant_id)
         == HISTORY
     )
+    world = await _batch(admin_conn, tenant_id)
     conversations, messages = world.conversations, world.messages
     n = len(conversations)
     contacts = [
@@ -220,7 +135,7 @@ async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history
             tr = app_conn.transaction()
             await tr.start()
             try:
-                await set_tenant(app_conn, tenant.id)
+                await set_tenant(app_conn, tenant_id)
                 plan = await explain(app_conn, sql, *args, generic=generic)
             finally:
                 await tr.rollback()

@@ -13,13 +13,11 @@ import pytest
 
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.reports import db, export_db
-from pytake_daemon.reports.rollup import roll_up_tenant
-from tests.conftest import MakeTenant
-from tests.message_path_history import seed_history
+from tests.message_path_history import History
 from tests.plans import Plan, explain
 
-# The suite's 100,000-message histories are seeded one after another on one worker (scripts/test.sh:
-# --dist loadgroup): two at once on two cores took each from ~80 s to ~290 s.
+# The plan tests share one 100,000-message history per session (the ``history`` fixture): on
+# one xdist worker (scripts/test.sh: --dist loadgroup), seeded once for the three of them.
 pytestmark = pytest.mark.xdist_group("history")
 
 SMALL = 1000
@@ -35,68 +33,15 @@ NEVER = (
 )
 
 
-async def _spread_the_month(admin_conn: Connection, tenant_id: object, agent: object) -> None:
-    """Attendances entered over the month (an hour's wait at most, half an hour's work), each
-    closed, rated and its customer messages analysed."""
-    await admin_conn.execute("INSERT INTO agents (tenant_id, id) VALUES ($1, $2)", tenant_id, agent)
-    await admin_conn.execute(
-        """
-        UPDATE queue_items SET entered_at = t.at, assigned_at = t.at + interval '1 minute',
-                               ended_at = t.at + interval '30 minutes', agent_id = $2
-          FROM (SELECT id, now() - random() * interval '29 days' AS at FROM queue_items
-                 WHERE tenant_id = $1) t
-         WHERE queue_items.id = t.id
-        """,
-        tenant_id,
-        agent,
-    )
-    await admin_conn.execute(
-        """
-        WITH e AS (
-            INSERT INTO conversation_events (tenant_id, conversation_id, kind, agent_id,
-                                             queue_id, created_at)
-            SELECT tenant_id, conversation_id, 'closed', agent_id, queue_id, ended_at
-              FROM queue_items WHERE tenant_id = $1)
-        INSERT INTO conversation_feedback (tenant_id, item_id, conversation_id, agent_id,
-                                           rating, asked_at, answered_at)
-        SELECT tenant_id, id, conversation_id, agent_id, 1 + (random() * 4)::int, ended_at,
-               ended_at + interval '5 minutes'
-          FROM queue_items WHERE tenant_id = $1
-        """,
-        tenant_id,
-    )
-    await admin_conn.execute(
-        """
-        INSERT INTO ai_message_analysis (tenant_id, message_id, conversation_id, language,
-                                         sentiment, sentiment_label, intent, intent_confidence,
-                                         analyzed_at)
-        SELECT tenant_id, id, conversation_id, 'pt', 0, 'neutral', 'greeting', 0.9, created_at
-          FROM messages WHERE tenant_id = $1 AND direction = 'in'
-        """,
-        tenant_id,
-    )
-    await admin_conn.execute(
-        "VACUUM ANALYZE queue_items, conversation_events, conversation_feedback,"
-        " ai_message_analysis"
-    )
-
-
-# Seeding the history is most of it: 200 s on the shared 2-core machine under load.
+# The first of the plan tests to run seeds the shared history (a minute or two, up to four
+# on the shared 2-core machine under load); the month's plans are most of the rest.
 @pytest.mark.timeout(600)
 async def test_report_statements_read_the_period_through_their_indexes(
-    admin_conn: Connection, app_conn: Connection, make_tenant: MakeTenant
+    app_conn: Connection, history: History
 ) -> None:
-    tenant = await make_tenant()
-    await seed_history(admin_conn, tenant.id)
-    agent = tenant.members[next(iter(tenant.members))].id
-    await _spread_the_month(admin_conn, tenant.id, agent)
-    queue = await admin_conn.fetchval("SELECT id FROM queues WHERE tenant_id = $1", tenant.id)
-    # A long thread: its messages are spread over the month like the tenant's.
-    conversation = await admin_conn.fetchval(
-        "SELECT conversation_id FROM messages WHERE tenant_id = $1"
-        " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
-        tenant.id,
-    )
+    tenant_id, queue, agent = history.tenant_id, history.queue_id, history.agent_id
+    # The longest thread: its messages are spread over the month like the tenant's.
+    conversation = history.conversations[0]
     now = datetime.now(UTC)
     day = db.Scope(now - timedelta(days=1), now)
     by_queue = db.Scope(now - timedelta(days=1), now, queue_id=queue)
@@ -105,10 +50,8 @@ async def test_report_statements_read_the_period_through_their_indexes(
     period = ("messages_created_idx",)
     windows = ("queue_items_entered_idx",)
     thread = ("messages_thread_idx",)
-    # The roll-up reaches half a day ago: a day's report reads both halves.
-    async with app_conn.transaction():
-        until = await roll_up_tenant(app_conn, tenant.id, now - timedelta(hours=12))
-    await admin_conn.execute("VACUUM ANALYZE report_quarters")
+    # The roll-up reached half a day before the seed: a day's report reads both halves.
+    until = history.rolled_until
     rolled = ("report_quarters_pkey",)
     cases: list[tuple[str, db.Scope, tuple[object, ...], set[str | tuple[str, ...]]]] = [
         (db.TENANT_MESSAGES, day, (until,), {period, rolled}),
@@ -131,7 +74,7 @@ async def test_report_statements_read_the_period_through_their_indexes(
     ]
     failures: list[str] = []
     async with app_conn.transaction():
-        await set_tenant(app_conn, tenant.id)
+        await set_tenant(app_conn, tenant_id)
         for generic in (False, True):
             for sql, scope, extra, uses in cases:
                 month = replace(scope, start=now - timedelta(days=30))
