@@ -43,6 +43,7 @@ from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
 from pytake_daemon.http.middlewares import error_middleware, request_context_middleware
 from pytake_daemon.http.openapi import build_openapi
+from pytake_daemon.invitations.routes import routes as invitations_routes
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import (
     AUDIT_RECORDER,
@@ -103,6 +104,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     auth_routes,
     tenancy_routes,
     users_routes,
+    invitations_routes,
     realtime_routes,
     conversations_routes,
     assignment_routes,

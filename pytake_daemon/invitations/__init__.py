@@ -1,0 +1,1 @@
+"""Invitations: a person joins a tenant with a single-use, expiring code (docs/users.md)."""

@@ -1,0 +1,225 @@
+"""Invitation rules shared by the API and the CLI: who may invite whom, the one-time code, and
+what a code's state means for the person holding it."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from pytake_daemon.agents import db as agents_db
+from pytake_daemon.auth.tokens import token_hash
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    UnprocessableEntity,
+)
+from pytake_daemon.invitations import db
+from pytake_daemon.protocol import Role, UserOut
+from pytake_daemon.protocol.invitations import (
+    CODE_PREFIX,
+    InvitationCreate,
+    InvitationOut,
+    InvitationStatus,
+)
+from pytake_daemon.queues import db as queues_db
+from pytake_daemon.users import db as users_db
+
+
+class InvitationGone(ApiError):
+    """The code was right once: it has been used, has expired or was revoked."""
+
+    status = 410
+    title = "Gone"
+
+
+# 192 random bits: as unguessable as a session token, short enough to paste in a command line.
+_CODE_BYTES = 24
+_CODE_LENGTH = len(CODE_PREFIX) + 32
+UNKNOWN_CODE = "no invitation has this code: check it for typos, or ask for a new invitation"
+MALFORMED_CODE = (
+    f"this is not an invitation code: invitation codes start with {CODE_PREFIX} "
+    f"and have {_CODE_LENGTH} characters"
+)
+
+
+def new_code() -> tuple[str, bytes]:
+    """A fresh code and the hash to store (the same SHA-256 as session tokens)."""
+    code = CODE_PREFIX + secrets.token_urlsafe(_CODE_BYTES)
+    return code, token_hash(code)
+
+
+def well_formed(code: str) -> bool:
+    return code.startswith(CODE_PREFIX) and len(code) == _CODE_LENGTH
+
+
+def status_of(row: asyncpg.Record, now: datetime) -> InvitationStatus:
+    if row["accepted_at"] is not None:
+        return InvitationStatus.ACCEPTED
+    if row["revoked_at"] is not None:
+        return InvitationStatus.REVOKED
+    if row["expires_at"] <= now:
+        return InvitationStatus.EXPIRED
+    return InvitationStatus.PENDING
+
+
+def to_out(row: asyncpg.Record, now: datetime) -> InvitationOut:
+    return InvitationOut.model_validate({**dict(row), "status": status_of(row, now)})
+
+
+def gone_reason(row: asyncpg.Record, now: datetime) -> str | None:
+    """The one sentence for a code that no longer works, or ``None`` while it does."""
+    match status_of(row, now):
+        case InvitationStatus.ACCEPTED:
+            return "this invitation has already been used: log in with its e-mail and password"
+        case InvitationStatus.REVOKED:
+            return "this invitation was revoked: ask whoever invited you for a new one"
+        case InvitationStatus.EXPIRED:
+            return (
+                f"this invitation expired at {row['expires_at']:%Y-%m-%d %H:%M} UTC: "
+                "ask whoever invited you to send it again"
+            )
+        case InvitationStatus.PENDING:
+            return None
+
+
+def _may_handle(by_role: Role, role: Role) -> None:
+    # The rule of user creation (users/service.py): nobody makes an account above their own.
+    if not by_role.at_least(role):
+        raise Forbidden(f"a {by_role.value} can't invite a {role.value}")
+
+
+async def invite(
+    conn: Connection,
+    body: InvitationCreate,
+    *,
+    by_role: Role,
+    by_user: uuid.UUID | None,
+    now: datetime,
+) -> tuple[InvitationOut, str]:
+    """Create an invitation in the transaction's tenant; returns it and its code."""
+    _may_handle(by_role, body.role)
+    queue_ids = list(dict.fromkeys(body.queue_ids))
+    for queue_id in queue_ids:
+        if await queues_db.get_queue(conn, queue_id) is None:
+            raise UnprocessableEntity(f"queue {queue_id} is not a queue of this tenant")
+    email = body.email.strip().lower()
+    if await users_db.get_user_by_email(conn, email) is not None:
+        raise Conflict(f"a user with e-mail {email} already exists in this tenant")
+    if await db.open_invitation_for(conn, email, now) is not None:
+        raise Conflict(f"{email} already has a pending invitation: resend or revoke that one")
+    code, hashed = new_code()
+    row = await db.insert_invitation(
+        conn,
+        email=email,
+        role=body.role.value,
+        queue_ids=queue_ids,
+        code_hash=hashed,
+        invited_by=by_user,
+        now=now,
+        expires_at=now + timedelta(hours=body.ttl_hours),
+    )
+    return to_out(row, now), code
+
+
+async def _locked(conn: Connection, invitation_id: uuid.UUID, by_role: Role) -> asyncpg.Record:
+    row = await db.lock_invitation(conn, invitation_id)
+    if row is None:
+        raise NotFound("no such invitation")
+    _may_handle(by_role, Role(row["role"]))
+    return row
+
+
+async def resend(
+    conn: Connection, invitation_id: uuid.UUID, *, by_role: Role, now: datetime
+) -> tuple[InvitationOut, str]:
+    """A new code with a new expiry (the same lifetime as before); the old code is dead."""
+    row = await _locked(conn, invitation_id, by_role)
+    state = status_of(row, now)
+    if state in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
+        raise Conflict(f"this invitation was {state.value}: there is nothing to resend")
+    code, hashed = new_code()
+    lifetime = row["expires_at"] - row["sent_at"]
+    updated = await db.replace_code(
+        conn, invitation_id, code_hash=hashed, now=now, expires_at=now + lifetime
+    )
+    return to_out(updated, now), code
+
+
+async def revoke(
+    conn: Connection, invitation_id: uuid.UUID, *, by_role: Role, now: datetime
+) -> tuple[InvitationOut, bool]:
+    """Revoke a pending or expired invitation; returns it and whether this call revoked it."""
+    row = await _locked(conn, invitation_id, by_role)
+    state = status_of(row, now)
+    if state is InvitationStatus.ACCEPTED:
+        raise Conflict("this invitation was accepted: disable the user instead")
+    if state is InvitationStatus.REVOKED:
+        return to_out(row, now), False
+    return to_out(await db.revoke(conn, invitation_id, now), now), True
+
+
+async def accept(
+    conn: Connection,
+    invitation_id: uuid.UUID,
+    *,
+    password_hash: str,
+    name: str | None,
+    now: datetime,
+) -> tuple[UserOut, InvitationOut]:
+    """Turn a live invitation into a user (and an agent who serves its queues).
+
+    Runs in the invitation's tenant transaction with its row locked, so of two people racing
+    with one code, the second finds it used; any refusal raises before anything is written.
+    """
+    row = await db.lock_invitation(conn, invitation_id)
+    if row is None:  # removed with its tenant between the lookup and the lock
+        raise NotFound(UNKNOWN_CODE)
+    reason = gone_reason(row, now)
+    if reason is not None:
+        raise InvitationGone(reason)
+    email = row["email"]
+    created = await users_db.insert_user(
+        conn, email=email, name=name or email, role=row["role"], password_hash=password_hash
+    )
+    if created is None:
+        raise Conflict(f"a user with e-mail {email} already exists in this tenant: log in instead")
+    user = UserOut.model_validate(dict(created))
+    await _serve_queues(conn, user.id, row["queue_ids"], now)
+    accepted = await db.mark_accepted(conn, invitation_id, now, user.id)
+    return user, to_out(accepted, now)
+
+
+async def _serve_queues(
+    conn: Connection, user_id: uuid.UUID, queue_ids: list[uuid.UUID], now: datetime
+) -> None:
+    """Give the new agent what each queue requires (skills, department), so distribution draws
+    them in (agents.db.served_queue_ids); a queue deleted since the invitation is skipped."""
+    await agents_db.ensure(conn, user_id)
+    skills: list[str] = []
+    departments: list[str] = []
+    for queue_id in queue_ids:
+        queue = await queues_db.get_queue(conn, queue_id)
+        if queue is None:
+            continue
+        skills.extend(s for s in queue["required_skills"] if s not in skills)
+        department = queue["department"]
+        if department is not None and department not in departments:
+            departments.append(department)
+    if skills or departments:
+        agent = await agents_db.get_agent(conn, user_id)
+        assert agent is not None  # ensured above, in this transaction
+        await agents_db.update_agent(
+            conn, user_id, status=agent["status"], at=now, skills=skills, departments=departments
+        )
+
+
+def check_code_shape(code: str) -> None:
+    if not well_formed(code.strip()):
+        raise BadRequest(MALFORMED_CODE)
