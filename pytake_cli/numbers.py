@@ -113,7 +113,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(items)
         return
-    table = Table("id", "phone_number_id", "waba_id", "display", "label", "msg/s")
+    table = Table("id", "phone_number_id", "waba_id", "display", "label", "msg/s", "quality")
     for n in items:
         table.add_row(
             str(n.id),
@@ -122,8 +122,15 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
             n.display_phone_number,
             n.label,
             str(n.throughput_mps),
+            _quality(n),
         )
     console.print(table)
+
+
+def _quality(number: NumberOut) -> str:
+    """What Meta last said (phone_number_quality_update): event, rating, limit; "-" if nothing."""
+    said = [number.quality_event, number.quality_rating, number.messaging_limit]
+    return " ".join(s for s in said if s) or "-"
 
 
 @app.command("remove")

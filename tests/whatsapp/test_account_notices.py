@@ -10,10 +10,13 @@ from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.keys import DB_POOL
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.notifications import NotificationOut
+from pytake_daemon.whatsapp.number_quality import trend
+from pytake_daemon.whatsapp.webhook import NumberQualityUpdate, parse_notification
 from pytake_simulator.simulator import Simulator
 from tests.conftest import MakeTenant
 from tests.notifications.support import center, eventually, settled
 from tests.support import Member, TenantData
+from tests.test_cli import Env, acli, as_json, env, ok
 from tests.whatsapp.wa_support import (
     ApiClient,
     SimulatedWorld,
@@ -22,6 +25,8 @@ from tests.whatsapp.wa_support import (
     post_signed,
     text_message,
 )
+
+__all__ = ["env"]  # the fixture, imported for this module's tests
 
 QUALITY = "phone_number_quality_update"
 TEMPLATE = "message_template_status_update"
@@ -71,7 +76,7 @@ async def _number(world: SimulatedWorld) -> dict[str, Any]:
 
 
 async def test_a_quality_drop_tells_admins_and_owners_and_a_recovery_informs_them(
-    simulated: SimulatedWorld, make_tenant: MakeTenant
+    simulated: SimulatedWorld, make_tenant: MakeTenant, env: Env
 ) -> None:
     world, other = simulated, await make_tenant()
     sim, api = world.sim, world.api
@@ -98,6 +103,11 @@ async def test_a_quality_drop_tells_admins_and_owners_and_a_recovery_informs_the
     told = await eventually(downgraded, what="the downgrade notice")
     assert told.severity == "urgent"
     assert "Messaging limit: TIER_250 (was TIER_1K)." in told.body
+    slug = world.tenant.slug
+    [listed] = as_json(await acli(env, "numbers", "list", "-t", slug, "--json"))
+    assert (listed["quality_event"], listed["messaging_limit"]) == ("DOWNGRADE", "TIER_250")
+    table = ok(await acli(env, "numbers", "list", "-t", slug, COLUMNS="200"))
+    assert "DOWNGRADE TIER_250" in table.stdout  # no rating: Meta's payload has none
 
     # Back up: an info notice. Meta's redelivery of it changes nothing and tells nobody twice.
     sim.set_number_quality(phone_number_id, "UPGRADE")
@@ -200,3 +210,41 @@ async def test_a_bad_or_unknown_quality_item_costs_its_neighbour_nothing(
     assert quality is None  # 15550199 is not this tenant's number
     await settled(api)
     assert await _system(api, tenant[Role.ADMIN]) == []
+
+
+def test_older_payloads_and_relayed_ratings_are_read_too() -> None:
+    """``current_limit`` (before Meta's portfolio limits) stands in for the newer field; a rating
+    a relay adds counts: YELLOW or RED is a drop even without a quality event."""
+    [item] = parse_notification(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "102290129340398",
+                    "time": 1748454394,
+                    "changes": [
+                        {
+                            "field": QUALITY,
+                            "value": {
+                                "display_phone_number": "15550783881",
+                                "event": "THROUGHPUT_UPGRADE",
+                                "current_limit": "TIER_UNLIMITED",
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).items
+    assert isinstance(item, NumberQualityUpdate)
+    assert (item.digits, item.limit, item.old_limit) == ("15550783881", "TIER_UNLIMITED", None)
+    assert trend("ONBOARDING", rating="YELLOW", previous_rating=None, limit=None,
+                 previous_limit=None) == "dropped"  # fmt: skip
+    assert trend("ONBOARDING", rating="GREEN", previous_rating="RED", limit=None,
+                 previous_limit=None) == "improved"  # fmt: skip
+    assert trend("ONBOARDING", rating=None, previous_rating=None, limit="TIER_250",
+                 previous_limit="TIER_2K") == "dropped"  # fmt: skip
+    assert trend("ONBOARDING", rating=None, previous_rating=None, limit="TIER_2K",
+                 previous_limit=None) == "unchanged"  # fmt: skip
+    assert trend("SOMETHING_NEW", rating=None, previous_rating=None, limit=None,
+                 previous_limit=None) == "unchanged"  # fmt: skip
