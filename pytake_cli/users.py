@@ -1,4 +1,4 @@
-"""``pytake user add|list|passwd|disable``."""
+"""``pytake user add|list|passwd|disable``, and ``invite`` / ``invitations`` (invitations_cmd)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from pytake_cli import invitations_cmd
 from pytake_cli.context import (
     console,
     handle_errors,
@@ -157,3 +158,7 @@ def disable(
     """Disable a user (revoking their sessions and tokens), or re-enable with --enable."""
     user = _update(tenant, email, UserUpdate(disabled=not enable))
     console.print(f"{user.email} is now {'disabled' if user.disabled else 'active'}")
+
+
+app.command("invite")(invitations_cmd.invite)
+app.add_typer(invitations_cmd.app, name="invitations")
