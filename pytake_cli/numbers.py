@@ -113,17 +113,15 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(items)
         return
-    table = Table("id", "phone_number_id", "waba_id", "display", "label", "msg/s", "quality")
+    # The quality column once Meta said something of a number: an 80-column terminal has no
+    # room for a column of dashes next to the ids.
+    told = any(n.quality_event or n.messaging_limit for n in items)
+    table = Table("id", "phone_number_id", "waba_id", "display", "label", "msg/s")
+    if told:
+        table.add_column("quality")
     for n in items:
-        table.add_row(
-            str(n.id),
-            n.phone_number_id,
-            n.waba_id,
-            n.display_phone_number,
-            n.label,
-            str(n.throughput_mps),
-            _quality(n),
-        )
+        cells = [str(n.id), n.phone_number_id, n.waba_id, n.display_phone_number, n.label]
+        table.add_row(*cells, str(n.throughput_mps), *([_quality(n)] if told else []))
     console.print(table)
 
 

@@ -430,11 +430,25 @@ def test_template_status_update() -> None:
 
 
 def test_unknown_change_field_is_recorded() -> None:
-    value = {"display_phone_number": "15550783881", "event": "DOWNGRADE", "current_limit": "TIER_1"}
-    change = {"field": "phone_number_quality_update", "value": value}
+    value = {"phone_number": "15550783881", "event": "VERIFIED_ACCOUNT"}
+    change = {"field": "account_update", "value": value}
     data = {"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [change]}]}
     [item] = parse_notification(data).other_changes
-    assert (item.field, item.raw) == ("phone_number_quality_update", value)
+    assert (item.field, item.raw) == ("account_update", value)
+
+
+def test_phone_number_quality_update_is_normalised() -> None:
+    value = {
+        "display_phone_number": "15550783881",
+        "event": "DOWNGRADE",
+        "old_limit": "TIER_2K",
+        "max_daily_conversations_per_business": "TIER_250",
+    }
+    change = {"field": "phone_number_quality_update", "value": value}
+    data = {"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [change]}]}
+    [item] = parse_notification(data).number_quality_updates
+    assert (item.event, item.limit, item.old_limit) == ("DOWNGRADE", "TIER_250", "TIER_2K")
+    assert (item.waba_id, item.raw) == (WABA, value)
 
 
 def test_value_level_errors() -> None:
