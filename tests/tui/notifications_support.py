@@ -5,7 +5,7 @@ the preferences form's snapshot and pilot tests."""
 from __future__ import annotations
 
 import uuid
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.desktop_notice import DesktopNotices
 from pytake_tui.screens.notifications import NotificationsScreen
+from tests.conftest import ApiClient
+from tests.support import Member
 
 from .fake_daemon import ScriptedClient, hello_envelope
 from .helpers import wait_until
@@ -202,6 +204,24 @@ def notifications_app(tmp: Path, client: DaemonClient) -> PyTakeApp:
     )
     app.desktop_sink = lambda sequence: None  # never the terminal running the tests
     app.desktop_notices = DesktopNotices(environ={})  # nor the desktop of whoever runs them
+    return app
+
+
+def daemon_console(api: ApiClient, member: Member, tmp_path: Path) -> PyTakeApp:
+    """The real console signed in as ``member`` on the test daemon."""
+    server = str(api.make_url("")).rstrip("/")
+    credentials = tmp_path / "credentials.json"
+    CredentialStore(credentials).save(
+        SavedSession(
+            server=server,
+            token=member.token,
+            email=member.email,
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    app = build_app(server=server, credentials_path=credentials, downloads_dir=tmp_path)
+    app.desktop_sink = lambda sequence: None
+    app.desktop_notices = DesktopNotices(environ={})
     return app
 
 
