@@ -30,7 +30,12 @@ from tests.conftest import ApiClient, MakeTenant
 from tests.support import Member
 
 from .helpers import MessageLog, wait_until
-from .notifications_support import daemon_console, open_center
+from .notifications_support import (
+    NotificationsClient,
+    daemon_console,
+    notifications_app,
+    open_center,
+)
 
 Cat = NotificationCategory
 PREFS = "/api/v1/notifications/preferences"
@@ -203,3 +208,24 @@ def test_a_refusals_loc_names_the_forms_field() -> None:
     assert field_named("body.categories.sla.email") == "categories"
     assert field_named("body.retention_days") is None
     assert sentence("Value error, unknown time zone") == "unknown time zone"
+
+
+async def test_the_palette_opens_the_form_from_anywhere(tmp_path: Path) -> None:
+    app = notifications_app(tmp_path, NotificationsClient([]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.me is not None, "the session")
+        [command] = [
+            c for c in app.get_system_commands(app.screen) if c.title == "Notification preferences"
+        ]
+        command.callback()
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, NotificationPreferencesScreen) and app.screen.loaded,
+            "the form",
+        )
+        form = app.screen
+        assert isinstance(form, NotificationPreferencesScreen)
+        assert form.query_one("#prefs-zone", Input).value == "America/Sao_Paulo"
+        assert form.query_one("#prefs-dnd", Input).value == "2025-03-14 12:00"  # São Paulo's
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is not form, "closed")
