@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -26,7 +27,7 @@ from tests.conftest import MakeTenant
 from tests.support import PASSWORD, daemon_env, free_port
 from tests.whatsapp.wa_support import WEBHOOK, digits
 
-from .test_terminal import TMUX, Terminal
+from .test_terminal import READY_TIMEOUT, TMUX, Terminal
 
 
 async def eventually(
@@ -48,26 +49,45 @@ async def _ready(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-async def world(
-    settings: Settings, tmp_path: Path
-) -> AsyncIterator[tuple[str, Simulator, NumberConfig]]:
-    """The simulator (in this process) and a daemon process using it as the Graph API."""
-    number = NumberConfig(
-        phone_number_id=digits(15), waba_id=digits(15), access_token="EAAG" + secrets.token_hex(8)
+async def log_in(term: Terminal, url: str, tmp_path: Path, email: str, password: str) -> None:
+    """Start ``pytake tui`` in the terminal and log in as a person types, each step once the
+    screen shows the previous one took effect; returns on the chat, connected."""
+    screen = term.screen
+    term.start(
+        [sys.executable, "-c", "'from pytake_cli.main import run; run()'", "tui", "--server", url],
+        {
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "TERM": "xterm-256color",
+            "TZ": "UTC",
+            "PATH": os.environ.get("PATH", ""),
+        },
     )
-    sim = Simulator(
-        SimulatorConfig.fast(
-            numbers=[number], app_secret=secrets.token_hex(16), webhook_url=None, seed=11
-        )
-    )
+    await eventually(lambda: "Log in to PyTake" in screen(), "the login form", screen)
+    term.type(email)
+    await eventually(lambda: email in screen(), "the e-mail", screen)
+    email_row = term.cursor_row()
+    term.keys("Tab")
+    # The password once the cursor is in its field, as a person looks before typing it.
+    await eventually(lambda: term.cursor_row() != email_row, "the password field", screen)
+    term.type(password)
+    await eventually(lambda: "•" * 8 in screen(), "the masked password", screen)
+    term.keys("Enter")
+    await eventually(lambda: "Pick a conversation" in screen(), "the chat console", screen)
+    await eventually(lambda: "connected" in screen().splitlines()[0], "the stream", screen)
+
+
+@asynccontextmanager
+async def serving(settings: Settings, tmp_path: Path, sim: Simulator) -> AsyncIterator[str]:
+    """The simulator (in this process) and a daemon process using it as the Graph API, with
+    webhooks from the one to the other; yields the daemon's URL."""
     graph_url = await sim.start("127.0.0.1", 0)
     await sim.start_runtime()
     port = free_port()
     env = daemon_env(settings, port=port)
     env["PYTAKE_REDIS__KEY_PREFIX"] = f"pytake-e2e-{uuid.uuid4().hex[:8]}:"
     env["PYTAKE_WHATSAPP__GRAPH_BASE_URL"] = graph_url
-    log = (tmp_path / "daemon.log").open("wb")
+    log_path = tmp_path / "daemon.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-c", "from pytake_cli.main import run; run()", "daemon"],
         env=env,
@@ -76,12 +96,17 @@ async def world(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = asyncio.get_running_loop().time() + 30
+        deadline = asyncio.get_running_loop().time() + READY_TIMEOUT
         while not await _ready(url):
-            assert asyncio.get_running_loop().time() < deadline, "the daemon never got ready"
+            # A daemon that exited says why in its log; waiting out the deadline would not.
+            log_tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+            assert proc.poll() is None, f"the daemon exited:\n{log_tail}"
+            assert asyncio.get_running_loop().time() < deadline, (
+                f"the daemon never got ready:\n{log_tail}"
+            )
             await asyncio.sleep(0.1)
         sim.webhook_url = f"{url}{WEBHOOK}"
-        yield url, sim, number
+        yield url
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -91,6 +116,23 @@ async def world(
             proc.wait()
         log.close()
         await sim.stop()
+
+
+@pytest.fixture
+async def world(
+    settings: Settings, tmp_path: Path
+) -> AsyncIterator[tuple[str, Simulator, NumberConfig]]:
+    """A number of the test's own, registered by the test."""
+    number = NumberConfig(
+        phone_number_id=digits(15), waba_id=digits(15), access_token="EAAG" + secrets.token_hex(8)
+    )
+    sim = Simulator(
+        SimulatorConfig.fast(
+            numbers=[number], app_secret=secrets.token_hex(16), webhook_url=None, seed=11
+        )
+    )
+    async with serving(settings, tmp_path, sim) as url:
+        yield url, sim, number
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is required: scripts/bootstrap.sh installs it")
@@ -116,31 +158,7 @@ async def test_agent_replies_in_a_real_terminal_and_sees_it_read(
     term = Terminal(tmp_path)
     screen = term.screen
     try:
-        term.start(
-            [
-                sys.executable,
-                "-c",
-                "'from pytake_cli.main import run; run()'",
-                "tui",
-                "--server",
-                url,
-            ],
-            {
-                "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                "TERM": "xterm-256color",
-                "TZ": "UTC",
-                "PATH": os.environ.get("PATH", ""),
-            },
-        )
-        await eventually(lambda: "Log in to PyTake" in screen(), "the login form", screen)
-        term.type(agent.email)
-        await eventually(lambda: agent.email in screen(), "the e-mail", screen)
-        term.keys("Tab")
-        term.type(PASSWORD)
-        await eventually(lambda: "•" * 8 in screen(), "the masked password", screen)
-        term.keys("Enter")
-        await eventually(lambda: "Pick a conversation" in screen(), "the chat console", screen)
-        await eventually(lambda: "connected" in screen().splitlines()[0], "the stream", screen)
+        await log_in(term, url, tmp_path, agent.email, PASSWORD)
 
         customer = digits(12)
         wamid = await sim.customer(customer, name="Ana Souza").send_text("Oi, meu pedido?")

@@ -22,6 +22,9 @@ from tests.conftest import MakeTenant
 from tests.support import PASSWORD, daemon_env, free_port
 
 TMUX = shutil.which("tmux")
+READY_TIMEOUT = 60.0
+"""A daemon's start (schema check, AI models, schedulers) took ~19 s on a loaded two-core
+machine; a readiness poll's bound, not a wait."""
 
 
 def wait_for(
@@ -63,7 +66,7 @@ def daemon(settings: Settings, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: http_ok(f"{url}/readyz"), "the daemon to be ready")
+        wait_for(lambda: http_ok(f"{url}/readyz"), "the daemon to be ready", READY_TIMEOUT)
         yield url
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -112,6 +115,11 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-t", "e2e", "-p")
 
+    def cursor_row(self) -> int:
+        """The terminal cursor's line: Textual puts it in the focused input, where a person
+        sees which field their keys will go to."""
+        return int(self.tmux("display", "-p", "-t", "e2e", "#{cursor_y}"))
+
     def close(self) -> None:
         subprocess.run([TMUX or "tmux", "-L", self.socket, "kill-server"], check=False)
 
@@ -145,7 +153,9 @@ async def test_login_in_a_real_terminal_shows_connected(
         # (a key sent while the app is still handling a burst of input can land elsewhere).
         term.type(agent.email)
         wait_for(lambda: agent.email in term.screen(), "the e-mail to appear", show=term.screen)
+        email_row = term.cursor_row()
         term.keys("Tab")
+        wait_for(lambda: term.cursor_row() != email_row, "the password field", show=term.screen)
         term.type(PASSWORD)
         wait_for(lambda: "•" * 8 in term.screen(), "the masked password", show=term.screen)
         term.keys("Enter")
