@@ -33,7 +33,7 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     # Train the shared built-in model now rather than on the first customer message.
     await service.models.get(())
     app[AI] = service
-    jobs.register(ANALYSIS_JOB, service.on_analysis_due)
+    jobs.register_batch(ANALYSIS_JOB, service.on_analysis_due)
     jobs.register(HUMAN_REQUEST_JOB, service.on_human_request_due)
     app[INGEST_FANOUT].add_inbound_hook(service.on_inbound)
     jobs.start()

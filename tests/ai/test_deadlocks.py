@@ -69,7 +69,8 @@ async def test_overlapping_batches_never_deadlock(
 
     async def run(job_id: int, messages: list[uuid.UUID]) -> None:
         await service.on_analysis_due(
-            Job(job_id, tenant.id, ANALYSIS_JOB, {"messages": [str(m) for m in messages]}, 0)
+            tenant.id,
+            [Job(job_id, tenant.id, ANALYSIS_JOB, {"messages": [str(m) for m in messages]}, 0)],
         )
 
     before = await deadlocks(admin_conn, pool)
