@@ -15,12 +15,19 @@ def tui(
         str | None,
         typer.Option(help="Daemon URL, e.g. http://127.0.0.1:8420.", envvar="PYTAKE_SERVER"),
     ] = None,
+    invite: Annotated[
+        str | None,
+        typer.Option(
+            help="An invitation code: choose your password and join (the code works once).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Open the terminal console."""
     from pytake_tui.app import build_app
 
     try:
-        app = build_app(server=server)
+        app = build_app(server=server, invite=invite)
     except ValueError as exc:
         fail(f"--server: {exc}", code=2)
     app.run()

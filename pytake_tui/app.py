@@ -52,6 +52,7 @@ from pytake_tui.screens import (
     SettingsScreen,
     SplashScreen,
 )
+from pytake_tui.screens.invitation import InvitationScreen
 from pytake_tui.screens.splash import TypedAhead
 from pytake_tui.settings_handling import PreferencesAndPassword
 from pytake_tui.stream_messages import stream_messages
@@ -93,8 +94,11 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
         clock: Clock = _utc_now,
         downloads: Path,
         theme: str | None = None,
+        invite: str | None = None,
     ) -> None:
         super().__init__()
+        self._invite = invite
+        """``pytake tui --invite CODE``: start on the invitation form with the code."""
         self.server = server
         self.credentials = credentials
         self.client: DaemonClient | None = None
@@ -130,7 +134,13 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
             self.bind(destination.key, f"go('{destination.name}')", description=destination.title)
         self.bind(SETTINGS_KEY, "go('settings')", description="Settings")
         saved = self.credentials.load(self.server)
-        if saved is None:
+        if self._invite is not None:
+            # An invitation says who is joining now, whatever session was saved before.
+            self.push_screen(self._login_screen())
+            self.push_screen(
+                InvitationScreen(server=self.server, client_for=self.client_for, code=self._invite)
+            )
+        elif saved is None:
             self.push_screen(self._login_screen())
         else:
             self.push_screen(SplashScreen(self.server, self._typed))
@@ -364,13 +374,14 @@ def build_app(
     clock: Clock = _utc_now,
     preferences_path: Path | None = None,
     downloads_dir: Path | None = None,
+    invite: str | None = None,
 ) -> PyTakeApp:
     """The app for ``server`` (default: the last one logged in to, else the local daemon).
 
     Does no I/O beyond reading the credentials and preferences files; the CLI calls
     ``build_app(...).run()``. Tests pin ``clock`` and keep the files in a temporary directory
     (the preferences default to the credentials' directory). Raises ``ValueError`` for a server
-    that is not an http(s) URL.
+    that is not an http(s) URL. ``invite`` opens the invitation form with that code.
     """
     credentials = CredentialStore(credentials_path)
     chosen = normalize_server(server or credentials.last_server() or DEFAULT_SERVER)
@@ -385,4 +396,5 @@ def build_app(
         clock=clock,
         downloads=downloads,
         theme=theme,
+        invite=invite,
     )

@@ -1,4 +1,4 @@
-"""Log in: server, e-mail, password and (rarely) tenant."""
+"""Log in: server, e-mail, password and (rarely) tenant; or join with an invitation code."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -14,6 +15,7 @@ from textual.widgets import Button, Footer, Header, Input, Static
 
 from pytake_tui.client import DaemonClient, DaemonError, normalize_server
 from pytake_tui.messages import LoggedIn
+from pytake_tui.screens.invitation import InvitationScreen
 from pytake_tui.screens.splash import TypedAhead
 
 ClientForServer = Callable[[str], DaemonClient]
@@ -24,6 +26,7 @@ class LoginScreen(Screen[None]):
 
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#email"
+    BINDINGS = [Binding("ctrl+n", "invitation", "I have an invitation code")]
 
     class Failed(Message):
         """The daemon refused the login or could not be reached."""
@@ -55,6 +58,12 @@ class LoginScreen(Screen[None]):
             yield Input(id="password", password=True, placeholder="password")
             yield Input(id="tenant", placeholder="only if your e-mail is in several tenants")
             yield Button("Log in", id="login", variant="primary")
+            yield Static(
+                Content.from_markup(
+                    "[@click=screen.invitation]I have an invitation code[/] (ctrl+n)"
+                ),
+                id="have-invitation",
+            )
             yield Static(id="status")
         yield Footer()
 
@@ -87,6 +96,13 @@ class LoginScreen(Screen[None]):
                     self.focused.insert_text_at_cursor(character)
                 case _:
                     pass
+
+    def action_invitation(self, code: str = "") -> None:
+        """The invitation form over this one, for the server typed here."""
+        server = self.query_one("#server", Input).value
+        self.app.push_screen(
+            InvitationScreen(server=server, client_for=self._client_for, code=code)
+        )
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#login")
