@@ -40,7 +40,8 @@ class ChannelGrid(DataTable[Text]):
             chosen = self.switches.get(category, ChannelSwitches())
             cells = [ON if getattr(chosen, name) else OFF for name, _ in CHANNELS]
             self.add_row(Text(category.value.replace("_", " ")), *cells, key=category.value)
-        self.cursor_coordinate = cursor
+        # On a switch, not on the category's name (which flips nothing).
+        self.cursor_coordinate = cursor if cursor.column else cursor._replace(column=1)
 
     def action_flip(self) -> None:
         """Flip the switch under the cursor (the category column flips nothing)."""

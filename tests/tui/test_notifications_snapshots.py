@@ -1,4 +1,4 @@
-"""A snapshot of the notification center (f11) at 80x24, with fixed data and clock."""
+"""Snapshots of the notification center (f11), with fixed data and clock."""
 
 from __future__ import annotations
 
@@ -19,3 +19,17 @@ def test_notification_center(snap_compare: Any, tmp_path: Path) -> None:
 
     app = notifications_app(tmp_path, client)
     assert snap_compare(app, run_before=ready, terminal_size=(80, 24))
+
+
+def test_notification_center_selection(snap_compare: Any, tmp_path: Path) -> None:
+    """Two rows marked with a dot (space), the filter line counts them, the footer's keys."""
+    client = NotificationsClient(inbox())
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        screen = await open_center(pilot, 5)
+        screen.query_one("#notification-list").focus()
+        await pilot.press("space", "down", "down", "space")
+        await pilot.pause()
+
+    app = notifications_app(tmp_path, client)
+    assert snap_compare(app, run_before=ready, terminal_size=(120, 24))
