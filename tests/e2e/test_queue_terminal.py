@@ -21,6 +21,7 @@ the column the tab line names.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -137,6 +138,17 @@ async def conversation_of(api: demo_seed.Api, customer: str) -> ConversationOut:
     return conversation
 
 
+async def until_status(
+    api: demo_seed.Api, customer: str, status: ConversationStatus, timeout: float = 20.0
+) -> None:
+    """Poll the customer's conversation until it has ``status`` (the fan-out decides a
+    reopened conversation after the webhook's 200, with nothing on screen to wait on)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (seen := (await conversation_of(api, customer)).status) is not status:
+        assert asyncio.get_running_loop().time() < deadline, f"still {seen}, not {status}"
+        await asyncio.sleep(0.1)
+
+
 async def test_a_question_first_is_answered_and_waits_in_the_monitor(
     demo: Demo, tmp_path: Path
 ) -> None:
@@ -200,9 +212,17 @@ async def test_a_closed_conversation_written_into_again_is_back_in_its_queue(
         await eventually(lambda: ended.search(screen()) is None, "the waiting column", screen)
         sent_before = len(demo.sim.outbound_messages(to=customer))
 
+        # A 👍 on the last thing the business said leaves it closed (the issue's report: a 👍
+        # reopened it, open in no queue and invisible here). The webhook's 200 reopens it until
+        # the fan-out decides, so wait for the decision before looking at the screen.
+        phone = demo.sim.customer(customer, name=name)
+        await demo.sim.wait_acked(await phone.react("👍"), timeout=20)
+        await until_status(demo.api, customer, ConversationStatus.RESOLVED)
+        assert waiting_row(screen(), name) is None, screen()
+
         # The customer writes again: the conversation is back in Support (its last queue, not
         # the tenant's default, Sales), waiting, in the monitor; the flow did not start over.
-        await demo.sim.customer(customer, name=name).send_text("Ainda não resolveram, e agora?")
+        await phone.send_text("Ainda não resolveram, e agora?")
         await eventually(
             lambda: waiting_row(screen(), name) is not None,
             f"{name} back in the Support queue",
