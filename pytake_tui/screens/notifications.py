@@ -44,6 +44,7 @@ from pytake_tui.screens.chat import ChatScreen
 from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
 
 PAGE = 100
+BULK_MAX = 500
 _DONE = {BulkAction.READ: "marked read", BulkAction.UNREAD: "marked unread",
          BulkAction.DELETE: "deleted"}  # fmt: skip
 _CHANGE_OF = {BulkAction.READ: ReadChange.READ, BulkAction.UNREAD: ReadChange.UNREAD,
@@ -294,8 +295,12 @@ class NotificationsScreen(Screen[None]):
 
     @work(exit_on_error=False, group="notification-change")
     async def _bulk(self, action: BulkAction, ids: list[uuid.UUID]) -> None:
+        changed = 0
         try:
-            result = await self._client.bulk_notifications(action, ids)
+            # The daemon takes 500 ids a call; more are marked only after several "m" pages.
+            for start in range(0, len(ids), BULK_MAX):
+                result = await self._client.bulk_notifications(action, ids[start:][:BULK_MAX])
+                changed += result.changed
         except DaemonError as error:
             self._failed(error, "Could not change the notifications")
             return
@@ -303,7 +308,7 @@ class NotificationsScreen(Screen[None]):
         chosen = set(ids)
         self.marked -= chosen
         self._apply(_CHANGE_OF[action], lambda item: item.id in chosen)
-        self.notify(f"{result.changed} {_DONE[action]}")
+        self.notify(f"{changed} {_DONE[action]}")
 
     @work(exit_on_error=False, group="notification-change")
     async def _mark(self, notification_id: uuid.UUID, read: bool) -> None:

@@ -146,3 +146,18 @@ async def test_a_failing_notify_send_is_logged_and_the_terminal_tells_instead(
         "\x1b]777;notify;Brute force;12 logins\x07\x1b]9;Brute force: 12 logins\x07"
     ]
     assert "notify-send exited with 1: no session bus" in caplog.text
+
+
+async def test_more_than_the_daemon_takes_at_once_goes_in_several_calls(tmp_path: Path) -> None:
+    items = [notification(n, Cat.MESSAGE, Sev.INFO, f"t{n}", "", minutes_ago=n) for n in range(600)]
+    client = NotificationsClient(items)
+    app = notifications_app(tmp_path, client)
+    log = MessageLog()
+    async with app.run_test(size=(100, 30), message_hook=log) as pilot:
+        screen = await open_scripted_center(pilot, 100)  # a page; "m" would bring the rest
+        screen.marked = {n.id for n in items}
+        await pilot.press("d")
+        await wait_until(pilot, lambda: "600 deleted" in str(log.notifications()), "deleted")
+    sizes = [len(ids) for call, (_, ids) in client.calls if call == "bulk"]
+    assert sizes == [500, 100]
+    assert client.items == []
