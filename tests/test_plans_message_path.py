@@ -129,8 +129,8 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         # The sender's bookkeeping and the status a callback left before the wamid was known.
         (
             outbox_db._ACCEPTED,
-            (outbound[0], "wamid.accepted"),
-            {MESSAGE_BY_ID, "message_statuses_pkey"},
+            (outbound[0], "wamid.accepted", conversations[0]),
+            {MESSAGE_BY_ID, "message_statuses_pkey", "outbox_conversation_idx"},
         ),
         (outbox_db._ADVANCE, (outbound[0], "read", now, None, None, None), {MESSAGE_BY_ID}),
         (outbox_db._DONE, (outbound[0],), set()),

@@ -4,6 +4,7 @@ and recording what the Graph API said."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -127,7 +128,12 @@ done AS (
     DELETE FROM outbox WHERE tenant_id = current_tenant_id() AND message_id = $1
     RETURNING message_id)
 SELECT s.status, s.occurred_at, s.errors,
-       (SELECT count(*) FROM accepted) AS accepted, (SELECT count(*) FROM done) AS dequeued
+       (SELECT count(*) FROM accepted) AS accepted, (SELECT count(*) FROM done) AS dequeued,
+       -- The statement's snapshot still sees the row it deletes: anything else of the
+       -- conversation is a message waiting behind this one.
+       EXISTS (SELECT 1 FROM outbox o
+                WHERE o.tenant_id = current_tenant_id() AND o.conversation_id = $3
+                  AND o.message_id <> $1) AS more
   FROM (SELECT 1) AS one
   LEFT JOIN LATERAL (
       SELECT status, occurred_at, errors FROM message_statuses
@@ -136,14 +142,22 @@ SELECT s.status, s.occurred_at, s.errors,
 """
 
 
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    known: asyncpg.Record | None
+    """The best status callback that arrived before the wamid was recorded, if any."""
+    more: bool
+    """The conversation has messages queued behind this one (only now claimable)."""
+
+
 async def mark_accepted(
-    conn: Connection, message_id: uuid.UUID, wamid: str
-) -> asyncpg.Record | None:
-    """Record Meta's id and take the message off the outbox; returns the best status callback
-    that arrived for it before (``None`` when none did)."""
+    conn: Connection, message_id: uuid.UUID, wamid: str, conversation_id: uuid.UUID
+) -> Acceptance:
+    """Record Meta's id and take the message off the outbox."""
     await lock_wamids(conn, [wamid])
-    row = await conn.fetchrow(_ACCEPTED, message_id, wamid)
-    return row if row is not None and row["status"] is not None else None
+    row = await conn.fetchrow(_ACCEPTED, message_id, wamid, conversation_id)
+    assert row is not None  # one row, always (FROM (SELECT 1))
+    return Acceptance(row if row["status"] is not None else None, row["more"])
 
 
 _ADVANCE = """

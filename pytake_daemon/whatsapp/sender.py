@@ -85,7 +85,7 @@ class Sender:
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._inflight: set[asyncio.Task[None]] = set()
+        self._inflight: set[asyncio.Task[bool]] = set()
         self.sent = 0
         self.failed = 0
 
@@ -112,7 +112,7 @@ class Sender:
 
     async def _pass(self) -> None:
         if await self._claim_and_start():
-            return
+            return  # everything free was filled: more is probably waiting
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._poll):
                 await self._wake.wait()
@@ -130,24 +130,31 @@ class Sender:
             task = asyncio.create_task(self._send_guarded(row))
             self._inflight.add(task)
             task.add_done_callback(self._finished)
-        return len(rows)
+        # A partial claim took everything claimable: whatever is queued after it sets the wake
+        # (on_sent), so claiming again at once would be an empty round trip per send.
+        return len(rows) if len(rows) >= free else 0
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _finished(self, task: asyncio.Task[bool]) -> None:
         self._inflight.discard(task)
-        # The conversation's next message could only be claimed once this one left.
-        self._wake.set()
+        # The conversation's next message could only be claimed once this one left; an
+        # acceptance knows whether there is one (most replies are alone), anything else wakes.
+        if task.cancelled() or task.result():
+            self._wake.set()
 
-    async def _send_guarded(self, row: asyncpg.Record) -> None:
+    async def _send_guarded(self, row: asyncpg.Record) -> bool:
+        """Send; True when the claim loop should look again (something may be claimable)."""
         try:
-            await self._send(row)
+            return await self._send(row)
         except asyncio.CancelledError:
             raise
         except Exception:
             # The lease brings the row back; never let one message kill the worker.
             log.exception("send attempt crashed", message_id=str(row["message_id"]))
+            return True
 
-    async def _send(self, row: asyncpg.Record) -> None:
-        """Send one claimed row; the claim brought the message, its number and the address."""
+    async def _send(self, row: asyncpg.Record) -> bool:
+        """Send one claimed row; the claim brought the message, its number and the address.
+        True when the claim loop should look again (see ``_finished``)."""
         tenant_id: uuid.UUID = row["tenant_id"]
         message_id: uuid.UUID = row["message_id"]
         attempts: int = row["attempts"]
@@ -155,34 +162,33 @@ class Sender:
             # Sent before a crash (recorded, but the row outlived it): nothing left to do.
             async with tenant_transaction(self._pool, tenant_id) as conn:
                 await outbox_db.dequeue(conn, message_id)
-            return
+            return True
         if attempts > 1:
             # Claimed again: an earlier attempt may have been accepted by Meta with its
             # recording lost (acceptances.py). Record that answer instead of sending twice.
             noted = await self._acceptances.recall(message_id)
             if noted is not None:
                 log.info("recording an earlier accepted send", message_id=str(message_id))
-                await self._record_acceptance(tenant_id, row, noted)
-                return
+                return await self._record_acceptance(tenant_id, row, noted)
         if row["removed_at"] is not None:
             await self._fail(
                 tenant_id, row, None, None, "This WhatsApp number was removed; nothing was sent."
             )
-            return
+            return True
         wait = await self._pace(row)
         if wait is None:
-            return
+            return True
         if wait > 0:
             async with tenant_transaction(self._pool, tenant_id) as conn:
                 await outbox_db.give_back(
                     conn, message_id, datetime.now(UTC) + timedelta(seconds=wait)
                 )
-            return
+            return True
         try:
             content = _content_adapter.validate_python(row["content"])
         except ValidationError as exc:
             await self._fail(tenant_id, row, None, None, f"Stored content is invalid: {exc}")
-            return
+            return True
         context = row["context"] or {}
         body = to_graph(content, _recipient(row), reply_to_wamid=context.get("id"))
         token = self._box.decrypt(row["access_token_enc"])
@@ -192,12 +198,12 @@ class Sender:
         except GraphError as exc:
             metrics.send_observed(exc.kind, exc.code).observe(time.perf_counter() - started)
             await self._failed_call(tenant_id, row, exc, attempts)
-            return
+            return True
         metrics.SEND_ACCEPTED.observe(time.perf_counter() - started)
         if result.held:
             # Accepted but held for Meta's quality check: statuses will say whether it leaves.
             log.info("meta holds the message for a quality check", message_id=str(message_id))
-        await self._record_acceptance(tenant_id, row, result.wamid)
+        return await self._record_acceptance(tenant_id, row, result.wamid)
 
     async def _pace(self, row: asyncpg.Record) -> float | None:
         """0 to send now, seconds to wait (row goes back to the queue), None if handled."""
@@ -224,7 +230,7 @@ class Sender:
 
     async def _record_acceptance(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str
-    ) -> None:
+    ) -> bool:
         """Record Meta's acceptance, retrying until the database takes it.
 
         Meta has the message: sending it again because our bookkeeping failed would deliver it
@@ -234,6 +240,7 @@ class Sender:
         message_id: uuid.UUID = row["id"]
         noted = False
         envelopes: list[EventEnvelope] = []
+        more = True
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(_DATABASE_TROUBLE),
             wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
@@ -241,7 +248,7 @@ class Sender:
         ):
             with attempt:
                 try:
-                    envelopes = await self._accepted(tenant_id, row, wamid)
+                    envelopes, more = await self._accepted(tenant_id, row, wamid)
                 except _DATABASE_TROUBLE as exc:
                     if not noted:
                         await self._acceptances.remember(message_id, wamid)
@@ -257,15 +264,20 @@ class Sender:
         self.sent += 1
         # Numbered in the recording's transaction; Redis away costs only other processes.
         await self._bus.deliver(envelopes)
+        return more
 
     async def _accepted(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str
-    ) -> list[EventEnvelope]:
-        """Record the acceptance and number its status event, in one transaction."""
+    ) -> tuple[list[EventEnvelope], bool]:
+        """Record the acceptance and number its status event, in one transaction; also
+        whether the conversation has messages queued behind this one."""
         message_id = row["id"]
         async with tenant_transaction(self._pool, tenant_id) as conn:
             # Status callbacks can beat this commit: ``known`` is what already arrived.
-            known = await outbox_db.mark_accepted(conn, message_id, wamid)
+            acceptance = await outbox_db.mark_accepted(
+                conn, message_id, wamid, row["conversation_id"]
+            )
+            known = acceptance.known
             status = MessageStatus.ACCEPTED
             error: MessageError | None = None
             if known is not None and known["status"] in MessageStatus.__members__.values():
@@ -290,7 +302,7 @@ class Sender:
                 status=status,
                 error=error,
             )
-            return await number_events(conn, tenant_id, [event])
+            return await number_events(conn, tenant_id, [event]), acceptance.more
 
     async def _failed_call(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, exc: GraphError, attempts: int

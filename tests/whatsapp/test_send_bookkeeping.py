@@ -56,14 +56,14 @@ class FlakyRecording:
         self.real = outbox_db.mark_accepted
 
     async def __call__(
-        self, conn: Connection, message_id: uuid.UUID, wamid: str
-    ) -> asyncpg.Record | None:
+        self, conn: Connection, message_id: uuid.UUID, wamid: str, conversation_id: uuid.UUID
+    ) -> outbox_db.Acceptance:
         self.calls += 1
         if self.calls <= self.failures:
             raise asyncpg.exceptions.ConnectionDoesNotExistError(
                 "connection was closed in the middle of operation"
             )
-        return await self.real(conn, message_id, wamid)
+        return await self.real(conn, message_id, wamid, conversation_id)
 
 
 async def until(predicate: Callable[[], Awaitable[bool]]) -> None:
