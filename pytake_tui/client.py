@@ -24,6 +24,7 @@ from pytake_tui.api.contacts import ContactEndpoints
 from pytake_tui.api.conversations import ConversationEndpoints
 from pytake_tui.api.events import EventStreamEndpoints
 from pytake_tui.api.flows import FlowEndpoints
+from pytake_tui.api.invitations import InvitationEndpoints
 from pytake_tui.api.notifications import NotificationEndpoints
 from pytake_tui.api.queues import QueueEndpoints
 from pytake_tui.api.session import SessionEndpoints
@@ -62,6 +63,7 @@ class DaemonClient(
     BackupEndpoints,
     FlowEndpoints,
     NotificationEndpoints,
+    InvitationEndpoints,
     EventStreamEndpoints,
 ):
     """REST and WebSocket access to one daemon, with the session token once logged in.

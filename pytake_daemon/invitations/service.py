@@ -89,10 +89,14 @@ def gone_reason(row: asyncpg.Record, now: datetime) -> str | None:
             return None
 
 
+def _a(role: Role) -> str:
+    return f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value}"
+
+
 def _may_handle(by_role: Role, role: Role) -> None:
     # The rule of user creation (users/service.py): nobody makes an account above their own.
     if not by_role.at_least(role):
-        raise Forbidden(f"a {by_role.value} can't invite a {role.value}")
+        raise Forbidden(f"{_a(by_role)} can't invite {_a(role)}")
 
 
 async def invite(

@@ -206,7 +206,7 @@ async def test_roles_follow_the_rules_of_user_creation(
         "/api/v1/invitations", json={"email": "boss@example.test", "role": "owner"},
         headers=admin.headers,
     )  # fmt: skip
-    assert await problem(resp) == (403, "a admin can't invite a owner")
+    assert await problem(resp) == (403, "an admin can't invite an owner")
     by_owner = await invite(api, owner, email="boss@example.test", role="owner")
     assert by_owner.invitation.role is Role.OWNER
     # An admin can't revoke or resend what they could not have created.

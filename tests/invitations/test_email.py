@@ -5,15 +5,26 @@ away, the admin is given the code instead."""
 from __future__ import annotations
 
 import re
+from email.message import Message
 
 from pytake_daemon.protocol import LoginResponse, Role
 from tests.conftest import ApiClient, MakeTenant
 from tests.invitations.support import accept, invite
 from tests.notifications.conftest import SmtpServer
-from tests.notifications.test_email import _parts
 from tests.support import Member
 
 _CODE = re.compile(r"pti_[A-Za-z0-9_-]{32}")
+
+
+def _parts(message: Message) -> dict[str, str]:
+    """Each leaf part's text by content type (plain and HTML)."""
+    parts = {}
+    for part in message.walk():
+        if not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            parts[part.get_content_type()] = payload.decode()
+    return parts
 
 
 async def _smtp(api: ApiClient, admin: Member, server: SmtpServer) -> None:
