@@ -4,6 +4,7 @@ queue scoping, and nothing changed by any refusal."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -302,3 +303,18 @@ async def test_tenants_never_see_or_touch_each_others_invitations(
     assert theirs.code is not None
     joined = LoginResponse.model_validate(await (await accept(api, theirs.code)).json())
     assert joined.me.tenant_id == b.id
+
+
+async def test_two_people_racing_with_one_code_make_one_user(
+    proxied_api: ApiClient, make_tenant: MakeTenant, admin_conn: Connection
+) -> None:
+    api = proxied_api
+    tenant = await make_tenant()
+    sent = await invite(api, tenant[Role.ADMIN], email="race@example.test")
+    assert sent.code is not None
+    users = await user_count(admin_conn, tenant.id)
+    first, second = await asyncio.gather(
+        accept(api, sent.code, name="First"), accept(api, sent.code, name="Second")
+    )
+    assert sorted([first.status, second.status]) == [201, 410]
+    assert await user_count(admin_conn, tenant.id) == users + 1
