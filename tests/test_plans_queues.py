@@ -34,7 +34,8 @@ SEND_CALL_BLOCKS = 4_000
 
 
 async def _body(admin_conn: Connection, function: str) -> str:
-    """The SQL function's statement, its parameters numbered as in its signature."""
+    """The function's statement (a PL/pgSQL body's ``RETURN QUERY``, 0030), its parameters
+    numbered as in its signature."""
     row = await admin_conn.fetchrow(
         "SELECT prosrc, proargnames,"
         " ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes) AS t) AS types"
@@ -43,6 +44,8 @@ async def _body(admin_conn: Connection, function: str) -> str:
     )
     assert row is not None
     source: str = row["prosrc"]
+    if "RETURN QUERY" in source:
+        source = source.split("RETURN QUERY", 1)[1].rsplit(";", 1)[0]
     for i, (name, type_) in enumerate(zip(row["proargnames"], row["types"], strict=False), 1):
         source = re.sub(rf"\b{name}\b", f"${i}::{type_}", source)
     return source
@@ -217,7 +220,18 @@ async def test_claiming_sends_stays_bounded_among_dead_rows(
         """,
         tenant.id,
     )
-    await admin_conn.execute("ANALYZE outbox")
+    # Statistics of what this test seeded, not only of the outbox: claim_outbox_sends() joins
+    # the claimed rows to messages, conversations, numbers and contacts, and 0018's joins carry
+    # tenant_id too, so the planner may reach a table by tenant_id alone. While the statistics
+    # still describe the session's earlier tenants (a handful of rows each) and not this one
+    # (201,051 messages), a tenant-only scan costs it the same as the keyed one: an xdist run
+    # measured 5.5 million buffers, and a probe with 4,000 one-message tenants analysed before
+    # this seed ran for minutes (contacts by tenant_id, then each claimed row's messages by
+    # tenant_id, the id left to a join filter). Analysed, the estimates are right and every
+    # join is a key lookup. Production can meet the same stale statistics (a new tenant's
+    # backlog before autovacuum's next ANALYZE of messages); the product's fix, joins by id
+    # only (the composite foreign keys already tie the tenants), needs a migration.
+    await admin_conn.execute("ANALYZE outbox, messages, conversations, contacts, whatsapp_numbers")
     try:
         body = await _body(admin_conn, "claim_outbox")
         # 50 conversations have a head, two of them leased: 32 of the other 48 claimed.
