@@ -1,10 +1,10 @@
 """The supervisors' live queue monitor: waiting, in progress and recent history side by side
 (or one at a time on a narrow terminal), the dashboard's figures and the AI's alerts on top.
 
-REST fills the board on open and after a resync. Stream events are buffered and applied once
-per frame (:data:`FLUSH_SECONDS`): a burst of events costs one table pass, each item's row is
-updated in place by its id, and nothing is rebuilt. Wait times tick once a second by repainting
-only the visible rows (see :class:`~pytake_tui.widgets.queue_columns.LiveCell`).
+REST fills the board on open and after a resync. Stream events are applied once the screen has
+taken every event already waiting for it: a burst costs one table pass, rows are updated in
+place by id, nothing is rebuilt, and the next frame (at most 60 a second) draws only the lines
+that look different; wait times are checked once a second (``LiveTable.row_state``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.queue_board import Column, QueueBoard
 from pytake_tui.queue_feed import LIVE_EVENTS, BoardSnapshot, Moved, absorb, read_snapshot
+from pytake_tui.screens.opaque import OpaqueScreen
 from pytake_tui.screens.queue_dialogs import ChoicePicker, ConversationViewer
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
 from pytake_tui.widgets.live_table import LiveTable
@@ -53,17 +54,16 @@ from pytake_tui.widgets.queue_header import QueueHeader
 
 Clock = Callable[[], datetime]
 Pending = list[tuple[float, ServerEvent]]
-"""Events waiting for the next frame, with when each arrived (``time.perf_counter``)."""
+"""Events not applied yet, with when each arrived (``time.perf_counter``)."""
 PaintListener = Callable[[Pending], None]
 
-FLUSH_SECONDS = 1 / 30
-"""Buffered events are applied at most this often (one frame)."""
 TICK_SECONDS = 1.0
 DASHBOARD_DEBOUNCE_SECONDS = 2.0
 NARROW_WIDTH = 150
 """Below this many columns the three columns become tabs (keys 1, 2, 3)."""
 _ALL = "all"
 _TITLES = {Column.WAITING: "Waiting", Column.ACTIVE: "In progress", Column.HISTORY: "History"}
+_TABLES = {Column.WAITING: WaitingTable, Column.ACTIVE: ActiveTable, Column.HISTORY: HistoryTable}
 
 
 def queue_monitor(context: SessionContext) -> Screen[None]:
@@ -71,7 +71,7 @@ def queue_monitor(context: SessionContext) -> Screen[None]:
     return QueueMonitorScreen(client=context.client, me=context.me, clock=context.clock)
 
 
-class QueueMonitorScreen(Screen[None]):
+class QueueMonitorScreen(OpaqueScreen[None]):
     """Keys: ``a`` assign, ``t`` transfer, ``m`` take it yourself, ``p`` priority,
     ``enter``/``o`` open read-only, ``f`` filter by queue, ``1``/``2``/``3`` waiting, in
     progress, history."""
@@ -113,6 +113,7 @@ class QueueMonitorScreen(Screen[None]):
         self.paint_listener: PaintListener | None = None
         """Called after the frame that shows a batch, with the batch (benches, tests)."""
         self._pending: Pending = []
+        self._flush_due = False
         self._dashboard_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -123,11 +124,7 @@ class QueueMonitorScreen(Screen[None]):
             yield ConnectionIndicator(id="connection")
         yield Static("Loading the queues…", id="notice")
         with Horizontal(id="columns"):
-            for column, table in (
-                (Column.WAITING, WaitingTable),
-                (Column.ACTIVE, ActiveTable),
-                (Column.HISTORY, HistoryTable),
-            ):
+            for column, table in _TABLES.items():
                 with Vertical(id=f"pane-{column.value}", classes="pane"):
                     yield TextLine(_TITLES[column], classes="pane-title")
                     yield table(self.board, self._clock, id=column.value)
@@ -135,7 +132,6 @@ class QueueMonitorScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_interval(FLUSH_SECONDS, self._flush, name="flush")
         self.set_interval(TICK_SECONDS, self._tick, name="tick")
         self._show_current()
         self._show_header()
@@ -144,7 +140,9 @@ class QueueMonitorScreen(Screen[None]):
     # Layout
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        if (narrow := event.size.width < NARROW_WIDTH) != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self._show_titles()
 
     def _tables(self) -> dict[Column, QueueTable]:
         return {column: self.query_one(f"#{column.value}", QueueTable) for column in Column}
@@ -180,15 +178,18 @@ class QueueMonitorScreen(Screen[None]):
         self._show_titles()
 
     def _show_titles(self) -> None:
+        # Only those on show: a hidden widget's repaint has Textual re-arrange the whole screen.
         counts = {column: self.table(column).row_count for column in Column}
+        if not self.has_class("-narrow"):
+            for column in Column:
+                pane = self.query_one(f"#pane-{column.value}")
+                title = f"{_TITLES[column]} ({counts[column]:,})"
+                pane.query_one(".pane-title", TextLine).update(title)
+            return
         tabs: list[Content | tuple[str, str] | str] = []
         for n, column in enumerate(Column, start=1):
             label = f" {n} {_TITLES[column]} ({counts[column]:,}) "
-            style = "reverse bold" if column is self.current else ""
-            tabs += [(label, style), " "]
-            title = f"{_TITLES[column]} ({counts[column]:,})"
-            pane = self.query_one(f"#pane-{column.value}")
-            pane.query_one(".pane-title", TextLine).update(title)
+            tabs += [(label, "reverse bold" if column is self.current else ""), " "]
         self.query_one("#tabs", TextLine).update(Content.assemble(*tabs))
 
     # Loading
@@ -222,6 +223,7 @@ class QueueMonitorScreen(Screen[None]):
         notice.update("No queues yet: an admin creates them (pytake queues create).")
         notice.display = not snapshot.queues
         self._show_header()
+        self._flush()  # what the stream said while the board was loading
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -274,17 +276,21 @@ class QueueMonitorScreen(Screen[None]):
     # Live updates
 
     def on_event_received(self, message: EventReceived) -> None:
-        event = message.envelope.event
-        if isinstance(event, LIVE_EVENTS):
-            self._pending.append((time.perf_counter(), event))
+        if isinstance(event := message.envelope.event, LIVE_EVENTS):
+            self._buffer(event)
 
     def _buffer(self, event: ServerEvent) -> None:
         self._pending.append((time.perf_counter(), event))
+        # After the messages already queued (more events, usually): one pass for them all.
+        if not self._flush_due:
+            self._flush_due = True
+            self.call_later(self._flush)
 
     def _flush(self) -> None:
         """Apply what arrived since the last frame, touching only the rows it changed."""
+        self._flush_due = False
         if not self._pending or not self.loaded:
-            return
+            return  # a load in progress applies them when it is done
         batch, self._pending = self._pending, []
         absorbed = absorb(self.board, (event for _, event in batch))
         self._apply(absorbed.moved, absorbed.restyle)
@@ -307,6 +313,8 @@ class QueueMonitorScreen(Screen[None]):
             column = None if latest is None else self.board.where(latest.id)
             if latest is not None and column is not None and self._visible(latest):
                 tables[column].put(latest)
+        for table in tables.values():
+            table.settle()
         if moved:
             self._show_titles()
 

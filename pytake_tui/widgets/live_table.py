@@ -6,17 +6,20 @@ lag. Here a row is a list of cells kept in a dict by key, the display order is a
 ``(sort_key, key)`` (an insert or a removal is one bisection and a memmove), and a frame draws
 one strip per visible line. Cells are ``str``, Rich ``Text`` or anything with ``__rich__``
 returning ``Text`` (computed when drawn, e.g. a ticking wait time).
+
+Between frames each row's strip is kept (:meth:`LiveTable.row_state` says what else it depends
+on), and after a change only the screen lines that would now look different are repainted: a
+frame costs the rows that changed, not every visible one through Rich and Textual's styling.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Hashable
 from typing import Any, ClassVar
 
-from rich.cells import set_cell_size
-from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from textual import messages
 from textual.binding import Binding, BindingType
 from textual.events import Click
 from textual.geometry import Region, Size
@@ -25,19 +28,18 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Column = tuple[str, str, int]
-"""(key, label, width in cells)."""
-_PADDING = 1
-
-
-def _plain_and_style(cell: object) -> tuple[str, str | Style]:
-    if isinstance(cell, str):
-        return cell, ""
-    rich = getattr(cell, "__rich__", None)
-    value = rich() if rich is not None else cell
-    if isinstance(value, Text):
-        return value.plain, value.style
-    return str(value), ""
+from pytake_tui.widgets.live_rows import (
+    CACHE_SLACK,
+    PADDING,
+    Column,
+    Line,
+    StripCache,
+    changed_lines,
+    row_strip,
+    runs,
+    thumb_moved,
+    thumb_span,
+)
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -113,14 +115,21 @@ class LiveTable(ScrollView, can_focus=True):
         """What each row shows, turned into cells only when drawn (:meth:`cells`)."""
         self._sort_keys: dict[str, Any] = {}
         self._order: list[tuple[Any, str]] = []
-        self._width = sum(width + 2 * _PADDING for _, _, width in columns)
+        self._width = sum(width + 2 * PADDING for _, _, width in columns)
         self._column_index = {key: n for n, (key, _, _) in enumerate(columns)}
         self._settle_pending = False
-        self._scrollbar_rows = 0
-        """The row count the scrollbar was last drawn for."""
+        self._thumb_shown: tuple[int, int] | None = None  # as last drawn; None: no scrollbar
+        self._exact_thumb = False
         self._repaint = True
         self._frame: tuple[int, Style, Style, Style, Style] | None = None
         """Per render pass: content width and the header, base, cursor and zebra styles."""
+        self._strips = StripCache()
+        """Drawn rows' recent strips; ``upsert`` and ``remove_row`` drop a row's."""
+        self._header: tuple[Hashable, Strip] | None = None
+        self._drawn: dict[int, Line] = {}
+        """By screen line: what Textual holds from our last ``render_line`` for it."""
+        self._touched: set[str] = set()
+        """Rows given new data since the last settle (their lines repaint even if alike)."""
         self._settle()
 
     # Data
@@ -139,6 +148,13 @@ class LiveTable(ScrollView, can_focus=True):
     def cells(self, row: Any) -> list[object]:
         """A row's cells, one per column; subclasses format their rows."""
         return list(row)
+
+    def row_state(self, row: Any) -> Hashable:
+        """What a row's cells depend on besides the row (which only ``upsert`` replaces): text
+        computed when drawn (a position, a wait at the current clock), what is looked up
+        elsewhere (a name, a mood). The row is drawn again when it changes. ``None`` (default,
+        for live cells it can't describe): never cached, redrawn on any visible change."""
+        return None
 
     def row(self, key: str) -> Any:
         return self._rows[key]
@@ -160,6 +176,8 @@ class LiveTable(ScrollView, can_focus=True):
             if self._sort_keys[key] != sort_key:
                 self._take_out(key)
         self._rows[key] = row
+        self._strips.drop(key)
+        self._touched.add(key)
         if index is None or self._sort_keys.get(key) != sort_key:
             self._sort_keys[key] = sort_key
             entry = (sort_key, key)
@@ -176,6 +194,7 @@ class LiveTable(ScrollView, can_focus=True):
         selected = self.selected_key()
         index = self._take_out(key)
         del self._rows[key]
+        self._strips.drop(key)
         self._keep_cursor_on(selected)
         self._changed(index)
 
@@ -183,6 +202,8 @@ class LiveTable(ScrollView, can_focus=True):
         self._rows.clear()
         self._sort_keys.clear()
         self._order.clear()
+        self._strips.clear()
+        self._touched.clear()
         self.cursor_row = 0
         self._changed(0)
 
@@ -197,28 +218,66 @@ class LiveTable(ScrollView, can_focus=True):
         visible rows — most of a long line's comings and goings are."""
         if index <= int(self.scroll_y) + self.size.height:
             self._repaint = True
+        self._schedule_settle()
+
+    def recheck(self) -> None:
+        """Repaint the visible lines whose rows would now be drawn differently (e.g. once a
+        second, for wait times): rows whose state did not change cost nothing."""
+        self._repaint = self._exact_thumb = True
+        self._schedule_settle()
+
+    def _schedule_settle(self) -> None:
         # A burst of changes (one frame's events) costs one resize and at most one repaint.
         if not self._settle_pending:
             self._settle_pending = True
-            self.call_next(self._settle)
+            self.call_next(self.settle)
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
+        """Resize and repaint for the changes so far now and tell the screen at once (a widget
+        tells it when next idle, maybe after the screen ran its ``call_after_refresh``
+        callbacks): a callback registered after this runs after the frame that shows them."""
+        if self._settle_pending and self._settle() and self.is_attached:
+            self.screen.post_message(messages.Update(self))
+
+    def _settle(self) -> bool:  # True when lines were repainted
         self._settle_pending = False
         size = Size(self._width, len(self._order) + 1)
         if self.virtual_size != size:
             # Not through the reactive: a virtual size change would lay the whole screen out
-            # again, every frame; only the scrollbar depends on it, and redrawing the scrollbar
-            # costs more than the rows: redraw it when its thumb may visibly move (1%).
+            # again, every frame; only the scrollbar depends on it.
             self.set_reactive(ScrollView.virtual_size, size)
-            shown = self._scrollbar_rows
-            if self.is_mounted and (
-                abs(size.height - shown) * 100 > shown or size.height <= self.size.height + 1
-            ):
-                self._scrollbar_rows = size.height
+        exact, self._exact_thumb = self._exact_thumb, False
+        if self.is_mounted:
+            # Redrawing the scrollbar costs more than the rows: at once when it appears, goes
+            # or its thumb moves a whole cell, to the eighth of a cell on the next recheck
+            # (the once-a-second tick, a cursor move).
+            window = self.container_size.height - self.scrollbar_size_horizontal
+            thumb = thumb_span(window, size.height, self.scroll_y)
+            if thumb_moved(self._thumb_shown, thumb, exact=exact):
+                self._thumb_shown = thumb
                 self._scroll_update(size)
         if self._repaint:
             self._repaint = False
-            self.refresh()
+            return self._repaint_changed_lines()
+        return False
+
+    def _line(self, row: int) -> Line:
+        if row >= len(self._order):
+            return None
+        key = self._order[row][1]
+        variant = 2 if row == self.cursor_row else row % 2
+        return key, variant, self.row_state(self._rows[key])
+
+    def _repaint_changed_lines(self) -> bool:
+        """Refresh only the lines that would look different; Textual keeps the others'."""
+        top, width = int(self.scroll_y), self.size.width
+        now = ((y, self._line(top + y - 1)) for y in range(1, self.size.height))
+        dirty = changed_lines(self._drawn, now, self._touched)
+        self._touched.clear()
+        # One region per run of consecutive lines: the compositor repaints just those.
+        for first, count in runs(dirty):
+            self.refresh(Region(0, first, width, count))
+        return bool(dirty)
 
     # The cursor
 
@@ -245,7 +304,7 @@ class LiveTable(ScrollView, can_focus=True):
         return max(0, min(row, len(self._order) - 1))
 
     def watch_cursor_row(self) -> None:
-        self.refresh()
+        self.recheck()  # the two lines the cursor left and reached
         self.post_message(self.RowHighlighted(self, self.selected_key()))
 
     def _scroll_to_cursor(self) -> None:
@@ -296,30 +355,44 @@ class LiveTable(ScrollView, can_focus=True):
             self.rich_style + self.get_component_rich_style("live-table--cursor"),
             self.rich_style + self.get_component_rich_style("live-table--even"),
         )
-        return super().render_lines(crop)
+        strips = super().render_lines(crop)
+        if len(self._strips) > 2 * self.size.height + CACHE_SLACK:
+            # Keep the rows on screen; those scrolled past or moved away are drawn afresh.
+            top = int(self.scroll_y)
+            self._strips.keep_only({key for _, key in self._order[top : top + self.size.height]})
+        return strips
 
     def render_line(self, y: int) -> Strip:
         frame = self._frame
         if frame is None:
             return Strip.blank(self.size.width)
         width, header, base, cursor, even = frame
-        if y == 0:
-            labels: list[object] = [label for _, label, _ in self.columns]
-            strip = self._strip(labels, header)
-        else:
-            row = int(self.scroll_y) + y - 1
-            if row >= len(self._order):
-                return Strip.blank(width, base)
-            style = cursor if row == self.cursor_row else even if row % 2 else base
-            strip = self._strip(self.cells(self._rows[self._order[row][1]]), style)
         scroll_x = int(self.scroll_x)
-        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+        if y == 0:
+            signature: Hashable = (header, scroll_x, width)
+            if self._header is None or self._header[0] != signature:
+                labels: list[object] = [label for _, label, _ in self.columns]
+                self._header = (
+                    signature,
+                    self._fit(row_strip(self.columns, labels, header, self._width)),
+                )
+            return self._header[1]
+        line = self._line(int(self.scroll_y) + y - 1)
+        self._drawn[y] = line
+        if line is None:
+            return Strip.blank(width, base)
+        key, variant, state = line
+        style = (base, even, cursor)[variant]
+        signature = (style, state, scroll_x, width)
+        if state is not None and (strip := self._strips.get(key, signature)) is not None:
+            return strip
+        strip = self._fit(row_strip(self.columns, self.cells(self._rows[key]), style, self._width))
+        if state is not None:
+            self._strips.put(key, signature, strip)
+        return strip
 
-    def _strip(self, cells: list[object], base: Style) -> Strip:
-        segments: list[Segment] = []
-        pad = " " * _PADDING
-        for (_, _, width), cell in zip(self.columns, cells, strict=True):
-            text, style = _plain_and_style(cell)
-            cell_style = Style.parse(style) if isinstance(style, str) else style
-            segments.append(Segment(pad + set_cell_size(text, width) + pad, base + cell_style))
-        return Strip(segments, self._width)
+    def _fit(self, strip: Strip) -> Strip:
+        """The part of a row's strip that the horizontal scroll shows, padded to the width."""
+        assert self._frame is not None
+        width, base, scroll_x = self._frame[0], self._frame[2], int(self.scroll_x)
+        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)

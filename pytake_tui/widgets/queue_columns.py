@@ -2,13 +2,14 @@
 
 Rows are put and dropped one by one, never rebuilt, each in its column's order. Wait times,
 durations and positions are :class:`LiveCell` objects computed when a row is drawn, so the
-once-a-second tick only repaints what is on screen instead of rewriting a cell per item.
+once-a-second tick rewrites no cell: each table's ``row_state`` names those values (and what a
+row looks up on the board), and the tick repaints only the visible rows whose text changed.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -104,6 +105,17 @@ class QueueTable(LiveTable):
     def sort_key(self, item: QueueItemOut) -> Any:
         raise NotImplementedError
 
+    def row_state(self, item: QueueItemOut) -> Hashable:
+        raise NotImplementedError
+
+    def looks(self, item: QueueItemOut) -> tuple[object, ...]:
+        """The board's say in every column's row: the mood and whether an alert is raised."""
+        conversation = item.conversation_id
+        return self.board.moods.get(conversation), conversation in self.board.alerts
+
+    def since(self, moment: datetime) -> str:
+        return duration((self.clock() - moment).total_seconds())
+
     def style_of(self, item: QueueItemOut) -> str:
         """Red when the AI says the customer is angry or raised an alert."""
         conversation = item.conversation_id
@@ -136,9 +148,10 @@ class QueueTable(LiveTable):
         return None if key is None else uuid.UUID(key)
 
     def tick(self) -> None:
-        """Repaint: wait times and durations are computed when drawn."""
+        """Repaint the visible rows whose wait time or duration reads differently now."""
         if self.row_count:
-            self.refresh()
+            self.recheck()
+            self.settle()  # in the frame that follows, not after another message
 
 
 class WaitingTable(QueueTable):
@@ -156,9 +169,18 @@ class WaitingTable(QueueTable):
     def sort_key(self, item: QueueItemOut) -> Any:
         return serving_key(item)
 
+    def row_state(self, item: QueueItemOut) -> Hashable:
+        board = self.board
+        return (
+            board.position(item),
+            self.since(item.entered_at),
+            board.queue_name(item.queue_id),
+            *self.looks(item),
+        )
+
     def cells(self, item: QueueItemOut) -> list[object]:
         style = self.style_of(item)
-        board, clock = self.board, self.clock
+        board = self.board
 
         def position() -> str:
             place = board.position(item)
@@ -170,7 +192,7 @@ class WaitingTable(QueueTable):
             Text(contact_label(item), style=style),
             Text(board.queue_name(item.queue_id), style=style),
             Text(label, style=priority_style),
-            LiveCell(lambda: duration((clock() - item.entered_at).total_seconds()), style),
+            LiveCell(lambda: self.since(item.entered_at), style),
             self.mood_cell(item),
         ]
 
@@ -189,15 +211,23 @@ class ActiveTable(QueueTable):
     def sort_key(self, item: QueueItemOut) -> Any:
         return (item.assigned_at or item.entered_at, str(item.id))
 
+    def row_state(self, item: QueueItemOut) -> Hashable:
+        board = self.board
+        return (
+            board.agent_name(item.agent_id),
+            self.since(item.assigned_at or item.entered_at),
+            board.last_messages.get(item.conversation_id, ""),
+            *self.looks(item),
+        )
+
     def cells(self, item: QueueItemOut) -> list[object]:
         style = self.style_of(item)
-        clock = self.clock
         since = item.assigned_at or item.entered_at
         last = self.board.last_messages.get(item.conversation_id, "")
         return [
             Text(self.board.agent_name(item.agent_id)),
             Text(contact_label(item), style=style),
-            LiveCell(lambda: duration((clock() - since).total_seconds()), style),
+            LiveCell(lambda: self.since(since), style),
             Text(" ".join(last.split()), style=style or "dim"),
             self.mood_cell(item),
         ]
@@ -218,6 +248,10 @@ class HistoryTable(QueueTable):
     def sort_key(self, item: QueueItemOut) -> Any:
         ended = item.ended_at or item.entered_at
         return (-ended.timestamp(), str(item.id))
+
+    def row_state(self, item: QueueItemOut) -> Hashable:
+        board = self.board
+        return board.queue_name(item.queue_id), board.ratings.get(item.id), *self.looks(item)
 
     def cells(self, item: QueueItemOut) -> list[object]:
         label, style = ENDINGS.get(item.status.value, (item.status.value, ""))
