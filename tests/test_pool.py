@@ -72,6 +72,30 @@ async def test_the_tenant_setting_never_outlives_its_transaction(
         assert await conn.fetchval("SELECT current_tenant_id()") is None
 
 
+async def test_a_tenant_transaction_costs_no_round_trip_for_its_scope(
+    pool: Pool, make_tenant: MakeTenant
+) -> None:
+    tenant, other = await make_tenant(), await make_tenant()
+    sent: list[str] = []
+    async with pool.acquire() as conn:
+        conn.add_query_logger(lambda logged: sent.append(logged.query))
+    async with tenant_transaction(pool, tenant.id) as conn:
+        assert await conn.fetchval("SELECT current_tenant_id()") == tenant.id
+    assert sent == [
+        f"BEGIN; SELECT set_config('pytake.tenant_id', '{tenant.id}', true);",
+        "SELECT current_tenant_id()",
+        "COMMIT;",
+    ]
+    # A block that fails rolls back and leaves nothing waiting for the next borrower's BEGIN.
+    with pytest.raises(ZeroDivisionError):
+        async with tenant_transaction(pool, tenant.id):
+            raise ZeroDivisionError
+    async with tenant_transaction(pool, other.id) as conn:
+        assert await conn.fetchval("SELECT current_tenant_id()") == other.id
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT current_tenant_id()") is None
+
+
 async def test_a_broken_connection_is_replaced(pool: Pool, admin_conn: Connection) -> None:
     async with pool.acquire() as conn:
         pid = await conn.fetchval("SELECT pg_backend_pid()")
