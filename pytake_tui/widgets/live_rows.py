@@ -18,7 +18,7 @@ Column = tuple[str, str, int]
 Line = tuple[str, int, Hashable] | None
 """What a screen line shows: row key, variant (plain, zebra, cursor), row state; None: no row."""
 PADDING = 1
-CACHE_SLACK = 64
+CACHE_SLACK = 16
 """Rows kept beyond the visible ones before the strip cache is trimmed."""
 VARIANTS_KEPT = 3
 """Strips kept per row: a row moving up one line at a time alternates between the zebra

@@ -119,8 +119,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._column_index = {key: n for n, (key, _, _) in enumerate(columns)}
         self._settle_pending = False
         self._thumb_shown: tuple[int, int] | None = None  # as last drawn; None: no scrollbar
-        self._exact_thumb = False
-        self._repaint = True
+        self._repaint, self._exact_thumb = True, False
         self._frame: tuple[int, Style, Style, Style, Style] | None = None
         """Per render pass: content width and the header, base, cursor and zebra styles."""
         self._strips = StripCache()
@@ -129,7 +128,8 @@ class LiveTable(ScrollView, can_focus=True):
         self._drawn: dict[int, Line] = {}
         """By screen line: what Textual holds from our last ``render_line`` for it."""
         self._touched: set[str] = set()
-        """Rows given new data since the last settle (their lines repaint even if alike)."""
+        """Rows given new data (or removed, maybe to come back) since the last settle: their
+        lines repaint even if alike. New rows can't have been drawn: not here."""
         self._settle()
 
     # Data
@@ -177,7 +177,8 @@ class LiveTable(ScrollView, can_focus=True):
                 self._take_out(key)
         self._rows[key] = row
         self._strips.drop(key)
-        self._touched.add(key)
+        if not new:
+            self._touched.add(key)
         if index is None or self._sort_keys.get(key) != sort_key:
             self._sort_keys[key] = sort_key
             entry = (sort_key, key)
@@ -195,6 +196,7 @@ class LiveTable(ScrollView, can_focus=True):
         index = self._take_out(key)
         del self._rows[key]
         self._strips.drop(key)
+        self._touched.add(key)
         self._keep_cursor_on(selected)
         self._changed(index)
 
@@ -256,10 +258,10 @@ class LiveTable(ScrollView, can_focus=True):
             if thumb_moved(self._thumb_shown, thumb, exact=exact):
                 self._thumb_shown = thumb
                 self._scroll_update(size)
-        if self._repaint:
-            self._repaint = False
-            return self._repaint_changed_lines()
-        return False
+        # Without a change at or above the last visible row, no touched row is on screen.
+        repainted, self._repaint = self._repaint and self._repaint_changed_lines(), False
+        self._touched.clear()
+        return repainted
 
     def _line(self, row: int) -> Line:
         if row >= len(self._order):
@@ -273,7 +275,6 @@ class LiveTable(ScrollView, can_focus=True):
         top, width = int(self.scroll_y), self.size.width
         now = ((y, self._line(top + y - 1)) for y in range(1, self.size.height))
         dirty = changed_lines(self._drawn, now, self._touched)
-        self._touched.clear()
         # One region per run of consecutive lines: the compositor repaints just those.
         for first, count in runs(dirty):
             self.refresh(Region(0, first, width, count))
