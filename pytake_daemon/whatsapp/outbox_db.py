@@ -54,54 +54,58 @@ async def message_wamid(
     return True, row["wa_message_id"]
 
 
-_INSERT = """
-INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, context,
-                      status, sent_by, idempotency_key)
-VALUES (current_tenant_id(), $1, 'out', $2, $3, $4, $5, 'pending', $6, $7)
-ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id
+# The message, its outbox row and the conversation's preview in one round trip (three
+# statements before). The outbox row references a message inserted by the same statement: the
+# foreign key is checked at the statement's end, when the message exists. Nothing is queued or
+# touched when the idempotency key was taken meanwhile (no row from ``m``).
+_QUEUE = """
+WITH m AS (
+    INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, context,
+                          status, sent_by, idempotency_key)
+    VALUES (current_tenant_id(), $1, 'out', $2, $3, $4, $5, 'pending', $6, $7)
+    ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING id
+), queued AS (
+    INSERT INTO outbox (tenant_id, message_id, number_id, conversation_id)
+    SELECT current_tenant_id(), m.id, $8, $1 FROM m
+), touched AS (
+    UPDATE conversations
+       SET last_message_at = now(), last_message_preview = $9, updated_at = now()
+     WHERE tenant_id = current_tenant_id() AND id = $1 AND EXISTS (SELECT FROM m)
+)
+SELECT id FROM m
 """
 
 
-async def insert_outbound(
+async def queue_outbound(
     conn: Connection,
     *,
     conversation_id: uuid.UUID,
+    number_id: uuid.UUID,
     type: str,
     content: dict[str, Any],
     text: str,
+    preview: str,
     context: dict[str, Any] | None,
     sent_by: uuid.UUID | None,
     idempotency_key: str | None,
 ) -> uuid.UUID | None:
-    """The new message's id, or None when the idempotency key was taken meanwhile."""
+    """Store a pending message and queue it (it leaves after every message queued earlier in
+    its conversation); the new message's id, or None when the idempotency key was taken
+    meanwhile (then nothing was written)."""
     message_id: uuid.UUID | None = await conn.fetchval(
-        _INSERT, conversation_id, type, content, text, context, sent_by, idempotency_key
+        _QUEUE,
+        conversation_id,
+        type,
+        content,
+        text,
+        context,
+        sent_by,
+        idempotency_key,
+        number_id,
+        preview,
     )
     return message_id
-
-
-_ENQUEUE = """
-INSERT INTO outbox (tenant_id, message_id, number_id, conversation_id)
-VALUES (current_tenant_id(), $1, $2, $3)
-"""
-
-
-async def enqueue(
-    conn: Connection, message_id: uuid.UUID, number_id: uuid.UUID, conversation_id: uuid.UUID
-) -> None:
-    """Queue a message; it leaves after every message queued earlier in its conversation."""
-    await conn.execute(_ENQUEUE, message_id, number_id, conversation_id)
-
-
-_TOUCH = """
-UPDATE conversations SET last_message_at = now(), last_message_preview = $2, updated_at = now()
- WHERE tenant_id = current_tenant_id() AND id = $1
-"""
-
-
-async def touch_conversation(conn: Connection, conversation_id: uuid.UUID, preview: str) -> None:
-    await conn.execute(_TOUCH, conversation_id, preview)
 
 
 # ---- the sender -------------------------------------------------------------------------------

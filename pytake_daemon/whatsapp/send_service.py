@@ -82,12 +82,14 @@ async def queue_message(
         )
     context = await _context(conn, conversation_id, request)
     text = render_outgoing(request.content)
-    message_id = await outbox_db.insert_outbound(
+    message_id = await outbox_db.queue_outbound(
         conn,
         conversation_id=conversation_id,
+        number_id=conversation["number_id"],
         type=request.content.type,
         content=content,
         text=text,
+        preview=preview(text),
         context=context,
         sent_by=sent_by,
         idempotency_key=request.idempotency_key,
@@ -98,8 +100,6 @@ async def queue_message(
         earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
         assert earlier is not None
         return _replayed(earlier, conversation_id, content)
-    await outbox_db.enqueue(conn, message_id, conversation["number_id"], conversation_id)
-    await outbox_db.touch_conversation(conn, conversation_id, preview(text))
     return Queued(message_id=message_id, conversation_id=conversation_id, created=True)
 
 
