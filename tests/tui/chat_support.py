@@ -14,6 +14,7 @@ from pytake_tui.client import DaemonClient
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.screens import ChatScreen
 from pytake_tui.widgets.conversation_list import ConversationList
+from pytake_tui.widgets.thread import ThreadView
 
 from .fake_daemon import ScriptedClient, hello_envelope
 from .fake_world import FakeWorld
@@ -73,4 +74,23 @@ async def chat_ready(pilot: Pilot[Any], rows: int) -> ChatScreen:
     return screen
 
 
-__all__ = ["FIXED_AT", "SERVER", "chat_ready", "scripted_app", "still_cursors"]
+async def thread_settled(pilot: Pilot[Any]) -> None:
+    """Wait for the open thread to rest at its newest message, then repaint its scrollbar.
+
+    While the thread is anchored, Textual's compositor moves it to the end on every layout and
+    sets the scrollbar's position without repainting it (``_reactive_position``), so the thumb
+    on screen can be the one painted for an earlier layout (the thread before its header grew
+    to two lines). Whether something else repaints it before a snapshot is taken depends on
+    timing: the snapshot's scrollbar flickered. Repainted once the scroll has settled, the
+    thumb is the current state's, whatever the timing."""
+    thread = pilot.app.screen.query_one(ThreadView)
+    await wait_until(
+        pilot,
+        lambda: thread.is_anchored and thread.scroll_y == thread.max_scroll_y,
+        "the thread at its newest message",
+    )
+    thread.vertical_scrollbar.refresh()
+    await pilot.pause()
+
+
+__all__ = ["FIXED_AT", "SERVER", "chat_ready", "scripted_app", "still_cursors", "thread_settled"]

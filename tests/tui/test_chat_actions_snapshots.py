@@ -16,7 +16,7 @@ from pytake_tui.widgets.conversation_list import ConversationList
 from pytake_tui.widgets.thread import MessageBubble, NoteBubble
 
 from .chat_actions_support import actions_app, actions_world
-from .chat_support import still_cursors
+from .chat_support import still_cursors, thread_settled
 from .helpers import wait_until
 
 SIZE = (80, 30)
@@ -98,6 +98,7 @@ def test_chat_tags(snap_compare: Any, tmp_path: Path) -> None:
         await _open_ana(pilot)
         await pilot.press("escape")  # back to the list
         await pilot.pause()
+        await thread_settled(pilot)
         still_cursors(pilot)
 
     assert snap_compare(app, run_before=ready, terminal_size=SIZE)
