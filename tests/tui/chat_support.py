@@ -14,7 +14,7 @@ from pytake_tui.client import DaemonClient
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.screens import ChatScreen
 from pytake_tui.widgets.conversation_list import ConversationList
-from pytake_tui.widgets.thread import ThreadView
+from pytake_tui.widgets.thread import MessageBubble, ThreadView
 
 from .fake_daemon import ScriptedClient, hello_envelope
 from .fake_world import FakeWorld
@@ -74,6 +74,22 @@ async def chat_ready(pilot: Pilot[Any], rows: int) -> ChatScreen:
     return screen
 
 
+async def open_first(pilot: Pilot[Any], *, rows: int = 4, bubbles: int | None = None) -> ChatScreen:
+    """Wait for ``rows`` conversations listed, open the first (enter) and wait for its thread:
+    ``bubbles`` messages shown, or (None) the conversation read into the pane."""
+    chat = await chat_ready(pilot, rows)
+    await pilot.press("enter")
+    if bubbles is None:
+        await wait_until(pilot, lambda: chat.pane.open is not None, "the first conversation")
+    else:
+        await wait_until(
+            pilot,
+            lambda: chat.pane.open is not None and len(chat.query(MessageBubble)) == bubbles,
+            f"the first conversation's {bubbles} messages",
+        )
+    return chat
+
+
 async def thread_settled(pilot: Pilot[Any]) -> None:
     """Wait for the open thread to rest at its newest message, then repaint its scrollbar.
 
@@ -93,4 +109,12 @@ async def thread_settled(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-__all__ = ["FIXED_AT", "SERVER", "chat_ready", "scripted_app", "still_cursors", "thread_settled"]
+__all__ = [
+    "FIXED_AT",
+    "SERVER",
+    "chat_ready",
+    "open_first",
+    "scripted_app",
+    "still_cursors",
+    "thread_settled",
+]

@@ -35,6 +35,7 @@ from .chat_actions_support import (
     actions_app,
     actions_world,
 )
+from .chat_support import open_first
 from .fake_daemon import alice
 from .fake_world import BOB_ID
 from .helpers import MessageLog, wait_until
@@ -49,19 +50,7 @@ def _ana(world: ActionsWorld) -> ConversationOut:
 
 async def _open_ana(pilot: Pilot[Any]) -> ChatScreen:
     """Wait for the list, open Ana (first: assigned to me) and wait for her thread."""
-    app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(app.screen, ChatScreen)
-            and app.screen.query_one(ConversationList).option_count == 4
-        ),
-        "the list",
-    )
-    chat = app.screen
-    assert isinstance(chat, ChatScreen)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: len(chat.query(MessageBubble)) == 10, "Ana's thread")
+    chat = await open_first(pilot, bubbles=10)
     await wait_until(pilot, lambda: len(chat.query(NoteBubble)) == 1, "Bob's note")
     return chat
 

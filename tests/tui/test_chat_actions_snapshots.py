@@ -12,11 +12,10 @@ from textual.pilot import Pilot
 from pytake_tui.screens import ChatScreen
 from pytake_tui.screens.chat_actions import ConfirmClose, TransferPicker
 from pytake_tui.widgets.composer import Composer
-from pytake_tui.widgets.conversation_list import ConversationList
-from pytake_tui.widgets.thread import MessageBubble, NoteBubble
+from pytake_tui.widgets.thread import NoteBubble
 
 from .chat_actions_support import actions_app, actions_world
-from .chat_support import still_cursors, thread_settled
+from .chat_support import open_first, still_cursors, thread_settled
 from .helpers import wait_until
 
 SIZE = (80, 30)
@@ -24,18 +23,7 @@ SIZE = (80, 30)
 
 async def _open_ana(pilot: Pilot[Any]) -> ChatScreen:
     app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(app.screen, ChatScreen)
-            and app.screen.query_one(ConversationList).option_count == 4
-        ),
-        "the list",
-    )
-    chat = app.screen
-    assert isinstance(chat, ChatScreen)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: len(chat.query(MessageBubble)) == 10, "Ana's thread")
+    chat = await open_first(pilot, bubbles=10)
     await wait_until(pilot, lambda: len(chat.query(NoteBubble)) == 1, "Bob's note")
     # Opening marks Ana's two messages read; the title's count follows after its debounce.
     await wait_until(pilot, lambda: app.title == "PyTake (1)", "the unread count")

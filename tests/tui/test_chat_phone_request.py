@@ -17,10 +17,10 @@ from pytake_daemon.protocol.outgoing import (
 from pytake_daemon.whatsapp.meta_errors import explain
 from pytake_tui.client import DaemonError
 from pytake_tui.screens import ChatScreen
-from pytake_tui.widgets.conversation_list import ConversationList
 from pytake_tui.widgets.thread import MessageBubble
 
 from .chat_actions_support import ActionsClient, ActionsWorld, actions_app, actions_world
+from .chat_support import open_first
 from .helpers import MessageLog, wait_until
 
 NO_TEMPLATE = (
@@ -47,30 +47,13 @@ def _answering(client: ActionsClient, world: ActionsWorld, refusal: str | None) 
     return requests
 
 
-async def _open_first(pilot: Any) -> ChatScreen:
-    app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(app.screen, ChatScreen)
-            and app.screen.query_one(ConversationList).option_count == 4
-        ),
-        "the list",
-    )
-    chat = app.screen
-    assert isinstance(chat, ChatScreen)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: len(chat.query(MessageBubble)) > 0, "the thread")
-    return chat
-
-
 async def test_alt_p_asks_for_the_phone_and_the_request_joins_the_thread(tmp_path: Path) -> None:
     log = MessageLog()
     world = actions_world()
     app, client = actions_app(tmp_path, world)
     requests = _answering(client, world, refusal=None)
     async with app.run_test(message_hook=log) as pilot:
-        chat = await _open_first(pilot)
+        chat = await open_first(pilot, bubbles=10)
         before = len(chat.query(MessageBubble))
         await pilot.press("alt+p")
         await wait_until(pilot, lambda: len(chat.query(MessageBubble)) == before + 1, "the bubble")
@@ -90,7 +73,7 @@ async def test_a_refusal_is_a_toast_with_the_daemons_sentence(tmp_path: Path) ->
     app, client = actions_app(tmp_path, world)
     requests = _answering(client, world, refusal=NO_TEMPLATE)
     async with app.run_test(message_hook=log) as pilot:
-        chat = await _open_first(pilot)
+        chat = await open_first(pilot, bubbles=10)
         before = len(chat.query(MessageBubble))
         await pilot.press("alt+p")
         await wait_until(pilot, lambda: bool(log.notifications()), "the toast")
@@ -130,7 +113,7 @@ async def test_a_send_refused_for_a_username_customer_is_a_toast_with_131062s_se
     # A stand-in that refuses like the daemon does, so the toast can be checked without a send.
     client.send_message = send_message  # type: ignore[method-assign]
     async with app.run_test(message_hook=log) as pilot:
-        chat = await _open_first(pilot)
+        chat = await open_first(pilot, bubbles=10)
         before = len(chat.query(MessageBubble))
         await pilot.press(*"your code", "enter")
         await wait_until(pilot, lambda: bool(log.notifications()), "the toast")

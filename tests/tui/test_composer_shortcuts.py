@@ -12,30 +12,17 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from pytake_tui.replies import typed_shortcut
-from pytake_tui.screens import ChatScreen
 from pytake_tui.screens.chat_actions import CannedPicker
 from pytake_tui.widgets.composer import Composer
-from pytake_tui.widgets.conversation_list import ConversationList
 
 from .canned_replies_support import RepliesWorld, replies_app
+from .chat_support import open_first
 from .fake_world import FakeWorld, demo_world
 from .helpers import wait_until
 
 
 async def _open_ana(pilot: Pilot[Any]) -> Composer:
-    app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(app.screen, ChatScreen)
-            and app.screen.query_one(ConversationList).option_count == 4
-        ),
-        "the list",
-    )
-    chat = app.screen
-    assert isinstance(chat, ChatScreen)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: chat.pane.open is not None, "Ana's thread")
+    chat = await open_first(pilot)
     composer = chat.query_one(Composer)
     assert composer.draft.has_focus
     return composer

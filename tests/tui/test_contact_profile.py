@@ -29,6 +29,7 @@ from pytake_tui.widgets.conversation_list import ConversationList
 from tests.conftest import ApiClient, MakeTenant
 from tests.contacts.seed import PHONE, seed_customers
 
+from .chat_support import open_first
 from .contact_profile_support import MARI_BSUID, MARI_ID, contacts_world, profile_app
 from .fake_world import demo_world
 from .helpers import MessageLog, wait_until
@@ -57,9 +58,7 @@ async def _chat(pilot: Pilot[Any], rows: int) -> ChatScreen:
 
 
 async def _profile_of_ana(pilot: Pilot[Any]) -> ContactProfilePanel:
-    chat = await _chat(pilot, 4)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: chat.pane.open is not None, "Ana's thread")
+    chat = await open_first(pilot)
     await pilot.press("alt+i")
     await wait_until(pilot, lambda: bool(chat.query(ContactProfilePanel)), "the panel")
     panel = chat.query_one(ContactProfilePanel)

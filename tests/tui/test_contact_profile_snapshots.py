@@ -9,28 +9,15 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from pytake_tui.screens import ChatScreen
 from pytake_tui.widgets.contact_profile import ContactProfilePanel
-from pytake_tui.widgets.conversation_list import ConversationList
 
+from .chat_support import open_first
 from .contact_profile_support import profile_app
 from .helpers import wait_until
 
 
 async def _profile_shown(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(app.screen, ChatScreen)
-            and app.screen.query_one(ConversationList).option_count == 4
-        ),
-        "the list",
-    )
-    chat = app.screen
-    assert isinstance(chat, ChatScreen)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: chat.pane.open is not None, "Ana's thread")
+    chat = await open_first(pilot)
     await pilot.press("alt+i")
     await wait_until(pilot, lambda: bool(chat.query(ContactProfilePanel)), "the panel")
     panel = chat.query_one(ContactProfilePanel)

@@ -9,13 +9,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from pytake_tui.screens import ChatScreen
-from pytake_tui.widgets.conversation_list import ConversationList
 from pytake_tui.widgets.system_line import SystemLine
-from pytake_tui.widgets.thread import MessageBubble
 
 from .chat_actions_support import actions_app
-from .chat_support import still_cursors
+from .chat_support import open_first, still_cursors
 from .helpers import wait_until
 from .system_lines_support import life_world
 
@@ -23,17 +20,7 @@ from .system_lines_support import life_world
 async def _open_ana(pilot: Pilot[Any], first_shown: int) -> None:
     """Ana's thread scrolled so the ``first_shown``-th system line is at the top."""
     app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(app.screen, ChatScreen)
-            and app.screen.query_one(ConversationList).option_count == 4
-        ),
-        "the list",
-    )
-    chat = app.screen
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: len(chat.query(MessageBubble)) == 10, "Ana's thread")
+    chat = await open_first(pilot, bubbles=10)
     await wait_until(pilot, lambda: len(chat.query(SystemLine)) == 7, "her system lines")
     await wait_until(pilot, lambda: app.title == "PyTake (1)", "the unread count")
     line = list(chat.query(SystemLine))[first_shown]
