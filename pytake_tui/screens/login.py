@@ -26,7 +26,15 @@ class LoginScreen(Screen[None]):
 
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#email"
-    BINDINGS = [Binding("ctrl+n", "invitation", "I have an invitation code")]
+    BINDINGS = [
+        Binding("ctrl+n", "invitation", "I have an invitation code"),
+        # Priority: the app moves the focus as it reads the Tab. A plain binding runs only
+        # once the Tab has bubbled up from the focused input, and the keys read meanwhile
+        # (a fast typist's password, or e-mail⇥password pasted) went to the e-mail field
+        # (tests/e2e/test_terminal.py types them in one burst).
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+    ]
 
     class Failed(Message):
         """The daemon refused the login or could not be reached."""
