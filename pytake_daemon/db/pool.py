@@ -150,13 +150,10 @@ async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[
     connection never carries one tenant's setting into the next borrower's work.
     """
     async with pool.acquire() as conn:
-        # A pool's own connections (PooledConnection) scope the transaction in its BEGIN.
-        scope_next_begin = getattr(conn, "scope_next_begin", None)
-        if scope_next_begin is not None:
-            scope_next_begin(tenant_id)
+        scoped = scope_next_begin(conn, tenant_id)
         async with conn.transaction():
-            if scope_next_begin is None:
-                await conn.execute(_SET_TENANT, str(tenant_id))
+            if not scoped:
+                await set_tenant(conn, tenant_id)
             yield conn
             # Only when the block completed: a block that raised rolls back without it.
             hook = _BEFORE_COMMIT.get()
@@ -168,6 +165,18 @@ async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[
             ):
                 hook.joined = True
                 await hook.work(conn)
+
+
+def scope_next_begin(conn: Connection, tenant_id: uuid.UUID) -> bool:
+    """Scope the transaction ``conn.transaction()`` begins next to ``tenant_id``, in its BEGIN's
+    round trip; False when ``conn`` isn't a pool's (the caller then calls :func:`set_tenant`
+    inside the transaction)."""
+    # Through the pool's proxy, attributes of the PooledConnection underneath.
+    attach = getattr(conn, "scope_next_begin", None)
+    if attach is None:
+        return False
+    attach(tenant_id)
+    return True
 
 
 async def set_tenant(conn: Connection, tenant_id: uuid.UUID) -> None:

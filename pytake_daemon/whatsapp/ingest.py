@@ -30,7 +30,7 @@ import asyncpg
 import structlog
 
 from pytake_daemon.conversations.views import message_error
-from pytake_daemon.db.pool import Connection, Pool, set_tenant
+from pytake_daemon.db.pool import Connection, Pool, scope_next_begin, set_tenant
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.metrics import families as metrics
 from pytake_daemon.protocol import EventEnvelope, MessageStatusUpdated, ServerEvent
@@ -205,14 +205,20 @@ class IngestWriter:
             by_tenant[routed.route.tenant_id].append(routed)
         jobs = 0
         envelopes: list[EventEnvelope] = []
-        async with self._pool.acquire() as conn, conn.transaction():
-            # Tenants in a fixed order so two writers (several processes) can't deadlock; each
-            # tenant's event counter last in its part (nothing else is locked after it there).
-            for tenant_id in sorted(by_tenant):
-                await set_tenant(conn, tenant_id)
-                result = await write_tenant_items(conn, by_tenant[tenant_id])
-                jobs += result.jobs
-                envelopes.extend(await number_events(conn, tenant_id, result.events()))
+        # Tenants in a fixed order so two writers (several processes) can't deadlock; each
+        # tenant's event counter last in its part (nothing else is locked after it there).
+        tenants = sorted(by_tenant)
+        if not tenants:
+            return 0, []
+        async with self._pool.acquire() as conn:
+            first_scoped = scope_next_begin(conn, tenants[0])
+            async with conn.transaction():
+                for tenant_id in tenants:
+                    if tenant_id != tenants[0] or not first_scoped:
+                        await set_tenant(conn, tenant_id)
+                    result = await write_tenant_items(conn, by_tenant[tenant_id])
+                    jobs += result.jobs
+                    envelopes.extend(await number_events(conn, tenant_id, result.events()))
         return jobs, envelopes
 
 
