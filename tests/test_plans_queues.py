@@ -233,7 +233,7 @@ async def test_claiming_sends_stays_bounded_among_dead_rows(
     # this seed ran for minutes (contacts by tenant_id, then each claimed row's messages by
     # tenant_id, the id left to a join filter). Analysed, the estimates are right and every
     # join is a key lookup. Production can meet the same stale statistics (a new tenant's
-    # backlog before autovacuum's next ANALYZE of messages), so since 0030 the function joins
+    # backlog before autovacuum's next ANALYZE of messages), so since 0031 the function joins
     # by id alone (the composite foreign keys already tie the tenants); the ANALYZE stays so
     # that the claim's own statement is measured on true estimates too.
     await admin_conn.execute("RESET session_replication_role")
