@@ -54,13 +54,13 @@ async def ask(
     agent_id: uuid.UUID,
     now: datetime,
     template: tuple[str, str] | None,
-) -> bool:
-    """Record the request and queue the question; True when a message was queued."""
+) -> uuid.UUID | None:
+    """Record the request and queue the question; the queued message's id, if one was."""
     feedback_id = await db.ask_feedback(
         conn, item_id=item_id, conversation_id=conversation_id, agent_id=agent_id, at=now
     )
     if feedback_id is None:
-        return False
+        return None
     requests = [SendMessageRequest(content=buttons(feedback_id))]
     if template is not None:
         requests.append(
@@ -69,12 +69,12 @@ async def ask(
     for request in requests:
         try:
             async with conn.transaction():
-                await queue_message(conn, conversation_id, request, sent_by=None, now=now)
-            return True
+                queued = await queue_message(conn, conversation_id, request, sent_by=None, now=now)
+            return queued.message_id
         except (Conflict, UnprocessableEntity) as exc:
             reason = str(exc)
     log.info("satisfaction not asked", conversation_id=str(conversation_id), reason=reason)
-    return False
+    return None
 
 
 @dataclass(frozen=True)

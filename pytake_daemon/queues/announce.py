@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from pytake_daemon.agents import db as agents_db
+from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.queues import customer, db
 from pytake_daemon.queues.effects import Effects
@@ -62,13 +63,19 @@ async def _tell_all(
         return 0
     agents = await agents_db.count_eligible(conn, queue["required_skills"], queue["department"])
     avg = await db.avg_handle_seconds(conn, queue["id"], now)
+    said: list[uuid.UUID] = []
     for r in rows:
         wait = customer.estimated_wait_minutes(r["position"], avg, agents)
         fields = customer.Fields(queue=queue["name"], position=r["position"], wait_minutes=wait)
         text = customer.render(template, default, fields)
-        if await customer.tell(conn, r["conversation_id"], text, now=now):
-            effects.messages_queued = True
+        message_id = await customer.tell(conn, r["conversation_id"], text, now=now)
+        if message_id is not None:
+            said.append(message_id)
         await db.mark_position_sent(conn, r["id"], r["position"], now)
+    if said:
+        effects.messages_queued = True
+        # Open threads show the welcome and places as they are queued (two reads for all).
+        effects.events.extend(await message_sent_events(conn, said, now=now))
     return len(rows)
 
 

@@ -87,14 +87,17 @@ def render(template: str, default: str, fields: Fields) -> str:
     return text
 
 
-async def tell(conn: Connection, conversation_id: uuid.UUID, text: str, *, now: datetime) -> bool:
-    """Queue ``text`` for the customer; False when WhatsApp wouldn't take it (window closed)."""
+async def tell(
+    conn: Connection, conversation_id: uuid.UUID, text: str, *, now: datetime
+) -> uuid.UUID | None:
+    """Queue ``text`` for the customer; the message's id, or None when WhatsApp wouldn't take
+    it (window closed) or there is nothing to say."""
     if not text.strip():
-        return False  # a queue whose text renders to nothing says nothing
+        return None  # a queue whose text renders to nothing says nothing
     try:
         # A savepoint: a refusal after a partial write must not spoil the caller's transaction.
         async with conn.transaction():
-            await queue_message(
+            queued = await queue_message(
                 conn,
                 conversation_id,
                 SendMessageRequest(content=TextOut(body=text)),
@@ -103,5 +106,5 @@ async def tell(conn: Connection, conversation_id: uuid.UUID, text: str, *, now: 
             )
     except Conflict as exc:
         log.info("queue message not sent", conversation_id=str(conversation_id), reason=str(exc))
-        return False
-    return True
+        return None
+    return queued.message_id

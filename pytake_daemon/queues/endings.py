@@ -12,6 +12,7 @@ from pytake_daemon.agents import goals, satisfaction
 from pytake_daemon.agents import service as agents_service
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations import timeline
+from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import starts
 from pytake_daemon.protocol.audit import ActorType
@@ -88,15 +89,17 @@ async def conversation_closed(
         ],
         now,
     )
-    if await satisfaction.ask(
+    asked = await satisfaction.ask(
         conn,
         item_id=item["id"],
         conversation_id=conversation_id,
         agent_id=agent_id,
         now=now,
         template=satisfaction_template,
-    ):
+    )
+    if asked is not None:
         effects.messages_queued = True
+        effects.events.extend(await message_sent_events(conn, [asked], now=now))
     await changed(conn, effects, Transition.COMPLETED, item["id"], now)
     effects.events.extend(await goals.check(conn, agent_id, now))
     await agents_service.capacity_back(conn, agent_id, now=now, effects=effects)

@@ -18,6 +18,7 @@ from typing import Literal
 import asyncpg
 
 from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.protocol.audit import ActorType
@@ -276,11 +277,14 @@ async def tell(
     fields: customer.Fields,
     now: datetime,
 ) -> None:
-    """Say the queue's text (or our default) to the customer; the sender is woken after."""
-    if await customer.tell(
+    """Say the queue's text (or our default) to the customer (open threads see it at once);
+    the sender is woken after."""
+    said = await customer.tell(
         conn, conversation_id, customer.render(template, default, fields), now=now
-    ):
+    )
+    if said is not None:
         effects.messages_queued = True
+        effects.events.extend(await message_sent_events(conn, [said], now=now))
 
 
 async def changed(

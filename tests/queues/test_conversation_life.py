@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pytake_daemon.protocol import ConversationOut, MessageList, Role
+from pytake_daemon.protocol import ConversationOut, MessageList, MessageSent, Role
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.protocol.conversations import ConversationStatus, TimelineKind
 from pytake_daemon.protocol.events import ConversationEventAdded, MessageReceived
@@ -85,6 +85,12 @@ async def test_a_conversation_told_in_order_closed_rated_and_reopened_into_its_q
     assert world.texts(second) == ["Passing you to support.", "You are number 2 in Support."]
     entered = await monitor.next(QueueItemChanged, 2)
     conversation = {e.item.contact_wa_id: e.item.conversation_id for e in entered}
+    # Open threads see the places as they are queued, not only when reloaded.
+    placed = await _next(
+        monitor, MessageSent, lambda e: e.message.text == "You are number 1 in Support."
+    )
+    assert placed.conversation.id == conversation[first]
+    assert placed.message.direction == "out"
 
     # An agent with room for all: the two waiting are assigned, and a third customer is
     # assigned at once and told no place at all.
@@ -130,6 +136,12 @@ async def test_a_conversation_told_in_order_closed_rated_and_reopened_into_its_q
         return [m for m in sim.outbound_messages(to=first) if m.type == "interactive"]
 
     await sim.wait_for(lambda: bool(rating_question()), 10, "the rating question")
+    asked = await _next(
+        monitor,
+        MessageSent,
+        lambda e: e.conversation.id == first_id and e.message.type == "buttons",
+    )
+    assert asked.message.direction == "out"  # open threads show the question as it is queued
     buttons = rating_question()[0].body["interactive"]["action"]["buttons"]
     great = next(b["reply"] for b in buttons if b["reply"]["title"] == "Great")
     await sim.customer(first).reply_button(great["id"], great["title"])
