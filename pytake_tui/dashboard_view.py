@@ -98,12 +98,16 @@ def _rating(average: float | None, ratings: int) -> str:
     return f"★ {average:.1f} · {ratings} rated"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def card_lines(period: Period) -> list[str]:
     """A period's figures, one per line; a week adds satisfaction and resolution, a month its
     best day."""
     lines = [
-        f"{period.conversations} conversations",
-        f"{period.messages_answered} messages",
+        _count(period.conversations, "conversation"),
+        _count(period.messages_answered, "message"),
         f"{duration(period.avg_first_response_seconds)} first reply",
         f"{duration(period.avg_handling_seconds)} handling",
     ]
