@@ -136,6 +136,9 @@ class NotificationPreferencesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#prefs-tenant").display = self._me.role.at_least(Role.ADMIN)
+        # The switches first: left to Textual, an agent's focus went to the scrolling form
+        # (the hidden admin checkbox comes before the grid), where arrows and space do nothing.
+        self.query_one(ChannelGrid).focus()
         self._clear_errors()
         self._load()
 

@@ -95,6 +95,9 @@ async def test_saving_the_form_changes_what_the_daemon_stores(
         assert form.query_one("#prefs-reset").display is False  # nothing of mine to reset
         assert form.query_one("#prefs-tenant").display is False  # an agent: no tenant switch
 
+        # As a person types: the form opens on the switches (assignment's console).
+        assert isinstance(app.focused, ChannelGrid)
+        await pilot.press("right", "right", "space")  # assignment e-mail on
         await flip(pilot, form, Cat.MESSAGE, 2)  # desktop off
         await flip(pilot, form, Cat.MENTION, 4)  # sound on
         await type_into(pilot, form, "#prefs-zone", "America/New_York")
@@ -110,6 +113,7 @@ async def test_saving_the_form_changes_what_the_daemon_stores(
         mine = await stored(api, agent)
         assert mine.source == "user"
         prefs = mine.preferences
+        assert prefs.categories[Cat.ASSIGNMENT] == ChannelSwitches(email=True)
         assert prefs.categories[Cat.MESSAGE] == ChannelSwitches(desktop=False)
         assert prefs.categories[Cat.MENTION] == ChannelSwitches(sound=True)
         assert prefs.categories[Cat.SECURITY].email is True  # untouched, kept
