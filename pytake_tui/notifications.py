@@ -1,8 +1,10 @@
-"""Which events deserve a toast (and a bell), decided without Textual.
+"""Which events deserve a toast of the console's own, decided without Textual.
 
-The app feeds every event through :class:`Notifier`; the chat screen tells it which conversation
-is open (no toast for what the agent is already reading) and which messages this console sent
-(their failures are this agent's business even when another conversation is open).
+Customer messages and assignments are the notification center's (``notification_created``,
+delivered as the user's server-side preferences say: quiet hours, do-not-disturb, the console
+switch of each category; see ``unread_title.py``). What stays here is this console's business:
+a message it sent that failed, and which conversation is open (the center's message toasts
+leave out the one the agent is reading).
 """
 
 from __future__ import annotations
@@ -13,16 +15,13 @@ from typing import Literal
 
 from pytake_daemon.protocol import (
     ContactOut,
-    ConversationUpdated,
     EventEnvelope,
-    MessageReceived,
     MessageStatus,
     MessageStatusUpdated,
 )
 from pytake_tui.preferences import Preferences
 
 Severity = Literal["information", "warning", "error"]
-_MAX_TEXT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +38,12 @@ def contact_name(contact: ContactOut) -> str:
     return contact.display_name
 
 
-def _short(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= _MAX_TEXT else line[: _MAX_TEXT - 1] + "…"
-
-
 class Notifier:
-    """Remembers assignments and this console's sends, to tell what is new."""
+    """Remembers the open conversation and this console's sends."""
 
     def __init__(self, me: uuid.UUID) -> None:
         self.me = me
         self.open_conversation: uuid.UUID | None = None
-        self._assigned: dict[uuid.UUID, uuid.UUID | None] = {}
         self._sent_here: set[uuid.UUID] = set()
 
     def sent_here(self, message_id: uuid.UUID) -> None:
@@ -61,36 +54,6 @@ class Notifier:
         """The toasts one event calls for (usually none)."""
         event = envelope.event
         match event:
-            case MessageReceived(conversation=conversation, message=message):
-                self._assigned[conversation.id] = conversation.assigned_user_id
-                mine = conversation.assigned_user_id in (None, self.me)
-                if (
-                    conversation.id == self.open_conversation
-                    or not mine
-                    or not preferences.toast_new_messages
-                ):
-                    return []
-                return [
-                    Toast(
-                        f"New message — {contact_name(conversation.contact)}",
-                        _short(message.text),
-                        bell=preferences.bell_new_messages,
-                    )
-                ]
-            case ConversationUpdated(conversation=conversation):
-                before = self._assigned.get(conversation.id)
-                now = conversation.assigned_user_id
-                self._assigned[conversation.id] = now
-                if now == self.me and before != self.me:
-                    who = contact_name(conversation.contact)
-                    return [
-                        Toast(
-                            "Conversation assigned to you",
-                            f"{who}: {_short(conversation.last_message_preview)}",
-                            bell=preferences.bell_new_messages,
-                        )
-                    ]
-                return []
             case MessageStatusUpdated(status=MessageStatus.FAILED, error=error):
                 ours = event.message_id in self._sent_here
                 if not (ours or event.conversation_id == self.open_conversation):

@@ -22,16 +22,19 @@ from textual.timer import Timer
 
 from pytake_daemon.protocol.events import ServerEvent
 from pytake_daemon.protocol.notifications import (
+    LinkKind,
     NotificationCategory,
     NotificationCreated,
+    NotificationOut,
     NotificationSeverity,
     NotificationsRead,
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.desktop_notice import DESKTOP_SEVERITIES, DesktopNotices, desktop_sequence
+from pytake_tui.notifications import Notifier
+from pytake_tui.preferences import Preferences
 
 UNREAD_DEBOUNCE_SECONDS = 0.5
-_CHAT_TOASTED = frozenset({NotificationCategory.ASSIGNMENT, NotificationCategory.MESSAGE})
 
 
 class UnreadTitle(App[None]):
@@ -46,6 +49,8 @@ class UnreadTitle(App[None]):
     (tests set it, so nothing reaches the terminal running them)."""
     desktop_notices = DesktopNotices()
     """notify-send or the escape sequence, by the environment (tests inject theirs)."""
+    notifier: Notifier | None
+    preferences: Preferences
 
     def _schedule_unread_count(self) -> None:
         # A burst of events costs one stats request, not one each.
@@ -86,12 +91,12 @@ class UnreadTitle(App[None]):
         if isinstance(event, NotificationsRead):
             return
         item, delivery = event.notification, event.delivery
-        # Assignments and customer messages already have the chat's toasts (notifications.py,
-        # which know the open conversation): a second one would say the same thing twice.
-        if delivery.console and item.category not in _CHAT_TOASTED:
+        if delivery.console and self._toast_here(item):
             urgent = item.severity is NotificationSeverity.URGENT
             severity: Literal["error", "information"] = "error" if urgent else "information"
             self.notify(item.body or item.title, title=item.title, severity=severity)
+            if item.category is NotificationCategory.MESSAGE and self.preferences.bell_new_messages:
+                self.bell()  # this terminal's own wish (settings), beside the daemon's sound
         if delivery.sound:
             self.bell()
         if delivery.desktop and item.severity in DESKTOP_SEVERITIES:
@@ -101,6 +106,18 @@ class UnreadTitle(App[None]):
             else:
                 urgent = item.severity is NotificationSeverity.URGENT
                 self._notify_send(program, item.title, item.body, urgent)
+
+    def _toast_here(self, item: NotificationOut) -> bool:
+        """The daemon said "console" (quiet hours, do-not-disturb and the category's switch
+        already applied); this terminal leaves out customer messages when its settings say so,
+        and those of the conversation the agent is reading."""
+        if item.category is not NotificationCategory.MESSAGE:
+            return True
+        if not self.preferences.toast_new_messages:
+            return False
+        reading = self.notifier.open_conversation if self.notifier is not None else None
+        link = item.link
+        return not (link is not None and link.kind is LinkKind.CONVERSATION and link.id == reading)
 
     @work(exit_on_error=False, group="desktop")
     async def _notify_send(self, program: str, title: str, body: str, urgent: bool) -> None:

@@ -3,6 +3,7 @@ the 409 toast, templates, live events, typing, downloads and a reconnect."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +25,16 @@ from pytake_daemon.protocol import (
     TemplateOut,
     TextOut,
 )
+from pytake_daemon.protocol.notifications import (
+    Delivery,
+    LinkKind,
+    NotificationCategory,
+    NotificationCreated,
+    NotificationLink,
+    NotificationOut,
+    NotificationSeverity,
+    UnreadCounts,
+)
 from pytake_tui import PyTakeApp, build_app
 from pytake_tui.connection import LinkState
 from pytake_tui.credentials import CredentialStore, SavedSession
@@ -37,7 +48,7 @@ from pytake_tui.widgets.thread import MessageBubble, ThreadView
 from .fake_daemon import FakeDaemon
 from .fake_world import FakeWorld, demo_world
 from .helpers import MessageLog, fast_client, wait_until
-from .identities import ALICE_EMAIL, ALICE_PASSWORD, FAR_FUTURE, FIXED_AT, TENANT_ID
+from .identities import ALICE_EMAIL, ALICE_PASSWORD, FAR_FUTURE, FIXED_AT, TENANT_ID, USER_ID
 
 
 @pytest.fixture
@@ -92,6 +103,30 @@ async def _ready(pilot: Pilot[Any], daemon: FakeDaemon) -> ChatScreen:
 
 def _envelope(seq: int, event: Any) -> EventEnvelope:
     return EventEnvelope(seq=seq, tenant_id=TENANT_ID, at=FIXED_AT, event=event)
+
+
+def _message_notice(
+    n: int, conversation_id: uuid.UUID, title: str, body: str
+) -> NotificationCreated:
+    """The daemon's notification of a customer message, for the console ("console" on)."""
+    item = NotificationOut(
+        id=uuid.UUID(int=0x3000 + n),
+        category=NotificationCategory.MESSAGE,
+        severity=NotificationSeverity.INFO,
+        title=title,
+        body=body,
+        link=NotificationLink(kind=LinkKind.CONVERSATION, id=conversation_id),
+        group_key=f"message:{conversation_id}",
+        group_count=1,
+        created_at=FIXED_AT,
+        read_at=None,
+    )
+    return NotificationCreated(
+        user_id=USER_ID,
+        notification=item,
+        unread=UnreadCounts(total=n, by_category={}),
+        delivery=Delivery(console=True, desktop=False, sound=False),
+    )
 
 
 async def test_search_filters_the_list_and_mine_come_first(
@@ -222,10 +257,16 @@ async def test_live_events_toast_update_the_thread_and_ring_when_asked(
         )
         message = world.add_message(newer, "in", "Hello?", ago=timedelta(0))
         await inbox.send(_envelope(11, MessageReceived(conversation=newer, message=message)))
+        # The toast is the daemon's notification of it (its delivery carries the user's quiet
+        # hours and switches); this terminal adds the bell its settings ask for.
+        notice = _message_notice(1, unknown.id, "+447700900123: new message", "Hello?")
+        await inbox.send(_envelope(12, notice))
         await wait_until(pilot, lambda: bool(log.notifications()), "a toast")
-        assert log.notifications() == ["New message — +447700900123: Hello?"]
+        assert log.notifications() == ["+447700900123: new message: Hello?"]
         assert len(rings) == 1
         await wait_until(pilot, lambda: _listed(app)[1] == str(unknown.id), "moved up")
+        # One about the conversation being read: no toast (the failure below comes next).
+        await inbox.send(_envelope(13, _message_notice(2, ana.id, "Ana Souza: new message", "hi")))
 
         # Ana's pending message is delivered, then one of ours fails: updated in place.
         pending = next(m for m in world.messages[ana.id] if m.status is MessageStatus.PENDING)
@@ -237,7 +278,7 @@ async def test_live_events_toast_update_the_thread_and_ring_when_asked(
             status=MessageStatus.DELIVERED,
             error=None,
         )
-        await inbox.send(_envelope(12, delivered))
+        await inbox.send(_envelope(14, delivered))
         thread = chat.query_one(ThreadView)
 
         def status() -> MessageStatus | None:
@@ -253,9 +294,10 @@ async def test_live_events_toast_update_the_thread_and_ring_when_asked(
             error=error,
         )
         # Failed ranks below delivered: a late failure never hides a delivery.
-        await inbox.send(_envelope(13, failed))
+        await inbox.send(_envelope(15, failed))
         await wait_until(pilot, lambda: len(log.notifications()) == 2, "the failure toast")
         assert log.notifications()[1] == "Message not delivered: Too late."
+        assert len(rings) == 1
         assert status() is MessageStatus.DELIVERED
 
 
