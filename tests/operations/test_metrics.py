@@ -104,6 +104,17 @@ async def test_scrape_after_a_webhook_and_a_send(world: SimulatedWorld) -> None:
         return value(now, sent, outcome="accepted") > value(before, sent, outcome="accepted")
 
     await wait_until(accepted, "the reply accepted by the simulator")
+
+    async def fanned_out() -> bool:
+        # The conversation is listed once the webhook's commit is in, which can be before the
+        # ingest fan-out that follows it has finished (a loaded machine).
+        now = await scrape(api)
+        done = "pytake_jobs_processed_total"
+        return value(now, done, kind="ingest", outcome="done") > value(
+            before, done, kind="ingest", outcome="done"
+        )
+
+    await wait_until(fanned_out, "the ingest fan-out done")
     after = await scrape(api)
     while value(after, "pytake_figures_up") != 1:  # a database too busy for its deadline
         await wait_until(lambda: _figures_read(api), "the database figures")
