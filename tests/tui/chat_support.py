@@ -109,6 +109,21 @@ async def thread_settled(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def unread_settled(pilot: Pilot[Any]) -> None:
+    """Wait for the title's unread count to be read again after opening a conversation (it is
+    debounced: opening one schedules the read half a second later, and a snapshot taken before
+    it shows the count from before the conversation was read)."""
+    app = pilot.app
+    assert isinstance(app, PyTakeApp)
+
+    def settled() -> bool:
+        counting = [w for w in app.workers if w.group == "unread" and not w.is_finished]
+        return app._unread_timer is None and not counting
+
+    await wait_until(pilot, settled, "the unread count read again")
+    await pilot.pause()
+
+
 __all__ = [
     "FIXED_AT",
     "SERVER",
@@ -117,4 +132,5 @@ __all__ = [
     "scripted_app",
     "still_cursors",
     "thread_settled",
+    "unread_settled",
 ]

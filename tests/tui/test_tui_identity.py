@@ -16,7 +16,13 @@ from pytake_tui.message_view import DELETED, body_text, is_system_line, message_
 from pytake_tui.notifications import contact_name
 from pytake_tui.widgets.thread import MessageBubble
 
-from .chat_support import chat_ready, scripted_app, still_cursors
+from .chat_support import (
+    chat_ready,
+    scripted_app,
+    still_cursors,
+    thread_settled,
+    unread_settled,
+)
 from .fake_world import FakeWorld
 from .helpers import wait_until
 from .identities import FIXED_AT
@@ -161,7 +167,8 @@ def test_a_username_customers_thread(snap_compare: Any, tmp_path: Path) -> None:
         screen = await chat_ready(pilot, 1)
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(screen.query(MessageBubble)) == 7, "seven bubbles")
-        await pilot.pause()
+        await thread_settled(pilot)  # the scrollbar's thumb flickered in a loaded run
+        await unread_settled(pilot)  # the title's count, read again after the opening
         still_cursors(pilot)
 
     assert snap_compare(
