@@ -33,7 +33,13 @@ class InvitationScreen(Screen[None]):
     posts :class:`LoggedIn`, so the app opens the session exactly as after a login."""
 
     CSS_PATH = "invitation.tcss"
-    BINDINGS = [Binding("escape", "back", "Back to log in")]
+    BINDINGS = [
+        Binding("escape", "back", "Back to log in"),
+        # As on the login screen: the focus moves as the Tab is read, so a fast typist's (or a
+        # password manager's) next field never lands in the previous one.
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+    ]
 
     class Failed(Message):
         """The daemon refused the code or the password, or could not be reached."""
