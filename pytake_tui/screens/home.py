@@ -95,6 +95,12 @@ class HomeScreen(Screen[None]):
         self._client = client
         self._me = me
         self._rows: deque[RowKey] = deque()
+        # Kept rather than queried: every event of the stream reaches this screen, also while
+        # another is shown, and a query walks the widget tree (≈ 12 % of bench/tui.py's CPU).
+        self._backup_status: BackupStatus | None = None
+        self._activity: DataTable[str] = DataTable(
+            id="activity", cursor_type="row", zebra_stripes=True
+        )
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,9 +109,10 @@ class HomeScreen(Screen[None]):
                 yield Static(identity(self._me), id="identity")
                 yield ConnectionIndicator(id="connection")
             if self._me.role.at_least(Role.SUPERVISOR):
-                yield BackupStatus(client=self._client, id="backup-status")
+                self._backup_status = BackupStatus(client=self._client, id="backup-status")
+                yield self._backup_status
             yield Static(f"Activity — last {MAX_ACTIVITY_ROWS} events", id="activity-title")
-            yield DataTable(id="activity", cursor_type="row", zebra_stripes=True)
+            yield self._activity
         yield Footer()
 
     def on_mount(self) -> None:
@@ -117,16 +124,16 @@ class HomeScreen(Screen[None]):
 
     def on_event_received(self, message: EventReceived) -> None:
         envelope = message.envelope
-        for widget in self.query(BackupStatus):
-            widget.follow(envelope)
+        if self._backup_status is not None:
+            self._backup_status.follow(envelope)
         detail = describe(envelope)
         if detail:  # typing notices are for the chat screen, not the activity log
             self._add_row(str(envelope.seq), envelope.event.type, envelope.at, detail)
 
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self._add_row("—", "resync", datetime.now().astimezone(), message.reason)
-        for widget in self.query(BackupStatus):
-            widget.reload()
+        if self._backup_status is not None:
+            self._backup_status.reload()
         self._refresh_me()
 
     def on_home_screen_refreshed(self, message: Refreshed) -> None:
@@ -134,7 +141,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#identity", Static).update(identity(message.me))
 
     def _add_row(self, seq: str, kind: str, at: datetime, detail: str) -> None:
-        table: DataTable[str] = self.query_one("#activity", DataTable)
+        table = self._activity
         time = at.astimezone().strftime("%H:%M:%S")
         # Textual sizes auto-width columns only when idle, after a new row may already have been
         # drawn (and cached) at the old width: grow the detail column ourselves, before adding.
