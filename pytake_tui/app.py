@@ -204,7 +204,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
 
     async def _start_session(self, client: DaemonClient, me: Me) -> None:
         self.client, self.me = client, me
-        self.notifier = Notifier(me.user_id)
+        self.notifier = Notifier()
         # Activity is mounted first so its log starts with the session, not with its first visit.
         await self.action_go("activity")
         await self.action_go(DESTINATIONS[0].name)

@@ -41,8 +41,7 @@ def contact_name(contact: ContactOut) -> str:
 class Notifier:
     """Remembers the open conversation and this console's sends."""
 
-    def __init__(self, me: uuid.UUID) -> None:
-        self.me = me
+    def __init__(self) -> None:
         self.open_conversation: uuid.UUID | None = None
         self._sent_here: set[uuid.UUID] = set()
 

@@ -239,7 +239,7 @@ class FlowRunner:
         await save_step(
             conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
         )
-        sent = await sent_events(conn, effects, conversation_id, now)
+        sent = await sent_events(conn, effects, now)
         return Step("started" if start is not None else "continued", sent, effects.queue_effects)
 
     async def process_timer(
@@ -272,7 +272,7 @@ class FlowRunner:
             await save_step(
                 conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
             )
-            sent = await sent_events(conn, effects, conversation_id, now)
+            sent = await sent_events(conn, effects, now)
         await self._after_commit(tenant_id, sent, effects.queue_effects)
         return "fired"
 
@@ -334,7 +334,7 @@ class FlowRunner:
             await save_step(
                 conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
             )
-            sent = await sent_events(conn, effects, conversation_id, now)
+            sent = await sent_events(conn, effects, now)
         await self._after_commit(tenant_id, sent, effects.queue_effects)
         log.info(
             "flow started",

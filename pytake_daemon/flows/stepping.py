@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.conversations import db as conversations_db
-from pytake_daemon.conversations.views import conversation_out, message_out
+from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db
 from pytake_daemon.flows.engine import Facts, FlowEngine, Inbound, SessionState
@@ -100,13 +99,6 @@ async def save_step(
             )
 
 
-async def sent_events(
-    conn: Connection, effects: LiveEffects, conversation_id: uuid.UUID, now: datetime
-) -> list[MessageSent]:
-    if not effects.queued:
-        return []
-    rows = await conversations_db.get_messages(conn, effects.queued)
-    conversation = await conversations_db.get_conversation(conn, conversation_id)
-    assert conversation is not None
-    out = conversation_out(conversation, now=now)
-    return [MessageSent(conversation=out, message=message_out(r)) for r in rows]
+async def sent_events(conn: Connection, effects: LiveEffects, now: datetime) -> list[MessageSent]:
+    """The step's queued messages as ``message_sent`` events."""
+    return await message_sent_events(conn, effects.queued, now=now)

@@ -213,8 +213,8 @@ class IngestWriter:
         async with self._pool.acquire() as conn:
             first_scoped = scope_next_begin(conn, tenants[0])
             async with conn.transaction():
-                for tenant_id in tenants:
-                    if tenant_id != tenants[0] or not first_scoped:
+                for i, tenant_id in enumerate(tenants):
+                    if i > 0 or not first_scoped:
                         await set_tenant(conn, tenant_id)
                     result = await write_tenant_items(conn, by_tenant[tenant_id])
                     jobs += result.jobs

@@ -106,6 +106,8 @@ class QueueTable(LiveTable):
         raise NotImplementedError
 
     def row_state(self, item: QueueItemOut) -> Hashable:
+        # Each column says (LiveTable's default, None, would never cache a queue row: every
+        # column's rows depend on the board and the clock, so each must name what they read).
         raise NotImplementedError
 
     def looks(self, item: QueueItemOut) -> tuple[object, ...]:

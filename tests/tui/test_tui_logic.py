@@ -147,7 +147,7 @@ def test_the_consoles_own_toasts_are_only_for_its_failures() -> None:
     world = demo_world()
     conversations = list(world.conversations.values())
     ana, unknown = conversations[0], conversations[2]
-    notifier = Notifier(USER_ID)
+    notifier = Notifier()
     notifier.open_conversation = ana.id
     loud = Preferences(bell_new_messages=True)
     message = world.messages[ana.id][-1]
