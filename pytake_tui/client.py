@@ -28,6 +28,7 @@ from pytake_tui.api.invitations import InvitationEndpoints
 from pytake_tui.api.notifications import NotificationEndpoints
 from pytake_tui.api.queues import QueueEndpoints
 from pytake_tui.api.session import SessionEndpoints
+from pytake_tui.api.templates import TemplateEndpoints
 from pytake_tui.api.transport import (
     API_PREFIX,
     BACKUP_TIMEOUT,
@@ -38,6 +39,7 @@ from pytake_tui.api.transport import (
     normalize_server,
     websocket_url,
 )
+from pytake_tui.api.users import UserEndpoints
 from pytake_tui.stream import ReconnectPolicy
 
 __all__ = [
@@ -64,6 +66,8 @@ class DaemonClient(
     FlowEndpoints,
     NotificationEndpoints,
     InvitationEndpoints,
+    UserEndpoints,
+    TemplateEndpoints,
     EventStreamEndpoints,
 ):
     """REST and WebSocket access to one daemon, with the session token once logged in.

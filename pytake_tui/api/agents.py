@@ -36,6 +36,15 @@ class AgentEndpoints(Endpoints):
         body = AgentStatusUpdate(status=status)
         return await self._transport.call(AgentOut, "PUT", f"{_AGENTS}/{agent_id}/status", body)
 
+    async def set_agent_settings(self, agent_id: uuid.UUID, update: AgentStatusUpdate) -> AgentOut:
+        """Change an agent's capacity, skills, departments, hours or zone (supervisors); the
+        daemon takes them with a status, so ``update.status`` is the agent's current one. Only
+        the fields set are sent: ``working_hours=None`` set removes the hours (always on)."""
+        path = f"{_AGENTS}/{agent_id}/status"
+        return parse(
+            AgentOut, await self._transport.send("PUT", path, body=update, explicit_nulls=True)
+        )
+
     async def agent_metrics(self, agent_id: uuid.UUID) -> AgentMetrics:
         """Today, this week, this month, right now, and the charts' series."""
         return await self._transport.get(AgentMetrics, f"{_AGENTS}/{agent_id}/metrics")

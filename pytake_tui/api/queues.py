@@ -1,4 +1,5 @@
-"""The queue monitor's calls: queues, their items, assignment, transfer and priority."""
+"""The queue monitor's calls (queues, their items, assignment, transfer and priority) and the
+admin area's (create a queue, change its settings)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pytake_daemon.protocol.queues import (
     QueueItemList,
     QueueItemOut,
     QueueList,
+    QueueOut,
+    QueueSettings,
 )
 from pytake_tui.api.transport import API_PREFIX, Endpoints
 
@@ -71,3 +74,11 @@ class QueueEndpoints(Endpoints):
         path = f"{_QUEUES}/{queue_id}/items/{item_id}"
         body = PriorityUpdate(priority=priority)
         return await self._transport.call(QueueItemOut, "PATCH", path, body)
+
+    async def create_queue(self, settings: QueueSettings) -> QueueOut:
+        """Create a queue (admins; a 409 for a name taken, a 422 for a target that isn't)."""
+        return await self._transport.call(QueueOut, "POST", _QUEUES, settings)
+
+    async def update_queue(self, queue_id: uuid.UUID, settings: QueueSettings) -> QueueOut:
+        """Replace a queue's settings, the whole object (admins)."""
+        return await self._transport.call(QueueOut, "PUT", f"{_QUEUES}/{queue_id}", settings)
