@@ -71,6 +71,7 @@ from pytake_daemon.keys import (
 from pytake_daemon.loops import Loops
 from pytake_daemon.notifications.context import notifications_ctx
 from pytake_daemon.notifications.routes import routes as notifications_routes
+from pytake_daemon.onboarding.routes import routes as onboarding_routes
 from pytake_daemon.queues.context import queues_ctx
 from pytake_daemon.queues.effects import Effects as QueueEffects
 from pytake_daemon.queues.routes import routes as queues_routes
@@ -103,6 +104,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     health_routes,
     auth_routes,
     tenancy_routes,
+    onboarding_routes,
     users_routes,
     invitations_routes,
     realtime_routes,

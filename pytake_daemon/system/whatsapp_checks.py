@@ -15,6 +15,8 @@ import aiohttp
 
 from pytake_daemon.system.db import NumberTarget
 from pytake_daemon.system.outcomes import CheckFailed, CheckSkipped
+from pytake_daemon.whatsapp.graph import GraphClient
+from pytake_daemon.whatsapp.graph_models import PhoneNumber
 from pytake_daemon.whatsapp.meta_errors import GraphError, explain
 from pytake_daemon.whatsapp.secretbox import SecretBoxError
 
@@ -24,6 +26,14 @@ if TYPE_CHECKING:
 _WEBHOOK_PATH = "/api/v1/whatsapp/webhook"
 
 NamedCheck = tuple[str, Callable[["Targets"], Awaitable[str]]]
+
+
+class GraphCheckFailed(CheckFailed):
+    """A Graph API check Meta refused; ``code`` is Meta's (190: the token, 100: the node)."""
+
+    def __init__(self, sentence: str, *, code: int | None) -> None:
+        super().__init__(sentence)
+        self.code = code
 
 
 def graph_checks(numbers: list[NumberTarget] | None) -> list[NamedCheck]:
@@ -70,18 +80,32 @@ def _number_check(number: NumberTarget) -> Callable[[Targets], Awaitable[str]]:
     async def check(targets: Targets) -> str:
         label = f"number {number.phone_number_id} (tenant {number.tenant})"
         token = _token(targets, number)
-        try:
-            found = await targets.graph.phone_number(
-                number.phone_number_id, token, fields="id,display_phone_number,verified_name"
-            )
-        except GraphError as exc:
-            raise CheckFailed(_graph_failure(f"the Graph API refused {label}", exc)) from None
-        if found.id != number.phone_number_id:
-            raise CheckFailed(f"the Graph API answered for {found.id} when asked for {label}")
+        found = await number_answers(targets.graph, number.phone_number_id, token, label)
         name = f" ({found.verified_name})" if found.verified_name else ""
         return f"{label} answers as {found.display_phone_number or found.id}{name}"
 
     return check
+
+
+async def number_answers(
+    graph: GraphClient, phone_number_id: str, token: str, label: str
+) -> PhoneNumber:
+    """The number's own fields as Meta answers them for that token (the onboarding's number
+    step runs it before storing a number); :class:`CheckFailed` with Meta's sentence if not."""
+    try:
+        found = await graph.phone_number(
+            phone_number_id, token, fields="id,display_phone_number,verified_name"
+        )
+    except GraphError as exc:
+        said = _graph_failure(f"the Graph API refused {label}", exc)
+        # Meta's own sentence too: explain() replaces it with ours for the codes it knows, and
+        # an owner pasting ids from Meta's dashboard recognises Meta's wording.
+        if exc.message and exc.message not in said:
+            said += f" Meta says: {exc.message}"
+        raise GraphCheckFailed(said, code=exc.code) from None
+    if found.id != phone_number_id:
+        raise CheckFailed(f"the Graph API answered for {found.id} when asked for {label}")
+    return found
 
 
 def _templates_check(number: NumberTarget) -> Callable[[Targets], Awaitable[str]]:
@@ -109,11 +133,16 @@ async def webhook_check(targets: Targets) -> str:
     token = _verify_token(targets)
     if token is None:
         raise CheckSkipped("no verify token to try: no number and no whatsapp.verify_token")
+    return await verify_handshake(targets.http, public, token)
+
+
+async def verify_handshake(http: aiohttp.ClientSession, base_url: str, token: str) -> str:
+    """Meta's GET handshake with ``token`` against ``base_url``'s webhook, over the network."""
     challenge = secrets.token_hex(8)
-    url = public.rstrip("/") + _WEBHOOK_PATH
+    url = webhook_url(base_url)
     params = {"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": challenge}
     try:
-        async with targets.http.get(url, params=params, allow_redirects=False) as resp:
+        async with http.get(url, params=params, allow_redirects=False) as resp:
             body = (await resp.text())[:200]
             status = resp.status
     except (aiohttp.ClientError, TimeoutError) as exc:
@@ -124,6 +153,11 @@ async def webhook_check(targets: Targets) -> str:
             "challenge: check the proxy in front of the daemon"
         )
     return f"{url} echoes Meta's verify-token handshake"
+
+
+def webhook_url(base_url: str) -> str:
+    """The callback URL Meta's dashboard asks for."""
+    return base_url.rstrip("/") + _WEBHOOK_PATH
 
 
 def _verify_token(targets: Targets) -> str | None:

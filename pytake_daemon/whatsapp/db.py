@@ -102,6 +102,29 @@ async def remove_number(conn: Connection, number_id: uuid.UUID) -> bool:
     return await conn.fetchval(_REMOVE_NUMBER, number_id) is not None
 
 
+_ROTATE_SECRETS = f"""
+UPDATE whatsapp_numbers
+   SET waba_id = $2, access_token_enc = $3, app_secret_enc = $4, verify_token_enc = $5
+ WHERE tenant_id = current_tenant_id() AND id = $1 AND removed_at IS NULL
+RETURNING {_NUMBER_COLUMNS}
+"""
+
+
+async def rotate_secrets(
+    conn: Connection,
+    number_id: uuid.UUID,
+    *,
+    waba_id: str,
+    access_token_enc: bytes,
+    app_secret_enc: bytes,
+    verify_token_enc: bytes,
+) -> asyncpg.Record | None:
+    """Replace a live number's token and secrets (the onboarding's number step, rotation)."""
+    return await conn.fetchrow(
+        _ROTATE_SECRETS, number_id, waba_id, access_token_enc, app_secret_enc, verify_token_enc
+    )
+
+
 _ROUTES = "SELECT * FROM whatsapp_routes()"
 
 
