@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.pretty import Pretty
 
+from pytake_cli import config_transfer_cmd
 from pytake_cli.context import console, print_json, settings, state
 from pytake_daemon.config import config_path, example_toml, masked
 
@@ -32,3 +33,7 @@ def show(
 def example() -> None:
     """Print a TOML file documenting every setting with its default."""
     typer.echo(example_toml(), nl=False)
+
+
+app.command("export")(config_transfer_cmd.export)
+app.command("import")(config_transfer_cmd.import_)

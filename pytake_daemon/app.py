@@ -82,6 +82,7 @@ from pytake_daemon.reports.context import reports_ctx
 from pytake_daemon.reports.routes import routes as reports_routes
 from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
+from pytake_daemon.tenant_config.routes import routes as tenant_config_routes
 from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.fanout import IngestFanout
@@ -104,6 +105,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     health_routes,
     auth_routes,
     tenancy_routes,
+    tenant_config_routes,
     onboarding_routes,
     users_routes,
     invitations_routes,

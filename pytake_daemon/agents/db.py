@@ -66,6 +66,18 @@ async def get_agent(conn: Connection, agent_id: uuid.UUID) -> asyncpg.Record | N
     return await conn.fetchrow(_GET, agent_id)
 
 
+# Configuration export (tenant_config): every agent row, disabled users' too (their settings are
+# configuration all the same), in one statement instead of one per user.
+_ALL_SETTINGS = """
+SELECT id, capacity, skills, departments, working_hours, timezone, busy_at_capacity
+  FROM agents WHERE tenant_id = current_tenant_id()
+"""
+
+
+async def all_settings(conn: Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(_ALL_SETTINGS)
+
+
 _LOCK = "SELECT * FROM agents WHERE tenant_id = current_tenant_id() AND id = $1 FOR UPDATE"
 
 

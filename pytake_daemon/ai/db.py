@@ -206,6 +206,14 @@ async def delete_reply(conn: Connection, reply_id: uuid.UUID) -> bool:
     return await conn.fetchval(_DELETE_REPLY, reply_id) is not None
 
 
+_ALL_REPLIES = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.tenant_id = current_tenant_id()"
+
+
+async def all_replies(conn: Connection) -> list[asyncpg.Record]:
+    """Every reply of the tenant, personal ones too (configuration export)."""
+    return await conn.fetch(_ALL_REPLIES)
+
+
 # ---- custom intents ---------------------------------------------------------------------------
 
 _LIST_INTENTS = "SELECT * FROM ai_custom_intents ORDER BY name"
@@ -272,6 +280,17 @@ RETURNING overrides
 async def merge_overrides(conn: Connection, changes: dict[str, Any]) -> dict[str, Any]:
     overrides: dict[str, Any] = await conn.fetchval(_MERGE_OVERRIDES, changes)
     return overrides
+
+
+_REPLACE_OVERRIDES = """
+INSERT INTO ai_settings (tenant_id, overrides) VALUES (current_tenant_id(), $1)
+ON CONFLICT (tenant_id) DO UPDATE SET overrides = EXCLUDED.overrides, updated_at = now()
+"""
+
+
+async def replace_overrides(conn: Connection, overrides: dict[str, Any]) -> None:
+    """Set the whole overrides object (configuration import: the document is the truth)."""
+    await conn.execute(_REPLACE_OVERRIDES, overrides)
 
 
 # ---- suggestions' context ---------------------------------------------------------------------

@@ -112,6 +112,37 @@ async def archive(conn: Connection, flow_id: uuid.UUID) -> None:
     await conn.execute(_ARCHIVE, flow_id)
 
 
+# Configuration import: a flow's description, publication and archive state as the document has
+# them, in one statement (publish() always unarchives, and there was no way back to a draft).
+_SET_STATE = """
+UPDATE flows SET description = $2, published_version = $3,
+       archived_at = CASE WHEN $4 THEN coalesce(archived_at, now()) END, updated_at = now()
+ WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def set_state(
+    conn: Connection,
+    flow_id: uuid.UUID,
+    *,
+    description: str,
+    published_version: int | None,
+    archived: bool,
+) -> None:
+    await conn.execute(_SET_STATE, flow_id, description, published_version, archived)
+
+
+_ALL_VERSIONS = """
+SELECT flow_id, version, definition FROM flow_versions
+ WHERE tenant_id = current_tenant_id() ORDER BY flow_id, version
+"""
+
+
+async def all_versions(conn: Connection) -> list[asyncpg.Record]:
+    """Every version of every flow (configuration export)."""
+    return await conn.fetch(_ALL_VERSIONS)
+
+
 _PUBLISHED = """
 SELECT f.id, f.published_version AS version, v.definition
   FROM flows f

@@ -52,6 +52,14 @@ async def current_tenant(conn: Connection) -> asyncpg.Record | None:
     return await conn.fetchrow(_CURRENT)
 
 
+_RENAME_CURRENT = "UPDATE tenants SET name = $1 WHERE id = current_tenant_id()"
+
+
+async def rename_current(conn: Connection, name: str) -> None:
+    """The transaction's tenant gets a new display name (the slug stays)."""
+    await conn.execute(_RENAME_CURRENT, name)
+
+
 async def tenant_id(conn: Connection, tenant: str) -> uuid.UUID | None:
     """Resolve a slug or id (admin connection)."""
     try:

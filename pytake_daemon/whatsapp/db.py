@@ -255,6 +255,17 @@ async def upsert_template(
 
 # templates_meta_id_idx; the old status is read under the row lock, so of two writers applying
 # one change only the first sees it as a change.
+_DELETE_TEMPLATE = """
+DELETE FROM templates
+ WHERE tenant_id = current_tenant_id() AND waba_id = $1 AND name = $2 AND language = $3
+"""
+
+
+async def delete_template(conn: Connection, waba_id: str, name: str, language: str) -> None:
+    """Forget the local copy (configuration import); Meta's own is untouched."""
+    await conn.execute(_DELETE_TEMPLATE, waba_id, name, language)
+
+
 _TEMPLATE_STATUS = """
 WITH old AS (
     SELECT id, status, reason FROM templates

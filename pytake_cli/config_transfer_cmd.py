@@ -1,0 +1,124 @@
+"""``pytake config export|import``: a tenant's configuration as one YAML document
+(docs/configuration-transfer.md). Registered on ``pytake config`` by ``config_cmd``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pytake_cli.context import (
+    EXIT_CONFIG,
+    console,
+    fail,
+    handle_errors,
+    print_json,
+    run,
+    services,
+    settings,
+    tenant_connection,
+)
+from pytake_daemon.audit.cli_actions import record_cli_action
+from pytake_daemon.auth.passwords import Passwords
+from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.tenant_config import ChangeKind, ConfigChange, ImportResult
+from pytake_daemon.tenant_config import service
+from pytake_daemon.tenant_config.diff import summary
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
+
+_MARKS = {
+    ChangeKind.CREATED: ("+", "green", "created"),
+    ChangeKind.CHANGED: ("~", "yellow", "changed"),
+    ChangeKind.UNCHANGED: ("=", "dim", "unchanged"),
+    ChangeKind.DELETED: ("-", "red", "would delete"),
+}
+
+
+@handle_errors
+def export(
+    tenant: TenantOpt,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
+) -> None:
+    """Write the tenant's configuration (no secrets) as YAML: pytake config export -t T > t.yaml"""
+    cfg = settings()
+
+    async def fetch() -> str:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            text = await service.export_text(conn)
+            await record_cli_action(conn, "config.export", target_type="tenant_config")
+            return text
+
+    with services(cfg) as endpoints:
+        text = run(fetch())
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {tenant}'s configuration to {output}")
+
+
+@handle_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="The YAML document (from 'pytake config export').")],
+    tenant: TenantOpt,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the diff only.")] = False,
+    apply: Annotated[bool, typer.Option("--apply", help="Apply it, all or nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Compare a document with the tenant (--dry-run) or apply it in one transaction (--apply).
+
+    A document with problems lists each with its path in the file and exits 2; nothing is applied.
+    """
+    if dry_run == apply:
+        fail("give exactly one of --dry-run or --apply", code=EXIT_CONFIG)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: {getattr(exc, 'strerror', None) or exc}", code=EXIT_CONFIG)
+    cfg = settings()
+
+    async def go() -> ImportResult:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            result = await service.import_text(
+                conn, text, apply=apply, passwords=Passwords(cfg.auth), by_role=Role.OWNER
+            )
+            if apply:
+                await record_cli_action(
+                    conn,
+                    "config.import",
+                    target_type="tenant_config",
+                    diff={"import": {"before": None, "after": summary(result.changes)}},
+                )
+            return result
+
+    try:
+        with services(cfg) as endpoints:
+            result = run(go())
+    except service.InvalidDocument as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem.loc}: {problem.msg}", err=True)
+        fail(f"{file}: {len(exc.problems)} problem(s); nothing applied", code=EXIT_CONFIG)
+    if as_json:
+        print_json(result)
+        return
+    for change in result.changes:
+        console.print(change_line(change, applied=apply), highlight=False)
+    counts = summary(result.changes)
+    told = ", ".join(f"{n} {_MARKS[ChangeKind(k)][2]}" for k, n in counts.items())
+    console.print(f"{told}; " + ("applied" if apply else "nothing applied (dry run)"))
+
+
+def change_line(change: ConfigChange, *, applied: bool) -> str:
+    """``+ created  queues[2] Support`` (rich markup)."""
+    mark, colour, word = _MARKS[change.kind]
+    if applied and change.kind is ChangeKind.DELETED:
+        word = "deleted"
+    where = change.path or change.section
+    text = f"[{colour}]{mark} {word:<12}[/] {where}  {change.key}"
+    if change.fields:
+        text += f": {', '.join(change.fields)}"
+    if change.note:
+        text += f" ({change.note})"
+    return text
