@@ -72,6 +72,8 @@ from pytake_daemon.loops import Loops
 from pytake_daemon.notifications.context import notifications_ctx
 from pytake_daemon.notifications.routes import routes as notifications_routes
 from pytake_daemon.onboarding.routes import routes as onboarding_routes
+from pytake_daemon.outbound_webhooks.context import outbound_webhooks_ctx
+from pytake_daemon.outbound_webhooks.routes import routes as outbound_webhooks_routes
 from pytake_daemon.queues.context import queues_ctx
 from pytake_daemon.queues.effects import Effects as QueueEffects
 from pytake_daemon.queues.routes import routes as queues_routes
@@ -80,6 +82,7 @@ from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
 from pytake_daemon.reports.context import reports_ctx
 from pytake_daemon.reports.routes import routes as reports_routes
+from pytake_daemon.reports.schedule_routes import routes as report_schedule_routes
 from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.tenant_config.routes import routes as tenant_config_routes
@@ -126,6 +129,8 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     system_routes,
     notifications_routes,
     reports_routes,
+    outbound_webhooks_routes,
+    report_schedule_routes,
 )
 
 
@@ -168,6 +173,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             ai_ctx,
             queues_ctx,
             notifications_ctx,
+            outbound_webhooks_ctx,
             reports_ctx,
             metrics_ctx,
         ]
