@@ -343,6 +343,27 @@ class NotificationsSettings(Section):
     """How often notifications past their tenant's retention are pruned."""
 
 
+class OutboundWebhooksSettings(Section):
+    """Deliveries to other systems' endpoints (docs/webhooks.md)."""
+
+    enabled: bool = True
+    """Gather events and deliver them (off: nothing is queued or sent by this process)."""
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    """A receiver that has not answered by then is retried later."""
+    retry_hours: float = Field(default=24.0, gt=0, le=168)
+    """How long a delivery is retried before it becomes a dead letter."""
+    backoff_seconds: float = Field(default=10.0, gt=0)
+    """Wait after the first failed try; it doubles after each one (jittered), up to the max."""
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    """Longest wait between two tries."""
+    concurrency: int = Field(default=32, ge=1, le=1000)
+    """Deliveries in flight at once in this process."""
+    per_endpoint_concurrency: int = Field(default=4, ge=1, le=100)
+    """Deliveries in flight at once to one endpoint, so a slow receiver never takes them all."""
+    http_allowed: list[str] = []
+    """Hosts or networks (CIDR) endpoints may point at although they are private or local."""
+
+
 class MetricsSettings(Section):
     """``GET /metrics`` (Prometheus text format) on the API's own listener."""
 
@@ -394,6 +415,7 @@ class Settings(BaseSettings):
     ai: AiSettings = AiSettings()
     queues: QueuesSettings = QueuesSettings()
     notifications: NotificationsSettings = NotificationsSettings()
+    outbound_webhooks: OutboundWebhooksSettings = OutboundWebhooksSettings()
     metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()
 

@@ -99,6 +99,23 @@ EVENT_LOOP_LAG_SECONDS = Histogram(
     registry=_NO_REGISTRY,
 )
 
+# Outbound webhooks (docs/webhooks.md): what became of each try, and how long it took.
+WEBHOOK_DELIVERIES = Counter(
+    "pytake_outbound_webhook_deliveries",
+    "Outbound webhook tries by outcome: delivered (2xx), retried (scheduled again), dead (gave "
+    "up after the retry period), gone (410: endpoint disabled), refused (SSRF guard), failed "
+    "(the result could not be recorded: tried again after the lease).",
+    ["outcome"],
+    registry=_NO_REGISTRY,
+)
+WEBHOOK_DELIVERY_SECONDS = Histogram(
+    "pytake_outbound_webhook_delivery_seconds",
+    "Time of one outbound webhook try, from the POST to the recorded result.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+    registry=_NO_REGISTRY,
+)
+_delivery_children: dict[str, Counter] = {}
+
 LOOP_LAG_INTERVAL = 0.5
 
 
@@ -120,6 +137,15 @@ def job_counter(kind: str, outcome: str) -> Counter:
     return child
 
 
+def webhook_delivery_observed(outcome: str, seconds: float) -> None:
+    """Count one outbound webhook try and its time (children cached per outcome)."""
+    child = _delivery_children.get(outcome)
+    if child is None:
+        child = _delivery_children[outcome] = WEBHOOK_DELIVERIES.labels(outcome=outcome)
+    child.inc()
+    WEBHOOK_DELIVERY_SECONDS.observe(seconds)
+
+
 async def measure_loop_lag() -> None:
     """One pass of the event-loop lag probe (run by ``Loops``)."""
     start = time.perf_counter()
@@ -139,4 +165,6 @@ def recorded_families() -> Iterator[Collector]:
         JOBS_PROCESSED,
         WEBSOCKET_DROPPED,
         EVENT_LOOP_LAG_SECONDS,
+        WEBHOOK_DELIVERIES,
+        WEBHOOK_DELIVERY_SECONDS,
     )

@@ -1,0 +1,2 @@
+"""Outbound webhooks: PyTake's events delivered to other systems, signed and retried
+(docs/webhooks.md)."""
