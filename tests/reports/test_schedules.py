@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pytake_daemon.config import NotificationsSettings
+from typer.testing import CliRunner
+
+from pytake_cli.main import app
+from pytake_daemon.config import NotificationsSettings, Settings
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.keys import DB_POOL, SECRET_BOX
 from pytake_daemon.protocol import Problem, Role
@@ -24,6 +28,7 @@ from pytake_daemon.reports.mail import ReportMailer
 from pytake_daemon.reports.schedule import When, next_slot, period_for
 from pytake_daemon.reports.service import build_report
 from tests.conftest import ApiClient, MakeTenant
+from tests.flows.test_segments_and_cli import cli_env
 from tests.notifications.conftest import SmtpServer
 from tests.reports.seed import TZ, seed_weekend
 from tests.support import TenantData
@@ -33,6 +38,7 @@ FAST = NotificationsSettings(
     smtp_timeout_seconds=5,
 )  # fmt: skip
 SCHEDULES = "/api/v1/reports/schedules"
+runner = CliRunner()
 _MOVE = "UPDATE report_subscriptions SET next_at = $1 WHERE id = $2"
 _NEXT = "SELECT next_at FROM report_subscriptions WHERE id = $1"
 _RUNS = "SELECT slot, status FROM report_mail_runs WHERE subscription_id = $1"
@@ -291,3 +297,58 @@ async def test_daily_report_on_the_skipped_hour_and_a_missing_smtp_server(
         expected = await build_report(conn, query, slot)
     assert summary["volumes.inbound"] == str(expected.volumes.inbound)
     assert summary["volumes.closed"] == str(expected.volumes.closed)
+
+
+# The CLI
+
+
+async def test_cli_schedule_add_list_remove_with_one_line_errors(
+    api: ApiClient, make_tenant: MakeTenant, settings: Settings
+) -> None:
+    tenant = await make_tenant()
+    env = cli_env(settings)
+
+    async def cli(*args: str) -> tuple[int, str]:
+        argv = ["report", "schedule", *args]
+        result = await asyncio.to_thread(runner.invoke, app, argv, env=env)
+        return result.exit_code, result.output
+
+    slug = ("-t", tenant.slug)
+    code, out = await cli(
+        "add", *slug, "--user", tenant[Role.SUPERVISOR].email, "--every", "daily",
+        "--tz", TZ, "--hour", "7", "--reports", "summary,csat", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    mine = ScheduleOut.model_validate_json(out)
+    assert (mine.user_id, [d.value for d in mine.datasets]) == (
+        tenant[Role.SUPERVISOR].id, ["summary", "csat"],
+    )  # fmt: skip
+    code, out = await cli("add", *slug, "--team", "--every", "monthly", "--month-day", "2")
+    assert code == 0, out
+    assert "next e-mail" in out
+    code, out = await cli("list", *slug, "--json")
+    assert code == 0, out
+    listed = [ScheduleOut.model_validate(item) for item in json.loads(out)]
+    assert [(s.audience.value, s.frequency.value) for s in listed] == [
+        ("user", "daily"), ("team", "monthly"),
+    ]  # fmt: skip
+    # The API lists the same rows (the supervisor sees the team's and their own).
+    assert await _list(api, tenant[Role.SUPERVISOR]) == {s.id for s in listed}
+
+    for args, message in (
+        (("--team", "--user", "x@example.test"), "give either --user EMAIL or --team"),
+        (("--user", tenant[Role.AGENT].email), "reports are for supervisors and up"),
+        (("--team", "--tz", "Mars/Olympus"), "--tz: Value error, unknown time zone"),
+        (("--team", "--reports", "messages"), "--datasets:"),
+        (("--team", "--hour", "25"), "--hour:"),
+    ):
+        code, out = await cli("add", *slug, *args)
+        assert code == 1, (args, out)
+        assert message in out, (args, out)
+        assert "Traceback" not in out
+
+    code, out = await cli("remove", *slug, str(mine.id))
+    assert code == 0, out
+    code, out = await cli("remove", *slug, str(mine.id))
+    assert (code, out.strip()) == (1, f"error: no schedule {mine.id}")
+    assert await _list(api, tenant[Role.ADMIN]) == {listed[1].id}
