@@ -171,18 +171,22 @@ def _user_rules(
     before = {u.email: u for u in current}
     for i, user in enumerate(wanted):
         old = before.get(user.email)
-        touched = old is None or _data(old, "agent") != _data(user, "agent")
-        if touched and not (
-            by_role.at_least(user.role) and (old is None or by_role.at_least(old.role))
-        ):
-            problems.append(_problem(f"users[{i}].role", f"a {by_role.value} can't set that"))
+        if old is not None and _data(old, "agent") == _data(user, "agent"):
+            continue  # agent settings alone are a supervisor's business
+        needed = max(user.role, old.role if old else user.role, key=lambda r: r.rank)
+        if not by_role.at_least(needed):
+            problems.append(_problem(f"users[{i}].role", _needs(needed, by_role)))
     listed = {u.email for u in wanted}
     for email, old in before.items():
         if email not in listed and not old.disabled and not by_role.at_least(old.role):
-            problems.append(_problem("users", f"a {by_role.value} can't disable {email}"))
+            problems.append(_problem("users", f"disabling {email}: {_needs(old.role, by_role)}"))
     if not any(u.role is Role.OWNER and not u.disabled for u in wanted):
         problems.append(_problem("users", "leaves the tenant without an enabled owner"))
     return problems
+
+
+def _needs(role: Role, by_role: Role) -> str:
+    return f"needs the {role.value} role (this import runs as {by_role.value})"
 
 
 def _data(model: BaseModel | None, *leave_out: str) -> dict[str, Any]:
