@@ -27,6 +27,7 @@ from pytake_tui.api.flows import FlowEndpoints
 from pytake_tui.api.invitations import InvitationEndpoints
 from pytake_tui.api.notifications import NotificationEndpoints
 from pytake_tui.api.queues import QueueEndpoints
+from pytake_tui.api.reports import ReportEndpoints
 from pytake_tui.api.session import SessionEndpoints
 from pytake_tui.api.templates import TemplateEndpoints
 from pytake_tui.api.transport import (
@@ -66,6 +67,7 @@ class DaemonClient(
     FlowEndpoints,
     NotificationEndpoints,
     InvitationEndpoints,
+    ReportEndpoints,
     UserEndpoints,
     TemplateEndpoints,
     EventStreamEndpoints,
