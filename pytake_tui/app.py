@@ -19,13 +19,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from pytake_daemon.protocol import (
-    ConversationUpdated,
-    Me,
-    MessageReceived,
-    MessageSent,
-    Role,
-)
+from pytake_daemon.protocol import ConversationUpdated, Me, MessageReceived, MessageSent, Role
 from pytake_tui.client import DEFAULT_SERVER, DaemonClient, DaemonError, normalize_server
 from pytake_tui.connection import OFFLINE, ConnectionStatus
 from pytake_tui.credentials import CredentialStore, SavedSession
@@ -45,6 +39,7 @@ from pytake_tui.messages import (
 )
 from pytake_tui.navigation import Destination, SessionContext
 from pytake_tui.notifications import Notifier
+from pytake_tui.onboarding_offer import OnboardingOffer
 from pytake_tui.preferences import PreferenceStore
 from pytake_tui.screens import (
     HelpScreen,
@@ -70,7 +65,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
+class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer):
     """PyTake's terminal client."""
 
     TITLE = "PyTake"
@@ -208,6 +203,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
         # Activity is mounted first so its log starts with the session, not with its first visit.
         await self.action_go("activity")
         await self.action_go(DESTINATIONS[0].name)
+        self.offer_onboarding(client, me)
         self._follow_events(client)
         self._count_unread()
         self._count_bell()
@@ -253,7 +249,11 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack):
 
     def _settings(self, context: SessionContext) -> Screen[None]:
         return SettingsScreen(
-            me=context.me, server=self.server, preferences=self.preferences, client=context.client
+            me=context.me,
+            server=self.server,
+            preferences=self.preferences,
+            client=context.client,
+            session=context,
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

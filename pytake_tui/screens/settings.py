@@ -1,5 +1,5 @@
 """Settings: profile, appearance and notifications, the server connection, and (for admins)
-the admin pages and where they live for now."""
+the admin area's pages and the AI analysis form."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    DataTable,
     Footer,
     Header,
     Input,
@@ -24,21 +23,12 @@ from textual.widgets import (
 
 from pytake_daemon.protocol import Me, Role
 from pytake_tui.client import DaemonClient
+from pytake_tui.navigation import SessionContext
 from pytake_tui.preferences import Preferences
+from pytake_tui.screens.admin import ADMIN_PAGES, open_admin_page
+from pytake_tui.widgets.admin_pages import AdminPageList
 from pytake_tui.widgets.ai_settings import AiSettingsForm
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
-
-ADMIN_PAGES: list[tuple[str, str]] = [
-    ("Users and roles", "pytake user add | list | passwd | disable"),
-    ("WhatsApp numbers", "pytake numbers add | list | remove"),
-    ("Message templates", "pytake templates sync | list"),
-    ("API tokens", "pytake token create | list | revoke"),
-    ("Queues and routing", "f4 (monitor); create, list, show: pytake queues"),
-    ("Agents' status", "f4 (monitor); list, status: pytake agents"),
-    ("Audit log", "f7; export, verify, archive: pytake audit"),
-    ("Backups", "f8; schedule, full backups, restores: pytake backup"),
-]
-"""Admin pages not yet in the console, with the CLI commands that do their job meanwhile."""
 
 MIN_PASSWORD = 10
 """The daemon's minimum (``PasswordChange.new_password``), checked here for a quicker answer."""
@@ -81,11 +71,14 @@ class SettingsScreen(Screen[None]):
         server: str,
         preferences: Preferences,
         client: DaemonClient | None = None,
+        session: SessionContext | None = None,
     ) -> None:
         super().__init__()
         self._me = me
         self._client = client
         """For the admin pages that talk to the daemon (the AI page); None leaves them out."""
+        self._session = session
+        """What the admin area's pages are built with; None leaves the list out."""
         self._server = server
         self._preferences = preferences
 
@@ -143,22 +136,21 @@ class SettingsScreen(Screen[None]):
                 yield Button("Log out", id="logout", variant="warning")
             if me.role.at_least(Role.ADMIN):
                 with TabPane("Admin", id="admin"):
-                    yield Static(
-                        "Admin pages not in the console yet, and where their job is done meanwhile",
-                        classes="hint",
-                    )
-                    yield DataTable(id="admin-pages", cursor_type="row", zebra_stripes=True)
+                    if self._session is not None:
+                        yield Static(
+                            "The admin area (also ctrl+p → Admin): enter opens a page",
+                            classes="hint",
+                        )
+                        yield AdminPageList(ADMIN_PAGES, me, id="admin-pages")
                     if self._client is not None:
                         yield Static("AI analysis", classes="section")
                         yield AiSettingsForm(self._client, id="ai-settings")
         yield Footer()
 
-    def on_mount(self) -> None:
-        if self._me.role.at_least(Role.ADMIN):
-            table: DataTable[str] = self.query_one("#admin-pages", DataTable)
-            table.add_columns("page", "meanwhile")
-            for page, where in ADMIN_PAGES:
-                table.add_row(page, where)
+    @on(AdminPageList.Chosen)
+    async def _admin_page(self, message: AdminPageList.Chosen) -> None:
+        if self._session is not None:
+            await open_admin_page(self.app, message.page, self._session)
 
     def _switch_value(self, key: str) -> bool:
         if key == "dark":

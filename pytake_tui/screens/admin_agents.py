@@ -1,0 +1,104 @@
+"""Admin → Agents: what each agent serves and when — skills, departments, capacity, working
+hours and time zone — changed through the daemon's ``PUT /agents/{id}/status`` (which takes the
+settings with the agent's current status, left as it is).
+
+Enter (or ``e``) edits the highlighted agent; agents are people, so they are added and removed
+on the Users page (an invitation, disabling).
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header
+
+from pytake_daemon.protocol.agents import AgentOut
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.messages import report_failure
+from pytake_tui.queue_settings_form import format_hours
+from pytake_tui.screens.admin_agent_form import AgentFormScreen
+
+
+class AdminAgentsScreen(Screen[None]):
+    """One row per agent: status, capacity, skills, departments, hours."""
+
+    CSS_PATH = "admin_agents.tcss"
+    BINDINGS = [
+        Binding("e", "edit", "Edit"),
+        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, *, client: DaemonClient) -> None:
+        super().__init__()
+        self._client = client
+        self.agents: list[AgentOut] = []
+        self.loads = 0
+        """How many times a fresh list was shown (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="agents-page"):
+            yield DataTable(id="admin-agents", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#admin-agents", DataTable)
+        for label, key, width in (
+            ("name", "name", 14),
+            ("status", "status", 7),
+            ("cap", "capacity", 3),
+            ("skills", "skills", 12),
+            ("departments", "departments", 11),
+            ("hours", "hours", 19),
+            ("zone", "zone", 19),
+        ):
+            table.add_column(label, key=key, width=width)
+        self.action_reload()
+
+    @property
+    def highlighted(self) -> AgentOut | None:
+        row = self.query_one("#admin-agents", DataTable).cursor_row
+        return self.agents[row] if 0 <= row < len(self.agents) else None
+
+    @work(exclusive=True, exit_on_error=False, group="admin-agents")
+    async def action_reload(self) -> None:
+        try:
+            agents = await self._client.agents()
+        except DaemonError as error:
+            report_failure(self, error, "Could not load the agents")
+            return
+        self.show(agents.items)
+
+    def show(self, agents: list[AgentOut], *, select: AgentOut | None = None) -> None:
+        """Show the agents by name, the cursor on ``select`` (else where it was)."""
+        table = self.query_one("#admin-agents", DataTable)
+        keep = select or self.highlighted
+        self.agents = sorted(agents, key=lambda a: a.name.lower())
+        table.clear()
+        for a in self.agents:
+            hours = format_hours(a.working_hours) or "any time"
+            table.add_row(
+                a.name, a.status.value, str(a.capacity), ", ".join(a.skills) or "-",
+                ", ".join(a.departments) or "-", hours, a.timezone, key=str(a.id),
+            )  # fmt: skip
+        ids = [a.id for a in self.agents]
+        if keep is not None and keep.id in ids:
+            table.move_cursor(row=ids.index(keep.id))
+        self.loads += 1
+
+    @on(DataTable.RowSelected)
+    def action_edit(self) -> None:
+        agent = self.highlighted
+        if agent is None:
+            return
+
+        def saved(result: AgentOut | None) -> None:
+            if result is not None:
+                self.notify(f"{result.name}'s settings saved")
+                self.show([*(a for a in self.agents if a.id != result.id), result], select=result)
+
+        self.app.push_screen(AgentFormScreen(client=self._client, agent=agent), saved)

@@ -1,0 +1,170 @@
+"""Admin → Queues: the tenant's queues and how each is set up.
+
+``a`` adds a queue, enter (or ``e``) edits one in :class:`QueueFormScreen`, ``d`` deactivates a
+queue (asked first: it stops taking new conversations) or reactivates it. The daemon has no
+queue removal — its history and reports keep pointing at it — so deactivating is the removal.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from pytake_daemon.protocol.queues import QueueOut, QueueSettings
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.messages import report_failure
+from pytake_tui.queue_settings_form import format_hours
+from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_queue_form import QueueFormScreen
+
+EMPTY = "No queues yet: a adds one."
+
+
+def _hours(queue: QueueOut) -> str:
+    return format_hours(queue.business_hours) or "always open"
+
+
+class AdminQueuesScreen(Screen[None]):
+    """One row per queue: routing, capacity, hours; the highlighted queue's messages below."""
+
+    CSS_PATH = "admin_queues.tcss"
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "toggle_active", "Deactivate/activate"),
+        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, *, client: DaemonClient) -> None:
+        super().__init__()
+        self._client = client
+        self.queues: list[QueueOut] = []
+        self.loads = 0
+        """How many times a fresh list was shown (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="queues-page"):
+            yield DataTable(id="admin-queues", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="queue-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#admin-queues", DataTable)
+        for label, key, width in (
+            ("name", "name", 14),
+            ("state", "state", 8),
+            ("department", "department", 10),
+            ("policy", "policy", 12),
+            ("max", "max", 5),
+            ("hours", "hours", 15),
+        ):
+            table.add_column(label, key=key, width=width)
+        self.action_reload()
+
+    @property
+    def highlighted(self) -> QueueOut | None:
+        row = self.query_one("#admin-queues", DataTable).cursor_row
+        return self.queues[row] if 0 <= row < len(self.queues) else None
+
+    @work(exclusive=True, exit_on_error=False, group="admin-queues")
+    async def action_reload(self) -> None:
+        try:
+            queues = await self._client.queues()
+        except DaemonError as error:
+            report_failure(self, error, "Could not load the queues")
+            return
+        self.show(queues.items)
+
+    def show(self, queues: list[QueueOut], *, select: QueueOut | None = None) -> None:
+        """Show the queues by name, the cursor on ``select`` (else where it was)."""
+        table = self.query_one("#admin-queues", DataTable)
+        keep = select or self.highlighted
+        self.queues = sorted(queues, key=lambda q: q.name.lower())
+        table.clear()
+        for q in self.queues:
+            state = "active" if q.active else "inactive"
+            policy = q.policy.value.replace("_", " ")
+            table.add_row(
+                q.name, state, q.department or "any", policy, str(q.max_size), _hours(q),
+                key=str(q.id),
+            )  # fmt: skip
+        ids = [q.id for q in self.queues]
+        if keep is not None and keep.id in ids:
+            table.move_cursor(row=ids.index(keep.id))
+        self._detail()
+        self.loads += 1
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        queue = self.highlighted
+        detail = self.query_one("#queue-detail", Static)
+        if queue is None:
+            detail.update(EMPTY)
+            return
+        overflow = queue.overflow_action.value
+        timeout = f"{queue.max_wait_minutes} min → {queue.timeout_action.value.replace('_', ' ')}"
+        lines = [
+            f"hours: {_hours(queue)} ({queue.timezone})",
+            f"skills: {', '.join(queue.required_skills) or 'none'}",
+            f"when full: {overflow} · timeout: {timeout}",
+            f"holidays: {', '.join(d.isoformat() for d in queue.holidays) or 'none'}",
+            f"welcome: {queue.welcome_message or '(none)'}",
+        ]
+        detail.update("\n".join(lines))
+
+    @on(DataTable.RowSelected)
+    def action_edit(self) -> None:
+        queue = self.highlighted
+        if queue is not None:
+            self._open(queue)
+
+    def action_add(self) -> None:
+        self._open(None)
+
+    def _open(self, queue: QueueOut | None) -> None:
+        def saved(result: QueueOut | None) -> None:
+            if result is not None:
+                self.notify(f"Queue “{result.name}” saved")
+                others = [q for q in self.queues if q.id != result.id]
+                self.show([*others, result], select=result)
+
+        form = QueueFormScreen(client=self._client, queue=queue, others=self.queues)
+        self.app.push_screen(form, saved)
+
+    def action_toggle_active(self) -> None:
+        queue = self.highlighted
+        if queue is None:
+            return
+        if not queue.active:
+            self._set_active(queue, True)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._set_active(queue, False)
+
+        question = ConfirmChange(
+            f"Deactivate queue “{queue.name}”?",
+            "It takes no new conversations; those in it stay until they end.",
+            "Deactivate",
+        )
+        self.app.push_screen(question, answered)
+
+    @work(exit_on_error=False, group="admin-queues-change")
+    async def _set_active(self, queue: QueueOut, active: bool) -> None:
+        fields = set(QueueSettings.model_fields)
+        values = {**queue.model_dump(include=fields), "active": active}
+        settings = QueueSettings.model_validate(values)
+        try:
+            saved = await self._client.update_queue(queue.id, settings)
+        except DaemonError as error:
+            report_failure(self, error, "Not changed")
+            return
+        self.notify(f"Queue “{saved.name}” is {'active' if active else 'inactive'}")
+        self.show([*(q for q in self.queues if q.id != saved.id), saved], select=saved)

@@ -1,0 +1,133 @@
+"""Admin → Templates: every template of the tenant's WhatsApp accounts with its review status
+and Meta's reason, ``s`` to sync them from Meta now, ``a`` to submit a new one for review.
+
+Meta owns templates: the daemon keeps a copy that Meta's status webhooks and syncs update.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from pytake_daemon.protocol.whatsapp import MessageTemplateOut
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.messages import report_failure
+from pytake_tui.screens.admin_template_form import TemplateFormScreen
+
+EMPTY = "No templates yet: s syncs them from Meta, a submits a new one."
+
+
+def _body(template: MessageTemplateOut) -> str:
+    for component in template.components:
+        if str(component.get("type", "")).upper() == "BODY":
+            return str(component.get("text", ""))
+    return ""
+
+
+class AdminTemplatesScreen(Screen[None]):
+    """Templates by name and language; the highlighted one's body and Meta's reason below."""
+
+    CSS_PATH = "admin_templates.tcss"
+    BINDINGS = [
+        Binding("a", "submit", "Submit new"),
+        Binding("s", "sync", "Sync from Meta"),
+        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, *, client: DaemonClient) -> None:
+        super().__init__()
+        self._client = client
+        self.templates: list[MessageTemplateOut] = []
+        self.loads = 0
+        """How many times a fresh list was shown (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="templates-page"):
+            yield DataTable(id="admin-templates", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="template-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#admin-templates", DataTable)
+        for label, key, width in (
+            ("name", "name", 22),
+            ("lang", "language", 6),
+            ("category", "category", 10),
+            ("status", "status", 9),
+            ("synced", "synced", 16),
+        ):
+            table.add_column(label, key=key, width=width)
+        self.action_reload()
+
+    @property
+    def highlighted(self) -> MessageTemplateOut | None:
+        row = self.query_one("#admin-templates", DataTable).cursor_row
+        return self.templates[row] if 0 <= row < len(self.templates) else None
+
+    @work(exclusive=True, exit_on_error=False, group="admin-templates")
+    async def action_reload(self) -> None:
+        try:
+            templates = await self._client.all_templates()
+        except DaemonError as error:
+            report_failure(self, error, "Could not load the templates")
+            return
+        self.show(templates.items)
+
+    def show(self, templates: list[MessageTemplateOut]) -> None:
+        """Show the templates by name and language."""
+        table = self.query_one("#admin-templates", DataTable)
+        self.templates = sorted(templates, key=lambda t: (t.name, t.language))
+        table.clear()
+        for t in self.templates:
+            synced = f"{t.synced_at.astimezone():%Y-%m-%d %H:%M}" if t.synced_at else "not yet"
+            table.add_row(t.name, t.language, t.category.lower(), t.status, synced, key=str(t.id))
+        self._detail()
+        self.loads += 1
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        template = self.highlighted
+        detail = self.query_one("#template-detail", Static)
+        if template is None:
+            detail.update(EMPTY)
+            return
+        reason = f"\nMeta's reason: {template.reason}" if template.reason else ""
+        detail.update(f"{_body(template)}{reason}")
+
+    @work(exclusive=True, exit_on_error=False, group="admin-templates-sync")
+    async def action_sync(self) -> None:
+        self.notify("Asking Meta for the templates…")
+        try:
+            result = await self._client.sync_templates()
+        except DaemonError as error:
+            report_failure(self, error, "Sync failed")
+            return
+        self.notify(
+            f"{result.templates} templates in {result.wabas} accounts: "
+            f"{result.created} new, {result.updated} updated"
+        )
+        self.action_reload()
+
+    @work(exclusive=True, exit_on_error=False, group="admin-templates-numbers")
+    async def action_submit(self) -> None:
+        try:
+            numbers = (await self._client.business_numbers()).items
+        except DaemonError as error:
+            report_failure(self, error, "Could not read the numbers")
+            return
+        if not numbers:
+            self.notify("Add a WhatsApp number first: templates belong to its account.")
+            return
+
+        def submitted(result: MessageTemplateOut | None) -> None:
+            if result is not None:
+                self.notify(f"“{result.name}” submitted: {result.status} until Meta reviews it")
+                self.show([*self.templates, result])
+
+        self.app.push_screen(TemplateFormScreen(client=self._client, numbers=numbers), submitted)

@@ -1,0 +1,150 @@
+"""The users page's dialogs: invite a person, change a role, and the one-time code shown when
+the invitation could not be e-mailed."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Select, Static
+
+from pytake_daemon.protocol import Role, UserOut
+from pytake_daemon.protocol.invitations import InvitationCreate, InvitationSent
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.widgets.admin_form import (
+    FieldRow,
+    FormError,
+    daemon_problems,
+    show_problems,
+    validation_problems,
+)
+
+_CSS = "admin_user_dialogs.tcss"
+
+
+def role_options(by: Role) -> list[tuple[str, Role]]:
+    """The roles ``by`` may give: nobody makes an account above their own (the daemon's rule)."""
+    return [(r.value, r) for r in Role if by.at_least(r)]
+
+
+class InviteDialog(ModalScreen[InvitationSent | None]):
+    """E-mail and role; ``ctrl+s`` or enter invites, escape cancels."""
+
+    CSS_PATH = _CSS
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "invite", "Invite"),
+    ]
+
+    def __init__(self, client: DaemonClient, by: Role) -> None:
+        super().__init__()
+        self._client = client
+        self._by = by
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="admin-dialog"):
+            yield Static("Invite a person", classes="dialog-title")
+            yield FieldRow("E-mail", Input(id="invite-email"), name="email")
+            roles = Select(role_options(self._by), value=Role.AGENT, allow_blank=False, id="role")
+            yield FieldRow("Role", roles, name="role")
+            yield FormError()
+            yield Static(
+                "The code is e-mailed when SMTP is set up, else shown once here.",
+                classes="dialog-hint",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Invite (ctrl+s)", id="invite", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#invite-email", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#invite")
+    def action_invite(self) -> None:
+        role = self.query_one("#role", Select).value
+        try:
+            body = InvitationCreate(email=self.query_one("#invite-email", Input).value, role=role)
+        except ValidationError as error:
+            show_problems(self, validation_problems(error))
+            return
+        self._send(body)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(exclusive=True, exit_on_error=False, group="invite")
+    async def _send(self, body: InvitationCreate) -> None:
+        try:
+            sent = await self._client.invite(body.email, body.role)
+        except DaemonError as error:
+            show_problems(self, daemon_problems(error))
+            return
+        self.dismiss(sent)
+
+
+class RoleDialog(ModalScreen[Role | None]):
+    """Pick the user's new role; enter or ``ctrl+s`` changes it."""
+
+    CSS_PATH = _CSS
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "change", "Change"),
+    ]
+
+    def __init__(self, user: UserOut, by: Role) -> None:
+        super().__init__()
+        self._user = user
+        self._by = by
+
+    def compose(self) -> ComposeResult:
+        options = role_options(self._by)
+        with Vertical(classes="admin-dialog"):
+            yield Static(f"Role of {self._user.name}", classes="dialog-title")
+            value = self._user.role if self._by.at_least(self._user.role) else options[0][1]
+            yield Select(options, value=value, allow_blank=False, id="new-role")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Change (ctrl+s)", id="change", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    @on(Button.Pressed, "#change")
+    def action_change(self) -> None:
+        value = self.query_one("#new-role", Select).value
+        self.dismiss(value if isinstance(value, Role) else None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CodeDialog(ModalScreen[None]):
+    """The invitation's code, shown this once (the daemon keeps only its hash)."""
+
+    CSS_PATH = _CSS
+    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close")]
+
+    def __init__(self, sent: InvitationSent) -> None:
+        super().__init__()
+        self._sent = sent
+
+    def compose(self) -> ComposeResult:
+        sent = self._sent
+        with Vertical(classes="admin-dialog"):
+            yield Static(f"Invitation for {sent.invitation.email}", classes="dialog-title")
+            why = f" ({sent.email_error})" if sent.email_error else ""
+            yield Static(f"Not e-mailed{why}. Pass this code on; it is not shown again:")
+            yield Input(sent.code or "", id="invite-code")
+            yield Static(
+                f"pytake tui --invite CODE · expires {sent.invitation.expires_at:%Y-%m-%d %H:%M}",
+                classes="dialog-hint",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,221 @@
+"""Admin → Users: the tenant's accounts with their live sessions and API tokens.
+
+``i`` invites a person (the daemon's invitations: the code is e-mailed or shown once), ``r``
+changes the highlighted user's role, ``d`` disables or re-enables them (asked first: disabling
+ends every session they have), and on the sessions table ``x`` ends one session or token. Every
+change is the daemon's ``PATCH /users/{id}``, ``POST /invitations`` or ``DELETE /tokens/{id}``,
+with its rules and its audit entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from pytake_daemon.protocol import Me, Role, TokenOut, UserOut, UserUpdate
+from pytake_daemon.protocol.invitations import InvitationSent
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.messages import report_failure
+from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_user_dialogs import CodeDialog, InviteDialog, RoleDialog
+
+_NO_SESSIONS = "No live session or token."
+
+
+def _when(token: TokenOut) -> str:
+    used = token.last_used_at or token.created_at
+    return f"{used.astimezone():%Y-%m-%d %H:%M}"
+
+
+class AdminUsersScreen(Screen[None]):
+    """Users above, the highlighted user's sessions and tokens below."""
+
+    CSS_PATH = "admin_users.tcss"
+    BINDINGS = [
+        Binding("i", "invite", "Invite"),
+        Binding("r", "role", "Role"),
+        Binding("d", "toggle_disabled", "Disable/enable"),
+        Binding("x", "end_session", "End session"),
+        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, *, client: DaemonClient, me: Me) -> None:
+        super().__init__()
+        self._client = client
+        self._me = me
+        self.users: list[UserOut] = []
+        self.tokens: list[TokenOut] = []
+        self.loads = 0
+        """How many times a fresh list was shown (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="users-page"):
+            yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
+            yield Static("Sessions and API tokens", id="sessions-title")
+            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        users = self.query_one("#users", DataTable)
+        users.add_column("name", key="name", width=22)
+        users.add_column("e-mail", key="email", width=26)
+        users.add_column("role", key="role", width=10)
+        users.add_column("state", key="state", width=8)
+        sessions = self.query_one("#sessions", DataTable)
+        sessions.add_column("kind", key="kind", width=8)
+        sessions.add_column("name", key="name", width=24)
+        sessions.add_column("last used", key="used", width=16)
+        sessions.add_column("expires", key="expires", width=16)
+        self.action_reload()
+
+    @property
+    def highlighted(self) -> UserOut | None:
+        row = self.query_one("#users", DataTable).cursor_row
+        return self.users[row] if 0 <= row < len(self.users) else None
+
+    def _user_tokens(self) -> list[TokenOut]:
+        user = self.highlighted
+        return [t for t in self.tokens if user is not None and t.user_id == user.id]
+
+    @work(exclusive=True, exit_on_error=False, group="admin-users")
+    async def action_reload(self) -> None:
+        try:
+            users, tokens = await asyncio.gather(self._client.users(), self._client.tokens())
+        except DaemonError as error:
+            report_failure(self, error, "Could not load the users")
+            return
+        self.show(users.items, tokens.items)
+
+    def show(self, users: list[UserOut], tokens: list[TokenOut]) -> None:
+        """Show the lists, keeping the cursor on the same user."""
+        table = self.query_one("#users", DataTable)
+        keep = self.highlighted.id if self.highlighted is not None else None
+        self.users = sorted(users, key=lambda u: (u.disabled, -u.role.rank, u.name.lower()))
+        self.tokens = tokens
+        table.clear()
+        for user in self.users:
+            state = "disabled" if user.disabled else "active"
+            table.add_row(user.name, user.email, user.role.value, state, key=str(user.id))
+        ids = [u.id for u in self.users]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep))
+        self._show_sessions()
+        self.loads += 1
+
+    @on(DataTable.RowHighlighted, "#users")
+    def _highlighted(self) -> None:
+        self._show_sessions()
+
+    def _show_sessions(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        mine = self._user_tokens()
+        for token in mine:
+            table.add_row(
+                token.kind,
+                token.name,
+                _when(token),
+                f"{token.expires_at.astimezone():%Y-%m-%d %H:%M}",
+                key=str(token.id),
+            )
+        user = self.highlighted
+        who = f" of {user.name}" if user is not None else ""
+        empty = f" · {_NO_SESSIONS}" if user is not None and not mine else ""
+        self.query_one("#sessions-title", Static).update(f"Sessions and API tokens{who}{empty}")
+
+    # Actions
+
+    def action_invite(self) -> None:
+        def invited(sent: InvitationSent | None) -> None:
+            if sent is None:
+                return
+            if sent.emailed:
+                self.notify(f"Invitation e-mailed to {sent.invitation.email}")
+            else:
+                self.app.push_screen(CodeDialog(sent))
+
+        self.app.push_screen(InviteDialog(self._client, self._me.role), invited)
+
+    def action_role(self) -> None:
+        user = self.highlighted
+        if user is None:
+            return
+
+        def chosen(role: Role | None) -> None:
+            if role is not None and role is not user.role:
+                self._change(user, UserUpdate(role=role), f"{user.name} is now {role.value}")
+
+        self.app.push_screen(RoleDialog(user, self._me.role), chosen)
+
+    def action_toggle_disabled(self) -> None:
+        user = self.highlighted
+        if user is None:
+            return
+        if user.disabled:
+            self._change(user, UserUpdate(disabled=False), f"{user.name} can log in again")
+            return
+        if user.id == self._me.user_id:
+            self.notify("You can't disable yourself.", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._change(user, UserUpdate(disabled=True), f"{user.name} is disabled")
+
+        question = ConfirmChange(
+            f"Disable {user.name} ({user.email})?",
+            "They can't log in, and every session and API token they have ends now.",
+            "Disable",
+        )
+        self.app.push_screen(question, answered)
+
+    def action_end_session(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        mine = self._user_tokens()
+        if not 0 <= table.cursor_row < len(mine):
+            self.notify("Pick a session in the lower table first (tab).", severity="warning")
+            return
+        token = mine[table.cursor_row]
+        if token.id == self._me.token_id:
+            self.notify("This is your own session: log out instead.", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._revoke(token.id, token.name)
+
+        question = ConfirmChange(
+            f"End {token.kind} “{token.name}”?",
+            "Whoever uses it is logged out, or its scripts are refused, at once.",
+            "End it",
+        )
+        self.app.push_screen(question, answered)
+
+    @work(exit_on_error=False, group="admin-users-change")
+    async def _change(self, user: UserOut, change: UserUpdate, done: str) -> None:
+        try:
+            await self._client.change_user(user.id, change)
+        except DaemonError as error:
+            report_failure(self, error, "Not changed")
+            return
+        self.notify(done)
+        self.action_reload()
+
+    @work(exit_on_error=False, group="admin-users-change")
+    async def _revoke(self, token_id: uuid.UUID, name: str) -> None:
+        try:
+            await self._client.revoke_token(token_id)
+        except DaemonError as error:
+            report_failure(self, error, "Not ended")
+            return
+        self.notify(f"“{name}” ended")
+        self.action_reload()
