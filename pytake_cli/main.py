@@ -31,6 +31,7 @@ from pytake_cli import (
     tokens,
     tui_cmd,
     users,
+    webhooks_cmd,
 )
 from pytake_cli.context import state
 from pytake_daemon import __version__
@@ -97,6 +98,7 @@ app.add_typer(contacts_cmd.app, name="contacts")
 app.add_typer(secrets_cmd.app, name="secrets")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(notify_cmd.app, name="notify")
+app.add_typer(webhooks_cmd.app, name="webhooks")
 
 
 def run() -> None:
