@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from pytake_cli.context import (
     EXIT_CONFIG,
@@ -22,17 +23,17 @@ from pytake_cli.context import (
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.protocol import Role
-from pytake_daemon.protocol.tenant_config import ChangeKind, ConfigChange, ImportResult
+from pytake_daemon.protocol.tenant_config import ChangeKind, ImportResult
 from pytake_daemon.tenant_config import service
 from pytake_daemon.tenant_config.diff import summary
 
 TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug or id.")]
 
-_MARKS = {
-    ChangeKind.CREATED: ("+", "green", "created"),
-    ChangeKind.CHANGED: ("~", "yellow", "changed"),
-    ChangeKind.UNCHANGED: ("=", "dim", "unchanged"),
-    ChangeKind.DELETED: ("-", "red", "would delete"),
+_COLOURS = {
+    ChangeKind.CREATED: "green",
+    ChangeKind.CHANGED: "yellow",
+    ChangeKind.UNCHANGED: "dim",
+    ChangeKind.DELETED: "red",
 }
 
 
@@ -104,21 +105,9 @@ def import_(
         print_json(result)
         return
     for change in result.changes:
-        console.print(change_line(change, applied=apply), highlight=False)
-    counts = summary(result.changes)
-    told = ", ".join(f"{n} {_MARKS[ChangeKind(k)][2]}" for k, n in counts.items())
-    console.print(f"{told}; " + ("applied" if apply else "nothing applied (dry run)"))
-
-
-def change_line(change: ConfigChange, *, applied: bool) -> str:
-    """``+ created  queues[2] Support`` (rich markup)."""
-    mark, colour, word = _MARKS[change.kind]
-    if applied and change.kind is ChangeKind.DELETED:
-        word = "deleted"
-    where = change.path or change.section
-    text = f"[{colour}]{mark} {word:<12}[/] {where}  {change.key}"
-    if change.fields:
-        text += f": {', '.join(change.fields)}"
-    if change.note:
-        text += f" ({change.note})"
-    return text
+        word = change.kind.word(applied=apply)
+        console.print(
+            f"[{_COLOURS[change.kind]}]{change.kind.mark} {word:<12}[/] {escape(change.item)}",
+            highlight=False,
+        )
+    console.print(f"{result.summary}; " + ("applied" if apply else "nothing applied (dry run)"))

@@ -30,6 +30,7 @@ from pytake_tui.api.queues import QueueEndpoints
 from pytake_tui.api.reports import ReportEndpoints
 from pytake_tui.api.session import SessionEndpoints
 from pytake_tui.api.templates import TemplateEndpoints
+from pytake_tui.api.tenant_config import TenantConfigEndpoints
 from pytake_tui.api.transport import (
     API_PREFIX,
     BACKUP_TIMEOUT,
@@ -70,6 +71,7 @@ class DaemonClient(
     ReportEndpoints,
     UserEndpoints,
     TemplateEndpoints,
+    TenantConfigEndpoints,
     EventStreamEndpoints,
 ):
     """REST and WebSocket access to one daemon, with the session token once logged in.

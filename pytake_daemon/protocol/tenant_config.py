@@ -213,6 +213,23 @@ class ChangeKind(StrEnum):
     UNCHANGED = "unchanged"
     DELETED = "deleted"
 
+    @property
+    def mark(self) -> str:
+        """``+ ~ = -``, as a diff would."""
+        return _MARKS[self]
+
+    def word(self, *, applied: bool) -> str:
+        """How the CLI and the console say it: a deletion not applied yet "would delete"."""
+        return "would delete" if self is ChangeKind.DELETED and not applied else self.value
+
+
+_MARKS = {
+    ChangeKind.CREATED: "+",
+    ChangeKind.CHANGED: "~",
+    ChangeKind.UNCHANGED: "=",
+    ChangeKind.DELETED: "-",
+}
+
 
 class ConfigChange(WireModel):
     """One item of the document against the tenant as it is."""
@@ -224,10 +241,26 @@ class ConfigChange(WireModel):
     fields: list[str] = Field(default_factory=list, description="what differs (changed items)")
     note: str | None = Field(default=None, description="e.g. 'disabled' for a user not listed")
 
+    @property
+    def item(self) -> str:
+        """``queues[1]  Support: max_size (note)``: where, what, and what differs."""
+        text = f"{self.path or self.section}  {self.key}"
+        if self.fields:
+            text += f": {', '.join(self.fields)}"
+        return f"{text} ({self.note})" if self.note else text
+
 
 class ImportResult(WireModel):
     applied: bool = Field(description="false for a dry run")
     changes: list[ConfigChange]
+
+    @property
+    def summary(self) -> str:
+        """``1 created, 2 changed, 9 unchanged, 0 would delete``."""
+        return ", ".join(
+            f"{sum(c.kind is kind for c in self.changes)} {kind.word(applied=self.applied)}"
+            for kind in ChangeKind
+        )
 
 
 class ImportProblems(WireModel):

@@ -33,10 +33,10 @@ KEYS: dict[str, Callable[[Any], str]] = {
 SINGLETONS = ("tenant", "ai", "notifications")
 # What a deletion means where rows carry history (ids referenced by conversations, sessions…).
 DELETE_NOTES = {
-    "users": "disabled (their history stays)",
-    "queues": "deactivated (its history stays)",
-    "flows": "archived (its sessions stay)",
-    "templates": "local copy only; Meta keeps its own",
+    "users": "disabled: their history stays",
+    "queues": "deactivated: its history stays",
+    "flows": "archived: its sessions stay",
+    "templates": "the local copy only: Meta keeps its own",
 }
 
 

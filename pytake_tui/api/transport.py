@@ -150,12 +150,18 @@ class Transport:
         auth: bool = True,
         time_limit: float | None = None,
         explicit_nulls: bool = False,
+        text: tuple[str, str] | None = None,
     ) -> httpx.Response:
         """One request; any failure (no answer, an error status) is a :class:`DaemonError`.
 
         A body's unset fields are left out; its None fields too, unless ``explicit_nulls`` (a
-        PATCH where ``null`` means "remove")."""
+        PATCH where ``null`` means "remove"). ``text`` (media type, text) sends a document
+        instead of a JSON body (a configuration file)."""
         headers = self.auth_headers() if auth else {}
+        content = None
+        if text is not None:
+            headers = {**headers, "Content-Type": text[0]}
+            content = text[1].encode("utf-8")
         payload = (
             body.model_dump(mode="json", exclude_unset=True)
             if body is not None and explicit_nulls
@@ -167,7 +173,13 @@ class Transport:
         wait = httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit
         try:
             response = await self._http.request(
-                method, path, json=payload, params=params, headers=headers, timeout=wait
+                method,
+                path,
+                json=payload,
+                content=content,
+                params=params,
+                headers=headers,
+                timeout=wait,
             )
         except httpx.TimeoutException:
             raise DaemonError(None, f"{self.server} did not answer in time") from None

@@ -94,7 +94,7 @@ async def test_dry_run_lists_each_change_and_applies_nothing(
     lines = out.splitlines()
     assert "~ changed      queues[0]  Support: max_size, overflow_action, overflow_queue" in lines
     assert "+ created      intents[1]  complaint" in lines
-    assert "- would delete queues  Overflow (deactivated (its history stays))" in lines
+    assert "- would delete queues  Overflow (deactivated: its history stays)" in lines
     assert any(
         line.startswith("- would delete canned_responses") and "Mine" in line for line in lines
     )
