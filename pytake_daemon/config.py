@@ -7,12 +7,21 @@ Secrets are ``SecretStr`` and have no defaults here; ``pytake config show`` mask
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -39,7 +48,31 @@ class ServerSettings(Section):
     shutdown_timeout: float = Field(default=10.0, gt=0)
     """Seconds SIGTERM waits for in-flight requests before closing them."""
     trusted_proxies: list[str] = []
-    """Peers whose X-Forwarded-For is believed when recording a client's address."""
+    """Addresses or networks (``127.0.0.1``, ``10.0.0.0/24``) of the reverse proxies whose
+    X-Forwarded-For is believed (its last entry, the one the proxy wrote) when recording a
+    client's address; from any other peer the header is ignored."""
+    tls_cert: Path | None = None
+    """PEM certificate chain: with ``tls_key``, the daemon serves HTTPS itself (a single-box
+    install without a proxy; see docs/tls.md)."""
+    tls_key: Path | None = None
+    """PEM private key of ``tls_cert`` (unencrypted; readable by the daemon's user only)."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServerSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: set both or neither")
+        return self
+
     public_url: str | None = None
     """Address Meta reaches this daemon at (``https://chat.example.com``); ``pytake doctor``
     runs the webhook's verify-token handshake through it."""

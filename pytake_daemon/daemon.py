@@ -19,6 +19,7 @@ from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.health.secrets import wait_until_secrets_usable
+from pytake_daemon.http.tls import server_ssl_context
 from pytake_daemon.logs import configure_logging
 from pytake_daemon.runtime import backing_services, prepare_schema
 from pytake_daemon.systemd import SystemdNotifier, watchdog_pinger
@@ -43,6 +44,8 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # A certificate that can't be loaded stops the start before anything else is touched.
+    ssl_context = server_ssl_context(settings.server)
     notifier.status("checking the database schema")
     version = await prepare_schema(settings, endpoints)
     app = create_app(settings, endpoints)
@@ -55,10 +58,11 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
     await runner.setup()
     watchdog: asyncio.Task[None] | None = None
     try:
-        site = web.TCPSite(runner, settings.server.host, settings.server.port)
+        server = settings.server
+        site = web.TCPSite(runner, server.host, server.port, ssl_context=ssl_context)
         await site.start()
         host, port = runner.addresses[0][:2]
-        url = f"http://{host}:{port}"
+        url = f"{'https' if ssl_context else 'http'}://{host}:{port}"
 
         def not_ready(problem: str) -> None:
             log.error("daemon not ready: stored secrets can't be decrypted", problem=problem)
