@@ -85,7 +85,7 @@ async def test_an_admin_creates_edits_and_deactivates_a_queue(
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "already exists" in _error(form, "form"), "the 409")
         assert _error(form, "business_hours") == ""
-        assert app.screen is form
+        assert form.is_current
         _fill(form, name="Sales")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen, "back on the list")
@@ -96,18 +96,18 @@ async def test_an_admin_creates_edits_and_deactivates_a_queue(
         # Edit: overflow to Care, a shorter timeout that moves the item there.
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, QueueFormScreen), "the form")
-        form = app.screen
-        assert isinstance(form, QueueFormScreen)
-        assert form.query_one("#field-business_hours", Input).value == (
+        edit = app.screen
+        assert isinstance(edit, QueueFormScreen)
+        assert edit.query_one("#field-business_hours", Input).value == (
             "mon-fri 09:00-18:00; sat 09:00-13:00"
         )
-        form.query_one("#field-overflow_action", Select).value = OverflowAction.DIVERT
-        form.query_one("#field-timeout_action", Select).value = TimeoutAction.MOVE
+        edit.query_one("#field-overflow_action", Select).value = OverflowAction.DIVERT
+        edit.query_one("#field-timeout_action", Select).value = TimeoutAction.MOVE
         await pilot.press("ctrl+s")  # no target queues yet: the protocol's rule, on the form
-        await wait_until(pilot, lambda: "needs timeout_queue_id" in _error(form, "form"), "")
-        form.query_one("#field-overflow_queue_id", Select).value = care.id
-        form.query_one("#field-timeout_queue_id", Select).value = care.id
-        _fill(form, max_wait_minutes="15")
+        await wait_until(pilot, lambda: "needs timeout_queue_id" in _error(edit, "form"), "")
+        edit.query_one("#field-overflow_queue_id", Select).value = care.id
+        edit.query_one("#field-timeout_queue_id", Select).value = care.id
+        _fill(edit, max_wait_minutes="15")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen, "back on the list")
 
