@@ -20,6 +20,7 @@ from pytake_daemon.protocol.auth import Role
 from pytake_daemon.protocol.common import ProblemField, WireModel
 from pytake_daemon.protocol.flows import FlowDefinition
 from pytake_daemon.protocol.notifications import Preferences
+from pytake_daemon.protocol.onboarding import TenantProfile
 from pytake_daemon.protocol.queues import (
     Label,
     Message,
@@ -41,10 +42,13 @@ Email = Annotated[
 ]
 
 
-class TenantProfile(WireModel):
-    """The business itself (the tenant's name until the profile of migration 0032 lands)."""
+class TenantSection(WireModel):
+    """The business itself: the tenant's display name and its profile (migration 0032)."""
 
     name: str = Field(min_length=1, max_length=200)
+    profile: TenantProfile | None = Field(
+        default=None, description="null: never saved (the wizard's first step writes it)"
+    )
 
 
 class AgentConfig(WireModel):
@@ -183,7 +187,7 @@ class TenantConfig(WireModel):
     """The whole document. Sections left out (null) are left alone by an import."""
 
     version: Literal[1] = Field(description="the document format; this daemon reads 1")
-    tenant: TenantProfile | None = None
+    tenant: TenantSection | None = None
     users: list[UserConfig] | None = None
     queues: list[QueueConfig] | None = None
     flows: list[FlowConfig] | None = None

@@ -15,6 +15,7 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.flows import service as flows_service
 from pytake_daemon.notifications import settings_db as notification_db
+from pytake_daemon.onboarding import db as onboarding_db
 from pytake_daemon.protocol import Role, UserCreate, UserUpdate
 from pytake_daemon.protocol.flows import FlowDocument
 from pytake_daemon.protocol.queues import QueueSettings
@@ -72,6 +73,18 @@ async def apply_changes(
     plan = _Plan(wanted, changes)
     if wanted.tenant is not None and plan.touched("tenant"):
         await tenancy_db.rename_current(conn, wanted.tenant.name)
+        profile = wanted.tenant.profile
+        if profile is not None:
+            # The profile only: whether the wizard's first step is done is not configuration.
+            await onboarding_db.save_profile(
+                conn,
+                business_name=profile.business_name,
+                segment=profile.segment,
+                timezone=profile.timezone,
+                language=profile.language,
+                business_hours=profile.model_dump(mode="json")["business_hours"],
+                by=None,
+            )
     await _users(conn, plan, passwords, by_role)
     await _flows(conn, plan)
     await _queues(conn, plan)

@@ -17,6 +17,7 @@ from pytake_daemon.protocol.tenant_config import (
     ChangeKind,
     ConfigChange,
     TenantConfig,
+    TenantSection,
     UserConfig,
 )
 from pytake_daemon.tenant_config.export import reply_key
@@ -202,7 +203,9 @@ def compare(wanted: TenantConfig, current: TenantConfig) -> list[ConfigChange]:
     for section in SINGLETONS:
         mine = getattr(wanted, section)
         if mine is not None:
-            fields = _differing(_data(mine), _data(getattr(current, section)))
+            # A tenant listed without a profile keeps the one it has (it is never removed).
+            keep = ("profile",) if isinstance(mine, TenantSection) and mine.profile is None else ()
+            fields = _differing(_data(mine, *keep), _data(getattr(current, section), *keep))
             kind = ChangeKind.CHANGED if fields else ChangeKind.UNCHANGED
             changes.append(
                 ConfigChange(section=section, key=section, path=section, kind=kind, fields=fields)

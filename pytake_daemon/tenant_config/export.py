@@ -14,8 +14,10 @@ from pytake_daemon.ai import db as ai_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.notifications import settings_db as notification_db
+from pytake_daemon.onboarding import db as onboarding_db
 from pytake_daemon.protocol.ai import AiSettingsUpdate
 from pytake_daemon.protocol.notifications import Preferences
+from pytake_daemon.protocol.onboarding import TenantProfile
 from pytake_daemon.protocol.tenant_config import (
     CONFIG_VERSION,
     AgentConfig,
@@ -27,7 +29,7 @@ from pytake_daemon.protocol.tenant_config import (
     QueueConfig,
     TemplateConfig,
     TenantConfig,
-    TenantProfile,
+    TenantSection,
     UserConfig,
 )
 from pytake_daemon.queues import db as queues_db
@@ -59,7 +61,7 @@ async def read_config(conn: Connection) -> TenantConfig:
     flows = await flows_db.list_flows(conn)
     return TenantConfig(
         version=CONFIG_VERSION,
-        tenant=TenantProfile(name=tenant["name"]) if tenant is not None else None,
+        tenant=None if tenant is None else await _tenant(conn, tenant["name"]),
         users=await _users(conn, users),
         queues=await _queues(conn, {row["id"]: row["name"] for row in flows}),
         flows=await _flows(conn, flows),
@@ -72,6 +74,15 @@ async def read_config(conn: Connection) -> TenantConfig:
         ai=AiSettingsUpdate.model_validate(await ai_db.get_overrides(conn)),
         notifications=await _notifications(conn),
     )
+
+
+async def _tenant(conn: Connection, name: str) -> TenantSection:
+    row = await onboarding_db.profile(conn)
+    profile = None
+    if row is not None:
+        fields = ("business_name", "segment", "timezone", "language", "business_hours")
+        profile = TenantProfile.model_validate({k: row[k] for k in fields})
+    return TenantSection(name=name, profile=profile)
 
 
 async def _users(conn: Connection, users: list[Any]) -> list[UserConfig]:

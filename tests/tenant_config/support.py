@@ -40,6 +40,14 @@ async def configure(api: ApiClient, admin_conn: Connection, tenant: TenantData) 
     """Queues naming each other and a flow, flows with two versions, replies (shared and
     personal), intents, AI and notification settings, agent settings, a template, SMTP."""
     owner = tenant[Role.OWNER]
+    profile = {
+        "business_name": "Padaria Pão Quente",
+        "segment": "restaurant",
+        "timezone": "America/Sao_Paulo",
+        "language": "pt_BR",
+        "business_hours": {"mon": [["07:00", "19:00"]], "sat": [["07:00", "12:00"]]},
+    }
+    await call(api, owner, "PUT", "/api/v1/tenant/profile", profile)
     welcome = await call(api, owner, "POST", "/api/v1/flows", flow_document("Welcome", "Oi!"), 201)
     await call(
         api,

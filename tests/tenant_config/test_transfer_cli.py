@@ -36,6 +36,7 @@ async def test_round_trip_through_a_fresh_tenant_is_byte_identical(
     exported = await succeeds(env, "export", "-t", source.slug)
     document = yaml.safe_load(exported)
     assert document["version"] == 1
+    assert document["tenant"]["profile"]["segment"] == "restaurant"
     assert [q["name"] for q in document["queues"]] == ["Overflow", "Support"]
     support = document["queues"][1]
     assert (support["overflow_queue"], support["timeout_flow"]) == ("Overflow", "Welcome")
