@@ -26,6 +26,7 @@ from pytake_tui.api.events import EventStreamEndpoints
 from pytake_tui.api.flows import FlowEndpoints
 from pytake_tui.api.invitations import InvitationEndpoints
 from pytake_tui.api.notifications import NotificationEndpoints
+from pytake_tui.api.outbound_webhooks import OutboundWebhookEndpoints
 from pytake_tui.api.queues import QueueEndpoints
 from pytake_tui.api.reports import ReportEndpoints
 from pytake_tui.api.session import SessionEndpoints
@@ -68,6 +69,7 @@ class DaemonClient(
     FlowEndpoints,
     NotificationEndpoints,
     InvitationEndpoints,
+    OutboundWebhookEndpoints,
     ReportEndpoints,
     UserEndpoints,
     TemplateEndpoints,

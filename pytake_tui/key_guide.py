@@ -16,6 +16,7 @@ from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin import AdminScreen
 from pytake_tui.screens.config_transfer import ConfigTransferScreen
 from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
+from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
 from pytake_tui.widgets.onboarding_progress import may_onboard
 
 if TYPE_CHECKING:
@@ -108,6 +109,13 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
             "The tenant's configuration as a YAML file: export, preview a file's diff, apply it",
             lambda: app.push_screen(
                 ConfigTransferScreen(client=admin_client, me=admin, directory=app.downloads)
+            ),
+        )
+        yield SystemCommand(
+            "Outbound webhooks",
+            "Endpoints of other systems, their deliveries and dead letters: replay",
+            lambda: app.push_screen(
+                OutboundWebhooksScreen(client=admin_client, me=admin, clock=app.clock)
             ),
         )
     # Every binding of the current screen and its focused widget, so the palette is complete.
