@@ -16,12 +16,12 @@ import asyncpg
 from pytake_daemon.db.pool import Connection
 
 _COLUMNS = """id, email, role, queue_ids, invited_by, created_at, sent_at, expires_at,
-    emailed_at, accepted_at, revoked_at"""
+    emailed_at, accepted_at, revoked_at, resets_user_id"""
 
 _INSERT = f"""
 INSERT INTO invitations (tenant_id, email, role, queue_ids, code_hash, invited_by,
-                         created_at, sent_at, expires_at)
-VALUES (current_tenant_id(), lower($1), $2, $3, $4, $5, $6, $6, $7)
+                         created_at, sent_at, expires_at, resets_user_id)
+VALUES (current_tenant_id(), lower($1), $2, $3, $4, $5, $6, $6, $7, $8)
 RETURNING {_COLUMNS}
 """
 
@@ -36,10 +36,13 @@ async def insert_invitation(
     invited_by: uuid.UUID | None,
     now: datetime,
     expires_at: datetime,
+    resets_user_id: uuid.UUID | None = None,
 ) -> asyncpg.Record:
+    """A new invitation; with ``resets_user_id``, a password reset for that existing user."""
     row = await conn.fetchrow(
-        _INSERT, email, role, list(queue_ids), code_hash, invited_by, now, expires_at
-    )
+        _INSERT, email, role, list(queue_ids), code_hash, invited_by, now, expires_at,
+        resets_user_id,
+    )  # fmt: skip
     assert row is not None
     return row
 

@@ -34,6 +34,8 @@ class Joined:
     who: Identity
     user: UserOut
     invitation: InvitationOut
+    revoked: tuple[uuid.UUID, ...] = ()
+    """The user's tokens a password reset ended (before this session was opened)."""
 
 
 # Audit hooks: a refusal of a code whose tenant is known, and the acceptance inside its
@@ -71,7 +73,7 @@ async def join(
     token, hashed = new_token()
     try:
         async with tenant_transaction(pool, found["tenant_id"]) as conn:
-            user, invitation = await service.accept(
+            user, invitation, revoked = await service.accept(
                 conn, found["id"], password_hash=password_hash, name=body.name, now=now
             )
             # The session's lifetime runs on the real clock, like a login's: a clock pinned
@@ -93,7 +95,7 @@ async def join(
                 kind="session",
                 expires_at=row["expires_at"],
             )
-            joined = Joined(token, who, user, invitation)
+            joined = Joined(token, who, user, invitation, tuple(revoked))
             await on_joined(conn, joined)
     except ApiError:
         await throttle.failed(key, ip)

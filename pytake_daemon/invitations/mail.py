@@ -32,6 +32,8 @@ def invitation_email(
 ) -> EmailMessage:
     expires = f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"
     command = f"pytake tui --invite {code}"
+    if invitation.resets_user_id is not None:
+        return _reset_email(sender, invitation, code, tenant_name, expires, command)
     text = (
         f"You are invited to {tenant_name} on PyTake as {invitation.role.value}.\n\n"
         f"Your invitation code: {code}\n\n"
@@ -47,6 +49,32 @@ def invitation_email(
         f"<p><small>The code works once, until {expires}.</small></p>"
     )
     subject = f"PyTake: you are invited to {tenant_name}"
+    return email_channel.compose(sender, invitation.email, subject, text, page)
+
+
+def _reset_email(
+    sender: str,
+    invitation: InvitationOut,
+    code: str,
+    tenant_name: str,
+    expires: str,
+    command: str,
+) -> EmailMessage:
+    text = (
+        f"An admin of {tenant_name} on PyTake reset your password.\n\n"
+        f"Your code: {code}\n\n"
+        f'Run `{command}` (or choose "I have an invitation code" on the console\'s login '
+        f"screen) and choose a new password. Your open sessions end then.\n\n"
+        f"The code works once, until {expires}.\n"
+    )
+    page = (
+        f"<p>An admin of <b>{html.escape(tenant_name)}</b> on PyTake reset your password.</p>"
+        f"<p>Your code: <code>{code}</code></p><p>Run <code>{html.escape(command)}</code> (or "
+        f"choose <i>I have an invitation code</i> on the console's login screen) and choose a "
+        f"new password. Your open sessions end then.</p>"
+        f"<p><small>The code works once, until {expires}.</small></p>"
+    )
+    subject = f"PyTake: reset your password for {tenant_name}"
     return email_channel.compose(sender, invitation.email, subject, text, page)
 
 

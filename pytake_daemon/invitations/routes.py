@@ -20,7 +20,7 @@ from pytake_daemon.http.client_ip import client_ip
 from pytake_daemon.invitations import db, mail, service
 from pytake_daemon.invitations.joining import Joined, join
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, PASSWORDS, REDIS, SECRET_BOX, SETTINGS
-from pytake_daemon.protocol import LoginResponse, Me, Role, UserChanged
+from pytake_daemon.protocol import LoginResponse, Me, Role, TokenRevoked, UserChanged
 from pytake_daemon.protocol.audit import ActorType, Outcome
 from pytake_daemon.protocol.invitations import (
     InvitationAccept,
@@ -28,6 +28,7 @@ from pytake_daemon.protocol.invitations import (
     InvitationList,
     InvitationOut,
     InvitationSent,
+    PasswordResetCreate,
 )
 from pytake_daemon.users import db as users_db
 
@@ -93,6 +94,43 @@ async def create_invitation(request: web.Request, body: InvitationCreate) -> Inv
             "invitation.create",
             target_type="invitation",
             target_id=invitation.id,
+            diff=difference(None, after),
+        )
+    return await _sent(request, invitation, code, outgoing)
+
+
+@routes.post(
+    "/api/v1/invitations/password-resets",
+    summary=(
+        "Reset a user's password by a new invitation code (e-mailed, or returned once): they "
+        "choose the password with it, and their sessions end then"
+    ),
+    body=PasswordResetCreate,
+    response=InvitationSent,
+    status=201,
+    role=Role.ADMIN,
+    errors=(403, 404, 409),
+)
+async def create_password_reset(request: web.Request, body: PasswordResetCreate) -> InvitationSent:
+    caller = identity(request)
+    now = _now(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        invitation, code = await service.invite_reset(
+            conn,
+            body.user_id,
+            by_role=caller.role,
+            by_user=caller.user_id,
+            now=now,
+            ttl_hours=body.ttl_hours,
+        )
+        outgoing = await mail.prepare(conn, request.app[SECRET_BOX], invitation, code)
+        after = {**_audited(invitation), "delivery": "email" if outgoing else "shown"}
+        await audit_in(
+            request,
+            conn,
+            "user.password_reset_sent",
+            target_type="user",
+            target_id=body.user_id,
             diff=difference(None, after),
         )
     return await _sent(request, invitation, code, outgoing)
@@ -196,10 +234,11 @@ async def accept_invitation(request: web.Request, body: InvitationAccept) -> Log
         )
 
     async def joined(conn: Connection, done: Joined) -> None:
+        reset = done.invitation.resets_user_id is not None
         await audit_in(
             request,
             conn,
-            "invitation.accept",
+            "user.password_reset" if reset else "invitation.accept",
             actor=actor_of(done.who, label=done.user.email),
             target_type="invitation",
             target_id=done.invitation.id,
@@ -222,11 +261,14 @@ async def accept_invitation(request: web.Request, body: InvitationAccept) -> Log
     if row is None:  # removed in the instant since the commit
         raise NotFound("no such user")
     user = done.user
-    await app[EVENT_BUS].publish(
+    bus = app[EVENT_BUS]
+    await bus.publish(
         done.who.tenant_id,
         UserChanged(user_id=user.id, email=user.email, name=user.name, role=user.role,
                     disabled=user.disabled),
     )  # fmt: skip
+    for token_id in done.revoked:  # a reset ended the user's other sessions
+        await bus.publish(done.who.tenant_id, TokenRevoked(token_id=token_id))
     me = Me(
         user_id=user.id,
         email=user.email,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from pytake_daemon.agents import db as agents_db
+from pytake_daemon.auth import db as auth_db
 from pytake_daemon.auth.tokens import token_hash
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import (
@@ -132,6 +133,41 @@ async def invite(
     return to_out(row, now), code
 
 
+async def invite_reset(
+    conn: Connection,
+    user_id: uuid.UUID,
+    *,
+    by_role: Role,
+    by_user: uuid.UUID | None,
+    now: datetime,
+    ttl_hours: int,
+) -> tuple[InvitationOut, str]:
+    """A password reset for an existing, enabled user: an invitation naming them."""
+    row = await users_db.get_user(conn, user_id)
+    if row is None:
+        raise NotFound("no such user")
+    user = UserOut.model_validate(dict(row))
+    if not by_role.at_least(user.role):
+        raise Forbidden(f"{_a(by_role)} can't reset the password of {_a(user.role)}")
+    if user.disabled:
+        raise Conflict(f"{user.email} is disabled: enable the account first")
+    if await db.open_invitation_for(conn, user.email, now) is not None:
+        raise Conflict(f"{user.email} already has a pending invitation: resend or revoke that one")
+    code, hashed = new_code()
+    created = await db.insert_invitation(
+        conn,
+        email=user.email,
+        role=user.role.value,
+        queue_ids=[],
+        code_hash=hashed,
+        invited_by=by_user,
+        now=now,
+        expires_at=now + timedelta(hours=ttl_hours),
+        resets_user_id=user.id,
+    )
+    return to_out(created, now), code
+
+
 async def _locked(conn: Connection, invitation_id: uuid.UUID, by_role: Role) -> asyncpg.Record:
     row = await db.lock_invitation(conn, invitation_id)
     if row is None:
@@ -176,8 +212,10 @@ async def accept(
     password_hash: str,
     name: str | None,
     now: datetime,
-) -> tuple[UserOut, InvitationOut]:
-    """Turn a live invitation into a user (and an agent who serves its queues).
+) -> tuple[UserOut, InvitationOut, list[uuid.UUID]]:
+    """Turn a live invitation into a user (and an agent who serves its queues), or for a
+    password reset set that user's password; returns the tokens this revoked (a reset ends
+    every session the user had).
 
     Runs in the invitation's tenant transaction with its row locked, so of two people racing
     with one code, the second finds it used; any refusal raises before anything is written.
@@ -188,6 +226,8 @@ async def accept(
     reason = gone_reason(row, now)
     if reason is not None:
         raise InvitationGone(reason)
+    if row["resets_user_id"] is not None:
+        return await _reset(conn, row, password_hash, now)
     email = row["email"]
     created = await users_db.insert_user(
         conn, email=email, name=name or email, role=row["role"], password_hash=password_hash
@@ -197,7 +237,21 @@ async def accept(
     user = UserOut.model_validate(dict(created))
     await _serve_queues(conn, user.id, row["queue_ids"], now)
     accepted = await db.mark_accepted(conn, invitation_id, now, user.id)
-    return user, to_out(accepted, now)
+    return user, to_out(accepted, now), []
+
+
+async def _reset(
+    conn: Connection, row: asyncpg.Record, password_hash: str, now: datetime
+) -> tuple[UserOut, InvitationOut, list[uuid.UUID]]:
+    # Disabled after the reset was sent: the code must not be a way back in.
+    current = await users_db.get_user(conn, row["resets_user_id"])
+    if current is None or current["disabled"]:
+        raise InvitationGone("this account is disabled: ask an admin to enable it first")
+    updated = await users_db.update_user(conn, row["resets_user_id"], password_hash=password_hash)
+    assert updated is not None  # read above in this transaction
+    revoked = await auth_db.revoke_user_tokens(conn, row["resets_user_id"])
+    accepted = await db.mark_accepted(conn, row["id"], now, row["resets_user_id"])
+    return UserOut.model_validate(dict(updated)), to_out(accepted, now), revoked
 
 
 async def _serve_queues(

@@ -52,6 +52,19 @@ class InvitationOut(WireModel):
     emailed_at: datetime | None
     accepted_at: datetime | None
     revoked_at: datetime | None
+    resets_user_id: uuid.UUID | None = Field(
+        default=None,
+        description="a password reset: accepting sets this user's password instead of joining",
+    )
+
+
+class PasswordResetCreate(WireModel):
+    """``POST /api/v1/invitations/password-resets`` (admins): a new code for an existing user,
+    who chooses a new password with it (as an invitee does); their sessions end then."""
+
+    user_id: uuid.UUID
+    ttl_hours: int = Field(default=24, ge=1, le=720)
+    """How long the code works."""
 
 
 class InvitationSent(WireModel):
