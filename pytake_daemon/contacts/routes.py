@@ -14,8 +14,8 @@ from pytake_daemon.audit.http import audit_in
 from pytake_daemon.contacts import db, service, views
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
-from pytake_daemon.keys import DB_POOL
-from pytake_daemon.protocol import Role
+from pytake_daemon.keys import DB_POOL, EVENT_BUS
+from pytake_daemon.protocol import EventEnvelope, Role
 from pytake_daemon.protocol.contacts import (
     ContactNoteList,
     ContactNoteOut,
@@ -25,8 +25,20 @@ from pytake_daemon.protocol.contacts import (
     ContactUpdate,
 )
 from pytake_daemon.protocol.conversations import NoteCreate, TagsUpdate
+from pytake_daemon.protocol.events import ContactUpdated
+from pytake_daemon.realtime.bus import number_events
 
 routes = RouteTable(tag="contacts")
+
+
+def _updated(profile: ContactProfile) -> ContactUpdated:
+    """What consoles and outbound webhooks (contact.updated) are told of a change."""
+    return ContactUpdated(
+        contact=profile.contact,
+        name=profile.name,
+        tags=profile.tags,
+        attributes=profile.attributes,
+    )
 
 
 def _viewer(request: web.Request) -> service.Viewer:
@@ -73,8 +85,10 @@ async def get_contact(request: web.Request) -> ContactProfile:
 async def update_contact(request: web.Request, body: ContactUpdate) -> ContactProfile:
     caller = identity(request)
     contact_id = path_uuid(request)
+    announced: list[EventEnvelope] = []
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         before, after = await service.update(conn, contact_id, body, _viewer(request))
+        profile = await service.profile_of(conn, after)
         if after is not before:
             await audit_in(
                 request,
@@ -84,7 +98,9 @@ async def update_contact(request: web.Request, body: ContactUpdate) -> ContactPr
                 target_id=contact_id,
                 diff=difference(service.audit_view(before), service.audit_view(after)),
             )
-        return await service.profile_of(conn, after)
+            announced = await number_events(conn, caller.tenant_id, [_updated(profile)])
+    await request.app[EVENT_BUS].deliver(announced)
+    return profile
 
 
 @routes.put(
@@ -99,8 +115,10 @@ async def set_contact_tags(request: web.Request, body: TagsUpdate) -> ContactPro
     caller = identity(request)
     contact_id = path_uuid(request)
     viewer = _viewer(request)
+    announced: list[EventEnvelope] = []
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         before, changed = await service.set_tags(conn, contact_id, body.tags, viewer)
+        profile = await service.profile(conn, contact_id, viewer)
         if changed:
             await audit_in(
                 request,
@@ -110,7 +128,9 @@ async def set_contact_tags(request: web.Request, body: TagsUpdate) -> ContactPro
                 target_id=contact_id,
                 diff=difference({"tags": before}, {"tags": body.tags}),
             )
-        return await service.profile(conn, contact_id, viewer)
+            announced = await number_events(conn, caller.tenant_id, [_updated(profile)])
+    await request.app[EVENT_BUS].deliver(announced)
+    return profile
 
 
 @routes.get(

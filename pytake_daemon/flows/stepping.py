@@ -17,6 +17,7 @@ from pytake_daemon.flows.engine import Facts, FlowEngine, Inbound, SessionState
 from pytake_daemon.flows.live_effects import LiveEffects
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.protocol import MessageOut, MessageSent
+from pytake_daemon.protocol.events import FlowCompleted
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.whatsapp.send_service import window_open
 
@@ -85,6 +86,17 @@ async def save_step(
         expires_at=expires,
         end_reason=state.end_reason,
     )
+    if state.end_reason == "completed":
+        # Published with the step's other events once it commits (outbound webhooks'
+        # flow.completed): the effects' events are numbered with the batch in the fan-out.
+        effects.queue_effects.events.append(
+            FlowCompleted(
+                conversation_id=conversation_id,
+                flow_id=engine.flow.flow_id,
+                flow_version=engine.flow.version,
+                session_id=session_id,
+            )
+        )
     if state.end_reason is None:
         for seconds, token in effects.timers:
             await jobs_db.insert_job_at(

@@ -18,7 +18,9 @@ from pytake_daemon.protocol import EventEnvelope
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.protocol.events import (
+    ContactUpdated,
     ConversationEventAdded,
+    FlowCompleted,
     MessageReceived,
     MessageSent,
     MessageStatusUpdated,
@@ -66,6 +68,11 @@ def outgoing(envelope: EventEnvelope) -> Iterator[Outgoing]:
             yield Outgoing(kind, event.event.conversation_id, _data(event.event))
     elif isinstance(event, SatisfactionReceived):
         yield Outgoing(T.RATING_RECEIVED, event.conversation_id, _data(event))
+    elif isinstance(event, FlowCompleted):
+        yield Outgoing(T.FLOW_COMPLETED, event.conversation_id, _data(event))
+    elif isinstance(event, ContactUpdated):
+        # No conversation: a contact's changes have no lane (docs/webhooks.md, Order).
+        yield Outgoing(T.CONTACT_UPDATED, None, _data(event))
 
 
 def relevant(envelope: EventEnvelope) -> bool:
@@ -76,5 +83,7 @@ def relevant(envelope: EventEnvelope) -> bool:
         | MessageSent
         | MessageStatusUpdated
         | ConversationEventAdded
-        | SatisfactionReceived,
+        | SatisfactionReceived
+        | FlowCompleted
+        | ContactUpdated,
     )

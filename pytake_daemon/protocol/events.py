@@ -20,6 +20,7 @@ from pytake_daemon.protocol.auth import Role
 from pytake_daemon.protocol.backups import BackupAlert
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.conversations import (
+    ContactOut,
     ConversationEventOut,
     ConversationOut,
     MessageError,
@@ -120,6 +121,27 @@ class ConversationEventAdded(WireModel):
     event: ConversationEventOut
 
 
+class FlowCompleted(WireModel):
+    """A flow session reached an end of its flow (not expired, replaced or failed): announced
+    with the step's other events after its commit."""
+
+    type: Literal["flow_completed"] = "flow_completed"
+    conversation_id: uuid.UUID
+    flow_id: uuid.UUID
+    flow_version: int
+    session_id: uuid.UUID
+
+
+class ContactUpdated(WireModel):
+    """The team changed a contact's name, custom attributes or tags."""
+
+    type: Literal["contact_updated"] = "contact_updated"
+    contact: ContactOut
+    name: str
+    tags: list[str]
+    attributes: dict[str, str]
+
+
 class Withheld(WireModel):
     """Stands in for a numbered event meant for another user (a notification): nothing to
     show, but the sequence stays continuous, so no resync."""
@@ -166,6 +188,8 @@ ServerEvent = Annotated[
     | NotificationsRead
     | NumberQualityChanged
     | TemplateStatusChanged
+    | FlowCompleted
+    | ContactUpdated
     | Withheld,
     Field(discriminator="type"),
 ]
