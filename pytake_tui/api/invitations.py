@@ -12,6 +12,7 @@ from pytake_daemon.protocol.invitations import (
     InvitationList,
     InvitationOut,
     InvitationSent,
+    PasswordResetCreate,
 )
 from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
 
@@ -30,6 +31,13 @@ class InvitationEndpoints(Endpoints):
         except ValidationError as error:
             raise DaemonError.invalid("Check the invitation", error) from None
         return parse(InvitationSent, await self._transport.send("POST", _INVITATIONS, body=body))
+
+    async def reset_password(self, user_id: uuid.UUID) -> InvitationSent:
+        """Send a user a password-reset code (e-mailed, else in the answer once); with it they
+        choose a new password as an invitee does, and their sessions end."""
+        body = PasswordResetCreate(user_id=user_id)
+        path = f"{_INVITATIONS}/password-resets"
+        return parse(InvitationSent, await self._transport.send("POST", path, body=body))
 
     async def invitations(self) -> InvitationList:
         """The tenant's invitations, newest first, with their status (never a code)."""

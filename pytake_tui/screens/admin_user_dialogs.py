@@ -134,7 +134,8 @@ class CodeDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         sent = self._sent
         with Vertical(classes="admin-dialog"):
-            yield Static(f"Invitation for {sent.invitation.email}", classes="dialog-title")
+            what = "Password reset" if sent.invitation.resets_user_id else "Invitation"
+            yield Static(f"{what} for {sent.invitation.email}", classes="dialog-title")
             why = f" ({sent.email_error})" if sent.email_error else ""
             yield Static(f"Not e-mailed{why}. Pass this code on; it is not shown again:")
             yield Input(sent.code or "", id="invite-code")

@@ -1,10 +1,11 @@
 """Admin → Users: the tenant's accounts with their live sessions and API tokens.
 
 ``i`` invites a person (the daemon's invitations: the code is e-mailed or shown once), ``r``
-changes the highlighted user's role, ``d`` disables or re-enables them (asked first: disabling
-ends every session they have), and on the sessions table ``x`` ends one session or token. Every
-change is the daemon's ``PATCH /users/{id}``, ``POST /invitations`` or ``DELETE /tokens/{id}``,
-with its rules and its audit entry.
+changes the highlighted user's role, ``p`` sends them a password-reset code (an invitation that
+sets their password: no admin ever types one), ``d`` disables or re-enables them (asked first:
+disabling ends every session they have), and on the sessions table ``x`` ends one session or
+token. Every change is the daemon's ``PATCH /users/{id}``, ``POST /invitations[/password-resets]``
+or ``DELETE /tokens/{id}``, with its rules and its audit entry.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class AdminUsersScreen(Screen[None]):
     BINDINGS = [
         Binding("i", "invite", "Invite"),
         Binding("r", "role", "Role"),
+        Binding("p", "reset_password", "Reset password"),
         Binding("d", "toggle_disabled", "Disable/enable"),
         Binding("x", "end_session", "End session"),
         Binding("f5,ctrl+r", "reload", "Refresh"),
@@ -155,6 +157,35 @@ class AdminUsersScreen(Screen[None]):
                 self._change(user, UserUpdate(role=role), f"{user.name} is now {role.value}")
 
         self.app.push_screen(RoleDialog(user, self._me.role), chosen)
+
+    def action_reset_password(self) -> None:
+        user = self.highlighted
+        if user is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send_reset(user)
+
+        question = ConfirmChange(
+            f"Send {user.name} a password-reset code?",
+            "With it they choose a new password (pytake tui --invite CODE); their sessions end "
+            "then. The code is e-mailed when SMTP is set up, else shown once here.",
+            "Send",
+        )
+        self.app.push_screen(question, answered)
+
+    @work(exit_on_error=False, group="admin-users-change")
+    async def _send_reset(self, user: UserOut) -> None:
+        try:
+            sent = await self._client.reset_password(user.id)
+        except DaemonError as error:
+            report_failure(self, error, "No reset sent")
+            return
+        if sent.emailed:
+            self.notify(f"Password-reset code e-mailed to {user.email}")
+        else:
+            self.app.push_screen(CodeDialog(sent))
 
     def action_toggle_disabled(self) -> None:
         user = self.highlighted

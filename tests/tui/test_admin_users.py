@@ -99,6 +99,16 @@ async def test_an_admin_invites_changes_a_role_ends_a_session_and_disables(
         await wait_until(pilot, lambda: "is now supervisor" in " ".join(log.notifications()), "ok")
         await wait_until(pilot, lambda: screen.loads > loads, "the list again")
 
+        # A password reset for the supervisor: asked first, the code shown once.
+        row = next(i for i, u in enumerate(screen.users) if u.id == supervisor.id)
+        screen.query_one("#users", DataTable).move_cursor(row=row)
+        await pilot.press("p")
+        await _confirm(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, CodeDialog), "the reset code")
+        reset_code = app.screen.query_one("#invite-code", Input).value
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, "back on the page")
+
         # The supervisor's session ends (the lower table, x, y).
         row = next(i for i, u in enumerate(screen.users) if u.id == supervisor.id)
         screen.query_one("#users", DataTable).move_cursor(row=row)
@@ -127,13 +137,18 @@ async def test_an_admin_invites_changes_a_role_ends_a_session_and_disables(
     assert users[agent.id].role is Role.SUPERVISOR
     assert users[agent.id].disabled
     assert not users[supervisor.id].disabled
-    [invited] = invitations
+    invited, reset = sorted(invitations, key=lambda i: i.resets_user_id is not None)
     assert (invited.email, invited.role, invited.status) == (
         "nova@example.com", Role.SUPERVISOR, InvitationStatus.PENDING,
     )  # fmt: skip
+    assert (reset.email, reset.resets_user_id) == (supervisor.email, supervisor.id)
     assert supervisor.token_id not in tokens  # ended from the page
     assert agent.token_id not in tokens  # disabling ended the agent's
     assert admin.token_id in tokens
+    # The reset code sets the supervisor's password and logs them in.
+    async with DaemonClient(server) as invitee:
+        joined = await invitee.accept_invitation(reset_code, "a brand new passphrase")
+    assert joined.me.user_id == supervisor.id
 
 
 async def test_the_palette_offers_the_admin_area_to_admins_only(tmp_path: Path) -> None:
