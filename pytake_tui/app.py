@@ -249,11 +249,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
 
     def _settings(self, context: SessionContext) -> Screen[None]:
         return SettingsScreen(
-            me=context.me,
-            server=self.server,
-            preferences=self.preferences,
-            client=context.client,
-            session=context,
+            me=context.me, server=self.server, preferences=self.preferences, client=context.client
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

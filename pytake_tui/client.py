@@ -26,6 +26,7 @@ from pytake_tui.api.events import EventStreamEndpoints
 from pytake_tui.api.flows import FlowEndpoints
 from pytake_tui.api.invitations import InvitationEndpoints
 from pytake_tui.api.notifications import NotificationEndpoints
+from pytake_tui.api.onboarding import OnboardingEndpoints
 from pytake_tui.api.outbound_webhooks import OutboundWebhookEndpoints
 from pytake_tui.api.queues import QueueEndpoints
 from pytake_tui.api.reports import ReportEndpoints
@@ -71,6 +72,7 @@ class DaemonClient(
     InvitationEndpoints,
     OutboundWebhookEndpoints,
     ReportEndpoints,
+    OnboardingEndpoints,
     UserEndpoints,
     TemplateEndpoints,
     TenantConfigEndpoints,

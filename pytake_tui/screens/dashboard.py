@@ -45,6 +45,7 @@ from pytake_tui.screens.goal_editor import GoalEditor
 from pytake_tui.screens.refreshing import RefreshingScreen
 from pytake_tui.widgets.charts import AgentCharts
 from pytake_tui.widgets.goal_bars import GoalBars
+from pytake_tui.widgets.onboarding_progress import OnboardingProgress, may_onboard
 from pytake_tui.widgets.stat_cards import StatCards
 from pytake_tui.widgets.status_switcher import StatusSwitcher
 from pytake_tui.widgets.timeline import Timeline
@@ -148,6 +149,8 @@ class DashboardScreen(RefreshingScreen):
                     yield Static(Text(self._me.name, style="bold"), id="agent-name")
                 yield Static("…", id="real-time")
             yield StatusSwitcher(id="status")
+            if may_onboard(self._me):
+                yield OnboardingProgress(self._client, id="onboarding-progress")
             with TabbedContent(id="dashboard-tabs"):
                 with TabPane("Overview", id="overview"), VerticalScroll(id="overview-scroll"):
                     yield StatCards(id="cards")

@@ -34,6 +34,7 @@ from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.notifications import contact_name
 from pytake_tui.widgets.backup_status import BackupStatus
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
+from pytake_tui.widgets.onboarding_progress import OnboardingProgress, may_onboard
 
 MAX_ACTIVITY_ROWS = 50
 DETAIL = ColumnKey("detail")
@@ -108,6 +109,8 @@ class HomeScreen(Screen[None]):
             with Horizontal(id="status-bar"):
                 yield Static(identity(self._me), id="identity")
                 yield ConnectionIndicator(id="connection")
+            if may_onboard(self._me):
+                yield OnboardingProgress(self._client, id="onboarding-progress")
             if self._me.role.at_least(Role.SUPERVISOR):
                 self._backup_status = BackupStatus(client=self._client, id="backup-status")
                 yield self._backup_status

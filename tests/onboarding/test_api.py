@@ -151,8 +151,12 @@ async def test_number_step_names_the_failed_check_with_meta_sentence_then_stores
         number_step = state["steps"][1]
         assert number_step["status"] == "done"
         shown = json.dumps(state)
-        for secret in (body["access_token"], body["app_secret"], body["verify_token"],
-                       again["verify_token"]):  # fmt: skip
+        for secret in (
+            body["access_token"],
+            body["app_secret"],
+            body["verify_token"],
+            again["verify_token"],
+        ):
             assert secret not in shown  # never shown again
         agent = await api.post(
             "/api/v1/onboarding/number", json=body, headers=tenant[Role.AGENT].headers
@@ -186,9 +190,10 @@ async def test_the_whole_wizard_to_a_passing_go_live_check(
         body = world.number_body()
         await _json(await api.post("/api/v1/onboarding/number", json=body, headers=owner), 200)
         invited = await api.post(
-            "/api/v1/invitations", json={"email": "bia@example.test", "role": "agent"},
+            "/api/v1/invitations",
+            json={"email": "bia@example.test", "role": "agent"},
             headers=owner,
-        )  # fmt: skip
+        )
         assert invited.status == 201, await invited.text()
         await _step(api, "team", "done", owner)
         template = await _json(
@@ -207,8 +212,11 @@ async def test_the_whole_wizard_to_a_passing_go_live_check(
             assert made.status == 201, await made.text()
         await _step(api, "queues", "done", owner)
         published = await _json(
-            await api.post("/api/v1/onboarding/automation", json={"segment": "retail"},
-                           headers=owner), 200)  # fmt: skip
+            await api.post(
+                "/api/v1/onboarding/automation", json={"segment": "retail"}, headers=owner
+            ),
+            200,
+        )
         assert published["flow_name"] == "varejo"
         assert published["preview"]["passed"] is True
         assert any(line["who"] == "bot" for line in published["preview"]["transcript"])
@@ -229,8 +237,10 @@ async def test_the_whole_wizard_to_a_passing_go_live_check(
             return bool(follow["stage"] == "delivered")
 
         await _until(delivered, "the answer delivered")
-        assert any("Este número está pronto" in str(m) for m in
-                   world.sim.outbound_messages(to="5511977776666"))  # fmt: skip
+        assert any(
+            "Este número está pronto" in str(m)
+            for m in world.sim.outbound_messages(to="5511977776666")
+        )
         report = await _json(await api.post("/api/v1/onboarding/go-live", headers=owner), 200)
         assert report["passed"] is True, report["checks"]
         assert report["summary"][0] == "Loja da Ana: retail, America/Sao_Paulo, pt_BR"

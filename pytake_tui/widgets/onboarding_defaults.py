@@ -1,0 +1,116 @@
+"""Step 6: the AI's and the notifications' defaults, through their own APIs
+(``/api/v1/ai/settings``, ``/api/v1/notifications/settings``); the AI's default language
+starts from the profile's."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Select, Static, Switch
+
+from pytake_daemon.protocol.ai import AiSettingsUpdate
+from pytake_daemon.protocol.notifications import Digest, TenantNotificationSettings
+from pytake_daemon.protocol.onboarding import StepName, StepStatus
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems, validation_problems
+
+AI_LANGUAGES = [("Português", "pt"), ("English", "en")]
+DIGESTS = [(d.value.title(), d.value) for d in Digest]
+
+
+class DefaultsStep(StepPane):
+    step = StepName.DEFAULTS
+
+    def __init__(self, client: DaemonClient, *, id: str | None = None) -> None:
+        super().__init__(client, id=id)
+        self._notifications: TenantNotificationSettings | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("AI and notifications", classes="step-title")
+        yield Static(
+            "Analysis of customers' mood and intents, and how people hear of events.",
+            classes="step-help",
+        )
+        yield Field("Analyse customer messages", Switch(id="ai_enabled"), name="enabled")
+        yield Field(
+            "The AI's default language",
+            Select(AI_LANGUAGES, allow_blank=False, id="ai_language"),
+            name="default_language",
+        )
+        yield Field(
+            "E-mail digest of notifications",
+            Select(DIGESTS, allow_blank=False, id="digest"),
+            name="digest",
+        )
+        yield Field("Keep notifications (days)", Input(id="retention_days"), name="retention_days")
+        yield self.problem_line()
+        yield Static("", classes="step-ok", id="defaults-saved")
+        with Horizontal(classes="step-buttons"):
+            yield Button("Save defaults", id="defaults-save", variant="primary")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(exclusive=True, exit_on_error=False, group="defaults-load")
+    async def _load(self) -> None:
+        try:
+            ai = await self.client.ai_settings()
+            notifications = await self.client.notification_settings()
+            profile = await self.client.tenant_profile()
+        except DaemonError as error:
+            self.show_problems([("", error.message)])
+            return
+        self._notifications = notifications
+        self.query_one("#ai_enabled", Switch).value = ai.enabled
+        language = "en" if profile.configured and profile.language == "en" else "pt"
+        self.query_one("#ai_language", Select).value = (
+            language if profile.configured else ai.default_language
+        )
+        self.query_one("#digest", Select).value = notifications.defaults.digest.value
+        self.query_one("#retention_days", Input).value = str(notifications.retention_days)
+
+    @on(Button.Pressed, "#defaults-save")
+    def save(self) -> None:
+        language = self.query_one("#ai_language", Select).value
+        try:
+            ai = AiSettingsUpdate(
+                enabled=self.query_one("#ai_enabled", Switch).value,
+                default_language=language,
+                languages=["pt", "en"],
+            )
+            kept = self._notifications or TenantNotificationSettings()
+            notifications = TenantNotificationSettings.model_validate(
+                {
+                    "defaults": {
+                        **kept.defaults.model_dump(mode="json"),
+                        "digest": self.query_one("#digest", Select).value,
+                    },
+                    "retention_days": self.query_one("#retention_days", Input).value,
+                }
+            )
+        except ValidationError as error:
+            self.show_problems(validation_problems(error))
+            return
+        self.clear_problems()
+        self._save(ai, notifications)
+
+    @work(exclusive=True, exit_on_error=False, group="defaults-save")
+    async def _save(self, ai: AiSettingsUpdate, notifications: TenantNotificationSettings) -> None:
+        try:
+            await self.client.update_ai_settings(ai)
+            await self.client.put_notification_defaults(
+                notifications.defaults.model_dump(mode="json"), notifications.retention_days
+            )
+            state = await self.client.set_onboarding_step(
+                self.step,
+                StepStatus.DONE,
+                {"ai_enabled": ai.enabled, "ai_language": ai.default_language,
+                 "digest": notifications.defaults.digest.value},
+            )  # fmt: skip
+        except DaemonError as error:
+            self.show_problems(daemon_problems(error))
+            return
+        self.query_one("#defaults-saved", Static).update("Saved")
+        self.post_message(self.Recorded(state))
