@@ -249,7 +249,11 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
 
     def _settings(self, context: SessionContext) -> Screen[None]:
         return SettingsScreen(
-            me=context.me, server=self.server, preferences=self.preferences, client=context.client
+            me=context.me,
+            server=self.server,
+            preferences=self.preferences,
+            client=context.client,
+            session=context,
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -10,8 +10,13 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from pytake_daemon.protocol import Role
 from pytake_tui.destinations import DESTINATIONS
+from pytake_tui.navigation import SessionContext
+from pytake_tui.screens.admin import AdminScreen
+from pytake_tui.screens.config_transfer import ConfigTransferScreen
 from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
+from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
 from pytake_tui.widgets.onboarding_progress import may_onboard
 
 if TYPE_CHECKING:
@@ -75,6 +80,19 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
                 destination.description or destination.title,
                 lambda name=name: app.run_action(f"go('{name}')"),
             )
+    if app.me is not None and app.me.role.at_least(Role.ADMIN):
+        session = SessionContext(app.client, app.me, app.clock, app.downloads)
+        yield SystemCommand(
+            "Admin",
+            "Users, queues, agents, templates, replies, AI settings",
+            lambda: app.push_screen(AdminScreen(session)),
+        )
+    if may_onboard(app.me):
+        yield SystemCommand(
+            "Set up PyTake (onboarding)",
+            "The seven steps: profile, number, team, queues, automation, defaults, go-live",
+            app.action_onboarding,
+        )
     if may_onboard(app.me):
         yield SystemCommand(
             "Set up PyTake (onboarding)",
@@ -88,6 +106,22 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
             "Channels per category, quiet hours, do-not-disturb, cap, e-mail digest",
             lambda: app.push_screen(
                 NotificationPreferencesScreen(client=client, me=me, clock=app.clock)
+            ),
+        )
+    if app.me is not None and app.me.role.at_least(Role.ADMIN):
+        admin_client, admin = app.client, app.me
+        yield SystemCommand(
+            "Configuration export and import",
+            "The tenant's configuration as a YAML file: export, preview a file's diff, apply it",
+            lambda: app.push_screen(
+                ConfigTransferScreen(client=admin_client, me=admin, directory=app.downloads)
+            ),
+        )
+        yield SystemCommand(
+            "Outbound webhooks",
+            "Endpoints of other systems, their deliveries and dead letters: replay",
+            lambda: app.push_screen(
+                OutboundWebhooksScreen(client=admin_client, me=admin, clock=app.clock)
             ),
         )
     # Every binding of the current screen and its focused widget, so the palette is complete.
