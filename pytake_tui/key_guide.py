@@ -93,12 +93,6 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
             "The seven steps: profile, number, team, queues, automation, defaults, go-live",
             app.action_onboarding,
         )
-    if may_onboard(app.me):
-        yield SystemCommand(
-            "Set up PyTake (onboarding)",
-            "The seven steps: profile, number, team, queues, automation, defaults, go-live",
-            app.action_onboarding,
-        )
     if app.me is not None:
         client, me = app.client, app.me
         yield SystemCommand(
