@@ -19,6 +19,7 @@ from pytake_tui.screens.flows import flows_destination
 from pytake_tui.screens.insights import build_insights
 from pytake_tui.screens.notifications import build_notifications
 from pytake_tui.screens.queue_monitor import queue_monitor
+from pytake_tui.screens.reports import build_reports
 
 
 def _chat(context: SessionContext) -> Screen[None]:
@@ -47,6 +48,14 @@ DESTINATIONS: list[Destination] = [
     ),
     Destination(
         "flows", "Flows", "f9", Role.SUPERVISOR, flows_destination, "Automation flows: edit, test"
+    ),
+    Destination(
+        "reports",
+        "Reports",
+        "f1",
+        Role.SUPERVISOR,
+        build_reports,
+        "Reports: figures, charts, drill-down, export, e-mail",
     ),
     Destination(
         "notifications",
