@@ -175,6 +175,13 @@ class EmbeddedPostgres:
         argv: list[str | Path] = [bindir / "postgres", "-D", self.data_dir, "-p", str(PORT)]
         argv += ["-k", self.socket_dir, "-c", "unix_socket_permissions=0700"]
         argv += ["-c", "listen_addresses="]  # sockets only: trust auth depends on it
+        # Autovacuum looks every 5 s instead of every minute. The queue tables (jobs, outbox)
+        # churn dead rows at line rate, and a fresh install's tables grow from empty: every plan
+        # a backend caches (its prepared statements, and the foreign-key checks') was made for
+        # the table's size at the time and is only replanned when an ANALYZE invalidates it. At
+        # one minute, a burst's first minute ran foreign-key checks as sequential scans of
+        # `conversations` (0.84 ms a message in bench/ingest.py).
+        argv += ["-c", "autovacuum_naptime=5s"]
         self._proc = spawn(
             argv,
             run_as=run_as,
