@@ -60,12 +60,13 @@ async def import_config(request: web.Request, query: ImportQuery) -> ImportResul
             by_role=caller.role,
             caller=None if me is None else me["email"],
         )
-        if apply:
-            await audit_in(
-                request,
-                conn,
-                "config.import",
-                target_type="tenant_config",
-                diff={"import": {"before": None, "after": summary(result.changes)}},
-            )
+        # A dry run is recorded too: like an export, it shows the tenant's configuration.
+        after = {"mode": query.mode.value, **summary(result.changes)}
+        await audit_in(
+            request,
+            conn,
+            "config.import",
+            target_type="tenant_config",
+            diff={"import": {"before": None, "after": after}},
+        )
     return result

@@ -59,9 +59,14 @@ async def test_only_admins_and_owners_and_every_call_audited(
         " ORDER BY seq",
         tenant.id,
     )
-    assert [a["action"] for a in actions] == ["config.export", "config.export", "config.import"]
-    counts = actions[-1]["diff"]["import"]["after"]
-    assert (counts["created"], counts["changed"], counts["deleted"]) == (0, 0, 0)
+    assert [a["action"] for a in actions] == ["config.export", "config.export"] + [
+        "config.import"
+    ] * 2
+    modes = [a["diff"]["import"]["after"] for a in actions[2:]]
+    assert [(m["mode"], m["created"], m["changed"], m["deleted"]) for m in modes] == [
+        ("dry-run", 0, 0, 0),
+        ("apply", 0, 0, 0),
+    ]
 
     # An admin may not hand out the owner role, nor take it away, through a document.
     document = yaml.safe_load(text)
