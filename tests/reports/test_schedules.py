@@ -24,7 +24,7 @@ from pytake_daemon.protocol import Problem, Role
 from pytake_daemon.protocol.report_schedules import Frequency, ScheduleList, ScheduleOut
 from pytake_daemon.protocol.reports import ReportQuery
 from pytake_daemon.reports.context import REPORT_MAILER
-from pytake_daemon.reports.mail import ReportMailer
+from pytake_daemon.reports.mail import MAIL_LOCK, ReportMailer
 from pytake_daemon.reports.schedule import When, next_slot, period_for
 from pytake_daemon.reports.service import build_report
 from tests.conftest import ApiClient, MakeTenant
@@ -352,3 +352,35 @@ async def test_cli_schedule_add_list_remove_with_one_line_errors(
     code, out = await cli("remove", *slug, str(mine.id))
     assert (code, out.strip()) == (1, f"error: no schedule {mine.id}")
     assert await _list(api, tenant[Role.ADMIN]) == {listed[1].id}
+
+
+async def test_the_slot_is_claimed_once_even_without_the_lock(
+    api: ApiClient, make_tenant: MakeTenant, smtp_server: SmtpServer
+) -> None:
+    """The second guard: two processes that both reach one subscription (the lock lost, or a
+    pass starting as another ends) send it once; a pass that finds the lock held skips."""
+    api.app[REPORT_MAILER].enabled = False
+    tenant = await make_tenant()
+    await _smtp(api, tenant, smtp_server)
+    mine = await _create(api, tenant[Role.SUPERVISOR], frequency="daily", tz=TZ, hour=9)
+    slot = utc(2026, 10, 25, 9)  # autumn change in Lisbon: 09:00 WET, a 25-hour Saturday before
+    async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
+        await conn.execute(_MOVE, slot, mine.id)
+
+    async with api.app[DB_POOL].acquire() as holder:
+        await holder.execute("SELECT pg_advisory_lock($1)", MAIL_LOCK)
+        try:
+            assert await _mailer(api, slot).send_due() is None  # another process is at it
+        finally:
+            await holder.execute("SELECT pg_advisory_unlock($1)", MAIL_LOCK)
+
+    one, two = _mailer(api, slot), _mailer(api, slot)
+    results = await asyncio.gather(
+        one.send_one(tenant.id, mine.id), two.send_one(tenant.id, mine.id)
+    )
+    sent = [r for r in results if r is not None]
+    assert [(s.slot, s.status, s.recipients) for s in sent] == [(slot, "sent", 1)]
+    [mail] = await _mails(smtp_server, 1)
+    assert "2026-10-24 (Europe/Lisbon)" in str(mail["Subject"])
+    async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
+        assert await conn.fetchval(_NEXT, mine.id) == utc(2026, 10, 26, 9)
