@@ -138,6 +138,20 @@ def check_against(
                         f"{queue.timeout_flow!r}: no such published flow",
                     )
                 )
+    if wanted.queues is None and wanted.flows is not None:
+        # The queues stay as they are: a flow one of them starts must stay published.
+        for queue in current.queues or []:
+            flow = flows.get(queue.timeout_flow or "")
+            if queue.timeout_flow is not None and (
+                flow is None or flow.published_version is None or flow.archived
+            ):
+                problems.append(
+                    _problem(
+                        "flows",
+                        f"queue {queue.name!r} starts {queue.timeout_flow!r} on a timeout: "
+                        "keep it published",
+                    )
+                )
     for i, reply in enumerate(wanted.canned_responses or []):
         if reply.owner is not None and reply.owner not in emails:
             problems.append(_problem(f"canned_responses[{i}].owner", f"no user {reply.owner}"))

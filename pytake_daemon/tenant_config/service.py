@@ -10,6 +10,7 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, UnprocessableEntity
 from pytake_daemon.protocol import ProblemField, Role
 from pytake_daemon.protocol.tenant_config import ImportResult
+from pytake_daemon.tenant_config import db
 from pytake_daemon.tenant_config.apply import apply_changes
 from pytake_daemon.tenant_config.diff import check_against, compare, parse_document
 from pytake_daemon.tenant_config.export import dump_yaml, read_config
@@ -47,6 +48,7 @@ async def import_text(
     wanted, problems = parse_document(text)
     if wanted is None:
         raise InvalidDocument(problems)
+    await db.lock_imports(conn)
     current = await read_config(conn)
     problems = check_against(wanted, current, by_role=by_role, caller=caller)
     if problems:

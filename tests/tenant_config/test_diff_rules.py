@@ -8,6 +8,8 @@ from pytake_daemon.protocol.onboarding import TenantProfile
 from pytake_daemon.protocol.tenant_config import (
     AgentConfig,
     ChangeKind,
+    FlowConfig,
+    QueueConfig,
     TenantConfig,
     TenantSection,
     UserConfig,
@@ -78,3 +80,34 @@ def test_the_text_is_stable() -> None:
     assert "'18:00'" in text
     assert again.queues is not None
     assert again.queues[1].business_hours == {"mon": [("09:00", "18:00")]}
+
+
+def test_a_flow_a_queue_starts_stays_published() -> None:
+    flow = FlowConfig.model_validate(
+        {
+            "name": "Welcome",
+            "published_version": 1,
+            "versions": [
+                {
+                    "version": 1,
+                    "definition": {
+                        "nodes": [
+                            {"id": "s", "type": "trigger_universal"},
+                            {"id": "m", "type": "msg_text", "text": "oi"},
+                        ],
+                        "edges": [{"source": "s", "target": "m", "branch": "next"}],
+                    },
+                }
+            ],
+        }
+    )
+    queue = QueueConfig(name="Support", timeout_action="start_flow", timeout_flow="Welcome")
+    current = TenantConfig(version=1, queues=[queue], flows=[flow])
+    archived = flow.model_copy(update={"archived": True})
+    problems = check_against(TenantConfig(version=1, flows=[archived]), current, by_role=Role.OWNER)
+    assert [(p.loc, p.msg) for p in problems] == [
+        ("flows", "queue 'Support' starts 'Welcome' on a timeout: keep it published")
+    ]
+    problems = check_against(TenantConfig(version=1, flows=[]), current, by_role=Role.OWNER)
+    assert len(problems) == 1
+    assert check_against(TenantConfig(version=1, flows=[flow]), current, by_role=Role.OWNER) == []
