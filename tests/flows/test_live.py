@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, set_tenant
+from pytake_daemon.flows.engine import FlowEngine, Inbound
 from pytake_daemon.keys import FLOW_RUNNER
 from pytake_daemon.protocol import Role
 from pytake_simulator.simulator import Simulator
@@ -279,3 +280,40 @@ async def test_flow_api_versions_validation_and_test_endpoint(world: World) -> N
     assert resp.status == 403
     resp = await world.api.post(f"/api/v1/flows/{flow_id}/archive", headers=world.admin)
     assert (await resp.json())["status"] == "archived"
+
+
+async def test_a_step_that_fails_in_the_fan_out_is_retried_alone_and_answered_once(
+    world: World, admin_conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch marks its messages processed before their steps; a step that fails is rolled
+    back to its savepoint, its mark taken back (migration 0037), and it runs again as a
+    ``flow_inbound`` job: its customer is answered once, and its neighbours are not held up."""
+    await world.publish(
+        chain({"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"})
+    )
+    failures: list[str] = []
+    start = FlowEngine.start
+
+    async def fail_once(engine: FlowEngine, trigger_id: str, inbound: Inbound) -> None:
+        if inbound.text == "boom" and not failures:
+            failures.append(inbound.text)
+            raise RuntimeError("a step that fails once (fault injected by the test)")
+        await start(engine, trigger_id, inbound)
+
+    monkeypatch.setattr(FlowEngine, "start", fail_once)
+    unlucky, lucky = digits(12), digits(12)
+    await world.sim.customer(unlucky, name="Ana").send_text("boom")
+    await world.sim.customer(lucky, name="Rui").send_text("oi")
+    await world.bot_says(lucky, "Seu nome?")
+    await world.bot_says(unlucky, "Seu nome?")
+    assert failures == ["boom"]
+    async with admin_conn.transaction():
+        await set_tenant(admin_conn, world.tenant.id)
+        processed = await admin_conn.fetchval(
+            "SELECT count(*) FROM flow_processed_messages p JOIN messages m ON m.id = p.message_id"
+            " WHERE m.tenant_id = $1 AND m.direction = 'in'",
+            world.tenant.id,
+        )
+    assert processed == 2
+    assert len(world.sim.outbound_messages(to=unlucky)) == 1
+    assert len(world.sim.outbound_messages(to=lucky)) == 1
