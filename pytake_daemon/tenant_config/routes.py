@@ -8,9 +8,9 @@ from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import BadRequest
 from pytake_daemon.http.api import RouteTable, identity
-from pytake_daemon.keys import DB_POOL, PASSWORDS
+from pytake_daemon.keys import DB_POOL, PASSWORDS, QUEUES
 from pytake_daemon.protocol import Role
-from pytake_daemon.protocol.tenant_config import ImportMode, ImportQuery, ImportResult
+from pytake_daemon.protocol.tenant_config import ChangeKind, ImportMode, ImportQuery, ImportResult
 from pytake_daemon.tenant_config import service
 from pytake_daemon.tenant_config.diff import summary
 from pytake_daemon.users import db as users_db
@@ -69,4 +69,10 @@ async def import_config(request: web.Request, query: ImportQuery) -> ImportResul
             target_type="tenant_config",
             diff={"import": {"before": None, "after": after}},
         )
+    if apply and any(
+        c.section in ("queues", "users") and c.kind is not ChangeKind.UNCHANGED
+        for c in result.changes
+    ):
+        # New hours, skills or capacity may make waiting items assignable, as a queue's PUT.
+        request.app[QUEUES].wake(caller.tenant_id)
     return result
