@@ -112,12 +112,10 @@ def summary_line(report: ReportOut) -> Text:
     csat = "—" if report.csat.average is None else f"{report.csat.average:.2f}"
     parts = [
         ("in/out ", f"{v.inbound}/{v.outbound}"),
-        (
-            "  first reply ",
-            f"{minutes(a.first_response.median)} (p90 {minutes(a.first_response.p90)})",
-        ),
+        ("  reply ", minutes(a.first_response.median)),
+        (" p90 ", minutes(a.first_response.p90)),
         ("  SLA ", share(a.sla.rate)),
-        ("  abandoned ", share(a.abandonment_rate)),
+        ("  aband. ", share(a.abandonment_rate)),
         ("  CSAT ", csat),
     ]
     text = Text()

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import TabbedContent
+from textual.widgets import DataTable, Input, TabbedContent
 
 from pytake_daemon.protocol.reports import Level
-from pytake_tui.screens.report_dialogs import ExportDialog
+from pytake_tui.screens.report_dialogs import ExportDialog, SubscribeDialog
 from pytake_tui.widgets.report_tables import BreakdownTable
 
 from .chat_support import still_cursors
@@ -102,3 +102,21 @@ def test_reports_export_dialog_narrow(snap_compare: Any, tmp_path: Path) -> None
     fixed = Path("/tmp/pytake-reports-snapshot")
     fixed.mkdir(exist_ok=True)
     assert snap_compare(reports_app(fixed), run_before=ready, terminal_size=NARROW)
+
+
+def test_reports_email_tab_wide(snap_compare: Any, tmp_path: Path) -> None:
+    """After s and Enter: a weekly e-mail at 08:00 Lisbon, next Monday in local time."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        screen = await reports_ready(pilot)
+        screen.query_one(TabbedContent).active = "report-email"
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, SubscribeDialog), "dialog")
+        pilot.app.screen.query_one("#subscribe-hour", Input).focus()
+        await pilot.press("enter")
+        table = screen.query_one("#report-schedules", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the schedule")
+        await pilot.pause()
+        still_cursors(pilot)
+
+    assert snap_compare(reports_app(tmp_path), run_before=ready, terminal_size=WIDE)
