@@ -63,9 +63,9 @@ class QueuesStep(StepPane):
             await rows.mount(
                 Static(f"{queue.name}{made}", classes="step-title"),
                 Horizontal(
-                    Field("Capacity (most waiting)", Input("50", id=f"q{index}-max_size"),
+                    Field("Capacity (waiting)", Input("50", id=f"q{index}-max_size"),
                           name=f"q{index}-max_size"),
-                    Field("Skills (comma-separated)", Input(id=f"q{index}-required_skills"),
+                    Field("Skills (a, b)", Input(id=f"q{index}-required_skills"),
                           name=f"q{index}-required_skills"),
                     classes="queue-row",
                 ),
