@@ -35,6 +35,9 @@ from pytake_daemon.protocol.outbound_webhooks import (
 from pytake_daemon.whatsapp.secretbox import SecretBox
 
 DISABLED_BY_ADMIN = "disabled by an admin"
+# The same sentence whatever the id: another tenant's id must look like one nobody has.
+NO_ENDPOINT = "no such webhook endpoint"
+NO_DELIVERY = "no such webhook delivery"
 
 
 def endpoint_out(row: asyncpg.Record) -> EndpointOut:
@@ -101,7 +104,7 @@ def _dedupe(types: list[WebhookEventType]) -> list[str]:
 async def _get(conn: Connection, endpoint_id: uuid.UUID) -> EndpointOut:
     row = await db.get_endpoint(conn, endpoint_id)
     if row is None:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
+        raise NotFound(NO_ENDPOINT)
     return endpoint_out(row)
 
 
@@ -151,7 +154,7 @@ async def update(
         now=now,
     )
     if not found:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
+        raise NotFound(NO_ENDPOINT)
     if body.enabled is False:
         await db.dead_letter_pending(conn, endpoint_id, now, DISABLED_BY_ADMIN)
     return await _get(conn, endpoint_id)
@@ -161,7 +164,7 @@ async def remove(conn: Connection, endpoint_id: uuid.UUID) -> str:
     """Delete an endpoint and its deliveries; its URL."""
     url = await db.delete_endpoint(conn, endpoint_id)
     if url is None:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
+        raise NotFound(NO_ENDPOINT)
     return url
 
 
@@ -177,7 +180,7 @@ async def rotate(
     secret = new_secret()
     until = now + timedelta(hours=overlap_hours) if overlap_hours > 0 else None
     if not await db.rotate_secret(conn, endpoint_id, box.encrypt(secret), until, now):
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
+        raise NotFound(NO_ENDPOINT)
     return EndpointCreated(endpoint=await _get(conn, endpoint_id), secret=secret)
 
 
@@ -197,7 +200,7 @@ async def replay(conn: Connection, delivery_id: uuid.UUID, *, now: datetime) -> 
     """Queue a dead letter again, as a new delivery of the same event and bytes."""
     row = await db.get_delivery(conn, delivery_id)
     if row is None:
-        raise NotFound(f"no webhook delivery {delivery_id}")
+        raise NotFound(NO_DELIVERY)
     if row["state"] != DeliveryState.DEAD:
         raise Conflict(f"delivery {delivery_id} is {row['state']}: only dead letters are replayed")
     endpoint = await _get(conn, row["endpoint_id"])

@@ -166,7 +166,7 @@ class WebhooksClient(ScriptedClient):
         self._admin()
         found = next((d for d in self.items if d.id == delivery_id), None)
         if found is None:
-            raise DaemonError(404, "Not Found", f"no webhook delivery {delivery_id}")
+            raise DaemonError(404, "Not Found", "no such webhook delivery")
         endpoint = next(e for e in self.endpoints if e.id == found.endpoint_id)
         if not endpoint.enabled:
             raise DaemonError(409, "Conflict", f"endpoint {endpoint.url} is disabled "
