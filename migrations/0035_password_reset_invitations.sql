@@ -1,5 +1,8 @@
--- 0035 password resets by invitation (issue 19, O1): an admin resets a user's password by
--- sending them a new invitation code instead of typing a password for them.
+-- 0035 the console's admin area (issue 19, O1): password resets by invitation, and removing a
+-- queue nothing points at.
+--
+-- An admin resets a user's password by sending them a new invitation code instead of typing a
+-- password for them.
 --
 -- Why: a reset is an invitation in every way that matters — a single-use, expiring code stored
 -- as a hash, e-mailed or shown once, accepted on the same unauthenticated path with the same
@@ -13,3 +16,8 @@
 ALTER TABLE invitations ADD COLUMN resets_user_id uuid;
 ALTER TABLE invitations ADD FOREIGN KEY (tenant_id, resets_user_id)
     REFERENCES users (tenant_id, id) ON DELETE CASCADE;
+
+-- Removing a queue (DELETE /api/v1/queues/{id}): the daemon deletes only a queue that never
+-- held an item and that no queue or flow sends conversations to (queues/removal.py); until now
+-- the app role could not delete queues at all.
+GRANT DELETE ON queues TO :app_role;

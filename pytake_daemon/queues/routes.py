@@ -35,6 +35,7 @@ from pytake_daemon.protocol.queues import (
 from pytake_daemon.queues import db, moves
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open
+from pytake_daemon.queues.removal import remove_queue
 from pytake_daemon.queues.views import item_out, optional_float, queue_out, settings_values
 
 routes = RouteTable(tag="queues")
@@ -171,6 +172,34 @@ async def update_queue(request: web.Request, body: QueueSettings) -> QueueOut:
     # New hours or skills may make waiting items assignable.
     request.app[QUEUES].wake(caller.tenant_id, [queue_id])
     return queue_out(row, now=datetime.now(UTC))
+
+
+@routes.delete(
+    "/api/v1/queues/{id}",
+    summary=(
+        "Remove a queue that never held a conversation and that no queue or flow sends "
+        "conversations to (409 says which; deactivate it otherwise)"
+    ),
+    status=204,
+    role=Role.ADMIN,
+    errors=(404, 409),
+)
+async def delete_queue(request: web.Request) -> None:
+    caller = identity(request)
+    queue_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        row = await db.get_queue(conn, queue_id)
+        if row is None:
+            raise NotFound(_NOT_FOUND)
+        await remove_queue(conn, row)
+        await audit_in(
+            request,
+            conn,
+            "queue.delete",
+            target_type="queue",
+            target_id=queue_id,
+            diff=difference({"name": row["name"], "active": row["active"]}, None),
+        )
 
 
 @routes.get(

@@ -79,6 +79,10 @@ class QueueEndpoints(Endpoints):
         """Create a queue (admins; a 409 for a name taken, a 422 for a target that isn't)."""
         return await self._transport.call(QueueOut, "POST", _QUEUES, settings)
 
+    async def delete_queue(self, queue_id: uuid.UUID) -> None:
+        """Remove a queue nothing points at (admins); a 409 says what holds it."""
+        await self._transport.send("DELETE", f"{_QUEUES}/{queue_id}")
+
     async def update_queue(self, queue_id: uuid.UUID, settings: QueueSettings) -> QueueOut:
         """Replace a queue's settings, the whole object (admins)."""
         return await self._transport.call(QueueOut, "PUT", f"{_QUEUES}/{queue_id}", settings)

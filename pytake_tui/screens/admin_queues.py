@@ -1,8 +1,10 @@
 """Admin → Queues: the tenant's queues and how each is set up.
 
 ``a`` adds a queue, enter (or ``e``) edits one in :class:`QueueFormScreen`, ``d`` deactivates a
-queue (asked first: it stops taking new conversations) or reactivates it. The daemon has no
-queue removal — its history and reports keep pointing at it — so deactivating is the removal.
+queue (asked first: it stops taking new conversations) or reactivates it, ``x`` removes one
+(asked first). The daemon removes only a queue nothing points at — one that held conversations
+stays for its history and reports, and one a queue or a flow sends conversations to stays until
+that changes — and its refusal says which, in a toast.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class AdminQueuesScreen(Screen[None]):
         Binding("a", "add", "Add"),
         Binding("e", "edit", "Edit"),
         Binding("d", "toggle_active", "Deactivate/activate"),
+        Binding("x,delete", "remove", "Remove"),
         Binding("f5,ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
@@ -155,6 +158,33 @@ class AdminQueuesScreen(Screen[None]):
             "Deactivate",
         )
         self.app.push_screen(question, answered)
+
+    def action_remove(self) -> None:
+        queue = self.highlighted
+        if queue is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._remove(queue)
+
+        question = ConfirmChange(
+            f"Remove queue “{queue.name}”?",
+            "Only a queue that never held a conversation, and that no queue or flow sends "
+            "conversations to, can go; deactivate the others.",
+            "Remove",
+        )
+        self.app.push_screen(question, answered)
+
+    @work(exit_on_error=False, group="admin-queues-change")
+    async def _remove(self, queue: QueueOut) -> None:
+        try:
+            await self._client.delete_queue(queue.id)
+        except DaemonError as error:
+            report_failure(self, error, "Not removed")
+            return
+        self.notify(f"Queue “{queue.name}” removed")
+        self.show([q for q in self.queues if q.id != queue.id])
 
     @work(exit_on_error=False, group="admin-queues-change")
     async def _set_active(self, queue: QueueOut, active: bool) -> None:

@@ -1,5 +1,6 @@
 """Admin → Queues and Admin → Agents against the real daemon (app, PostgreSQL, Redis): an admin
-reaches them from the hub, creates a queue, edits it, deactivates it, and changes an agent's
+reaches them from the hub, creates a queue, edits it, deactivates it, removes one (and is told
+why another can't go), and changes an agent's
 settings and removes some, each checked through the API; the protocol's refusals show under the
 field and the daemon's (a name taken) on the form, nothing changed."""
 
@@ -59,12 +60,13 @@ async def test_an_admin_creates_edits_and_deactivates_a_queue(
     server = _server(api)
     async with DaemonClient(server, token=admin.token) as client:
         care = await client.create_queue(QueueSettings(name="Care"))
+        spare = await client.create_queue(QueueSettings(name="Spare"))
     app = real_app(tmp_path, server, admin.token, admin.email)
     log = MessageLog()
     async with app.run_test(size=(160, 48), message_hook=log) as pilot:
         screen = await _from_hub(pilot, 1)
         assert isinstance(screen, AdminQueuesScreen)
-        assert [q.name for q in screen.queues] == ["Care"]
+        assert [q.name for q in screen.queues] == ["Care", "Spare"]
 
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, QueueFormScreen), "the form")
@@ -89,7 +91,7 @@ async def test_an_admin_creates_edits_and_deactivates_a_queue(
         _fill(form, name="Sales")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen, "back on the list")
-        assert [q.name for q in screen.queues] == ["Care", "Sales"]
+        assert [q.name for q in screen.queues] == ["Care", "Sales", "Spare"]
         assert screen.highlighted is not None
         assert screen.highlighted.name == "Sales"
 
@@ -117,6 +119,21 @@ async def test_an_admin_creates_edits_and_deactivates_a_queue(
         await pilot.press("y")
         await wait_until(pilot, lambda: "is inactive" in log.notifications()[-1], "deactivated")
 
+        # Remove: Sales moves timed-out items to Care, so the daemon refuses (and says so).
+        table = screen.query_one("#admin-queues", DataTable)
+        table.move_cursor(row=0)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Not removed" in log.notifications()[-1], "the refusal")
+        assert "queue 'Sales' moves timed-out conversations here" in log.notifications()[-1]
+        table.move_cursor(row=2)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "removed" in log.notifications()[-1], "removed")
+        assert [q.name for q in screen.queues] == ["Care", "Sales"]
+
     async with DaemonClient(server, token=admin.token) as client:
         queues = {q.name: q for q in (await client.queues()).items}
     sales = queues["Sales"]
@@ -136,6 +153,7 @@ async def test_an_admin_creates_edits_and_deactivates_a_queue(
     assert sales.max_wait_minutes == 15
     assert not sales.active
     assert queues["Care"].active
+    assert spare.name not in queues
 
 
 async def test_an_admin_changes_and_clears_an_agents_settings(
