@@ -1,7 +1,9 @@
-"""The business profile and the onboarding wizard (owners and admins)."""
+"""The business profile and the onboarding wizard (owners and admins), and the Numbers page's
+remove and test."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pytake_daemon.protocol.onboarding import (
@@ -22,6 +24,7 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfileOut,
     WebhookInfo,
 )
+from pytake_daemon.protocol.system import SystemChecks
 from pytake_tui.api.transport import API_PREFIX, Endpoints, parse
 
 _ONBOARDING = f"{API_PREFIX}/onboarding"
@@ -82,6 +85,14 @@ class OnboardingEndpoints(Endpoints):
     async def follow_round_trip(self) -> RoundTripOut:
         path = f"{_ONBOARDING}/go-live/round-trip/follow"
         return parse(RoundTripOut, await self._transport.send("POST", path))
+
+    async def remove_business_number(self, number_id: uuid.UUID) -> None:
+        """Stop routing a number (the Numbers page); its conversations stay readable."""
+        await self._transport.send("DELETE", f"{API_PREFIX}/whatsapp/numbers/{number_id}")
+
+    async def system_checks(self) -> SystemChecks:
+        """Every connectivity check the daemon runs (the Numbers page's test reads its own)."""
+        return await self._transport.get(SystemChecks, f"{API_PREFIX}/system/checks")
 
     async def go_live(self) -> GoLiveReport:
         return parse(GoLiveReport, await self._transport.send("POST", f"{_ONBOARDING}/go-live"))

@@ -3,9 +3,12 @@ from memory (no network), a tenant halfway through its setup."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
+from textual.screen import Screen
 
 from pytake_daemon.protocol import Me, Role
 from pytake_daemon.protocol.ai import AiSettingsOut
@@ -25,6 +28,7 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfileOut,
     WebhookInfo,
 )
+from pytake_daemon.protocol.whatsapp import NumberList, NumberOut
 from pytake_tui.client import DaemonClient
 from pytake_tui.screens.onboarding import OnboardingScreen
 
@@ -154,6 +158,22 @@ class FixedOnboardingClient(DaemonClient):
     async def notification_settings(self) -> TenantNotificationSettings:
         return TenantNotificationSettings()
 
+    async def business_numbers(self) -> NumberList:
+        return NumberList(
+            items=[
+                NumberOut(
+                    id=uuid.UUID("00000000-0000-4000-8000-0000000000b1"),
+                    phone_number_id="106540352242922",
+                    waba_id="102290129340398",
+                    display_phone_number="+55 11 4004-0001",
+                    label="Loja",
+                    throughput_mps=80,
+                    created_at=FIXED_AT,
+                    quality_rating="GREEN",
+                )
+            ]
+        )
+
 
 class WizardApp(App[None]):
     """Only the wizard, over an empty screen."""
@@ -164,3 +184,15 @@ class WizardApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(OnboardingScreen(client=self.client, me=OWNER))
+
+
+class PageApp(App[None]):
+    """One admin page over an empty screen."""
+
+    def __init__(self, page: Callable[[DaemonClient], Screen[None]]) -> None:
+        super().__init__()
+        self.client = FixedOnboardingClient()
+        self._page = page
+
+    def on_mount(self) -> None:
+        self.push_screen(self._page(self.client))

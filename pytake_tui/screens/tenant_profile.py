@@ -1,0 +1,38 @@
+"""The Tenant page: the business profile (name, segment, time zone, language, business hours)
+outside the wizard, with the wizard's own step widget; the admin hub links here."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from pytake_tui.client import DaemonClient
+from pytake_tui.widgets.onboarding_profile import ProfileStep
+
+
+class TenantProfileScreen(Screen[None]):
+    """Owners and admins change the profile; the daemon checks it as in the wizard."""
+
+    CSS_PATH = "tenant_profile.tcss"
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, *, client: DaemonClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ProfileStep(self.client, id="tenant-profile")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Tenant"
+        self.sub_title = "Business profile"
+
+    def on_step_pane_recorded(self) -> None:
+        self.notify("Business profile saved")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
