@@ -54,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # at the moment, and while a CLI test's CliRunner has swapped it, any app's sender retrying
     # a leftover send of the shared database would write into the command's --json answer.
     configure_logging(LoggingSettings(level="info", format="console"))
+    # Trained intent models (pytake_daemon/ai/model_cache.py) go in the repository's ignored
+    # .pytest_cache, shared by the workers and the daemons the tests start, not the user's
+    # ~/.cache: the suite fits the built-in model once, not once a process.
+    os.environ.setdefault("XDG_CACHE_HOME", str(config.rootpath / ".pytest_cache" / "xdg"))
 
 
 @dataclass(frozen=True)

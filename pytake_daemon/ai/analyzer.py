@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from pytake_daemon.ai import model_cache
 from pytake_daemon.ai.datasets import LANGUAGES, builtin_examples
 from pytake_daemon.ai.intents import IntentModel, TrainingExample
 from pytake_daemon.ai.language import (
@@ -107,7 +108,7 @@ class Analyzer:
                 for text in (*intent.examples, *intent.keywords)
             )
         keywords = {i.name: i.keywords for i in custom if i.keywords}
-        return IntentModel.train(examples, keywords=keywords or None)
+        return model_cache.trained(examples, keywords or None)
 
 
 @cache

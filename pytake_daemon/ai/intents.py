@@ -230,6 +230,22 @@ class IntentModel:
             keywords=KeywordMatcher(keywords) if keywords else None,
         )
 
+    @property
+    def vocabulary(self) -> Mapping[str, int]:
+        return self._vocabulary
+
+    @property
+    def idf(self) -> np.ndarray:
+        return self._idf
+
+    @property
+    def coef_t(self) -> np.ndarray:
+        return self._coef_t
+
+    @property
+    def intercept(self) -> np.ndarray:
+        return self._intercept
+
     def _word_features(self, word: str) -> tuple[int, ...]:
         """The vocabulary indices of one word's n-grams (with repeats), cached per word."""
         features = self._word_cache.get(word)
@@ -279,11 +295,24 @@ class IntentModel:
         return IntentPrediction(self.classes[best], confidence)
 
 
+NGRAMS = (2, 4)
+"""Character n-grams within word boundaries ("char_wb"), two to four long."""
+
+
+def char_analyzer() -> Callable[[str], list[str]]:
+    """The fitted vectorizer's analyzer, which depends only on its settings (a model read back
+    from ``ai.model_cache`` gets the same one)."""
+    analyzer: Callable[[str], list[str]] = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=NGRAMS
+    ).build_analyzer()
+    return analyzer
+
+
 def fit_pipeline(
     texts: Sequence[str], labels: Sequence[str]
 ) -> tuple[TfidfVectorizer, LogisticRegression]:
     """The scikit-learn pipeline :class:`IntentModel` reproduces (also used by its test)."""
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True)
     features = vectorizer.fit_transform(texts)
     classifier = LogisticRegression(C=20.0, max_iter=2000)
     classifier.fit(features, labels)
