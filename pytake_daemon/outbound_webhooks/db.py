@@ -242,6 +242,19 @@ UPDATE webhook_deliveries
    SET next_attempt_at = $2, locked_until = NULL, last_attempt_at = $3, last_status = $4,
        last_error = $5
  WHERE tenant_id = current_tenant_id() AND id = $1 AND state = 'pending'
+RETURNING endpoint_id, conversation_id, seq
+"""
+
+# The rest of its conversation's line waits as long as the head: not due before it, so the
+# claim's scan of webhook_deliveries_due_idx doesn't step over a blocked line on every pass
+# (an endpoint down for hours would otherwise make each claim read its whole backlog). Rows
+# that join the line later are due until the head's next failure moves them too.
+# webhook_deliveries_lane_idx.
+_HOLD_LANE = """
+UPDATE webhook_deliveries
+   SET next_attempt_at = $4
+ WHERE tenant_id = current_tenant_id() AND endpoint_id = $1 AND conversation_id = $2
+   AND state = 'pending' AND seq > $3 AND next_attempt_at < $4
 """
 
 
@@ -254,7 +267,11 @@ async def mark_retry(
     status: int | None,
     error: str,
 ) -> None:
-    await conn.execute(_RETRY, delivery_id, next_attempt_at, now, status, error[:500])
+    row = await conn.fetchrow(_RETRY, delivery_id, next_attempt_at, now, status, error[:500])
+    if row is not None and row["conversation_id"] is not None:
+        await conn.execute(
+            _HOLD_LANE, row["endpoint_id"], row["conversation_id"], row["seq"], next_attempt_at
+        )
 
 
 _DEAD = """

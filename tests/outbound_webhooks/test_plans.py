@@ -1,0 +1,107 @@
+"""The delivery claim and the consoles' lists stay bounded by their named indexes among many
+delivered and dead rows (migration 0033): each plan executed under EXPLAIN (ANALYZE, BUFFERS)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from pytake_daemon.db.pool import Connection, set_tenant
+from pytake_daemon.outbound_webhooks import db
+from tests.conftest import MakeTenant
+from tests.plans import assert_bounded, explain
+from tests.test_plans_queues import _as_owner, _body
+
+DONE = 20_000
+DEAD = 2_000
+LANE = 300
+
+
+async def _seed(admin_conn: Connection, tenant_id: uuid.UUID, now: datetime) -> uuid.UUID:
+    async with admin_conn.transaction():
+        await set_tenant(admin_conn, tenant_id)
+        endpoint: uuid.UUID = await admin_conn.fetchval(
+            "INSERT INTO webhook_endpoints (tenant_id, url, event_types, secret_enc, created_at,"
+            " updated_at) VALUES ($1, 'https://crm.example.com/h', '{rating.received}',"
+            " '\\x00', $2, $2) RETURNING id",
+            tenant_id,
+            now,
+        )
+        # A day of history: delivered and dead rows, each its own conversation.
+        await admin_conn.execute(
+            """
+            INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type,
+                conversation_id, body, state, attempts, next_attempt_at, created_at, dead_at)
+            SELECT $1, $2, gen_random_uuid(), 'rating.received', gen_random_uuid(), '{}',
+                   CASE WHEN g <= $3::int THEN 'delivered' ELSE 'dead' END, 1,
+                   $5::timestamptz - make_interval(secs => g),
+                   $5::timestamptz - make_interval(secs => g),
+                   CASE WHEN g <= $3::int THEN NULL ELSE $5::timestamptz END
+              FROM generate_series(1, $3::int + $4::int) AS g
+            """,
+            tenant_id,
+            endpoint,
+            DONE,
+            DEAD,
+            now,
+        )
+        # One conversation's line behind a head that is being retried (held until its next
+        # try, as mark_retry leaves it), ten rows that joined the line since, and ten due heads
+        # of their own conversations.
+        lane = uuid.uuid4()
+        await admin_conn.execute(
+            """
+            INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type,
+                conversation_id, body, next_attempt_at, created_at)
+            SELECT $1, $2, gen_random_uuid(), 'rating.received',
+                   CASE WHEN g <= $3::int THEN $4::uuid ELSE gen_random_uuid() END, '{}',
+                   CASE WHEN g <= $3::int - 10 THEN $5::timestamptz + interval '10 minutes'
+                        ELSE $5::timestamptz END,
+                   $5::timestamptz
+              FROM generate_series(1, $3::int + 10) AS g
+            """,
+            tenant_id,
+            endpoint,
+            LANE,
+            lane,
+            now,
+        )
+    await admin_conn.execute("ANALYZE webhook_deliveries")
+    return endpoint
+
+
+async def test_claim_and_lists_stay_bounded(
+    admin_conn: Connection, app_conn: Connection, make_tenant: MakeTenant
+) -> None:
+    tenant = await make_tenant()
+    now = datetime.now(UTC) + timedelta(days=400)  # this test's rows are the only ones due
+    endpoint = await _seed(admin_conn, tenant.id, now)
+
+    sql = await _body(admin_conn, "claim_webhook_deliveries")
+    for generic in (False, True):
+        plan = await _as_owner(admin_conn, sql, now, 32, 40.0, [], generic=generic)
+        assert_bounded(
+            plan,
+            uses={"webhook_deliveries_due_idx", "webhook_deliveries_lane_idx"},
+            never_scans=("webhook_deliveries",),
+            max_blocks=300,
+        )
+    tr = admin_conn.transaction()
+    await tr.start()
+    try:
+        claimed = await db.claim(admin_conn, now, 32, 40.0, [])
+    finally:
+        await tr.rollback()
+    # The ten due heads of their own conversations; the line's head is not due: only them.
+    assert len(claimed) == 10
+
+    async with app_conn.transaction():
+        await set_tenant(app_conn, tenant.id)
+        for generic in (False, True):
+            dead = await explain(app_conn, db._DEAD_LETTERS, 50, generic=generic)
+            assert_bounded(dead, uses={"webhook_deliveries_dead_idx"},
+                           never_scans=("webhook_deliveries",), max_blocks=300)  # fmt: skip
+            recent = await explain(app_conn, db._BY_ENDPOINT, endpoint, None, 50,
+                                   generic=generic)  # fmt: skip
+            assert_bounded(recent, uses={"webhook_deliveries_recent_idx"},
+                           never_scans=("webhook_deliveries",), max_blocks=300)  # fmt: skip
