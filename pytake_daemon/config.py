@@ -392,7 +392,8 @@ class OutboundWebhooksSettings(Section):
     concurrency: int = Field(default=32, ge=1, le=1000)
     """Deliveries in flight at once in this process."""
     per_endpoint_concurrency: int = Field(default=4, ge=1, le=100)
-    """Deliveries in flight at once to one endpoint, so a slow receiver never takes them all."""
+    """Tries in flight to one endpoint past which claims skip it, so a slow receiver never
+    takes every slot (one claim may start a few more before it counts as busy)."""
     http_allowed: list[str] = []
     """Hosts or networks (CIDR) endpoints may point at although they are private or local."""
 
