@@ -113,7 +113,10 @@ class Analyzer:
 
 @cache
 def shared_analyzer() -> Analyzer:
-    """One analyser per process: it is read-only, and building it loads lexicons and models."""
+    """One analyser per process: it is read-only, and building it loads lexicons and models
+    (also the language detector of the default languages, ≈ 1 s, which was otherwise loaded by
+    the first customer message after a start)."""
+    _detector(tuple(LANGUAGES))
     return Analyzer()
 
 

@@ -1,9 +1,8 @@
 """Trained intent models kept on disk, so a daemon trains each one once per machine.
 
-Fitting the built-in intent model costs ≈ 6 s of CPU (scikit-learn's L-BFGS over character
-n-grams). It ran in a worker thread at the first message after every start, and that thread
-holds the GIL for much of it: in ``bench/echo.py`` half the daemon's samples in its first
-half-minute were the fit, while replies waited. The fitted model is five arrays; they are saved
+Fitting the built-in intent model costs ≈ 4–6 s of CPU (scikit-learn's L-BFGS over character
+n-grams), which every daemon start paid before becoming ready: a restarted replica, each test
+process and each daemon a test starts. The fitted model is five arrays; they are saved
 as an ``.npz`` (read back with ``allow_pickle=False``: nothing in the file is executed) named by
 a hash of everything the fit depends on (the examples, the scikit-learn version, this format).
 
