@@ -1,6 +1,6 @@
 """Trained intent models kept on disk, so a daemon trains each one once per machine.
 
-Fitting the built-in intent model costs ≈ 4–6 s of CPU (scikit-learn's L-BFGS over character
+Fitting the built-in intent model costs ≈ 4 to 6 s of CPU (scikit-learn's L-BFGS over character
 n-grams), which every daemon start paid before becoming ready: a restarted replica, each test
 process and each daemon a test starts. The fitted model is five arrays; they are saved
 as an ``.npz`` (read back with ``allow_pickle=False``: nothing in the file is executed) named by
