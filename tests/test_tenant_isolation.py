@@ -55,6 +55,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/contacts/{id}/tags"): {"tags": ["tagged by another tenant"]},
     ("POST", "/api/v1/contacts/{id}/notes"): {"body": "written into another tenant"},
     ("PATCH", "/api/v1/notifications/{id}"): {"read": True},
+    ("PUT", "/api/v1/onboarding/steps/{step}"): {"status": "skipped"},
 }
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {}
 

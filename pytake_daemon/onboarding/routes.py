@@ -127,7 +127,10 @@ async def put_step(request: web.Request, body: StepUpdate) -> OnboardingState:
     try:
         step = StepName(request.match_info["step"])
     except ValueError:
-        raise NotFound(f"no step {request.match_info['step']!r}") from None
+        # The same words for any unknown name (the isolation sweep sends ids here).
+        raise NotFound(
+            "no such step: profile, number, team, queues, automation, defaults or go_live"
+        ) from None
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await service.set_step(
             conn, step, body.status, body.data, by=caller.user_id, now=_now(request)

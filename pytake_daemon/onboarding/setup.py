@@ -163,7 +163,8 @@ async def preview_segment_flow(segment: str) -> AutomationPreview:
     """The segment flow's test conversation, in memory (nothing reaches WhatsApp)."""
     files = segment_flows().get(segment)
     if files is None:
-        raise NotFound(f"no ready-made flow for {segment!r}")
+        known = ", ".join(sorted(segment_flows()))
+        raise NotFound(f"no such ready-made flow (there are: {known})")
     result = await run_script(files.document.definition, files.script)
     return AutomationPreview(
         segment=segment,
