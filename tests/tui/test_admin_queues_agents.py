@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Input, Select
 
 from pytake_daemon.protocol import Role
@@ -218,3 +219,19 @@ def test_the_daemons_field_errors_go_under_their_fields() -> None:
         ("working_hours", "mon: bad"),
     ]
     assert daemon_problems(DaemonError(409, "Conflict", "taken")) == [("", "Conflict: taken")]
+
+
+async def test_the_daemons_422_names_the_forms_fields(
+    api: ApiClient, make_tenant: MakeTenant
+) -> None:
+    """A body the protocol would have refused (built without its checks): the daemon's problem
+    document names the fields, and they map onto the queue form's rows."""
+    tenant = await make_tenant()
+    admin = tenant[Role.ADMIN]
+    valid = QueueSettings(name="x").model_dump()
+    bad = QueueSettings.model_construct(**{**valid, "name": "", "max_size": 0})
+    async with DaemonClient(_server(api), token=admin.token) as client:
+        with pytest.raises(DaemonError) as caught:
+            await client.create_queue(bad)
+    assert caught.value.status == 422
+    assert sorted(field for field, _ in daemon_problems(caught.value)) == ["max_size", "name"]
