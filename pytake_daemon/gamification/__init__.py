@@ -1,0 +1,1 @@
+"""Gamification: points from measured work, leaderboards, badges, challenges (R2)."""

@@ -1,0 +1,29 @@
+"""Gamification's resource: the scoring pass, a supervised loop (``/readyz`` names it if it
+stops completing passes)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from pytake_daemon.gamification.scoring import INTERVAL_SECONDS, scoring_pass
+from pytake_daemon.keys import DB_POOL, LOOPS
+
+_LOOP = "gamification-scoring"
+
+
+async def gamification_ctx(app: web.Application) -> AsyncIterator[None]:
+    pool = app[DB_POOL]
+
+    async def run_pass() -> None:
+        await scoring_pass(pool)
+
+    loops = app[LOOPS]
+    # A pass is a wait and a score: healthy means one completes within two intervals.
+    task = loops.start(_LOOP, run_pass, deadline=2 * INTERVAL_SECONDS + 60)
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    loops.forget(_LOOP)
