@@ -38,6 +38,8 @@ from pytake_daemon.flows.runner import FLOW_INBOUND_JOB, FlowRunner
 from pytake_daemon.flows.starts import FLOW_START_JOB
 from pytake_daemon.flows.stepping import FLOW_TIMER_JOB
 from pytake_daemon.flows.transfer import QueueTransferToQueues
+from pytake_daemon.gamification.context import gamification_ctx
+from pytake_daemon.gamification.routes import routes as gamification_routes
 from pytake_daemon.health.metrics import metrics_ctx, metrics_middleware
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
@@ -131,6 +133,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     reports_routes,
     outbound_webhooks_routes,
     report_schedule_routes,
+    gamification_routes,
 )
 
 
@@ -175,6 +178,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             notifications_ctx,
             outbound_webhooks_ctx,
             reports_ctx,
+            gamification_ctx,
             metrics_ctx,
         ]
     )
