@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin_agents import AdminAgentsScreen
+from pytake_tui.screens.admin_invitations import AdminInvitationsScreen
 from pytake_tui.screens.admin_queues import AdminQueuesScreen
 from pytake_tui.screens.admin_templates import AdminTemplatesScreen
 from pytake_tui.screens.admin_users import AdminUsersScreen
@@ -28,6 +29,12 @@ ADMIN_PAGES: list[AdminPage] = [
         "Users",
         "invite, roles, disable, sessions and tokens",
         build=lambda c: AdminUsersScreen(client=c.client, me=c.me),
+    ),
+    AdminPage(
+        "invitations",
+        "Invitations",
+        "pending, accepted, expired; resend, revoke",
+        build=lambda c: AdminInvitationsScreen(client=c.client),
     ),
     AdminPage(
         "queues",

@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from pytake_daemon.protocol import Role, TokenList, TokenOut, UserList, UserOut
 from pytake_daemon.protocol.agents import AgentList, AgentOut, AgentStatus
+from pytake_daemon.protocol.invitations import InvitationList, InvitationOut, InvitationStatus
 from pytake_daemon.protocol.queues import (
     OverflowAction,
     Policy,
@@ -144,6 +145,24 @@ class AdminClient(ScriptedClient):
                 _template(3, "payment_due", "PENDING", "O boleto {{1}} vence amanhã."),
             ]
         )
+
+    async def invitations(self) -> InvitationList:
+        def made(n: int, email: str, role: Role, status: InvitationStatus, **extra: Any) -> Any:
+            return InvitationOut(
+                id=uuid.UUID(int=0x1A00 + n), email=email, role=role, queue_ids=[],
+                status=status, invited_by=USER_ID, created_at=FIXED_AT - timedelta(days=n),
+                sent_at=FIXED_AT - timedelta(days=n), expires_at=FIXED_AT + timedelta(days=3 - n),
+                emailed_at=None, accepted_at=None, revoked_at=None, **extra,
+            )  # fmt: skip
+
+        return InvitationList(
+            items=[
+                made(0, "dora@example.com", Role.AGENT, InvitationStatus.PENDING),
+                made(1, "bruno@example.com", Role.AGENT, InvitationStatus.PENDING,
+                     resets_user_id=BRUNO),
+                made(5, "eva@example.com", Role.SUPERVISOR, InvitationStatus.EXPIRED),
+            ]
+        )  # fmt: skip
 
     async def business_numbers(self) -> NumberList:
         return NumberList(

@@ -65,7 +65,7 @@ async def test_an_admin_creates_edits_and_deactivates_a_queue(
     app = real_app(tmp_path, server, admin.token, admin.email)
     log = MessageLog()
     async with app.run_test(size=(160, 48), message_hook=log) as pilot:
-        screen = await _from_hub(pilot, 1)
+        screen = await _from_hub(pilot, 2)
         assert isinstance(screen, AdminQueuesScreen)
         assert [q.name for q in screen.queues] == ["Care", "Spare"]
 
@@ -165,7 +165,7 @@ async def test_an_admin_changes_and_clears_an_agents_settings(
     server = _server(api)
     app = real_app(tmp_path, server, admin.token, admin.email)
     async with app.run_test(size=(160, 48)) as pilot:
-        screen = await _from_hub(pilot, 2)
+        screen = await _from_hub(pilot, 3)
         assert isinstance(screen, AdminAgentsScreen)
         row = next(i for i, a in enumerate(screen.agents) if a.id == agent.id)
         screen.query_one("#admin-agents", DataTable).move_cursor(row=row)

@@ -15,6 +15,7 @@ from textual.widgets import Input
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin import AdminScreen
 from pytake_tui.screens.admin_agents import AdminAgentsScreen
+from pytake_tui.screens.admin_invitations import AdminInvitationsScreen
 from pytake_tui.screens.admin_queue_form import QueueFormScreen
 from pytake_tui.screens.admin_queues import AdminQueuesScreen
 from pytake_tui.screens.admin_template_form import TemplateFormScreen
@@ -46,6 +47,13 @@ def test_admin_hub(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> 
 def test_admin_users(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     """Users (active first, by role), the highlighted one's session and API token below."""
     page = _page(lambda c: AdminUsersScreen(client=c.client, me=c.me))
+    assert snap_compare(admin_app(tmp_path), run_before=page, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_admin_invitations(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Invitations and password resets, newest first, with their state."""
+    page = _page(lambda c: AdminInvitationsScreen(client=c.client))
     assert snap_compare(admin_app(tmp_path), run_before=page, terminal_size=size)
 
 

@@ -18,12 +18,13 @@ from pytake_tui.key_guide import session_commands
 from pytake_tui.screens import SettingsScreen
 from pytake_tui.screens.admin import AdminScreen
 from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_invitations import AdminInvitationsScreen
 from pytake_tui.screens.admin_user_dialogs import CodeDialog, InviteDialog, RoleDialog
 from pytake_tui.screens.admin_users import AdminUsersScreen
 from pytake_tui.widgets.admin_pages import AdminPageList
 from tests.conftest import ApiClient, MakeTenant
 
-from .admin_support import admin_app, admin_ready, real_app, signed_in
+from .admin_support import admin_app, admin_ready, real_app, session_of, shown, signed_in
 from .helpers import MessageLog, wait_until
 
 
@@ -151,6 +152,40 @@ async def test_an_admin_invites_changes_a_role_ends_a_session_and_disables(
     assert joined.me.user_id == supervisor.id
 
 
+async def test_an_admin_resends_and_revokes_invitations(
+    api: ApiClient, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    tenant = await make_tenant()
+    admin = tenant[Role.ADMIN]
+    server = _server(api)
+    async with DaemonClient(server, token=admin.token) as client:
+        first = (await client.invite("ana@example.com")).invitation
+        second = (await client.invite("bia@example.com", Role.SUPERVISOR)).invitation
+    app = real_app(tmp_path, server, admin.token, admin.email)
+    log = MessageLog()
+    async with app.run_test(size=(160, 48), message_hook=log) as pilot:
+        await signed_in(pilot)
+        screen = AdminInvitationsScreen(client=session_of(app).client)
+        await shown(pilot, screen)
+        assert [i.email for i in screen.invitations] == ["bia@example.com", "ana@example.com"]
+        # Revoke the newest (asked first), then resend the other: its new code shown once.
+        await pilot.press("x")
+        await _confirm(pilot)
+        await wait_until(pilot, lambda: "is revoked" in log.notifications()[-1], "revoked")
+        await pilot.press("x")  # revoked already: said, nothing asked
+        assert "nothing to revoke" in log.notifications()[-1]
+        screen.query_one("#admin-invitations", DataTable).move_cursor(row=1)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, CodeDialog), "the new code")
+        code = app.screen.query_one("#invite-code", Input).value
+    async with DaemonClient(server, token=admin.token) as client:
+        states = {i.id: i.status for i in (await client.invitations()).items}
+    assert states == {first.id: InvitationStatus.PENDING, second.id: InvitationStatus.REVOKED}
+    async with DaemonClient(server) as invitee:
+        joined = await invitee.accept_invitation(code, "a brand new passphrase")
+    assert joined.me.email == "ana@example.com"
+
+
 async def test_the_palette_offers_the_admin_area_to_admins_only(tmp_path: Path) -> None:
     app = admin_app(tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -164,7 +199,7 @@ async def test_the_palette_offers_the_admin_area_to_admins_only(tmp_path: Path) 
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, AdminScreen), "the hub")
         titles = [p.title for p in app.screen.query_one(AdminPageList).pages]
-        assert titles[:4] == ["Users", "Queues", "Agents", "Message templates"]
+        assert titles[:5] == ["Users", "Invitations", "Queues", "Agents", "Message templates"]
 
     supervising = admin_app(tmp_path / "s", role=Role.SUPERVISOR)
     async with supervising.run_test(size=(120, 36)) as pilot:

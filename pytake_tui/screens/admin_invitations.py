@@ -1,0 +1,140 @@
+"""Admin → Invitations: every invitation and password reset of the tenant with its state
+(pending, accepted, revoked, expired; never a code), ``r`` to resend one (a new code and expiry;
+the old code stops working), ``x`` to revoke one (asked first). New ones are sent from Users
+(``i``, ``p``)."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from pytake_daemon.protocol.invitations import InvitationOut, InvitationStatus
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.messages import report_failure
+from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_user_dialogs import CodeDialog
+
+EMPTY = "No invitations yet: Users → i invites a person, p resets a password."
+_OPEN = (InvitationStatus.PENDING, InvitationStatus.EXPIRED)
+
+
+class AdminInvitationsScreen(Screen[None]):
+    """Newest first, as the daemon lists them."""
+
+    CSS_PATH = "admin_invitations.tcss"
+    BINDINGS = [
+        Binding("r", "resend", "Resend"),
+        Binding("x,delete", "revoke", "Revoke"),
+        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, *, client: DaemonClient) -> None:
+        super().__init__()
+        self._client = client
+        self.invitations: list[InvitationOut] = []
+        self.loads = 0
+        """How many times a fresh list was shown (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="invitations-page"):
+            yield DataTable(id="admin-invitations", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="invitations-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#admin-invitations", DataTable)
+        for label, key, width in (
+            ("e-mail", "email", 24),
+            ("for", "kind", 8),
+            ("role", "role", 10),
+            ("state", "state", 8),
+            ("expires", "expires", 16),
+        ):
+            table.add_column(label, key=key, width=width)
+        self.action_reload()
+
+    @property
+    def highlighted(self) -> InvitationOut | None:
+        row = self.query_one("#admin-invitations", DataTable).cursor_row
+        return self.invitations[row] if 0 <= row < len(self.invitations) else None
+
+    @work(exclusive=True, exit_on_error=False, group="admin-invitations")
+    async def action_reload(self) -> None:
+        try:
+            listed = await self._client.invitations()
+        except DaemonError as error:
+            report_failure(self, error, "Could not load the invitations")
+            return
+        self.show(listed.items)
+
+    def show(self, invitations: list[InvitationOut]) -> None:
+        """Show the invitations as listed (newest first), the cursor where it was."""
+        table = self.query_one("#admin-invitations", DataTable)
+        row = table.cursor_row
+        self.invitations = invitations
+        table.clear()
+        for i in invitations:
+            kind = "reset" if i.resets_user_id else "joining"
+            expires = f"{i.expires_at.astimezone():%Y-%m-%d %H:%M}"
+            table.add_row(i.email, kind, i.role.value, i.status.value, expires, key=str(i.id))
+        if invitations:
+            table.move_cursor(row=min(row, len(invitations) - 1))
+        self.query_one("#invitations-empty", Static).update("" if invitations else EMPTY)
+        self.loads += 1
+
+    def action_resend(self) -> None:
+        invitation = self.highlighted
+        if invitation is None:
+            return
+        if invitation.status not in _OPEN:
+            self.notify(f"This invitation was {invitation.status.value}: nothing to resend.")
+            return
+        self._resend(invitation)
+
+    @work(exit_on_error=False, group="admin-invitations-change")
+    async def _resend(self, invitation: InvitationOut) -> None:
+        try:
+            sent = await self._client.resend_invitation(invitation.id)
+        except DaemonError as error:
+            report_failure(self, error, "Not resent")
+            return
+        if sent.emailed:
+            self.notify(f"A new code was e-mailed to {invitation.email}")
+        else:
+            self.app.push_screen(CodeDialog(sent))
+        self.action_reload()
+
+    def action_revoke(self) -> None:
+        invitation = self.highlighted
+        if invitation is None:
+            return
+        if invitation.status not in _OPEN:
+            self.notify(f"This invitation was {invitation.status.value}: nothing to revoke.")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._revoke(invitation)
+
+        question = ConfirmChange(
+            f"Revoke the invitation for {invitation.email}?",
+            "Its code stops working at once; a new invitation can be sent later.",
+            "Revoke",
+        )
+        self.app.push_screen(question, answered)
+
+    @work(exit_on_error=False, group="admin-invitations-change")
+    async def _revoke(self, invitation: InvitationOut) -> None:
+        try:
+            await self._client.revoke_invitation(invitation.id)
+        except DaemonError as error:
+            report_failure(self, error, "Not revoked")
+            return
+        self.notify(f"The invitation for {invitation.email} is revoked")
+        self.action_reload()
