@@ -21,12 +21,27 @@ from pytake_cli.context import (
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth import db
+from pytake_daemon.auth.service import scope_list
 from pytake_daemon.auth.tokens import new_token
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol import TokenCreated, TokenOut
+from pytake_daemon.protocol.auth import Scope
 from pytake_daemon.users import db as users_db
 
 app = typer.Typer(help="API tokens and login sessions.", no_args_is_help=True)
+
+_SCOPES = ", ".join(s.value for s in Scope)
+
+
+def _scopes(given: list[str] | None) -> list[Scope]:
+    """The ``--scope`` options as scopes (``read`` when none); a typo is a one-line error."""
+    out: list[Scope] = []
+    for value in given or [Scope.READ.value]:
+        try:
+            out.append(Scope(value.strip().lower()))
+        except ValueError:
+            raise PyTakeError(f"unknown scope {value!r}: choose from {_SCOPES}") from None
+    return out
 
 
 @app.command("create")
@@ -36,11 +51,24 @@ def create(
     user: Annotated[str, typer.Option("--user", "-u", help="E-mail of the user it acts as.")],
     name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
     ttl_days: Annotated[int, typer.Option(min=1, help="Days until it expires.")] = 90,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope", "-s", help=f"What it may do, repeatable ({_SCOPES}); default: read."
+        ),
+    ] = None,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--rate-limit", min=1, help="Requests a minute (default: the daemon's setting)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create an API token; the secret is printed once."""
+    """Create an API token; the secret is printed once. Its user's role still applies."""
     cfg = settings()
     ttl_days = min(ttl_days, cfg.auth.api_token_max_ttl_days)
+    scopes = scope_list(_scopes(scope))
 
     async def create_token() -> TokenCreated:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
@@ -56,6 +84,8 @@ def create(
                 token_hash=hashed,
                 expires_at=datetime.now(UTC) + timedelta(days=ttl_days),
                 ip=None,
+                scopes=scopes,
+                rate_limit_per_minute=rate_limit,
             )
             await record_cli_action(conn, "token.create", target_type="token", target_id=info["id"])
             return TokenCreated(token=token, info=TokenOut.model_validate(dict(info)))
@@ -65,7 +95,10 @@ def create(
     if as_json:
         print_json(created)
         return
-    console.print(f"token {created.info.id} (expires {created.info.expires_at:%Y-%m-%d}):")
+    console.print(
+        f"token {created.info.id} (expires {created.info.expires_at:%Y-%m-%d}, "
+        f"scopes {', '.join(scopes)}):"
+    )
     typer.echo(created.token)
 
 
@@ -115,7 +148,7 @@ def list_(
     if as_json:
         print_json(items)
         return
-    table = Table("id", "kind", "name", "user", "expires", "last used", "state")
+    table = Table("id", "kind", "name", "user", "scopes", "expires", "last used", "state")
     for t in items:
         state = (
             "revoked"
@@ -127,6 +160,7 @@ def list_(
             t.kind,
             t.name,
             str(t.user_id),
+            ", ".join(s.value for s in t.scopes) if t.scopes is not None else "(role)",
             f"{t.expires_at:%Y-%m-%d %H:%M}",
             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "—",
             state,

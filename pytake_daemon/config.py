@@ -138,6 +138,9 @@ class AuthSettings(Section):
     """Failed logins from one address within the window before it is throttled."""
     login_window_seconds: int = Field(default=900, ge=1)
     """Window of the two limits above."""
+    api_token_rate_per_minute: int = Field(default=600, ge=1)
+    """Requests a minute one API token may make (a token's own limit overrides it); more get a
+    429 with Retry-After. Login sessions are not limited by this."""
 
 
 class RealtimeSettings(Section):

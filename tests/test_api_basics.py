@@ -69,7 +69,16 @@ async def test_openapi_documents_every_route(api: ApiClient) -> None:
     assert ref == "#/components/schemas/LoginRequest"
     assert "LoginRequest" in spec["components"]["schemas"]
     users = spec["paths"]["/api/v1/users"]["post"]
-    assert users["security"] == [{"bearer": []}]
+    # An API token needs the route's scope (issue #21); the scheme lists them all.
+    assert users["security"] == [{"bearer": ["admin"]}]
+    assert users["x-pytake-scope"] == "admin"
+    assert set(spec["components"]["securitySchemes"]["bearer"]["x-pytake-scopes"]) == {
+        "read",
+        "messages:send",
+        "conversations:write",
+        "flows:write",
+        "admin",
+    }
     assert {"401", "403", "422", "201"} <= set(users["responses"])
     op_ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
     assert len(op_ids) == len(set(op_ids)), "operationIds must be unique"

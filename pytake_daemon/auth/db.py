@@ -31,9 +31,11 @@ async def login_candidates(
 
 
 _INSERT = """
-INSERT INTO auth_tokens (tenant_id, user_id, kind, name, token_hash, expires_at, created_ip)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6)
-RETURNING id, user_id, kind, name, created_at, expires_at, last_used_at, revoked_at
+INSERT INTO auth_tokens (tenant_id, user_id, kind, name, token_hash, expires_at, created_ip,
+                         scopes, rate_limit_per_minute)
+VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, user_id, kind, name, created_at, expires_at, last_used_at, revoked_at, scopes,
+          rate_limit_per_minute
 """
 
 
@@ -46,8 +48,13 @@ async def insert_token(
     token_hash: bytes,
     expires_at: datetime,
     ip: str | None,
+    scopes: list[str] | None = None,
+    rate_limit_per_minute: int | None = None,
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(_INSERT, user_id, kind, name, token_hash, expires_at, ip)
+    """A session (``scopes`` None) or an API token (its scopes, as ``Scope`` values)."""
+    row = await conn.fetchrow(
+        _INSERT, user_id, kind, name, token_hash, expires_at, ip, scopes, rate_limit_per_minute
+    )
     assert row is not None
     return row
 
@@ -80,7 +87,8 @@ async def revoke_token(
 
 
 _LIST = """
-SELECT id, user_id, kind, name, created_at, expires_at, last_used_at, revoked_at
+SELECT id, user_id, kind, name, created_at, expires_at, last_used_at, revoked_at, scopes,
+       rate_limit_per_minute
   FROM auth_tokens
  WHERE tenant_id = current_tenant_id()
    AND ($1::uuid IS NULL OR user_id = $1)

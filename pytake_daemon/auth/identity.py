@@ -9,6 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.auth import Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,10 @@ class Identity:
     role: Role
     kind: str
     expires_at: datetime
+    scopes: frozenset[Scope] | None = None
+    """An API token's scopes; ``None`` for a login session, which its role alone governs."""
+    rate_limit_per_minute: int | None = None
+    """An API token's own request limit; ``None``: the configured default."""
 
 
 IDENTITY = web.RequestKey("identity", Identity)

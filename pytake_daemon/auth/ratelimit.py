@@ -1,12 +1,20 @@
-"""Login throttling in Redis, per e-mail and per client address (fixed windows).
+"""Login throttling and API-token rate limits in Redis (fixed windows).
 
-Only failures count, so a user who types the password right is never slowed down; a success
-clears the e-mail's counter. Shared by every daemon process because it lives in Redis.
+Logins: only failures count, per e-mail and per client address, so a user who types the
+password right is never slowed down; a success clears the e-mail's counter. API tokens: every
+request counts against the token's per-minute budget. Both are shared by every daemon process
+because they live in Redis; when Redis is away they fail closed (the error middleware answers
+503 with Retry-After) rather than letting requests through unmetered.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
+import uuid
+from collections.abc import Callable
+
+from aiohttp import web
 
 from redis.asyncio import Redis
 
@@ -56,3 +64,34 @@ class LoginThrottle:
     async def succeeded(self, email: str, ip: str) -> None:
         user_key, _ = self._keys(email, ip)
         await self._redis.delete(user_key)
+
+
+Clock = Callable[[], float]
+TOKEN_RATE_CLOCK: web.AppKey[Clock] = web.AppKey("token_rate_clock")
+"""The clock of API tokens' windows when set (tests pin it); else ``time.time``."""
+
+
+class TokenRateLimit:
+    """Per-API-token request budget: ``limit`` requests in each clock minute."""
+
+    WINDOW = 60
+
+    def __init__(self, redis: Redis, *, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def hit(self, token_id: uuid.UUID, limit: int, *, now: float | None = None) -> None:
+        """Count one request; raise 429 with Retry-After (to the window's end) past ``limit``."""
+        at = time.time() if now is None else now
+        window = int(at) // self.WINDOW
+        key = f"{self._prefix}token-rate:{token_id}:{window}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self.WINDOW * 2, nx=True)
+            count, _ = await pipe.execute()
+        if int(count) > limit:
+            retry_after = max(1, (window + 1) * self.WINDOW - int(at))
+            raise TooManyRequests(
+                f"this token's limit of {limit} requests a minute is reached",
+                retry_after=retry_after,
+            )

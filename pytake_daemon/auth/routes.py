@@ -183,9 +183,15 @@ async def list_tokens(request: web.Request) -> TokenList:
 )
 async def create_token(request: web.Request, body: TokenCreate) -> TokenCreated:
     caller = identity(request)
+    if caller.scopes is not None and not set(body.scopes) <= caller.scopes:
+        # A token may mint tokens (with the admin scope) but never one that can do more.
+        raise Forbidden("a token can't create a token with scopes it doesn't have itself")
 
     async def created(conn: Connection, info: TokenOut) -> None:
-        after = info.model_dump(mode="json", include={"name", "kind", "expires_at"})
+        after = info.model_dump(
+            mode="json",
+            include={"name", "kind", "expires_at", "scopes", "rate_limit_per_minute"},
+        )
         await audit_in(
             request,
             conn,
@@ -203,6 +209,8 @@ async def create_token(request: web.Request, body: TokenCreate) -> TokenCreated:
         name=body.name,
         ttl_days=body.ttl_days,
         ip=client_ip(request),
+        scopes=body.scopes,
+        rate_limit_per_minute=body.rate_limit_per_minute,
         on_created=created,
     )
     return TokenCreated(token=token, info=info)

@@ -15,6 +15,7 @@ from pytake_daemon.config import AuthSettings
 from pytake_daemon.db.pool import Connection, Pool, set_tenant, tenant_transaction
 from pytake_daemon.errors import Unauthorized, UnprocessableEntity
 from pytake_daemon.protocol import Role, TokenOut
+from pytake_daemon.protocol.auth import Scope
 
 # One message for every way a login can fail, so the answer doesn't say which e-mails exist.
 _BAD_LOGIN = "wrong e-mail or password"
@@ -104,7 +105,15 @@ async def authenticate(pool: Pool, token: str) -> Identity:
         role=Role(row["role"]),
         kind=row["kind"],
         expires_at=row["expires_at"],
+        # An API token's NULL scopes (only possible by hand in SQL) grant nothing: fail closed.
+        scopes=frozenset(Scope(s) for s in row["scopes"] or ()) if row["kind"] == "api" else None,
+        rate_limit_per_minute=row["rate_limit_per_minute"],
     )
+
+
+def scope_list(scopes: list[Scope]) -> list[str]:
+    """Stored form: each scope once, in the enum's order (stable for listings and audits)."""
+    return [s.value for s in Scope if s in scopes]
 
 
 async def create_api_token(
@@ -116,6 +125,8 @@ async def create_api_token(
     name: str,
     ttl_days: int,
     ip: str | None,
+    scopes: list[Scope],
+    rate_limit_per_minute: int | None = None,
     on_created: Callable[[Connection, TokenOut], Awaitable[None]] | None = None,
 ) -> tuple[str, TokenOut]:
     """An API token acting as ``user_id``; its lifetime is capped by configuration."""
@@ -130,6 +141,8 @@ async def create_api_token(
             token_hash=hashed,
             expires_at=datetime.now(UTC) + timedelta(days=ttl_days),
             ip=ip,
+            scopes=scope_list(scopes),
+            rate_limit_per_minute=rate_limit_per_minute,
         )
         info = TokenOut.model_validate(dict(row))
         if on_created is not None:

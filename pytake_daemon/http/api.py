@@ -17,8 +17,10 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from pytake_daemon.auth.identity import IDENTITY, Identity
+from pytake_daemon.auth.scopes import lacks, scope_for
 from pytake_daemon.errors import BadRequest, Forbidden, NotFound, Unauthorized, UnprocessableEntity
 from pytake_daemon.protocol import ProblemField, Role
+from pytake_daemon.protocol.auth import Scope
 
 Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse | None]]
 
@@ -41,6 +43,8 @@ class Endpoint:
     status: int = 200
     role: Role | None = Role.AGENT
     """Least role allowed; ``None`` means no authentication at all."""
+    scope: Scope | None = None
+    """What an API token needs on top of the role (``auth/scopes.py``); ``None``: any token."""
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     operation_id: str | None = None
@@ -81,6 +85,7 @@ class RouteTable:
         operation_id: str | None = None,
         media_types: tuple[str, ...] = (),
         also_ok: tuple[int, ...] = (),
+        scope: Scope | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -94,6 +99,7 @@ class RouteTable:
                     response=response,
                     status=status,
                     role=role,
+                    scope=scope or scope_for(method, path, self.tag, role),
                     tags=(self.tag,),
                     errors=errors,
                     operation_id=operation_id,
@@ -133,6 +139,8 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
                 raise Unauthorized("a bearer token is required")
             if not caller.role.at_least(endpoint.role):
                 raise Forbidden(f"this needs the {endpoint.role.value} role or higher")
+            if lacks(caller.scopes, endpoint.scope):
+                raise Forbidden(f"this token lacks the {endpoint.scope} scope")
         kwargs: dict[str, Any] = {}
         if endpoint.body is not None:
             kwargs["body"] = await _read_body(request, endpoint.body)

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from pytake_daemon import __version__
+from pytake_daemon.auth.scopes import BEARER_SCHEME, operation_scope
 from pytake_daemon.http.api import Endpoint
 from pytake_daemon.protocol import Problem
 
@@ -40,8 +41,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             "responses": _responses(ep, refs),
         }
         if ep.role is not None:
-            op["security"] = [{"bearer": []}]
-            op["description"] = f"Requires the **{ep.role.value}** role or higher."
+            op.update(operation_scope(ep.role, ep.scope))
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in ep.path_params
@@ -71,7 +71,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schema.get("$defs", {}),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": BEARER_SCHEME},
         },
     }
 
@@ -90,7 +90,7 @@ def _responses(ep: Endpoint, refs: dict[type[BaseModel], Any]) -> dict[str, Any]
     if ep.body is not None or ep.query is not None:
         codes |= {400, 422}
     if ep.role is not None:
-        codes |= {401, 403}
+        codes |= {401, 403, 429}  # 429: an API token past its rate limit
     problem = {"application/problem+json": {"schema": refs[Problem]}}
     for code in sorted(codes):
         responses[str(code)] = {"description": _STATUS_TEXT.get(code, ""), "content": problem}

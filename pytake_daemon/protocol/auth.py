@@ -32,6 +32,30 @@ class Role(StrEnum):
 _RANKS = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
 
 
+class Scope(StrEnum):
+    """What an API token may do, on top of its user's role (rights = role ∩ scopes).
+
+    Every route states one (``pytake_daemon/auth/scopes.py`` derives it; the OpenAPI document
+    shows it as ``x-pytake-scope``). Login sessions are checked by role only.
+    """
+
+    READ = "read"
+    """Every GET: lists, details, reports, exports, the WebSocket."""
+    MESSAGES_SEND = "messages:send"
+    """Send a message or a media file to a customer, ask for a phone number."""
+    CONVERSATIONS_WRITE = "conversations:write"
+    """Work on conversations: status, read marks, notes, tags, transfers, assignment, queue
+    items, contacts, agent status and goals, quick replies."""
+    FLOWS_WRITE = "flows:write"
+    """Create, edit, validate, test, publish and archive flows."""
+    ADMIN = "admin"
+    """Every other change: users, invitations, tokens, passwords, queues, numbers, templates,
+    settings, webhooks, backups, onboarding, notifications, report schedules."""
+
+
+ALL_SCOPES: tuple[Scope, ...] = tuple(Scope)
+
+
 class LoginRequest(WireModel):
     """``POST /api/v1/auth/login``. ``tenant`` (a slug) is needed only when the e-mail exists in
     several tenants."""
@@ -76,6 +100,10 @@ class TokenCreate(WireModel):
 
     name: str = Field(min_length=1, max_length=100)
     ttl_days: int = Field(default=90, ge=1, le=366)
+    scopes: list[Scope] = Field(default=[Scope.READ], min_length=1, max_length=len(Scope))
+    """What the token may do (its user's role still applies); read-only unless asked."""
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=100_000)
+    """Requests a minute for this token; none: the daemon's ``auth.api_token_rate_per_minute``."""
 
 
 class TokenOut(WireModel):
@@ -89,6 +117,9 @@ class TokenOut(WireModel):
     expires_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: list[Scope] | None = None
+    """An API token's scopes; none for a login session (its role decides)."""
+    rate_limit_per_minute: int | None = None
 
 
 class TokenCreated(WireModel):
