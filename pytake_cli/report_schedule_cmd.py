@@ -44,6 +44,8 @@ SELECT id, role FROM users
  WHERE tenant_id = current_tenant_id() AND email = lower($1) AND disabled_at IS NULL
 """
 _DATASETS = ", ".join(d.value for d in MAILABLE)
+# The wire model's field names as this command's options.
+_OPTION = {"datasets": "reports", "frequency": "every"}
 
 
 def _body(**fields: object) -> ScheduleCreate:
@@ -51,7 +53,8 @@ def _body(**fields: object) -> ScheduleCreate:
         return ScheduleCreate.model_validate(fields)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = str(err["loc"][0]).replace("_", "-") if err["loc"] else "schedule"
+        field = str(err["loc"][0]) if err["loc"] else "schedule"
+        where = _OPTION.get(field, field.replace("_", "-"))
         raise PyTakeError(f"--{where}: {err['msg']}") from None
 
 
