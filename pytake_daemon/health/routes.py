@@ -33,6 +33,7 @@ async def healthz(request: web.Request) -> Health:
     summary="Database, Redis, schema, secrets key and background loops all usable (503 otherwise)",
     response=Readiness,
     role=None,
+    also_ok=(503,),  # not ready: the same document, saying what isn't
 )
 async def readyz(request: web.Request) -> web.Response:
     expected = migrations.latest_version()

@@ -6,11 +6,13 @@ the documentation can't drift from what the server accepts.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, TypeVar, get_args, get_origin
 
 import orjson
 from aiohttp import web
@@ -51,7 +53,10 @@ class Endpoint:
     media_types: tuple[str, ...] = ()
     """Media types of a non-JSON answer the handler streams itself (a download, an export)."""
     also_ok: tuple[int, ...] = ()
-    """Other success statuses answered with the same body (e.g. 200 for an idempotent replay)."""
+    """Other statuses answered with the same body (200 for an idempotent replay, 503 for a
+    ``/readyz`` that is not ready)."""
+    upload: str | None = None
+    """The multipart/form-data field of a file the handler reads itself."""
 
     @property
     def name(self) -> str:
@@ -85,6 +90,7 @@ class RouteTable:
         operation_id: str | None = None,
         media_types: tuple[str, ...] = (),
         also_ok: tuple[int, ...] = (),
+        upload: str | None = None,
         scope: Scope | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -105,6 +111,7 @@ class RouteTable:
                     operation_id=operation_id,
                     media_types=media_types,
                     also_ok=also_ok,
+                    upload=upload,
                 )
             )
             return handler
@@ -174,20 +181,101 @@ async def _read_body(request: web.Request, model: type[M]) -> M:
         raise BadRequest(
             f"malformed JSON at line {exc.lineno} column {exc.colno} (char {exc.pos}): {exc.msg}"
         ) from None
+    if _has_integral_float(data):
+        # JSON Schema counts 3.0 as an integer; strict validation would not.
+        raw = orjson.dumps(_integral_floats_as_ints(data))
     try:
-        return model.model_validate(data)
+        # Strict, so the body means what the document says: 0 is not false, 0 is not a date,
+        # 1 is not "1". JSON mode still reads ids, dates and enum values from strings.
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
+
+
+_INT64 = 2**63
+"""orjson writes integers up to 64 bits; a larger integral float stays a float (and fails as
+an integer, as it should)."""
+
+
+def _has_integral_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) < _INT64
+    if isinstance(value, list):
+        return any(_has_integral_float(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_integral_float(v) for v in value.values())
+    return False
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < _INT64:
+        return int(value)
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral_floats_as_ints(v) for k, v in value.items()}
+    return value
 
 
 def _read_query(request: web.Request, model: type[M]) -> M:
+    """Query parameters, lax (they are strings on the wire): each named once unless its field
+    is a list; one given twice is refused rather than silently reduced to its first value."""
+    values: dict[str, str | list[str]] = {}
+    refused: list[ProblemField] = []
+    for name in request.query:
+        if name in values:
+            continue
+        given = request.query.getall(name)
+        if _is_list(model, name):
+            values[name] = given
+        elif len(given) > 1:
+            refused.append(
+                ProblemField(loc=f"query.{name}", msg="given more than once", type="repeated")
+            )
+        elif name in _temporal_fields(model) and _is_number(given[0]):
+            # pydantic would read a number as a Unix time; the document says ISO 8601.
+            refused.append(
+                ProblemField(
+                    loc=f"query.{name}", msg="expected an ISO 8601 date or time", type="iso8601"
+                )
+            )
+        else:
+            values[name] = given[0]
+    if refused:
+        raise UnprocessableEntity(f"{len(refused)} invalid field(s)", errors=refused)
     try:
-        return model.model_validate(dict(request.query))
+        return model.model_validate(values)
     except ValidationError as exc:
-        raise _unprocessable(exc, prefix="query") from None
+        raise unprocessable(exc, prefix="query") from None
 
 
-def _unprocessable(exc: ValidationError, *, prefix: str = "body") -> UnprocessableEntity:
+@functools.cache
+def _temporal_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if any(
+            isinstance(t, type) and issubclass(t, date)
+            for t in (field.annotation, *get_args(field.annotation))
+        )
+    )
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_list(model: type[BaseModel], name: str) -> bool:
+    field = model.model_fields.get(name)
+    return field is not None and get_origin(field.annotation) is list
+
+
+def unprocessable(exc: ValidationError, *, prefix: str = "body") -> UnprocessableEntity:
+    """A 422 naming each invalid field of a request (``body.x.y``, ``query.limit``)."""
     fields = [
         ProblemField(
             loc=".".join([prefix, *(str(p) for p in err["loc"])]), msg=err["msg"], type=err["type"]

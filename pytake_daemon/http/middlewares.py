@@ -101,8 +101,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
+        detail = _http_detail(exc)
+        if isinstance(exc, web.HTTPMethodNotAllowed):
+            allowed = ", ".join(sorted(documented_methods(request.app, request.path)))
+            headers["Allow"] = allowed
+            detail = f"allowed: {allowed}"
         return problem_response(
-            exc.status, exc.reason, detail=_http_detail(exc), request=request, headers=headers
+            exc.status, exc.reason, detail=detail, request=request, headers=headers
         )
     except _UNSTORABLE_TEXT:
         # PostgreSQL text can't hold NUL (or bytes invalid in UTF-8): the input is at fault.
@@ -131,8 +136,32 @@ def _render(exc: ApiError, request: web.Request) -> web.Response:
 def _http_detail(exc: web.HTTPException) -> str | None:
     if isinstance(exc, web.HTTPNotFound):
         return "no such endpoint"
-    if isinstance(exc, web.HTTPMethodNotAllowed):
-        return f"allowed: {', '.join(sorted(exc.allowed_methods))}"
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         return "request body too large"
     return None
+
+
+def documented_methods(app: web.Application, path: str) -> set[str]:
+    """The methods of the route the OpenAPI document gives ``path``: where a fixed path and a
+    template both match (``/flows/validate`` and ``/flows/{id}``) the fixed one is meant, so a
+    405 there must not advertise the template's methods."""
+    best: tuple[int, int] | None = None
+    methods: set[str] = set()
+    for resource in app.router.resources():
+        info = resource.get_info()
+        if "path" in info:
+            matched, rank = info["path"] == path, (0, -len(info["path"]))
+        elif "pattern" in info:
+            formatter: str = info["formatter"]
+            matched = info["pattern"].fullmatch(path) is not None
+            rank = (formatter.count("{"), -len(formatter))
+        else:
+            continue
+        if not matched:
+            continue
+        own = {route.method for route in resource if route.method != "*"}
+        if best is None or rank < best:
+            best, methods = rank, own
+        elif rank == best:
+            methods |= own
+    return methods

@@ -281,7 +281,13 @@ class TagsUpdate(WireModel):
     Tags are trimmed, lower-cased, de-duplicated and sorted, so two consoles writing ``VIP`` and
     ``vip `` store the same tag."""
 
-    tags: list[str] = Field(max_length=MAX_TAGS)
+    tags: list[str] = Field(
+        max_length=MAX_TAGS,
+        # What _normalise checks, said in the document too (a blank or comma'd tag is refused).
+        json_schema_extra={
+            "items": {"type": "string", "pattern": r"^[^,]*\S[^,]*$", "maxLength": TAG_LENGTH}
+        },
+    )
 
     @field_validator("tags")
     @classmethod
@@ -300,7 +306,7 @@ class TagsUpdate(WireModel):
 class NoteCreate(WireModel):
     """``POST /api/v1/conversations/{id}/notes``: an internal note, never sent to the customer."""
 
-    body: str = Field(min_length=1, max_length=4096)
+    body: str = Field(min_length=1, max_length=4096, json_schema_extra={"pattern": r"\S"})
 
     @field_validator("body")
     @classmethod

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from pytake_daemon.protocol.common import WireModel
 
@@ -90,15 +90,42 @@ class TemplateQuery(WireModel):
     waba_id: str | None = Field(default=None, pattern=_DIGITS)
 
 
+class TemplateButtonIn(WireModel):
+    """A button of a submitted template (``QUICK_REPLY``, ``URL``, ``PHONE_NUMBER``, ``OTP``…);
+    other keys Meta defines are passed through."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(min_length=1, max_length=40)
+    text: str | None = None
+    url: str | None = None
+    phone_number: str | None = None
+    otp_type: str | None = None
+    example: list[str] | str | None = None
+
+
+class TemplateComponentIn(WireModel):
+    """A component of a submitted template: ``HEADER`` (with ``format``), ``BODY``, ``FOOTER``
+    or ``BUTTONS``; other keys Meta defines are passed through."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(min_length=1, max_length=40)
+    format: str | None = None
+    text: str | None = None
+    example: dict[str, Any] | None = None
+    buttons: list[TemplateButtonIn] | None = None
+
+
 class TemplateCreate(WireModel):
     """``POST /api/v1/whatsapp/templates``: submitted to Meta for review (starts PENDING)."""
 
     number_id: uuid.UUID = Field(description="whose WABA the template belongs to")
     name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
-    language: str = Field(min_length=2, max_length=20)
+    language: str = Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", description="en, pt_BR…")
     category: TemplateCategory
     parameter_format: Literal["POSITIONAL", "NAMED"] = "POSITIONAL"
-    components: list[dict[str, Any]] = Field(
+    components: list[TemplateComponentIn] = Field(
         min_length=1, description="Meta's component definitions (HEADER, BODY, FOOTER, BUTTONS)"
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import BadGateway, BadRequest, NotFound, PayloadTooLarge
@@ -63,6 +64,7 @@ def _safe(filename: str) -> str:
     response=MediaUploaded,
     status=201,
     errors=(400, 404, 413, 502),
+    upload="file",
 )
 async def upload_media(request: web.Request) -> MediaUploaded:
     who = identity(request)
@@ -73,6 +75,24 @@ async def upload_media(request: web.Request) -> MediaUploaded:
         raise NotFound("no such number")
     if not request.content_type.startswith("multipart/"):
         raise BadRequest("send the file as multipart/form-data in a field named 'file'")
+    try:
+        part, data = await _read_file_part(request)
+    except (ValueError, HttpProcessingError) as exc:
+        # aiohttp's multipart reader says what is wrong (no boundary, a bad part header) with
+        # these: the request's fault, not the server's.
+        raise BadRequest(f"malformed multipart/form-data body: {exc}") from None
+    mime_type = part.headers.get("Content-Type", "application/octet-stream")
+    token = request.app[SECRET_BOX].decrypt(number["access_token_enc"])
+    try:
+        media_id = await request.app[GRAPH].upload_media(
+            number["phone_number_id"], token, bytes(data), mime_type, part.filename or "file"
+        )
+    except GraphError as exc:
+        raise BadGateway(explain(exc.code, exc.details, message=exc.message)) from None
+    return MediaUploaded(media_id=media_id, mime_type=mime_type, size=len(data))
+
+
+async def _read_file_part(request: web.Request) -> tuple[BodyPartReader, bytearray]:
     reader = await request.multipart()
     part = await reader.next()
     while part is not None and (not isinstance(part, BodyPartReader) or part.name != "file"):
@@ -84,12 +104,4 @@ async def upload_media(request: web.Request) -> MediaUploaded:
         data.extend(chunk)
         if len(data) > MAX_MEDIA_BYTES:
             raise PayloadTooLarge(f"media is limited to {MAX_MEDIA_BYTES} bytes")
-    mime_type = part.headers.get("Content-Type", "application/octet-stream")
-    token = request.app[SECRET_BOX].decrypt(number["access_token_enc"])
-    try:
-        media_id = await request.app[GRAPH].upload_media(
-            number["phone_number_id"], token, bytes(data), mime_type, part.filename or "file"
-        )
-    except GraphError as exc:
-        raise BadGateway(explain(exc.code, exc.details, message=exc.message)) from None
-    return MediaUploaded(media_id=media_id, mime_type=mime_type, size=len(data))
+    return part, data

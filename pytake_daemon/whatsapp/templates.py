@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import asyncpg
+from pydantic import ValidationError
 
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.errors import NotFound
+from pytake_daemon.http.api import unprocessable
 from pytake_daemon.jobs.runner import Job
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut, TemplateCreate, TemplateSyncResult
 from pytake_daemon.whatsapp import db
@@ -111,17 +113,20 @@ async def create_template(
     if not accounts:
         raise NotFound("no such number")
     account = accounts[0]
-    response = await graph.create_template(
-        account.waba_id,
-        account.access_token,
-        CreateTemplateRequest(
-            name=body.name,
-            language=body.language,
-            category=body.category,
-            parameter_format=body.parameter_format,
-            components=body.components,
-        ),
-    )
+    components = [c.model_dump(mode="json", exclude_none=True) for c in body.components]
+    try:
+        request = CreateTemplateRequest.model_validate(
+            {
+                "name": body.name,
+                "language": body.language,
+                "category": body.category,
+                "parameter_format": body.parameter_format,
+                "components": components,
+            }
+        )
+    except ValidationError as exc:  # Meta's request model is stricter than ours somewhere
+        raise unprocessable(exc, prefix="body") from None
+    response = await graph.create_template(account.waba_id, account.access_token, request)
     async with tenant_transaction(pool, tenant_id) as conn:
         row = await db.upsert_template(
             conn,
@@ -132,7 +137,7 @@ async def create_template(
             status=response.status or "PENDING",
             category=response.category or body.category,
             parameter_format=body.parameter_format,
-            components=body.components,
+            components=components,
             reason=None,
             synced=False,
         )
