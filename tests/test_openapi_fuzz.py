@@ -78,11 +78,9 @@ BUSINESS_RULES = {
     ("PUT", "/api/v1/notifications/preferences"): "quiet hours that start and end apart",
     ("PUT", "/api/v1/notifications/settings"): "quiet hours that start and end apart",
     ("POST", "/api/v1/onboarding/number"): "Meta must answer for the number (here it can't)",
-    ("POST", "/api/v1/flows"): "a flow's graph must be runnable (a trigger, edges that connect)",
-    (
-        "PUT",
-        "/api/v1/flows/{id}",
-    ): "a flow's graph must be runnable (a trigger, edges that connect)",
+    ("POST", "/api/v1/flows"): "a runnable graph (a trigger, edges that connect)",
+    ("PUT", "/api/v1/flows/{id}"): "a runnable graph (a trigger, edges that connect)",
+    ("POST", "/api/v1/gamification/challenges"): "last_day not before first_day",
 }
 """Operations where a 422 for a schema-valid body is a business rule's answer."""
 
