@@ -130,7 +130,7 @@ class QueueFormScreen(Screen[QueueOut | None]):
             return Select(options, value=value, allow_blank=False, id=f"field-{name}")
         if name.endswith("_queue_id"):
             targets = [(q.name, q.id) for q in self._others]
-            return Select(targets, value=value or Select.BLANK, id=f"field-{name}")
+            return Select(targets, value=value or Select.BLANK, prompt="(none)", id=f"field-{name}")
         if name in NUMBER_FIELDS:
             return Input(str(value), type="integer", id=f"field-{name}")
         return Input(str(value), id=f"field-{name}")
