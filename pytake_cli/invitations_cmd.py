@@ -1,4 +1,5 @@
-"""``pytake user invite`` and ``pytake user invitations list|resend|revoke``.
+"""``pytake user invite``, ``pytake user reset-password`` and ``pytake user invitations
+list|resend|revoke``.
 
 The same rules as the API (pytake_daemon/invitations/service.py), acting as the owner role like
 every tenant command of the CLI; the code is e-mailed through the tenant's SMTP settings after
@@ -25,8 +26,14 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.invitations import db, mail, service
 from pytake_daemon.protocol import Role
-from pytake_daemon.protocol.invitations import InvitationCreate, InvitationOut, InvitationSent
+from pytake_daemon.protocol.invitations import (
+    InvitationCreate,
+    InvitationOut,
+    InvitationSent,
+    PasswordResetCreate,
+)
 from pytake_daemon.queues import db as queues_db
+from pytake_daemon.users import db as users_db
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 
 app = typer.Typer(help="Invitations of a tenant.", no_args_is_help=True)
@@ -142,6 +149,50 @@ def invite(
     with services(cfg) as endpoints:
         sent = run(create())
     _report(sent, as_json, "invited")
+
+
+@handle_errors
+def reset_password(
+    email: Annotated[str, typer.Argument(help="The user's e-mail (their login).")],
+    tenant: TenantOpt,
+    ttl_hours: Annotated[int, typer.Option(help="How long the code works.")] = 24,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a user a password-reset code (e-mailed, or printed once): with it they choose a new
+    password (pytake tui --invite CODE) and their sessions end."""
+    cfg = settings()
+    box = load_secret_box(cfg)
+
+    async def create() -> InvitationSent:
+        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+            user = await users_db.get_user_by_email(conn, email.strip().lower())
+            if user is None:
+                raise PyTakeError(f"no user {email!r} in this tenant (see 'pytake user list')")
+            try:
+                body = PasswordResetCreate(user_id=user["id"], ttl_hours=ttl_hours)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise PyTakeError(f"{err['loc'][0]}: {err['msg']}") from None
+            try:
+                invitation, code = await service.invite_reset(
+                    conn,
+                    body.user_id,
+                    by_role=Role.OWNER,
+                    by_user=None,
+                    now=datetime.now(UTC),
+                    ttl_hours=body.ttl_hours,
+                )
+            except ApiError as exc:
+                raise PyTakeError(str(exc)) from None
+            outgoing = await mail.prepare(conn, box, invitation, code)
+            await record_cli_action(
+                conn, "user.password_reset_sent", target_type="user", target_id=user["id"]
+            )
+        return await _deliver(cfg, endpoints, tenant, invitation, code, outgoing)
+
+    with services(cfg) as endpoints:
+        sent = run(create())
+    _report(sent, as_json, "password reset for")
 
 
 @app.command("list")

@@ -161,4 +161,5 @@ def disable(
 
 
 app.command("invite")(invitations_cmd.invite)
+app.command("reset-password")(invitations_cmd.reset_password)
 app.add_typer(invitations_cmd.app, name="invitations")

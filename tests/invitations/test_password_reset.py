@@ -5,13 +5,19 @@ admin's own role, not across tenants; every step audited."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
+from typer.testing import CliRunner
+
+from pytake_cli.main import app
+from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.protocol import LoginResponse, Role
 from pytake_daemon.protocol.invitations import InvitationSent, InvitationStatus
 from tests.conftest import ApiClient, MakeTenant
+from tests.flows.test_segments_and_cli import cli_env
 from tests.invitations.support import NEW_PASSWORD, accept, problem
 from tests.invitations.test_email import _parts, _smtp
 from tests.notifications.conftest import SmtpServer
@@ -129,3 +135,29 @@ async def test_the_reset_code_arrives_by_e_mail(
     (code,) = set(_CODE.findall(_parts(message)["text/plain"]))
     assert "reset your password" in _parts(message)["text/plain"]
     assert (await accept(api, code)).status == 201
+
+
+async def test_the_cli_sends_a_reset_code(
+    settings: Settings, make_tenant: MakeTenant, proxied_api: ApiClient
+) -> None:
+    tenant = await make_tenant()
+    agent = tenant[Role.AGENT]
+
+    def cli(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, ["user", *args, "-t", tenant.slug], env=cli_env(settings))
+        return result.exit_code, result.output
+
+    # The commands run their own loop (asyncio.run): a worker thread.
+    code, out = await asyncio.to_thread(cli, "reset-password", "nobody@example.test")
+    assert (code, out.strip()) == (
+        1, "error: no user 'nobody@example.test' in this tenant (see 'pytake user list')",
+    )  # fmt: skip
+    code, out = await asyncio.to_thread(cli, "reset-password", agent.email, "--ttl-hours", "0")
+    assert code == 1
+    assert out.startswith("error: ttl_hours: Input should be greater than or equal to 1")
+    code, out = await asyncio.to_thread(cli, "reset-password", agent.email.upper())
+    assert code == 0, out
+    assert out.startswith(f"password reset for agent {agent.email} (until ")
+    (reset_code,) = set(_CODE.findall(out))
+    assert (await accept(proxied_api, reset_code)).status == 201
+    assert await _login(proxied_api, agent.email, NEW_PASSWORD) == 200
