@@ -87,12 +87,10 @@ BUSINESS_RULES = {
 SCHEMA_GAPS = {
     # Not yet said by the document, though the model checks it: each should become a pattern
     # (or propertyNames) in its protocol model; until then the refusal is expected here.
-    ("POST", "/api/v1/invitations/accept"): ("400", "the code's pti_ prefix and length"),
-    ("PATCH", "/api/v1/contacts/{id}"): ("422", "attribute keys are slugs"),
     ("PATCH", "/api/v1/ai/replies/{id}"): ("422", "the shortcut's pattern (lost to a validator)"),
     ("POST", "/api/v1/ai/replies"): ("422", "the shortcut's pattern (lost to a validator)"),
-    ("GET", "/api/v1/reports"): ("422", "the period's grammar"),
-    ("GET", "/api/v1/reports/export"): ("422", "the period's grammar"),
+    ("GET", "/api/v1/reports"): ("422", "a period's days must exist, a year at most"),
+    ("GET", "/api/v1/reports/export"): ("422", "a period's days must exist, a year at most"),
     ("POST", "/api/v1/config/import"): ("422", "the YAML body is not in the document"),
     ("POST", "/api/v1/onboarding/automation"): ("422", "the segment: one with a ready-made flow"),
     ("POST", "/api/v1/webhooks/endpoints"): ("422", "the url: http(s) with a host"),

@@ -64,7 +64,17 @@ class ContactUpdate(WireModel):
     values strings of at most 500 characters, at most 50 attributes per contact."""
 
     name: str | None = Field(default=None, min_length=1, max_length=NAME_LENGTH)
-    attributes: dict[str, str | None] | None = Field(default=None, max_length=MAX_ATTRIBUTES)
+    attributes: dict[str, str | None] | None = Field(
+        default=None,
+        max_length=MAX_ATTRIBUTES,
+        # What _attributes checks, said in the document too.
+        json_schema_extra={
+            "propertyNames": {"pattern": ATTRIBUTE_KEY.pattern},
+            "additionalProperties": {
+                "anyOf": [{"type": "string", "maxLength": ATTRIBUTE_VALUE_LENGTH}, {"type": "null"}]
+            },
+        },
+    )
 
     @field_validator("name")
     @classmethod

@@ -88,7 +88,12 @@ class InvitationAccept(WireModel):
     """``POST /api/v1/invitations/accept``: the code is the credential. The answer is a session,
     as after a login."""
 
-    code: str = Field(min_length=1, max_length=200)
+    code: str = Field(
+        min_length=1,
+        max_length=200,
+        # The shape the service checks (a 400 otherwise), said in the document too.
+        json_schema_extra={"pattern": f"^{CODE_PREFIX}[A-Za-z0-9_-]{{32}}$"},
+    )
     password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     """Display name; the e-mail when left out."""

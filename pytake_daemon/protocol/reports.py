@@ -68,7 +68,7 @@ class ReportQuery(WireModel):
     one conversation."""
 
     period: Annotated[str, StringConstraints(max_length=40)] | None = Field(
-        default=None, description=PERIOD_HELP
+        default=None, description=PERIOD_HELP, json_schema_extra={"pattern": PERIOD_PATTERN.pattern}
     )
     first_day: date | None = Field(default=None, description="first local day, included")
     last_day: date | None = Field(
