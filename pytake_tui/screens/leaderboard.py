@@ -1,0 +1,194 @@
+"""The leaderboard (every role, ``ctrl+k``): the ranking by points of a team over a day, week
+or month of the tenant's time zone, my row marked, my badges and the challenges with my
+progress. Points come from the daemon's scoring pass (docs/gamification.md), so the screen
+reads them on open, on a change of period or team, and on ``r``.
+
+``p`` cycles day / week / month, ``t`` cycles the team (everyone, each queue, each
+department), ``b`` and ``n`` go to the previous and next period. When the tenant turned
+gamification off, the screen says so and shows nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from pytake_daemon.protocol import Me
+from pytake_daemon.protocol.gamification import (
+    BoardQuery,
+    ChallengeList,
+    Leaderboard,
+    MyPoints,
+    Period,
+)
+from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.gamification_view import OFF, where_line
+from pytake_tui.messages import SessionExpired
+from pytake_tui.navigation import SessionContext
+from pytake_tui.widgets.challenge_board import ChallengeBoard, MyBadges
+from pytake_tui.widgets.leaderboard_table import LeaderboardTable
+
+_PERIODS = (Period.DAY, Period.WEEK, Period.MONTH)
+
+
+@dataclass(frozen=True)
+class Team:
+    """A choice of the ``t`` key: everyone, a queue or a department."""
+
+    label: str
+    queue_id: uuid.UUID | None = None
+    department: str | None = None
+
+
+EVERYONE = Team("everyone")
+
+
+class LeaderboardScreen(Screen[None]):
+    CSS_PATH = "leaderboard.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("p", "period", "Period"),
+        Binding("t", "team", "Team"),
+        Binding("b", "shift(-1)", "Previous"),
+        Binding("n", "shift(1)", "Next"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, board: Leaderboard, mine: MyPoints, challenges: ChallengeList) -> None:
+            super().__init__()
+            self.board, self.mine, self.challenges = board, mine, challenges
+
+    class TeamsLoaded(Message):
+        def __init__(self, teams: list[Team]) -> None:
+            super().__init__()
+            self.teams = teams
+
+    def __init__(self, *, client: DaemonClient, me: Me) -> None:
+        super().__init__()
+        self._client = client
+        self._me = me
+        self.period = Period.WEEK
+        self.day: date | None = None
+        """A day of the period shown; None: today in the tenant's zone (the daemon's)."""
+        self.teams: list[Team] = [EVERYONE]
+        self.team = EVERYONE
+        self.board: Leaderboard | None = None
+        self.mine: MyPoints | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="leaderboard"):
+            yield Static("…", id="board-where")
+            yield Static(OFF, id="board-off")
+            with Horizontal(id="board-body"):
+                yield LeaderboardTable(id="board-table")
+                with VerticalScroll(id="board-side"):
+                    yield Static("My badges", classes="board-heading")
+                    yield MyBadges("…", id="my-badges")
+                    yield Static("Challenges", classes="board-heading")
+                    yield ChallengeBoard("…", id="challenges")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#board-off").display = False
+        self._load_teams()
+        self.reload()
+
+    def current_query(self) -> BoardQuery:
+        """What the screen asks for now."""
+        return BoardQuery(
+            period=self.period,
+            day=self.day,
+            queue_id=self.team.queue_id,
+            department=self.team.department,
+        )
+
+    # Reading
+
+    def reload(self) -> None:
+        self._load(self.current_query())
+
+    @work(exclusive=True, exit_on_error=False, group="leaderboard")
+    async def _load(self, query: BoardQuery) -> None:
+        try:
+            board, mine, challenges = await asyncio.gather(
+                self._client.leaderboard(query),
+                self._client.my_points(query.period, query.day),
+                self._client.challenges(),
+            )
+        except DaemonError as error:
+            if error.unauthorized:
+                self.post_message(SessionExpired("your session has ended"))
+            else:
+                self.notify(error.message, title="Could not read the leaderboard", severity="error")
+            return
+        self.post_message(self.Loaded(board, mine, challenges))
+
+    @work(exclusive=True, exit_on_error=False, group="leaderboard-teams")
+    async def _load_teams(self) -> None:
+        try:
+            queues = await self._client.queues()
+        except DaemonError:
+            return  # the board still works for everyone
+        departments = sorted({q.department for q in queues.items if q.department})
+        teams = [EVERYONE]
+        teams += [Team(f"queue {q.name}", queue_id=q.id) for q in queues.items]
+        teams += [Team(f"department {d}", department=d) for d in departments]
+        self.post_message(self.TeamsLoaded(teams))
+
+    def on_leaderboard_screen_teams_loaded(self, message: TeamsLoaded) -> None:
+        self.teams = message.teams
+
+    def on_leaderboard_screen_loaded(self, message: Loaded) -> None:
+        board = message.board
+        self.board, self.mine = board, message.mine
+        self.query_one("#board-where", Static).update(where_line(board))
+        self.query_one("#board-off").display = not board.enabled
+        self.query_one("#board-body").display = board.enabled
+        if not board.enabled:
+            return
+        self.query_one(LeaderboardTable).show(board, self._me.user_id)
+        self.query_one(MyBadges).show(message.mine.badges)
+        self.query_one(ChallengeBoard).show(message.challenges.items, self._me.user_id)
+
+    # Actions
+
+    def action_period(self) -> None:
+        """Cycle day, week, month (around the day shown)."""
+        self.period = _PERIODS[(_PERIODS.index(self.period) + 1) % len(_PERIODS)]
+        self.reload()
+
+    def action_team(self) -> None:
+        """Cycle everyone, each queue, each department."""
+        index = self.teams.index(self.team) if self.team in self.teams else -1
+        self.team = self.teams[(index + 1) % len(self.teams)]
+        self.reload()
+
+    def action_shift(self, step: int) -> None:
+        """The previous (-1) or next (1) period."""
+        if self.board is None:
+            return
+        if step < 0:
+            self.day = self.board.first_day - timedelta(days=1)
+        else:
+            self.day = self.board.last_day + timedelta(days=1)
+        self.reload()
+
+    def action_reload(self) -> None:
+        """Read the board again."""
+        self.reload()
+
+
+def build_leaderboard(context: SessionContext) -> Screen[None]:
+    return LeaderboardScreen(client=context.client, me=context.me)

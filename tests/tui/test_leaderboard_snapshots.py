@@ -1,0 +1,54 @@
+"""Snapshots of the leaderboard (ctrl+k) at 160x48 and 80x24, fixed data and clock (Lisbon):
+the week for everyone with my row marked, a queue's month, and the screen turned off."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from pytake_tui.screens.leaderboard import LeaderboardScreen
+
+from .leaderboard_support import SUPPORT, board_shown, leaderboard_app, leaderboard_ready
+
+WIDE = (160, 48)
+NARROW = (80, 24)
+
+
+async def _week(pilot: Pilot[Any]) -> None:
+    # Straight from the chat (the first screen): no other screen's reads in the picture.
+    await leaderboard_ready(pilot, key=False)
+
+
+def _keys(*keys: str, until: Callable[[LeaderboardScreen], bool]) -> Callable[
+    [Pilot[Any]], Awaitable[None]
+]:  # fmt: skip
+    async def ready(pilot: Pilot[Any]) -> None:
+        await _week(pilot)
+        await pilot.press(*keys)
+        await board_shown(pilot, until)
+
+    return ready
+
+
+def test_leaderboard_week_wide(snap_compare: Any, tmp_path: Path) -> None:
+    """Everyone this week: my row marked and under the cursor, badges, challenges."""
+    assert snap_compare(leaderboard_app(tmp_path), run_before=_week, terminal_size=WIDE)
+
+
+def test_leaderboard_week_narrow(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(leaderboard_app(tmp_path), run_before=_week, terminal_size=NARROW)
+
+
+def test_leaderboard_queue_month_wide(snap_compare: Any, tmp_path: Path) -> None:
+    """The month, for the Support queue."""
+    ready = _keys("p", "t", until=lambda s: s.team.queue_id == SUPPORT and s.period == "month")
+    assert snap_compare(leaderboard_app(tmp_path), run_before=ready, terminal_size=WIDE)
+
+
+def test_leaderboard_off_narrow(snap_compare: Any, tmp_path: Path) -> None:
+    """Turned off by an admin: the screen says so."""
+    app = leaderboard_app(tmp_path, enabled=False)
+    assert snap_compare(app, run_before=_week, terminal_size=NARROW)
