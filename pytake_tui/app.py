@@ -125,8 +125,8 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
 
     def on_mount(self) -> None:
         self.theme = self.preferences.theme
-        for destination in DESTINATIONS:
-            self.bind(destination.key, f"go('{destination.name}')", description=destination.title)
+        for d in DESTINATIONS:
+            self.bind(d.key, f"go('{d.name}')", description=d.title, show=d.footer)
         self.bind(SETTINGS_KEY, "go('settings')", description="Settings")
         saved = self.credentials.load(self.server)
         if self._invite is not None:

@@ -24,6 +24,7 @@ from pytake_tui.api.contacts import ContactEndpoints
 from pytake_tui.api.conversations import ConversationEndpoints
 from pytake_tui.api.events import EventStreamEndpoints
 from pytake_tui.api.flows import FlowEndpoints
+from pytake_tui.api.gamification import GamificationEndpoints
 from pytake_tui.api.invitations import InvitationEndpoints
 from pytake_tui.api.notifications import NotificationEndpoints
 from pytake_tui.api.onboarding import OnboardingEndpoints
@@ -72,6 +73,7 @@ class DaemonClient(
     InvitationEndpoints,
     OutboundWebhookEndpoints,
     ReportEndpoints,
+    GamificationEndpoints,
     OnboardingEndpoints,
     UserEndpoints,
     TemplateEndpoints,

@@ -17,6 +17,7 @@ from pytake_tui.screens.canned_replies import build_canned_replies
 from pytake_tui.screens.dashboard import build_dashboard
 from pytake_tui.screens.flows import flows_destination
 from pytake_tui.screens.insights import build_insights
+from pytake_tui.screens.leaderboard import build_leaderboard
 from pytake_tui.screens.notifications import build_notifications
 from pytake_tui.screens.queue_monitor import queue_monitor
 from pytake_tui.screens.reports import build_reports
@@ -72,6 +73,17 @@ DESTINATIONS: list[Destination] = [
         Role.AGENT,
         build_canned_replies,
         "Canned responses: add, edit, share, remove",
+    ),
+    # No F-key left: reached by ctrl+k, the palette and the dashboard's points panel, and
+    # kept out of the footer (it would push every screen's keys onto another row).
+    Destination(
+        "leaderboard",
+        "Leaderboard",
+        "ctrl+k",
+        Role.AGENT,
+        build_leaderboard,
+        "Points, ranking, badges and challenges",
+        footer=False,
     ),
 ]
 """Screens reachable from anywhere, in key order; features append theirs (settings is last)."""

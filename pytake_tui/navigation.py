@@ -37,6 +37,8 @@ class Destination:
     role: Role
     build: Callable[[SessionContext], Screen[None]]
     description: str = ""
+    footer: bool = True
+    """Whether the footer shows its key (the palette always lists it)."""
 
     def allowed(self, me: Me | None) -> bool:
         return me is not None and me.role.at_least(self.role)

@@ -46,13 +46,13 @@ from pytake_tui.screens.refreshing import RefreshingScreen
 from pytake_tui.widgets.charts import AgentCharts
 from pytake_tui.widgets.goal_bars import GoalBars
 from pytake_tui.widgets.onboarding_progress import OnboardingProgress, may_onboard
+from pytake_tui.widgets.points_panel import PointsPanel
 from pytake_tui.widgets.stat_cards import StatCards
 from pytake_tui.widgets.status_switcher import StatusSwitcher
 from pytake_tui.widgets.timeline import Timeline
 
 Clock = Callable[[], datetime]
-PAGE = 30
-"""Timeline entries per page."""
+PAGE = 30  # timeline entries per page
 
 
 class DashboardScreen(RefreshingScreen):
@@ -121,8 +121,7 @@ class DashboardScreen(RefreshingScreen):
         self._client = client
         self._me = me
         self._clock = clock
-        self.agent_id = me.user_id
-        """Whose dashboard is shown."""
+        self.agent_id = me.user_id  # whose dashboard is shown
         self.metrics: AgentMetrics | None = None
         self.real_time: RealTime | None = None
         """The live part: the metrics' own, then moved by events and status changes."""
@@ -151,6 +150,7 @@ class DashboardScreen(RefreshingScreen):
             yield StatusSwitcher(id="status")
             if may_onboard(self._me):
                 yield OnboardingProgress(self._client, id="onboarding-progress")
+            yield PointsPanel(self._client, id="points-panel")
             with TabbedContent(id="dashboard-tabs"):
                 with TabPane("Overview", id="overview"), VerticalScroll(id="overview-scroll"):
                     yield StatCards(id="cards")
