@@ -14,6 +14,7 @@ from pytake_daemon.protocol import Role
 from pytake_tui.destinations import DESTINATIONS
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin import AdminScreen
+from pytake_tui.screens.api_tokens import ApiTokensScreen
 from pytake_tui.screens.config_transfer import ConfigTransferScreen
 from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
 from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
@@ -117,6 +118,11 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
             lambda: app.push_screen(
                 OutboundWebhooksScreen(client=admin_client, me=admin, clock=app.clock)
             ),
+        )
+        yield SystemCommand(
+            "API tokens",
+            "Scripts' tokens: their scopes and last use; create one, revoke one",
+            lambda: app.push_screen(ApiTokensScreen(client=admin_client)),
         )
     # Every binding of the current screen and its focused widget, so the palette is complete.
     for active in screen.active_bindings.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from pytake_daemon.protocol import TokenList, UserOut, UserUpdate
+from pytake_daemon.protocol import TokenCreate, TokenCreated, TokenList, UserOut, UserUpdate
 from pytake_tui.api.transport import API_PREFIX, Endpoints
 
 _USERS = f"{API_PREFIX}/users"
@@ -22,6 +22,11 @@ class UserEndpoints(Endpoints):
     async def tokens(self) -> TokenList:
         """Live sessions and API tokens: the whole tenant's for admins, else the caller's."""
         return await self._transport.get(TokenList, _TOKENS)
+
+    async def create_token(self, request: TokenCreate) -> TokenCreated:
+        """A new API token acting as the caller, with its scopes; the secret is in the answer
+        only, this once."""
+        return await self._transport.call(TokenCreated, "POST", _TOKENS, request)
 
     async def revoke_token(self, token_id: uuid.UUID) -> None:
         """End a session or an API token (admins: anyone's in the tenant)."""

@@ -21,6 +21,7 @@ from pytake_tui.screens.admin_queues import AdminQueuesScreen
 from pytake_tui.screens.admin_templates import AdminTemplatesScreen
 from pytake_tui.screens.admin_users import AdminUsersScreen
 from pytake_tui.screens.ai_settings import AiSettingsScreen
+from pytake_tui.screens.api_tokens import ApiTokensScreen
 from pytake_tui.widgets.admin_pages import AdminPage, AdminPageList
 
 ADMIN_PAGES: list[AdminPage] = [
@@ -63,6 +64,12 @@ ADMIN_PAGES: list[AdminPage] = [
     ),
     AdminPage("insights", "Intents and insights", "sentiment, intents (f6)", "insights"),
     AdminPage("audit", "Audit log", "who changed what (f7)", "audit"),
+    AdminPage(
+        "api-tokens",
+        "API tokens",
+        "scripts' tokens: scopes, last use; create, revoke",
+        build=lambda c: ApiTokensScreen(client=c.client),
+    ),
 ]
 """The admin area's pages, in the order listed; append one entry to add a page."""
 
