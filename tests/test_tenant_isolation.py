@@ -56,6 +56,13 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/contacts/{id}/notes"): {"body": "written into another tenant"},
     ("PATCH", "/api/v1/notifications/{id}"): {"read": True},
     ("PUT", "/api/v1/onboarding/steps/{step}"): {"status": "skipped"},
+    ("PUT", "/api/v1/gamification/challenges/{id}"): {
+        "title": "changed by another tenant",
+        "metric": "points",
+        "threshold": 1,
+        "first_day": "2026-03-23",
+        "last_day": "2026-03-29",
+    },
 }
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {}
 
