@@ -28,7 +28,7 @@ class AdminAgentsScreen(Screen[None]):
     CSS_PATH = "admin_agents.tcss"
     BINDINGS = [
         Binding("e", "edit", "Edit"),
-        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 

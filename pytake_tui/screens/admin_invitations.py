@@ -29,7 +29,7 @@ class AdminInvitationsScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "resend", "Resend"),
         Binding("x,delete", "revoke", "Revoke"),
-        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 

@@ -39,7 +39,7 @@ class AdminQueuesScreen(Screen[None]):
         Binding("e", "edit", "Edit"),
         Binding("d", "toggle_active", "Deactivate/activate"),
         Binding("x,delete", "remove", "Remove"),
-        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 

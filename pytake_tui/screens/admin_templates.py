@@ -35,7 +35,7 @@ class AdminTemplatesScreen(Screen[None]):
     BINDINGS = [
         Binding("a", "submit", "Submit new"),
         Binding("s", "sync", "Sync from Meta"),
-        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 

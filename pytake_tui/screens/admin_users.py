@@ -45,7 +45,7 @@ class AdminUsersScreen(Screen[None]):
         Binding("p", "reset_password", "Reset password"),
         Binding("d", "toggle_disabled", "Disable/enable"),
         Binding("x", "end_session", "End session"),
-        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
