@@ -106,10 +106,12 @@ async def database_now(conn: Connection) -> datetime:
     return now
 
 
-# The owner's test message: inbound, whose text is the code (a phone's keyboard may capitalise it).
+# The owner's test message: inbound, whose text is the code (a phone's keyboard may capitalise
+# it), with its conversation's window (by ``conversations_pkey``).
 _TEST_MESSAGE = """
-SELECT m.id, m.conversation_id
+SELECT m.id, m.conversation_id, c.last_inbound_at
   FROM messages m
+  JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
  WHERE m.tenant_id = current_tenant_id() AND m.created_at >= $1
    AND m.direction = 'in' AND lower(btrim(m.text)) = $2
  ORDER BY m.created_at

@@ -32,7 +32,7 @@ from pytake_daemon.system.whatsapp_checks import number_answers
 from pytake_daemon.whatsapp import db as whatsapp_db
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.secretbox import SecretBox, SecretBoxError
-from pytake_daemon.whatsapp.send_service import queue_message
+from pytake_daemon.whatsapp.send_service import queue_message, window_open
 
 _ANSWER = {
     "pt_BR": "PyTake: recebemos sua mensagem de teste. Este número está pronto para atender!",
@@ -83,7 +83,11 @@ async def follow_round_trip(
     if trip["stage"] == "waiting":
         since = datetime.fromisoformat(trip["started_at"])
         found = await db.test_message(conn, since, trip["code"])
-        if found is not None:
+        # The message is stored before the conversation counts it (its window opens in the
+        # ingest's fan-out): answer once the window is open, as any reply must be.
+        if found is not None and not window_open(found["last_inbound_at"], now):
+            trip.update(detail="the test message arrived; opening its conversation")
+        elif found is not None:
             profile = service.profile_out(await db.profile(conn), "")
             answer = SendMessageRequest(content=TextOut(body=_ANSWER[profile.language]))
             sent = await queue_message(conn, found["conversation_id"], answer, sent_by=by, now=now)
@@ -118,12 +122,12 @@ async def go_live(
         _profile_check(current, profile.configured),
         await _number_check(conn, graph, box),
         _counted(current, StepName.TEAM, counts["users"] + counts["open_invitations"] > 1,
-                 f"{counts['users']} people, {counts['open_invitations']} invited",
+                 f"people: {counts['users']}, invited: {counts['open_invitations']}",
                  "nobody but you yet: invite someone or skip the step"),
-        _counted(current, StepName.QUEUES, counts["queues"] > 0, f"{counts['queues']} queues",
+        _counted(current, StepName.QUEUES, counts["queues"] > 0, f"queues: {counts['queues']}",
                  "no queue yet"),
         _counted(current, StepName.AUTOMATION, counts["published_flows"] > 0,
-                 f"{counts['published_flows']} published flows", "no published flow"),
+                 f"published flows: {counts['published_flows']}", "no published flow"),
         _counted(current, StepName.DEFAULTS, True, "reviewed", ""),
     ]  # fmt: skip
     data = await _go_live_data(conn)

@@ -46,6 +46,10 @@ class OnboardingScreen(Screen[None]):
         Binding("alt+s", "skip", "Skip step"),
         Binding("alt+n", "move(1)", "Next step"),
         Binding("alt+p", "move(-1)", "Previous step"),
+        # As on the login and invitation forms: the focus moves as the Tab is read, so text
+        # typed in one burst (a fast typist, a paste) never lands in the next field.
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
     ]
 
     def __init__(self, *, client: DaemonClient, me: Me) -> None:
@@ -107,6 +111,11 @@ class OnboardingScreen(Screen[None]):
     def show_step(self, step: StepName) -> None:
         self.current = step
         self.query_one(ContentSwitcher).current = f"step-{step.value}"
+        # Where a person types next: the step's first field (the list keeps arrows and Enter).
+        # (a step still loading its fields gets its first button; it focuses a field once in).
+        fields = self.query_one(f"#step-{step.value}").query("Input, Select, Button")
+        if fields:
+            fields.first().focus()
         options = self.query_one(OptionList)
         options.highlighted = STEPS.index(step)
         self._status()

@@ -12,11 +12,14 @@ from pytake_daemon.protocol.onboarding import AutomationPreview, StepName
 from pytake_tui.client import DaemonError
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
-WHO = {"customer": "Customer", "bot": "Bot", "system": "·"}
+WHO = {"customer": "Customer", "bot": "Bot"}
 
 
 def transcript_text(preview: AutomationPreview) -> str:
-    lines = [f"{WHO[line.who]}: {line.text}" for line in preview.transcript]
+    lines = [
+        f"→ {line.text}" if line.who == "system" else f"{WHO[line.who]}: {line.text}"
+        for line in preview.transcript
+    ]
     verdict = (
         "✓ the test conversation passes" if preview.passed else "✗ " + "; ".join(preview.failures)
     )

@@ -51,6 +51,7 @@ class DefaultsStep(StepPane):
             yield Button("Save defaults", id="defaults-save", variant="primary")
 
     def on_mount(self) -> None:
+        self.disabled = True  # as the profile step: nothing typed is overwritten by the answer
         self._load()
 
     @work(exclusive=True, exit_on_error=False, group="defaults-load")
@@ -60,8 +61,10 @@ class DefaultsStep(StepPane):
             notifications = await self.client.notification_settings()
             profile = await self.client.tenant_profile()
         except DaemonError as error:
+            self.disabled = False
             self.show_problems([("", error.message)])
             return
+        self.disabled = False
         self._notifications = notifications
         self.query_one("#ai_enabled", Switch).value = ai.enabled
         language = "en" if profile.configured and profile.language == "en" else "pt"

@@ -107,4 +107,6 @@ class NumberStep(StepPane):
         if not result.passed:
             failed = next(c for c in result.checks if not c.ok)
             self.show_problems([(failed.field or "", failed.detail)])
+        else:  # the wizard moves on: what each check said stays in a toast
+            self.notify(check_lines(result), title=f"{verb}: {number or body.phone_number_id}")
         self.post_message(self.Recorded(None))

@@ -63,6 +63,9 @@ class ProfileStep(StepPane):
             yield Button("Save profile", id="profile-save", variant="primary")
 
     def on_mount(self) -> None:
+        # Nothing typed before the daemon answers may be overwritten by its answer: the form
+        # waits, disabled, until the profile is in.
+        self.disabled = True
         self._load()
 
     @work(exclusive=True, exit_on_error=False, group="profile-load")
@@ -70,9 +73,13 @@ class ProfileStep(StepPane):
         try:
             profile = await self.client.tenant_profile()
         except DaemonError as error:
+            self.disabled = False
             self.show_problems([("", error.message)])
             return
         self.show_profile(profile)
+        self.disabled = False
+        if self.display:
+            self.query_one("#business_name", Input).focus()
 
     def show_profile(self, profile: TenantProfileOut) -> None:
         self.loaded = profile

@@ -35,8 +35,10 @@ class QueuesStep(StepPane):
             yield Button("Reload template", id="queues-reload")
 
     def on_show(self) -> None:
-        # The template follows the profile's segment and hours: read it when the step shows.
-        self.load()
+        # The template follows the profile's segment and hours: read when the step first
+        # shows, not at every show (that would throw away what was typed; "Reload" reads again).
+        if not self.suggestions:
+            self.load()
 
     @on(Button.Pressed, "#queues-reload")
     def load(self) -> None:
@@ -63,13 +65,21 @@ class QueuesStep(StepPane):
             await rows.mount(
                 Static(f"{queue.name}{made}", classes="step-title"),
                 Horizontal(
-                    Field("Capacity (waiting)", Input("50", id=f"q{index}-max_size"),
-                          name=f"q{index}-max_size"),
-                    Field("Skills (a, b)", Input(id=f"q{index}-required_skills"),
-                          name=f"q{index}-required_skills"),
+                    Field(
+                        "Capacity (waiting)",
+                        Input("50", id=f"q{index}-max_size"),
+                        name=f"q{index}-max_size",
+                    ),
+                    Field(
+                        "Skills (a, b)",
+                        Input(id=f"q{index}-required_skills"),
+                        name=f"q{index}-required_skills",
+                    ),
                     classes="queue-row",
                 ),
-            )  # fmt: skip
+            )
+        if self.display and template.items:
+            self.query_one("#q0-max_size", Input).focus()  # fmt: skip
 
     def settings(self) -> list[QueueSettings] | None:
         made: list[QueueSettings] = []
