@@ -178,6 +178,8 @@ def test_every_status_a_route_answers_is_documented() -> None:
         for method, operation in operations.items():
             if "requestBody" in operation:
                 assert {"400", "413"} <= set(operation["responses"]), (method, path)
+    # Even an open route checks a token it is given: a bad one is 401, a throttled one 429.
+    assert {"401", "429"} <= set(paths["/healthz"]["get"]["responses"])
     ready = paths["/readyz"]["get"]["responses"]
     # Not ready is the same document with ready=false, not a problem.
     assert ready["503"]["content"] == ready["200"]["content"]

@@ -95,8 +95,11 @@ def _responses(ep: Endpoint, refs: dict[type[BaseModel], Any]) -> dict[str, Any]
         codes |= {400, 422}
     if ep.body is not None or ep.upload is not None:
         codes |= {400, 413}  # malformed, or past the size limit
+    # A presented token is checked on every route, open ones included (auth/middleware.py):
+    # 401 for a bad one, 429 for an API token past its rate limit.
+    codes |= {401, 429}
     if ep.role is not None:
-        codes |= {401, 403, 429}  # 429: an API token past its rate limit
+        codes |= {403}
     problem = {"application/problem+json": {"schema": refs[Problem]}}
     for code in sorted(codes - set(ep.also_ok)):
         responses[str(code)] = {"description": _STATUS_TEXT.get(code, ""), "content": problem}
