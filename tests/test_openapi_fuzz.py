@@ -81,6 +81,9 @@ BUSINESS_RULES = {
     ("POST", "/api/v1/flows"): "a runnable graph (a trigger, edges that connect)",
     ("PUT", "/api/v1/flows/{id}"): "a runnable graph (a trigger, edges that connect)",
     ("POST", "/api/v1/gamification/challenges"): "last_day not before first_day",
+    ("PUT", "/api/v1/gamification/challenges/{id}"): "last_day not before first_day",
+    ("GET", "/api/v1/gamification/leaderboard"): "a queue of this tenant, or a department",
+    ("GET", "/api/v1/gamification/me"): "a queue or a department, not both",
 }
 """Operations where a 422 for a schema-valid body is a business rule's answer."""
 

@@ -6,10 +6,29 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from pytake_daemon.protocol.common import WireModel
+
+Day = Annotated[
+    date,
+    Field(
+        ge=date(2000, 1, 1),
+        le=date(2100, 12, 31),
+        # The document says it too (JSON Schema has no range for a date): years 2000 to 2100.
+        json_schema_extra={"pattern": "^(20[0-9][0-9]|2100)-"},
+    ),
+]
+"""A day the boards can turn into instants in any zone (year 1 or 9999 overflow)."""
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
 
 
 class Period(StrEnum):
@@ -54,9 +73,9 @@ class BoardQuery(WireModel):
     points earned in its attendances) or a department (its agents' points)."""
 
     period: Period = Period.WEEK
-    day: date | None = None
+    day: Day | None = None
     queue_id: uuid.UUID | None = None
-    department: str | None = Field(default=None, min_length=1, max_length=100)
+    department: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
     @model_validator(mode="after")
     def _one_team(self) -> BoardQuery:
@@ -117,13 +136,15 @@ class MyPoints(WireModel):
 
 
 class ChallengeCreate(WireModel):
-    title: str = Field(min_length=1, max_length=120)
+    title: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_not_blank)]
     metric: Metric
     threshold: int = Field(ge=1, le=1_000_000)
-    first_day: date
-    last_day: date
+    first_day: Day
+    last_day: Day
     queue_id: uuid.UUID | None = None
-    department: str | None = Field(default=None, min_length=1, max_length=100)
+    department: (
+        Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_not_blank)] | None
+    ) = None
 
     @model_validator(mode="after")
     def _days(self) -> ChallengeCreate:
