@@ -113,3 +113,24 @@ async def test_an_api_token_without_scopes_in_the_database_can_do_nothing(
     await admin_conn.execute("UPDATE auth_tokens SET scopes = NULL WHERE id = $1", token_id)
     resp = await api.get("/api/v1/conversations", headers=bearer(token))
     assert resp.status == 403
+
+
+async def test_a_token_mints_no_token_with_more_scopes_than_its_own(
+    api: ApiClient, make_tenant: Any, admin_conn: Connection
+) -> None:
+    tenant: TenantData = await make_tenant()
+    admin = tenant[Role.ADMIN]
+    token, _ = await plant_token(admin_conn, tenant.id, admin.id, [Scope.ADMIN, Scope.READ])
+    wider = {"name": "wider", "scopes": ["read", "messages:send"]}
+    resp = await api.post("/api/v1/tokens", json=wider, headers=bearer(token))
+    assert resp.status == 403
+    assert "scopes it doesn't have" in (await resp.json())["detail"]
+    same = {"name": "same", "scopes": ["read"]}
+    resp = await api.post("/api/v1/tokens", json=same, headers=bearer(token))
+    assert resp.status == 201
+    assert (await resp.json())["info"]["scopes"] == ["read"]
+    # An unknown scope is a 422 naming the field.
+    bad = {"name": "bad", "scopes": ["everything"]}
+    resp = await api.post("/api/v1/tokens", json=bad, headers=admin.headers)
+    assert resp.status == 422
+    assert (await resp.json())["errors"][0]["loc"].startswith("body.scopes")
