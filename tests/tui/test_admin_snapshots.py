@@ -23,6 +23,7 @@ from pytake_tui.screens.admin_templates import AdminTemplatesScreen
 from pytake_tui.screens.admin_users import AdminUsersScreen
 
 from .admin_support import admin_app, admin_ready, session_of, shown
+from .chat_support import still_cursors
 from .helpers import wait_until
 
 SIZES = [pytest.param((160, 48), id="160x48"), pytest.param((80, 24), id="80x24")]
@@ -93,6 +94,7 @@ def test_admin_queue_form(snap_compare: Any, tmp_path: Path, size: tuple[int, in
         form.query_one("#field-timezone", Input).value = "Mars/Olympus"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: form.query_one("#error-timezone").display, "the error")
+        still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(admin_app(tmp_path), run_before=ready, terminal_size=size)
@@ -113,6 +115,7 @@ def test_admin_template_form(snap_compare: Any, tmp_path: Path, size: tuple[int,
         form.fill(name="order_ready", language="pt_BR", body="Pedido {{1}} pronto.")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: form.query_one("#error-body_examples").display, "error")
+        still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(admin_app(tmp_path), run_before=ready, terminal_size=size)
