@@ -39,9 +39,8 @@ class ApiTokensScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "create", "New token"),
         Binding("x,delete", "revoke", "Revoke"),
-        # Two bindings, not "f5,ctrl+r": the footer then always shows f5.
-        Binding("f5", "reload", "Refresh"),
-        Binding("ctrl+r", "reload", "Refresh", show=False),
+        # ctrl+r, as on every admin page: f5 is the Dashboard from anywhere.
+        Binding("ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
