@@ -68,16 +68,19 @@ SELECT current_tenant_id(), e.sent_by, 'first_response',
  WHERE e.answered_at IS NOT NULL
 {_UPSERT}
 """
-# Ratings answered in the window: conversation_feedback_answered_idx; the item by its key.
+# Ratings answered in the window: conversation_feedback_answered_idx; the item by its key
+# (queue_items_tenant_id_id_key).
 CSAT = f"""
 INSERT INTO gamification_points (tenant_id, agent_id, reason, points, at, source_table,
                                  source_id, queue_id, detail)
 SELECT current_tenant_id(), f.agent_id, 'csat',
        CASE f.rating WHEN 5 THEN $3 WHEN 4 THEN $4 ELSE 0 END,
-       f.answered_at, 'conversation_feedback', f.id::text, i.queue_id,
+       f.answered_at, 'conversation_feedback', f.id::text,
+       -- One lookup per rating by the item's key (a join would let the planner hash the
+       -- whole of queue_items for a day's ratings).
+       (SELECT i.queue_id FROM queue_items i WHERE i.tenant_id = f.tenant_id AND i.id = f.item_id),
        jsonb_build_object('rating', f.rating)
   FROM conversation_feedback f
-  JOIN queue_items i ON i.tenant_id = f.tenant_id AND i.id = f.item_id
  WHERE f.tenant_id = current_tenant_id() AND f.rating IS NOT NULL
    AND f.answered_at >= $1 AND f.answered_at < $2
 {_UPSERT}
