@@ -49,6 +49,8 @@ def test_new_token_dialog_errors(snap_compare: Any, tmp_path: Path, size: tuple[
         assert isinstance(dialog, NewTokenDialog)
         dialog.query_one("#token-scopes", SelectionList).deselect_all()
         dialog.query_one("#token-ttl", Input).value = "0"
+        # A blinking cursor would make the picture depend on timing: keep it steady.
+        dialog.query_one("#token-name", Input).cursor_blink = False
         assert dialog.request() is None
         await pilot.pause()
 
