@@ -4,8 +4,9 @@ progress. Points come from the daemon's scoring pass (docs/gamification.md), so 
 reads them on open, on a change of period or team, and on ``r``.
 
 ``p`` cycles day / week / month, ``t`` cycles the team (everyone, each queue, each
-department), ``b`` and ``n`` go to the previous and next period. When the tenant turned
-gamification off, the screen says so and shows nothing else.
+department), ``b`` and ``n`` go to the previous and next period, ``c`` creates a challenge
+(supervisors). When the tenant turned gamification off, the screen says so and shows nothing
+else.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from pytake_daemon.protocol import Me
+from pytake_daemon.protocol import Me, Role
 from pytake_daemon.protocol.gamification import (
     BoardQuery,
+    ChallengeCreate,
     ChallengeList,
     Leaderboard,
     MyPoints,
@@ -35,6 +37,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.gamification_view import OFF, where_line
 from pytake_tui.messages import SessionExpired
 from pytake_tui.navigation import SessionContext
+from pytake_tui.screens.challenge_dialog import ChallengeDialog
 from pytake_tui.widgets.challenge_board import ChallengeBoard, MyBadges
 from pytake_tui.widgets.leaderboard_table import LeaderboardTable
 
@@ -62,6 +65,7 @@ class LeaderboardScreen(Screen[None]):
         Binding("b", "shift(-1)", "Previous"),
         Binding("n", "shift(1)", "Next"),
         Binding("r", "reload", "Reload"),
+        Binding("c", "new_challenge", "New challenge"),
     ]
 
     class Loaded(Message):
@@ -187,6 +191,31 @@ class LeaderboardScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Read the board again."""
+        self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_challenge":
+            return self._me.role.at_least(Role.SUPERVISOR)
+        return True
+
+    def action_new_challenge(self) -> None:
+        """Create a challenge for the period shown (supervisors)."""
+        if self.board is not None:  # its days are the dialog's defaults
+            dialog = ChallengeDialog(self.board.first_day, self.board.last_day)
+            self.app.push_screen(dialog, self._challenge_chosen)
+
+    def _challenge_chosen(self, body: ChallengeCreate | None) -> None:
+        if body is not None:
+            self._create(body)
+
+    @work(exclusive=True, exit_on_error=False, group="new-challenge")
+    async def _create(self, body: ChallengeCreate) -> None:
+        try:
+            await self._client.create_challenge(body)
+        except DaemonError as error:
+            self.notify(error.message, title="Challenge not created", severity="error")
+            return
+        self.notify(body.title, title="Challenge created")
         self.reload()
 
 

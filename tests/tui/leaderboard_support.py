@@ -18,6 +18,7 @@ from pytake_daemon.protocol.gamification import (
     BadgeOut,
     BoardQuery,
     BoardRow,
+    ChallengeCreate,
     ChallengeList,
     ChallengeOut,
     ChallengeProgress,
@@ -137,6 +138,7 @@ class LeaderboardClient(ScriptedClient):
         super().__init__(server, [hello_envelope(1)], demo_world(), me)
         self.enabled = enabled
         self.queries: list[BoardQuery] = []
+        self.created: list[ChallengeCreate] = []
 
     async def leaderboard(self, query: BoardQuery) -> Leaderboard:
         self.queries.append(query)
@@ -147,6 +149,13 @@ class LeaderboardClient(ScriptedClient):
 
     async def challenges(self) -> ChallengeList:
         return fixed_challenges(enabled=self.enabled)
+
+    async def create_challenge(self, body: ChallengeCreate) -> ChallengeOut:
+        self.created.append(body)
+        return ChallengeOut(
+            id=uuid.UUID(int=0xC3), title=body.title, metric=body.metric,
+            threshold=body.threshold, first_day=body.first_day, last_day=body.last_day,
+        )  # fmt: skip
 
     async def queues(self) -> QueueList:
         return QueueList(

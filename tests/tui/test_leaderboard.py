@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
-from pytake_daemon.protocol.gamification import Period
+from pytake_daemon.protocol.gamification import Metric, Period
 from pytake_tui.gamification_view import OFF
+from pytake_tui.screens.challenge_dialog import ChallengeDialog
 from pytake_tui.screens.dashboard import DashboardScreen
 from pytake_tui.widgets.challenge_board import ChallengeBoard
 from pytake_tui.widgets.leaderboard_table import LeaderboardTable
@@ -18,7 +19,13 @@ from pytake_tui.widgets.points_panel import PointsPanel
 
 from .helpers import wait_until
 from .identities import USER_ID
-from .leaderboard_support import SUPPORT, board_shown, leaderboard_app, leaderboard_ready
+from .leaderboard_support import (
+    SUPPORT,
+    LeaderboardClient,
+    board_shown,
+    leaderboard_app,
+    leaderboard_ready,
+)
 
 
 async def test_my_row_is_marked_and_the_switches_ask_the_daemon(tmp_path: Path) -> None:
@@ -87,3 +94,30 @@ async def test_the_dashboard_panel_shows_my_points_rank_and_badges(tmp_path: Pat
         )
         await pilot.click(PointsPanel)
         await leaderboard_ready(pilot)
+
+
+async def test_a_supervisor_creates_a_challenge_for_the_period_shown(tmp_path: Path) -> None:
+    app = leaderboard_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await leaderboard_ready(pilot, key=False)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeDialog), "the dialog")
+        dialog = app.screen
+        dialog.query_one("#challenge-title", Input).value = "Fast week"
+        dialog.query_one("#challenge-last", Input).value = "2025-03-01"
+        await pilot.click("#dialog-ok")
+        error = dialog.query_one(".dialog-error", Static)
+        await wait_until(pilot, lambda: "before first_day" in str(error.render()), "the error")
+        assert app.screen is dialog  # still open
+        last = dialog.query_one("#challenge-last", Input)
+        last.value = "2025-03-16"
+        last.focus()
+        await pilot.press("enter")  # Enter in a field submits too
+        client = app.client
+        assert isinstance(client, LeaderboardClient)
+        await wait_until(pilot, lambda: bool(client.created), "the challenge created")
+        (body,) = client.created
+        assert (body.title, body.metric, body.threshold, body.first_day, body.last_day) == (
+            "Fast week", Metric.RESOLVED, 10, date(2025, 3, 10), date(2025, 3, 16),
+        )  # fmt: skip
+        await board_shown(pilot)

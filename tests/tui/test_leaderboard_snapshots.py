@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
+from pytake_tui.screens.challenge_dialog import ChallengeDialog
 from pytake_tui.screens.leaderboard import LeaderboardScreen
 
+from .chat_support import still_cursors
+from .helpers import wait_until
 from .leaderboard_support import SUPPORT, board_shown, leaderboard_app, leaderboard_ready
 
 WIDE = (160, 48)
@@ -52,3 +56,27 @@ def test_leaderboard_off_narrow(snap_compare: Any, tmp_path: Path) -> None:
     """Turned off by an admin: the screen says so."""
     app = leaderboard_app(tmp_path, enabled=False)
     assert snap_compare(app, run_before=_week, terminal_size=NARROW)
+
+
+async def _dialog_with_error(pilot: Pilot[Any]) -> None:
+    await _week(pilot)
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChallengeDialog), "the dialog")
+    dialog = pilot.app.screen
+    dialog.query_one("#challenge-title", Input).value = "Fast week"
+    dialog.query_one("#challenge-threshold", Input).value = "0"
+    await pilot.click("#dialog-ok")
+    error = dialog.query_one(".dialog-error", Static)
+    await wait_until(pilot, lambda: "threshold" in str(error.render()), "the error")
+    still_cursors(pilot)
+
+
+def test_new_challenge_dialog_wide(snap_compare: Any, tmp_path: Path) -> None:
+    """A supervisor's new challenge, the week's days by default, an error under the fields."""
+    app = leaderboard_app(tmp_path)
+    assert snap_compare(app, run_before=_dialog_with_error, terminal_size=WIDE)
+
+
+def test_new_challenge_dialog_narrow(snap_compare: Any, tmp_path: Path) -> None:
+    app = leaderboard_app(tmp_path)
+    assert snap_compare(app, run_before=_dialog_with_error, terminal_size=NARROW)
