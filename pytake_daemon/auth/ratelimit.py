@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 
 from aiohttp import web
-
 from redis.asyncio import Redis
 
 from pytake_daemon.config import AuthSettings
