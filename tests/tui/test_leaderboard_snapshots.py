@@ -64,8 +64,11 @@ async def _dialog_with_error(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChallengeDialog), "the dialog")
     dialog = pilot.app.screen
     dialog.query_one("#challenge-title", Input).value = "Fast week"
-    dialog.query_one("#challenge-threshold", Input).value = "0"
-    await pilot.click("#dialog-ok")
+    threshold = dialog.query_one("#challenge-threshold", Input)
+    threshold.value = "0"
+    threshold.focus()
+    # Enter, not a click: a pressed button's effect and the mouse's hover depend on timing.
+    await pilot.press("enter")
     error = dialog.query_one(".dialog-error", Static)
     await wait_until(pilot, lambda: "threshold" in str(error.render()), "the error")
     still_cursors(pilot)
