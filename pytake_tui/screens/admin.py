@@ -22,6 +22,10 @@ from pytake_tui.screens.admin_templates import AdminTemplatesScreen
 from pytake_tui.screens.admin_users import AdminUsersScreen
 from pytake_tui.screens.ai_settings import AiSettingsScreen
 from pytake_tui.screens.api_tokens import ApiTokensScreen
+from pytake_tui.screens.config_transfer import ConfigTransferScreen
+from pytake_tui.screens.numbers_admin import NumbersAdminScreen
+from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
+from pytake_tui.screens.tenant_profile import TenantProfileScreen
 from pytake_tui.widgets.admin_pages import AdminPage, AdminPageList
 
 ADMIN_PAGES: list[AdminPage] = [
@@ -64,6 +68,30 @@ ADMIN_PAGES: list[AdminPage] = [
     ),
     AdminPage("insights", "Intents and insights", "sentiment, intents (f6)", "insights"),
     AdminPage("audit", "Audit log", "who changed what (f7)", "audit"),
+    AdminPage(
+        "tenant",
+        "Business profile",
+        "name, segment, time zone, language, business hours",
+        build=lambda c: TenantProfileScreen(client=c.client),
+    ),
+    AdminPage(
+        "numbers",
+        "WhatsApp numbers",
+        "add, rotate secrets, test against Meta, remove",
+        build=lambda c: NumbersAdminScreen(client=c.client),
+    ),
+    AdminPage(
+        "webhooks",
+        "Outbound webhooks",
+        "endpoints, deliveries, dead letters, replay",
+        build=lambda c: OutboundWebhooksScreen(client=c.client, me=c.me, clock=c.clock),
+    ),
+    AdminPage(
+        "config",
+        "Configuration export and import",
+        "the tenant as YAML: export, diff, apply",
+        build=lambda c: ConfigTransferScreen(client=c.client, me=c.me, directory=c.downloads),
+    ),
     AdminPage(
         "api-tokens",
         "API tokens",

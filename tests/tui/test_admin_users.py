@@ -16,7 +16,7 @@ from pytake_daemon.protocol.invitations import CODE_PREFIX, InvitationStatus
 from pytake_tui.client import DaemonClient
 from pytake_tui.key_guide import session_commands
 from pytake_tui.screens import SettingsScreen
-from pytake_tui.screens.admin import AdminScreen
+from pytake_tui.screens.admin import ADMIN_PAGES, AdminScreen
 from pytake_tui.screens.admin_confirm import ConfirmChange
 from pytake_tui.screens.admin_invitations import AdminInvitationsScreen
 from pytake_tui.screens.admin_user_dialogs import CodeDialog, InviteDialog, RoleDialog
@@ -207,3 +207,39 @@ async def test_the_palette_offers_the_admin_area_to_admins_only(tmp_path: Path) 
         names = [c.title for c in session_commands(supervising, supervising.screen)]
         assert "Go to Chat (f2)" in names
         assert "Admin" not in names
+
+
+async def test_every_hub_page_opens_its_screen(
+    api: ApiClient, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    """The pages other features built (business profile, numbers, outbound webhooks,
+    configuration transfer, API tokens) are one entry each in the hub, and Enter opens them."""
+    tenant = await make_tenant()
+    admin = tenant[Role.ADMIN]
+    app = real_app(tmp_path, _server(api), admin.token, admin.email)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await signed_in(pilot)
+        context = session_of(app)
+        built = [(i, p, type(p.build(context))) for i, p in enumerate(ADMIN_PAGES) if p.build]
+        assert {"Business profile", "WhatsApp numbers", "Outbound webhooks", "API tokens"} <= {
+            p.title for _, p, _ in built
+        }
+        for index, page, expected in built:
+            hub = AdminScreen(context)
+            await app.push_screen(hub)
+            pages = hub.query_one(AdminPageList)
+            pages.focus()
+            pages.highlighted = index
+            await pilot.press("enter")
+            await wait_until(
+                pilot,
+                lambda wanted=expected: isinstance(app.screen, wanted),  # type: ignore[misc]
+                f"the {page.title} page",
+            )
+            await app.pop_screen()
+            await wait_until(
+                pilot,
+                lambda back=hub: app.screen is back,  # type: ignore[misc]
+                "back at the hub",
+            )
+            await app.pop_screen()
