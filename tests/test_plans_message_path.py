@@ -16,7 +16,6 @@ import pytest
 
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.db.pool import Connection, set_tenant
-from pytake_daemon.flows import batch_db as flows_batch_db
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.queues import db as queues_db
@@ -152,14 +151,6 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
             {("queue_items_one_active_idx", "queue_items_waiting_idx")},
         ),
         (flows_db._PUBLISHED_STAMP, (), set()),
-        # The same, once for a fan-out batch (flows/batch_db.py).
-        (flows_batch_db._LOCK_CONVERSATIONS, (conversations,), set()),
-        (
-            flows_batch_db._PREPARE,
-            (conversations, inbound),
-            {CONVERSATION_BY_ID, "flow_sessions_active_idx"},
-        ),
-        (flows_batch_db._UNMARK, (inbound[0],), set()),
         (flows_db._PUBLISHED, (), set()),
         (
             flows_db._INSERT_SESSION,

@@ -22,7 +22,7 @@ from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import message_out
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
-from pytake_daemon.flows import batch_db, db
+from pytake_daemon.flows import db
 from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.engine import (
     FlowEngine,
@@ -31,7 +31,7 @@ from pytake_daemon.flows.engine import (
 )
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.live_effects import LiveEffects
-from pytake_daemon.flows.routing import Known, PublishedFlows, Routed, route
+from pytake_daemon.flows.routing import PublishedFlows, Start, new_start, template_start
 from pytake_daemon.flows.stepping import (
     Step,
     facts_of,
@@ -46,6 +46,7 @@ from pytake_daemon.jobs.runner import Job, JobRunner
 from pytake_daemon.loops import OUTAGE_ERRORS
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
+from pytake_daemon.queues import db as queues_db
 from pytake_daemon.queues import reopen
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
@@ -97,45 +98,18 @@ class FlowRunner:
         if not messages:
             return
         queued = Effects()
-        # The flow locks first, for every conversation of the batch in id order (the fan-out
-        # holds their row locks in the same order).
-        await batch_db.lock_conversations(batch.conn, sorted({c.id for c, _ in messages}))
-        # Resolved conversations the customer wrote into again: back to their queue (the step
-        # below then finds them waiting and stays silent), or, for a rating answer or a
-        # reaction, resolved again and answered by nobody.
+        # First, resolved conversations the customer wrote into again: back to their queue
+        # (the step below then finds them waiting and stays silent), or, for a rating answer
+        # or a reaction, resolved again and answered by nobody.
         closed = await reopen.reopen_batch(batch.conn, messages, now=batch.now, effects=queued)
-        first: dict[uuid.UUID, uuid.UUID] = {}
-        for conversation, message in messages:
-            if conversation.id not in closed:
-                first.setdefault(conversation.id, message.id)
-        prepared = await batch_db.prepare(
-            batch.conn, list(first), [message.id for _, message in messages]
-        )
         for conversation, message in messages:
             if conversation.id in closed:
+                await db.mark_processed(batch.conn, message.id, None)
                 continue
-            known = Known(
-                marked=message.id in prepared.marked,
-                state=prepared.states.get(conversation.id)
-                if first[conversation.id] == message.id
-                else None,
-                stamp=prepared.stamp,
-            )
             try:
-                routed = await route(
-                    batch.conn,
-                    self._published,
-                    batch.tenant_id,
-                    conversation.id,
-                    message,
-                    batch.now,
-                    known,
-                )
-                if isinstance(routed, Step):
-                    continue
                 async with batch.conn.transaction():
-                    step = await self._run(
-                        batch.conn, batch.tenant_id, conversation.id, routed, message, batch.now
+                    step = await self._step(
+                        batch.conn, batch.tenant_id, conversation.id, message, batch.now
                     )
             except OUTAGE_ERRORS:
                 raise
@@ -144,7 +118,6 @@ class FlowRunner:
                     "flow step failed; retrying it as a job of its own",
                     message_id=str(message.id),
                 )
-                await batch_db.unmark(batch.conn, message.id)
                 await jobs_db.insert_job(
                     batch.conn,
                     FLOW_INBOUND_JOB,
@@ -211,27 +184,36 @@ class FlowRunner:
     ) -> Step:
         """Route and run one customer message in the caller's transaction."""
         await db.lock_conversation(conn, conversation_id)
-        routed = await route(conn, self._published, tenant_id, conversation_id, message, now)
-        if isinstance(routed, Step):
-            return routed
-        return await self._run(conn, tenant_id, conversation_id, routed, message, now)
-
-    async def _run(
-        self,
-        conn: Connection,
-        tenant_id: uuid.UUID,
-        conversation_id: uuid.UUID,
-        routed: Routed,
-        message: MessageOut,
-        now: datetime,
-    ) -> Step:
-        """Write what routing decided: end a session, start one or continue it."""
-        if routed.ending is not None:
-            await db.end_session(conn, *routed.ending)
-        if routed.idle is not None:
-            return Step(routed.idle)
-        start, session = routed.start, routed.session
-        facts = facts_of(routed.conversation, now)
+        conversation = await conversations_db.get_conversation(conn, conversation_id)
+        if conversation is None:
+            return Step("gone")
+        if conversation["assigned_user_id"] is not None:
+            await db.mark_processed(conn, message.id, None)
+            return Step("human")
+        if not await db.mark_processed(conn, message.id, None):
+            return Step("duplicate")
+        inbound = inbound_of(message)
+        session = await db.active_session(conn, conversation_id)
+        start: Start | None = None
+        if message.reply_to is not None:
+            template = await db.template_replied_to(conn, conversation_id, message.reply_to)
+            if template is not None:
+                flows = await self._published.load(conn, tenant_id)
+                start = template_start(flows, template)
+        if session is not None and (start is not None or session["expires_at"] <= now):
+            await db.end_session(
+                conn, session["id"], "replaced" if start is not None else "expired"
+            )
+            session = None
+        if start is None and session is None:
+            if await queues_db.is_waiting(conn, conversation_id):
+                # Handed over to a queue: the customer waits for a human, so a new "oi" must
+                # not start the menu again (a template reply still does).
+                return Step("queued")
+            start = new_start(await self._published.load(conn, tenant_id), inbound.text)
+        if start is None and session is None:
+            return Step("no flow")
+        facts = facts_of(conversation, now)
         if start is not None:
             expires = now + self._expiry(start.flow)
             session_id = await db.insert_session(
@@ -251,9 +233,9 @@ class FlowRunner:
             flow, state, facts, effects, max_steps=self._settings.max_steps_per_message
         )
         if start is not None:
-            await engine.start(start.trigger_id, inbound_of(message))
+            await engine.start(start.trigger_id, inbound)
         else:
-            await engine.receive(inbound_of(message))
+            await engine.receive(inbound)
         await save_step(
             conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
         )

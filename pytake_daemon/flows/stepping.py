@@ -5,10 +5,8 @@ behind (its log, the session, timers as ``flow_timer`` jobs, the events of what 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import asyncpg
 
@@ -22,9 +20,6 @@ from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.events import FlowCompleted
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.whatsapp.send_service import window_open
-
-Row = Mapping[str, Any] | asyncpg.Record
-"""A row as read: an asyncpg record, or a mapping built from one (``flows.batch_db``)."""
 
 FLOW_TIMER_JOB = "flow_timer"
 
@@ -43,7 +38,7 @@ def inbound_of(message: MessageOut) -> Inbound:
     return Inbound(text=message.text, reply_id=str(reply_id) if reply_id else None)
 
 
-def facts_of(conversation: Row, now: datetime) -> Facts:
+def facts_of(conversation: asyncpg.Record, now: datetime) -> Facts:
     return Facts(
         conversation_id=str(conversation["id"]),
         conversation_status=conversation["status"],
@@ -54,7 +49,7 @@ def facts_of(conversation: Row, now: datetime) -> Facts:
     )
 
 
-def state_of(row: Row) -> SessionState:
+def state_of(row: asyncpg.Record) -> SessionState:
     return SessionState(
         current_node=row["current_node"],
         waiting=row["waiting"],

@@ -285,9 +285,9 @@ async def test_flow_api_versions_validation_and_test_endpoint(world: World) -> N
 async def test_a_step_that_fails_in_the_fan_out_is_retried_alone_and_answered_once(
     world: World, admin_conn: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The batch marks its messages processed before their steps; a step that fails is rolled
-    back to its savepoint, its mark taken back (migration 0037), and it runs again as a
-    ``flow_inbound`` job: its customer is answered once, and its neighbours are not held up."""
+    """A step that fails inside the fan-out's batch is rolled back to its savepoint (its
+    processed key with it) and runs again as a ``flow_inbound`` job: its customer is answered
+    once, and its neighbours are not held up."""
     await world.publish(
         chain({"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"})
     )
