@@ -146,7 +146,7 @@ async def delete_challenge(request: web.Request) -> None:
     response=GamificationSettings,
     role=Role.ADMIN,
 )
-async def get_settings(request: web.Request) -> GamificationSettings:
+async def get_gamification_settings(request: web.Request) -> GamificationSettings:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         return GamificationSettings(enabled=await db.enabled(conn))
@@ -160,7 +160,9 @@ async def get_settings(request: web.Request) -> GamificationSettings:
     role=Role.ADMIN,
     errors=(422,),
 )
-async def put_settings(request: web.Request, body: GamificationSettings) -> GamificationSettings:
+async def put_gamification_settings(
+    request: web.Request, body: GamificationSettings
+) -> GamificationSettings:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         before = await service.set_enabled(conn, body.enabled, caller.user_id, datetime.now(UTC))

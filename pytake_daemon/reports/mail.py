@@ -171,22 +171,22 @@ class ReportMailer:
     async def send_due(self) -> list[Sent] | None:
         """Send every subscription due at the clock's instant; ``None`` when another process
         holds the lock (it is doing this very work)."""
-        async with self._pool.acquire() as lock:
-            if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", MAIL_LOCK):
+        # Transaction-scoped, on a pooled connection: a session lock would outlive its
+        # borrower if the pass failed before unlocking (tests/test_pool.py). The transaction
+        # only holds the lock and the due list; each send commits on a connection of its own.
+        async with self._pool.acquire() as lock, lock.transaction():
+            if not await lock.fetchval("SELECT pg_try_advisory_xact_lock($1)", MAIL_LOCK):
                 return None
-            try:
-                done = []
-                for tenant_id, schedule_id in await schedule_db.due(lock, self._clock()):
-                    try:
-                        sent = await self.send_one(tenant_id, schedule_id)
-                    except Exception:
-                        log.exception("scheduled report not sent", schedule_id=str(schedule_id))
-                        continue
-                    if sent is not None:
-                        done.append(sent)
-                return done
-            finally:
-                await lock.execute("SELECT pg_advisory_unlock($1)", MAIL_LOCK)
+            done = []
+            for tenant_id, schedule_id in await schedule_db.due(lock, self._clock()):
+                try:
+                    sent = await self.send_one(tenant_id, schedule_id)
+                except Exception:
+                    log.exception("scheduled report not sent", schedule_id=str(schedule_id))
+                    continue
+                if sent is not None:
+                    done.append(sent)
+            return done
 
     async def send_one(self, tenant_id: uuid.UUID, schedule_id: uuid.UUID) -> Sent | None:
         now = self._clock()

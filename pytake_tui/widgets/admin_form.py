@@ -56,12 +56,13 @@ class FormError(Static):
         super().__init__("", id="form-error")
 
 
-def _sentence(msg: str) -> str:
+def sentence_of(msg: str) -> str:
     # Pydantic prefixes its custom validators' messages; the user needs only the sentence.
     return msg.removeprefix("Value error, ")
 
 
-def _field_of(loc: str) -> str:
+def field_of(loc: str) -> str:
+    """The form field a ``loc`` path names (its first part, past ``body``)."""
     parts = [p for p in loc.split(".") if p]
     if parts[:1] == ["body"]:
         parts = parts[1:]
@@ -71,7 +72,7 @@ def _field_of(loc: str) -> str:
 def validation_problems(error: ValidationError) -> list[Problem]:
     """The protocol's refusal of a form, field by field, before anything is sent."""
     return [
-        (_field_of(".".join(str(p) for p in e["loc"])), _sentence(str(e["msg"])))
+        (field_of(".".join(str(p) for p in e["loc"])), sentence_of(str(e["msg"])))
         for e in error.errors()
     ]
 
@@ -79,7 +80,7 @@ def validation_problems(error: ValidationError) -> list[Problem]:
 def daemon_problems(error: DaemonError) -> list[Problem]:
     """The daemon's refusal: a 422's ``errors`` by field, else its one sentence for the form."""
     if error.fields:
-        return [(_field_of(f.loc), _sentence(f.msg)) for f in error.fields]
+        return [(field_of(f.loc), sentence_of(f.msg)) for f in error.fields]
     return [("", f"{error.title}: {error.detail}" if error.detail else error.title)]
 
 

@@ -14,7 +14,8 @@ from pytake_daemon.protocol.ai import AiSettingsUpdate
 from pytake_daemon.protocol.notifications import Digest, TenantNotificationSettings
 from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems, validation_problems
+from pytake_tui.widgets.admin_form import validation_problems
+from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 AI_LANGUAGES = [("Português", "pt"), ("English", "en")]
 DIGESTS = [(d.value.title(), d.value) for d in Digest]

@@ -13,7 +13,8 @@ from textual.widgets import Button, Input, Static
 
 from pytake_daemon.protocol.onboarding import NumberSetup, NumberSetupResult, StepName
 from pytake_tui.client import DaemonError
-from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems, validation_problems
+from pytake_tui.widgets.admin_form import validation_problems
+from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 FIELDS: list[tuple[str, str, bool]] = [
     # (field, label, secret)

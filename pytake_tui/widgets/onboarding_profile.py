@@ -16,8 +16,9 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfileOut,
 )
 from pytake_tui.client import DaemonError
+from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_hours import HoursProblem, format_hours, parse_hours
-from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems, validation_problems
+from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 SEGMENT_NAMES = {
     "retail": "Retail / online shop",

@@ -13,8 +13,9 @@ from textual.widgets import Button, Input, Static
 from pytake_daemon.protocol.onboarding import QueueSuggestion, StepName, StepStatus
 from pytake_daemon.protocol.queues import QueueSettings
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_hours import format_hours
-from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems, validation_problems
+from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 
 class QueuesStep(StepPane):

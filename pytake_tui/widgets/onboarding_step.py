@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -19,9 +18,7 @@ from textual.widgets import Label, Static
 
 from pytake_daemon.protocol.onboarding import OnboardingState, StepName
 from pytake_tui.client import DaemonClient, DaemonError
-
-Problem = tuple[str, str]
-"""``(field, why)``; an empty field is about the whole step."""
+from pytake_tui.widgets.admin_form import Problem, field_of, sentence_of
 
 
 class Field(Vertical):
@@ -45,29 +42,10 @@ class Field(Vertical):
         yield Static("", id=f"error-{self.field_name}", classes="field-error")
 
 
-def _field_of(loc: str) -> str:
-    parts = [p for p in loc.split(".") if p]
-    if parts[:1] == ["body"]:
-        parts = parts[1:]
-    return parts[0] if parts else ""
-
-
-def _sentence(msg: str) -> str:
-    return msg.removeprefix("Value error, ")  # pydantic's prefix on our validators' sentences
-
-
-def validation_problems(error: ValidationError) -> list[Problem]:
-    """The protocol's refusal, field by field, before anything is sent."""
-    return [
-        (_field_of(".".join(str(p) for p in e["loc"])), _sentence(str(e["msg"])))
-        for e in error.errors()
-    ]
-
-
 def daemon_problems(error: DaemonError) -> list[Problem]:
     """A 422's ``errors`` by field, else the daemon's one sentence for the step."""
     if error.fields:
-        return [(_field_of(f.loc), _sentence(f.msg)) for f in error.fields]
+        return [(field_of(f.loc), sentence_of(f.msg)) for f in error.fields]
     return [("", error.message)]
 
 

@@ -13,7 +13,8 @@ from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.invitations import InvitationCreate
 from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_tui.client import DaemonError
-from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems, validation_problems
+from pytake_tui.widgets.admin_form import validation_problems
+from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 ROLES = [("Agent", Role.AGENT), ("Supervisor", Role.SUPERVISOR), ("Admin", Role.ADMIN)]
 

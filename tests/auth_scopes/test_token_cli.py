@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from pytake_cli import context as cli_context
 from pytake_daemon.protocol import TenantOut, TokenCreated, TokenOut
 from pytake_daemon.protocol.auth import Scope
 from tests.conftest import ApiClient
@@ -21,6 +24,7 @@ from tests.test_cli import (
 async def test_token_create_with_scopes_and_list_shows_them(
     env: Env,  # noqa: F811
     api: ApiClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tenant = TenantOut.model_validate(
         json.loads(ok(await acli(env, "tenant", "create", unique_slug(), "--json")).stdout)
@@ -55,7 +59,9 @@ async def test_token_create_with_scopes_and_list_shows_them(
         created.info.id: [Scope.READ, Scope.MESSAGES_SEND],
         plain.info.id: [Scope.READ],
     }
-    table = ok(await acli(env, "token", "list", "-t", tenant.slug, COLUMNS="250")).stdout
+    # A wide terminal: the CLI's console reads COLUMNS once, when it is created.
+    monkeypatch.setattr(cli_context.console, "width", 250)
+    table = ok(await acli(env, "token", "list", "-t", tenant.slug)).stdout
     assert "scopes" in table
     assert "messages:send" in table
 
