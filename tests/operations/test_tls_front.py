@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import ssl
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -154,8 +155,11 @@ async def test_forwarded_for_from_a_peer_that_is_not_a_proxy_is_ignored(
 ) -> None:
     async def login_through(trusted: list[str]) -> list[str | None]:
         server = settings.server.model_copy(update={"trusted_proxies": trusted})
+        # Its own Redis key space: the login throttle counts failures per address in Redis,
+        # and other tests fail logins from 127.0.0.1 (this test's own address here).
+        redis = settings.redis.model_copy(update={"key_prefix": f"tls-{uuid.uuid4().hex}:"})
         api = await aiohttp_client(
-            create_app(settings.model_copy(update={"server": server}), endpoints)
+            create_app(settings.model_copy(update={"server": server, "redis": redis}), endpoints)
         )
         tenant = await make_tenant()
         agent = tenant[Role.AGENT]
