@@ -43,6 +43,7 @@ class _Dialog(ModalScreen[object]):
         self.submit()
 
     def submit(self) -> None:
+        """Each dialog reads its own fields (the subclasses); this base only wires the keys."""
         raise NotImplementedError
 
 

@@ -65,6 +65,7 @@ class ReportCharts(Horizontal):
         positions = list(range(len(labels)))
         if positions:
             # plotext takes one colour and label per stacked series; its stub says one in all.
+            # plotext takes one colour and label per stacked series; its stub says one in all.
             plt.stacked_bar(  # type: ignore[call-arg]
                 positions,
                 [inbound, outbound],

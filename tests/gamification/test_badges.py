@@ -3,6 +3,7 @@ spring-forward Sunday's hours, the weekly badge judged only once the week is ove
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from pytake_daemon.db.pool import Connection, Pool, set_tenant
@@ -15,9 +16,9 @@ from tests.gamification.seed import NOW, at, writer
 MID_SUNDAY = datetime(2026, 3, 29, 12, tzinfo=UTC)
 
 
-async def _badges(pool: Pool, tenant_id: object) -> list[tuple[str, date]]:
+async def _badges(pool: Pool, tenant_id: uuid.UUID) -> list[tuple[str, date]]:
     async with pool.acquire() as conn, conn.transaction():
-        await set_tenant(conn, tenant_id)  # type: ignore[arg-type]
+        await set_tenant(conn, tenant_id)
         rows = await conn.fetch(
             "SELECT badge, period_start FROM gamification_badges ORDER BY period_start, badge"
         )

@@ -168,6 +168,7 @@ async def _smtp(api: ApiClient, tenant: TenantData, server: SmtpServer) -> None:
 
 def _attachments(message: Message) -> dict[str, str]:
     return {
+        # A leaf part decoded is bytes; the stub allows every payload kind.
         str(part.get_filename()): part.get_payload(decode=True).decode()  # type: ignore[union-attr]
         for part in message.walk()
         if part.get_filename()
@@ -177,6 +178,7 @@ def _attachments(message: Message) -> dict[str, str]:
 def _html(message: Message) -> str:
     for part in message.walk():
         if part.get_content_type() == "text/html":
+            # A leaf part decoded is bytes; the stub allows every payload kind.
             return part.get_payload(decode=True).decode()  # type: ignore[union-attr]
     raise AssertionError("no HTML part")
 

@@ -62,6 +62,7 @@ async def test_my_row_is_marked_and_the_switches_ask_the_daemon(tmp_path: Path) 
         assert screen.query_one(LeaderboardTable).row_count == 2
         client = app.client
         assert client is not None
+        # The scripted client records its queries; DaemonClient has no such attribute.
         last = client.queries[-1]  # type: ignore[attr-defined]
         assert (last.period, last.day, last.queue_id) == (Period.MONTH, date(2025, 2, 28), SUPPORT)
 

@@ -106,6 +106,7 @@ async def test_drill_down_by_enter_and_back_up_by_escape(tmp_path: Path) -> None
         await pilot.press("enter")  # Bruno
         screen = await shown(pilot, lambda s: s.report.level is Level.AGENT)
         assert (client.queries[-1].queue_id, client.queries[-1].agent_id) == (SUPPORT, BRUNO)
+        # Loaded by now (the wait above); the attribute is Optional until the first answer.
         assert [r.name for r in screen.report.breakdown] == ["Ana Souza"]  # type: ignore[union-attr]
 
         # Enter on a conversation opens it in the chat.
