@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+# What counts as blank differs between regex engines: Python's ``\s`` also matches U+001C to U+001F
+# and U+0085, ECMAScript's (which API clients and schemathesis read our patterns with) matches
+# U+FEFF, pydantic's Rust engine neither. Patterns published in the OpenAPI document spell the
+# blanks and controls out so that every engine refuses the same strings.
+_BLANK = r"\s\x00-\x1f\x7f-\x9f\ufeff"
+EMAIL_PATTERN = rf"^[^@{_BLANK}]+@[^@{_BLANK}]+$"
+"""An address with one ``@`` and no blank or control character (delivery proves the rest)."""
+NO_BLANK_PATTERN = rf"^[^{_BLANK}]+$"
+"""One or more characters, none of them blank or a control character."""
+HTTP_URL_PATTERN = rf"^https?://[^{_BLANK}]+$"
+HTTPS_URL_PATTERN = rf"^https://[^{_BLANK}]+$"
+
 
 class WireModel(BaseModel):
     """Base for every wire model: unknown fields are refused so typos fail loudly."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.common import HTTP_URL_PATTERN, HTTPS_URL_PATTERN, WireModel
 
 NodeId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 VariableName = Annotated[
@@ -187,7 +187,9 @@ class MsgList(_Node):
 class MsgMedia(_Node):
     type: Literal["msg_media"] = "msg_media"
     media_type: Literal["image", "video", "audio", "document"]
-    link: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=2048)] | None = None
+    link: Annotated[str, StringConstraints(pattern=HTTPS_URL_PATTERN, max_length=2048)] | None = (
+        None
+    )
     media_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,128}$")] | None = None
     caption: Annotated[str, StringConstraints(max_length=1024)] | None = None
 
@@ -236,7 +238,7 @@ class HttpRequest(_Node):
 
     type: Literal["http_request"] = "http_request"
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2048)]
+    url: Annotated[str, StringConstraints(pattern=HTTP_URL_PATTERN, max_length=2048)]
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = None
     timeout_seconds: float | None = Field(default=None, gt=0, le=60)

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from pytake_daemon.protocol.auth import Role
-from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.common import EMAIL_PATTERN, WireModel
 
 # The same rules as a password set by an admin or changed by its owner (UserCreate,
 # PasswordChange): one place to read them from for the console's form.
@@ -29,7 +29,7 @@ class InvitationStatus(StrEnum):
 class InvitationCreate(WireModel):
     """``POST /api/v1/invitations`` (admins; nobody invites a role above their own)."""
 
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
     role: Role = Role.AGENT
     queue_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     """Queues an agent will serve: their required skills and department become the agent's."""

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.common import EMAIL_PATTERN, WireModel
 
 
 class NotificationCategory(StrEnum):
@@ -258,7 +258,7 @@ class SmtpSettingsIn(WireModel):
     password: str | None = Field(
         default=None, max_length=1024, description="write-only; stored encrypted"
     )
-    from_address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)
+    from_address: str = Field(pattern=EMAIL_PATTERN, max_length=320)
 
 
 class SmtpSettingsOut(WireModel):
@@ -272,7 +272,7 @@ class SmtpSettingsOut(WireModel):
 
 class TestEmailRequest(WireModel):
     to: str | None = Field(
-        default=None, pattern=r"^[^@\s]+@[^@\s]+$", description="default: the caller's e-mail"
+        default=None, pattern=EMAIL_PATTERN, description="default: the caller's e-mail"
     )
 
 

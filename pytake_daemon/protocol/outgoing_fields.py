@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.common import NO_BLANK_PATTERN, WireModel
 
 # ---- Shared field types --------------------------------------------------------------------------
 
@@ -41,7 +41,7 @@ GraphId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_-]+$")
 ]
 # A wamid is opaque: only its length and the absence of whitespace are checked.
-Wamid = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^\S+$")]
+Wamid = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=NO_BLANK_PATTERN)]
 # A message of ours (UUID) or a WhatsApp message id; a string that parses as a UUID is ours.
 MessageRef = Annotated[uuid.UUID | Wamid, Field(union_mode="left_to_right")]
 Latitude = Annotated[float, Field(ge=-90, le=90)]

@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from pytake_daemon.protocol.ai import AiSettingsUpdate, Department, Language, ReplyKind, Shortcut
 from pytake_daemon.protocol.auth import Role
-from pytake_daemon.protocol.common import ProblemField, WireModel
+from pytake_daemon.protocol.common import EMAIL_PATTERN, ProblemField, WireModel
 from pytake_daemon.protocol.flows import FlowDefinition
 from pytake_daemon.protocol.notifications import Preferences
 from pytake_daemon.protocol.onboarding import TenantProfile
@@ -38,7 +38,7 @@ CONFIG_VERSION = 1
 
 Email = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$", to_lower=True),
+    StringConstraints(min_length=3, max_length=320, pattern=EMAIL_PATTERN, to_lower=True),
 ]
 
 

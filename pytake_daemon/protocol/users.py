@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import Field
 
 from pytake_daemon.protocol.auth import Role
-from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.common import EMAIL_PATTERN, WireModel
 
 
 class UserOut(WireModel):
@@ -31,7 +31,7 @@ class UserList(WireModel):
 class UserCreate(WireModel):
     """``POST /api/v1/users`` (admins)."""
 
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.AGENT
     password: str = Field(min_length=10, max_length=1024)
