@@ -50,4 +50,7 @@ if [[ ! -x "$VENV/bin/python" ]] || [[ "$(cat "$stamp" 2>/dev/null)" != "$want" 
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[dev]"
   echo "$want" >"$stamp"
 fi
+# The message catalogs' .mo files are built, not committed (a stale one is compiled in memory
+# from its .po, so this only saves that work at start-up).
+PYTHON="$VENV/bin/python" "$ROOT/scripts/i18n.sh" compile
 export PATH="$VENV/bin:$PATH"
