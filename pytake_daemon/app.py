@@ -85,6 +85,7 @@ from pytake_daemon.realtime.routes import routes as realtime_routes
 from pytake_daemon.reports.context import reports_ctx
 from pytake_daemon.reports.routes import routes as reports_routes
 from pytake_daemon.reports.schedule_routes import routes as report_schedule_routes
+from pytake_daemon.system.figures_routes import routes as system_figures_routes
 from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.tenant_config.routes import routes as tenant_config_routes
@@ -129,6 +130,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     queues_routes,
     agents_routes,
     system_routes,
+    system_figures_routes,
     notifications_routes,
     reports_routes,
     outbound_webhooks_routes,
