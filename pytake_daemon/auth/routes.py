@@ -28,6 +28,7 @@ from pytake_daemon.protocol import (
     TokenRevoked,
 )
 from pytake_daemon.protocol.audit import ActorType, Outcome
+from pytake_daemon.protocol.auth import ProfileUpdate
 from pytake_daemon.users import db as users_db
 
 routes = RouteTable(tag="auth")
@@ -49,6 +50,8 @@ async def _me(request: web.Request) -> Me:
         tenant_name=row["tenant_name"],
         token_id=caller.token_id,
         token_expires_at=caller.expires_at,
+        language=row["language"],
+        tenant_language=row["tenant_language"],
     )
 
 
@@ -158,6 +161,31 @@ async def change_password(request: web.Request, body: PasswordChange) -> None:
 
 @routes.get("/api/v1/auth/me", summary="Who the caller is", response=Me)
 async def me(request: web.Request) -> Me:
+    return await _me(request)
+
+
+@routes.put(
+    "/api/v1/auth/me",
+    summary="Change your own profile: the language you read the console in",
+    operation_id="update_me",
+    body=ProfileUpdate,
+    response=Me,
+    errors=(404, 422),
+)
+async def update_me(request: web.Request, body: ProfileUpdate) -> Me:
+    caller = identity(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        before = await users_db.set_language(conn, caller.user_id, body.language)
+        change = difference({"language": before}, {"language": body.language})
+        if change:
+            await audit_in(
+                request,
+                conn,
+                "user.profile_update",
+                target_type="user",
+                target_id=caller.user_id,
+                diff=change,
+            )
     return await _me(request)
 
 

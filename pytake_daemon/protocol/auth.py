@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
@@ -73,6 +74,16 @@ class PasswordChange(WireModel):
     new_password: str = Field(min_length=10, max_length=1024)
 
 
+UserLanguage = Literal["en", "pt_BR"]
+"""The console's catalogs (pytake_i18n.LANGUAGES), as ``users.language`` allows them."""
+
+
+class ProfileUpdate(WireModel):
+    """``PUT /api/v1/auth/me``: what a user sets on their own profile (``null``: not chosen)."""
+
+    language: UserLanguage | None
+
+
 class Me(WireModel):
     """Who the bearer of a token is."""
 
@@ -85,6 +96,12 @@ class Me(WireModel):
     tenant_name: str
     token_id: uuid.UUID
     token_expires_at: datetime
+    language: UserLanguage | None = Field(
+        default=None, description="the language the user reads the console in; null: not chosen"
+    )
+    tenant_language: UserLanguage | None = Field(
+        default=None, description="the tenant profile's language; null: no profile saved yet"
+    )
 
 
 class LoginResponse(WireModel):

@@ -79,14 +79,28 @@ async def update_user(
 
 
 _ME = """
-SELECT u.email, u.name, t.slug AS tenant_slug, t.name AS tenant_name
+SELECT u.email, u.name, u.language, t.slug AS tenant_slug, t.name AS tenant_name,
+       p.language AS tenant_language
   FROM users u JOIN tenants t ON t.id = u.tenant_id
+  LEFT JOIN tenant_profiles p ON p.tenant_id = u.tenant_id
  WHERE u.tenant_id = current_tenant_id() AND u.id = $1
 """
 
 
 async def me(conn: Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(_ME, user_id)
+
+
+_SET_LANGUAGE = (
+    "UPDATE users SET language = $2 WHERE tenant_id = current_tenant_id() AND id = $1"
+    " RETURNING (SELECT language FROM users WHERE id = $1) AS before"
+)
+
+
+async def set_language(conn: Connection, user_id: uuid.UUID, language: str | None) -> str | None:
+    """Set the user's console language (None: not chosen); returns the previous one."""
+    before: str | None = await conn.fetchval(_SET_LANGUAGE, user_id, language)
+    return before
 
 
 _COUNT_OWNERS = (
