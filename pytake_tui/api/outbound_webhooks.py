@@ -1,4 +1,5 @@
-"""The admins' outbound webhook calls: endpoints, deliveries, replay of dead letters."""
+"""The admins' outbound webhook calls: endpoints (register, change, remove), deliveries, replay
+of dead letters."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pytake_daemon.protocol.outbound_webhooks import (
     DeliveryList,
     DeliveryOut,
     DeliveryState,
+    EndpointCreate,
+    EndpointCreated,
     EndpointList,
     EndpointOut,
     EndpointUpdate,
@@ -52,3 +55,18 @@ class OutboundWebhookEndpoints(Endpoints):
         path = f"{_WEBHOOKS}/endpoints/{endpoint_id}"
         body = EndpointUpdate(enabled=enabled)
         return parse(EndpointOut, await self._transport.send("PATCH", path, body=body))
+
+    async def create_webhook_endpoint(self, body: EndpointCreate) -> EndpointCreated:
+        """Register an endpoint; the answer carries its signing secret, this once."""
+        return await self._transport.call(EndpointCreated, "POST", f"{_WEBHOOKS}/endpoints", body)
+
+    async def update_webhook_endpoint(
+        self, endpoint_id: uuid.UUID, body: EndpointUpdate
+    ) -> EndpointOut:
+        """Change an endpoint's event types or description (what is given changes)."""
+        path = f"{_WEBHOOKS}/endpoints/{endpoint_id}"
+        return await self._transport.call(EndpointOut, "PATCH", path, body)
+
+    async def delete_webhook_endpoint(self, endpoint_id: uuid.UUID) -> None:
+        """Remove an endpoint and its deliveries."""
+        await self._transport.send("DELETE", f"{_WEBHOOKS}/endpoints/{endpoint_id}")

@@ -1,11 +1,12 @@
 """Outbound webhooks (admins, from the command palette): the endpoints other systems registered
 for PyTake's events, the deliveries of the selected endpoint, and the dead letters.
 
-``d`` switches the lower table between the selected endpoint's recent deliveries and every
-dead letter of the tenant; Enter (or ``p``) on a dead letter replays it; ``e`` enables or
-disables the selected endpoint (a 410 disables it on its own). Registering an endpoint and
-rotating its secret stay with ``pytake webhooks`` (the secret is printed once, on a terminal
-the admin controls).
+``n`` registers an endpoint (its signing secret is shown once, in a dialog to copy it from);
+``c`` (or Enter on the endpoints) changes the selected one's description and event types; ``e``
+enables it or, after a question, disables it (a 410 disables it on its own); ``delete`` removes
+it and its deliveries, after a question. ``d`` switches the lower table between the selected
+endpoint's recent deliveries and every dead letter of the tenant; Enter (or ``p``) on a dead
+letter replays it. Rotating a secret stays with ``pytake webhooks rotate-secret``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,20 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pytake_daemon.protocol import Me
-from pytake_daemon.protocol.outbound_webhooks import DeliveryOut, DeliveryState, EndpointOut
+from pytake_daemon.protocol.outbound_webhooks import (
+    DeliveryOut,
+    DeliveryState,
+    EndpointCreated,
+    EndpointOut,
+)
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import SessionExpired
+from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.outbound_webhooks_form import (
+    EndpointFormDialog,
+    Saved,
+    WebhookSecretDialog,
+)
 
 ENDPOINT_COLUMNS = (("url", 46), ("events", 44), ("state", 9), ("waiting", 7), ("dead", 5))
 DELIVERY_COLUMNS = (
@@ -37,7 +49,7 @@ DELIVERY_COLUMNS = (
     ("tries", 5),
     ("last answer", 72),
 )
-EMPTY = "No endpoints. Register one on the server: pytake webhooks add URL -e message.received"
+EMPTY = "No endpoints. n registers one (or: pytake webhooks add URL -e message.received)."
 
 
 def _when(at: datetime) -> str:
@@ -58,7 +70,10 @@ class OutboundWebhooksScreen(Screen[None]):
         Binding("enter", "replay", "Replay", show=True),
         Binding("p", "replay", "Replay", show=False),
         Binding("d", "toggle_dead", "Dead letters / deliveries"),
+        Binding("n", "new_endpoint", "New"),
+        Binding("c", "change_endpoint", "Change"),
         Binding("e", "toggle_enabled", "Enable/disable"),
+        Binding("delete,x", "delete_endpoint", "Delete"),
         Binding("r", "reload", "Refresh"),
     ]
 
@@ -195,9 +210,12 @@ class OutboundWebhooksScreen(Screen[None]):
             self._reload_deliveries()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        # Enter on a DataTable selects its row; on the deliveries it means "replay".
+        # Enter on a DataTable selects its row; on the deliveries it means "replay", on the
+        # endpoints "change this one".
         if event.data_table.id == "webhook-deliveries":
             self.action_replay()
+        elif event.data_table.id == "webhook-endpoints":
+            self.action_change_endpoint()
 
     @work(exclusive=True, exit_on_error=False, group="webhooks-deliveries")
     async def _reload_deliveries(self) -> None:
@@ -232,10 +250,70 @@ class OutboundWebhooksScreen(Screen[None]):
         self.notify("Queued again: the receiver gets the same event.", title="Replayed")
         self._load_endpoints()
 
-    def action_toggle_enabled(self) -> None:
+    def action_new_endpoint(self) -> None:
+        dialog = EndpointFormDialog(client=self._client, endpoint=None)
+        self.app.push_screen(dialog, self._saved)
+
+    def action_change_endpoint(self) -> None:
         endpoint = self.selected_endpoint
         if endpoint is not None:
-            self._set_enabled(endpoint.id, not endpoint.enabled)
+            dialog = EndpointFormDialog(client=self._client, endpoint=endpoint)
+            self.app.push_screen(dialog, self._saved)
+
+    def _saved(self, saved: Saved | None) -> None:
+        if saved is None:
+            return
+        if isinstance(saved, EndpointCreated):
+            self._status(f"{saved.endpoint.url} registered.")
+            self.app.push_screen(WebhookSecretDialog(saved))
+        else:
+            self._status(f"{saved.url} changed.")
+        self._load_endpoints()
+
+    def action_delete_endpoint(self) -> None:
+        endpoint = self.selected_endpoint
+        if endpoint is None:
+            return
+        question = ConfirmChange(
+            f"Delete the endpoint {endpoint.url}?",
+            "Its deliveries and dead letters go with it; the receiver gets nothing more.",
+            "Delete",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(endpoint)
+
+        self.app.push_screen(question, answered)
+
+    @work(exclusive=True, exit_on_error=False, group="webhooks-delete")
+    async def _delete(self, endpoint: EndpointOut) -> None:
+        try:
+            await self._client.delete_webhook_endpoint(endpoint.id)
+        except DaemonError as error:
+            self._failed("Not deleted", error)
+            return
+        self._status(f"{endpoint.url} deleted.")
+        self._load_endpoints()
+
+    def action_toggle_enabled(self) -> None:
+        endpoint = self.selected_endpoint
+        if endpoint is None:
+            return
+        if not endpoint.enabled:
+            self._set_enabled(endpoint.id, True)
+            return
+        question = ConfirmChange(
+            f"Disable the endpoint {endpoint.url}?",
+            "Its waiting deliveries become dead letters (replayable once it is enabled again).",
+            "Disable",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._set_enabled(endpoint.id, False)
+
+        self.app.push_screen(question, answered)
 
     @work(exclusive=True, exit_on_error=False, group="webhooks-enable")
     async def _set_enabled(self, endpoint_id: uuid.UUID, enabled: bool) -> None:

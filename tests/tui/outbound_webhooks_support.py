@@ -13,12 +13,16 @@ from textual.app import SystemCommand
 from textual.pilot import Pilot
 
 from pytake_daemon.protocol import Me, Role
+from pytake_daemon.protocol.common import ProblemField
 from pytake_daemon.protocol.outbound_webhooks import (
     DeliveryList,
     DeliveryOut,
     DeliveryState,
+    EndpointCreate,
+    EndpointCreated,
     EndpointList,
     EndpointOut,
+    EndpointUpdate,
     WebhookEventType,
 )
 from pytake_tui import PyTakeApp, build_app
@@ -123,8 +127,13 @@ def world() -> tuple[list[EndpointOut], list[DeliveryOut]]:
     return [crm, gone], items
 
 
+NEW = uuid.UUID("00000000-0000-4000-8000-00000000c003")
+SECRET = "whsec_" + "5" * 43
+
+
 class WebhooksClient(ScriptedClient):
-    """Endpoints and deliveries in memory; replays and enables are recorded."""
+    """Endpoints and deliveries in memory; replays and enables are recorded; a URL naming a
+    private address is refused under ``url`` as the daemon's SSRF guard does."""
 
     def __init__(self, server: str, *, me: Me) -> None:
         super().__init__(server, [hello_envelope(1)], FakeWorld(), me)
@@ -192,6 +201,37 @@ class WebhooksClient(ScriptedClient):
             for e in self.endpoints
         ]  # fmt: skip
         return self._counted(next(e for e in self.endpoints if e.id == endpoint_id))
+
+    async def create_webhook_endpoint(self, body: EndpointCreate) -> EndpointCreated:
+        self._admin()
+        if "//10." in body.url:
+            raise DaemonError(
+                422,
+                "Unprocessable Entity",
+                "1 invalid field(s)",
+                fields=(ProblemField(loc="body.url", msg="10.0.0.7 is a private address",
+                                     type="value_error"),),
+            )  # fmt: skip
+        endpoint = _endpoint(NEW, body.url, body.event_types).model_copy(
+            update={"description": body.description}
+        )
+        self.endpoints.append(endpoint)
+        return EndpointCreated(endpoint=endpoint, secret=SECRET)
+
+    async def update_webhook_endpoint(
+        self, endpoint_id: uuid.UUID, body: EndpointUpdate
+    ) -> EndpointOut:
+        self._admin()
+        change = body.model_dump(exclude_none=True)
+        self.endpoints = [
+            e.model_copy(update=change) if e.id == endpoint_id else e for e in self.endpoints
+        ]
+        return self._counted(next(e for e in self.endpoints if e.id == endpoint_id))
+
+    async def delete_webhook_endpoint(self, endpoint_id: uuid.UUID) -> None:
+        self._admin()
+        self.endpoints = [e for e in self.endpoints if e.id != endpoint_id]
+        self.items = [d for d in self.items if d.endpoint_id != endpoint_id]
 
 
 def person(role: Role) -> Me:
