@@ -1,9 +1,13 @@
 """Exceptions of our own, mapped to HTTP problems in one place (``http/middlewares.py``) and to
-one-line messages in the CLI."""
+one-line messages in the CLI.
+
+Titles are marked with ``N_`` and details written with ``pytake_daemon.i18n._``: both stay
+English here (logs, ``str()``) and are translated where a person reads them."""
 
 from __future__ import annotations
 
 from pytake_daemon.protocol import ProblemField
+from pytake_i18n import N_
 
 
 class PyTakeError(Exception):
@@ -14,7 +18,7 @@ class ApiError(PyTakeError):
     """An error with an HTTP status; the error middleware renders it as a problem document."""
 
     status = 500
-    title = "Internal Server Error"
+    title = N_("Internal Server Error")
 
     def __init__(
         self,
@@ -31,12 +35,12 @@ class ApiError(PyTakeError):
 
 class BadRequest(ApiError):
     status = 400
-    title = "Bad Request"
+    title = N_("Bad Request")
 
 
 class Unauthorized(ApiError):
     status = 401
-    title = "Unauthorized"
+    title = N_("Unauthorized")
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="pytake"'})
@@ -44,32 +48,32 @@ class Unauthorized(ApiError):
 
 class Forbidden(ApiError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class NotFound(ApiError):
     status = 404
-    title = "Not Found"
+    title = N_("Not Found")
 
 
 class MethodNotAllowed(ApiError):
     status = 405
-    title = "Method Not Allowed"
+    title = N_("Method Not Allowed")
 
 
 class Conflict(ApiError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class UnprocessableEntity(ApiError):
     status = 422
-    title = "Unprocessable Entity"
+    title = N_("Unprocessable Entity")
 
 
 class TooManyRequests(ApiError):
     status = 429
-    title = "Too Many Requests"
+    title = N_("Too Many Requests")
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
@@ -78,7 +82,7 @@ class TooManyRequests(ApiError):
 
 class ServiceUnavailable(ApiError):
     status = 503
-    title = "Service Unavailable"
+    title = N_("Service Unavailable")
 
     def __init__(self, detail: str, *, retry_after: int = 5) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
@@ -90,11 +94,11 @@ class SchemaTooNewError(PyTakeError):
 
 class PayloadTooLarge(ApiError):
     status = 413
-    title = "Payload Too Large"
+    title = N_("Payload Too Large")
 
 
 class BadGateway(ApiError):
     """An upstream (Meta's Graph API) refused or failed; the detail says why in plain words."""
 
     status = 502
-    title = "Bad Gateway"
+    title = N_("Bad Gateway")

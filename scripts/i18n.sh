@@ -23,9 +23,11 @@ if ((${#packages[@]} == 0)); then
 fi
 
 extract() {
-  local pkg="$1"
+  local pkg="$1" cfg="$ROOT/config/babel.cfg"
+  # A package may bring its own extraction map (the daemon's also reads raised errors' text).
+  if [[ -f "$ROOT/$pkg/locale/babel.cfg" ]]; then cfg="$ROOT/$pkg/locale/babel.cfg"; fi
   # --sort-output and file-only locations keep the diff to what changed, not what moved.
-  "$PY" -m babel.messages.frontend -q extract -F "$ROOT/config/babel.cfg" \
+  "$PY" -m babel.messages.frontend -q extract -F "$cfg" \
     --add-location=file --sort-output --no-wrap --project=pytake \
     -o "$ROOT/$pkg/locale/$pkg.pot" "$ROOT/$pkg"
   # Relative paths in the comments: the same .pot from every checkout.

@@ -17,6 +17,7 @@ import structlog
 from pytake_daemon.agents import db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, UnprocessableEntity
+from pytake_daemon.i18n import N_, customer_language, gettext
 from pytake_daemon.protocol.outgoing import (
     ButtonsOut,
     ReplyButton,
@@ -24,11 +25,14 @@ from pytake_daemon.protocol.outgoing import (
     TemplateOut,
 )
 from pytake_daemon.whatsapp.send_service import queue_message
+from pytake_i18n import DEFAULT_LANGUAGE
 
 log = structlog.get_logger("pytake.agents")
 
-QUESTION = "How would you rate this conversation?"
-BUTTONS = ((5, "Great"), (3, "OK"), (1, "Bad"))
+# Said in the customer's language (pytake_daemon.i18n.customer_language); a button's title is at
+# most 20 characters in every language (WhatsApp's limit).
+QUESTION = N_("How would you rate this conversation?")
+BUTTONS = ((5, N_("Great")), (3, N_("OK")), (1, N_("Bad")))
 BUTTON_PREFIX = "csat:"
 # A bare digit counts as an answer only this long after the question.
 ANSWER_WINDOW = timedelta(hours=24)
@@ -36,11 +40,14 @@ ANSWER_WINDOW = timedelta(hours=24)
 _DIGIT = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*$")
 
 
-def buttons(feedback_id: uuid.UUID) -> ButtonsOut:
+def buttons(feedback_id: uuid.UUID, language: str = DEFAULT_LANGUAGE) -> ButtonsOut:
     return ButtonsOut(
-        body=QUESTION,
+        body=gettext(QUESTION, language=language),
         buttons=[
-            ReplyButton(id=f"{BUTTON_PREFIX}{feedback_id}:{rating}", title=label)
+            ReplyButton(
+                id=f"{BUTTON_PREFIX}{feedback_id}:{rating}",
+                title=gettext(label, language=language),
+            )
             for rating, label in BUTTONS
         ],
     )
@@ -61,7 +68,8 @@ async def ask(
     )
     if feedback_id is None:
         return None
-    requests = [SendMessageRequest(content=buttons(feedback_id))]
+    language = await customer_language(conn, conversation_id)
+    requests = [SendMessageRequest(content=buttons(feedback_id, language))]
     if template is not None:
         requests.append(
             SendMessageRequest(content=TemplateOut(name=template[0], language=template[1]))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import asyncpg
 from pydantic import ValidationError
 
+from pytake_daemon.i18n import _
 from pytake_daemon.protocol import (
     ContactOut,
     ConversationOut,
@@ -25,6 +26,7 @@ from pytake_daemon.protocol.conversations import (
     ReferralOut,
     TimelineKind,
 )
+from pytake_daemon.whatsapp.meta_errors import explanation_in
 
 SERVICE_WINDOW = timedelta(hours=24)
 """Meta's customer-service window: free-form messages are allowed this long after the
@@ -103,7 +105,9 @@ def message_error(row: asyncpg.Record) -> MessageError | None:
     if code is None and not explanation:
         return None
     if not explanation:
-        explanation = title or f"WhatsApp error {code}"
+        explanation = title or _("WhatsApp error {code}", code=code).say()
+    else:
+        explanation = explanation_in(explanation)
     return MessageError(code=code, title=title, explanation=explanation)
 
 

@@ -11,13 +11,21 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from pytake_daemon.auth.identity import IDENTITY
+from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import ApiError, BadRequest, ServiceUnavailable
+from pytake_daemon.i18n import _, tenant_language, translate
+from pytake_daemon.keys import DB_POOL
 from pytake_daemon.protocol import Problem, ProblemField
+from pytake_i18n import DEFAULT_LANGUAGE, N_, negotiate, use_language
 
 log = structlog.get_logger("pytake.http")
 
 REQUEST_ID = web.RequestKey("request_id", str)
 _HEADER = "X-Request-Id"
+# The language the caller asked for (Accept-Language), or None: then the tenant's default decides
+# once the caller is known, which only matters when a sentence is shown (a problem document).
+ASKED_LANGUAGE = web.RequestKey("asked_language", str)
 
 # What "the database or Redis is unreachable" looks like from asyncpg and redis-py.
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -32,6 +40,16 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 
+
+# aiohttp's own refusals carry its reason phrase as the title: these are the ones a caller meets.
+HTTP_REASONS = (
+    N_("Bad Request"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"),
+    N_("Length Required"),
+)
 
 _UNSTORABLE_TEXT: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CharacterNotInRepertoireError,
@@ -92,11 +110,19 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure leaves as ``application/problem+json``; tracebacks stay in the log."""
+    """Every failure leaves as ``application/problem+json``, in the caller's language;
+    tracebacks stay in the log.
+
+    Handlers run in the language Accept-Language asks for (English without one), so what they
+    word themselves (a Meta error's explanation) follows it too."""
+    asked = request.headers.get("Accept-Language")
+    if asked:
+        request[ASKED_LANGUAGE] = negotiate(asked, DEFAULT_LANGUAGE)
     try:
-        return await handler(request)
+        with use_language(request.get(ASKED_LANGUAGE, DEFAULT_LANGUAGE)):
+            return await handler(request)
     except ApiError as exc:
-        return _render(exc, request)
+        return await _render(exc, request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -105,28 +131,59 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if isinstance(exc, web.HTTPMethodNotAllowed):
             allowed = ", ".join(sorted(documented_methods(request.app, request.path)))
             headers["Allow"] = allowed
-            detail = f"allowed: {allowed}"
+            detail = _("allowed: {allowed}", allowed=allowed)
+        language = await _reader_language(request)
         return problem_response(
-            exc.status, exc.reason, detail=detail, request=request, headers=headers
+            exc.status,
+            translate(exc.reason, language) or exc.reason,
+            detail=translate(detail, language),
+            request=request,
+            headers=headers,
         )
     except _UNSTORABLE_TEXT:
         # PostgreSQL text can't hold NUL (or bytes invalid in UTF-8): the input is at fault.
-        return _render(BadRequest("text may not contain NUL characters"), request)
+        return await _render(BadRequest(_("text may not contain NUL characters")), request)
     except _UNAVAILABLE as exc:
         log.warning("dependency unavailable", error=f"{type(exc).__name__}: {exc}")
-        return _render(
-            ServiceUnavailable("a backing service is unavailable; retry shortly"), request
+        # No database to read the tenant's language from: the caller's, else English.
+        return _render_in(
+            ServiceUnavailable(_("a backing service is unavailable; retry shortly")),
+            request,
+            request.get(ASKED_LANGUAGE, DEFAULT_LANGUAGE),
         )
     except Exception:
         log.exception("unhandled error")
-        return problem_response(500, "Internal Server Error", request=request)
+        language = request.get(ASKED_LANGUAGE, DEFAULT_LANGUAGE)
+        return problem_response(
+            500, translate(N_("Internal Server Error"), language) or "", request=request
+        )
 
 
-def _render(exc: ApiError, request: web.Request) -> web.Response:
+async def _reader_language(request: web.Request) -> str:
+    """Accept-Language's choice, else the caller's tenant's default, else English."""
+    asked: str | None = request.get(ASKED_LANGUAGE)
+    if asked is not None:
+        return asked
+    identity = request.get(IDENTITY)
+    if identity is None:
+        return DEFAULT_LANGUAGE
+    try:
+        async with tenant_transaction(request.app[DB_POOL], identity.tenant_id) as conn:
+            return await tenant_language(conn)
+    except Exception:  # an error's language must never hide the error itself
+        log.warning("tenant language unavailable", exc_info=True)
+        return DEFAULT_LANGUAGE
+
+
+async def _render(exc: ApiError, request: web.Request) -> web.Response:
+    return _render_in(exc, request, await _reader_language(request))
+
+
+def _render_in(exc: ApiError, request: web.Request, language: str) -> web.Response:
     return problem_response(
         exc.status,
-        exc.title,
-        detail=exc.detail,
+        translate(exc.title, language) or exc.title,
+        detail=translate(exc.detail, language),
         request=request,
         errors=exc.errors,
         headers=exc.headers,
@@ -135,9 +192,9 @@ def _render(exc: ApiError, request: web.Request) -> web.Response:
 
 def _http_detail(exc: web.HTTPException) -> str | None:
     if isinstance(exc, web.HTTPNotFound):
-        return "no such endpoint"
+        return _("no such endpoint")
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        return "request body too large"
+        return _("request body too large")
     return None
 
 

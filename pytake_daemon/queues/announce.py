@@ -23,9 +23,11 @@ import asyncpg
 from pytake_daemon.agents import db as agents_db
 from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.i18n import customer_languages
 from pytake_daemon.queues import customer, db
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open
+from pytake_i18n import DEFAULT_LANGUAGE
 
 # Namespace of the queues' announcement locks (hashtextextended's seed; the flows use 7305).
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7321))"
@@ -63,11 +65,16 @@ async def _tell_all(
         return 0
     agents = await agents_db.count_eligible(conn, queue["required_skills"], queue["department"])
     avg = await db.avg_handle_seconds(conn, queue["id"], now)
+    # Our default is said in each customer's language; the queue's own text as written.
+    languages = (
+        {} if template else await customer_languages(conn, [r["conversation_id"] for r in rows])
+    )
     said: list[uuid.UUID] = []
     for r in rows:
         wait = customer.estimated_wait_minutes(r["position"], avg, agents)
         fields = customer.Fields(queue=queue["name"], position=r["position"], wait_minutes=wait)
-        text = customer.render(template, default, fields)
+        language = languages.get(r["conversation_id"], DEFAULT_LANGUAGE)
+        text = customer.render(template, default, fields, language)
         message_id = await customer.tell(conn, r["conversation_id"], text, now=now)
         if message_id is not None:
             said.append(message_id)

@@ -17,18 +17,24 @@ import structlog
 
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict
+from pytake_daemon.i18n import N_, gettext
 from pytake_daemon.protocol.outgoing import SendMessageRequest, TextOut
 from pytake_daemon.whatsapp.send_service import queue_message
+from pytake_i18n import DEFAULT_LANGUAGE
 
 log = structlog.get_logger("pytake.queues")
 
-DEFAULT_WELCOME = (
+# Our texts, said in the customer's language (pytake_daemon.i18n.customer_language); a queue's
+# own text is sent as its tenant wrote it. Translations keep the fields and the [optional] part.
+DEFAULT_WELCOME = N_(
     "You're in the {queue} queue: you are number {position}[, about {wait_minutes} min to wait]."
 )
-DEFAULT_POSITION = "You are now number {position} in line[ (about {wait_minutes} min)]."
-DEFAULT_OUT_OF_HOURS = "We're closed right now; an agent will answer as soon as we open."
-DEFAULT_TIMEOUT = "Sorry, no agent could take your conversation in time. Please write again later."
-DEFAULT_FULL = "All our agents are busy and the line is full. Please write again later."
+DEFAULT_POSITION = N_("You are now number {position} in line[ (about {wait_minutes} min)].")
+DEFAULT_OUT_OF_HOURS = N_("We're closed right now; an agent will answer as soon as we open.")
+DEFAULT_TIMEOUT = N_(
+    "Sorry, no agent could take your conversation in time. Please write again later."
+)
+DEFAULT_FULL = N_("All our agents are busy and the line is full. Please write again later.")
 
 
 @dataclass(frozen=True)
@@ -59,14 +65,16 @@ _CLAUSE = re.compile(r"\s*[,;:]\s*[^,;:.!?]*\{wait_minutes\}[^,;:.!?]*")
 _SENTENCE = re.compile(r"[^.!?\s][^.!?]*\{wait_minutes\}[^.!?]*[.!?]?\s*")
 
 
-def render(template: str, default: str, fields: Fields) -> str:
-    """The queue's text (or our default) with its fields; unknown braces are left as written.
+def render(template: str, default: str, fields: Fields, language: str = DEFAULT_LANGUAGE) -> str:
+    """The queue's text (or our default, in ``language``) with its fields; unknown braces are
+    left as written.
 
     A part written in square brackets is shown only when the fields in it are known (so
     ``number {position}[ (~{wait_minutes} min)]`` drops the estimate when there is none); a
     text without brackets loses the parenthesis, else the clause (after a comma, semicolon or
     colon), else the sentence, naming the estimate."""
-    text = template or default
+    # gettext("") is the catalog's header, not an empty text.
+    text = template or (gettext(default, language=language) if default else "")
     known = fields.wait_minutes is not None
 
     def optional(match: re.Match[str]) -> str:
@@ -81,7 +89,7 @@ def render(template: str, default: str, fields: Fields) -> str:
         text = _CLAUSE.sub("", text)
         text = _SENTENCE.sub("", text).strip()
         if not text and template:  # the whole text was the estimate: ours says the place
-            return render("", default, fields)
+            return render("", default, fields, language)
     for name in ("queue", "position", "wait_minutes"):
         text = text.replace("{" + name + "}", str(getattr(fields, name)))
     return text

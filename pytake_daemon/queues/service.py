@@ -21,6 +21,7 @@ from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound
+from pytake_daemon.i18n import customer_language
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import (
     QueueItemChanged,
@@ -31,6 +32,7 @@ from pytake_daemon.queues import customer, db, history
 from pytake_daemon.queues.effects import Effects
 from pytake_daemon.queues.hours import is_open, next_opening
 from pytake_daemon.queues.views import item_out
+from pytake_i18n import DEFAULT_LANGUAGE
 
 # How many queues a diversion may chain through (overflow → out of hours → …) before refusing.
 _MAX_DIVERSIONS = 3
@@ -279,8 +281,11 @@ async def tell(
 ) -> None:
     """Say the queue's text (or our default) to the customer (open threads see it at once);
     the sender is woken after."""
+    # Our default in the customer's language; the queue's own text as its tenant wrote it.
+    ours = not template and default
+    language = await customer_language(conn, conversation_id) if ours else DEFAULT_LANGUAGE
     said = await customer.tell(
-        conn, conversation_id, customer.render(template, default, fields), now=now
+        conn, conversation_id, customer.render(template, default, fields, language), now=now
     )
     if said is not None:
         effects.messages_queued = True
