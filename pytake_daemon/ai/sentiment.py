@@ -82,6 +82,20 @@ REQUEST_AFTER = {"help": frozenset({"need", "needs", "needed", "please", "pls", 
 """Where "want" (+0.3) and "help" (+1.7) ask for something ("I want to cancel", "I need help with
 the configuration") and so carry nothing; elsewhere they keep VADER's valence ("I want that
 phone", "thanks for the help"). As plain zeros in the lexicon they cost general English."""
+IDIOMS_AFTER_NEGATOR: dict[tuple[str, str], str | None] = {
+    **{(n, "wait"): "eager" for n in ("can't", "cannot", "cant", "couldn't", "couldnt")},
+    ("never", "mind"): None,
+}
+"""English idioms a negator opens, written from the language (not from any corpus's errors):
+"can't wait" is eagerness, scored as VADER's "eager"; "never mind" carries nothing. As negated
+actions they were complaints ("Can't wait to get it!" scored -0.25)."""
+IMPATIENT_AFTER_WAIT = frozenset({"any", "anymore", "longer", "forever", "much"})
+"""What follows an impatient "can't wait": "can't wait any longer" is the complaint (our English
+tune part has it). Listed this way round because VADER's tokens drop punctuation ("can't wait.
+no more…")."""
+COULD_NOT = frozenset({"couldn't", "couldnt", "can't", "cant", "cannot"})
+"""Negators of "couldn't be happier" / "can't be worse": a comparative after them and "be" is
+the extreme, not its opposite (VADER scores "I couldn't be happier" -0.42)."""
 NEGATION_SCOPE = 3
 """Words after a negator that VADER's negation reaches (its ``_negation_check``)."""
 _REPEATED = re.compile(r"([^\W\d_])\1{2,}")
@@ -100,6 +114,18 @@ def _is_request(words: list[str], i: int) -> bool:
     return bool(
         (i + 1 < len(words) and words[i + 1].lower() in after)
         or (i > 0 and words[i - 1].lower() in before)
+    )
+
+
+def _could_not_be_comparative(words: list[str], i: int) -> bool:
+    """ "couldn't be happier", "could not be better", "can't be worse" (``words[i]`` the
+    comparative, two words after the negator)."""
+    word = words[i].lower()
+    if words[i - 1].lower() != "be" or not (word.endswith("er") or word == "worse"):
+        return False
+    negator = words[i - 2].lower()
+    return negator in COULD_NOT or (
+        negator == "not" and i > 2 and words[i - 3].lower() in ("could", "can")
     )
 
 
@@ -141,6 +167,8 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
         if words[negator].lower() == "never" and "such" in (w.lower() for w in words[negator:i]):
             # "never seen such bad service" emphasises, like VADER's own "never so bad".
             return valence * 1.25
+        if start_i == 1 and _could_not_be_comparative(words, i):
+            return valence * 1.25
         return cast("float", SentimentIntensityAnalyzer._negation_check(valence, words, start_i, i))
 
     def sentiment_valence(
@@ -156,6 +184,14 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
         own = NEGATED_ACTIONS.get(lower)
         if own is None:
             return self._vader_valence(valence, sentitext, item, i, sentiments)
+        after = words[i + 1].lower() if i + 1 < len(words) else ""
+        then = words[i + 2].lower() if i + 2 < len(words) else ""
+        if (lower, after) in IDIOMS_AFTER_NEGATOR and (
+            after != "wait" or then not in IMPATIENT_AFTER_WAIT
+        ):
+            idiom = IDIOMS_AFTER_NEGATOR[lower, after]
+            sentiments.append(self.lexicon[idiom] if idiom else 0.0)
+            return sentiments
         scope = words[i + 1 : i + 1 + NEGATION_SCOPE]
         # A negated sentiment word is VADER's business ("not good" flips); only a negator with
         # nothing to flip carries the complaint.

@@ -53,3 +53,28 @@ def test_settings_show_change_and_refuse(settings: Settings, tenant_slug: str) -
     [entry] = [e for e in entries if e.get("action") == "ai.settings"]
     assert entry["actor_type"] == "cli"
     assert entry["diff"]["intent_threshold"]["after"] == 0.55
+
+
+def test_eval_prints_every_row_of_issue_23() -> None:
+    done = runner.invoke(app, ["ai", "eval", "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    rows = {(r["language"], r["task"]): r for r in report["tasks"]}
+    assert set(rows) == {
+        ("pt", "sentiment"),
+        ("pt", "intent"),
+        ("en", "sentiment"),
+        ("en", "intent"),
+    }
+    assert rows["en", "sentiment"]["baseline"] == "plain VADER"
+    whole, heldout = report["english_public"]
+    assert (whole["part"], whole["messages"]) == ("all", 4200)
+    assert (heldout["part"], heldout["messages"]) == ("heldout", 2490)
+    assert whole["baseline"] == "plain VADER"
+    assert whole["pearson"] >= whole["baseline_pearson"]
+    assert whole["agreement"] >= whole["baseline_agreement"]
+    short = report["language"][-1]
+    assert short["texts"].startswith("short")
+    assert short["contact_known"] > short["first_message"] > short["before"]
+    bad = runner.invoke(app, ["ai", "eval", "--split", "nope"])
+    assert bad.exit_code == 2

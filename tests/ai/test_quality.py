@@ -3,6 +3,8 @@ Portuguese word forms, the language of short texts, and the evaluation's figures
 
 from __future__ import annotations
 
+from math import comb
+
 import pytest
 
 from pytake_daemon.ai.datasets import Split, public_english
@@ -32,11 +34,20 @@ def test_english_is_not_below_plain_vader_on_the_public_tweets(scorer: Sentiment
     assert whole.baseline.agreement == pytest.approx(0.9210, abs=1e-4)
     assert whole.model.pearson >= whole.baseline.pearson
     assert whole.model.agreement >= whole.baseline.agreement
-    # The part no decision looked at: the correlation holds; agreement is within 5 tweets of
-    # 2,490 (docs/ai.md, "English on a public corpus").
+    assert whole.only_model >= whole.only_baseline
+    # The part no decision looked at: the correlation holds; agreement differs on 20 of 2,490
+    # tweets (8 only ours gets right, 12 only VADER), which a paired exact (McNemar) test can't
+    # tell from chance (docs/ai.md, "English on a public corpus").
     heldout = evaluate_public_english(scorer, split=Split.HELDOUT)
     assert heldout.model.pearson >= heldout.baseline.pearson
-    assert heldout.model.agreement >= heldout.baseline.agreement - 0.002
+    assert _mcnemar_exact(heldout.only_model, heldout.only_baseline) > 0.3
+
+
+def _mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value of ``b`` against ``c`` discordant pairs."""
+    n = b + c
+    tail: float = sum(comb(n, k) for k in range(min(b, c) + 1)) / 2**n
+    return min(1.0, 2 * tail)
 
 
 @pytest.mark.parametrize(
@@ -54,6 +65,14 @@ def test_english_is_not_below_plain_vader_on_the_public_tweets(scorer: Sentiment
         ("Thanks for the help!", 1),
         ("I loooove it", 1),
         ("free shipping, amazing", 1),
+        # Idioms a negator opens: eagerness, the extreme, nothing; not complaints.
+        ("Can't wait to get it!", 1),
+        ("cant wait", 1),
+        ("It's way too late, I can't wait any longer", -1),
+        ("I couldn't be happier with the service", 1),
+        ("It could not be better", 1),
+        ("The delivery couldn't be worse", -1),
+        ("never mind", 0),
     ],
 )
 def test_english_rules(scorer: SentimentScorer, text: str, sign: int) -> None:
