@@ -32,6 +32,7 @@ from pytake_tui.api.outbound_webhooks import OutboundWebhookEndpoints
 from pytake_tui.api.queues import QueueEndpoints
 from pytake_tui.api.reports import ReportEndpoints
 from pytake_tui.api.session import SessionEndpoints
+from pytake_tui.api.system_figures import SystemFigureEndpoints
 from pytake_tui.api.templates import TemplateEndpoints
 from pytake_tui.api.tenant_config import TenantConfigEndpoints
 from pytake_tui.api.transport import (
@@ -78,6 +79,7 @@ class DaemonClient(
     UserEndpoints,
     TemplateEndpoints,
     TenantConfigEndpoints,
+    SystemFigureEndpoints,
     EventStreamEndpoints,
 ):
     """REST and WebSocket access to one daemon, with the session token once logged in.

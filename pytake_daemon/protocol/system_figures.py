@@ -13,6 +13,10 @@ from datetime import datetime
 
 from pytake_daemon.protocol.common import WireModel
 
+QUEUE_TABLES = ("jobs", "outbox", "queue_items")
+"""The tables work queues through (claimed, then deleted or updated), whose dead rows slow a
+claim down when autovacuum falls behind: their dead-row share is in every reading."""
+
 
 class HostFigures(WireModel):
     """The machine the daemon runs on (psutil)."""

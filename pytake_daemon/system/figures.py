@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.system_figures import (
+    QUEUE_TABLES,
     DaemonFigures,
     HostFigures,
     JobKindFigures,
@@ -26,10 +27,6 @@ from pytake_daemon.protocol.system_figures import (
     TableTuples,
     Totals,
 )
-
-# The tables that work queues through (claimed, then deleted or updated): the ones whose dead
-# rows slow a claim down when autovacuum falls behind.
-QUEUE_TABLES = ("jobs", "outbox", "queue_items")
 
 _SERVER = """
 SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()) AS connections,

@@ -25,6 +25,7 @@ from pytake_tui.screens.api_tokens import ApiTokensScreen
 from pytake_tui.screens.config_transfer import ConfigTransferScreen
 from pytake_tui.screens.numbers_admin import NumbersAdminScreen
 from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
+from pytake_tui.screens.system import SystemScreen
 from pytake_tui.screens.tenant_profile import TenantProfileScreen
 from pytake_tui.widgets.admin_pages import AdminPage, AdminPageList
 
@@ -97,6 +98,12 @@ ADMIN_PAGES: list[AdminPage] = [
         "API tokens",
         "scripts' tokens: scopes, last use; create, revoke",
         build=lambda c: ApiTokensScreen(client=c.client),
+    ),
+    AdminPage(
+        "system",
+        "System",
+        "host, daemon, PostgreSQL and Redis figures, lags; live",
+        build=lambda c: SystemScreen(client=c.client),
     ),
 ]
 """The admin area's pages, in the order listed; append one entry to add a page."""

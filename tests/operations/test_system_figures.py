@@ -16,8 +16,7 @@ from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import Role
-from pytake_daemon.protocol.system_figures import SystemFigures
-from pytake_daemon.system.figures import QUEUE_TABLES
+from pytake_daemon.protocol.system_figures import QUEUE_TABLES, SystemFigures
 from tests.conftest import MakeTenant
 from tests.whatsapp.wa_support import SimulatedWorld, simulated_world, stop_simulated_world
 

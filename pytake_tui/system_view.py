@@ -1,0 +1,278 @@
+"""The System screen's figures: what each one is, its thresholds, and the samples kept.
+
+Every figure is a number where higher is worse; at or past ``warn`` it is drawn in the warning
+colour, at or past ``error`` in the error colour (the thresholds are listed in docs/tui.md, and
+a figure without them is only informative). The daemon sends running totals for counters and
+histograms; rates and means here are over the time between two readings, by the daemon's clock
+(``read_at``), so the console's own clock plays no part.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pytake_daemon.protocol.system_figures import QUEUE_TABLES, SystemFigures, Totals
+
+SAMPLES = 60
+"""Readings kept per figure for its sparkline (three minutes at the screen's poll interval)."""
+
+
+class Unit(StrEnum):
+    PERCENT = "%"
+    MS = "ms"
+    SECONDS = "s"
+    BYTES = "B"
+    COUNT = ""
+    RATE = "/s"
+
+
+class Level(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    key: str
+    label: str
+    unit: Unit
+    warn: float | None = None
+    error: float | None = None
+
+    def level(self, value: float | None) -> Level:
+        if value is None:
+            return Level.OK
+        if self.error is not None and value >= self.error:
+            return Level.ERROR
+        if self.warn is not None and value >= self.warn:
+            return Level.WARN
+        return Level.OK
+
+
+GIB = 1024**3
+FLOW_JOB = "flow_inbound"
+
+FIGURES: dict[str, Figure] = {
+    f.key: f
+    for f in (
+        Figure("host.cpu", "CPU", Unit.PERCENT, 70, 90),
+        Figure("host.memory", "Memory", Unit.PERCENT, 80, 90),
+        # The doctor's disk check fails under 5 % free: the error colour says the same.
+        Figure("host.disk", "Disk (state dir)", Unit.PERCENT, 85, 95),
+        Figure("daemon.webhooks", "Webhooks accepted", Unit.RATE),
+        Figure("daemon.refused", "Webhooks refused/failed", Unit.RATE, 0.01, 1),
+        Figure("daemon.sends", "Graph API sends", Unit.RATE),
+        Figure("daemon.jobs", "Jobs queued", Unit.COUNT, 1_000, 10_000),
+        Figure("daemon.job_age", "Oldest job", Unit.SECONDS, 30, 300),
+        Figure("daemon.outbox", "Outbox queued", Unit.COUNT, 1_000, 10_000),
+        Figure("daemon.websockets", "WebSocket clients", Unit.COUNT),
+        Figure("daemon.dropped", "Slow clients cut off", Unit.COUNT, 1, 10),
+        Figure("daemon.loop_lag", "Event-loop lag", Unit.MS, 25, 100),
+        Figure("daemon.pool", "DB pool in use", Unit.PERCENT, 80, 100),
+        Figure("daemon.rss", "Process memory", Unit.BYTES, 1 * GIB, 2 * GIB),
+        Figure("daemon.cpu", "Process CPU", Unit.PERCENT, 70, 90),
+        Figure("pg.connections", "Connections", Unit.PERCENT, 70, 90),
+        Figure("pg.longest", "Longest transaction", Unit.SECONDS, 60, 300),
+        Figure("pg.size", "Database size", Unit.BYTES),
+        Figure("pg.replication", "Replication lag", Unit.SECONDS, 10, 60),
+        *(Figure(f"pg.dead.{t}", f"Dead rows {t}", Unit.PERCENT, 20, 50) for t in QUEUE_TABLES),
+        Figure("redis.memory", "Used memory", Unit.BYTES),
+        Figure("redis.clients", "Clients", Unit.COUNT),
+        Figure("redis.ping", "Ping", Unit.MS, 5, 50),
+        Figure("lag.ingest", "Ingest commit", Unit.MS, 100, 500),
+        Figure("lag.flow", "Flow (oldest waiting)", Unit.SECONDS, 5, 30),
+        Figure("lag.outbox", "Outbox (overdue)", Unit.SECONDS, 5, 60),
+        Figure("lag.status", "Status (Meta → here)", Unit.SECONDS, 30, 300),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One figure in one reading: ``None`` when not measured (nothing happened, not read)."""
+
+    value: float | None
+    detail: str = ""
+
+
+def formatted(figure: Figure, value: float | None) -> str:
+    """The value as the screen shows it ("—" when not measured)."""
+    if value is None:
+        return "—"
+    match figure.unit:
+        case Unit.PERCENT:
+            return f"{value:.1f} %"
+        case Unit.MS:
+            return f"{value:.1f} ms" if value < 100 else f"{value:,.0f} ms"
+        case Unit.SECONDS:
+            return seconds_text(value)
+        case Unit.BYTES:
+            return size_text(value)
+        case Unit.RATE:
+            return f"{value:.2f}/s" if value < 10 else f"{value:,.0f}/s"
+        case Unit.COUNT:
+            return f"{value:,.0f}"
+
+
+def seconds_text(value: float) -> str:
+    if value < 10:
+        return f"{value:.1f} s"
+    if value < 120:
+        return f"{value:.0f} s"
+    if value < 7200:
+        return f"{value // 60:.0f} min {value % 60:02.0f} s"
+    return f"{value / 3600:.1f} h"
+
+
+def size_text(value: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rate(now: float, before: float, seconds: float | None) -> float | None:
+    # A counter that went down: the daemon restarted between the readings.
+    if seconds is None or now < before:
+        return None
+    return (now - before) / seconds
+
+
+def _mean_ms(now: Totals, before: Totals) -> float | None:
+    count = now.count - before.count
+    if count <= 0:
+        return None  # nothing observed between the readings
+    return (now.sum - before.sum) / count * 1000
+
+
+def _share(part: float, whole: float) -> float | None:
+    return part / whole * 100 if whole > 0 else None
+
+
+def reading(previous: SystemFigures | None, current: SystemFigures) -> dict[str, Point]:
+    """Every figure of ``current``; rates and means need ``previous`` (``None``: not yet)."""
+    points: dict[str, Point] = {}
+    host = current.host
+    points["host.cpu"] = Point(host.cpu_percent, f"{host.cpu_count} cores, load {host.load_1m:.2f}")
+    points["host.memory"] = Point(
+        host.memory_percent,
+        f"{size_text(host.memory_used_bytes)} of {size_text(host.memory_total_bytes)}",
+    )
+    points["host.disk"] = Point(host.disk_percent, f"{size_text(host.disk_free_bytes)} free")
+    points.update(_daemon(previous, current))
+    points.update(_postgres(current))
+    redis = current.redis
+    points["redis.memory"] = Point(redis.used_memory_bytes if redis else None)
+    points["redis.clients"] = Point(redis.clients if redis else None)
+    points["redis.ping"] = Point(redis.ping_ms if redis else None)
+    return points
+
+
+def _daemon(previous: SystemFigures | None, current: SystemFigures) -> dict[str, Point]:
+    d = current.daemon
+    p = previous.daemon if previous is not None else None
+    seconds: float | None = None
+    if previous is not None:
+        elapsed = (current.read_at - previous.read_at).total_seconds()
+        seconds = elapsed if elapsed > 0 else None
+    refused = sum(v for k, v in d.webhooks.items() if k != "accepted")
+    queued = sum(j.queued for j in d.jobs)
+    ages = [j.oldest_age_seconds for j in d.jobs if j.oldest_age_seconds is not None]
+    read = bool(d.jobs)
+    flow = next((j for j in d.jobs if j.kind == FLOW_JOB), None)
+    points = {
+        "daemon.jobs": Point(queued if read else None, f"{len(d.jobs)} kinds"),
+        "daemon.job_age": Point((max(ages) if ages else 0.0) if read else None),
+        "daemon.outbox": Point(d.outbox_queued),
+        "daemon.websockets": Point(d.websocket_clients),
+        "daemon.pool": Point(
+            _share(d.db_pool_in_use, d.db_pool_max), f"{d.db_pool_in_use} of {d.db_pool_max}"
+        ),
+        "daemon.rss": Point(d.rss_bytes),
+        "lag.flow": Point(
+            (flow.oldest_age_seconds or 0.0) if flow is not None else None,
+            f"{flow.queued} waiting" if flow is not None else "",
+        ),
+        "lag.outbox": Point(d.outbox_overdue_seconds),
+    }
+    if p is None:
+        for key in ("webhooks", "refused", "sends", "dropped", "loop_lag", "cpu"):
+            points[f"daemon.{key}"] = Point(None)
+        points["lag.ingest"] = points["lag.status"] = Point(None)
+        return points
+    points["daemon.webhooks"] = Point(
+        _rate(d.webhooks.get("accepted", 0), p.webhooks.get("accepted", 0), seconds)
+    )
+    before_refused = sum(v for k, v in p.webhooks.items() if k != "accepted")
+    points["daemon.refused"] = Point(_rate(refused, before_refused, seconds))
+    points["daemon.sends"] = Point(_rate(d.outbox_sends.count, p.outbox_sends.count, seconds))
+    dropped = d.websocket_dropped - p.websocket_dropped
+    points["daemon.dropped"] = Point(dropped if dropped >= 0 else None, "since last reading")
+    points["daemon.loop_lag"] = Point(_mean_ms(d.event_loop_lag, p.event_loop_lag))
+    cpu = None
+    if d.cpu_seconds is not None and p.cpu_seconds is not None:
+        rate = _rate(d.cpu_seconds, p.cpu_seconds, seconds)
+        cpu = rate * 100 if rate is not None else None
+    points["daemon.cpu"] = Point(cpu, "of one core")
+    points["lag.ingest"] = Point(_mean_ms(d.ingest_commit, p.ingest_commit))
+    status = _mean_ms(d.status_lag, p.status_lag)
+    points["lag.status"] = Point(status / 1000 if status is not None else None)
+    return points
+
+
+def _postgres(current: SystemFigures) -> dict[str, Point]:
+    pg = current.postgres
+    if pg is None:
+        keys = ["pg.connections", "pg.longest", "pg.size", "pg.replication"]
+        return {k: Point(None) for k in keys + [f"pg.dead.{t}" for t in QUEUE_TABLES]}
+    if pg.standby:
+        replication = "this server is a standby"
+    elif pg.replicas:
+        replication = f"{pg.replicas} standby(s)"
+    else:
+        replication = "no standbys"
+    points = {
+        "pg.connections": Point(
+            _share(pg.connections, pg.max_connections), f"{pg.connections} of {pg.max_connections}"
+        ),
+        "pg.longest": Point(pg.longest_transaction_seconds or 0.0),
+        "pg.size": Point(pg.database_bytes),
+        "pg.replication": Point(pg.replication_lag_seconds, replication),
+    }
+    tables = {t.table: t for t in pg.tables}
+    for name in QUEUE_TABLES:
+        found = tables.get(name)
+        points[f"pg.dead.{name}"] = (
+            Point(_share(found.dead, found.live + found.dead) or 0.0, f"{found.dead:,} dead")
+            if found is not None
+            else Point(None)
+        )
+    return points
+
+
+class FigureHistory:
+    """The last :data:`SAMPLES` readings of every figure, for the sparklines."""
+
+    def __init__(self, size: int = SAMPLES) -> None:
+        self._size = size
+        self.document: SystemFigures | None = None
+        self.latest: dict[str, Point] = {}
+        self._series: dict[str, deque[float | None]] = {}
+
+    @property
+    def readings(self) -> int:
+        return max((len(s) for s in self._series.values()), default=0)
+
+    def add(self, figures: SystemFigures) -> None:
+        self.latest = reading(self.document, figures)
+        self.document = figures
+        for key, point in self.latest.items():
+            self._series.setdefault(key, deque(maxlen=self._size)).append(point.value)
+
+    def series(self, key: str) -> list[float]:
+        """The figure's measured values, oldest first (readings without one are skipped)."""
+        return [v for v in self._series.get(key, ()) if v is not None]

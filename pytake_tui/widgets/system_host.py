@@ -1,0 +1,10 @@
+"""The System screen's host panel: CPU, memory and the state dir's disk (psutil, daemon side)."""
+
+from __future__ import annotations
+
+from pytake_tui.widgets.system_panel import SystemPanel
+
+
+class SystemHostPanel(SystemPanel):
+    TITLE = "Host"
+    KEYS = ("host.cpu", "host.memory", "host.disk")
