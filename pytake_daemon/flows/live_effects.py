@@ -35,6 +35,7 @@ class LiveEffects:
         transfer: QueueTransfer,
         http: FlowHttp,
         now: datetime,
+        deferred_previews: dict[uuid.UUID, str] | None = None,
     ) -> None:
         self.conn = conn
         self.tenant_id = tenant_id
@@ -43,27 +44,45 @@ class LiveEffects:
         self._transfer = transfer
         self._http = http
         self.now = now
+        self._deferred_previews = deferred_previews
+        """Given (the ingest fan-out), replies leave the conversation's preview to its end."""
         self.queued: list[uuid.UUID] = []
         self.timers: list[tuple[float, int]] = []
         self.queue_effects = Effects()
         """The queues' after-commit work of a transfer (events, distribution)."""
 
+    def _previews(self) -> dict[uuid.UUID, str] | None:
+        return None if self._deferred_previews is None else {}
+
+    def _keep(self, previews: dict[uuid.UUID, str] | None) -> None:
+        """A send's deferred preview counts once its savepoint has committed."""
+        if self._deferred_previews is not None and previews:
+            self._deferred_previews.update(previews)
+
     async def send(self, content: OutgoingContent, *, step: int) -> None:
         request = SendMessageRequest(
             content=content, idempotency_key=f"flow:{self.session_id}:{step}"
         )
+        previews = self._previews()
         try:
             # A savepoint: a refused send must not abort the step's transaction.
             async with self.conn.transaction():
                 queued = await queue_message(
-                    self.conn, self.conversation_id, request, sent_by=None, now=self.now
+                    self.conn,
+                    self.conversation_id,
+                    request,
+                    sent_by=None,
+                    now=self.now,
+                    deferred_previews=previews,
                 )
         except ApiError as exc:
             raise SendRefused(str(exc)) from None
+        self._keep(previews)
         if queued.created:
             self.queued.append(queued.message_id)
 
     async def request_phone(self, text: str, *, step: int) -> OutgoingContent:
+        previews = self._previews()
         try:
             async with self.conn.transaction():
                 queued, content = await ask_for_phone(
@@ -73,9 +92,11 @@ class LiveEffects:
                     sent_by=None,
                     now=self.now,
                     idempotency_key=f"flow:{self.session_id}:{step}",
+                    deferred_previews=previews,
                 )
         except ApiError as exc:
             raise SendRefused(str(exc)) from None
+        self._keep(previews)
         if queued.created:
             self.queued.append(queued.message_id)
         return content

@@ -106,10 +106,17 @@ class FlowRunner:
             if conversation.id in closed:
                 await db.mark_processed(batch.conn, message.id, None)
                 continue
+            # The step's previews join the batch's only if its savepoint commits.
+            previews: dict[uuid.UUID, str] = {}
             try:
                 async with batch.conn.transaction():
                     step = await self._step(
-                        batch.conn, batch.tenant_id, conversation.id, message, batch.now
+                        batch.conn,
+                        batch.tenant_id,
+                        conversation.id,
+                        message,
+                        batch.now,
+                        deferred_previews=previews,
                     )
             except OUTAGE_ERRORS:
                 raise
@@ -126,6 +133,7 @@ class FlowRunner:
                 batch.follow_ups.append(self._wake_jobs)
                 continue
             batch.events.extend(step.sent)
+            batch.deferred_previews.update(previews)
             queued.merge(step.queue_effects)
             # Its events go with the batch; the sender is woken after the commit.
             queued.messages_queued = queued.messages_queued or bool(step.sent)
@@ -181,8 +189,11 @@ class FlowRunner:
         conversation_id: uuid.UUID,
         message: MessageOut,
         now: datetime,
+        *,
+        deferred_previews: dict[uuid.UUID, str] | None = None,
     ) -> Step:
-        """Route and run one customer message in the caller's transaction."""
+        """Route and run one customer message in the caller's transaction (given
+        ``deferred_previews``, the replies' conversation previews are left to the caller)."""
         await db.lock_conversation(conn, conversation_id)
         conversation = await conversations_db.get_conversation(conn, conversation_id)
         if conversation is None:
@@ -227,7 +238,14 @@ class FlowRunner:
             state = state_of(session)
             flow = await self._published.version(conn, session["flow_id"], session["flow_version"])
         effects = LiveEffects(
-            conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
+            conn,
+            tenant_id,
+            conversation_id,
+            session_id,
+            self._transfer,
+            self._http,
+            now,
+            deferred_previews,
         )
         engine = FlowEngine(
             flow, state, facts, effects, max_steps=self._settings.max_steps_per_message

@@ -36,6 +36,7 @@ from pytake_daemon.protocol import (
     ServerEvent,
 )
 from pytake_daemon.realtime.bus import EventBus, number_events
+from pytake_daemon.whatsapp import outbox_db
 
 log = structlog.get_logger("pytake.whatsapp")
 
@@ -55,6 +56,9 @@ class InboundBatch:
     """What the hooks did that clients must hear of: numbered with the batch, sent after it."""
     follow_ups: list[FollowUp] = field(default_factory=list)
     """Best-effort work for after the commit (wake-ups); a failure is logged, not retried."""
+    deferred_previews: dict[uuid.UUID, str] = field(default_factory=dict)
+    """Conversation -> the preview of its last reply queued by a hook, written just before the
+    commit (``outbox_db.touch_previews``) so its row is held only that long."""
 
 
 InboundHook = Callable[[InboundBatch], Awaitable[None]]
@@ -126,14 +130,42 @@ class IngestFanout:
             if inbound:
                 for hook in self._hooks:
                     await hook(batch)
+            touched = await outbox_db.touch_previews(conn, batch.deferred_previews)
             # Last, just before the commit: the tenant's counter row is held only that long.
-            envelopes = await number_events(conn, tenant_id, events + batch.events)
+            envelopes = await number_events(
+                conn, tenant_id, events + _with_previews(batch.events, touched)
+            )
         await self._bus.deliver(envelopes)
         for follow_up in batch.follow_ups:
             try:
                 await follow_up()
             except Exception:  # committed: a failed wake-up is caught up by the next poll
                 log.exception("fan-out follow-up failed", tenant_id=str(tenant_id))
+
+
+def _with_previews(
+    events: list[ServerEvent], touched: dict[uuid.UUID, outbox_db.Touched]
+) -> list[ServerEvent]:
+    """The hooks' events with the previews written after them: a ``message_sent`` read its
+    conversation before its preview was set."""
+    if not touched:
+        return events
+    patched: list[ServerEvent] = []
+    for event in events:
+        conversation = getattr(event, "conversation", None)
+        if isinstance(conversation, ConversationOut) and conversation.id in touched:
+            now = touched[conversation.id]
+            fresh = conversation.model_copy(
+                update={
+                    "last_message_at": now.last_message_at,
+                    "last_message_preview": now.last_message_preview,
+                    "updated_at": now.updated_at,
+                }
+            )
+            patched.append(event.model_copy(update={"conversation": fresh}))
+        else:
+            patched.append(event)
+    return patched
 
 
 def _ids(jobs: list[Job], key: str) -> list[uuid.UUID]:

@@ -57,7 +57,8 @@ async def message_wamid(
 # The message, its outbox row and the conversation's preview in one round trip (three
 # statements before). The outbox row references a message inserted by the same statement: the
 # foreign key is checked at the statement's end, when the message exists. Nothing is queued or
-# touched when the idempotency key was taken meanwhile (no row from ``m``).
+# touched when the idempotency key was taken meanwhile (no row from ``m``). With $10 false the
+# preview is left to ``touch_previews`` at the end of the caller's transaction.
 _QUEUE = """
 WITH m AS (
     INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, context,
@@ -71,7 +72,7 @@ WITH m AS (
 ), touched AS (
     UPDATE conversations
        SET last_message_at = now(), last_message_preview = $9, updated_at = now()
-     WHERE tenant_id = current_tenant_id() AND id = $1 AND EXISTS (SELECT FROM m)
+     WHERE tenant_id = current_tenant_id() AND id = $1 AND $10 AND EXISTS (SELECT FROM m)
 )
 SELECT id FROM m
 """
@@ -89,10 +90,12 @@ async def queue_outbound(
     context: dict[str, Any] | None,
     sent_by: uuid.UUID | None,
     idempotency_key: str | None,
+    touch_conversation: bool = True,
 ) -> uuid.UUID | None:
     """Store a pending message and queue it (it leaves after every message queued earlier in
     its conversation); the new message's id, or None when the idempotency key was taken
-    meanwhile (then nothing was written)."""
+    meanwhile (then nothing was written). ``touch_conversation=False`` leaves the
+    conversation's preview to :func:`touch_previews`."""
     message_id: uuid.UUID | None = await conn.fetchval(
         _QUEUE,
         conversation_id,
@@ -104,8 +107,51 @@ async def queue_outbound(
         idempotency_key,
         number_id,
         preview,
+        touch_conversation,
     )
     return message_id
+
+
+# The ingest fan-out's automated replies set their conversations' previews here, in its last
+# statements, instead of in each reply's insert: a preview written mid-batch held the
+# conversation's row until the batch committed, and the webhook writer, which counts the next
+# customer message into that row, waited for it (277 ms a webhook batch at 40 echoes/s). Rows
+# are locked in id order first, as the writer locks them, so the two never deadlock.
+_LOCK_IN_ORDER = """
+SELECT count(*) FROM (SELECT id FROM conversations
+                       WHERE tenant_id = current_tenant_id() AND id = ANY($1::uuid[])
+                       ORDER BY id FOR NO KEY UPDATE) AS locked
+"""
+
+_TOUCH_PREVIEWS = """
+UPDATE conversations c
+   SET last_message_at = now(), last_message_preview = u.preview, updated_at = now()
+  FROM unnest($1::uuid[], $2::text[]) AS u(id, preview)
+ WHERE c.tenant_id = current_tenant_id() AND c.id = u.id
+RETURNING c.id, c.last_message_at, c.last_message_preview, c.updated_at
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Touched:
+    last_message_at: datetime
+    last_message_preview: str
+    updated_at: datetime
+
+
+async def touch_previews(
+    conn: Connection, previews: dict[uuid.UUID, str]
+) -> dict[uuid.UUID, Touched]:
+    """Set each conversation's preview to its last queued reply (two statements)."""
+    if not previews:
+        return {}
+    ids = sorted(previews)
+    await conn.fetchval(_LOCK_IN_ORDER, ids)
+    rows = await conn.fetch(_TOUCH_PREVIEWS, ids, [previews[i] for i in ids])
+    return {
+        r["id"]: Touched(r["last_message_at"], r["last_message_preview"], r["updated_at"])
+        for r in rows
+    }
 
 
 # ---- the sender -------------------------------------------------------------------------------

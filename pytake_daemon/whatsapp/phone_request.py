@@ -49,6 +49,7 @@ async def ask_for_phone(
     sent_by: uuid.UUID | None,
     now: datetime,
     idempotency_key: str | None = None,
+    deferred_previews: dict[uuid.UUID, str] | None = None,
 ) -> tuple[Queued, OutgoingContent]:
     """Queue the request for the customer's phone in the caller's tenant transaction; the
     queued message and what it says.
@@ -67,7 +68,14 @@ async def ask_for_phone(
     else:
         content = await _phone_template(conn, conversation["waba_id"])
     request = SendMessageRequest(content=content, idempotency_key=idempotency_key)
-    queued = await queue_message(conn, conversation_id, request, sent_by=sent_by, now=now)
+    queued = await queue_message(
+        conn,
+        conversation_id,
+        request,
+        sent_by=sent_by,
+        now=now,
+        deferred_previews=deferred_previews,
+    )
     return queued, content
 
 

@@ -58,8 +58,11 @@ async def queue_message(
     *,
     sent_by: uuid.UUID | None,
     now: datetime,
+    deferred_previews: dict[uuid.UUID, str] | None = None,
 ) -> Queued:
-    """Validate and queue one message in the caller's tenant transaction."""
+    """Validate and queue one message in the caller's tenant transaction. Given
+    ``deferred_previews``, the conversation's preview goes there for the caller to write with
+    ``outbox_db.touch_previews`` just before its commit (the ingest fan-out)."""
     content = request.content.model_dump(mode="json", exclude_none=True)
     if request.idempotency_key is not None:
         earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
@@ -82,6 +85,7 @@ async def queue_message(
         )
     context = await _context(conn, conversation_id, request)
     text = render_outgoing(request.content)
+    shown = preview(text)
     message_id = await outbox_db.queue_outbound(
         conn,
         conversation_id=conversation_id,
@@ -89,10 +93,11 @@ async def queue_message(
         type=request.content.type,
         content=content,
         text=text,
-        preview=preview(text),
+        preview=shown,
         context=context,
         sent_by=sent_by,
         idempotency_key=request.idempotency_key,
+        touch_conversation=deferred_previews is None,
     )
     if message_id is None:
         # The same key committed by a concurrent request between our lookup and our insert.
@@ -100,6 +105,8 @@ async def queue_message(
         earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
         assert earlier is not None
         return _replayed(earlier, conversation_id, content)
+    if deferred_previews is not None:
+        deferred_previews[conversation_id] = shown
     return Queued(message_id=message_id, conversation_id=conversation_id, created=True)
 
 

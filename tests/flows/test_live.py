@@ -4,6 +4,8 @@ and a message delivered twice."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,15 +14,16 @@ from typing import Any
 
 import pytest
 import yaml
-from aiohttp import web
+from aiohttp import ClientWebSocketResponse, web
 from aiohttp.test_utils import TestClient
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, set_tenant
+from pytake_daemon.flows import stepping
 from pytake_daemon.flows.engine import FlowEngine, Inbound
 from pytake_daemon.keys import FLOW_RUNNER
-from pytake_daemon.protocol import Role
+from pytake_daemon.protocol import MessageSent, Role, parse_server_event
 from pytake_simulator.simulator import Simulator
 from pytake_simulator.state import OutboundMessage
 from tests.conftest import MakeTenant
@@ -317,3 +320,98 @@ async def test_a_step_that_fails_in_the_fan_out_is_retried_alone_and_answered_on
     assert processed == 2
     assert len(world.sim.outbound_messages(to=unlucky)) == 1
     assert len(world.sim.outbound_messages(to=lucky)) == 1
+
+
+async def test_an_automated_reply_sets_the_preview_and_its_event_carries_it(
+    world: World, admin_conn: Connection
+) -> None:
+    """The fan-out writes its replies' previews in its last statements (the webhook writer
+    would otherwise wait for the row all batch long): the conversation reads the reply, and the
+    ``message_sent`` event a console receives carries the conversation as it was committed."""
+    await world.publish(
+        chain({"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"})
+    )
+    customer = digits(12)
+    sent: list[MessageSent] = []
+    got_it = asyncio.Event()
+
+    async def read_events(ws: ClientWebSocketResponse[bool]) -> None:
+        async for frame in ws:
+            event = parse_server_event(frame.data).event
+            if isinstance(event, MessageSent):
+                sent.append(event)
+                got_it.set()
+
+    agent = world.tenant[Role.AGENT].headers
+    async with world.api.ws_connect("/api/v1/ws", headers=agent) as ws:
+        reader = asyncio.create_task(read_events(ws))
+        try:
+            await world.sim.customer(customer, name="Ana").send_text("oi")
+            await asyncio.wait_for(got_it.wait(), 10)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+    [event] = sent
+    assert event.message.text == "Seu nome?"
+    async with admin_conn.transaction():
+        await set_tenant(admin_conn, world.tenant.id)
+        row = await admin_conn.fetchrow(
+            "SELECT last_message_preview, last_message_at, last_inbound_at FROM conversations"
+            " WHERE id = $1",
+            event.conversation.id,
+        )
+    assert row is not None
+    assert row["last_message_preview"] == "Seu nome?"
+    assert event.conversation.last_message_preview == "Seu nome?"
+    assert event.conversation.last_message_at == row["last_message_at"]
+    assert row["last_message_at"] >= row["last_inbound_at"]
+
+
+async def test_a_failed_step_leaves_the_preview_to_the_customer_until_its_retry_answers(
+    world: World, admin_conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step rolled back to its savepoint takes its deferred preview with it: nothing shows a
+    reply that was never queued."""
+    await world.publish(
+        chain({"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"})
+    )
+    save_step = stepping.save_step
+    failed = asyncio.Event()
+    release = asyncio.Event()
+
+    async def fail_then_hold(*args: Any, **kwargs: Any) -> None:
+        if not failed.is_set():  # the fan-out's step: its reply is queued, then it fails
+            failed.set()
+            raise RuntimeError("a step that fails after queueing (fault injected by the test)")
+        await release.wait()  # the retry: held until the test has looked
+        await save_step(*args, **kwargs)
+
+    # The runner calls the name it imported: patch it there.
+    monkeypatch.setattr("pytake_daemon.flows.runner.save_step", fail_then_hold)
+    customer = digits(12)
+    await world.sim.customer(customer, name="Ana").send_text("boom")
+    await asyncio.wait_for(failed.wait(), 10)
+
+    async def read(sql: str) -> Any:
+        async with admin_conn.transaction():
+            await set_tenant(admin_conn, world.tenant.id)
+            return await admin_conn.fetchval(sql, world.tenant.id)
+
+    preview = (
+        "SELECT c.last_message_preview FROM conversations c"
+        " JOIN messages m ON m.conversation_id = c.id"
+        " WHERE m.tenant_id = $1 AND m.direction = 'in' AND m.text = 'boom'"
+    )
+    retry_job = "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND kind = 'flow_inbound'"
+    # The retry job is inserted by the fan-out's own transaction: once it is visible, that
+    # batch has committed, and the retry itself is held at its send (``release``).
+    await eventually(lambda: read(retry_job), what="the fan-out to commit the retry job")
+    assert await read(preview) == "boom"
+    release.set()
+    await world.bot_says(customer, "Seu nome?")
+
+    async def replied() -> bool:
+        return bool(await read(preview) == "Seu nome?")
+
+    await eventually(replied, what="the retry's reply to become the preview")
