@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pytake_daemon.protocol.system_figures import QUEUE_TABLES, SystemFigures, Totals
+from pytake_tui.i18n import N_, _
 
 SAMPLES = 60
 """Readings kept per figure for its sparkline (three minutes at the screen's poll interval)."""
@@ -38,9 +39,14 @@ class Level(StrEnum):
 class Figure:
     key: str
     label: str
+    """Marked with ``N_``: :meth:`title` translates it where it is shown."""
     unit: Unit
     warn: float | None = None
     error: float | None = None
+
+    def title(self) -> str:
+        """The label in the language in force (a queue table's name filled in)."""
+        return _(self.label).format(table=self.key.rsplit(".", 1)[-1])
 
     def level(self, value: float | None) -> Level:
         if value is None:
@@ -58,34 +64,37 @@ FLOW_JOB = "flow_inbound"
 FIGURES: dict[str, Figure] = {
     f.key: f
     for f in (
-        Figure("host.cpu", "CPU", Unit.PERCENT, 70, 90),
-        Figure("host.memory", "Memory", Unit.PERCENT, 80, 90),
+        Figure("host.cpu", N_("CPU"), Unit.PERCENT, 70, 90),
+        Figure("host.memory", N_("Memory"), Unit.PERCENT, 80, 90),
         # The doctor's disk check fails under 5 % free: the error colour says the same.
-        Figure("host.disk", "Disk (state dir)", Unit.PERCENT, 85, 95),
-        Figure("daemon.webhooks", "Webhooks accepted", Unit.RATE),
-        Figure("daemon.refused", "Webhooks refused/failed", Unit.RATE, 0.01, 1),
-        Figure("daemon.sends", "Graph API sends", Unit.RATE),
-        Figure("daemon.jobs", "Jobs queued", Unit.COUNT, 1_000, 10_000),
-        Figure("daemon.job_age", "Oldest job", Unit.SECONDS, 30, 300),
-        Figure("daemon.outbox", "Outbox queued", Unit.COUNT, 1_000, 10_000),
-        Figure("daemon.websockets", "WebSocket clients", Unit.COUNT),
-        Figure("daemon.dropped", "Slow clients cut off", Unit.COUNT, 1, 10),
-        Figure("daemon.loop_lag", "Event-loop lag", Unit.MS, 25, 100),
-        Figure("daemon.pool", "DB pool in use", Unit.PERCENT, 80, 100),
-        Figure("daemon.rss", "Process memory", Unit.BYTES, 1 * GIB, 2 * GIB),
-        Figure("daemon.cpu", "Process CPU", Unit.PERCENT, 70, 90),
-        Figure("pg.connections", "Connections", Unit.PERCENT, 70, 90),
-        Figure("pg.longest", "Longest transaction", Unit.SECONDS, 60, 300),
-        Figure("pg.size", "Database size", Unit.BYTES),
-        Figure("pg.replication", "Replication lag", Unit.SECONDS, 10, 60),
-        *(Figure(f"pg.dead.{t}", f"Dead rows {t}", Unit.PERCENT, 20, 50) for t in QUEUE_TABLES),
-        Figure("redis.memory", "Used memory", Unit.BYTES),
-        Figure("redis.clients", "Clients", Unit.COUNT),
-        Figure("redis.ping", "Ping", Unit.MS, 5, 50),
-        Figure("lag.ingest", "Ingest commit", Unit.MS, 100, 500),
-        Figure("lag.flow", "Flow (oldest waiting)", Unit.SECONDS, 5, 30),
-        Figure("lag.outbox", "Outbox (overdue)", Unit.SECONDS, 5, 60),
-        Figure("lag.status", "Status (Meta → here)", Unit.SECONDS, 30, 300),
+        Figure("host.disk", N_("Disk (state dir)"), Unit.PERCENT, 85, 95),
+        Figure("daemon.webhooks", N_("Webhooks accepted"), Unit.RATE),
+        Figure("daemon.refused", N_("Webhooks refused/failed"), Unit.RATE, 0.01, 1),
+        Figure("daemon.sends", N_("Graph API sends"), Unit.RATE),
+        Figure("daemon.jobs", N_("Jobs queued"), Unit.COUNT, 1_000, 10_000),
+        Figure("daemon.job_age", N_("Oldest job"), Unit.SECONDS, 30, 300),
+        Figure("daemon.outbox", N_("Outbox queued"), Unit.COUNT, 1_000, 10_000),
+        Figure("daemon.websockets", N_("WebSocket clients"), Unit.COUNT),
+        Figure("daemon.dropped", N_("Slow clients cut off"), Unit.COUNT, 1, 10),
+        Figure("daemon.loop_lag", N_("Event-loop lag"), Unit.MS, 25, 100),
+        Figure("daemon.pool", N_("DB pool in use"), Unit.PERCENT, 80, 100),
+        Figure("daemon.rss", N_("Process memory"), Unit.BYTES, 1 * GIB, 2 * GIB),
+        Figure("daemon.cpu", N_("Process CPU"), Unit.PERCENT, 70, 90),
+        Figure("pg.connections", N_("Connections"), Unit.PERCENT, 70, 90),
+        Figure("pg.longest", N_("Longest transaction"), Unit.SECONDS, 60, 300),
+        Figure("pg.size", N_("Database size"), Unit.BYTES),
+        Figure("pg.replication", N_("Replication lag"), Unit.SECONDS, 10, 60),
+        *(
+            Figure(f"pg.dead.{t}", N_("Dead rows {table}"), Unit.PERCENT, 20, 50)
+            for t in QUEUE_TABLES
+        ),
+        Figure("redis.memory", N_("Used memory"), Unit.BYTES),
+        Figure("redis.clients", N_("Clients"), Unit.COUNT),
+        Figure("redis.ping", N_("Ping"), Unit.MS, 5, 50),
+        Figure("lag.ingest", N_("Ingest commit"), Unit.MS, 100, 500),
+        Figure("lag.flow", N_("Flow (oldest waiting)"), Unit.SECONDS, 5, 30),
+        Figure("lag.outbox", N_("Outbox (overdue)"), Unit.SECONDS, 5, 60),
+        Figure("lag.status", N_("Status (Meta → here)"), Unit.SECONDS, 30, 300),
     )
 }
 
@@ -157,12 +166,19 @@ def reading(previous: SystemFigures | None, current: SystemFigures) -> dict[str,
     """Every figure of ``current``; rates and means need ``previous`` (``None``: not yet)."""
     points: dict[str, Point] = {}
     host = current.host
-    points["host.cpu"] = Point(host.cpu_percent, f"{host.cpu_count} cores, load {host.load_1m:.2f}")
+    points["host.cpu"] = Point(
+        host.cpu_percent,
+        _("{cores} cores, load {load:.2f}").format(cores=host.cpu_count, load=host.load_1m),
+    )
     points["host.memory"] = Point(
         host.memory_percent,
-        f"{size_text(host.memory_used_bytes)} of {size_text(host.memory_total_bytes)}",
+        _("{used} of {total}").format(
+            used=size_text(host.memory_used_bytes), total=size_text(host.memory_total_bytes)
+        ),
     )
-    points["host.disk"] = Point(host.disk_percent, f"{size_text(host.disk_free_bytes)} free")
+    points["host.disk"] = Point(
+        host.disk_percent, _("{size} free").format(size=size_text(host.disk_free_bytes))
+    )
     points.update(_daemon(previous, current))
     points.update(_postgres(current))
     redis = current.redis
@@ -185,17 +201,18 @@ def _daemon(previous: SystemFigures | None, current: SystemFigures) -> dict[str,
     read = bool(d.jobs)
     flow = next((j for j in d.jobs if j.kind == FLOW_JOB), None)
     points = {
-        "daemon.jobs": Point(queued if read else None, f"{len(d.jobs)} kinds"),
+        "daemon.jobs": Point(queued if read else None, _("{n} kinds").format(n=len(d.jobs))),
         "daemon.job_age": Point((max(ages) if ages else 0.0) if read else None),
         "daemon.outbox": Point(d.outbox_queued),
         "daemon.websockets": Point(d.websocket_clients),
         "daemon.pool": Point(
-            _share(d.db_pool_in_use, d.db_pool_max), f"{d.db_pool_in_use} of {d.db_pool_max}"
+            _share(d.db_pool_in_use, d.db_pool_max),
+            _("{used} of {total}").format(used=d.db_pool_in_use, total=d.db_pool_max),
         ),
         "daemon.rss": Point(d.rss_bytes),
         "lag.flow": Point(
             (flow.oldest_age_seconds or 0.0) if flow is not None else None,
-            f"{flow.queued} waiting" if flow is not None else "",
+            _("{n} waiting").format(n=flow.queued) if flow is not None else "",
         ),
         "lag.outbox": Point(d.outbox_overdue_seconds),
     }
@@ -211,13 +228,13 @@ def _daemon(previous: SystemFigures | None, current: SystemFigures) -> dict[str,
     points["daemon.refused"] = Point(_rate(refused, before_refused, seconds))
     points["daemon.sends"] = Point(_rate(d.outbox_sends.count, p.outbox_sends.count, seconds))
     dropped = d.websocket_dropped - p.websocket_dropped
-    points["daemon.dropped"] = Point(dropped if dropped >= 0 else None, "since last reading")
+    points["daemon.dropped"] = Point(dropped if dropped >= 0 else None, _("since last reading"))
     points["daemon.loop_lag"] = Point(_mean_ms(d.event_loop_lag, p.event_loop_lag))
     cpu = None
     if d.cpu_seconds is not None and p.cpu_seconds is not None:
         rate = _rate(d.cpu_seconds, p.cpu_seconds, seconds)
         cpu = rate * 100 if rate is not None else None
-    points["daemon.cpu"] = Point(cpu, "of one core")
+    points["daemon.cpu"] = Point(cpu, _("of one core"))
     points["lag.ingest"] = Point(_mean_ms(d.ingest_commit, p.ingest_commit))
     status = _mean_ms(d.status_lag, p.status_lag)
     points["lag.status"] = Point(status / 1000 if status is not None else None)
@@ -230,14 +247,15 @@ def _postgres(current: SystemFigures) -> dict[str, Point]:
         keys = ["pg.connections", "pg.longest", "pg.size", "pg.replication"]
         return {k: Point(None) for k in keys + [f"pg.dead.{t}" for t in QUEUE_TABLES]}
     if pg.standby:
-        replication = "this server is a standby"
+        replication = _("this server is a standby")
     elif pg.replicas:
-        replication = f"{pg.replicas} standby(s)"
+        replication = _("{n} standby(s)").format(n=pg.replicas)
     else:
-        replication = "no standbys"
+        replication = _("no standbys")
     points = {
         "pg.connections": Point(
-            _share(pg.connections, pg.max_connections), f"{pg.connections} of {pg.max_connections}"
+            _share(pg.connections, pg.max_connections),
+            _("{used} of {total}").format(used=pg.connections, total=pg.max_connections),
         ),
         "pg.longest": Point(pg.longest_transaction_seconds or 0.0),
         "pg.size": Point(pg.database_bytes),
@@ -247,7 +265,10 @@ def _postgres(current: SystemFigures) -> dict[str, Point]:
     for name in QUEUE_TABLES:
         found = tables.get(name)
         points[f"pg.dead.{name}"] = (
-            Point(_share(found.dead, found.live + found.dead) or 0.0, f"{found.dead:,} dead")
+            Point(
+                _share(found.dead, found.live + found.dead) or 0.0,
+                _("{n:,} dead").format(n=found.dead),
+            )
             if found is not None
             else Point(None)
         )

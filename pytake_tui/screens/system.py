@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from pytake_daemon.protocol.system_figures import SystemFigures
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import SessionExpired
 from pytake_tui.system_view import SAMPLES, FigureHistory
 from pytake_tui.widgets.system_daemon import SystemDaemonPanel
@@ -37,8 +38,8 @@ class SystemScreen(Screen[None]):
     CSS_PATH = "system.tcss"
     BINDINGS = [
         # ctrl+r, as on every admin page: f5 is the Dashboard from anywhere.
-        Binding("ctrl+r", "reload", "Refresh"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient, poll_seconds: float | None = POLL_SECONDS) -> None:
@@ -53,7 +54,7 @@ class SystemScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="system-page"):
-            yield Static("Reading the figures…", id="system-status")
+            yield Static(_("Reading the figures…"), id="system-status")
             with Horizontal(id="system-columns"):
                 with Vertical(id="system-left"):
                     yield SystemHostPanel(id="system-host")
@@ -90,12 +91,17 @@ class SystemScreen(Screen[None]):
         self.history.add(figures)
         for panel in self.query(SystemPanel):
             panel.show(self.history)
-        every = f"every {self._poll_seconds:g} s" if self._poll_seconds else "on ctrl+r"
+        every = (
+            _("every {seconds:g} s").format(seconds=self._poll_seconds)
+            if self._poll_seconds
+            else _("on ctrl+r")
+        )
         self.query_one("#system-status", Static).update(
             Content(
-                f"Read {figures.read_at:%H:%M:%S} UTC (the daemon's clock) · {every} · "
-                f"{self.history.readings} of {SAMPLES} readings in the sparklines · "
-                "rates and means are since the previous reading"
+                _(
+                    "Read {at:%H:%M:%S} UTC (the daemon's clock) · {every} · {n} of {samples} "
+                    "readings in the sparklines · rates and means are since the previous reading"
+                ).format(at=figures.read_at, every=every, n=self.history.readings, samples=SAMPLES)
             )
         )
         self.loads += 1
@@ -105,8 +111,11 @@ class SystemScreen(Screen[None]):
             self.post_message(SessionExpired("your session has ended"))
             return
         self.query_one("#system-status", Static).update(
-            Content.styled(f"✗ Could not read the figures: {error.message}", "$text-error")
+            Content.styled(
+                "✗ " + _("Could not read the figures: {error}").format(error=error.message),
+                "$text-error",
+            )
         )
         if not self._failing:  # once per outage, not once per poll
             self._failing = True
-            self.notify(error.message, title="System figures", severity="error", markup=False)
+            self.notify(error.message, title=_("System figures"), severity="error", markup=False)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pytake_tui.i18n import N_
 from pytake_tui.widgets.system_panel import SystemPanel
 
 
 class SystemDaemonPanel(SystemPanel):
-    TITLE = "Daemon"
+    TITLE = N_("Daemon")
     KEYS = (
         "daemon.webhooks",
         "daemon.refused",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pytake_tui.i18n import N_
 from pytake_tui.widgets.system_panel import SystemPanel
 
 
 class SystemHostPanel(SystemPanel):
-    TITLE = "Host"
+    TITLE = N_("Host")
     KEYS = ("host.cpu", "host.memory", "host.disk")

@@ -4,9 +4,10 @@ status callbacks back here."""
 
 from __future__ import annotations
 
+from pytake_tui.i18n import N_
 from pytake_tui.widgets.system_panel import SystemPanel
 
 
 class SystemLagsPanel(SystemPanel):
-    TITLE = "Lags: ingest → flow → outbox → status"
+    TITLE = N_("Lags: ingest → flow → outbox → status")
     KEYS = ("lag.ingest", "lag.flow", "lag.outbox", "lag.status")

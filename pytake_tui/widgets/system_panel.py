@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.widgets import Sparkline, Static
 
 from pytake_daemon.protocol.system_figures import SystemFigures
+from pytake_tui.i18n import _
 from pytake_tui.system_view import FIGURES, Figure, FigureHistory, Level, formatted
 
 
@@ -28,7 +29,7 @@ class FigureRow(Horizontal):
         self.level = Level.OK
 
     def compose(self) -> ComposeResult:
-        yield Static(self.figure.label, classes="figure-label")
+        yield Static(Content(self.figure.title()), classes="figure-label")
         yield Static("—", classes="figure-value")
         yield Sparkline([], classes="figure-trend")
         yield Static("", classes="figure-detail")
@@ -54,11 +55,12 @@ class SystemPanel(Vertical):
     """A bordered list of figures; subclasses set ``TITLE`` and ``KEYS``."""
 
     TITLE: ClassVar[str] = ""
+    """Marked with ``N_``, translated when the panel is built."""
     KEYS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="system-panel")
-        self.border_title = self.TITLE
+        self.border_title = _(self.TITLE)
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="panel-problem")

@@ -4,11 +4,12 @@ and the dead-row share of the queue tables."""
 from __future__ import annotations
 
 from pytake_daemon.protocol.system_figures import QUEUE_TABLES, SystemFigures
+from pytake_tui.i18n import N_
 from pytake_tui.widgets.system_panel import SystemPanel
 
 
 class SystemPostgresPanel(SystemPanel):
-    TITLE = "PostgreSQL"
+    TITLE = N_("PostgreSQL")
     KEYS = (
         "pg.connections",
         "pg.longest",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pytake_daemon.protocol.system_figures import SystemFigures
+from pytake_tui.i18n import N_
 from pytake_tui.widgets.system_panel import SystemPanel
 
 
 class SystemRedisPanel(SystemPanel):
-    TITLE = "Redis"
+    TITLE = N_("Redis")
     KEYS = ("redis.memory", "redis.clients", "redis.ping")
 
     def problem(self, figures: SystemFigures) -> str | None:
