@@ -24,7 +24,7 @@ import math
 from LeIA import leia
 
 from pytake_daemon.ai.text import fold_accents, tokens
-from pytake_daemon.ai.word_forms_pt import candidates, warm_up
+from pytake_daemon.ai.word_forms_pt import candidates, plurals, warm_up
 
 # VADER's constants (Hutto & Gilbert 2014), as LeIA uses them.
 BOOST = 0.293
@@ -263,6 +263,8 @@ class PortugueseSentiment:
     def __init__(self) -> None:
         base = leia.SentimentIntensityAnalyzer()
         self.lexicon: dict[str, float] = {fold_accents(k): v for k, v in base.lexicon.items()}
+        # A service entry decides its plurals too: LeIA holds "valores" and "favores" from English.
+        self.lexicon.update((f, v) for w, v in SERVICE_LEXICON.items() for f in plurals(w))
         self.lexicon.update(SERVICE_LEXICON)
         warm_up()  # simplemma's data, on the thread that builds the scorer, not on a message
 

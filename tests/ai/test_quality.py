@@ -12,7 +12,7 @@ from pytake_daemon.ai.evaluation import evaluate_languages, evaluate_public_engl
 from pytake_daemon.ai.language import Fallbacks, LanguageDetector, LanguageSource
 from pytake_daemon.ai.sentiment import SentimentScorer
 from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
-from pytake_daemon.ai.word_forms_pt import candidates
+from pytake_daemon.ai.word_forms_pt import candidates, plurals
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,43 @@ def test_portuguese_word_forms_score_like_their_lemma(portuguese: PortugueseSent
     assert score("rapidamente") > 0  # the adverb of "rápido"
     assert score("Internet lentíssima") < 0  # the superlative of "lento"
     assert score("A entrega foi ótima") == score("O serviço foi ótimo") > 0.3
+    # Plurals in -es: simplemma takes these to the verbs "melhorar" and "piorar".
+    assert score("melhores") == score("melhor") > 0.3
+    assert score("piores") == score("pior") < -0.5
+    # A participle's superlative, which simplemma doesn't know.
+    assert score("demoradíssimo") == score("demorado") < -0.3
+    assert score("Entrega demoradíssima") < -0.3
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("melhores", ("melhor",)),
+        ("felizes", ("feliz",)),
+        ("vezes", ("vez",)),
+        ("demoradíssimas", ("demoradissima", "demorada")),
+        ("pouquíssimo", ("pouco",)),
+        ("riquíssima", ("rica",)),
+        ("três", ()),  # "-es" too short to be a plural
+        ("mês", ()),
+    ],
+)
+def test_generated_word_forms(word: str, forms: tuple[str, ...]) -> None:
+    assert set(forms) <= set(candidates(word))
+    if not forms:
+        assert candidates(word) == ()
+
+
+def test_a_service_entry_decides_its_plurals(portuguese: PortugueseSentiment) -> None:
+    assert plurals("valor") == ("valores",)
+    assert plurals("cancelamento") == ("cancelamentos",)
+    assert plurals("responsavel") == ("responsaveis",)
+    assert plurals("decepcao") == ("decepcoes", "decepcaos", "decepcaes")
+    assert plurals("bom") == ("bons",)
+    # LeIA holds these plurals with an English word's valence ("values", "favors", "credits").
+    for word in ("valores", "favores", "créditos", "garantias"):
+        assert portuguese.score(word) == 0.0, word
+    assert portuguese.score("dúvidas") == portuguese.score("dúvida")
 
 
 @pytest.mark.parametrize(
@@ -102,6 +139,8 @@ def test_portuguese_word_forms_score_like_their_lemma(portuguese: PortugueseSent
         "Sinceramente, qual o prazo?",
         "Vocês são uns caras legais",  # "caras" is "cara" (guy), not "caro" (expensive)
         "O pagamento é pelo pix?",
+        "Quais os valores dos planos?",  # "valores" → "valor", neutral here
+        "Pode me fazer uns favores?",  # "favores" → "favor", LeIA's "please"
     ],
 )
 def test_neutral_service_words_stay_neutral(portuguese: PortugueseSentiment, text: str) -> None:
