@@ -53,3 +53,23 @@ async def test_a_short_message_takes_the_contacts_language_in_a_new_conversation
     assert (thanks.analysis.language, thanks.analysis.language_source) == ("pt", "detected")
     assert thumbs.analysis.conversation_id == first.analysis.conversation_id
     assert (thumbs.analysis.language, thumbs.analysis.language_source) == ("en", "contact")
+
+
+async def test_a_short_message_takes_the_conversations_language_when_the_contact_has_none(
+    api: ApiClient, make_tenant: MakeTenant
+) -> None:
+    """The middle of the chain: a text one-sided evidence places (not reliably, so the contact
+    remembers nothing) gives the conversation its language, and the next unplaceable text takes
+    it rather than the tenant's Portuguese."""
+    tenant, number = await setup(api, make_tenant)
+    supervisor = tenant[Role.SUPERVISOR].headers
+    customer = digits(12)
+    async with api.ws_connect("/api/v1/ws", headers=supervisor) as ws:
+        await say(api, number, customer, "LMAO, AMAZING!")
+        first: MessageAnalyzed = await next_of(ws, MessageAnalyzed)
+        await say(api, number, customer, "ok 👍")
+        second: MessageAnalyzed = await next_of(ws, MessageAnalyzed)
+    assert (first.analysis.language, first.analysis.language_source) == ("en", "detected")
+    assert first.analysis.sentiment > 0.5  # English VADER; the Portuguese lexicon gave 0.000
+    assert second.analysis.conversation_id == first.analysis.conversation_id
+    assert (second.analysis.language, second.analysis.language_source) == ("en", "conversation")
