@@ -50,6 +50,7 @@ class SystemScreen(Screen[None]):
         self.loads = 0
         """How many readings were shown (tests wait on it)."""
         self._failing = False
+        self._in_flight = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -71,18 +72,23 @@ class SystemScreen(Screen[None]):
             self.set_interval(self._poll_seconds, self._tick)
 
     def _tick(self) -> None:
-        # Another screen on top (a dialog, the hub again): no reading it wouldn't show.
-        if self.is_current:
+        # Another screen on top (a dialog, the hub again): no reading it wouldn't show. A slow
+        # daemon (a server down takes up to 5 s to say so): the poll waits for the reading in
+        # flight rather than cancelling it, or a slow answer would never be shown.
+        if self.is_current and not self._in_flight:
             self.action_reload()
 
     @work(exclusive=True, exit_on_error=False, group="system-figures")
     async def action_reload(self) -> None:
         """Read the figures now."""
+        self._in_flight += 1  # a count: ctrl+r cancels the one in flight, whose finally runs late
         try:
             figures = await self._client.system_figures()
         except DaemonError as error:
             self._failed(error)
             return
+        finally:
+            self._in_flight -= 1
         self.show(figures)
 
     def show(self, figures: SystemFigures) -> None:
