@@ -1,9 +1,12 @@
-"""``pytake templates sync|list``: message templates of a tenant's WhatsApp accounts."""
+"""``pytake templates sync|list|delete``: message templates of a tenant's WhatsApp accounts."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import aiohttp
 import typer
@@ -20,16 +23,50 @@ from pytake_cli.context import (
     tenant_connection,
 )
 from pytake_cli.options import JsonOpt, TenantOpt
-from pytake_daemon.db.pool import create_pool
+from pytake_daemon.audit.cli_actions import record_cli_action
+from pytake_daemon.config import Settings
+from pytake_daemon.db.pool import Pool, create_pool, tenant_transaction
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut, TemplateSyncResult
 from pytake_daemon.tenancy.db import tenant_id
 from pytake_daemon.whatsapp import db, templates
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.meta_errors import GraphError, explain
-from pytake_daemon.whatsapp.secretbox import load_secret_box
+from pytake_daemon.whatsapp.secretbox import SecretBox, load_secret_box
 
 app = typer.Typer(help="WhatsApp message templates.", no_args_is_help=True)
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """What a command that calls the Graph API for a tenant holds."""
+
+    pool: Pool
+    graph: GraphClient
+    box: SecretBox
+    tenant_id: uuid.UUID
+
+
+@asynccontextmanager
+async def _meta(cfg: Settings, endpoints: Any, tenant: str) -> AsyncIterator[_Meta]:
+    """The tenant's id, a small pool and a Graph client; Meta's refusals as one sentence."""
+    box = load_secret_box(cfg)
+    async with admin_connection(cfg, endpoints) as admin:
+        found: uuid.UUID | None = await tenant_id(admin, tenant)
+    if found is None:
+        raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
+    pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=2)
+    timeout = aiohttp.ClientTimeout(total=cfg.whatsapp.http_timeout_seconds)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            graph = GraphClient(
+                session, base_url=cfg.whatsapp.graph_base_url, api_version=cfg.whatsapp.api_version
+            )
+            yield _Meta(pool, graph, box, found)
+    except GraphError as exc:
+        raise PyTakeError(explain(exc.code, exc.details, message=exc.message)) from None
+    finally:
+        await pool.close()
 
 
 @app.command("sync")
@@ -37,27 +74,10 @@ app = typer.Typer(help="WhatsApp message templates.", no_args_is_help=True)
 def sync(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """Fetch every template of the tenant's WABAs from the Graph API."""
     cfg = settings()
-    box = load_secret_box(cfg)
 
     async def apply() -> TemplateSyncResult:
-        async with admin_connection(cfg, endpoints) as admin:
-            found: uuid.UUID | None = await tenant_id(admin, tenant)
-        if found is None:
-            raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
-        pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=2)
-        timeout = aiohttp.ClientTimeout(total=cfg.whatsapp.http_timeout_seconds)
-        try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                graph = GraphClient(
-                    session,
-                    base_url=cfg.whatsapp.graph_base_url,
-                    api_version=cfg.whatsapp.api_version,
-                )
-                return await templates.sync_templates(pool, graph, box, found)
-        except GraphError as exc:
-            raise PyTakeError(explain(exc.code, exc.details, message=exc.message)) from None
-        finally:
-            await pool.close()
+        async with _meta(cfg, endpoints, tenant) as meta:
+            return await templates.sync_templates(meta.pool, meta.graph, meta.box, meta.tenant_id)
 
     with services(cfg) as endpoints:
         result = run(apply())
@@ -95,3 +115,60 @@ def list_(
     for t in items:
         table.add_row(t.name, t.language, t.status, t.category, t.waba_id)
     console.print(table)
+
+
+@app.command("delete")
+@handle_errors
+def delete(
+    name: Annotated[str, typer.Argument(help="The template's name.")],
+    tenant: TenantOpt,
+    language: Annotated[
+        str | None, typer.Option(help="Only this language (e.g. en_US); default: every one.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a template at Meta, then its local copy (Meta blocks the name for new content in
+    that language for four weeks)."""
+    cfg = settings()
+
+    async def go() -> list[MessageTemplateOut]:
+        async with tenant_connection(cfg, endpoints, tenant) as conn:
+            rows = await db.list_templates(conn, name=name, language=language)
+        chosen = [templates.template_out(r) for r in rows if r["name"] == name]
+        if not chosen:
+            where = f" in {language}" if language else ""
+            raise PyTakeError(f"no template {name!r}{where} (see 'pytake templates list')")
+        listed = ", ".join(f"{t.language} ({t.status})" for t in chosen)
+        if not yes and not typer.confirm(f"Delete {name}: {listed}, at Meta too?", err=True):
+            raise typer.Exit(1)
+        deleted: list[MessageTemplateOut] = []
+        async with _meta(cfg, endpoints, tenant) as meta:
+            for template in chosen:
+                gone = await templates.delete_at_meta(
+                    meta.pool, meta.graph, meta.box, meta.tenant_id, template.id
+                )
+                # One transaction per language: each follows Meta's own yes.
+                async with tenant_transaction(meta.pool, meta.tenant_id) as conn:
+                    await templates.forget(conn, gone)
+                    await record_cli_action(
+                        conn,
+                        "template.delete",
+                        target_type="template",
+                        target_id=gone.id,
+                        diff={
+                            "name": gone.name,
+                            "language": gone.language,
+                            "waba_id": gone.waba_id,
+                        },
+                    )
+                deleted.append(gone)
+        return deleted
+
+    with services(cfg) as endpoints:
+        deleted = run(go())
+    if as_json:
+        print_json(deleted)
+        return
+    for t in deleted:
+        console.print(f"deleted {t.name} ({t.language}) at Meta and here", highlight=False)

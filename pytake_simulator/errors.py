@@ -155,6 +155,30 @@ def media_upload(details: str) -> GraphError:
     return GraphError(131053, "(#131053) Media upload error", details=details)
 
 
+def template_language_deleting(name: str, language: str) -> GraphError:
+    """A name and language deleted less than four weeks ago: Meta refuses new content in it."""
+    return GraphError(
+        100,
+        "Invalid parameter",
+        subcode=2388023,
+        details=f"Message template {name} is being deleted in {language}.",
+        user_title="Message Template Language Is Being Deleted",
+        user_msg=(
+            f"New {language} content can't be added while the existing {language} content is "
+            "being deleted. Try again in 4 weeks or create a new message template."
+        ),
+    )
+
+
+def template_not_found(name: str) -> GraphError:
+    return GraphError(
+        100,
+        "Invalid parameter",
+        subcode=2593002,
+        details=f"Message template {name!r} was not found.",
+    )
+
+
 def template_exists(name: str, language: str) -> GraphError:
     return GraphError(
         100,

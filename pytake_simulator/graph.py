@@ -17,7 +17,6 @@ import orjson
 from aiohttp import web
 
 from pytake_simulator import errors, ids, media
-from pytake_simulator.errors import GraphError
 from pytake_simulator.keys import SIMULATOR
 from pytake_simulator.simulator import Simulator
 from pytake_simulator.state import MediaObject, Number, TemplateRecord
@@ -394,15 +393,5 @@ async def delete_template(request: web.Request) -> web.Response:
         raise errors.invalid_parameter(
             "The parameter name is required.", "(#100) The parameter name is required."
         )
-    hsm_id = request.query.get("hsm_id")
-    records = sim.store.templates.get(waba, [])
-    doomed = [r for r in records if r.definition.name == name and hsm_id in (None, r.id)]
-    if not doomed:
-        raise GraphError(
-            100,
-            "Invalid parameter",
-            subcode=2593002,
-            details=f"Message template {name!r} was not found.",
-        )
-    sim.store.templates[waba] = [r for r in records if r not in doomed]
+    sim.delete_template(waba, name, request.query.get("hsm_id"))
     return _respond(SuccessResponse(), request)

@@ -268,6 +268,12 @@ class Simulator:
         """``POST /{waba-id}/message_templates``: PENDING, reviewed after a delay."""
         return self.template_reviews.create(waba_id, body)
 
+    def delete_template(
+        self, waba_id: str, name: str, hsm_id: str | None = None
+    ) -> list[TemplateRecord]:
+        """``DELETE /{waba-id}/message_templates``: the templates deleted."""
+        return self.template_reviews.delete(waba_id, name, hsm_id)
+
     def set_template_status(
         self, template_id: str, status: TemplateStatus, *, reason: str | None = None
     ) -> TemplateRecord:

@@ -217,6 +217,8 @@ class Store:
         self.inbound: dict[str, InboundMessage] = {}
         self.media: dict[str, MediaObject] = {}
         self.templates: dict[str, list[TemplateRecord]] = {}
+        self.deleted_templates: dict[tuple[str, str, str], float] = {}
+        """``(waba, name, language)`` → when it was deleted (Meta blocks its reuse a while)."""
         self.pair_buckets: dict[tuple[str, str], TokenBucket] = {}
         self.rejections: dict[int, int] = {}
         for number in config.numbers:

@@ -1,5 +1,5 @@
 """Template management on Meta's side: creation (validated like Meta), review after a delay,
-and status changes with their ``message_template_status_update`` webhooks."""
+status changes with their ``message_template_status_update`` webhooks, and deletion."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from pytake_simulator.simulator import Simulator
 
 
+DELETED_NAME_BLOCKED = 28 * 86_400.0
+"""How long Meta refuses new content in a deleted template's name and language ("4 weeks")."""
+
+
 class TemplateReviews:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -42,6 +46,11 @@ class TemplateReviews:
             raise errors.template_invalid(problems[0])
         if self.sim.store.template(waba_id, request.name, request.language) is not None:
             raise errors.template_exists(request.name, request.language)
+        deleted_at = self.sim.store.deleted_templates.get(
+            (waba_id, request.name, request.language)
+        )
+        if deleted_at is not None and self.sim.clock.now() - deleted_at < DELETED_NAME_BLOCKED:
+            raise errors.template_language_deleting(request.name, request.language)
         definition = TemplateDefinition(
             name=request.name,
             language=request.language,
@@ -56,6 +65,20 @@ class TemplateReviews:
         self.sim.spawn(self._review(record))
         self.sim.changed()
         return TemplateCreateResponse(id=record.id, status="PENDING", category=request.category)
+
+    def delete(self, waba_id: str, name: str, hsm_id: str | None) -> list[TemplateRecord]:
+        """``DELETE /{waba-id}/message_templates?name=…[&hsm_id=…]``: by name every language,
+        with ``hsm_id`` only that one; the name and language stay blocked for four weeks."""
+        records = self.sim.store.templates.get(waba_id, [])
+        doomed = [r for r in records if r.definition.name == name and hsm_id in (None, r.id)]
+        if not doomed:
+            raise errors.template_not_found(name)
+        self.sim.store.templates[waba_id] = [r for r in records if r not in doomed]
+        now = self.sim.clock.now()
+        for record in doomed:
+            self.sim.store.deleted_templates[(waba_id, name, record.definition.language)] = now
+        self.sim.changed()
+        return doomed
 
     async def _review(self, record: TemplateRecord) -> None:
         await asyncio.sleep(self.sim.config.timing.template_review_delay)

@@ -208,6 +208,15 @@ async def get_template(
     return await conn.fetchrow(_GET_TEMPLATE, waba_id, name, language)
 
 
+_TEMPLATE_BY_ID = f"""
+SELECT {_TEMPLATE_COLUMNS} FROM templates WHERE tenant_id = current_tenant_id() AND id = $1
+"""
+
+
+async def get_template_by_id(conn: Connection, template_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(_TEMPLATE_BY_ID, template_id)
+
+
 _UPSERT_TEMPLATE = f"""
 INSERT INTO templates (tenant_id, waba_id, meta_id, name, language, status, category,
                        parameter_format, components, reason, synced_at)

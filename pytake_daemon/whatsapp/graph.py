@@ -251,6 +251,16 @@ class GraphClient:
             json_body=request.to_json(),
         )
 
+    async def delete_template(
+        self, waba_id: str, token: str, name: str, *, hsm_id: str | None = None
+    ) -> None:
+        """Delete a template at Meta: with ``hsm_id`` that one language, else every language
+        of ``name`` (Meta's ``DELETE /{waba}/message_templates?name=…[&hsm_id=…]``)."""
+        params = {"name": name} | ({"hsm_id": checked_id(hsm_id)} if hsm_id else {})
+        url = self._url(waba_id, "message_templates")
+        result = await self._call("DELETE", url, token, GraphSuccess, params=params)
+        require_success(result, "delete the template")
+
     async def phone_number(
         self, phone_number_id: str, token: str, *, fields: str | None = None
     ) -> PhoneNumber:

@@ -8,7 +8,7 @@ from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import BadGateway
-from pytake_daemon.http.api import RouteTable, identity
+from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.keys import DB_POOL, GRAPH, SECRET_BOX, WEBHOOK_ROUTING
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.audit import Outcome
@@ -139,6 +139,39 @@ async def create_template(request: web.Request, body: TemplateCreate) -> Message
         target_type="template",
         target_id=template.id,
     )
+    return template
+
+
+# What the audit keeps of a deleted template (its components are Meta's to keep).
+_TEMPLATE_AUDITED = {"waba_id", "meta_id", "name", "language", "status", "category"}
+
+
+@routes.delete(
+    "/api/v1/whatsapp/templates/{id}",
+    summary="Delete a template (this language) at Meta, then the local copy",
+    response=MessageTemplateOut,
+    role=Role.ADMIN,
+    errors=(404, 409, 502),
+)
+async def delete_template(request: web.Request) -> MessageTemplateOut:
+    who = identity(request)
+    app = request.app
+    try:
+        template = await templates.delete_at_meta(
+            app[DB_POOL], app[GRAPH], app[SECRET_BOX], who.tenant_id, path_uuid(request)
+        )
+    except GraphError as exc:
+        raise BadGateway(explain(exc.code, exc.details, message=exc.message)) from None
+    async with tenant_transaction(app[DB_POOL], who.tenant_id) as conn:
+        await templates.forget(conn, template)
+        await audit_in(
+            request,
+            conn,
+            "template.delete",
+            target_type="template",
+            target_id=template.id,
+            diff=difference(template.model_dump(mode="json", include=_TEMPLATE_AUDITED), None),
+        )
     return template
 
 

@@ -1,5 +1,6 @@
 """Message templates: a local copy of each WABA's templates, synced from Meta (cursor paging),
-kept current by ``message_template_status_update`` webhooks, and submitted for review."""
+kept current by ``message_template_status_update`` webhooks, submitted for review, and deleted
+(at Meta first, then here)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import asyncpg
 from pydantic import ValidationError
 
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
-from pytake_daemon.errors import NotFound
+from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.http.api import unprocessable
 from pytake_daemon.jobs.runner import Job
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut, TemplateCreate, TemplateSyncResult
 from pytake_daemon.whatsapp import db
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.graph_models import CreateTemplateRequest, Template
+from pytake_daemon.whatsapp.meta_errors import GraphError
 from pytake_daemon.whatsapp.secretbox import SecretBox
 
 
@@ -142,6 +144,45 @@ async def create_template(
             synced=False,
         )
     return template_out(row)
+
+
+# Meta's answer to a DELETE naming a template it does not have (error 100, this subcode): the
+# template is gone there already (deleted in Meta's dashboard), so only our copy is left to go.
+_NOT_AT_META = 2593002
+
+
+async def delete_at_meta(
+    pool: Pool, graph: GraphClient, box: SecretBox, tenant_id: uuid.UUID, template_id: uuid.UUID
+) -> MessageTemplateOut:
+    """Delete one template (one language) at Meta; returns it, for :func:`forget` to follow.
+
+    Meta is asked by name *and* id (``hsm_id``): by name alone it would delete every language
+    of that name. The local copy goes only after Meta said yes (or that it had none), so a
+    failed call leaves both as they were.
+    """
+    async with tenant_transaction(pool, tenant_id) as conn:
+        row = await db.get_template_by_id(conn, template_id)
+    if row is None:
+        raise NotFound("no such template")
+    if row["meta_id"] is None:
+        raise Conflict(f"template {row['name']} has no Meta id yet: sync the templates first")
+    waba_id = row["waba_id"]
+    accounts = [a for a in await _accounts(pool, box, tenant_id, None) if a.waba_id == waba_id]
+    if not accounts:
+        raise Conflict(f"no number of WhatsApp Business Account {waba_id} is left to ask Meta")
+    try:
+        await graph.delete_template(
+            waba_id, accounts[0].access_token, row["name"], hsm_id=row["meta_id"]
+        )
+    except GraphError as exc:
+        if not (exc.code == 100 and exc.subcode == _NOT_AT_META):
+            raise
+    return template_out(row)
+
+
+async def forget(conn: Connection, template: MessageTemplateOut) -> None:
+    """Remove the local copy of a template Meta no longer has."""
+    await db.delete_template(conn, template.waba_id, template.name, template.language)
 
 
 class TemplateSyncJob:

@@ -125,3 +125,22 @@ async def test_templates_sync_with_a_rejected_token_explains_it(env: Env, sim: S
         env, "templates", "sync", "-t", tenant.slug, PYTAKE_WHATSAPP__GRAPH_BASE_URL=sim.base_url
     )
     assert "token" in one_error_line(result).lower()
+
+
+async def test_cli_deletes_at_meta_and_here(env: Env, sim: Simulator) -> None:
+    number = sim.default_number
+    graph = {"PYTAKE_WHATSAPP__GRAPH_BASE_URL": sim.base_url}
+    tenant = await asyncio.to_thread(new_tenant, env)
+    await add_sim_number(env, tenant.slug, sim, token=number.access_token)
+    as_json(await acli(env, "templates", "sync", "-t", tenant.slug, "--json", **graph))
+    deleted = as_json(
+        await acli(
+            env, "templates", "delete", "spring_sale", "-t", tenant.slug, "--yes", "--json", **graph
+        )
+    )
+    assert [(t["name"], t["language"]) for t in deleted] == [("spring_sale", "en_US")]
+    assert not any(r.definition.name == "spring_sale" for r in sim.store.templates[number.waba_id])
+    listed = as_json(await acli(env, "templates", "list", "-t", tenant.slug, "--json"))
+    assert "spring_sale" not in {t["name"] for t in listed}
+    missing = await acli(env, "templates", "delete", "spring_sale", "-t", tenant.slug, "-y")
+    assert "no template 'spring_sale'" in one_error_line(missing)
