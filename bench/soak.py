@@ -16,7 +16,8 @@ time to the simulator's acceptance of the echo, so no coordinated omission), the
 p99, WebSocket events, failures, and the daemon's RSS (its process tree, by psutil) at the
 minute's end. The first minute is the warm-up: RSS growth is measured from its end to the end
 of the last one. After the last minute the load stops and the run waits up to ``--drain`` s for
-the echoes still due; any missing then are ``lost``. Final line:
+the echoes still due (``drain_echoes``, their worst latency ``drain_max_ms``: not in the last
+minute's p99); any missing then are ``lost``. Final line:
 ``RESULT soak minutes=… rss_growth_pct=… p99_first_ms=… p99_last_ms=… …`` (first and last
 are the first and last minutes' echo p99).
 """
@@ -93,17 +94,16 @@ class Soak:
         self.app = app
         self.headers = headers
         self.pid = pid
-        self.minutes: list[Minute] = [Minute(1)]
+        self.minutes: list[Minute] = []
+        """The minutes done."""
+        self.minute = Minute(1)
+        """Where this minute's figures go; after the last, the drain's (index 0)."""
         # Text of every message not yet echoed -> (its due time, its customer).
         self.expected: dict[str, tuple[float, str]] = {}
         self.cursor = len(sim.store.outbound_log)
         self.duplicates = 0
         self.strays = 0
         self.stop = asyncio.Event()
-
-    @property
-    def minute(self) -> Minute:
-        return self.minutes[-1]
 
     async def customers(self) -> None:
         rate = self.args.rate
@@ -204,12 +204,12 @@ class Soak:
                 await asyncio.sleep(max(0.0, started + 60 * index - time.monotonic()))
                 self.scan()
                 done = self.minute
+                self.minutes.append(done)
+                self.minute = Minute(index + 1 if index < self.args.minutes else 0)
                 done.rss_bytes = tree_rss(self.pid)
                 cpu_now = cpu_seconds(self.pid)
                 done.daemon_cpu_s, cpu_before = cpu_now - cpu_before, cpu_now
                 print(done.row(), flush=True)
-                if index < self.args.minutes:
-                    self.minutes.append(Minute(index + 1))
             self.stop.set()
             deadline = time.monotonic() + self.args.drain
             while self.expected and time.monotonic() < deadline:
@@ -227,9 +227,11 @@ class Soak:
             if first.rss_bytes
             else math.nan
         )
-        sent = sum(m.sent for m in self.minutes)
-        echoed = sum(len(m.echoes) for m in self.minutes)
-        reads = sorted(r for m in self.minutes for r in m.reads)
+        drain = self.minute
+        everything = [*self.minutes, drain]
+        sent = sum(m.sent for m in everything)
+        echoed = sum(len(m.echoes) for m in everything)
+        reads = sorted(r for m in everything for r in m.reads)
         fields = [
             f"minutes={self.args.minutes}",
             f"rss_growth_pct={growth:.1f}",
@@ -240,12 +242,14 @@ class Soak:
             f"rate={self.args.rate:g}",
             f"sent={sent}",
             f"echoed={echoed}",
+            f"drain_echoes={len(drain.echoes)}",
+            f"drain_max_ms={max(drain.echoes, default=0.0):.1f}",
             f"lost={len(self.expected)}",
             f"duplicates={self.duplicates}",
             f"strays={self.strays}",
             f"console_p99_ms={nearest_rank(reads, 0.99):.1f}",
-            f"console_failures={sum(m.read_failures for m in self.minutes)}",
-            f"ws_events={sum(m.ws_events for m in self.minutes)}",
+            f"console_failures={sum(m.read_failures for m in everything)}",
+            f"ws_events={sum(m.ws_events for m in everything)}",
         ]
         return "RESULT soak " + " ".join(fields)
 
