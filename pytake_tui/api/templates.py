@@ -1,9 +1,12 @@
 """The admin area's template calls (WhatsApp domain): every template with its review status,
-a sync from Meta, a submission for review, and the numbers whose WABA a template goes to.
+a sync from Meta, a submission for review, a deletion, and the numbers whose WABA a template
+goes to.
 
 The agents' picker reads only the approved ones (``conversations.approved_templates``)."""
 
 from __future__ import annotations
+
+import uuid
 
 from pytake_daemon.protocol.whatsapp import (
     MessageTemplateOut,
@@ -32,6 +35,12 @@ class TemplateEndpoints(Endpoints):
         """Submit a template to Meta for review; it starts PENDING (admins)."""
         return await self._transport.call(
             MessageTemplateOut, "POST", f"{_WHATSAPP}/templates", template
+        )
+
+    async def delete_template(self, template_id: uuid.UUID) -> MessageTemplateOut:
+        """Delete one template (one language) at Meta, then the daemon's copy (admins)."""
+        return await self._transport.call(
+            MessageTemplateOut, "DELETE", f"{_WHATSAPP}/templates/{template_id}"
         )
 
     async def business_numbers(self) -> NumberList:

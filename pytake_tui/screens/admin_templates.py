@@ -1,5 +1,6 @@
 """Admin → Templates: every template of the tenant's WhatsApp accounts with its review status
-and Meta's reason, ``s`` to sync them from Meta now, ``a`` to submit a new one for review.
+and Meta's reason, ``s`` to sync them from Meta now, ``a`` to submit a new one for review,
+``delete`` to delete the highlighted one (that language) at Meta and here, after a question.
 
 Meta owns templates: the daemon keeps a copy that Meta's status webhooks and syncs update.
 """
@@ -16,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import report_failure
+from pytake_tui.screens.admin_confirm import ConfirmChange
 from pytake_tui.screens.admin_template_form import TemplateFormScreen
 
 EMPTY = "No templates yet: s syncs them from Meta, a submits a new one."
@@ -35,6 +37,7 @@ class AdminTemplatesScreen(Screen[None]):
     BINDINGS = [
         Binding("a", "submit", "Submit new"),
         Binding("s", "sync", "Sync from Meta"),
+        Binding("delete,x", "delete", "Delete"),
         Binding("ctrl+r", "reload", "Refresh"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
@@ -131,3 +134,30 @@ class AdminTemplatesScreen(Screen[None]):
                 self.show([*self.templates, result])
 
         self.app.push_screen(TemplateFormScreen(client=self._client, numbers=numbers), submitted)
+
+    def action_delete(self) -> None:
+        template = self.highlighted
+        if template is None:
+            return
+        question = ConfirmChange(
+            f"Delete the template “{template.name}” ({template.language})?",
+            "Meta deletes it too: sends of it fail from now on, and Meta refuses new content "
+            "under this name and language for four weeks.",
+            "Delete",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(template)
+
+        self.app.push_screen(question, answered)
+
+    @work(exclusive=True, exit_on_error=False, group="admin-templates-delete")
+    async def _delete(self, template: MessageTemplateOut) -> None:
+        try:
+            await self._client.delete_template(template.id)
+        except DaemonError as error:
+            report_failure(self, error, "Not deleted")
+            return
+        self.notify(f"“{template.name}” ({template.language}) deleted at Meta and here")
+        self.show([t for t in self.templates if t.id != template.id])

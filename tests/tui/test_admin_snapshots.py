@@ -15,6 +15,7 @@ from textual.widgets import Input
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin import AdminScreen
 from pytake_tui.screens.admin_agents import AdminAgentsScreen
+from pytake_tui.screens.admin_confirm import ConfirmChange
 from pytake_tui.screens.admin_invitations import AdminInvitationsScreen
 from pytake_tui.screens.admin_queue_form import QueueFormScreen
 from pytake_tui.screens.admin_queues import AdminQueuesScreen
@@ -116,6 +117,23 @@ def test_admin_template_form(snap_compare: Any, tmp_path: Path, size: tuple[int,
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: form.query_one("#error-body_examples").display, "error")
         still_cursors(pilot)
+        await pilot.pause()
+
+    assert snap_compare(admin_app(tmp_path), run_before=ready, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_admin_template_delete_question(
+    snap_compare: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Delete on the highlighted template asks first, saying what Meta does with it."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await admin_ready(pilot)
+        templates = AdminTemplatesScreen(client=session_of(pilot.app).client)
+        await shown(pilot, templates)
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmChange), "question")
         await pilot.pause()
 
     assert snap_compare(admin_app(tmp_path), run_before=ready, terminal_size=size)

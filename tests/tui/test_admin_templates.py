@@ -7,10 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import DataTable
+
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.protocol import Role
 from pytake_tui.client import DaemonClient
+from pytake_tui.screens.admin_confirm import ConfirmChange
 from pytake_tui.screens.admin_template_form import TemplateFormScreen
 from pytake_tui.screens.admin_templates import AdminTemplatesScreen
 from tests.conftest import MakeTenant
@@ -85,5 +88,49 @@ async def test_an_admin_syncs_and_submits_a_template(
                                             {"type": "QUICK_REPLY", "text": "Ajuda"}]},
         ]  # fmt: skip
         assert len(templates) == synced + 1
+    finally:
+        await stop_simulated_world(world, world.api)
+
+
+async def test_an_admin_deletes_a_template_after_a_question(
+    aiohttp_client: Any,
+    settings: Settings,
+    endpoints: Endpoints,
+    make_tenant: MakeTenant,
+    tmp_path: Path,
+) -> None:
+    world = await simulated_world(aiohttp_client, settings, endpoints, await make_tenant(), seed=23)
+    try:
+        admin = world.tenant[Role.ADMIN]
+        server = str(world.api.make_url("")).rstrip("/")
+        async with DaemonClient(server, token=admin.token) as client:
+            await client.sync_templates()
+        app = real_app(tmp_path, server, admin.token, admin.email)
+        log = MessageLog()
+        async with app.run_test(size=(160, 48), message_hook=log) as pilot:
+            await signed_in(pilot)
+            screen = AdminTemplatesScreen(client=session_of(app).client)
+            await shown(pilot, screen)
+            await wait_until(pilot, lambda: bool(screen.templates), "the templates")
+            names = [t.name for t in screen.templates]
+            row = names.index("spring_sale")
+            screen.query_one("#admin-templates", DataTable).move_cursor(row=row)
+            await pilot.press("delete")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "question")
+            await pilot.press("n")  # kept: nothing asked of Meta
+            await wait_until(pilot, lambda: app.screen is screen, "back")
+            assert "spring_sale" in [t.name for t in screen.templates]
+            await pilot.press("delete")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "question")
+            await pilot.press("y")
+            await wait_until(
+                pilot, lambda: "spring_sale" not in [t.name for t in screen.templates], "deleted"
+            )
+            assert "deleted at Meta and here" in log.notifications()[-1]
+        waba = world.sim.default_number.waba_id
+        assert all(r.definition.name != "spring_sale" for r in world.sim.store.templates[waba])
+        async with DaemonClient(server, token=admin.token) as client:
+            left = [t.name for t in (await client.all_templates()).items]
+        assert sorted(left) == sorted(n for n in names if n != "spring_sale")
     finally:
         await stop_simulated_world(world, world.api)
