@@ -17,6 +17,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.agents import db, service
 from pytake_daemon.audit.cli_actions import record_cli_action
@@ -78,7 +79,9 @@ def status(
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             user = await users_db.get_user_by_email(conn, email)
             if user is None:
-                raise PyTakeError(f"no user {email!r} in tenant {tenant!r}")
+                raise PyTakeError(
+                    _("no user {email!r} in tenant {tenant!r}").format(email=email, tenant=tenant)
+                )
             try:
                 agent = await service.change_status(
                     conn,
@@ -105,4 +108,11 @@ def status(
     if as_json:
         print_json(agent)
         return
-    console.print(f"{agent.email} is {agent.status.value} ({agent.active}/{agent.capacity})")
+    console.print(
+        _("{email} is {value} ({active}/{capacity})").format(
+            email=agent.email,
+            value=agent.status.value,
+            active=agent.active,
+            capacity=agent.capacity,
+        )
+    )

@@ -21,6 +21,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.protocol.ai import AiSettingsOut, AiSettingsUpdate
 
@@ -48,7 +49,10 @@ def evaluate(
     try:
         part = Split(split)
     except ValueError:
-        fail(f"--split must be one of: {', '.join(s.value for s in Split)}", code=EXIT_CONFIG)
+        fail(
+            _("--split must be one of: {join}").format(join=", ".join(s.value for s in Split)),
+            code=EXIT_CONFIG,
+        )
     analyzer = Analyzer()
     rows = run(analyzer.train(), analyzer.scorer, split=part)
     # The whole corpus is the measure (nothing trains on it); the part shows what no
@@ -101,7 +105,11 @@ def evaluate(
             }
         )
         return
-    table = Table(title=f"PyTake AI evaluation ({part.value} part; F1 = macro-F1, ΔF1 in points)")
+    table = Table(
+        title=_("PyTake AI evaluation ({value} part; F1 = macro-F1, ΔF1 in points)").format(
+            value=part.value
+        )
+    )
     for column in ("lang", "task", "n", "acc", "F1", "baseline", "acc", "F1", "ΔF1"):
         table.add_column(
             column, justify="left" if column in {"lang", "task", "baseline"} else "right"
@@ -120,9 +128,11 @@ def evaluate(
         )
     console.print(table)
     english = Table(
-        title="English sentiment on a public human-rated corpus, against plain VADER (r = Pearson "
-        "with the human mean, agree = 3-way agreement, only = texts whose label only that side "
-        "gets right)"
+        title=_(
+            "English sentiment on a public human-rated corpus, against plain VADER (r = Pearson "
+            "with the human mean, agree = 3-way agreement, only = texts whose label only that side "
+            "gets right)"
+        )
     )
     for column in ("corpus", "part", "n", "r", "agree", "only", "VADER r", "agree", "only"):
         english.add_column(column, justify="left" if column in {"corpus", "part"} else "right")
@@ -140,7 +150,9 @@ def evaluate(
         )
     console.print(english)
     language = Table(
-        title=f"Language accuracy ({part.value} part; the tenant's default is the other language)"
+        title=_(
+            "Language accuracy ({value} part; the tenant's default is the other language)"
+        ).format(value=part.value)
     )
     for column in ("texts", "lang", "n", "first message", "contact known", "before #23"):
         language.add_column(column, justify="left" if column in {"texts", "lang"} else "right")
@@ -168,14 +180,22 @@ def analyze(
     from pytake_daemon.ai.analyzer import Analyzer
 
     if not text.strip():
-        fail("the text is empty", code=EXIT_CONFIG)
+        fail(_("the text is empty"), code=EXIT_CONFIG)
     if language not in (None, "pt", "en"):
-        fail("--language must be pt or en", code=EXIT_CONFIG)
+        fail(_("--language must be pt or en"), code=EXIT_CONFIG)
     analyzer = Analyzer()
     result = analyzer.analyse(text, model=analyzer.train(), fallback=language)
     console.print(
-        f"language={result.language} sentiment={result.sentiment:+.3f} ({result.label.value}) "
-        f"intent={result.intent} confidence={result.confidence:.2f}",
+        _(
+            "language={language} sentiment={sentiment:+.3f} ({value}) "
+            "intent={intent} confidence={confidence:.2f}"
+        ).format(
+            language=result.language,
+            sentiment=result.sentiment,
+            value=result.label.value,
+            intent=result.intent,
+            confidence=result.confidence,
+        ),
         highlight=False,
     )
 
@@ -188,7 +208,10 @@ def _changes(assignments: list[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or key not in AiSettingsUpdate.model_fields:
             known = ", ".join(AiSettingsUpdate.model_fields)
-            fail(f"--set takes key=value with a key among: {known}", code=EXIT_CONFIG)
+            fail(
+                _("--set takes key=value with a key among: {known}").format(known=known),
+                code=EXIT_CONFIG,
+            )
         annotation = AiSettingsOut.model_fields[key].annotation
         is_list = typing.get_origin(annotation) is list
         raw[key] = [v.strip() for v in value.split(",") if v.strip()] if is_list else value
@@ -244,7 +267,7 @@ def tenant_settings(
     if as_json:
         print_json(current)
         return
-    table = Table("setting", "value", title=f"AI settings of {tenant}")
+    table = Table("setting", "value", title=_("AI settings of {tenant}").format(tenant=tenant))
     for key, value in current.model_dump(mode="json").items():
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         table.add_row(key, shown)

@@ -21,6 +21,7 @@ from pytake_cli.context import (
     services,
     settings,
 )
+from pytake_cli.i18n import _
 from pytake_daemon.audit import db
 from pytake_daemon.audit.chain import GENESIS, verify_chain
 from pytake_daemon.audit.cli_actions import record_cli_action
@@ -44,7 +45,9 @@ async def _tenants(conn: Connection, tenant: str | None) -> list[tuple[uuid.UUID
     if tenant is not None:
         found = await tenant_id(conn, tenant)
         if found is None:
-            raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
+            raise PyTakeError(
+                _("no tenant {tenant!r} (see 'pytake tenant list')").format(tenant=tenant)
+            )
         return [(found, tenant)]
     return [(row["id"], row["slug"]) for row in await list_tenants(conn)]
 
@@ -87,19 +90,35 @@ def verify(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
         for r in results:
             if r["ok"]:
                 console.print(
-                    f"ok {r['tenant']}: {r['entries_verified']} entries verified "
-                    f"(head seq {r['head_seq']}), {r['checkpoints']} checkpoint(s)"
+                    _(
+                        "ok {tenant}: {entries_verified} entries verified (head seq "
+                        "{head_seq}), {checkpoints} checkpoint(s)"
+                    ).format(
+                        tenant=r["tenant"],
+                        entries_verified=r["entries_verified"],
+                        head_seq=r["head_seq"],
+                        checkpoints=r["checkpoints"],
+                    )
                 )
                 continue
             bad = r["first_bad_entry"]
             if bad is not None:
                 console.print(
-                    f"[bold red]BROKEN[/] {r['tenant']}: first bad entry seq {bad['seq']} "
-                    f"(id {bad['id']}): {bad['reason']}",
+                    _(
+                        "[bold red]BROKEN[/] {tenant}: first bad entry seq {seq} (id {id}): "
+                        "{reason}"
+                    ).format(
+                        tenant=r["tenant"], seq=bad["seq"], id=bad["id"], reason=bad["reason"]
+                    ),
                     highlight=False,
                 )
             for problem in r["checkpoint_problems"]:
-                console.print(f"[bold red]BROKEN[/] {r['tenant']}: {problem}", highlight=False)
+                console.print(
+                    _("[bold red]BROKEN[/] {tenant}: {problem}").format(
+                        tenant=r["tenant"], problem=problem
+                    ),
+                    highlight=False,
+                )
     if not all(r["ok"] for r in results):
         raise typer.Exit(1)
 
@@ -110,7 +129,12 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"{option}: expected an ISO date or time like 2025-01-31 or 2025-01-31T12:00Z", code=2)
+        fail(
+            _("{option}: expected an ISO date or time like 2025-01-31 or 2025-01-31T12:00Z").format(
+                option=option
+            ),
+            code=2,
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -157,7 +181,9 @@ def export(
         else:
             with output.open("wb") as handle:
                 count = run(write(handle))
-            console.print(f"exported {count} entries to {output}")
+            console.print(
+                _("exported {count} entries to {output}").format(count=count, output=output)
+            )
 
 
 @app.command("archive")
@@ -192,9 +218,15 @@ def archive(
     with services(cfg) as endpoints:
         count, path = run(apply())
     if path is None:
-        console.print(f"nothing older than {cutoff:%Y-%m-%d %H:%M} UTC to archive")
+        console.print(
+            _("nothing older than {cutoff:%Y-%m-%d %H:%M} UTC to archive").format(cutoff=cutoff)
+        )
     else:
-        console.print(f"archived and removed {count} entries; archive: {path}")
+        console.print(
+            _("archived and removed {count} entries; archive: {path}").format(
+                count=count, path=path
+            )
+        )
 
 
 async def _archive_up_to(
@@ -207,7 +239,9 @@ async def _archive_up_to(
     rows = [row async for row in db.iter_entries(conn) if row["seq"] <= last_seq]
     report = verify_chain(rows, start_seq=start_seq, start_hash=start_hash)
     if not report.ok:
-        raise PyTakeError(f"refusing to archive a broken chain: {report.broken}")
+        raise PyTakeError(
+            _("refusing to archive a broken chain: {broken}").format(broken=report.broken)
+        )
     path = output_dir / f"audit-{slug}-{start_seq + 1}-{last_seq}.jsonl"
     data = b"".join(render(row, "jsonl") for row in rows)
     path.write_bytes(data)
@@ -259,12 +293,14 @@ def checkpoint(tenant: TenantOpt = None) -> None:
 
     with services(cfg) as endpoints:
         for slug, seq in run(apply()):
-            console.print(f"signed {slug} at seq {seq}")
+            console.print(_("signed {slug} at seq {seq}").format(slug=slug, seq=seq))
 
 
 def _key(cfg: Settings) -> Any:
     if cfg.audit.checkpoint_key is None:
-        raise PyTakeError("audit.checkpoint_key is not set (make one with 'pytake audit keygen')")
+        raise PyTakeError(
+            _("audit.checkpoint_key is not set (make one with 'pytake audit keygen')")
+        )
     return load_key(cfg.audit.checkpoint_key.get_secret_value())
 
 
@@ -275,4 +311,7 @@ def keygen() -> None:
     private = generate_key()
     typer.echo(f"PYTAKE_AUDIT__CHECKPOINT_KEY={private}")
     public = public_bytes(load_key(private)).hex()
-    console.print(f"public key (keep it with exported checkpoints): {public}", highlight=False)
+    console.print(
+        _("public key (keep it with exported checkpoints): {public}").format(public=public),
+        highlight=False,
+    )

@@ -35,6 +35,7 @@ from pytake_cli.context import (
     services,
     settings,
 )
+from pytake_cli.i18n import _
 from pytake_daemon.backups import db
 from pytake_daemon.backups.catalog import get_manifest, list_backups
 from pytake_daemon.backups.context import BackupContext, Reporter, SilentReporter
@@ -144,9 +145,16 @@ def create(
         print_json(manifest)
         return
     console.print(
-        f"backup {manifest.id}: {_size(manifest.stored_bytes)} stored "
-        f"({_size(manifest.payload_bytes)} before compression) in {manifest.duration_seconds:.1f} s"
-        f" → {ctx.storage.describe()}"
+        _(
+            "backup {id}: {size} stored ({size2} before compression) in "
+            "{duration_seconds:.1f} s → {describe}"
+        ).format(
+            id=manifest.id,
+            size=_size(manifest.stored_bytes),
+            size2=_size(manifest.payload_bytes),
+            duration_seconds=manifest.duration_seconds,
+            describe=ctx.storage.describe(),
+        )
     )
 
 
@@ -174,7 +182,7 @@ def list_(as_json: JsonOpt = False) -> None:
         )
     console.print(table)
     if not items:
-        console.print(f"no backups in {ctx.storage.describe()}")
+        console.print(_("no backups in {describe}").format(describe=ctx.storage.describe()))
 
 
 @app.command("show")
@@ -218,9 +226,17 @@ def verify(
     if as_json:
         print_json(result)
     elif result.ok:
-        console.print(f"backup {result.backup_id} is good: {result.detail}")
+        console.print(
+            _("backup {backup_id} is good: {detail}").format(
+                backup_id=result.backup_id, detail=result.detail
+            )
+        )
     if not result.ok:
-        fail(f"backup {result.backup_id} is NOT good: {result.detail}")
+        fail(
+            _("backup {backup_id} is NOT good: {detail}").format(
+                backup_id=result.backup_id, detail=result.detail
+            )
+        )
 
 
 @app.command("restore")
@@ -245,7 +261,7 @@ def restore(
     """Restore a backup: --tenant T, --into DSN or --in-place."""
     chosen = [x for x in (tenant is not None, into is not None, in_place) if x]
     if len(chosen) != 1:
-        fail("choose exactly one of --tenant T, --into DSN or --in-place", code=EXIT_CONFIG)
+        fail(_("choose exactly one of --tenant T, --into DSN or --in-place"), code=EXIT_CONFIG)
     cfg = settings()
 
     async def go() -> dict[str, Any]:
@@ -280,12 +296,20 @@ def restore(
         return
     if "rows" in outcome:
         total = sum(outcome["rows"].values())
-        console.print(f"tenant {tenant}: {total} rows restored from {backup_id}")
+        console.print(
+            _("tenant {tenant}: {total} rows restored from {backup_id}").format(
+                tenant=tenant, total=total, backup_id=backup_id
+            )
+        )
     elif "into" in outcome:
-        console.print(f"restored {backup_id} into {outcome['into']}")
+        console.print(
+            _("restored {backup_id} into {into}").format(backup_id=backup_id, into=outcome["into"])
+        )
     else:
         console.print(
-            f"restored {backup_id} in place; the state before is backup {outcome['safety_backup']}"
+            _("restored {backup_id} in place; the state before is backup {safety_backup}").format(
+                backup_id=backup_id, safety_backup=outcome["safety_backup"]
+            )
         )
 
 
@@ -351,15 +375,30 @@ def _print_schedule(out: BackupScheduleOut, as_json: bool) -> None:
         print_json(out)
         return
     state = "enabled" if out.enabled else "DISABLED"
-    console.print(f"schedule {state}", highlight=False)
+    console.print(_("schedule {state}").format(state=state), highlight=False)
     console.print(
-        f"backup: {out.backup_cron} ({expand(out.backup_cron)}) next {out.next_backup_at}"
+        _("backup: {backup_cron} ({expand}) next {next_backup_at}").format(
+            backup_cron=out.backup_cron,
+            expand=expand(out.backup_cron),
+            next_backup_at=out.next_backup_at,
+        )
     )
     drill = f"{out.drill_cron} ({expand(out.drill_cron)})" if out.drill_cron else "off"
-    console.print(f"drill:  {drill} next {out.next_drill_at}")
     console.print(
-        f"keep: last {out.keep_last}, daily {out.keep_daily}, weekly {out.keep_weekly}, "
-        f"monthly {out.keep_monthly}"
+        _("drill:  {drill} next {next_drill_at}").format(
+            drill=drill, next_drill_at=out.next_drill_at
+        )
+    )
+    console.print(
+        _(
+            "keep: last {keep_last}, daily {keep_daily}, weekly {keep_weekly}, "
+            "monthly {keep_monthly}"
+        ).format(
+            keep_last=out.keep_last,
+            keep_daily=out.keep_daily,
+            keep_weekly=out.keep_weekly,
+            keep_monthly=out.keep_monthly,
+        )
     )
 
 
@@ -457,11 +496,16 @@ def drill(as_json: JsonOpt = False) -> None:
         )
     elif result.ok:
         console.print(
-            f"drill of {result.backup_id}: {result.tables} tables, {result.rows} rows, "
-            "counts and checksums match"
+            _(
+                "drill of {backup_id}: {tables} tables, {rows} rows, counts and checksums match"
+            ).format(backup_id=result.backup_id, tables=result.tables, rows=result.rows)
         )
     if not result.ok:
-        fail(f"drill of {result.backup_id} found differences: {'; '.join(result.differences)}")
+        fail(
+            _("drill of {backup_id} found differences: {join}").format(
+                backup_id=result.backup_id, join="; ".join(result.differences)
+            )
+        )
 
 
 @app.command("status")

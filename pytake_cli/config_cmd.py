@@ -9,6 +9,7 @@ from rich.pretty import Pretty
 
 from pytake_cli import config_transfer_cmd
 from pytake_cli.context import console, print_json, settings, state
+from pytake_cli.i18n import _
 from pytake_daemon.config import config_path, example_toml, masked
 
 app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
@@ -25,7 +26,11 @@ def show(
         print_json(data)
         return
     source = config_path(state.config)
-    console.print(f"[dim]# file: {source or '(none)'}; environment PYTAKE_* overrides it[/]")
+    console.print(
+        _("[dim]# file: {value}; environment PYTAKE_* overrides it[/]").format(
+            value=source or "(none)"
+        )
+    )
     console.print(Pretty(data, expand_all=True))
 
 

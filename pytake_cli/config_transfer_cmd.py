@@ -20,6 +20,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.protocol import Role
@@ -57,7 +58,9 @@ def export(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {tenant}'s configuration to {output}")
+        console.print(
+            _("wrote {tenant}'s configuration to {output}").format(tenant=tenant, output=output)
+        )
 
 
 @handle_errors
@@ -73,7 +76,7 @@ def import_(
     A document with problems lists each with its path in the file and exits 2; nothing is applied.
     """
     if dry_run == apply:
-        fail("give exactly one of --dry-run or --apply", code=EXIT_CONFIG)
+        fail(_("give exactly one of --dry-run or --apply"), code=EXIT_CONFIG)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -100,7 +103,10 @@ def import_(
     except service.InvalidDocument as exc:
         for problem in exc.problems:
             typer.echo(f"{file}: {problem.loc}: {problem.msg}", err=True)
-        fail(f"{file}: {len(exc.problems)} problem(s); nothing applied", code=EXIT_CONFIG)
+        fail(
+            _("{file}: {len} problem(s); nothing applied").format(file=file, len=len(exc.problems)),
+            code=EXIT_CONFIG,
+        )
     if as_json:
         print_json(result)
         return

@@ -22,6 +22,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.audit.entries import difference
@@ -66,7 +67,11 @@ async def _resolve(conn: Connection, contact: str) -> uuid.UUID:
     found = (await service.search(conn, query)).items
     if len(found) != 1:
         many = "no contact" if not found else "more than one contact"
-        raise PyTakeError(f"{many} matches {contact!r}: give the id (see 'pytake contacts search')")
+        raise PyTakeError(
+            _("{many} matches {contact!r}: give the id (see 'pytake contacts search')").format(
+                many=many, contact=contact
+            )
+        )
     return found[0].contact.id
 
 
@@ -137,7 +142,11 @@ def show(contact: ContactArg, tenant: TenantOpt, as_json: JsonOpt = False) -> No
             highlight=False,
         )
     for n in profile.notes:
-        console.print(f"note {n.created_at:%Y-%m-%d} {n.author_name or '?'}: {n.body}")
+        console.print(
+            _("note {created_at:%Y-%m-%d} {value}: {body}").format(
+                created_at=n.created_at, value=n.author_name or "?", body=n.body
+            )
+        )
 
 
 @app.command("tag")
@@ -177,7 +186,7 @@ def tag(
 
     with services(cfg) as endpoints:
         result = run(apply())
-    console.print(f"tags: {', '.join(result) or '(none)'}", highlight=False)
+    console.print(_("tags: {value}").format(value=", ".join(result) or "(none)"), highlight=False)
 
 
 @app.command("set-attr")
@@ -195,7 +204,11 @@ def set_attr(
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
         if not sep:
-            raise PyTakeError(f"{assignment!r}: write key=value ('key=' removes it)")
+            raise PyTakeError(
+                _("{assignment!r}: write key=value ('key=' removes it)").format(
+                    assignment=assignment
+                )
+            )
         values[key.strip()] = value.strip() or None
     try:
         body = ContactUpdate(attributes=values)
@@ -219,4 +232,4 @@ def set_attr(
     with services(cfg) as endpoints:
         attributes = run(apply())
     shown = ", ".join(f"{k}={v}" for k, v in attributes.items()) or "(none)"
-    console.print(f"attributes: {shown}", highlight=False)
+    console.print(_("attributes: {shown}").format(shown=shown), highlight=False)

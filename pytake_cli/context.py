@@ -16,8 +16,10 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 
+from pytake_cli.i18n import _
 from pytake_daemon.config import ConfigError, Settings, load_settings
 from pytake_daemon.errors import PyTakeError
+from pytake_daemon.i18n import say_error
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -46,7 +48,9 @@ def settings() -> Settings:
 
 
 def fail(message: str, *, code: int = EXIT_ERROR) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(
+        _("[bold red]error:[/] {message}").format(message=message), highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 
@@ -58,13 +62,14 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
         try:
             return func(*args, **kwargs)
         except PyTakeError as exc:
-            fail(str(exc))
+            # The daemon's sentences are English until said in the reader's language.
+            fail(say_error(exc))
         except ConfigError as exc:
             fail(str(exc), code=EXIT_CONFIG)
         except OSError as exc:
             fail(f"{type(exc).__name__}: {exc}")
         except KeyboardInterrupt:
-            fail("interrupted", code=130)
+            fail(_("interrupted"), code=130)
 
     return wrapper
 
@@ -100,7 +105,7 @@ async def admin_connection(cfg: Settings, endpoints: Any) -> AsyncIterator[Any]:
 
     if endpoints.admin_dsn is None:
         raise PyTakeError(
-            "admin commands need database.admin_url (the owner role) when database.url is set"
+            _("admin commands need database.admin_url (the owner role) when database.url is set")
         )
     await prepare_schema(cfg, endpoints)
     conn = await connect(endpoints.admin_dsn.get_secret_value())
@@ -123,7 +128,9 @@ async def tenant_connection(cfg: Settings, endpoints: Any, tenant: str) -> Async
     async with admin_connection(cfg, endpoints) as admin:
         found = await tenant_id(admin, tenant)
     if found is None:
-        raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
+        raise PyTakeError(
+            _("no tenant {tenant!r} (see 'pytake tenant list')").format(tenant=tenant)
+        )
     conn = await connect(endpoints.app_dsn.get_secret_value())
     try:
         async with conn.transaction():

@@ -27,6 +27,7 @@ import typer
 
 from pytake_cli import demo_seed
 from pytake_cli.context import console, fail, handle_errors, run, services, settings, state
+from pytake_cli.i18n import _
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded._process import death_signal_preexec
 from pytake_daemon.errors import PyTakeError
@@ -85,7 +86,9 @@ class Children:
                 try:
                     child.proc.wait(timeout=_STOP_TIMEOUT)
                 except subprocess.TimeoutExpired:
-                    console.print(f"the {child.name} did not stop in time: killing it")
+                    console.print(
+                        _("the {name} did not stop in time: killing it").format(name=child.name)
+                    )
                     child.proc.kill()
                     child.proc.wait()
         self.started.clear()
@@ -123,10 +126,16 @@ async def _wait_answering(url: str, child: Child, limit: float) -> None:
         code = child.proc.poll()
         if code is not None:
             raise PyTakeError(
-                f"the {child.name} exited with {code} while starting; {child.log}:\n{child.tail()}"
+                _("the {name} exited with {code} while starting; {log}:\n{tail}").format(
+                    name=child.name, code=code, log=child.log, tail=child.tail()
+                )
             )
         if loop.time() > deadline:
-            raise PyTakeError(f"the {child.name} isn't ready after {limit:g}s; see {child.log}")
+            raise PyTakeError(
+                _("the {name} isn't ready after {limit:g}s; see {log}").format(
+                    name=child.name, limit=limit, log=child.log
+                )
+            )
         await asyncio.sleep(0.25)
 
 
@@ -266,9 +275,17 @@ def demo(
     state_dir = cfg.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     if run(_answers(f"{server}/healthz")):
-        fail(f"something already answers on {server}: stop it or set PYTAKE_SERVER__PORT")
+        fail(
+            _("something already answers on {server}: stop it or set PYTAKE_SERVER__PORT").format(
+                server=server
+            )
+        )
     if run(_answers(f"{simulator}/_sim/")):
-        fail(f"something already answers on {simulator}: stop it or use --simulator-port")
+        fail(
+            _("something already answers on {simulator}: stop it or use --simulator-port").format(
+                simulator=simulator
+            )
+        )
     env = dict(os.environ)
     # The daemon talks to the simulator instead of graph.facebook.com unless told otherwise.
     env.setdefault("PYTAKE_WHATSAPP__GRAPH_BASE_URL", simulator)
@@ -319,8 +336,12 @@ def demo(
             died = run(_wait_for_stop([daemon, sim]))
             if died is not None:
                 fail(
-                    f"the {died.name} stopped (exit {died.proc.returncode}); {died.log}:\n"
-                    f"{died.tail()}"
+                    _("the {name} stopped (exit {returncode}); {log}:\n{tail}").format(
+                        name=died.name,
+                        returncode=died.proc.returncode,
+                        log=died.log,
+                        tail=died.tail(),
+                    )
                 )
         else:
             _open_console(server, cfg, credentials)

@@ -21,6 +21,7 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from pytake_cli.context import admin_connection, tenant_connection
+from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.config import Settings
@@ -275,7 +276,9 @@ class Api:
             return response.model_validate(data)
         except ValidationError as exc:
             raise PyTakeError(
-                f"{method} {path}: unexpected answer ({exc.error_count()} errors)"
+                _("{method} {path}: unexpected answer ({error_count} errors)").format(
+                    method=method, path=path, error_count=exc.error_count()
+                )
             ) from None
 
     async def login(self, email: str, password: str) -> LoginResponse:
@@ -298,8 +301,10 @@ async def seed_workspace(api: Api, credentials: Credentials) -> Workspace:
         await api.login(OWNER.email, credentials.passwords[OWNER.email])
     except PyTakeError as exc:
         raise PyTakeError(
-            f"can't log in as {OWNER.email} with the saved password ({exc}); remove its line "
-            f"from {credentials.path} and run again to reset it"
+            _(
+                "can't log in as {email} with the saved password ({exc}); remove its "
+                "line from {path} and run again to reset it"
+            ).format(email=OWNER.email, exc=exc, path=credentials.path)
         ) from None
     numbers = await api.call("GET", "/api/v1/whatsapp/numbers", NumberList)
     if not any(n.phone_number_id == DEFAULT_PHONE_NUMBER_ID for n in numbers.items):

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from rich.markup import escape
 
 from pytake_cli.context import console, handle_errors, print_json, run, services, settings
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt
 from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Pool, connect, create_pool
@@ -60,8 +61,11 @@ def doctor(tenant: TenantFilter = None, as_json: JsonOpt = False) -> None:
             )
         counts = {s: sum(c.status is s for c in result.checks) for s in CheckStatus}
         console.print(
-            f"{counts[CheckStatus.PASSED]} passed, {counts[CheckStatus.FAILED]} failed, "
-            f"{counts[CheckStatus.SKIPPED]} skipped",
+            _("{value} passed, {value2} failed, {value3} skipped").format(
+                value=counts[CheckStatus.PASSED],
+                value2=counts[CheckStatus.FAILED],
+                value3=counts[CheckStatus.SKIPPED],
+            ),
             highlight=False,
         )
     if not result.ok:

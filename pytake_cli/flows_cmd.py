@@ -23,6 +23,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.flows import db, service
 from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
@@ -46,8 +47,11 @@ def _read(path: Path) -> Any:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         fail(
-            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-            f"{' '.join(str(exc).split())}",
+            _("{path}: not valid {value}: {join}").format(
+                path=path,
+                value="JSON" if path.suffix == ".json" else "YAML",
+                join=" ".join(str(exc).split()),
+            ),
             code=EXIT_CONFIG,
         )
 
@@ -58,7 +62,10 @@ def load_document(path: Path) -> FlowDocument:
     if problems or document is None:
         for problem in problems:
             typer.echo(f"{path}: {problem}", err=True)
-        fail(f"{path}: {len(problems)} problem(s); nothing stored", code=EXIT_CONFIG)
+        fail(
+            _("{path}: {len} problem(s); nothing stored").format(path=path, len=len(problems)),
+            code=EXIT_CONFIG,
+        )
     return document
 
 
@@ -68,8 +75,9 @@ def validate(file: FileArg) -> None:
     """Check a flow file; exit 2 with every problem listed."""
     document = load_document(file)
     console.print(
-        f"{file}: valid ({len(document.definition.nodes)} nodes, "
-        f"{len(document.definition.edges)} edges)"
+        _("{file}: valid ({len} nodes, {len2} edges)").format(
+            file=file, len=len(document.definition.nodes), len2=len(document.definition.edges)
+        )
     )
 
 
@@ -119,10 +127,13 @@ def run_flow_test(
             )
             console.print(f"{who}: {line.text}", highlight=False)
         for failure in result.failures:
-            console.print(f"[bold red]FAIL[/] {failure}", highlight=False)
+            console.print(_("[bold red]FAIL[/] {failure}").format(failure=failure), highlight=False)
         console.print(
-            f"{'passed' if result.passed else 'failed'}: {len(result.steps)} steps, "
-            f"{len(result.failures)} failure(s)"
+            _("{value}: {len} steps, {len2} failure(s)").format(
+                value="passed" if result.passed else "failed",
+                len=len(result.steps),
+                len2=len(result.failures),
+            )
         )
     if not result.passed:
         raise typer.Exit(1)
@@ -153,7 +164,11 @@ def import_(
         print_json(flow)
         return
     state = f", published v{flow.published_version}" if publish else ""
-    console.print(f"imported {flow.name} v{flow.latest_version} ({flow.id}){state}")
+    console.print(
+        _("imported {name} v{latest_version} ({id}){state}").format(
+            name=flow.name, latest_version=flow.latest_version, id=flow.id, state=state
+        )
+    )
 
 
 @app.command("export")
@@ -167,14 +182,14 @@ def export(
 ) -> None:
     """Write a flow version as a file that ``pytake flow import`` reads back."""
     if fmt not in ("yaml", "json"):
-        fail("--format must be yaml or json", code=EXIT_CONFIG)
+        fail(_("--format must be yaml or json"), code=EXIT_CONFIG)
     cfg = settings()
 
     async def fetch() -> FlowOut:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             row = await db.find_flow(conn, flow)
             if row is None:
-                raise PyTakeError(f"no flow {flow!r} (see 'pytake flow list')")
+                raise PyTakeError(_("no flow {flow!r} (see 'pytake flow list')").format(flow=flow))
             return await service.get_flow(conn, row["id"], version)
 
     with services(cfg) as endpoints:
@@ -191,7 +206,11 @@ def export(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {found.name} v{found.version} to {output}")
+        console.print(
+            _("wrote {name} v{version} to {output}").format(
+                name=found.name, version=found.version, output=output
+            )
+        )
 
 
 @app.command("list")
@@ -235,9 +254,13 @@ def publish_(
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             row = await db.find_flow(conn, flow)
             if row is None:
-                raise PyTakeError(f"no flow {flow!r} (see 'pytake flow list')")
+                raise PyTakeError(_("no flow {flow!r} (see 'pytake flow list')").format(flow=flow))
             return await service.publish(conn, row["id"], version)
 
     with services(cfg) as endpoints:
         found = run(apply())
-    console.print(f"published {found.name} v{found.published_version}")
+    console.print(
+        _("published {name} v{published_version}").format(
+            name=found.name, published_version=found.published_version
+        )
+    )

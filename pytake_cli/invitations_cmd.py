@@ -18,6 +18,7 @@ from rich.table import Table
 
 from pytake_cli.context import console, handle_errors, print_json, run, services, settings
 from pytake_cli.context import tenant_connection as tenant_transaction
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.tokens import token_hash
@@ -50,7 +51,9 @@ async def _queue_ids(conn: Connection, names: list[str]) -> list[uuid.UUID]:
     for name in names:
         queue_id = ids.get(name) or by_name.get(name.lower())
         if queue_id is None:
-            raise PyTakeError(f"no queue {name!r} in this tenant (see 'pytake queues list')")
+            raise PyTakeError(
+                _("no queue {name!r} in this tenant (see 'pytake queues list')").format(name=name)
+            )
         found.append(queue_id)
     return found
 
@@ -62,7 +65,9 @@ async def _find(conn: Connection, which: str) -> uuid.UUID:
             found: uuid.UUID = row["id"]
             return found
     raise PyTakeError(
-        f"no invitation {which!r} in this tenant (see 'pytake user invitations list')"
+        _("no invitation {which!r} in this tenant (see 'pytake user invitations list')").format(
+            which=which
+        )
     )
 
 
@@ -95,15 +100,26 @@ def _report(sent: InvitationSent, as_json: bool, verb: str) -> None:
         return
     invitation = sent.invitation
     until = f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"
-    console.print(f"{verb} {invitation.role.value} [bold]{invitation.email}[/] (until {until})")
+    console.print(
+        _("{verb} {value} [bold]{email}[/] (until {until})").format(
+            verb=verb, value=invitation.role.value, email=invitation.email, until=until
+        )
+    )
     if sent.emailed:
-        console.print("the code was e-mailed to them")
+        console.print(_("the code was e-mailed to them"))
         return
     if sent.email_error:
-        console.print(f"[yellow]not e-mailed:[/] {sent.email_error}", highlight=False)
+        console.print(
+            _("[yellow]not e-mailed:[/] {email_error}").format(email_error=sent.email_error),
+            highlight=False,
+        )
     # Shown this once: only its hash is stored.
-    console.print(f"code (shown once, pass it on): {sent.code}", highlight=False)
-    console.print(f"they join with: pytake tui --invite {sent.code}", highlight=False)
+    console.print(
+        _("code (shown once, pass it on): {code}").format(code=sent.code), highlight=False
+    )
+    console.print(
+        _("they join with: pytake tui --invite {code}").format(code=sent.code), highlight=False
+    )
 
 
 @handle_errors
@@ -167,7 +183,11 @@ def reset_password(
         async with tenant_transaction(cfg, endpoints, tenant) as conn:
             user = await users_db.get_user_by_email(conn, email.strip().lower())
             if user is None:
-                raise PyTakeError(f"no user {email!r} in this tenant (see 'pytake user list')")
+                raise PyTakeError(
+                    _("no user {email!r} in this tenant (see 'pytake user list')").format(
+                        email=email
+                    )
+                )
             try:
                 body = PasswordResetCreate(user_id=user["id"], ttl_hours=ttl_hours)
             except ValidationError as exc:
@@ -275,4 +295,8 @@ def revoke(which: WhichArg, tenant: TenantOpt) -> None:
 
     with services(cfg) as endpoints:
         invitation = run(apply())
-    console.print(f"the invitation of {invitation.email} is revoked; its code no longer works")
+    console.print(
+        _("the invitation of {email} is revoked; its code no longer works").format(
+            email=invitation.email
+        )
+    )

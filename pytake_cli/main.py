@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -33,10 +35,12 @@ from pytake_cli import (
     users,
     webhooks_cmd,
 )
-from pytake_cli.context import state
+from pytake_cli.context import fail, state
+from pytake_cli.i18n import _, localize, resolve_language
 from pytake_daemon import __version__
 from pytake_daemon.config import LoggingSettings
 from pytake_daemon.logs import configure_logging
+from pytake_i18n import LANGUAGES, normalize, set_language
 
 app = typer.Typer(
     name="pytake",
@@ -67,9 +71,28 @@ def main(
             "--version", help="Print the version and exit.", callback=_version, is_eager=True
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of help and messages: en or pt_BR (default: the system locale).",
+            envvar="PYTAKE_LANG",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Admin and operator commands."""
     state.config = config
+    if lang is not None:
+        language = normalize(lang)
+        if language is None:
+            choices = ", ".join(LANGUAGES)
+            fail(
+                _("--lang: {lang!r} is not one of {choices}").format(lang=lang, choices=choices),
+                code=2,
+            )
+        # run() chose it from argv already; this is for callers that invoke the app directly.
+        set_language(language)
     # stdout carries the command's answer (often --json); a library's log line must never land
     # in it. Commands that run the daemon configure logging again from its settings.
     configure_logging(LoggingSettings(level="warning", format="console"))
@@ -102,4 +125,8 @@ app.add_typer(webhooks_cmd.app, name="webhooks")
 
 
 def run() -> None:
-    app()
+    """The ``pytake`` entry point: the language, then the help translated, then the command."""
+    set_language(resolve_language(sys.argv[1:], os.environ))
+    command = typer.main.get_command(app)
+    localize(command)
+    command(prog_name="pytake")

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from pytake_cli.context import console, fail, handle_errors, print_json, run, services, settings
+from pytake_cli.i18n import _
 from pytake_daemon.db import migrations
 from pytake_daemon.db.pool import connect
 
@@ -60,9 +61,13 @@ def status(
     waiting = [s for s in states if s.migration is not None and s.applied_at is None]
     if waiting:
         names = ", ".join(s.migration.path.name for s in waiting if s.migration)
-        console.print(f"{len(waiting)} pending: {names} (apply with 'pytake migrate up')")
+        console.print(
+            _("{len} pending: {names} (apply with 'pytake migrate up')").format(
+                len=len(waiting), names=names
+            )
+        )
     else:
-        console.print("schema is up to date")
+        console.print(_("schema is up to date"))
 
 
 @app.command("up")
@@ -76,7 +81,7 @@ def up(
     cfg = settings()
     with services(cfg) as endpoints:
         if endpoints.admin_dsn is None:
-            fail("migrations need database.admin_url (the owner role) when database.url is set")
+            fail(_("migrations need database.admin_url (the owner role) when database.url is set"))
         dsn = endpoints.admin_dsn.get_secret_value()
 
         async def apply() -> list[migrations.Migration]:
@@ -98,6 +103,6 @@ def up(
     if sql:
         return
     if not applied:
-        console.print("schema is up to date")
+        console.print(_("schema is up to date"))
     for migration in applied:
-        console.print(f"applied {migration.path.name}")
+        console.print(_("applied {name}").format(name=migration.path.name))

@@ -22,6 +22,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.notifications import email_channel, settings_db
@@ -63,7 +64,11 @@ def smtp(
     if password_env is not None:
         password = os.environ.get(password_env)
         if password is None:
-            raise PyTakeError(f"environment variable {password_env} is not set")
+            raise PyTakeError(
+                _("environment variable {password_env} is not set").format(
+                    password_env=password_env
+                )
+            )
     try:
         body = SmtpSettingsIn(
             host=host, port=port, security=security, username=username,
@@ -88,7 +93,11 @@ def smtp(
 
     with services(cfg) as endpoints:
         run(store())
-    console.print(f"SMTP for {tenant}: {body.host}:{body.port} ({body.security})")
+    console.print(
+        _("SMTP for {tenant}: {host}:{port} ({security})").format(
+            tenant=tenant, host=body.host, port=body.port, security=body.security
+        )
+    )
 
 
 @app.command("test-email")
@@ -116,4 +125,4 @@ def send_test_email(
         print_json(result)
         return
     tries = "1 try" if result.attempts == 1 else f"{result.attempts} tries"
-    console.print(f"test e-mail sent to {result.to} ({tries})")
+    console.print(_("test e-mail sent to {to} ({tries})").format(to=result.to, tries=tries))

@@ -17,6 +17,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.errors import ApiError, PyTakeError
@@ -95,7 +96,11 @@ def add(
     if as_json:
         print_json(number)
         return
-    console.print(f"added number {number.phone_number_id} (id {number.id})")
+    console.print(
+        _("added number {phone_number_id} (id {id})").format(
+            phone_number_id=number.phone_number_id, id=number.id
+        )
+    )
 
 
 @app.command("list")
@@ -118,7 +123,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     told = any(n.quality_event or n.messaging_limit for n in items)
     table = Table("id", "phone_number_id", "waba_id", "display", "label", "msg/s")
     if told:
-        table.add_column("quality")
+        table.add_column(_("quality"))
     for n in items:
         cells = [str(n.id), n.phone_number_id, n.waba_id, n.display_phone_number, n.label]
         table.add_row(*cells, str(n.throughput_mps), *([_quality(n)] if told else []))
@@ -151,4 +156,6 @@ def remove(
 
     with services(cfg) as endpoints:
         removed = run(apply())
-    console.print(f"removed number {removed.phone_number_id}")
+    console.print(
+        _("removed number {phone_number_id}").format(phone_number_id=removed.phone_number_id)
+    )

@@ -19,6 +19,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.errors import PyTakeError
@@ -101,7 +102,7 @@ def create(
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             queue_id = await db.insert_queue(conn, settings_values(body))
             if queue_id is None:
-                raise PyTakeError(f"a queue named {name!r} already exists")
+                raise PyTakeError(_("a queue named {name!r} already exists").format(name=name))
             await record_cli_action(conn, "queue.create", target_type="queue", target_id=queue_id)
             row = await db.get_queue(conn, queue_id)
             assert row is not None
@@ -112,7 +113,7 @@ def create(
     if as_json:
         print_json(queue)
         return
-    console.print(f"created queue {queue.name} (id {queue.id})")
+    console.print(_("created queue {name} (id {id})").format(name=queue.name, id=queue.id))
 
 
 @app.command("show")
@@ -130,7 +131,11 @@ def show(
             rows = await db.list_queues(conn)
             found = [r for r in rows if r["name"] == queue or str(r["id"]) == _as_id(queue)]
             if not found:
-                raise PyTakeError(f"no queue {queue!r} (see 'pytake queues list -t {tenant}')")
+                raise PyTakeError(
+                    _("no queue {queue!r} (see 'pytake queues list -t {tenant}')").format(
+                        queue=queue, tenant=tenant
+                    )
+                )
             return queue_out(found[0], now=datetime.now(UTC))
 
     with services(cfg) as endpoints:

@@ -23,6 +23,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.ai import replies
 from pytake_daemon.audit.cli_actions import record_cli_action
@@ -60,7 +61,9 @@ async def _caller(conn: Connection, tenant: str, email: str | None) -> replies.R
         return replies.ReplyCaller(None, Role.OWNER)
     user = await users_db.get_user_by_email(conn, email)
     if user is None:
-        raise PyTakeError(f"no user {email!r} in tenant {tenant!r}")
+        raise PyTakeError(
+            _("no user {email!r} in tenant {tenant!r}").format(email=email, tenant=tenant)
+        )
     return replies.ReplyCaller(user["id"], Role.OWNER)
 
 
@@ -73,7 +76,9 @@ async def _resolve(conn: Connection, caller: replies.ReplyCaller, reply: str) ->
     shortcut = reply.strip().removeprefix("/").lower()
     found = [r for r in await replies.usable(conn, caller) if r["shortcut"] == shortcut]
     if not found:
-        raise PyTakeError(f"no reply /{shortcut} (see 'pytake replies list')")
+        raise PyTakeError(
+            _("no reply /{shortcut} (see 'pytake replies list')").format(shortcut=shortcut)
+        )
     reply_id: uuid.UUID = found[0]["id"]
     return reply_id
 
@@ -101,7 +106,7 @@ def list_(
         print_json(items)
         return
     if not items:
-        console.print("no canned responses yet: add one with 'pytake replies add'")
+        console.print(_("no canned responses yet: add one with 'pytake replies add'"))
         return
     table = Table("shortcut", "title", "scope", "kind", "language", "id")
     for r in items:
@@ -175,7 +180,12 @@ def add(
         print_json(reply)
         return
     name = f"/{reply.shortcut}" if reply.shortcut else repr(reply.title)
-    console.print(f"added {reply.scope.value} reply {name} (id {reply.id})", highlight=False)
+    console.print(
+        _("added {value} reply {name} (id {id})").format(
+            value=reply.scope.value, name=name, id=reply.id
+        ),
+        highlight=False,
+    )
 
 
 @app.command("edit")
@@ -200,7 +210,7 @@ def edit(
         if value is not None:
             changes[key] = value.strip() or None
     if not changes:
-        raise PyTakeError("nothing to change: give --title, --body, --shortcut or --department")
+        raise PyTakeError(_("nothing to change: give --title, --body, --shortcut or --department"))
     try:
         update = ReplyUpdate.model_validate(changes)
     except ValidationError as exc:
@@ -225,7 +235,9 @@ def edit(
     if as_json:
         print_json(out)
         return
-    console.print(f"changed reply {out.title!r} (id {out.id})", highlight=False)
+    console.print(
+        _("changed reply {title!r} (id {id})").format(title=out.title, id=out.id), highlight=False
+    )
 
 
 @app.command("remove")
@@ -251,4 +263,4 @@ def remove(reply: ReplyArg, tenant: TenantOpt, user: UserOpt = None) -> None:
 
     with services(cfg) as endpoints:
         title = run(apply())
-    console.print(f"removed reply {title!r}", highlight=False)
+    console.print(_("removed reply {title!r}").format(title=title), highlight=False)

@@ -30,6 +30,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.db.pool import Connection
@@ -78,7 +79,7 @@ async def _id(conn: Connection, value: str | None, sql: str, what: str) -> uuid.
         pass
     found: uuid.UUID | None = await conn.fetchval(sql, value)
     if found is None:
-        raise PyTakeError(f"no {what} {value!r}")
+        raise PyTakeError(_("no {what} {value!r}").format(what=what, value=value))
     return found
 
 
@@ -103,7 +104,9 @@ def _conversation(value: str | None) -> uuid.UUID | None:
     try:
         return None if value is None else uuid.UUID(value)
     except ValueError:
-        raise PyTakeError(f"--conversation: not a conversation id: {value!r}") from None
+        raise PyTakeError(
+            _("--conversation: not a conversation id: {value!r}").format(value=value)
+        ) from None
 
 
 def _seconds(value: float | None) -> str:
@@ -120,8 +123,12 @@ def _share(value: float | None) -> str:
 def _print(report: ReportOut) -> None:
     a, v = report.attendance, report.volumes
     console.print(
-        f"[bold]{report.level.value}[/] report, {report.first_day} to {report.last_day} "
-        f"({report.tz})",
+        _("[bold]{value}[/] report, {first_day} to {last_day} ({tz})").format(
+            value=report.level.value,
+            first_day=report.first_day,
+            last_day=report.last_day,
+            tz=report.tz,
+        ),
         highlight=False,
     )
     lines = [
@@ -146,7 +153,12 @@ def _print(report: ReportOut) -> None:
     for label, value in lines:
         console.print(f"[bold]{label}[/]: {value}", highlight=False)
     for e in report.meta_errors:
-        console.print(f"Meta error {e.code} ({e.title}): {e.count}", highlight=False)
+        console.print(
+            _("Meta error {code} ({title}): {count}").format(
+                code=e.code, title=e.title, count=e.count
+            ),
+            highlight=False,
+        )
     if report.breakdown:
         table = Table(report.breakdown[0].level.value, "entered", "FRT median", "SLA", "CSAT", "id")
         for r in report.breakdown:
@@ -236,7 +248,7 @@ def export_cmd(
 ) -> None:
     """Export a report's table or the period's conversations or messages, with progress."""
     if fmt is ExportFormat.XLSX and out is None:
-        raise PyTakeError("--format xlsx needs --out FILE")
+        raise PyTakeError(_("--format xlsx needs --out FILE"))
     cfg = settings()
 
     async def write(bar: _Bar) -> int:
@@ -255,7 +267,7 @@ def export_cmd(
         # Audited and committed first (as the API does); then read in a transaction of its own.
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             if dataset in export.RAW:
-                sql, _ = export.raw_statement(dataset, scope)
+                sql, _params = export.raw_statement(dataset, scope)
                 bar.start(
                     f"{dataset.value} ({fmt.value})", await export_db.count_rows(conn, sql, scope)
                 )
@@ -277,7 +289,7 @@ def export_cmd(
         count = run(write(_Bar(progress)))
     sys.stdout.flush()
     if out is not None:
-        console.print(f"exported {count} rows to {out}")
+        console.print(_("exported {count} rows to {out}").format(count=count, out=out))
 
 
 def _audit_diff(
@@ -313,7 +325,7 @@ async def _text(
 async def _xlsx(
     out: Path, columns: tuple[str, ...], rows: AsyncIterator[export.Row], tz: str, bar: _Bar
 ) -> int:
-    sheet = export.XlsxSheet(out, columns, title="report")
+    sheet = export.XlsxSheet(out, columns, title=_("report"))
     count = 0
     try:
         async for row in rows:

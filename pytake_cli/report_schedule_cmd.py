@@ -23,6 +23,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.errors import PyTakeError
@@ -84,11 +85,11 @@ def add(
 ) -> None:
     """Subscribe a supervisor (--user) or the team (--team) to a report by e-mail."""
     if team == (user is not None):
-        raise PyTakeError("give either --user EMAIL or --team")
+        raise PyTakeError(_("give either --user EMAIL or --team"))
     try:
         queue_id = None if queue is None else uuid.UUID(queue)
     except ValueError:
-        raise PyTakeError(f"--queue: not a queue id: {queue!r}") from None
+        raise PyTakeError(_("--queue: not a queue id: {queue!r}").format(queue=queue)) from None
     body = _body(
         audience=Audience.TEAM if team else Audience.USER,
         frequency=frequency,
@@ -107,12 +108,16 @@ def add(
             if user is not None:
                 row = await conn.fetchrow(_USER, user)
                 if row is None:
-                    raise PyTakeError(f"no user {user!r}")
+                    raise PyTakeError(_("no user {user!r}").format(user=user))
                 if not Role(row["role"]).at_least(Role.SUPERVISOR):
-                    raise PyTakeError(f"{user} is an agent: reports are for supervisors and up")
+                    raise PyTakeError(
+                        _("{user} is an agent: reports are for supervisors and up").format(
+                            user=user
+                        )
+                    )
                 owner = row["id"]
             if queue_id is not None and not await schedule_db.queue_exists(conn, queue_id):
-                raise PyTakeError(f"no queue {queue!r}")
+                raise PyTakeError(_("no queue {queue!r}").format(queue=queue))
             next_at = next_slot(schedule_db.when_of(body), datetime.now(UTC))
             created = await schedule_db.create(conn, body, owner, next_at)
             await record_cli_action(
@@ -129,7 +134,11 @@ def add(
     if as_json:
         print_json(created)
     else:
-        console.print(f"scheduled {created.id}: next e-mail {created.next_at:%Y-%m-%d %H:%M} UTC")
+        console.print(
+            _("scheduled {id}: next e-mail {next_at:%Y-%m-%d %H:%M} UTC").format(
+                id=created.id, next_at=created.next_at
+            )
+        )
 
 
 def _when(s: ScheduleOut) -> str:
@@ -177,14 +186,16 @@ def remove(
     try:
         wanted = uuid.UUID(schedule_id)
     except ValueError:
-        raise PyTakeError(f"not a schedule id: {schedule_id!r}") from None
+        raise PyTakeError(
+            _("not a schedule id: {schedule_id!r}").format(schedule_id=schedule_id)
+        ) from None
     cfg = settings()
 
     async def delete() -> None:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             found = await schedule_db.get(conn, wanted)
             if found is None:
-                raise PyTakeError(f"no schedule {schedule_id}")
+                raise PyTakeError(_("no schedule {schedule_id}").format(schedule_id=schedule_id))
             await schedule_db.delete(conn, wanted)
             await record_cli_action(
                 conn,
@@ -196,4 +207,4 @@ def remove(
 
     with services(cfg) as endpoints:
         run(delete())
-    console.print(f"removed {schedule_id}")
+    console.print(_("removed {schedule_id}").format(schedule_id=schedule_id))

@@ -22,6 +22,7 @@ from pytake_cli.context import (
     services,
     settings,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import PyTakeError
@@ -63,7 +64,9 @@ def rekey(tenant: RekeyTenant = None, as_json: JsonOpt = False) -> None:
             if tenant is not None:
                 only = await tenant_id(conn, tenant)
                 if only is None:
-                    raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
+                    raise PyTakeError(
+                        _("no tenant {tenant!r} (see 'pytake tenant list')").format(tenant=tenant)
+                    )
             async with conn.transaction():
                 return await _rekey(conn, box, only)
 
@@ -74,8 +77,11 @@ def rekey(tenant: RekeyTenant = None, as_json: JsonOpt = False) -> None:
         print_json({"numbers": count, "key": key})
         return
     console.print(
-        f"re-encrypted the secrets of {count} number(s) under key {key}; SMTP passwords are "
-        "re-encrypted when set again (PUT /api/v1/notifications/smtp)",
+        _(
+            "re-encrypted the secrets of {count} number(s) under key {key}; SMTP "
+            "passwords are re-encrypted when set again (PUT "
+            "/api/v1/notifications/smtp)"
+        ).format(count=count, key=key),
         highlight=False,
     )
 
@@ -88,8 +94,11 @@ async def _rekey(conn: Connection, box: SecretBox, only: uuid.UUID | None) -> in
             wrapped = [box.rotate(row[c]) for c in db.SECRET_COLUMNS]
         except PyTakeError:
             raise PyTakeError(
-                f"number {row['phone_number_id']}'s secrets decrypt with none of the configured "
-                "keys: list the key that encrypted them too; nothing was changed"
+                _(
+                    "number {phone_number_id}'s secrets decrypt with none of the "
+                    "configured keys: list the key that encrypted them too; nothing was "
+                    "changed"
+                ).format(phone_number_id=row["phone_number_id"])
             ) from None
         await db.rewrap_number_secrets(conn, row["id"], *wrapped)
         count += 1

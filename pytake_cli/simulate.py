@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pytake_cli.context import EXIT_CONFIG, console, fail
+from pytake_cli.i18n import _
 
 if TYPE_CHECKING:
     from pytake_simulator import Simulator, SimulatorConfig
@@ -91,7 +92,10 @@ def _config(
     except ConfigError as exc:
         fail(str(exc), code=EXIT_CONFIG)
     except ValidationError as exc:
-        fail(f"invalid option: {first_error(exc)}", code=EXIT_CONFIG)
+        fail(
+            _("invalid option: {first_error}").format(first_error=first_error(exc)),
+            code=EXIT_CONFIG,
+        )
 
 
 async def _started(config: SimulatorConfig) -> Simulator:
@@ -102,8 +106,9 @@ async def _started(config: SimulatorConfig) -> Simulator:
         await sim.start()
     except OSError as exc:
         fail(
-            f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc} "
-            "(another simulator running? try --port)"
+            _(
+                "cannot listen on {host}:{port}: {value} (another simulator running? try --port)"
+            ).format(host=config.host, port=config.port, value=exc.strerror or exc)
         )
     return sim
 
@@ -231,7 +236,7 @@ def script(
     try:
         steps = asyncio.run(main())
     except ScriptFailed as exc:
-        fail(f"script failed: {exc}")
+        fail(_("script failed: {exc}").format(exc=exc))
     _say(f"script passed: {steps} steps")
 
 
@@ -272,7 +277,10 @@ def load(
             expect_replies=expect_replies,
         )
     except ValidationError as exc:
-        fail(f"invalid option: {first_error(exc)}", code=EXIT_CONFIG)
+        fail(
+            _("invalid option: {first_error}").format(first_error=first_error(exc)),
+            code=EXIT_CONFIG,
+        )
 
     async def main() -> list[str] | str:
         sim = await _started(cfg)

@@ -22,6 +22,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.config import Settings
@@ -54,7 +55,9 @@ async def _meta(cfg: Settings, endpoints: Any, tenant: str) -> AsyncIterator[_Me
     async with admin_connection(cfg, endpoints) as admin:
         found: uuid.UUID | None = await tenant_id(admin, tenant)
     if found is None:
-        raise PyTakeError(f"no tenant {tenant!r} (see 'pytake tenant list')")
+        raise PyTakeError(
+            _("no tenant {tenant!r} (see 'pytake tenant list')").format(tenant=tenant)
+        )
     pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=2)
     timeout = aiohttp.ClientTimeout(total=cfg.whatsapp.http_timeout_seconds)
     try:
@@ -85,8 +88,15 @@ def sync(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
         print_json(result)
         return
     console.print(
-        f"synced {result.templates} template(s) from {result.wabas} account(s): "
-        f"{result.created} new, {result.updated} updated"
+        _(
+            "synced {templates} template(s) from {wabas} account(s): {created} "
+            "new, {updated} updated"
+        ).format(
+            templates=result.templates,
+            wabas=result.wabas,
+            created=result.created,
+            updated=result.updated,
+        )
     )
 
 
@@ -138,9 +148,15 @@ def delete(
         chosen = [templates.template_out(r) for r in rows if r["name"] == name]
         if not chosen:
             where = f" in {language}" if language else ""
-            raise PyTakeError(f"no template {name!r}{where} (see 'pytake templates list')")
+            raise PyTakeError(
+                _("no template {name!r}{where} (see 'pytake templates list')").format(
+                    name=name, where=where
+                )
+            )
         listed = ", ".join(f"{t.language} ({t.status})" for t in chosen)
-        if not yes and not typer.confirm(f"Delete {name}: {listed}, at Meta too?", err=True):
+        if not yes and not typer.confirm(
+            _("Delete {name}: {listed}, at Meta too?").format(name=name, listed=listed), err=True
+        ):
             raise typer.Exit(1)
         deleted: list[MessageTemplateOut] = []
         async with _meta(cfg, endpoints, tenant) as meta:
@@ -171,4 +187,9 @@ def delete(
         print_json(deleted)
         return
     for t in deleted:
-        console.print(f"deleted {t.name} ({t.language}) at Meta and here", highlight=False)
+        console.print(
+            _("deleted {name} ({language}) at Meta and here").format(
+                name=t.name, language=t.language
+            ),
+            highlight=False,
+        )

@@ -17,6 +17,7 @@ from pytake_cli.context import (
     services,
     settings,
 )
+from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.db.pool import set_tenant
 from pytake_daemon.errors import PyTakeError
@@ -42,8 +43,10 @@ def create(
                 row = await db.insert_tenant(conn, slug=slug, name=name or slug)
             except asyncpg.CheckViolationError:
                 raise PyTakeError(
-                    f"invalid tenant slug {slug!r}: use 1-63 lowercase letters, digits "
-                    "and dashes, starting with a letter or digit"
+                    _(
+                        "invalid tenant slug {slug!r}: use 1-63 lowercase letters, digits and "
+                        "dashes, starting with a letter or digit"
+                    ).format(slug=slug)
                 ) from None
             if row is not None:
                 await set_tenant(conn, row["id"])
@@ -51,7 +54,7 @@ def create(
                     conn, "tenant.create", target_type="tenant", target_id=row["id"]
                 )
         if row is None:
-            raise PyTakeError(f"tenant {slug!r} already exists")
+            raise PyTakeError(_("tenant {slug!r} already exists").format(slug=slug))
         return TenantOut.model_validate(dict(row))
 
     with services(cfg) as endpoints:
@@ -59,7 +62,9 @@ def create(
     if as_json:
         print_json(tenant)
     else:
-        console.print(f"created tenant [bold]{tenant.slug}[/] ({tenant.id})")
+        console.print(
+            _("created tenant [bold]{slug}[/] ({id})").format(slug=tenant.slug, id=tenant.id)
+        )
 
 
 @app.command("list")

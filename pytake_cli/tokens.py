@@ -18,6 +18,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth import db
@@ -40,7 +41,11 @@ def _scopes(given: list[str] | None) -> list[Scope]:
         try:
             out.append(Scope(value.strip().lower()))
         except ValueError:
-            raise PyTakeError(f"unknown scope {value!r}: choose from {_SCOPES}") from None
+            raise PyTakeError(
+                _("unknown scope {value!r}: choose from {SCOPES}").format(
+                    value=value, SCOPES=_SCOPES
+                )
+            ) from None
     return out
 
 
@@ -74,7 +79,9 @@ def create(
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             row = await users_db.get_user_by_email(conn, user)
             if row is None:
-                raise PyTakeError(f"no user {user!r} in tenant {tenant!r}")
+                raise PyTakeError(
+                    _("no user {user!r} in tenant {tenant!r}").format(user=user, tenant=tenant)
+                )
             token, hashed = new_token()
             info = await db.insert_token(
                 conn,
@@ -96,8 +103,9 @@ def create(
         print_json(created)
         return
     console.print(
-        f"token {created.info.id} (expires {created.info.expires_at:%Y-%m-%d}, "
-        f"scopes {', '.join(scopes)}):"
+        _("token {id} (expires {expires_at:%Y-%m-%d}, scopes {join}):").format(
+            id=created.info.id, expires_at=created.info.expires_at, join=", ".join(scopes)
+        )
     )
     typer.echo(created.token)
 
@@ -113,7 +121,7 @@ def revoke(
     try:
         parsed = uuid.UUID(token_id)
     except ValueError:
-        raise PyTakeError(f"{token_id!r} is not a token id") from None
+        raise PyTakeError(_("{token_id!r} is not a token id").format(token_id=token_id)) from None
 
     async def apply() -> bool:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
@@ -124,8 +132,12 @@ def revoke(
 
     with services(cfg) as endpoints:
         if not run(apply()):
-            raise PyTakeError(f"no live token {token_id} in tenant {tenant!r}")
-    console.print(f"revoked {token_id}")
+            raise PyTakeError(
+                _("no live token {token_id} in tenant {tenant!r}").format(
+                    token_id=token_id, tenant=tenant
+                )
+            )
+    console.print(_("revoked {token_id}").format(token_id=token_id))
 
 
 @app.command("list")

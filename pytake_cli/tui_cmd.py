@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from pytake_cli.context import fail, handle_errors
+from pytake_cli.i18n import _
 
 
 @handle_errors
@@ -29,5 +30,5 @@ def tui(
     try:
         app = build_app(server=server, invite=invite)
     except ValueError as exc:
-        fail(f"--server: {exc}", code=2)
+        fail(_("--server: {exc}").format(exc=exc), code=2)
     app.run()

@@ -18,6 +18,7 @@ from pytake_cli.context import (
     settings,
     tenant_connection,
 )
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
@@ -41,7 +42,7 @@ PasswordOpt = Annotated[
 def _password(value: str | None) -> str:
     if value is not None:
         return value
-    entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    entered: str = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     return entered
 
 
@@ -84,7 +85,11 @@ def add(
     if as_json:
         print_json(user)
     else:
-        console.print(f"created {user.role.value} [bold]{user.email}[/] in {tenant} ({user.id})")
+        console.print(
+            _("created {value} [bold]{email}[/] in {tenant} ({id})").format(
+                value=user.role.value, email=user.email, tenant=tenant, id=user.id
+            )
+        )
 
 
 @app.command("list")
@@ -117,9 +122,11 @@ def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
         async with tenant_connection(cfg, endpoints, tenant) as conn:
             row = await db.get_user_by_email(conn, email)
             if row is None:
-                raise PyTakeError(f"no user {email!r} in tenant {tenant!r}")
+                raise PyTakeError(
+                    _("no user {email!r} in tenant {tenant!r}").format(email=email, tenant=tenant)
+                )
             try:
-                user, _ = await service.update_user(
+                user, _revoked = await service.update_user(
                     conn, Passwords(cfg.auth), row["id"], update, by_role=Role.OWNER
                 )
             except ApiError as exc:
@@ -145,7 +152,9 @@ def passwd(
     except ValidationError as exc:
         raise PyTakeError(_validation_message(exc)) from None
     user = _update(tenant, email, update)
-    console.print(f"password changed for {user.email}; their sessions were revoked")
+    console.print(
+        _("password changed for {email}; their sessions were revoked").format(email=user.email)
+    )
 
 
 @app.command("disable")
@@ -157,7 +166,11 @@ def disable(
 ) -> None:
     """Disable a user (revoking their sessions and tokens), or re-enable with --enable."""
     user = _update(tenant, email, UserUpdate(disabled=not enable))
-    console.print(f"{user.email} is now {'disabled' if user.disabled else 'active'}")
+    console.print(
+        _("{email} is now {value}").format(
+            email=user.email, value="disabled" if user.disabled else "active"
+        )
+    )
 
 
 app.command("invite")(invitations_cmd.invite)

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from pytake_cli.context import console, handle_errors, print_json, run, services, settings
 from pytake_cli.context import tenant_connection as tenant_transaction
+from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.db.pool import Connection
@@ -52,7 +53,11 @@ async def _endpoint(conn: Connection, which: str) -> EndpointOut:
     for endpoint in await service.list_endpoints(conn):
         if str(endpoint.id) == which or endpoint.url == which:
             return endpoint
-    raise PyTakeError(f"no webhook endpoint {which!r} in this tenant (see 'pytake webhooks list')")
+    raise PyTakeError(
+        _("no webhook endpoint {which!r} in this tenant (see 'pytake webhooks list')").format(
+            which=which
+        )
+    )
 
 
 def _types(endpoint: EndpointOut) -> str:
@@ -67,9 +72,13 @@ def _show_secret(created: EndpointCreated, as_json: bool, verb: str) -> None:
     console.print(f"{verb} [bold]{endpoint.url}[/] ({endpoint.id})", highlight=False)
     if endpoint.previous_secret_until is not None:
         until = f"{endpoint.previous_secret_until:%Y-%m-%d %H:%M} UTC"
-        console.print(f"the previous secret stays valid until {until}", highlight=False)
+        console.print(
+            _("the previous secret stays valid until {until}").format(until=until), highlight=False
+        )
     # Shown this once: it is stored encrypted and never returned again.
-    console.print(f"signing secret (shown once): {created.secret}", highlight=False)
+    console.print(
+        _("signing secret (shown once): {secret}").format(secret=created.secret), highlight=False
+    )
 
 
 @app.command("list")
@@ -88,7 +97,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
         print_json(items)
         return
     if not items:
-        console.print("no webhook endpoints (add one: pytake webhooks add URL -e TYPE)")
+        console.print(_("no webhook endpoints (add one: pytake webhooks add URL -e TYPE)"))
         return
     table = Table("id", "url", "events", "state", "pending", "dead")
     for e in items:
@@ -168,7 +177,10 @@ def _set_enabled(tenant: str, which: str, enabled: bool) -> EndpointOut:
 def enable(endpoint: EndpointArg, tenant: TenantOpt) -> None:
     """Enable an endpoint again (after a 410 or a disable); then replay its dead letters."""
     out = _set_enabled(tenant, endpoint, True)
-    console.print(f"enabled {out.url} ({out.dead} dead letter(s) to replay)", highlight=False)
+    console.print(
+        _("enabled {url} ({dead} dead letter(s) to replay)").format(url=out.url, dead=out.dead),
+        highlight=False,
+    )
 
 
 @app.command()
@@ -176,7 +188,7 @@ def enable(endpoint: EndpointArg, tenant: TenantOpt) -> None:
 def disable(endpoint: EndpointArg, tenant: TenantOpt) -> None:
     """Stop sending to an endpoint; what was waiting becomes dead letters."""
     out = _set_enabled(tenant, endpoint, False)
-    console.print(f"disabled {out.url}", highlight=False)
+    console.print(_("disabled {url}").format(url=out.url), highlight=False)
 
 
 @app.command()
@@ -200,7 +212,7 @@ def remove(endpoint: EndpointArg, tenant: TenantOpt) -> None:
 
     with services(cfg) as endpoints:
         url = run(delete())
-    console.print(f"removed {url}", highlight=False)
+    console.print(_("removed {url}").format(url=url), highlight=False)
 
 
 @app.command("rotate-secret")
@@ -266,7 +278,7 @@ def deliveries(
         print_json(items)
         return
     if not items:
-        console.print("no deliveries")
+        console.print(_("no deliveries"))
         return
     table = Table("id", "event", "state", "tries", "created", "last answer")
     for d in items:
@@ -292,7 +304,7 @@ def replay(
 ) -> None:
     """Send dead letters again: new deliveries of the same events and bytes."""
     if not delivery and not all_dead:
-        raise PyTakeError("name the dead letters to replay, or pass --all-dead")
+        raise PyTakeError(_("name the dead letters to replay, or pass --all-dead"))
     cfg = settings()
 
     async def queue() -> list[DeliveryOut]:
@@ -302,7 +314,9 @@ def replay(
                 try:
                     ids.append(uuid.UUID(text))
                 except ValueError:
-                    raise PyTakeError(f"{text!r} is not a delivery id") from None
+                    raise PyTakeError(
+                        _("{text!r} is not a delivery id").format(text=text)
+                    ) from None
             if all_dead:
                 endpoint_id = None if endpoint is None else (await _endpoint(conn, endpoint)).id
                 query = DeliveryQuery(endpoint_id=endpoint_id, state=DeliveryState.DEAD, limit=200)
@@ -327,4 +341,4 @@ def replay(
 
     with services(cfg) as endpoints:
         replayed = run(queue())
-    console.print(f"{len(replayed)} delivery(ies) queued again", highlight=False)
+    console.print(_("{len} delivery(ies) queued again").format(len=len(replayed)), highlight=False)

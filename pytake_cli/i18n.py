@@ -1,0 +1,121 @@
+"""The CLI's message catalog (domain pytake_cli), the language it speaks, and its translated help.
+
+The language is ``--lang``, else ``PYTAKE_LANG``, else the system locale (``LANG=pt_BR.UTF-8``).
+Typer turns every ``help=`` and command docstring into the command tree when ``pytake`` starts,
+long before the callback sees ``--lang``; so the entry point reads the language from argv first
+(``resolve_language``), then translates the built tree (``localize``) before click parses
+anything. The help texts stay plain English literals in the sources: the extraction map
+(``locale/babel.cfg``) takes them from the tree itself (``help_texts``), so what is checked is
+what ``--help`` shows. Messages are written ``_("added {name}").format(name=name)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import typer.rich_utils
+
+from pytake_i18n import N_, Catalog, choose
+
+CATALOG = Catalog("pytake_cli", Path(__file__).parent / "locale")
+
+_ = CATALOG.gettext
+ngettext = CATALOG.ngettext
+
+# Typer's and click's own words on a help page (their texts, so the same msgids).
+_RICH_TEXTS = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "ERRORS_PANEL_TITLE": N_("Error"),
+    "ABORTED_TEXT": N_("Aborted."),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "ENVVAR_STRING": N_("[env var: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
+}
+_USAGE = N_("Usage: ")
+_HELP_OPTION = N_("Show this message and exit.")
+
+
+def language_in(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in a command line (``--lang pt_BR`` or ``--lang=pt_BR``)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
+def resolve_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
+    """``--lang``, else ``PYTAKE_LANG``, else the system locale, else English."""
+    return choose(language_in(argv), environ.get("PYTAKE_LANG"))
+
+
+def _commands(command: Any) -> Iterator[Any]:
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _commands(sub)
+
+
+def help_texts(command: Any) -> Iterator[str]:
+    """Every help text of a built command tree (commands, groups, options, arguments)."""
+    for cmd in _commands(command):
+        for text in (cmd.help, cmd.short_help, cmd.epilog):
+            if text:
+                yield text
+        for param in cmd.params:
+            text = getattr(param, "help", None)
+            if text:
+                yield text
+
+
+def localize(command: Any) -> None:
+    """Translate a built command tree's help into the language in force, in place."""
+    for name, text in _RICH_TEXTS.items():
+        setattr(typer.rich_utils, name, _(text))
+    for cmd in _commands(command):
+        for attr in ("help", "short_help", "epilog"):
+            text = getattr(cmd, attr)
+            if text:
+                setattr(cmd, attr, _(text))
+        for param in cmd.params:
+            if getattr(param, "help", None):
+                param.help = _(param.help)
+        _translate_generated(cmd)
+
+
+def _translate_generated(cmd: Any) -> None:
+    """The usage line's prefix and the ``--help`` option, which click makes per invocation."""
+    make_help_option = cmd.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make_help_option(ctx)
+        if option is not None:
+            option.help = _(_HELP_OPTION)
+        return option
+
+    def format_usage(ctx: Any, formatter: Any) -> None:
+        pieces = cmd.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_(_USAGE))
+
+    cmd.get_help_option = get_help_option
+    cmd.format_usage = format_usage
+
+
+__all__ = [
+    "CATALOG",
+    "N_",
+    "_",
+    "help_texts",
+    "language_in",
+    "localize",
+    "ngettext",
+    "resolve_language",
+]
