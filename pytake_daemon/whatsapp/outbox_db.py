@@ -4,6 +4,7 @@ and recording what the Graph API said."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -166,28 +167,34 @@ async def claim(conn: Connection, limit: int, lease_seconds: float) -> list[asyn
     return await conn.fetch(_CLAIM, limit, lease_seconds)
 
 
-# The send's whole bookkeeping in one round trip: Meta's id on the message, the outbox row gone,
-# and the best status a callback left for that id before it was known here (the callback's
-# writer holds the same wamid lock, taken in the statement before, so none is missed).
+# The sends' whole bookkeeping in one round trip for a batch of acceptances (the acceptance
+# writer commits every send that finished meanwhile together): Meta's ids on the messages, their
+# outbox rows gone, and for each the best status a callback left for its id before it was known
+# here (the callbacks' writer holds the same wamid locks, taken in the statement before, so none
+# is missed).
 _ACCEPTED = """
-WITH accepted AS (
-    UPDATE messages SET wa_message_id = $2, status = 'accepted', status_at = now()
-     WHERE tenant_id = current_tenant_id() AND id = $1 AND status = 'pending'
-    RETURNING id),
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[])
+           AS u(message_id, wamid, conversation_id)),
+accepted AS (
+    UPDATE messages m SET wa_message_id = i.wamid, status = 'accepted', status_at = now()
+      FROM input i
+     WHERE m.tenant_id = current_tenant_id() AND m.id = i.message_id AND m.status = 'pending'
+    RETURNING m.id),
 done AS (
-    DELETE FROM outbox WHERE tenant_id = current_tenant_id() AND message_id = $1
-    RETURNING message_id)
-SELECT s.status, s.occurred_at, s.errors,
-       (SELECT count(*) FROM accepted) AS accepted, (SELECT count(*) FROM done) AS dequeued,
-       -- The statement's snapshot still sees the row it deletes: anything else of the
+    DELETE FROM outbox o USING input i
+     WHERE o.tenant_id = current_tenant_id() AND o.message_id = i.message_id
+    RETURNING o.message_id)
+SELECT i.message_id, s.status, s.occurred_at, s.errors,
+       -- The statement's snapshot still sees the rows it deletes: anything else of the
        -- conversation is a message waiting behind this one.
        EXISTS (SELECT 1 FROM outbox o
-                WHERE o.tenant_id = current_tenant_id() AND o.conversation_id = $3
-                  AND o.message_id <> $1) AS more
-  FROM (SELECT 1) AS one
+                WHERE o.tenant_id = current_tenant_id() AND o.conversation_id = i.conversation_id
+                  AND o.message_id <> ALL ($1::uuid[])) AS more
+  FROM input i
   LEFT JOIN LATERAL (
       SELECT status, occurred_at, errors FROM message_statuses
-       WHERE tenant_id = current_tenant_id() AND wa_message_id = $2
+       WHERE tenant_id = current_tenant_id() AND wa_message_id = i.wamid
        ORDER BY message_status_rank(status) DESC LIMIT 1) AS s ON true
 """
 
@@ -201,13 +208,17 @@ class Acceptance:
 
 
 async def mark_accepted(
-    conn: Connection, message_id: uuid.UUID, wamid: str, conversation_id: uuid.UUID
-) -> Acceptance:
-    """Record Meta's id and take the message off the outbox."""
-    await lock_wamids(conn, [wamid])
-    row = await conn.fetchrow(_ACCEPTED, message_id, wamid, conversation_id)
-    assert row is not None  # one row, always (FROM (SELECT 1))
-    return Acceptance(row if row["status"] is not None else None, row["more"])
+    conn: Connection,
+    message_ids: Sequence[uuid.UUID],
+    wamids: Sequence[str],
+    conversation_ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, Acceptance]:
+    """Record Meta's ids and take the messages off the outbox (two statements per batch)."""
+    await lock_wamids(conn, wamids)
+    rows = await conn.fetch(_ACCEPTED, list(message_ids), list(wamids), list(conversation_ids))
+    return {
+        r["message_id"]: Acceptance(r if r["status"] is not None else None, r["more"]) for r in rows
+    }
 
 
 _ADVANCE = """

@@ -33,17 +33,17 @@ from pytake_daemon.config import WhatsAppSettings
 from pytake_daemon.db.pool import Pool, tenant_transaction
 from pytake_daemon.loops import Loops
 from pytake_daemon.metrics import families as metrics
-from pytake_daemon.protocol import EventEnvelope, MessageStatus, MessageStatusUpdated
+from pytake_daemon.protocol import MessageStatus, MessageStatusUpdated
 from pytake_daemon.protocol.conversations import MessageError
 from pytake_daemon.protocol.outgoing import OutgoingContent
 from pytake_daemon.realtime.bus import EventBus, number_events
 from pytake_daemon.whatsapp import outbox_db
+from pytake_daemon.whatsapp.acceptance_writer import AcceptanceWriter
 from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.graph_send import to_graph
 from pytake_daemon.whatsapp.meta_errors import (
     GraphError,
-    describe_webhook_error,
     explain,
     retry_limit,
 )
@@ -86,6 +86,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[bool]] = set()
+        self._recorder = AcceptanceWriter(pool, bus)
         self.sent = 0
         self.failed = 0
 
@@ -93,9 +94,17 @@ class Sender:
         self._wake.set()
 
     def start(self, loops: Loops | None = None) -> None:
+        loops = loops or Loops()
+        self._recorder.start()
+        # Its batches answer their own failures; readiness still says if its task is gone,
+        # since no acceptance could then be recorded.
+        loops.watch(
+            "acceptance-writer",
+            lambda: None if self._recorder.running else "no acceptance writer task left",
+        )
         # Supervised: any exception is logged and the loop goes on after a backoff, and /readyz
         # names it if it stalls (a narrower except once let a claimer die quietly).
-        self._task = (loops or Loops()).start(
+        self._task = loops.start(
             "outbox-sender", self._pass, deadline=_LEASE_SECONDS + 2 * self._poll
         )
 
@@ -109,6 +118,7 @@ class Sender:
             await asyncio.wait(self._inflight, timeout=self._settings.http_timeout_seconds)
         for task in self._inflight:
             task.cancel()
+        await self._recorder.close()
 
     async def _pass(self) -> None:
         if await self._claim_and_start():
@@ -231,7 +241,8 @@ class Sender:
     async def _record_acceptance(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str
     ) -> bool:
-        """Record Meta's acceptance, retrying until the database takes it.
+        """Record Meta's acceptance (with the other sends that finish meanwhile: the
+        acceptance writer's group commit), retrying until the database takes it.
 
         Meta has the message: sending it again because our bookkeeping failed would deliver it
         twice. So the wamid is kept (in this task, and in Redis for whoever claims the row if
@@ -239,7 +250,6 @@ class Sender:
         """
         message_id: uuid.UUID = row["id"]
         noted = False
-        envelopes: list[EventEnvelope] = []
         more = True
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(_DATABASE_TROUBLE),
@@ -248,7 +258,9 @@ class Sender:
         ):
             with attempt:
                 try:
-                    envelopes, more = await self._accepted(tenant_id, row, wamid)
+                    more = await self._recorder.record(
+                        tenant_id, message_id, row["conversation_id"], wamid
+                    )
                 except _DATABASE_TROUBLE as exc:
                     if not noted:
                         await self._acceptances.remember(message_id, wamid)
@@ -262,47 +274,7 @@ class Sender:
         if noted or row["attempts"] > 1:
             await self._acceptances.forget(message_id)
         self.sent += 1
-        # Numbered in the recording's transaction; Redis away costs only other processes.
-        await self._bus.deliver(envelopes)
         return more
-
-    async def _accepted(
-        self, tenant_id: uuid.UUID, row: asyncpg.Record, wamid: str
-    ) -> tuple[list[EventEnvelope], bool]:
-        """Record the acceptance and number its status event, in one transaction; also
-        whether the conversation has messages queued behind this one."""
-        message_id = row["id"]
-        async with tenant_transaction(self._pool, tenant_id) as conn:
-            # Status callbacks can beat this commit: ``known`` is what already arrived.
-            acceptance = await outbox_db.mark_accepted(
-                conn, message_id, wamid, row["conversation_id"]
-            )
-            known = acceptance.known
-            status = MessageStatus.ACCEPTED
-            error: MessageError | None = None
-            if known is not None and known["status"] in MessageStatus.__members__.values():
-                code = title = explanation = None
-                if known["status"] == "failed" and known["errors"]:
-                    code, title, explanation = describe_webhook_error(known["errors"][0])
-                    error = MessageError(code=code, title=title, explanation=explanation)
-                await outbox_db.advance(
-                    conn,
-                    message_id,
-                    known["status"],
-                    known["occurred_at"],
-                    error_code=code,
-                    error_title=title,
-                    explanation=explanation,
-                )
-                status = MessageStatus(known["status"])
-            event = MessageStatusUpdated(
-                conversation_id=row["conversation_id"],
-                message_id=message_id,
-                wa_message_id=wamid,
-                status=status,
-                error=error,
-            )
-            return await number_events(conn, tenant_id, [event]), acceptance.more
 
     async def _failed_call(
         self, tenant_id: uuid.UUID, row: asyncpg.Record, exc: GraphError, attempts: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -48,7 +48,8 @@ async def world(
 
 
 class FlakyRecording:
-    """``outbox_db.mark_accepted`` failing as a lost connection would, ``failures`` times."""
+    """``outbox_db.mark_accepted`` (a batch of acceptances) failing as a lost connection
+    would, ``failures`` times."""
 
     def __init__(self, failures: int) -> None:
         self.failures = failures
@@ -56,14 +57,18 @@ class FlakyRecording:
         self.real = outbox_db.mark_accepted
 
     async def __call__(
-        self, conn: Connection, message_id: uuid.UUID, wamid: str, conversation_id: uuid.UUID
-    ) -> outbox_db.Acceptance:
+        self,
+        conn: Connection,
+        message_ids: Sequence[uuid.UUID],
+        wamids: Sequence[str],
+        conversation_ids: Sequence[uuid.UUID],
+    ) -> dict[uuid.UUID, outbox_db.Acceptance]:
         self.calls += 1
         if self.calls <= self.failures:
             raise asyncpg.exceptions.ConnectionDoesNotExistError(
                 "connection was closed in the middle of operation"
             )
-        return await self.real(conn, message_id, wamid, conversation_id)
+        return await self.real(conn, message_ids, wamids, conversation_ids)
 
 
 async def until(predicate: Callable[[], Awaitable[bool]]) -> None:
