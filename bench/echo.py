@@ -27,7 +27,17 @@ from typing import Any
 
 import aiohttp
 from cryptography.fernet import Fernet
-from harness import ROOT, Bench, bench_stack, free_port, postmaster_pid, wait_ready
+from harness import (
+    PG_STATS_SETTINGS,
+    ROOT,
+    Bench,
+    bench_stack,
+    free_port,
+    postmaster_pid,
+    print_statement_stats,
+    reset_statement_stats,
+    wait_ready,
+)
 from history import preload
 
 PHONE_ID = "100000000000001"
@@ -180,6 +190,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"ladder {QUICK_RATES}, 3 s rungs")
     parser.add_argument("--only", choices=("pytake", "pywa"), help="run one side")
     parser.add_argument("--daemon-log-level", default="warning", help="e.g. info, to diagnose")
+    parser.add_argument(
+        "--pg-stats",
+        type=int,
+        default=0,
+        metavar="N",
+        help="load pg_stat_statements; print the N statements PyTake's side spent most on",
+    )
     args = parser.parse_args()
     args.rates = args.rates or (QUICK_RATES if args.quick else RATES)
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
@@ -188,8 +205,10 @@ def main() -> None:
     key = Fernet.generate_key()
     reports: dict[str, dict[str, Any]] = {}
     loaded = 0.0
-    with bench_stack("pte-") as bench:
+    with bench_stack("pte-", PG_STATS_SETTINGS if args.pg_stats else ()) as bench:
         pg_pid, loaded = configure(bench, key, args.history)
+        if args.pg_stats:
+            asyncio.run(reset_statement_stats(bench.admin_dsn))
         if pg_pid is None:
             print("PostgreSQL is not local: its CPU is not counted", file=sys.stderr)
         from pytake_daemon.protocol import Role
@@ -216,6 +235,9 @@ def main() -> None:
             )
             daemon.terminate()
             daemon.wait(timeout=60)
+            if args.pg_stats:
+                echoed = sum(p["echoed"] for p in reports["pytake"]["phases"])
+                asyncio.run(print_statement_stats(bench.admin_dsn, echoed, "echo", args.pg_stats))
 
         if args.only != "pytake":
             sim_port, bot_port = free_port(), free_port()

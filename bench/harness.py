@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,14 +75,29 @@ class Bench:
         )
 
 
+# ``--pg-stats``: the embedded server loads pg_stat_statements, and the bench prints where
+# PostgreSQL's time went per unit of work (an echo, a webhook) at its end. Statement counts are
+# exact whatever the machine's load; the times are as noisy as the machine.
+PG_STATS_SETTINGS = (
+    "shared_preload_libraries=pg_stat_statements",
+    "pg_stat_statements.track=all",
+    "pg_stat_statements.max=5000",
+)
+
+
 @contextmanager
-def bench_stack(prefix: str) -> Iterator[Bench]:
+def bench_stack(prefix: str, pg_settings: Sequence[str] = ()) -> Iterator[Bench]:
     root = short_tmpdir(prefix)
     pg_url = os.environ.get("PYTAKE_TEST_POSTGRES_URL")
     redis_url = os.environ.get("PYTAKE_TEST_REDIS_URL")
+    if pg_url and pg_settings:
+        raise SystemExit(
+            "--pg-stats needs the embedded PostgreSQL (unset PYTAKE_TEST_POSTGRES_URL)"
+        )
+    embedded = EmbeddedPostgres(root, database="postgres", settings=pg_settings)
     stack = EmbeddedStack(
         root,
-        postgres=None if pg_url else EmbeddedPostgres(root, database="postgres"),
+        postgres=None if pg_url else embedded,
         redis=None if redis_url else EmbeddedRedis(root),
     )
     stack.start()
@@ -274,3 +289,44 @@ __all__ = [
     "wait_drained",
     "wait_ready",
 ]
+
+
+async def reset_statement_stats(admin_dsn: str) -> None:
+    conn = await connect(admin_dsn)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await conn.close()
+
+
+_STATEMENTS = """
+SELECT calls, total_exec_time AS ms, rows, shared_blks_hit + shared_blks_read AS blocks,
+       regexp_replace(query, '\\s+', ' ', 'g') AS query
+  FROM pg_stat_statements
+ WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND query NOT ILIKE '%pg_stat_statements%'
+"""
+
+
+async def print_statement_stats(admin_dsn: str, units: int, unit: str, top: int) -> None:
+    """PostgreSQL's statements since the reset: totals per ``unit``, then the ``top`` by time."""
+    conn = await connect(admin_dsn)
+    try:
+        rows = await conn.fetch(_STATEMENTS)
+    finally:
+        await conn.close()
+    per = max(units, 1)
+    calls = sum(r["calls"] for r in rows)
+    ms = sum(r["ms"] for r in rows)
+    commits = sum(r["calls"] for r in rows if r["query"].strip().upper() == "COMMIT")
+    print(
+        f"\npg-stats: {units} {unit}s; per {unit}: {calls / per:.1f} statements, "
+        f"{commits / per:.2f} commits, {ms / per:.2f} ms executing"
+    )
+    print(f"{'calls/' + unit:>12} {'ms/' + unit:>9} {'ms/call':>8} {'blocks':>7}  query")
+    for r in sorted(rows, key=lambda r: r["ms"], reverse=True)[:top]:
+        print(
+            f"{r['calls'] / per:12.2f} {r['ms'] / per:9.3f} {r['ms'] / max(r['calls'], 1):8.3f} "
+            f"{r['blocks'] / max(r['calls'], 1):7.0f}  {r['query'][:150]}"
+        )

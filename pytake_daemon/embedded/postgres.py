@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
@@ -110,8 +111,12 @@ class EmbeddedPostgres:
         run_as_user: str = "postgres",
         bindir: Path | None = None,
         database: str = "pytake",
+        settings: Sequence[str] = (),
     ) -> None:
+        """``settings`` are extra ``name=value`` server settings (benchmarks use them to load
+        ``pg_stat_statements`` for a diagnosis)."""
         self.root = Path(root).resolve()
+        self._settings = tuple(settings)
         self.run_as_user = run_as_user
         self.database = database
         self._bindir_setting = bindir
@@ -182,6 +187,8 @@ class EmbeddedPostgres:
         # one minute, a burst's first minute ran foreign-key checks as sequential scans of
         # `conversations` (0.84 ms a message in bench/ingest.py).
         argv += ["-c", "autovacuum_naptime=5s"]
+        for setting in self._settings:
+            argv += ["-c", setting]
         self._proc = spawn(
             argv,
             run_as=run_as,
