@@ -27,7 +27,7 @@ import typer
 
 from pytake_cli import demo_seed
 from pytake_cli.context import console, fail, handle_errors, run, services, settings, state
-from pytake_cli.i18n import _
+from pytake_cli.i18n import _, apply_lang_option
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded._process import death_signal_preexec
 from pytake_daemon.errors import PyTakeError
@@ -267,6 +267,15 @@ def demo(
             help="Simulated customer messages per second (0: none).",
         ),
     ] = 0.2,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the demo (en or pt_BR; default: the system locale).",
+            callback=apply_lang_option,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the demo: daemon, simulator, a seeded tenant and the console (Ctrl-C stops it)."""
     cfg = settings()

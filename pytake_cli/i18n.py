@@ -16,9 +16,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import typer
 import typer.rich_utils
 
-from pytake_i18n import N_, Catalog, choose
+from pytake_i18n import LANGUAGES, N_, Catalog, choose, normalize, set_language
 
 CATALOG = Catalog("pytake_cli", Path(__file__).parent / "locale")
 
@@ -56,6 +57,19 @@ def language_in(argv: Sequence[str]) -> str | None:
 def resolve_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
     """``--lang``, else ``PYTAKE_LANG``, else the system locale, else English."""
     return choose(language_in(argv), environ.get("PYTAKE_LANG"))
+
+
+def apply_lang_option(lang: str | None) -> str | None:
+    """``--lang``'s callback: check the value and speak it. The entry point chose it from argv
+    already; this serves the callers that invoke the app directly (tests)."""
+    if lang is None:
+        return None
+    language = normalize(lang)
+    if language is None:
+        message = _("{lang!r} is not one of {choices}")
+        raise typer.BadParameter(message.format(lang=lang, choices=", ".join(LANGUAGES)))
+    set_language(language)
+    return language
 
 
 def _commands(command: Any) -> Iterator[Any]:
@@ -113,6 +127,7 @@ __all__ = [
     "CATALOG",
     "N_",
     "_",
+    "apply_lang_option",
     "help_texts",
     "language_in",
     "localize",

@@ -35,12 +35,12 @@ from pytake_cli import (
     users,
     webhooks_cmd,
 )
-from pytake_cli.context import fail, state
-from pytake_cli.i18n import _, localize, resolve_language
+from pytake_cli.context import state
+from pytake_cli.i18n import apply_lang_option, localize, resolve_language
 from pytake_daemon import __version__
 from pytake_daemon.config import LoggingSettings
 from pytake_daemon.logs import configure_logging
-from pytake_i18n import LANGUAGES, normalize, set_language
+from pytake_i18n import set_language
 
 app = typer.Typer(
     name="pytake",
@@ -76,6 +76,7 @@ def main(
         typer.Option(
             "--lang",
             help="Language of help and messages: en or pt_BR (default: the system locale).",
+            callback=apply_lang_option,
             envvar="PYTAKE_LANG",
             show_default=False,
         ),
@@ -83,16 +84,6 @@ def main(
 ) -> None:
     """Admin and operator commands."""
     state.config = config
-    if lang is not None:
-        language = normalize(lang)
-        if language is None:
-            choices = ", ".join(LANGUAGES)
-            fail(
-                _("--lang: {lang!r} is not one of {choices}").format(lang=lang, choices=choices),
-                code=2,
-            )
-        # run() chose it from argv already; this is for callers that invoke the app directly.
-        set_language(language)
     # stdout carries the command's answer (often --json); a library's log line must never land
     # in it. Commands that run the daemon configure logging again from its settings.
     configure_logging(LoggingSettings(level="warning", format="console"))
