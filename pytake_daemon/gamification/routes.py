@@ -118,6 +118,29 @@ async def change_challenge(request: web.Request, body: ChallengeCreate) -> Chall
         return await service.challenge_out(conn, after)
 
 
+@routes.post(
+    f"{_BASE}/challenges/{{id}}/end",
+    summary="End a running challenge today (the tenant's time zone): its last day becomes today",
+    response=ChallengeOut,
+    role=Role.SUPERVISOR,
+    errors=(404, 409),
+)
+async def end_challenge(request: web.Request) -> ChallengeOut:
+    caller = identity(request)
+    challenge_id = path_uuid(request)
+    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
+        before, after = await service.end_challenge(conn, challenge_id, datetime.now(UTC))
+        await audit_in(
+            request,
+            conn,
+            "gamification.challenge.end",
+            target_type="challenge",
+            target_id=challenge_id,
+            diff=difference(service.audit_fields(before), service.audit_fields(after)),
+        )
+        return await service.challenge_out(conn, after)
+
+
 @routes.delete(
     f"{_BASE}/challenges/{{id}}",
     summary="Remove a challenge",

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.errors import NotFound, UnprocessableEntity
+from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.gamification import db, rules
 from pytake_daemon.protocol import ProblemField
 from pytake_daemon.protocol.gamification import (
@@ -236,6 +236,36 @@ async def change_challenge(
         raise NotFound(NO_CHALLENGE)
     await _check_queue(conn, body)
     after = await db.update_challenge(conn, challenge_id, _values(body))
+    assert after is not None  # same transaction as the read above
+    return before, after
+
+
+async def end_challenge(
+    conn: Connection, challenge_id: uuid.UUID, now: datetime
+) -> tuple[asyncpg.Record, asyncpg.Record]:
+    """End a running challenge today (the tenant's zone): today's work still counts, none after.
+
+    One not started yet has nothing to end (409: remove it); one over already neither."""
+    before = await db.challenge(conn, challenge_id)
+    if before is None:
+        raise NotFound(NO_CHALLENGE)
+    today = rules.local_day(now, await db.timezone_of(conn))
+    if before["first_day"] > today:
+        raise Conflict(
+            f"challenge {before['title']!r} starts on {before['first_day']}: remove it instead"
+        )
+    if before["last_day"] <= today:
+        raise Conflict(f"challenge {before['title']!r} ends on {before['last_day']} already")
+    values = (
+        before["title"],
+        before["metric"],
+        before["threshold"],
+        before["first_day"],
+        today,
+        before["queue_id"],
+        before["department"],
+    )
+    after = await db.update_challenge(conn, challenge_id, values)
     assert after is not None  # same transaction as the read above
     return before, after
 
