@@ -58,6 +58,15 @@ def format_skeleton(
     return dates.format_skeleton(skeleton, value, tzinfo=tz, locale=babel_locale(language))
 
 
+def format_moment(value: datetime, tz: tzinfo | None = None, *, language: str | None = None) -> str:
+    """A compact date and 24-hour time: "1/31/2026 15:45" / "31/01/2026 15:45".
+
+    CLDR has no combined skeleton for it, so the date and the time are formatted apart.
+    """
+    date_part = format_skeleton("yMd", value, tz, language=language)
+    return f"{date_part} {format_skeleton('Hm', value, tz, language=language)}"
+
+
 def format_number(value: float, *, language: str | None = None) -> str:
     """A number with the locale's separators: "1,234.5" / "1.234,5"."""
     return numbers.format_decimal(value, locale=babel_locale(language))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from contextlib import aclosing, suppress
 from datetime import UTC, datetime
@@ -22,8 +23,10 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from pytake_daemon.protocol import ConversationUpdated, Me, MessageReceived, MessageSent, Role
 from pytake_tui.client import DEFAULT_SERVER, DaemonClient, DaemonError, normalize_server
 from pytake_tui.connection import OFFLINE, ConnectionStatus
+from pytake_tui.console_language import ConsoleLanguage
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.destinations import DESTINATIONS, SETTINGS_KEY
+from pytake_tui.i18n import N_, _
 from pytake_tui.key_guide import ICON_LEGEND, help_keys, session_commands
 from pytake_tui.messages import (
     ConnectionStateChanged,
@@ -65,15 +68,15 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer):
+class PyTakeApp(PreferencesAndPassword, ConsoleLanguage, UnreadTitle, ToastStack, OnboardingOffer):
     """PyTake's terminal client."""
 
     TITLE = "PyTake"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("ctrl+t", "toggle_dark", "Theme"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("ctrl+t", "toggle_dark", N_("Theme")),
+        Binding("question_mark", "help", N_("Help"), key_display="?"),
+        Binding("q", "quit", N_("Quit")),
     ]
 
     connection: reactive[ConnectionStatus] = reactive(OFFLINE)
@@ -90,8 +93,11 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
         downloads: Path,
         theme: str | None = None,
         invite: str | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__()
+        self.language_option = language
+        """``--lang``/``PYTAKE_LANG``: below the profile's language, above the tenant's."""
         self._invite = invite
         """``pytake tui --invite CODE``: start on the invitation form with the code."""
         self.server = server
@@ -125,9 +131,10 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
 
     def on_mount(self) -> None:
         self.theme = self.preferences.theme
+        self.apply_language()
         for d in DESTINATIONS:
             self.bind(d.key, f"go('{d.name}')", description=d.title, show=d.footer)
-        self.bind(SETTINGS_KEY, "go('settings')", description="Settings")
+        self.bind(SETTINGS_KEY, "go('settings')", description=N_("Settings"))
         saved = self.credentials.load(self.server)
         if self._invite is not None:
             # An invitation says who is joining now, whatever session was saved before.
@@ -149,7 +156,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
             me = await client.me()
         except DaemonError as error:
             if error.unauthorized:
-                self.post_message(SessionExpired("your saved session has ended"))
+                self.post_message(SessionExpired(_("your saved session has ended")))
             else:
                 self.post_message(ResumeFailed(error.message))
             return
@@ -169,7 +176,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
         except OSError as error:
             self.notify(
                 f"{self.credentials.path}: {error.strerror}",
-                title="Could not save the session",
+                title=_("Could not save the session"),
                 severity="warning",
             )
         await self._start_session(client, response.me)
@@ -178,7 +185,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
         await self._start_session(message.client, message.me)
 
     async def on_resume_failed(self, message: ResumeFailed) -> None:
-        self.notify(message.message, title="Could not resume the session", severity="error")
+        self.notify(message.message, title=_("Could not resume the session"), severity="error")
         await self._show(self._login_screen())
 
     async def on_session_expired(self, message: SessionExpired) -> None:
@@ -187,7 +194,9 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
         login = self._login_screen()  # before forgetting, so the e-mail stays in the form
         self.credentials.forget(self.server)
         await self._end_session(login)
-        self.notify(f"{message.reason}; please log in again", severity="warning")
+        self.notify(
+            _("{reason}; please log in again").format(reason=message.reason), severity="warning"
+        )
 
     async def on_logged_out(self, message: LoggedOut) -> None:
         self.credentials.forget(self.server)
@@ -195,10 +204,11 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
         if message.warning:
             self.notify(message.warning, severity="warning")
         else:
-            self.notify("Logged out")
+            self.notify(_("Logged out"))
 
     async def _start_session(self, client: DaemonClient, me: Me) -> None:
         self.client, self.me = client, me
+        self.apply_language()
         self.notifier = Notifier()
         # Activity is mounted first so its log starts with the session, not with its first visit.
         await self.action_go("activity")
@@ -213,6 +223,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
         if self.client is not None:
             self.client.token = None
         self.client = self.me = self.notifier = None
+        self.apply_language()
         # The session's screens go first: a title change reaching a header that is being
         # removed fails inside Textual.
         await self._show(login)
@@ -244,7 +255,7 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
 
     def destination(self, name: str) -> Destination | None:
         if name == "settings":
-            return Destination("settings", "Settings", SETTINGS_KEY, Role.AGENT, self._settings)
+            return Destination("settings", N_("Settings"), SETTINGS_KEY, Role.AGENT, self._settings)
         return next((d for d in DESTINATIONS if d.name == name), None)
 
     def _settings(self, context: SessionContext) -> Screen[None]:
@@ -343,23 +354,6 @@ class PyTakeApp(PreferencesAndPassword, UnreadTitle, ToastStack, OnboardingOffer
         yield from super().get_system_commands(screen)
         yield from session_commands(self, screen)
 
-    def action_logout(self) -> None:
-        """Log out on the daemon, then forget the saved token."""
-        if self.client is not None:
-            self._log_out(self.client)
-
-    @work(exclusive=True, exit_on_error=False, group="logout")
-    async def _log_out(self, client: DaemonClient) -> None:
-        try:
-            await client.logout()
-        except DaemonError as error:
-            self.post_message(LoggedOut(warning=f"logged out here only: {error.message}"))
-            return
-        self.post_message(LoggedOut())
-
-    def on_settings_screen_logout_requested(self) -> None:
-        self.action_logout()
-
     def action_help(self) -> None:
         """Show the keys of the current screen and the icons the console draws."""
         self.push_screen(HelpScreen(help_keys(self, self.screen), legend=ICON_LEGEND))
@@ -375,6 +369,7 @@ def build_app(
     preferences_path: Path | None = None,
     downloads_dir: Path | None = None,
     invite: str | None = None,
+    language: str | None = None,
 ) -> PyTakeApp:
     """The app for ``server`` (default: the last one logged in to, else the local daemon).
 
@@ -382,6 +377,7 @@ def build_app(
     ``build_app(...).run()``. Tests pin ``clock`` and keep the files in a temporary directory
     (the preferences default to the credentials' directory). Raises ``ValueError`` for a server
     that is not an http(s) URL. ``invite`` opens the invitation form with that code.
+    ``language`` (``--lang``, else ``PYTAKE_LANG``) ranks below the user's profile language.
     """
     credentials = CredentialStore(credentials_path)
     chosen = normalize_server(server or credentials.last_server() or DEFAULT_SERVER)
@@ -397,4 +393,5 @@ def build_app(
         downloads=downloads,
         theme=theme,
         invite=invite,
+        language=language or os.environ.get("PYTAKE_LANG"),
     )

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pytake_tui.i18n import N_, _
+
 
 class LinkState(StrEnum):
     """Where the event stream stands."""
@@ -15,6 +17,15 @@ class LinkState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     POLLING = "polling"
+
+
+_STATE_NAMES = {
+    LinkState.OFFLINE: N_("offline"),
+    LinkState.CONNECTING: N_("connecting"),
+    LinkState.CONNECTED: N_("connected"),
+    LinkState.DISCONNECTED: N_("disconnected"),
+    LinkState.POLLING: N_("polling"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +41,14 @@ class ConnectionStatus:
         """Short text for the header, e.g. ``disconnected — retrying in 4s``."""
         match self.state:
             case LinkState.CONNECTING:
-                return "connecting…"
+                return _("connecting…")
             case LinkState.DISCONNECTED if self.retry_in is not None:
-                return f"disconnected — retrying in {math.ceil(self.retry_in)}s"
+                seconds = math.ceil(self.retry_in)
+                return _("disconnected — retrying in {seconds}s").format(seconds=seconds)
             case LinkState.POLLING:
-                return "polling — live updates unavailable"
+                return _("polling — live updates unavailable")
             case _:
-                return self.state.value
+                return _(_STATE_NAMES[self.state])
 
 
 OFFLINE = ConnectionStatus()

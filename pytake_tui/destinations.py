@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.screen import Screen
 
 from pytake_daemon.protocol import Role
+from pytake_tui.i18n import N_
 from pytake_tui.navigation import Destination, SessionContext
 from pytake_tui.screens import ChatScreen, HomeScreen
 from pytake_tui.screens.audit import build_audit
@@ -34,55 +35,83 @@ def _activity(context: SessionContext) -> Screen[None]:
 
 
 DESTINATIONS: list[Destination] = [
-    Destination("chat", "Chat", "f2", Role.AGENT, _chat, "Conversations and the open thread"),
-    Destination("activity", "Activity", "f3", Role.AGENT, _activity, "Who you are, live events"),
-    Destination("queues", "Queues", "f4", Role.SUPERVISOR, queue_monitor, "Live queue monitor"),
     Destination(
-        "dashboard", "Dashboard", "f5", Role.AGENT, build_dashboard, "Figures, goals, timeline"
+        "chat", N_("Chat"), "f2", Role.AGENT, _chat, N_("Conversations and the open thread")
     ),
     Destination(
-        "insights", "Insights", "f6", Role.SUPERVISOR, build_insights, "Sentiment, intents, alerts"
-    ),
-    Destination("audit", "Audit", "f7", Role.ADMIN, build_audit, "Audit log, alerts, changes"),
-    Destination(
-        "backups", "Backups", "f8", Role.SUPERVISOR, build_backups, "Backup health, list, verify"
+        "activity", N_("Activity"), "f3", Role.AGENT, _activity, N_("Who you are, live events")
     ),
     Destination(
-        "flows", "Flows", "f9", Role.SUPERVISOR, flows_destination, "Automation flows: edit, test"
+        "queues", N_("Queues"), "f4", Role.SUPERVISOR, queue_monitor, N_("Live queue monitor")
+    ),
+    Destination(
+        "dashboard",
+        N_("Dashboard"),
+        "f5",
+        Role.AGENT,
+        build_dashboard,
+        N_("Figures, goals, timeline"),
+    ),
+    Destination(
+        "insights",
+        N_("Insights"),
+        "f6",
+        Role.SUPERVISOR,
+        build_insights,
+        N_("Sentiment, intents, alerts"),
+    ),
+    Destination(
+        "audit", N_("Audit"), "f7", Role.ADMIN, build_audit, N_("Audit log, alerts, changes")
+    ),
+    Destination(
+        "backups",
+        N_("Backups"),
+        "f8",
+        Role.SUPERVISOR,
+        build_backups,
+        N_("Backup health, list, verify"),
+    ),
+    Destination(
+        "flows",
+        N_("Flows"),
+        "f9",
+        Role.SUPERVISOR,
+        flows_destination,
+        N_("Automation flows: edit, test"),
     ),
     Destination(
         "reports",
-        "Reports",
+        N_("Reports"),
         "f1",
         Role.SUPERVISOR,
         build_reports,
-        "Reports: figures, charts, drill-down, export, e-mail",
+        N_("Reports: figures, charts, drill-down, export, e-mail"),
     ),
     Destination(
         "notifications",
-        "Notifications",
+        N_("Notifications"),
         "f11",
         Role.AGENT,
         build_notifications,
-        "Notification center: read, filter, open",
+        N_("Notification center: read, filter, open"),
     ),
     Destination(
         "replies",
-        "Replies",
+        N_("Replies"),
         "f12",
         Role.AGENT,
         build_canned_replies,
-        "Canned responses: add, edit, share, remove",
+        N_("Canned responses: add, edit, share, remove"),
     ),
     # No F-key left: reached by ctrl+k, the palette and the dashboard's points panel, and
     # kept out of the footer (it would push every screen's keys onto another row).
     Destination(
         "leaderboard",
-        "Leaderboard",
+        N_("Leaderboard"),
         "ctrl+k",
         Role.AGENT,
         build_leaderboard,
-        "Points, ranking, badges and challenges",
+        N_("Points, ranking, badges and challenges"),
         footer=False,
     ),
 ]

@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from pytake_daemon.protocol import Role
 from pytake_tui.destinations import DESTINATIONS
+from pytake_tui.i18n import N_, _
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin import AdminScreen
 from pytake_tui.screens.api_tokens import ApiTokensScreen
@@ -24,20 +25,20 @@ if TYPE_CHECKING:
     from pytake_tui.app import PyTakeApp
 
 ICON_LEGEND: list[tuple[str, str]] = [
-    ("▸", "assigned to you"),
-    ("●N", "unread messages"),
-    ("✱", "news since the list was sorted (o sorts again)"),
-    ("⧗ ☾ ✓", "pending, snoozed, resolved"),
-    ("◷ ✓ ✓✓", "pending, sent, delivered (✓✓ read: read)"),
-    ("✗", "failed, with WhatsApp's reason"),
-    ("↪", "a reply to an earlier message"),
-    ("🔒", "an internal note (the customer never sees it)"),
-    ("#tag ✎ N", "the conversation's tags and notes"),
-    ("▼ ● ▲", "the AI's mood: negative, neutral, positive"),
-    ("⚠", "an AI alert"),
-    ("★", "the customer's rating"),
+    ("▸", N_("assigned to you")),
+    ("●N", N_("unread messages")),
+    ("✱", N_("news since the list was sorted (o sorts again)")),
+    ("⧗ ☾ ✓", N_("pending, snoozed, resolved")),
+    ("◷ ✓ ✓✓", N_("pending, sent, delivered (✓✓ read: read)")),
+    ("✗", N_("failed, with WhatsApp's reason")),
+    ("↪", N_("a reply to an earlier message")),
+    ("🔒", N_("an internal note (the customer never sees it)")),
+    ("#tag ✎ N", N_("the conversation's tags and notes")),
+    ("▼ ● ▲", N_("the AI's mood: negative, neutral, positive")),
+    ("⚠", N_("an AI alert")),
+    ("★", N_("the customer's rating")),
 ]
-"""Each icon of the console and what it says, as ``?`` shows it."""
+"""Each icon of the console and what it says (English msgids), as ``?`` shows it."""
 
 
 def help_keys(app: PyTakeApp, screen: Screen[Any]) -> list[tuple[str, str]]:
@@ -51,8 +52,8 @@ def help_keys(app: PyTakeApp, screen: Screen[Any]) -> list[tuple[str, str]]:
             continue
         if binding.show or key in _own_keys(active.node):
             seen.add(description.lower())
-            keys.append((app.get_key_display(binding), description))
-    keys.append((app.COMMAND_PALETTE_BINDING, "Command palette"))
+            keys.append((app.get_key_display(binding), _(description)))
+    keys.append((app.COMMAND_PALETTE_BINDING, _("Command palette")))
     return keys
 
 
@@ -69,36 +70,39 @@ def _own_keys(node: object) -> set[str]:
 
 def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     """The palette's entries beyond Textual's: help, theme, destinations, every key, log out."""
-    yield SystemCommand("Help", "Show the keys of this screen", app.action_help)
-    yield SystemCommand("Toggle theme", "Switch between light and dark", app.action_toggle_dark)
+    yield SystemCommand(_("Help"), _("Show the keys of this screen"), app.action_help)
+    yield SystemCommand(
+        _("Toggle theme"), _("Switch between light and dark"), app.action_toggle_dark
+    )
     if app.client is None:
         return
     for destination in [*DESTINATIONS, app.destination("settings")]:
         if destination is not None and destination.allowed(app.me):
             name = destination.name
+            title = _(destination.title)
             yield SystemCommand(
-                f"Go to {destination.title} ({destination.key})",
-                destination.description or destination.title,
+                _("Go to {screen} ({key})").format(screen=title, key=destination.key),
+                _(destination.description) if destination.description else title,
                 lambda name=name: app.run_action(f"go('{name}')"),
             )
     if app.me is not None and app.me.role.at_least(Role.ADMIN):
         session = SessionContext(app.client, app.me, app.clock, app.downloads)
         yield SystemCommand(
-            "Admin",
-            "Users, queues, agents, templates, replies, AI settings",
+            _("Admin"),
+            _("Users, queues, agents, templates, replies, AI settings"),
             lambda: app.push_screen(AdminScreen(session)),
         )
     if may_onboard(app.me):
         yield SystemCommand(
-            "Set up PyTake (onboarding)",
-            "The seven steps: profile, number, team, queues, automation, defaults, go-live",
+            _("Set up PyTake (onboarding)"),
+            _("The seven steps: profile, number, team, queues, automation, defaults, go-live"),
             app.action_onboarding,
         )
     if app.me is not None:
         client, me = app.client, app.me
         yield SystemCommand(
-            "Notification preferences",
-            "Channels per category, quiet hours, do-not-disturb, cap, e-mail digest",
+            _("Notification preferences"),
+            _("Channels per category, quiet hours, do-not-disturb, cap, e-mail digest"),
             lambda: app.push_screen(
                 NotificationPreferencesScreen(client=client, me=me, clock=app.clock)
             ),
@@ -106,22 +110,22 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
     if app.me is not None and app.me.role.at_least(Role.ADMIN):
         admin_client, admin = app.client, app.me
         yield SystemCommand(
-            "Configuration export and import",
-            "The tenant's configuration as a YAML file: export, preview a file's diff, apply it",
+            _("Configuration export and import"),
+            _("The tenant's configuration as a YAML file: export, preview a file's diff, apply it"),
             lambda: app.push_screen(
                 ConfigTransferScreen(client=admin_client, me=admin, directory=app.downloads)
             ),
         )
         yield SystemCommand(
-            "Outbound webhooks",
-            "Endpoints of other systems, their deliveries and dead letters: replay",
+            _("Outbound webhooks"),
+            _("Endpoints of other systems, their deliveries and dead letters: replay"),
             lambda: app.push_screen(
                 OutboundWebhooksScreen(client=admin_client, me=admin, clock=app.clock)
             ),
         )
         yield SystemCommand(
-            "API tokens",
-            "Scripts' tokens: their scopes and last use; create one, revoke one",
+            _("API tokens"),
+            _("Scripts' tokens: their scopes and last use; create one, revoke one"),
             lambda: app.push_screen(ApiTokensScreen(client=admin_client)),
         )
     # Every binding of the current screen and its focused widget, so the palette is complete.
@@ -130,8 +134,8 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
         if binding.description and active.enabled and active.node is not app:
             node, action = active.node, binding.action
             yield SystemCommand(
-                binding.description,
-                f"key: {app.get_key_display(binding)}",
+                _(binding.description),
+                _("key: {key}").format(key=app.get_key_display(binding)),
                 lambda node=node, action=action: app.run_action(action, node),
             )
-    yield SystemCommand("Log out", "End the session on this machine", app.action_logout)
+    yield SystemCommand(_("Log out"), _("End the session on this machine"), app.action_logout)

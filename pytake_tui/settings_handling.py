@@ -1,5 +1,5 @@
-"""The app's part in the Settings screen: theme and preferences saved at once, and the
-password change (a worker, a toast, the form told it worked).
+"""The app's part in the Settings screen: theme and preferences saved at once, the password
+change (a worker, a toast, the form told it worked) and logging out.
 
 A base class of :class:`~pytake_tui.app.PyTakeApp` so app.py keeps to the session's wiring.
 """
@@ -11,6 +11,8 @@ from textual.app import App
 from textual.screen import Screen
 
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
+from pytake_tui.messages import LoggedOut
 from pytake_tui.preferences import Preferences, PreferenceStore
 from pytake_tui.screens import SettingsScreen
 
@@ -34,9 +36,9 @@ class PreferencesAndPassword(App[None]):
         try:
             await client.change_password(current, new)
         except DaemonError as error:
-            self.notify(error.message, title="Password not changed", severity="error")
+            self.notify(error.message, title=_("Password not changed"), severity="error")
             return
-        self.notify("Password changed; your other sessions were logged out.")
+        self.notify(_("Password changed; your other sessions were logged out."))
         settings = self._destinations.get("settings")
         if isinstance(settings, SettingsScreen):
             settings.password_changed()
@@ -62,6 +64,24 @@ class PreferencesAndPassword(App[None]):
         except OSError as error:
             self.notify(
                 f"{self.preference_store.path}: {error.strerror}",
-                title="Could not save the settings",
+                title=_("Could not save the settings"),
                 severity="warning",
             )
+
+    def action_logout(self) -> None:
+        """Log out on the daemon, then forget the saved token."""
+        if self.client is not None:
+            self._log_out(self.client)
+
+    @work(exclusive=True, exit_on_error=False, group="logout")
+    async def _log_out(self, client: DaemonClient) -> None:
+        try:
+            await client.logout()
+        except DaemonError as error:
+            warning = _("logged out here only: {reason}").format(reason=error.message)
+            self.post_message(LoggedOut(warning=warning))
+            return
+        self.post_message(LoggedOut())
+
+    def on_settings_screen_logout_requested(self) -> None:
+        self.action_logout()

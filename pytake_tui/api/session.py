@@ -12,6 +12,7 @@ from pytake_daemon.protocol import (
     PasswordChange,
     UserList,
 )
+from pytake_daemon.protocol.auth import ProfileUpdate, UserLanguage
 from pytake_daemon.protocol.invitations import InvitationAccept
 from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
 
@@ -71,6 +72,13 @@ class SessionEndpoints(Endpoints):
     async def me(self) -> Me:
         """Who the token belongs to; raises a 401 DaemonError once it expired or was revoked."""
         return await self._transport.get(Me, f"{API_PREFIX}/auth/me")
+
+    async def set_language(self, language: UserLanguage | None) -> Me:
+        """Set the language the user reads the console in (None: not chosen); returns Me."""
+        body = ProfileUpdate(language=language)
+        path = f"{API_PREFIX}/auth/me"
+        # null is the "not chosen" answer, so it is sent, not left out.
+        return parse(Me, await self._transport.send("PUT", path, body=body, explicit_nulls=True))
 
     async def health(self) -> Health:
         """The daemon's liveness answer."""

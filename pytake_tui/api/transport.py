@@ -15,6 +15,8 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from pytake_daemon.protocol import Problem, ProblemField
+from pytake_i18n import get_language
+from pytake_tui.i18n import _
 
 DEFAULT_SERVER = "http://127.0.0.1:8420"
 """Where ``pytake daemon`` listens by default (``server.host`` and ``server.port``)."""
@@ -51,7 +53,7 @@ class DaemonError(Exception):
         """One line for a toast or a status bar."""
         text = f"{self.title}: {self.detail}" if self.detail else self.title
         if self.retry_after is not None:
-            text += f" (try again in {self.retry_after} s)"
+            text += " " + _("(try again in {seconds} s)").format(seconds=self.retry_after)
         return text
 
     @property
@@ -137,7 +139,7 @@ class Transport:
     def auth_headers(self) -> dict[str, str]:
         """The bearer header; a 401 DaemonError before login."""
         if self.token is None:
-            raise DaemonError(401, "Not logged in")
+            raise DaemonError(401, _("Not logged in"))
         return {"Authorization": f"Bearer {self.token}"}
 
     async def send(
@@ -158,6 +160,8 @@ class Transport:
         PATCH where ``null`` means "remove"). ``text`` (media type, text) sends a document
         instead of a JSON body (a configuration file)."""
         headers = self.auth_headers() if auth else {}
+        # The daemon writes its problem documents' sentences in the reader's language.
+        headers["Accept-Language"] = get_language().replace("_", "-")
         content = None
         if text is not None:
             headers = {**headers, "Content-Type": text[0]}
@@ -182,9 +186,11 @@ class Transport:
                 timeout=wait,
             )
         except httpx.TimeoutException:
-            raise DaemonError(None, f"{self.server} did not answer in time") from None
+            message = _("{server} did not answer in time").format(server=self.server)
+            raise DaemonError(None, message) from None
         except httpx.HTTPError as error:
-            raise DaemonError(None, f"cannot reach {self.server}", str(error) or None) from None
+            message = _("cannot reach {server}").format(server=self.server)
+            raise DaemonError(None, message, str(error) or None) from None
         if response.is_error:
             raise DaemonError.from_response(response)
         return response
@@ -208,7 +214,7 @@ def parse(model: type[_ModelT], response: httpx.Response) -> _ModelT:
         return model.model_validate_json(response.content)
     except ValidationError as error:
         raise DaemonError(
-            response.status_code, "Unexpected answer from the daemon", summarize(error)
+            response.status_code, _("Unexpected answer from the daemon"), summarize(error)
         ) from None
 
 

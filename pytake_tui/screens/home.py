@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from pytake_daemon.protocol import (
@@ -29,11 +29,15 @@ from pytake_daemon.protocol import (
     TokenRevoked,
     UserChanged,
 )
+from pytake_i18n import format_skeleton
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.notifications import contact_name
+from pytake_tui.vocabulary import conversation_status, message_status, role_name
 from pytake_tui.widgets.backup_status import BackupStatus
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.onboarding_progress import OnboardingProgress, may_onboard
 
 MAX_ACTIVITY_ROWS = 50
@@ -45,12 +49,14 @@ def describe(envelope: EventEnvelope) -> str:
     event = envelope.event
     match event:
         case Hello():
-            return f"stream opened as {event.role.value}"
+            return _("stream opened as {role}").format(role=role_name(event.role))
         case UserChanged():
-            state = ", disabled" if event.disabled else ""
-            return f"{event.name} <{event.email}> ({event.role.value}{state})"
+            role = role_name(event.role)
+            if event.disabled:
+                role = _("{role}, disabled").format(role=role)
+            return f"{event.name} <{event.email}> ({role})"
         case TokenRevoked():
-            return f"token {event.token_id} revoked"
+            return _("token {token} revoked").format(token=event.token_id)
         case MessageReceived():
             who = contact_name(event.conversation.contact)
             return f"{who}: {event.message.text}"
@@ -58,11 +64,13 @@ def describe(envelope: EventEnvelope) -> str:
             return f"→ {contact_name(event.conversation.contact)}: {event.message.text}"
         case MessageStatusUpdated():
             failure = f" ({event.error.explanation})" if event.error else ""
-            return f"message {event.status.value}{failure}"
+            return _("message {status}").format(status=message_status(event.status)) + failure
         case ConversationUpdated():
             contact = event.conversation.contact
-            state = event.conversation.status.value
-            return f"conversation with {contact_name(contact)}: {state}"
+            state = conversation_status(event.conversation.status)
+            return _("conversation with {name}: {status}").format(
+                name=contact_name(contact), status=state
+            )
         case _:
             # Typing notices are for the chat screen; other features' events have their screens.
             return ""
@@ -70,19 +78,23 @@ def describe(envelope: EventEnvelope) -> str:
 
 def identity(me: Me) -> Content:
     """``Signed in as NAME (ROLE) — TENANT``."""
-    return Content.assemble(
-        "Signed in as ",
-        (me.name, "bold"),
-        f" ({me.role.value}) — ",
-        (me.tenant_name, "bold"),
+    # The sentence is one msgid, so the translation may order it; the names are then bolded.
+    text = _("Signed in as {name} ({role}) — {tenant}").format(
+        name=me.name, role=role_name(me.role), tenant=me.tenant_name
     )
+    content = Content(text)
+    for bold in (me.name, me.tenant_name):
+        start = text.find(bold)
+        if start >= 0:
+            content = content.stylize("bold", start, start + len(bold))
+    return content
 
 
 class HomeScreen(Screen[None]):
     """The signed-in user's landing screen; later features add their own screens from here."""
 
     CSS_PATH = "home.tcss"
-    BINDINGS = [Binding("ctrl+l", "app.logout", "Log out")]
+    BINDINGS = [Binding("ctrl+l", "app.logout", N_("Log out"))]
 
     class Refreshed(Message):
         """``/auth/me`` was read again after a resync."""
@@ -114,16 +126,20 @@ class HomeScreen(Screen[None]):
             if self._me.role.at_least(Role.SUPERVISOR):
                 self._backup_status = BackupStatus(client=self._client, id="backup-status")
                 yield self._backup_status
-            yield Static(f"Activity — last {MAX_ACTIVITY_ROWS} events", id="activity-title")
+            yield Static(
+                _("Activity — last {count} events").format(count=MAX_ACTIVITY_ROWS),
+                id="activity-title",
+            )
             yield self._activity
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#activity", DataTable)
-        table.add_column("seq", width=8, key="seq")
-        table.add_column("event", width=14, key="event")
-        table.add_column("time", width=8, key="time")
-        table.add_column("detail", width=len("detail"), key=DETAIL.value)
+        detail = _("detail")
+        table.add_column(_("seq"), width=8, key="seq")
+        table.add_column(_("event"), width=14, key="event")
+        table.add_column(_("time"), width=8, key="time")
+        table.add_column(detail, width=len(detail), key=DETAIL.value)
 
     def on_event_received(self, message: EventReceived) -> None:
         envelope = message.envelope
@@ -134,7 +150,7 @@ class HomeScreen(Screen[None]):
             self._add_row(str(envelope.seq), envelope.event.type, envelope.at, detail)
 
     def on_resync_needed(self, message: ResyncNeeded) -> None:
-        self._add_row("—", "resync", datetime.now().astimezone(), message.reason)
+        self._add_row("—", _("resync"), datetime.now().astimezone(), message.reason)
         if self._backup_status is not None:
             self._backup_status.reload()
         self._refresh_me()
@@ -145,7 +161,7 @@ class HomeScreen(Screen[None]):
 
     def _add_row(self, seq: str, kind: str, at: datetime, detail: str) -> None:
         table = self._activity
-        time = at.astimezone().strftime("%H:%M:%S")
+        time = format_skeleton("Hms", at.astimezone())
         # Textual sizes auto-width columns only when idle, after a new row may already have been
         # drawn (and cached) at the old width: grow the detail column ourselves, before adding.
         column = table.columns[DETAIL]
@@ -161,8 +177,8 @@ class HomeScreen(Screen[None]):
             me = await self._client.me()
         except DaemonError as error:
             if error.unauthorized:
-                self.post_message(SessionExpired("your session has ended"))
+                self.post_message(SessionExpired(_("your session has ended")))
             else:
-                self.notify(error.message, title="Could not refresh", severity="warning")
+                self.notify(error.message, title=_("Could not refresh"), severity="warning")
             return
         self.post_message(self.Refreshed(me))

@@ -11,12 +11,14 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from pytake_tui.client import DaemonClient, DaemonError, normalize_server
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import LoggedIn
 from pytake_tui.screens.invitation import InvitationScreen
 from pytake_tui.screens.splash import TypedAhead
+from pytake_tui.widgets.footer import Footer
 
 ClientForServer = Callable[[str], DaemonClient]
 
@@ -27,7 +29,7 @@ class LoginScreen(Screen[None]):
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#email"
     BINDINGS = [
-        Binding("ctrl+n", "invitation", "I have an invitation code"),
+        Binding("ctrl+n", "invitation", N_("I have an invitation code")),
         # Priority: the app moves the focus as it reads the Tab. A plain binding runs only
         # once the Tab has bubbled up from the focused input, and the keys read meanwhile
         # (a fast typist's password, or e-mail⇥password pasted) went to the e-mail field
@@ -60,15 +62,16 @@ class LoginScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="login-form"):
-            yield Static("Log in to PyTake", id="login-title")
+            yield Static(_("Log in to PyTake"), id="login-title")
             yield Input(self._server, id="server", placeholder="http://host:8420")
             yield Input(self._email, id="email", placeholder="you@example.com")
-            yield Input(id="password", password=True, placeholder="password")
-            yield Input(id="tenant", placeholder="only if your e-mail is in several tenants")
-            yield Button("Log in", id="login", variant="primary")
+            yield Input(id="password", password=True, placeholder=_("password"))
+            yield Input(id="tenant", placeholder=_("only if your e-mail is in several tenants"))
+            yield Button(_("Log in"), id="login", variant="primary")
             yield Static(
                 Content.from_markup(
-                    "[@click=screen.invitation]I have an invitation code[/] (ctrl+n)"
+                    "[@click=screen.invitation]$text[/] (ctrl+n)",
+                    text=_("I have an invitation code"),
                 ),
                 id="have-invitation",
             )
@@ -76,7 +79,12 @@ class LoginScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        titles = {"server": "Server", "email": "E-mail", "password": "Password", "tenant": "Tenant"}
+        titles = {
+            "server": _("Server"),
+            "email": _("E-mail"),
+            "password": _("Password"),
+            "tenant": _("Tenant"),
+        }
         for input_id, title in titles.items():
             self.query_one(f"#{input_id}", Input).border_title = title
         typed = self._typed.take() if self._typed is not None else []
@@ -120,10 +128,10 @@ class LoginScreen(Screen[None]):
         try:
             server = normalize_server(values["server"])
         except ValueError as error:
-            self._show_error(DaemonError(None, "Check the server URL", str(error)))
+            self._show_error(DaemonError(None, _("Check the server URL"), str(error)))
             return
         self.query_one("#login", Button).disabled = True
-        self._set_status(f"Logging in to {server}…")
+        self._set_status(_("Logging in to {server}…").format(server=server))
         self._log_in(server, values["email"], values["password"], values["tenant"].strip())
 
     @work(exclusive=True, exit_on_error=False)
@@ -144,7 +152,7 @@ class LoginScreen(Screen[None]):
             password.focus()
 
     def _show_error(self, error: DaemonError) -> None:
-        self.notify(error.message, title="Login failed", severity="error")
+        self.notify(error.message, title=_("Login failed"), severity="error")
         self._set_status(error.message, error=True)
         self.query_one("#login", Button).disabled = False
 

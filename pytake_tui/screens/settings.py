@@ -11,10 +11,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Input,
     Label,
+    Select,
     Static,
     Switch,
     TabbedContent,
@@ -22,23 +22,31 @@ from textual.widgets import (
 )
 
 from pytake_daemon.protocol import Me, Role
+from pytake_daemon.protocol.auth import UserLanguage
+from pytake_i18n import format_moment
 from pytake_tui.client import DaemonClient
+from pytake_tui.i18n import N_, _
 from pytake_tui.navigation import SessionContext
 from pytake_tui.preferences import Preferences
 from pytake_tui.screens.admin import ADMIN_PAGES, open_admin_page
+from pytake_tui.vocabulary import role_name
 from pytake_tui.widgets.admin_pages import AdminPageList
 from pytake_tui.widgets.ai_settings import AiSettingsForm
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
+from pytake_tui.widgets.footer import Footer
 
 MIN_PASSWORD = 10
 """The daemon's minimum (``PasswordChange.new_password``), checked here for a quicker answer."""
 
 _SWITCHES = {
-    "dark": "Dark theme",
-    "toast_new_messages": "Toast new customer messages",
-    "bell_new_messages": "Ring the terminal bell with them",
-    "toast_failures": "Toast messages that fail to send",
+    "dark": N_("Dark theme"),
+    "toast_new_messages": N_("Toast new customer messages"),
+    "bell_new_messages": N_("Ring the terminal bell with them"),
+    "toast_failures": N_("Toast messages that fail to send"),
 }
+_AUTOMATIC = "auto"
+"""The language picker's "not chosen" (the profile's NULL): --lang, the tenant's, the system's."""
+_LANGUAGES: list[tuple[str, UserLanguage]] = [("English", "en"), ("Português (Brasil)", "pt_BR")]
 
 
 class SettingsScreen(Screen[None]):
@@ -52,6 +60,13 @@ class SettingsScreen(Screen[None]):
         def __init__(self, preferences: Preferences) -> None:
             super().__init__()
             self.preferences = preferences
+
+    class LanguageChanged(Message):
+        """The user chose the language they read the console in (None: automatic)."""
+
+        def __init__(self, language: UserLanguage | None) -> None:
+            super().__init__()
+            self.language = language
 
     class LogoutRequested(Message):
         """Log out (to sign in again, possibly on another server)."""
@@ -86,66 +101,87 @@ class SettingsScreen(Screen[None]):
         me = self._me
         yield Header()
         with TabbedContent(id="settings"):
-            with TabPane("Profile", id="profile"):
+            with TabPane(_("Profile"), id="profile"):
+                yield Static(self._profile_card(me), id="profile-card")
+                with Horizontal(classes="switch-row"):
+                    yield Label(_("Language"))
+                    yield Select(
+                        [(_("Automatic"), _AUTOMATIC), *_LANGUAGES],
+                        value=me.language or _AUTOMATIC,
+                        allow_blank=False,
+                        id="language",
+                    )
+                yield Static(_("Change your password"), classes="section")
+                yield Input(password=True, id="current-password", placeholder=_("current password"))
+                yield Input(
+                    password=True,
+                    id="new-password",
+                    placeholder=_("new password (10+ characters)"),
+                )
+                yield Input(
+                    password=True, id="confirm-password", placeholder=_("the new password again")
+                )
+                yield Button(_("Change password"), id="change-password", variant="primary")
                 yield Static(
-                    Content.assemble(
-                        ("Name     ", "dim"),
-                        me.name,
-                        "\n",
-                        ("E-mail   ", "dim"),
-                        me.email,
-                        "\n",
-                        ("Role     ", "dim"),
-                        me.role.value,
-                        "\n",
-                        ("Tenant   ", "dim"),
-                        f"{me.tenant_name} ({me.tenant_slug})",
-                        "\n",
-                        ("Session  ", "dim"),
-                        f"until {me.token_expires_at.astimezone():%Y-%m-%d %H:%M}",
+                    _(
+                        "Your other sessions and API tokens end; this one stays. "
+                        "Your name is changed by an admin."
                     ),
-                    id="profile-card",
-                )
-                yield Static("Change your password", classes="section")
-                yield Input(password=True, id="current-password", placeholder="current password")
-                yield Input(
-                    password=True, id="new-password", placeholder="new password (10+ characters)"
-                )
-                yield Input(
-                    password=True, id="confirm-password", placeholder="the new password again"
-                )
-                yield Button("Change password", id="change-password", variant="primary")
-                yield Static(
-                    "Your other sessions and API tokens end; this one stays. "
-                    "Your name is changed by an admin.",
                     classes="hint",
                 )
-            with TabPane("Appearance", id="appearance"):
+            with TabPane(_("Appearance"), id="appearance"):
                 for key, label in _SWITCHES.items():
                     with Horizontal(classes="switch-row"):
                         yield Switch(self._switch_value(key), id=f"pref-{key}")
-                        yield Label(label)
-            with TabPane("Server", id="server"):
-                yield Static(Content.assemble(("Server  ", "dim"), self._server), id="server-url")
+                        yield Label(_(label))
+            with TabPane(_("Server"), id="server"):
+                server_label = _("Server").ljust(8)
+                yield Static(Content.assemble((server_label, "dim"), self._server), id="server-url")
                 with Horizontal(classes="switch-row"):
-                    yield Label(Content.styled("Link    ", "dim"))
+                    yield Label(Content.styled(_("Link").ljust(8), "dim"))
                     yield ConnectionIndicator()
                 yield Static(
-                    "To use another server, log out: the login form asks for it.", classes="hint"
+                    _("To use another server, log out: the login form asks for it."),
+                    classes="hint",
                 )
-                yield Button("Log out", id="logout", variant="warning")
+                yield Button(_("Log out"), id="logout", variant="warning")
             if me.role.at_least(Role.ADMIN):
-                with TabPane("Admin", id="admin"):
+                with TabPane(_("Admin"), id="admin"):
                     if self._session is not None:
                         yield Static(
-                            "The admin area (also ctrl+p → Admin): enter opens a page",
+                            _("The admin area (also ctrl+p → Admin): enter opens a page"),
                             classes="hint",
                         )
                         yield AdminPageList(ADMIN_PAGES, me, id="admin-pages")
                     if self._client is not None:
-                        yield Static("AI analysis", classes="section")
+                        yield Static(_("AI analysis"), classes="section")
                         yield AiSettingsForm(self._client, id="ai-settings")
         yield Footer()
+
+    @staticmethod
+    def _profile_card(me: Me) -> Content:
+        rows = [
+            (_("Name"), me.name),
+            (_("E-mail"), me.email),
+            (_("Role"), role_name(me.role)),
+            (_("Tenant"), f"{me.tenant_name} ({me.tenant_slug})"),
+            (
+                _("Session"),
+                _("until {moment}").format(moment=format_moment(me.token_expires_at.astimezone())),
+            ),
+        ]
+        # The labels' column is as wide as the longest label in this language.
+        width = max(len(label) for label, _value in rows) + 2
+        parts: list[Content | str | tuple[str, str]] = []
+        for label, value in rows:
+            parts += [(label.ljust(width), "dim"), value, "\n"]
+        return Content.assemble(*parts[:-1])
+
+    @on(Select.Changed, "#language")
+    def _language_chosen(self, event: Select.Changed) -> None:
+        chosen = next((code for _name, code in _LANGUAGES if code == event.value), None)
+        if chosen != self._me.language:
+            self.post_message(self.LanguageChanged(chosen))
 
     @on(AdminPageList.Chosen)
     async def _admin_page(self, message: AdminPageList.Chosen) -> None:
@@ -187,11 +223,13 @@ class SettingsScreen(Screen[None]):
         again = self.query_one("#confirm-password", Input).value
         problem = None
         if not current:
-            problem = "Type your current password."
+            problem = _("Type your current password.")
         elif len(new) < MIN_PASSWORD:
-            problem = f"The new password needs at least {MIN_PASSWORD} characters."
+            problem = _("The new password needs at least {count} characters.").format(
+                count=MIN_PASSWORD
+            )
         elif new != again:
-            problem = "The two new passwords differ."
+            problem = _("The two new passwords differ.")
         if problem is not None:
             self.notify(problem, severity="warning")
             return

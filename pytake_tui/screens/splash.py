@@ -7,7 +7,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
+
+from pytake_tui.i18n import _
+from pytake_tui.widgets.footer import Footer
 
 
 class TypedAhead:
@@ -51,5 +54,6 @@ class SplashScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(Content(f"Resuming your session on {self._server}…"), id="splash")
+        text = _("Resuming your session on {server}…").format(server=self._server)
+        yield Static(Content(text), id="splash")
         yield Footer()

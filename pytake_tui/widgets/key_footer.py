@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from pytake_tui.i18n import _
+
 MAX_ROWS = 3
 
 
@@ -84,10 +86,11 @@ class KeyFooter(Static):
             if hides is not None and hides(binding.action):
                 continue
             seen.add(binding.action)
-            items.append((self.app.get_key_display(binding), binding.description))
+            # Descriptions are English msgids (Textual copies bindings at class creation).
+            items.append((self.app.get_key_display(binding), _(binding.description)))
         if self.app.ENABLE_COMMAND_PALETTE and palette in screen.active_bindings:
             items.append(
-                (self.app.get_key_display(screen.active_bindings[palette].binding), "palette")
+                (self.app.get_key_display(screen.active_bindings[palette].binding), _("palette"))
             )
         return items
 

@@ -18,6 +18,7 @@ from pytake_i18n import (
     format_date,
     format_datetime,
     format_duration,
+    format_moment,
     format_number,
     format_time,
     get_language,
@@ -200,6 +201,8 @@ def test_formatting_per_language() -> None:
     assert format_datetime(moment, sao_paulo, language="en") == "12/5/26, 3:45\u202fPM"
     assert format_time(moment, sao_paulo, language="pt_BR") == "15:45"
     assert format_date(moment, language="pt_BR") == "05/12/2026"
+    assert format_moment(moment, sao_paulo, language="pt_BR") == "05/12/2026 15:45"
+    assert format_moment(moment, sao_paulo, language="en") == "12/5/2026 15:45"
     assert format_number(1234.5, language="pt_BR") == "1.234,5"
     assert format_number(1234.5, language="en") == "1,234.5"
     assert format_duration(300, language="pt_BR") == "5 min"

@@ -1,4 +1,5 @@
-"""Fixtures for the TUI tests: a fake daemon, a private credentials file, a fixed time zone."""
+"""Fixtures for the TUI tests: a fake daemon, a private credentials file, a fixed time zone and
+language."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from pytake_i18n import set_language
 
 from .fake_daemon import FakeDaemon
 
@@ -24,6 +27,16 @@ def utc_local_time() -> Iterator[None]:
     else:
         os.environ["TZ"] = previous
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def english_console(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The console in English unless a test's profile says otherwise, whatever the machine's
+    locale (the app falls back to LANG when the profile and PYTAKE_LANG name no language)."""
+    monkeypatch.setenv("PYTAKE_LANG", "en")
+    set_language("en")
+    yield
+    set_language("en")  # the process default outlives the app; the next test starts in English
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ from pytake_daemon.protocol import (
     Typing,
     UserChanged,
 )
+from pytake_daemon.protocol.auth import UserLanguage
 from pytake_daemon.protocol.whatsapp import TemplateList
 from pytake_tui.client import DaemonClient, DaemonError, MediaFile
 from pytake_tui.stream import Connected, Received, StreamEvent
@@ -300,6 +301,10 @@ class ScriptedClient(DaemonClient):
         self.password_changes: list[str] = []
 
     async def me(self) -> Me:
+        return self._me
+
+    async def set_language(self, language: UserLanguage | None) -> Me:
+        self._me = self._me.model_copy(update={"language": language})
         return self._me
 
     async def change_password(self, current: str, new: str) -> None:

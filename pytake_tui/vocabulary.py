@@ -1,0 +1,70 @@
+"""The console's words for the protocol's enums (roles, statuses), in the reader's language.
+
+The wire carries the enum values ("waiting", "assigned"); people read "aguardando", "em
+atendimento". One function per enum here, so every screen names a status the same way. Each
+word has a context (pgettext): Portuguese genders them ("aberta" for a conversation, "aberto"
+for a ticket) where English does not, and "pending" is not the same word for a message.
+"""
+
+from __future__ import annotations
+
+from pytake_daemon.protocol import ConversationStatus, MessageStatus, Role
+from pytake_daemon.protocol.agents import AgentStatus
+from pytake_daemon.protocol.queues import ItemStatus
+from pytake_tui.i18n import pgettext
+
+
+def role_name(role: Role) -> str:
+    """A role as people say it: "supervisor" / "supervisor"."""
+    return {
+        Role.OWNER: pgettext("role", "owner"),
+        Role.ADMIN: pgettext("role", "admin"),
+        Role.SUPERVISOR: pgettext("role", "supervisor"),
+        Role.AGENT: pgettext("role", "agent"),
+    }[role]
+
+
+def conversation_status(status: ConversationStatus) -> str:
+    """A conversation's status: "open" / "aberta"."""
+    return {
+        ConversationStatus.OPEN: pgettext("conversation", "open"),
+        ConversationStatus.PENDING: pgettext("conversation", "pending"),
+        ConversationStatus.SNOOZED: pgettext("conversation", "snoozed"),
+        ConversationStatus.RESOLVED: pgettext("conversation", "resolved"),
+    }[status]
+
+
+def message_status(status: MessageStatus) -> str:
+    """A message's delivery state: "delivered" / "entregue"."""
+    return {
+        MessageStatus.PENDING: pgettext("message", "pending"),
+        MessageStatus.ACCEPTED: pgettext("message", "accepted"),
+        MessageStatus.SENT: pgettext("message", "sent"),
+        MessageStatus.FAILED: pgettext("message", "failed"),
+        MessageStatus.DELIVERED: pgettext("message", "delivered"),
+        MessageStatus.READ: pgettext("message", "read"),
+        MessageStatus.RECEIVED: pgettext("message", "received"),
+    }[status]
+
+
+def item_status(status: ItemStatus) -> str:
+    """A queue item's status: "waiting" / "aguardando"."""
+    return {
+        ItemStatus.WAITING: pgettext("queue item", "waiting"),
+        ItemStatus.ASSIGNED: pgettext("queue item", "assigned"),
+        ItemStatus.COMPLETED: pgettext("queue item", "completed"),
+        ItemStatus.ABANDONED: pgettext("queue item", "abandoned"),
+        ItemStatus.TIMED_OUT: pgettext("queue item", "timed out"),
+        ItemStatus.TRANSFERRED: pgettext("queue item", "transferred"),
+    }[status]
+
+
+def agent_status(status: AgentStatus) -> str:
+    """An agent's availability: "online" / "disponível"."""
+    return {
+        AgentStatus.ONLINE: pgettext("agent", "online"),
+        AgentStatus.OFFLINE: pgettext("agent", "offline"),
+        AgentStatus.BUSY: pgettext("agent", "busy"),
+        AgentStatus.AWAY: pgettext("agent", "away"),
+        AgentStatus.BREAK: pgettext("agent", "break"),
+    }[status]

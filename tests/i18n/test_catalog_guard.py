@@ -1,0 +1,177 @@
+"""The translations' guard: every msgid the code uses is in every catalog, translated, not fuzzy;
+and the console's converted modules pass every user-visible literal through the catalog.
+
+Generic over the packages that own a catalog (``<package>/locale/``), so a package that starts
+translating is guarded from its first string.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from pytake_i18n import LANGUAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = sorted(p.parent.name for p in ROOT.glob("pytake_*/locale") if p.is_dir())
+MAPPING = [("**.py", "python")]
+
+
+def _used_msgids(package: str) -> set[tuple[str | None, str]]:
+    """(context, msgid) of each translation call in the package's sources, as pybabel sees them."""
+    found: set[tuple[str | None, str]] = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
+        ROOT / package, method_map=MAPPING
+    ):
+        msgid = message if isinstance(message, str) else message[0]
+        if msgid:
+            found.add((context, msgid))
+    return found
+
+
+def test_some_package_has_a_catalog() -> None:
+    assert "pytake_tui" in PACKAGES
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_msgid_is_translated(package: str, language: str) -> None:
+    po = ROOT / package / "locale" / language / "LC_MESSAGES" / f"{package}.po"
+    assert po.exists(), f"{po} is missing: scripts/i18n.sh update {package}"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    assert not catalog.fuzzy, f"{po}: the header is marked fuzzy (pybabel compile skips it)"
+    entries: dict[tuple[str | None, str], object] = {}
+    problems: list[str] = []
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        entries[(message.context, msgid)] = message.string
+        strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+        if message.fuzzy:
+            problems.append(f"fuzzy: {msgid!r}")
+        if not all(strings):
+            problems.append(f"empty: {msgid!r}")
+    for context, msgid in sorted(_used_msgids(package), key=str):
+        if (context, msgid) not in entries:
+            where = f" (context {context!r})" if context else ""
+            problems.append(f"missing{where}: {msgid!r}")
+    assert not problems, f"{po}: run scripts/i18n.sh update {package} and translate:\n" + "\n".join(
+        problems
+    )
+
+
+# --- the console's literals -------------------------------------------------------------------
+
+CONVERTED = [
+    "pytake_tui/app.py",
+    "pytake_tui/api/transport.py",
+    "pytake_tui/connection.py",
+    "pytake_tui/console_language.py",
+    "pytake_tui/key_guide.py",
+    "pytake_tui/settings_handling.py",
+    "pytake_tui/screens/help.py",
+    "pytake_tui/screens/home.py",
+    "pytake_tui/screens/login.py",
+    "pytake_tui/screens/settings.py",
+    "pytake_tui/screens/splash.py",
+    "pytake_tui/widgets/footer.py",
+    "pytake_tui/widgets/key_footer.py",
+]
+"""Modules whose every user-visible literal goes through the catalog; a converted module joins."""
+
+# Which arguments of which calls a person reads: positions, and keyword names.
+_SHOWN: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "Label": ((0,), ()),
+    "Static": ((0,), ()),
+    "Button": ((0,), ("label", "tooltip")),
+    "TabPane": ((0,), ()),
+    "Input": ((), ("placeholder",)),
+    "Binding": ((2,), ("description", "tooltip")),
+    "notify": ((0,), ("message", "title")),
+    "add_column": ((0,), ("label",)),
+    "add_columns": ((0, 1, 2, 3, 4, 5, 6, 7), ()),
+    "SystemCommand": ((0, 1), ()),
+    "Content": ((0,), ()),
+    "styled": ((0,), ()),
+    "from_markup": ((0,), ()),
+    "update": ((0,), ()),
+    "DaemonError": ((1, 2), ()),
+    "SessionExpired": ((0,), ()),
+    "LoggedOut": ((), ("warning",)),
+}
+# Words that are the same in every language: key names, product names.
+_UNTRANSLATED = {"ctrl", "shift", "alt", "esc", "escape", "enter", "tab", "PyTake", "WhatsApp"}
+# Markup tags, format fields, template variables, URLs and e-mail addresses (examples).
+_MARKUP = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\$\w+|\S+://\S+|\S+@\S+")
+
+
+def _is_prose(text: str) -> bool:
+    words = re.findall(r"[^\W\d_]{2,}", _MARKUP.sub(" ", text))
+    return any(word not in _UNTRANSLATED for word in words)
+
+
+def _literal_text(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            part.value
+            for part in node.values
+            if isinstance(part, ast.Constant) and isinstance(part.value, str)
+        )
+    return None
+
+
+def _call_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def untranslated_literals(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each literal a person reads that no translation function wraps."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        shown = _SHOWN.get(_call_name(node) or "")
+        if shown is None:
+            continue
+        positions, keywords = shown
+        arguments = [a for i, a in enumerate(node.args) if i in positions]
+        arguments += [k.value for k in node.keywords if k.arg in keywords]
+        for argument in arguments:
+            # A tuple is Content.assemble's (text, style): the text is what is read.
+            candidates = argument.elts[:1] if isinstance(argument, ast.Tuple) else [argument]
+            for candidate in candidates:
+                text = _literal_text(candidate)
+                if text is not None and _is_prose(text):
+                    found.append((candidate.lineno, text))
+    return found
+
+
+@pytest.mark.parametrize("module", CONVERTED)
+def test_converted_modules_show_no_untranslated_text(module: str) -> None:
+    source = (ROOT / module).read_text(encoding="utf-8")
+    assert untranslated_literals(source) == []
+
+
+def test_the_lint_finds_what_bypasses_the_catalog() -> None:
+    source = """
+Binding("q", "quit", "Quit")
+Static(f"Resuming on {server}")
+self.notify(_("ok"), title="Login failed")
+Input(placeholder="password")
+Content.assemble(("Name  ", "dim"), me.name)
+Static(_("Keys")); Binding("tab", "focus", show=False); Static("ctrl+n"); Static(N_("x y"))
+"""
+    assert [line for line, _text in untranslated_literals(source)] == [2, 3, 4, 5]
