@@ -14,10 +14,11 @@ from aiohttp.typedefs import Handler
 from pytake_daemon.auth.identity import IDENTITY
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import ApiError, BadRequest, ServiceUnavailable
-from pytake_daemon.i18n import _, tenant_language, translate
+from pytake_daemon.i18n import _, translate
 from pytake_daemon.keys import DB_POOL
 from pytake_daemon.protocol import Problem, ProblemField
-from pytake_i18n import DEFAULT_LANGUAGE, N_, negotiate, use_language
+from pytake_daemon.users import db as users_db
+from pytake_i18n import DEFAULT_LANGUAGE, N_, negotiate, normalize, use_language
 
 log = structlog.get_logger("pytake.http")
 
@@ -160,7 +161,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 async def _reader_language(request: web.Request) -> str:
-    """Accept-Language's choice, else the caller's tenant's default, else English."""
+    """Accept-Language's choice, else the caller's profile language, else their tenant's
+    default, else English."""
     asked: str | None = request.get(ASKED_LANGUAGE)
     if asked is not None:
         return asked
@@ -169,10 +171,13 @@ async def _reader_language(request: web.Request) -> str:
         return DEFAULT_LANGUAGE
     try:
         async with tenant_transaction(request.app[DB_POOL], identity.tenant_id) as conn:
-            return await tenant_language(conn)
+            me = await users_db.me(conn, identity.user_id)
     except Exception:  # an error's language must never hide the error itself
-        log.warning("tenant language unavailable", exc_info=True)
+        log.warning("reader's language unavailable", exc_info=True)
         return DEFAULT_LANGUAGE
+    if me is None:
+        return DEFAULT_LANGUAGE
+    return normalize(me["language"]) or normalize(me["tenant_language"]) or DEFAULT_LANGUAGE
 
 
 async def _render(exc: ApiError, request: web.Request) -> web.Response:
