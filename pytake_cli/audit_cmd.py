@@ -158,7 +158,7 @@ def export(
     async def write(out: BinaryIO) -> int:
         count = 0
         async with admin_connection(cfg, endpoints) as conn:
-            (tid, _), *_ = await _tenants(conn, tenant)
+            (tid, _slug), *_others = await _tenants(conn, tenant)
             async with conn.transaction():
                 await set_tenant(conn, tid)
                 await record_cli_action(
@@ -205,7 +205,7 @@ def archive(
 
     async def apply() -> tuple[int, Path | None]:
         async with admin_connection(cfg, endpoints) as conn:
-            (tid, slug), *_ = await _tenants(conn, tenant)
+            (tid, slug), *_others = await _tenants(conn, tenant)
             async with conn.transaction():
                 await set_tenant(conn, tid)
                 # Appends wait while we archive, so the chain head can't move under us.
