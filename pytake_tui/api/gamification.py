@@ -49,6 +49,12 @@ class GamificationEndpoints(Endpoints):
             ChallengeOut, "PUT", f"{_BASE}/challenges/{challenge_id}", body
         )
 
+    async def end_challenge(self, challenge_id: uuid.UUID) -> ChallengeOut:
+        """End a running challenge today, the tenant's zone (409 before it starts or after)."""
+        return await self._transport.call(
+            ChallengeOut, "POST", f"{_BASE}/challenges/{challenge_id}/end"
+        )
+
     async def remove_challenge(self, challenge_id: uuid.UUID) -> None:
         await self._transport.send("DELETE", f"{_BASE}/challenges/{challenge_id}")
 

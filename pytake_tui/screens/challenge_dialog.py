@@ -1,5 +1,6 @@
-"""A supervisor's new challenge: a title, a metric, a threshold and the days (the period shown
-on the leaderboard by default). Bad input is said under the fields; the dialog stays open."""
+"""A supervisor's challenge: a new one (a title, a metric, a threshold and the days; the period
+shown on the leaderboard by default) or an existing one's fields to change (its team, a queue
+or a department, is kept). Bad input is said under the fields; the dialog stays open."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pytake_daemon.protocol.gamification import ChallengeCreate, Metric
+from pytake_daemon.protocol.gamification import ChallengeCreate, ChallengeOut, Metric
 from pytake_tui.gamification_view import METRIC_NAMES
 
 
@@ -21,31 +22,42 @@ class ChallengeDialog(ModalScreen[ChallengeCreate | None]):
     CSS_PATH = "challenge_dialog.tcss"
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, first: date, last: date) -> None:
+    def __init__(self, first: date, last: date, *, challenge: ChallengeOut | None = None) -> None:
         super().__init__()
         self._first, self._last = first, last
+        self._challenge = challenge
+        if challenge is not None:
+            self._first, self._last = challenge.first_day, challenge.last_day
 
     def compose(self) -> ComposeResult:
+        old = self._challenge
         with Vertical(classes="dialog"):
-            yield Static("New challenge (the tenant's time zone)", classes="dialog-title")
+            title = "New challenge" if old is None else "Change the challenge"
+            yield Static(f"{title} (the tenant's time zone)", classes="dialog-title")
             yield Label("Title")
-            yield Input(placeholder="Ten resolved this week", id="challenge-title")
+            yield Input(
+                "" if old is None else old.title,
+                placeholder="Ten resolved this week",
+                id="challenge-title",
+            )
             yield Label("Metric and threshold")
             with Horizontal(classes="dialog-row"):
                 yield Select(
                     [(METRIC_NAMES[m], m) for m in Metric],
-                    value=Metric.RESOLVED,
+                    value=Metric.RESOLVED if old is None else old.metric,
                     allow_blank=False,
                     id="challenge-metric",
                 )
-                yield Input("10", id="challenge-threshold", type="integer")
+                threshold = "10" if old is None else str(old.threshold)
+                yield Input(threshold, id="challenge-threshold", type="integer")
             yield Label("First and last day (YYYY-MM-DD)")
             with Horizontal(classes="dialog-row"):
                 yield Input(self._first.isoformat(), id="challenge-first")
                 yield Input(self._last.isoformat(), id="challenge-last")
             yield Static("", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Create", id="dialog-ok", variant="primary")
+                ok = "Create" if old is None else "Save"
+                yield Button(ok, id="dialog-ok", variant="primary")
                 yield Button("Cancel (esc)", id="dialog-cancel")
 
     @on(Button.Pressed, "#dialog-cancel")
@@ -56,13 +68,16 @@ class ChallengeDialog(ModalScreen[ChallengeCreate | None]):
     @on(Input.Submitted)
     def submit(self) -> None:
         """Check the fields as the daemon will; dismiss with the body when they pass."""
-        values = {
+        values: dict[str, object] = {
             "title": self.query_one("#challenge-title", Input).value,
             "metric": self.query_one("#challenge-metric", Select).value,
             "threshold": self.query_one("#challenge-threshold", Input).value or "0",
             "first_day": self.query_one("#challenge-first", Input).value.strip(),
             "last_day": self.query_one("#challenge-last", Input).value.strip(),
         }
+        if self._challenge is not None:  # a PUT gives every field: the team stays
+            values["queue_id"] = self._challenge.queue_id
+            values["department"] = self._challenge.department
         try:
             body = ChallengeCreate.model_validate(values)
         except ValidationError as error:

@@ -5,8 +5,8 @@ reads them on open, on a change of period or team, and on ``r``.
 
 ``p`` cycles day / week / month, ``t`` cycles the team (everyone, each queue, each
 department), ``b`` and ``n`` go to the previous and next period, ``c`` creates a challenge
-(supervisors). When the tenant turned gamification off, the screen says so and shows nothing
-else.
+and ``m`` manages them: change, end today, remove (supervisors). When the tenant turned
+gamification off, the screen says so and shows nothing else.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from pytake_tui.gamification_view import OFF, where_line
 from pytake_tui.messages import SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.challenge_dialog import ChallengeDialog
+from pytake_tui.screens.challenge_manager import ChallengeManager
 from pytake_tui.widgets.challenge_board import ChallengeBoard, MyBadges
 from pytake_tui.widgets.leaderboard_table import LeaderboardTable
 
@@ -66,6 +67,7 @@ class LeaderboardScreen(Screen[None]):
         Binding("n", "shift(1)", "Next"),
         Binding("r", "reload", "Reload"),
         Binding("c", "new_challenge", "New challenge"),
+        Binding("m", "manage_challenges", "Challenges"),
     ]
 
     class Loaded(Message):
@@ -194,7 +196,7 @@ class LeaderboardScreen(Screen[None]):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new_challenge":
+        if action in ("new_challenge", "manage_challenges"):
             return self._me.role.at_least(Role.SUPERVISOR)
         return True
 
@@ -203,6 +205,15 @@ class LeaderboardScreen(Screen[None]):
         if self.board is not None:  # its days are the dialog's defaults
             dialog = ChallengeDialog(self.board.first_day, self.board.last_day)
             self.app.push_screen(dialog, self._challenge_chosen)
+
+    def action_manage_challenges(self) -> None:
+        """Change, end or remove challenges (supervisors); the board follows what changed."""
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.reload()
+
+        self.app.push_screen(ChallengeManager(client=self._client), closed)
 
     def _challenge_chosen(self, body: ChallengeCreate | None) -> None:
         if body is not None:

@@ -31,7 +31,7 @@ from pytake_daemon.protocol.gamification import (
 )
 from pytake_daemon.protocol.queues import QueueList, QueueOut
 from pytake_tui import PyTakeApp, build_app
-from pytake_tui.client import DaemonClient
+from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.screens.leaderboard import LeaderboardScreen
 
@@ -132,13 +132,16 @@ def _queue(queue_id: uuid.UUID, name: str, department: str) -> QueueOut:
 
 
 class LeaderboardClient(ScriptedClient):
-    """ScriptedClient plus the gamification endpoints (and the queues, for the teams)."""
+    """ScriptedClient plus the gamification endpoints (and the queues, for the teams); the
+    challenges change as the daemon's do (ending one: its last day becomes ``TODAY``, refused
+    before it starts and once over)."""
 
     def __init__(self, server: str, me: Me | None, *, enabled: bool = True) -> None:
         super().__init__(server, [hello_envelope(1)], demo_world(), me)
         self.enabled = enabled
         self.queries: list[BoardQuery] = []
         self.created: list[ChallengeCreate] = []
+        self.items = fixed_challenges().items
 
     async def leaderboard(self, query: BoardQuery) -> Leaderboard:
         self.queries.append(query)
@@ -148,7 +151,37 @@ class LeaderboardClient(ScriptedClient):
         return fixed_points(period, day, enabled=self.enabled)
 
     async def challenges(self) -> ChallengeList:
-        return fixed_challenges(enabled=self.enabled)
+        return ChallengeList(enabled=self.enabled, items=list(self.items))
+
+    def _found(self, challenge_id: uuid.UUID) -> ChallengeOut:
+        found = next((c for c in self.items if c.id == challenge_id), None)
+        if found is None:
+            raise DaemonError(404, "Not Found", "no such challenge")
+        return found
+
+    def _replace(self, new: ChallengeOut) -> ChallengeOut:
+        self.items = [new if c.id == new.id else c for c in self.items]
+        return new
+
+    async def change_challenge(
+        self, challenge_id: uuid.UUID, body: ChallengeCreate
+    ) -> ChallengeOut:
+        old = self._found(challenge_id)
+        return self._replace(old.model_copy(update=body.model_dump()))
+
+    async def end_challenge(self, challenge_id: uuid.UUID) -> ChallengeOut:
+        old = self._found(challenge_id)
+        if old.first_day > TODAY:
+            raise DaemonError(409, "Conflict", f"challenge {old.title!r} starts on "
+                              f"{old.first_day}: remove it instead")  # fmt: skip
+        if old.last_day <= TODAY:
+            raise DaemonError(409, "Conflict", f"challenge {old.title!r} ends on "
+                              f"{old.last_day} already")  # fmt: skip
+        return self._replace(old.model_copy(update={"last_day": TODAY}))
+
+    async def remove_challenge(self, challenge_id: uuid.UUID) -> None:
+        self._found(challenge_id)
+        self.items = [c for c in self.items if c.id != challenge_id]
 
     async def create_challenge(self, body: ChallengeCreate) -> ChallengeOut:
         self.created.append(body)

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from pytake_tui.screens.challenge_dialog import ChallengeDialog
+from pytake_tui.screens.challenge_manager import ChallengeManager
 from pytake_tui.screens.leaderboard import LeaderboardScreen
 
 from .chat_support import still_cursors
@@ -83,3 +84,43 @@ def test_new_challenge_dialog_wide(snap_compare: Any, tmp_path: Path) -> None:
 def test_new_challenge_dialog_narrow(snap_compare: Any, tmp_path: Path) -> None:
     app = leaderboard_app(tmp_path)
     assert snap_compare(app, run_before=_dialog_with_error, terminal_size=NARROW)
+
+
+async def _manager(pilot: Pilot[Any]) -> None:
+    await _week(pilot)
+    await pilot.press("m")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChallengeManager), "manager")
+    manager = pilot.app.screen
+    assert isinstance(manager, ChallengeManager)
+    await wait_until(pilot, lambda: manager.loads > 0, "the challenges")
+    await pilot.pause()
+
+
+def test_challenge_manager_wide(snap_compare: Any, tmp_path: Path) -> None:
+    """The supervisor's challenges with their goal, days and team, and the keys to change them."""
+    app = leaderboard_app(tmp_path)
+    assert snap_compare(app, run_before=_manager, terminal_size=WIDE)
+
+
+def test_challenge_manager_narrow(snap_compare: Any, tmp_path: Path) -> None:
+    app = leaderboard_app(tmp_path)
+    assert snap_compare(app, run_before=_manager, terminal_size=NARROW)
+
+
+async def _change_dialog(pilot: Pilot[Any]) -> None:
+    await _manager(pilot)
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChallengeDialog), "the dialog")
+    still_cursors(pilot)
+    await pilot.pause()
+
+
+def test_change_challenge_dialog_narrow(snap_compare: Any, tmp_path: Path) -> None:
+    """The first challenge's fields, to change."""
+    app = leaderboard_app(tmp_path)
+    assert snap_compare(app, run_before=_change_dialog, terminal_size=NARROW)
+
+
+def test_change_challenge_dialog_wide(snap_compare: Any, tmp_path: Path) -> None:
+    app = leaderboard_app(tmp_path)
+    assert snap_compare(app, run_before=_change_dialog, terminal_size=WIDE)
