@@ -12,6 +12,8 @@ msgid's shape and says it again in the reader's language. New code marks its sen
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from io import BytesIO
@@ -24,9 +26,14 @@ Extracted = tuple[int, str | None, str | tuple[str, ...], list[str]]
 
 @cache
 def error_names() -> frozenset[str]:
-    """The names of our error classes (every subclass of PyTakeError, in every domain)."""
-    import pytake_daemon.app  # noqa: F401 - loads every domain, so its error classes exist
+    """The names of our error classes (every subclass of PyTakeError, in every module)."""
+    import pytake_daemon
     from pytake_daemon.errors import PyTakeError
+
+    # Every module, not only what the app imports: the embedded stack's errors, say, are the
+    # CLI's and the runtime's.
+    for module in pkgutil.walk_packages(pytake_daemon.__path__, "pytake_daemon."):
+        importlib.import_module(module.name)
 
     names: set[str] = set()
     todo: list[type[BaseException]] = [PyTakeError]
