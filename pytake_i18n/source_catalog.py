@@ -27,6 +27,12 @@ def settle(po_path: Path) -> int:
         for message in catalog:
             if not message.id:
                 continue
+            if message.fuzzy:
+                # A guess from pybabel for the source language: the source text is the answer.
+                message.flags.discard("fuzzy")
+                message.string = (
+                    (message.id[0], message.id[1]) if isinstance(message.id, tuple | list) else ""
+                )
             if isinstance(message.id, tuple | list):
                 current = message.string if isinstance(message.string, tuple | list) else ()
                 if not all(current):

@@ -10,23 +10,25 @@ import math
 from datetime import datetime
 
 from pytake_daemon.protocol import MessageOut, MessageStatus, WindowOut
+from pytake_i18n import format_datetime
+from pytake_tui.i18n import N_, _
 
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker"})
 
 _DELIVERY = {
-    MessageStatus.PENDING: "◷ pending",
-    MessageStatus.ACCEPTED: "◷ pending",
-    MessageStatus.SENT: "✓ sent",
-    MessageStatus.DELIVERED: "✓✓ delivered",
-    MessageStatus.READ: "✓✓ read",
-    MessageStatus.FAILED: "✗ failed",
-    MessageStatus.RECEIVED: "",
+    MessageStatus.PENDING: ("◷", N_("pending")),
+    MessageStatus.ACCEPTED: ("◷", N_("pending")),
+    MessageStatus.SENT: ("✓", N_("sent")),
+    MessageStatus.DELIVERED: ("✓✓", N_("delivered")),
+    MessageStatus.READ: ("✓✓", N_("read")),
+    MessageStatus.FAILED: ("✗", N_("failed")),
 }
 
 
 def delivery_label(message: MessageOut) -> str:
     """``✓✓ delivered``; empty for a customer's message."""
-    return _DELIVERY[message.status]
+    mark = _DELIVERY.get(message.status)
+    return f"{mark[0]} {_(mark[1])}" if mark is not None else ""
 
 
 def failure_reason(message: MessageOut) -> str | None:
@@ -34,7 +36,7 @@ def failure_reason(message: MessageOut) -> str | None:
     if message.status is not MessageStatus.FAILED:
         return None
     if message.error is None:
-        return "WhatsApp did not say why"
+        return _("WhatsApp did not say why")
     return message.error.explanation
 
 
@@ -50,7 +52,7 @@ def _text(content: dict[str, object], key: str) -> str | None:
 def media_placeholder(message: MessageOut) -> str:
     """``[image · image/jpeg · invoice.pdf] caption`` — what the medium is, without its bytes."""
     content = message.content
-    kind = "voice message" if content.get("voice") is True else message.type
+    kind = _("voice message") if content.get("voice") is True else _media_kind(message.type)
     details = [kind]
     details.extend(
         value for value in (_text(content, "mime_type"), _text(content, "filename")) if value
@@ -60,7 +62,19 @@ def media_placeholder(message: MessageOut) -> str:
     return f"{label} {caption}" if caption else label
 
 
-DELETED = "🚫 The customer deleted this message"
+def _media_kind(kind: str) -> str:
+    return {
+        "image": _("image"),
+        "audio": _("audio"),
+        "video": _("video"),
+        "document": _("document"),
+        "sticker": _("sticker"),
+    }.get(kind, kind)
+
+
+_DELETED = N_("The customer deleted this message")
+DELETED = f"🚫 {_DELETED}"
+"""The deleted message's line in English (shown through the catalog)."""
 
 
 def is_system_line(message: MessageOut) -> bool:
@@ -71,7 +85,7 @@ def is_system_line(message: MessageOut) -> bool:
 def body_text(message: MessageOut) -> str:
     """The bubble's text: the body, a media placeholder, or the daemon's rendering."""
     if message.deleted_at is not None:
-        return DELETED
+        return f"🚫 {_(_DELETED)}"
     if is_system_line(message):
         return f"ⓘ {message.text}"
     if is_media(message):
@@ -84,7 +98,7 @@ def body_text(message: MessageOut) -> str:
             place = f"{where} " if where else ""
             return f"📍 {place}({lat:.5f}, {lon:.5f})"
     if message.type == "interactive" and _text(message.content, "title"):
-        return f"☐ chose “{_text(message.content, 'title')}”"
+        return "☐ " + _("chose “{option}”").format(option=_text(message.content, "title"))
     return message.text
 
 
@@ -93,19 +107,23 @@ def message_marks(message: MessageOut) -> list[str]:
     why WhatsApp could not show it. One short line each, in that order."""
     lines: list[str] = []
     if message.frequently_forwarded:
-        lines.append("↠ forwarded many times")
+        lines.append("↠ " + _("forwarded many times"))
     elif message.forwarded:
-        lines.append("→ forwarded")
+        lines.append("→ " + _("forwarded"))
     referral = message.referral
     if referral is not None:
-        what = referral.headline or referral.body or referral.source_id or "an ad"
-        kind = "post" if referral.source_type == "post" else "ad"
+        what = referral.headline or referral.body or referral.source_id or _("an ad")
+        came = (
+            _("came from the post “{what}”")
+            if referral.source_type == "post"
+            else _("came from the ad “{what}”")
+        )
         where = f" · {referral.source_url}" if referral.source_url else ""
-        lines.append(f"📣 came from the {kind} “{what}”{where}")
+        lines.append("📣 " + came.format(what=what) + where)
     if message.edited_at is not None and message.deleted_at is None:
-        lines.append(f"✎ edited {clock(message.edited_at)}")
+        lines.append("✎ " + _("edited {time}").format(time=clock(message.edited_at)))
     if message.unsupported_reason is not None and message.deleted_at is None:
-        lines.append(f"can't be shown: {message.unsupported_reason}")
+        lines.append(_("can't be shown: {reason}").format(reason=message.unsupported_reason))
     return lines
 
 
@@ -122,19 +140,19 @@ def reaction_of(message: MessageOut) -> tuple[str, str] | None:
 
 def clock(at: datetime) -> str:
     """``14:03`` in the local time zone."""
-    return at.astimezone().strftime("%H:%M")
+    return format_datetime(at.astimezone(), format="HH:mm")
 
 
 def window_label(window: WindowOut, now: datetime) -> str:
     """The 24-hour window as a countdown: ``window open · 23h 05m left`` / ``window closed``."""
     if window.expires_at is None:
-        return "window closed · no customer message yet: templates only"
+        return _("window closed · no customer message yet: templates only")
     left = (window.expires_at - now).total_seconds()
     if not window.open or left <= 0:
-        return "window closed · templates only"
+        return _("window closed · templates only")
     minutes = math.ceil(left / 60)
     hours, minutes = divmod(minutes, 60)
-    return f"window open · {hours}h {minutes:02d}m left"
+    return _("window open · {hours}h {minutes:02d}m left").format(hours=hours, minutes=minutes)
 
 
 def window_open(window: WindowOut, now: datetime) -> bool:

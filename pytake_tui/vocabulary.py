@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pytake_daemon.protocol import ConversationStatus, MessageStatus, Role
 from pytake_daemon.protocol.agents import AgentStatus
+from pytake_daemon.protocol.ai import ReplyKind
 from pytake_daemon.protocol.queues import ItemStatus
 from pytake_tui.i18n import pgettext
+from pytake_tui.inbox import AgentFilter, Period
 
 
 def role_name(role: Role) -> str:
@@ -68,3 +70,30 @@ def agent_status(status: AgentStatus) -> str:
         AgentStatus.AWAY: pgettext("agent", "away"),
         AgentStatus.BREAK: pgettext("agent", "break"),
     }[status]
+
+
+def reply_kind(kind: ReplyKind) -> str:
+    """A saved reply's kind: "canned" / "pronta"."""
+    return {
+        ReplyKind.CANNED: pgettext("reply kind", "canned"),
+        ReplyKind.SNIPPET: pgettext("reply kind", "snippet"),
+    }[kind]
+
+
+def agent_filter(value: AgentFilter) -> str:
+    """The conversation list's "whose" filter: "anyone" / "todos"."""
+    return {
+        AgentFilter.ANYONE: pgettext("whose", "anyone"),
+        AgentFilter.ME: pgettext("whose", "me"),
+        AgentFilter.NONE: pgettext("whose", "unassigned"),
+    }[value]
+
+
+def period_name(value: Period) -> str:
+    """The conversation list's period filter: "7 days" / "7 dias"."""
+    return {
+        Period.ANY: pgettext("period", "any time"),
+        Period.TODAY: pgettext("period", "today"),
+        Period.WEEK: pgettext("period", "7 days"),
+        Period.MONTH: pgettext("period", "30 days"),
+    }[value]

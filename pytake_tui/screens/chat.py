@@ -16,7 +16,6 @@ from pathlib import Path
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header
@@ -34,9 +33,11 @@ from pytake_daemon.protocol import (
 from pytake_daemon.protocol.events import NoteAdded
 from pytake_daemon.protocol.queues import QueueItemChanged
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.messages import ConversationOpened, EventReceived, ResyncNeeded
+from pytake_tui.screens.chat_keys import CHAT_BINDINGS
 from pytake_tui.screens.contact_dialogs import ContactFinder
-from pytake_tui.widgets.composer import SUGGESTION_CHARACTER_KEYS, Composer
+from pytake_tui.widgets.composer import Composer
 from pytake_tui.widgets.contact_profile import (
     PROFILE_SHOWN,
     ContactProfilePanel,
@@ -69,43 +70,7 @@ class ChatScreen(Screen[None]):
 
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#conversations"
-    BINDINGS = [
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("ctrl+g", "template", "Template"),
-        Binding("ctrl+r", "toggle_resolved", "Resolve/reopen"),
-        Binding("escape", "back", "Back", show=False),
-        # The actions on the open conversation: the footer shows them once one is open
-        # (check_action hides them before), the short labels fit 80 columns.
-        Binding("ctrl+o", "transfer", "Transfer", tooltip="Transfer to a queue or agent"),
-        # Supervisors only (footer_hides leaves it out for agents).
-        Binding("alt+t", "take", "Take", priority=True, tooltip="Attend it yourself"),
-        Binding("alt+c", "close", "Close", priority=True, tooltip="Close (the customer rates)"),
-        Binding("ctrl+n", "note", "Note", tooltip="Internal note"),
-        Binding("alt+s", "snooze", "Snooze", priority=True, tooltip="Snooze or wake"),
-        Binding("ctrl+l", "tags", "Edit tags", show=False),
-        Binding("ctrl+b", "canned", "Canned responses", show=False),
-        Binding("alt+p", "request_phone", "Ask for the phone number", show=False, priority=True),
-        Binding("alt+i", "profile", "Profile", priority=True, tooltip="The customer's profile"),
-        Binding("alt+f", "find_contact", "Find a contact", priority=True, show=False),
-        # A terminal sends ctrl+space as NUL, which Textual names ctrl+@.
-        Binding(
-            "ctrl+space,ctrl+@",
-            "suggest",
-            "Reply suggestions",
-            show=False,
-            key_display="^space",
-        ),
-        Binding("alt+1", "insert_suggestion(1)", "Insert suggestion 1", show=False, priority=True),
-        Binding("alt+2", "insert_suggestion(2)", "Insert suggestion 2", show=False, priority=True),
-        Binding("alt+3", "insert_suggestion(3)", "Insert suggestion 3", show=False, priority=True),
-        # Textual reads escape + digit (what most terminals send for alt+digit) as the
-        # characters macOS types with option+digit (¡ ™ £). Outside a text field these bind
-        # here; in the draft, the composer takes them while suggestions are shown.
-        *(
-            Binding(key, f"insert_suggestion({n})", show=False)
-            for n, key in enumerate(SUGGESTION_CHARACTER_KEYS, start=1)
-        ),
-    ]
+    BINDINGS = CHAT_BINDINGS
 
     _NEEDS_OPEN = frozenset(
         {"template", "toggle_resolved", "transfer", "close", "note", "snooze", "tags", "canned"}
@@ -212,7 +177,7 @@ class ChatScreen(Screen[None]):
 
     def _opened(self) -> ConversationOut | None:
         if self.pane.open is None:
-            self.notify("Open a conversation first", severity="warning")
+            self.notify(_("Open a conversation first"), severity="warning")
         return self.pane.open
 
     def action_template(self) -> None:
@@ -242,7 +207,7 @@ class ChatScreen(Screen[None]):
     def action_take(self) -> None:
         """Attend the open conversation yourself (supervisors)."""
         if not self._me.role.at_least(Role.SUPERVISOR):
-            self.notify("Only supervisors take conversations", severity="warning")
+            self.notify(_("Only supervisors take conversations"), severity="warning")
             return
         if (conversation := self._opened()) is not None:
             self.actions.take(conversation)
@@ -252,7 +217,7 @@ class ChatScreen(Screen[None]):
         if (conversation := self._opened()) is None:
             return
         if conversation.status is ConversationStatus.RESOLVED:
-            self.notify("Already closed (ctrl+r reopens it)", severity="warning")
+            self.notify(_("Already closed (ctrl+r reopens it)"), severity="warning")
             return
         self.actions.close(conversation)
 
@@ -301,7 +266,7 @@ class ChatScreen(Screen[None]):
         """Insert the ``number``-th suggestion shown into the draft."""
         composer = self.query_one(Composer)
         if not composer.suggestions:
-            self.notify("No suggestions shown: ctrl+space shows them", severity="warning")
+            self.notify(_("No suggestions shown: ctrl+space shows them"), severity="warning")
             return
         if number <= len(composer.suggestions):
             self.pane.insert(composer.suggestions[number - 1].text)

@@ -18,7 +18,9 @@ from pytake_daemon.protocol.agents import AgentOut
 from pytake_daemon.protocol.ai import ReplyOut
 from pytake_daemon.protocol.conversations import TransferRequest
 from pytake_daemon.protocol.queues import QueueOut
+from pytake_tui.i18n import N_, _, ngettext
 from pytake_tui.replies import fill, one_line, parse_tags
+from pytake_tui.vocabulary import agent_status, reply_kind
 
 _CSS_PATH = "chat_actions.tcss"
 
@@ -27,7 +29,7 @@ class TransferPicker(ModalScreen[TransferRequest | None]):
     """Queues, then agents (with their status and load); an optional note for the next one."""
 
     CSS_PATH = _CSS_PATH
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(
         self,
@@ -46,25 +48,34 @@ class TransferPicker(ModalScreen[TransferRequest | None]):
         """Supervisors may pick an agent at capacity (and are then asked to override)."""
 
     def compose(self) -> ComposeResult:
-        options: list[Option | None] = [Option("Queues", disabled=True)]
-        options += [
-            Option(f"  ⇢ {q.name} · {q.waiting} waiting", id=f"q:{q.id}") for q in self._queues
-        ]
-        options += [None, Option("Agents", disabled=True)]
+        options: list[Option | None] = [Option(_("Queues"), disabled=True)]
         options += [
             Option(
-                f"  ☺ {a.name} · {a.status.value} · {a.active}/{a.capacity}"
-                + (" full" if a.active >= a.capacity else ""),
+                f"  ⇢ {q.name} · "
+                + ngettext("{n} waiting", "{n} waiting", q.waiting).format(n=q.waiting),
+                id=f"q:{q.id}",
+            )
+            for q in self._queues
+        ]
+        options += [None, Option(_("Agents"), disabled=True)]
+        options += [
+            Option(
+                f"  ☺ {a.name} · {agent_status(a.status)} · {a.active}/{a.capacity}"
+                + (" " + _("full") if a.active >= a.capacity else ""),
                 id=f"a:{a.id}",
                 disabled=a.active >= a.capacity and not self._allow_full,
             )
             for a in self._agents
         ]
         with Vertical(id="dialog", classes="-tall"):
-            yield Static(f"Transfer {self._contact} to…", classes="dialog-title")
+            yield Static(
+                _("Transfer {contact} to…").format(contact=self._contact), classes="dialog-title"
+            )
             yield OptionList(*options, id="targets")
-            yield Input(id="transfer-note", placeholder="note for whoever picks it up (optional)")
-            yield Static("enter: transfer · tab: note · escape: cancel", classes="dialog-hint")
+            yield Input(
+                id="transfer-note", placeholder=_("note for whoever picks it up (optional)")
+            )
+            yield Static(_("enter: transfer · tab: note · escape: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         targets = self.query_one("#targets", OptionList)
@@ -82,9 +93,9 @@ class TransferPicker(ModalScreen[TransferRequest | None]):
     def _transfer(self) -> None:
         option = self.query_one("#targets", OptionList).highlighted_option
         if option is None or option.id is None:
-            self.notify("Pick a queue or an agent", severity="warning")
+            self.notify(_("Pick a queue or an agent"), severity="warning")
             return
-        kind, _, raw = option.id.partition(":")
+        kind, _sep, raw = option.id.partition(":")
         target = uuid.UUID(raw)
         note = self.query_one("#transfer-note", Input).value.strip() or None
         if kind == "q":
@@ -98,8 +109,8 @@ class NoteEditor(ModalScreen[str | None]):
 
     CSS_PATH = _CSS_PATH
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "save", "Save note"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "save", N_("Save note")),
     ]
 
     def __init__(self, contact: str) -> None:
@@ -109,14 +120,16 @@ class NoteEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(
-                f"Internal note on {self._contact} — agents only, never sent",
+                _("Internal note on {contact} — agents only, never sent").format(
+                    contact=self._contact
+                ),
                 classes="dialog-title",
             )
             yield TextArea(id="note-body", soft_wrap=True, compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", id="save", variant="primary")
-                yield Button("Cancel", id="cancel")
-            yield Static("ctrl+s: save · escape: cancel", classes="dialog-hint")
+                yield Button(_("Save"), id="save", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+            yield Static(_("ctrl+s: save · escape: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#note-body", TextArea).focus()
@@ -124,7 +137,7 @@ class NoteEditor(ModalScreen[str | None]):
     def action_save(self) -> None:
         body = self.query_one("#note-body", TextArea).text.strip()
         if not body:
-            self.notify("Write the note first", severity="warning")
+            self.notify(_("Write the note first"), severity="warning")
             return
         self.dismiss(body)
 
@@ -141,7 +154,7 @@ class TagEditor(ModalScreen[list[str] | None]):
     """The conversation's tags as one line, separated by commas; enter saves."""
 
     CSS_PATH = _CSS_PATH
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, contact: str, tags: list[str]) -> None:
         super().__init__()
@@ -150,10 +163,14 @@ class TagEditor(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-short"):
-            yield Static(f"Tags of {self._contact}", classes="dialog-title")
-            yield Input(", ".join(self._tags), id="tags", placeholder="vip, refund, late delivery")
             yield Static(
-                "separate with commas · enter: save · escape: cancel", classes="dialog-hint"
+                _("Tags of {contact}").format(contact=self._contact), classes="dialog-title"
+            )
+            yield Input(
+                ", ".join(self._tags), id="tags", placeholder=_("vip, refund, late delivery")
+            )
+            yield Static(
+                _("separate with commas · enter: save · escape: cancel"), classes="dialog-hint"
             )
 
     def on_mount(self) -> None:
@@ -169,7 +186,7 @@ class CannedPicker(ModalScreen[str | None]):
     inserted (variables filled) on the right; enter inserts it into the draft."""
 
     CSS_PATH = _CSS_PATH
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, replies: list[ReplyOut], values: dict[str, str | None]) -> None:
         super().__init__()
@@ -178,14 +195,14 @@ class CannedPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-tall"):
-            yield Static("Canned responses", classes="dialog-title")
+            yield Static(_("Canned responses"), classes="dialog-title")
             with Horizontal(id="canned-body"):
                 yield OptionList(
                     *(
                         # The shortcut too, so the picker teaches what /… types faster.
                         Option(
                             f"{one_line(r.title, 40)} · "
-                            + (f"/{r.shortcut}" if r.shortcut else r.kind.value),
+                            + (f"/{r.shortcut}" if r.shortcut else reply_kind(r.kind)),
                             id=str(n),
                         )
                         for n, r in enumerate(self._replies)
@@ -193,14 +210,16 @@ class CannedPicker(ModalScreen[str | None]):
                     id="canned",
                 )
                 yield Static(id="canned-preview")
-            yield Static("enter: insert into the draft · escape: cancel", classes="dialog-hint")
+            yield Static(_("enter: insert into the draft · escape: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         canned = self.query_one("#canned", OptionList)
         if not self._replies:
             self.query_one("#canned-preview", Static).update(
-                "No canned responses yet: add them on the Replies screen (f12), or on the "
-                "server with `pytake replies add`"
+                _(
+                    "No canned responses yet: add them on the Replies screen (f12), or on the "
+                    "server with `pytake replies add`"
+                )
             )
             return
         canned.highlighted = 0
@@ -213,7 +232,9 @@ class CannedPicker(ModalScreen[str | None]):
     def _preview(self, event: OptionList.OptionHighlighted) -> None:
         assert event.option.id is not None
         text, missing = self._text(int(event.option.id))
-        note = f"\n\n(fill in: {', '.join(missing)})" if missing else ""
+        note = (
+            "\n\n" + _("(fill in: {fields})").format(fields=", ".join(missing)) if missing else ""
+        )
         self.query_one("#canned-preview", Static).update(text + note)
 
     @on(OptionList.OptionSelected, "#canned")
@@ -227,8 +248,8 @@ class ConfirmClose(ModalScreen[bool]):
 
     CSS_PATH = _CSS_PATH
     BINDINGS = [
-        Binding("escape,n", "dismiss(False)", "Keep open"),
-        Binding("y", "dismiss(True)", "Close"),
+        Binding("escape,n", "dismiss(False)", N_("Keep open")),
+        Binding("y", "dismiss(True)", N_("Close")),
     ]
 
     def __init__(self, contact: str, attended: bool) -> None:
@@ -238,16 +259,19 @@ class ConfirmClose(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         rating = (
-            "The customer will be asked to rate the attendance."
+            _("The customer will be asked to rate the attendance.")
             if self._attended
-            else "Nobody attends it: no rating will be asked."
+            else _("Nobody attends it: no rating will be asked.")
         )
         with Vertical(id="dialog", classes="-short"):
-            yield Static(f"Close the conversation with {self._contact}?", classes="dialog-title")
+            yield Static(
+                _("Close the conversation with {contact}?").format(contact=self._contact),
+                classes="dialog-title",
+            )
             yield Static(rating, id="close-rating")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close (y)", id="close", variant="warning")
-                yield Button("Keep open (n)", id="keep")
+                yield Button(_("Close (y)"), id="close", variant="warning")
+                yield Button(_("Keep open (n)"), id="keep")
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()

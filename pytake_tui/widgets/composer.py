@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import MessageOut
 from pytake_daemon.protocol.ai import Suggestion
+from pytake_tui.i18n import _
 from pytake_tui.replies import ShortcutMatch, one_line, typed_shortcut
 
 TYPING_IDLE_SECONDS = 4.0
@@ -165,11 +166,14 @@ class Composer(Vertical):
         panel = self.query_one("#suggestions", Static)
         panel.display = True
         if not self.suggestions:
-            panel.update(f"No suggestion for this conversation (intent: {intent})")
+            panel.update(
+                _("No suggestion for this conversation (intent: {intent})").format(intent=intent)
+            )
             return
         width = max(20, self.size.width - 4)
         keys = f"alt+1..{len(self.suggestions)}" if len(self.suggestions) > 1 else "alt+1"
-        lines = [one_line(f"Suggestions for {intent} · {keys} inserts", width)]
+        heading = _("Suggestions for {intent} · {keys} inserts").format(intent=intent, keys=keys)
+        lines = [one_line(heading, width)]
         lines += [
             one_line(f"alt+{n} {s.title}: {s.text}", width)
             for n, s in enumerate(self.suggestions, start=1)
@@ -223,7 +227,11 @@ class Composer(Vertical):
         self.draft.focus()
         if match.missing:
             names = ", ".join(match.missing)
-            self.notify(f"Fill in: {names}", title=f"/{match.shortcut}", severity="warning")
+            self.notify(
+                _("Fill in: {names}").format(names=names),
+                title=f"/{match.shortcut}",
+                severity="warning",
+            )
 
     @on(DraftArea.ShortcutKey)
     def _shortcut_key(self, event: DraftArea.ShortcutKey) -> None:
@@ -272,7 +280,9 @@ class Composer(Vertical):
         self.reply_to = message
         replying = self.query_one("#replying", Static)
         replying.display = message is not None
-        replying.update(f"↪ replying to: {quote} (escape cancels)" if message else "")
+        replying.update(
+            "↪ " + _("replying to: {quote} (escape cancels)").format(quote=quote) if message else ""
+        )
 
     def reset(self) -> None:
         """A new conversation: an empty draft and nothing pending."""

@@ -23,6 +23,7 @@ from textual.widgets import Sparkline, Static
 
 from pytake_daemon.protocol.contacts import ContactProfile
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, ngettext
 from pytake_tui.messages import report_failure
 from pytake_tui.profile_view import (
     attendance_line,
@@ -63,12 +64,12 @@ class ContactProfilePanel(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("e", "edit", "Edit contact"),
-        Binding("n", "note", "Add note"),
-        Binding("t", "tags", "Contact tags"),
-        Binding("o", "open_latest", "Open their conversation"),
-        Binding("r", "reload", "Refresh profile"),
-        Binding("escape", "close_profile", "Close profile"),
+        Binding("e", "edit", N_("Edit contact")),
+        Binding("n", "note", N_("Add note")),
+        Binding("t", "tags", N_("Contact tags")),
+        Binding("o", "open_latest", N_("Open their conversation")),
+        Binding("r", "reload", N_("Refresh profile")),
+        Binding("escape", "close_profile", N_("Close profile")),
     ]
 
     class Loaded(Message):
@@ -92,21 +93,23 @@ class ContactProfilePanel(Vertical, can_focus=True):
         self.profile: ContactProfile | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Reading the profile…", id="profile-name", markup=False)
+        yield Static(_("Reading the profile…"), id="profile-name", markup=False)
         yield Static(id="profile-identity", markup=False)
         yield Static(id="profile-tags", markup=False)
-        yield Static("Attributes", classes="profile-section")
+        yield Static(_("Attributes"), classes="profile-section")
         yield Static(id="profile-attributes", markup=False)
-        yield Static("Notes", classes="profile-section")
+        yield Static(_("Notes"), classes="profile-section")
         yield Static(id="profile-notes", markup=False)
-        yield Static("Past conversations", classes="profile-section")
+        yield Static(_("Past conversations"), classes="profile-section")
         yield Static(id="profile-attendances", markup=False)
-        yield Static("Mood", classes="profile-section")
+        yield Static(_("Mood"), classes="profile-section")
         yield Sparkline([], id="profile-mood")
         yield Static(id="profile-mood-line", markup=False)
         yield Static(
-            "e edit · n note · t tags · o open their conversation · r refresh · esc close · "
-            "alt+f find another",
+            _(
+                "e edit · n note · t tags · o open their conversation · r refresh · esc close · "
+                "alt+f find another"
+            ),
             classes="profile-hint",
         )
 
@@ -128,7 +131,7 @@ class ContactProfilePanel(Vertical, can_focus=True):
         try:
             profile = await self._client.contact_profile(self.contact_id)
         except DaemonError as error:
-            report_failure(self, error, "Could not read the profile")
+            report_failure(self, error, _("Could not read the profile"))
             return
         self.post_message(self.Loaded(profile))
 
@@ -147,7 +150,8 @@ class ContactProfilePanel(Vertical, can_focus=True):
         )
         notes = [note_line(n, LINE_WIDTH) for n in profile.notes[:NOTES_SHOWN]]
         if len(profile.notes) > NOTES_SHOWN:
-            notes.append(f"… {len(profile.notes) - NOTES_SHOWN} older")
+            older = len(profile.notes) - NOTES_SHOWN
+            notes.append("… " + ngettext("{n} older", "{n} older", older).format(n=older))
         self.query_one("#profile-notes", Static).update("\n".join(notes) or "none yet")
         past = [attendance_line(a) for a in profile.attendances[:ATTENDANCES_SHOWN]]
         past.append(rating_line(profile))
@@ -163,7 +167,7 @@ class ContactProfilePanel(Vertical, can_focus=True):
         if self.profile is None:
             return
         if not self.profile.conversations:
-            self.notify("No conversation with this contact yet", severity="warning")
+            self.notify(_("No conversation with this contact yet"), severity="warning")
             return
         self.post_message(self.ConversationRequested(self.profile.conversations[0].id))
 
@@ -179,7 +183,7 @@ class ContactProfilePanel(Vertical, can_focus=True):
         saved = await self.app.push_screen_wait(ContactEditor(self._client, profile))
         if saved is not None:
             self.show(saved)
-            self.notify(f"Saved {saved.name}")
+            self.notify(_("Saved {name}").format(name=saved.name))
 
     def action_note(self) -> None:
         """Add a note about the customer (the team's; never sent to them)."""
@@ -194,9 +198,9 @@ class ContactProfilePanel(Vertical, can_focus=True):
         try:
             await self._client.add_contact_note(profile.contact.id, body)
         except DaemonError as error:
-            report_failure(self, error, "Note not saved")
+            report_failure(self, error, _("Note not saved"))
             return
-        self.notify("Note added")
+        self.notify(_("Note added"))
         self._load()
 
     def action_tags(self) -> None:
@@ -212,7 +216,7 @@ class ContactProfilePanel(Vertical, can_focus=True):
         try:
             saved = await self._client.set_contact_tags(profile.contact.id, tags)
         except DaemonError as error:
-            report_failure(self, error, "Tags not saved")
+            report_failure(self, error, _("Tags not saved"))
             return
         self.show(saved)
 

@@ -30,6 +30,7 @@ from pytake_daemon.protocol.ai import ReplyQuery, Suggestion
 from pytake_daemon.protocol.conversations import AssignmentRequest, NoteOut, TransferRequest
 from pytake_daemon.protocol.outgoing import PhoneRequest
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.messages import SessionExpired, report_failure
 from pytake_tui.notifications import contact_name
 from pytake_tui.replies import ShortcutMatch, shortcut_matches, variables
@@ -46,6 +47,7 @@ from pytake_tui.screens.chat_actions import (
     TransferPicker,
 )
 from pytake_tui.screens.template_picker import TemplatePicker
+from pytake_tui.vocabulary import conversation_status
 
 
 class ConversationActions(Widget):
@@ -117,7 +119,7 @@ class ConversationActions(Widget):
         try:
             templates = await self._client.approved_templates()
         except DaemonError as error:
-            report_failure(self, error, "Could not load the templates")
+            report_failure(self, error, _("Could not load the templates"))
             return
         content = await self.app.push_screen_wait(
             TemplatePicker(templates.items, contact_name(conversation.contact))
@@ -131,9 +133,9 @@ class ConversationActions(Widget):
         try:
             changed = await self._client.set_status(conversation.id, status)
         except DaemonError as error:
-            report_failure(self, error, "Could not change the status")
+            report_failure(self, error, _("Could not change the status"))
             return
-        self.notify(f"{contact_name(changed.contact)}: {status.value}")
+        self.notify(f"{contact_name(changed.contact)}: {conversation_status(status)}")
         self.post_message(self.ConversationChanged(changed))
 
     @work(exclusive=True, exit_on_error=False, group="transfer")
@@ -143,7 +145,7 @@ class ConversationActions(Widget):
             queues = await self._client.queues()
             agents = await self._client.agents()
         except DaemonError as error:
-            report_failure(self, error, "Could not load the queues and agents")
+            report_failure(self, error, _("Could not load the queues and agents"))
             return
         # A supervisor may pick an agent at capacity: the daemon's 409 then asks to override.
         supervisor = self._me.role.at_least(Role.SUPERVISOR)
@@ -170,20 +172,28 @@ class ConversationActions(Widget):
             try:
                 changed = await self._client.transfer(conversation.id, request)
             except DaemonError as error:
-                report_failure(self, error, "Not transferred")
+                report_failure(self, error, _("Not transferred"))
                 return
-        self.notify(f"{contact_name(changed.contact)} transferred to {target}", title="Transferred")
+        self.notify(
+            _("{contact} transferred to {target}").format(
+                contact=contact_name(changed.contact), target=target
+            ),
+            title=_("Transferred"),
+        )
         self.post_message(self.ConversationChanged(changed))
 
     @work(exclusive=True, exit_on_error=False, group="transfer")
     async def take(self, conversation: ConversationOut) -> None:
         """Attend the conversation yourself (supervisors)."""
         if conversation.assigned_user_id == self._me.user_id:
-            self.notify("You already attend it", severity="warning")
+            self.notify(_("You already attend it"), severity="warning")
             return
         changed = await self._assign(conversation, AssignmentRequest(take=True), None)
         if changed is not None:
-            self.notify(f"You attend {contact_name(changed.contact)} now", title="Taken")
+            self.notify(
+                _("You attend {contact} now").format(contact=contact_name(changed.contact)),
+                title=_("Taken"),
+            )
             self.post_message(self.ConversationChanged(changed))
 
     async def _assign(
@@ -194,19 +204,19 @@ class ConversationActions(Widget):
             return await self._client.assign(conversation.id, request)
         except DaemonError as error:
             if not capacity_refused(error) or request.queue_id is not None:
-                report_failure(self, error, "Not assigned")
+                report_failure(self, error, _("Not assigned"))
                 return None
         if agent is not None:
             question = capacity_question(agent.name, agent.active, agent.capacity)
         else:
-            question = "You are at capacity. Take it anyway?"
+            question = _("You are at capacity. Take it anyway?")
         if not await self.app.push_screen_wait(ConfirmOverride(question)):
             return None
         try:
             forced = request.model_copy(update={"override_capacity": True})
             return await self._client.assign(conversation.id, forced)
         except DaemonError as error:
-            report_failure(self, error, "Not assigned")
+            report_failure(self, error, _("Not assigned"))
             return None
 
     @work(exclusive=True, exit_on_error=False, group="status")
@@ -216,7 +226,7 @@ class ConversationActions(Widget):
         try:
             conversation = await self._client.conversation(conversation.id)
         except DaemonError as error:
-            report_failure(self, error, "Could not close the conversation")
+            report_failure(self, error, _("Could not close the conversation"))
             return
         attended = conversation.assigned_user_id is not None
         name = contact_name(conversation.contact)
@@ -225,10 +235,14 @@ class ConversationActions(Widget):
         try:
             changed = await self._client.set_status(conversation.id, ConversationStatus.RESOLVED)
         except DaemonError as error:
-            report_failure(self, error, "Could not close the conversation")
+            report_failure(self, error, _("Could not close the conversation"))
             return
-        rating = " — the customer will be asked for a rating" if attended else ""
-        self.notify(f"{name}: closed{rating}", title="Closed")
+        closed = (
+            _("{contact}: closed — the customer will be asked for a rating")
+            if attended
+            else _("{contact}: closed")
+        )
+        self.notify(closed.format(contact=name), title=_("Closed"))
         self.post_message(self.ConversationChanged(changed))
 
     @work(exclusive=True, exit_on_error=False, group="note")
@@ -240,7 +254,7 @@ class ConversationActions(Widget):
         try:
             note = await self._client.add_note(conversation.id, body)
         except DaemonError as error:
-            report_failure(self, error, "Note not saved")
+            report_failure(self, error, _("Note not saved"))
             return
         self.post_message(self.NoteWritten(note))
 
@@ -254,7 +268,7 @@ class ConversationActions(Widget):
         try:
             changed = await self._client.set_tags(conversation.id, tags)
         except DaemonError as error:
-            report_failure(self, error, "Tags not saved")
+            report_failure(self, error, _("Tags not saved"))
             return
         self.post_message(self.ConversationChanged(changed))
 
@@ -267,13 +281,17 @@ class ConversationActions(Widget):
             message = await self._client.request_phone(conversation.id, request)
         except DaemonError as error:
             if error.unauthorized:
-                self.post_message(SessionExpired("your session has ended"))
+                self.post_message(SessionExpired(_("your session has ended")))
             else:
                 self.notify(
-                    error.detail or error.message, title="Phone not asked", severity="error"
+                    error.detail or error.message, title=_("Phone not asked"), severity="error"
                 )
             return
-        self.notify(f"Asked {contact_name(conversation.contact)} to share their phone number")
+        self.notify(
+            _("Asked {contact} to share their phone number").format(
+                contact=contact_name(conversation.contact)
+            )
+        )
         self.post_message(self.MessageAccepted(message))
 
     @work(exclusive=True, exit_on_error=False, group="canned")
@@ -282,7 +300,7 @@ class ConversationActions(Widget):
         try:
             replies = await self._client.canned_replies()
         except DaemonError as error:
-            report_failure(self, error, "Could not load the canned responses")
+            report_failure(self, error, _("Could not load the canned responses"))
             return
         values = variables(conversation, self._me.name)
         text = await self.app.push_screen_wait(CannedPicker(replies.items, values))
@@ -295,7 +313,7 @@ class ConversationActions(Widget):
         try:
             found = await self._client.find_replies(ReplyQuery(shortcut=prefix))
         except DaemonError as error:
-            report_failure(self, error, "Could not look up the shortcut")
+            report_failure(self, error, _("Could not look up the shortcut"))
             return
         matches = shortcut_matches(found.items, variables(conversation, self._me.name))
         self.post_message(self.ShortcutsFound(prefix, matches))
@@ -306,7 +324,7 @@ class ConversationActions(Widget):
         try:
             found = await self._client.reply_suggestions(conversation_id)
         except DaemonError as error:
-            report_failure(self, error, "No suggestions")
+            report_failure(self, error, _("No suggestions"))
             return
         self.post_message(self.SuggestionsFound(conversation_id, found.items, found.intent))
 
@@ -316,7 +334,7 @@ class ConversationActions(Widget):
         try:
             media = await self._client.media(message.conversation_id, message.id)
         except DaemonError as error:
-            report_failure(self, error, "Could not download")
+            report_failure(self, error, _("Could not download"))
             return
         extension = mimetypes.guess_extension(media.content_type.split(";")[0]) or ""
         name = Path(media.filename).name if media.filename else f"{message.id}{extension}"
@@ -324,9 +342,9 @@ class ConversationActions(Widget):
         try:
             await asyncio.to_thread(_write, target, media.content)
         except OSError as error:
-            self.notify(f"{target}: {error.strerror}", title="Could not save", severity="error")
+            self.notify(f"{target}: {error.strerror}", title=_("Could not save"), severity="error")
             return
-        self.notify(f"saved to {target}", title="Downloaded")
+        self.notify(_("saved to {path}").format(path=target), title=_("Downloaded"))
 
 
 def _as_assignment(request: TransferRequest) -> AssignmentRequest:

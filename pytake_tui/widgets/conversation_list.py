@@ -12,6 +12,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import ConversationOut, ConversationStatus
+from pytake_i18n import format_datetime
+from pytake_tui.i18n import N_
 from pytake_tui.message_view import clock
 from pytake_tui.notifications import contact_name
 from pytake_tui.replies import tags_label
@@ -38,7 +40,7 @@ def row(
     when = ""
     if last is not None:
         same_day = last.astimezone().date() == now.astimezone().date()
-        when = clock(last) if same_day else last.astimezone().strftime("%d %b")
+        when = clock(last) if same_day else format_datetime(last.astimezone(), format="dd MMM")
     mine = "▸ " if conversation.assigned_user_id == me else "  "
     name = Content.styled(contact_name(conversation.contact), "bold")
     first = Content.assemble(mine, name, _STATUS_MARK[conversation.status])
@@ -64,10 +66,10 @@ class ConversationList(OptionList):
 
     BINDINGS = [
         # The filter chips above the list show these keys; the footer has no room for them.
-        Binding("s", "cycle('status')", "Next status filter", show=False),
-        Binding("a", "cycle('agent')", "Next agent filter", show=False),
-        Binding("p", "cycle('period')", "Next period filter", show=False),
-        Binding("o", "resort", "Sort again"),
+        Binding("s", "cycle('status')", N_("Next status filter"), show=False),
+        Binding("a", "cycle('agent')", N_("Next agent filter"), show=False),
+        Binding("p", "cycle('period')", N_("Next period filter"), show=False),
+        Binding("o", "resort", N_("Sort again")),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]

@@ -38,9 +38,11 @@ from pytake_daemon.protocol.conversations import ConversationEventOut, NoteOut
 from pytake_daemon.protocol.events import ConversationEventAdded, NoteAdded
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.contact_view import contact_title, identity_warning
+from pytake_tui.i18n import _, ngettext
 from pytake_tui.message_view import body_text, window_label, window_open
 from pytake_tui.messages import MessageQueued, SessionExpired, report_failure
 from pytake_tui.replies import tags_label
+from pytake_tui.vocabulary import conversation_status
 from pytake_tui.widgets.composer import Composer
 from pytake_tui.widgets.system_line import assignment_label, system_entry
 from pytake_tui.widgets.thread import ThreadView
@@ -125,7 +127,7 @@ class ConversationPane(Horizontal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="conversation"):
-            yield Static("Pick a conversation on the left (enter)", id="thread-title")
+            yield Static(_("Pick a conversation on the left (enter)"), id="thread-title")
             yield ThreadView(id="thread")
             yield Static(id="typing")
             yield Composer(id="composer")
@@ -174,7 +176,7 @@ class ConversationPane(Horizontal):
                 else []
             )
         except DaemonError as error:
-            report_failure(self, error, "Could not open the conversation")
+            report_failure(self, error, _("Could not open the conversation"))
             return
         self.post_message(
             self.ThreadLoaded(conversation, list(reversed(page.items)), notes, page.events)
@@ -209,7 +211,7 @@ class ConversationPane(Horizontal):
         try:
             conversation = await self._client.mark_read(self.open.id)
         except DaemonError as error:
-            report_failure(self, error, "Could not mark the conversation read")
+            report_failure(self, error, _("Could not mark the conversation read"))
             return
         self.post_message(self.ReadAgain(conversation))
 
@@ -236,11 +238,10 @@ class ConversationPane(Horizontal):
             extra += f" · {attended}"
         if conversation.tags:
             extra += f" · {tags_label(conversation.tags)}"
-        if conversation.notes_count:
-            plural = "s" if conversation.notes_count > 1 else ""
-            extra += f" · ✎ {conversation.notes_count} note{plural}"
+        if count := conversation.notes_count:
+            extra += " · ✎ " + ngettext("{n} note", "{n} notes", count).format(n=count)
         self.query_one("#thread-title", Static).update(
-            f"{contact_title(contact)} · {conversation.status.value}{extra}"
+            f"{contact_title(contact)} · {conversation_status(conversation.status)}{extra}"
         )
         self._show_window()
 
@@ -301,15 +302,17 @@ class ConversationPane(Horizontal):
         self.composer.send_failed()
         error = event.error
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
             return
         # A 409 is the 24-hour window: its detail says so in plain words.
-        self.notify(error.detail or error.message, title="Not sent", severity="error")
+        self.notify(error.detail or error.message, title=_("Not sent"), severity="error")
 
     def insert(self, text: str) -> None:
         """Put text in the draft (a canned response, a suggestion), unless the window closed."""
         if self.composer.draft.disabled:
-            self.notify("The 24-hour window is closed: only templates (ctrl+g)", severity="warning")
+            self.notify(
+                _("The 24-hour window is closed: only templates (ctrl+g)"), severity="warning"
+            )
             return
         self.composer.insert(text)
 
@@ -358,7 +361,7 @@ class ConversationPane(Horizontal):
                 await self.thread.add_entry(system_entry(event.event))
             case TypingStart() if event.conversation_id == open_id:
                 if event.user_id != self._me:
-                    self._show_typing(self._names.get(event.user_id, "another agent"))
+                    self._show_typing(self._names.get(event.user_id, _("another agent")))
             case TypingStop() if event.conversation_id == open_id:
                 self._show_typing(None)
             case _:
@@ -366,7 +369,9 @@ class ConversationPane(Horizontal):
         return False
 
     def _show_typing(self, who: str | None) -> None:
-        self.query_one("#typing", Static).update(f"{who} is typing…" if who else "")
+        self.query_one("#typing", Static).update(
+            _("{name} is typing…").format(name=who) if who else ""
+        )
         if self._typing_timer is not None:
             self._typing_timer.stop()
         if who is not None:

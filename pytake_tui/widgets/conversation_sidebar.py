@@ -21,6 +21,7 @@ from textual.widgets import Input, OptionList
 
 from pytake_daemon.protocol import ConversationOut
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.inbox import Inbox, ListFilters
 from pytake_tui.messages import report_failure
 from pytake_tui.widgets.conversation_list import ConversationList
@@ -66,7 +67,7 @@ class ConversationSidebar(Vertical):
         self._open_after_load = False
 
     def compose(self) -> ComposeResult:
-        yield Input(id="search", placeholder="/ search name, phone, text")
+        yield Input(id="search", placeholder=_("/ search name, phone, text"))
         yield FilterBar(self.filters, id="filters")
         yield ConversationList(id="conversations")
 
@@ -82,7 +83,7 @@ class ConversationSidebar(Vertical):
         try:
             page = await self._client.conversations(self.filters.query(self._clock()))
         except DaemonError as error:
-            report_failure(self, error, "Could not load the conversations")
+            report_failure(self, error, _("Could not load the conversations"))
             return
         self.post_message(self.ListLoaded(page.items))
 

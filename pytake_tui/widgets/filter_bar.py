@@ -10,7 +10,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from pytake_tui.i18n import pgettext
 from pytake_tui.inbox import ListFilters
+from pytake_tui.vocabulary import agent_filter, conversation_status, period_name
 
 
 class FilterChip(Static):
@@ -52,7 +54,8 @@ class FilterBar(Horizontal):
         self.watch_filters(self.filters)
 
     def watch_filters(self, filters: ListFilters) -> None:
-        status = filters.status.value if filters.status is not None else "all"
-        self.query_one("#chip-status", FilterChip).show(status)
-        self.query_one("#chip-agent", FilterChip).show(filters.agent.value)
-        self.query_one("#chip-period", FilterChip).show(filters.period.value)
+        status = filters.status
+        shown = conversation_status(status) if status is not None else pgettext("status", "all")
+        self.query_one("#chip-status", FilterChip).show(shown)
+        self.query_one("#chip-agent", FilterChip).show(agent_filter(filters.agent))
+        self.query_one("#chip-period", FilterChip).show(period_name(filters.period))

@@ -12,6 +12,8 @@ from textual.widgets import Static
 
 from pytake_daemon.protocol.agents import AgentStatus
 from pytake_tui.dashboard_view import STATUS_KEYS, STATUS_ORDER
+from pytake_tui.i18n import _
+from pytake_tui.vocabulary import agent_status
 
 
 class StatusChip(Static):
@@ -19,7 +21,7 @@ class StatusChip(Static):
 
     def __init__(self, status: AgentStatus) -> None:
         super().__init__(
-            Content.assemble((STATUS_KEYS[status], "bold underline"), f" {status.value}"),
+            Content.assemble((STATUS_KEYS[status], "bold underline"), f" {agent_status(status)}"),
             id=f"status-{status.value}",
             classes=f"status-{status.value}",
         )
@@ -42,7 +44,7 @@ class StatusSwitcher(Horizontal):
             self.status = status
 
     def compose(self) -> ComposeResult:
-        yield Static("Status", id="status-label")
+        yield Static(_("Status"), id="status-label")
         for status in STATUS_ORDER:
             yield StatusChip(status)
 

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from pytake_daemon.protocol import ConversationOut
 from pytake_daemon.protocol.conversations import ConversationEventOut, TimelineKind
+from pytake_tui.i18n import _, pgettext
 from pytake_tui.message_view import clock
 from pytake_tui.widgets.thread import ThreadEntry
 
@@ -21,42 +22,58 @@ def _stars(rating: object) -> str:
 
 
 def _what(event: ConversationEventOut) -> str:
+    # Whole sentences per case, so a translation may reorder them; only ", past capacity" is
+    # a suffix (it qualifies any assignment the same way).
     actor = event.actor.name if event.actor is not None else None
     agent = event.agent.name if event.agent is not None else None
     queue = event.queue.name if event.queue is not None else None
-    from_queue = f" from {queue}" if queue else ""
-    past = ", past capacity" if event.detail.get("override_capacity") else ""
+    past = _(", past capacity") if event.detail.get("override_capacity") else ""
     match event.kind:
         case TimelineKind.QUEUED:
-            return f"queued in {queue}" if queue else "queued"
+            return _("queued in {queue}").format(queue=queue) if queue else _("queued")
         case TimelineKind.ASSIGNED:
+            someone = agent or _("an agent")
             if actor is not None and event.actor == event.agent:
-                return f"{actor} took it{from_queue}{past}"
+                took = _("{actor} took it from {queue}") if queue else _("{actor} took it")
+                return took.format(actor=actor, queue=queue) + past
             if actor is not None:
-                return f"{actor} assigned it to {agent or 'an agent'}{past}"
-            return f"assigned to {agent or 'an agent'}{from_queue}{past}"
+                text = _("{actor} assigned it to {agent}").format(actor=actor, agent=someone)
+                return text + past
+            assigned = _("assigned to {agent} from {queue}") if queue else _("assigned to {agent}")
+            return assigned.format(agent=someone, queue=queue) + past
         case TimelineKind.TRANSFERRED:
             # To an agent the line names the agent; to a queue, the queue.
-            target = agent or queue or "another queue"
+            target = agent or queue or _("another queue")
             if actor is not None:
-                return f"{actor} transferred it to {target}{past}"
-            return f"transferred to {target}{past}"
+                text = _("{actor} transferred it to {target}")
+                return text.format(actor=actor, target=target) + past
+            return _("transferred to {target}").format(target=target) + past
         case TimelineKind.TIMED_OUT:
-            return f"timed out waiting in {queue}" if queue else "timed out waiting"
+            if queue:
+                return _("timed out waiting in {queue}").format(queue=queue)
+            return _("timed out waiting")
         case TimelineKind.CLOSED:
             if actor is not None:
-                return f"closed by {actor}"
+                return _("closed by {actor}").format(actor=actor)
             reason = event.detail.get("reason")
-            return f"closed ({reason})" if isinstance(reason, str) and reason else "closed"
+            if isinstance(reason, str) and reason:
+                return _("closed ({reason})").format(reason=reason)
+            return _("closed")
         case TimelineKind.REOPENED:
-            back = f", back to {queue}" if queue else ""
-            by = f" by {actor}" if actor is not None else ""
-            return f"reopened{back}{by}"
+            reopened = {
+                (True, True): _("reopened, back to {queue} by {actor}"),
+                (True, False): _("reopened, back to {queue}"),
+                (False, True): _("reopened by {actor}"),
+                (False, False): _("reopened"),
+            }[(bool(queue), actor is not None)]
+            return reopened.format(queue=queue, actor=actor)
         case TimelineKind.RATED:
-            rated = f" for {agent}" if agent else ""
-            return f"rated {_stars(event.detail.get('rating'))}{rated}"
+            stars = _stars(event.detail.get("rating"))
+            if agent:
+                return _("rated {stars} for {agent}").format(stars=stars, agent=agent)
+            return _("rated {stars}").format(stars=stars)
         case TimelineKind.NOTE_ADDED:
-            return f"note added by {actor}" if actor else "note added"
+            return _("note added by {actor}").format(actor=actor) if actor else _("note added")
 
 
 def system_text(event: ConversationEventOut) -> str:
@@ -88,5 +105,5 @@ def assignment_label(conversation: ConversationOut) -> str | None:
     agent, queue = conversation.assignee, conversation.queue
     if agent is None and queue is None:
         return None
-    who = f"→ {agent.name}" if agent is not None else "→ waiting"
+    who = f"→ {agent.name}" if agent is not None else "→ " + pgettext("queue item", "waiting")
     return f"{who} · {queue.name}" if queue is not None else who

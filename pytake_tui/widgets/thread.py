@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from pytake_daemon.protocol import MessageError, MessageOut, MessageStatus
 from pytake_daemon.protocol.conversations import NoteOut
+from pytake_tui.i18n import N_, _
 from pytake_tui.message_view import (
     body_text,
     clock,
@@ -67,11 +68,11 @@ class MessageBubble(Static):
         message = self.message
         parts: list[Content | str | tuple[str, str]] = []
         if message.reply_to is not None:
-            quoted = self.quote or "an earlier message"
+            quoted = self.quote or _("an earlier message")
             parts += [("↪ " + quoted, "italic dim"), "\n"]
         parts.append(body_text(message))
         if is_media(message) and message.deleted_at is None:
-            parts += ["\n", ("d: download", "dim")]
+            parts += ["\n", (_("d: download"), "dim")]
         for line in message_marks(message):
             parts += ["\n", (line, "italic $text-secondary")]
         footer = clock(message.wa_timestamp or message.created_at)
@@ -80,10 +81,10 @@ class MessageBubble(Static):
         reason = failure_reason(message)
         if reason is not None:
             parts += ["\n", (reason, "bold $text-error")]
-        who = {"in": "customer", "out": "you"}
+        who = {"in": _("customer"), "out": _("you")}
         reactions = [f"{who[d]} {e}" for d, e in self.reactions.items() if e]
         if reactions:
-            parts += ["\n", ("reacted: " + ", ".join(reactions), "dim")]
+            parts += ["\n", (_("reacted: {who}").format(who=", ".join(reactions)), "dim")]
         self.set_class(message.status is MessageStatus.FAILED, "-failed")
         self.set_class(message.deleted_at is not None, "-deleted")
         self.update(Content.assemble(*parts))
@@ -98,8 +99,8 @@ class NoteBubble(Static):
 
     def on_mount(self) -> None:
         note = self.note
-        author = note.author_name or "a former user"
-        header = f"🔒 internal note · {author} · {clock(note.created_at)}"
+        author = note.author_name or _("a former user")
+        header = f"🔒 {_('internal note')} · {author} · {clock(note.created_at)}"
         self.update(Content.assemble((header, "bold"), "\n", note.body))
 
 
@@ -135,11 +136,11 @@ class ThreadView(VerticalScroll, can_focus=True):
     """Keys: ``j``/``k`` pick a message, ``d`` downloads its medium, ``r`` replies to it."""
 
     BINDINGS = [
-        Binding("k,up", "select(-1)", "Previous", show=False),
-        Binding("j,down", "select(1)", "Next", show=False),
-        Binding("d", "download", "Download"),
-        Binding("r", "reply", "Reply to"),
-        Binding("end", "latest", "Latest", show=False),
+        Binding("k,up", "select(-1)", N_("Previous"), show=False),
+        Binding("j,down", "select(1)", N_("Next"), show=False),
+        Binding("d", "download", N_("Download")),
+        Binding("r", "reply", N_("Reply to")),
+        Binding("end", "latest", N_("Latest"), show=False),
     ]
 
     class DownloadRequested(Message):
@@ -300,13 +301,13 @@ class ThreadView(VerticalScroll, can_focus=True):
     def action_download(self) -> None:
         message = self.selected
         if message is None or not is_media(message):
-            self.notify("Pick a media message first (j/k)", severity="warning")
+            self.notify(_("Pick a media message first (j/k)"), severity="warning")
             return
         self.post_message(self.DownloadRequested(message))
 
     def action_reply(self) -> None:
         message = self.selected
         if message is None:
-            self.notify("Pick the message to reply to first (j/k)", severity="warning")
+            self.notify(_("Pick the message to reply to first (j/k)"), severity="warning")
             return
         self.post_message(self.ReplyRequested(message))

@@ -75,6 +75,21 @@ CONVERTED = [
     "pytake_tui/connection.py",
     "pytake_tui/console_language.py",
     "pytake_tui/key_guide.py",
+    "pytake_tui/message_view.py",
+    "pytake_tui/screens/chat.py",
+    "pytake_tui/screens/chat_actions.py",
+    "pytake_tui/screens/chat_keys.py",
+    "pytake_tui/vocabulary.py",
+    "pytake_tui/widgets/composer.py",
+    "pytake_tui/widgets/contact_profile.py",
+    "pytake_tui/widgets/conversation_actions.py",
+    "pytake_tui/widgets/conversation_list.py",
+    "pytake_tui/widgets/conversation_pane.py",
+    "pytake_tui/widgets/conversation_sidebar.py",
+    "pytake_tui/widgets/filter_bar.py",
+    "pytake_tui/widgets/status_switcher.py",
+    "pytake_tui/widgets/system_line.py",
+    "pytake_tui/widgets/thread.py",
     "pytake_tui/settings_handling.py",
     "pytake_tui/screens/help.py",
     "pytake_tui/screens/home.py",
@@ -105,6 +120,8 @@ _SHOWN: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "DaemonError": ((1, 2), ()),
     "SessionExpired": ((0,), ()),
     "LoggedOut": ((), ("warning",)),
+    "report_failure": ((2,), ()),
+    "Option": ((0,), ()),
 }
 # Words that are the same in every language: key names, product names.
 _UNTRANSLATED = {"ctrl", "shift", "alt", "esc", "escape", "enter", "tab", "PyTake", "WhatsApp"}
@@ -163,6 +180,30 @@ def untranslated_literals(source: str) -> list[tuple[int, str]]:
 def test_converted_modules_show_no_untranslated_text(module: str) -> None:
     source = (ROOT / module).read_text(encoding="utf-8")
     assert untranslated_literals(source) == []
+
+
+def shadowed_translation(source: str) -> list[int]:
+    """Lines that bind the name ``_`` in a module that imports the translation function ``_``:
+    inside that function ``_("…")`` would call the throwaway value (UnboundLocalError)."""
+    tree = ast.parse(source)
+    imports_it = any(
+        isinstance(node, ast.ImportFrom) and any(alias.name == "_" for alias in node.names)
+        for node in tree.body
+    )
+    if not imports_it:
+        return []
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+    ]
+
+
+@pytest.mark.parametrize(
+    "module", sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("pytake_*/**/*.py"))
+)
+def test_no_module_shadows_the_translation_function(module: str) -> None:
+    assert shadowed_translation((ROOT / module).read_text(encoding="utf-8")) == []
 
 
 def test_the_lint_finds_what_bypasses_the_catalog() -> None:

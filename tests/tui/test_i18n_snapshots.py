@@ -1,0 +1,76 @@
+"""The main screens in Portuguese at 160x48 (the user's profile language is pt_BR; the login
+form takes PYTAKE_LANG): login, chat, queue monitor, dashboard, settings. Their English
+snapshots are the screens' own tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from pytake_daemon.protocol import Me
+from pytake_tui import build_app
+from pytake_tui.screens import LoginScreen, SettingsScreen
+
+from .chat_support import (
+    chat_ready,
+    open_first,
+    scripted_app,
+    still_cursors,
+    thread_settled,
+    unread_settled,
+)
+from .fake_daemon import alice
+from .fake_world import demo_world
+from .helpers import wait_until
+
+SIZE = (160, 48)
+SERVER = "http://pytake.invalid:8420"
+
+
+def _portuguese(me: Me) -> Me:
+    return me.model_copy(update={"language": "pt_BR"})
+
+
+def test_login_pt_br(
+    snap_compare: Any, credentials_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before login there is no profile: PYTAKE_LANG (or --lang, or the locale) decides."""
+    monkeypatch.setenv("PYTAKE_LANG", "pt_BR")
+    app = build_app(server=SERVER, credentials_path=credentials_path)
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, LoginScreen), "login")
+        still_cursors(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=ready, terminal_size=SIZE)
+
+
+def test_chat_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """Ana's thread open: the list, its filters, the thread, delivery states, the composer."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await open_first(pilot, bubbles=9)
+        await thread_settled(pilot)
+        await unread_settled(pilot)
+        still_cursors(pilot)
+
+    app = scripted_app(tmp_path, demo_world(), me=_portuguese(alice()))
+    assert snap_compare(app, run_before=ready, terminal_size=SIZE)
+
+
+def test_settings_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """Settings → Profile: the card, the language picker, the password form."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await chat_ready(pilot, 4)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen), "settings")
+        still_cursors(pilot)
+        await pilot.pause()
+
+    app = scripted_app(tmp_path, demo_world(), me=_portuguese(alice()))
+    assert snap_compare(app, run_before=ready, terminal_size=SIZE)
