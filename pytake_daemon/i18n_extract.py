@@ -91,6 +91,14 @@ def msgid_of(node: ast.expr) -> str | None:
 def raised_sentences(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """(line, msgid) of each ``raise OurError("...")`` (first argument or ``detail=``)."""
     names = error_names()
+    # A sentence kept in a module constant (``_NOT_FOUND = "no such queue"``) counts as written.
+    constants: dict[str, str] = {}
+    for statement in getattr(tree, "body", []):
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+            literal = isinstance(value, ast.Constant) and isinstance(value.value, str)
+            if isinstance(target, ast.Name) and literal:
+                constants[target.id] = cast("str", cast("ast.Constant", value).value)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Raise) or not isinstance(node.exc, ast.Call):
             continue
@@ -102,6 +110,9 @@ def raised_sentences(tree: ast.AST) -> Iterator[tuple[int, str]]:
         candidates = [call.args[0]] if call.args else []
         candidates += [k.value for k in call.keywords if k.arg == "detail"]
         for candidate in candidates:
+            if isinstance(candidate, ast.Name) and candidate.id in constants:
+                yield node.lineno, constants[candidate.id]
+                continue
             msgid = msgid_of(candidate)
             if msgid and msgid.strip():
                 yield node.lineno, msgid

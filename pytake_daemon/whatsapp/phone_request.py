@@ -20,6 +20,7 @@ from typing import Any
 
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound
+from pytake_daemon.i18n import N_, customer_language, gettext
 from pytake_daemon.protocol.outgoing import (
     OutgoingContent,
     RequestContactInfoOut,
@@ -31,9 +32,12 @@ from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.send_service import Queued, queue_message, window_open
 from pytake_daemon.whatsapp.template_params import asks_for_phone, expected_parameters
 
-DEFAULT_TEXT = "To continue, please share your phone number with us."
+# Said in the customer's language (pytake_daemon.i18n.customer_language); an agent's own text
+# is sent as written.
+DEFAULT_TEXT = N_("To continue, please share your phone number with us.")
 
-NO_TEMPLATE = (
+# Raised as is and translated where it is shown (the problem document, the CLI).
+NO_TEMPLATE = N_(
     "More than 24 hours have passed since the customer last wrote, so the phone number can only "
     "be asked with an approved utility template that has a 'Share contact info' button "
     "(REQUEST_CONTACT_INFO) and no variables. None is synced for this number's account: create "
@@ -64,7 +68,10 @@ async def ask_for_phone(
         raise Conflict("This customer's phone number is already known; there is nothing to ask.")
     content: OutgoingContent
     if window_open(conversation["last_inbound_at"], now):
-        content = RequestContactInfoOut(body=text or DEFAULT_TEXT)
+        if not text:
+            language = await customer_language(conn, conversation_id)
+            text = gettext(DEFAULT_TEXT, language=language)
+        content = RequestContactInfoOut(body=text)
     else:
         content = await _phone_template(conn, conversation["waba_id"])
     request = SendMessageRequest(content=content, idempotency_key=idempotency_key)
