@@ -27,7 +27,7 @@ import typer
 
 from pytake_cli import demo_seed
 from pytake_cli.context import console, fail, handle_errors, run, services, settings, state
-from pytake_cli.i18n import _, apply_lang_option
+from pytake_cli.i18n import _, apply_lang_option, asked_language
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded._process import death_signal_preexec
 from pytake_daemon.errors import PyTakeError
@@ -240,7 +240,7 @@ def _open_console(server: str, cfg: Settings, credentials: demo_seed.Credentials
         return
     path = cfg.state_dir / "demo-tui" / "credentials.json"
     CredentialStore(path).save(run(supervisor_session(server, credentials)))
-    build_app(server=server, credentials_path=path).run()
+    build_app(server=server, credentials_path=path, language=asked_language()).run()
 
 
 @handle_errors

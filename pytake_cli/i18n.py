@@ -54,8 +54,19 @@ def language_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+# The language asked for explicitly (--lang, PYTAKE_LANG), as the console ranks it below the
+# user's profile language and above the tenant's; None: only the system locale spoke.
+_asked: list[str | None] = [None]
+
+
+def asked_language() -> str | None:
+    """The language ``--lang`` or ``PYTAKE_LANG`` asked for, if any (for ``build_app``)."""
+    return _asked[0]
+
+
 def resolve_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
     """``--lang``, else ``PYTAKE_LANG``, else the system locale, else English."""
+    _asked[0] = normalize(language_in(argv)) or normalize(environ.get("PYTAKE_LANG"))
     return choose(language_in(argv), environ.get("PYTAKE_LANG"))
 
 
@@ -68,6 +79,7 @@ def apply_lang_option(lang: str | None) -> str | None:
     if language is None:
         message = _("{lang!r} is not one of {choices}")
         raise typer.BadParameter(message.format(lang=lang, choices=", ".join(LANGUAGES)))
+    _asked[0] = language
     set_language(language)
     return language
 
@@ -128,6 +140,7 @@ __all__ = [
     "N_",
     "_",
     "apply_lang_option",
+    "asked_language",
     "help_texts",
     "language_in",
     "localize",

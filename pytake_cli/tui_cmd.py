@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pytake_cli.context import fail, handle_errors
-from pytake_cli.i18n import _
+from pytake_cli.i18n import _, asked_language
 
 
 @handle_errors
@@ -28,7 +28,7 @@ def tui(
     from pytake_tui.app import build_app
 
     try:
-        app = build_app(server=server, invite=invite)
+        app = build_app(server=server, invite=invite, language=asked_language())
     except ValueError as exc:
         fail(_("--server: {exc}").format(exc=exc), code=2)
     app.run()

@@ -17,7 +17,7 @@ import typer
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
-from pytake_cli.i18n import help_texts, language_in, resolve_language
+from pytake_cli.i18n import asked_language, help_texts, language_in, resolve_language
 from pytake_cli.main import app
 from pytake_daemon.config import Settings
 from pytake_daemon.errors import NotFound, PyTakeError
@@ -103,6 +103,18 @@ def test_the_language_is_read_from_argv_before_click(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert resolve_language(argv, env) == expected
+
+
+def test_only_an_explicit_choice_reaches_the_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The console ranks --lang/PYTAKE_LANG below the user's profile and the locale below the
+    # tenant's: build_app gets the explicit choice only.
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+    assert resolve_language(["tui"], {}) == "pt_BR"
+    assert asked_language() is None
+    assert resolve_language(["--lang", "en", "tui"], {}) == "en"
+    assert asked_language() == "en"
+    assert resolve_language(["tui"], {"PYTAKE_LANG": "pt"}) == "pt_BR"
+    assert asked_language() == "pt_BR"
 
 
 def test_language_in() -> None:
