@@ -28,6 +28,8 @@ class _Stream:
     next_seq: int | None = None
     """The number due next; ``None`` until a Hello or the first event sets it."""
     held: dict[int, tuple[EventEnvelope, str]] = field(default_factory=dict)
+    arrived: dict[int, float] = field(default_factory=dict)
+    """When each held number arrived (event-loop time): each waits one hold at most."""
     timer: asyncio.TimerHandle | None = None
 
 
@@ -71,28 +73,40 @@ class TenantOrdering:
             self._deliver(envelope, frame)
             return
         stream.held[envelope.seq] = (envelope, frame)
+        stream.arrived[envelope.seq] = asyncio.get_running_loop().time()
         self._drain(envelope.tenant_id, stream)
+
+    def _release(self, stream: _Stream, seq: int) -> None:
+        del stream.arrived[seq]
+        self._deliver(*stream.held.pop(seq))
 
     def _drain(self, tenant_id: uuid.UUID, stream: _Stream) -> None:
         if stream.next_seq is not None:
             for seq in sorted(s for s in stream.held if s < stream.next_seq):
-                self._deliver(*stream.held.pop(seq))
+                self._release(stream, seq)
             while stream.next_seq in stream.held:
-                self._deliver(*stream.held.pop(stream.next_seq))
+                self._release(stream, stream.next_seq)
                 stream.next_seq += 1
         if stream.held and stream.timer is None:
+            # Due when the oldest held number has waited its hold (not a hold from now: with
+            # another process's numbers all missing, Redis away, gaps come one after another,
+            # and a hold each, in turn, held this process's own events back without end).
             loop = asyncio.get_running_loop()
-            stream.timer = loop.call_later(self._hold, self._give_up_waiting, tenant_id)
+            due = min(stream.arrived.values()) + self._hold - loop.time()
+            stream.timer = loop.call_later(max(0.0, due), self._give_up_waiting, tenant_id)
         elif not stream.held and stream.timer is not None:
             stream.timer.cancel()
             stream.timer = None
 
     def _give_up_waiting(self, tenant_id: uuid.UUID) -> None:
-        """The missing number didn't come in time: go on from the lowest one held."""
+        """The missing numbers didn't come in time: go on past every held one that has waited
+        its hold (and whatever follows it without a gap)."""
         stream = self._streams.get(tenant_id)
         if stream is None:
             return
         stream.timer = None
         if stream.held:
-            stream.next_seq = min(stream.held)
+            now = asyncio.get_running_loop().time()
+            waited = [s for s, at in stream.arrived.items() if at + self._hold <= now]
+            stream.next_seq = max(waited, default=min(stream.held))
             self._drain(tenant_id, stream)
