@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,6 +53,9 @@ class Job:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    lease_ends: float = field(default=float("-inf"), compare=False)
+    """Event-loop time before which this process's claim surely still holds (never, unless
+    claimed by a runner): until then only this process may release or delete the row."""
 
 
 JobHandler = Callable[[Job], Awaitable[None]]
@@ -65,6 +68,10 @@ class _Registration:
     handler: JobHandler | None
     one_transaction: bool
     batch: BatchHandler | None = None
+
+
+# The share of the lease this process trusts its claim for (clocks and the claim's round trip).
+_LEASE_TRUST = 0.8
 
 
 class JobRunner:
@@ -92,6 +99,10 @@ class JobRunner:
         self._wakes: dict[str, asyncio.Event] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._started = False
+        # Outcomes the database was too far away to take (a restart): recorded by the kind's
+        # next pass while the claim still holds, not left to the lease (60 s of a message's
+        # flow step and events waiting after a PostgreSQL restart: tests/replicas).
+        self._unrecorded: dict[str, dict[int, tuple[Job, str | None]]] = {}
         self.processed = 0
         self.completed_in_handler = 0
         """Jobs whose DELETE committed with their handler's own transaction."""
@@ -174,6 +185,9 @@ class JobRunner:
 
     async def run_once(self, kind: str) -> int:
         """Claim and run one batch of ``kind``; returns how many jobs were claimed."""
+        await self._record_left_over(kind)
+        # Taken before the claim, a margin short of the lease: the row's locked_until is later.
+        lease_ends = asyncio.get_running_loop().time() + self._lease * _LEASE_TRUST
         async with self._pool.acquire() as conn:
             rows = await db.claim(conn, [kind], self._batch, self._lease)
         # Jobs of one conversation run in order (a customer's messages reach a flow in the order
@@ -189,6 +203,7 @@ class JobRunner:
                 kind=row["kind"],
                 payload=row["payload"],
                 attempts=row["attempts"],
+                lease_ends=lease_ends,
             )
             lane = job.tenant_id if batched else job.payload.get("conversation_id") or job.id
             lanes.setdefault(lane, []).append(job)
@@ -278,26 +293,49 @@ class JobRunner:
             async with tenant_transaction(self._pool, job.tenant_id) as conn:
                 await db.complete(conn, job.id)
         except Exception as exc:
-            # Not a reason to stop the lane or the loop: the work is done and idempotent, and
-            # the row comes back when its lease runs out (at-least-once).
+            # Not a reason to stop the lane or the loop: the work is done and idempotent; the
+            # next pass deletes the row, or else it comes back when its lease runs out.
+            self._unrecorded.setdefault(job.kind, {})[job.id] = (job, None)
             log.warning(
-                "job done but not deleted; its lease brings it back",
+                "job done but not deleted; retried by the next pass",
                 job_id=job.id,
                 error=f"{type(exc).__name__}: {exc}",
             )
 
     async def _retry_later(self, job: Job, exc: Exception) -> None:
-        backoff = min(self._max_backoff, 2.0 ** min(job.attempts, 16))
-        run_after = datetime.now(UTC) + timedelta(seconds=backoff)
+        error = f"{type(exc).__name__}: {exc}"
         try:
-            async with tenant_transaction(self._pool, job.tenant_id) as conn:
-                await db.retry_later(conn, job.id, run_after, f"{type(exc).__name__}: {exc}")
+            await self._record_failure(job, error)
         except Exception as record_exc:
+            self._unrecorded.setdefault(job.kind, {})[job.id] = (job, error)
             log.warning(
-                "job failure not recorded; its lease brings it back",
+                "job failure not recorded; retried by the next pass",
                 job_id=job.id,
                 error=f"{type(record_exc).__name__}: {record_exc}",
             )
+
+    async def _record_failure(self, job: Job, error: str, *, at_once: bool = False) -> None:
+        backoff = 0.0 if at_once else min(self._max_backoff, 2.0 ** min(job.attempts, 16))
+        run_after = datetime.now(UTC) + timedelta(seconds=backoff)
+        async with tenant_transaction(self._pool, job.tenant_id) as conn:
+            await db.retry_later(conn, job.id, run_after, error)
+
+    async def _record_left_over(self, kind: str) -> None:
+        """Record what an outage kept from being recorded, while the claim still holds (past
+        it the row may be another process's; its lease brings it back to everyone)."""
+        left = self._unrecorded.get(kind)
+        if not left:
+            return
+        now = asyncio.get_running_loop().time()
+        for job_id, (job, error) in list(left.items()):
+            if job.lease_ends > now:
+                if error is None:
+                    async with tenant_transaction(self._pool, job.tenant_id) as conn:
+                        await db.complete(conn, job.id)
+                else:
+                    # It failed because the database was away, which it no longer is.
+                    await self._record_failure(job, error, at_once=True)
+            del left[job_id]
 
 
 def _completer(job_ids: list[int]) -> Callable[[Connection], Awaitable[None]]:
