@@ -46,7 +46,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(agents)
         return
-    table = Table("id", "email", "status", "load", "skills", "departments")
+    table = Table(_("id"), _("email"), _("status"), _("load"), _("skills"), _("departments"))
     for a in agents:
         table.add_row(
             str(a.id),

@@ -267,7 +267,9 @@ def tenant_settings(
     if as_json:
         print_json(current)
         return
-    table = Table("setting", "value", title=_("AI settings of {tenant}").format(tenant=tenant))
+    table = Table(
+        _("setting"), _("value"), title=_("AI settings of {tenant}").format(tenant=tenant)
+    )
     for key, value in current.model_dump(mode="json").items():
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         table.add_row(key, shown)

@@ -169,7 +169,7 @@ def list_(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(items)
         return
-    table = Table("id", "scope", "created (UTC)", "stored", "schema", "note")
+    table = Table(_("id"), _("scope"), _("created (UTC)"), _("stored"), _("schema"), _("note"))
     for m in items:
         scope = f"tenant {m.tenant_slug}" if m.scope == "tenant" else "full"
         table.add_row(
@@ -200,7 +200,7 @@ def show(
         return
     for field, value in manifest.model_dump(exclude={"tables"}).items():
         console.print(f"[bold]{field}[/]: {value}", highlight=False)
-    table = Table("table", "rows", "checksum")
+    table = Table(_("table"), _("rows"), _("checksum"))
     for stat in manifest.tables:
         table.add_row(stat.table, str(stat.rows), stat.checksum)
     console.print(table)

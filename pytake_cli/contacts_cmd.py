@@ -99,7 +99,7 @@ def search(
     if as_json:
         print_json(page)
         return
-    table = Table("name", "phone", "username", "tags", "id")
+    table = Table(_("name"), _("phone"), _("username"), _("tags"), _("id"))
     for c in page.items:
         table.add_row(
             c.name, c.phone, c.contact.username or "", ", ".join(c.tags), str(c.contact.id)

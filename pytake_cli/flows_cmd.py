@@ -228,7 +228,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(items)
         return
-    table = Table("name", "status", "latest", "published", "id")
+    table = Table(_("name"), _("status"), _("latest"), _("published"), _("id"))
     for f in items:
         table.add_row(
             f.name,

@@ -231,7 +231,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(invitations)
         return
-    table = Table("e-mail", "role", "status", "expires", "e-mailed", "id")
+    table = Table(_("e-mail"), _("role"), _("status"), _("expires"), _("e-mailed"), _("id"))
     for i in invitations:
         table.add_row(
             i.email,

@@ -47,7 +47,7 @@ def status(
             ]
         )
         return
-    table = Table("version", "name", "applied at", "note")
+    table = Table(_("version"), _("name"), _("applied at"), _("note"))
     for s in states:
         note = ""
         if s.migration is None:

@@ -121,7 +121,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     # The quality column once Meta said something of a number: an 80-column terminal has no
     # room for a column of dashes next to the ids.
     told = any(n.quality_event or n.messaging_limit for n in items)
-    table = Table("id", "phone_number_id", "waba_id", "display", "label", "msg/s")
+    table = Table(_("id"), _("phone_number_id"), _("waba_id"), _("display"), _("label"), _("msg/s"))
     if told:
         table.add_column(_("quality"))
     for n in items:

@@ -52,7 +52,9 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(queues)
         return
-    table = Table("id", "name", "policy", "waiting", "assigned", "open now", "max wait")
+    table = Table(
+        _("id"), _("name"), _("policy"), _("waiting"), _("assigned"), _("open now"), _("max wait")
+    )
     for q in queues:
         table.add_row(
             str(q.id),

@@ -108,7 +108,7 @@ def list_(
     if not items:
         console.print(_("no canned responses yet: add one with 'pytake replies add'"))
         return
-    table = Table("shortcut", "title", "scope", "kind", "language", "id")
+    table = Table(_("shortcut"), _("title"), _("scope"), _("kind"), _("language"), _("id"))
     for r in items:
         scope = r.scope.value if r.department is None else f"team: {r.department}"
         table.add_row(

@@ -160,7 +160,14 @@ def _print(report: ReportOut) -> None:
             highlight=False,
         )
     if report.breakdown:
-        table = Table(report.breakdown[0].level.value, "entered", "FRT median", "SLA", "CSAT", "id")
+        table = Table(
+            report.breakdown[0].level.value,
+            _("entered"),
+            _("FRT median"),
+            _("SLA"),
+            _("CSAT"),
+            _("id"),
+        )
         for r in report.breakdown:
             csat = "-" if r.csat_average is None else f"{r.csat_average:.2f}"
             table.add_row(

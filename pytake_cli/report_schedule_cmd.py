@@ -165,7 +165,7 @@ def list_schedules(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(items)
         return
-    table = Table("id", "to", "when", "reports", "next (UTC)", "last")
+    table = Table(_("id"), _("to"), _("when"), _("reports"), _("next (UTC)"), _("last"))
     for s in items:
         to = "team" if s.audience is Audience.TEAM else (s.owner_email or "?")
         last = "-" if s.last_status is None else f"{s.last_status} {s.last_slot:%Y-%m-%d}"

@@ -121,7 +121,7 @@ def list_(
     if as_json:
         print_json(items)
         return
-    table = Table("name", "language", "status", "category", "waba")
+    table = Table(_("name"), _("language"), _("status"), _("category"), _("waba"))
     for t in items:
         table.add_row(t.name, t.language, t.status, t.category, t.waba_id)
     console.print(table)

@@ -84,7 +84,7 @@ def list_(
     if as_json:
         print_json(items)
         return
-    table = Table("slug", "name", "id", "created")
+    table = Table(_("slug"), _("name"), _("id"), _("created"))
     for t in items:
         table.add_row(t.slug, t.name, str(t.id), t.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)

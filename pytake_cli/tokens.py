@@ -160,7 +160,16 @@ def list_(
     if as_json:
         print_json(items)
         return
-    table = Table("id", "kind", "name", "user", "scopes", "expires", "last used", "state")
+    table = Table(
+        _("id"),
+        _("kind"),
+        _("name"),
+        _("user"),
+        _("scopes"),
+        _("expires"),
+        _("last used"),
+        _("state"),
+    )
     for t in items:
         state = (
             "revoked"

@@ -107,7 +107,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(users)
         return
-    table = Table("e-mail", "name", "role", "state", "id")
+    table = Table(_("e-mail"), _("name"), _("role"), _("state"), _("id"))
     for u in users:
         table.add_row(
             u.email, u.name, u.role.value, "disabled" if u.disabled else "active", str(u.id)

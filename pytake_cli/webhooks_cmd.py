@@ -99,7 +99,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     if not items:
         console.print(_("no webhook endpoints (add one: pytake webhooks add URL -e TYPE)"))
         return
-    table = Table("id", "url", "events", "state", "pending", "dead")
+    table = Table(_("id"), _("url"), _("events"), _("state"), _("pending"), _("dead"))
     for e in items:
         state = "enabled" if e.enabled else f"disabled: {e.disabled_reason}"
         table.add_row(str(e.id), e.url, _types(e), state, str(e.pending), str(e.dead))
@@ -280,7 +280,7 @@ def deliveries(
     if not items:
         console.print(_("no deliveries"))
         return
-    table = Table("id", "event", "state", "tries", "created", "last answer")
+    table = Table(_("id"), _("event"), _("state"), _("tries"), _("created"), _("last answer"))
     for d in items:
         answer = d.last_error or ("" if d.last_status is None else f"HTTP {d.last_status}")
         table.add_row(str(d.id), d.event_type.value, d.state.value, str(d.attempts),

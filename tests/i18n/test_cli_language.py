@@ -218,6 +218,8 @@ def untranslated_cli_literals(source: str) -> list[tuple[int, str]]:
             or (name in {"print", "add_column"} and owner in _PRINTERS | {"table"})
         ):
             shown.append(node.args[0])
+        if name == "Table":  # a table's column headers
+            shown.extend(node.args)
         for arg in shown:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 text = arg.value
@@ -255,5 +257,6 @@ raise PyTakeError(_("ok {x}").format(x=1))
 typer.echo(f"PYTAKE_AUDIT__CHECKPOINT_KEY={key}")
 Table(title="Queues")
 console.print(table)
+Table(_("id"), "name", level)
 """
-    assert [line for line, _text in untranslated_cli_literals(source)] == [2, 3, 6]
+    assert [line for line, _text in untranslated_cli_literals(source)] == [2, 3, 6, 8]
