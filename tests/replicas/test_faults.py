@@ -1,0 +1,243 @@
+"""Two daemon processes under load while their PostgreSQL restarts, or their Redis stops
+(issue 20, part 6). The servers are a private embedded stack (tests/test_outage.py's fixtures):
+stopping the session's would break every other test.
+
+- PostgreSQL restarted under load: webhooks meanwhile are 503 with Retry-After (Meta retries
+  them), both replicas are ready again and process a new message within 5 s of the database's
+  return, and every message acknowledged is stored and answered once.
+- Redis stopped under load: ingest keeps acknowledging, each replica's own events still reach
+  its consoles, fan-out between replicas resumes once Redis is back, and what Redis limits fails
+  safe (logins refused with 503, automated replies held until send pacing works again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+from redis.asyncio import Redis
+
+from pytake_daemon.config import Settings
+from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis
+from pytake_daemon.protocol import Readiness, Role
+from pytake_daemon.whatsapp.secretbox import load_secret_box
+from tests import test_outage
+from tests.replicas.support import (
+    REPLY,
+    TIMEOUT,
+    Replicas,
+    admin_connection,
+    assert_each_once,
+    console,
+    publish_echo_flow,
+    saw,
+    settled,
+    until,
+    until_async,
+    work_left,
+    world,
+)
+from tests.support import PASSWORD, TenantData, create_tenant, short_tmpdir
+from tests.test_cross_process import Daemon
+
+pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("replicas")]
+
+# The private stack and its guards, as tests/test_outage.py defines them (module-scoped there
+# and here: each module gets its own servers).
+stack = test_outage.stack
+outage_endpoints = test_outage.outage_endpoints
+outage_settings = test_outage.outage_settings
+postgres = test_outage.postgres
+redis_server = test_outage.redis_server
+
+# Issue 16's and 20's bound: processing again within 5 s of PostgreSQL's return.
+RESUME_DEADLINE = 5.0
+
+
+@pytest.fixture(scope="module")
+def pair(outage_settings: Settings) -> Iterator[Replicas]:
+    # The key file exists before the two start (they would agree on it anyway: secretbox.py).
+    load_secret_box(outage_settings)
+    replicas = Replicas.configure(outage_settings, short_tmpdir("ptf-"))
+    try:
+        replicas.start()
+        yield replicas
+    finally:
+        replicas.stop()
+
+
+@pytest.fixture
+async def tenant(outage_settings: Settings, password_hash: str) -> TenantData:
+    async with admin_connection(outage_settings) as conn:
+        return await create_tenant(conn, password_hash)
+
+
+async def readiness(
+    session: aiohttp.ClientSession, daemon: Daemon
+) -> tuple[int, Readiness | None, str | None]:
+    try:
+        async with session.get(f"{daemon.url}/readyz", timeout=aiohttp.ClientTimeout(2)) as r:
+            return r.status, Readiness.model_validate(await r.json()), r.headers.get("Retry-After")
+    except (aiohttp.ClientError, TimeoutError):
+        return 0, None, None
+
+
+async def all_ready(session: aiohttp.ClientSession, daemons: list[Daemon]) -> bool:
+    for daemon in daemons:
+        if (await readiness(session, daemon))[0] != 200:
+            return False
+    return True
+
+
+async def subscribers(settings: Settings, prefix: str, count: int) -> bool:
+    assert settings.redis.url is not None
+    client = Redis.from_url(settings.redis.url.get_secret_value())
+    try:
+        channel = f"{prefix}events"
+        counts = dict(await client.pubsub_numsub(channel))
+        return int(counts.get(channel.encode(), 0)) == count
+    finally:
+        await client.aclose()
+
+
+async def test_postgres_restart_under_load(
+    replicas: Replicas,
+    outage_settings: Settings,
+    tenant: TenantData,
+    postgres: EmbeddedPostgres,
+    session: aiohttp.ClientSession,
+) -> None:
+    a, b = replicas.daemons
+    async with world(replicas, tenant, outage_settings) as w:
+        await publish_echo_flow(a.url, tenant)
+        async with console(session, a, tenant[Role.ADMIN].headers) as on_a:
+            load = asyncio.create_task(w.customers_write(150, rate=40.0, customers=10))
+            await until(lambda: w.acked() >= 30, TIMEOUT, "the load to flow")
+
+            postgres.stop()
+            # Webhooks meanwhile: 503 with a Retry-After, from both replicas.
+            await until(
+                lambda: all(w.balancer.answered[(i, 503)] >= 2 for i in (0, 1)),
+                TIMEOUT,
+                "both replicas to refuse webhooks",
+            )
+            for daemon in (a, b):
+                status, ready, retry_after = await readiness(session, daemon)
+                assert status == 503
+                assert ready is not None
+                assert not ready.database
+                assert retry_after is not None
+                assert int(retry_after) > 0
+            assert w.balancer.retry_after
+            assert all(v is not None and int(v) > 0 for v in w.balancer.retry_after)
+            assert w.balancer.count(500) == 0
+
+            postgres.start()
+            back = asyncio.get_running_loop().time()
+            marker = await w.sim.customer("5511900000099", name="Late").send_text("marker 0")
+            w.sent.append(marker)
+            w.texts.append("marker 0")
+            await until_async(
+                lambda: all_ready(session, [a, b]), RESUME_DEADLINE, "both replicas ready again"
+            )
+            remaining = back + RESUME_DEADLINE - asyncio.get_running_loop().time()
+            await until(lambda: marker in on_a.received, remaining, "a new message processed")
+
+            await load
+            await w.sim.wait_settled(timeout=TIMEOUT)
+            assert w.sim.stats().deliveries_given_up == 0
+            assert w.acked() == len(w.sent)
+            await until(
+                lambda: set(w.sent) <= set(on_a.received), TIMEOUT, "every message on a console"
+            )
+        async with admin_connection(outage_settings) as conn:
+            try:
+                await until_async(lambda: settled(conn, tenant.id), TIMEOUT, "work to drain")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}: {(await work_left(conn, tenant.id))[:8]}") from None
+            await until(lambda: len(w.replies()) >= len(w.sent), TIMEOUT, "every reply")
+            await assert_each_once(conn, w)
+
+
+async def test_redis_stopped_under_load(
+    replicas: Replicas,
+    outage_settings: Settings,
+    tenant: TenantData,
+    redis_server: EmbeddedRedis,
+    session: aiohttp.ClientSession,
+) -> None:
+    a, b = replicas.daemons
+    headers = tenant[Role.ADMIN].headers
+    async with world(replicas, tenant, outage_settings) as w:
+        await publish_echo_flow(a.url, tenant)
+        async with console(session, a, headers) as on_a, console(session, b, headers) as on_b:
+            await w.customers_write(10, rate=50.0, customers=5, tag="before")
+            before = w.wamids("before")
+            for client in (on_a, on_b):
+                await until(saw(client, before), TIMEOUT, "fan-out")
+
+            redis_server.stop()
+            outage = asyncio.get_running_loop().time()
+
+            async def both_see_redis_down() -> bool:
+                for daemon in (a, b):
+                    status, ready, _ = await readiness(session, daemon)
+                    if status != 503 or ready is None or ready.redis:
+                        return False
+                return True
+
+            await until_async(both_see_redis_down, TIMEOUT, "both replicas to miss Redis")
+
+            # Ingest keeps acknowledging: PostgreSQL is all a webhook needs.
+            refused_before = w.balancer.count(503)
+            await w.customers_write(100, rate=25.0, customers=10, tag="during")
+            during = w.wamids("during")
+            await w.sim.wait_settled(timeout=TIMEOUT)
+            assert during <= {m for m in w.sent if w.sim.inbound_message(m).acked}
+            assert w.balancer.count(503) == refused_before
+
+            # Each replica's own fan-out still reaches its own consoles: between them, every
+            # message was shown to someone while Redis was away.
+            await until(
+                lambda: during <= set(on_a.received) | set(on_b.received),
+                TIMEOUT,
+                "local delivery of every message",
+            )
+
+            # Fail safe: logins (throttled in Redis) are refused, not let through unthrottled;
+            # automated replies wait for send pacing (a token bucket in Redis) instead of
+            # going out unpaced. Nothing answered a message written during the outage.
+            member = tenant[Role.AGENT]
+            async with session.post(
+                f"{a.url}/api/v1/auth/login", json={"email": member.email, "password": PASSWORD}
+            ) as resp:
+                assert resp.status == 503, await resp.text()
+                assert int(resp.headers["Retry-After"]) > 0
+            during_texts = {REPLY + t for t in w.texts if t.startswith("during ")}
+            assert not during_texts & set(w.replies())
+
+            redis_server.start()
+            print(f"Redis was stopped for {asyncio.get_running_loop().time() - outage:.1f} s")
+            await until_async(lambda: all_ready(session, [a, b]), TIMEOUT, "readiness again")
+            # Fan-out resumes once both subscribers are back: a restarted Redis has no
+            # subscriptions, and each subscriber's reconnection backs off up to 5 s
+            # (realtime/bus.py). Pub/sub is at-most-once: what was published before that is
+            # a gap the consoles resync on, so the test waits for it rather than sending into it.
+            await until_async(
+                lambda: subscribers(outage_settings, replicas.prefix, 2),
+                TIMEOUT,
+                "both replicas to subscribe again",
+            )
+
+            # Fan-out between the replicas resumes: a message either replica takes reaches
+            # both consoles again; the held replies go out.
+            await w.customers_write(10, rate=50.0, customers=5, tag="after")
+            after = w.wamids("after")
+            for client in (on_a, on_b):
+                await until(saw(client, after), TIMEOUT, "fan-out again")
+            await until(lambda: len(set(w.replies())) >= len(w.sent), TIMEOUT, "every reply")
+        async with admin_connection(outage_settings) as conn:
+            await until_async(lambda: settled(conn, tenant.id), TIMEOUT, "work to drain")
+            await assert_each_once(conn, w)

@@ -1,0 +1,183 @@
+"""Two real daemon processes on one PostgreSQL and one Redis, the simulator's webhooks split
+between them by a round-robin front (issue 20, parts 5 and 6):
+
+- every inbound message stored once, every automated reply sent exactly once (both replicas'
+  outbox senders race for the same rows), every job's effect once (fan-out, flow step), and a
+  console on either replica sees every message, whichever replica took its webhook;
+- ``kill -9`` of one replica under load: nothing acknowledged lost, nothing stored twice, and
+  the other replica keeps serving (the simulator retries what got no 200, as Meta does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import uuid
+from datetime import datetime, timedelta
+
+import aiohttp
+import pytest
+
+from pytake_daemon.config import Settings
+from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol import Role
+from tests.conftest import MakeTenant
+from tests.replicas.support import (
+    TIMEOUT,
+    Console,
+    Replicas,
+    assert_each_once,
+    console,
+    publish_echo_flow,
+    saw,
+    settled,
+    until,
+    until_async,
+    work_left,
+    world,
+)
+from tests.test_cross_process import wait_exit
+
+pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("replicas")]
+
+MESSAGES = 300
+CUSTOMERS = 20
+RATE = 120.0
+# The claim lease of the job runner and the outbox sender (not configurable).
+LEASE_SECONDS = 60.0
+
+
+async def only_orphans_left(conn: Connection, tenant_id: uuid.UUID, horizon: datetime) -> bool:
+    """Every job and outbox row of the tenant left is leased, by a claim older than the kill."""
+    others: int = await conn.fetchval(
+        "SELECT count(*) FROM (SELECT locked_until FROM jobs WHERE tenant_id = $1"
+        " UNION ALL SELECT locked_until FROM outbox WHERE tenant_id = $1) AS left_"
+        " WHERE locked_until IS NULL OR locked_until <= now() OR locked_until > $2",
+        tenant_id,
+        horizon,
+    )
+    return others == 0
+
+
+async def test_load_split_between_two_replicas_is_handled_once(
+    replicas: Replicas,
+    settings: Settings,
+    make_tenant: MakeTenant,
+    admin_conn: Connection,
+    session: aiohttp.ClientSession,
+) -> None:
+    tenant = await make_tenant()
+    a, b = replicas.daemons
+    headers = tenant[Role.ADMIN].headers
+    async with world(replicas, tenant, settings, duplicate_rate=0.1, out_of_order_rate=0.1) as w:
+        await publish_echo_flow(b.url, tenant)
+        async with console(session, a, headers) as on_a, console(session, b, headers) as on_b:
+            await w.customers_write(MESSAGES, rate=RATE, customers=CUSTOMERS)
+            await w.sim.wait_settled(timeout=TIMEOUT)
+            assert w.acked() == MESSAGES
+            # Both replicas took webhooks: the load really was split.
+            # (Deliveries batch up to three notifications, so there are fewer than messages.)
+            total = w.balancer.acknowledged_by(0) + w.balancer.acknowledged_by(1)
+            assert min(w.balancer.acknowledged_by(i) for i in (0, 1)) > total // 3, (
+                w.balancer.answered
+            )
+
+            await until_async(
+                lambda: settled(admin_conn, tenant.id), TIMEOUT, "jobs and outbox to drain"
+            )
+            await until(lambda: len(w.replies()) >= MESSAGES, TIMEOUT, "every reply")
+            # Each console sees every message once (and each event once), whichever
+            # replica acknowledged its webhook and whichever ran its fan-out job.
+            for name, client in (("a", on_a), ("b", on_b)):
+                await until(
+                    saw(client, set(w.sent)),
+                    TIMEOUT,
+                    f"console on replica {name} to see every message",
+                )
+                assert sorted(client.received) == sorted(w.sent), name
+                assert len(set(client.seqs)) == len(client.seqs), name
+            # And the same events: once delivery receipts stop coming, the same numbers. (Not
+            # always in the same order: an event committed more than realtime's reorder hold
+            # after the next one goes out late, and clients resync on it; ordering.py.)
+            # (Counted from the later Hello: what came before it is the other's alone.)
+            since = max(on_a.hello_seq, on_b.hello_seq)
+
+            def events(client: Console) -> list[int]:
+                return sorted(s for s in client.seqs if s > since)
+
+            try:
+                await until(lambda: events(on_a) == events(on_b), TIMEOUT, "both to agree")
+            except AssertionError as exc:
+                only_a = set(events(on_a)) - set(events(on_b))
+                only_b = set(events(on_b)) - set(events(on_a))
+                raise AssertionError(f"{exc}: only a {only_a}, only b {only_b}") from None
+        await assert_each_once(admin_conn, w)
+    assert all(d.proc.poll() is None for d in replicas.daemons), replicas.logs()
+
+
+async def test_kill_9_of_one_replica_under_load_loses_nothing(
+    replicas: Replicas,
+    settings: Settings,
+    make_tenant: MakeTenant,
+    admin_conn: Connection,
+    session: aiohttp.ClientSession,
+) -> None:
+    tenant = await make_tenant()
+    a, b = replicas.daemons
+    async with world(replicas, tenant, settings, duplicate_rate=0.1) as w:
+        await publish_echo_flow(b.url, tenant)
+        async with console(session, b, tenant[Role.ADMIN].headers) as on_b:
+            load = asyncio.create_task(w.customers_write(MESSAGES, rate=RATE, customers=CUSTOMERS))
+            await until(lambda: w.acked() >= MESSAGES // 3, TIMEOUT, "a third acknowledged")
+            a.signal(signal.SIGKILL)
+            assert await wait_exit(a) == -signal.SIGKILL
+            killed_at: datetime = await admin_conn.fetchval("SELECT now()")
+            acked_by_a = w.balancer.acknowledged_by(0)
+            await load
+            await w.sim.wait_settled(timeout=TIMEOUT)
+
+            # Everything Meta sent got its 200 in the end, from the survivor after the kill.
+            stats = w.sim.stats()
+            assert stats.deliveries_given_up == 0, stats
+            assert w.acked() == MESSAGES
+            assert w.balancer.acknowledged_by(0) == acked_by_a
+            assert w.balancer.unreachable[0] > 0, "the kill met no delivery"
+            assert stats.deliveries_retried > 0, stats
+            # The survivor processed what it took after the kill: its console saw it.
+            after_kill = w.sent[-MESSAGES // 3 :]
+            await until(
+                lambda: set(after_kill) <= set(on_b.received), TIMEOUT, "b to fan out the rest"
+            )
+
+            # What the dead replica had claimed (jobs, outbox sends) stays leased until its
+            # lease runs out: 60 s (jobs/runner.py, whatsapp/sender.py), the designed recovery
+            # from a dead claimer. Once only those are left, the test ends them instead of
+            # waiting: leases taken before the kill end before killed_at + LEASE.
+            horizon = killed_at + timedelta(seconds=LEASE_SECONDS)
+            try:
+                await until_async(
+                    lambda: only_orphans_left(admin_conn, tenant.id, horizon),
+                    TIMEOUT,
+                    "b to finish all but the dead replica's claims",
+                )
+            except AssertionError as exc:
+                left = await work_left(admin_conn, tenant.id)
+                raise AssertionError(f"{exc}; killed at {killed_at}: {left[:8]}") from None
+            orphaned_sends: int = await admin_conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE tenant_id = $1", tenant.id
+            )
+            await admin_conn.execute(
+                "UPDATE jobs SET locked_until = now() WHERE tenant_id = $1", tenant.id
+            )
+            await admin_conn.execute(
+                "UPDATE outbox SET locked_until = now() WHERE tenant_id = $1", tenant.id
+            )
+
+            await until_async(
+                lambda: settled(admin_conn, tenant.id), TIMEOUT, "jobs and outbox to drain"
+            )
+            await until(lambda: len(set(w.replies())) >= MESSAGES, TIMEOUT, "every reply")
+            await until(lambda: len(on_b.received) >= MESSAGES, TIMEOUT, "every message on b")
+            assert sorted(on_b.received) == sorted(w.sent)
+        await assert_each_once(admin_conn, w, resent=orphaned_sends)
+    assert b.proc.poll() is None, b.log()
