@@ -5,8 +5,10 @@ PostgreSQL and Redis, through the queues' service and its distribution pass."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+from pytake_daemon.agents import satisfaction
 from pytake_daemon.db.pool import Connection, set_tenant, tenant_transaction
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
@@ -137,3 +139,42 @@ async def test_the_line_is_full_in_each_customers_language_and_a_written_text_as
     ]
     # The tenant wrote its own: an English customer reads it as written.
     assert await _texts(admin_conn, tenant, custom) == ["Lotado! Volte mais tarde."]
+
+
+async def test_the_rating_question_in_each_customers_language(
+    api: ApiClient, make_tenant: MakeTenant, admin_conn: Connection
+) -> None:
+    tenant = await make_tenant()
+    await _portuguese_tenant(admin_conn, tenant)
+    english, portuguese = await conversations(admin_conn, tenant.id, api.app[SECRET_BOX], 2)
+    await _remember(admin_conn, tenant, english, "en")
+    agent = tenant[Role.AGENT]
+    # An agent row to rate (offline: nobody takes the items meanwhile).
+    resp = await api.put(
+        f"/api/v1/agents/{agent.id}/status", json={"status": "offline"}, headers=agent.headers
+    )
+    assert resp.status == 200, await resp.text()
+    queue = await _queue(api, tenant, "Vendas")
+    items = {c: (await _enqueue(api, tenant, queue.id, c)).item_id for c in (english, portuguese)}
+    await eventually(
+        lambda: _texts(admin_conn, tenant, portuguese), what="the welcome before the question"
+    )
+    now = datetime.now(UTC)
+    async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
+        for conversation, item in items.items():
+            assert item is not None
+            asked = await satisfaction.ask(
+                conn,
+                item_id=item,
+                conversation_id=conversation,
+                agent_id=agent.id,
+                now=now,
+                template=None,
+            )
+            assert asked is not None
+    questions = {c: (await _texts(admin_conn, tenant, c))[-1] for c in (english, portuguese)}
+    assert questions == {
+        english: "How would you rate this conversation? [Great | OK | Bad]",
+        # No language remembered: the tenant's.
+        portuguese: "Como você avalia este atendimento? [Ótimo | Regular | Ruim]",
+    }
