@@ -66,8 +66,8 @@ def translate(text: str | None, language: str | None = None) -> str | None:
     """``text`` in ``language``: a ``Sentence`` is said again; a plain string is looked up as a
     msgid (titles, constants marked with ``N_``), else recognised as a raised sentence whose
     msgid has fields (``i18n_extract``), else left as written."""
-    if text is None:
-        return None
+    if not text:
+        return text  # gettext("") is the catalog's header, not an empty sentence
     if isinstance(text, Sentence):
         return text.say(language)
     found = CATALOG.gettext(text, language=language)

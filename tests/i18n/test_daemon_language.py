@@ -59,6 +59,9 @@ def test_sentences_are_recognised_by_shape() -> None:
     assert translate("12 invalid field(s)", "pt_BR") == "12 campo(s) inválido(s)"
     # A shape that is nothing but fields ("{value}: {exc}") claims no sentence.
     assert translate("anything: at all", "pt_BR") == "anything: at all"
+    # Nothing stays nothing (gettext("") would be the catalog's header).
+    assert translate("", "pt_BR") == ""
+    assert translate(None, "pt_BR") is None
     # English is the source: said as written.
     assert translate("no such queue", "en") == "no such queue"
     # A marked sentence needs no recognising; str() stays English for the logs.
