@@ -67,9 +67,10 @@ def format_moment(value: datetime, tz: tzinfo | None = None, *, language: str | 
     return f"{date_part} {format_skeleton('Hm', value, tz, language=language)}"
 
 
-def format_number(value: float, *, language: str | None = None) -> str:
-    """A number with the locale's separators: "1,234.5" / "1.234,5"."""
-    return numbers.format_decimal(value, locale=babel_locale(language))
+def format_number(value: float, *, pattern: str | None = None, language: str | None = None) -> str:
+    """A number with the locale's separators: "1,234.5" / "1.234,5" (``pattern="0.0"``: one
+    decimal always, "4.0" / "4,0")."""
+    return numbers.format_decimal(value, format=pattern, locale=babel_locale(language))
 
 
 def format_percent(value: float, *, language: str | None = None) -> str:

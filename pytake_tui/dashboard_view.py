@@ -17,6 +17,9 @@ from pytake_daemon.protocol.agents import (
     RealTime,
     WeekMetrics,
 )
+from pytake_i18n import format_date, format_datetime, format_number
+from pytake_tui.i18n import N_, _, ngettext
+from pytake_tui.vocabulary import agent_status
 
 STATUS_ORDER = (
     AgentStatus.ONLINE,
@@ -41,15 +44,24 @@ STATUS_STYLES = {
     AgentStatus.OFFLINE: "dim",
 }
 
+STATUS_BINDINGS = {
+    AgentStatus.ONLINE: N_("Status: online"),
+    AgentStatus.BUSY: N_("Status: busy"),
+    AgentStatus.AWAY: N_("Status: away"),
+    AgentStatus.BREAK: N_("Status: break"),
+    AgentStatus.OFFLINE: N_("Status: offline"),
+}
+"""The status keys' descriptions (msgids, translated where the keys are listed)."""
+
 BAR_WIDTH = 16
 """Cells of a goal's progress bar."""
 
 _GOAL_TITLES = {
-    GoalKind.DAILY_CONVERSATIONS: "{target} conversations",
-    GoalKind.SATISFACTION: "satisfaction {target}+",
-    GoalKind.RESPONSE_TIME: "first reply under {target}",
-    GoalKind.EFFICIENCY: "resolution rate {target}+",
-    GoalKind.QUALITY: "{target} good ratings",
+    GoalKind.DAILY_CONVERSATIONS: N_("{target} conversations"),
+    GoalKind.SATISFACTION: N_("satisfaction {target}+"),
+    GoalKind.RESPONSE_TIME: N_("first reply under {target}"),
+    GoalKind.EFFICIENCY: N_("resolution rate {target}+"),
+    GoalKind.QUALITY: N_("{target} good ratings"),
 }
 
 
@@ -73,51 +85,65 @@ def percent(share: float | None) -> str:
 
 
 def status_text(status: AgentStatus) -> Text:
-    return Text.assemble(("● ", STATUS_STYLES[status]), (status.value, STATUS_STYLES[status]))
+    return Text.assemble(
+        ("● ", STATUS_STYLES[status]), (agent_status(status), STATUS_STYLES[status])
+    )
 
 
 def clock_time(at: datetime, now: datetime) -> str:
     """``09:20`` today, ``13 Mar 09:20`` another day (local time)."""
     local, today = at.astimezone(), now.astimezone().date()
-    return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %H:%M")
+    pattern = "HH:mm" if local.date() == today else "dd MMM HH:mm"
+    return format_datetime(local, format=pattern)
 
 
 def real_time_line(real_time: RealTime, now: datetime) -> Text:
     """``● online · 2 of 3 conversations (67%) · last activity 09:20``."""
     line = status_text(real_time.status)
-    line.append(f" · {real_time.active} of {real_time.capacity} conversations")
+    load = ngettext(
+        "{active} of {capacity} conversation",
+        "{active} of {capacity} conversations",
+        real_time.capacity,
+    )
+    line.append(" · " + load.format(active=real_time.active, capacity=real_time.capacity))
     line.append(f" ({percent(real_time.load)})", style="dim")
     if real_time.last_activity_at is not None:
-        line.append(f" · last activity {clock_time(real_time.last_activity_at, now)}", style="dim")
+        last = clock_time(real_time.last_activity_at, now)
+        line.append(" · " + _("last activity {time}").format(time=last), style="dim")
     return line
 
 
 def _rating(average: float | None, ratings: int) -> str:
     if average is None:
-        return "★ — no ratings"
-    return f"★ {average:.1f} · {ratings} rated"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+        return "★ — " + _("no ratings")
+    rated = ngettext("{n} rated", "{n} rated", ratings).format(n=ratings)
+    return f"★ {format_number(average, pattern='0.0')} · {rated}"
 
 
 def card_lines(period: Period) -> list[str]:
     """A period's figures, one per line; a week adds satisfaction and resolution, a month its
     best day."""
     lines = [
-        _count(period.conversations, "conversation"),
-        _count(period.messages_answered, "message"),
-        f"{duration(period.avg_first_response_seconds)} first reply",
-        f"{duration(period.avg_handling_seconds)} handling",
+        ngettext("{n} conversation", "{n} conversations", period.conversations).format(
+            n=period.conversations
+        ),
+        ngettext("{n} message", "{n} messages", period.messages_answered).format(
+            n=period.messages_answered
+        ),
+        _("{time} first reply").format(time=duration(period.avg_first_response_seconds)),
+        _("{time} handling").format(time=duration(period.avg_handling_seconds)),
     ]
     if isinstance(period, WeekMetrics):
         lines.append(_rating(period.avg_satisfaction, period.ratings))
-        lines.append(f"{percent(period.resolution_rate)} resolved")
+        lines.append(_("{percent} resolved").format(percent=percent(period.resolution_rate)))
     if isinstance(period, MonthMetrics):
         best = period.best_day
         lines.append(
-            f"best {best.day.strftime('%d %b')} · {best.conversations}" if best else "best day —"
+            _("best {day} · {count}").format(
+                day=format_date(best.day, format="dd MMM"), count=best.conversations
+            )
+            if best
+            else _("best day —")
         )
     return lines
 
@@ -125,9 +151,11 @@ def card_lines(period: Period) -> list[str]:
 def _goal_number(kind: GoalKind, value: float) -> str:
     match kind:
         case GoalKind.DAILY_CONVERSATIONS:
-            return f"{value:g}" if value == int(value) else f"{value:.1f}"
+            return (
+                format_number(value) if value == int(value) else format_number(value, pattern="0.0")
+            )
         case GoalKind.SATISFACTION:
-            return f"{value:.1f}"
+            return format_number(value, pattern="0.0")
         case GoalKind.RESPONSE_TIME:
             return duration(value)
         case GoalKind.EFFICIENCY | GoalKind.QUALITY:
@@ -138,10 +166,15 @@ def goal_title(goal: GoalOut) -> str:
     """``12 conversations per day``, ``first reply under 1m 00s per week (team care)``."""
     target = _goal_number(goal.kind, goal.target)
     if goal.kind is GoalKind.SATISFACTION:
-        target = f"{goal.target:g}"
-    title = f"{_GOAL_TITLES[goal.kind].format(target=target)} per {goal.period.value}"
+        target = format_number(goal.target)
+    per = {
+        "day": _("{goal} per day"),
+        "week": _("{goal} per week"),
+        "month": _("{goal} per month"),
+    }.get(goal.period.value, "{goal} / " + goal.period.value)
+    title = per.format(goal=_(_GOAL_TITLES[goal.kind]).format(target=target))
     if goal.scope == "team":
-        title += f" (team {goal.department})"
+        title += " " + _("(team {department})").format(department=goal.department)
     return title
 
 
@@ -159,7 +192,9 @@ def progress_bar(progress: float, width: int = BAR_WIDTH) -> Text:
 
 
 def goal_deadline(goal: GoalOut) -> str:
-    return f"until {goal.deadline.strftime('%d %b')}" if goal.deadline else ""
+    if goal.deadline is None:
+        return ""
+    return _("until {day}").format(day=format_date(goal.deadline, format="dd MMM"))
 
 
 ACTIVITY_ICONS = {
@@ -175,8 +210,8 @@ def _who(activity: ActivityOut) -> str:
     if activity.contact:
         return activity.contact
     if activity.conversation_id is not None:
-        return f"conversation {str(activity.conversation_id)[:8]}"
-    return "a customer"
+        return _("conversation {id}").format(id=str(activity.conversation_id)[:8])
+    return _("a customer")
 
 
 def activity_text(activity: ActivityOut) -> str:
@@ -184,24 +219,43 @@ def activity_text(activity: ActivityOut) -> str:
     detail = activity.detail
     match activity.kind:
         case ActivityKind.CONVERSATION_STARTED:
-            how = " (assigned by hand)" if detail.get("manual") else ""
-            return f"started with {_who(activity)}{how}"
+            started = (
+                _("started with {who} (assigned by hand)")
+                if detail.get("manual")
+                else _("started with {who}")
+            )
+            return started.format(who=_who(activity))
         case ActivityKind.CONVERSATION_FINISHED:
             reason = detail.get("reason")
             if reason == "reassigned":
-                return f"{_who(activity)} reassigned to another agent"
+                return _("{who} reassigned to another agent").format(who=_who(activity))
             if reason == "transferred":
-                return f"{_who(activity)} transferred to another queue"
+                return _("{who} transferred to another queue").format(who=_who(activity))
             handled = detail.get("handling_seconds")
-            took = f" after {duration(float(handled))}" if isinstance(handled, int | float) else ""
-            return f"finished with {_who(activity)}{took}"
+            if isinstance(handled, int | float):
+                return _("finished with {who} after {time}").format(
+                    who=_who(activity), time=duration(float(handled))
+                )
+            return _("finished with {who}").format(who=_who(activity))
         case ActivityKind.GOAL_REACHED:
-            return f"goal reached: {detail.get('title', 'a goal')}"
+            return _("goal reached: {goal}").format(goal=detail.get("title", _("a goal")))
         case ActivityKind.FEEDBACK_RECEIVED:
             rating = detail.get("rating")
             stars = "★" * rating if isinstance(rating, int) and 1 <= rating <= 5 else "?"
-            return f"rated {stars} by {_who(activity)}"
+            return _("rated {stars} by {who}").format(stars=stars, who=_who(activity))
         case ActivityKind.STATUS_CHANGED:
-            before, after = detail.get("from"), detail.get("to", "?")
-            why = " (console closed)" if detail.get("reason") == "presence" else ""
-            return f"status {before} → {after}{why}" if before else f"status {after}{why}"
+            before, after = _status_word(detail.get("from")), _status_word(detail.get("to", "?"))
+            why = " " + _("(console closed)") if detail.get("reason") == "presence" else ""
+            if before:
+                return _("status {before} → {after}").format(before=before, after=after) + why
+            return _("status {after}").format(after=after) + why
+
+
+def _status_word(value: object) -> str:
+    """An agent status from an activity's detail, in the reader's words (as sent if unknown)."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return agent_status(AgentStatus(value))
+    except ValueError:
+        return value

@@ -8,6 +8,9 @@ The language is the process default that the app sets from the user's profile (p
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
+
+from textual.content import Content
 
 from pytake_i18n import N_, Catalog
 
@@ -18,4 +21,17 @@ gettext = CATALOG.gettext
 ngettext = CATALOG.ngettext
 pgettext = CATALOG.pgettext
 
-__all__ = ["CATALOG", "N_", "_", "gettext", "ngettext", "pgettext"]
+
+def styled_format(template: str, style: str, **values: object) -> Content:
+    """A translated sentence with its values styled (``{waiting} waiting`` with the number
+    bold): the translation orders the words, the code says how the values look."""
+    parts: list[str | tuple[str, str]] = []
+    for literal, field, spec, _conversion in Formatter().parse(template):
+        if literal:
+            parts.append(literal)
+        if field is not None:
+            parts.append((format(values[field], spec or ""), style))
+    return Content.assemble(*parts)
+
+
+__all__ = ["CATALOG", "N_", "_", "gettext", "ngettext", "pgettext", "styled_format"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pytake_daemon.protocol import ConversationStatus, MessageStatus, Role
 from pytake_daemon.protocol.agents import AgentStatus
 from pytake_daemon.protocol.ai import ReplyKind
+from pytake_daemon.protocol.notifications import NotificationCategory, NotificationSeverity
 from pytake_daemon.protocol.queues import ItemStatus
 from pytake_tui.i18n import pgettext
 from pytake_tui.inbox import AgentFilter, Period
@@ -97,3 +98,28 @@ def period_name(value: Period) -> str:
         Period.WEEK: pgettext("period", "7 days"),
         Period.MONTH: pgettext("period", "30 days"),
     }[value]
+
+
+def notification_category(category: NotificationCategory) -> str:
+    """A notification's category: "transfer" / "transferência"."""
+    return {
+        NotificationCategory.ASSIGNMENT: pgettext("notification", "assignment"),
+        NotificationCategory.TRANSFER: pgettext("notification", "transfer"),
+        NotificationCategory.MESSAGE: pgettext("notification", "message"),
+        NotificationCategory.MENTION: pgettext("notification", "mention"),
+        NotificationCategory.SLA: pgettext("notification", "sla"),
+        NotificationCategory.AI_ALERT: pgettext("notification", "ai_alert"),
+        NotificationCategory.SECURITY: pgettext("notification", "security"),
+        NotificationCategory.BACKUP: pgettext("notification", "backup"),
+        NotificationCategory.GOAL: pgettext("notification", "goal"),
+        NotificationCategory.SYSTEM: pgettext("notification", "system"),
+    }.get(category, category.value)
+
+
+def notification_severity(severity: NotificationSeverity) -> str:
+    """A notification's severity: "urgent" / "urgente"."""
+    return {
+        NotificationSeverity.INFO: pgettext("severity", "info"),
+        NotificationSeverity.WARNING: pgettext("severity", "warning"),
+        NotificationSeverity.URGENT: pgettext("severity", "urgent"),
+    }[severity]

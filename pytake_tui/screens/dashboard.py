@@ -18,11 +18,10 @@ from datetime import datetime
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Select, Static, TabbedContent, TabPane
+from textual.widgets import Header, Select, Static, TabbedContent, TabPane
 
 from pytake_daemon.protocol import Me, MessageSent, Role
 from pytake_daemon.protocol.agents import (
@@ -38,12 +37,15 @@ from pytake_daemon.protocol.agents import (
 )
 from pytake_daemon.protocol.queues import QueueItemChanged
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.dashboard_view import STATUS_KEYS, goal_title, real_time_line
+from pytake_tui.dashboard_view import goal_title, real_time_line
+from pytake_tui.i18n import _
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
+from pytake_tui.screens.dashboard_keys import DASHBOARD_BINDINGS
 from pytake_tui.screens.goal_editor import GoalEditor
 from pytake_tui.screens.refreshing import RefreshingScreen
 from pytake_tui.widgets.charts import AgentCharts
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.goal_bars import GoalBars
 from pytake_tui.widgets.onboarding_progress import OnboardingProgress, may_onboard
 from pytake_tui.widgets.points_panel import PointsPanel
@@ -62,19 +64,7 @@ class DashboardScreen(RefreshingScreen):
 
     CSS_PATH = "dashboard.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    BINDINGS = [
-        *(
-            Binding(key, f"status('{status.value}')", f"Status: {status.value}", show=False)
-            for status, key in STATUS_KEYS.items()
-        ),
-        Binding("1", "tab('overview')", "Overview", show=False),
-        Binding("2", "tab('charts')", "Charts", show=False),
-        Binding("3", "tab('timeline')", "Timeline", show=False),
-        Binding("m", "more", "Older entries", show=False),
-        Binding("r", "reload", "Reload"),
-        Binding("g", "pick_agent", "Agent"),
-        Binding("e", "edit_goals", "Goals"),
-    ]
+    BINDINGS = DASHBOARD_BINDINGS
 
     class Loaded(Message):
         """An agent's figures, goals and newest timeline page; ``fresh`` on a re-read."""
@@ -152,13 +142,13 @@ class DashboardScreen(RefreshingScreen):
                 yield OnboardingProgress(self._client, id="onboarding-progress")
             yield PointsPanel(self._client, id="points-panel")
             with TabbedContent(id="dashboard-tabs"):
-                with TabPane("Overview", id="overview"), VerticalScroll(id="overview-scroll"):
+                with TabPane(_("Overview"), id="overview"), VerticalScroll(id="overview-scroll"):
                     yield StatCards(id="cards")
-                    yield Static("Goals", id="goals-title")
+                    yield Static(_("Goals"), id="goals-title")
                     yield GoalBars("…", editable=self.supervising, id="goals")
-                with TabPane("Charts", id="charts"), VerticalScroll(id="charts-scroll"):
+                with TabPane(_("Charts"), id="charts"), VerticalScroll(id="charts-scroll"):
                     yield AgentCharts(id="charts-grid")
-                with TabPane("Timeline", id="timeline"):
+                with TabPane(_("Timeline"), id="timeline"):
                     yield Timeline(self._clock, id="timeline-list")
         yield Footer()
 
@@ -183,7 +173,7 @@ class DashboardScreen(RefreshingScreen):
                 self._client.agent_activities(agent_id, limit=PAGE),
             )
         except DaemonError as error:
-            self._failed(error, "Could not read the dashboard")
+            self._failed(error, _("Could not read the dashboard"))
             return
         self.post_message(self.Loaded(agent_id, metrics, goals, page, fresh=fresh))
 
@@ -192,7 +182,7 @@ class DashboardScreen(RefreshingScreen):
         try:
             agents = await self._client.agents()
         except DaemonError as error:
-            self._failed(error, "Could not list the agents")
+            self._failed(error, _("Could not list the agents"))
             return
         self.post_message(self.AgentsLoaded(agents.items))
 
@@ -202,7 +192,7 @@ class DashboardScreen(RefreshingScreen):
             page = await self._client.agent_activities(agent_id, before=before, limit=PAGE)
         except DaemonError as error:
             self.query_one(Timeline).loading = False
-            self._failed(error, "Could not read the timeline")
+            self._failed(error, _("Could not read the timeline"))
             return
         self.post_message(self.OlderLoaded(agent_id, page))
 
@@ -212,13 +202,13 @@ class DashboardScreen(RefreshingScreen):
             agent = await self._client.set_agent_status(agent_id, status)
         except DaemonError as error:
             self.post_message(self.StatusRefused(agent_id))
-            self._failed(error, "Status not changed")
+            self._failed(error, _("Status not changed"))
             return
         self.post_message(self.StatusSet(agent))
 
     def _failed(self, error: DaemonError, title: str) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
         else:
             self.notify(error.message, title=title, severity="error")
 
@@ -308,7 +298,7 @@ class DashboardScreen(RefreshingScreen):
 
     def action_edit_goals(self) -> None:
         """Set, change or remove the shown agent's goals (supervisors)."""
-        name = self._names.get(self.agent_id, "this agent")
+        name = self._names.get(self.agent_id, _("this agent"))
         goals = self.goals.items if self.goals is not None else []
         editor = GoalEditor(self._client, self.agent_id, name, goals)
         self.app.push_screen(editor, self._goals_edited)
@@ -383,10 +373,10 @@ class DashboardScreen(RefreshingScreen):
     def _goal_reached(self, event: GoalReached) -> None:
         title = goal_title(event.goal)
         if event.agent_id == self._me.user_id:
-            self.notify(title, title="Goal reached")
+            self.notify(title, title=_("Goal reached"))
         elif event.agent_id == self.agent_id:
-            who = self._names.get(event.agent_id, "The agent")
-            self.notify(f"{who}: {title}", title="Goal reached")
+            who = self._names.get(event.agent_id, _("The agent"))
+            self.notify(f"{who}: {title}", title=_("Goal reached"))
 
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self._schedule_refresh()

@@ -19,11 +19,10 @@ from datetime import datetime
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol import Me
 from pytake_daemon.protocol.notifications import (
@@ -37,16 +36,21 @@ from pytake_daemon.protocol.notifications import (
     NotificationsRead,
     ReadChange,
 )
+from pytake_i18n import format_datetime
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.chat import ChatScreen
 from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
+from pytake_tui.screens.notifications_keys import NOTIFICATIONS_BINDINGS
+from pytake_tui.vocabulary import notification_category, notification_severity
+from pytake_tui.widgets.footer import Footer
 
 PAGE = 100
 BULK_MAX = 500
-_DONE = {BulkAction.READ: "marked read", BulkAction.UNREAD: "marked unread",
-         BulkAction.DELETE: "deleted"}  # fmt: skip
+_DONE = {BulkAction.READ: N_("{n} marked read"), BulkAction.UNREAD: N_("{n} marked unread"),
+         BulkAction.DELETE: N_("{n} deleted")}  # fmt: skip
 _CHANGE_OF = {BulkAction.READ: ReadChange.READ, BulkAction.UNREAD: ReadChange.UNREAD,
               BulkAction.DELETE: ReadChange.DELETED}  # fmt: skip
 PREVIEW = 60
@@ -70,7 +74,8 @@ MARK = Text("●", style="bold $accent")
 def when(at: datetime, now: datetime) -> str:
     """``14:05`` today, ``Dec 03 14:05`` before."""
     local = at.astimezone(now.tzinfo)
-    return f"{local:%H:%M}" if local.date() == now.date() else f"{local:%b %d %H:%M}"
+    pattern = "HH:mm" if local.date() == now.date() else "MMM dd HH:mm"
+    return format_datetime(local, format=pattern)
 
 
 def preview(body: str, width: int = PREVIEW) -> str:
@@ -85,8 +90,11 @@ def row(item: NotificationOut, now: datetime, *, marked: bool = False) -> tuple[
     return (
         MARK if marked else Text(" "),
         Text(when(item.created_at, now), style=weight),
-        Text(item.severity.value, style=f"{weight} {SEVERITY_STYLE[item.severity]}".strip()),
-        Text(item.category.value, style=weight),
+        Text(
+            notification_severity(item.severity),
+            style=f"{weight} {SEVERITY_STYLE[item.severity]}".strip(),
+        ),
+        Text(notification_category(item.category), style=weight),
         Text(item.title, style=weight),  # a grown group's title counts it
         Text(preview(item.body), style=f"{weight} dim".strip()),
     )
@@ -96,18 +104,7 @@ class NotificationsScreen(Screen[None]):
     """The center; Enter follows a notification's link (a conversation opens in the chat)."""
 
     CSS_PATH = "notifications.tcss"
-    BINDINGS = [
-        Binding("space", "select", "Select"),
-        Binding("asterisk", "select_all", "All", key_display="*"),
-        Binding("r", "mark(True)", "Read"),
-        Binding("u", "mark(False)", "Unread"),
-        Binding("d", "delete", "Delete"),
-        Binding("A", "all_read", "All read", key_display="A"),
-        Binding("c", "category", "Category"),
-        Binding("o", "unread_only", "Unread only"),
-        Binding("m", "more", "More", show=False),
-        Binding("p", "preferences", "Preferences"),
-    ]
+    BINDINGS = NOTIFICATIONS_BINDINGS
 
     class Loaded(Message):
         def __init__(self, page: NotificationPage, *, append: bool) -> None:
@@ -138,7 +135,8 @@ class NotificationsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._table().add_columns(" ", "time", "severity", "category", "title", "body")
+        columns = (_("time"), _("severity"), _("category"), _("title"), _("body"))
+        self._table().add_columns(" ", *columns)
         self._reload()
 
     def _table(self) -> DataTable[Text]:
@@ -158,7 +156,7 @@ class NotificationsScreen(Screen[None]):
                 category=self.category, unread_only=self.unread_only, limit=PAGE, cursor=cursor
             )
         except DaemonError as error:
-            self._failed(error, "Could not read the notifications")
+            self._failed(error, _("Could not read the notifications"))
             return
         self.post_message(self.Loaded(page, append=cursor is not None))
 
@@ -171,18 +169,18 @@ class NotificationsScreen(Screen[None]):
 
     def _failed(self, error: DaemonError, title: str) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
         else:
             self.notify(error.message, title=title, severity="error")
 
     # Showing
 
     def _show_filters(self) -> None:
-        category = self.category.value if self.category else "all categories"
-        which = "unread only" if self.unread_only else "read and unread"
-        more = "  ·  m: older" if self.next_cursor else ""
-        marked = f"  ·  {len(self.marked)} selected" if self.marked else ""
-        hint = "space: select  p: preferences  enter: open"
+        category = notification_category(self.category) if self.category else _("all categories")
+        which = _("unread only") if self.unread_only else _("read and unread")
+        more = "  ·  " + _("m: older") if self.next_cursor else ""
+        marked = "  ·  " + _("{n} selected").format(n=len(self.marked)) if self.marked else ""
+        hint = _("space: select  p: preferences  enter: open")
         self.query_one("#notification-filters", Static).update(
             f"{category} · {which}{more}{marked}    {hint}"
         )
@@ -196,7 +194,7 @@ class NotificationsScreen(Screen[None]):
         for item in self.items:
             table.add_row(*row(item, now, marked=item.id in self.marked), key=str(item.id))
         if not self.items:
-            empty = (Text(""), Text("nothing here", style="dim"), *(Text("") for _ in range(4)))
+            empty = (Text(""), Text(_("nothing here"), style="dim"), *(Text("") for _n in range(4)))
             table.add_row(*empty)
         if selected is not None:
             index = next((i for i, n in enumerate(self.items) if n.id == selected.id), None)
@@ -302,20 +300,20 @@ class NotificationsScreen(Screen[None]):
                 result = await self._client.bulk_notifications(action, ids[start:][:BULK_MAX])
                 changed += result.changed
         except DaemonError as error:
-            self._failed(error, "Could not change the notifications")
+            self._failed(error, _("Could not change the notifications"))
             return
         # The stream's notifications_read says the same; this covers a stream that is down.
         chosen = set(ids)
         self.marked -= chosen
         self._apply(_CHANGE_OF[action], lambda item: item.id in chosen)
-        self.notify(f"{changed} {_DONE[action]}")
+        self.notify(_(_DONE[action]).format(n=changed))
 
     @work(exit_on_error=False, group="notification-change")
     async def _mark(self, notification_id: uuid.UUID, read: bool) -> None:
         try:
             changed = await self._client.mark_notification(notification_id, read=read)
         except DaemonError as error:
-            self._failed(error, "Could not change the notification")
+            self._failed(error, _("Could not change the notification"))
             return
         self._replace(changed)
 
@@ -327,7 +325,7 @@ class NotificationsScreen(Screen[None]):
         try:
             result = await self._client.mark_all_notifications_read(category)
         except DaemonError as error:
-            self._failed(error, "Could not mark them read")
+            self._failed(error, _("Could not mark them read"))
             return
         # The stream's notifications_read says the same; this covers a stream that is down.
         now = self._clock()
@@ -339,7 +337,7 @@ class NotificationsScreen(Screen[None]):
         ]
         self.items = [n for n in self.items if self._matches(n)]
         self._fill()
-        self.notify(f"{result.changed} marked read")
+        self.notify(_("{n} marked read").format(n=result.changed))
 
     def action_delete(self) -> None:
         if self.marked:
@@ -361,7 +359,7 @@ class NotificationsScreen(Screen[None]):
         try:
             await self._client.delete_notification(notification_id)
         except DaemonError as error:
-            self._failed(error, "Could not delete the notification")
+            self._failed(error, _("Could not delete the notification"))
             return
         self.items = [n for n in self.items if n.id != notification_id]
         self._fill()

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import MessageOut
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.thread import BubbleRow, MessageBubble
 
 DIALOGS_CSS = """
@@ -44,7 +45,7 @@ class ChoicePicker(ModalScreen[str | None]):
     """Pick one of ``choices`` (id, label); dismisses with the id, or None on escape."""
 
     DEFAULT_CSS = DIALOGS_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = "") -> None:
         super().__init__()
@@ -58,7 +59,7 @@ class ChoicePicker(ModalScreen[str | None]):
             if self._choices:
                 yield OptionList(*(Option(label, id=key) for key, label in self._choices))
             else:
-                yield Static("Nothing to choose from.", classes="dialog-hint")
+                yield Static(_("Nothing to choose from."), classes="dialog-hint")
             yield Static(self._hint or "enter: choose · escape: cancel", classes="dialog-hint")
 
     @on(OptionList.OptionSelected)
@@ -73,7 +74,7 @@ class ConversationViewer(ModalScreen[None]):
     """A conversation's latest messages as the chat shows them, without the composer."""
 
     DEFAULT_CSS = DIALOGS_CSS
-    BINDINGS = [Binding("escape,q", "close", "Close")]
+    BINDINGS = [Binding("escape,q", "close", N_("Close"))]
 
     def __init__(self, client: DaemonClient, conversation_id: uuid.UUID, title: str) -> None:
         super().__init__()
@@ -83,9 +84,9 @@ class ConversationViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"{self._title} — read-only", classes="dialog-title")
+            yield Static(_("{title} — read-only").format(title=self._title), classes="dialog-title")
             yield VerticalScroll(id="viewer-messages")
-            yield Static("escape: close", classes="dialog-hint")
+            yield Static(_("escape: close"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._load()
@@ -95,7 +96,7 @@ class ConversationViewer(ModalScreen[None]):
         try:
             page = await self._client.messages(self._conversation_id, limit=50)
         except DaemonError as error:
-            self.notify(error.message, title="Could not load the conversation", severity="error")
+            self.notify(error.message, title=_("Could not load the conversation"), severity="error")
             self.dismiss(None)
             return
         await self.show(list(reversed(page.items)))
@@ -103,7 +104,7 @@ class ConversationViewer(ModalScreen[None]):
     async def show(self, messages: list[MessageOut]) -> None:
         scroll = self.query_one("#viewer-messages", VerticalScroll)
         if not messages:
-            await scroll.mount(Static("No messages yet.", classes="dialog-hint"))
+            await scroll.mount(Static(_("No messages yet."), classes="dialog-hint"))
             return
         await scroll.mount_all(
             BubbleRow(MessageBubble(m), classes=f"-{m.direction}") for m in messages

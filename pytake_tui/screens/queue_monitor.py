@@ -17,14 +17,13 @@ from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from pytake_daemon.protocol import Me, ServerEvent
 from pytake_daemon.protocol.queues import (
@@ -33,13 +32,16 @@ from pytake_daemon.protocol.queues import (
     QueueItemOut,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.queue_board import Column, QueueBoard
 from pytake_tui.queue_feed import LIVE_EVENTS, BoardSnapshot, Moved, absorb, read_snapshot
 from pytake_tui.screens.opaque import OpaqueScreen
 from pytake_tui.screens.queue_dialogs import ChoicePicker, ConversationViewer
+from pytake_tui.screens.queue_keys import QUEUE_MONITOR_BINDINGS
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.live_table import LiveTable
 from pytake_tui.widgets.queue_actions import QueueItemActions
 from pytake_tui.widgets.queue_columns import (
@@ -48,6 +50,8 @@ from pytake_tui.widgets.queue_columns import (
     QueueTable,
     TextLine,
     WaitingTable,
+    column_name,
+    column_title,
     contact_label,
 )
 from pytake_tui.widgets.queue_header import QueueHeader
@@ -62,7 +66,6 @@ DASHBOARD_DEBOUNCE_SECONDS = 2.0
 NARROW_WIDTH = 150
 """Below this many columns the three columns become tabs (keys 1, 2, 3)."""
 _ALL = "all"
-_TITLES = {Column.WAITING: "Waiting", Column.ACTIVE: "In progress", Column.HISTORY: "History"}
 _TABLES = {Column.WAITING: WaitingTable, Column.ACTIVE: ActiveTable, Column.HISTORY: HistoryTable}
 
 
@@ -78,17 +81,7 @@ class QueueMonitorScreen(OpaqueScreen[None]):
 
     CSS_PATH = "queue_monitor.tcss"
     AUTO_FOCUS = "#waiting"
-    BINDINGS = [
-        Binding("a", "assign", "Assign"),
-        Binding("t", "transfer", "Transfer"),
-        Binding("m", "take", "Take (mine)"),
-        Binding("p", "priority", "Priority"),
-        Binding("o", "open", "Open"),
-        Binding("f", "filter", "Filter"),
-        Binding("1", "show('waiting')", "Waiting column", show=False),
-        Binding("2", "show('active')", "In progress column", show=False),
-        Binding("3", "show('history')", "History column", show=False),
-    ]
+    BINDINGS = QUEUE_MONITOR_BINDINGS
 
     class Loaded(Message):
         def __init__(self, snapshot: BoardSnapshot) -> None:
@@ -122,11 +115,11 @@ class QueueMonitorScreen(OpaqueScreen[None]):
         with Horizontal(id="status-bar"):
             yield TextLine(id="tabs")
             yield ConnectionIndicator(id="connection")
-        yield Static("Loading the queues…", id="notice")
+        yield Static(_("Loading the queues…"), id="notice")
         with Horizontal(id="columns"):
             for column, table in _TABLES.items():
                 with Vertical(id=f"pane-{column.value}", classes="pane"):
-                    yield TextLine(_TITLES[column], classes="pane-title")
+                    yield TextLine(column_name(column), classes="pane-title")
                     yield table(self.board, self._clock, id=column.value)
         yield QueueItemActions(client=self._client, board=self.board, clock=self._clock)
         yield Footer()
@@ -183,12 +176,12 @@ class QueueMonitorScreen(OpaqueScreen[None]):
         if not self.has_class("-narrow"):
             for column in Column:
                 pane = self.query_one(f"#pane-{column.value}")
-                title = f"{_TITLES[column]} ({counts[column]:,})"
+                title = column_title(column, counts[column])
                 pane.query_one(".pane-title", TextLine).update(title)
             return
         tabs: list[Content | tuple[str, str] | str] = []
         for n, column in enumerate(Column, start=1):
-            label = f" {n} {_TITLES[column]} ({counts[column]:,}) "
+            label = f" {n} {column_title(column, counts[column])} "
             tabs += [(label, "reverse bold" if column is self.current else ""), " "]
         self.query_one("#tabs", TextLine).update(Content.assemble(*tabs))
 
@@ -200,10 +193,11 @@ class QueueMonitorScreen(OpaqueScreen[None]):
             snapshot = await read_snapshot(self._client)
         except DaemonError as error:
             if error.unauthorized:
-                self.post_message(SessionExpired("your session has ended"))
+                self.post_message(SessionExpired(_("your session has ended")))
                 return
-            self.query_one("#notice", Static).update(f"Could not load the queues: {error.message}")
-            self.notify(error.message, title="Could not load the queues", severity="error")
+            failed = _("Could not load the queues: {reason}").format(reason=error.message)
+            self.query_one("#notice", Static).update(failed)
+            self.notify(error.message, title=_("Could not load the queues"), severity="error")
             return
         self.post_message(self.Loaded(snapshot))
 
@@ -220,7 +214,7 @@ class QueueMonitorScreen(OpaqueScreen[None]):
         gc.collect()
         gc.freeze()
         notice = self.query_one("#notice", Static)
-        notice.update("No queues yet: an admin creates them (pytake queues create).")
+        notice.update(_("No queues yet: an admin creates them (pytake queues create)."))
         notice.display = not snapshot.queues
         self._show_header()
         self._flush()  # what the stream said while the board was loading
@@ -332,13 +326,13 @@ class QueueMonitorScreen(OpaqueScreen[None]):
         item_id = self.table(self.current).selected_id()
         item = None if item_id is None else self.board.item(item_id)
         if item is None:
-            self.notify("Select an item first", severity="warning")
+            self.notify(_("Select an item first"), severity="warning")
         return item
 
     def _selected_active(self) -> QueueItemOut | None:
         item = self._selected()
         if item is not None and item.status not in (ItemStatus.WAITING, ItemStatus.ASSIGNED):
-            self.notify("This attendance has ended; nothing to change", severity="warning")
+            self.notify(_("This attendance has ended; nothing to change"), severity="warning")
             return None
         return item
 
@@ -382,7 +376,7 @@ class QueueMonitorScreen(OpaqueScreen[None]):
 
     def action_filter(self) -> None:
         """Show one queue, or all of them."""
-        choices = [(_ALL, "All queues")] + [
+        choices = [(_ALL, _("All queues"))] + [
             (str(queue_id), name)
             for queue_id, name in sorted(self.board.queues.items(), key=lambda q: q[1].lower())
         ]
@@ -391,7 +385,7 @@ class QueueMonitorScreen(OpaqueScreen[None]):
             if queue is not None:
                 self.set_filter(None if queue == _ALL else uuid.UUID(queue))
 
-        self.app.push_screen(ChoicePicker("Show the queue…", choices), chosen)
+        self.app.push_screen(ChoicePicker(_("Show the queue…"), choices), chosen)
 
     def set_filter(self, queue_id: uuid.UUID | None) -> None:
         self.queue_filter = queue_id

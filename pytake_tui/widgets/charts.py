@@ -10,6 +10,8 @@ from textual.containers import Grid
 from textual_plotext import PlotextPlot
 
 from pytake_daemon.protocol.agents import AgentMetrics
+from pytake_i18n import format_date
+from pytake_tui.i18n import _
 
 HOUR_TICKS = 3
 """A tick label every this many hours, so 24 of them don't collide at 80 columns."""
@@ -33,7 +35,7 @@ class AgentCharts(Grid):
         plt.clear_data()
         plt.clear_figure()
         counts = [p.messages_answered for p in metrics.hourly]
-        plt.title(f"Messages per hour today ({sum(counts)})")
+        plt.title(_("Messages per hour today ({count})").format(count=sum(counts)))
         if hours:
             plt.bar(hours, counts, color="cyan", width=0.6)
             plt.xticks(ticks, labels)
@@ -52,7 +54,9 @@ class AgentCharts(Grid):
             for p in metrics.hourly
             if p.avg_first_response_seconds is not None
         ]
-        plt.title("First reply per hour today (min)" if measured else "First reply: none today")
+        plt.title(
+            _("First reply per hour today (min)") if measured else _("First reply: none today")
+        )
         if measured:
             plt.bar([h for h, _ in measured], [m for _, m in measured], color="yellow", width=0.6)
             plt.xticks(ticks, labels)
@@ -65,11 +69,14 @@ class AgentCharts(Grid):
         plt.clear_figure()
         rated = [p for p in metrics.daily if p.avg_satisfaction is not None]
         span = (
-            f"{metrics.daily[0].day.strftime('%d/%m')}-{metrics.daily[-1].day.strftime('%d/%m')}"
+            f"{format_date(metrics.daily[0].day, format='dd/MM')}"
+            f"-{format_date(metrics.daily[-1].day, format='dd/MM')}"
             if metrics.daily
             else ""
         )
-        plt.title(f"Rating per day {span}" if rated else "Ratings: none in 14 days")
+        plt.title(
+            _("Rating per day {span}").format(span=span) if rated else _("Ratings: none in 14 days")
+        )
         plt.ylim(0, 5)
         if metrics.daily:
             # Days by position, the span in the title: plotext places text labels under bars a

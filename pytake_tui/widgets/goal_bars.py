@@ -8,13 +8,18 @@ from textual.widgets import Static
 
 from pytake_daemon.protocol.agents import GoalOut
 from pytake_tui.dashboard_view import goal_deadline, goal_title, goal_value, progress_bar
+from pytake_tui.i18n import _
 
 
 def goal_lines(goals: list[GoalOut], achievements: list[str], *, editable: bool = False) -> Text:
     """One line a goal: title, bar, where it stands; then the month's achievements."""
     if not goals:
-        hint = "press e to set one" if editable else "a supervisor sets them"
-        text = Text(f"No goals yet: {hint}.", style="dim")
+        hint = (
+            _("No goals yet: press e to set one.")
+            if editable
+            else _("No goals yet: a supervisor sets them.")
+        )
+        text = Text(hint, style="dim")
     else:
         width = max(cell_len(goal_title(g)) for g in goals)
         lines = []
@@ -30,7 +35,7 @@ def goal_lines(goals: list[GoalOut], achievements: list[str], *, editable: bool 
             lines.append(line)
         text = Text("\n").join(lines)
     if achievements:
-        text.append("\n\nThis month: ", style="bold")
+        text.append("\n\n" + _("This month:") + " ", style="bold")
         text.append(" · ".join(f"◆ {a}" for a in achievements))
     return text
 

@@ -28,6 +28,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.live_rows import (
     CACHE_SLACK,
     PADDING,
@@ -73,13 +74,13 @@ class LiveTable(ScrollView, can_focus=True):
         "live-table--cursor",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
-        Binding("enter", "select", "Select", show=False),
+        Binding("up", "cursor(-1)", N_("Up"), show=False),
+        Binding("down", "cursor(1)", N_("Down"), show=False),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False),
+        Binding("home", "first", N_("First"), show=False),
+        Binding("end", "last", N_("Last"), show=False),
+        Binding("enter", "select", N_("Select"), show=False),
     ]
 
     cursor_row: reactive[int] = reactive(0, repaint=False, always_update=True)
@@ -372,7 +373,7 @@ class LiveTable(ScrollView, can_focus=True):
         if y == 0:
             signature: Hashable = (header, scroll_x, width)
             if self._header is None or self._header[0] != signature:
-                labels: list[object] = [label for _, label, _ in self.columns]
+                labels: list[object] = [_(label) for _key, label, _width in self.columns]
                 self._header = (
                     signature,
                     self._fit(row_strip(self.columns, labels, header, self._width)),

@@ -16,6 +16,7 @@ from textual import work
 from textual.message import Message
 from textual.widget import Widget
 
+from pytake_daemon.protocol.agents import AgentStatus
 from pytake_daemon.protocol.conversations import AssignmentRequest
 from pytake_daemon.protocol.queues import (
     ItemStatus,
@@ -25,6 +26,7 @@ from pytake_daemon.protocol.queues import (
     Transition,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.queue_board import QueueBoard
 from pytake_tui.screens.capacity_override import (
     ConfirmOverride,
@@ -32,9 +34,22 @@ from pytake_tui.screens.capacity_override import (
     capacity_refused,
 )
 from pytake_tui.screens.queue_dialogs import ChoicePicker
+from pytake_tui.vocabulary import agent_status
 from pytake_tui.widgets.queue_columns import contact_label
 
-PRIORITY_NAMES = {Priority.NORMAL: "Normal", Priority.HIGH: "High", Priority.URGENT: "Urgent"}
+
+def _agent_status(status: str) -> str:
+    try:
+        return agent_status(AgentStatus(status))
+    except ValueError:
+        return status
+
+
+PRIORITY_NAMES = {
+    Priority.NORMAL: N_("Normal"),
+    Priority.HIGH: N_("High"),
+    Priority.URGENT: N_("Urgent"),
+}
 _QUEUE, _AGENT = "q", "a"
 
 
@@ -64,14 +79,17 @@ class QueueItemActions(Widget):
             key=lambda a: a.name.lower(),
         )
         return [
-            (f"{_AGENT}:{a.agent_id}", f"{a.name} — {a.status}, {a.active}/{a.capacity}")
+            (
+                f"{_AGENT}:{a.agent_id}",
+                f"{a.name} — {_agent_status(a.status)}, {a.active}/{a.capacity}",
+            )
             for a in agents
             if a.agent_id != item.agent_id
         ]
 
     def assign(self, item: QueueItemOut) -> None:
         """Assign the item to an agent who is not offline (or reassign it)."""
-        title = f"Assign {contact_label(item)} to…"
+        title = _("Assign {contact} to…").format(contact=contact_label(item))
         self.app.push_screen(ChoicePicker(title, self._agent_choices(item)), self._chosen(item))
 
     def transfer(self, item: QueueItemOut) -> None:
@@ -82,14 +100,16 @@ class QueueItemActions(Widget):
             if queue_id != item.queue_id
         ]
         agents = [(key, f"☺ {label}") for key, label in self._agent_choices(item)]
-        title = f"Transfer {contact_label(item)} to a queue (⇢) or an agent (☺)…"
+        title = _("Transfer {contact} to a queue (⇢) or an agent (☺)…").format(
+            contact=contact_label(item)
+        )
         self.app.push_screen(ChoicePicker(title, queues + agents), self._chosen(item))
 
     def _chosen(self, item: QueueItemOut) -> Callable[[str | None], None]:
         def chosen(choice: str | None) -> None:
             if choice is None:
                 return
-            kind, _, raw = choice.partition(":")
+            kind, _sep, raw = choice.partition(":")
             if kind == _AGENT:
                 self._assign(item, uuid.UUID(raw))
             else:
@@ -108,7 +128,7 @@ class QueueItemActions(Widget):
                 break
             except DaemonError as error:
                 if override or not capacity_refused(error):
-                    self.notify(error.message, title="Not assigned", severity="error")
+                    self.notify(error.message, title=_("Not assigned"), severity="error")
                     return
             # The board's load may lag the daemon's by an event; the 409 is the authority.
             agent = self._board.agents.get(agent_id)
@@ -122,14 +142,18 @@ class QueueItemActions(Widget):
             override = True
         changes = [QueueItemChanged(transition=Transition.ASSIGNED, item=i) for i in result.items]
         self.post_message(self.ItemsChanged(changes))
-        self.notify(f"{contact_label(item)} assigned to {self._board.agent_name(agent_id)}")
+        self.notify(
+            _("{contact} assigned to {agent}").format(
+                contact=contact_label(item), agent=self._board.agent_name(agent_id)
+            )
+        )
 
     @work(exit_on_error=False, group="actions")
     async def _transfer(self, item: QueueItemOut, to_queue: uuid.UUID) -> None:
         try:
             result = await self._client.transfer_item(item.queue_id, item.id, to_queue)
         except DaemonError as error:
-            self.notify(error.message, title="Not transferred", severity="error")
+            self.notify(error.message, title=_("Not transferred"), severity="error")
             return
         # The old item ends as transferred (its event follows; show it now).
         ended = item.model_copy(
@@ -138,7 +162,11 @@ class QueueItemActions(Widget):
         changes = [QueueItemChanged(transition=Transition.TRANSFERRED, item=ended)]
         changes += [QueueItemChanged(transition=Transition.ENTERED, item=i) for i in result.items]
         self.post_message(self.ItemsChanged(changes))
-        self.notify(f"{contact_label(item)} moved to {self._board.queue_name(to_queue)}")
+        self.notify(
+            _("{contact} moved to {queue}").format(
+                contact=contact_label(item), queue=self._board.queue_name(to_queue)
+            )
+        )
 
     @work(exit_on_error=False, group="actions")
     async def take(self, item: QueueItemOut) -> None:
@@ -150,21 +178,26 @@ class QueueItemActions(Widget):
                 break
             except DaemonError as error:
                 if request.override_capacity or not capacity_refused(error):
-                    self.notify(error.message, title="Not taken", severity="error")
+                    self.notify(error.message, title=_("Not taken"), severity="error")
                     return
-            question = "You are at capacity. Take it anyway?"
+            question = _("You are at capacity. Take it anyway?")
             if not await self.app.push_screen_wait(ConfirmOverride(question)):
                 return
             request = AssignmentRequest(take=True, override_capacity=True)
-        self.notify(f"You attend {contact_label(item)} now", title="Taken")
+        self.notify(
+            _("You attend {contact} now").format(contact=contact_label(item)), title=_("Taken")
+        )
 
     def change_priority(self, item: QueueItemOut) -> None:
         """Change a waiting item's priority."""
         if item.status is not ItemStatus.WAITING:
-            self.notify("Only a waiting item's priority can change", severity="warning")
+            self.notify(_("Only a waiting item's priority can change"), severity="warning")
             return
         choices = [
-            (str(int(p)), f"{name}{' (now)' if p == item.priority else ''}")
+            (
+                str(int(p)),
+                _("{priority} (now)").format(priority=_(name)) if p == item.priority else _(name),
+            )
             for p, name in PRIORITY_NAMES.items()
         ]
 
@@ -172,15 +205,20 @@ class QueueItemActions(Widget):
             if priority is not None and int(priority) != item.priority:
                 self._set_priority(item, Priority(int(priority)))
 
-        self.app.push_screen(ChoicePicker(f"Priority of {contact_label(item)}", choices), chosen)
+        title = _("Priority of {contact}").format(contact=contact_label(item))
+        self.app.push_screen(ChoicePicker(title, choices), chosen)
 
     @work(exit_on_error=False, group="actions")
     async def _set_priority(self, item: QueueItemOut, priority: Priority) -> None:
         try:
             changed = await self._client.set_item_priority(item.queue_id, item.id, priority)
         except DaemonError as error:
-            self.notify(error.message, title="Priority not changed", severity="error")
+            self.notify(error.message, title=_("Priority not changed"), severity="error")
             return
         change = QueueItemChanged(transition=Transition.REPRIORITIZED, item=changed)
         self.post_message(self.ItemsChanged([change]))
-        self.notify(f"{contact_label(item)}: {PRIORITY_NAMES[priority].lower()} priority")
+        self.notify(
+            _("{contact}: priority {priority}").format(
+                contact=contact_label(item), priority=_(PRIORITY_NAMES[priority]).lower()
+            )
+        )

@@ -19,7 +19,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from pytake_daemon.protocol.queues import Priority, QueueItemOut
-from pytake_tui.queue_board import QueueBoard, duration, serving_key
+from pytake_i18n import format_number
+from pytake_tui.i18n import N_, _
+from pytake_tui.queue_board import Column, QueueBoard, duration, serving_key
 from pytake_tui.widgets.live_table import LiveTable
 
 Clock = Callable[[], datetime]
@@ -32,15 +34,15 @@ MOOD_BADGES = {
     "positive": ("▲ pos", "green"),
 }
 PRIORITY_LABELS = {
-    Priority.NORMAL: ("normal", ""),
-    Priority.HIGH: ("high", "yellow"),
-    Priority.URGENT: ("URGENT", "bold magenta"),
+    Priority.NORMAL: (N_("normal"), ""),
+    Priority.HIGH: (N_("high"), "yellow"),
+    Priority.URGENT: (N_("URGENT"), "bold magenta"),
 }
 ENDINGS = {
-    "completed": ("done", "green"),
-    "abandoned": ("abandoned", "red"),
-    "timed_out": ("timed out", "yellow"),
-    "transferred": ("moved", "cyan"),
+    "completed": (N_("done"), "green"),
+    "abandoned": (N_("abandoned"), "red"),
+    "timed_out": (N_("timed out"), "yellow"),
+    "transferred": (N_("moved"), "cyan"),
 }
 
 
@@ -86,7 +88,24 @@ def contact_label(item: QueueItemOut) -> str:
     """@username, profile name, phone, or (for a hidden phone) the BSUID the daemon sent."""
     if item.contact_name:
         return item.contact_name
-    return f"+{item.contact_wa_id}" if item.contact_wa_id else "a customer"
+    return f"+{item.contact_wa_id}" if item.contact_wa_id else _("a customer")
+
+
+_TITLES = {
+    Column.WAITING: N_("Waiting"),
+    Column.ACTIVE: N_("In progress"),
+    Column.HISTORY: N_("History"),
+}
+
+
+def column_name(column: Column) -> str:
+    """``Waiting`` / ``Aguardando``."""
+    return _(_TITLES[column])
+
+
+def column_title(column: Column, count: int) -> str:
+    """``Waiting (1,234)`` / ``Aguardando (1.234)``."""
+    return f"{column_name(column)} ({format_number(count)})"
 
 
 class QueueTable(LiveTable):
@@ -161,11 +180,11 @@ class WaitingTable(QueueTable):
 
     COLUMNS: ClassVar[list[tuple[str, str, int]]] = [
         ("position", "#", 3),
-        ("contact", "contact", 14),
-        ("queue", "queue", 8),
-        ("priority", "prio", 6),
-        ("wait", "wait", 6),
-        ("mood", "mood", 6),
+        ("contact", N_("contact"), 14),
+        ("queue", N_("queue"), 8),
+        ("priority", N_("prio"), 6),
+        ("wait", N_("wait"), 6),
+        ("mood", N_("mood"), 6),
     ]
 
     def sort_key(self, item: QueueItemOut) -> Any:
@@ -193,7 +212,7 @@ class WaitingTable(QueueTable):
             LiveCell(position, style),
             Text(contact_label(item), style=style),
             Text(board.queue_name(item.queue_id), style=style),
-            Text(label, style=priority_style),
+            Text(_(label), style=priority_style),
             LiveCell(lambda: self.since(item.entered_at), style),
             self.mood_cell(item),
         ]
@@ -203,11 +222,11 @@ class ActiveTable(QueueTable):
     """Agent, contact, time since assigned, latest message, mood; longest in progress first."""
 
     COLUMNS: ClassVar[list[tuple[str, str, int]]] = [
-        ("agent", "agent", 10),
-        ("contact", "contact", 12),
-        ("duration", "for", 6),
-        ("last", "last message", 16),
-        ("mood", "mood", 6),
+        ("agent", N_("agent"), 10),
+        ("contact", N_("contact"), 12),
+        ("duration", N_("for"), 6),
+        ("last", N_("last message"), 16),
+        ("mood", N_("mood"), 6),
     ]
 
     def sort_key(self, item: QueueItemOut) -> Any:
@@ -239,12 +258,12 @@ class HistoryTable(QueueTable):
     """How it ended, contact, queue, wait, handling time, rating; newest first."""
 
     COLUMNS: ClassVar[list[tuple[str, str, int]]] = [
-        ("ended", "ended", 9),
-        ("contact", "contact", 12),
-        ("queue", "queue", 8),
-        ("wait", "wait", 6),
-        ("handled", "handled", 7),
-        ("rating", "rating", 6),
+        ("ended", N_("ended"), 9),
+        ("contact", N_("contact"), 12),
+        ("queue", N_("queue"), 8),
+        ("wait", N_("wait"), 6),
+        ("handled", N_("handled"), 7),
+        ("rating", N_("rating"), 6),
     ]
 
     def sort_key(self, item: QueueItemOut) -> Any:
@@ -264,7 +283,7 @@ class HistoryTable(QueueTable):
         )
         rating = self.board.ratings.get(item.id)
         return [
-            Text(label, style=style),
+            Text(_(label), style=style),
             Text(contact_label(item), style=self.style_of(item)),
             Text(self.board.queue_name(item.queue_id)),
             Text(duration(item.wait_seconds)),

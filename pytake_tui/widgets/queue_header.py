@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 
+from pytake_tui.i18n import _, ngettext, styled_format
 from pytake_tui.queue_board import QueueBoard, duration
 from pytake_tui.widgets.queue_columns import TextLine, contact_label
 
@@ -29,32 +30,34 @@ class QueueHeader(Vertical):
             scope = [(board.queue_name(queue_filter), "bold $text-accent"), ": "]
         avg = "—" if metrics.avg_wait_seconds is None else duration(metrics.avg_wait_seconds)
         abandoned = "—" if metrics.abandonment is None else f"{metrics.abandonment:.0%}"
-        self.query_one("#metrics", TextLine).update(
-            Content.assemble(
-                *scope,
-                (str(metrics.waiting), "bold"),
-                " waiting · avg wait ",
-                (avg, "bold"),
-                " · ",
-                (str(metrics.agents_online), "bold"),
-                " online, ",
-                (str(metrics.agents_busy), "bold"),
-                " busy · ",
-                (abandoned, "bold"),
-                " abandoned",
-            )
+        line = styled_format(
+            _(
+                "{waiting} waiting · avg wait {avg} · {online} online, {busy} busy"
+                " · {abandoned} abandoned"
+            ),
+            "bold",
+            waiting=metrics.waiting,
+            avg=avg,
+            online=metrics.agents_online,
+            busy=metrics.agents_busy,
+            abandoned=abandoned,
         )
+        self.query_one("#metrics", TextLine).update(Content.assemble(*scope, line))
         alerts = self.query_one("#alerts", TextLine)
         latest = next(reversed(board.alerts.values()), None)
         if alerts.display != (latest is not None):
             alerts.display = latest is not None
         if latest is not None:
             shown = board.item_of(latest.conversation_id)
-            who = contact_label(shown) if shown is not None else "a conversation"
+            who = contact_label(shown) if shown is not None else _("a conversation")
             count = len(board.alerts)
+            rule = latest.rule.value.replace("_", " ")
             alerts.update(
                 Content.assemble(
-                    (f"⚠ {count} alert{'s' if count != 1 else ''}", "bold"),
-                    f" · latest: {who}: {latest.rule.value.replace('_', ' ')} — {latest.detail}",
+                    ("⚠ " + ngettext("{n} alert", "{n} alerts", count).format(n=count), "bold"),
+                    " · "
+                    + _("latest: {who}: {rule} — {detail}").format(
+                        who=who, rule=rule, detail=latest.detail
+                    ),
                 )
             )

@@ -8,8 +8,9 @@ from textual.widgets import Static
 
 from pytake_daemon.protocol.agents import AgentMetrics
 from pytake_tui.dashboard_view import card_lines
+from pytake_tui.i18n import N_, _
 
-CARDS = (("today", "Today"), ("week", "This week"), ("month", "This month"))
+CARDS = (("today", N_("Today")), ("week", N_("This week")), ("month", N_("This month")))
 
 
 class StatCards(Horizontal):
@@ -18,7 +19,7 @@ class StatCards(Horizontal):
     def compose(self) -> ComposeResult:
         for key, title in CARDS:
             card = Static("…", id=f"card-{key}", classes="stat-card")
-            card.border_title = title
+            card.border_title = _(title)
             yield card
 
     def show(self, metrics: AgentMetrics) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from pytake_daemon.protocol.agents import ActivityList, ActivityOut
 from pytake_tui.dashboard_view import ACTIVITY_ICONS, activity_text, clock_time
+from pytake_tui.i18n import _, ngettext
 
 
 class MoreLine(Static):
@@ -44,9 +45,9 @@ class Timeline(Vertical):
 
     def on_mount(self) -> None:
         table = self._table()
-        table.add_column("when", key="when")
+        table.add_column(_("when"), key="when")
         table.add_column("", width=1, key="icon")
-        table.add_column("what", key="what")
+        table.add_column(_("what"), key="what")
         self._show_more()
 
     def _table(self) -> DataTable[str | Text]:
@@ -113,15 +114,20 @@ class Timeline(Vertical):
     def _show_more(self) -> None:
         more = self.query_one(MoreLine)
         if not self.entries:
-            more.update(Text("Nothing in the timeline yet.", style="dim"))
+            more.update(Text(_("Nothing in the timeline yet."), style="dim"))
         elif self.next_before is not None:
             more.update(
                 Text.assemble(
-                    ("m", "bold underline"), f" older entries ({len(self.entries)} shown)"
+                    ("m", "bold underline"),
+                    " " + _("older entries ({count} shown)").format(count=len(self.entries)),
                 )
             )
         else:
-            more.update(Text(f"The beginning ({len(self.entries)} entries).", style="dim"))
+            count = len(self.entries)
+            beginning = ngettext(
+                "The beginning ({count} entry).", "The beginning ({count} entries).", count
+            )
+            more.update(Text(beginning.format(count=count), style="dim"))
 
     def request_more(self) -> bool:
         """Whether an older page should be read now (one at a time)."""

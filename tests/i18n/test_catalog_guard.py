@@ -75,7 +75,23 @@ CONVERTED = [
     "pytake_tui/connection.py",
     "pytake_tui/console_language.py",
     "pytake_tui/key_guide.py",
+    "pytake_tui/dashboard_view.py",
     "pytake_tui/message_view.py",
+    "pytake_tui/screens/dashboard.py",
+    "pytake_tui/screens/dashboard_keys.py",
+    "pytake_tui/screens/notifications.py",
+    "pytake_tui/screens/notifications_keys.py",
+    "pytake_tui/screens/queue_dialogs.py",
+    "pytake_tui/screens/queue_keys.py",
+    "pytake_tui/screens/queue_monitor.py",
+    "pytake_tui/widgets/charts.py",
+    "pytake_tui/widgets/goal_bars.py",
+    "pytake_tui/widgets/live_table.py",
+    "pytake_tui/widgets/queue_actions.py",
+    "pytake_tui/widgets/queue_columns.py",
+    "pytake_tui/widgets/queue_header.py",
+    "pytake_tui/widgets/stat_cards.py",
+    "pytake_tui/widgets/timeline.py",
     "pytake_tui/screens/chat.py",
     "pytake_tui/screens/chat_actions.py",
     "pytake_tui/screens/chat_keys.py",
@@ -192,10 +208,20 @@ def shadowed_translation(source: str) -> list[int]:
     )
     if not imports_it:
         return []
+    # A comprehension's loop variables live in the comprehension's own scope: harmless.
+    in_comprehensions = {
+        id(name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.comprehension)
+        for name in ast.walk(node.target)
+    }
     return [
         node.lineno
         for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+        if isinstance(node, ast.Name)
+        and node.id == "_"
+        and isinstance(node.ctx, ast.Store)
+        and id(node) not in in_comprehensions
     ]
 
 

@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from pytake_daemon.protocol import Me
+from pytake_daemon.protocol import Me, Role
 from pytake_tui import build_app
+from pytake_tui.queue_board import Column
 from pytake_tui.screens import LoginScreen, SettingsScreen
+from pytake_tui.screens.dashboard import PAGE
+from pytake_tui.screens.queue_monitor import QueueMonitorScreen
 
 from .chat_support import (
     chat_ready,
@@ -22,9 +25,11 @@ from .chat_support import (
     thread_settled,
     unread_settled,
 )
+from .dashboard_support import busy_world, dashboard_app, dashboard_ready, me_as
 from .fake_daemon import alice
 from .fake_world import demo_world
 from .helpers import wait_until
+from .queue_monitor_support import demo_queues, queue_app, supervisor
 
 SIZE = (160, 48)
 SERVER = "http://pytake.invalid:8420"
@@ -73,4 +78,37 @@ def test_settings_pt_br(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
 
     app = scripted_app(tmp_path, demo_world(), me=_portuguese(alice()))
+    assert snap_compare(app, run_before=ready, terminal_size=SIZE)
+
+
+def test_queue_monitor_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """The three columns (Aguardando, Em atendimento, Histórico), the figures and the alert."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await wait_until(pilot, lambda: pilot.app.screen.id != "_default", "the session")
+        await pilot.press("f4")
+
+        def loaded() -> bool:
+            screen = pilot.app.screen
+            return (
+                isinstance(screen, QueueMonitorScreen)
+                and screen.loaded
+                and screen.table(Column.WAITING).row_count == 7
+            )
+
+        await wait_until(pilot, loaded, "7 waiting rows")
+        await pilot.pause()
+
+    app = queue_app(tmp_path, demo_queues(), me=_portuguese(supervisor()))
+    assert snap_compare(app, run_before=ready, terminal_size=SIZE)
+
+
+def test_dashboard_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """A supervisor's dashboard: the cards, goals, achievements, status and agent picker."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await dashboard_ready(pilot, PAGE)
+        await pilot.pause()
+
+    app = dashboard_app(tmp_path, busy_world(), me=_portuguese(me_as(Role.SUPERVISOR)))
     assert snap_compare(app, run_before=ready, terminal_size=SIZE)
