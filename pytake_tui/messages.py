@@ -14,6 +14,7 @@ from textual.widget import Widget
 from pytake_daemon.protocol import EventEnvelope, LoginResponse, Me, MessageOut
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.connection import ConnectionStatus
+from pytake_tui.i18n import _
 
 
 class ConnectionStateChanged(Message, bubble=False):
@@ -101,6 +102,6 @@ class MessageQueued(Message):
 def report_failure(node: Widget, error: DaemonError, title: str) -> None:
     """A failed call as the console shows it: back to login on a 401, else an error toast."""
     if error.unauthorized:
-        node.post_message(SessionExpired("your session has ended"))
+        node.post_message(SessionExpired(_("your session has ended")))
     else:
         node.notify(error.message, title=title, severity="error")

@@ -19,6 +19,7 @@ from pytake_daemon.protocol import (
     MessageStatus,
     MessageStatusUpdated,
 )
+from pytake_tui.i18n import _
 from pytake_tui.preferences import Preferences
 
 Severity = Literal["information", "warning", "error"]
@@ -59,7 +60,7 @@ class Notifier:
                     return []
                 if not preferences.toast_failures:
                     return []
-                reason = error.explanation if error else "WhatsApp did not say why"
-                return [Toast("Message not delivered", reason, severity="error")]
+                reason = error.explanation if error else _("WhatsApp did not say why")
+                return [Toast(_("Message not delivered"), reason, severity="error")]
             case _:
                 return []

@@ -15,6 +15,8 @@ from textual.app import App
 from textual.markup import escape
 from textual.notifications import Notification, Notify
 
+from pytake_tui.i18n import _
+
 SHOWN = 2
 """The newest toasts shown in full; older ones still on screen count into ``+N more``."""
 
@@ -53,7 +55,10 @@ class ToastStack(App[None]):
             if self._summary is not None:
                 del self._notifications[self._summary]
             self._summary = Notification(
-                f"+{self._collapsed} more", "", "information", self.NOTIFICATION_TIMEOUT
+                _("+{count} more").format(count=self._collapsed),
+                "",
+                "information",
+                self.NOTIFICATION_TIMEOUT,
             )
             self._notifications.add(self._summary)
         self._refresh_notifications()
