@@ -1,21 +1,81 @@
-"""The replica pair of a module: two ``pytake daemon`` processes on the session's PostgreSQL and
-Redis, started once, and started again by the next test when one was killed."""
+"""One private embedded PostgreSQL and Redis for the package, and two ``pytake daemon``
+processes on them, started once (a daemon takes seconds to start on a shared machine) and
+started again by the next test when one was killed.
+
+The servers are the package's own, not the session's: the fault tests stop and restart them,
+which would break every other test (the same reason tests/test_outage.py has its own).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
 
 from pytake_daemon.config import Settings
-from tests.replicas.support import Replicas
-from tests.support import short_tmpdir
+from pytake_daemon.db import migrations
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import Connection, connect
+from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
+from pytake_daemon.whatsapp.secretbox import load_secret_box
+from tests.conftest import APP_ROLE
+from tests.replicas.support import Replicas, admin_connection
+from tests.support import TenantData, create_tenant, make_settings, secret, short_tmpdir, with_user
 
 
-@pytest.fixture(scope="module")
-def pair(settings: Settings) -> Iterator[Replicas]:
-    replicas = Replicas.configure(settings, short_tmpdir("ptr-"))
+@pytest.fixture(scope="package")
+def stack() -> Iterator[EmbeddedStack]:
+    root = short_tmpdir("ptr-")
+    stack = EmbeddedStack(
+        root, postgres=EmbeddedPostgres(root, database="pytake"), redis=EmbeddedRedis(root)
+    )
+    try:
+        stack.start()
+        yield stack
+    finally:
+        try:
+            stack.stop()
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def replica_settings(stack: EmbeddedStack) -> Settings:
+    assert stack.postgres is not None
+    assert stack.redis is not None
+    admin_dsn = stack.postgres.dsn("pytake")
+
+    async def migrate() -> None:
+        admin = await connect(admin_dsn)
+        try:
+            await migrations.upgrade(admin, APP_ROLE)
+        finally:
+            await admin.close()
+
+    asyncio.run(migrate())
+    endpoints = Endpoints(
+        app_dsn=secret(with_user(admin_dsn, APP_ROLE)),
+        admin_dsn=secret(admin_dsn),
+        redis_url=secret(stack.redis.url),
+        app_role=APP_ROLE,
+    )
+    state_dir = stack.root / "state"
+    state_dir.mkdir()
+    settings = make_settings(
+        endpoints, prefix=f"pytake-replicas-{uuid.uuid4().hex[:8]}:", state_dir=state_dir
+    )
+    # The key file exists before the two start (they would agree on it anyway: secretbox.py).
+    load_secret_box(settings)
+    return settings
+
+
+@pytest.fixture(scope="package")
+def pair(replica_settings: Settings, stack: EmbeddedStack) -> Iterator[Replicas]:
+    replicas = Replicas.configure(replica_settings, stack.root)
     try:
         replicas.start()
         yield replicas
@@ -27,6 +87,38 @@ def pair(settings: Settings) -> Iterator[Replicas]:
 def replicas(pair: Replicas) -> Replicas:
     pair.ensure_running()
     return pair
+
+
+@pytest.fixture
+def postgres(stack: EmbeddedStack) -> Iterator[EmbeddedPostgres]:
+    """The package's PostgreSQL; running again after the test whatever happened."""
+    assert stack.postgres is not None
+    try:
+        yield stack.postgres
+    finally:
+        stack.postgres.start()
+
+
+@pytest.fixture
+def redis_server(stack: EmbeddedStack) -> Iterator[EmbeddedRedis]:
+    assert stack.redis is not None
+    try:
+        yield stack.redis
+    finally:
+        stack.redis.start()
+
+
+@pytest.fixture
+async def tenant(replica_settings: Settings, password_hash: str) -> TenantData:
+    async with admin_connection(replica_settings) as conn:
+        return await create_tenant(conn, password_hash)
+
+
+@pytest.fixture
+async def replica_conn(replica_settings: Settings) -> AsyncIterator[Connection]:
+    """An admin connection to the package's database (tests that keep PostgreSQL running)."""
+    async with admin_connection(replica_settings) as conn:
+        yield conn
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Two daemon processes under load while their PostgreSQL restarts, or their Redis stops
-(issue 20, part 6). The servers are a private embedded stack (tests/test_outage.py's fixtures):
+(issue 20, part 6). The servers are the package's private embedded stack (conftest.py):
 stopping the session's would break every other test.
 
 - PostgreSQL restarted under load: webhooks meanwhile are 503 with Retry-After (Meta retries
@@ -13,7 +13,6 @@ stopping the session's would break every other test.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -22,8 +21,6 @@ from redis.asyncio import Redis
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis
 from pytake_daemon.protocol import Readiness, Role
-from pytake_daemon.whatsapp.secretbox import load_secret_box
-from tests import test_outage
 from tests.replicas.support import (
     REPLY,
     TIMEOUT,
@@ -39,39 +36,13 @@ from tests.replicas.support import (
     work_left,
     world,
 )
-from tests.support import PASSWORD, TenantData, create_tenant, short_tmpdir
+from tests.support import PASSWORD, TenantData
 from tests.test_cross_process import Daemon
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("replicas")]
 
-# The private stack and its guards, as tests/test_outage.py defines them (module-scoped there
-# and here: each module gets its own servers).
-stack = test_outage.stack
-outage_endpoints = test_outage.outage_endpoints
-outage_settings = test_outage.outage_settings
-postgres = test_outage.postgres
-redis_server = test_outage.redis_server
-
 # Issue 16's and 20's bound: processing again within 5 s of PostgreSQL's return.
 RESUME_DEADLINE = 5.0
-
-
-@pytest.fixture(scope="module")
-def pair(outage_settings: Settings) -> Iterator[Replicas]:
-    # The key file exists before the two start (they would agree on it anyway: secretbox.py).
-    load_secret_box(outage_settings)
-    replicas = Replicas.configure(outage_settings, short_tmpdir("ptf-"))
-    try:
-        replicas.start()
-        yield replicas
-    finally:
-        replicas.stop()
-
-
-@pytest.fixture
-async def tenant(outage_settings: Settings, password_hash: str) -> TenantData:
-    async with admin_connection(outage_settings) as conn:
-        return await create_tenant(conn, password_hash)
 
 
 async def readiness(
@@ -104,13 +75,13 @@ async def subscribers(settings: Settings, prefix: str, count: int) -> bool:
 
 async def test_postgres_restart_under_load(
     replicas: Replicas,
-    outage_settings: Settings,
+    replica_settings: Settings,
     tenant: TenantData,
     postgres: EmbeddedPostgres,
     session: aiohttp.ClientSession,
 ) -> None:
     a, b = replicas.daemons
-    async with world(replicas, tenant, outage_settings) as w:
+    async with world(replicas, tenant, replica_settings) as w:
         await publish_echo_flow(a.url, tenant)
         async with console(session, a, tenant[Role.ADMIN].headers) as on_a:
             load = asyncio.create_task(w.customers_write(150, rate=40.0, customers=10))
@@ -152,7 +123,7 @@ async def test_postgres_restart_under_load(
             await until(
                 lambda: set(w.sent) <= set(on_a.received), TIMEOUT, "every message on a console"
             )
-        async with admin_connection(outage_settings) as conn:
+        async with admin_connection(replica_settings) as conn:
             try:
                 await until_async(lambda: settled(conn, tenant.id), TIMEOUT, "work to drain")
             except AssertionError as exc:
@@ -163,14 +134,14 @@ async def test_postgres_restart_under_load(
 
 async def test_redis_stopped_under_load(
     replicas: Replicas,
-    outage_settings: Settings,
+    replica_settings: Settings,
     tenant: TenantData,
     redis_server: EmbeddedRedis,
     session: aiohttp.ClientSession,
 ) -> None:
     a, b = replicas.daemons
     headers = tenant[Role.ADMIN].headers
-    async with world(replicas, tenant, outage_settings) as w:
+    async with world(replicas, tenant, replica_settings) as w:
         await publish_echo_flow(a.url, tenant)
         async with console(session, a, headers) as on_a, console(session, b, headers) as on_b:
             await w.customers_write(10, rate=50.0, customers=5, tag="before")
@@ -226,7 +197,7 @@ async def test_redis_stopped_under_load(
             # (realtime/bus.py). Pub/sub is at-most-once: what was published before that is
             # a gap the consoles resync on, so the test waits for it rather than sending into it.
             await until_async(
-                lambda: subscribers(outage_settings, replicas.prefix, 2),
+                lambda: subscribers(replica_settings, replicas.prefix, 2),
                 TIMEOUT,
                 "both replicas to subscribe again",
             )
@@ -238,6 +209,6 @@ async def test_redis_stopped_under_load(
             for client in (on_a, on_b):
                 await until(saw(client, after), TIMEOUT, "fan-out again")
             await until(lambda: len(set(w.replies())) >= len(w.sent), TIMEOUT, "every reply")
-        async with admin_connection(outage_settings) as conn:
+        async with admin_connection(replica_settings) as conn:
             await until_async(lambda: settled(conn, tenant.id), TIMEOUT, "work to drain")
             await assert_each_once(conn, w)

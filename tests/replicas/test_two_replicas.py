@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import uuid
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -21,7 +20,6 @@ import pytest
 from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import Role
-from tests.conftest import MakeTenant
 from tests.replicas.support import (
     TIMEOUT,
     Console,
@@ -36,6 +34,7 @@ from tests.replicas.support import (
     work_left,
     world,
 )
+from tests.support import TenantData
 from tests.test_cross_process import wait_exit
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("replicas")]
@@ -47,29 +46,18 @@ RATE = 120.0
 LEASE_SECONDS = 60.0
 
 
-async def only_orphans_left(conn: Connection, tenant_id: uuid.UUID, horizon: datetime) -> bool:
-    """Every job and outbox row of the tenant left is leased, by a claim older than the kill."""
-    others: int = await conn.fetchval(
-        "SELECT count(*) FROM (SELECT locked_until FROM jobs WHERE tenant_id = $1"
-        " UNION ALL SELECT locked_until FROM outbox WHERE tenant_id = $1) AS left_"
-        " WHERE locked_until IS NULL OR locked_until <= now() OR locked_until > $2",
-        tenant_id,
-        horizon,
-    )
-    return others == 0
-
-
 async def test_load_split_between_two_replicas_is_handled_once(
     replicas: Replicas,
-    settings: Settings,
-    make_tenant: MakeTenant,
-    admin_conn: Connection,
+    replica_settings: Settings,
+    tenant: TenantData,
+    replica_conn: Connection,
     session: aiohttp.ClientSession,
 ) -> None:
-    tenant = await make_tenant()
     a, b = replicas.daemons
     headers = tenant[Role.ADMIN].headers
-    async with world(replicas, tenant, settings, duplicate_rate=0.1, out_of_order_rate=0.1) as w:
+    async with world(
+        replicas, tenant, replica_settings, duplicate_rate=0.1, out_of_order_rate=0.1
+    ) as w:
         await publish_echo_flow(b.url, tenant)
         async with console(session, a, headers) as on_a, console(session, b, headers) as on_b:
             await w.customers_write(MESSAGES, rate=RATE, customers=CUSTOMERS)
@@ -83,7 +71,7 @@ async def test_load_split_between_two_replicas_is_handled_once(
             )
 
             await until_async(
-                lambda: settled(admin_conn, tenant.id), TIMEOUT, "jobs and outbox to drain"
+                lambda: settled(replica_conn, tenant.id), TIMEOUT, "jobs and outbox to drain"
             )
             await until(lambda: len(w.replies()) >= MESSAGES, TIMEOUT, "every reply")
             # Each console sees every message once (and each event once), whichever
@@ -111,27 +99,26 @@ async def test_load_split_between_two_replicas_is_handled_once(
                 only_a = set(events(on_a)) - set(events(on_b))
                 only_b = set(events(on_b)) - set(events(on_a))
                 raise AssertionError(f"{exc}: only a {only_a}, only b {only_b}") from None
-        await assert_each_once(admin_conn, w)
+        await assert_each_once(replica_conn, w)
     assert all(d.proc.poll() is None for d in replicas.daemons), replicas.logs()
 
 
 async def test_kill_9_of_one_replica_under_load_loses_nothing(
     replicas: Replicas,
-    settings: Settings,
-    make_tenant: MakeTenant,
-    admin_conn: Connection,
+    replica_settings: Settings,
+    tenant: TenantData,
+    replica_conn: Connection,
     session: aiohttp.ClientSession,
 ) -> None:
-    tenant = await make_tenant()
     a, b = replicas.daemons
-    async with world(replicas, tenant, settings, duplicate_rate=0.1) as w:
+    async with world(replicas, tenant, replica_settings, duplicate_rate=0.1) as w:
         await publish_echo_flow(b.url, tenant)
         async with console(session, b, tenant[Role.ADMIN].headers) as on_b:
             load = asyncio.create_task(w.customers_write(MESSAGES, rate=RATE, customers=CUSTOMERS))
             await until(lambda: w.acked() >= MESSAGES // 3, TIMEOUT, "a third acknowledged")
             a.signal(signal.SIGKILL)
             assert await wait_exit(a) == -signal.SIGKILL
-            killed_at: datetime = await admin_conn.fetchval("SELECT now()")
+            killed_at: datetime = await replica_conn.fetchval("SELECT now()")
             acked_by_a = w.balancer.acknowledged_by(0)
             await load
             await w.sim.wait_settled(timeout=TIMEOUT)
@@ -151,33 +138,36 @@ async def test_kill_9_of_one_replica_under_load_loses_nothing(
 
             # What the dead replica had claimed (jobs, outbox sends) stays leased until its
             # lease runs out: 60 s (jobs/runner.py, whatsapp/sender.py), the designed recovery
-            # from a dead claimer. Once only those are left, the test ends them instead of
-            # waiting: leases taken before the kill end before killed_at + LEASE.
+            # from a dead claimer; later work of the same conversations waits behind it (sends
+            # go out in order). The test ends those leases instead of waiting them out: claims
+            # taken before the kill end before killed_at + LEASE. The survivor's own claims from
+            # before the kill are done by now: each job kind's loop claims again only once its
+            # batch is done, and it has since fanned out everything taken after the kill.
             horizon = killed_at + timedelta(seconds=LEASE_SECONDS)
+            released_jobs = await replica_conn.execute(
+                "UPDATE jobs SET locked_until = now() WHERE tenant_id = $1"
+                " AND locked_until > now() AND locked_until <= $2",
+                tenant.id,
+                horizon,
+            )
+            released_sends = await replica_conn.execute(
+                "UPDATE outbox SET locked_until = now() WHERE tenant_id = $1"
+                " AND locked_until > now() AND locked_until <= $2",
+                tenant.id,
+                horizon,
+            )
+            orphaned_sends = int(released_sends.split()[-1])
+            print(f"the killed replica's claims: {released_jobs}, {released_sends}")
+
             try:
                 await until_async(
-                    lambda: only_orphans_left(admin_conn, tenant.id, horizon),
-                    TIMEOUT,
-                    "b to finish all but the dead replica's claims",
+                    lambda: settled(replica_conn, tenant.id), TIMEOUT, "jobs and outbox to drain"
                 )
             except AssertionError as exc:
-                left = await work_left(admin_conn, tenant.id)
+                left = await work_left(replica_conn, tenant.id)
                 raise AssertionError(f"{exc}; killed at {killed_at}: {left[:8]}") from None
-            orphaned_sends: int = await admin_conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE tenant_id = $1", tenant.id
-            )
-            await admin_conn.execute(
-                "UPDATE jobs SET locked_until = now() WHERE tenant_id = $1", tenant.id
-            )
-            await admin_conn.execute(
-                "UPDATE outbox SET locked_until = now() WHERE tenant_id = $1", tenant.id
-            )
-
-            await until_async(
-                lambda: settled(admin_conn, tenant.id), TIMEOUT, "jobs and outbox to drain"
-            )
             await until(lambda: len(set(w.replies())) >= MESSAGES, TIMEOUT, "every reply")
             await until(lambda: len(on_b.received) >= MESSAGES, TIMEOUT, "every message on b")
             assert sorted(on_b.received) == sorted(w.sent)
-        await assert_each_once(admin_conn, w, resent=orphaned_sends)
+        await assert_each_once(replica_conn, w, resent=orphaned_sends)
     assert b.proc.poll() is None, b.log()
