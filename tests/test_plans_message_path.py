@@ -119,7 +119,8 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
             {("conversations_tenant_id_number_id_contact_id_key", "conversations_contact_idx")},
         ),
         (ingest_db._INSERT_MESSAGES, new_messages, {CONVERSATION_BY_ID}),
-        (ingest_db._INSERT_STATUSES, statuses, set()),
+        # Whether each status's wamid is recorded yet (it takes the wamid lock if not).
+        (ingest_db._INSERT_STATUSES, statuses, {"messages_wa_id_idx"}),
         (ingest_db._ADVANCE_STATUSES, advance, {"messages_wa_id_idx"}),
         (ingest_db._INSERT_EVENTS, events, set()),
         # The fan-out: the batch's messages and conversations, numbered events.
@@ -129,10 +130,13 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         # The sender's bookkeeping and the status a callback left before the wamid was known.
         (
             outbox_db._ACCEPTED,
-            (outbound[0], "wamid.accepted", conversations[0]),
+            ([outbound[0]], ["wamid.accepted"], [conversations[0]]),
             {MESSAGE_BY_ID, "message_statuses_pkey", "outbox_conversation_idx"},
         ),
         (outbox_db._ADVANCE, (outbound[0], "read", now, None, None, None), {MESSAGE_BY_ID}),
+        # The fan-out's replies' previews, at its end.
+        (outbox_db._LOCK_IN_ORDER, ([conversations[0]],), {CONVERSATION_BY_ID}),
+        (outbox_db._TOUCH_PREVIEWS, ([conversations[0]], ["a"]), {CONVERSATION_BY_ID}),
         (outbox_db._DONE, (outbound[0],), set()),
         (outbox_db._RESCHEDULE, (outbound[0], now, "e"), set()),
         (outbox_db._GIVE_BACK, (outbound[0], now), set()),
@@ -179,6 +183,7 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
                 "flow:x:2",
                 world.number_id,
                 "a",
+                True,
             ),
             {CONVERSATION_BY_ID},
         ),

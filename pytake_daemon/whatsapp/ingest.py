@@ -320,7 +320,7 @@ async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> lis
     now = time.time()
     for s in statuses:
         metrics.STATUS_LAG_SECONDS.observe(max(0.0, now - s.timestamp.timestamp()))
-    await ingest_db.lock_wamids(conn, [s.message_id for s in statuses])
+    statuses = sorted(statuses, key=lambda s: (s.message_id, s.status))
     new = await ingest_db.insert_statuses(
         conn,
         wa_message_ids=[s.message_id for s in statuses],
@@ -349,6 +349,13 @@ async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> lis
             best[s.message_id] = s
     if not best and not learn:
         return []
+    # A wamid none of our messages carried yet: its send's recording may be committing right
+    # now. The lock waits for it, and the advance below (a new snapshot) then sees the wamid;
+    # a recording that starts later waits for this commit and finds the status itself.
+    unseen = {wamid for (wamid, _), known in new.items() if not known}
+    unrecorded = sorted(unseen & (set(best) | set(learn)))
+    if unrecorded:
+        await ingest_db.lock_wamids(conn, unrecorded)
     chosen = [best[k] for k in sorted(best)]
     codes: list[int | None] = []
     titles: list[str | None] = []

@@ -163,7 +163,10 @@ async def insert_inbound_messages(
 
 # Namespace of the advisory locks that serialise, per wamid, a status callback with the sender
 # recording that wamid: without it each could commit unseen by the other, and the callback would
-# never reach the message (READ COMMITTED shows neither transaction the other's rows).
+# never reach the message (READ COMMITTED shows neither transaction the other's rows). A
+# callback takes the lock only for a wamid no message carried when its statuses were inserted
+# (then the recording may be in flight); most callbacks come after the recording committed and
+# take none, so they never wait for the acceptance writer's transaction.
 WAMID_LOCK_SPACE = 7_310_001
 
 _LOCK_WAMIDS = """
@@ -178,17 +181,23 @@ async def lock_wamids(conn: Connection, wamids: Sequence[str]) -> None:
 
 
 _INSERT_STATUSES = """
-INSERT INTO message_statuses (tenant_id, wa_message_id, status, occurred_at, recipient_id, errors,
-                              pricing, conversation, raw, recipient_user_id)
-SELECT current_tenant_id(), u.wa_message_id, u.status, u.occurred_at, u.recipient_id,
-       u.errors::jsonb, u.pricing::jsonb, u.conversation::jsonb, u.raw::jsonb,
-       u.recipient_user_id
-  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
-              $7::text[], $8::text[], $9::text[])
-       AS u(wa_message_id, status, occurred_at, recipient_id, errors, pricing, conversation, raw,
-            recipient_user_id)
-ON CONFLICT (tenant_id, wa_message_id, status) DO NOTHING
-RETURNING wa_message_id, status
+WITH added AS (
+    INSERT INTO message_statuses (tenant_id, wa_message_id, status, occurred_at, recipient_id,
+                                  errors, pricing, conversation, raw, recipient_user_id)
+    SELECT current_tenant_id(), u.wa_message_id, u.status, u.occurred_at, u.recipient_id,
+           u.errors::jsonb, u.pricing::jsonb, u.conversation::jsonb, u.raw::jsonb,
+           u.recipient_user_id
+      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
+                  $7::text[], $8::text[], $9::text[])
+           AS u(wa_message_id, status, occurred_at, recipient_id, errors, pricing, conversation,
+                raw, recipient_user_id)
+    ON CONFLICT (tenant_id, wa_message_id, status) DO NOTHING
+    RETURNING wa_message_id, status)
+SELECT a.wa_message_id, a.status,
+       EXISTS (SELECT 1 FROM messages m
+                WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = a.wa_message_id
+                  AND m.direction = 'out') AS known
+  FROM added a
 """
 
 
@@ -204,8 +213,10 @@ async def insert_statuses(
     pricing: Sequence[Any],
     conversations: Sequence[Any],
     raws: Sequence[Any],
-) -> set[tuple[str, str]]:
-    """Record raw statuses; returns the (message id, status) pairs seen for the first time."""
+) -> dict[tuple[str, str], bool]:
+    """Record raw statuses (give them sorted: two batches then insert the same pairs in one
+    order); returns the (wamid, status) pairs seen for the first time, each with whether one of
+    our messages carried that wamid when the statement began."""
     rows = await conn.fetch(
         _INSERT_STATUSES,
         list(wa_message_ids),
@@ -218,7 +229,7 @@ async def insert_statuses(
         _json_texts(raws),
         list(recipient_user_ids),
     )
-    return {(row["wa_message_id"], row["status"]) for row in rows}
+    return {(row["wa_message_id"], row["status"]): row["known"] for row in rows}
 
 
 # Only our own messages have a delivery status: a callback whose wamid names a customer's

@@ -182,16 +182,19 @@ accepted AS (
      WHERE m.tenant_id = current_tenant_id() AND m.id = i.message_id AND m.status = 'pending'
     RETURNING m.id),
 done AS (
-    DELETE FROM outbox o USING input i
-     WHERE o.tenant_id = current_tenant_id() AND o.message_id = i.message_id
+    DELETE FROM outbox o
+     WHERE o.tenant_id = current_tenant_id() AND o.message_id = ANY ($1::uuid[])
     RETURNING o.message_id)
-SELECT i.message_id, s.status, s.occurred_at, s.errors,
-       -- The statement's snapshot still sees the rows it deletes: anything else of the
-       -- conversation is a message waiting behind this one.
-       EXISTS (SELECT 1 FROM outbox o
-                WHERE o.tenant_id = current_tenant_id() AND o.conversation_id = i.conversation_id
-                  AND o.message_id <> ALL ($1::uuid[])) AS more
+SELECT i.message_id, s.status, s.occurred_at, s.errors, behind.more IS NOT NULL AS more
   FROM input i
+  -- The statement's snapshot still sees the rows it deletes: anything else of the conversation
+  -- is a message waiting behind this one. A lateral probe per row, by the conversation's index
+  -- (an EXISTS here became a hashed subplan reading the whole outbox).
+  LEFT JOIN LATERAL (
+      SELECT true AS more FROM outbox o
+       WHERE o.tenant_id = current_tenant_id() AND o.conversation_id = i.conversation_id
+         AND o.message_id <> ALL ($1::uuid[])
+       LIMIT 1) AS behind ON true
   LEFT JOIN LATERAL (
       SELECT status, occurred_at, errors FROM message_statuses
        WHERE tenant_id = current_tenant_id() AND wa_message_id = i.wamid
