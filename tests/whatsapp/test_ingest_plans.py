@@ -24,26 +24,38 @@ async def _seed(admin_conn: Connection, tenant_id: uuid.UUID) -> None:
         " VALUES ($1, '9' || (random() * 1e14)::bigint, '1', '', '', '', now()) RETURNING id",
         tenant_id,
     )
+    # Table by table, each referenced table analysed before the next insert checks its
+    # foreign keys against it: one statement for all three planned those checks with whatever
+    # statistics the worker's database had (a tiny `conversations` made each of the 20,000
+    # checks a sequential scan, and the seed ran past the test's timeout).
     await admin_conn.execute(
         """
-        WITH ct AS (
-            INSERT INTO contacts (tenant_id, wa_id, bsuid, username)
-            SELECT $1,
-                   CASE WHEN g % 2 = 0 OR g % 8 = 1 THEN (72000000000 + g)::text END,
-                   CASE WHEN g % 2 = 1 THEN 'US.' || (9100000000 + g)::text END,
-                   CASE WHEN g % 2 = 1 THEN 'user' || g END
-              FROM generate_series(1, $2::int) AS g
-            RETURNING id),
-        cv AS (
-            INSERT INTO conversations (tenant_id, number_id, contact_id)
-            SELECT $1, $3, id FROM ct RETURNING id)
-        INSERT INTO messages (tenant_id, conversation_id, direction, wa_message_id, type, content,
-                              text, status)
-        SELECT $1, id, 'in', 'wamid.' || id, 'text', '{}', 'hello ' || id, 'received' FROM cv
+        INSERT INTO contacts (tenant_id, wa_id, bsuid, username)
+        SELECT $1,
+               CASE WHEN g % 2 = 0 OR g % 8 = 1 THEN (72000000000 + g)::text END,
+               CASE WHEN g % 2 = 1 THEN 'US.' || (9100000000 + g)::text END,
+               CASE WHEN g % 2 = 1 THEN 'user' || g END
+          FROM generate_series(1, $2::int) AS g
         """,
         tenant_id,
         CONTACTS,
+    )
+    await admin_conn.execute("ANALYZE contacts")
+    await admin_conn.execute(
+        "INSERT INTO conversations (tenant_id, number_id, contact_id)"
+        " SELECT $1, $2, id FROM contacts WHERE tenant_id = $1",
+        tenant_id,
         number,
+    )
+    await admin_conn.execute("ANALYZE conversations")
+    await admin_conn.execute(
+        """
+        INSERT INTO messages (tenant_id, conversation_id, direction, wa_message_id, type, content,
+                              text, status)
+        SELECT $1, id, 'in', 'wamid.' || id, 'text', '{}', 'hello ' || id, 'received'
+          FROM conversations WHERE tenant_id = $1
+        """,
+        tenant_id,
     )
     for table in ("contacts", "conversations", "messages"):
         await admin_conn.execute(f"VACUUM ANALYZE {table}")
