@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Select, Static
 from pytake_daemon.protocol import Role, UserOut
 from pytake_daemon.protocol.invitations import InvitationCreate, InvitationSent
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.widgets.admin_form import (
     FieldRow,
     FormError,
@@ -21,6 +22,7 @@ from pytake_tui.widgets.admin_form import (
     show_problems,
     validation_problems,
 )
+from pytake_tui.widgets.invite_queues import InviteQueues
 
 _CSS = "admin_user_dialogs.tcss"
 
@@ -31,7 +33,8 @@ def role_options(by: Role) -> list[tuple[str, Role]]:
 
 
 class InviteDialog(ModalScreen[InvitationSent | None]):
-    """E-mail and role; ``ctrl+s`` or enter invites, escape cancels."""
+    """E-mail, role and the queues an agent will serve; ``ctrl+s`` or enter invites, escape
+    cancels."""
 
     CSS_PATH = _CSS
     BINDINGS = [
@@ -50,6 +53,9 @@ class InviteDialog(ModalScreen[InvitationSent | None]):
             yield FieldRow("E-mail", Input(id="invite-email"), name="email")
             roles = Select(role_options(self._by), value=Role.AGENT, allow_blank=False, id="role")
             yield FieldRow("Role", roles, name="role")
+            queues = InviteQueues(self._client)
+            yield FieldRow(_("Queues an agent serves (space ticks)"), queues,
+                           name="queue_ids")  # fmt: skip
             yield FormError()
             yield Static(
                 "The code is e-mailed when SMTP is set up, else shown once here.",
@@ -67,7 +73,11 @@ class InviteDialog(ModalScreen[InvitationSent | None]):
     def action_invite(self) -> None:
         role = self.query_one("#role", Select).value
         try:
-            body = InvitationCreate(email=self.query_one("#invite-email", Input).value, role=role)
+            body = InvitationCreate(
+                email=self.query_one("#invite-email", Input).value,
+                role=role,
+                queue_ids=self.query_one(InviteQueues).selected,
+            )
         except ValidationError as error:
             show_problems(self, validation_problems(error))
             return
@@ -80,7 +90,7 @@ class InviteDialog(ModalScreen[InvitationSent | None]):
     @work(exclusive=True, exit_on_error=False, group="invite")
     async def _send(self, body: InvitationCreate) -> None:
         try:
-            sent = await self._client.invite(body.email, body.role)
+            sent = await self._client.invite(body.email, body.role, body.queue_ids)
         except DaemonError as error:
             show_problems(self, daemon_problems(error))
             return

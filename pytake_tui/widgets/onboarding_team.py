@@ -1,5 +1,6 @@
-"""Step 3: invite the team by e-mail with a role (``/api/v1/invitations``). A code that could
-not be e-mailed is shown once here, to pass on."""
+"""Step 3: invite the team by e-mail with a role and, for agents, the queues they will serve
+(``/api/v1/invitations``; the queues made in step 4 show when the step is opened again). A code
+that could not be e-mailed is shown once here, to pass on."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.invitations import InvitationCreate
 from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_tui.client import DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.widgets.admin_form import validation_problems
+from pytake_tui.widgets.invite_queues import InviteQueues
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 ROLES = [("Agent", Role.AGENT), ("Supervisor", Role.SUPERVISOR), ("Admin", Role.ADMIN)]
@@ -30,6 +33,8 @@ class TeamStep(StepPane):
         )
         yield Field("E-mail", Input(id="email"), name="email")
         yield Field("Role", Select(ROLES, allow_blank=False, id="role"), name="role")
+        queues = InviteQueues(self.client)
+        yield Field(_("Queues an agent serves (space ticks)"), queues, name="queue_ids")
         yield self.problem_line()
         yield Static("", classes="step-ok", id="team-invited")
         with Horizontal(classes="step-buttons"):
@@ -41,7 +46,11 @@ class TeamStep(StepPane):
     def invite(self) -> None:
         role = self.query_one("#role", Select).value
         try:
-            body = InvitationCreate(email=self.query_one("#email", Input).value.strip(), role=role)
+            body = InvitationCreate(
+                email=self.query_one("#email", Input).value.strip(),
+                role=role,
+                queue_ids=self.query_one(InviteQueues).selected,
+            )
         except ValidationError as error:
             self.show_problems(validation_problems(error))
             return
@@ -51,13 +60,15 @@ class TeamStep(StepPane):
     @work(exclusive=True, exit_on_error=False, group="team-invite")
     async def _invite(self, body: InvitationCreate) -> None:
         try:
-            sent = await self.client.invite(body.email, body.role)
+            sent = await self.client.invite(body.email, body.role, body.queue_ids)
         except DaemonError as error:
             self.show_problems(daemon_problems(error))
             return
         line = self.query_one("#team-invited", Static)
         how = "e-mailed" if sent.emailed else f"code {sent.code} (shown once: pass it on)"
-        said = f"{sent.invitation.email} as {sent.invitation.role.value}: {how}"
+        served = len(sent.invitation.queue_ids)
+        queues = f", {served} queue{'s' if served != 1 else ''}" if served else ""
+        said = f"{sent.invitation.email} as {sent.invitation.role.value}{queues}: {how}"
         line.update(f"{line.render()}\n{said}".strip())
         self.query_one("#email", Input).value = ""
 

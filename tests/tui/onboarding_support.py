@@ -28,6 +28,7 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfileOut,
     WebhookInfo,
 )
+from pytake_daemon.protocol.queues import QueueList, QueueOut
 from pytake_daemon.protocol.whatsapp import NumberList, NumberOut
 from pytake_tui.client import DaemonClient
 from pytake_tui.screens.onboarding import OnboardingScreen
@@ -157,6 +158,16 @@ class FixedOnboardingClient(DaemonClient):
 
     async def notification_settings(self) -> TenantNotificationSettings:
         return TenantNotificationSettings()
+
+    async def queues(self) -> QueueList:
+        """Two queues made earlier: the team step offers them to scope an agent."""
+        return QueueList(
+            items=[
+                QueueOut(id=uuid.UUID(int=0xA1 + n), name=name, department=None, waiting=0,
+                         assigned=0, open_now=True, created_at=FIXED_AT, updated_at=FIXED_AT)
+                for n, name in enumerate(("Vendas", "Suporte"))
+            ]
+        )  # fmt: skip
 
     async def business_numbers(self) -> NumberList:
         return NumberList(

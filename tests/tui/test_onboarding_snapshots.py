@@ -14,6 +14,7 @@ from pytake_daemon.protocol.onboarding import StepName
 from pytake_tui.screens.numbers_admin import NumbersAdminScreen
 from pytake_tui.screens.onboarding import OnboardingScreen
 from pytake_tui.screens.tenant_profile import TenantProfileScreen
+from pytake_tui.widgets.invite_queues import InviteQueues
 from pytake_tui.widgets.onboarding_profile import ProfileStep
 
 from .chat_support import still_cursors
@@ -35,6 +36,10 @@ def _loaded(screen: OnboardingScreen, step: StepName) -> bool:
         return "Callback URL" in str(pane.query_one("#webhook-url", Static).render())
     if step is StepName.DEFAULTS:
         return pane.query_one("#digest", Select).value == "hourly"
+    if step is StepName.TEAM:
+        return all(picker.loaded for picker in pane.query(InviteQueues)) and bool(
+            pane.query(InviteQueues)
+        )
     return True
 
 
