@@ -29,8 +29,12 @@ from pytake_daemon.protocol.conversations import (
     NoteOut,
 )
 from pytake_daemon.protocol.notifications import NotificationCreated, NotificationsRead
-from pytake_daemon.protocol.queues import QueueItemChanged
-from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
+from pytake_daemon.protocol.queues import QueueChanged, QueueItemChanged
+from pytake_daemon.protocol.whatsapp import (
+    NumberQualityChanged,
+    TemplateChanged,
+    TemplateStatusChanged,
+)
 
 
 class Hello(WireModel):
@@ -181,6 +185,7 @@ ServerEvent = Annotated[
     | MessageAnalyzed
     | AlertRaised
     | QueueItemChanged
+    | QueueChanged
     | AgentStatusChanged
     | GoalReached
     | SatisfactionReceived
@@ -188,6 +193,7 @@ ServerEvent = Annotated[
     | NotificationsRead
     | NumberQualityChanged
     | TemplateStatusChanged
+    | TemplateChanged
     | FlowCompleted
     | ContactUpdated
     | Withheld,

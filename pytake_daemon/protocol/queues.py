@@ -302,6 +302,16 @@ class Dashboard(WireModel):
     recent: list[HistoryEntry] = Field(description="the latest transitions, newest first")
 
 
+class QueueChanged(WireModel):
+    """A queue was created, its settings changed, or it was removed: the admins' pages read the
+    queues again (the items have :class:`QueueItemChanged`)."""
+
+    type: Literal["queue_changed"] = "queue_changed"
+    queue_id: uuid.UUID
+    name: str
+    removed: bool = False
+
+
 class QueueItemChanged(WireModel):
     """An item entered, was assigned, moved or left a queue (the live monitor's feed)."""
 

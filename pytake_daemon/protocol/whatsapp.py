@@ -166,6 +166,17 @@ class NumberQualityChanged(WireModel):
     limit_lowered: bool = Field(description="the messaging limit is lower than before")
 
 
+class TemplateChanged(WireModel):
+    """An admin submitted, deleted or synced templates: the admins' pages read them again
+    (Meta's own status changes are :class:`TemplateStatusChanged`)."""
+
+    type: Literal["template_changed"] = "template_changed"
+    template_id: uuid.UUID | None = Field(description="None: a sync, which may change several")
+    name: str | None = None
+    language: str | None = None
+    removed: bool = False
+
+
 class TemplateStatusChanged(WireModel):
     """Meta changed a template's status (``message_template_status_update``); REJECTED, PAUSED
     and DISABLED are system notifications to admins and owners."""

@@ -15,7 +15,7 @@ from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
-from pytake_daemon.keys import DB_POOL, QUEUES
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, QUEUES
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.queues import (
     AgentLoad,
@@ -25,6 +25,7 @@ from pytake_daemon.protocol.queues import (
     HistoryEntry,
     ItemQuery,
     PriorityUpdate,
+    QueueChanged,
     QueueItemList,
     QueueItemOut,
     QueueList,
@@ -90,7 +91,13 @@ async def create_queue(request: web.Request, body: QueueSettings) -> QueueOut:
             raise Conflict(f"a queue named {body.name!r} already exists")
         row = await db.get_queue(conn, queue_id)
     assert row is not None
+    await request.app[EVENT_BUS].publish(caller.tenant_id, _changed(row))
     return queue_out(row, now=datetime.now(UTC))
+
+
+def _changed(row: asyncpg.Record, *, removed: bool = False) -> QueueChanged:
+    """What the admins' pages are told after the commit (they read the queues again)."""
+    return QueueChanged(queue_id=row["id"], name=row["name"], removed=removed)
 
 
 # Registered before "/{id}" so "dashboard" is never read as an id.
@@ -171,6 +178,7 @@ async def update_queue(request: web.Request, body: QueueSettings) -> QueueOut:
     assert row is not None
     # New hours or skills may make waiting items assignable.
     request.app[QUEUES].wake(caller.tenant_id, [queue_id])
+    await request.app[EVENT_BUS].publish(caller.tenant_id, _changed(row))
     return queue_out(row, now=datetime.now(UTC))
 
 
@@ -200,6 +208,7 @@ async def delete_queue(request: web.Request) -> None:
             target_id=queue_id,
             diff=difference({"name": row["name"], "active": row["active"]}, None),
         )
+    await request.app[EVENT_BUS].publish(caller.tenant_id, _changed(row, removed=True))
 
 
 @routes.get(

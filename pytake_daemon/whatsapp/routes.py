@@ -9,7 +9,7 @@ from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import BadGateway
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
-from pytake_daemon.keys import DB_POOL, GRAPH, SECRET_BOX, WEBHOOK_ROUTING
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, GRAPH, SECRET_BOX, WEBHOOK_ROUTING
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.audit import Outcome
 from pytake_daemon.protocol.whatsapp import (
@@ -17,6 +17,7 @@ from pytake_daemon.protocol.whatsapp import (
     NumberCreate,
     NumberList,
     NumberOut,
+    TemplateChanged,
     TemplateCreate,
     TemplateList,
     TemplateQuery,
@@ -139,7 +140,15 @@ async def create_template(request: web.Request, body: TemplateCreate) -> Message
         target_type="template",
         target_id=template.id,
     )
+    await app[EVENT_BUS].publish(who.tenant_id, _changed(template))
     return template
+
+
+def _changed(template: MessageTemplateOut, *, removed: bool = False) -> TemplateChanged:
+    """What the admins' pages are told after the commit (they read the templates again)."""
+    return TemplateChanged(
+        template_id=template.id, name=template.name, language=template.language, removed=removed
+    )
 
 
 # What the audit keeps of a deleted template (its components are Meta's to keep).
@@ -172,6 +181,7 @@ async def delete_template(request: web.Request) -> MessageTemplateOut:
             target_id=template.id,
             diff=difference(template.model_dump(mode="json", include=_TEMPLATE_AUDITED), None),
         )
+    await app[EVENT_BUS].publish(who.tenant_id, _changed(template, removed=True))
     return template
 
 
@@ -186,8 +196,10 @@ async def sync_templates(request: web.Request) -> TemplateSyncResult:
     who = identity(request)
     app = request.app
     try:
-        return await templates.sync_templates(
+        result = await templates.sync_templates(
             app[DB_POOL], app[GRAPH], app[SECRET_BOX], who.tenant_id
         )
     except GraphError as exc:
         raise BadGateway(explain(exc.code, exc.details, message=exc.message)) from None
+    await app[EVENT_BUS].publish(who.tenant_id, TemplateChanged(template_id=None))
+    return result

@@ -1,7 +1,10 @@
 """Admin → Invitations: every invitation and password reset of the tenant with its state
 (pending, accepted, revoked, expired; never a code), ``r`` to resend one (a new code and expiry;
 the old code stops working), ``x`` to revoke one (asked first). New ones are sent from Users
-(``i``, ``p``)."""
+(``i``, ``p``).
+An invitation accepted meanwhile (its ``user_changed`` event) shows by itself
+(``admin_live.py``); one sent by another admin shows on ``ctrl+r``.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,25 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from pytake_daemon.protocol.events import UserChanged
 from pytake_daemon.protocol.invitations import InvitationOut, InvitationStatus
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import report_failure
 from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_user_dialogs import CodeDialog
 
 EMPTY = "No invitations yet: Users → i invites a person, p resets a password."
 _OPEN = (InvitationStatus.PENDING, InvitationStatus.EXPIRED)
 
 
-class AdminInvitationsScreen(Screen[None]):
+class AdminInvitationsScreen(LivePage):
     """Newest first, as the daemon lists them."""
 
     CSS_PATH = "admin_invitations.tcss"
+    LIVE_EVENTS = (UserChanged,)
     BINDINGS = [
         Binding("r", "resend", "Resend"),
         Binding("x,delete", "revoke", "Revoke"),

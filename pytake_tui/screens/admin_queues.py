@@ -5,6 +5,7 @@ queue (asked first: it stops taking new conversations) or reactivates it, ``x`` 
 (asked first). The daemon removes only a queue nothing points at — one that held conversations
 stays for its history and reports, and one a queue or a flow sends conversations to stays until
 that changes — and its refusal says which, in a toast.
+Another admin's change (a ``queue_changed`` event) shows by itself (``admin_live.py``).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from pytake_daemon.protocol.queues import QueueOut, QueueSettings
+from pytake_daemon.protocol.queues import QueueChanged, QueueOut, QueueSettings
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import report_failure
 from pytake_tui.queue_settings_form import format_hours
 from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_queue_form import QueueFormScreen
 
 EMPTY = "No queues yet: a adds one."
@@ -30,10 +31,11 @@ def _hours(queue: QueueOut) -> str:
     return format_hours(queue.business_hours) or "always open"
 
 
-class AdminQueuesScreen(Screen[None]):
+class AdminQueuesScreen(LivePage):
     """One row per queue: routing, capacity, hours; the highlighted queue's messages below."""
 
     CSS_PATH = "admin_queues.tcss"
+    LIVE_EVENTS = (QueueChanged,)
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("e", "edit", "Edit"),

@@ -3,6 +3,8 @@ and Meta's reason, ``s`` to sync them from Meta now, ``a`` to submit a new one f
 ``delete`` to delete the highlighted one (that language) at Meta and here, after a question.
 
 Meta owns templates: the daemon keeps a copy that Meta's status webhooks and syncs update.
+Another admin's change or Meta's review (``template_changed``, ``template_status_changed``)
+shows by itself (``admin_live.py``).
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from pytake_daemon.protocol.whatsapp import MessageTemplateOut
+from pytake_daemon.protocol.whatsapp import (
+    MessageTemplateOut,
+    TemplateChanged,
+    TemplateStatusChanged,
+)
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import report_failure
 from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_template_form import TemplateFormScreen
 
 EMPTY = "No templates yet: s syncs them from Meta, a submits a new one."
@@ -30,10 +36,14 @@ def _body(template: MessageTemplateOut) -> str:
     return ""
 
 
-class AdminTemplatesScreen(Screen[None]):
+class AdminTemplatesScreen(LivePage):
     """Templates by name and language; the highlighted one's body and Meta's reason below."""
 
     CSS_PATH = "admin_templates.tcss"
+    LIVE_EVENTS = (
+        TemplateChanged,
+        TemplateStatusChanged,
+    )
     BINDINGS = [
         Binding("a", "submit", "Submit new"),
         Binding("s", "sync", "Sync from Meta"),

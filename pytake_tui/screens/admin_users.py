@@ -6,6 +6,8 @@ sets their password: no admin ever types one), ``d`` disables or re-enables them
 disabling ends every session they have), and on the sessions table ``x`` ends one session or
 token. Every change is the daemon's ``PATCH /users/{id}``, ``POST /invitations[/password-resets]``
 or ``DELETE /tokens/{id}``, with its rules and its audit entry.
+Another admin's change (a ``user_changed`` or ``token_revoked`` event) shows by itself
+(``admin_live.py``).
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pytake_daemon.protocol import Me, Role, TokenOut, UserOut, UserUpdate
+from pytake_daemon.protocol.events import TokenRevoked, UserChanged
 from pytake_daemon.protocol.invitations import InvitationSent
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import report_failure
 from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_user_dialogs import CodeDialog, InviteDialog, RoleDialog
 
 _NO_SESSIONS = "No live session or token."
@@ -35,10 +38,14 @@ def _when(token: TokenOut) -> str:
     return f"{used.astimezone():%Y-%m-%d %H:%M}"
 
 
-class AdminUsersScreen(Screen[None]):
+class AdminUsersScreen(LivePage):
     """Users above, the highlighted user's sessions and tokens below."""
 
     CSS_PATH = "admin_users.tcss"
+    LIVE_EVENTS = (
+        UserChanged,
+        TokenRevoked,
+    )
     BINDINGS = [
         Binding("i", "invite", "Invite"),
         Binding("r", "role", "Role"),
