@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, SelectionList
 
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin import AdminScreen
@@ -21,7 +21,9 @@ from pytake_tui.screens.admin_queue_form import QueueFormScreen
 from pytake_tui.screens.admin_queues import AdminQueuesScreen
 from pytake_tui.screens.admin_template_form import TemplateFormScreen
 from pytake_tui.screens.admin_templates import AdminTemplatesScreen
+from pytake_tui.screens.admin_user_dialogs import InviteDialog
 from pytake_tui.screens.admin_users import AdminUsersScreen
+from pytake_tui.widgets.invite_queues import InviteQueues
 
 from .admin_support import admin_app, admin_ready, session_of, shown
 from .chat_support import still_cursors
@@ -134,6 +136,29 @@ def test_admin_template_delete_question(
         await shown(pilot, templates)
         await pilot.press("delete")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmChange), "question")
+        await pilot.pause()
+
+    assert snap_compare(admin_app(tmp_path), run_before=ready, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_admin_invite_dialog(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Users → i: e-mail, role and the queues an agent will serve, one ticked."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await admin_ready(pilot)
+        context = session_of(pilot.app)
+        await shown(pilot, AdminUsersScreen(client=context.client, me=context.me))
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, InviteDialog), "dialog")
+        dialog = pilot.app.screen
+        await wait_until(pilot, lambda: bool(dialog.query(InviteQueues)), "the queues' field")
+        queues = dialog.query_one(InviteQueues)
+        await wait_until(pilot, lambda: queues.loaded, "the queues")
+        picker = queues.query_one(SelectionList)
+        picker.select(picker.get_option_at_index(0).value)
+        dialog.query_one("#invite-email", Input).value = "nova@example.com"
+        still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(admin_app(tmp_path), run_before=ready, terminal_size=size)
