@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
+from pytake_daemon.errors import ApiError, Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.protocol.outgoing import ReactionOut, SendMessageRequest, TemplateOut
 from pytake_daemon.whatsapp import db as whatsapp_db
 from pytake_daemon.whatsapp import outbox_db
@@ -64,10 +64,31 @@ async def queue_message(
     ``deferred_previews``, the conversation's preview goes there for the caller to write with
     ``outbox_db.touch_previews`` just before its commit (the ingest fan-out)."""
     content = request.content.model_dump(mode="json", exclude_none=True)
-    if request.idempotency_key is not None:
+    try:
+        return await _queue_new(
+            conn, conversation_id, request, content, sent_by, now, deferred_previews
+        )
+    except ApiError:
+        # A request refused now may be the retry of one accepted earlier (the window has closed
+        # since, say): a retry gets the first answer. Looked up only on this path and when the
+        # insert found the key taken, never before every send (a round trip a reply).
+        if request.idempotency_key is None:
+            raise
         earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
-        if earlier is not None:
-            return _replayed(earlier, conversation_id, content)
+        if earlier is None:
+            raise
+        return _replayed(earlier, conversation_id, content)
+
+
+async def _queue_new(
+    conn: Connection,
+    conversation_id: uuid.UUID,
+    request: SendMessageRequest,
+    content: dict[str, Any],
+    sent_by: uuid.UUID | None,
+    now: datetime,
+    deferred_previews: dict[uuid.UUID, str] | None,
+) -> Queued:
     conversation = await outbox_db.conversation_for_send(conn, conversation_id)
     if conversation is None:
         raise NotFound("no such conversation")
@@ -100,7 +121,8 @@ async def queue_message(
         touch_conversation=deferred_previews is None,
     )
     if message_id is None:
-        # The same key committed by a concurrent request between our lookup and our insert.
+        # The key was taken: by an earlier request (a retry) or a concurrent one that committed
+        # between our checks and our insert.
         assert request.idempotency_key is not None
         earlier = await outbox_db.find_by_idempotency_key(conn, request.idempotency_key)
         assert earlier is not None

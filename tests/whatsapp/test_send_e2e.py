@@ -227,6 +227,29 @@ async def test_an_idempotency_key_sends_once(world: World) -> None:
     assert len(world.sim.outbound_messages(to=customer)) == 1
 
 
+async def test_a_retry_after_the_window_closed_still_gets_the_first_answer(
+    world: World, admin_conn: Connection
+) -> None:
+    """The key is looked up only when a send is refused or the key is taken: a retry that
+    would now be refused (the 24-hour window closed in between) is still the first send."""
+    customer = digits(12)
+    conversation = await world.customer_writes(customer, "hello")
+    body = {"content": {"type": "text", "body": "Chegou!"}, "idempotency_key": "k-window"}
+    first = await world.send(conversation["id"], body)
+    assert first[0] == 201
+    await admin_conn.execute(
+        "UPDATE conversations SET last_inbound_at = now() - interval '25 hours' WHERE id = $1",
+        uuid.UUID(conversation["id"]),
+    )
+    retry = await world.send(conversation["id"], body)
+    assert retry[0] == 200
+    assert retry[1]["id"] == first[1]["id"]
+    fresh = await world.send(
+        conversation["id"], {"content": {"type": "text", "body": "Outro"}, "idempotency_key": "k-2"}
+    )
+    assert fresh[0] == 409
+
+
 async def test_a_customer_not_on_whatsapp_fails_with_131026(world: World) -> None:
     customer = digits(12)
     conversation = await world.customer_writes(customer, "hello")
