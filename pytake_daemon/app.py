@@ -204,6 +204,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
         min_size=db.pool_min_size,
         max_size=db.pool_max_size,
         command_timeout=db.command_timeout,
+        statement_cache_size=db.statement_cache_size,
     )
     yield
     pool = app[DB_POOL]

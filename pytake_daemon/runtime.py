@@ -73,7 +73,11 @@ async def prepare_schema(settings: Settings, endpoints: Endpoints) -> int:
             await migrations.upgrade(admin, endpoints.app_role)
         finally:
             await admin.close()
-    conn = await _connect(endpoints.app_dsn.get_secret_value())
+    # The daemon's own DSN may lead through PgBouncer (transaction mode): its setting, as the pool.
+    conn = await _connect(
+        endpoints.app_dsn.get_secret_value(),
+        statement_cache_size=settings.database.statement_cache_size,
+    )
     try:
         version = await migrations.current_version(conn)
         migrations.check_not_newer(version)
@@ -91,10 +95,10 @@ async def prepare_schema(settings: Settings, endpoints: Endpoints) -> int:
     return latest
 
 
-async def _connect(dsn: str) -> Connection:
+async def _connect(dsn: str, *, statement_cache_size: int = 100) -> Connection:
     """Connect, or explain in one line where PostgreSQL was expected (never the password)."""
     try:
-        return await connect(dsn, timeout=10)
+        return await connect(dsn, timeout=10, statement_cache_size=statement_cache_size)
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         where = urlsplit(dsn)
         host = where.hostname or dict(parse_qsl(where.query)).get("host", "?")

@@ -87,7 +87,12 @@ class PooledConnection(asyncpg.Connection):
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 2, max_size: int = 10, command_timeout: float = 30.0
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    command_timeout: float = 30.0,
+    statement_cache_size: int = 100,
 ) -> Pool:
     """Open a pool whose connections speak JSON natively."""
     pool = await asyncpg.create_pool(
@@ -95,6 +100,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         command_timeout=command_timeout,
+        statement_cache_size=statement_cache_size,
         init=_init_connection,
         server_settings={"application_name": "pytake"},
         connection_class=PooledConnection,
