@@ -23,6 +23,7 @@ from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 from tests.conftest import APP_ROLE
+from tests.replicas.pgbouncer import PgBouncer, pgbouncer_binary
 from tests.replicas.support import Replicas, admin_connection
 from tests.support import TenantData, create_tenant, make_settings, secret, short_tmpdir, with_user
 
@@ -44,10 +45,31 @@ def stack() -> Iterator[EmbeddedStack]:
 
 
 @pytest.fixture(scope="package")
-def replica_settings(stack: EmbeddedStack) -> Settings:
+def bouncer(stack: EmbeddedStack) -> Iterator[PgBouncer | None]:
+    """PgBouncer (transaction mode) between the replicas and PostgreSQL, as docs/operations.md
+    shows them; ``None`` where the Debian package isn't installed (the replicas then connect
+    directly, and test_pgbouncer.py says it was skipped)."""
+    binary = pgbouncer_binary()
+    if binary is None:
+        yield None
+        return
+    assert stack.postgres is not None
+    bouncer = PgBouncer(stack.root / "pgbouncer", stack.postgres, [APP_ROLE, "postgres"])
+    try:
+        bouncer.start(binary)
+        yield bouncer
+    finally:
+        bouncer.stop()
+
+
+@pytest.fixture(scope="package")
+def replica_settings(stack: EmbeddedStack, bouncer: PgBouncer | None) -> Settings:
     assert stack.postgres is not None
     assert stack.redis is not None
     admin_dsn = stack.postgres.dsn("pytake")
+    # The daemons' own role through PgBouncer when there is one; migrations, the tests' own
+    # checks and the backup scheduler's session lock use the owner's DSN, straight to PostgreSQL.
+    app_dsn = with_user(admin_dsn, APP_ROLE) if bouncer is None else bouncer.dsn(APP_ROLE, "pytake")
 
     async def migrate() -> None:
         admin = await connect(admin_dsn)
@@ -58,7 +80,7 @@ def replica_settings(stack: EmbeddedStack) -> Settings:
 
     asyncio.run(migrate())
     endpoints = Endpoints(
-        app_dsn=secret(with_user(admin_dsn, APP_ROLE)),
+        app_dsn=secret(app_dsn),
         admin_dsn=secret(admin_dsn),
         redis_url=secret(stack.redis.url),
         app_role=APP_ROLE,
@@ -75,7 +97,10 @@ def replica_settings(stack: EmbeddedStack) -> Settings:
 
 @pytest.fixture(scope="package")
 def pair(replica_settings: Settings, stack: EmbeddedStack) -> Iterator[Replicas]:
-    replicas = Replicas.configure(replica_settings, stack.root)
+    # Behind PgBouncer in transaction mode, no prepared statement cache (config.py says why).
+    replicas = Replicas.configure(
+        replica_settings, stack.root, PYTAKE_DATABASE__STATEMENT_CACHE_SIZE="0"
+    )
     try:
         replicas.start()
         yield replicas
