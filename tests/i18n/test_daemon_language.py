@@ -6,6 +6,7 @@ language a customer is written in (against the real PostgreSQL)."""
 from __future__ import annotations
 
 import ast
+import string
 import uuid
 from pathlib import Path
 
@@ -130,3 +131,23 @@ async def test_a_customers_language_falls_back_to_the_tenants_then_english(
             tenant.id,
         )
         assert await customer_language(admin_conn, unknown) == "pt_BR"
+
+
+def _fields(text: str) -> list[str]:
+    return sorted(name for _t, name, _s, _c in string.Formatter().parse(text) if name is not None)
+
+
+@pytest.mark.parametrize("package", ["pytake_cli", "pytake_daemon"])
+def test_translations_keep_their_fields(package: str) -> None:
+    # A translation that drops or renames a field fails at .format() (or, for a sentence
+    # recognised by shape, can't be filled): each must name exactly its msgid's fields.
+    po = ROOT / package / "locale" / "pt_BR" / "LC_MESSAGES" / f"{package}.po"
+    with po.open("rb") as handle:
+        pairs = [
+            (m.id, m.string)
+            for m in read_po(handle)
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str)
+        ]
+    assert pairs
+    wrong = [i for i, s in pairs if "{" in i and _fields(i) != _fields(s)]
+    assert wrong == []
