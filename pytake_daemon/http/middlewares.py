@@ -180,7 +180,14 @@ async def _reader_language(request: web.Request) -> str:
     return normalize(me["language"]) or normalize(me["tenant_language"]) or DEFAULT_LANGUAGE
 
 
+# Refusals that shed load: reading the caller's language from the database for each would add
+# the very load they refuse, so they are said in Accept-Language's choice, else English.
+_SHEDDING = frozenset({429, 503})
+
+
 async def _render(exc: ApiError, request: web.Request) -> web.Response:
+    if exc.status in _SHEDDING:
+        return _render_in(exc, request, request.get(ASKED_LANGUAGE, DEFAULT_LANGUAGE))
     return _render_in(exc, request, await _reader_language(request))
 
 

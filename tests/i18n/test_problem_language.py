@@ -4,9 +4,17 @@ language, else the tenant's default, else English; against the real PostgreSQL a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pytake_daemon.app import create_app
+from pytake_daemon.auth.ratelimit import TOKEN_RATE_CLOCK
+from pytake_daemon.config import Settings
+from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.auth import Scope
+from tests.auth_scopes.support import bearer, plant_token
 from tests.conftest import ApiClient, MakeTenant
 from tests.support import TenantData
 
@@ -97,4 +105,39 @@ async def test_an_unauthenticated_caller_reads_accept_languages_choice(api: ApiC
         404,
         "Não encontrado",
         "endpoint inexistente",
+    )
+
+
+async def test_a_load_shedding_refusal_reads_no_database_for_its_language(
+    aiohttp_client: Callable[..., Awaitable[ApiClient]],
+    settings: Settings,
+    endpoints: Endpoints,
+    make_tenant: MakeTenant,
+    admin_conn: Connection,
+) -> None:
+    # A 429 is said in Accept-Language's choice, else English, even in a Portuguese tenant:
+    # reading the profile for each refusal would add the load it refuses.
+    app = create_app(settings, endpoints)
+    app[TOKEN_RATE_CLOCK] = lambda: 1_800_000_000 // 60 * 60 + 30.0  # mid-minute, pinned
+    api = await aiohttp_client(app)
+    tenant = await make_tenant()
+    admin = tenant[Role.ADMIN]
+    profile = {"business_name": "Padaria", "timezone": "America/Sao_Paulo", "language": "pt_BR"}
+    resp = await api.put("/api/v1/tenant/profile", json=profile, headers=admin.headers)
+    assert resp.status == 200, await resp.text()
+    token, _id = await plant_token(
+        admin_conn, tenant.id, admin.id, [Scope.READ], rate_limit_per_minute=1
+    )
+    assert (await api.get("/api/v1/auth/me", headers=bearer(token))).status == 200
+    resp = await api.get("/api/v1/auth/me", headers=bearer(token))
+    body = await resp.json()
+    assert (resp.status, body["detail"]) == (
+        429,
+        "this token's limit of 1 requests a minute is reached",
+    )
+    resp = await api.get("/api/v1/auth/me", headers={**bearer(token), "Accept-Language": "pt"})
+    body = await resp.json()
+    assert (resp.status, body["detail"]) == (
+        429,
+        "o limite deste token de 1 requisições por minuto foi atingido",
     )
