@@ -46,9 +46,7 @@ class TemplateReviews:
             raise errors.template_invalid(problems[0])
         if self.sim.store.template(waba_id, request.name, request.language) is not None:
             raise errors.template_exists(request.name, request.language)
-        deleted_at = self.sim.store.deleted_templates.get(
-            (waba_id, request.name, request.language)
-        )
+        deleted_at = self.sim.store.deleted_templates.get((waba_id, request.name, request.language))
         if deleted_at is not None and self.sim.clock.now() - deleted_at < DELETED_NAME_BLOCKED:
             raise errors.template_language_deleting(request.name, request.language)
         definition = TemplateDefinition(
