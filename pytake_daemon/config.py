@@ -338,7 +338,10 @@ class AiSettings(Section):
     ]
     """Where reply suggestions come from (builtin: replies shipped with PyTake)."""
     workers: int = Field(default=1, ge=1, le=16)
-    """Threads that run the models, off the event loop."""
+    """Threads that run the models, off the event loop (and the model processes, below)."""
+    process: bool = True
+    """Analyse customer messages in a process of the daemon's own (ai/batch_models.py): the
+    models then never hold the interpreter the event loop needs. false: in the threads."""
 
 
 class QueuesSettings(Section):

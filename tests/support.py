@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from pytake_daemon.auth.tokens import new_token
 from pytake_daemon.config import (
+    AiSettings,
     AuthSettings,
     DatabaseSettings,
     LoggingSettings,
@@ -82,6 +83,10 @@ def make_settings(endpoints: Endpoints, *, prefix: str, state_dir: Path) -> Sett
         redis=RedisSettings(url=endpoints.redis_url, key_prefix=prefix),
         auth=AuthSettings(login_max_failures_per_user=3, login_max_failures_per_ip=6),
         logging=LoggingSettings(level="warning", format="console"),
+        # In-process apps (hundreds in the suite) analyse in their threads rather than each
+        # spawning a model process; daemons started as processes use the process
+        # (tests/ai/test_model_process.py).
+        ai=AiSettings(process=False),
     )
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from pytake_daemon.ai.analyzer import shared_analyzer
 from pytake_daemon.ai.batch import HUMAN_REQUEST_JOB
+from pytake_daemon.ai.batch_models import ModelProcess
 from pytake_daemon.ai.service import ANALYSIS_JOB, AiService
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, LOOPS, SETTINGS
@@ -29,9 +30,16 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     loop = asyncio.get_running_loop()
     analyzer = await loop.run_in_executor(executor, shared_analyzer)
     jobs = JobRunner(app[DB_POOL], loops=app[LOOPS], concurrency=settings.workers + 1)
-    service = AiService(app[DB_POOL], app[EVENT_BUS], settings, analyzer, executor, jobs)
-    # Train the shared built-in model now rather than on the first customer message.
+    process = ModelProcess(settings.workers) if settings.process else None
+    service = AiService(
+        app[DB_POOL], app[EVENT_BUS], settings, analyzer, executor, jobs, process=process
+    )
+    # Train the shared built-in model now rather than on the first customer message (in the
+    # thread pool for the endpoints that analyse a text, and in the process for the batches).
     await service.models.get(())
+    # The child starts in the background (importing the models takes seconds of CPU): the
+    # daemon is ready meanwhile, and a first batch just waits for it.
+    warming = asyncio.create_task(process.warm()) if process is not None else None
     app[AI] = service
     jobs.register_batch(ANALYSIS_JOB, service.on_analysis_due)
     jobs.register(HUMAN_REQUEST_JOB, service.on_human_request_due)
@@ -41,3 +49,7 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     await jobs.stop()
     # Not wait=True: that would block the event loop while a model finishes in its thread.
     executor.shutdown(wait=False, cancel_futures=True)
+    if warming is not None and not warming.done():
+        warming.cancel()
+    if process is not None:
+        process.close()

@@ -4,9 +4,9 @@
 ``ai_analysis`` job for the batch (in the fan-out's transaction), run by the AI's own job
 runner (:mod:`.context`), so analysis never holds up the fan-out, the flows or the outbox. The
 runner hands a tenant's claimed jobs over together; they are read, analysed (the models in a
-thread pool, never on the event loop), stored (:mod:`.batch`; retried jobs rewrite the same
-rows) and completed in one transaction, then ``message_analyzed`` and ``ai_alert`` events go
-to the WebSocket.
+process of their own, :mod:`.batch_models`, never on the event loop), stored (:mod:`.batch`;
+retried jobs rewrite the same rows) and completed in one transaction, then
+``message_analyzed`` and ``ai_alert`` events go to the WebSocket.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import structlog
 from pydantic import BaseModel
 
 from pytake_daemon.ai import analysis_db, db
-from pytake_daemon.ai.analysis_db import LanguageContext, Pending
-from pytake_daemon.ai.analyzer import Analysis, Analyzer, CustomIntentSpec
+from pytake_daemon.ai.analyzer import Analyzer, CustomIntentSpec
 from pytake_daemon.ai.batch import store_batch
+from pytake_daemon.ai.batch_models import BatchRequest, ModelProcess, analyse_pending, custom_key
 from pytake_daemon.ai.intents import IntentModel
 from pytake_daemon.config import AiSettings
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
@@ -50,7 +50,7 @@ ANALYSIS_JOB = "ai_analysis"
 
 def settings_for(defaults: AiSettings, overrides: dict[str, Any]) -> AiSettingsOut:
     """The installation's defaults with a tenant's overrides applied (unknown keys ignored)."""
-    base = defaults.model_dump(exclude={"workers"})
+    base = defaults.model_dump(exclude={"workers", "process"})  # the daemon's, not a tenant's
     base.update({k: v for k, v in overrides.items() if k in base})
     return AiSettingsOut.model_validate(base)
 
@@ -88,7 +88,7 @@ class IntentModels:
         self._models: dict[tuple[CustomIntentSpec, ...], asyncio.Future[IntentModel]] = {}
 
     async def get(self, custom: Sequence[CustomIntentSpec]) -> IntentModel:
-        key = tuple(sorted(custom, key=lambda c: c.name))
+        key = custom_key(custom)
         future = self._models.get(key)
         if future is None or (future.done() and future.exception() is not None):
             loop = asyncio.get_running_loop()
@@ -115,8 +115,11 @@ class AiService:
         analyzer: Analyzer,
         executor: ThreadPoolExecutor,
         jobs: JobRunner,
+        process: ModelProcess | None = None,
     ) -> None:
         self._pool = pool
+        self._process = process
+        """The batch analysis's own process (``[ai] process``); None: the thread pool."""
         self._bus = bus
         self._defaults = defaults
         self.analyzer = analyzer
@@ -165,44 +168,27 @@ class AiService:
             contexts = await analysis_db.language_contexts(
                 conn, sorted({p.conversation_id for p in pending})
             )
-            model = await self.models.get(custom)
-            analyses = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._analyse, pending, model, cfg, contexts
+            request = BatchRequest(
+                tuple(pending),
+                tuple(cfg.languages),
+                cfg.default_language,
+                cfg.intent_threshold,
+                contexts,
+                custom_key(custom),
             )
+            if self._process is not None:
+                analyses = await self._process.analyse(request)
+            else:
+                model = await self.models.get(custom)
+                analyses = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, analyse_pending, self.analyzer, model, request
+                )
             contacts = {c: ctx.contact_id for c, ctx in contexts.items()}
             events = await store_batch(
                 conn, pending, analyses, cfg, self.analyzer.thresholds.label, contacts
             )
             envelopes = await number_events(conn, tenant_id, events)
         await self._bus.deliver(envelopes)
-
-    def _analyse(
-        self,
-        pending: Sequence[Pending],
-        model: IntentModel,
-        cfg: AiSettingsOut,
-        contexts: dict[uuid.UUID, LanguageContext],
-    ) -> list[Analysis]:
-        conversations = {c: ctx.conversation_language for c, ctx in contexts.items()}
-        contacts = {ctx.contact_id: ctx.contact_language for ctx in contexts.values()}
-        results = []
-        for message in pending:
-            contact = contexts[message.conversation_id].contact_id
-            analysis = self.analyzer.analyse(
-                message.text,
-                model=model,
-                languages=cfg.languages,
-                fallback=conversations[message.conversation_id],
-                contact_language=contacts[contact],
-                default_language=cfg.default_language,
-                intent_threshold=cfg.intent_threshold,
-            )
-            # Later messages of the same batch fall back to what this one was.
-            conversations[message.conversation_id] = analysis.language
-            if analysis.language_reliable:
-                contacts[contact] = analysis.language
-            results.append(analysis)
-        return results
 
     async def on_human_request_due(self, job: Job) -> None:
         """The delayed check of a request for a human: alert when nobody has answered since."""

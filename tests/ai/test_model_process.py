@@ -1,0 +1,82 @@
+"""The batch analysis in a process of its own (``[ai] process``, the daemon's default): the same
+answers as in the daemon's threads, custom intents trained in the child, and a child that dies
+replaced by the next batch. Real spawned processes, no doubles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
+
+import pytest
+
+from pytake_daemon.ai.analysis_db import LanguageContext, Pending
+from pytake_daemon.ai.analyzer import CustomIntentSpec, shared_analyzer
+from pytake_daemon.ai.batch_models import BatchRequest, ModelProcess, analyse_pending
+
+AT = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+WARRANTY = CustomIntentSpec(
+    name="warranty",
+    examples=("quero acionar a garantia", "my warranty claim", "garantia do produto"),
+    keywords=("garantia",),
+)
+
+
+def batch(texts: list[str], custom: tuple[CustomIntentSpec, ...] = ()) -> BatchRequest:
+    conversation, contact = uuid.uuid4(), uuid.uuid4()
+    pending = tuple(Pending(uuid.uuid4(), conversation, text, AT) for text in texts)
+    return BatchRequest(
+        pending,
+        ("pt", "en"),
+        "pt",
+        0.3,
+        {conversation: LanguageContext(contact, None, None)},
+        custom,
+    )
+
+
+@pytest.fixture
+async def process() -> AsyncIterator[ModelProcess]:
+    child = ModelProcess(workers=1)
+    try:
+        await child.warm()
+        yield child
+    finally:
+        child.close()
+
+
+TEXTS = [
+    "Oi, bom dia! Quero saber do meu pedido",
+    "O atendimento foi péssimo, quero cancelar",
+    "ok",
+    "Thanks a lot, that was really helpful!",
+    "I want to talk to a human now",
+]
+
+
+async def test_the_child_answers_as_the_threads_do(process: ModelProcess) -> None:
+    request = batch(TEXTS)
+    analyzer = shared_analyzer()
+    expected = analyse_pending(analyzer, analyzer.train(()), request)
+    assert await process.analyse(request) == expected
+    # Short "ok" took the conversation's language from the message before it.
+    assert [a.language for a in expected[:3]] == ["pt", "pt", "pt"]
+
+
+async def test_custom_intents_are_trained_in_the_child(process: ModelProcess) -> None:
+    [plain] = await process.analyse(batch(["quero acionar a garantia do produto"]))
+    [custom] = await process.analyse(batch(["quero acionar a garantia do produto"], (WARRANTY,)))
+    assert plain.intent != "warranty"
+    assert custom.intent == "warranty"
+
+
+async def test_a_child_that_dies_is_replaced_by_the_next_batch(process: ModelProcess) -> None:
+    # The child exits as if killed (it runs os._exit): the pool is broken.
+    with pytest.raises(BrokenProcessPool):
+        await asyncio.wrap_future(process._executor.submit(os._exit, 1))
+    request = batch(TEXTS[:2])
+    analyzer = shared_analyzer()
+    assert await process.analyse(request) == analyse_pending(analyzer, analyzer.train(()), request)
