@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from string import Formatter
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -65,6 +66,33 @@ def test_every_msgid_is_translated(package: str, language: str) -> None:
     assert not problems, f"{po}: run scripts/i18n.sh update {package} and translate:\n" + "\n".join(
         problems
     )
+
+
+def _fields(text: str) -> set[str]:
+    return {field for _lit, field, _spec, _conv in Formatter().parse(text) if field is not None}
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_name_the_msgid_fields(package: str, language: str) -> None:
+    """A translation's ``{fields}`` are its msgid's: a missing or misspelt one is a KeyError (or
+    a value silently dropped) when the sentence is formatted."""
+    po = ROOT / package / "locale" / language / "LC_MESSAGES" / f"{package}.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    wrong: list[str] = []
+    for message in catalog:
+        if not message.id or "python-brace-format" not in message.flags:
+            continue
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        allowed = set().union(*(_fields(i) for i in ids))
+        for string in strings:
+            if string and not (
+                _fields(string) <= allowed and (len(ids) > 1 or _fields(string) == allowed)
+            ):
+                wrong.append(f"{ids[0]!r} -> {string!r}")
+    assert not wrong, f"{po}:\n" + "\n".join(wrong)
 
 
 # --- the console's literals -------------------------------------------------------------------
