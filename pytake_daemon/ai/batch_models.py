@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -28,6 +29,8 @@ from pytake_daemon.ai.analyzer import Analysis, Analyzer, CustomIntentSpec, shar
 from pytake_daemon.ai.intents import IntentModel
 
 log = structlog.get_logger("pytake.ai")
+
+_NICENESS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,9 @@ class _Child:
 
 
 def _start_child() -> None:
+    # Analysis is background work: webhooks, replies and PostgreSQL come first when the cores
+    # are busy (an analysis backlog waits in its jobs; a late reply is a lost customer).
+    os.nice(_NICENESS)
     _Child.analyzer = shared_analyzer()
 
 
