@@ -16,6 +16,7 @@ from pytake_daemon.protocol.backups import (
     BackupManifest,
     BackupRunOut,
 )
+from pytake_tui.i18n import N_, _, ngettext
 
 
 class Level(Enum):
@@ -39,14 +40,14 @@ def age(seconds: float) -> str:
     """``just now``, ``12m``, ``3h 12m``, ``2d 4h``: precise where it matters, short anyway."""
     minutes = max(0, int(seconds // 60))
     if minutes < 1:
-        return "just now"
+        return _("just now")
     if minutes < 60:
-        return f"{minutes}m ago"
+        return _("{minutes}m ago").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours}h {minutes:02d}m ago"
+        return _("{hours}h {minutes:02d}m ago").format(hours=hours, minutes=minutes)
     days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h ago"
+    return _("{days}d {hours}h ago").format(days=days, hours=hours)
 
 
 def size(n: int | None) -> str:
@@ -102,29 +103,36 @@ def summarize(health: BackupHealth, now: datetime) -> Summary:
         else None
     )
     failed = health.failures_since_success
-    runs = f"{failed} run{'s' if failed != 1 else ''} failed"
+    runs = ngettext("{n} run failed", "{n} runs failed", failed).format(n=failed)
     if health.overdue:
         level = Level.ERROR
-        backup = f"⚠ overdue: last good {ago}" if ago else "⚠ overdue: no backup yet"
+        backup = "⚠ " + (
+            _("overdue: last good {ago}").format(ago=ago) if ago else _("overdue: no backup yet")
+        )
         backup += f" · {runs}" if failed else ""
     elif failed:
         level = Level.WARNING
-        backup = (
-            f"✗ {runs} since the last good backup ({ago})" if ago else f"✗ {runs}, no backup yet"
+        backup = "✗ " + (
+            _("{runs} since the last good backup ({ago})").format(runs=runs, ago=ago)
+            if ago
+            else _("{runs}, no backup yet").format(runs=runs)
         )
     elif ago is None:
         level = Level.WARNING
-        backup = "⚠ no backup yet"
+        backup = "⚠ " + _("no backup yet")
         if health.tenant_last_success_at is not None:
             # The console's ``b`` backs up the tenant; the schedule's full backup is another
             # thing. Saying only "no backup yet" after a tenant backup read as if it had failed.
             tenant_ago = age((now - health.tenant_last_success_at).total_seconds())
-            backup = f"⚠ no full backup yet · this tenant's backup {tenant_ago}"
+            backup = "⚠ " + _("no full backup yet · this tenant's backup {ago}").format(
+                ago=tenant_ago
+            )
     else:
         level = Level.OK
-        backup = (
-            f"✓ last full backup {ago} ({size(health.last_success_size_bytes)}, "
-            f"{duration(health.last_duration_seconds)})"
+        backup = "✓ " + _("last full backup {ago} ({size}, {took})").format(
+            ago=ago,
+            size=size(health.last_success_size_bytes),
+            took=duration(health.last_duration_seconds),
         )
     if health.last_drill_status == "failed" and level is Level.OK:
         level = Level.WARNING
@@ -133,17 +141,17 @@ def summarize(health: BackupHealth, now: datetime) -> Summary:
 
 def _drill(health: BackupHealth, now: datetime) -> str:
     if health.last_drill_at is None or health.last_drill_status is None:
-        return "no drill yet"
+        return _("no drill yet")
     ago = age((now - health.last_drill_at).total_seconds())
     match health.last_drill_status:
         case "succeeded":
-            return f"drill ✓ {ago}"
+            return _("drill ✓ {ago}").format(ago=ago)
         case "failed":
-            return f"drill ✗ {ago}"
+            return _("drill ✗ {ago}").format(ago=ago)
         case "running":
-            return "drill running"
+            return _("drill running")
         case "skipped":
-            return f"drill skipped {ago}"
+            return _("drill skipped {ago}").format(ago=ago)
 
 
 def failure_line(health: BackupHealth) -> str:
@@ -200,7 +208,8 @@ def verifications(runs: list[BackupRunOut]) -> dict[str, Verification]:
 
 
 ALERT_TITLES: dict[AlertReason, str] = {
-    "backup_failed": "Backup failed",
-    "backup_overdue": "Backup overdue",
-    "drill_failed": "Restore drill failed",
+    "backup_failed": N_("Backup failed"),
+    "backup_overdue": N_("Backup overdue"),
+    "drill_failed": N_("Restore drill failed"),
 }
+"""Msgids: translated where shown."""

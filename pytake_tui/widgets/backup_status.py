@@ -18,6 +18,7 @@ from pytake_daemon.protocol import EventEnvelope
 from pytake_daemon.protocol.backups import BackupAlert, BackupHealth
 from pytake_tui.backup_view import ALERT_TITLES, Level, summarize
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 
 RELOAD_SECONDS = 120.0
 """A scheduled backup's success sends no event: re-read the health this often."""
@@ -75,7 +76,7 @@ class BackupStatus(Static):
         """An event reached the screen: a ``backup_alert`` is toasted and reloads the health."""
         event = envelope.event
         if isinstance(event, BackupAlert):
-            title = ALERT_TITLES[event.reason]
+            title = _(ALERT_TITLES[event.reason])
             if event.reason == "backup_overdue":
                 self.notify(event.message, title=title, severity="warning", markup=False)
             else:
@@ -105,7 +106,7 @@ class BackupStatus(Static):
         return now
 
     def _draw(self) -> None:
-        label = ("Backups ", "bold")
+        label = (_("Backups") + " ", "bold")
         level: Level | None = None
         if self.health is not None:
             summary = summarize(self.health, self._now())

@@ -100,6 +100,7 @@ def test_translations_name_the_msgid_fields(package: str, language: str) -> None
 CONVERTED = [
     "pytake_tui/app.py",
     "pytake_tui/api/transport.py",
+    "pytake_tui/backup_view.py",
     "pytake_tui/connection.py",
     "pytake_tui/console_language.py",
     "pytake_tui/key_guide.py",
@@ -115,6 +116,7 @@ CONVERTED = [
     "pytake_tui/screens/queue_dialogs.py",
     "pytake_tui/screens/queue_keys.py",
     "pytake_tui/screens/queue_monitor.py",
+    "pytake_tui/widgets/backup_status.py",
     "pytake_tui/widgets/charts.py",
     "pytake_tui/widgets/goal_bars.py",
     "pytake_tui/widgets/live_table.py",
