@@ -72,6 +72,8 @@ class Replicas:
                 PYTAKE_WHATSAPP__GRAPH_BASE_URL=f"http://127.0.0.1:{sim_port}",
                 PYTAKE_WHATSAPP__SEND_BACKOFF_SECONDS="0.2",
                 PYTAKE_WHATSAPP__SEND_BACKOFF_MAX_SECONDS="1",
+                # A console that stops answering pings is dropped within seconds (slow client test).
+                PYTAKE_REALTIME__HEARTBEAT_SECONDS="3",
             )
             env.update(extra)
             envs.append(env)
