@@ -60,6 +60,8 @@ async def log_in(term: Terminal, url: str, tmp_path: Path, email: str, password:
             "TERM": "xterm-256color",
             "TZ": "UTC",
             "PATH": os.environ.get("PATH", ""),
+            # The words the test reads are English whatever the machine's locale.
+            "PYTAKE_LANG": "en",
         },
     )
     await eventually(lambda: "Log in to PyTake" in screen(), "the login form", screen)

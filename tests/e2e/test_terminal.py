@@ -145,6 +145,8 @@ async def test_login_in_a_real_terminal_shows_connected(
                 "XDG_CONFIG_HOME": str(config_home),
                 "TERM": "xterm-256color",
                 "PATH": os.environ.get("PATH", ""),
+                # The words the test reads are English whatever the machine's locale.
+                "PYTAKE_LANG": "en",
             },
         )
         wait_for(lambda: "Log in to PyTake" in term.screen(), "the login screen", show=term.screen)
