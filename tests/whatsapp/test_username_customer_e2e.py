@@ -124,7 +124,12 @@ async def test_a_username_customer_is_answered_by_bsuid_and_shares_their_phone(
     )
     assert delivered["wa_message_id"] == sent.id
 
-    # The agent asks for the phone; the customer taps "share" and the phone fills the contact.
+    # The agent asks for the phone once the customer's "oi, meu pedido?" is analysed (its
+    # language is remembered: the request goes out in Portuguese); the customer taps "share"
+    # and the phone fills the contact.
+    await eventually(
+        lambda: _analysed(world, conversation["id"]), what="the customer's message analysed"
+    )
     status, asked = await world.post(
         f"/api/v1/conversations/{conversation['id']}/phone-request", {}
     )
@@ -132,7 +137,7 @@ async def test_a_username_customer_is_answered_by_bsuid_and_shares_their_phone(
     [*_, request] = await sim.wait_for_outbound(to=bsuid, count=3)
     assert request.body["interactive"] == {
         "type": "request_contact_info",
-        "body": {"text": "To continue, please share your phone number with us."},
+        "body": {"text": "Para continuar, por favor compartilhe conosco o seu número de telefone."},
         "action": {"name": "request_contact_info"},
     }
     assert request.addressed_by == "user_id"
@@ -258,3 +263,11 @@ async def test_the_flow_node_asks_a_username_customer_and_skips_a_known_phone(
     [known] = await sim.wait_for_outbound(to=phone.wa_id)
     assert known.body["text"]["body"] == "Já temos seu número."
     assert known.addressed_by == "phone"
+
+
+async def _analysed(world: World, conversation_id: str) -> bool:
+    resp = await world.api.get(
+        f"/api/v1/conversations/{conversation_id}/analysis", headers=world.admin
+    )
+    assert resp.status == 200, await resp.text()
+    return bool((await resp.json())["items"])
