@@ -140,3 +140,13 @@ class ModelProcess:
     def close(self) -> None:
         # Not wait=True: that would block the event loop while a batch finishes in the child.
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def start_model_process(workers: int) -> ModelProcess | None:
+    """The model process, or None (the threads, logged) where the host can't give one: a
+    process pool needs POSIX semaphores, which a locked-down sandbox may lack."""
+    try:
+        return ModelProcess(workers)
+    except (OSError, ImportError, NotImplementedError) as exc:
+        log.error("no process for the AI's models; analysing in threads", error=str(exc))
+        return None

@@ -13,9 +13,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pytake_daemon.ai import batch_models
 from pytake_daemon.ai.analysis_db import LanguageContext, Pending
 from pytake_daemon.ai.analyzer import CustomIntentSpec, shared_analyzer
-from pytake_daemon.ai.batch_models import BatchRequest, ModelProcess, analyse_pending
+from pytake_daemon.ai.batch_models import (
+    BatchRequest,
+    ModelProcess,
+    analyse_pending,
+    start_model_process,
+)
 
 AT = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 WARRANTY = CustomIntentSpec(
@@ -80,3 +86,12 @@ async def test_a_child_that_dies_is_replaced_by_the_next_batch(process: ModelPro
     request = batch(TEXTS[:2])
     analyzer = shared_analyzer()
     assert await process.analyse(request) == analyse_pending(analyzer, analyzer.train(()), request)
+
+
+def test_a_host_without_semaphores_analyses_in_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        # What a process pool raises where /dev/shm is missing (fault injected by the test).
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(batch_models, "ProcessPoolExecutor", refuse)
+    assert start_model_process(1) is None
