@@ -56,7 +56,9 @@ async def readiness(
     session: aiohttp.ClientSession, daemon: Daemon
 ) -> tuple[int, Readiness | None, str | None]:
     try:
-        async with session.get(f"{daemon.url}/readyz", timeout=aiohttp.ClientTimeout(2)) as r:
+        # Longer than the daemon's own probe timeout (2 s, health/routes.py): behind PgBouncer a
+        # probe meanwhile waits in its queue, and the answer is the 503 after that timeout.
+        async with session.get(f"{daemon.url}/readyz", timeout=aiohttp.ClientTimeout(6)) as r:
             return r.status, Readiness.model_validate(await r.json()), r.headers.get("Retry-After")
     except (aiohttp.ClientError, TimeoutError):
         return 0, None, None
