@@ -26,9 +26,10 @@ async def export(api: ApiClient, member: Member) -> str:
 
 
 async def send(api: ApiClient, member: Member, text: str, mode: str) -> tuple[int, dict[str, Any]]:
-    response = await api.post(
-        IMPORT, params={"mode": mode}, data=text.encode(), headers=member.headers
-    )
+    # An English client: the configured tenant's language is Portuguese, and the problem
+    # documents would follow it (issue 22).
+    headers = {**member.headers, "Accept-Language": "en"}
+    response = await api.post(IMPORT, params={"mode": mode}, data=text.encode(), headers=headers)
     return response.status, await response.json()
 
 

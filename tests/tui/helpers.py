@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
+from textual.widgets import Button
 
 from pytake_tui.client import DaemonClient
 from pytake_tui.stream import ReconnectPolicy
@@ -40,6 +41,19 @@ async def wait_until(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause()
+
+
+async def click_button(pilot: Pilot[Any], selector: str, timeout: float = 10.0) -> None:
+    """Click a button as a person would: once laid out, scrolled into view, and no longer
+    showing its last press (Textual ignores a click during that 0.2 s: a second save right
+    after a refused one was lost, and a test waited for a save that never ran)."""
+    await pilot.pause()
+    button = pilot.app.screen.query_one(selector, Button)
+    button.scroll_visible(animate=False)
+    await wait_until(
+        pilot, lambda: not button.has_class("-active"), f"{selector} released", timeout
+    )
+    assert await pilot.click(selector), f"the click on {selector} landed elsewhere"
 
 
 class MessageLog:

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
@@ -23,6 +23,7 @@ from pytake_tui.widgets.onboarding_profile import ProfileStep
 from tests.conftest import ApiClient, MakeTenant
 from tests.onboarding.support import WizardWorld, wizard_world
 
+from .helpers import click_button
 from .helpers import wait_until as _wait_until
 
 DEADLINE = 30.0
@@ -50,10 +51,7 @@ def _client(world: WizardWorld) -> DaemonClient:
 
 
 async def _click(pilot: Pilot[None], selector: str) -> None:
-    await pilot.pause()
-    pilot.app.screen.query_one(selector, Button).scroll_visible(animate=False)
-    await pilot.pause()
-    assert await pilot.click(selector), f"the click on {selector} landed elsewhere"
+    await click_button(pilot, selector, DEADLINE)
 
 
 def _text(screen: DOMNode, selector: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
@@ -27,6 +27,7 @@ from tests.conftest import ApiClient, MakeTenant
 from tests.invitations.support import NEW_PASSWORD
 from tests.onboarding.support import WizardWorld, wizard_world
 
+from .helpers import click_button
 from .helpers import wait_until as _wait_until
 
 DEADLINE = 30.0
@@ -53,11 +54,7 @@ def _fill(pane: StepPane, **values: str) -> None:
 
 
 async def _click(pilot: Pilot[None], selector: str) -> None:
-    """Click a button as a person would: once laid out, scrolled into view."""
-    await pilot.pause()
-    pilot.app.screen.query_one(selector, Button).scroll_visible(animate=False)
-    await pilot.pause()
-    assert await pilot.click(selector), f"the click on {selector} landed elsewhere"
+    await click_button(pilot, selector, DEADLINE)
 
 
 def _saved_owner(world: WizardWorld, credentials: Path) -> str:
