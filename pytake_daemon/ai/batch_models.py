@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -31,6 +33,7 @@ from pytake_daemon.ai.intents import IntentModel
 log = structlog.get_logger("pytake.ai")
 
 _NICENESS = 10
+_PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +91,25 @@ class _Child:
 
 
 def _start_child() -> None:
+    _exit_with_parent()
     # Analysis is background work: webhooks, replies and PostgreSQL come first when the cores
     # are busy (an analysis backlog waits in its jobs; a late reply is a lost customer).
     os.nice(_NICENESS)
     _Child.analyzer = shared_analyzer()
+
+
+def _exit_with_parent() -> None:
+    """A daemon killed outright (SIGKILL, the OOM killer) left its pool's children waiting for
+    work forever (each holds both ends of its call queue's pipe, so it never reads an end of
+    file), 330 MB each: the child watches its parent and leaves with it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _analyse_in_child(request: BatchRequest) -> list[Analysis]:

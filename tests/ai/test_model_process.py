@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +97,43 @@ def test_a_host_without_semaphores_analyses_in_threads(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(batch_models, "ProcessPoolExecutor", refuse)
     assert start_model_process(1) is None
+
+
+_PARENT = """
+import asyncio, multiprocessing, sys
+from pytake_daemon.ai.batch_models import ModelProcess
+
+async def main() -> None:
+    child = ModelProcess(workers=1)
+    await child.warm()
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    await asyncio.sleep(3600)  # killed by the test long before
+
+asyncio.run(main())
+"""
+
+
+async def test_the_child_leaves_with_a_parent_killed_outright(repo_root: Path) -> None:
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _PARENT, cwd=repo_root, stdout=asyncio.subprocess.PIPE
+    )
+    assert parent.stdout is not None
+    line = await asyncio.wait_for(parent.stdout.readline(), 60)
+    children = [int(pid) for pid in line.split()]
+    assert children, "the parent started no model process"
+    parent.kill()  # SIGKILL: no shutdown, no atexit
+    await parent.wait()
+    deadline = asyncio.get_running_loop().time() + 15
+    while any(_alive(pid) for pid in children):
+        assert asyncio.get_running_loop().time() < deadline, "the model process outlived it"
+        await asyncio.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # Reparented to the test's session: a zombie nobody reaps is gone as far as work goes.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[-1].split()[0] != "Z"
