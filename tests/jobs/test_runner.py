@@ -151,10 +151,6 @@ async def test_a_completion_that_fails_is_recorded_by_the_next_pass(
     assert runner.processed == 2  # each handled once: the retry records, it doesn't rerun
 
 
-async def _none_left(pool: Pool, tenant_id: uuid.UUID, name: str) -> bool:
-    return not await rows(pool, tenant_id, name)
-
-
 async def test_wake_after_a_commit_wakes_only_the_kind_queued(
     runner: JobRunner, pool: Pool, tenant_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
