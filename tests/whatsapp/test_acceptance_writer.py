@@ -5,39 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
-import pytest
 
-from pytake_daemon.config import Settings
-from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, SENDER
 from pytake_daemon.protocol import Role
 from pytake_daemon.whatsapp.acceptance_writer import AcceptanceWriter
-from tests.conftest import MakeTenant
-from tests.whatsapp.wa_support import (
-    SimulatedWorld,
-    digits,
-    simulated_world,
-    stop_simulated_world,
-)
-
-
-@pytest.fixture
-async def world(
-    aiohttp_client: Callable[..., Awaitable[Any]],
-    settings: Settings,
-    endpoints: Endpoints,
-    make_tenant: MakeTenant,
-) -> AsyncIterator[SimulatedWorld]:
-    base = await simulated_world(aiohttp_client, settings, endpoints, await make_tenant(), seed=17)
-    try:
-        yield base
-    finally:
-        await stop_simulated_world(base, base.api)
+from tests.whatsapp.wa_support import SimulatedWorld, digits
 
 
 async def queued_replies(world: SimulatedWorld, customers: int, each: int) -> list[dict[str, Any]]:
@@ -91,14 +67,14 @@ async def state(admin_conn: Connection, reply: dict[str, Any]) -> tuple[str, str
 
 
 async def test_sends_that_finish_together_are_recorded_in_one_commit(
-    world: SimulatedWorld, admin_conn: Connection
+    simulated: SimulatedWorld, admin_conn: Connection
 ) -> None:
-    replies = await queued_replies(world, customers=3, each=2)
-    writer = AcceptanceWriter(world.api.app[DB_POOL], world.api.app[EVENT_BUS])
+    replies = await queued_replies(simulated, customers=3, each=2)
+    writer = AcceptanceWriter(simulated.api.app[DB_POOL], simulated.api.app[EVENT_BUS])
     writer.start()
     try:
         wamids = [f"wamid.batch.{uuid.uuid4().hex}" for _ in replies]
-        outcomes = await record_all(writer, world, replies, wamids)
+        outcomes = await record_all(writer, simulated, replies, wamids)
     finally:
         await writer.close()
     assert writer.batches == 1
@@ -109,16 +85,16 @@ async def test_sends_that_finish_together_are_recorded_in_one_commit(
 
 
 async def test_a_bad_acceptance_costs_only_itself(
-    world: SimulatedWorld, admin_conn: Connection
+    simulated: SimulatedWorld, admin_conn: Connection
 ) -> None:
-    replies = await queued_replies(world, customers=2, each=2)
-    writer = AcceptanceWriter(world.api.app[DB_POOL], world.api.app[EVENT_BUS])
+    replies = await queued_replies(simulated, customers=2, each=2)
+    writer = AcceptanceWriter(simulated.api.app[DB_POOL], simulated.api.app[EVENT_BUS])
     writer.start()
     try:
         # The last reply claims the first one's wamid: the batch's statement violates the
         # wamid's uniqueness, so the batch is redone one acceptance at a time.
         wamids = [f"wamid.one.{uuid.uuid4().hex}" for _ in replies[:-1]]
-        outcomes = await record_all(writer, world, replies, [*wamids, wamids[0]])
+        outcomes = await record_all(writer, simulated, replies, [*wamids, wamids[0]])
         # One at a time, a reply whose sibling is still queued has something behind it.
         assert outcomes[:-1] == [True, False, True]
         assert isinstance(outcomes[-1], asyncpg.UniqueViolationError)
@@ -128,7 +104,7 @@ async def test_a_bad_acceptance_costs_only_itself(
 
         # Its sender retries with the wamid Meta really gave it.
         fresh = f"wamid.retry.{uuid.uuid4().hex}"
-        [again] = await record_all(writer, world, replies[-1:], [fresh])
+        [again] = await record_all(writer, simulated, replies[-1:], [fresh])
         assert again is False
         assert await state(admin_conn, replies[-1]) == ("accepted", fresh, False)
     finally:
