@@ -8,12 +8,9 @@ entry module (``main.py``) is extracted: every text ``--help`` can show, and not
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from io import BytesIO
-from typing import IO, Any, cast
+from typing import IO, Any
 
-from babel.messages.extract import extract_python
-
-Extracted = tuple[int, str | None, str | tuple[str, ...], list[str]]
+from pytake_i18n.extraction import Extracted, python_messages
 
 
 def extract(
@@ -24,10 +21,7 @@ def extract(
 ) -> Iterator[Extracted]:
     """Babel's Python extraction, plus the command tree's help texts for ``main.py``."""
     source = fileobj.read()
-    # Babel's stub types the items as (line, message, comments, context); at run time they are
-    # (line, function, message, comments), which is what an extraction method yields.
-    found = extract_python(BytesIO(source), keywords, comment_tags, options)  # type: ignore[arg-type]
-    yield from cast("Iterator[Extracted]", found)
+    yield from python_messages(source, keywords, comment_tags, options)
     if getattr(fileobj, "name", "").endswith("pytake_cli/main.py"):
         import typer
 

@@ -16,12 +16,9 @@ import importlib
 import pkgutil
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from io import BytesIO
 from typing import IO, Any, cast
 
-from babel.messages.extract import extract_python
-
-Extracted = tuple[int, str | None, str | tuple[str, ...], list[str]]
+from pytake_i18n.extraction import Extracted, python_messages
 
 
 @cache
@@ -126,10 +123,6 @@ def extract(
 ) -> Iterator[Extracted]:
     """Babel's Python extraction, plus the sentences of our raised errors."""
     source = fileobj.read()
-    # Babel's stub types the items as (line, message, comments, context); at run time they are
-    # (line, function, message, comments), which is what an extraction method yields.
-    found = extract_python(BytesIO(source), keywords, comment_tags, options)  # type: ignore[arg-type]
-    usual = cast("Iterator[Extracted]", found)
-    yield from usual
+    yield from python_messages(source, keywords, comment_tags, options)
     for line, msgid in raised_sentences(ast.parse(source)):
         yield line, None, msgid, []

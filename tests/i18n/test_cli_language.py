@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
@@ -172,7 +173,7 @@ def test_the_daemons_sentences_are_said_in_the_clis_language() -> None:
 # --- the guard's complement: help texts and the CLI's literals --------------------------------
 
 
-def _catalog(language: str) -> dict[str, object]:
+def _catalog(language: str) -> dict[str, Message]:
     po = ROOT / "pytake_cli" / "locale" / language / "LC_MESSAGES" / "pytake_cli.po"
     with po.open("rb") as handle:
         return {m.id: m for m in read_po(handle) if isinstance(m.id, str) and m.id}
@@ -189,8 +190,8 @@ def test_every_help_text_is_translated(language: str) -> None:
     )
     for text in texts:
         message = catalog[text]
-        assert message.string, text  # type: ignore[attr-defined]
-        assert not message.fuzzy, text  # type: ignore[attr-defined]
+        assert message.string, text
+        assert not message.fuzzy, text
 
 
 # The calls whose first argument a person reads, and the keywords they read.
