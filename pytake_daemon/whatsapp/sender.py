@@ -59,7 +59,16 @@ _content_adapter: TypeAdapter[OutgoingContent] = TypeAdapter(OutgoingContent)
 _MAX_INLINE_WAIT = 1.0
 _LEASE_SECONDS = 60.0
 # What a database that is away (restarting, unreachable, a connection lost mid-use) raises.
-_DATABASE_TROUBLE = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+# asyncpg's InternalClientError too ("cannot switch to state 15"): what a connection lost in the
+# middle of an operation raised during a PostgreSQL restart. Not retried, an accepted send's
+# recording was given up and the message sent again when its lease ran out.
+_DATABASE_TROUBLE = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 class Sender:
