@@ -22,8 +22,8 @@ pytestmark = pytest.mark.xdist_group("replicas")
 def running_bouncer(bouncer: PgBouncer | None) -> PgBouncer:
     if bouncer is None:
         pytest.skip(
-            "pgbouncer is not installed (Debian package 'pgbouncer'; scripts/bootstrap.sh does "
-            "not install it): the replica tests ran with the daemons straight on PostgreSQL"
+            "pgbouncer is not installed (Debian package 'pgbouncer', which scripts/bootstrap.sh "
+            "installs where it can): the replica tests ran with the daemons straight on PostgreSQL"
         )
     return bouncer
 
