@@ -10,30 +10,30 @@ from typing import Annotated
 import typer
 
 from pytake_cli import (
-    agents_cmd,
-    ai_cmd,
-    audit_cmd,
-    backup_cmd,
-    config_cmd,
-    contacts_cmd,
-    daemon_cmd,
-    demo_cmd,
-    doctor_cmd,
-    flows_cmd,
+    agents,
+    ai,
+    audit,
+    backup,
+    config,
+    contacts,
+    daemon,
+    demo,
+    doctor,
+    flow,
     migrate,
-    notify_cmd,
+    notify,
     numbers,
-    queues_cmd,
-    replies_cmd,
-    report_cmd,
-    secrets_cmd,
+    queues,
+    replies,
+    report,
+    secrets,
     simulate,
-    templates_cmd,
-    tenants,
-    tokens,
-    tui_cmd,
-    users,
-    webhooks_cmd,
+    templates,
+    tenant,
+    token,
+    tui,
+    user,
+    webhooks,
 )
 from pytake_cli.context import state
 from pytake_cli.i18n import apply_lang_option, localize, resolve_language
@@ -59,7 +59,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    config: Annotated[
+    config_file: Annotated[
         Path | None,
         typer.Option(
             "--config", "-c", help="TOML config file.", envvar="PYTAKE_CONFIG", show_default=False
@@ -83,36 +83,36 @@ def main(
     ] = None,
 ) -> None:
     """Admin and operator commands."""
-    state.config = config
+    state.config = config_file
     # stdout carries the command's answer (often --json); a library's log line must never land
     # in it. Commands that run the daemon configure logging again from its settings.
     configure_logging(LoggingSettings(level="warning", format="console"))
 
 
-app.command("daemon")(daemon_cmd.daemon)
-app.command("tui")(tui_cmd.tui)
-app.command("demo")(demo_cmd.demo)
-app.command("doctor")(doctor_cmd.doctor)
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(audit_cmd.app, name="audit")
+app.command("daemon")(daemon.daemon)
+app.command("tui")(tui.tui)
+app.command("demo")(demo.demo)
+app.command("doctor")(doctor.doctor)
+app.add_typer(config.app, name="config")
+app.add_typer(audit.app, name="audit")
 app.add_typer(migrate.app, name="migrate")
-app.add_typer(backup_cmd.app, name="backup")
-app.add_typer(tenants.app, name="tenant")
-app.add_typer(users.app, name="user")
-app.add_typer(tokens.app, name="token")
+app.add_typer(backup.app, name="backup")
+app.add_typer(tenant.app, name="tenant")
+app.add_typer(user.app, name="user")
+app.add_typer(token.app, name="token")
 app.add_typer(numbers.app, name="numbers")
-app.add_typer(templates_cmd.app, name="templates")
-app.add_typer(flows_cmd.app, name="flow")
+app.add_typer(templates.app, name="templates")
+app.add_typer(flow.app, name="flow")
 app.add_typer(simulate.app, name="simulate")
-app.add_typer(queues_cmd.app, name="queues")
-app.add_typer(agents_cmd.app, name="agents")
-app.add_typer(ai_cmd.app, name="ai")
-app.add_typer(replies_cmd.app, name="replies")
-app.add_typer(contacts_cmd.app, name="contacts")
-app.add_typer(secrets_cmd.app, name="secrets")
-app.add_typer(report_cmd.app, name="report")
-app.add_typer(notify_cmd.app, name="notify")
-app.add_typer(webhooks_cmd.app, name="webhooks")
+app.add_typer(queues.app, name="queues")
+app.add_typer(agents.app, name="agents")
+app.add_typer(ai.app, name="ai")
+app.add_typer(replies.app, name="replies")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(report.app, name="report")
+app.add_typer(notify.app, name="notify")
+app.add_typer(webhooks.app, name="webhooks")
 
 
 def run() -> None:

@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 
 from pytake_cli import demo_seed
-from pytake_cli.demo_cmd import supervisor_session
+from pytake_cli.demo import supervisor_session
 from pytake_daemon.protocol import LoginResponse, Me, Role
 from pytake_daemon.protocol.agents import AgentList
 from pytake_daemon.protocol.flows import FlowList

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from pytake_cli import report_schedule_cmd
+from pytake_cli import report_schedule
 from pytake_cli.context import (
     console,
     err_console,
@@ -46,7 +46,7 @@ from pytake_daemon.reports import export, export_db
 from pytake_daemon.reports.service import build_report, level_of, period_of, scope_of
 
 app = typer.Typer(help="Reports over a period, and their exports.", no_args_is_help=True)
-app.add_typer(report_schedule_cmd.app, name="schedule")
+app.add_typer(report_schedule.app, name="schedule")
 
 PeriodOpt = Annotated[str, typer.Option("--period", "-p", help=PERIOD_HELP)]
 TzOpt = Annotated[str, typer.Option("--tz", help="IANA time zone of the days and hours.")]

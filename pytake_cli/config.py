@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.pretty import Pretty
 
-from pytake_cli import config_transfer_cmd
+from pytake_cli import config_transfer
 from pytake_cli.context import console, print_json, settings, state
 from pytake_cli.i18n import _
 from pytake_daemon.config import config_path, example_toml, masked
@@ -40,5 +40,5 @@ def example() -> None:
     typer.echo(example_toml(), nl=False)
 
 
-app.command("export")(config_transfer_cmd.export)
-app.command("import")(config_transfer_cmd.import_)
+app.command("export")(config_transfer.export)
+app.command("import")(config_transfer.import_)

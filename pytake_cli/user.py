@@ -1,4 +1,4 @@
-"""``pytake user add|list|passwd|disable``, and ``invite`` / ``invitations`` (invitations_cmd)."""
+"""``pytake user add|list|passwd|disable``, and ``invite`` / ``invitations`` (user_invitations)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from pytake_cli import invitations_cmd
+from pytake_cli import user_invitations
 from pytake_cli.context import (
     console,
     handle_errors,
@@ -173,6 +173,6 @@ def disable(
     )
 
 
-app.command("invite")(invitations_cmd.invite)
-app.command("reset-password")(invitations_cmd.reset_password)
-app.add_typer(invitations_cmd.app, name="invitations")
+app.command("invite")(user_invitations.invite)
+app.command("reset-password")(user_invitations.reset_password)
+app.add_typer(user_invitations.app, name="invitations")
