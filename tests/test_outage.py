@@ -1,7 +1,8 @@
 """PostgreSQL or Redis going away under a running app: 503 with Retry-After (never a 500 or a
 traceback), and recovery by itself once the server is back, including the event subscriber.
 
-These need servers they can stop, so the module starts a private embedded stack.
+These need servers they can stop, so the module starts a private embedded stack
+(tests/private_stack.py, shared with tests/replicas/).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,7 +22,6 @@ from redis.asyncio import Redis
 
 from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
-from pytake_daemon.db import migrations
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
@@ -37,15 +36,13 @@ from pytake_daemon.protocol import (
     parse_server_event,
 )
 from tests.conftest import APP_ROLE, ApiClient
-from tests.support import (
-    PASSWORD,
-    TenantData,
-    create_tenant,
-    make_settings,
-    secret,
-    short_tmpdir,
-    with_user,
+from tests.private_stack import (
+    postgres_running_after,
+    private_stack,
+    redis_running_after,
+    until_async,
 )
+from tests.support import PASSWORD, TenantData, create_tenant, make_settings, secret, with_user
 from tests.whatsapp.wa_support import add_number, envelope, post_signed, text_message
 
 RECOVERY_TIMEOUT = 20.0
@@ -58,18 +55,8 @@ AiohttpClient = Callable[..., Awaitable[ApiClient]]
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[EmbeddedStack]:
-    root = short_tmpdir("pto-")
-    stack = EmbeddedStack(
-        root, postgres=EmbeddedPostgres(root, database="pytake"), redis=EmbeddedRedis(root)
-    )
-    try:
-        stack.start()
+    with private_stack("pto-") as stack:
         yield stack
-    finally:
-        try:
-            stack.stop()
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +64,6 @@ def outage_endpoints(stack: EmbeddedStack) -> Endpoints:
     assert stack.postgres is not None
     assert stack.redis is not None
     admin_dsn = stack.postgres.dsn("pytake")
-
-    async def migrate() -> None:
-        admin = await connect(admin_dsn)
-        try:
-            await migrations.upgrade(admin, APP_ROLE)
-        finally:
-            await admin.close()
-
-    asyncio.run(migrate())
     return Endpoints(
         app_dsn=secret(with_user(admin_dsn, APP_ROLE)),
         admin_dsn=secret(admin_dsn),
@@ -127,21 +105,14 @@ async def make_api(
 
 @pytest.fixture
 def postgres(stack: EmbeddedStack) -> Iterator[EmbeddedPostgres]:
-    """The module's PostgreSQL; running again after the test whatever happened."""
-    assert stack.postgres is not None
-    try:
-        yield stack.postgres
-    finally:
-        stack.postgres.start()
+    with postgres_running_after(stack) as server:
+        yield server
 
 
 @pytest.fixture
 def redis_server(stack: EmbeddedStack) -> Iterator[EmbeddedRedis]:
-    assert stack.redis is not None
-    try:
-        yield stack.redis
-    finally:
-        stack.redis.start()
+    with redis_running_after(stack) as server:
+        yield server
 
 
 @pytest.fixture
@@ -149,14 +120,6 @@ async def redis_client(outage_endpoints: Endpoints) -> AsyncIterator[Redis]:
     client = Redis.from_url(outage_endpoints.redis_url.get_secret_value())
     yield client
     await client.aclose()
-
-
-async def poll(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    """Retry an async check until it holds (a deadline, not a fixed sleep)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def readiness(api: ApiClient) -> tuple[int, Readiness, str | None]:
@@ -220,12 +183,12 @@ async def test_postgres_outage_503_then_recovers(
     async def ready_again() -> bool:
         return (await readiness(api))[0] == 200
 
-    await poll(ready_again, RECOVERY_TIMEOUT, "readyz after PostgreSQL restart")
+    await until_async(ready_again, RECOVERY_TIMEOUT, "readyz after PostgreSQL restart")
 
     async def me_ok() -> bool:
         return await me_status(api, tenant) == 200
 
-    await poll(me_ok, RECOVERY_TIMEOUT, "an API call after PostgreSQL restart")
+    await until_async(me_ok, RECOVERY_TIMEOUT, "an API call after PostgreSQL restart")
     resp = await api.post(
         "/api/v1/auth/login", json={"email": tenant[Role.AGENT].email, "password": PASSWORD}
     )
@@ -271,14 +234,14 @@ async def test_redis_outage_503_then_recovers_and_resubscribes(
         async def ready_again() -> bool:
             return (await readiness(app1))[0] == 200 and (await readiness(app2))[0] == 200
 
-        await poll(ready_again, RECOVERY_TIMEOUT, "readyz after Redis restart")
+        await until_async(ready_again, RECOVERY_TIMEOUT, "readyz after Redis restart")
 
         # The restarted server has no subscriptions: both subscribers must come back by themselves.
         async def resubscribed() -> bool:
             counts = dict(await redis_client.pubsub_numsub(channel))
             return int(counts.get(channel.encode(), 0)) == 2
 
-        await poll(resubscribed, RECOVERY_TIMEOUT, "both event subscribers to resubscribe")
+        await until_async(resubscribed, RECOVERY_TIMEOUT, "both event subscribers to resubscribe")
         assert bus1.subscribed.is_set()
         assert bus2.subscribed.is_set()
 
@@ -338,7 +301,7 @@ async def test_postgres_crash_during_a_request_is_503_then_recovers(
             )
             return waiting == 1
 
-        await poll(blocked, TIMEOUT, "the request to wait on the row lock")
+        await until_async(blocked, TIMEOUT, "the request to wait on the row lock")
         os.kill(holder_pid, signal.SIGKILL)
         resp = await asyncio.wait_for(request, TIMEOUT)
         await assert_unavailable(resp.status, dict(resp.headers), await resp.text())
@@ -351,7 +314,7 @@ async def test_postgres_crash_during_a_request_is_503_then_recovers(
     async def me_ok() -> bool:
         return await me_status(api, tenant) == 200
 
-    await poll(me_ok, RECOVERY_TIMEOUT, "an API call after crash recovery")
+    await until_async(me_ok, RECOVERY_TIMEOUT, "an API call after crash recovery")
     status, ready, _ = await readiness(api)
     assert status == 200
     assert ready.ready
@@ -403,7 +366,7 @@ async def test_processing_resumes_by_itself_after_a_postgres_restart_under_load(
                 report = {r.name: r for r in loops.report()}["jobs-ingest"]
                 return report.last_error is not None
 
-            await poll(claimer_met_the_outage, TIMEOUT, "the ingest claimer to fail")
+            await until_async(claimer_met_the_outage, TIMEOUT, "the ingest claimer to fail")
             postgres.start()
             back = asyncio.get_running_loop().time()
 
@@ -413,13 +376,13 @@ async def test_processing_resumes_by_itself_after_a_postgres_restart_under_load(
                 payload = envelope(number, messages=[marker])
                 return (await post_signed(api, payload, number.app_secret))[0] == 200
 
-            await poll(acknowledged, RESUME_DEADLINE, "the webhook to be acknowledged again")
+            await until_async(acknowledged, RESUME_DEADLINE, "the webhook to be acknowledged again")
 
             async def marker_received() -> bool:
                 return marker["id"] in received
 
             remaining = back + RESUME_DEADLINE - asyncio.get_running_loop().time()
-            await poll(marker_received, remaining, "the new message to be processed")
+            await until_async(marker_received, remaining, "the new message to be processed")
         finally:
             stopping.set()
             await load_task
@@ -432,4 +395,4 @@ async def test_processing_resumes_by_itself_after_a_postgres_restart_under_load(
     async def ready_again() -> bool:
         return (await readiness(api))[0] == 200
 
-    await poll(ready_again, RECOVERY_TIMEOUT, "readyz after the restart")
+    await until_async(ready_again, RECOVERY_TIMEOUT, "readyz after the restart")

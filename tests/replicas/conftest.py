@@ -3,13 +3,11 @@ processes on them, started once (a daemon takes seconds to start on a shared mac
 started again by the next test when one was killed.
 
 The servers are the package's own, not the session's: the fault tests stop and restart them,
-which would break every other test (the same reason tests/test_outage.py has its own).
+which would break every other test (tests/private_stack.py, shared with tests/test_outage.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -17,31 +15,21 @@ import aiohttp
 import pytest
 
 from pytake_daemon.config import Settings
-from pytake_daemon.db import migrations
 from pytake_daemon.db.endpoints import Endpoints
-from pytake_daemon.db.pool import Connection, connect
+from pytake_daemon.db.pool import Connection
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 from tests.conftest import APP_ROLE
+from tests.private_stack import postgres_running_after, private_stack, redis_running_after
 from tests.replicas.pgbouncer import PgBouncer, pgbouncer_binary
 from tests.replicas.support import Replicas, admin_connection
-from tests.support import TenantData, create_tenant, make_settings, secret, short_tmpdir, with_user
+from tests.support import TenantData, create_tenant, make_settings, secret, with_user
 
 
 @pytest.fixture(scope="package")
 def stack() -> Iterator[EmbeddedStack]:
-    root = short_tmpdir("ptr-")
-    stack = EmbeddedStack(
-        root, postgres=EmbeddedPostgres(root, database="pytake"), redis=EmbeddedRedis(root)
-    )
-    try:
-        stack.start()
+    with private_stack("ptr-") as stack:
         yield stack
-    finally:
-        try:
-            stack.stop()
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="package")
@@ -70,15 +58,6 @@ def replica_settings(stack: EmbeddedStack, bouncer: PgBouncer | None) -> Setting
     # The daemons' own role through PgBouncer when there is one; migrations, the tests' own
     # checks and the backup scheduler's session lock use the owner's DSN, straight to PostgreSQL.
     app_dsn = with_user(admin_dsn, APP_ROLE) if bouncer is None else bouncer.dsn(APP_ROLE, "pytake")
-
-    async def migrate() -> None:
-        admin = await connect(admin_dsn)
-        try:
-            await migrations.upgrade(admin, APP_ROLE)
-        finally:
-            await admin.close()
-
-    asyncio.run(migrate())
     endpoints = Endpoints(
         app_dsn=secret(app_dsn),
         admin_dsn=secret(admin_dsn),
@@ -116,21 +95,14 @@ def replicas(pair: Replicas) -> Replicas:
 
 @pytest.fixture
 def postgres(stack: EmbeddedStack) -> Iterator[EmbeddedPostgres]:
-    """The package's PostgreSQL; running again after the test whatever happened."""
-    assert stack.postgres is not None
-    try:
-        yield stack.postgres
-    finally:
-        stack.postgres.start()
+    with postgres_running_after(stack) as server:
+        yield server
 
 
 @pytest.fixture
 def redis_server(stack: EmbeddedStack) -> Iterator[EmbeddedRedis]:
-    assert stack.redis is not None
-    try:
-        yield stack.redis
-    finally:
-        stack.redis.start()
+    with redis_running_after(stack) as server:
+        yield server
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,10 +195,13 @@ async def world(
     replicas: Replicas,
     tenant: TenantData,
     settings: Settings,
+    *,
+    upstreams: list[str] | None = None,
     **delivery: Any,
 ) -> AsyncIterator[World]:
     """The simulator (on the replicas' Graph port) with a number of the tenant's, registered
-    under the replicas' secrets key, and the balancer in front of both replicas.
+    under the replicas' secrets key, and the balancer in front of both replicas (or of the
+    ``upstreams`` named).
 
     Its own short connections (``settings``' admin DSN): a fault test restarts PostgreSQL."""
     number = NumberConfig(phone_number_id=digits(15), waba_id=digits(15), access_token="EAAGrep")
@@ -216,7 +219,7 @@ async def world(
                 verify_token="v",
             ),
         )
-    balancer = Balancer([d.url for d in replicas.daemons])
+    balancer = Balancer(upstreams or [d.url for d in replicas.daemons])
     await balancer.start()
     options: dict[str, Any] = {
         "timeout": 3.0,
@@ -309,23 +312,6 @@ async def console(
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
-
-
-async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll a condition with a deadline (never a fixed sleep as synchronisation)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        assert loop.time() < deadline, f"timed out after {timeout}s waiting for {what}"
-        await asyncio.sleep(0.05)
-
-
-async def until_async(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        assert loop.time() < deadline, f"timed out after {timeout}s waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def settled(conn: Connection, tenant_id: uuid.UUID) -> bool:

@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis
 from pytake_daemon.protocol import Readiness, Role
+from tests.private_stack import until, until_async
 from tests.replicas.support import (
     REPLY,
     TIMEOUT,
@@ -35,8 +36,6 @@ from tests.replicas.support import (
     publish_echo_flow,
     saw,
     settled,
-    until,
-    until_async,
     work_left,
     world,
 )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from pytake_daemon.protocol import EventEnvelope, TokenRevoked
 from pytake_daemon.realtime.ordering import TenantOrdering
-from tests.replicas.support import until
+from tests.private_stack import until
 
 TENANT = uuid.uuid4()
 HOLD = 0.05

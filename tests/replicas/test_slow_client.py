@@ -22,13 +22,13 @@ import pytest
 
 from pytake_daemon.config import Settings
 from pytake_daemon.protocol import Role
+from tests.private_stack import until
 from tests.replicas.support import (
     TIMEOUT,
     Replicas,
     console,
     publish_echo_flow,
     saw,
-    until,
     world,
 )
 from tests.support import TenantData

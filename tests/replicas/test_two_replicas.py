@@ -20,6 +20,7 @@ import pytest
 from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import Role
+from tests.private_stack import until, until_async
 from tests.replicas.support import (
     TIMEOUT,
     Console,
@@ -29,8 +30,6 @@ from tests.replicas.support import (
     publish_echo_flow,
     saw,
     settled,
-    until,
-    until_async,
     work_left,
     world,
 )
