@@ -9,13 +9,11 @@ import typer
 from rich.table import Table
 
 from pytake_cli.context import (
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    perform,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -34,29 +32,13 @@ app = typer.Typer(help="Agents: list, set status.", no_args_is_help=True)
 @handle_errors
 def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """List the tenant's agents with status, load and skills."""
-    cfg = settings()
 
-    async def fetch() -> list[AgentOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[AgentOut]:
+        async with backend.tenant(tenant) as conn:
             await db.ensure_all(conn)
             return [service.agent_out(r) for r in await db.list_agents(conn)]
 
-    with services(cfg) as endpoints:
-        agents = run(fetch())
-    if as_json:
-        print_json(agents)
-        return
-    table = Table(_("id"), _("email"), _("status"), _("load"), _("skills"), _("departments"))
-    for a in agents:
-        table.add_row(
-            str(a.id),
-            a.email,
-            a.status.value,
-            f"{a.active}/{a.capacity}",
-            ", ".join(a.skills),
-            ", ".join(a.departments),
-        )
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_agents)
 
 
 @app.command("status")
@@ -71,12 +53,11 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """Set an agent's status (and capacity); running daemons pick it up on their next sweep."""
-    cfg = settings()
     fields = {"status": new_status} | ({"capacity": capacity} if capacity is not None else {})
     body = AgentStatusUpdate.model_validate(fields)
 
-    async def apply() -> AgentOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> AgentOut:
+        async with backend.tenant(tenant) as conn:
             user = await users_db.get_user_by_email(conn, email)
             if user is None:
                 raise PyTakeError(
@@ -103,11 +84,24 @@ def status(
             )
             return agent
 
-    with services(cfg) as endpoints:
-        agent = run(apply())
-    if as_json:
-        print_json(agent)
-        return
+    respond(perform(apply), as_json=as_json, show=_show_agent)
+
+
+def _show_agents(agents: list[AgentOut]) -> None:
+    table = Table(_("id"), _("email"), _("status"), _("load"), _("skills"), _("departments"))
+    for a in agents:
+        table.add_row(
+            str(a.id),
+            a.email,
+            a.status.value,
+            f"{a.active}/{a.capacity}",
+            ", ".join(a.skills),
+            ", ".join(a.departments),
+        )
+    console.print(table)
+
+
+def _show_agent(agent: AgentOut) -> None:
     console.print(
         _("{email} is {value} ({active}/{capacity})").format(
             email=agent.email,

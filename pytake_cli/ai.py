@@ -12,14 +12,13 @@ from rich.table import Table
 
 from pytake_cli.context import (
     EXIT_CONFIG,
+    Backend,
     console,
     fail,
     handle_errors,
+    perform,
     print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -245,15 +244,14 @@ def tenant_settings(
     from pytake_daemon.audit.entries import difference
 
     changes = _changes(assignments or [])
-    cfg = settings()
 
-    async def apply() -> AiSettingsOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
-            before = await effective(conn, cfg.ai)
+    async def apply(backend: Backend) -> AiSettingsOut:
+        async with backend.tenant(tenant) as conn:
+            before = await effective(conn, backend.cfg.ai)
             if not changes:
                 return before
             await db.merge_overrides(conn, changes)
-            after = await effective(conn, cfg.ai)
+            after = await effective(conn, backend.cfg.ai)
             await record_cli_action(
                 conn,
                 "ai.settings",
@@ -262,11 +260,10 @@ def tenant_settings(
             )
             return after
 
-    with services(cfg) as endpoints:
-        current = run(apply())
-    if as_json:
-        print_json(current)
-        return
+    respond(perform(apply), as_json=as_json, show=lambda now: _show_settings(now, tenant))
+
+
+def _show_settings(current: AiSettingsOut, tenant: str) -> None:
     table = Table(
         _("setting"), _("value"), title=_("AI settings of {tenant}").format(tenant=tenant)
     )

@@ -12,13 +12,12 @@ from typing import Annotated, Any, BinaryIO, Literal
 import typer
 
 from pytake_cli.context import (
-    admin_connection,
+    Backend,
     console,
     fail,
     handle_errors,
-    print_json,
-    run,
-    services,
+    perform,
+    respond,
     settings,
 )
 from pytake_cli.i18n import _
@@ -71,56 +70,52 @@ def _describe(slug: str, result: TenantVerification) -> dict[str, Any]:
 @handle_errors
 def verify(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
     """Recompute each tenant's hash chain and checkpoints; name the first bad entry."""
-    cfg = settings()
 
-    async def check() -> list[dict[str, Any]]:
+    async def check(backend: Backend) -> list[dict[str, Any]]:
         out = []
-        async with admin_connection(cfg, endpoints) as conn:
+        async with backend.admin() as conn:
             for tid, slug in await _tenants(conn, tenant):
                 async with conn.transaction(readonly=True):
                     await set_tenant(conn, tid)
                     out.append(_describe(slug, await verify_tenant(conn, tid)))
         return out
 
-    with services(cfg) as endpoints:
-        results = run(check())
-    if as_json:
-        print_json(results)
-    else:
-        for r in results:
-            if r["ok"]:
-                console.print(
-                    _(
-                        "ok {tenant}: {entries_verified} entries verified (head seq "
-                        "{head_seq}), {checkpoints} checkpoint(s)"
-                    ).format(
-                        tenant=r["tenant"],
-                        entries_verified=r["entries_verified"],
-                        head_seq=r["head_seq"],
-                        checkpoints=r["checkpoints"],
-                    )
-                )
-                continue
-            bad = r["first_bad_entry"]
-            if bad is not None:
-                console.print(
-                    _(
-                        "[bold red]BROKEN[/] {tenant}: first bad entry seq {seq} (id {id}): "
-                        "{reason}"
-                    ).format(
-                        tenant=r["tenant"], seq=bad["seq"], id=bad["id"], reason=bad["reason"]
-                    ),
-                    highlight=False,
-                )
-            for problem in r["checkpoint_problems"]:
-                console.print(
-                    _("[bold red]BROKEN[/] {tenant}: {problem}").format(
-                        tenant=r["tenant"], problem=problem
-                    ),
-                    highlight=False,
-                )
+    results = perform(check)
+    respond(results, as_json=as_json, show=_show_verified)
     if not all(r["ok"] for r in results):
         raise typer.Exit(1)
+
+
+def _show_verified(results: list[dict[str, Any]]) -> None:
+    for r in results:
+        if r["ok"]:
+            console.print(
+                _(
+                    "ok {tenant}: {entries_verified} entries verified (head seq "
+                    "{head_seq}), {checkpoints} checkpoint(s)"
+                ).format(
+                    tenant=r["tenant"],
+                    entries_verified=r["entries_verified"],
+                    head_seq=r["head_seq"],
+                    checkpoints=r["checkpoints"],
+                )
+            )
+            continue
+        bad = r["first_bad_entry"]
+        if bad is not None:
+            console.print(
+                _(
+                    "[bold red]BROKEN[/] {tenant}: first bad entry seq {seq} (id {id}): {reason}"
+                ).format(tenant=r["tenant"], seq=bad["seq"], id=bad["id"], reason=bad["reason"]),
+                highlight=False,
+            )
+        for problem in r["checkpoint_problems"]:
+            console.print(
+                _("[bold red]BROKEN[/] {tenant}: {problem}").format(
+                    tenant=r["tenant"], problem=problem
+                ),
+                highlight=False,
+            )
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:
@@ -152,12 +147,11 @@ def export(
     ] = None,
 ) -> None:
     """Export entries with their chain data (re-verifiable offline: see docs/audit.md)."""
-    cfg = settings()
     since, until = _parse_time(from_, "--from"), _parse_time(to, "--to")
 
-    async def write(out: BinaryIO) -> int:
+    async def write(backend: Backend, out: BinaryIO) -> int:
         count = 0
-        async with admin_connection(cfg, endpoints) as conn:
+        async with backend.admin() as conn:
             (tid, _slug), *_others = await _tenants(conn, tenant)
             async with conn.transaction():
                 await set_tenant(conn, tid)
@@ -174,16 +168,13 @@ def export(
                     count += 1
         return count
 
-    with services(cfg) as endpoints:
-        if output is None:
-            count = run(write(sys.stdout.buffer))
-            sys.stdout.flush()
-        else:
-            with output.open("wb") as handle:
-                count = run(write(handle))
-            console.print(
-                _("exported {count} entries to {output}").format(count=count, output=output)
-            )
+    if output is None:
+        perform(lambda backend: write(backend, sys.stdout.buffer))
+        sys.stdout.flush()
+    else:
+        with output.open("wb") as handle:
+            count = perform(lambda backend: write(backend, handle))
+        console.print(_("exported {count} entries to {output}").format(count=count, output=output))
 
 
 @app.command("archive")
@@ -203,8 +194,8 @@ def archive(
     )
     output_dir.mkdir(parents=True, exist_ok=True)
 
-    async def apply() -> tuple[int, Path | None]:
-        async with admin_connection(cfg, endpoints) as conn:
+    async def apply(backend: Backend) -> tuple[int, Path | None]:
+        async with backend.admin() as conn:
             (tid, slug), *_others = await _tenants(conn, tenant)
             async with conn.transaction():
                 await set_tenant(conn, tid)
@@ -215,8 +206,7 @@ def archive(
                     return 0, None
                 return await _archive_up_to(conn, slug, last["seq"], output_dir)
 
-    with services(cfg) as endpoints:
-        count, path = run(apply())
+    count, path = perform(apply, cfg=cfg)
     if path is None:
         console.print(
             _("nothing older than {cutoff:%Y-%m-%d %H:%M} UTC to archive").format(cutoff=cutoff)
@@ -270,9 +260,9 @@ def checkpoint(tenant: TenantOpt = None) -> None:
     cfg = settings()
     key = _key(cfg)
 
-    async def apply() -> list[tuple[str, int]]:
+    async def apply(backend: Backend) -> list[tuple[str, int]]:
         signed = []
-        async with admin_connection(cfg, endpoints) as conn:
+        async with backend.admin() as conn:
             for tid, slug in await _tenants(conn, tenant):
                 async with conn.transaction():
                     await set_tenant(conn, tid)
@@ -291,9 +281,8 @@ def checkpoint(tenant: TenantOpt = None) -> None:
                     signed.append((slug, cp.seq))
         return signed
 
-    with services(cfg) as endpoints:
-        for slug, seq in run(apply()):
-            console.print(_("signed {slug} at seq {seq}").format(slug=slug, seq=seq))
+    for slug, seq in perform(apply, cfg=cfg):
+        console.print(_("signed {slug} at seq {seq}").format(slug=slug, seq=seq))
 
 
 def _key(cfg: Settings) -> Any:

@@ -11,14 +11,12 @@ from rich.markup import escape
 
 from pytake_cli.context import (
     EXIT_CONFIG,
+    Backend,
     console,
     fail,
     handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    perform,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
@@ -44,16 +42,14 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
 ) -> None:
     """Write the tenant's configuration (no secrets) as YAML: pytake config export -t T > t.yaml"""
-    cfg = settings()
 
-    async def fetch() -> str:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> str:
+        async with backend.tenant(tenant) as conn:
             text = await service.export_text(conn)
             await record_cli_action(conn, "config.export", target_type="tenant_config")
             return text
 
-    with services(cfg) as endpoints:
-        text = run(fetch())
+    text = perform(fetch)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -81,12 +77,11 @@ def import_(
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"{file}: {getattr(exc, 'strerror', None) or exc}", code=EXIT_CONFIG)
-    cfg = settings()
 
-    async def go() -> ImportResult:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def go(backend: Backend) -> ImportResult:
+        async with backend.tenant(tenant) as conn:
             result = await service.import_text(
-                conn, text, apply=apply, passwords=Passwords(cfg.auth), by_role=Role.OWNER
+                conn, text, apply=apply, passwords=Passwords(backend.cfg.auth), by_role=Role.OWNER
             )
             if apply:
                 await record_cli_action(
@@ -98,8 +93,7 @@ def import_(
             return result
 
     try:
-        with services(cfg) as endpoints:
-            result = run(go())
+        result = perform(go)
     except service.InvalidDocument as exc:
         for problem in exc.problems:
             typer.echo(f"{file}: {problem.loc}: {problem.msg}", err=True)
@@ -107,13 +101,14 @@ def import_(
             _("{file}: {len} problem(s); nothing applied").format(file=file, len=len(exc.problems)),
             code=EXIT_CONFIG,
         )
-    if as_json:
-        print_json(result)
-        return
+    respond(result, as_json=as_json, show=lambda done: _show_changes(done, applied=apply))
+
+
+def _show_changes(result: ImportResult, *, applied: bool) -> None:
     for change in result.changes:
-        word = change.kind.word(applied=apply)
+        word = change.kind.word(applied=applied)
         console.print(
             f"[{_COLOURS[change.kind]}]{change.kind.mark} {word:<12}[/] {escape(change.item)}",
             highlight=False,
         )
-    console.print(f"{result.summary}; " + ("applied" if apply else "nothing applied (dry run)"))
+    console.print(f"{result.summary}; " + ("applied" if applied else "nothing applied (dry run)"))

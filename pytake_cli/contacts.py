@@ -14,13 +14,11 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from pytake_cli.context import (
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    perform,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -84,21 +82,113 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """The newest contacts, or those matching TEXT."""
-    cfg = settings()
     try:
         query = ContactQuery(q=text, limit=limit)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
-    async def fetch() -> ContactPage:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> ContactPage:
+        async with backend.tenant(tenant) as conn:
             return await service.search(conn, query)
 
-    with services(cfg) as endpoints:
-        page = run(fetch())
-    if as_json:
-        print_json(page)
-        return
+    respond(perform(fetch), as_json=as_json, show=_show_page)
+
+
+@app.command("show")
+@handle_errors
+def show(contact: ContactArg, tenant: TenantOpt, as_json: JsonOpt = False) -> None:
+    """A contact's profile: identity, tags, attributes, notes, attendances, ratings."""
+
+    async def fetch(backend: Backend) -> ContactProfile:
+        async with backend.tenant(tenant) as conn:
+            return await service.profile(conn, await _resolve(conn, contact), OPERATOR)
+
+    respond(perform(fetch), as_json=as_json, show=_show_profile)
+
+
+@app.command("tag")
+@handle_errors
+def tag(
+    contact: ContactArg,
+    tags: Annotated[list[str], typer.Argument(metavar="TAG...", help="Tags to add.")],
+    tenant: TenantOpt,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove these tags instead.")] = False,
+) -> None:
+    """Add tags to a contact (or remove them with --remove)."""
+    try:
+        given = TagsUpdate(tags=tags).tags
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+    async def apply(backend: Backend) -> list[str]:
+        async with backend.tenant(tenant) as conn:
+            contact_id = await _resolve(conn, contact)
+            current = (await service.visible_contact(conn, contact_id, OPERATOR))["tags"]
+            wanted = set(current) - set(given) if remove else set(current) | set(given)
+            try:
+                new = TagsUpdate(tags=sorted(wanted)).tags
+            except ValidationError as exc:
+                raise _invalid(exc) from None
+            before, changed = await service.set_tags(conn, contact_id, new, OPERATOR)
+            if changed:
+                await record_cli_action(
+                    conn,
+                    "contact.tags",
+                    target_type="contact",
+                    target_id=contact_id,
+                    diff=difference({"tags": before}, {"tags": new}),
+                )
+            return new
+
+    result = perform(apply)
+    console.print(_("tags: {value}").format(value=", ".join(result) or "(none)"), highlight=False)
+
+
+@app.command("set-attr")
+@handle_errors
+def set_attr(
+    contact: ContactArg,
+    assignments: Annotated[
+        list[str], typer.Argument(metavar="KEY=VALUE...", help="'key=' removes the attribute.")
+    ],
+    tenant: TenantOpt,
+) -> None:
+    """Set (or remove) a contact's custom attributes."""
+    values: dict[str, str | None] = {}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise PyTakeError(
+                _("{assignment!r}: write key=value ('key=' removes it)").format(
+                    assignment=assignment
+                )
+            )
+        values[key.strip()] = value.strip() or None
+    try:
+        body = ContactUpdate(attributes=values)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+    async def apply(backend: Backend) -> dict[str, str]:
+        async with backend.tenant(tenant) as conn:
+            contact_id = await _resolve(conn, contact)
+            before, after = await service.update(conn, contact_id, body, OPERATOR)
+            if after is not before:
+                await record_cli_action(
+                    conn,
+                    "contact.update",
+                    target_type="contact",
+                    target_id=contact_id,
+                    diff=difference(service.audit_view(before), service.audit_view(after)),
+                )
+            return dict(after["attributes"])
+
+    attributes = perform(apply)
+    shown = ", ".join(f"{k}={v}" for k, v in attributes.items()) or "(none)"
+    console.print(_("attributes: {shown}").format(shown=shown), highlight=False)
+
+
+def _show_page(page: ContactPage) -> None:
     table = Table(_("name"), _("phone"), _("username"), _("tags"), _("id"))
     for c in page.items:
         table.add_row(
@@ -107,21 +197,7 @@ def search(
     console.print(table)
 
 
-@app.command("show")
-@handle_errors
-def show(contact: ContactArg, tenant: TenantOpt, as_json: JsonOpt = False) -> None:
-    """A contact's profile: identity, tags, attributes, notes, attendances, ratings."""
-    cfg = settings()
-
-    async def fetch() -> ContactProfile:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
-            return await service.profile(conn, await _resolve(conn, contact), OPERATOR)
-
-    with services(cfg) as endpoints:
-        profile = run(fetch())
-    if as_json:
-        print_json(profile)
-        return
+def _show_profile(profile: ContactProfile) -> None:
     c = profile.contact
     for label, value in (
         ("name", profile.name),
@@ -147,89 +223,3 @@ def show(contact: ContactArg, tenant: TenantOpt, as_json: JsonOpt = False) -> No
                 created_at=n.created_at, value=n.author_name or "?", body=n.body
             )
         )
-
-
-@app.command("tag")
-@handle_errors
-def tag(
-    contact: ContactArg,
-    tags: Annotated[list[str], typer.Argument(metavar="TAG...", help="Tags to add.")],
-    tenant: TenantOpt,
-    remove: Annotated[bool, typer.Option("--remove", help="Remove these tags instead.")] = False,
-) -> None:
-    """Add tags to a contact (or remove them with --remove)."""
-    cfg = settings()
-    try:
-        given = TagsUpdate(tags=tags).tags
-    except ValidationError as exc:
-        raise _invalid(exc) from None
-
-    async def apply() -> list[str]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
-            contact_id = await _resolve(conn, contact)
-            current = (await service.visible_contact(conn, contact_id, OPERATOR))["tags"]
-            wanted = set(current) - set(given) if remove else set(current) | set(given)
-            try:
-                new = TagsUpdate(tags=sorted(wanted)).tags
-            except ValidationError as exc:
-                raise _invalid(exc) from None
-            before, changed = await service.set_tags(conn, contact_id, new, OPERATOR)
-            if changed:
-                await record_cli_action(
-                    conn,
-                    "contact.tags",
-                    target_type="contact",
-                    target_id=contact_id,
-                    diff=difference({"tags": before}, {"tags": new}),
-                )
-            return new
-
-    with services(cfg) as endpoints:
-        result = run(apply())
-    console.print(_("tags: {value}").format(value=", ".join(result) or "(none)"), highlight=False)
-
-
-@app.command("set-attr")
-@handle_errors
-def set_attr(
-    contact: ContactArg,
-    assignments: Annotated[
-        list[str], typer.Argument(metavar="KEY=VALUE...", help="'key=' removes the attribute.")
-    ],
-    tenant: TenantOpt,
-) -> None:
-    """Set (or remove) a contact's custom attributes."""
-    cfg = settings()
-    values: dict[str, str | None] = {}
-    for assignment in assignments:
-        key, sep, value = assignment.partition("=")
-        if not sep:
-            raise PyTakeError(
-                _("{assignment!r}: write key=value ('key=' removes it)").format(
-                    assignment=assignment
-                )
-            )
-        values[key.strip()] = value.strip() or None
-    try:
-        body = ContactUpdate(attributes=values)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
-
-    async def apply() -> dict[str, str]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
-            contact_id = await _resolve(conn, contact)
-            before, after = await service.update(conn, contact_id, body, OPERATOR)
-            if after is not before:
-                await record_cli_action(
-                    conn,
-                    "contact.update",
-                    target_type="contact",
-                    target_id=contact_id,
-                    diff=difference(service.audit_view(before), service.audit_view(after)),
-                )
-            return dict(after["attributes"])
-
-    with services(cfg) as endpoints:
-        attributes = run(apply())
-    shown = ", ".join(f"{k}={v}" for k, v in attributes.items()) or "(none)"
-    console.print(_("attributes: {shown}").format(shown=shown), highlight=False)

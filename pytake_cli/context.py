@@ -195,15 +195,12 @@ class Backend:
         return await connect_db(self.cfg, dsn)
 
 
-def perform(
-    work: Callable[[Backend], Coroutine[Any, Any, T]], *, cfg: Settings | None = None
-) -> T:
+def perform(work: Callable[[Backend], Coroutine[Any, Any, T]], *, cfg: Settings | None = None) -> T:
     """The skeleton: the settings (``cfg`` when the command read them already), the backing
     services for the command's lifetime, and the work run to its end on a fresh event loop."""
     cfg = settings() if cfg is None else cfg
     with services(cfg) as endpoints:
         return run(work(Backend(cfg, endpoints)))
-
 
 
 def respond(answer: A, *, as_json: bool, show: Callable[[A], None]) -> None:

@@ -26,7 +26,7 @@ import aiohttp
 import typer
 
 from pytake_cli import demo_seed
-from pytake_cli.context import console, fail, handle_errors, run, services, settings, state
+from pytake_cli.context import console, fail, handle_errors, perform, run, settings, state
 from pytake_cli.i18n import _, apply_lang_option, asked_language
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded._process import death_signal_preexec
@@ -306,10 +306,10 @@ def demo(
         run(_wait_answering(f"{server}/readyz", daemon, _READY_TIMEOUT))
 
         _say("seeding the demo tenant")
-        with services(cfg) as endpoints:
-            credentials = run(
-                demo_seed.seed_accounts(cfg, endpoints, state_dir / demo_seed.CREDENTIALS_FILE)
-            )
+        path = state_dir / demo_seed.CREDENTIALS_FILE
+        credentials = perform(
+            lambda backend: demo_seed.seed_accounts(backend.cfg, backend.endpoints, path), cfg=cfg
+        )
 
         async def workspace() -> None:
             async with aiohttp.ClientSession() as session:

@@ -25,6 +25,7 @@ from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.config import Settings
+from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import set_tenant
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol import LoginRequest, LoginResponse, Role, UserCreate, UserUpdate
@@ -201,7 +202,7 @@ def write_credentials(path: Path, passwords: dict[str, str]) -> None:
     os.replace(partial, path)
 
 
-async def seed_accounts(cfg: Settings, endpoints: Any, path: Path) -> Credentials:
+async def seed_accounts(cfg: Settings, endpoints: Endpoints, path: Path) -> Credentials:
     """The demo tenant and its accounts, created or found; passwords made for the new ones."""
     async with admin_connection(cfg, endpoints) as admin:
         if await tenancy_db.tenant_id(admin, TENANT) is None:

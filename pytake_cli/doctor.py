@@ -8,18 +8,18 @@ every tenant's numbers through the owner's connection.
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated, Any
+from typing import Annotated
 
 import aiohttp
 import typer
 from redis.asyncio import Redis
 from rich.markup import escape
 
-from pytake_cli.context import console, handle_errors, print_json, run, services, settings
-from pytake_cli.i18n import _
+from pytake_cli.context import Backend, console, handle_errors, perform, respond
+from pytake_cli.doctor_sentences import check_detail, check_name
+from pytake_cli.i18n import N_, _
 from pytake_cli.options import JsonOpt
-from pytake_daemon.config import Settings
-from pytake_daemon.db.pool import Pool, connect, create_pool
+from pytake_daemon.db.pool import Pool, create_pool
 from pytake_daemon.protocol.system import CheckStatus, SystemChecks
 from pytake_daemon.system import db
 from pytake_daemon.system.checks import CHECK_TIMEOUT, Targets, run_checks
@@ -28,9 +28,9 @@ from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 
 _MARKS = {
-    CheckStatus.PASSED: "[green]passed [/]",
-    CheckStatus.FAILED: "[bold red]FAILED [/]",
-    CheckStatus.SKIPPED: "[yellow]skipped[/]",
+    CheckStatus.PASSED: ("green", N_("passed")),
+    CheckStatus.FAILED: ("bold red", N_("FAILED")),
+    CheckStatus.SKIPPED: ("yellow", N_("skipped")),
 }
 
 
@@ -44,46 +44,55 @@ TenantFilter = Annotated[
 def doctor(tenant: TenantFilter = None, as_json: JsonOpt = False) -> None:
     """Check the database, Redis, each number's Graph API token, the webhook, storage, SMTP,
     outbound HTTP, the clock and the disk; exit 1 when any check fails."""
-    cfg = settings()
-    with services(cfg) as endpoints:
-        result = run(check_installation(cfg, endpoints, tenant=tenant))
-    if as_json:
-        print_json(result)
-    else:
-        width = max(len(c.name) for c in result.checks)
-        for c in result.checks:
-            # One line per check however narrow the terminal; a detail quoting Meta or a server
-            # may hold brackets, which must not be read as markup.
-            console.print(
-                f"{_MARKS[c.status]}  {escape(c.name):<{width}}  {escape(c.detail)}",
-                highlight=False,
-                soft_wrap=True,
-            )
-        counts = {s: sum(c.status is s for c in result.checks) for s in CheckStatus}
-        console.print(
-            _("{value} passed, {value2} failed, {value3} skipped").format(
-                value=counts[CheckStatus.PASSED],
-                value2=counts[CheckStatus.FAILED],
-                value3=counts[CheckStatus.SKIPPED],
-            ),
-            highlight=False,
-        )
+    result = perform(lambda backend: check_installation(backend, tenant=tenant))
+    respond(result, as_json=as_json, show=_show_checks)
     if not result.ok:
         raise typer.Exit(1)
 
 
-async def check_installation(
-    cfg: Settings, endpoints: Any, *, tenant: str | None = None
-) -> SystemChecks:
+def _show_checks(result: SystemChecks) -> None:
+    # The daemon words the checks in English; --json keeps them so, people read them translated.
+    marks = {status: (style, _(label)) for status, (style, label) in _MARKS.items()}
+    mark_width = max(len(label) for _style, label in marks.values())
+    names = [check_name(c.name) for c in result.checks]
+    width = max(len(name) for name in names)
+    for c, name in zip(result.checks, names, strict=True):
+        style, label = marks[c.status]
+        # One line per check however narrow the terminal; a detail quoting Meta or a server
+        # may hold brackets, which must not be read as markup.
+        console.print(
+            f"[{style}]{label:<{mark_width}}[/]  {escape(name):<{width}}  "
+            f"{escape(check_detail(c.detail))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    counts = {s: sum(c.status is s for c in result.checks) for s in CheckStatus}
+    console.print(
+        _("{value} passed, {value2} failed, {value3} skipped").format(
+            value=counts[CheckStatus.PASSED],
+            value2=counts[CheckStatus.FAILED],
+            value3=counts[CheckStatus.SKIPPED],
+        ),
+        highlight=False,
+    )
+
+
+async def check_installation(backend: Backend, *, tenant: str | None = None) -> SystemChecks:
     """Connect to what is reachable and run every check; what isn't is a failed check."""
-    numbers, smtp = await _tenant_targets(endpoints)
+    cfg, endpoints = backend.cfg, backend.endpoints
+    numbers, smtp = await _tenant_targets(backend)
     if tenant is not None:
         numbers = None if numbers is None else [n for n in numbers if n.tenant == tenant]
         smtp = None if smtp is None else [s for s in smtp if s.tenant == tenant]
     pool: Pool | None = None
     pool_error: str | None = None
     try:
-        pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=2)
+        pool = await create_pool(
+            endpoints.app_dsn.get_secret_value(),
+            min_size=1,
+            max_size=2,
+            statement_cache_size=cfg.database.statement_cache_size,
+        )
     except Exception as exc:  # the database check says why
         pool_error = str(exc) or type(exc).__name__
     redis = Redis.from_url(
@@ -115,13 +124,14 @@ async def check_installation(
 
 
 async def _tenant_targets(
-    endpoints: Any,
+    backend: Backend,
 ) -> tuple[list[NumberTarget] | None, list[SmtpTarget] | None]:
     """Every tenant's numbers and SMTP settings (owner role); None for what can't be read."""
-    if endpoints.admin_dsn is None:
+    admin_dsn = backend.endpoints.admin_dsn
+    if admin_dsn is None:
         return None, None
     try:
-        conn = await connect(endpoints.admin_dsn.get_secret_value())
+        conn = await backend.connect(admin_dsn.get_secret_value())
     except Exception:  # the database check says why
         return None, None
     numbers: list[NumberTarget] | None = None

@@ -14,14 +14,15 @@ from rich.table import Table
 
 from pytake_cli.context import (
     EXIT_CONFIG,
+    Backend,
     console,
     fail,
     handle_errors,
+    perform,
     print_json,
+    respond,
     run,
-    services,
     settings,
-    tenant_connection,
 )
 from pytake_cli.i18n import _
 from pytake_daemon.errors import PyTakeError
@@ -111,7 +112,10 @@ def run_flow_test(
             )
         try:
             return await run_script(
-                document.definition, parsed, http=http, max_steps=cfg.flows.max_steps_per_message
+                document.definition,
+                parsed,
+                http=http,
+                max_steps=cfg.flows.max_steps_per_message,
             )
         finally:
             if http is not None:
@@ -149,25 +153,16 @@ def import_(
 ) -> None:
     """Store a flow file: a new flow, or a new version of the flow with the same name."""
     document = load_document(file)
-    cfg = settings()
 
-    async def store() -> FlowOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def store(backend: Backend) -> FlowOut:
+        async with backend.tenant(tenant) as conn:
             flow = await service.import_flow(conn, document)
             if publish:
                 flow = await service.publish(conn, flow.id, flow.latest_version)
             return flow
 
-    with services(cfg) as endpoints:
-        flow = run(store())
-    if as_json:
-        print_json(flow)
-        return
-    state = f", published v{flow.published_version}" if publish else ""
-    console.print(
-        _("imported {name} v{latest_version} ({id}){state}").format(
-            name=flow.name, latest_version=flow.latest_version, id=flow.id, state=state
-        )
+    respond(
+        perform(store), as_json=as_json, show=lambda flow: _show_imported(flow, published=publish)
     )
 
 
@@ -183,17 +178,15 @@ def export(
     """Write a flow version as a file that ``pytake flow import`` reads back."""
     if fmt not in ("yaml", "json"):
         fail(_("--format must be yaml or json"), code=EXIT_CONFIG)
-    cfg = settings()
 
-    async def fetch() -> FlowOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> FlowOut:
+        async with backend.tenant(tenant) as conn:
             row = await db.find_flow(conn, flow)
             if row is None:
                 raise PyTakeError(_("no flow {flow!r} (see 'pytake flow list')").format(flow=flow))
             return await service.get_flow(conn, row["id"], version)
 
-    with services(cfg) as endpoints:
-        found = run(fetch())
+    found = perform(fetch)
     document = FlowDocument(
         name=found.name, description=found.description, definition=found.definition
     ).model_dump(mode="json", exclude_none=True, by_alias=True)
@@ -217,27 +210,12 @@ def export(
 @handle_errors
 def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """The tenant's flows and their versions."""
-    cfg = settings()
 
-    async def fetch() -> list[FlowSummary]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[FlowSummary]:
+        async with backend.tenant(tenant) as conn:
             return [service.summary(r) for r in await db.list_flows(conn)]
 
-    with services(cfg) as endpoints:
-        items = run(fetch())
-    if as_json:
-        print_json(items)
-        return
-    table = Table(_("name"), _("status"), _("latest"), _("published"), _("id"))
-    for f in items:
-        table.add_row(
-            f.name,
-            f.status.value,
-            str(f.latest_version),
-            str(f.published_version or "-"),
-            str(f.id),
-        )
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_items)
 
 
 @app.command("publish")
@@ -248,19 +226,39 @@ def publish_(
     version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
 ) -> None:
     """Publish a version: new sessions start on it; running ones keep theirs."""
-    cfg = settings()
 
-    async def apply() -> FlowOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> FlowOut:
+        async with backend.tenant(tenant) as conn:
             row = await db.find_flow(conn, flow)
             if row is None:
                 raise PyTakeError(_("no flow {flow!r} (see 'pytake flow list')").format(flow=flow))
             return await service.publish(conn, row["id"], version)
 
-    with services(cfg) as endpoints:
-        found = run(apply())
+    found = perform(apply)
     console.print(
         _("published {name} v{published_version}").format(
             name=found.name, published_version=found.published_version
         )
     )
+
+
+def _show_imported(flow: FlowOut, *, published: bool) -> None:
+    state = f", published v{flow.published_version}" if published else ""
+    console.print(
+        _("imported {name} v{latest_version} ({id}){state}").format(
+            name=flow.name, latest_version=flow.latest_version, id=flow.id, state=state
+        )
+    )
+
+
+def _show_items(items: list[FlowSummary]) -> None:
+    table = Table(_("name"), _("status"), _("latest"), _("published"), _("id"))
+    for f in items:
+        table.add_row(
+            f.name,
+            f.status.value,
+            str(f.latest_version),
+            str(f.published_version or "-"),
+            str(f.id),
+        )
+    console.print(table)

@@ -12,6 +12,8 @@ what ``--help`` shows. Messages are written ``_("added {name}").format(name=name
 from __future__ import annotations
 
 import os
+import re
+import string
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,47 @@ def apply_lang_option(lang: str | None) -> str | None:
     return language
 
 
+class SentenceShapes:
+    """Say again, in the language in force, English sentences another library words (click's
+    parse errors, the daemon's check sentences): each shape is the English sentence with named
+    fields, paired with our msgid using the same names. A field's text is copied as matched,
+    said again first when it is itself one of the shapes (a label inside a sentence), or when it
+    is one of ``words`` (a word the library puts in). Nothing matched: the sentence as written.
+    """
+
+    _FORMATTER = string.Formatter()
+
+    def __init__(
+        self, shapes: Sequence[tuple[str, str]], words: Mapping[str, str] | None = None
+    ) -> None:
+        self._words = dict(words or {})
+        self._shapes = [(self._pattern(english), ours) for english, ours in shapes]
+
+    @classmethod
+    def _pattern(cls, english: str) -> re.Pattern[str]:
+        return re.compile(
+            "".join(
+                re.escape(literal) + (f"(?P<{name}>.+?)" if name is not None else "")
+                for literal, name, _spec, _conversion in cls._FORMATTER.parse(english)
+            ),
+            re.DOTALL,
+        )
+
+    def say(self, text: str, *, depth: int = 2) -> str:
+        """``text`` in the language in force, if it has one of the shapes."""
+        if text in self._words:
+            return _(self._words[text])
+        for pattern, ours in self._shapes:
+            match = pattern.fullmatch(text)
+            if match is not None:
+                fields = {
+                    name: self.say(value, depth=depth - 1) if depth > 0 else value
+                    for name, value in match.groupdict().items()
+                }
+                return _(ours).format(**fields)
+        return text
+
+
 def _commands(command: Any) -> Iterator[Any]:
     yield command
     for sub in getattr(command, "commands", {}).values():
@@ -138,6 +181,7 @@ def _translate_generated(cmd: Any) -> None:
 __all__ = [
     "CATALOG",
     "N_",
+    "SentenceShapes",
     "_",
     "apply_lang_option",
     "asked_language",

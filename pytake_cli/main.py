@@ -37,6 +37,7 @@ from pytake_cli import (
 )
 from pytake_cli.context import state
 from pytake_cli.i18n import apply_lang_option, localize, resolve_language
+from pytake_cli.parse_errors import OneLineErrorsGroup
 from pytake_daemon import __version__
 from pytake_daemon.config import LoggingSettings
 from pytake_daemon.logs import configure_logging
@@ -44,6 +45,7 @@ from pytake_i18n import set_language
 
 app = typer.Typer(
     name="pytake",
+    cls=OneLineErrorsGroup,
     help="PyTake: terminal-first WhatsApp Business automation and customer support.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

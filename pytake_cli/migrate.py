@@ -7,10 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pytake_cli.context import console, fail, handle_errors, print_json, run, services, settings
+from pytake_cli.context import Backend, console, fail, handle_errors, perform, print_json
 from pytake_cli.i18n import _
 from pytake_daemon.db import migrations
-from pytake_daemon.db.pool import connect
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
@@ -21,18 +20,16 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show known and applied migrations."""
-    cfg = settings()
 
-    async def read() -> list[migrations.MigrationState]:
-        conn = await connect(dsn)
+    async def read(backend: Backend) -> list[migrations.MigrationState]:
+        dsn = backend.endpoints.admin_dsn or backend.endpoints.app_dsn
+        conn = await backend.connect(dsn.get_secret_value())
         try:
             return await migrations.status(conn)
         finally:
             await conn.close()
 
-    with services(cfg) as endpoints:
-        dsn = (endpoints.admin_dsn or endpoints.app_dsn).get_secret_value()
-        states = run(read())
+    states = perform(read)
     if as_json:
         print_json(
             [
@@ -78,28 +75,26 @@ def up(
     ] = False,
 ) -> None:
     """Apply every pending migration, each in its own transaction."""
-    cfg = settings()
-    with services(cfg) as endpoints:
+
+    async def apply(backend: Backend) -> list[migrations.Migration]:
+        endpoints = backend.endpoints
         if endpoints.admin_dsn is None:
             fail(_("migrations need database.admin_url (the owner role) when database.url is set"))
-        dsn = endpoints.admin_dsn.get_secret_value()
+        conn = await backend.connect(endpoints.admin_dsn.get_secret_value())
+        try:
+            if sql:
+                migrations.check_not_newer(await migrations.current_version(conn))
+                known = migrations.discover()
+                recorded = await migrations.applied_checksums(conn)
+                migrations.check_checksums(known, recorded)
+                pending = migrations.pending_sql(known, recorded, endpoints.app_role)
+                typer.echo(migrations.script(pending))
+                return []
+            return await migrations.upgrade(conn, endpoints.app_role)
+        finally:
+            await conn.close()
 
-        async def apply() -> list[migrations.Migration]:
-            conn = await connect(dsn)
-            try:
-                if sql:
-                    migrations.check_not_newer(await migrations.current_version(conn))
-                    known = migrations.discover()
-                    recorded = await migrations.applied_checksums(conn)
-                    migrations.check_checksums(known, recorded)
-                    pending = migrations.pending_sql(known, recorded, endpoints.app_role)
-                    typer.echo(migrations.script(pending))
-                    return []
-                return await migrations.upgrade(conn, endpoints.app_role)
-            finally:
-                await conn.close()
-
-        applied = run(apply())
+    applied = perform(apply)
     if sql:
         return
     if not applied:

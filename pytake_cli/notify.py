@@ -14,13 +14,12 @@ import typer
 from pydantic import ValidationError
 
 from pytake_cli.context import (
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
+    perform,
+    respond,
     settings,
-    tenant_connection,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -79,8 +78,8 @@ def smtp(
     cfg = settings()
     box = load_secret_box(cfg)
 
-    async def store() -> None:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def store(backend: Backend) -> None:
+        async with backend.tenant(tenant) as conn:
             await settings_db.put_smtp(
                 conn,
                 host=body.host,
@@ -91,8 +90,7 @@ def smtp(
                 from_address=body.from_address,
             )
 
-    with services(cfg) as endpoints:
-        run(store())
+    perform(store, cfg=cfg)
     console.print(
         _("SMTP for {tenant}: {host}:{port} ({security})").format(
             tenant=tenant, host=body.host, port=body.port, security=body.security
@@ -111,18 +109,17 @@ def send_test_email(
     cfg = settings()
     box = load_secret_box(cfg)
 
-    async def send() -> TestEmailResult:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def send(backend: Backend) -> TestEmailResult:
+        async with backend.tenant(tenant) as conn:
             row = await settings_db.tenant_settings(conn)
             recipient = to or await conn.fetchval(_OWNER_EMAIL)
         config = email_channel.smtp_config(row, box)
-        attempts = await email_channel.send_test(config, recipient, cfg.notifications)
+        attempts = await email_channel.send_test(config, recipient, backend.cfg.notifications)
         return TestEmailResult(to=recipient, attempts=attempts)
 
-    with services(cfg) as endpoints:
-        result = run(send())
-    if as_json:
-        print_json(result)
-        return
+    respond(perform(send, cfg=cfg), as_json=as_json, show=_show_result)
+
+
+def _show_result(result: TestEmailResult) -> None:
     tries = "1 try" if result.attempts == 1 else f"{result.attempts} tries"
     console.print(_("test e-mail sent to {to} ({tries})").format(to=result.to, tries=tries))

@@ -9,13 +9,12 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from pytake_cli.context import (
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
+    perform,
+    respond,
     settings,
-    tenant_connection,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -82,8 +81,8 @@ def add(
         raise PyTakeError(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
     box = load_secret_box(cfg)
 
-    async def create() -> NumberOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def create(backend: Backend) -> NumberOut:
+        async with backend.tenant(tenant) as conn:
             try:
                 added = await numbers.add_number(conn, box, body)
             except ApiError as exc:
@@ -91,43 +90,19 @@ def add(
             await record_cli_action(conn, "number.add", target_type="number", target_id=added.id)
             return added
 
-    with services(cfg) as endpoints:
-        number = run(create())
-    if as_json:
-        print_json(number)
-        return
-    console.print(
-        _("added number {phone_number_id} (id {id})").format(
-            phone_number_id=number.phone_number_id, id=number.id
-        )
-    )
+    respond(perform(create, cfg=cfg), as_json=as_json, show=_show_number)
 
 
 @app.command("list")
 @handle_errors
 def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """List a tenant's live numbers."""
-    cfg = settings()
 
-    async def fetch() -> list[NumberOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[NumberOut]:
+        async with backend.tenant(tenant) as conn:
             return await numbers.list_numbers(conn)
 
-    with services(cfg) as endpoints:
-        items = run(fetch())
-    if as_json:
-        print_json(items)
-        return
-    # The quality column once Meta said something of a number: an 80-column terminal has no
-    # room for a column of dashes next to the ids.
-    told = any(n.quality_event or n.messaging_limit for n in items)
-    table = Table(_("id"), _("phone_number_id"), _("waba_id"), _("display"), _("label"), _("msg/s"))
-    if told:
-        table.add_column(_("quality"))
-    for n in items:
-        cells = [str(n.id), n.phone_number_id, n.waba_id, n.display_phone_number, n.label]
-        table.add_row(*cells, str(n.throughput_mps), *([_quality(n)] if told else []))
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_items)
 
 
 def _quality(number: NumberOut) -> str:
@@ -143,10 +118,9 @@ def remove(
     tenant: TenantOpt,
 ) -> None:
     """Stop receiving and sending on a number; its conversations stay."""
-    cfg = settings()
 
-    async def apply() -> NumberOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> NumberOut:
+        async with backend.tenant(tenant) as conn:
             try:
                 gone = await numbers.remove_number(conn, number)
             except ApiError as exc:
@@ -154,8 +128,28 @@ def remove(
             await record_cli_action(conn, "number.remove", target_type="number", target_id=gone.id)
             return gone
 
-    with services(cfg) as endpoints:
-        removed = run(apply())
+    removed = perform(apply)
     console.print(
         _("removed number {phone_number_id}").format(phone_number_id=removed.phone_number_id)
     )
+
+
+def _show_number(number: NumberOut) -> None:
+    console.print(
+        _("added number {phone_number_id} (id {id})").format(
+            phone_number_id=number.phone_number_id, id=number.id
+        )
+    )
+
+
+def _show_items(items: list[NumberOut]) -> None:
+    # The quality column once Meta said something of a number: an 80-column terminal has no
+    # room for a column of dashes next to the ids.
+    told = any(n.quality_event or n.messaging_limit for n in items)
+    table = Table(_("id"), _("phone_number_id"), _("waba_id"), _("display"), _("label"), _("msg/s"))
+    if told:
+        table.add_column(_("quality"))
+    for n in items:
+        cells = [str(n.id), n.phone_number_id, n.waba_id, n.display_phone_number, n.label]
+        table.add_row(*cells, str(n.throughput_mps), *([_quality(n)] if told else []))
+    console.print(table)

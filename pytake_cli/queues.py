@@ -11,13 +11,11 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from pytake_cli.context import (
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    perform,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -40,32 +38,13 @@ def _invalid(exc: ValidationError) -> PyTakeError:
 @handle_errors
 def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """List the tenant's queues with what is waiting and being attended now."""
-    cfg = settings()
 
-    async def fetch() -> list[QueueOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[QueueOut]:
+        async with backend.tenant(tenant) as conn:
             now = datetime.now(UTC)
             return [queue_out(r, now=now) for r in await db.list_queues(conn)]
 
-    with services(cfg) as endpoints:
-        queues = run(fetch())
-    if as_json:
-        print_json(queues)
-        return
-    table = Table(
-        _("id"), _("name"), _("policy"), _("waiting"), _("assigned"), _("open now"), _("max wait")
-    )
-    for q in queues:
-        table.add_row(
-            str(q.id),
-            q.name,
-            q.policy.value,
-            str(q.waiting),
-            str(q.assigned),
-            "yes" if q.open_now else "no",
-            f"{q.max_wait_minutes} min",
-        )
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_queues)
 
 
 @app.command("create")
@@ -85,7 +64,6 @@ def create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a queue (always open; set business hours with PUT /api/v1/queues/{id})."""
-    cfg = settings()
     try:
         body = QueueSettings(
             name=name,
@@ -100,8 +78,8 @@ def create(
     except ValidationError as exc:
         raise _invalid(exc) from None
 
-    async def insert() -> QueueOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def insert(backend: Backend) -> QueueOut:
+        async with backend.tenant(tenant) as conn:
             queue_id = await db.insert_queue(conn, settings_values(body))
             if queue_id is None:
                 raise PyTakeError(_("a queue named {name!r} already exists").format(name=name))
@@ -110,12 +88,7 @@ def create(
             assert row is not None
             return queue_out(row, now=datetime.now(UTC))
 
-    with services(cfg) as endpoints:
-        queue = run(insert())
-    if as_json:
-        print_json(queue)
-        return
-    console.print(_("created queue {name} (id {id})").format(name=queue.name, id=queue.id))
+    respond(perform(insert), as_json=as_json, show=_show_queue)
 
 
 @app.command("show")
@@ -126,10 +99,9 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one queue's settings and load."""
-    cfg = settings()
 
-    async def fetch() -> QueueOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> QueueOut:
+        async with backend.tenant(tenant) as conn:
             rows = await db.list_queues(conn)
             found = [r for r in rows if r["name"] == queue or str(r["id"]) == _as_id(queue)]
             if not found:
@@ -140,13 +112,7 @@ def show(
                 )
             return queue_out(found[0], now=datetime.now(UTC))
 
-    with services(cfg) as endpoints:
-        out = run(fetch())
-    if as_json:
-        print_json(out)
-        return
-    for field, value in out.model_dump(mode="json").items():
-        console.print(f"[bold]{field}[/]: {value}", highlight=False)
+    respond(perform(fetch), as_json=as_json, show=_show_out)
 
 
 def _as_id(text: str) -> str | None:
@@ -154,3 +120,29 @@ def _as_id(text: str) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
+
+
+def _show_queues(queues: list[QueueOut]) -> None:
+    table = Table(
+        _("id"), _("name"), _("policy"), _("waiting"), _("assigned"), _("open now"), _("max wait")
+    )
+    for q in queues:
+        table.add_row(
+            str(q.id),
+            q.name,
+            q.policy.value,
+            str(q.waiting),
+            str(q.assigned),
+            "yes" if q.open_now else "no",
+            f"{q.max_wait_minutes} min",
+        )
+    console.print(table)
+
+
+def _show_queue(queue: QueueOut) -> None:
+    console.print(_("created queue {name} (id {id})").format(name=queue.name, id=queue.id))
+
+
+def _show_out(out: QueueOut) -> None:
+    for field, value in out.model_dump(mode="json").items():
+        console.print(f"[bold]{field}[/]: {value}", highlight=False)

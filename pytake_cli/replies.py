@@ -14,15 +14,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from pytake_cli.context import (
-    console,
-    handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
-)
+from pytake_cli.context import Backend, console, handle_errors, perform, respond
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.ai import replies
@@ -92,19 +84,17 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List the team's replies, or what --user may use (their own first)."""
-    cfg = settings()
 
-    async def fetch() -> list[ReplyOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[ReplyOut]:
+        async with backend.tenant(tenant) as conn:
             caller = await _caller(conn, tenant, user)
             rows = await replies.usable(conn, caller, shortcut_prefix=shortcut)
             return [replies.reply_out(r) for r in rows]
 
-    with services(cfg) as endpoints:
-        items = run(fetch())
-    if as_json:
-        print_json(items)
-        return
+    respond(perform(fetch), as_json=as_json, show=_show_replies)
+
+
+def _show_replies(items: list[ReplyOut]) -> None:
     if not items:
         console.print(_("no canned responses yet: add one with 'pytake replies add'"))
         return
@@ -145,7 +135,6 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a reply: the team's, or the personal one of --user."""
-    cfg = settings()
     try:
         create = ReplyCreate.model_validate(
             {
@@ -162,8 +151,8 @@ def add(
     except ValidationError as exc:
         raise _invalid(exc) from None
 
-    async def insert() -> ReplyOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def insert(backend: Backend) -> ReplyOut:
+        async with backend.tenant(tenant) as conn:
             row = await replies.create(conn, create, await _caller(conn, tenant, user))
             await record_cli_action(
                 conn,
@@ -174,18 +163,7 @@ def add(
             )
             return replies.reply_out(row)
 
-    with services(cfg) as endpoints:
-        reply = run(insert())
-    if as_json:
-        print_json(reply)
-        return
-    name = f"/{reply.shortcut}" if reply.shortcut else repr(reply.title)
-    console.print(
-        _("added {value} reply {name} (id {id})").format(
-            value=reply.scope.value, name=name, id=reply.id
-        ),
-        highlight=False,
-    )
+    respond(perform(insert), as_json=as_json, show=_show_reply)
 
 
 @app.command("edit")
@@ -203,7 +181,6 @@ def edit(
     as_json: JsonOpt = False,
 ) -> None:
     """Change a reply's title, text, shortcut or department."""
-    cfg = settings()
     fields: dict[str, Any] = {"title": title, "body": body}
     changes = {k: v for k, v in fields.items() if v is not None}
     for key, value in (("shortcut", shortcut), ("department", department)):
@@ -216,8 +193,8 @@ def edit(
     except ValidationError as exc:
         raise _invalid(exc) from None
 
-    async def apply() -> ReplyOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> ReplyOut:
+        async with backend.tenant(tenant) as conn:
             caller = await _caller(conn, tenant, user)
             reply_id = await _resolve(conn, caller, reply)
             before, after = await replies.update(conn, reply_id, update, caller)
@@ -230,24 +207,16 @@ def edit(
             )
             return replies.reply_out(after)
 
-    with services(cfg) as endpoints:
-        out = run(apply())
-    if as_json:
-        print_json(out)
-        return
-    console.print(
-        _("changed reply {title!r} (id {id})").format(title=out.title, id=out.id), highlight=False
-    )
+    respond(perform(apply), as_json=as_json, show=_show_out)
 
 
 @app.command("remove")
 @handle_errors
 def remove(reply: ReplyArg, tenant: TenantOpt, user: UserOpt = None) -> None:
     """Remove a reply."""
-    cfg = settings()
 
-    async def apply() -> str:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> str:
+        async with backend.tenant(tenant) as conn:
             caller = await _caller(conn, tenant, user)
             reply_id = await _resolve(conn, caller, reply)
             before = await replies.delete(conn, reply_id, caller)
@@ -261,6 +230,21 @@ def remove(reply: ReplyArg, tenant: TenantOpt, user: UserOpt = None) -> None:
             title: str = before["title"]
             return title
 
-    with services(cfg) as endpoints:
-        title = run(apply())
+    title = perform(apply)
     console.print(_("removed reply {title!r}").format(title=title), highlight=False)
+
+
+def _show_reply(reply: ReplyOut) -> None:
+    name = f"/{reply.shortcut}" if reply.shortcut else repr(reply.title)
+    console.print(
+        _("added {value} reply {name} (id {id})").format(
+            value=reply.scope.value, name=name, id=reply.id
+        ),
+        highlight=False,
+    )
+
+
+def _show_out(out: ReplyOut) -> None:
+    console.print(
+        _("changed reply {title!r} (id {id})").format(title=out.title, id=out.id), highlight=False
+    )

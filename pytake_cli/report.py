@@ -21,14 +21,12 @@ from rich.table import Table
 
 from pytake_cli import report_schedule
 from pytake_cli.context import (
+    Backend,
     console,
     err_console,
     handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    perform,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -189,19 +187,13 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """The figures of a period; --queue, --agent, --conversation drill down."""
-    cfg = settings()
 
-    async def fetch() -> ReportOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> ReportOut:
+        async with backend.tenant(tenant) as conn:
             query = await _resolve(conn, period, tz, queue, agent, conversation)
             return await build_report(conn, query, datetime.now(UTC))
 
-    with services(cfg) as endpoints:
-        report = run(fetch())
-    if as_json:
-        print_json(report)
-    else:
-        _print(report)
+    respond(perform(fetch), as_json=as_json, show=_show_report)
 
 
 class _Bar:
@@ -256,11 +248,10 @@ def export_cmd(
     """Export a report's table or the period's conversations or messages, with progress."""
     if fmt is ExportFormat.XLSX and out is None:
         raise PyTakeError(_("--format xlsx needs --out FILE"))
-    cfg = settings()
 
-    async def write(bar: _Bar) -> int:
+    async def write(backend: Backend, bar: _Bar) -> int:
         now = datetime.now(UTC)
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+        async with backend.tenant(tenant) as conn:
             query = await _resolve(conn, period, tz, queue, agent, conversation)
             period_ = period_of(query, now)
             scope = await scope_of(conn, query, period_)
@@ -272,7 +263,7 @@ def export_cmd(
                 diff=_audit_diff(dataset, fmt, query, period_.first_day, period_.last_day),
             )
         # Audited and committed first (as the API does); then read in a transaction of its own.
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+        async with backend.tenant(tenant) as conn:
             if dataset in export.RAW:
                 sql, _params = export.raw_statement(dataset, scope)
                 bar.start(
@@ -292,8 +283,8 @@ def export_cmd(
             with out.open("wb") as handle:
                 return await _text(handle, columns, rows, fmt, tz, bar)
 
-    with services(cfg) as endpoints, _progress(out) as progress:
-        count = run(write(_Bar(progress)))
+    with _progress(out) as progress:
+        count = perform(lambda backend: write(backend, _Bar(progress)))
     sys.stdout.flush()
     if out is not None:
         console.print(_("exported {count} rows to {out}").format(count=count, out=out))
@@ -344,3 +335,7 @@ async def _xlsx(
         sheet.close()
     bar.advance(count % export.CHUNK_ROWS)
     return count
+
+
+def _show_report(report: ReportOut) -> None:
+    _print(report)

@@ -15,13 +15,11 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from pytake_cli.context import (
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    perform,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -100,10 +98,9 @@ def add(
         month_day=month_day,
         queue_id=queue_id,
     )
-    cfg = settings()
 
-    async def create() -> ScheduleOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def create(backend: Backend) -> ScheduleOut:
+        async with backend.tenant(tenant) as conn:
             owner = None
             if user is not None:
                 row = await conn.fetchrow(_USER, user)
@@ -129,16 +126,7 @@ def add(
             )
             return created
 
-    with services(cfg) as endpoints:
-        created = run(create())
-    if as_json:
-        print_json(created)
-    else:
-        console.print(
-            _("scheduled {id}: next e-mail {next_at:%Y-%m-%d %H:%M} UTC").format(
-                id=created.id, next_at=created.next_at
-            )
-        )
+    respond(perform(create), as_json=as_json, show=_show_created)
 
 
 def _when(s: ScheduleOut) -> str:
@@ -154,26 +142,12 @@ def _when(s: ScheduleOut) -> str:
 @handle_errors
 def list_schedules(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """Every scheduled e-mail report of the tenant."""
-    cfg = settings()
 
-    async def fetch() -> list[ScheduleOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[ScheduleOut]:
+        async with backend.tenant(tenant) as conn:
             return await schedule_db.listing(conn, None)
 
-    with services(cfg) as endpoints:
-        items = run(fetch())
-    if as_json:
-        print_json(items)
-        return
-    table = Table(_("id"), _("to"), _("when"), _("reports"), _("next (UTC)"), _("last"))
-    for s in items:
-        to = "team" if s.audience is Audience.TEAM else (s.owner_email or "?")
-        last = "-" if s.last_status is None else f"{s.last_status} {s.last_slot:%Y-%m-%d}"
-        table.add_row(
-            str(s.id), to, _when(s), ",".join(d.value for d in s.datasets),
-            f"{s.next_at:%Y-%m-%d %H:%M}", last,
-        )  # fmt: skip
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_items)
 
 
 @app.command("remove")
@@ -189,10 +163,9 @@ def remove(
         raise PyTakeError(
             _("not a schedule id: {schedule_id!r}").format(schedule_id=schedule_id)
         ) from None
-    cfg = settings()
 
-    async def delete() -> None:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def delete(backend: Backend) -> None:
+        async with backend.tenant(tenant) as conn:
             found = await schedule_db.get(conn, wanted)
             if found is None:
                 raise PyTakeError(_("no schedule {schedule_id}").format(schedule_id=schedule_id))
@@ -205,6 +178,25 @@ def remove(
                 diff={"schedule": {"before": found.model_dump(mode="json"), "after": None}},
             )
 
-    with services(cfg) as endpoints:
-        run(delete())
+    perform(delete)
     console.print(_("removed {schedule_id}").format(schedule_id=schedule_id))
+
+
+def _show_created(created: ScheduleOut) -> None:
+    console.print(
+        _("scheduled {id}: next e-mail {next_at:%Y-%m-%d %H:%M} UTC").format(
+            id=created.id, next_at=created.next_at
+        )
+    )
+
+
+def _show_items(items: list[ScheduleOut]) -> None:
+    table = Table(_("id"), _("to"), _("when"), _("reports"), _("next (UTC)"), _("last"))
+    for s in items:
+        to = "team" if s.audience is Audience.TEAM else (s.owner_email or "?")
+        last = "-" if s.last_status is None else f"{s.last_status} {s.last_slot:%Y-%m-%d}"
+        table.add_row(
+            str(s.id), to, _when(s), ",".join(d.value for d in s.datasets),
+            f"{s.next_at:%Y-%m-%d %H:%M}", last,
+        )  # fmt: skip
+    console.print(table)

@@ -9,17 +9,16 @@ one can be dropped from every replica's configuration.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from pytake_cli.context import (
-    admin_connection,
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
+    perform,
+    respond,
     settings,
 )
 from pytake_cli.i18n import _
@@ -43,9 +42,14 @@ RekeyTenant = Annotated[
 def fingerprint(as_json: JsonOpt = False) -> None:
     """Print the configured keys' fingerprints (the first one encrypts); never the keys."""
     box = load_secret_box(settings())
-    if as_json:
-        print_json({"source": box.source, "fingerprints": box.fingerprints})
-        return
+    respond(
+        {"source": box.source, "fingerprints": box.fingerprints},
+        as_json=as_json,
+        show=lambda _answer: _show_keys(box),
+    )
+
+
+def _show_keys(box: SecretBox) -> None:
     for i, value in enumerate(box.fingerprints):
         role = "encrypts and decrypts" if i == 0 else "decrypts"
         console.print(f"{value}  {role}  ({box.source})", highlight=False)
@@ -58,8 +62,8 @@ def rekey(tenant: RekeyTenant = None, as_json: JsonOpt = False) -> None:
     cfg = settings()
     box = load_secret_box(cfg)
 
-    async def apply() -> int:
-        async with admin_connection(cfg, endpoints) as conn:
+    async def apply(backend: Backend) -> int:
+        async with backend.admin() as conn:
             only = None
             if tenant is not None:
                 only = await tenant_id(conn, tenant)
@@ -70,12 +74,12 @@ def rekey(tenant: RekeyTenant = None, as_json: JsonOpt = False) -> None:
             async with conn.transaction():
                 return await _rekey(conn, box, only)
 
-    with services(cfg) as endpoints:
-        count = run(apply())
-    key = box.fingerprints[0]
-    if as_json:
-        print_json({"numbers": count, "key": key})
-        return
+    count = perform(apply, cfg=cfg)
+    respond({"numbers": count, "key": box.fingerprints[0]}, as_json=as_json, show=_show_rekeyed)
+
+
+def _show_rekeyed(answer: dict[str, Any]) -> None:
+    count, key = answer["numbers"], answer["key"]
     console.print(
         _(
             "re-encrypted the secrets of {count} number(s) under key {key}; SMTP "

@@ -6,26 +6,22 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import aiohttp
 import typer
 from rich.table import Table
 
 from pytake_cli.context import (
-    admin_connection,
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
+    perform,
+    respond,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
-from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Pool, create_pool, tenant_transaction
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut, TemplateSyncResult
@@ -49,16 +45,22 @@ class _Meta:
 
 
 @asynccontextmanager
-async def _meta(cfg: Settings, endpoints: Any, tenant: str) -> AsyncIterator[_Meta]:
+async def _meta(backend: Backend, tenant: str) -> AsyncIterator[_Meta]:
     """The tenant's id, a small pool and a Graph client; Meta's refusals as one sentence."""
+    cfg = backend.cfg
     box = load_secret_box(cfg)
-    async with admin_connection(cfg, endpoints) as admin:
+    async with backend.admin() as admin:
         found: uuid.UUID | None = await tenant_id(admin, tenant)
     if found is None:
         raise PyTakeError(
             _("no tenant {tenant!r} (see 'pytake tenant list')").format(tenant=tenant)
         )
-    pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=2)
+    pool = await create_pool(
+        backend.endpoints.app_dsn.get_secret_value(),
+        min_size=1,
+        max_size=2,
+        statement_cache_size=cfg.database.statement_cache_size,
+    )
     timeout = aiohttp.ClientTimeout(total=cfg.whatsapp.http_timeout_seconds)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -76,28 +78,12 @@ async def _meta(cfg: Settings, endpoints: Any, tenant: str) -> AsyncIterator[_Me
 @handle_errors
 def sync(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """Fetch every template of the tenant's WABAs from the Graph API."""
-    cfg = settings()
 
-    async def apply() -> TemplateSyncResult:
-        async with _meta(cfg, endpoints, tenant) as meta:
+    async def apply(backend: Backend) -> TemplateSyncResult:
+        async with _meta(backend, tenant) as meta:
             return await templates.sync_templates(meta.pool, meta.graph, meta.box, meta.tenant_id)
 
-    with services(cfg) as endpoints:
-        result = run(apply())
-    if as_json:
-        print_json(result)
-        return
-    console.print(
-        _(
-            "synced {templates} template(s) from {wabas} account(s): {created} "
-            "new, {updated} updated"
-        ).format(
-            templates=result.templates,
-            wabas=result.wabas,
-            created=result.created,
-            updated=result.updated,
-        )
-    )
+    respond(perform(apply), as_json=as_json, show=_show_result)
 
 
 @app.command("list")
@@ -109,22 +95,13 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List the local copy of the tenant's templates."""
-    cfg = settings()
 
-    async def fetch() -> list[MessageTemplateOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[MessageTemplateOut]:
+        async with backend.tenant(tenant) as conn:
             rows = await db.list_templates(conn, status=status, language=language)
             return [templates.template_out(r) for r in rows]
 
-    with services(cfg) as endpoints:
-        items = run(fetch())
-    if as_json:
-        print_json(items)
-        return
-    table = Table(_("name"), _("language"), _("status"), _("category"), _("waba"))
-    for t in items:
-        table.add_row(t.name, t.language, t.status, t.category, t.waba_id)
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_items)
 
 
 @app.command("delete")
@@ -140,10 +117,9 @@ def delete(
 ) -> None:
     """Delete a template at Meta, then its local copy (Meta blocks the name for new content in
     that language for four weeks)."""
-    cfg = settings()
 
-    async def go() -> list[MessageTemplateOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def go(backend: Backend) -> list[MessageTemplateOut]:
+        async with backend.tenant(tenant) as conn:
             rows = await db.list_templates(conn, name=name, language=language)
         chosen = [templates.template_out(r) for r in rows if r["name"] == name]
         if not chosen:
@@ -159,7 +135,7 @@ def delete(
         ):
             raise typer.Exit(1)
         deleted: list[MessageTemplateOut] = []
-        async with _meta(cfg, endpoints, tenant) as meta:
+        async with _meta(backend, tenant) as meta:
             for template in chosen:
                 gone = await templates.delete_at_meta(
                     meta.pool, meta.graph, meta.box, meta.tenant_id, template.id
@@ -181,11 +157,31 @@ def delete(
                 deleted.append(gone)
         return deleted
 
-    with services(cfg) as endpoints:
-        deleted = run(go())
-    if as_json:
-        print_json(deleted)
-        return
+    respond(perform(go), as_json=as_json, show=_show_deleted)
+
+
+def _show_result(result: TemplateSyncResult) -> None:
+    console.print(
+        _(
+            "synced {templates} template(s) from {wabas} account(s): {created} "
+            "new, {updated} updated"
+        ).format(
+            templates=result.templates,
+            wabas=result.wabas,
+            created=result.created,
+            updated=result.updated,
+        )
+    )
+
+
+def _show_items(items: list[MessageTemplateOut]) -> None:
+    table = Table(_("name"), _("language"), _("status"), _("category"), _("waba"))
+    for t in items:
+        table.add_row(t.name, t.language, t.status, t.category, t.waba_id)
+    console.print(table)
+
+
+def _show_deleted(deleted: list[MessageTemplateOut]) -> None:
     for t in deleted:
         console.print(
             _("deleted {name} ({language}) at Meta and here").format(

@@ -8,15 +8,7 @@ import asyncpg
 import typer
 from rich.table import Table
 
-from pytake_cli.context import (
-    admin_connection,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-)
+from pytake_cli.context import Backend, console, handle_errors, perform, respond
 from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.db.pool import set_tenant
@@ -35,10 +27,9 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Create a tenant."""
-    cfg = settings()
 
-    async def create_tenant() -> TenantOut:
-        async with admin_connection(cfg, endpoints) as conn, conn.transaction():
+    async def create_tenant(backend: Backend) -> TenantOut:
+        async with backend.admin() as conn, conn.transaction():
             try:
                 row = await db.insert_tenant(conn, slug=slug, name=name or slug)
             except asyncpg.CheckViolationError:
@@ -57,14 +48,11 @@ def create(
             raise PyTakeError(_("tenant {slug!r} already exists").format(slug=slug))
         return TenantOut.model_validate(dict(row))
 
-    with services(cfg) as endpoints:
-        tenant = run(create_tenant())
-    if as_json:
-        print_json(tenant)
-    else:
-        console.print(
-            _("created tenant [bold]{slug}[/] ({id})").format(slug=tenant.slug, id=tenant.id)
-        )
+    respond(perform(create_tenant), as_json=as_json, show=_show_created)
+
+
+def _show_created(tenant: TenantOut) -> None:
+    console.print(_("created tenant [bold]{slug}[/] ({id})").format(slug=tenant.slug, id=tenant.id))
 
 
 @app.command("list")
@@ -73,17 +61,15 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List tenants."""
-    cfg = settings()
 
-    async def fetch() -> list[TenantOut]:
-        async with admin_connection(cfg, endpoints) as conn:
+    async def fetch(backend: Backend) -> list[TenantOut]:
+        async with backend.admin() as conn:
             return [TenantOut.model_validate(dict(r)) for r in await db.list_tenants(conn)]
 
-    with services(cfg) as endpoints:
-        items = run(fetch())
-    if as_json:
-        print_json(items)
-        return
+    respond(perform(fetch), as_json=as_json, show=_show_items)
+
+
+def _show_items(items: list[TenantOut]) -> None:
     table = Table(_("slug"), _("name"), _("id"), _("created"))
     for t in items:
         table.add_row(t.slug, t.name, str(t.id), t.created_at.strftime("%Y-%m-%d %H:%M"))

@@ -10,13 +10,12 @@ import typer
 from rich.table import Table
 
 from pytake_cli.context import (
+    Backend,
     console,
     handle_errors,
-    print_json,
-    run,
-    services,
+    perform,
+    respond,
     settings,
-    tenant_connection,
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
@@ -75,8 +74,8 @@ def create(
     ttl_days = min(ttl_days, cfg.auth.api_token_max_ttl_days)
     scopes = scope_list(_scopes(scope))
 
-    async def create_token() -> TokenCreated:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def create_token(backend: Backend) -> TokenCreated:
+        async with backend.tenant(tenant) as conn:
             row = await users_db.get_user_by_email(conn, user)
             if row is None:
                 raise PyTakeError(
@@ -97,17 +96,11 @@ def create(
             await record_cli_action(conn, "token.create", target_type="token", target_id=info["id"])
             return TokenCreated(token=token, info=TokenOut.model_validate(dict(info)))
 
-    with services(cfg) as endpoints:
-        created = run(create_token())
-    if as_json:
-        print_json(created)
-        return
-    console.print(
-        _("token {id} (expires {expires_at:%Y-%m-%d}, scopes {join}):").format(
-            id=created.info.id, expires_at=created.info.expires_at, join=", ".join(scopes)
-        )
+    respond(
+        perform(create_token, cfg=cfg),
+        as_json=as_json,
+        show=lambda created: _show_created(created, scopes),
     )
-    typer.echo(created.token)
 
 
 @app.command("revoke")
@@ -117,26 +110,24 @@ def revoke(
     tenant: TenantOpt,
 ) -> None:
     """Revoke a token or session."""
-    cfg = settings()
     try:
         parsed = uuid.UUID(token_id)
     except ValueError:
         raise PyTakeError(_("{token_id!r} is not a token id").format(token_id=token_id)) from None
 
-    async def apply() -> bool:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> bool:
+        async with backend.tenant(tenant) as conn:
             revoked = await db.revoke_token(conn, parsed)
             if revoked:
                 await record_cli_action(conn, "token.revoke", target_type="token", target_id=parsed)
             return revoked
 
-    with services(cfg) as endpoints:
-        if not run(apply()):
-            raise PyTakeError(
-                _("no live token {token_id} in tenant {tenant!r}").format(
-                    token_id=token_id, tenant=tenant
-                )
+    if not perform(apply):
+        raise PyTakeError(
+            _("no live token {token_id} in tenant {tenant!r}").format(
+                token_id=token_id, tenant=tenant
             )
+        )
     console.print(_("revoked {token_id}").format(token_id=token_id))
 
 
@@ -148,18 +139,25 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List a tenant's tokens and sessions."""
-    cfg = settings()
 
-    async def fetch() -> list[TokenOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[TokenOut]:
+        async with backend.tenant(tenant) as conn:
             rows = await db.list_tokens(conn, include_inactive=all_)
             return [TokenOut.model_validate(dict(r)) for r in rows]
 
-    with services(cfg) as endpoints:
-        items = run(fetch())
-    if as_json:
-        print_json(items)
-        return
+    respond(perform(fetch), as_json=as_json, show=_show_items)
+
+
+def _show_created(created: TokenCreated, scopes: list[str]) -> None:
+    console.print(
+        _("token {id} (expires {expires_at:%Y-%m-%d}, scopes {join}):").format(
+            id=created.info.id, expires_at=created.info.expires_at, join=", ".join(scopes)
+        )
+    )
+    typer.echo(created.token)
+
+
+def _show_items(items: list[TokenOut]) -> None:
     table = Table(
         _("id"),
         _("kind"),

@@ -9,15 +9,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from pytake_cli import user_invitations
-from pytake_cli.context import (
-    console,
-    handle_errors,
-    print_json,
-    run,
-    services,
-    settings,
-    tenant_connection,
-)
+from pytake_cli.context import Backend, console, handle_errors, perform, respond
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
@@ -63,63 +55,49 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a user in a tenant."""
-    cfg = settings()
     try:
         body = UserCreate(email=email, name=name or email, role=role, password=_password(password))
     except ValidationError as exc:
         raise PyTakeError(_validation_message(exc)) from None
 
-    async def create() -> UserOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def create(backend: Backend) -> UserOut:
+        async with backend.tenant(tenant) as conn:
             try:
                 user = await service.create_user(
-                    conn, Passwords(cfg.auth), body, by_role=Role.OWNER
+                    conn, Passwords(backend.cfg.auth), body, by_role=Role.OWNER
                 )
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None
             await record_cli_action(conn, "user.create", target_type="user", target_id=user.id)
             return user
 
-    with services(cfg) as endpoints:
-        user = run(create())
-    if as_json:
-        print_json(user)
-    else:
-        console.print(
-            _("created {value} [bold]{email}[/] in {tenant} ({id})").format(
-                value=user.role.value, email=user.email, tenant=tenant, id=user.id
-            )
+    respond(perform(create), as_json=as_json, show=lambda user: _show_created(user, tenant))
+
+
+def _show_created(user: UserOut, tenant: str) -> None:
+    console.print(
+        _("created {value} [bold]{email}[/] in {tenant} ({id})").format(
+            value=user.role.value, email=user.email, tenant=tenant, id=user.id
         )
+    )
 
 
 @app.command("list")
 @handle_errors
 def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """List a tenant's users."""
-    cfg = settings()
 
-    async def fetch() -> list[UserOut]:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def fetch(backend: Backend) -> list[UserOut]:
+        async with backend.tenant(tenant) as conn:
             return [UserOut.model_validate(dict(r)) for r in await db.list_users(conn)]
 
-    with services(cfg) as endpoints:
-        users = run(fetch())
-    if as_json:
-        print_json(users)
-        return
-    table = Table(_("e-mail"), _("name"), _("role"), _("state"), _("id"))
-    for u in users:
-        table.add_row(
-            u.email, u.name, u.role.value, "disabled" if u.disabled else "active", str(u.id)
-        )
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_users)
 
 
 def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
-    cfg = settings()
 
-    async def apply() -> UserOut:
-        async with tenant_connection(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> UserOut:
+        async with backend.tenant(tenant) as conn:
             row = await db.get_user_by_email(conn, email)
             if row is None:
                 raise PyTakeError(
@@ -127,7 +105,7 @@ def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
                 )
             try:
                 user, _revoked = await service.update_user(
-                    conn, Passwords(cfg.auth), row["id"], update, by_role=Role.OWNER
+                    conn, Passwords(backend.cfg.auth), row["id"], update, by_role=Role.OWNER
                 )
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None
@@ -135,8 +113,7 @@ def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
             await record_cli_action(conn, action, target_type="user", target_id=user.id)
             return user
 
-    with services(cfg) as endpoints:
-        return run(apply())
+    return perform(apply)
 
 
 @app.command("passwd")
@@ -176,3 +153,12 @@ def disable(
 app.command("invite")(user_invitations.invite)
 app.command("reset-password")(user_invitations.reset_password)
 app.add_typer(user_invitations.app, name="invitations")
+
+
+def _show_users(users: list[UserOut]) -> None:
+    table = Table(_("e-mail"), _("name"), _("role"), _("state"), _("id"))
+    for u in users:
+        table.add_row(
+            u.email, u.name, u.role.value, "disabled" if u.disabled else "active", str(u.id)
+        )
+    console.print(table)

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from pytake_cli.context import console, handle_errors, print_json, run, services, settings
-from pytake_cli.context import tenant_connection as tenant_transaction
+from pytake_cli.context import (
+    Backend,
+    console,
+    handle_errors,
+    perform,
+    respond,
+    settings,
+)
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.tokens import token_hash
-from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.invitations import db, mail, service
@@ -72,8 +77,7 @@ async def _find(conn: Connection, which: str) -> uuid.UUID:
 
 
 async def _deliver(
-    cfg: Settings,
-    endpoints: Any,
+    backend: Backend,
     tenant: str,
     invitation: InvitationOut,
     code: str,
@@ -81,13 +85,13 @@ async def _deliver(
 ) -> InvitationSent:
     if outgoing is None:
         return InvitationSent(invitation=invitation, emailed=False, code=code)
-    delivery = await mail.send(outgoing, cfg.notifications)
+    delivery = await mail.send(outgoing, backend.cfg.notifications)
     if not delivery.emailed:
         return InvitationSent(
             invitation=invitation, emailed=False, code=code, email_error=delivery.error
         )
     now = datetime.now(UTC)
-    async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async with backend.tenant(tenant) as conn:
         row = await db.mark_emailed(conn, invitation.id, token_hash(code), now)
     return InvitationSent(
         invitation=service.to_out(row, now) if row is not None else invitation, emailed=True
@@ -95,9 +99,10 @@ async def _deliver(
 
 
 def _report(sent: InvitationSent, as_json: bool, verb: str) -> None:
-    if as_json:
-        print_json(sent)
-        return
+    respond(sent, as_json=as_json, show=lambda said: _show_sent(said, verb))
+
+
+def _show_sent(sent: InvitationSent, verb: str) -> None:
     invitation = sent.invitation
     until = f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"
     console.print(
@@ -138,8 +143,8 @@ def invite(
     cfg = settings()
     box = load_secret_box(cfg)
 
-    async def create() -> InvitationSent:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def create(backend: Backend) -> InvitationSent:
+        async with backend.tenant(tenant) as conn:
             try:
                 body = InvitationCreate(
                     email=email,
@@ -160,10 +165,9 @@ def invite(
             await record_cli_action(
                 conn, "invitation.create", target_type="invitation", target_id=invitation.id
             )
-        return await _deliver(cfg, endpoints, tenant, invitation, code, outgoing)
+        return await _deliver(backend, tenant, invitation, code, outgoing)
 
-    with services(cfg) as endpoints:
-        sent = run(create())
+    sent = perform(create, cfg=cfg)
     _report(sent, as_json, "invited")
 
 
@@ -179,8 +183,8 @@ def reset_password(
     cfg = settings()
     box = load_secret_box(cfg)
 
-    async def create() -> InvitationSent:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def create(backend: Backend) -> InvitationSent:
+        async with backend.tenant(tenant) as conn:
             user = await users_db.get_user_by_email(conn, email.strip().lower())
             if user is None:
                 raise PyTakeError(
@@ -208,10 +212,9 @@ def reset_password(
             await record_cli_action(
                 conn, "user.password_reset_sent", target_type="user", target_id=user["id"]
             )
-        return await _deliver(cfg, endpoints, tenant, invitation, code, outgoing)
+        return await _deliver(backend, tenant, invitation, code, outgoing)
 
-    with services(cfg) as endpoints:
-        sent = run(create())
+    sent = perform(create, cfg=cfg)
     _report(sent, as_json, "password reset for")
 
 
@@ -219,29 +222,13 @@ def reset_password(
 @handle_errors
 def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """List a tenant's invitations, newest first (never their codes)."""
-    cfg = settings()
 
-    async def fetch() -> list[InvitationOut]:
+    async def fetch(backend: Backend) -> list[InvitationOut]:
         now = datetime.now(UTC)
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+        async with backend.tenant(tenant) as conn:
             return [service.to_out(r, now) for r in await db.list_invitations(conn)]
 
-    with services(cfg) as endpoints:
-        invitations = run(fetch())
-    if as_json:
-        print_json(invitations)
-        return
-    table = Table(_("e-mail"), _("role"), _("status"), _("expires"), _("e-mailed"), _("id"))
-    for i in invitations:
-        table.add_row(
-            i.email,
-            i.role.value,
-            i.status.value,
-            f"{i.expires_at:%Y-%m-%d %H:%M}",
-            "yes" if i.emailed_at else "no",
-            str(i.id),
-        )
-    console.print(table)
+    respond(perform(fetch), as_json=as_json, show=_show_invitations)
 
 
 WhichArg = Annotated[str, typer.Argument(help="The invitation's id, or the invited e-mail.")]
@@ -254,8 +241,8 @@ def resend(which: WhichArg, tenant: TenantOpt, as_json: JsonOpt = False) -> None
     cfg = settings()
     box = load_secret_box(cfg)
 
-    async def again() -> InvitationSent:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def again(backend: Backend) -> InvitationSent:
+        async with backend.tenant(tenant) as conn:
             try:
                 invitation, code = await service.resend(
                     conn, await _find(conn, which), by_role=Role.OWNER, now=datetime.now(UTC)
@@ -266,10 +253,9 @@ def resend(which: WhichArg, tenant: TenantOpt, as_json: JsonOpt = False) -> None
             await record_cli_action(
                 conn, "invitation.resend", target_type="invitation", target_id=invitation.id
             )
-        return await _deliver(cfg, endpoints, tenant, invitation, code, outgoing)
+        return await _deliver(backend, tenant, invitation, code, outgoing)
 
-    with services(cfg) as endpoints:
-        sent = run(again())
+    sent = perform(again, cfg=cfg)
     _report(sent, as_json, "sent again to")
 
 
@@ -277,10 +263,9 @@ def resend(which: WhichArg, tenant: TenantOpt, as_json: JsonOpt = False) -> None
 @handle_errors
 def revoke(which: WhichArg, tenant: TenantOpt) -> None:
     """Revoke an invitation: its code stops working."""
-    cfg = settings()
 
-    async def apply() -> InvitationOut:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def apply(backend: Backend) -> InvitationOut:
+        async with backend.tenant(tenant) as conn:
             try:
                 invitation, revoked = await service.revoke(
                     conn, await _find(conn, which), by_role=Role.OWNER, now=datetime.now(UTC)
@@ -293,10 +278,23 @@ def revoke(which: WhichArg, tenant: TenantOpt) -> None:
                 )
             return invitation
 
-    with services(cfg) as endpoints:
-        invitation = run(apply())
+    invitation = perform(apply)
     console.print(
         _("the invitation of {email} is revoked; its code no longer works").format(
             email=invitation.email
         )
     )
+
+
+def _show_invitations(invitations: list[InvitationOut]) -> None:
+    table = Table(_("e-mail"), _("role"), _("status"), _("expires"), _("e-mailed"), _("id"))
+    for i in invitations:
+        table.add_row(
+            i.email,
+            i.role.value,
+            i.status.value,
+            f"{i.expires_at:%Y-%m-%d %H:%M}",
+            "yes" if i.emailed_at else "no",
+            str(i.id),
+        )
+    console.print(table)

@@ -15,8 +15,14 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from pytake_cli.context import console, handle_errors, print_json, run, services, settings
-from pytake_cli.context import tenant_connection as tenant_transaction
+from pytake_cli.context import (
+    Backend,
+    console,
+    handle_errors,
+    perform,
+    respond,
+    settings,
+)
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.audit.cli_actions import record_cli_action
@@ -65,9 +71,10 @@ def _types(endpoint: EndpointOut) -> str:
 
 
 def _show_secret(created: EndpointCreated, as_json: bool, verb: str) -> None:
-    if as_json:
-        print_json(created)
-        return
+    respond(created, as_json=as_json, show=lambda made: _print_secret(made, verb))
+
+
+def _print_secret(created: EndpointCreated, verb: str) -> None:
     endpoint = created.endpoint
     console.print(f"{verb} [bold]{endpoint.url}[/] ({endpoint.id})", highlight=False)
     if endpoint.previous_secret_until is not None:
@@ -85,17 +92,15 @@ def _show_secret(created: EndpointCreated, as_json: bool, verb: str) -> None:
 @handle_errors
 def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     """The tenant's endpoints, with waiting and dead-letter counts (never their secrets)."""
-    cfg = settings()
 
-    async def read() -> list[EndpointOut]:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def read(backend: Backend) -> list[EndpointOut]:
+        async with backend.tenant(tenant) as conn:
             return await service.list_endpoints(conn)
 
-    with services(cfg) as endpoints:
-        items = run(read())
-    if as_json:
-        print_json(items)
-        return
+    respond(perform(read), as_json=as_json, show=_show_endpoints)
+
+
+def _show_endpoints(items: list[EndpointOut]) -> None:
     if not items:
         console.print(_("no webhook endpoints (add one: pytake webhooks add URL -e TYPE)"))
         return
@@ -128,8 +133,8 @@ def add(
         err = exc.errors()[0]
         raise PyTakeError(f"{err['loc'][0]}: {err['msg']}") from None
 
-    async def create() -> EndpointCreated:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def create(backend: Backend) -> EndpointCreated:
+        async with backend.tenant(tenant) as conn:
             try:
                 created = await service.create(
                     conn, box, policy, body, by_user=None, now=datetime.now(UTC)
@@ -145,16 +150,14 @@ def add(
             )
             return created
 
-    with services(cfg) as endpoints:
-        created = run(create())
+    created = perform(create, cfg=cfg)
     _show_secret(created, as_json, "added")
 
 
 def _set_enabled(tenant: str, which: str, enabled: bool) -> EndpointOut:
-    cfg = settings()
 
-    async def change() -> EndpointOut:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def change(backend: Backend) -> EndpointOut:
+        async with backend.tenant(tenant) as conn:
             found = await _endpoint(conn, which)
             updated = await service.update(
                 conn, found.id, EndpointUpdate(enabled=enabled), now=datetime.now(UTC)
@@ -168,8 +171,7 @@ def _set_enabled(tenant: str, which: str, enabled: bool) -> EndpointOut:
             )
             return updated
 
-    with services(cfg) as endpoints:
-        return run(change())
+    return perform(change)
 
 
 @app.command()
@@ -195,10 +197,9 @@ def disable(endpoint: EndpointArg, tenant: TenantOpt) -> None:
 @handle_errors
 def remove(endpoint: EndpointArg, tenant: TenantOpt) -> None:
     """Remove an endpoint and its deliveries."""
-    cfg = settings()
 
-    async def delete() -> str:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def delete(backend: Backend) -> str:
+        async with backend.tenant(tenant) as conn:
             found = await _endpoint(conn, endpoint)
             url = await service.remove(conn, found.id)
             await record_cli_action(
@@ -210,8 +211,7 @@ def remove(endpoint: EndpointArg, tenant: TenantOpt) -> None:
             )
             return url
 
-    with services(cfg) as endpoints:
-        url = run(delete())
+    url = perform(delete)
     console.print(_("removed {url}").format(url=url), highlight=False)
 
 
@@ -230,8 +230,8 @@ def rotate_secret(
     cfg = settings()
     box = load_secret_box(cfg)
 
-    async def rotate() -> EndpointCreated:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def rotate(backend: Backend) -> EndpointCreated:
+        async with backend.tenant(tenant) as conn:
             found = await _endpoint(conn, endpoint)
             rotated = await service.rotate(
                 conn, box, found.id, overlap_hours=overlap_hours, now=datetime.now(UTC)
@@ -245,8 +245,7 @@ def rotate_secret(
             )
             return rotated
 
-    with services(cfg) as endpoints:
-        rotated = run(rotate())
+    rotated = perform(rotate, cfg=cfg)
     _show_secret(rotated, as_json, "rotated")
 
 
@@ -264,19 +263,17 @@ def deliveries(
     as_json: JsonOpt = False,
 ) -> None:
     """Deliveries, newest first: what was sent, retried or dead-lettered, and why."""
-    cfg = settings()
 
-    async def read() -> list[DeliveryOut]:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def read(backend: Backend) -> list[DeliveryOut]:
+        async with backend.tenant(tenant) as conn:
             endpoint_id = None if endpoint is None else (await _endpoint(conn, endpoint)).id
             query = DeliveryQuery(endpoint_id=endpoint_id, state=state, limit=limit)
             return (await service.deliveries(conn, query)).items
 
-    with services(cfg) as endpoints:
-        items = run(read())
-    if as_json:
-        print_json(items)
-        return
+    respond(perform(read), as_json=as_json, show=_show_deliveries)
+
+
+def _show_deliveries(items: list[DeliveryOut]) -> None:
     if not items:
         console.print(_("no deliveries"))
         return
@@ -305,10 +302,9 @@ def replay(
     """Send dead letters again: new deliveries of the same events and bytes."""
     if not delivery and not all_dead:
         raise PyTakeError(_("name the dead letters to replay, or pass --all-dead"))
-    cfg = settings()
 
-    async def queue() -> list[DeliveryOut]:
-        async with tenant_transaction(cfg, endpoints, tenant) as conn:
+    async def queue(backend: Backend) -> list[DeliveryOut]:
+        async with backend.tenant(tenant) as conn:
             ids: list[uuid.UUID] = []
             for text in delivery or []:
                 try:
@@ -339,6 +335,5 @@ def replay(
                 replayed.append(out)
             return replayed
 
-    with services(cfg) as endpoints:
-        replayed = run(queue())
+    replayed = perform(queue)
     console.print(_("{len} delivery(ies) queued again").format(len=len(replayed)), highlight=False)
