@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    N_SCALAR,
+    NEGATE,
+    SentimentIntensityAnalyzer,
+)
 
 from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
 
@@ -130,6 +135,39 @@ def _could_not_be_comparative(words: list[str], i: int) -> bool:
     )
 
 
+_NEGATORS = frozenset(NEGATE)
+_SO_THIS = ("so", "this")
+
+
+def _negates(word: str) -> bool:
+    """VADER's ``negated([word])`` for one lower-cased word."""
+    return word in _NEGATORS or "n't" in word
+
+
+def _vader_negation_check(valence: float, words: list[str], start_i: int, i: int) -> float:
+    """VADER 3.3.2's ``_negation_check``, the same result (a test compares the two on every
+    text of the public tweets): VADER lower-cases the whole text and copies its list of
+    negators for each of the three words before every sentiment word; this lowers the one to
+    three words it reads."""
+    if start_i == 0:
+        return valence * N_SCALAR if _negates(words[i - 1].lower()) else valence
+    before = words[i - 1].lower()
+    two = words[i - 2].lower()
+    if start_i == 1:
+        if two == "never" and before in _SO_THIS:
+            return valence * 1.25
+        if two == "without" and before == "doubt":
+            return valence
+        return valence * N_SCALAR if _negates(two) else valence
+    three = words[i - 3].lower()
+    # VADER's precedence: (never and (so or this)) or (so or this just before the word)
+    if (three == "never" and two in _SO_THIS) or before in _SO_THIS:
+        return valence * 1.25
+    if three == "without" and (two == "doubt" or before == "doubt"):
+        return valence
+    return valence * N_SCALAR if _negates(three) else valence
+
+
 # vaderSentiment ships no types: subclassing its Any-typed class is what mypy flags here.
 class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
     """VADER with the service lexicon and the negated-action rule; read-only after ``__init__``."""
@@ -170,7 +208,7 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
             return valence * 1.25
         if start_i == 1 and _could_not_be_comparative(words, i):
             return valence * 1.25
-        return cast("float", SentimentIntensityAnalyzer._negation_check(valence, words, start_i, i))
+        return _vader_negation_check(valence, words, start_i, i)
 
     def sentiment_valence(
         self, valence: float, sentitext: Any, item: str, i: int, sentiments: list[float]

@@ -6,11 +6,12 @@ from __future__ import annotations
 from math import comb
 
 import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 
-from pytake_daemon.ai.datasets import Split, public_english
+from pytake_daemon.ai.datasets import Split, evaluation_set, public_english
 from pytake_daemon.ai.evaluation import evaluate_languages, evaluate_public_english
 from pytake_daemon.ai.language import Fallbacks, LanguageDetector, LanguageSource
-from pytake_daemon.ai.sentiment import SentimentScorer
+from pytake_daemon.ai.sentiment import SentimentScorer, _vader_negation_check
 from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
 from pytake_daemon.ai.word_forms_pt import candidates, plurals
 
@@ -78,6 +79,22 @@ def _mcnemar_exact(b: int, c: int) -> float:
 def test_english_rules(scorer: SentimentScorer, text: str, sign: int) -> None:
     score = scorer.score(text, "en")
     assert (score > 0.05) - (score < -0.05) == sign, (text, score)
+
+
+def test_negation_check_is_vaders() -> None:
+    """Our copy of VADER's negation check (it lower-cased the whole text and copied its list of
+    negators for each of three words before every sentiment word) gives VADER's result at every
+    position of every public tweet and every English evaluation message."""
+    texts = [t.text for t in public_english()] + [m.text for m in evaluation_set("en")]
+    checked = 0
+    for text in texts:
+        words = SentiText(text).words_and_emoticons
+        for i in range(1, len(words)):
+            for start_i in range(min(3, i)):
+                ours = _vader_negation_check(1.7, words, start_i, i)
+                assert ours == SentimentIntensityAnalyzer._negation_check(1.7, words, start_i, i)
+                checked += 1
+    assert checked > 100_000
 
 
 def test_portuguese_word_forms_score_like_their_lemma(portuguese: PortugueseSentiment) -> None:
