@@ -56,7 +56,13 @@ ENGLISH_SERVICE_LEXICON: dict[str, float] = {
     "down": -0.8,
     "support": 0.0,
 }
+_AUXILIARY_NEGATORS = {w: -0.8 for w in NEGATE if w.endswith("n't") or f"{w[:-2]}n't" in NEGATE}
+"""VADER's own negated auxiliaries ("don't", "isn't", "wasn't", "wouldn't"…, with and without the
+apostrophe): they negate as much as "didn't" does. Before issue #23's third session only some of
+them were negated actions, so "it isn't working" was a complaint only when spelled "doesn't
+work"."""
 NEGATED_ACTIONS: dict[str, float] = {
+    **_AUXILIARY_NEGATORS,
     "can't": -1.0,
     "cannot": -1.0,
     "couldn't": -1.0,
@@ -88,13 +94,19 @@ REQUEST_AFTER = {"help": frozenset({"need", "needs", "needed", "please", "pls", 
 """Where "want" (+0.3) and "help" (+1.7) ask for something ("I want to cancel", "I need help with
 the configuration") and so carry nothing; elsewhere they keep VADER's valence ("I want that
 phone", "thanks for the help"). As plain zeros in the lexicon they cost general English."""
+_MIND_NEGATORS = ("don't", "dont", "didn't", "didnt", "doesn't", "doesnt", "wouldn't", "wouldnt")
 IDIOMS_AFTER_NEGATOR: dict[tuple[str, str], str | None] = {
     **{(n, "wait"): "eager" for n in ("can't", "cannot", "cant", "couldn't", "couldnt")},
-    ("never", "mind"): None,
+    **{(n, "mind"): None for n in ("never", *_MIND_NEGATORS)},
 }
 """English idioms a negator opens, written from the language (not from any corpus's errors):
-"can't wait" is eagerness, scored as VADER's "eager"; "never mind" carries nothing. As negated
-actions they were complaints ("Can't wait to get it!" scored -0.25)."""
+"can't wait" is eagerness, scored as VADER's "eager"; "never mind", "don't mind", "wouldn't mind"
+carry nothing (consent, not a complaint). As negated actions they were complaints ("Can't wait
+to get it!" scored -0.25)."""
+FOCUS_AFTER_NEGATOR = frozenset({"only", "just", "merely", "simply", "exactly", "necessarily"})
+"""Focusing and hedging adverbs: after them the negator negates the focus or hedges a claim
+("not only X but Y", "not exactly the same day", "isn't necessarily bad"), it denies no action,
+so it is no complaint by itself (a sentiment word in its scope is still VADER's to flip)."""
 IMPATIENT_AFTER_WAIT = frozenset({"any", "anymore", "longer", "forever", "much"})
 """What follows an impatient "can't wait": "can't wait any longer" is the complaint (our English
 tune part has it). Listed this way round because VADER's tokens drop punctuation ("can't wait.
@@ -230,6 +242,9 @@ class _ServiceVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
         ):
             idiom = IDIOMS_AFTER_NEGATOR[lower, after]
             sentiments.append(self.lexicon[idiom] if idiom else 0.0)
+            return sentiments
+        if after in FOCUS_AFTER_NEGATOR:
+            sentiments.append(0.0)
             return sentiments
         scope = words[i + 1 : i + 1 + NEGATION_SCOPE]
         # A negated sentiment word is VADER's business ("not good" flips); only a negator with
