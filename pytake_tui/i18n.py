@@ -7,12 +7,13 @@ The language is the process default that the app sets from the user's profile (p
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from string import Formatter
 
 from textual.content import Content
 
-from pytake_i18n import N_, Catalog
+from pytake_i18n import N_, Catalog, format_moment, format_skeleton
 
 CATALOG = Catalog("pytake_tui", Path(__file__).parent / "locale")
 
@@ -20,6 +21,18 @@ _ = CATALOG.gettext
 gettext = CATALOG.gettext
 ngettext = CATALOG.ngettext
 pgettext = CATALOG.pgettext
+
+
+def local_moment(value: datetime) -> str:
+    """Date and 24-hour time in this machine's time zone, the reader's way ("05/12/2026 14:03")."""
+    local = value.astimezone()
+    return format_moment(local, local.tzinfo)
+
+
+def local_day(value: datetime) -> str:
+    """The date alone, as :func:`local_moment` writes it ("05/12/2026")."""
+    local = value.astimezone()
+    return format_skeleton("yMd", local, local.tzinfo)
 
 
 def styled_format(template: str, style: str, **values: object) -> Content:
@@ -34,4 +47,14 @@ def styled_format(template: str, style: str, **values: object) -> Content:
     return Content.assemble(*parts)
 
 
-__all__ = ["CATALOG", "N_", "_", "gettext", "ngettext", "pgettext", "styled_format"]
+__all__ = [
+    "CATALOG",
+    "N_",
+    "_",
+    "gettext",
+    "local_day",
+    "local_moment",
+    "ngettext",
+    "pgettext",
+    "styled_format",
+]

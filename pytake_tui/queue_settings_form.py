@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytake_daemon.protocol.queues import WEEKDAYS, QueueOut, QueueSettings
+from pytake_tui.i18n import _
 
 Hours = dict[str, list[tuple[str, str]]]
 
@@ -19,14 +20,16 @@ class HoursFormatError(ValueError):
 
 
 def _days(token: str) -> list[str]:
-    first, _, last = token.partition("-")
+    first, _sep, last = token.partition("-")
     if first not in WEEKDAYS or (last and last not in WEEKDAYS):
-        raise HoursFormatError(f"{token!r} is not a weekday or a range like mon-fri")
+        raise HoursFormatError(
+            _("{token!r} is not a weekday or a range like mon-fri").format(token=token)
+        )
     if not last:
         return [first]
     start, end = WEEKDAYS.index(first), WEEKDAYS.index(last)
     if end < start:
-        raise HoursFormatError(f"{token}: a range goes forward, like mon-fri")
+        raise HoursFormatError(_("{token}: a range goes forward, like mon-fri").format(token=token))
     return list(WEEKDAYS[start : end + 1])
 
 
@@ -44,10 +47,12 @@ def parse_hours(text: str) -> Hours | None:
         for span in words[1:]:
             start, sep, end = span.partition("-")
             if not sep:
-                raise HoursFormatError(f"{span!r}: a span is HH:MM-HH:MM")
+                raise HoursFormatError(_("{span!r}: a span is HH:MM-HH:MM").format(span=span))
             spans.append((start, end))
         if not spans:
-            raise HoursFormatError(f"{words[0]}: give its hours, like {words[0]} 09:00-18:00")
+            raise HoursFormatError(
+                _("{day}: give its hours, like {day} 09:00-18:00").format(day=words[0])
+            )
         for day in days:
             hours.setdefault(day, []).extend(spans)
     return hours

@@ -19,6 +19,7 @@ from pytake_daemon.protocol import (
 )
 from pytake_daemon.protocol.outgoing import TemplateComponentOut, TemplateMedia
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut
+from pytake_tui.i18n import _
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 MediaKind = Literal["image", "video", "document"]
@@ -75,6 +76,10 @@ def _named_examples(component: dict[str, Any], key: str) -> dict[str, str]:
     }
 
 
+def _label(where: Literal["header", "body"]) -> str:
+    return _("header {placeholder}") if where == "header" else _("body {placeholder}")
+
+
 def _text_fields(
     component: dict[str, Any], where: Literal["header", "body"]
 ) -> list[TemplateField]:
@@ -89,7 +94,7 @@ def _text_fields(
                 key=f"{where}.{name}",
                 component=where,
                 name=name,
-                label=f"{where} {{{{{name}}}}}",
+                label=_label(where).format(placeholder="{{" + name + "}}"),
                 example=example,
             )
         )
@@ -116,12 +121,12 @@ def template_fields(template: MessageTemplateOut) -> list[TemplateField]:
                         key="header.media",
                         component="header",
                         name="link",
-                        label=f"header {media} (https link)",
+                        label=_("header {media} (https link)").format(media=media),
                         media=media,
                     )
                 )
             elif header_format == "LOCATION":
-                raise TemplateUnsupportedError("its header is a location")
+                raise TemplateUnsupportedError(_("its header is a location"))
         elif kind == "BODY":
             fields.extend(_text_fields(component, "body"))
         elif kind == "BUTTONS":
@@ -136,7 +141,7 @@ def _button_fields(buttons: object) -> list[TemplateField]:
             continue
         kind = str(button.get("type", "")).upper()
         if kind == "COPY_CODE":
-            raise TemplateUnsupportedError("it has a copy-code button")
+            raise TemplateUnsupportedError(_("it has a copy-code button"))
         if kind == "URL" and placeholders(button.get("url")):
             example = button.get("example")
             fields.append(
@@ -144,7 +149,7 @@ def _button_fields(buttons: object) -> list[TemplateField]:
                     key=f"button.{index}",
                     component="button",
                     name="1",
-                    label=f"button “{button.get('text', index)}” link suffix",
+                    label=_("button “{text}” link suffix").format(text=button.get("text", index)),
                     example=str(example[0]) if isinstance(example, list) and example else "",
                     button_index=index,
                 )

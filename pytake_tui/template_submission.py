@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pytake_tui.i18n import _, pgettext
 from pytake_tui.template_form import placeholders
 
 
@@ -22,11 +23,13 @@ def _examples(field: str, text: str, given: str) -> list[str]:
     wanted = placeholders(text)
     examples = [e.strip() for e in given.split("|") if e.strip()] if given.strip() else []
     if len(examples) != len(wanted):
-        names = ", ".join("{{" + w + "}}" for w in wanted) or "none"
+        names = ", ".join("{{" + w + "}}" for w in wanted) or pgettext("placeholders", "none")
         raise SubmissionError(
             field,
-            f"give one example per placeholder ({names}), separated by |: "
-            f"{len(wanted)} wanted, {len(examples)} given",
+            _(
+                "give one example per placeholder ({names}), separated by |: "
+                "{wanted} wanted, {given} given"
+            ).format(names=names, wanted=len(wanted), given=len(examples)),
         )
     return examples
 
@@ -52,7 +55,7 @@ class TemplateDraft:
                 header["example"] = {"header_text": examples}
             result.append(header)
         if not self.body.strip():
-            raise SubmissionError("body", "a template needs a body")
+            raise SubmissionError("body", _("a template needs a body"))
         body: dict[str, Any] = {"type": "BODY", "text": self.body}
         examples = _examples("body_examples", self.body, self.body_examples)
         if examples:

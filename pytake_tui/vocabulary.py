@@ -11,8 +11,15 @@ from __future__ import annotations
 from pytake_daemon.protocol import ConversationStatus, MessageStatus, Role
 from pytake_daemon.protocol.agents import AgentStatus
 from pytake_daemon.protocol.ai import ReplyKind
+from pytake_daemon.protocol.invitations import InvitationStatus
 from pytake_daemon.protocol.notifications import NotificationCategory, NotificationSeverity
-from pytake_daemon.protocol.queues import ItemStatus
+from pytake_daemon.protocol.queues import (
+    ItemStatus,
+    OutOfHoursAction,
+    OverflowAction,
+    Policy,
+    TimeoutAction,
+)
 from pytake_tui.i18n import pgettext
 from pytake_tui.inbox import AgentFilter, Period
 
@@ -123,3 +130,40 @@ def notification_severity(severity: NotificationSeverity) -> str:
         NotificationSeverity.WARNING: pgettext("severity", "warning"),
         NotificationSeverity.URGENT: pgettext("severity", "urgent"),
     }[severity]
+
+
+def invitation_status(status: InvitationStatus) -> str:
+    """An invitation's status: "expired" / "expirado"."""
+    return {
+        InvitationStatus.PENDING: pgettext("invitation", "pending"),
+        InvitationStatus.ACCEPTED: pgettext("invitation", "accepted"),
+        InvitationStatus.REVOKED: pgettext("invitation", "revoked"),
+        InvitationStatus.EXPIRED: pgettext("invitation", "expired"),
+    }[status]
+
+
+def queue_choice(choice: Policy | TimeoutAction | OverflowAction | OutOfHoursAction) -> str:
+    """A queue setting's choice: "least loaded" / "menos ocupado", "divert" / "desviar"."""
+    # One table per enum: the members are strings, so "divert" of two enums would be one key.
+    words: dict[type, dict[str, str]] = {
+        Policy: {
+            Policy.ROUND_ROBIN: pgettext("queue policy", "round robin"),
+            Policy.LEAST_LOADED: pgettext("queue policy", "least loaded"),
+        },
+        TimeoutAction: {
+            TimeoutAction.ABANDON: pgettext("queue timeout", "abandon"),
+            TimeoutAction.MOVE: pgettext("queue timeout", "move"),
+            TimeoutAction.RETURN_TO_BOT: pgettext("queue timeout", "return to bot"),
+            TimeoutAction.KEEP_WAITING: pgettext("queue timeout", "keep waiting"),
+            TimeoutAction.START_FLOW: pgettext("queue timeout", "start flow"),
+        },
+        OverflowAction: {
+            OverflowAction.REJECT: pgettext("queue full", "reject"),
+            OverflowAction.DIVERT: pgettext("queue full", "divert"),
+        },
+        OutOfHoursAction: {
+            OutOfHoursAction.WAIT: pgettext("queue closed", "wait"),
+            OutOfHoursAction.DIVERT: pgettext("queue closed", "divert"),
+        },
+    }
+    return words[type(choice)].get(choice, choice.value.replace("_", " "))

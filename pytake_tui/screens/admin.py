@@ -12,8 +12,9 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from pytake_tui.i18n import N_, _
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.admin_agents import AdminAgentsScreen
 from pytake_tui.screens.admin_invitations import AdminInvitationsScreen
@@ -28,81 +29,82 @@ from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
 from pytake_tui.screens.system import SystemScreen
 from pytake_tui.screens.tenant_profile import TenantProfileScreen
 from pytake_tui.widgets.admin_pages import AdminPage, AdminPageList
+from pytake_tui.widgets.footer import Footer
 
 ADMIN_PAGES: list[AdminPage] = [
     AdminPage(
         "users",
-        "Users",
-        "invite, roles, disable, sessions and tokens",
+        N_("Users"),
+        N_("invite, roles, disable, sessions and tokens"),
         build=lambda c: AdminUsersScreen(client=c.client, me=c.me),
     ),
     AdminPage(
         "invitations",
-        "Invitations",
-        "pending, accepted, expired; resend, revoke",
+        N_("Invitations"),
+        N_("pending, accepted, expired; resend, revoke"),
         build=lambda c: AdminInvitationsScreen(client=c.client),
     ),
     AdminPage(
         "queues",
-        "Queues",
-        "hours, holidays, capacity, overflow, timeouts, messages",
+        N_("Queues"),
+        N_("hours, holidays, capacity, overflow, timeouts, messages"),
         build=lambda c: AdminQueuesScreen(client=c.client),
     ),
     AdminPage(
         "agents",
-        "Agents",
-        "skills, departments, capacity, working hours",
+        N_("Agents"),
+        N_("skills, departments, capacity, working hours"),
         build=lambda c: AdminAgentsScreen(client=c.client),
     ),
     AdminPage(
         "templates",
-        "Message templates",
-        "review status, sync from Meta, submit for review",
+        N_("Message templates"),
+        N_("review status, sync from Meta, submit for review"),
         build=lambda c: AdminTemplatesScreen(client=c.client),
     ),
-    AdminPage("replies", "Canned responses", "the team's replies (f12)", "replies"),
+    AdminPage("replies", N_("Canned responses"), N_("the team's replies (f12)"), "replies"),
     AdminPage(
         "ai",
-        "AI analysis",
-        "languages, thresholds, alert rules, suggestion sources",
+        N_("AI analysis"),
+        N_("languages, thresholds, alert rules, suggestion sources"),
         build=lambda c: AiSettingsScreen(client=c.client),
     ),
-    AdminPage("insights", "Intents and insights", "sentiment, intents (f6)", "insights"),
-    AdminPage("audit", "Audit log", "who changed what (f7)", "audit"),
+    AdminPage("insights", N_("Intents and insights"), N_("sentiment, intents (f6)"), "insights"),
+    AdminPage("audit", N_("Audit log"), N_("who changed what (f7)"), "audit"),
     AdminPage(
         "tenant",
-        "Business profile",
-        "name, segment, time zone, language, business hours",
+        N_("Business profile"),
+        N_("name, segment, time zone, language, business hours"),
         build=lambda c: TenantProfileScreen(client=c.client),
     ),
     AdminPage(
         "numbers",
-        "WhatsApp numbers",
-        "add, rotate secrets, test against Meta, remove",
+        N_("WhatsApp numbers"),
+        N_("add, rotate secrets, test against Meta, remove"),
         build=lambda c: NumbersAdminScreen(client=c.client),
     ),
     AdminPage(
         "webhooks",
-        "Outbound webhooks",
-        "endpoints, deliveries, dead letters, replay",
+        N_("Outbound webhooks"),
+        N_("endpoints, deliveries, dead letters, replay"),
         build=lambda c: OutboundWebhooksScreen(client=c.client, me=c.me, clock=c.clock),
     ),
     AdminPage(
         "config",
-        "Configuration export and import",
-        "the tenant as YAML: export, diff, apply",
+        N_("Configuration export and import"),
+        N_("the tenant as YAML: export, diff, apply"),
         build=lambda c: ConfigTransferScreen(client=c.client, me=c.me, directory=c.downloads),
     ),
     AdminPage(
         "api-tokens",
-        "API tokens",
-        "scripts' tokens: scopes, last use; create, revoke",
+        N_("API tokens"),
+        N_("scripts' tokens: scopes, last use; create, revoke"),
         build=lambda c: ApiTokensScreen(client=c.client),
     ),
     AdminPage(
         "system",
-        "System",
-        "host, daemon, PostgreSQL and Redis figures, lags; live",
+        N_("System"),
+        N_("host, daemon, PostgreSQL and Redis figures, lags; live"),
         build=lambda c: SystemScreen(client=c.client),
     ),
 ]
@@ -121,7 +123,7 @@ class AdminScreen(Screen[None]):
     """The hub: every admin page the user's role may open."""
 
     CSS_PATH = "admin.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
 
     def __init__(self, context: SessionContext) -> None:
         super().__init__()
@@ -131,9 +133,14 @@ class AdminScreen(Screen[None]):
         yield Header()
         with Vertical(id="admin-hub"):
             me = self._session.me
-            yield Static(f"Admin · {me.tenant_name} ({me.tenant_slug})", id="admin-title")
+            yield Static(
+                _("Admin · {tenant_name} ({tenant_slug})").format(
+                    tenant_name=me.tenant_name, tenant_slug=me.tenant_slug
+                ),
+                id="admin-title",
+            )
             yield AdminPageList(ADMIN_PAGES, me, id="admin-pages")
-            yield Static("enter opens a page · escape goes back", id="admin-hint")
+            yield Static(_("enter opens a page · escape goes back"), id="admin-hint")
         yield Footer()
 
     @on(AdminPageList.Chosen)

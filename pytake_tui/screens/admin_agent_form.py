@@ -16,6 +16,7 @@ from textual.widgets import Input, Static, Switch
 
 from pytake_daemon.protocol.agents import AgentOut, AgentStatusUpdate
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.queue_settings_form import (
     HoursFormatError,
     format_hours,
@@ -52,8 +53,8 @@ class AgentFormScreen(ModalScreen[AgentOut | None]):
 
     CSS_PATH = "admin_agent_form.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "save", N_("Save")),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
     ]
 
     def __init__(self, *, client: DaemonClient, agent: AgentOut) -> None:
@@ -64,31 +65,34 @@ class AgentFormScreen(ModalScreen[AgentOut | None]):
     def compose(self) -> ComposeResult:
         a = self._agent
         with VerticalScroll(id="agent-form"):
-            yield Static(f"{a.name} ({a.email}) · ctrl+s saves", classes="dialog-title")
+            yield Static(
+                _("{name} ({email}) · ctrl+s saves").format(name=a.name, email=a.email),
+                classes="dialog-title",
+            )
             yield FormError()
             yield FieldRow(
-                "Capacity: conversations at once",
+                _("Capacity: conversations at once"),
                 Input(str(a.capacity), type="integer", id="field-capacity"),
                 name="capacity",
             )
             yield FieldRow(
-                "Skills (comma-separated)",
+                _("Skills (comma-separated)"),
                 Input(", ".join(a.skills), id="field-skills"),
                 name="skills",
             )
             yield FieldRow(
-                "Departments (comma-separated)",
+                _("Departments (comma-separated)"),
                 Input(", ".join(a.departments), id="field-departments"),
                 name="departments",
             )
             yield FieldRow(
-                "Working hours (e.g. mon-fri 09:00-18:00; blank: any time)",
+                _("Working hours (e.g. mon-fri 09:00-18:00; blank: any time)"),
                 Input(format_hours(a.working_hours), id="field-working_hours"),
                 name="working_hours",
             )
-            yield FieldRow("Time zone", Input(a.timezone, id="field-timezone"), name="timezone")
+            yield FieldRow(_("Time zone"), Input(a.timezone, id="field-timezone"), name="timezone")
             yield FieldRow(
-                "Busy at capacity",
+                _("Busy at capacity"),
                 Switch(a.busy_at_capacity, id="field-busy_at_capacity"),
                 name="busy_at_capacity",
             )

@@ -13,13 +13,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
 from pytake_daemon.protocol.agents import AgentOut
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.messages import report_failure
 from pytake_tui.queue_settings_form import format_hours
 from pytake_tui.screens.admin_agent_form import AgentFormScreen
+from pytake_tui.vocabulary import agent_status
+from pytake_tui.widgets.footer import Footer
 
 
 class AdminAgentsScreen(Screen[None]):
@@ -27,9 +30,9 @@ class AdminAgentsScreen(Screen[None]):
 
     CSS_PATH = "admin_agents.tcss"
     BINDINGS = [
-        Binding("e", "edit", "Edit"),
-        Binding("ctrl+r", "reload", "Refresh"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("e", "edit", N_("Edit")),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient) -> None:
@@ -48,13 +51,13 @@ class AdminAgentsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#admin-agents", DataTable)
         for label, key, width in (
-            ("name", "name", 14),
-            ("status", "status", 7),
-            ("cap", "capacity", 3),
-            ("skills", "skills", 12),
-            ("departments", "departments", 11),
-            ("hours", "hours", 19),
-            ("zone", "zone", 19),
+            (_("name"), "name", 14),
+            (_("status"), "status", 7),
+            (pgettext("capacity, short", "cap"), "capacity", 3),
+            (_("skills"), "skills", 12),
+            (_("departments"), "departments", 11),
+            (_("hours"), "hours", 19),
+            (_("zone"), "zone", 19),
         ):
             table.add_column(label, key=key, width=width)
         self.action_reload()
@@ -69,7 +72,7 @@ class AdminAgentsScreen(Screen[None]):
         try:
             agents = await self._client.agents()
         except DaemonError as error:
-            report_failure(self, error, "Could not load the agents")
+            report_failure(self, error, _("Could not load the agents"))
             return
         self.show(agents.items)
 
@@ -80,9 +83,9 @@ class AdminAgentsScreen(Screen[None]):
         self.agents = sorted(agents, key=lambda a: a.name.lower())
         table.clear()
         for a in self.agents:
-            hours = format_hours(a.working_hours) or "any time"
+            hours = format_hours(a.working_hours) or pgettext("hours", "any time")
             table.add_row(
-                a.name, a.status.value, str(a.capacity), ", ".join(a.skills) or "-",
+                a.name, agent_status(a.status), str(a.capacity), ", ".join(a.skills) or "-",
                 ", ".join(a.departments) or "-", hours, a.timezone, key=str(a.id),
             )  # fmt: skip
         ids = [a.id for a in self.agents]
@@ -98,7 +101,7 @@ class AdminAgentsScreen(Screen[None]):
 
         def saved(result: AgentOut | None) -> None:
             if result is not None:
-                self.notify(f"{result.name}'s settings saved")
+                self.notify(_("{name}'s settings saved").format(name=result.name))
                 self.show([*(a for a in self.agents if a.id != result.id), result], select=result)
 
         self.app.push_screen(AgentFormScreen(client=self._client, agent=agent), saved)

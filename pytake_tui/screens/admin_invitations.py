@@ -12,17 +12,20 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol.events import UserChanged
 from pytake_daemon.protocol.invitations import InvitationOut, InvitationStatus
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, local_moment, pgettext
 from pytake_tui.messages import report_failure
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_user_dialogs import CodeDialog
+from pytake_tui.vocabulary import invitation_status, role_name
+from pytake_tui.widgets.footer import Footer
 
-EMPTY = "No invitations yet: Users → i invites a person, p resets a password."
+EMPTY = N_("No invitations yet: Users → i invites a person, p resets a password.")
 _OPEN = (InvitationStatus.PENDING, InvitationStatus.EXPIRED)
 
 
@@ -32,10 +35,10 @@ class AdminInvitationsScreen(LivePage):
     CSS_PATH = "admin_invitations.tcss"
     LIVE_EVENTS = (UserChanged,)
     BINDINGS = [
-        Binding("r", "resend", "Resend"),
-        Binding("x,delete", "revoke", "Revoke"),
-        Binding("ctrl+r", "reload", "Refresh"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("r", "resend", N_("Resend")),
+        Binding("x,delete", "revoke", N_("Revoke")),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient) -> None:
@@ -74,7 +77,7 @@ class AdminInvitationsScreen(LivePage):
         try:
             listed = await self._client.invitations()
         except DaemonError as error:
-            report_failure(self, error, "Could not load the invitations")
+            report_failure(self, error, _("Could not load the invitations"))
             return
         self.show(listed.items)
 
@@ -85,12 +88,13 @@ class AdminInvitationsScreen(LivePage):
         self.invitations = invitations
         table.clear()
         for i in invitations:
-            kind = "reset" if i.resets_user_id else "joining"
-            expires = f"{i.expires_at.astimezone():%Y-%m-%d %H:%M}"
-            table.add_row(i.email, kind, i.role.value, i.status.value, expires, key=str(i.id))
+            kind = pgettext("invitation", "reset") if i.resets_user_id else _("joining")
+            expires = local_moment(i.expires_at)
+            status = invitation_status(i.status)
+            table.add_row(i.email, kind, role_name(i.role), status, expires, key=str(i.id))
         if invitations:
             table.move_cursor(row=min(row, len(invitations) - 1))
-        self.query_one("#invitations-empty", Static).update("" if invitations else EMPTY)
+        self.query_one("#invitations-empty", Static).update("" if invitations else _(EMPTY))
         self.loads += 1
 
     def action_resend(self) -> None:
@@ -98,7 +102,11 @@ class AdminInvitationsScreen(LivePage):
         if invitation is None:
             return
         if invitation.status not in _OPEN:
-            self.notify(f"This invitation was {invitation.status.value}: nothing to resend.")
+            self.notify(
+                _("This invitation is {status}: nothing to resend.").format(
+                    status=invitation_status(invitation.status)
+                )
+            )
             return
         self._resend(invitation)
 
@@ -107,10 +115,10 @@ class AdminInvitationsScreen(LivePage):
         try:
             sent = await self._client.resend_invitation(invitation.id)
         except DaemonError as error:
-            report_failure(self, error, "Not resent")
+            report_failure(self, error, _("Not resent"))
             return
         if sent.emailed:
-            self.notify(f"A new code was e-mailed to {invitation.email}")
+            self.notify(_("A new code was e-mailed to {email}").format(email=invitation.email))
         else:
             self.app.push_screen(CodeDialog(sent))
         self.action_reload()
@@ -120,26 +128,27 @@ class AdminInvitationsScreen(LivePage):
         if invitation is None:
             return
         if invitation.status not in _OPEN:
-            self.notify(f"This invitation was {invitation.status.value}: nothing to revoke.")
+            self.notify(
+                _("This invitation is {status}: nothing to revoke.").format(
+                    status=invitation_status(invitation.status)
+                )
+            )
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._revoke(invitation)
-
-        question = ConfirmChange(
-            f"Revoke the invitation for {invitation.email}?",
-            "Its code stops working at once; a new invitation can be sent later.",
-            "Revoke",
+        confirm_then(
+            self,
+            _("Revoke the invitation for {email}?").format(email=invitation.email),
+            _("Its code stops working at once; a new invitation can be sent later."),
+            _("Revoke"),
+            lambda: self._revoke(invitation),
         )
-        self.app.push_screen(question, answered)
 
     @work(exit_on_error=False, group="admin-invitations-change")
     async def _revoke(self, invitation: InvitationOut) -> None:
         try:
             await self._client.revoke_invitation(invitation.id)
         except DaemonError as error:
-            report_failure(self, error, "Not revoked")
+            report_failure(self, error, _("Not revoked"))
             return
-        self.notify(f"The invitation for {invitation.email} is revoked")
+        self.notify(_("The invitation for {email} is revoked").format(email=invitation.email))
         self.action_reload()

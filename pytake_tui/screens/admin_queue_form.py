@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Select, Static, Switch
+from textual.widgets import Header, Input, Select, Static, Switch
 
 from pytake_daemon.protocol.queues import (
     OutOfHoursAction,
@@ -28,6 +28,7 @@ from pytake_daemon.protocol.queues import (
     TimeoutAction,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.queue_settings_form import (
     CHOICE_FIELDS,
     NUMBER_FIELDS,
@@ -36,6 +37,7 @@ from pytake_tui.queue_settings_form import (
     form_values,
     settings_document,
 )
+from pytake_tui.vocabulary import queue_choice
 from pytake_tui.widgets.admin_form import (
     FieldRow,
     FormError,
@@ -43,38 +45,39 @@ from pytake_tui.widgets.admin_form import (
     show_problems,
     validation_problems,
 )
+from pytake_tui.widgets.footer import Footer
 
 _LABELS = {
-    "name": "Name",
-    "description": "Description",
-    "department": "Department (agents of it only; blank: anyone)",
-    "required_skills": "Required skills (comma-separated)",
-    "policy": "Distribution",
-    "active": "Active (accepts new conversations)",
-    "max_size": "Capacity: most conversations waiting",
-    "overflow_action": "When full",
-    "overflow_queue_id": "Overflow queue",
-    "max_wait_minutes": "Timeout: most minutes waiting",
-    "timeout_action": "On timeout",
-    "timeout_queue_id": "Timeout queue",
-    "timezone": "Time zone (IANA, e.g. America/Sao_Paulo)",
-    "business_hours": "Hours (e.g. mon-fri 09:00-18:00; sat 09:00-13:00; blank: always open)",
-    "holidays": "Holidays, closed all day (YYYY-MM-DD, comma-separated)",
-    "out_of_hours_action": "Out of hours",
-    "out_of_hours_queue_id": "Out-of-hours queue",
-    "welcome_message": "Welcome ({position}, {wait_minutes}, {queue} are filled in)",
-    "position_message": "Position update",
-    "position_update_seconds": "At most one position update per (seconds)",
-    "out_of_hours_message": "Out-of-hours message",
-    "timeout_message": "Timeout message",
-    "full_message": "Queue-full message",
-    "first_response_target_seconds": "First-response target (seconds, reports)",
+    "name": N_("Name"),
+    "description": N_("Description"),
+    "department": N_("Department (agents of it only; blank: anyone)"),
+    "required_skills": N_("Required skills (comma-separated)"),
+    "policy": N_("Distribution"),
+    "active": N_("Active (accepts new conversations)"),
+    "max_size": N_("Capacity: most conversations waiting"),
+    "overflow_action": N_("When full"),
+    "overflow_queue_id": N_("Overflow queue"),
+    "max_wait_minutes": N_("Timeout: most minutes waiting"),
+    "timeout_action": N_("On timeout"),
+    "timeout_queue_id": N_("Timeout queue"),
+    "timezone": N_("Time zone (IANA, e.g. America/Sao_Paulo)"),
+    "business_hours": N_("Hours (e.g. mon-fri 09:00-18:00; sat 09:00-13:00; blank: always open)"),
+    "holidays": N_("Holidays, closed all day (YYYY-MM-DD, comma-separated)"),
+    "out_of_hours_action": N_("Out of hours"),
+    "out_of_hours_queue_id": N_("Out-of-hours queue"),
+    "welcome_message": N_("Welcome ({position}, {wait_minutes}, {queue} are filled in)"),
+    "position_message": N_("Position update"),
+    "position_update_seconds": N_("At most one position update per (seconds)"),
+    "out_of_hours_message": N_("Out-of-hours message"),
+    "timeout_message": N_("Timeout message"),
+    "full_message": N_("Queue-full message"),
+    "first_response_target_seconds": N_("First-response target (seconds, reports)"),
 }
 _SECTIONS = {
-    "name": "Routing",
-    "max_size": "Capacity, overflow and timeouts",
-    "timezone": "Hours and holidays",
-    "welcome_message": "Customer messages",
+    "name": N_("Routing"),
+    "max_size": N_("Capacity, overflow and timeouts"),
+    "timezone": N_("Hours and holidays"),
+    "welcome_message": N_("Customer messages"),
 }
 _ORDER = (
     "name", "description", "department", "required_skills", "policy", "active",
@@ -96,8 +99,8 @@ class QueueFormScreen(Screen[QueueOut | None]):
 
     CSS_PATH = "admin_queue_form.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "save", N_("Save")),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
     ]
 
     def __init__(
@@ -111,14 +114,16 @@ class QueueFormScreen(Screen[QueueOut | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        title = f"Queue “{self._queue.name}”" if self._queue else "New queue"
-        yield Static(f"{title} · ctrl+s saves · escape cancels", id="queue-form-title")
+        title = _("Queue “{name}”").format(name=self._queue.name) if self._queue else _("New queue")
+        yield Static(
+            _("{title} · ctrl+s saves · escape cancels").format(title=title), id="queue-form-title"
+        )
         with VerticalScroll(id="queue-form"):
             yield FormError()
             for name in _ORDER:
                 if name in _SECTIONS:
-                    yield Static(_SECTIONS[name], classes="form-section")
-                yield FieldRow(_LABELS[name], self._field(name), name=name)
+                    yield Static(_(_SECTIONS[name]), classes="form-section")
+                yield FieldRow(_(_LABELS[name]), self._field(name), name=name)
         yield Footer()
 
     def _field(self, name: str) -> Widget:
@@ -126,11 +131,13 @@ class QueueFormScreen(Screen[QueueOut | None]):
         if name == "active":
             return Switch(value, id="field-active")
         if name in _ENUMS:
-            options = [(member.value.replace("_", " "), member) for member in _ENUMS[name]]
+            options = [(queue_choice(member), member) for member in _ENUMS[name]]
             return Select(options, value=value, allow_blank=False, id=f"field-{name}")
         if name.endswith("_queue_id"):
             targets = [(q.name, q.id) for q in self._others]
-            return Select(targets, value=value or Select.BLANK, prompt="(none)", id=f"field-{name}")
+            return Select(
+                targets, value=value or Select.BLANK, prompt=_("(none)"), id=f"field-{name}"
+            )
         if name in NUMBER_FIELDS:
             return Input(str(value), type="integer", id=f"field-{name}")
         return Input(str(value), id=f"field-{name}")
@@ -171,7 +178,7 @@ class QueueFormScreen(Screen[QueueOut | None]):
                 saved = await self._client.update_queue(queue_id, settings)
         except DaemonError as error:
             shown = show_problems(self, daemon_problems(error))
-            self.notify("; ".join(shown), title="Not saved", severity="warning")
+            self.notify("; ".join(shown), title=_("Not saved"), severity="warning")
             return
         self.dismiss(saved)
 

@@ -14,21 +14,24 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol.queues import QueueChanged, QueueOut, QueueSettings
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.messages import report_failure
 from pytake_tui.queue_settings_form import format_hours
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_queue_form import QueueFormScreen
+from pytake_tui.vocabulary import queue_choice
+from pytake_tui.widgets.footer import Footer
 
-EMPTY = "No queues yet: a adds one."
+EMPTY = N_("No queues yet: a adds one.")
 
 
 def _hours(queue: QueueOut) -> str:
-    return format_hours(queue.business_hours) or "always open"
+    return format_hours(queue.business_hours) or _("always open")
 
 
 class AdminQueuesScreen(LivePage):
@@ -37,12 +40,12 @@ class AdminQueuesScreen(LivePage):
     CSS_PATH = "admin_queues.tcss"
     LIVE_EVENTS = (QueueChanged,)
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "toggle_active", "Deactivate/activate"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("ctrl+r", "reload", "Refresh"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "add", N_("Add")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("d", "toggle_active", N_("Deactivate/activate")),
+        Binding("x,delete", "remove", N_("Remove")),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient) -> None:
@@ -82,7 +85,7 @@ class AdminQueuesScreen(LivePage):
         try:
             queues = await self._client.queues()
         except DaemonError as error:
-            report_failure(self, error, "Could not load the queues")
+            report_failure(self, error, _("Could not load the queues"))
             return
         self.show(queues.items)
 
@@ -93,11 +96,11 @@ class AdminQueuesScreen(LivePage):
         self.queues = sorted(queues, key=lambda q: q.name.lower())
         table.clear()
         for q in self.queues:
-            state = "active" if q.active else "inactive"
-            policy = q.policy.value.replace("_", " ")
+            state = pgettext("queue", "active") if q.active else pgettext("queue", "inactive")
+            policy = queue_choice(q.policy)
+            department = q.department or pgettext("department", "any")
             table.add_row(
-                q.name, state, q.department or "any", policy, str(q.max_size), _hours(q),
-                key=str(q.id),
+                q.name, state, department, policy, str(q.max_size), _hours(q), key=str(q.id)
             )  # fmt: skip
         ids = [q.id for q in self.queues]
         if keep is not None and keep.id in ids:
@@ -110,16 +113,21 @@ class AdminQueuesScreen(LivePage):
         queue = self.highlighted
         detail = self.query_one("#queue-detail", Static)
         if queue is None:
-            detail.update(EMPTY)
+            detail.update(_(EMPTY))
             return
-        overflow = queue.overflow_action.value
-        timeout = f"{queue.max_wait_minutes} min → {queue.timeout_action.value.replace('_', ' ')}"
+        none = pgettext("queue detail", "none")
+        # ISO dates: the form takes holidays in the same spelling.
+        holidays = ", ".join(d.isoformat() for d in queue.holidays) or none
         lines = [
-            f"hours: {_hours(queue)} ({queue.timezone})",
-            f"skills: {', '.join(queue.required_skills) or 'none'}",
-            f"when full: {overflow} · timeout: {timeout}",
-            f"holidays: {', '.join(d.isoformat() for d in queue.holidays) or 'none'}",
-            f"welcome: {queue.welcome_message or '(none)'}",
+            _("hours: {hours} ({timezone})").format(hours=_hours(queue), timezone=queue.timezone),
+            _("skills: {skills}").format(skills=", ".join(queue.required_skills) or none),
+            _("when full: {overflow} · timeout: {minutes} min → {timeout}").format(
+                overflow=queue_choice(queue.overflow_action),
+                minutes=queue.max_wait_minutes,
+                timeout=queue_choice(queue.timeout_action),
+            ),
+            _("holidays: {holidays}").format(holidays=holidays),
+            _("welcome: {message}").format(message=queue.welcome_message or _("(none)")),
         ]
         detail.update("\n".join(lines))
 
@@ -135,7 +143,7 @@ class AdminQueuesScreen(LivePage):
     def _open(self, queue: QueueOut | None) -> None:
         def saved(result: QueueOut | None) -> None:
             if result is not None:
-                self.notify(f"Queue “{result.name}” saved")
+                self.notify(_("Queue “{name}” saved").format(name=result.name))
                 others = [q for q in self.queues if q.id != result.id]
                 self.show([*others, result], select=result)
 
@@ -150,42 +158,38 @@ class AdminQueuesScreen(LivePage):
             self._set_active(queue, True)
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._set_active(queue, False)
-
-        question = ConfirmChange(
-            f"Deactivate queue “{queue.name}”?",
-            "It takes no new conversations; those in it stay until they end.",
-            "Deactivate",
+        confirm_then(
+            self,
+            _("Deactivate queue “{name}”?").format(name=queue.name),
+            _("It takes no new conversations; those in it stay until they end."),
+            _("Deactivate"),
+            lambda: self._set_active(queue, False),
         )
-        self.app.push_screen(question, answered)
 
     def action_remove(self) -> None:
         queue = self.highlighted
         if queue is None:
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._remove(queue)
-
-        question = ConfirmChange(
-            f"Remove queue “{queue.name}”?",
-            "Only a queue that never held a conversation, and that no queue or flow sends "
-            "conversations to, can go; deactivate the others.",
-            "Remove",
+        confirm_then(
+            self,
+            _("Remove queue “{name}”?").format(name=queue.name),
+            _(
+                "Only a queue that never held a conversation, and that no queue or flow sends "
+                "conversations to, can go; deactivate the others."
+            ),
+            _("Remove"),
+            lambda: self._remove(queue),
         )
-        self.app.push_screen(question, answered)
 
     @work(exit_on_error=False, group="admin-queues-change")
     async def _remove(self, queue: QueueOut) -> None:
         try:
             await self._client.delete_queue(queue.id)
         except DaemonError as error:
-            report_failure(self, error, "Not removed")
+            report_failure(self, error, _("Not removed"))
             return
-        self.notify(f"Queue “{queue.name}” removed")
+        self.notify(_("Queue “{name}” removed").format(name=queue.name))
         self.show([q for q in self.queues if q.id != queue.id])
 
     @work(exit_on_error=False, group="admin-queues-change")
@@ -196,7 +200,11 @@ class AdminQueuesScreen(LivePage):
         try:
             saved = await self._client.update_queue(queue.id, settings)
         except DaemonError as error:
-            report_failure(self, error, "Not changed")
+            report_failure(self, error, _("Not changed"))
             return
-        self.notify(f"Queue “{saved.name}” is {'active' if active else 'inactive'}")
+        self.notify(
+            (_("Queue “{name}” is active") if active else _("Queue “{name}” is inactive")).format(
+                name=saved.name
+            )
+        )
         self.show([*(q for q in self.queues if q.id != saved.id), saved], select=saved)

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Header, Input, Select, Static, TextArea
 
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut, NumberOut, TemplateCreate
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.template_submission import SubmissionError, TemplateDraft
 from pytake_tui.widgets.admin_form import (
     FieldRow,
@@ -22,18 +23,19 @@ from pytake_tui.widgets.admin_form import (
     show_problems,
     validation_problems,
 )
+from pytake_tui.widgets.footer import Footer
 
 CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
 _LABELS = {
-    "name": "Name (lower-case letters, digits, _)",
-    "language": "Language (e.g. pt_BR, en_US)",
-    "category": "Category",
-    "header": "Header (optional; {{1}} for a value)",
-    "header_example": "Header example",
-    "body": "Body ({{1}}, {{2}}… for values)",
-    "body_examples": "Body examples, one per placeholder, separated by |",
-    "footer": "Footer (optional)",
-    "quick_replies": "Quick-reply buttons (optional, comma-separated)",
+    "name": N_("Name (lower-case letters, digits, _)"),
+    "language": N_("Language (e.g. pt_BR, en_US)"),
+    "category": N_("Category"),
+    "header": N_("Header (optional; {{1}} for a value)"),
+    "header_example": N_("Header example"),
+    "body": N_("Body ({{1}}, {{2}}… for values)"),
+    "body_examples": N_("Body examples, one per placeholder, separated by |"),
+    "footer": N_("Footer (optional)"),
+    "quick_replies": N_("Quick-reply buttons (optional, comma-separated)"),
 }
 _TEXTS = [name for name in _LABELS if name not in ("category", "body")]
 
@@ -43,8 +45,8 @@ class TemplateFormScreen(Screen[MessageTemplateOut | None]):
 
     CSS_PATH = "admin_template_form.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Submit"),
-        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "submit", N_("Submit")),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
     ]
 
     def __init__(self, *, client: DaemonClient, numbers: list[NumberOut]) -> None:
@@ -54,7 +56,7 @@ class TemplateFormScreen(Screen[MessageTemplateOut | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("New template · ctrl+s submits for review · escape cancels", id="tpl-title")
+        yield Static(_("New template · ctrl+s submits for review · escape cancels"), id="tpl-title")
         numbers = [
             (f"{n.display_phone_number or n.phone_number_id} {n.label}".strip(), n.id)
             for n in self._numbers
@@ -63,7 +65,7 @@ class TemplateFormScreen(Screen[MessageTemplateOut | None]):
         with VerticalScroll(id="template-form"):
             yield FormError()
             yield FieldRow(
-                "Number (the template goes to its WhatsApp Business account)",
+                _("Number (the template goes to its WhatsApp Business account)"),
                 Select(numbers, value=first, id="field-number_id"),
                 name="number_id",
             )
@@ -71,11 +73,11 @@ class TemplateFormScreen(Screen[MessageTemplateOut | None]):
             category = Select(categories, value="UTILITY", allow_blank=False, id="field-category")
             for name, label in _LABELS.items():
                 if name == "category":
-                    yield FieldRow(label, category, name=name)
+                    yield FieldRow(_(label), category, name=name)
                 elif name == "body":
-                    yield FieldRow(label, TextArea(id="field-body"), name=name)
+                    yield FieldRow(_(label), TextArea(id="field-body"), name=name)
                 else:
-                    yield FieldRow(label, Input(id=f"field-{name}"), name=name)
+                    yield FieldRow(_(label), Input(id=f"field-{name}"), name=name)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -125,6 +127,6 @@ class TemplateFormScreen(Screen[MessageTemplateOut | None]):
             saved = await self._client.submit_template(body)
         except DaemonError as error:
             shown = show_problems(self, daemon_problems(error))
-            self.notify("; ".join(shown), title="Not submitted", severity="warning")
+            self.notify("; ".join(shown), title=_("Not submitted"), severity="warning")
             return
         self.dismiss(saved)

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol.whatsapp import (
     MessageTemplateOut,
@@ -21,12 +21,14 @@ from pytake_daemon.protocol.whatsapp import (
     TemplateStatusChanged,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, local_moment
 from pytake_tui.messages import report_failure
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_template_form import TemplateFormScreen
+from pytake_tui.widgets.footer import Footer
 
-EMPTY = "No templates yet: s syncs them from Meta, a submits a new one."
+EMPTY = N_("No templates yet: s syncs them from Meta, a submits a new one.")
 
 
 def _body(template: MessageTemplateOut) -> str:
@@ -45,11 +47,11 @@ class AdminTemplatesScreen(LivePage):
         TemplateStatusChanged,
     )
     BINDINGS = [
-        Binding("a", "submit", "Submit new"),
-        Binding("s", "sync", "Sync from Meta"),
-        Binding("delete,x", "delete", "Delete"),
-        Binding("ctrl+r", "reload", "Refresh"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "submit", N_("Submit new")),
+        Binding("s", "sync", N_("Sync from Meta")),
+        Binding("delete,x", "delete", N_("Delete")),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient) -> None:
@@ -88,7 +90,7 @@ class AdminTemplatesScreen(LivePage):
         try:
             templates = await self._client.all_templates()
         except DaemonError as error:
-            report_failure(self, error, "Could not load the templates")
+            report_failure(self, error, _("Could not load the templates"))
             return
         self.show(templates.items)
 
@@ -98,7 +100,7 @@ class AdminTemplatesScreen(LivePage):
         self.templates = sorted(templates, key=lambda t: (t.name, t.language))
         table.clear()
         for t in self.templates:
-            synced = f"{t.synced_at.astimezone():%Y-%m-%d %H:%M}" if t.synced_at else "not yet"
+            synced = local_moment(t.synced_at) if t.synced_at else _("not yet")
             table.add_row(t.name, t.language, t.category.lower(), t.status, synced, key=str(t.id))
         self._detail()
         self.loads += 1
@@ -108,22 +110,30 @@ class AdminTemplatesScreen(LivePage):
         template = self.highlighted
         detail = self.query_one("#template-detail", Static)
         if template is None:
-            detail.update(EMPTY)
+            detail.update(_(EMPTY))
             return
-        reason = f"\nMeta's reason: {template.reason}" if template.reason else ""
+        reason = (
+            "\n" + _("Meta's reason: {reason}").format(reason=template.reason)
+            if template.reason
+            else ""
+        )
         detail.update(f"{_body(template)}{reason}")
 
     @work(exclusive=True, exit_on_error=False, group="admin-templates-sync")
     async def action_sync(self) -> None:
-        self.notify("Asking Meta for the templates…")
+        self.notify(_("Asking Meta for the templates…"))
         try:
             result = await self._client.sync_templates()
         except DaemonError as error:
-            report_failure(self, error, "Sync failed")
+            report_failure(self, error, _("Sync failed"))
             return
         self.notify(
-            f"{result.templates} templates in {result.wabas} accounts: "
-            f"{result.created} new, {result.updated} updated"
+            _("{templates} templates in {wabas} accounts: {created} new, {updated} updated").format(
+                templates=result.templates,
+                wabas=result.wabas,
+                created=result.created,
+                updated=result.updated,
+            )
         )
         self.action_reload()
 
@@ -132,15 +142,19 @@ class AdminTemplatesScreen(LivePage):
         try:
             numbers = (await self._client.business_numbers()).items
         except DaemonError as error:
-            report_failure(self, error, "Could not read the numbers")
+            report_failure(self, error, _("Could not read the numbers"))
             return
         if not numbers:
-            self.notify("Add a WhatsApp number first: templates belong to its account.")
+            self.notify(_("Add a WhatsApp number first: templates belong to its account."))
             return
 
         def submitted(result: MessageTemplateOut | None) -> None:
             if result is not None:
-                self.notify(f"“{result.name}” submitted: {result.status} until Meta reviews it")
+                self.notify(
+                    _("“{name}” submitted: {status} until Meta reviews it").format(
+                        name=result.name, status=result.status
+                    )
+                )
                 self.show([*self.templates, result])
 
         self.app.push_screen(TemplateFormScreen(client=self._client, numbers=numbers), submitted)
@@ -149,25 +163,29 @@ class AdminTemplatesScreen(LivePage):
         template = self.highlighted
         if template is None:
             return
-        question = ConfirmChange(
-            f"Delete the template “{template.name}” ({template.language})?",
-            "Meta deletes it too: sends of it fail from now on, and Meta refuses new content "
-            "under this name and language for four weeks.",
-            "Delete",
+        confirm_then(
+            self,
+            _("Delete the template “{name}” ({language})?").format(
+                name=template.name, language=template.language
+            ),
+            _(
+                "Meta deletes it too: sends of it fail from now on, and Meta refuses new content "
+                "under this name and language for four weeks."
+            ),
+            _("Delete"),
+            lambda: self._delete(template),
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._delete(template)
-
-        self.app.push_screen(question, answered)
 
     @work(exclusive=True, exit_on_error=False, group="admin-templates-delete")
     async def _delete(self, template: MessageTemplateOut) -> None:
         try:
             await self._client.delete_template(template.id)
         except DaemonError as error:
-            report_failure(self, error, "Not deleted")
+            report_failure(self, error, _("Not deleted"))
             return
-        self.notify(f"“{template.name}” ({template.language}) deleted at Meta and here")
+        self.notify(
+            _("“{name}” ({language}) deleted at Meta and here").format(
+                name=template.name, language=template.language
+            )
+        )
         self.show([t for t in self.templates if t.id != template.id])

@@ -14,7 +14,8 @@ from textual.widgets import Button, Input, Select, Static
 from pytake_daemon.protocol import Role, UserOut
 from pytake_daemon.protocol.invitations import InvitationCreate, InvitationSent
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.i18n import _
+from pytake_tui.i18n import N_, _, local_moment
+from pytake_tui.vocabulary import role_name
 from pytake_tui.widgets.admin_form import (
     FieldRow,
     FormError,
@@ -29,7 +30,7 @@ _CSS = "admin_user_dialogs.tcss"
 
 def role_options(by: Role) -> list[tuple[str, Role]]:
     """The roles ``by`` may give: nobody makes an account above their own (the daemon's rule)."""
-    return [(r.value, r) for r in Role if by.at_least(r)]
+    return [(role_name(r), r) for r in Role if by.at_least(r)]
 
 
 class InviteDialog(ModalScreen[InvitationSent | None]):
@@ -38,8 +39,8 @@ class InviteDialog(ModalScreen[InvitationSent | None]):
 
     CSS_PATH = _CSS
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "invite", "Invite"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "invite", N_("Invite")),
     ]
 
     def __init__(self, client: DaemonClient, by: Role) -> None:
@@ -49,21 +50,21 @@ class InviteDialog(ModalScreen[InvitationSent | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="admin-dialog"):
-            yield Static("Invite a person", classes="dialog-title")
-            yield FieldRow("E-mail", Input(id="invite-email"), name="email")
+            yield Static(_("Invite a person"), classes="dialog-title")
+            yield FieldRow(_("E-mail"), Input(id="invite-email"), name="email")
             roles = Select(role_options(self._by), value=Role.AGENT, allow_blank=False, id="role")
-            yield FieldRow("Role", roles, name="role")
+            yield FieldRow(_("Role"), roles, name="role")
             queues = InviteQueues(self._client)
             yield FieldRow(_("Queues an agent serves (space ticks)"), queues,
                            name="queue_ids")  # fmt: skip
             yield FormError()
             yield Static(
-                "The code is e-mailed when SMTP is set up, else shown once here.",
+                _("The code is e-mailed when SMTP is set up, else shown once here."),
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Invite (ctrl+s)", id="invite", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Invite (ctrl+s)"), id="invite", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#invite-email", Input).focus()
@@ -102,8 +103,8 @@ class RoleDialog(ModalScreen[Role | None]):
 
     CSS_PATH = _CSS
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "change", "Change"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "change", N_("Change")),
     ]
 
     def __init__(self, user: UserOut, by: Role) -> None:
@@ -114,12 +115,12 @@ class RoleDialog(ModalScreen[Role | None]):
     def compose(self) -> ComposeResult:
         options = role_options(self._by)
         with Vertical(classes="admin-dialog"):
-            yield Static(f"Role of {self._user.name}", classes="dialog-title")
+            yield Static(_("Role of {name}").format(name=self._user.name), classes="dialog-title")
             value = self._user.role if self._by.at_least(self._user.role) else options[0][1]
             yield Select(options, value=value, allow_blank=False, id="new-role")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Change (ctrl+s)", id="change", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Change (ctrl+s)"), id="change", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
 
     @on(Button.Pressed, "#change")
     def action_change(self) -> None:
@@ -135,7 +136,7 @@ class CodeDialog(ModalScreen[None]):
     """The invitation's code, shown this once (the daemon keeps only its hash)."""
 
     CSS_PATH = _CSS
-    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,enter", "dismiss(None)", N_("Close"))]
 
     def __init__(self, sent: InvitationSent) -> None:
         super().__init__()
@@ -144,17 +145,31 @@ class CodeDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         sent = self._sent
         with Vertical(classes="admin-dialog"):
-            what = "Password reset" if sent.invitation.resets_user_id else "Invitation"
-            yield Static(f"{what} for {sent.invitation.email}", classes="dialog-title")
-            why = f" ({sent.email_error})" if sent.email_error else ""
-            yield Static(f"Not e-mailed{why}. Pass this code on; it is not shown again:")
+            title = (
+                _("Password reset for {email}")
+                if sent.invitation.resets_user_id
+                else _("Invitation for {email}")
+            )
+            yield Static(
+                title.format(email=sent.invitation.email),
+                classes="dialog-title",
+            )
+            yield Static(
+                _("Not e-mailed ({why}). Pass this code on; it is not shown again:").format(
+                    why=sent.email_error
+                )
+                if sent.email_error
+                else _("Not e-mailed. Pass this code on; it is not shown again:")
+            )
             yield Input(sent.code or "", id="invite-code")
             yield Static(
-                f"pytake tui --invite CODE · expires {sent.invitation.expires_at:%Y-%m-%d %H:%M}",
+                _("pytake tui --invite CODE · expires {moment}").format(
+                    moment=local_moment(sent.invitation.expires_at)
+                ),
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="close", variant="primary")
+                yield Button(_("Close"), id="close", variant="primary")
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:

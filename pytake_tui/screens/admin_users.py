@@ -19,23 +19,30 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol import Me, Role, TokenOut, UserOut, UserUpdate
 from pytake_daemon.protocol.events import TokenRevoked, UserChanged
 from pytake_daemon.protocol.invitations import InvitationSent
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, local_moment, pgettext
 from pytake_tui.messages import report_failure
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_user_dialogs import CodeDialog, InviteDialog, RoleDialog
+from pytake_tui.vocabulary import role_name
+from pytake_tui.widgets.footer import Footer
 
-_NO_SESSIONS = "No live session or token."
+_NO_SESSIONS = N_("No live session or token.")
+
+
+def _token_kind(kind: str) -> str:
+    return pgettext("token", "session") if kind == "session" else pgettext("token", "api")
 
 
 def _when(token: TokenOut) -> str:
     used = token.last_used_at or token.created_at
-    return f"{used.astimezone():%Y-%m-%d %H:%M}"
+    return local_moment(used)
 
 
 class AdminUsersScreen(LivePage):
@@ -47,13 +54,13 @@ class AdminUsersScreen(LivePage):
         TokenRevoked,
     )
     BINDINGS = [
-        Binding("i", "invite", "Invite"),
-        Binding("r", "role", "Role"),
-        Binding("p", "reset_password", "Reset password"),
-        Binding("d", "toggle_disabled", "Disable/enable"),
-        Binding("x", "end_session", "End session"),
-        Binding("ctrl+r", "reload", "Refresh"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("i", "invite", N_("Invite")),
+        Binding("r", "role", N_("Role")),
+        Binding("p", "reset_password", N_("Reset password")),
+        Binding("d", "toggle_disabled", N_("Disable/enable")),
+        Binding("x", "end_session", N_("End session")),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient, me: Me) -> None:
@@ -69,21 +76,21 @@ class AdminUsersScreen(LivePage):
         yield Header()
         with Vertical(id="users-page"):
             yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
-            yield Static("Sessions and API tokens", id="sessions-title")
+            yield Static(_("Sessions and API tokens"), id="sessions-title")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         users = self.query_one("#users", DataTable)
-        users.add_column("name", key="name", width=22)
-        users.add_column("e-mail", key="email", width=26)
-        users.add_column("role", key="role", width=10)
-        users.add_column("state", key="state", width=8)
+        users.add_column(_("name"), key="name", width=22)
+        users.add_column(_("e-mail"), key="email", width=26)
+        users.add_column(_("role"), key="role", width=10)
+        users.add_column(_("state"), key="state", width=8)
         sessions = self.query_one("#sessions", DataTable)
-        sessions.add_column("kind", key="kind", width=8)
-        sessions.add_column("name", key="name", width=24)
-        sessions.add_column("last used", key="used", width=16)
-        sessions.add_column("expires", key="expires", width=16)
+        sessions.add_column(_("kind"), key="kind", width=8)
+        sessions.add_column(_("name"), key="name", width=24)
+        sessions.add_column(_("last used"), key="used", width=16)
+        sessions.add_column(_("expires"), key="expires", width=16)
         self.action_reload()
 
     @property
@@ -100,7 +107,7 @@ class AdminUsersScreen(LivePage):
         try:
             users, tokens = await asyncio.gather(self._client.users(), self._client.tokens())
         except DaemonError as error:
-            report_failure(self, error, "Could not load the users")
+            report_failure(self, error, _("Could not load the users"))
             return
         self.show(users.items, tokens.items)
 
@@ -112,8 +119,8 @@ class AdminUsersScreen(LivePage):
         self.tokens = tokens
         table.clear()
         for user in self.users:
-            state = "disabled" if user.disabled else "active"
-            table.add_row(user.name, user.email, user.role.value, state, key=str(user.id))
+            state = pgettext("user", "disabled") if user.disabled else pgettext("user", "active")
+            table.add_row(user.name, user.email, role_name(user.role), state, key=str(user.id))
         ids = [u.id for u in self.users]
         if keep in ids:
             table.move_cursor(row=ids.index(keep))
@@ -130,16 +137,20 @@ class AdminUsersScreen(LivePage):
         mine = self._user_tokens()
         for token in mine:
             table.add_row(
-                token.kind,
+                _token_kind(token.kind),
                 token.name,
                 _when(token),
-                f"{token.expires_at.astimezone():%Y-%m-%d %H:%M}",
+                local_moment(token.expires_at),
                 key=str(token.id),
             )
         user = self.highlighted
-        who = f" of {user.name}" if user is not None else ""
-        empty = f" · {_NO_SESSIONS}" if user is not None and not mine else ""
-        self.query_one("#sessions-title", Static).update(f"Sessions and API tokens{who}{empty}")
+        if user is None:
+            title = _("Sessions and API tokens")
+        else:
+            title = _("Sessions and API tokens of {name}").format(name=user.name)
+            if not mine:
+                title = f"{title} · {_(_NO_SESSIONS)}"
+        self.query_one("#sessions-title", Static).update(title)
 
     # Actions
 
@@ -148,7 +159,7 @@ class AdminUsersScreen(LivePage):
             if sent is None:
                 return
             if sent.emailed:
-                self.notify(f"Invitation e-mailed to {sent.invitation.email}")
+                self.notify(_("Invitation e-mailed to {email}").format(email=sent.invitation.email))
             else:
                 self.app.push_screen(CodeDialog(sent))
 
@@ -161,7 +172,11 @@ class AdminUsersScreen(LivePage):
 
         def chosen(role: Role | None) -> None:
             if role is not None and role is not user.role:
-                self._change(user, UserUpdate(role=role), f"{user.name} is now {role.value}")
+                self._change(
+                    user,
+                    UserUpdate(role=role),
+                    _("{name} is now {role}").format(name=user.name, role=role_name(role)),
+                )
 
         self.app.push_screen(RoleDialog(user, self._me.role), chosen)
 
@@ -170,27 +185,26 @@ class AdminUsersScreen(LivePage):
         if user is None:
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._send_reset(user)
-
-        question = ConfirmChange(
-            f"Send {user.name} a password-reset code?",
-            "With it they choose a new password (pytake tui --invite CODE); their sessions end "
-            "then. The code is e-mailed when SMTP is set up, else shown once here.",
-            "Send",
+        confirm_then(
+            self,
+            _("Send {name} a password-reset code?").format(name=user.name),
+            _(
+                "With it they choose a new password (pytake tui --invite CODE); their sessions end "
+                "then. The code is e-mailed when SMTP is set up, else shown once here."
+            ),
+            _("Send"),
+            lambda: self._send_reset(user),
         )
-        self.app.push_screen(question, answered)
 
     @work(exit_on_error=False, group="admin-users-change")
     async def _send_reset(self, user: UserOut) -> None:
         try:
             sent = await self._client.reset_password(user.id)
         except DaemonError as error:
-            report_failure(self, error, "No reset sent")
+            report_failure(self, error, _("No reset sent"))
             return
         if sent.emailed:
-            self.notify(f"Password-reset code e-mailed to {user.email}")
+            self.notify(_("Password-reset code e-mailed to {email}").format(email=user.email))
         else:
             self.app.push_screen(CodeDialog(sent))
 
@@ -199,51 +213,56 @@ class AdminUsersScreen(LivePage):
         if user is None:
             return
         if user.disabled:
-            self._change(user, UserUpdate(disabled=False), f"{user.name} can log in again")
+            self._change(
+                user,
+                UserUpdate(disabled=False),
+                _("{name} can log in again").format(name=user.name),
+            )
             return
         if user.id == self._me.user_id:
-            self.notify("You can't disable yourself.", severity="warning")
+            self.notify(_("You can't disable yourself."), severity="warning")
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._change(user, UserUpdate(disabled=True), f"{user.name} is disabled")
-
-        question = ConfirmChange(
-            f"Disable {user.name} ({user.email})?",
-            "They can't log in, and every session and API token they have ends now.",
-            "Disable",
+        confirm_then(
+            self,
+            _("Disable {name} ({email})?").format(name=user.name, email=user.email),
+            _("They can't log in, and every session and API token they have ends now."),
+            _("Disable"),
+            lambda: self._change(
+                user, UserUpdate(disabled=True), _("{name} is disabled").format(name=user.name)
+            ),
         )
-        self.app.push_screen(question, answered)
 
     def action_end_session(self) -> None:
         table = self.query_one("#sessions", DataTable)
         mine = self._user_tokens()
         if not 0 <= table.cursor_row < len(mine):
-            self.notify("Pick a session in the lower table first (tab).", severity="warning")
+            self.notify(_("Pick a session in the lower table first (tab)."), severity="warning")
             return
         token = mine[table.cursor_row]
         if token.id == self._me.token_id:
-            self.notify("This is your own session: log out instead.", severity="warning")
+            self.notify(_("This is your own session: log out instead."), severity="warning")
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._revoke(token.id, token.name)
-
-        question = ConfirmChange(
-            f"End {token.kind} “{token.name}”?",
-            "Whoever uses it is logged out, or its scripts are refused, at once.",
-            "End it",
+        question = (
+            _("End the session “{name}”?")
+            if token.kind == "session"
+            else _("End the API token “{name}”?")
         )
-        self.app.push_screen(question, answered)
+        confirm_then(
+            self,
+            question.format(name=token.name),
+            _("Whoever uses it is logged out, or its scripts are refused, at once."),
+            _("End it"),
+            lambda: self._revoke(token.id, token.name),
+        )
 
     @work(exit_on_error=False, group="admin-users-change")
     async def _change(self, user: UserOut, change: UserUpdate, done: str) -> None:
         try:
             await self._client.change_user(user.id, change)
         except DaemonError as error:
-            report_failure(self, error, "Not changed")
+            report_failure(self, error, _("Not changed"))
             return
         self.notify(done)
         self.action_reload()
@@ -253,7 +272,7 @@ class AdminUsersScreen(LivePage):
         try:
             await self._client.revoke_token(token_id)
         except DaemonError as error:
-            report_failure(self, error, "Not ended")
+            report_failure(self, error, _("Not ended"))
             return
-        self.notify(f"“{name}” ended")
+        self.notify(_("“{name}” ended").format(name=name))
         self.action_reload()

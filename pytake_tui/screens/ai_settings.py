@@ -7,17 +7,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from pytake_tui.client import DaemonClient
+from pytake_tui.i18n import N_
 from pytake_tui.widgets.ai_settings import AiSettingsForm
+from pytake_tui.widgets.footer import Footer
 
 
 class AiSettingsScreen(Screen[None]):
     """The form scrolls: it is longer than 24 rows."""
 
     CSS_PATH = "ai_settings.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
 
     def __init__(self, *, client: DaemonClient) -> None:
         super().__init__()

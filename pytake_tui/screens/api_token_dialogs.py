@@ -13,16 +13,17 @@ from textual.widgets.selection_list import Selection
 
 from pytake_daemon.protocol import TokenCreate, TokenCreated
 from pytake_daemon.protocol.auth import Scope
+from pytake_tui.i18n import N_, _, local_day
 
 _CSS = "api_token_dialogs.tcss"
 MAX_TTL_DAYS = 366
 
 SCOPE_HINTS = {
-    Scope.READ: "read: every GET",
-    Scope.MESSAGES_SEND: "messages:send: send to customers",
-    Scope.CONVERSATIONS_WRITE: "conversations:write: status, notes, tags, transfers",
-    Scope.FLOWS_WRITE: "flows:write: edit and publish flows",
-    Scope.ADMIN: "admin: users, settings, tokens, webhooks…",
+    Scope.READ: N_("read: every GET"),
+    Scope.MESSAGES_SEND: N_("messages:send: send to customers"),
+    Scope.CONVERSATIONS_WRITE: N_("conversations:write: status, notes, tags, transfers"),
+    Scope.FLOWS_WRITE: N_("flows:write: edit and publish flows"),
+    Scope.ADMIN: N_("admin: users, settings, tokens, webhooks…"),
 }
 
 
@@ -30,18 +31,20 @@ class NewTokenDialog(ModalScreen[TokenCreate | None]):
     """Dismisses the request to send, or None on escape/Cancel."""
 
     CSS_PATH = _CSS
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="token-dialog"):
-            yield Static("New API token", classes="dialog-title")
-            yield Label("Name (what it is for)")
-            yield Input(placeholder="nightly export", id="token-name", max_length=100, compact=True)
+            yield Static(_("New API token"), classes="dialog-title")
+            yield Label(_("Name (what it is for)"))
+            yield Input(
+                placeholder=_("nightly export"), id="token-name", max_length=100, compact=True
+            )
             yield Static("", id="token-name-error", classes="field-error")
-            yield Label("Scopes (space toggles; the owner's role still applies)")
+            yield Label(_("Scopes (space toggles; the owner's role still applies)"))
             yield SelectionList[Scope](
                 *(
-                    Selection(hint, scope, scope is Scope.READ)
+                    Selection(_(hint), scope, scope is Scope.READ)
                     for scope, hint in SCOPE_HINTS.items()
                 ),
                 id="token-scopes",
@@ -50,18 +53,18 @@ class NewTokenDialog(ModalScreen[TokenCreate | None]):
             yield Static("", id="token-scopes-error", classes="field-error")
             with Horizontal(classes="token-numbers"):
                 with Vertical():
-                    yield Label("Days valid")
+                    yield Label(_("Days valid"))
                     yield Input("90", id="token-ttl", type="integer", compact=True)
                     yield Static("", id="token-ttl-error", classes="field-error")
                 with Vertical():
-                    yield Label("Requests/minute")
+                    yield Label(_("Requests/minute"))
                     yield Input(
-                        placeholder="default", id="token-rate", type="integer", compact=True
+                        placeholder=_("default"), id="token-rate", type="integer", compact=True
                     )
                     yield Static("", id="token-rate-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Create", id="create", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Create"), id="create", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#token-name", Input).focus()
@@ -78,14 +81,14 @@ class NewTokenDialog(ModalScreen[TokenCreate | None]):
         ttl_text = self.query_one("#token-ttl", Input).value.strip()
         rate_text = self.query_one("#token-rate", Input).value.strip()
         errors = {
-            "name": "" if name else "Give it a name.",
-            "scopes": "" if scopes else "Choose at least one scope.",
+            "name": "" if name else _("Give it a name."),
+            "scopes": "" if scopes else _("Choose at least one scope."),
             "ttl": ""
             if ttl_text.isdigit() and 1 <= int(ttl_text) <= MAX_TTL_DAYS
-            else f"A number of days from 1 to {MAX_TTL_DAYS}.",
+            else _("A number of days from 1 to {most}.").format(most=MAX_TTL_DAYS),
             "rate": ""
             if not rate_text or (rate_text.isdigit() and int(rate_text) >= 1)
-            else ("A positive number, or empty for the default."),
+            else _("A positive number, or empty for the default."),
         }
         for field, text in errors.items():
             self._error(field, text)
@@ -114,7 +117,7 @@ class TokenSecretDialog(ModalScreen[None]):
     """The new token's secret, this once (the daemon keeps only its hash)."""
 
     CSS_PATH = _CSS
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Close"))]
 
     def __init__(self, created: TokenCreated) -> None:
         super().__init__()
@@ -124,17 +127,18 @@ class TokenSecretDialog(ModalScreen[None]):
         info = self._created.info
         scopes = ", ".join(s.value for s in info.scopes or ())
         with Vertical(classes="token-dialog"):
-            yield Static(f"API token “{info.name}”", classes="dialog-title")
-            yield Static("Copy it now; it is not shown again:")
+            yield Static(_("API token “{name}”").format(name=info.name), classes="dialog-title")
+            yield Static(_("Copy it now; it is not shown again:"))
             # An Input, so the secret can be selected and copied (ctrl+c) from the terminal.
             yield Input(self._created.token, id="token-secret", compact=True)
             yield Static(
-                f"{scopes} · expires {info.expires_at.astimezone():%Y-%m-%d}"
-                " · send as 'Authorization: Bearer …'",
+                _("{scopes} · expires {day} · send as 'Authorization: Bearer …'").format(
+                    scopes=scopes, day=local_day(info.expires_at)
+                ),
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="close", variant="primary")
+                yield Button(_("Close"), id="close", variant="primary")
 
     def on_mount(self) -> None:
         secret = self.query_one("#token-secret", Input)

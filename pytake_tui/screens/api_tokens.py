@@ -13,23 +13,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol import TokenCreate, TokenOut
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, local_day, local_moment
 from pytake_tui.messages import report_failure
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.api_token_dialogs import NewTokenDialog, TokenSecretDialog
+from pytake_tui.widgets.footer import Footer
 
-EMPTY = "No API tokens: n creates one (scripts and integrations call the API with it)."
+EMPTY = N_("No API tokens: n creates one (scripts and integrations call the API with it).")
 
 
 def _when(at: datetime | None) -> str:
-    return f"{at.astimezone():%Y-%m-%d %H:%M}" if at is not None else "never"
+    return local_moment(at) if at is not None else _("never")
 
 
 def _day(at: datetime) -> str:
-    return f"{at.astimezone():%Y-%m-%d}"
+    return local_day(at)
 
 
 class ApiTokensScreen(Screen[None]):
@@ -37,11 +39,11 @@ class ApiTokensScreen(Screen[None]):
 
     CSS_PATH = "api_tokens.tcss"
     BINDINGS = [
-        Binding("n", "create", "New token"),
-        Binding("x,delete", "revoke", "Revoke"),
+        Binding("n", "create", N_("New token")),
+        Binding("x,delete", "revoke", N_("Revoke")),
         # ctrl+r, as on every admin page: f5 is the Dashboard from anywhere.
-        Binding("ctrl+r", "reload", "Refresh"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient) -> None:
@@ -58,8 +60,10 @@ class ApiTokensScreen(Screen[None]):
             yield DataTable(id="api-tokens", cursor_type="row", zebra_stripes=True)
             yield Static("", id="api-tokens-empty")
             yield Static(
-                "A token may do what its owner's role allows and its scopes grant; each is "
-                "rate limited on its own.",
+                _(
+                    "A token may do what its owner's role allows and its scopes grant; each is "
+                    "rate limited on its own."
+                ),
                 id="api-tokens-hint",
             )
         yield Footer()
@@ -67,12 +71,12 @@ class ApiTokensScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#api-tokens", DataTable)
         for label, key, width in (
-            ("name", "name", 18),
-            ("owner", "owner", 14),
-            ("scopes", "scopes", 30),
-            ("last used", "used", 16),
-            ("created", "created", 10),
-            ("expires", "expires", 10),
+            (_("name"), "name", 18),
+            (_("owner"), "owner", 14),
+            (_("scopes"), "scopes", 30),
+            (_("last used"), "used", 16),
+            (_("created"), "created", 10),
+            (_("expires"), "expires", 10),
         ):
             table.add_column(label, key=key, width=width)
         self.action_reload()
@@ -87,7 +91,7 @@ class ApiTokensScreen(Screen[None]):
         try:
             listed, users = await asyncio.gather(self._client.tokens(), self._client.users())
         except DaemonError as error:
-            report_failure(self, error, "Could not load the API tokens")
+            report_failure(self, error, _("Could not load the API tokens"))
             return
         self.owners = {u.id: u.name for u in users.items}
         self.show([t for t in listed.items if t.kind == "api"])
@@ -110,7 +114,7 @@ class ApiTokensScreen(Screen[None]):
             )
         if tokens:
             table.move_cursor(row=min(row, len(tokens) - 1))
-        self.query_one("#api-tokens-empty", Static).update("" if tokens else EMPTY)
+        self.query_one("#api-tokens-empty", Static).update("" if tokens else _(EMPTY))
         self.loads += 1
 
     def action_create(self) -> None:
@@ -125,7 +129,7 @@ class ApiTokensScreen(Screen[None]):
         try:
             created = await self._client.create_token(request)
         except DaemonError as error:
-            report_failure(self, error, "Not created")
+            report_failure(self, error, _("Not created"))
             return
         await self.app.push_screen(TokenSecretDialog(created))
         self.action_reload()
@@ -135,23 +139,20 @@ class ApiTokensScreen(Screen[None]):
         if token is None:
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._revoke(token)
-
-        question = ConfirmChange(
-            f"Revoke the API token “{token.name}”?",
-            "Scripts using it get 401 from now on; this can't be undone.",
-            "Revoke",
+        confirm_then(
+            self,
+            _("Revoke the API token “{name}”?").format(name=token.name),
+            _("Scripts using it get 401 from now on; this can't be undone."),
+            _("Revoke"),
+            lambda: self._revoke(token),
         )
-        self.app.push_screen(question, answered)
 
     @work(exit_on_error=False, group="api-tokens-change")
     async def _revoke(self, token: TokenOut) -> None:
         try:
             await self._client.revoke_token(token.id)
         except DaemonError as error:
-            report_failure(self, error, "Not revoked")
+            report_failure(self, error, _("Not revoked"))
             return
-        self.notify(f"The API token “{token.name}” is revoked")
+        self.notify(_("The API token “{name}” is revoked").format(name=token.name))
         self.action_reload()

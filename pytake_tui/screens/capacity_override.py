@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from pytake_tui.client import DaemonError
+from pytake_tui.i18n import N_, _
 
 
 def capacity_refused(error: DaemonError) -> bool:
@@ -24,8 +25,11 @@ def capacity_refused(error: DaemonError) -> bool:
 
 def capacity_question(name: str, active: int | None, capacity: int | None) -> str:
     """``Bruno is at capacity (3/3). Assign anyway?``; without the load, just the name."""
-    load = f" ({active}/{capacity})" if active is not None and capacity is not None else ""
-    return f"{name} is at capacity{load}. Assign anyway?"
+    if active is not None and capacity is not None:
+        return _("{name} is at capacity ({active}/{capacity}). Assign anyway?").format(
+            name=name, active=active, capacity=capacity
+        )
+    return _("{name} is at capacity. Assign anyway?").format(name=name)
 
 
 class ConfirmOverride(ModalScreen[bool]):
@@ -33,8 +37,8 @@ class ConfirmOverride(ModalScreen[bool]):
 
     CSS_PATH = "capacity_override.tcss"
     BINDINGS = [
-        Binding("escape,n", "dismiss(False)", "No"),
-        Binding("y", "dismiss(True)", "Assign anyway"),
+        Binding("escape,n", "dismiss(False)", N_("No")),
+        Binding("y", "dismiss(True)", N_("Assign anyway")),
     ]
 
     def __init__(self, question: str) -> None:
@@ -44,10 +48,10 @@ class ConfirmOverride(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="override-dialog"):
             yield Static(self.question, id="override-question")
-            yield Static("The assignment is audited as an override.", classes="override-hint")
+            yield Static(_("The assignment is audited as an override."), classes="override-hint")
             with Horizontal(id="override-buttons"):
-                yield Button("Assign anyway (y)", id="override-yes", variant="warning")
-                yield Button("No (n)", id="override-no")
+                yield Button(_("Assign anyway (y)"), id="override-yes", variant="warning")
+                yield Button(_("No (n)"), id="override-no")
 
     def on_mount(self) -> None:
         self.query_one("#override-no", Button).focus()

@@ -9,15 +9,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol.whatsapp import NumberOut
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.i18n import N_, _
+from pytake_tui.screens.admin_confirm import confirm_then
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.onboarding_number import NumberStep
 from pytake_tui.widgets.onboarding_step import StepPane
 
-COLUMNS = ("Phone number ID", "Number", "Label", "WABA", "Quality")
+COLUMNS = (N_("Phone number ID"), N_("Number"), N_("Label"), "WABA", N_("Quality"))
 
 
 def row(number: NumberOut) -> tuple[str, ...]:
@@ -36,11 +38,11 @@ class NumbersAdminScreen(Screen[None]):
 
     CSS_PATH = "numbers_admin.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("a", "add", "Add"),
-        Binding("r", "rotate", "Rotate secrets"),
-        Binding("t", "test", "Test"),
-        Binding("d", "remove", "Remove"),
+        Binding("escape", "close", N_("Close")),
+        Binding("a", "add", N_("Add")),
+        Binding("r", "rotate", N_("Rotate secrets")),
+        Binding("t", "test", N_("Test")),
+        Binding("d", "remove", N_("Remove")),
     ]
 
     def __init__(self, *, client: DaemonClient) -> None:
@@ -59,9 +61,9 @@ class NumbersAdminScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Numbers"
+        self.title = _("Numbers")
         table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
+        table.add_columns(*(_(c) for c in COLUMNS))
         self.reload()
 
     @work(exclusive=True, exit_on_error=False, group="numbers-load")
@@ -69,7 +71,7 @@ class NumbersAdminScreen(Screen[None]):
         try:
             numbers = (await self.client.business_numbers()).items
         except DaemonError as error:
-            self.notify(error.message, title="Could not read the numbers", severity="error")
+            self.notify(error.message, title=_("Could not read the numbers"), severity="error")
             return
         self.numbers = numbers
         table = self.query_one(DataTable)
@@ -77,7 +79,7 @@ class NumbersAdminScreen(Screen[None]):
         for number in numbers:
             table.add_row(*row(number), key=str(number.id))
         if not numbers:
-            self.query_one("#numbers-tested", Static).update("No number yet: a adds one.")
+            self.query_one("#numbers-tested", Static).update(_("No number yet: a adds one."))
 
     def highlighted(self) -> NumberOut | None:
         table = self.query_one(DataTable)
@@ -112,7 +114,7 @@ class NumbersAdminScreen(Screen[None]):
     def action_test(self) -> None:
         number = self.highlighted()
         if number is not None:
-            self.query_one("#numbers-tested", Static).update("Testing with Meta…")
+            self.query_one("#numbers-tested", Static).update(_("Testing with Meta…"))
             self._test(number)
 
     @work(exclusive=True, exit_on_error=False, group="numbers-test")
@@ -137,23 +139,24 @@ class NumbersAdminScreen(Screen[None]):
         number = self.highlighted()
         if number is None:
             return
-        question = f"Remove {number.display_phone_number or number.phone_number_id}?"
-        consequence = "Messages to it stop arriving here; its conversations stay readable."
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._remove(number)
-
-        self.app.push_screen(ConfirmChange(question, consequence, "Remove"), answered)
+        confirm_then(
+            self,
+            _("Remove {number}?").format(
+                number=number.display_phone_number or number.phone_number_id
+            ),
+            _("Messages to it stop arriving here; its conversations stay readable."),
+            _("Remove"),
+            lambda: self._remove(number),
+        )
 
     @work(exclusive=True, exit_on_error=False, group="numbers-remove")
     async def _remove(self, number: NumberOut) -> None:
         try:
             await self.client.remove_business_number(number.id)
         except DaemonError as error:
-            self.notify(error.message, title="Could not remove the number", severity="error")
+            self.notify(error.message, title=_("Could not remove the number"), severity="error")
             return
-        self.notify(f"Removed {number.phone_number_id}")
+        self.notify(_("Removed {phone_number_id}").format(phone_number_id=number.phone_number_id))
         self.reload()
 
     def action_close(self) -> None:

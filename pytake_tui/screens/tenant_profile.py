@@ -6,9 +6,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from pytake_tui.client import DaemonClient
+from pytake_tui.i18n import N_, _
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.onboarding_profile import ProfileStep
 
 
@@ -16,7 +18,7 @@ class TenantProfileScreen(Screen[None]):
     """Owners and admins change the profile; the daemon checks it as in the wizard."""
 
     CSS_PATH = "tenant_profile.tcss"
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
 
     def __init__(self, *, client: DaemonClient) -> None:
         super().__init__()
@@ -28,11 +30,11 @@ class TenantProfileScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Tenant"
-        self.sub_title = "Business profile"
+        self.title = _("Tenant")
+        self.sub_title = _("Business profile")
 
     def on_step_pane_recorded(self) -> None:
-        self.notify("Business profile saved")
+        self.notify(_("Business profile saved"))
 
     def action_close(self) -> None:
         self.dismiss(None)

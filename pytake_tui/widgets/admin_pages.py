@@ -16,6 +16,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import Me, Role
+from pytake_tui.i18n import _
 from pytake_tui.navigation import SessionContext
 
 
@@ -26,6 +27,7 @@ class AdminPage:
 
     name: str
     title: str
+    """An ``N_`` msgid, translated where it is shown (as is ``description``)."""
     description: str
     destination: str | None = None
     build: Callable[[SessionContext], Screen[None]] | None = None
@@ -47,7 +49,9 @@ class AdminPageList(OptionList):
         self.pages = [p for p in pages if p.allowed(me)]
         super().__init__(
             *(
-                Option(Content.assemble((p.title, "bold"), "  ", (p.description, "dim")), p.name)
+                Option(
+                    Content.assemble((_(p.title), "bold"), "  ", (_(p.description), "dim")), p.name
+                )
                 for p in self.pages
             ),
             id=id,

@@ -19,22 +19,26 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from pytake_daemon.protocol.ai import AiSettingsOut, AiSettingsUpdate, AlertRule
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.insights_view import RULE_TITLES
 
-LANGUAGES = {"pt": "Portuguese", "en": "English"}
+LANGUAGES = {"pt": N_("Portuguese"), "en": N_("English")}
 SOURCES = {
-    "canned": "canned responses",
-    "snippet": "knowledge snippets",
-    "builtin": "PyTake's built-in replies",
+    "canned": N_("canned responses"),
+    "snippet": N_("knowledge snippets"),
+    "builtin": N_("PyTake's built-in replies"),
 }
 NUMBERS: dict[str, tuple[str, str]] = {
     # field: (label, what the daemon accepts, said when it refuses)
-    "intent_threshold": ("Intent threshold", "a number between 0 and 1"),
-    "strongly_negative": ("Strongly negative at", "a number between -1 and 0"),
-    "trend_messages": ("Trend over messages", "a whole number from 2 to 20"),
-    "trend_drop": ("Trend drop", "a number above 0, at most 2"),
-    "long_wait_minutes": ("Long wait (minutes)", "a number of minutes above 0"),
-    "human_request_minutes": ("Human request unanswered (min)", "a number of minutes above 0"),
+    "intent_threshold": (N_("Intent threshold"), N_("a number between 0 and 1")),
+    "strongly_negative": (N_("Strongly negative at"), N_("a number between -1 and 0")),
+    "trend_messages": (N_("Trend over messages"), N_("a whole number from 2 to 20")),
+    "trend_drop": (N_("Trend drop"), N_("a number above 0, at most 2")),
+    "long_wait_minutes": (N_("Long wait (minutes)"), N_("a number of minutes above 0")),
+    "human_request_minutes": (
+        N_("Human request unanswered (min)"),
+        N_("a number of minutes above 0"),
+    ),
 }
 _IDS = {
     "intent_threshold": "ai-threshold",
@@ -51,27 +55,30 @@ class FormProblem(ValueError):
 
 
 def _number(field: str, text: str) -> float | int:
-    label, accepted = NUMBERS[field]
     try:
         return int(text) if field == "trend_messages" else float(text)
     except ValueError:
-        raise FormProblem(f"{label}: {accepted}.") from None
+        raise FormProblem(_refusal(field)) from None
+
+
+def _refusal(field: str) -> str:
+    label, accepted = NUMBERS[field]
+    return _("{label}: {accepted}.").format(label=_(label), accepted=_(accepted))
 
 
 def changes(current: AiSettingsOut, values: dict[str, Any]) -> AiSettingsUpdate:
     """The update that turns ``current`` into ``values`` (checked like the daemon checks it)."""
     if not values["languages"]:
-        raise FormProblem("Pick at least one language.")
+        raise FormProblem(_("Pick at least one language."))
     if values["default_language"] not in values["languages"]:
-        raise FormProblem("The default language must be one of the languages analysed.")
+        raise FormProblem(_("The default language must be one of the languages analysed."))
     changed = {k: v for k, v in values.items() if getattr(current, k) != v}
     try:
         return AiSettingsUpdate.model_validate(changed)
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])
         if field in NUMBERS:
-            label, accepted = NUMBERS[field]
-            raise FormProblem(f"{label}: {accepted}.") from None
+            raise FormProblem(_refusal(field)) from None
         raise FormProblem(f"{field}: {error.errors()[0]['msg']}") from None
 
 
@@ -100,30 +107,30 @@ class AiSettingsForm(Vertical):
         """What the daemon said last (None until read)."""
 
     def compose(self) -> ComposeResult:
-        yield self._switch_row("ai-enabled", "Analyse customer messages")
-        yield Static("Languages", classes="ai-title")
+        yield self._switch_row("ai-enabled", _("Analyse customer messages"))
+        yield Static(_("Languages"), classes="ai-title")
         for code, name in LANGUAGES.items():
-            yield self._switch_row(f"ai-lang-{code}", name)
+            yield self._switch_row(f"ai-lang-{code}", _(name))
         with Horizontal(classes="ai-row"):
-            yield Label("Default language")
+            yield Label(_("Default language"))
             yield Select(
-                [(name, code) for code, name in LANGUAGES.items()],
+                [(_(name), code) for code, name in LANGUAGES.items()],
                 allow_blank=False,
                 id="ai-default-language",
             )
-        yield Static("Thresholds", classes="ai-title")
-        for field, (label, _) in NUMBERS.items():
+        yield Static(_("Thresholds"), classes="ai-title")
+        for field, (label, _accepted) in NUMBERS.items():
             with Horizontal(classes="ai-row"):
-                yield Label(label)
+                yield Label(_(label))
                 yield Input(id=_IDS[field])
-        yield Static("Alert rules", classes="ai-title")
+        yield Static(_("Alert rules"), classes="ai-title")
         for rule in AlertRule:
-            yield self._switch_row(f"ai-rule-{rule.value}", RULE_TITLES[rule.value])
-        yield Static("Suggestion sources", classes="ai-title")
+            yield self._switch_row(f"ai-rule-{rule.value}", _(RULE_TITLES[rule.value]))
+        yield Static(_("Suggestion sources"), classes="ai-title")
         for source, label in SOURCES.items():
-            yield self._switch_row(f"ai-source-{source}", label)
+            yield self._switch_row(f"ai-source-{source}", _(label))
         yield Static("", id="ai-problem")
-        yield Button("Save AI settings", id="ai-save", variant="primary")
+        yield Button(_("Save AI settings"), id="ai-save", variant="primary")
 
     @staticmethod
     def _switch_row(switch_id: str, label: str) -> Horizontal:
@@ -140,7 +147,7 @@ class AiSettingsForm(Vertical):
         try:
             settings = await self._client.ai_settings()
         except DaemonError as error:
-            self.notify(error.message, title="Could not read the AI settings", severity="error")
+            self.notify(error.message, title=_("Could not read the AI settings"), severity="error")
             return
         self.post_message(self.Loaded(settings))
 
@@ -182,7 +189,7 @@ class AiSettingsForm(Vertical):
     @on(Button.Pressed, "#ai-save")
     def _save_pressed(self) -> None:
         if self.settings is None:
-            self.notify("The AI settings are not loaded yet.", severity="warning")
+            self.notify(_("The AI settings are not loaded yet."), severity="warning")
             return
         problem = self.query_one("#ai-problem", Static)
         try:
@@ -192,7 +199,7 @@ class AiSettingsForm(Vertical):
             return
         problem.update("")
         if not update.model_fields_set:
-            self.notify("Nothing changed.")
+            self.notify(_("Nothing changed."))
             return
         self._save(update)
 
@@ -201,7 +208,7 @@ class AiSettingsForm(Vertical):
         try:
             settings = await self._client.update_ai_settings(update)
         except DaemonError as error:
-            self.notify(error.message, title="AI settings not saved", severity="error")
+            self.notify(error.message, title=_("AI settings not saved"), severity="error")
             return
         self.post_message(self.Loaded(settings))
-        self.notify("AI settings saved; they apply to the next message.")
+        self.notify(_("AI settings saved; they apply to the next message."))

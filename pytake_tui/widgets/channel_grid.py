@@ -11,25 +11,28 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from pytake_daemon.protocol.notifications import ChannelSwitches, NotificationCategory
+from pytake_tui.i18n import N_, _
 from pytake_tui.notification_form import CHANNELS
+from pytake_tui.vocabulary import notification_category
 
-ON = Text("✓ on", style="bold green")
-OFF = Text("· off", style="dim")
+
+def _switch(on: bool) -> Text:
+    return Text(_("✓ on"), style="bold green") if on else Text(_("· off"), style="dim")
 
 
 class ChannelGrid(DataTable[Text]):
     """The switches of every category; :attr:`switches` is what the form saves."""
 
-    BINDINGS = [Binding("space", "flip", "Switch on/off")]
+    BINDINGS = [Binding("space", "flip", N_("Switch on/off"))]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="cell", zebra_stripes=True)
         self.switches: dict[NotificationCategory, ChannelSwitches] = {}
 
     def on_mount(self) -> None:
-        self.add_column("category", key="category")
+        self.add_column(_("category"), key="category")
         for name, title in CHANNELS:
-            self.add_column(title, key=name)
+            self.add_column(_(title), key=name)
 
     def load(self, switches: dict[NotificationCategory, ChannelSwitches]) -> None:
         """Show ``switches`` (every category, in the wire's order)."""
@@ -38,8 +41,10 @@ class ChannelGrid(DataTable[Text]):
         self.clear()
         for category in NotificationCategory:
             chosen = self.switches.get(category, ChannelSwitches())
-            cells = [ON if getattr(chosen, name) else OFF for name, _ in CHANNELS]
-            self.add_row(Text(category.value.replace("_", " ")), *cells, key=category.value)
+            cells = [_switch(getattr(chosen, name)) for name, _title in CHANNELS]
+            self.add_row(
+                Text(notification_category(category).replace("_", " ")), *cells, key=category.value
+            )
         # On a switch, not on the category's name (which flips nothing).
         self.cursor_coordinate = cursor if cursor.column else cursor._replace(column=1)
 
@@ -53,7 +58,7 @@ class ChannelGrid(DataTable[Text]):
         chosen = self.switches.get(category, ChannelSwitches())
         flipped = chosen.model_copy(update={name: not getattr(chosen, name)})
         self.switches[category] = flipped
-        self.update_cell(category.value, name, ON if getattr(flipped, name) else OFF)
+        self.update_cell(category.value, name, _switch(getattr(flipped, name)))
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
