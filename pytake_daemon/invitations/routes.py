@@ -24,10 +24,12 @@ from pytake_daemon.protocol import LoginResponse, Me, Role, TokenRevoked, UserCh
 from pytake_daemon.protocol.audit import ActorType, Outcome
 from pytake_daemon.protocol.invitations import (
     InvitationAccept,
+    InvitationChanged,
     InvitationCreate,
     InvitationList,
     InvitationOut,
     InvitationSent,
+    InvitationStatus,
     PasswordResetCreate,
 )
 from pytake_daemon.users import db as users_db
@@ -51,10 +53,25 @@ def _audited(invitation: InvitationOut) -> dict[str, object]:
     )
 
 
+async def _announce(request: web.Request, invitation: InvitationOut) -> InvitationOut:
+    """After the commit: the admins' Invitations pages read the list again."""
+    event = InvitationChanged(invitation_id=invitation.id, status=invitation.status)
+    await request.app[EVENT_BUS].publish(identity(request).tenant_id, event)
+    return invitation
+
+
 async def _sent(
     request: web.Request, invitation: InvitationOut, code: str, outgoing: mail.Outgoing | None
 ) -> InvitationSent:
     """E-mail the code after the commit; when it can't be, the admin gets it to pass on."""
+    sent = await _delivered(request, invitation, code, outgoing)
+    await _announce(request, sent.invitation)
+    return sent
+
+
+async def _delivered(
+    request: web.Request, invitation: InvitationOut, code: str, outgoing: mail.Outgoing | None
+) -> InvitationSent:
     if outgoing is None:
         return InvitationSent(invitation=invitation, emailed=False, code=code)
     delivery = await mail.send(outgoing, request.app[SETTINGS].notifications)
@@ -199,7 +216,7 @@ async def revoke_invitation(request: web.Request) -> InvitationOut:
                 target_id=invitation.id,
                 diff={"status": {"before": "pending", "after": "revoked"}},
             )
-    return invitation
+    return await _announce(request, invitation) if revoked else invitation
 
 
 @routes.post(
@@ -269,6 +286,8 @@ async def accept_invitation(request: web.Request, body: InvitationAccept) -> Log
     )  # fmt: skip
     for token_id in done.revoked:  # a reset ended the user's other sessions
         await bus.publish(done.who.tenant_id, TokenRevoked(token_id=token_id))
+    accepted = InvitationChanged(invitation_id=done.invitation.id, status=InvitationStatus.ACCEPTED)
+    await bus.publish(done.who.tenant_id, accepted)
     me = Me(
         user_id=user.id,
         email=user.email,

@@ -16,7 +16,15 @@ from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity
-from pytake_daemon.keys import DB_POOL, GRAPH, SECRET_BOX, SENDER, SETTINGS, WEBHOOK_ROUTING
+from pytake_daemon.keys import (
+    DB_POOL,
+    EVENT_BUS,
+    GRAPH,
+    SECRET_BOX,
+    SENDER,
+    SETTINGS,
+    WEBHOOK_ROUTING,
+)
 from pytake_daemon.onboarding import db, golive, service, setup
 from pytake_daemon.onboarding.segments import segment_flows
 from pytake_daemon.protocol import Role
@@ -39,6 +47,7 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfileOut,
     WebhookInfo,
 )
+from pytake_daemon.protocol.whatsapp import NumberChanged
 from pytake_daemon.system.whatsapp_checks import webhook_url
 from pytake_daemon.tenancy import db as tenancy_db
 
@@ -178,6 +187,8 @@ async def setup_number(request: web.Request, body: NumberSetup) -> NumberSetupRe
                   "waba_id": {"after": number.waba_id}},
         )  # fmt: skip
     await app[WEBHOOK_ROUTING].refresh()
+    changed = NumberChanged(number_id=number.id, phone_number_id=number.phone_number_id)
+    await app[EVENT_BUS].publish(caller.tenant_id, changed)  # the admins' Numbers pages
     base, _public = _base_url(request)
     checks = [*answer.checks, await setup.handshake(base, body.verify_token)]
     passed = all(c.ok for c in checks)

@@ -1,5 +1,6 @@
 """Telling admins that an endpoint was disabled (a 410), through the notification center's
-system path: a notification per admin and owner, as for a number's quality drop."""
+system path: a notification per admin and owner, as for a number's quality drop; and the
+consoles, by a ``webhook_endpoint_changed`` event."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pytake_daemon.notifications.fanout import notify
 from pytake_daemon.notifications.intent import Intent
 from pytake_daemon.protocol.notifications import NotificationCategory as Cat
 from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
+from pytake_daemon.protocol.outbound_webhooks import WebhookEndpointChanged
 from pytake_daemon.realtime.bus import EventBus
 
 
@@ -30,3 +32,5 @@ async def endpoint_gone(
         for admin in admins
     ]
     await notify(pool, bus, tenant_id, intents)
+    # Disabled by the delivery loop, not an admin: the Outbound webhooks pages show it at once.
+    await bus.publish(tenant_id, WebhookEndpointChanged(endpoint_id=endpoint_id))

@@ -5,12 +5,14 @@ secret is in the answer of a creation or a rotation only, never again (nor in th
 
 from __future__ import annotations
 
+import uuid
+
 from aiohttp import web
 
 from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
-from pytake_daemon.keys import DB_POOL, SECRET_BOX
+from pytake_daemon.keys import DB_POOL, EVENT_BUS, SECRET_BOX
 from pytake_daemon.outbound_webhooks import service
 from pytake_daemon.outbound_webhooks.context import OUTBOUND_WEBHOOKS
 from pytake_daemon.protocol import Role
@@ -24,11 +26,18 @@ from pytake_daemon.protocol.outbound_webhooks import (
     EndpointOut,
     EndpointUpdate,
     SecretRotate,
+    WebhookEndpointChanged,
 )
 
 routes = RouteTable(tag="webhooks")
 
 _ENDPOINTS = "/api/v1/webhooks/endpoints"
+
+
+async def _announce(request: web.Request, endpoint_id: uuid.UUID, *, removed: bool = False) -> None:
+    """After the commit: the admins' Outbound webhooks pages read the endpoints again."""
+    event = WebhookEndpointChanged(endpoint_id=endpoint_id, removed=removed)
+    await request.app[EVENT_BUS].publish(identity(request).tenant_id, event)
 
 
 @routes.get(
@@ -75,6 +84,7 @@ async def create_endpoint(request: web.Request, body: EndpointCreate) -> Endpoin
             diff={"url": created.endpoint.url, "event_types": body.event_types},
         )
     hooks.changed()
+    await _announce(request, created.endpoint.id)
     return created
 
 
@@ -115,6 +125,7 @@ async def update_endpoint(request: web.Request, body: EndpointUpdate) -> Endpoin
             diff=body.model_dump(mode="json", exclude_none=True),
         )
     hooks.changed()
+    await _announce(request, endpoint_id)
     return updated
 
 
@@ -138,6 +149,7 @@ async def remove_endpoint(request: web.Request) -> None:
             diff={"url": url},
         )
     request.app[OUTBOUND_WEBHOOKS].changed()
+    await _announce(request, endpoint_id, removed=True)
 
 
 @routes.post(
@@ -169,6 +181,7 @@ async def rotate_secret(request: web.Request, body: SecretRotate) -> EndpointCre
             target_id=endpoint_id,
             diff={"overlap_hours": body.overlap_hours},
         )
+    await _announce(request, endpoint_id)
     return rotated
 
 
@@ -209,4 +222,5 @@ async def replay_delivery(request: web.Request) -> DeliveryOut:
             diff={"replay": str(replayed.id)},
         )
     hooks.runner.wake()
+    await _announce(request, replayed.endpoint_id)  # its dead and waiting counts moved
     return replayed

@@ -28,9 +28,12 @@ from pytake_daemon.protocol.conversations import (
     MessageStatus,
     NoteOut,
 )
+from pytake_daemon.protocol.invitations import InvitationChanged
 from pytake_daemon.protocol.notifications import NotificationCreated, NotificationsRead
+from pytake_daemon.protocol.outbound_webhooks import WebhookEndpointChanged
 from pytake_daemon.protocol.queues import QueueChanged, QueueItemChanged
 from pytake_daemon.protocol.whatsapp import (
+    NumberChanged,
     NumberQualityChanged,
     TemplateChanged,
     TemplateStatusChanged,
@@ -194,6 +197,9 @@ ServerEvent = Annotated[
     | NumberQualityChanged
     | TemplateStatusChanged
     | TemplateChanged
+    | InvitationChanged
+    | NumberChanged
+    | WebhookEndpointChanged
     | FlowCompleted
     | ContactUpdated
     | Withheld,

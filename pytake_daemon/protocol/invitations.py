@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
@@ -97,3 +98,13 @@ class InvitationAccept(WireModel):
     password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     """Display name; the e-mail when left out."""
+
+
+class InvitationChanged(WireModel):
+    """An invitation was sent, resent, revoked or accepted: the admins' Invitations page reads
+    them again (an acceptance also has its ``user_changed``). No e-mail in it: every console of
+    the tenant gets the event, and only admins may list invitations."""
+
+    type: Literal["invitation_changed"] = "invitation_changed"
+    invitation_id: uuid.UUID
+    status: InvitationStatus

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -144,3 +144,13 @@ class WebhookPayload(WireModel):
     created_at: datetime
     tenant_id: uuid.UUID
     data: dict[str, Any] = Field(description="the event, as the WebSocket stream carries it")
+
+
+class WebhookEndpointChanged(WireModel):
+    """An endpoint was registered, changed, enabled or disabled (by an admin, or by its own 410),
+    had its secret rotated, or was removed: the admins' Outbound webhooks page reads them again.
+    Only the id: every console of the tenant gets the event, and only admins see endpoints."""
+
+    type: Literal["webhook_endpoint_changed"] = "webhook_endpoint_changed"
+    endpoint_id: uuid.UUID
+    removed: bool = False

@@ -147,6 +147,16 @@ class MediaUploaded(WireModel):
     size: int
 
 
+class NumberChanged(WireModel):
+    """A business number was added, had its secrets replaced, or was removed: the admins'
+    Numbers page reads them again (Meta's quality changes are :class:`NumberQualityChanged`)."""
+
+    type: Literal["number_changed"] = "number_changed"
+    number_id: uuid.UUID
+    phone_number_id: str
+    removed: bool = False
+
+
 QualityTrend = Literal["dropped", "improved", "unchanged"]
 
 

@@ -12,23 +12,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Header
 
-from pytake_daemon.protocol.agents import AgentOut
+from pytake_daemon.protocol.agents import AgentOut, AgentStatusChanged
+from pytake_daemon.protocol.events import UserChanged
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.messages import report_failure
 from pytake_tui.queue_settings_form import format_hours
 from pytake_tui.screens.admin_agent_form import AgentFormScreen
+from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.vocabulary import agent_status
 from pytake_tui.widgets.footer import Footer
 
 
-class AdminAgentsScreen(Screen[None]):
+class AdminAgentsScreen(LivePage):
     """One row per agent: status, capacity, skills, departments, hours."""
 
     CSS_PATH = "admin_agents.tcss"
+    # A status, capacity or account change; skills, departments and hours have no event yet.
+    LIVE_EVENTS = (AgentStatusChanged, UserChanged)
     BINDINGS = [
         Binding("e", "edit", N_("Edit")),
         Binding("ctrl+r", "reload", N_("Refresh")),

@@ -2,8 +2,8 @@
 (pending, accepted, revoked, expired; never a code), ``r`` to resend one (a new code and expiry;
 the old code stops working), ``x`` to revoke one (asked first). New ones are sent from Users
 (``i``, ``p``).
-An invitation accepted meanwhile (its ``user_changed`` event) shows by itself
-(``admin_live.py``); one sent by another admin shows on ``ctrl+r``.
+Another admin's invitation, resend or revocation, and an acceptance (``invitation_changed``,
+``user_changed``), show by themselves (``admin_live.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol.events import UserChanged
-from pytake_daemon.protocol.invitations import InvitationOut, InvitationStatus
+from pytake_daemon.protocol.invitations import (
+    InvitationChanged,
+    InvitationOut,
+    InvitationStatus,
+)
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _, local_moment, pgettext
 from pytake_tui.messages import report_failure
@@ -33,7 +37,7 @@ class AdminInvitationsScreen(LivePage):
     """Newest first, as the daemon lists them."""
 
     CSS_PATH = "admin_invitations.tcss"
-    LIVE_EVENTS = (UserChanged,)
+    LIVE_EVENTS = (UserChanged, InvitationChanged)
     BINDINGS = [
         Binding("r", "resend", N_("Resend")),
         Binding("x,delete", "revoke", N_("Revoke")),

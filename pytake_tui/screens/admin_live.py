@@ -5,7 +5,10 @@ a second and only while it is shown (``RefreshingScreen``); a resync after a gap
 
 Which events matter is the page's :attr:`LivePage.LIVE_EVENTS`: users and tokens
 (``user_changed``, ``token_revoked``), queues (``queue_changed``), templates
-(``template_changed``, ``template_status_changed``).
+(``template_changed``, ``template_status_changed``), invitations (``invitation_changed``,
+``user_changed``), agents (``agent_status_changed``, ``user_changed``), numbers
+(``number_changed``, ``number_quality_changed``), outbound webhooks
+(``webhook_endpoint_changed``).
 """
 
 from __future__ import annotations

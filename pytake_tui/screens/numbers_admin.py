@@ -1,6 +1,8 @@
 """The Numbers page: the tenant's WhatsApp numbers; add one, replace a number's secrets
 (rotation), test them with Meta and through the webhook, remove one. Adding and rotating use
-the wizard's number step (checked with Meta before anything is stored; secrets typed once)."""
+the wizard's number step (checked with Meta before anything is stored; secrets typed once).
+Another admin's change (``number_changed``) or Meta's quality news (``number_quality_changed``)
+shows by itself (``admin_live.py``)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from pytake_daemon.protocol.whatsapp import NumberOut
+from pytake_daemon.protocol.whatsapp import NumberChanged, NumberOut, NumberQualityChanged
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _
 from pytake_tui.screens.admin_confirm import confirm_then
+from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.onboarding_number import NumberStep
 from pytake_tui.widgets.onboarding_step import StepPane
@@ -33,10 +35,11 @@ def row(number: NumberOut) -> tuple[str, ...]:
     )
 
 
-class NumbersAdminScreen(Screen[None]):
+class NumbersAdminScreen(LivePage):
     """Owners and admins; every change goes through the daemon's API and its audit."""
 
     CSS_PATH = "numbers_admin.tcss"
+    LIVE_EVENTS = (NumberChanged, NumberQualityChanged)
     BINDINGS = [
         Binding("escape", "close", N_("Close")),
         Binding("a", "add", N_("Add")),
@@ -80,6 +83,9 @@ class NumbersAdminScreen(Screen[None]):
             table.add_row(*row(number), key=str(number.id))
         if not numbers:
             self.query_one("#numbers-tested", Static).update(_("No number yet: a adds one."))
+
+    def action_reload(self) -> None:
+        self.reload()
 
     def highlighted(self) -> NumberOut | None:
         table = self.query_one(DataTable)

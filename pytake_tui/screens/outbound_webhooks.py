@@ -7,6 +7,9 @@ enables it or, after a question, disables it (a 410 disables it on its own); ``d
 it and its deliveries, after a question. ``d`` switches the lower table between the selected
 endpoint's recent deliveries and every dead letter of the tenant; Enter (or ``p``) on a dead
 letter replays it. Rotating a secret stays with ``pytake webhooks rotate-secret``.
+
+Another admin's change, a rotation, a replay or a 410 (``webhook_endpoint_changed``) shows by
+itself (``admin_live.py``); the deliveries' own progress shows on ``r``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from pytake_daemon.protocol import Me
@@ -31,10 +33,12 @@ from pytake_daemon.protocol.outbound_webhooks import (
     DeliveryState,
     EndpointCreated,
     EndpointOut,
+    WebhookEndpointChanged,
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.messages import SessionExpired
 from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.outbound_webhooks_form import (
     EndpointFormDialog,
     Saved,
@@ -62,10 +66,11 @@ def _answer(delivery: DeliveryOut) -> str:
     return "" if delivery.last_status is None else f"HTTP {delivery.last_status}"
 
 
-class OutboundWebhooksScreen(Screen[None]):
+class OutboundWebhooksScreen(LivePage):
     """Endpoints above, deliveries or dead letters below; replay with Enter."""
 
     CSS_PATH = "outbound_webhooks.tcss"
+    LIVE_EVENTS = (WebhookEndpointChanged,)
     BINDINGS = [
         Binding("enter", "replay", "Replay", show=True),
         Binding("p", "replay", "Replay", show=False),
