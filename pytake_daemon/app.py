@@ -85,6 +85,7 @@ from pytake_daemon.realtime.routes import routes as realtime_routes
 from pytake_daemon.reports.context import reports_ctx
 from pytake_daemon.reports.routes import routes as reports_routes
 from pytake_daemon.reports.schedule_routes import routes as report_schedule_routes
+from pytake_daemon.system.alerts import system_alerts_ctx
 from pytake_daemon.system.figures_routes import routes as system_figures_routes
 from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
@@ -182,6 +183,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             reports_ctx,
             gamification_ctx,
             metrics_ctx,
+            system_alerts_ctx,
         ]
     )
     app.on_shutdown.append(_close_websockets)

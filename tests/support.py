@@ -21,6 +21,7 @@ from pytake_daemon.config import (
     AuthSettings,
     DatabaseSettings,
     LoggingSettings,
+    MetricsSettings,
     RedisSettings,
     ServerSettings,
     Settings,
@@ -87,6 +88,9 @@ def make_settings(endpoints: Endpoints, *, prefix: str, state_dir: Path) -> Sett
         # spawning a model process; daemons started as processes use the process
         # (tests/ai/test_model_process.py).
         ai=AiSettings(process=False),
+        # The host's real figures would notify every tenant's admins mid-test on a loaded
+        # machine: tests/operations/test_system_alerts.py drives the alerts itself.
+        metrics=MetricsSettings(alert_seconds=0),
     )
 
 
@@ -104,6 +108,7 @@ def daemon_env(settings: Settings, *, port: int) -> dict[str, str]:
         PYTAKE_SERVER__PORT=str(port),
         PYTAKE_STATE_DIR=str(settings.state_dir),
         PYTAKE_LOGGING__LEVEL="info",
+        PYTAKE_METRICS__ALERT_SECONDS="0",  # as make_settings
     )
     return env
 

@@ -146,6 +146,9 @@ class MetricsSettings(Section):
     token: SecretStr | None = None
     """Bearer token a scraper must present (Prometheus: ``authorization.credentials_file``).
     Without it ``/metrics`` answers 404: figures of every tenant are not for API users."""
+    alert_seconds: float = Field(default=30.0, ge=0)
+    """How often the daemon samples the System screen's figures and tells every tenant's admins
+    when one crosses its threshold (once per crossing, docs/operations.md); 0 turns it off."""
 
 
 class LoggingSettings(Section):

@@ -1,11 +1,13 @@
 """System notices from WhatsApp's account events: a number's quality dropped (or recovered), a
-template rejected, paused or disabled. Admins and owners get them: they run the numbers and the
+template rejected, paused or disabled; and a System screen figure past its threshold
+(pytake_daemon/system/alerts.py). Admins and owners get them: they run the numbers and the
 templates; agents and supervisors can do nothing about either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 
 from pytake_daemon.notifications.audience import Audience
 from pytake_daemon.notifications.intent import Intent
@@ -69,5 +71,83 @@ def template_status(event: TemplateStatusChanged, audience: Audience) -> Iterato
     body = f"Meta's reason: {reason}."
     if event.status != "REJECTED":
         body += " Sends that use it fail until Meta enables it again."
+    for admin in audience.admins():
+        yield Intent(admin.id, Cat.SYSTEM, severity, title[:200], body[:500])
+
+
+class FigureCrossing(Protocol):
+    """A System figure that changed level (pytake_daemon/system/alerts.py's Crossing)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def where(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def after(self) -> int: ...
+    @property
+    def threshold(self) -> float: ...
+
+
+# The System screen's names for the figures that alert (pytake_tui/system_view.py).
+_FIGURE_NAMES = {
+    "host.cpu": "Host CPU",
+    "host.memory": "Host memory",
+    "host.disk": "Disk (state dir)",
+    "daemon.jobs": "Jobs queued",
+    "daemon.job_age": "Oldest job",
+    "daemon.outbox": "Outbox queued",
+    "daemon.pool": "DB pool in use",
+    "daemon.rss": "Process memory",
+    "pg.connections": "PostgreSQL connections",
+    "pg.longest": "Longest PostgreSQL transaction",
+    "pg.replication": "Replication lag",
+    "redis.ping": "Redis ping",
+    "lag.flow": "Flow lag (oldest waiting)",
+    "lag.outbox": "Outbox lag (overdue)",
+}
+_PERCENT = {"host.cpu", "host.memory", "host.disk", "daemon.pool", "pg.connections"}
+_SECONDS = {"daemon.job_age", "pg.longest", "pg.replication", "lag.flow", "lag.outbox"}
+
+
+def figure_name(key: str) -> str:
+    if key.startswith("pg.dead."):
+        return f"Dead rows in {key.removeprefix('pg.dead.')}"
+    return _FIGURE_NAMES.get(key, key)
+
+
+def figure_value(key: str, value: float) -> str:
+    """The value as the System screen writes it, in short."""
+    if key in _PERCENT or key.startswith("pg.dead."):
+        return f"{value:.1f} %"
+    if key in _SECONDS:
+        return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
+    if key == "redis.ping":
+        return f"{value:.1f} ms"
+    if key == "daemon.rss":
+        return f"{value / 1024**2:,.0f} MiB"
+    return f"{value:,.0f}"
+
+
+def figure_alert(crossing: FigureCrossing, audience: Audience) -> Iterator[Intent]:
+    """A System figure past its warning (a warning) or error threshold (urgent), or back below
+    (info); for admins and owners, who see the System screen. A row per crossing (not grouped:
+    a recovery must not take on its rise's urgency); hysteresis keeps them few."""
+    name = figure_name(crossing.key)
+    where = f" on {crossing.where}" if crossing.where else ""
+    value = figure_value(crossing.key, crossing.value)
+    if crossing.after == 0:
+        severity, title = Sev.INFO, f"{name} back to normal{where}"
+        body = f"{name} is at {value} again."
+    else:
+        error = crossing.after == 2
+        severity = Sev.URGENT if error else Sev.WARNING
+        line = "error" if error else "warning"
+        title = f"{name} at {value}{where}"
+        body = (
+            f"Past its {line} threshold of {figure_value(crossing.key, crossing.threshold)}. "
+            "Admin → System shows it live."
+        )
     for admin in audience.admins():
         yield Intent(admin.id, Cat.SYSTEM, severity, title[:200], body[:500])

@@ -123,3 +123,26 @@ class SystemFigures(WireModel):
     postgres_error: str | None = None
     redis: RedisFigures | None = None
     redis_error: str | None = None
+
+
+ALERT_THRESHOLDS: dict[str, tuple[float, float]] = {
+    "host.cpu": (70, 90),
+    "host.memory": (80, 90),
+    "host.disk": (85, 95),
+    "daemon.jobs": (1_000, 10_000),
+    "daemon.job_age": (30, 300),
+    "daemon.outbox": (1_000, 10_000),
+    "daemon.pool": (80, 100),
+    "daemon.rss": (1024**3, 2 * 1024**3),
+    "pg.connections": (70, 90),
+    "pg.longest": (60, 300),
+    "pg.replication": (10, 60),
+    **{f"pg.dead.{table}": (20, 50) for table in QUEUE_TABLES},
+    "redis.ping": (5, 50),
+    "lag.flow": (5, 30),
+    "lag.outbox": (5, 60),
+}
+"""Warning and error thresholds (higher is worse) of the figures one reading shows on its own,
+the System screen's (docs/tui.md): the daemon samples them and tells admins when one crosses
+(pytake_daemon/system/alerts.py). Rates and means need two readings and only colour the
+screen."""

@@ -44,7 +44,11 @@ _CPU = CpuMeter()
     role=Role.ADMIN,
 )
 async def system_figures(request: web.Request) -> SystemFigures:
-    app = request.app
+    return await read_figures(request.app)
+
+
+async def read_figures(app: web.Application) -> SystemFigures:
+    """One reading (the screen's, and the alerts' in system/alerts.py)."""
     collector = app[METRICS]
     # At once: with a server down, each waits out its own deadline, not one after the other.
     _, (postgres, postgres_error), (redis, redis_error) = await asyncio.gather(
