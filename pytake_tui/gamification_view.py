@@ -3,7 +3,7 @@ badge names, progress bars and the one-line summary of my points."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pytake_daemon.protocol.gamification import (
     Badge,
@@ -13,42 +13,66 @@ from pytake_daemon.protocol.gamification import (
     MyPoints,
     Period,
 )
+from pytake_i18n import format_skeleton
+from pytake_tui.i18n import N_, _, pgettext
 
 BADGE_NAMES = {
-    Badge.CLOSER: "Closer",
-    Badge.FIVE_STAR_STREAK: "5★ streak",
-    Badge.ON_TARGET_WEEK: "On target",
+    Badge.CLOSER: N_("Closer"),
+    Badge.FIVE_STAR_STREAK: N_("5★ streak"),
+    Badge.ON_TARGET_WEEK: N_("On target"),
 }
+"""``N_`` msgids: :func:`badge_name` says them in the reader's language."""
 METRIC_NAMES = {
-    Metric.POINTS: "points",
-    Metric.RESOLVED: "resolved",
-    Metric.FIRST_RESPONSE: "first responses on target",
-    Metric.CSAT_5: "5-star ratings",
+    Metric.POINTS: N_("points"),
+    Metric.RESOLVED: N_("resolved"),
+    Metric.FIRST_RESPONSE: N_("first responses on target"),
+    Metric.CSAT_5: N_("5-star ratings"),
 }
-PERIOD_WORDS = {Period.DAY: "today", Period.WEEK: "this week", Period.MONTH: "this month"}
-OFF = "Gamification is off for this team (an admin can turn it on)."
+"""``N_`` msgids: :func:`metric_name` says them in the reader's language."""
+OFF = N_("Gamification is off for this team (an admin can turn it on).")
+
+
+def badge_name(badge: Badge) -> str:
+    return _(BADGE_NAMES[badge])
+
+
+def metric_name(metric: Metric) -> str:
+    return _(METRIC_NAMES[metric])
+
+
+def _moment(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
 
 
 def short_day(day: date) -> str:
-    return day.strftime("%d %b")
+    """``Mar 29`` / ``29 de mar.``."""
+    return format_skeleton("dMMM", _moment(day))
+
+
+def day_span(first: date, last: date) -> str:
+    return _("{first} to {last}").format(first=short_day(first), last=short_day(last))
 
 
 def period_title(period: Period, first: date, last: date) -> str:
-    """``Week 23 Mar to 29 Mar 2026``, ``Day Sun 29 Mar 2026``, ``Month March 2026``."""
+    """``Week Mar 23 to Mar 29, 2026``, ``Day Sun, March 29, 2026``, ``Month March 2026``."""
     if period is Period.DAY:
-        return first.strftime("Day %a %d %b %Y")
+        return _("Day {day}").format(day=format_skeleton("yMMMMEd", _moment(first)))
     if period is Period.MONTH:
-        return first.strftime("Month %B %Y")
-    return f"Week {short_day(first)} to {short_day(last)} {last.year}"
+        return _("Month {month}").format(month=format_skeleton("yMMMM", _moment(first)))
+    return _("Week {first} to {last}").format(
+        first=short_day(first), last=format_skeleton("yMMMd", _moment(last))
+    )
 
 
 def where_line(board: Leaderboard) -> str:
     title = period_title(board.period, board.first_day, board.last_day)
-    return f"{title} · {board.team} · {board.tz}"
+    # The daemon names the whole tenant "everyone"; a queue or a department by its own name.
+    team = pgettext("team", "everyone") if board.team == "everyone" else board.team
+    return f"{title} · {team} · {board.tz}"
 
 
 def badge_names(badges: list[Badge]) -> str:
-    return ", ".join(BADGE_NAMES[b] for b in badges)
+    return ", ".join(badge_name(b) for b in badges)
 
 
 def bar(value: int, threshold: int, width: int = 10) -> str:
@@ -59,21 +83,32 @@ def bar(value: int, threshold: int, width: int = 10) -> str:
 
 def challenge_lines(challenge: ChallengeOut, me: object) -> list[str]:
     """A challenge as three lines: title, what and when, my progress and the leader."""
-    what = f"{METRIC_NAMES[challenge.metric]} ≥ {challenge.threshold}"
-    when = f"{short_day(challenge.first_day)} to {short_day(challenge.last_day)}"
+    what = f"{metric_name(challenge.metric)} ≥ {challenge.threshold}"
+    when = day_span(challenge.first_day, challenge.last_day)
     mine = next((p for p in challenge.progress if p.agent_id == me), None)
     leader = challenge.progress[0] if challenge.progress else None
     progress = bar(mine.value if mine else 0, challenge.threshold)
     done = " ✓" if mine and mine.done else ""
-    lead = f" · leader {leader.name} {leader.value}" if leader and leader.value else ""
-    return [challenge.title, f"  {what} · {when}", f"  you {progress}{done}{lead}"]
+    you = _("you {progress}").format(progress=f"{progress}{done}")
+    if leader and leader.value:
+        you += " · " + _("leader {name} {value}").format(name=leader.name, value=leader.value)
+    return [challenge.title, f"  {what} · {when}", f"  {you}"]
 
 
 def points_line(mine: MyPoints) -> str:
     """The dashboard's panel: ``Points this week: 45 · rank 2 of 7 · Closer, 5★ streak``."""
     if not mine.enabled:
-        return OFF
-    rank = f"rank {mine.rank} of {mine.of}" if mine.rank is not None else "not ranked"
-    badges = badge_names([b.badge for b in mine.badges]) or "no badges yet"
-    words = PERIOD_WORDS[mine.period]
-    return f"Points {words}: {mine.points} · {rank} · {badges} · ctrl+k leaderboard"
+        return _(OFF)
+    if mine.rank is not None:
+        rank = _("rank {rank} of {of}").format(rank=mine.rank, of=mine.of)
+    else:
+        rank = _("not ranked")
+    badges = badge_names([b.badge for b in mine.badges]) or _("no badges yet")
+    points = {
+        Period.DAY: _("Points today: {points}"),
+        Period.WEEK: _("Points this week: {points}"),
+        Period.MONTH: _("Points this month: {points}"),
+    }[mine.period].format(points=mine.points)
+    return _("{points} · {rank} · {badges} · ctrl+k leaderboard").format(
+        points=points, rank=rank, badges=badges
+    )

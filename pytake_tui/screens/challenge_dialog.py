@@ -15,12 +15,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pytake_daemon.protocol.gamification import ChallengeCreate, ChallengeOut, Metric
-from pytake_tui.gamification_view import METRIC_NAMES
+from pytake_tui.gamification_view import metric_name
+from pytake_tui.i18n import N_, _
 
 
 class ChallengeDialog(ModalScreen[ChallengeCreate | None]):
     CSS_PATH = "challenge_dialog.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, first: date, last: date, *, challenge: ChallengeOut | None = None) -> None:
         super().__init__()
@@ -32,33 +33,37 @@ class ChallengeDialog(ModalScreen[ChallengeCreate | None]):
     def compose(self) -> ComposeResult:
         old = self._challenge
         with Vertical(classes="dialog"):
-            title = "New challenge" if old is None else "Change the challenge"
-            yield Static(f"{title} (the tenant's time zone)", classes="dialog-title")
-            yield Label("Title")
+            title = (
+                _("New challenge (the tenant's time zone)")
+                if old is None
+                else _("Change the challenge (the tenant's time zone)")
+            )
+            yield Static(title, classes="dialog-title")
+            yield Label(_("Title"))
             yield Input(
                 "" if old is None else old.title,
-                placeholder="Ten resolved this week",
+                placeholder=_("Ten resolved this week"),
                 id="challenge-title",
             )
-            yield Label("Metric and threshold")
+            yield Label(_("Metric and threshold"))
             with Horizontal(classes="dialog-row"):
                 yield Select(
-                    [(METRIC_NAMES[m], m) for m in Metric],
+                    [(metric_name(m), m) for m in Metric],
                     value=Metric.RESOLVED if old is None else old.metric,
                     allow_blank=False,
                     id="challenge-metric",
                 )
                 threshold = "10" if old is None else str(old.threshold)
                 yield Input(threshold, id="challenge-threshold", type="integer")
-            yield Label("First and last day (YYYY-MM-DD)")
+            yield Label(_("First and last day (YYYY-MM-DD)"))
             with Horizontal(classes="dialog-row"):
                 yield Input(self._first.isoformat(), id="challenge-first")
                 yield Input(self._last.isoformat(), id="challenge-last")
             yield Static("", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                ok = "Create" if old is None else "Save"
+                ok = _("Create") if old is None else _("Save")
                 yield Button(ok, id="dialog-ok", variant="primary")
-                yield Button("Cancel (esc)", id="dialog-cancel")
+                yield Button(_("Cancel (esc)"), id="dialog-cancel")
 
     @on(Button.Pressed, "#dialog-cancel")
     def _cancel(self) -> None:
@@ -82,7 +87,7 @@ class ChallengeDialog(ModalScreen[ChallengeCreate | None]):
             body = ChallengeCreate.model_validate(values)
         except ValidationError as error:
             first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "the days"
+            where = ".".join(str(part) for part in first["loc"]) or _("the days")
             self.query_one(".dialog-error", Static).update(f"{where}: {first['msg']}")
             return
         self.dismiss(body)

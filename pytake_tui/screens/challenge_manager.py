@@ -14,22 +14,24 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pytake_daemon.protocol.gamification import ChallengeCreate, ChallengeOut
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.gamification_view import METRIC_NAMES, short_day
+from pytake_tui.gamification_view import day_span, metric_name, short_day
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.messages import SessionExpired
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.challenge_dialog import ChallengeDialog
+from pytake_tui.widgets.footer import Footer
 
-EMPTY = "No challenges. c on the leaderboard creates one."
+EMPTY = N_("No challenges. c on the leaderboard creates one.")
 
 
 def _team(challenge: ChallengeOut) -> str:
     if challenge.department:
-        return f"department {challenge.department}"
-    return "a queue" if challenge.queue_id else "everyone"
+        return _("department {name}").format(name=challenge.department)
+    return _("a queue") if challenge.queue_id else pgettext("team", "everyone")
 
 
 class ChallengeManager(ModalScreen[bool]):
@@ -37,10 +39,10 @@ class ChallengeManager(ModalScreen[bool]):
 
     CSS_PATH = "challenge_manager.tcss"
     BINDINGS = [
-        Binding("e", "change", "Change"),
-        Binding("x", "end", "End today"),
-        Binding("delete", "remove", "Remove"),
-        Binding("escape", "close", "Close"),
+        Binding("e", "change", N_("Change")),
+        Binding("x", "end", N_("End today")),
+        Binding("delete", "remove", N_("Remove")),
+        Binding("escape", "close", N_("Close")),
     ]
 
     def __init__(self, *, client: DaemonClient) -> None:
@@ -53,7 +55,7 @@ class ChallengeManager(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="challenges"):
-            yield Static("Challenges · e change · x end today · delete remove", classes="title")
+            yield Static(_("Challenges · e change · x end today · delete remove"), classes="title")
             yield DataTable(id="challenge-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="challenges-status")
         yield Footer()
@@ -61,8 +63,13 @@ class ChallengeManager(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one("#challenge-table", DataTable)
         # Widths follow the content: at 80 columns the table scrolls sideways, nothing is cut.
-        for label in ("title", "goal", "days", "team"):
-            table.add_column(label, key=label)
+        for label, key in (
+            (_("title"), "title"),
+            (_("goal"), "goal"),
+            (_("days"), "days"),
+            (_("team"), "team"),
+        ):
+            table.add_column(label, key=key)
         self._load()
 
     @work(exclusive=True, exit_on_error=False, group="challenges")
@@ -70,20 +77,20 @@ class ChallengeManager(ModalScreen[bool]):
         try:
             listed = await self._client.challenges()
         except DaemonError as error:
-            self._failed("Could not read the challenges", error)
+            self._failed(_("Could not read the challenges"), error)
             return
         self.challenges = listed.items
         table: DataTable[str] = self.query_one("#challenge-table", DataTable)
         keep = table.cursor_row
         table.clear()
         for c in self.challenges:
-            goal = f"{METRIC_NAMES[c.metric]} ≥ {c.threshold}"
-            days = f"{short_day(c.first_day)} to {short_day(c.last_day)}"
+            goal = f"{metric_name(c.metric)} ≥ {c.threshold}"
+            days = day_span(c.first_day, c.last_day)
             table.add_row(c.title, goal, days, _team(c), key=str(c.id))
         if self.challenges:
             table.move_cursor(row=min(keep, len(self.challenges) - 1))
         else:
-            self._status(EMPTY)
+            self._status(_(EMPTY))
         self.loads += 1
 
     @property
@@ -111,59 +118,53 @@ class ChallengeManager(ModalScreen[bool]):
         try:
             saved = await self._client.change_challenge(challenge_id, body)
         except DaemonError as error:
-            self._failed("Challenge not changed", error)
+            self._failed(_("Challenge not changed"), error)
             return
-        self._done(f"“{saved.title}” changed.")
+        self._done(_("“{title}” changed.").format(title=saved.title))
 
     def action_end(self) -> None:
         challenge = self.highlighted
         if challenge is None:
             return
-        question = ConfirmChange(
-            f"End “{challenge.title}” today?",
-            "Its last day becomes today (the tenant's time zone): today's work still counts.",
-            "End",
+        confirm_then(
+            self,
+            _("End “{title}” today?").format(title=challenge.title),
+            _("Its last day becomes today (the tenant's time zone): today's work still counts."),
+            _("End"),
+            lambda: self._end(challenge),
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._end(challenge)
-
-        self.app.push_screen(question, answered)
 
     @work(exclusive=True, exit_on_error=False, group="challenge-end")
     async def _end(self, challenge: ChallengeOut) -> None:
         try:
             ended = await self._client.end_challenge(challenge.id)
         except DaemonError as error:
-            self._failed("Challenge not ended", error)
+            self._failed(_("Challenge not ended"), error)
             return
-        self._done(f"“{ended.title}” ends {short_day(ended.last_day)}.")
+        self._done(
+            _("“{title}” ends {day}.").format(title=ended.title, day=short_day(ended.last_day))
+        )
 
     def action_remove(self) -> None:
         challenge = self.highlighted
         if challenge is None:
             return
-        question = ConfirmChange(
-            f"Remove “{challenge.title}”?",
-            "It leaves every agent's board; points already earned stay.",
-            "Remove",
+        confirm_then(
+            self,
+            _("Remove “{title}”?").format(title=challenge.title),
+            _("It leaves every agent's board; points already earned stay."),
+            _("Remove"),
+            lambda: self._remove(challenge),
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._remove(challenge)
-
-        self.app.push_screen(question, answered)
 
     @work(exclusive=True, exit_on_error=False, group="challenge-remove")
     async def _remove(self, challenge: ChallengeOut) -> None:
         try:
             await self._client.remove_challenge(challenge.id)
         except DaemonError as error:
-            self._failed("Challenge not removed", error)
+            self._failed(_("Challenge not removed"), error)
             return
-        self._done(f"“{challenge.title}” removed.")
+        self._done(_("“{title}” removed.").format(title=challenge.title))
 
     def action_close(self) -> None:
         self.dismiss(self.changed)
@@ -179,7 +180,7 @@ class ChallengeManager(ModalScreen[bool]):
 
     def _failed(self, title: str, error: DaemonError) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
             return
         self._status(error.message)
         self.notify(error.message, title=title, severity="error", markup=False)

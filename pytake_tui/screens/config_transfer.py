@@ -14,13 +14,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Header, Input, Static
 
 from pytake_daemon.protocol import Me, ProblemField
 from pytake_daemon.protocol.tenant_config import ChangeKind, ImportResult
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, ngettext, pgettext
 from pytake_tui.messages import SessionExpired
+from pytake_tui.screens.admin_confirm import confirm_then
+from pytake_tui.widgets.footer import Footer
 
 _STYLES = {
     ChangeKind.CREATED: "green",
@@ -30,28 +33,20 @@ _STYLES = {
 }
 
 
+def _change_word(kind: ChangeKind, *, applied: bool) -> str:
+    if kind is ChangeKind.DELETED and not applied:
+        return pgettext("config change", "would delete")
+    return {
+        ChangeKind.CREATED: pgettext("config change", "created"),
+        ChangeKind.CHANGED: pgettext("config change", "changed"),
+        ChangeKind.UNCHANGED: pgettext("config change", "unchanged"),
+        ChangeKind.DELETED: pgettext("config change", "deleted"),
+    }[kind]
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-
-
-class ConfirmApply(ModalScreen[bool]):
-    """Dismisses True on ``y``; ``n`` or escape keep the tenant as it is."""
-
-    CSS_PATH = "config_transfer.tcss"
-    BINDINGS = [
-        Binding("escape,n", "dismiss(False)", "Keep"),
-        Binding("y", "dismiss(True)", "Apply"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self._question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-apply"):
-            yield Static(Content(self._question), id="confirm-question")
-            yield Static("y applies it in one transaction · n keeps things as they are")
 
 
 class ConfigTransferScreen(Screen[None]):
@@ -59,10 +54,10 @@ class ConfigTransferScreen(Screen[None]):
 
     CSS_PATH = "config_transfer.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "export", "Export"),
-        Binding("ctrl+r", "preview", "Preview import"),
-        Binding("ctrl+y", "apply", "Apply import"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+s", "export", N_("Export")),
+        Binding("ctrl+r", "preview", N_("Preview import")),
+        Binding("ctrl+y", "apply", N_("Apply import")),
+        Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
     def __init__(self, *, client: DaemonClient, me: Me, directory: Path) -> None:
@@ -79,15 +74,15 @@ class ConfigTransferScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="transfer-page"):
-            yield Static("Export this tenant's configuration (no secrets)", classes="title")
+            yield Static(_("Export this tenant's configuration (no secrets)"), classes="title")
             with Horizontal(classes="row"):
-                yield Input(str(self._default), id="export-path", placeholder="file to write")
-                yield Button("Export (ctrl+s)", id="export")
-            yield Static("Import a configuration file", classes="title")
+                yield Input(str(self._default), id="export-path", placeholder=_("file to write"))
+                yield Button(_("Export (ctrl+s)"), id="export")
+            yield Static(_("Import a configuration file"), classes="title")
             with Horizontal(classes="row"):
-                yield Input(str(self._default), id="import-path", placeholder="file to read")
-                yield Button("Preview (ctrl+r)", id="preview")
-                yield Button("Apply (ctrl+y)", id="apply", variant="warning", disabled=True)
+                yield Input(str(self._default), id="import-path", placeholder=_("file to read"))
+                yield Button(_("Preview (ctrl+r)"), id="preview")
+                yield Button(_("Apply (ctrl+y)"), id="apply", variant="warning", disabled=True)
             yield Static("", id="transfer-status")
             yield Static("", id="problems")
             yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
@@ -101,9 +96,9 @@ class ConfigTransferScreen(Screen[None]):
         """The diff's table, emptied; columns again, so their widths fit the new rows."""
         table: DataTable[Text] = self.query_one("#changes", DataTable)
         table.clear(columns=True)
-        table.add_column("change", width=14)
-        table.add_column("where")
-        table.add_column("item")
+        table.add_column(_("change"), width=14)
+        table.add_column(_("where"))
+        table.add_column(_("item"))
         return table
 
     @on(Button.Pressed, "#export")
@@ -129,9 +124,13 @@ class ConfigTransferScreen(Screen[None]):
 
     def _failed(self, title: str, error: DaemonError) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
             return
-        self._status(Content.styled(f"✗ {title}: {error.message}", "red"))
+        self._status(
+            Content.styled(
+                _("✗ {title}: {message}").format(title=title, message=error.message), "red"
+            )
+        )
         self.notify(error.message, title=title, severity="error", markup=False)
 
     # Export
@@ -147,17 +146,29 @@ class ConfigTransferScreen(Screen[None]):
         try:
             text = await self._client.export_config()
         except DaemonError as error:
-            self._failed("Export failed", error)
+            self._failed(_("Export failed"), error)
             return
         finally:
             self.busy = False
         try:
             await asyncio.to_thread(_write, path, text)
         except OSError as error:
-            self._status(Content.styled(f"✗ cannot write {path}: {error.strerror}", "red"))
+            self._status(
+                Content.styled(
+                    _("✗ cannot write {path}: {strerror}").format(
+                        path=path, strerror=error.strerror
+                    ),
+                    "red",
+                )
+            )
             return
-        self._status(f"✓ wrote {len(text.splitlines())} lines to {path}")
-        self.notify(str(path), title="Configuration exported", markup=False)
+        lines = len(text.splitlines())
+        self._status(
+            ngettext("✓ wrote {n} line to {path}", "✓ wrote {n} lines to {path}", lines).format(
+                n=lines, path=path
+            )
+        )
+        self.notify(str(path), title=_("Configuration exported"), markup=False)
 
     # Import
 
@@ -167,7 +178,11 @@ class ConfigTransferScreen(Screen[None]):
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
-            self._status(Content.styled(f"✗ cannot read {path}: {reason}", "red"))
+            self._status(
+                Content.styled(
+                    _("✗ cannot read {path}: {reason}").format(path=path, reason=reason), "red"
+                )
+            )
             return None
 
     def action_preview(self) -> None:
@@ -183,17 +198,25 @@ class ConfigTransferScreen(Screen[None]):
         if text is None or self.busy:
             return
         if self.previewed is None or text != self.previewed or self.result is None:
-            self._status("Preview the file first (ctrl+r): its diff is shown before applying.")
+            self._status(_("Preview the file first (ctrl+r): its diff is shown before applying."))
             return
         changed = sum(c.kind is not ChangeKind.UNCHANGED for c in self.result.changes)
-        question = f"Apply {changed} change(s) to {self._me.tenant_slug}?"
+        question = ngettext(
+            "Apply {n} change to {tenant}?", "Apply {n} changes to {tenant}?", changed
+        ).format(n=changed, tenant=self._me.tenant_slug)
 
-        def answered(yes: bool | None) -> None:
-            if yes and not self.busy:
+        def apply() -> None:
+            if not self.busy:
                 self.busy = True
                 self._send(text, apply=True)
 
-        self.app.push_screen(ConfirmApply(question), answered)
+        confirm_then(
+            self,
+            question,
+            _("It is applied in one transaction; n keeps things as they are."),
+            _("Apply"),
+            apply,
+        )
 
     @work(exclusive=True, exit_on_error=False, group="config-transfer")
     async def _send(self, text: str, *, apply: bool) -> None:
@@ -214,11 +237,16 @@ class ConfigTransferScreen(Screen[None]):
             self._list_problems()
             self._status(
                 Content.styled(
-                    f"✗ {len(self.problems)} problem(s) in the file; nothing applied", "red"
+                    ngettext(
+                        "✗ {n} problem in the file; nothing applied",
+                        "✗ {n} problems in the file; nothing applied",
+                        len(self.problems),
+                    ).format(n=len(self.problems)),
+                    "red",
                 )
             )
             return
-        self._failed("Import failed", error)
+        self._failed(_("Import failed"), error)
 
     def _list_problems(self) -> None:
         lines = [f"{p.loc}: {p.msg}" for p in self.problems]
@@ -232,7 +260,7 @@ class ConfigTransferScreen(Screen[None]):
         table = self._table()
         table.display = True
         for change in result.changes:
-            word = change.kind.word(applied=result.applied)
+            word = _change_word(change.kind, applied=result.applied)
             style = _STYLES[change.kind]
             # rich Text, not Content: the table sizes its columns by the cells' widths.
             table.add_row(
@@ -244,11 +272,17 @@ class ConfigTransferScreen(Screen[None]):
         if result.applied:
             self.previewed = None
             apply_button.disabled = True
-            self._status(Content.styled(f"✓ applied: {result.summary}", "green"))
-            self.notify(result.summary, title="Configuration applied", markup=False)
+            self._status(
+                Content.styled(_("✓ applied: {summary}").format(summary=result.summary), "green")
+            )
+            self.notify(result.summary, title=_("Configuration applied"), markup=False)
         else:
             self.previewed = text
             pending = any(c.kind is not ChangeKind.UNCHANGED for c in result.changes)
             apply_button.disabled = not pending
-            tail = " — ctrl+y applies it" if pending else " — nothing to apply"
-            self._status(f"Preview: {result.summary}{tail}")
+            preview = (
+                _("Preview: {summary} — ctrl+y applies it")
+                if pending
+                else _("Preview: {summary} — nothing to apply")
+            )
+            self._status(preview.format(summary=result.summary))

@@ -22,14 +22,23 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, S
 from pytake_daemon.protocol.agents import GoalCreate, GoalKind, GoalOut, GoalPeriod, GoalUpdate
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.dashboard_view import goal_deadline, goal_title
+from pytake_tui.i18n import N_, _, pgettext
 
 KIND_LABELS: dict[GoalKind, str] = {
-    GoalKind.DAILY_CONVERSATIONS: "Conversations finished (at least)",
-    GoalKind.SATISFACTION: "Average rating 1-5 (at least)",
-    GoalKind.RESPONSE_TIME: "First reply in seconds (at most)",
-    GoalKind.EFFICIENCY: "Resolution rate % (at least)",
-    GoalKind.QUALITY: "Ratings of 4-5 in % (at least)",
+    GoalKind.DAILY_CONVERSATIONS: N_("Conversations finished (at least)"),
+    GoalKind.SATISFACTION: N_("Average rating 1-5 (at least)"),
+    GoalKind.RESPONSE_TIME: N_("First reply in seconds (at most)"),
+    GoalKind.EFFICIENCY: N_("Resolution rate % (at least)"),
+    GoalKind.QUALITY: N_("Ratings of 4-5 in % (at least)"),
 }
+
+
+def _period(period: GoalPeriod) -> str:
+    return {
+        GoalPeriod.DAY: pgettext("goal period", "day"),
+        GoalPeriod.WEEK: pgettext("goal period", "week"),
+        GoalPeriod.MONTH: pgettext("goal period", "month"),
+    }.get(period, period.value)
 
 
 class GoalFormError(ValueError):
@@ -44,16 +53,16 @@ def read_deadline(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise GoalFormError("Write the deadline as YYYY-MM-DD, or leave it empty.") from None
+        raise GoalFormError(_("Write the deadline as YYYY-MM-DD, or leave it empty.")) from None
 
 
 def read_target(text: str) -> float:
     try:
         target = float(text.strip().replace(",", "."))
     except ValueError:
-        raise GoalFormError("The target is a number, e.g. 12 or 4.5.") from None
+        raise GoalFormError(_("The target is a number, e.g. 12 or 4.5.")) from None
     if target <= 0:
-        raise GoalFormError("The target must be above zero.")
+        raise GoalFormError(_("The target must be above zero."))
     return target
 
 
@@ -62,10 +71,10 @@ class GoalEditor(ModalScreen[bool]):
 
     CSS_PATH = "goal_editor.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("n", "new", "New goal"),
-        Binding("delete", "remove", "Remove goal"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "close", N_("Close")),
+        Binding("n", "new", N_("New goal")),
+        Binding("delete", "remove", N_("Remove goal")),
+        Binding("ctrl+s", "save", N_("Save")),
     ]
 
     def __init__(
@@ -82,49 +91,54 @@ class GoalEditor(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="goal-editor"):
-            yield Static(f"Goals of {self._agent_name}", classes="dialog-title")
+            yield Static(
+                _("Goals of {agent_name}").format(agent_name=self._agent_name),
+                classes="dialog-title",
+            )
             yield DataTable(id="goal-list", cursor_type="row", zebra_stripes=True)
-            yield Static("New goal", id="form-title", classes="section")
+            yield Static(_("New goal"), id="form-title", classes="section")
             with Horizontal(classes="form-row"):
-                yield Label("Kind", classes="field-label")
+                yield Label(_("Kind"), classes="field-label")
                 yield Select(
-                    [(label, kind.value) for kind, label in KIND_LABELS.items()],
+                    [(_(label), kind.value) for kind, label in KIND_LABELS.items()],
                     value=GoalKind.DAILY_CONVERSATIONS.value,
                     allow_blank=False,
                     compact=True,
                     id="goal-kind",
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Target", classes="field-label")
-                yield Input(placeholder="e.g. 12", compact=True, id="goal-target")
-                yield Label("per", classes="field-label-short")
+                yield Label(_("Target"), classes="field-label")
+                yield Input(placeholder=_("e.g. 12"), compact=True, id="goal-target")
+                yield Label(_("per"), classes="field-label-short")
                 yield Select(
-                    [(p.value, p.value) for p in GoalPeriod],
+                    [(_period(p), p.value) for p in GoalPeriod],
                     value=GoalPeriod.DAY.value,
                     allow_blank=False,
                     compact=True,
                     id="goal-period",
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Deadline", classes="field-label")
-                yield Input(placeholder="YYYY-MM-DD (optional)", compact=True, id="goal-deadline")
+                yield Label(_("Deadline"), classes="field-label")
+                yield Input(
+                    placeholder=_("YYYY-MM-DD (optional)"), compact=True, id="goal-deadline"
+                )
             yield Checkbox(
-                "for the agent's whole team (their first department)",
+                _("for the agent's whole team (their first department)"),
                 compact=True,
                 id="goal-team",
             )
             with Horizontal(id="goal-buttons"):
-                yield Button("Save", id="save-goal", variant="primary", compact=True)
-                yield Button("New", id="new-goal", compact=True)
-                yield Button("Remove", id="remove-goal", variant="error", compact=True)
+                yield Button(_("Save"), id="save-goal", variant="primary", compact=True)
+                yield Button(_("New"), id="new-goal", compact=True)
+                yield Button(_("Remove"), id="remove-goal", variant="error", compact=True)
             yield Static(
-                "enter on a goal: change it · n new · del remove · ctrl+s save · esc close",
+                _("enter on a goal: change it · n new · del remove · ctrl+s save · esc close"),
                 classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
         table: DataTable[str] = self.query_one("#goal-list", DataTable)
-        table.add_columns("goal", "scope", "deadline")
+        table.add_columns(_("goal"), _("scope"), _("deadline"))
         self._fill()
         self.action_new()
 
@@ -132,7 +146,11 @@ class GoalEditor(ModalScreen[bool]):
         table: DataTable[str] = self.query_one("#goal-list", DataTable)
         table.clear()
         for goal in self.goals:
-            scope = "agent" if goal.scope == "agent" else f"team {goal.department}"
+            scope = (
+                pgettext("goal scope", "agent")
+                if goal.scope == "agent"
+                else _("team {department}").format(department=goal.department)
+            )
             table.add_row(goal_title(goal), scope, goal_deadline(goal) or "—", key=str(goal.id))
         self.query_one("#goal-list").display = bool(self.goals)
 
@@ -144,7 +162,7 @@ class GoalEditor(ModalScreen[bool]):
 
     def _load_form(self, goal: GoalOut | None) -> None:
         self.editing = goal
-        title = "New goal" if goal is None else f"Change: {goal_title(goal)}"
+        title = _("New goal") if goal is None else _("Change: {goal}").format(goal=goal_title(goal))
         self.query_one("#form-title", Static).update(title)
         kind = self.query_one("#goal-kind", Select)
         team = self.query_one("#goal-team", Checkbox)
@@ -175,7 +193,7 @@ class GoalEditor(ModalScreen[bool]):
             target = read_target(self.query_one("#goal-target", Input).value)
             deadline = read_deadline(self.query_one("#goal-deadline", Input).value)
         except GoalFormError as problem:
-            self.notify(str(problem), title="Goal not saved", severity="warning")
+            self.notify(str(problem), title=_("Goal not saved"), severity="warning")
             return
         period = GoalPeriod(str(self.query_one("#goal-period", Select).value))
         try:
@@ -190,7 +208,9 @@ class GoalEditor(ModalScreen[bool]):
             else:
                 request = GoalUpdate(target=target, period=period, deadline=deadline)
         except ValidationError as error:  # the model's own bounds, should the form miss one
-            self.notify(str(error.errors()[0]["msg"]), title="Goal not saved", severity="warning")
+            self.notify(
+                str(error.errors()[0]["msg"]), title=_("Goal not saved"), severity="warning"
+            )
             return
         self._save(self.editing.id if self.editing else None, request)
 
@@ -204,14 +224,14 @@ class GoalEditor(ModalScreen[bool]):
                 await self._client.change_goal(self._agent_id, goal_id, request)
             goals = await self._client.agent_goals(self._agent_id)
         except DaemonError as error:
-            self.notify(error.message, title="Goal not saved", severity="error")
+            self.notify(error.message, title=_("Goal not saved"), severity="error")
             return
-        self._reloaded(goals.items, "Goal saved")
+        self._reloaded(goals.items, _("Goal saved"))
 
     @on(Button.Pressed, "#remove-goal")
     def action_remove(self) -> None:
         if self.editing is None:
-            self.notify("Pick a goal in the list first.", severity="warning")
+            self.notify(_("Pick a goal in the list first."), severity="warning")
             return
         self._remove(self.editing.id)
 
@@ -221,9 +241,9 @@ class GoalEditor(ModalScreen[bool]):
             await self._client.delete_goal(self._agent_id, goal_id)
             goals = await self._client.agent_goals(self._agent_id)
         except DaemonError as error:
-            self.notify(error.message, title="Goal not removed", severity="error")
+            self.notify(error.message, title=_("Goal not removed"), severity="error")
             return
-        self._reloaded(goals.items, "Goal removed")
+        self._reloaded(goals.items, _("Goal removed"))
 
     def _reloaded(self, goals: list[GoalOut], what: str) -> None:
         self.changed = True

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from pytake_daemon.protocol import Me, Role
 from pytake_daemon.protocol.gamification import (
@@ -35,11 +35,13 @@ from pytake_daemon.protocol.gamification import (
 )
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.gamification_view import OFF, where_line
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.challenge_dialog import ChallengeDialog
 from pytake_tui.screens.challenge_manager import ChallengeManager
 from pytake_tui.widgets.challenge_board import ChallengeBoard, MyBadges
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.leaderboard_table import LeaderboardTable
 
 _PERIODS = (Period.DAY, Period.WEEK, Period.MONTH)
@@ -54,20 +56,20 @@ class Team:
     department: str | None = None
 
 
-EVERYONE = Team("everyone")
+EVERYONE = Team(N_("everyone"))
 
 
 class LeaderboardScreen(Screen[None]):
     CSS_PATH = "leaderboard.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
-        Binding("p", "period", "Period"),
-        Binding("t", "team", "Team"),
-        Binding("b", "shift(-1)", "Previous"),
-        Binding("n", "shift(1)", "Next"),
-        Binding("r", "reload", "Reload"),
-        Binding("c", "new_challenge", "New challenge"),
-        Binding("m", "manage_challenges", "Challenges"),
+        Binding("p", "period", N_("Period")),
+        Binding("t", "team", N_("Team")),
+        Binding("b", "shift(-1)", N_("Previous")),
+        Binding("n", "shift(1)", N_("Next")),
+        Binding("r", "reload", N_("Reload")),
+        Binding("c", "new_challenge", N_("New challenge")),
+        Binding("m", "manage_challenges", N_("Challenges")),
     ]
 
     class Loaded(Message):
@@ -96,13 +98,13 @@ class LeaderboardScreen(Screen[None]):
         yield Header()
         with Vertical(id="leaderboard"):
             yield Static("…", id="board-where")
-            yield Static(OFF, id="board-off")
+            yield Static(_(OFF), id="board-off")
             with Horizontal(id="board-body"):
                 yield LeaderboardTable(id="board-table")
                 with VerticalScroll(id="board-side"):
-                    yield Static("My badges", classes="board-heading")
+                    yield Static(_("My badges"), classes="board-heading")
                     yield MyBadges("…", id="my-badges")
-                    yield Static("Challenges", classes="board-heading")
+                    yield Static(_("Challenges"), classes="board-heading")
                     yield ChallengeBoard("…", id="challenges")
         yield Footer()
 
@@ -135,9 +137,11 @@ class LeaderboardScreen(Screen[None]):
             )
         except DaemonError as error:
             if error.unauthorized:
-                self.post_message(SessionExpired("your session has ended"))
+                self.post_message(SessionExpired(_("your session has ended")))
             else:
-                self.notify(error.message, title="Could not read the leaderboard", severity="error")
+                self.notify(
+                    error.message, title=_("Could not read the leaderboard"), severity="error"
+                )
             return
         self.post_message(self.Loaded(board, mine, challenges))
 
@@ -149,8 +153,8 @@ class LeaderboardScreen(Screen[None]):
             return  # the board still works for everyone
         departments = sorted({q.department for q in queues.items if q.department})
         teams = [EVERYONE]
-        teams += [Team(f"queue {q.name}", queue_id=q.id) for q in queues.items]
-        teams += [Team(f"department {d}", department=d) for d in departments]
+        teams += [Team(_("queue {name}").format(name=q.name), queue_id=q.id) for q in queues.items]
+        teams += [Team(_("department {name}").format(name=d), department=d) for d in departments]
         self.post_message(self.TeamsLoaded(teams))
 
     def on_leaderboard_screen_teams_loaded(self, message: TeamsLoaded) -> None:
@@ -224,9 +228,9 @@ class LeaderboardScreen(Screen[None]):
         try:
             await self._client.create_challenge(body)
         except DaemonError as error:
-            self.notify(error.message, title="Challenge not created", severity="error")
+            self.notify(error.message, title=_("Challenge not created"), severity="error")
             return
-        self.notify(body.title, title="Challenge created")
+        self.notify(body.title, title=_("Challenge created"))
         self.reload()
 
 

@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol import Me
 from pytake_daemon.protocol.outbound_webhooks import (
@@ -36,28 +36,45 @@ from pytake_daemon.protocol.outbound_webhooks import (
     WebhookEndpointChanged,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.messages import SessionExpired
-from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.outbound_webhooks_form import (
     EndpointFormDialog,
     Saved,
     WebhookSecretDialog,
 )
+from pytake_tui.widgets.footer import Footer
 
-ENDPOINT_COLUMNS = (("url", 46), ("events", 44), ("state", 9), ("waiting", 7), ("dead", 5))
-DELIVERY_COLUMNS = (
-    ("created", 14),
-    ("event", 21),
-    ("state", 9),
-    ("tries", 5),
-    ("last answer", 72),
+ENDPOINT_COLUMNS = (
+    ("url", N_("url"), 46),
+    ("events", N_("events"), 44),
+    ("state", N_("state"), 9),
+    ("waiting", N_("waiting"), 7),
+    ("dead", N_("dead"), 5),
 )
-EMPTY = "No endpoints. n registers one (or: pytake webhooks add URL -e message.received)."
+DELIVERY_COLUMNS = (
+    ("created", N_("created"), 14),
+    ("event", N_("event"), 21),
+    ("state", N_("state"), 9),
+    ("tries", N_("tries"), 5),
+    ("last answer", N_("last answer"), 72),
+)
+"""(key, ``N_`` title, width) of each column."""
+EMPTY = N_("No endpoints. n registers one (or: pytake webhooks add URL -e message.received).")
 
 
 def _when(at: datetime) -> str:
     return f"{at:%m-%d %H:%M:%S}"
+
+
+def _delivery_state(state: DeliveryState) -> str:
+    return {
+        DeliveryState.PENDING: pgettext("delivery", "pending"),
+        DeliveryState.DELIVERED: pgettext("delivery", "delivered"),
+        DeliveryState.DEAD: pgettext("delivery", "dead"),
+    }[state]
 
 
 def _answer(delivery: DeliveryOut) -> str:
@@ -72,14 +89,14 @@ class OutboundWebhooksScreen(LivePage):
     CSS_PATH = "outbound_webhooks.tcss"
     LIVE_EVENTS = (WebhookEndpointChanged,)
     BINDINGS = [
-        Binding("enter", "replay", "Replay", show=True),
-        Binding("p", "replay", "Replay", show=False),
-        Binding("d", "toggle_dead", "Dead letters / deliveries"),
-        Binding("n", "new_endpoint", "New"),
-        Binding("c", "change_endpoint", "Change"),
-        Binding("e", "toggle_enabled", "Enable/disable"),
-        Binding("delete,x", "delete_endpoint", "Delete"),
-        Binding("r", "reload", "Refresh"),
+        Binding("enter", "replay", N_("Replay"), show=True),
+        Binding("p", "replay", N_("Replay"), show=False),
+        Binding("d", "toggle_dead", N_("Dead letters / deliveries")),
+        Binding("n", "new_endpoint", N_("New")),
+        Binding("c", "change_endpoint", N_("Change")),
+        Binding("e", "toggle_enabled", N_("Enable/disable")),
+        Binding("delete,x", "delete_endpoint", N_("Delete")),
+        Binding("r", "reload", N_("Refresh")),
     ]
 
     dead_only: reactive[bool] = reactive(False)
@@ -98,22 +115,22 @@ class OutboundWebhooksScreen(LivePage):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="webhooks-page"):
-            yield Static("Endpoints", classes="webhooks-title")
+            yield Static(_("Endpoints"), classes="webhooks-title")
             yield DataTable(id="webhook-endpoints", cursor_type="row", zebra_stripes=True)
-            yield Static(EMPTY, id="webhooks-empty")
+            yield Static(_(EMPTY), id="webhooks-empty")
             yield Static("", id="deliveries-title", classes="webhooks-title")
             yield DataTable(id="webhook-deliveries", cursor_type="row", zebra_stripes=True)
             yield Static("", id="webhooks-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Outbound webhooks"
+        self.title = _("Outbound webhooks")
         endpoints = self.query_one("#webhook-endpoints", DataTable)
-        for label, width in ENDPOINT_COLUMNS:
-            endpoints.add_column(label, width=width, key=label)
+        for key, label, width in ENDPOINT_COLUMNS:
+            endpoints.add_column(_(label), width=width, key=key)
         deliveries = self.query_one("#webhook-deliveries", DataTable)
-        for label, width in DELIVERY_COLUMNS:
-            deliveries.add_column(label, width=width, key=label)
+        for key, label, width in DELIVERY_COLUMNS:
+            deliveries.add_column(_(label), width=width, key=key)
         self.action_reload()
 
     # Loading
@@ -126,7 +143,7 @@ class OutboundWebhooksScreen(LivePage):
         try:
             listed = await self._client.webhook_endpoints()
         except DaemonError as error:
-            self._failed("Could not load the webhook endpoints", error)
+            self._failed(_("Could not load the webhook endpoints"), error)
             return
         self.endpoints = listed.items
         self._fill_endpoints()
@@ -142,7 +159,7 @@ class OutboundWebhooksScreen(LivePage):
             else:
                 listed = None
         except DaemonError as error:
-            self._failed("Could not load the deliveries", error)
+            self._failed(_("Could not load the deliveries"), error)
             return
         self.deliveries = [] if listed is None else listed.items
         self._fill_deliveries()
@@ -153,7 +170,11 @@ class OutboundWebhooksScreen(LivePage):
         keep = self.selected_endpoint
         table.clear()
         for e in self.endpoints:
-            state = Text("enabled") if e.enabled else Text("disabled", style="bold red")
+            state = (
+                Text(pgettext("endpoint", "enabled"))
+                if e.enabled
+                else Text(pgettext("endpoint", "disabled"), style="bold red")
+            )
             table.add_row(
                 Text(e.url),
                 Text(", ".join(t.value for t in e.event_types)),
@@ -174,7 +195,7 @@ class OutboundWebhooksScreen(LivePage):
         table.clear()
         for d in self.deliveries:
             dead = d.state is DeliveryState.DEAD
-            state = Text(d.state.value, style="bold red" if dead else "")
+            state = Text(_delivery_state(d.state), style="bold red" if dead else "")
             table.add_row(
                 _when(d.created_at),
                 d.event_type.value,
@@ -185,11 +206,11 @@ class OutboundWebhooksScreen(LivePage):
             )
         selected = self.selected_endpoint
         if self.dead_only:
-            title = f"Dead letters ({len(self.deliveries)}) — Enter replays"
+            title = _("Dead letters ({n}) — Enter replays").format(n=len(self.deliveries))
         elif selected is not None:
-            title = f"Deliveries of {selected.url}"
+            title = _("Deliveries of {url}").format(url=selected.url)
         else:
-            title = "Deliveries"
+            title = _("Deliveries")
         self.query_one("#deliveries-title", Static).update(Content(title))
 
     # Selection
@@ -199,7 +220,7 @@ class OutboundWebhooksScreen(LivePage):
         table: DataTable[str] = self.query_one("#webhook-endpoints", DataTable)
         if table.row_count == 0 or not self.endpoints:
             return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        row_key, _column = table.coordinate_to_cell_key(table.cursor_coordinate)
         return next((e for e in self.endpoints if str(e.id) == row_key.value), None)
 
     @property
@@ -207,7 +228,7 @@ class OutboundWebhooksScreen(LivePage):
         table: DataTable[str] = self.query_one("#webhook-deliveries", DataTable)
         if table.row_count == 0:
             return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        row_key, _column = table.coordinate_to_cell_key(table.cursor_coordinate)
         return next((d for d in self.deliveries if str(d.id) == row_key.value), None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -240,7 +261,11 @@ class OutboundWebhooksScreen(LivePage):
         if delivery is None:
             return
         if delivery.state is not DeliveryState.DEAD:
-            self._status(f"Only dead letters are replayed (this one is {delivery.state.value}).")
+            self._status(
+                _("Only dead letters are replayed (this one is {state}).").format(
+                    state=_delivery_state(delivery.state)
+                )
+            )
             return
         self._replay(delivery.id)
 
@@ -249,10 +274,14 @@ class OutboundWebhooksScreen(LivePage):
         try:
             replayed = await self._client.replay_webhook_delivery(delivery_id)
         except DaemonError as error:
-            self._failed("Not replayed", error)
+            self._failed(_("Not replayed"), error)
             return
-        self._status(f"Replay queued: {replayed.event_type.value} ({replayed.id}).")
-        self.notify("Queued again: the receiver gets the same event.", title="Replayed")
+        self._status(
+            _("Replay queued: {event} ({id}).").format(
+                event=replayed.event_type.value, id=replayed.id
+            )
+        )
+        self.notify(_("Queued again: the receiver gets the same event."), title=_("Replayed"))
         self._load_endpoints()
 
     def action_new_endpoint(self) -> None:
@@ -269,36 +298,32 @@ class OutboundWebhooksScreen(LivePage):
         if saved is None:
             return
         if isinstance(saved, EndpointCreated):
-            self._status(f"{saved.endpoint.url} registered.")
+            self._status(_("{url} registered.").format(url=saved.endpoint.url))
             self.app.push_screen(WebhookSecretDialog(saved))
         else:
-            self._status(f"{saved.url} changed.")
+            self._status(_("{url} changed.").format(url=saved.url))
         self._load_endpoints()
 
     def action_delete_endpoint(self) -> None:
         endpoint = self.selected_endpoint
         if endpoint is None:
             return
-        question = ConfirmChange(
-            f"Delete the endpoint {endpoint.url}?",
-            "Its deliveries and dead letters go with it; the receiver gets nothing more.",
-            "Delete",
+        confirm_then(
+            self,
+            _("Delete the endpoint {url}?").format(url=endpoint.url),
+            _("Its deliveries and dead letters go with it; the receiver gets nothing more."),
+            _("Delete"),
+            lambda: self._delete(endpoint),
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._delete(endpoint)
-
-        self.app.push_screen(question, answered)
 
     @work(exclusive=True, exit_on_error=False, group="webhooks-delete")
     async def _delete(self, endpoint: EndpointOut) -> None:
         try:
             await self._client.delete_webhook_endpoint(endpoint.id)
         except DaemonError as error:
-            self._failed("Not deleted", error)
+            self._failed(_("Not deleted"), error)
             return
-        self._status(f"{endpoint.url} deleted.")
+        self._status(_("{url} deleted.").format(url=endpoint.url))
         self._load_endpoints()
 
     def action_toggle_enabled(self) -> None:
@@ -308,27 +333,27 @@ class OutboundWebhooksScreen(LivePage):
         if not endpoint.enabled:
             self._set_enabled(endpoint.id, True)
             return
-        question = ConfirmChange(
-            f"Disable the endpoint {endpoint.url}?",
-            "Its waiting deliveries become dead letters (replayable once it is enabled again).",
-            "Disable",
+        confirm_then(
+            self,
+            _("Disable the endpoint {url}?").format(url=endpoint.url),
+            _("Its waiting deliveries become dead letters (replayable once it is enabled again)."),
+            _("Disable"),
+            lambda: self._set_enabled(endpoint.id, False),
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._set_enabled(endpoint.id, False)
-
-        self.app.push_screen(question, answered)
 
     @work(exclusive=True, exit_on_error=False, group="webhooks-enable")
     async def _set_enabled(self, endpoint_id: uuid.UUID, enabled: bool) -> None:
         try:
             out = await self._client.set_webhook_endpoint_enabled(endpoint_id, enabled)
         except DaemonError as error:
-            self._failed("Not changed", error)
+            self._failed(_("Not changed"), error)
             return
-        verb = "enabled" if out.enabled else "disabled (its waiting deliveries are dead letters)"
-        self._status(f"{out.url} {verb}.")
+        done = (
+            _("{url} enabled.")
+            if out.enabled
+            else _("{url} disabled (its waiting deliveries are dead letters).")
+        )
+        self._status(done.format(url=out.url))
         self._load_endpoints()
 
     def _status(self, text: str) -> None:
@@ -337,7 +362,7 @@ class OutboundWebhooksScreen(LivePage):
 
     def _failed(self, title: str, error: DaemonError) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
             return
         self._status(error.message)
         self.notify(error.message, title=title, severity="error", markup=False)

@@ -27,6 +27,7 @@ from pytake_daemon.protocol.outbound_webhooks import (
     WebhookEventType,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.admin_form import (
     FieldRow,
     FormError,
@@ -38,13 +39,13 @@ from pytake_tui.widgets.admin_form import (
 _CSS = "outbound_webhooks_form.tcss"
 
 EVENT_HINTS = {
-    WebhookEventType.MESSAGE_RECEIVED: "message.received: a customer wrote",
-    WebhookEventType.MESSAGE_SENT: "message.sent: we wrote (agent, flow, template)",
-    WebhookEventType.MESSAGE_STATUS: "message.status: delivered, read, failed",
+    WebhookEventType.MESSAGE_RECEIVED: N_("message.received: a customer wrote"),
+    WebhookEventType.MESSAGE_SENT: N_("message.sent: we wrote (agent, flow, template)"),
+    WebhookEventType.MESSAGE_STATUS: N_("message.status: delivered, read, failed"),
     WebhookEventType.CONVERSATION_OPENED: "conversation.opened",
-    WebhookEventType.CONVERSATION_ASSIGNED: "conversation.assigned: to an agent",
+    WebhookEventType.CONVERSATION_ASSIGNED: N_("conversation.assigned: to an agent"),
     WebhookEventType.CONVERSATION_CLOSED: "conversation.closed",
-    WebhookEventType.RATING_RECEIVED: "rating.received: a CSAT answer",
+    WebhookEventType.RATING_RECEIVED: N_("rating.received: a CSAT answer"),
     WebhookEventType.FLOW_COMPLETED: "flow.completed",
     WebhookEventType.CONTACT_UPDATED: "contact.updated",
 }
@@ -58,8 +59,8 @@ class EndpointFormDialog(ModalScreen[Saved | None]):
 
     CSS_PATH = _CSS
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "save", N_("Save")),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
     ]
 
     def __init__(self, *, client: DaemonClient, endpoint: EndpointOut | None) -> None:
@@ -71,8 +72,11 @@ class EndpointFormDialog(ModalScreen[Saved | None]):
         endpoint = self._endpoint
         chosen = set(endpoint.event_types) if endpoint else {WebhookEventType.MESSAGE_RECEIVED}
         with Vertical(classes="webhook-dialog"):
-            title = "New webhook endpoint" if endpoint is None else "Webhook endpoint"
-            yield Static(f"{title} · ctrl+s saves · escape cancels", classes="dialog-title")
+            title = _("New webhook endpoint") if endpoint is None else _("Webhook endpoint")
+            yield Static(
+                _("{title} · ctrl+s saves · escape cancels").format(title=title),
+                classes="dialog-title",
+            )
             yield FormError()
             self._url = url = Input(
                 endpoint.url if endpoint else "",
@@ -81,26 +85,26 @@ class EndpointFormDialog(ModalScreen[Saved | None]):
                 compact=True,
                 disabled=endpoint is not None,
             )
-            label = "URL (kept once registered)" if endpoint else "URL (http or https)"
+            label = _("URL (kept once registered)") if endpoint else _("URL (http or https)")
             yield FieldRow(label, url, name="url")
             self._description = description = Input(
                 endpoint.description if endpoint else "",
-                placeholder="what receives it",
+                placeholder=_("what receives it"),
                 id="field-description",
                 compact=True,
             )
-            yield FieldRow("Description", description, name="description")
+            yield FieldRow(_("Description"), description, name="description")
             events = SelectionList[WebhookEventType](
-                *(Selection(hint, kind, kind in chosen) for kind, hint in EVENT_HINTS.items()),
+                *(Selection(_(hint), kind, kind in chosen) for kind, hint in EVENT_HINTS.items()),
                 id="field-event_types",
                 compact=True,
             )
-            yield FieldRow("Events (space toggles)", events, name="event_types")
+            yield FieldRow(_("Events (space toggles)"), events, name="event_types")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
-                    "Register" if endpoint is None else "Save", id="save", variant="primary"
+                    _("Register") if endpoint is None else _("Save"), id="save", variant="primary"
                 )
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button(_("Cancel (esc)"), id="cancel")
 
     def on_mount(self) -> None:
         # The fields are held, not queried: they mount with their rows, after this screen's
@@ -141,7 +145,7 @@ class EndpointFormDialog(ModalScreen[Saved | None]):
                 saved = await self._client.update_webhook_endpoint(self._endpoint.id, body)
         except DaemonError as error:
             shown = show_problems(self, daemon_problems(error))
-            self.notify("; ".join(shown), title="Not saved", severity="warning", markup=False)
+            self.notify("; ".join(shown), title=_("Not saved"), severity="warning", markup=False)
             return
         self.dismiss(saved)
 
@@ -159,7 +163,7 @@ class WebhookSecretDialog(ModalScreen[None]):
     """A new endpoint's signing secret, this once (the daemon keeps it sealed, never shown)."""
 
     CSS_PATH = _CSS
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Close"))]
 
     def __init__(self, created: EndpointCreated) -> None:
         super().__init__()
@@ -167,16 +171,18 @@ class WebhookSecretDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="webhook-dialog"):
-            yield Static(f"Registered {self._created.endpoint.url}", classes="dialog-title")
-            yield Static("Its signing secret; copy it now, it is not shown again:")
+            yield Static(
+                _("Registered {url}").format(url=self._created.endpoint.url), classes="dialog-title"
+            )
+            yield Static(_("Its signing secret; copy it now, it is not shown again:"))
             # An Input, so the secret can be selected and copied from the terminal.
             yield Input(self._created.secret, id="webhook-secret", compact=True)
             yield Static(
-                "The receiver checks X-PyTake-Signature with it (docs/webhooks.md).",
+                _("The receiver checks X-PyTake-Signature with it (docs/webhooks.md)."),
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="close", variant="primary")
+                yield Button(_("Close"), id="close", variant="primary")
 
     def on_mount(self) -> None:
         secret = self.query_one("#webhook-secret", Input)

@@ -10,8 +10,9 @@ from textual.widgets import DataTable
 
 from pytake_daemon.protocol.gamification import Leaderboard
 from pytake_tui.gamification_view import badge_names
+from pytake_tui.i18n import N_, _
 
-COLUMNS = ("#", "Agent", "Points", "Resolved", "On target", "5★", "Badges")
+COLUMNS = ("#", N_("Agent"), N_("Points"), N_("Resolved"), N_("On target"), "5★", N_("Badges"))
 MINE = "bold yellow"
 
 
@@ -19,7 +20,7 @@ class LeaderboardTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        self.add_columns(*COLUMNS)
+        self.add_columns(*(_(c) for c in COLUMNS))
 
     def show(self, board: Leaderboard, me: uuid.UUID) -> None:
         """Replace the rows with the board's, the cursor on mine (or the first)."""

@@ -174,6 +174,17 @@ CONVERTED = [
     "pytake_tui/destinations.py",
     "pytake_tui/widgets/channel_grid.py",
     "pytake_tui/screens/admin_users.py",
+    "pytake_tui/screens/challenge_manager.py",
+    "pytake_tui/screens/challenge_dialog.py",
+    "pytake_tui/screens/outbound_webhooks.py",
+    "pytake_tui/screens/outbound_webhooks_form.py",
+    "pytake_tui/screens/config_transfer.py",
+    "pytake_tui/widgets/challenge_board.py",
+    "pytake_tui/gamification_view.py",
+    "pytake_tui/screens/leaderboard.py",
+    "pytake_tui/widgets/leaderboard_table.py",
+    "pytake_tui/widgets/points_panel.py",
+    "pytake_tui/screens/goal_editor.py",
 ]
 """Modules whose every user-visible literal goes through the catalog; a converted module joins."""
 

@@ -13,7 +13,8 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.tenant_config import ChangeKind
 from pytake_tui.client import DaemonClient
-from pytake_tui.screens.config_transfer import ConfigTransferScreen, ConfirmApply
+from pytake_tui.screens.admin_confirm import ConfirmChange
+from pytake_tui.screens.config_transfer import ConfigTransferScreen
 from tests.conftest import ApiClient, MakeTenant
 from tests.tenant_config.support import configure
 
@@ -72,13 +73,13 @@ async def test_export_preview_confirm_and_apply(
 
         # Declined: nothing happens.
         await pilot.press("ctrl+y")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmApply), "the question")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "the question")
         await pilot.press("n")
         await wait_until(pilot, lambda: app.screen is screen, "back on the screen")
         assert text == await exported(api, owner.headers)
 
         await pilot.press("ctrl+y")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmApply), "the question")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "the question")
         await pilot.press("y")
         await wait_until(
             pilot, lambda: screen.result is not None and screen.result.applied, "applied"
@@ -103,7 +104,7 @@ async def test_export_preview_confirm_and_apply(
         assert not enabled(apply_button)
         await pilot.press("ctrl+y")
         await pilot.pause()
-        assert not isinstance(app.screen, ConfirmApply)
+        assert not isinstance(app.screen, ConfirmChange)
         assert before == await exported(api, owner.headers)
 
 

@@ -40,7 +40,7 @@ async def test_my_row_is_marked_and_the_switches_ask_the_daemon(tmp_path: Path) 
         name = table.get_row(str(USER_ID))[1]
         assert (name.plain, name.style) == ("▶ Alice Owner", "bold yellow")
         where = screen.query_one("#board-where", Static).render()
-        assert str(where) == "Week 10 Mar to 16 Mar 2025 · everyone · Europe/Lisbon"
+        assert str(where) == "Week Mar 10 to Mar 16, 2025 · everyone · Europe/Lisbon"
         challenges = str(screen.query_one(ChallengeBoard).render())
         assert "you ██████░░░░ 6/10 · leader Bruno Agent 12" in challenges
         assert "you ██████████ 21/20 ✓" in challenges
