@@ -142,7 +142,8 @@ class ExportDialog(_Dialog):
         if path.is_dir():
             self._error(f"{path} is a folder: add a file name")
             return
-        if not path.parent.is_dir():
+        if not path.parent.is_dir() and path.parent != self._folder:
+            # The console's own folder is made when the file is written; another is a typo.
             self._error(f"No folder {path.parent}")
             return
         dataset = self.query_one("#export-dataset", Select).value
@@ -150,6 +151,9 @@ class ExportDialog(_Dialog):
         assert isinstance(dataset, Dataset)
         assert isinstance(fmt, ExportFormat)
         self.dismiss(ExportChoice(dataset, fmt, path))
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class SubscribeDialog(_Dialog):
@@ -172,6 +176,12 @@ class SubscribeDialog(_Dialog):
                     allow_blank=False, id="subscribe-frequency",
                 )  # fmt: skip
                 yield Select(audiences, value=Audience.USER, allow_blank=False, id="subscribe-to")
+            # Without it a weekly e-mail could only ever leave on Mondays (the protocol's default).
+            yield Label("Weekday (weekly)")
+            yield Select(
+                [(name, day) for day, name in enumerate(DAY_NAMES)], value=0,
+                allow_blank=False, id="subscribe-weekday",
+            )  # fmt: skip
             yield Label("Local hour (0-23)")
             yield Input("8", id="subscribe-hour")
             yield from self._buttons("Subscribe")
@@ -179,13 +189,16 @@ class SubscribeDialog(_Dialog):
     def submit(self) -> None:
         frequency = self.query_one("#subscribe-frequency", Select).value
         audience = self.query_one("#subscribe-to", Select).value
+        weekday = self.query_one("#subscribe-weekday", Select).value
         try:
             hour = int(self.query_one("#subscribe-hour", Input).value.strip())
         except ValueError:
             self._error("The hour is a whole number from 0 to 23")
             return
         try:
-            body = ScheduleCreate(audience=audience, frequency=frequency, tz=self._tz, hour=hour)
+            body = ScheduleCreate(
+                audience=audience, frequency=frequency, tz=self._tz, hour=hour, weekday=weekday
+            )
         except ValidationError as error:
             self._error(f"hour: {error.errors()[0]['msg']}")
             return

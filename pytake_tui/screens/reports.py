@@ -69,6 +69,8 @@ _DRILL = {Level.TENANT: Level.QUEUE, Level.QUEUE: Level.AGENT}
 
 class ReportsScreen(Screen[None]):
     CSS_PATH = "reports.tcss"
+    # Enter drills down from the first key press (the tabs took the focus, and Enter with it).
+    AUTO_FOCUS = "#report-breakdown"
     BINDINGS = [
         Binding("p", "period", "Period"),
         Binding("c", "custom", "Dates"),
@@ -374,6 +376,8 @@ class ReportsScreen(Screen[None]):
 
 
 def _write(path: Path, content: bytes) -> None:
+    # The console's own downloads folder may not exist yet (the dialog checked any other).
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
 
 
