@@ -21,17 +21,16 @@ from pytake_daemon.protocol.backups import (
     TableStat,
     VerifyResult,
 )
-from pytake_tui import PyTakeApp, build_app
-from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.credentials import CredentialStore, SavedSession
+from pytake_tui import PyTakeApp
+from pytake_tui.client import DaemonError
 from pytake_tui.screens.backups import BackupsScreen
 
 from .fake_daemon import ScriptedClient, alice, hello_envelope
 from .fake_world import FakeWorld
 from .helpers import wait_until
-from .identities import ALICE_EMAIL, FAR_FUTURE, FIXED_AT, TENANT_ID
+from .identities import FIXED_AT, TENANT_ID
+from .resumed_app import resumed_app, session_started
 
-SERVER = "http://pytake.invalid:8420"
 KEY = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs7x2k"
 
 
@@ -232,29 +231,13 @@ def person(role: Role) -> Me:
 
 
 def backups_app(tmp: Path, client: BackupsClient) -> PyTakeApp:
-    """An app resumed from a saved session on ``client``, with the clock at ``FIXED_AT``."""
-    credentials = tmp / "config" / "credentials.json"
-    CredentialStore(credentials).save(
-        SavedSession(server=SERVER, token="saved", expires_at=FAR_FUTURE, email=ALICE_EMAIL)
-    )
-
-    def factory(server: str) -> DaemonClient:
-        return client
-
-    return build_app(
-        server=SERVER,
-        credentials_path=credentials,
-        client_factory=factory,
-        clock=lambda: FIXED_AT,
-        downloads_dir=tmp / "downloads",
-    )
+    """An app resumed from a saved session on ``client``, clock at FIXED_AT."""
+    return resumed_app(tmp, client)
 
 
 async def open_backups(pilot: Pilot[Any], rows: int) -> BackupsScreen:
     """Press f8 once the session started; wait for ``rows`` backups listed."""
-    app = pilot.app
-    assert isinstance(app, PyTakeApp)
-    await wait_until(pilot, lambda: app.client is not None and app.me is not None, "session")
+    app = await session_started(pilot)
     await pilot.press("f8")
     await wait_until(pilot, lambda: isinstance(app.screen, BackupsScreen), "backups screen")
     screen = app.screen

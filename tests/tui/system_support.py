@@ -21,18 +21,17 @@ from pytake_daemon.protocol.system_figures import (
     TableTuples,
     Totals,
 )
-from pytake_tui import PyTakeApp, build_app
-from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.credentials import CredentialStore, SavedSession
+from pytake_tui import PyTakeApp
+from pytake_tui.client import DaemonError
 from pytake_tui.screens.system import SystemScreen
 
 from .dashboard_support import me_as
 from .fake_daemon import ScriptedClient, hello_envelope
 from .fake_world import demo_world
 from .helpers import wait_until
-from .identities import ALICE_EMAIL, FAR_FUTURE, FIXED_AT
+from .identities import FIXED_AT
+from .resumed_app import resumed_app, session_started
 
-SERVER = "http://pytake.invalid:8420"
 MIB = 1024**2
 GIB = 1024**3
 STEP = 3.0
@@ -109,28 +108,11 @@ class SystemClient(ScriptedClient):
 
 def system_app(tmp: Path, client: SystemClient) -> PyTakeApp:
     """An app resumed from a saved session on ``client``, clock at FIXED_AT."""
-    credentials = tmp / "config" / "credentials.json"
-    CredentialStore(credentials).save(
-        SavedSession(server=SERVER, token="saved", expires_at=FAR_FUTURE, email=ALICE_EMAIL)
-    )
-
-    def factory(server: str) -> DaemonClient:
-        return client
-
-    return build_app(
-        server=SERVER,
-        credentials_path=credentials,
-        client_factory=factory,
-        clock=lambda: FIXED_AT,
-        downloads_dir=tmp / "downloads",
-    )
+    return resumed_app(tmp, client)
 
 
 async def signed_in(pilot: Pilot[Any]) -> PyTakeApp:
-    app = pilot.app
-    assert isinstance(app, PyTakeApp)
-    await wait_until(pilot, lambda: app.client is not None and app.me is not None, "session")
-    return app
+    return await session_started(pilot)
 
 
 async def readings(pilot: Pilot[Any], screen: SystemScreen, count: int) -> None:
