@@ -300,7 +300,9 @@ def main() -> None:
         result = asyncio.run(
             soak(args, sim_port, app, daemon.pid, bench.tenant[Role.SUPERVISOR].headers)
         )
-    print(result)
+        # Before the teardown: a daemon slow to stop (30 s under a backlog, 2026-12-05) made
+        # bench_stack raise, and a 30-minute run's result line was lost.
+        print(result, flush=True)
 
 
 if __name__ == "__main__":
