@@ -26,6 +26,10 @@ def configure_logging(settings: LoggingSettings) -> None:
     )
     structlog.configure(
         processors=[
+            # First: a line below the level is dropped before the others run (a stdlib
+            # BoundLogger otherwise builds every debug/info line, timestamp and context
+            # included, and only then lets logging discard it: several per message).
+            structlog.stdlib.filter_by_level,
             *shared,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],

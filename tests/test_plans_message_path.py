@@ -20,7 +20,7 @@ from pytake_daemon.flows import db as flows_db
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.queues import db as queues_db
 from pytake_daemon.realtime import bus
-from pytake_daemon.whatsapp import ingest_db, outbox_db
+from pytake_daemon.whatsapp import ingest_db, outbox_db, status_db
 from tests.message_path_history import HISTORY, History
 from tests.plans import assert_bounded, explain
 
@@ -70,15 +70,20 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         [True] * n,
         "ingest",
     )
+    # (wamid, status, occurred_at, recipient phone, recipient BSUID, errors, pricing,
+    # conversation, raw, error code, title, explanation): the BSUIDs make it learn them too.
     statuses = (
         wamids + new_wamids[:1],
         ["read"] * len(wamids) + ["sent"],
         [now] * (len(wamids) + 1),
         [None] * (len(wamids) + 1),
+        [f"US.{i}" for i in range(len(wamids) + 1)],
         _json([[]] * (len(wamids) + 1)),
         [None] * (len(wamids) + 1),
         [None] * (len(wamids) + 1),
         _json([{}] * (len(wamids) + 1)),
+        [None] * (len(wamids) + 1),
+        [None] * (len(wamids) + 1),
         [None] * (len(wamids) + 1),
     )
     advance = (
@@ -119,9 +124,10 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
             {("conversations_tenant_id_number_id_contact_id_key", "conversations_contact_idx")},
         ),
         (ingest_db._INSERT_MESSAGES, new_messages, {CONVERSATION_BY_ID}),
-        # Whether each status's wamid is recorded yet (it takes the wamid lock if not).
-        (ingest_db._INSERT_STATUSES, statuses, {"messages_wa_id_idx"}),
-        (ingest_db._ADVANCE_STATUSES, advance, {"messages_wa_id_idx"}),
+        # Status callbacks: recorded, applied and numbered in one statement; the unseen ones
+        # again after their wamid's lock.
+        (status_db._RECORD_STATUSES, statuses, {"messages_wa_id_idx"}),
+        (status_db._ADVANCE_STATUSES, advance, {"messages_wa_id_idx"}),
         (ingest_db._INSERT_EVENTS, events, set()),
         # The fan-out: the batch's messages and conversations, numbered events.
         (conversations_db._GET_MESSAGES, (inbound + outbound,), {MESSAGE_BY_ID}),

@@ -54,6 +54,13 @@ async def number_events(
     if not events:
         return []
     numbers: list[int] = await conn.fetchval(_NEXT_SEQ, len(events))
+    return envelopes(tenant_id, events, numbers)
+
+
+def envelopes(
+    tenant_id: uuid.UUID, events: Sequence[ServerEvent], numbers: Sequence[int]
+) -> list[EventEnvelope]:
+    """``events`` with the numbers a statement took for them (``take_event_numbers``)."""
     now = datetime.now(UTC)
     return [
         EventEnvelope(seq=seq, tenant_id=tenant_id, at=now, event=event)

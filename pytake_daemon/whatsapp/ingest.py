@@ -26,22 +26,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import structlog
 
-from pytake_daemon.conversations.views import message_error
 from pytake_daemon.db.pool import Connection, Pool, scope_next_begin, set_tenant
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.metrics import families as metrics
-from pytake_daemon.protocol import EventEnvelope, MessageStatusUpdated, ServerEvent
+from pytake_daemon.protocol import EventEnvelope, ServerEvent
 from pytake_daemon.realtime.bus import number_events
 from pytake_daemon.whatsapp import ingest_db
 from pytake_daemon.whatsapp.ingest_contacts import Sighting, resolve_contacts
 from pytake_daemon.whatsapp.ingest_edits import apply_edits
 from pytake_daemon.whatsapp.ingest_events import TEMPLATE_SYNC_JOB, Routed, write_other_items
-from pytake_daemon.whatsapp.meta_errors import explain
+from pytake_daemon.whatsapp.ingest_statuses import StatusesWritten, status_event, write_statuses
 from pytake_daemon.whatsapp.render import preview, render_text
-from pytake_daemon.whatsapp.status_rank import rank
 from pytake_daemon.whatsapp.webhook import (
     InboundMessage,
     StatusUpdate,
@@ -66,24 +63,16 @@ class _Request:
 @dataclass
 class TenantBatchResult:
     new_messages: list[uuid.UUID] = field(default_factory=list)
-    changed_statuses: list[asyncpg.Record] = field(default_factory=list)
+    statuses: StatusesWritten = field(default_factory=StatusesWritten)
     edited: list[uuid.UUID] = field(default_factory=list)
     jobs: int = 0
     account_events: list[ServerEvent] = field(default_factory=list)
     """Template status and number quality changes (ingest_events.py)."""
 
     def events(self) -> list[ServerEvent]:
-        """What clients hear of now (new messages and edits are announced by the fan-out)."""
-        return self.account_events + [
-            MessageStatusUpdated(
-                conversation_id=row["conversation_id"],
-                message_id=row["id"],
-                wa_message_id=row["wa_message_id"],
-                status=row["status"],
-                error=message_error(row),
-            )
-            for row in self.changed_statuses
-        ]
+        """What clients hear of now that still needs numbers (new messages and edits are
+        announced by the fan-out; most status changes were numbered by their statement)."""
+        return self.account_events + [status_event(row) for row in self.statuses.late]
 
 
 Deliver = Callable[[Sequence[EventEnvelope]], Awaitable[None]]
@@ -216,8 +205,9 @@ class IngestWriter:
                 for i, tenant_id in enumerate(tenants):
                     if i > 0 or not first_scoped:
                         await set_tenant(conn, tenant_id)
-                    result = await write_tenant_items(conn, by_tenant[tenant_id])
+                    result = await write_tenant_items(conn, tenant_id, by_tenant[tenant_id])
                     jobs += result.jobs
+                    envelopes.extend(result.statuses.numbered)
                     envelopes.extend(await number_events(conn, tenant_id, result.events()))
         return jobs, envelopes
 
@@ -237,7 +227,9 @@ def _json(model: Any) -> Any:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def write_tenant_items(conn: Connection, items: list[Routed]) -> TenantBatchResult:
+async def write_tenant_items(
+    conn: Connection, tenant_id: uuid.UUID, items: list[Routed]
+) -> TenantBatchResult:
     """Write one tenant's items in the caller's tenant-scoped transaction."""
     result = TenantBatchResult()
     inbound = [r for r in items if isinstance(r.item, InboundMessage)]
@@ -251,7 +243,7 @@ async def write_tenant_items(conn: Connection, items: list[Routed]) -> TenantBat
         # After the messages: an edit may arrive in the same POST as its original.
         result.edited = await apply_edits(conn, notices)
     if statuses:
-        result.changed_statuses = await _write_statuses(conn, statuses)
+        result.statuses = await write_statuses(conn, tenant_id, statuses)
     others = [r for r in items if not isinstance(r.item, InboundMessage | StatusUpdate)]
     if others:
         other = await write_other_items(conn, others)
@@ -314,75 +306,6 @@ async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.U
 def _msg(r: Routed) -> InboundMessage:
     assert isinstance(r.item, InboundMessage)
     return r.item
-
-
-async def _write_statuses(conn: Connection, statuses: list[StatusUpdate]) -> list[asyncpg.Record]:
-    now = time.time()
-    for s in statuses:
-        metrics.STATUS_LAG_SECONDS.observe(max(0.0, now - s.timestamp.timestamp()))
-    statuses = sorted(statuses, key=lambda s: (s.message_id, s.status))
-    new = await ingest_db.insert_statuses(
-        conn,
-        wa_message_ids=[s.message_id for s in statuses],
-        statuses=[s.status for s in statuses],
-        occurred_at=[s.timestamp for s in statuses],
-        recipient_ids=[s.recipient_id for s in statuses],
-        recipient_user_ids=[s.recipient_user_id for s in statuses],
-        errors=[[_json(e) for e in s.errors] for s in statuses],
-        pricing=[s.pricing for s in statuses],
-        conversations=[s.conversation for s in statuses],
-        raws=[s.raw for s in statuses],
-    )
-    # Fold each message's first-seen statuses to the highest rank; the SQL compares it with the
-    # stored status, so arrival order never matters.
-    best: dict[str, StatusUpdate] = {}
-    learn: dict[str, str] = {}
-    for s in statuses:
-        if (s.message_id, s.status) not in new:
-            continue
-        if s.recipient_user_id is not None:
-            learn.setdefault(s.message_id, s.recipient_user_id)
-        if rank(s.status) < 0:
-            continue
-        current = best.get(s.message_id)
-        if current is None or rank(s.status) > rank(current.status):
-            best[s.message_id] = s
-    if not best and not learn:
-        return []
-    # A wamid none of our messages carried yet: its send's recording may be committing right
-    # now. The lock waits for it, and the advance below (a new snapshot) then sees the wamid;
-    # a recording that starts later waits for this commit and finds the status itself.
-    unseen = {wamid for (wamid, _), known in new.items() if not known}
-    unrecorded = sorted(unseen & (set(best) | set(learn)))
-    if unrecorded:
-        await ingest_db.lock_wamids(conn, unrecorded)
-    chosen = [best[k] for k in sorted(best)]
-    codes: list[int | None] = []
-    titles: list[str | None] = []
-    explanations: list[str | None] = []
-    for s in chosen:
-        error = s.errors[0] if s.errors else None
-        if s.status == "failed":
-            code = error.code if error else None
-            details = error.error_data.details if error and error.error_data else None
-            codes.append(code)
-            titles.append((error.title or error.message) if error else None)
-            explanations.append(explain(code, details or (error.message if error else None)))
-        else:
-            codes.append(None)
-            titles.append(None)
-            explanations.append(None)
-    return await ingest_db.advance_statuses(
-        conn,
-        wa_message_ids=[s.message_id for s in chosen],
-        statuses=[s.status for s in chosen],
-        occurred_at=[s.timestamp for s in chosen],
-        error_codes=codes,
-        error_titles=titles,
-        explanations=explanations,
-        learn_wamids=sorted(learn),
-        learn_bsuids=[learn[w] for w in sorted(learn)],
-    )
 
 
 # The routes and the app's wiring know these from here.

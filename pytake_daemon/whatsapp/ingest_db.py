@@ -20,7 +20,7 @@ import orjson
 from pytake_daemon.db.pool import Connection
 
 
-def _json_texts(values: Sequence[Any]) -> list[str | None]:
+def json_texts(values: Sequence[Any]) -> list[str | None]:
     # JSON goes in as text[] and is cast in SQL: asyncpg would read a list value inside a
     # jsonb[] parameter as another array dimension.
     return [None if v is None else orjson.dumps(v).decode() for v in values]
@@ -148,156 +148,16 @@ async def insert_inbound_messages(
         list(conversation_ids),
         list(wa_message_ids),
         list(types),
-        _json_texts(contents),
+        json_texts(contents),
         list(texts),
-        _json_texts(raws),
-        _json_texts(contexts),
-        _json_texts(referrals),
-        _json_texts(errors),
+        json_texts(raws),
+        json_texts(contexts),
+        json_texts(referrals),
+        json_texts(errors),
         list(wa_timestamps),
         list(previews),
         list(unread),
         job_kind,
-    )
-
-
-# Namespace of the advisory locks that serialise, per wamid, a status callback with the sender
-# recording that wamid: without it each could commit unseen by the other, and the callback would
-# never reach the message (READ COMMITTED shows neither transaction the other's rows). A
-# callback takes the lock only for a wamid no message carried when its statuses were inserted
-# (then the recording may be in flight); most callbacks come after the recording committed and
-# take none, so they never wait for the acceptance writer's transaction.
-WAMID_LOCK_SPACE = 7_310_001
-
-_LOCK_WAMIDS = """
-SELECT count(pg_advisory_xact_lock($2::int, h))
-  FROM (SELECT DISTINCT hashtext(w) AS h FROM unnest($1::text[]) AS w ORDER BY h) AS keys
-"""
-
-
-async def lock_wamids(conn: Connection, wamids: Sequence[str]) -> None:
-    """Take the per-wamid locks (in hash order, so concurrent batches can't deadlock)."""
-    await conn.execute(_LOCK_WAMIDS, list(wamids), WAMID_LOCK_SPACE)
-
-
-_INSERT_STATUSES = """
-WITH added AS (
-    INSERT INTO message_statuses (tenant_id, wa_message_id, status, occurred_at, recipient_id,
-                                  errors, pricing, conversation, raw, recipient_user_id)
-    SELECT current_tenant_id(), u.wa_message_id, u.status, u.occurred_at, u.recipient_id,
-           u.errors::jsonb, u.pricing::jsonb, u.conversation::jsonb, u.raw::jsonb,
-           u.recipient_user_id
-      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
-                  $7::text[], $8::text[], $9::text[])
-           AS u(wa_message_id, status, occurred_at, recipient_id, errors, pricing, conversation,
-                raw, recipient_user_id)
-    ON CONFLICT (tenant_id, wa_message_id, status) DO NOTHING
-    RETURNING wa_message_id, status)
-SELECT a.wa_message_id, a.status,
-       EXISTS (SELECT 1 FROM messages m
-                WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = a.wa_message_id
-                  AND m.direction = 'out') AS known
-  FROM added a
-"""
-
-
-async def insert_statuses(
-    conn: Connection,
-    *,
-    wa_message_ids: Sequence[str],
-    statuses: Sequence[str],
-    occurred_at: Sequence[datetime],
-    recipient_ids: Sequence[str | None],
-    recipient_user_ids: Sequence[str | None],
-    errors: Sequence[Any],
-    pricing: Sequence[Any],
-    conversations: Sequence[Any],
-    raws: Sequence[Any],
-) -> dict[tuple[str, str], bool]:
-    """Record raw statuses (give them sorted: two batches then insert the same pairs in one
-    order); returns the (wamid, status) pairs seen for the first time, each with whether one of
-    our messages carried that wamid when the statement began."""
-    rows = await conn.fetch(
-        _INSERT_STATUSES,
-        list(wa_message_ids),
-        list(statuses),
-        list(occurred_at),
-        list(recipient_ids),
-        _json_texts(errors),
-        _json_texts(pricing),
-        _json_texts(conversations),
-        _json_texts(raws),
-        list(recipient_user_ids),
-    )
-    return {(row["wa_message_id"], row["status"]): row["known"] for row in rows}
-
-
-# Only our own messages have a delivery status: a callback whose wamid names a customer's
-# message (a forged or confused one) must not turn it "read".
-# The same statement learns a customer's BSUID from the first statuses of our messages to them
-# (Meta names the recipient by phone and BSUID): the contact we wrote to gets it if it has none
-# and no other contact does, so their later BSUID-only messages find the same conversation.
-# Folded in here so that statuses still cost one statement per batch.
-_ADVANCE_STATUSES = """
-WITH advanced AS (
-    UPDATE messages m
-       SET status = u.status, status_at = u.occurred_at,
-           error_code = CASE WHEN u.status = 'failed' THEN u.error_code ELSE m.error_code END,
-           error_title = CASE WHEN u.status = 'failed' THEN u.error_title ELSE m.error_title END,
-           error_explanation = CASE WHEN u.status = 'failed' THEN u.explanation
-                                    ELSE m.error_explanation END
-      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[])
-           AS u(wa_message_id, status, occurred_at, error_code, error_title, explanation)
-     WHERE m.tenant_id = current_tenant_id() AND m.wa_message_id = u.wa_message_id
-       AND m.direction = 'out'
-       AND message_status_rank(u.status) > message_status_rank(m.status)
-    RETURNING m.id, m.conversation_id, m.wa_message_id, m.status, m.error_code, m.error_title,
-              m.error_explanation),
-learned AS (
-    UPDATE contacts ct SET bsuid = l.bsuid, updated_at = now()
-      FROM (SELECT DISTINCT ON (c.contact_id) c.contact_id, k.bsuid
-              FROM unnest($7::text[], $8::text[]) AS k(wa_message_id, bsuid)
-              JOIN messages m ON m.tenant_id = current_tenant_id()
-                             AND m.wa_message_id = k.wa_message_id AND m.direction = 'out'
-              JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-             ORDER BY c.contact_id, k.bsuid) AS l
-     WHERE ct.tenant_id = current_tenant_id() AND ct.id = l.contact_id AND ct.bsuid IS NULL
-       AND NOT EXISTS (SELECT 1 FROM contacts o
-                        WHERE o.tenant_id = current_tenant_id() AND o.bsuid = l.bsuid)
-    RETURNING ct.id)
-SELECT * FROM advanced
-"""
-
-
-async def advance_statuses(
-    conn: Connection,
-    *,
-    wa_message_ids: Sequence[str],
-    statuses: Sequence[str],
-    occurred_at: Sequence[datetime],
-    error_codes: Sequence[int | None],
-    error_titles: Sequence[str | None],
-    explanations: Sequence[str | None],
-    learn_wamids: Sequence[str] = (),
-    learn_bsuids: Sequence[str] = (),
-) -> list[asyncpg.Record]:
-    """Move messages' status forward by rank only; returns the messages that changed (id,
-    conversation, wamid, status and error: what their event says).
-
-    Each message id must appear once (the caller folds a batch to each message's best status).
-    ``learn_*``: (wamid, recipient BSUID) pairs of first-seen statuses, to link the BSUID to the
-    contact the message went to when it has none.
-    """
-    return await conn.fetch(
-        _ADVANCE_STATUSES,
-        list(wa_message_ids),
-        list(statuses),
-        list(occurred_at),
-        list(error_codes),
-        list(error_titles),
-        list(explanations),
-        list(learn_wamids),
-        list(learn_bsuids),
     )
 
 

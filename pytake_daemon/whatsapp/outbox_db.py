@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.whatsapp.ingest_db import lock_wamids
+from pytake_daemon.whatsapp.status_db import lock_wamids
 
 _BY_IDEMPOTENCY = """
 SELECT id, conversation_id, content, context FROM messages

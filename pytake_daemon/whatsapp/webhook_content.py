@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from pytake_daemon.whatsapp.webhook_wire import MetaModel, NormalModel, one_line
 
@@ -42,10 +42,10 @@ class SharedContactName(MetaModel):
 
 class SharedContact(MetaModel):
     name: SharedContactName | None = None
-    phones: list[dict[str, Any]] = []
-    emails: list[dict[str, Any]] = []
-    urls: list[dict[str, Any]] = []
-    addresses: list[dict[str, Any]] = []
+    phones: list[dict[str, Any]] = Field(default_factory=list)
+    emails: list[dict[str, Any]] = Field(default_factory=list)
+    urls: list[dict[str, Any]] = Field(default_factory=list)
+    addresses: list[dict[str, Any]] = Field(default_factory=list)
     org: dict[str, Any] | None = None
     # Kapso's samples put ``origin`` here; Meta's at message level (both are read).
     origin: str | None = None
@@ -114,7 +114,7 @@ class OrderItem(MetaModel):
 
 class OrderContent(MetaModel):
     catalog_id: str | None = None
-    product_items: list[OrderItem] = []
+    product_items: list[OrderItem] = Field(default_factory=list)
     text: str | None = None
 
 

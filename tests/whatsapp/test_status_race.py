@@ -21,7 +21,7 @@ from pytake_daemon.db.pool import Connection, connect, set_tenant
 from pytake_daemon.keys import DB_POOL, EVENT_BUS
 from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.acceptance_writer import AcceptanceWriter
-from pytake_daemon.whatsapp.ingest_db import WAMID_LOCK_SPACE
+from pytake_daemon.whatsapp.status_db import WAMID_LOCK_SPACE
 from tests.conftest import MakeTenant
 from tests.whatsapp.payloads_2026 import status_of
 from tests.whatsapp.test_ingest import rows
