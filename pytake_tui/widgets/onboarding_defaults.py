@@ -27,6 +27,7 @@ class DefaultsStep(StepPane):
     def __init__(self, client: DaemonClient, *, id: str | None = None) -> None:
         super().__init__(client, id=id)
         self._notifications: TenantNotificationSettings | None = None
+        self._asked = False
 
     def compose(self) -> ComposeResult:
         yield Static("AI and notifications", classes="step-title")
@@ -53,7 +54,14 @@ class DefaultsStep(StepPane):
 
     def on_mount(self) -> None:
         self.disabled = True  # as the profile step: nothing typed is overwritten by the answer
-        self._load()
+
+    def on_show(self) -> None:
+        # Read when the step first shows, not when the wizard opens: the AI's language starts
+        # from the profile's, which step 1 has usually saved by then (read at the opening, an
+        # owner who chose English in step 1 was offered Português here).
+        if not self._asked:
+            self._asked = True
+            self._load()
 
     @work(exclusive=True, exit_on_error=False, group="defaults-load")
     async def _load(self) -> None:
