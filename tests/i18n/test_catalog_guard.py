@@ -185,6 +185,14 @@ CONVERTED = [
     "pytake_tui/widgets/leaderboard_table.py",
     "pytake_tui/widgets/points_panel.py",
     "pytake_tui/screens/goal_editor.py",
+    "pytake_tui/screens/canned_replies.py",
+    "pytake_tui/screens/canned_replies_dialogs.py",
+    "pytake_tui/replies.py",
+    "pytake_tui/screens/contact_dialogs.py",
+    "pytake_tui/contact_view.py",
+    "pytake_tui/screens/template_picker.py",
+    "pytake_tui/screens/notification_preferences.py",
+    "pytake_tui/notification_form.py",
 ]
 """Modules whose every user-visible literal goes through the catalog; a converted module joins."""
 
