@@ -14,6 +14,7 @@ from pytake_daemon.protocol.ai import AiSettingsUpdate
 from pytake_daemon.protocol.notifications import Digest, TenantNotificationSettings
 from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
@@ -30,9 +31,9 @@ class DefaultsStep(StepPane):
         self._asked = False
 
     def compose(self) -> ComposeResult:
-        yield Static("AI and notifications", classes="step-title")
+        yield Static(_("AI and notifications"), classes="step-title")
         yield Static(
-            "Analysis of customers' mood and intents, and how people hear of events.",
+            _("Analysis of customers' mood and intents, and how people hear of events."),
             classes="step-help",
         )
         yield Field("Analyse customer messages", Switch(id="ai_enabled"), name="enabled")
@@ -50,7 +51,7 @@ class DefaultsStep(StepPane):
         yield self.problem_line()
         yield Static("", classes="step-ok", id="defaults-saved")
         with Horizontal(classes="step-buttons"):
-            yield Button("Save defaults", id="defaults-save", variant="primary")
+            yield Button(_("Save defaults"), id="defaults-save", variant="primary")
 
     def on_mount(self) -> None:
         self.disabled = True  # as the profile step: nothing typed is overwritten by the answer
@@ -82,6 +83,8 @@ class DefaultsStep(StepPane):
         )
         self.query_one("#digest", Select).value = notifications.defaults.digest.value
         self.query_one("#retention_days", Input).value = str(notifications.retention_days)
+        if self.display:  # shown while loading (disabled): the field show_step would focus
+            self.query_one("#ai_language", Select).focus(scroll_visible=False)
 
     @on(Button.Pressed, "#defaults-save")
     def save(self) -> None:
@@ -124,5 +127,5 @@ class DefaultsStep(StepPane):
         except DaemonError as error:
             self.show_problems(daemon_problems(error))
             return
-        self.query_one("#defaults-saved", Static).update("Saved")
+        self.query_one("#defaults-saved", Static).update(_("Saved"))
         self.post_message(self.Recorded(state))
