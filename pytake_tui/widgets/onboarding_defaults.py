@@ -14,12 +14,17 @@ from pytake_daemon.protocol.ai import AiSettingsUpdate
 from pytake_daemon.protocol.notifications import Digest, TenantNotificationSettings
 from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_tui.client import DaemonClient, DaemonError
-from pytake_tui.i18n import _
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 AI_LANGUAGES = [("Português", "pt"), ("English", "en")]
-DIGESTS = [(d.value.title(), d.value) for d in Digest]
+DIGEST_NAMES = {
+    Digest.IMMEDIATE: N_("Immediate"),
+    Digest.HOURLY: N_("Hourly"),
+    Digest.DAILY: N_("Daily"),
+    Digest.OFF: N_("Off"),
+}
 
 
 class DefaultsStep(StepPane):
@@ -36,18 +41,24 @@ class DefaultsStep(StepPane):
             _("Analysis of customers' mood and intents, and how people hear of events."),
             classes="step-help",
         )
-        yield Field("Analyse customer messages", Switch(id="ai_enabled"), name="enabled")
+        yield Field(_("Analyse customer messages"), Switch(id="ai_enabled"), name="enabled")
         yield Field(
-            "The AI's default language",
+            _("The AI's default language"),
             Select(AI_LANGUAGES, allow_blank=False, id="ai_language"),
             name="default_language",
         )
         yield Field(
-            "E-mail digest of notifications",
-            Select(DIGESTS, allow_blank=False, id="digest"),
+            _("E-mail digest of notifications"),
+            Select(
+                [(_(DIGEST_NAMES.get(d, d.value)), d.value) for d in Digest],
+                allow_blank=False,
+                id="digest",
+            ),
             name="digest",
         )
-        yield Field("Keep notifications (days)", Input(id="retention_days"), name="retention_days")
+        yield Field(
+            _("Keep notifications (days)"), Input(id="retention_days"), name="retention_days"
+        )
         yield self.problem_line()
         yield Static("", classes="step-ok", id="defaults-saved")
         with Horizontal(classes="step-buttons"):

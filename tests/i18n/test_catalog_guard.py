@@ -193,6 +193,19 @@ CONVERTED = [
     "pytake_tui/screens/template_picker.py",
     "pytake_tui/screens/notification_preferences.py",
     "pytake_tui/notification_form.py",
+    "pytake_tui/screens/onboarding.py",
+    "pytake_tui/onboarding_offer.py",
+    "pytake_tui/screens/invitation.py",
+    "pytake_tui/widgets/onboarding_automation.py",
+    "pytake_tui/widgets/onboarding_golive.py",
+    "pytake_tui/widgets/onboarding_hours.py",
+    "pytake_tui/widgets/onboarding_number.py",
+    "pytake_tui/widgets/onboarding_profile.py",
+    "pytake_tui/widgets/onboarding_progress.py",
+    "pytake_tui/widgets/onboarding_queues.py",
+    "pytake_tui/widgets/onboarding_step.py",
+    "pytake_tui/widgets/onboarding_team.py",
+    "pytake_tui/widgets/onboarding_defaults.py",
 ]
 """Modules whose every user-visible literal goes through the catalog; a converted module joins."""
 
