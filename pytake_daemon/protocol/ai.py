@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.common import NO_NUL_PATTERN, WireModel
 
 Language = Literal["pt", "en"]
 SentimentLabel = Literal["positive", "neutral", "negative"]
@@ -127,8 +127,8 @@ class ReplyCreate(WireModel):
     ``scope`` ``team`` (the default) needs a supervisor; anyone may add a ``personal`` one."""
 
     kind: ReplyKind = ReplyKind.CANNED
-    title: str = Field(min_length=1, max_length=120)
-    body: str = Field(min_length=1, max_length=4096)
+    title: str = Field(min_length=1, max_length=120, pattern=NO_NUL_PATTERN)
+    body: str = Field(min_length=1, max_length=4096, pattern=NO_NUL_PATTERN)
     intents: list[str] = Field(default_factory=list, max_length=20)
     language: Language | None = Field(default=None, description="null: any language")
     shortcut: Shortcut | None = None
@@ -150,8 +150,8 @@ class ReplyUpdate(WireModel):
     to null to remove them. Changing ``scope`` needs the right to manage both scopes."""
 
     kind: ReplyKind | None = None
-    title: str | None = Field(default=None, min_length=1, max_length=120)
-    body: str | None = Field(default=None, min_length=1, max_length=4096)
+    title: str | None = Field(default=None, min_length=1, max_length=120, pattern=NO_NUL_PATTERN)
+    body: str | None = Field(default=None, min_length=1, max_length=4096, pattern=NO_NUL_PATTERN)
     intents: list[str] | None = Field(default=None, max_length=20)
     language: Language | None = None
     shortcut: Shortcut | None = None

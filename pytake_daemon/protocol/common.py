@@ -13,6 +13,11 @@ EMAIL_PATTERN = rf"^[^@{_BLANK}]+@[^@{_BLANK}]+$"
 """An address with one ``@`` and no blank or control character (delivery proves the rest)."""
 NO_BLANK_PATTERN = rf"^[^{_BLANK}]+$"
 """One or more characters, none of them blank or a control character."""
+NO_NUL_PATTERN = r"^[^\x00]*$"
+"""Any text PostgreSQL can store: no NUL (the API's 400 for one said so only after parsing)."""
+TAG_PATTERN = rf"^[^,\x00]*[^,{_BLANK}][^,\x00]*$"
+"""A tag: no comma or NUL, and one character at least that no engine calls blank or control
+(Python's ``str.split`` also splits on U+001C-U+001F and U+0085, which ECMAScript doesn't)."""
 HTTP_URL_PATTERN = rf"^https?://[^{_BLANK}]+$"
 HTTPS_URL_PATTERN = rf"^https://[^{_BLANK}]+$"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -9,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from pytake_daemon.protocol.common import WireModel
+from pytake_daemon.protocol.common import TAG_PATTERN, WireModel
 
 
 class ConversationStatus(StrEnum):
@@ -275,6 +276,9 @@ MAX_TAGS = 20
 TAG_LENGTH = 32
 
 
+_TAG = re.compile(TAG_PATTERN)
+
+
 class TagsUpdate(WireModel):
     """``PUT /api/v1/conversations/{id}/tags``: the whole set (an empty list removes them all).
 
@@ -285,7 +289,7 @@ class TagsUpdate(WireModel):
         max_length=MAX_TAGS,
         # What _normalise checks, said in the document too (a blank or comma'd tag is refused).
         json_schema_extra={
-            "items": {"type": "string", "pattern": r"^[^,]*\S[^,]*$", "maxLength": TAG_LENGTH}
+            "items": {"type": "string", "pattern": TAG_PATTERN, "maxLength": TAG_LENGTH}
         },
     )
 
@@ -294,8 +298,11 @@ class TagsUpdate(WireModel):
     def _normalise(cls, tags: list[str]) -> list[str]:
         cleaned = {" ".join(tag.split()).lower() for tag in tags}
         for tag in cleaned:
-            if not tag:
-                raise ValueError("a tag can't be blank")
+            # The published pattern, so the document and the check refuse the same tags.
+            if not _TAG.fullmatch(tag):
+                if "," in tag:
+                    raise ValueError(f"a tag can't contain a comma: {tag!r}")
+                raise ValueError("a tag can't be blank, a control character or contain NUL")
             if len(tag) > TAG_LENGTH:
                 raise ValueError(f"a tag has at most {TAG_LENGTH} characters: {tag!r}")
             if "," in tag:
