@@ -22,6 +22,8 @@ from pytake_daemon.protocol.audit import (
     Severity,
     TrendOut,
 )
+from pytake_i18n import format_skeleton
+from pytake_tui.i18n import _, ngettext, pgettext
 
 PAGE_SIZE = 50
 
@@ -53,6 +55,28 @@ _SPANS: dict[AuditPeriod, timedelta | None] = {
     AuditPeriod.MONTH: timedelta(days=30),
     AuditPeriod.ANY: None,
 }
+
+
+def period_label(period: AuditPeriod) -> str:
+    """The period filter's chip: "24 hours" / "24 horas"."""
+    return {
+        AuditPeriod.HOUR: pgettext("audit period", "1 hour"),
+        AuditPeriod.DAY: pgettext("audit period", "24 hours"),
+        AuditPeriod.WEEK: pgettext("audit period", "7 days"),
+        AuditPeriod.MONTH: pgettext("audit period", "30 days"),
+        AuditPeriod.ANY: pgettext("audit period", "any time"),
+    }[period]
+
+
+def outcome_label(outcome: Outcome) -> str:
+    """An audit entry's outcome: "denied" / "negado"."""
+    return {
+        Outcome.SUCCESS: pgettext("audit outcome", "success"),
+        Outcome.FAILURE: pgettext("audit outcome", "failure"),
+        Outcome.DENIED: pgettext("audit outcome", "denied"),
+        Outcome.ERROR: pgettext("audit outcome", "error"),
+    }.get(outcome, outcome.value)
+
 
 OUTCOME_CHOICES: tuple[Outcome | None, ...] = (None, *Outcome)
 """The outcome filter cycles through these; ``None`` shows every outcome."""
@@ -107,7 +131,9 @@ class AuditFilters:
     def chart_label(self) -> str:
         """What the chart covers, in words: ``24 hours``, ``7 days``, ``30 days``."""
         span = max(self.period.span or timedelta(days=30), timedelta(days=1))
-        return "24 hours" if span == timedelta(days=1) else f"{span.days} days"
+        if span == timedelta(days=1):
+            return _("24 hours")
+        return ngettext("{n} day", "{n} days", span.days).format(n=span.days)
 
     def counts_query(self, now: datetime) -> AuditCountsQuery:
         """The chart's buckets over :meth:`chart_span`, by hour or by day."""
@@ -156,7 +182,7 @@ def when(at: datetime, now: datetime) -> str:
     local, today = at.astimezone(), now.astimezone()
     if local.date() == today.date():
         return local.strftime("%H:%M:%S")
-    return local.strftime("%m-%d %H:%M")
+    return f"{format_skeleton('Md', local, local.tzinfo)} {local:%H:%M}"
 
 
 # The difference
@@ -221,7 +247,7 @@ def alert_line(alert: SecurityAlertOut, now: datetime) -> str:
 
 def trend_line(trend: TrendOut) -> str:
     """``auth.login 12 (x4.0)``; ``(new)`` when there was nothing to compare with."""
-    ratio = "new" if trend.ratio is None else f"x{trend.ratio:.1f}"
+    ratio = _("new") if trend.ratio is None else f"x{trend.ratio:.1f}"
     return f"{trend.action} {trend.current} ({ratio})"
 
 
@@ -250,7 +276,11 @@ def bars(counts: AuditCounts, since: datetime, until: datetime) -> list[Bar]:
     while at < until:
         item = found.get(at)
         local = at.astimezone()
-        label = local.strftime("%H") if counts.bucket == "hour" else local.strftime("%m-%d")
+        label = (
+            local.strftime("%H")
+            if counts.bucket == "hour"
+            else format_skeleton("Md", local, local.tzinfo)
+        )
         result.append(Bar(at, label, item.count if item else 0, item.failures if item else 0))
         at += step
     return result

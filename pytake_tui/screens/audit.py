@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from pytake_daemon.protocol.audit import (
     AuditEntryOut,
@@ -31,8 +31,11 @@ from pytake_tui.audit_view import (
     AuditFilters,
     Bar,
     bars,
+    outcome_label,
+    period_label,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, ngettext
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.audit_detail import AuditDetailScreen
@@ -40,6 +43,7 @@ from pytake_tui.widgets.audit_chart import AuditChart
 from pytake_tui.widgets.audit_side import AuditAlertsPanel, AuditFilterInputs
 from pytake_tui.widgets.audit_table import AuditTable
 from pytake_tui.widgets.filter_bar import FilterBar, FilterChip
+from pytake_tui.widgets.footer import Footer
 
 Clock = Callable[[], datetime]
 ALERTS_SHOWN = 20
@@ -52,14 +56,14 @@ class AuditScreen(Screen[None]):
     CSS_PATH = "audit.tcss"
     AUTO_FOCUS = "#audit-table"
     BINDINGS = [
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("f", "filters", "Filters"),
-        Binding("o", "cycle('outcome')", "Outcome"),
-        Binding("p", "cycle('period')", "Period"),
-        Binding("m", "more", "More"),
-        Binding("r", "reload", "Reload"),
-        Binding("a", "alerts", "Alerts", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("slash", "search", N_("Search"), key_display="/"),
+        Binding("f", "filters", N_("Filters")),
+        Binding("o", "cycle('outcome')", N_("Outcome")),
+        Binding("p", "cycle('period')", N_("Period")),
+        Binding("m", "more", N_("More")),
+        Binding("r", "reload", N_("Reload")),
+        Binding("a", "alerts", N_("Alerts"), show=False),
+        Binding("escape", "back", N_("Back"), show=False),
     ]
 
     class PageLoaded(Message):
@@ -131,7 +135,7 @@ class AuditScreen(Screen[None]):
                 yield AuditChart(id="audit-chart")
             yield AuditAlertsPanel(clock=self._clock, id="audit-side")
         yield AuditTable(clock=self._clock, id="audit-table")
-        yield Static("No audit entries match these filters.", id="audit-empty")
+        yield Static(_("No audit entries match these filters."), id="audit-empty")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -158,7 +162,7 @@ class AuditScreen(Screen[None]):
             page = await self._client.audit_entries(self.filters.query(self._clock(), cursor))
         except DaemonError as error:
             self._loading = False
-            self._failed(error, "Could not load the audit log")
+            self._failed(error, _("Could not load the audit log"))
             return
         self.post_message(
             self.PageLoaded(generation, page.items, page.next_cursor, more=cursor is not None)
@@ -169,7 +173,7 @@ class AuditScreen(Screen[None]):
         try:
             page = await self._client.audit_entries(self.filters.query(self._clock()))
         except DaemonError as error:
-            self._failed(error, "Could not load the audit log")
+            self._failed(error, _("Could not load the audit log"))
             return
         top = self.entries[0].seq if self.entries else 0
         newer = [entry for entry in page.items if entry.seq > top]
@@ -183,7 +187,7 @@ class AuditScreen(Screen[None]):
         try:
             counts = await self._client.audit_counts(self.filters.counts_query(now))
         except DaemonError as error:
-            self._failed(error, "Could not load the audit counts")
+            self._failed(error, _("Could not load the audit counts"))
             return
         self.post_message(self.ChartLoaded(bars(counts, since, until), counts.bucket))
 
@@ -193,7 +197,7 @@ class AuditScreen(Screen[None]):
             alerts = await self._client.security_alerts(ALERTS_SHOWN)
             trends = await self._client.audit_trends()
         except DaemonError as error:
-            self._failed(error, "Could not load the security alerts")
+            self._failed(error, _("Could not load the security alerts"))
             return
         self.post_message(self.AlertsLoaded(alerts.items, trends.items))
 
@@ -210,13 +214,13 @@ class AuditScreen(Screen[None]):
         try:
             entry = await self._client.audit_entry(entry_id)
         except DaemonError as error:
-            self._failed(error, "Could not open the audit entry")
+            self._failed(error, _("Could not open the audit entry"))
             return
         self.post_message(self.EntryFetched(entry))
 
     def _failed(self, error: DaemonError, title: str) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
         else:
             self.notify(error.message, title=title, severity="error")
 
@@ -243,11 +247,13 @@ class AuditScreen(Screen[None]):
     def on_audit_screen_chart_loaded(self, message: ChartLoaded) -> None:
         total = sum(bar.count for bar in message.bars)
         failures = sum(bar.failures for bar in message.bars)
+        per = _("Entries per hour") if message.bucket == "hour" else _("Entries per day")
         title = Content.assemble(
-            (f"Entries per {message.bucket}", "bold"),
-            f" · {total} in {self.filters.chart_label()}",
+            (per, "bold"),
             " · ",
-            (f"{failures} not successful", "red" if failures else ""),
+            _("{total} in {span}").format(total=total, span=self.filters.chart_label()),
+            " · ",
+            (_("{n} not successful").format(n=failures), "red" if failures else ""),
         )
         self.query_one("#audit-chart-title", Static).update(title)
         self.query_one(AuditChart).show(message.bars)
@@ -277,14 +283,15 @@ class AuditScreen(Screen[None]):
 
     def _show_status(self) -> None:
         count = len(self.entries)
-        noun = "entry" if count == 1 else "entries"
-        more = " · m: more" if self.cursor else ""
-        self.query_one("#audit-status", Static).update(f"{count} {noun}{more}")
+        status = ngettext("{n} entry", "{n} entries", count).format(n=count)
+        if self.cursor:
+            status += " · " + _("m: more")
+        self.query_one("#audit-status", Static).update(status)
 
     def _show_chips(self) -> None:
-        outcome = self.filters.outcome.value if self.filters.outcome else "any outcome"
+        outcome = outcome_label(self.filters.outcome) if self.filters.outcome else _("any outcome")
         self.query_one("#chip-outcome", FilterChip).show(outcome)
-        self.query_one("#chip-period", FilterChip).show(self.filters.period.value)
+        self.query_one("#chip-period", FilterChip).show(period_label(self.filters.period))
 
     # Filters
 

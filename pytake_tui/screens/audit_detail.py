@@ -14,15 +14,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from pytake_daemon.protocol.audit import AuditEntryOut
+from pytake_i18n import format_skeleton
 from pytake_tui.audit_view import (
     OUTCOME_MARKS,
     Change,
     FieldChange,
     actor_name,
     changes,
+    outcome_label,
     target_name,
     value_text,
 )
+from pytake_tui.i18n import N_, _, pgettext
 
 _LABEL_WIDTH = 8
 _MARKS = {Change.ADDED: "+", Change.REMOVED: "-", Change.CHANGED: "~"}
@@ -32,25 +35,27 @@ def facts(
     entry: AuditEntryOut, names: Mapping[uuid.UUID, str] | None = None
 ) -> Iterator[tuple[str, str]]:
     """The entry's fields worth reading, as (label, value); empty ones are left out."""
-    yield "when", entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    at = entry.at.astimezone(UTC)
+    day = format_skeleton("yMd", at, UTC)
+    yield _("when"), _("{moment} UTC").format(moment=f"{day} {at:%H:%M:%S}")
     who = actor_name(entry, names)
     role = f" ({entry.actor_role})" if entry.actor_role else ""
-    yield "who", f"{who}{role} · {entry.actor_type.value}"
-    yield "what", entry.action
+    yield _("who"), f"{who}{role} · {entry.actor_type.value}"
+    yield _("what"), entry.action
     target = target_name(entry)
     if target:
-        yield "target", target
+        yield _("target"), target
     status = f" · HTTP {entry.status}" if entry.status is not None else ""
-    yield "outcome", f"{OUTCOME_MARKS[entry.outcome]} {entry.outcome.value}{status}"
+    yield _("outcome"), f"{OUTCOME_MARKS[entry.outcome]} {outcome_label(entry.outcome)}{status}"
     origin = " · ".join(part for part in (entry.ip, entry.user_agent) if part)
     if origin:
-        yield "from", origin
+        yield pgettext("audit", "from"), origin
     request = " ".join(part for part in (entry.method, entry.route) if part)
     if request:
-        yield "request", request
+        yield _("request"), request
     if entry.request_id:
-        yield "req. id", entry.request_id
-    yield "chain", f"#{entry.seq} · {entry.hash[:16]}…"
+        yield _("req. id"), entry.request_id
+    yield _("chain"), f"#{entry.seq} · {entry.hash[:16]}…"
 
 
 def change_line(change: FieldChange) -> Content:
@@ -70,7 +75,7 @@ class AuditDetailScreen(ModalScreen[None]):
     """The entry over the log; escape (or enter) closes it."""
 
     CSS_PATH = "audit_detail.tcss"
-    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,enter,q", "dismiss", N_("Close"))]
 
     def __init__(self, entry: AuditEntryOut, names: Mapping[uuid.UUID, str] | None = None) -> None:
         super().__init__()
@@ -81,7 +86,11 @@ class AuditDetailScreen(ModalScreen[None]):
         entry = self.entry
         with Vertical(id="audit-detail"):
             yield Static(
-                Content.assemble((entry.action, "bold"), f" by {actor_name(entry, self._names)}"),
+                Content.assemble(
+                    (entry.action, "bold"),
+                    " ",
+                    _("by {actor}").format(actor=actor_name(entry, self._names)),
+                ),
                 id="audit-detail-title",
             )
             with VerticalScroll(id="audit-detail-body"):
@@ -92,8 +101,8 @@ class AuditDetailScreen(ModalScreen[None]):
                     )
                 found = changes(entry.diff)
                 yield Static(
-                    "Difference" if found else "No difference recorded", id="audit-diff-title"
+                    _("Difference") if found else _("No difference recorded"), id="audit-diff-title"
                 )
                 for change in found:
                     yield Static(change_line(change), classes=f"change -{change.change.value}")
-            yield Static("escape closes this", id="audit-detail-hint")
+            yield Static(_("escape closes this"), id="audit-detail-hint")

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol.audit import SecurityAlertOut, TrendOut
 from pytake_tui.audit_view import alert_line, trend_line
+from pytake_tui.i18n import _
 
 FILTER_DEBOUNCE_SECONDS = 0.3
 _FIELDS = ("actor", "action", "target", "text")
@@ -38,10 +39,10 @@ class AuditFilterInputs(Horizontal):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(id="filter-actor", placeholder="actor")
-        yield Input(id="filter-action", placeholder="action")
-        yield Input(id="filter-target", placeholder="target id")
-        yield Input(id="filter-text", placeholder="/ search")
+        yield Input(id="filter-actor", placeholder=_("actor"))
+        yield Input(id="filter-action", placeholder=_("action"))
+        yield Input(id="filter-target", placeholder=_("target id"))
+        yield Input(id="filter-text", placeholder=_("/ search"))
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -78,9 +79,9 @@ class AuditAlertsPanel(Vertical):
         self.alerts: list[SecurityAlertOut] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Security alerts", classes="side-title")
+        yield Static(_("Security alerts"), classes="side-title")
         yield OptionList(id="audit-alerts")
-        yield Static("Spikes, last hour", classes="side-title")
+        yield Static(_("Spikes, last hour"), classes="side-title")
         yield Static(id="audit-spikes")
 
     def show(self, alerts: list[SecurityAlertOut], trends: list[TrendOut] | None = None) -> None:
@@ -90,13 +91,13 @@ class AuditAlertsPanel(Vertical):
         options.clear_options()
         now = self._clock()
         if not alerts:
-            options.add_option(Option(Content("none"), disabled=True))
+            options.add_option(Option(Content(_("none")), disabled=True))
         else:
             options.add_options(
                 Option(Content(alert_line(alert, now)), id=str(alert.id)) for alert in alerts
             )
         if trends is not None:
-            lines = [trend_line(trend) for trend in trends if trend.spike] or ["none"]
+            lines = [trend_line(trend) for trend in trends if trend.spike] or [_("none")]
             self.query_one("#audit-spikes", Static).update(Content("\n".join(lines)))
 
     def focus_alerts(self) -> None:

@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from pytake_daemon.protocol.audit import AuditEntryOut, Outcome
 from pytake_tui.audit_view import OUTCOME_MARKS, action_text, actor_name, target_name, when
+from pytake_tui.i18n import _
 
 _OUTCOME_STYLES = {
     Outcome.SUCCESS: "green",
@@ -28,11 +29,11 @@ class AuditTable(DataTable[Text]):
         self._clock = clock
 
     def on_mount(self) -> None:
-        self.add_column("when", width=11, key="when")
-        self.add_column("who", width=18, key="who")
-        self.add_column("action", width=24, key="action")
+        self.add_column(_("when"), width=11, key="when")
+        self.add_column(_("who"), width=18, key="who")
+        self.add_column(_("action"), width=24, key="action")
         self.add_column(" ", width=1, key="outcome")
-        self.add_column("target", key="target")
+        self.add_column(_("target"), key="target")
 
     def cells(self, entry: AuditEntryOut, names: dict[uuid.UUID, str]) -> tuple[Text, ...]:
         return (

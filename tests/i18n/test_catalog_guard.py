@@ -206,6 +206,12 @@ CONVERTED = [
     "pytake_tui/widgets/onboarding_step.py",
     "pytake_tui/widgets/onboarding_team.py",
     "pytake_tui/widgets/onboarding_defaults.py",
+    "pytake_tui/screens/audit.py",
+    "pytake_tui/screens/audit_detail.py",
+    "pytake_tui/audit_view.py",
+    "pytake_tui/widgets/audit_side.py",
+    "pytake_tui/widgets/audit_table.py",
+    "pytake_tui/widgets/audit_chart.py",
 ]
 """Modules whose every user-visible literal goes through the catalog; a converted module joins."""
 
