@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 from textual.widgets.data_table import ColumnKey
 
 from pytake_daemon.protocol import Me, Role
@@ -42,23 +42,26 @@ from pytake_tui.backup_view import (
     when,
 )
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.widgets.backup_status import BackupStatus
+from pytake_tui.widgets.footer import Footer
 
 VERIFIED = ColumnKey("verified")
 COLUMNS = (
     # The id (which repeats the time and scope) last: a narrow terminal sees the rest first.
-    ("created", "created", 16),
-    ("scope", "scope", 11),
-    ("size", "size", 9),
-    ("took", "duration", 7),
-    ("verified", VERIFIED.value, 13),
-    ("key", "key", 12),
+    (N_("created"), "created", 16),
+    (N_("scope"), "scope", 11),
+    (N_("size"), "size", 9),
+    (N_("took"), "duration", 7),
+    (N_("verified"), VERIFIED.value, 13),
+    (N_("key"), "key", 12),
     ("id", "id", 36),
 )
-EMPTY = "No backups yet. Full backups: pytake backup create (on the server)."
-EMPTY_ADMIN = "No backups yet. b backs up this tenant now; full backups: pytake backup create."
+"""(``N_`` title, key, width) of each column."""
+EMPTY = N_("No backups yet. Full backups: pytake backup create (on the server).")
+EMPTY_ADMIN = N_("No backups yet. b backs up this tenant now; full backups: pytake backup create.")
 
 
 class BackupsScreen(Screen[None]):
@@ -66,9 +69,9 @@ class BackupsScreen(Screen[None]):
 
     CSS_PATH = "backups.tcss"
     BINDINGS = [
-        Binding("b", "backup", "Back up now"),
-        Binding("v", "verify", "Verify"),
-        Binding("r", "reload", "Refresh"),
+        Binding("b", "backup", N_("Back up now")),
+        Binding("v", "verify", N_("Verify")),
+        Binding("r", "reload", N_("Refresh")),
     ]
 
     def __init__(self, *, client: DaemonClient, me: Me, clock: Callable[[], datetime]) -> None:
@@ -94,21 +97,21 @@ class BackupsScreen(Screen[None]):
             yield BackupStatus(clock=self._clock, id="backup-status")
             yield Static(id="backup-detail")
             with Horizontal(id="trends"):
-                yield Static("size ", classes="trend-label")
+                yield Static(_("size "), classes="trend-label")
                 yield Sparkline([], id="size-trend")
                 yield Static("", id="size-last", classes="trend-value")
-                yield Static("duration ", classes="trend-label")
+                yield Static(_("duration "), classes="trend-label")
                 yield Sparkline([], id="duration-trend")
                 yield Static("", id="duration-last", classes="trend-value")
             yield Static("", id="backup-progress")
             yield DataTable(id="backups", cursor_type="row", zebra_stripes=True)
-            yield Static(EMPTY_ADMIN if self.is_admin else EMPTY, id="backups-empty")
+            yield Static(_(EMPTY_ADMIN) if self.is_admin else _(EMPTY), id="backups-empty")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#backups", DataTable)
         for label, key, width in COLUMNS:
-            table.add_column(label, width=width, key=key)
+            table.add_column(_(label), width=width, key=key)
         self.action_reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -130,7 +133,7 @@ class BackupsScreen(Screen[None]):
                 self._client.backup_health(), self._client.backups(), self._client.backup_runs()
             )
         except DaemonError as error:
-            self._failed("Could not load the backups", error)
+            self._failed(_("Could not load the backups"), error)
             return
         self._show(health, listed.items, runs)
 
@@ -179,7 +182,7 @@ class BackupsScreen(Screen[None]):
 
     def _verified_label(self, backup_id: str) -> str:
         if backup_id == self._verifying:
-            return "… verifying"
+            return _("… verifying")
         found = self._verified.get(backup_id)
         return found.label if found is not None else "—"
 
@@ -187,12 +190,12 @@ class BackupsScreen(Screen[None]):
         table: DataTable[str] = self.query_one("#backups", DataTable)
         if table.row_count == 0:
             return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        row_key, _column = table.coordinate_to_cell_key(table.cursor_coordinate)
         return row_key.value
 
     def _failed(self, title: str, error: DaemonError) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
             return
         self.notify(error.message, title=title, severity="error", markup=False)
 
@@ -207,13 +210,13 @@ class BackupsScreen(Screen[None]):
     def action_backup(self) -> None:
         """Back up this tenant now (a per-tenant backup)."""
         if not self.is_admin:  # a key press racing a role change; the daemon would say 403
-            self.notify("Only admins can start a backup.", severity="warning")
+            self.notify(_("Only admins can start a backup."), severity="warning")
             return
         if self._backing_up:
-            self.notify("A backup is already running.", severity="warning")
+            self.notify(_("A backup is already running."), severity="warning")
             return
         self._backing_up = True
-        self._progress(f"Backing up tenant {self._me.tenant_slug}…")
+        self._progress(_("Backing up tenant {tenant}…").format(tenant=self._me.tenant_slug))
         self._backup()
 
     @work(exclusive=True, exit_on_error=False, group="backups-create")
@@ -221,33 +224,43 @@ class BackupsScreen(Screen[None]):
         try:
             manifest = await self._client.create_backup()
         except DaemonError as error:
-            self._progress(Content.styled(f"✗ backup failed: {error.message}", "$text-error"))
-            self._failed("Backup failed", error)
+            self._progress(
+                Content.styled(
+                    _("✗ backup failed: {message}").format(message=error.message), "$text-error"
+                )
+            )
+            self._failed(_("Backup failed"), error)
             return
         finally:
             self._backing_up = False
         self._progress(
-            f"✓ backup {manifest.id} stored: {size(manifest.stored_bytes)} "
-            f"in {duration(manifest.duration_seconds)}"
+            _("✓ backup {id} stored: {size} in {took}").format(
+                id=manifest.id,
+                size=size(manifest.stored_bytes),
+                took=duration(manifest.duration_seconds),
+            )
         )
-        self.notify(f"{manifest.id} ({size(manifest.stored_bytes)})", title="Backup stored")
+        self.notify(f"{manifest.id} ({size(manifest.stored_bytes)})", title=_("Backup stored"))
         self._load()
 
     def action_verify(self) -> None:
         """Download, check and decrypt the selected backup, without restoring it."""
         if not self.is_admin:
-            self.notify("Only admins can verify a backup.", severity="warning")
+            self.notify(_("Only admins can verify a backup."), severity="warning")
             return
         backup_id = self._selected_id()
         if backup_id is None:
-            self.notify("No backup to verify.", severity="warning")
+            self.notify(_("No backup to verify."), severity="warning")
             return
         if self._verifying is not None:
-            self.notify(f"Still verifying {self._verifying}.", severity="warning")
+            self.notify(
+                _("Still verifying {verifying}.").format(verifying=self._verifying),
+                severity="warning",
+            )
             return
         self._verifying = backup_id
         self._set_verified_cell(backup_id)
-        self._progress(f"Verifying {backup_id}: download, checksums, decrypt…")
+        self._progress(_("Verifying {id}: download, checksums, decrypt…").format(id=backup_id))
         self._verify(backup_id)
 
     @work(exclusive=True, exit_on_error=False, group="backups-verify")
@@ -257,16 +270,38 @@ class BackupsScreen(Screen[None]):
         except DaemonError as error:
             self._verifying = None
             self._set_verified_cell(backup_id)
-            self._progress(Content.styled(f"✗ verify failed: {error.message}", "$text-error"))
-            self._failed("Verify failed", error)
+            self._progress(
+                Content.styled(
+                    _("✗ verify failed: {message}").format(message=error.message), "$text-error"
+                )
+            )
+            self._failed(_("Verify failed"), error)
             return
         self._verifying = None
         if result.ok:
-            self._progress(f"✓ {backup_id} verified: {result.detail}")
-            self.notify(result.detail, title=f"Verified {backup_id}", markup=False)
+            self._progress(
+                _("✓ {id} verified: {detail}").format(id=backup_id, detail=result.detail)
+            )
+            self.notify(
+                result.detail,
+                title=_("Verified {backup_id}").format(backup_id=backup_id),
+                markup=False,
+            )
         else:
-            self._progress(Content.styled(f"✗ {backup_id} is bad: {result.detail}", "$text-error"))
-            self.notify(result.detail, title=f"{backup_id} is bad", severity="error", markup=False)
+            self._progress(
+                Content.styled(
+                    _("✗ {backup_id} is bad: {detail}").format(
+                        backup_id=backup_id, detail=result.detail
+                    ),
+                    "$text-error",
+                )
+            )
+            self.notify(
+                result.detail,
+                title=_("{backup_id} is bad").format(backup_id=backup_id),
+                severity="error",
+                markup=False,
+            )
         self._load()
 
     def _set_verified_cell(self, backup_id: str) -> None:
@@ -280,7 +315,7 @@ class BackupsScreen(Screen[None]):
         event = message.envelope.event
         if isinstance(event, BackupAlert):
             # The Activity screen's widget toasts it; here it stays in view until the next action.
-            text = f"⚠ {ALERT_TITLES[event.reason]}: {event.message}"
+            text = f"⚠ {_(ALERT_TITLES[event.reason])}: {event.message}"
             self._progress(Content.styled(text, "$text-error"))
             self._load()
 

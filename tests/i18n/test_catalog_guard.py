@@ -212,6 +212,15 @@ CONVERTED = [
     "pytake_tui/widgets/audit_side.py",
     "pytake_tui/widgets/audit_table.py",
     "pytake_tui/widgets/audit_chart.py",
+    "pytake_tui/screens/system.py",
+    "pytake_tui/system_view.py",
+    "pytake_tui/screens/backups.py",
+    "pytake_tui/widgets/system_daemon.py",
+    "pytake_tui/widgets/system_host.py",
+    "pytake_tui/widgets/system_lags.py",
+    "pytake_tui/widgets/system_panel.py",
+    "pytake_tui/widgets/system_postgres.py",
+    "pytake_tui/widgets/system_redis.py",
 ]
 """Modules whose every user-visible literal goes through the catalog; a converted module joins."""
 
