@@ -14,13 +14,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from pytake_daemon.protocol.system_figures import SystemFigures
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _
 from pytake_tui.messages import SessionExpired
 from pytake_tui.system_view import SAMPLES, FigureHistory
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.system_daemon import SystemDaemonPanel
 from pytake_tui.widgets.system_host import SystemHostPanel
 from pytake_tui.widgets.system_lags import SystemLagsPanel
@@ -114,7 +115,7 @@ class SystemScreen(Screen[None]):
 
     def _failed(self, error: DaemonError) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
             return
         self.query_one("#system-status", Static).update(
             Content.styled(
