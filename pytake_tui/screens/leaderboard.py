@@ -1,7 +1,8 @@
 """The leaderboard (every role, ``ctrl+k``): the ranking by points of a team over a day, week
 or month of the tenant's time zone, my row marked, my badges and the challenges with my
 progress. Points come from the daemon's scoring pass (docs/gamification.md), so the screen
-reads them on open, on a change of period or team, and on ``r``.
+reads them on open, on a change of period or team, on ``r``, and every minute while it is
+shown (the board moves as agents close conversations, without a key).
 
 ``p`` cycles day / week / month, ``t`` cycles the team (everyone, each queue, each
 department), ``b`` and ``n`` go to the previous and next period, ``c`` creates a challenge
@@ -45,6 +46,9 @@ from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.leaderboard_table import LeaderboardTable
 
 _PERIODS = (Period.DAY, Period.WEEK, Period.MONTH)
+REFRESH_SECONDS = 60.0
+"""Points move with the scoring pass (every 120 s), not with an event: the board reads again
+this often while shown, as the dashboard's points panel does."""
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,13 @@ class LeaderboardScreen(Screen[None]):
             super().__init__()
             self.teams = teams
 
-    def __init__(self, *, client: DaemonClient, me: Me) -> None:
+    def __init__(
+        self, *, client: DaemonClient, me: Me, refresh_seconds: float = REFRESH_SECONDS
+    ) -> None:
         super().__init__()
         self._client = client
         self._me = me
+        self._refresh_seconds = refresh_seconds
         self.period = Period.WEEK
         self.day: date | None = None
         """A day of the period shown; None: today in the tenant's zone (the daemon's)."""
@@ -93,6 +100,7 @@ class LeaderboardScreen(Screen[None]):
         self.team = EVERYONE
         self.board: Leaderboard | None = None
         self.mine: MyPoints | None = None
+        self.challenges: ChallengeList | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,6 +120,11 @@ class LeaderboardScreen(Screen[None]):
         self.query_one("#board-off").display = False
         self._load_teams()
         self.reload()
+        self.set_interval(self._refresh_seconds, self._refresh)
+
+    def _refresh(self) -> None:
+        if self.is_current:  # under a dialog or another screen: read when it matters
+            self.reload()
 
     def current_query(self) -> BoardQuery:
         """What the screen asks for now."""
@@ -162,7 +175,7 @@ class LeaderboardScreen(Screen[None]):
 
     def on_leaderboard_screen_loaded(self, message: Loaded) -> None:
         board = message.board
-        self.board, self.mine = board, message.mine
+        self.board, self.mine, self.challenges = board, message.mine, message.challenges
         self.query_one("#board-where", Static).update(where_line(board))
         self.query_one("#board-off").display = not board.enabled
         self.query_one("#board-body").display = board.enabled
