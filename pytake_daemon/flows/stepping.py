@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from pytake_daemon.conversations.sent import message_sent_events
+from pytake_daemon.conversations.sent import sent_events_of
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import step_db
 from pytake_daemon.flows.engine import Facts, FlowEngine, Inbound, SessionState
@@ -118,4 +118,4 @@ async def save_step(
 
 async def sent_events(conn: Connection, effects: LiveEffects, now: datetime) -> list[MessageSent]:
     """The step's queued messages as ``message_sent`` events."""
-    return await message_sent_events(conn, effects.queued, now=now)
+    return await sent_events_of(conn, effects.queued, now=now)

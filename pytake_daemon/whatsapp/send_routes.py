@@ -78,7 +78,10 @@ async def request_phone(request: web.Request, body: PhoneRequest) -> web.StreamR
 
 async def _read_back(conn: Connection, queued: Queued) -> tuple[Record, Record | None]:
     """The queued message and its conversation, read in the transaction that queued it."""
-    (row,) = await conversations_db.get_messages(conn, [queued.message_id])
+    if queued.row is not None:
+        row = queued.row
+    else:  # a replayed request: the message queued the first time
+        (row,) = await conversations_db.get_messages(conn, [queued.message_id])
     return row, await conversations_db.get_conversation(conn, queued.conversation_id)
 
 
