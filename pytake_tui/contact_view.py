@@ -5,6 +5,7 @@ their identity (a hidden phone, a phone flagged as conflicting)."""
 from __future__ import annotations
 
 from pytake_daemon.protocol import ContactOut
+from pytake_tui.i18n import _
 
 
 def contact_title(contact: ContactOut) -> str:
@@ -16,7 +17,7 @@ def contact_title(contact: ContactOut) -> str:
     if phone and phone != contact.display_name:
         parts.append(f"{phone} ✓" if contact.phone_verified else phone)
     elif phone is None:
-        parts.append("phone hidden")
+        parts.append(_("phone hidden"))
     return " · ".join(parts)
 
 
@@ -25,4 +26,6 @@ def identity_warning(contact: ContactOut) -> str | None:
     contact or differs from theirs (never merged automatically)."""
     if contact.phone_conflict is None:
         return None
-    return f"⚠ also seen with +{contact.phone_conflict}: check before merging anything"
+    return _("⚠ also seen with +{phone}: check before merging anything").format(
+        phone=contact.phone_conflict
+    )

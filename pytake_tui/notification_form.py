@@ -23,20 +23,22 @@ from pytake_daemon.protocol.notifications import (
     NotificationCategory,
     Preferences,
 )
+from pytake_tui.i18n import N_
 
 CHANNELS: list[tuple[str, str]] = [
-    ("console", "console"),
-    ("desktop", "desktop"),
-    ("email", "e-mail"),
-    ("sound", "sound"),
+    ("console", N_("console")),
+    ("desktop", N_("desktop")),
+    ("email", N_("e-mail")),
+    ("sound", N_("sound")),
 ]
-"""Each switch of a category: its wire name and its column's title."""
+"""Each switch of a category: its wire name and its column's title (an ``N_`` msgid)."""
 DIGEST_LABELS: dict[Digest, str] = {
-    Digest.IMMEDIATE: "immediate",
-    Digest.HOURLY: "hourly",
-    Digest.DAILY: "daily (after 08:00)",
-    Digest.OFF: "off (no e-mail)",
+    Digest.IMMEDIATE: N_("immediate"),
+    Digest.HOURLY: N_("hourly"),
+    Digest.DAILY: N_("daily (after 08:00)"),
+    Digest.OFF: N_("off (no e-mail)"),
 }
+"""``N_`` msgids, translated where shown."""
 FIELDS = ("categories", "timezone", "quiet_hours", "dnd_until", "per_minute_cap", "digest")
 """The form's fields a 422 can name, in the order the form shows them."""
 

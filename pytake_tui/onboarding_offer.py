@@ -13,6 +13,7 @@ from textual.binding import Binding
 
 from pytake_daemon.protocol import Me, Role
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_
 from pytake_tui.screens.onboarding import OnboardingScreen
 from pytake_tui.widgets.onboarding_progress import CONTINUE_KEY, may_onboard
 
@@ -20,7 +21,7 @@ ONBOARDING_KEY = CONTINUE_KEY
 
 
 class OnboardingOffer(App[None]):
-    BINDINGS = [Binding(ONBOARDING_KEY, "onboarding", "Set up", show=False)]
+    BINDINGS = [Binding(ONBOARDING_KEY, "onboarding", N_("Set up"), show=False)]
 
     client: DaemonClient | None
     me: Me | None

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from pytake_daemon.protocol import ConversationOut, Role
 from pytake_daemon.protocol.ai import ReplyCreate, ReplyOut, ReplyScope, ReplyUpdate
+from pytake_tui.i18n import N_, _, pgettext
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -68,7 +69,7 @@ def one_line(text: str, width: int) -> str:
 
 SHORTCUT_TYPED = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,31})?$")
 """A draft that is only ``/`` and the start of a shortcut (a space or a second line ends it)."""
-VARIABLES_HINT = "{{customer_name}} {{first_name}} {{agent_name}} {{phone}} are filled in"
+VARIABLES_HINT = N_("{{customer_name}} {{first_name}} {{agent_name}} {{phone}} are filled in")
 ANY_LANGUAGE = "any"
 
 
@@ -100,7 +101,7 @@ class ReplyForm:
 
     def _fields(self) -> dict[str, Any]:
         if self.scope is ReplyScope.PERSONAL and self.department.strip():
-            raise ReplyFormError("A personal reply has no department: share it with the team.")
+            raise ReplyFormError(_("A personal reply has no department: share it with the team."))
         return {
             "title": " ".join(self.title.split()),
             "body": self.body.strip(),
@@ -137,10 +138,16 @@ def _checked(build: Callable[[], _Model]) -> _Model:
         field = str(first["loc"][0]) if first["loc"] else ""
         if field == "shortcut":
             raise ReplyFormError(
-                "The shortcut is up to 32 lower-case letters, digits, '-' or '_' (e.g. order-late)."
+                _(
+                    "The shortcut is up to 32 lower-case letters, digits, '-' or '_' "
+                    "(e.g. order-late)."
+                )
             ) from None
         if field in ("title", "body") and first["type"] == "string_too_short":
-            raise ReplyFormError(f"The reply needs a {field}.") from None
+            needs = (
+                _("The reply needs a title.") if field == "title" else _("The reply needs a body.")
+            )
+            raise ReplyFormError(needs) from None
         where = f"{field}: " if field else ""
         raise ReplyFormError(f"{where}{first['msg']}") from None
 
@@ -159,7 +166,11 @@ def may_manage(reply: ReplyOut, role: Role) -> bool:
 
 
 def scope_label(reply: ReplyOut) -> str:
-    return "yours" if reply.scope is ReplyScope.PERSONAL else "team"
+    return (
+        pgettext("reply owner", "yours")
+        if reply.scope is ReplyScope.PERSONAL
+        else pgettext("reply owner", "team")
+    )
 
 
 @dataclass(frozen=True, slots=True)

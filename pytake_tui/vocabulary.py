@@ -13,6 +13,7 @@ from pytake_daemon.protocol.agents import AgentStatus
 from pytake_daemon.protocol.ai import ReplyKind
 from pytake_daemon.protocol.invitations import InvitationStatus
 from pytake_daemon.protocol.notifications import NotificationCategory, NotificationSeverity
+from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_daemon.protocol.queues import (
     ItemStatus,
     OutOfHoursAction,
@@ -167,3 +168,25 @@ def queue_choice(choice: Policy | TimeoutAction | OverflowAction | OutOfHoursAct
         },
     }
     return words[type(choice)].get(choice, choice.value.replace("_", " "))
+
+
+def step_title(step: StepName) -> str:
+    """An onboarding step's title: "Go-live check" / "Checagem para entrar no ar"."""
+    return {
+        StepName.PROFILE: pgettext("onboarding step", "Business profile"),
+        StepName.NUMBER: pgettext("onboarding step", "WhatsApp number"),
+        StepName.TEAM: pgettext("onboarding step", "Team"),
+        StepName.QUEUES: pgettext("onboarding step", "Queues"),
+        StepName.AUTOMATION: pgettext("onboarding step", "Automation"),
+        StepName.DEFAULTS: pgettext("onboarding step", "AI and notifications"),
+        StepName.GO_LIVE: pgettext("onboarding step", "Go-live check"),
+    }.get(step, step.value)
+
+
+def step_status(status: StepStatus) -> str:
+    """An onboarding step's state: "skipped" / "pulado"."""
+    return {
+        StepStatus.PENDING: pgettext("onboarding", "pending"),
+        StepStatus.DONE: pgettext("onboarding", "done"),
+        StepStatus.SKIPPED: pgettext("onboarding", "skipped"),
+    }[status]

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from tenacity import RetryCallState, Retrying, wait_exponential
 
 from pytake_daemon.db.pool import (
     BeforeCommit,
@@ -315,10 +316,18 @@ class JobRunner:
             )
 
     async def _record_failure(self, job: Job, error: str, *, at_once: bool = False) -> None:
-        backoff = 0.0 if at_once else min(self._max_backoff, 2.0 ** min(job.attempts, 16))
+        backoff = 0.0 if at_once else self._backoff(job.attempts)
         run_after = datetime.now(UTC) + timedelta(seconds=backoff)
         async with tenant_transaction(self._pool, job.tenant_id) as conn:
             await db.retry_later(conn, job.id, run_after, error)
+
+    def _backoff(self, attempts: int) -> float:
+        """Seconds before a failed job's next try: 2 s, 4 s, 8 s… up to the maximum (tenacity's
+        exponential wait, counted by the row's attempts: the retry is durable, a row
+        rescheduled, not a task sleeping)."""
+        state = RetryCallState(Retrying(), None, (), {})
+        state.attempt_number = attempts + 1
+        return float(wait_exponential(multiplier=1, max=self._max_backoff)(state))
 
     async def _record_left_over(self, kind: str) -> None:
         """Record what an outage kept from being recorded, while the claim still holds (past

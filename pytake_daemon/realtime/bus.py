@@ -18,6 +18,7 @@ import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.protocol import EventEnvelope, ServerEvent, parse_server_event
@@ -31,6 +32,9 @@ Listener = Callable[[Sequence[EventEnvelope]], None]
 _PUBLISH_BATCH = 500
 # How long a shutdown waits for queued frames to reach Redis.
 _FLUSH_SECONDS = 2.0
+# Between resubscription attempts: 0.1 s doubling to 5 s, from the first failure after the last
+# subscription that worked.
+_RESUBSCRIBE_WAIT = wait_exponential(multiplier=0.1, max=5.0)
 
 # Per-tenant sequences (migration 0020): numbering never waits for another transaction, and
 # the Hello's number waits for the transactions still holding smaller ones.
@@ -151,27 +155,42 @@ class EventBus:
             self._flushed.set()
 
     async def run_subscriber(self) -> None:
-        """Deliver other processes' events until :meth:`stop`, resubscribing after failures."""
-        delay = 0.1
-        while not self._stopping.is_set():
-            try:
-                async with self._subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self._channel)
-                    self.subscribed.set()
-                    delay = 0.1
-                    while not self._stopping.is_set():
-                        message = await pubsub.get_message(timeout=None)
-                        if message is not None:
-                            self._on_message(message["data"])
-            except (RedisError, OSError) as exc:
-                self.subscribed.clear()
+        """Deliver other processes' events until :meth:`stop`, resubscribing after failures
+        (tenacity's backoff; a cancellation or the stopping flag ends it at once)."""
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((RedisError, OSError)),
+            wait=_RESUBSCRIBE_WAIT,
+            stop=lambda _state: self._stopping.is_set(),
+            before_sleep=self._lost_redis,
+            # Stopped while Redis was away: a shutdown, not a failure.
+            retry_error_callback=lambda _state: None,
+        ):
+            with attempt:
                 if self._stopping.is_set():
                     return
-                log.warning("event subscriber lost redis; retrying", error=str(exc), delay=delay)
-            if not self._stopping.is_set():
-                # Backoff timer between reconnection attempts (not synchronisation).
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                await self._subscribe(attempt.retry_state)
+
+    async def _subscribe(self, state: RetryCallState) -> None:
+        try:
+            async with self._subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
+                await pubsub.subscribe(self._channel)
+                self.subscribed.set()
+                # The backoff counts from here: a subscriber that ran for days and then lost
+                # Redis starts again at the shortest delay.
+                state.attempt_number = 1
+                while not self._stopping.is_set():
+                    message = await pubsub.get_message(timeout=None)
+                    if message is not None:
+                        self._on_message(message["data"])
+        except (RedisError, OSError):
+            self.subscribed.clear()
+            raise
+
+    def _lost_redis(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        log.warning(
+            "event subscriber lost redis; retrying", error=str(exc), delay=state.upcoming_sleep
+        )
 
     async def stop(self, *tasks: asyncio.Task[None]) -> None:
         """End the subscriber and the publisher (after what it has queued, if Redis takes it).

@@ -27,7 +27,7 @@ from pytake_daemon.protocol import EventEnvelope, MessageStatus, MessageStatusUp
 from pytake_daemon.protocol.conversations import MessageError
 from pytake_daemon.realtime.bus import EventBus, number_events
 from pytake_daemon.whatsapp import outbox_db
-from pytake_daemon.whatsapp.meta_errors import describe_webhook_error
+from pytake_daemon.whatsapp.meta_errors import explain_error
 
 log = structlog.get_logger("pytake.whatsapp")
 
@@ -154,7 +154,7 @@ async def _status_event(
     if known is not None and known["status"] in MessageStatus.__members__.values():
         code = title = explanation = None
         if known["status"] == "failed" and known["errors"]:
-            code, title, explanation = describe_webhook_error(known["errors"][0])
+            code, title, explanation = explain_error(known["errors"][0])
             error = MessageError(code=code, title=title, explanation=explanation)
         await outbox_db.advance(
             conn,

@@ -15,7 +15,7 @@ from pytake_daemon.metrics import families as metrics
 from pytake_daemon.protocol import EventEnvelope, MessageStatusUpdated
 from pytake_daemon.realtime.bus import envelopes
 from pytake_daemon.whatsapp import status_db
-from pytake_daemon.whatsapp.meta_errors import explain
+from pytake_daemon.whatsapp.meta_errors import explain_error
 from pytake_daemon.whatsapp.status_rank import rank
 from pytake_daemon.whatsapp.webhook import StatusUpdate
 
@@ -43,11 +43,7 @@ def _error_of(s: StatusUpdate) -> tuple[int | None, str | None, str | None]:
     """Code, title and explanation a failed status leaves on its message."""
     if s.status != "failed":
         return None, None, None
-    error = s.errors[0] if s.errors else None
-    if error is None:
-        return None, None, explain(None, None)
-    details = error.error_data.details if error.error_data else None
-    return error.code, error.title or error.message, explain(error.code, details or error.message)
+    return explain_error(s.errors[0] if s.errors else None)
 
 
 async def write_statuses(

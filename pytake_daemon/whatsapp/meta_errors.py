@@ -192,7 +192,7 @@ class GraphError(Exception):
 
     @property
     def explanation(self) -> str:
-        return explain(self.code, self.details, message=self.user_message or self.message)
+        return explain_error(self)[2]
 
     def as_record(self) -> dict[str, Any]:
         """JSON to store with the failed message (no token is ever in here)."""
@@ -220,33 +220,52 @@ class GraphError(Exception):
         )
 
 
-def explain_webhook_error(error: ErrorDetail) -> str:
-    """The agent's sentence for an ``errors[]`` item of a webhook (e.g. on a failed status)."""
-    said = error.message or error.title
-    if error.code is None:
-        # WhatsApp was reached (it sent the webhook): explain()'s network wording would mislead.
-        if said:
-            return _(
-                "WhatsApp reported a problem with this message: {said}", said=as_sentence(said)
-            ).say()
-        return gettext(N_("WhatsApp reported a problem with this message."))
-    return explain(error.code, error.details, message=said)
-
-
-def describe_webhook_error(
-    error: ErrorDetail | Mapping[str, Any],
+def explain_error(
+    error: GraphError | ErrorDetail | Mapping[str, Any] | None,
 ) -> tuple[int | None, str | None, str]:
-    """``(code, title, sentence)`` of an ``errors[]`` item of a failed status, as parsed or as
-    the raw JSON stored with the status: what a failed message records and shows an agent."""
+    """``(code, title, sentence)`` of a Meta error: what a failed message records and an agent
+    reads, whoever met it (the sender's Graph call, a webhook's failed status, a failed status
+    stored before its send was recorded). ``None`` is a failed status that came with no error.
+
+    An error without a code is not "WhatsApp could not be reached" unless it really is (no
+    answer, or one worth retrying): a webhook or a refusal without a code means WhatsApp was
+    reached and reported a problem, and the network wording would mislead the agent.
+    """
+    if isinstance(error, GraphError):
+        said = error.user_message or error.message
+        if error.code is None and error.kind != "transient":
+            return None, error.message, _reported(said)
+        return error.code, error.message, explain(error.code, error.details, message=said)
+    detail = _as_detail(error)
+    words = detail.message or detail.title
+    if detail.code is None:
+        return None, detail.title or detail.message, _reported(words)
+    return (
+        detail.code,
+        detail.title or detail.message,
+        explain(detail.code, detail.details, message=words),
+    )
+
+
+def _reported(said: str | None) -> str:
+    """The sentence for a problem WhatsApp reported without a code."""
+    if said:
+        return _(
+            "WhatsApp reported a problem with this message: {said}", said=as_sentence(said)
+        ).say()
+    return gettext(N_("WhatsApp reported a problem with this message."))
+
+
+def _as_detail(error: ErrorDetail | Mapping[str, Any] | None) -> ErrorDetail:
     if isinstance(error, ErrorDetail):
-        detail = error
-    else:
-        try:
-            detail = ErrorDetail.model_validate(error)
-        except ValidationError:
-            # Stored JSON we can't read must not fail the commit that records an accepted send.
-            detail = ErrorDetail()
-    return detail.code, detail.title or detail.message, explain_webhook_error(detail)
+        return error
+    if error is None:
+        return ErrorDetail()
+    try:
+        return ErrorDetail.model_validate(error)
+    except ValidationError:
+        # Stored JSON we can't read must not fail the commit that records an accepted send.
+        return ErrorDetail()
 
 
 __all__ = [
@@ -256,9 +275,8 @@ __all__ = [
     "GraphError",
     "classify",
     "classify_webhook_error",
-    "describe_webhook_error",
     "explain",
-    "explain_webhook_error",
+    "explain_error",
     "explanation_in",
     "retry_limit",
 ]

@@ -11,7 +11,10 @@ Delivery to Meta is at-least-once: if the process dies after Meta accepted a mes
 the commit that records it, the message is sent again when its lease runs out (Meta's send API
 has no idempotency key). The window for that is one round trip. A recording that fails while the
 process lives is retried with the wamid in hand (and noted in Redis), never re-sent
-(acceptances.py).
+(acceptances.py). Every other write that settles a claimed row (given back while throttled,
+rescheduled after a refusal, failed, dequeued) is retried too while the claim holds, so a
+PostgreSQL restart delays a reply by the restart, not by the 60 s lease
+(tests/test_outage_sends.py).
 """
 
 from __future__ import annotations
@@ -27,26 +30,36 @@ import asyncpg
 import structlog
 from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    wait_exponential,
+    wait_exponential_jitter,
+)
 
 from pytake_daemon.config import WhatsAppSettings
-from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.db.pool import Connection, Pool
 from pytake_daemon.loops import Loops
 from pytake_daemon.metrics import families as metrics
-from pytake_daemon.protocol import MessageStatus, MessageStatusUpdated
+from pytake_daemon.protocol import EventEnvelope, MessageStatus, MessageStatusUpdated
 from pytake_daemon.protocol.conversations import MessageError
 from pytake_daemon.protocol.outgoing import OutgoingContent
 from pytake_daemon.realtime.bus import EventBus, number_events
 from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.acceptance_writer import AcceptanceWriter
 from pytake_daemon.whatsapp.acceptances import Acceptances
+from pytake_daemon.whatsapp.claimed_sends import (
+    DATABASE_TROUBLE,
+    LEASE_SECONDS,
+    Claimed,
+    claim_holds_until,
+    settle,
+)
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.graph_send import to_graph
-from pytake_daemon.whatsapp.meta_errors import (
-    GraphError,
-    explain,
-    retry_limit,
-)
+from pytake_daemon.whatsapp.meta_errors import GraphError, explain_error, retry_limit
 from pytake_daemon.whatsapp.recipient import Recipient
 from pytake_daemon.whatsapp.secretbox import SecretBox
 from pytake_daemon.whatsapp.throttle import Throttle
@@ -57,18 +70,6 @@ _content_adapter: TypeAdapter[OutgoingContent] = TypeAdapter(OutgoingContent)
 
 # A throttled send waits in-process when its slot is this close, else goes back to the queue.
 _MAX_INLINE_WAIT = 1.0
-_LEASE_SECONDS = 60.0
-# What a database that is away (restarting, unreachable, a connection lost mid-use) raises.
-# asyncpg's InternalClientError too ("cannot switch to state 15"): what a connection lost in the
-# middle of an operation raised during a PostgreSQL restart. Not retried, an accepted send's
-# recording was given up and the message sent again when its lease ran out.
-_DATABASE_TROUBLE = (
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    OSError,
-    TimeoutError,
-)
 
 
 class Sender:
@@ -114,7 +115,7 @@ class Sender:
         # Supervised: any exception is logged and the loop goes on after a backoff, and /readyz
         # names it if it stalls (a narrower except once let a claimer die quietly).
         self._task = loops.start(
-            "outbox-sender", self._pass, deadline=_LEASE_SECONDS + 2 * self._poll
+            "outbox-sender", self._pass, deadline=LEASE_SECONDS + 2 * self._poll
         )
 
     async def stop(self) -> None:
@@ -143,10 +144,11 @@ class Sender:
         if free <= 0:
             await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
             return 1
+        holds_until = claim_holds_until()
         async with self._pool.acquire() as conn:
-            rows = await outbox_db.claim(conn, free, _LEASE_SECONDS)
+            rows = await outbox_db.claim(conn, free, LEASE_SECONDS)
         for row in rows:
-            task = asyncio.create_task(self._send_guarded(row))
+            task = asyncio.create_task(self._send_guarded(Claimed(row, holds_until)))
             self._inflight.add(task)
             task.add_done_callback(self._finished)
         # A partial claim took everything claimable: whatever is queued after it sets the wake
@@ -160,27 +162,27 @@ class Sender:
         if task.cancelled() or task.result():
             self._wake.set()
 
-    async def _send_guarded(self, row: asyncpg.Record) -> bool:
+    async def _send_guarded(self, claimed: Claimed) -> bool:
         """Send; True when the claim loop should look again (something may be claimable)."""
         try:
-            return await self._send(row)
+            return await self._send(claimed)
         except asyncio.CancelledError:
             raise
         except Exception:
             # The lease brings the row back; never let one message kill the worker.
-            log.exception("send attempt crashed", message_id=str(row["message_id"]))
+            log.exception("send attempt crashed", message_id=str(claimed.row["message_id"]))
             return True
 
-    async def _send(self, row: asyncpg.Record) -> bool:
+    async def _send(self, claimed: Claimed) -> bool:
         """Send one claimed row; the claim brought the message, its number and the address.
         True when the claim loop should look again (see ``_finished``)."""
+        row = claimed.row
         tenant_id: uuid.UUID = row["tenant_id"]
         message_id: uuid.UUID = row["message_id"]
         attempts: int = row["attempts"]
         if row["status"] != "pending":
             # Sent before a crash (recorded, but the row outlived it): nothing left to do.
-            async with tenant_transaction(self._pool, tenant_id) as conn:
-                await outbox_db.dequeue(conn, message_id)
+            await settle(self._pool, claimed, lambda conn: outbox_db.dequeue(conn, message_id))
             return True
         if attempts > 1:
             # Claimed again: an earlier attempt may have been accepted by Meta with its
@@ -191,22 +193,22 @@ class Sender:
                 return await self._record_acceptance(tenant_id, row, noted)
         if row["removed_at"] is not None:
             await self._fail(
-                tenant_id, row, None, None, "This WhatsApp number was removed; nothing was sent."
+                claimed, None, None, "This WhatsApp number was removed; nothing was sent."
             )
             return True
         wait = await self._pace(row)
         if wait is None:
             return True
         if wait > 0:
-            async with tenant_transaction(self._pool, tenant_id) as conn:
-                await outbox_db.give_back(
-                    conn, message_id, datetime.now(UTC) + timedelta(seconds=wait)
-                )
+            at = datetime.now(UTC) + timedelta(seconds=wait)
+            await settle(
+                self._pool, claimed, lambda conn: outbox_db.give_back(conn, message_id, at)
+            )
             return True
         try:
             content = _content_adapter.validate_python(row["content"])
         except ValidationError as exc:
-            await self._fail(tenant_id, row, None, None, f"Stored content is invalid: {exc}")
+            await self._fail(claimed, None, None, f"Stored content is invalid: {exc}")
             return True
         context = row["context"] or {}
         body = to_graph(content, _recipient(row), reply_to_wamid=context.get("id"))
@@ -216,7 +218,7 @@ class Sender:
             result = await self._graph.send_message(row["phone_number_id"], token, body)
         except GraphError as exc:
             metrics.send_observed(exc.kind, exc.code).observe(time.perf_counter() - started)
-            await self._failed_call(tenant_id, row, exc, attempts)
+            await self._failed_call(claimed, exc, attempts)
             return True
         metrics.SEND_ACCEPTED.observe(time.perf_counter() - started)
         if result.held:
@@ -261,7 +263,7 @@ class Sender:
         noted = False
         more = True
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(_DATABASE_TROUBLE),
+            retry=retry_if_exception_type(DATABASE_TROUBLE),
             wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
             reraise=True,
         ):
@@ -270,7 +272,7 @@ class Sender:
                     more = await self._recorder.record(
                         tenant_id, message_id, row["conversation_id"], wamid
                     )
-                except _DATABASE_TROUBLE as exc:
+                except DATABASE_TROUBLE as exc:
                     if not noted:
                         await self._acceptances.remember(message_id, wamid)
                         noted = True
@@ -285,16 +287,21 @@ class Sender:
         self.sent += 1
         return more
 
-    async def _failed_call(
-        self, tenant_id: uuid.UUID, row: asyncpg.Record, exc: GraphError, attempts: int
-    ) -> None:
+    async def _failed_call(self, claimed: Claimed, exc: GraphError, attempts: int) -> None:
+        """Meta refused (or never answered): retry later what can succeed, else fail it. Meta
+        didn't take the message, so recording this is retried like a give-back."""
+        row = claimed.row
         limit = retry_limit(exc.code) or self._settings.send_max_attempts
         if exc.kind == "transient" and attempts < limit:
-            backoff = min(
-                self._settings.send_backoff_max_seconds,
-                self._settings.send_backoff_seconds * 2 ** (attempts - 1),
-            )
-            # Full jitter: many messages throttled at once must not retry in lockstep.
+            # tenacity's exponential backoff, counted by the row's attempts (the retry is
+            # durable: a row rescheduled, not a task sleeping).
+            state = RetryCallState(Retrying(), None, (), {})
+            state.attempt_number = attempts
+            backoff = wait_exponential(
+                multiplier=self._settings.send_backoff_seconds,
+                max=self._settings.send_backoff_max_seconds,
+            )(state)
+            # Jitter: many messages throttled at once must not retry in lockstep.
             delay = random.uniform(backoff / 2, backoff)  # noqa: S311 - jitter, not security
             log.info(
                 "send failed; will retry",
@@ -304,13 +311,11 @@ class Sender:
                 attempt=attempts,
                 retry_in=round(delay, 2),
             )
-            async with tenant_transaction(self._pool, tenant_id) as conn:
-                await outbox_db.reschedule(
-                    conn,
-                    row["id"],
-                    datetime.now(UTC) + timedelta(seconds=delay),
-                    f"{exc.code}: {exc.message}",
-                )
+            at = datetime.now(UTC) + timedelta(seconds=delay)
+            error = f"{exc.code}: {exc.message}"
+            await settle(
+                self._pool, claimed, lambda conn: outbox_db.reschedule(conn, row["id"], at, error)
+            )
             return
         if exc.kind == "auth":
             log.error(
@@ -318,23 +323,15 @@ class Sender:
                 number=row["phone_number_id"],
                 code=exc.code,
             )
-        await self._fail(
-            tenant_id,
-            row,
-            exc.code,
-            exc.message,
-            explain(exc.code, exc.details, message=exc.message),
-        )
+        await self._fail(claimed, *explain_error(exc))
 
     async def _fail(
-        self,
-        tenant_id: uuid.UUID,
-        row: asyncpg.Record,
-        code: int | None,
-        title: str | None,
-        explanation: str,
+        self, claimed: Claimed, code: int | None, title: str | None, explanation: str
     ) -> None:
-        async with tenant_transaction(self._pool, tenant_id) as conn:
+        row = claimed.row
+        tenant_id: uuid.UUID = row["tenant_id"]
+
+        async def write(conn: Connection) -> list[EventEnvelope]:
             await outbox_db.advance(
                 conn,
                 row["id"],
@@ -352,7 +349,9 @@ class Sender:
                 status=MessageStatus.FAILED,
                 error=MessageError(code=code, title=title, explanation=explanation),
             )
-            envelopes = await number_events(conn, tenant_id, [event])
+            return await number_events(conn, tenant_id, [event])
+
+        envelopes = await settle(self._pool, claimed, write)
         self.failed += 1
         await self._bus.deliver(envelopes)
 

@@ -62,11 +62,11 @@ class AdminInvitationsScreen(LivePage):
     def on_mount(self) -> None:
         table = self.query_one("#admin-invitations", DataTable)
         for label, key, width in (
-            ("e-mail", "email", 24),
-            ("for", "kind", 8),
-            ("role", "role", 10),
-            ("state", "state", 8),
-            ("expires", "expires", 16),
+            (_("e-mail"), "email", 24),
+            (pgettext("invitation", "for"), "kind", 11),
+            (_("role"), "role", 13),
+            (_("state"), "state", 9),
+            (_("expires"), "expires", 16),
         ):
             table.add_column(label, key=key, width=width)
         self.action_reload()

@@ -65,12 +65,12 @@ class AdminQueuesScreen(LivePage):
     def on_mount(self) -> None:
         table = self.query_one("#admin-queues", DataTable)
         for label, key, width in (
-            ("name", "name", 14),
-            ("state", "state", 8),
-            ("department", "department", 10),
-            ("policy", "policy", 12),
-            ("max", "max", 5),
-            ("hours", "hours", 15),
+            (_("name"), "name", 14),
+            (_("state"), "state", 8),
+            (_("department"), "department", 10),
+            (_("policy"), "policy", 12),
+            (pgettext("most waiting, short", "max"), "max", 5),
+            (_("hours"), "hours", 15),
         ):
             table.add_column(label, key=key, width=width)
         self.action_reload()

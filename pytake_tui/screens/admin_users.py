@@ -84,7 +84,7 @@ class AdminUsersScreen(LivePage):
         users = self.query_one("#users", DataTable)
         users.add_column(_("name"), key="name", width=22)
         users.add_column(_("e-mail"), key="email", width=26)
-        users.add_column(_("role"), key="role", width=10)
+        users.add_column(_("role"), key="role", width=13)
         users.add_column(_("state"), key="state", width=8)
         sessions = self.query_one("#sessions", DataTable)
         sessions.add_column(_("kind"), key="kind", width=8)

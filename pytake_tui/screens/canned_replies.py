@@ -16,20 +16,37 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from pytake_daemon.protocol import Me, Role
 from pytake_daemon.protocol.ai import ReplyOut, ReplyQuery, ReplyScope
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.messages import report_failure
 from pytake_tui.navigation import SessionContext
 from pytake_tui.replies import may_manage, one_line, scope_label
-from pytake_tui.screens.canned_replies_dialogs import ConfirmRemove, ReplyEditor, ShareDialog
+from pytake_tui.screens.admin_confirm import confirm_then
+from pytake_tui.screens.canned_replies_dialogs import ReplyEditor, ShareDialog
+from pytake_tui.widgets.footer import Footer
 
 # Widths that fit 80 columns with the cells' padding; the title takes what a wide terminal adds.
-COLUMNS = (("title", 28), ("shortcut", 13), ("who", 5), ("department", 11), ("lang", 4))
-EMPTY = "No canned responses yet: a adds one (also `pytake replies add` on the server)."
-TEAM_ONLY = "The team's replies are managed by supervisors: a adds one of your own."
+COLUMNS = (
+    ("title", N_("title"), 28),
+    ("shortcut", N_("shortcut"), 13),
+    ("who", N_("who"), 6),
+    ("department", N_("department"), 11),
+    ("lang", N_("lang"), 4),
+)
+"""(key, ``N_`` title, width) of each column."""
+EMPTY = N_("No canned responses yet: a adds one (also `pytake replies add` on the server).")
+TEAM_ONLY = N_("The team's replies are managed by supervisors: a adds one of your own.")
+
+
+def whose(reply: ReplyOut) -> str:
+    """Whose the reply is: "yours alone", "the team's", "the billing department's"."""
+    if reply.department:
+        return _("the {department} department's").format(department=reply.department)
+    return _("yours alone") if reply.scope is ReplyScope.PERSONAL else _("the team's")
 
 
 class CannedRepliesScreen(Screen[None]):
@@ -37,11 +54,11 @@ class CannedRepliesScreen(Screen[None]):
 
     CSS_PATH = "canned_replies.tcss"
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("s", "share", "Share"),
-        Binding("d,delete", "remove", "Remove"),
-        Binding("r", "reload", "Refresh"),
+        Binding("a", "add", N_("Add")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("s", "share", N_("Share")),
+        Binding("d,delete", "remove", N_("Remove")),
+        Binding("r", "reload", N_("Refresh")),
     ]
 
     def __init__(self, *, client: DaemonClient, me: Me) -> None:
@@ -62,19 +79,19 @@ class CannedRepliesScreen(Screen[None]):
         with Vertical(id="replies-page"):
             yield Static(self._legend(), id="replies-legend")
             yield DataTable(id="replies", cursor_type="row", zebra_stripes=True)
-            yield Static(EMPTY, id="replies-empty")
+            yield Static(_(EMPTY), id="replies-empty")
             yield Static(id="reply-preview")
         yield Footer()
 
     def _legend(self) -> str:
         if self.supervises:
-            return "Yours and the team's · you manage both · s shares yours or moves the team's"
-        return "Yours and your team's · you manage yours; a supervisor manages the team's"
+            return _("Yours and the team's · you manage both · s shares yours or moves the team's")
+        return _("Yours and your team's · you manage yours; a supervisor manages the team's")
 
     def on_mount(self) -> None:
         table: DataTable[str] = self.query_one("#replies", DataTable)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width, key=label)
+        for key, label, width in COLUMNS:
+            table.add_column(_(label), width=width, key=key)
         self.action_reload()
 
     def on_screen_resume(self) -> None:
@@ -99,7 +116,7 @@ class CannedRepliesScreen(Screen[None]):
         try:
             listed = await self._client.find_replies(ReplyQuery())
         except DaemonError as error:
-            report_failure(self, error, "Could not load the canned responses")
+            report_failure(self, error, _("Could not load the canned responses"))
             return
         self.show(listed.items)
 
@@ -114,8 +131,9 @@ class CannedRepliesScreen(Screen[None]):
                 one_line(reply.title, 28),
                 f"/{reply.shortcut}" if reply.shortcut else "—",
                 scope_label(reply),
-                reply.department or ("—" if reply.scope is ReplyScope.PERSONAL else "all"),
-                reply.language or "any",
+                reply.department
+                or ("—" if reply.scope is ReplyScope.PERSONAL else pgettext("department", "all")),
+                reply.language or pgettext("language", "any"),
                 key=str(reply.id),
             )
         index = next((n for n, r in enumerate(replies) if r.id == current), 0)
@@ -145,11 +163,11 @@ class CannedRepliesScreen(Screen[None]):
         if reply is None:
             preview.update("")
             return
-        owner = "yours alone" if reply.scope is ReplyScope.PERSONAL else "the team's"
-        if reply.department:
-            owner = f"the {reply.department} department's"
-        kind = "snippet" if reply.kind.value == "snippet" else "canned response"
-        preview.update(f"{reply.title} · {kind}, {owner}\n\n{reply.body}")
+        kind = _("snippet") if reply.kind.value == "snippet" else _("canned response")
+        about = _("{title} · {kind}, {owner}").format(
+            title=reply.title, kind=kind, owner=whose(reply)
+        )
+        preview.update(f"{about}\n\n{reply.body}")
 
     # Acting on replies
 
@@ -157,10 +175,10 @@ class CannedRepliesScreen(Screen[None]):
         """The highlighted reply if the user may change it; else a toast saying why not."""
         reply = self.highlighted
         if reply is None:
-            self.notify("No reply picked: a adds one", severity="warning")
+            self.notify(_("No reply picked: a adds one"), severity="warning")
             return None
         if not may_manage(reply, self._me.role):
-            self.notify(TEAM_ONLY, severity="warning")
+            self.notify(_(TEAM_ONLY), severity="warning")
             return None
         return reply
 
@@ -179,7 +197,7 @@ class CannedRepliesScreen(Screen[None]):
         editor = ReplyEditor(self._client, reply, shares=self.supervises)
         saved = await self.app.push_screen_wait(editor)
         if saved is not None:
-            self.notify(f"Saved “{saved.title}”")
+            self.notify(_("Saved “{title}”").format(title=saved.title))
             self._after_change(saved)
 
     def action_share(self) -> None:
@@ -191,10 +209,7 @@ class CannedRepliesScreen(Screen[None]):
     async def _share(self, reply: ReplyOut) -> None:
         saved = await self.app.push_screen_wait(ShareDialog(self._client, reply))
         if saved is not None:
-            where = "yours alone" if saved.scope is ReplyScope.PERSONAL else "the team's"
-            if saved.department:
-                where = f"the {saved.department} department's"
-            self.notify(f"“{saved.title}” is now {where}")
+            self.notify(_("“{title}” is now {where}").format(title=saved.title, where=whose(saved)))
             self._after_change(saved)
 
     def action_remove(self) -> None:
@@ -202,16 +217,27 @@ class CannedRepliesScreen(Screen[None]):
         if (reply := self._managed()) is not None:
             self._remove(reply)
 
+    def _remove(self, reply: ReplyOut) -> None:
+        if reply.department:
+            who = _("the {department} department").format(department=reply.department)
+        else:
+            who = _("the whole team") if reply.scope is ReplyScope.TEAM else _("you")
+        confirm_then(
+            self,
+            _("Remove “{title}”?").format(title=reply.title),
+            _("It is used by {who}.").format(who=who),
+            _("Remove"),
+            lambda: self._delete(reply),
+        )
+
     @work(exclusive=True, exit_on_error=False, group="reply-dialog")
-    async def _remove(self, reply: ReplyOut) -> None:
-        if not await self.app.push_screen_wait(ConfirmRemove(reply)):
-            return
+    async def _delete(self, reply: ReplyOut) -> None:
         try:
             await self._client.delete_reply(reply.id)
         except DaemonError as error:
-            report_failure(self, error, "Not removed")
+            report_failure(self, error, _("Not removed"))
             return
-        self.notify(f"Removed “{reply.title}”")
+        self.notify(_("Removed “{title}”").format(title=reply.title))
         self._after_change(None)
 
     def _after_change(self, reply: ReplyOut | None) -> None:
@@ -223,7 +249,7 @@ class CannedRepliesScreen(Screen[None]):
         try:
             listed = await self._client.find_replies(ReplyQuery())
         except DaemonError as error:
-            report_failure(self, error, "Could not load the canned responses")
+            report_failure(self, error, _("Could not load the canned responses"))
             return
         self.show(listed.items, select=reply)
 

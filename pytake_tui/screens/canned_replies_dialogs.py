@@ -14,16 +14,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from pytake_daemon.protocol.ai import ReplyCreate, ReplyOut, ReplyScope, ReplyUpdate
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.messages import report_failure
 from pytake_tui.replies import ANY_LANGUAGE, VARIABLES_HINT, ReplyForm, ReplyFormError
 
 _CSS_PATH = "canned_replies_dialogs.tcss"
-_SCOPES = [("only me (personal)", ReplyScope.PERSONAL.value), ("team", ReplyScope.TEAM.value)]
-_LANGUAGES = [("any language", ANY_LANGUAGE), ("pt", "pt"), ("en", "en")]
+
+
+def _scopes() -> list[tuple[str, str]]:
+    return [
+        (_("only me (personal)"), ReplyScope.PERSONAL.value),
+        (pgettext("reply scope", "team"), ReplyScope.TEAM.value),
+    ]
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(_("any language"), ANY_LANGUAGE), ("pt", "pt"), ("en", "en")]
 
 
 class ReplyEditor(ModalScreen[ReplyOut | None]):
@@ -31,8 +41,8 @@ class ReplyEditor(ModalScreen[ReplyOut | None]):
 
     CSS_PATH = _CSS_PATH
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "save", N_("Save")),
     ]
 
     def __init__(self, client: DaemonClient, reply: ReplyOut | None, *, shares: bool) -> None:
@@ -46,22 +56,30 @@ class ReplyEditor(ModalScreen[ReplyOut | None]):
         form = ReplyForm.of(self.reply) if self.reply else ReplyForm(title="", body="")
         if self.reply is None and self._shares:
             form = ReplyForm(title="", body="", scope=ReplyScope.TEAM)
-        title = "New canned response" if self.reply is None else f"Edit: {self.reply.title}"
+        title = (
+            _("New canned response")
+            if self.reply is None
+            else _("Edit: {title}").format(title=self.reply.title)
+        )
         with Vertical(id="dialog"):
             yield Static(title, classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield Label("Title", classes="field-label")
+                yield Label(_("Title"), classes="field-label")
                 yield Input(form.title, compact=True, id="reply-title")
             with Horizontal(classes="form-row"):
-                yield Label("Shortcut /", classes="field-label")
-                yield Input(form.shortcut, placeholder="order-late", compact=True, id="shortcut")
+                yield Label(_("Shortcut /"), classes="field-label")
+                yield Input(form.shortcut, placeholder=_("order-late"), compact=True, id="shortcut")
                 yield Select(
-                    _LANGUAGES, value=form.language, allow_blank=False, compact=True, id="language"
+                    _languages(),
+                    value=form.language,
+                    allow_blank=False,
+                    compact=True,
+                    id="language",
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Who uses it", classes="field-label")
+                yield Label(_("Who uses it"), classes="field-label")
                 yield Select(
-                    _SCOPES,
+                    _scopes(),
                     value=form.scope.value,
                     allow_blank=False,
                     compact=True,
@@ -70,14 +88,14 @@ class ReplyEditor(ModalScreen[ReplyOut | None]):
                 )
                 yield Input(
                     form.department,
-                    placeholder="department (team: all)",
+                    placeholder=_("department (team: all)"),
                     compact=True,
                     id="department",
                 )
-            yield Label("Text", classes="field-label")
+            yield Label(_("Text"), classes="field-label")
             yield TextArea(form.body, id="reply-body", soft_wrap=True, compact=True)
-            yield Static(VARIABLES_HINT, classes="dialog-hint")
-            yield Static("ctrl+s save · escape cancel", classes="dialog-hint")
+            yield Static(_(VARIABLES_HINT), classes="dialog-hint")
+            yield Static(_("ctrl+s save · escape cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._scope_changed()
@@ -107,7 +125,7 @@ class ReplyEditor(ModalScreen[ReplyOut | None]):
             form = self.form()
             request = form.create() if self.reply is None else form.changes(self.reply)
         except ReplyFormError as problem:
-            self.notify(str(problem), title="Not saved", severity="warning")
+            self.notify(str(problem), title=_("Not saved"), severity="warning")
             return
         self._save(request)
 
@@ -123,7 +141,7 @@ class ReplyEditor(ModalScreen[ReplyOut | None]):
                     return
                 saved = await self._client.update_reply(self.reply.id, request)
         except DaemonError as error:
-            report_failure(self, error, "Not saved")
+            report_failure(self, error, _("Not saved"))
             return
         self.dismiss(saved)
 
@@ -133,8 +151,8 @@ class ShareDialog(ModalScreen[ReplyOut | None]):
 
     CSS_PATH = _CSS_PATH
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "save", N_("Save")),
     ]
 
     def __init__(self, client: DaemonClient, reply: ReplyOut) -> None:
@@ -146,25 +164,25 @@ class ShareDialog(ModalScreen[ReplyOut | None]):
         # Sharing a personal reply is the usual wish: the dialog opens on the other scope.
         target = ReplyScope.TEAM if self.reply.scope is ReplyScope.PERSONAL else self.reply.scope
         with Vertical(id="dialog", classes="-short"):
-            yield Static(f"Share: {self.reply.title}", classes="dialog-title")
+            yield Static(_("Share: {title}").format(title=self.reply.title), classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield Label("Who uses it", classes="field-label")
+                yield Label(_("Who uses it"), classes="field-label")
                 yield Select(
-                    _SCOPES, value=target.value, allow_blank=False, compact=True, id="share-scope"
+                    _scopes(), value=target.value, allow_blank=False, compact=True, id="share-scope"
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Department", classes="field-label")
+                yield Label(_("Department"), classes="field-label")
                 yield Input(
                     self.reply.department or "",
-                    placeholder="blank: the whole team",
+                    placeholder=_("blank: the whole team"),
                     compact=True,
                     id="share-department",
                 )
             yield Static(
-                "team: every agent (or one department's) · only me: yours alone",
+                _("team: every agent (or one department's) · only me: yours alone"),
                 classes="dialog-hint",
             )
-            yield Static("enter or ctrl+s save · escape cancel", classes="dialog-hint")
+            yield Static(_("enter or ctrl+s save · escape cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._scope_changed()
@@ -191,7 +209,7 @@ class ShareDialog(ModalScreen[ReplyOut | None]):
         try:
             change = shared.changes(self.reply)
         except ReplyFormError as problem:
-            self.notify(str(problem), title="Not shared", severity="warning")
+            self.notify(str(problem), title=_("Not shared"), severity="warning")
             return
         self._share(self.reply.id, change)
 
@@ -203,42 +221,6 @@ class ShareDialog(ModalScreen[ReplyOut | None]):
         try:
             saved = await self._client.update_reply(reply_id, change)
         except DaemonError as error:
-            report_failure(self, error, "Not shared")
+            report_failure(self, error, _("Not shared"))
             return
         self.dismiss(saved)
-
-
-class ConfirmRemove(ModalScreen[bool]):
-    """Removing a reply takes it from everyone who uses it: one more key first."""
-
-    CSS_PATH = _CSS_PATH
-    BINDINGS = [
-        Binding("escape,n", "dismiss(False)", "Keep"),
-        Binding("y", "dismiss(True)", "Remove"),
-    ]
-
-    def __init__(self, reply: ReplyOut) -> None:
-        super().__init__()
-        self._reply = reply
-
-    def compose(self) -> ComposeResult:
-        who = "the whole team" if self._reply.scope is ReplyScope.TEAM else "you"
-        if self._reply.department:
-            who = f"the {self._reply.department} department"
-        with Vertical(id="dialog", classes="-short"):
-            yield Static(f"Remove “{self._reply.title}”?", classes="dialog-title")
-            yield Static(f"It is used by {who}.", classes="dialog-hint")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Remove (y)", id="remove", variant="error")
-                yield Button("Keep (n)", id="keep")
-
-    def on_mount(self) -> None:
-        self.query_one("#keep", Button).focus()
-
-    @on(Button.Pressed, "#remove")
-    def _remove(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#keep")
-    def _keep(self) -> None:
-        self.dismiss(False)

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol.contacts import ContactProfile, ContactSummary, ContactUpdate
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import report_failure
 from pytake_tui.profile_view import ProfileForm, ProfileFormError, summary_line
 
@@ -34,8 +35,8 @@ class ContactEditor(ModalScreen[ContactProfile | None]):
 
     CSS_PATH = _CSS_PATH
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "save", N_("Save")),
     ]
 
     def __init__(self, client: DaemonClient, profile: ContactProfile) -> None:
@@ -46,13 +47,13 @@ class ContactEditor(ModalScreen[ContactProfile | None]):
     def compose(self) -> ComposeResult:
         profile = self.profile
         with Vertical(id="dialog"):
-            yield Static(f"Edit {profile.name}", classes="dialog-title")
+            yield Static(_("Edit {name}").format(name=profile.name), classes="dialog-title")
             with VerticalScroll(id="contact-fields"):
                 with Horizontal(classes="form-row"):
-                    yield Label("Name", classes="field-label")
+                    yield Label(_("Name"), classes="field-label")
                     yield Input(
                         profile.name_override or "",
-                        placeholder=profile.contact.profile_name or "the team's name for them",
+                        placeholder=profile.contact.profile_name or _("the team's name for them"),
                         compact=True,
                         id="contact-name",
                     )
@@ -61,10 +62,10 @@ class ContactEditor(ModalScreen[ContactProfile | None]):
                         yield Label(key, classes="field-label")
                         yield Input(value, compact=True, id=f"attr-{key}", classes="attribute")
                 with Horizontal(classes="form-row"):
-                    yield Input(placeholder="new attribute", compact=True, id="new-key")
-                    yield Input(placeholder="value", compact=True, id="new-value")
+                    yield Input(placeholder=_("new attribute"), compact=True, id="new-key")
+                    yield Input(placeholder=_("value"), compact=True, id="new-value")
             yield Static(
-                "blank name: WhatsApp's · blank value: removes it · ctrl+s save · esc cancel",
+                _("blank name: WhatsApp's · blank value: removes it · ctrl+s save · esc cancel"),
                 classes="dialog-hint",
             )
 
@@ -88,7 +89,7 @@ class ContactEditor(ModalScreen[ContactProfile | None]):
         try:
             change = self.form().changes(self.profile)
         except ProfileFormError as problem:
-            self.notify(str(problem), title="Not saved", severity="warning")
+            self.notify(str(problem), title=_("Not saved"), severity="warning")
             return
         if not change.model_fields_set:
             self.dismiss(None)  # nothing changed: nothing to send
@@ -100,7 +101,7 @@ class ContactEditor(ModalScreen[ContactProfile | None]):
         try:
             saved = await self._client.update_contact(self.profile.contact.id, change)
         except DaemonError as error:
-            report_failure(self, error, "Not saved")
+            report_failure(self, error, _("Not saved"))
             return
         self.dismiss(saved)
 
@@ -109,7 +110,7 @@ class ContactFinder(ModalScreen[uuid.UUID | None]):
     """Find any contact, with or without an open conversation; enter shows their profile."""
 
     CSS_PATH = _CSS_PATH
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, client: DaemonClient) -> None:
         super().__init__()
@@ -123,12 +124,14 @@ class ContactFinder(ModalScreen[uuid.UUID | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-tall"):
-            yield Static("Find a contact", classes="dialog-title")
-            yield Input(placeholder="name, @username, phone or BSUID", id="contact-query")
+            yield Static(_("Find a contact"), classes="dialog-title")
+            yield Input(placeholder=_("name, @username, phone or BSUID"), id="contact-query")
             yield OptionList(id="contacts-found")
             yield Static(
-                f"at least {SEARCH_MIN_LENGTH} characters · ↓ to the results · enter: profile "
-                "· escape: cancel",
+                _(
+                    "at least {count} characters · ↓ to the results · enter: profile · "
+                    "escape: cancel"
+                ).format(count=SEARCH_MIN_LENGTH),
                 id="finder-hint",
                 classes="dialog-hint",
             )
@@ -155,7 +158,7 @@ class ContactFinder(ModalScreen[uuid.UUID | None]):
         try:
             page = await self._client.search_contacts(text)
         except DaemonError as error:
-            report_failure(self, error, "Could not search")
+            report_failure(self, error, _("Could not search"))
             return
         self._show(text, page.items)
 
@@ -172,7 +175,7 @@ class ContactFinder(ModalScreen[uuid.UUID | None]):
         if found:
             listed.highlighted = 0
         elif len(text) >= SEARCH_MIN_LENGTH:
-            listed.add_option(Option(f"nobody matches {text!r}", disabled=True))
+            listed.add_option(Option(_("nobody matches {text!r}").format(text=text), disabled=True))
 
     def on_key(self, event: events.Key) -> None:
         # Down from the search box goes to the results, as in a browser's address bar.

@@ -11,20 +11,22 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from pytake_daemon.protocol.invitations import CODE_PREFIX, PASSWORD_MIN_LENGTH
 from pytake_tui.client import DaemonClient, DaemonError, normalize_server
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import LoggedIn
+from pytake_tui.widgets.footer import Footer
 
 ClientForServer = Callable[[str], DaemonClient]
 
 _TITLES = {
-    "server": "Server",
-    "code": "Invitation code",
-    "name": "Your name",
-    "password": "New password",
-    "repeat": "New password again",
+    "server": N_("Server"),
+    "code": N_("Invitation code"),
+    "name": N_("Your name"),
+    "password": N_("New password"),
+    "repeat": N_("New password again"),
 }
 
 
@@ -34,7 +36,7 @@ class InvitationScreen(Screen[None]):
 
     CSS_PATH = "invitation.tcss"
     BINDINGS = [
-        Binding("escape", "back", "Back to log in"),
+        Binding("escape", "back", N_("Back to log in")),
         # As on the login screen: the focus moves as the Tab is read, so a fast typist's (or a
         # password manager's) next field never lands in the previous one.
         Binding("tab", "app.focus_next", show=False, priority=True),
@@ -58,25 +60,31 @@ class InvitationScreen(Screen[None]):
         yield Header()
         with Vertical(id="invitation-form"):
             yield Input(self._server, id="server", placeholder="http://host:8420")
-            yield Input(self._code, id="code", placeholder=f"{CODE_PREFIX}… from your e-mail")
-            yield Input(id="name", placeholder="as your team will see it (optional)")
+            yield Input(
+                self._code,
+                id="code",
+                placeholder=_("{CODE_PREFIX}… from your e-mail").format(CODE_PREFIX=CODE_PREFIX),
+            )
+            yield Input(id="name", placeholder=_("as your team will see it (optional)"))
             yield Input(
                 id="password",
                 password=True,
-                placeholder=f"at least {PASSWORD_MIN_LENGTH} characters",
+                placeholder=_("at least {PASSWORD_MIN_LENGTH} characters").format(
+                    PASSWORD_MIN_LENGTH=PASSWORD_MIN_LENGTH
+                ),
             )
-            yield Input(id="repeat", password=True, placeholder="the same again")
+            yield Input(id="repeat", password=True, placeholder=_("the same again"))
             with Horizontal(id="invitation-buttons"):
-                yield Button("Join", id="join", variant="primary")
-                yield Button("Back to log in", id="back")
+                yield Button(_("Join"), id="join", variant="primary")
+                yield Button(_("Back to log in"), id="back")
             yield Static(id="invitation-status")
         yield Footer()
 
     def on_mount(self) -> None:
         # The title on the border: at 80x24 every line of the form is needed.
-        self.query_one("#invitation-form").border_title = "Join PyTake with an invitation"
+        self.query_one("#invitation-form").border_title = _("Join PyTake with an invitation")
         for input_id, title in _TITLES.items():
-            self.query_one(f"#{input_id}", Input).border_title = title
+            self.query_one(f"#{input_id}", Input).border_title = _(title)
         # With the code already given (``pytake tui --invite CODE``), start at the name.
         self.query_one("#name" if self._code else "#code", Input).focus()
 
@@ -98,18 +106,21 @@ class InvitationScreen(Screen[None]):
             self._refuse("server", str(error))
             return
         if not values["code"].strip():
-            self._refuse("code", "Paste the invitation code from your e-mail")
+            self._refuse("code", _("Paste the invitation code from your e-mail"))
             return
         if len(values["password"]) < PASSWORD_MIN_LENGTH:
             self._refuse(
-                "password", f"The password needs at least {PASSWORD_MIN_LENGTH} characters"
+                "password",
+                _("The password needs at least {count} characters").format(
+                    count=PASSWORD_MIN_LENGTH
+                ),
             )
             return
         if values["repeat"] != values["password"]:
-            self._refuse("repeat", "The two passwords are not the same")
+            self._refuse("repeat", _("The two passwords are not the same"))
             return
         self.query_one("#join", Button).disabled = True
-        self._set_status(f"Joining on {server}…")
+        self._set_status(_("Joining on {server}…").format(server=server))
         self._join(server, values["code"], values["password"], values["name"].strip())
 
     @work(exclusive=True, exit_on_error=False)
@@ -124,7 +135,7 @@ class InvitationScreen(Screen[None]):
 
     def on_invitation_screen_failed(self, message: Failed) -> None:
         error = message.error
-        self.notify(error.message, title="Could not join", severity="error")
+        self.notify(error.message, title=_("Could not join"), severity="error")
         self._set_status(error.message, error=True)
         self.query_one("#join", Button).disabled = False
         # A code that is unknown, used, expired or revoked: the code field is what to change.

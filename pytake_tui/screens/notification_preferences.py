@@ -20,11 +20,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from pytake_daemon.protocol import Me, Role
 from pytake_daemon.protocol.notifications import Digest, Preferences
+from pytake_i18n import format_skeleton
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.messages import report_failure
 from pytake_tui.notification_form import (
     DIGEST_LABELS,
@@ -37,14 +39,15 @@ from pytake_tui.notification_form import (
     zone_of,
 )
 from pytake_tui.widgets.channel_grid import ChannelGrid
+from pytake_tui.widgets.footer import Footer
 
 Source = Literal["user", "tenant", "default"]
 SOURCE_TEXT: dict[Source, str] = {
-    "user": "Your own preferences.",
-    "tenant": "You follow your organisation's defaults; saving makes these your own.",
-    "default": "You follow PyTake's defaults; saving makes these your own.",
+    "user": N_("Your own preferences."),
+    "tenant": N_("You follow your organisation's defaults; saving makes these your own."),
+    "default": N_("You follow PyTake's defaults; saving makes these your own."),
 }
-TENANT_TEXT = "The tenant's defaults: what every user without preferences of their own gets."
+TENANT_TEXT = N_("The tenant's defaults: what every user without preferences of their own gets.")
 
 
 class NotificationPreferencesScreen(Screen[None]):
@@ -52,8 +55,8 @@ class NotificationPreferencesScreen(Screen[None]):
 
     CSS_PATH = "notification_preferences.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save", N_("Save")),
+        Binding("escape", "close", N_("Close")),
     ]
 
     class Loaded(Message):
@@ -87,51 +90,51 @@ class NotificationPreferencesScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="prefs-form"):
             with Horizontal(classes="prefs-row"):
-                yield Static("Notification preferences", id="prefs-heading")
-                yield Static("Loading…", id="prefs-source")
-                yield Checkbox("tenant defaults", compact=True, id="prefs-tenant")
+                yield Static(_("Notification preferences"), id="prefs-heading")
+                yield Static(_("Loading…"), id="prefs-source")
+                yield Checkbox(_("tenant defaults"), compact=True, id="prefs-tenant")
             yield Static(
-                "Channels per category · arrows move, space or enter switches",
+                _("Channels per category · arrows move, space or enter switches"),
                 classes="prefs-section",
             )
             yield ChannelGrid(id="prefs-channels")
             yield Static(id="error-categories", classes="prefs-error")
             with Horizontal(classes="prefs-row"):
-                yield Label("Time zone", classes="prefs-label")
-                yield Input(placeholder="e.g. America/Sao_Paulo", compact=True, id="prefs-zone")
+                yield Label(_("Time zone"), classes="prefs-label")
+                yield Input(placeholder=_("e.g. America/Sao_Paulo"), compact=True, id="prefs-zone")
                 yield Static(id="prefs-zone-now", classes="prefs-hint")
             yield Static(id="error-timezone", classes="prefs-error")
             with Horizontal(classes="prefs-row"):
-                yield Label("Quiet hours", classes="prefs-label")
+                yield Label(_("Quiet hours"), classes="prefs-label")
                 yield Input(placeholder="22:00", compact=True, id="prefs-quiet-start")
-                yield Label("to", classes="prefs-to")
+                yield Label(_("to"), classes="prefs-to")
                 yield Input(placeholder="07:00", compact=True, id="prefs-quiet-end")
                 yield Static(id="prefs-quiet-hint", classes="prefs-hint")
             yield Static(id="error-quiet_hours", classes="prefs-error")
             with Horizontal(classes="prefs-row"):
-                yield Label("DND until", classes="prefs-label")
-                yield Input(placeholder="HH:MM or YYYY-MM-DD HH:MM", compact=True,
+                yield Label(_("DND until"), classes="prefs-label")
+                yield Input(placeholder=_("HH:MM or YYYY-MM-DD HH:MM"), compact=True,
                             id="prefs-dnd")  # fmt: skip
-                yield Checkbox("urgent still reaches me", compact=True, id="prefs-dnd-urgent")
+                yield Checkbox(_("urgent still reaches me"), compact=True, id="prefs-dnd-urgent")
             yield Static(id="error-dnd_until", classes="prefs-error")
             with Horizontal(classes="prefs-row"):
-                yield Label("Per-minute cap", classes="prefs-label")
+                yield Label(_("Per-minute cap"), classes="prefs-label")
                 yield Input(compact=True, id="prefs-cap")
-                yield Static("more in a minute are grouped into one", classes="prefs-hint")
+                yield Static(_("more in a minute are grouped into one"), classes="prefs-hint")
             yield Static(id="error-per_minute_cap", classes="prefs-error")
             with Horizontal(classes="prefs-row"):
-                yield Label("E-mail digest", classes="prefs-label")
+                yield Label(_("E-mail digest"), classes="prefs-label")
                 yield Select(
-                    [(label, digest.value) for digest, label in DIGEST_LABELS.items()],
+                    [(_(label), digest.value) for digest, label in DIGEST_LABELS.items()],
                     allow_blank=False,
                     compact=True,
                     id="prefs-digest",
                 )
             yield Static(id="error-digest", classes="prefs-error")
             with Horizontal(id="prefs-buttons"):
-                yield Button("Save", id="prefs-save", variant="primary", compact=True)
-                yield Button("Reset to tenant defaults", id="prefs-reset", compact=True)
-                yield Button("Close", id="prefs-close", compact=True)
+                yield Button(_("Save"), id="prefs-save", variant="primary", compact=True)
+                yield Button(_("Reset to tenant defaults"), id="prefs-reset", compact=True)
+                yield Button(_("Close"), id="prefs-close", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -154,7 +157,7 @@ class NotificationPreferencesScreen(Screen[None]):
                 mine = await self._client.notification_preferences()
                 loaded = self.Loaded(mine.preferences, mine.source, self.retention_days)
         except DaemonError as error:
-            report_failure(self, error, "Could not read the preferences")
+            report_failure(self, error, _("Could not read the preferences"))
             return
         self.post_message(loaded)
 
@@ -166,7 +169,7 @@ class NotificationPreferencesScreen(Screen[None]):
     def show(self, values: FormValues) -> None:
         """Put ``values`` in the form's fields."""
         self.query_one("#prefs-source", Static).update(
-            TENANT_TEXT if self.source is None else SOURCE_TEXT[self.source]
+            _(TENANT_TEXT) if self.source is None else _(SOURCE_TEXT[self.source])
         )
         self.query_one(ChannelGrid).load(values.switches)
         self.query_one("#prefs-zone", Input).value = values.timezone
@@ -199,11 +202,15 @@ class NotificationPreferencesScreen(Screen[None]):
 
     def _show_zone(self, name: str) -> None:
         zone = zone_of(name)
-        now = f"now {self._clock().astimezone(zone):%H:%M} there" if zone else "not a zone"
+        now = (
+            _("now {time} there").format(time=format_skeleton("Hm", self._clock(), zone))
+            if zone
+            else _("not a zone")
+        )
         self.query_one("#prefs-zone-now", Static).update(now)
-        where = name.strip() if zone else "your time zone"
+        where = name.strip() if zone else _("your time zone")
         self.query_one("#prefs-quiet-hint", Static).update(
-            f"in {where} · only urgent ones pass · empty: none"
+            _("in {where} · only urgent ones pass · empty: none").format(where=where)
         )
 
     def _clear_errors(self) -> None:
@@ -232,10 +239,10 @@ class NotificationPreferencesScreen(Screen[None]):
             if error.status == 422 and error.fields:
                 self.post_message(self.Refused(error))
             else:
-                report_failure(self, error, "Could not save the preferences")
+                report_failure(self, error, _("Could not save the preferences"))
             return
         self.post_message(loaded)
-        self.notify("Tenant defaults saved" if self.tenant_mode else "Preferences saved")
+        self.notify(_("Tenant defaults saved") if self.tenant_mode else _("Preferences saved"))
 
     def on_notification_preferences_screen_refused(self, message: Refused) -> None:
         shown: dict[str, list[str]] = {}
@@ -253,8 +260,8 @@ class NotificationPreferencesScreen(Screen[None]):
         if shown:
             first = self.query_one(f"#error-{next(n for n in FIELDS if n in shown)}")
             self.query_one("#prefs-form", VerticalScroll).scroll_to_widget(first)
-        detail = "; ".join(unplaced) or "see the fields marked in red"
-        self.notify(detail, title="Not saved", severity="warning")
+        detail = "; ".join(unplaced) or _("see the fields marked in red")
+        self.notify(detail, title=_("Not saved"), severity="warning")
 
     # Reset, tenant mode, closing
 
@@ -273,10 +280,10 @@ class NotificationPreferencesScreen(Screen[None]):
             await self._client.reset_notification_preferences()
             mine = await self._client.notification_preferences()
         except DaemonError as error:
-            report_failure(self, error, "Could not reset the preferences")
+            report_failure(self, error, _("Could not reset the preferences"))
             return
         self.post_message(self.Loaded(mine.preferences, mine.source, self.retention_days))
-        self.notify("You follow the tenant's defaults again")
+        self.notify(_("You follow the tenant's defaults again"))
 
     @on(Checkbox.Changed, "#prefs-tenant")
     def _tenant_switched(self, event: Checkbox.Changed) -> None:

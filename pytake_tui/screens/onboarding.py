@@ -14,12 +14,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
+from textual.widgets import ContentSwitcher, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import Me
 from pytake_daemon.protocol.onboarding import OnboardingState, StepName, StepStatus
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
+from pytake_tui.vocabulary import step_status, step_title
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.onboarding_automation import AutomationStep
 from pytake_tui.widgets.onboarding_defaults import DefaultsStep
 from pytake_tui.widgets.onboarding_golive import GoLiveStep
@@ -42,10 +45,10 @@ class OnboardingScreen(Screen[None]):
 
     CSS_PATH = "onboarding.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("alt+s", "skip", "Skip step"),
-        Binding("alt+n", "move(1)", "Next step"),
-        Binding("alt+p", "move(-1)", "Previous step"),
+        Binding("escape", "close", N_("Close")),
+        Binding("alt+s", "skip", N_("Skip step")),
+        Binding("alt+n", "move(1)", N_("Next step")),
+        Binding("alt+p", "move(-1)", N_("Previous step")),
         # As on the login and invitation forms: the focus moves as the Tab is read, so text
         # typed in one burst (a fast typist, a paste) never lands in the next field.
         Binding("tab", "app.focus_next", show=False, priority=True),
@@ -77,10 +80,10 @@ class OnboardingScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Set up PyTake"
-        self.query_one("#ob-side").border_title = "Steps"
+        self.title = _("Set up PyTake")
+        self.query_one("#ob-side").border_title = _("Steps")
         self.query_one(OptionList).add_options(
-            Option(step_line(i, s.value, StepStatus.PENDING), id=s.value)
+            Option(step_line(i, step_title(s), StepStatus.PENDING), id=s.value)
             for i, s in enumerate(STEPS)
         )
         self.reload(move_on=True)
@@ -90,7 +93,7 @@ class OnboardingScreen(Screen[None]):
         try:
             state = await self.client.onboarding()
         except DaemonError as error:
-            self.notify(error.message, title="Could not read the setup", severity="error")
+            self.notify(error.message, title=_("Could not read the setup"), severity="error")
             return
         self.show_state(state, move_on=move_on)
 
@@ -99,9 +102,13 @@ class OnboardingScreen(Screen[None]):
         options = self.query_one(OptionList)
         for index, step in enumerate(state.steps):
             options.replace_option_prompt(
-                step.step.value, step_line(index, step.title, step.status)
+                step.step.value, step_line(index, step_title(step.step), step.status)
             )
-        done = "Finished: PyTake is live" if state.finished else f"{state.completed} of 7 done"
+        done = (
+            _("Finished: PyTake is live")
+            if state.finished
+            else _("{done} of 7 done").format(done=state.completed)
+        )
         self.query_one("#ob-progress", Static).update(done)
         if move_on:
             self.show_step(state.next_step or self.current)
@@ -121,12 +128,16 @@ class OnboardingScreen(Screen[None]):
         self._status()
 
     def _status(self) -> None:
-        line = f"Step {STEPS.index(self.current) + 1} of 7"
+        line = _("Step {n} of 7").format(n=STEPS.index(self.current) + 1)
         if self.state is not None:
             step = self.state.steps[STEPS.index(self.current)]
             if step.status is not StepStatus.PENDING:
-                who = f" by {step.updated_by_name}" if step.updated_by_name else ""
-                line += f" · {step.status.value}{who}"
+                status = step_status(step.status)
+                if step.updated_by_name:
+                    status = _("{status} by {name}").format(
+                        status=status, name=step.updated_by_name
+                    )
+                line += f" · {status}"
         self.query_one("#ob-status", Static).update(line)
 
     @on(OptionList.OptionSelected, "#ob-steps")
@@ -153,7 +164,7 @@ class OnboardingScreen(Screen[None]):
         try:
             state = await self.client.set_onboarding_step(step, StepStatus.SKIPPED)
         except DaemonError as error:
-            self.notify(error.message, title="Could not skip the step", severity="error")
+            self.notify(error.message, title=_("Could not skip the step"), severity="error")
             return
         self.show_state(state, move_on=True)
 

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import TemplateOut
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut
+from pytake_tui.i18n import N_, _
 from pytake_tui.template_form import (
     TemplateUnsupportedError,
     build_template,
@@ -32,8 +33,8 @@ class TemplatePicker(ModalScreen[TemplateOut | None]):
 
     CSS_PATH = "template_picker.tcss"
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "send", "Send template"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "send", N_("Send template")),
     ]
 
     def __init__(self, templates: list[MessageTemplateOut], contact: str) -> None:
@@ -46,7 +47,9 @@ class TemplatePicker(ModalScreen[TemplateOut | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static(f"Send a template to {self._contact}", id="picker-title")
+            yield Static(
+                _("Send a template to {contact}").format(contact=self._contact), id="picker-title"
+            )
             with Horizontal(id="picker-body"):
                 yield OptionList(
                     *(
@@ -60,12 +63,14 @@ class TemplatePicker(ModalScreen[TemplateOut | None]):
                     yield Vertical(id="fields")
             yield Static(id="picker-status")
             with Horizontal(id="picker-buttons"):
-                yield Button("Send", id="send", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Send"), id="send", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         if not self._templates:
-            self._status("No approved templates: an admin syncs them with `pytake templates sync`")
+            self._status(
+                _("No approved templates: an admin syncs them with `pytake templates sync`")
+            )
             self.query_one("#send", Button).disabled = True
             return
         self.query_one("#templates", OptionList).highlighted = 0
@@ -81,7 +86,11 @@ class TemplatePicker(ModalScreen[TemplateOut | None]):
         try:
             fields = template_fields(template)
         except TemplateUnsupportedError as error:
-            self._status(f"{template.name} can't be sent from the console: {error}")
+            self._status(
+                _("{name} can't be sent from the console: {reason}").format(
+                    name=template.name, reason=error
+                )
+            )
             send.disabled = True
             self._show_preview()
             return
@@ -98,7 +107,7 @@ class TemplatePicker(ModalScreen[TemplateOut | None]):
             inputs.append(box)
         await fields_box.mount_all(inputs)
         if not inputs:
-            fields_box.mount(Static("This template takes no parameters.", classes="hint"))
+            fields_box.mount(Static(_("This template takes no parameters."), classes="hint"))
         self._show_preview()
 
     @on(OptionList.OptionSelected, "#templates")
@@ -139,12 +148,14 @@ class TemplatePicker(ModalScreen[TemplateOut | None]):
         try:
             content = build_template(self._chosen, self._values())
         except TemplateUnsupportedError as error:
-            self._status(f"Can't send {self._chosen.name}: {error}")
+            self._status(
+                _("Can't send {name}: {reason}").format(name=self._chosen.name, reason=error)
+            )
             return
         except ValidationError as error:
             message = _first_error(error)
             self._status(message)
-            self.notify(message, title="Check the template's values", severity="error")
+            self.notify(message, title=_("Check the template's values"), severity="error")
             return
         self.dismiss(content)
 

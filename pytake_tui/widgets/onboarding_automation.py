@@ -10,18 +10,21 @@ from textual.widgets import Button, Select, Static
 
 from pytake_daemon.protocol.onboarding import AutomationPreview, StepName
 from pytake_tui.client import DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
-WHO = {"customer": "Customer", "bot": "Bot"}
+WHO = {"customer": N_("Customer"), "bot": N_("Bot")}
 
 
 def transcript_text(preview: AutomationPreview) -> str:
     lines = [
-        f"→ {line.text}" if line.who == "system" else f"{WHO[line.who]}: {line.text}"
+        f"→ {line.text}" if line.who == "system" else f"{_(WHO[line.who])}: {line.text}"
         for line in preview.transcript
     ]
     verdict = (
-        "✓ the test conversation passes" if preview.passed else "✗ " + "; ".join(preview.failures)
+        _("✓ the test conversation passes")
+        if preview.passed
+        else "✗ " + "; ".join(preview.failures)
     )
     return "\n".join([*lines, verdict])
 
@@ -30,17 +33,17 @@ class AutomationStep(StepPane):
     step = StepName.AUTOMATION
 
     def compose(self) -> ComposeResult:
-        yield Static("Automation", classes="step-title")
+        yield Static(_("Automation"), classes="step-title")
         yield Static(
-            "A ready-made flow greets customers and hands them to your queues.",
+            _("A ready-made flow greets customers and hands them to your queues."),
             classes="step-help",
         )
-        yield Field("Flow", Select([], id="segment", prompt="Pick a flow"), name="segment")
+        yield Field(_("Flow"), Select([], id="segment", prompt=_("Pick a flow")), name="segment")
         yield self.problem_line()
         yield Static("", classes="step-ok", id="automation-published")
         yield Static("", id="automation-preview")
         with Horizontal(classes="step-buttons"):
-            yield Button("Publish this flow", id="automation-publish", variant="primary")
+            yield Button(_("Publish this flow"), id="automation-publish", variant="primary")
 
     def on_show(self) -> None:
         # Read when the step shows: the profile's segment (step 1) picks the flow.
@@ -81,7 +84,7 @@ class AutomationStep(StepPane):
     def publish(self) -> None:
         segment = self.query_one("#segment", Select).value
         if not isinstance(segment, str):
-            self.show_problems([("segment", "Pick a flow first")])
+            self.show_problems([("segment", _("Pick a flow first"))])
             return
         self.clear_problems()
         self._publish(segment)
@@ -94,7 +97,9 @@ class AutomationStep(StepPane):
             self.show_problems(daemon_problems(error))
             return
         self.query_one("#automation-published", Static).update(
-            f"Published {result.flow_name} (version {result.version})"
+            _("Published {flow_name} (version {version})").format(
+                flow_name=result.flow_name, version=result.version
+            )
         )
         self.query_one("#automation-preview", Static).update(transcript_text(result.preview))
         self.post_message(self.Recorded(None))

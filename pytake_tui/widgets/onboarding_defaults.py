@@ -14,11 +14,17 @@ from pytake_daemon.protocol.ai import AiSettingsUpdate
 from pytake_daemon.protocol.notifications import Digest, TenantNotificationSettings
 from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 AI_LANGUAGES = [("Português", "pt"), ("English", "en")]
-DIGESTS = [(d.value.title(), d.value) for d in Digest]
+DIGEST_NAMES = {
+    Digest.IMMEDIATE: N_("Immediate"),
+    Digest.HOURLY: N_("Hourly"),
+    Digest.DAILY: N_("Daily"),
+    Digest.OFF: N_("Off"),
+}
 
 
 class DefaultsStep(StepPane):
@@ -27,33 +33,47 @@ class DefaultsStep(StepPane):
     def __init__(self, client: DaemonClient, *, id: str | None = None) -> None:
         super().__init__(client, id=id)
         self._notifications: TenantNotificationSettings | None = None
+        self._asked = False
 
     def compose(self) -> ComposeResult:
-        yield Static("AI and notifications", classes="step-title")
+        yield Static(_("AI and notifications"), classes="step-title")
         yield Static(
-            "Analysis of customers' mood and intents, and how people hear of events.",
+            _("Analysis of customers' mood and intents, and how people hear of events."),
             classes="step-help",
         )
-        yield Field("Analyse customer messages", Switch(id="ai_enabled"), name="enabled")
+        yield Field(_("Analyse customer messages"), Switch(id="ai_enabled"), name="enabled")
         yield Field(
-            "The AI's default language",
+            _("The AI's default language"),
             Select(AI_LANGUAGES, allow_blank=False, id="ai_language"),
             name="default_language",
         )
         yield Field(
-            "E-mail digest of notifications",
-            Select(DIGESTS, allow_blank=False, id="digest"),
+            _("E-mail digest of notifications"),
+            Select(
+                [(_(DIGEST_NAMES.get(d, d.value)), d.value) for d in Digest],
+                allow_blank=False,
+                id="digest",
+            ),
             name="digest",
         )
-        yield Field("Keep notifications (days)", Input(id="retention_days"), name="retention_days")
+        yield Field(
+            _("Keep notifications (days)"), Input(id="retention_days"), name="retention_days"
+        )
         yield self.problem_line()
         yield Static("", classes="step-ok", id="defaults-saved")
         with Horizontal(classes="step-buttons"):
-            yield Button("Save defaults", id="defaults-save", variant="primary")
+            yield Button(_("Save defaults"), id="defaults-save", variant="primary")
 
     def on_mount(self) -> None:
         self.disabled = True  # as the profile step: nothing typed is overwritten by the answer
-        self._load()
+
+    def on_show(self) -> None:
+        # Read when the step first shows, not when the wizard opens: the AI's language starts
+        # from the profile's, which step 1 has usually saved by then (read at the opening, an
+        # owner who chose English in step 1 was offered Português here).
+        if not self._asked:
+            self._asked = True
+            self._load()
 
     @work(exclusive=True, exit_on_error=False, group="defaults-load")
     async def _load(self) -> None:
@@ -74,6 +94,8 @@ class DefaultsStep(StepPane):
         )
         self.query_one("#digest", Select).value = notifications.defaults.digest.value
         self.query_one("#retention_days", Input).value = str(notifications.retention_days)
+        if self.display:  # shown while loading (disabled): the field show_step would focus
+            self.query_one("#ai_language", Select).focus(scroll_visible=False)
 
     @on(Button.Pressed, "#defaults-save")
     def save(self) -> None:
@@ -116,5 +138,5 @@ class DefaultsStep(StepPane):
         except DaemonError as error:
             self.show_problems(daemon_problems(error))
             return
-        self.query_one("#defaults-saved", Static).update("Saved")
+        self.query_one("#defaults-saved", Static).update(_("Saved"))
         self.post_message(self.Recorded(state))

@@ -12,6 +12,7 @@ from textual.widgets import Button, Static
 
 from pytake_daemon.protocol.onboarding import GoLiveReport, RoundTripOut, StepName
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.widgets.onboarding_step import StepPane, daemon_problems
 
 FOLLOW_EVERY = 1.0
@@ -20,7 +21,7 @@ _TRAVELLING = ("waiting", "replied")
 
 
 def report_text(report: GoLiveReport) -> str:
-    verdict = "✓ Live: every check passed" if report.passed else "✗ Not live yet"
+    verdict = _("✓ Live: every check passed") if report.passed else _("✗ Not live yet")
     checks = [f"{'✓' if c.ok else '✗'} {c.name}: {c.detail}" for c in report.checks]
     return "\n".join([verdict, *checks, "", *report.summary[:1]])
 
@@ -34,18 +35,20 @@ class GoLiveStep(StepPane):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Go-live check", classes="step-title")
+        yield Static(_("Go-live check"), classes="step-title")
         yield Static(
-            "Send the test code from any phone to your number: the answer proves the way in "
-            "and the way out. Then run the check.",
+            _(
+                "Send the test code from any phone to your number: the answer proves the way in "
+                "and the way out. Then run the check."
+            ),
             classes="step-help",
         )
         yield Static("", id="round-trip")
         yield self.problem_line()
         yield Static("", id="go-live-report")
         with Horizontal(classes="step-buttons"):
-            yield Button("Start test message", id="round-trip-start")
-            yield Button("Run go-live check", id="go-live-run", variant="primary")
+            yield Button(_("Start test message"), id="round-trip-start")
+            yield Button(_("Run go-live check"), id="go-live-run", variant="primary")
 
     @on(Button.Pressed, "#round-trip-start")
     def start(self) -> None:
@@ -80,7 +83,9 @@ class GoLiveStep(StepPane):
         self.trip = trip
         mark = {"delivered": "✓", "failed": "✗"}.get(trip.stage, "…")
         self.query_one("#round-trip", Static).update(
-            f"Send “{trip.code}” to {trip.number}\n{mark} {trip.detail}"
+            _("Send “{code}” to {number}\n{mark} {detail}").format(
+                code=trip.code, number=trip.number, mark=mark, detail=trip.detail
+            )
         )
 
     @on(Button.Pressed, "#go-live-run")

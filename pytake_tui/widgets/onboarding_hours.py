@@ -8,23 +8,32 @@ themselves are judged by the protocol (``WeeklyHours``), so its sentence reaches
 from __future__ import annotations
 
 from pytake_daemon.protocol.queues import WEEKDAYS
+from pytake_tui.i18n import _
 
 
 class HoursProblem(ValueError):
     """Text that is not days and spans."""
 
 
+def _not_days(text: str) -> str:
+    return _("{text!r}: days are {days}, or a range mon-fri").format(
+        text=text, days=", ".join(WEEKDAYS)
+    )
+
+
 def _days(text: str) -> list[str]:
     if "-" in text:
-        first, _, last = text.partition("-")
+        first, _sep, last = text.partition("-")
         if first not in WEEKDAYS or last not in WEEKDAYS:
-            raise HoursProblem(f"{text!r}: days are {', '.join(WEEKDAYS)}, or a range mon-fri")
+            raise HoursProblem(_not_days(text))
         start, end = WEEKDAYS.index(first), WEEKDAYS.index(last)
         if start > end:
-            raise HoursProblem(f"{text!r}: a range goes from an earlier day to a later one")
+            raise HoursProblem(
+                _("{text!r}: a range goes from an earlier day to a later one").format(text=text)
+            )
         return list(WEEKDAYS[start : end + 1])
     if text not in WEEKDAYS:
-        raise HoursProblem(f"{text!r}: days are {', '.join(WEEKDAYS)}, or a range mon-fri")
+        raise HoursProblem(_not_days(text))
     return [text]
 
 
@@ -36,12 +45,16 @@ def parse_hours(text: str) -> dict[str, list[list[str]]]:
             continue
         days, *spans = group.split()
         if not spans:
-            raise HoursProblem(f"{group!r}: give the hours after the days, e.g. 09:00-18:00")
+            raise HoursProblem(
+                _("{group!r}: give the hours after the days, e.g. 09:00-18:00").format(group=group)
+            )
         parsed = []
         for span in spans:
             start, sep, end = span.partition("-")
             if not sep:
-                raise HoursProblem(f"{span!r}: a span is start-end, e.g. 09:00-18:00")
+                raise HoursProblem(
+                    _("{span!r}: a span is start-end, e.g. 09:00-18:00").format(span=span)
+                )
             parsed.append([start, end])
         for day in _days(days):
             hours.setdefault(day, []).extend(parsed)

@@ -13,17 +13,18 @@ from textual.widgets import Button, Input, Static
 
 from pytake_daemon.protocol.onboarding import NumberSetup, NumberSetupResult, StepName
 from pytake_tui.client import DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 FIELDS: list[tuple[str, str, bool]] = [
     # (field, label, secret)
-    ("phone_number_id", "Phone number ID (Meta → WhatsApp → API Setup)", False),
-    ("waba_id", "WhatsApp Business Account ID", False),
-    ("access_token", "Access token (shown once; never again)", True),
-    ("app_secret", "App secret (App settings → Basic)", True),
-    ("verify_token", "Verify token (any phrase; paste the same into Meta)", True),
-    ("label", "Label (optional)", False),
+    ("phone_number_id", N_("Phone number ID (Meta → WhatsApp → API Setup)"), False),
+    ("waba_id", N_("WhatsApp Business Account ID"), False),
+    ("access_token", N_("Access token (shown once; never again)"), True),
+    ("app_secret", N_("App secret (App settings → Basic)"), True),
+    ("verify_token", N_("Verify token (any phrase; paste the same into Meta)"), True),
+    ("label", N_("Label (optional)"), False),
 ]
 SECRETS = tuple(name for name, _label, secret in FIELDS if secret)
 
@@ -36,14 +37,14 @@ class NumberStep(StepPane):
     step = StepName.NUMBER
 
     def compose(self) -> ComposeResult:
-        yield Static("WhatsApp number", classes="step-title")
+        yield Static(_("WhatsApp number"), classes="step-title")
         yield Static("", classes="step-help", id="webhook-url")
         for name, label, secret in FIELDS:
-            yield Field(label, Input(id=name, password=secret), name=name)
+            yield Field(_(label), Input(id=name, password=secret), name=name)
         yield self.problem_line()
         yield Static("", classes="step-ok", id="number-checks")
         with Horizontal(classes="step-buttons"):
-            yield Button("Check with Meta and save", id="number-save", variant="primary")
+            yield Button(_("Check with Meta and save"), id="number-save", variant="primary")
 
     def on_mount(self) -> None:
         self._load_webhook()
@@ -59,12 +60,17 @@ class NumberStep(StepPane):
             ""
             if info.public_url_set
             else (
-                "\nserver.public_url is not set: this is how the console reaches the daemon; "
-                "Meta needs a public address"
+                "\n"
+                + _(
+                    "server.public_url is not set: this is how the console reaches the daemon; "
+                    "Meta needs a public address"
+                )
             )
         )
         self.query_one("#webhook-url", Static).update(
-            f"Callback URL for Meta's dashboard: {info.webhook_url}{note}"
+            _("Callback URL for Meta's dashboard: {webhook_url}{note}").format(
+                webhook_url=info.webhook_url, note=note
+            )
         )
 
     def body(self) -> NumberSetup | None:
@@ -87,7 +93,7 @@ class NumberStep(StepPane):
         body = self.body()
         if body is not None:
             self.clear_problems()
-            self.query_one("#number-checks", Static).update("Asking Meta…")
+            self.query_one("#number-checks", Static).update(_("Asking Meta…"))
             self._save(body)
 
     @work(exclusive=True, exit_on_error=False, group="number-save")
@@ -100,14 +106,14 @@ class NumberStep(StepPane):
             return
         for name in SECRETS:  # typed once: gone from the screen as soon as they are stored
             self.query_one(f"#{name}", Input).value = ""
-        verb = "Secrets replaced" if result.rotated else "Saved"
         number = result.number.display_phone_number if result.number else body.phone_number_id
-        self.query_one("#number-checks", Static).update(
-            f"{verb}: {number or body.phone_number_id}\n{check_lines(result)}"
+        said = (_("Secrets replaced: {number}") if result.rotated else _("Saved: {number}")).format(
+            number=number or body.phone_number_id
         )
+        self.query_one("#number-checks", Static).update(f"{said}\n{check_lines(result)}")
         if not result.passed:
             failed = next(c for c in result.checks if not c.ok)
             self.show_problems([(failed.field or "", failed.detail)])
         else:  # the wizard moves on: what each check said stays in a toast
-            self.notify(check_lines(result), title=f"{verb}: {number or body.phone_number_id}")
+            self.notify(check_lines(result), title=said)
         self.post_message(self.Recorded(None))

@@ -16,17 +16,18 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfileOut,
 )
 from pytake_tui.client import DaemonError
+from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_hours import HoursProblem, format_hours, parse_hours
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
 SEGMENT_NAMES = {
-    "retail": "Retail / online shop",
-    "restaurant": "Restaurant / delivery",
-    "clinic": "Clinic / appointments",
-    "education": "School / courses",
-    "services": "Professional services",
-    "other": "Other",
+    "retail": N_("Retail / online shop"),
+    "restaurant": N_("Restaurant / delivery"),
+    "clinic": N_("Clinic / appointments"),
+    "education": N_("School / courses"),
+    "services": N_("Professional services"),
+    "other": N_("Other"),
 }
 LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
 
@@ -38,30 +39,30 @@ class ProfileStep(StepPane):
     """The profile as last read or saved (None until the daemon answered)."""
 
     def compose(self) -> ComposeResult:
-        yield Static("Business profile", classes="step-title")
+        yield Static(_("Business profile"), classes="step-title")
         yield Static(
-            "How your business is named and when it is open; queues and flows start from it.",
+            _("How your business is named and when it is open; queues and flows start from it."),
             classes="step-help",
         )
-        yield Field("Business name", Input(id="business_name"), name="business_name")
-        options = [(SEGMENT_NAMES[s], s) for s in SEGMENTS]
-        yield Field("Segment", Select(options, allow_blank=False, id="segment"), name="segment")
+        yield Field(_("Business name"), Input(id="business_name"), name="business_name")
+        options = [(_(SEGMENT_NAMES[s]), s) for s in SEGMENTS]
+        yield Field(_("Segment"), Select(options, allow_blank=False, id="segment"), name="segment")
         yield Field(
-            "Time zone (IANA, e.g. America/Sao_Paulo)", Input(id="timezone"), name="timezone"
+            _("Time zone (IANA, e.g. America/Sao_Paulo)"), Input(id="timezone"), name="timezone"
         )
         languages = [(n, code) for code, n in LANGUAGE_NAMES.items()]
         yield Field(
-            "Language", Select(languages, allow_blank=False, id="language"), name="language"
+            _("Language"), Select(languages, allow_blank=False, id="language"), name="language"
         )
         yield Field(
-            "Business hours (mon-fri 09:00-18:00; sat 09:00-13:00)",
+            _("Business hours (mon-fri 09:00-18:00; sat 09:00-13:00)"),
             Input(id="business_hours"),
             name="business_hours",
         )
         yield self.problem_line()
         yield Static("", classes="step-ok", id="profile-saved")
         with Horizontal(classes="step-buttons"):
-            yield Button("Save profile", id="profile-save", variant="primary")
+            yield Button(_("Save profile"), id="profile-save", variant="primary")
 
     def on_mount(self) -> None:
         # Nothing typed before the daemon answers may be overwritten by its answer: the form
@@ -127,5 +128,7 @@ class ProfileStep(StepPane):
             self.show_problems(daemon_problems(error))
             return
         self.show_profile(saved)
-        self.query_one("#profile-saved", Static).update(f"Saved: {saved.business_name}")
+        self.query_one("#profile-saved", Static).update(
+            _("Saved: {business_name}").format(business_name=saved.business_name)
+        )
         self.post_message(self.Recorded(None))

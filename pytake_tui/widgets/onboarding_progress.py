@@ -15,6 +15,8 @@ from textual.widgets import Static
 from pytake_daemon.protocol import Me, Role
 from pytake_daemon.protocol.onboarding import OnboardingState
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
+from pytake_tui.vocabulary import step_title
 
 REFRESH_SECONDS = 15.0
 CONTINUE_KEY = "ctrl+w"
@@ -27,10 +29,13 @@ def may_onboard(me: Me | None) -> bool:
 
 def progress_line(state: OnboardingState) -> str:
     step = next((s for s in state.steps if s.step == state.next_step), None)
-    upcoming = f"next: {step.title}" if step else "next: run the go-live check"
-    return (
-        f"Setup: {state.completed} of {len(state.steps)} steps done · {upcoming} · "
-        f"{CONTINUE_KEY} to continue"
+    upcoming = (
+        _("next: {step}").format(step=step_title(step.step))
+        if step
+        else _("next: run the go-live check")
+    )
+    return _("Setup: {done} of {total} steps done · {upcoming} · {key} to continue").format(
+        done=state.completed, total=len(state.steps), upcoming=upcoming, key=CONTINUE_KEY
     )
 
 

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Static
 from pytake_daemon.protocol.onboarding import QueueSuggestion, StepName, StepStatus
 from pytake_daemon.protocol.queues import QueueSettings
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import _
 from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.onboarding_hours import format_hours
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
@@ -26,14 +27,14 @@ class QueuesStep(StepPane):
         self.suggestions: list[QueueSuggestion] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Queues", classes="step-title")
+        yield Static(_("Queues"), classes="step-title")
         yield Static("", classes="step-help", id="queues-help")
         yield Vertical(id="queue-rows")
         yield self.problem_line()
         yield Static("", classes="step-ok", id="queues-made")
         with Horizontal(classes="step-buttons"):
-            yield Button("Create queues", id="queues-create", variant="primary")
-            yield Button("Reload template", id="queues-reload")
+            yield Button(_("Create queues"), id="queues-create", variant="primary")
+            yield Button(_("Reload template"), id="queues-reload")
 
     def on_show(self) -> None:
         # The template follows the profile's segment and hours: read when the step first
@@ -57,22 +58,24 @@ class QueuesStep(StepPane):
         hours = format_hours(first.business_hours) if first else ""
         zone = first.timezone if first else ""
         self.query_one("#queues-help", Static).update(
-            f"From the {template.segment} template; open {hours or 'always'} ({zone})."
+            _("From the {segment} template; open {value} ({zone}).").format(
+                segment=template.segment, value=hours or _("always"), zone=zone
+            )
         )
         rows = self.query_one("#queue-rows", Vertical)
         await rows.remove_children()
         for index, queue in enumerate(template.items):
-            made = " (exists)" if queue.exists else ""
+            title = _("{name} (exists)").format(name=queue.name) if queue.exists else queue.name
             await rows.mount(
-                Static(f"{queue.name}{made}", classes="step-title"),
+                Static(title, classes="step-title"),
                 Horizontal(
                     Field(
-                        "Capacity (waiting)",
+                        _("Capacity (waiting)"),
                         Input("50", id=f"q{index}-max_size"),
                         name=f"q{index}-max_size",
                     ),
                     Field(
-                        "Skills (a, b)",
+                        _("Skills (a, b)"),
                         Input(id=f"q{index}-required_skills"),
                         name=f"q{index}-required_skills",
                     ),
@@ -130,6 +133,8 @@ class QueuesStep(StepPane):
             self.show_problems(daemon_problems(error))
             return
         self.query_one("#queues-made", Static).update(
-            f"Created: {', '.join(names)}" if names else "The queues exist already."
+            _("Created: {names}").format(names=", ".join(names))
+            if names
+            else _("The queues exist already.")
         )
         self.post_message(self.Recorded(state))

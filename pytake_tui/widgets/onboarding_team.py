@@ -14,32 +14,37 @@ from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.invitations import InvitationCreate
 from pytake_daemon.protocol.onboarding import StepName, StepStatus
 from pytake_tui.client import DaemonError
-from pytake_tui.i18n import _
+from pytake_tui.i18n import _, ngettext
+from pytake_tui.vocabulary import role_name
 from pytake_tui.widgets.admin_form import validation_problems
 from pytake_tui.widgets.invite_queues import InviteQueues
 from pytake_tui.widgets.onboarding_step import Field, StepPane, daemon_problems
 
-ROLES = [("Agent", Role.AGENT), ("Supervisor", Role.SUPERVISOR), ("Admin", Role.ADMIN)]
+ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 
 
 class TeamStep(StepPane):
     step = StepName.TEAM
 
     def compose(self) -> ComposeResult:
-        yield Static("Team", classes="step-title")
+        yield Static(_("Team"), classes="step-title")
         yield Static(
-            "Invite people by e-mail; each joins with a single-use code (pytake tui --invite).",
+            _("Invite people by e-mail; each joins with a single-use code (pytake tui --invite)."),
             classes="step-help",
         )
-        yield Field("E-mail", Input(id="email"), name="email")
-        yield Field("Role", Select(ROLES, allow_blank=False, id="role"), name="role")
+        yield Field(_("E-mail"), Input(id="email"), name="email")
+        yield Field(
+            _("Role"),
+            Select([(role_name(r), r) for r in ROLES], allow_blank=False, id="role"),
+            name="role",
+        )
         queues = InviteQueues(self.client)
         yield Field(_("Queues an agent serves (space ticks)"), queues, name="queue_ids")
         yield self.problem_line()
         yield Static("", classes="step-ok", id="team-invited")
         with Horizontal(classes="step-buttons"):
-            yield Button("Invite", id="team-invite", variant="primary")
-            yield Button("Team is complete", id="team-done")
+            yield Button(_("Invite"), id="team-invite", variant="primary")
+            yield Button(_("Team is complete"), id="team-done")
 
     @on(Button.Pressed, "#team-invite")
     @on(Input.Submitted)
@@ -65,10 +70,18 @@ class TeamStep(StepPane):
             self.show_problems(daemon_problems(error))
             return
         line = self.query_one("#team-invited", Static)
-        how = "e-mailed" if sent.emailed else f"code {sent.code} (shown once: pass it on)"
+        how = (
+            _("e-mailed")
+            if sent.emailed
+            else _("code {code} (shown once: pass it on)").format(code=sent.code)
+        )
         served = len(sent.invitation.queue_ids)
-        queues = f", {served} queue{'s' if served != 1 else ''}" if served else ""
-        said = f"{sent.invitation.email} as {sent.invitation.role.value}{queues}: {how}"
+        who = _("{email} as {role}").format(
+            email=sent.invitation.email, role=role_name(sent.invitation.role)
+        )
+        if served:
+            who += ngettext(", {n} queue", ", {n} queues", served).format(n=served)
+        said = f"{who}: {how}"
         line.update(f"{line.render()}\n{said}".strip())
         self.query_one("#email", Input).value = ""
 

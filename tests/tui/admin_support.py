@@ -176,15 +176,17 @@ class AdminClient(ScriptedClient):
         )  # fmt: skip
 
 
-def admin_app(tmp: Path, role: Role = Role.ADMIN) -> PyTakeApp:
-    """An app resumed from a saved session as an admin (or ``role``), clock at FIXED_AT."""
+def admin_app(tmp: Path, role: Role = Role.ADMIN, *, language: str = "en") -> PyTakeApp:
+    """An app resumed from a saved session as an admin (or ``role``) whose profile language is
+    ``language``, clock at FIXED_AT."""
     credentials = tmp / "config" / "credentials.json"
     CredentialStore(credentials).save(
         SavedSession(server=SERVER, token="saved", expires_at=FAR_FUTURE, email=ALICE_EMAIL)
     )
 
     def client(server: str) -> DaemonClient:
-        return AdminClient(server, [hello_envelope(1)], demo_world(), me_as(role))
+        me = me_as(role).model_copy(update={"language": language})
+        return AdminClient(server, [hello_envelope(1)], demo_world(), me)
 
     return build_app(
         server=SERVER,

@@ -196,7 +196,7 @@ class LeaderboardClient(ScriptedClient):
         )
 
 
-def leaderboard_app(tmp: Path, *, enabled: bool = True) -> PyTakeApp:
+def leaderboard_app(tmp: Path, *, enabled: bool = True, me: Me | None = None) -> PyTakeApp:
     credentials = tmp / "config" / "credentials.json"
     CredentialStore(credentials).save(
         SavedSession(server=SERVER, token="saved", expires_at=FAR_FUTURE, email=ALICE_EMAIL)
@@ -204,7 +204,7 @@ def leaderboard_app(tmp: Path, *, enabled: bool = True) -> PyTakeApp:
     (tmp / "downloads").mkdir(parents=True, exist_ok=True)
 
     def client(server: str) -> DaemonClient:
-        return LeaderboardClient(server, None, enabled=enabled)
+        return LeaderboardClient(server, me, enabled=enabled)
 
     return build_app(
         server=SERVER,

@@ -16,8 +16,9 @@ from pytake_tui import build_app
 from pytake_tui.client import DaemonClient
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.replies import ReplyForm, ReplyFormError
+from pytake_tui.screens.admin_confirm import ConfirmChange
 from pytake_tui.screens.canned_replies import TEAM_ONLY, CannedRepliesScreen
-from pytake_tui.screens.canned_replies_dialogs import ConfirmRemove, ReplyEditor, ShareDialog
+from pytake_tui.screens.canned_replies_dialogs import ReplyEditor, ShareDialog
 from tests.conftest import ApiClient, MakeTenant
 
 from .canned_replies_support import RepliesWorld, replies_app, replies_ready, reply
@@ -147,12 +148,12 @@ async def test_a_supervisor_shares_moves_and_removes(tmp_path: Path) -> None:
 
         # Removing asks first: n keeps it, y removes it.
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRemove), "the question")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "the question")
         await pilot.press("n")
         await wait_until(pilot, lambda: app.screen is screen, "back on the list")
         assert not [c for c in world.calls if c[0] == "DELETE"]
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRemove), "the question")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmChange), "the question")
         await pilot.press("y")
         await wait_until(
             pilot, lambda: "Call me back" not in [r.title for r in screen.replies], "removed"

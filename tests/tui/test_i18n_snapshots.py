@@ -14,9 +14,11 @@ from pytake_daemon.protocol import Me, Role
 from pytake_tui import build_app
 from pytake_tui.queue_board import Column
 from pytake_tui.screens import LoginScreen, SettingsScreen
+from pytake_tui.screens.admin_users import AdminUsersScreen
 from pytake_tui.screens.dashboard import PAGE
 from pytake_tui.screens.queue_monitor import QueueMonitorScreen
 
+from .admin_support import admin_app, admin_ready, session_of, shown
 from .chat_support import (
     chat_ready,
     open_first,
@@ -29,6 +31,7 @@ from .dashboard_support import busy_world, dashboard_app, dashboard_ready, me_as
 from .fake_daemon import alice
 from .fake_world import demo_world
 from .helpers import wait_until
+from .leaderboard_support import leaderboard_app, leaderboard_ready
 from .queue_monitor_support import demo_queues, queue_app, supervisor
 
 SIZE = (160, 48)
@@ -111,4 +114,27 @@ def test_dashboard_pt_br(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
 
     app = dashboard_app(tmp_path, busy_world(), me=_portuguese(me_as(Role.SUPERVISOR)))
+    assert snap_compare(app, run_before=ready, terminal_size=SIZE)
+
+
+def test_admin_users_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """Admin → Users: the columns, roles and states, the sessions' dates in Brazilian order."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await admin_ready(pilot)
+        context = session_of(pilot.app)
+        await shown(pilot, AdminUsersScreen(client=context.client, me=context.me))
+
+    app = admin_app(tmp_path, language="pt_BR")
+    assert snap_compare(app, run_before=ready, terminal_size=SIZE)
+
+
+def test_leaderboard_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """The leaderboard's week: the period title and days by CLDR, badges, challenges."""
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        # Straight from the chat, as the English snapshot: no other screen's reads in the picture.
+        await leaderboard_ready(pilot, key=False)
+
+    app = leaderboard_app(tmp_path, me=_portuguese(alice()))
     assert snap_compare(app, run_before=ready, terminal_size=SIZE)

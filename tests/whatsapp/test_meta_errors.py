@@ -15,9 +15,8 @@ from pytake_daemon.whatsapp.meta_errors import (
     GraphError,
     classify,
     classify_webhook_error,
-    describe_webhook_error,
     explain,
-    explain_webhook_error,
+    explain_error,
     retry_limit,
 )
 from pytake_daemon.whatsapp.webhook import parse_notification
@@ -256,7 +255,7 @@ def test_webhook_errors_get_the_same_explanation() -> None:
         )
     )
     (error,) = notification.statuses[0].errors
-    assert explain_webhook_error(error) == explain(131047, None)
+    assert explain_error(error)[2] == explain(131047, None)
     assert classify_webhook_error(error) == "permanent"
     as_graph = GraphError.from_webhook(error)
     assert (as_graph.code, as_graph.http_status, as_graph.kind) == (131047, None, "permanent")
@@ -267,14 +266,14 @@ def test_webhook_errors_without_a_known_code() -> None:
     unknown = ErrorDetail.model_validate(
         {"code": 131999, "title": "New title", "message": "Something new"}
     )
-    assert explain_webhook_error(unknown) == (
+    assert explain_error(unknown)[2] == (
         "WhatsApp refused the message (error 131999): Something new."
     )
     assert classify_webhook_error(unknown) == "permanent"
     codeless = ErrorDetail.model_validate({"title": "Odd"})
     # Not a network error: nothing will make a webhook-reported failure succeed on retry.
     assert classify_webhook_error(codeless) == "permanent"
-    assert explain_webhook_error(codeless) == "WhatsApp reported a problem with this message: Odd."
+    assert explain_error(codeless)[2] == "WhatsApp reported a problem with this message: Odd."
     throttled = ErrorDetail.model_validate({"code": 131056, "title": "Pair rate limit hit"})
     assert classify_webhook_error(throttled) == "transient"
 
@@ -301,17 +300,14 @@ def test_a_stored_webhook_error_is_described_by_the_same_path() -> None:
         "message": "BSUID recipients are not supported for this message",
         "error_data": {"details": "Use the phone number."},
     }
-    assert describe_webhook_error(raw) == (
-        131062,
-        "BSUID recipients not supported",
-        explain_webhook_error(ErrorDetail.model_validate(raw)),
-    )
-    assert describe_webhook_error({"message": "odd"}) == (
+    assert explain_error(raw) == explain_error(ErrorDetail.model_validate(raw))
+    assert explain_error(raw)[:2] == (131062, "BSUID recipients not supported")
+    assert explain_error({"message": "odd"}) == (
         None,
         "odd",
         "WhatsApp reported a problem with this message: odd.",
     )
-    assert describe_webhook_error({"code": "not a number"}) == (
+    assert explain_error({"code": "not a number"}) == (
         None,
         None,
         "WhatsApp reported a problem with this message.",
