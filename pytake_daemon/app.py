@@ -11,9 +11,11 @@ import structlog
 from aiohttp import web
 from redis.asyncio import Redis
 
-from pytake_daemon.agents.routes import routes as agents_routes
 from pytake_daemon.ai.context import ai_ctx
 from pytake_daemon.ai.routes import routes as ai_routes
+from pytake_daemon.attendance.agent_routes import routes as agents_routes
+from pytake_daemon.attendance.context import queues_ctx
+from pytake_daemon.attendance.queue_routes import routes as queues_routes
 from pytake_daemon.audit.http import audit_middleware
 from pytake_daemon.audit.recorder import AuditRecorder
 from pytake_daemon.audit.routes import routes as audit_routes
@@ -30,6 +32,7 @@ from pytake_daemon.conversations.assignment_routes import routes as assignment_r
 from pytake_daemon.conversations.routes import routes as conversations_routes
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import create_pool
+from pytake_daemon.effects import Effects as QueueEffects
 from pytake_daemon.flows.compiled import CompiledFlows
 from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
 from pytake_daemon.flows.routes import routes as flows_routes
@@ -76,9 +79,6 @@ from pytake_daemon.notifications.routes import routes as notifications_routes
 from pytake_daemon.onboarding.routes import routes as onboarding_routes
 from pytake_daemon.outbound_webhooks.context import outbound_webhooks_ctx
 from pytake_daemon.outbound_webhooks.routes import routes as outbound_webhooks_routes
-from pytake_daemon.queues.context import queues_ctx
-from pytake_daemon.queues.effects import Effects as QueueEffects
-from pytake_daemon.queues.routes import routes as queues_routes
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes

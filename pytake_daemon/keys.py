@@ -6,6 +6,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from pytake_daemon.ai.service import AiService
+from pytake_daemon.attendance.runtime import QueueRuntime
 from pytake_daemon.audit.recorder import AuditRecorder
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
@@ -18,7 +19,6 @@ from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.runner import FlowRunner
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.loops import Loops
-from pytake_daemon.queues.runtime import QueueRuntime
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.whatsapp.fanout import IngestFanout

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from pytake_daemon.attendance import items_db
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.jobs import db as jobs_db
-from pytake_daemon.queues import db as queues_db
 from pytake_daemon.realtime import bus
 from pytake_daemon.whatsapp import ingest_db, outbox_db, status_db
 from tests.message_path_history import HISTORY, History
@@ -156,7 +156,7 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
             {"messages_wa_id_idx"},
         ),
         (
-            queues_db._WAITING_OF,
+            items_db._WAITING_OF,
             (conversations[0],),
             {("queue_items_one_active_idx", "queue_items_waiting_idx")},
         ),

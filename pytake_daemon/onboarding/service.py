@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.attendance import queues_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import UnprocessableEntity
 from pytake_daemon.onboarding import db
@@ -23,7 +24,6 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfile,
     TenantProfileOut,
 )
-from pytake_daemon.queues import db as queues_db
 
 DEFAULT_PROFILE = TenantProfile(business_name="-", segment="other", timezone="UTC")
 # A step's outcome is a few ids and sentences; a bigger one is a client's mistake.

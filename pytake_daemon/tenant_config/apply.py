@@ -8,8 +8,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pytake_daemon.agents import db as agents_db
 from pytake_daemon.ai import db as ai_db
+from pytake_daemon.attendance import agents_db, queues_db
+from pytake_daemon.attendance.views import settings_values
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db as flows_db
@@ -27,8 +28,6 @@ from pytake_daemon.protocol.tenant_config import (
     TenantConfig,
     UserConfig,
 )
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues.views import settings_values
 from pytake_daemon.tenancy import db as tenancy_db
 from pytake_daemon.tenant_config.diff import KEYS
 from pytake_daemon.tenant_config.export import reply_name

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from pytake_daemon.agents import db as agents_db
 from pytake_daemon.ai import db as ai_db
+from pytake_daemon.attendance import agents_db, queues_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.notifications import settings_db as notification_db
@@ -32,7 +32,6 @@ from pytake_daemon.protocol.tenant_config import (
     TenantSection,
     UserConfig,
 )
-from pytake_daemon.queues import db as queues_db
 from pytake_daemon.tenancy import db as tenancy_db
 from pytake_daemon.users import db as users_db
 from pytake_daemon.whatsapp import db as whatsapp_db

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from pytake_daemon.agents import satisfaction
+from pytake_daemon.attendance import satisfaction
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.i18n import _, customer_language, say_error, translate
 from pytake_daemon.i18n_extract import raised_sentences

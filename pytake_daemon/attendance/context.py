@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from pytake_daemon.agents.presence import Presence
+from pytake_daemon.attendance.presence import Presence
+from pytake_daemon.attendance.runtime import QueueRuntime
 from pytake_daemon.keys import (
     DB_POOL,
     EVENT_BUS,
@@ -18,7 +19,6 @@ from pytake_daemon.keys import (
     SENDER,
     SETTINGS,
 )
-from pytake_daemon.queues.runtime import QueueRuntime
 
 
 async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
