@@ -46,7 +46,11 @@ from pytake_daemon.gamification.routes import routes as gamification_routes
 from pytake_daemon.health.metrics import metrics_ctx, metrics_middleware
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
-from pytake_daemon.http.middlewares import error_middleware, request_context_middleware
+from pytake_daemon.http.middlewares import (
+    READER_LOOKUP,
+    error_middleware,
+    request_context_middleware,
+)
 from pytake_daemon.http.openapi import build_openapi
 from pytake_daemon.invitations.routes import routes as invitations_routes
 from pytake_daemon.jobs.runner import JobRunner
@@ -90,6 +94,7 @@ from pytake_daemon.system.figures_routes import routes as system_figures_routes
 from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.tenant_config.routes import routes as tenant_config_routes
+from pytake_daemon.users import db as users_db
 from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.fanout import IngestFanout
@@ -166,6 +171,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     )
     app[SECRET_BOX] = load_secret_box(settings)
     app[LOOPS] = Loops()
+    app[READER_LOOKUP] = users_db.me
     app.cleanup_ctx.extend(
         [
             _postgres,

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from pytake_daemon.ai.customer_language import customer_languages
 from pytake_daemon.attendance import agents_db, customer, items_db, queues_db
 from pytake_daemon.attendance.hours import is_open
 from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.effects import Effects
-from pytake_daemon.i18n import customer_languages
 from pytake_i18n import DEFAULT_LANGUAGE
 
 # Namespace of the queues' announcement locks (hashtextextended's seed; the flows use 7305).

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from pytake_daemon.ai.customer_language import customer_language
 from pytake_daemon.attendance import customer, items_db
 from pytake_daemon.attendance.hours import next_opening
 from pytake_daemon.attendance.views import item_out
@@ -16,7 +17,6 @@ from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict
-from pytake_daemon.i18n import customer_language
 from pytake_daemon.protocol.queues import QueueItemChanged, TimeoutAction, Transition
 from pytake_i18n import DEFAULT_LANGUAGE
 

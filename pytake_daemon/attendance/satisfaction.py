@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from pytake_daemon.ai.customer_language import customer_language
 from pytake_daemon.attendance import agents_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, UnprocessableEntity
-from pytake_daemon.i18n import N_, customer_language, gettext
+from pytake_daemon.i18n import N_, gettext
 from pytake_daemon.protocol.outgoing import (
     ButtonsOut,
     ReplyButton,
@@ -29,7 +30,7 @@ from pytake_i18n import DEFAULT_LANGUAGE
 
 log = structlog.get_logger("pytake.agents")
 
-# Said in the customer's language (pytake_daemon.i18n.customer_language); a button's title is at
+# Said in the customer's language (pytake_daemon.ai.customer_language); a button's title is at
 # most 20 characters in every language (WhatsApp's limit).
 QUESTION = N_("How would you rate this conversation?")
 BUTTONS = ((5, N_("Great")), (3, N_("OK")), (1, N_("Bad")))
