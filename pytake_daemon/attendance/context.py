@@ -1,4 +1,4 @@
-"""The queues domain's resources for the app's ``cleanup_ctx``: presence, the runtime
+"""The attendance domain's resources for the app's ``cleanup_ctx``: presence, the runtime
 (distributors, sweep, hourly aggregation) and the satisfaction answers' ingest hook."""
 
 from __future__ import annotations
