@@ -55,7 +55,7 @@ WITH e AS (
     RETURNING *
 )
 SELECT {EVENT_COLUMNS} FROM e ORDER BY e.created_at, e.id
-"""  # noqa: S608 - a constant column list; values are bound
+"""
 
 
 async def add_lines(conn: Connection, lines: Sequence[Line]) -> list[asyncpg.Record]:
@@ -84,7 +84,7 @@ SELECT {EVENT_COLUMNS}
    AND ($4::timestamptz IS NULL OR (e.created_at, e.id) > ($4, $5::uuid))
  ORDER BY e.created_at DESC, e.id DESC
  LIMIT $6
-"""  # noqa: S608 - a constant column list; values are bound
+"""
 
 
 async def lines_in_span(
