@@ -2,8 +2,8 @@
 conversation — queued, assigned, transferred, closed, reopened, rated, note added, timed out.
 
 Lines are written by whoever causes them, in their transaction, a batch per statement; the queue
-transitions write theirs in the same statement as their history (``queues/db.py``). They are
-read next to the messages with the same keyset, (created_at, id), by
+transitions write theirs in the same statement as their history (``attendance/history.py``). They
+are read next to the messages with the same keyset, (created_at, id), by
 ``conversation_events_thread_idx``.
 """
 

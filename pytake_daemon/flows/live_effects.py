@@ -12,6 +12,7 @@ import asyncpg
 
 from pytake_daemon.conversations import timeline
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import ApiError
 from pytake_daemon.flows import db
 from pytake_daemon.flows.engine import HttpAnswer, SendRefused
@@ -20,7 +21,6 @@ from pytake_daemon.flows.transfer import QueueTransfer
 from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.protocol.flows import ActionTransferToQueue, HttpRequest
 from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.whatsapp.phone_request import ask_for_phone
 from pytake_daemon.whatsapp.send_service import queue_message
 

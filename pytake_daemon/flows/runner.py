@@ -18,10 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from pytake_daemon.attendance import reopen
 from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import message_out
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.flows import db, step_db
 from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.engine import (
@@ -46,8 +48,6 @@ from pytake_daemon.jobs.runner import Job, JobRunner
 from pytake_daemon.loops import OUTAGE_ERRORS
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
-from pytake_daemon.queues import reopen
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp.fanout import InboundBatch
 

@@ -14,13 +14,13 @@ import asyncpg
 
 from pytake_daemon.conversations.sent import sent_events_of
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.flows import step_db
 from pytake_daemon.flows.engine import Facts, FlowEngine, Inbound, SessionState
 from pytake_daemon.flows.live_effects import LiveEffects
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.events import FlowCompleted
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.whatsapp.send_service import window_open
 
 FLOW_TIMER_JOB = "flow_timer"

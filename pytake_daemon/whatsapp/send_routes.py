@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 from asyncpg import Record
 
-from pytake_daemon.auth.identity import Identity
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import conversation_out, message_out
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.http.api import RouteTable, identity, json_response, path_uuid
+from pytake_daemon.http.identity import Identity
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, SENDER
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.outgoing import PhoneRequest, SendMessageRequest
