@@ -27,10 +27,9 @@ from typing import Any
 
 from harness import bench_stack
 
+from pytake_daemon.attendance import distribution, queues_db
 from pytake_daemon.db.pool import connect, create_pool, set_tenant, tenant_transaction
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues import distribution
-from pytake_daemon.queues.effects import Effects
+from pytake_daemon.effects import Effects
 
 QUEUES = 4
 

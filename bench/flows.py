@@ -33,7 +33,7 @@ from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.db.pool import Pool, connect, create_pool, set_tenant, tenant_transaction
 from pytake_daemon.flows import db as flows_db
-from pytake_daemon.flows import service
+from pytake_daemon.flows import service, step_db
 from pytake_daemon.flows.compiled import CompiledFlow, CompiledFlows
 from pytake_daemon.flows.engine import Facts, FlowEngine, Inbound, SessionState
 from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
@@ -125,12 +125,11 @@ async def baseline_once(
             "error": None,
             "at": "2030-01-01T00:00:00Z",
         }
-        await flows_db.insert_steps(
-            conn, session["id"], [step, {**step, "seq": 20_000 + n}, {**step, "seq": 30_000 + n}]
-        )
-        await flows_db.save_session(
+        await step_db.save_session_and_steps(
             conn,
             session["id"],
+            new=None,
+            steps=[step, {**step, "seq": 20_000 + n}, {**step, "seq": 30_000 + n}],
             current_node="q",
             waiting="ask",
             attempts=0,

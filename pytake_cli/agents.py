@@ -17,12 +17,12 @@ from pytake_cli.context import (
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
-from pytake_daemon.agents import db, service
+from pytake_daemon.attendance import agent_status, agents_db
 from pytake_daemon.audit.cli_actions import record_cli_action
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import AgentOut, AgentStatus, AgentStatusUpdate
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.users import db as users_db
 
 app = typer.Typer(help="Agents: list, set status.", no_args_is_help=True)
@@ -35,8 +35,8 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
 
     async def fetch(backend: Backend) -> list[AgentOut]:
         async with backend.tenant(tenant) as conn:
-            await db.ensure_all(conn)
-            return [service.agent_out(r) for r in await db.list_agents(conn)]
+            await agents_db.ensure_all(conn)
+            return [agent_status.agent_out(r) for r in await agents_db.list_agents(conn)]
 
     respond(perform(fetch), as_json=as_json, show=_show_agents)
 
@@ -64,7 +64,7 @@ def status(
                     _("no user {email!r} in tenant {tenant!r}").format(email=email, tenant=tenant)
                 )
             try:
-                agent = await service.change_status(
+                agent = await agent_status.change_status(
                     conn,
                     user["id"],
                     body,

@@ -19,11 +19,11 @@ from pytake_cli.context import (
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.attendance import queues_db
+from pytake_daemon.attendance.views import queue_out, settings_values
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol.queues import Policy, QueueOut, QueueSettings
-from pytake_daemon.queues import db
-from pytake_daemon.queues.views import queue_out, settings_values
 
 app = typer.Typer(help="Human queues: list, create, show.", no_args_is_help=True)
 
@@ -42,7 +42,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
     async def fetch(backend: Backend) -> list[QueueOut]:
         async with backend.tenant(tenant) as conn:
             now = datetime.now(UTC)
-            return [queue_out(r, now=now) for r in await db.list_queues(conn)]
+            return [queue_out(r, now=now) for r in await queues_db.list_queues(conn)]
 
     respond(perform(fetch), as_json=as_json, show=_show_queues)
 
@@ -80,11 +80,11 @@ def create(
 
     async def insert(backend: Backend) -> QueueOut:
         async with backend.tenant(tenant) as conn:
-            queue_id = await db.insert_queue(conn, settings_values(body))
+            queue_id = await queues_db.insert_queue(conn, settings_values(body))
             if queue_id is None:
                 raise PyTakeError(_("a queue named {name!r} already exists").format(name=name))
             await record_cli_action(conn, "queue.create", target_type="queue", target_id=queue_id)
-            row = await db.get_queue(conn, queue_id)
+            row = await queues_db.get_queue(conn, queue_id)
             assert row is not None
             return queue_out(row, now=datetime.now(UTC))
 
@@ -102,7 +102,7 @@ def show(
 
     async def fetch(backend: Backend) -> QueueOut:
         async with backend.tenant(tenant) as conn:
-            rows = await db.list_queues(conn)
+            rows = await queues_db.list_queues(conn)
             found = [r for r in rows if r["name"] == queue or str(r["id"]) == _as_id(queue)]
             if not found:
                 raise PyTakeError(

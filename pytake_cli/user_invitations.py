@@ -26,6 +26,7 @@ from pytake_cli.context import (
 )
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
+from pytake_daemon.attendance import queues_db
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.tokens import token_hash
 from pytake_daemon.db.pool import Connection
@@ -38,7 +39,6 @@ from pytake_daemon.protocol.invitations import (
     InvitationSent,
     PasswordResetCreate,
 )
-from pytake_daemon.queues import db as queues_db
 from pytake_daemon.users import db as users_db
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 

@@ -11,9 +11,11 @@ import structlog
 from aiohttp import web
 from redis.asyncio import Redis
 
-from pytake_daemon.agents.routes import routes as agents_routes
 from pytake_daemon.ai.context import ai_ctx
 from pytake_daemon.ai.routes import routes as ai_routes
+from pytake_daemon.attendance.agent_routes import routes as agents_routes
+from pytake_daemon.attendance.context import queues_ctx
+from pytake_daemon.attendance.queue_routes import routes as queues_routes
 from pytake_daemon.audit.http import audit_middleware
 from pytake_daemon.audit.recorder import AuditRecorder
 from pytake_daemon.audit.routes import routes as audit_routes
@@ -30,6 +32,7 @@ from pytake_daemon.conversations.assignment_routes import routes as assignment_r
 from pytake_daemon.conversations.routes import routes as conversations_routes
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import create_pool
+from pytake_daemon.effects import Effects as QueueEffects
 from pytake_daemon.flows.compiled import CompiledFlows
 from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
 from pytake_daemon.flows.routes import routes as flows_routes
@@ -43,7 +46,11 @@ from pytake_daemon.gamification.routes import routes as gamification_routes
 from pytake_daemon.health.metrics import metrics_ctx, metrics_middleware
 from pytake_daemon.health.routes import routes as health_routes
 from pytake_daemon.http.api import Endpoint, RouteTable
-from pytake_daemon.http.middlewares import error_middleware, request_context_middleware
+from pytake_daemon.http.middlewares import (
+    READER_LOOKUP,
+    error_middleware,
+    request_context_middleware,
+)
 from pytake_daemon.http.openapi import build_openapi
 from pytake_daemon.invitations.routes import routes as invitations_routes
 from pytake_daemon.jobs.runner import JobRunner
@@ -76,9 +83,6 @@ from pytake_daemon.notifications.routes import routes as notifications_routes
 from pytake_daemon.onboarding.routes import routes as onboarding_routes
 from pytake_daemon.outbound_webhooks.context import outbound_webhooks_ctx
 from pytake_daemon.outbound_webhooks.routes import routes as outbound_webhooks_routes
-from pytake_daemon.queues.context import queues_ctx
-from pytake_daemon.queues.effects import Effects as QueueEffects
-from pytake_daemon.queues.routes import routes as queues_routes
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
@@ -90,6 +94,7 @@ from pytake_daemon.system.figures_routes import routes as system_figures_routes
 from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.tenant_config.routes import routes as tenant_config_routes
+from pytake_daemon.users import db as users_db
 from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.fanout import IngestFanout
@@ -166,6 +171,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     )
     app[SECRET_BOX] = load_secret_box(settings)
     app[LOOPS] = Loops()
+    app[READER_LOOKUP] = users_db.me
     app.cleanup_ctx.extend(
         [
             _postgres,

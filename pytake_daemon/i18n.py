@@ -6,8 +6,8 @@ Two readers, two rules:
   language: Accept-Language, else the tenant's default (``http/middlewares.py`` decides).
 - A customer reads the queues' and ratings' default texts in their own language: the one the AI
   remembered for the contact (``ai_contact_language``, migration 0023), else the tenant's
-  default (``tenant_profiles.language``, migration 0032), else English. A text a tenant wrote
-  itself is sent as written.
+  default (``tenant_profiles.language``, migration 0032), else English
+  (``ai/customer_language.py``). A text a tenant wrote itself is sent as written.
 
 Error sentences are raised long before anyone knows who reads them (and the CLI raises the same
 errors in-process), so ``_`` returns a ``Sentence``: the English text, as every log line and
@@ -19,16 +19,11 @@ from __future__ import annotations
 
 import re
 import string
-import uuid
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from pytake_daemon.ai import analysis_db
-from pytake_daemon.db.pool import Connection
-from pytake_daemon.onboarding import db as onboarding_db
 from pytake_i18n import DEFAULT_LANGUAGE, N_, Catalog, get_language, normalize
 from pytake_i18n.catalog import catalog_path
 
@@ -146,40 +141,12 @@ def from_contact(language: str | None) -> str | None:
     return normalize(language)
 
 
-async def tenant_language(conn: Connection) -> str:
-    """The tenant's default language, in the caller's tenant transaction."""
-    profile = await onboarding_db.profile(conn)
-    if profile is None:
-        return UNCONFIGURED_TENANT_LANGUAGE
-    return normalize(profile["language"]) or UNCONFIGURED_TENANT_LANGUAGE
-
-
-async def customer_languages(
-    conn: Connection, conversation_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """The language each conversation's customer is written to (two reads for all)."""
-    contexts = await analysis_db.language_contexts(conn, conversation_ids)
-    tenant = await tenant_language(conn)
-    return {
-        c: (from_contact(contexts[c].contact_language) if c in contexts else None) or tenant
-        for c in conversation_ids
-    }
-
-
-async def customer_language(conn: Connection, conversation_id: uuid.UUID) -> str:
-    """The language one conversation's customer is written to."""
-    return (await customer_languages(conn, [conversation_id]))[conversation_id]
-
-
 __all__ = [
     "CATALOG",
     "N_",
     "Sentence",
     "_",
-    "customer_language",
-    "customer_languages",
     "gettext",
     "say_error",
-    "tenant_language",
     "translate",
 ]

@@ -1,4 +1,5 @@
-"""Layering rules: the wire protocol and the TUI stay free of server code.
+"""Layering rules: the wire protocol and the TUI stay free of server code, and the typed keys
+load no domain.
 
 import-linter checks the static import graph; these tests check what really gets imported at run
 time, which also catches imports hidden in package ``__init__`` files.
@@ -41,6 +42,15 @@ def test_tui_imports_only_the_protocol_from_the_daemon() -> None:
         if m.startswith("pytake_daemon.") and not m.startswith("pytake_daemon.protocol")
     )
     assert daemon == []
+
+
+def test_a_small_helper_loads_no_domain() -> None:
+    # keys.py names every domain's classes for type checking only; importing them at run time
+    # made this 22-line helper load most of the daemon (scikit-learn and boto3 among it).
+    loaded = _modules_after_import("pytake_daemon.http.client_ip")
+    daemon = sorted(m for m in loaded if m.startswith("pytake_daemon."))
+    assert daemon == ["pytake_daemon.http", "pytake_daemon.http.client_ip", "pytake_daemon.keys"]
+    assert not {m.split(".")[0] for m in loaded} & {"sklearn", "boto3", "asyncpg"}
 
 
 def test_import_linter_contracts_hold() -> None:

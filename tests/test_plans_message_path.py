@@ -17,8 +17,8 @@ import pytest
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.flows import db as flows_db
+from pytake_daemon.flows import step_db
 from pytake_daemon.jobs import db as jobs_db
-from pytake_daemon.queues import db as queues_db
 from pytake_daemon.realtime import bus
 from pytake_daemon.whatsapp import ingest_db, outbox_db, status_db
 from tests.message_path_history import HISTORY, History
@@ -148,32 +148,50 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         (outbox_db._GIVE_BACK, (outbound[0], now), set()),
         # The flow step: the conversation, the message, the session, the queue, what it sends.
         (conversations_db._GET_CONVERSATION, (conversations[0],), {CONVERSATION_BY_ID}),
-        (flows_db._MARK_PROCESSED, (inbound[0], None), set()),
-        (flows_db._ACTIVE_SESSION, (conversations[0],), {"flow_sessions_active_idx"}),
+        # After the conversation's lock: conversation, message claimed, active session and
+        # whether it waits in a queue, in one statement.
+        (
+            step_db._STEP_FACTS,
+            (conversations[0], inbound[0]),
+            {
+                CONVERSATION_BY_ID,
+                "flow_sessions_active_idx",
+                ("queue_items_one_active_idx", "queue_items_waiting_idx"),
+            },
+        ),
         (
             flows_db._TEMPLATE_OF,
             (conversations[0], wamids[0]),
             {"messages_wa_id_idx"},
         ),
-        (
-            queues_db._WAITING_OF,
-            (conversations[0],),
-            {("queue_items_one_active_idx", "queue_items_waiting_idx")},
-        ),
         (flows_db._PUBLISHED_STAMP, (), set()),
         (flows_db._PUBLISHED, (), set()),
+        # The step's save: a new session with its state and log, or an existing one updated.
         (
-            flows_db._INSERT_SESSION,
-            (conversations[2], world.flow_id, 1, now + timedelta(hours=1)),
+            step_db._SAVE_NEW,
+            (
+                uuid.uuid4(),
+                "a",
+                None,
+                0,
+                1,
+                2,
+                {},
+                now + timedelta(hours=1),
+                None,
+                steps,
+                conversations[2],
+                world.flow_id,
+                1,
+            ),
             set(),
         ),
         (
-            flows_db._SAVE_SESSION,
-            (world.session_id, "a", None, 0, 1, 2, {}, now, None),
+            step_db._SAVE_EXISTING,
+            (world.session_id, "a", None, 0, 1, 2, {}, now, None, steps),
             {("flow_sessions_pkey", "flow_sessions_tenant_id_id_key")},
         ),
         (flows_db._END_SESSION, (world.session_id, "replaced"), set()),
-        (flows_db._INSERT_STEPS, (world.session_id, steps), set()),
         (outbox_db._BY_IDEMPOTENCY, ("flow:x:1",), {"messages_idempotency_idx"}),
         (outbox_db._CONVERSATION, (conversations[0],), {CONVERSATION_BY_ID}),
         (outbox_db._WAMID, (inbound[0], conversations[0]), {MESSAGE_BY_ID}),

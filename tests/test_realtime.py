@@ -15,11 +15,11 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.client_ws import ClientWebSocketResponse
 
 from pytake_daemon.app import create_app
-from pytake_daemon.auth.identity import Identity
 from pytake_daemon.auth.tokens import new_token
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, set_tenant
+from pytake_daemon.http.identity import Identity
 from pytake_daemon.keys import EVENT_BUS, HUB
 from pytake_daemon.protocol import (
     EventEnvelope,

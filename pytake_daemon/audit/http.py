@@ -12,9 +12,9 @@ from aiohttp.typedefs import Handler
 
 from pytake_daemon.audit.entries import Actor, AuditDraft, Origin
 from pytake_daemon.audit.recorder import record
-from pytake_daemon.auth.identity import IDENTITY, Identity
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.http.client_ip import client_ip
+from pytake_daemon.http.identity import IDENTITY, Identity
 from pytake_daemon.http.middlewares import REQUEST_ID
 from pytake_daemon.keys import AUDIT_RECORDER, SETTINGS
 from pytake_daemon.protocol.audit import ActorType, Outcome, SecurityAlertOut

@@ -7,9 +7,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from pytake_daemon.auth import service
-from pytake_daemon.auth.identity import IDENTITY
 from pytake_daemon.auth.ratelimit import TOKEN_RATE_CLOCK, TokenRateLimit
 from pytake_daemon.errors import Unauthorized
+from pytake_daemon.http.identity import IDENTITY
 from pytake_daemon.keys import DB_POOL, REDIS, SETTINGS
 
 

@@ -9,11 +9,11 @@ from aiohttp import web
 from pytake_daemon.audit.entries import Actor, difference
 from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.auth import db, service
-from pytake_daemon.auth.identity import IDENTITY, Identity
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import Forbidden, NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.http.client_ip import client_ip
+from pytake_daemon.http.identity import IDENTITY, Identity
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOGIN_THROTTLE, PASSWORDS, SETTINGS
 from pytake_daemon.protocol import (
     LoginRequest,

@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from pytake_daemon.auth import db
-from pytake_daemon.auth.identity import Identity
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.auth.tokens import new_token, token_hash
 from pytake_daemon.config import AuthSettings
 from pytake_daemon.db.pool import Connection, Pool, set_tenant, tenant_transaction
 from pytake_daemon.errors import Unauthorized, UnprocessableEntity
+from pytake_daemon.http.identity import Identity
 from pytake_daemon.protocol import Role, TokenOut
 from pytake_daemon.protocol.auth import Scope
 

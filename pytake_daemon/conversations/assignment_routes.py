@@ -16,11 +16,11 @@ from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
 from pytake_daemon.conversations import db, service, views
 from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, QUEUES
 from pytake_daemon.protocol import ConversationOut, ConversationUpdated, Role
 from pytake_daemon.protocol.conversations import AssignmentRequest
-from pytake_daemon.queues.effects import Effects
 
 routes = RouteTable(tag="conversations")
 

@@ -43,13 +43,13 @@ CONVERSATION_COLUMNS = """
 ``ct``: contacts). The queue (0021 keeps ``c.queue_id``) and the assignee are named by a
 primary-key probe each (``queues_pkey``, ``users_tenant_id_id_key``), none when unset."""
 
-_CONVERSATION_FROM = (
+CONVERSATION_FROM = (
     "conversations c JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id"
 )
 
 _GET_CONVERSATION = f"""
 SELECT {CONVERSATION_COLUMNS}
-  FROM {_CONVERSATION_FROM}
+  FROM {CONVERSATION_FROM}
  WHERE c.tenant_id = current_tenant_id() AND c.id = $1
 """
 
@@ -198,7 +198,7 @@ def list_conversations_query(
     parts = {
         "hits": hits,
         "columns": CONVERSATION_COLUMNS,
-        "source": _CONVERSATION_FROM,
+        "source": CONVERSATION_FROM,
         "order": _ORDER,
     }
     if after is None:
@@ -264,7 +264,7 @@ async def set_tags(conn: Connection, conversation_id: uuid.UUID, tags: list[str]
 
 _LOCK_CONVERSATION = f"""
 SELECT {CONVERSATION_COLUMNS}
-  FROM {_CONVERSATION_FROM}
+  FROM {CONVERSATION_FROM}
  WHERE c.tenant_id = current_tenant_id() AND c.id = $1
    FOR UPDATE OF c
 """

@@ -16,6 +16,7 @@ from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
 from pytake_daemon.conversations import cursors, db, notes_db, service, timeline_db, views
 from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, QUEUES, READ_RECEIPTS
@@ -38,7 +39,6 @@ from pytake_daemon.protocol.conversations import (
     TransferRequest,
 )
 from pytake_daemon.protocol.events import NoteAdded
-from pytake_daemon.queues.effects import Effects
 
 routes = RouteTable(tag="conversations")
 

@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+import asyncpg
+
 from pytake_daemon.conversations import db
 from pytake_daemon.conversations.views import conversation_out, message_out
 from pytake_daemon.db.pool import Connection
@@ -21,7 +23,16 @@ async def message_sent_events(
     reads whatever their number (messages, then their conversations, by primary key)."""
     if not message_ids:
         return []
-    rows = await db.get_messages(conn, list(message_ids))
+    return await sent_events_of(conn, await db.get_messages(conn, list(message_ids)), now=now)
+
+
+async def sent_events_of(
+    conn: Connection, rows: Sequence[asyncpg.Record], *, now: datetime
+) -> list[MessageSent]:
+    """The events of messages already read (``MESSAGE_COLUMNS``: as their insert returned
+    them), in the order given; their conversations are read once, by primary key."""
+    if not rows:
+        return []
     conversations = {
         c["id"]: conversation_out(c, now=now)
         for c in await db.get_conversations(conn, sorted({r["conversation_id"] for r in rows}))

@@ -1,7 +1,7 @@
 """Agents' actions on a conversation: internal notes, tags, and the agent-side transfer.
 
 Functions work in the caller's tenant transaction. The transfer reuses the queues' rules
-(``queues.service``): one active item per conversation, capacity enforced by the database, the
+(``attendance.entry``): one active item per conversation, capacity enforced by the database, the
 item's history; what it leaves to do after the commit is collected in an :class:`Effects`.
 """
 
@@ -13,17 +13,16 @@ from datetime import datetime
 
 import asyncpg
 
-from pytake_daemon.agents import db as agents_db
+from pytake_daemon.attendance import agents_db, items_db, queues_db
+from pytake_daemon.attendance import entry as queues_service
+from pytake_daemon.attendance import moves as queues_moves
 from pytake_daemon.conversations import db, notes_db, timeline
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.conversations import AssignmentRequest, TimelineKind, TransferRequest
 from pytake_daemon.protocol.queues import ItemStatus
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues import moves as queues_moves
-from pytake_daemon.queues import service as queues_service
-from pytake_daemon.queues.effects import Effects
 
 NOT_FOUND = "no such conversation"
 NOTES_SHOWN = 500
@@ -98,7 +97,7 @@ async def transfer(
         if await agents_db.get_agent(conn, request.agent_id) is None:
             raise UnprocessableEntity("agent_id: no such agent")
     # The item first, then the agent and the conversation: the lock order distribution uses.
-    item = await queues_db.lock_active_item_of(conn, conversation_id)
+    item = await items_db.lock_active_item_of(conn, conversation_id)
     holder = _holder(item, conversation)
     if holder != caller.user_id and not caller.role.at_least(Role.SUPERVISOR):
         raise Forbidden(
@@ -148,7 +147,7 @@ async def _to_agent(
         )
         if entered.item_id is None:
             raise Conflict("the queue is full")
-        item = await queues_db.lock_item(conn, entered.item_id)
+        item = await items_db.lock_item(conn, entered.item_id)
         assert item is not None  # inserted just above, in this transaction
     return await queues_moves.assign_manually(
         conn,
@@ -191,7 +190,7 @@ async def assign(
     await agents_db.ensure(conn, agent_id)
     if await agents_db.get_agent(conn, agent_id) is None:
         raise UnprocessableEntity("agent_id: no such agent")
-    item = await queues_db.lock_active_item_of(conn, conversation_id)
+    item = await items_db.lock_active_item_of(conn, conversation_id)
     holder = _holder(item, conversation)
     try:
         item_id = await _to_agent(

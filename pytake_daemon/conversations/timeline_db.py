@@ -2,8 +2,8 @@
 conversation — queued, assigned, transferred, closed, reopened, rated, note added, timed out.
 
 Lines are written by whoever causes them, in their transaction, a batch per statement; the queue
-transitions write theirs in the same statement as their history (``queues/db.py``). They are
-read next to the messages with the same keyset, (created_at, id), by
+transitions write theirs in the same statement as their history (``attendance/history.py``). They
+are read next to the messages with the same keyset, (created_at, id), by
 ``conversation_events_thread_idx``.
 """
 
@@ -55,7 +55,7 @@ WITH e AS (
     RETURNING *
 )
 SELECT {EVENT_COLUMNS} FROM e ORDER BY e.created_at, e.id
-"""  # noqa: S608 - a constant column list; values are bound
+"""
 
 
 async def add_lines(conn: Connection, lines: Sequence[Line]) -> list[asyncpg.Record]:
@@ -84,7 +84,7 @@ SELECT {EVENT_COLUMNS}
    AND ($4::timestamptz IS NULL OR (e.created_at, e.id) > ($4, $5::uuid))
  ORDER BY e.created_at DESC, e.id DESC
  LIMIT $6
-"""  # noqa: S608 - a constant column list; values are bound
+"""
 
 
 async def lines_in_span(

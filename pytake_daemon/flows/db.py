@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -205,63 +203,6 @@ async def get_session(conn: Connection, session_id: uuid.UUID) -> asyncpg.Record
     return await conn.fetchrow(_GET_SESSION, session_id)
 
 
-_INSERT_SESSION = """
-INSERT INTO flow_sessions (tenant_id, conversation_id, flow_id, flow_version, expires_at)
-VALUES (current_tenant_id(), $1, $2, $3, $4)
-RETURNING id
-"""
-
-
-async def insert_session(
-    conn: Connection,
-    conversation_id: uuid.UUID,
-    flow_id: uuid.UUID,
-    version: int,
-    expires_at: datetime,
-) -> uuid.UUID:
-    session_id: uuid.UUID = await conn.fetchval(
-        _INSERT_SESSION, conversation_id, flow_id, version, expires_at
-    )
-    return session_id
-
-
-_SAVE_SESSION = """
-UPDATE flow_sessions
-   SET current_node = $2, waiting = $3, attempts = $4, wait_token = $5, next_seq = $6,
-       variables = $7, expires_at = $8, end_reason = $9, updated_at = now(),
-       status = CASE WHEN $9::text IS NULL THEN 'active' ELSE 'ended' END,
-       ended_at = CASE WHEN $9::text IS NULL THEN NULL ELSE now() END
- WHERE tenant_id = current_tenant_id() AND id = $1
-"""
-
-
-async def save_session(
-    conn: Connection,
-    session_id: uuid.UUID,
-    *,
-    current_node: str | None,
-    waiting: str | None,
-    attempts: int,
-    wait_token: int,
-    next_seq: int,
-    variables: dict[str, Any],
-    expires_at: datetime,
-    end_reason: str | None,
-) -> None:
-    await conn.execute(
-        _SAVE_SESSION,
-        session_id,
-        current_node,
-        waiting,
-        attempts,
-        wait_token,
-        next_seq,
-        variables,
-        expires_at,
-        end_reason,
-    )
-
-
 _END_SESSION = """
 UPDATE flow_sessions SET status = 'ended', end_reason = $2, ended_at = now(), updated_at = now()
  WHERE tenant_id = current_tenant_id() AND id = $1 AND status = 'active'
@@ -298,24 +239,6 @@ async def mark_processed(
     """Claim a customer message for the flows; ``False`` if it was already processed."""
     status: str = await conn.execute(_MARK_PROCESSED, message_id, session_id)
     return status.endswith(" 1")
-
-
-_INSERT_STEPS = """
-INSERT INTO flow_steps (tenant_id, session_id, seq, node_id, node_type, input, output, variables,
-                        branch, duration_ms, error, at)
-SELECT current_tenant_id(), $1, s.seq, s.node_id, s.node_type, s.input, s.output, s.variables,
-       s.branch, s.duration_ms, s.error, s.at
-  FROM jsonb_to_recordset($2::jsonb) AS s (seq int, node_id text, node_type text, input jsonb,
-       output jsonb, variables jsonb, branch text, duration_ms double precision, error text,
-       at timestamptz)
-"""
-
-
-async def insert_steps(
-    conn: Connection, session_id: uuid.UUID, steps: Sequence[dict[str, Any]]
-) -> None:
-    if steps:
-        await conn.execute(_INSERT_STEPS, session_id, list(steps))
 
 
 _STEPS = """

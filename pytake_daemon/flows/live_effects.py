@@ -8,8 +8,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from pytake_daemon.conversations import timeline
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import ApiError
 from pytake_daemon.flows import db
 from pytake_daemon.flows.engine import HttpAnswer, SendRefused
@@ -18,7 +21,6 @@ from pytake_daemon.flows.transfer import QueueTransfer
 from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.protocol.flows import ActionTransferToQueue, HttpRequest
 from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.whatsapp.phone_request import ask_for_phone
 from pytake_daemon.whatsapp.send_service import queue_message
 
@@ -46,7 +48,8 @@ class LiveEffects:
         self.now = now
         self._deferred_previews = deferred_previews
         """Given (the ingest fan-out), replies leave the conversation's preview to its end."""
-        self.queued: list[uuid.UUID] = []
+        self.queued: list[asyncpg.Record] = []
+        """The messages the step queued, as their inserts returned them."""
         self.timers: list[tuple[float, int]] = []
         self.queue_effects = Effects()
         """The queues' after-commit work of a transfer (events, distribution)."""
@@ -65,40 +68,41 @@ class LiveEffects:
         )
         previews = self._previews()
         try:
-            # A savepoint: a refused send must not abort the step's transaction.
-            async with self.conn.transaction():
-                queued = await queue_message(
-                    self.conn,
-                    self.conversation_id,
-                    request,
-                    sent_by=None,
-                    now=self.now,
-                    deferred_previews=previews,
-                )
+            # No savepoint: a send is refused (ApiError) before it writes anything, so the
+            # step's transaction stays usable; a database error fails the whole step (its own
+            # savepoint in the fan-out) as any other would.
+            queued = await queue_message(
+                self.conn,
+                self.conversation_id,
+                request,
+                sent_by=None,
+                now=self.now,
+                deferred_previews=previews,
+            )
         except ApiError as exc:
             raise SendRefused(str(exc)) from None
         self._keep(previews)
-        if queued.created:
-            self.queued.append(queued.message_id)
+        if queued.row is not None:
+            self.queued.append(queued.row)
 
     async def request_phone(self, text: str, *, step: int) -> OutgoingContent:
         previews = self._previews()
         try:
-            async with self.conn.transaction():
-                queued, content = await ask_for_phone(
-                    self.conn,
-                    self.conversation_id,
-                    text=text,
-                    sent_by=None,
-                    now=self.now,
-                    idempotency_key=f"flow:{self.session_id}:{step}",
-                    deferred_previews=previews,
-                )
+            # No savepoint, as in send().
+            queued, content = await ask_for_phone(
+                self.conn,
+                self.conversation_id,
+                text=text,
+                sent_by=None,
+                now=self.now,
+                idempotency_key=f"flow:{self.session_id}:{step}",
+                deferred_previews=previews,
+            )
         except ApiError as exc:
             raise SendRefused(str(exc)) from None
         self._keep(previews)
-        if queued.created:
-            self.queued.append(queued.message_id)
+        if queued.row is not None:
+            self.queued.append(queued.row)
         return content
 
     async def transfer(self, node: ActionTransferToQueue) -> None:

@@ -18,11 +18,13 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from pytake_daemon.attendance import reopen
 from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import message_out
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
-from pytake_daemon.flows import db
+from pytake_daemon.effects import Effects
+from pytake_daemon.flows import db, step_db
 from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.engine import (
     FlowEngine,
@@ -46,9 +48,6 @@ from pytake_daemon.jobs.runner import Job, JobRunner
 from pytake_daemon.loops import OUTAGE_ERRORS
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues import reopen
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp.fanout import InboundBatch
 
@@ -195,16 +194,16 @@ class FlowRunner:
         """Route and run one customer message in the caller's transaction (given
         ``deferred_previews``, the replies' conversation previews are left to the caller)."""
         await db.lock_conversation(conn, conversation_id)
-        conversation = await conversations_db.get_conversation(conn, conversation_id)
-        if conversation is None:
+        found = await step_db.step_facts(conn, conversation_id, message.id)
+        if found is None:
             return Step("gone")
+        conversation = found.conversation
         if conversation["assigned_user_id"] is not None:
-            await db.mark_processed(conn, message.id, None)
             return Step("human")
-        if not await db.mark_processed(conn, message.id, None):
+        if not found.first_time:
             return Step("duplicate")
         inbound = inbound_of(message)
-        session = await db.active_session(conn, conversation_id)
+        session = found.session
         start: Start | None = None
         if message.reply_to is not None:
             template = await db.template_replied_to(conn, conversation_id, message.reply_to)
@@ -217,7 +216,7 @@ class FlowRunner:
             )
             session = None
         if start is None and session is None:
-            if await queues_db.is_waiting(conn, conversation_id):
+            if found.waiting_in_queue:
                 # Handed over to a queue: the customer waits for a human, so a new "oi" must
                 # not start the menu again (a template reply still does).
                 return Step("queued")
@@ -225,11 +224,11 @@ class FlowRunner:
         if start is None and session is None:
             return Step("no flow")
         facts = facts_of(conversation, now)
+        new: step_db.NewSession | None = None
         if start is not None:
-            expires = now + self._expiry(start.flow)
-            session_id = await db.insert_session(
-                conn, conversation_id, start.flow.flow_id, start.flow.version, expires
-            )
+            # Written by the step's save, with the state the step leaves (step_db.py).
+            session_id = uuid.uuid4()
+            new = step_db.NewSession(conversation_id, start.flow.flow_id, start.flow.version)
             state = SessionState()
             flow = start.flow
         else:
@@ -255,7 +254,7 @@ class FlowRunner:
         else:
             await engine.receive(inbound)
         await save_step(
-            conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
+            conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow), new
         )
         sent = await sent_events(conn, effects, now)
         return Step("started" if start is not None else "continued", sent, effects.queue_effects)
@@ -335,9 +334,8 @@ class FlowRunner:
             trigger = flow.universal_trigger() or next(
                 n.id for n in flow.definition.nodes if n.type in TRIGGER_TYPES
             )
-            session_id = await db.insert_session(
-                conn, conversation_id, flow.flow_id, flow.version, now + self._expiry(flow)
-            )
+            session_id = uuid.uuid4()
+            new = step_db.NewSession(conversation_id, flow.flow_id, flow.version)
             effects = LiveEffects(
                 conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
             )
@@ -350,7 +348,7 @@ class FlowRunner:
             )
             await engine.start(trigger, Inbound(text=""))
             await save_step(
-                conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
+                conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow), new
             )
             sent = await sent_events(conn, effects, now)
         await self._after_commit(tenant_id, sent, effects.queue_effects)

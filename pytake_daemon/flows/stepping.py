@@ -5,20 +5,22 @@ behind (its log, the session, timers as ``flow_timer`` jobs, the events of what 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
-from pytake_daemon.conversations.sent import message_sent_events
+from pytake_daemon.conversations.sent import sent_events_of
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.flows import db
+from pytake_daemon.effects import Effects
+from pytake_daemon.flows import step_db
 from pytake_daemon.flows.engine import Facts, FlowEngine, Inbound, SessionState
 from pytake_daemon.flows.live_effects import LiveEffects
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.events import FlowCompleted
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.whatsapp.send_service import window_open
 
 FLOW_TIMER_JOB = "flow_timer"
@@ -49,7 +51,7 @@ def facts_of(conversation: asyncpg.Record, now: datetime) -> Facts:
     )
 
 
-def state_of(row: asyncpg.Record) -> SessionState:
+def state_of(row: asyncpg.Record | Mapping[str, Any]) -> SessionState:
     return SessionState(
         current_node=row["current_node"],
         waiting=row["waiting"],
@@ -67,16 +69,19 @@ async def save_step(
     session_id: uuid.UUID,
     conversation_id: uuid.UUID,
     idle: timedelta,
+    new: step_db.NewSession | None = None,
 ) -> None:
-    """Store the step's log and the session's new state; queue its timers."""
+    """Store the step's log and the session's new state (inserted when ``new``, one statement
+    either way); queue its timers."""
     state = engine.state
     # A session waiting on a longer delay or timeout mustn't expire before it fires.
     longest = max((s for s, _ in effects.timers), default=0.0)
     expires = effects.now + max(idle, timedelta(seconds=longest))
-    await db.insert_steps(conn, session_id, [s.model_dump(mode="json") for s in engine.steps])
-    await db.save_session(
+    await step_db.save_session_and_steps(
         conn,
         session_id,
+        new=new,
+        steps=[s.model_dump(mode="json") for s in engine.steps],
         current_node=state.current_node,
         waiting=state.waiting,
         attempts=state.attempts,
@@ -113,4 +118,4 @@ async def save_step(
 
 async def sent_events(conn: Connection, effects: LiveEffects, now: datetime) -> list[MessageSent]:
     """The step's queued messages as ``message_sent`` events."""
-    return await message_sent_events(conn, effects.queued, now=now)
+    return await sent_events_of(conn, effects.queued, now=now)

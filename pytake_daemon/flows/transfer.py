@@ -15,13 +15,13 @@ from typing import Protocol
 
 import structlog
 
+from pytake_daemon.attendance import queues_db
+from pytake_daemon.attendance.entry import enqueue
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import ApiError
 from pytake_daemon.flows import db
 from pytake_daemon.protocol.flows import ActionTransferToQueue
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.service import enqueue
 
 log = structlog.get_logger("pytake.flows")
 

@@ -18,9 +18,9 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from pytake_daemon.auth.identity import IDENTITY, Identity
-from pytake_daemon.auth.scopes import lacks, scope_for
 from pytake_daemon.errors import BadRequest, Forbidden, NotFound, Unauthorized, UnprocessableEntity
+from pytake_daemon.http.identity import IDENTITY, Identity
+from pytake_daemon.http.scopes import lacks, scope_for
 from pytake_daemon.protocol import ProblemField, Role
 from pytake_daemon.protocol.auth import Scope
 
@@ -46,7 +46,7 @@ class Endpoint:
     role: Role | None = Role.AGENT
     """Least role allowed; ``None`` means no authentication at all."""
     scope: Scope | None = None
-    """What an API token needs on top of the role (``auth/scopes.py``); ``None``: any token."""
+    """What an API token needs on top of the role (``http/scopes.py``); ``None``: any token."""
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     operation_id: str | None = None

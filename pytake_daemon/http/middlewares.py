@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import redis.exceptions
@@ -11,14 +12,20 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from pytake_daemon.auth.identity import IDENTITY
-from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import ApiError, BadRequest, ServiceUnavailable
+from pytake_daemon.http.identity import IDENTITY
 from pytake_daemon.i18n import _, translate
 from pytake_daemon.keys import DB_POOL
 from pytake_daemon.protocol import Problem, ProblemField
-from pytake_daemon.users import db as users_db
 from pytake_i18n import DEFAULT_LANGUAGE, N_, negotiate, normalize, use_language
+
+ReaderLookup = Callable[[Connection, uuid.UUID], Awaitable[asyncpg.Record | None]]
+"""The caller's row with ``language`` and ``tenant_language`` (``users.db.me``)."""
+
+# The users' table belongs to the users domain, which sits above this layer (its routes use
+# the route table here), so the app hands the lookup in instead of this module importing it.
+READER_LOOKUP: web.AppKey[ReaderLookup] = web.AppKey("reader_lookup")
 
 log = structlog.get_logger("pytake.http")
 
@@ -171,7 +178,7 @@ async def _reader_language(request: web.Request) -> str:
         return DEFAULT_LANGUAGE
     try:
         async with tenant_transaction(request.app[DB_POOL], identity.tenant_id) as conn:
-            me = await users_db.me(conn, identity.user_id)
+            me = await request.app[READER_LOOKUP](conn, identity.user_id)
     except Exception:  # an error's language must never hide the error itself
         log.warning("reader's language unavailable", exc_info=True)
         return DEFAULT_LANGUAGE

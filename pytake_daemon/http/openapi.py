@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from pytake_daemon import __version__
-from pytake_daemon.auth.scopes import BEARER_SCHEME, operation_scope
 from pytake_daemon.http.api import Endpoint
+from pytake_daemon.http.scopes import BEARER_SCHEME, operation_scope
 from pytake_daemon.protocol import Problem
 
 _REF = "#/components/schemas/{model}"

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pytake_daemon.auth import db as auth_db
-from pytake_daemon.auth.identity import Identity
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.auth.tokens import new_token, token_hash
 from pytake_daemon.config import AuthSettings
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.errors import ApiError, BadRequest, NotFound
+from pytake_daemon.http.identity import Identity
 from pytake_daemon.invitations import db, service
 from pytake_daemon.protocol import Role, UserOut
 from pytake_daemon.protocol.invitations import InvitationAccept, InvitationOut

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.agents import db as agents_db
+from pytake_daemon.attendance import agents_db, queues_db
 from pytake_daemon.auth import db as auth_db
 from pytake_daemon.auth.tokens import token_hash
 from pytake_daemon.db.pool import Connection
@@ -29,7 +29,6 @@ from pytake_daemon.protocol.invitations import (
     InvitationOut,
     InvitationStatus,
 )
-from pytake_daemon.queues import db as queues_db
 from pytake_daemon.users import db as users_db
 
 
@@ -258,7 +257,8 @@ async def _serve_queues(
     conn: Connection, user_id: uuid.UUID, queue_ids: list[uuid.UUID], now: datetime
 ) -> None:
     """Give the new agent what each queue requires (skills, department), so distribution draws
-    them in (agents.db.served_queue_ids); a queue deleted since the invitation is skipped."""
+    them in (attendance.agents_db.served_queue_ids); a queue deleted since the invitation is
+    skipped."""
     await agents_db.ensure(conn, user_id)
     skills: list[str] = []
     departments: list[str] = []

@@ -1,4 +1,5 @@
-"""SQL of the business profile and the onboarding wizard (migration 0032).
+"""SQL of the onboarding wizard (migration 0032); the business profile it fills is in
+``tenancy/profile_db.py``.
 
 Every statement runs in the caller's tenant transaction: row-level security shows only that
 tenant's rows. Profiles and steps are read by primary key (``tenant_profiles_pkey``,
@@ -15,53 +16,6 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.db.pool import Connection
-
-_PROFILE = """
-SELECT business_name, segment, timezone, language, business_hours, updated_at, updated_by
-  FROM tenant_profiles WHERE tenant_id = current_tenant_id()
-"""
-
-
-async def profile(conn: Connection) -> asyncpg.Record | None:
-    return await conn.fetchrow(_PROFILE)
-
-
-_SAVE_PROFILE = """
-INSERT INTO tenant_profiles AS p
-       (tenant_id, business_name, segment, timezone, language, business_hours, updated_by,
-        updated_at)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, now())
-ON CONFLICT (tenant_id) DO UPDATE
-   SET business_name = EXCLUDED.business_name, segment = EXCLUDED.segment,
-       timezone = EXCLUDED.timezone, language = EXCLUDED.language,
-       business_hours = EXCLUDED.business_hours, updated_by = EXCLUDED.updated_by,
-       updated_at = now()
-RETURNING business_name, segment, timezone, language, business_hours, updated_at, updated_by
-"""
-
-
-async def save_profile(
-    conn: Connection,
-    *,
-    business_name: str,
-    segment: str,
-    timezone: str,
-    language: str,
-    business_hours: dict[str, Any],
-    by: uuid.UUID | None,
-) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        _SAVE_PROFILE,
-        business_name,
-        segment,
-        timezone,
-        language,
-        business_hours,
-        by,
-    )
-    assert row is not None
-    return row
-
 
 _STEPS = """
 SELECT s.step, s.status, s.data, s.updated_by, s.updated_at, u.name AS updated_by_name

@@ -29,6 +29,7 @@ from pytake_daemon.protocol.outgoing import SendMessageRequest, TextOut
 from pytake_daemon.system import db as system_db
 from pytake_daemon.system.outcomes import CheckFailed
 from pytake_daemon.system.whatsapp_checks import number_answers
+from pytake_daemon.tenancy import profile_db
 from pytake_daemon.whatsapp import db as whatsapp_db
 from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.secretbox import SecretBox, SecretBoxError
@@ -88,7 +89,7 @@ async def follow_round_trip(
         if found is not None and not window_open(found["last_inbound_at"], now):
             trip.update(detail="the test message arrived; opening its conversation")
         elif found is not None:
-            profile = service.profile_out(await db.profile(conn), "")
+            profile = service.profile_out(await profile_db.profile(conn), "")
             answer = SendMessageRequest(content=TextOut(body=_ANSWER[profile.language]))
             sent = await queue_message(conn, found["conversation_id"], answer, sent_by=by, now=now)
             queued = sent.message_id
@@ -116,7 +117,7 @@ async def go_live(
 ) -> GoLiveReport:
     """Verify every earlier step and the round trip; a pass finishes the wizard."""
     current = await service.state(conn)
-    profile = service.profile_out(await db.profile(conn), "")
+    profile = service.profile_out(await profile_db.profile(conn), "")
     counts = await db.counts(conn)
     checks = [
         _profile_check(current, profile.configured),

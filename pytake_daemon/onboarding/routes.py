@@ -50,6 +50,7 @@ from pytake_daemon.protocol.onboarding import (
 from pytake_daemon.protocol.whatsapp import NumberChanged
 from pytake_daemon.system.whatsapp_checks import webhook_url
 from pytake_daemon.tenancy import db as tenancy_db
+from pytake_daemon.tenancy import profile_db
 
 routes = RouteTable(tag="onboarding")
 
@@ -78,7 +79,7 @@ async def get_profile(request: web.Request) -> TenantProfileOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         tenant = await tenancy_db.current_tenant(conn)
-        row = await db.profile(conn)
+        row = await profile_db.profile(conn)
     return service.profile_out(row, tenant["name"] if tenant else "")
 
 
@@ -94,7 +95,9 @@ async def put_profile(request: web.Request, body: TenantProfile) -> TenantProfil
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         tenant = await tenancy_db.current_tenant(conn)
-        before = service.profile_out(await db.profile(conn), tenant["name"] if tenant else "")
+        before = service.profile_out(
+            await profile_db.profile(conn), tenant["name"] if tenant else ""
+        )
         saved = await service.save_profile(conn, body, by=caller.user_id, now=_now(request))
         fields = set(TenantProfile.model_fields)
         await audit_in(

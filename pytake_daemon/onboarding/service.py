@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.attendance import queues_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import UnprocessableEntity
 from pytake_daemon.onboarding import db
@@ -23,7 +24,7 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfile,
     TenantProfileOut,
 )
-from pytake_daemon.queues import db as queues_db
+from pytake_daemon.tenancy import profile_db
 
 DEFAULT_PROFILE = TenantProfile(business_name="-", segment="other", timezone="UTC")
 # A step's outcome is a few ids and sentences; a bigger one is a client's mistake.
@@ -54,7 +55,7 @@ async def save_profile(
     conn: Connection, body: TenantProfile, *, by: uuid.UUID | None, now: datetime
 ) -> TenantProfileOut:
     """Save the profile; the wizard's first step is done with it."""
-    row = await db.save_profile(
+    row = await profile_db.save_profile(
         conn,
         business_name=body.business_name,
         segment=body.segment,
@@ -117,7 +118,7 @@ async def set_step(
 
 async def queue_template(conn: Connection, segment: str | None, tenant_name: str) -> QueueTemplate:
     """The queues the segment's flow transfers to, with the profile's zone and hours."""
-    profile = profile_out(await db.profile(conn), tenant_name)
+    profile = profile_out(await profile_db.profile(conn), tenant_name)
     chosen = segment or profile.segment
     flows = segment_flows()
     existing = {row["name"] for row in await queues_db.list_queues(conn)}

@@ -36,7 +36,7 @@ _RANKS = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
 class Scope(StrEnum):
     """What an API token may do, on top of its user's role (rights = role ∩ scopes).
 
-    Every route states one (``pytake_daemon/auth/scopes.py`` derives it; the OpenAPI document
+    Every route states one (``pytake_daemon/http/scopes.py`` derives it; the OpenAPI document
     shows it as ``x-pytake-scope``). Login sessions are checked by role only.
     """
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import structlog
 from aiohttp import WSCloseCode, web
 
-from pytake_daemon.auth.identity import Identity
+from pytake_daemon.http.identity import Identity
 from pytake_daemon.metrics.families import WEBSOCKET_DROPPED
 from pytake_daemon.protocol import EventEnvelope, Role, TokenRevoked
 from pytake_daemon.protocol.audit import SecurityAlertRaised

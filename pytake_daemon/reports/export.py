@@ -22,9 +22,9 @@ from typing import Any
 import asyncpg
 import xlsxwriter  # type: ignore[import-untyped]  # no stubs or py.typed
 
+from pytake_daemon.attendance.hours import zone
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.reports import BreakdownRow, Dataset, ExportFormat, ReportOut
-from pytake_daemon.queues.hours import zone
 from pytake_daemon.reports import db, export_db
 from pytake_daemon.reports.db import Scope
 from pytake_daemon.reports.service import invalid

@@ -20,7 +20,7 @@ SELECT {_MESSAGE_COLUMNS} FROM messages m
  WHERE m.tenant_id = current_tenant_id() AND m.created_at >= $1 AND m.created_at < $2
    AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
  ORDER BY m.created_at, m.id
-"""  # noqa: S608 - constant fragments; values are bound
+"""
 EXPORT_WINDOWED_MESSAGES = f"""
 SELECT {_MESSAGE_COLUMNS} FROM {WINDOWS}
   JOIN LATERAL (
@@ -28,7 +28,7 @@ SELECT {_MESSAGE_COLUMNS} FROM {WINDOWS}
        WHERE m.tenant_id = current_tenant_id() AND m.conversation_id = w.conversation_id
          AND m.created_at >= w.lo AND m.created_at <= w.hi AND m.created_at < $2) m ON true
  ORDER BY m.created_at, m.id
-"""  # noqa: S608 - constant fragments; values are bound
+"""
 
 # Conversations with a message in the period (conversations_list_idx: last_message_at since
 # the start, then messages_thread_idx for the period's count), or the scope's.
@@ -55,7 +55,7 @@ SELECT c.id, ct.wa_id, ct.profile_name, c.status, c.queue_id, c.assigned_user_id
 
 async def count_rows(conn: Connection, sql: str, scope: Scope) -> int:
     """How many rows an export statement gives (for the CLI's progress bar)."""
-    count = f"SELECT count(*) FROM ({sql}) x"  # noqa: S608 - sql is one of this module's constants
+    count = f"SELECT count(*) FROM ({sql}) x"
     total: int = await conn.fetchval(count, *scope.args)
     return total
 

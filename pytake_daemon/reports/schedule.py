@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from pytake_daemon.attendance.hours import zone
 from pytake_daemon.protocol.report_schedules import Frequency
-from pytake_daemon.queues.hours import zone
 
 # Far enough to reach the next qualifying day of any frequency (a monthly day ≤ 28).
 _SEARCH_DAYS = 62

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.attendance.hours import zone
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import UnprocessableEntity
 from pytake_daemon.protocol import ProblemField
@@ -39,7 +40,6 @@ from pytake_daemon.protocol.reports import (
     Templates,
     Volumes,
 )
-from pytake_daemon.queues.hours import zone
 from pytake_daemon.reports import db
 from pytake_daemon.reports.db import Scope
 

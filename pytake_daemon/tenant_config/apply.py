@@ -8,14 +8,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pytake_daemon.agents import db as agents_db
 from pytake_daemon.ai import db as ai_db
+from pytake_daemon.attendance import agents_db, queues_db
+from pytake_daemon.attendance.views import settings_values
 from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.flows import service as flows_service
 from pytake_daemon.notifications import settings_db as notification_db
-from pytake_daemon.onboarding import db as onboarding_db
 from pytake_daemon.protocol import Role, UserCreate, UserUpdate
 from pytake_daemon.protocol.flows import FlowDocument
 from pytake_daemon.protocol.queues import QueueSettings
@@ -27,9 +27,8 @@ from pytake_daemon.protocol.tenant_config import (
     TenantConfig,
     UserConfig,
 )
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues.views import settings_values
 from pytake_daemon.tenancy import db as tenancy_db
+from pytake_daemon.tenancy import profile_db
 from pytake_daemon.tenant_config.diff import KEYS
 from pytake_daemon.tenant_config.export import reply_name
 from pytake_daemon.users import db as users_db
@@ -76,7 +75,7 @@ async def apply_changes(
         profile = wanted.tenant.profile
         if profile is not None:
             # The profile only: whether the wizard's first step is done is not configuration.
-            await onboarding_db.save_profile(
+            await profile_db.save_profile(
                 conn,
                 business_name=profile.business_name,
                 segment=profile.segment,

@@ -9,12 +9,11 @@ from typing import Any
 
 import yaml
 
-from pytake_daemon.agents import db as agents_db
 from pytake_daemon.ai import db as ai_db
+from pytake_daemon.attendance import agents_db, queues_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.notifications import settings_db as notification_db
-from pytake_daemon.onboarding import db as onboarding_db
 from pytake_daemon.protocol.ai import AiSettingsUpdate
 from pytake_daemon.protocol.notifications import Preferences
 from pytake_daemon.protocol.onboarding import TenantProfile
@@ -32,8 +31,8 @@ from pytake_daemon.protocol.tenant_config import (
     TenantSection,
     UserConfig,
 )
-from pytake_daemon.queues import db as queues_db
 from pytake_daemon.tenancy import db as tenancy_db
+from pytake_daemon.tenancy import profile_db
 from pytake_daemon.users import db as users_db
 from pytake_daemon.whatsapp import db as whatsapp_db
 
@@ -77,7 +76,7 @@ async def read_config(conn: Connection) -> TenantConfig:
 
 
 async def _tenant(conn: Connection, name: str) -> TenantSection:
-    row = await onboarding_db.profile(conn)
+    row = await profile_db.profile(conn)
     profile = None
     if row is not None:
         fields = ("business_name", "segment", "timezone", "language", "business_hours")

@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.conversations.db import MESSAGE_COLUMNS
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.whatsapp.status_db import lock_wamids
 
@@ -60,13 +61,13 @@ async def message_wamid(
 # foreign key is checked at the statement's end, when the message exists. Nothing is queued or
 # touched when the idempotency key was taken meanwhile (no row from ``m``). With $10 false the
 # preview is left to ``touch_previews`` at the end of the caller's transaction.
-_QUEUE = """
+_QUEUE = f"""
 WITH m AS (
     INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, context,
                           status, sent_by, idempotency_key)
     VALUES (current_tenant_id(), $1, 'out', $2, $3, $4, $5, 'pending', $6, $7)
     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id
+    RETURNING *
 ), queued AS (
     INSERT INTO outbox (tenant_id, message_id, number_id, conversation_id)
     SELECT current_tenant_id(), m.id, $8, $1 FROM m
@@ -75,7 +76,7 @@ WITH m AS (
        SET last_message_at = now(), last_message_preview = $9, updated_at = now()
      WHERE tenant_id = current_tenant_id() AND id = $1 AND $10 AND EXISTS (SELECT FROM m)
 )
-SELECT id FROM m
+SELECT {MESSAGE_COLUMNS} FROM m
 """
 
 
@@ -92,12 +93,12 @@ async def queue_outbound(
     sent_by: uuid.UUID | None,
     idempotency_key: str | None,
     touch_conversation: bool = True,
-) -> uuid.UUID | None:
+) -> asyncpg.Record | None:
     """Store a pending message and queue it (it leaves after every message queued earlier in
-    its conversation); the new message's id, or None when the idempotency key was taken
-    meanwhile (then nothing was written). ``touch_conversation=False`` leaves the
-    conversation's preview to :func:`touch_previews`."""
-    message_id: uuid.UUID | None = await conn.fetchval(
+    its conversation); the new message as ``conversations.db.get_messages`` reads it (no read
+    back), or None when the idempotency key was taken meanwhile (then nothing was written).
+    ``touch_conversation=False`` leaves the conversation's preview to :func:`touch_previews`."""
+    return await conn.fetchrow(
         _QUEUE,
         conversation_id,
         type,
@@ -110,7 +111,6 @@ async def queue_outbound(
         preview,
         touch_conversation,
     )
-    return message_id
 
 
 # The ingest fan-out's automated replies set their conversations' previews here, in its last

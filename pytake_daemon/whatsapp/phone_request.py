@@ -18,9 +18,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pytake_daemon.ai.customer_language import customer_language
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound
-from pytake_daemon.i18n import N_, customer_language, gettext
+from pytake_daemon.i18n import N_, gettext
 from pytake_daemon.protocol.outgoing import (
     OutgoingContent,
     RequestContactInfoOut,
@@ -32,7 +33,7 @@ from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.send_service import Queued, queue_message, window_open
 from pytake_daemon.whatsapp.template_params import asks_for_phone, expected_parameters
 
-# Said in the customer's language (pytake_daemon.i18n.customer_language); an agent's own text
+# Said in the customer's language (pytake_daemon.ai.customer_language); an agent's own text
 # is sent as written.
 DEFAULT_TEXT = N_("To continue, please share your phone number with us.")
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 from asyncpg import Record
 
-from pytake_daemon.auth.identity import Identity
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import conversation_out, message_out
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.http.api import RouteTable, identity, json_response, path_uuid
+from pytake_daemon.http.identity import Identity
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, SENDER
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.outgoing import PhoneRequest, SendMessageRequest
@@ -78,7 +78,10 @@ async def request_phone(request: web.Request, body: PhoneRequest) -> web.StreamR
 
 async def _read_back(conn: Connection, queued: Queued) -> tuple[Record, Record | None]:
     """The queued message and its conversation, read in the transaction that queued it."""
-    (row,) = await conversations_db.get_messages(conn, [queued.message_id])
+    if queued.row is not None:
+        row = queued.row
+    else:  # a replayed request: the message queued the first time
+        (row,) = await conversations_db.get_messages(conn, [queued.message_id])
     return row, await conversations_db.get_conversation(conn, queued.conversation_id)
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
+
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import ApiError, Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.protocol.outgoing import ReactionOut, SendMessageRequest, TemplateOut
@@ -45,6 +47,8 @@ class Queued:
     conversation_id: uuid.UUID
     created: bool
     """False when an earlier request with the same idempotency key already queued it."""
+    row: asyncpg.Record | None = None
+    """The new message as ``conversations.db.get_messages`` reads it (None when replayed)."""
 
 
 def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
@@ -107,7 +111,7 @@ async def _queue_new(
     context = await _context(conn, conversation_id, request)
     text = render_outgoing(request.content)
     shown = preview(text)
-    message_id = await outbox_db.queue_outbound(
+    row = await outbox_db.queue_outbound(
         conn,
         conversation_id=conversation_id,
         number_id=conversation["number_id"],
@@ -120,7 +124,7 @@ async def _queue_new(
         idempotency_key=request.idempotency_key,
         touch_conversation=deferred_previews is None,
     )
-    if message_id is None:
+    if row is None:
         # The key was taken: by an earlier request (a retry) or a concurrent one that committed
         # between our checks and our insert.
         assert request.idempotency_key is not None
@@ -129,7 +133,7 @@ async def _queue_new(
         return _replayed(earlier, conversation_id, content)
     if deferred_previews is not None:
         deferred_previews[conversation_id] = shown
-    return Queued(message_id=message_id, conversation_id=conversation_id, created=True)
+    return Queued(message_id=row["id"], conversation_id=conversation_id, created=True, row=row)
 
 
 def _replayed(earlier: Any, conversation_id: uuid.UUID, content: dict[str, Any]) -> Queued:

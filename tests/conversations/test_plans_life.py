@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from pytake_daemon.attendance import reopen
 from pytake_daemon.config import Settings
 from pytake_daemon.conversations import timeline_db
 from pytake_daemon.db.pool import Connection, set_tenant
-from pytake_daemon.queues import reopen
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 from tests.conftest import MakeTenant
 from tests.conversations.factories import insert_number

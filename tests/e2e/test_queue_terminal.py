@@ -7,7 +7,7 @@ monitor in ``pytake tui`` inside tmux.
   universal trigger), asks for a person by tapping Support, and waits in the monitor; the
   customer was told the hand-over before their place in the line, on the phone and in the thread.
 * A conversation closed while waiting, written into again by the customer, comes back to the
-  queue it was last in (``pytake_daemon/queues/reopen.py``) and shows in the monitor again.
+  queue it was last in (``pytake_daemon/attendance/reopen.py``) and shows in the monitor again.
 
 The demo's tenant, accounts and number are fixed names, so every test of this module seeds the
 same tenant, as a second ``pytake demo`` run does (the seeding finds what is there); each test

@@ -8,8 +8,8 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 
-from pytake_daemon.agents import db as agents_db
 from pytake_daemon.app import create_app
+from pytake_daemon.attendance import agents_db
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, set_tenant

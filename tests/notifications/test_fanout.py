@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pytake_daemon.attendance.entry import enqueue
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.queues import QueueOut
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.service import enqueue
 from tests.conftest import ApiClient, MakeTenant
 from tests.notifications.support import add_agent, center, settled, titles
 from tests.queues.support import conversations

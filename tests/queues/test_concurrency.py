@@ -10,14 +10,13 @@ from pathlib import Path
 
 import aiohttp
 
+from pytake_daemon.attendance import distribution, entry, queues_db
+from pytake_daemon.attendance.views import settings_values
 from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection, Pool, create_pool, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.queues import Policy, QueueSettings
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues import distribution, service
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.views import settings_values
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 from tests.conftest import MakeTenant
 from tests.queues.support import conversations, eventually
@@ -109,7 +108,7 @@ async def test_two_processes_and_local_tasks_never_double_assign(
             async def arrive() -> None:
                 for conversation_id in convs:
                     async with tenant_transaction(pool, tenant.id) as conn:
-                        await service.enqueue(
+                        await entry.enqueue(
                             conn,
                             conversation_id=conversation_id,
                             queue_id=queue_id,

@@ -10,7 +10,9 @@ from typing import Any
 from aiohttp import WSMsgType
 from aiohttp.client_ws import ClientWebSocketResponse
 
+from pytake_daemon.attendance import entry
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import (
     ConversationOut,
@@ -25,8 +27,6 @@ from pytake_daemon.protocol import (
 from pytake_daemon.protocol.conversations import NoteList
 from pytake_daemon.protocol.events import NoteAdded
 from pytake_daemon.protocol.queues import QueueItemList, QueueOut
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from tests.conftest import ApiClient, MakeTenant
 from tests.queues.support import conversations, queue_body
 from tests.support import TenantData
@@ -48,7 +48,7 @@ async def _attended(
     """Put the conversation in ``queue`` and have a supervisor assign it to ``agent``."""
     effects = Effects()
     async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-        entered = await service.enqueue(
+        entered = await entry.enqueue(
             conn, conversation_id=conversation_id, queue_id=queue.id, effects=effects
         )
     await api.app[QUEUES].after_commit(tenant.id, effects)

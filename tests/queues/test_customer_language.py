@@ -8,13 +8,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pytake_daemon.agents import satisfaction
+from pytake_daemon.attendance import entry, satisfaction
 from pytake_daemon.db.pool import Connection, set_tenant, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.queues import QueueOut
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from tests.conftest import ApiClient, MakeTenant
 from tests.queues.support import conversations, eventually, queue_body
 from tests.support import TenantData
@@ -30,10 +29,10 @@ async def _queue(api: ApiClient, tenant: TenantData, name: str, **extra: Any) ->
 
 async def _enqueue(
     api: ApiClient, tenant: TenantData, queue_id: uuid.UUID, conversation_id: uuid.UUID
-) -> service.EnqueueResult:
+) -> entry.EnqueueResult:
     effects = Effects()
     async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-        result = await service.enqueue(
+        result = await entry.enqueue(
             conn, conversation_id=conversation_id, queue_id=queue_id, effects=effects
         )
     await api.app[QUEUES].after_commit(tenant.id, effects)

@@ -1,5 +1,5 @@
 """The issue's "done when", through the real app and the simulator: three customers are handed to
-a queue with different priorities (``queues.service.enqueue``, what the flows' transfer node
+a queue with different priorities (``attendance.entry.enqueue``, what the flows' transfer node
 calls); with one agent online the urgent one is assigned first and the others are told their
 places; the agent answers and closes, the next one is assigned at once, the customer taps a
 rating, and the agent's metrics, goals and timeline show it — the live monitor saw it all."""
@@ -9,7 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pytake_daemon.attendance import entry
 from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import (
@@ -21,8 +23,6 @@ from pytake_daemon.protocol.agents import (
     SatisfactionReceived,
 )
 from pytake_daemon.protocol.queues import QueueItemChanged, QueueItemList, QueueOut
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from tests.queues.support import Monitor, eventually
 from tests.whatsapp.test_send_e2e import World, world  # noqa: F401
 from tests.whatsapp.wa_support import digits
@@ -68,7 +68,7 @@ async def test_three_customers_one_agent_rating_and_figures(world: World) -> Non
     for label, priority in (("normal", 0), ("high", 1), ("urgent", 2)):
         effects = Effects()
         async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-            result = await service.enqueue(
+            result = await entry.enqueue(
                 conn,
                 conversation_id=conversation[label],
                 queue_id=str(queue.id),

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pytake_daemon.queues.hours import is_open, next_opening
+from pytake_daemon.attendance.hours import is_open, next_opening
 
 WEEKDAYS_9_TO_18 = {d: [("09:00", "18:00")] for d in ("mon", "tue", "wed", "thu", "fri")}
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pytake_daemon.attendance import entry
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.queues import QueueItemList, QueueItemOut, QueueOut
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from tests.conftest import ApiClient, MakeTenant
 from tests.queues.support import conversations, eventually, queue_body
 from tests.support import TenantData
@@ -31,7 +31,7 @@ async def _enqueue(
 ) -> None:
     effects = Effects()
     async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-        result = await service.enqueue(
+        result = await entry.enqueue(
             conn, conversation_id=conversation_id, queue_id=queue_id, effects=effects
         )
     assert result.outcome == "entered"

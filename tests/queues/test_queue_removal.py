@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pytake_daemon.attendance import entry
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.keys import DB_POOL, SECRET_BOX
 from pytake_daemon.protocol import Problem, Role
 from pytake_daemon.protocol.queues import QueueOut
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from tests.conftest import ApiClient, MakeTenant
 from tests.queues.support import conversations
 from tests.support import TenantData
@@ -64,9 +64,7 @@ async def test_an_unused_queue_goes_and_a_held_one_stays(
     held = await _queue(api, tenant, "Held")
     (conversation,) = await conversations(admin_conn, tenant.id, api.app[SECRET_BOX], 1)
     async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-        await service.enqueue(
-            conn, conversation_id=conversation, queue_id=held.id, effects=Effects()
-        )
+        await entry.enqueue(conn, conversation_id=conversation, queue_id=held.id, effects=Effects())
     status, detail = await _delete(api, tenant, held)
     assert status == 409
     assert detail is not None

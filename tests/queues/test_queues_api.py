@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from pytake_daemon.attendance import entry
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import (
@@ -25,8 +27,6 @@ from pytake_daemon.protocol.queues import (
     QueueList,
     QueueOut,
 )
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from tests.conftest import ApiClient, MakeTenant
 from tests.queues.support import conversations, eventually, queue_body
 from tests.support import TenantData
@@ -42,10 +42,10 @@ async def _queue(api: ApiClient, tenant: TenantData, name: str, **extra: Any) ->
 
 async def _enqueue(
     api: ApiClient, tenant: TenantData, queue_id: uuid.UUID, conversation_id: uuid.UUID, **kw: Any
-) -> service.EnqueueResult:
+) -> entry.EnqueueResult:
     effects = Effects()
     async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-        result = await service.enqueue(
+        result = await entry.enqueue(
             conn, conversation_id=conversation_id, queue_id=queue_id, effects=effects, **kw
         )
     await api.app[QUEUES].after_commit(tenant.id, effects)

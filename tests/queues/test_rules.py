@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 
+from pytake_daemon.attendance import aggregation, distribution, endings, entry, items_db, queues_db
+from pytake_daemon.attendance.views import settings_values
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, Pool, create_pool, set_tenant, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.queues import QueueSettings
-from pytake_daemon.queues import aggregation, distribution, endings, service
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.views import settings_values
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 from tests.conftest import MakeTenant
 from tests.queues.support import conversations
@@ -77,10 +76,10 @@ async def test_out_of_hours_waits_or_diverts(
             max_wait_minutes=30,
             timeout_action="abandon",
         )
-        result = await service.enqueue(conn, conversation_id=waits, queue_id=night, now=now)
+        result = await entry.enqueue(conn, conversation_id=waits, queue_id=night, now=now)
         assert result.outcome == "entered"
         assert await _texts(conn, waits) == ["Closed! Back tomorrow."]
-        (item,) = await queues_db.get_items(conn, [result.item_id])  # type: ignore[list-item]
+        (item,) = await items_db.get_items(conn, [result.item_id])  # type: ignore[list-item]
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
         # The wait clock starts at the opening, not during the night.
         assert item["wait_deadline"] == midnight + timedelta(minutes=30)
@@ -105,7 +104,7 @@ async def test_out_of_hours_waits_or_diverts(
                 )
             ),
         )
-        result = await service.enqueue(conn, conversation_id=diverted, queue_id=night, now=now)
+        result = await entry.enqueue(conn, conversation_id=diverted, queue_id=night, now=now)
         assert (result.outcome, result.queue_id) == ("entered", day)
 
 
@@ -128,7 +127,7 @@ async def test_wait_timeout_fallbacks(
             timeout_action="move",
             timeout_queue_id=spare,
         )
-        result = await service.enqueue(
+        result = await entry.enqueue(
             conn,
             conversation_id=conversation_id,
             queue_id=queue_id,
@@ -142,12 +141,12 @@ async def test_wait_timeout_fallbacks(
         assert early == 0
         later = now + timedelta(minutes=6)
         expired = await endings.expire_overdue(conn, queue_id, now=later, effects=effects)
-        (item,) = await queues_db.get_items(conn, [result.item_id])
+        (item,) = await items_db.get_items(conn, [result.item_id])
         status = await conn.fetchval(
             "SELECT status FROM conversations WHERE id = $1", conversation_id
         )
         texts = await _texts(conn, conversation_id)
-        active = await queues_db.lock_active_item_of(conn, conversation_id)
+        active = await items_db.lock_active_item_of(conn, conversation_id)
     if fallback == "keep_waiting":  # no deadline at all: it never times out
         assert expired == 0
         assert item["status"] == "waiting"
@@ -175,8 +174,8 @@ async def test_hourly_aggregation_runs_once_under_its_lock(
     async with tenant_transaction(pool, tenant.id) as conn:
         await _online(conn, tenant[Role.AGENT].id)
         queue_id = await _queue(conn)
-        await service.enqueue(conn, conversation_id=served, queue_id=queue_id, now=at[0])
-        await service.enqueue(conn, conversation_id=left, queue_id=queue_id, now=at[1])
+        await entry.enqueue(conn, conversation_id=served, queue_id=queue_id, now=at[0])
+        await entry.enqueue(conn, conversation_id=left, queue_id=queue_id, now=at[1])
         await endings.conversation_closed(conn, left, actor_id=None, now=at[2], effects=Effects())
         assert await distribution.distribute(conn, queue_id, now=at[2], effects=Effects()) == 1
         await endings.conversation_closed(conn, served, actor_id=None, now=at[4], effects=Effects())

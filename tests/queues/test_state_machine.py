@@ -25,18 +25,24 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from pytake_daemon.agents import service as agents_service
+from pytake_daemon.attendance import (
+    agent_status,
+    distribution,
+    endings,
+    entry,
+    items_db,
+    moves,
+    queues_db,
+)
+from pytake_daemon.attendance.views import settings_values
 from pytake_daemon.config import Settings
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Pool, connect, create_pool, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import AgentStatus, AgentStatusUpdate
 from pytake_daemon.protocol.queues import Policy, QueueSettings, TimeoutAction
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues import distribution, endings, moves, service
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.views import settings_values
 from pytake_daemon.whatsapp.secretbox import SecretBox, load_secret_box
 from tests.queues.conftest import settle
 from tests.queues.support import conversations
@@ -81,7 +87,7 @@ class Machine(RuleBasedStateMachine):
                 assert queue_id is not None
                 self.queues.append(queue_id)
             for agent, capacity in zip(self.agents, capacities, strict=True):
-                await agents_service.change_status(
+                await agent_status.change_status(
                     conn,
                     agent,
                     AgentStatusUpdate(status=AgentStatus.ONLINE, capacity=capacity),
@@ -123,7 +129,7 @@ class Machine(RuleBasedStateMachine):
                     )
                     if count:
                         moved = True
-                        rows = await queues_db.get_items(conn, list(before))
+                        rows = await items_db.get_items(conn, list(before))
                         self.assigned_now[queue_id] += [
                             (r["priority"], r["entered_at"])
                             for r in rows
@@ -131,7 +137,7 @@ class Machine(RuleBasedStateMachine):
                         ]
 
     async def _waiting(self, conn: Any, queue_id: uuid.UUID) -> list[Any]:
-        return await queues_db.list_items(conn, queue_id, ["waiting"], 1000)
+        return await items_db.list_items(conn, queue_id, ["waiting"], 1000)
 
     # --- rules -------------------------------------------------------------------------------
 
@@ -144,7 +150,7 @@ class Machine(RuleBasedStateMachine):
     def arrive(self, n: int, queue: int, priority: int, fallback: str) -> None:
         async def go() -> None:
             async with tenant_transaction(self.pool, self.tenant) as conn:
-                await service.enqueue(
+                await entry.enqueue(
                     conn,
                     conversation_id=self.conversations[n],
                     queue_id=self.queues[queue],
@@ -161,7 +167,7 @@ class Machine(RuleBasedStateMachine):
     def agent_status(self, agent: int, status: str) -> None:
         async def go() -> None:
             async with tenant_transaction(self.pool, self.tenant) as conn:
-                await agents_service.change_status(
+                await agent_status.change_status(
                     conn,
                     self.agents[agent],
                     AgentStatusUpdate(status=AgentStatus(status)),
@@ -190,7 +196,7 @@ class Machine(RuleBasedStateMachine):
     @rule(n=st.integers(0, CONVERSATIONS - 1), agent=st.integers(0, 3), transfer=st.booleans())
     def supervisor_moves(self, n: int, agent: int, transfer: bool) -> None:
         async def move(conn: Any) -> None:
-            item = await queues_db.lock_active_item_of(conn, self.conversations[n])
+            item = await items_db.lock_active_item_of(conn, self.conversations[n])
             if item is None:
                 return
             now = datetime.now(UTC)

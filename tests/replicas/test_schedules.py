@@ -13,7 +13,7 @@ both processes at once:
 - the hour 02:00 is aggregated: one ``queue_metrics`` row per queue for it, written by one or
   both processes (aggregation's lock is transaction-scoped: a process that fires after the
   other's transaction committed does the same upsert again, to the same figures by design,
-  queues/aggregation.py), and neither process logged a failure.
+  attendance/aggregation.py), and neither process logged a failure.
 
 PostgreSQL and Redis keep the real clock: nothing compared here depends on theirs.
 """

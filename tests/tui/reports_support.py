@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from pytake_daemon.attendance.hours import zone
 from pytake_daemon.protocol import Me
 from pytake_daemon.protocol.notifications import Preferences, PreferencesOut
 from pytake_daemon.protocol.report_schedules import (
@@ -40,7 +41,6 @@ from pytake_daemon.protocol.reports import (
     Templates,
     Volumes,
 )
-from pytake_daemon.queues.hours import zone
 from pytake_daemon.reports import export
 from pytake_daemon.reports.schedule import When, next_slot
 from pytake_daemon.reports.service import level_of, period_of

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from pytake_daemon.app import create_app
+from pytake_daemon.attendance import entry
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.audit import (
@@ -25,8 +27,6 @@ from pytake_daemon.protocol.audit import (
     Outcome,
 )
 from pytake_daemon.protocol.queues import QueueOut
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from pytake_tui import build_app
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.credentials import CredentialStore, SavedSession
@@ -160,7 +160,7 @@ async def _transfer(api: ApiClient, tenant: TenantData, admin_conn: Connection) 
     (conversation,) = await conversations(admin_conn, tenant.id, api.app[SECRET_BOX], 1)
     effects = Effects()
     async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-        entered = await service.enqueue(
+        entered = await entry.enqueue(
             conn, conversation_id=conversation, queue_id=sales.id, effects=effects
         )
     await api.app[QUEUES].after_commit(tenant.id, effects)

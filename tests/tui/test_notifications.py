@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pytake_daemon.attendance.entry import enqueue
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import EventEnvelope, Role
 from pytake_daemon.protocol.notifications import (
@@ -20,8 +22,6 @@ from pytake_daemon.protocol.notifications import (
     UnreadCounts,
 )
 from pytake_daemon.protocol.queues import QueueOut
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.service import enqueue
 from pytake_tui import build_app
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.desktop_notice import DesktopNotices, desktop_sequence

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from pytake_daemon.attendance import entry
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.keys import DB_POOL, QUEUES, SECRET_BOX
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.ai import AlertQuery
 from pytake_daemon.protocol.queues import ItemQuery, ItemStatus, Priority
-from pytake_daemon.queues import service
-from pytake_daemon.queues.effects import Effects
 from pytake_tui.client import DaemonClient, DaemonError
 from tests.conftest import ApiClient, MakeTenant
 from tests.queues.conftest import settle
@@ -46,7 +46,7 @@ async def _enqueue(
 ) -> None:
     effects = Effects()
     async with tenant_transaction(api.app[DB_POOL], tenant.id) as conn:
-        await service.enqueue(
+        await entry.enqueue(
             conn, conversation_id=conversation_id, queue_id=queue_id, effects=effects
         )
     await api.app[QUEUES].after_commit(tenant.id, effects)

@@ -7,21 +7,27 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pytake_daemon.agents import db as agents_db
-from pytake_daemon.agents import goals, satisfaction
-from pytake_daemon.agents import service as agents_service
+from pytake_daemon.attendance import (
+    agent_status,
+    agents_db,
+    customer,
+    goals,
+    history,
+    items_db,
+    queues_db,
+    satisfaction,
+)
+from pytake_daemon.attendance.items import changed, tell
+from pytake_daemon.attendance.moves import move_item
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations import timeline
 from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.flows import starts
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.protocol.queues import ItemStatus, TimeoutAction, Transition
-from pytake_daemon.queues import customer, db, history
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.moves import move_item
-from pytake_daemon.queues.service import changed, tell
 
 
 async def conversation_closed(
@@ -39,12 +45,12 @@ async def conversation_closed(
     Call it *before* changing the conversation's row, in the same transaction: locks are then
     taken item → agent → conversation, the order distribution uses, so the two never deadlock.
     """
-    item = await db.lock_active_item_of(conn, conversation_id)
+    item = await items_db.lock_active_item_of(conn, conversation_id)
     if item is None:
         return None
     item_id: uuid.UUID = item["id"]
     if item["status"] == ItemStatus.WAITING:
-        await db.end_item(conn, item["id"], ItemStatus.ABANDONED.value, now)
+        await items_db.end_item(conn, item["id"], ItemStatus.ABANDONED.value, now)
         await history.record(
             conn,
             [
@@ -65,7 +71,7 @@ async def conversation_closed(
         await changed(conn, effects, Transition.ABANDONED, item["id"], now)
         return item_id
     agent_id = item["agent_id"]
-    await db.end_item(conn, item["id"], ItemStatus.COMPLETED.value, now)
+    await items_db.end_item(conn, item["id"], ItemStatus.COMPLETED.value, now)
     await history.record(
         conn,
         [(item["id"], item["queue_id"], conversation_id, Transition.COMPLETED.value, agent_id, {})],
@@ -102,7 +108,7 @@ async def conversation_closed(
         effects.events.extend(await message_sent_events(conn, [asked], now=now))
     await changed(conn, effects, Transition.COMPLETED, item["id"], now)
     effects.events.extend(await goals.check(conn, agent_id, now))
-    await agents_service.capacity_back(conn, agent_id, now=now, effects=effects)
+    await agent_status.capacity_back(conn, agent_id, now=now, effects=effects)
     effects.capacity_freed = True
     return item_id
 
@@ -111,15 +117,15 @@ async def expire_overdue(
     conn: Connection, queue_id: uuid.UUID, *, now: datetime, effects: Effects, limit: int = 200
 ) -> int:
     """Apply each overdue waiting item's fallback; returns how many timed out."""
-    queue = await db.lock_queue(conn, queue_id)
+    queue = await queues_db.lock_queue(conn, queue_id)
     if queue is None:
         return 0
-    overdue = await db.claim_overdue(conn, queue_id, now, limit)
+    overdue = await items_db.claim_overdue(conn, queue_id, now, limit)
     fields = customer.Fields(queue=queue["name"])
     for item in overdue:
         action = item["fallback_action"]
         if action == TimeoutAction.KEEP_WAITING:
-            await db.set_deadline(conn, item["id"], None)
+            await items_db.set_deadline(conn, item["id"], None)
             continue
         if action == TimeoutAction.MOVE and queue["timeout_queue_id"] is not None:
             await move_item(
@@ -146,7 +152,7 @@ async def expire_overdue(
                 fields,
                 now,
             )
-        await db.end_item(conn, item["id"], ItemStatus.TIMED_OUT.value, now)
+        await items_db.end_item(conn, item["id"], ItemStatus.TIMED_OUT.value, now)
         details: dict[str, str] = {"fallback": action}
         if starts_flow:
             details["flow_id"] = str(flow_id)

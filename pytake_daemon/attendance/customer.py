@@ -24,7 +24,7 @@ from pytake_i18n import DEFAULT_LANGUAGE
 
 log = structlog.get_logger("pytake.queues")
 
-# Our texts, said in the customer's language (pytake_daemon.i18n.customer_language); a queue's
+# Our texts, said in the customer's language (pytake_daemon.ai.customer_language); a queue's
 # own text is sent as its tenant wrote it. Translations keep the fields and the [optional] part.
 DEFAULT_WELCOME = N_(
     "You're in the {queue} queue: you are number {position}[, about {wait_minutes} min to wait]."

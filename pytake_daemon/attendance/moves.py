@@ -10,19 +10,18 @@ from datetime import datetime
 
 import asyncpg
 
-from pytake_daemon.agents import db as agents_db
+from pytake_daemon.attendance import agents_db, history, items_db, queues_db
+from pytake_daemon.attendance.items import changed, fallback_for, wait_deadline
+from pytake_daemon.attendance.views import item_out
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import ItemStatus, QueueItemChanged, Transition
-from pytake_daemon.queues import db, history
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.service import changed, fallback_for, wait_deadline
-from pytake_daemon.queues.views import item_out
 
 
 async def _locked_item(conn: Connection, queue_id: uuid.UUID, item_id: uuid.UUID) -> asyncpg.Record:
-    item = await db.lock_item(conn, item_id)
+    item = await items_db.lock_item(conn, item_id)
     if item is None or item["queue_id"] != queue_id:
         raise NotFound("no such item in this queue")
     if item["status"] not in (ItemStatus.WAITING, ItemStatus.ASSIGNED):
@@ -60,10 +59,10 @@ async def assign_manually(
         await agents_db.make_room(conn, agent_id)
     previous = item["agent_id"] if item["status"] == ItemStatus.ASSIGNED else None
     if previous is None:
-        await db.assign_items(conn, [item_id], [agent_id], now)
+        await items_db.assign_items(conn, [item_id], [agent_id], now)
         transition = Transition.ASSIGNED
     else:
-        await db.reassign_item(conn, item_id, agent_id, now)
+        await items_db.reassign_item(conn, item_id, agent_id, now)
         transition = Transition.REASSIGNED
         await agents_db.add_activities(
             conn,
@@ -130,9 +129,9 @@ async def change_priority(
     previous: int = item["priority"]
     if previous == priority:
         return None
-    await db.set_priority(conn, item_id, priority)
-    (row,) = await db.get_items(conn, [item_id])
-    position = await db.position_of(conn, item_id)
+    await items_db.set_priority(conn, item_id, priority)
+    (row,) = await items_db.get_items(conn, [item_id])
+    position = await items_db.position_of(conn, item_id)
     effects.events.append(
         QueueItemChanged(
             transition=Transition.REPRIORITIZED, item=item_out(row, now=now, position=position)
@@ -179,7 +178,7 @@ async def move_item(
     now: datetime,
     effects: Effects,
 ) -> uuid.UUID:
-    target = await db.lock_queue(conn, to_queue_id)
+    target = await queues_db.lock_queue(conn, to_queue_id)
     if target is None:
         raise NotFound("no such target queue")
     if item["status"] == ItemStatus.ASSIGNED:
@@ -196,9 +195,9 @@ async def move_item(
             now,
         )
         effects.capacity_freed = True
-    await db.end_item(conn, item["id"], ended_as.value, now)
+    await items_db.end_item(conn, item["id"], ended_as.value, now)
     fallback = fallback_for(None, target)
-    new_id = await db.insert_item(
+    new_id = await items_db.insert_item(
         conn,
         queue_id=to_queue_id,
         conversation_id=item["conversation_id"],

@@ -22,18 +22,17 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from pytake_daemon.agents import db as agents_db
+from pytake_daemon.attendance import agents_db, announce, history, items_db, queues_db
+from pytake_daemon.attendance.hours import is_open
+from pytake_daemon.attendance.views import item_out, queue_open
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import conversation_out
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.protocol import ConversationUpdated
 from pytake_daemon.protocol.agents import AgentStatus, AgentStatusChanged
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import Policy, QueueItemChanged, Transition
-from pytake_daemon.queues import announce, db, history
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.hours import is_open
-from pytake_daemon.queues.views import item_out, queue_open
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -78,10 +77,10 @@ async def distribute(
 
     ``events=False`` leaves out the per-item live-monitor events and the welcomes of those left
     waiting (the benchmark's bulk runs)."""
-    queue = await db.get_queue(conn, queue_id)
+    queue = await queues_db.get_queue(conn, queue_id)
     if queue is None or not queue["active"] or not queue_open(queue, now):
         return 0
-    items = await db.claim_waiting(conn, queue_id, batch)
+    items = await items_db.claim_waiting(conn, queue_id, batch)
     if not items:
         return 0
     assigned = await _assign(conn, queue, items, now=now, effects=effects, events=events)
@@ -119,7 +118,7 @@ async def _assign(
         return 0
     item_ids = [p[0] for p in pairs]
     agent_ids = [p[1] for p in pairs]
-    await db.assign_items(conn, item_ids, agent_ids, now)
+    await items_db.assign_items(conn, item_ids, agent_ids, now)
     conversation_of = {i["id"]: i["conversation_id"] for i in items}
     await history.record(
         conn,
@@ -138,7 +137,7 @@ async def _assign(
     )
     await _busy_when_full(conn, candidates, agent_ids, now, effects)
     if events:
-        for row in await db.get_items(conn, item_ids):
+        for row in await items_db.get_items(conn, item_ids):
             effects.events.append(
                 QueueItemChanged(transition=Transition.ASSIGNED, item=item_out(row, now=now))
             )

@@ -8,10 +8,14 @@ from datetime import UTC, datetime
 import asyncpg
 from aiohttp import web
 
-from pytake_daemon.agents import db as agents_db
+from pytake_daemon.attendance import agents_db, items_db, moves, queues_db
+from pytake_daemon.attendance.hours import is_open
+from pytake_daemon.attendance.removal import remove_queue
+from pytake_daemon.attendance.views import item_out, optional_float, queue_out, settings_values
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -33,11 +37,6 @@ from pytake_daemon.protocol.queues import (
     QueueSettings,
     QueueSummary,
 )
-from pytake_daemon.queues import db, moves
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.hours import is_open
-from pytake_daemon.queues.removal import remove_queue
-from pytake_daemon.queues.views import item_out, optional_float, queue_out, settings_values
 
 routes = RouteTable(tag="queues")
 
@@ -52,7 +51,7 @@ async def _check_targets(conn: Connection, body: QueueSettings, queue_id: uuid.U
             continue
         if target == queue_id:
             raise UnprocessableEntity(f"{name} can't be the queue itself")
-        if await db.get_queue(conn, target) is None:
+        if await queues_db.get_queue(conn, target) is None:
             raise UnprocessableEntity(f"{name}: no such queue")
     if body.timeout_flow_id is not None:
         flow = await flows_db.get_flow(conn, body.timeout_flow_id)
@@ -68,7 +67,7 @@ async def _check_targets(conn: Connection, body: QueueSettings, queue_id: uuid.U
 async def list_queues(request: web.Request) -> QueueList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        rows = await db.list_queues(conn)
+        rows = await queues_db.list_queues(conn)
     now = datetime.now(UTC)
     return QueueList(items=[queue_out(r, now=now) for r in rows])
 
@@ -86,10 +85,10 @@ async def create_queue(request: web.Request, body: QueueSettings) -> QueueOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await _check_targets(conn, body, None)
-        queue_id = await db.insert_queue(conn, settings_values(body))
+        queue_id = await queues_db.insert_queue(conn, settings_values(body))
         if queue_id is None:
             raise Conflict(f"a queue named {body.name!r} already exists")
-        row = await db.get_queue(conn, queue_id)
+        row = await queues_db.get_queue(conn, queue_id)
     assert row is not None
     await request.app[EVENT_BUS].publish(caller.tenant_id, _changed(row))
     return queue_out(row, now=datetime.now(UTC))
@@ -112,10 +111,10 @@ async def dashboard(request: web.Request) -> Dashboard:
     now = datetime.now(UTC)
     since = now.replace(hour=0, minute=0, second=0, microsecond=0)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        queues = await db.dashboard(conn, now, since)
+        queues = await queues_db.dashboard(conn, now, since)
         await agents_db.ensure_all(conn)
         agents = await agents_db.list_agents(conn)
-        recent = await db.recent_history(conn, 50)
+        recent = await queues_db.recent_history(conn, 50)
     return Dashboard(
         queues=[
             QueueSummary(
@@ -150,7 +149,7 @@ async def dashboard(request: web.Request) -> Dashboard:
 async def get_queue(request: web.Request) -> QueueOut:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        row = await db.get_queue(conn, path_uuid(request))
+        row = await queues_db.get_queue(conn, path_uuid(request))
     if row is None:
         raise NotFound(_NOT_FOUND)
     return queue_out(row, now=datetime.now(UTC))
@@ -168,13 +167,13 @@ async def update_queue(request: web.Request, body: QueueSettings) -> QueueOut:
     caller = identity(request)
     queue_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        if await db.get_queue(conn, queue_id) is None:
+        if await queues_db.get_queue(conn, queue_id) is None:
             raise NotFound(_NOT_FOUND)
         await _check_targets(conn, body, queue_id)
-        if await db.name_taken(conn, body.name, queue_id):
+        if await queues_db.name_taken(conn, body.name, queue_id):
             raise Conflict(f"a queue named {body.name!r} already exists")
-        await db.update_queue(conn, queue_id, settings_values(body))
-        row = await db.get_queue(conn, queue_id)
+        await queues_db.update_queue(conn, queue_id, settings_values(body))
+        row = await queues_db.get_queue(conn, queue_id)
     assert row is not None
     # New hours or skills may make waiting items assignable.
     request.app[QUEUES].wake(caller.tenant_id, [queue_id])
@@ -196,7 +195,7 @@ async def delete_queue(request: web.Request) -> None:
     caller = identity(request)
     queue_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        row = await db.get_queue(conn, queue_id)
+        row = await queues_db.get_queue(conn, queue_id)
         if row is None:
             raise NotFound(_NOT_FOUND)
         await remove_queue(conn, row)
@@ -222,10 +221,10 @@ async def list_items(request: web.Request, query: ItemQuery) -> QueueItemList:
     caller = identity(request)
     queue_id = path_uuid(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        if await db.get_queue(conn, queue_id) is None:
+        if await queues_db.get_queue(conn, queue_id) is None:
             raise NotFound(_NOT_FOUND)
-        rows = await db.list_items(conn, queue_id, _STATUSES.get(query.status), query.limit)
-        extras = await db.item_extras(conn, [r["id"] for r in rows])
+        rows = await items_db.list_items(conn, queue_id, _STATUSES.get(query.status), query.limit)
+        extras = await items_db.item_extras(conn, [r["id"] for r in rows])
     now = datetime.now(UTC)
     items = []
     position = 0
@@ -263,8 +262,8 @@ async def change_priority(request: web.Request, body: PriorityUpdate) -> QueueIt
                 target_id=item_id,
                 diff=difference({"priority": previous}, {"priority": int(body.priority)}),
             )
-        (row,) = await db.get_items(conn, [item_id])
-        position = await db.position_of(conn, item_id)
+        (row,) = await items_db.get_items(conn, [item_id])
+        position = await items_db.position_of(conn, item_id)
     await request.app[QUEUES].after_commit(caller.tenant_id, effects)
     return item_out(row, now=now, position=position)
 
@@ -287,13 +286,13 @@ async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
     now = datetime.now(UTC)
     effects = Effects()
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        if await db.get_queue(conn, queue_id) is None:
+        if await queues_db.get_queue(conn, queue_id) is None:
             raise NotFound(_NOT_FOUND)
     if body.item_id is None:
         before = await _assigned_ids(request, caller.tenant_id, queue_id)
         await runtime.distribute_queue(caller.tenant_id, queue_id)
         async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-            rows = await db.list_items(conn, queue_id, ["assigned"], 500)
+            rows = await items_db.list_items(conn, queue_id, ["assigned"], 500)
         return AssignResult(items=[item_out(r, now=now) for r in rows if r["id"] not in before])
     try:
         async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
@@ -319,7 +318,7 @@ async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
                     now=now,
                     effects=effects,
                 )
-            rows = await db.get_items(conn, [item_id])
+            rows = await items_db.get_items(conn, [item_id])
     except asyncpg.CheckViolationError:
         raise Conflict("the agent is at capacity") from None
     await runtime.after_commit(caller.tenant_id, effects)
@@ -330,5 +329,5 @@ async def _assigned_ids(
     request: web.Request, tenant_id: uuid.UUID, queue_id: uuid.UUID
 ) -> set[uuid.UUID]:
     async with tenant_transaction(request.app[DB_POOL], tenant_id) as conn:
-        rows = await db.list_items(conn, queue_id, ["assigned"], 500)
+        rows = await items_db.list_items(conn, queue_id, ["assigned"], 500)
     return {r["id"] for r in rows}

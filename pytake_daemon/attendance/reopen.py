@@ -26,19 +26,17 @@ from datetime import datetime
 
 import structlog
 
-from pytake_daemon.agents import db as agents_db
-from pytake_daemon.agents import satisfaction
+from pytake_daemon.attendance import agents_db, queues_db, satisfaction
+from pytake_daemon.attendance.entry import enqueue
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations import timeline
 from pytake_daemon.conversations.views import conversation_out
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import ApiError
 from pytake_daemon.loops import OUTAGE_ERRORS
 from pytake_daemon.protocol import ConversationOut, ConversationUpdated, MessageOut
 from pytake_daemon.protocol.conversations import TimelineKind
-from pytake_daemon.queues import db
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.service import enqueue
 
 log = structlog.get_logger("pytake.queues")
 
@@ -137,7 +135,7 @@ async def _requeue(
     queue_id: uuid.UUID | None = None
     candidates = []
     if last_queue_id is not None:  # never in a queue: the flows answer it
-        candidates = [last_queue_id, await db.default_queue_id(conn)]
+        candidates = [last_queue_id, await queues_db.default_queue_id(conn)]
     for candidate in dict.fromkeys(q for q in candidates if q is not None):
         entered = Effects()
         try:

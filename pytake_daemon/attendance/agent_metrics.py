@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.agents import db
+from pytake_daemon.attendance import agents_db
+from pytake_daemon.attendance.hours import zone
+from pytake_daemon.attendance.views import optional_float
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound
 from pytake_daemon.protocol.agents import (
@@ -27,8 +29,6 @@ from pytake_daemon.protocol.agents import (
     RealTime,
     WeekMetrics,
 )
-from pytake_daemon.queues.hours import zone
-from pytake_daemon.queues.views import optional_float
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def _week(s: Stats) -> WeekMetrics:
 
 
 async def agent_metrics(conn: Connection, agent_id: uuid.UUID, now: datetime) -> AgentMetrics:
-    agent = await db.get_agent(conn, agent_id)
+    agent = await agents_db.get_agent(conn, agent_id)
     if agent is None:
         raise NotFound("no such agent")
     tz = agent["timezone"]
@@ -255,7 +255,7 @@ async def agent_metrics(conn: Connection, agent_id: uuid.UUID, now: datetime) ->
             best_day=DayCount(day=best["day"], conversations=best["conversations"])
             if best
             else None,
-            achievements=await db.achievements(conn, agent_id, month),
+            achievements=await agents_db.achievements(conn, agent_id, month),
         ),
         real_time=RealTime(
             status=AgentStatus(agent["status"]),

@@ -8,15 +8,15 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.attendance import queues_db
+from pytake_daemon.attendance.hours import is_open
 from pytake_daemon.protocol.queues import QueueItemOut, QueueOut, QueueSettings
-from pytake_daemon.queues import db
-from pytake_daemon.queues.hours import is_open
 
 
 def settings_values(body: QueueSettings) -> list[Any]:
-    """The body in ``db.SETTING_COLUMNS`` order, as the database stores it."""
+    """The body in ``queues_db.SETTING_COLUMNS`` order, as the database stores it."""
     data = body.model_dump(mode="python")
-    values = [data[name] for name in db.SETTING_COLUMNS]
+    values = [data[name] for name in queues_db.SETTING_COLUMNS]
     return [v.value if hasattr(v, "value") and not isinstance(v, int) else v for v in values]
 
 
@@ -25,7 +25,7 @@ def queue_open(row: asyncpg.Record, now: datetime) -> bool:
 
 
 def queue_out(row: asyncpg.Record, *, now: datetime) -> QueueOut:
-    fields = {name: row[name] for name in db.SETTING_COLUMNS}
+    fields = {name: row[name] for name in queues_db.SETTING_COLUMNS}
     return QueueOut(
         id=row["id"],
         waiting=row["waiting"],
@@ -44,7 +44,7 @@ def item_out(
     position: int | None = None,
     extras: asyncpg.Record | None = None,
 ) -> QueueItemOut:
-    """``extras``: a row of ``db.item_extras`` (item lists fill it; events don't)."""
+    """``extras``: a row of ``items_db.item_extras`` (item lists fill it; events don't)."""
     until = row["assigned_at"] or row["ended_at"] or now
     return QueueItemOut(
         id=row["id"],

@@ -1,4 +1,6 @@
-"""Who is calling: set on the request by the auth middleware, read by handlers."""
+"""Who is calling: set on the request by the auth middleware, read by handlers.
+
+It sits in ``http``, below ``auth``, because the route table checks it on every route."""
 
 from __future__ import annotations
 

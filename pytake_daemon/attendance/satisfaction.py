@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from pytake_daemon.agents import db
+from pytake_daemon.ai.customer_language import customer_language
+from pytake_daemon.attendance import agents_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, UnprocessableEntity
-from pytake_daemon.i18n import N_, customer_language, gettext
+from pytake_daemon.i18n import N_, gettext
 from pytake_daemon.protocol.outgoing import (
     ButtonsOut,
     ReplyButton,
@@ -29,7 +30,7 @@ from pytake_i18n import DEFAULT_LANGUAGE
 
 log = structlog.get_logger("pytake.agents")
 
-# Said in the customer's language (pytake_daemon.i18n.customer_language); a button's title is at
+# Said in the customer's language (pytake_daemon.ai.customer_language); a button's title is at
 # most 20 characters in every language (WhatsApp's limit).
 QUESTION = N_("How would you rate this conversation?")
 BUTTONS = ((5, N_("Great")), (3, N_("OK")), (1, N_("Bad")))
@@ -63,7 +64,7 @@ async def ask(
     template: tuple[str, str] | None,
 ) -> uuid.UUID | None:
     """Record the request and queue the question; the queued message's id, if one was."""
-    feedback_id = await db.ask_feedback(
+    feedback_id = await agents_db.ask_feedback(
         conn, item_id=item_id, conversation_id=conversation_id, agent_id=agent_id, at=now
     )
     if feedback_id is None:
@@ -112,20 +113,22 @@ async def record_answer(
     conn: Connection, conversation_id: uuid.UUID, answer: Answer, text: str, now: datetime
 ) -> uuid.UUID | None:
     """Store the rating on its request; the agent rated, or ``None`` if nothing was asked."""
-    if answer.feedback_id is None and not await db.has_open_feedback(
+    if answer.feedback_id is None and not await agents_db.has_open_feedback(
         conn, conversation_id, now - ANSWER_WINDOW
     ):
         return None
     item_id = None
     if answer.feedback_id is not None:
-        item_id = await db.feedback_item(conn, answer.feedback_id)
+        item_id = await agents_db.feedback_item(conn, answer.feedback_id)
         if item_id is None:
             return None
-    row = await db.answer_feedback(conn, conversation_id, item_id, answer.rating, text or None, now)
+    row = await agents_db.answer_feedback(
+        conn, conversation_id, item_id, answer.rating, text or None, now
+    )
     if row is None:
         return None
     agent_id: uuid.UUID = row["agent_id"]
-    await db.add_activities(
+    await agents_db.add_activities(
         conn, [(agent_id, "feedback_received", conversation_id, {"rating": answer.rating})], now
     )
     return agent_id

@@ -1,4 +1,4 @@
-"""The queues domain's resources for the app's ``cleanup_ctx``: presence, the runtime
+"""The attendance domain's resources for the app's ``cleanup_ctx``: presence, the runtime
 (distributors, sweep, hourly aggregation) and the satisfaction answers' ingest hook."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from pytake_daemon.agents.presence import Presence
+from pytake_daemon.attendance.presence import Presence
+from pytake_daemon.attendance.runtime import QueueRuntime
 from pytake_daemon.keys import (
     DB_POOL,
     EVENT_BUS,
@@ -18,7 +19,6 @@ from pytake_daemon.keys import (
     SENDER,
     SETTINGS,
 )
-from pytake_daemon.queues.runtime import QueueRuntime
 
 
 async def queues_ctx(app: web.Application) -> AsyncIterator[None]:

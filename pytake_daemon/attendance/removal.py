@@ -14,10 +14,10 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.attendance import queues_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict
 from pytake_daemon.flows import db as flows_db
-from pytake_daemon.queues import db
 
 _TARGETS = {
     "timeout_queue_id": "moves timed-out conversations",
@@ -60,8 +60,9 @@ async def _flow_naming(conn: Connection, queue: asyncpg.Record) -> str | None:
 
 
 async def remove_queue(conn: Connection, queue: asyncpg.Record) -> None:
-    """Delete ``queue`` (a row of ``db.get_queue``) or raise Conflict saying what holds it."""
-    for other in await db.list_queues(conn):
+    """Delete ``queue`` (a row of ``queues_db.get_queue``) or raise Conflict saying what holds
+    it."""
+    for other in await queues_db.list_queues(conn):
         for column, what in _TARGETS.items():
             if other[column] == queue["id"]:
                 raise Conflict(f"queue {other['name']!r} {what} here: change that first")

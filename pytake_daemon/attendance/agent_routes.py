@@ -8,10 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from pytake_daemon.agents import db, goals, metrics, service
+from pytake_daemon.attendance import agent_metrics as metrics
+from pytake_daemon.attendance import agent_status, agents_db, goals, queues_db
+from pytake_daemon.attendance.views import queue_out
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import Connection, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Forbidden, NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.keys import DB_POOL, QUEUES
@@ -30,9 +33,6 @@ from pytake_daemon.protocol.agents import (
     GoalUpdate,
 )
 from pytake_daemon.protocol.queues import QueueList
-from pytake_daemon.queues import db as queues_db
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.views import queue_out
 
 routes = RouteTable(tag="agents")
 
@@ -47,8 +47,8 @@ def _own_or_supervisor(request: web.Request) -> uuid.UUID:
 
 
 async def _existing(conn: Connection, agent_id: uuid.UUID) -> None:
-    await db.ensure(conn, agent_id)
-    if await db.get_agent(conn, agent_id) is None:
+    await agents_db.ensure(conn, agent_id)
+    if await agents_db.get_agent(conn, agent_id) is None:
         raise NotFound("no such agent")
 
 
@@ -56,9 +56,9 @@ async def _existing(conn: Connection, agent_id: uuid.UUID) -> None:
 async def list_agents(request: web.Request) -> AgentList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        await db.ensure_all(conn)
-        rows = await db.list_agents(conn)
-    return AgentList(items=[service.agent_out(r) for r in rows])
+        await agents_db.ensure_all(conn)
+        rows = await agents_db.list_agents(conn)
+    return AgentList(items=[agent_status.agent_out(r) for r in rows])
 
 
 @routes.put(
@@ -74,7 +74,7 @@ async def set_status(request: web.Request, body: AgentStatusUpdate) -> AgentOut:
     agent_id = path_uuid(request)
     effects = Effects()
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        agent = await service.change_status(
+        agent = await agent_status.change_status(
             conn,
             agent_id,
             body,
@@ -98,7 +98,7 @@ async def agent_queues(request: web.Request) -> QueueList:
     agent_id = _own_or_supervisor(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await _existing(conn, agent_id)
-        ids = await db.served_queue_ids(conn, agent_id)
+        ids = await agents_db.served_queue_ids(conn, agent_id)
         rows = [await queues_db.get_queue(conn, i) for i in ids]
     now = datetime.now(UTC)
     return QueueList(items=[queue_out(r, now=now) for r in rows if r is not None])
@@ -148,7 +148,7 @@ async def create_goal(request: web.Request, body: GoalCreate) -> GoalOut:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await _existing(conn, agent_id)
         row = await goals.create(conn, agent_id, body)
-        agent = await db.get_agent(conn, agent_id)
+        agent = await agents_db.get_agent(conn, agent_id)
         assert agent is not None
         return await goals.evaluate(conn, agent, row, now)
 
@@ -188,7 +188,7 @@ async def change_goal(request: web.Request, body: GoalUpdate) -> GoalOut:
             target_id=goal_id,
             diff=difference(_goal_fields(before), _goal_fields(after)),
         )
-        agent = await db.get_agent(conn, agent_id)
+        agent = await agents_db.get_agent(conn, agent_id)
         assert agent is not None
         return await goals.evaluate(conn, agent, after, now)
 
@@ -228,7 +228,7 @@ async def agent_activities(request: web.Request, query: ActivityQuery) -> Activi
     agent_id = _own_or_supervisor(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await _existing(conn, agent_id)
-        rows = await db.activities(conn, agent_id, query.before, query.limit + 1)
+        rows = await agents_db.activities(conn, agent_id, query.before, query.limit + 1)
     page = rows[: query.limit]
     return ActivityList(
         items=[ActivityOut.model_validate(dict(r)) for r in page],

@@ -20,13 +20,12 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.agents import db as agents_db
+from pytake_daemon.ai.customer_language import customer_languages
+from pytake_daemon.attendance import agents_db, customer, items_db, queues_db
+from pytake_daemon.attendance.hours import is_open
 from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.i18n import customer_languages
-from pytake_daemon.queues import customer, db
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.hours import is_open
+from pytake_daemon.effects import Effects
 from pytake_i18n import DEFAULT_LANGUAGE
 
 # Namespace of the queues' announcement locks (hashtextextended's seed; the flows use 7305).
@@ -64,7 +63,7 @@ async def _tell_all(
     if not rows:
         return 0
     agents = await agents_db.count_eligible(conn, queue["required_skills"], queue["department"])
-    avg = await db.avg_handle_seconds(conn, queue["id"], now)
+    avg = await items_db.avg_handle_seconds(conn, queue["id"], now)
     # Our default is said in each customer's language; the queue's own text as written.
     languages = (
         {} if template else await customer_languages(conn, [r["conversation_id"] for r in rows])
@@ -78,7 +77,7 @@ async def _tell_all(
         message_id = await customer.tell(conn, r["conversation_id"], text, now=now)
         if message_id is not None:
             said.append(message_id)
-        await db.mark_position_sent(conn, r["id"], r["position"], now)
+        await items_db.mark_position_sent(conn, r["id"], r["position"], now)
     if said:
         effects.messages_queued = True
         # Open threads show the welcome and places as they are queued (two reads for all).
@@ -94,7 +93,9 @@ async def welcome_waiting(
     if not is_open(queue["business_hours"], queue["timezone"], set(queue["holidays"]), now):
         return 0  # they were told it is closed on entry; the sweep tells them once it opens
     await _lock(conn, queue["id"])
-    rows = [r for r in await db.waiting_positions(conn, queue["id"]) if r["last_position"] is None]
+    rows = [
+        r for r in await items_db.waiting_positions(conn, queue["id"]) if r["last_position"] is None
+    ]
     return await _tell_all(
         conn,
         queue,
@@ -112,14 +113,14 @@ async def send_positions(
     """Tell waiting customers their new place when it improved, at most once per
     ``position_update_seconds`` each (never-told ones get the welcome instead); returns how
     many were told."""
-    queue = await db.lock_queue(conn, queue_id)
+    queue = await queues_db.lock_queue(conn, queue_id)
     if queue is None or not is_open(
         queue["business_hours"], queue["timezone"], set(queue["holidays"]), now
     ):
         return 0
     await _lock(conn, queue_id)
     every = timedelta(seconds=queue["position_update_seconds"])
-    rows = await db.waiting_positions(conn, queue_id)
+    rows = await items_db.waiting_positions(conn, queue_id)
     due = [
         r
         for r in rows

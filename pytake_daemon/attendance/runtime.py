@@ -18,18 +18,25 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 
-from pytake_daemon.agents import goals, satisfaction
-from pytake_daemon.agents import service as agents_service
-from pytake_daemon.agents.presence import Presence
+from pytake_daemon.attendance import (
+    agent_status,
+    announce,
+    distribution,
+    endings,
+    goals,
+    queues_db,
+    reopen,
+    satisfaction,
+)
+from pytake_daemon.attendance.aggregation import HourlyAggregation
+from pytake_daemon.attendance.presence import Presence
 from pytake_daemon.config import QueuesSettings
 from pytake_daemon.conversations import timeline
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
+from pytake_daemon.effects import Effects
 from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.protocol.conversations import TimelineKind
-from pytake_daemon.queues import announce, db, distribution, endings, reopen
-from pytake_daemon.queues.aggregation import HourlyAggregation
-from pytake_daemon.queues.effects import Effects
 from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.whatsapp.fanout import InboundBatch
 
@@ -138,7 +145,7 @@ class QueueRuntime:
             try:
                 if queue_id is None:
                     async with tenant_transaction(self._pool, tenant_id) as conn:
-                        queue_ids = await db.queues_with_waiting(conn)
+                        queue_ids = await queues_db.queues_with_waiting(conn)
                     for qid in queue_ids:
                         await self.distribute_queue(tenant_id, qid)
                 else:
@@ -197,10 +204,10 @@ class QueueRuntime:
         for tenant_id, user_id in await self.presence.lapsed():
             effects = Effects()
             async with tenant_transaction(self._pool, tenant_id) as conn:
-                await agents_service.console_gone(conn, user_id, now=now, effects=effects)
+                await agent_status.console_gone(conn, user_id, now=now, effects=effects)
             await self.after_commit(tenant_id, effects)
         async with self._pool.acquire() as conn:
-            targets = await db.sweep_targets(conn, now)
+            targets = await queues_db.sweep_targets(conn, now)
         for target in targets:
             tenant_id, queue_id = target["tenant_id"], target["queue_id"]
             effects = Effects()

@@ -14,9 +14,9 @@ from pytake_daemon.audit.entries import Actor, AuditDraft, append_entry, differe
 from pytake_daemon.conversations.timeline_db import EVENT_COLUMNS
 from pytake_daemon.conversations.views import event_out
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.events import ConversationEventAdded
-from pytake_daemon.queues.effects import Effects
 
 Transition = tuple[uuid.UUID, uuid.UUID, uuid.UUID, str, uuid.UUID | None, Any]
 """(item, queue, conversation, event, agent, detail), as :func:`record_history` takes them."""

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.agents import db, goals_db, metrics
+from pytake_daemon.attendance import agent_metrics, agents_db, goals_db
+from pytake_daemon.attendance.hours import zone
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound, UnprocessableEntity
 from pytake_daemon.protocol import ServerEvent
@@ -20,7 +21,6 @@ from pytake_daemon.protocol.agents import (
     GoalReached,
     GoalUpdate,
 )
-from pytake_daemon.queues.hours import zone
 
 _TITLES = {
     GoalKind.DAILY_CONVERSATIONS: "{target:g} conversations",
@@ -35,7 +35,7 @@ def title(kind: GoalKind, target: float, period: str) -> str:
     return f"{_TITLES[kind].format(target=target)} per {period}"
 
 
-def _current(kind: GoalKind, s: metrics.Stats) -> float | None:
+def _current(kind: GoalKind, s: agent_metrics.Stats) -> float | None:
     match kind:
         case GoalKind.DAILY_CONVERSATIONS:
             return float(s.conversations)
@@ -62,12 +62,12 @@ async def evaluate(
     conn: Connection, agent: asyncpg.Record, goal: asyncpg.Record, now: datetime
 ) -> GoalOut:
     kind = GoalKind(goal["kind"])
-    start = metrics.period_start(goal["period"], agent["timezone"], now)
+    start = agent_metrics.period_start(goal["period"], agent["timezone"], now)
     if goal["agent_id"] is not None:
         members = [goal["agent_id"]]
     else:
-        members = await db.department_agents(conn, goal["department"])
-    s = await metrics.stats(conn, members, start, now + timedelta(seconds=1))
+        members = await agents_db.department_agents(conn, goal["department"])
+    s = await agent_metrics.stats(conn, members, start, now + timedelta(seconds=1))
     current = _current(kind, s)
     progress = _progress(kind, current, goal["target"])
     return GoalOut(
@@ -86,14 +86,14 @@ async def evaluate(
 
 
 async def goals_of(conn: Connection, agent_id: uuid.UUID, now: datetime) -> list[GoalOut]:
-    agent = await db.get_agent(conn, agent_id)
+    agent = await agents_db.get_agent(conn, agent_id)
     if agent is None:
         raise NotFound("no such agent")
     return [await evaluate(conn, agent, g, now) for g in await goals_db.goals_of(conn, agent_id)]
 
 
 async def create(conn: Connection, agent_id: uuid.UUID, body: GoalCreate) -> asyncpg.Record:
-    agent = await db.get_agent(conn, agent_id)
+    agent = await agents_db.get_agent(conn, agent_id)
     if agent is None:
         raise NotFound("no such agent")
     department = None
@@ -142,7 +142,7 @@ async def remove(conn: Connection, agent_id: uuid.UUID, goal_id: uuid.UUID) -> a
 
 async def check(conn: Connection, agent_id: uuid.UUID, now: datetime) -> list[ServerEvent]:
     """Goals newly reached by what just happened: a timeline entry and an event each."""
-    agent = await db.get_agent(conn, agent_id)
+    agent = await agents_db.get_agent(conn, agent_id)
     if agent is None:
         return []
     today: date = now.astimezone(zone(agent["timezone"])).date()
@@ -154,7 +154,7 @@ async def check(conn: Connection, agent_id: uuid.UUID, now: datetime) -> list[Se
         if not out.reached or not await goals_db.mark_reached(conn, goal["id"], out.period_start):
             continue
         name = title(out.kind, out.target, out.period.value)
-        await db.add_activities(
+        await agents_db.add_activities(
             conn,
             [(agent_id, "goal_reached", None, {"goal_id": str(goal["id"]), "title": name})],
             now,

@@ -1,4 +1,7 @@
-"""What a queue transaction leaves to do after its commit: events, the outbox, distribution."""
+"""What a transaction leaves to do after its commit: events, the outbox, distribution.
+
+Attendance rules fill it and the conversations, flows, app and CLI that call them act on it, so it
+sits below all of them (it imports only the protocol)."""
 
 from __future__ import annotations
 

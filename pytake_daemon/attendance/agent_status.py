@@ -7,8 +7,9 @@ from datetime import datetime
 
 import asyncpg
 
-from pytake_daemon.agents import db
+from pytake_daemon.attendance import agents_db
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, Forbidden, NotFound
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import (
@@ -17,7 +18,6 @@ from pytake_daemon.protocol.agents import (
     AgentStatusChanged,
     AgentStatusUpdate,
 )
-from pytake_daemon.queues.effects import Effects
 
 
 def agent_out(row: asyncpg.Record) -> AgentOut:
@@ -40,8 +40,8 @@ def agent_out(row: asyncpg.Record) -> AgentOut:
 
 
 async def get(conn: Connection, agent_id: uuid.UUID) -> AgentOut:
-    await db.ensure(conn, agent_id)
-    row = await db.get_agent(conn, agent_id)
+    await agents_db.ensure(conn, agent_id)
+    row = await agents_db.get_agent(conn, agent_id)
     if row is None:
         raise NotFound("no such agent")
     return agent_out(row)
@@ -64,14 +64,14 @@ async def change_status(
     settings_given = body.model_fields_set - {"status"}
     if settings_given and not supervisor:
         raise Forbidden("only supervisors change capacity, skills, departments and hours")
-    await db.ensure(conn, agent_id)
-    before = await db.lock_agent(conn, agent_id)
+    await agents_db.ensure(conn, agent_id)
+    before = await agents_db.lock_agent(conn, agent_id)
     if before is None:
         raise NotFound("no such agent")
     try:
         # A savepoint, so a refused capacity leaves a clean transaction for the error.
         async with conn.transaction():
-            await db.update_agent(
+            await agents_db.update_agent(
                 conn,
                 agent_id,
                 status=body.status.value,
@@ -88,11 +88,11 @@ async def change_status(
             f"the agent has {before['active_count']} active conversations; "
             "capacity can't go below that"
         ) from None
-    row = await db.get_agent(conn, agent_id)
+    row = await agents_db.get_agent(conn, agent_id)
     assert row is not None
     agent = agent_out(row)
     if before["status"] != body.status.value:
-        await db.add_activities(
+        await agents_db.add_activities(
             conn,
             [(agent_id, "status_changed", None, {"from": before["status"], "to": agent.status})],
             now,
@@ -116,7 +116,7 @@ async def console_gone(
     conn: Connection, agent_id: uuid.UUID, *, now: datetime, effects: Effects
 ) -> bool:
     """Presence lapsed: an online or busy agent becomes away (their conversations stay)."""
-    row = await db.set_status_if(
+    row = await agents_db.set_status_if(
         conn,
         agent_id,
         AgentStatus.AWAY.value,
@@ -125,7 +125,7 @@ async def console_gone(
     )
     if row is None:
         return False
-    await db.add_activities(
+    await agents_db.add_activities(
         conn, [(agent_id, "status_changed", None, {"to": "away", "reason": "presence"})], now
     )
     effects.events.append(
@@ -144,7 +144,7 @@ async def capacity_back(
     conn: Connection, agent_id: uuid.UUID, *, now: datetime, effects: Effects
 ) -> None:
     """An agent made busy by a full load goes back online when a place frees up."""
-    agent = await db.get_agent(conn, agent_id)
+    agent = await agents_db.get_agent(conn, agent_id)
     if (
         agent is None
         or not agent["busy_at_capacity"]
@@ -152,7 +152,7 @@ async def capacity_back(
         or agent["active_count"] >= agent["capacity"]
     ):
         return
-    row = await db.set_status_if(
+    row = await agents_db.set_status_if(
         conn, agent_id, AgentStatus.ONLINE.value, now, [AgentStatus.BUSY.value]
     )
     if row is not None:

@@ -1,7 +1,7 @@
-"""Queue rules: entering a queue (the flows' transfer, the API, a reopening), and the helpers
-the other rules share (fallbacks, deadlines, telling the customer, item events). Manual moves
-are in ``moves.py``, the end of an attendance and timeouts in ``endings.py``, what a waiting
-customer is told in ``announce.py``.
+"""Entering a queue (the flows' transfer, the API, a reopening), with the diversions on the way
+(overflow, out of hours). What the item rules share (fallbacks, deadlines, telling the customer,
+item events) is in ``items.py``; manual moves are in ``moves.py``, the end of an attendance and
+timeouts in ``endings.py``, what a waiting customer is told in ``announce.py``.
 
 Every function works in the caller's tenant transaction and records what must happen after the
 commit in an :class:`Effects`; callers publish the events and wake the sender and distributors
@@ -12,39 +12,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
-import asyncpg
-
+from pytake_daemon.attendance import customer, history, items_db, queues_db
+from pytake_daemon.attendance.hours import is_open
+from pytake_daemon.attendance.items import fallback_for, tell, wait_deadline
+from pytake_daemon.attendance.views import item_out
 from pytake_daemon.conversations import db as conversations_db
-from pytake_daemon.conversations.sent import message_sent_events
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, NotFound
-from pytake_daemon.i18n import customer_language
 from pytake_daemon.protocol.audit import ActorType
 from pytake_daemon.protocol.queues import (
     QueueItemChanged,
-    TimeoutAction,
     Transition,
 )
-from pytake_daemon.queues import customer, db, history
-from pytake_daemon.queues.effects import Effects
-from pytake_daemon.queues.hours import is_open, next_opening
-from pytake_daemon.queues.views import item_out
-from pytake_i18n import DEFAULT_LANGUAGE
 
 # How many queues a diversion may chain through (overflow → out of hours → …) before refusing.
 _MAX_DIVERSIONS = 3
 
-# The flows' fallbackAction values, in this module's terms; the node's ``queue`` is no
-# override at all (the queue's own timeout_action, e.g. ``move`` or ``start_flow``).
-_FLOW_FALLBACKS = {
-    "close": TimeoutAction.ABANDON,
-    "keep_waiting": TimeoutAction.KEEP_WAITING,
-    "return_to_bot": TimeoutAction.RETURN_TO_BOT,
-}
-_QUEUE_DECIDES = "queue"
 
 Outcome = Literal["entered", "already_queued", "rejected"]
 
@@ -58,18 +45,6 @@ class EnqueueResult:
     queue_id: uuid.UUID
     """Where the item is (after any diversion), or the queue that refused it."""
     position: int | None
-
-
-def fallback_for(value: str | None, queue: asyncpg.Record) -> str:
-    """An item's timeout fallback from a flow's or this module's name (``None``: the queue's)."""
-    if value is None or value == _QUEUE_DECIDES:
-        return str(queue["timeout_action"])
-    if value in _FLOW_FALLBACKS:
-        return _FLOW_FALLBACKS[value].value
-    try:
-        return TimeoutAction(value).value
-    except ValueError:
-        raise Conflict(f"unknown fallback action {value!r}") from None
 
 
 def _queue_uuid(queue_id: uuid.UUID | str) -> uuid.UUID:
@@ -120,7 +95,7 @@ async def enqueue(
         raise Conflict(f"priority is 0, 1 or 2, not {priority}")
     if not await conversations_db.conversation_exists(conn, conversation_id):
         raise NotFound("no such conversation")
-    existing = await db.lock_active_item_of(conn, conversation_id)
+    existing = await items_db.lock_active_item_of(conn, conversation_id)
     if existing is not None:
         return EnqueueResult("already_queued", existing["id"], existing["queue_id"], None)
     return await _enter(
@@ -156,7 +131,7 @@ async def _enter(
     hops: int,
     actor_id: uuid.UUID | None = None,
 ) -> EnqueueResult:
-    queue = await db.lock_queue(conn, queue_id)
+    queue = await queues_db.lock_queue(conn, queue_id)
     if queue is None:
         raise NotFound("no such queue")
     if not queue["active"]:
@@ -195,7 +170,7 @@ async def _enter(
         )
         if queue["out_of_hours_action"] == "divert" and hops < _MAX_DIVERSIONS:
             return await divert(queue["out_of_hours_queue_id"])
-    if await db.count_waiting(conn, queue_id) >= queue["max_size"]:
+    if await queues_db.count_waiting(conn, queue_id) >= queue["max_size"]:
         if queue["overflow_action"] == "divert" and hops < _MAX_DIVERSIONS:
             return await divert(queue["overflow_queue_id"])
         await tell(
@@ -210,7 +185,7 @@ async def _enter(
         return EnqueueResult("rejected", None, queue_id, None)
     fallback = fallback_for(fallback_action, queue)
     deadline = wait_deadline(queue, wait_timeout_minutes, fallback, now)
-    item_id = await db.insert_item(
+    item_id = await items_db.insert_item(
         conn,
         queue_id=queue_id,
         conversation_id=conversation_id,
@@ -221,16 +196,16 @@ async def _enter(
         wait_deadline=deadline,
     )
     if item_id is None:  # a concurrent transaction queued it between our check and insert
-        existing = await db.lock_active_item_of(conn, conversation_id)
+        existing = await items_db.lock_active_item_of(conn, conversation_id)
         assert existing is not None
         return EnqueueResult("already_queued", existing["id"], existing["queue_id"], None)
-    position = await db.position_of(conn, item_id)
+    position = await items_db.position_of(conn, item_id)
     if open_now and message:
         # A caller's own entry text is said now; the queue's welcome waits for the distribution
         # pass after the commit (announce.py): no place is told to someone assigned at once.
         fields = customer.Fields(queue=queue["name"], position=position)
         await tell(conn, effects, conversation_id, message, "", fields, now)
-        await db.mark_position_sent(conn, item_id, position, now)
+        await items_db.mark_position_sent(conn, item_id, position, now)
     await history.record(
         conn,
         [
@@ -248,7 +223,7 @@ async def _enter(
         effects=effects,
         performed_by=ActorType.BOT if source == "flow" else ActorType.SYSTEM,
     )
-    (row,) = await db.get_items(conn, [item_id])
+    (row,) = await items_db.get_items(conn, [item_id])
     effects.events.append(
         QueueItemChanged(
             transition=Transition.ENTERED, item=item_out(row, now=now, position=position)
@@ -256,45 +231,3 @@ async def _enter(
     )
     effects.distribute.add(queue_id)
     return EnqueueResult("entered", item_id, queue_id, position)
-
-
-def wait_deadline(
-    queue: asyncpg.Record, wait_timeout_minutes: int | None, fallback: str, now: datetime
-) -> datetime | None:
-    """When the wait times out; the clock starts when the queue opens (a night doesn't count)."""
-    if fallback == TimeoutAction.KEEP_WAITING.value:
-        return None
-    opens = next_opening(queue["business_hours"], queue["timezone"], set(queue["holidays"]), now)
-    if opens is None:
-        return None
-    return opens + timedelta(minutes=wait_timeout_minutes or queue["max_wait_minutes"])
-
-
-async def tell(
-    conn: Connection,
-    effects: Effects,
-    conversation_id: uuid.UUID,
-    template: str,
-    default: str,
-    fields: customer.Fields,
-    now: datetime,
-) -> None:
-    """Say the queue's text (or our default) to the customer (open threads see it at once);
-    the sender is woken after."""
-    # Our default in the customer's language; the queue's own text as its tenant wrote it.
-    ours = not template and default
-    language = await customer_language(conn, conversation_id) if ours else DEFAULT_LANGUAGE
-    said = await customer.tell(
-        conn, conversation_id, customer.render(template, default, fields, language), now=now
-    )
-    if said is not None:
-        effects.messages_queued = True
-        effects.events.extend(await message_sent_events(conn, [said], now=now))
-
-
-async def changed(
-    conn: Connection, effects: Effects, transition: Transition, item_id: uuid.UUID, now: datetime
-) -> None:
-    """The item's live-monitor event, for after the commit."""
-    (row,) = await db.get_items(conn, [item_id])
-    effects.events.append(QueueItemChanged(transition=transition, item=item_out(row, now=now)))

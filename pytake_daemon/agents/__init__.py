@@ -1,1 +1,0 @@
-"""Agents: status and presence, metrics, goals, activity timeline and satisfaction ratings."""

@@ -1,1 +1,0 @@
-"""Human queues: enqueueing, automatic distribution, timeouts, business hours, metrics."""
