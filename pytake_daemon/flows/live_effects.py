@@ -5,6 +5,7 @@ tenant transaction; a refused send becomes the node's error branch, not a failed
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,8 @@ class LiveEffects:
         http: FlowHttp,
         now: datetime,
         deferred_previews: dict[uuid.UUID, str] | None = None,
+        *,
+        send_conversation: Mapping[str, Any] | None = None,
     ) -> None:
         self.conn = conn
         self.tenant_id = tenant_id
@@ -48,6 +51,8 @@ class LiveEffects:
         self.now = now
         self._deferred_previews = deferred_previews
         """Given (the ingest fan-out), replies leave the conversation's preview to its end."""
+        self._send_conversation = send_conversation
+        """What the step read for its sends (``step_db.StepFacts``), or None to read it."""
         self.queued: list[asyncpg.Record] = []
         """The messages the step queued, as their inserts returned them."""
         self.timers: list[tuple[float, int]] = []
@@ -78,6 +83,7 @@ class LiveEffects:
                 sent_by=None,
                 now=self.now,
                 deferred_previews=previews,
+                conversation=self._send_conversation,
             )
         except ApiError as exc:
             raise SendRefused(str(exc)) from None

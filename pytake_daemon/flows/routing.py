@@ -62,6 +62,21 @@ class PublishedFlows:
         )
 
 
+class OncePerBatch:
+    """The tenant's published flows, read the first time a step of the batch asks."""
+
+    def __init__(self, published: PublishedFlows, conn: Connection, tenant_id: uuid.UUID) -> None:
+        self._published = published
+        self._conn = conn
+        self._tenant_id = tenant_id
+        self._flows: list[CompiledFlow] | None = None
+
+    async def load(self) -> list[CompiledFlow]:
+        if self._flows is None:
+            self._flows = await self._published.load(self._conn, self._tenant_id)
+        return self._flows
+
+
 def template_start(flows: list[CompiledFlow], template_name: str) -> Start | None:
     for flow in flows:
         trigger = flow.template_trigger(template_name)

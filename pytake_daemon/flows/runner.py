@@ -4,14 +4,14 @@ A customer message's step runs in the ingest fan-out's transaction (``inbound_ho
 message is announced, stepped and its answer queued for sending in one commit. Timers are
 durable jobs (``flow_timer`` for delays and ask timeouts, due at ``run_after``), as are steps
 that failed in the fan-out (``flow_inbound``), so a restart loses nothing. A step first takes an
-advisory lock on the conversation (a customer who floods messages is served one message at a
-time, and never gets two sessions), then writes the step log, the session's new state, the
-queued messages and the message's processed key together: a message is processed at most once,
-and a crash mid-step redoes the step from the stored state.
+conversation's advisory lock (a flood of messages is served one at a time and never gets two
+sessions; the fan-out locks its batch's at once), then reads and writes in step_db.py's
+statements: processed at most once, and a crash mid-step redoes it from the stored state.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -33,7 +33,13 @@ from pytake_daemon.flows.engine import (
 )
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.live_effects import LiveEffects
-from pytake_daemon.flows.routing import PublishedFlows, Start, new_start, template_start
+from pytake_daemon.flows.routing import (
+    OncePerBatch,
+    PublishedFlows,
+    Start,
+    new_start,
+    template_start,
+)
 from pytake_daemon.flows.stepping import (
     Step,
     facts_of,
@@ -101,6 +107,10 @@ class FlowRunner:
         # (the step below then finds them waiting and stays silent), or, for a rating answer
         # or a reaction, resolved again and answered by nobody.
         closed = await reopen.reopen_batch(batch.conn, messages, now=batch.now, effects=queued)
+        # Every conversation's flow lock at once, in id order like one by one (step_db.py), and
+        # the published flows read once for the batch: per message, only its own statements.
+        await step_db.lock_conversations(batch.conn, [c.id for c, _ in messages])
+        published = OncePerBatch(self._published, batch.conn, batch.tenant_id)
         for conversation, message in messages:
             if conversation.id in closed:
                 await db.mark_processed(batch.conn, message.id, None)
@@ -116,6 +126,7 @@ class FlowRunner:
                         message,
                         batch.now,
                         deferred_previews=previews,
+                        published=published.load,
                     )
             except OUTAGE_ERRORS:
                 raise
@@ -190,10 +201,16 @@ class FlowRunner:
         now: datetime,
         *,
         deferred_previews: dict[uuid.UUID, str] | None = None,
+        published: Callable[[], Awaitable[list[CompiledFlow]]] | None = None,
     ) -> Step:
         """Route and run one customer message in the caller's transaction (given
-        ``deferred_previews``, the replies' conversation previews are left to the caller)."""
-        await db.lock_conversation(conn, conversation_id)
+        ``deferred_previews``, the replies' conversation previews are left to the caller).
+
+        Given ``published`` (the fan-out's batch), the conversation's flow lock is held already
+        and the published flows come from there."""
+        if published is None:
+            await db.lock_conversation(conn, conversation_id)
+            published = functools.partial(self._published.load, conn, tenant_id)
         found = await step_db.step_facts(conn, conversation_id, message.id)
         if found is None:
             return Step("gone")
@@ -208,8 +225,7 @@ class FlowRunner:
         if message.reply_to is not None:
             template = await db.template_replied_to(conn, conversation_id, message.reply_to)
             if template is not None:
-                flows = await self._published.load(conn, tenant_id)
-                start = template_start(flows, template)
+                start = template_start(await published(), template)
         if session is not None and (start is not None or session["expires_at"] <= now):
             await db.end_session(
                 conn, session["id"], "replaced" if start is not None else "expired"
@@ -220,7 +236,7 @@ class FlowRunner:
                 # Handed over to a queue: the customer waits for a human, so a new "oi" must
                 # not start the menu again (a template reply still does).
                 return Step("queued")
-            start = new_start(await self._published.load(conn, tenant_id), inbound.text)
+            start = new_start(await published(), inbound.text)
         if start is None and session is None:
             return Step("no flow")
         facts = facts_of(conversation, now)
@@ -245,6 +261,7 @@ class FlowRunner:
             self._http,
             now,
             deferred_previews,
+            send_conversation=found.send_conversation,
         )
         engine = FlowEngine(
             flow, state, facts, effects, max_steps=self._settings.max_steps_per_message

@@ -48,13 +48,14 @@ claimed AS (
     SELECT current_tenant_id(), $2, NULL WHERE EXISTS (SELECT 1 FROM conversation)
     ON CONFLICT DO NOTHING
     RETURNING message_id)
-SELECT cv.*,
+SELECT cv.*, n.waba_id AS number_waba_id, n.removed_at AS number_removed_at,
        EXISTS (SELECT 1 FROM claimed) AS first_time,
        EXISTS (SELECT 1 FROM queue_items q
                 WHERE q.tenant_id = current_tenant_id() AND q.conversation_id = $1
                   AND q.status = 'waiting') AS waiting_in_queue,
        {", ".join(f"s.{k} AS session_{k}" for k in _SESSION_KEYS)}
   FROM conversation cv
+  JOIN whatsapp_numbers n ON n.tenant_id = current_tenant_id() AND n.id = cv.number_id
   LEFT JOIN flow_sessions s
     ON s.tenant_id = current_tenant_id() AND s.conversation_id = $1 AND s.status = 'active'
 """
@@ -69,6 +70,9 @@ class StepFacts:
     waiting_in_queue: bool
     session: Mapping[str, Any] | None
     """The active session's stored state (keys as ``flows.db.SESSION_COLUMNS``), or None."""
+    send_conversation: Mapping[str, Any]
+    """What a send checks (``outbox_db.conversation_for_send``'s columns), so the step's
+    replies don't read it again."""
 
 
 async def step_facts(
@@ -82,7 +86,28 @@ async def step_facts(
     session = (
         {k: row[f"session_{k}"] for k in _SESSION_KEYS} if row["session_id"] is not None else None
     )
-    return StepFacts(row, row["first_time"], row["waiting_in_queue"], session)
+    send = {
+        "id": row["id"],
+        "number_id": row["number_id"],
+        "last_inbound_at": row["last_inbound_at"],
+        "waba_id": row["number_waba_id"],
+        "removed_at": row["number_removed_at"],
+        "wa_id": row["contact_wa_id"],
+        "bsuid": row["contact_bsuid"],
+    }
+    return StepFacts(row, row["first_time"], row["waiting_in_queue"], session, send)
+
+
+# The flows' per-conversation lock (``flows.db.lock_conversation``) for a batch of
+# conversations, taken in id order as the batch's steps took them one by one.
+_LOCK_CONVERSATIONS = """
+SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 7305)))
+  FROM (SELECT DISTINCT id FROM unnest($1::uuid[]) AS u(id) ORDER BY id) AS ids
+"""
+
+
+async def lock_conversations(conn: Connection, conversation_ids: Sequence[uuid.UUID]) -> None:
+    await conn.execute(_LOCK_CONVERSATIONS, sorted(set(conversation_ids)))
 
 
 _STEPS_FROM = """

@@ -17,6 +17,7 @@ sender picks it up after the commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,14 +64,17 @@ async def queue_message(
     sent_by: uuid.UUID | None,
     now: datetime,
     deferred_previews: dict[uuid.UUID, str] | None = None,
+    conversation: Mapping[str, Any] | None = None,
 ) -> Queued:
     """Validate and queue one message in the caller's tenant transaction. Given
     ``deferred_previews``, the conversation's preview goes there for the caller to write with
-    ``outbox_db.touch_previews`` just before its commit (the ingest fan-out)."""
+    ``outbox_db.touch_previews`` just before its commit (the ingest fan-out). ``conversation``:
+    ``outbox_db.conversation_for_send``'s row when the caller read it in this transaction
+    already (a flow step), else it is read here."""
     content = request.content.model_dump(mode="json", exclude_none=True)
     try:
         return await _queue_new(
-            conn, conversation_id, request, content, sent_by, now, deferred_previews
+            conn, conversation_id, request, content, sent_by, now, deferred_previews, conversation
         )
     except ApiError:
         # A request refused now may be the retry of one accepted earlier (the window has closed
@@ -92,8 +96,10 @@ async def _queue_new(
     sent_by: uuid.UUID | None,
     now: datetime,
     deferred_previews: dict[uuid.UUID, str] | None,
+    conversation: Mapping[str, Any] | asyncpg.Record | None,
 ) -> Queued:
-    conversation = await outbox_db.conversation_for_send(conn, conversation_id)
+    if conversation is None:
+        conversation = await outbox_db.conversation_for_send(conn, conversation_id)
     if conversation is None:
         raise NotFound("no such conversation")
     if conversation["removed_at"] is not None:
