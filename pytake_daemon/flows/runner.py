@@ -11,6 +11,7 @@ statements: processed at most once, and a crash mid-step redoes it from the stor
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import uuid
 from collections.abc import Awaitable, Callable
@@ -89,14 +90,11 @@ class FlowRunner:
     # ---- jobs --------------------------------------------------------------------------------
 
     async def inbound_hook(self, batch: InboundBatch) -> None:
-        """The ingest fan-out's hook: run each customer message's flow step in the fan-out's
-        transaction (a savepoint each), so the answer is in the outbox when it commits.
-
-        Conversations go in id order (the advisory and row locks of concurrent batches are
-        taken in one order, never in a cycle), each conversation's messages in the order they
-        were written. A step that fails for any reason but an outage is rolled back alone and
-        retried as its own ``flow_inbound`` job, with backoff; its neighbours go on.
-        """
+        """Each customer message's flow step in the fan-out's transaction, so the answer is in
+        the outbox when it commits. Conversations in id order (locks of concurrent batches are
+        taken in one order), each one's messages in the order written. A failed step (not an
+        outage) fails the batch; run again alone (``batch.isolate``), each step has a savepoint
+        and a failed one is rolled back alone and retried as a ``flow_inbound`` job."""
         messages = sorted(
             ((c, m) for c, m in batch.inbound if m.direction == "in"), key=lambda cm: cm[0].id
         )
@@ -115,10 +113,9 @@ class FlowRunner:
             if conversation.id in closed:
                 await db.mark_processed(batch.conn, message.id, None)
                 continue
-            # The step's previews join the batch's only if its savepoint commits.
-            previews: dict[uuid.UUID, str] = {}
+            previews: dict[uuid.UUID, str] = {}  # the batch's once the step's savepoint commits
             try:
-                async with batch.conn.transaction():
+                async with batch.conn.transaction() if batch.isolate else contextlib.nullcontext():
                     step = await self._step(
                         batch.conn,
                         batch.tenant_id,
@@ -131,6 +128,8 @@ class FlowRunner:
             except OUTAGE_ERRORS:
                 raise
             except Exception:
+                if not batch.isolate:
+                    raise
                 log.exception(
                     "flow step failed; retrying it as a job of its own",
                     message_id=str(message.id),

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +46,18 @@ from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 from pytake_daemon.metrics import families
 
 log = structlog.get_logger("pytake.jobs")
+
+_RETRYING_ALONE: ContextVar[bool] = ContextVar("pytake_job_retrying_alone", default=False)
+
+
+def retrying_alone() -> bool:
+    """True while a batch handler runs a job again on its own after its batch failed.
+
+    A handler whose items are isolated by savepoints (the flows' steps in the ingest fan-out)
+    can skip them on the first, optimistic try: two round trips an item. The first failure
+    rolls the batch back and each job comes back here with this set, isolating its items.
+    """
+    return _RETRYING_ALONE.get()
 
 
 @dataclass(frozen=True)
@@ -216,11 +229,17 @@ class JobRunner:
 
     async def _run_batch(self, jobs: list[Job]) -> None:
         async with self._concurrency:
-            if await self._try_batch(jobs, last_try=len(jobs) == 1):
+            # First optimistically (a handler may skip its per-item savepoints, see
+            # ``retrying_alone``), even for one job; then, if that failed, each job alone.
+            if await self._try_batch(jobs, last_try=False):
                 return
             # One bad job must not hold back the others: each alone, failures retried later.
-            for job in jobs:
-                await self._try_batch([job], last_try=True)
+            token = _RETRYING_ALONE.set(True)
+            try:
+                for job in jobs:
+                    await self._try_batch([job], last_try=True)
+            finally:
+                _RETRYING_ALONE.reset(token)
 
     async def _try_batch(self, jobs: list[Job], *, last_try: bool) -> bool:
         """Run one tenant's jobs as a batch; False if it failed and nothing was recorded."""
@@ -238,6 +257,13 @@ class JobRunner:
                 _log_failure("job's follow-up failed after its commit", jobs[0], exc)
                 return True
             if not last_try and not isinstance(exc, OUTAGE_ERRORS):
+                log.info(
+                    "job batch failed; its jobs run again one by one",
+                    kind=jobs[0].kind,
+                    jobs=len(jobs),
+                    error=str(exc),
+                    error_kind=type(exc).__name__,
+                )
                 return False
             families.job_counter(jobs[0].kind, "failed").inc(len(jobs))
             for job in jobs:

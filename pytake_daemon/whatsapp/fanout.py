@@ -25,7 +25,7 @@ import structlog
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import conversation_out, message_out
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
-from pytake_daemon.jobs.runner import Job
+from pytake_daemon.jobs.runner import Job, retrying_alone
 from pytake_daemon.protocol import (
     ConversationOut,
     ConversationUpdated,
@@ -56,6 +56,9 @@ class InboundBatch:
     """What the hooks did that clients must hear of: numbered with the batch, sent after it."""
     follow_ups: list[FollowUp] = field(default_factory=list)
     """Best-effort work for after the commit (wake-ups); a failure is logged, not retried."""
+    isolate: bool = field(default_factory=retrying_alone)
+    """Each hook's items in a savepoint of their own: set when the job runs again alone after
+    its batch failed (``jobs.runner.retrying_alone``); the first try takes none."""
     deferred_previews: dict[uuid.UUID, str] = field(default_factory=dict)
     """Conversation -> the preview of its last reply queued by a hook, written just before the
     commit (``outbox_db.touch_previews``) so its row is held only that long."""

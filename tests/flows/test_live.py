@@ -288,9 +288,10 @@ async def test_flow_api_versions_validation_and_test_endpoint(world: World) -> N
 async def test_a_step_that_fails_in_the_fan_out_is_retried_alone_and_answered_once(
     world: World, admin_conn: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A step that fails inside the fan-out's batch is rolled back to its savepoint (its
-    processed key with it) and runs again as a ``flow_inbound`` job: its customer is answered
-    once, and its neighbours are not held up."""
+    """A step that fails inside the fan-out's batch rolls the batch back (its processed key
+    with it); its job runs again alone, each step in a savepoint, and the step then succeeds:
+    its customer is answered once, and its neighbours are not held up. (A step that fails again
+    there becomes a ``flow_inbound`` job: the next test.)"""
     await world.publish(
         chain({"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"})
     )
@@ -379,12 +380,17 @@ async def test_a_failed_step_leaves_the_preview_to_the_customer_until_its_retry_
     save_step = stepping.save_step
     failed = asyncio.Event()
     release = asyncio.Event()
+    calls = 0
 
     async def fail_then_hold(*args: Any, **kwargs: Any) -> None:
-        if not failed.is_set():  # the fan-out's step: its reply is queued, then it fails
+        nonlocal calls
+        calls += 1
+        # The fan-out's step, twice: its first try (which fails the batch) and the job run
+        # again alone, each step in a savepoint. Its reply is queued, then it fails.
+        if calls <= 2:
             failed.set()
             raise RuntimeError("a step that fails after queueing (fault injected by the test)")
-        await release.wait()  # the retry: held until the test has looked
+        await release.wait()  # the retry job: held until the test has looked
         await save_step(*args, **kwargs)
 
     # The runner calls the name it imported: patch it there.
