@@ -129,6 +129,9 @@ class Forwarder:
         self.target = target
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
+        # Python 3.11's Server.close() leaves accepted connections open: each is closed here,
+        # or a socket left for the garbage collector fails a later test (filterwarnings=error).
+        self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str, port: int = 0) -> int:
         self._server = await asyncio.start_server(self._accept, host, port)
@@ -140,10 +143,14 @@ class Forwarder:
         for task in list(self._pipes):
             task.cancel()
         await asyncio.gather(*self._pipes, return_exceptions=True)
+        for writer in self._writers:
+            writer.close()
+        await asyncio.gather(*(w.wait_closed() for w in self._writers), return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             if isinstance(self.target, str):
                 up_reader, up_writer = await asyncio.open_unix_connection(self.target)
@@ -152,6 +159,7 @@ class Forwarder:
         except OSError:
             writer.close()
             return
+        self._writers.add(up_writer)
         for source, sink in ((reader, up_writer), (up_reader, writer)):
             task = asyncio.create_task(_pipe(source, sink))
             self._pipes.add(task)

@@ -111,7 +111,7 @@ async def test_postgres_restart_under_load(
                 assert int(retry_after) > 0
             assert w.balancer.retry_after
             assert all(v is not None and int(v) > 0 for v in w.balancer.retry_after)
-            assert w.balancer.count(500) == 0
+            assert w.balancer.count(500) == 0, replicas.logs()
 
             postgres.start()
             back = asyncio.get_running_loop().time()
