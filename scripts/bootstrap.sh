@@ -2,7 +2,8 @@
 # Installs what PyTake needs on a fresh Debian/Ubuntu machine: PostgreSQL and Redis server
 # binaries (for the embedded stack), tmux (for the end-to-end terminal test), nginx (the TLS
 # front's test runs docs/nginx-pytake.conf through the real server), PgBouncer (the replicas'
-# tests reach PostgreSQL through it in transaction mode), and a virtualenv
+# tests reach PostgreSQL through it in transaction mode), libfaketime (two replicas' schedules
+# run at one pinned moment), and a virtualenv
 # with PyTake and its development tools. Idempotent and quiet when everything is in place.
 # Sourced by scripts/up.sh and scripts/test.sh.
 set -euo pipefail
@@ -21,6 +22,7 @@ command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 # where systemd runs, the package also starts Debian's default site, which PyTake doesn't use.
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
 command -v pgbouncer >/dev/null 2>&1 || [[ -x /usr/sbin/pgbouncer ]] || need_apt+=(pgbouncer)
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || need_apt+=(libfaketime)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 
 if ((${#need_apt[@]})); then
