@@ -141,7 +141,6 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         ),
         (outbox_db._ADVANCE, (outbound[0], "read", now, None, None, None), {MESSAGE_BY_ID}),
         # The fan-out's replies' previews, at its end.
-        (outbox_db._LOCK_IN_ORDER, ([conversations[0]],), {CONVERSATION_BY_ID}),
         (outbox_db._TOUCH_PREVIEWS, ([conversations[0]], ["a"]), {CONVERSATION_BY_ID}),
         (outbox_db._DONE, (outbound[0],), set()),
         (outbox_db._RESCHEDULE, (outbound[0], now, "e"), set()),

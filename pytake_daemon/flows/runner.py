@@ -272,7 +272,8 @@ class FlowRunner:
         await save_step(
             conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow), new
         )
-        sent = await sent_events(conn, effects, now)
+        fanned = deferred_previews is not None  # its events get the batch's conversation
+        sent = await sent_events(conn, effects, now, conversation if fanned else None)
         return Step("started" if start is not None else "continued", sent, effects.queue_effects)
 
     async def process_timer(

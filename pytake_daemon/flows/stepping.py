@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.conversations.sent import sent_events_of
+from pytake_daemon.conversations.views import conversation_out, message_out
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.effects import Effects
 from pytake_daemon.flows import step_db
@@ -116,6 +117,16 @@ async def save_step(
             )
 
 
-async def sent_events(conn: Connection, effects: LiveEffects, now: datetime) -> list[MessageSent]:
-    """The step's queued messages as ``message_sent`` events."""
-    return await sent_events_of(conn, effects.queued, now=now)
+async def sent_events(
+    conn: Connection,
+    effects: LiveEffects,
+    now: datetime,
+    conversation: asyncpg.Record | None = None,
+) -> list[MessageSent]:
+    """The step's queued messages as ``message_sent`` events. Given ``conversation`` (the
+    fan-out's step: its caller puts the conversation as the batch leaves it into the events,
+    ``fanout._with_previews``), it is not read again."""
+    if conversation is None:
+        return await sent_events_of(conn, effects.queued, now=now)
+    out = conversation_out(conversation, now=now)
+    return [MessageSent(conversation=out, message=message_out(row)) for row in effects.queued]

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import asyncpg
 import structlog
 
 from pytake_daemon.conversations import db as conversations_db
@@ -136,7 +137,7 @@ class IngestFanout:
             touched = await outbox_db.touch_previews(conn, batch.deferred_previews)
             # Last, just before the commit: the tenant's counter row is held only that long.
             envelopes = await number_events(
-                conn, tenant_id, events + _with_previews(batch.events, touched)
+                conn, tenant_id, events + _with_previews(batch.events, touched, now)
             )
         await self._bus.deliver(envelopes)
         for follow_up in batch.follow_ups:
@@ -147,25 +148,18 @@ class IngestFanout:
 
 
 def _with_previews(
-    events: list[ServerEvent], touched: dict[uuid.UUID, outbox_db.Touched]
+    events: list[ServerEvent], touched: dict[uuid.UUID, asyncpg.Record], now: datetime
 ) -> list[ServerEvent]:
-    """The hooks' events with the previews written after them: a ``message_sent`` read its
-    conversation before its preview was set."""
+    """The hooks' events with their conversations as the batch leaves them: a step's
+    ``message_sent`` carries the conversation its step read, before its preview was set."""
     if not touched:
         return events
     patched: list[ServerEvent] = []
+    fresh = {i: conversation_out(row, now=now) for i, row in touched.items()}
     for event in events:
         conversation = getattr(event, "conversation", None)
-        if isinstance(conversation, ConversationOut) and conversation.id in touched:
-            now = touched[conversation.id]
-            fresh = conversation.model_copy(
-                update={
-                    "last_message_at": now.last_message_at,
-                    "last_message_preview": now.last_message_preview,
-                    "updated_at": now.updated_at,
-                }
-            )
-            patched.append(event.model_copy(update={"conversation": fresh}))
+        if isinstance(conversation, ConversationOut) and conversation.id in fresh:
+            patched.append(event.model_copy(update={"conversation": fresh[conversation.id]}))
         else:
             patched.append(event)
     return patched

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from pytake_daemon.conversations.db import MESSAGE_COLUMNS
+from pytake_daemon.conversations.db import CONVERSATION_COLUMNS, MESSAGE_COLUMNS
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.whatsapp.status_db import lock_wamids
 
@@ -114,45 +114,39 @@ async def queue_outbound(
 
 
 # The ingest fan-out's automated replies set their conversations' previews here, in its last
-# statements, instead of in each reply's insert: a preview written mid-batch held the
+# statement, instead of in each reply's insert: a preview written mid-batch held the
 # conversation's row until the batch committed, and the webhook writer, which counts the next
 # customer message into that row, waited for it (277 ms a webhook batch at 40 echoes/s). Rows
-# are locked in id order first, as the writer locks them, so the two never deadlock.
-_LOCK_IN_ORDER = """
-SELECT count(*) FROM (SELECT id FROM conversations
-                       WHERE tenant_id = current_tenant_id() AND id = ANY($1::uuid[])
-                       ORDER BY id FOR NO KEY UPDATE) AS locked
+# are locked in id order first (the CTE), as the writer locks them, so the two never deadlock;
+# the conversations come back whole, for the events of the replies (the fan-out's steps don't
+# read them again).
+_TOUCH_PREVIEWS = f"""
+WITH locked AS (
+    SELECT id FROM conversations
+     WHERE tenant_id = current_tenant_id() AND id = ANY($1::uuid[])
+     ORDER BY id FOR NO KEY UPDATE),
+c AS (
+    UPDATE conversations c
+       SET last_message_at = now(), last_message_preview = u.preview, updated_at = now()
+      FROM unnest($1::uuid[], $2::text[]) AS u(id, preview)
+     WHERE c.tenant_id = current_tenant_id() AND c.id = u.id
+       AND c.id IN (SELECT id FROM locked)
+    RETURNING c.*)
+SELECT {CONVERSATION_COLUMNS}
+  FROM c JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
 """
-
-_TOUCH_PREVIEWS = """
-UPDATE conversations c
-   SET last_message_at = now(), last_message_preview = u.preview, updated_at = now()
-  FROM unnest($1::uuid[], $2::text[]) AS u(id, preview)
- WHERE c.tenant_id = current_tenant_id() AND c.id = u.id
-RETURNING c.id, c.last_message_at, c.last_message_preview, c.updated_at
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Touched:
-    last_message_at: datetime
-    last_message_preview: str
-    updated_at: datetime
 
 
 async def touch_previews(
     conn: Connection, previews: dict[uuid.UUID, str]
-) -> dict[uuid.UUID, Touched]:
-    """Set each conversation's preview to its last queued reply (two statements)."""
+) -> dict[uuid.UUID, asyncpg.Record]:
+    """Set each conversation's preview to its last queued reply; the conversations as
+    ``conversations.db.CONVERSATION_COLUMNS`` reads them, after it (one statement)."""
     if not previews:
         return {}
     ids = sorted(previews)
-    await conn.fetchval(_LOCK_IN_ORDER, ids)
     rows = await conn.fetch(_TOUCH_PREVIEWS, ids, [previews[i] for i in ids])
-    return {
-        r["id"]: Touched(r["last_message_at"], r["last_message_preview"], r["updated_at"])
-        for r in rows
-    }
+    return {r["id"]: r for r in rows}
 
 
 # ---- the sender -------------------------------------------------------------------------------
