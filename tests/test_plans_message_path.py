@@ -158,6 +158,8 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
                 ("queue_items_one_active_idx", "queue_items_waiting_idx"),
             },
         ),
+        # A tenant with nothing published: which of the batch's conversations run a session.
+        (step_db._RUNNING_SESSIONS, (conversations,), {"flow_sessions_active_idx"}),
         (
             flows_db._TEMPLATE_OF,
             (conversations[0], wamids[0]),

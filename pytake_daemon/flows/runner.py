@@ -101,14 +101,16 @@ class FlowRunner:
         if not messages:
             return
         queued = Effects()
-        # First, resolved conversations the customer wrote into again: back to their queue
-        # (the step below then finds them waiting and stays silent), or, for a rating answer
-        # or a reaction, resolved again and answered by nobody.
+        # First, resolved conversations written into again: back to their queue (the step then
+        # stays silent) or, for a rating answer or a reaction, resolved again.
         closed = await reopen.reopen_batch(batch.conn, messages, now=batch.now, effects=queued)
-        # Every conversation's flow lock at once, in id order like one by one (step_db.py), and
-        # the published flows read once for the batch: per message, only its own statements.
-        await step_db.lock_conversations(batch.conn, [c.id for c, _ in messages])
+        # Published flows read once a batch, conversation locks taken at once (in id order).
         published = OncePerBatch(self._published, batch.conn, batch.tenant_id)
+        if not await published.load():
+            # Only a session running an unpublished version can answer: no step a message.
+            running = await step_db.running_sessions(batch.conn, [c.id for c, _ in messages])
+            messages = [(c, m) for c, m in messages if c.id in running or c.id in closed]
+        await step_db.lock_conversations(batch.conn, [c.id for c, _ in messages])
         for conversation, message in messages:
             if conversation.id in closed:
                 await db.mark_processed(batch.conn, message.id, None)
@@ -144,7 +146,6 @@ class FlowRunner:
             batch.events.extend(step.sent)
             batch.deferred_previews.update(previews)
             queued.merge(step.queue_effects)
-            # Its events go with the batch; the sender is woken after the commit.
             queued.messages_queued = queued.messages_queued or bool(step.sent)
         # The queues' events are numbered with the batch; only their wake-ups come after.
         batch.events.extend(queued.events)
@@ -180,8 +181,7 @@ class FlowRunner:
     async def process_message(
         self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
     ) -> str:
-        """Route and run one customer message in a transaction of its own; returns what
-        happened (for logs and tests)."""
+        """Route and run one customer message in its own transaction; returns what happened."""
         now = datetime.now(UTC)
         async with tenant_transaction(self._pool, tenant_id) as conn:
             rows = await conversations_db.get_messages(conn, [message_id])

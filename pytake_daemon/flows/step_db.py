@@ -187,3 +187,17 @@ async def save_session_and_steps(
         await conn.execute(_SAVE_EXISTING, *args)
     else:
         await conn.execute(_SAVE_NEW, *args, new.conversation_id, new.flow_id, new.flow_version)
+
+
+_RUNNING_SESSIONS = """
+SELECT conversation_id FROM flow_sessions
+ WHERE tenant_id = current_tenant_id() AND conversation_id = ANY($1::uuid[]) AND status = 'active'
+"""
+
+
+async def running_sessions(
+    conn: Connection, conversation_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of the conversations have an active session (``flow_sessions_active_idx``)."""
+    rows = await conn.fetch(_RUNNING_SESSIONS, list(set(conversation_ids)))
+    return {row["conversation_id"] for row in rows}
