@@ -44,6 +44,7 @@ from pytake_daemon.protocol.flows import (
     TriggerKeyword,
     TriggerTemplate,
 )
+from pytake_tui.i18n import N_, _
 
 NODE_MODELS: dict[str, type[BaseModel]] = {
     model.model_fields["type"].default: model for model in get_args(get_args(FlowNode)[0])
@@ -51,27 +52,27 @@ NODE_MODELS: dict[str, type[BaseModel]] = {
 """Each node type's protocol model, by ``type`` (the order of the ``FlowNode`` union)."""
 
 SHORT_TYPES: dict[str, str] = {
-    "trigger_universal": "any message",
-    "trigger_keyword": "keyword",
-    "trigger_template": "template reply",
-    "logic_window_check": "window?",
-    "condition": "if",
-    "set_variable": "set",
-    "delay": "wait",
-    "msg_text": "text",
-    "msg_template": "template",
-    "msg_buttons": "buttons",
-    "msg_list": "list",
-    "msg_media": "media",
-    "ask": "ask",
-    "http_request": "http",
-    "action_transfer_to_queue": "transfer",
-    "action_close": "close",
-    "action_tag": "tag",
-    "action_request_phone": "ask phone",
-    "end": "end",
+    "trigger_universal": N_("any message"),
+    "trigger_keyword": N_("keyword"),
+    "trigger_template": N_("template reply"),
+    "logic_window_check": N_("window?"),
+    "condition": N_("if"),
+    "set_variable": N_("set"),
+    "delay": N_("wait"),
+    "msg_text": N_("text"),
+    "msg_template": N_("template"),
+    "msg_buttons": N_("buttons"),
+    "msg_list": N_("list"),
+    "msg_media": N_("media"),
+    "ask": N_("ask"),
+    "http_request": N_("http"),
+    "action_transfer_to_queue": N_("transfer"),
+    "action_close": N_("close"),
+    "action_tag": N_("tag"),
+    "action_request_phone": N_("ask phone"),
+    "end": N_("end"),
 }
-"""What a box calls each node type (the full type is in the node form)."""
+"""What a box calls each node type (the full type is in the node form): ``N_`` msgids."""
 
 TAP_COMMAND = "/tap "
 WAIT_COMMAND = "/wait"
@@ -91,9 +92,9 @@ def summary(node: FlowNode) -> str:
         case TriggerTemplate():
             return node.template_name
         case Condition():
-            joiner = " and " if node.match == "all" else " or "
+            joiner = " " + (_("and") if node.match == "all" else _("or")) + " "
             rules = joiner.join(f"{r.variable} {r.operator.value} {r.value}" for r in node.rules)
-            return rules or ("business hours" if node.business_hours else "")
+            return rules or (_("business hours") if node.business_hours else "")
         case SetVariable():
             return f"{node.variable} = {node.value}"
         case Delay():

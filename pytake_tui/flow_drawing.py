@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from pytake_daemon.protocol.flows import FlowNode
 from pytake_tui.flow_draft import SHORT_TYPES, summary
 from pytake_tui.flow_layout import Box, GraphLayout, Point, fit
+from pytake_tui.i18n import _
 
 ARROW = "▼"
 
@@ -145,7 +146,7 @@ def draw(graph: GraphLayout, nodes: list[FlowNode]) -> Drawing:
         node = by_id[box.node_id]
         inner = box.width - 2
         title = node.id if not node.label else f"{node.id} · {node.label}"
-        kind = SHORT_TYPES.get(node.type, node.type)
+        kind = _(SHORT_TYPES[node.type]) if node.type in SHORT_TYPES else node.type
         about = summary(node)
         second = f"{kind}: {about}" if about else kind
         _write(

@@ -7,6 +7,8 @@ from datetime import datetime
 from rich.text import Text
 
 from pytake_daemon.protocol.ai import AlertRule, LabelCounts
+from pytake_i18n import format_percent
+from pytake_tui.i18n import N_, _, ngettext, pgettext
 
 PERIODS = (1, 7, 30, 90)
 """The periods the screen cycles through, in days (the API allows 1 to 90)."""
@@ -16,12 +18,13 @@ BAR_WIDTH = 20
 """Cells of the longest bar in a table column."""
 
 RULE_TITLES: dict[str, str] = {
-    AlertRule.STRONGLY_NEGATIVE.value: "strongly negative",
-    AlertRule.WORSENING_TREND.value: "worsening trend",
-    AlertRule.CANCEL_OR_COMPLAINT.value: "cancel or complaint",
-    AlertRule.LONG_WAIT_NEGATIVE.value: "negative after a long wait",
-    AlertRule.HUMAN_REQUEST_IGNORED.value: "asked for a human, no answer",
+    AlertRule.STRONGLY_NEGATIVE.value: N_("strongly negative"),
+    AlertRule.WORSENING_TREND.value: N_("worsening trend"),
+    AlertRule.CANCEL_OR_COMPLAINT.value: N_("cancel or complaint"),
+    AlertRule.LONG_WAIT_NEGATIVE.value: N_("negative after a long wait"),
+    AlertRule.HUMAN_REQUEST_IGNORED.value: N_("asked for a human, no answer"),
 }
+"""``N_`` msgids, translated where shown."""
 
 LABEL_STYLES = {"positive": "green", "neutral": "yellow", "negative": "red"}
 
@@ -34,7 +37,9 @@ def next_period(days: int) -> int:
 
 
 def period_label(days: int) -> str:
-    return "today and yesterday" if days == 1 else f"last {days} days"
+    if days == 1:
+        return _("today and yesterday")
+    return ngettext("last {n} day", "last {n} days", days).format(n=days)
 
 
 def tick_positions(count: int, most: int = 4) -> list[int]:
@@ -63,18 +68,24 @@ def distribution(counts: LabelCounts, width: int = 40) -> Text:
     """One line: a bar split by label, then the counts and shares."""
     total = counts.positive + counts.neutral + counts.negative
     if total == 0:
-        return Text("No analysed customer messages in this period.", style="dim")
+        return Text(_("No analysed customer messages in this period."), style="dim")
     line = Text()
     parts = (
         ("positive", counts.positive),
         ("neutral", counts.neutral),
         ("negative", counts.negative),
     )
-    cells = [round(width * n / total) for _, n in parts]
-    for (label, _), n in zip(parts, cells, strict=True):
+    cells = [round(width * n / total) for _label, n in parts]
+    for (label, _count), n in zip(parts, cells, strict=True):
         line.append("█" * n, style=LABEL_STYLES[label])
+    words = {
+        "positive": pgettext("mood", "positive"),
+        "neutral": pgettext("mood", "neutral"),
+        "negative": pgettext("mood", "negative"),
+    }
     for label, n in parts:
-        line.append(f"  {label} {n} ({100 * n / total:.0f}%)", style=LABEL_STYLES[label])
+        share = format_percent(n / total)
+        line.append(f"  {words[label]} {n} ({share})", style=LABEL_STYLES[label])
     return line
 
 

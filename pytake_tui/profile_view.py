@@ -4,6 +4,7 @@ edit form read into a :class:`ContactUpdate`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -16,17 +17,29 @@ from pytake_daemon.protocol.contacts import (
     ContactUpdate,
 )
 from pytake_daemon.protocol.queues import ItemStatus
+from pytake_i18n import format_number, format_skeleton
+from pytake_tui.i18n import N_, _, ngettext
 from pytake_tui.replies import one_line, tags_label
 
 OUTCOMES: dict[ItemStatus, str] = {
-    ItemStatus.COMPLETED: "closed",
-    ItemStatus.ABANDONED: "left the queue",
-    ItemStatus.TIMED_OUT: "timed out",
-    ItemStatus.TRANSFERRED: "transferred",
-    ItemStatus.WAITING: "waiting now",
-    ItemStatus.ASSIGNED: "being attended",
+    ItemStatus.COMPLETED: N_("closed"),
+    ItemStatus.ABANDONED: N_("left the queue"),
+    ItemStatus.TIMED_OUT: N_("timed out"),
+    ItemStatus.TRANSFERRED: N_("transferred"),
+    ItemStatus.WAITING: N_("waiting now"),
+    ItemStatus.ASSIGNED: N_("being attended"),
 }
-MOOD_MARKS = {"positive": "☺ positive", "neutral": "· neutral", "negative": "☹ negative"}
+"""``N_`` msgids, translated where shown (as are :data:`MOOD_MARKS`)."""
+MOOD_MARKS = {
+    "positive": N_("☺ positive"),
+    "neutral": N_("· neutral"),
+    "negative": N_("☹ negative"),
+}
+
+
+def _short_day(at: datetime) -> str:
+    """``Mar 12`` / ``12 de mar.``: the day alone, in the reader's order."""
+    return format_skeleton("dMMM", at, at.tzinfo)
 
 
 ProfileLike = ContactProfile | ContactSummary
@@ -39,10 +52,10 @@ class ProfileFormError(ValueError):
 def identity_lines(profile: ProfileLike) -> list[str]:
     """Username, phone (or that it is hidden) and BSUID, one a line."""
     contact = profile.contact
-    phone = "phone hidden" if profile.phone == HIDDEN_PHONE else profile.phone
+    phone = _("phone hidden") if profile.phone == HIDDEN_PHONE else profile.phone
     if contact.phone_verified and profile.phone != HIDDEN_PHONE:
         phone += " ✓"
-    lines = [f"@{contact.username}" if contact.username else "no username", phone]
+    lines = [f"@{contact.username}" if contact.username else _("no username"), phone]
     if contact.bsuid:
         lines.append(f"BSUID {contact.bsuid}")
     return lines
@@ -52,32 +65,33 @@ def name_line(profile: ContactProfile) -> str:
     """The name the team uses, and Meta's when the team chose another."""
     meta = profile.contact.profile_name
     if profile.name_override and meta and meta != profile.name:
-        return f"{profile.name} (WhatsApp: {meta})"
+        return _("{name} (WhatsApp: {meta})").format(name=profile.name, meta=meta)
     return profile.name
 
 
 def tags_line(tags: list[str]) -> str:
-    return tags_label(tags) if tags else "no tags"
+    return tags_label(tags) if tags else _("no tags")
 
 
 def attribute_lines(attributes: dict[str, str], width: int) -> list[str]:
     if not attributes:
-        return ["none yet"]
+        return [_("none yet")]
     return [one_line(f"{key}: {value}", width) for key, value in sorted(attributes.items())]
 
 
 def note_line(note: ContactNoteOut, width: int) -> str:
     """The note on one line (it wraps in the panel), cut to ``width`` characters."""
-    author = note.author_name or "a former user"
-    return one_line(f"{note.created_at:%d %b} {author}: {note.body}", width)
+    author = note.author_name or _("a former user")
+    return one_line(f"{_short_day(note.created_at)} {author}: {note.body}", width)
 
 
 def attendance_line(attendance: AttendanceOut) -> str:
     """``12 Mar Support · Bruno · closed ★5``."""
-    who = attendance.agent_name or "nobody"
+    who = attendance.agent_name or _("nobody")
+    outcome = OUTCOMES.get(attendance.outcome)
     text = (
-        f"{attendance.entered_at:%d %b} {attendance.queue_name} · {who} · "
-        f"{OUTCOMES.get(attendance.outcome, attendance.outcome.value)}"
+        f"{_short_day(attendance.entered_at)} {attendance.queue_name} · {who} · "
+        f"{_(outcome) if outcome else attendance.outcome.value}"
     )
     if attendance.rating is not None:
         text += f" ★{attendance.rating}"
@@ -87,16 +101,18 @@ def attendance_line(attendance: AttendanceOut) -> str:
 def rating_line(profile: ContactProfile) -> str:
     rated = sum(1 for a in profile.attendances if a.rating is not None)
     if profile.rating_average is None:
-        return "not rated yet"
-    return f"★ {profile.rating_average:.1f} average of {rated} rating{'s' if rated != 1 else ''}"
+        return _("not rated yet")
+    return ngettext(
+        "★ {average} average of {n} rating", "★ {average} average of {n} ratings", rated
+    ).format(average=format_number(profile.rating_average, pattern="0.0"), n=rated)
 
 
-LANGUAGE_NAMES = {"pt": "Portuguese", "en": "English"}
+LANGUAGE_NAMES = {"pt": N_("Portuguese"), "en": N_("English")}
 LANGUAGE_SOURCES = {
     # "detected" needs no words: the text said it.
-    "contact": "too short to tell: their earlier messages",
-    "conversation": "too short to tell: this conversation's",
-    "default": "too short to tell: the tenant's default",
+    "contact": N_("too short to tell: their earlier messages"),
+    "conversation": N_("too short to tell: this conversation's"),
+    "default": N_("too short to tell: the tenant's default"),
 }
 """Why the AI read the latest message in that language (``MoodPoint.language_source``)."""
 
@@ -104,15 +120,15 @@ LANGUAGE_SOURCES = {
 def mood_line(profile: ContactProfile) -> str:
     """The latest reading and how many messages the line above draws."""
     if not profile.mood:
-        return "no analysed message yet"
+        return _("no analysed message yet")
     last = profile.mood[-1]
     count = len(profile.mood)
-    line = f"now {MOOD_MARKS[last.label]}"
+    line = _("now {mood}").format(mood=_(MOOD_MARKS[last.label]))
     if last.language is not None:
-        line += f" · read in {LANGUAGE_NAMES[last.language]}"
+        line += " · " + _("read in {language}").format(language=_(LANGUAGE_NAMES[last.language]))
         if last.language_source in LANGUAGE_SOURCES:
-            line += f" ({LANGUAGE_SOURCES[last.language_source]})"
-    return f"{line} · {count} message{'s' if count != 1 else ''}"
+            line += f" ({_(LANGUAGE_SOURCES[last.language_source])})"
+    return f"{line} · " + ngettext("{n} message", "{n} messages", count).format(n=count)
 
 
 def summary_line(summary: ContactSummary) -> str:
@@ -120,7 +136,7 @@ def summary_line(summary: ContactSummary) -> str:
     contact = summary.contact
     reach = f"@{contact.username}" if contact.username else summary.phone
     if summary.phone == HIDDEN_PHONE and not contact.username:
-        reach = "phone hidden"
+        reach = _("phone hidden")
     parts = [summary.name, reach] if reach != summary.name else [summary.name]
     if summary.tags:
         parts.append(tags_label(summary.tags))
@@ -150,10 +166,10 @@ class ProfileForm:
         key = self.new_key.strip().lower()
         if key:
             if not self.new_value.strip():
-                raise ProfileFormError(f"Give the new attribute {key!r} a value.")
+                raise ProfileFormError(_("Give the new attribute {key!r} a value.").format(key=key))
             attributes[key] = self.new_value.strip()
         elif self.new_value.strip():
-            raise ProfileFormError("Name the new attribute (e.g. plan, city, order_id).")
+            raise ProfileFormError(_("Name the new attribute (e.g. plan, city, order_id)."))
         if attributes:
             fields["attributes"] = attributes
         try:

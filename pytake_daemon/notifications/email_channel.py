@@ -7,6 +7,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 from tenacity import (
@@ -108,6 +109,13 @@ async def send(
     on_retry: Callable[[int, BaseException], None] | None = None,
 ) -> int:
     """Send ``message``; the number of tries it took. The last failure is raised."""
+    # RFC 5322 requires an origination date, and receivers score mail without a Message-ID as
+    # spam; aiosmtplib adds neither (a relay might; a plain server like aiosmtpd doesn't).
+    # Set once, so every retry sends the same message.
+    if "Date" not in message:
+        message["Date"] = formatdate(usegmt=True)
+    if "Message-ID" not in message:
+        message["Message-ID"] = make_msgid(domain=config.from_address.rpartition("@")[2] or None)
 
     def before_sleep(state: RetryCallState) -> None:
         if on_retry is not None and state.outcome is not None:

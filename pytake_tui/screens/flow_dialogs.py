@@ -11,12 +11,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from pytake_tui.i18n import N_, _
+
 
 class ChoiceDialog(ModalScreen[str | None]):
     """Dismisses with the id of the chosen option, or None."""
 
     CSS_PATH = "flow_dialogs.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -27,7 +29,7 @@ class ChoiceDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self._title, classes="dialog-title")
-            yield Input(placeholder="type to filter", id="filter")
+            yield Input(placeholder=_("type to filter"), id="filter")
             yield OptionList(id="choices")
 
     def on_mount(self) -> None:
@@ -75,7 +77,7 @@ class PromptDialog(ModalScreen[str | None]):
     """Dismisses with the text typed (never blank), or None."""
 
     CSS_PATH = "flow_dialogs.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, title: str, placeholder: str = "") -> None:
         super().__init__()
@@ -98,11 +100,11 @@ class ConfirmDialog(ModalScreen[bool]):
 
     CSS_PATH = "flow_dialogs.tcss"
     BINDINGS = [
-        Binding("escape,n", "dismiss(False)", "No"),
-        Binding("y", "dismiss(True)", "Yes"),
+        Binding("escape,n", "dismiss(False)", N_("No")),
+        Binding("y", "dismiss(True)", N_("Yes")),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str, yes: str | None = None) -> None:
         super().__init__()
         self._question = question
         self._yes = yes
@@ -111,8 +113,8 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(self._question, classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self._yes, id="yes", variant="primary")
-                yield Button("Cancel", id="no")
+                yield Button(self._yes or _("Yes"), id="yes", variant="primary")
+                yield Button(_("Cancel"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()

@@ -24,6 +24,7 @@ from pytake_daemon.protocol.flows import (
     TRIGGER_TYPES,
     FlowOut,
     FlowProblem,
+    FlowStatus,
     FlowTestResult,
 )
 from pytake_tui.client import DaemonClient, DaemonError
@@ -36,6 +37,7 @@ from pytake_tui.flow_draft import (
     problem_nodes,
     script_request,
 )
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.screens.flow_dialogs import ChoiceDialog, ConfirmDialog
 from pytake_tui.widgets.flow_graph import FlowGraph
 from pytake_tui.widgets.node_form import NodeForm
@@ -45,11 +47,20 @@ DISCONNECT = "\0disconnect"
 NOT_CONNECTED = "\0none"
 
 
-def denied(error: DaemonError, doing: str) -> str:
-    """The toast for a refused change: a 403 says who may do it."""
+def denied(error: DaemonError, only_admins: str) -> str:
+    """The toast for a refused change: a 403 says who may do it (``only_admins``, the whole
+    translated sentence), anything else the daemon's own words."""
     if error.status == 403:
-        return f"Only admins can {doing}"
+        return only_admins
     return error.message
+
+
+def flow_status(status: FlowStatus) -> str:
+    return {
+        FlowStatus.DRAFT: pgettext("flow", "draft"),
+        FlowStatus.PUBLISHED: pgettext("flow", "published"),
+        FlowStatus.ARCHIVED: pgettext("flow", "archived"),
+    }.get(status, status.value)
 
 
 def transcript_text(result: FlowTestResult) -> Text:
@@ -57,14 +68,14 @@ def transcript_text(result: FlowTestResult) -> Text:
     text = Text()
     for line in result.transcript:
         if line.who == "customer":
-            text.append("you: ", "bold cyan")
+            text.append(_("you: "), "bold cyan")
         elif line.who == "bot":
-            text.append("bot: ", "bold green")
+            text.append(_("bot: "), "bold green")
         else:
             text.append("· ", "dim")
         text.append(f"{line.text}\n", "dim" if line.who == "system" else "")
     if not result.steps:
-        text.append("The flow did not start: no trigger matched.\n", "yellow")
+        text.append(_("The flow did not start: no trigger matched.") + "\n", "yellow")
     for step in result.steps:
         if step.error:
             text.append(f"{step.node_id}: {step.error}\n", "red")
@@ -77,15 +88,15 @@ class FlowEditor(Vertical):
     """Edit one flow; posts :class:`Closed` when the user goes back to the list."""
 
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("c", "connect", "Connect"),
-        Binding("e", "edit", "Edit"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("p", "publish", "Publish"),
-        Binding("t", "test_panel", "Test"),
-        Binding("ctrl+r", "restart_test", "Restart test", show=False),
-        Binding("escape", "close", "Back"),
+        Binding("a", "add", N_("Add")),
+        Binding("c", "connect", N_("Connect")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("x,delete", "remove", N_("Remove")),
+        Binding("ctrl+s", "save", N_("Save")),
+        Binding("p", "publish", N_("Publish")),
+        Binding("t", "test_panel", N_("Test")),
+        Binding("ctrl+r", "restart_test", N_("Restart test"), show=False),
+        Binding("escape", "close", N_("Back")),
     ]
 
     class Closed(Message):
@@ -113,10 +124,10 @@ class FlowEditor(Vertical):
         with Horizontal(id="editor-body"):
             yield FlowGraph(id="graph")
             with Vertical(id="test-panel"):
-                yield Static("Test · /tap ID  /wait  /reset", id="test-title")
+                yield Static(_("Test · /tap ID  /wait  /reset"), id="test-title")
                 with VerticalScroll(id="transcript"):
                     yield Static(id="transcript-text")
-                yield Input(placeholder="customer says…", id="say")
+                yield Input(placeholder=_("customer says…"), id="say")
         yield Static(id="problems")
 
     # Loading
@@ -143,15 +154,15 @@ class FlowEditor(Vertical):
         flow = self.flow
         parts = [self.draft.name]
         if flow is None:
-            parts.append("new, not saved")
+            parts.append(_("new, not saved"))
         else:
             parts.append(f"v{flow.version}")
             published = flow.published_version
-            parts.append(f"{flow.status.value}" + (f" v{published}" if published else ""))
+            parts.append(flow_status(flow.status) + (f" v{published}" if published else ""))
         if self.draft.dirty and flow is not None:
-            parts.append("unsaved changes")
+            parts.append(_("unsaved changes"))
         if not self.can_change:
-            parts.append("view and test only")
+            parts.append(_("view and test only"))
         selected = self.query_one(FlowGraph).selected
         node = self.draft.node(selected) if selected is not None else None
         if node is not None:
@@ -174,14 +185,17 @@ class FlowEditor(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="edit")
     async def action_add(self) -> None:
-        options = [(t, f"{t} ({SHORT_TYPES[t]})") for t in NODE_MODELS]
-        node_type = await self.app.push_screen_wait(ChoiceDialog("Add a node of type", options))
+        options = [(t, f"{t} ({_(SHORT_TYPES[t])})") for t in NODE_MODELS]
+        node_type = await self.app.push_screen_wait(ChoiceDialog(_("Add a node of type"), options))
         if node_type is None:
             return
         source = self._selected()
         branch: str | None = None
         if source is not None and node_type not in TRIGGER_TYPES:
-            branch = await self._pick_branch(source, f"Reach {node_type} from {source} by")
+            branch = await self._pick_branch(
+                source,
+                _("Reach {node_type} from {source} by").format(node_type=node_type, source=source),
+            )
             if branch == NOT_CONNECTED:
                 source, branch = None, None
             elif branch is None:
@@ -205,8 +219,12 @@ class FlowEditor(Vertical):
         if len(free) == 1 and len(branches) == 1:
             return free[0]
         options = [(b, b) for b in free]
-        options += [(b, f"{b} (now → {taken[b]}, replace)") for b in branches if b in taken]
-        options.append((NOT_CONNECTED, "(not connected)"))
+        options += [
+            (b, _("{branch} (now → {target}, replace)").format(branch=b, target=taken[b]))
+            for b in branches
+            if b in taken
+        ]
+        options.append((NOT_CONNECTED, _("(not connected)")))
         return await self.app.push_screen_wait(ChoiceDialog(title, options))
 
     @work(exclusive=True, exit_on_error=False, group="edit")
@@ -214,7 +232,7 @@ class FlowEditor(Vertical):
         selected = self._selected()
         node = self.draft.node(selected) if selected is not None else None
         if node is None:
-            self.notify("Select a node first (a adds one)", severity="warning")
+            self.notify(_("Select a node first (a adds one)"), severity="warning")
             return
         base = node.model_dump(mode="json", exclude_none=True)
         edited = await self.app.push_screen_wait(NodeForm(base, self.draft.ids()))
@@ -229,8 +247,8 @@ class FlowEditor(Vertical):
         selected = self._selected()
         if selected is None:
             return
-        question = f"Remove {selected} and its connectors?"
-        if await self.app.push_screen_wait(ConfirmDialog(question, "Remove")):
+        question = _("Remove {node} and its connectors?").format(node=selected)
+        if await self.app.push_screen_wait(ConfirmDialog(question, _("Remove"))):
             self.draft.remove(selected)
             self._redraw()
 
@@ -240,18 +258,23 @@ class FlowEditor(Vertical):
         if source is None:
             return
         if not self.draft.branches(source):
-            self.notify(f"{source} ends the flow: it has no branches", severity="warning")
+            self.notify(
+                _("{source} ends the flow: it has no branches").format(source=source),
+                severity="warning",
+            )
             return
-        branch = await self._pick_branch(source, f"Connect {source} by")
+        branch = await self._pick_branch(source, _("Connect {source} by").format(source=source))
         if branch is None or branch == NOT_CONNECTED:
             return
         targets = [
             (n.id, f"{n.id} ({n.type})") for n in self.draft.nodes if n.type not in TRIGGER_TYPES
         ]
         if branch in self.draft.outgoing(source):
-            targets.append((DISCONNECT, "(disconnect)"))
+            targets.append((DISCONNECT, _("(disconnect)")))
         target = await self.app.push_screen_wait(
-            ChoiceDialog(f"{source} · {branch} leads to", targets)
+            ChoiceDialog(
+                _("{source} · {branch} leads to").format(source=source, branch=branch), targets
+            )
         )
         if target is None:
             return
@@ -268,7 +291,7 @@ class FlowEditor(Vertical):
         try:
             document = self.draft.document()
         except ValidationError:
-            self.notify("Add a node first", severity="warning")
+            self.notify(_("Add a node first"), severity="warning")
             return
         try:
             validation = await self._client.validate_flow(document)
@@ -280,13 +303,20 @@ class FlowEditor(Vertical):
             else:
                 flow = await self._client.update_flow(self.flow.id, self.draft.update())
         except DaemonError as error:
-            self.notify(denied(error, "save flows"), title="Not saved", severity="error")
+            self.notify(
+                denied(error, _("Only admins can save flows")),
+                title=_("Not saved"),
+                severity="error",
+            )
             return
         self.flow = flow
         self.draft.dirty = False
         self._changed = True
         self._show_problems([])
-        self.notify(f"Saved {flow.name} version {flow.version}", title="Saved")
+        self.notify(
+            _("Saved {name} version {version}").format(name=flow.name, version=flow.version),
+            title=_("Saved"),
+        )
 
     def _show_problems(self, problems: list[FlowProblem]) -> None:
         self.problems = problems
@@ -301,22 +331,31 @@ class FlowEditor(Vertical):
     async def action_publish(self) -> None:
         flow = self.flow
         if flow is None or self.draft.dirty:
-            self.notify("Save first (ctrl+s)", severity="warning")
+            self.notify(_("Save first (ctrl+s)"), severity="warning")
             return
-        question = (
-            f"Publish version {flow.version} of {flow.name}? "
+        question = _(
+            "Publish version {version} of {name}? "
             "New conversations start on it; running ones keep their version."
-        )
-        if not await self.app.push_screen_wait(ConfirmDialog(question, "Publish")):
+        ).format(version=flow.version, name=flow.name)
+        if not await self.app.push_screen_wait(ConfirmDialog(question, _("Publish"))):
             return
         try:
             self.flow = await self._client.publish_flow(flow.id, flow.version)
         except DaemonError as error:
-            self.notify(denied(error, "publish flows"), title="Not published", severity="error")
+            self.notify(
+                denied(error, _("Only admins can publish flows")),
+                title=_("Not published"),
+                severity="error",
+            )
             return
         self._changed = True
         self._show_status()
-        self.notify(f"Version {flow.version} of {flow.name} is published", title="Published")
+        self.notify(
+            _("Version {version} of {name} is published").format(
+                version=flow.version, name=flow.name
+            ),
+            title=_("Published"),
+        )
 
     # The test conversation
 
@@ -343,7 +382,7 @@ class FlowEditor(Vertical):
             self.action_restart_test()
             return
         if self.flow is None or self.draft.dirty:
-            self.notify("The test runs the saved flow: save first (ctrl+s)", severity="warning")
+            self.notify(_("The test runs the saved flow: save first (ctrl+s)"), severity="warning")
             return
         self.lines.append(text)
         self._run_test(self.flow.id, list(self.lines))
@@ -354,7 +393,7 @@ class FlowEditor(Vertical):
             result = await self._client.test_flow(flow_id, script_request(lines))
         except DaemonError as error:
             self.lines = self.lines[:-1]
-            self.notify(error.message, title="Test failed", severity="error")
+            self.notify(error.message, title=_("Test failed"), severity="error")
             return
         self.result = result
         self.query_one("#transcript-text", Static).update(transcript_text(result))
@@ -374,7 +413,7 @@ class FlowEditor(Vertical):
             return
         if self.draft.dirty and not self._leaving:
             self._leaving = True
-            self.notify("Unsaved changes: ctrl+s saves, escape again leaves without saving")
+            self.notify(_("Unsaved changes: ctrl+s saves, escape again leaves without saving"))
             return
         self.post_message(self.Closed(self._changed))
 

@@ -14,15 +14,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Static
+from textual.widgets import ContentSwitcher, DataTable, Header, Static
 
 from pytake_daemon.protocol import Me
 from pytake_daemon.protocol.flows import FlowSummary
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, local_moment
 from pytake_tui.messages import ResyncNeeded
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.flow_dialogs import ConfirmDialog, PromptDialog
-from pytake_tui.screens.flow_editor import FlowEditor, denied
+from pytake_tui.screens.flow_editor import FlowEditor, denied, flow_status
+from pytake_tui.widgets.footer import Footer
 
 LIST = "flow-list"
 EDITOR = "editor"
@@ -32,8 +34,8 @@ _LIST_ACTIONS = ("new", "publish", "archive", "refresh")
 def flow_row(flow: FlowSummary) -> tuple[str, str, str, str, str]:
     """name, status, latest version, published version, last change (local time)."""
     published = f"v{flow.published_version}" if flow.published_version else "—"
-    updated = flow.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    return flow.name, flow.status.value, f"v{flow.latest_version}", published, updated
+    updated = local_moment(flow.updated_at)
+    return flow.name, flow_status(flow.status), f"v{flow.latest_version}", published, updated
 
 
 class FlowsScreen(Screen[None]):
@@ -41,10 +43,10 @@ class FlowsScreen(Screen[None]):
 
     CSS_PATH = ["flows.tcss", "flow_editor.tcss"]
     BINDINGS = [
-        Binding("n", "new", "New"),
-        Binding("p", "publish", "Publish"),
-        Binding("a", "archive", "Archive"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("n", "new", N_("New")),
+        Binding("p", "publish", N_("Publish")),
+        Binding("a", "archive", N_("Archive")),
+        Binding("r", "refresh", N_("Refresh")),
     ]
 
     def __init__(self, *, client: DaemonClient, me: Me) -> None:
@@ -57,7 +59,9 @@ class FlowsScreen(Screen[None]):
         yield Header()
         with ContentSwitcher(initial=LIST, id="flows-switcher"):
             with Vertical(id=LIST):
-                yield Static("Flows — enter opens, n new, p publish, a archive", id="flows-title")
+                yield Static(
+                    _("Flows — enter opens, n new, p publish, a archive"), id="flows-title"
+                )
                 yield DataTable(id="flows", cursor_type="row", zebra_stripes=True)
             yield FlowEditor(client=self._client, me=self._me, id=EDITOR)
         yield Footer()
@@ -66,7 +70,7 @@ class FlowsScreen(Screen[None]):
         table = self.query_one("#flows", DataTable)
         for label, width in (("name", 24), ("status", 9), ("version", 7), ("published", 9)):
             table.add_column(label, width=width, key=label)
-        table.add_column("updated", key="updated")
+        table.add_column(_("updated"), key="updated")
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -79,7 +83,7 @@ class FlowsScreen(Screen[None]):
         try:
             flows = (await self._client.flows()).items
         except DaemonError as error:
-            self.notify(error.message, title="Flows", severity="error")
+            self.notify(error.message, title=_("Flows"), severity="error")
             return
         self.show(flows)
 
@@ -118,7 +122,7 @@ class FlowsScreen(Screen[None]):
         try:
             flow = await self._client.flow(flow_id)
         except DaemonError as error:
-            self.notify(error.message, title="Flow", severity="error")
+            self.notify(error.message, title=_("Flow"), severity="error")
             return
         self._edit()
         self.query_one(FlowEditor).start(flow, flow.name)
@@ -126,12 +130,14 @@ class FlowsScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="open")
     async def action_new(self) -> None:
         name = await self.app.push_screen_wait(
-            PromptDialog("Name of the new flow", "e.g. boas-vindas")
+            PromptDialog(_("Name of the new flow"), _("e.g. boas-vindas"))
         )
         if name is None:
             return
         if any(flow.name == name for flow in self.flows):
-            self.notify(f"A flow named {name} already exists", severity="warning")
+            self.notify(
+                _("A flow named {name} already exists").format(name=name), severity="warning"
+            )
             return
         self._edit()
         self.query_one(FlowEditor).start(None, name)
@@ -153,15 +159,25 @@ class FlowsScreen(Screen[None]):
         flow = self._current()
         if flow is None:
             return
-        question = f"Publish version {flow.latest_version} of {flow.name}?"
-        if not await self.app.push_screen_wait(ConfirmDialog(question, "Publish")):
+        question = _("Publish version {version} of {name}?").format(
+            version=flow.latest_version, name=flow.name
+        )
+        if not await self.app.push_screen_wait(ConfirmDialog(question, _("Publish"))):
             return
         try:
             await self._client.publish_flow(flow.id, flow.latest_version)
         except DaemonError as error:
-            self.notify(denied(error, "publish flows"), title="Not published", severity="error")
+            self.notify(
+                denied(error, _("Only admins can publish flows")),
+                title=_("Not published"),
+                severity="error",
+            )
             return
-        self.notify(f"Version {flow.latest_version} of {flow.name} is published")
+        self.notify(
+            _("Version {latest_version} of {name} is published").format(
+                latest_version=flow.latest_version, name=flow.name
+            )
+        )
         self.load()
 
     @work(exclusive=True, exit_on_error=False, group="change")
@@ -169,15 +185,21 @@ class FlowsScreen(Screen[None]):
         flow = self._current()
         if flow is None:
             return
-        question = f"Archive {flow.name}? It starts no new sessions; running ones finish."
-        if not await self.app.push_screen_wait(ConfirmDialog(question, "Archive")):
+        question = _("Archive {name}? It starts no new sessions; running ones finish.").format(
+            name=flow.name
+        )
+        if not await self.app.push_screen_wait(ConfirmDialog(question, _("Archive"))):
             return
         try:
             await self._client.archive_flow(flow.id)
         except DaemonError as error:
-            self.notify(denied(error, "archive flows"), title="Not archived", severity="error")
+            self.notify(
+                denied(error, _("Only admins can archive flows")),
+                title=_("Not archived"),
+                severity="error",
+            )
             return
-        self.notify(f"{flow.name} is archived")
+        self.notify(_("{name} is archived").format(name=flow.name))
         self.load()
 
 

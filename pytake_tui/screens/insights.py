@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from rich.text import Text
 from textual import on, work
@@ -20,11 +20,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from pytake_daemon.protocol.ai import AlertRaised, Insights, MessageAnalyzed
+from pytake_i18n import format_skeleton
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.insights_view import (
     DEFAULT_PERIOD,
     RULE_TITLES,
@@ -40,10 +42,15 @@ from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens.chat import ChatScreen
 from pytake_tui.screens.refreshing import RefreshingScreen
+from pytake_tui.widgets.footer import Footer
 
 SMALL_BAR = 8
 MIN_DAY_SLOTS = 7
 LEGEND_HEADROOM = 1.4
+
+
+def _moment(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
 
 
 class InsightsScreen(RefreshingScreen):
@@ -51,10 +58,10 @@ class InsightsScreen(RefreshingScreen):
 
     CSS_PATH = "insights.tcss"
     BINDINGS = [
-        Binding("p", "period", "Period"),
-        Binding("r", "reload", "Reload"),
-        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]"),
-        Binding("left_square_bracket", "previous_tab", "Previous tab", key_display="["),
+        Binding("p", "period", N_("Period")),
+        Binding("r", "reload", N_("Reload")),
+        Binding("right_square_bracket", "next_tab", N_("Next tab"), key_display="]"),
+        Binding("left_square_bracket", "previous_tab", N_("Previous tab"), key_display="["),
     ]
 
     class Loaded(Message):
@@ -78,26 +85,26 @@ class InsightsScreen(RefreshingScreen):
             yield Static(id="period")
             yield Static(id="distribution")
             with TabbedContent(id="insights-tabs"):
-                with TabPane("Trend", id="trend"), Horizontal():
+                with TabPane(_("Trend"), id="trend"), Horizontal():
                     yield PlotextPlot(id="by-day-counts")
                     yield PlotextPlot(id="by-day-average")
-                with TabPane("Queues & agents", id="people"), Horizontal():
+                with TabPane(_("Queues & agents"), id="people"), Horizontal():
                     yield DataTable(id="by-queue", cursor_type="row", zebra_stripes=True)
                     yield DataTable(id="by-agent", cursor_type="row", zebra_stripes=True)
-                with TabPane("Intents & alerts", id="intents"), Horizontal():
+                with TabPane(_("Intents & alerts"), id="intents"), Horizontal():
                     yield DataTable(id="top-intents", cursor_type="row", zebra_stripes=True)
                     yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
-                with TabPane("Turned negative", id="negative"):
-                    yield Static("enter: open the conversation in the chat", classes="hint")
+                with TabPane(_("Turned negative"), id="negative"):
+                    yield Static(_("enter: open the conversation in the chat"), classes="hint")
                     yield DataTable(id="turned-negative", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        self._table("#by-queue").add_columns("queue", "msgs", "avg", "")
-        self._table("#by-agent").add_columns("agent", "msgs", "avg", "")
-        self._table("#top-intents").add_columns("intent", "msgs", "")
-        self._table("#alerts").add_columns("alert rule", "n", "")
-        self._table("#turned-negative").add_columns("contact", "mood", "negative since")
+        self._table("#by-queue").add_columns(_("queue"), _("msgs"), _("avg"), "")
+        self._table("#by-agent").add_columns(_("agent"), _("msgs"), _("avg"), "")
+        self._table("#top-intents").add_columns(_("intent"), _("msgs"), "")
+        self._table("#alerts").add_columns(_("alert rule"), "n", "")
+        self._table("#turned-negative").add_columns(_("contact"), _("mood"), _("negative since"))
         self._show_period()
         self._load()
 
@@ -113,9 +120,9 @@ class InsightsScreen(RefreshingScreen):
             insights = await self._client.ai_insights(self.days)
         except DaemonError as error:
             if error.unauthorized:
-                self.post_message(SessionExpired("your session has ended"))
+                self.post_message(SessionExpired(_("your session has ended")))
             else:
-                self.notify(error.message, title="Could not read the insights", severity="error")
+                self.notify(error.message, title=_("Could not read the insights"), severity="error")
             return
         self.post_message(self.Loaded(insights))
 
@@ -162,7 +169,9 @@ class InsightsScreen(RefreshingScreen):
     def _show_period(self) -> None:
         self.query_one("#period", Static).update(
             Text.assemble(
-                ("Period ", "dim"), (period_label(self.days), "bold"), ("  (p: change)", "dim")
+                (_("Period") + " ", "dim"),
+                (period_label(self.days), "bold"),
+                ("  " + _("(p: change)"), "dim"),
             )
         )
 
@@ -176,7 +185,7 @@ class InsightsScreen(RefreshingScreen):
         now = self._clock()
         for item in insights.turned_negative:
             table.add_row(
-                item.contact_name or "(no name)",
+                item.contact_name or _("(no name)"),
                 score_text(item.score),
                 since_text(item.since, now),
                 key=str(item.conversation_id),
@@ -187,13 +196,13 @@ class InsightsScreen(RefreshingScreen):
         # format, and picks which labels to keep by the width at each draw (not repeatable).
         positions = list(range(len(insights.by_day)))
         ticks = tick_positions(len(positions))
-        labels = [insights.by_day[i].day.strftime("%d/%m") for i in ticks]
+        labels = [format_skeleton("dM", _moment(insights.by_day[i].day)) for i in ticks]
         tick_xs = [float(i) for i in ticks]
         counts = self.query_one("#by-day-counts", PlotextPlot)
         plt = counts.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("Messages per day")
+        plt.title(_("Messages per day"))
         if positions:
             # plotext takes one colour and label per stacked series; its stub says one in all.
             plt.stacked_bar(  # type: ignore[call-arg]
@@ -203,7 +212,11 @@ class InsightsScreen(RefreshingScreen):
                     [d.counts.neutral for d in insights.by_day],
                     [d.counts.positive for d in insights.by_day],
                 ],
-                labels=["negative", "neutral", "positive"],
+                labels=[
+                    pgettext("mood", "negative"),
+                    pgettext("mood", "neutral"),
+                    pgettext("mood", "positive"),
+                ],
                 color=["red", "yellow", "green"],  # type: ignore[arg-type]
                 width=0.6,
             )
@@ -222,7 +235,7 @@ class InsightsScreen(RefreshingScreen):
         plt = average.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("Average score per day")
+        plt.title(_("Average score per day"))
         plt.ylim(-1, 1)
         if positions:
             plt.plot(positions, [d.average for d in insights.by_day], marker="braille")
@@ -243,13 +256,13 @@ class InsightsScreen(RefreshingScreen):
                 bar(queue.messages, largest, SMALL_BAR),
             )
         if not insights.by_queue:
-            queues.add_row(Text("no queued conversations", style="dim"), "", "", "")
+            queues.add_row(Text(_("no queued conversations"), style="dim"), "", "", "")
         agents = self._table("#by-agent")
         agents.clear()
         largest = max((a.messages for a in insights.by_agent), default=0)
         for agent in insights.by_agent:
             agents.add_row(
-                agent.agent_name or Text("unassigned", style="dim"),
+                agent.agent_name or Text(pgettext("whose", "unassigned"), style="dim"),
                 str(agent.messages),
                 score_text(agent.average),
                 bar(agent.messages, largest, SMALL_BAR),
@@ -266,12 +279,12 @@ class InsightsScreen(RefreshingScreen):
         largest = max((a.count for a in insights.alerts_by_rule), default=0)
         for alert in insights.alerts_by_rule:
             alerts.add_row(
-                RULE_TITLES.get(alert.name, alert.name),
+                _(RULE_TITLES[alert.name]) if alert.name in RULE_TITLES else alert.name,
                 str(alert.count),
                 bar(alert.count, largest, SMALL_BAR),
             )
         if not insights.alerts_by_rule:
-            alerts.add_row(Text("no alerts", style="dim"), "", "")
+            alerts.add_row(Text(_("no alerts"), style="dim"), "", "")
 
     # Opening a conversation
 

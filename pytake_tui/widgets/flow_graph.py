@@ -21,6 +21,7 @@ from pytake_daemon.protocol.flows import FlowEdge, FlowNode
 from pytake_tui.flow_draft import LitPath
 from pytake_tui.flow_drawing import HEAVY, Drawing, Owner, draw
 from pytake_tui.flow_layout import GraphLayout, layout, neighbour
+from pytake_tui.i18n import N_, _
 
 SELECTED = Style(color="yellow", bold=True)
 LIT = Style(color="green", bold=True)
@@ -103,10 +104,10 @@ class FlowGraph(ScrollableContainer, can_focus=True):
     """A flow's nodes and edges; posts :class:`Selected` when the selection moves."""
 
     BINDINGS = [
-        Binding("up,k", "move('up')", "Up", show=False),
-        Binding("down,j", "move('down')", "Down", show=False),
-        Binding("left,h", "move('left')", "Left", show=False),
-        Binding("right,l", "move('right')", "Right", show=False),
+        Binding("up,k", "move('up')", N_("Up"), show=False),
+        Binding("down,j", "move('down')", N_("Down"), show=False),
+        Binding("left,h", "move('left')", N_("Left"), show=False),
+        Binding("right,l", "move('right')", N_("Right"), show=False),
     ]
 
     class Selected(Message):
@@ -166,7 +167,7 @@ class FlowGraph(ScrollableContainer, can_focus=True):
         canvas = self.query_one(FlowCanvas)
         if not self.graph.boxes:
             canvas.styles.width, canvas.styles.height = "auto", "auto"
-            canvas.update("No nodes yet: a adds the first one (a trigger).")
+            canvas.update(_("No nodes yet: a adds the first one (a trigger)."))
             return
         canvas.styles.width = self.graph.width
         canvas.styles.height = self.graph.height

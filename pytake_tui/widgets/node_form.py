@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from pytake_daemon.protocol.flows import FlowNode
 from pytake_tui.flow_draft import NODE_MODELS
+from pytake_tui.i18n import N_, _
 
 HIDDEN_FIELDS = ("type", "position")
 _node_adapter: TypeAdapter[FlowNode] = TypeAdapter(FlowNode)
@@ -128,7 +129,9 @@ def parse_form(
             try:
                 data[spec.name] = json.loads(text)
             except json.JSONDecodeError as error:
-                errors[spec.name] = f"not valid JSON: {error.msg} (line {error.lineno})"
+                errors[spec.name] = _("not valid JSON: {message} (line {line})").format(
+                    message=error.msg, line=error.lineno
+                )
         elif spec.values:
             data[spec.name] = spec.values[spec.choices.index(text)]
         else:
@@ -153,8 +156,8 @@ class NodeForm(ModalScreen[FlowNode | None]):
 
     CSS_PATH = "node_form.tcss"
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "apply", "Apply"),
+        Binding("escape", "dismiss(None)", N_("Cancel")),
+        Binding("ctrl+s", "apply", N_("Apply")),
     ]
 
     def __init__(self, node: dict[str, Any], taken_ids: set[str]) -> None:
@@ -178,8 +181,8 @@ class NodeForm(ModalScreen[FlowNode | None]):
                     yield Static("", id=f"error-{spec.name}", classes="field-error")
             yield Static("", id="form-status")
             with Horizontal(id="form-buttons"):
-                yield Button("Apply ^s", id="apply", variant="primary", compact=True)
-                yield Button("Cancel esc", id="cancel", compact=True)
+                yield Button(_("Apply ^s"), id="apply", variant="primary", compact=True)
+                yield Button(_("Cancel esc"), id="cancel", compact=True)
 
     def _input(self, spec: FieldSpec) -> Input | Select[str] | TextArea:
         value = initial_text(spec, self._base.get(spec.name))
@@ -223,7 +226,7 @@ class NodeForm(ModalScreen[FlowNode | None]):
         """Check the node; write each error under its field. True when it is valid."""
         node, errors = parse_form(self._type, self.raw(), self._base)
         if node is not None and node.id != self._base.get("id") and node.id in self._taken:
-            errors = {"id": f"another node is already called {node.id}"}
+            errors = {"id": _("another node is already called {id}").format(id=node.id)}
             node = None
         self.node, self.errors = node, errors
         for spec in self._specs:
@@ -258,4 +261,4 @@ class NodeForm(ModalScreen[FlowNode | None]):
         if self.validate_form():
             self.dismiss(self.node)
         else:
-            self.notify("Fix the fields marked in red first", severity="warning")
+            self.notify(_("Fix the fields marked in red first"), severity="warning")

@@ -221,6 +221,16 @@ CONVERTED = [
     "pytake_tui/widgets/system_panel.py",
     "pytake_tui/widgets/system_postgres.py",
     "pytake_tui/widgets/system_redis.py",
+    "pytake_tui/profile_view.py",
+    "pytake_tui/screens/insights.py",
+    "pytake_tui/insights_view.py",
+    "pytake_tui/screens/flows.py",
+    "pytake_tui/screens/flow_dialogs.py",
+    "pytake_tui/screens/flow_editor.py",
+    "pytake_tui/widgets/flow_graph.py",
+    "pytake_tui/widgets/node_form.py",
+    "pytake_tui/flow_draft.py",
+    "pytake_tui/flow_drawing.py",
 ]
 """Modules whose every user-visible literal goes through the catalog; a converted module joins."""
 

@@ -85,7 +85,7 @@ def test_the_form_sends_only_what_changed_and_names_what_is_wrong() -> None:
         ProfileForm(name="", attributes={}, new_key="bad key", new_value="x").changes(ana)
     with pytest.raises(ProfileFormError, match="Give the new attribute"):
         ProfileForm(name="", attributes={}, new_key="vip").changes(ana)
-    assert attendance_line(ana.attendances[1]) == "10 Mar Billing · Bob Agent · closed ★5"
+    assert attendance_line(ana.attendances[1]) == "Mar 10 Billing · Bob Agent · closed ★5"
 
 
 def test_the_mood_line_says_which_language_the_latest_message_was_read_in() -> None:
@@ -115,7 +115,7 @@ async def test_alt_i_shows_the_profile_and_edits_it(tmp_path: Path) -> None:
         assert _text(panel, "attributes") == "city: Recife\norder_id: A-2291\nplan: gold"
         assert "Bob Agent: Prefers e-mail for invoices" in _text(panel, "notes")
         past = _text(panel, "attendances").splitlines()
-        assert past[0] == "13 Mar Support · Alice Example · being attended"
+        assert past[0] == "Mar 13 Support · Alice Example · being attended"
         assert past[-1] == "★ 4.0 average of 2 ratings"
         assert panel.profile is not None
         assert panel.query_one(Sparkline).data == [p.sentiment for p in panel.profile.mood]
@@ -151,7 +151,7 @@ async def test_alt_i_shows_the_profile_and_edits_it(tmp_path: Path) -> None:
         await wait_until(
             pilot, lambda: "Alice Example: Call after 6pm" in _text(panel, "notes"), "the note"
         )
-        assert _text(panel, "notes").startswith("14 Mar Alice Example: Call after 6pm")
+        assert _text(panel, "notes").startswith("Mar 14 Alice Example: Call after 6pm")
 
         # alt+i again takes it away.
         chat = app.screen
