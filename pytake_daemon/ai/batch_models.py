@@ -90,19 +90,23 @@ class _Child:
     models: dict[tuple[CustomIntentSpec, ...], IntentModel] = {}
 
 
-def _start_child() -> None:
-    _exit_with_parent()
+def _start_child(parent: int) -> None:
+    _exit_with_parent(parent)
     # Analysis is background work: webhooks, replies and PostgreSQL come first when the cores
     # are busy (an analysis backlog waits in its jobs; a late reply is a lost customer).
     os.nice(_NICENESS)
     _Child.analyzer = shared_analyzer()
 
 
-def _exit_with_parent() -> None:
+def _exit_with_parent(parent: int) -> None:
     """A daemon killed outright (SIGKILL, the OOM killer) left its pool's children waiting for
     work forever (each holds both ends of its call queue's pipe, so it never reads an end of
-    file), 330 MB each: the child watches its parent and leaves with it."""
-    parent = os.getppid()
+    file), 330 MB each: the child watches its parent and leaves with it.
+
+    ``parent`` is the pid the daemon gave, not ``os.getppid()`` read here: a daemon stopped
+    while its child was still importing (a second or two) left the child reading its new
+    parent (init) and waiting for a change that never came (40 such children after a day of
+    tests)."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -136,6 +140,7 @@ class ModelProcess:
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_child,
+            initargs=(os.getpid(),),
         )
 
     async def warm(self) -> None:

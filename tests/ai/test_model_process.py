@@ -137,3 +137,24 @@ def _alive(pid: int) -> bool:
     # Reparented to the test's session: a zombie nobody reaps is gone as far as work goes.
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(") ")[-1].split()[0] != "Z"
+
+
+_ORPHANED_BEFORE_IT_STARTED = """
+import os, time
+from pytake_daemon.ai.batch_models import _exit_with_parent
+
+# The daemon that spawned this child is gone before the child's initializer runs (it was
+# still importing): the pid it was given is no longer its parent.
+_exit_with_parent(os.getppid() + 1_000_000)
+time.sleep(60)
+raise SystemExit(3)
+"""
+
+
+async def test_a_child_whose_parent_died_while_it_started_leaves_too(repo_root: Path) -> None:
+    """The watch compares with the pid the daemon gave, not the parent the child finds when it
+    starts (init, once orphaned): 40 children were left after a day of tests that way."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _ORPHANED_BEFORE_IT_STARTED, cwd=repo_root
+    )
+    assert await asyncio.wait_for(child.wait(), 30) == 0
