@@ -172,3 +172,25 @@ async def create_tenant(conn: Connection, password_hash: str) -> TenantData:
 
 def secret(value: str) -> SecretStr:
     return SecretStr(value)
+
+
+CliEnv = dict[str, str | None]
+
+
+def cli_environment(settings: Settings) -> CliEnv:
+    """What points ``pytake`` at a session's servers, and no other PYTAKE_* setting from the
+    outer environment (``None`` unsets a variable in typer's CliRunner)."""
+    assert settings.database.url is not None
+    assert settings.database.admin_url is not None
+    assert settings.redis.url is not None
+    values: CliEnv = {k: None for k in os.environ if k.startswith("PYTAKE_")}
+    values.update(
+        PYTAKE_DATABASE__URL=settings.database.url.get_secret_value(),
+        PYTAKE_DATABASE__ADMIN_URL=settings.database.admin_url.get_secret_value(),
+        PYTAKE_DATABASE__APP_ROLE=settings.database.app_role,
+        PYTAKE_REDIS__URL=settings.redis.url.get_secret_value(),
+        PYTAKE_REDIS__KEY_PREFIX=settings.redis.key_prefix,
+        PYTAKE_STATE_DIR=str(settings.state_dir),
+        PYTAKE_LOGGING__LEVEL="warning",
+    )
+    return values

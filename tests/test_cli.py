@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import uuid
 from pathlib import Path
@@ -26,7 +25,7 @@ from pytake_daemon.config import Settings
 from pytake_daemon.db import migrations
 from pytake_daemon.protocol import Me, Role, TenantOut, TokenCreated, TokenOut, UserOut
 from tests.conftest import ApiClient
-from tests.support import PASSWORD
+from tests.support import PASSWORD, CliEnv, cli_environment
 
 MASK = "**********"
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -34,26 +33,13 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 runner = CliRunner()
 
-Env = dict[str, str | None]
+Env = CliEnv
 
 
 @pytest.fixture
 def env(settings: Settings) -> Env:
     """The session's servers, and no other PYTAKE_* setting from the outer environment."""
-    assert settings.database.url is not None
-    assert settings.database.admin_url is not None
-    assert settings.redis.url is not None
-    values: Env = {k: None for k in os.environ if k.startswith("PYTAKE_")}
-    values.update(
-        PYTAKE_DATABASE__URL=settings.database.url.get_secret_value(),
-        PYTAKE_DATABASE__ADMIN_URL=settings.database.admin_url.get_secret_value(),
-        PYTAKE_DATABASE__APP_ROLE=settings.database.app_role,
-        PYTAKE_REDIS__URL=settings.redis.url.get_secret_value(),
-        PYTAKE_REDIS__KEY_PREFIX=settings.redis.key_prefix,
-        PYTAKE_STATE_DIR=str(settings.state_dir),
-        PYTAKE_LOGGING__LEVEL="warning",
-    )
-    return values
+    return cli_environment(settings)
 
 
 def cli(env: Env, *args: str, **extra_env: str | None) -> Result:

@@ -27,6 +27,7 @@ from pytake_tui.app import PyTakeApp as App
 from pytake_tui.client import DaemonClient
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.navigation import SessionContext
+from tests.conftest import ApiClient
 
 from .chat_support import chat_ready
 from .dashboard_support import me_as
@@ -231,3 +232,13 @@ async def signed_in(pilot: Pilot[Any]) -> None:
     """The saved session resumed (the console is on its first destination)."""
     await wait_until(pilot, lambda: isinstance(pilot.app, App) and pilot.app.me is not None, "me")
     await pilot.pause()
+
+
+LIVE_DEADLINE = 30.0
+"""How long a live admin page may take to follow another admin's change (the suite's workers
+load the machine)."""
+
+
+def server_of(api: ApiClient) -> str:
+    """The test daemon's base address, as the console is given it."""
+    return str(api.make_url("")).rstrip("/")

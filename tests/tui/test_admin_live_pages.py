@@ -25,14 +25,10 @@ from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
 from tests.conftest import ApiClient, MakeTenant
 from tests.whatsapp.wa_support import simulated_world, stop_simulated_world
 
-from .admin_support import real_app, session_of, shown, signed_in
+from .admin_support import LIVE_DEADLINE, real_app, server_of, session_of, shown, signed_in
 from .helpers import wait_until
 
-DEADLINE = 30.0  # the suite's workers load the machine
-
-
-def _server(api: ApiClient) -> str:
-    return str(api.make_url("")).rstrip("/")
+DEADLINE = LIVE_DEADLINE
 
 
 async def test_invitations_and_agents_follow_another_admins_changes(
@@ -40,7 +36,7 @@ async def test_invitations_and_agents_follow_another_admins_changes(
 ) -> None:
     tenant = await make_tenant()
     admin, owner, agent = tenant[Role.ADMIN], tenant[Role.OWNER], tenant[Role.AGENT]
-    server = _server(api)
+    server = server_of(api)
     app = real_app(tmp_path, server, admin.token, admin.email)
     async with app.run_test(size=(160, 48)) as pilot:
         await signed_in(pilot)
@@ -89,7 +85,7 @@ async def test_webhook_endpoints_follow_another_admins_changes(
 ) -> None:
     tenant = await make_tenant()
     admin, owner = tenant[Role.ADMIN], tenant[Role.OWNER]
-    server = _server(api)
+    server = server_of(api)
     app = real_app(tmp_path, server, admin.token, admin.email)
     async with app.run_test(size=(160, 48)) as pilot:
         await signed_in(pilot)
@@ -127,7 +123,7 @@ async def test_numbers_follow_another_admins_rotation(
     world = await simulated_world(aiohttp_client, settings, endpoints, await make_tenant(), seed=31)
     try:
         admin, owner = world.tenant[Role.ADMIN], world.tenant[Role.OWNER]
-        server = _server(world.api)
+        server = server_of(world.api)
         app = real_app(tmp_path, server, admin.token, admin.email)
         async with app.run_test(size=(160, 48)) as pilot:
             await signed_in(pilot)
