@@ -30,9 +30,11 @@ from pytake_daemon.protocol import (
     UserChanged,
     parse_server_event,
 )
+from pytake_daemon.protocol.whatsapp import NumberChanged
 from pytake_daemon.realtime.hub import Client, Hub
 from tests.conftest import ApiClient, MakeTenant
 from tests.support import Member, TenantData, free_port, secret
+from tests.whatsapp.wa_support import add_number
 
 WS_PATHS = ("/api/v1/ws", "/api/v1/conversations/ws")
 TIMEOUT = 10.0
@@ -485,3 +487,23 @@ async def test_revoked_client_gets_its_backlog_and_token_revoked_before_1008() -
         assert sock.sent == frames
     finally:
         await client.stop()
+
+
+async def test_numbers_added_and_removed_through_the_api_are_announced(
+    api: ApiClient, make_tenant: MakeTenant
+) -> None:
+    """The admins' Numbers pages follow ``POST``/``DELETE /api/v1/whatsapp/numbers`` as they
+    follow the onboarding's number step: a ``number_changed`` event each."""
+    tenant = await make_tenant()
+    admin = tenant[Role.ADMIN]
+    async with api.ws_connect("/api/v1/ws", headers=admin.headers) as ws:
+        first = await hello(ws, admin, tenant)
+        number = await add_number(api, tenant)
+        added = await next_event_of(ws, NumberChanged, after=first.seq)
+        assert isinstance(added.event, NumberChanged)
+        assert (added.event.number_id, added.event.removed) == (number.id, False)
+        resp = await api.delete(f"/api/v1/whatsapp/numbers/{number.id}", headers=admin.headers)
+        assert resp.status == 204, await resp.text()
+        gone = await next_event_of(ws, NumberChanged, after=added.seq)
+        assert isinstance(gone.event, NumberChanged)
+        assert (gone.event.number_id, gone.event.removed) == (number.id, True)

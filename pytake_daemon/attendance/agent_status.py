@@ -97,6 +97,9 @@ async def change_status(
             [(agent_id, "status_changed", None, {"from": before["status"], "to": agent.status})],
             now,
         )
+    if before["status"] != body.status.value or settings_given:
+        # Settings alone (skills, departments, hours, capacity) are news too: the admins'
+        # Agents page and the queue monitor show them.
         effects.events.append(
             AgentStatusChanged(
                 agent_id=agent_id,

@@ -14,6 +14,7 @@ from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.audit import Outcome
 from pytake_daemon.protocol.whatsapp import (
     MessageTemplateOut,
+    NumberChanged,
     NumberCreate,
     NumberList,
     NumberOut,
@@ -68,6 +69,9 @@ async def add_number(request: web.Request, body: NumberCreate) -> NumberOut:
             diff=difference(None, _audited(number)),
         )
     await request.app[WEBHOOK_ROUTING].refresh()
+    # The admins' Numbers pages read them again (as after the onboarding's number step).
+    changed = NumberChanged(number_id=number.id, phone_number_id=number.phone_number_id)
+    await request.app[EVENT_BUS].publish(who.tenant_id, changed)
     return number
 
 
@@ -90,6 +94,10 @@ async def remove_number(request: web.Request) -> None:
             diff=difference(_audited(removed), None),
         )
     await request.app[WEBHOOK_ROUTING].refresh()
+    gone = NumberChanged(
+        number_id=removed.id, phone_number_id=removed.phone_number_id, removed=True
+    )
+    await request.app[EVENT_BUS].publish(who.tenant_id, gone)
 
 
 @routes.get(

@@ -79,7 +79,8 @@ async def test_out_of_hours_waits_or_diverts(
         result = await entry.enqueue(conn, conversation_id=waits, queue_id=night, now=now)
         assert result.outcome == "entered"
         assert await _texts(conn, waits) == ["Closed! Back tomorrow."]
-        (item,) = await items_db.get_items(conn, [result.item_id])  # type: ignore[list-item]
+        assert result.item_id is not None
+        (item,) = await items_db.get_items(conn, [result.item_id])
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
         # The wait clock starts at the opening, not during the night.
         assert item["wait_deadline"] == midnight + timedelta(minutes=30)

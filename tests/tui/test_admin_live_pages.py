@@ -12,7 +12,7 @@ from typing import Any
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.protocol import Role
-from pytake_daemon.protocol.agents import AgentStatus
+from pytake_daemon.protocol.agents import AgentStatus, AgentStatusUpdate
 from pytake_daemon.protocol.invitations import InvitationStatus
 from pytake_daemon.protocol.onboarding import NumberSetup
 from pytake_daemon.protocol.outbound_webhooks import EndpointCreate, EndpointUpdate
@@ -78,6 +78,16 @@ async def test_invitations_and_agents_follow_another_admins_changes(
             await other.set_agent_status(agent.id, after)
         await wait_until(pilot, lambda: status_of_agent() is after, "the status", DEADLINE)
         assert agents.live_reloads >= 1
+
+        # Settings alone (the status unchanged) are announced too.
+        def skills_of_agent() -> list[str]:
+            return next(a.skills for a in agents.agents if a.id == agent.id)
+
+        async with DaemonClient(server, token=owner.token) as other:
+            await other.set_agent_settings(
+                agent.id, AgentStatusUpdate(status=after, skills=["billing"])
+            )
+        await wait_until(pilot, lambda: skills_of_agent() == ["billing"], "the skills", DEADLINE)
 
 
 async def test_webhook_endpoints_follow_another_admins_changes(
