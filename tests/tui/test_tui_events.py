@@ -75,7 +75,11 @@ async def test_revoked_token_closes_the_stream_and_returns_to_login(
         daemon.tokens.clear()
         await daemon.drop_sockets(WSCloseCode.POLICY_VIOLATION)
         await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "login screen")
-        assert app.connection.state is LinkState.OFFLINE
+        # The stream's state follows the screen (its task ends after the switch): waited for,
+        # not read at once (read at once, it was still "connected" once on a loaded machine).
+        await wait_until(
+            pilot, lambda: app.connection.state is LinkState.OFFLINE, "the stream closed"
+        )
         assert any("please log in again" in n for n in log.notifications())
     assert CredentialStore(credentials_path).load(daemon.url) is None
 
