@@ -110,7 +110,8 @@ class Terminal:
         self.tmux("send-keys", "-t", "e2e", *keys)
 
     def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "e2e", "-l", text)
+        # "--": a literal that starts with "-" (a random password can) is text, not a flag.
+        self.tmux("send-keys", "-t", "e2e", "-l", "--", text)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-t", "e2e", "-p")
