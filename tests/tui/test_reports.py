@@ -204,15 +204,16 @@ async def test_subscribe_to_the_report_by_email_and_remove_it(tmp_path: Path) ->
         dialog = pilot.app.screen
         dialog.query_one("#subscribe-hour", Input).value = "25"
         await _submit(pilot)
-        assert "less than or equal to 23" in str(dialog.query_one(".dialog-error", Static).render())
+        error = str(dialog.query_one(".dialog-error", Static).render())
+        assert error == "The hour is a whole number from 0 to 23"
         dialog.query_one("#subscribe-hour", Input).value = "7"
         await _submit(pilot)
         table = screen.query_one("#report-schedules", DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, "the schedule listed")
         [created] = client.schedules
         assert (created.tz, created.hour, created.frequency.value) == (TZ, 7, "weekly")
-        # Next Monday 07:00 in Lisbon, shown in local time.
-        assert str(table.get_row_at(0)[4]) == "2025-03-17 07:00"
+        # Next Monday 07:00 in Lisbon, shown in local time, the reader's way.
+        assert str(table.get_row_at(0)[4]) == "3/17/2025 07:00"
         table.focus()
         await pilot.press("delete")
         await wait_until(pilot, lambda: table.row_count == 0, "the schedule removed")
