@@ -4,9 +4,9 @@ Runs as the ``ingest`` job kind in batches (``JobRunner.register_batch``): each 
 whatever the webhook writer committed since the last one, per tenant, and handles it in **one**
 transaction: the messages and their conversations are read once, every hook (the flow step and
 its outbox rows, satisfaction answers, the AI's job) writes in that transaction, the events of
-all of it are numbered there (one call to the tenant's sequence), and the jobs are completed there too. The
-events go out after the commit, then each hook's best-effort follow-ups (waking the sender, the
-distributors).
+all of it are numbered there (one call to the tenant's sequence), and the jobs are completed
+there too. The events go out after the commit, then each hook's best-effort follow-ups (waking
+the sender, the distributors).
 
 A crash between the webhook's commit and this one leaves the job, claimed again when its lease
 runs out; a crash after it left nothing to redo. Delivery to clients is at-least-once across

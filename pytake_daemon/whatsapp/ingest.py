@@ -12,7 +12,8 @@ follow-up work (its event, the flow step, AI) is a ``jobs`` row written in that 
 too: if the process dies right after the commit, the work is still there for whichever process
 claims it. Status callbacks need nothing else: their events are numbered in the same
 transaction (last, from the tenant's sequence, so the ordering point waits the least for a
-number taken before a slow commit) and delivered right after it; one lost to a crash in between is a gap that makes clients resync.
+number taken before a slow commit) and delivered right after it; one lost to a crash in
+between is a gap that makes clients resync.
 """
 
 from __future__ import annotations
