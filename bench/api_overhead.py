@@ -14,6 +14,7 @@ import sys
 import time
 
 import aiohttp
+import uvloop
 from harness import bench_stack, free_port, wait_ready
 
 
@@ -25,7 +26,15 @@ def serve_baseline(port: int) -> None:
 
     app = web.Application()
     app.router.add_get("/ping", ping)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    # On uvloop, as the daemon is: the ratio compares the handlers, not the event loops.
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=port,
+        print=None,
+        access_log=None,
+        loop=uvloop.new_event_loop(),
+    )
 
 
 async def load(url: str, headers: dict[str, str], total: int, concurrency: int) -> dict[str, float]:

@@ -54,8 +54,10 @@ from pytake_daemon.http.middlewares import (
 from pytake_daemon.http.openapi import build_openapi
 from pytake_daemon.http.server import SERVER_LIMITS
 from pytake_daemon.invitations.routes import routes as invitations_routes
+from pytake_daemon.jobs.priority import AckPriority
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import (
+    ACK_PRIORITY,
     AUDIT_RECORDER,
     DB_POOL,
     ENDPOINTS,
@@ -271,7 +273,9 @@ async def _audit(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _jobs(app: web.Application) -> AsyncIterator[None]:
-    runner = JobRunner(app[DB_POOL], loops=app[LOOPS])
+    # Acknowledgements first (jobs/priority.py): the writer reports, every claim loop yields.
+    app[ACK_PRIORITY] = AckPriority()
+    runner = JobRunner(app[DB_POOL], loops=app[LOOPS], priority=app[ACK_PRIORITY])
     fanout = IngestFanout(app[DB_POOL], app[EVENT_BUS])
     runner.register_batch(INGEST_JOB, fanout)
     app[JOBS] = runner
@@ -293,6 +297,7 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         writers=wa.ingest_writers,
         on_work=app[JOBS].wake,
         deliver=app[EVENT_BUS].deliver,
+        priority=app[ACK_PRIORITY],
     )
     app[WEBHOOK_WRITER] = writer
     writer.start()

@@ -21,7 +21,7 @@ from pytake_daemon.ai.batch import HUMAN_REQUEST_JOB
 from pytake_daemon.ai.batch_models import start_model_process
 from pytake_daemon.ai.service import ANALYSIS_JOB, AiService
 from pytake_daemon.jobs.runner import JobRunner
-from pytake_daemon.keys import AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, LOOPS, SETTINGS
+from pytake_daemon.keys import ACK_PRIORITY, AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, LOOPS, SETTINGS
 
 
 async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -29,7 +29,12 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="ai")
     loop = asyncio.get_running_loop()
     analyzer = await loop.run_in_executor(executor, shared_analyzer)
-    jobs = JobRunner(app[DB_POOL], loops=app[LOOPS], concurrency=settings.workers + 1)
+    jobs = JobRunner(
+        app[DB_POOL],
+        loops=app[LOOPS],
+        concurrency=settings.workers + 1,
+        priority=app[ACK_PRIORITY],
+    )
     process = start_model_process(settings.workers) if settings.process else None
     service = AiService(
         app[DB_POOL], app[EVENT_BUS], settings, analyzer, executor, jobs, process=process

@@ -5,7 +5,8 @@ Several runners (tasks or daemon processes) share the table safely. Each kind ha
 loop, supervised by :class:`~pytake_daemon.loops.Loops` (any exception is logged and retried
 after a bounded backoff; ``/readyz`` names a loop that stalls). A loop sleeps until the next
 poll or until ``wake()`` for its kind, called after a commit that queued such work in this
-process; jobs queued by other processes wait at most one poll interval.
+process; jobs queued by other processes wait at most one poll interval. Given an
+:class:`~pytake_daemon.jobs.priority.AckPriority`, a loop first lets waiting webhooks through.
 
 A kind registered with :meth:`JobRunner.register_batch` gets each claim's jobs of one tenant
 together, completed in the handler's first transaction: the ingest fan-out takes whatever the
@@ -42,6 +43,7 @@ from pytake_daemon.db.pool import (
     tenant_transaction,
 )
 from pytake_daemon.jobs import db
+from pytake_daemon.jobs.priority import AckPriority
 from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 from pytake_daemon.metrics import families
 
@@ -99,8 +101,10 @@ class JobRunner:
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 300.0,
         concurrency: int = 16,
+        priority: AckPriority | None = None,
     ) -> None:
         self._pool = pool
+        self._priority = priority
         self._loops = loops if loops is not None else Loops()
         self._batch = batch
         self._lease = lease_seconds
@@ -186,6 +190,8 @@ class JobRunner:
 
     async def _pass(self, kind: str) -> None:
         wake = self._wakes[kind]
+        if self._priority is not None:
+            await self._priority.wait()
         if await self.run_once(kind) >= self._batch:
             return  # a full batch: more is probably waiting
         # Not after a partial batch: whatever was queued since the claim set ``wake`` already,

@@ -105,7 +105,8 @@ class EventBus:
     async def publish_many(
         self, tenant_id: uuid.UUID, events: Sequence[ServerEvent]
     ) -> list[EventEnvelope]:
-        """Publish several events with consecutive sequence numbers (one counter update)."""
+        """Publish several events in one transaction, numbered in the order given (another
+        transaction's numbers may fall in between; see ``number_events``)."""
         if not events:
             return []
         async with tenant_transaction(self._pool, tenant_id) as conn:

@@ -3,9 +3,10 @@
 Every send that Meta accepted needs the same bookkeeping: its wamid on the message, its outbox
 row gone, any status callback that beat it applied, and its ``message_status_updated`` event
 numbered. Done per send, that was a transaction of five round trips for each automated reply,
-with 64 senders queueing on the tenant's event counter. Here the sends that finish while a
-commit is in flight wait for the next one, and each commit records all of them: per tenant, one
-lock statement, one bookkeeping statement and one numbering of the events.
+with 64 senders queueing on the tenant's event counter row (a sequence since 0020). Here the
+sends that finish while a commit is in flight wait for the next one, and each commit records
+all of them: per tenant, one lock statement, one bookkeeping statement and one numbering of
+the events.
 
 A batch that fails is retried one send at a time, so one bad row never costs its neighbours;
 the failure of a lone send goes back to its sender, which keeps the wamid and retries
@@ -118,7 +119,7 @@ class AcceptanceWriter:
             by_tenant[item.tenant_id].append(item)
         more: dict[uuid.UUID, bool] = {}
         envelopes: list[EventEnvelope] = []
-        # Tenants in a fixed order, each one's event counter last in its part: two processes'
+        # Tenants in a fixed order, each one's events numbered last in its part: two processes'
         # writers (and the webhook writer, which locks wamids too) wait for each other, never
         # in a cycle.
         tenants = sorted(by_tenant)

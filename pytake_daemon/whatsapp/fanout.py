@@ -4,9 +4,9 @@ Runs as the ``ingest`` job kind in batches (``JobRunner.register_batch``): each 
 whatever the webhook writer committed since the last one, per tenant, and handles it in **one**
 transaction: the messages and their conversations are read once, every hook (the flow step and
 its outbox rows, satisfaction answers, the AI's job) writes in that transaction, the events of
-all of it are numbered there (one counter update), and the jobs are completed there too. The
-events go out after the commit, then each hook's best-effort follow-ups (waking the sender, the
-distributors).
+all of it are numbered there (one call to the tenant's sequence), and the jobs are completed
+there too. The events go out after the commit, then each hook's best-effort follow-ups (waking
+the sender, the distributors).
 
 A crash between the webhook's commit and this one leaves the job, claimed again when its lease
 runs out; a crash after it left nothing to redo. Delivery to clients is at-least-once across
@@ -66,9 +66,10 @@ class InboundBatch:
 
 
 InboundHook = Callable[[InboundBatch], Awaitable[None]]
-"""Runs in the batch's transaction; an exception rolls the whole batch back and retries it
-(job by job), so a hook contains the failures of single messages itself (flows: a savepoint
-and a retry job per message)."""
+"""Runs in the batch's transaction; an exception rolls the whole batch back and the runner
+runs its jobs again one by one with ``InboundBatch.isolate`` set: then a hook contains the
+failures of single messages itself (flows: a savepoint per step, and a ``flow_inbound`` job for
+a step that fails there). The first try takes no savepoint."""
 
 
 class IngestFanout:
@@ -135,7 +136,8 @@ class IngestFanout:
                 for hook in self._hooks:
                     await hook(batch)
             touched = await outbox_db.touch_previews(conn, batch.deferred_previews)
-            # Last, just before the commit: the tenant's counter row is held only that long.
+            # Last, just before the commit: a number taken long before its commit would hold
+            # the clients' ordering point back (realtime/ordering) until the commit lands.
             envelopes = await number_events(
                 conn, tenant_id, events + _with_previews(batch.events, touched, now)
             )

@@ -11,8 +11,9 @@ status), so Meta's redeliveries and overlapping batches are no-ops. A new custom
 follow-up work (its event, the flow step, AI) is a ``jobs`` row written in that transaction
 too: if the process dies right after the commit, the work is still there for whichever process
 claims it. Status callbacks need nothing else: their events are numbered in the same
-transaction (last, so the tenant's counter row is held only until the commit) and delivered
-right after it; one lost to a crash in between is a gap that makes clients resync.
+transaction (last, from the tenant's sequence, so the ordering point waits the least for a
+number taken before a slow commit) and delivered right after it; one lost to a crash in
+between is a gap that makes clients resync.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import structlog
 
 from pytake_daemon.db.pool import Connection, Pool, scope_next_begin, set_tenant
 from pytake_daemon.jobs import db as jobs_db
+from pytake_daemon.jobs.priority import AckPriority
 from pytake_daemon.metrics import families as metrics
 from pytake_daemon.protocol import EventEnvelope, ServerEvent
 from pytake_daemon.realtime.bus import number_events
@@ -87,12 +89,14 @@ class IngestWriter:
         writers: int = 2,
         on_work: Callable[[], None] | None = None,
         deliver: Deliver | None = None,
+        priority: AckPriority | None = None,
     ) -> None:
         self._pool = pool
         self._max_batch = max_batch
         self._writers = writers
         self._on_work = on_work
         self._deliver = deliver
+        self._priority = priority
         self._pending: list[_Request] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -132,6 +136,7 @@ class IngestWriter:
             raise ConnectionError("the webhook writer is not running")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append(_Request(items, done))
+        self._report_waiting()
         self._wake.set()
         # Shielded: a client that disconnects must not cancel a commit that includes others.
         await asyncio.shield(done)
@@ -145,7 +150,12 @@ class IngestWriter:
             while self._pending:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
+                self._report_waiting()
                 await self._commit_batch(batch)
+
+    def _report_waiting(self) -> None:
+        if self._priority is not None:
+            self._priority.waiting(len(self._pending))
 
     async def _commit_batch(self, batch: list[_Request]) -> None:
         started = time.perf_counter()
@@ -195,7 +205,7 @@ class IngestWriter:
         jobs = 0
         envelopes: list[EventEnvelope] = []
         # Tenants in a fixed order so two writers (several processes) can't deadlock; each
-        # tenant's event counter last in its part (nothing else is locked after it there).
+        # tenant's events numbered last in its part (the numbers are taken close to the commit).
         tenants = sorted(by_tenant)
         if not tenants:
             return 0, []

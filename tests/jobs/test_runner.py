@@ -16,28 +16,14 @@ from typing import Any
 import asyncpg
 import pytest
 
-from pytake_daemon.db.endpoints import Endpoints
-from pytake_daemon.db.pool import Connection, Pool, create_pool, tenant_transaction
+from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs import db
 from pytake_daemon.jobs.runner import Job, JobRunner
 from pytake_daemon.loops import Loops
-from tests.conftest import MakeTenant
 
 TIMEOUT = 10.0
 # Claim loops that never poll by themselves: whatever they do here, a wake-up caused.
 NEVER = 3600.0
-
-
-@pytest.fixture
-async def pool(endpoints: Endpoints) -> AsyncIterator[Pool]:
-    pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=4)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-async def tenant_id(make_tenant: MakeTenant) -> uuid.UUID:
-    return (await make_tenant()).id
 
 
 @pytest.fixture

@@ -1,0 +1,89 @@
+"""Acknowledgements first (jobs/priority.py): a claim loop waits while webhooks wait for a
+writer, never longer than the bound, and the webhook writer reports its queue."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from pytake_daemon.db.pool import Pool
+from pytake_daemon.jobs.priority import AckPriority
+from pytake_daemon.jobs.runner import JobRunner
+from pytake_daemon.loops import Loops
+from pytake_daemon.whatsapp.ingest import IngestWriter
+from tests.jobs.test_runner import NEVER, TIMEOUT, Recorder, kind, poll, queue
+
+# Far beyond any test's run: only a report of "nothing waits" lets such a loop claim.
+FOREVER = 3600.0
+
+
+@pytest.fixture
+async def priority() -> AckPriority:
+    return AckPriority(most_seconds=FOREVER)
+
+
+@pytest.fixture
+async def runner(pool: Pool, priority: AckPriority) -> AsyncIterator[JobRunner]:
+    loops = Loops(backoff_initial=0.01, backoff_max=0.05)
+    runner = JobRunner(pool, loops=loops, poll_seconds=NEVER, priority=priority)
+    yield runner
+    await runner.stop()
+
+
+async def test_a_claim_waits_while_webhooks_wait_for_a_writer(
+    runner: JobRunner, priority: AckPriority, pool: Pool, tenant_id: uuid.UUID
+) -> None:
+    name = kind()
+    handler = Recorder()
+    runner.register(name, handler)
+    await queue(pool, tenant_id, name, [{"n": 1}])
+    priority.waiting(3)
+    runner.start()
+
+    async def held() -> bool:
+        return priority.waits == 1
+
+    await poll(held, "the claim loop to find webhooks waiting")
+    # The loop is parked in the wait: nothing was claimed, the job is still queued.
+    assert handler.seen == []
+    priority.waiting(0)
+    await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
+    assert [job.payload for job in handler.seen] == [{"n": 1}]
+
+
+async def test_the_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None:
+    """Under a burst that never ends, the follow-up work still runs."""
+    priority = AckPriority(most_seconds=0.01)
+    runner = JobRunner(pool, loops=Loops(), poll_seconds=NEVER, priority=priority)
+    name = kind()
+    handler = Recorder()
+    runner.register(name, handler)
+    await queue(pool, tenant_id, name, [{"n": 1}])
+    priority.waiting(5)  # and never cleared
+    runner.start()
+    try:
+        await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
+    finally:
+        await runner.stop()
+    assert priority.waits >= 1
+
+
+async def test_the_webhook_writer_reports_requests_waiting_for_it(pool: Pool) -> None:
+    """Requests handed in before a writer runs are reported; taking them clears the report."""
+    priority = AckPriority(most_seconds=FOREVER)
+    writer = IngestWriter(pool, max_batch=10, writers=1, priority=priority)
+    writer.start()
+    try:
+        # No items: the writer's transaction is empty, but the hand-over is the same.
+        submitted = [asyncio.ensure_future(writer.submit([])) for _ in range(3)]
+        # One turn of the loop: the three hand their items in (each reports), and the
+        # writer, woken by the first, runs only after them.
+        await asyncio.sleep(0)
+        assert priority.holding
+        await asyncio.wait_for(asyncio.gather(*submitted), TIMEOUT)
+        assert not priority.holding
+    finally:
+        await writer.close()
