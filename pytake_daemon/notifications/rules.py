@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 
+from pytake_daemon.i18n import gettext
 from pytake_daemon.notifications import system_rules
 from pytake_daemon.notifications.audience import Audience, Member
 from pytake_daemon.notifications.intent import Intent
@@ -30,6 +31,7 @@ from pytake_daemon.protocol.notifications import (
 )
 from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
 from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
+from pytake_i18n import DEFAULT_LANGUAGE, N_
 
 # Intent lives in intent.py (system_rules.py shares it); callers keep importing it from here.
 __all__ = ["Intent", "conversations_named", "intents", "mentioned_members", "relevant"]
@@ -47,17 +49,29 @@ _AI_SEVERITY = {
     AlertRule.HUMAN_REQUEST_IGNORED: Sev.URGENT,
 }
 _AI_TITLE = {
-    AlertRule.STRONGLY_NEGATIVE: "Angry customer",
-    AlertRule.WORSENING_TREND: "Mood getting worse",
-    AlertRule.CANCEL_OR_COMPLAINT: "Cancellation or complaint",
-    AlertRule.LONG_WAIT_NEGATIVE: "Unhappy after a long wait",
-    AlertRule.HUMAN_REQUEST_IGNORED: "Asked for a person, no answer",
+    AlertRule.STRONGLY_NEGATIVE: N_("Angry customer: {customer}"),
+    AlertRule.WORSENING_TREND: N_("Mood getting worse: {customer}"),
+    AlertRule.CANCEL_OR_COMPLAINT: N_("Cancellation or complaint: {customer}"),
+    AlertRule.LONG_WAIT_NEGATIVE: N_("Unhappy after a long wait: {customer}"),
+    AlertRule.HUMAN_REQUEST_IGNORED: N_("Asked for a person, no answer: {customer}"),
 }
 _SECURITY_SEVERITY = {
     Severity.INFO: Sev.INFO,
     Severity.WARNING: Sev.WARNING,
     Severity.CRITICAL: Sev.URGENT,
 }
+
+
+def _say(audience: Audience, user_id: uuid.UUID, msgid: str, **fields: object) -> str:
+    """``msgid`` in the language ``user_id`` reads (theirs, else the tenant's, else English)."""
+    member = audience.members.get(user_id)
+    language = member.language if member is not None else DEFAULT_LANGUAGE
+    return gettext(msgid, language=language).format(**fields)
+
+
+def _customer(audience: Audience, conversation_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    facts = audience.conversations.get(conversation_id)
+    return facts.customer if facts else _say(audience, user_id, N_("a customer"))
 
 
 def conversations_named(envelopes: Iterable[EventEnvelope]) -> set[uuid.UUID]:
@@ -108,7 +122,9 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
                     admin.id,
                     Cat.SECURITY,
                     _SECURITY_SEVERITY[alert.severity],
-                    f"Security: {alert.summary}"[:200],
+                    _say(audience, admin.id, N_("Security: {summary}"), summary=alert.summary)[
+                        :200
+                    ],
                     f"{alert.kind}: {alert.subject}",
                     NotificationLink(kind=LinkKind.SECURITY_ALERT, id=alert.id),
                 )
@@ -155,55 +171,82 @@ def _customer_replied(event: MessageReceived, audience: Audience) -> Iterator[In
         facts.assigned_user_id,
         Cat.MESSAGE,
         Sev.INFO,
-        f"{facts.customer} wrote",
+        _say(audience, facts.assigned_user_id, N_("{customer} wrote"), customer=facts.customer),
         (event.message.text or event.conversation.last_message_preview)[:500],
         NotificationLink(kind=LinkKind.CONVERSATION, id=facts.id),
         group_key=f"reply:{facts.id}",
-        many_title=f"{facts.customer}: {{n}} new messages",
+        # {n} stays for the database to fill with the group's count (db.py).
+        many_title=_say(
+            audience,
+            facts.assigned_user_id,
+            N_("{customer}: {n} new messages"),
+            customer=facts.customer,
+            n="{n}",
+        ),
         scope=queue.name if queue else "",
     )
 
 
 def _assigned_or_transferred(event: ConversationEventAdded, audience: Audience) -> Iterator[Intent]:
     line = event.event
-    facts = audience.conversations.get(line.conversation_id)
-    customer = facts.customer if facts else "a customer"
     link = NotificationLink(kind=LinkKind.CONVERSATION, id=line.conversation_id)
     actor = line.actor.id if line.actor else None
-    by = f" by {line.actor.name}" if line.actor else ""
+
+    def body(user_id: uuid.UUID, done: str, done_by: str) -> str:
+        if line.actor is None:
+            return _say(audience, user_id, done)
+        return _say(audience, user_id, done_by, name=line.actor.name)
+
+    def customer(user_id: uuid.UUID) -> str:
+        return _customer(audience, line.conversation_id, user_id)
+
     if line.kind is TimelineKind.ASSIGNED and line.agent is not None:
-        if line.agent.id != actor and line.agent.id in audience.members:
+        agent_id = line.agent.id
+        if agent_id != actor and agent_id in audience.members:
             yield Intent(
-                line.agent.id,
+                agent_id,
                 Cat.ASSIGNMENT,
                 Sev.INFO,
-                f"Assigned to you: {customer}",
-                f"assigned{by}",
+                _say(
+                    audience,
+                    agent_id,
+                    N_("Assigned to you: {customer}"),
+                    customer=customer(agent_id),
+                ),
+                body(agent_id, N_("assigned"), N_("assigned by {name}")),
                 link,
             )
     elif line.kind is TimelineKind.TRANSFERRED:
         if line.agent is not None:
-            if line.agent.id != actor and line.agent.id in audience.members:
+            agent_id = line.agent.id
+            if agent_id != actor and agent_id in audience.members:
                 yield Intent(
-                    line.agent.id,
+                    agent_id,
                     Cat.TRANSFER,
                     Sev.INFO,
-                    f"Transferred to you: {customer}",
-                    f"transferred{by}",
+                    _say(
+                        audience, agent_id, N_("Transferred to you: {customer}"),
+                        customer=customer(agent_id),
+                    ),
+                    body(agent_id, N_("transferred"), N_("transferred by {name}")),
                     link,
-                )
+                )  # fmt: skip
         elif line.queue is not None:
+            queue = line.queue.name
             for member in audience.queue_members(line.queue.id):
                 if member.id != actor:
                     yield Intent(
                         member.id,
                         Cat.TRANSFER,
                         Sev.INFO,
-                        f"Transferred to {line.queue.name}: {customer}",
-                        f"transferred{by}",
+                        _say(
+                            audience, member.id, N_("Transferred to {queue}: {customer}"),
+                            queue=queue, customer=customer(member.id),
+                        ),
+                        body(member.id, N_("transferred"), N_("transferred by {name}")),
                         link,
-                        scope=line.queue.name,
-                    )
+                        scope=queue,
+                    )  # fmt: skip
 
 
 def _handles(member: Member) -> set[str]:
@@ -217,19 +260,23 @@ def mentioned_members(body: str, audience: Audience) -> list[Member]:
 
 def _mentioned(event: NoteAdded, audience: Audience) -> Iterator[Intent]:
     conversation_id = event.conversation.id
-    facts = audience.conversations.get(conversation_id)
-    customer = facts.customer if facts else "a customer"
-    author = event.note.author_name or "Someone"
     for member in mentioned_members(event.note.body, audience):
         if member.id == event.note.author_id:
             continue
         if not audience.sees_conversation(member, conversation_id):
             continue
+        author = event.note.author_name or _say(audience, member.id, N_("Someone"))
         yield Intent(
             member.id,
             Cat.MENTION,
             Sev.WARNING,
-            f"{author} mentioned you: {customer}",
+            _say(
+                audience,
+                member.id,
+                N_("{author} mentioned you: {customer}"),
+                author=author,
+                customer=_customer(audience, conversation_id, member.id),
+            ),
             event.note.body[:500],
             NotificationLink(kind=LinkKind.CONVERSATION, id=conversation_id),
         )
@@ -238,7 +285,6 @@ def _mentioned(event: NoteAdded, audience: Audience) -> Iterator[Intent]:
 def _ai_alert(event: AlertRaised, audience: Audience) -> Iterator[Intent]:
     alert = event.alert
     facts = audience.conversations.get(alert.conversation_id)
-    customer = facts.customer if facts else "a customer"
     recipients = {m.id: m for m in audience.supervisors()}
     if facts is not None and facts.assigned_user_id in audience.members:
         assignee = audience.members[facts.assigned_user_id]
@@ -248,7 +294,12 @@ def _ai_alert(event: AlertRaised, audience: Audience) -> Iterator[Intent]:
             member.id,
             Cat.AI_ALERT,
             _AI_SEVERITY[alert.rule],
-            f"{_AI_TITLE[alert.rule]}: {customer}",
+            _say(
+                audience,
+                member.id,
+                _AI_TITLE[alert.rule],
+                customer=_customer(audience, alert.conversation_id, member.id),
+            ),
             alert.detail[:500],
             NotificationLink(kind=LinkKind.CONVERSATION, id=alert.conversation_id),
             group_key=f"ai:{alert.conversation_id}:{alert.rule.value}",

@@ -1,15 +1,19 @@
-"""System notices (a number's quality, a template's status, a System figure) are worded per
-recipient: an admin who reads Portuguese gets Portuguese, one who reads English gets English,
-from the same event. The rules alone, with a hand-made audience (the database's part, which
-language a member reads, is tests/operations/test_system_alerts.py's)."""
+"""Notifications are worded per recipient: system notices (a number's quality, a template's
+status, a System figure) and the conversation rules (an assignment here). A reader of Portuguese
+gets Portuguese, a reader of English gets English, from the same event. The rules alone, with a
+hand-made audience (the database's part, which language a member reads, is
+tests/operations/test_system_alerts.py's)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
-from pytake_daemon.notifications import system_rules
-from pytake_daemon.notifications.audience import Audience, Member
-from pytake_daemon.protocol import Role
+from pytake_daemon.notifications import rules, system_rules
+from pytake_daemon.notifications.audience import Audience, ConversationFacts, Member
+from pytake_daemon.protocol import EventEnvelope, Role
+from pytake_daemon.protocol.conversations import ConversationEventOut, NamedRef, TimelineKind
+from pytake_daemon.protocol.events import ConversationEventAdded
 from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
 from pytake_daemon.system.alerts import Crossing, Level
 
@@ -78,3 +82,23 @@ def test_a_figure_back_to_normal_in_each_admins_language() -> None:
             "Dead rows in queue_items is at 12.2 % again.",
         ),
     }
+
+
+def test_an_assignment_in_the_assignees_language() -> None:
+    """The conversation rules word per recipient too: Bia reads Portuguese."""
+    conversation = uuid.UUID(int=7)
+    audience = Audience(
+        dict(AUDIENCE.members),
+        {},
+        {conversation: ConversationFacts(conversation, "Carla", None, None)},
+    )
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    line = ConversationEventOut(
+        id=uuid.UUID(int=8), conversation_id=conversation, kind=TimelineKind.ASSIGNED, at=at,
+        actor=NamedRef(id=ANA.id, name="Ana"), agent=NamedRef(id=AGENT.id, name="Bia"),
+    )  # fmt: skip
+    envelope = EventEnvelope(
+        seq=1, tenant_id=uuid.UUID(int=5), at=at, event=ConversationEventAdded(event=line)
+    )
+    said = _said(list(rules.intents([envelope], audience)))
+    assert said == {AGENT.id: ("Atribuída a você: Carla", "atribuída por Ana")}
