@@ -40,7 +40,7 @@ from pytake_daemon.protocol.reports import (
     Templates,
     Volumes,
 )
-from pytake_daemon.reports import db
+from pytake_daemon.reports import attendance_db, db
 from pytake_daemon.reports.db import Scope
 
 DEFAULT_DAYS = 7
@@ -238,7 +238,7 @@ async def build_report(conn: Connection, query: ReportQuery, now: datetime) -> R
     scope = await scope_of(conn, query, period)
     level = level_of(query)
     kind = _BREAKDOWN[level]
-    attendance_rows = await db.attendance(conn, scope, kind, now)
+    attendance_rows = await attendance_db.attendance(conn, scope, kind, now)
     message_rows = await db.message_figures(conn, scope)
     opened_rows, closed_rows = await db.opened_and_closed(conn, scope)
     rating_rows = await db.ratings(conn, scope, period.tz)
