@@ -1,4 +1,5 @@
--- 0044 report attendances (issue 21, R1): each attendance's facts, rolled up once it is over.
+-- 0044 report attendances (issue 21, R1): each attendance's facts, rolled up once it is over,
+-- and the closures per quarter of an hour.
 --
 -- Why: a month's tenant report at a million messages spent most of its time on the attendance
 -- cohort (6,700 attendances, each probing messages_thread_idx for its first reply,
@@ -45,7 +46,25 @@ CREATE POLICY tenant_isolation ON report_attendances USING (tenant_id = current_
     WITH CHECK (tenant_id = current_tenant_id());
 GRANT SELECT, INSERT, UPDATE, DELETE ON report_attendances TO :app_role;
 
--- Where the tenant's attendance rows end (by entered_at), apart from the quarters' `until`: a
--- tenant whose quarters are rolled up has no attendance rows until the first pass after this
--- migration (NULL: every attendance is read live meanwhile).
-ALTER TABLE report_rollups ADD COLUMN attendances_until timestamptz;
+-- Closures per UTC quarter of an hour, and those a flow made with no word from a person (the
+-- tenant report's automation share): after the cohort, the closures were the largest part of a
+-- month's tenant report (each flow closure looks back for its previous closure and that
+-- episode's messages). Apart from report_quarters: its rows are the quarters with messages.
+CREATE TABLE report_closures (
+    tenant_id  uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    quarter    timestamptz NOT NULL,
+    closed     int NOT NULL,
+    automated  int NOT NULL,
+    PRIMARY KEY (tenant_id, quarter)
+);
+ALTER TABLE report_closures ENABLE ROW LEVEL SECURITY;
+ALTER TABLE report_closures FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON report_closures USING (tenant_id = current_tenant_id())
+    WITH CHECK (tenant_id = current_tenant_id());
+GRANT SELECT, INSERT, UPDATE, DELETE ON report_closures TO :app_role;
+
+-- Where the tenant's attendance rows (by entered_at) and closure quarters end, apart from the
+-- quarters' `until`: a tenant whose quarters are rolled up has neither until the first pass
+-- after this migration (NULL: reports read them live meanwhile, exact and slower).
+ALTER TABLE report_rollups ADD COLUMN facts_until timestamptz;
+

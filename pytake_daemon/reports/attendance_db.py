@@ -17,7 +17,7 @@ from datetime import datetime
 import asyncpg
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.reports.db import Scope
+from pytake_daemon.reports.db import Scope, facts_until
 
 # One attendance ``i`` (a queue_items row) as the reports judge it: its first reply by a person
 # (messages_thread_idx, from the entry onwards: the scan stops at that reply), its rating
@@ -118,18 +118,11 @@ SELECT GROUPING(key) AS whole, key,
  GROUP BY GROUPING SETS ((), (key))
 """
 )
-_UNTIL = "SELECT attendances_until FROM report_rollups WHERE tenant_id = current_tenant_id()"
-
-
-async def rolled_until(conn: Connection, scope: Scope) -> datetime:
-    """Where the rolled-up attendances end, clamped to the period (its start: none yet)."""
-    until: datetime | None = await conn.fetchval(_UNTIL)
-    return scope.start if until is None else min(max(until, scope.start), scope.end)
 
 
 async def attendance(
     conn: Connection, scope: Scope, breakdown: str, now: datetime
 ) -> list[asyncpg.Record]:
-    until = await rolled_until(conn, scope)
+    until = await facts_until(conn, scope)
     rows: list[asyncpg.Record] = await conn.fetch(ATTENDANCE, *scope.args, breakdown, now, until)
     return rows

@@ -1,5 +1,7 @@
-"""The roll-up of each attendance's facts (``report_attendances``, migration 0044), a step of the
-reports' background pass (``rollup.py``), in its transaction and under its lock.
+"""The roll-up of each attendance's facts (``report_attendances``, migration 0044) and of the
+closures per quarter of an hour (``report_closures``), a step of the reports' background pass
+(``rollup.py``), in its transaction and under its lock. ``report_rollups.facts_until`` says
+where both end (NULL: not yet, the first run covers the whole history).
 
 Each run, per tenant, upserts the attendances that entered from an hour before where the last
 run ended up to the pass's ``until`` (excluded), and recomputes every row that wasn't final:
@@ -8,6 +10,9 @@ transaction commits a little after its ``created_at`` is still seen). A final ro
 alone except for its rating, which is taken from the ratings answered since an hour before
 the last run. Re-running changes nothing: every value is recomputed from the source rows,
 never added to. Reports read final rows and compute the rest live (``attendance_db``).
+
+Closures are settled once written (a flow's closure looks back only): the quarters from an
+hour before the last run up to ``until`` are recomputed by upsert, as the messages' are.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from datetime import datetime, timedelta
 
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.reports.attendance_db import FACTS
+from pytake_daemon.reports.db import AUTOMATED
 
-_DONE = "SELECT attendances_until FROM report_rollups WHERE tenant_id = current_tenant_id()"
+_DONE = "SELECT facts_until FROM report_rollups WHERE tenant_id = current_tenant_id()"
 # $1 the recompute's start (entered_at; '-infinity' the first time), $2 until, $3 the instant
 # before which an ending makes a row final. Entered in [$1, $2) by queue_items_entered_idx,
 # the open rows by report_attendances_open_idx; in entry order, so the table's pages follow
@@ -53,15 +59,31 @@ UPDATE report_attendances r SET rating = f.rating
    AND r.tenant_id = f.tenant_id AND r.item_id = f.item_id AND r.status = 'completed'
    AND r.rating IS DISTINCT FROM f.rating
 """
-_MARK = "UPDATE report_rollups SET attendances_until = $1 WHERE tenant_id = current_tenant_id()"
+# Closures in [$1, $2) (conversation_events_kind_idx) per quarter ($3: the quarters' origin).
+_CLOSURES = f"""
+INSERT INTO report_closures (tenant_id, quarter, closed, automated)
+SELECT current_tenant_id(), date_bin('15 minutes', e.created_at, $3), count(*), {AUTOMATED}
+  FROM conversation_events e
+ WHERE e.tenant_id = current_tenant_id() AND e.kind = 'closed'
+   AND e.created_at >= $1 AND e.created_at < $2
+ GROUP BY 2
+ON CONFLICT (tenant_id, quarter) DO UPDATE SET
+    closed = excluded.closed, automated = excluded.automated
+"""  # noqa: S608 - AUTOMATED is a constant of reports.db, no value is inlined
+_MARK = "UPDATE report_rollups SET facts_until = $1 WHERE tenant_id = current_tenant_id()"
 
 
-async def roll_up_attendances(conn: Connection, until: datetime, recompute: timedelta) -> None:
-    """Bring the tenant's attendance rows up to ``until`` (its ``report_rollups`` row exists:
-    the quarters' step wrote it first)."""
+async def roll_up_facts(
+    conn: Connection, until: datetime, recompute: timedelta, origin: datetime
+) -> None:
+    """Bring the tenant's attendance rows and closure quarters up to ``until`` (its
+    ``report_rollups`` row exists: the quarters' step wrote it first); ``origin`` is an instant
+    the quarters are counted from."""
     done: datetime | None = await conn.fetchval(_DONE)
     start = done - recompute if done is not None else datetime.min.replace(tzinfo=until.tzinfo)
     await conn.execute(_ROLL, start, until, until - recompute)
     if done is not None:
         await conn.execute(_RATINGS, start)
+    # The quarters' own start: `until` is a quarter's, an hour before it too.
+    await conn.execute(_CLOSURES, start, until, origin)
     await conn.execute(_MARK, until)

@@ -299,8 +299,12 @@ def _hourly(
     for hour, n_in, n_out in messages:
         inbound[hour] += n_in
         outbound[hour] += n_out
-    opened_at = {r["hour"]: r["opened"] for r in opened}
-    closed_at = {r["hour"]: r["closed"] for r in closed}
+    opened_at: Counter[datetime] = Counter()
+    closed_at: Counter[datetime] = Counter()
+    for r in opened:
+        opened_at[r["hour"]] += r["opened"]
+    for r in closed:  # the tenant's: an hour from the roll-up and from live rows
+        closed_at[r["hour"]] += r["closed"]
     tz = zone(period.tz)
     points = []
     for hour in period.hours:
@@ -309,8 +313,8 @@ def _hourly(
                 start=hour.astimezone(tz),
                 inbound=inbound[hour],
                 outbound=outbound[hour],
-                opened=opened_at.get(hour, 0),
-                closed=closed_at.get(hour, 0),
+                opened=opened_at[hour],
+                closed=closed_at[hour],
             )
         )
     return points

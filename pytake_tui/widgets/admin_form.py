@@ -13,12 +13,22 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from pytake_tui.client import DaemonError
+
+FOCUS_KEYS = [
+    # Priority, as on the login form: the focus moves as the Tab is read. A plain binding runs
+    # once the Tab has bubbled up from the input, and what came in the same read (a paste, a
+    # fast typist, tmux's send-keys "Loja" Tab "587") went into the field the Tab left.
+    Binding("tab", "app.focus_next", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+]
+"""The admin forms' Tab and shift+Tab (each form's ``BINDINGS`` starts with them)."""
 
 Problem = tuple[str, str]
 """``(field, why)``; an empty field is the whole form's."""
@@ -42,7 +52,8 @@ class FieldRow(Vertical):
     def compose(self) -> ComposeResult:
         yield Label(self._label, classes="field-label")
         yield self._field
-        yield Static("", id=f"error-{self.field_name}", classes="field-error")
+        # The daemon's sentences are text, not markup: a pattern's "[A-Za-z0-9]" was eaten.
+        yield Static("", id=f"error-{self.field_name}", classes="field-error", markup=False)
 
 
 class FormError(Static):
@@ -53,7 +64,7 @@ class FormError(Static):
     """
 
     def __init__(self) -> None:
-        super().__init__("", id="form-error")
+        super().__init__("", id="form-error", markup=False)
 
 
 def sentence_of(msg: str) -> str:

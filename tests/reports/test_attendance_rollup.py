@@ -1,5 +1,6 @@
-"""The attendances' roll-up (``report_attendances``, 0044) against the hand-computed weekend of
-tests/reports/seed.py: a report read through it equals the same report computed live, when a
+"""The attendances' and closures' roll-up (``report_attendances``, ``report_closures``, 0044)
+against the hand-computed weekend of tests/reports/seed.py: a report read through it equals the
+same report computed live, when a
 rating arrives after the pass, when a conversation reopens and its new attendance is still
 open at the pass, on a re-run, and per tenant. Clocks pinned (the passes take ``now``)."""
 
@@ -29,6 +30,7 @@ SELECT item_id, queue_id, agent_id, status, entered_at, ended_at, answered_at, r
        transfers, final
   FROM report_attendances WHERE tenant_id = $1 ORDER BY entered_at
 """
+_CLOSURES = "SELECT * FROM report_closures WHERE tenant_id = $1 ORDER BY quarter"
 
 
 async def _weekend(
@@ -40,8 +42,8 @@ async def _weekend(
 
 
 async def _report(api: ApiClient, tenant: TenantData, *, live: bool = False) -> dict[str, Any]:
-    """The weekend's tenant report at the pinned ``NOW``; ``live``: as if no attendance had been
-    rolled up (the watermark cleared in a transaction that is rolled back)."""
+    """The weekend's tenant report at the pinned ``NOW``; ``live``: as if no attendance or
+    closure had been rolled up (the watermark cleared in a transaction that is rolled back)."""
     query = ReportQuery.model_validate(PERIOD)
     async with api.app[DB_POOL].acquire() as conn:
         transaction = conn.transaction()
@@ -49,7 +51,7 @@ async def _report(api: ApiClient, tenant: TenantData, *, live: bool = False) -> 
         try:
             await set_tenant(conn, tenant.id)
             if live:
-                await conn.execute("UPDATE report_rollups SET attendances_until = NULL")
+                await conn.execute("UPDATE report_rollups SET facts_until = NULL")
             report: ReportOut = await build_report(conn, query, NOW)
         finally:
             await transaction.rollback()
@@ -175,16 +177,24 @@ async def test_a_rerun_changes_nothing(
     await _roll_up(api, tenant, NOW)
     once = await admin_conn.fetch(_ROWS, tenant.id)
     assert [r["final"] for r in once] == [True, True, True]
+    closures = await admin_conn.fetch(_CLOSURES, tenant.id)
+    # Ana's (Saturday 10:30), Carla's (12:10) and the flow's for Davi (Sunday 20:01).
+    assert [(r["quarter"], r["closed"], r["automated"]) for r in closures] == [
+        (at(28, 10, 30), 1, 0), (at(28, 12), 1, 0), (at(29, 20), 1, 1),
+    ]  # fmt: skip
     await _roll_up(api, tenant, NOW)
     await _roll_up(api, tenant, NOW + timedelta(minutes=5))
     assert await admin_conn.fetch(_ROWS, tenant.id) == once
+    assert await admin_conn.fetch(_CLOSURES, tenant.id) == closures
     # From scratch (as after the migration): the same rows.
-    await admin_conn.execute("DELETE FROM report_attendances WHERE tenant_id = $1", tenant.id)
+    for table in ("report_attendances", "report_closures"):
+        await admin_conn.execute(f"DELETE FROM {table} WHERE tenant_id = $1", tenant.id)
     await admin_conn.execute(
-        "UPDATE report_rollups SET attendances_until = NULL WHERE tenant_id = $1", tenant.id
+        "UPDATE report_rollups SET facts_until = NULL WHERE tenant_id = $1", tenant.id
     )
     await _roll_up(api, tenant, NOW)
     assert await admin_conn.fetch(_ROWS, tenant.id) == once
+    assert await admin_conn.fetch(_CLOSURES, tenant.id) == closures
     assert await _report(api, tenant) == live
 
 

@@ -77,7 +77,14 @@ async def test_report_statements_read_the_period_through_their_indexes(
         (attendance_db.ATTENDANCE, by_agent, ("conversation", now, now), {attendances}),
         (db.OPENED, day, (), {("conversations_list_idx",), ("conversation_events_kind_idx",)}),
         (db.OPENED, by_queue, (), {windows}),
-        (db.CLOSED, day, (), {("conversation_events_kind_idx",)}),
+        (db.CLOSED, by_queue, (), {("conversation_events_kind_idx",)}),
+        # The tenant's: the rolled-up quarters, then the closures since.
+        (
+            db.TENANT_CLOSED,
+            day,
+            (until,),
+            {("report_closures_pkey",), ("conversation_events_kind_idx",)},
+        ),
         (db.RATINGS, day, ("Europe/Lisbon",), {("conversation_feedback_answered_idx",)}),
         (db.TENANT_MOOD, day, (until,), {("ai_message_analysis_time_idx",), rolled}),
         (db.WINDOWED_MOOD, by_agent, (), {("ai_message_analysis_conversation_idx",)}),
