@@ -29,6 +29,7 @@ from cryptography.fernet import Fernet
 from harness import bench_stack, percentile
 from redis.asyncio import Redis
 
+from pytake_daemon.attendance.reopen import reopen_batch
 from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.db.pool import Pool, connect, create_pool, set_tenant, tenant_transaction
@@ -210,6 +211,7 @@ def main() -> None:
                 published=PublishedFlows(CompiledFlows()),
                 http=FlowHttp(HttpPolicy([]), default_timeout=1, max_response_bytes=1024),
                 transfer=RecordedTransfer(),
+                reopen=reopen_batch,
                 on_sent=lambda: None,
             )
             warm = 50

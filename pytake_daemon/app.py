@@ -15,7 +15,10 @@ from pytake_daemon.ai.context import ai_ctx
 from pytake_daemon.ai.routes import routes as ai_routes
 from pytake_daemon.attendance.agent_routes import routes as agents_routes
 from pytake_daemon.attendance.context import queues_ctx
+from pytake_daemon.attendance.flow_transfer import QueueTransferToQueues
+from pytake_daemon.attendance.handover_routes import routes as handover_routes
 from pytake_daemon.attendance.queue_routes import routes as queues_routes
+from pytake_daemon.attendance.reopen import reopen_batch
 from pytake_daemon.audit.http import audit_middleware
 from pytake_daemon.audit.recorder import AuditRecorder
 from pytake_daemon.audit.routes import routes as audit_routes
@@ -28,7 +31,6 @@ from pytake_daemon.backups.middleware import maintenance_middleware
 from pytake_daemon.backups.routes import routes as backups_routes
 from pytake_daemon.config import Settings
 from pytake_daemon.contacts.routes import routes as contacts_routes
-from pytake_daemon.conversations.assignment_routes import routes as assignment_routes
 from pytake_daemon.conversations.routes import routes as conversations_routes
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import create_pool
@@ -40,7 +42,6 @@ from pytake_daemon.flows.routing import PublishedFlows
 from pytake_daemon.flows.runner import FLOW_INBOUND_JOB, FlowRunner
 from pytake_daemon.flows.starts import FLOW_START_JOB
 from pytake_daemon.flows.stepping import FLOW_TIMER_JOB
-from pytake_daemon.flows.transfer import QueueTransferToQueues
 from pytake_daemon.gamification.context import gamification_ctx
 from pytake_daemon.gamification.routes import routes as gamification_routes
 from pytake_daemon.health.metrics import metrics_ctx, metrics_middleware
@@ -98,6 +99,7 @@ from pytake_daemon.system.routes import routes as system_routes
 from pytake_daemon.tenancy.routes import routes as tenancy_routes
 from pytake_daemon.tenant_config.routes import routes as tenant_config_routes
 from pytake_daemon.users import db as users_db
+from pytake_daemon.users.account_routes import routes as account_routes
 from pytake_daemon.users.routes import routes as users_routes
 from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.fanout import IngestFanout
@@ -119,6 +121,7 @@ log = structlog.get_logger("pytake.app")
 ROUTE_TABLES: tuple[RouteTable, ...] = (
     health_routes,
     auth_routes,
+    account_routes,
     tenancy_routes,
     tenant_config_routes,
     onboarding_routes,
@@ -126,7 +129,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     invitations_routes,
     realtime_routes,
     conversations_routes,
-    assignment_routes,
+    handover_routes,
     contacts_routes,
     webhook_routes,
     whatsapp_routes,
@@ -352,6 +355,7 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
         published=PublishedFlows(CompiledFlows()),
         http=http,
         transfer=QueueTransferToQueues(),
+        reopen=reopen_batch,
         on_sent=app[SENDER].wake,
         after_transfer=after_transfer,
     )

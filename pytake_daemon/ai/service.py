@@ -28,6 +28,7 @@ from pytake_daemon.ai.batch import store_batch
 from pytake_daemon.ai.batch_models import BatchRequest, ModelProcess, analyse_pending, custom_key
 from pytake_daemon.ai.intents import IntentModel
 from pytake_daemon.config import AiSettings
+from pytake_daemon.conversations.inbound import InboundBatch
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
@@ -40,7 +41,6 @@ from pytake_daemon.protocol.ai import (
     MessageAnalysisOut,
 )
 from pytake_daemon.realtime.bus import EventBus, number_events
-from pytake_daemon.whatsapp.fanout import InboundBatch
 
 log = structlog.get_logger("pytake.ai")
 

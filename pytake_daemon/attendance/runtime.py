@@ -32,13 +32,13 @@ from pytake_daemon.attendance.aggregation import HourlyAggregation
 from pytake_daemon.attendance.presence import Presence
 from pytake_daemon.config import QueuesSettings
 from pytake_daemon.conversations import timeline
+from pytake_daemon.conversations.inbound import InboundBatch
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.effects import Effects
 from pytake_daemon.loops import OUTAGE_ERRORS, Loops
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.realtime.bus import EventBus
-from pytake_daemon.whatsapp.fanout import InboundBatch
 
 log = structlog.get_logger("pytake.queues")
 

@@ -1,4 +1,8 @@
-"""``/api/v1/auth/*`` and ``/api/v1/tokens``."""
+"""``/api/v1/auth/login``, ``/api/v1/auth/logout`` and ``/api/v1/tokens``.
+
+The caller's own account (``/api/v1/auth/me``, ``/api/v1/auth/password``) writes the users
+table, so it is the users domain's (``users/account_routes.py``), above this one.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from aiohttp import web
 from pytake_daemon.audit.entries import Actor, difference
 from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.auth import db, service
+from pytake_daemon.auth.me import me_of
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import Forbidden, NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
@@ -18,8 +23,6 @@ from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOGIN_THROTTLE, PASSWORDS, SE
 from pytake_daemon.protocol import (
     LoginRequest,
     LoginResponse,
-    Me,
-    PasswordChange,
     Role,
     TokenCreate,
     TokenCreated,
@@ -28,31 +31,8 @@ from pytake_daemon.protocol import (
     TokenRevoked,
 )
 from pytake_daemon.protocol.audit import ActorType, Outcome
-from pytake_daemon.protocol.auth import ProfileUpdate
-from pytake_daemon.users import db as users_db
 
 routes = RouteTable(tag="auth")
-
-
-async def _me(request: web.Request) -> Me:
-    caller = identity(request)
-    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        row = await users_db.me(conn, caller.user_id)
-    if row is None:  # the user was deleted after authenticating
-        raise NotFound("no such user")
-    return Me(
-        user_id=caller.user_id,
-        email=row["email"],
-        name=row["name"],
-        role=caller.role,
-        tenant_id=caller.tenant_id,
-        tenant_slug=row["tenant_slug"],
-        tenant_name=row["tenant_name"],
-        token_id=caller.token_id,
-        token_expires_at=caller.expires_at,
-        language=row["language"],
-        tenant_language=row["tenant_language"],
-    )
 
 
 @routes.post(
@@ -101,7 +81,7 @@ async def login(request: web.Request, body: LoginRequest) -> LoginResponse:
         on_success=succeeded,
     )
     request[IDENTITY] = who
-    return LoginResponse(token=token, expires_at=who.expires_at, me=await _me(request))
+    return LoginResponse(token=token, expires_at=who.expires_at, me=await me_of(request))
 
 
 @routes.post("/api/v1/auth/logout", summary="Revoke the token used for this call", status=204)
@@ -111,82 +91,6 @@ async def logout(request: web.Request) -> None:
         await db.revoke_token(conn, caller.token_id)
         await audit_in(request, conn, "auth.logout", target_type="token", target_id=caller.token_id)
     await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=caller.token_id))
-
-
-@routes.post(
-    "/api/v1/auth/password",
-    summary=(
-        "Change your own password (the current one is required); your other sessions and API "
-        "tokens are revoked, this one stays"
-    ),
-    body=PasswordChange,
-    status=204,
-    errors=(403, 422, 429),
-)
-async def change_password(request: web.Request, body: PasswordChange) -> None:
-    caller = identity(request)
-    app = request.app
-    ip = client_ip(request)
-    async with tenant_transaction(app[DB_POOL], caller.tenant_id) as conn:
-        row = await users_db.credentials(conn, caller.user_id)
-    if row is None:
-        raise NotFound("no such user")
-    email = row["email"]
-    # The same throttle as logins: this endpoint must not become a password-guessing oracle.
-    throttle = app[LOGIN_THROTTLE]
-    await throttle.check(email, ip)
-    if not await app[PASSWORDS].verify(row["password_hash"], body.current_password):
-        await throttle.failed(email, ip)
-        await audit_now(
-            request,
-            caller.tenant_id,
-            "user.password_change",
-            outcome=Outcome.FAILURE,
-            actor=actor_of(caller),
-            target_type="user",
-            target_id=caller.user_id,
-        )
-        raise Forbidden("the current password is not correct")
-    new_hash = await app[PASSWORDS].hash(body.new_password)
-    async with tenant_transaction(app[DB_POOL], caller.tenant_id) as conn:
-        await users_db.update_user(conn, caller.user_id, password_hash=new_hash)
-        revoked = await db.revoke_other_tokens(conn, caller.user_id, keep=caller.token_id)
-        await audit_in(
-            request, conn, "user.password_change", target_type="user", target_id=caller.user_id
-        )
-    await throttle.succeeded(email, ip)
-    for token_id in revoked:
-        await app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=token_id))
-
-
-@routes.get("/api/v1/auth/me", summary="Who the caller is", response=Me)
-async def me(request: web.Request) -> Me:
-    return await _me(request)
-
-
-@routes.put(
-    "/api/v1/auth/me",
-    summary="Change your own profile: the language you read the console in",
-    operation_id="update_me",
-    body=ProfileUpdate,
-    response=Me,
-    errors=(404, 422),
-)
-async def update_me(request: web.Request, body: ProfileUpdate) -> Me:
-    caller = identity(request)
-    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        before = await users_db.set_language(conn, caller.user_id, body.language)
-        change = difference({"language": before}, {"language": body.language})
-        if change:
-            await audit_in(
-                request,
-                conn,
-                "user.profile_update",
-                target_type="user",
-                target_id=caller.user_id,
-                diff=change,
-            )
-    return await _me(request)
 
 
 @routes.get(

@@ -1,5 +1,6 @@
 """``/api/v1/conversations``: the inbox (lists, search, a thread's messages, read and status)
-and the agents' actions on a conversation (internal notes, tags, transfer).
+and the agents' actions on a conversation (internal notes, tags). Handing one over (transfer,
+assignment) is attendance's: ``attendance/handover_routes.py``.
 
 Every agent sees every conversation of the tenant for now; queues will narrow what an agent sees
 (supervisors and above keep seeing everything). Sending a message is the outbox's route.
@@ -36,7 +37,6 @@ from pytake_daemon.protocol.conversations import (
     NoteList,
     NoteOut,
     TagsUpdate,
-    TransferRequest,
 )
 from pytake_daemon.protocol.events import NoteAdded
 
@@ -312,64 +312,3 @@ async def set_tags(request: web.Request, body: TagsUpdate) -> ConversationOut:
             caller.tenant_id, ConversationUpdated(conversation=conversation)
         )
     return conversation
-
-
-@routes.post(
-    "/api/v1/conversations/{id}/transfer",
-    summary=(
-        "Transfer a conversation to a queue or an agent (the agent attending it, or a "
-        "supervisor); 409 when the agent is at capacity or the queue can't take it"
-    ),
-    body=TransferRequest,
-    response=ConversationOut,
-    role=Role.AGENT,
-    errors=(403, 404, 409, 422),
-)
-async def transfer(request: web.Request, body: TransferRequest) -> ConversationOut:
-    caller = identity(request)
-    conversation_id = path_uuid(request)
-    queues = request.app[QUEUES]
-    effects = Effects()
-    now = datetime.now(UTC)
-    note: NoteOut | None = None
-    async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        done = await service.transfer(
-            conn,
-            conversation_id,
-            body,
-            service.Caller(caller.user_id, caller.role),
-            now=now,
-            effects=effects,
-        )
-        if body.note and body.note.strip():
-            added = await service.add_note(
-                conn, conversation_id, caller.user_id, body.note.strip(), effects
-            )
-            note = views.note_out(added)
-        await audit_in(
-            request,
-            conn,
-            "conversation.transfer",
-            target_type="conversation",
-            target_id=conversation_id,
-            diff=difference(
-                {
-                    "queue_id": _text(done.from_queue_id),
-                    "agent_id": _text(done.from_agent_id),
-                },
-                {"queue_id": _text(body.queue_id), "agent_id": _text(body.agent_id)},
-            ),
-        )
-        row = await db.get_conversation(conn, conversation_id)
-    assert row is not None
-    await queues.after_commit(caller.tenant_id, effects)
-    conversation = views.conversation_out(row, now=datetime.now(UTC))
-    bus = request.app[EVENT_BUS]
-    await bus.publish(caller.tenant_id, ConversationUpdated(conversation=conversation))
-    if note is not None:
-        await bus.publish(caller.tenant_id, NoteAdded(conversation=conversation, note=note))
-    return conversation
-
-
-def _text(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)

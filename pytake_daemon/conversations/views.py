@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import asyncpg
 from pydantic import ValidationError
 
+from pytake_daemon.conversations.explanations import explanation_in
 from pytake_daemon.i18n import _
 from pytake_daemon.protocol import (
     ContactOut,
@@ -26,7 +27,6 @@ from pytake_daemon.protocol.conversations import (
     ReferralOut,
     TimelineKind,
 )
-from pytake_daemon.whatsapp.meta_errors import explanation_in
 
 SERVICE_WINDOW = timedelta(hours=24)
 """Meta's customer-service window: free-form messages are allowed this long after the

@@ -19,19 +19,15 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from pytake_daemon.attendance import reopen
 from pytake_daemon.config import FlowsSettings
 from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations.inbound import InboundBatch
 from pytake_daemon.conversations.views import message_out
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.effects import Effects
 from pytake_daemon.flows import db, step_db
 from pytake_daemon.flows.compiled import CompiledFlow
-from pytake_daemon.flows.engine import (
-    FlowEngine,
-    Inbound,
-    SessionState,
-)
+from pytake_daemon.flows.engine import FlowEngine, Inbound, SessionState
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.live_effects import LiveEffects
 from pytake_daemon.flows.routing import (
@@ -49,14 +45,13 @@ from pytake_daemon.flows.stepping import (
     sent_events,
     state_of,
 )
-from pytake_daemon.flows.transfer import QueueTransfer
+from pytake_daemon.flows.transfer import QueueTransfer, Reopen
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
 from pytake_daemon.loops import OUTAGE_ERRORS
 from pytake_daemon.protocol import MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
 from pytake_daemon.realtime.bus import EventBus
-from pytake_daemon.whatsapp.fanout import InboundBatch
 
 log = structlog.get_logger("pytake.flows")
 
@@ -74,6 +69,7 @@ class FlowRunner:
         published: PublishedFlows,
         http: FlowHttp,
         transfer: QueueTransfer,
+        reopen: Reopen,
         on_sent: Callable[[], None],
         after_transfer: Callable[[uuid.UUID, Effects], Awaitable[None]] | None = None,
     ) -> None:
@@ -84,6 +80,7 @@ class FlowRunner:
         self._published = published
         self._http = http
         self._transfer = transfer
+        self._reopen = reopen
         self._on_sent = on_sent
         self._after_transfer = after_transfer
 
@@ -103,7 +100,7 @@ class FlowRunner:
         queued = Effects()
         # First, resolved conversations written into again: back to their queue (the step then
         # stays silent) or, for a rating answer or a reaction, resolved again.
-        closed = await reopen.reopen_batch(batch.conn, messages, now=batch.now, effects=queued)
+        closed = await self._reopen(batch.conn, messages, now=batch.now, effects=queued)
         # Published flows read once a batch, conversation locks taken at once (in id order).
         published = OncePerBatch(self._published, batch.conn, batch.tenant_id)
         if not await published.load():

@@ -1,29 +1,29 @@
 """Handing a conversation from a flow to the human queues.
 
 The engine sees one interface (a queue id, a priority, a message, the wait timeout and the
-fallback). ``QueueTransferToQueues`` (what the daemon uses) records each request in
+fallback). ``attendance.flow_transfer.QueueTransferToQueues`` (what the daemon uses, wired in
+by the app: attendance sits above flows in the daemon's layers) records each request in
 ``flow_transfers`` and enqueues it with the queues domain; ``RecordedTransfer`` only records,
 for the flow tester and benchmarks. The queues' after-commit work (the live monitor's
 events, waking the distributors) comes back in an ``Effects`` the runner hands to the queues
 once the step has committed.
+
+``Reopen`` is the queues' first word on a batch of customer messages, before any flow answers
+(``attendance.reopen.reopen_batch``, also handed over by the app).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
-import structlog
-
-from pytake_daemon.attendance import queues_db
-from pytake_daemon.attendance.entry import enqueue
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.effects import Effects
-from pytake_daemon.errors import ApiError
 from pytake_daemon.flows import db
+from pytake_daemon.protocol import ConversationOut, MessageOut
 from pytake_daemon.protocol.flows import ActionTransferToQueue
-
-log = structlog.get_logger("pytake.flows")
 
 
 class QueueTransfer(Protocol):
@@ -39,6 +39,19 @@ class QueueTransfer(Protocol):
     ) -> None:
         """Put the conversation in the node's queue, in the caller's transaction; what must
         happen after the commit (events, distribution) is added to ``effects``."""
+
+
+class Reopen(Protocol):
+    async def __call__(
+        self,
+        conn: Connection,
+        inbound: Sequence[tuple[ConversationOut, MessageOut]],
+        *,
+        now: datetime,
+        effects: Effects,
+    ) -> set[uuid.UUID]:
+        """Send resolved conversations written into again back to their queue, in the batch's
+        transaction; returns the ones that stay resolved, whose messages no flow answers."""
 
 
 class RecordedTransfer:
@@ -65,61 +78,3 @@ class RecordedTransfer:
             wait_timeout_minutes=node.waitTimeoutMinutes,
             fallback_action=node.fallbackAction.value,
         )
-
-
-class QueueTransferToQueues:
-    """Records the request like :class:`RecordedTransfer`, then puts the conversation in the
-    queue (by id, or by name: flow files may say ``queueId: pedidos``), in the step's
-    transaction. The queues' sweep distributes it within ``queues.sweep_seconds``.
-
-    An unknown or inactive queue doesn't fail the step: the conversation is already pending for
-    a human, the request stays recorded, and the problem is logged for an admin to fix.
-    """
-
-    def __init__(self) -> None:
-        self._recorded = RecordedTransfer()
-
-    async def transfer(
-        self,
-        conn: Connection,
-        tenant_id: uuid.UUID,
-        conversation_id: uuid.UUID,
-        node: ActionTransferToQueue,
-        *,
-        session_id: uuid.UUID | None,
-        effects: Effects | None = None,
-    ) -> None:
-        await self._recorded.transfer(conn, tenant_id, conversation_id, node, session_id=session_id)
-        queue: uuid.UUID | str = node.queueId
-        try:
-            queue = uuid.UUID(node.queueId)
-        except ValueError:
-            for name in (node.queueId, node.queueName):
-                found = await queues_db.queue_id_by_name(conn, name) if name else None
-                if found is not None:
-                    queue = found
-                    break
-        queued = Effects()
-        try:
-            async with conn.transaction():  # a savepoint: a refusal leaves the step intact
-                await enqueue(
-                    conn,
-                    conversation_id=conversation_id,
-                    queue_id=queue,
-                    priority=node.priority,
-                    message="",  # the flow sent node.message itself
-                    wait_timeout_minutes=node.waitTimeoutMinutes,
-                    fallback_action=node.fallbackAction.value,
-                    source="flow",
-                    effects=queued,
-                )
-        except ApiError as exc:
-            log.warning(
-                "flow transfer not queued",
-                queue=node.queueId,
-                conversation_id=str(conversation_id),
-                reason=str(exc),
-            )
-            return
-        if effects is not None:  # only once the savepoint held
-            effects.merge(queued)

@@ -16,21 +16,19 @@ such a crash; clients ignore sequence numbers they have already seen.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
 import structlog
 
 from pytake_daemon.conversations import db as conversations_db
+from pytake_daemon.conversations.inbound import InboundBatch, InboundHook
 from pytake_daemon.conversations.views import conversation_out, message_out
-from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
-from pytake_daemon.jobs.runner import Job, retrying_alone
+from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.jobs.runner import Job
 from pytake_daemon.protocol import (
     ConversationOut,
     ConversationUpdated,
-    MessageOut,
     MessageReceived,
     MessageStatusUpdated,
     MessageUpdated,
@@ -40,36 +38,6 @@ from pytake_daemon.realtime.bus import EventBus, number_events
 from pytake_daemon.whatsapp import outbox_db
 
 log = structlog.get_logger("pytake.whatsapp")
-
-FollowUp = Callable[[], Awaitable[None]]
-
-
-@dataclass
-class InboundBatch:
-    """One tenant's new customer messages, inside the fan-out's transaction."""
-
-    conn: Connection
-    tenant_id: uuid.UUID
-    inbound: Sequence[tuple[ConversationOut, MessageOut]]
-    """In the order the customers wrote them."""
-    now: datetime
-    events: list[ServerEvent] = field(default_factory=list)
-    """What the hooks did that clients must hear of: numbered with the batch, sent after it."""
-    follow_ups: list[FollowUp] = field(default_factory=list)
-    """Best-effort work for after the commit (wake-ups); a failure is logged, not retried."""
-    isolate: bool = field(default_factory=retrying_alone)
-    """Each hook's items in a savepoint of their own: set when the job runs again alone after
-    its batch failed (``jobs.runner.retrying_alone``); the first try takes none."""
-    deferred_previews: dict[uuid.UUID, str] = field(default_factory=dict)
-    """Conversation -> the preview of its last reply queued by a hook, written just before the
-    commit (``outbox_db.touch_previews``) so its row is held only that long."""
-
-
-InboundHook = Callable[[InboundBatch], Awaitable[None]]
-"""Runs in the batch's transaction; an exception rolls the whole batch back and the runner
-runs its jobs again one by one with ``InboundBatch.isolate`` set: then a hook contains the
-failures of single messages itself (flows: a savepoint per step, and a ``flow_inbound`` job for
-a step that fails there). The first try takes no savepoint."""
 
 
 class IngestFanout:

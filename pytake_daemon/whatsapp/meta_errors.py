@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from pytake_daemon.conversations.explanations import explanation_in
 from pytake_daemon.i18n import N_, _, gettext
 from pytake_daemon.whatsapp.graph_models import GraphErrorBody
-from pytake_daemon.whatsapp.meta_explanations import as_sentence, explain, explanation_in
+from pytake_daemon.whatsapp.meta_explanations import as_sentence, explain
 from pytake_daemon.whatsapp.webhook_wire import ErrorDetail
 
 ErrorKind = Literal["transient", "permanent", "auth"]

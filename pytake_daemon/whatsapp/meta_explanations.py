@@ -1,13 +1,14 @@
 """What an agent reads about a failed send: a plain sentence per Meta error code, in the
-language in force (``explain``), and a stored English one said again (``explanation_in``).
+language in force (``explain``). A stored English one is said again by
+``conversations.explanations.explanation_in``, which reads the form written here.
 
 Split from ``meta_errors`` (which decides what to do about each code) so that module stays a
-readable size; ``meta_errors`` re-exports both functions.
+readable size; ``meta_errors`` re-exports ``explain`` (and ``explanation_in``).
 """
 
 from __future__ import annotations
 
-from pytake_daemon.i18n import N_, _, gettext, translate
+from pytake_daemon.i18n import N_, _, gettext
 
 _PERMISSION = N_(
     "The WhatsApp access token for this number lacks a permission this needs: an admin must "
@@ -148,17 +149,6 @@ def explain(code: int | None, details: str | None = None, *, message: str | None
     if said:
         return _("WhatsApp refused the message (error {code}): {said}", code=code, said=said).say()
     return _("WhatsApp refused the message (error {code}).", code=code).say()
-
-
-def explanation_in(text: str, language: str | None = None) -> str:
-    """A stored explanation (written in English by the sender or the webhook's ingest, which
-    have no reader) in ``language``, else the language in force."""
-    known, says, said = text.partition(" Meta says: ")
-    if says:
-        return _("{known} Meta says: {said}", known=translate(known, language), said=said).say(
-            language
-        )
-    return translate(text, language) or text
 
 
 def as_sentence(text: str) -> str:
