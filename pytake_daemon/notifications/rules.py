@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 
+from pytake_daemon.attendance import goal_titles
 from pytake_daemon.i18n import gettext
 from pytake_daemon.notifications import system_rules
 from pytake_daemon.notifications.audience import Audience, Member
@@ -55,6 +56,7 @@ _AI_TITLE = {
     AlertRule.LONG_WAIT_NEGATIVE: N_("Unhappy after a long wait: {customer}"),
     AlertRule.HUMAN_REQUEST_IGNORED: N_("Asked for a person, no answer: {customer}"),
 }
+_GOAL_PERIOD = {"day": N_("daily goal"), "week": N_("weekly goal"), "month": N_("monthly goal")}
 _SECURITY_SEVERITY = {
     Severity.INFO: Sev.INFO,
     Severity.WARNING: Sev.WARNING,
@@ -151,13 +153,16 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
         elif isinstance(event, TemplateStatusChanged):
             yield from system_rules.template_status(event, audience)
         elif isinstance(event, GoalReached) and event.agent_id in audience.members:
-            goal = event.goal
+            goal, agent = event.goal, audience.members[event.agent_id]
+            words = goal_titles.title(
+                goal.kind, goal.target, goal.period.value, language=agent.language
+            )
             yield Intent(
-                event.agent_id,
+                agent.id,
                 Cat.GOAL,
                 Sev.INFO,
-                f"Goal reached: {goal.kind.value.replace('_', ' ')} {goal.target:g}",
-                f"{goal.period.value} goal",
+                _say(audience, agent.id, N_("Goal reached: {goal}"), goal=words),
+                _say(audience, agent.id, _GOAL_PERIOD.get(goal.period.value, N_("goal"))),
                 NotificationLink(kind=LinkKind.GOAL, id=goal.id),
             )
 

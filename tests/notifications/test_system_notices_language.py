@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pytake_daemon.notifications import rules, system_rules
 from pytake_daemon.notifications.audience import Audience, ConversationFacts, Member
 from pytake_daemon.protocol import EventEnvelope, Role
+from pytake_daemon.protocol.agents import GoalKind, GoalOut, GoalPeriod, GoalReached
 from pytake_daemon.protocol.conversations import ConversationEventOut, NamedRef, TimelineKind
 from pytake_daemon.protocol.events import ConversationEventAdded
 from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
@@ -102,3 +103,17 @@ def test_an_assignment_in_the_assignees_language() -> None:
     )
     said = _said(list(rules.intents([envelope], audience)))
     assert said == {AGENT.id: ("Atribuída a você: Carla", "atribuída por Ana")}
+
+
+def test_a_goal_reached_in_the_agents_language() -> None:
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    goal = GoalOut(
+        id=uuid.UUID(int=11), kind=GoalKind.SATISFACTION, target=4.5, period=GoalPeriod.WEEK,
+        deadline=None, scope="agent", department=None, current=4.6, progress=1.0, reached=True,
+        period_start=at,
+    )  # fmt: skip
+    envelope = EventEnvelope(
+        seq=1, tenant_id=uuid.UUID(int=5), at=at, event=GoalReached(agent_id=AGENT.id, goal=goal)
+    )
+    said = _said(list(rules.intents([envelope], AUDIENCE)))
+    assert said == {AGENT.id: ("Meta atingida: satisfação 4,5+ por semana", "meta semanal")}
