@@ -10,13 +10,15 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.ai import AlertOut, ConversationMoodOut, IntentOut, MessageAnalysisOut
 
 _GET_MOOD = "SELECT * FROM ai_conversation_mood WHERE conversation_id = $1"
 
 
-async def get_mood(conn: Connection, conversation_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_GET_MOOD, conversation_id)
+async def get_mood(conn: Connection, conversation_id: uuid.UUID) -> ConversationMoodOut | None:
+    return rows.one(ConversationMoodOut, await conn.fetchrow(_GET_MOOD, conversation_id))
 
 
 _REPLIED_SINCE = """
@@ -41,8 +43,8 @@ SELECT a.* FROM ai_message_analysis a JOIN messages m ON m.id = a.message_id
 
 async def list_analyses(
     conn: Connection, conversation_id: uuid.UUID, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_ANALYSES, conversation_id, limit)
+) -> list[MessageAnalysisOut]:
+    return rows.many(MessageAnalysisOut, await conn.fetch(_LIST_ANALYSES, conversation_id, limit))
 
 
 # ---- alerts -----------------------------------------------------------------------------------
@@ -61,9 +63,10 @@ async def insert_alert(
     rule: str,
     message_id: uuid.UUID | None,
     detail: str,
-) -> asyncpg.Record | None:
+) -> AlertOut | None:
     """The new alert, or None when this conversation already had one for the rule."""
-    return await conn.fetchrow(_INSERT_ALERT, conversation_id, rule, message_id, detail)
+    row = await conn.fetchrow(_INSERT_ALERT, conversation_id, rule, message_id, detail)
+    return rows.one(AlertOut, row)
 
 
 _LIST_ALERTS = """
@@ -74,8 +77,8 @@ SELECT * FROM ai_alerts WHERE ($1::uuid IS NULL OR conversation_id = $1)
 
 async def list_alerts(
     conn: Connection, conversation_id: uuid.UUID | None, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_ALERTS, conversation_id, limit)
+) -> list[AlertOut]:
+    return rows.many(AlertOut, await conn.fetch(_LIST_ALERTS, conversation_id, limit))
 
 
 # ---- replies (canned responses and knowledge snippets) ---------------------------------------
@@ -219,8 +222,8 @@ async def all_replies(conn: Connection) -> list[asyncpg.Record]:
 _LIST_INTENTS = "SELECT * FROM ai_custom_intents ORDER BY name"
 
 
-async def list_intents(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_INTENTS)
+async def list_intents(conn: Connection) -> list[IntentOut]:
+    return rows.many(IntentOut, await conn.fetch(_LIST_INTENTS))
 
 
 _INSERT_INTENT = """
@@ -233,9 +236,9 @@ RETURNING *
 
 async def insert_intent(
     conn: Connection, name: str, examples: list[str], keywords: list[str]
-) -> asyncpg.Record | None:
+) -> IntentOut | None:
     """The new intent, or None when the tenant already has one of that name."""
-    return await conn.fetchrow(_INSERT_INTENT, name, examples, keywords)
+    return rows.one(IntentOut, await conn.fetchrow(_INSERT_INTENT, name, examples, keywords))
 
 
 _UPDATE_INTENT = """
@@ -248,8 +251,8 @@ RETURNING *
 
 async def update_intent(
     conn: Connection, intent_id: uuid.UUID, examples: list[str] | None, keywords: list[str] | None
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(_UPDATE_INTENT, intent_id, examples, keywords)
+) -> IntentOut | None:
+    return rows.one(IntentOut, await conn.fetchrow(_UPDATE_INTENT, intent_id, examples, keywords))
 
 
 _DELETE_INTENT = "DELETE FROM ai_custom_intents WHERE id = $1 RETURNING id"

@@ -272,7 +272,7 @@ async def _replies(conn: Connection, plan: _Plan) -> None:
 async def _intents(conn: Connection, plan: _Plan) -> None:
     if not plan.touched("intents"):
         return
-    ids = {row["name"]: row["id"] for row in await ai_db.list_intents(conn)}
+    ids = {intent.name: intent.id for intent in await ai_db.list_intents(conn)}
     for name in plan.keys("intents", *_WRITE):
         intent = plan.items["intents"][name]
         if name in ids:

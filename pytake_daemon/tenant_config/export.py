@@ -67,8 +67,8 @@ async def read_config(conn: Connection) -> TenantConfig:
         templates=await _templates(conn),
         canned_responses=await _replies(conn, emails),
         intents=[
-            IntentConfig(name=r["name"], examples=r["examples"], keywords=r["keywords"])
-            for r in await ai_db.list_intents(conn)
+            IntentConfig(name=i.name, examples=i.examples, keywords=i.keywords)
+            for i in await ai_db.list_intents(conn)
         ],
         ai=AiSettingsUpdate.model_validate(await ai_db.get_overrides(conn)),
         notifications=await _notifications(conn),
