@@ -56,7 +56,7 @@ async def _caller(conn: Connection, tenant: str, email: str | None) -> replies.R
         raise PyTakeError(
             _("no user {email!r} in tenant {tenant!r}").format(email=email, tenant=tenant)
         )
-    return replies.ReplyCaller(user["id"], Role.OWNER)
+    return replies.ReplyCaller(user.id, Role.OWNER)
 
 
 async def _resolve(conn: Connection, caller: replies.ReplyCaller, reply: str) -> uuid.UUID:

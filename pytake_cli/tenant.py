@@ -40,9 +40,9 @@ def create(
                     ).format(slug=slug)
                 ) from None
             if row is not None:
-                await set_tenant(conn, row["id"])
+                await set_tenant(conn, row.id)
                 await record_cli_action(
-                    conn, "tenant.create", target_type="tenant", target_id=row["id"]
+                    conn, "tenant.create", target_type="tenant", target_id=row.id
                 )
         if row is None:
             raise PyTakeError(_("tenant {slug!r} already exists").format(slug=slug))

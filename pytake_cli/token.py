@@ -84,7 +84,7 @@ def create(
             token, hashed = new_token()
             info = await db.insert_token(
                 conn,
-                user_id=row["id"],
+                user_id=row.id,
                 kind="api",
                 name=name,
                 token_hash=hashed,
@@ -93,7 +93,7 @@ def create(
                 scopes=scopes,
                 rate_limit_per_minute=rate_limit,
             )
-            await record_cli_action(conn, "token.create", target_type="token", target_id=info["id"])
+            await record_cli_action(conn, "token.create", target_type="token", target_id=info.id)
             return TokenCreated(token=token, info=TokenOut.model_validate(dict(info)))
 
     respond(

@@ -105,7 +105,7 @@ def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
                 )
             try:
                 user, _revoked = await service.update_user(
-                    conn, Passwords(backend.cfg.auth), row["id"], update, by_role=Role.OWNER
+                    conn, Passwords(backend.cfg.auth), row.id, update, by_role=Role.OWNER
                 )
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None

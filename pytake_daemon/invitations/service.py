@@ -244,7 +244,7 @@ async def _reset(
 ) -> tuple[UserOut, InvitationOut, list[uuid.UUID]]:
     # Disabled after the reset was sent: the code must not be a way back in.
     current = await users_db.get_user(conn, row["resets_user_id"])
-    if current is None or current["disabled"]:
+    if current is None or current.disabled:
         raise InvitationGone("this account is disabled: ask an admin to enable it first")
     updated = await users_db.update_user(conn, row["resets_user_id"], password_hash=password_hash)
     assert updated is not None  # read above in this transaction

@@ -56,11 +56,11 @@ async def read_config(conn: Connection) -> TenantConfig:
     """The tenant of the transaction, every section filled in."""
     tenant = await tenancy_db.current_tenant(conn)
     users = await users_db.list_users(conn)
-    emails = {row["id"]: row["email"] for row in users}
+    emails = {row.id: row.email for row in users}
     flows = await flows_db.list_flows(conn)
     return TenantConfig(
         version=CONFIG_VERSION,
-        tenant=None if tenant is None else await _tenant(conn, tenant["name"]),
+        tenant=None if tenant is None else await _tenant(conn, tenant.name),
         users=await _users(conn, users),
         queues=await _queues(conn, {row["id"]: row["name"] for row in flows}),
         flows=await _flows(conn, flows),
