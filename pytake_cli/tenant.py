@@ -46,7 +46,7 @@ def create(
                 )
         if row is None:
             raise PyTakeError(_("tenant {slug!r} already exists").format(slug=slug))
-        return TenantOut.model_validate(dict(row))
+        return row
 
     respond(perform(create_tenant), as_json=as_json, show=_show_created)
 
@@ -64,7 +64,7 @@ def list_(
 
     async def fetch(backend: Backend) -> list[TenantOut]:
         async with backend.admin() as conn:
-            return [TenantOut.model_validate(dict(r)) for r in await db.list_tenants(conn)]
+            return await db.list_tenants(conn)
 
     respond(perform(fetch), as_json=as_json, show=_show_items)
 

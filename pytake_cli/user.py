@@ -89,7 +89,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
 
     async def fetch(backend: Backend) -> list[UserOut]:
         async with backend.tenant(tenant) as conn:
-            return [UserOut.model_validate(dict(r)) for r in await db.list_users(conn)]
+            return await db.list_users(conn)
 
     respond(perform(fetch), as_json=as_json, show=_show_users)
 

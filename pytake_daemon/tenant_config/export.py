@@ -31,6 +31,7 @@ from pytake_daemon.protocol.tenant_config import (
     TenantSection,
     UserConfig,
 )
+from pytake_daemon.protocol.users import UserOut
 from pytake_daemon.tenancy import db as tenancy_db
 from pytake_daemon.tenancy import profile_db
 from pytake_daemon.users import db as users_db
@@ -84,17 +85,17 @@ async def _tenant(conn: Connection, name: str) -> TenantSection:
     return TenantSection(name=name, profile=profile)
 
 
-async def _users(conn: Connection, users: list[Any]) -> list[UserConfig]:
+async def _users(conn: Connection, users: list[UserOut]) -> list[UserConfig]:
     agents = {row["id"]: row for row in await agents_db.all_settings(conn)}
     out = []
-    for row in users:
-        agent = agents.get(row["id"])
+    for user in users:
+        agent = agents.get(user.id)
         out.append(
             UserConfig(
-                email=row["email"],
-                name=row["name"],
-                role=row["role"],
-                disabled=row["disabled"],
+                email=user.email,
+                name=user.name,
+                role=user.role,
+                disabled=user.disabled,
                 agent=None
                 if agent is None
                 else AgentConfig.model_validate({k: v for k, v in agent.items() if k != "id"}),
