@@ -21,7 +21,12 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from pytake_daemon.protocol import Role
-from pytake_daemon.protocol.conversations import AssignmentRequest, TimelineKind, TransferRequest
+from pytake_daemon.protocol.conversations import (
+    AssignmentRequest,
+    NoteOut,
+    TimelineKind,
+    TransferRequest,
+)
 from pytake_daemon.protocol.queues import ItemStatus
 
 NOT_FOUND = "no such conversation"
@@ -43,7 +48,7 @@ async def add_note(
     author_id: uuid.UUID,
     body: str,
     effects: Effects | None = None,
-) -> asyncpg.Record:
+) -> NoteOut:
     """Write an internal note. It goes to ``conversation_notes`` only: nothing that sends or
     lists ``messages`` ever sees it; the thread gets a ``note_added`` line (its event goes to
     ``effects``)."""
@@ -54,7 +59,7 @@ async def add_note(
         conversation_id,
         TimelineKind.NOTE_ADDED.value,
         actor_id=author_id,
-        detail={"note_id": str(row["id"])},
+        detail={"note_id": str(row.id)},
     )
     added = await timeline.record(conn, [line])
     if effects is not None:
