@@ -13,7 +13,9 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.whatsapp import MessageTemplateOut
 
 _NUMBER_COLUMNS = (
     "id, phone_number_id, waba_id, display_phone_number, label, throughput_mps, created_at,"
@@ -192,8 +194,9 @@ async def list_templates(
     language: str | None = None,
     name: str | None = None,
     waba_id: str | None = None,
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_TEMPLATES, status, category, language, name, waba_id)
+) -> list[MessageTemplateOut]:
+    found = await conn.fetch(_LIST_TEMPLATES, status, category, language, name, waba_id)
+    return rows.many(MessageTemplateOut, found)
 
 
 _GET_TEMPLATE = f"""
@@ -213,8 +216,8 @@ SELECT {_TEMPLATE_COLUMNS} FROM templates WHERE tenant_id = current_tenant_id() 
 """
 
 
-async def get_template_by_id(conn: Connection, template_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_TEMPLATE_BY_ID, template_id)
+async def get_template_by_id(conn: Connection, template_id: uuid.UUID) -> MessageTemplateOut | None:
+    return rows.one(MessageTemplateOut, await conn.fetchrow(_TEMPLATE_BY_ID, template_id))
 
 
 _UPSERT_TEMPLATE = f"""
