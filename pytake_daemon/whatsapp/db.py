@@ -15,7 +15,7 @@ import asyncpg
 
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.protocol.whatsapp import MessageTemplateOut
+from pytake_daemon.protocol.whatsapp import MessageTemplateOut, NumberOut
 
 _NUMBER_COLUMNS = (
     "id, phone_number_id, waba_id, display_phone_number, label, throughput_mps, created_at,"
@@ -41,10 +41,10 @@ async def insert_number(
     app_secret_enc: bytes,
     verify_token_enc: bytes,
     throughput_mps: int,
-) -> asyncpg.Record | None:
+) -> NumberOut | None:
     """The new number, or None when that phone_number_id is already live (any tenant)."""
     try:
-        return await conn.fetchrow(
+        row = await conn.fetchrow(
             _INSERT_NUMBER,
             phone_number_id,
             waba_id,
@@ -57,6 +57,7 @@ async def insert_number(
         )
     except asyncpg.UniqueViolationError:
         return None
+    return rows.one(NumberOut, row)
 
 
 _LIST_NUMBERS = f"""
@@ -66,8 +67,8 @@ SELECT {_NUMBER_COLUMNS} FROM whatsapp_numbers
 """
 
 
-async def list_numbers(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_NUMBERS)
+async def list_numbers(conn: Connection) -> list[NumberOut]:
+    return rows.many(NumberOut, await conn.fetch(_LIST_NUMBERS))
 
 
 _GET_NUMBER = f"""

@@ -36,7 +36,7 @@ async def _accounts(
     """One live number's token per WABA of the tenant (a WABA's numbers share its templates)."""
     wanted = set(number_ids) if number_ids is not None else None
     async with tenant_transaction(pool, tenant_id) as conn:
-        numbers = [await db.get_number(conn, n["id"]) for n in await db.list_numbers(conn)]
+        numbers = [await db.get_number(conn, n.id) for n in await db.list_numbers(conn)]
     accounts: dict[str, _Account] = {}
     for row in numbers:
         if row is None or (wanted is not None and row["id"] not in wanted):
