@@ -147,12 +147,12 @@ async def _flows(conn: Connection, flows: list[Any]) -> list[FlowConfig]:
 async def _templates(conn: Connection) -> list[TemplateConfig]:
     out = [
         TemplateConfig(
-            waba_id=r["waba_id"],
-            name=r["name"],
-            language=r["language"],
-            category=r["category"],
-            parameter_format=r["parameter_format"],
-            components=r["components"],
+            waba_id=r.waba_id,
+            name=r.name,
+            language=r.language,
+            category=r.category,
+            parameter_format=r.parameter_format,
+            components=r.components,
         )
         for r in await whatsapp_db.list_templates(conn)
     ]
