@@ -10,7 +10,13 @@ with set-returning statements on the owner connection: half of our messages sent
 one in fifty a template, one in two hundred refused by Meta; two attendances per conversation
 over the same 180 days in three queues (assigned, completed, abandoned, transferred), their
 queue history, closures (and a flow's closures), and ratings for most completed ones. Then
-the quarter-hour roll-up, as the daemon's background pass would have done by then.
+the roll-up (quarter hours and attendances), as the daemon's background pass would have done
+by then.
+
+Besides the daemon's latency, the same reports are built in-process (the route's snapshot
+transaction as the daemon's role, then its JSON), with the time of each step, and the CPU
+the daemon and PostgreSQL spend per request: what the daemon adds over the work itself.
+``--py-spy PATH`` (a py-spy binary) also samples the daemon during the tenant requests.
 """
 
 from __future__ import annotations
@@ -18,15 +24,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from cryptography.fernet import Fernet
-from harness import bench_stack, free_port, wait_ready
+from harness import bench_stack, cpu_seconds, free_port, postmaster_pid, wait_ready
 from history import preload
 
 _EXTRA = (
@@ -96,7 +106,7 @@ _EXTRA = (
 
 
 async def load(admin_dsn: str, tenant_id: uuid.UUID, people: list[uuid.UUID], key: bytes,
-               messages: int) -> tuple[float, float]:  # fmt: skip
+               messages: int) -> tuple[float, float, float]:  # fmt: skip
     from pytake_daemon.db.pool import connect
     from pytake_daemon.reports.rollup import roll_up_tenant
     from pytake_daemon.whatsapp.secretbox import SecretBox
@@ -121,14 +131,19 @@ async def load(admin_dsn: str, tenant_id: uuid.UUID, people: list[uuid.UUID], ke
             args: tuple[Any, ...] = (tenant_id,) if "$2" not in statement else (tenant_id, people)
             await conn.execute(statement, *args)
             print(f"  {statement.split()[0]} {statement.split()[2]} done", file=sys.stderr)
+        extra_s = time.perf_counter() - started
+        started = time.perf_counter()
         async with conn.transaction():
-            # What the daemon's background pass does within minutes of starting.
+            # What the daemon's background pass does within minutes of starting (its first
+            # pass: the whole history).
             await roll_up_tenant(conn, tenant_id, datetime.now(UTC))
+        rollup_s = time.perf_counter() - started
         await conn.execute(
             "VACUUM ANALYZE messages, queue_items, queue_history, conversation_events,"
-            " conversation_feedback, queues, agents, report_quarters"
+            " conversation_feedback, queues, agents, report_quarters, report_attendances,"
+            " report_closures"
         )
-        return history_s, time.perf_counter() - started
+        return history_s, extra_s, rollup_s
     finally:
         await conn.close()
 
@@ -160,24 +175,177 @@ async def targets(admin_dsn: str, tenant_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def measure(
-    base: str, token: str, path: str, params: dict[str, str], n: int
+    base: str, token: str, path: str, params: dict[str, str], n: int, cpu: dict[str, int]
 ) -> dict[str, float]:
+    """p50 and max latency, and the CPU the daemon (``cpu["daemon"]``, a pid) and PostgreSQL
+    (``cpu["postgres"]``, the postmaster: every backend) spent per measured request."""
     latencies: list[float] = []
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
         for i in range(n + 3):  # three warm-ups: pool, plans, caches
+            if i == 3:
+                spent = {k: cpu_seconds(pid) for k, pid in cpu.items()}
             started = time.perf_counter()
             async with session.get(f"{base}{path}", params=params) as resp:
                 await resp.read()
                 assert resp.status == 200, (resp.status, await resp.text())
             if i >= 3:
                 latencies.append(time.perf_counter() - started)
-    return {"p50_ms": statistics.median(latencies) * 1000, "max_ms": max(latencies) * 1000}
+    out = {"p50_ms": statistics.median(latencies) * 1000, "max_ms": max(latencies) * 1000}
+    for k, pid in cpu.items():
+        out[f"{k}_cpu_ms"] = (cpu_seconds(pid) - spent[k]) / n * 1000
+    return out
+
+
+async def in_process(
+    admin_dsn: str, tenant_id: uuid.UUID, kinds: dict[str, dict[str, str]], n: int
+) -> dict[str, dict[str, float]]:
+    """Each kind built as the route builds it (its snapshot transaction, as the daemon's role,
+    under row-level security, then the response's JSON), without HTTP: p50 of the whole, of
+    each statement group and of the serialisation, in milliseconds."""
+    from pytake_daemon.db.pool import create_pool
+    from pytake_daemon.protocol.reports import ReportQuery
+    from pytake_daemon.reports import attendance_db, db, service
+    from pytake_daemon.reports.routes import snapshot
+    from tests.support import with_user
+
+    steps: dict[str, list[float]] = defaultdict(list)
+
+    def timed(module: Any, name: str) -> None:
+        inner: Callable[..., Awaitable[Any]] = getattr(module, name)
+
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await inner(*args, **kwargs)
+            finally:
+                steps[name].append(time.perf_counter() - started)
+
+        setattr(module, name, wrapper)
+
+    # service.py calls these through their modules: timing wrappers, for this process only.
+    timed(attendance_db, "attendance")
+    for name in ("message_figures", "opened_and_closed", "ratings", "mood"):
+        timed(db, name)
+    pool = await create_pool(with_user(admin_dsn, "pytake_app"), min_size=1, max_size=1)
+    out: dict[str, dict[str, float]] = {}
+    try:
+        for kind, params in kinds.items():
+            query = ReportQuery.model_validate(params)
+            totals: list[float] = []
+            json_s: list[float] = []
+            per_step: dict[str, list[float]] = defaultdict(list)
+            for i in range(n + 3):
+                steps.clear()
+                started = time.perf_counter()
+                async with snapshot(pool, tenant_id) as conn:
+                    report = await service.build_report(conn, query, datetime.now(UTC))
+                built = time.perf_counter()
+                body = report.__pydantic_serializer__.to_json(report)
+                if i >= 3:
+                    totals.append(built - started)
+                    json_s.append(time.perf_counter() - built)
+                    for name, values in steps.items():
+                        per_step[name].append(sum(values))
+            step_ms = {f"{k}_ms": statistics.median(v) * 1000 for k, v in per_step.items()}
+            total_ms = statistics.median(totals) * 1000
+            out[kind] = {
+                "total_ms": total_ms,
+                "json_ms": statistics.median(json_s) * 1000,
+                **step_ms,
+                # BEGIN, the scope's checks, the breakdown's names, building the model.
+                "other_ms": total_ms - sum(step_ms.values()),
+                "bytes": len(body),
+            }
+    finally:
+        await pool.close()
+    return out
+
+
+def py_spy(binary: str, pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
+    """Sample the daemon while the tenant reports run (collapsed stacks, one per line)."""
+    return subprocess.Popen(
+        [
+            binary,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def top_frames(raw: Path, top: int = 15) -> list[tuple[str, float]]:
+    """The functions the samples were in (self time), by share of the samples."""
+    counts: dict[str, int] = defaultdict(int)
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack:
+            continue
+        leaf = stack.split(";")[-1]
+        counts[leaf] += int(n)
+        total += int(n)
+    return [(f, c / total) for f, c in sorted(counts.items(), key=lambda p: -p[1])[:top]]
+
+
+async def facts(admin_dsn: str, tenant_id: uuid.UUID, *, rolled: bool) -> None:
+    """Clear the attendances' and closures' roll-up (reports compute them live, as before
+    migration 0044), or do it again as the daemon's pass would."""
+    from pytake_daemon.db.pool import connect
+    from pytake_daemon.reports.rollup import roll_up_tenant
+
+    conn = await connect(admin_dsn)
+    try:
+        if rolled:
+            async with conn.transaction():
+                await roll_up_tenant(conn, tenant_id, datetime.now(UTC))
+            await conn.execute("VACUUM ANALYZE report_attendances, report_closures")
+        else:
+            await conn.execute(
+                "UPDATE report_rollups SET facts_until = NULL WHERE tenant_id = $1", tenant_id
+            )
+    finally:
+        await conn.close()
+
+
+async def cpu_pids(admin_dsn: str, daemon: int) -> dict[str, int]:
+    from pytake_daemon.db.pool import connect
+
+    conn = await connect(admin_dsn)
+    try:
+        postmaster = await postmaster_pid(conn)
+    finally:
+        await conn.close()
+    return {"daemon": daemon} | ({} if postmaster is None else {"postgres": postmaster})
+
+
+async def profile(base: str, token: str, params: dict[str, str], binary: str, pid: int) -> Path:
+    """Tenant reports back to back while py-spy samples the daemon for 20 seconds."""
+    out = Path(f"/tmp/pytake-reports-{pid}.pyspy")
+    spy = py_spy(binary, pid, 20, out)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
+        while spy.poll() is None:
+            async with session.get(f"{base}/api/v1/reports", params=params) as resp:
+                await resp.read()
+            await asyncio.sleep(0)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20, help="per kind")
+    parser.add_argument("--py-spy", help="a py-spy binary: sample the daemon's tenant reports")
     args = parser.parse_args()
 
     from pytake_daemon.protocol import Role
@@ -187,13 +355,10 @@ def main() -> None:
         tenant = bench.tenant
         people = [m.id for m in tenant.members.values()]
         print(f"loading {args.messages:,} messages and their attendances…", file=sys.stderr)
-        history_s, extra_s = asyncio.run(
+        history_s, extra_s, rollup_s = asyncio.run(
             load(bench.admin_dsn, tenant.id, people, key, args.messages)
         )
         ids = asyncio.run(targets(bench.admin_dsn, tenant.id))
-        port = free_port()
-        bench.spawn_daemon(port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
-        token = tenant[Role.SUPERVISOR].token
         month = {"period": "last-30d", "tz": "America/Sao_Paulo"}
         kinds = {
             "tenant": month,
@@ -202,28 +367,65 @@ def main() -> None:
             "conversation": {**month, "conversation_id": ids["conversation"]},
             "tenant_90d": {**month, "period": "last-90d"},
         }
+        asyncio.run(facts(bench.admin_dsn, tenant.id, rolled=False))
+        port = free_port()
+        daemon = bench.spawn_daemon(port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
+        token = tenant[Role.SUPERVISOR].token
+        cpu = asyncio.run(cpu_pids(bench.admin_dsn, daemon.pid))
+        app = f"http://127.0.0.1:{port}"
 
-        async def run() -> dict[str, dict[str, float]]:
-            app = f"http://127.0.0.1:{port}"
+        async def run(names: list[str]) -> dict[str, dict[str, float]]:
             await wait_ready(f"{app}/readyz", timeout=120)
-            out = {"inbox": await measure(app, token, "/api/v1/conversations", {}, args.requests)}
-            for name, params in kinds.items():
-                out[name] = await measure(app, token, "/api/v1/reports", params, args.requests)
+            out = {"inbox": await measure(app, token, "/api/v1/conversations", {}, args.requests,
+                                          cpu)}  # fmt: skip
+            for name in names:
+                out[name] = await measure(app, token, "/api/v1/reports", kinds[name],
+                                          args.requests, cpu)  # fmt: skip
             return out
 
-        results = asyncio.run(run())
+        # First without the attendances' and closures' roll-up (well within the daemon's
+        # first pass, 5 minutes after it starts), then with it.
+        before = asyncio.run(run(["tenant", "queue", "tenant_90d"]))
+        asyncio.run(facts(bench.admin_dsn, tenant.id, rolled=True))
+        results = asyncio.run(run(list(kinds)))
+        # The daemon idle meanwhile, caches as warm as for its requests.
+        local = asyncio.run(in_process(bench.admin_dsn, tenant.id, kinds, args.requests))
+        spied = None
+        if args.py_spy:
+            spied = asyncio.run(profile(app, token, month, args.py_spy, daemon.pid))
 
-    print(f"history {history_s:.0f} s, report tables {extra_s:.0f} s")
+    print(
+        f"history {history_s:.0f} s, report tables {extra_s:.0f} s, first roll-up {rollup_s:.1f} s"
+    )
     base = results["inbox"]["p50_ms"]
     fields: dict[str, str] = {"messages": str(args.messages), "inbox_p50_ms": f"{base:.1f}"}
     for name, r in results.items():
         verdict = "" if name == "inbox" else ("  ok" if r["p50_ms"] <= 300 else "  OVER 300 ms")
+        cpu_text = "  ".join(f"{k} {v:6.1f}" for k, v in r.items() if k.endswith("_cpu_ms"))
         print(f"{name:13s} p50 {r['p50_ms']:8.1f} ms  max {r['max_ms']:8.1f} ms  "
-              f"x{r['p50_ms'] / base:.1f} of the inbox{verdict}")  # fmt: skip
+              f"x{r['p50_ms'] / base:.1f} of the inbox{verdict}  ({cpu_text})")  # fmt: skip
         if name != "inbox":
             fields[f"{name}_p50_ms"] = f"{r['p50_ms']:.1f}"
             fields[f"{name}_max_ms"] = f"{r['max_ms']:.1f}"
             fields[f"{name}_ratio"] = f"{r['p50_ms'] / base:.1f}"
+    print("without the attendances' and closures' roll-up (live, as before 0044):")
+    for name, r in before.items():
+        cpu_text = "  ".join(f"{k} {v:6.1f}" for k, v in r.items() if k.endswith("_cpu_ms"))
+        ratio = r["p50_ms"] / before["inbox"]["p50_ms"]
+        print(f"  {name:13s} p50 {r['p50_ms']:8.1f} ms  max {r['max_ms']:8.1f} ms  "
+              f"x{ratio:.1f} of the inbox  ({cpu_text})")  # fmt: skip
+        if name != "inbox":
+            fields[f"{name}_live_p50_ms"] = f"{r['p50_ms']:.1f}"
+            fields[f"{name}_live_ratio"] = f"{ratio:.1f}"
+    print("in-process (the route's transaction and JSON, no HTTP), p50 ms:")
+    for name, r in local.items():
+        parts = "  ".join(f"{k[:-3]} {v:.1f}" for k, v in r.items() if k.endswith("_ms"))
+        print(f"  {name:13s} {parts}  ({r['bytes']:,.0f} bytes)")
+        fields[f"{name}_inprocess_ms"] = f"{r['total_ms']:.1f}"
+    if spied is not None:
+        print(f"py-spy ({spied}), the daemon's self time by function:")
+        for frame, share in top_frames(spied):
+            print(f"  {share:6.1%}  {frame}")
     print("RESULT reports " + " ".join(f"{k}={v}" for k, v in fields.items()))
 
 

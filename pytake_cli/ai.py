@@ -4,7 +4,7 @@ or change a tenant's AI settings."""
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -23,6 +23,9 @@ from pytake_cli.context import (
 from pytake_cli.i18n import _
 from pytake_cli.options import JsonOpt, TenantOpt
 from pytake_daemon.protocol.ai import AiSettingsOut, AiSettingsUpdate
+
+if TYPE_CHECKING:
+    from pytake_daemon.ai.evaluation import PublicRow
 
 app = typer.Typer(
     help="Message analysis: evaluation, a quick look at one text, per-tenant settings.",
@@ -87,6 +90,11 @@ def evaluate(
                         "baseline_agreement": r.baseline.agreement,
                         "only_model_right": r.only_model,
                         "only_baseline_right": r.only_baseline,
+                        "agreement_deficit_upper": r.comparison.agreement_deficit_upper,
+                        "agreement_p": r.comparison.agreement_p,
+                        "pearson_deficit_upper": r.comparison.pearson_deficit_upper,
+                        "pearson_p": r.comparison.pearson_p,
+                        "not_below": r.comparison.not_below,
                     }
                     for r in public
                 ],
@@ -148,6 +156,7 @@ def evaluate(
             str(pub.only_baseline),
         )
     console.print(english)
+    console.print(_not_below_table(public))
     language = Table(
         title=_(
             "Language accuracy ({value} part; the tenant's default is the other language)"
@@ -165,6 +174,32 @@ def evaluate(
             f"{row.before:.1%}",
         )
     console.print(language)
+
+
+def _not_below_table(public: list[PublicRow]) -> Table:
+    """The issue's criterion per part: how far plain VADER may be ahead (one-sided 95 % upper
+    bounds, agreement in points) and the one-sided p of "ours is below" (ai/paired_tests.py)."""
+    from pytake_daemon.ai.paired_tests import AGREEMENT_MARGIN, PEARSON_MARGIN
+
+    table = Table(
+        title=_(
+            "Not below plain VADER? (one-sided 95 % upper bounds of VADER's lead; not below "
+            "when under {points} point of agreement and {r} of r)"
+        ).format(points=f"{AGREEMENT_MARGIN * 100:g}", r=f"{PEARSON_MARGIN:g}")
+    )
+    for column in ("part", "agree lead ≤", "p", "r lead ≤", "p", "not below"):
+        table.add_column(column, justify="left" if column == "part" else "right")
+    for pub in public:
+        versus = pub.comparison
+        table.add_row(
+            pub.part.value,
+            f"{versus.agreement_deficit_upper * 100:.2f}",
+            f"{versus.agreement_p:.2f}",
+            f"{versus.pearson_deficit_upper:.4f}",
+            f"{versus.pearson_p:.2f}",
+            _("yes") if versus.not_below else _("no"),
+        )
+    return table
 
 
 @app.command("analyze")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 import aiohttp
 import typer
 
-from pytake_cli import demo_seed
+from pytake_cli import demo_onboarding, demo_seed
 from pytake_cli.context import console, fail, handle_errors, perform, run, settings, state
 from pytake_cli.i18n import _, apply_lang_option, asked_language
 from pytake_daemon.config import Settings
@@ -243,6 +243,24 @@ def _open_console(server: str, cfg: Settings, credentials: demo_seed.Credentials
     build_app(server=server, credentials_path=path, language=asked_language()).run()
 
 
+def _seed(cfg: Settings, server: str, path: Path) -> demo_seed.Credentials:
+    """The accounts, then the workspace over the API, then the setup recorded as done (the
+    wizard must not greet the demo's owner: ``demo_onboarding``)."""
+    credentials = perform(
+        lambda backend: demo_seed.seed_accounts(backend.cfg, backend.endpoints, path), cfg=cfg
+    )
+
+    async def workspace() -> None:
+        async with aiohttp.ClientSession() as session:
+            api = demo_seed.Api(session, server)
+            made = await demo_seed.seed_workspace(api, credentials)
+            await demo_onboarding.seed_setup(api, made)
+
+    run(workspace())
+    perform(lambda backend: demo_onboarding.mark_live(backend.cfg, backend.endpoints), cfg=cfg)
+    return credentials
+
+
 @handle_errors
 def demo(
     tui: Annotated[
@@ -306,16 +324,7 @@ def demo(
         run(_wait_answering(f"{server}/readyz", daemon, _READY_TIMEOUT))
 
         _say("seeding the demo tenant")
-        path = state_dir / demo_seed.CREDENTIALS_FILE
-        credentials = perform(
-            lambda backend: demo_seed.seed_accounts(backend.cfg, backend.endpoints, path), cfg=cfg
-        )
-
-        async def workspace() -> None:
-            async with aiohttp.ClientSession() as session:
-                await demo_seed.seed_workspace(demo_seed.Api(session, server), credentials)
-
-        run(workspace())
+        credentials = _seed(cfg, server, state_dir / demo_seed.CREDENTIALS_FILE)
 
         _say(f"starting the WhatsApp simulator (log: {state_dir / 'simulator.log'})")
         args = ["simulate", "serve", "--port", str(simulator_port)]

@@ -52,6 +52,7 @@ from pytake_daemon.http.middlewares import (
     request_context_middleware,
 )
 from pytake_daemon.http.openapi import build_openapi
+from pytake_daemon.http.server import SERVER_LIMITS
 from pytake_daemon.invitations.routes import routes as invitations_routes
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import (
@@ -161,6 +162,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
             auth_middleware,
         ],
         client_max_size=1024 * 1024,
+        # The parser's limits, for every runner (http/server.py says why these).
+        handler_args=SERVER_LIMITS,
     )
     app[SETTINGS] = settings
     app[ENDPOINTS] = endpoints

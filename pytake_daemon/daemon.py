@@ -19,6 +19,7 @@ from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.health.secrets import wait_until_secrets_usable
+from pytake_daemon.http.server import ProblemAppRunner
 from pytake_daemon.http.tls import server_ssl_context
 from pytake_daemon.logs import configure_logging
 from pytake_daemon.runtime import backing_services, prepare_schema
@@ -49,7 +50,8 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
     notifier.status("checking the database schema")
     version = await prepare_schema(settings, endpoints)
     app = create_app(settings, endpoints)
-    runner = web.AppRunner(
+    # Its connections answer what aiohttp refuses itself as problem documents (http/server.py).
+    runner = ProblemAppRunner(
         app,
         handle_signals=False,
         shutdown_timeout=settings.server.shutdown_timeout,

@@ -1,24 +1,81 @@
 """What the reports screen shows, as plain functions: periods, the drill-down trail, figures as
-text, the heat map's shades. Nothing here knows about Textual (tested on its own)."""
+text, the heat map's shades, and the reports' words (levels, tables, frequencies) in the
+reader's language. Nothing here knows about Textual (tested on its own)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from rich.text import Text
 
-from pytake_daemon.protocol.reports import Level, ReportOut, ReportQuery
+from pytake_daemon.protocol.report_schedules import Frequency
+from pytake_daemon.protocol.reports import Dataset, Level, ReportOut, ReportQuery
+from pytake_i18n import format_date, format_number, format_percent
+from pytake_tui.i18n import N_, _, ngettext, pgettext
 
 PERIODS: tuple[tuple[str, str], ...] = (
-    ("today", "Today"),
-    ("last-7d", "Last 7 days"),
-    ("last-30d", "Last 30 days"),
+    ("today", N_("Today")),
+    ("last-7d", N_("Last 7 days")),
+    ("last-30d", N_("Last 30 days")),
 )
 """The picker's presets, in the order ``p`` cycles them; ``c`` asks for custom dates."""
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_A_MONDAY = date(2024, 1, 1)
+
+
+def weekday_name(weekday: int, *, short: bool = False) -> str:
+    """A weekday (0 is Monday) as the reader's language names it on its own, by CLDR:
+    "Monday" / "segunda-feira", short "Mon" / "seg."."""
+    return format_date(_A_MONDAY + timedelta(days=weekday), format="ccc" if short else "cccc")
+
+
+def level_name(level: Level) -> str:
+    """A drill-down level: "queue" / "fila"."""
+    return {
+        Level.TENANT: pgettext("report level", "tenant"),
+        Level.QUEUE: pgettext("report level", "queue"),
+        Level.AGENT: pgettext("report level", "agent"),
+        Level.CONVERSATION: pgettext("report level", "conversation"),
+    }[level]
+
+
+def dataset_name(dataset: Dataset) -> str:
+    """A report's table, as the export and e-mail choices name it: "heat map" / "mapa de calor"."""
+    return {
+        Dataset.SUMMARY: pgettext("report table", "summary"),
+        Dataset.HOURLY: pgettext("report table", "hourly"),
+        Dataset.HEATMAP: pgettext("report table", "heat map"),
+        Dataset.BREAKDOWN: pgettext("report table", "breakdown"),
+        Dataset.CSAT: pgettext("report table", "CSAT"),
+        Dataset.INTENTS: pgettext("report table", "intents"),
+        Dataset.ERRORS: pgettext("report table", "errors"),
+        Dataset.CONVERSATIONS: pgettext("report table", "conversations"),
+    }.get(dataset, dataset.value)
+
+
+def frequency_name(frequency: Frequency) -> str:
+    """How often a scheduled e-mail leaves: "weekly" / "semanal"."""
+    return {
+        Frequency.DAILY: pgettext("report e-mail", "daily"),
+        Frequency.WEEKLY: pgettext("report e-mail", "weekly"),
+        Frequency.MONTHLY: pgettext("report e-mail", "monthly"),
+    }[frequency]
+
+
+def mail_status(status: str | None) -> str:
+    """A scheduled e-mail's last run (sending, sent, failed, skipped; "—" before the first)."""
+    if status is None:
+        return "—"
+    return {
+        "sending": pgettext("report e-mail", "sending"),
+        "sent": pgettext("report e-mail", "sent"),
+        "failed": pgettext("report e-mail", "failed"),
+        "skipped": pgettext("report e-mail", "skipped"),
+    }.get(status, status)
+
+
 SHADES = ("grey15", "dark_green", "green4", "green3", "yellow3", "orange1", "red1")
 """Heat from none to the busiest hour (each cell's background)."""
 
@@ -33,9 +90,13 @@ class Period:
 
     @property
     def label(self) -> str:
+        presets = dict(PERIODS)
         if self.preset is not None:
-            return dict(PERIODS).get(self.preset, self.preset)
-        return f"{self.first_day} → {self.last_day}"
+            return _(presets[self.preset]) if self.preset in presets else self.preset
+        # Custom dates always come in pairs (CustomPeriodDialog).
+        assert self.first_day is not None
+        assert self.last_day is not None
+        return f"{format_date(self.first_day)} → {format_date(self.last_day)}"
 
     def following(self) -> Period:
         """The next preset (custom dates go back to the first one)."""
@@ -65,62 +126,73 @@ def query_for(period: Period, tz: str, trail: list[Crumb]) -> ReportQuery:
 
 
 def trail_text(tenant: str, trail: list[Crumb]) -> str:
-    return " > ".join([tenant, *(f"{c.level.value} {c.name}" for c in trail)])
+    return " > ".join([tenant, *(f"{level_name(c.level)} {c.name}" for c in trail)])
 
 
 def minutes(seconds: float | None) -> str:
+    """A duration in the unit that reads best (s, min and h are the same in both languages;
+    the decimal separator is the reader's)."""
     if seconds is None:
         return "—"
     if seconds < 60:
-        return f"{seconds:.0f}s"
+        return f"{format_number(seconds, pattern='0')}s"
     if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+        return f"{format_number(seconds / 60, pattern='0.0')} min"
+    return f"{format_number(seconds / 3600, pattern='0.0')} h"
 
 
 def share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return "—" if value is None else format_percent(value)
+
+
+def _csat(average: float | None) -> str:
+    return "—" if average is None else format_number(average, pattern="0.00")
 
 
 def figures(report: ReportOut) -> list[tuple[str, str]]:
     """The figures table: name and value, in reading order."""
     a, v, t = report.attendance, report.volumes, report.templates
-    csat = "—" if report.csat.average is None else f"{report.csat.average:.2f}"
+    automation = report.automation
     return [
-        ("Messages in / out", f"{v.inbound} / {v.outbound}"),
-        ("Conversations opened / closed", f"{v.opened} / {v.closed}"),
-        ("Attendances entered / taken", f"{a.entered} / {a.assigned}"),
-        ("First response median", minutes(a.first_response.median)),
-        ("First response p90", minutes(a.first_response.p90)),
-        ("Resolution median", minutes(a.resolution.median)),
-        ("Resolution p90", minutes(a.resolution.p90)),
-        ("SLA attainment", f"{share(a.sla.rate)}  ({a.sla.met} met, {a.sla.missed} missed)"),
-        ("Abandonment", f"{share(a.abandonment_rate)}  ({a.abandoned})"),
-        ("Transfers", str(a.transfers)),
-        ("CSAT", f"{csat}  ({report.csat.ratings} ratings)"),
-        ("Automation share", f"{share(report.automation.share)}  "
-                             f"({report.automation.automated} of {report.automation.closed})"),
-        ("Templates sent", str(t.sent)),
-        ("Delivered / read", f"{share(t.delivery_rate)} / {share(t.read_rate)}"),
-        ("Templates failed", str(t.failed)),
+        (_("Messages in / out"), f"{v.inbound} / {v.outbound}"),
+        (_("Conversations opened / closed"), f"{v.opened} / {v.closed}"),
+        (_("Attendances entered / taken"), f"{a.entered} / {a.assigned}"),
+        (_("First response median"), minutes(a.first_response.median)),
+        (_("First response p90"), minutes(a.first_response.p90)),
+        (_("Resolution median"), minutes(a.resolution.median)),
+        (_("Resolution p90"), minutes(a.resolution.p90)),
+        (_("SLA attainment"), _("{rate}  ({met} met, {missed} missed)").format(
+            rate=share(a.sla.rate), met=a.sla.met, missed=a.sla.missed)),
+        (_("Abandonment"), f"{share(a.abandonment_rate)}  ({a.abandoned})"),
+        (_("Transfers"), str(a.transfers)),
+        (_("CSAT"), ngettext("{average}  ({n} rating)", "{average}  ({n} ratings)",
+                             report.csat.ratings).format(
+            average=_csat(report.csat.average), n=report.csat.ratings)),
+        (_("Automation share"), _("{share}  ({automated} of {closed})").format(
+            share=share(automation.share), automated=automation.automated,
+            closed=automation.closed)),
+        (_("Templates sent"), str(t.sent)),
+        (_("Delivered / read"), f"{share(t.delivery_rate)} / {share(t.read_rate)}"),
+        (_("Templates failed"), str(t.failed)),
     ]  # fmt: skip
 
 
 def summary_line(report: ReportOut) -> Text:
     """The drill-down tab's headline: the figures a supervisor looks at first."""
     a, v = report.attendance, report.volumes
-    csat = "—" if report.csat.average is None else f"{report.csat.average:.2f}"
     parts = [
-        ("in/out ", f"{v.inbound}/{v.outbound}"),
-        ("  reply ", minutes(a.first_response.median)),
-        (" p90 ", minutes(a.first_response.p90)),
-        ("  SLA ", share(a.sla.rate)),
-        ("  aband. ", share(a.abandonment_rate)),
-        ("  CSAT ", csat),
+        (_("in/out"), f"{v.inbound}/{v.outbound}"),
+        (_("reply"), minutes(a.first_response.median)),
+        (_("p90"), minutes(a.first_response.p90)),
+        (_("SLA"), share(a.sla.rate)),
+        (_("aband."), share(a.abandonment_rate)),
+        (_("CSAT"), _csat(report.csat.average)),
     ]
     text = Text()
-    for label, value in parts:
-        text.append(label, style="dim")
+    for n, (label, value) in enumerate(parts):
+        # The p90 belongs to the reply time before it: one space, where the others have two.
+        gap = "" if n == 0 else " " if n == 2 else "  "
+        text.append(f"{gap}{label} ", style="dim")
         text.append(value, style="bold")
     return text
 
@@ -128,12 +200,13 @@ def summary_line(report: ReportOut) -> Text:
 def mood_rows(report: ReportOut) -> list[tuple[str, str]]:
     m = report.mood
     rows = [
-        ("analysed", str(m.analysed)),
-        ("positive", str(m.positive)),
-        ("neutral", str(m.neutral)),
-        ("negative", str(m.negative)),
+        (pgettext("mood", "analysed"), str(m.analysed)),
+        (pgettext("mood", "positive"), str(m.positive)),
+        (pgettext("mood", "neutral"), str(m.neutral)),
+        (pgettext("mood", "negative"), str(m.negative)),
     ]
-    return rows + [(f"intent: {i.intent}", str(i.count)) for i in m.top_intents]
+    intents = [(_("intent: {intent}").format(intent=i.intent), str(i.count)) for i in m.top_intents]
+    return rows + intents
 
 
 def heat_cell(count: int, busiest: int) -> Text:

@@ -1,8 +1,9 @@
 """The System screen's figures: what each one is, its thresholds, and the samples kept.
 
 Every figure is a number where higher is worse; at or past ``warn`` it is drawn in the warning
-colour, at or past ``error`` in the error colour (the thresholds are listed in docs/tui.md, and
-a figure without them is only informative). The daemon sends running totals for counters and
+colour, at or past ``error`` in the error colour. The thresholds are the daemon's
+(``protocol.system_figures.THRESHOLDS``, listed in docs/tui.md), the same lines its alerts
+cross; a figure without them is only informative. The daemon sends running totals for counters and
 histograms; rates and means here are over the time between two readings, by the daemon's clock
 (``read_at``), so the console's own clock plays no part.
 """
@@ -13,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pytake_daemon.protocol.system_figures import QUEUE_TABLES, SystemFigures, Totals
+from pytake_daemon.protocol.system_figures import QUEUE_TABLES, THRESHOLDS, SystemFigures, Totals
 from pytake_tui.i18n import N_, _
 
 SAMPLES = 60
@@ -41,8 +42,14 @@ class Figure:
     label: str
     """Marked with ``N_``: :meth:`title` translates it where it is shown."""
     unit: Unit
-    warn: float | None = None
-    error: float | None = None
+
+    @property
+    def warn(self) -> float | None:
+        return THRESHOLDS[self.key][0] if self.key in THRESHOLDS else None
+
+    @property
+    def error(self) -> float | None:
+        return THRESHOLDS[self.key][1] if self.key in THRESHOLDS else None
 
     def title(self) -> str:
         """The label in the language in force (a queue table's name filled in)."""
@@ -58,43 +65,38 @@ class Figure:
         return Level.OK
 
 
-GIB = 1024**3
 FLOW_JOB = "flow_inbound"
 
 FIGURES: dict[str, Figure] = {
     f.key: f
     for f in (
-        Figure("host.cpu", N_("CPU"), Unit.PERCENT, 70, 90),
-        Figure("host.memory", N_("Memory"), Unit.PERCENT, 80, 90),
-        # The doctor's disk check fails under 5 % free: the error colour says the same.
-        Figure("host.disk", N_("Disk (state dir)"), Unit.PERCENT, 85, 95),
+        Figure("host.cpu", N_("CPU"), Unit.PERCENT),
+        Figure("host.memory", N_("Memory"), Unit.PERCENT),
+        Figure("host.disk", N_("Disk (state dir)"), Unit.PERCENT),
         Figure("daemon.webhooks", N_("Webhooks accepted"), Unit.RATE),
-        Figure("daemon.refused", N_("Webhooks refused/failed"), Unit.RATE, 0.01, 1),
+        Figure("daemon.refused", N_("Webhooks refused/failed"), Unit.RATE),
         Figure("daemon.sends", N_("Graph API sends"), Unit.RATE),
-        Figure("daemon.jobs", N_("Jobs queued"), Unit.COUNT, 1_000, 10_000),
-        Figure("daemon.job_age", N_("Oldest job"), Unit.SECONDS, 30, 300),
-        Figure("daemon.outbox", N_("Outbox queued"), Unit.COUNT, 1_000, 10_000),
+        Figure("daemon.jobs", N_("Jobs queued"), Unit.COUNT),
+        Figure("daemon.job_age", N_("Oldest job"), Unit.SECONDS),
+        Figure("daemon.outbox", N_("Outbox queued"), Unit.COUNT),
         Figure("daemon.websockets", N_("WebSocket clients"), Unit.COUNT),
-        Figure("daemon.dropped", N_("Slow clients cut off"), Unit.COUNT, 1, 10),
-        Figure("daemon.loop_lag", N_("Event-loop lag"), Unit.MS, 25, 100),
-        Figure("daemon.pool", N_("DB pool in use"), Unit.PERCENT, 80, 100),
-        Figure("daemon.rss", N_("Process memory"), Unit.BYTES, 1 * GIB, 2 * GIB),
-        Figure("daemon.cpu", N_("Process CPU"), Unit.PERCENT, 70, 90),
-        Figure("pg.connections", N_("Connections"), Unit.PERCENT, 70, 90),
-        Figure("pg.longest", N_("Longest transaction"), Unit.SECONDS, 60, 300),
+        Figure("daemon.dropped", N_("Slow clients cut off"), Unit.COUNT),
+        Figure("daemon.loop_lag", N_("Event-loop lag"), Unit.MS),
+        Figure("daemon.pool", N_("DB pool in use"), Unit.PERCENT),
+        Figure("daemon.rss", N_("Process memory"), Unit.BYTES),
+        Figure("daemon.cpu", N_("Process CPU"), Unit.PERCENT),
+        Figure("pg.connections", N_("Connections"), Unit.PERCENT),
+        Figure("pg.longest", N_("Longest transaction"), Unit.SECONDS),
         Figure("pg.size", N_("Database size"), Unit.BYTES),
-        Figure("pg.replication", N_("Replication lag"), Unit.SECONDS, 10, 60),
-        *(
-            Figure(f"pg.dead.{t}", N_("Dead rows {table}"), Unit.PERCENT, 20, 50)
-            for t in QUEUE_TABLES
-        ),
+        Figure("pg.replication", N_("Replication lag"), Unit.SECONDS),
+        *(Figure(f"pg.dead.{t}", N_("Dead rows {table}"), Unit.PERCENT) for t in QUEUE_TABLES),
         Figure("redis.memory", N_("Used memory"), Unit.BYTES),
         Figure("redis.clients", N_("Clients"), Unit.COUNT),
-        Figure("redis.ping", N_("Ping"), Unit.MS, 5, 50),
-        Figure("lag.ingest", N_("Ingest commit"), Unit.MS, 100, 500),
-        Figure("lag.flow", N_("Flow (oldest waiting)"), Unit.SECONDS, 5, 30),
-        Figure("lag.outbox", N_("Outbox (overdue)"), Unit.SECONDS, 5, 60),
-        Figure("lag.status", N_("Status (Meta → here)"), Unit.SECONDS, 30, 300),
+        Figure("redis.ping", N_("Ping"), Unit.MS),
+        Figure("lag.ingest", N_("Ingest commit"), Unit.MS),
+        Figure("lag.flow", N_("Flow (oldest waiting)"), Unit.SECONDS),
+        Figure("lag.outbox", N_("Outbox (overdue)"), Unit.SECONDS),
+        Figure("lag.status", N_("Status (Meta → here)"), Unit.SECONDS),
     )
 }
 

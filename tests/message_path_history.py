@@ -146,7 +146,7 @@ async def seed_history(
     async with app_conn.transaction():
         await set_tenant(app_conn, tenant_id)
         await app_conn.fetchval(bus._NEXT_SEQ, 1)
-    await admin_conn.execute("VACUUM ANALYZE report_quarters")
+    await admin_conn.execute("VACUUM ANALYZE report_quarters, report_attendances, report_closures")
     return History(
         tenant_id=tenant_id,
         number_id=number,

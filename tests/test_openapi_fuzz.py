@@ -36,6 +36,7 @@ from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import connect, set_tenant
 from pytake_daemon.http.openapi import build_openapi
+from pytake_daemon.http.server import ProblemAppRunner
 from pytake_daemon.protocol import Role
 from tests.support import PASSWORD, TenantData, create_tenant, free_port
 
@@ -187,7 +188,8 @@ def live_daemon(
     configured = settings.model_copy(update={"whatsapp": whatsapp, "redis": redis})
 
     async def start() -> web.AppRunner:
-        runner = web.AppRunner(create_app(configured, endpoints))
+        # The daemon's runner: what the HTTP parser refuses is answered as the daemon answers it.
+        runner = ProblemAppRunner(create_app(configured, endpoints))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         return runner

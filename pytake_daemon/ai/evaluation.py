@@ -33,6 +33,7 @@ from pytake_daemon.ai.intents import (
     KeywordMatcher,
 )
 from pytake_daemon.ai.language import MIN_WORDS, Fallbacks, LanguageDetector
+from pytake_daemon.ai.paired_tests import NonInferiority, non_inferiority
 from pytake_daemon.ai.sentiment import LabelThresholds, SentimentLabel, SentimentScorer
 from pytake_daemon.ai.text import normalise, tokens
 
@@ -134,6 +135,8 @@ class PublicRow:
     only_baseline: int
     """Texts whose 3-way label only the baseline gets right: with ``only_model``, the
     discordant pairs a paired (McNemar) test of the agreement difference counts."""
+    comparison: NonInferiority
+    """Whether ours is not below the baseline on this part, by paired tests."""
 
 
 def _rated_labels(ratings: Sequence[float]) -> list[SentimentLabel]:
@@ -174,6 +177,8 @@ def evaluate_public_english(
     ours = [scorer.score(t.text, "en") for t in texts]
     theirs = [vader(t.text) for t in texts]
     pairs = list(zip(_agrees(ratings, ours, cut), _agrees(ratings, theirs, cut), strict=True))
+    only_model = sum(a and not b for a, b in pairs)
+    only_baseline = sum(b and not a for a, b in pairs)
     return PublicRow(
         corpus=PUBLIC_ENGLISH,
         part=split,
@@ -181,8 +186,11 @@ def evaluate_public_english(
         model=rated_score(ratings, ours, cut),
         baseline_name="plain VADER",
         baseline=rated_score(ratings, theirs, cut),
-        only_model=sum(a and not b for a, b in pairs),
-        only_baseline=sum(b and not a for a, b in pairs),
+        only_model=only_model,
+        only_baseline=only_baseline,
+        comparison=non_inferiority(
+            ratings, ours, theirs, only_model=only_model, only_baseline=only_baseline
+        ),
     )
 
 

@@ -1,7 +1,7 @@
 """Sentiment of one message: VADER with a customer-service layer for English (not below plain
-VADER on the VADER paper's 4,200 human-rated tweets, and no significant difference on their
-held-out part: docs/ai.md, "English on a public corpus"), and :class:`PortugueseSentiment` for
-Portuguese."""
+VADER on the VADER paper's 4,200 human-rated tweets, and not below it on their held-out part by
+a non-inferiority test, ``paired_tests.py``: docs/ai.md, "English on a public corpus"), and
+:class:`PortugueseSentiment` for Portuguese."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from pytake_daemon.audit import alert_context as context
 from pytake_daemon.audit import db
 from pytake_daemon.audit.chain import EntryLike
 from pytake_daemon.config import AuditSettings
@@ -79,15 +79,21 @@ async def evaluate(
         await _login_anomalies(conn, entry, settings, raise_)
     if entry["outcome"] != "success" or entry["actor_type"] != "user":
         return raise_.raised
-    actor = entry["actor_label"] or str(entry["actor_id"])
     role = entry["actor_role"]
     admin_work = role in (Role.ADMIN, Role.OWNER) and action not in _NOT_ADMIN_WORK
-    if admin_work and not _business_time(at, settings):
+    if (
+        admin_work
+        and not context.first_hours(entry)
+        and not await context.business_time(conn, at, settings)
+    ):
+        actor = await context.actor_name(conn, entry)
+        target = await context.target_name(conn, entry)
+        did = f"{action} ({target})" if target else action
         await raise_(
             AlertKind.OFF_HOURS_ADMIN,
             Severity.WARNING,
             actor,
-            f"{role} {actor} did {action} outside business hours",
+            f"{role} {actor} did {did} outside business hours",
             [],
             f"{entry['actor_id']}:{_bucket(at, 3600)}",
         )
@@ -97,20 +103,24 @@ async def evaluate(
         role_diff = (entry["diff"] or {}).get("role") or {}
         before, after = role_diff.get("before"), role_diff.get("after")
         if before in set(Role) and after in set(Role) and Role(after).rank > Role(before).rank:
+            actor = await context.actor_name(conn, entry)
+            raised = await context.user_email(conn, entry["target_id"])
             await raise_(
                 AlertKind.ROLE_ESCALATION,
                 Severity.CRITICAL,
-                str(entry["target_id"]),
-                f"{actor} raised user {entry['target_id']} from {before} to {after}",
+                raised,
+                f"{actor} raised {raised} from {before} to {after}",
                 [],
                 str(entry["id"]),
             )
     if action == TOKEN_CREATE:
+        actor = await context.actor_name(conn, entry)
+        token = await context.target_name(conn, entry)
         await raise_(
             AlertKind.TOKEN_CREATED,
             Severity.INFO,
             actor,
-            f"{actor} created an API token",
+            f"{actor} created {token or 'an API token'}",
             [],
             str(entry["id"]),
         )
@@ -198,7 +208,7 @@ async def _mass_action(
     )
     if len(rows) < settings.mass_action_threshold:
         return
-    who = entry["actor_label"] or str(entry["actor_id"])
+    who = await context.actor_name(conn, entry)
     kind = AlertKind.MASS_EXPORT if export else AlertKind.MASS_DELETION
     await raise_(
         kind,
@@ -207,12 +217,4 @@ async def _mass_action(
         f"{who} did {entry['action']} {len(rows)} times in {window} s",
         rows,
         f"{entry['actor_id']}:{entry['action']}:{_bucket(entry['at'], window)}",
-    )
-
-
-def _business_time(at: datetime, settings: AuditSettings) -> bool:
-    local = at.astimezone(ZoneInfo(settings.business_timezone))
-    return (
-        local.weekday() in settings.business_days
-        and settings.business_hours_start <= local.hour < settings.business_hours_end
     )

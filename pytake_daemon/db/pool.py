@@ -132,7 +132,11 @@ class BeforeCommit:
     work: Callable[[Connection], Awaitable[None]]
     task: asyncio.Task[Any] | None = field(default_factory=asyncio.current_task)
     joined: bool = False
-    """The work ran inside a transaction (committed if the handler's block raised nothing)."""
+    """The work ran inside a transaction."""
+    committed: bool = False
+    """That transaction's COMMIT succeeded. Joined but not committed: the work rolled back with
+    it (the hook itself, or the COMMIT, failed: PostgreSQL restarting, say), and the job is not
+    done, whatever the handler's later steps."""
 
 
 _BEFORE_COMMIT: ContextVar[BeforeCommit | None] = ContextVar("pytake_before_commit", default=None)
@@ -157,6 +161,7 @@ async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[
     """
     async with pool.acquire() as conn:
         scoped = scope_next_begin(conn, tenant_id)
+        joined: BeforeCommit | None = None
         async with conn.transaction():
             if not scoped:
                 await set_tenant(conn, tenant_id)
@@ -170,7 +175,10 @@ async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[
                 and hook.task is asyncio.current_task()
             ):
                 hook.joined = True
+                joined = hook
                 await hook.work(conn)
+        if joined is not None:
+            joined.committed = True
 
 
 def scope_next_begin(conn: Connection, tenant_id: uuid.UUID) -> bool:

@@ -20,8 +20,10 @@ _STATUS_TEXT = {
     404: "Not found (also for other tenants' ids)",
     409: "Conflict with existing data",
     413: "The body is larger than this endpoint takes",
+    414: "The request target (path and query) is longer than the server takes",
     422: "The body failed validation",
     429: "Throttled; see Retry-After",
+    431: "A request header is longer than the server takes",
     503: "A backing service is unavailable; see Retry-After",
 }
 
@@ -98,6 +100,8 @@ def _responses(ep: Endpoint, refs: dict[type[BaseModel], Any]) -> dict[str, Any]
     # A presented token is checked on every route, open ones included (auth/middleware.py):
     # 401 for a bad one, 429 for an API token past its rate limit.
     codes |= {401, 429}
+    # The HTTP parser's refusals, before any route is known (http/server.py): any operation.
+    codes |= {414, 431}
     if ep.role is not None:
         codes |= {403}
     problem = {"application/problem+json": {"schema": refs[Problem]}}

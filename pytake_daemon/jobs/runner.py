@@ -253,9 +253,11 @@ class JobRunner:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if joined.joined:
+            if joined.committed:
                 _log_failure("job's follow-up failed after its commit", jobs[0], exc)
                 return True
+            # Joined but not committed (the COMMIT failed: PostgreSQL went away) is a failure
+            # like any other, recorded now or on the next pass, not left to the 60 s lease.
             if not last_try and not isinstance(exc, OUTAGE_ERRORS):
                 log.info(
                     "job batch failed; its jobs run again one by one",
@@ -270,7 +272,7 @@ class JobRunner:
                 _log_failure("job failed; retrying later", job, exc)
                 await self._retry_later(job, exc)
             return True
-        if joined.joined:
+        if joined.committed:
             self.completed_in_handler += len(jobs)
         else:
             for job in jobs:
@@ -298,17 +300,16 @@ class JobRunner:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if joined is not None and joined.joined:
-                # The completion went with the handler's transaction: if that committed, the
-                # job is done and only best-effort follow-up failed; if not, the row is back
-                # when its lease runs out.
+            if joined is not None and joined.committed:
+                # The completion went with the handler's transaction, which committed: the job
+                # is done and only best-effort follow-up failed.
                 _log_failure("job's follow-up failed after its commit", job, exc)
                 return
             _log_failure("job failed; retrying later", job, exc)
             families.job_counter(job.kind, "failed").inc()
             await self._retry_later(job, exc)
             return
-        if joined is not None and joined.joined:
+        if joined is not None and joined.committed:
             self.completed_in_handler += 1
         else:
             await self._complete(job)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import Role
+from pytake_i18n import DEFAULT_LANGUAGE, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,9 @@ class Member:
     email: str
     skills: frozenset[str] = frozenset()
     departments: frozenset[str] = frozenset()
+    language: str = DEFAULT_LANGUAGE
+    """What they read: their profile's language, else the tenant profile's, else English (the
+    console's and the problem documents' order, docs/i18n.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +85,10 @@ class Audience:
 
 # users_pkey / (tenant_id, id) unique for the join; a team's size, not its history.
 _MEMBERS = """
-SELECT u.id, u.role, u.name, u.email, a.skills, a.departments
+SELECT u.id, u.role, u.name, u.email, a.skills, a.departments,
+       coalesce(u.language, p.language) AS language
   FROM users u LEFT JOIN agents a ON a.tenant_id = u.tenant_id AND a.id = u.id
+  LEFT JOIN tenant_profiles p ON p.tenant_id = u.tenant_id
  WHERE u.tenant_id = current_tenant_id() AND u.disabled_at IS NULL
 """
 _QUEUES = """
@@ -111,6 +117,7 @@ async def load(conn: Connection, conversation_ids: Iterable[uuid.UUID]) -> Audie
             r["email"],
             frozenset(r["skills"] or ()),
             frozenset(r["departments"] or ()),
+            normalize(r["language"]) or DEFAULT_LANGUAGE,
         )
         for r in await conn.fetch(_MEMBERS)
     }

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
+from pytake_daemon.i18n import gettext
 from pytake_daemon.notifications.audience import Audience
 from pytake_daemon.notifications.intent import Intent
 from pytake_daemon.protocol.notifications import NotificationCategory as Cat
 from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
 from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
+from pytake_i18n import DEFAULT_LANGUAGE, N_, format_number
 
 # What each event means for the business, in one sentence (Meta's quality-rating guide).
 _QUALITY_MEANING = {
@@ -90,64 +92,85 @@ class FigureCrossing(Protocol):
     def threshold(self) -> float: ...
 
 
-# The System screen's names for the figures that alert (pytake_tui/system_view.py).
+# The System screen's names for the figures that alert (pytake_tui/system_view.py); the
+# daemon's catalog says them again in each admin's language.
 _FIGURE_NAMES = {
-    "host.cpu": "Host CPU",
-    "host.memory": "Host memory",
-    "host.disk": "Disk (state dir)",
-    "daemon.jobs": "Jobs queued",
-    "daemon.job_age": "Oldest job",
-    "daemon.outbox": "Outbox queued",
-    "daemon.pool": "DB pool in use",
-    "daemon.rss": "Process memory",
-    "pg.connections": "PostgreSQL connections",
-    "pg.longest": "Longest PostgreSQL transaction",
-    "pg.replication": "Replication lag",
-    "redis.ping": "Redis ping",
-    "lag.flow": "Flow lag (oldest waiting)",
-    "lag.outbox": "Outbox lag (overdue)",
+    "host.cpu": N_("Host CPU"),
+    "host.memory": N_("Host memory"),
+    "host.disk": N_("Disk (state dir)"),
+    "daemon.jobs": N_("Jobs queued"),
+    "daemon.job_age": N_("Oldest job"),
+    "daemon.outbox": N_("Outbox queued"),
+    "daemon.pool": N_("DB pool in use"),
+    "daemon.rss": N_("Process memory"),
+    "pg.connections": N_("PostgreSQL connections"),
+    "pg.longest": N_("Longest PostgreSQL transaction"),
+    "pg.replication": N_("Replication lag"),
+    "redis.ping": N_("Redis ping"),
+    "lag.flow": N_("Flow lag (oldest waiting)"),
+    "lag.outbox": N_("Outbox lag (overdue)"),
 }
 _PERCENT = {"host.cpu", "host.memory", "host.disk", "daemon.pool", "pg.connections"}
 _SECONDS = {"daemon.job_age", "pg.longest", "pg.replication", "lag.flow", "lag.outbox"}
 
 
-def figure_name(key: str) -> str:
+def figure_name(key: str, language: str = DEFAULT_LANGUAGE) -> str:
     if key.startswith("pg.dead."):
-        return f"Dead rows in {key.removeprefix('pg.dead.')}"
-    return _FIGURE_NAMES.get(key, key)
+        table = key.removeprefix("pg.dead.")
+        return gettext("Dead rows in {table}", language=language).format(table=table)
+    name = _FIGURE_NAMES.get(key)
+    return key if name is None else gettext(name, language=language)
 
 
-def figure_value(key: str, value: float) -> str:
-    """The value as the System screen writes it, in short."""
+def figure_value(key: str, value: float, language: str = DEFAULT_LANGUAGE) -> str:
+    """The value as the System screen writes it, in short, with the reader's decimal mark."""
+
+    def number(amount: float, pattern: str) -> str:
+        return format_number(amount, pattern=pattern, language=language)
+
     if key in _PERCENT or key.startswith("pg.dead."):
-        return f"{value:.1f} %"
+        return f"{number(value, '0.0')} %"
     if key in _SECONDS:
-        return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
+        return f"{number(value, '0')} s" if value >= 10 else f"{number(value, '0.0')} s"
     if key == "redis.ping":
-        return f"{value:.1f} ms"
+        return f"{number(value, '0.0')} ms"
     if key == "daemon.rss":
-        return f"{value / 1024**2:,.0f} MiB"
-    return f"{value:,.0f}"
+        return f"{number(value / 1024**2, '#,##0')} MiB"
+    return number(value, "#,##0")
 
 
 def figure_alert(crossing: FigureCrossing, audience: Audience) -> Iterator[Intent]:
     """A System figure past its warning (a warning) or error threshold (urgent), or back below
-    (info); for admins and owners, who see the System screen. A row per crossing (not grouped:
-    a recovery must not take on its rise's urgency); hysteresis keeps them few."""
-    name = figure_name(crossing.key)
-    where = f" on {crossing.where}" if crossing.where else ""
-    value = figure_value(crossing.key, crossing.value)
-    if crossing.after == 0:
-        severity, title = Sev.INFO, f"{name} back to normal{where}"
-        body = f"{name} is at {value} again."
-    else:
-        error = crossing.after == 2
-        severity = Sev.URGENT if error else Sev.WARNING
-        line = "error" if error else "warning"
-        title = f"{name} at {value}{where}"
-        body = (
-            f"Past its {line} threshold of {figure_value(crossing.key, crossing.threshold)}. "
-            "Admin → System shows it live."
-        )
+    (info); for admins and owners, who see the System screen, each in their own language. A row
+    per crossing (not grouped: a recovery must not take on its rise's urgency); hysteresis keeps
+    them few."""
     for admin in audience.admins():
+        severity, title, body = _figure_sentences(crossing, admin.language)
         yield Intent(admin.id, Cat.SYSTEM, severity, title[:200], body[:500])
+
+
+def _figure_sentences(crossing: FigureCrossing, language: str) -> tuple[Sev, str, str]:
+    """Severity, title and body of a crossing, worded in ``language``."""
+    values = {
+        "name": figure_name(crossing.key, language),
+        "value": figure_value(crossing.key, crossing.value, language),
+        "where": crossing.where,
+        "threshold": figure_value(crossing.key, crossing.threshold, language),
+    }
+
+    def say(msgid: str) -> str:
+        return gettext(msgid, language=language).format(**values)
+
+    if crossing.after == 0:
+        title = say(
+            N_("{name} back to normal on {where}")
+            if crossing.where
+            else N_("{name} back to normal")
+        )
+        return Sev.INFO, title, say(N_("{name} is at {value} again."))
+    title = say(N_("{name} at {value} on {where}") if crossing.where else N_("{name} at {value}"))
+    if crossing.after == 2:
+        body = say(N_("Past its error threshold of {threshold}. Admin → System shows it live."))
+        return Sev.URGENT, title, body
+    body = say(N_("Past its warning threshold of {threshold}. Admin → System shows it live."))
+    return Sev.WARNING, title, body

@@ -185,7 +185,7 @@ async def setup_number(request: web.Request, body: NumberSetup) -> NumberSetupRe
             target_type="number",
             target_id=number.id,
             diff={"phone_number_id": {"after": number.phone_number_id},
-                  "waba_id": {"after": number.waba_id}},
+                  "waba_id": {"after": number.waba_id}, "label": {"after": number.label}},
         )  # fmt: skip
     await app[WEBHOOK_ROUTING].refresh()
     changed = NumberChanged(number_id=number.id, phone_number_id=number.phone_number_id)

@@ -113,6 +113,9 @@ async def store_number(
         access_token_enc=box.encrypt(body.access_token),
         app_secret_enc=box.encrypt(body.app_secret),
         verify_token_enc=box.encrypt(body.verify_token),
+        # The form shows the label filled in and editable: what is typed there is kept (a
+        # blank one keeps the current label rather than wiping it).
+        label=body.label or None,
     )
     if row is None:
         raise NotFound("no such number")

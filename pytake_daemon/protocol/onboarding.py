@@ -122,7 +122,11 @@ class NumberSetup(WireModel):
     access_token: str = Field(min_length=1, max_length=4096)
     app_secret: str = Field(min_length=1, max_length=512)
     verify_token: str = Field(min_length=1, max_length=512)
-    label: str = Field(default="", max_length=100)
+    label: str = Field(
+        default="",
+        max_length=100,
+        description="a name for the number; on rotation a label given renames it, blank keeps it",
+    )
 
 
 class NumberSetupResult(WireModel):

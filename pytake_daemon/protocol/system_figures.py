@@ -128,6 +128,7 @@ class SystemFigures(WireModel):
 ALERT_THRESHOLDS: dict[str, tuple[float, float]] = {
     "host.cpu": (70, 90),
     "host.memory": (80, 90),
+    # The doctor's disk check fails under 5 % free: the error level says the same.
     "host.disk": (85, 95),
     "daemon.jobs": (1_000, 10_000),
     "daemon.job_age": (30, 300),
@@ -145,4 +146,19 @@ ALERT_THRESHOLDS: dict[str, tuple[float, float]] = {
 """Warning and error thresholds (higher is worse) of the figures one reading shows on its own,
 the System screen's (docs/tui.md): the daemon samples them and tells admins when one crosses
 (pytake_daemon/system/alerts.py). Rates and means need two readings and only colour the
-screen."""
+screen (:data:`SCREEN_THRESHOLDS`)."""
+
+SCREEN_THRESHOLDS: dict[str, tuple[float, float]] = {
+    "daemon.refused": (0.01, 1),
+    "daemon.dropped": (1, 10),
+    "daemon.loop_lag": (25, 100),
+    "daemon.cpu": (70, 90),
+    "lag.ingest": (100, 500),
+    "lag.status": (30, 300),
+}
+"""Warning and error thresholds of the rates and means, which need two readings: the console
+computes them (pytake_tui/system_view.py) and only colours them, no alert is sampled."""
+
+THRESHOLDS: dict[str, tuple[float, float]] = {**ALERT_THRESHOLDS, **SCREEN_THRESHOLDS}
+"""Every figure's thresholds, the one table the System screen and the alerts both read; a
+figure missing here (a size, a count of clients) is only informative."""

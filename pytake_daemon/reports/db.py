@@ -37,78 +37,6 @@ class Scope:
         return any(x is not None for x in (self.queue_id, self.agent_id, self.conversation_id))
 
 
-# The attendances that entered a queue in the period (queue_items_entered_idx), each with its
-# queue's target, its first reply by a person (messages_thread_idx, from the entry onwards: the
-# scan stops at that reply), its transfers (queue_history_item_idx) and its rating
-# (conversation_feedback's (tenant_id, item_id) key; a rating not given yet is NULL).
-_ITEMS = """
-WITH items AS (
-    SELECT i.id, i.queue_id, i.agent_id, i.conversation_id, i.status, i.entered_at,
-           i.assigned_at, i.ended_at, q.first_response_target_seconds AS target,
-           fr.at AS answered_at,
-           -- Only a completed attendance is rated, only a taken or moved one transferred: the
-           -- lookups are skipped for the others (CASE evaluates lazily).
-           CASE WHEN i.status = 'completed' THEN (
-               SELECT f.rating FROM conversation_feedback f
-                WHERE f.tenant_id = i.tenant_id AND f.item_id = i.id) END AS rating,
-           CASE WHEN i.assigned_at IS NOT NULL OR i.status = 'transferred' THEN (
-               SELECT count(*) FROM queue_history h
-                WHERE h.tenant_id = i.tenant_id AND h.item_id = i.id
-                  AND h.event IN ('transferred', 'reassigned')) ELSE 0 END AS transfers
-      FROM queue_items i
-      JOIN queues q ON q.tenant_id = i.tenant_id AND q.id = i.queue_id
-      LEFT JOIN LATERAL (
-          SELECT m.created_at AS at FROM messages m
-           WHERE m.tenant_id = i.tenant_id AND m.conversation_id = i.conversation_id
-             AND m.created_at >= i.entered_at
-             AND m.created_at <= coalesce(i.ended_at, 'infinity')
-             AND m.direction = 'out' AND m.sent_by IS NOT NULL
-           ORDER BY m.created_at LIMIT 1) fr ON true
-     WHERE i.tenant_id = current_tenant_id() AND i.entered_at >= $1 AND i.entered_at < $2
-       AND ($3::uuid IS NULL OR i.queue_id = $3) AND ($4::uuid IS NULL OR i.agent_id = $4)
-       AND ($5::uuid IS NULL OR i.conversation_id = $5)
-)"""
-
-# One pass, two groupings: the whole scope (key NULL, grouped = 1) and one row per key a level
-# down ($6: queue, agent, conversation or item). SLA: met when a person answered within the
-# target; missed when the answer came late, or none came and the customer waited longer than
-# the target (until the item ended, or until $7, now); a transferred item is judged in its
-# next queue.
-ATTENDANCE = (
-    _ITEMS
-    + """, judged AS (
-    SELECT items.*,
-           CASE $6::text WHEN 'queue' THEN queue_id WHEN 'agent' THEN agent_id
-                         WHEN 'conversation' THEN conversation_id ELSE id END AS key,
-           CASE WHEN answered_at IS NOT NULL
-                    THEN answered_at - entered_at <= make_interval(secs => target)
-                WHEN status <> 'transferred'
-                 AND coalesce(ended_at, $7) - entered_at > make_interval(secs => target)
-                    THEN false END AS sla_met
-      FROM items
-)
-SELECT GROUPING(key) AS whole, key,
-       count(*) AS entered,
-       count(*) FILTER (WHERE assigned_at IS NOT NULL) AS assigned,
-       count(*) FILTER (WHERE assigned_at IS NULL
-                          AND status IN ('abandoned', 'timed_out')) AS abandoned,
-       coalesce(sum(transfers), 0)::int AS transfers,
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-           ORDER BY extract(epoch FROM answered_at - entered_at)::float8) AS first_response,
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-           ORDER BY extract(epoch FROM ended_at - entered_at)::float8)
-           FILTER (WHERE status = 'completed') AS resolution,
-       count(*) FILTER (WHERE sla_met) AS sla_met,
-       count(*) FILTER (WHERE NOT sla_met) AS sla_missed,
-       avg(rating)::float8 AS csat_average,
-       count(rating) AS ratings,
-       min(entered_at) AS first_entered
-  FROM judged
- GROUP BY GROUPING SETS ((), (key))
-"""
-)
-
-
 # For the rest of a report's transaction. JIT: its statements are costed past
 # jit_above_cost at a million messages, and compiling them took longer than running them
 # (130 ms before the first row of ATTENDANCE). Custom plans: asyncpg prepares every statement
@@ -123,13 +51,6 @@ SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_cust
 
 async def tune_for_reports(conn: Connection) -> None:
     await conn.execute(TUNE)
-
-
-async def attendance(
-    conn: Connection, scope: Scope, breakdown: str, now: datetime
-) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(ATTENDANCE, *scope.args, breakdown, now)
-    return rows
 
 
 # A scope's messages: those exchanged during its attendances of the period, or one
@@ -204,6 +125,7 @@ SELECT m.error_code, min(m.error_title) AS error_title, count(*) AS count
  GROUP BY 1
 """
 _UNTIL = "SELECT until FROM report_rollups WHERE tenant_id = current_tenant_id()"
+_FACTS_UNTIL = "SELECT facts_until FROM report_rollups WHERE tenant_id = current_tenant_id()"
 
 
 @dataclass(frozen=True)
@@ -218,7 +140,15 @@ class MessageFigures:
 
 async def rolled_until(conn: Connection, scope: Scope) -> datetime:
     """Where the roll-up's quarters end, clamped to the period (its start: none yet)."""
-    until: datetime | None = await conn.fetchval(_UNTIL)
+    return _clamped(await conn.fetchval(_UNTIL), scope)
+
+
+async def facts_until(conn: Connection, scope: Scope) -> datetime:
+    """Where the rolled-up attendances and closures end (0044), clamped to the period."""
+    return _clamped(await conn.fetchval(_FACTS_UNTIL), scope)
+
+
+def _clamped(until: datetime | None, scope: Scope) -> datetime:
     return scope.start if until is None else min(max(until, scope.start), scope.end)
 
 
@@ -274,14 +204,11 @@ SELECT date_bin('1 hour', o.at, $1) AS hour, count(*) AS opened FROM (
 ) o GROUP BY 1
 """
 
-# Closures (conversation_events_kind_idx), and which of them a flow made with no message from a
-# person since the conversation's previous closure (conversation_events_thread_idx, then
-# messages_thread_idx over that one episode).
-CLOSED = """
-SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed,
-       -- CASE, not FILTER (… AND NOT EXISTS …): only CASE promises the lookup is skipped for
-       -- the closures that aren't a flow's (measured: FILTER ran it for every closure).
-       count(CASE WHEN e.detail->>'reason' = 'flow' THEN CASE WHEN NOT EXISTS (
+# Of a closure ``e``, whether a flow made it with no message from a person since the
+# conversation's previous closure (conversation_events_thread_idx, then messages_thread_idx
+# over that one episode). CASE, not FILTER (… AND NOT EXISTS …): only CASE promises the lookup
+# is skipped for the closures that aren't a flow's (measured: FILTER ran it for every closure).
+AUTOMATED = """count(CASE WHEN e.detail->>'reason' = 'flow' THEN CASE WHEN NOT EXISTS (
            SELECT 1 FROM messages m
             WHERE m.tenant_id = e.tenant_id AND m.conversation_id = e.conversation_id
               AND m.created_at <= e.created_at
@@ -290,7 +217,11 @@ SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed,
                    WHERE p.tenant_id = e.tenant_id AND p.conversation_id = e.conversation_id
                      AND p.kind = 'closed' AND p.created_at < e.created_at
                    ORDER BY p.created_at DESC LIMIT 1), '-infinity')
-              AND m.sent_by IS NOT NULL) THEN 1 END END) AS automated
+              AND m.sent_by IS NOT NULL) THEN 1 END END)"""
+
+# A scope's closures (conversation_events_kind_idx) by hour.
+CLOSED = f"""
+SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed, {AUTOMATED} AS automated
   FROM conversation_events e
  WHERE e.tenant_id = current_tenant_id() AND e.kind = 'closed'
    AND e.created_at >= $1 AND e.created_at < $2
@@ -298,25 +229,51 @@ SELECT date_bin('1 hour', e.created_at, $1) AS hour, count(*) AS closed,
    AND ($5::uuid IS NULL OR e.conversation_id = $5)
  GROUP BY 1
 """
+# The tenant's: the rolled-up quarters before $6 (report_closures' key), the closures from $6
+# on (summed by the caller).
+TENANT_CLOSED = f"""
+SELECT date_bin('1 hour', r.quarter, $1) AS hour, sum(r.closed)::int AS closed,
+       sum(r.automated)::int AS automated
+  FROM report_closures r
+ WHERE r.tenant_id = current_tenant_id() AND r.quarter >= $1
+   AND r.quarter < least($2, $6::timestamptz)
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
+ GROUP BY 1
+UNION ALL
+SELECT date_bin('1 hour', e.created_at, $1), count(*)::int, {AUTOMATED}::int
+  FROM conversation_events e
+ WHERE e.tenant_id = current_tenant_id() AND e.kind = 'closed'
+   AND e.created_at >= greatest($1, $6::timestamptz) AND e.created_at < $2
+   AND $3::uuid IS NULL AND $4::uuid IS NULL AND $5::uuid IS NULL
+ GROUP BY 1
+"""
 
 
 async def opened_and_closed(
     conn: Connection, scope: Scope
 ) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """Rows of (hour, opened) and (hour, closed, automated); an hour may come twice (summed by
+    the caller)."""
     opened: list[asyncpg.Record] = await conn.fetch(OPENED, *scope.args)
-    closed: list[asyncpg.Record] = await conn.fetch(CLOSED, *scope.args)
+    if scope.windowed:
+        closed: list[asyncpg.Record] = await conn.fetch(CLOSED, *scope.args)
+    else:
+        closed = await conn.fetch(TENANT_CLOSED, *scope.args, await facts_until(conn, scope))
     return opened, closed
 
 
 # Ratings answered in the period (conversation_feedback_answered_idx), by local day ($6: tz);
-# the item (its primary key) says the queue.
+# the item (its primary key) says the queue, only looked up for a queue's report (a custom
+# plan folds the EXISTS away otherwise: a month's tenant report probed ~3,400 items for none).
 RATINGS = """
 SELECT (f.answered_at AT TIME ZONE $6)::date AS day, f.rating, count(*) AS count
   FROM conversation_feedback f
-  JOIN queue_items i ON i.tenant_id = f.tenant_id AND i.id = f.item_id
  WHERE f.tenant_id = current_tenant_id() AND f.rating IS NOT NULL
    AND f.answered_at >= $1 AND f.answered_at < $2
-   AND ($3::uuid IS NULL OR i.queue_id = $3) AND ($4::uuid IS NULL OR f.agent_id = $4)
+   AND ($3::uuid IS NULL OR EXISTS (
+        SELECT 1 FROM queue_items i
+         WHERE i.tenant_id = f.tenant_id AND i.id = f.item_id AND i.queue_id = $3))
+   AND ($4::uuid IS NULL OR f.agent_id = $4)
    AND ($5::uuid IS NULL OR f.conversation_id = $5)
  GROUP BY 1, 2
 """

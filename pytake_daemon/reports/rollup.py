@@ -1,5 +1,7 @@
 """The quarter-hour roll-up of each tenant's messages and their analysis (``report_quarters``,
-migration 0026), written by a background pass every few minutes, never on the message path.
+migration 0026), then of each attendance's facts and the closures (``report_attendances``,
+``report_closures``, 0044, ``attendance_rollup.py``), written by a background pass every few
+minutes, never on the message path.
 
 One process does it: the pass takes a transaction-level advisory lock first and a process that
 doesn't get it skips. Each run recomputes, per tenant, the quarters from an hour before where
@@ -20,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from pytake_daemon.db.pool import Connection, Pool, set_tenant
+from pytake_daemon.reports.attendance_rollup import roll_up_facts
 
 log = structlog.get_logger("pytake.reports")
 
@@ -83,8 +86,8 @@ def quarter_of(moment: datetime) -> datetime:
 
 
 async def roll_up_tenant(conn: Connection, tenant_id: uuid.UUID, now: datetime) -> datetime:
-    """Bring one tenant's quarters up to the quarter holding ``now`` (excluded), in the
-    caller's transaction; returns the new ``until``."""
+    """Bring one tenant's quarters, attendances and closures up to the quarter
+    holding ``now`` (excluded), in the caller's transaction; returns the new ``until``."""
     await set_tenant(conn, tenant_id)
     until = quarter_of(now)
     done: datetime | None = await conn.fetchval(_UNTIL)
@@ -94,6 +97,7 @@ async def roll_up_tenant(conn: Connection, tenant_id: uuid.UUID, now: datetime) 
         await conn.execute(_MESSAGES, start, until, _EPOCH)
         await conn.execute(_ANALYSIS, start, until, _EPOCH)
     await conn.execute(_MARK, until)
+    await roll_up_facts(conn, until, RECOMPUTE, _EPOCH)
     return until
 
 

@@ -40,7 +40,7 @@ from pytake_daemon.protocol.reports import (
     Templates,
     Volumes,
 )
-from pytake_daemon.reports import db
+from pytake_daemon.reports import attendance_db, db
 from pytake_daemon.reports.db import Scope
 
 DEFAULT_DAYS = 7
@@ -238,7 +238,7 @@ async def build_report(conn: Connection, query: ReportQuery, now: datetime) -> R
     scope = await scope_of(conn, query, period)
     level = level_of(query)
     kind = _BREAKDOWN[level]
-    attendance_rows = await db.attendance(conn, scope, kind, now)
+    attendance_rows = await attendance_db.attendance(conn, scope, kind, now)
     message_rows = await db.message_figures(conn, scope)
     opened_rows, closed_rows = await db.opened_and_closed(conn, scope)
     rating_rows = await db.ratings(conn, scope, period.tz)
@@ -299,8 +299,12 @@ def _hourly(
     for hour, n_in, n_out in messages:
         inbound[hour] += n_in
         outbound[hour] += n_out
-    opened_at = {r["hour"]: r["opened"] for r in opened}
-    closed_at = {r["hour"]: r["closed"] for r in closed}
+    opened_at: Counter[datetime] = Counter()
+    closed_at: Counter[datetime] = Counter()
+    for r in opened:
+        opened_at[r["hour"]] += r["opened"]
+    for r in closed:  # the tenant's: an hour from the roll-up and from live rows
+        closed_at[r["hour"]] += r["closed"]
     tz = zone(period.tz)
     points = []
     for hour in period.hours:
@@ -309,8 +313,8 @@ def _hourly(
                 start=hour.astimezone(tz),
                 inbound=inbound[hour],
                 outbound=outbound[hour],
-                opened=opened_at.get(hour, 0),
-                closed=closed_at.get(hour, 0),
+                opened=opened_at[hour],
+                closed=closed_at[hour],
             )
         )
     return points

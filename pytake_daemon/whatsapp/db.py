@@ -107,7 +107,8 @@ async def remove_number(conn: Connection, number_id: uuid.UUID) -> bool:
 
 _ROTATE_SECRETS = f"""
 UPDATE whatsapp_numbers
-   SET waba_id = $2, access_token_enc = $3, app_secret_enc = $4, verify_token_enc = $5
+   SET waba_id = $2, access_token_enc = $3, app_secret_enc = $4, verify_token_enc = $5,
+       label = COALESCE($6, label)
  WHERE tenant_id = current_tenant_id() AND id = $1 AND removed_at IS NULL
 RETURNING {_NUMBER_COLUMNS}
 """
@@ -121,10 +122,18 @@ async def rotate_secrets(
     access_token_enc: bytes,
     app_secret_enc: bytes,
     verify_token_enc: bytes,
+    label: str | None = None,
 ) -> asyncpg.Record | None:
-    """Replace a live number's token and secrets (the onboarding's number step, rotation)."""
+    """Replace a live number's token and secrets (the onboarding's number step, rotation);
+    a ``label`` given renames it too, ``None`` keeps the one it has."""
     return await conn.fetchrow(
-        _ROTATE_SECRETS, number_id, waba_id, access_token_enc, app_secret_enc, verify_token_enc
+        _ROTATE_SECRETS,
+        number_id,
+        waba_id,
+        access_token_enc,
+        app_secret_enc,
+        verify_token_enc,
+        label,
     )
 
 

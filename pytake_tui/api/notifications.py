@@ -1,6 +1,6 @@
 """The notification center's calls: the list (filters, keyset pages), the bell's unread counts,
 marking read or unread (one, several, or everything of a category), deleting; the user's
-preferences and (admins) the tenant's defaults."""
+preferences and (admins) the tenant's defaults and SMTP server."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ from pytake_daemon.protocol.notifications import (
     PreferencesOut,
     ReadAllRequest,
     ReadStateUpdate,
+    SmtpSettingsOut,
     TenantNotificationSettings,
+    TestEmailRequest,
+    TestEmailResult,
     UnreadCounts,
 )
-from pytake_tui.api.transport import API_PREFIX, Endpoints
+from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints
 
 _NOTIFICATIONS = f"{API_PREFIX}/notifications"
 
@@ -108,4 +111,26 @@ class NotificationEndpoints(Endpoints):
         body = PreferencesDocument({"defaults": defaults, "retention_days": retention_days})
         return await self._transport.call(
             TenantNotificationSettings, "PUT", f"{_NOTIFICATIONS}/settings", body
+        )
+
+    async def smtp_settings(self) -> SmtpSettingsOut | None:
+        """(Admins) the tenant's SMTP server, never its password; None before one is set."""
+        try:
+            return await self._transport.get(SmtpSettingsOut, f"{_NOTIFICATIONS}/smtp")
+        except DaemonError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    async def put_smtp_settings(self, document: dict[str, Any]) -> SmtpSettingsOut:
+        """(Admins) replace the SMTP server; a password left out keeps the stored one. The form's
+        text goes unchecked: a 422 DaemonError's ``fields`` name what the daemon refused."""
+        body = PreferencesDocument(document)
+        return await self._transport.call(SmtpSettingsOut, "PUT", f"{_NOTIFICATIONS}/smtp", body)
+
+    async def send_test_email(self, to: str | None = None) -> TestEmailResult:
+        """(Admins) one e-mail through the saved SMTP server, to ``to`` or the caller."""
+        body = TestEmailRequest(to=to)
+        return await self._transport.call(
+            TestEmailResult, "POST", f"{_NOTIFICATIONS}/test-email", body
         )

@@ -26,6 +26,7 @@ from pytake_tui.screens.api_tokens import ApiTokensScreen
 from pytake_tui.screens.config_transfer import ConfigTransferScreen
 from pytake_tui.screens.numbers_admin import NumbersAdminScreen
 from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
+from pytake_tui.screens.smtp_settings import SmtpSettingsScreen
 from pytake_tui.screens.system import SystemScreen
 from pytake_tui.screens.tenant_profile import TenantProfileScreen
 from pytake_tui.widgets.admin_pages import AdminPage, AdminPageList
@@ -106,6 +107,12 @@ ADMIN_PAGES: list[AdminPage] = [
         N_("System"),
         N_("host, daemon, PostgreSQL and Redis figures, lags; live"),
         build=lambda c: SystemScreen(client=c.client),
+    ),
+    AdminPage(
+        "smtp",
+        N_("E-mail (SMTP)"),
+        N_("the mail server for invitations and reports; a test e-mail"),
+        build=lambda c: SmtpSettingsScreen(client=c.client),
     ),
 ]
 """The admin area's pages, in the order listed; append one entry to add a page."""

@@ -17,12 +17,13 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from pytake_daemon.protocol.report_schedules import Audience, Frequency, ScheduleCreate
 from pytake_daemon.protocol.reports import MAX_DAYS, Dataset, ExportFormat
-from pytake_tui.report_view import Period
+from pytake_tui.i18n import N_, _
+from pytake_tui.report_view import Period, dataset_name, frequency_name, weekday_name
 
 
 class _Dialog(ModalScreen[object]):
     CSS_PATH = "report_dialogs.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def _error(self, text: str) -> None:
         self.query_one(".dialog-error", Static).update(text)
@@ -31,7 +32,7 @@ class _Dialog(ModalScreen[object]):
         yield Static("", classes="dialog-error")
         with Horizontal(classes="dialog-buttons"):
             yield Button(ok, id="dialog-ok", variant="primary")
-            yield Button("Cancel (esc)", id="dialog-cancel")
+            yield Button(_("Cancel (esc)"), id="dialog-cancel")
 
     @on(Button.Pressed, "#dialog-cancel")
     def _cancel(self) -> None:
@@ -56,24 +57,24 @@ class CustomPeriodDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Custom period (your time zone)", classes="dialog-title")
-            yield Label("First day (YYYY-MM-DD)")
+            yield Static(_("Custom period (your time zone)"), classes="dialog-title")
+            yield Label(_("First day (YYYY-MM-DD)"))
             yield Input(self._first.isoformat(), id="first-day")
-            yield Label("Last day (YYYY-MM-DD)")
+            yield Label(_("Last day (YYYY-MM-DD)"))
             yield Input(self._last.isoformat(), id="last-day")
-            yield from self._buttons("Show")
+            yield from self._buttons(_("Show"))
 
     def submit(self) -> None:
         try:
             first = date.fromisoformat(self.query_one("#first-day", Input).value.strip())
             last = date.fromisoformat(self.query_one("#last-day", Input).value.strip())
         except ValueError:
-            self._error("Dates are YYYY-MM-DD, e.g. 2026-03-28")
+            self._error(_("Dates are YYYY-MM-DD, e.g. 2026-03-28"))
             return
         if last < first:
-            self._error("The last day is before the first")
+            self._error(_("The last day is before the first"))
         elif (last - first).days + 1 > MAX_DAYS:
-            self._error(f"A report covers at most {MAX_DAYS} days")
+            self._error(_("A report covers at most {days} days").format(days=MAX_DAYS))
         else:
             self.dismiss(Period(None, first, last))
 
@@ -103,19 +104,19 @@ class ExportDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Export the current view", classes="dialog-title")
+            yield Static(_("Export the current view"), classes="dialog-title")
             with Horizontal(classes="dialog-row"):
                 yield Select(
-                    [(d.value, d) for d in EXPORTABLE], value=self._dataset,
+                    [(dataset_name(d), d) for d in EXPORTABLE], value=self._dataset,
                     allow_blank=False, id="export-dataset",
                 )  # fmt: skip
                 yield Select(
                     [(f.value.upper(), f) for f in ExportFormat], value=ExportFormat.CSV,
                     allow_blank=False, id="export-format",
                 )  # fmt: skip
-            yield Label("File")
+            yield Label(_("File"))
             yield Input(self._path(), id="export-path")
-            yield from self._buttons("Export")
+            yield from self._buttons(_("Export"))
 
     def _path(self) -> str:
         dataset = self.query_one("#export-dataset", Select).value if self.is_mounted else None
@@ -136,15 +137,15 @@ class ExportDialog(_Dialog):
     def submit(self) -> None:
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
-            self._error("Say where the file goes")
+            self._error(_("Say where the file goes"))
             return
         path = Path(text).expanduser()
         if path.is_dir():
-            self._error(f"{path} is a folder: add a file name")
+            self._error(_("{path} is a folder: add a file name").format(path=path))
             return
         if not path.parent.is_dir() and path.parent != self._folder:
             # The console's own folder is made when the file is written; another is a typo.
-            self._error(f"No folder {path.parent}")
+            self._error(_("No folder {path}").format(path=path.parent))
             return
         dataset = self.query_one("#export-dataset", Select).value
         fmt = self.query_one("#export-format", Select).value
@@ -153,7 +154,7 @@ class ExportDialog(_Dialog):
         self.dismiss(ExportChoice(dataset, fmt, path))
 
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_HOUR = N_("The hour is a whole number from 0 to 23")
 
 
 class SubscribeDialog(_Dialog):
@@ -165,26 +166,28 @@ class SubscribeDialog(_Dialog):
         self._may_team = may_team
 
     def compose(self) -> ComposeResult:
-        audiences = [("me", Audience.USER)]
+        audiences = [(_("me"), Audience.USER)]
         if self._may_team:
-            audiences.append(("the team (supervisors+)", Audience.TEAM))
+            audiences.append((_("the team (supervisors+)"), Audience.TEAM))
         with Vertical(classes="dialog"):
-            yield Static(f"E-mail this report ({self._tz})", classes="dialog-title")
+            yield Static(
+                _("E-mail this report ({zone})").format(zone=self._tz), classes="dialog-title"
+            )
             with Horizontal(classes="dialog-row"):
                 yield Select(
-                    [(f.value, f) for f in Frequency], value=Frequency.WEEKLY,
+                    [(frequency_name(f), f) for f in Frequency], value=Frequency.WEEKLY,
                     allow_blank=False, id="subscribe-frequency",
                 )  # fmt: skip
                 yield Select(audiences, value=Audience.USER, allow_blank=False, id="subscribe-to")
             # Without it a weekly e-mail could only ever leave on Mondays (the protocol's default).
-            yield Label("Weekday (weekly)")
+            yield Label(_("Weekday (weekly)"))
             yield Select(
-                [(name, day) for day, name in enumerate(DAY_NAMES)], value=0,
+                [(weekday_name(day), day) for day in range(7)], value=0,
                 allow_blank=False, id="subscribe-weekday",
             )  # fmt: skip
-            yield Label("Local hour (0-23)")
+            yield Label(_("Local hour (0-23)"))
             yield Input("8", id="subscribe-hour")
-            yield from self._buttons("Subscribe")
+            yield from self._buttons(_("Subscribe"))
 
     def submit(self) -> None:
         frequency = self.query_one("#subscribe-frequency", Select).value
@@ -193,13 +196,15 @@ class SubscribeDialog(_Dialog):
         try:
             hour = int(self.query_one("#subscribe-hour", Input).value.strip())
         except ValueError:
-            self._error("The hour is a whole number from 0 to 23")
+            self._error(_(_HOUR))
             return
         try:
             body = ScheduleCreate(
                 audience=audience, frequency=frequency, tz=self._tz, hour=hour, weekday=weekday
             )
-        except ValidationError as error:
-            self._error(f"hour: {error.errors()[0]['msg']}")
+        except ValidationError:
+            # The hour is the only typed field (the rest are choices): pydantic's sentence
+            # ("Input should be less than or equal to 23") would be English in any language.
+            self._error(_(_HOUR))
             return
         self.dismiss(body)

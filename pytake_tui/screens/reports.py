@@ -24,18 +24,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from pytake_daemon.protocol import Me, Role
 from pytake_daemon.protocol.report_schedules import Audience, ScheduleCreate, ScheduleOut
 from pytake_daemon.protocol.reports import Dataset, ExportQuery, Level, ReportOut, ReportQuery
+from pytake_i18n import format_moment, format_number
 from pytake_tui.client import DaemonClient, DaemonError
+from pytake_tui.i18n import N_, _, ngettext
 from pytake_tui.messages import SessionExpired
 from pytake_tui.navigation import SessionContext
 from pytake_tui.report_view import (
     Crumb,
     Period,
+    dataset_name,
     export_name,
+    frequency_name,
+    mail_status,
     query_for,
     summary_line,
     trail_text,
@@ -47,6 +52,7 @@ from pytake_tui.screens.report_dialogs import (
     ExportDialog,
     SubscribeDialog,
 )
+from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.report_charts import ReportCharts
 from pytake_tui.widgets.report_tables import (
     BreakdownTable,
@@ -72,15 +78,15 @@ class ReportsScreen(Screen[None]):
     # Enter drills down from the first key press (the tabs took the focus, and Enter with it).
     AUTO_FOCUS = "#report-breakdown"
     BINDINGS = [
-        Binding("p", "period", "Period"),
-        Binding("c", "custom", "Dates"),
-        Binding("x", "export", "Export"),
-        Binding("s", "subscribe", "E-mail me"),
-        Binding("r", "reload", "Reload"),
-        Binding("escape", "up", "Up", show=False),
-        Binding("delete", "unsubscribe", "Remove schedule", show=False),
-        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]"),
-        Binding("left_square_bracket", "previous_tab", "Previous tab", key_display="["),
+        Binding("p", "period", N_("Period")),
+        Binding("c", "custom", N_("Dates")),
+        Binding("x", "export", N_("Export")),
+        Binding("s", "subscribe", N_("E-mail me")),
+        Binding("r", "reload", N_("Reload")),
+        Binding("escape", "up", N_("Up"), show=False),
+        Binding("delete", "unsubscribe", N_("Remove schedule"), show=False),
+        Binding("right_square_bracket", "next_tab", N_("Next tab"), key_display="]"),
+        Binding("left_square_bracket", "previous_tab", N_("Previous tab"), key_display="["),
     ]
 
     class Loaded(Message):
@@ -115,21 +121,21 @@ class ReportsScreen(Screen[None]):
         with Vertical(id="reports"):
             yield Static(id="report-where")
             with TabbedContent(id="report-tabs"):
-                with TabPane("Drill-down", id="report-drill"):
+                with TabPane(_("Drill-down"), id="report-drill"):
                     yield Static(id="report-summary")
                     yield BreakdownTable(id="report-breakdown")
-                with TabPane("Figures", id="report-figures"):
+                with TabPane(_("Figures"), id="report-figures"):
                     yield FiguresTable(id="report-figures-table")
-                with TabPane("Charts", id="report-charts"):
+                with TabPane(_("Charts"), id="report-charts"):
                     yield ReportCharts(id="report-chart-row")
-                with TabPane("Heat map", id="report-heat"):
+                with TabPane(_("Heat map"), id="report-heat"):
                     yield HeatMapTable(id="report-heatmap")
-                with TabPane("Mood & errors", id="report-mood"), Horizontal():
+                with TabPane(_("Mood & errors"), id="report-mood"), Horizontal():
                     yield MoodTable(id="report-mood-table")
                     yield ErrorsTable(id="report-errors")
-                with TabPane("E-mail", id="report-email"):
+                with TabPane(_("E-mail"), id="report-email"):
                     yield Static(
-                        "s: e-mail this report daily, weekly or monthly  delete: remove",
+                        _("s: e-mail this report daily, weekly or monthly  delete: remove"),
                         classes="hint",
                     )
                     yield DataTable(id="report-schedules", cursor_type="row", zebra_stripes=True)
@@ -137,7 +143,7 @@ class ReportsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#report-schedules", DataTable).add_columns(
-            "to", "every", "local hour", "reports", "next", "last"
+            _("to"), _("every"), _("local hour"), _("reports"), _("next"), _("last")
         )
         self._show_where()
         self._start()
@@ -151,7 +157,7 @@ class ReportsScreen(Screen[None]):
             self.tz = prefs.preferences.timezone
         except DaemonError as error:
             if error.unauthorized:
-                self.post_message(SessionExpired("your session has ended"))
+                self.post_message(SessionExpired(_("your session has ended")))
                 return
             self.tz = "UTC"  # no preferences to read: the figures still make sense in UTC
         self._show_where()
@@ -169,13 +175,13 @@ class ReportsScreen(Screen[None]):
         try:
             report = await self._client.report(query)
         except DaemonError as error:
-            self._failed(error, "Could not read the report")
+            self._failed(error, _("Could not read the report"))
             return
         self.post_message(self.Loaded(query, report))
 
     def _failed(self, error: DaemonError, title: str) -> None:
         if error.unauthorized:
-            self.post_message(SessionExpired("your session has ended"))
+            self.post_message(SessionExpired(_("your session has ended")))
         else:
             self.notify(error.message, title=title, severity="error")
 
@@ -258,7 +264,7 @@ class ReportsScreen(Screen[None]):
 
     def action_export(self) -> None:
         if self.report is None:
-            self.notify("Nothing to export yet", severity="warning")
+            self.notify(_("Nothing to export yet"), severity="warning")
             return
         tab = self.query_one("#report-tabs", TabbedContent).active
         dataset = _TAB_DATASET.get(tab, Dataset.SUMMARY)
@@ -281,13 +287,16 @@ class ReportsScreen(Screen[None]):
             content = await self._client.export_report(export)
             await asyncio.to_thread(_write, choice.path, content)
         except DaemonError as error:
-            self._failed(error, "Could not export")
+            self._failed(error, _("Could not export"))
             return
         except OSError as error:
-            self.notify(f"{choice.path}: {error.strerror or error}", title="Could not write",
+            self.notify(f"{choice.path}: {error.strerror or error}", title=_("Could not write"),
                         severity="error")  # fmt: skip
             return
-        self.notify(f"{choice.path} ({len(content):,} bytes)", title="Exported")
+        size = ngettext("{path} ({size} byte)", "{path} ({size} bytes)", len(content))
+        self.notify(
+            size.format(path=choice.path, size=format_number(len(content))), title=_("Exported")
+        )
 
     # Scheduled e-mail
 
@@ -296,7 +305,7 @@ class ReportsScreen(Screen[None]):
         try:
             listing = await self._client.report_schedules()
         except DaemonError as error:
-            self._failed(error, "Could not read the scheduled e-mails")
+            self._failed(error, _("Could not read the scheduled e-mails"))
             return
         self.schedules = listing.items
         self._show_schedules()
@@ -317,9 +326,10 @@ class ReportsScreen(Screen[None]):
         try:
             created = await self._client.add_report_schedule(body)
         except DaemonError as error:
-            self._failed(error, "Could not subscribe")
+            self._failed(error, _("Could not subscribe"))
             return
-        self.notify(f"next e-mail {self._local(created.next_at)}", title="Subscribed")
+        when = _("next e-mail {moment}").format(moment=self._local(created.next_at))
+        self.notify(when, title=_("Subscribed"))
         self._load_schedules()
 
     def action_unsubscribe(self) -> None:
@@ -333,20 +343,20 @@ class ReportsScreen(Screen[None]):
         try:
             await self._client.remove_report_schedule(schedule_id)
         except DaemonError as error:
-            self._failed(error, "Could not remove the schedule")
+            self._failed(error, _("Could not remove the schedule"))
             return
-        self.notify("Scheduled e-mail removed")
+        self.notify(_("Scheduled e-mail removed"))
         self._load_schedules()
 
     # Showing
 
     def _local(self, moment: datetime) -> str:
-        return moment.astimezone(ZoneInfo(self.tz or "UTC")).strftime("%Y-%m-%d %H:%M")
+        return format_moment(moment, ZoneInfo(self.tz or "UTC"))
 
     def _show_where(self) -> None:
         zone = self.tz or "…"
         where = trail_text(self._me.tenant_name, self.trail)
-        hint = "  (p: period, c: dates, enter: drill down, esc: up, x: export)"
+        hint = "  " + _("(p: period, c: dates, enter: drill down, esc: up, x: export)")
         self.query_one("#report-where", Static).update(
             Text.assemble(
                 (self.period.label, "bold"), (f"  {zone}  ", "dim"), (where, "bold"), (hint, "dim")
@@ -366,11 +376,11 @@ class ReportsScreen(Screen[None]):
         table = self.query_one("#report-schedules", DataTable)
         table.clear()
         for s in self.schedules:
-            to = "team" if s.audience is Audience.TEAM else (s.owner_email or "me")
-            every = s.frequency.value
-            last = "—" if s.last_status is None else s.last_status
+            to = _("team") if s.audience is Audience.TEAM else (s.owner_email or _("me"))
+            every = frequency_name(s.frequency)
+            last = mail_status(s.last_status)
             table.add_row(
-                to, every, f"{s.hour:02d}:00 {s.tz}", ",".join(d.value for d in s.datasets),
+                to, every, f"{s.hour:02d}:00 {s.tz}", ",".join(dataset_name(d) for d in s.datasets),
                 self._local(s.next_at), last, key=str(s.id),
             )  # fmt: skip
 

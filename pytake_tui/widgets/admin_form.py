@@ -42,7 +42,8 @@ class FieldRow(Vertical):
     def compose(self) -> ComposeResult:
         yield Label(self._label, classes="field-label")
         yield self._field
-        yield Static("", id=f"error-{self.field_name}", classes="field-error")
+        # The daemon's sentences are text, not markup: a pattern's "[A-Za-z0-9]" was eaten.
+        yield Static("", id=f"error-{self.field_name}", classes="field-error", markup=False)
 
 
 class FormError(Static):
@@ -53,7 +54,7 @@ class FormError(Static):
     """
 
     def __init__(self) -> None:
-        super().__init__("", id="form-error")
+        super().__init__("", id="form-error", markup=False)
 
 
 def sentence_of(msg: str) -> str:

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual_plotext import PlotextPlot
 
 from pytake_daemon.protocol.reports import ReportOut
+from pytake_i18n import format_skeleton
+from pytake_tui.i18n import _
 
 HOURLY_UP_TO_DAYS = 2
 """Up to this many days the volume chart has a bar per hour; beyond, a bar per day."""
 TICKS = 6
+
+
+def _day(day: date) -> str:
+    """A day on an axis, month and day in the reader's order: "3/28" / "28/03"."""
+    return format_skeleton("Md", datetime.combine(day, time()))
 
 
 def _ticks(count: int) -> list[int]:
@@ -51,25 +58,24 @@ class ReportCharts(Horizontal):
             labels = [p.start.strftime("%Hh") for p in report.hourly]
             inbound = [p.inbound for p in report.hourly]
             outbound = [p.outbound for p in report.hourly]
-            plt.title("Messages per hour (in / out)")
+            plt.title(_("Messages per hour (in / out)"))
         else:
             per_day: defaultdict[date, list[int]] = defaultdict(lambda: [0, 0])
             for p in report.hourly:
                 per_day[p.start.date()][0] += p.inbound
                 per_day[p.start.date()][1] += p.outbound
             ordered = sorted(per_day)
-            labels = [d.strftime("%d/%m") for d in ordered]
+            labels = [_day(d) for d in ordered]
             inbound = [per_day[d][0] for d in ordered]
             outbound = [per_day[d][1] for d in ordered]
-            plt.title("Messages per day (in / out)")
+            plt.title(_("Messages per day (in / out)"))
         positions = list(range(len(labels)))
         if positions:
-            # plotext takes one colour and label per stacked series; its stub says one in all.
             # plotext takes one colour and label per stacked series; its stub says one in all.
             plt.stacked_bar(  # type: ignore[call-arg]
                 positions,
                 [inbound, outbound],
-                labels=["in", "out"],
+                labels=[_("in"), _("out")],
                 color=["cyan", "magenta"],  # type: ignore[arg-type]
                 width=0.7,
             )
@@ -88,13 +94,13 @@ class ReportCharts(Horizontal):
         plt.clear_data()
         plt.clear_figure()
         rated = [(i, d) for i, d in enumerate(report.csat_trend) if d.average is not None]
-        plt.title("CSAT per day (1-5)" if rated else "CSAT: no ratings in the period")
+        plt.title(_("CSAT per day (1-5)") if rated else _("CSAT: no ratings in the period"))
         plt.ylim(0, 5.5)
         plt.yticks([1, 2, 3, 4, 5])
         if report.csat_trend:
             plt.xlim(-0.5, len(report.csat_trend) - 0.5)
             ticks = _ticks(len(report.csat_trend))
-            labels = [report.csat_trend[i].day.strftime("%d/%m") for i in ticks]
+            labels = [_day(report.csat_trend[i].day) for i in ticks]
             plt.xticks([float(i) for i in ticks], labels)
         if rated:
             xs = [float(i) for i, _ in rated]

@@ -7,24 +7,27 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from pytake_daemon.protocol.reports import Level, ReportOut
+from pytake_i18n import format_number
+from pytake_tui.i18n import N_, _
 from pytake_tui.report_view import (
-    WEEKDAYS,
     figures,
     heat_cell,
     heat_grid,
     minutes,
     mood_rows,
     share,
+    weekday_name,
 )
 
 Cell = str | Text
 
 _BREAKDOWN_TITLE = {
-    Level.TENANT: "queue",
-    Level.QUEUE: "agent",
-    Level.AGENT: "conversation",
-    Level.CONVERSATION: "attendance",
+    Level.TENANT: N_("queue"),
+    Level.QUEUE: N_("agent"),
+    Level.AGENT: N_("conversation"),
+    Level.CONVERSATION: N_("attendance"),
 }
+"""The first column's title: what one row a level down is."""
 
 
 class FiguresTable(DataTable[Cell]):
@@ -33,7 +36,7 @@ class FiguresTable(DataTable[Cell]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        self.add_columns("figure", "value")
+        self.add_columns(_("figure"), _("value"))
 
     def show(self, report: ReportOut) -> None:
         self.clear()
@@ -51,11 +54,15 @@ class BreakdownTable(DataTable[Cell]):
     def show(self, report: ReportOut) -> None:
         self.clear(columns=True)
         self.add_columns(
-            _BREAKDOWN_TITLE[report.level], "in", "taken", "aband.", "transf.",
-            "FRT med", "FRT p90", "resol.", "SLA", "CSAT",
+            _(_BREAKDOWN_TITLE[report.level]), _("in"), _("taken"), _("aband."), _("transf."),
+            _("FRT med"), _("FRT p90"), _("resol."), _("SLA"), _("CSAT"),
         )  # fmt: skip
         for r in report.breakdown:
-            csat = "—" if r.csat_average is None else f"{r.csat_average:.1f} ({r.ratings})"
+            csat = (
+                "—"
+                if r.csat_average is None
+                else f"{format_number(r.csat_average, pattern='0.0')} ({r.ratings})"
+            )
             self.add_row(
                 r.name, str(r.entered), str(r.assigned), str(r.abandoned), str(r.transfers),
                 minutes(r.first_response_median), minutes(r.first_response_p90),
@@ -63,7 +70,7 @@ class BreakdownTable(DataTable[Cell]):
                 key=str(r.id),
             )  # fmt: skip
         if not report.breakdown:
-            self.add_row(Text("nothing a level down in this period", style="dim"))
+            self.add_row(Text(_("nothing a level down in this period"), style="dim"))
 
 
 class HeatMapTable(DataTable[Cell]):
@@ -82,7 +89,7 @@ class HeatMapTable(DataTable[Cell]):
         grid = heat_grid(report)
         busiest = max((max(row) for row in grid), default=0)
         for weekday, row in enumerate(grid):
-            self.add_row(WEEKDAYS[weekday], *(heat_cell(n, busiest) for n in row))
+            self.add_row(weekday_name(weekday, short=True), *(heat_cell(n, busiest) for n in row))
 
 
 class MoodTable(DataTable[Cell]):
@@ -91,7 +98,7 @@ class MoodTable(DataTable[Cell]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        self.add_columns("mood & intents", "messages")
+        self.add_columns(_("mood & intents"), _("messages"))
 
     def show(self, report: ReportOut) -> None:
         self.clear()
@@ -105,11 +112,11 @@ class ErrorsTable(DataTable[Cell]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        self.add_columns("Meta error", "title", "messages")
+        self.add_columns(_("Meta error"), _("title"), _("messages"))
 
     def show(self, report: ReportOut) -> None:
         self.clear()
         for error in report.meta_errors:
             self.add_row(str(error.code), error.title, str(error.count))
         if not report.meta_errors:
-            self.add_row(Text("no errors from Meta", style="dim"), "", "")
+            self.add_row(Text(_("no errors from Meta"), style="dim"), "", "")

@@ -3,20 +3,25 @@ Portuguese word forms, the language of short texts, and the evaluation's figures
 
 from __future__ import annotations
 
-from math import comb, erfc, sqrt
-
 import numpy as np
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 
+from pytake_daemon.ai.analyzer import shared_analyzer
 from pytake_daemon.ai.datasets import (
     Split,
     evaluation_set,
     public_english,
-    public_english_part,
 )
-from pytake_daemon.ai.evaluation import evaluate_languages, evaluate_public_english
+from pytake_daemon.ai.evaluation import evaluate, evaluate_languages, evaluate_public_english
 from pytake_daemon.ai.language import Fallbacks, LanguageDetector, LanguageSource
+from pytake_daemon.ai.paired_tests import (
+    AGREEMENT_MARGIN,
+    CONFIDENCE_Z,
+    PEARSON_MARGIN,
+    mcnemar_one_sided,
+    non_inferiority,
+)
 from pytake_daemon.ai.sentiment import SentimentScorer, _vader_negation_check
 from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
 from pytake_daemon.ai.word_forms_pt import candidates, plurals
@@ -33,6 +38,10 @@ def portuguese() -> PortugueseSentiment:
 
 
 def test_english_is_not_below_plain_vader_on_the_public_tweets(scorer: SentimentScorer) -> None:
+    """Issue #23's criterion as docs/ai.md states it: on the whole corpus the point figures are
+    at least plain VADER's; on the held-out part (no decision looked at it) ours is not below by
+    a non-inferiority test: plain VADER's lead, bounded above at one-sided 95 %, stays under
+    1 point of agreement and 0.01 of r, and neither one-sided test says ours is below."""
     assert len(public_english()) == 4200
     whole = evaluate_public_english(scorer, split=Split.ALL)
     assert whole.baseline_name == "plain VADER"
@@ -42,43 +51,77 @@ def test_english_is_not_below_plain_vader_on_the_public_tweets(scorer: Sentiment
     assert whole.model.pearson >= whole.baseline.pearson
     assert whole.model.agreement >= whole.baseline.agreement
     assert whole.only_model >= whole.only_baseline
-    # The part no decision looked at: agreement differs on 25 of 2,490 tweets (12 only ours gets
-    # right, 13 only VADER) and the correlations by 0.00003 (0.86531 against 0.86534), which
-    # paired tests (exact McNemar, Williams' t for correlations sharing the human ratings) can't
-    # tell from chance (docs/ai.md, "English on a public corpus").
+    assert whole.comparison.not_below
     heldout = evaluate_public_english(scorer, split=Split.HELDOUT)
-    assert _mcnemar_exact(heldout.only_model, heldout.only_baseline) > 0.3
-    texts = public_english_part(Split.HELDOUT)
-    vader = SentimentIntensityAnalyzer()
-    assert (
-        _williams_p(
-            [t.rating for t in texts],
-            [scorer.score(t.text, "en") for t in texts],
-            [vader.polarity_scores(t.text)["compound"] for t in texts],
+    assert heldout.messages == 2490
+    versus = heldout.comparison
+    assert versus.not_below, versus
+    assert versus.agreement_deficit_upper < AGREEMENT_MARGIN
+    assert versus.pearson_deficit_upper < PEARSON_MARGIN
+    assert versus.agreement_p > 0.05, versus
+    assert versus.pearson_p > 0.05, versus
+
+
+def test_mcnemar_one_sided_counts_every_outcome() -> None:
+    for wins, losses in ((6, 7), (0, 3), (9, 5), (5, 0)):
+        n = wins + losses
+        at_least = sum(1 for outcome in range(2**n) if bin(outcome).count("1") >= losses)
+        assert mcnemar_one_sided(wins, losses) == pytest.approx(at_least / 2**n)
+    assert mcnemar_one_sided(0, 0) == 1.0
+
+
+def test_agreement_bound_is_exact() -> None:
+    # No loss among 10 discordant texts: the exact bound of the share is 1 - 0.05 ** (1 / 10).
+    share = 1 - 0.05 ** (1 / 10)
+    bound = non_inferiority(
+        [0.0, 1.0, 2.0, 3.0] * 25,
+        [0.0, 1.0, 2.0, 2.5] * 25,
+        [0.0, 1.0, 2.5, 3.0] * 25,
+        only_model=10,
+        only_baseline=0,
+    )
+    assert bound.agreement_deficit == pytest.approx(-0.1)
+    assert bound.agreement_deficit_upper == pytest.approx(10 / 100 * (2 * share - 1))
+
+
+def test_pearson_bound_matches_the_spread_of_simulated_differences() -> None:
+    """Williams' standard error against the spread of the difference over 400 simulated
+    samples: two scorers correlated with the ratings and with each other, as ours and VADER."""
+    rng = np.random.default_rng(23)
+    n, errors, deficits = 300, [], []
+    for _ in range(400):
+        human = rng.normal(size=n)
+        shared = human + rng.normal(scale=0.6, size=n)
+        ours = shared + rng.normal(scale=0.2, size=n)
+        theirs = shared + rng.normal(scale=0.2, size=n)
+        versus = non_inferiority(
+            list(human), list(ours), list(theirs), only_model=0, only_baseline=0
         )
-        > 0.3
-    )
+        deficits.append(versus.pearson_deficit)
+        errors.append((versus.pearson_deficit_upper - versus.pearson_deficit) / CONFIDENCE_Z)
+    assert float(np.mean(errors)) == pytest.approx(float(np.std(deficits)), rel=0.15)
+    # Same scorer: no difference and no spread.
+    same = non_inferiority(list(human), list(ours), list(ours), only_model=0, only_baseline=0)
+    assert (same.pearson_deficit, same.pearson_deficit_upper) == (0.0, 0.0)
 
 
-def _williams_p(human: list[float], ours: list[float], theirs: list[float]) -> float:
-    """Two-sided p-value of Williams' t for the difference between two correlations with the
-    same human ratings (Steiger 1980, eq. 7); with thousands of texts t is taken as normal."""
-    n = len(human)
-    r = np.corrcoef([human, ours, theirs])
-    r12, r13, r23 = r[0, 1], r[0, 2], r[1, 2]
-    det = 1 - r12**2 - r13**2 - r23**2 + 2 * r12 * r13 * r23
-    mean = (r12 + r13) / 2
-    t = (r12 - r13) * sqrt(
-        (n - 1) * (1 + r23) / (2 * (n - 1) / (n - 3) * det + mean**2 * (1 - r23) ** 3)
-    )
-    return float(erfc(abs(t) / sqrt(2)))
-
-
-def _mcnemar_exact(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value of ``b`` against ``c`` discordant pairs."""
-    n = b + c
-    tail: float = sum(comb(n, k) for k in range(min(b, c) + 1)) / 2**n
-    return min(1.0, 2 * tail)
+def test_portuguese_intents_and_short_language_rows_hold() -> None:
+    """The issue's other rows on the held-out part: Portuguese not below the figures of
+    2026-12-05 (sentiment 176 of 205, macro-F1 0.862; intents 186 of 205), intents over both
+    languages at least 90 %, and the short texts' language row."""
+    analyzer = shared_analyzer()
+    rows = {(r.language, r.task): r for r in evaluate(analyzer.train(), analyzer.scorer)}
+    pt = rows["pt", "sentiment"]
+    assert round(pt.model.accuracy * pt.messages) >= 176
+    assert pt.model.macro_f1 >= 0.862
+    assert round(rows["pt", "intent"].model.accuracy * 205) >= 186
+    intents = [rows[lang, "intent"] for lang in ("pt", "en")]
+    right = sum(round(r.model.accuracy * r.messages) for r in intents)
+    assert right / sum(r.messages for r in intents) >= 0.90
+    short = evaluate_languages(split=Split.HELDOUT)[-1]
+    assert short.texts.startswith("short")
+    assert short.messages > 0
+    assert short.remembered > short.first_message > short.before
 
 
 @pytest.mark.parametrize(

@@ -231,6 +231,11 @@ CONVERTED = [
     "pytake_tui/widgets/node_form.py",
     "pytake_tui/flow_draft.py",
     "pytake_tui/flow_drawing.py",
+    "pytake_tui/screens/reports.py",
+    "pytake_tui/screens/report_dialogs.py",
+    "pytake_tui/report_view.py",
+    "pytake_tui/widgets/report_charts.py",
+    "pytake_tui/widgets/report_tables.py",
 ]
 """Modules whose every user-visible literal goes through the catalog; a converted module joins."""
 

@@ -264,6 +264,42 @@ async def test_a_one_transaction_job_whose_transaction_rolls_back_stays(
     assert runner.processed == 0
 
 
+async def test_a_one_transaction_job_whose_commit_fails_is_retried_not_left_to_its_lease(
+    runner: JobRunner, pool: Pool, tenant_id: uuid.UUID
+) -> None:
+    """The completion joined the transaction, then its COMMIT failed (here a deferred
+    constraint; in the replicas' fault test, PostgreSQL shutting down): nothing committed, so
+    the job is a failure recorded now, not "done" and left claimed until its lease runs out
+    (60 s of a message's flow step and events after a PostgreSQL restart)."""
+    name = kind()
+    tried = asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        tried.set()
+        async with tenant_transaction(pool, job.tenant_id) as conn:
+            await conn.execute(
+                "CREATE TEMP TABLE once (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)"
+                " ON COMMIT DROP; INSERT INTO once VALUES (1), (1)"
+            )
+
+    runner.register(name, handler, one_transaction=True)
+    runner.start()
+    (job_id,) = await queue(pool, tenant_id, name, [{}])
+    runner.wake(name)
+    await asyncio.wait_for(tried.wait(), TIMEOUT)
+
+    async def rescheduled() -> bool:
+        left = await rows(pool, tenant_id, name)
+        return bool(left) and left[0]["last_error"] is not None
+
+    await poll(rescheduled, "the job to be rescheduled")
+    (row,) = await rows(pool, tenant_id, name)
+    assert row["id"] == job_id
+    assert row["last_error"].startswith("UniqueViolationError")
+    assert runner.processed == 0
+    assert runner.completed_in_handler == 0
+
+
 async def test_a_one_transaction_job_without_a_transaction_is_completed_by_the_runner(
     runner: JobRunner, pool: Pool, tenant_id: uuid.UUID
 ) -> None:

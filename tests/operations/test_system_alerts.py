@@ -138,3 +138,35 @@ async def test_two_replicas_reading_one_shared_figure_tell_once(
         await admin_conn.execute(
             "UPDATE system_alert_levels SET level = 'ok' WHERE figure = 'redis.ping'"
         )
+
+
+async def test_each_admin_reads_the_alert_in_their_own_language(
+    api: ApiClient, make_tenant: MakeTenant
+) -> None:
+    """The admin who chose Portuguese reads the title and body in Portuguese, decimal comma
+    included; the owner, who chose nothing in a tenant without a profile, reads English."""
+    tenant = await make_tenant()
+    chosen = await api.put(
+        "/api/v1/auth/me", json={"language": "pt_BR"}, headers=tenant[Role.ADMIN].headers
+    )
+    assert chosen.status == 200, await chosen.text()
+    app = api.app
+    hot = Crossing("host.cpu", "host-a", 95.5, Level.OK, Level.ERROR)
+    await tell_admins(app[DB_POOL], app[EVENT_BUS], [hot], T0, tenants=[tenant.id])
+    said: dict[Role, list[tuple[str, str]]] = {}
+    for role in (Role.ADMIN, Role.OWNER):
+        resp = await api.get("/api/v1/notifications?category=system", headers=tenant[role].headers)
+        page = NotificationPage.model_validate(await resp.json())
+        said[role] = [(n.title, n.body) for n in page.items]
+    assert said[Role.ADMIN] == [
+        (
+            "CPU do servidor: 95,5 % em host-a",
+            "Passou do limite de erro de 90,0 %. Administração → Sistema mostra ao vivo.",
+        )
+    ]
+    assert said[Role.OWNER] == [
+        (
+            "Host CPU at 95.5 % on host-a",
+            "Past its error threshold of 90.0 %. Admin → System shows it live.",
+        )
+    ]

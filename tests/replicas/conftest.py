@@ -75,11 +75,18 @@ def replica_settings(stack: EmbeddedStack, bouncer: PgBouncer | None) -> Setting
 
 
 @pytest.fixture(scope="package")
-def pair(replica_settings: Settings, stack: EmbeddedStack) -> Iterator[Replicas]:
+def replica_config(replica_settings: Settings, stack: EmbeddedStack) -> Replicas:
+    """The two replicas' environments, not started: a test that runs processes of its own with
+    the same settings (test_schedules.py) doesn't wait for these two to start."""
     # Behind PgBouncer in transaction mode, no prepared statement cache (config.py says why).
-    replicas = Replicas.configure(
+    return Replicas.configure(
         replica_settings, stack.root, PYTAKE_DATABASE__STATEMENT_CACHE_SIZE="0"
     )
+
+
+@pytest.fixture(scope="package")
+def pair(replica_config: Replicas) -> Iterator[Replicas]:
+    replicas = replica_config
     try:
         replicas.start()
         yield replicas

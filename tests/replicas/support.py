@@ -110,14 +110,21 @@ class Replicas:
 def wait_ready_blocking(daemon: Daemon, timeout: float = START_TIMEOUT) -> None:
     """``/readyz`` 200 within ``timeout`` (for module fixtures, outside any event loop)."""
     deadline = time.monotonic() + timeout
+    said = "no answer"
     while True:
         code = daemon.proc.poll()
         assert code is None, f"daemon exited with {code} while starting:\n{daemon.log()}"
-        with contextlib.suppress(urllib.error.URLError, OSError):
+        try:
             with urllib.request.urlopen(f"{daemon.url}/readyz", timeout=2) as resp:
                 if resp.status == 200:
                     return
-        assert time.monotonic() < deadline, f"daemon not ready in {timeout}s:\n{daemon.log()}"
+        except urllib.error.HTTPError as exc:
+            said = exc.read().decode(errors="replace")  # what /readyz says is missing
+        except (urllib.error.URLError, OSError) as exc:
+            said = repr(exc)
+        assert time.monotonic() < deadline, (
+            f"daemon not ready in {timeout}s; /readyz: {said}\n{daemon.log()}"
+        )
         time.sleep(0.1)  # a polling interval, bounded by the deadline above
 
 

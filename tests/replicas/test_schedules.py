@@ -28,11 +28,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from pytake_daemon.attendance import queues_db
+from pytake_daemon.attendance.views import settings_values
 from pytake_daemon.backups import db as backups_db
 from pytake_daemon.config import Settings
-from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.embedded import EmbeddedStack
-from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.queues import QueueSettings
 from tests.private_stack import until, until_async
 from tests.replicas.support import Replicas
 from tests.support import TenantData, free_port
@@ -84,7 +86,7 @@ async def ready(session: aiohttp.ClientSession, daemon: Daemon) -> bool:
 
 
 async def test_scheduled_work_runs_once_across_two_processes(
-    replicas: Replicas,
+    replica_config: Replicas,
     replica_settings: Settings,
     stack: EmbeddedStack,
     tenant: TenantData,
@@ -93,14 +95,14 @@ async def test_scheduled_work_runs_once_across_two_processes(
 ) -> None:
     if not LIBFAKETIME.exists():
         pytest.skip("Debian's libfaketime is not installed (apt-get install faketime)")
-    # A queue for the aggregation to write a row for (through a replica on the real clock).
-    async with session.post(
-        f"{replicas.daemons[0].url}/api/v1/queues",
-        json={"name": "Scheduled"},
-        headers=tenant[Role.ADMIN].headers,
-    ) as resp:
-        assert resp.status == 201, await resp.text()
-        queue_id = (await resp.json())["id"]
+    # A queue for the aggregation to write a row for: written straight to the database, so the
+    # test needs no daemon on the real clock (the package's pair need not be started for it).
+    async with replica_conn.transaction():
+        await set_tenant(replica_conn, tenant.id)
+        queue_id = await queues_db.insert_queue(
+            replica_conn, settings_values(QueueSettings(name="Scheduled"))
+        )
+    assert queue_id is not None
 
     before = await backups_db.get_schedule(replica_conn)
     await backups_db.set_schedule(
@@ -120,7 +122,7 @@ async def test_scheduled_work_runs_once_across_two_processes(
     pin(clock_file, START)
     daemons = [
         start_daemon(pinned_env(env, clock_file), stack.root / f"pinned-{i}.log")
-        for i, env in enumerate(replicas.envs)
+        for i, env in enumerate(replica_config.envs)
     ]
     try:
         with reaped(daemons):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pytake_daemon.db.pool import Connection, set_tenant
-from pytake_daemon.reports import db, export_db
+from pytake_daemon.reports import attendance_db, db, export_db
 from tests.message_path_history import History
 from tests.plans import Plan, explain
 
@@ -20,6 +20,8 @@ from tests.plans import Plan, explain
 # one xdist worker (scripts/test.sh: --dist loadgroup), seeded once for the three of them.
 pytestmark = pytest.mark.xdist_group("history")
 
+START = object()
+"""In a case's extra arguments: the period's start (attendances: nothing rolled up yet)."""
 SMALL = 1000
 """Pages (8 MB) below which reading a table whole takes a few milliseconds: no ratio asked."""
 NEVER = (
@@ -53,18 +55,36 @@ async def test_report_statements_read_the_period_through_their_indexes(
     # The roll-up reached half a day before the seed: a day's report reads both halves.
     until = history.rolled_until
     rolled = ("report_quarters_pkey",)
+    attendances = ("report_attendances_entered_idx",)
+    attendances_open = ("report_attendances_open_idx",)
     cases: list[tuple[str, db.Scope, tuple[object, ...], set[str | tuple[str, ...]]]] = [
         (db.TENANT_MESSAGES, day, (until,), {period, rolled}),
         (db.TENANT_TEMPLATES, day, (), {("messages_template_sends_idx",)}),
         (db.TENANT_ERRORS, day, (), {("messages_errors_idx",)}),
         (db.WINDOWED_MESSAGES, by_queue, (), {windows, thread}),
         (db.WINDOWED_MESSAGES, one, (), {thread}),
-        (db.ATTENDANCE, day, ("queue", now), {windows, thread}),
+        # Attendances before any roll-up (every one live), then rolled up to the report's
+        # instant (the rows still open at the roll-up live): either way they follow the period.
+        (attendance_db.ATTENDANCE, day, ("queue", now, START), {windows, thread}),
+        (attendance_db.ATTENDANCE, day, ("queue", now, now), {attendances, attendances_open}),
         # An agent's: by the period or by the agent's own attendances, both bounded.
-        (db.ATTENDANCE, by_agent, ("conversation", now), {(*windows, "queue_items_agent_idx")}),
+        (
+            attendance_db.ATTENDANCE,
+            by_agent,
+            ("conversation", now, START),
+            {(*windows, "queue_items_agent_idx")},
+        ),
+        (attendance_db.ATTENDANCE, by_agent, ("conversation", now, now), {attendances}),
         (db.OPENED, day, (), {("conversations_list_idx",), ("conversation_events_kind_idx",)}),
         (db.OPENED, by_queue, (), {windows}),
-        (db.CLOSED, day, (), {("conversation_events_kind_idx",)}),
+        (db.CLOSED, by_queue, (), {("conversation_events_kind_idx",)}),
+        # The tenant's: the rolled-up quarters, then the closures since.
+        (
+            db.TENANT_CLOSED,
+            day,
+            (until,),
+            {("report_closures_pkey",), ("conversation_events_kind_idx",)},
+        ),
         (db.RATINGS, day, ("Europe/Lisbon",), {("conversation_feedback_answered_idx",)}),
         (db.TENANT_MOOD, day, (until,), {("ai_message_analysis_time_idx",), rolled}),
         (db.WINDOWED_MOOD, by_agent, (), {("ai_message_analysis_conversation_idx",)}),
@@ -79,13 +99,19 @@ async def test_report_statements_read_the_period_through_their_indexes(
             for sql, scope, extra, uses in cases:
                 month = replace(scope, start=now - timedelta(days=30))
                 try:
-                    plan = await explain(app_conn, sql, *scope.args, *extra, generic=generic)
+                    args = _bound(scope, extra)
+                    plan = await explain(app_conn, sql, *args, generic=generic)
                     # The month's plan only for the values at hand: it is the slow half.
-                    whole = None if generic else await explain(app_conn, sql, *month.args, *extra)
+                    whole = None if generic else await explain(app_conn, sql, *_bound(month, extra))
                     _assert_follows_the_period(plan, whole, uses)
                 except AssertionError as exc:
                     failures.append(f"generic={generic} {' '.join(sql.split()[:8])}: {exc}")
     assert not failures, "\n\n".join(f[:2000] for f in failures)
+
+
+def _bound(scope: db.Scope, extra: tuple[object, ...]) -> tuple[object, ...]:
+    """The statement's arguments, ``START`` being the scope's own start."""
+    return (*scope.args, *(scope.start if x is START else x for x in extra))
 
 
 def _assert_follows_the_period(

@@ -1,5 +1,5 @@
 """The main screens in Portuguese at 160x48 (the user's profile language is pt_BR; the login
-form takes PYTAKE_LANG): login, chat, queue monitor, dashboard, settings. Their English
+form takes PYTAKE_LANG): login, chat, queue monitor, dashboard, settings, reports. Their English
 snapshots are the screens' own tests."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TabbedContent
 
 from pytake_daemon.protocol import Me, Role
 from pytake_tui import build_app
@@ -33,6 +34,7 @@ from .fake_world import demo_world
 from .helpers import wait_until
 from .leaderboard_support import leaderboard_app, leaderboard_ready
 from .queue_monitor_support import demo_queues, queue_app, supervisor
+from .reports_support import reports_app, reports_ready
 
 SIZE = (160, 48)
 SERVER = "http://pytake.invalid:8420"
@@ -138,3 +140,32 @@ def test_leaderboard_pt_br(snap_compare: Any, tmp_path: Path) -> None:
 
     app = leaderboard_app(tmp_path, me=_portuguese(alice()))
     assert snap_compare(app, run_before=ready, terminal_size=SIZE)
+
+
+def _reports_on(tab: str) -> Any:
+    async def ready(pilot: Pilot[Any]) -> None:
+        screen = await reports_ready(pilot)
+        screen.query_one(TabbedContent).active = tab
+        await pilot.pause()
+        still_cursors(pilot)
+
+    return ready
+
+
+def test_reports_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """Reports (f1), the last 7 days in Lisbon: the headline figures, the queues one level down,
+    the tabs and the hint; durations and shares with the Brazilian decimal comma."""
+    app = reports_app(tmp_path, me=_portuguese(alice()))
+    assert snap_compare(app, run_before=_reports_on("report-drill"), terminal_size=SIZE)
+
+
+def test_reports_figures_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """Every figure of the period, named and counted in Portuguese (plural forms included)."""
+    app = reports_app(tmp_path, me=_portuguese(alice()))
+    assert snap_compare(app, run_before=_reports_on("report-figures"), terminal_size=SIZE)
+
+
+def test_reports_heat_map_pt_br(snap_compare: Any, tmp_path: Path) -> None:
+    """The heat map's weekdays by CLDR (seg., ter., …), not English abbreviations."""
+    app = reports_app(tmp_path, me=_portuguese(alice()))
+    assert snap_compare(app, run_before=_reports_on("report-heat"), terminal_size=SIZE)

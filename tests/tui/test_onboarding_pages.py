@@ -135,12 +135,21 @@ async def test_numbers_page_adds_rotates_tests_and_removes(
             rotated = world.number_body()
             for name in ("access_token", "app_secret", "verify_token"):
                 page.query_one(f"#{name}", Input).value = rotated[name]
+            # The label is shown filled in and editable on rotation: a new one is kept.
+            page.query_one("#label", Input).value = "Vendas SP"
             await _click(pilot, "#number-save")
             await wait_until(
                 pilot,
                 lambda: "Secrets replaced" in _text(page, "#number-checks"),
                 "the secrets replaced",
             )
+            await wait_until(
+                pilot, lambda: "Vendas SP" in table.get_row_at(0), "the new label listed"
+            )
+            listed = await world.api.get(
+                "/api/v1/whatsapp/numbers", headers=tenant[Role.ADMIN].headers
+            )
+            assert [n["label"] for n in (await listed.json())["items"]] == ["Vendas SP"]
             table.focus()
             await pilot.press("t")
             await wait_until(

@@ -11,11 +11,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable, Input, Select, Static, TabbedContent
+from textual.widgets import DataTable, Input, OptionList, Select, Static, TabbedContent
 
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.reports import Dataset, ExportFormat, Level
-from pytake_tui.report_view import figures
+from pytake_i18n import use_language
+from pytake_tui.report_view import figures, weekday_name
 from pytake_tui.screens import ChatScreen
 from pytake_tui.screens.report_dialogs import CustomPeriodDialog, ExportDialog, SubscribeDialog
 from pytake_tui.widgets.report_tables import BreakdownTable
@@ -204,15 +205,16 @@ async def test_subscribe_to_the_report_by_email_and_remove_it(tmp_path: Path) ->
         dialog = pilot.app.screen
         dialog.query_one("#subscribe-hour", Input).value = "25"
         await _submit(pilot)
-        assert "less than or equal to 23" in str(dialog.query_one(".dialog-error", Static).render())
+        error = str(dialog.query_one(".dialog-error", Static).render())
+        assert error == "The hour is a whole number from 0 to 23"
         dialog.query_one("#subscribe-hour", Input).value = "7"
         await _submit(pilot)
         table = screen.query_one("#report-schedules", DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, "the schedule listed")
         [created] = client.schedules
         assert (created.tz, created.hour, created.frequency.value) == (TZ, 7, "weekly")
-        # Next Monday 07:00 in Lisbon, shown in local time.
-        assert str(table.get_row_at(0)[4]) == "2025-03-17 07:00"
+        # Next Monday 07:00 in Lisbon, shown in local time, the reader's way.
+        assert str(table.get_row_at(0)[4]) == "3/17/2025 07:00"
         table.focus()
         await pilot.press("delete")
         await wait_until(pilot, lambda: table.row_count == 0, "the schedule removed")
@@ -227,3 +229,34 @@ async def test_agents_have_no_reports_key(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(pilot.app.screen, ChatScreen)
         assert reports_client(pilot).queries == []
+
+
+def test_weekdays_are_named_by_the_readers_language() -> None:
+    with use_language("pt_BR"):
+        assert [weekday_name(d) for d in (0, 5, 6)] == ["segunda-feira", "sábado", "domingo"]
+        assert weekday_name(2, short=True) == "qua."
+    with use_language("en"):
+        assert [weekday_name(d) for d in (0, 5, 6)] == ["Monday", "Saturday", "Sunday"]
+        assert weekday_name(2, short=True) == "Wed"
+
+
+async def test_the_email_dialog_speaks_portuguese(tmp_path: Path) -> None:
+    """A Portuguese supervisor's e-mail dialog: weekdays by CLDR, frequencies and audiences
+    from the catalog."""
+    me = alice().model_copy(update={"role": Role.SUPERVISOR, "language": "pt_BR"})
+    async with reports_app(tmp_path, me=me).run_test(size=(160, 48)) as pilot:
+        await reports_ready(pilot)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, SubscribeDialog), "dialog")
+        dialog = pilot.app.screen
+
+        def prompts(select_id: str) -> list[str]:
+            options = dialog.query_one(f"#{select_id}", Select).query_one(OptionList)
+            return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+        assert prompts("subscribe-weekday") == [
+            "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+            "sábado", "domingo",
+        ]  # fmt: skip
+        assert prompts("subscribe-frequency") == ["diário", "semanal", "mensal"]
+        assert prompts("subscribe-to") == ["eu", "a equipe (supervisores+)"]

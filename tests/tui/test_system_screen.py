@@ -12,6 +12,9 @@ from textual.pilot import Pilot
 from textual.widgets import Sparkline, Static
 
 from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.system_figures import ALERT_THRESHOLDS, SCREEN_THRESHOLDS, THRESHOLDS
+from pytake_daemon.system.alerts import Level as AlertLevel
+from pytake_daemon.system.alerts import level_of
 from pytake_tui.client import DaemonError
 from pytake_tui.screens.admin import ADMIN_PAGES, AdminScreen
 from pytake_tui.screens.system import SystemScreen
@@ -59,6 +62,20 @@ def test_levels_and_formats() -> None:
     assert formatted(FIGURES["daemon.rss"], 180 * 1024**2) == "180.0 MiB"
     assert formatted(FIGURES["pg.longest"], 125) == "2 min 05 s"
     assert formatted(FIGURES["lag.ingest"], None) == "—"
+
+
+def test_one_table_of_thresholds_for_the_screen_and_the_alerts() -> None:
+    """The screen colours a figure where the daemon's alert fires: both read THRESHOLDS."""
+    assert set(THRESHOLDS) <= set(FIGURES)  # no line drawn for a figure nobody shows
+    assert set(ALERT_THRESHOLDS) & set(SCREEN_THRESHOLDS) == set()
+    for key, (warn, error) in ALERT_THRESHOLDS.items():
+        assert (FIGURES[key].warn, FIGURES[key].error) == (warn, error)
+        assert warn < error
+        assert FIGURES[key].level(warn) is Level.WARN
+        assert FIGURES[key].level(error) is Level.ERROR
+        assert level_of(key, warn, AlertLevel.OK) is AlertLevel.WARN
+        assert level_of(key, error, AlertLevel.OK) is AlertLevel.ERROR
+    assert FIGURES["daemon.loop_lag"].level(100) is Level.ERROR  # a mean: the screen's only
 
 
 def test_the_history_keeps_the_last_samples() -> None:
