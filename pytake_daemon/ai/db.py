@@ -12,7 +12,13 @@ import asyncpg
 
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.protocol.ai import AlertOut, ConversationMoodOut, IntentOut, MessageAnalysisOut
+from pytake_daemon.protocol.ai import (
+    AlertOut,
+    ConversationMoodOut,
+    IntentOut,
+    MessageAnalysisOut,
+    ReplyOut,
+)
 
 _GET_MOOD = "SELECT * FROM ai_conversation_mood WHERE conversation_id = $1"
 
@@ -83,9 +89,10 @@ async def list_alerts(
 
 # ---- replies (canned responses and knowledge snippets) ---------------------------------------
 
-# What a reply reads as on the wire (:func:`pytake_daemon.ai.replies.reply_out`).
+# What a reply reads as on the wire (``ReplyOut``): its scope is whether it has an owner.
 _REPLY_COLUMNS = """r.id, r.kind, r.title, r.body, r.intents, r.language, r.created_at,
-    r.updated_at, r.shortcut, r.owner_id, r.department"""
+    r.updated_at, r.shortcut, r.owner_id, r.department,
+    CASE WHEN r.owner_id IS NULL THEN 'team' ELSE 'personal' END AS scope"""
 
 # What a caller may use: their own personal replies; the team's, limited to the departments the
 # caller is an agent of unless ``$2`` (supervisors and above see every shared one, they manage
@@ -114,10 +121,11 @@ async def usable_replies(
     all_shared: bool,
     shortcut_prefix: str | None = None,
     scope: str | None = None,
-) -> list[asyncpg.Record]:
+) -> list[ReplyOut]:
     """The replies ``user_id`` may use, personal ones first, then by shortcut and title."""
     prefix = None if shortcut_prefix is None else escape_like(shortcut_prefix)
-    return await conn.fetch(_USABLE_REPLIES, user_id, all_shared, prefix, scope)
+    found = await conn.fetch(_USABLE_REPLIES, user_id, all_shared, prefix, scope)
+    return rows.many(ReplyOut, found)
 
 
 def escape_like(text: str) -> str:
@@ -128,16 +136,16 @@ def escape_like(text: str) -> str:
 _GET_REPLY = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.id = $1"
 
 
-async def get_reply(conn: Connection, reply_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_GET_REPLY, reply_id)
+async def get_reply(conn: Connection, reply_id: uuid.UUID) -> ReplyOut | None:
+    return rows.one(ReplyOut, await conn.fetchrow(_GET_REPLY, reply_id))
 
 
 _LOCK_REPLY = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.id = $1 FOR UPDATE"
 
 
-async def lock_reply(conn: Connection, reply_id: uuid.UUID) -> asyncpg.Record | None:
+async def lock_reply(conn: Connection, reply_id: uuid.UUID) -> ReplyOut | None:
     """The reply, locked until the transaction ends (its rules are checked on what it is)."""
-    return await conn.fetchrow(_LOCK_REPLY, reply_id)
+    return rows.one(ReplyOut, await conn.fetchrow(_LOCK_REPLY, reply_id))
 
 
 _INSERT_REPLY = f"""
@@ -161,13 +169,13 @@ async def insert_reply(
     shortcut: str | None = None,
     owner_id: uuid.UUID | None = None,
     department: str | None = None,
-) -> asyncpg.Record:
+) -> ReplyOut:
     """Add a reply; a shortcut taken in its owner scope raises ``UniqueViolationError``."""
     row = await conn.fetchrow(
         _INSERT_REPLY, kind, title, body, intents, language, shortcut, owner_id, department
     )
     assert row is not None
-    return row
+    return rows.of(ReplyOut, row)
 
 
 # Every column is written from the values the caller resolved (the row as it will be), so
@@ -186,9 +194,9 @@ SELECT {_REPLY_COLUMNS} FROM r
 
 async def update_reply(
     conn: Connection, reply_id: uuid.UUID, values: dict[str, Any]
-) -> asyncpg.Record | None:
+) -> ReplyOut | None:
     """Write the reply's whole new state (``values`` has every column of ``_UPDATE_REPLY``)."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         _UPDATE_REPLY,
         reply_id,
         values["kind"],
@@ -200,6 +208,7 @@ async def update_reply(
         values["owner_id"],
         values["department"],
     )
+    return rows.one(ReplyOut, row)
 
 
 _DELETE_REPLY = "DELETE FROM ai_replies WHERE id = $1 RETURNING id"
@@ -212,9 +221,9 @@ async def delete_reply(conn: Connection, reply_id: uuid.UUID) -> bool:
 _ALL_REPLIES = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.tenant_id = current_tenant_id()"
 
 
-async def all_replies(conn: Connection) -> list[asyncpg.Record]:
+async def all_replies(conn: Connection) -> list[ReplyOut]:
     """Every reply of the tenant, personal ones too (configuration export)."""
-    return await conn.fetch(_ALL_REPLIES)
+    return rows.many(ReplyOut, await conn.fetch(_ALL_REPLIES))
 
 
 # ---- custom intents ---------------------------------------------------------------------------

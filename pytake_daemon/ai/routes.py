@@ -29,6 +29,7 @@ from pytake_daemon.protocol.ai import (
     IntentOut,
     IntentUpdate,
     ReplyCreate,
+    ReplyKind,
     ReplyList,
     ReplyOut,
     ReplyQuery,
@@ -81,9 +82,16 @@ async def conversation_suggestions(request: web.Request) -> SuggestionList:
         )
         language, intent = analysis.language, analysis.intent
     candidates = [
-        Candidate(r["kind"], r["id"], r["title"], r["body"], tuple(r["intents"]), r["language"])
+        Candidate(
+            "canned" if r.kind is ReplyKind.CANNED else "snippet",
+            r.id,
+            r.title,
+            r.body,
+            tuple(r.intents),
+            r.language,
+        )
         for r in usable
-        if r["kind"] in cfg.suggestion_sources
+        if r.kind in cfg.suggestion_sources
     ]
     if "builtin" in cfg.suggestion_sources:
         candidates.extend(builtin_replies())
@@ -217,7 +225,7 @@ async def list_replies(request: web.Request, query: ReplyQuery) -> ReplyList:
         rows = await replies.usable(
             conn, _caller(request), shortcut_prefix=query.shortcut, scope=query.scope
         )
-    return ReplyList(items=[replies.reply_out(r) for r in rows])
+    return ReplyList(items=rows)
 
 
 @routes.post(
@@ -237,10 +245,10 @@ async def create_reply(request: web.Request, body: ReplyCreate) -> ReplyOut:
             conn,
             "ai.reply.create",
             target_type="reply",
-            target_id=row["id"],
+            target_id=row.id,
             diff=difference(None, replies.audit_view(row)),
         )
-    return replies.reply_out(row)
+    return row
 
 
 @routes.patch(
@@ -263,7 +271,7 @@ async def update_reply(request: web.Request, body: ReplyUpdate) -> ReplyOut:
             target_id=reply_id,
             diff=difference(replies.audit_view(before), replies.audit_view(after)),
         )
-    return replies.reply_out(after)
+    return after
 
 
 @routes.delete(

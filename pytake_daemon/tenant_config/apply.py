@@ -247,8 +247,9 @@ async def _replies(conn: Connection, plan: _Plan) -> None:
     emails = {v: k for k, v in users.items()}
     ids: dict[str, uuid.UUID] = {}
     for row in await ai_db.all_replies(conn):
-        key = reply_name(emails.get(row["owner_id"]), row["kind"], row["shortcut"], row["title"])
-        ids.setdefault(key, row["id"])
+        owner = None if row.owner_id is None else emails.get(row.owner_id)
+        key = reply_name(owner, row.kind.value, row.shortcut, row.title)
+        ids.setdefault(key, row.id)
     for key in plan.keys("canned_responses", *_WRITE):
         reply = plan.items["canned_responses"][key]
         values = {

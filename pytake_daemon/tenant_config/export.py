@@ -162,14 +162,14 @@ async def _templates(conn: Connection) -> list[TemplateConfig]:
 async def _replies(conn: Connection, emails: dict[uuid.UUID, str]) -> list[CannedResponseConfig]:
     out = [
         CannedResponseConfig(
-            kind=r["kind"],
-            title=r["title"],
-            body=r["body"],
-            shortcut=r["shortcut"],
-            owner=None if r["owner_id"] is None else emails[r["owner_id"]],
-            department=r["department"],
-            language=r["language"],
-            intents=r["intents"],
+            kind=r.kind,
+            title=r.title,
+            body=r.body,
+            shortcut=r.shortcut,
+            owner=None if r.owner_id is None else emails[r.owner_id],
+            department=r.department,
+            language=r.language,
+            intents=r.intents,
         )
         for r in await ai_db.all_replies(conn)
     ]
