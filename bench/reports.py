@@ -10,13 +10,11 @@ with set-returning statements on the owner connection: half of our messages sent
 one in fifty a template, one in two hundred refused by Meta; two attendances per conversation
 over the same 180 days in three queues (assigned, completed, abandoned, transferred), their
 queue history, closures (and a flow's closures), and ratings for most completed ones. Then
-the roll-up (quarter hours and attendances), as the daemon's background pass would have done
-by then.
-
-Besides the daemon's latency, the same reports are built in-process (the route's snapshot
-transaction as the daemon's role, then its JSON), with the time of each step, and the CPU
-the daemon and PostgreSQL spend per request: what the daemon adds over the work itself.
-``--py-spy PATH`` (a py-spy binary) also samples the daemon during the tenant requests.
+the roll-up, as the daemon's pass would have done: reports are measured first without 0044's
+attendances and closures (live, as before it), then with them; then built in-process (the
+route's snapshot transaction as the daemon's role, then its JSON) with each step's time;
+with the CPU the daemon and PostgreSQL spend per request. ``--py-spy PATH`` (a py-spy binary)
+also samples the daemon during tenant reports.
 """
 
 from __future__ import annotations
@@ -24,14 +22,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from subprocess import DEVNULL
 from typing import Any
 
 import aiohttp
@@ -149,7 +147,8 @@ async def load(admin_dsn: str, tenant_id: uuid.UUID, people: list[uuid.UUID], ke
 
 
 async def targets(admin_dsn: str, tenant_id: uuid.UUID) -> dict[str, Any]:
-    """The drill-down's ids: the busiest queue, its busiest agent, the longest conversation."""
+    """The drill-down's ids: the busiest queue, its busiest agent, the longest conversation;
+    and the local postmaster's pid (its backends' CPU time is PostgreSQL's)."""
     from pytake_daemon.db.pool import connect
 
     conn = await connect(admin_dsn)
@@ -167,11 +166,13 @@ async def targets(admin_dsn: str, tenant_id: uuid.UUID) -> dict[str, Any]:
             " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
             tenant_id,
         )
+        postmaster = await postmaster_pid(conn)
     finally:
         await conn.close()
     assert row is not None
+    assert postmaster is not None, "the bench's PostgreSQL is the embedded, local one"
     return {"queue": str(row["queue_id"]), "agent": str(row["agent_id"]),
-            "conversation": str(conversation)}  # fmt: skip
+            "conversation": str(conversation), "postmaster": postmaster}  # fmt: skip
 
 
 async def measure(
@@ -261,41 +262,14 @@ async def in_process(
     return out
 
 
-def py_spy(binary: str, pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
-    """Sample the daemon while the tenant reports run (collapsed stacks, one per line)."""
-    return subprocess.Popen(
-        [
-            binary,
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(seconds),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--output",
-            str(out),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def top_frames(raw: Path, top: int = 15) -> list[tuple[str, float]]:
     """The functions the samples were in (self time), by share of the samples."""
-    counts: dict[str, int] = defaultdict(int)
-    total = 0
+    counts: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
-        if not stack:
-            continue
-        leaf = stack.split(";")[-1]
-        counts[leaf] += int(n)
-        total += int(n)
-    return [(f, c / total) for f, c in sorted(counts.items(), key=lambda p: -p[1])[:top]]
+        counts[stack.split(";")[-1]] += int(n)
+    total = sum(counts.values())
+    return [(f, c / total) for f, c in counts.most_common(top)]
 
 
 async def facts(admin_dsn: str, tenant_id: uuid.UUID, *, rolled: bool) -> None:
@@ -318,27 +292,33 @@ async def facts(admin_dsn: str, tenant_id: uuid.UUID, *, rolled: bool) -> None:
         await conn.close()
 
 
-async def cpu_pids(admin_dsn: str, daemon: int) -> dict[str, int]:
-    from pytake_daemon.db.pool import connect
-
-    conn = await connect(admin_dsn)
-    try:
-        postmaster = await postmaster_pid(conn)
-    finally:
-        await conn.close()
-    return {"daemon": daemon} | ({} if postmaster is None else {"postgres": postmaster})
-
-
 async def profile(base: str, token: str, params: dict[str, str], binary: str, pid: int) -> Path:
     """Tenant reports back to back while py-spy samples the daemon for 20 seconds."""
     out = Path(f"/tmp/pytake-reports-{pid}.pyspy")
-    spy = py_spy(binary, pid, 20, out)
+    # Collapsed stacks, one per line; --nonblocking: the daemon isn't paused to be sampled.
+    command = f"{binary} record --pid {pid} --duration 20 --rate 200 --format raw --nonblocking"
+    spy = await asyncio.create_subprocess_exec(
+        *command.split(), "--output", str(out), stdout=DEVNULL, stderr=DEVNULL
+    )
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
-        while spy.poll() is None:
+        while spy.returncode is None:
             async with session.get(f"{base}/api/v1/reports", params=params) as resp:
                 await resp.read()
             await asyncio.sleep(0)
     return out
+
+
+def _print_kinds(rows: dict[str, dict[str, float]], fields: dict[str, str], tag: str) -> None:
+    base = rows["inbox"]["p50_ms"]
+    for name, r in rows.items():
+        verdict = "" if name == "inbox" else ("  ok" if r["p50_ms"] <= 300 else "  OVER 300 ms")
+        cpu_text = "  ".join(f"{k} {v:6.1f}" for k, v in r.items() if k.endswith("_cpu_ms"))
+        print(f"{name:13s} p50 {r['p50_ms']:8.1f} ms  max {r['max_ms']:8.1f} ms  "
+              f"x{r['p50_ms'] / base:.1f} of the inbox{verdict}  ({cpu_text})")  # fmt: skip
+        if name != "inbox":
+            fields[f"{name}{tag}_p50_ms"] = f"{r['p50_ms']:.1f}"
+            fields[f"{name}{tag}_max_ms"] = f"{r['max_ms']:.1f}"
+            fields[f"{name}{tag}_ratio"] = f"{r['p50_ms'] / base:.1f}"
 
 
 def main() -> None:
@@ -371,7 +351,7 @@ def main() -> None:
         port = free_port()
         daemon = bench.spawn_daemon(port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
         token = tenant[Role.SUPERVISOR].token
-        cpu = asyncio.run(cpu_pids(bench.admin_dsn, daemon.pid))
+        cpu = {"daemon": daemon.pid, "postgres": ids["postmaster"]}
         app = f"http://127.0.0.1:{port}"
 
         async def run(names: list[str]) -> dict[str, dict[str, float]]:
@@ -397,26 +377,11 @@ def main() -> None:
     print(
         f"history {history_s:.0f} s, report tables {extra_s:.0f} s, first roll-up {rollup_s:.1f} s"
     )
-    base = results["inbox"]["p50_ms"]
-    fields: dict[str, str] = {"messages": str(args.messages), "inbox_p50_ms": f"{base:.1f}"}
-    for name, r in results.items():
-        verdict = "" if name == "inbox" else ("  ok" if r["p50_ms"] <= 300 else "  OVER 300 ms")
-        cpu_text = "  ".join(f"{k} {v:6.1f}" for k, v in r.items() if k.endswith("_cpu_ms"))
-        print(f"{name:13s} p50 {r['p50_ms']:8.1f} ms  max {r['max_ms']:8.1f} ms  "
-              f"x{r['p50_ms'] / base:.1f} of the inbox{verdict}  ({cpu_text})")  # fmt: skip
-        if name != "inbox":
-            fields[f"{name}_p50_ms"] = f"{r['p50_ms']:.1f}"
-            fields[f"{name}_max_ms"] = f"{r['max_ms']:.1f}"
-            fields[f"{name}_ratio"] = f"{r['p50_ms'] / base:.1f}"
+    fields: dict[str, str] = {"messages": str(args.messages)}
+    fields["inbox_p50_ms"] = f"{results['inbox']['p50_ms']:.1f}"
+    _print_kinds(results, fields, "")
     print("without the attendances' and closures' roll-up (live, as before 0044):")
-    for name, r in before.items():
-        cpu_text = "  ".join(f"{k} {v:6.1f}" for k, v in r.items() if k.endswith("_cpu_ms"))
-        ratio = r["p50_ms"] / before["inbox"]["p50_ms"]
-        print(f"  {name:13s} p50 {r['p50_ms']:8.1f} ms  max {r['max_ms']:8.1f} ms  "
-              f"x{ratio:.1f} of the inbox  ({cpu_text})")  # fmt: skip
-        if name != "inbox":
-            fields[f"{name}_live_p50_ms"] = f"{r['p50_ms']:.1f}"
-            fields[f"{name}_live_ratio"] = f"{ratio:.1f}"
+    _print_kinds(before, fields, "_live")
     print("in-process (the route's transaction and JSON, no HTTP), p50 ms:")
     for name, r in local.items():
         parts = "  ".join(f"{k[:-3]} {v:.1f}" for k, v in r.items() if k.endswith("_ms"))

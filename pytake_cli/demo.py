@@ -231,6 +231,7 @@ def _open_console(server: str, cfg: Settings, credentials: demo_seed.Credentials
     and so a plain ``pytake tui`` in another terminal, is left alone)."""
     from pytake_tui.app import build_app
     from pytake_tui.credentials import CredentialStore
+    from pytake_tui.terminal_size import forget_inherited_size
 
     try:
         # The console covers the screen: the logins (and new passwords) are read first.
@@ -240,6 +241,7 @@ def _open_console(server: str, cfg: Settings, credentials: demo_seed.Credentials
         return
     path = cfg.state_dir / "demo-tui" / "credentials.json"
     CredentialStore(path).save(run(supervisor_session(server, credentials)))
+    forget_inherited_size()
     build_app(server=server, credentials_path=path, language=asked_language()).run()
 
 

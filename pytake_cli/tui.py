@@ -26,7 +26,9 @@ def tui(
 ) -> None:
     """Open the terminal console."""
     from pytake_tui.app import build_app
+    from pytake_tui.terminal_size import forget_inherited_size
 
+    forget_inherited_size()
     try:
         app = build_app(server=server, invite=invite, language=asked_language())
     except ValueError as exc:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.attendance import agents_db
+from pytake_daemon.attendance import agents_db, goal_titles
 from pytake_daemon.attendance.hours import zone
 from pytake_daemon.attendance.views import optional_float
 from pytake_daemon.db.pool import Connection
@@ -23,6 +23,7 @@ from pytake_daemon.protocol.agents import (
     AgentStatus,
     DayCount,
     DayPoint,
+    GoalKind,
     HourPoint,
     MonthMetrics,
     Period,
@@ -255,7 +256,12 @@ async def agent_metrics(conn: Connection, agent_id: uuid.UUID, now: datetime) ->
             best_day=DayCount(day=best["day"], conversations=best["conversations"])
             if best
             else None,
-            achievements=await agents_db.achievements(conn, agent_id, month),
+            achievements=[
+                r["title"]
+                if r["kind"] is None
+                else goal_titles.title(GoalKind(r["kind"]), r["target"], r["period"])
+                for r in await agents_db.achievements(conn, agent_id, month)
+            ],
         ),
         real_time=RealTime(
             status=AgentStatus(agent["status"]),

@@ -256,15 +256,24 @@ async def activities(
     return rows.many(ActivityOut, await conn.fetch(_ACTIVITIES, agent_id, before, limit))
 
 
+# The goal itself (kind, target, period) so the title can be worded in the reader's language;
+# a goal removed since keeps the English title stored when it was reached.
 _GOAL_ACHIEVEMENTS = """
-SELECT detail->>'title' AS title FROM agent_activities
- WHERE tenant_id = current_tenant_id() AND agent_id = $1 AND kind = 'goal_reached' AND at >= $2
- ORDER BY id
+SELECT a.detail->>'title' AS title, g.kind, g.target, g.period
+  FROM agent_activities a
+  LEFT JOIN agent_goals g ON g.tenant_id = a.tenant_id AND g.id = (a.detail->>'goal_id')::uuid
+ WHERE a.tenant_id = current_tenant_id() AND a.agent_id = $1 AND a.kind = 'goal_reached'
+   AND a.at >= $2
+ ORDER BY a.id
 """
 
 
-async def achievements(conn: Connection, agent_id: uuid.UUID, since: datetime) -> list[str]:
-    return [r["title"] for r in await conn.fetch(_GOAL_ACHIEVEMENTS, agent_id, since)]
+async def achievements(
+    conn: Connection, agent_id: uuid.UUID, since: datetime
+) -> list[asyncpg.Record]:
+    """This month's goals reached: stored ``title``, and the goal's ``kind``, ``target`` and
+    ``period`` (None once the goal is removed)."""
+    return await conn.fetch(_GOAL_ACHIEVEMENTS, agent_id, since)
 
 
 # --- departments (the goals themselves: goals_db.py) ---------------------------------------

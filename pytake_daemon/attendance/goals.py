@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
-from pytake_daemon.attendance import agent_metrics, agents_db, goals_db
+from pytake_daemon.attendance import agent_metrics, agents_db, goal_titles, goals_db
 from pytake_daemon.attendance.hours import zone
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound, UnprocessableEntity
@@ -21,18 +21,13 @@ from pytake_daemon.protocol.agents import (
     GoalReached,
     GoalUpdate,
 )
-
-_TITLES = {
-    GoalKind.DAILY_CONVERSATIONS: "{target:g} conversations",
-    GoalKind.SATISFACTION: "satisfaction {target:g}+",
-    GoalKind.RESPONSE_TIME: "first response under {target:g}s",
-    GoalKind.EFFICIENCY: "resolution rate {target:g}%+",
-    GoalKind.QUALITY: "{target:g}% good ratings",
-}
+from pytake_i18n import DEFAULT_LANGUAGE
 
 
 def title(kind: GoalKind, target: float, period: str) -> str:
-    return f"{_TITLES[kind].format(target=target)} per {period}"
+    """The goal in English, as the "goal reached" timeline entry stores it (what a reader sees
+    is worded again in their language where it can be: goal_titles)."""
+    return goal_titles.title(kind, target, period, language=DEFAULT_LANGUAGE)
 
 
 def _current(kind: GoalKind, s: agent_metrics.Stats) -> float | None:

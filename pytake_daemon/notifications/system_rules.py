@@ -19,62 +19,91 @@ from pytake_i18n import DEFAULT_LANGUAGE, N_, format_number
 
 # What each event means for the business, in one sentence (Meta's quality-rating guide).
 _QUALITY_MEANING = {
-    "FLAGGED": "Meta flagged its quality as low: unless it recovers within 7 days, "
-    "its messaging limit will be lowered.",
-    "DOWNGRADE": "Meta lowered its messaging limit after low quality.",
-    "UNFLAGGED": "Meta lifted the quality flag.",
-    "UPGRADE": "Meta raised its messaging limit.",
-    "THROUGHPUT_UPGRADE": "Meta raised its throughput.",
+    "FLAGGED": N_(
+        "Meta flagged its quality as low: unless it recovers within 7 days, its messaging limit "
+        "will be lowered."
+    ),
+    "DOWNGRADE": N_("Meta lowered its messaging limit after low quality."),
+    "UNFLAGGED": N_("Meta lifted the quality flag."),
+    "UPGRADE": N_("Meta raised its messaging limit."),
+    "THROUGHPUT_UPGRADE": N_("Meta raised its throughput."),
 }
 # Severity of a template status: a disabled template fails every send that names it.
 _TEMPLATE_SEVERITY = {"REJECTED": Sev.WARNING, "PAUSED": Sev.WARNING, "DISABLED": Sev.URGENT}
-_TEMPLATE_VERB = {"REJECTED": "rejected", "PAUSED": "paused", "DISABLED": "disabled"}
+_TEMPLATE_TITLE = {
+    "REJECTED": N_("Template rejected: {name}"),
+    "PAUSED": N_("Template paused: {name}"),
+    "DISABLED": N_("Template disabled: {name}"),
+}
 
 
-def _number_name(change: NumberQualityChanged) -> str:
+def _number_name(change: NumberQualityChanged, language: str) -> str:
     label = f" ({change.label})" if change.label else ""
-    return f"{change.display_phone_number or 'a number'}{label}"
+    number = change.display_phone_number or gettext("a number", language=language)
+    return f"{number}{label}"
 
 
 def number_quality(event: NumberQualityChanged, audience: Audience) -> Iterator[Intent]:
-    """A drop warns (urgent once it costs: limit lowered, DOWNGRADE, RED); a rise informs."""
+    """A drop warns (urgent once it costs: limit lowered, DOWNGRADE, RED); a rise informs; each
+    admin reads it in their own language (Meta's codes, FLAGGED or RED, stay as Meta says them)."""
     if event.trend == "unchanged":
         return
-    name = _number_name(event)
     if event.trend == "dropped":
         urgent = event.limit_lowered or event.event == "DOWNGRADE" or event.quality_rating == "RED"
         severity = Sev.URGENT if urgent else Sev.WARNING
-        title = f"Number quality dropped: {name}"
     else:
         severity = Sev.INFO
-        title = f"Number quality improved: {name}"
-    parts = [_QUALITY_MEANING.get(event.event, f"Meta reported {event.event}.")]
-    if event.quality_rating:
-        parts.append(f"Quality rating: {event.quality_rating}.")
-    if event.messaging_limit:
-        was = (
-            f" (was {event.previous_limit})"
-            if event.previous_limit and event.previous_limit != event.messaging_limit
-            else ""
-        )
-        parts.append(f"Messaging limit: {event.messaging_limit}{was}.")
     for admin in audience.admins():
-        yield Intent(admin.id, Cat.SYSTEM, severity, title[:200], " ".join(parts)[:500])
+        title, body = _quality_sentences(event, admin.language)
+        yield Intent(admin.id, Cat.SYSTEM, severity, title[:200], body[:500])
+
+
+def _quality_sentences(event: NumberQualityChanged, language: str) -> tuple[str, str]:
+    def say(msgid: str, **fields: object) -> str:
+        return gettext(msgid, language=language).format(**fields)
+
+    name = _number_name(event, language)
+    if event.trend == "dropped":
+        title = say(N_("Number quality dropped: {name}"), name=name)
+    else:
+        title = say(N_("Number quality improved: {name}"), name=name)
+    meaning = _QUALITY_MEANING.get(event.event)
+    parts = [say(meaning) if meaning else say(N_("Meta reported {event}."), event=event.event)]
+    if event.quality_rating:
+        parts.append(say(N_("Quality rating: {rating}."), rating=event.quality_rating))
+    if event.messaging_limit:
+        if event.previous_limit and event.previous_limit != event.messaging_limit:
+            parts.append(
+                say(
+                    N_("Messaging limit: {limit} (was {previous})."),
+                    limit=event.messaging_limit,
+                    previous=event.previous_limit,
+                )
+            )
+        else:
+            parts.append(say(N_("Messaging limit: {limit}."), limit=event.messaging_limit))
+    return title, " ".join(parts)
 
 
 def template_status(event: TemplateStatusChanged, audience: Audience) -> Iterator[Intent]:
-    """REJECTED, PAUSED, DISABLED: naming the template, its language and Meta's reason."""
+    """REJECTED, PAUSED, DISABLED: naming the template, its language and Meta's reason, in each
+    admin's language."""
     severity = _TEMPLATE_SEVERITY.get(event.status)
     if severity is None:
         return
-    language = f" ({event.language})" if event.language else ""
-    title = f"Template {_TEMPLATE_VERB[event.status]}: {event.name}{language}"
-    reason = event.reason if event.reason and event.reason != "NONE" else "none given"
-    body = f"Meta's reason: {reason}."
-    if event.status != "REJECTED":
-        body += " Sends that use it fail until Meta enables it again."
     for admin in audience.admins():
-        yield Intent(admin.id, Cat.SYSTEM, severity, title[:200], body[:500])
+        lang = admin.language
+        # The template's language is a qualifier that reads the same after any title.
+        suffix = f" ({event.language})" if event.language else ""
+        title = gettext(_TEMPLATE_TITLE[event.status], language=lang).format(name=event.name)
+        given = event.reason and event.reason != "NONE"
+        reason = event.reason if given else gettext("none given", language=lang)
+        body = gettext("Meta's reason: {reason}.", language=lang).format(reason=reason)
+        if event.status != "REJECTED":
+            body += " " + gettext(
+                "Sends that use it fail until Meta enables it again.", language=lang
+            )
+        yield Intent(admin.id, Cat.SYSTEM, severity, (title + suffix)[:200], body[:500])
 
 
 class FigureCrossing(Protocol):

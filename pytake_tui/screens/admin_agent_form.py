@@ -24,6 +24,7 @@ from pytake_tui.queue_settings_form import (
     split_list,
 )
 from pytake_tui.widgets.admin_form import (
+    FOCUS_KEYS,
     FieldRow,
     FormError,
     daemon_problems,
@@ -53,6 +54,7 @@ class AgentFormScreen(ModalScreen[AgentOut | None]):
 
     CSS_PATH = "admin_agent_form.tcss"
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("ctrl+s", "save", N_("Save")),
         Binding("escape", "dismiss(None)", N_("Cancel")),
     ]

@@ -39,6 +39,7 @@ from pytake_tui.queue_settings_form import (
 )
 from pytake_tui.vocabulary import queue_choice
 from pytake_tui.widgets.admin_form import (
+    FOCUS_KEYS,
     FieldRow,
     FormError,
     daemon_problems,
@@ -99,6 +100,7 @@ class QueueFormScreen(Screen[QueueOut | None]):
 
     CSS_PATH = "admin_queue_form.tcss"
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("ctrl+s", "save", N_("Save")),
         Binding("escape", "dismiss(None)", N_("Cancel")),
     ]

@@ -17,6 +17,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _
 from pytake_tui.template_submission import SubmissionError, TemplateDraft
 from pytake_tui.widgets.admin_form import (
+    FOCUS_KEYS,
     FieldRow,
     FormError,
     daemon_problems,
@@ -45,6 +46,7 @@ class TemplateFormScreen(Screen[MessageTemplateOut | None]):
 
     CSS_PATH = "admin_template_form.tcss"
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("ctrl+s", "submit", N_("Submit")),
         Binding("escape", "dismiss(None)", N_("Cancel")),
     ]

@@ -17,6 +17,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _, local_moment
 from pytake_tui.vocabulary import role_name
 from pytake_tui.widgets.admin_form import (
+    FOCUS_KEYS,
     FieldRow,
     FormError,
     daemon_problems,
@@ -39,6 +40,7 @@ class InviteDialog(ModalScreen[InvitationSent | None]):
 
     CSS_PATH = _CSS
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("escape", "dismiss(None)", N_("Cancel")),
         Binding("ctrl+s", "invite", N_("Invite")),
     ]
@@ -103,6 +105,7 @@ class RoleDialog(ModalScreen[Role | None]):
 
     CSS_PATH = _CSS
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("escape", "dismiss(None)", N_("Cancel")),
         Binding("ctrl+s", "change", N_("Change")),
     ]

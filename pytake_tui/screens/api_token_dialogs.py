@@ -14,6 +14,7 @@ from textual.widgets.selection_list import Selection
 from pytake_daemon.protocol import TokenCreate, TokenCreated
 from pytake_daemon.protocol.auth import Scope
 from pytake_tui.i18n import N_, _, local_day
+from pytake_tui.widgets.admin_form import FOCUS_KEYS
 
 _CSS = "api_token_dialogs.tcss"
 MAX_TTL_DAYS = 366
@@ -31,7 +32,7 @@ class NewTokenDialog(ModalScreen[TokenCreate | None]):
     """Dismisses the request to send, or None on escape/Cancel."""
 
     CSS_PATH = _CSS
-    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
+    BINDINGS = [*FOCUS_KEYS, Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="token-dialog"):

@@ -11,11 +11,10 @@ from __future__ import annotations
 import uuid
 
 from pydantic import ValidationError
-from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -35,14 +34,13 @@ from pytake_tui.flow_draft import (
     LitPath,
     lit_path,
     problem_nodes,
-    script_request,
 )
 from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.screens.flow_dialogs import ChoiceDialog, ConfirmDialog
 from pytake_tui.widgets.flow_graph import FlowGraph
+from pytake_tui.widgets.flow_test_panel import FlowTestPanel
 from pytake_tui.widgets.node_form import NodeForm
 
-RESET_COMMAND = "/reset"
 DISCONNECT = "\0disconnect"
 NOT_CONNECTED = "\0none"
 
@@ -61,27 +59,6 @@ def flow_status(status: FlowStatus) -> str:
         FlowStatus.PUBLISHED: pgettext("flow", "published"),
         FlowStatus.ARCHIVED: pgettext("flow", "archived"),
     }.get(status, status.value)
-
-
-def transcript_text(result: FlowTestResult) -> Text:
-    """The test conversation as the panel shows it."""
-    text = Text()
-    for line in result.transcript:
-        if line.who == "customer":
-            text.append(_("you: "), "bold cyan")
-        elif line.who == "bot":
-            text.append(_("bot: "), "bold green")
-        else:
-            text.append("· ", "dim")
-        text.append(f"{line.text}\n", "dim" if line.who == "system" else "")
-    if not result.steps:
-        text.append(_("The flow did not start: no trigger matched.") + "\n", "yellow")
-    for step in result.steps:
-        if step.error:
-            text.append(f"{step.node_id}: {step.error}\n", "red")
-    for failure in result.failures:
-        text.append(f"{failure}\n", "red")
-    return text
 
 
 class FlowEditor(Vertical):
@@ -113,9 +90,6 @@ class FlowEditor(Vertical):
         self.draft = FlowDraft(name="")
         self.flow: FlowOut | None = None
         self.problems: list[FlowProblem] = []
-        self.lines: list[str] = []
-        """What the customer said in the test panel, replayed on each run."""
-        self.result: FlowTestResult | None = None
         self._changed = False
         self._leaving = False
 
@@ -123,11 +97,7 @@ class FlowEditor(Vertical):
         yield Static(id="editor-status")
         with Horizontal(id="editor-body"):
             yield FlowGraph(id="graph")
-            with Vertical(id="test-panel"):
-                yield Static(_("Test · /tap ID  /wait  /reset"), id="test-title")
-                with VerticalScroll(id="transcript"):
-                    yield Static(id="transcript-text")
-                yield Input(placeholder=_("customer says…"), id="say")
+            yield FlowTestPanel(client=self._client, saved_flow=self._saved_flow, id="test-panel")
         yield Static(id="problems")
 
     # Loading
@@ -136,13 +106,13 @@ class FlowEditor(Vertical):
         """Edit ``flow``, or a new flow called ``name`` when None."""
         self.flow = flow
         self.draft = FlowDraft.from_flow(flow) if flow is not None else FlowDraft(name=name)
-        self.problems, self.lines, self.result = [], [], None
+        self.problems = []
         self._changed = self._leaving = False
         graph = self.query_one(FlowGraph)
         graph.selected = None
         graph.path = LitPath()
         graph.problems = set()
-        self.query_one("#transcript-text", Static).update("")
+        self.query_one(FlowTestPanel).restart()
         self._redraw()
         graph.focus()
 
@@ -359,47 +329,28 @@ class FlowEditor(Vertical):
 
     # The test conversation
 
+    @property
+    def result(self) -> FlowTestResult | None:
+        """The test conversation's last run."""
+        return self.query_one(FlowTestPanel).result
+
+    def _saved_flow(self) -> uuid.UUID | None:
+        """What the test panel may run: the saved flow, when there are no unsaved edits."""
+        return None if self.flow is None or self.draft.dirty else self.flow.id
+
     def action_test_panel(self) -> None:
-        panel = self.query_one("#test-panel")
-        panel.display = not panel.display
-        if panel.display:
-            self.query_one("#say", Input).focus()
-        else:
+        if not self.query_one(FlowTestPanel).toggle():
             self.query_one(FlowGraph).focus()
 
     def action_restart_test(self) -> None:
-        self.lines, self.result = [], None
-        self.query_one("#transcript-text", Static).update("")
-        self.query_one(FlowGraph).light(LitPath())
+        self.query_one(FlowTestPanel).restart()
 
-    @on(Input.Submitted, "#say")
-    def _said(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        event.input.value = ""
-        if not text:
-            return
-        if text == RESET_COMMAND:
-            self.action_restart_test()
-            return
-        if self.flow is None or self.draft.dirty:
-            self.notify(_("The test runs the saved flow: save first (ctrl+s)"), severity="warning")
-            return
-        self.lines.append(text)
-        self._run_test(self.flow.id, list(self.lines))
-
-    @work(exclusive=True, exit_on_error=False, group="test")
-    async def _run_test(self, flow_id: uuid.UUID, lines: list[str]) -> None:
-        try:
-            result = await self._client.test_flow(flow_id, script_request(lines))
-        except DaemonError as error:
-            self.lines = self.lines[:-1]
-            self.notify(error.message, title=_("Test failed"), severity="error")
-            return
-        self.result = result
-        self.query_one("#transcript-text", Static).update(transcript_text(result))
-        self.query_one("#transcript", VerticalScroll).scroll_end(animate=False)
+    def on_flow_test_panel_ran(self, message: FlowTestPanel.Ran) -> None:
         graph = self.query_one(FlowGraph)
-        path = lit_path(result)
+        if message.result is None:
+            graph.light(LitPath())
+            return
+        path = lit_path(message.result)
         graph.light(path)
         if path.nodes:
             # The graph follows the conversation: the node it stopped at is in view.

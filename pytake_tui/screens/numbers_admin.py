@@ -17,6 +17,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _
 from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.admin_live import LivePage
+from pytake_tui.widgets.admin_form import FOCUS_KEYS
 from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.onboarding_number import NumberStep
 from pytake_tui.widgets.onboarding_step import StepPane
@@ -41,6 +42,7 @@ class NumbersAdminScreen(LivePage):
     CSS_PATH = "numbers_admin.tcss"
     LIVE_EVENTS = (NumberChanged, NumberQualityChanged)
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("escape", "close", N_("Close")),
         Binding("a", "add", N_("Add")),
         Binding("r", "rotate", N_("Rotate secrets")),

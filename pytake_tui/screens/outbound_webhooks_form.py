@@ -29,6 +29,7 @@ from pytake_daemon.protocol.outbound_webhooks import (
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _
 from pytake_tui.widgets.admin_form import (
+    FOCUS_KEYS,
     FieldRow,
     FormError,
     daemon_problems,
@@ -59,6 +60,7 @@ class EndpointFormDialog(ModalScreen[Saved | None]):
 
     CSS_PATH = _CSS
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("ctrl+s", "save", N_("Save")),
         Binding("escape", "dismiss(None)", N_("Cancel")),
     ]

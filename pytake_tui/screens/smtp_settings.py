@@ -24,6 +24,7 @@ from pytake_daemon.protocol.notifications import SmtpSettingsOut, TestEmailReque
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _, ngettext
 from pytake_tui.widgets.admin_form import (
+    FOCUS_KEYS,
     FieldRow,
     FormError,
     daemon_problems,
@@ -75,6 +76,7 @@ class SmtpSettingsScreen(Screen[None]):
 
     CSS_PATH = "smtp_settings.tcss"
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("escape", "close", N_("Close")),
         Binding("ctrl+s", "save", N_("Save")),
         Binding("ctrl+t", "test", N_("Send test e-mail")),

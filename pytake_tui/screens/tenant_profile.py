@@ -10,6 +10,7 @@ from textual.widgets import Header
 
 from pytake_tui.client import DaemonClient
 from pytake_tui.i18n import N_, _
+from pytake_tui.widgets.admin_form import FOCUS_KEYS
 from pytake_tui.widgets.footer import Footer
 from pytake_tui.widgets.onboarding_profile import ProfileStep
 
@@ -18,7 +19,7 @@ class TenantProfileScreen(Screen[None]):
     """Owners and admins change the profile; the daemon checks it as in the wizard."""
 
     CSS_PATH = "tenant_profile.tcss"
-    BINDINGS = [Binding("escape", "close", N_("Close"))]
+    BINDINGS = [*FOCUS_KEYS, Binding("escape", "close", N_("Close"))]
 
     def __init__(self, *, client: DaemonClient) -> None:
         super().__init__()

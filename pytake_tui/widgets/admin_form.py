@@ -13,12 +13,22 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from pytake_tui.client import DaemonError
+
+FOCUS_KEYS = [
+    # Priority, as on the login form: the focus moves as the Tab is read. A plain binding runs
+    # once the Tab has bubbled up from the input, and what came in the same read (a paste, a
+    # fast typist, tmux's send-keys "Loja" Tab "587") went into the field the Tab left.
+    Binding("tab", "app.focus_next", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+]
+"""The admin forms' Tab and shift+Tab (each form's ``BINDINGS`` starts with them)."""
 
 Problem = tuple[str, str]
 """``(field, why)``; an empty field is the whole form's."""

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.content import Content
 
 from pytake_tui.i18n import _, ngettext, styled_format
+from pytake_tui.insights_view import RULE_TITLES
 from pytake_tui.queue_board import QueueBoard, duration
 from pytake_tui.widgets.queue_columns import TextLine, contact_label
 
@@ -51,7 +52,9 @@ class QueueHeader(Vertical):
             shown = board.item_of(latest.conversation_id)
             who = contact_label(shown) if shown is not None else _("a conversation")
             count = len(board.alerts)
-            rule = latest.rule.value.replace("_", " ")
+            # The rule's name as the Insights screen says it (the wire carries the enum value).
+            title = RULE_TITLES.get(latest.rule.value)
+            rule = _(title) if title else latest.rule.value.replace("_", " ")
             alerts.update(
                 Content.assemble(
                     ("⚠ " + ngettext("{n} alert", "{n} alerts", count).format(n=count), "bold"),

@@ -228,6 +228,7 @@ CONVERTED = [
     "pytake_tui/screens/flow_dialogs.py",
     "pytake_tui/screens/flow_editor.py",
     "pytake_tui/widgets/flow_graph.py",
+    "pytake_tui/widgets/flow_test_panel.py",
     "pytake_tui/widgets/node_form.py",
     "pytake_tui/flow_draft.py",
     "pytake_tui/flow_drawing.py",

@@ -3,9 +3,9 @@
 stopping the session's would break every other test.
 
 - PostgreSQL restarted under load: webhooks meanwhile are 503 with Retry-After (Meta retries
-  them), both replicas are ready and acknowledge a new message within 5 s of the database's
-  return (and show it within 10 s, behind the backlog Meta retried), and every message
-  acknowledged is stored and answered once.
+  them), both replicas are ready, acknowledge a new message and process again (a message's
+  fan-out reaches the console) within 5 s of the database's return; the new message is shown
+  behind the backlog Meta retried, and every message acknowledged is stored and answered once.
 
 The replicas reach PostgreSQL through PgBouncer (transaction mode) when it is installed
 (conftest.py).
@@ -17,6 +17,7 @@ The replicas reach PostgreSQL through PgBouncer (transaction mode) when it is in
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import aiohttp
 import pytest
@@ -44,11 +45,9 @@ from tests.test_cross_process import Daemon
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("replicas")]
 
-# Issue 16's and 20's bound: ready and acknowledging again within 5 s of PostgreSQL's return.
+# Issue 16's and 20's bound: ready, acknowledging and processing again within 5 s of
+# PostgreSQL's return.
 RESUME_DEADLINE = 5.0
-# A message sent then is processed behind the outage's backlog (measured: 0.7-2.6 s straight
-# to PostgreSQL, up to 5 s through PgBouncer without a statement cache, on a shared 2-core box).
-BACKLOG_DEADLINE = 10.0
 
 
 async def readiness(
@@ -95,13 +94,22 @@ async def test_postgres_restart_under_load(
             load = asyncio.create_task(w.customers_write(150, rate=40.0, customers=10))
             await until(lambda: w.acked() >= 30, TIMEOUT, "the load to flow")
 
-            postgres.stop()
+            # In a thread: a stop or start takes seconds on a loaded machine, and the test's
+            # event loop runs Meta's side, the balancer and the console meanwhile. Blocked, the
+            # console answered no ping within the replicas' 3 s heartbeat and was cut off (its
+            # later waits then failed), and every delivery in flight timed out at once.
+            await asyncio.to_thread(postgres.stop)
             # Webhooks meanwhile: 503 with a Retry-After, from both replicas.
-            await until(
-                lambda: all(w.balancer.answered[(i, 503)] >= 2 for i in (0, 1)),
-                TIMEOUT,
-                "both replicas to refuse webhooks",
-            )
+            try:
+                await until(
+                    lambda: all(w.balancer.answered[(i, 503)] >= 2 for i in (0, 1)),
+                    TIMEOUT,
+                    "both replicas to refuse webhooks",
+                )
+            except AssertionError as exc:
+                exits = [d.proc.poll() for d in (a, b)]  # an exit code: it died
+                seen = (w.balancer.answered, w.balancer.unreachable, w.sim.stats(), exits)
+                raise AssertionError(f"{exc}: {seen}\n{replicas.logs()}") from None
             for daemon in (a, b):
                 status, ready, retry_after = await readiness(session, daemon)
                 assert status == 503
@@ -113,8 +121,9 @@ async def test_postgres_restart_under_load(
             assert all(v is not None and int(v) > 0 for v in w.balancer.retry_after)
             assert w.balancer.count(500) == 0, replicas.logs()
 
-            postgres.start()
+            await asyncio.to_thread(postgres.start)
             back = asyncio.get_running_loop().time()
+            shown_before = len(on_a.received)
             marker = await w.sim.customer("5511900000099", name="Late").send_text("marker 0")
             w.sent.append(marker)
             w.texts.append("marker 0")
@@ -124,11 +133,33 @@ async def test_postgres_restart_under_load(
             remaining = back + RESUME_DEADLINE - asyncio.get_running_loop().time()
             await until(lambda: w.sim.inbound_message(marker).acked, remaining, "a new message")
             acked = asyncio.get_running_loop().time() - back
-            # Processed behind what Meta retried meanwhile (a backlog of the outage's length,
-            # every message with its flow step and AI analysis): how fast that drains is the
-            # machine's throughput, not recovery, so it has a bound of its own.
-            remaining = back + BACKLOG_DEADLINE - asyncio.get_running_loop().time()
-            await until(lambda: marker in on_a.received, remaining, "the new message processed")
+            # Processing resumed by itself within the same bound: a message's fan-out committed
+            # since the return (nothing committed while PostgreSQL was away) reached the console.
+            remaining = back + RESUME_DEADLINE - asyncio.get_running_loop().time()
+            try:
+                await until(
+                    lambda: len(on_a.received) > shown_before or on_a.closed.is_set(),
+                    remaining,
+                    "processing to resume",
+                )
+                assert not on_a.closed.is_set(), "the console was cut off"
+                # The new message itself is processed behind what Meta retried meanwhile (a
+                # backlog of the outage's length, every message with its flow step and AI
+                # analysis): how fast that drains is the machine's throughput, not recovery
+                # (measured 0.7-2.6 s straight to PostgreSQL, 5-7 s through PgBouncer on a
+                # loaded 2-core box, past 10 s with the box's load above 10), so it is bounded
+                # by the test's general TIMEOUT and reported.
+                await until(
+                    lambda: marker in on_a.received or on_a.closed.is_set(),
+                    TIMEOUT,
+                    "the new message processed",
+                )
+                assert not on_a.closed.is_set(), "the console was cut off"
+            except AssertionError as exc:
+                async with admin_connection(replica_settings) as conn:
+                    left = await work_left(conn, tenant.id)
+                states = [await readiness(session, d) for d in (a, b)]
+                raise AssertionError(f"{exc}: {left[:12]}; {states}\n{replicas.logs()}") from None
             processed = asyncio.get_running_loop().time() - back
             print(f"after PostgreSQL's return: acknowledged {acked:.1f} s, shown {processed:.1f} s")
 
@@ -136,9 +167,23 @@ async def test_postgres_restart_under_load(
             await w.sim.wait_settled(timeout=TIMEOUT)
             assert w.sim.stats().deliveries_given_up == 0
             assert w.acked() == len(w.sent)
-            await until(
-                lambda: set(w.sent) <= set(on_a.received), TIMEOUT, "every message on a console"
-            )
+            try:
+                await until(
+                    lambda: set(w.sent) <= set(on_a.received) or on_a.closed.is_set(),
+                    TIMEOUT,
+                    "every message on a console",
+                )
+                assert not on_a.closed.is_set(), "the console was cut off"
+            except AssertionError as exc:
+                missing = [w.sent.index(m) for m in set(w.sent) - set(on_a.received)]
+                seqs = sorted(on_a.seqs)
+                gaps = [(x, y) for x, y in itertools.pairwise(seqs) if y - x > 1]
+                async with admin_connection(replica_settings) as conn:
+                    left = await work_left(conn, tenant.id)
+                raise AssertionError(
+                    f"{exc}: missing {sorted(missing)}, gaps {gaps}, left {left[:12]}\n"
+                    f"{replicas.logs()}"
+                ) from None
         async with admin_connection(replica_settings) as conn:
             try:
                 await until_async(lambda: settled(conn, tenant.id), TIMEOUT, "work to drain")
@@ -165,7 +210,7 @@ async def test_redis_stopped_under_load(
             for client in (on_a, on_b):
                 await until(saw(client, before), TIMEOUT, "fan-out")
 
-            redis_server.stop()
+            await asyncio.to_thread(redis_server.stop)  # as PostgreSQL's, not blocking the loop
             outage = asyncio.get_running_loop().time()
 
             async def both_see_redis_down() -> bool:
@@ -205,7 +250,7 @@ async def test_redis_stopped_under_load(
             during_texts = {REPLY + t for t in w.texts if t.startswith("during ")}
             assert not during_texts & set(w.replies())
 
-            redis_server.start()
+            await asyncio.to_thread(redis_server.start)
             print(f"Redis was stopped for {asyncio.get_running_loop().time() - outage:.1f} s")
             await until_async(lambda: all_ready(session, [a, b]), TIMEOUT, "readiness again")
             # Fan-out resumes once both subscribers are back: a restarted Redis has no

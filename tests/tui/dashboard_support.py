@@ -12,6 +12,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from pytake_daemon.attendance import goal_titles
 from pytake_daemon.protocol import EventEnvelope, Me, Role
 from pytake_daemon.protocol.agents import (
     SERIES_DAYS,
@@ -105,6 +106,10 @@ def _week(
     )
 
 
+ACHIEVED = ((GoalKind.DAILY_CONVERSATIONS, 5.0, "day"), (GoalKind.SATISFACTION, 4.5, "week"))
+"""The busy world's goals reached this month (kind, target, period)."""
+
+
 def busy_metrics(who: AgentOut) -> AgentMetrics:
     """A worked morning: messages from 8h, ratings on most of the last two weeks."""
     hourly = [
@@ -133,7 +138,7 @@ def busy_metrics(who: AgentOut) -> AgentMetrics:
         month=MonthMetrics(
             **_week(_period(118, 590, 75.0, 480.0), 4.3, 71, 0.91).model_dump(),
             best_day=DayCount(day=date(2025, 3, 6), conversations=15),
-            achievements=["5 conversations per day", "satisfaction 4.5+ per week"],
+            achievements=[goal_titles.title(*goal, language="en") for goal in ACHIEVED],
         ),
         real_time=RealTime(
             status=who.status,
@@ -319,8 +324,16 @@ class DashboardClient(ScriptedClient):
         self.dashboard.known(agent_id)
         metrics = self.dashboard.metrics[agent_id]
         status = self.dashboard.agents[agent_id].status
+        month = metrics.month
+        if month.achievements:
+            # As the daemon does: the goals worded in the language the console asks in.
+            achieved = [goal_titles.title(*goal) for goal in ACHIEVED]
+            month = month.model_copy(update={"achievements": achieved})
         return metrics.model_copy(
-            update={"real_time": metrics.real_time.model_copy(update={"status": status})}
+            update={
+                "real_time": metrics.real_time.model_copy(update={"status": status}),
+                "month": month,
+            }
         )
 
     async def agent_goals(self, agent_id: uuid.UUID) -> GoalList:
