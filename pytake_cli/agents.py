@@ -66,9 +66,9 @@ def status(
             try:
                 agent = await agent_status.change_status(
                     conn,
-                    user["id"],
+                    user.id,
                     body,
-                    by_user=user["id"],
+                    by_user=user.id,
                     by_role=Role.OWNER,
                     now=datetime.now(UTC),
                     effects=Effects(),
@@ -79,7 +79,7 @@ def status(
                 conn,
                 "agent.status",
                 target_type="user",
-                target_id=user["id"],
+                target_id=user.id,
                 diff={"status": new_status.value},
             )
             return agent

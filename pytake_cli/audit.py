@@ -48,7 +48,7 @@ async def _tenants(conn: Connection, tenant: str | None) -> list[tuple[uuid.UUID
                 _("no tenant {tenant!r} (see 'pytake tenant list')").format(tenant=tenant)
             )
         return [(found, tenant)]
-    return [(row["id"], row["slug"]) for row in await list_tenants(conn)]
+    return [(row.id, row.slug) for row in await list_tenants(conn)]
 
 
 def _describe(slug: str, result: TenantVerification) -> dict[str, Any]:

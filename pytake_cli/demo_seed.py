@@ -209,20 +209,20 @@ async def seed_accounts(cfg: Settings, endpoints: Endpoints, path: Path) -> Cred
             async with admin.transaction():
                 row = await tenancy_db.insert_tenant(admin, slug=TENANT, name=TENANT_NAME)
                 if row is not None:  # None: another run made it meanwhile
-                    await set_tenant(admin, row["id"])
+                    await set_tenant(admin, row.id)
                     await record_cli_action(
-                        admin, "tenant.create", target_type="tenant", target_id=row["id"]
+                        admin, "tenant.create", target_type="tenant", target_id=row.id
                     )
     credentials = Credentials(path, read_credentials(path))
     passwords = Passwords(cfg.auth)
     async with tenant_connection(cfg, endpoints, TENANT) as conn:
         for account in ACCOUNTS:
-            row = await users_db.get_user_by_email(conn, account.email)
-            if row is not None and account.email in credentials.passwords:
+            existing = await users_db.get_user_by_email(conn, account.email)
+            if existing is not None and account.email in credentials.passwords:
                 continue
             password = secrets.token_urlsafe(12)
             try:
-                if row is None:
+                if existing is None:
                     body = UserCreate(
                         email=account.email, name=account.name, role=account.role, password=password
                     )
@@ -233,9 +233,9 @@ async def seed_accounts(cfg: Settings, endpoints: Endpoints, path: Path) -> Cred
                 else:  # the file lost it: a new password, the same account
                     update = UserUpdate(password=password)
                     await users_service.update_user(
-                        conn, passwords, row["id"], update, by_role=Role.OWNER
+                        conn, passwords, existing.id, update, by_role=Role.OWNER
                     )
-                    action, user_id = "user.update", row["id"]
+                    action, user_id = "user.update", existing.id
             except ApiError as exc:
                 raise PyTakeError(f"{account.email}: {exc}") from None
             await record_cli_action(conn, action, target_type="user", target_id=user_id)

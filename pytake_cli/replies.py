@@ -56,7 +56,7 @@ async def _caller(conn: Connection, tenant: str, email: str | None) -> replies.R
         raise PyTakeError(
             _("no user {email!r} in tenant {tenant!r}").format(email=email, tenant=tenant)
         )
-    return replies.ReplyCaller(user["id"], Role.OWNER)
+    return replies.ReplyCaller(user.id, Role.OWNER)
 
 
 async def _resolve(conn: Connection, caller: replies.ReplyCaller, reply: str) -> uuid.UUID:
@@ -66,13 +66,12 @@ async def _resolve(conn: Connection, caller: replies.ReplyCaller, reply: str) ->
     except ValueError:
         pass
     shortcut = reply.strip().removeprefix("/").lower()
-    found = [r for r in await replies.usable(conn, caller) if r["shortcut"] == shortcut]
+    found = [r for r in await replies.usable(conn, caller) if r.shortcut == shortcut]
     if not found:
         raise PyTakeError(
             _("no reply /{shortcut} (see 'pytake replies list')").format(shortcut=shortcut)
         )
-    reply_id: uuid.UUID = found[0]["id"]
-    return reply_id
+    return found[0].id
 
 
 @app.command("list")
@@ -88,8 +87,7 @@ def list_(
     async def fetch(backend: Backend) -> list[ReplyOut]:
         async with backend.tenant(tenant) as conn:
             caller = await _caller(conn, tenant, user)
-            rows = await replies.usable(conn, caller, shortcut_prefix=shortcut)
-            return [replies.reply_out(r) for r in rows]
+            return await replies.usable(conn, caller, shortcut_prefix=shortcut)
 
     respond(perform(fetch), as_json=as_json, show=_show_replies)
 
@@ -158,10 +156,10 @@ def add(
                 conn,
                 "ai.reply.create",
                 target_type="reply",
-                target_id=row["id"],
+                target_id=row.id,
                 diff=difference(None, replies.audit_view(row)),
             )
-            return replies.reply_out(row)
+            return row
 
     respond(perform(insert), as_json=as_json, show=_show_reply)
 
@@ -205,7 +203,7 @@ def edit(
                 target_id=reply_id,
                 diff=difference(replies.audit_view(before), replies.audit_view(after)),
             )
-            return replies.reply_out(after)
+            return after
 
     respond(perform(apply), as_json=as_json, show=_show_out)
 
@@ -227,7 +225,7 @@ def remove(reply: ReplyArg, tenant: TenantOpt, user: UserOpt = None) -> None:
                 target_id=reply_id,
                 diff=difference(replies.audit_view(before), None),
             )
-            title: str = before["title"]
+            title: str = before.title
             return title
 
     title = perform(apply)

@@ -98,8 +98,7 @@ def list_(
 
     async def fetch(backend: Backend) -> list[MessageTemplateOut]:
         async with backend.tenant(tenant) as conn:
-            rows = await db.list_templates(conn, status=status, language=language)
-            return [templates.template_out(r) for r in rows]
+            return await db.list_templates(conn, status=status, language=language)
 
     respond(perform(fetch), as_json=as_json, show=_show_items)
 
@@ -121,7 +120,7 @@ def delete(
     async def go(backend: Backend) -> list[MessageTemplateOut]:
         async with backend.tenant(tenant) as conn:
             rows = await db.list_templates(conn, name=name, language=language)
-        chosen = [templates.template_out(r) for r in rows if r["name"] == name]
+        chosen = [r for r in rows if r.name == name]
         if not chosen:
             where = f" in {language}" if language else ""
             raise PyTakeError(

@@ -40,13 +40,13 @@ def create(
                     ).format(slug=slug)
                 ) from None
             if row is not None:
-                await set_tenant(conn, row["id"])
+                await set_tenant(conn, row.id)
                 await record_cli_action(
-                    conn, "tenant.create", target_type="tenant", target_id=row["id"]
+                    conn, "tenant.create", target_type="tenant", target_id=row.id
                 )
         if row is None:
             raise PyTakeError(_("tenant {slug!r} already exists").format(slug=slug))
-        return TenantOut.model_validate(dict(row))
+        return row
 
     respond(perform(create_tenant), as_json=as_json, show=_show_created)
 
@@ -64,7 +64,7 @@ def list_(
 
     async def fetch(backend: Backend) -> list[TenantOut]:
         async with backend.admin() as conn:
-            return [TenantOut.model_validate(dict(r)) for r in await db.list_tenants(conn)]
+            return await db.list_tenants(conn)
 
     respond(perform(fetch), as_json=as_json, show=_show_items)
 

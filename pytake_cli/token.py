@@ -84,7 +84,7 @@ def create(
             token, hashed = new_token()
             info = await db.insert_token(
                 conn,
-                user_id=row["id"],
+                user_id=row.id,
                 kind="api",
                 name=name,
                 token_hash=hashed,
@@ -93,8 +93,8 @@ def create(
                 scopes=scopes,
                 rate_limit_per_minute=rate_limit,
             )
-            await record_cli_action(conn, "token.create", target_type="token", target_id=info["id"])
-            return TokenCreated(token=token, info=TokenOut.model_validate(dict(info)))
+            await record_cli_action(conn, "token.create", target_type="token", target_id=info.id)
+            return TokenCreated(token=token, info=info)
 
     respond(
         perform(create_token, cfg=cfg),
@@ -142,8 +142,7 @@ def list_(
 
     async def fetch(backend: Backend) -> list[TokenOut]:
         async with backend.tenant(tenant) as conn:
-            rows = await db.list_tokens(conn, include_inactive=all_)
-            return [TokenOut.model_validate(dict(r)) for r in rows]
+            return await db.list_tokens(conn, include_inactive=all_)
 
     respond(perform(fetch), as_json=as_json, show=_show_items)
 

@@ -89,7 +89,7 @@ def list_(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
 
     async def fetch(backend: Backend) -> list[UserOut]:
         async with backend.tenant(tenant) as conn:
-            return [UserOut.model_validate(dict(r)) for r in await db.list_users(conn)]
+            return await db.list_users(conn)
 
     respond(perform(fetch), as_json=as_json, show=_show_users)
 
@@ -105,7 +105,7 @@ def _update(tenant: str, email: str, update: UserUpdate) -> UserOut:
                 )
             try:
                 user, _revoked = await service.update_user(
-                    conn, Passwords(backend.cfg.auth), row["id"], update, by_role=Role.OWNER
+                    conn, Passwords(backend.cfg.auth), row.id, update, by_role=Role.OWNER
                 )
             except ApiError as exc:
                 raise PyTakeError(str(exc)) from None

@@ -193,7 +193,7 @@ def reset_password(
                     )
                 )
             try:
-                body = PasswordResetCreate(user_id=user["id"], ttl_hours=ttl_hours)
+                body = PasswordResetCreate(user_id=user.id, ttl_hours=ttl_hours)
             except ValidationError as exc:
                 err = exc.errors()[0]
                 raise PyTakeError(f"{err['loc'][0]}: {err['msg']}") from None
@@ -210,7 +210,7 @@ def reset_password(
                 raise PyTakeError(str(exc)) from None
             outgoing = await mail.prepare(conn, box, invitation, code)
             await record_cli_action(
-                conn, "user.password_reset_sent", target_type="user", target_id=user["id"]
+                conn, "user.password_reset_sent", target_type="user", target_id=user.id
             )
         return await _deliver(backend, tenant, invitation, code, outgoing)
 

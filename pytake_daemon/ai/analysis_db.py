@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
+from pytake_daemon.db import rows as db_rows  # `rows` names the analyses below
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.ai import AlertOut, ConversationMoodOut, MessageAnalysisOut
 
 # Namespace of the per-conversation advisory locks of the analysis ("aimo"); the flows' lock on
 # a conversation is a different key on purpose: a flow step never waits for an analysis.
@@ -154,9 +154,14 @@ RETURNING *, (xmax = 0) AS inserted
 """
 
 
-async def upsert_analyses(
-    conn: Connection, rows: Sequence[AnalysisRow]
-) -> dict[uuid.UUID, asyncpg.Record]:
+@dataclass(frozen=True)
+class Stored:
+    analysis: MessageAnalysisOut
+    inserted: bool
+    """A first analysis of the message (a retried batch rewrites the same row)."""
+
+
+async def upsert_analyses(conn: Connection, rows: Sequence[AnalysisRow]) -> dict[uuid.UUID, Stored]:
     """Store the analyses (one statement); the stored rows by message id."""
     records = await conn.fetch(
         _UPSERT_ANALYSES,
@@ -169,7 +174,9 @@ async def upsert_analyses(
         [min(max(r.confidence, 0.0), 1.0) for r in rows],
         [r.language_source for r in rows],
     )
-    return {r["message_id"]: r for r in records}
+    return {
+        r["message_id"]: Stored(db_rows.of(MessageAnalysisOut, r), r["inserted"]) for r in records
+    }
 
 
 # Each conversation's latest analyses through ai_message_analysis_conversation_idx (so at most
@@ -245,7 +252,7 @@ RETURNING *
 
 async def upsert_moods(
     conn: Connection, moods: Sequence[MoodRow]
-) -> dict[uuid.UUID, asyncpg.Record]:
+) -> dict[uuid.UUID, ConversationMoodOut]:
     """Store each conversation's mood after the batch; ``messages`` grows by ``added`` (a count
     kept, not recounted: counting the analyses would grow with the conversation)."""
     records = await conn.fetch(
@@ -257,7 +264,7 @@ async def upsert_moods(
         [m.trend for m in moods],
         [m.added for m in moods],
     )
-    return {r["conversation_id"]: r for r in records}
+    return {r["conversation_id"]: db_rows.of(ConversationMoodOut, r) for r in records}
 
 
 # How long each customer has been waiting: since their oldest message after our last reply.
@@ -313,7 +320,7 @@ RETURNING *
 
 async def insert_alerts(
     conn: Connection, alerts: Sequence[AlertRow]
-) -> dict[tuple[uuid.UUID, str], asyncpg.Record]:
+) -> dict[tuple[uuid.UUID, str], AlertOut]:
     """The alerts that are new (a conversation hears about a rule once), by (conversation,
     rule). ``alerts`` must not repeat a (conversation, rule)."""
     if not alerts:
@@ -325,4 +332,4 @@ async def insert_alerts(
         [a.message_id for a in alerts],
         [a.detail for a in alerts],
     )
-    return {(r["conversation_id"], r["rule"]): r for r in records}
+    return {(r["conversation_id"], r["rule"]): db_rows.of(AlertOut, r) for r in records}

@@ -14,10 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
-
-import asyncpg
-from pydantic import BaseModel
 
 from pytake_daemon.ai import analysis_db
 from pytake_daemon.ai.analysis_db import AlertRow, AnalysisRow, MoodRow, Pending
@@ -30,11 +26,9 @@ from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.protocol import ServerEvent
 from pytake_daemon.protocol.ai import (
     AiSettingsOut,
-    AlertOut,
     AlertRaised,
     AlertRule,
     ConversationMoodOut,
-    MessageAnalysisOut,
     MessageAnalyzed,
 )
 
@@ -100,7 +94,7 @@ async def store_batch(
 
     # Each conversation's mood after its last message of the batch.
     last: dict[uuid.UUID, _Step] = {s.pending.conversation_id: s for s in steps}
-    added = Counter(p.conversation_id for p in pending if stored[p.id]["inserted"])
+    added = Counter(p.conversation_id for p in pending if stored[p.id].inserted)
     moods = {c: mood(s.window, trend_messages=cfg.trend_messages) for c, s in last.items()}
     mood_rows = await analysis_db.upsert_moods(
         conn,
@@ -138,19 +132,19 @@ async def store_batch(
     for step in steps:
         p = step.pending
         c = p.conversation_id
-        first = bool(stored[p.id]["inserted"])
+        first = stored[p.id].inserted
         if first:
             later_firsts[c] -= 1
         events.append(
             MessageAnalyzed(
-                analysis=_wire(MessageAnalysisOut, stored[p.id]),
-                mood=_mood_at(step, cfg, label_of, mood_rows[c]["messages"] - later_firsts[c]),
+                analysis=stored[p.id].analysis,
+                mood=_mood_at(step, cfg, label_of, mood_rows[c].messages - later_firsts[c]),
             )
         )
         events.extend(
-            AlertRaised(alert=_wire(AlertOut, a))
+            AlertRaised(alert=a)
             for (conversation, _), a in alerts.items()
-            if conversation == c and a["message_id"] == p.id
+            if conversation == c and a.message_id == p.id
         )
         # Only on a first analysis: a retried batch must not queue the check twice.
         if first and step.analysis.intent == "human_request" and human_rule:
@@ -166,14 +160,6 @@ async def store_batch(
                 datetime.now(UTC) + timedelta(minutes=cfg.human_request_minutes),
             )
     return events
-
-
-W = TypeVar("W", bound=BaseModel)
-
-
-def _wire(model: type[W], row: asyncpg.Record) -> W:
-    """A wire model from a row that also has columns the wire doesn't show (tenant_id…)."""
-    return model.model_validate({k: row[k] for k in model.model_fields})
 
 
 def _mood_at(

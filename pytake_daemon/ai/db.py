@@ -10,13 +10,21 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.ai import (
+    AlertOut,
+    ConversationMoodOut,
+    IntentOut,
+    MessageAnalysisOut,
+    ReplyOut,
+)
 
 _GET_MOOD = "SELECT * FROM ai_conversation_mood WHERE conversation_id = $1"
 
 
-async def get_mood(conn: Connection, conversation_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_GET_MOOD, conversation_id)
+async def get_mood(conn: Connection, conversation_id: uuid.UUID) -> ConversationMoodOut | None:
+    return rows.one(ConversationMoodOut, await conn.fetchrow(_GET_MOOD, conversation_id))
 
 
 _REPLIED_SINCE = """
@@ -41,8 +49,8 @@ SELECT a.* FROM ai_message_analysis a JOIN messages m ON m.id = a.message_id
 
 async def list_analyses(
     conn: Connection, conversation_id: uuid.UUID, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_ANALYSES, conversation_id, limit)
+) -> list[MessageAnalysisOut]:
+    return rows.many(MessageAnalysisOut, await conn.fetch(_LIST_ANALYSES, conversation_id, limit))
 
 
 # ---- alerts -----------------------------------------------------------------------------------
@@ -61,9 +69,10 @@ async def insert_alert(
     rule: str,
     message_id: uuid.UUID | None,
     detail: str,
-) -> asyncpg.Record | None:
+) -> AlertOut | None:
     """The new alert, or None when this conversation already had one for the rule."""
-    return await conn.fetchrow(_INSERT_ALERT, conversation_id, rule, message_id, detail)
+    row = await conn.fetchrow(_INSERT_ALERT, conversation_id, rule, message_id, detail)
+    return rows.one(AlertOut, row)
 
 
 _LIST_ALERTS = """
@@ -74,15 +83,16 @@ SELECT * FROM ai_alerts WHERE ($1::uuid IS NULL OR conversation_id = $1)
 
 async def list_alerts(
     conn: Connection, conversation_id: uuid.UUID | None, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_ALERTS, conversation_id, limit)
+) -> list[AlertOut]:
+    return rows.many(AlertOut, await conn.fetch(_LIST_ALERTS, conversation_id, limit))
 
 
 # ---- replies (canned responses and knowledge snippets) ---------------------------------------
 
-# What a reply reads as on the wire (:func:`pytake_daemon.ai.replies.reply_out`).
+# What a reply reads as on the wire (``ReplyOut``): its scope is whether it has an owner.
 _REPLY_COLUMNS = """r.id, r.kind, r.title, r.body, r.intents, r.language, r.created_at,
-    r.updated_at, r.shortcut, r.owner_id, r.department"""
+    r.updated_at, r.shortcut, r.owner_id, r.department,
+    CASE WHEN r.owner_id IS NULL THEN 'team' ELSE 'personal' END AS scope"""
 
 # What a caller may use: their own personal replies; the team's, limited to the departments the
 # caller is an agent of unless ``$2`` (supervisors and above see every shared one, they manage
@@ -111,10 +121,11 @@ async def usable_replies(
     all_shared: bool,
     shortcut_prefix: str | None = None,
     scope: str | None = None,
-) -> list[asyncpg.Record]:
+) -> list[ReplyOut]:
     """The replies ``user_id`` may use, personal ones first, then by shortcut and title."""
     prefix = None if shortcut_prefix is None else escape_like(shortcut_prefix)
-    return await conn.fetch(_USABLE_REPLIES, user_id, all_shared, prefix, scope)
+    found = await conn.fetch(_USABLE_REPLIES, user_id, all_shared, prefix, scope)
+    return rows.many(ReplyOut, found)
 
 
 def escape_like(text: str) -> str:
@@ -125,16 +136,16 @@ def escape_like(text: str) -> str:
 _GET_REPLY = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.id = $1"
 
 
-async def get_reply(conn: Connection, reply_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_GET_REPLY, reply_id)
+async def get_reply(conn: Connection, reply_id: uuid.UUID) -> ReplyOut | None:
+    return rows.one(ReplyOut, await conn.fetchrow(_GET_REPLY, reply_id))
 
 
 _LOCK_REPLY = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.id = $1 FOR UPDATE"
 
 
-async def lock_reply(conn: Connection, reply_id: uuid.UUID) -> asyncpg.Record | None:
+async def lock_reply(conn: Connection, reply_id: uuid.UUID) -> ReplyOut | None:
     """The reply, locked until the transaction ends (its rules are checked on what it is)."""
-    return await conn.fetchrow(_LOCK_REPLY, reply_id)
+    return rows.one(ReplyOut, await conn.fetchrow(_LOCK_REPLY, reply_id))
 
 
 _INSERT_REPLY = f"""
@@ -158,13 +169,13 @@ async def insert_reply(
     shortcut: str | None = None,
     owner_id: uuid.UUID | None = None,
     department: str | None = None,
-) -> asyncpg.Record:
+) -> ReplyOut:
     """Add a reply; a shortcut taken in its owner scope raises ``UniqueViolationError``."""
     row = await conn.fetchrow(
         _INSERT_REPLY, kind, title, body, intents, language, shortcut, owner_id, department
     )
     assert row is not None
-    return row
+    return rows.of(ReplyOut, row)
 
 
 # Every column is written from the values the caller resolved (the row as it will be), so
@@ -183,9 +194,9 @@ SELECT {_REPLY_COLUMNS} FROM r
 
 async def update_reply(
     conn: Connection, reply_id: uuid.UUID, values: dict[str, Any]
-) -> asyncpg.Record | None:
+) -> ReplyOut | None:
     """Write the reply's whole new state (``values`` has every column of ``_UPDATE_REPLY``)."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         _UPDATE_REPLY,
         reply_id,
         values["kind"],
@@ -197,6 +208,7 @@ async def update_reply(
         values["owner_id"],
         values["department"],
     )
+    return rows.one(ReplyOut, row)
 
 
 _DELETE_REPLY = "DELETE FROM ai_replies WHERE id = $1 RETURNING id"
@@ -209,9 +221,9 @@ async def delete_reply(conn: Connection, reply_id: uuid.UUID) -> bool:
 _ALL_REPLIES = f"SELECT {_REPLY_COLUMNS} FROM ai_replies r WHERE r.tenant_id = current_tenant_id()"
 
 
-async def all_replies(conn: Connection) -> list[asyncpg.Record]:
+async def all_replies(conn: Connection) -> list[ReplyOut]:
     """Every reply of the tenant, personal ones too (configuration export)."""
-    return await conn.fetch(_ALL_REPLIES)
+    return rows.many(ReplyOut, await conn.fetch(_ALL_REPLIES))
 
 
 # ---- custom intents ---------------------------------------------------------------------------
@@ -219,8 +231,8 @@ async def all_replies(conn: Connection) -> list[asyncpg.Record]:
 _LIST_INTENTS = "SELECT * FROM ai_custom_intents ORDER BY name"
 
 
-async def list_intents(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_INTENTS)
+async def list_intents(conn: Connection) -> list[IntentOut]:
+    return rows.many(IntentOut, await conn.fetch(_LIST_INTENTS))
 
 
 _INSERT_INTENT = """
@@ -233,9 +245,9 @@ RETURNING *
 
 async def insert_intent(
     conn: Connection, name: str, examples: list[str], keywords: list[str]
-) -> asyncpg.Record | None:
+) -> IntentOut | None:
     """The new intent, or None when the tenant already has one of that name."""
-    return await conn.fetchrow(_INSERT_INTENT, name, examples, keywords)
+    return rows.one(IntentOut, await conn.fetchrow(_INSERT_INTENT, name, examples, keywords))
 
 
 _UPDATE_INTENT = """
@@ -248,8 +260,8 @@ RETURNING *
 
 async def update_intent(
     conn: Connection, intent_id: uuid.UUID, examples: list[str] | None, keywords: list[str] | None
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(_UPDATE_INTENT, intent_id, examples, keywords)
+) -> IntentOut | None:
+    return rows.one(IntentOut, await conn.fetchrow(_UPDATE_INTENT, intent_id, examples, keywords))
 
 
 _DELETE_INTENT = "DELETE FROM ai_custom_intents WHERE id = $1 RETURNING id"

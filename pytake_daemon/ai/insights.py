@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.ai import (
     AgentMood,
@@ -88,15 +89,9 @@ async def insights(conn: Connection, days: int) -> Insights:
             )
             for r in await conn.fetch(_BY_DAY, days)
         ],
-        by_agent=[AgentMood.model_validate(dict(r)) for r in await conn.fetch(_BY_AGENT, days)],
-        by_queue=[QueueMood.model_validate(dict(r)) for r in await conn.fetch(_BY_QUEUE, days)],
-        top_intents=[
-            NamedCount.model_validate(dict(r)) for r in await conn.fetch(_TOP_INTENTS, days)
-        ],
-        alerts_by_rule=[
-            NamedCount.model_validate(dict(r)) for r in await conn.fetch(_ALERTS_BY_RULE, days)
-        ],
-        turned_negative=[
-            TurnedNegative.model_validate(dict(r)) for r in await conn.fetch(_TURNED_NEGATIVE, days)
-        ],
+        by_agent=rows.many(AgentMood, await conn.fetch(_BY_AGENT, days)),
+        by_queue=rows.many(QueueMood, await conn.fetch(_BY_QUEUE, days)),
+        top_intents=rows.many(NamedCount, await conn.fetch(_TOP_INTENTS, days)),
+        alerts_by_rule=rows.many(NamedCount, await conn.fetch(_ALERTS_BY_RULE, days)),
+        turned_negative=rows.many(TurnedNegative, await conn.fetch(_TURNED_NEGATIVE, days)),
     )

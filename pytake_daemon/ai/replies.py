@@ -38,33 +38,16 @@ class ReplyCaller:
         return self.role.at_least(Role.SUPERVISOR)
 
 
-def reply_out(row: asyncpg.Record) -> ReplyOut:
-    return ReplyOut(
-        id=row["id"],
-        kind=row["kind"],
-        title=row["title"],
-        body=row["body"],
-        intents=list(row["intents"]),
-        language=row["language"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        shortcut=row["shortcut"],
-        scope=ReplyScope.PERSONAL if row["owner_id"] is not None else ReplyScope.TEAM,
-        owner_id=row["owner_id"],
-        department=row["department"],
-    )
-
-
-def audit_view(row: asyncpg.Record | None) -> dict[str, Any] | None:
+def audit_view(row: ReplyOut | None) -> dict[str, Any] | None:
     """What the audit log keeps of a reply (its words stay out: they are the team's own)."""
     if row is None:
         return None
     return {
-        "title": row["title"],
-        "shortcut": row["shortcut"],
-        "owner_id": None if row["owner_id"] is None else str(row["owner_id"]),
-        "department": row["department"],
-        "kind": row["kind"],
+        "title": row.title,
+        "shortcut": row.shortcut,
+        "owner_id": None if row.owner_id is None else str(row.owner_id),
+        "department": row.department,
+        "kind": row.kind.value,
     }
 
 
@@ -74,7 +57,7 @@ async def usable(
     *,
     shortcut_prefix: str | None = None,
     scope: ReplyScope | None = None,
-) -> list[asyncpg.Record]:
+) -> list[ReplyOut]:
     """What the caller may use (and suggestions may offer them)."""
     if caller.user_id is None and scope is ReplyScope.PERSONAL:
         return []
@@ -102,7 +85,7 @@ def _taken(shortcut: str | None, scope: ReplyScope) -> Conflict:
     return Conflict(f"the shortcut /{shortcut} is already used among {among}")
 
 
-async def create(conn: Connection, body: ReplyCreate, caller: ReplyCaller) -> asyncpg.Record:
+async def create(conn: Connection, body: ReplyCreate, caller: ReplyCaller) -> ReplyOut:
     """Add a reply in the scope the body names. Raises Forbidden, Conflict (shortcut taken)."""
     _may_manage(caller, body.scope)
     personal = body.scope is ReplyScope.PERSONAL
@@ -123,31 +106,32 @@ async def create(conn: Connection, body: ReplyCreate, caller: ReplyCaller) -> as
         raise _taken(body.shortcut, body.scope) from None
 
 
-async def _visible(conn: Connection, reply_id: uuid.UUID, caller: ReplyCaller) -> asyncpg.Record:
+async def _visible(conn: Connection, reply_id: uuid.UUID, caller: ReplyCaller) -> ReplyOut:
     row = await db.lock_reply(conn, reply_id)
-    if row is None or (row["owner_id"] is not None and row["owner_id"] != caller.user_id):
+    if row is None or (row.owner_id is not None and row.owner_id != caller.user_id):
         raise NotFound(NOT_FOUND)
     return row
 
 
-def _scope_of(row: asyncpg.Record) -> ReplyScope:
-    return ReplyScope.PERSONAL if row["owner_id"] is not None else ReplyScope.TEAM
-
-
 async def update(
     conn: Connection, reply_id: uuid.UUID, body: ReplyUpdate, caller: ReplyCaller
-) -> tuple[asyncpg.Record, asyncpg.Record]:
+) -> tuple[ReplyOut, ReplyOut]:
     """Change a reply (moving it between scopes needs the right to manage both); returns the
     reply before and after. Raises NotFound, Forbidden, UnprocessableEntity, Conflict."""
     before = await _visible(conn, reply_id, caller)
-    current = _scope_of(before)
+    current = before.scope
     _may_manage(caller, current)
     changes = body.model_dump(mode="json", exclude_unset=True)
     scope = ReplyScope(changes.get("scope") or current.value)
     _may_manage(caller, scope)
-    values = {
-        k: before[k]
-        for k in ("kind", "title", "body", "intents", "language", "shortcut", "department")
+    values: dict[str, Any] = {
+        "kind": before.kind.value,
+        "title": before.title,
+        "body": before.body,
+        "intents": before.intents,
+        "language": before.language,
+        "shortcut": before.shortcut,
+        "department": before.department,
     }
     for key, value in changes.items():
         # kind, title, body and intents can't be null: a null there means "keep it".
@@ -157,7 +141,7 @@ async def update(
         if changes.get("department") is not None:
             raise UnprocessableEntity("department: a personal reply has no department")
         values["department"] = None
-        values["owner_id"] = before["owner_id"] or caller.user_id
+        values["owner_id"] = before.owner_id or caller.user_id
     else:
         values["owner_id"] = None
     try:
@@ -169,9 +153,9 @@ async def update(
     return before, after
 
 
-async def delete(conn: Connection, reply_id: uuid.UUID, caller: ReplyCaller) -> asyncpg.Record:
+async def delete(conn: Connection, reply_id: uuid.UUID, caller: ReplyCaller) -> ReplyOut:
     """Remove a reply; returns it as it was. Raises NotFound, Forbidden."""
     before = await _visible(conn, reply_id, caller)
-    _may_manage(caller, _scope_of(before))
+    _may_manage(caller, before.scope)
     await db.delete_reply(conn, reply_id)
     return before

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncpg
 from aiohttp import web
 
 from pytake_daemon.ai import db, replies
 from pytake_daemon.ai.insights import insights as build_insights
 from pytake_daemon.ai.intents import BUILTIN_INTENTS
-from pytake_daemon.ai.service import alert_out, analysis_out, custom_specs, from_row, mood_out
+from pytake_daemon.ai.service import custom_specs
 from pytake_daemon.ai.suggestions import Candidate, builtin_replies, rank
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
@@ -30,6 +29,7 @@ from pytake_daemon.protocol.ai import (
     IntentOut,
     IntentUpdate,
     ReplyCreate,
+    ReplyKind,
     ReplyList,
     ReplyOut,
     ReplyQuery,
@@ -69,7 +69,7 @@ async def conversation_suggestions(request: web.Request) -> SuggestionList:
         agent = await db.user_name(conn, caller.user_id)
         mood = await db.get_mood(conn, conversation_id)
     texts: list[str] = list(context["recent_texts"] or [])
-    language = mood["language"] if mood else cfg.default_language
+    language: str = mood.language if mood else cfg.default_language
     intent = "unknown"
     if texts:
         model = await service.models.get(custom)
@@ -82,9 +82,16 @@ async def conversation_suggestions(request: web.Request) -> SuggestionList:
         )
         language, intent = analysis.language, analysis.intent
     candidates = [
-        Candidate(r["kind"], r["id"], r["title"], r["body"], tuple(r["intents"]), r["language"])
+        Candidate(
+            "canned" if r.kind is ReplyKind.CANNED else "snippet",
+            r.id,
+            r.title,
+            r.body,
+            tuple(r.intents),
+            r.language,
+        )
         for r in usable
-        if r["kind"] in cfg.suggestion_sources
+        if r.kind in cfg.suggestion_sources
     ]
     if "builtin" in cfg.suggestion_sources:
         candidates.extend(builtin_replies())
@@ -132,9 +139,7 @@ async def conversation_analysis(request: web.Request) -> ConversationAnalysis:
             raise NotFound("no such conversation")
         mood = await db.get_mood(conn, conversation_id)
         rows = await db.list_analyses(conn, conversation_id, 50)
-    return ConversationAnalysis(
-        mood=mood_out(mood) if mood else None, items=[analysis_out(r) for r in rows]
-    )
+    return ConversationAnalysis(mood=mood, items=rows)
 
 
 @routes.get(
@@ -149,7 +154,7 @@ async def list_alerts(request: web.Request, query: AlertQuery) -> AlertList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.list_alerts(conn, query.conversation_id, query.limit)
-    return AlertList(items=[alert_out(r) for r in rows])
+    return AlertList(items=rows)
 
 
 @routes.get(
@@ -220,7 +225,7 @@ async def list_replies(request: web.Request, query: ReplyQuery) -> ReplyList:
         rows = await replies.usable(
             conn, _caller(request), shortcut_prefix=query.shortcut, scope=query.scope
         )
-    return ReplyList(items=[replies.reply_out(r) for r in rows])
+    return ReplyList(items=rows)
 
 
 @routes.post(
@@ -240,10 +245,10 @@ async def create_reply(request: web.Request, body: ReplyCreate) -> ReplyOut:
             conn,
             "ai.reply.create",
             target_type="reply",
-            target_id=row["id"],
+            target_id=row.id,
             diff=difference(None, replies.audit_view(row)),
         )
-    return replies.reply_out(row)
+    return row
 
 
 @routes.patch(
@@ -266,7 +271,7 @@ async def update_reply(request: web.Request, body: ReplyUpdate) -> ReplyOut:
             target_id=reply_id,
             diff=difference(replies.audit_view(before), replies.audit_view(after)),
         )
-    return replies.reply_out(after)
+    return after
 
 
 @routes.delete(
@@ -293,16 +298,12 @@ async def delete_reply(request: web.Request) -> None:
 # ---- custom intents ---------------------------------------------------------------------------
 
 
-def _intent(row: asyncpg.Record) -> IntentOut:
-    return from_row(IntentOut, row)
-
-
 @routes.get("/api/v1/ai/intents", summary="Built-in and custom intents", response=IntentList)
 async def list_intents(request: web.Request) -> IntentList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.list_intents(conn)
-    return IntentList(builtin=list(BUILTIN_INTENTS), custom=[_intent(r) for r in rows])
+    return IntentList(builtin=list(BUILTIN_INTENTS), custom=rows)
 
 
 @routes.post(
@@ -322,7 +323,7 @@ async def create_intent(request: web.Request, body: IntentCreate) -> IntentOut:
         row = await db.insert_intent(conn, body.name, body.examples, body.keywords)
     if row is None:
         raise Conflict(f"an intent named {body.name} exists")
-    return _intent(row)
+    return row
 
 
 @routes.patch(
@@ -339,7 +340,7 @@ async def update_intent(request: web.Request, body: IntentUpdate) -> IntentOut:
         row = await db.update_intent(conn, path_uuid(request), body.examples, body.keywords)
     if row is None:
         raise NotFound("no such intent")
-    return _intent(row)
+    return row
 
 
 @routes.delete(

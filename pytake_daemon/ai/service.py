@@ -16,11 +16,9 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import asyncpg
 import structlog
-from pydantic import BaseModel
 
 from pytake_daemon.ai import analysis_db, db
 from pytake_daemon.ai.analyzer import Analyzer, CustomIntentSpec
@@ -32,14 +30,7 @@ from pytake_daemon.conversations.inbound import InboundBatch
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
-from pytake_daemon.protocol.ai import (
-    AiSettingsOut,
-    AlertOut,
-    AlertRaised,
-    AlertRule,
-    ConversationMoodOut,
-    MessageAnalysisOut,
-)
+from pytake_daemon.protocol.ai import AiSettingsOut, AlertRaised, AlertRule, IntentOut
 from pytake_daemon.realtime.bus import EventBus, number_events
 
 log = structlog.get_logger("pytake.ai")
@@ -57,26 +48,6 @@ def settings_for(defaults: AiSettings, overrides: dict[str, Any]) -> AiSettingsO
 
 async def tenant_settings(conn: Connection, defaults: AiSettings) -> AiSettingsOut:
     return settings_for(defaults, await db.get_overrides(conn))
-
-
-W = TypeVar("W", bound=BaseModel)
-
-
-def from_row(model: type[W], row: asyncpg.Record) -> W:
-    """A wire model from a row that also has columns the wire doesn't show (tenant_id…)."""
-    return model.model_validate({k: row[k] for k in model.model_fields if k in row})
-
-
-def analysis_out(row: asyncpg.Record) -> MessageAnalysisOut:
-    return from_row(MessageAnalysisOut, row)
-
-
-def mood_out(row: asyncpg.Record) -> ConversationMoodOut:
-    return from_row(ConversationMoodOut, row)
-
-
-def alert_out(row: asyncpg.Record) -> AlertOut:
-    return from_row(AlertOut, row)
 
 
 class IntentModels:
@@ -97,12 +68,10 @@ class IntentModels:
         return await asyncio.shield(future)
 
 
-def custom_specs(rows: Sequence[asyncpg.Record]) -> list[CustomIntentSpec]:
+def custom_specs(intents: Sequence[IntentOut]) -> list[CustomIntentSpec]:
     return [
-        CustomIntentSpec(
-            name=r["name"], examples=tuple(r["examples"]), keywords=tuple(r["keywords"])
-        )
-        for r in rows
+        CustomIntentSpec(name=i.name, examples=tuple(i.examples), keywords=tuple(i.keywords))
+        for i in intents
     ]
 
 
@@ -205,4 +174,4 @@ class AiService:
                 f"asked for a human {job.payload['minutes']:g} min ago; no answer since",
             )
         if alert is not None:
-            await self._bus.publish(job.tenant_id, AlertRaised(alert=alert_out(alert)))
+            await self._bus.publish(job.tenant_id, AlertRaised(alert=alert))

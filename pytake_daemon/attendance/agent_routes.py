@@ -21,7 +21,6 @@ from pytake_daemon.keys import DB_POOL, QUEUES
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import (
     ActivityList,
-    ActivityOut,
     ActivityQuery,
     AgentList,
     AgentMetrics,
@@ -231,6 +230,6 @@ async def agent_activities(request: web.Request, query: ActivityQuery) -> Activi
         rows = await agents_db.activities(conn, agent_id, query.before, query.limit + 1)
     page = rows[: query.limit]
     return ActivityList(
-        items=[ActivityOut.model_validate(dict(r)) for r in page],
-        next_before=page[-1]["id"] if len(rows) > query.limit else None,
+        items=page,
+        next_before=page[-1].id if len(rows) > query.limit else None,
     )

@@ -10,7 +10,9 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.agents import ActivityOut
 
 _AGENT_COLUMNS = """
     u.id, u.name, u.email, u.role, a.status, a.status_changed_at, a.capacity,
@@ -250,8 +252,8 @@ SELECT a.id, a.kind, a.conversation_id, a.detail, a.at,
 
 async def activities(
     conn: Connection, agent_id: uuid.UUID, before: int | None, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_ACTIVITIES, agent_id, before, limit)
+) -> list[ActivityOut]:
+    return rows.many(ActivityOut, await conn.fetch(_ACTIVITIES, agent_id, before, limit))
 
 
 # The goal itself (kind, target, period) so the title can be worded in the reader's language;

@@ -114,7 +114,7 @@ async def transfer(request: web.Request, body: TransferRequest) -> ConversationO
             added = await service.add_note(
                 conn, conversation_id, caller.user_id, body.note.strip(), effects
             )
-            note = views.note_out(added)
+            note = added
         await audit_in(
             request,
             conn,

@@ -26,7 +26,6 @@ from pytake_daemon.protocol.queues import (
     AssignRequest,
     AssignResult,
     Dashboard,
-    HistoryEntry,
     ItemQuery,
     PriorityUpdate,
     QueueChanged,
@@ -141,7 +140,7 @@ async def dashboard(request: web.Request) -> Dashboard:
             )
             for a in agents
         ],
-        recent=[HistoryEntry.model_validate(dict(r)) for r in recent],
+        recent=recent,
     )
 
 

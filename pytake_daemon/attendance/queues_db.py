@@ -11,7 +11,9 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.queues import HistoryEntry
 
 SETTING_COLUMNS = (
     "name",
@@ -143,8 +145,8 @@ SELECT item_id, queue_id, conversation_id, event, agent_id, at FROM queue_histor
 """
 
 
-async def recent_history(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(_RECENT_HISTORY, limit)
+async def recent_history(conn: Connection, limit: int) -> list[HistoryEntry]:
+    return rows.many(HistoryEntry, await conn.fetch(_RECENT_HISTORY, limit))
 
 
 _DASHBOARD = """

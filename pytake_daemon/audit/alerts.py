@@ -54,7 +54,7 @@ class _Raiser:
     ) -> None:
         if self.entry["id"] not in evidence:
             evidence = [self.entry["id"], *evidence]
-        row = await db.insert_alert(
+        alert = await db.insert_alert(
             self.conn,
             kind=kind.value,
             severity=severity.value,
@@ -63,8 +63,8 @@ class _Raiser:
             entry_ids=evidence,
             dedupe_key=f"{kind.value}:{dedupe}",
         )
-        if row is not None:
-            self.raised.append(SecurityAlertOut.model_validate(dict(row)))
+        if alert is not None:
+            self.raised.append(alert)
 
 
 async def evaluate(

@@ -14,7 +14,9 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.audit.chain import CHAINED_FIELDS
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.audit import AuditCount, SecurityAlertOut
 
 # A fixed first key keeps our advisory locks apart from other domains' (two-int form).
 _LOCK_NAMESPACE = 0x61756474  # "audt"
@@ -187,8 +189,8 @@ SELECT date_trunc($1, at) AS bucket, count(*) AS count,
 
 async def counts(
     conn: Connection, bucket: str, since: datetime, until: datetime
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_COUNTS, bucket, since, until)
+) -> list[AuditCount]:
+    return rows.many(AuditCount, await conn.fetch(_COUNTS, bucket, since, until))
 
 
 # Each action's count in [start, end) and in the same window 1..weeks weeks earlier.
@@ -230,8 +232,8 @@ async def recent_entry_ids(
     ip: str | None = None,
     actor_id: uuid.UUID | None = None,
 ) -> list[uuid.UUID]:
-    rows = await conn.fetch(_RECENT_IDS, list(actions), since, target_id, ip, actor_id)
-    return [row["id"] for row in rows]
+    found = await conn.fetch(_RECENT_IDS, list(actions), since, target_id, ip, actor_id)
+    return [row["id"] for row in found]
 
 
 # A user's earlier successful logins: how many, how many from this IP, and how many within an
@@ -278,11 +280,12 @@ async def insert_alert(
     summary: str,
     entry_ids: Sequence[uuid.UUID],
     dedupe_key: str,
-) -> asyncpg.Record | None:
+) -> SecurityAlertOut | None:
     """The new alert, or ``None`` when the same burst already raised one."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         _INSERT_ALERT, kind, severity, subject, summary, list(entry_ids), dedupe_key
     )
+    return rows.one(SecurityAlertOut, row)
 
 
 _LIST_ALERTS = """
@@ -291,8 +294,8 @@ SELECT id, at, kind, severity, subject, summary, entry_ids FROM security_alerts
 """
 
 
-async def list_alerts(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_ALERTS, limit)
+async def list_alerts(conn: Connection, limit: int) -> list[SecurityAlertOut]:
+    return rows.many(SecurityAlertOut, await conn.fetch(_LIST_ALERTS, limit))
 
 
 # --- checkpoints and archives -----------------------------------------------------------------

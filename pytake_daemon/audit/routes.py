@@ -22,14 +22,12 @@ from pytake_daemon.protocol import ProblemField, Role
 from pytake_daemon.protocol.audit import (
     AlertList,
     AlertQuery,
-    AuditCount,
     AuditCounts,
     AuditCountsQuery,
     AuditEntryOut,
     AuditList,
     AuditQuery,
     ExportQuery,
-    SecurityAlertOut,
     TrendList,
 )
 
@@ -97,12 +95,7 @@ async def audit_counts(request: web.Request, query: AuditCountsQuery) -> AuditCo
     since = query.since or until - timedelta(days=1 if query.bucket == "hour" else 30)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.counts(conn, query.bucket, since, until)
-    return AuditCounts(
-        bucket=query.bucket,
-        items=[
-            AuditCount(bucket=r["bucket"], count=r["count"], failures=r["failures"]) for r in rows
-        ],
-    )
+    return AuditCounts(bucket=query.bucket, items=rows)
 
 
 @routes.get(
@@ -117,7 +110,7 @@ async def list_alerts(request: web.Request, query: AlertQuery) -> AlertList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.list_alerts(conn, query.limit)
-    return AlertList(items=[SecurityAlertOut.model_validate(dict(r)) for r in rows])
+    return AlertList(items=rows)
 
 
 @routes.get(

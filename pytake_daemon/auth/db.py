@@ -11,7 +11,9 @@ from datetime import datetime
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.auth import TokenOut
 
 _IDENTITY = "SELECT * FROM auth_token_identity($1)"
 
@@ -50,13 +52,13 @@ async def insert_token(
     ip: str | None,
     scopes: list[str] | None = None,
     rate_limit_per_minute: int | None = None,
-) -> asyncpg.Record:
+) -> TokenOut:
     """A session (``scopes`` None) or an API token (its scopes, as ``Scope`` values)."""
     row = await conn.fetchrow(
         _INSERT, user_id, kind, name, token_hash, expires_at, ip, scopes, rate_limit_per_minute
     )
     assert row is not None
-    return row
+    return rows.of(TokenOut, row)
 
 
 _TOUCH = """
@@ -104,8 +106,8 @@ async def list_tokens(
     user_id: uuid.UUID | None = None,
     kind: str | None = None,
     include_inactive: bool = False,
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST, user_id, kind, include_inactive)
+) -> list[TokenOut]:
+    return rows.many(TokenOut, await conn.fetch(_LIST, user_id, kind, include_inactive))
 
 
 _REVOKE_ALL_OF_USER = """

@@ -103,7 +103,7 @@ async def list_tokens(request: web.Request) -> TokenList:
     only = None if caller.role.at_least(Role.ADMIN) else caller.user_id
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.list_tokens(conn, user_id=only)
-    return TokenList(items=[TokenOut.model_validate(dict(r)) for r in rows])
+    return TokenList(items=rows)
 
 
 @routes.post(

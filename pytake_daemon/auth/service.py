@@ -70,12 +70,12 @@ async def login(
             ip=ip,
         )
         who = Identity(
-            token_id=row["id"],
+            token_id=row.id,
             tenant_id=account["tenant_id"],
             user_id=account["user_id"],
             role=Role(account["role"]),
             kind="session",
-            expires_at=row["expires_at"],
+            expires_at=row.expires_at,
         )
         if on_success is not None:
             await on_success(conn, who)
@@ -144,7 +144,7 @@ async def create_api_token(
             scopes=scope_list(scopes),
             rate_limit_per_minute=rate_limit_per_minute,
         )
-        info = TokenOut.model_validate(dict(row))
+        info = row
         if on_created is not None:
             await on_created(conn, info)
     return token, info

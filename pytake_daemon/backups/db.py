@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.backups import BackupRunOut, BackupScope, RunKind, RunTrigger
 
@@ -88,8 +89,7 @@ async def recent_runs(
     limit: int = 50,
 ) -> list[BackupRunOut]:
     """Latest runs first; ``visible_to`` hides other tenants' per-tenant runs."""
-    rows = await conn.fetch(_RECENT, kind, visible_to, limit)
-    return [BackupRunOut.model_validate(dict(r)) for r in rows]
+    return rows.many(BackupRunOut, await conn.fetch(_RECENT, kind, visible_to, limit))
 
 
 _HISTORY = """
@@ -136,7 +136,7 @@ _SCHEDULE = (
 async def get_schedule(conn: Connection) -> Schedule:
     row = await conn.fetchrow(_SCHEDULE)
     assert row is not None, "migration 0007 inserts the one row"
-    return Schedule(**dict(row))
+    return rows.of(Schedule, row)
 
 
 _SET_SCHEDULE = """

@@ -16,7 +16,14 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.contacts import (
+    AttendanceOut,
+    ContactConversationOut,
+    ContactNoteOut,
+    MoodPoint,
+)
 
 CONTACT_COLUMNS = """c.id, c.wa_id, c.profile_name, c.bsuid, c.parent_bsuid, c.username,
     c.phone_verified, c.phone_conflict, c.name_override, c.tags, c.attributes, c.created_at"""
@@ -139,11 +146,11 @@ SELECT n.id, n.contact_id, n.author_id, u.name AS author_name, n.body, n.created
 
 async def insert_note(
     conn: Connection, contact_id: uuid.UUID, author_id: uuid.UUID | None, body: str
-) -> asyncpg.Record:
+) -> ContactNoteOut:
     """Add a note (check the contact first: the foreign key refuses an unknown one)."""
     row = await conn.fetchrow(_INSERT_NOTE, contact_id, author_id, body)
     assert row is not None  # INSERT … RETURNING always returns the row
-    return row
+    return rows.of(ContactNoteOut, row)
 
 
 _LIST_NOTES = """
@@ -158,9 +165,9 @@ SELECT n.id, n.contact_id, n.author_id, u.name AS author_name, n.body, n.created
 
 async def list_notes(
     conn: Connection, contact_id: uuid.UUID, *, limit: int
-) -> list[asyncpg.Record]:
+) -> list[ContactNoteOut]:
     """The contact's latest ``limit`` notes, newest first."""
-    return await conn.fetch(_LIST_NOTES, contact_id, limit)
+    return rows.many(ContactNoteOut, await conn.fetch(_LIST_NOTES, contact_id, limit))
 
 
 # --- the profile's history (read-only over the conversations, queues and AI tables) ----------
@@ -180,8 +187,8 @@ SELECT c.id, c.number_id, c.status, c.assigned_user_id, u.name AS assignee_name,
 
 async def conversations_of(
     conn: Connection, contact_id: uuid.UUID, *, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_CONVERSATIONS, contact_id, limit)
+) -> list[ContactConversationOut]:
+    return rows.many(ContactConversationOut, await conn.fetch(_CONVERSATIONS, contact_id, limit))
 
 
 # conversations_contact_idx, then per conversation queue_items_conversation_history_idx (0022)
@@ -207,9 +214,9 @@ SELECT i.id AS item_id, i.conversation_id, i.queue_id, q.name AS queue_name, i.a
 
 async def attendances_of(
     conn: Connection, contact_id: uuid.UUID, *, limit: int
-) -> list[asyncpg.Record]:
+) -> list[AttendanceOut]:
     """The contact's latest ``limit`` queue items, newest first, with their rating."""
-    return await conn.fetch(_ATTENDANCES, contact_id, limit)
+    return rows.many(AttendanceOut, await conn.fetch(_ATTENDANCES, contact_id, limit))
 
 
 # conversations_contact_idx, then per conversation ai_message_analysis_conversation_idx for its
@@ -228,6 +235,6 @@ SELECT a.message_id, a.conversation_id, a.analyzed_at AS at, a.sentiment,
 """
 
 
-async def mood_of(conn: Connection, contact_id: uuid.UUID, *, limit: int) -> list[asyncpg.Record]:
+async def mood_of(conn: Connection, contact_id: uuid.UUID, *, limit: int) -> list[MoodPoint]:
     """The latest ``limit`` analysed customer messages of the contact, oldest first."""
-    return list(reversed(await conn.fetch(_MOOD, contact_id, limit)))
+    return rows.many(MoodPoint, reversed(await conn.fetch(_MOOD, contact_id, limit)))

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
-from pytake_daemon.contacts import db, service, views
+from pytake_daemon.contacts import db, service
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.keys import DB_POOL, EVENT_BUS
@@ -146,7 +146,7 @@ async def list_contact_notes(request: web.Request) -> ContactNoteList:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await service.visible_contact(conn, contact_id, _viewer(request))
         rows = await db.list_notes(conn, contact_id, limit=service.NOTES_LISTED)
-    return ContactNoteList(items=[views.note_out(r) for r in rows])
+    return ContactNoteList(items=rows)
 
 
 @routes.post(
@@ -170,6 +170,6 @@ async def add_contact_note(request: web.Request, body: NoteCreate) -> ContactNot
             "contact.note",
             target_type="contact",
             target_id=contact_id,
-            diff=difference(None, {"note_id": str(row["id"])}),
+            diff=difference(None, {"note_id": str(row.id)}),
         )
-    return views.note_out(row)
+    return row

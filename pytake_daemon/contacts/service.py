@@ -24,6 +24,7 @@ from pytake_daemon.errors import NotFound, UnprocessableEntity
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.contacts import (
     MAX_ATTRIBUTES,
+    ContactNoteOut,
     ContactPage,
     ContactProfile,
     ContactQuery,
@@ -117,7 +118,7 @@ async def set_tags(
 
 async def add_note(
     conn: Connection, contact_id: uuid.UUID, body: str, viewer: Viewer
-) -> asyncpg.Record:
+) -> ContactNoteOut:
     await visible_contact(conn, contact_id, viewer)
     return await db.insert_note(conn, contact_id, viewer.user_id, body)
 
@@ -135,7 +136,7 @@ async def profile_of(conn: Connection, row: asyncpg.Record) -> ContactProfile:
     conversations = await db.conversations_of(conn, contact_id, limit=CONVERSATIONS_IN_PROFILE)
     attendances = await db.attendances_of(conn, contact_id, limit=ATTENDANCES_IN_PROFILE)
     mood = await db.mood_of(conn, contact_id, limit=MOOD_POINTS)
-    ratings = [a["rating"] for a in attendances if a["rating"] is not None]
+    ratings = [a.rating for a in attendances if a.rating is not None]
     contact = views.contact_out(row)
     return ContactProfile(
         contact=contact,
@@ -145,9 +146,9 @@ async def profile_of(conn: Connection, row: asyncpg.Record) -> ContactProfile:
         tags=list(row["tags"]),
         attributes=dict(row["attributes"]),
         created_at=row["created_at"],
-        notes=[views.note_out(n) for n in notes],
-        conversations=[views.conversation_out(c) for c in conversations],
-        attendances=[views.attendance_out(a) for a in attendances],
+        notes=notes,
+        conversations=conversations,
+        attendances=attendances,
         rating_average=round(sum(ratings) / len(ratings), 2) if ratings else None,
-        mood=[views.mood_point(m) for m in mood],
+        mood=mood,
     )

@@ -6,11 +6,7 @@ import asyncpg
 
 from pytake_daemon.protocol.contacts import (
     HIDDEN_PHONE,
-    AttendanceOut,
-    ContactConversationOut,
-    ContactNoteOut,
     ContactSummary,
-    MoodPoint,
 )
 from pytake_daemon.protocol.conversations import ContactOut
 
@@ -49,19 +45,3 @@ def summary_out(row: asyncpg.Record) -> ContactSummary:
         tags=list(row["tags"]),
         created_at=row["created_at"],
     )
-
-
-def note_out(row: asyncpg.Record) -> ContactNoteOut:
-    return ContactNoteOut.model_validate(dict(row))
-
-
-def conversation_out(row: asyncpg.Record) -> ContactConversationOut:
-    return ContactConversationOut.model_validate(dict(row) | {"tags": list(row["tags"])})
-
-
-def attendance_out(row: asyncpg.Record) -> AttendanceOut:
-    return AttendanceOut.model_validate(dict(row))
-
-
-def mood_point(row: asyncpg.Record) -> MoodPoint:
-    return MoodPoint.model_validate(dict(row))

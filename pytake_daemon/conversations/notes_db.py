@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.conversations import NoteOut
 
-# Both statements select what :func:`pytake_daemon.conversations.views.note_out` reads (``n``:
-# notes, ``u``: users); spelled out in each, so they stay plain constants.
+# Both statements select ``NoteOut``'s fields (``n``: notes, ``u``: users); spelled out in
+# each, so they stay plain constants.
 
 # One statement: the note and the conversation's counter move together.
 _INSERT_NOTE = """
@@ -31,11 +31,11 @@ SELECT n.id, n.conversation_id, n.author_id, u.name AS author_name, n.body, n.cr
 
 async def insert_note(
     conn: Connection, conversation_id: uuid.UUID, author_id: uuid.UUID, body: str
-) -> asyncpg.Record:
+) -> NoteOut:
     """Add a note (the conversation must exist: check first, the foreign key refuses it)."""
     row = await conn.fetchrow(_INSERT_NOTE, conversation_id, author_id, body)
     assert row is not None  # INSERT … RETURNING always returns the row
-    return row
+    return rows.of(NoteOut, row)
 
 
 _LIST_NOTES = """
@@ -48,8 +48,6 @@ SELECT n.id, n.conversation_id, n.author_id, u.name AS author_name, n.body, n.cr
 """
 
 
-async def list_notes(
-    conn: Connection, conversation_id: uuid.UUID, *, limit: int
-) -> list[asyncpg.Record]:
+async def list_notes(conn: Connection, conversation_id: uuid.UUID, *, limit: int) -> list[NoteOut]:
     """A conversation's latest ``limit`` notes, oldest first."""
-    return list(reversed(await conn.fetch(_LIST_NOTES, conversation_id, limit)))
+    return rows.many(NoteOut, reversed(await conn.fetch(_LIST_NOTES, conversation_id, limit)))

@@ -239,7 +239,7 @@ async def list_notes(request: web.Request) -> NoteList:
         if not await db.conversation_exists(conn, conversation_id):
             raise NotFound(_NOT_FOUND)
         rows = await notes_db.list_notes(conn, conversation_id, limit=service.NOTES_SHOWN)
-    return NoteList(items=[views.note_out(r) for r in rows])
+    return NoteList(items=rows)
 
 
 @routes.post(
@@ -264,11 +264,11 @@ async def add_note(request: web.Request, body: NoteCreate) -> NoteOut:
             "conversation.note",
             target_type="conversation",
             target_id=conversation_id,
-            diff=difference(None, {"note_id": str(row["id"])}),
+            diff=difference(None, {"note_id": str(row.id)}),
         )
         conversation = await db.get_conversation(conn, conversation_id)
     assert conversation is not None  # add_note found it in this transaction
-    note = views.note_out(row)
+    note = row
     await request.app[EVENT_BUS].publish(
         caller.tenant_id,
         NoteAdded(

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
 from pytake_daemon.conversations import db, notes_db, timeline
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.effects import Effects
 from pytake_daemon.errors import NotFound
-from pytake_daemon.protocol.conversations import TimelineKind
+from pytake_daemon.protocol.conversations import NoteOut, TimelineKind
 
 NOT_FOUND = "no such conversation"
 NOTES_SHOWN = 500
@@ -29,7 +27,7 @@ async def add_note(
     author_id: uuid.UUID,
     body: str,
     effects: Effects | None = None,
-) -> asyncpg.Record:
+) -> NoteOut:
     """Write an internal note. It goes to ``conversation_notes`` only: nothing that sends or
     lists ``messages`` ever sees it; the thread gets a ``note_added`` line (its event goes to
     ``effects``)."""
@@ -40,7 +38,7 @@ async def add_note(
         conversation_id,
         TimelineKind.NOTE_ADDED.value,
         actor_id=author_id,
-        detail={"note_id": str(row["id"])},
+        detail={"note_id": str(row.id)},
     )
     added = await timeline.record(conn, [line])
     if effects is not None:

@@ -23,7 +23,6 @@ from pytake_daemon.protocol.conversations import (
     ConversationEventOut,
     MessageEditOut,
     NamedRef,
-    NoteOut,
     ReferralOut,
     TimelineKind,
 )
@@ -181,16 +180,4 @@ def stats_out(row: asyncpg.Record) -> ConversationStats:
         messages_today_in=row["messages_today_in"],
         messages_today_out=row["messages_today_out"],
         failed_today=row["failed_today"],
-    )
-
-
-def note_out(row: asyncpg.Record) -> NoteOut:
-    """A row selected with ``notes_db`` statements."""
-    return NoteOut(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        author_id=row["author_id"],
-        author_name=row["author_name"],
-        body=row["body"],
-        created_at=row["created_at"],
     )

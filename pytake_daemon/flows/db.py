@@ -7,7 +7,9 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.flows import FlowSessionOut, FlowStep
 
 # --- flows and versions ---------------------------------------------------------------------
 
@@ -220,8 +222,8 @@ SELECT {SESSION_COLUMNS} FROM flow_sessions s
 """
 
 
-async def list_sessions(conn: Connection, flow_id: uuid.UUID, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_SESSIONS, flow_id, limit)
+async def list_sessions(conn: Connection, flow_id: uuid.UUID, limit: int) -> list[FlowSessionOut]:
+    return rows.many(FlowSessionOut, await conn.fetch(_LIST_SESSIONS, flow_id, limit))
 
 
 # --- processed messages, steps ----------------------------------------------------------------
@@ -247,8 +249,8 @@ SELECT seq, node_id, node_type, input, output, variables, branch, duration_ms, e
 """
 
 
-async def steps(conn: Connection, session_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(_STEPS, session_id)
+async def steps(conn: Connection, session_id: uuid.UUID) -> list[FlowStep]:
+    return rows.many(FlowStep, await conn.fetch(_STEPS, session_id))
 
 
 # --- transfers, tags, conversation status ---------------------------------------------------------

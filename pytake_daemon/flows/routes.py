@@ -173,7 +173,7 @@ async def list_sessions(request: web.Request) -> FlowSessionList:
         if await db.get_flow(conn, flow_id) is None:
             raise NotFound("no such flow")
         rows = await db.list_sessions(conn, flow_id, SESSIONS_LISTED)
-    return FlowSessionList(items=[service.session_out(r) for r in rows])
+    return FlowSessionList(items=rows)
 
 
 @routes.get(

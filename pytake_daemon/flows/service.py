@@ -129,7 +129,8 @@ async def get_flow(conn: Connection, flow_id: uuid.UUID, version: int | None = N
     )
 
 
-def session_out(row: asyncpg.Record, steps: list[asyncpg.Record] | None = None) -> FlowSessionOut:
+def session_out(row: asyncpg.Record, steps: list[FlowStep]) -> FlowSessionOut:
+    """``db.get_session``'s row, which stays a record: the runner reads its engine state."""
     return FlowSessionOut(
         id=row["id"],
         flow_id=row["flow_id"],
@@ -142,5 +143,5 @@ def session_out(row: asyncpg.Record, steps: list[asyncpg.Record] | None = None) 
         end_reason=row["end_reason"],
         started_at=row["started_at"],
         updated_at=row["updated_at"],
-        steps=[FlowStep.model_validate(dict(s)) for s in steps or []],
+        steps=steps,
     )

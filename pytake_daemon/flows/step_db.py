@@ -80,6 +80,8 @@ async def step_facts(
 ) -> StepFacts | None:
     """The conversation, the message claimed, its active session and whether it waits in a
     queue; None when the conversation is gone."""
+    # Kept a record, not a db.rows model: the step reads it column by column, once per customer
+    # message, and hands it on to ``conversations.views`` (whose window depends on "now").
     row = await conn.fetchrow(_STEP_FACTS, conversation_id, message_id)
     if row is None:
         return None

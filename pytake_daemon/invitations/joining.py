@@ -88,12 +88,12 @@ async def join(
                 ip=ip,
             )
             who = Identity(
-                token_id=row["id"],
+                token_id=row.id,
                 tenant_id=found["tenant_id"],
                 user_id=user.id,
                 role=Role(user.role),
                 kind="session",
-                expires_at=row["expires_at"],
+                expires_at=row.expires_at,
             )
             joined = Joined(token, who, user, invitation, tuple(revoked))
             await on_joined(conn, joined)

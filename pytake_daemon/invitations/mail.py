@@ -94,7 +94,7 @@ async def prepare(
     except SmtpNotConfigured:
         return None
     tenant = await tenancy_db.current_tenant(conn)
-    name = tenant["name"] if tenant is not None else "your team"
+    name = tenant.name if tenant is not None else "your team"
     return Outgoing(config, invitation_email(config.from_address, invitation, code, name))
 
 

@@ -142,10 +142,9 @@ async def invite_reset(
     ttl_hours: int,
 ) -> tuple[InvitationOut, str]:
     """A password reset for an existing, enabled user: an invitation naming them."""
-    row = await users_db.get_user(conn, user_id)
-    if row is None:
+    user = await users_db.get_user(conn, user_id)
+    if user is None:
         raise NotFound("no such user")
-    user = UserOut.model_validate(dict(row))
     if not by_role.at_least(user.role):
         raise Forbidden(f"{_a(by_role)} can't reset the password of {_a(user.role)}")
     if user.disabled:
@@ -228,12 +227,11 @@ async def accept(
     if row["resets_user_id"] is not None:
         return await _reset(conn, row, password_hash, now)
     email = row["email"]
-    created = await users_db.insert_user(
+    user = await users_db.insert_user(
         conn, email=email, name=name or email, role=row["role"], password_hash=password_hash
     )
-    if created is None:
+    if user is None:
         raise Conflict(f"a user with e-mail {email} already exists in this tenant: log in instead")
-    user = UserOut.model_validate(dict(created))
     await _serve_queues(conn, user.id, row["queue_ids"], now)
     accepted = await db.mark_accepted(conn, invitation_id, now, user.id)
     return user, to_out(accepted, now), []
@@ -244,13 +242,13 @@ async def _reset(
 ) -> tuple[UserOut, InvitationOut, list[uuid.UUID]]:
     # Disabled after the reset was sent: the code must not be a way back in.
     current = await users_db.get_user(conn, row["resets_user_id"])
-    if current is None or current["disabled"]:
+    if current is None or current.disabled:
         raise InvitationGone("this account is disabled: ask an admin to enable it first")
     updated = await users_db.update_user(conn, row["resets_user_id"], password_hash=password_hash)
     assert updated is not None  # read above in this transaction
     revoked = await auth_db.revoke_user_tokens(conn, row["resets_user_id"])
     accepted = await db.mark_accepted(conn, row["id"], now, row["resets_user_id"])
-    return UserOut.model_validate(dict(updated)), to_out(accepted, now), revoked
+    return updated, to_out(accepted, now), revoked
 
 
 async def _serve_queues(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 
 
@@ -35,7 +36,7 @@ async def tenant_settings(conn: Connection) -> TenantSettingsRow:
     row = await conn.fetchrow(_SETTINGS)
     if row is None:
         return TenantSettingsRow({}, 90, None, None, None, None, None, None)
-    return TenantSettingsRow(**dict(row))
+    return rows.of(TenantSettingsRow, row)
 
 
 _PUT_DEFAULTS = """
@@ -87,15 +88,15 @@ async def user_preferences(
     conn: Connection, user_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any] | None]:
     """The users' own documents (``None``: they follow the tenant's defaults)."""
-    rows = await conn.fetch(_USER_PREFS, list(user_ids))
-    return {r["user_id"]: r["preferences"] for r in rows}
+    found = await conn.fetch(_USER_PREFS, list(user_ids))
+    return {r["user_id"]: r["preferences"] for r in found}
 
 
 async def last_digests(
     conn: Connection, user_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, datetime | None]:
-    rows = await conn.fetch(_USER_PREFS, list(user_ids))
-    return {r["user_id"]: r["last_digest_at"] for r in rows}
+    found = await conn.fetch(_USER_PREFS, list(user_ids))
+    return {r["user_id"]: r["last_digest_at"] for r in found}
 
 
 _PUT_USER_PREFS = """

@@ -60,7 +60,7 @@ async def start_round_trip(conn: Connection, *, by: uuid.UUID | None) -> RoundTr
     started = await db.database_now(conn)
     trip = {
         "code": f"pytake {secrets.randbelow(900_000) + 100_000}",
-        "number": number["display_phone_number"] or number["phone_number_id"],
+        "number": number.display_phone_number or number.phone_number_id,
         "stage": "waiting",
         "detail": "waiting for the test message to arrive",
         "started_at": started.isoformat(),

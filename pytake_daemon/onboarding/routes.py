@@ -80,7 +80,7 @@ async def get_profile(request: web.Request) -> TenantProfileOut:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         tenant = await tenancy_db.current_tenant(conn)
         row = await profile_db.profile(conn)
-    return service.profile_out(row, tenant["name"] if tenant else "")
+    return service.profile_out(row, tenant.name if tenant else "")
 
 
 @routes.put(
@@ -95,9 +95,7 @@ async def put_profile(request: web.Request, body: TenantProfile) -> TenantProfil
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         tenant = await tenancy_db.current_tenant(conn)
-        before = service.profile_out(
-            await profile_db.profile(conn), tenant["name"] if tenant else ""
-        )
+        before = service.profile_out(await profile_db.profile(conn), tenant.name if tenant else "")
         saved = await service.save_profile(conn, body, by=caller.user_id, now=_now(request))
         fields = set(TenantProfile.model_fields)
         await audit_in(
@@ -231,7 +229,7 @@ async def queue_template(request: web.Request, query: QueueTemplateQuery) -> Que
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         tenant = await tenancy_db.current_tenant(conn)
-        return await service.queue_template(conn, query.segment, tenant["name"] if tenant else "")
+        return await service.queue_template(conn, query.segment, tenant.name if tenant else "")
 
 
 @routes.get(

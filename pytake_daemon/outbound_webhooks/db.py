@@ -14,7 +14,9 @@ from datetime import datetime
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.outbound_webhooks import EndpointOut
 
 _ENDPOINT_COLUMNS = """e.id, e.url, e.description, e.event_types, e.enabled, e.disabled_reason,
     e.previous_secret_until, e.created_at, e.updated_at"""
@@ -44,12 +46,12 @@ async def insert_endpoint(
     secret_enc: bytes,
     created_by: uuid.UUID | None,
     now: datetime,
-) -> asyncpg.Record:
+) -> EndpointOut:
     row = await conn.fetchrow(
         _INSERT_ENDPOINT, url, description, list(event_types), secret_enc, created_by, now
     )
     assert row is not None
-    return row
+    return rows.of(EndpointOut, row)
 
 
 # webhook_endpoints_tenant_idx
@@ -59,8 +61,8 @@ SELECT {_ENDPOINT_COLUMNS}, {_COUNTS} FROM webhook_endpoints e
 """
 
 
-async def list_endpoints(conn: Connection) -> list[asyncpg.Record]:
-    return list(await conn.fetch(_LIST_ENDPOINTS))
+async def list_endpoints(conn: Connection) -> list[EndpointOut]:
+    return rows.many(EndpointOut, await conn.fetch(_LIST_ENDPOINTS))
 
 
 # webhook_endpoints_pkey
@@ -70,8 +72,8 @@ SELECT {_ENDPOINT_COLUMNS}, {_COUNTS} FROM webhook_endpoints e
 """
 
 
-async def get_endpoint(conn: Connection, endpoint_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_GET_ENDPOINT, endpoint_id)
+async def get_endpoint(conn: Connection, endpoint_id: uuid.UUID) -> EndpointOut | None:
+    return rows.one(EndpointOut, await conn.fetchrow(_GET_ENDPOINT, endpoint_id))
 
 
 _UPDATE_ENDPOINT = """
@@ -202,8 +204,8 @@ async def first_messages(
     if not candidates:
         return set()
     ids, conversations, times = (list(c) for c in zip(*candidates, strict=True))
-    rows = await conn.fetch(_FIRST_MESSAGES, ids, conversations, times)
-    return {r["message_id"] for r in rows}
+    found = await conn.fetch(_FIRST_MESSAGES, ids, conversations, times)
+    return {r["message_id"] for r in found}
 
 
 # webhook_deliveries_due_idx (the due rows in order), webhook_deliveries_lane_idx (the head of

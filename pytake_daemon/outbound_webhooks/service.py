@@ -40,22 +40,6 @@ NO_ENDPOINT = "no such webhook endpoint"
 NO_DELIVERY = "no such webhook delivery"
 
 
-def endpoint_out(row: asyncpg.Record) -> EndpointOut:
-    return EndpointOut(
-        id=row["id"],
-        url=row["url"],
-        description=row["description"],
-        event_types=[WebhookEventType(t) for t in row["event_types"]],
-        enabled=row["enabled"],
-        disabled_reason=row["disabled_reason"],
-        previous_secret_until=row["previous_secret_until"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        pending=row["pending"],
-        dead=row["dead"],
-    )
-
-
 def delivery_out(row: asyncpg.Record) -> DeliveryOut:
     pending = row["state"] == DeliveryState.PENDING
     return DeliveryOut(
@@ -102,10 +86,10 @@ def _dedupe(types: list[WebhookEventType]) -> list[str]:
 
 
 async def _get(conn: Connection, endpoint_id: uuid.UUID) -> EndpointOut:
-    row = await db.get_endpoint(conn, endpoint_id)
-    if row is None:
+    endpoint = await db.get_endpoint(conn, endpoint_id)
+    if endpoint is None:
         raise NotFound(NO_ENDPOINT)
-    return endpoint_out(row)
+    return endpoint
 
 
 async def get(conn: Connection, endpoint_id: uuid.UUID) -> EndpointOut:
@@ -113,7 +97,7 @@ async def get(conn: Connection, endpoint_id: uuid.UUID) -> EndpointOut:
 
 
 async def list_endpoints(conn: Connection) -> list[EndpointOut]:
-    return [endpoint_out(row) for row in await db.list_endpoints(conn)]
+    return await db.list_endpoints(conn)
 
 
 async def create(
@@ -128,7 +112,7 @@ async def create(
     """Register an endpoint; its secret is in the answer, this once."""
     check_url(policy, body.url)
     secret = new_secret()
-    row = await db.insert_endpoint(
+    endpoint = await db.insert_endpoint(
         conn,
         url=body.url,
         description=body.description,
@@ -137,7 +121,7 @@ async def create(
         created_by=by_user,
         now=now,
     )
-    return EndpointCreated(endpoint=endpoint_out(row), secret=secret)
+    return EndpointCreated(endpoint=endpoint, secret=secret)
 
 
 async def update(

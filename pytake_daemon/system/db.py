@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 
 
@@ -52,8 +53,8 @@ SELECT t.slug AS tenant, s.smtp_host AS host, s.smtp_port AS port,
 
 
 async def live_numbers(conn: Connection) -> list[NumberTarget]:
-    return [NumberTarget(**dict(row)) for row in await conn.fetch(_NUMBERS)]
+    return rows.many(NumberTarget, await conn.fetch(_NUMBERS))
 
 
 async def smtp_settings(conn: Connection) -> list[SmtpTarget]:
-    return [SmtpTarget(**dict(row)) for row in await conn.fetch(_SMTP)]
+    return rows.many(SmtpTarget, await conn.fetch(_SMTP))

@@ -21,4 +21,4 @@ async def current_tenant(request: web.Request) -> TenantOut:
         row = await db.current_tenant(conn)
     if row is None:
         raise NotFound("no such tenant")
-    return TenantOut.model_validate(dict(row))
+    return row

@@ -118,7 +118,7 @@ async def _users(conn: Connection, plan: _Plan, passwords: Passwords, by_role: R
             )
             user_id = created.id
         else:
-            user_id = row["id"]
+            user_id = row.id
             await users_service.update_user(
                 conn,
                 passwords,
@@ -136,7 +136,7 @@ async def _users(conn: Connection, plan: _Plan, passwords: Passwords, by_role: R
         row = await users_db.get_user_by_email(conn, email)
         if row is not None:
             await users_service.update_user(
-                conn, passwords, row["id"], UserUpdate(disabled=True), by_role=by_role
+                conn, passwords, row.id, UserUpdate(disabled=True), by_role=by_role
             )
 
 
@@ -243,12 +243,13 @@ async def _templates(conn: Connection, plan: _Plan) -> None:
 async def _replies(conn: Connection, plan: _Plan) -> None:
     if not plan.touched("canned_responses"):
         return
-    users = {row["email"]: row["id"] for row in await users_db.list_users(conn)}
+    users = {row.email: row.id for row in await users_db.list_users(conn)}
     emails = {v: k for k, v in users.items()}
     ids: dict[str, uuid.UUID] = {}
     for row in await ai_db.all_replies(conn):
-        key = reply_name(emails.get(row["owner_id"]), row["kind"], row["shortcut"], row["title"])
-        ids.setdefault(key, row["id"])
+        owner = None if row.owner_id is None else emails.get(row.owner_id)
+        key = reply_name(owner, row.kind.value, row.shortcut, row.title)
+        ids.setdefault(key, row.id)
     for key in plan.keys("canned_responses", *_WRITE):
         reply = plan.items["canned_responses"][key]
         values = {
@@ -272,7 +273,7 @@ async def _replies(conn: Connection, plan: _Plan) -> None:
 async def _intents(conn: Connection, plan: _Plan) -> None:
     if not plan.touched("intents"):
         return
-    ids = {row["name"]: row["id"] for row in await ai_db.list_intents(conn)}
+    ids = {intent.name: intent.id for intent in await ai_db.list_intents(conn)}
     for name in plan.keys("intents", *_WRITE):
         intent = plan.items["intents"][name]
         if name in ids:

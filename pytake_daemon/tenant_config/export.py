@@ -31,6 +31,7 @@ from pytake_daemon.protocol.tenant_config import (
     TenantSection,
     UserConfig,
 )
+from pytake_daemon.protocol.users import UserOut
 from pytake_daemon.tenancy import db as tenancy_db
 from pytake_daemon.tenancy import profile_db
 from pytake_daemon.users import db as users_db
@@ -56,19 +57,19 @@ async def read_config(conn: Connection) -> TenantConfig:
     """The tenant of the transaction, every section filled in."""
     tenant = await tenancy_db.current_tenant(conn)
     users = await users_db.list_users(conn)
-    emails = {row["id"]: row["email"] for row in users}
+    emails = {row.id: row.email for row in users}
     flows = await flows_db.list_flows(conn)
     return TenantConfig(
         version=CONFIG_VERSION,
-        tenant=None if tenant is None else await _tenant(conn, tenant["name"]),
+        tenant=None if tenant is None else await _tenant(conn, tenant.name),
         users=await _users(conn, users),
         queues=await _queues(conn, {row["id"]: row["name"] for row in flows}),
         flows=await _flows(conn, flows),
         templates=await _templates(conn),
         canned_responses=await _replies(conn, emails),
         intents=[
-            IntentConfig(name=r["name"], examples=r["examples"], keywords=r["keywords"])
-            for r in await ai_db.list_intents(conn)
+            IntentConfig(name=i.name, examples=i.examples, keywords=i.keywords)
+            for i in await ai_db.list_intents(conn)
         ],
         ai=AiSettingsUpdate.model_validate(await ai_db.get_overrides(conn)),
         notifications=await _notifications(conn),
@@ -84,17 +85,17 @@ async def _tenant(conn: Connection, name: str) -> TenantSection:
     return TenantSection(name=name, profile=profile)
 
 
-async def _users(conn: Connection, users: list[Any]) -> list[UserConfig]:
+async def _users(conn: Connection, users: list[UserOut]) -> list[UserConfig]:
     agents = {row["id"]: row for row in await agents_db.all_settings(conn)}
     out = []
-    for row in users:
-        agent = agents.get(row["id"])
+    for user in users:
+        agent = agents.get(user.id)
         out.append(
             UserConfig(
-                email=row["email"],
-                name=row["name"],
-                role=row["role"],
-                disabled=row["disabled"],
+                email=user.email,
+                name=user.name,
+                role=user.role,
+                disabled=user.disabled,
                 agent=None
                 if agent is None
                 else AgentConfig.model_validate({k: v for k, v in agent.items() if k != "id"}),
@@ -146,12 +147,12 @@ async def _flows(conn: Connection, flows: list[Any]) -> list[FlowConfig]:
 async def _templates(conn: Connection) -> list[TemplateConfig]:
     out = [
         TemplateConfig(
-            waba_id=r["waba_id"],
-            name=r["name"],
-            language=r["language"],
-            category=r["category"],
-            parameter_format=r["parameter_format"],
-            components=r["components"],
+            waba_id=r.waba_id,
+            name=r.name,
+            language=r.language,
+            category=r.category,
+            parameter_format=r.parameter_format,
+            components=r.components,
         )
         for r in await whatsapp_db.list_templates(conn)
     ]
@@ -161,14 +162,14 @@ async def _templates(conn: Connection) -> list[TemplateConfig]:
 async def _replies(conn: Connection, emails: dict[uuid.UUID, str]) -> list[CannedResponseConfig]:
     out = [
         CannedResponseConfig(
-            kind=r["kind"],
-            title=r["title"],
-            body=r["body"],
-            shortcut=r["shortcut"],
-            owner=None if r["owner_id"] is None else emails[r["owner_id"]],
-            department=r["department"],
-            language=r["language"],
-            intents=r["intents"],
+            kind=r.kind,
+            title=r.title,
+            body=r.body,
+            shortcut=r.shortcut,
+            owner=None if r.owner_id is None else emails[r.owner_id],
+            department=r.department,
+            language=r.language,
+            intents=r.intents,
         )
         for r in await ai_db.all_replies(conn)
     ]

@@ -58,7 +58,7 @@ async def import_config(request: web.Request, query: ImportQuery) -> ImportResul
             apply=apply,
             passwords=request.app[PASSWORDS],
             by_role=caller.role,
-            caller=None if me is None else me["email"],
+            caller=None if me is None else me.email,
         )
         # A dry run is recorded too: like an export, it shows the tenant's configuration.
         after = {"mode": query.mode.value, **summary(result.changes)}

@@ -10,7 +10,9 @@ import uuid
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.users import UserOut
 
 _COLUMNS = "id, email, name, role, disabled_at IS NOT NULL AS disabled, created_at"
 
@@ -24,23 +26,23 @@ RETURNING {_COLUMNS}
 
 async def insert_user(
     conn: Connection, *, email: str, name: str, role: str, password_hash: str
-) -> asyncpg.Record | None:
+) -> UserOut | None:
     """The new user, or ``None`` when the e-mail is taken in this tenant."""
-    return await conn.fetchrow(_INSERT, email, name, role, password_hash)
+    return rows.one(UserOut, await conn.fetchrow(_INSERT, email, name, role, password_hash))
 
 
 _LIST = f"SELECT {_COLUMNS} FROM users WHERE tenant_id = current_tenant_id() ORDER BY email"
 
 
-async def list_users(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST)
+async def list_users(conn: Connection) -> list[UserOut]:
+    return rows.many(UserOut, await conn.fetch(_LIST))
 
 
 _GET = f"SELECT {_COLUMNS} FROM users WHERE tenant_id = current_tenant_id() AND id = $1"
 
 
-async def get_user(conn: Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_GET, user_id)
+async def get_user(conn: Connection, user_id: uuid.UUID) -> UserOut | None:
+    return rows.one(UserOut, await conn.fetchrow(_GET, user_id))
 
 
 _GET_BY_EMAIL = (
@@ -48,8 +50,8 @@ _GET_BY_EMAIL = (
 )
 
 
-async def get_user_by_email(conn: Connection, email: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(_GET_BY_EMAIL, email)
+async def get_user_by_email(conn: Connection, email: str) -> UserOut | None:
+    return rows.one(UserOut, await conn.fetchrow(_GET_BY_EMAIL, email))
 
 
 _UPDATE = f"""
@@ -74,8 +76,9 @@ async def update_user(
     role: str | None = None,
     password_hash: str | None = None,
     disabled: bool | None = None,
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(_UPDATE, user_id, name, role, password_hash, disabled)
+) -> UserOut | None:
+    row = await conn.fetchrow(_UPDATE, user_id, name, role, password_hash, disabled)
+    return rows.one(UserOut, row)
 
 
 _ME = """

@@ -47,7 +47,7 @@ async def list_users(request: web.Request) -> UserList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.list_users(conn)
-    return UserList(items=[UserOut.model_validate(dict(r)) for r in rows])
+    return UserList(items=rows)
 
 
 @routes.get(
@@ -59,7 +59,7 @@ async def get_user(request: web.Request) -> UserOut:
         row = await db.get_user(conn, path_uuid(request))
     if row is None:
         raise NotFound("no such user")
-    return UserOut.model_validate(dict(row))
+    return row
 
 
 @routes.post(
@@ -104,7 +104,7 @@ async def update_user(request: web.Request, body: UserUpdate) -> UserOut:
             conn, request.app[PASSWORDS], user_id, body, by_role=caller.role
         )
         assert before is not None  # update_user raised NotFound otherwise
-        diff = difference(_audited(UserOut.model_validate(dict(before))), _audited(user))
+        diff = difference(_audited(before), _audited(user))
         if body.password:
             diff["password"] = {"before": "(hidden)", "after": "(changed)"}
         await audit_in(

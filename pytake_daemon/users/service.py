@@ -27,7 +27,7 @@ async def create_user(
     )
     if row is None:
         raise Conflict(f"a user with e-mail {body.email.lower()} already exists in this tenant")
-    return UserOut.model_validate(dict(row))
+    return row
 
 
 async def update_user(
@@ -46,7 +46,7 @@ async def update_user(
     current = await db.get_user(conn, user_id)
     if current is None:
         raise NotFound("no such user")
-    current_role = Role(current["role"])
+    current_role = current.role
     if not by_role.at_least(current_role) or (body.role and not by_role.at_least(body.role)):
         raise Forbidden(f"a {by_role.value} can't change a {current_role.value} into that")
     losing_owner = current_role is Role.OWNER and (
@@ -67,4 +67,4 @@ async def update_user(
     revoked: list[uuid.UUID] = []
     if body.disabled or body.password or (body.role and body.role is not current_role):
         revoked = await auth_db.revoke_user_tokens(conn, user_id)
-    return UserOut.model_validate(dict(row)), revoked
+    return row, revoked

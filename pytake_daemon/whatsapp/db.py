@@ -13,7 +13,9 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.whatsapp import MessageTemplateOut, NumberOut
 
 _NUMBER_COLUMNS = (
     "id, phone_number_id, waba_id, display_phone_number, label, throughput_mps, created_at,"
@@ -39,10 +41,10 @@ async def insert_number(
     app_secret_enc: bytes,
     verify_token_enc: bytes,
     throughput_mps: int,
-) -> asyncpg.Record | None:
+) -> NumberOut | None:
     """The new number, or None when that phone_number_id is already live (any tenant)."""
     try:
-        return await conn.fetchrow(
+        row = await conn.fetchrow(
             _INSERT_NUMBER,
             phone_number_id,
             waba_id,
@@ -55,6 +57,7 @@ async def insert_number(
         )
     except asyncpg.UniqueViolationError:
         return None
+    return rows.one(NumberOut, row)
 
 
 _LIST_NUMBERS = f"""
@@ -64,8 +67,8 @@ SELECT {_NUMBER_COLUMNS} FROM whatsapp_numbers
 """
 
 
-async def list_numbers(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_NUMBERS)
+async def list_numbers(conn: Connection) -> list[NumberOut]:
+    return rows.many(NumberOut, await conn.fetch(_LIST_NUMBERS))
 
 
 _GET_NUMBER = f"""
@@ -201,8 +204,9 @@ async def list_templates(
     language: str | None = None,
     name: str | None = None,
     waba_id: str | None = None,
-) -> list[asyncpg.Record]:
-    return await conn.fetch(_LIST_TEMPLATES, status, category, language, name, waba_id)
+) -> list[MessageTemplateOut]:
+    found = await conn.fetch(_LIST_TEMPLATES, status, category, language, name, waba_id)
+    return rows.many(MessageTemplateOut, found)
 
 
 _GET_TEMPLATE = f"""
@@ -222,8 +226,8 @@ SELECT {_TEMPLATE_COLUMNS} FROM templates WHERE tenant_id = current_tenant_id() 
 """
 
 
-async def get_template_by_id(conn: Connection, template_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(_TEMPLATE_BY_ID, template_id)
+async def get_template_by_id(conn: Connection, template_id: uuid.UUID) -> MessageTemplateOut | None:
+    return rows.one(MessageTemplateOut, await conn.fetchrow(_TEMPLATE_BY_ID, template_id))
 
 
 _UPSERT_TEMPLATE = f"""

@@ -143,6 +143,8 @@ async def insert_inbound_messages(
 ) -> list[asyncpg.Record]:
     """Insert what is new (wamids must be distinct), count it into its conversations and queue
     its follow-up job; a redelivered wamid returns no row and changes nothing."""
+    # Records, not db.rows models: the message path reads a few columns of each row once, at
+    # 0.2 µs for six against 1.1-1.9 µs to build a model (bench in db/rows.py's docstring).
     return await conn.fetch(
         _INSERT_MESSAGES,
         list(conversation_ids),

@@ -30,6 +30,8 @@ class StatusesWritten:
 
 def status_event(row: asyncpg.Record) -> MessageStatusUpdated:
     """What clients hear of a message whose status moved."""
+    # By hand, not db.rows: a status callback's hot path, and the error is composed
+    # (``message_error``), not a column.
     return MessageStatusUpdated(
         conversation_id=row["conversation_id"],
         message_id=row["id"],

@@ -6,6 +6,7 @@ import uuid
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.protocol.whatsapp import NumberCreate, NumberOut
@@ -14,19 +15,8 @@ from pytake_daemon.whatsapp.secretbox import SecretBox
 
 
 def number_out(row: asyncpg.Record) -> NumberOut:
-    return NumberOut(
-        id=row["id"],
-        phone_number_id=row["phone_number_id"],
-        waba_id=row["waba_id"],
-        display_phone_number=row["display_phone_number"],
-        label=row["label"],
-        throughput_mps=row["throughput_mps"],
-        created_at=row["created_at"],
-        quality_event=row["quality_event"],
-        quality_rating=row["quality_rating"],
-        messaging_limit=row["messaging_limit"],
-        quality_at=row["quality_at"],
-    )
+    """A number row read with its secrets (``find_number``, ``rotate_secrets``): they stay out."""
+    return rows.of(NumberOut, row)
 
 
 async def add_number(conn: Connection, box: SecretBox, body: NumberCreate) -> NumberOut:
@@ -43,11 +33,11 @@ async def add_number(conn: Connection, box: SecretBox, body: NumberCreate) -> Nu
     )
     if row is None:
         raise Conflict(f"phone_number_id {body.phone_number_id} is already configured")
-    return number_out(row)
+    return row
 
 
 async def list_numbers(conn: Connection) -> list[NumberOut]:
-    return [number_out(row) for row in await db.list_numbers(conn)]
+    return await db.list_numbers(conn)
 
 
 async def remove_number(conn: Connection, key: str) -> NumberOut:

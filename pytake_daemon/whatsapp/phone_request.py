@@ -95,13 +95,13 @@ async def _phone_template(conn: Connection, waba_id: str) -> TemplateOut:
     )
     for row in rows:
         definition: dict[str, Any] = {
-            "id": row["meta_id"] or str(row["id"]),
-            "name": row["name"],
-            "language": row["language"],
-            "category": row["category"],
-            "parameter_format": row["parameter_format"],
-            "components": row["components"],
+            "id": row.meta_id or str(row.id),
+            "name": row.name,
+            "language": row.language,
+            "category": row.category,
+            "parameter_format": row.parameter_format,
+            "components": row.components,
         }
         if asks_for_phone(definition) and not expected_parameters(definition):
-            return TemplateOut(name=row["name"], language=row["language"])
+            return TemplateOut(name=row.name, language=row.language)
     raise Conflict(NO_TEMPLATE)

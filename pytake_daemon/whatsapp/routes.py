@@ -117,7 +117,7 @@ async def list_templates(request: web.Request, query: TemplateQuery) -> Template
             name=query.name,
             waba_id=query.waba_id,
         )
-    return TemplateList(items=[templates.template_out(r) for r in rows])
+    return TemplateList(items=rows)
 
 
 @routes.post(

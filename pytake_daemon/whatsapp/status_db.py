@@ -149,6 +149,8 @@ async def record_statuses(
 ) -> list[asyncpg.Record]:
     """Record raw statuses (give them sorted: two batches then insert the same pairs in one
     order) and apply the new ones; rows in the parts described at ``_RECORD_STATUSES``."""
+    # Records, not db.rows models: the message path reads a few columns of each row once, at
+    # 0.2 µs for six against 1.1-1.9 µs to build a model (bench in db/rows.py's docstring).
     return await conn.fetch(
         _RECORD_STATUSES,
         list(wa_message_ids),
@@ -200,6 +202,8 @@ async def advance_statuses(
     ``learn_*``: (wamid, recipient BSUID) pairs of first-seen statuses, to link the BSUID to the
     contact the message went to when it has none.
     """
+    # Records, not db.rows models: the message path reads a few columns of each row once, at
+    # 0.2 µs for six against 1.1-1.9 µs to build a model (bench in db/rows.py's docstring).
     return await conn.fetch(
         _ADVANCE_STATUSES,
         list(wa_message_ids),

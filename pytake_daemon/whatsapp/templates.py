@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import asyncpg
 from pydantic import ValidationError
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.http.api import unprocessable
@@ -21,23 +22,6 @@ from pytake_daemon.whatsapp.graph import GraphClient
 from pytake_daemon.whatsapp.graph_models import CreateTemplateRequest, Template
 from pytake_daemon.whatsapp.meta_errors import GraphError
 from pytake_daemon.whatsapp.secretbox import SecretBox
-
-
-def template_out(row: asyncpg.Record) -> MessageTemplateOut:
-    return MessageTemplateOut(
-        id=row["id"],
-        waba_id=row["waba_id"],
-        meta_id=row["meta_id"],
-        name=row["name"],
-        language=row["language"],
-        status=row["status"],
-        category=row["category"],
-        parameter_format=row["parameter_format"],
-        components=row["components"],
-        reason=row["reason"],
-        synced_at=row["synced_at"],
-        updated_at=row["updated_at"],
-    )
 
 
 @dataclass(frozen=True)
@@ -52,9 +36,9 @@ async def _accounts(
     """One live number's token per WABA of the tenant (a WABA's numbers share its templates)."""
     wanted = set(number_ids) if number_ids is not None else None
     async with tenant_transaction(pool, tenant_id) as conn:
-        rows = [await db.get_number(conn, n["id"]) for n in await db.list_numbers(conn)]
+        numbers = [await db.get_number(conn, n.id) for n in await db.list_numbers(conn)]
     accounts: dict[str, _Account] = {}
-    for row in rows:
+    for row in numbers:
         if row is None or (wanted is not None and row["id"] not in wanted):
             continue
         accounts.setdefault(
@@ -143,7 +127,7 @@ async def create_template(
             reason=None,
             synced=False,
         )
-    return template_out(row)
+    return rows.of(MessageTemplateOut, row)  # upsert_template's record: it also says "created"
 
 
 # Meta's answer to a DELETE naming a template it does not have (error 100, this subcode): the
@@ -164,20 +148,18 @@ async def delete_at_meta(
         row = await db.get_template_by_id(conn, template_id)
     if row is None:
         raise NotFound("no such template")
-    if row["meta_id"] is None:
-        raise Conflict(f"template {row['name']} has no Meta id yet: sync the templates first")
-    waba_id = row["waba_id"]
+    if row.meta_id is None:
+        raise Conflict(f"template {row.name} has no Meta id yet: sync the templates first")
+    waba_id = row.waba_id
     accounts = [a for a in await _accounts(pool, box, tenant_id, None) if a.waba_id == waba_id]
     if not accounts:
         raise Conflict(f"no number of WhatsApp Business Account {waba_id} is left to ask Meta")
     try:
-        await graph.delete_template(
-            waba_id, accounts[0].access_token, row["name"], hsm_id=row["meta_id"]
-        )
+        await graph.delete_template(waba_id, accounts[0].access_token, row.name, hsm_id=row.meta_id)
     except GraphError as exc:
         if not (exc.code == 100 and exc.subcode == _NOT_AT_META):
             raise
-    return template_out(row)
+    return row
 
 
 async def forget(conn: Connection, template: MessageTemplateOut) -> None:

@@ -35,7 +35,7 @@ async def plant_token(
             scopes=[s.value for s in scopes],
             rate_limit_per_minute=rate_limit_per_minute,
         )
-    return token, row["id"]
+    return token, row.id
 
 
 def bearer(token: str) -> dict[str, str]:
