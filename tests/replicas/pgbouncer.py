@@ -45,6 +45,11 @@ class PgBouncer:
         # server_login_retry: after a failed login to a restarting PostgreSQL PgBouncer waits
         # this long before trying again, 15 s by default: the replicas would not be ready
         # within 5 s of the database's return (docs/operations.md says to lower it).
+        # query_wait_timeout: only a new client is refused at once while logins fail; a query
+        # on a connection already open waits for a server up to this long, 120 s by default.
+        # A replica whose pool stayed connected then answered no webhook at all while
+        # PostgreSQL was down (each waited past the balancer's 10 s, asyncpg's 30 s command
+        # timeout ended it), instead of the 503 with Retry-After test_faults.py expects.
         config.write_text(
             f"""[databases]
 * = host={self._postgres.socket_dir}
@@ -59,6 +64,7 @@ max_client_conn = 200
 default_pool_size = 20
 ignore_startup_parameters = extra_float_digits
 server_login_retry = 1
+query_wait_timeout = 5
 """
         )
         for path in (self.directory, users, config):
