@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+from tenacity import RetryCallState, Retrying, wait_exponential
 
 from pytake_daemon.protocol import EventEnvelope, parse_server_event
 
@@ -84,8 +85,13 @@ class ReconnectPolicy:
     open_timeout: float = 10.0
 
     def delay(self, failures: int, rng: random.Random) -> float:
-        """Exponential backoff with "equal jitter": in [ceiling/2, ceiling], ceiling ≤ max_delay."""
-        ceiling = min(self.max_delay, self.initial_delay * 2.0 ** min(failures - 1, 30))
+        """Exponential backoff with "equal jitter": in [ceiling/2, ceiling], ceiling ≤ max_delay.
+
+        The ceiling is tenacity's exponential wait (the daemon's retries use the same); the
+        jitter draws from ``rng`` so a test can seed it."""
+        state = RetryCallState(Retrying(), None, (), {})
+        state.attempt_number = max(failures, 1)
+        ceiling = float(wait_exponential(multiplier=self.initial_delay, max=self.max_delay)(state))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
