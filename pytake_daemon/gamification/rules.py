@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pytake_daemon.i18n import gettext
 from pytake_daemon.protocol.gamification import Badge, Period
+from pytake_i18n import N_
 
 RESOLVED_POINTS = 10
 ON_TARGET_POINTS = 5
@@ -29,11 +31,20 @@ CLOSER_RESOLVED = 10
 STREAK_LENGTH = 5
 ON_TARGET_MINIMUM = 5
 
-BADGE_TITLES = {
-    Badge.CLOSER: f"Closer: {CLOSER_RESOLVED} resolved in a day",
-    Badge.FIVE_STAR_STREAK: f"{STREAK_LENGTH} five-star ratings in a row",
-    Badge.ON_TARGET_WEEK: "Every first response on target for a week",
+_BADGE_TITLES = {
+    Badge.CLOSER: N_("Closer: {n} resolved in a day"),
+    Badge.FIVE_STAR_STREAK: N_("{n} five-star ratings in a row"),
+    Badge.ON_TARGET_WEEK: N_("Every first response on target for a week"),
 }
+_BADGE_COUNTS = {Badge.CLOSER: CLOSER_RESOLVED, Badge.FIVE_STAR_STREAK: STREAK_LENGTH}
+
+
+def badge_title(badge: Badge, language: str | None = None) -> str:
+    """What earns the badge, in ``language`` (else the language in force: the request's)."""
+    msgid = _BADGE_TITLES[badge]
+    return gettext(msgid, language=language).format(n=_BADGE_COUNTS.get(badge, 0))
+
+
 BADGE_PERIODS = {
     Badge.CLOSER: Period.DAY,
     Badge.FIVE_STAR_STREAK: Period.WEEK,

@@ -123,7 +123,7 @@ async def my_points(
     badges = [
         BadgeOut(
             badge=Badge(b["badge"]),
-            title=rules.BADGE_TITLES[Badge(b["badge"])],
+            title=rules.badge_title(Badge(b["badge"])),
             period_start=b["period_start"],
             awarded_at=b["awarded_at"],
         )

@@ -97,7 +97,7 @@ def fixed_points(period: Period, day: date | None, *, enabled: bool = True) -> M
     return MyPoints(
         enabled=enabled, period=period, first_day=board.first_day, last_day=board.last_day,
         points=mine.points if mine else 0, rank=mine.rank if mine else None, of=len(board.rows),
-        badges=[BadgeOut(badge=Badge.ON_TARGET_WEEK, title=rules.BADGE_TITLES[Badge.ON_TARGET_WEEK],
+        badges=[BadgeOut(badge=Badge.ON_TARGET_WEEK, title=rules.badge_title(Badge.ON_TARGET_WEEK),
                          period_start=board.first_day, awarded_at=FIXED_AT)] if mine else [],
         latest=[LedgerRow(reason=Reason.RESOLVED, points=10, at=FIXED_AT,
                           source_table="queue_items", source_id="item-1",
