@@ -136,6 +136,11 @@ def gettext(msgid: str, *, language: str | None = None) -> str:
     return CATALOG.gettext(msgid, language=language)
 
 
+def ngettext(singular: str, plural: str, n: int, *, language: str | None = None) -> str:
+    """The form of ``singular``/``plural`` the language uses for ``n`` (Portuguese has three)."""
+    return CATALOG.ngettext(singular, plural, n, language=language)
+
+
 def from_contact(language: str | None) -> str | None:
     """The AI's language code ('pt', 'en') as one of ours."""
     return normalize(language)
@@ -147,6 +152,7 @@ __all__ = [
     "Sentence",
     "_",
     "gettext",
+    "ngettext",
     "say_error",
     "translate",
 ]

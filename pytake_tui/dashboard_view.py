@@ -57,7 +57,6 @@ BAR_WIDTH = 16
 """Cells of a goal's progress bar."""
 
 _GOAL_TITLES = {
-    GoalKind.DAILY_CONVERSATIONS: N_("{target} conversations"),
     GoalKind.SATISFACTION: N_("satisfaction {target}+"),
     GoalKind.RESPONSE_TIME: N_("first reply under {target}"),
     GoalKind.EFFICIENCY: N_("resolution rate {target}+"),
@@ -172,7 +171,13 @@ def goal_title(goal: GoalOut) -> str:
         "week": _("{goal} per week"),
         "month": _("{goal} per month"),
     }.get(goal.period.value, "{goal} / " + goal.period.value)
-    title = per.format(goal=_(_GOAL_TITLES[goal.kind]).format(target=target))
+    if goal.kind is GoalKind.DAILY_CONVERSATIONS:
+        # The plural form the count asks for ("1 conversation"); a fraction reads as a plural.
+        count = int(goal.target) if float(goal.target).is_integer() else 2
+        worded = ngettext("{target} conversation", "{target} conversations", count)
+    else:
+        worded = _(_GOAL_TITLES[goal.kind])
+    title = per.format(goal=worded.format(target=target))
     if goal.scope == "team":
         title += " " + _("(team {department})").format(department=goal.department)
     return title

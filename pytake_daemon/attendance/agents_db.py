@@ -10,9 +10,10 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.attendance import goal_titles
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.protocol.agents import ActivityOut
+from pytake_daemon.protocol.agents import ActivityOut, GoalKind
 
 _AGENT_COLUMNS = """
     u.id, u.name, u.email, u.role, a.status, a.status_changed_at, a.capacity,
@@ -239,10 +240,13 @@ async def add_activities(
 # The customer's name comes along so a timeline reads "with Ana", not with a conversation id.
 _ACTIVITIES = """
 SELECT a.id, a.kind, a.conversation_id, a.detail, a.at,
-       coalesce('@' || ltrim(ct.username, '@'), ct.profile_name, ct.wa_id, ct.bsuid) AS contact
+       coalesce('@' || ltrim(ct.username, '@'), ct.profile_name, ct.wa_id, ct.bsuid) AS contact,
+       g.kind AS goal_kind, g.target AS goal_target, g.period AS goal_period
   FROM agent_activities a
   LEFT JOIN conversations c ON c.tenant_id = a.tenant_id AND c.id = a.conversation_id
   LEFT JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
+  LEFT JOIN agent_goals g ON a.kind = 'goal_reached' AND g.tenant_id = a.tenant_id
+       AND g.id = (a.detail->>'goal_id')::uuid
  WHERE a.tenant_id = current_tenant_id() AND a.agent_id = $1
    AND ($2::bigint IS NULL OR a.id < $2)
  ORDER BY a.id DESC
@@ -253,7 +257,16 @@ SELECT a.id, a.kind, a.conversation_id, a.detail, a.at,
 async def activities(
     conn: Connection, agent_id: uuid.UUID, before: int | None, limit: int
 ) -> list[ActivityOut]:
-    return rows.many(ActivityOut, await conn.fetch(_ACTIVITIES, agent_id, before, limit))
+    """The timeline, newest first. A "goal reached" entry stored the goal in English: it is
+    worded again from the goal itself in the language in force (the request's); a goal removed
+    since keeps the stored title."""
+    records = await conn.fetch(_ACTIVITIES, agent_id, before, limit)
+    out = rows.many(ActivityOut, records)
+    for i, r in enumerate(records):
+        if r["goal_kind"] is not None:
+            name = goal_titles.title(GoalKind(r["goal_kind"]), r["goal_target"], r["goal_period"])
+            out[i] = out[i].model_copy(update={"detail": {**out[i].detail, "title": name}})
+    return out
 
 
 # The goal itself (kind, target, period) so the title can be worded in the reader's language;

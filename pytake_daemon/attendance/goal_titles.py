@@ -7,12 +7,11 @@ word goals, and goals.py already imports agent_metrics.
 
 from __future__ import annotations
 
-from pytake_daemon.i18n import gettext
+from pytake_daemon.i18n import gettext, ngettext
 from pytake_daemon.protocol.agents import GoalKind
 from pytake_i18n import N_, format_number
 
 _KINDS = {
-    GoalKind.DAILY_CONVERSATIONS: N_("{target} conversations"),
     GoalKind.SATISFACTION: N_("satisfaction {target}+"),
     GoalKind.RESPONSE_TIME: N_("first response under {target}s"),
     GoalKind.EFFICIENCY: N_("resolution rate {target}%+"),
@@ -29,7 +28,16 @@ def title(kind: GoalKind, target: float, period: str, *, language: str | None = 
     """The goal in ``language`` (else the language in force), its target with the reader's
     decimal mark: "satisfaction 4.5+ per week" / "satisfação 4,5+ por semana"."""
     number = format_number(target, pattern="#,##0.##", language=language)
-    goal = gettext(_KINDS[kind], language=language).format(target=number)
+    if kind is GoalKind.DAILY_CONVERSATIONS:
+        # A count takes the plural form its number asks for ("1 conversation"); a fractional
+        # target reads as the plural, as CLDR's "other" category says.
+        count = int(target) if float(target).is_integer() else 2
+        worded = ngettext(
+            "{target} conversation", "{target} conversations", count, language=language
+        )
+    else:
+        worded = gettext(_KINDS[kind], language=language)
+    goal = worded.format(target=number)
     per = _PERIODS.get(period)
     if per is None:
         return f"{goal} / {period}"

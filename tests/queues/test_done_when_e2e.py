@@ -152,7 +152,7 @@ async def test_three_customers_one_agent_rating_and_figures(world: World) -> Non
     assert figures.week.avg_satisfaction == 5.0
     assert figures.week.resolution_rate == 1.0
     assert figures.month.best_day is not None
-    assert figures.month.achievements == ["1 conversations per day"]
+    assert figures.month.achievements == ["1 conversation per day"]
     assert (figures.real_time.active, figures.real_time.capacity) == (1, 1)
 
     resp = await api.get(f"/api/v1/agents/{agent.id}/goals", headers=agent.headers)

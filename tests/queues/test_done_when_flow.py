@@ -235,7 +235,7 @@ async def test_a_flow_fills_the_queue_by_priority_one_agent_serves_and_is_rated(
     assert figures.today.messages_answered == 1
     assert figures.today.avg_first_response_seconds is not None
     assert figures.week.avg_satisfaction == 5.0
-    assert figures.month.achievements == ["1 conversations per day"]
+    assert figures.month.achievements == ["1 conversation per day"]
     assert (figures.real_time.active, figures.real_time.capacity) == (1, 1)  # the high one
 
     resp = await api.get(f"/api/v1/agents/{agent.id}/goals", headers=agent.headers)
