@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 
+from pytake_daemon.ai import alert_words
 from pytake_daemon.attendance import goal_titles
 from pytake_daemon.i18n import gettext
 from pytake_daemon.notifications import system_rules
@@ -64,11 +65,15 @@ _SECURITY_SEVERITY = {
 }
 
 
-def _say(audience: Audience, user_id: uuid.UUID, msgid: str, **fields: object) -> str:
-    """``msgid`` in the language ``user_id`` reads (theirs, else the tenant's, else English)."""
+def _language(audience: Audience, user_id: uuid.UUID) -> str:
+    """The language ``user_id`` reads (theirs, else the tenant's, else English)."""
     member = audience.members.get(user_id)
-    language = member.language if member is not None else DEFAULT_LANGUAGE
-    return gettext(msgid, language=language).format(**fields)
+    return member.language if member is not None else DEFAULT_LANGUAGE
+
+
+def _say(audience: Audience, user_id: uuid.UUID, msgid: str, **fields: object) -> str:
+    """``msgid`` in the language ``user_id`` reads."""
+    return gettext(msgid, language=_language(audience, user_id)).format(**fields)
 
 
 def _customer(audience: Audience, conversation_id: uuid.UUID, user_id: uuid.UUID) -> str:
@@ -305,7 +310,7 @@ def _ai_alert(event: AlertRaised, audience: Audience) -> Iterator[Intent]:
                 _AI_TITLE[alert.rule],
                 customer=_customer(audience, alert.conversation_id, member.id),
             ),
-            alert.detail[:500],
+            alert_words.say(alert.detail, language=_language(audience, member.id))[:500],
             NotificationLink(kind=LinkKind.CONVERSATION, id=alert.conversation_id),
             group_key=f"ai:{alert.conversation_id}:{alert.rule.value}",
         )

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 
+from pytake_tui.alert_words import alert_detail
 from pytake_tui.i18n import _, ngettext, styled_format
 from pytake_tui.insights_view import RULE_TITLES
 from pytake_tui.queue_board import QueueBoard, duration
@@ -60,7 +61,7 @@ class QueueHeader(Vertical):
                     ("⚠ " + ngettext("{n} alert", "{n} alerts", count).format(n=count), "bold"),
                     " · "
                     + _("latest: {who}: {rule} — {detail}").format(
-                        who=who, rule=rule, detail=latest.detail
+                        who=who, rule=rule, detail=alert_detail(latest.detail)
                     ),
                 )
             )
