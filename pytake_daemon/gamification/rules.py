@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pytake_daemon.i18n import gettext
 from pytake_daemon.protocol.gamification import Badge, Period
-from pytake_i18n import N_
+from pytake_i18n import N_, format_number
 
 RESOLVED_POINTS = 10
 ON_TARGET_POINTS = 5
@@ -162,17 +162,44 @@ def competition_ranks(points: Sequence[int]) -> list[int]:
     return ranks
 
 
-def explain(reason: str, points: int, detail: dict[str, object]) -> str:
-    """One sentence saying why a ledger row has its points."""
+def explain(
+    reason: str, points: int, detail: dict[str, object], language: str | None = None
+) -> str:
+    """One sentence saying why a ledger row has its points, in ``language`` (else the language
+    in force: the request's). A goal's title is shown as the ledger stored it."""
+
+    def say(msgid: str, **fields: object) -> str:
+        return gettext(msgid, language=language).format(points=points, **fields)
+
     match reason:
         case "resolved":
-            return f"+{points}: attendance resolved with your reply"
+            return say(N_("+{points}: attendance resolved with your reply"))
         case "first_response":
-            seconds, target = detail.get("seconds"), detail.get("target")
-            verdict = "within" if points else "past"
-            return f"+{points}: first response in {seconds}s, {verdict} the {target}s target"
+            seconds, target = (
+                _number(detail.get("seconds"), language),
+                _number(detail.get("target"), language),
+            )
+            if points:
+                return say(
+                    N_("+{points}: first response in {seconds}s, within the {target}s target"),
+                    seconds=seconds,
+                    target=target,
+                )
+            return say(
+                N_("+{points}: first response in {seconds}s, past the {target}s target"),
+                seconds=seconds,
+                target=target,
+            )
         case "csat":
-            return f"+{points}: rated {detail.get('rating')} of 5"
+            return say(N_("+{points}: rated {rating} of 5"), rating=detail.get("rating"))
         case "goal_reached":
-            return f"+{points}: goal reached ({detail.get('title', 'a goal')})"
+            title = detail.get("title") or gettext(N_("a goal"), language=language)
+            return say(N_("+{points}: goal reached ({goal})"), goal=title)
     return f"+{points}: {reason}"
+
+
+def _number(value: object, language: str | None) -> str:
+    """A figure from the ledger's detail with the reader's decimal mark (as stored if not one)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value, language=language)
+    return str(value)

@@ -97,3 +97,18 @@ def test_every_point_is_explained() -> None:
     goal = rules.explain("goal_reached", 20, {"title": "10 a day"})
     assert goal == "+20: goal reached (10 a day)"
     assert rules.explain("resolved", 10, {}) == "+10: attendance resolved with your reply"
+
+
+def test_every_point_is_explained_in_portuguese() -> None:
+    def pt(reason: str, points: int, detail: dict[str, object]) -> str:
+        return rules.explain(reason, points, detail, language="pt_BR")
+
+    assert pt("resolved", 10, {}) == "+10: atendimento resolvido com a sua resposta"
+    assert pt("first_response", 5, {"seconds": 12.5, "target": 300}) == (
+        "+5: primeira resposta em 12,5s, dentro da meta de 300s"
+    )
+    assert pt("first_response", 0, {"seconds": 90, "target": 60}) == (
+        "+0: primeira resposta em 90s, acima da meta de 60s"
+    )
+    assert pt("csat", 5, {"rating": 5}) == "+5: avaliado com 5 de 5"
+    assert pt("goal_reached", 20, {}) == "+20: meta atingida (uma meta)"
