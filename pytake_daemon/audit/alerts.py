@@ -14,6 +14,7 @@ from pytake_daemon.audit import db
 from pytake_daemon.audit.chain import EntryLike
 from pytake_daemon.config import AuditSettings
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.i18n import _
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.audit import AlertKind, SecurityAlertOut, Severity
 
@@ -93,7 +94,12 @@ async def evaluate(
             AlertKind.OFF_HOURS_ADMIN,
             Severity.WARNING,
             actor,
-            f"{role} {actor} did {did} outside business hours",
+            _(
+                "{role} {actor} did {action} outside business hours",
+                role=role,
+                actor=actor,
+                action=did,
+            ),
             [],
             f"{entry['actor_id']}:{_bucket(at, 3600)}",
         )
@@ -109,7 +115,13 @@ async def evaluate(
                 AlertKind.ROLE_ESCALATION,
                 Severity.CRITICAL,
                 raised,
-                f"{actor} raised {raised} from {before} to {after}",
+                _(
+                    "{actor} raised {user} from {before} to {after}",
+                    actor=actor,
+                    user=raised,
+                    before=before,
+                    after=after,
+                ),
                 [],
                 str(entry["id"]),
             )
@@ -120,7 +132,9 @@ async def evaluate(
             AlertKind.TOKEN_CREATED,
             Severity.INFO,
             actor,
-            f"{actor} created {token or 'an API token'}",
+            _("{actor} created {token}", actor=actor, token=token)
+            if token
+            else _("{actor} created an API token", actor=actor),
             [],
             str(entry["id"]),
         )
@@ -142,7 +156,7 @@ async def _brute_force(
                 AlertKind.BRUTE_FORCE_USER,
                 Severity.CRITICAL,
                 who,
-                f"{len(ids)} failed logins for {who} in {window} s",
+                _("{n} failed logins for {who} in {window} s", n=len(ids), who=who, window=window),
                 ids,
                 f"{target}:{bucket}",
             )
@@ -153,7 +167,12 @@ async def _brute_force(
                 AlertKind.BRUTE_FORCE_IP,
                 Severity.CRITICAL,
                 entry["ip"],
-                f"{len(ids)} failed logins from {entry['ip']} in {window} s",
+                _(
+                    "{n} failed logins from {ip} in {window} s",
+                    n=len(ids),
+                    ip=entry["ip"],
+                    window=window,
+                ),
                 ids,
                 f"{entry['ip']}:{bucket}",
             )
@@ -179,7 +198,7 @@ async def _login_anomalies(
             AlertKind.NEW_IP,
             Severity.WARNING,
             who,
-            f"{who} logged in from a new address {entry['ip']}",
+            _("{who} logged in from a new address {ip}", who=who, ip=entry["ip"]),
             [],
             f"{user_id}:{entry['ip']}",
         )
@@ -188,7 +207,11 @@ async def _login_anomalies(
             AlertKind.UNUSUAL_HOUR,
             Severity.WARNING,
             who,
-            f"{who} logged in at {entry['at']:%H:%M} UTC, an hour they never use",
+            _(
+                "{who} logged in at {time} UTC, an hour they never use",
+                who=who,
+                time=f"{entry['at']:%H:%M}",
+            ),
             [],
             str(entry["id"]),
         )
@@ -214,7 +237,13 @@ async def _mass_action(
         kind,
         Severity.CRITICAL,
         who,
-        f"{who} did {entry['action']} {len(rows)} times in {window} s",
+        _(
+            "{who} did {action} {n} times in {window} s",
+            who=who,
+            action=entry["action"],
+            n=len(rows),
+            window=window,
+        ),
         rows,
         f"{entry['actor_id']}:{entry['action']}:{_bucket(entry['at'], window)}",
     )

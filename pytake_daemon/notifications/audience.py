@@ -41,7 +41,7 @@ class Queue:
 @dataclass(frozen=True, slots=True)
 class ConversationFacts:
     id: uuid.UUID
-    customer: str
+    customer: str | None  # None: no name nor number (each reader's "a customer")
     assigned_user_id: uuid.UUID | None
     queue_id: uuid.UUID | None
 
@@ -99,13 +99,27 @@ SELECT id, name, required_skills, department FROM queues
 _CONVERSATIONS = """
 SELECT c.id, c.assigned_user_id, i.queue_id,
        coalesce(ct.name_override, '@' || ct.username, ct.profile_name, '+' || ct.wa_id,
-                ct.bsuid, 'a customer') AS customer
+                ct.bsuid) AS customer
   FROM conversations c
   JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
   LEFT JOIN queue_items i ON i.tenant_id = c.tenant_id AND i.conversation_id = c.id
        AND i.status IN ('waiting', 'assigned')
  WHERE c.tenant_id = current_tenant_id() AND c.id = ANY($1::uuid[])
 """
+
+_LANGUAGES = """
+SELECT u.id, coalesce(u.language, p.language) AS language
+  FROM users u LEFT JOIN tenant_profiles p ON p.tenant_id = u.tenant_id
+ WHERE u.tenant_id = current_tenant_id() AND u.id = ANY($1::uuid[])
+"""
+
+
+async def languages(conn: Connection, users: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The language each of ``users`` reads (theirs, else the tenant's, else English)."""
+    return {
+        r["id"]: normalize(r["language"]) or DEFAULT_LANGUAGE
+        for r in await conn.fetch(_LANGUAGES, list(users))
+    }
 
 
 async def load(conn: Connection, conversation_ids: Iterable[uuid.UUID]) -> Audience:

@@ -21,6 +21,7 @@ import structlog
 
 from pytake_daemon.config import NotificationsSettings
 from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.i18n import ngettext
 from pytake_daemon.notifications import audience, email_channel, mail_db, preferences, settings_db
 from pytake_daemon.notifications.email_channel import SmtpConfig, SmtpNotConfigured
 from pytake_daemon.notifications.rules import Intent
@@ -156,10 +157,22 @@ class Mailer:
                 admin.id,
                 NotificationCategory.SYSTEM,
                 NotificationSeverity.WARNING,
-                f"{count} e-mail(s) not sent: the SMTP server failed every try",
-                reason,
+                ngettext(
+                    "{count} e-mail not sent: the SMTP server failed every try",
+                    "{count} e-mails not sent: the SMTP server failed every try",
+                    count,
+                    language=admin.language,
+                ).format(count=count),
+                reason,  # the server's own words
                 group_key="system:email_failed",
-                many_title="E-mail delivery failed {n} times",
+                # From two on (the database fills {n}, db.py): the plural form for 2 is every
+                # count's a group reaches.
+                many_title=ngettext(
+                    "E-mail delivery failed {n} time",
+                    "E-mail delivery failed {n} times",
+                    2,
+                    language=admin.language,
+                ),
                 email=False,
             )
             for admin in admins

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from pytake_daemon.ai import alert_words
 from pytake_daemon.attendance import goal_titles
-from pytake_daemon.i18n import gettext
+from pytake_daemon.i18n import gettext, ngettext, translate
 from pytake_daemon.notifications import system_rules
 from pytake_daemon.notifications.audience import Audience, Member
 from pytake_daemon.notifications.intent import Intent
@@ -65,6 +65,28 @@ _SECURITY_SEVERITY = {
 }
 
 
+_BACKUP_TITLE = {
+    "backup_failed": N_("Backup failed"),
+    "backup_overdue": N_("Backup overdue"),
+    "drill_failed": N_("Restore drill failed"),
+}
+
+
+def _backup_many(reason: str, language: str) -> str:
+    """A group of backup alerts' title; from two on, as the replies' group."""
+    match reason:
+        case "backup_failed":
+            return ngettext("{n} backup failed", "{n} backups failed", 2, language=language)
+        case "backup_overdue":
+            return ngettext(
+                "{n} backup overdue alert", "{n} backup overdue alerts", 2, language=language
+            )
+        case _:
+            return ngettext(
+                "{n} restore drill failed", "{n} restore drills failed", 2, language=language
+            )
+
+
 def _language(audience: Audience, user_id: uuid.UUID) -> str:
     """The language ``user_id`` reads (theirs, else the tenant's, else English)."""
     member = audience.members.get(user_id)
@@ -78,7 +100,9 @@ def _say(audience: Audience, user_id: uuid.UUID, msgid: str, **fields: object) -
 
 def _customer(audience: Audience, conversation_id: uuid.UUID, user_id: uuid.UUID) -> str:
     facts = audience.conversations.get(conversation_id)
-    return facts.customer if facts else _say(audience, user_id, N_("a customer"))
+    if facts is not None and facts.customer:
+        return facts.customer
+    return _say(audience, user_id, N_("a customer"))
 
 
 def conversations_named(envelopes: Iterable[EventEnvelope]) -> set[uuid.UUID]:
@@ -129,9 +153,14 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
                     admin.id,
                     Cat.SECURITY,
                     _SECURITY_SEVERITY[alert.severity],
-                    _say(audience, admin.id, N_("Security: {summary}"), summary=alert.summary)[
-                        :200
-                    ],
+                    _say(
+                        audience,
+                        admin.id,
+                        N_("Security: {summary}"),
+                        # Stored in English; said again from its shape (audit/alerts.py marks
+                        # every summary's sentence).
+                        summary=translate(alert.summary, _language(audience, admin.id)),
+                    )[:200],
                     f"{alert.kind}: {alert.subject}",
                     NotificationLink(kind=LinkKind.SECURITY_ALERT, id=alert.id),
                 )
@@ -147,11 +176,11 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
                     admin.id,
                     Cat.BACKUP,
                     severity,
-                    event.message[:200],
-                    event.reason,
+                    _say(audience, admin.id, _BACKUP_TITLE[event.reason]),
+                    event.message[:500],  # the failure as it arrived (an error's own words)
                     link,
                     group_key=f"backup:{event.reason}",
-                    many_title=f"{{n}} backup alerts ({event.reason.replace('_', ' ')})",
+                    many_title=_backup_many(event.reason, _language(audience, admin.id)),
                 )
         elif isinstance(event, NumberQualityChanged):
             yield from system_rules.number_quality(event, audience)
@@ -181,18 +210,23 @@ def _customer_replied(event: MessageReceived, audience: Audience) -> Iterator[In
         facts.assigned_user_id,
         Cat.MESSAGE,
         Sev.INFO,
-        _say(audience, facts.assigned_user_id, N_("{customer} wrote"), customer=facts.customer),
+        _say(
+            audience,
+            facts.assigned_user_id,
+            N_("{customer} wrote"),
+            customer=_customer(audience, facts.id, facts.assigned_user_id),
+        ),
         (event.message.text or event.conversation.last_message_preview)[:500],
         NotificationLink(kind=LinkKind.CONVERSATION, id=facts.id),
         group_key=f"reply:{facts.id}",
-        # {n} stays for the database to fill with the group's count (db.py).
-        many_title=_say(
-            audience,
-            facts.assigned_user_id,
-            N_("{customer}: {n} new messages"),
-            customer=facts.customer,
-            n="{n}",
-        ),
+        # {n} stays for the database to fill with the group's count (db.py); it is used from
+        # two on, and the plural form for 2 is every count's a group reaches.
+        many_title=ngettext(
+            "{customer}: {n} new message",
+            "{customer}: {n} new messages",
+            2,
+            language=_language(audience, facts.assigned_user_id),
+        ).format(customer=_customer(audience, facts.id, facts.assigned_user_id), n="{n}"),
         scope=queue.name if queue else "",
     )
 

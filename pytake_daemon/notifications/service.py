@@ -12,25 +12,28 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.notifications import db, preferences, settings_db
+from pytake_daemon.i18n import gettext, ngettext
+from pytake_daemon.notifications import audience, db, preferences, settings_db
 from pytake_daemon.notifications.rules import Intent
 from pytake_daemon.protocol.notifications import (
     NotificationCreated,
     NotificationSeverity,
     Preferences,
 )
+from pytake_i18n import DEFAULT_LANGUAGE, N_
 
+# A category's name as the per-minute cap's summary names it (a noun in the reader's words).
 _LABEL = {
-    "assignment": "assignments",
-    "transfer": "transfers",
-    "message": "messages",
-    "mention": "mentions",
-    "sla": "SLA warnings",
-    "ai_alert": "AI alerts",
-    "security": "security alerts",
-    "backup": "backup alerts",
-    "goal": "goals reached",
-    "system": "system notices",
+    "assignment": N_("assignments"),
+    "transfer": N_("transfers"),
+    "message": N_("messages"),
+    "mention": N_("mentions"),
+    "sla": N_("SLA warnings"),
+    "ai_alert": N_("AI alerts"),
+    "security": N_("security alerts"),
+    "backup": N_("backup alerts"),
+    "goal": N_("goals reached"),
+    "system": N_("system notices"),
 }
 _SEVERITY_RANK = {
     NotificationSeverity.INFO: 0,
@@ -39,15 +42,31 @@ _SEVERITY_RANK = {
 }
 
 
-def _capped(intent: Intent) -> Intent:
-    """Beyond the user's per-minute cap, one row per category and place grows instead."""
-    label = _LABEL[intent.category.value]
-    where = f" in {intent.scope}" if intent.scope else ""
+def _capped(intent: Intent, language: str) -> Intent:
+    """Beyond the user's per-minute cap, one row per category and place grows instead, worded
+    in the user's ``language``. The category is named after "notifications" so the sentence
+    agrees with one noun whatever the category ("novas notificações: atribuições")."""
+    label = gettext(_LABEL[intent.category.value], language=language)
+    if intent.scope:
+        title = gettext(N_("New notifications in {place}: {label}"), language=language)
+        # many_title is used from two on (the database fills {n}, db.py): the form for 2 is
+        # every count's a group reaches (Portuguese's "many" form starts at a million).
+        many = ngettext(
+            "{n} new notification in {place}: {label}",
+            "{n} new notifications in {place}: {label}",
+            2,
+            language=language,
+        )
+    else:
+        title = gettext(N_("New notifications: {label}"), language=language)
+        many = ngettext(
+            "{n} new notification: {label}", "{n} new notifications: {label}", 2, language=language
+        )
     return replace(
         intent,
-        title=f"New {label}{where}",
+        title=title.format(place=intent.scope, label=label),
         group_key=f"burst:{intent.category.value}:{intent.scope}",
-        many_title=f"{{n}} new {label}{where}",
+        many_title=many.format(n="{n}", place=intent.scope, label=label),
     )
 
 
@@ -65,6 +84,7 @@ async def write(
         u: preferences.effective(docs.get(u), defaults)[0] for u in users
     }
     recent = await db.recent_counts(conn, users, now - timedelta(minutes=1))
+    languages = await audience.languages(conn, users)
     # In the order of the events (the list shows them so); a group's happenings of one pass
     # merge into its first place, since one INSERT can't touch a row twice.
     rows: list[db.NewNotification] = []
@@ -74,7 +94,7 @@ async def write(
         intent = asked
         if asked.group_key is None and asked.severity is not NotificationSeverity.URGENT:
             if recent.get(asked.user_id, 0) >= mine.per_minute_cap:
-                intent = _capped(asked)
+                intent = _capped(asked, languages.get(asked.user_id, DEFAULT_LANGUAGE))
             else:
                 recent[asked.user_id] = recent.get(asked.user_id, 0) + 1
         email, digest = preferences.email_mode(mine, intent.category, intent.severity)

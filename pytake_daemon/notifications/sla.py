@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from pytake_daemon.db.pool import Pool, tenant_transaction
+from pytake_daemon.i18n import gettext
 from pytake_daemon.notifications import audience, service
 from pytake_daemon.notifications.rules import Intent
 from pytake_daemon.protocol.notifications import (
@@ -26,6 +27,7 @@ from pytake_daemon.protocol.notifications import (
     NotificationSeverity,
 )
 from pytake_daemon.realtime.bus import EventBus, number_events
+from pytake_i18n import N_
 
 log = structlog.get_logger("pytake.notifications")
 
@@ -38,7 +40,7 @@ _TENANTS = "SELECT DISTINCT tenant_id FROM queue_sweep_targets($1)"
 _AT_RISK = """
 SELECT i.id, i.queue_id, i.priority, i.conversation_id, q.name AS queue,
        coalesce(ct.name_override, '@' || ct.username, ct.profile_name, '+' || ct.wa_id,
-                ct.bsuid, 'a customer') AS customer,
+                ct.bsuid) AS customer,
        lower(coalesce(ct.attributes ->> 'vip', '')) IN ('true', 'yes', '1') AS vip
   FROM queue_items i
   JOIN queues q ON q.tenant_id = i.tenant_id AND q.id = i.queue_id
@@ -89,15 +91,27 @@ async def _tenant(
             urgent = row["priority"] >= 2 or row["vip"]
             recipients = {m.id for m in who.queue_members(row["queue_id"])}
             recipients |= {m.id for m in who.supervisors()}
-            vip = "VIP " if row["vip"] else ""
             for user_id in recipients:
+                language = who.members[user_id].language if user_id in who.members else None
+                # A contact without a name or number: the fallback in the reader's words.
+                customer = row["customer"] or gettext(N_("a customer"), language=language)
+                title = (
+                    N_("VIP waiting long in {queue}: {customer}")
+                    if row["vip"]
+                    else N_("Waiting long in {queue}: {customer}")
+                )
                 intents.append(
                     Intent(
                         user_id,
                         NotificationCategory.SLA,
                         NotificationSeverity.URGENT if urgent else NotificationSeverity.WARNING,
-                        f"{vip}Waiting long in {row['queue']}: {row['customer']}",
-                        "still unassigned near the queue's longest wait",
+                        gettext(title, language=language).format(
+                            queue=row["queue"], customer=customer
+                        ),
+                        gettext(
+                            N_("still unassigned near the queue's longest wait"),
+                            language=language,
+                        ),
                         NotificationLink(kind=LinkKind.CONVERSATION, id=row["conversation_id"]),
                         group_key=f"sla:{row['id']}",
                         scope=row["queue"],

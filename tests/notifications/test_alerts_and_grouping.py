@@ -77,7 +77,7 @@ async def test_alerts_go_by_role_and_the_customers_burst_is_one_row(
         assert ("Security: 12 failed logins", "urgent") in await _of(
             api, tenant[role], Cat.SECURITY
         )
-        assert await _of(api, tenant[role], Cat.BACKUP) == [("backup failed: disk", "urgent")]
+        assert await _of(api, tenant[role], Cat.BACKUP) == [("Backup failed", "urgent")]
     for role in (Role.AGENT, Role.SUPERVISOR):
         assert await _of(api, tenant[role], Cat.SECURITY) == []
         assert await _of(api, tenant[role], Cat.BACKUP) == []
@@ -103,7 +103,7 @@ async def test_beyond_the_per_minute_cap_notifications_are_grouped_except_urgent
     await tell(api, tenant.id, *(transfer(n) for n in range(5, 11)), transfer(11, Sev.URGENT))
     items = (await center(api, agent)).items
     assert sorted((n.title, n.group_count) for n in items) == [
-        ("8 new transfers in Support", 8),
+        ("8 new notifications in Support: transfers", 8),
         ("Transferred to Support: customer 0", 1),
         ("Transferred to Support: customer 1", 1),
         ("Transferred to Support: customer 11", 1),

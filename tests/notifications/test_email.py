@@ -165,7 +165,8 @@ async def test_retries_while_the_server_is_down_then_admins_are_told_and_nothing
     # At night the admin's own actions add security alerts that wait for e-mail too.
     assert (result.sent, result.failed >= 1) == (0, True)
     [system] = (await center(api, admin, category="system")).items
-    assert system.title == f"{result.failed} e-mail(s) not sent: the SMTP server failed every try"
+    mails = "e-mail" if result.failed == 1 else "e-mails"
+    assert system.title == f"{result.failed} {mails} not sent: the SMTP server failed every try"
     assert "Connect call failed" in system.body
     assert [n.title for n in (await center(api, admin, category="backup")).items] == [
         "backup failed: disk"

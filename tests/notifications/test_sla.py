@@ -58,7 +58,7 @@ async def test_waits_at_risk_reach_queue_members_and_supervisors_once(
     assert await sweep(T0 + timedelta(minutes=9, seconds=10)) == 0  # Ana is not told twice
     assert await sweep(T0 + timedelta(minutes=9, seconds=40)) > 0  # Rui, the VIP
 
-    expected = [("VIP Waiting long in Billing: Rui", "urgent"),
+    expected = [("VIP waiting long in Billing: Rui", "urgent"),
                 ("Waiting long in Billing: Ana", "warning")]  # fmt: skip
     for who in (member, tenant[Role.SUPERVISOR], tenant[Role.ADMIN]):
         items = (await center(api, who, category="sla")).items
