@@ -159,10 +159,16 @@ SELECT agent_id, badge, period_start, awarded_at FROM gamification_badges
  ORDER BY awarded_at, badge
 """
 # gamification_points_agent_idx.
+# The goal itself (agent_goals_pkey) so a reached goal is worded in the reader's language; a
+# goal removed since keeps the English title stored.
 LATEST = """
-SELECT reason, points, at, source_table, source_id, detail FROM gamification_points
- WHERE tenant_id = current_tenant_id() AND agent_id = $1 AND at >= $2 AND at < $3
- ORDER BY at DESC, id DESC LIMIT $4
+SELECT p.reason, p.points, p.at, p.source_table, p.source_id, p.detail,
+       g.kind AS goal_kind, g.target AS goal_target, g.period AS goal_period
+  FROM gamification_points p
+  LEFT JOIN agent_goals g ON p.reason = 'goal_reached' AND g.tenant_id = p.tenant_id
+       AND g.id = (p.detail->>'goal_id')::uuid
+ WHERE p.tenant_id = current_tenant_id() AND p.agent_id = $1 AND p.at >= $2 AND p.at < $3
+ ORDER BY p.at DESC, p.id DESC LIMIT $4
 """
 QUEUE_NAME = "SELECT name FROM queues WHERE tenant_id = current_tenant_id() AND id = $1"
 

@@ -10,10 +10,12 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.attendance import goal_titles
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.gamification import db, rules
 from pytake_daemon.protocol import ProblemField
+from pytake_daemon.protocol.agents import GoalKind
 from pytake_daemon.protocol.gamification import (
     Badge,
     BadgeOut,
@@ -137,7 +139,7 @@ async def my_points(
             at=r["at"],
             source_table=r["source_table"],
             source_id=r["source_id"],
-            explanation=rules.explain(r["reason"], r["points"], r["detail"]),
+            explanation=rules.explain(r["reason"], r["points"], _worded_goal(r)),
         )
         for r in await db.latest(conn, agent_id, span.start, span.end, LATEST_ROWS)
     ]
@@ -298,3 +300,14 @@ async def set_enabled(conn: Connection, enabled: bool, by_user: uuid.UUID, now: 
     if enabled and not before:
         await conn.execute(db.MARK_RUN, now)
     return before
+
+
+def _worded_goal(row: asyncpg.Record) -> dict[str, object]:
+    """A ledger row's detail; a reached goal still defined is worded in the request's language
+    (the ledger stored its English title)."""
+    detail: dict[str, object] = dict(row["detail"] or {})
+    if row["goal_kind"] is not None:
+        detail["title"] = goal_titles.title(
+            GoalKind(row["goal_kind"]), row["goal_target"], row["goal_period"]
+        )
+    return detail
