@@ -7,8 +7,9 @@ flow step, the AI's analysis) has no such deadline. All of it shares one event l
 cores. Measured in a burst (``bench/ingest.py``): once the fan-out kept pace with the webhooks,
 it took half of the loop and the acknowledgements fell from 1,653/s to 827 to 881/s.
 
-So the webhook writer reports how many requests wait for a writer, and each job claim loop,
-before it claims, waits until none does, for at most ``most_seconds``. Bounded: under a
+So the webhook writer reports how many requests wait for their commit (queued for a writer or
+in the commit in flight), and each job claim loop, before it claims, waits until none does, for
+at most ``most_seconds``. Bounded: under a
 sustained burst the follow-up work still runs, in larger batches (cheaper per message), and a
 reply is late by at most that bound per pass. Out of a burst nothing waits: a request is
 handed to a writer at once and the counter is back to zero before the fan-out is woken.
@@ -29,7 +30,7 @@ class AckPriority:
         """Claims that found acknowledgements waiting (for tests and the metrics)."""
 
     def waiting(self, requests: int) -> None:
-        """The webhook writer's count of requests handed in and not yet being committed."""
+        """The webhook writer's count of requests handed in and not yet answered."""
         if requests:
             self._clear.clear()
         else:
@@ -37,11 +38,11 @@ class AckPriority:
 
     @property
     def holding(self) -> bool:
-        """True while webhooks wait for a writer (claims wait)."""
+        """True while webhooks wait for their commit (claims wait)."""
         return not self._clear.is_set()
 
     async def wait(self) -> None:
-        """Return once no webhook waits for a writer, or after ``most_seconds``."""
+        """Return once no webhook waits for its commit, or after ``most_seconds``."""
         if self._clear.is_set():
             return
         self.waits += 1

@@ -98,6 +98,8 @@ class IngestWriter:
         self._deliver = deliver
         self._priority = priority
         self._pending: list[_Request] = []
+        self._in_flight = 0
+        """Requests handed in and not yet answered (committed or refused)."""
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.batches = 0
@@ -136,6 +138,8 @@ class IngestWriter:
             raise ConnectionError("the webhook writer is not running")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append(_Request(items, done))
+        self._in_flight += 1
+        done.add_done_callback(self._answered)
         self._report_waiting()
         self._wake.set()
         # Shielded: a client that disconnects must not cancel a commit that includes others.
@@ -150,12 +154,18 @@ class IngestWriter:
             while self._pending:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
-                self._report_waiting()
                 await self._commit_batch(batch)
 
+    def _answered(self, _: asyncio.Future[None]) -> None:
+        self._in_flight -= 1
+        self._report_waiting()
+
     def _report_waiting(self) -> None:
+        # Every request not yet answered, not only those queued for a writer: under a burst the
+        # writers take the queue at once, and the requests then wait on the commit in flight
+        # while the follow-up work would take the event loop they need next.
         if self._priority is not None:
-            self._priority.waiting(len(self._pending))
+            self._priority.waiting(self._in_flight)
 
     async def _commit_batch(self, batch: list[_Request]) -> None:
         started = time.perf_counter()

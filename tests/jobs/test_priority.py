@@ -72,7 +72,7 @@ async def test_the_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None:
 
 
 async def test_the_webhook_writer_reports_requests_waiting_for_it(pool: Pool) -> None:
-    """Requests handed in before a writer runs are reported; taking them clears the report."""
+    """Requests handed in are reported until they are answered."""
     priority = AckPriority(most_seconds=FOREVER)
     writer = IngestWriter(pool, max_batch=10, writers=1, priority=priority)
     writer.start()
