@@ -27,11 +27,12 @@ import typer
 
 from pytake_cli import demo_onboarding, demo_seed
 from pytake_cli.context import console, fail, handle_errors, perform, run, settings, state
-from pytake_cli.i18n import _, apply_lang_option, asked_language
+from pytake_cli.i18n import _, apply_lang_option, asked_language, ngettext
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded._process import death_signal_preexec
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.protocol.whatsapp import TemplateSyncResult
+from pytake_i18n import format_number
 
 if TYPE_CHECKING:
     from pytake_tui.credentials import SavedSession
@@ -188,22 +189,33 @@ def _banner(
     chatter: float,
 ) -> None:
     _say()
-    _say(f"  [bold]PyTake demo is running[/] at {server}  (simulator: {simulator})")
-    _say(f"  tenant '{demo_seed.TENANT}', number {demo_seed.NUMBER_DISPLAY}")
-    _say(f"  queues {', '.join(s.name for s in demo_seed.QUEUES)}; flow '{demo_seed.FLOW_NAME}'")
+    running = _("[bold]PyTake demo is running[/] at {server}  (simulator: {simulator})")
+    _say("  " + running.format(server=server, simulator=simulator))
+    tenant = _("tenant '{tenant}', number {number}")
+    _say("  " + tenant.format(tenant=demo_seed.TENANT, number=demo_seed.NUMBER_DISPLAY))
+    queues = ", ".join(s.name for s in demo_seed.QUEUES)
+    _say("  " + _("queues {queues}; flow '{flow}'").format(queues=queues, flow=demo_seed.FLOW_NAME))
     if synced is not None:
-        _say(f"  {synced.templates} approved template(s) synced from the simulator")
-    _say(f"  simulated customers write in Portuguese and English ({chatter:g} messages/s)")
+        templates = ngettext(
+            "{count} approved template synced from the simulator",
+            "{count} approved templates synced from the simulator",
+            synced.templates,
+        )
+        _say("  " + templates.format(count=synced.templates))
+    customers = _("simulated customers write in Portuguese and English ({rate} messages/s)")
+    _say("  " + customers.format(rate=format_number(chatter)))
     _say()
+    saved = _("(saved)")
     for account in demo_seed.ACCOUNTS:
         shown = credentials.passwords[account.email] if account.email in credentials.new else ""
-        _say(f"  {account.role.value:<10} {account.email:<22} {shown or '(saved)'}")
+        _say(f"  {account.role.value:<10} {account.email:<22} {shown or saved}")
     if credentials.new:
-        _say(f"  passwords shown once; kept in {credentials.path} (mode 0600)")
+        shown_once = _("passwords shown once; kept in {path} (mode 0600)")
+        _say("  " + shown_once.format(path=credentials.path))
     else:
-        _say(f"  passwords: {credentials.path}")
-    first_agent = demo_seed.AGENTS[0].email
-    _say(f"  join as an agent in another terminal: pytake tui --server {server}  ({first_agent})")
+        _say("  " + _("passwords: {path}").format(path=credentials.path))
+    join = _("join as an agent in another terminal: pytake tui --server {server}  ({agent})")
+    _say("  " + join.format(server=server, agent=demo_seed.AGENTS[0].email))
     _say()
     sys.stdout.flush()
 
@@ -235,7 +247,11 @@ def _open_console(server: str, cfg: Settings, credentials: demo_seed.Credentials
 
     try:
         # The console covers the screen: the logins (and new passwords) are read first.
-        input("  press Enter to open the console as the supervisor (Ctrl-C stops the demo) ")
+        input(
+            "  "
+            + _("press Enter to open the console as the supervisor (Ctrl-C stops the demo)")
+            + " "
+        )
     except (KeyboardInterrupt, EOFError):
         _say()
         return
@@ -321,14 +337,18 @@ def demo(
     headless = not tui or not (sys.stdin.isatty() and sys.stdout.isatty())
 
     with _children() as children:
-        _say(f"starting the daemon (log: {state_dir / 'daemon.log'})")
+        _say(_("starting the daemon (log: {log})").format(log=state_dir / "daemon.log"))
         daemon = children.start("daemon", ["daemon"], state_dir / "daemon.log", env)
         run(_wait_answering(f"{server}/readyz", daemon, _READY_TIMEOUT))
 
-        _say("seeding the demo tenant")
+        _say(_("seeding the demo tenant"))
         credentials = _seed(cfg, server, state_dir / demo_seed.CREDENTIALS_FILE)
 
-        _say(f"starting the WhatsApp simulator (log: {state_dir / 'simulator.log'})")
+        _say(
+            _("starting the WhatsApp simulator (log: {log})").format(
+                log=state_dir / "simulator.log"
+            )
+        )
         args = ["simulate", "serve", "--port", str(simulator_port)]
         args += ["--webhook-url", f"{server}/api/v1/whatsapp/webhook", "--chatter", f"{chatter:g}"]
         # As WhatsApp is in 2026: some customers write with a username and Meta withholds their
@@ -347,12 +367,12 @@ def demo(
         try:
             synced = run(templates())
         except PyTakeError as exc:  # the demo runs without them; say why
-            _say(f"template sync failed: {exc}")
+            _say(_("template sync failed: {error}").format(error=exc))
 
         _banner(server, simulator, credentials, synced, chatter)
         if headless:
             if tui:
-                _say("no terminal: running headless; Ctrl-C stops everything")
+                _say(_("no terminal: running headless; Ctrl-C stops everything"))
             died = run(_wait_for_stop([daemon, sim]))
             if died is not None:
                 fail(
@@ -365,5 +385,5 @@ def demo(
                 )
         else:
             _open_console(server, cfg, credentials)
-        _say("stopping the simulator and the daemon")
-    _say("stopped")
+        _say(_("stopping the simulator and the daemon"))
+    _say(_("stopped"))
