@@ -318,6 +318,10 @@ class ChatScreen(Screen[None]):
     # Live events
 
     async def on_event_received(self, message: EventReceived) -> None:
+        if not self.query(ConversationPane):
+            # Composing or being torn down: the screen reads what it shows when it mounts, and
+            # an event handled now would raise NoMatches (seen once in the suite under load).
+            return
         event = message.envelope.event
         match event:
             case MessageReceived() | MessageSent() | ConversationUpdated() | NoteAdded():
