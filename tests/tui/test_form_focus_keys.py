@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import events
+from textual.widgets import Input
 
 from pytake_daemon.protocol import Role
 from pytake_tui.screens.smtp_settings import SmtpSettingsScreen
@@ -52,7 +53,7 @@ async def test_a_burst_with_tabs_fills_each_field(
         await wait_until(pilot, lambda: screen.focused is not None
                          and screen.focused.id == "field-username", "the focus back")  # fmt: skip
         await pilot.pause()
-        values = {name: screen.query_one(f"#field-{name}").value  # type: ignore[attr-defined]
+        values = {name: screen.query_one(f"#field-{name}", Input).value
                   for name in ("host", "port", "username", "password", "from_address")}  # fmt: skip
         # A field gets the text after the Tab that led to it (its old text selected, replaced).
         assert values == {"host": "mail.loja.test", "port": "2525", "username": "x",
