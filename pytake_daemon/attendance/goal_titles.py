@@ -15,7 +15,9 @@ _KINDS = {
     GoalKind.SATISFACTION: N_("satisfaction {target}+"),
     GoalKind.RESPONSE_TIME: N_("first response under {target}s"),
     GoalKind.EFFICIENCY: N_("resolution rate {target}%+"),
-    GoalKind.QUALITY: N_("{target}% good ratings"),
+    # The percent sign travels with the number: "% g" in a msgid reads as a printf conversion
+    # to the catalog's checker, which then refuses any translation ("% de boas…").
+    GoalKind.QUALITY: N_("{target} good ratings"),
 }
 _PERIODS = {
     "day": N_("{goal} per day"),
@@ -37,6 +39,8 @@ def title(kind: GoalKind, target: float, period: str, *, language: str | None = 
         )
     else:
         worded = gettext(_KINDS[kind], language=language)
+        if kind is GoalKind.QUALITY:
+            number = f"{number}%"
     goal = worded.format(target=number)
     per = _PERIODS.get(period)
     if per is None:

@@ -145,26 +145,45 @@ async def recent_counts(
 
 
 # The list: notifications_user_recent_idx gives the order and the filters apply to its rows; the
-# next pages put the cursor in the index condition (as an optional "$n IS NULL OR …" the generic
-# plan walked from the newest row every time). Unread only: notifications_unread_idx, a partial
-# index, so the rows read are the unread ones however long the history (the generic plan of one
-# statement for both walked a user's 20,000 read rows to find 40 unread ones).
-_FILTERS = """
-SELECT {columns} FROM notifications
- WHERE tenant_id = current_tenant_id() AND user_id = $1 {read}
-   AND ($2::text IS NULL OR category = $2) AND ($3::text IS NULL OR severity = $3)
-   AND ($4::bool IS NULL OR (read_at IS NOT NULL) = $4)
-   AND ($5::timestamptz IS NULL OR created_at >= $5)
-   AND ($6::timestamptz IS NULL OR created_at < $6) {after}
- ORDER BY created_at DESC, id DESC
- LIMIT $7
-"""
-_AFTER = "AND (created_at, id) < ($8, $9)"
-_UNREAD_ONLY = "AND read_at IS NULL"
-_PAGE = _FILTERS.format(columns=_COLUMNS, read="", after="")
-_PAGE_AFTER = _FILTERS.format(columns=_COLUMNS, read="", after=_AFTER)
-_PAGE_UNREAD = _FILTERS.format(columns=_COLUMNS, read=_UNREAD_ONLY, after="")
-_PAGE_UNREAD_AFTER = _FILTERS.format(columns=_COLUMNS, read=_UNREAD_ONLY, after=_AFTER)
+# next pages put the cursor in the index condition. Unread only: notifications_unread_recent_idx
+# (partial, in the page's order), so a page reads its own rows however long the history. The
+# statement holds only the filters that are set: with optional "$n IS NULL OR …" filters the
+# generic plan guessed one matching row and read a user's whole history (bitmap scan, sort).
+def page_statement(
+    user_id: uuid.UUID,
+    *,
+    category: str | None,
+    severity: str | None,
+    read: bool | None,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> tuple[str, list[object]]:
+    args: list[object] = [user_id]
+
+    def bind(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    where = ["tenant_id = current_tenant_id()", "user_id = $1"]
+    if read is not None:
+        where.append("read_at IS NOT NULL" if read else "read_at IS NULL")
+    if category is not None:
+        where.append(f"category = {bind(category)}")
+    if severity is not None:
+        where.append(f"severity = {bind(severity)}")
+    if since is not None:
+        where.append(f"created_at >= {bind(since)}")
+    if until is not None:
+        where.append(f"created_at < {bind(until)}")
+    if after is not None:
+        where.append(f"(created_at, id) < ({bind(after[0])}, {bind(after[1])})")
+    sql = (
+        f"SELECT {_COLUMNS} FROM notifications WHERE {' AND '.join(where)}"
+        f" ORDER BY created_at DESC, id DESC LIMIT {bind(limit)}"
+    )
+    return sql, args
 
 
 async def page(
@@ -179,13 +198,11 @@ async def page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[NotificationOut]:
-    filters = (user_id, category, severity, read, since, until, limit)
-    unread = read is False
-    if after is None:
-        rows = await conn.fetch(_PAGE_UNREAD if unread else _PAGE, *filters)
-    else:
-        rows = await conn.fetch(_PAGE_UNREAD_AFTER if unread else _PAGE_AFTER, *filters, *after)
-    return [to_out(r) for r in rows]
+    sql, args = page_statement(
+        user_id, category=category, severity=severity, read=read, since=since, until=until,
+        after=after, limit=limit,
+    )  # fmt: skip
+    return [to_out(r) for r in await conn.fetch(sql, *args)]
 
 
 # notifications_unread_idx (index-only for the counts).

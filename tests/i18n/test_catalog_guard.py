@@ -95,6 +95,18 @@ def test_translations_name_the_msgid_fields(package: str, language: str) -> None
     assert not wrong, f"{po}:\n" + "\n".join(wrong)
 
 
+@pytest.mark.parametrize("package", PACKAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_passes_the_compilers_checks(package: str, language: str) -> None:
+    """What ``pybabel compile`` checks (scripts/bootstrap.sh runs it): a catalog it refuses leaves
+    no .mo file, so every process compiles the catalog in memory at start instead."""
+    po = ROOT / package / "locale" / language / "LC_MESSAGES" / f"{package}.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    errors = [f"{message.id!r}: {error}" for message, errs in catalog.check() for error in errs]
+    assert not errors, f"{po}:\n" + "\n".join(errors)
+
+
 # --- the console's literals -------------------------------------------------------------------
 
 CONVERTED = [

@@ -49,14 +49,18 @@ async def test_list_counts_claims_and_retention_use_their_indexes(
 ) -> None:
     tenant_id, user = await _seed(admin_conn, make_tenant)
     cursor = (NOW - timedelta(hours=10), uuid.uuid4())
-    page = (None, None, None, None, None)
+    recent, unread = "notifications_user_recent_idx", "notifications_unread_recent_idx"
     queries: list[tuple[str, tuple[object, ...], set[str | tuple[str, ...]]]] = [
-        (db._PAGE, (user, *page, 51), {"notifications_user_recent_idx"}),
-        (db._PAGE_AFTER, (user, *page, 51, *cursor), {"notifications_user_recent_idx"}),
-        (db._PAGE_UNREAD, (user, "mention", None, False, None, None, 51),
-         {"notifications_unread_idx"}),
-        (db._PAGE_UNREAD_AFTER, (user, None, None, False, None, None, 51, *cursor),
-         {"notifications_unread_idx"}),
+        (*_page(user), {recent}),
+        (*_page(user, after=cursor), {recent}),
+        (*_page(user, category="mention", read=True, after=cursor), {recent}),
+        (*_page(user, since=NOW - timedelta(days=3), until=NOW, after=cursor), {recent}),
+        # Either unread index is bounded by the unread rows; with a category the counts' one
+        # (tenant, user, category) and a sort of that category's unread rows may be cheaper.
+        (*_page(user, category="mention", read=False), {(unread, "notifications_unread_idx")}),
+        (*_page(user, severity="info", read=False, after=cursor), {unread}),
+    ]
+    queries += [
         (db._UNREAD, ([user],), {"notifications_unread_idx"}),
         (db._RECENT_COUNTS, ([user], NOW - timedelta(minutes=1)),
          {"notifications_user_recent_idx"}),
@@ -83,3 +87,20 @@ async def test_list_counts_claims_and_retention_use_their_indexes(
             plan = await explain(app_conn, sql, *args, generic=generic)
             await tr.rollback()
             assert_bounded(plan, uses=uses, never_scans=NEVER, max_blocks=limit)
+
+
+def _page(
+    user: uuid.UUID,
+    *,
+    category: str | None = None,
+    severity: str | None = None,
+    read: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> tuple[str, tuple[object, ...]]:
+    sql, args = db.page_statement(
+        user, category=category, severity=severity, read=read, since=since, until=until,
+        after=after, limit=51,
+    )  # fmt: skip
+    return sql, tuple(args)
