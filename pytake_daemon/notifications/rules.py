@@ -33,6 +33,7 @@ from pytake_daemon.protocol.notifications import (
 )
 from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
 from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
+from pytake_daemon.whatsapp.preview_words import preview_line
 from pytake_i18n import DEFAULT_LANGUAGE, N_
 
 # Intent lives in intent.py (system_rules.py shares it); callers keep importing it from here.
@@ -216,7 +217,10 @@ def _customer_replied(event: MessageReceived, audience: Audience) -> Iterator[In
             N_("{customer} wrote"),
             customer=_customer(audience, facts.id, facts.assigned_user_id),
         ),
-        (event.message.text or event.conversation.last_message_preview)[:500],
+        preview_line(
+            event.message.text or event.conversation.last_message_preview,
+            language=_language(audience, facts.assigned_user_id),
+        )[:500],
         NotificationLink(kind=LinkKind.CONVERSATION, id=facts.id),
         group_key=f"reply:{facts.id}",
         # {n} stays for the database to fill with the group's count (db.py); it is used from
