@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from pytake_daemon.ai import alert_words
 from pytake_daemon.attendance import goal_titles
+from pytake_daemon.audit.alert_kinds import kind_name
 from pytake_daemon.i18n import gettext, ngettext, translate
 from pytake_daemon.notifications import system_rules
 from pytake_daemon.notifications.audience import Audience, Member
@@ -162,7 +163,8 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
                         # every summary's sentence).
                         summary=translate(alert.summary, _language(audience, admin.id)),
                     )[:200],
-                    f"{alert.kind}: {alert.subject}",
+                    f"{kind_name(alert.kind, language=_language(audience, admin.id))}: "
+                    f"{alert.subject}",
                     NotificationLink(kind=LinkKind.SECURITY_ALERT, id=alert.id),
                 )
         elif isinstance(event, BackupAlert):
