@@ -181,23 +181,9 @@ def page_statement(
     )
 
 
-async def page(
-    conn: Connection,
-    user_id: uuid.UUID,
-    *,
-    category: str | None,
-    severity: str | None,
-    read: bool | None,
-    since: datetime | None,
-    until: datetime | None,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> list[NotificationOut]:
-    sql, args = page_statement(
-        user_id, category=category, severity=severity, read=read, since=since, until=until,
-        after=after, limit=limit,
-    )  # fmt: skip
-    return [to_out(r) for r in await conn.fetch(sql, *args)]
+async def page(conn: Connection, statement: BoundStatement) -> list[NotificationOut]:
+    """The notifications a :func:`page_statement` selects."""
+    return [to_out(r) for r in await conn.fetch(statement.sql, *statement.args)]
 
 
 # notifications_unread_idx (index-only for the counts).

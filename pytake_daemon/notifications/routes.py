@@ -101,8 +101,7 @@ async def list_notifications(request: web.Request, query: NotificationQuery) -> 
     caller = identity(request)
     after = _after(query.cursor)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        items = await db.page(
-            conn,
+        statement = db.page_statement(
             caller.user_id,
             category=query.category.value if query.category else None,
             severity=query.severity.value if query.severity else None,
@@ -112,6 +111,7 @@ async def list_notifications(request: web.Request, query: NotificationQuery) -> 
             after=after,
             limit=query.limit + 1,
         )
+        items = await db.page(conn, statement)
     more = len(items) > query.limit
     items = items[: query.limit]
     return NotificationPage(items=items, next_cursor=_cursor(items[-1]) if more else None)

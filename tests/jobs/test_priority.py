@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -55,21 +55,36 @@ async def test_a_claim_waits_while_webhooks_wait_for_a_writer(
     assert [job.payload for job in handler.seen] == [{"n": 1}]
 
 
-async def test_the_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None:
-    """Under a burst that never ends, the follow-up work still runs."""
-    priority = AckPriority(most_seconds=0.01)
-    runner = JobRunner(pool, loops=Loops(), poll_seconds=NEVER, priority=priority)
+async def _runs_once_queued(
+    pool: Pool, tenant_id: uuid.UUID, runner: JobRunner, before_start: Callable[[], None]
+) -> None:
+    """Queue one job for ``runner``, call ``before_start``, start it: returns once it ran."""
     name = kind()
     handler = Recorder()
     runner.register(name, handler)
     await queue(pool, tenant_id, name, [{"n": 1}])
-    priority.waiting(5)  # and never cleared
+    before_start()
     runner.start()
     try:
         await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
     finally:
         await runner.stop()
+
+
+async def test_the_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None:
+    """Under a burst that never ends, the follow-up work still runs."""
+    priority = AckPriority(most_seconds=0.01)
+    runner = JobRunner(pool, loops=Loops(), poll_seconds=NEVER, priority=priority)
+    # Five webhooks waiting, and never answered.
+    await _runs_once_queued(pool, tenant_id, runner, lambda: priority.waiting(5))
     assert priority.waits >= 1
+
+
+def _burst_just_ended(priority: AckPriority) -> None:
+    priority.waiting(2)
+    priority.waiting(0)
+    assert not priority.holding
+    assert priority.quiet_for() < 0.05
 
 
 async def test_a_quiet_wait_waits_for_a_gap_after_the_burst(
@@ -81,19 +96,7 @@ async def test_a_quiet_wait_waits_for_a_gap_after_the_burst(
     runner = JobRunner(
         pool, loops=Loops(), poll_seconds=NEVER, priority=priority, priority_quiet_seconds=0.05
     )
-    name = kind()
-    handler = Recorder()
-    runner.register(name, handler)
-    await queue(pool, tenant_id, name, [{"n": 1}])
-    priority.waiting(2)
-    priority.waiting(0)
-    assert not priority.holding
-    assert priority.quiet_for() < 0.05
-    runner.start()
-    try:
-        await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
-    finally:
-        await runner.stop()
+    await _runs_once_queued(pool, tenant_id, runner, lambda: _burst_just_ended(priority))
     # It waited (once) although no webhook was waiting when it first looked.
     assert priority.waits == 1
     assert priority.quiet_for() >= 0.05
@@ -110,17 +113,7 @@ async def test_a_quiet_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None
         priority_quiet_seconds=FOREVER,
         priority_most_seconds=0.01,
     )
-    name = kind()
-    handler = Recorder()
-    runner.register(name, handler)
-    await queue(pool, tenant_id, name, [{"n": 1}])
-    priority.waiting(1)
-    priority.waiting(0)
-    runner.start()
-    try:
-        await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
-    finally:
-        await runner.stop()
+    await _runs_once_queued(pool, tenant_id, runner, lambda: _burst_just_ended(priority))
     assert priority.waits >= 1
 
 
