@@ -68,6 +68,13 @@ async def user_email(conn: Connection, user_id: Any) -> str:
     return email or str(user_id)
 
 
+async def api_token_name(conn: Connection, entry: EntryLike) -> str | None:
+    """The name of the API token the entry is about, None for anything else (or gone)."""
+    found = _uuid(entry["target_id"]) if entry["target_type"] == "token" else None
+    row = await conn.fetchrow(_ISSUED, found) if found else None
+    return str(row["name"]) if row is not None and row["kind"] == "api" else None
+
+
 async def target_name(conn: Connection, entry: EntryLike) -> str | None:
     """The entry's target in words (a user's e-mail, a token's name), None when it has none
     worth naming (no target, or a kind the rules don't name)."""

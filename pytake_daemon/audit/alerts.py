@@ -127,13 +127,14 @@ async def evaluate(
             )
     if action == TOKEN_CREATE:
         actor = await context.actor_name(conn, entry)
-        token = await context.target_name(conn, entry)
+        # The name inside the sentence, so a translation words the whole of it.
+        name = await context.api_token_name(conn, entry)
         await raise_(
             AlertKind.TOKEN_CREATED,
             Severity.INFO,
             actor,
-            _("{actor} created {token}", actor=actor, token=token)
-            if token
+            _("{actor} created the API token “{name}”", actor=actor, name=name)
+            if name
             else _("{actor} created an API token", actor=actor),
             [],
             str(entry["id"]),

@@ -14,12 +14,13 @@ from pytake_daemon.audit.entries import Actor, difference
 from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.auth import db, service
 from pytake_daemon.auth.me import me_of
+from pytake_daemon.auth.revoked_events import announce_revoked
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import Forbidden, NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.http.client_ip import client_ip
 from pytake_daemon.http.identity import IDENTITY, Identity
-from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOGIN_THROTTLE, PASSWORDS, SETTINGS
+from pytake_daemon.keys import DB_POOL, LOGIN_THROTTLE, PASSWORDS, SETTINGS
 from pytake_daemon.protocol import (
     LoginRequest,
     LoginResponse,
@@ -28,7 +29,6 @@ from pytake_daemon.protocol import (
     TokenCreated,
     TokenList,
     TokenOut,
-    TokenRevoked,
 )
 from pytake_daemon.protocol.audit import ActorType, Outcome
 
@@ -90,7 +90,7 @@ async def logout(request: web.Request) -> None:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         await db.revoke_token(conn, caller.token_id)
         await audit_in(request, conn, "auth.logout", target_type="token", target_id=caller.token_id)
-    await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=caller.token_id))
+    await announce_revoked(request.app, caller.tenant_id, [caller.token_id])
 
 
 @routes.get(
@@ -162,4 +162,4 @@ async def revoke_token(request: web.Request) -> None:
         if not await db.revoke_token(conn, token_id, only_user=only):
             raise NotFound("no such token")
         await audit_in(request, conn, "token.revoke", target_type="token", target_id=token_id)
-    await request.app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=token_id))
+    await announce_revoked(request.app, caller.tenant_id, [token_id])

@@ -12,6 +12,7 @@ from aiohttp import web
 from pytake_daemon.audit.entries import Actor, difference
 from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.auth.ratelimit import LoginThrottle
+from pytake_daemon.auth.revoked_events import announce_revoked
 from pytake_daemon.auth.tokens import token_hash
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import NotFound
@@ -20,7 +21,7 @@ from pytake_daemon.http.client_ip import client_ip
 from pytake_daemon.invitations import db, mail, service
 from pytake_daemon.invitations.joining import Joined, join
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, PASSWORDS, REDIS, SECRET_BOX, SETTINGS
-from pytake_daemon.protocol import LoginResponse, Me, Role, TokenRevoked, UserChanged
+from pytake_daemon.protocol import LoginResponse, Me, Role, UserChanged
 from pytake_daemon.protocol.audit import ActorType, Outcome
 from pytake_daemon.protocol.invitations import (
     InvitationAccept,
@@ -284,8 +285,8 @@ async def accept_invitation(request: web.Request, body: InvitationAccept) -> Log
         UserChanged(user_id=user.id, email=user.email, name=user.name, role=user.role,
                     disabled=user.disabled),
     )  # fmt: skip
-    for token_id in done.revoked:  # a reset ended the user's other sessions
-        await bus.publish(done.who.tenant_id, TokenRevoked(token_id=token_id))
+    # A reset ended the user's other sessions.
+    await announce_revoked(app, done.who.tenant_id, done.revoked)
     accepted = InvitationChanged(invitation_id=done.invitation.id, status=InvitationStatus.ACCEPTED)
     await bus.publish(done.who.tenant_id, accepted)
     me = Me(

@@ -66,6 +66,9 @@ class TokenRevoked(WireModel):
 
     type: Literal["token_revoked"] = "token_revoked"
     token_id: uuid.UUID
+    kind: str | None = Field(default=None, description="session or api; null: not found")
+    name: str | None = Field(default=None, description="the token's name (an API token's label)")
+    owner: str | None = Field(default=None, description="the e-mail of the user it belonged to")
 
 
 class MessageReceived(WireModel):

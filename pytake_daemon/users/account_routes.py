@@ -13,12 +13,13 @@ from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import actor_of, audit_in, audit_now
 from pytake_daemon.auth import db as auth_db
 from pytake_daemon.auth.me import me_of
+from pytake_daemon.auth.revoked_events import announce_revoked
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import Forbidden, NotFound
 from pytake_daemon.http.api import RouteTable, identity
 from pytake_daemon.http.client_ip import client_ip
-from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOGIN_THROTTLE, PASSWORDS
-from pytake_daemon.protocol import Me, PasswordChange, TokenRevoked
+from pytake_daemon.keys import DB_POOL, LOGIN_THROTTLE, PASSWORDS
+from pytake_daemon.protocol import Me, PasswordChange
 from pytake_daemon.protocol.audit import Outcome
 from pytake_daemon.protocol.auth import ProfileUpdate
 from pytake_daemon.users import db
@@ -68,8 +69,7 @@ async def change_password(request: web.Request, body: PasswordChange) -> None:
             request, conn, "user.password_change", target_type="user", target_id=caller.user_id
         )
     await throttle.succeeded(email, ip)
-    for token_id in revoked:
-        await app[EVENT_BUS].publish(caller.tenant_id, TokenRevoked(token_id=token_id))
+    await announce_revoked(app, caller.tenant_id, revoked)
 
 
 @routes.get("/api/v1/auth/me", summary="Who the caller is", response=Me)

@@ -6,13 +6,13 @@ from aiohttp import web
 
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
+from pytake_daemon.auth.revoked_events import announce_revoked
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, PASSWORDS
 from pytake_daemon.protocol import (
     Role,
-    TokenRevoked,
     UserChanged,
     UserCreate,
     UserList,
@@ -112,6 +112,5 @@ async def update_user(request: web.Request, body: UserUpdate) -> UserOut:
         )
     bus = request.app[EVENT_BUS]
     await bus.publish(caller.tenant_id, _changed(user))
-    for token_id in revoked:
-        await bus.publish(caller.tenant_id, TokenRevoked(token_id=token_id))
+    await announce_revoked(request.app, caller.tenant_id, revoked)
     return user

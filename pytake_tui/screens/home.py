@@ -34,6 +34,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.notifications import contact_name
+from pytake_tui.preview_words import preview_line
 from pytake_tui.vocabulary import conversation_status, message_status, role_name
 from pytake_tui.widgets.backup_status import BackupStatus
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
@@ -56,12 +57,13 @@ def describe(envelope: EventEnvelope) -> str:
                 role = _("{role}, disabled").format(role=role)
             return f"{event.name} <{event.email}> ({role})"
         case TokenRevoked():
-            return _("token {token} revoked").format(token=event.token_id)
+            return token_revoked(event)
         case MessageReceived():
             who = contact_name(event.conversation.contact)
-            return f"{who}: {event.message.text}"
+            return f"{who}: {preview_line(event.message.text)}"
         case MessageSent():
-            return f"→ {contact_name(event.conversation.contact)}: {event.message.text}"
+            who = contact_name(event.conversation.contact)
+            return f"→ {who}: {preview_line(event.message.text)}"
         case MessageStatusUpdated():
             failure = f" ({event.error.explanation})" if event.error else ""
             return _("message {status}").format(status=message_status(event.status)) + failure
@@ -74,6 +76,15 @@ def describe(envelope: EventEnvelope) -> str:
         case _:
             # Typing notices are for the chat screen; other features' events have their screens.
             return ""
+
+
+def token_revoked(event: TokenRevoked) -> str:
+    """Which token, by its name or its owner; never its id (nobody reads a UUID)."""
+    if event.kind == "session" and event.owner:
+        return _("a session of {email} ended").format(email=event.owner)
+    if event.kind == "api" and event.name:
+        return _("API token “{name}” revoked").format(name=event.name)
+    return _("a token was revoked")
 
 
 def identity(me: Me) -> Content:

@@ -50,7 +50,7 @@ async def test_alerts_say_emails_and_token_names(
 
     listed = {a.kind: a for a in (await alerts(api, admin.headers)).items}
     created = listed[AlertKind.TOKEN_CREATED]
-    assert created.summary == f"{admin.email} created API token “ci deploy”"
+    assert created.summary == f"{admin.email} created the API token “ci deploy”"
     escalation = listed[AlertKind.ROLE_ESCALATION]
     assert escalation.subject == agent.email
     assert escalation.summary == f"{admin.email} raised {agent.email} from agent to admin"
