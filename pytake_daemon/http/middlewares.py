@@ -36,13 +36,21 @@ _HEADER = "X-Request-Id"
 ASKED_LANGUAGE = web.RequestKey("asked_language", str)
 
 # What "the database or Redis is unreachable" looks like from asyncpg and redis-py.
+# Behind PgBouncer too: its own refusals are class 08 (a new client while server logins fail is
+# refused with 08P01, asyncpg's ProtocolViolationError, raised by the pool's reconnect), and a
+# server connection lost mid-transaction reaches the client as an error asyncpg wasn't waiting
+# for, leaving the connection's protocol mid-operation ("cannot switch to state 12; another
+# operation (2) is in progress", an InternalClientError on its next query). Both were a 500 to
+# Meta's webhook in tests/replicas' PostgreSQL restart under load, instead of the 503.
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     OSError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     TimeoutError,

@@ -25,11 +25,21 @@ def pgbouncer_binary() -> str | None:
 
 
 class PgBouncer:
-    def __init__(self, directory: Path, postgres: EmbeddedPostgres, users: list[str]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        postgres: EmbeddedPostgres,
+        users: list[str],
+        *,
+        server_dir: Path | None = None,
+    ) -> None:
+        """``server_dir``: the socket directory of the server behind it (``postgres``' own
+        unless given: a directory with none is a PostgreSQL that is away)."""
         self.directory = directory
         self.port = free_port()
         self._postgres = postgres
         self._users = users
+        self._server_dir = server_dir if server_dir is not None else postgres.socket_dir
         self._proc: subprocess.Popen[bytes] | None = None
 
     def dsn(self, user: str, database: str) -> str:
@@ -52,7 +62,7 @@ class PgBouncer:
         # timeout ended it), instead of the 503 with Retry-After test_faults.py expects.
         config.write_text(
             f"""[databases]
-* = host={self._postgres.socket_dir}
+* = host={self._server_dir}
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = {self.port}
