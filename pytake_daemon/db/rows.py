@@ -18,7 +18,8 @@ hand (1.85 and 1.06), where a dict comprehension over the fields took 2.0 and 1.
 The rule, followed in every domain: a row that leaves its module as a model goes through this
 module. A field the SQL can't give as a column (the window from ``now``, a position, a nested
 model built from a column) is passed to :func:`of` or :func:`one` as a keyword value, by the
-field's name, and replaces the column of that name. Rows that stay internal state (read back by
+field's name, and replaces the column of that name (a builder is generated for each model and
+set of computed names, so this costs what the hand-written line did). Rows that stay internal state (read back by
 the same module's SQL or logic: ids, counters, a claimed job, an engine's state, the message
 path's few-column reads) stay records: building a model for them would cost time and type
 nothing a caller sees.
@@ -43,74 +44,75 @@ class Row(Protocol):
     def __contains__(self, key: object, /) -> bool: ...
 
 
-_builders: dict[type[Any], Callable[[Row], Any]] = {}
-_columns: dict[type[Any], dict[str, str]] = {}
+Build = Callable[[Row, "dict[str, object] | None"], Any]
+_builders: dict[type[Any], Build] = {}
+_computed: dict[tuple[type[Any], frozenset[str]], Build] = {}
 
 
-def _keys(model: type[Any]) -> tuple[tuple[str, str], ...]:
-    """(column, argument) pairs: a pydantic field with an alias is given under the alias."""
+def _keys(model: type[Any]) -> tuple[tuple[str, str, str], ...]:
+    """(field, column, argument): a pydantic field with an alias is given under the alias."""
     if issubclass(model, BaseModel):
-        return tuple((f.alias or name,) * 2 for name, f in model.model_fields.items())
+        return tuple((name, *(f.alias or name,) * 2) for name, f in model.model_fields.items())
     if dataclasses.is_dataclass(model):
-        return tuple((f.name, f.name) for f in dataclasses.fields(model) if f.init)
+        return tuple((f.name,) * 3 for f in dataclasses.fields(model) if f.init)
     raise TypeError(f"{model.__qualname__} is neither a pydantic model nor a dataclass")
 
 
-def _make(model: type[Any]) -> Callable[[Row], Any]:
+def _make(model: type[Any], given: frozenset[str]) -> Build:
+    """The builder for ``model`` whose fields named in ``given`` come from the caller's values."""
     keys = _keys(model)
+    unknown = given - {name for name, _, _ in keys}
+    if unknown:
+        raise TypeError(f"{model.__qualname__} has no field {', '.join(sorted(unknown))}")
     pydantic = issubclass(model, BaseModel)
 
-    def partial(row: Row) -> Any:
+    def partial(row: Row, values: dict[str, object] | None) -> Any:
         # A query that leaves out a field with a default: only the columns it has.
-        data = {arg: row[col] for col, arg in keys if col in row}
+        data = {
+            arg: values[name] if values is not None and name in given else row[col]
+            for name, col, arg in keys
+            if name in given or col in row
+        }
         return model.model_validate(data) if pydantic else model(**data)
 
     # Field names are identifiers and the columns are quoted by repr, so the source is safe.
+    source = [f"values[{n!r}]" if n in given else f"row[{c!r}]" for n, c, _ in keys]
     if pydantic:
-        call = "validate({" + ", ".join(f"{c!r}: row[{c!r}]" for c, _ in keys) + "})"
+        args = (f"{c!r}: {v}" for (_, c, _), v in zip(keys, source, strict=True))
+        call = "validate({" + ", ".join(args) + "})"
     else:
-        call = "model(" + ", ".join(f"{a}=row[{c!r}]" for c, a in keys) + ")"
-    source = f"def build(row):\n try:\n  return {call}\n except KeyError:\n  return partial(row)\n"
+        call = "model(" + ", ".join(f"{a}={v}" for (_, _, a), v in zip(keys, source, strict=True))
+        call += ")"
+    code = (
+        f"def build(row, values):\n try:\n  return {call}\n"
+        " except KeyError:\n  return partial(row, values)\n"
+    )
     scope: dict[str, Any] = {
         "validate": getattr(model, "model_validate", None),
         "model": model,
         "partial": partial,
     }
-    exec(source, scope)  # noqa: S102 - generated from the model's own field names
-    return cast("Callable[[Row], Any]", scope["build"])
+    exec(code, scope)  # noqa: S102 - generated from the model's own field names
+    return cast("Build", scope["build"])
 
 
-def _builder(model: type[M]) -> Callable[[Row], M]:
+def _builder(model: type[Any]) -> Build:
     build = _builders.get(model)
     if build is None:
-        build = _builders[model] = _make(model)
+        build = _builders[model] = _make(model, frozenset())
     return build
-
-
-def _with(model: type[M], row: Row, values: dict[str, object]) -> M:
-    """``model`` from ``row`` with ``values`` (by field name) in place of those columns."""
-    columns = _columns.get(model)
-    if columns is None:
-        if issubclass(model, BaseModel):
-            names = model.model_fields.items()
-            columns = _columns[model] = {name: f.alias or name for name, f in names}
-        else:
-            columns = _columns[model] = {col: col for col, _ in _keys(model)}
-    unknown = values.keys() - columns.keys()
-    if unknown:
-        raise TypeError(f"{model.__qualname__} has no field {', '.join(sorted(unknown))}")
-    given = {columns[name]: value for name, value in values.items()}
-    data = {col: row[col] for col in columns.values() if col not in given and col in row}
-    data.update(given)
-    if issubclass(model, BaseModel):
-        return cast("M", model.model_validate(data))
-    return model(**data)
 
 
 def of(model: type[M], row: Row, /, **values: object) -> M:
     """``model`` built from ``row``'s columns of the same names (other columns ignored);
-    ``values`` are fields computed outside the SQL, given by field name."""
-    return _with(model, row, values) if values else _builder(model)(row)
+    ``values`` are fields computed outside the SQL, by field name, in place of those columns."""
+    if not values:
+        return cast("M", _builder(model)(row, None))
+    key = (model, frozenset(values))
+    build = _computed.get(key)
+    if build is None:
+        build = _computed[key] = _make(model, key[1])
+    return cast("M", build(row, values))
 
 
 def one(model: type[M], row: Row | None, /, **values: object) -> M | None:
@@ -121,4 +123,4 @@ def one(model: type[M], row: Row | None, /, **values: object) -> M | None:
 def many(model: type[M], rows: Iterable[Row]) -> list[M]:
     """:func:`of` for each row, in order."""
     build = _builder(model)
-    return [build(r) for r in rows]
+    return [build(r, None) for r in rows]
