@@ -94,3 +94,12 @@ async def test_computed_values_fill_and_replace_fields(app_conn: Connection) -> 
 def test_a_computed_value_for_no_field_is_refused() -> None:
     with pytest.raises(TypeError, match="no field nmae"):
         rows.of(Thing, {"id": ID, "name": "ana"}, nmae="typo")
+
+
+async def test_a_joined_tables_prefixed_columns_as_a_row(app_conn: Connection) -> None:
+    row = await app_conn.fetchrow(
+        "SELECT 'outer' AS name, $1::uuid AS thing_id, 'inner' AS thing_name", ID
+    )
+    assert row is not None
+    assert rows.of(ThingRow, rows.Prefixed(row, "thing_")) == ThingRow(id=ID, name="inner")
+    assert "note" not in rows.Prefixed(row, "thing_")

@@ -17,12 +17,13 @@ hand (1.85 and 1.06), where a dict comprehension over the fields took 2.0 and 1.
 
 The rule, followed in every domain: a row that leaves its module as a model goes through this
 module. A field the SQL can't give as a column (the window from ``now``, a position, a nested
-model built from a column) is passed to :func:`of` or :func:`one` as a keyword value, by the
-field's name, and replaces the column of that name (a builder is generated for each model and
-set of computed names, so this costs what the hand-written line did). Rows that stay internal state (read back by
-the same module's SQL or logic: ids, counters, a claimed job, an engine's state, the message
-path's few-column reads) stay records: building a model for them would cost time and type
-nothing a caller sees.
+model built from other columns) is passed to :func:`of` or :func:`one` as a keyword value, by
+the field's name, and replaces the column of that name; a builder is generated for each model
+and set of computed names, so this costs what the hand-written line did. A joined table's
+prefixed columns are read as a row of their own through :class:`Prefixed`. Rows that stay
+internal state (read back by the same module's SQL or logic: ids, counters, a claimed job, an
+engine's state, the message path's few-column reads) stay records: building a model for them
+would cost time and type nothing a caller sees.
 """
 
 from __future__ import annotations
@@ -42,6 +43,23 @@ class Row(Protocol):
 
     def __getitem__(self, key: str, /) -> Any: ...
     def __contains__(self, key: object, /) -> bool: ...
+
+
+class Prefixed:
+    """The columns of ``row`` that start with ``prefix``, named without it: a joined table's
+    columns (``contact_id``, ``contact_wa_id``) read as a row of their own."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: Row, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getitem__(self, key: str, /) -> Any:
+        return self._row[self._prefix + key]
+
+    def __contains__(self, key: object, /) -> bool:
+        return isinstance(key, str) and self._prefix + key in self._row
 
 
 Build = Callable[[Row, "dict[str, object] | None"], Any]
