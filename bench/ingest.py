@@ -35,9 +35,11 @@ import uvloop
 from harness import (
     add_webhook_number,
     bench_stack,
+    cpu_seconds,
     deadlocks,
     free_port,
     percentile,
+    postmaster_pid,
     stored_messages,
     wait_drained,
     wait_ready,
@@ -232,7 +234,7 @@ def main() -> None:
         )
         base_port, app_port = free_port(), free_port()
         bench.spawn([sys.executable, __file__, "--serve-baseline", str(base_port)])
-        bench.spawn_daemon(app_port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
+        daemon = bench.spawn_daemon(app_port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
         sizes = [100, 100, args.requests, args.requests]
         for rate in rates:
             sizes += [int(rate * args.seconds)] * 2
@@ -243,6 +245,10 @@ def main() -> None:
             bodies = bodies[size:]
         parts = iter(chunks)
         drains: dict[str, float | None] = {}
+        # CPU seconds of the saturation phase and of its drain, by process tree: what one
+        # acknowledged webhook costs, acknowledgement and follow-up work, whatever the machine's
+        # other load (the time figures aren't).
+        cpu: dict[str, float] = {}
 
         async def measure() -> tuple[dict[str, Result], int]:
             base = f"http://127.0.0.1:{base_port}"
@@ -270,10 +276,25 @@ def main() -> None:
                 results["baseline saturation"] = await saturation(
                     base + PATH, next(parts), args.concurrency
                 )
+                postmaster = await postmaster_pid(db)
+
+                def sample() -> tuple[float, float, float]:
+                    return (
+                        cpu_seconds(daemon.pid),
+                        cpu_seconds(postmaster) if postmaster else 0.0,
+                        time.process_time(),
+                    )
+
+                before = sample()
                 results["ingest saturation"] = await saturation(
                     app + PATH, next(parts), args.concurrency
                 )
+                acked_at = sample()
                 await drained("saturation")
+                after = sample()
+                for i, name in enumerate(("daemon", "pg", "client")):
+                    cpu[f"{name}_ack"] = acked_at[i] - before[i]
+                    cpu[f"{name}_drain"] = after[i] - acked_at[i]
                 for rate in rates:
                     results[f"baseline at {rate:.0f}/s"] = await offered(
                         base + PATH, next(parts), rate
@@ -310,9 +331,19 @@ def main() -> None:
             f"p50_ms_at_{rate:.0f}={percentile(at_rate, 0.5) * 1000:.2f}",
             f"p99_ms_at_{rate:.0f}={percentile(at_rate, 0.99) * 1000:.2f}",
         ]
+    per = 1000 / max(ours.acked, 1)
+    print(
+        "CPU per acknowledged webhook (ms), during the burst + its drain: "
+        + ", ".join(
+            f"{name} {cpu[name + '_ack'] * per:.2f} + {cpu[name + '_drain'] * per:.2f}"
+            for name in ("daemon", "pg", "client")
+        )
+    )
     drain_s = drains.get("saturation")
     fields += [
         f"saturation_p99_ms={percentile(sorted(ours.latencies), 0.99) * 1000:.2f}",
+        f"daemon_cpu_ms={(cpu['daemon_ack'] + cpu['daemon_drain']) * per:.2f}",
+        f"pg_cpu_ms={(cpu['pg_ack'] + cpu['pg_drain']) * per:.2f}",
         f"deadlocks={deadlocked}",
         f"drain_after_saturation_s={'nan' if drain_s is None else f'{drain_s:.1f}'}",
         f"requests={args.requests}",

@@ -27,6 +27,7 @@ import typer
 
 from pytake_cli import demo_onboarding, demo_seed
 from pytake_cli.context import console, fail, handle_errors, perform, run, settings, state
+from pytake_cli.demo_content import FLOW_NAME, DemoWords
 from pytake_cli.i18n import _, apply_lang_option, asked_language, ngettext
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded._process import death_signal_preexec
@@ -187,14 +188,15 @@ def _banner(
     credentials: demo_seed.Credentials,
     synced: TemplateSyncResult | None,
     chatter: float,
+    words: DemoWords,
 ) -> None:
     _say()
     running = _("[bold]PyTake demo is running[/] at {server}  (simulator: {simulator})")
     _say("  " + running.format(server=server, simulator=simulator))
     tenant = _("tenant '{tenant}', number {number}")
     _say("  " + tenant.format(tenant=demo_seed.TENANT, number=demo_seed.NUMBER_DISPLAY))
-    queues = ", ".join(s.name for s in demo_seed.QUEUES)
-    _say("  " + _("queues {queues}; flow '{flow}'").format(queues=queues, flow=demo_seed.FLOW_NAME))
+    queues = f"{words.sales}, {words.support}"
+    _say("  " + _("queues {queues}; flow '{flow}'").format(queues=queues, flow=FLOW_NAME))
     if synced is not None:
         templates = ngettext(
             "{count} approved template synced from the simulator",
@@ -261,22 +263,25 @@ def _open_console(server: str, cfg: Settings, credentials: demo_seed.Credentials
     build_app(server=server, credentials_path=path, language=asked_language()).run()
 
 
-def _seed(cfg: Settings, server: str, path: Path) -> demo_seed.Credentials:
+def _seed(cfg: Settings, server: str, path: Path) -> tuple[demo_seed.Credentials, DemoWords]:
     """The accounts, then the workspace over the API, then the setup recorded as done (the
     wizard must not greet the demo's owner: ``demo_onboarding``)."""
     credentials = perform(
         lambda backend: demo_seed.seed_accounts(backend.cfg, backend.endpoints, path), cfg=cfg
     )
 
-    async def workspace() -> None:
+    async def workspace() -> DemoWords:
         async with aiohttp.ClientSession() as session:
             api = demo_seed.Api(session, server)
             made = await demo_seed.seed_workspace(api, credentials)
             await demo_onboarding.seed_setup(api, made)
+        return made.words
 
-    run(workspace())
-    perform(lambda backend: demo_onboarding.mark_live(backend.cfg, backend.endpoints), cfg=cfg)
-    return credentials
+    words = run(workspace())
+    perform(
+        lambda backend: demo_onboarding.mark_live(backend.cfg, backend.endpoints, words), cfg=cfg
+    )
+    return credentials, words
 
 
 @handle_errors
@@ -342,7 +347,7 @@ def demo(
         run(_wait_answering(f"{server}/readyz", daemon, _READY_TIMEOUT))
 
         _say(_("seeding the demo tenant"))
-        credentials = _seed(cfg, server, state_dir / demo_seed.CREDENTIALS_FILE)
+        credentials, words = _seed(cfg, server, state_dir / demo_seed.CREDENTIALS_FILE)
 
         _say(
             _("starting the WhatsApp simulator (log: {log})").format(
@@ -369,7 +374,7 @@ def demo(
         except PyTakeError as exc:  # the demo runs without them; say why
             _say(_("template sync failed: {error}").format(error=exc))
 
-        _banner(server, simulator, credentials, synced, chatter)
+        _banner(server, simulator, credentials, synced, chatter, words)
         if headless:
             if tui:
                 _say(_("no terminal: running headless; Ctrl-C stops everything"))

@@ -18,6 +18,7 @@ from typing import Any
 
 from pytake_cli import demo_seed
 from pytake_cli.context import tenant_connection
+from pytake_cli.demo_content import ENGLISH, FLOW_NAME, DemoWords
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
@@ -33,15 +34,21 @@ from pytake_daemon.protocol.onboarding import (
 from pytake_daemon.protocol.queues import WEEKDAYS
 from pytake_simulator.config import DEFAULT_PHONE_NUMBER_ID, DEFAULT_WABA_ID
 
+
 # Open around the clock: its simulated customers write at any hour, and the off-hours rule of
 # the security alerts follows these hours (a demo tried at night is not off-hours work).
-PROFILE = TenantProfile(
-    business_name=demo_seed.TENANT_NAME,
-    segment="retail",
-    timezone="America/Sao_Paulo",
-    language="pt_BR",
-    business_hours={day: [("00:00", "24:00")] for day in WEEKDAYS},
-)
+def shop_profile(words: DemoWords) -> TenantProfile:
+    """The shop's profile; its language is the one the demo was seeded in (the customers'
+    default, and the console's when nobody chose one)."""
+    return TenantProfile(
+        business_name=words.shop,
+        segment="retail",
+        timezone="America/Sao_Paulo",
+        language=words.language,
+        business_hours={day: [("00:00", "24:00")] for day in WEEKDAYS},
+    )
+
+
 SEEDED = "set up by pytake demo"
 
 
@@ -56,7 +63,7 @@ def _step_data(step: StepName, workspace: demo_seed.Workspace) -> dict[str, Any]
         case StepName.QUEUES:
             return {"queues": sorted(workspace.queues)}
         case StepName.AUTOMATION:
-            return {"flow": demo_seed.FLOW_NAME, "flow_id": str(workspace.flow_id)}
+            return {"flow": FLOW_NAME, "flow_id": str(workspace.flow_id)}
         case _:
             return {}
 
@@ -68,7 +75,9 @@ async def seed_setup(api: demo_seed.Api, workspace: demo_seed.Workspace) -> Onbo
     """As the owner: the profile saved (step 1) and steps 2-6 marked done, through the API."""
     profile = await api.call("GET", "/api/v1/tenant/profile", TenantProfileOut)
     if not profile.configured:
-        await api.call("PUT", "/api/v1/tenant/profile", TenantProfileOut, PROFILE)
+        await api.call(
+            "PUT", "/api/v1/tenant/profile", TenantProfileOut, shop_profile(workspace.words)
+        )
     state = await api.call("GET", "/api/v1/onboarding", OnboardingState)
     pending = {s.step for s in state.steps if s.status is StepStatus.PENDING}
     for step in SET_UP:
@@ -80,7 +89,7 @@ async def seed_setup(api: demo_seed.Api, workspace: demo_seed.Workspace) -> Onbo
     return state
 
 
-async def mark_live(cfg: Settings, endpoints: Endpoints) -> None:
+async def mark_live(cfg: Settings, endpoints: Endpoints, words: DemoWords = ENGLISH) -> None:
     """The go-live step done, as seeded (the API takes it only from a passing check)."""
     async with tenant_connection(cfg, endpoints, demo_seed.TENANT) as conn:
         if any(
@@ -89,9 +98,9 @@ async def mark_live(cfg: Settings, endpoints: Endpoints) -> None:
         ):
             return
         summary = [
-            f"{demo_seed.TENANT_NAME}: {SEEDED}",
+            f"{words.shop}: {SEEDED}",
             f"number {demo_seed.NUMBER_DISPLAY} (the simulator's)",
-            f"queues {', '.join(s.name for s in demo_seed.QUEUES)}; flow '{demo_seed.FLOW_NAME}'",
+            f"queues {words.sales}, {words.support}; flow '{FLOW_NAME}'",
         ]
         data = {"passed": True, "seeded": True, "checks": [], "summary": summary}
         await onboarding_db.save_step(

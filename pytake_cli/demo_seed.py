@@ -15,12 +15,21 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from pytake_cli.context import admin_connection, tenant_connection
+from pytake_cli.demo_content import (
+    ENGLISH,
+    FLOW_NAME,
+    SEEDED_WORDS,
+    DemoWords,
+    demo_flow,
+    queues,
+    words_for,
+)
 from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
@@ -30,8 +39,8 @@ from pytake_daemon.db.pool import set_tenant
 from pytake_daemon.errors import ApiError, PyTakeError
 from pytake_daemon.protocol import LoginRequest, LoginResponse, Role, UserCreate, UserUpdate
 from pytake_daemon.protocol.agents import AgentOut, AgentStatus, AgentStatusUpdate
-from pytake_daemon.protocol.flows import FlowDocument, FlowList, FlowOut, FlowUpdate
-from pytake_daemon.protocol.queues import QueueList, QueueOut, QueueSettings
+from pytake_daemon.protocol.flows import FlowList, FlowOut, FlowUpdate
+from pytake_daemon.protocol.queues import QueueList, QueueOut
 from pytake_daemon.protocol.users import UserList
 from pytake_daemon.protocol.whatsapp import (
     NumberCreate,
@@ -54,9 +63,7 @@ from pytake_simulator.config import (
 M = TypeVar("M", bound=BaseModel)
 
 TENANT = "demo"
-TENANT_NAME = "Demo Shop"
 CREDENTIALS_FILE = "demo-credentials"
-FLOW_NAME = "demo"
 AGENT_CAPACITY = 3
 NUMBER_DISPLAY = DEFAULT_DISPLAY_PHONE_NUMBER
 
@@ -75,95 +82,6 @@ AGENTS = (
     Account("ben@demo.test", "Ben Carter", Role.AGENT),
 )
 ACCOUNTS = (OWNER, SUPERVISOR, *AGENTS)
-
-# The bracketed estimate is left out when the queue has no measured figures yet.
-_WELCOME = (
-    "Você é o número {position} na fila {queue}[ (~{wait_minutes} min)]. "
-    "You are number {position} in the {queue} queue[ (~{wait_minutes} min)]."
-)
-_POSITION = "Agora você é o número {position}. You are now number {position}."
-QUEUES = (
-    QueueSettings(
-        name="Sales",
-        description="Vendas: orçamentos e pedidos novos. New orders and quotes.",
-        welcome_message=_WELCOME,
-        position_message=_POSITION,
-    ),
-    QueueSettings(
-        name="Support",
-        description="Suporte: entregas, trocas, cobranças. Deliveries, returns, billing.",
-        welcome_message=_WELCOME,
-        position_message=_POSITION,
-    ),
-)
-
-# Answers greetings in Portuguese or English (the simulated customers' openers) and, through its
-# universal trigger, any other first message; asks with three buttons, and hands over to a
-# queue — "Urgent" jumps the Support line; an answer that is no button goes to Support.
-_SALES, _SUPPORT, _URGENT = "Vendas · Sales", "Suporte · Support", "Urgente · Urgent"
-
-
-def _transfer(node_id: str, queue: str, priority: int, message: str) -> dict[str, Any]:
-    return {
-        "id": node_id,
-        "type": "action_transfer_to_queue",
-        "queueId": queue,
-        "queueName": queue,
-        "priority": priority,
-        "message": message,
-        "waitTimeoutMinutes": 30,
-        "fallbackAction": "keep_waiting",
-    }
-
-
-DEMO_FLOW = FlowDocument.model_validate(
-    {
-        "name": FLOW_NAME,
-        "description": "Ready-made demo: greets in Portuguese and English, hands over to a queue.",
-        "definition": {
-            "session_expiry_minutes": 15,
-            "exit_keywords": ["sair", "exit"],
-            "nodes": [
-                {"id": "start", "type": "trigger_keyword", "match": "starts_with",
-                 "keywords": ["oi", "olá", "bom dia", "boa tarde", "hi", "hello",
-                              "good morning", "menu"]},
-                # The universal fallback (the original's template > keyword > universal): any
-                # other first message ("Cadê o meu pedido?") gets the same menu.
-                {"id": "anything", "type": "trigger_universal"},
-                {"id": "menu", "type": "ask", "variable": "topic", "validation": "option",
-                 "question": "Olá {{contact.name}}! Como podemos ajudar? · "
-                             "Hi! How can we help?",
-                 "options": [_SALES, _SUPPORT, _URGENT], "max_attempts": 2,
-                 "retry_message": "Toque num botão, por favor. · Please tap a button.",
-                 "timeout_minutes": 30},
-                {"id": "is_sales", "type": "condition",
-                 "rules": [{"variable": "topic", "operator": "equals", "value": _SALES}]},
-                {"id": "is_urgent", "type": "condition",
-                 "rules": [{"variable": "topic", "operator": "equals", "value": _URGENT}]},
-                _transfer("to_sales", "Sales", 0,
-                          "Um vendedor já vem! · A salesperson will be right with you."),
-                _transfer("to_support", "Support", 0,
-                          "Vou te passar para o suporte. · Passing you to support."),
-                _transfer("to_urgent", "Support", 2,
-                          "Prioridade máxima! · Top priority: an agent is on the way."),
-                {"id": "bye", "type": "action_close",
-                 "message": "Sem resposta, encerramos. Volte quando quiser! · "
-                            "No answer, so we're closing. Write any time!"},
-            ],
-            "edges": [
-                {"source": "start", "target": "menu"},
-                {"source": "anything", "target": "menu"},
-                {"source": "menu", "target": "is_sales"},
-                {"source": "menu", "target": "to_support", "branch": "invalid"},
-                {"source": "menu", "target": "bye", "branch": "timeout"},
-                {"source": "is_sales", "target": "to_sales", "branch": "true"},
-                {"source": "is_sales", "target": "is_urgent", "branch": "false"},
-                {"source": "is_urgent", "target": "to_urgent", "branch": "true"},
-                {"source": "is_urgent", "target": "to_support", "branch": "false"},
-            ],
-        },
-    }
-)  # fmt: skip
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -202,12 +120,16 @@ def write_credentials(path: Path, passwords: dict[str, str]) -> None:
     os.replace(partial, path)
 
 
-async def seed_accounts(cfg: Settings, endpoints: Endpoints, path: Path) -> Credentials:
-    """The demo tenant and its accounts, created or found; passwords made for the new ones."""
+async def seed_accounts(
+    cfg: Settings, endpoints: Endpoints, path: Path, language: str | None = None
+) -> Credentials:
+    """The demo tenant (named in ``language``: ``words_for``) and its accounts, created or
+    found; passwords made for the new ones."""
     async with admin_connection(cfg, endpoints) as admin:
         if await tenancy_db.tenant_id(admin, TENANT) is None:
             async with admin.transaction():
-                row = await tenancy_db.insert_tenant(admin, slug=TENANT, name=TENANT_NAME)
+                name = words_for(language).shop
+                row = await tenancy_db.insert_tenant(admin, slug=TENANT, name=name)
                 if row is not None:  # None: another run made it meanwhile
                     await set_tenant(admin, row.id)
                     await record_cli_action(
@@ -294,10 +216,23 @@ class Workspace:
     queues: dict[str, uuid.UUID]
     flow_id: uuid.UUID
     agents: dict[str, uuid.UUID]
+    words: DemoWords = ENGLISH
 
 
-async def seed_workspace(api: Api, credentials: Credentials) -> Workspace:
-    """As the owner: the number, the queues, the flow (published), the agents online."""
+def seeded_words(names: set[str], language: str | None = None) -> DemoWords:
+    """The language of the queues a run finds (the first run's), else ``words_for``: a demo
+    seeded in English and run again in Portuguese keeps its queues and its flow."""
+    for words in SEEDED_WORDS:
+        if {words.sales, words.support} <= names:
+            return words
+    return words_for(language)
+
+
+async def seed_workspace(
+    api: Api, credentials: Credentials, language: str | None = None
+) -> Workspace:
+    """As the owner: the number, the queues, the flow (published), the agents online; named
+    in ``language`` the first time (``seeded_words``)."""
     try:
         await api.login(OWNER.email, credentials.passwords[OWNER.email])
     except PyTakeError as exc:
@@ -321,23 +256,26 @@ async def seed_workspace(api: Api, credentials: Credentials) -> Workspace:
         await api.call("POST", "/api/v1/whatsapp/numbers", NumberOut, number)
 
     existing = {q.name: q.id for q in (await api.call("GET", "/api/v1/queues", QueueList)).items}
-    for settings in QUEUES:
+    words = seeded_words(set(existing), language)
+    wanted = queues(words)
+    for settings in wanted:
         if settings.name not in existing:
             made = await api.call("POST", "/api/v1/queues", QueueOut, settings)
             existing[made.name] = made.id
 
     flows = await api.call("GET", "/api/v1/flows", FlowList)
     flow = next((f for f in flows.items if f.name == FLOW_NAME), None)
+    document = demo_flow(words)
     if flow is None:
-        created = await api.call("POST", "/api/v1/flows", FlowOut, DEMO_FLOW)
+        created = await api.call("POST", "/api/v1/flows", FlowOut, document)
         flow_id, published = created.id, created.published_version is not None
     else:
         flow_id, published = flow.id, flow.published_version is not None
         shown = await api.call("GET", f"/api/v1/flows/{flow_id}", FlowOut)
-        if shown.definition != DEMO_FLOW.definition:
+        if shown.definition != document.definition:
             # A demo seeded by an older release (before the universal fallback): the flow it
             # ships now becomes a new version, published.
-            update = FlowUpdate(description=DEMO_FLOW.description, definition=DEMO_FLOW.definition)
+            update = FlowUpdate(description=document.description, definition=document.definition)
             await api.call("PUT", f"/api/v1/flows/{flow_id}", FlowOut, update)
             published = False
     if not published:
@@ -348,9 +286,10 @@ async def seed_workspace(api: Api, credentials: Credentials) -> Workspace:
     for agent in AGENTS:
         await api.call("PUT", f"/api/v1/agents/{users[agent.email]}/status", AgentOut, on_duty)
     return Workspace(
-        queues={s.name: existing[s.name] for s in QUEUES},
+        queues={s.name: existing[s.name] for s in wanted},
         flow_id=flow_id,
         agents={a.email: users[a.email] for a in AGENTS},
+        words=words,
     )
 
 

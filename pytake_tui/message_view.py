@@ -12,6 +12,7 @@ from datetime import datetime
 from pytake_daemon.protocol import MessageOut, MessageStatus, WindowOut
 from pytake_i18n import format_datetime
 from pytake_tui.i18n import N_, _
+from pytake_tui.preview_words import preview_line
 
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker"})
 
@@ -87,7 +88,7 @@ def body_text(message: MessageOut) -> str:
     if message.deleted_at is not None:
         return f"🚫 {_(_DELETED)}"
     if is_system_line(message):
-        return f"ⓘ {message.text}"
+        return f"ⓘ {preview_line(message.text)}"
     if is_media(message):
         return media_placeholder(message)
     if message.type == "location":
@@ -99,7 +100,8 @@ def body_text(message: MessageOut) -> str:
             return f"📍 {place}({lat:.5f}, {lon:.5f})"
     if message.type == "interactive" and _text(message.content, "title"):
         return "☐ " + _("chose “{option}”").format(option=_text(message.content, "title"))
-    return message.text
+    # messages.text describes a message without text of its own in English: said again here.
+    return preview_line(message.text)
 
 
 def message_marks(message: MessageOut) -> list[str]:

@@ -31,7 +31,7 @@ extract() {
     --add-location=file --sort-output --no-wrap --project=pytake \
     -o "$ROOT/$pkg/locale/$pkg.pot" "$ROOT/$pkg"
   # Relative paths in the comments: the same .pot from every checkout.
-  sed -i "s|#: $ROOT/|#: |" "$ROOT/$pkg/locale/$pkg.pot"
+  sed -i "/^#: /s|$ROOT/||g" "$ROOT/$pkg/locale/$pkg.pot"
 }
 
 update() {

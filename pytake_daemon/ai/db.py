@@ -12,6 +12,7 @@ import asyncpg
 
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.statements import BoundStatement, Statement
 from pytake_daemon.protocol.ai import (
     AlertOut,
     ConversationMoodOut,
@@ -75,16 +76,25 @@ async def insert_alert(
     return rows.one(AlertOut, row)
 
 
-_LIST_ALERTS = """
-SELECT * FROM ai_alerts WHERE ($1::uuid IS NULL OR conversation_id = $1)
- ORDER BY created_at DESC, id LIMIT $2
-"""
+# The tenant's alerts by ai_alerts_time_idx, or one conversation's (one per rule) by its unique
+# index. The statement holds only the filter that is set (db/statements.py): with
+# "$1 IS NULL OR conversation_id = $1" the generic plan walked the tenant's alerts by time for
+# one conversation's (20,125 buffers among 20,000 alerts; tests/ai/test_plans_alerts.py).
+def alerts_statement(conversation_id: uuid.UUID | None, limit: int) -> BoundStatement:
+    st = Statement("tenant_id = current_tenant_id()")
+    if conversation_id is not None:
+        st.where("conversation_id = {}", conversation_id)
+    return st.finish(
+        f"SELECT * FROM ai_alerts WHERE {st.conditions}"
+        f" ORDER BY created_at DESC, id LIMIT {st.bind(limit)}"
+    )
 
 
 async def list_alerts(
     conn: Connection, conversation_id: uuid.UUID | None, limit: int
 ) -> list[AlertOut]:
-    return rows.many(AlertOut, await conn.fetch(_LIST_ALERTS, conversation_id, limit))
+    sql, args = alerts_statement(conversation_id, limit)
+    return rows.many(AlertOut, await conn.fetch(sql, *args))
 
 
 # ---- replies (canned responses and knowledge snippets) ---------------------------------------

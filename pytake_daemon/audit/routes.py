@@ -17,6 +17,7 @@ from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound, UnprocessableEntity
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
+from pytake_daemon.i18n import translate
 from pytake_daemon.keys import DB_POOL, SETTINGS
 from pytake_daemon.protocol import ProblemField, Role
 from pytake_daemon.protocol.audit import (
@@ -110,7 +111,11 @@ async def list_alerts(request: web.Request, query: AlertQuery) -> AlertList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.list_alerts(conn, query.limit)
-    return AlertList(items=rows)
+    # Summaries are stored in English (audit/alerts.py marks each sentence): said again in the
+    # request's language, as the notifications say them in their recipient's.
+    return AlertList(
+        items=[r.model_copy(update={"summary": translate(r.summary) or r.summary}) for r in rows]
+    )
 
 
 @routes.get(

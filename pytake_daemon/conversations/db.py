@@ -19,12 +19,12 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from pytake_daemon.conversations.cursors import Position
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.statements import BoundStatement, Statement
 
 # --- conversations ---------------------------------------------------------------------------
 
@@ -166,35 +166,29 @@ def search_patterns(text: str) -> list[str]:
 
 def list_conversations_query(
     filters: ConversationFilters, *, after: Position | None, limit: int
-) -> tuple[str, list[Any]]:
+) -> BoundStatement:
     """The list statement for these filters and this page, and its arguments."""
-    args: list[Any] = []
-
-    def bind(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    where = ["c.tenant_id = current_tenant_id()"]
+    st = Statement("c.tenant_id = current_tenant_id()")
     if filters.status is not None:
-        where.append(_BY_STATUS.format(bind(filters.status)))
+        st.where(_BY_STATUS, filters.status)
     if filters.assigned_user_id is not None:
-        where.append(_BY_AGENT.format(bind(filters.assigned_user_id)))
+        st.where(_BY_AGENT, filters.assigned_user_id)
     if filters.unassigned:
-        where.append(_UNASSIGNED)
+        st.where(_UNASSIGNED)
     if filters.number_id is not None:
-        where.append(_BY_NUMBER.format(bind(filters.number_id)))
+        st.where(_BY_NUMBER, filters.number_id)
     if filters.since is not None:
-        where.append(_SINCE.format(bind(filters.since)))
+        st.where(_SINCE, filters.since)
     if filters.until is not None:
-        where.append(_UNTIL.format(bind(filters.until)))
+        st.where(_UNTIL, filters.until)
     if filters.unread is not None:
-        where.append(_UNREAD if filters.unread else _NOT_UNREAD)
+        st.where(_UNREAD if filters.unread else _NOT_UNREAD)
     hits = ""
     search = (filters.search or "").strip()
     if search:
         patterns = search_patterns(search)
-        hits = _HITS.format(patterns=bind(patterns), text_pattern=bind(patterns[0]))
-        where.append(_IN_HITS)
+        hits = _HITS.format(patterns=st.bind(patterns), text_pattern=st.bind(patterns[0]))
+        st.where(_IN_HITS)
     parts = {
         "hits": hits,
         "columns": CONVERSATION_COLUMNS,
@@ -202,20 +196,21 @@ def list_conversations_query(
         "order": _ORDER,
     }
     if after is None:
-        sql = _PAGE.format(where=" AND ".join(where), limit=bind(limit), **parts)
+        sql = _PAGE.format(where=st.conditions, limit=st.bind(limit), **parts)
     elif after[0] is None:
-        where.append(_NO_MESSAGES_BEFORE_ID.format(bind(after[1])))
-        sql = _PAGE.format(where=" AND ".join(where), limit=bind(limit), **parts)
+        st.where(_NO_MESSAGES_BEFORE_ID, after[1])
+        sql = _PAGE.format(where=st.conditions, limit=st.bind(limit), **parts)
     else:
-        before = _BEFORE_ROW.format(bind(after[0]), bind(after[1]))
+        # The cursor is bound before the conditions are read: both halves share them.
+        before = _BEFORE_ROW.format(st.bind(after[0]), st.bind(after[1]))
         sql = _PAGE_AFTER.format(
-            where=" AND ".join(where),
+            where=st.conditions,
             before=before,
             no_messages=_NO_MESSAGES,
-            limit=bind(limit),
+            limit=st.bind(limit),
             **parts,
         )
-    return sql, args
+    return st.finish(sql)
 
 
 async def list_conversations(

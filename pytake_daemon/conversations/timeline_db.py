@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.statements import BoundStatement, Statement
 
 EVENT_COLUMNS = """
     e.id, e.conversation_id, e.kind, e.created_at, e.detail,
@@ -75,16 +76,27 @@ async def add_lines(conn: Connection, lines: Sequence[Line]) -> list[asyncpg.Rec
 
 # The span of one page of messages: lines older than the cursor (or any, on the first page)
 # and not older than the page's oldest message (or any, on the last page). Both bounds are
-# ranges of conversation_events_thread_idx.
-_IN_SPAN = f"""
-SELECT {EVENT_COLUMNS}
-  FROM conversation_events e
- WHERE e.tenant_id = current_tenant_id() AND e.conversation_id = $1
-   AND ($2::timestamptz IS NULL OR (e.created_at, e.id) < ($2, $3::uuid))
-   AND ($4::timestamptz IS NULL OR (e.created_at, e.id) > ($4, $5::uuid))
- ORDER BY e.created_at DESC, e.id DESC
- LIMIT $6
-"""
+# ranges of conversation_events_thread_idx. The statement holds only the bounds that are set
+# (db/statements.py): with "$2 IS NULL OR …" bounds the generic plan kept neither in the index
+# condition and walked a long conversation's lines from its newest (tests/conversations/
+# test_plans_life.py: 680 buffers for a first page of 20,000 lines).
+def span_statement(
+    conversation_id: uuid.UUID,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> BoundStatement:
+    st = Statement("e.tenant_id = current_tenant_id()")
+    st.where("e.conversation_id = {}", conversation_id)
+    if before is not None:
+        st.where("(e.created_at, e.id) < ({}, {})", *before)
+    if after is not None:
+        st.where("(e.created_at, e.id) > ({}, {})", *after)
+    return st.finish(
+        f"SELECT {EVENT_COLUMNS} FROM conversation_events e WHERE {st.conditions}"
+        f" ORDER BY e.created_at DESC, e.id DESC LIMIT {st.bind(limit)}"
+    )
 
 
 async def lines_in_span(
@@ -96,12 +108,5 @@ async def lines_in_span(
     limit: int,
 ) -> list[asyncpg.Record]:
     """A conversation's lines between two keyset positions (exclusive), newest first."""
-    return await conn.fetch(
-        _IN_SPAN,
-        conversation_id,
-        before[0] if before else None,
-        before[1] if before else None,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
-    )
+    sql, args = span_statement(conversation_id, before=before, after=after, limit=limit)
+    return await conn.fetch(sql, *args)

@@ -102,9 +102,15 @@ class JobRunner:
         max_backoff_seconds: float = 300.0,
         concurrency: int = 16,
         priority: AckPriority | None = None,
+        priority_quiet_seconds: float = 0.0,
+        priority_most_seconds: float | None = None,
     ) -> None:
         self._pool = pool
         self._priority = priority
+        # How this runner's claims yield to webhooks (jobs/priority.py): the fan-out, whose
+        # work ends in a reply, waits for the moment none waits; the AI waits for a quiet gap.
+        self._priority_quiet = priority_quiet_seconds
+        self._priority_most = priority_most_seconds
         self._loops = loops if loops is not None else Loops()
         self._batch = batch
         self._lease = lease_seconds
@@ -191,7 +197,9 @@ class JobRunner:
     async def _pass(self, kind: str) -> None:
         wake = self._wakes[kind]
         if self._priority is not None:
-            await self._priority.wait()
+            await self._priority.wait(
+                most_seconds=self._priority_most, quiet_seconds=self._priority_quiet
+            )
         if await self.run_once(kind) >= self._batch:
             return  # a full batch: more is probably waiting
         # Not after a partial batch: whatever was queued since the claim set ``wake`` already,

@@ -14,6 +14,7 @@ import asyncpg
 
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.statements import BoundStatement, Statement
 from pytake_daemon.protocol.notifications import (
     NotificationCategory,
     NotificationLink,
@@ -149,31 +150,25 @@ def page_statement(
     until: datetime | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> tuple[str, list[object]]:
-    args: list[object] = [user_id]
-
-    def bind(value: object) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    where = ["tenant_id = current_tenant_id()", "user_id = $1"]
+) -> BoundStatement:
+    st = Statement("tenant_id = current_tenant_id()")
+    st.where("user_id = {}", user_id)
     if read is not None:
-        where.append("read_at IS NOT NULL" if read else "read_at IS NULL")
+        st.where("read_at IS NOT NULL" if read else "read_at IS NULL")
     if category is not None:
-        where.append(f"category = {bind(category)}")
+        st.where("category = {}", category)
     if severity is not None:
-        where.append(f"severity = {bind(severity)}")
+        st.where("severity = {}", severity)
     if since is not None:
-        where.append(f"created_at >= {bind(since)}")
+        st.where("created_at >= {}", since)
     if until is not None:
-        where.append(f"created_at < {bind(until)}")
+        st.where("created_at < {}", until)
     if after is not None:
-        where.append(f"(created_at, id) < ({bind(after[0])}, {bind(after[1])})")
-    sql = (
-        f"SELECT {_COLUMNS} FROM notifications WHERE {' AND '.join(where)}"
-        f" ORDER BY created_at DESC, id DESC LIMIT {bind(limit)}"
+        st.where("(created_at, id) < ({}, {})", *after)
+    return st.finish(
+        f"SELECT {_COLUMNS} FROM notifications WHERE {st.conditions}"
+        f" ORDER BY created_at DESC, id DESC LIMIT {st.bind(limit)}"
     )
-    return sql, args
 
 
 async def page(

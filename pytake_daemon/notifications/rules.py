@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from pytake_daemon.ai import alert_words
 from pytake_daemon.attendance import goal_titles
+from pytake_daemon.audit.alert_kinds import kind_name
 from pytake_daemon.i18n import gettext, ngettext, translate
 from pytake_daemon.notifications import system_rules
 from pytake_daemon.notifications.audience import Audience, Member
@@ -33,6 +34,7 @@ from pytake_daemon.protocol.notifications import (
 )
 from pytake_daemon.protocol.notifications import NotificationSeverity as Sev
 from pytake_daemon.protocol.whatsapp import NumberQualityChanged, TemplateStatusChanged
+from pytake_daemon.whatsapp.preview_words import preview_line
 from pytake_i18n import DEFAULT_LANGUAGE, N_
 
 # Intent lives in intent.py (system_rules.py shares it); callers keep importing it from here.
@@ -161,7 +163,8 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
                         # every summary's sentence).
                         summary=translate(alert.summary, _language(audience, admin.id)),
                     )[:200],
-                    f"{alert.kind}: {alert.subject}",
+                    f"{kind_name(alert.kind, language=_language(audience, admin.id))}: "
+                    f"{alert.subject}",
                     NotificationLink(kind=LinkKind.SECURITY_ALERT, id=alert.id),
                 )
         elif isinstance(event, BackupAlert):
@@ -216,7 +219,10 @@ def _customer_replied(event: MessageReceived, audience: Audience) -> Iterator[In
             N_("{customer} wrote"),
             customer=_customer(audience, facts.id, facts.assigned_user_id),
         ),
-        (event.message.text or event.conversation.last_message_preview)[:500],
+        preview_line(
+            event.message.text or event.conversation.last_message_preview,
+            language=_language(audience, facts.assigned_user_id),
+        )[:500],
         NotificationLink(kind=LinkKind.CONVERSATION, id=facts.id),
         group_key=f"reply:{facts.id}",
         # {n} stays for the database to fill with the group's count (db.py); it is used from

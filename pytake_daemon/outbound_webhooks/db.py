@@ -16,6 +16,7 @@ import asyncpg
 
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.statements import BoundStatement, Statement
 from pytake_daemon.protocol.outbound_webhooks import EndpointOut
 
 _ENDPOINT_COLUMNS = """e.id, e.url, e.description, e.event_types, e.enabled, e.disabled_reason,
@@ -310,14 +311,6 @@ _DELIVERY_COLUMNS = """d.id, d.endpoint_id, d.event_id, d.event_type, d.conversa
     d.state, d.attempts, d.created_at, d.next_attempt_at, d.last_attempt_at, d.last_status,
     d.last_error, d.delivered_at, d.dead_at, d.replay_of"""
 
-# webhook_deliveries_recent_idx
-_BY_ENDPOINT = f"""
-SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d
- WHERE d.tenant_id = current_tenant_id() AND d.endpoint_id = $1
-   AND ($2::text IS NULL OR d.state = $2)
- ORDER BY d.created_at DESC, d.seq DESC LIMIT $3
-"""
-
 # webhook_deliveries_dead_idx
 _DEAD_LETTERS = f"""
 SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d
@@ -325,26 +318,44 @@ SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d
  ORDER BY d.dead_at DESC, d.seq DESC LIMIT $1
 """
 
-# Newest of every endpoint (webhook_deliveries_recent_idx once per endpoint), merged.
+# The consoles' lists hold only the filters that are set (db/statements.py). One endpoint:
+# webhook_deliveries_recent_idx, or for its dead letters webhook_deliveries_endpoint_dead_idx
+# (0046: under "$2 IS NULL OR state = $2" both plans walked the endpoint's delivered history
+# to find them). The state is a constant fragment so the partial index matches in the generic
+# plan too. Every endpoint: the recent index once per endpoint, merged.
+_STATES = {s: f"d.state = '{s}'" for s in ("pending", "delivered", "dead")}
+_ORDER = "ORDER BY d.created_at DESC, d.seq DESC LIMIT {limit}"
+_BY_ENDPOINT = f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE {{where}} {_ORDER}"
 _RECENT = f"""
 SELECT r.* FROM webhook_endpoints e,
        LATERAL (SELECT {_DELIVERY_COLUMNS}, d.seq FROM webhook_deliveries d
-                 WHERE d.tenant_id = current_tenant_id() AND d.endpoint_id = e.id
-                   AND ($1::text IS NULL OR d.state = $1)
-                 ORDER BY d.created_at DESC, d.seq DESC LIMIT $2) r
+                 WHERE {{where}} {_ORDER}) r
  WHERE e.tenant_id = current_tenant_id()
- ORDER BY r.created_at DESC, r.seq DESC LIMIT $2
+ ORDER BY r.created_at DESC, r.seq DESC LIMIT {{limit}}
 """
+
+
+def deliveries_statement(
+    *, endpoint_id: uuid.UUID | None, state: str | None, limit: int
+) -> BoundStatement:
+    st = Statement("d.tenant_id = current_tenant_id()")
+    if endpoint_id is not None:
+        st.where("d.endpoint_id = {}", endpoint_id)
+    else:
+        st.where("d.endpoint_id = e.id")
+    if state is not None:
+        st.where(_STATES[state])
+    shape = _RECENT if endpoint_id is None else _BY_ENDPOINT
+    return st.finish(shape.format(where=st.conditions, limit=st.bind(limit)))
 
 
 async def list_deliveries(
     conn: Connection, *, endpoint_id: uuid.UUID | None, state: str | None, limit: int
 ) -> list[asyncpg.Record]:
-    if endpoint_id is not None:
-        return list(await conn.fetch(_BY_ENDPOINT, endpoint_id, state, limit))
-    if state == "dead":
+    if endpoint_id is None and state == "dead":
         return list(await conn.fetch(_DEAD_LETTERS, limit))
-    return list(await conn.fetch(_RECENT, state, limit))
+    sql, args = deliveries_statement(endpoint_id=endpoint_id, state=state, limit=limit)
+    return list(await conn.fetch(sql, *args))
 
 
 # webhook_deliveries_pkey

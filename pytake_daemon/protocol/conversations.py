@@ -99,7 +99,10 @@ class ConversationOut(WireModel):
     assigned_user_id: uuid.UUID | None
     unread_count: int
     last_message_at: datetime | None
-    last_message_preview: str
+    last_message_preview: str = Field(
+        description="the last message's text, or its kind tagged for the reader to word "
+        "(protocol.message_preview.parse)"
+    )
     last_inbound_at: datetime | None
     window: WindowOut
     created_at: datetime

@@ -211,7 +211,9 @@ class QueueItemOut(WireModel):
         default=None, description="the conversation's mood (AI), when analysed; item lists only"
     )
     last_message: str | None = Field(
-        default=None, description="the conversation's latest message, shortened; item lists only"
+        default=None,
+        description="the conversation's latest message, shortened, as ``last_message_preview`` "
+        "(a kind tagged for the reader to word); item lists only",
     )
     rating: int | None = Field(
         default=None, description="the customer's rating of this attendance (1-5); item lists only"

@@ -34,13 +34,14 @@ from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.priority import AckPriority
 from pytake_daemon.metrics import families as metrics
 from pytake_daemon.protocol import EventEnvelope, ServerEvent
+from pytake_daemon.protocol.message_preview import english
 from pytake_daemon.realtime.bus import number_events
 from pytake_daemon.whatsapp import ingest_db
 from pytake_daemon.whatsapp.ingest_contacts import Sighting, resolve_contacts
 from pytake_daemon.whatsapp.ingest_edits import apply_edits
 from pytake_daemon.whatsapp.ingest_events import TEMPLATE_SYNC_JOB, Routed, write_other_items
 from pytake_daemon.whatsapp.ingest_statuses import StatusesWritten, status_event, write_statuses
-from pytake_daemon.whatsapp.render import preview, render_text
+from pytake_daemon.whatsapp.render import describe, stored_preview
 from pytake_daemon.whatsapp.webhook import (
     InboundMessage,
     StatusUpdate,
@@ -303,7 +304,8 @@ async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.U
     rows: dict[str, list[Any]] = defaultdict(list)
     for r, contact_id in zip(chosen, contact_ids, strict=True):
         msg = _msg(r)
-        text = render_text(msg.type, msg.content)
+        described = describe(msg.type, msg.content)
+        text = english(described)
         rows["conversation_ids"].append(conversations[(r.route.number_id, contact_id)])
         rows["wa_message_ids"].append(msg.message_id)
         rows["types"].append(msg.type)
@@ -314,7 +316,7 @@ async def _write_messages(conn: Connection, routed: list[Routed]) -> list[uuid.U
         rows["referrals"].append(_json(msg.referral))
         rows["errors"].append([_json(e) for e in msg.errors])
         rows["wa_timestamps"].append(msg.timestamp)
-        rows["previews"].append(preview(text))
+        rows["previews"].append(stored_preview(described))
         rows["unread"].append(msg.type not in _NOT_UNREAD)
     inserted = await ingest_db.insert_inbound_messages(conn, job_kind=INGEST_JOB, **rows)
     if inserted:

@@ -20,11 +20,12 @@ from datetime import datetime
 import orjson
 
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.protocol.message_preview import Preview, PreviewKind, english, tag
 from pytake_daemon.whatsapp import ingest_db
-from pytake_daemon.whatsapp.render import preview, render_text
+from pytake_daemon.whatsapp.render import describe, stored_preview
 from pytake_daemon.whatsapp.webhook import EditContent, InboundMessage, RevokeContent
 
-DELETED_PREVIEW = "🚫 the customer deleted this message"
+DELETED_PREVIEW = tag(Preview(PreviewKind.DELETED))
 
 _APPLY_EDITS = """
 WITH input AS (
@@ -119,14 +120,15 @@ async def _edit(conn: Connection, items: list[InboundMessage]) -> list[uuid.UUID
         new_type = edit.message.get("type")
         if edit.content is None or not isinstance(new_type, str):
             continue  # an edit we can't read keeps the original as it was (the notice is kept)
-        text = render_text(new_type, edit.content)
+        described = describe(new_type, edit.content)
+        text = english(described)
         originals.append(edit.original_message_id)
         dumped = edit.content.model_dump(mode="json", by_alias=True, exclude_none=True)
         contents.append(orjson.dumps(dumped).decode())
         texts.append(text)
         times.append(item.timestamp)
         ids.append(item.message_id)
-        previews.append(preview(text))
+        previews.append(stored_preview(described))
     if not originals:
         return []
     rows = await conn.fetch(_APPLY_EDITS, originals, contents, texts, times, ids, previews)

@@ -26,11 +26,12 @@ import asyncpg
 
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import ApiError, Conflict, NotFound, UnprocessableEntity
+from pytake_daemon.protocol.message_preview import english
 from pytake_daemon.protocol.outgoing import ReactionOut, SendMessageRequest, TemplateOut
 from pytake_daemon.whatsapp import db as whatsapp_db
 from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.meta_errors import explain
-from pytake_daemon.whatsapp.render import preview, render_outgoing
+from pytake_daemon.whatsapp.render import describe_outgoing, stored_preview
 from pytake_daemon.whatsapp.template_params import (
     TemplateParameterError,
     check_parameters,
@@ -115,8 +116,9 @@ async def _queue_new(
             has_phone=conversation["wa_id"] is not None,
         )
     context = await _context(conn, conversation_id, request)
-    text = render_outgoing(request.content)
-    shown = preview(text)
+    described = describe_outgoing(request.content)
+    text = english(described)
+    shown = stored_preview(described)
     row = await outbox_db.queue_outbound(
         conn,
         conversation_id=conversation_id,

@@ -16,6 +16,7 @@ from pytake_i18n import format_datetime
 from pytake_tui.i18n import N_
 from pytake_tui.message_view import clock
 from pytake_tui.notifications import contact_name
+from pytake_tui.preview_words import preview_line
 from pytake_tui.replies import tags_label
 from pytake_tui.widgets.system_line import assignment_label
 
@@ -52,7 +53,7 @@ def row(
     if conversation.tags:
         # Last on the line: a narrow list cuts the tags before the name or the counter.
         first += Content.styled(f" {tags_label(conversation.tags)}", "$text-secondary")
-    preview = " ".join(conversation.last_message_preview.split()) or "—"
+    preview = " ".join(preview_line(conversation.last_message_preview).split()) or "—"
     # Who attends it leads the second line: a narrow list cuts the preview, not the name.
     if (attended := assignment_label(conversation)) is not None:
         lead = Content.styled(f"  {attended} ", "$text-secondary")

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from pytake_daemon.protocol.queues import Priority, QueueItemOut
 from pytake_i18n import format_number
 from pytake_tui.i18n import N_, _
+from pytake_tui.preview_words import preview_line
 from pytake_tui.queue_board import Column, QueueBoard, duration, serving_key
 from pytake_tui.widgets.live_table import LiveTable
 
@@ -249,7 +250,7 @@ class ActiveTable(QueueTable):
             Text(self.board.agent_name(item.agent_id)),
             Text(contact_label(item), style=style),
             LiveCell(lambda: self.since(since), style),
-            Text(" ".join(last.split()), style=style or "dim"),
+            Text(" ".join(preview_line(last).split()), style=style or "dim"),
             self.mood_cell(item),
         ]
 

@@ -112,7 +112,11 @@ async def test_a_login_from_a_new_address_alerts(
         assert resp.status == 200
     new_ip = [a for a in (await alerts(api, owner.headers)).items if a.kind is AlertKind.NEW_IP]
     assert len(new_ip) == 1
-    assert second in new_ip[0].summary
+    assert new_ip[0].summary == f"{owner.email} logged in from a new address {second}"
+    # Stored in English, listed in the reader's language (issue 22).
+    in_portuguese = await alerts(api, {**owner.headers, "Accept-Language": "pt-BR"})
+    said = [a.summary for a in in_portuguese.items if a.kind is AlertKind.NEW_IP]
+    assert said == [f"{owner.email} entrou de um novo endereço {second}"]
 
 
 async def test_trends_flag_a_spike_against_an_empty_baseline(

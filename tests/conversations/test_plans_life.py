@@ -1,8 +1,9 @@
 """Plans of the statements issue 17 added to the message path and the thread: the fan-out's
 reopen claim (once per batch) is primary-key probes of the batch's conversations, and a page's
 system lines are one range of ``conversation_events_thread_idx``, however long the tenant's
-history; executed as the daemon's role under row-level security, custom and generic plans
-(see tests/plans.py)."""
+history or the conversation's (each page of a thread of 20,000 lines, with or without a
+cursor); executed as the daemon's role under row-level security, custom and generic plans (see
+tests/plans.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.plans import assert_bounded, explain
 
 CONVERSATIONS = 4000
 LINES_EACH = 10
+LONG = 20_000
 
 
 async def test_reopen_claim_and_thread_lines_are_index_bounded(
@@ -57,6 +59,17 @@ async def test_reopen_claim_and_thread_lines_are_index_bounded(
             datetime.now(UTC),
             LINES_EACH,
         )
+        await admin_conn.execute(
+            """
+            INSERT INTO conversation_events (tenant_id, conversation_id, kind, created_at)
+            SELECT $1, $2, 'note_added', $3::timestamptz - make_interval(mins => g)
+              FROM generate_series(1, $4::int) AS g
+            """,
+            tenant.id,
+            ids[8],
+            datetime.now(UTC) - timedelta(seconds=30),
+            LONG,
+        )
     await admin_conn.execute("ANALYZE conversation_events")
     await admin_conn.execute("ANALYZE conversations")
 
@@ -66,6 +79,7 @@ async def test_reopen_claim_and_thread_lines_are_index_bounded(
     await tr.start()
     try:
         await set_tenant(app_conn, tenant.id)
+        failures: list[str] = []
         for generic in (False, True):
             plan = await explain(app_conn, reopen._CLAIM, batch, generic=generic)
             assert_bounded(
@@ -73,22 +87,32 @@ async def test_reopen_claim_and_thread_lines_are_index_bounded(
                 uses={("conversations_pkey", "conversations_tenant_id_id_key")},
                 max_blocks=100,
             )
-            plan = await explain(
-                app_conn,
-                timeline_db._IN_SPAN,
-                ids[7],
-                now - timedelta(minutes=3),
-                uuid.UUID(int=0),
-                now - timedelta(minutes=20),
-                uuid.UUID(int=0),
-                500,
-                generic=generic,
-            )
-            assert_bounded(
-                plan,
-                uses={"conversation_events_thread_idx"},
-                never_scans=("conversation_events", "conversations"),
-                max_blocks=100,
-            )
+        # A thread's pages over a long-lived conversation (its lines: one a minute, newest
+        # first): the first page (no cursor), a middle one, the last (no oldest message) and a
+        # thread of one page; each reads its span, not the lines newer than its cursor. (50
+        # lines a page here: the daemon asks for 500, and each line's names cost two probes,
+        # which would hide a walk of the history behind the page's own reads.)
+        long, line = ids[8], timedelta(minutes=1)
+        zero = uuid.UUID(int=0)
+        spans = {
+            "first": (None, (now - 20 * line, zero)),
+            "middle": ((now - 15_000 * line, zero), (now - 15_020 * line, zero)),
+            "last": ((now - 19_000 * line, zero), None),
+            "whole": (None, None),
+        }
+        for what, (before, after) in spans.items():
+            sql, args = timeline_db.span_statement(long, before=before, after=after, limit=50)
+            for generic in (False, True):
+                plan = await explain(app_conn, sql, *args, generic=generic)
+                try:
+                    assert_bounded(
+                        plan,
+                        uses={"conversation_events_thread_idx"},
+                        never_scans=("conversation_events", "conversations"),
+                        max_blocks=300,
+                    )
+                except AssertionError:
+                    failures.append(f"generic={generic} {what}: {plan.blocks} buffers")
+        assert not failures, "\n".join(failures)
     finally:
         await tr.rollback()

@@ -74,10 +74,11 @@ async def demo(settings: Settings, endpoints: Endpoints, tmp_path: Path) -> Asyn
     sim = Simulator(SimulatorConfig.fast(numbers=[NumberConfig()], webhook_url=None, seed=17))
     async with serving(settings, tmp_path, sim) as url, aiohttp.ClientSession() as http:
         credentials = await demo_seed.seed_accounts(
-            settings, endpoints, tmp_path / demo_seed.CREDENTIALS_FILE
+            settings, endpoints, tmp_path / demo_seed.CREDENTIALS_FILE, language="en"
         )
         api = demo_seed.Api(http, url)
-        workspace = await demo_seed.seed_workspace(api, credentials)
+        # English names, whatever the machine's locale: the screen is read for "Support".
+        workspace = await demo_seed.seed_workspace(api, credentials, language="en")
         off_duty = AgentStatusUpdate(status=AgentStatus.OFFLINE)
         for agent_id in workspace.agents.values():
             await api.call("PUT", f"/api/v1/agents/{agent_id}/status", AgentOut, off_duty)

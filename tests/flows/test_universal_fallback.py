@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytake_cli.demo_seed import DEMO_FLOW
+from pytake_cli.demo_content import DEMO_FLOW, PORTUGUESE, demo_flow
 from pytake_daemon.flows.testing import run_script
 from pytake_daemon.flows.validation import check_document
 from pytake_daemon.protocol.flows import FlowDefinition, FlowTestScript
@@ -21,7 +21,10 @@ OPENER = "Cadê o meu pedido? Já faz uma semana"
 
 
 def _definitions() -> Sequence[object]:
-    found = [pytest.param("demo", DEMO_FLOW.definition, id="demo")]
+    found = [
+        pytest.param("demo", DEMO_FLOW.definition, id="demo"),
+        pytest.param("demo", demo_flow(PORTUGUESE).definition, id="demo-pt_BR"),
+    ]
     for path in FLOWS:
         document, problems = check_document(yaml.safe_load(path.read_text()))
         assert document is not None, [str(p) for p in problems]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from pytake_daemon.audit.alert_kinds import kind_name
 from pytake_daemon.notifications import rules, service
 from pytake_daemon.notifications.audience import Audience, ConversationFacts, Member
 from pytake_daemon.notifications.intent import Intent
@@ -36,6 +37,22 @@ def test_a_security_summary_in_each_admins_language() -> None:
     said = _titles(SecurityAlertRaised(alert=alert), audience)
     assert said[ANA.id][0] == "Segurança: 12 logins falhos de x@example.test em 300 s"
     assert said[OLIVER.id][0] == "Security: 12 failed logins for x@example.test in 300 s"
+    # The body names the kind in words, not the enum's value (brute_force_user).
+    envelope = EventEnvelope(
+        seq=1, tenant_id=uuid.UUID(int=5), at=AT, event=SecurityAlertRaised(alert=alert)
+    )
+    bodies = {i.user_id: i.body for i in rules.intents([envelope], audience)}
+    assert bodies == {
+        ANA.id: "Tentativas de login repetidas em uma conta: x@example.test",
+        OLIVER.id: "Repeated failed logins for one account: x@example.test",
+    }
+
+
+def test_every_security_alert_kind_has_words_in_both_languages() -> None:
+    for kind in AlertKind:
+        english, portuguese = kind_name(kind, language="en"), kind_name(kind, language="pt_BR")
+        assert "_" not in english
+        assert english != portuguese, kind
 
 
 def test_a_backup_alert_and_its_group_in_each_admins_language() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from pytake_cli import demo_onboarding, demo_seed
+from pytake_cli import demo_content, demo_onboarding, demo_seed
 from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
@@ -31,19 +31,19 @@ DEADLINE = 30.0
 async def seed_demo(api: ApiClient, settings: Settings, endpoints: Endpoints, tmp: Path) -> str:
     """Seed as ``pytake demo`` does; the owner's session token."""
     credentials = await demo_seed.seed_accounts(
-        settings, endpoints, tmp / demo_seed.CREDENTIALS_FILE
+        settings, endpoints, tmp / demo_seed.CREDENTIALS_FILE, language="en"
     )
     async with aiohttp.ClientSession() as http:
         client = demo_seed.Api(http, server_of(api))
         for _run in range(2):  # a second ``pytake demo`` finds it all and changes nothing
-            workspace = await demo_seed.seed_workspace(client, credentials)
+            workspace = await demo_seed.seed_workspace(client, credentials, language="en")
             await demo_onboarding.seed_setup(client, workspace)
             await demo_onboarding.mark_live(settings, endpoints)
         state = await client.call("GET", "/api/v1/onboarding", OnboardingState)
         assert state.finished
         assert {s.status for s in state.steps} == {StepStatus.DONE}
         profile = await client.call("GET", "/api/v1/tenant/profile", TenantProfileOut)
-        assert (profile.business_name, profile.configured) == (demo_seed.TENANT_NAME, True)
+        assert (profile.business_name, profile.configured) == (demo_content.TENANT_NAME, True)
         return client.token or ""
 
 
