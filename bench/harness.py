@@ -134,6 +134,47 @@ def bench_stack(prefix: str, pg_settings: Sequence[str] = ()) -> Iterator[Bench]
         shutil.rmtree(root, ignore_errors=True)  # an embedded cluster after a big load is large
 
 
+async def add_webhook_number(
+    bench: Bench, key: bytes, *, phone_number_id: str, waba_id: str, app_secret: str
+) -> None:
+    """The bench tenant's WhatsApp number whose signed webhooks a bench sends; ``key`` is the
+    daemons' ``PYTAKE_WHATSAPP__SECRETS_KEY`` (a daemon can't be ready with secrets it can't
+    decrypt)."""
+    from pytake_daemon.db.pool import set_tenant
+    from pytake_daemon.protocol.whatsapp import NumberCreate
+    from pytake_daemon.whatsapp.numbers import add_number
+    from pytake_daemon.whatsapp.secretbox import SecretBox
+
+    conn = await connect(bench.admin_dsn)
+    try:
+        async with conn.transaction():
+            await set_tenant(conn, bench.tenant.id)
+            await add_number(
+                conn,
+                SecretBox([key]),
+                NumberCreate(
+                    phone_number_id=phone_number_id,
+                    waba_id=waba_id,
+                    access_token="bench-token",
+                    app_secret=app_secret,
+                    verify_token="bench-verify",
+                ),
+            )
+    finally:
+        await conn.close()
+
+
+async def stored_messages(admin_dsn: str) -> int:
+    """Messages in the bench's database: what an ingest bench compares with its acknowledged
+    webhooks (each must be stored once, or the run is void)."""
+    conn = await connect(admin_dsn)
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM messages")
+    finally:
+        await conn.close()
+    return count
+
+
 async def wait_ready(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
@@ -278,6 +319,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
 __all__ = [
     "ROOT",
     "Bench",
+    "add_webhook_number",
     "backlog",
     "bench_stack",
     "cpu_seconds",
@@ -286,6 +328,7 @@ __all__ = [
     "free_port",
     "percentile",
     "postmaster_pid",
+    "stored_messages",
     "wait_drained",
     "wait_ready",
 ]

@@ -33,12 +33,14 @@ import aiohttp
 import orjson
 import uvloop
 from harness import (
+    add_webhook_number,
     bench_stack,
     cpu_seconds,
     deadlocks,
     free_port,
     percentile,
     postmaster_pid,
+    stored_messages,
     wait_drained,
     wait_ready,
 )
@@ -221,32 +223,15 @@ def main() -> None:
 
     from cryptography.fernet import Fernet
 
-    from pytake_daemon.db.pool import connect, set_tenant
-    from pytake_daemon.protocol.whatsapp import NumberCreate
-    from pytake_daemon.whatsapp.numbers import add_number
-    from pytake_daemon.whatsapp.secretbox import SecretBox
+    from pytake_daemon.db.pool import connect
 
     key = Fernet.generate_key()
     with bench_stack("pti-") as bench:
-
-        async def configure() -> None:
-            conn = await connect(bench.admin_dsn)
-            async with conn.transaction():
-                await set_tenant(conn, bench.tenant.id)
-                await add_number(
-                    conn,
-                    SecretBox([key]),
-                    NumberCreate(
-                        phone_number_id=PHONE_ID,
-                        waba_id=WABA_ID,
-                        access_token="bench-token",
-                        app_secret=SECRET,
-                        verify_token="bench-verify",
-                    ),
-                )
-            await conn.close()
-
-        asyncio.run(configure())
+        asyncio.run(
+            add_webhook_number(
+                bench, key, phone_number_id=PHONE_ID, waba_id=WABA_ID, app_secret=SECRET
+            )
+        )
         base_port, app_port = free_port(), free_port()
         bench.spawn([sys.executable, __file__, "--serve-baseline", str(base_port)])
         daemon = bench.spawn_daemon(app_port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
@@ -324,13 +309,7 @@ def main() -> None:
 
         results, deadlocked = asyncio.run(measure())
 
-        async def stored() -> int:
-            conn = await connect(bench.admin_dsn)
-            count: int = await conn.fetchval("SELECT count(*) FROM messages")
-            await conn.close()
-            return count
-
-        in_db = asyncio.run(stored())
+        in_db = asyncio.run(stored_messages(bench.admin_dsn))
 
     for name, result in results.items():
         print(result.line(name))

@@ -29,7 +29,15 @@ import time
 from dataclasses import dataclass, field
 
 import aiohttp
-from harness import bench_stack, free_port, percentile, wait_drained, wait_ready
+from harness import (
+    add_webhook_number,
+    bench_stack,
+    free_port,
+    percentile,
+    stored_messages,
+    wait_drained,
+    wait_ready,
+)
 from ingest import PATH, PHONE_ID, SECRET, WABA_ID, Result, _post, notification
 
 from pytake_daemon.protocol import MessageReceived, Role, parse_server_event
@@ -167,32 +175,15 @@ def main() -> None:
 
     from cryptography.fernet import Fernet
 
-    from pytake_daemon.db.pool import connect, set_tenant
-    from pytake_daemon.protocol.whatsapp import NumberCreate
-    from pytake_daemon.whatsapp.numbers import add_number
-    from pytake_daemon.whatsapp.secretbox import SecretBox
+    from pytake_daemon.db.pool import connect
 
     key = Fernet.generate_key()
     with bench_stack("ptrp-") as bench:
-
-        async def configure() -> None:
-            conn = await connect(bench.admin_dsn)
-            async with conn.transaction():
-                await set_tenant(conn, bench.tenant.id)
-                await add_number(
-                    conn,
-                    SecretBox([key]),
-                    NumberCreate(
-                        phone_number_id=PHONE_ID,
-                        waba_id=WABA_ID,
-                        access_token="bench-token",
-                        app_secret=SECRET,
-                        verify_token="bench-verify",
-                    ),
-                )
-            await conn.close()
-
-        asyncio.run(configure())
+        asyncio.run(
+            add_webhook_number(
+                bench, key, phone_number_id=PHONE_ID, waba_id=WABA_ID, app_secret=SECRET
+            )
+        )
         ports = [free_port(), free_port()]
         for port in ports:
             # One key for both: a replica refuses to be ready with secrets it can't decrypt.
@@ -243,13 +234,7 @@ def main() -> None:
 
         warm, one, two, ws_steps = asyncio.run(measure())
 
-        async def stored() -> int:
-            conn = await connect(bench.admin_dsn)
-            count: int = await conn.fetchval("SELECT count(*) FROM messages")
-            await conn.close()
-            return count
-
-        in_db = asyncio.run(stored())
+        in_db = asyncio.run(stored_messages(bench.admin_dsn))
 
     print(one.line("one replica"))
     print(two.line("two replicas"))

@@ -74,3 +74,32 @@ async def test_a_missing_required_column_is_an_error(app_conn: Connection) -> No
 def test_only_models_and_dataclasses() -> None:
     with pytest.raises(TypeError, match="neither"):
         rows.of(dict, {"id": ID})
+
+
+async def test_computed_values_fill_and_replace_fields(app_conn: Connection) -> None:
+    row = await app_conn.fetchrow("SELECT $1::uuid AS id, 'ana' AS name, 'x' AS note", ID)
+    assert row is not None
+    # By field name, also where the column has an alias (``body`` is read from ``json``).
+    assert rows.of(Thing, row, note="computed", body=[1]) == Thing(
+        id=ID, name="ana", note="computed", json=[1]
+    )
+    assert rows.one(ThingRow, row, tags=["a"]) == ThingRow(id=ID, name="ana", tags=["a"])
+    # A required field the query doesn't select, computed by the caller.
+    only_id = await app_conn.fetchrow("SELECT $1::uuid AS id", ID)
+    assert only_id is not None
+    assert rows.of(ThingRow, only_id, name="from code") == ThingRow(id=ID, name="from code")
+    assert rows.one(Thing, None, name="never built") is None
+
+
+def test_a_computed_value_for_no_field_is_refused() -> None:
+    with pytest.raises(TypeError, match="no field nmae"):
+        rows.of(Thing, {"id": ID, "name": "ana"}, nmae="typo")
+
+
+async def test_a_joined_tables_prefixed_columns_as_a_row(app_conn: Connection) -> None:
+    row = await app_conn.fetchrow(
+        "SELECT 'outer' AS name, $1::uuid AS thing_id, 'inner' AS thing_name", ID
+    )
+    assert row is not None
+    assert rows.of(ThingRow, rows.Prefixed(row, "thing_")) == ThingRow(id=ID, name="inner")
+    assert "note" not in rows.Prefixed(row, "thing_")

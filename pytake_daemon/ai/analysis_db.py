@@ -57,10 +57,8 @@ SELECT id, conversation_id, text, created_at
 
 async def pending_messages(conn: Connection, message_ids: Sequence[uuid.UUID]) -> list[Pending]:
     """The analysable ones of ``message_ids``, in the order given."""
-    rows = await conn.fetch(_PENDING, list(message_ids))
-    by_id = {
-        r["id"]: Pending(r["id"], r["conversation_id"], r["text"], r["created_at"]) for r in rows
-    }
+    found = await conn.fetch(_PENDING, list(message_ids))
+    by_id = {r["id"]: db_rows.of(Pending, r) for r in found}
     return [by_id[i] for i in dict.fromkeys(message_ids) if i in by_id and by_id[i].text.strip()]
 
 
@@ -91,13 +89,8 @@ class LanguageContext:
 async def language_contexts(
     conn: Connection, conversation_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, LanguageContext]:
-    rows = await conn.fetch(_LANGUAGES, list(conversation_ids))
-    return {
-        r["conversation_id"]: LanguageContext(
-            r["contact_id"], r["contact_language"], r["conversation_language"]
-        )
-        for r in rows
-    }
+    found = await conn.fetch(_LANGUAGES, list(conversation_ids))
+    return {r["conversation_id"]: db_rows.of(LanguageContext, r) for r in found}
 
 
 # Sorted by contact: two batches that share contacts (a contact has a conversation per business
@@ -211,12 +204,10 @@ async def recent_scores(
     conn: Connection, conversation_ids: Sequence[uuid.UUID], limit: int
 ) -> dict[uuid.UUID, list[Scored]]:
     """Up to ``limit`` latest analysed messages per conversation, oldest first."""
-    rows = await conn.fetch(_RECENT_SCORES, list(conversation_ids), limit)
+    found = await conn.fetch(_RECENT_SCORES, list(conversation_ids), limit)
     scores: dict[uuid.UUID, list[Scored]] = {c: [] for c in conversation_ids}
-    for r in rows:
-        scores[r["conversation_id"]].append(
-            Scored(r["message_id"], float(r["sentiment"]), r["created_at"])
-        )
+    for r in found:
+        scores[r["conversation_id"]].append(db_rows.of(Scored, r, sentiment=float(r["sentiment"])))
     for scored in scores.values():
         scored.sort(key=lambda s: (s.created_at, s.message_id))
     return scores

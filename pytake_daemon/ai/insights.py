@@ -80,13 +80,7 @@ async def insights(conn: Connection, days: int) -> Insights:
         days=days,
         distribution=LabelCounts(**distribution),
         by_day=[
-            DayMood(
-                day=r["day"],
-                average=r["average"],
-                counts=LabelCounts(
-                    positive=r["positive"], neutral=r["neutral"], negative=r["negative"]
-                ),
-            )
+            rows.of(DayMood, r, counts=rows.of(LabelCounts, r))
             for r in await conn.fetch(_BY_DAY, days)
         ],
         by_agent=rows.many(AgentMood, await conn.fetch(_BY_AGENT, days)),

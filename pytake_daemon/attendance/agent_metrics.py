@@ -15,12 +15,12 @@ import asyncpg
 from pytake_daemon.attendance import agents_db, goal_titles
 from pytake_daemon.attendance.hours import zone
 from pytake_daemon.attendance.views import optional_float
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound
 from pytake_daemon.protocol.agents import (
     SERIES_DAYS,
     AgentMetrics,
-    AgentStatus,
     DayCount,
     DayPoint,
     GoalKind,
@@ -95,15 +95,12 @@ async def stats(
     """The figures of some agents together between ``start`` and ``end``."""
     row = await conn.fetchrow(_STATS, list(agent_ids), start, end)
     assert row is not None
-    return Stats(
-        conversations=row["conversations"],
+    return rows.of(
+        Stats,
+        row,
         left=row["left_total"],
-        messages_answered=row["messages_answered"],
         avg_first_response_seconds=optional_float(row["avg_first_response"]),
         avg_handling_seconds=optional_float(row["avg_handling"]),
-        avg_satisfaction=row["avg_satisfaction"],
-        ratings=row["ratings"],
-        good_ratings=row["good_ratings"],
     )
 
 
@@ -253,9 +250,7 @@ async def agent_metrics(conn: Connection, agent_id: uuid.UUID, now: datetime) ->
         week=_week(this_week),
         month=MonthMetrics(
             **_week(this_month).model_dump(),
-            best_day=DayCount(day=best["day"], conversations=best["conversations"])
-            if best
-            else None,
+            best_day=rows.one(DayCount, best),
             achievements=[
                 r["title"]
                 if r["kind"] is None
@@ -263,12 +258,11 @@ async def agent_metrics(conn: Connection, agent_id: uuid.UUID, now: datetime) ->
                 for r in await agents_db.achievements(conn, agent_id, month)
             ],
         ),
-        real_time=RealTime(
-            status=AgentStatus(agent["status"]),
+        real_time=rows.of(
+            RealTime,
+            agent,
             active=agent["active_count"],
-            capacity=agent["capacity"],
             load=agent["active_count"] / agent["capacity"] if agent["capacity"] else 1.0,
-            last_activity_at=agent["last_activity_at"],
         ),
         hourly=await hourly(conn, agent_id, tz, now),
         daily=await daily(conn, agent_id, tz, now),

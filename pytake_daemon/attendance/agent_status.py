@@ -8,6 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from pytake_daemon.attendance import agents_db
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, Forbidden, NotFound
@@ -21,22 +22,7 @@ from pytake_daemon.protocol.agents import (
 
 
 def agent_out(row: asyncpg.Record) -> AgentOut:
-    return AgentOut(
-        id=row["id"],
-        name=row["name"],
-        email=row["email"],
-        role=row["role"],
-        status=AgentStatus(row["status"]),
-        status_changed_at=row["status_changed_at"],
-        capacity=row["capacity"],
-        active=row["active_count"],
-        skills=row["skills"],
-        departments=row["departments"],
-        working_hours=row["working_hours"],
-        timezone=row["timezone"],
-        busy_at_capacity=row["busy_at_capacity"],
-        last_activity_at=row["last_activity_at"],
-    )
+    return rows.of(AgentOut, row, active=row["active_count"])
 
 
 async def get(conn: Connection, agent_id: uuid.UUID) -> AgentOut:

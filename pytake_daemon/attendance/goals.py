@@ -10,6 +10,7 @@ import asyncpg
 
 from pytake_daemon.attendance import agent_metrics, agents_db, goal_titles, goals_db
 from pytake_daemon.attendance.hours import zone
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound, UnprocessableEntity
 from pytake_daemon.protocol import ServerEvent
@@ -65,14 +66,10 @@ async def evaluate(
     s = await agent_metrics.stats(conn, members, start, now + timedelta(seconds=1))
     current = _current(kind, s)
     progress = _progress(kind, current, goal["target"])
-    return GoalOut(
-        id=goal["id"],
-        kind=kind,
-        target=goal["target"],
-        period=GoalPeriod(goal["period"]),
-        deadline=goal["deadline"],
+    return rows.of(
+        GoalOut,
+        goal,
         scope="agent" if goal["agent_id"] is not None else "team",
-        department=goal["department"],
         current=current,
         progress=progress,
         reached=progress >= 1.0,

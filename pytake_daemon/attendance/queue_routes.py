@@ -9,11 +9,17 @@ import asyncpg
 from aiohttp import web
 
 from pytake_daemon.attendance import agents_db, items_db, moves, queues_db
-from pytake_daemon.attendance.hours import is_open
 from pytake_daemon.attendance.removal import remove_queue
-from pytake_daemon.attendance.views import item_out, optional_float, queue_out, settings_values
+from pytake_daemon.attendance.views import (
+    item_out,
+    optional_float,
+    queue_open,
+    queue_out,
+    settings_values,
+)
 from pytake_daemon.audit.entries import difference
 from pytake_daemon.audit.http import audit_in
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.effects import Effects
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
@@ -66,9 +72,9 @@ async def _check_targets(conn: Connection, body: QueueSettings, queue_id: uuid.U
 async def list_queues(request: web.Request) -> QueueList:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        rows = await queues_db.list_queues(conn)
+        found = await queues_db.list_queues(conn)
     now = datetime.now(UTC)
-    return QueueList(items=[queue_out(r, now=now) for r in rows])
+    return QueueList(items=[queue_out(r, now=now) for r in found])
 
 
 @routes.post(
@@ -116,30 +122,17 @@ async def dashboard(request: web.Request) -> Dashboard:
         recent = await queues_db.recent_history(conn, 50)
     return Dashboard(
         queues=[
-            QueueSummary(
+            rows.of(
+                QueueSummary,
+                q,
                 queue_id=q["id"],
-                name=q["name"],
-                waiting=q["waiting"],
-                assigned=q["assigned"],
-                urgent_waiting=q["urgent_waiting"],
                 oldest_wait_seconds=optional_float(q["oldest_wait_seconds"]),
-                open_now=is_open(q["business_hours"], q["timezone"], set(q["holidays"]), now),
-                completed_today=q["completed_today"],
-                abandoned_today=q["abandoned_today"],
+                open_now=queue_open(q, now),
                 avg_wait_seconds_today=optional_float(q["avg_wait_seconds_today"]),
             )
             for q in queues
         ],
-        agents=[
-            AgentLoad(
-                agent_id=a["id"],
-                name=a["name"],
-                status=a["status"],
-                active=a["active_count"],
-                capacity=a["capacity"],
-            )
-            for a in agents
-        ],
+        agents=[rows.of(AgentLoad, a, agent_id=a["id"], active=a["active_count"]) for a in agents],
         recent=recent,
     )
 
@@ -222,12 +215,12 @@ async def list_items(request: web.Request, query: ItemQuery) -> QueueItemList:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         if await queues_db.get_queue(conn, queue_id) is None:
             raise NotFound(_NOT_FOUND)
-        rows = await items_db.list_items(conn, queue_id, _STATUSES.get(query.status), query.limit)
-        extras = await items_db.item_extras(conn, [r["id"] for r in rows])
+        found = await items_db.list_items(conn, queue_id, _STATUSES.get(query.status), query.limit)
+        extras = await items_db.item_extras(conn, [r["id"] for r in found])
     now = datetime.now(UTC)
     items = []
     position = 0
-    for row in rows:
+    for row in found:
         if row["status"] == "waiting":
             position += 1
         items.append(item_out(row, now=now, position=position, extras=extras.get(row["id"])))
@@ -291,8 +284,8 @@ async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
         before = await _assigned_ids(request, caller.tenant_id, queue_id)
         await runtime.distribute_queue(caller.tenant_id, queue_id)
         async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-            rows = await items_db.list_items(conn, queue_id, ["assigned"], 500)
-        return AssignResult(items=[item_out(r, now=now) for r in rows if r["id"] not in before])
+            found = await items_db.list_items(conn, queue_id, ["assigned"], 500)
+        return AssignResult(items=[item_out(r, now=now) for r in found if r["id"] not in before])
     try:
         async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
             if body.agent_id is not None:
@@ -317,16 +310,16 @@ async def assign(request: web.Request, body: AssignRequest) -> AssignResult:
                     now=now,
                     effects=effects,
                 )
-            rows = await items_db.get_items(conn, [item_id])
+            found = await items_db.get_items(conn, [item_id])
     except asyncpg.CheckViolationError:
         raise Conflict("the agent is at capacity") from None
     await runtime.after_commit(caller.tenant_id, effects)
-    return AssignResult(items=[item_out(r, now=now) for r in rows])
+    return AssignResult(items=[item_out(r, now=now) for r in found])
 
 
 async def _assigned_ids(
     request: web.Request, tenant_id: uuid.UUID, queue_id: uuid.UUID
 ) -> set[uuid.UUID]:
     async with tenant_transaction(request.app[DB_POOL], tenant_id) as conn:
-        rows = await items_db.list_items(conn, queue_id, ["assigned"], 500)
-    return {r["id"] for r in rows}
+        found = await items_db.list_items(conn, queue_id, ["assigned"], 500)
+    return {r["id"] for r in found}

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pytake_daemon.audit.chain import EntryLike
 from pytake_daemon.config import AuditSettings
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.queues import WEEKDAYS
 
@@ -113,7 +114,7 @@ async def tenant_hours(conn: Connection) -> TenantHours | None:
     row = await conn.fetchrow(_HOURS)
     if row is None or not any(row["business_hours"].values()):
         return None
-    return TenantHours(row["timezone"], row["business_hours"])
+    return rows.of(TenantHours, row, spans=row["business_hours"])
 
 
 def first_hours(entry: EntryLike) -> bool:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pytake_daemon.audit import db
-from pytake_daemon.audit.chain import GENESIS, EntryLike, entry_hash
+from pytake_daemon.audit.chain import GENESIS, entry_hash
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.audit import ActorType, AuditEntryOut, Outcome
 
@@ -111,26 +112,10 @@ async def append_entry(conn: Connection, draft: AuditDraft) -> dict[str, Any]:
     return entry
 
 
-def entry_out(row: EntryLike) -> AuditEntryOut:
-    return AuditEntryOut(
-        id=row["id"],
-        seq=row["seq"],
-        at=row["at"],
-        actor_type=ActorType(row["actor_type"]),
-        actor_id=row["actor_id"],
-        actor_label=row["actor_label"],
-        actor_role=row["actor_role"],
-        action=row["action"],
-        target_type=row["target_type"],
-        target_id=row["target_id"],
-        outcome=Outcome(row["outcome"]),
-        ip=row["ip"],
-        user_agent=row["user_agent"],
-        request_id=row["request_id"],
-        method=row["method"],
-        route=row["route"],
-        status=row["status"],
-        diff=row["diff"],
+def entry_out(row: rows.Row) -> AuditEntryOut:
+    return rows.of(
+        AuditEntryOut,
+        row,
         prev_hash=bytes(row["prev_hash"]).hex(),
         hash=bytes(row["hash"]).hex(),
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pytake_daemon.audit import db
 from pytake_daemon.audit.chain import GENESIS, ChainReport, verify_chain
 from pytake_daemon.audit.signing import SignedCheckpoint, signature_valid
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 
 
@@ -30,19 +31,19 @@ async def verify_tenant(conn: Connection, tenant_id: uuid.UUID) -> TenantVerific
         (anchor["last_seq"], bytes(anchor["last_hash"])) if anchor else (0, GENESIS)
     )
     hashes: dict[int, bytes] = {}
-    rows = []
+    entries = []
     async for row in db.iter_entries(conn):
-        rows.append(row)
+        entries.append(row)
         hashes[row["seq"]] = bytes(row["hash"])
-    report = verify_chain(rows, start_seq=start_seq, start_hash=start_hash)
+    report = verify_chain(entries, start_seq=start_seq, start_hash=start_hash)
     result = TenantVerification(tenant_id, report)
     for cp in await db.list_checkpoints(conn):
-        checkpoint = SignedCheckpoint(
-            cp["seq"],
-            bytes(cp["hash"]),
-            cp["signed_at"],
-            bytes(cp["public_key"]),
-            bytes(cp["signature"]),
+        checkpoint = rows.of(
+            SignedCheckpoint,
+            cp,
+            hash=bytes(cp["hash"]),
+            public_key=bytes(cp["public_key"]),
+            signature=bytes(cp["signature"]),
         )
         result.checkpoints_checked += 1
         if not signature_valid(tenant_id, checkpoint):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound
 from pytake_daemon.http.api import identity
@@ -26,16 +27,12 @@ async def me_of(request: web.Request) -> Me:
         row = await request.app[READER_LOOKUP](conn, caller.user_id)
     if row is None:  # the user was deleted after authenticating
         raise NotFound("no such user")
-    return Me(
+    return rows.of(
+        Me,
+        row,
         user_id=caller.user_id,
-        email=row["email"],
-        name=row["name"],
         role=caller.role,
         tenant_id=caller.tenant_id,
-        tenant_slug=row["tenant_slug"],
-        tenant_name=row["tenant_name"],
         token_id=caller.token_id,
         token_expires_at=caller.expires_at,
-        language=row["language"],
-        tenant_language=row["tenant_language"],
     )

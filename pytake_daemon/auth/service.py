@@ -11,6 +11,7 @@ from pytake_daemon.auth.passwords import Passwords
 from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.auth.tokens import new_token, token_hash
 from pytake_daemon.config import AuthSettings
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection, Pool, set_tenant, tenant_transaction
 from pytake_daemon.errors import Unauthorized, UnprocessableEntity
 from pytake_daemon.http.identity import Identity
@@ -98,16 +99,12 @@ async def authenticate(pool: Pool, token: str) -> Identity:
             async with conn.transaction():
                 await set_tenant(conn, row["tenant_id"])
                 await db.touch_token(conn, row["token_id"])
-    return Identity(
-        token_id=row["token_id"],
-        tenant_id=row["tenant_id"],
-        user_id=row["user_id"],
+    return rows.of(
+        Identity,
+        row,
         role=Role(row["role"]),
-        kind=row["kind"],
-        expires_at=row["expires_at"],
         # An API token's NULL scopes (only possible by hand in SQL) grant nothing: fail closed.
         scopes=frozenset(Scope(s) for s in row["scopes"] or ()) if row["kind"] == "api" else None,
-        rate_limit_per_minute=row["rate_limit_per_minute"],
     )
 
 

@@ -19,6 +19,7 @@ import asyncpg
 from pytake_daemon.contacts import db, views
 from pytake_daemon.conversations.cursors import decode, encode
 from pytake_daemon.conversations.db import search_patterns
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import NotFound, UnprocessableEntity
 from pytake_daemon.protocol import Role
@@ -67,10 +68,10 @@ async def search(conn: Connection, query: ContactQuery) -> ContactPage:
     if query.q is not None and query.q.strip():
         # '@ana' is how the console shows a username: search for the name itself.
         patterns = search_patterns(query.q.strip().removeprefix("@"))
-    rows = await db.list_contacts(conn, patterns=patterns, after=after, limit=query.limit + 1)
-    page = rows[: query.limit]
+    found = await db.list_contacts(conn, patterns=patterns, after=after, limit=query.limit + 1)
+    page = found[: query.limit]
     next_cursor = None
-    if len(rows) > query.limit:
+    if len(found) > query.limit:
         next_cursor = encode(page[-1]["created_at"], page[-1]["id"])
     return ContactPage(items=[views.summary_out(r) for r in page], next_cursor=next_cursor)
 
@@ -138,14 +139,12 @@ async def profile_of(conn: Connection, row: asyncpg.Record) -> ContactProfile:
     mood = await db.mood_of(conn, contact_id, limit=MOOD_POINTS)
     ratings = [a.rating for a in attendances if a.rating is not None]
     contact = views.contact_out(row)
-    return ContactProfile(
+    return rows.of(
+        ContactProfile,
+        row,
         contact=contact,
         name=views.name_of(row, contact),
-        name_override=row["name_override"],
         phone=views.phone_of(contact),
-        tags=list(row["tags"]),
-        attributes=dict(row["attributes"]),
-        created_at=row["created_at"],
         notes=notes,
         conversations=conversations,
         attendances=attendances,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.protocol.contacts import (
     HIDDEN_PHONE,
     ContactSummary,
@@ -13,16 +14,7 @@ from pytake_daemon.protocol.conversations import ContactOut
 
 def contact_out(row: asyncpg.Record) -> ContactOut:
     """Meta's side of a row selected with ``db.CONTACT_COLUMNS``."""
-    return ContactOut(
-        id=row["id"],
-        wa_id=row["wa_id"],
-        profile_name=row["profile_name"],
-        bsuid=row["bsuid"],
-        parent_bsuid=row["parent_bsuid"],
-        username=row["username"],
-        phone_verified=row["phone_verified"],
-        phone_conflict=row["phone_conflict"],
-    )
+    return rows.of(ContactOut, row)
 
 
 def name_of(row: asyncpg.Record, contact: ContactOut) -> str:
@@ -38,10 +30,6 @@ def phone_of(contact: ContactOut) -> str:
 
 def summary_out(row: asyncpg.Record) -> ContactSummary:
     contact = contact_out(row)
-    return ContactSummary(
-        contact=contact,
-        name=name_of(row, contact),
-        phone=phone_of(contact),
-        tags=list(row["tags"]),
-        created_at=row["created_at"],
+    return rows.of(
+        ContactSummary, row, contact=contact, name=name_of(row, contact), phone=phone_of(contact)
     )

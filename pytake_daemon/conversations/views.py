@@ -9,6 +9,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from pytake_daemon.conversations.explanations import explanation_in
+from pytake_daemon.db import rows
 from pytake_daemon.i18n import _
 from pytake_daemon.protocol import (
     ContactOut,
@@ -24,7 +25,6 @@ from pytake_daemon.protocol.conversations import (
     MessageEditOut,
     NamedRef,
     ReferralOut,
-    TimelineKind,
 )
 
 SERVICE_WINDOW = timedelta(hours=24)
@@ -41,35 +41,16 @@ def window(last_inbound_at: datetime | None, *, now: datetime) -> WindowOut:
 
 def contact_out(row: asyncpg.Record) -> ContactOut:
     """The ``contact_*`` columns of ``db.CONVERSATION_COLUMNS``."""
-    return ContactOut(
-        id=row["contact_id"],
-        wa_id=row["contact_wa_id"],
-        profile_name=row["contact_profile_name"],
-        bsuid=row["contact_bsuid"],
-        parent_bsuid=row["contact_parent_bsuid"],
-        username=row["contact_username"],
-        phone_verified=row["contact_phone_verified"],
-        phone_conflict=row["contact_phone_conflict"],
-    )
+    return rows.of(ContactOut, rows.Prefixed(row, "contact_"))
 
 
 def conversation_out(row: asyncpg.Record, *, now: datetime) -> ConversationOut:
     """A row selected with ``db.CONVERSATION_COLUMNS``; ``now`` decides the window."""
-    return ConversationOut(
-        id=row["id"],
-        number_id=row["number_id"],
+    return rows.of(
+        ConversationOut,
+        row,
         contact=contact_out(row),
-        status=ConversationStatus(row["status"]),
-        assigned_user_id=row["assigned_user_id"],
-        unread_count=row["unread_count"],
-        last_message_at=row["last_message_at"],
-        last_message_preview=row["last_message_preview"],
-        last_inbound_at=row["last_inbound_at"],
         window=window(row["last_inbound_at"], now=now),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        tags=list(row["tags"]),
-        notes_count=row["notes_count"],
         assignee=_named(row["assigned_user_id"], row.get("assignee_name")),
         queue=_named(row.get("queue_id"), row.get("queue_name")),
     )
@@ -85,15 +66,13 @@ def _named(id_: object, name: object) -> NamedRef | None:
 
 def event_out(row: asyncpg.Record) -> ConversationEventOut:
     """A row selected with ``timeline_db.EVENT_COLUMNS``."""
-    return ConversationEventOut(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        kind=TimelineKind(row["kind"]),
+    return rows.of(
+        ConversationEventOut,
+        row,
         at=row["created_at"],
         actor=_named(row["actor_id"], row["actor_name"]),
         agent=_named(row["agent_id"], row["agent_name"]),
         queue=_named(row["queue_id"], row["queue_name"]),
-        detail=dict(row["detail"]),
     )
 
 
@@ -145,39 +124,22 @@ def message_out(row: asyncpg.Record) -> MessageOut:
 
     A message the customer deleted keeps its content in the database (audit) but not here."""
     deleted = row["revoked_at"] is not None
-    return MessageOut(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        direction=row["direction"],
-        wa_message_id=row["wa_message_id"],
-        type=row["type"],
+    return rows.of(
+        MessageOut,
+        row,
         text="" if deleted else row["text"],
         content={} if deleted else row["content"],
-        reply_to=row["reply_to"],
-        status=row["status"],
-        status_at=row["status_at"],
         error=message_error(row),
-        sent_by=row["sent_by"],
-        created_at=row["created_at"],
-        wa_timestamp=row["wa_timestamp"],
         referral=_referral(row["referral"]),
-        forwarded=row["forwarded"],
-        frequently_forwarded=row["frequently_forwarded"],
         unsupported_reason=_unsupported_reason(row),
-        edited_at=row["edited_at"],
         edits=[] if deleted else _edits(row["edits"]),
         deleted_at=row["revoked_at"],
     )
 
 
 def stats_out(row: asyncpg.Record) -> ConversationStats:
-    return ConversationStats(
+    return rows.of(
+        ConversationStats,
+        row,
         by_status={status: row[status.value] for status in ConversationStatus},
-        unassigned_open=row["unassigned_open"],
-        unread_conversations=row["unread_conversations"],
-        unread_messages=row["unread_messages"],
-        window_open=row["window_open"],
-        messages_today_in=row["messages_today_in"],
-        messages_today_out=row["messages_today_out"],
-        failed_today=row["failed_today"],
     )

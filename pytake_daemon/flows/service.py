@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.flows import db
@@ -22,7 +23,6 @@ from pytake_daemon.protocol.flows import (
     FlowStatus,
     FlowStep,
     FlowSummary,
-    SessionStatus,
 )
 
 
@@ -94,26 +94,15 @@ async def archive(conn: Connection, flow_id: uuid.UUID) -> FlowOut:
 
 
 def summary(row: asyncpg.Record) -> FlowSummary:
-    return FlowSummary(**_summary_fields(row))
+    return rows.of(FlowSummary, row, status=_status(row))
 
 
-def _summary_fields(row: asyncpg.Record) -> dict[str, Any]:
+def _status(row: asyncpg.Record) -> FlowStatus:
     if row["archived_at"] is not None:
-        status = FlowStatus.ARCHIVED
-    elif row["published_version"] is not None:
-        status = FlowStatus.PUBLISHED
-    else:
-        status = FlowStatus.DRAFT
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "status": status,
-        "latest_version": row["latest_version"],
-        "published_version": row["published_version"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
+        return FlowStatus.ARCHIVED
+    if row["published_version"] is not None:
+        return FlowStatus.PUBLISHED
+    return FlowStatus.DRAFT
 
 
 async def get_flow(conn: Connection, flow_id: uuid.UUID, version: int | None = None) -> FlowOut:
@@ -124,24 +113,15 @@ async def get_flow(conn: Connection, flow_id: uuid.UUID, version: int | None = N
     stored = await db.get_definition(conn, flow_id, chosen)
     if stored is None:
         raise NotFound(f"the flow has no version {chosen}")
-    return FlowOut(
-        **_summary_fields(row), version=chosen, definition=FlowDefinition.model_validate(stored)
+    return rows.of(
+        FlowOut,
+        row,
+        status=_status(row),
+        version=chosen,
+        definition=FlowDefinition.model_validate(stored),
     )
 
 
 def session_out(row: asyncpg.Record, steps: list[FlowStep]) -> FlowSessionOut:
     """``db.get_session``'s row, which stays a record: the runner reads its engine state."""
-    return FlowSessionOut(
-        id=row["id"],
-        flow_id=row["flow_id"],
-        flow_version=row["flow_version"],
-        conversation_id=row["conversation_id"],
-        status=SessionStatus(row["status"]),
-        current_node=row["current_node"],
-        waiting=row["waiting"],
-        variables=row["variables"],
-        end_reason=row["end_reason"],
-        started_at=row["started_at"],
-        updated_at=row["updated_at"],
-        steps=steps,
-    )
+    return rows.of(FlowSessionOut, row, steps=steps)

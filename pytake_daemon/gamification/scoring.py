@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection, Pool, set_tenant
 from pytake_daemon.gamification import db, rules
 from pytake_daemon.protocol.gamification import Period
@@ -53,9 +54,7 @@ async def award_badges(conn: Connection, start: datetime, end: datetime, now: da
         for span in rules.spans_touched(period, start, end, tz):
             facts: dict[uuid.UUID, list[rules.Fact]] = defaultdict(list)
             for row in await conn.fetch(db.FACTS, span.start, span.end):
-                facts[row["agent_id"]].append(
-                    rules.Fact(row["reason"], row["points"], row["at"], row["rating"])
-                )
+                facts[row["agent_id"]].append(rows.of(rules.Fact, row))
             finished = now >= span.end
             for agent_id, agent_facts in facts.items():
                 for badge in rules.badges_earned(period, agent_facts, finished=finished):

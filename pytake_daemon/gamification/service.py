@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.attendance import goal_titles
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.gamification import db, rules
@@ -30,7 +31,6 @@ from pytake_daemon.protocol.gamification import (
     Metric,
     MyPoints,
     Period,
-    Reason,
 )
 
 LATEST_ROWS = 20
@@ -87,23 +87,14 @@ async def leaderboard(conn: Connection, query: BoardQuery, now: datetime) -> Lea
     )
     if not board.enabled:
         return board
-    rows = await db.team(conn, span.start, span.end, query.queue_id, query.department)
+    team_rows = await db.team(conn, span.start, span.end, query.queue_id, query.department)
     badges = await _badges_by_agent(conn, span)
-    ranks = rules.competition_ranks([r["points"] for r in rows])
+    ranks = rules.competition_ranks([r["points"] for r in team_rows])
     return board.model_copy(
         update={
             "rows": [
-                BoardRow(
-                    rank=rank,
-                    agent_id=r["agent_id"],
-                    name=r["name"],
-                    points=r["points"],
-                    resolved=r["resolved"],
-                    on_target=r["on_target"],
-                    five_stars=r["five_stars"],
-                    badges=badges.get(r["agent_id"], []),
-                )
-                for rank, r in zip(ranks, rows, strict=True)
+                rows.of(BoardRow, r, rank=rank, badges=badges.get(r["agent_id"], []))
+                for rank, r in zip(ranks, team_rows, strict=True)
             ]
         }
     )
@@ -123,24 +114,12 @@ async def my_points(
     span = await span_for(conn, period, day, now)
     row = next((r for r in board.rows if r.agent_id == agent_id), None)
     badges = [
-        BadgeOut(
-            badge=Badge(b["badge"]),
-            title=rules.badge_title(Badge(b["badge"])),
-            period_start=b["period_start"],
-            awarded_at=b["awarded_at"],
-        )
+        rows.of(BadgeOut, b, title=rules.badge_title(Badge(b["badge"])))
         for b in await db.badges(conn, span.first_day, span.last_day)
         if b["agent_id"] == agent_id and _shown(b["badge"], period)
     ]
     latest = [
-        LedgerRow(
-            reason=Reason(r["reason"]),
-            points=r["points"],
-            at=r["at"],
-            source_table=r["source_table"],
-            source_id=r["source_id"],
-            explanation=rules.explain(r["reason"], r["points"], _worded_goal(r)),
-        )
+        rows.of(LedgerRow, r, explanation=rules.explain(r["reason"], r["points"], _worded_goal(r)))
         for r in await db.latest(conn, agent_id, span.start, span.end, LATEST_ROWS)
     ]
     return mine.model_copy(
@@ -172,27 +151,12 @@ async def challenge_out(conn: Connection, row: asyncpg.Record) -> ChallengeOut:
     figures = await db.team(conn, start, end, row["queue_id"], row["department"])
     progress = sorted(
         (
-            ChallengeProgress(
-                agent_id=f["agent_id"],
-                name=f["name"],
-                value=f[column],
-                done=f[column] >= row["threshold"],
-            )
+            rows.of(ChallengeProgress, f, value=f[column], done=f[column] >= row["threshold"])
             for f in figures
         ),
         key=lambda p: (-p.value, p.name.casefold()),
     )
-    return ChallengeOut(
-        id=row["id"],
-        title=row["title"],
-        metric=metric,
-        threshold=row["threshold"],
-        first_day=row["first_day"],
-        last_day=row["last_day"],
-        queue_id=row["queue_id"],
-        department=row["department"],
-        progress=progress,
-    )
+    return rows.of(ChallengeOut, row, progress=progress)
 
 
 async def list_challenges(conn: Connection, now: datetime) -> ChallengeList:
@@ -201,8 +165,8 @@ async def list_challenges(conn: Connection, now: datetime) -> ChallengeList:
     today = rules.local_day(now, tz)
     since = today.replace(day=1) if today.day > 1 else today
     enabled = await db.enabled(conn)
-    rows = await db.challenges(conn, since)
-    return ChallengeList(enabled=enabled, items=[await challenge_out(conn, r) for r in rows])
+    found = await db.challenges(conn, since)
+    return ChallengeList(enabled=enabled, items=[await challenge_out(conn, r) for r in found])
 
 
 async def _check_queue(conn: Connection, body: ChallengeCreate) -> None:

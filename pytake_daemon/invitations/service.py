@@ -12,6 +12,7 @@ import asyncpg
 from pytake_daemon.attendance import agents_db, queues_db
 from pytake_daemon.auth import db as auth_db
 from pytake_daemon.auth.tokens import token_hash
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import (
     ApiError,
@@ -70,7 +71,7 @@ def status_of(row: asyncpg.Record, now: datetime) -> InvitationStatus:
 
 
 def to_out(row: asyncpg.Record, now: datetime) -> InvitationOut:
-    return InvitationOut.model_validate({**dict(row), "status": status_of(row, now)})
+    return rows.of(InvitationOut, row, status=status_of(row, now))
 
 
 def gone_reason(row: asyncpg.Record, now: datetime) -> str | None:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import Role
 from pytake_i18n import DEFAULT_LANGUAGE, normalize
@@ -124,26 +125,23 @@ async def languages(conn: Connection, users: Iterable[uuid.UUID]) -> dict[uuid.U
 
 async def load(conn: Connection, conversation_ids: Iterable[uuid.UUID]) -> Audience:
     members = {
-        r["id"]: Member(
-            r["id"],
-            Role(r["role"]),
-            r["name"],
-            r["email"],
-            frozenset(r["skills"] or ()),
-            frozenset(r["departments"] or ()),
-            normalize(r["language"]) or DEFAULT_LANGUAGE,
+        r["id"]: rows.of(
+            Member,
+            r,
+            role=Role(r["role"]),
+            skills=frozenset(r["skills"] or ()),
+            departments=frozenset(r["departments"] or ()),
+            language=normalize(r["language"]) or DEFAULT_LANGUAGE,
         )
         for r in await conn.fetch(_MEMBERS)
     }
     queues = {
-        r["id"]: Queue(r["id"], r["name"], frozenset(r["required_skills"]), r["department"])
+        r["id"]: rows.of(Queue, r, required_skills=frozenset(r["required_skills"]))
         for r in await conn.fetch(_QUEUES)
     }
     audience = Audience(members, queues)
     ids: Sequence[uuid.UUID] = list(set(conversation_ids))
     if ids:
         for r in await conn.fetch(_CONVERSATIONS, ids):
-            audience.conversations[r["id"]] = ConversationFacts(
-                r["id"], r["customer"], r["assigned_user_id"], r["queue_id"]
-            )
+            audience.conversations[r["id"]] = rows.of(ConversationFacts, r)
     return audience

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.db.statements import BoundStatement, Statement
 from pytake_daemon.protocol.notifications import (
@@ -51,18 +52,7 @@ def to_out(row: asyncpg.Record) -> NotificationOut:
     link = None
     if row["link_kind"] is not None:
         link = NotificationLink(kind=row["link_kind"], id=row["link_id"])
-    return NotificationOut(
-        id=row["id"],
-        category=row["category"],
-        severity=row["severity"],
-        title=row["title"],
-        body=row["body"],
-        link=link,
-        group_key=row["group_key"],
-        group_count=row["group_count"],
-        created_at=row["created_at"],
-        read_at=row["read_at"],
-    )
+    return rows.of(NotificationOut, row, link=link)
 
 
 # notifications_group_idx is the arbiter: an unread row with the key grows instead of a new one,

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.attendance import queues_db
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import UnprocessableEntity
 from pytake_daemon.onboarding import db
@@ -39,15 +40,11 @@ def profile_out(row: asyncpg.Record | None, tenant_name: str) -> TenantProfileOu
             business_name=tenant_name or "-",
             configured=False,
         )
-    return TenantProfileOut(
-        business_name=row["business_name"],
-        segment=row["segment"],
-        timezone=row["timezone"],
-        language=row["language"],
+    return rows.of(
+        TenantProfileOut,
+        row,
         business_hours={d: [tuple(s) for s in spans] for d, spans in row["business_hours"].items()},
         configured=True,
-        updated_at=row["updated_at"],
-        updated_by=row["updated_by"],
     )
 
 
@@ -76,16 +73,11 @@ async def state(conn: Connection) -> OnboardingState:
     steps: list[OnboardingStepOut] = []
     for name in StepName:
         row = touched.get(name.value)
+        title = STEP_TITLES[name]
         steps.append(
-            OnboardingStepOut(
-                step=name,
-                title=STEP_TITLES[name],
-                status=StepStatus(row["status"]) if row else StepStatus.PENDING,
-                data=row["data"] if row else {},
-                updated_by=row["updated_by"] if row else None,
-                updated_by_name=row["updated_by_name"] if row else None,
-                updated_at=row["updated_at"] if row else None,
-            )
+            rows.of(OnboardingStepOut, row, step=name, title=title)
+            if row
+            else OnboardingStepOut(step=name, title=title, status=StepStatus.PENDING, data={})
         )
     completed = [s for s in steps if s.status is not StepStatus.PENDING]
     upcoming = next((s.step for s in steps if s.status is StepStatus.PENDING), None)

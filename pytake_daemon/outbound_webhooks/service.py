@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, NotFound, UnprocessableEntity
 from pytake_daemon.flows.http_call import AddressRefused, HttpPolicy
@@ -42,23 +43,7 @@ NO_DELIVERY = "no such webhook delivery"
 
 def delivery_out(row: asyncpg.Record) -> DeliveryOut:
     pending = row["state"] == DeliveryState.PENDING
-    return DeliveryOut(
-        id=row["id"],
-        endpoint_id=row["endpoint_id"],
-        event_id=row["event_id"],
-        event_type=WebhookEventType(row["event_type"]),
-        conversation_id=row["conversation_id"],
-        state=DeliveryState(row["state"]),
-        attempts=row["attempts"],
-        created_at=row["created_at"],
-        next_attempt_at=row["next_attempt_at"] if pending else None,
-        last_attempt_at=row["last_attempt_at"],
-        last_status=row["last_status"],
-        last_error=row["last_error"],
-        delivered_at=row["delivered_at"],
-        dead_at=row["dead_at"],
-        replay_of=row["replay_of"],
-    )
+    return rows.of(DeliveryOut, row, next_attempt_at=row["next_attempt_at"] if pending else None)
 
 
 def check_url(policy: HttpPolicy, url: str) -> None:
@@ -171,13 +156,13 @@ async def rotate(
 async def deliveries(conn: Connection, query: DeliveryQuery) -> DeliveryList:
     if query.endpoint_id is not None:
         await _get(conn, query.endpoint_id)
-    rows = await db.list_deliveries(
+    found = await db.list_deliveries(
         conn,
         endpoint_id=query.endpoint_id,
         state=None if query.state is None else query.state.value,
         limit=query.limit,
     )
-    return DeliveryList(items=[delivery_out(r) for r in rows])
+    return DeliveryList(items=[delivery_out(r) for r in found])
 
 
 async def replay(conn: Connection, delivery_id: uuid.UUID, *, now: datetime) -> DeliveryOut:

@@ -11,14 +11,13 @@ from typing import Any
 
 import asyncpg
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.report_schedules import (
-    Audience,
     Frequency,
     ScheduleCreate,
     ScheduleOut,
 )
-from pytake_daemon.protocol.reports import Dataset
 from pytake_daemon.reports.schedule import When
 
 _COLUMNS = """
@@ -76,26 +75,6 @@ UPDATE report_mail_runs SET status = $2, recipients = $3, detail = left($4, 500)
 """
 
 
-def to_out(row: asyncpg.Record) -> ScheduleOut:
-    return ScheduleOut(
-        id=row["id"],
-        audience=Audience(row["audience"]),
-        user_id=row["user_id"],
-        owner_email=row["owner_email"],
-        frequency=Frequency(row["frequency"]),
-        datasets=[Dataset(d) for d in row["datasets"]],
-        tz=row["tz"],
-        hour=row["hour"],
-        weekday=row["weekday"],
-        month_day=row["month_day"],
-        queue_id=row["queue_id"],
-        next_at=row["next_at"],
-        created_at=row["created_at"],
-        last_status=row["last_status"],
-        last_slot=row["last_slot"],
-    )
-
-
 def when_of(row: asyncpg.Record | ScheduleCreate | ScheduleOut) -> When:
     def get(name: str) -> Any:
         return row[name] if isinstance(row, asyncpg.Record) else getattr(row, name)
@@ -135,13 +114,12 @@ async def create(
 
 
 async def get(conn: Connection, schedule_id: uuid.UUID) -> ScheduleOut | None:
-    row = await conn.fetchrow(_ONE, schedule_id)
-    return None if row is None else to_out(row)
+    return rows.one(ScheduleOut, await conn.fetchrow(_ONE, schedule_id))
 
 
 async def listing(conn: Connection, user_id: uuid.UUID | None) -> list[ScheduleOut]:
     """The team's schedules and ``user_id``'s own (every one when ``None``: admins, CLI)."""
-    return [to_out(r) for r in await conn.fetch(_LIST, user_id)]
+    return rows.many(ScheduleOut, await conn.fetch(_LIST, user_id))
 
 
 async def delete(conn: Connection, schedule_id: uuid.UUID) -> bool:

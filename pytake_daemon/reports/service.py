@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from pytake_daemon.attendance.hours import zone
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import UnprocessableEntity
 from pytake_daemon.protocol import ProblemField
@@ -189,12 +190,10 @@ def _attendance(row: asyncpg.Record | None) -> Attendance:
         )
     frt, resolution = _pair(row["first_response"]), _pair(row["resolution"])
     met, missed = row["sla_met"], row["sla_missed"]
-    return Attendance(
-        entered=row["entered"],
-        assigned=row["assigned"],
-        abandoned=row["abandoned"],
+    return rows.of(
+        Attendance,
+        row,
         abandonment_rate=_rate(row["abandoned"], row["abandoned"] + row["assigned"]),
-        transfers=row["transfers"],
         first_response=Percentiles(median=frt[0], p90=frt[1]),
         resolution=Percentiles(median=resolution[0], p90=resolution[1]),
         sla=Sla(met=met, missed=missed, rate=_rate(met, met + missed)),

@@ -16,6 +16,7 @@ import psutil
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.system_figures import (
     QUEUE_TABLES,
@@ -161,19 +162,17 @@ async def postgres_figures(
     async with conn.transaction(readonly=True):
         server = await conn.fetchrow(_SERVER)
         replicas = await conn.fetchrow(_REPLICAS)
-        rows = await conn.fetch(_TABLES, list(tables))
+        tables_found = await conn.fetch(_TABLES, list(tables))
     assert server is not None  # one row each, always
     assert replicas is not None
     standby: bool = server["standby"]
-    return PostgresFigures(
-        connections=server["connections"],
-        max_connections=server["max_connections"],
+    return rows.of(
+        PostgresFigures,
+        server,
         longest_transaction_seconds=server["longest_transaction"],
-        database_bytes=server["database_bytes"],
-        standby=standby,
         replicas=replicas["replicas"],
         replication_lag_seconds=server["standby_lag"] if standby else replicas["lag"],
-        tables=[TableTuples(table=r["table"], live=r["live"], dead=r["dead"]) for r in rows],
+        tables=rows.many(TableTuples, tables_found),
     )
 
 

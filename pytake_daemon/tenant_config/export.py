@@ -11,6 +11,7 @@ import yaml
 
 from pytake_daemon.ai import db as ai_db
 from pytake_daemon.attendance import agents_db, queues_db
+from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.flows import db as flows_db
 from pytake_daemon.notifications import settings_db as notification_db
@@ -77,11 +78,7 @@ async def read_config(conn: Connection) -> TenantConfig:
 
 
 async def _tenant(conn: Connection, name: str) -> TenantSection:
-    row = await profile_db.profile(conn)
-    profile = None
-    if row is not None:
-        fields = ("business_name", "segment", "timezone", "language", "business_hours")
-        profile = TenantProfile.model_validate({k: row[k] for k in fields})
+    profile = rows.one(TenantProfile, await profile_db.profile(conn))
     return TenantSection(name=name, profile=profile)
 
 
@@ -96,46 +93,36 @@ async def _users(conn: Connection, users: list[UserOut]) -> list[UserConfig]:
                 name=user.name,
                 role=user.role,
                 disabled=user.disabled,
-                agent=None
-                if agent is None
-                else AgentConfig.model_validate({k: v for k, v in agent.items() if k != "id"}),
+                agent=rows.one(AgentConfig, agent),
             )
         )
     return sorted(out, key=lambda u: u.email)
 
 
 async def _queues(conn: Connection, flow_names: dict[uuid.UUID, str]) -> list[QueueConfig]:
-    rows = await queues_db.list_queues(conn)
-    names = {row["id"]: row["name"] for row in rows}
+    found = await queues_db.list_queues(conn)
+    names = {row["id"]: row["name"] for row in found}
     out = []
-    for row in rows:
-        fields: dict[str, Any] = {}
-        for column in queues_db.SETTING_COLUMNS:
-            if column in _QUEUE_REFERENCES:
-                target = row[column]
-                fields[_QUEUE_REFERENCES[column]] = None if target is None else names[target]
-            elif column == "timeout_flow_id":
-                flow = row[column]
-                fields["timeout_flow"] = None if flow is None else flow_names[flow]
-            else:
-                fields[column] = row[column]
-        out.append(QueueConfig.model_validate(fields))
+    for row in found:
+        # Other queues and the timeout flow by name: ids don't travel between tenants.
+        refs = {
+            name: None if row[column] is None else names[row[column]]
+            for column, name in _QUEUE_REFERENCES.items()
+        }
+        flow = row["timeout_flow_id"]
+        timeout_flow = None if flow is None else flow_names[flow]
+        out.append(rows.of(QueueConfig, row, **refs, timeout_flow=timeout_flow))
     return sorted(out, key=lambda q: q.name)
 
 
 async def _flows(conn: Connection, flows: list[Any]) -> list[FlowConfig]:
     versions: dict[uuid.UUID, list[FlowVersionConfig]] = {}
     for row in await flows_db.all_versions(conn):
-        versions.setdefault(row["flow_id"], []).append(
-            FlowVersionConfig.model_validate(
-                {"version": row["version"], "definition": row["definition"]}
-            )
-        )
+        versions.setdefault(row["flow_id"], []).append(rows.of(FlowVersionConfig, row))
     out = [
-        FlowConfig(
-            name=row["name"],
-            description=row["description"],
-            published_version=row["published_version"],
+        rows.of(
+            FlowConfig,
+            row,
             archived=row["archived_at"] is not None,
             versions=versions[row["id"]],
         )
