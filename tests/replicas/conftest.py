@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import pytest
@@ -27,7 +28,19 @@ from tests.support import TenantData, create_tenant, make_settings, secret, with
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[EmbeddedStack]:
+def server_thread() -> Iterator[ThreadPoolExecutor]:
+    """A thread that outlives the package's servers, for the fault tests to start them again
+    off their event loop. A server dies with the thread that started it (PR_SET_PDEATHSIG,
+    embedded/_process.py), and ``asyncio.to_thread``'s threads end with the test's loop; started
+    on the loop instead, PostgreSQL's start (up to seconds on a loaded machine) kept the test's
+    console from answering the replicas' pings, which wait half their 3 s heartbeat."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replica-servers") as thread:
+        yield thread
+
+
+@pytest.fixture(scope="package")
+def stack(server_thread: ThreadPoolExecutor) -> Iterator[EmbeddedStack]:
+    # Depends on server_thread so that the thread ends after the servers have stopped.
     with private_stack("ptr-") as stack:
         yield stack
 

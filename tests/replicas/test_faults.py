@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import pytest
@@ -86,6 +87,7 @@ async def test_postgres_restart_under_load(
     tenant: TenantData,
     postgres: EmbeddedPostgres,
     session: aiohttp.ClientSession,
+    server_thread: ThreadPoolExecutor,
 ) -> None:
     a, b = replicas.daemons
     async with world(replicas, tenant, replica_settings) as w:
@@ -97,8 +99,8 @@ async def test_postgres_restart_under_load(
             # In a thread: a fast shutdown takes seconds on a loaded machine, and the test's
             # event loop runs Meta's side, the balancer and the console meanwhile. Blocked, the
             # console can answer no ping within the replicas' 3 s heartbeat (and is cut off),
-            # and every delivery in flight times out at once. (Not the start: the server dies
-            # with the thread that started it, embedded/_process.py; it takes about a second.)
+            # and every delivery in flight times out at once. The start too, in the package's
+            # server thread (the server dies with the thread that started it: conftest.py).
             await asyncio.to_thread(postgres.stop)
             # Webhooks meanwhile: 503 with a Retry-After, from both replicas.
             try:
@@ -122,7 +124,7 @@ async def test_postgres_restart_under_load(
             assert all(v is not None and int(v) > 0 for v in w.balancer.retry_after)
             assert w.balancer.count(500) == 0, replicas.logs()
 
-            postgres.start()
+            await asyncio.get_running_loop().run_in_executor(server_thread, postgres.start)
             back = asyncio.get_running_loop().time()
             shown_before = len(on_a.received)
             marker = await w.sim.customer("5511900000099", name="Late").send_text("marker 0")
@@ -200,6 +202,7 @@ async def test_redis_stopped_under_load(
     tenant: TenantData,
     redis_server: EmbeddedRedis,
     session: aiohttp.ClientSession,
+    server_thread: ThreadPoolExecutor,
 ) -> None:
     a, b = replicas.daemons
     headers = tenant[Role.ADMIN].headers
@@ -251,7 +254,8 @@ async def test_redis_stopped_under_load(
             during_texts = {REPLY + t for t in w.texts if t.startswith("during ")}
             assert not during_texts & set(w.replies())
 
-            redis_server.start()  # in this thread: it dies with the thread that starts it
+            # In the package's server thread: it dies with the thread that starts it.
+            await asyncio.get_running_loop().run_in_executor(server_thread, redis_server.start)
             print(f"Redis was stopped for {asyncio.get_running_loop().time() - outage:.1f} s")
             await until_async(lambda: all_ready(session, [a, b]), TIMEOUT, "readiness again")
             # Fan-out resumes once both subscribers are back: a restarted Redis has no
