@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -20,9 +21,15 @@ from tenacity import (
 
 from pytake_daemon.config import NotificationsSettings
 from pytake_daemon.errors import ApiError, Conflict
+from pytake_daemon.i18n import N_, gettext, ngettext
 from pytake_daemon.notifications.settings_db import TenantSettingsRow
-from pytake_daemon.protocol.notifications import NotificationOut
+from pytake_daemon.protocol.notifications import (
+    NotificationCategory,
+    NotificationOut,
+    NotificationSeverity,
+)
 from pytake_daemon.whatsapp.secretbox import SecretBox
+from pytake_i18n import DEFAULT_LANGUAGE, format_moment
 
 # What a retry can cure: the server away or refusing for now (4xx), a dropped connection, a
 # timeout. A 5xx refusal of a recipient is retried too (some servers answer 5xx while
@@ -77,12 +84,42 @@ def compose(sender: str, to: str, subject: str, text: str, html_body: str) -> Em
     return message
 
 
-def _line(n: NotificationOut) -> str:
-    return f"[{n.severity.value}] {n.title}" + (f" — {n.body}" if n.body else "")
+# What the e-mails say besides the notification's own title and body (worded per recipient by
+# the rules): in the recipient's language, ``Member.language``.
+_CATEGORIES = {
+    NotificationCategory.ASSIGNMENT: N_("assignment"),
+    NotificationCategory.TRANSFER: N_("transfer"),
+    NotificationCategory.MESSAGE: N_("customer message"),
+    NotificationCategory.MENTION: N_("mention"),
+    NotificationCategory.SLA: N_("SLA warning"),
+    NotificationCategory.AI_ALERT: N_("AI alert"),
+    NotificationCategory.SECURITY: N_("security alert"),
+    NotificationCategory.BACKUP: N_("backup alert"),
+    NotificationCategory.GOAL: N_("goal reached"),
+    NotificationCategory.SYSTEM: N_("system notice"),
+}
+_SEVERITIES = {
+    NotificationSeverity.INFO: N_("info"),
+    NotificationSeverity.WARNING: N_("warning"),
+    NotificationSeverity.URGENT: N_("urgent"),
+}
 
 
-def one_notification(sender: str, to: str, n: NotificationOut) -> EmailMessage:
-    when = f"{n.category.value}, {n.severity.value}, {n.created_at:%Y-%m-%d %H:%M} UTC"
+def _severity(n: NotificationOut, language: str) -> str:
+    return gettext(_SEVERITIES[n.severity], language=language)
+
+
+def _line(n: NotificationOut, language: str) -> str:
+    return f"[{_severity(n, language)}] {n.title}" + (f" — {n.body}" if n.body else "")
+
+
+def one_notification(
+    sender: str, to: str, n: NotificationOut, language: str = DEFAULT_LANGUAGE
+) -> EmailMessage:
+    """One notification, its category, severity and time said in ``language``."""
+    category = gettext(_CATEGORIES[n.category], language=language)
+    moment = format_moment(n.created_at, UTC, language=language)
+    when = f"{category}, {_severity(n, language)}, {moment} UTC"
     text = f"{n.title}\n\n{n.body}\n\n({when})\n"
     page = (
         f"<h2>{html.escape(n.title)}</h2><p>{html.escape(n.body)}</p><p><small>{when}</small></p>"
@@ -90,15 +127,20 @@ def one_notification(sender: str, to: str, n: NotificationOut) -> EmailMessage:
     return compose(sender, to, f"PyTake: {n.title}", text, page)
 
 
-def digest(sender: str, to: str, items: Sequence[NotificationOut]) -> EmailMessage:
-    """One e-mail listing several notifications, newest first."""
+def digest(
+    sender: str, to: str, items: Sequence[NotificationOut], language: str = DEFAULT_LANGUAGE
+) -> EmailMessage:
+    """One e-mail listing several notifications, newest first, in ``language``."""
     ordered = sorted(items, key=lambda n: n.created_at, reverse=True)
-    text = f"{len(ordered)} notification(s) in PyTake:\n\n" + "\n".join(
-        f"- {_line(n)}" for n in ordered
-    )
-    rows = "".join(f"<li>{html.escape(_line(n))}</li>" for n in ordered)
-    page = f"<h2>{len(ordered)} notification(s) in PyTake</h2><ul>{rows}</ul>"
-    return compose(sender, to, f"PyTake: {len(ordered)} notification(s)", text + "\n", page)
+    n = len(ordered)
+    heading = ngettext(
+        "{n} notification in PyTake", "{n} notifications in PyTake", n, language=language
+    ).format(n=n)
+    subject = ngettext("{n} notification", "{n} notifications", n, language=language).format(n=n)
+    text = f"{heading}:\n\n" + "\n".join(f"- {_line(item, language)}" for item in ordered)
+    rows = "".join(f"<li>{html.escape(_line(item, language))}</li>" for item in ordered)
+    page = f"<h2>{html.escape(heading)}</h2><ul>{rows}</ul>"
+    return compose(sender, to, f"PyTake: {subject}", text + "\n", page)
 
 
 async def send(
@@ -154,7 +196,6 @@ async def send(
     raise AssertionError("unreachable: tenacity reraises the last failure")
 
 
-TEST_SUBJECT = "PyTake: test e-mail"
 # One try and a short timeout: whoever asked for a test is waiting for the answer, and a wrong
 # host or port should say so now, not after the backoff of a real notification's tries.
 _TEST_TIMEOUT_SECONDS = 10.0
@@ -162,10 +203,11 @@ _TEST_TIMEOUT_SECONDS = 10.0
 
 async def send_test(config: SmtpConfig, to: str, settings: NotificationsSettings) -> int:
     """Send the test e-mail (``pytake notify test-email``, ``POST …/test-email``)."""
+    # In the language in force: the request's (the console's) or the CLI's.
+    said = gettext("This is a test from PyTake: notifications can reach you by e-mail.")
     message = compose(
-        config.from_address, to, TEST_SUBJECT,
-        "This is a test from PyTake: notifications can reach you by e-mail.\n",
-        "<p>This is a test from <b>PyTake</b>: notifications can reach you by e-mail.</p>",
+        config.from_address, to, "PyTake: " + gettext("test e-mail"),
+        said + "\n", f"<p>{html.escape(said)}</p>",
     )  # fmt: skip
     once = settings.model_copy(
         update={

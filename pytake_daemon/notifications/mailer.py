@@ -129,7 +129,9 @@ class Mailer:
             for user_id, item in await mail_db.claim_immediate(conn, now):
                 member = team.members.get(user_id)
                 if member is not None:
-                    mail = email_channel.one_notification(config.from_address, member.email, item)
+                    mail = email_channel.one_notification(
+                        config.from_address, member.email, item, member.language
+                    )
                     batch.mails.append(([item.id], mail))
             users = await mail_db.digest_users(conn)
             docs = await settings_db.user_preferences(conn, users)
@@ -141,7 +143,9 @@ class Mailer:
                     continue
                 items = await mail_db.claim_digest(conn, user_id, now)
                 if items:
-                    mail = email_channel.digest(config.from_address, member.email, items)
+                    mail = email_channel.digest(
+                        config.from_address, member.email, items, member.language
+                    )
                     batch.mails.append(([i.id for i in items], mail))
                     batch.digest_users.append(user_id)
         return batch

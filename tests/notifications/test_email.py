@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from email.message import Message
 
 import aiosmtplib
@@ -59,6 +60,11 @@ async def _smtp(api: ApiClient, tenant: TenantData, server: SmtpServer) -> None:
     assert (await resp.json())["password_set"] is True
 
 
+def _subject(message: Message) -> str:
+    """The subject decoded (a non-ASCII one travels as RFC 2047 encoded words)."""
+    return str(make_header(decode_header(str(message["Subject"]))))
+
+
 def _parts(message: Message) -> dict[str, str]:
     return {
         # A leaf part's decoded payload is bytes; typeshed's union also covers multipart parts.
@@ -107,12 +113,13 @@ async def test_immediate_email_and_the_digest_reach_the_smtp_server(
     assert (await mailer.send_tenant(tenant.id)).failed == 0
     mails = to_agent()
     assert [str(m["Subject"]) for m in mails] == [
-        "PyTake: 2 notification(s)", "PyTake: Ana mentioned you: <b>Bob</b>",
+        "PyTake: 2 notifications", "PyTake: Ana mentioned you: <b>Bob</b>",
     ]  # fmt: skip
     digest, urgent = mails
     assert str(urgent["From"]) == "pytake@example.test"
     body = _parts(urgent)
     assert "urgent?" in body["text/plain"]
+    assert "\n(mention, urgent, " in body["text/plain"]  # then the time it was stored, in UTC
     assert "&lt;b&gt;Bob&lt;/b&gt;" in body["text/html"]  # escaped, never markup
     listed = _parts(digest)
     assert "Carla mentioned you: Dan — fyi 1" in listed["text/plain"]
@@ -124,9 +131,50 @@ async def test_immediate_email_and_the_digest_reach_the_smtp_server(
     assert len(to_agent()) == 2
     now += timedelta(hours=1)
     await mailer.send_tenant(tenant.id)
-    assert next(str(m["Subject"]) for m in to_agent()) == "PyTake: 1 notification(s)"
+    assert next(str(m["Subject"]) for m in to_agent()) == "PyTake: 1 notification"
     assert len(to_agent()) == 3
     assert notify_calls == []
+
+
+async def test_a_portuguese_readers_emails_are_in_portuguese(
+    aiohttp_client: Callable[..., Awaitable[ApiClient]],
+    settings: Settings,
+    endpoints: Endpoints,
+    make_tenant: MakeTenant,
+    smtp_server: SmtpServer,
+) -> None:
+    """Issue 22: what the e-mail says around the notification (its category, severity and
+    time, the digest's heading and subject) follows the recipient's profile language."""
+    api = await _fast_api(aiohttp_client, settings, endpoints)
+    tenant = await make_tenant()
+    agent = tenant[Role.AGENT]
+    await _smtp(api, tenant, smtp_server)
+    mine = await api.put("/api/v1/auth/me", json={"language": "pt_BR"}, headers=agent.headers)
+    assert mine.status == 200, await mine.text()
+    prefs = {"digest": "hourly", "categories": {"mention": {"email": True}}}
+    resp = await api.put("/api/v1/notifications/preferences", json=prefs, headers=agent.headers)
+    assert resp.status == 200, await resp.text()
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+    async def notify(tenant_id: uuid.UUID, intents: list[Intent]) -> int:
+        return 0
+
+    mailer = Mailer(api.app[DB_POOL], api.app[SECRET_BOX], FAST, clock=lambda: now, notify=notify)
+    await tell(api, tenant.id,
+               Intent(agent.id, Cat.MENTION, Sev.URGENT, "Ana mencionou você", "urgente?"),
+               Intent(agent.id, Cat.MENTION, Sev.INFO, "Carla mencionou você", "fyi 1"),
+               Intent(agent.id, Cat.MENTION, Sev.INFO, "Eva mencionou você", "fyi 2"))  # fmt: skip
+    assert (await mailer.send_tenant(tenant.id)).failed == 0
+    mails = sorted((m for m in smtp_server.messages() if str(m["To"]) == agent.email), key=_subject)
+    assert [_subject(m) for m in mails] == [
+        "PyTake: 2 notificações", "PyTake: Ana mencionou você",
+    ]  # fmt: skip
+    digest, urgent = mails
+    assert "\n(menção, urgente, " in _parts(urgent)["text/plain"]
+    listed = _parts(digest)
+    assert listed["text/plain"].startswith("2 notificações no PyTake:")
+    assert "[informação] Carla mencionou você — fyi 1" in listed["text/plain"]
+    assert "<h2>2 notificações no PyTake</h2>" in listed["text/html"]
 
 
 async def test_retries_while_the_server_is_down_then_admins_are_told_and_nothing_is_lost(
