@@ -16,6 +16,7 @@ from pytake_daemon.keys import EVENT_BUS
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.agents import SatisfactionReceived
 from pytake_daemon.protocol.outbound_webhooks import (
+    DeliveryOut,
     DeliveryState,
     EndpointOut,
     WebhookEventType,
@@ -74,9 +75,13 @@ async def test_a_conversation_waits_for_its_earlier_delivery_and_a_hanging_recei
         assert sorted(_ratings(receiver)) == sorted([(one, 1), (two, 3)])
         await hanging.got(1)  # it holds its tries; nothing else waits for it
 
-        # One's second event waits for its first: a retry later, then in order.
-        listed = await deliveries(hooks_api, admin, state="pending")
-        failed = [d for d in listed.items if d.last_status == 503]
+        # One's second event waits for its first: a retry later, then in order. The failure is
+        # recorded after the receiver answered, so the list is read until it shows it.
+        async def failed_once() -> list[DeliveryOut]:
+            listed = await deliveries(hooks_api, admin, state="pending")
+            return [d for d in listed.items if d.last_status == 503]
+
+        failed = await eventually(failed_once, what="the 503 recorded on the delivery")
         assert len(failed) == 1
         assert failed[0].next_attempt_at is not None
         clock.at = failed[0].next_attempt_at
