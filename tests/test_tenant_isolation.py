@@ -15,13 +15,23 @@ from typing import Any
 
 import asyncpg
 import pytest
+import pytest_asyncio
 from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel, ValidationError
 
-from pytake_daemon.app import all_endpoints
+from pytake_daemon.app import all_endpoints, create_app
+from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.migrations import quote_ident
-from pytake_daemon.db.pool import Connection, Pool, create_pool, set_tenant, tenant_transaction
+from pytake_daemon.db.pool import (
+    Connection,
+    Pool,
+    connect,
+    create_pool,
+    set_tenant,
+    tenant_transaction,
+)
 from pytake_daemon.http.api import Endpoint
 from pytake_daemon.keys import SECRET_BOX
 from pytake_daemon.protocol import Me, Problem, Role, TenantOut, TokenList, UserList
@@ -30,6 +40,36 @@ from tests.conversations import factories
 from tests.support import Member, TenantData
 
 ROLES = list(Role)
+
+# One app and one event loop for the module's async tests: the sweep below is ~300 tests, and
+# starting the daemon's app for each was half of their time. Each test still makes its tenants.
+MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def api(settings: Settings, endpoints: Endpoints) -> AsyncIterator[ApiClient]:
+    client: ApiClient = TestClient(TestServer(create_app(settings, endpoints)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def admin_conn(endpoints: Endpoints) -> AsyncIterator[Connection]:
+    """tests/conftest.py's, on the module's loop."""
+    assert endpoints.admin_dsn is not None
+    conn = await connect(endpoints.admin_dsn.get_secret_value())
+    yield conn
+    await conn.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def app_conn(endpoints: Endpoints) -> AsyncIterator[Connection]:
+    """tests/conftest.py's, on the module's loop."""
+    conn = await connect(endpoints.app_dsn.get_secret_value())
+    yield conn
+    await conn.close()
+
 
 # Bodies for id-taking endpoints whose body model refuses ``{}``; the more damaging the better,
 # since the point is that nothing happens to the other tenant's row.
@@ -148,6 +188,7 @@ async def _assert_tokens_work(api: ApiClient, tenant: TenantData) -> None:
 # --- the API --------------------------------------------------------------------------------
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize("role", ROLES)
 async def test_other_tenants_user_is_not_found(
     api: ApiClient, make_tenant: MakeTenant, admin_conn: Connection, role: Role
@@ -180,6 +221,7 @@ async def test_other_tenants_user_is_not_found(
     await _assert_tokens_work(api, b)
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize("role", ROLES)
 async def test_other_tenants_token_cannot_be_revoked(
     api: ApiClient, make_tenant: MakeTenant, admin_conn: Connection, role: Role
@@ -194,6 +236,7 @@ async def test_other_tenants_token_cannot_be_revoked(
     await _assert_tokens_work(api, b)
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize("role", ROLES)
 async def test_user_list_shows_only_own_tenant(
     api: ApiClient, make_tenant: MakeTenant, role: Role
@@ -209,6 +252,7 @@ async def test_user_list_shows_only_own_tenant(
     assert all(u.email.endswith(f"@{a.slug}.test") for u in users)
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize("role", ROLES)
 async def test_token_list_shows_only_own_tenant(
     api: ApiClient, make_tenant: MakeTenant, role: Role
@@ -224,6 +268,7 @@ async def test_token_list_shows_only_own_tenant(
     assert {t.id for t in tokens} == expected
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize("role", ROLES)
 async def test_tenant_endpoint_returns_own_tenant(
     api: ApiClient, make_tenant: MakeTenant, role: Role
@@ -245,6 +290,7 @@ def test_the_sweep_covers_the_known_id_endpoints() -> None:
     } <= found
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", ID_ENDPOINTS, ids=_ep_id)
 async def test_every_id_endpoint_hides_other_tenants_rows(
@@ -332,6 +378,7 @@ async def _readable_tenant_tables(conn: Connection) -> list[str]:
     return readable
 
 
+@MODULE_LOOP
 async def test_app_role_without_tenant_sees_no_rows(
     app_conn: Connection, make_tenant: MakeTenant
 ) -> None:
@@ -349,6 +396,7 @@ async def test_app_role_without_tenant_sees_no_rows(
         assert await app_conn.fetchval(f"SELECT count(*) FROM {quote_ident(table)}") == 0
 
 
+@MODULE_LOOP
 async def test_app_role_with_tenant_sees_only_that_tenant(
     app_conn: Connection, admin_conn: Connection, make_tenant: MakeTenant
 ) -> None:
@@ -390,6 +438,7 @@ _FOREIGN_INSERTS: dict[str, str] = {
 }
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize("table", sorted(_FOREIGN_INSERTS))
 async def test_rls_refuses_rows_of_another_tenant(
     app_conn: Connection, admin_conn: Connection, make_tenant: MakeTenant, table: str
@@ -426,13 +475,14 @@ async def test_rls_refuses_rows_of_another_tenant(
     assert await _snapshot(admin_conn, b.id) == before
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def one_connection_pool(endpoints: Endpoints) -> AsyncIterator[Pool]:
     pool = await create_pool(endpoints.app_dsn.get_secret_value(), min_size=1, max_size=1)
     yield pool
     await pool.close()
 
 
+@MODULE_LOOP
 async def test_tenant_setting_does_not_outlive_its_transaction(
     one_connection_pool: Pool, make_tenant: MakeTenant
 ) -> None:
@@ -466,6 +516,7 @@ async def test_tenant_setting_does_not_outlive_its_transaction(
 # --- PostgreSQL: the catalog -----------------------------------------------------------------
 
 
+@MODULE_LOOP
 async def test_every_tenant_table_forces_row_level_security(admin_conn: Connection) -> None:
     tables = await _tenant_tables(admin_conn)
     assert {"tenants", "users", "auth_tokens", "tenant_event_seq"} <= set(tables)
@@ -488,6 +539,7 @@ async def test_every_tenant_table_forces_row_level_security(admin_conn: Connecti
     assert weak == [], f"tables without ENABLE+FORCE row level security and a policy: {weak}"
 
 
+@MODULE_LOOP
 async def test_app_role_is_unprivileged(admin_conn: Connection) -> None:
     role = await admin_conn.fetchrow(
         "SELECT oid, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE
