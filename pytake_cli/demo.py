@@ -28,7 +28,7 @@ import typer
 from pytake_cli import demo_onboarding, demo_seed
 from pytake_cli.context import console, fail, handle_errors, perform, run, settings, state
 from pytake_cli.demo_content import FLOW_NAME, DemoWords
-from pytake_cli.i18n import _, apply_lang_option, asked_language, ngettext
+from pytake_cli.i18n import _, apply_lang_option, asked_language, ngettext, role_word
 from pytake_daemon.config import Settings
 from pytake_daemon.embedded._process import death_signal_preexec
 from pytake_daemon.errors import PyTakeError
@@ -210,7 +210,7 @@ def _banner(
     saved = _("(saved)")
     for account in demo_seed.ACCOUNTS:
         shown = credentials.passwords[account.email] if account.email in credentials.new else ""
-        _say(f"  {account.role.value:<10} {account.email:<22} {shown or saved}")
+        _say(f"  {role_word(account.role):<13} {account.email:<22} {shown or saved}")
     if credentials.new:
         shown_once = _("passwords shown once; kept in {path} (mode 0600)")
         _say("  " + shown_once.format(path=credentials.path))

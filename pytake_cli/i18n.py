@@ -21,6 +21,7 @@ from typing import Any
 import typer
 import typer.rich_utils
 
+from pytake_daemon.protocol import Role
 from pytake_i18n import LANGUAGES, N_, Catalog, choose, normalize, set_language
 
 CATALOG = Catalog("pytake_cli", Path(__file__).parent / "locale")
@@ -191,3 +192,14 @@ __all__ = [
     "ngettext",
     "resolve_language",
 ]
+
+
+def role_word(role: Role) -> str:
+    """A role in the CLI's language, for a sentence or a banner (``--role`` takes the English
+    values, which tables and ``--json`` keep)."""
+    return {
+        Role.OWNER: _("owner"),
+        Role.ADMIN: _("admin"),
+        Role.SUPERVISOR: _("supervisor"),
+        Role.AGENT: _("agent"),
+    }[role]

@@ -27,7 +27,7 @@ from pytake_tui.console_language import ConsoleLanguage
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.destinations import DESTINATIONS, SETTINGS_KEY
 from pytake_tui.i18n import N_, _
-from pytake_tui.key_guide import ICON_LEGEND, help_keys, session_commands
+from pytake_tui.key_guide import ICON_LEGEND, help_keys, open_palette, palette_commands
 from pytake_tui.messages import (
     ConnectionStateChanged,
     ConversationOpened,
@@ -351,8 +351,10 @@ class PyTakeApp(PreferencesAndPassword, ConsoleLanguage, UnreadTitle, ToastStack
     # Actions
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield from session_commands(self, screen)
+        yield from palette_commands(self, screen, super().get_system_commands(screen))
+
+    def action_command_palette(self) -> None:
+        open_palette(self)
 
     def action_help(self) -> None:
         """Show the keys of the current screen and the icons the console draws."""

@@ -16,7 +16,7 @@ from pytake_daemon.protocol.backups import (
     BackupManifest,
     BackupRunOut,
 )
-from pytake_tui.i18n import N_, _, ngettext
+from pytake_tui.i18n import N_, _, ngettext, pgettext
 
 
 class Level(Enum):
@@ -90,8 +90,8 @@ def key_id(recipients: list[str]) -> str:
 def scope(manifest: BackupManifest) -> str:
     """``full`` or ``tenant acme``."""
     if manifest.scope == "full":
-        return "full"
-    return f"tenant {manifest.tenant_slug or manifest.tenant_id}"
+        return pgettext("backup scope", "full")
+    return _("tenant {name}").format(name=manifest.tenant_slug or manifest.tenant_id)
 
 
 def summarize(health: BackupHealth, now: datetime) -> Summary:
@@ -157,25 +157,44 @@ def _drill(health: BackupHealth, now: datetime) -> str:
 def failure_line(health: BackupHealth) -> str:
     """The last failure and its reason (the detail under the summary)."""
     if health.last_failure_at is None:
-        return "no failures recorded"
-    reason = health.last_failure_reason or "no reason recorded"
-    return f"last failure {when(health.last_failure_at)}: {reason}"
+        return _("no failures recorded")
+    reason = health.last_failure_reason or _("no reason recorded")
+    return _("last failure {when}: {reason}").format(
+        when=when(health.last_failure_at), reason=reason
+    )
 
 
 def schedule_line(health: BackupHealth) -> str:
     """``schedule 0 3 * * * · next 2025-03-15 03:00`` or that it is off."""
     if not health.schedule_enabled:
-        return "schedule off (pytake backup schedule set --enable)"
-    due = f" · next {when(health.next_due_at)}" if health.next_due_at is not None else ""
-    return f"schedule {health.backup_cron}{due}"
+        return _("schedule off (pytake backup schedule set --enable)")
+    if health.next_due_at is None:
+        return _("schedule {cron}").format(cron=health.backup_cron)
+    return _("schedule {cron} · next {when}").format(
+        cron=health.backup_cron, when=when(health.next_due_at)
+    )
 
 
 def drill_line(health: BackupHealth) -> str:
     """The last drill's result in full: when, and what it found."""
     if health.last_drill_at is None or health.last_drill_status is None:
-        return "drill: none yet (pytake backup drill, or schedule one)"
+        return _("drill: none yet (pytake backup drill, or schedule one)")
+    # The drill's own detail is the daemon's (a restore's figures), shown as it came.
     detail = f" — {health.last_drill_detail}" if health.last_drill_detail else ""
-    return f"drill {health.last_drill_status} {when(health.last_drill_at)}{detail}"
+    line = _("drill {status} {when}").format(
+        status=run_status(health.last_drill_status), when=when(health.last_drill_at)
+    )
+    return line + detail
+
+
+def run_status(status: str) -> str:
+    """A backup, verify or drill run's status in words; an unknown one as it came."""
+    return {
+        "succeeded": pgettext("backup run", "succeeded"),
+        "failed": pgettext("backup run", "failed"),
+        "running": pgettext("backup run", "running"),
+        "skipped": pgettext("backup run", "skipped"),
+    }.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -193,7 +212,7 @@ class Verification:
             case "failed":
                 return f"✗ {self.at.astimezone():%m-%d %H:%M}"
             case "running":
-                return "… running"
+                return f"… {run_status('running')}"
             case _:
                 return "—"
 

@@ -3,11 +3,12 @@ and the icons the console draws (the legend that used to live only in docs/tui.m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from pytake_daemon.protocol import Role
@@ -139,3 +140,33 @@ def session_commands(app: PyTakeApp, screen: Screen[Any]) -> Iterable[SystemComm
                 lambda node=node, action=action: app.run_action(action, node),
             )
     yield SystemCommand(_("Log out"), _("End the session on this machine"), app.action_logout)
+
+
+# Textual's own words that reach the palette and ``?``: its system commands and the bindings
+# every screen inherits. Textual writes them in English; marked here so the catalog has them.
+TEXTUAL_WORDS = (
+    N_("Theme"), N_("Change the current theme"),
+    N_("Quit"), N_("Quit the application as soon as possible"),
+    N_("Keys"), N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+    N_("Focus Next"), N_("Focus Previous"), N_("Copy selected text"),
+)  # fmt: skip
+
+
+def palette_commands(
+    app: PyTakeApp, screen: Screen[Any], textual: Iterable[SystemCommand]
+) -> Iterator[SystemCommand]:
+    """Textual's system commands in the console's language, then ours."""
+    for command in textual:
+        yield command._replace(title=_(command.title), help=_(command.help))
+    yield from session_commands(app, screen)
+
+
+def open_palette(app: App[Any]) -> None:
+    """The command palette, its search field's placeholder in the console's language."""
+    if app.use_command_palette and not CommandPalette.is_open(app):
+        search = _("Search for commands…")
+        app.push_screen(CommandPalette(placeholder=search, id="--command-palette"))

@@ -190,3 +190,17 @@ def step_status(status: StepStatus) -> str:
         StepStatus.DONE: pgettext("onboarding", "done"),
         StepStatus.SKIPPED: pgettext("onboarding", "skipped"),
     }[status]
+
+
+def event_kind(kind: str) -> str:
+    """An event's type in the activity log ("message_received" / "recebida"); a type the log
+    does not describe keeps its name."""
+    return {
+        "hello": pgettext("activity", "connected"),
+        "user_changed": pgettext("activity", "user"),
+        "token_revoked": pgettext("activity", "access"),
+        "message_received": pgettext("activity", "received"),
+        "message_sent": pgettext("activity", "sent"),
+        "message_status": pgettext("activity", "delivery"),
+        "conversation_updated": pgettext("activity", "conversation"),
+    }.get(kind, kind)

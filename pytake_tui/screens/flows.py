@@ -68,8 +68,14 @@ class FlowsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#flows", DataTable)
-        for label, width in (("name", 24), ("status", 9), ("version", 7), ("published", 9)):
-            table.add_column(label, width=width, key=label)
+        columns = (
+            ("name", N_("name"), 24),
+            ("status", N_("status"), 9),
+            ("version", N_("version"), 7),
+            ("published", N_("published"), 9),
+        )
+        for key, label, width in columns:
+            table.add_column(_(label), width=width, key=key)
         table.add_column(_("updated"), key="updated")
         self.load()
 

@@ -35,7 +35,7 @@ from pytake_tui.i18n import N_, _
 from pytake_tui.messages import EventReceived, ResyncNeeded, SessionExpired
 from pytake_tui.notifications import contact_name
 from pytake_tui.preview_words import preview_line
-from pytake_tui.vocabulary import conversation_status, message_status, role_name
+from pytake_tui.vocabulary import conversation_status, event_kind, message_status, role_name
 from pytake_tui.widgets.backup_status import BackupStatus
 from pytake_tui.widgets.connection_indicator import ConnectionIndicator
 from pytake_tui.widgets.footer import Footer
@@ -158,7 +158,7 @@ class HomeScreen(Screen[None]):
             self._backup_status.follow(envelope)
         detail = describe(envelope)
         if detail:  # typing notices are for the chat screen, not the activity log
-            self._add_row(str(envelope.seq), envelope.event.type, envelope.at, detail)
+            self._add_row(str(envelope.seq), event_kind(envelope.event.type), envelope.at, detail)
 
     def on_resync_needed(self, message: ResyncNeeded) -> None:
         self._add_row("—", _("resync"), datetime.now().astimezone(), message.reason)
