@@ -109,6 +109,12 @@ def daemon_env(settings: Settings, *, port: int) -> dict[str, str]:
         PYTAKE_STATE_DIR=str(settings.state_dir),
         PYTAKE_LOGGING__LEVEL="info",
         PYTAKE_METRICS__ALERT_SECONDS="0",  # as make_settings
+        # As make_settings: the daemon's threads analyse. A model process costs each daemon's
+        # start ~3 s of CPU (360 MB) for a child these tests never use, and a SIGTERM waits for
+        # that child's warm-up: 15 s and more on a loaded machine. The process itself:
+        # tests/ai/test_model_process.py; daemons on the default config: test_daemon_process.py,
+        # test_demo.py, tests/replicas/.
+        PYTAKE_AI__PROCESS="false",
     )
     return env
 
