@@ -8,7 +8,7 @@ import asyncio
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,11 +46,18 @@ def batch(texts: list[str], custom: tuple[CustomIntentSpec, ...] = ()) -> BatchR
     )
 
 
-@pytest.fixture
-async def process() -> AsyncIterator[ModelProcess]:
+# On one xdist worker (scripts/test.sh runs --dist loadgroup), so the child below starts once.
+pytestmark = pytest.mark.xdist_group("model_process")
+
+
+@pytest.fixture(scope="module")
+def process() -> Iterator[ModelProcess]:
+    """One child for the module's tests (its start imports and fits the models: seconds of CPU,
+    a minute on a loaded machine). The pool is not tied to an event loop, so each test analyses
+    on its own; the test that kills the child leaves the pool to replace it, as it must."""
     child = ModelProcess(workers=1)
     try:
-        await child.warm()
+        asyncio.run(child.warm())
         yield child
     finally:
         child.close()
