@@ -168,11 +168,20 @@ def schedule_line(health: BackupHealth) -> str:
     """``schedule 0 3 * * * · next 2025-03-15 03:00`` or that it is off."""
     if not health.schedule_enabled:
         return _("schedule off (pytake backup schedule set --enable)")
+    cron = _schedule_preset(health.backup_cron)
     if health.next_due_at is None:
-        return _("schedule {cron}").format(cron=health.backup_cron)
-    return _("schedule {cron} · next {when}").format(
-        cron=health.backup_cron, when=when(health.next_due_at)
-    )
+        return _("schedule {cron}").format(cron=cron)
+    return _("schedule {cron} · next {when}").format(cron=cron, when=when(health.next_due_at))
+
+
+def _schedule_preset(cron: str) -> str:
+    """A preset (``backups/cron.py``) in words; a cron expression as written."""
+    return {
+        "hourly": pgettext("backup schedule", "hourly"),
+        "daily": pgettext("backup schedule", "daily"),
+        "weekly": pgettext("backup schedule", "weekly"),
+        "monthly": pgettext("backup schedule", "monthly"),
+    }.get(cron, cron)
 
 
 def drill_line(health: BackupHealth) -> str:

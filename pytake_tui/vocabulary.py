@@ -201,6 +201,6 @@ def event_kind(kind: str) -> str:
         "token_revoked": pgettext("activity", "access"),
         "message_received": pgettext("activity", "received"),
         "message_sent": pgettext("activity", "sent"),
-        "message_status": pgettext("activity", "delivery"),
+        "message_status_updated": pgettext("activity", "delivery"),
         "conversation_updated": pgettext("activity", "conversation"),
     }.get(kind, kind)

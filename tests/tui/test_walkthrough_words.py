@@ -33,7 +33,7 @@ def _health(**fields: object) -> BackupHealth:
 
 def test_the_activity_logs_event_column() -> None:
     with use_language("pt_BR"):
-        kinds = [event_kind(k) for k in ("hello", "message_received", "message_status")]
+        kinds = [event_kind(k) for k in ("hello", "message_received", "message_status_updated")]
         assert kinds == ["conectado", "recebida", "entrega"]
         assert event_kind("typing") == "typing"  # a type the log does not describe
     with use_language("en"):
@@ -48,7 +48,7 @@ def test_the_backups_detail_lines() -> None:
     )  # fmt: skip
     with use_language("pt_BR"):
         assert backup_view.failure_line(quiet) == "nenhuma falha registrada"
-        assert backup_view.schedule_line(quiet) == "agendamento daily"
+        assert backup_view.schedule_line(quiet) == "agendamento diário"
         assert backup_view.drill_line(quiet).startswith("teste de restauração: nenhum ainda")
         assert backup_view.failure_line(drilled).startswith("última falha ")
         assert backup_view.schedule_line(drilled).startswith("agendamento desligado")
