@@ -5,7 +5,9 @@ replaced by the next batch. Real spawned processes, no doubles."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Iterator
@@ -144,6 +146,59 @@ def _alive(pid: int) -> bool:
     # Reparented to the test's session: a zombie nobody reaps is gone as far as work goes.
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(") ")[-1].split()[0] != "Z"
+
+
+_STOPPED_WHILE_ITS_CHILD_STARTS = """
+import asyncio, multiprocessing, time
+from concurrent.futures import ProcessPoolExecutor
+from pytake_daemon.ai.batch_models import ModelProcess
+
+class StuckInStart(ModelProcess):
+    # A child whose start never ends (importing the models takes seconds; here, forever).
+    def _spawn(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=time.sleep,
+            initargs=(3600,),
+        )
+
+async def main() -> None:
+    child = StuckInStart(workers=1)
+    asyncio.get_running_loop().run_in_executor(child._executor, abs, 1)  # spawns the child
+    while not multiprocessing.active_children():
+        await asyncio.sleep(0.01)
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    child.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_daemon_stopped_while_its_child_starts_does_not_wait_for_it(
+    repo_root: Path,
+) -> None:
+    """close() ends the child: the interpreter's exit joined the pool, so a daemon stopped
+    while its child was still importing waited for that (15 s and more under load)."""
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _STOPPED_WHILE_ITS_CHILD_STARTS,
+        cwd=repo_root,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert parent.stdout is not None
+    line = await asyncio.wait_for(parent.stdout.readline(), 60)
+    children = [int(pid) for pid in line.split()]
+    assert children, "the parent started no model process"
+    try:
+        # The child would sleep for an hour: the parent exits only because close() ended it.
+        assert await asyncio.wait_for(parent.wait(), 60) == 0
+        assert not any(_alive(pid) for pid in children)
+    finally:
+        for pid in [parent.pid, *children]:  # a failed run leaves nothing behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 _ORPHANED_BEFORE_IT_STARTED = """
