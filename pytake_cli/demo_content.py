@@ -21,6 +21,7 @@ class DemoWords:
 
     language: str
     shop: str
+    owner_name: str
     sales: str
     support: str
     sales_description: str
@@ -31,6 +32,7 @@ class DemoWords:
 ENGLISH = DemoWords(
     language="en",
     shop="Demo Shop",
+    owner_name="Demo Owner",
     sales="Sales",
     support="Support",
     sales_description="New orders and quotes.",
@@ -40,6 +42,7 @@ ENGLISH = DemoWords(
 PORTUGUESE = DemoWords(
     language="pt_BR",
     shop="Loja Demo",
+    owner_name="Dono da Loja Demo",
     sales="Vendas",
     support="Suporte",
     sales_description="Orçamentos e pedidos novos.",

@@ -125,11 +125,11 @@ async def seed_accounts(
 ) -> Credentials:
     """The demo tenant (named in ``language``: ``words_for``) and its accounts, created or
     found; passwords made for the new ones."""
+    words = words_for(language)
     async with admin_connection(cfg, endpoints) as admin:
         if await tenancy_db.tenant_id(admin, TENANT) is None:
             async with admin.transaction():
-                name = words_for(language).shop
-                row = await tenancy_db.insert_tenant(admin, slug=TENANT, name=name)
+                row = await tenancy_db.insert_tenant(admin, slug=TENANT, name=words.shop)
                 if row is not None:  # None: another run made it meanwhile
                     await set_tenant(admin, row.id)
                     await record_cli_action(
@@ -145,8 +145,10 @@ async def seed_accounts(
             password = secrets.token_urlsafe(12)
             try:
                 if existing is None:
+                    # The owner is named in the demo's language; the people have their names.
+                    name = words.owner_name if account is OWNER else account.name
                     body = UserCreate(
-                        email=account.email, name=account.name, role=account.role, password=password
+                        email=account.email, name=name, role=account.role, password=password
                     )
                     user = await users_service.create_user(
                         conn, passwords, body, by_role=Role.OWNER

@@ -8,6 +8,8 @@ for a ticket) where English does not, and "pending" is not the same word for a m
 
 from __future__ import annotations
 
+import re
+
 from pytake_daemon.protocol import ConversationStatus, MessageStatus, Role
 from pytake_daemon.protocol.agents import AgentStatus
 from pytake_daemon.protocol.ai import ReplyKind
@@ -21,7 +23,7 @@ from pytake_daemon.protocol.queues import (
     Policy,
     TimeoutAction,
 )
-from pytake_tui.i18n import pgettext
+from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.inbox import AgentFilter, Period
 
 
@@ -204,3 +206,20 @@ def event_kind(kind: str) -> str:
         "message_status_updated": pgettext("activity", "delivery"),
         "conversation_updated": pgettext("activity", "conversation"),
     }.get(kind, kind)
+
+
+_SESSION_NAMES = (
+    (re.compile(r"login from (.+)"), N_("login from {ip}")),
+    (re.compile(r"invitation accepted from (.+)"), N_("invitation accepted from {ip}")),
+)
+
+
+def token_name(name: str) -> str:
+    """A token's name: a session's, which the daemon writes in English ("login from 10.0.0.1",
+    ``auth/service.py``, ``invitations/joining.py``), in the reader's words; an API token's as
+    its author wrote it."""
+    for pattern, msgid in _SESSION_NAMES:
+        match = pattern.fullmatch(name)
+        if match is not None:
+            return _(msgid).format(ip=match.group(1))
+    return name

@@ -20,6 +20,7 @@ from pytake_daemon.protocol.agents import (
     GoalUpdate,
 )
 from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
+from pytake_tui.i18n import N_
 
 _AGENTS = f"{API_PREFIX}/agents"
 
@@ -77,7 +78,7 @@ class AgentEndpoints(Endpoints):
         try:
             query = ActivityQuery(before=before, limit=limit)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the request", error) from None
+            raise DaemonError.invalid(N_("Check the request"), error) from None
         params = query.model_dump(mode="json", exclude_none=True)
         path = f"{_AGENTS}/{agent_id}/activities"
         return await self._transport.get(ActivityList, path, params=params)

@@ -16,6 +16,7 @@ from pytake_daemon.protocol.contacts import (
 )
 from pytake_daemon.protocol.conversations import NoteCreate, TagsUpdate
 from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
+from pytake_tui.i18n import N_
 
 _CONTACTS = f"{API_PREFIX}/contacts"
 
@@ -33,7 +34,7 @@ class ContactEndpoints(Endpoints):
         try:
             query = ContactQuery(q=text.strip(), limit=limit)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the search", error) from None
+            raise DaemonError.invalid(N_("Check the search"), error) from None
         return await self.contacts(query)
 
     async def contact_profile(self, contact_id: uuid.UUID) -> ContactProfile:
@@ -54,7 +55,7 @@ class ContactEndpoints(Endpoints):
         try:
             update = TagsUpdate(tags=tags)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the tags", error) from None
+            raise DaemonError.invalid(N_("Check the tags"), error) from None
         path = f"{_CONTACTS}/{contact_id}/tags"
         return await self._transport.call(ContactProfile, "PUT", path, update)
 
@@ -67,6 +68,6 @@ class ContactEndpoints(Endpoints):
         try:
             note = NoteCreate(body=body)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the note", error) from None
+            raise DaemonError.invalid(N_("Check the note"), error) from None
         path = f"{_CONTACTS}/{contact_id}/notes"
         return await self._transport.call(ContactNoteOut, "POST", path, note)

@@ -28,6 +28,7 @@ from pytake_daemon.protocol.conversations import (
 from pytake_daemon.protocol.outgoing import PhoneRequest
 from pytake_daemon.protocol.whatsapp import TemplateList
 from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, MediaFile
+from pytake_tui.i18n import N_
 
 _CONVERSATIONS = f"{API_PREFIX}/conversations"
 
@@ -110,7 +111,7 @@ class ConversationEndpoints(Endpoints):
         try:
             note = NoteCreate(body=body)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the note", error) from None
+            raise DaemonError.invalid(N_("Check the note"), error) from None
         path = f"{_CONVERSATIONS}/{conversation_id}/notes"
         return await self._transport.call(NoteOut, "POST", path, note)
 
@@ -119,7 +120,7 @@ class ConversationEndpoints(Endpoints):
         try:
             update = TagsUpdate(tags=tags)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the tags", error) from None
+            raise DaemonError.invalid(N_("Check the tags"), error) from None
         path = f"{_CONVERSATIONS}/{conversation_id}/tags"
         return await self._transport.call(ConversationOut, "PUT", path, update)
 

@@ -15,6 +15,7 @@ from pytake_daemon.protocol.invitations import (
     PasswordResetCreate,
 )
 from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
+from pytake_tui.i18n import N_
 
 _INVITATIONS = f"{API_PREFIX}/invitations"
 
@@ -29,7 +30,7 @@ class InvitationEndpoints(Endpoints):
         try:
             body = InvitationCreate(email=email.strip(), role=role, queue_ids=queue_ids or [])
         except ValidationError as error:
-            raise DaemonError.invalid("Check the invitation", error) from None
+            raise DaemonError.invalid(N_("Check the invitation"), error) from None
         return parse(InvitationSent, await self._transport.send("POST", _INVITATIONS, body=body))
 
     async def reset_password(self, user_id: uuid.UUID) -> InvitationSent:

@@ -15,6 +15,7 @@ from pytake_daemon.protocol import (
 from pytake_daemon.protocol.auth import ProfileUpdate, UserLanguage
 from pytake_daemon.protocol.invitations import InvitationAccept
 from pytake_tui.api.transport import API_PREFIX, DaemonError, Endpoints, parse
+from pytake_tui.i18n import N_
 
 
 class SessionEndpoints(Endpoints):
@@ -25,7 +26,7 @@ class SessionEndpoints(Endpoints):
         try:
             body = LoginRequest(email=email.strip(), password=password, tenant=tenant or None)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the form", error) from None
+            raise DaemonError.invalid(N_("Check the form"), error) from None
         path = f"{API_PREFIX}/auth/login"
         result = parse(
             LoginResponse, await self._transport.send("POST", path, body=body, auth=False)
@@ -41,7 +42,7 @@ class SessionEndpoints(Endpoints):
         try:
             body = InvitationAccept(code=code.strip(), password=password, name=name or None)
         except ValidationError as error:
-            raise DaemonError.invalid("Check the form", error) from None
+            raise DaemonError.invalid(N_("Check the form"), error) from None
         path = f"{API_PREFIX}/invitations/accept"
         result = parse(
             LoginResponse, await self._transport.send("POST", path, body=body, auth=False)

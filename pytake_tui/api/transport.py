@@ -79,8 +79,9 @@ class DaemonError(Exception):
 
     @classmethod
     def invalid(cls, title: str, error: ValidationError) -> DaemonError:
-        """A form the protocol refuses before anything is sent (``status`` None)."""
-        return cls(None, title, summarize(error))
+        """A form the protocol refuses before anything is sent (``status`` None); ``title`` is
+        a msgid (``N_``), said in the console's language."""
+        return cls(None, _(title), summarize(error))
 
 
 def _retry_after(value: str | None) -> int | None:

@@ -30,7 +30,7 @@ from pytake_tui.messages import report_failure
 from pytake_tui.screens.admin_confirm import confirm_then
 from pytake_tui.screens.admin_live import LivePage
 from pytake_tui.screens.admin_user_dialogs import CodeDialog, InviteDialog, RoleDialog
-from pytake_tui.vocabulary import role_name
+from pytake_tui.vocabulary import role_name, token_name
 from pytake_tui.widgets.footer import Footer
 
 _NO_SESSIONS = N_("No live session or token.")
@@ -138,7 +138,7 @@ class AdminUsersScreen(LivePage):
         for token in mine:
             table.add_row(
                 _token_kind(token.kind),
-                token.name,
+                token_name(token.name),
                 _when(token),
                 local_moment(token.expires_at),
                 key=str(token.id),
@@ -251,7 +251,7 @@ class AdminUsersScreen(LivePage):
         )
         confirm_then(
             self,
-            question.format(name=token.name),
+            question.format(name=token_name(token.name)),
             _("Whoever uses it is logged out, or its scripts are refused, at once."),
             _("End it"),
             lambda: self._revoke(token.id, token.name),

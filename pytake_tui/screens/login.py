@@ -64,7 +64,7 @@ class LoginScreen(Screen[None]):
         with Vertical(id="login-form"):
             yield Static(_("Log in to PyTake"), id="login-title")
             yield Input(self._server, id="server", placeholder="http://host:8420")
-            yield Input(self._email, id="email", placeholder="you@example.com")
+            yield Input(self._email, id="email", placeholder=_("you@example.com"))
             yield Input(id="password", password=True, placeholder=_("password"))
             yield Input(id="tenant", placeholder=_("only if your e-mail is in several tenants"))
             yield Button(_("Log in"), id="login", variant="primary")

@@ -61,6 +61,7 @@ def test_the_portuguese_workspace() -> None:
     assert flow.description.startswith("Demo pronta")
     profile = shop_profile(PORTUGUESE)
     assert (profile.business_name, profile.language) == ("Loja Demo", "pt_BR")
+    assert (PORTUGUESE.owner_name, ENGLISH.owner_name) == ("Dono da Loja Demo", "Demo Owner")
     assert (shop_profile(ENGLISH).business_name, shop_profile(ENGLISH).language) == (
         "Demo Shop",
         "en",

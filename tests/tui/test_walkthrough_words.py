@@ -14,7 +14,7 @@ from pytake_i18n import use_language
 from pytake_tui import backup_view
 from pytake_tui.i18n import _
 from pytake_tui.key_guide import TEXTUAL_WORDS
-from pytake_tui.vocabulary import event_kind
+from pytake_tui.vocabulary import event_kind, token_name
 
 AT = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 
@@ -70,3 +70,11 @@ def test_the_demo_banners_roles() -> None:
     with use_language("pt_BR"):
         said = [role_word(r) for r in Role]
     assert said == ["proprietário", "administrador", "supervisor", "atendente"]
+
+
+def test_a_sessions_name_and_the_forms_title() -> None:
+    with use_language("pt_BR"):
+        assert token_name("login from 127.0.0.1") == "login de 127.0.0.1"
+        assert token_name("invitation accepted from ::1") == "convite aceito de ::1"
+        assert token_name("ci deploy") == "ci deploy"  # an API token's name, as its author wrote
+        assert _("Check the form") == "Confira o formulário"
