@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pytake_daemon.attendance import reopen
 from pytake_daemon.config import Settings
@@ -89,10 +90,10 @@ async def test_reopen_claim_and_thread_lines_are_index_bounded(
             )
         # A thread's pages over a long-lived conversation (its lines: one a minute, newest
         # first): the first page (no cursor), a middle one, the last (no oldest message) and a
-        # thread of one page; each reads its span, not the lines newer than its cursor. (50
-        # lines a page here: the daemon asks for 500, and each line's names cost two probes,
-        # which would hide a walk of the history behind the page's own reads.)
+        # thread of one page; each reads its span, not the lines newer than its cursor (50
+        # lines a page here; the daemon asks for 500).
         long, line = ids[8], timedelta(minutes=1)
+        thread_idx = "conversation_events_thread_idx"
         zero = uuid.UUID(int=0)
         spans = {
             "first": (None, (now - 20 * line, zero)),
@@ -104,15 +105,23 @@ async def test_reopen_claim_and_thread_lines_are_index_bounded(
             sql, args = timeline_db.span_statement(long, before=before, after=after, limit=50)
             for generic in (False, True):
                 plan = await explain(app_conn, sql, *args, generic=generic)
-                try:
-                    assert_bounded(
-                        plan,
-                        uses={"conversation_events_thread_idx"},
-                        never_scans=("conversation_events", "conversations"),
-                        max_blocks=300,
-                    )
-                except AssertionError:
-                    failures.append(f"generic={generic} {what}: {plan.blocks} buffers")
+                assert_bounded(
+                    plan,
+                    uses={"conversation_events_thread_idx"},
+                    never_scans=("conversation_events", "conversations"),
+                    max_blocks=2_000,
+                )
+                # The lines' own reads, without the names' probes under the scan: those follow
+                # the page's 50 lines, and users' statistics (a table of a few rows that other
+                # tests' tenants grow) can make each a scan of users (573 buffers in a run).
+                scan = next(n for n in plan.nodes() if n.get("Index Name") == thread_idx)
+                own = _blocks(scan) - sum(_blocks(child) for child in scan.get("Plans", []))
+                if own >= 100:
+                    failures.append(f"generic={generic} {what}: {own} buffers")
         assert not failures, "\n".join(failures)
     finally:
         await tr.rollback()
+
+
+def _blocks(node: dict[str, Any]) -> int:
+    return int(node["Shared Hit Blocks"]) + int(node["Shared Read Blocks"])
