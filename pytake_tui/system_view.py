@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pytake_daemon.protocol.system_figures import QUEUE_TABLES, THRESHOLDS, SystemFigures, Totals
+from pytake_i18n import format_number
 from pytake_tui.i18n import N_, _
 
 SAMPLES = 60
@@ -115,33 +116,38 @@ def formatted(figure: Figure, value: float | None) -> str:
         return "—"
     match figure.unit:
         case Unit.PERCENT:
-            return f"{value:.1f} %"
+            return f"{_n(value, '0.0')} %"
         case Unit.MS:
-            return f"{value:.1f} ms" if value < 100 else f"{value:,.0f} ms"
+            return f"{_n(value, '0.0')} ms" if value < 100 else f"{_n(value, '#,##0')} ms"
         case Unit.SECONDS:
             return seconds_text(value)
         case Unit.BYTES:
             return size_text(value)
         case Unit.RATE:
-            return f"{value:.2f}/s" if value < 10 else f"{value:,.0f}/s"
+            return f"{_n(value, '0.00')}/s" if value < 10 else f"{_n(value, '#,##0')}/s"
         case Unit.COUNT:
-            return f"{value:,.0f}"
+            return _n(value, "#,##0")
+
+
+def _n(value: float, pattern: str) -> str:
+    """The locale's decimal mark and grouping ("99,3" in Portuguese), Babel's pattern."""
+    return format_number(value, pattern=pattern)
 
 
 def seconds_text(value: float) -> str:
     if value < 10:
-        return f"{value:.1f} s"
+        return f"{_n(value, '0.0')} s"
     if value < 120:
         return f"{value:.0f} s"
     if value < 7200:
         return f"{value // 60:.0f} min {value % 60:02.0f} s"
-    return f"{value / 3600:.1f} h"
+    return f"{_n(value / 3600, '0.0')} h"
 
 
 def size_text(value: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            return f"{value:.0f} {unit}" if unit == "B" else f"{_n(value, '0.0')} {unit}"
         value /= 1024
     raise AssertionError("unreachable")  # pragma: no cover
 

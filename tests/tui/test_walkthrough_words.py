@@ -78,3 +78,12 @@ def test_a_sessions_name_and_the_forms_title() -> None:
         assert token_name("invitation accepted from ::1") == "convite aceito de ::1"
         assert token_name("ci deploy") == "ci deploy"  # an API token's name, as its author wrote
         assert _("Check the form") == "Confira o formulário"
+
+
+def test_the_system_pages_figures_use_the_readers_decimal_mark() -> None:
+    from pytake_tui.system_view import seconds_text, size_text
+
+    with use_language("pt_BR"):
+        assert (seconds_text(4.25), size_text(3.3 * 1024**3)) == ("4,2 s", "3,3 GiB")
+    with use_language("en"):
+        assert (seconds_text(4.25), size_text(3.3 * 1024**3)) == ("4.2 s", "3.3 GiB")
