@@ -8,6 +8,7 @@ prefix), and every test creates its own tenants, so tests never depend on each o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -100,10 +101,10 @@ def _embedded(server: S | None) -> S:
     return server
 
 
-@pytest.fixture(scope="session")
-def endpoints(servers: Servers) -> Iterator[Endpoints]:
-    """A database of our own for this session, migrated from empty."""
-    name = f"pytake_test_{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def _own_database(servers: Servers, prefix: str) -> Iterator[Endpoints]:
+    """A database of our own, migrated from empty, dropped at the end."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
 
     async def create() -> None:
         conn = await asyncpg.connect(servers.superuser_dsn)
@@ -138,6 +139,13 @@ def endpoints(servers: Servers) -> Iterator[Endpoints]:
 
 
 @pytest.fixture(scope="session")
+def endpoints(servers: Servers) -> Iterator[Endpoints]:
+    """A database of our own for this session, migrated from empty."""
+    with _own_database(servers, "pytake_test") as own:
+        yield own
+
+
+@pytest.fixture(scope="session")
 def settings(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return make_settings(
         endpoints,
@@ -153,11 +161,18 @@ def password_hash() -> str:
 
 
 @pytest.fixture(scope="session")
-def history(endpoints: Endpoints, password_hash: str) -> History:
+def history(servers: Servers, password_hash: str) -> Iterator[History]:
     """The tenant with 100,000 messages that the plan tests read (tests/message_path_history.py),
     seeded once per session: seeding is most of those tests' time. Tests that use it carry
-    ``pytest.mark.xdist_group("history")``, so one xdist worker seeds it and runs them all."""
-    return asyncio.run(build_history(endpoints, password_hash))
+    ``pytest.mark.xdist_group("history")``, so one xdist worker seeds it and runs them all.
+
+    In a database of its own: the planner's statistics then describe the seeded month alone.
+    In the session's database every other test's rows, nearly all made "now", joined them, and
+    with 10,000 such attendances a day's report was planned as if it held much of the table
+    (tests/reports/test_plans.py failed on a busy run). Its tests connect there through
+    ``history_admin_conn``/``history_app_conn`` (imported by their modules)."""
+    with _own_database(servers, "pytake_history") as own:
+        yield asyncio.run(build_history(own, password_hash))
 
 
 @pytest.fixture

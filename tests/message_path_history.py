@@ -6,16 +6,19 @@ table as the owner, then vacuumed and analysed as autovacuum would leave them.
 
 Seeded once per test session (per xdist worker) by the ``history`` fixture of tests/conftest.py:
 seeding was most of those tests' time, and each used to seed its own. The plan tests only read
-it: the statements they explain that write run in transactions they roll back. A history per
-database also keeps one test's seed out of another's statistics (the message path's 10,000
-attendances all entered "now" once made a report's planner read the month for a day).
+it: the statements they explain that write run in transactions they roll back. The history has
+a database of its own, so no other test's rows reach its statistics (10,000 attendances of
+other tenants, all entered "now", made a report's planner read the month for a day).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, connect, set_tenant
@@ -37,6 +40,8 @@ _TABLES = (
 
 @dataclass(frozen=True)
 class History:
+    endpoints: Endpoints
+    """The history's own database (tests/conftest.py)."""
     tenant_id: uuid.UUID
     number_id: uuid.UUID
     flow_id: uuid.UUID
@@ -65,14 +70,18 @@ async def build_history(endpoints: Endpoints, password_hash: str) -> History:
     try:
         tenant = await create_tenant(admin, password_hash)
         agent = tenant.members[next(iter(tenant.members))].id
-        return await seed_history(admin, app, tenant.id, agent)
+        return await seed_history(endpoints, admin, app, tenant.id, agent)
     finally:
         await app.close()
         await admin.close()
 
 
 async def seed_history(
-    admin_conn: Connection, app_conn: Connection, tenant_id: uuid.UUID, agent: uuid.UUID
+    endpoints: Endpoints,
+    admin_conn: Connection,
+    app_conn: Connection,
+    tenant_id: uuid.UUID,
+    agent: uuid.UUID,
 ) -> History:
     # A removed number: apps started in the same session decrypt every live number's secrets.
     number: uuid.UUID = await admin_conn.fetchval(
@@ -148,6 +157,7 @@ async def seed_history(
         await app_conn.fetchval(bus._NEXT_SEQ, 1)
     await admin_conn.execute("VACUUM ANALYZE report_quarters, report_attendances, report_closures")
     return History(
+        endpoints=endpoints,
         tenant_id=tenant_id,
         number_id=number,
         flow_id=flow_id,
@@ -322,3 +332,20 @@ async def _batch(admin_conn: Connection, tenant_id: uuid.UUID) -> _Batch:
         outbound=[r["id"] for r in out],
         outbound_wamids=[r["wa_message_id"] for r in out],
     )
+
+
+# The plan tests' connections, to the history's own database: a module that reads the history
+# imports these two, and they stand in for tests/conftest.py's fixtures of the same names.
+@pytest.fixture(name="admin_conn")
+async def history_admin_conn(history: History) -> AsyncIterator[Connection]:
+    assert history.endpoints.admin_dsn is not None
+    conn = await connect(history.endpoints.admin_dsn.get_secret_value())
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture(name="app_conn")
+async def history_app_conn(history: History) -> AsyncIterator[Connection]:
+    conn = await connect(history.endpoints.app_dsn.get_secret_value())
+    yield conn
+    await conn.close()

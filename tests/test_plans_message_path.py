@@ -21,7 +21,12 @@ from pytake_daemon.flows import step_db
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.realtime import bus
 from pytake_daemon.whatsapp import ingest_db, outbox_db, status_db
-from tests.message_path_history import HISTORY, History
+from tests.message_path_history import (
+    HISTORY,
+    History,
+    history_admin_conn,  # noqa: F401 - its admin_conn fixture
+    history_app_conn,  # noqa: F401 - its app_conn fixture
+)
 from tests.plans import assert_bounded, explain
 
 # The plan tests share one 100,000-message history per session (the ``history`` fixture): on

@@ -15,7 +15,12 @@ import pytest
 from pytake_daemon.ai import analysis_db, db
 from pytake_daemon.ai.batch import MOOD_WINDOW
 from pytake_daemon.db.pool import Connection, set_tenant
-from tests.message_path_history import HISTORY, History
+from tests.message_path_history import (
+    HISTORY,
+    History,
+    history_admin_conn,  # noqa: F401 - its admin_conn fixture
+    history_app_conn,  # noqa: F401 - its app_conn fixture
+)
 from tests.plans import assert_bounded, explain
 
 # The plan tests share one 100,000-message history per session (the ``history`` fixture): on

@@ -11,7 +11,11 @@ import pytest
 
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.gamification import db, rules, scoring
-from tests.message_path_history import History
+from tests.message_path_history import (
+    History,
+    history_admin_conn,  # noqa: F401 - its admin_conn fixture
+    history_app_conn,  # noqa: F401 - its app_conn fixture
+)
 from tests.plans import Plan, explain
 
 pytestmark = pytest.mark.xdist_group("history")

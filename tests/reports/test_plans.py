@@ -13,7 +13,11 @@ import pytest
 
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.reports import attendance_db, db, export_db
-from tests.message_path_history import History
+from tests.message_path_history import (
+    History,
+    history_admin_conn,  # noqa: F401 - its admin_conn fixture
+    history_app_conn,  # noqa: F401 - its app_conn fixture
+)
 from tests.plans import Plan, explain
 
 # The plan tests share one 100,000-message history per session (the ``history`` fixture): on
