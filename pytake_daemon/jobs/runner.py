@@ -107,10 +107,7 @@ class JobRunner:
     ) -> None:
         self._pool = pool
         self._priority = priority
-        # How this runner's claims yield to webhooks (jobs/priority.py): the fan-out, whose
-        # work ends in a reply, waits for the moment none waits; the AI waits for a quiet gap.
-        self._priority_quiet = priority_quiet_seconds
-        self._priority_most = priority_most_seconds
+        self._quiet, self._most = priority_quiet_seconds, priority_most_seconds
         self._loops = loops if loops is not None else Loops()
         self._batch = batch
         self._lease = lease_seconds
@@ -197,9 +194,7 @@ class JobRunner:
     async def _pass(self, kind: str) -> None:
         wake = self._wakes[kind]
         if self._priority is not None:
-            await self._priority.wait(
-                most_seconds=self._priority_most, quiet_seconds=self._priority_quiet
-            )
+            await self._priority.wait(most_seconds=self._most, quiet_seconds=self._quiet)
         if await self.run_once(kind) >= self._batch:
             return  # a full batch: more is probably waiting
         # Not after a partial batch: whatever was queued since the claim set ``wake`` already,
