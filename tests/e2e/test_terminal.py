@@ -161,10 +161,12 @@ async def test_login_in_a_real_terminal_shows_connected(
         wait_for(lambda: "connected" in term.screen().splitlines()[0], "'connected' in the header")
         term.keys("F3")  # the activity screen
         # The screen is read while the terminal may still be painting it: wait for the whole
-        # picture (who, and the stream's hello) rather than judging one capture.
+        # picture (who, and the stream's hello, worded "stream opened as agent") rather than
+        # judging one capture.
+        hello = "stream opened as agent"
         wait_for(
             lambda: all(
-                part in term.screen() for part in ("Signed in as", f"({Role.AGENT.value})", "hello")
+                part in term.screen() for part in ("Signed in as", f"({Role.AGENT.value})", hello)
             ),
             "the activity with the agent and the stream's hello",
             show=term.screen,
