@@ -34,10 +34,6 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
         loops=app[LOOPS],
         concurrency=settings.workers + 1,
         priority=app[ACK_PRIORITY],
-        # Nobody waits on an analysis: it runs in a burst's gaps (50 ms without a webhook
-        # waiting) or every quarter of a second, in a larger batch (jobs/priority.py).
-        priority_quiet_seconds=0.05,
-        priority_most_seconds=0.25,
     )
     process = start_model_process(settings.workers) if settings.process else None
     service = AiService(

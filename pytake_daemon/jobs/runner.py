@@ -102,12 +102,9 @@ class JobRunner:
         max_backoff_seconds: float = 300.0,
         concurrency: int = 16,
         priority: AckPriority | None = None,
-        priority_quiet_seconds: float = 0.0,
-        priority_most_seconds: float | None = None,
     ) -> None:
         self._pool = pool
         self._priority = priority
-        self._quiet, self._most = priority_quiet_seconds, priority_most_seconds
         self._loops = loops if loops is not None else Loops()
         self._batch = batch
         self._lease = lease_seconds
@@ -194,7 +191,7 @@ class JobRunner:
     async def _pass(self, kind: str) -> None:
         wake = self._wakes[kind]
         if self._priority is not None:
-            await self._priority.wait(most_seconds=self._most, quiet_seconds=self._quiet)
+            await self._priority.wait()
         if await self.run_once(kind) >= self._batch:
             return  # a full batch: more is probably waiting
         # Not after a partial batch: whatever was queued since the claim set ``wake`` already,

@@ -1,6 +1,5 @@
 """Acknowledgements first (jobs/priority.py): a claim loop waits while webhooks wait for a
-writer, never longer than the bound; a loop that asks for a quiet gap waits for one; and the
-webhook writer reports its queue."""
+writer, never longer than the bound, and the webhook writer reports its queue."""
 
 from __future__ import annotations
 
@@ -77,43 +76,6 @@ async def test_the_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None:
     runner = JobRunner(pool, loops=Loops(), poll_seconds=NEVER, priority=priority)
     # Five webhooks waiting, and never answered.
     await _runs_once_queued(pool, tenant_id, runner, lambda: priority.waiting(5))
-    assert priority.waits >= 1
-
-
-def _burst_just_ended(priority: AckPriority) -> None:
-    priority.waiting(2)
-    priority.waiting(0)
-    assert not priority.holding
-    assert priority.quiet_for() < 0.05
-
-
-async def test_a_quiet_wait_waits_for_a_gap_after_the_burst(
-    pool: Pool, tenant_id: uuid.UUID
-) -> None:
-    """The AI's kind of loop: nothing waits any more, but the last webhook was answered just
-    now, so its claim waits for a gap of ``quiet_seconds`` first."""
-    priority = AckPriority(most_seconds=FOREVER)
-    runner = JobRunner(
-        pool, loops=Loops(), poll_seconds=NEVER, priority=priority, priority_quiet_seconds=0.05
-    )
-    await _runs_once_queued(pool, tenant_id, runner, lambda: _burst_just_ended(priority))
-    # It waited (once) although no webhook was waiting when it first looked.
-    assert priority.waits == 1
-    assert priority.quiet_for() >= 0.05
-
-
-async def test_a_quiet_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None:
-    """A burst with no gap at all: the analysis still runs, after ``most_seconds``."""
-    priority = AckPriority(most_seconds=FOREVER)
-    runner = JobRunner(
-        pool,
-        loops=Loops(),
-        poll_seconds=NEVER,
-        priority=priority,
-        priority_quiet_seconds=FOREVER,
-        priority_most_seconds=0.01,
-    )
-    await _runs_once_queued(pool, tenant_id, runner, lambda: _burst_just_ended(priority))
     assert priority.waits >= 1
 
 
