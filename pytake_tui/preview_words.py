@@ -1,6 +1,10 @@
 """A message described by its kind, in the console's language: the conversation list's preview,
 the queue monitor's last line and a bubble without text of its own
-(``protocol/message_preview.py`` says why the daemon stores a kind instead of words)."""
+(``protocol/message_preview.py`` says why the daemon stores a kind instead of words).
+
+The daemon words the same kinds for its notifications (``whatsapp/preview_words.py``) with the
+same table: each package's catalog is extracted from its own sources, and the console imports
+nothing of the daemon but the protocol, so the msgids are written in both."""
 
 from __future__ import annotations
 

@@ -126,25 +126,9 @@ def search_statement(
     return st.finish(f"{_SELECT} WHERE {st.conditions} ORDER BY seq DESC LIMIT {st.bind(limit)}")
 
 
-async def search_entries(
-    conn: Connection,
-    *,
-    actor: str | None = None,
-    action: str | None = None,
-    target: str | None = None,
-    target_type: str | None = None,
-    outcome: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    text: str | None = None,
-    before_seq: int | None = None,
-    limit: int = 50,
-) -> list[asyncpg.Record]:
-    sql, args = search_statement(
-        actor=actor, action=action, target=target, target_type=target_type, outcome=outcome,
-        since=since, until=until, text=text, before_seq=before_seq, limit=limit,
-    )  # fmt: skip
-    return await conn.fetch(sql, *args)
+async def search_entries(conn: Connection, statement: BoundStatement) -> list[asyncpg.Record]:
+    """The entries a :func:`search_statement` selects."""
+    return await conn.fetch(statement.sql, *statement.args)
 
 
 _GET = f"{_SELECT} WHERE tenant_id = current_tenant_id() AND id = $1"

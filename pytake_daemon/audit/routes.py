@@ -65,8 +65,7 @@ async def list_audit(request: web.Request, query: AuditQuery) -> AuditList:
     caller = identity(request)
     before = _decode_cursor(query.cursor) if query.cursor else None
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        rows = await db.search_entries(
-            conn,
+        statement = db.search_statement(
             actor=query.actor,
             action=query.action,
             target=query.target,
@@ -78,6 +77,7 @@ async def list_audit(request: web.Request, query: AuditQuery) -> AuditList:
             before_seq=before,
             limit=query.limit + 1,
         )
+        rows = await db.search_entries(conn, statement)
     items = [entry_out(row) for row in rows[: query.limit]]
     more = len(rows) > query.limit
     return AuditList(items=items, next_cursor=_encode_cursor(items[-1].seq) if more else None)

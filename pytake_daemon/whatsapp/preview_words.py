@@ -1,6 +1,7 @@
 """A message described by its kind in the reader's language: a reply notification's body and
 any other line the daemon words for a person (``protocol/message_preview.py`` says why the
-stored preview holds a kind instead of words)."""
+stored preview holds a kind instead of words). The console has its twin
+(``pytake_tui/preview_words.py``): each package's catalog is extracted from its own sources."""
 
 from __future__ import annotations
 

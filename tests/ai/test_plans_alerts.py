@@ -5,7 +5,6 @@ row-level security, for the plan of the values at hand and the generic plan."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from pytake_daemon.ai import db
@@ -13,7 +12,7 @@ from pytake_daemon.config import Settings
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 from tests.conftest import MakeTenant
-from tests.conversations.factories import insert_number
+from tests.conversations.factories import insert_number, resolved_conversations
 from tests.plans import assert_bounded, explain
 
 CONVERSATIONS = 5_000
@@ -28,23 +27,9 @@ async def test_the_alerts_list_reads_its_page(
     async with admin_conn.transaction():
         await set_tenant(admin_conn, tenant.id)
         number = await insert_number(admin_conn, tenant.id, load_secret_box(settings))
-        ids: list[uuid.UUID] = [
-            r["id"]
-            for r in await admin_conn.fetch(
-                """
-                WITH c AS (
-                    INSERT INTO contacts (tenant_id, wa_id)
-                    SELECT $1, (73000000000 + g)::text FROM generate_series(1, $2::int) AS g
-                    RETURNING id)
-                INSERT INTO conversations (tenant_id, number_id, contact_id, status)
-                SELECT $1, $3, c.id, 'resolved' FROM c
-                RETURNING id
-                """,
-                tenant.id,
-                CONVERSATIONS,
-                number,
-            )
-        ]
+        ids = await resolved_conversations(
+            admin_conn, tenant.id, number, CONVERSATIONS, wa_base=73_000_000_000
+        )
         # Every conversation had each rule fire once, a minute apart over the months.
         await admin_conn.execute(
             """

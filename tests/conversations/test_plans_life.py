@@ -17,7 +17,7 @@ from pytake_daemon.conversations import timeline_db
 from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.whatsapp.secretbox import load_secret_box
 from tests.conftest import MakeTenant
-from tests.conversations.factories import insert_number
+from tests.conversations.factories import insert_number, resolved_conversations
 from tests.plans import assert_bounded, explain
 
 CONVERSATIONS = 4000
@@ -32,23 +32,9 @@ async def test_reopen_claim_and_thread_lines_are_index_bounded(
     async with admin_conn.transaction():
         await set_tenant(admin_conn, tenant.id)
         number = await insert_number(admin_conn, tenant.id, load_secret_box(settings))
-        ids: list[uuid.UUID] = [
-            r["id"]
-            for r in await admin_conn.fetch(
-                """
-                WITH c AS (
-                    INSERT INTO contacts (tenant_id, wa_id)
-                    SELECT $1, (72000000000 + g)::text FROM generate_series(1, $2::int) AS g
-                    RETURNING id)
-                INSERT INTO conversations (tenant_id, number_id, contact_id, status)
-                SELECT $1, $3, c.id, 'resolved' FROM c
-                RETURNING id
-                """,
-                tenant.id,
-                CONVERSATIONS,
-                number,
-            )
-        ]
+        ids = await resolved_conversations(
+            admin_conn, tenant.id, number, CONVERSATIONS, wa_base=72_000_000_000
+        )
         await admin_conn.execute(
             """
             INSERT INTO conversation_events (tenant_id, conversation_id, kind, created_at)
