@@ -277,12 +277,14 @@ async def test_a_rejected_token_fails_at_once_without_retrying(
         box.encrypt("EAAGexpired"),
         world.number_id,
     )
-    code, message = await world.send(
-        conversation["id"], {"content": {"type": "text", "body": "ping"}}
-    )
-    assert code == 201
+    # Listening before the send: a refusal can be recorded (and its event sent) before a
+    # stream opened after the send is subscribed.
     async with world.api.ws_connect("/api/v1/ws", headers=world.agent) as ws:
         await ws.receive_str()
+        code, message = await world.send(
+            conversation["id"], {"content": {"type": "text", "body": "ping"}}
+        )
+        assert code == 201
         await status_event(ws, message["id"], "failed")
     stored = await world.message(conversation["id"], message["id"])
     assert stored["error"]["code"] == 190
