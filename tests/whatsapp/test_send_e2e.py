@@ -254,12 +254,13 @@ async def test_a_customer_not_on_whatsapp_fails_with_131026(world: World) -> Non
     customer = digits(12)
     conversation = await world.customer_writes(customer, "hello")
     world.sim.set_customer(customer, on_whatsapp=False)
-    code, message = await world.send(
-        conversation["id"], {"content": {"type": "text", "body": "ping"}}
-    )
-    assert code == 201
+    # Listening before the send (see the rejected token's test).
     async with world.api.ws_connect("/api/v1/ws", headers=world.agent) as ws:
         await ws.receive_str()
+        code, message = await world.send(
+            conversation["id"], {"content": {"type": "text", "body": "ping"}}
+        )
+        assert code == 201
         await status_event(ws, message["id"], "failed")
     stored = await world.message(conversation["id"], message["id"])
     assert stored["error"]["code"] == 131026
