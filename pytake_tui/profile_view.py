@@ -20,6 +20,7 @@ from pytake_daemon.protocol.queues import ItemStatus
 from pytake_i18n import format_number, format_skeleton
 from pytake_tui.i18n import N_, _, ngettext
 from pytake_tui.replies import one_line, tags_label
+from pytake_tui.validation_words import validation_sentence
 
 OUTCOMES: dict[ItemStatus, str] = {
     ItemStatus.COMPLETED: N_("closed"),
@@ -175,5 +176,5 @@ class ProfileForm:
         try:
             return ContactUpdate.model_validate(fields)
         except ValidationError as error:
-            first = error.errors()[0]
-            raise ProfileFormError(str(first["msg"]).removeprefix("Value error, ")) from None
+            first = error.errors(include_url=False, include_input=False)[0]
+            raise ProfileFormError(validation_sentence(first)) from None

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pytake_daemon.protocol import ConversationOut, Role
 from pytake_daemon.protocol.ai import ReplyCreate, ReplyOut, ReplyScope, ReplyUpdate
 from pytake_tui.i18n import N_, _, pgettext
+from pytake_tui.validation_words import validation_sentence
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -134,7 +135,7 @@ def _checked(build: Callable[[], _Model]) -> _Model:
     try:
         return build()
     except ValidationError as error:
-        first = error.errors()[0]
+        first = error.errors(include_url=False, include_input=False)[0]
         field = str(first["loc"][0]) if first["loc"] else ""
         if field == "shortcut":
             raise ReplyFormError(
@@ -149,7 +150,7 @@ def _checked(build: Callable[[], _Model]) -> _Model:
             )
             raise ReplyFormError(needs) from None
         where = f"{field}: " if field else ""
-        raise ReplyFormError(f"{where}{first['msg']}") from None
+        raise ReplyFormError(f"{where}{validation_sentence(first)}") from None
 
 
 def typed_shortcut(draft: str) -> str | None:

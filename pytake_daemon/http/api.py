@@ -21,6 +21,8 @@ from pydantic import BaseModel, ValidationError
 from pytake_daemon.errors import BadRequest, Forbidden, NotFound, Unauthorized, UnprocessableEntity
 from pytake_daemon.http.identity import IDENTITY, Identity
 from pytake_daemon.http.scopes import lacks, scope_for
+from pytake_daemon.http.validation_words import InvalidFields
+from pytake_daemon.i18n import _
 from pytake_daemon.protocol import ProblemField, Role
 from pytake_daemon.protocol.auth import Scope
 
@@ -230,13 +232,13 @@ def _read_query(request: web.Request, model: type[M]) -> M:
             values[name] = given
         elif len(given) > 1:
             refused.append(
-                ProblemField(loc=f"query.{name}", msg="given more than once", type="repeated")
+                ProblemField(loc=f"query.{name}", msg=_("given more than once"), type="repeated")
             )
         elif name in _temporal_fields(model) and _is_number(given[0]):
             # pydantic would read a number as a Unix time; the document says ISO 8601.
             refused.append(
                 ProblemField(
-                    loc=f"query.{name}", msg="expected an ISO 8601 date or time", type="iso8601"
+                    loc=f"query.{name}", msg=_("expected an ISO 8601 date or time"), type="iso8601"
                 )
             )
         else:
@@ -275,14 +277,9 @@ def _is_list(model: type[BaseModel], name: str) -> bool:
 
 
 def unprocessable(exc: ValidationError, *, prefix: str = "body") -> UnprocessableEntity:
-    """A 422 naming each invalid field of a request (``body.x.y``, ``query.limit``)."""
-    fields = [
-        ProblemField(
-            loc=".".join([prefix, *(str(p) for p in err["loc"])]), msg=err["msg"], type=err["type"]
-        )
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
-    return UnprocessableEntity(f"{len(fields)} invalid field(s)", errors=fields)
+    """A 422 naming each invalid field of a request (``body.x.y``, ``query.limit``), worded in
+    the reader's language when rendered."""
+    return InvalidFields(exc.errors(include_url=False, include_input=False), prefix)
 
 
 def identity(request: web.Request) -> Identity:

@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 from pytake_daemon.db.pool import Connection, tenant_transaction
 from pytake_daemon.errors import ApiError, BadRequest, ServiceUnavailable
 from pytake_daemon.http.identity import IDENTITY
+from pytake_daemon.http.validation_words import InvalidFields
 from pytake_daemon.i18n import _, translate
 from pytake_daemon.keys import DB_POOL
 from pytake_daemon.protocol import Problem, ProblemField
@@ -212,9 +213,19 @@ def _render_in(exc: ApiError, request: web.Request, language: str) -> web.Respon
         translate(exc.title, language) or exc.title,
         detail=translate(exc.detail, language),
         request=request,
-        errors=exc.errors,
+        errors=_worded_fields(exc, language),
         headers=exc.headers,
     )
+
+
+def _worded_fields(exc: ApiError, language: str) -> list[ProblemField] | None:
+    """The invalid fields in the reader's language: pydantic's worded from its error, ours
+    (marked sentences) looked up in the catalog."""
+    if isinstance(exc, InvalidFields):
+        return exc.worded(language)
+    if exc.errors is None:
+        return None
+    return [f.model_copy(update={"msg": translate(f.msg, language) or f.msg}) for f in exc.errors]
 
 
 def _http_detail(exc: web.HTTPException) -> str | None:

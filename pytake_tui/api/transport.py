@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pytake_daemon.protocol import Problem, ProblemField
 from pytake_i18n import get_language
 from pytake_tui.i18n import _
+from pytake_tui.validation_words import validation_sentence
 
 DEFAULT_SERVER = "http://127.0.0.1:8420"
 """Where ``pytake daemon`` listens by default (``server.host`` and ``server.port``)."""
@@ -92,10 +93,14 @@ def _retry_after(value: str | None) -> int | None:
 
 
 def summarize(error: ValidationError) -> str:
-    """The first problem of a validation error, as ``field: why``."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}" if where else str(first["msg"])
+    """Every problem of a validation error, as ``field: why; field: why`` (as the daemon's
+    refusal is listed in ``from_response``)."""
+    said = []
+    for problem in error.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        why = validation_sentence(problem)
+        said.append(f"{where}: {why}" if where else why)
+    return "; ".join(said)
 
 
 def normalize_server(url: str) -> str:

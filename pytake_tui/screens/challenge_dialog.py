@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from pytake_daemon.protocol.gamification import ChallengeCreate, ChallengeOut, Metric
 from pytake_tui.gamification_view import metric_name
 from pytake_tui.i18n import N_, _
+from pytake_tui.validation_words import validation_sentence
 
 
 class ChallengeDialog(ModalScreen[ChallengeCreate | None]):
@@ -86,8 +87,9 @@ class ChallengeDialog(ModalScreen[ChallengeCreate | None]):
         try:
             body = ChallengeCreate.model_validate(values)
         except ValidationError as error:
-            first = error.errors()[0]
+            first = error.errors(include_url=False, include_input=False)[0]
             where = ".".join(str(part) for part in first["loc"]) or _("the days")
-            self.query_one(".dialog-error", Static).update(f"{where}: {first['msg']}")
+            why = validation_sentence(first)
+            self.query_one(".dialog-error", Static).update(f"{where}: {why}")
             return
         self.dismiss(body)

@@ -23,6 +23,7 @@ from pytake_daemon.protocol.agents import GoalCreate, GoalKind, GoalOut, GoalPer
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.dashboard_view import goal_deadline, goal_title
 from pytake_tui.i18n import N_, _, pgettext
+from pytake_tui.validation_words import validation_sentence
 
 KIND_LABELS: dict[GoalKind, str] = {
     GoalKind.DAILY_CONVERSATIONS: N_("Conversations finished (at least)"),
@@ -209,7 +210,9 @@ class GoalEditor(ModalScreen[bool]):
                 request = GoalUpdate(target=target, period=period, deadline=deadline)
         except ValidationError as error:  # the model's own bounds, should the form miss one
             self.notify(
-                str(error.errors()[0]["msg"]), title=_("Goal not saved"), severity="warning"
+                validation_sentence(error.errors(include_url=False, include_input=False)[0]),
+                title=_("Goal not saved"),
+                severity="warning",
             )
             return
         self._save(self.editing.id if self.editing else None, request)

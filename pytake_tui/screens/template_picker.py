@@ -20,12 +20,14 @@ from pytake_tui.template_form import (
     preview,
     template_fields,
 )
+from pytake_tui.validation_words import validation_sentence
 
 
 def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
+    first = error.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}" if where else str(first["msg"])
+    why = validation_sentence(first)
+    return f"{where}: {why}" if where else why
 
 
 class TemplatePicker(ModalScreen[TemplateOut | None]):

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from pytake_tui.client import DaemonError
+from pytake_tui.validation_words import validation_sentence
 
 FOCUS_KEYS = [
     # Priority, as on the login form: the focus moves as the Tab is read. A plain binding runs
@@ -83,8 +84,8 @@ def field_of(loc: str) -> str:
 def validation_problems(error: ValidationError) -> list[Problem]:
     """The protocol's refusal of a form, field by field, before anything is sent."""
     return [
-        (field_of(".".join(str(p) for p in e["loc"])), sentence_of(str(e["msg"])))
-        for e in error.errors()
+        (field_of(".".join(str(p) for p in e["loc"])), validation_sentence(e))
+        for e in error.errors(include_url=False, include_input=False)
     ]
 
 

@@ -21,6 +21,7 @@ from pytake_daemon.protocol.ai import AiSettingsOut, AiSettingsUpdate, AlertRule
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _
 from pytake_tui.insights_view import RULE_TITLES
+from pytake_tui.validation_words import validation_sentence
 
 LANGUAGES = {"pt": N_("Portuguese"), "en": N_("English")}
 SOURCES = {
@@ -79,7 +80,7 @@ def changes(current: AiSettingsOut, values: dict[str, Any]) -> AiSettingsUpdate:
         field = str(error.errors()[0]["loc"][0])
         if field in NUMBERS:
             raise FormProblem(_refusal(field)) from None
-        raise FormProblem(f"{field}: {error.errors()[0]['msg']}") from None
+        raise FormProblem(f"{field}: {validation_sentence(error.errors()[0])}") from None
 
 
 class AiSettingsForm(Vertical):

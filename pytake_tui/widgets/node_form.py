@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from pytake_daemon.protocol.flows import FlowNode
 from pytake_tui.flow_draft import NODE_MODELS
 from pytake_tui.i18n import N_, _
+from pytake_tui.validation_words import validation_sentence
 
 HIDDEN_FIELDS = ("type", "position")
 _node_adapter: TypeAdapter[FlowNode] = TypeAdapter(FlowNode)
@@ -139,11 +140,12 @@ def parse_form(
     try:
         node = _node_adapter.validate_python(data)
     except ValidationError as error:
-        for problem in error.errors():
+        for problem in error.errors(include_url=False, include_input=False):
             loc = [part for part in problem["loc"] if part != node_type]
             key = str(loc[0]) if loc else ""
             where = ".".join(str(part) for part in loc[1:])
-            message = f"{where}: {problem['msg']}" if where else str(problem["msg"])
+            why = validation_sentence(problem)
+            message = f"{where}: {why}" if where else why
             errors.setdefault(key, message)
         return None, errors
     if errors:

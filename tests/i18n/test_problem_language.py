@@ -67,8 +67,29 @@ async def test_a_sentence_with_fields_is_said_again_with_them(
     assert english["detail"] == "2 invalid field(s)"
     assert portuguese["detail"] == "2 campo(s) inválido(s)"
     assert portuguese["title"] == "Entidade não processável"
-    # The per-field messages are pydantic's and stay as they are, in both.
-    assert portuguese["errors"] == english["errors"]
+    # Each field's sentence is worded from pydantic's error in the reader's language.
+    assert [(e["loc"], e["type"], e["msg"]) for e in english["errors"]] == [
+        ("body.name", "string_too_short", "Write at least 1 character"),
+        ("body.strategy", "extra_forbidden", "Not an expected field"),
+    ]
+    assert [(e["loc"], e["type"], e["msg"]) for e in portuguese["errors"]] == [
+        ("body.name", "string_too_short", "Escreva pelo menos 1 caractere"),
+        ("body.strategy", "extra_forbidden", "Campo não esperado"),
+    ]
+
+
+async def test_an_invalid_field_follows_the_profile_language_without_accept_language(
+    api: ApiClient, make_tenant: MakeTenant
+) -> None:
+    tenant = await make_tenant()
+    profile = {"business_name": "Padaria", "timezone": "America/Sao_Paulo", "language": "pt_BR"}
+    resp = await api.put("/api/v1/tenant/profile", json=profile, headers=tenant[Role.ADMIN].headers)
+    assert resp.status == 200
+    problem = await _problem(api, tenant, "/api/v1/queues", json={"name": "x" * 500})
+    assert problem["status_code"] == 422
+    assert [(e["loc"], e["msg"]) for e in problem["errors"]] == [
+        ("body.name", "No máximo 100 caracteres")
+    ]
 
 
 async def test_without_accept_language_the_profile_then_the_tenant_decides(

@@ -176,7 +176,7 @@ async def test_an_admin_changes_and_clears_an_agents_settings(
         _fill(form, capacity="2000", skills="pt, vip", departments="care",
               working_hours="mon-fri 08:00-12:00", timezone="Europe/Lisbon")  # fmt: skip
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: "1000" in _error(form, "capacity"), "the capacity error")
+        await wait_until(pilot, lambda: "1,000" in _error(form, "capacity"), "the capacity error")
         _fill(form, capacity="3")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen, "back on the list")
