@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from rich.align import Align
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
+from textual.theme import ThemeProvider
+from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import Role
 from pytake_tui.destinations import DESTINATIONS
@@ -159,14 +163,47 @@ TEXTUAL_WORDS = (
 def palette_commands(
     app: PyTakeApp, screen: Screen[Any], textual: Iterable[SystemCommand]
 ) -> Iterator[SystemCommand]:
-    """Textual's system commands in the console's language, then ours."""
+    """Textual's system commands in the console's language, then ours. Textual's "Keys" panel
+    is left out: it lists every binding in English, and "Help" (``?``) says the same in the
+    reader's language. "Theme" opens the theme list with its search field translated."""
     for command in textual:
-        yield command._replace(title=_(command.title), help=_(command.help))
+        if command.callback in (app.action_show_help_panel, app.action_hide_help_panel):
+            continue
+        callback = command.callback
+        if callback == app.action_change_theme:
+            callback = lambda: open_theme_palette(app)  # noqa: E731
+        yield command._replace(title=_(command.title), help=_(command.help), callback=callback)
     yield from session_commands(app, screen)
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, saying "No matches found" in the console's language."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual words the line in English inside this method (6.x); the same countdown, with
+        # the option's words from the catalog.
+        self._stop_no_matches_countdown()
+
+        def _show_no_matches() -> None:
+            if search_value:
+                words = Text(_("No matches found"), style="not bold")
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(words), disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:  # discovery mode: nothing to say about finding nothing
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, _show_no_matches)
 
 
 def open_palette(app: App[Any]) -> None:
     """The command palette, its search field's placeholder in the console's language."""
     if app.use_command_palette and not CommandPalette.is_open(app):
         search = _("Search for commands…")
-        app.push_screen(CommandPalette(placeholder=search, id="--command-palette"))
+        app.push_screen(Palette(placeholder=search, id="--command-palette"))
+
+
+def open_theme_palette(app: App[Any]) -> None:
+    """Textual's theme list (``App.search_themes``), its placeholder in the reader's language."""
+    app.push_screen(Palette(providers=[ThemeProvider], placeholder=_("Search for themes…")))

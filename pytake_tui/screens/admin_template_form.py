@@ -68,7 +68,7 @@ class TemplateFormScreen(Screen[MessageTemplateOut | None]):
             yield FormError()
             yield FieldRow(
                 _("Number (the template goes to its WhatsApp Business account)"),
-                Select(numbers, value=first, id="field-number_id"),
+                Select(numbers, value=first, prompt=_("Pick a number"), id="field-number_id"),
                 name="number_id",
             )
             categories = [(c.lower(), c) for c in CATEGORIES]

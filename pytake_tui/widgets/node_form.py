@@ -195,6 +195,7 @@ class NodeForm(ModalScreen[FlowNode | None]):
                 options,
                 value=value if value in spec.choices else Select.BLANK,
                 allow_blank=spec.optional or not value,
+                prompt=_("Pick one"),
                 id=widget_id,
                 compact=True,
             )
