@@ -22,7 +22,8 @@ from pytake_daemon.protocol.audit import (
     Severity,
     TrendOut,
 )
-from pytake_i18n import format_skeleton
+from pytake_i18n import format_number, format_skeleton
+from pytake_tui.audit_words import action_name, actor_kind
 from pytake_tui.i18n import _, ngettext, pgettext
 
 PAGE_SIZE = 50
@@ -159,22 +160,7 @@ def actor_name(entry: AuditEntryOut, names: Mapping[uuid.UUID, str] | None = Non
         return entry.actor_label
     if entry.actor_id is not None:
         return (names or {}).get(entry.actor_id, str(entry.actor_id))
-    return entry.actor_type.value
-
-
-API_ROUTE_PREFIX = " /api/v1/"
-
-
-def action_text(action: str) -> str:
-    """A middleware action without the API prefix: ``POST flows/{id}/publish``."""
-    return action.replace(API_ROUTE_PREFIX, " ", 1)
-
-
-def target_name(entry: AuditEntryOut) -> str:
-    """What it was done to: ``type:id``, either part alone, or "" for nothing."""
-    if entry.target_type and entry.target_id:
-        return f"{entry.target_type}:{entry.target_id}"
-    return entry.target_type or entry.target_id or ""
+    return actor_kind(entry.actor_type)
 
 
 def when(at: datetime, now: datetime) -> str:
@@ -246,9 +232,9 @@ def alert_line(alert: SecurityAlertOut, now: datetime) -> str:
 
 
 def trend_line(trend: TrendOut) -> str:
-    """``auth.login 12 (x4.0)``; ``(new)`` when there was nothing to compare with."""
-    ratio = _("new") if trend.ratio is None else f"x{trend.ratio:.1f}"
-    return f"{trend.action} {trend.current} ({ratio})"
+    """``Logged in 12 (x4.0)``; ``(new)`` when there was nothing to compare with."""
+    ratio = _("new") if trend.ratio is None else f"x{format_number(trend.ratio, pattern='0.0')}"
+    return f"{action_name(trend.action)} {format_number(trend.current)} ({ratio})"
 
 
 # The chart

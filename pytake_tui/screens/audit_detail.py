@@ -22,9 +22,9 @@ from pytake_tui.audit_view import (
     actor_name,
     changes,
     outcome_label,
-    target_name,
     value_text,
 )
+from pytake_tui.audit_words import action_name, actor_kind, target_name
 from pytake_tui.i18n import N_, _, pgettext
 
 _LABEL_WIDTH = 8
@@ -40,9 +40,10 @@ def facts(
     yield _("when"), _("{moment} UTC").format(moment=f"{day} {at:%H:%M:%S}")
     who = actor_name(entry, names)
     role = f" ({entry.actor_role})" if entry.actor_role else ""
-    yield _("who"), f"{who}{role} · {entry.actor_type.value}"
-    yield _("what"), entry.action
-    target = target_name(entry)
+    yield _("who"), f"{who}{role} · {actor_kind(entry.actor_type)}"
+    worded = action_name(entry.action)
+    yield _("what"), worded if worded == entry.action else f"{worded} · {entry.action}"
+    target = target_name(entry, whole=True)
     if target:
         yield _("target"), target
     status = f" · HTTP {entry.status}" if entry.status is not None else ""
@@ -87,7 +88,7 @@ class AuditDetailScreen(ModalScreen[None]):
         with Vertical(id="audit-detail"):
             yield Static(
                 Content.assemble(
-                    (entry.action, "bold"),
+                    (action_name(entry.action), "bold"),
                     " ",
                     _("by {actor}").format(actor=actor_name(entry, self._names)),
                 ),

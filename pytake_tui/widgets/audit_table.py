@@ -10,7 +10,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from pytake_daemon.protocol.audit import AuditEntryOut, Outcome
-from pytake_tui.audit_view import OUTCOME_MARKS, action_text, actor_name, target_name, when
+from pytake_tui.audit_view import OUTCOME_MARKS, actor_name, when
+from pytake_tui.audit_words import action_name, target_name
 from pytake_tui.i18n import _
 
 _OUTCOME_STYLES = {
@@ -39,7 +40,7 @@ class AuditTable(DataTable[Text]):
         return (
             Text(when(entry.at, self._clock())),
             Text(actor_name(entry, names)),
-            Text(action_text(entry.action)),
+            Text(action_name(entry.action)),
             Text(OUTCOME_MARKS[entry.outcome], style=_OUTCOME_STYLES[entry.outcome]),
             Text(target_name(entry)),
         )

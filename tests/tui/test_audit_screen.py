@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 
-from pytake_daemon.protocol.audit import AuditCount, AuditCounts, AuditQuery, Outcome
+from pytake_daemon.protocol.audit import AuditCount, AuditCounts, AuditQuery, Outcome, TrendOut
 from pytake_tui import PyTakeApp
 from pytake_tui.audit_view import (
     PAGE_SIZE,
@@ -75,7 +75,7 @@ async def test_opens_with_the_last_day_the_chart_alerts_and_spikes(tmp_path: Pat
         alerts = screen.query_one("#audit-alerts", OptionList)
         assert alerts.option_count == 1
         assert "2 failed logins for bruno@acme.test" in str(alerts.get_option_at_index(0).prompt)
-        assert "user.update 6 (x6.0)" in str(screen.query_one("#audit-spikes", Static).render())
+        assert "User changed 6 (x6.0)" in str(screen.query_one("#audit-spikes", Static).render())
         assert str(screen.query_one("#audit-status", Static).render()) == "11 entries"
 
 
@@ -193,8 +193,8 @@ async def test_detail_shows_who_what_and_the_difference(tmp_path: Path) -> None:
         detail = app.screen
         facts = [str(s.render()) for s in detail.query(".fact").results(Static)]
         assert "who      ana@acme.test (admin) · user" in facts
-        assert "what     flow.publish" in facts
-        assert any(fact.startswith("target   flow:") for fact in facts)
+        assert "what     Flow published · flow.publish" in facts
+        assert any(fact.startswith("target   flow 00000000-") for fact in facts)
         assert "request  POST /api/v1/flows/{id}/publish" in facts
         assert len(detail.query(".change")) == 3
         changed = [str(s.render()) for s in detail.query(".change.-changed").results(Static)]
@@ -305,3 +305,34 @@ def test_bars_fill_the_buckets_the_daemon_leaves_out() -> None:
     assert found[0].label == found[-1].label == "09"
     days = bars(AuditCounts(bucket="day", items=[]), FIXED_AT - timedelta(days=7), FIXED_AT)
     assert [b.label for b in days] == [f"3/{d}" for d in range(7, 15)]  # M/d: the reader's order
+
+
+def test_actions_and_targets_are_worded_in_either_language() -> None:
+    from pytake_i18n import use_language
+    from pytake_tui.audit_view import trend_line
+    from pytake_tui.audit_words import action_name, target_name
+
+    entry = (
+        demo_log()
+        .entries[0]
+        .model_copy(
+            update={
+                "action": "queue.entered",
+                "target_type": "conversation",
+                "target_id": "1a2b3c4d-0000-4000-8000-000000000001",
+            }
+        )
+    )
+    trend = TrendOut(action="queue.entered", current=1200, baseline=400, ratio=3.25, spike=True)
+    with use_language("en"):
+        assert action_name(entry.action) == "Entered a queue"
+        assert target_name(entry) == "conversation 1a2b3c4d"
+        assert trend_line(trend) == "Entered a queue 1,200 (x3.2)"
+    with use_language("pt_BR"):
+        assert action_name(entry.action) == "Entrou na fila"
+        assert target_name(entry) == "conversa 1a2b3c4d"
+        assert target_name(entry, whole=True) == "conversa 1a2b3c4d-0000-4000-8000-000000000001"
+        assert trend_line(trend) == "Entrou na fila 1.200 (x3,2)"
+        # An API call and an action this console does not know are shown as recorded.
+        assert action_name("POST /api/v1/flows/{id}/publish") == "POST flows/{id}/publish"
+        assert action_name("brand.new") == "brand.new"
