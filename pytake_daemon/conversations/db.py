@@ -270,33 +270,70 @@ async def lock_conversation(conn: Connection, conversation_id: uuid.UUID) -> asy
     return await conn.fetchrow(_LOCK_CONVERSATION, conversation_id)
 
 
-# "Today" is the UTC day: the daemon serves agents in several time zones.
+# "Today" is the UTC day ($1: the caller's clock). Every console's header reads this whenever
+# events arrive, so each figure reads only the rows it counts (migration 0047 says how); today's
+# messages are the report roll-up's quarters up to its watermark (read in SQL, as reports read
+# our tables: this domain can't import them) and the messages after it. The day's end bounds
+# the ranges so the planner, not knowing the watermark, estimates a range, not a third of the
+# table; `bounds` computes it (`day + interval` written in the condition stayed out of the index
+# condition, a filter, and the planner scanned the table).
 _STATS = """
-WITH conv AS (
+WITH bounds AS (
+    SELECT d.day, d.day + interval '1 day' AS day_end,
+           greatest(d.day, coalesce(r.until, d.day)) AS live_from
+      FROM (SELECT date_trunc('day', $1::timestamptz, 'UTC') AS day) d
+      LEFT JOIN report_rollups r ON r.tenant_id = current_tenant_id()
+), conv AS (
     SELECT count(*) FILTER (WHERE status = 'open') AS open,
            count(*) FILTER (WHERE status = 'pending') AS pending,
            count(*) FILTER (WHERE status = 'snoozed') AS snoozed,
-           count(*) FILTER (WHERE status = 'resolved') AS resolved,
            count(*) FILTER (WHERE status = 'open' AND assigned_user_id IS NULL)
-               AS unassigned_open,
-           count(*) FILTER (WHERE unread_count > 0) AS unread_conversations,
-           coalesce(sum(unread_count), 0)::bigint AS unread_messages,
-           count(*) FILTER (WHERE last_inbound_at > now() - interval '24 hours') AS window_open
+               AS unassigned_open
       FROM conversations
-     WHERE tenant_id = current_tenant_id()
-), msg AS (
-    SELECT count(*) FILTER (WHERE direction = 'in') AS messages_today_in,
-           count(*) FILTER (WHERE direction = 'out') AS messages_today_out,
-           count(*) FILTER (WHERE direction = 'out' AND status = 'failed') AS failed_today
+     WHERE tenant_id = current_tenant_id() AND status IN ('open', 'pending', 'snoozed')
+), resolved AS (
+    SELECT count(*) AS resolved
+      FROM conversations
+     WHERE tenant_id = current_tenant_id() AND status = 'resolved'
+       AND resolved_at >= date_trunc('day', $1::timestamptz, 'UTC')
+), unread AS (
+    SELECT count(*) AS unread_conversations,
+           coalesce(sum(unread_count), 0)::bigint AS unread_messages
+      FROM conversations
+     WHERE tenant_id = current_tenant_id() AND unread_count > 0
+), win AS (
+    SELECT count(*) AS window_open
+      FROM conversations
+     WHERE tenant_id = current_tenant_id() AND last_inbound_at IS NOT NULL
+       AND last_inbound_at > $1::timestamptz - interval '24 hours'
+), rolled AS (
+    SELECT coalesce(sum(q.inbound), 0) AS rolled_in, coalesce(sum(q.outbound), 0) AS rolled_out
+      FROM report_quarters q
+     WHERE q.tenant_id = current_tenant_id()
+       AND q.quarter >= (SELECT day FROM bounds) AND q.quarter < (SELECT live_from FROM bounds)
+), live AS (
+    SELECT count(*) FILTER (WHERE direction = 'in') AS live_in,
+           count(*) FILTER (WHERE direction = 'out') AS live_out
       FROM messages
-     WHERE tenant_id = current_tenant_id() AND created_at >= date_trunc('day', now(), 'UTC')
+     WHERE tenant_id = current_tenant_id() AND created_at >= (SELECT live_from FROM bounds)
+       AND created_at < (SELECT day_end FROM bounds)
+), failed AS (
+    SELECT count(*) AS failed_today
+      FROM messages
+     WHERE tenant_id = current_tenant_id() AND failed_at IS NOT NULL
+       AND created_at >= (SELECT day FROM bounds)
+       AND created_at < (SELECT day_end FROM bounds)
 )
-SELECT * FROM conv, msg
+SELECT conv.*, resolved.*, unread.*, win.*,
+       (rolled_in + live_in)::bigint AS messages_today_in,
+       (rolled_out + live_out)::bigint AS messages_today_out, failed.*
+  FROM conv, resolved, unread, win, rolled, live, failed
 """
 
 
-async def stats(conn: Connection) -> asyncpg.Record:
-    row = await conn.fetchrow(_STATS)
+async def stats(conn: Connection, now: datetime) -> asyncpg.Record:
+    """The inbox counts at ``now``; "resolved" is resolved today and still resolved."""
+    row = await conn.fetchrow(_STATS, now)
     assert row is not None  # aggregates without GROUP BY always return one row
     return row
 

@@ -100,7 +100,7 @@ async def list_conversations(request: web.Request, query: ConversationQuery) -> 
 async def conversation_stats(request: web.Request) -> ConversationStats:
     caller = identity(request)
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
-        row = await db.stats(conn)
+        row = await db.stats(conn, datetime.now(UTC))
     return views.stats_out(row)
 
 

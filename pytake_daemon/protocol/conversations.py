@@ -261,9 +261,12 @@ class ConversationStatusUpdate(WireModel):
 
 
 class ConversationStats(WireModel):
-    """``GET /api/v1/conversations/stats``: counts for the caller's tenant."""
+    """``GET /api/v1/conversations/stats``: counts for the caller's tenant. "Today" is the
+    current UTC day (since 00:00 UTC)."""
 
     by_status: dict[ConversationStatus, int]
+    """Conversations in each status now; ``resolved`` counts those resolved today and still
+    resolved (the count of every resolved conversation ever grew without bound)."""
     unassigned_open: int
     unread_conversations: int
     unread_messages: int
