@@ -16,6 +16,7 @@ from pytake_daemon.protocol.backups import (
     BackupManifest,
     BackupRunOut,
 )
+from pytake_i18n import format_number
 from pytake_tui.i18n import N_, _, ngettext, pgettext
 
 
@@ -57,7 +58,7 @@ def size(n: int | None) -> str:
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+            return f"{n} B" if unit == "B" else f"{format_number(value, pattern='0.0')} {unit}"
         value /= 1024
     raise AssertionError("unreachable: GiB ends the loop")
 
@@ -67,7 +68,7 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return f"{format_number(seconds, pattern='0.0')} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes}m {rest:02d}s"
 

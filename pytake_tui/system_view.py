@@ -176,7 +176,7 @@ def reading(previous: SystemFigures | None, current: SystemFigures) -> dict[str,
     host = current.host
     points["host.cpu"] = Point(
         host.cpu_percent,
-        _("{cores} cores, load {load:.2f}").format(cores=host.cpu_count, load=host.load_1m),
+        _("{cores} cores, load {load}").format(cores=host.cpu_count, load=_n(host.load_1m, "0.00")),
     )
     points["host.memory"] = Point(
         host.memory_percent,

@@ -25,6 +25,7 @@ from textual_plotext import PlotextPlot
 
 from pytake_daemon.protocol.ai import AlertRaised, Insights, MessageAnalyzed
 from pytake_i18n import format_skeleton
+from pytake_tui.chart_axis import value_ticks
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import N_, _, pgettext
 from pytake_tui.insights_view import (
@@ -229,7 +230,9 @@ class InsightsScreen(RefreshingScreen):
                 (d.counts.negative + d.counts.neutral + d.counts.positive for d in insights.by_day),
                 default=0,
             )
-            plt.ylim(0, math.ceil(max(tallest, 1) * LEGEND_HEADROOM))
+            top = math.ceil(max(tallest, 1) * LEGEND_HEADROOM)
+            plt.ylim(0, top)
+            plt.yticks(*value_ticks(0, top, whole=True))
         counts.refresh()
         average = self.query_one("#by-day-average", PlotextPlot)
         plt = average.plt
@@ -237,6 +240,7 @@ class InsightsScreen(RefreshingScreen):
         plt.clear_figure()
         plt.title(_("Average score per day"))
         plt.ylim(-1, 1)
+        plt.yticks(*value_ticks(-1, 1))
         if positions:
             plt.plot(positions, [d.average for d in insights.by_day], marker="braille")
             plt.xticks(tick_xs, labels)

@@ -6,6 +6,7 @@ from typing import Any
 
 from textual_plotext import PlotextPlot
 
+from pytake_i18n import format_number
 from pytake_tui.audit_view import Bar
 
 _TICKS = 6
@@ -32,5 +33,8 @@ class AuditChart(PlotextPlot):
         every = max(1, len(bars) // _TICKS)
         plt.xticks(xs[::every], [bar.label for bar in bars[::every]])
         top = max(bar.count for bar in bars)
-        plt.yticks([0.0, float(top)] if top else [0.0])
+        if top:
+            plt.yticks([0.0, float(top)], [format_number(0), format_number(top)])
+        else:
+            plt.yticks([0.0], [format_number(0)])
         self.refresh()

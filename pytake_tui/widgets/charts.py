@@ -3,14 +3,13 @@ reply per hour (today), satisfaction per day (the last two weeks)."""
 
 from __future__ import annotations
 
-import math
-
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual_plotext import PlotextPlot
 
 from pytake_daemon.protocol.agents import AgentMetrics
 from pytake_i18n import format_date
+from pytake_tui.chart_axis import value_ticks
 from pytake_tui.i18n import _
 
 HOUR_TICKS = 3
@@ -40,9 +39,7 @@ class AgentCharts(Grid):
             plt.bar(hours, counts, color="cyan", width=0.6)
             plt.xticks(ticks, labels)
             # Whole messages on the axis, about four ticks whatever the busiest hour.
-            top = max(counts)
-            step = max(1, math.ceil(top / 4))
-            plt.yticks(list(range(0, top + step, step)))
+            plt.yticks(*value_ticks(0, max(counts), whole=True))
         messages.refresh()
 
         response = self.query_one("#chart-response", PlotextPlot)
@@ -61,6 +58,7 @@ class AgentCharts(Grid):
             plt.bar([h for h, _ in measured], [m for _, m in measured], color="yellow", width=0.6)
             plt.xticks(ticks, labels)
             plt.xlim(-0.5, max(hours) + 0.5)
+            plt.yticks(*value_ticks(0, max(m for _, m in measured)))
         response.refresh()
 
         satisfaction = self.query_one("#chart-satisfaction", PlotextPlot)
@@ -78,6 +76,7 @@ class AgentCharts(Grid):
             _("Rating per day {span}").format(span=span) if rated else _("Ratings: none in 14 days")
         )
         plt.ylim(0, 5)
+        plt.yticks(*value_ticks(0, 5, 5))
         if metrics.daily:
             # Days by position, the span in the title: plotext places text labels under bars a
             # cell left or right from one drawing to the next.

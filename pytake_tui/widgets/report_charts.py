@@ -13,6 +13,7 @@ from textual_plotext import PlotextPlot
 
 from pytake_daemon.protocol.reports import ReportOut
 from pytake_i18n import format_skeleton
+from pytake_tui.chart_axis import value_ticks
 from pytake_tui.i18n import _
 
 HOURLY_UP_TO_DAYS = 2
@@ -83,8 +84,7 @@ class ReportCharts(Horizontal):
             plt.xticks([float(i) for i in ticks], [labels[i] for i in ticks])
             # Whole messages on the axis, about four ticks, headroom for the legend.
             top = max((a + b for a, b in zip(inbound, outbound, strict=True)), default=0)
-            step = max(1, math.ceil(top / 4))
-            plt.yticks(list(range(0, top + step, step)))
+            plt.yticks(*value_ticks(0, top, whole=True))
             plt.ylim(0, max(4, math.ceil(top * 1.3)))
         plot.refresh()
 
