@@ -19,6 +19,7 @@ from typing import Any
 from pytake_cli import demo_seed
 from pytake_cli.context import tenant_connection
 from pytake_cli.demo_content import ENGLISH, FLOW_NAME, DemoWords
+from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
@@ -32,6 +33,7 @@ from pytake_daemon.protocol.onboarding import (
     TenantProfileOut,
 )
 from pytake_daemon.protocol.queues import WEEKDAYS
+from pytake_i18n import use_language
 from pytake_simulator.config import DEFAULT_PHONE_NUMBER_ID, DEFAULT_WABA_ID
 
 
@@ -49,7 +51,8 @@ def shop_profile(words: DemoWords) -> TenantProfile:
     )
 
 
-SEEDED = "set up by pytake demo"
+SEEDED = "pytake demo"
+"""Who set a seeded step up: a name, the same in every language."""
 
 
 def _step_data(step: StepName, workspace: demo_seed.Workspace) -> dict[str, Any]:
@@ -89,6 +92,18 @@ async def seed_setup(api: demo_seed.Api, workspace: demo_seed.Workspace) -> Onbo
     return state
 
 
+def seeded_summary(words: DemoWords) -> list[str]:
+    """The go-live summary of the seeded demo, in the language the demo was seeded in."""
+    with use_language(words.language):
+        return [
+            _("{shop}: set up by pytake demo").format(shop=words.shop),
+            _("number {number} (the simulator's)").format(number=demo_seed.NUMBER_DISPLAY),
+            _("queues {sales}, {support}; flow '{flow}'").format(
+                sales=words.sales, support=words.support, flow=FLOW_NAME
+            ),
+        ]
+
+
 async def mark_live(cfg: Settings, endpoints: Endpoints, words: DemoWords = ENGLISH) -> None:
     """The go-live step done, as seeded (the API takes it only from a passing check)."""
     async with tenant_connection(cfg, endpoints, demo_seed.TENANT) as conn:
@@ -97,12 +112,13 @@ async def mark_live(cfg: Settings, endpoints: Endpoints, words: DemoWords = ENGL
             for row in await onboarding_db.steps(conn)
         ):
             return
-        summary = [
-            f"{words.shop}: {SEEDED}",
-            f"number {demo_seed.NUMBER_DISPLAY} (the simulator's)",
-            f"queues {words.sales}, {words.support}; flow '{FLOW_NAME}'",
-        ]
-        data = {"passed": True, "seeded": True, "checks": [], "summary": summary}
+        data = {
+            "passed": True, "seeded": True, "checks": [],
+            # The facts, for any reader to word; the summary in the tenant's language (the
+            # demo's), since the stored step has no reader of its own.
+            "number": demo_seed.NUMBER_DISPLAY, "queues": [words.sales, words.support],
+            "flow": FLOW_NAME, "summary": seeded_summary(words),
+        }  # fmt: skip
         await onboarding_db.save_step(
             conn, StepName.GO_LIVE, StepStatus.DONE, data, by=None, at=datetime.now(UTC)
         )

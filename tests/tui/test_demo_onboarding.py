@@ -82,3 +82,14 @@ async def test_the_demo_owner_is_not_greeted_by_the_wizard(
         await wait_until(pilot, lambda: wizard.state is not None, "its state", DEADLINE)
         assert wizard.state is not None
         assert wizard.state.completed == len(wizard.state.steps)
+
+
+def test_the_seeded_go_live_summary_is_in_the_demos_language() -> None:
+    english = demo_onboarding.seeded_summary(demo_content.ENGLISH)
+    portuguese = demo_onboarding.seeded_summary(demo_content.PORTUGUESE)
+    assert english[0] == "Demo Shop: set up by pytake demo"
+    assert portuguese == [
+        "Loja Demo: configurada pelo pytake demo",
+        f"número {demo_seed.NUMBER_DISPLAY} (o do simulador)",
+        f"filas Vendas, Suporte; fluxo '{demo_content.FLOW_NAME}'",
+    ]
