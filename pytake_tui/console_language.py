@@ -56,6 +56,8 @@ class ConsoleLanguage(App[None]):
 
         def destination(self, name: str) -> Destination | None: ...
 
+        def show_title(self) -> None: ...
+
     def apply_language(self) -> str:
         """Set the language in force for this session (or the login form); returns it."""
         language = console_language(self.me, self.language_option)
@@ -103,4 +105,5 @@ class ConsoleLanguage(App[None]):
             self._destinations[shown] = fresh
             self.install_screen(fresh, shown)
         self.sub_title = self.connection.label
+        self.show_title()  # the header's and the terminal's, now, not at the next event
         self.refresh_bindings()

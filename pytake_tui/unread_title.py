@@ -29,6 +29,7 @@ from pytake_daemon.protocol.notifications import (
     NotificationSeverity,
     NotificationsRead,
 )
+from pytake_i18n import format_number
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.desktop_notice import DESKTOP_SEVERITIES, DesktopNotices, desktop_sequence
 from pytake_tui.notifications import Notifier
@@ -131,10 +132,14 @@ class UnreadTitle(App[None]):
         elif not self.is_headless and self._driver is not None:
             self._driver.write(sequence)
 
+    def show_title(self) -> None:
+        """Write the title again (the language changed: its numbers are the reader's)."""
+        self._show_unread(self._unread_messages)
+
     def _show_unread(self, unread: int) -> None:
         self._unread_messages = unread
-        bell = f" 🔔 {self._bell}" if self._bell and self.client is not None else ""
-        title = (f"PyTake ({unread})" if unread else "PyTake") + bell
+        bell = f" 🔔 {format_number(self._bell)}" if self._bell and self.client is not None else ""
+        title = (f"PyTake ({format_number(unread)})" if unread else "PyTake") + bell
         self.title = title
         if not self.is_headless and self._driver is not None:
             # OSC 2 sets the terminal's window/tab title (Textual only draws its own header).

@@ -81,3 +81,29 @@ async def test_switching_the_profile_language_changes_the_console_without_restar
         await pilot.press("f2")
         chat = await chat_ready(pilot, 4)
         assert "Quit" in {label for _key, label in chat.query_one(KeyFooter).items()}
+
+
+def _no_count() -> None:
+    pass
+
+
+async def test_the_title_is_written_again_at_the_switch_not_at_the_next_event(
+    tmp_path: Path,
+) -> None:
+    portuguese = alice().model_copy(update={"language": "pt_BR"})
+    app = scripted_app(tmp_path, demo_world(), me=portuguese)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await chat_ready(pilot, 4)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
+        await wait_until(pilot, lambda: app.title != "PyTake", "the first unread count")
+        # No count from here on: only the switch itself may write the title again.
+        await wait_until(pilot, lambda: app._unread_timer is None, "no count pending")
+        app._schedule_unread_count = _no_count  # type: ignore[method-assign]
+        app._count_unread = _no_count  # type: ignore[method-assign,assignment]
+        app._show_unread(1234)  # as a stats answer would set it
+        assert app.title == "PyTake (1.234)"
+        _settings(app).query_one("#language", Select).value = "en"
+        await wait_until(pilot, lambda: get_language() == "en", "the switch")
+        await pilot.pause()
+        assert app.title == "PyTake (1,234)"
