@@ -7,7 +7,9 @@ raw id next to the words, so nothing recorded is hidden.
 from __future__ import annotations
 
 from pytake_daemon.protocol.audit import ActorType, AuditEntryOut
+from pytake_daemon.protocol.onboarding import StepName
 from pytake_tui.i18n import N_, _
+from pytake_tui.vocabulary import step_title
 
 API_ROUTE_PREFIX = " /api/v1/"
 
@@ -121,6 +123,7 @@ _TARGETS = {
     "webhook_delivery": N_("webhook delivery"),
     "deliveries": N_("webhook delivery"),
     "step": N_("onboarding step"),
+    "onboarding": N_("onboarding step"),
 }
 
 _SHORT_ID = 8
@@ -150,6 +153,8 @@ def target_name(entry: AuditEntryOut, *, whole: bool = False) -> str:
     kind = entry.target_type
     worded = _(_TARGETS[kind]) if kind in _TARGETS else kind
     ident = entry.target_id
+    if kind == "onboarding" and ident in set(StepName):
+        return f"{worded}: {step_title(StepName(ident))}"
     if not whole and ident is not None and len(ident) == 36 and ident.count("-") == 4:
         ident = ident[:_SHORT_ID]
     if worded and ident:

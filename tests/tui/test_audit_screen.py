@@ -336,3 +336,16 @@ def test_actions_and_targets_are_worded_in_either_language() -> None:
         # An API call and an action this console does not know are shown as recorded.
         assert action_name("POST /api/v1/flows/{id}/publish") == "POST flows/{id}/publish"
         assert action_name("brand.new") == "brand.new"
+
+
+def test_an_onboarding_step_target_is_named_by_its_title() -> None:
+    from pytake_i18n import use_language
+    from pytake_tui.audit_words import target_name
+
+    entry = demo_log().entries[0].model_copy(
+        update={"target_type": "onboarding", "target_id": "go_live"}
+    )
+    with use_language("en"):
+        assert target_name(entry) == "onboarding step: Go-live check"
+    with use_language("pt_BR"):
+        assert target_name(entry).startswith("etapa de configuração: ")
