@@ -200,7 +200,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     app.on_shutdown.append(_close_websockets)
     app.on_shutdown.append(_stop_background_work)
     # A jobs process answers its supervisor's probes only: no API, WebSocket or webhook.
-    tables = ROUTE_TABLES if settings.server.role != "jobs" else (health_routes,)
+    tables = ROUTE_TABLES if serves_api(app) else (health_routes,)
     for table in tables:
         table.add_to(app)
     spec = build_openapi([ep for table in tables for ep in table.endpoints])

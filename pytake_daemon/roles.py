@@ -33,8 +33,6 @@ from redis.asyncio import Redis
 from pytake_daemon.keys import ENDPOINTS, LOOPS, REDIS, SETTINGS, WAKEUPS
 from pytake_daemon.wakeups import Wakeups
 
-ROLES = ("all", "web", "jobs")
-
 
 def role(app: web.Application) -> str:
     return app[SETTINGS].server.role
