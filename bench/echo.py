@@ -193,8 +193,9 @@ def main() -> None:
     parser.add_argument("--only", choices=("pytake", "pywa"), help="run one side")
     parser.add_argument("--daemon-log-level", default="warning", help="e.g. info, to diagnose")
     parser.add_argument(
-        "--split", action="store_true", help="PyTake as a web and a jobs process (jobs at nice 10)"
+        "--split", action="store_true", help="PyTake as a web and a jobs process (jobs niced)"
     )
+    parser.add_argument("--jobs-nice", default="10", help="the jobs process's nice with --split")
     parser.add_argument(
         "--pg-stats",
         type=int,
@@ -233,7 +234,10 @@ def main() -> None:
                 jobs_port = free_port()
                 jobs.append(
                     bench.spawn_daemon(
-                        jobs_port, **env, PYTAKE_SERVER__ROLE="jobs", PYTAKE_SERVER__NICE="10"
+                        jobs_port,
+                        **env,
+                        PYTAKE_SERVER__ROLE="jobs",
+                        PYTAKE_SERVER__NICE=args.jobs_nice,
                     )
                 )
                 asyncio.run(wait_ready(f"http://127.0.0.1:{jobs_port}/readyz"))
@@ -328,7 +332,7 @@ def main() -> None:
         f"wall_s={time.monotonic() - started:.0f}",
     ]
     if args.split:
-        fields.append("split=1")
+        fields += ["split=1", f"jobs_nice={args.jobs_nice}"]
     print("RESULT echo " + " ".join(fields))
 
 
