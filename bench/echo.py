@@ -70,6 +70,7 @@ def run_side(
     server_pid: int,
     pg_pid: int | None,
     dsn: str | None,
+    more_pids: list[int] | None = None,
 ) -> dict[str, Any]:
     spec = {
         "side": side,
@@ -89,6 +90,7 @@ def run_side(
         "server_pid": server_pid,
         "postmaster_pid": pg_pid,
         "dsn": dsn,
+        "more_server_pids": more_pids or [],
     }
     out = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("echo_side.py")), json.dumps(spec)],
@@ -191,6 +193,10 @@ def main() -> None:
     parser.add_argument("--only", choices=("pytake", "pywa"), help="run one side")
     parser.add_argument("--daemon-log-level", default="warning", help="e.g. info, to diagnose")
     parser.add_argument(
+        "--split", action="store_true", help="PyTake as a web and a jobs process (jobs niced)"
+    )
+    parser.add_argument("--jobs-nice", default="10", help="the jobs process's nice with --split")
+    parser.add_argument(
         "--pg-stats",
         type=int,
         default=0,
@@ -215,13 +221,26 @@ def main() -> None:
 
         if args.only != "pywa":
             sim_port, app_port = free_port(), free_port()
-            daemon = bench.spawn_daemon(
-                app_port,
-                PYTAKE_WHATSAPP__SECRETS_KEY=key.decode(),
-                PYTAKE_WHATSAPP__GRAPH_BASE_URL=f"http://127.0.0.1:{sim_port}",
-                PYTAKE_WHATSAPP__SEND_WORKERS="64",
-                PYTAKE_LOGGING__LEVEL=args.daemon_log_level,
-            )
+            env = {
+                "PYTAKE_WHATSAPP__SECRETS_KEY": key.decode(),
+                "PYTAKE_WHATSAPP__GRAPH_BASE_URL": f"http://127.0.0.1:{sim_port}",
+                "PYTAKE_WHATSAPP__SEND_WORKERS": "64",
+                "PYTAKE_LOGGING__LEVEL": args.daemon_log_level,
+            }
+            role = {"PYTAKE_SERVER__ROLE": "web"} if args.split else {}
+            daemon = bench.spawn_daemon(app_port, **env, **role)
+            jobs = []
+            if args.split:
+                jobs_port = free_port()
+                jobs.append(
+                    bench.spawn_daemon(
+                        jobs_port,
+                        **env,
+                        PYTAKE_SERVER__ROLE="jobs",
+                        PYTAKE_SERVER__NICE=args.jobs_nice,
+                    )
+                )
+                asyncio.run(wait_ready(f"http://127.0.0.1:{jobs_port}/readyz"))
             app = f"http://127.0.0.1:{app_port}"
             publish_flow(app, bench.tenant[Role.ADMIN].headers)
             reports["pytake"] = run_side(
@@ -232,9 +251,11 @@ def main() -> None:
                 daemon.pid,
                 pg_pid,
                 bench.admin_dsn,
+                [j.pid for j in jobs],
             )
-            daemon.terminate()
-            daemon.wait(timeout=60)
+            for proc in (daemon, *jobs):
+                proc.terminate()
+                proc.wait(timeout=60)
             if args.pg_stats:
                 echoed = sum(p["echoed"] for p in reports["pytake"]["phases"])
                 asyncio.run(print_statement_stats(bench.admin_dsn, echoed, "echo", args.pg_stats))
@@ -310,6 +331,8 @@ def main() -> None:
         f"p99_bound_ms={args.p99_bound_ms:.0f}",
         f"wall_s={time.monotonic() - started:.0f}",
     ]
+    if args.split:
+        fields += ["split=1", f"jobs_nice={args.jobs_nice}"]
     print("RESULT echo " + " ".join(fields))
 
 

@@ -69,6 +69,7 @@ class Spec:
     budget: float
     server_pid: int
     postmaster_pid: int | None = None
+    more_server_pids: list[int] = field(default_factory=list)  # a split daemon's jobs process
     dsn: str | None = None
     warmup_rate: float = 5.0
     warmup_seconds: float = 2.0
@@ -142,7 +143,7 @@ class Side:
     def cpu(self) -> tuple[float, float, float]:
         pg = self.spec.postmaster_pid
         return (
-            cpu_seconds(self.spec.server_pid),
+            sum(cpu_seconds(p) for p in (self.spec.server_pid, *self.spec.more_server_pids)),
             cpu_seconds(pg) if pg else 0.0,
             cpu_seconds(os.getpid()),
         )

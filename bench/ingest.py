@@ -212,6 +212,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per offered rate")
     parser.add_argument("--drain-timeout", type=float, default=300.0)
     parser.add_argument("--quick", action="store_true", help="--requests 4000 --seconds 2")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="a web process and a jobs process at nice 10 (server.role) instead of one",
+    )
     parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_baseline:
@@ -234,7 +239,25 @@ def main() -> None:
         )
         base_port, app_port = free_port(), free_port()
         bench.spawn([sys.executable, __file__, "--serve-baseline", str(base_port)])
-        daemon = bench.spawn_daemon(app_port, PYTAKE_WHATSAPP__SECRETS_KEY=key.decode())
+        secrets_key = key.decode()
+        if args.split:
+            # Webhooks go to web; jobs serves only its probes, on a port of its own.
+            jobs_port = free_port()
+            daemons = [
+                bench.spawn_daemon(
+                    app_port, PYTAKE_WHATSAPP__SECRETS_KEY=secrets_key, PYTAKE_SERVER__ROLE="web"
+                ),
+                bench.spawn_daemon(
+                    jobs_port,
+                    PYTAKE_WHATSAPP__SECRETS_KEY=secrets_key,
+                    PYTAKE_SERVER__ROLE="jobs",
+                    PYTAKE_SERVER__NICE="10",
+                ),
+            ]
+            probes = [app_port, jobs_port]
+        else:
+            daemons = [bench.spawn_daemon(app_port, PYTAKE_WHATSAPP__SECRETS_KEY=secrets_key)]
+            probes = [app_port]
         sizes = [100, 100, args.requests, args.requests]
         for rate in rates:
             sizes += [int(rate * args.seconds)] * 2
@@ -256,7 +279,8 @@ def main() -> None:
             db = await connect(bench.admin_dsn)
             try:
                 await wait_ready(f"{base}/readyz")
-                await wait_ready(f"{app}/readyz")
+                for port in probes:
+                    await wait_ready(f"http://127.0.0.1:{port}/readyz")
                 deadlocks_before = await deadlocks(db)
 
                 async def drained(after: str) -> None:
@@ -278,11 +302,12 @@ def main() -> None:
                 )
                 postmaster = await postmaster_pid(db)
 
-                def sample() -> tuple[float, float, float]:
+                def sample() -> tuple[float, ...]:
                     return (
-                        cpu_seconds(daemon.pid),
+                        sum(cpu_seconds(d.pid) for d in daemons),
                         cpu_seconds(postmaster) if postmaster else 0.0,
                         time.process_time(),
+                        *(cpu_seconds(d.pid) for d in daemons),
                     )
 
                 before = sample()
@@ -292,7 +317,7 @@ def main() -> None:
                 acked_at = sample()
                 await drained("saturation")
                 after = sample()
-                for i, name in enumerate(("daemon", "pg", "client")):
+                for i, name in enumerate(("daemon", "pg", "client", "web", "jobs")[: len(after)]):
                     cpu[f"{name}_ack"] = acked_at[i] - before[i]
                     cpu[f"{name}_drain"] = after[i] - acked_at[i]
                 for rate in rates:
@@ -332,11 +357,12 @@ def main() -> None:
             f"p99_ms_at_{rate:.0f}={percentile(at_rate, 0.99) * 1000:.2f}",
         ]
     per = 1000 / max(ours.acked, 1)
+    shown = ("daemon", "pg", "client", "web", "jobs") if args.split else ("daemon", "pg", "client")
     print(
         "CPU per acknowledged webhook (ms), during the burst + its drain: "
         + ", ".join(
             f"{name} {cpu[name + '_ack'] * per:.2f} + {cpu[name + '_drain'] * per:.2f}"
-            for name in ("daemon", "pg", "client")
+            for name in shown
         )
     )
     drain_s = drains.get("saturation")
@@ -349,6 +375,8 @@ def main() -> None:
         f"requests={args.requests}",
         f"seconds_per_rate={args.seconds:g}",
     ]
+    if args.split:
+        fields.append("split=1")
     print("RESULT ingest " + " ".join(fields))
 
 

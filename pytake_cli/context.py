@@ -60,10 +60,11 @@ class CliState:
 state = CliState()
 
 
-def settings() -> Settings:
-    """The effective settings, or exit 2 with one line naming the field and the problem."""
+def settings(**overrides: Any) -> Settings:
+    """The effective settings, or exit 2 with one line naming the field and the problem.
+    ``overrides``: a command's options, over the file and the environment (``server={...}``)."""
     try:
-        return load_settings(state.config)
+        return load_settings(state.config, **overrides)
     except ConfigError as exc:
         fail(str(exc), code=EXIT_CONFIG)
 

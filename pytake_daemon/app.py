@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
 import structlog
 from aiohttp import web
-from redis.asyncio import Redis
 
 from pytake_daemon.ai.context import ai_ctx
 from pytake_daemon.ai.routes import routes as ai_routes
@@ -24,8 +22,8 @@ from pytake_daemon.audit.recorder import AuditRecorder
 from pytake_daemon.audit.routes import routes as audit_routes
 from pytake_daemon.auth.middleware import auth_middleware
 from pytake_daemon.auth.passwords import Passwords
-from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.auth.routes import routes as auth_routes
+from pytake_daemon.backing import postgres_ctx, realtime_ctx, redis_ctx
 from pytake_daemon.backups.daemon import backups_ctx
 from pytake_daemon.backups.middleware import maintenance_middleware
 from pytake_daemon.backups.routes import routes as backups_routes
@@ -33,7 +31,6 @@ from pytake_daemon.config import Settings
 from pytake_daemon.contacts.routes import routes as contacts_routes
 from pytake_daemon.conversations.routes import routes as conversations_routes
 from pytake_daemon.db.endpoints import Endpoints
-from pytake_daemon.db.pool import create_pool
 from pytake_daemon.effects import Effects as QueueEffects
 from pytake_daemon.flows.compiled import CompiledFlows
 from pytake_daemon.flows.http_call import FlowHttp, HttpPolicy
@@ -69,7 +66,6 @@ from pytake_daemon.keys import (
     HUB,
     INGEST_FANOUT,
     JOBS,
-    LOGIN_THROTTLE,
     LOOPS,
     PASSWORDS,
     QUEUES,
@@ -87,12 +83,12 @@ from pytake_daemon.notifications.routes import routes as notifications_routes
 from pytake_daemon.onboarding.routes import routes as onboarding_routes
 from pytake_daemon.outbound_webhooks.context import outbound_webhooks_ctx
 from pytake_daemon.outbound_webhooks.routes import routes as outbound_webhooks_routes
-from pytake_daemon.realtime.bus import EventBus
 from pytake_daemon.realtime.hub import Hub
 from pytake_daemon.realtime.routes import routes as realtime_routes
 from pytake_daemon.reports.context import reports_ctx
 from pytake_daemon.reports.routes import routes as reports_routes
 from pytake_daemon.reports.schedule_routes import routes as report_schedule_routes
+from pytake_daemon.roles import bell, job_bell, on_bell, runs_jobs, serves_api, wakeups_ctx
 from pytake_daemon.system.alerts import system_alerts_ctx
 from pytake_daemon.system.figures_routes import routes as system_figures_routes
 from pytake_daemon.system.routes import routes as system_routes
@@ -182,9 +178,10 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     app[READER_LOOKUP] = users_db.me
     app.cleanup_ctx.extend(
         [
-            _postgres,
-            _redis,
-            _realtime,
+            postgres_ctx,
+            redis_ctx,
+            wakeups_ctx,
+            realtime_ctx,
             _audit,
             _jobs,
             _whatsapp,
@@ -202,69 +199,17 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     )
     app.on_shutdown.append(_close_websockets)
     app.on_shutdown.append(_stop_background_work)
-    for table in ROUTE_TABLES:
+    # A jobs process answers its supervisor's probes only: no API, WebSocket or webhook.
+    tables = ROUTE_TABLES if serves_api(app) else (health_routes,)
+    for table in tables:
         table.add_to(app)
-    spec = build_openapi(all_endpoints())
+    spec = build_openapi([ep for table in tables for ep in table.endpoints])
 
     async def openapi(request: web.Request) -> web.Response:
         return web.json_response(spec)
 
     app.router.add_get("/api/v1/openapi.json", openapi)
     return app
-
-
-async def _postgres(app: web.Application) -> AsyncIterator[None]:
-    db = app[SETTINGS].database
-    app[DB_POOL] = await create_pool(
-        app[ENDPOINTS].app_dsn.get_secret_value(),
-        min_size=db.pool_min_size,
-        max_size=db.pool_max_size,
-        command_timeout=db.command_timeout,
-        statement_cache_size=db.statement_cache_size,
-    )
-    yield
-    pool = app[DB_POOL]
-    try:
-        # close() waits for every connection to come back; a task stuck holding one must not
-        # keep the process from exiting.
-        await asyncio.wait_for(pool.close(), timeout=app[SETTINGS].server.shutdown_timeout)
-    except TimeoutError:
-        log.warning("database connections still busy at shutdown; closing them")
-        pool.terminate()
-
-
-async def _redis(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    url = app[ENDPOINTS].redis_url.get_secret_value()
-    redis = Redis.from_url(
-        url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=10, **_keepalive(url)
-    )
-    app[REDIS] = redis
-    app[LOGIN_THROTTLE] = LoginThrottle(redis, settings.auth, prefix=settings.redis.key_prefix)
-    yield
-    await redis.aclose()
-
-
-async def _realtime(app: web.Application) -> AsyncIterator[None]:
-    url = app[ENDPOINTS].redis_url.get_secret_value()
-    subscriber = Redis.from_url(
-        url, socket_timeout=None, socket_connect_timeout=2, **_keepalive(url)
-    )
-    bus = EventBus(
-        app[DB_POOL],
-        app[REDIS],
-        app[HUB],
-        channel=f"{app[SETTINGS].redis.key_prefix}events",
-        subscriber=subscriber,
-    )
-    app[EVENT_BUS] = bus
-    # It resubscribes after Redis errors itself; the supervisor restarts it after anything else.
-    # No deadline: an idle subscriber blocks on its read.
-    task = app[LOOPS].start("event-subscriber", bus.run_subscriber, deadline=None, repeat=False)
-    publisher = app[LOOPS].start("event-publisher", bus.run_publisher, deadline=None, repeat=False)
-    yield
-    await bus.stop(task, publisher)
-    await subscriber.aclose()
 
 
 async def _audit(app: web.Application) -> AsyncIterator[None]:
@@ -278,12 +223,16 @@ async def _audit(app: web.Application) -> AsyncIterator[None]:
 async def _jobs(app: web.Application) -> AsyncIterator[None]:
     # Acknowledgements first (jobs/priority.py): the writer reports, every claim loop yields.
     app[ACK_PRIORITY] = AckPriority()
-    runner = JobRunner(app[DB_POOL], loops=app[LOOPS], priority=app[ACK_PRIORITY])
+    runner = JobRunner(
+        app[DB_POOL], loops=app[LOOPS], priority=app[ACK_PRIORITY], forward=job_bell(app)
+    )
     fanout = IngestFanout(app[DB_POOL], app[EVENT_BUS])
     runner.register_batch(INGEST_JOB, fanout)
     app[JOBS] = runner
     app[INGEST_FANOUT] = fanout
-    runner.start()
+    on_bell(app, "job", lambda kind: runner.wake(kind) if kind else runner.wake_all())
+    if runs_jobs(app):
+        runner.start()
     yield
     await runner.stop()
 
@@ -303,10 +252,13 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         priority=app[ACK_PRIORITY],
     )
     app[WEBHOOK_WRITER] = writer
-    writer.start()
-    # Its tasks are its own (each batch's failure is answered to its requests); readiness
-    # still says when none is left, since webhooks would then all be refused.
-    app[LOOPS].watch("webhook-writer", lambda: None if writer.running else "no writer task left")
+    if serves_api(app):
+        writer.start()
+        # Its tasks are its own (each batch's failure is answered to its requests); readiness
+        # still says when none is left, since webhooks would then all be refused.
+        app[LOOPS].watch(
+            "webhook-writer", lambda: None if writer.running else "no writer task left"
+        )
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wa.http_timeout_seconds))
     graph = GraphClient(session, base_url=wa.graph_base_url, api_version=wa.api_version)
     app[GRAPH] = graph
@@ -319,9 +271,12 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         app[EVENT_BUS],
         wa,
         acceptances=Acceptances(app[REDIS], prefix=settings.redis.key_prefix),
+        forward=bell(app, "sender"),
     )
     app[SENDER] = sender
-    sender.start(app[LOOPS])
+    on_bell(app, "sender", lambda _: sender.wake())
+    if runs_jobs(app):
+        sender.start(app[LOOPS])
     receipts = ReadReceipts(
         app[DB_POOL], graph, app[SECRET_BOX], app[REDIS], prefix=settings.redis.key_prefix
     )
@@ -369,12 +324,6 @@ async def _flows(app: web.Application) -> AsyncIterator[None]:
     app[INGEST_FANOUT].add_inbound_hook(runner.inbound_hook)
     yield
     await http.close()
-
-
-def _keepalive(url: str) -> dict[str, bool]:
-    # Keepalive lets a blocked read notice a peer that vanished without a FIN; UNIX sockets
-    # have no such failure (and redis-py refuses the option for them).
-    return {} if url.startswith("unix:") else {"socket_keepalive": True}
 
 
 async def _stop_background_work(app: web.Application) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 
 import structlog
@@ -19,6 +20,7 @@ from pytake_daemon import __version__
 from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
+from pytake_daemon.errors import PyTakeError
 from pytake_daemon.health.secrets import wait_until_secrets_usable
 from pytake_daemon.http.server import ProblemAppRunner
 from pytake_daemon.http.tls import server_ssl_context
@@ -31,6 +33,10 @@ log = structlog.get_logger("pytake.daemon")
 
 def run_daemon(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT."""
+    check_role(settings)
+    # First, on the main thread: every thread started later (the AI's model process too)
+    # inherits it (Linux keeps a nice value per thread).
+    lower_priority(settings.server.nice)
     configure_logging(settings.logging)
     notifier = SystemdNotifier.from_environment()
     try:
@@ -44,6 +50,23 @@ def run_daemon(settings: Settings) -> None:
             runner.run(serve(settings, endpoints, notifier))
     finally:
         notifier.close()
+
+
+def check_role(settings: Settings) -> None:
+    """A split installation shares configured servers: the embedded ones belong to one process
+    (a second would find the first one's lock on the state directory)."""
+    role = settings.server.role
+    if role != "all" and (settings.uses_embedded_postgres or settings.uses_embedded_redis):
+        raise PyTakeError(
+            f"server.role = {role!r} needs database.url and redis.url: the embedded servers "
+            "belong to a single process (role 'all')"
+        )
+
+
+def lower_priority(nice: int) -> None:
+    """Lower this process's CPU priority to ``nice`` (never raise it: that takes root)."""
+    if nice > os.getpriority(os.PRIO_PROCESS, 0):
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
 
 
 async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotifier) -> None:
@@ -79,7 +102,13 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
         # Serving already (/readyz says why it is 503), but READY=1 only once every stored
         # number decrypts: a replica with another key must not take webhooks it would drop.
         if await wait_until_secrets_usable(app, stop, not_ready):
-            log.info("daemon ready", url=url, version=__version__, schema_version=version)
+            log.info(
+                "daemon ready",
+                url=url,
+                role=settings.server.role,
+                version=__version__,
+                schema_version=version,
+            )
             notifier.ready(f"serving on {url}")
             interval = notifier.watchdog_interval()
             if interval is not None:

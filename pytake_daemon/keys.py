@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pytake_daemon.loops import Loops
     from pytake_daemon.realtime.bus import EventBus
     from pytake_daemon.realtime.hub import Hub
+    from pytake_daemon.wakeups import Wakeups
     from pytake_daemon.whatsapp.fanout import IngestFanout
     from pytake_daemon.whatsapp.graph import GraphClient
     from pytake_daemon.whatsapp.ingest import IngestWriter
@@ -66,3 +67,4 @@ BACKUPS: web.AppKey[BackupContext] = web.AppKey("backups")
 AI: web.AppKey[AiService] = web.AppKey("ai")
 QUEUES: web.AppKey[QueueRuntime] = web.AppKey("queues")
 LOOPS: web.AppKey[Loops] = web.AppKey("loops")
+WAKEUPS: web.AppKey[Wakeups] = web.AppKey("wakeups")

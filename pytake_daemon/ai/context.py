@@ -22,6 +22,7 @@ from pytake_daemon.ai.batch_models import start_model_process
 from pytake_daemon.ai.service import ANALYSIS_JOB, AiService
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import ACK_PRIORITY, AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, LOOPS, SETTINGS
+from pytake_daemon.roles import job_bell, on_bell, runs_jobs
 
 
 async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -34,8 +35,10 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
         loops=app[LOOPS],
         concurrency=settings.workers + 1,
         priority=app[ACK_PRIORITY],
+        forward=job_bell(app),
     )
-    process = start_model_process(settings.workers) if settings.process else None
+    # The batches run where the jobs are claimed: a web process needs no model process.
+    process = start_model_process(settings.workers) if settings.process and runs_jobs(app) else None
     service = AiService(
         app[DB_POOL], app[EVENT_BUS], settings, analyzer, executor, jobs, process=process
     )
@@ -49,7 +52,9 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     jobs.register_batch(ANALYSIS_JOB, service.on_analysis_due)
     jobs.register(HUMAN_REQUEST_JOB, service.on_human_request_due)
     app[INGEST_FANOUT].add_inbound_hook(service.on_inbound)
-    jobs.start()
+    on_bell(app, "job", lambda kind: jobs.wake(kind) if kind else jobs.wake_all())
+    if runs_jobs(app):
+        jobs.start()
     yield
     await jobs.stop()
     # Not wait=True: that would block the event loop while a model finishes in its thread.

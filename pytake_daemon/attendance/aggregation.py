@@ -114,7 +114,8 @@ class HourlyAggregation:
     async def stop(self) -> None:
         """Stop scheduling, and end a run in progress: it holds a pooled connection, and the
         pool is closed right after."""
-        self._scheduler.shutdown(wait=False)
+        if self._scheduler.running:  # a web process never started it (roles.py)
+            self._scheduler.shutdown(wait=False)
         running = self._running
         if running is not None and not running.done():
             running.cancel()

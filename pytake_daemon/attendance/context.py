@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from pytake_daemon.keys import (
     SENDER,
     SETTINGS,
 )
+from pytake_daemon.roles import on_bell, queue_bell, runs_jobs, serves_api
 
 
 async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -34,9 +36,18 @@ async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
         presence,
         settings.queues,
         wake_sender=app[SENDER].wake,
+        forward=queue_bell(app),
     )
     app[QUEUES] = runtime
     app[INGEST_FANOUT].add_inbound_hook(runtime.on_inbound)
-    runtime.start(app[LOOPS])
+    on_bell(app, "queue", lambda hint: _wake(runtime, hint))
+    runtime.start(app[LOOPS], distribute=runs_jobs(app), consoles=serves_api(app))
     yield
     await runtime.stop()
+
+
+def _wake(runtime: QueueRuntime, hint: str) -> None:
+    """A web process's hint (``tenant`` or ``tenant:queue``, roles.py); none: the sweep's."""
+    tenant, _, queue = hint.partition(":")
+    if tenant:
+        runtime.wake(uuid.UUID(tenant), [uuid.UUID(queue)] if queue else None)

@@ -62,7 +62,10 @@ class QueueRuntime:
         settings: QueuesSettings,
         *,
         wake_sender: Callable[[], None],
+        forward: Callable[[uuid.UUID, list[uuid.UUID] | None], None] | None = None,
     ) -> None:
+        # A web process (server.role) distributes nothing: its hints go to the jobs process.
+        self._forward = forward
         self._pool = pool
         self._bus = bus
         self.presence = presence
@@ -83,25 +86,36 @@ class QueueRuntime:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def start(self, loops: Loops | None = None) -> None:
+    def start(
+        self, loops: Loops | None = None, *, distribute: bool = True, consoles: bool = True
+    ) -> None:
+        """``distribute``: the distributors, sweep and aggregation (a jobs process's, see
+        pytake_daemon/roles.py); ``consoles``: the presence refresher (where consoles connect)."""
         # Supervised (pytake_daemon/loops.py): each keeps itself going and returns only once
         # stopping; anything that escapes it is logged and it is restarted after a backoff
         # (the presence refresher had no guard at all), and /readyz names one that ended.
         loops = loops or Loops()
-        self._tasks = [
-            loops.start(f"queue-distributor-{n}", self._distributor, deadline=None, repeat=False)
-            for n in range(self._settings.distributors)
-        ]
-        self._tasks.append(loops.start("queue-sweeper", self._sweeper, deadline=None, repeat=False))
-        self._tasks.append(
-            loops.start(
-                "presence-refresher",
-                lambda: self.presence.run_refresher(self._stopping),
-                deadline=None,
-                repeat=False,
+        self._tasks = []
+        if distribute:
+            self._tasks = [
+                loops.start(
+                    f"queue-distributor-{n}", self._distributor, deadline=None, repeat=False
+                )
+                for n in range(self._settings.distributors)
+            ]
+            self._tasks.append(
+                loops.start("queue-sweeper", self._sweeper, deadline=None, repeat=False)
             )
-        )
-        self._aggregation.start()
+            self._aggregation.start()
+        if consoles:
+            self._tasks.append(
+                loops.start(
+                    "presence-refresher",
+                    lambda: self.presence.run_refresher(self._stopping),
+                    deadline=None,
+                    repeat=False,
+                )
+            )
 
     async def stop(self) -> None:
         await self._aggregation.stop()
@@ -116,6 +130,9 @@ class QueueRuntime:
 
     def wake(self, tenant_id: uuid.UUID, queue_ids: Iterable[uuid.UUID] | None = None) -> None:
         """Ask the distributors to look at some queues of a tenant (``None``: all of them)."""
+        if self._forward is not None:
+            self._forward(tenant_id, None if queue_ids is None else list(queue_ids))
+            return
         hints: list[Hint] = (
             [(tenant_id, q) for q in queue_ids] if queue_ids is not None else [(tenant_id, None)]
         )

@@ -16,6 +16,7 @@ from pytake_daemon.db.pool import connect
 from pytake_daemon.errors import PyTakeError
 from pytake_daemon.keys import BACKUPS, ENDPOINTS, EVENT_BUS, LOOPS, MAINTENANCE, REDIS, SETTINGS
 from pytake_daemon.protocol.backups import BackupAlert
+from pytake_daemon.roles import runs_jobs
 
 log = structlog.get_logger("pytake.backups")
 
@@ -39,10 +40,12 @@ async def backups_ctx(app: web.Application) -> AsyncIterator[None]:
     else:
         app[BACKUPS] = ctx
 
+    if BACKUPS in app and runs_jobs(app):  # a jobs process's schedule (roles.py)
+
         async def alert(event: BackupAlert) -> None:
             await broadcast_alert(app, event)
 
-        scheduler = BackupScheduler(ctx, alert)
+        scheduler = BackupScheduler(app[BACKUPS], alert)
         scheduler.start()
     yield
     if scheduler is not None:

@@ -33,6 +33,16 @@ class ServerSettings(Section):
     install without a proxy; see docs/tls.md)."""
     tls_key: Path | None = None
     """PEM private key of ``tls_cert`` (unencrypted; readable by the daemon's user only)."""
+    role: Literal["all", "web", "jobs"] = "all"
+    """What this process does (docs/operations.md, "Process roles"): ``all``, everything in one
+    process; ``web``, the REST API, WebSocket and webhook acknowledgements; ``jobs``, the job
+    claimers, outbox sender, sweepers, schedulers and AI, with only /healthz, /readyz and
+    /metrics on its port. Run one ``jobs`` beside the ``web`` processes: one Python process uses
+    one core, and the acknowledgements no longer share it with the follow-up work."""
+    nice: int = Field(default=0, ge=0, le=19)
+    """CPU priority the process lowers itself to at start (``nice`` 0-19). A ``jobs`` process at
+    10 beside an un-niced ``web`` keeps acknowledgements first under a burst: the follow-up work
+    takes what CPU the webhooks leave."""
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from pytake_daemon.gamification.scoring import INTERVAL_SECONDS, scoring_pass
 from pytake_daemon.keys import DB_POOL, LOOPS
+from pytake_daemon.roles import runs_jobs
 
 _LOOP = "gamification-scoring"
 
@@ -21,9 +22,12 @@ async def gamification_ctx(app: web.Application) -> AsyncIterator[None]:
         await scoring_pass(pool)
 
     loops = app[LOOPS]
-    # A pass is a wait and a score: healthy means one completes within two intervals.
-    task = loops.start(_LOOP, run_pass, deadline=2 * INTERVAL_SECONDS + 60)
+    tasks = []
+    if runs_jobs(app):  # a jobs process's work (pytake_daemon/roles.py)
+        # A pass is a wait and a score: healthy means one completes within two intervals.
+        tasks.append(loops.start(_LOOP, run_pass, deadline=2 * INTERVAL_SECONDS + 60))
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     loops.forget(_LOOP)

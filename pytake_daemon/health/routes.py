@@ -68,6 +68,7 @@ async def readyz(request: web.Request) -> web.Response:
     )
     body = Readiness(
         ready=ready,
+        role=request.app[SETTINGS].server.role,
         database=database,
         redis=redis_ok,
         migrations_current=current,

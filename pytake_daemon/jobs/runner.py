@@ -4,8 +4,8 @@ the job's tenant scope, deletes the row on success and reschedules it with backo
 Several runners (tasks or daemon processes) share the table safely. Each kind has its own claim
 loop, supervised by :class:`~pytake_daemon.loops.Loops` (any exception is logged and retried
 after a bounded backoff; ``/readyz`` names a loop that stalls). A loop sleeps until the next
-poll or until ``wake()`` for its kind, called after a commit that queued such work in this
-process; jobs queued by other processes wait at most one poll interval. Given an
+poll or until ``wake()`` for its kind, after a commit that queued such work here or in a ``web``
+process (``forward``, pytake_daemon/wakeups.py); other jobs wait at most one poll interval. Given an
 :class:`~pytake_daemon.jobs.priority.AckPriority`, a loop first lets waiting webhooks through.
 
 A kind registered with :meth:`JobRunner.register_batch` gets each claim's jobs of one tenant
@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -102,9 +102,11 @@ class JobRunner:
         max_backoff_seconds: float = 300.0,
         concurrency: int = 16,
         priority: AckPriority | None = None,
+        forward: Callable[[str], None] | None = None,
     ) -> None:
         self._pool = pool
         self._priority = priority
+        self._forward = forward  # a web process's wake-ups go to the jobs process (roles.py)
         self._loops = loops if loops is not None else Loops()
         self._batch = batch
         self._lease = lease_seconds
@@ -154,16 +156,16 @@ class JobRunner:
         since its last wake-up (``jobs.db`` notes each insert), never every kind: waking every
         loop after every commit cost ≈ 34 empty claims per echoed message.
         """
-        kinds = (kind,) if kind is not None else db.take_queued_kinds(self._wakes)
-        for name in kinds:
-            event = self._wakes.get(name)
-            if event is not None:
-                event.set()
+        self._ring((kind,) if kind is not None else db.take_queued_kinds(self._wakes))
 
     def wake_all(self) -> None:
         """Every claim loop looks now (work queued behind the runner's back, e.g. by SQL)."""
-        for event in self._wakes.values():
-            event.set()
+        self._ring(list(self._wakes))
+
+    def _ring(self, kinds: Iterable[str]) -> None:
+        ring = self._forward or (lambda name: self._wakes[name].set())
+        for name in filter(self._wakes.__contains__, kinds):
+            ring(name)
 
     def start(self) -> None:
         self._started = True

@@ -15,6 +15,7 @@ from pytake_daemon.notifications import retention, sla
 from pytake_daemon.notifications.fanout import Fanout, notify, utc_now
 from pytake_daemon.notifications.mailer import Mailer
 from pytake_daemon.notifications.rules import Intent
+from pytake_daemon.roles import bell, on_bell, runs_jobs
 
 
 @dataclass
@@ -35,7 +36,9 @@ async def notifications_ctx(app: web.Application) -> AsyncIterator[None]:
         return await notify(pool, bus, tenant_id, intents)
 
     mailer = Mailer(pool, app[SECRET_BOX], settings, clock=utc_now, notify=tell)
-    fanout = Fanout(pool, bus, on_email=mailer.wake)
+    # In a web process (server.role) the mailer runs in the jobs process: its wake-up goes there.
+    fanout = Fanout(pool, bus, on_email=bell(app, "notification-mailer") or mailer.wake)
+    on_bell(app, "notification-mailer", lambda _: mailer.wake())
     app[NOTIFICATIONS] = Notifications(fanout, mailer)
     fanout.enabled = settings.fanout
     bus.on_delivered(fanout.offer)
@@ -55,15 +58,21 @@ async def notifications_ctx(app: web.Application) -> AsyncIterator[None]:
             await sla.sweep(pool, bus, app[REDIS], prefix=prefix, now=utc_now())
 
     tasks = [
-        # A pass waits a second at most for events, then writes what gathered.
+        # A pass waits a second at most for events, then writes what gathered. In every role:
+        # it listens to this process's committed events.
         loops.start("notification-fanout", fanout.run_pass, deadline=30.0),
-        # A pass may spend minutes retrying a server that is away: alive is what counts.
-        loops.start("notification-mailer", mailer.run_pass, deadline=None),
-        loops.start("notification-sla", sla_pass, deadline=sla.SLOT.total_seconds() * 3),
-        loops.start(
-            "notification-retention", sweep, deadline=settings.retention_sweep_seconds * 2 + 60
-        ),
     ]
+    if runs_jobs(app):
+        tasks += [
+            # A pass may spend minutes retrying a server that is away: alive is what counts.
+            loops.start("notification-mailer", mailer.run_pass, deadline=None),
+            loops.start("notification-sla", sla_pass, deadline=sla.SLOT.total_seconds() * 3),
+            loops.start(
+                "notification-retention",
+                sweep,
+                deadline=settings.retention_sweep_seconds * 2 + 60,
+            ),
+        ]
     yield
     fanout.enabled = False
     for task in tasks:

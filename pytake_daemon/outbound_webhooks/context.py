@@ -16,6 +16,7 @@ from pytake_daemon.keys import DB_POOL, EVENT_BUS, LOOPS, SECRET_BOX, SETTINGS
 from pytake_daemon.outbound_webhooks.alerts import endpoint_gone
 from pytake_daemon.outbound_webhooks.collector import Collector
 from pytake_daemon.outbound_webhooks.delivery import DeliveryRunner
+from pytake_daemon.roles import bell, on_bell, runs_jobs
 
 
 def utc_now() -> datetime:
@@ -55,8 +56,15 @@ async def outbound_webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
 
     policy = HttpPolicy(settings.http_allowed)
     runner = DeliveryRunner(
-        pool, app[SECRET_BOX], settings, policy=policy, clock=utc_now, on_gone=gone
+        pool,
+        app[SECRET_BOX],
+        settings,
+        policy=policy,
+        clock=utc_now,
+        on_gone=gone,
+        forward=bell(app, "webhook-delivery"),
     )
+    on_bell(app, "webhook-delivery", lambda _: runner.wake())
     collector = Collector(pool, clock=utc_now, on_queued=runner.wake)
     collector.enabled = settings.enabled
     app[OUTBOUND_WEBHOOKS] = OutboundWebhooks(collector, runner, policy)
@@ -64,11 +72,13 @@ async def outbound_webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks = []
     if settings.enabled:
         tasks = [
-            # A pass waits a second at most for events, then writes what gathered.
+            # A pass waits a second at most for events, then writes what gathered. In every
+            # role: it listens to this process's committed events.
             loops.start("webhook-collector", collector.run_pass, deadline=30.0),
-            # A pass claims and waits a poll at most; tries run in tasks of their own.
-            loops.start("webhook-delivery", runner.run_pass, deadline=30.0),
         ]
+    if settings.enabled and runs_jobs(app):
+        # A pass claims and waits a poll at most; tries run in tasks of their own.
+        tasks.append(loops.start("webhook-delivery", runner.run_pass, deadline=30.0))
     yield
     collector.enabled = False
     for task in tasks:

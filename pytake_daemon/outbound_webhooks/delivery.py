@@ -76,8 +76,11 @@ class DeliveryRunner:
         policy: HttpPolicy,
         clock: Clock,
         on_gone: OnGone,
+        forward: Callable[[], None] | None = None,
     ) -> None:
         self._pool = pool
+        # A web process (server.role) delivers nothing: its wake-ups go to the jobs process.
+        self._forward = forward
         self._box = box
         self._settings = settings
         self._policy = policy
@@ -95,7 +98,10 @@ class DeliveryRunner:
 
     def wake(self) -> None:
         """New deliveries were queued (or a replay): claim now instead of at the next poll."""
-        self._wake.set()
+        if self._forward is not None:
+            self._forward()
+        else:
+            self._wake.set()
 
     async def close(self) -> None:
         for task in list(self._tasks):

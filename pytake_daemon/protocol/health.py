@@ -35,6 +35,8 @@ class Readiness(WireModel):
     """``GET /readyz``: every dependency the daemon needs, and whether it is usable."""
 
     ready: bool
+    role: Literal["all", "web", "jobs"] = "all"
+    """What this process does (``server.role``); ``loops`` are that role's only."""
     database: bool
     redis: bool
     migrations_current: bool

@@ -24,6 +24,7 @@ import contextlib
 import random
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -84,8 +85,11 @@ class Sender:
         *,
         acceptances: Acceptances,
         poll_seconds: float = 1.0,
+        forward: Callable[[], None] | None = None,
     ) -> None:
         self._pool = pool
+        # A web process (server.role) sends nothing: its wake-ups go to the jobs process.
+        self._forward = forward
         self._acceptances = acceptances
         self._graph = graph
         self._throttle = throttle
@@ -101,7 +105,10 @@ class Sender:
         self.failed = 0
 
     def wake(self) -> None:
-        self._wake.set()
+        if self._forward is not None:
+            self._forward()
+        else:
+            self._wake.set()
 
     def start(self, loops: Loops | None = None) -> None:
         loops = loops or Loops()
