@@ -48,7 +48,7 @@ async def test_an_admin_sets_the_smtp_server_and_sends_a_test(
         _fill(screen, host="smtp example", port="none", from_address="not-an-address")
         await click_button(pilot, "#smtp-save", DEADLINE)
         await wait_until(pilot, lambda: bool(_text(screen, "#error-port")), "refused", DEADLINE)
-        assert "integer" in _text(screen, "#error-port")
+        assert "whole number" in _text(screen, "#error-port")
         assert _text(screen, "#error-host")
         assert _text(screen, "#error-from_address")
         assert (await api.get("/api/v1/notifications/smtp", headers=admin.headers)).status == 404
