@@ -16,6 +16,7 @@ from typing import Any
 
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict
+from pytake_daemon.i18n import _, translate
 from pytake_daemon.onboarding import db, service
 from pytake_daemon.protocol.onboarding import (
     CheckOutcome,
@@ -40,10 +41,18 @@ _ANSWER = {
     "en": "PyTake: your test message arrived. This number is ready for your customers!",
 }
 _ARRIVED = ("sent", "delivered", "read")
+_ARRIVED_SAID = {
+    "sent": _("the answer was sent by WhatsApp"),
+    "delivered": _("the answer was delivered by WhatsApp"),
+    "read": _("the answer was read on the phone"),
+}
 
 
 def _trip_out(trip: dict[str, Any]) -> RoundTripOut:
-    return RoundTripOut.model_validate({k: trip[k] for k in RoundTripOut.model_fields})
+    # Stored in English (the step's record); said in the reader's language (the request's).
+    out = {k: trip[k] for k in RoundTripOut.model_fields}
+    out["detail"] = translate(out["detail"]) or out["detail"]
+    return RoundTripOut.model_validate(out)
 
 
 async def _go_live_data(conn: Connection) -> dict[str, Any]:
@@ -62,7 +71,7 @@ async def start_round_trip(conn: Connection, *, by: uuid.UUID | None) -> RoundTr
         "code": f"pytake {secrets.randbelow(900_000) + 100_000}",
         "number": number.display_phone_number or number.phone_number_id,
         "stage": "waiting",
-        "detail": "waiting for the test message to arrive",
+        "detail": _("waiting for the test message to arrive"),
         "started_at": started.isoformat(),
         "reply_id": None,
     }
@@ -87,21 +96,21 @@ async def follow_round_trip(
         # The message is stored before the conversation counts it (its window opens in the
         # ingest's fan-out): answer once the window is open, as any reply must be.
         if found is not None and not window_open(found["last_inbound_at"], now):
-            trip.update(detail="the test message arrived; opening its conversation")
+            trip.update(detail=_("the test message arrived; opening its conversation"))
         elif found is not None:
             profile = service.profile_out(await profile_db.profile(conn), "")
             answer = SendMessageRequest(content=TextOut(body=_ANSWER[profile.language]))
             sent = await queue_message(conn, found["conversation_id"], answer, sent_by=by, now=now)
             queued = sent.message_id
             trip.update(stage="replied", reply_id=str(sent.message_id),
-                        detail="the test message arrived; the answer is on its way")  # fmt: skip
+                        detail=_("the test message arrived; the answer is on its way"))  # fmt: skip
     elif trip["stage"] == "replied":
         state = await db.message_state(conn, uuid.UUID(trip["reply_id"]))
         if state is not None and state["status"] in _ARRIVED:
-            trip.update(stage="delivered", detail=f"the answer was {state['status']} by WhatsApp")
+            trip.update(stage="delivered", detail=_ARRIVED_SAID[state["status"]])
         elif state is not None and state["status"] == "failed":
-            why = state["error_explanation"] or state["error_title"] or "no reason given"
-            trip.update(stage="failed", detail=f"WhatsApp refused the answer: {why}")
+            why = state["error_explanation"] or state["error_title"] or _("no reason given")
+            trip.update(stage="failed", detail=_("WhatsApp refused the answer: {why}", why=why))
     data["round_trip"] = trip
     await db.save_step(conn, StepName.GO_LIVE, StepStatus.PENDING, data, by=by, at=now)
     return _trip_out(trip), queued
@@ -123,13 +132,15 @@ async def go_live(
         _profile_check(current, profile.configured),
         await _number_check(conn, graph, box),
         _counted(current, StepName.TEAM, counts["users"] + counts["open_invitations"] > 1,
-                 f"people: {counts['users']}, invited: {counts['open_invitations']}",
-                 "nobody but you yet: invite someone or skip the step"),
-        _counted(current, StepName.QUEUES, counts["queues"] > 0, f"queues: {counts['queues']}",
-                 "no queue yet"),
+                 _("people: {users}, invited: {invited}", users=counts["users"],
+                   invited=counts["open_invitations"]),
+                 _("nobody but you yet: invite someone or skip the step")),
+        _counted(current, StepName.QUEUES, counts["queues"] > 0,
+                 _("queues: {queues}", queues=counts["queues"]), _("no queue yet")),
         _counted(current, StepName.AUTOMATION, counts["published_flows"] > 0,
-                 f"published flows: {counts['published_flows']}", "no published flow"),
-        _counted(current, StepName.DEFAULTS, True, "reviewed", ""),
+                 _("published flows: {flows}", flows=counts["published_flows"]),
+                 _("no published flow")),
+        _counted(current, StepName.DEFAULTS, True, _("reviewed"), ""),
     ]  # fmt: skip
     data = await _go_live_data(conn)
     trip = data.get("round_trip")
@@ -138,7 +149,7 @@ async def go_live(
         CheckOutcome(
             name="round trip",
             ok=delivered,
-            detail=trip["detail"] if isinstance(trip, dict) else "no test message was sent yet",
+            detail=trip["detail"] if isinstance(trip, dict) else _("no test message was sent yet"),
         )
     )
     passed = all(c.ok for c in checks)
@@ -149,7 +160,11 @@ async def go_live(
     data.update(passed=passed, checks=[c.model_dump() for c in checks], summary=summary)
     status = StepStatus.DONE if passed else StepStatus.PENDING
     await db.save_step(conn, StepName.GO_LIVE, status, data, by=by, at=now)
-    return GoLiveReport(passed=passed, checks=checks, summary=summary)
+    # Stored in English (the step's record); said in the reader's language (the request's).
+    said = [c.model_copy(update={"detail": translate(c.detail) or c.detail}) for c in checks]
+    return GoLiveReport(
+        passed=passed, checks=said, summary=[summary[0], *(f"{c.name}: {c.detail}" for c in said)]
+    )
 
 
 def _status(current: OnboardingState, step: StepName) -> StepStatus:
@@ -158,25 +173,27 @@ def _status(current: OnboardingState, step: StepName) -> StepStatus:
 
 def _profile_check(current: OnboardingState, configured: bool) -> CheckOutcome:
     ok = configured and _status(current, StepName.PROFILE) is StepStatus.DONE
-    said = "saved" if ok else "the business profile is not saved yet (step 1)"
+    said = _("saved") if ok else _("the business profile is not saved yet (step 1)")
     return CheckOutcome(name="profile", ok=ok, detail=said)
 
 
 async def _number_check(conn: Connection, graph: GraphClient, box: SecretBox) -> CheckOutcome:
     numbers = await system_db.live_numbers(conn)
     if not numbers:
-        return CheckOutcome(name="number", ok=False, detail="no WhatsApp number yet (step 2)")
+        return CheckOutcome(name="number", ok=False, detail=_("no WhatsApp number yet (step 2)"))
     number = numbers[0]
     label = f"number {number.phone_number_id}"
     try:
         token = box.decrypt(number.access_token_enc)
         found = await number_answers(graph, number.phone_number_id, token, label)
     except SecretBoxError:
-        return CheckOutcome(name="number", ok=False, detail=f"{label}: its token can't be read")
+        detail = _("number {number}: its token can't be read", number=number.phone_number_id)
+        return CheckOutcome(name="number", ok=False, detail=detail)
     except CheckFailed as failed:
         return CheckOutcome(name="number", ok=False, detail=str(failed))
     shown = found.display_phone_number or found.id
-    return CheckOutcome(name="number", ok=True, detail=f"{label} answers as {shown}")
+    detail = _("number {number} answers as {shown}", number=number.phone_number_id, shown=shown)
+    return CheckOutcome(name="number", ok=True, detail=detail)
 
 
 def _counted(
@@ -185,7 +202,7 @@ def _counted(
     name = step.value
     status = _status(current, step)
     if status is StepStatus.SKIPPED:
-        return CheckOutcome(name=name, ok=True, detail="skipped (come back to it any time)")
+        return CheckOutcome(name=name, ok=True, detail=_("skipped (come back to it any time)"))
     if status is StepStatus.PENDING:
-        return CheckOutcome(name=name, ok=False, detail="not done yet: finish or skip it")
+        return CheckOutcome(name=name, ok=False, detail=_("not done yet: finish or skip it"))
     return CheckOutcome(name=name, ok=ok, detail=said if ok else missing)

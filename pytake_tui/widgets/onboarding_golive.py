@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 from pytake_daemon.protocol.onboarding import GoLiveReport, RoundTripOut, StepName
 from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import _
+from pytake_tui.vocabulary import step_title
 from pytake_tui.widgets.onboarding_step import StepPane, daemon_problems
 
 FOLLOW_EVERY = 1.0
@@ -20,9 +21,16 @@ FOLLOW_EVERY = 1.0
 _TRAVELLING = ("waiting", "replied")
 
 
+def check_name(name: str) -> str:
+    """A check's name as the reader says it: a step's title, or the test message."""
+    if name in set(StepName):
+        return step_title(StepName(name))
+    return _("Test message") if name == "round trip" else name
+
+
 def report_text(report: GoLiveReport) -> str:
     verdict = _("✓ Live: every check passed") if report.passed else _("✗ Not live yet")
-    checks = [f"{'✓' if c.ok else '✗'} {c.name}: {c.detail}" for c in report.checks]
+    checks = [f"{'✓' if c.ok else '✗'} {check_name(c.name)}: {c.detail}" for c in report.checks]
     return "\n".join([verdict, *checks, "", *report.summary[:1]])
 
 

@@ -244,5 +244,16 @@ async def test_the_whole_wizard_to_a_passing_go_live_check(
         report = await _json(await api.post("/api/v1/onboarding/go-live", headers=owner), 200)
         assert report["passed"] is True, report["checks"]
         assert report["summary"][0] == "Loja da Ana: retail, America/Sao_Paulo, pt_BR"
+        # Stored in English, said in the reader's language (Accept-Language).
+        said = {c["name"]: c["detail"] for c in report["checks"]}
+        assert (said["profile"], said["queues"]) == ("saved", "queues: 2")
+        assert said["round trip"].startswith("the answer was ")
+        portuguese = {**owner, "Accept-Language": "pt-BR"}
+        again = await _json(await api.post("/api/v1/onboarding/go-live", headers=portuguese), 200)
+        said = {c["name"]: c["detail"] for c in again["checks"]}
+        assert (said["profile"], said["queues"]) == ("salvo", "filas: 2")
+        assert said["defaults"] == "pulada (volte a ela quando quiser)"
+        assert said["round trip"].startswith("a resposta foi ")
+        assert "defaults: pulada (volte a ela quando quiser)" in again["summary"]
         state = await _json(await api.get("/api/v1/onboarding", headers=owner), 200)
         assert (state["finished"], state["completed"], state["next_step"]) == (True, 7, None)

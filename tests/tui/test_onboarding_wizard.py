@@ -230,3 +230,23 @@ async def test_an_owner_is_taken_from_nothing_to_a_passing_go_live_check(
             assert progress.display is False
         resp = await world.api.get("/api/v1/users", headers=tenant[Role.OWNER].headers)
         assert "bia@example.test" in await resp.text()
+
+
+def test_the_go_live_reports_check_names_in_either_language() -> None:
+    from pytake_daemon.protocol.onboarding import CheckOutcome, GoLiveReport
+    from pytake_i18n import use_language
+    from pytake_tui.widgets.onboarding_golive import report_text
+
+    report = GoLiveReport(
+        passed=False,
+        checks=[
+            CheckOutcome(name="queues", ok=True, detail="filas: 2"),
+            CheckOutcome(name="round trip", ok=False, detail="x"),
+        ],
+        summary=["Loja: retail"],
+    )
+    with use_language("pt_BR"):
+        lines = report_text(report).splitlines()
+    assert lines[1:3] == ["✓ Filas: filas: 2", "✗ Mensagem de teste: x"]
+    with use_language("en"):
+        assert report_text(report).splitlines()[2] == "✗ Test message: x"
