@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytake_i18n import format_number
+from pytake_tui.check_words import CHECK_WORDS
 from pytake_tui.i18n import N_, _, gettext, ngettext
 
 
@@ -64,6 +65,13 @@ _PLAIN = {
 }
 
 
+class _Fields(dict[str, object]):
+    """A check's context values; a field the error lacks is shown as its name, not a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def validation_sentence(error: Mapping[str, Any]) -> str:
     """One pydantic error (an item of ``ValidationError.errors()``) as a sentence."""
     kind = str(error.get("type", ""))
@@ -90,8 +98,11 @@ def validation_sentence(error: Mapping[str, Any]) -> str:
         return _("Does not match the expected format ({pattern})").format(pattern=pattern)
     if kind in ("enum", "literal_error"):
         return _("Choose one of: {choices}").format(choices=_choices(ctx.get("expected", "")))
+    if kind in CHECK_WORDS:
+        # The protocol's own check, its fields kept as pydantic's context values.
+        return gettext(CHECK_WORDS[kind]).format_map(_Fields(ctx))
     if kind in ("value_error", "assertion_error"):
-        # The protocol's own sentence ("Value error, at most 3 queues"), translated when the
+        # A sentence raised as a plain ValueError ("Value error, ..."), translated when the
         # catalog has it.
         msg = str(error.get("msg", ""))
         sentence = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from pytake_daemon.errors import UnprocessableEntity
 from pytake_daemon.i18n import gettext, ngettext, translate
 from pytake_daemon.protocol import ProblemField
+from pytake_daemon.protocol.checks import CHECKS
 from pytake_i18n import N_, format_number
 
 
@@ -70,6 +71,13 @@ _PLAIN = {
 }
 
 
+class _Fields(dict[str, object]):
+    """A check's context values; a field the error lacks is shown as its name, not a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def validation_sentence(error: Mapping[str, Any], language: str) -> str:
     """One pydantic error (an item of ``ValidationError.errors()``) as a sentence."""
     kind = str(error.get("type", ""))
@@ -107,8 +115,11 @@ def validation_sentence(error: Mapping[str, Any], language: str) -> str:
         return gettext("Choose one of: {choices}", language=language).format(
             choices=_choices(ctx.get("expected", ""))
         )
+    if kind in CHECKS:
+        # The protocol's own check, its fields kept as pydantic's context values.
+        return gettext(CHECKS[kind], language=language).format_map(_Fields(ctx))
     if kind in ("value_error", "assertion_error"):
-        # The protocol's own sentence ("Value error, at most 3 queues"), translated when the
+        # A sentence raised as a plain ValueError ("Value error, ..."), translated when the
         # catalog has it.
         msg = str(error.get("msg", ""))
         sentence = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import NO_NUL_PATTERN, WireModel
 
 Language = Literal["pt", "en"]
@@ -141,7 +142,7 @@ class ReplyCreate(WireModel):
     @model_validator(mode="after")
     def _department_is_shared(self) -> ReplyCreate:
         if self.department is not None and self.scope is ReplyScope.PERSONAL:
-            raise ValueError("a personal reply has no department")
+            raise refusal("ai_a_personal_reply_has")
         return self
 
 

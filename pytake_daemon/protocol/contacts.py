@@ -14,6 +14,7 @@ from datetime import datetime
 from pydantic import Field, field_validator
 
 from pytake_daemon.protocol.ai import Language, LanguageSource, SentimentLabel
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.conversations import ContactOut, ConversationStatus
 from pytake_daemon.protocol.queues import ItemStatus
@@ -80,7 +81,7 @@ class ContactUpdate(WireModel):
     @classmethod
     def _name(cls, name: str | None) -> str | None:
         if name is not None and not name.strip():
-            raise ValueError("a name can't be blank (null removes it)")
+            raise refusal("contacts_a_name_can_t")
         return None if name is None else " ".join(name.split())
 
     @field_validator("attributes")
@@ -90,12 +91,13 @@ class ContactUpdate(WireModel):
             return None
         for key, value in attributes.items():
             if not ATTRIBUTE_KEY.fullmatch(key):
-                raise ValueError(
-                    f"attribute key {key!r}: lower-case letters, digits and '_', starting with "
-                    "a letter, at most 40 characters"
-                )
+                raise refusal("contacts_attribute_key_lower_case", key=repr(key))
             if value is not None and len(value) > ATTRIBUTE_VALUE_LENGTH:
-                raise ValueError(f"attribute {key!r}: at most {ATTRIBUTE_VALUE_LENGTH} characters")
+                raise refusal(
+                    "contacts_attribute_at_most_characters",
+                    key=repr(key),
+                    attribute_value_length=str(ATTRIBUTE_VALUE_LENGTH),
+                )
         return {k: (v.strip() if v is not None else None) for k, v in attributes.items()}
 
 

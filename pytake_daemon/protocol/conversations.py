@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import TAG_PATTERN, WireModel
 
 
@@ -307,12 +308,14 @@ class TagsUpdate(WireModel):
             # The published pattern, so the document and the check refuse the same tags.
             if not _TAG.fullmatch(tag):
                 if "," in tag:
-                    raise ValueError(f"a tag can't contain a comma: {tag!r}")
-                raise ValueError("a tag can't be blank, a control character or contain NUL")
+                    raise refusal("conversations_a_tag_can_t_2", tag=repr(tag))
+                raise refusal("conversations_a_tag_can_t")
             if len(tag) > TAG_LENGTH:
-                raise ValueError(f"a tag has at most {TAG_LENGTH} characters: {tag!r}")
+                raise refusal(
+                    "conversations_a_tag_has_at", tag_length=str(TAG_LENGTH), tag=repr(tag)
+                )
             if "," in tag:
-                raise ValueError(f"a tag can't contain a comma: {tag!r}")
+                raise refusal("conversations_a_tag_can_t_2", tag=repr(tag))
         return sorted(cleaned)
 
 
@@ -326,7 +329,7 @@ class NoteCreate(WireModel):
     def _not_blank(cls, body: str) -> str:
         body = body.strip()
         if not body:
-            raise ValueError("a note can't be blank")
+            raise refusal("conversations_a_note_can_t")
         return body
 
 
@@ -355,7 +358,7 @@ class TransferRequest(WireModel):
     @model_validator(mode="after")
     def _one_target(self) -> TransferRequest:
         if (self.queue_id is None) == (self.agent_id is None):
-            raise ValueError("give either queue_id or agent_id")
+            raise refusal("conversations_give_either_queue_id")
         return self
 
 
@@ -373,7 +376,7 @@ class AssignmentRequest(WireModel):
     @model_validator(mode="after")
     def _one_target(self) -> AssignmentRequest:
         if sum((self.take, self.agent_id is not None, self.queue_id is not None)) != 1:
-            raise ValueError("give exactly one of take, agent_id or queue_id")
+            raise refusal("conversations_give_exactly_one_of")
         if self.override_capacity and self.queue_id is not None:
-            raise ValueError("override_capacity applies to an agent, not a queue")
+            raise refusal("conversations_override_capacity_applies_to")
         return self

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import HTTP_URL_PATTERN, HTTPS_URL_PATTERN, WireModel
 
 NodeId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -23,7 +24,7 @@ def _valid_regex(value: str) -> str:
     try:
         re.compile(value)
     except re.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from None
+        raise refusal("flow_nodes_not_a_valid_regular", exc=str(exc)) from None
     return value
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 
 Day = Annotated[
@@ -27,7 +28,7 @@ Day = Annotated[
 def _not_blank(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError("must not be blank")
+        raise refusal("gamification_must_not_be_blank")
     return value
 
 
@@ -80,7 +81,7 @@ class BoardQuery(WireModel):
     @model_validator(mode="after")
     def _one_team(self) -> BoardQuery:
         if self.queue_id is not None and self.department is not None:
-            raise ValueError("give queue_id or department, not both")
+            raise refusal("gamification_give_queue_id_or")
         return self
 
 
@@ -149,11 +150,11 @@ class ChallengeCreate(WireModel):
     @model_validator(mode="after")
     def _days(self) -> ChallengeCreate:
         if self.last_day < self.first_day:
-            raise ValueError("last_day is before first_day")
+            raise refusal("gamification_last_day_is_before")
         if (self.last_day - self.first_day).days > 366:
-            raise ValueError("a challenge lasts at most a year")
+            raise refusal("gamification_a_challenge_lasts_at")
         if self.queue_id is not None and self.department is not None:
-            raise ValueError("give queue_id or department, not both")
+            raise refusal("gamification_give_queue_id_or")
         return self
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import EMAIL_PATTERN, WireModel
 
 
@@ -92,7 +93,7 @@ class NotificationQuery(WireModel):
     @model_validator(mode="after")
     def _period(self) -> NotificationQuery:
         if self.since is not None and self.until is not None and self.until <= self.since:
-            raise ValueError("until must be after since")
+            raise refusal("notifications_until_must_be_after")
         return self
 
 
@@ -189,7 +190,7 @@ class QuietHours(WireModel):
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
         if self.start == self.end:
-            raise ValueError("start and end must differ")
+            raise refusal("notifications_start_and_end_must")
         return self
 
 
@@ -204,8 +205,7 @@ def _check_zone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = "an IANA name like America/Sao_Paulo"
-        raise ValueError(f"unknown time zone {value!r} ({hint})") from None
+        raise refusal("unknown_time_zone", value=repr(value)) from None
     return value
 
 
@@ -228,7 +228,7 @@ class Preferences(WireModel):
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("needs a UTC offset (e.g. 2026-12-05T18:00:00Z)")
+            raise refusal("notifications_needs_a_utc_offset")
         return value
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 
 SIGNATURE_HEADER = "X-PyTake-Signature"
@@ -56,9 +57,9 @@ class EndpointCreate(WireModel):
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("an http(s) URL with a host, e.g. https://crm.example.com/hooks")
+            raise refusal("outbound_webhooks_an_http_s_url")
         if parts.username or parts.password:
-            raise ValueError("no credentials in the URL: receivers verify the signature")
+            raise refusal("outbound_webhooks_no_credentials_in_the")
         return value.strip()
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.outgoing_fields import (
     GraphId,
@@ -129,7 +130,7 @@ def _emoji(value: str) -> str:
     if value == "":
         return value
     if any(ch.isspace() for ch in value) or value.isascii():
-        raise ValueError("must be a single emoji, or empty to remove the reaction")
+        raise refusal("outgoing_must_be_a_single")
     return value
 
 
@@ -210,13 +211,12 @@ class ListOut(WireModel):
     def _rows(self) -> ListOut:
         rows = [row for section in self.sections for row in section.rows]
         if len(rows) > MAX_LIST_ROWS:
-            raise ValueError(
-                f"a list may have at most {MAX_LIST_ROWS} rows in all sections together, "
-                f"got {len(rows)}"
+            raise refusal(
+                "outgoing_a_list_may_have", max_list_rows=str(MAX_LIST_ROWS), len=str(len(rows))
             )
         refuse_duplicates("row ids", [row.id for row in rows])
         if len(self.sections) > 1 and any(s.title is None for s in self.sections):
-            raise ValueError("every section needs a title when the list has several sections")
+            raise refusal("outgoing_every_section_needs_a")
         return self
 
 
@@ -266,7 +266,7 @@ class SendMessageRequest(WireModel):
     @model_validator(mode="after")
     def _reaction_has_no_reply(self) -> SendMessageRequest:
         if isinstance(self.content, ReactionOut) and self.reply_to is not None:
-            raise ValueError("a reaction names its message in content.message_id; omit reply_to")
+            raise refusal("outgoing_a_reaction_names_its")
         return self
 
     @property

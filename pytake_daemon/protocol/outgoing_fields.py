@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import NO_BLANK_PATTERN, WireModel
 
 # ---- Shared field types --------------------------------------------------------------------------
@@ -16,16 +17,16 @@ from pytake_daemon.protocol.common import NO_BLANK_PATTERN, WireModel
 
 def not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise refusal("outgoing_fields_must_not_be_blank")
     return value
 
 
 def _https_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname:
-        raise ValueError("must be an https:// URL")
+        raise refusal("outgoing_fields_must_be_an_https")
     if any(ch.isspace() for ch in value):
-        raise ValueError("must not contain whitespace")
+        raise refusal("outgoing_fields_must_not_contain_whitespace")
     return value
 
 
@@ -57,11 +58,15 @@ class MediaSource(WireModel):
     @model_validator(mode="after")
     def _exactly_one_source(self) -> MediaSource:
         if (self.media_id is None) == (self.link is None):
-            raise ValueError("give exactly one of media_id or link")
+            raise refusal("outgoing_fields_give_exactly_one_of")
         return self
 
 
 def refuse_duplicates(what: str, values: list[str]) -> None:
     repeated = sorted(value for value, n in Counter(values).items() if n > 1)
     if repeated:
-        raise ValueError(f"{what} must be unique; repeated: {', '.join(repeated)}")
+        raise refusal(
+            "outgoing_fields_must_be_unique_repeated",
+            what=what,
+            repeated=", ".join(repeated),
+        )

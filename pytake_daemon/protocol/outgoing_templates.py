@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Discriminator, Field, StringConstraints, Tag, model_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.outgoing_fields import (
     Latitude,
@@ -20,9 +21,9 @@ from pytake_daemon.protocol.outgoing_fields import (
 def _template_text(value: str) -> str:
     # Meta refuses such parameters only at send time, long after the message was queued.
     if "\n" in value or "\r" in value or "\t" in value:
-        raise ValueError("template parameters cannot contain line breaks or tabs")
+        raise refusal("outgoing_templates_template_parameters_cannot_contain")
     if "     " in value:
-        raise ValueError("template parameters cannot contain more than 4 consecutive spaces")
+        raise refusal("outgoing_templates_template_parameters_cannot_contain_2")
     return not_blank(value)
 
 
@@ -93,14 +94,13 @@ class TemplateHeaderOut(WireModel):
     def _exactly_one(self) -> TemplateHeaderOut:
         given = [kind for kind in _HEADER_KINDS if getattr(self, kind) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(_HEADER_KINDS)}")
-        if self.text is not None and len(self.text) != 1:
-            raise ValueError(
-                f"a template header has at most one variable: give one text value, "
-                f"not {len(self.text)}"
+            raise refusal(
+                "outgoing_templates_give_exactly_one_of", choices=", ".join(_HEADER_KINDS)
             )
+        if self.text is not None and len(self.text) != 1:
+            raise refusal("outgoing_templates_a_template_header_has", len=str(len(self.text)))
         if self.filename_misplaced:
-            raise ValueError("filename is only allowed for a document header")
+            raise refusal("outgoing_templates_filename_is_only_allowed")
         return self
 
     @property
@@ -142,9 +142,9 @@ class TemplateButtonOut(WireModel):
     @model_validator(mode="after")
     def _value_matches_sub_type(self) -> TemplateButtonOut:
         if self.sub_type == "quick_reply" and (self.payload is None or self.text is not None):
-            raise ValueError("a quick_reply button takes a payload (and no text)")
+            raise refusal("outgoing_templates_a_quick_reply_button")
         if self.sub_type == "url" and (self.text is None or self.payload is not None):
-            raise ValueError("a url button takes text, the URL's variable part (and no payload)")
+            raise refusal("outgoing_templates_a_url_button_takes")
         return self
 
 
@@ -167,16 +167,13 @@ class TemplateOut(WireModel):
         headers = [c for c in self.components if isinstance(c, TemplateHeaderOut)]
         bodies = [c for c in self.components if isinstance(c, TemplateBodyOut)]
         if len(headers) > 1:
-            raise ValueError("a template has at most one header component")
+            raise refusal("outgoing_templates_a_template_has_at")
         if len(bodies) > 1:
-            raise ValueError("a template has at most one body component")
+            raise refusal("outgoing_templates_a_template_has_at_2")
         refuse_duplicates("button indexes", [str(b.index) for b in self.buttons])
         styles = {type(t) for t in (self.header_text, self.body_parameters) if t is not None}
         if len(styles) > 1:
-            raise ValueError(
-                "use either lists (positional {{1}}) or objects (named {{name}}) for every "
-                "parameter of a template, not both"
-            )
+            raise refusal("outgoing_templates_use_either_lists_positional")
         return self
 
     @property

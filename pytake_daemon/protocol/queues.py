@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from pytake_daemon.protocol.ai import SentimentLabel
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 
 
@@ -86,12 +87,16 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _valid_hours(value: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
     for day, spans in value.items():
         if day not in WEEKDAYS:
-            raise ValueError(f"unknown weekday {day!r}: use {', '.join(WEEKDAYS)}")
+            raise refusal("queues_unknown_weekday_use", day=repr(day), weekdays=", ".join(WEEKDAYS))
         for start, end in spans:
             if not (_HHMM.match(start) and _HHMM.match(end)):
-                raise ValueError(f"{day}: times are HH:MM (00:00 to 24:00), got {start}-{end}")
+                raise refusal(
+                    "queues_times_are_hh_mm", day=str(day), start=str(start), end=str(end)
+                )
             if start >= end:
-                raise ValueError(f"{day}: {start}-{end} ends before it starts")
+                raise refusal(
+                    "queues_ends_before_it_starts", day=str(day), start=str(start), end=str(end)
+                )
     return value
 
 
@@ -106,9 +111,7 @@ def _valid_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r} (an IANA name like America/Sao_Paulo)"
-        ) from None
+        raise refusal("unknown_time_zone", value=repr(value)) from None
     return value
 
 
@@ -163,16 +166,16 @@ class QueueSettings(WireModel):
     @model_validator(mode="after")
     def _targets(self) -> QueueSettings:
         if self.timeout_action is TimeoutAction.MOVE and self.timeout_queue_id is None:
-            raise ValueError("timeout_action 'move' needs timeout_queue_id")
+            raise refusal("queues_timeout_action_move_needs")
         if self.timeout_action is TimeoutAction.START_FLOW and self.timeout_flow_id is None:
-            raise ValueError("timeout_action 'start_flow' needs timeout_flow_id")
+            raise refusal("queues_timeout_action_start_flow")
         if self.overflow_action is OverflowAction.DIVERT and self.overflow_queue_id is None:
-            raise ValueError("overflow_action 'divert' needs overflow_queue_id")
+            raise refusal("queues_overflow_action_divert_needs")
         if (
             self.out_of_hours_action is OutOfHoursAction.DIVERT
             and self.out_of_hours_queue_id is None
         ):
-            raise ValueError("out_of_hours_action 'divert' needs out_of_hours_queue_id")
+            raise refusal("queues_out_of_hours_action")
         return self
 
 
@@ -248,11 +251,11 @@ class AssignRequest(WireModel):
     @model_validator(mode="after")
     def _one_thing(self) -> AssignRequest:
         if self.item_id is None and (self.agent_id or self.to_queue_id):
-            raise ValueError("agent_id and to_queue_id need item_id")
+            raise refusal("queues_agent_id_and_to")
         if self.item_id is not None and (self.agent_id is None) == (self.to_queue_id is None):
-            raise ValueError("with item_id give exactly one of agent_id or to_queue_id")
+            raise refusal("queues_with_item_id_give")
         if self.override_capacity and self.agent_id is None:
-            raise ValueError("override_capacity applies to an agent_id")
+            raise refusal("queues_override_capacity_applies_to")
         return self
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.queues import TimeZoneName
 from pytake_daemon.protocol.reports import Dataset
@@ -64,7 +65,7 @@ class ScheduleCreate(WireModel):
         for dataset in value:
             if dataset not in MAILABLE:
                 names = ", ".join(d.value for d in MAILABLE)
-                raise ValueError(f"{dataset.value} can't be e-mailed: choose among {names}")
+                raise refusal("report_schedules_can_t_be_e", dataset=dataset.value, names=names)
         # Order kept, duplicates dropped: one attachment per table.
         return list(dict.fromkeys(value))
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import WireModel
 from pytake_daemon.protocol.queues import TimeZoneName
 
@@ -58,7 +59,7 @@ class ExportFormat(StrEnum):
 
 def _valid_period(value: str | None) -> str | None:
     if value is not None and not PERIOD_PATTERN.match(value):
-        raise ValueError(f"not a period: use {PERIOD_HELP}")
+        raise refusal("reports_not_a_period_use", period_help=str(PERIOD_HELP))
     return value
 
 
@@ -89,14 +90,14 @@ class ReportQuery(WireModel):
     def _last_day(cls, value: date | None, info: ValidationInfo) -> date | None:
         first = info.data.get("first_day")
         if info.data.get("period") is not None and (value is not None or first is not None):
-            raise ValueError("give either period or first_day and last_day, not both")
+            raise refusal("reports_give_either_period_or")
         if (value is None) != (first is None):
-            raise ValueError("first_day and last_day go together")
+            raise refusal("reports_first_day_and_last")
         if value is not None and first is not None:
             if value < first:
-                raise ValueError("last_day is before first_day")
+                raise refusal("reports_last_day_is_before")
             if (value - first).days + 1 > MAX_DAYS:
-                raise ValueError(f"a report covers at most {MAX_DAYS} days")
+                raise refusal("reports_a_report_covers_at", max_days=str(MAX_DAYS))
         return value
 
 

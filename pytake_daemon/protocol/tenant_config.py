@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from pytake_daemon.protocol.ai import AiSettingsUpdate, Department, Language, ReplyKind, Shortcut
 from pytake_daemon.protocol.auth import Role
+from pytake_daemon.protocol.checks import refusal
 from pytake_daemon.protocol.common import EMAIL_PATTERN, ProblemField, WireModel
 from pytake_daemon.protocol.flows import FlowDefinition
 from pytake_daemon.protocol.notifications import Preferences
@@ -106,13 +107,13 @@ class QueueConfig(WireModel):
     @model_validator(mode="after")
     def _targets(self) -> QueueConfig:
         if self.timeout_action is TimeoutAction.MOVE and self.timeout_queue is None:
-            raise ValueError("timeout_action 'move' needs timeout_queue")
+            raise refusal("tenant_config_timeout_action_move_needs")
         if self.timeout_action is TimeoutAction.START_FLOW and self.timeout_flow is None:
-            raise ValueError("timeout_action 'start_flow' needs timeout_flow")
+            raise refusal("tenant_config_timeout_action_start_flow")
         if self.overflow_action is OverflowAction.DIVERT and self.overflow_queue is None:
-            raise ValueError("overflow_action 'divert' needs overflow_queue")
+            raise refusal("tenant_config_overflow_action_divert_needs")
         if self.out_of_hours_action is OutOfHoursAction.DIVERT and self.out_of_hours_queue is None:
-            raise ValueError("out_of_hours_action 'divert' needs out_of_hours_queue")
+            raise refusal("tenant_config_out_of_hours_action")
         return self
 
 
@@ -134,9 +135,12 @@ class FlowConfig(WireModel):
     def _numbered(self) -> FlowConfig:
         numbers = [v.version for v in self.versions]
         if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError("versions must be numbered 1, 2, 3… in order")
+            raise refusal("tenant_config_versions_must_be_numbered")
         if self.published_version is not None and self.published_version > len(numbers):
-            raise ValueError(f"published_version {self.published_version} is not listed")
+            raise refusal(
+                "tenant_config_published_version_is_not",
+                published_version=str(self.published_version),
+            )
         return self
 
 
@@ -166,7 +170,7 @@ class CannedResponseConfig(WireModel):
     @model_validator(mode="after")
     def _department_is_shared(self) -> CannedResponseConfig:
         if self.department is not None and self.owner is not None:
-            raise ValueError("a personal reply (owner) has no department")
+            raise refusal("tenant_config_a_personal_reply_owner")
         return self
 
 

@@ -60,7 +60,7 @@ async def test_contacts_are_found_shown_tagged_and_described(
 
     # Bad input: one line, exit 1, no traceback.
     for args, expected in (
-        (("set-attr", "souza", "Bad Key=x"), "error: attributes: Value error, attribute key"),
+        (("set-attr", "souza", "Bad Key=x"), "error: attributes: attribute key"),
         (("set-attr", "souza", "nokey"), "error: 'nokey': write key=value"),
         (("show", "zz"), "error: q: String should have at least 3 characters"),
         (("show", "nobody-at-all"), "error: no contact matches 'nobody-at-all'"),

@@ -589,7 +589,7 @@ def test_template_parameter_rules() -> None:
     assert isinstance(parse(template({"type": "body", "parameters": ["a", "b"]})), TemplateOut)
     newline = template({"type": "body", "parameters": ["line\nbreak"]})
     assert (
-        "template.components.0.body.parameters.positional.0: Value error, template parameters "
+        "template.components.0.body.parameters.positional.0: template parameters "
         "cannot contain line breaks or tabs"
     ) in message_of(newline)
     assert "more than 4 consecutive spaces" in message_of(
