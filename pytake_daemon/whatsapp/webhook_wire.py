@@ -225,3 +225,74 @@ def one_line(exc: Exception) -> str:
     else:
         text = str(exc)
     return " ".join(text.split())
+
+
+# ---- Plain reads of the envelope and a messages value -----------------------------------------
+# The models above copy every dict and list they validate (a change's ``value`` included), and
+# the envelope and the value were half of a webhook's parsing. Their usual shapes are checked
+# here by hand, with exactly the models' rules; anything else goes to the models, whose errors
+# are the ones reported (tests/whatsapp/test_webhook_parse.py compares both paths).
+
+
+def read_envelope(data: dict[str, Any]) -> tuple[str, list[EntryWire]]:
+    """``object`` and the entries; raises ValidationError as ``EnvelopeWire`` would."""
+    obj = data.get("object")
+    entries = data.get("entry")
+    if isinstance(obj, str) and isinstance(entries, list):
+        read = [_plain_entry(e) for e in entries]
+        if all(e is not None for e in read):
+            return obj, [e for e in read if e is not None]
+    envelope = EnvelopeWire.model_validate(data)
+    return envelope.object, envelope.entry
+
+
+def _plain_entry(raw: object) -> EntryWire | None:
+    if not isinstance(raw, dict):
+        return None
+    waba_id = _id_string(raw.get("id"))
+    time = raw.get("time")
+    changes = raw.get("changes")
+    if not isinstance(waba_id, str) or not isinstance(changes, list):
+        return None
+    if time is not None:
+        try:
+            time = _unix_seconds(time)
+        except ValueError:
+            return None
+    plain: list[ChangeWire] = []
+    for change in changes:
+        if not (
+            isinstance(change, dict)
+            and isinstance(change.get("field"), str)
+            and isinstance(change.get("value"), dict)
+        ):
+            return None
+        plain.append(ChangeWire.model_construct(field=change["field"], value=change["value"]))
+    return EntryWire.model_construct(id=waba_id, time=time, changes=plain)
+
+
+_VALUE_LISTS = ("contacts", "messages", "statuses", "errors")
+
+
+def read_messages_value(raw: dict[str, Any]) -> MessagesValue:
+    """A ``messages`` change's value; raises ValidationError as ``MessagesValue`` would."""
+    metadata = raw.get("metadata")
+    if isinstance(metadata, dict):
+        number = metadata.get("phone_number_id")
+        display = metadata.get("display_phone_number")
+        lists = {name: raw.get(name, []) for name in _VALUE_LISTS}
+        product = raw.get("messaging_product")
+        if (
+            isinstance(number, str)
+            and (display is None or isinstance(display, str))
+            and (product is None or isinstance(product, str))
+            and all(isinstance(v, list) for v in lists.values())
+        ):
+            return MessagesValue.model_construct(
+                messaging_product=product,
+                metadata=Metadata.model_construct(
+                    phone_number_id=number, display_phone_number=display
+                ),
+                **lists,
+            )
+    return MessagesValue.model_validate(raw)
