@@ -55,9 +55,11 @@ from pytake_daemon.whatsapp.webhook_items import (
     WebhookError,
 )
 from pytake_daemon.whatsapp.webhook_wire import (
+    Change,
     ChangeWire,
     Contact,
     Context,
+    Entry,
     EntryWire,
     EnvelopeWire,
     ErrorDetail,
@@ -69,6 +71,7 @@ from pytake_daemon.whatsapp.webhook_wire import (
     StatusWire,
     TemplateStatusValue,
     WebhookPayloadError,
+    built,
     one_line,
     read_envelope,
     read_messages_value,
@@ -122,7 +125,8 @@ def _message(origin: dict[str, Any], raw: object, contacts: list[Contact]) -> In
         raise _ItemError("no sender: none of from_user_id, contacts[].user_id, from, wa_id")
     verified = content.requested_phone if isinstance(content, ContactsContent) else None
     # Built from validated parts (see _status): construct, don't validate again.
-    return InboundMessage.model_construct(
+    return built(
+        InboundMessage,
         **origin,
         wa_id=who.phone,
         bsuid=who.bsuid,
@@ -155,7 +159,8 @@ def _status(origin: dict[str, Any], raw: object, contacts: list[Contact]) -> Sta
     # from): validating the item again copied ``raw``, ``pricing`` and ``conversation`` and was
     # a third of a status callback's parsing, three callbacks per automated reply.
     # tests/whatsapp/test_webhook_parse.py checks the constructed items equal validated ones.
-    return StatusUpdate.model_construct(
+    return built(
+        StatusUpdate,
         **origin,
         message_id=st.id,
         status=st.status,
@@ -175,11 +180,11 @@ def _parse_messages(waba_id: str, raw_value: dict[str, Any]) -> list[Notificatio
     except ValidationError as exc:
         # No usable metadata: nothing in it can be routed to a number, so all of it is kept raw.
         return [_invalid(waba_id, raw_value, "messages", one_line(exc), raw_value)]
-    phone_number_id = value.metadata.phone_number_id
+    phone_number_id = value.phone_number_id
     origin = {
         "waba_id": waba_id,
         "phone_number_id": phone_number_id,
-        "display_phone_number": value.metadata.display_phone_number,
+        "display_phone_number": value.display_phone_number,
     }
     # Once per value, not per item: a value's messages and statuses share its contacts.
     contacts = parse_contacts(value.contacts)
@@ -214,7 +219,7 @@ def _invalid(waba_id: str, value: object, field: str, reason: str, raw: object) 
     )
 
 
-def _parse_change(entry: EntryWire, change: ChangeWire) -> list[NotificationItem]:
+def _parse_change(entry: Entry, change: Change) -> list[NotificationItem]:
     waba_id = entry.id
     if change.field == "messages":
         return _parse_messages(waba_id, change.value)
@@ -277,7 +282,7 @@ def parse_notification(data: dict[str, Any]) -> Notification:
         for change in entry.changes:
             items.extend(_parse_change(entry, change))
     # The items were built above; the envelope's fields are validated already.
-    return Notification.model_construct(object=obj, items=items)
+    return built(Notification, object=obj, items=items)
 
 
 # Callers import everything webhook-related from here.

@@ -18,9 +18,11 @@ from pytake_daemon.whatsapp.webhook import (
     parse_notification,
 )
 from pytake_daemon.whatsapp.webhook_wire import (
+    Entry,
     EntryWire,
     EnvelopeWire,
     MessagesValue,
+    Value,
     one_line,
     read_envelope,
     read_messages_value,
@@ -92,20 +94,21 @@ def test_constructed_items_are_what_validation_gives(name: str, payload: dict[st
     assert Notification.model_validate(dict(notification)) == notification
 
 
-def _envelope_fields(obj: str, entries: list[EntryWire]) -> object:
+def _envelope_fields(obj: str, entries: list[Entry] | list[EntryWire]) -> object:
     return obj, [(e.id, e.time, [(c.field, c.value) for c in e.changes]) for e in entries]
 
 
-def _value_fields(value: MessagesValue) -> object:
-    return (
-        value.messaging_product,
-        value.metadata.phone_number_id,
-        value.metadata.display_phone_number,
-        value.contacts,
-        value.messages,
-        value.statuses,
-        value.errors,
-    )
+def _value_fields(value: Value | MessagesValue) -> object:
+    if isinstance(value, MessagesValue):
+        value = Value(
+            value.metadata.phone_number_id,
+            value.metadata.display_phone_number,
+            value.contacts,
+            value.messages,
+            value.statuses,
+            value.errors,
+        )
+    return value
 
 
 _VALUE = {"metadata": {"phone_number_id": "1", "display_phone_number": "15550001"}}
@@ -172,3 +175,15 @@ def test_plain_messages_value_read_is_the_models(raw: dict[str, Any]) -> None:
         assert one_line(raised.value) == refused
         return
     assert _value_fields(read_messages_value(raw)) == _value_fields(expected)
+
+
+@pytest.mark.parametrize(("name", "payload"), _payloads(), ids=[n for n, _ in _payloads()])
+def test_built_items_are_what_model_construct_gives(name: str, payload: dict[str, Any]) -> None:
+    notification = parse_notification(payload)
+    for item in [*notification.items, notification]:
+        given = {n: v for n, v in item.__dict__.items() if n in item.model_fields_set}
+        expected = type(item).model_construct(**given)
+        assert list(item.__dict__.items()) == list(expected.__dict__.items()), name
+        assert item.model_fields_set == expected.model_fields_set
+        assert item.__pydantic_extra__ == expected.__pydantic_extra__
+        assert item.__pydantic_private__ == expected.__pydantic_private__
