@@ -140,6 +140,11 @@ class Hub:
                 del self._clients[client.identity.tenant_id]
                 self._ordering.close(client.identity.tenant_id)
 
+    def wants(self, tenant_id: uuid.UUID | None) -> bool:
+        """Whether an event of ``tenant_id`` could reach a client here (``None``: unknown, so
+        yes); without clients its ordering point drops it anyway."""
+        return tenant_id is None or tenant_id in self._clients
+
     def count(self) -> int:
         return sum(len(c) for c in self._clients.values())
 

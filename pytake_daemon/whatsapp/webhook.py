@@ -55,8 +55,11 @@ from pytake_daemon.whatsapp.webhook_items import (
     WebhookError,
 )
 from pytake_daemon.whatsapp.webhook_wire import (
+    Change,
     ChangeWire,
+    Contact,
     Context,
+    Entry,
     EntryWire,
     EnvelopeWire,
     ErrorDetail,
@@ -68,7 +71,10 @@ from pytake_daemon.whatsapp.webhook_wire import (
     StatusWire,
     TemplateStatusValue,
     WebhookPayloadError,
+    built,
     one_line,
+    read_envelope,
+    read_messages_value,
 )
 
 # ---- Parsing ----------------------------------------------------------------------------------
@@ -98,7 +104,7 @@ def _errors(value: object) -> list[ErrorDetail]:
     return found
 
 
-def _message(origin: dict[str, Any], raw: object, value: MessagesValue) -> InboundMessage:
+def _message(origin: dict[str, Any], raw: object, contacts: list[Contact]) -> InboundMessage:
     if not isinstance(raw, dict):
         raise _ItemError("a message must be a JSON object")
     try:
@@ -108,7 +114,7 @@ def _message(origin: dict[str, Any], raw: object, value: MessagesValue) -> Inbou
     raw_errors = raw.get("errors")
     content = content_of(msg.type, raw, raw_errors if isinstance(raw_errors, list) else [])
     change = rekey(content) if isinstance(content, SystemContent) else None
-    who = sender(msg, parse_contacts(value.contacts))
+    who = sender(msg, contacts)
     if msg.type == "system":
         # Named by the previous id (or the old phone); older payloads still had a contact.
         named = system_sender(msg, change)
@@ -119,7 +125,8 @@ def _message(origin: dict[str, Any], raw: object, value: MessagesValue) -> Inbou
         raise _ItemError("no sender: none of from_user_id, contacts[].user_id, from, wa_id")
     verified = content.requested_phone if isinstance(content, ContactsContent) else None
     # Built from validated parts (see _status): construct, don't validate again.
-    return InboundMessage.model_construct(
+    return built(
+        InboundMessage,
         **origin,
         wa_id=who.phone,
         bsuid=who.bsuid,
@@ -139,7 +146,7 @@ def _message(origin: dict[str, Any], raw: object, value: MessagesValue) -> Inbou
     )
 
 
-def _status(origin: dict[str, Any], raw: object, value: MessagesValue) -> StatusUpdate:
+def _status(origin: dict[str, Any], raw: object, contacts: list[Contact]) -> StatusUpdate:
     if not isinstance(raw, dict):
         raise _ItemError("a status must be a JSON object")
     try:
@@ -147,12 +154,13 @@ def _status(origin: dict[str, Any], raw: object, value: MessagesValue) -> Status
     except ValidationError as exc:
         raise _ItemError(one_line(exc)) from None
     # Failed statuses may name nobody (no contacts, or only [{wa_id}]): the wamid is enough.
-    who = recipient(st, parse_contacts(value.contacts))
+    who = recipient(st, contacts)
     # Every value below comes from a validated wire model (or is the dict it was validated
     # from): validating the item again copied ``raw``, ``pricing`` and ``conversation`` and was
     # a third of a status callback's parsing, three callbacks per automated reply.
     # tests/whatsapp/test_webhook_parse.py checks the constructed items equal validated ones.
-    return StatusUpdate.model_construct(
+    return built(
+        StatusUpdate,
         **origin,
         message_id=st.id,
         status=st.status,
@@ -168,25 +176,27 @@ def _status(origin: dict[str, Any], raw: object, value: MessagesValue) -> Status
 
 def _parse_messages(waba_id: str, raw_value: dict[str, Any]) -> list[NotificationItem]:
     try:
-        value = MessagesValue.model_validate(raw_value)
+        value = read_messages_value(raw_value)
     except ValidationError as exc:
         # No usable metadata: nothing in it can be routed to a number, so all of it is kept raw.
         return [_invalid(waba_id, raw_value, "messages", one_line(exc), raw_value)]
-    phone_number_id = value.metadata.phone_number_id
+    phone_number_id = value.phone_number_id
     origin = {
         "waba_id": waba_id,
         "phone_number_id": phone_number_id,
-        "display_phone_number": value.metadata.display_phone_number,
+        "display_phone_number": value.display_phone_number,
     }
+    # Once per value, not per item: a value's messages and statuses share its contacts.
+    contacts = parse_contacts(value.contacts)
     items: list[NotificationItem] = []
     for raw in value.messages:
         try:
-            items.append(_message(origin, raw, value))
+            items.append(_message(origin, raw, contacts))
         except _ItemError as exc:
             items.append(_invalid(waba_id, raw_value, "messages", f"message: {exc}", raw))
     for raw in value.statuses:
         try:
-            items.append(_status(origin, raw, value))
+            items.append(_status(origin, raw, contacts))
         except _ItemError as exc:
             items.append(_invalid(waba_id, raw_value, "statuses", f"status: {exc}", raw))
     for raw in value.errors:
@@ -209,7 +219,7 @@ def _invalid(waba_id: str, value: object, field: str, reason: str, raw: object) 
     )
 
 
-def _parse_change(entry: EntryWire, change: ChangeWire) -> list[NotificationItem]:
+def _parse_change(entry: Entry, change: Change) -> list[NotificationItem]:
     waba_id = entry.id
     if change.field == "messages":
         return _parse_messages(waba_id, change.value)
@@ -264,15 +274,15 @@ def parse_notification(data: dict[str, Any]) -> Notification:
     if not isinstance(data, dict):
         raise WebhookPayloadError("webhook payload must be a JSON object")
     try:
-        envelope = EnvelopeWire.model_validate(data)
+        obj, entries = read_envelope(data)
     except ValidationError as exc:
         raise WebhookPayloadError(f"invalid webhook payload: {one_line(exc)}") from None
     items: list[NotificationItem] = []
-    for entry in envelope.entry:
+    for entry in entries:
         for change in entry.changes:
             items.extend(_parse_change(entry, change))
     # The items were built above; the envelope's fields are validated already.
-    return Notification.model_construct(object=envelope.object, items=items)
+    return built(Notification, object=obj, items=items)
 
 
 # Callers import everything webhook-related from here.

@@ -9,12 +9,23 @@ import uuid
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from pytake_daemon.whatsapp.webhook import (
     InboundMessage,
     Notification,
     StatusUpdate,
     parse_notification,
+)
+from pytake_daemon.whatsapp.webhook_wire import (
+    Entry,
+    EntryWire,
+    EnvelopeWire,
+    MessagesValue,
+    Value,
+    one_line,
+    read_envelope,
+    read_messages_value,
 )
 from tests.whatsapp import payloads_2026 as p
 from tests.whatsapp.wa_support import Number
@@ -81,3 +92,98 @@ def test_constructed_items_are_what_validation_gives(name: str, payload: dict[st
         assert validated.model_dump() == item.model_dump()
         assert item.model_fields_set >= set(type(item).model_fields) - {"kind"}
     assert Notification.model_validate(dict(notification)) == notification
+
+
+def _envelope_fields(obj: str, entries: list[Entry] | list[EntryWire]) -> object:
+    return obj, [(e.id, e.time, [(c.field, c.value) for c in e.changes]) for e in entries]
+
+
+def _value_fields(value: Value | MessagesValue) -> object:
+    if isinstance(value, MessagesValue):
+        value = Value(
+            value.metadata.phone_number_id,
+            value.metadata.display_phone_number,
+            value.contacts,
+            value.messages,
+            value.statuses,
+            value.errors,
+        )
+    return value
+
+
+_VALUE = {"metadata": {"phone_number_id": "1", "display_phone_number": "15550001"}}
+_ODD_ENVELOPES: list[object] = [
+    {"object": "whatsapp_business_account", "entry": []},
+    {"object": 1, "entry": []},
+    {"object": "x", "entry": None},
+    {"object": "x", "entry": [{"id": 12, "time": 1700000000, "changes": []}]},
+    {"object": "x", "entry": [{"id": True, "changes": []}]},
+    {"object": "x", "entry": [{"id": "1", "time": "17x", "changes": []}]},
+    {"object": "x", "entry": [{"id": "1", "time": 10**30, "changes": []}]},
+    {"object": "x", "entry": [{"id": "1", "time": None, "changes": [{"field": "f"}]}]},
+    {"object": "x", "entry": [{"id": "1", "changes": [{"field": 2, "value": {}}]}]},
+    {"object": "x", "entry": [{"id": "1", "changes": [{"field": "f", "value": {"a": [1]}}]}]},
+    {"object": "x", "entry": ["not an entry"]},
+]
+_ODD_VALUES: list[dict[str, Any]] = [
+    _VALUE,
+    {**_VALUE, "messaging_product": 3},
+    {**_VALUE, "messages": None},
+    {**_VALUE, "contacts": [1, {"wa_id": "2"}], "statuses": [{}], "errors": [None]},
+    {"metadata": {"phone_number_id": 5}},
+    {"metadata": {"phone_number_id": "5", "display_phone_number": 7}},
+    {"metadata": None},
+    {},
+]
+
+
+@pytest.mark.parametrize(
+    "data", [pl for _, pl in _payloads()] + _ODD_ENVELOPES, ids=lambda d: str(d)[:40]
+)
+def test_plain_envelope_read_is_the_models(data: dict[str, Any]) -> None:
+    try:
+        expected = EnvelopeWire.model_validate(data)
+    except ValidationError as exc:
+        refused: str | None = one_line(exc)
+    else:
+        refused = None
+    if refused is not None:
+        with pytest.raises(ValidationError) as raised:
+            read_envelope(data)
+        assert one_line(raised.value) == refused
+        return
+    assert _envelope_fields(*read_envelope(data)) == _envelope_fields(
+        expected.object, expected.entry
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [pl["entry"][0]["changes"][0]["value"] for _, pl in _payloads()] + _ODD_VALUES,
+    ids=lambda d: str(d)[:40],
+)
+def test_plain_messages_value_read_is_the_models(raw: dict[str, Any]) -> None:
+    try:
+        expected = MessagesValue.model_validate(raw)
+    except ValidationError as exc:
+        refused: str | None = one_line(exc)
+    else:
+        refused = None
+    if refused is not None:
+        with pytest.raises(ValidationError) as raised:
+            read_messages_value(raw)
+        assert one_line(raised.value) == refused
+        return
+    assert _value_fields(read_messages_value(raw)) == _value_fields(expected)
+
+
+@pytest.mark.parametrize(("name", "payload"), _payloads(), ids=[n for n, _ in _payloads()])
+def test_built_items_are_what_model_construct_gives(name: str, payload: dict[str, Any]) -> None:
+    notification = parse_notification(payload)
+    for item in [*notification.items, notification]:
+        given = {n: v for n, v in item.__dict__.items() if n in item.model_fields_set}
+        expected = type(item).model_construct(**given)
+        assert list(item.__dict__.items()) == list(expected.__dict__.items()), name
+        assert item.model_fields_set == expected.model_fields_set
+        assert item.__pydantic_extra__ == expected.__pydantic_extra__
+        assert item.__pydantic_private__ == expected.__pydantic_private__
