@@ -24,6 +24,7 @@ from pytake_daemon.audit.chain import EntryLike
 from pytake_daemon.config import AuditSettings
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
+from pytake_daemon.i18n import _
 from pytake_daemon.protocol.queues import WEEKDAYS
 
 PROFILE_SAVED = "tenant.profile"
@@ -88,10 +89,10 @@ async def target_name(conn: Connection, entry: EntryLike) -> str | None:
         found = _uuid(target_id)
         row = await conn.fetchrow(_ISSUED, found) if found else None
         if row is None:
-            return f"token {target_id}"
+            return _("the token {id}", id=target_id)
         if row["kind"] == "session":
-            return f"a session of {row['email'] or row['name']}"
-        return f"API token “{row['name']}”"
+            return _("a session of {who}", who=row["email"] or row["name"])
+        return _("API token “{name}”", name=row["name"])
     return None
 
 

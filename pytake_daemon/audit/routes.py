@@ -11,13 +11,13 @@ import asyncpg
 from aiohttp import web
 
 from pytake_daemon.audit import db, trends
+from pytake_daemon.audit.action_words import alert_summary
 from pytake_daemon.audit.entries import entry_out
 from pytake_daemon.audit.export import MEDIA_TYPES, Format, csv_header, render
 from pytake_daemon.audit.http import audit_in
 from pytake_daemon.db.pool import tenant_transaction
 from pytake_daemon.errors import NotFound, UnprocessableEntity
 from pytake_daemon.http.api import RouteTable, identity, path_uuid
-from pytake_daemon.i18n import translate
 from pytake_daemon.keys import DB_POOL, SETTINGS
 from pytake_daemon.protocol import ProblemField, Role
 from pytake_daemon.protocol.audit import (
@@ -31,6 +31,7 @@ from pytake_daemon.protocol.audit import (
     ExportQuery,
     TrendList,
 )
+from pytake_i18n import get_language
 
 routes = RouteTable(tag="audit")
 
@@ -112,9 +113,11 @@ async def list_alerts(request: web.Request, query: AlertQuery) -> AlertList:
     async with tenant_transaction(request.app[DB_POOL], caller.tenant_id) as conn:
         rows = await db.list_alerts(conn, query.limit)
     # Summaries are stored in English (audit/alerts.py marks each sentence): said again in the
-    # request's language, as the notifications say them in their recipient's.
+    # request's language, its action and roles in words, as the notifications say them in their
+    # recipient's.
+    language = get_language()
     return AlertList(
-        items=[r.model_copy(update={"summary": translate(r.summary) or r.summary}) for r in rows]
+        items=[r.model_copy(update={"summary": alert_summary(r.summary, language)}) for r in rows]
     )
 
 

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Iterator
 
 from pytake_daemon.ai import alert_words
 from pytake_daemon.attendance import goal_titles
+from pytake_daemon.audit.action_words import alert_summary
 from pytake_daemon.audit.alert_kinds import kind_name
-from pytake_daemon.i18n import gettext, ngettext, translate
+from pytake_daemon.i18n import gettext, ngettext
 from pytake_daemon.notifications import system_rules
 from pytake_daemon.notifications.audience import Audience, Member
 from pytake_daemon.notifications.intent import Intent
@@ -161,7 +162,7 @@ def intents(envelopes: Iterable[EventEnvelope], audience: Audience) -> Iterator[
                         N_("Security: {summary}"),
                         # Stored in English; said again from its shape (audit/alerts.py marks
                         # every summary's sentence).
-                        summary=translate(alert.summary, _language(audience, admin.id)),
+                        summary=alert_summary(alert.summary, _language(audience, admin.id)),
                     )[:200],
                     f"{kind_name(alert.kind, language=_language(audience, admin.id))}: "
                     f"{alert.subject}",

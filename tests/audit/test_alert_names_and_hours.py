@@ -56,11 +56,29 @@ async def test_alerts_say_emails_and_token_names(
     assert escalation.summary == f"{admin.email} raised {agent.email} from agent to admin"
     # One per actor and hour, for the first action: the admin's token, the owner's revoke.
     late = {a.subject: a.summary for a in await off_hours(api, admin)}
+    # The action said in words (its id stays in the audit entry behind the alert).
     assert late == {
-        admin.email: f"admin {admin.email} did token.create (API token “ci deploy”) "
+        admin.email: f"admin {admin.email} did “Token created” (API token “ci deploy”) "
         "outside business hours",
-        owner.email: f"owner {owner.email} did token.revoke (API token “ci deploy”) "
+        owner.email: f"owner {owner.email} did “Token revoked” (API token “ci deploy”) "
         "outside business hours",
+    }
+    # In Portuguese, the action, the roles and the target's words too.
+    portuguese = {**admin.headers, "Accept-Language": "pt-BR"}
+    said = {a.kind: a.summary for a in (await alerts(api, portuguese)).items}
+    assert said[AlertKind.ROLE_ESCALATION] == (
+        f"{admin.email} promoveu {agent.email} de atendente para administrador"
+    )
+    late_pt = {
+        a.subject: a.summary
+        for a in (await alerts(api, portuguese)).items
+        if a.kind is AlertKind.OFF_HOURS_ADMIN
+    }
+    assert late_pt == {
+        admin.email: f"administrador {admin.email} fez “Token criado” (token de API “ci deploy”) "
+        "fora do horário comercial",
+        owner.email: f"proprietário {owner.email} fez “Token revogado” "
+        "(token de API “ci deploy”) fora do horário comercial",
     }
     for alert in (await alerts(api, admin.headers)).items:
         assert not UUID.search(alert.summary + alert.subject), alert
@@ -84,7 +102,7 @@ async def test_off_hours_follow_the_tenants_own_hours(
     made = await api.post("/api/v1/tokens", json={"name": "late"}, headers=owner.headers)
     assert made.status == 201
     (late,) = await off_hours(api, owner)
-    assert "token.create (API token “late”)" in late.summary
+    assert "“Token created” (API token “late”)" in late.summary
 
 
 async def test_hours_open_now_raise_nothing(
