@@ -21,6 +21,7 @@ from pytake_cli.context import (
 from pytake_cli.i18n import _
 from pytake_daemon.audit.cli_actions import record_cli_action
 from pytake_daemon.auth.passwords import Passwords
+from pytake_daemon.i18n import translate
 from pytake_daemon.protocol import Role
 from pytake_daemon.protocol.tenant_config import ChangeKind, ImportResult
 from pytake_daemon.tenant_config import service
@@ -96,7 +97,9 @@ def import_(
         result = perform(go)
     except service.InvalidDocument as exc:
         for problem in exc.problems:
-            typer.echo(f"{file}: {problem.loc}: {problem.msg}", err=True)
+            # The daemon's sentence, said in the CLI's language.
+            said = translate(problem.msg) or problem.msg
+            typer.echo(f"{file}: {problem.loc}: {said}", err=True)
         fail(
             _("{file}: {len} problem(s); nothing applied").format(file=file, len=len(exc.problems)),
             code=EXIT_CONFIG,

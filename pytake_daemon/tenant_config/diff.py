@@ -11,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pytake_daemon.flows.validation import check_definition
+from pytake_daemon.http.validation_words import validation_sentence
+from pytake_daemon.i18n import _
 from pytake_daemon.protocol import ProblemField, Role
 from pytake_daemon.protocol.tenant_config import (
     CONFIG_VERSION,
@@ -21,6 +23,7 @@ from pytake_daemon.protocol.tenant_config import (
     UserConfig,
 )
 from pytake_daemon.tenant_config.export import reply_key
+from pytake_i18n import DEFAULT_LANGUAGE
 
 # Sections that are lists, and how an item is named in a diff line.
 KEYS: dict[str, Callable[[Any], str]] = {
@@ -61,19 +64,28 @@ def parse_document(text: str) -> tuple[TenantConfig | None, list[ProblemField]]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "(document)"
         reason = getattr(exc, "problem", None) or str(exc)
-        return None, [_problem(where, f"not valid YAML: {reason}", "yaml")]
+        return None, [_problem(where, _("not valid YAML: {reason}", reason=reason), "yaml")]
     if not isinstance(data, dict):
-        return None, [_problem("(document)", "must be a mapping with 'version: 1' at the top")]
+        return None, [_problem("(document)", _("must be a mapping with 'version: 1' at the top"))]
     if data.get("version") != CONFIG_VERSION:
         found = data.get("version")
         return None, [
-            _problem("version", f"this daemon reads version {CONFIG_VERSION}, found {found!r}")
+            _problem(
+                "version",
+                _(
+                    "this daemon reads version {version}, found {found}",
+                    version=CONFIG_VERSION,
+                    found=repr(found),
+                ),
+            )
         ]
     try:
         config = TenantConfig.model_validate(data)
     except ValidationError as exc:
         return None, [
-            _problem(path_of(e["loc"]), e["msg"].removeprefix("Value error, "), e["type"])
+            # Worded from pydantic's error, in English: said again in the reader's language
+            # where it is shown (the problem document, the CLI), as any marked sentence.
+            _problem(path_of(e["loc"]), validation_sentence(e, DEFAULT_LANGUAGE), e["type"])
             for e in exc.errors(include_url=False, include_input=False)
         ]
     problems = _duplicates(config) + _flow_graphs(config)
@@ -91,7 +103,15 @@ def _duplicates(config: TenantConfig) -> list[ProblemField]:
             name = key(item)
             if name in seen:
                 problems.append(
-                    _problem(f"{section}[{index}]", f"{name!r} is already {section}[{seen[name]}]")
+                    _problem(
+                        f"{section}[{index}]",
+                        _(
+                            "{name} is already {section}[{index}]",
+                            name=repr(name),
+                            section=section,
+                            index=seen[name],
+                        ),
+                    )
                 )
             seen.setdefault(name, index)
     return problems
@@ -119,7 +139,9 @@ def check_against(
     if wanted.users is not None:
         problems += _user_rules(wanted.users, current.users or [], by_role)
         if caller is not None and not any(u.email == caller and not u.disabled for u in users):
-            problems.append(_problem("users", f"would disable you ({caller}): list yourself"))
+            problems.append(
+                _problem("users", _("would disable you ({caller}): list yourself", caller=caller))
+            )
     queues = wanted.queues if wanted.queues is not None else current.queues or []
     queue_names = {q.name for q in queues}
     flows = {f.name: f for f in (wanted.flows if wanted.flows is not None else current.flows or [])}
@@ -127,15 +149,19 @@ def check_against(
         for field in ("timeout_queue", "overflow_queue", "out_of_hours_queue"):
             target = getattr(queue, field)
             if target is not None and (target == queue.name or target not in queue_names):
-                why = "can't be the queue itself" if target == queue.name else "no such queue"
-                problems.append(_problem(f"queues[{i}].{field}", f"{target!r}: {why}"))
+                why = (
+                    _("{target}: can't be the queue itself", target=repr(target))
+                    if target == queue.name
+                    else _("{target}: no such queue", target=repr(target))
+                )
+                problems.append(_problem(f"queues[{i}].{field}", why))
         if queue.timeout_flow is not None:
             flow = flows.get(queue.timeout_flow)
             if flow is None or flow.published_version is None or flow.archived:
                 problems.append(
                     _problem(
                         f"queues[{i}].timeout_flow",
-                        f"{queue.timeout_flow!r}: no such published flow",
+                        _("{flow}: no such published flow", flow=repr(queue.timeout_flow)),
                     )
                 )
     if wanted.queues is None and wanted.flows is not None:
@@ -148,13 +174,18 @@ def check_against(
                 problems.append(
                     _problem(
                         "flows",
-                        f"queue {queue.name!r} starts {queue.timeout_flow!r} on a timeout: "
-                        "keep it published",
+                        _(
+                            "queue {queue} starts {flow} on a timeout: keep it published",
+                            queue=repr(queue.name),
+                            flow=repr(queue.timeout_flow),
+                        ),
                     )
                 )
     for i, reply in enumerate(wanted.canned_responses or []):
         if reply.owner is not None and reply.owner not in emails:
-            problems.append(_problem(f"canned_responses[{i}].owner", f"no user {reply.owner}"))
+            problems.append(
+                _problem(f"canned_responses[{i}].owner", _("no user {owner}", owner=reply.owner))
+            )
     stored = {f.name: f for f in current.flows or []}
     for i, flow in enumerate(wanted.flows or []):
         before = stored.get(flow.name)
@@ -164,7 +195,10 @@ def check_against(
             problems.append(
                 _problem(
                     f"flows[{i}].versions",
-                    f"the tenant has {len(before.versions)} versions: versions are never removed",
+                    _(
+                        "the tenant has {n} versions: versions are never removed",
+                        n=len(before.versions),
+                    ),
                 )
             )
         for j, (mine, theirs) in enumerate(zip(flow.versions, before.versions, strict=False)):
@@ -172,8 +206,11 @@ def check_against(
                 problems.append(
                     _problem(
                         f"flows[{i}].versions[{j}]",
-                        f"differs from the stored version {theirs.version}: versions never "
-                        "change, add a new one",
+                        _(
+                            "differs from the stored version {version}: versions never "
+                            "change, add a new one",
+                            version=theirs.version,
+                        ),
                     )
                 )
     return problems
@@ -194,14 +231,28 @@ def _user_rules(
     listed = {u.email for u in wanted}
     for email, old in before.items():
         if email not in listed and not old.disabled and not by_role.at_least(old.role):
-            problems.append(_problem("users", f"disabling {email}: {_needs(old.role, by_role)}"))
+            problems.append(
+                _problem(
+                    "users",
+                    _(
+                        "disabling {email} needs the {role} role (this import runs as {by_role})",
+                        email=email,
+                        role=old.role.value,
+                        by_role=by_role.value,
+                    ),
+                )
+            )
     if not any(u.role is Role.OWNER and not u.disabled for u in wanted):
-        problems.append(_problem("users", "leaves the tenant without an enabled owner"))
+        problems.append(_problem("users", _("leaves the tenant without an enabled owner")))
     return problems
 
 
 def _needs(role: Role, by_role: Role) -> str:
-    return f"needs the {role.value} role (this import runs as {by_role.value})"
+    return _(
+        "needs the {role} role (this import runs as {by_role})",
+        role=role.value,
+        by_role=by_role.value,
+    )
 
 
 def _data(model: BaseModel | None, *leave_out: str) -> dict[str, Any]:

@@ -86,6 +86,12 @@ async def test_only_admins_and_owners_and_every_call_audited(
     status, body = await send(api, tenant[Role.ADMIN], yaml.safe_dump(document), "apply")
     assert status == 422
     assert any("would disable you" in e["msg"] for e in body["errors"]), body
+    # A rule of the import itself, said in Portuguese too.
+    portuguese = {**tenant[Role.ADMIN].headers, "Accept-Language": "pt-BR"}
+    data = yaml.safe_dump(document).encode()
+    response = await api.post(IMPORT, params={"mode": "apply"}, data=data, headers=portuguese)
+    said = [e["msg"] for e in (await response.json())["errors"]]
+    assert any(m.startswith("desativaria você (") for m in said), said
 
 
 async def test_problems_listed_with_paths_and_nothing_applied(
@@ -107,6 +113,17 @@ async def test_problems_listed_with_paths_and_nothing_applied(
         "intents[0].name",
     ]
     assert body["detail"] == "the document has 3 problem(s); nothing applied"
+    hours = "unknown weekday 'funday': use mon, tue, wed, thu, fri, sat, sun"
+    assert [e["msg"] for e in body["errors"]][:2] == ["Must be 1 or more", hours]
+    # In Portuguese (issue 22): pydantic's and the protocol's sentences in the reader's words.
+    portuguese = {**owner.headers, "Accept-Language": "pt-BR"}
+    data = yaml.safe_dump(document).encode()
+    response = await api.post(IMPORT, params={"mode": "apply"}, data=data, headers=portuguese)
+    assert response.status == 422
+    assert [e["msg"] for e in (await response.json())["errors"]][:2] == [
+        "Deve ser 1 ou mais",
+        "dia da semana desconhecido 'funday': use mon, tue, wed, thu, fri, sat, sun",
+    ]
     assert await export(api, owner) == text
 
     status, body = await send(api, owner, "\xff not yaml: [", "dry-run")

@@ -161,10 +161,11 @@ async def test_every_problem_is_listed_with_its_path_and_exit_2(
         "queues[1].timezone",
         "flows[0]",
     ], lines
-    assert "greater than or equal to 1" in lines[1]
+    assert "Must be 1 or more" in lines[1]
     assert "Mars/Base" in lines[2]
     assert "published_version 7 is not listed" in lines[3]
     assert lines[-1] == f"error: {path}: 4 problem(s); nothing applied"
+    first = path.read_text(encoding="utf-8")
 
     # A duplicate natural key, and what the tenant won't have, come with their paths too.
     document = yaml.safe_load(before)
@@ -197,3 +198,13 @@ async def test_every_problem_is_listed_with_its_path_and_exit_2(
     result = await acli(env, "config", "import", "-t", tenant.slug, str(path))
     assert result.exit_code == 2
     assert "exactly one of --dry-run or --apply" in plain(result.stderr)
+
+    # In the CLI's language (issue 22): the daemon's sentences said again in Portuguese (last:
+    # --lang sets the process's language for the rest of this test).
+    path.write_text(first, encoding="utf-8")
+    args = ("--lang", "pt_BR", "config", "import", "-t", tenant.slug, str(path), "--dry-run")
+    result = await acli(env, *args)
+    assert result.exit_code == 2, result.output
+    said = plain(result.stderr)
+    assert "queues[0].max_size: Deve ser 1 ou mais" in said, said
+    assert "published_version 7 não está na lista" in said, said

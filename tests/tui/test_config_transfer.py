@@ -100,7 +100,7 @@ async def test_export_preview_confirm_and_apply(
         await wait_until(pilot, lambda: bool(screen.problems), "the problems")
         assert [p.loc for p in screen.problems] == ["users[0].role", "queues[0].max_size"]
         listed = str(screen.query_one("#problems", Static).render())
-        assert "queues[0].max_size: Input should be greater than or equal to 1" in listed
+        assert "queues[0].max_size: Must be 1 or more" in listed
         assert not enabled(apply_button)
         await pilot.press("ctrl+y")
         await pilot.pause()
