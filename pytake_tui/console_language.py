@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
 from textual.screen import Screen
 
 from pytake_daemon.protocol import Me
@@ -22,6 +21,7 @@ from pytake_tui.client import DaemonClient, DaemonError
 from pytake_tui.i18n import _
 from pytake_tui.navigation import SessionContext
 from pytake_tui.screens import SettingsScreen
+from pytake_tui.screenshot_words import ScreenshotWords
 
 if TYPE_CHECKING:
     from pytake_tui.connection import ConnectionStatus
@@ -41,8 +41,9 @@ def console_language(me: Me | None, option: str | None) -> str:
     return choose(me.language, option, me.tenant_language)
 
 
-class ConsoleLanguage(App[None]):
-    """Sets the process language from the session and follows the profile's changes."""
+class ConsoleLanguage(ScreenshotWords):
+    """Sets the process language from the session and follows the profile's changes (and says
+    Textual's screenshot notice in it: ``ScreenshotWords``)."""
 
     client: DaemonClient | None
     me: Me | None

@@ -172,6 +172,9 @@ def palette_commands(
         callback = command.callback
         if callback == app.action_change_theme:
             callback = lambda: open_theme_palette(app)  # noqa: E731
+        elif command.title == "Screenshot":
+            # Textual's command delivers under its own name and says so in English.
+            callback = lambda: app.set_timer(0.1, app.action_screenshot)  # noqa: E731
         yield command._replace(title=_(command.title), help=_(command.help), callback=callback)
     yield from session_commands(app, screen)
 
