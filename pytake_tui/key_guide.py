@@ -12,7 +12,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
-from textual.theme import ThemeProvider
 from textual.widgets.option_list import Option
 
 from pytake_daemon.protocol import Role
@@ -24,6 +23,7 @@ from pytake_tui.screens.api_tokens import ApiTokensScreen
 from pytake_tui.screens.config_transfer import ConfigTransferScreen
 from pytake_tui.screens.notification_preferences import NotificationPreferencesScreen
 from pytake_tui.screens.outbound_webhooks import OutboundWebhooksScreen
+from pytake_tui.theme_names import ThemeNames
 from pytake_tui.widgets.onboarding_progress import may_onboard
 
 if TYPE_CHECKING:
@@ -208,5 +208,6 @@ def open_palette(app: App[Any]) -> None:
 
 
 def open_theme_palette(app: App[Any]) -> None:
-    """Textual's theme list (``App.search_themes``), its placeholder in the reader's language."""
-    app.push_screen(Palette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+    """Textual's themes (as ``App.search_themes`` lists them), by their names and with the
+    placeholder in the reader's language (``theme_names``)."""
+    app.push_screen(Palette(providers=[ThemeNames], placeholder=_("Search for themes…")))

@@ -1,5 +1,6 @@
 """Textual's own words on the command palette, in the console's language: "No matches found",
-the theme list's search field; Textual's English-only "Keys" panel is not offered ("Help" is)."""
+the theme list's search field and its theme names; Textual's English-only "Keys" panel is not
+offered ("Help" is)."""
 
 from __future__ import annotations
 
@@ -26,14 +27,14 @@ def _no_matches(palette: CommandPalette) -> str | None:
 
 
 @pytest.mark.parametrize(
-    ("language", "nothing", "themes"),
+    ("language", "nothing", "themes", "dark"),
     [
-        ("en", "No matches found", "Search for themes…"),
-        ("pt_BR", "Nada encontrado", "Buscar temas…"),
+        ("en", "No matches found", "Search for themes…", "Textual dark"),
+        ("pt_BR", "Nada encontrado", "Buscar temas…", "Textual escuro"),
     ],
 )
 async def test_the_palettes_own_words(
-    tmp_path: Path, language: str, nothing: str, themes: str
+    tmp_path: Path, language: str, nothing: str, themes: str, dark: str
 ) -> None:
     app = build_app(server="http://127.0.0.1:9", credentials_path=tmp_path / "c.json")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -55,3 +56,12 @@ async def test_the_palettes_own_words(
         await wait_until(pilot, lambda: bool(app.screen.query(CommandInput)), "the theme list")
         assert isinstance(app.screen, Palette)
         assert app.screen.query_one(CommandInput).placeholder == themes
+        # The themes by name, the variants worded (Textual lists "textual-dark").
+        listed = app.screen.query_one(CommandList)
+
+        def names() -> list[str]:
+            return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+
+        await pilot.press(*"textual")
+        await wait_until(pilot, lambda: dark in names(), "the theme by its name", 5)
+        assert not any("textual-" in name for name in names()), names()
