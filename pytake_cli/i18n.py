@@ -42,6 +42,9 @@ _RICH_TEXTS = {
     "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 _USAGE = N_("Usage: ")
+# click's placeholders in the usage line (its own English defaults, so the same msgids).
+_OPTIONS_METAVAR = N_("[OPTIONS]")
+_SUBCOMMAND_METAVAR = N_("COMMAND [ARGS]...")
 _HELP_OPTION = N_("Show this message and exit.")
 
 
@@ -177,6 +180,10 @@ def _translate_generated(cmd: Any) -> None:
 
     cmd.get_help_option = get_help_option
     cmd.format_usage = format_usage
+    if getattr(cmd, "options_metavar", None) == _OPTIONS_METAVAR:
+        cmd.options_metavar = _(_OPTIONS_METAVAR)
+    if getattr(cmd, "subcommand_metavar", None) == _SUBCOMMAND_METAVAR:
+        cmd.subcommand_metavar = _(_SUBCOMMAND_METAVAR)
 
 
 __all__ = [
