@@ -66,7 +66,9 @@ async def test_an_admin_syncs_and_submits_a_template(
             await wait_until(pilot, lambda: "1 given" in _error(form, "body_examples"), "ex")
             form.fill(body_examples="Ana | 8812")
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: "expected format" in _error(form, "name"), "the name error")
+            await wait_until(
+                pilot, lambda: "expected format" in _error(form, "name"), "the name error"
+            )
             assert _error(form, "body_examples") == ""
             form.fill(name="order_ready")
             await pilot.press("ctrl+s")
