@@ -342,8 +342,10 @@ def test_an_onboarding_step_target_is_named_by_its_title() -> None:
     from pytake_i18n import use_language
     from pytake_tui.audit_words import target_name
 
-    entry = demo_log().entries[0].model_copy(
-        update={"target_type": "onboarding", "target_id": "go_live"}
+    entry = (
+        demo_log()
+        .entries[0]
+        .model_copy(update={"target_type": "onboarding", "target_id": "go_live"})
     )
     with use_language("en"):
         assert target_name(entry) == "onboarding step: Go-live check"
