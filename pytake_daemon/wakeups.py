@@ -11,8 +11,8 @@ subscriber loop rings the named bells of its own loops.
 
 At most once, like the event bus: a wake-up lost to a Redis outage costs that work one poll
 interval, which is what every claimer falls back to anyway. Redis rather than PostgreSQL's
-LISTEN/NOTIFY: the daemons may reach PostgreSQL through PgBouncer in transaction mode, where
-LISTEN doesn't work, and the processes already share Redis for the events.
+notifications: the daemons may reach PostgreSQL through PgBouncer in transaction mode, where a
+session's subscription doesn't hold, and the processes already share Redis for the events.
 
 A message is the rung bells, one per line: ``name`` or ``name:argument`` (``job:ingest``,
 ``sender``, ``queue:<tenant>:<queue>``).

@@ -30,6 +30,7 @@ from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Connection, connect
 from pytake_daemon.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStack
 from pytake_daemon.logs import configure_logging
+from pytake_i18n import get_language, set_language
 from tests.message_path_history import History, build_history
 from tests.support import (
     ENV_POSTGRES,
@@ -66,6 +67,17 @@ class Servers:
     superuser_dsn: str
     redis_url: str
     stack: EmbeddedStack | None
+
+
+@pytest.fixture(autouse=True)
+def _process_language_restored() -> Iterator[None]:
+    """``--lang`` and the console set the process's language (``set_language``): a test that
+    ran the CLI in Portuguese left every later test of its worker reading Portuguese (nine CLI
+    tests failed on "erro:" after the config-import test's pt_BR run). Each test gets the
+    language back as it found it."""
+    before = get_language()
+    yield
+    set_language(before)
 
 
 @pytest.fixture(scope="session")
