@@ -93,6 +93,13 @@ async def test_401_at_websocket_upgrade_returns_to_login(
         daemon.tokens.clear()
         await daemon.drop_sockets(WSCloseCode.GOING_AWAY)  # the reconnect is then refused
         await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "login screen")
+        # The stream's state (and the sub-title it writes) follows the screen: waited for, so
+        # the app doesn't exit with a title update pending (Textual's Header then queried a
+        # HeaderTitle already removed, once under -n 2).
+        await wait_until(
+            pilot, lambda: app.connection.state is LinkState.OFFLINE, "the stream closed"
+        )
+        await pilot.pause()
         assert daemon.ws_refusals == 1
 
 
