@@ -171,6 +171,7 @@ def palette_commands(
             continue
         callback = command.callback
         if callback == app.action_change_theme:
+            # A lambda, not a def: it closes over this call's app and is the command's value.
             callback = lambda: open_theme_palette(app)  # noqa: E731
         elif command.title == "Screenshot":
             # Textual's command delivers under its own name and says so in English.

@@ -183,6 +183,7 @@ async def test_resolving_sets_resolved_at(
         async with app_conn.transaction():
             await set_tenant(app_conn, tenant.id)
             assert await db.set_status(app_conn, conversation, status)
+        # asyncpg types fetchval as Any; the column is timestamptz (a datetime or NULL).
         return await admin_conn.fetchval(  # type: ignore[no-any-return]
             "SELECT resolved_at FROM conversations WHERE id = $1", conversation
         )

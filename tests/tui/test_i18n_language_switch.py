@@ -99,6 +99,8 @@ async def test_the_title_is_written_again_at_the_switch_not_at_the_next_event(
         await wait_until(pilot, lambda: app.title != "PyTake", "the first unread count")
         # No count from here on: only the switch itself may write the title again.
         await wait_until(pilot, lambda: app._unread_timer is None, "no count pending")
+        # Replaced on this instance only, so no count can race the switch; mypy forbids
+        # assigning to methods.
         app._schedule_unread_count = _no_count  # type: ignore[method-assign]
         app._count_unread = _no_count  # type: ignore[method-assign,assignment]
         app._show_unread(1234)  # as a stats answer would set it

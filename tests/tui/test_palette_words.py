@@ -22,6 +22,8 @@ def _no_matches(palette: CommandPalette) -> str | None:
     for index in range(options.option_count):
         option = options.get_option_at_index(index)
         if option.id == palette._NO_MATCHES:
+            # The no-matches option's prompt is a Static-like renderable holder (Textual types
+            # it as a union including str).
             return str(option.prompt.renderable)  # type: ignore[union-attr]
     return None
 
