@@ -110,6 +110,21 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         ["{}"],
         [None],
     )
+    # The new session's conversation runs none: chosen now rather than assumed from the seed,
+    # so whatever else wrote to the shared history can't make the insert a duplicate.
+    idle_conversation = await admin_conn.fetchval(
+        """
+        SELECT c.id FROM conversations c
+         WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[]) AND NOT EXISTS (
+               SELECT FROM flow_sessions s
+                WHERE s.tenant_id = c.tenant_id AND s.conversation_id = c.id
+                  AND s.status = 'active')
+         LIMIT 1
+        """,
+        tenant_id,
+        conversations,
+    )
+    assert idle_conversation is not None, "every conversation of the batch runs a flow session"
     steps = [
         {
             "seq": 1,
@@ -186,7 +201,7 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
                 now + timedelta(hours=1),
                 None,
                 steps,
-                conversations[2],
+                idle_conversation,
                 world.flow_id,
                 1,
             ),
