@@ -110,6 +110,7 @@ from pytake_daemon.whatsapp.send_routes import routes as send_routes
 from pytake_daemon.whatsapp.sender import Sender
 from pytake_daemon.whatsapp.templates import TemplateSyncJob
 from pytake_daemon.whatsapp.throttle import Throttle
+from pytake_daemon.whatsapp.webhook_routes import count_webhooks
 from pytake_daemon.whatsapp.webhook_routes import routes as webhook_routes
 
 log = structlog.get_logger("pytake.app")
@@ -226,7 +227,12 @@ async def _jobs(app: web.Application) -> AsyncIterator[None]:
     runner = JobRunner(
         app[DB_POOL], loops=app[LOOPS], priority=app[ACK_PRIORITY], forward=job_bell(app)
     )
-    fanout = IngestFanout(app[DB_POOL], app[EVENT_BUS])
+    fanout = IngestFanout(
+        app[DB_POOL],
+        app[EVENT_BUS],
+        on_work=runner.wake,
+        count_invalid=lambda n: count_webhooks(app, "invalid_items", n),
+    )
     runner.register_batch(INGEST_JOB, fanout)
     app[JOBS] = runner
     app[INGEST_FANOUT] = fanout
@@ -248,7 +254,6 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         max_batch=wa.ingest_max_batch,
         writers=wa.ingest_writers,
         on_work=app[JOBS].wake,
-        deliver=app[EVENT_BUS].deliver,
         priority=app[ACK_PRIORITY],
     )
     app[WEBHOOK_WRITER] = writer

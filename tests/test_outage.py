@@ -342,7 +342,8 @@ async def test_processing_resumes_by_itself_after_a_postgres_restart_under_load(
             n += 1
             msg = text_message(f"1555{n % 5:07d}", f"load {n}")
             with contextlib.suppress(OSError):  # a 503 or a dropped request while it's away
-                await post_signed(api, envelope(number, messages=[msg]), number.app_secret)
+                payload = envelope(number, messages=[msg])
+                await post_signed(api, payload, number.app_secret, settle=False)
             # A pacing timer for the load, not synchronisation.
             await asyncio.sleep(0.01)
 
@@ -374,7 +375,7 @@ async def test_processing_resumes_by_itself_after_a_postgres_restart_under_load(
 
             async def acknowledged() -> bool:
                 payload = envelope(number, messages=[marker])
-                return (await post_signed(api, payload, number.app_secret))[0] == 200
+                return (await post_signed(api, payload, number.app_secret, settle=False))[0] == 200
 
             await until_async(acknowledged, RESUME_DEADLINE, "the webhook to be acknowledged again")
 

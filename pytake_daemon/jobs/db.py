@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from pytake_daemon.db.pool import Connection
 
@@ -115,3 +116,15 @@ _PENDING = "SELECT count(*) FROM jobs WHERE tenant_id = current_tenant_id() AND 
 async def pending(conn: Connection, kind: str) -> int:
     count: int = await conn.fetchval(_PENDING, kind)
     return count
+
+
+_INSERT_MANY = """
+INSERT INTO jobs (tenant_id, kind, payload)
+SELECT current_tenant_id(), $1, p::jsonb FROM unnest($2::text[]) AS p
+"""
+
+
+async def insert_jobs(conn: Connection, kind: str, payloads: Sequence[dict[str, Any]]) -> None:
+    """Queue several jobs of one kind in one statement, in the caller's transaction."""
+    await conn.execute(_INSERT_MANY, kind, [orjson.dumps(p).decode() for p in payloads])
+    note_queued(kind)

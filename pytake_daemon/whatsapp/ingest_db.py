@@ -71,7 +71,7 @@ async def ensure_conversations(
 
 
 # One round trip for the heart of the write: new messages only (a redelivered wamid inserts
-# nothing), their conversations' counters, window and preview, and the follow-up job.
+# nothing) and their conversations' counters, window and preview.
 _INSERT_MESSAGES = """
 WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -108,18 +108,9 @@ touched AS (
            updated_at = now()
       FROM fresh f
      WHERE c.tenant_id = current_tenant_id() AND c.id = f.conversation_id
-    RETURNING c.id),
-job AS (
-    INSERT INTO jobs (tenant_id, kind, payload)
-    SELECT current_tenant_id(), $13,
-           jsonb_build_object('messages', jsonb_agg(a.id::text ORDER BY a.id),
-                              'statuses', '[]'::jsonb)
-      FROM added a
-    HAVING count(*) > 0
-    RETURNING id)
+    RETURNING c.id)
 SELECT a.id, a.conversation_id, a.wa_message_id,
-       (SELECT count(*) FROM touched) AS conversations_touched,
-       (SELECT count(*) FROM job) AS jobs
+       (SELECT count(*) FROM touched) AS conversations_touched
   FROM added a
 """
 
@@ -127,7 +118,6 @@ SELECT a.id, a.conversation_id, a.wa_message_id,
 async def insert_inbound_messages(
     conn: Connection,
     *,
-    job_kind: str,
     conversation_ids: Sequence[uuid.UUID],
     wa_message_ids: Sequence[str],
     types: Sequence[str],
@@ -141,8 +131,8 @@ async def insert_inbound_messages(
     previews: Sequence[str],
     unread: Sequence[bool],
 ) -> list[asyncpg.Record]:
-    """Insert what is new (wamids must be distinct), count it into its conversations and queue
-    its follow-up job; a redelivered wamid returns no row and changes nothing."""
+    """Insert what is new (wamids must be distinct) and count it into its conversations; a
+    redelivered wamid returns no row and changes nothing."""
     # Records, not db.rows models: the message path reads a few columns of each row once, at
     # 0.2 µs for six against 1.1-1.9 µs to build a model (bench in db/rows.py's docstring).
     return await conn.fetch(
@@ -159,7 +149,6 @@ async def insert_inbound_messages(
         list(wa_timestamps),
         list(previews),
         list(unread),
-        job_kind,
     )
 
 

@@ -17,7 +17,6 @@ from pytake_daemon.protocol import ServerEvent
 from pytake_daemon.protocol.whatsapp import TemplateStatusChanged
 from pytake_daemon.whatsapp import db as whatsapp_db
 from pytake_daemon.whatsapp import ingest_db, number_quality
-from pytake_daemon.whatsapp.routing import NumberRoute
 from pytake_daemon.whatsapp.webhook import (
     InvalidItem,
     NotificationItem,
@@ -26,6 +25,7 @@ from pytake_daemon.whatsapp.webhook import (
     TemplateStatusUpdate,
     WebhookError,
 )
+from pytake_daemon.whatsapp.webhook_jobs import Routed
 
 log = structlog.get_logger("pytake.whatsapp")
 
@@ -33,20 +33,13 @@ TEMPLATE_SYNC_JOB = "template_sync"
 _SORTED = orjson.OPT_SORT_KEYS
 
 
-@dataclass(frozen=True)
-class Routed:
-    """One notification item and the number (hence tenant) it belongs to."""
-
-    route: NumberRoute
-    item: NotificationItem
-
-
 @dataclass
 class OtherResult:
     jobs: int = 0
     """How many jobs were queued (template syncs)."""
     events: list[ServerEvent] = field(default_factory=list)
-    """What to number in the writer's transaction: template status and number quality changes."""
+    """What to number in the inbound stage's transaction: template status and number quality
+    changes."""
 
 
 def _digest(item: NotificationItem, field_name: str, phone: str | None) -> bytes:

@@ -1,4 +1,4 @@
-"""Status callbacks in the webhook writer's tenant transaction: recorded, applied to their
+"""Status callbacks in the inbound stage's tenant transaction: recorded, applied to their
 messages and numbered as events by one statement (``status_db._RECORD_STATUSES``)."""
 
 from __future__ import annotations

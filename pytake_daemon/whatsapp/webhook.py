@@ -262,6 +262,17 @@ def _parse_change(entry: Entry, change: Change) -> list[NotificationItem]:
     return [OtherChange(waba_id=waba_id, time=entry.time, field=change.field, raw=change.value)]
 
 
+def read_notification_envelope(data: object) -> tuple[str, list[Entry]]:
+    """``object`` and the entries of a POST body, its items still raw; raises
+    WebhookPayloadError (one line) when no entry can be attributed to an account."""
+    if not isinstance(data, dict):
+        raise WebhookPayloadError("webhook payload must be a JSON object")
+    try:
+        return read_envelope(data)
+    except ValidationError as exc:
+        raise WebhookPayloadError(f"invalid webhook payload: {one_line(exc)}") from None
+
+
 def parse_notification(data: dict[str, Any]) -> Notification:
     """Normalise one webhook POST body (already JSON-decoded, signature already checked).
 
@@ -271,12 +282,7 @@ def parse_notification(data: dict[str, Any]) -> Notification:
     :class:`InvalidItem` and never costs its neighbours; unknown types, fields and statuses are
     normal items.
     """
-    if not isinstance(data, dict):
-        raise WebhookPayloadError("webhook payload must be a JSON object")
-    try:
-        obj, entries = read_envelope(data)
-    except ValidationError as exc:
-        raise WebhookPayloadError(f"invalid webhook payload: {one_line(exc)}") from None
+    obj, entries = read_notification_envelope(data)
     items: list[NotificationItem] = []
     for entry in entries:
         for change in entry.changes:
@@ -327,4 +333,5 @@ __all__ = [
     "Who",
     "advances",
     "parse_notification",
+    "read_notification_envelope",
 ]

@@ -3,9 +3,10 @@ product's setup guide gives): Meta's handshake and its notifications.
 
 POST order matters: size cap, then the signature over the raw bytes (401 before anything is
 parsed), then JSON (400), then the envelope (400 only when no entry can be attributed to an
-account), then routing by phone_number_id, then the durable write; 200 only after the commit.
-Inside a valid envelope nothing is refused as a whole: an item that can't be understood is
-stored raw with its reason in ``webhook_events`` and counted, next to its neighbours. A
+account), then routing each change by its phone_number_id, then the durable write of each
+tenant's share as an ``ingest`` job (webhook_jobs.py); 200 only after the commit. Inside a valid
+envelope nothing is refused as a whole: the inbound stage stores an item that can't be
+understood raw with its reason in ``webhook_events`` and counts it, next to its neighbours. A
 notification for a number nobody configured is answered 200 (Meta would otherwise retry it for
 days), logged and counted, and never stored.
 """
@@ -24,17 +25,8 @@ from pytake_daemon.errors import BadRequest, Forbidden, PayloadTooLarge, Unautho
 from pytake_daemon.http.api import RouteTable
 from pytake_daemon.keys import REDIS, SETTINGS, WEBHOOK_ROUTING, WEBHOOK_WRITER
 from pytake_daemon.metrics import families as metrics
-from pytake_daemon.whatsapp.ingest import Routed
-from pytake_daemon.whatsapp.routing import NumberRoute, RoutingTable
-from pytake_daemon.whatsapp.webhook import (
-    InboundMessage,
-    InvalidItem,
-    NotificationItem,
-    StatusUpdate,
-    WebhookError,
-    WebhookPayloadError,
-    parse_notification,
-)
+from pytake_daemon.whatsapp.webhook import WebhookPayloadError, read_notification_envelope
+from pytake_daemon.whatsapp.webhook_jobs import route_changes
 
 log = structlog.get_logger("pytake.whatsapp")
 
@@ -42,9 +34,6 @@ routes = RouteTable(tag="whatsapp")
 
 WEBHOOK_PATHS = ("/api/v1/whatsapp/webhook", "/webhook/whatsapp")
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-# Longer ids or statuses than this are not Meta's: keep them out of unique indexes (whose
-# entries PostgreSQL caps near 2.7 kB) by recording the item as an invalid change instead.
-_MAX_ID = 512
 
 
 async def verify_webhook(request: web.Request) -> web.StreamResponse:
@@ -89,21 +78,16 @@ async def _receive(request: web.Request) -> web.StreamResponse:
         # PostgreSQL text and jsonb can't hold NUL; the only lossy step, and only for NULs.
         data = _without_nul(data)
     try:
-        notification = parse_notification(data)
+        obj, entries = read_notification_envelope(data)
     except WebhookPayloadError as exc:
         raise BadRequest(str(exc)) from None
-    routed, unknown = await _route(routing, secret, notification.items)
-    if unknown:
-        metrics.WEBHOOK_UNKNOWN_NUMBER.inc(len(unknown))
-        await _count(request, "unknown_number", len(unknown))
-        log.warning("webhook for an unknown number ignored", numbers=sorted(unknown))
-    if routed:
-        await request.app[WEBHOOK_WRITER].submit(routed)
-    invalid = sum(isinstance(r.item, InvalidItem) for r in routed)
-    if invalid:
-        # After the commit: the count is of items kept raw, not of attempts.
-        metrics.WEBHOOK_INVALID_ITEMS.inc(invalid)
-        await _count(request, "invalid_items", invalid)
+    routed = await route_changes(routing, secret, obj, entries)
+    if routed.unknown:
+        metrics.WEBHOOK_UNKNOWN_NUMBER.inc(len(routed.unknown))
+        await count_webhooks(request.app, "unknown_number", len(routed.unknown))
+        log.warning("webhook for an unknown number ignored", numbers=sorted(routed.unknown))
+    if routed.shares:
+        await request.app[WEBHOOK_WRITER].submit(routed.shares)
     return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
 
 
@@ -156,64 +140,11 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
-async def _route(
-    routing: RoutingTable, secret: bytes, items: list[NotificationItem]
-) -> tuple[list[Routed], set[str]]:
-    routed: list[Routed] = []
-    unknown: set[str] = set()
-    for item in items:
-        routes_found: list[NumberRoute]
-        phone_number_id = (
-            item.phone_number_id
-            if isinstance(item, InboundMessage | StatusUpdate | WebhookError | InvalidItem)
-            else None
-        )
-        if phone_number_id is not None:
-            found = await routing.route(phone_number_id)
-            routes_found = [found] if found is not None else []
-            key = phone_number_id
-        else:
-            # Account-level changes name only the WABA; one row per tenant owning a number of it.
-            by_tenant = {r.tenant_id: r for r in routing.routes_for_waba(item.waba_id)}
-            routes_found = list(by_tenant.values())
-            key = f"waba:{item.waba_id}"
-        allowed = [r for r in routes_found if routing.accepts(r, secret)]
-        if not allowed:
-            unknown.add(key)
-            continue
-        routed.extend(Routed(route, _storable(item)) for route in allowed)
-    return routed, unknown
-
-
-def _storable(item: NotificationItem) -> NotificationItem:
-    """The item, or an ``InvalidItem`` holding its raw JSON when its ids can't be stored.
-
-    Identity fields were checked when parsed (a BSUID or phone of the right shape); what is
-    left is their length.
-    """
-    bad = False
-    if isinstance(item, InboundMessage):
-        bad = len(item.message_id) > _MAX_ID or len(item.type) > _MAX_ID
-        field = "messages"
-    elif isinstance(item, StatusUpdate):
-        bad = len(item.message_id) > _MAX_ID or len(item.status) > _MAX_ID
-        field = "statuses"
-    if not bad:
-        return item
-    assert isinstance(item, InboundMessage | StatusUpdate)
-    return InvalidItem(
-        waba_id=item.waba_id,
-        phone_number_id=item.phone_number_id,
-        field=field,
-        reason=f"{item.kind}: an id or type longer than {_MAX_ID} characters",
-        raw=item.raw,
-    )
-
-
-async def _count(request: web.Request, name: str, amount: int) -> None:
-    """A counter in Redis (``<prefix>whatsapp:<name>``); best effort, never fails the POST."""
-    prefix = request.app[SETTINGS].redis.key_prefix
+async def count_webhooks(app: web.Application, name: str, amount: int) -> None:
+    """A counter in Redis (``<prefix>whatsapp:<name>``); best effort, never fails the POST or
+    the inbound stage's batch."""
+    prefix = app[SETTINGS].redis.key_prefix
     try:
-        await request.app[REDIS].incrby(f"{prefix}whatsapp:{name}", amount)
+        await app[REDIS].incrby(f"{prefix}whatsapp:{name}", amount)
     except (RedisError, OSError) as exc:
         log.warning("webhook counter not updated", counter=name, error=str(exc))

@@ -79,8 +79,14 @@ async def test_the_wizard_fills_by_tab_in_a_160x48_terminal(
 
         name, zone, hours = "Business name", "Time zone (IANA", "Business hours ("
         # The form is drawn disabled until the daemon's profile is in (keys typed before are
-        # dropped, never overwritten later): the cursor in the name says it is ready.
-        wait_for(lambda: on(name), "the name focused", show=term.screen)
+        # dropped, never overwritten later), and the screen moves the focus to the current step
+        # once the setup's state is in. The cursor in the name alone says neither: wait for
+        # both answers, the profile's time zone and the state's "of 7 done", drawn with them.
+        wait_for(
+            lambda: field(zone) != "" and "of 7 done" in term.screen() and on(name),
+            "the profile and the setup's state loaded",
+            show=term.screen,
+        )
         term.keys("C-u")
         term.type("Loja Tab")
         wait_for(lambda: field(name) == "Loja Tab", "the name typed", show=term.screen)

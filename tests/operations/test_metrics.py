@@ -26,6 +26,7 @@ from tests.whatsapp.wa_support import (
     WEBHOOK,
     SimulatedWorld,
     simulated_world,
+    stage_settled,
     stop_simulated_world,
 )
 
@@ -89,6 +90,7 @@ async def test_scrape_after_a_webhook_and_a_send(world: SimulatedWorld) -> None:
     customer = "5511987650001"
     wamid = await world.sim.customer(customer, name="Ana Souza").send_text("Oi, tudo bem?")
     await world.sim.wait_acked(wamid)
+    await stage_settled(api, world.tenant.id)
     resp = await api.get("/api/v1/conversations", params={"q": customer}, headers=agent)
     (conversation,) = (await resp.json())["items"]
     resp = await api.post(

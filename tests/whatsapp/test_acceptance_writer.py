@@ -13,7 +13,7 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.keys import DB_POOL, EVENT_BUS, SENDER
 from pytake_daemon.protocol import Role
 from pytake_daemon.whatsapp.acceptance_writer import AcceptanceWriter
-from tests.whatsapp.wa_support import SimulatedWorld, digits
+from tests.whatsapp.wa_support import SimulatedWorld, digits, stage_settled
 
 
 async def queued_replies(world: SimulatedWorld, customers: int, each: int) -> list[dict[str, Any]]:
@@ -24,6 +24,7 @@ async def queued_replies(world: SimulatedWorld, customers: int, each: int) -> li
     for _ in range(customers):
         customer = digits(12)
         await world.sim.wait_acked(await world.sim.customer(customer).send_text("oi"))
+        await stage_settled(world.api, world.tenant.id)
         resp = await world.api.get("/api/v1/conversations", params={"q": customer}, headers=agent)
         [conversation] = (await resp.json())["items"]
         for n in range(each):

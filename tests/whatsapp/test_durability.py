@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +41,15 @@ MESSAGES = 600
 CUSTOMERS = 25
 RATE = 150.0  # messages per second offered by the simulated customers
 KILLS_AT = (120, 260, 400)  # acknowledged messages after which the daemon is killed
+
+
+async def _stage_drained(admin_conn: Connection, tenant_id: uuid.UUID) -> None:
+    deadline = asyncio.get_running_loop().time() + 120
+    while await admin_conn.fetchval(
+        "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND kind = 'ingest'", tenant_id
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "ingest jobs left after 120 s"
+        await asyncio.sleep(0.1)
 
 
 def _at_least(count: Callable[[], int], threshold: int) -> Callable[[], bool]:
@@ -133,6 +143,9 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(
                     await wait_ready(session, daemons[-1])
                 await load
                 await sim.wait_settled(timeout=90)
+                # Acknowledged is queued: the last daemon stores what the killed ones had
+                # claimed once their leases run out (jobs.lease_seconds).
+                await _stage_drained(admin_conn, tenant.id)
     finally:
         await sim.stop()
         # Leave no live number behind for other tests' routing tables.

@@ -12,7 +12,12 @@ from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.keys import GRAPH
 from pytake_daemon.protocol import Role
 from tests.conftest import MakeTenant
-from tests.whatsapp.wa_support import ApiClient, simulated_world, stop_simulated_world
+from tests.whatsapp.wa_support import (
+    ApiClient,
+    simulated_world,
+    stage_settled,
+    stop_simulated_world,
+)
 
 
 async def test_a_username_customer_is_answered_at_graph_v26(
@@ -35,6 +40,7 @@ async def test_a_username_customer_is_answered_at_graph_v26(
         user_id = sim.user_id(customer)
         wamid = await sim.customer(user_id).send_text("hello from a username")
         await sim.wait_acked(wamid)
+        await stage_settled(api, world.tenant.id)
         headers = world.tenant[Role.AGENT].headers
         listed = await api.get("/api/v1/conversations", params={"q": "ana.s"}, headers=headers)
         [conversation] = (await listed.json())["items"]

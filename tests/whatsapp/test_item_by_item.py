@@ -18,7 +18,14 @@ from pytake_daemon.whatsapp.signature import sign
 from tests.conftest import MakeTenant
 from tests.whatsapp.payloads_2026 import bsuid, contact, inbound, value_envelope
 from tests.whatsapp.test_ingest import rows
-from tests.whatsapp.wa_support import ApiClient, Number, add_number, digits, post_signed
+from tests.whatsapp.wa_support import (
+    ApiClient,
+    Number,
+    add_number,
+    digits,
+    post_signed,
+    stage_settled,
+)
 
 
 async def _invalid_count(api: ApiClient) -> int:
@@ -141,6 +148,7 @@ async def test_the_webhook_answers_at_webhook_whatsapp_too(
         },
     )
     assert resp.status == 200
+    await stage_settled(api, tenant.id)
     assert len(await rows(admin_conn, tenant.id, "SELECT 1 FROM messages")) == 1
     unsigned = await api.post("/webhook/whatsapp", data=raw)
     assert unsigned.status == 401

@@ -27,6 +27,7 @@ from tests.whatsapp.wa_support import (
     SimulatedWorld,
     digits,
     simulated_world,
+    stage_settled,
     stop_simulated_world,
 )
 
@@ -81,6 +82,7 @@ async def until(predicate: Callable[[], Awaitable[bool]]) -> None:
 async def reply(world: SimulatedWorld, customer: str) -> dict[str, Any]:
     wamid = await world.sim.customer(customer, name="Bia").send_text("oi")
     await world.sim.wait_acked(wamid)
+    await stage_settled(world.api, world.tenant.id)
     resp = await world.api.get(
         "/api/v1/conversations", params={"q": customer}, headers=world.tenant[Role.AGENT].headers
     )

@@ -34,7 +34,7 @@ from pytake_simulator.config import NumberConfig
 from pytake_simulator.simulator import Simulator
 from tests.conftest import MakeTenant
 from tests.support import TenantData
-from tests.whatsapp.wa_support import digits, simulated_world, stop_simulated_world
+from tests.whatsapp.wa_support import digits, simulated_world, stage_settled, stop_simulated_world
 
 ApiClient = TestClient[web.Request, web.Application]
 T = TypeVar("T")
@@ -62,6 +62,7 @@ class World:
     async def customer_writes(self, wa_id: str, text: str) -> dict[str, Any]:
         wamid = await self.sim.customer(wa_id, name="Ana Souza").send_text(text)
         await self.sim.wait_acked(wamid)
+        await stage_settled(self.api, self.tenant.id)
         return await self.conversation_of(wa_id)
 
     async def send(self, conversation_id: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -380,6 +381,7 @@ async def test_media_both_ways(world: World) -> None:
     await world.customer_writes(customer, "hello")
     wamid = await world.sim.customer(customer).send_image(caption="my receipt")
     await world.sim.wait_acked(wamid)
+    await stage_settled(world.api, world.tenant.id)
     conversation = await world.conversation_of(customer)
     resp = await world.api.get(
         f"/api/v1/conversations/{conversation['id']}/messages", headers=world.agent
@@ -420,6 +422,7 @@ async def test_reading_and_typing_show_on_the_customers_phone(world: World) -> N
     customer = digits(12)
     wamid = await world.sim.customer(customer, name="Ana").send_text("anyone there?")
     await world.sim.wait_acked(wamid)
+    await stage_settled(world.api, world.tenant.id)
     conversation = await world.conversation_of(customer)
 
     read = await world.api.patch(

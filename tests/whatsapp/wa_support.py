@@ -14,7 +14,10 @@ import orjson
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from pytake_daemon.db.pool import tenant_transaction
+from pytake_daemon.keys import DB_POOL, WEBHOOK_ROUTING
 from pytake_daemon.protocol import Role
+from pytake_daemon.whatsapp.ingest import INGEST_JOB
 from pytake_daemon.whatsapp.signature import sign
 from tests.support import TenantData
 
@@ -118,8 +121,10 @@ def status(wamid: str, state: str, *, ts: int, recipient: str, **extra: Any) -> 
 
 
 async def post_signed(
-    api: ApiClient, payload: dict[str, Any] | bytes, secret: str
+    api: ApiClient, payload: dict[str, Any] | bytes, secret: str, *, settle: bool = True
 ) -> tuple[int, str]:
+    """POST a signed webhook; after a 200 (``settle``), wait until the inbound stage stored
+    what it carried, as a test reading the database next expects."""
     raw = payload if isinstance(payload, bytes) else orjson.dumps(payload)
     resp = await api.post(
         WEBHOOK,
@@ -131,7 +136,64 @@ async def post_signed(
             "X-Hub-Signature-256": sign(secret.encode(), raw),
         },
     )
-    return resp.status, await resp.text()
+    status = resp.status
+    text = await resp.text()
+    if status == 200 and settle:
+        await ingest_settled(api, raw)
+    return status, text
+
+
+# Generous: the stage runs on a shared 2-core machine; a job that fails stops the wait sooner.
+_SETTLE_SECONDS = 30.0
+
+
+async def ingest_settled(api: ApiClient, body: bytes) -> None:
+    """Wait until the inbound stage has taken the ``ingest`` jobs an acknowledged webhook
+    queued (pytake_daemon/whatsapp/webhook_jobs.py): its items are then stored, or their job
+    failed and waits for its retry. The tenants are those of the numbers the body names."""
+    for tenant_id in await _tenants_named(api, body):
+        await stage_settled(api, tenant_id)
+
+
+async def stage_settled(api: ApiClient, tenant_id: uuid.UUID) -> None:
+    """Wait until the inbound stage has taken every ``ingest`` job of ``tenant_id`` (after a
+    simulator's ``wait_acked``: acknowledged means queued, not yet stored)."""
+    pool = api.app[DB_POOL]
+    deadline = asyncio.get_running_loop().time() + _SETTLE_SECONDS
+    while True:
+        async with tenant_transaction(pool, tenant_id) as conn:
+            waiting = await conn.fetchval(_WAITING, INGEST_JOB)
+        if not waiting:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "the inbound stage is stuck"
+        await asyncio.sleep(0.01)
+
+
+_WAITING = """
+SELECT count(*) FROM jobs
+ WHERE tenant_id = current_tenant_id() AND kind = $1 AND last_error IS NULL
+"""
+
+
+async def _tenants_named(api: ApiClient, body: bytes) -> set[uuid.UUID]:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return set()
+    routing = api.app[WEBHOOK_ROUTING]
+    tenants: set[uuid.UUID] = set()
+    for entry in data.get("entry", []) if isinstance(data, dict) else []:
+        if not isinstance(entry, dict):
+            continue
+        tenants.update(r.tenant_id for r in routing.routes_for_waba(str(entry.get("id"))))
+        for change in entry.get("changes", []) or []:
+            value = change.get("value") if isinstance(change, dict) else None
+            metadata = value.get("metadata") if isinstance(value, dict) else None
+            number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+            route = await routing.route(number) if isinstance(number, str) else None
+            if route is not None:
+                tenants.add(route.tenant_id)
+    return tenants
 
 
 @dataclass
