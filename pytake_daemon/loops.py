@@ -54,6 +54,20 @@ OUTAGE_ERRORS = (
     RedisError,
 )
 
+# Of those, the ones that say the server itself is away rather than that one statement failed:
+# connection errors (SQLSTATE class 08), operator intervention (class 57: shutdown, restart,
+# recovery) and the clients' own. A constraint violation is a PostgresError too, but retrying
+# the same work won't make it pass, while the work batched with it would.
+SERVER_AWAY_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    RedisError,
+)
+
 Pass = Callable[[], Awaitable[object]]
 Probe = Callable[[], str | None]
 """A watched loop's health: ``None`` when healthy, else why not."""

@@ -44,7 +44,7 @@ from pytake_daemon.db.pool import (
 )
 from pytake_daemon.jobs import db
 from pytake_daemon.jobs.priority import AckPriority
-from pytake_daemon.loops import OUTAGE_ERRORS, Loops
+from pytake_daemon.loops import OUTAGE_ERRORS, SERVER_AWAY_ERRORS, Loops
 from pytake_daemon.metrics import families
 
 log = structlog.get_logger("pytake.jobs")
@@ -266,7 +266,9 @@ class JobRunner:
                 return True
             # Joined but not committed (the COMMIT failed: PostgreSQL went away) is a failure
             # like any other, recorded now or on the next pass, not left to the 60 s lease.
-            if not last_try and not isinstance(exc, OUTAGE_ERRORS):
+            # A statement's own error (a constraint, a bad value) is one job's: the others go
+            # on alone. Only a server that is away fails them all together.
+            if not last_try and not isinstance(exc, SERVER_AWAY_ERRORS):
                 log.info(
                     "job batch failed; its jobs run again one by one",
                     kind=jobs[0].kind,
