@@ -174,7 +174,8 @@ def palette_commands(
             # A lambda, not a def: it closes over this call's app and is the command's value.
             callback = lambda: open_theme_palette(app)  # noqa: E731
         elif command.title == "Screenshot":
-            # Textual's command delivers under its own name and says so in English.
+            # Textual's command delivers under its own name and says so in English; a lambda
+            # for the same reason as the theme's.
             callback = lambda: app.set_timer(0.1, app.action_screenshot)  # noqa: E731
         yield command._replace(title=_(command.title), help=_(command.help), callback=callback)
     yield from session_commands(app, screen)

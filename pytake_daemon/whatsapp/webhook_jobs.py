@@ -58,7 +58,6 @@ class TenantShare:
 
     tenant_id: uuid.UUID
     payload: dict[str, Any]
-    changes: int = 0
 
 
 @dataclass
@@ -103,7 +102,6 @@ async def route_changes(
                     )
                     shares[route.tenant_id] = share
                 share.payload["numbers"][key] = str(route.number_id)
-                share.changes += 1
                 parts.setdefault(route.tenant_id, []).append(
                     {"field": change.field, "value": change.value}
                 )
