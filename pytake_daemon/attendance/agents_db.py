@@ -190,6 +190,32 @@ async def lock_candidates(
     return await conn.fetch(_CANDIDATES, list(skills), department, limit, least_loaded)
 
 
+_OTHERS_WITH_ROOM = """
+SELECT a.id, a.working_hours, a.timezone
+  FROM agents a
+ WHERE a.tenant_id = current_tenant_id() AND a.status = 'online'
+   AND a.active_count < a.capacity
+   AND a.skills @> $1::text[]
+   AND ($2::text IS NULL OR $2 = ANY(a.departments))
+   AND a.id <> ALL($3::uuid[])
+ LIMIT $4
+"""
+
+
+async def others_with_room(
+    conn: Connection,
+    skills: Sequence[str],
+    department: str | None,
+    *,
+    besides: Sequence[uuid.UUID],
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Agents :func:`lock_candidates` could have returned, other than ``besides``, as last
+    committed: a plain read, so it sees (and waits for) none of the locks other distributors
+    hold."""
+    return await conn.fetch(_OTHERS_WITH_ROOM, list(skills), department, list(besides), limit)
+
+
 _COUNT_ELIGIBLE = """
 SELECT count(*) FROM agents a
  WHERE a.tenant_id = current_tenant_id() AND a.status IN ('online', 'busy')

@@ -83,36 +83,54 @@ async def distribute(
     items = await items_db.claim_waiting(conn, queue_id, batch)
     if not items:
         return 0
-    assigned = await _assign(conn, queue, items, now=now, effects=effects, events=events)
-    if events and (assigned < len(items) or len(items) < batch):
+    locked = await agents_db.lock_candidates(
+        conn,
+        queue["required_skills"],
+        queue["department"],
+        # One agent per item at most is all a batch can use.
+        limit=len(items),
+        least_loaded=queue["policy"] == Policy.LEAST_LOADED,
+    )
+    candidates = [a for a in locked if is_open(a["working_hours"], a["timezone"], (), now)]
+    assigned = await _assign(
+        conn, queue, items, candidates, now=now, effects=effects, events=events
+    )
+    left = assigned < len(items)
+    if events and (left or len(items) < batch):
+        if left and await _held_elsewhere(conn, queue, [a["id"] for a in locked], now):
+            # An agent who may take them is held by another pass (an agent coming online
+            # while a customer enters): ask again once it commits rather than tell a place to
+            # someone about to be assigned (QueueRuntime.distribute_queue backs off).
+            effects.distribute.add(queue_id)
+            return assigned
         # No agent left for the rest (or nothing behind them): they wait, so they are told
         # their place now, after the flow's hand-over message and never before an assignment.
         await announce.welcome_waiting(conn, queue, now=now, effects=effects)
     return assigned
 
 
+async def _held_elsewhere(
+    conn: Connection, queue: asyncpg.Record, locked: list[uuid.UUID], now: datetime
+) -> bool:
+    """Whether an agent who could serve the queue now has room but was skipped: another
+    transaction holds its row."""
+    others = await agents_db.others_with_room(
+        conn, queue["required_skills"], queue["department"], besides=locked, limit=20
+    )
+    return any(is_open(a["working_hours"], a["timezone"], (), now) for a in others)
+
+
 async def _assign(
     conn: Connection,
     queue: asyncpg.Record,
     items: list[asyncpg.Record],
+    candidates: list[asyncpg.Record],
     *,
     now: datetime,
     effects: Effects,
     events: bool,
 ) -> int:
     queue_id: uuid.UUID = queue["id"]
-    candidates = [
-        a
-        for a in await agents_db.lock_candidates(
-            conn,
-            queue["required_skills"],
-            queue["department"],
-            # One agent per item at most is all a batch can use.
-            limit=len(items),
-            least_loaded=queue["policy"] == Policy.LEAST_LOADED,
-        )
-        if is_open(a["working_hours"], a["timezone"], (), now)
-    ]
     pairs = _pair(queue["policy"], items, candidates)
     if not pairs:
         return 0

@@ -53,6 +53,10 @@ _RETRYABLE = (
 )
 
 
+# Seconds between passes while another transaction holds an agent (about 0.6 s in all).
+_CONTENDED_WAITS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32)
+
+
 class QueueRuntime:
     def __init__(
         self,
@@ -177,6 +181,7 @@ class QueueRuntime:
         """Assign from one queue until no item or no agent is left; returns how many."""
         total = 0
         conflicts = 0
+        waits = iter(_CONTENDED_WAITS)
         while True:
             effects = Effects()
             try:
@@ -194,11 +199,19 @@ class QueueRuntime:
                 if conflicts >= 3:
                     return total  # the sweep comes back to it
                 continue
+            # Another pass held an agent who may take what is left (distribution.distribute):
+            # try again once it has likely committed, here rather than through a hint, which
+            # would spin while it holds the agent. Past the last wait, the sweep comes back.
+            contended = queue_id in effects.distribute
+            effects.distribute.discard(queue_id)
             await self.after_commit(tenant_id, effects)
             total += count
             self.assigned += count
             if count == 0:
-                return total
+                wait = next(waits, None) if contended else None
+                if wait is None:
+                    return total
+                await asyncio.sleep(wait)
 
     # --- the sweep ----------------------------------------------------------------------------
 

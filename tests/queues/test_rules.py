@@ -212,3 +212,42 @@ async def test_hourly_aggregation_runs_once_under_its_lock(
     )
     assert again is not None
     assert (again["entries"], again["exits"]) == (2, 2)
+
+
+async def test_no_place_is_told_while_another_pass_holds_a_free_agent(
+    pool: Pool, make_tenant: MakeTenant, admin_conn: Connection, settings: Settings
+) -> None:
+    # An agent coming online (one transaction) while a customer enters (another): the
+    # customer's pass finds the agent held, and must neither assign nor say "you are number
+    # 1" to someone the next pass assigns at once (CI caught the race in a conversation test).
+    tenant = await make_tenant()
+    (waiting,) = await conversations(admin_conn, tenant.id, load_secret_box(settings), 1)
+    agent_id = tenant[Role.AGENT].id
+    now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # any time: neither has hours
+    async with tenant_transaction(pool, tenant.id) as conn:
+        await _online(conn, agent_id)
+        queue_id = await _queue(conn)
+        entered = await entry.enqueue(conn, conversation_id=waiting, queue_id=queue_id, now=now)
+        assert entered.outcome == "entered"
+    async with tenant_transaction(pool, tenant.id) as holder:
+        await holder.execute("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", agent_id)
+        effects = Effects()
+        async with tenant_transaction(pool, tenant.id) as conn:
+            assert await distribution.distribute(conn, queue_id, now=now, effects=effects) == 0
+        assert effects.distribute == {queue_id}  # asked again once the holder commits
+        assert effects.events == []
+    async with tenant_transaction(pool, tenant.id) as conn:
+        assert await _texts(conn, waiting) == []
+        assert await distribution.distribute(conn, queue_id, now=now, effects=Effects()) == 1
+        assert await _texts(conn, waiting) == []
+
+    # Nobody with room at all: the same pass tells the place at once.
+    (alone,) = await conversations(admin_conn, tenant.id, load_secret_box(settings), 1)
+    async with tenant_transaction(pool, tenant.id) as conn:
+        await conn.execute("UPDATE agents SET status = 'offline' WHERE id = $1", agent_id)
+        await entry.enqueue(conn, conversation_id=alone, queue_id=queue_id, now=now)
+        effects = Effects()
+        assert await distribution.distribute(conn, queue_id, now=now, effects=effects) == 0
+        assert effects.distribute == set()
+        (welcome,) = await _texts(conn, alone)
+        assert "you are number 1" in welcome
