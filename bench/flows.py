@@ -126,8 +126,7 @@ async def baseline_once(
             "error": None,
             "at": "2030-01-01T00:00:00Z",
         }
-        await step_db.save_session_and_steps(
-            conn,
+        save = step_db.SessionSave(
             session["id"],
             new=None,
             steps=[step, {**step, "seq": 20_000 + n}, {**step, "seq": 30_000 + n}],
@@ -140,6 +139,7 @@ async def baseline_once(
             expires_at=session["expires_at"],
             end_reason=None,
         )
+        await step_db.save_sessions(conn, [save])
         await conversations_db.get_messages(conn, [queued.message_id])
         await conversations_db.get_conversation(conn, conversation_id)
 

@@ -166,11 +166,11 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         (outbox_db._GIVE_BACK, (outbound[0], now), set()),
         # The flow step: the conversation, the message, the session, the queue, what it sends.
         (conversations_db._GET_CONVERSATION, (conversations[0],), {CONVERSATION_BY_ID}),
-        # After the conversation's lock: conversation, message claimed, active session and
-        # whether it waits in a queue, in one statement.
+        # After the conversations' locks: each conversation, its message claimed, its active
+        # session and whether it waits in a queue, a round of steps in one statement.
         (
             step_db._STEP_FACTS,
-            (conversations[0], inbound[0]),
+            (conversations, inbound[: len(conversations)]),
             {
                 CONVERSATION_BY_ID,
                 "flow_sessions_active_idx",
@@ -186,29 +186,30 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
         ),
         (flows_db._PUBLISHED_STAMP, (), set()),
         (flows_db._PUBLISHED, (), set()),
-        # The step's save: a new session with its state and log, or an existing one updated.
+        # A round's saves: a new session with its state and log, and an existing one updated.
         (
-            step_db._SAVE_NEW,
+            step_db._SAVE_SESSIONS,
             (
-                uuid.uuid4(),
-                "a",
-                None,
-                0,
-                1,
-                2,
-                {},
-                now + timedelta(hours=1),
-                None,
-                steps,
-                idle_conversation,
-                world.flow_id,
-                1,
+                [
+                    step_db.SessionSave(
+                        uuid.uuid4() if new is not None else world.session_id,
+                        new=new,
+                        current_node="a",
+                        waiting=None,
+                        attempts=0,
+                        wait_token=1,
+                        next_seq=2,
+                        variables={},
+                        expires_at=now + timedelta(hours=1),
+                        end_reason=None,
+                        steps=steps,
+                    ).as_json()
+                    for new in (
+                        step_db.NewSession(idle_conversation, world.flow_id, 1),
+                        None,
+                    )
+                ],
             ),
-            set(),
-        ),
-        (
-            step_db._SAVE_EXISTING,
-            (world.session_id, "a", None, 0, 1, 2, {}, now, None, steps),
             {("flow_sessions_pkey", "flow_sessions_tenant_id_id_key")},
         ),
         (flows_db._END_SESSION, (world.session_id, "replaced"), set()),

@@ -11,12 +11,12 @@ statements: processed at most once, and a crash mid-step redoes it from the stor
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import structlog
 
 from pytake_daemon.config import FlowsSettings
@@ -30,6 +30,7 @@ from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.engine import FlowEngine, Inbound, SessionState
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.live_effects import LiveEffects
+from pytake_daemon.flows.rounds import step_in_rounds
 from pytake_daemon.flows.routing import (
     OncePerBatch,
     PublishedFlows,
@@ -48,8 +49,7 @@ from pytake_daemon.flows.stepping import (
 from pytake_daemon.flows.transfer import QueueTransfer, Reopen
 from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.runner import Job, JobRunner
-from pytake_daemon.loops import OUTAGE_ERRORS
-from pytake_daemon.protocol import MessageOut, MessageSent
+from pytake_daemon.protocol import ConversationOut, MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
 from pytake_daemon.realtime.bus import EventBus
 
@@ -88,10 +88,8 @@ class FlowRunner:
 
     async def inbound_hook(self, batch: InboundBatch) -> None:
         """Each customer message's flow step in the fan-out's transaction, so the answer is in
-        the outbox when it commits. Conversations in id order (locks of concurrent batches are
-        taken in one order), each one's messages in the order written. A failed step (not an
-        outage) fails the batch; run again alone (``batch.isolate``), each step has a savepoint
-        and a failed one is rolled back alone and retried as a ``flow_inbound`` job."""
+        the outbox when it commits: conversations locked in id order (as concurrent batches
+        lock them), stepped in rounds (flows/rounds.py), each one's messages in order."""
         messages = sorted(
             ((c, m) for c, m in batch.inbound if m.direction == "in"), key=lambda cm: cm[0].id
         )
@@ -108,42 +106,22 @@ class FlowRunner:
             running = await step_db.running_sessions(batch.conn, [c.id for c, _ in messages])
             messages = [(c, m) for c, m in messages if c.id in running or c.id in closed]
         await step_db.lock_conversations(batch.conn, [c.id for c, _ in messages])
-        for conversation, message in messages:
-            if conversation.id in closed:
-                await db.mark_processed(batch.conn, message.id, None)
-                continue
-            previews: dict[uuid.UUID, str] = {}  # the batch's once the step's savepoint commits
-            try:
-                async with batch.conn.transaction() if batch.isolate else contextlib.nullcontext():
-                    step = await self._step(
-                        batch.conn,
-                        batch.tenant_id,
-                        conversation.id,
-                        message,
-                        batch.now,
-                        deferred_previews=previews,
-                        published=published.load,
-                    )
-            except OUTAGE_ERRORS:
-                raise
-            except Exception:
-                if not batch.isolate:
-                    raise
-                log.exception(
-                    "flow step failed; retrying it as a job of its own",
-                    message_id=str(message.id),
-                )
-                await jobs_db.insert_job(
-                    batch.conn,
-                    FLOW_INBOUND_JOB,
-                    {"conversation_id": str(conversation.id), "message_id": str(message.id)},
-                )
-                batch.follow_ups.append(self._wake_jobs)
-                continue
-            batch.events.extend(step.sent)
-            batch.deferred_previews.update(previews)
-            queued.merge(step.queue_effects)
-            queued.messages_queued = queued.messages_queued or bool(step.sent)
+        for closing in (m for c, m in messages if c.id in closed):
+            await db.mark_processed(batch.conn, closing.id, None)
+
+        async def one(
+            conversation: ConversationOut, message: MessageOut, previews: dict[uuid.UUID, str],
+            prefetched: Mapping[uuid.UUID, step_db.StepFacts] | None,
+            saves: list[step_db.SessionSave] | None,
+        ) -> Step:  # fmt: skip
+            return await self._step(
+                batch.conn, batch.tenant_id, conversation.id, message, batch.now,
+                deferred_previews=previews, published=published.load, prefetched=prefetched,
+                saves=saves,
+            )  # fmt: skip
+
+        steps = [(c, m) for c, m in messages if c.id not in closed]
+        await step_in_rounds(batch, steps, queued, one, self._retry_alone)
         # The queues' events are numbered with the batch; only their wake-ups come after.
         batch.events.extend(queued.events)
         queued.events = []
@@ -153,6 +131,15 @@ class FlowRunner:
                 await self._after_commit(batch.tenant_id, [], queued)
 
             batch.follow_ups.append(follow_up)
+
+    async def _retry_alone(
+        self, batch: InboundBatch, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> None:
+        """A step that failed alone: retried as a ``flow_inbound`` job after the commit."""
+        log.exception("flow step failed; retrying it alone", message_id=str(message_id))
+        payload = {"conversation_id": str(conversation_id), "message_id": str(message_id)}
+        await jobs_db.insert_job(batch.conn, FLOW_INBOUND_JOB, payload)
+        batch.follow_ups.append(self._wake_jobs)
 
     async def _wake_jobs(self) -> None:
         self._jobs.wake()
@@ -198,16 +185,21 @@ class FlowRunner:
         *,
         deferred_previews: dict[uuid.UUID, str] | None = None,
         published: Callable[[], Awaitable[list[CompiledFlow]]] | None = None,
+        prefetched: Mapping[uuid.UUID, step_db.StepFacts] | None = None,
+        saves: list[step_db.SessionSave] | None = None,
     ) -> Step:
         """Route and run one customer message in the caller's transaction (given
         ``deferred_previews``, the replies' conversation previews are left to the caller).
 
         Given ``published`` (the fan-out's batch), the conversation's flow lock is held already
-        and the published flows come from there."""
+        and the published flows come from there; given ``prefetched``, its round's facts were read,
+        and ``saves`` takes the session's save for the round's one statement."""
         if published is None:
             await db.lock_conversation(conn, conversation_id)
             published = functools.partial(self._published.load, conn, tenant_id)
-        found = await step_db.step_facts(conn, conversation_id, message.id)
+        if prefetched is None:
+            prefetched = await step_db.step_facts(conn, [(conversation_id, message.id)])
+        found = prefetched.get(message.id)
         if found is None:
             return Step("gone")
         conversation = found.conversation
@@ -267,7 +259,14 @@ class FlowRunner:
         else:
             await engine.receive(inbound)
         await save_step(
-            conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow), new
+            conn,
+            engine,
+            effects,
+            session_id,
+            conversation_id,
+            self._expiry(engine.flow),
+            new,
+            deferred=saves,
         )
         fanned = deferred_previews is not None  # its events get the batch's conversation
         sent = await sent_events(conn, effects, now, conversation if fanned else None)
@@ -287,24 +286,12 @@ class FlowRunner:
                 return "gone"
             if conversation["assigned_user_id"] is not None:
                 return "human"
-            state = state_of(session)
             flow = await self._published.version(conn, session["flow_id"], session["flow_version"])
-            effects = LiveEffects(
-                conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
-            )
-            engine = FlowEngine(
-                flow,
-                state,
-                facts_of(conversation, now),
-                effects,
-                max_steps=self._settings.max_steps_per_message,
-            )
-            await engine.timer(token)
-            await save_step(
-                conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow)
-            )
-            sent = await sent_events(conn, effects, now)
-        await self._after_commit(tenant_id, sent, effects.queue_effects)
+            sent, queued = await self._run(
+                conn, tenant_id, conversation, session_id, flow, state_of(session), now,
+                lambda engine: engine.timer(token),
+            )  # fmt: skip
+        await self._after_commit(tenant_id, sent, queued)
         return "fired"
 
     async def handle_start(self, job: Job) -> None:
@@ -348,24 +335,12 @@ class FlowRunner:
             trigger = flow.universal_trigger() or next(
                 n.id for n in flow.definition.nodes if n.type in TRIGGER_TYPES
             )
-            session_id = uuid.uuid4()
             new = step_db.NewSession(conversation_id, flow.flow_id, flow.version)
-            effects = LiveEffects(
-                conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
-            )
-            engine = FlowEngine(
-                flow,
-                SessionState(),
-                facts_of(conversation, now),
-                effects,
-                max_steps=self._settings.max_steps_per_message,
-            )
-            await engine.start(trigger, Inbound(text=""))
-            await save_step(
-                conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow), new
-            )
-            sent = await sent_events(conn, effects, now)
-        await self._after_commit(tenant_id, sent, effects.queue_effects)
+            sent, queued = await self._run(
+                conn, tenant_id, conversation, uuid.uuid4(), flow, SessionState(), now,
+                lambda engine: engine.start(trigger, Inbound(text="")), new,
+            )  # fmt: skip
+        await self._after_commit(tenant_id, sent, queued)
         log.info(
             "flow started",
             flow_id=str(flow_id),
@@ -373,6 +348,32 @@ class FlowRunner:
             reason=reason,
         )
         return "started"
+
+    async def _run(
+        self,
+        conn: Connection,
+        tenant_id: uuid.UUID,
+        conversation: asyncpg.Record,
+        session_id: uuid.UUID,
+        flow: CompiledFlow,
+        state: SessionState,
+        now: datetime,
+        act: Callable[[FlowEngine], Awaitable[None]],
+        new: step_db.NewSession | None = None,
+    ) -> tuple[list[MessageSent], Effects]:
+        """A step without a customer message (a timer, a start) and its save."""
+        conversation_id = conversation["id"]
+        effects = LiveEffects(
+            conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now
+        )
+        engine = FlowEngine(
+            flow, state, facts_of(conversation, now), effects,
+            max_steps=self._settings.max_steps_per_message,
+        )  # fmt: skip
+        await act(engine)
+        expiry = self._expiry(engine.flow)
+        await save_step(conn, engine, effects, session_id, conversation_id, expiry, new)
+        return await sent_events(conn, effects, now), effects.queue_effects
 
     def _expiry(self, flow: CompiledFlow) -> timedelta:
         minutes = flow.definition.session_expiry_minutes or self._settings.session_expiry_minutes

@@ -71,15 +71,17 @@ async def save_step(
     conversation_id: uuid.UUID,
     idle: timedelta,
     new: step_db.NewSession | None = None,
+    *,
+    deferred: list[step_db.SessionSave] | None = None,
 ) -> None:
     """Store the step's log and the session's new state (inserted when ``new``, one statement
-    either way); queue its timers."""
+    either way), or, given ``deferred``, leave them there for the caller to store with its
+    round's others (``step_db.save_sessions``); queue its timers."""
     state = engine.state
     # A session waiting on a longer delay or timeout mustn't expire before it fires.
     longest = max((s for s, _ in effects.timers), default=0.0)
     expires = effects.now + max(idle, timedelta(seconds=longest))
-    await step_db.save_session_and_steps(
-        conn,
+    save = step_db.SessionSave(
         session_id,
         new=new,
         steps=[s.model_dump(mode="json") for s in engine.steps],
@@ -92,6 +94,10 @@ async def save_step(
         expires_at=expires,
         end_reason=state.end_reason,
     )
+    if deferred is None:
+        await step_db.save_sessions(conn, [save])
+    else:
+        deferred.append(save)
     if state.end_reason == "completed":
         # Published with the step's other events once it commits (outbound webhooks'
         # flow.completed): the effects' events are numbered with the batch in the fan-out.

@@ -27,8 +27,9 @@ import contextlib
 
 
 class AckPriority:
-    def __init__(self, most_seconds: float = 0.2) -> None:
+    def __init__(self, most_seconds: float = 0.2, backlog: int = 16) -> None:
         self._most = most_seconds
+        self._backlog = backlog
         self._clear = asyncio.Event()
         self._clear.set()
         self.waits = 0
@@ -36,7 +37,7 @@ class AckPriority:
 
     def waiting(self, requests: int) -> None:
         """The webhook writer's count of requests handed in and not yet answered."""
-        if requests:
+        if requests >= self._backlog:
             self._clear.clear()
         else:
             self._clear.set()
