@@ -27,9 +27,8 @@ import contextlib
 
 
 class AckPriority:
-    def __init__(self, most_seconds: float = 0.2, backlog: int = 16) -> None:
+    def __init__(self, most_seconds: float = 0.2) -> None:
         self._most = most_seconds
-        self._backlog = backlog
         self._clear = asyncio.Event()
         self._clear.set()
         self.waits = 0
@@ -37,7 +36,7 @@ class AckPriority:
 
     def waiting(self, requests: int) -> None:
         """The webhook writer's count of requests handed in and not yet answered."""
-        if requests >= self._backlog:
+        if requests:
             self._clear.clear()
         else:
             self._clear.set()
