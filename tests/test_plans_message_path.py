@@ -232,6 +232,19 @@ async def test_the_message_path_reads_a_bounded_number_of_pages_whatever_the_his
             ),
             {CONVERSATION_BY_ID},
         ),
+        # A round of flow steps' replies in one statement.
+        (
+            outbox_db._QUEUE_MANY,
+            (
+                conversations,
+                [world.number_id] * n,
+                ["text"] * n,
+                _json([{"body": "a"}] * n),
+                ["a"] * n,
+                [f"flow:round:{uuid.uuid4()}" for _ in range(n)],
+            ),
+            set(),  # inserts only: the previews are _TOUCH_PREVIEWS'
+        ),
         (jobs_db._INSERT, ("flow_inbound", {"conversation_id": "x"}), set()),
         # The webhook writer's one statement: each request's share of the webhook, as a job.
         (jobs_db._INSERT_MANY, ("ingest", ['{"entry": []}'] * n), set()),

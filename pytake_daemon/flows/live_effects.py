@@ -23,7 +23,38 @@ from pytake_daemon.protocol.conversations import TimelineKind
 from pytake_daemon.protocol.flows import ActionTransferToQueue, HttpRequest
 from pytake_daemon.protocol.outgoing import OutgoingContent, SendMessageRequest
 from pytake_daemon.whatsapp.phone_request import ask_for_phone
-from pytake_daemon.whatsapp.send_service import queue_message
+from pytake_daemon.whatsapp.send_service import (
+    PreparedSend,
+    prepare_send,
+    queue_message,
+    queue_prepared,
+)
+
+
+class RoundSends:
+    """The replies of a round of the fan-out's flow steps, queued at the round's end in one
+    statement (``send_service.queue_prepared``) instead of one each as the steps run. A step
+    that does anything else that may queue a message (a transfer, a close, the phone request)
+    first queues its own, so its conversation's messages keep their order."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[LiveEffects, PreparedSend]] = []
+
+    def add(self, effects: LiveEffects, send: PreparedSend) -> None:
+        self._pending.append((effects, send))
+
+    async def flush(self, conn: Connection, of: LiveEffects | None = None) -> None:
+        """Queue the pending sends (only ``of``'s, given); each step's messages as their
+        inserts returned them go to its ``queued``."""
+        take = [p for p in self._pending if of is None or p[0] is of]
+        if not take:
+            return
+        self._pending = [p for p in self._pending if not (of is None or p[0] is of)]
+        rows = await queue_prepared(conn, [send for _, send in take])
+        for effects, send in take:
+            row = rows.get(send.idempotency_key)
+            if row is not None:  # None: queued by an earlier try of the same step
+                effects.queued.append(row)
 
 
 class LiveEffects:
@@ -41,6 +72,7 @@ class LiveEffects:
         deferred_previews: dict[uuid.UUID, str] | None = None,
         *,
         send_conversation: Mapping[str, Any] | None = None,
+        sends: RoundSends | None = None,
     ) -> None:
         self.conn = conn
         self.tenant_id = tenant_id
@@ -53,6 +85,9 @@ class LiveEffects:
         """Given (the ingest fan-out), replies leave the conversation's preview to its end."""
         self._send_conversation = send_conversation
         """What the step read for its sends (``step_db.StepFacts``), or None to read it."""
+        self._sends = sends
+        """Given (a round of the fan-out's steps), sends that need nothing more from the
+        database wait there for the round's one statement."""
         self.queued: list[asyncpg.Record] = []
         """The messages the step queued, as their inserts returned them."""
         self.timers: list[tuple[float, int]] = []
@@ -67,10 +102,31 @@ class LiveEffects:
         if self._deferred_previews is not None and previews:
             self._deferred_previews.update(previews)
 
+    async def _queue_mine(self) -> None:
+        """What this step left waiting in the round, queued now (before anything else it
+        writes that may queue a message)."""
+        if self._sends is not None:
+            await self._sends.flush(self.conn, self)
+
     async def send(self, content: OutgoingContent, *, step: int) -> None:
         request = SendMessageRequest(
             content=content, idempotency_key=f"flow:{self.session_id}:{step}"
         )
+        if self._sends is not None and self._send_conversation is not None:
+            try:
+                prepared = prepare_send(
+                    self.conversation_id,
+                    request,
+                    conversation=self._send_conversation,
+                    now=self.now,
+                )
+            except ApiError as exc:
+                raise SendRefused(str(exc)) from None
+            if prepared is not None:
+                self._sends.add(self, prepared)
+                self._keep({self.conversation_id: prepared.preview})
+                return
+        await self._queue_mine()
         previews = self._previews()
         try:
             # No savepoint: a send is refused (ApiError) before it writes anything, so the
@@ -92,6 +148,7 @@ class LiveEffects:
             self.queued.append(queued.row)
 
     async def request_phone(self, text: str, *, step: int) -> OutgoingContent:
+        await self._queue_mine()
         previews = self._previews()
         try:
             # No savepoint, as in send().
@@ -112,6 +169,7 @@ class LiveEffects:
         return content
 
     async def transfer(self, node: ActionTransferToQueue) -> None:
+        await self._queue_mine()
         await self._transfer.transfer(
             self.conn,
             self.tenant_id,
@@ -123,6 +181,7 @@ class LiveEffects:
         await db.set_conversation_status(self.conn, self.conversation_id, "pending")
 
     async def close(self) -> None:
+        await self._queue_mine()
         line = timeline.Line(
             self.conversation_id, TimelineKind.CLOSED.value, detail={"reason": "flow"}
         )

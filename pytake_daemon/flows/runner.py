@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -30,7 +30,7 @@ from pytake_daemon.flows.compiled import CompiledFlow
 from pytake_daemon.flows.engine import FlowEngine, Inbound, SessionState
 from pytake_daemon.flows.http_call import FlowHttp
 from pytake_daemon.flows.live_effects import LiveEffects
-from pytake_daemon.flows.rounds import step_in_rounds
+from pytake_daemon.flows.rounds import Round, step_in_rounds
 from pytake_daemon.flows.routing import (
     OncePerBatch,
     PublishedFlows,
@@ -111,13 +111,11 @@ class FlowRunner:
 
         async def one(
             conversation: ConversationOut, message: MessageOut, previews: dict[uuid.UUID, str],
-            prefetched: Mapping[uuid.UUID, step_db.StepFacts] | None,
-            saves: list[step_db.SessionSave] | None,
+            shared: Round | None,
         ) -> Step:  # fmt: skip
             return await self._step(
                 batch.conn, batch.tenant_id, conversation.id, message, batch.now,
-                deferred_previews=previews, published=published.load, prefetched=prefetched,
-                saves=saves,
+                deferred_previews=previews, published=published.load, shared=shared,
             )  # fmt: skip
 
         steps = [(c, m) for c, m in messages if c.id not in closed]
@@ -185,21 +183,23 @@ class FlowRunner:
         *,
         deferred_previews: dict[uuid.UUID, str] | None = None,
         published: Callable[[], Awaitable[list[CompiledFlow]]] | None = None,
-        prefetched: Mapping[uuid.UUID, step_db.StepFacts] | None = None,
-        saves: list[step_db.SessionSave] | None = None,
+        shared: Round | None = None,
     ) -> Step:
         """Route and run one customer message in the caller's transaction (given
         ``deferred_previews``, the replies' conversation previews are left to the caller).
 
         Given ``published`` (the fan-out's batch), the conversation's flow lock is held already
-        and the published flows come from there; given ``prefetched``, its round's facts were read,
-        and ``saves`` takes the session's save for the round's one statement."""
+        and the published flows come from there; given ``shared``, its round read its facts and
+        saves its session and queues its replies at the round's end (flows/rounds.py)."""
         if published is None:
             await db.lock_conversation(conn, conversation_id)
             published = functools.partial(self._published.load, conn, tenant_id)
-        if prefetched is None:
-            prefetched = await step_db.step_facts(conn, [(conversation_id, message.id)])
-        found = prefetched.get(message.id)
+        if shared is None:
+            found = (await step_db.step_facts(conn, [(conversation_id, message.id)])).get(
+                message.id
+            )
+        else:
+            found = shared.facts.get(message.id)
         if found is None:
             return Step("gone")
         conversation = found.conversation
@@ -241,16 +241,10 @@ class FlowRunner:
             state = state_of(session)
             flow = await self._published.version(conn, session["flow_id"], session["flow_version"])
         effects = LiveEffects(
-            conn,
-            tenant_id,
-            conversation_id,
-            session_id,
-            self._transfer,
-            self._http,
-            now,
-            deferred_previews,
-            send_conversation=found.send_conversation,
-        )
+            conn, tenant_id, conversation_id, session_id, self._transfer, self._http, now,
+            deferred_previews, send_conversation=found.send_conversation,
+            sends=None if shared is None else shared.sends,
+        )  # fmt: skip
         engine = FlowEngine(
             flow, state, facts, effects, max_steps=self._settings.max_steps_per_message
         )
@@ -259,18 +253,15 @@ class FlowRunner:
         else:
             await engine.receive(inbound)
         await save_step(
-            conn,
-            engine,
-            effects,
-            session_id,
-            conversation_id,
-            self._expiry(engine.flow),
-            new,
-            deferred=saves,
-        )
+            conn, engine, effects, session_id, conversation_id, self._expiry(engine.flow), new,
+            None if shared is None else shared.saves,
+        )  # fmt: skip
         fanned = deferred_previews is not None  # its events get the batch's conversation
-        sent = await sent_events(conn, effects, now, conversation if fanned else None)
-        return Step("started" if start is not None else "continued", sent, effects.queue_effects)
+        sent = functools.partial(sent_events, conn, effects, now, conversation if fanned else None)
+        result = "started" if start is not None else "continued"
+        if shared is not None:  # its replies are queued at the round's end
+            return Step(result, queue_effects=effects.queue_effects, later=sent)
+        return Step(result, await sent(), effects.queue_effects)
 
     async def process_timer(
         self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, session_id: uuid.UUID, token: int

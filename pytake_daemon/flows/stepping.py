@@ -5,7 +5,7 @@ behind (its log, the session, timers as ``flow_timer`` jobs, the events of what 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +33,8 @@ class Step:
     """What happened, for logs and tests: started, continued, human, queued, no flow…"""
     sent: list[MessageSent] = field(default_factory=list)
     queue_effects: Effects = field(default_factory=Effects)
+    later: Callable[[], Awaitable[list[MessageSent]]] | None = None
+    """In a round (flows/rounds.py), its replies' events, once the round has queued them."""
 
 
 def inbound_of(message: MessageOut) -> Inbound:
@@ -71,7 +73,6 @@ async def save_step(
     conversation_id: uuid.UUID,
     idle: timedelta,
     new: step_db.NewSession | None = None,
-    *,
     deferred: list[step_db.SessionSave] | None = None,
 ) -> None:
     """Store the step's log and the session's new state (inserted when ``new``, one statement

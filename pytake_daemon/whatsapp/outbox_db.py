@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from pytake_daemon.conversations.db import CONVERSATION_COLUMNS, MESSAGE_COLUMNS
 from pytake_daemon.db.pool import Connection
@@ -110,6 +111,55 @@ async def queue_outbound(
         number_id,
         preview,
         touch_conversation,
+    )
+
+
+# A round of the fan-out's flow steps' replies in one statement (send_service.queue_prepared):
+# messages, then their outbox rows in the input's order (ORDER BY ord: the sequence that orders
+# a conversation's sends is taken in that order). Previews are left to ``touch_previews``.
+_QUEUE_MANY = f"""
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
+           WITH ORDINALITY AS u(conversation_id, number_id, type, content, text, key, ord)),
+m AS (
+    INSERT INTO messages (tenant_id, conversation_id, direction, type, content, text, status,
+                          idempotency_key)
+    SELECT current_tenant_id(), i.conversation_id, 'out', i.type, i.content::jsonb, i.text,
+           'pending', i.key
+      FROM input i ORDER BY i.ord
+    ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING *
+), queued AS (
+    INSERT INTO outbox (tenant_id, message_id, number_id, conversation_id)
+    SELECT current_tenant_id(), m.id, i.number_id, m.conversation_id
+      FROM m JOIN input i ON i.key = m.idempotency_key
+     ORDER BY i.ord
+)
+SELECT {MESSAGE_COLUMNS}, m.idempotency_key FROM m
+"""
+
+
+async def queue_many(
+    conn: Connection,
+    *,
+    conversation_ids: Sequence[uuid.UUID],
+    number_ids: Sequence[uuid.UUID],
+    types: Sequence[str],
+    contents: Sequence[dict[str, Any]],
+    texts: Sequence[str],
+    keys: Sequence[str],
+) -> list[asyncpg.Record]:
+    """Store pending messages and queue them, as :func:`queue_outbound` does one (without
+    context, sender or preview); the new ones as ``get_messages`` reads them, with their
+    ``idempotency_key``."""
+    return await conn.fetch(
+        _QUEUE_MANY,
+        list(conversation_ids),
+        list(number_ids),
+        list(types),
+        [orjson.dumps(c).decode() for c in contents],
+        list(texts),
+        list(keys),
     )
 
 

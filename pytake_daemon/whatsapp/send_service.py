@@ -17,7 +17,7 @@ sender picks it up after the commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,11 +103,7 @@ async def _queue_new(
         conversation = await outbox_db.conversation_for_send(conn, conversation_id)
     if conversation is None:
         raise NotFound("no such conversation")
-    if conversation["removed_at"] is not None:
-        raise Conflict("this conversation's WhatsApp number was removed; it can't send anymore")
-    is_template = isinstance(request.content, TemplateOut)
-    if not is_template and not window_open(conversation["last_inbound_at"], now):
-        raise Conflict(explain(RE_ENGAGEMENT))
+    _check_conversation(conversation, request, now)
     if isinstance(request.content, TemplateOut):
         await _check_template(
             conn,
@@ -142,6 +138,73 @@ async def _queue_new(
     if deferred_previews is not None:
         deferred_previews[conversation_id] = shown
     return Queued(message_id=row["id"], conversation_id=conversation_id, created=True, row=row)
+
+
+def _check_conversation(
+    conversation: Mapping[str, Any] | asyncpg.Record, request: SendMessageRequest, now: datetime
+) -> None:
+    if conversation["removed_at"] is not None:
+        raise Conflict("this conversation's WhatsApp number was removed; it can't send anymore")
+    is_template = isinstance(request.content, TemplateOut)
+    if not is_template and not window_open(conversation["last_inbound_at"], now):
+        raise Conflict(explain(RE_ENGAGEMENT))
+
+
+@dataclass(frozen=True)
+class PreparedSend:
+    """A send checked without the database, for :func:`queue_prepared` to queue with others."""
+
+    conversation_id: uuid.UUID
+    number_id: uuid.UUID
+    type: str
+    content: dict[str, Any]
+    text: str
+    preview: str
+    idempotency_key: str
+
+
+def prepare_send(
+    conversation_id: uuid.UUID,
+    request: SendMessageRequest,
+    *,
+    conversation: Mapping[str, Any],
+    now: datetime,
+) -> PreparedSend | None:
+    """Check a send as :func:`queue_message` would (raising the same ``ApiError``) when that
+    needs nothing from the database; None when it does (a template, a quoted message, no
+    idempotency key): queue that one with :func:`queue_message`."""
+    key = request.idempotency_key
+    if isinstance(request.content, TemplateOut) or request.referenced_message or key is None:
+        return None
+    _check_conversation(conversation, request, now)
+    described = describe_outgoing(request.content)
+    return PreparedSend(
+        conversation_id,
+        conversation["number_id"],
+        request.content.type,
+        request.content.model_dump(mode="json", exclude_none=True),
+        english(described),
+        stored_preview(described),
+        key,
+    )
+
+
+async def queue_prepared(
+    conn: Connection, sends: Sequence[PreparedSend]
+) -> dict[str, asyncpg.Record]:
+    """Queue prepared sends in one statement, each conversation's in the order given (their
+    previews are the caller's, as ``deferred_previews``); the new messages by idempotency key
+    (a key taken already, by a send queued earlier, queues nothing and is left out)."""
+    rows = await outbox_db.queue_many(
+        conn,
+        conversation_ids=[s.conversation_id for s in sends],
+        number_ids=[s.number_id for s in sends],
+        types=[s.type for s in sends],
+        contents=[s.content for s in sends],
+        texts=[s.text for s in sends],
+        keys=[s.idempotency_key for s in sends],
+    )
+    return {row["idempotency_key"]: row for row in rows}
 
 
 def _replayed(earlier: Any, conversation_id: uuid.UUID, content: dict[str, Any]) -> Queued:

@@ -103,7 +103,10 @@ async def test_stats_read_what_they_count(
         # window and resolutions; the unbounded statement read every conversation and every
         # message of the day (3,082 buffers here, 130 ms, and more every hour of the day). The
         # tenant's quarters are few here (two days), so the planner may read them in a
-        # sequential scan of a few pages; in production it's a range of their key.
+        # sequential scan of a few pages; in production it's a range of their key. Alone it
+        # reads 670-850 buffers; beside the whatsapp tests under -n 2, 1,231 (the tables and
+        # their indexes are shared with other tests' tenants and dead rows), so the bound is
+        # 1,500: still half of what the unbounded statement read, and that grew every hour.
         assert_bounded(
             plan,
             uses={

@@ -37,6 +37,7 @@ async def test_two_messages_of_one_customer_in_one_webhook_are_stepped_in_order(
         chain(
             {"id": "q", "type": "ask", "question": "Seu nome?", "variable": "nome"},
             {"id": "hi", "type": "msg_text", "text": "Oi, {{nome}}!"},
+            {"id": "bye", "type": "msg_text", "text": "Tchau!"},
         )
     )
     first, second = digits(12), digits(12)
@@ -63,9 +64,14 @@ async def test_two_messages_of_one_customer_in_one_webhook_are_stepped_in_order(
     )
     status, text = await post_signed(world.api, payload, sim.config.app_secret)
     assert status == 200, text
-    await world.bot_says(first, "Oi, Ana!")
+    await world.bot_says(first, "Tchau!")
     await world.bot_says(second, "Seu nome?")
-    assert [shown(m) for m in sim.outbound_messages(to=first)] == ["Seu nome?", "Oi, Ana!"]
+    # The round's replies are queued together at its end, each conversation's in order.
+    assert [shown(m) for m in sim.outbound_messages(to=first)] == [
+        "Seu nome?",
+        "Oi, Ana!",
+        "Tchau!",
+    ]
     assert [shown(m) for m in sim.outbound_messages(to=second)] == ["Seu nome?"]
     resp = await world.api.get(f"/api/v1/flows/{flow_id}/sessions", headers=world.admin)
     sessions = (await resp.json())["items"]
@@ -76,4 +82,4 @@ async def test_two_messages_of_one_customer_in_one_webhook_are_stepped_in_order(
         session = await resp.json()
         steps[session["status"]] = [s["node_id"] for s in session["steps"]]
     # The first customer's session ended after the greeting; the second's waits on the ask.
-    assert steps == {"ended": ["start", "q", "q", "hi"], "active": ["start", "q"]}
+    assert steps == {"ended": ["start", "q", "q", "hi", "bye"], "active": ["start", "q"]}
