@@ -7,8 +7,8 @@ their sessions in a third (``step_db.step_facts``, ``live_effects.RoundSends``,
 ``step_db.save_sessions``); a conversation's next message is stepped in the next round, once
 its session was saved, so it sees what the first left.
 
-Run again alone (``InboundBatch.isolate``: a step failed the optimistic try), each step reads
-and saves its own inside its savepoint, and one that fails again is handed to ``failed``.
+Run again alone (``InboundBatch.isolate``: a step failed the optimistic try), each step reads,
+queues and saves its own inside its savepoint, and one that fails again is handed to ``failed``.
 """
 
 from __future__ import annotations
