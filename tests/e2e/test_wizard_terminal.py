@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(
 __all__ = ["daemon"]  # the fixture, imported for this module's test
 
 
-# Known issue (CHANGELOG.md, Unreleased, "Known issues"): in two of four full runs of the suite
+# Known issue (CHANGELOG.md, Unreleased, "Known issues"): in three of five full runs of the suite
 # on 2026-12-06 (and once in session 14) the console took no key into the business name at all,
 # not even typed again 5 s later, although the profile, the setup's state and the cursor were
 # drawn; alone, or beside a CPU load, it passed 8 times of 8. Until that is found it runs, and
