@@ -31,7 +31,7 @@ def test_rounds_take_one_message_of_each_conversation_in_order() -> None:
 
 
 async def test_two_messages_of_one_customer_in_one_webhook_are_stepped_in_order(
-    world: World,  # noqa: F811
+    world: World,  # noqa: F811 - the fixture imported above, by name
 ) -> None:
     flow_id = await world.publish(
         chain(
