@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -64,7 +65,7 @@ class Bench:
         return env
 
     def spawn(self, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(args, env=env)
+        proc = subprocess.Popen([*_DIE_WITH_PARENT, *args], env=env)
         self.procs.append(proc)
         return proc
 
@@ -85,8 +86,25 @@ PG_STATS_SETTINGS = (
 )
 
 
+# Each child first asks Linux for SIGTERM when the bench dies, however it dies, then execs its
+# command (the request survives exec): a daemon left behind by a killed bench kept draining its
+# backlog and skewed the next run's figures. prctl(PR_SET_PDEATHSIG = 1, SIGTERM).
+_DIE_WITH_PARENT = [
+    sys.executable,
+    "-c",
+    "import ctypes, os, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGTERM); "
+    "os.execv(sys.argv[1], sys.argv[1:])",
+]
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def bench_stack(prefix: str, pg_settings: Sequence[str] = ()) -> Iterator[Bench]:
+    # A bench stopped with kill still stops its servers and drops its database.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     root = short_tmpdir(prefix)
     pg_url = os.environ.get("PYTAKE_TEST_POSTGRES_URL")
     redis_url = os.environ.get("PYTAKE_TEST_REDIS_URL")

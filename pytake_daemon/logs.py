@@ -24,17 +24,15 @@ def configure_logging(settings: LoggingSettings) -> None:
         if settings.format == "json"
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
+    level = logging.getLevelName(settings.level.upper())
     structlog.configure(
-        processors=[
-            # First: a line below the level is dropped before the others run (a stdlib
-            # BoundLogger otherwise builds every debug/info line, timestamp and context
-            # included, and only then lets logging discard it: several per message).
-            structlog.stdlib.filter_by_level,
-            *shared,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        # A line below the level costs one call that returns: the filtering wrapper has no-op
+        # methods for those levels. The stdlib BoundLogger built every debug and info line,
+        # context included, before dropping it (a webhook's request line was 2 % of the web
+        # process in bench/ingest.py).
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(

@@ -50,7 +50,7 @@ class IngestWriter:
         pool: Pool,
         *,
         max_batch: int,
-        writers: int = 2,
+        writers: int = 1,
         on_work: Callable[[], None] | None = None,
         priority: AckPriority | None = None,
     ) -> None:
@@ -68,8 +68,9 @@ class IngestWriter:
         self.requests = 0
 
     def start(self) -> None:
-        # Two writers by default: one transaction fills while the other waits on PostgreSQL, so
-        # the database and this process work at the same time (they only insert: no locks).
+        # One writer by default (``ingest_writers``): what arrives while its commit is in flight
+        # is the next batch. The process goes on reading requests meanwhile; only the writer
+        # task waits on PostgreSQL.
         self._tasks = [
             asyncio.create_task(self._run(), name=f"webhook-writer-{i}")
             for i in range(self._writers)
