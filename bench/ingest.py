@@ -33,6 +33,7 @@ import aiohttp
 import orjson
 import uvloop
 from harness import (
+    PG_STATS_SETTINGS,
     add_webhook_number,
     bench_stack,
     cpu_seconds,
@@ -40,6 +41,8 @@ from harness import (
     free_port,
     percentile,
     postmaster_pid,
+    print_statement_stats,
+    reset_statement_stats,
     stored_messages,
     wait_drained,
     wait_ready,
@@ -217,6 +220,14 @@ def main() -> None:
         action="store_true",
         help="a web process and a jobs process at nice 10 (server.role) instead of one",
     )
+    parser.add_argument(
+        "--pg-stats",
+        type=int,
+        default=0,
+        metavar="TOP",
+        help="PostgreSQL's statements per webhook over the saturation burst and its drain, "
+        "the TOP by time (embedded server only)",
+    )
     parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_baseline:
@@ -231,7 +242,7 @@ def main() -> None:
     from pytake_daemon.db.pool import connect
 
     key = Fernet.generate_key()
-    with bench_stack("pti-") as bench:
+    with bench_stack("pti-", PG_STATS_SETTINGS if args.pg_stats else ()) as bench:
         asyncio.run(
             add_webhook_number(
                 bench, key, phone_number_id=PHONE_ID, waba_id=WABA_ID, app_secret=SECRET
@@ -310,6 +321,8 @@ def main() -> None:
                         *(cpu_seconds(d.pid) for d in daemons),
                     )
 
+                if args.pg_stats:
+                    await reset_statement_stats(bench.admin_dsn)
                 before = sample()
                 results["ingest saturation"] = await saturation(
                     app + PATH, next(parts), args.concurrency
@@ -317,6 +330,11 @@ def main() -> None:
                 acked_at = sample()
                 await drained("saturation")
                 after = sample()
+                if args.pg_stats:
+                    acked_burst = results["ingest saturation"].acked
+                    await print_statement_stats(
+                        bench.admin_dsn, acked_burst, "webhook", args.pg_stats
+                    )
                 for i, name in enumerate(("daemon", "pg", "client", "web", "jobs")[: len(after)]):
                     cpu[f"{name}_ack"] = acked_at[i] - before[i]
                     cpu[f"{name}_drain"] = after[i] - acked_at[i]
