@@ -39,9 +39,13 @@ ANALYSIS_JOB = "ai_analysis"
 """One batch of customer messages to analyse (queued by the ingest fan-out's hook)."""
 
 
+# How this process runs the analysis, not what a tenant's analysis does: never a tenant's.
+_DAEMON_SETTINGS = {"workers", "process"}
+
+
 def settings_for(defaults: AiSettings, overrides: dict[str, Any]) -> AiSettingsOut:
     """The installation's defaults with a tenant's overrides applied (unknown keys ignored)."""
-    base = defaults.model_dump(exclude={"workers", "process"})  # the daemon's, not a tenant's
+    base = defaults.model_dump(exclude=_DAEMON_SETTINGS)
     base.update({k: v for k, v in overrides.items() if k in base})
     return AiSettingsOut.model_validate(base)
 

@@ -70,7 +70,9 @@ class IngestWriter:
     def start(self) -> None:
         # One writer by default (``ingest_writers``): what arrives while its commit is in flight
         # is the next batch. The process goes on reading requests meanwhile; only the writer
-        # task waits on PostgreSQL.
+        # task waits on PostgreSQL. A second writer took each single waiting request as soon as
+        # it was idle, so batches stayed small: bench/ingest.py's web process alone used 0.25 ms
+        # of CPU per acknowledgement with two writers, 0.20 with one.
         self._tasks = [
             asyncio.create_task(self._run(), name=f"webhook-writer-{i}")
             for i in range(self._writers)
