@@ -246,6 +246,24 @@ def cpu_seconds(root: int) -> float:
     return ticks / CLOCK_TICKS
 
 
+async def wait_quiet(
+    roots: Sequence[int], timeout: float = 60.0, window: float = 0.5, share: float = 0.1
+) -> float | None:
+    """Wait until the process trees of ``roots`` use under ``share`` of a core over ``window``;
+    the seconds it took, or None after ``timeout``. A drained daemon can still be busy (its AI
+    model process imports and trains for seconds after the start, up to 1.2 cores), and the
+    phase that follows, a baseline too, must have the cores to itself."""
+    started = time.monotonic()
+    before = sum(cpu_seconds(r) for r in roots)
+    while time.monotonic() - started < timeout:
+        await asyncio.sleep(window)
+        now = sum(cpu_seconds(r) for r in roots)
+        if now - before < share * window:
+            return time.monotonic() - started
+        before = now
+    return None
+
+
 async def postmaster_pid(conn: Connection) -> int | None:
     """The local cluster's postmaster (the parent of our backend), or None if not local."""
     backend: int = await conn.fetchval("SELECT pg_backend_pid()")
@@ -348,6 +366,7 @@ __all__ = [
     "postmaster_pid",
     "stored_messages",
     "wait_drained",
+    "wait_quiet",
     "wait_ready",
 ]
 

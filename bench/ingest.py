@@ -45,6 +45,7 @@ from harness import (
     reset_statement_stats,
     stored_messages,
     wait_drained,
+    wait_quiet,
     wait_ready,
 )
 
@@ -293,13 +294,18 @@ def main() -> None:
                 for port in probes:
                     await wait_ready(f"http://127.0.0.1:{port}/readyz")
                 deadlocks_before = await deadlocks(db)
+                postmaster = await postmaster_pid(db)
+                quiet_roots = [d.pid for d in daemons] + ([postmaster] if postmaster else [])
 
                 async def drained(after: str) -> None:
                     took = await wait_drained(db, args.drain_timeout)
                     drains[after] = took
+                    # Then quiet: what follows (a baseline too) gets the cores to itself.
+                    calm = await wait_quiet(quiet_roots)
                     print(
                         f"drained after {after}: "
-                        + ("NOT within the timeout" if took is None else f"{took:.1f} s"),
+                        + ("NOT within the timeout" if took is None else f"{took:.1f} s")
+                        + ("; never quiet" if calm is None else f", quiet {calm:.1f} s later"),
                         file=sys.stderr,
                         flush=True,
                     )
@@ -311,7 +317,6 @@ def main() -> None:
                 results["baseline saturation"] = await saturation(
                     base + PATH, next(parts), args.concurrency
                 )
-                postmaster = await postmaster_pid(db)
 
                 def sample() -> tuple[float, ...]:
                     return (
