@@ -19,9 +19,9 @@ work a burst brings, and at 50 ms it still took a quarter of the loop during one
 acknowledgements/s against 5,037 at 200 ms (bench/ingest.py, one process, quiet machine). At
 200 ms a burst of 64 clients still let the stage store one message in seven while it lasted, at
 0.8 ms of CPU each; at 1 s, one in twelve: in three alternated runs on one machine, 2,996 ·
-4,071 · 4,572 acknowledgements/s against 2,331 · 2,355 · 3,205, with 0.17–0.26 ms of daemon
-CPU per acknowledgement against 0.25–0.35, and the same drain after the burst (9.6–12.1 s
-against 11.2–11.9 s: the work is the same, done later in bigger batches). Below saturation the
+4,071 · 4,572 acknowledgements/s against 2,331 · 2,355 · 3,205, with 0.17-0.26 ms of daemon
+CPU per acknowledgement against 0.25-0.35, and the same drain after the burst (9.6-12.1 s
+against 11.2-11.9 s: the work is the same, done later in bigger batches). Below saturation the
 bound is never reached: the writer's count falls to zero between commits, and the loops go on
 at once.
 """
