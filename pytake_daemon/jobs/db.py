@@ -3,6 +3,7 @@ job happens in its tenant's scope."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -122,6 +123,18 @@ _INSERT_MANY = """
 INSERT INTO jobs (tenant_id, kind, payload)
 SELECT current_tenant_id(), $1, p::jsonb FROM unnest($2::text[]) AS p
 """
+
+
+_ENQUEUE = "SELECT enqueue_jobs($1, $2, $3)"
+
+
+async def enqueue_jobs(
+    conn: Connection, tenant_id: uuid.UUID, kind: str, payloads: Sequence[dict[str, Any]]
+) -> None:
+    """Queue ``tenant_id``'s jobs of one kind and commit them, in one round trip: call it
+    outside a transaction (the statement is its own, scoped to the tenant; migration 0048)."""
+    await conn.execute(_ENQUEUE, tenant_id, kind, [orjson.dumps(p).decode() for p in payloads])
+    note_queued(kind)
 
 
 async def insert_jobs(conn: Connection, kind: str, payloads: Sequence[dict[str, Any]]) -> None:
