@@ -10,6 +10,7 @@ from typing import Any
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol import (
     ConversationList,
+    ConversationOut,
     ConversationUpdated,
     MessageList,
     MessageUpdated,
@@ -93,8 +94,11 @@ async def test_a_revoke_hides_the_content_from_agents_and_keeps_it_for_audit(
     tenant = await make_tenant()
     number = await add_number(api, tenant)
     user = bsuid()
-    original, wamid = text_from(number, user_id=user, body="my card number is 4111")
+    # The searched secret has letters: the customer's BSUID is 20 random digits, and a digits-
+    # only secret was found in it once (the search matches contacts too).
+    original, wamid = text_from(number, user_id=user, body="my card number is 4111-xq")
     await _post(api, number, original)
+    assert len(await _search(api, tenant, "4111-xq")) == 1  # found before the revoke
     revoke, _ = revoke_of(number, wamid, user_id=user, phone=None)
     await _post(api, number, revoke)
     await _post(api, number, revoke)
@@ -108,15 +112,20 @@ async def test_a_revoke_hides_the_content_from_agents_and_keeps_it_for_audit(
         "SELECT text, revoked_at FROM messages WHERE wa_message_id = $1",
         wamid,
     )
-    assert kept["text"] == "my card number is 4111"
+    assert kept["text"] == "my card number is 4111-xq"
     [conversation] = await rows(
         admin_conn, tenant.id, "SELECT last_message_preview FROM conversations"
     )
-    assert "4111" not in conversation["last_message_preview"]
+    assert "4111-xq" not in conversation["last_message_preview"]
+    assert await _search(api, tenant, "4111-xq") == []
+
+
+async def _search(api: ApiClient, tenant: TenantData, text: str) -> list[ConversationOut]:
     resp = await api.get(
-        "/api/v1/conversations", params={"q": "4111"}, headers=tenant[Role.AGENT].headers
+        "/api/v1/conversations", params={"q": text}, headers=tenant[Role.AGENT].headers
     )
-    assert ConversationList.model_validate(await resp.json()).items == []
+    assert resp.status == 200
+    return ConversationList.model_validate(await resp.json()).items
 
 
 async def test_referral_forwarding_and_unsupported_reason_reach_the_api(
