@@ -11,15 +11,19 @@ between them by a round-robin front (issue 20, parts 5 and 6):
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
+import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
 
 from pytake_daemon.config import Settings
-from pytake_daemon.db.pool import Connection
+from pytake_daemon.db.pool import Connection, set_tenant
 from pytake_daemon.protocol import Role
+from pytake_daemon.protocol.conversations import ConversationList, MessageList
 from tests.private_stack import until, until_async
 from tests.replicas.support import (
     TIMEOUT,
@@ -34,7 +38,7 @@ from tests.replicas.support import (
     world,
 )
 from tests.support import TenantData
-from tests.test_cross_process import wait_exit
+from tests.test_cross_process import Daemon, wait_exit
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("replicas")]
 
@@ -166,7 +170,66 @@ async def test_kill_9_of_one_replica_under_load_loses_nothing(
                 left = await work_left(replica_conn, tenant.id)
                 raise AssertionError(f"{exc}; killed at {killed_at}: {left[:8]}") from None
             await until(lambda: len(set(w.replies())) >= MESSAGES, TIMEOUT, "every reply")
-            await until(lambda: len(on_b.received) >= MESSAGES, TIMEOUT, "every message on b")
-            assert sorted(on_b.received) == sorted(w.sent)
+            # Redis pub/sub is at-most-once (docs/architecture.md, "Realtime"): the events of a
+            # batch the killed replica committed but had not yet published never reach b. A
+            # console sees the gap in the numbers and re-reads over REST; this one does too, once
+            # b's stream has reached the tenant's last number (all is committed by now).
+            last = await last_event_number(replica_conn, tenant.id)
+            await until(
+                lambda: set(w.sent) <= set(on_b.received) or max(on_b.seqs, default=0) >= last,
+                TIMEOUT,
+                f"b's stream to reach event {last}",
+            )
+            assert len(set(on_b.received)) == len(on_b.received), "a message shown twice"
+            missing = set(w.sent) - set(on_b.received)
+            if missing:
+                gaps = unseen_numbers(on_b, last)
+                assert gaps, f"{len(missing)} messages missing from b's stream without a gap"
+                print(f"missing from b's stream: {len(missing)}, behind {len(gaps)} numbers")
+                shown = await inbound_over_rest(session, b, tenant[Role.ADMIN].headers)
+                assert missing <= shown, len(missing - shown)
         await assert_each_once(replica_conn, w, resent=orphaned_sends)
     assert b.proc.poll() is None, b.log()
+
+
+async def last_event_number(conn: Connection, tenant_id: uuid.UUID) -> int:
+    """The tenant's last event number, once every transaction that took one has ended."""
+    async with conn.transaction():
+        await set_tenant(conn, tenant_id)
+        last: int = await conn.fetchval("SELECT current_event_seq()")
+    return last
+
+
+def unseen_numbers(client: Console, last: int) -> set[int]:
+    """The event numbers after the console's Hello, up to ``last``, it never received: each is
+    a gap the console resyncs on."""
+    return set(range(client.hello_seq + 1, last + 1)) - set(client.seqs)
+
+
+async def inbound_over_rest(
+    session: aiohttp.ClientSession, daemon: Daemon, headers: dict[str, str]
+) -> set[str]:
+    """What a console's resync reads: the wamids of every customer message, over REST."""
+    base = f"http://127.0.0.1:{daemon.port}/api/v1/conversations"
+
+    async def pages(url: str) -> AsyncIterator[bytes]:
+        params = {"limit": "200"}
+        while True:
+            async with session.get(url, params=params, headers=headers) as response:
+                assert response.status == 200, await response.text()
+                body = await response.read()
+            yield body
+            cursor = json.loads(body)["next_cursor"]
+            if cursor is None:
+                return
+            params["cursor"] = cursor
+
+    conversations = [
+        c.id async for page in pages(base) for c in ConversationList.model_validate_json(page).items
+    ]
+    wamids: set[str] = set()
+    for conversation in conversations:
+        async for page in pages(f"{base}/{conversation}/messages"):
+            items = MessageList.model_validate_json(page).items
+            wamids |= {m.wa_message_id or "" for m in items if m.direction == "in"}
+    return wamids
