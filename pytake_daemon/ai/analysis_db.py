@@ -172,45 +172,33 @@ async def upsert_analyses(conn: Connection, rows: Sequence[AnalysisRow]) -> dict
     }
 
 
-# Each conversation's latest analyses through ai_message_analysis_conversation_idx (so at most
-# $2 index entries and $2 message lookups per conversation, however long its history), put in
-# the order the messages arrived by the caller. Analyses of one transaction share analyzed_at.
-# The message's time is read inside the LATERAL, per analysed row (≤ $2 primary-key probes):
-# joined outside it, the generic plan guessed 100 conversations times $2 rows and hashed a
-# sequential scan of the tenant's messages while that table was small (117 ms a call at
-# ≈ 20,000 messages in bench/echo.py).
-_RECENT_SCORES = """
-SELECT c.id AS conversation_id, r.message_id, r.sentiment, r.created_at
-  FROM unnest($1::uuid[]) AS c(id)
- CROSS JOIN LATERAL (
-       SELECT a.message_id, a.sentiment,
-              (SELECT m.created_at FROM messages m
-                WHERE m.tenant_id = current_tenant_id() AND m.id = a.message_id) AS created_at
-         FROM ai_message_analysis a
-        WHERE a.tenant_id = current_tenant_id() AND a.conversation_id = c.id
-        ORDER BY a.analyzed_at DESC
-        LIMIT $2) AS r
+# Each conversation's mood window, by ai_conversation_mood's primary key: a row per conversation
+# of the batch that has been analysed before (migrations/0049_ai_mood_window.sql). Read after
+# lock_conversations, in a statement of its own: a statement's snapshot is taken when it starts,
+# so one that also took the locks would miss the window of a batch it had waited for.
+_MOOD_WINDOWS = """
+SELECT conversation_id, window_ids, window_scores
+  FROM ai_conversation_mood
+ WHERE tenant_id = current_tenant_id() AND conversation_id = ANY($1::uuid[])
 """
 
 
 @dataclass(frozen=True)
-class Scored:
-    message_id: uuid.UUID
-    sentiment: float
-    created_at: datetime
+class Window:
+    """A conversation's latest analysed customer messages, oldest first, and their scores."""
+
+    ids: list[uuid.UUID]
+    scores: list[float]
 
 
-async def recent_scores(
-    conn: Connection, conversation_ids: Sequence[uuid.UUID], limit: int
-) -> dict[uuid.UUID, list[Scored]]:
-    """Up to ``limit`` latest analysed messages per conversation, oldest first."""
-    found = await conn.fetch(_RECENT_SCORES, list(conversation_ids), limit)
-    scores: dict[uuid.UUID, list[Scored]] = {c: [] for c in conversation_ids}
-    for r in found:
-        scores[r["conversation_id"]].append(db_rows.of(Scored, r, sentiment=float(r["sentiment"])))
-    for scored in scores.values():
-        scored.sort(key=lambda s: (s.created_at, s.message_id))
-    return scores
+async def mood_windows(
+    conn: Connection, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Window]:
+    """Each conversation's stored window (empty before its first analysis)."""
+    windows = {c: Window([], []) for c in conversation_ids}
+    for r in await conn.fetch(_MOOD_WINDOWS, list(conversation_ids)):
+        windows[r["conversation_id"]] = Window(r["window_ids"], r["window_scores"])
+    return windows
 
 
 @dataclass(frozen=True)
@@ -222,30 +210,45 @@ class MoodRow:
     trend: float
     added: int
     """Messages analysed for the first time by this batch."""
+    window: Window
+    """The window after the batch (at most the last ``MOOD_WINDOW``)."""
 
 
+# The windows come flattened ($7, $8), each row's between its bounds ($9, $10): a text[] of
+# arrays or a 2-D array would need every window to be as long as the longest.
 _UPSERT_MOODS = """
 INSERT INTO ai_conversation_mood AS m (tenant_id, conversation_id, language, score, label, trend,
-                                       messages, negative_since)
+                                       messages, negative_since, window_ids, window_scores)
 SELECT current_tenant_id(), u.conversation_id, u.language, u.score, u.label, u.trend, u.added,
-       CASE WHEN u.label = 'negative' THEN now() END
-  FROM unnest($1::uuid[], $2::text[], $3::real[], $4::text[], $5::real[], $6::int[])
-       AS u(conversation_id, language, score, label, trend, added)
+       CASE WHEN u.label = 'negative' THEN now() END,
+       coalesce(($7::uuid[])[u.lo:u.hi], '{}'), coalesce(($8::real[])[u.lo:u.hi], '{}')
+  FROM unnest($1::uuid[], $2::text[], $3::real[], $4::text[], $5::real[], $6::int[], $9::int[],
+              $10::int[])
+       AS u(conversation_id, language, score, label, trend, added, lo, hi)
  ORDER BY u.conversation_id
 ON CONFLICT (conversation_id) DO UPDATE
    SET language = EXCLUDED.language, score = EXCLUDED.score, label = EXCLUDED.label,
        trend = EXCLUDED.trend, messages = m.messages + EXCLUDED.messages, updated_at = now(),
        negative_since = CASE WHEN EXCLUDED.label = 'negative'
-                             THEN coalesce(m.negative_since, now()) END
-RETURNING *
+                             THEN coalesce(m.negative_since, now()) END,
+       window_ids = EXCLUDED.window_ids, window_scores = EXCLUDED.window_scores
+RETURNING conversation_id, language, score, label, trend, messages
 """
 
 
 async def upsert_moods(
     conn: Connection, moods: Sequence[MoodRow]
 ) -> dict[uuid.UUID, ConversationMoodOut]:
-    """Store each conversation's mood after the batch; ``messages`` grows by ``added`` (a count
-    kept, not recounted: counting the analyses would grow with the conversation)."""
+    """Store each conversation's mood and window after the batch; ``messages`` grows by
+    ``added`` (a count kept, not recounted: counting the analyses would grow with the
+    conversation)."""
+    ids: list[uuid.UUID] = []
+    scores: list[float] = []
+    bounds: list[tuple[int, int]] = []
+    for m in moods:
+        bounds.append((len(ids) + 1, len(ids) + len(m.window.ids)))
+        ids += m.window.ids
+        scores += m.window.scores
     records = await conn.fetch(
         _UPSERT_MOODS,
         [m.conversation_id for m in moods],
@@ -254,6 +257,10 @@ async def upsert_moods(
         [m.label for m in moods],
         [m.trend for m in moods],
         [m.added for m in moods],
+        ids,
+        scores,
+        [lo for lo, _ in bounds],
+        [hi for _, hi in bounds],
     )
     return {r["conversation_id"]: db_rows.of(ConversationMoodOut, r) for r in records}
 

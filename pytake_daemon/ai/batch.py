@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pytake_daemon.ai import analysis_db
-from pytake_daemon.ai.analysis_db import AlertRow, AnalysisRow, MoodRow, Pending
+from pytake_daemon.ai.analysis_db import AlertRow, AnalysisRow, MoodRow, Pending, Window
 from pytake_daemon.ai.analyzer import Analysis
-from pytake_daemon.ai.mood import mood
+from pytake_daemon.ai.mood import Mood, mood
 from pytake_daemon.ai.rules import fired_rules
 from pytake_daemon.ai.sentiment import SentimentLabel
 from pytake_daemon.db.pool import Connection
@@ -39,11 +39,13 @@ MOOD_WINDOW = 10
 
 @dataclass(frozen=True)
 class _Step:
-    """One message's place in its conversation after the batch: the scores up to it."""
+    """One message's place in its conversation after the batch: the scores up to it, and the
+    conversation's mood as of it."""
 
     pending: Pending
     analysis: Analysis
     window: list[float]
+    mood: Mood
 
 
 async def store_batch(
@@ -85,27 +87,24 @@ async def store_batch(
             if a.language_reliable and p.conversation_id in contacts
         },
     )
-    per_conversation = Counter(p.conversation_id for p in pending)
-    recent = await analysis_db.recent_scores(
-        conn, conversations, MOOD_WINDOW + max(per_conversation.values())
-    )
-    steps = _steps(pending, analyses, recent)
+    windows = await analysis_db.mood_windows(conn, conversations)
+    steps, after = _steps(pending, analyses, windows, cfg.trend_messages)
     waiting = await _waiting(conn, steps, cfg)
 
     # Each conversation's mood after its last message of the batch.
     last: dict[uuid.UUID, _Step] = {s.pending.conversation_id: s for s in steps}
     added = Counter(p.conversation_id for p in pending if stored[p.id].inserted)
-    moods = {c: mood(s.window, trend_messages=cfg.trend_messages) for c, s in last.items()}
     mood_rows = await analysis_db.upsert_moods(
         conn,
         [
             MoodRow(
                 conversation_id=c,
                 language=last[c].analysis.language,
-                score=moods[c].score,
-                label=label_of(moods[c].score).value,
-                trend=moods[c].trend,
+                score=last[c].mood.score,
+                label=label_of(last[c].mood.score).value,
+                trend=last[c].mood.trend,
                 added=added[c],
+                window=after[c],
             )
             for c in conversations
         ],
@@ -138,7 +137,7 @@ async def store_batch(
         events.append(
             MessageAnalyzed(
                 analysis=stored[p.id].analysis,
-                mood=_mood_at(step, cfg, label_of, mood_rows[c].messages - later_firsts[c]),
+                mood=_mood_at(step, label_of, mood_rows[c].messages - later_firsts[c]),
             )
         )
         events.extend(
@@ -163,17 +162,16 @@ async def store_batch(
 
 
 def _mood_at(
-    step: _Step, cfg: AiSettingsOut, label_of: Callable[[float], SentimentLabel], messages: int
+    step: _Step, label_of: Callable[[float], SentimentLabel], messages: int
 ) -> ConversationMoodOut:
     """The conversation's mood as of one message of the batch (what its event carries)."""
-    current = mood(step.window, trend_messages=cfg.trend_messages)
     return ConversationMoodOut.model_validate(
         {
             "conversation_id": step.pending.conversation_id,
             "language": step.analysis.language,
-            "score": current.score,
-            "label": label_of(current.score).value,
-            "trend": current.trend,
+            "score": step.mood.score,
+            "label": label_of(step.mood.score).value,
+            "trend": step.mood.trend,
             "messages": messages,
         }
     )
@@ -182,21 +180,29 @@ def _mood_at(
 def _steps(
     pending: Sequence[Pending],
     analyses: Sequence[Analysis],
-    recent: dict[uuid.UUID, list[analysis_db.Scored]],
-) -> list[_Step]:
-    """Each message's score window: the conversation's earlier analyses (oldest first), then the
-    batch's messages of that conversation up to it, in batch order; the last MOOD_WINDOW."""
+    stored: Mapping[uuid.UUID, Window],
+    trend_messages: int,
+) -> tuple[list[_Step], dict[uuid.UUID, Window]]:
+    """Each message's score window: its conversation's stored window (oldest first) without the
+    batch's messages (a retried batch analyses them again), then the batch's messages of that
+    conversation up to it, in batch order; the last MOOD_WINDOW. Also each conversation's
+    window after the batch, to store."""
     in_batch = {p.id for p in pending}
-    windows = {
-        c: [s.sentiment for s in scored if s.message_id not in in_batch]
-        for c, scored in recent.items()
-    }
+    ids: dict[uuid.UUID, list[uuid.UUID]] = {}
+    scores: dict[uuid.UUID, list[float]] = {}
+    for c, w in stored.items():
+        kept = [k for k, i in enumerate(w.ids) if i not in in_batch]
+        ids[c] = [w.ids[k] for k in kept]
+        scores[c] = [w.scores[k] for k in kept]
     steps = []
     for p, a in zip(pending, analyses, strict=True):
-        window = windows[p.conversation_id]
+        ids[p.conversation_id].append(p.id)
+        window = scores[p.conversation_id]
         window.append(a.sentiment)
-        steps.append(_Step(p, a, window[-MOOD_WINDOW:]))
-    return steps
+        recent = window[-MOOD_WINDOW:]
+        steps.append(_Step(p, a, recent, mood(recent, trend_messages=trend_messages)))
+    after = {c: Window(ids[c][-MOOD_WINDOW:], scores[c][-MOOD_WINDOW:]) for c in stored}
+    return steps, after
 
 
 async def _waiting(

@@ -131,7 +131,11 @@ class AiService:
         pool while the transaction waits; it holds no row lock until the store, so a wait
         (seconds only when a tenant's custom intents changed and their model trains) blocks
         nobody but this pooled connection."""
-        message_ids = sorted({uuid.UUID(i) for job in jobs for i in job.payload["messages"]})
+        # In the order the messages arrived (jobs oldest first, each in its batch's order): a
+        # conversation's mood window and its short messages' language fallback follow it.
+        message_ids = list(
+            dict.fromkeys(uuid.UUID(i) for job in jobs for i in job.payload["messages"])
+        )
         async with tenant_transaction(self._pool, tenant_id) as conn:
             cfg = await self.settings(conn)
             pending = await analysis_db.pending_messages(conn, message_ids) if cfg.enabled else []

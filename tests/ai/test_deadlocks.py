@@ -88,6 +88,14 @@ async def test_overlapping_batches_never_deadlock(
     assert [(r["conversation_id"], r["messages"]) for r in counts] == [
         (c, JOBS) for c in sorted(conversations)
     ]
+    # Each stored mood window holds each message of its conversation once (fewer than the
+    # window's length here), though every job ran twice.
+    windows = await admin_conn.fetch(
+        "SELECT window_ids FROM ai_conversation_mood WHERE conversation_id = ANY($1)",
+        conversations,
+    )
+    assert [len(set(r["window_ids"])) for r in windows] == [JOBS] * CONVERSATIONS
+    assert {m for r in windows for m in r["window_ids"]} == {m for job in jobs for m in job}
     assert (
         await admin_conn.fetchval(
             "SELECT count(*) FROM ai_message_analysis WHERE conversation_id = ANY($1)",

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pytake_daemon.ai import analysis_db, db
-from pytake_daemon.ai.batch import MOOD_WINDOW
 from pytake_daemon.db.pool import Connection, set_tenant
 from tests.message_path_history import (
     HISTORY,
@@ -95,7 +94,20 @@ async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history
         [0.8] * n,
         ["contact"] * n,
     )
-    moods = (conversations, ["pt"] * n, [-0.3] * n, ["negative"] * n, [-0.1] * n, [0] * n)
+    # Each conversation's window: its message of the batch (flattened, with each row's bounds).
+    bounds = list(range(1, n + 1))
+    moods = (
+        conversations,
+        ["pt"] * n,
+        [-0.3] * n,
+        ["negative"] * n,
+        [-0.1] * n,
+        [0] * n,
+        messages,
+        [-0.5] * n,
+        bounds,
+        bounds,
+    )
     alerts = (conversations, ["cancel_or_complaint"] * n, messages, ["intent complaint"] * n)
     # (statement, arguments, indexes its plan must use); the writes are rolled back below.
     by_id = ("messages_pkey", "messages_tenant_id_id_key")
@@ -113,11 +125,7 @@ async def test_the_analysis_reads_a_bounded_number_of_pages_whatever_the_history
         ),
         (analysis_db._LOCK_CONVERSATIONS, (conversations, 1), set()),
         (analysis_db._UPSERT_ANALYSES, analyses, set()),
-        (
-            analysis_db._RECENT_SCORES,
-            (conversations, MOOD_WINDOW + 1),
-            {"ai_message_analysis_conversation_idx", by_id},
-        ),
+        (analysis_db._MOOD_WINDOWS, (conversations,), {"ai_conversation_mood_pkey"}),
         (analysis_db._UPSERT_MOODS, moods, set()),
         # An upsert: its conflict arbiter is ai_contact_language_pkey (no scan node to name).
         (analysis_db._REMEMBER_LANGUAGES, (contacts, ["en"] * n), set()),
