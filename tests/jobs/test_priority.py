@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from pytake_daemon.db.pool import Pool
-from pytake_daemon.jobs.priority import AckPriority
+from pytake_daemon.jobs.priority import QUEUE_DEPTH, QUEUE_MEMORY, AckPriority
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.loops import Loops
 from pytake_daemon.whatsapp.ingest import IngestWriter
@@ -52,6 +52,48 @@ async def test_a_claim_waits_while_webhooks_wait_for_a_writer(
     priority.waiting(0)
     await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
     assert [job.payload for job in handler.seen] == [{"n": 1}]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_after_a_deep_queue_a_claim_waits_a_moment_with_none_waiting(
+    pool: Pool, tenant_id: uuid.UUID
+) -> None:
+    """A burst's count falls to zero between its senders' answers and their next requests: the
+    claim waits ``QUEUE_MEMORY`` more (on the priority's clock) before it takes the loop."""
+    clock = FakeClock()
+    priority = AckPriority(most_seconds=FOREVER, clock=clock)
+    runner = JobRunner(pool, loops=Loops(), poll_seconds=NEVER, priority=priority)
+    name = kind()
+    handler = Recorder()
+    runner.register(name, handler)
+    await queue(pool, tenant_id, name, [{"n": 1}])
+    priority.waiting(QUEUE_DEPTH - 1)
+    priority.waiting(0)
+    shallow_remembered = priority.holding
+    assert not shallow_remembered  # a queue shallower than a burst's is not remembered
+    priority.waiting(QUEUE_DEPTH)
+    priority.waiting(0)
+    assert priority.holding
+    runner.start()
+    try:
+
+        async def held() -> bool:
+            return priority.waits == 1
+
+        await poll(held, "the claim loop to find a queue remembered")
+        assert handler.seen == []
+        clock.now += QUEUE_MEMORY
+        await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
+        assert [job.payload for job in handler.seen] == [{"n": 1}]
+    finally:
+        await runner.stop()
 
 
 async def _runs_once_queued(
