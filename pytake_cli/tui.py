@@ -25,6 +25,7 @@ def tui(
     ] = None,
 ) -> None:
     """Open the terminal console."""
+    from pytake_tui import diagnostics
     from pytake_tui.app import build_app
     from pytake_tui.terminal_size import forget_inherited_size
 
@@ -33,4 +34,5 @@ def tui(
         app = build_app(server=server, invite=invite, language=asked_language())
     except ValueError as exc:
         fail(_("--server: {exc}").format(exc=exc), code=2)
+    diagnostics.install(app)
     app.run()

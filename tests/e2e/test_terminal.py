@@ -121,6 +121,29 @@ class Terminal:
         sees which field their keys will go to."""
         return int(self.tmux("display", "-p", "-t", "e2e", "#{cursor_y}"))
 
+    def diagnostics(self, directory: Path) -> str:
+        """What the console in the pane was doing (pytake_tui/diagnostics.py, when started
+        with ``PYTAKE_TUI_DIAGNOSTICS=directory``): its threads' stacks and its app state."""
+        pid = int(self.tmux("display", "-p", "-t", "e2e", "#{pane_pid}"))
+        found = []
+        for sig, name in ((signal.SIGUSR1, "stacks.txt"), (signal.SIGUSR2, "state.txt")):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                return f"(the console, pid {pid}, has exited)"
+            path = directory / name
+            # Written from a signal handler: read once it is there and has stopped growing.
+            deadline = time.monotonic() + 5.0
+            size = -1
+            while time.monotonic() < deadline:
+                time.sleep(0.2)
+                now = path.stat().st_size if path.exists() else 0
+                if now and now == size:
+                    break
+                size = now
+            found.append(f"--- {name}\n{path.read_text() if path.exists() else '(not written)'}")
+        return "\n".join(found)
+
     def close(self) -> None:
         subprocess.run([TMUX or "tmux", "-L", self.socket, "kill-server"], check=False)
 
@@ -189,3 +212,33 @@ def _sessions(term: Terminal) -> str:
         check=False,
     )
     return result.stdout
+
+
+def test_a_console_asked_what_it_is_doing_writes_its_stacks_and_state(tmp_path: Path) -> None:
+    """pytake_tui/diagnostics.py: with PYTAKE_TUI_DIAGNOSTICS set, SIGUSR1 writes the threads'
+    stacks and SIGUSR2 the app's screens, focus and tasks, and the terminal is left alone."""
+    term = Terminal(tmp_path)
+    diagnostics = tmp_path / "diagnostics"
+    try:
+        term.start(
+            [sys.executable, "-c", "'from pytake_cli.main import run; run()'", "tui"],
+            {
+                "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "TERM": "xterm-256color",
+                "PATH": os.environ.get("PATH", ""),
+                "PYTAKE_LANG": "en",
+                "PYTAKE_TUI_DIAGNOSTICS": str(diagnostics),
+            },
+        )
+        # No daemon: the login form is drawn all the same, and has the focus.
+        wait_for(lambda: "Log in to PyTake" in term.screen(), "the login screen", show=term.screen)
+        before = term.screen()
+        report = term.diagnostics(diagnostics)
+        assert "Current thread" in report or "Thread 0x" in report, report
+        assert "screens=[" in report, report
+        assert "LoginScreen" in report, report
+        assert "focused=Input(" in report, report
+        assert "tasks=" in report, report
+        assert "Log in to PyTake" in term.screen(), before
+    finally:
+        term.close()

@@ -29,16 +29,6 @@ pytestmark = pytest.mark.skipif(
 __all__ = ["daemon"]  # the fixture, imported for this module's test
 
 
-# Known issue (CHANGELOG.md, Unreleased, "Known issues"): in three of five full runs of the suite
-# on 2026-12-06 (and once in session 14) the console took no key into the business name at all,
-# not even typed again 5 s later, although the profile, the setup's state and the cursor were
-# drawn; alone, or beside a CPU load, it passed 8 times of 8. Until that is found it runs, and
-# its failure is reported as an expected one, not as the suite's: it must not hide a
-# regression elsewhere in the wizard, which the pilot tests (tests/tui/test_onboarding_*.py) cover.
-@pytest.mark.xfail(
-    reason="the console sometimes takes no key into the wizard's first field (known issue)",
-    strict=False,
-)
 async def test_the_wizard_fills_by_tab_in_a_160x48_terminal(
     daemon: str, make_tenant: MakeTenant, tmp_path: Path
 ) -> None:
@@ -53,6 +43,8 @@ async def test_the_wizard_fills_by_tab_in_a_160x48_terminal(
         # What a parent with readline (or a shell that exports them) leaves behind.
         "COLUMNS": "80",
         "LINES": "24",
+        # On a failure the test asks the console what it was doing (pytake_tui/diagnostics.py).
+        "PYTAKE_TUI_DIAGNOSTICS": str(tmp_path / "diagnostics"),
     }
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     command = f"{sys.executable} -c 'from pytake_cli.main import run; run()' tui --server {daemon}"
@@ -99,7 +91,20 @@ async def test_the_wizard_fills_by_tab_in_a_160x48_terminal(
         )
         term.keys("C-u")
         term.type("Loja Tab")
-        wait_for(lambda: field(name) == "Loja Tab", "the name typed", show=term.screen)
+        try:
+            wait_for(lambda: field(name) == "Loja Tab", "the name typed", show=term.screen)
+        except AssertionError as exc:
+            # Known issue (CHANGELOG.md, Unreleased, "Known issues"): in some full runs of the
+            # suite (three of five on 2026-12-06, once in session 14) the console took no key
+            # into the business name at all, not even typed again 5 s later, although the
+            # profile, the setup's state and the cursor were drawn; alone, or beside a CPU load,
+            # it passed 8 times of 8. Until it is found, that failure, and only that one, is
+            # reported as expected, with what the console was doing then (its threads' stacks,
+            # focus and tasks: pytake_tui/diagnostics.py) for whoever reads the run's summary.
+            pytest.xfail(
+                "known issue: the console took no key into the wizard's first field; "
+                f"{exc}\n{term.diagnostics(tmp_path / 'diagnostics')}"
+            )
         # Tab past the segment to the time zone; Tab past the language to the hours.
         term.keys("Tab", "Tab")
         wait_for(lambda: on(zone), "the time zone focused", show=term.screen)
