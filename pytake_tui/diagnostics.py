@@ -49,6 +49,14 @@ def describe(app: App[Any]) -> str:
     screens = [type(s).__name__ for s in app.screen_stack]
     out.write(f"app_focus={app.app_focus} screens={screens}\n")
     out.write(f"focused={app.screen.focused!r}, and its ancestors:\n")
+    value = getattr(app.screen.focused, "value", None)
+    if isinstance(value, str):
+        # The length only: the focused field may hold a password. A length the screen doesn't
+        # show says the keys arrived and the drawing is what stopped.
+        out.write(f"focused value: {len(value)} characters\n")
+    # Screen updates waiting to be drawn (Textual's own bookkeeping; absent in other versions).
+    dirty = getattr(app.screen, "_dirty_widgets", None)
+    out.write(f"screen widgets waiting to be drawn: {len(dirty) if dirty is not None else '?'}\n")
     node: DOMNode | None = app.screen.focused
     while node is not None:
         disabled = node.disabled if isinstance(node, Widget) else None

@@ -238,6 +238,7 @@ def test_a_console_asked_what_it_is_doing_writes_its_stacks_and_state(tmp_path: 
         assert "screens=[" in report, report
         assert "LoginScreen" in report, report
         assert "focused=Input(" in report, report
+        assert "focused value: 0 characters" in report, report  # the e-mail, still empty
         assert "tasks=" in report, report
         assert "Log in to PyTake" in term.screen(), before
     finally:
