@@ -188,20 +188,20 @@ def _steps(
     conversation up to it, in batch order; the last MOOD_WINDOW. Also each conversation's
     window after the batch, to store."""
     in_batch = {p.id for p in pending}
-    ids: dict[uuid.UUID, list[uuid.UUID]] = {}
-    scores: dict[uuid.UUID, list[float]] = {}
-    for c, w in stored.items():
-        kept = [k for k, i in enumerate(w.ids) if i not in in_batch]
-        ids[c] = [w.ids[k] for k in kept]
-        scores[c] = [w.scores[k] for k in kept]
+    scored = {
+        c: [(i, s) for i, s in zip(w.ids, w.scores, strict=True) if i not in in_batch]
+        for c, w in stored.items()
+    }
     steps = []
     for p, a in zip(pending, analyses, strict=True):
-        ids[p.conversation_id].append(p.id)
-        window = scores[p.conversation_id]
-        window.append(a.sentiment)
-        recent = window[-MOOD_WINDOW:]
+        window = scored[p.conversation_id]
+        window.append((p.id, a.sentiment))
+        recent = [s for _, s in window[-MOOD_WINDOW:]]
         steps.append(_Step(p, a, recent, mood(recent, trend_messages=trend_messages)))
-    after = {c: Window(ids[c][-MOOD_WINDOW:], scores[c][-MOOD_WINDOW:]) for c in stored}
+    after = {
+        c: Window([i for i, _ in w[-MOOD_WINDOW:]], [s for _, s in w[-MOOD_WINDOW:]])
+        for c, w in scored.items()
+    }
     return steps, after
 
 

@@ -11,11 +11,11 @@ between them by a round-robin front (issue 20, parts 5 and 6):
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import aiohttp
 import pytest
@@ -39,6 +39,8 @@ from tests.replicas.support import (
 )
 from tests.support import TenantData
 from tests.test_cross_process import Daemon, wait_exit
+
+Page = TypeVar("Page", ConversationList, MessageList)
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("replicas")]
 
@@ -212,24 +214,20 @@ async def inbound_over_rest(
     """What a console's resync reads: the wamids of every customer message, over REST."""
     base = f"http://127.0.0.1:{daemon.port}/api/v1/conversations"
 
-    async def pages(url: str) -> AsyncIterator[bytes]:
+    async def pages(url: str, page: type[Page]) -> AsyncIterator[Page]:
         params = {"limit": "200"}
         while True:
             async with session.get(url, params=params, headers=headers) as response:
                 assert response.status == 200, await response.text()
-                body = await response.read()
-            yield body
-            cursor = json.loads(body)["next_cursor"]
-            if cursor is None:
+                found = page.model_validate_json(await response.read())
+            yield found
+            if found.next_cursor is None:
                 return
-            params["cursor"] = cursor
+            params["cursor"] = found.next_cursor
 
-    conversations = [
-        c.id async for page in pages(base) for c in ConversationList.model_validate_json(page).items
-    ]
+    conversations = [c.id async for p in pages(base, ConversationList) for c in p.items]
     wamids: set[str] = set()
     for conversation in conversations:
-        async for page in pages(f"{base}/{conversation}/messages"):
-            items = MessageList.model_validate_json(page).items
-            wamids |= {m.wa_message_id or "" for m in items if m.direction == "in"}
+        async for messages in pages(f"{base}/{conversation}/messages", MessageList):
+            wamids |= {m.wa_message_id or "" for m in messages.items if m.direction == "in"}
     return wamids
