@@ -256,3 +256,17 @@ async def test_claiming_sends_stays_bounded_among_dead_rows(
         assert_bounded(daemon, max_blocks=SEND_CALL_BLOCKS)
     finally:
         await admin_conn.execute("DELETE FROM outbox WHERE tenant_id = $1", tenant.id)
+
+
+async def test_the_claims_and_event_numbers_run_on_the_generic_plans_tested_here(
+    admin_conn: Connection,
+) -> None:
+    # Migration 0050: planned once per session, not at every call; so the generic plans above
+    # are the ones production runs.
+    functions = ("claim_jobs", "claim_outbox", "claim_outbox_sends", "take_event_numbers")
+    rows = await admin_conn.fetch(
+        "SELECT proname, proconfig FROM pg_proc WHERE proname = ANY($1::text[])", functions
+    )
+    assert sorted(r["proname"] for r in rows) == sorted(functions)
+    for row in rows:
+        assert "plan_cache_mode=force_generic_plan" in row["proconfig"], row["proname"]

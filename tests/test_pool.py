@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,14 @@ import asyncpg
 import pytest
 
 from pytake_daemon.db.endpoints import Endpoints
-from pytake_daemon.db.pool import Connection, Pool, create_pool, tenant_transaction
+from pytake_daemon.db.pool import (
+    Connection,
+    Pool,
+    connect,
+    create_pool,
+    set_tenant,
+    tenant_transaction,
+)
 from tests.conftest import MakeTenant
 
 DAEMON = Path(__file__).resolve().parent.parent / "pytake_daemon"
@@ -94,6 +102,45 @@ async def test_a_tenant_transaction_costs_no_round_trip_for_its_scope(
         assert await conn.fetchval("SELECT current_tenant_id()") == other.id
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT current_tenant_id()") is None
+
+
+async def test_a_stage_transaction_keeps_its_statements_generic_plans_for_itself_only(
+    pool: Pool, endpoints: Endpoints, make_tenant: MakeTenant
+) -> None:
+    tenant = await make_tenant()
+    probe = "SELECT count(*) FROM messages WHERE tenant_id = current_tenant_id() AND id = ANY($1)"
+    sent: list[str] = []
+    async with pool.acquire() as conn:
+        conn.add_query_logger(lambda logged: sent.append(logged.query))
+    async with tenant_transaction(pool, tenant.id, generic_plans=True) as conn:
+        for _ in range(3):
+            assert await conn.fetchval(probe, [uuid.uuid4()]) == 0
+        plans = await conn.fetchrow(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+            probe,
+        )
+    # In the BEGIN's round trip, with the tenant; PostgreSQL never planned for the values.
+    assert sent[0] == (
+        f"BEGIN; SELECT set_config('pytake.tenant_id', '{tenant.id}', true), "
+        "set_config('plan_cache_mode', 'force_generic_plan', true);"
+    )
+    assert plans is not None
+    assert plans["custom_plans"] == 0
+    assert plans["generic_plans"] >= 1
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT current_setting('plan_cache_mode')") == "auto"
+    # A connection of its own (no BEGIN to ride on) gets the same from set_tenant.
+    own = await connect(endpoints.app_dsn.get_secret_value())
+    try:
+        async with own.transaction():
+            await set_tenant(own, tenant.id, generic_plans=True)
+            assert await own.fetchval("SELECT current_setting('plan_cache_mode')") == (
+                "force_generic_plan"
+            )
+            assert await own.fetchval("SELECT current_tenant_id()") == tenant.id
+        assert await own.fetchval("SELECT current_setting('plan_cache_mode')") == "auto"
+    finally:
+        await own.close()
 
 
 async def test_a_broken_connection_is_replaced(pool: Pool, admin_conn: Connection) -> None:

@@ -136,7 +136,7 @@ class AiService:
         message_ids = list(
             dict.fromkeys(uuid.UUID(i) for job in jobs for i in job.payload["messages"])
         )
-        async with tenant_transaction(self._pool, tenant_id) as conn:
+        async with tenant_transaction(self._pool, tenant_id, generic_plans=True) as conn:
             cfg = await self.settings(conn)
             pending = await analysis_db.pending_messages(conn, message_ids) if cfg.enabled else []
             if not pending:

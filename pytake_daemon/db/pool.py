@@ -59,8 +59,9 @@ class PooledConnection(asyncpg.Connection):
     def get_reset_query(self) -> str:
         return ""
 
-    def scope_next_begin(self, tenant_id: uuid.UUID) -> None:
-        """Make the next ``BEGIN`` also scope the transaction to ``tenant_id``.
+    def scope_next_begin(self, tenant_id: uuid.UUID, *, generic_plans: bool = False) -> None:
+        """Make the next ``BEGIN`` also scope the transaction to ``tenant_id`` (and, with
+        ``generic_plans``, keep its prepared statements' plans: see :func:`tenant_transaction`).
 
         asyncpg's ``Connection.transaction()`` sends ``BEGIN;`` on its own round trip, and
         every tenant transaction then needed another for ``set_config``: with five or six
@@ -69,7 +70,10 @@ class PooledConnection(asyncpg.Connection):
         dashes only), the only value ever inlined into SQL here.
         """
         scoped = uuid.UUID(str(tenant_id))
-        self._begin_scope = f"SELECT set_config('pytake.tenant_id', '{scoped}', true);"
+        settings = f"set_config('pytake.tenant_id', '{scoped}', true)"
+        if generic_plans:
+            settings += f", {_GENERIC_PLANS}"
+        self._begin_scope = f"SELECT {settings};"
 
     async def execute(
         self,
@@ -116,7 +120,10 @@ async def connect(dsn: str, **kwargs: Any) -> Connection:
     return conn
 
 
+# ``plan_cache_mode`` for this transaction only (``SET LOCAL``): see tenant_transaction.
+_GENERIC_PLANS = "set_config('plan_cache_mode', 'force_generic_plan', true)"
 _SET_TENANT = "SELECT set_config('pytake.tenant_id', $1, true)"
+_SET_TENANT_GENERIC = f"{_SET_TENANT}, {_GENERIC_PLANS}"
 
 
 @dataclass
@@ -153,18 +160,27 @@ def before_next_commit(hook: BeforeCommit) -> Iterator[BeforeCommit]:
 
 
 @asynccontextmanager
-async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[Connection]:
+async def tenant_transaction(
+    pool: Pool, tenant_id: uuid.UUID, *, generic_plans: bool = False
+) -> AsyncIterator[Connection]:
     """A transaction in which row-level security shows only ``tenant_id``'s rows.
 
     ``set_config(..., true)`` is ``SET LOCAL``: it ends with the transaction, so a pooled
     connection never carries one tenant's setting into the next borrower's work.
+
+    ``generic_plans``: the message path's stages (a batch's statements, keyed by arrays of ids).
+    PostgreSQL plans a prepared statement for its values at each execution as long as that
+    looks cheaper than its generic plan, and for these it always did: the sender's bookkeeping
+    was planned at every call (0.42 ms of planning for 0.35 of execution), and planning was
+    0.35 ms of PostgreSQL's ~2 ms per echoed message (bench/echo.py --pg-stats). Their generic
+    plans are the ones tests/test_plans_message_path.py proves bounded.
     """
     async with pool.acquire() as conn:
-        scoped = scope_next_begin(conn, tenant_id)
+        scoped = scope_next_begin(conn, tenant_id, generic_plans=generic_plans)
         joined: BeforeCommit | None = None
         async with conn.transaction():
             if not scoped:
-                await set_tenant(conn, tenant_id)
+                await set_tenant(conn, tenant_id, generic_plans=generic_plans)
             yield conn
             # Only when the block completed: a block that raised rolls back without it.
             hook = _BEFORE_COMMIT.get()
@@ -181,7 +197,9 @@ async def tenant_transaction(pool: Pool, tenant_id: uuid.UUID) -> AsyncIterator[
             joined.committed = True
 
 
-def scope_next_begin(conn: Connection, tenant_id: uuid.UUID) -> bool:
+def scope_next_begin(
+    conn: Connection, tenant_id: uuid.UUID, *, generic_plans: bool = False
+) -> bool:
     """Scope the transaction ``conn.transaction()`` begins next to ``tenant_id``, in its BEGIN's
     round trip; False when ``conn`` isn't a pool's (the caller then calls :func:`set_tenant`
     inside the transaction)."""
@@ -189,10 +207,13 @@ def scope_next_begin(conn: Connection, tenant_id: uuid.UUID) -> bool:
     attach = getattr(conn, "scope_next_begin", None)
     if attach is None:
         return False
-    attach(tenant_id)
+    attach(tenant_id, generic_plans=generic_plans)
     return True
 
 
-async def set_tenant(conn: Connection, tenant_id: uuid.UUID) -> None:
-    """Scope the current transaction of ``conn`` to a tenant (the caller owns the transaction)."""
-    await conn.execute(_SET_TENANT, str(tenant_id))
+async def set_tenant(
+    conn: Connection, tenant_id: uuid.UUID, *, generic_plans: bool = False
+) -> None:
+    """Scope the current transaction of ``conn`` to a tenant (the caller owns the transaction);
+    ``generic_plans`` as in :func:`tenant_transaction`."""
+    await conn.execute(_SET_TENANT_GENERIC if generic_plans else _SET_TENANT, str(tenant_id))

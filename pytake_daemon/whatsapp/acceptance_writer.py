@@ -124,11 +124,11 @@ class AcceptanceWriter:
         # in a cycle.
         tenants = sorted(by_tenant)
         async with self._pool.acquire() as conn:
-            first_scoped = scope_next_begin(conn, tenants[0])
+            first_scoped = scope_next_begin(conn, tenants[0], generic_plans=True)
             async with conn.transaction():
                 for n, tenant_id in enumerate(tenants):
                     if n > 0 or not first_scoped:
-                        await set_tenant(conn, tenant_id)
+                        await set_tenant(conn, tenant_id, generic_plans=True)
                     items = by_tenant[tenant_id]
                     accepted = await outbox_db.mark_accepted(
                         conn,
