@@ -384,7 +384,8 @@ async def reset_statement_stats(admin_dsn: str) -> None:
 
 
 _STATEMENTS = """
-SELECT calls, total_exec_time AS ms, plans, total_plan_time AS plan_ms, rows, shared_blks_hit + shared_blks_read AS blocks,
+SELECT calls, total_exec_time AS ms, plans, total_plan_time AS plan_ms, rows,
+       shared_blks_hit + shared_blks_read AS blocks,
        regexp_replace(query, '\\s+', ' ', 'g') AS query
   FROM pg_stat_statements
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
