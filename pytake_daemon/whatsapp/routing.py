@@ -45,12 +45,27 @@ class RoutingTable:
         self._app_secrets: list[bytes] = []
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
+        # Reads are numbered as they start; ``_fresh_as_of`` is the number of the last one that
+        # succeeded. A caller that finds, once it holds the lock, a read that started after it
+        # asked has its answer: when the table went stale under a burst, every waiting webhook
+        # used to read the table again, one after the other.
+        self._reads_started = 0
+        self._fresh_as_of = 0
+        self.reads = 0
+        """Reads of the table from the database (each one decrypts every number's secrets)."""
         self.undecryptable: list[str] = []
         """phone_number_ids whose secrets the configured keys can't decrypt: while any is
         left the daemon is not ready (health/readiness.py): replicas must share the key."""
 
     async def refresh(self) -> None:
+        """Read the table again, unless a read that started after this call already did."""
+        asked = self._reads_started
         async with self._lock:
+            if self._fresh_as_of > asked:
+                return
+            self._reads_started += 1
+            number = self._reads_started
+            self.reads += 1
             async with self._pool.acquire() as conn:
                 rows = await db.routes(conn)
             table: dict[str, NumberRoute] = {}
@@ -84,6 +99,7 @@ class RoutingTable:
                 found.add(self._settings.app_secret.get_secret_value().encode())
             self._app_secrets = sorted(found)
             self._loaded_at = time.monotonic()
+            self._fresh_as_of = number
 
     async def fresh(self) -> None:
         """Reload when the cached table is older than the refresh interval."""
