@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 import structlog
+from tenacity import wait_exponential
 
+from pytake_daemon import backoff
 from pytake_daemon.attendance import (
     agent_status,
     announce,
@@ -53,8 +55,10 @@ _RETRYABLE = (
 )
 
 
-# Seconds between passes while another transaction holds an agent (about 0.6 s in all).
-_CONTENDED_WAITS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32)
+# Between passes while another transaction holds an agent: 10, 20, 40… 320 ms, six times
+# (about 0.6 s in all), then the sweep comes back to the queue.
+_CONTENDED_WAIT = wait_exponential(multiplier=0.01, max=0.32)
+_CONTENDED_TRIES = 6
 
 
 class QueueRuntime:
@@ -181,7 +185,7 @@ class QueueRuntime:
         """Assign from one queue until no item or no agent is left; returns how many."""
         total = 0
         conflicts = 0
-        waits = iter(_CONTENDED_WAITS)
+        contended_passes = 0
         while True:
             effects = Effects()
             try:
@@ -208,10 +212,10 @@ class QueueRuntime:
             total += count
             self.assigned += count
             if count == 0:
-                wait = next(waits, None) if contended else None
-                if wait is None:
+                if not contended or contended_passes == _CONTENDED_TRIES:
                     return total
-                await asyncio.sleep(wait)
+                contended_passes += 1
+                await asyncio.sleep(backoff.delay(_CONTENDED_WAIT, contended_passes))
 
     # --- the sweep ----------------------------------------------------------------------------
 

@@ -33,8 +33,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from tenacity import RetryCallState, Retrying, wait_exponential
+from tenacity import wait_exponential
 
+from pytake_daemon import backoff
 from pytake_daemon.db.pool import (
     BeforeCommit,
     Connection,
@@ -362,9 +363,7 @@ class JobRunner:
         """Seconds before a failed job's next try: 2 s, 4 s, 8 s… up to the maximum (tenacity's
         exponential wait, counted by the row's attempts: the retry is durable, a row
         rescheduled, not a task sleeping)."""
-        state = RetryCallState(Retrying(), None, (), {})
-        state.attempt_number = attempts + 1
-        return float(wait_exponential(multiplier=1, max=self._max_backoff)(state))
+        return backoff.delay(wait_exponential(multiplier=1, max=self._max_backoff), attempts + 1)
 
     async def _record_left_over(self, kind: str) -> None:
         """Record what an outage kept from being recorded, while the claim still holds (past

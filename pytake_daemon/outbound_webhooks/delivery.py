@@ -28,9 +28,9 @@ from datetime import datetime, timedelta
 import aiohttp
 import asyncpg
 import structlog
-from tenacity import RetryCallState, Retrying, wait_exponential_jitter
+from tenacity import wait_exponential_jitter
 
-from pytake_daemon import __version__
+from pytake_daemon import __version__, backoff
 from pytake_daemon.config import OutboundWebhooksSettings
 from pytake_daemon.db.pool import Pool, tenant_transaction
 from pytake_daemon.flows.http_call import AddressRefused, GuardedResolver, HttpPolicy
@@ -234,9 +234,8 @@ class DeliveryRunner:
             hours = f"{self._settings.retry_hours:g}"
             await self._dead(row, status, f"gave up after {tries} tries over {hours} h: {error}")
             return "dead"
-        state = RetryCallState(Retrying(), None, (), {})
-        state.attempt_number = max(1, row["attempts"])
-        later = min(now + timedelta(seconds=self._wait(state)), deadline)
+        wait = backoff.delay(self._wait, max(1, row["attempts"]))
+        later = min(now + timedelta(seconds=wait), deadline)
         async with tenant_transaction(self._pool, row["tenant_id"]) as conn:
             await db.mark_retry(
                 conn, row["id"], next_attempt_at=later, now=now, status=status, error=error

@@ -33,13 +33,12 @@ from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 from tenacity import (
     AsyncRetrying,
-    RetryCallState,
-    Retrying,
     retry_if_exception_type,
     wait_exponential,
     wait_exponential_jitter,
 )
 
+from pytake_daemon import backoff
 from pytake_daemon.config import WhatsAppSettings
 from pytake_daemon.db.pool import Connection, Pool
 from pytake_daemon.loops import Loops
@@ -302,14 +301,13 @@ class Sender:
         if exc.kind == "transient" and attempts < limit:
             # tenacity's exponential backoff, counted by the row's attempts (the retry is
             # durable: a row rescheduled, not a task sleeping).
-            state = RetryCallState(Retrying(), None, (), {})
-            state.attempt_number = attempts
-            backoff = wait_exponential(
+            wait = wait_exponential(
                 multiplier=self._settings.send_backoff_seconds,
                 max=self._settings.send_backoff_max_seconds,
-            )(state)
+            )
+            longest = backoff.delay(wait, attempts)
             # Jitter: many messages throttled at once must not retry in lockstep.
-            delay = random.uniform(backoff / 2, backoff)  # noqa: S311 - jitter, not security
+            delay = random.uniform(longest / 2, longest)  # noqa: S311 - jitter, not security
             log.info(
                 "send failed; will retry",
                 message_id=str(row["id"]),
