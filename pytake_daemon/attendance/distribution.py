@@ -103,10 +103,22 @@ async def distribute(
             # someone about to be assigned (QueueRuntime.distribute_queue backs off).
             effects.distribute.add(queue_id)
             return assigned
+        if not left and _room_left(candidates, assigned):
+            # Everything claimed was assigned and an agent held here still has room: a customer
+            # who entered the queue since the claim is the next pass's to assign, not one to
+            # tell a place (they were told "number 1" and assigned a moment later).
+            effects.distribute.add(queue_id)
+            return assigned
         # No agent left for the rest (or nothing behind them): they wait, so they are told
         # their place now, after the flow's hand-over message and never before an assignment.
         await announce.welcome_waiting(conn, queue, now=now, effects=effects)
     return assigned
+
+
+def _room_left(candidates: list[asyncpg.Record], assigned: int) -> bool:
+    """Whether the agents this pass holds have room for more than it assigned them."""
+    room: int = sum(int(a["capacity"]) - int(a["active_count"]) for a in candidates)
+    return room > assigned
 
 
 async def _held_elsewhere(

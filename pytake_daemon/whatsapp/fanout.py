@@ -77,7 +77,7 @@ class IngestFanout:
         updated_ids = _ids(jobs, "updated")
         now = datetime.now(UTC)
         stored = TenantBatchResult()
-        async with tenant_transaction(self._pool, tenant_id) as conn:
+        async with tenant_transaction(self._pool, tenant_id, generic_plans=True) as conn:
             if webhooks:
                 stored = await store_webhooks(conn, tenant_id, webhooks)
                 message_ids = stored.new_messages + message_ids

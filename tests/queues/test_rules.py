@@ -251,3 +251,37 @@ async def test_no_place_is_told_while_another_pass_holds_a_free_agent(
         assert effects.distribute == set()
         (welcome,) = await _texts(conn, alone)
         assert "you are number 1" in welcome
+
+
+async def test_a_pass_that_leaves_its_agent_room_tells_no_place_and_asks_for_the_next(
+    pool: Pool, make_tenant: MakeTenant, admin_conn: Connection, settings: Settings
+) -> None:
+    # A distribution pass assigns what it claimed; a customer who entered after its claim was
+    # told "number 1" by it and assigned by the next pass a moment later (seen under load in
+    # tests/queues/test_conversation_life.py). While an agent it holds has room, it tells
+    # nobody and asks for the next pass, which assigns the newcomer without a place.
+    tenant = await make_tenant()
+    box = load_secret_box(settings)
+    first, later, last = await conversations(admin_conn, tenant.id, box, 3)
+    agent_id = tenant[Role.AGENT].id
+    now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+    async with tenant_transaction(pool, tenant.id) as conn:
+        await _online(conn, agent_id)  # capacity 5
+        queue_id = await _queue(conn)
+        await entry.enqueue(conn, conversation_id=first, queue_id=queue_id, now=now)
+    effects = Effects()
+    async with tenant_transaction(pool, tenant.id) as conn:
+        assert await distribution.distribute(conn, queue_id, now=now, effects=effects) == 1
+    assert effects.distribute == {queue_id}
+    async with tenant_transaction(pool, tenant.id) as conn:
+        await entry.enqueue(conn, conversation_id=later, queue_id=queue_id, now=now)
+        assert await distribution.distribute(conn, queue_id, now=now, effects=Effects()) == 1
+        assert await _texts(conn, first) == []
+        assert await _texts(conn, later) == []
+        # A pass that fills its agent asks for nothing more.
+        await conn.execute("UPDATE agents SET capacity = 3 WHERE id = $1", agent_id)
+        await entry.enqueue(conn, conversation_id=last, queue_id=queue_id, now=now)
+        effects = Effects()
+        assert await distribution.distribute(conn, queue_id, now=now, effects=effects) == 1
+        assert effects.distribute == set()
+        assert await _texts(conn, last) == []
