@@ -155,7 +155,9 @@ class AdminTemplatesScreen(LivePage):
                         name=result.name, status=result.status
                     )
                 )
-                self.show([*self.templates, result])
+                # By id: the list may hold it already (seen once in a full run, its row key
+                # then added twice and the console stopped on DuplicateKey).
+                self.show([*(t for t in self.templates if t.id != result.id), result])
 
         self.app.push_screen(TemplateFormScreen(client=self._client, numbers=numbers), submitted)
 
