@@ -45,11 +45,10 @@ class RoutingTable:
         self._app_secrets: list[bytes] = []
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
-        # Reads are numbered as they start; ``_fresh_as_of`` is the number of the last one that
-        # succeeded. A caller that finds, once it holds the lock, a read that started after it
-        # asked has its answer: when the table went stale under a burst, every waiting webhook
-        # used to read the table again, one after the other.
-        self._reads_started = 0
+        # Reads are numbered as they start (``reads``); ``_fresh_as_of`` is the number of the
+        # last one that succeeded. A caller that finds, once it holds the lock, a read that
+        # started after it asked has its answer: when the table went stale under a burst, every
+        # waiting webhook used to read the table again, one after the other.
         self._fresh_as_of = 0
         self.reads = 0
         """Reads of the table from the database (each one decrypts every number's secrets)."""
@@ -59,13 +58,12 @@ class RoutingTable:
 
     async def refresh(self) -> None:
         """Read the table again, unless a read that started after this call already did."""
-        asked = self._reads_started
+        asked = self.reads
         async with self._lock:
             if self._fresh_as_of > asked:
                 return
-            self._reads_started += 1
-            number = self._reads_started
             self.reads += 1
+            number = self.reads
             async with self._pool.acquire() as conn:
                 rows = await db.routes(conn)
             table: dict[str, NumberRoute] = {}
