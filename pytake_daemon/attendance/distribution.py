@@ -25,6 +25,7 @@ import asyncpg
 from pytake_daemon.attendance import agents_db, announce, history, items_db, queues_db
 from pytake_daemon.attendance.hours import is_open
 from pytake_daemon.attendance.views import item_out, queue_open
+from pytake_daemon.audit.entries import append_entry
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.views import conversation_out
 from pytake_daemon.db.pool import Connection
@@ -92,27 +93,47 @@ async def distribute(
         least_loaded=queue["policy"] == Policy.LEAST_LOADED,
     )
     candidates = [a for a in locked if is_open(a["working_hours"], a["timezone"], (), now)]
-    assigned = await _assign(
+    assignments = await _assign(
         conn, queue, items, candidates, now=now, effects=effects, events=events
     )
-    left = assigned < len(items)
-    if events and (left or len(items) < batch):
-        if left and await _held_elsewhere(conn, queue, [a["id"] for a in locked], now):
-            # An agent who may take them is held by another pass (an agent coming online
-            # while a customer enters): ask again once it commits rather than tell a place to
-            # someone about to be assigned (QueueRuntime.distribute_queue backs off).
-            effects.distribute.add(queue_id)
-            return assigned
-        if not left and _room_left(candidates, assigned):
-            # Everything claimed was assigned and an agent held here still has room: a customer
-            # who entered the queue since the claim is the next pass's to assign, not one to
-            # tell a place (they were told "number 1" and assigned a moment later).
-            effects.distribute.add(queue_id)
-            return assigned
-        # No agent left for the rest (or nothing behind them): they wait, so they are told
-        # their place now, after the flow's hand-over message and never before an assignment.
-        await announce.welcome_waiting(conn, queue, now=now, effects=effects)
+    assigned = len(assignments)
+    if events and (assigned < len(items) or len(items) < batch):
+        await _the_rest(conn, queue, locked, candidates, assigned, len(items), now, effects)
+    if assignments:
+        # Last, just before the commit: the tenant's audit chain is locked from here to the
+        # commit, and every other distributor and writer of the tenant waits for it.
+        await append_entry(conn, history.audit_draft(assignments, performed_by=ActorType.POLICY))
     return assigned
+
+
+async def _the_rest(
+    conn: Connection,
+    queue: asyncpg.Record,
+    locked: list[asyncpg.Record],
+    candidates: list[asyncpg.Record],
+    assigned: int,
+    claimed: int,
+    now: datetime,
+    effects: Effects,
+) -> None:
+    """Those claimed and not assigned, and those behind them: told their place, or left to the
+    next pass."""
+    left = assigned < claimed
+    if left and await _held_elsewhere(conn, queue, [a["id"] for a in locked], now):
+        # An agent who may take them is held by another pass (an agent coming online while a
+        # customer enters): ask again once it commits rather than tell a place to someone
+        # about to be assigned (QueueRuntime.distribute_queue backs off).
+        effects.distribute.add(queue["id"])
+        return
+    if not left and _room_left(candidates, assigned):
+        # Everything claimed was assigned and an agent held here still has room: a customer who
+        # entered the queue since the claim is the next pass's to assign, not one to tell a
+        # place (they were told "number 1" and assigned a moment later).
+        effects.distribute.add(queue["id"])
+        return
+    # No agent left for the rest (or nothing behind them): they wait, so they are told their
+    # place now, after the flow's hand-over message and never before an assignment.
+    await announce.welcome_waiting(conn, queue, now=now, effects=effects)
 
 
 def _room_left(candidates: list[asyncpg.Record], assigned: int) -> bool:
@@ -141,22 +162,22 @@ async def _assign(
     now: datetime,
     effects: Effects,
     events: bool,
-) -> int:
+) -> list[history.Transition]:
+    """The assignments made (their audit entry is the caller's to append)."""
     queue_id: uuid.UUID = queue["id"]
     pairs = _pair(queue["policy"], items, candidates)
     if not pairs:
-        return 0
+        return []
     item_ids = [p[0] for p in pairs]
     agent_ids = [p[1] for p in pairs]
     await items_db.assign_items(conn, item_ids, agent_ids, now)
     conversation_of = {i["id"]: i["conversation_id"] for i in items}
-    await history.record(
-        conn,
-        [(i, queue_id, conversation_of[i], Transition.ASSIGNED.value, a, None) for i, a in pairs],
-        at=now,
-        effects=effects if events else None,
-        performed_by=ActorType.POLICY,
-    )
+    assignments: list[history.Transition] = [
+        (i, queue_id, conversation_of[i], Transition.ASSIGNED.value, a, None) for i, a in pairs
+    ]
+    lines = await history.record_history(conn, assignments, actor_id=None, at=now)
+    if events:
+        effects.events.extend(lines)
     await agents_db.add_activities(
         conn,
         [
@@ -177,7 +198,7 @@ async def _assign(
             ConversationUpdated(conversation=conversation_out(r, now=now))
             for r in await conversations_db.get_conversations(conn, assigned)
         )
-    return len(pairs)
+    return assignments
 
 
 async def _busy_when_full(

@@ -105,13 +105,23 @@ async def record(
     effects: Effects | None = None,
 ) -> None:
     """Write the transitions, their system lines (their events go to ``effects``) and one
-    audit entry for them (a distribution batch is one entry, listing every assignment, so the
-    chain lock is taken once per batch)."""
+    audit entry for them."""
     if not entries:
         return
     lines = await record_history(conn, entries, actor_id=actor_id, at=at)
     if effects is not None:
         effects.events.extend(lines)
+    await append_entry(conn, audit_draft(entries, actor_id=actor_id, performed_by=performed_by))
+
+
+def audit_draft(
+    entries: Sequence[Transition],
+    *,
+    actor_id: uuid.UUID | None = None,
+    performed_by: ActorType = ActorType.SYSTEM,
+) -> AuditDraft:
+    """The one audit entry for a set of transitions (a distribution batch is one entry, listing
+    every assignment, so the tenant's chain lock is taken once per batch)."""
     actor = Actor(ActorType.USER, id=actor_id) if actor_id is not None else Actor(performed_by)
     events = sorted({e[3] for e in entries})
     action = f"queue.{events[0]}" if len(events) == 1 else "queue.transitions"
@@ -124,13 +134,10 @@ async def record(
         queues = {e[1] for e in entries}
         target_type = "queue"
         target_id = str(next(iter(queues))) if len(queues) == 1 else None
-    await append_entry(
-        conn,
-        AuditDraft(
-            action=action,
-            actor=actor,
-            target_type=target_type,
-            target_id=target_id,
-            diff=difference(None, after),
-        ),
+    return AuditDraft(
+        action=action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        diff=difference(None, after),
     )

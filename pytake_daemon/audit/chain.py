@@ -62,10 +62,37 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _json(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(entry: EntryLike) -> bytes:
     """The bytes the hash covers: the chained fields of ``entry`` in canonical JSON."""
-    fields = {name: plain(entry[name]) for name in CHAINED_FIELDS}
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _json({name: plain(entry[name]) for name in CHAINED_FIELDS}).encode()
+
+
+# The fields the database fills in when it chains an entry (under the tenant's lock), in the
+# canonical form's key order.
+LATE_FIELDS = ("at", "seq", "tenant_id")
+
+
+def canonical_pieces(entry: EntryLike) -> list[bytes]:
+    """The canonical form of ``entry`` without its :data:`LATE_FIELDS`' values, in four pieces
+    around them: ``p[0] + at + p[1] + seq + p[2] + tenant_id + p[3]`` is :func:`canonical` of
+    the entry once it has them (``at`` as :func:`format_time` writes it, ``seq`` in decimal, the
+    tenant's UUID as text; migration 0051 joins them so)."""
+    marks = {name: f"late-{name}-{uuid.uuid4().hex}" for name in LATE_FIELDS}
+    fields = {name: marks[name] if name in marks else plain(entry[name]) for name in CHAINED_FIELDS}
+    rest = _json(fields)
+    pieces: list[bytes] = []
+    # "at" and "tenant_id" are JSON strings (their quotes stay in the pieces); seq is a number.
+    for cut in (marks["at"], f'"{marks["seq"]}"', marks["tenant_id"]):
+        before, found, rest = rest.partition(cut)
+        if not found or cut in rest:
+            raise ValueError(f"the canonical form has no single place for {cut}")
+        pieces.append(before.encode())
+    pieces.append(rest.encode())
+    return pieces
 
 
 def entry_hash(prev_hash: bytes, entry: EntryLike) -> bytes:

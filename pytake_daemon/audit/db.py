@@ -19,7 +19,8 @@ from pytake_daemon.db.pool import Connection
 from pytake_daemon.db.statements import BoundStatement, Statement
 from pytake_daemon.protocol.audit import AuditCount, SecurityAlertOut
 
-# A fixed first key keeps our advisory locks apart from other domains' (two-int form).
+# A fixed first key keeps our advisory locks apart from other domains' (two-int form);
+# audit_append (migration 0051) takes the same lock.
 _LOCK_NAMESPACE = 0x61756474  # "audt"
 
 _LOCK_CHAIN = "SELECT pg_advisory_xact_lock($1::int, hashtext(current_tenant_id()::text))"
@@ -40,7 +41,8 @@ SELECT current_tenant_id() AS tenant_id, h.seq, h.hash
 
 
 async def lock_chain_head(conn: Connection) -> asyncpg.Record:
-    """Serialise appends of this tenant until the transaction ends; returns the head.
+    """Hold the tenant's appends until the transaction ends (archiving, signing the head);
+    returns the head.
 
     The lock is taken in its own statement so the head is read with a snapshot taken after the
     previous holder committed (READ COMMITTED gives each statement a fresh snapshot).
@@ -53,20 +55,26 @@ async def lock_chain_head(conn: Connection) -> asyncpg.Record:
     return row
 
 
-_INSERT = """
-INSERT INTO audit_entries (tenant_id, seq, id, at, actor_type, actor_id, actor_label, actor_role,
-                           action, target_type, target_id, outcome, ip, user_agent, request_id,
-                           method, route, status, diff, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21)
+# The entry's own fields (the ones the daemon knows), in audit_append's order; the function
+# takes the tenant's chain lock, reads the head and inserts the chained entry in one call, so
+# the lock is held from there to the commit only (migration 0051 says why).
+APPENDED_FIELDS = tuple(n for n in CHAINED_FIELDS if n not in ("tenant_id", "seq", "at"))
+_APPEND = f"""
+SELECT tenant_id, seq, at, prev_hash, hash
+  FROM audit_append({", ".join(f"${n}" for n in range(1, len(APPENDED_FIELDS) + 2))})
 """
 
 
-async def insert_entry(conn: Connection, entry: dict[str, Any]) -> None:
-    await conn.execute(
-        _INSERT,
-        *(entry[name] for name in ENTRY_COLUMNS),
-    )
+async def append_entry(
+    conn: Connection, entry: dict[str, Any], canonical: Sequence[bytes]
+) -> asyncpg.Record:
+    """Chain ``entry`` (its :data:`APPENDED_FIELDS`) onto the tenant's log; returns the values
+    the database gave it: ``tenant_id``, ``seq``, ``at``, ``prev_hash`` and ``hash``.
+    ``canonical`` is its canonical form in the four pieces :func:`chain.canonical_pieces`
+    makes."""
+    row = await conn.fetchrow(_APPEND, *(entry[n] for n in APPENDED_FIELDS), list(canonical))
+    assert row is not None
+    return row
 
 
 # The chained fields, then the chain itself (the hash covers everything before it).

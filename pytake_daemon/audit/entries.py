@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from pytake_daemon.audit import db
-from pytake_daemon.audit.chain import GENESIS, entry_hash
+from pytake_daemon.audit.chain import canonical_pieces
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.protocol.audit import ActorType, AuditEntryOut, Outcome
@@ -78,18 +77,13 @@ def difference(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 async def append_entry(conn: Connection, draft: AuditDraft) -> dict[str, Any]:
     """Chain ``draft`` onto its tenant's log in the caller's transaction; returns the row.
 
-    The advisory lock is held until the transaction ends, so one tenant's appends are serial
-    (other tenants are not affected).
+    The database holds the tenant's chain lock until the transaction ends, so one tenant's
+    appends are serial (other tenants are not affected): append last, just before the commit,
+    where other writers of the tenant wait least.
     """
-    head = await db.lock_chain_head(conn)
-    prev_hash = bytes(head["hash"]) if head["hash"] is not None else GENESIS
     origin = draft.origin
     entry: dict[str, Any] = {
-        "tenant_id": head["tenant_id"],
-        "seq": (head["seq"] or 0) + 1,
         "id": uuid.uuid4(),
-        # Microseconds: what PostgreSQL keeps, so the stored value hashes the same.
-        "at": datetime.now(UTC),
         "actor_type": draft.actor.type.value,
         "actor_id": draft.actor.id,
         "actor_label": _clip(draft.actor.label),
@@ -106,9 +100,16 @@ async def append_entry(conn: Connection, draft: AuditDraft) -> dict[str, Any]:
         "status": origin.status,
         "diff": draft.diff or None,
     }
-    entry["prev_hash"] = prev_hash
-    entry["hash"] = entry_hash(prev_hash, entry)
-    await db.insert_entry(conn, entry)
+    # The tenant, the next seq, the time (taken under the lock, so it follows seq) and the
+    # hash come from the database, which chains the entry in the same call.
+    chained = await db.append_entry(conn, entry, canonical_pieces(entry))
+    entry.update(
+        tenant_id=chained["tenant_id"],
+        seq=chained["seq"],
+        at=chained["at"],
+        prev_hash=bytes(chained["prev_hash"]),
+        hash=bytes(chained["hash"]),
+    )
     return entry
 
 

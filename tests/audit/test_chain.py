@@ -9,7 +9,15 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytake_daemon.audit.chain import GENESIS, canonical, entry_hash, verify_chain
+from pytake_daemon.audit.chain import (
+    GENESIS,
+    LATE_FIELDS,
+    canonical,
+    canonical_pieces,
+    entry_hash,
+    format_time,
+    verify_chain,
+)
 
 TENANT = uuid.UUID("00000000-0000-4000-8000-000000000001")
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -123,3 +131,21 @@ def test_a_rehashed_insertion_still_breaks_the_link() -> None:
     assert report.broken is not None
     assert report.broken.seq == 4
     assert "prev_hash" in report.broken.reason
+
+
+def test_canonical_pieces_join_around_the_values_the_database_fills_in() -> None:
+    entry = build_chain(1)[0]
+    entry["actor_label"] = 'Zé "late-at" \\ 😀'
+    pieces = canonical_pieces({k: v for k, v in entry.items() if k not in LATE_FIELDS})
+    joined = b"".join(
+        (
+            pieces[0],
+            format_time(entry["at"]).encode(),
+            pieces[1],
+            str(entry["seq"]).encode(),
+            pieces[2],
+            str(entry["tenant_id"]).encode(),
+            pieces[3],
+        )
+    )
+    assert joined == canonical(entry)
