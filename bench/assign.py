@@ -25,7 +25,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from harness import bench_stack
+from harness import (
+    PG_STATS_SETTINGS,
+    bench_stack,
+    print_statement_stats,
+    reset_statement_stats,
+)
 
 from pytake_daemon.attendance import distribution, queues_db
 from pytake_daemon.db.pool import connect, create_pool, set_tenant, tenant_transaction
@@ -200,14 +205,23 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--distributors", type=int, default=3, help="tasks per process")
     parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument(
+        "--pg-stats",
+        type=int,
+        default=0,
+        metavar="N",
+        help="load pg_stat_statements and print the N costliest statements per assignment",
+    )
     args = parser.parse_args()
-    with bench_stack("ptk-assign-") as bench:
+    with bench_stack("ptk-assign-", PG_STATS_SETTINGS if args.pg_stats else ()) as bench:
         admin_dsn = bench.admin_dsn
         app_dsn = bench.daemon_env(0)["PYTAKE_DATABASE__URL"]
         tenant_id = bench.tenant.id
         queues = asyncio.run(load(admin_dsn, tenant_id, args.agents, args.items))
         batches = -(-args.items // args.batch)
         base = asyncio.run(baseline(app_dsn, tenant_id, batches, args.batch))
+        if args.pg_stats:
+            asyncio.run(reset_statement_stats(admin_dsn))
         ctx = multiprocessing.get_context("spawn")
         results = ctx.Queue()
         ready = ctx.Barrier(args.processes)
@@ -233,6 +247,8 @@ def main() -> None:
         elapsed = max(r[2] for r in runs) - min(r[1] for r in runs)
         for p in procs:
             p.join()
+        if args.pg_stats:
+            asyncio.run(print_statement_stats(admin_dsn, args.items, "assignment", args.pg_stats))
         doubles, over, assigned, waiting = asyncio.run(check(admin_dsn, tenant_id))
     rate = assigned / elapsed
     base_rate = args.items / base

@@ -78,7 +78,7 @@ async def distribute(
 
     ``events=False`` leaves out the per-item live-monitor events and the welcomes of those left
     waiting (the benchmark's bulk runs)."""
-    queue = await queues_db.get_queue(conn, queue_id)
+    queue = await queues_db.queue_settings(conn, queue_id)
     if queue is None or not queue["active"] or not queue_open(queue, now):
         return 0
     items = await items_db.claim_waiting(conn, queue_id, batch)

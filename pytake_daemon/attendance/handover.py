@@ -62,7 +62,10 @@ async def transfer(
     conversation = await conversations_db.get_conversation(conn, conversation_id)
     if conversation is None:
         raise NotFound(NOT_FOUND)
-    if request.queue_id is not None and await queues_db.get_queue(conn, request.queue_id) is None:
+    if (
+        request.queue_id is not None
+        and await queues_db.queue_settings(conn, request.queue_id) is None
+    ):
         raise UnprocessableEntity("queue_id: no such queue")
     if request.agent_id is not None:
         await agents_db.ensure(conn, request.agent_id)
