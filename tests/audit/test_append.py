@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -41,7 +42,7 @@ async def test_concurrent_appends_form_one_chain_the_verifier_accepts(
 ) -> None:
     tenant = await make_tenant()
 
-    async def append(n: int) -> dict[str, object]:
+    async def append(n: int) -> dict[str, Any]:
         async with tenant_transaction(pool, tenant.id) as conn:
             return await append_entry(conn, _draft(n))
 
