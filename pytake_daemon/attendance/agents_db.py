@@ -168,6 +168,7 @@ SELECT a.id, a.capacity, a.active_count, a.working_hours, a.timezone, a.last_ass
    AND a.active_count < a.capacity
    AND a.skills @> $1::text[]
    AND ($2::text IS NULL OR $2 = ANY(a.departments))
+   AND a.id <> ALL($5::uuid[])
  ORDER BY CASE WHEN $4 THEN a.active_count::float8 / a.capacity ELSE 0 END,
           a.last_assigned_at NULLS FIRST, a.id
  LIMIT $3
@@ -182,12 +183,15 @@ async def lock_candidates(
     *,
     limit: int,
     least_loaded: bool,
+    besides: Sequence[uuid.UUID] = (),
 ) -> list[asyncpg.Record]:
-    """Up to ``limit`` online agents with free capacity and what the queue requires, first in
-    the queue's policy's order, that no other distributor holds right now (locked until
-    commit, so their counts can't change under us). The limit is what lets several
-    distributors work at once: each takes the next agents instead of all of them."""
-    return await conn.fetch(_CANDIDATES, list(skills), department, limit, least_loaded)
+    """Up to ``limit`` online agents with free capacity and what the queue requires, other than
+    ``besides``, first in the queue's policy's order, that no other distributor holds right now
+    (locked until commit, so their counts can't change under us). The limit is what lets
+    several distributors work at once: each takes the next agents instead of all of them."""
+    return await conn.fetch(
+        _CANDIDATES, list(skills), department, limit, least_loaded, list(besides)
+    )
 
 
 _OTHERS_WITH_ROOM = """

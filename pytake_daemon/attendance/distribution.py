@@ -84,15 +84,7 @@ async def distribute(
     items = await items_db.claim_waiting(conn, queue_id, batch)
     if not items:
         return 0
-    locked = await agents_db.lock_candidates(
-        conn,
-        queue["required_skills"],
-        queue["department"],
-        # One agent per item at most is all a batch can use.
-        limit=len(items),
-        least_loaded=queue["policy"] == Policy.LEAST_LOADED,
-    )
-    candidates = [a for a in locked if is_open(a["working_hours"], a["timezone"], (), now)]
+    locked, candidates = await _lock_agents(conn, queue, len(items), now)
     assignments = await _assign(
         conn, queue, items, candidates, now=now, effects=effects, events=events
     )
@@ -134,6 +126,35 @@ async def _the_rest(
     # No agent left for the rest (or nothing behind them): they wait, so they are told their
     # place now, after the flow's hand-over message and never before an assignment.
     await announce.welcome_waiting(conn, queue, now=now, effects=effects)
+
+
+async def _lock_agents(
+    conn: Connection, queue: asyncpg.Record, wanted: int, now: datetime
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """Every agent row locked, and of those up to ``wanted`` inside their working hours, in the
+    policy's order (one agent per item at most is all a batch can use).
+
+    An agent online outside their hours is passed over for the next in line. Round robin puts
+    them first (never assigned, they stay the least recently assigned): locking only as many
+    as the items found them all off hours and assigned nobody, while an agent in their hours
+    waited behind them."""
+    locked: list[asyncpg.Record] = []
+    candidates: list[asyncpg.Record] = []
+    while len(candidates) < wanted:
+        asked = wanted - len(candidates)
+        more = await agents_db.lock_candidates(
+            conn,
+            queue["required_skills"],
+            queue["department"],
+            limit=asked,
+            least_loaded=queue["policy"] == Policy.LEAST_LOADED,
+            besides=[a["id"] for a in locked],
+        )
+        locked.extend(more)
+        candidates.extend(a for a in more if is_open(a["working_hours"], a["timezone"], (), now))
+        if len(more) < asked:
+            break  # nobody else is free
+    return locked, candidates
 
 
 def _room_left(candidates: list[asyncpg.Record], assigned: int) -> bool:

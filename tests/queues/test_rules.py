@@ -285,3 +285,40 @@ async def test_a_pass_that_leaves_its_agent_room_tells_no_place_and_asks_for_the
         assert await distribution.distribute(conn, queue_id, now=now, effects=effects) == 1
         assert effects.distribute == set()
         assert await _texts(conn, last) == []
+
+
+async def test_agents_off_their_hours_at_the_front_of_the_line_starve_nobody(
+    pool: Pool, make_tenant: MakeTenant, admin_conn: Connection, settings: Settings
+) -> None:
+    # Round robin serves whoever was assigned least recently first, and an agent left online
+    # outside their working hours is never assigned, so they stay at the front. The pass locked
+    # as many agents as it had items, found them all off hours, and assigned nobody, while an
+    # agent in their hours waited behind them (and the pass, seeing that agent free, asked for
+    # the next one, which did the same).
+    tenant = await make_tenant()
+    box = load_secret_box(settings)
+    (customer,) = await conversations(admin_conn, tenant.id, box, 1)
+    now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday, 15:00 UTC
+    nights = {"wed": [["22:00", "23:00"]]}
+    off_hours = [tenant[role].id for role in (Role.OWNER, Role.ADMIN, Role.SUPERVISOR)]
+    on_duty = tenant[Role.AGENT].id
+    async with tenant_transaction(pool, tenant.id) as conn:
+        for agent_id in off_hours:
+            await _online(conn, agent_id)
+            await conn.execute(
+                "UPDATE agents SET working_hours = $2, timezone = 'UTC' WHERE id = $1",
+                agent_id,
+                nights,
+            )
+        await _online(conn, on_duty)
+        await conn.execute(
+            "UPDATE agents SET last_assigned_at = $2 WHERE id = $1", on_duty, now - timedelta(1)
+        )
+        queue_id = await _queue(conn, policy="round_robin")
+        await entry.enqueue(conn, conversation_id=customer, queue_id=queue_id, now=now)
+    async with tenant_transaction(pool, tenant.id) as conn:
+        assert await distribution.distribute(conn, queue_id, now=now, effects=Effects()) == 1
+        agent = await conn.fetchval(
+            "SELECT agent_id FROM queue_items WHERE conversation_id = $1", customer
+        )
+    assert agent == on_duty
