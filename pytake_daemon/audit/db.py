@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from pytake_daemon.audit.chain import CHAINED_FIELDS
+from pytake_daemon.audit.chain import CHAINED_FIELDS, LATE_FIELDS
 from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.db.statements import BoundStatement, Statement
@@ -58,7 +58,7 @@ async def lock_chain_head(conn: Connection) -> asyncpg.Record:
 # The entry's own fields (the ones the daemon knows), in audit_append's order; the function
 # takes the tenant's chain lock, reads the head and inserts the chained entry in one call, so
 # the lock is held from there to the commit only (migration 0051 says why).
-APPENDED_FIELDS = tuple(n for n in CHAINED_FIELDS if n not in ("tenant_id", "seq", "at"))
+APPENDED_FIELDS = tuple(n for n in CHAINED_FIELDS if n not in LATE_FIELDS)
 _APPEND = f"""
 SELECT tenant_id, seq, at, prev_hash, hash
   FROM audit_append({", ".join(f"${n}" for n in range(1, len(APPENDED_FIELDS) + 2))})
