@@ -124,6 +124,9 @@ class ConversationPane(Horizontal):
         """Users' names by id (the screen keeps them current), for typing notices."""
         self.open: ConversationOut | None = None
         self._typing_timer: Timer | None = None
+        self._mounted = False
+        self._opening: uuid.UUID | None = None
+        """A conversation asked for before the pane's children existed."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="conversation"):
@@ -134,9 +137,12 @@ class ConversationPane(Horizontal):
         yield SidePanel(id="side-panel")
 
     def on_mount(self) -> None:
+        self._mounted = True
         self.composer.display = False
         # The window countdown moves by the minute; twice a minute keeps it honest.
         self.set_interval(30, self._show_window)
+        if self._opening is not None:
+            self.open_conversation(self._opening)
 
     @property
     def composer(self) -> Composer:
@@ -150,6 +156,12 @@ class ConversationPane(Horizontal):
 
     def open_conversation(self, conversation_id: uuid.UUID) -> None:
         """Read a conversation's thread and put the cursor in the composer."""
+        if not self._mounted:
+            # Another screen (insights, reports, a notification) can switch to a chat shown
+            # for the first time and open a conversation before the pane has its children.
+            self._opening = conversation_id
+            return
+        self._opening = None
         if self.open is None or self.open.id != conversation_id:
             self.composer.reset()
             self._show_typing(None)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import WSCloseCode
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button, Input
 
 from pytake_daemon.protocol import (
@@ -43,6 +44,7 @@ from pytake_tui.screens.settings import SettingsScreen
 from pytake_tui.screens.template_picker import TemplatePicker
 from pytake_tui.widgets.composer import Composer
 from pytake_tui.widgets.conversation_list import ConversationList
+from pytake_tui.widgets.conversation_pane import ConversationPane
 from pytake_tui.widgets.thread import MessageBubble, ThreadView
 
 from .fake_daemon import FakeDaemon
@@ -336,6 +338,27 @@ async def test_resolve_and_reopen(inbox: FakeDaemon, tmp_path: Path) -> None:
             lambda: inbox.world.conversations[ana.id].status is ConversationStatus.OPEN,
             "reopened",
         )
+
+
+async def test_a_conversation_asked_for_before_the_pane_has_children_opens_once_it_has(
+    inbox: FakeDaemon, tmp_path: Path
+) -> None:
+    # Insights, reports and notifications switch to the chat and open a conversation at once;
+    # shown for the first time, the chat's pane may not have composed yet (CI once failed here).
+    app = _app(inbox, tmp_path)
+    ana = _by_name(inbox.world, "Ana Souza")
+    async with app.run_test() as pilot:
+        await _ready(pilot, inbox)
+        assert app.client is not None
+        pane = ConversationPane(client=app.client, me=USER_ID, clock=lambda: FIXED_AT, names={})
+        pane.open_conversation(ana.id)
+        await app.push_screen(Screen())
+        await app.screen.mount(pane)
+        await wait_until(pilot, lambda: pane.open is not None, "the conversation read")
+        assert pane.open is not None
+        assert pane.open.id == ana.id
+        assert pane.composer.display
+        await wait_until(pilot, lambda: len(pane.query(MessageBubble)) == 9, "Ana's thread")
 
 
 async def test_reconnect_resyncs_what_was_missed(inbox: FakeDaemon, tmp_path: Path) -> None:
