@@ -52,11 +52,14 @@ from pytake_daemon.http.middlewares import (
 from pytake_daemon.http.openapi import build_openapi
 from pytake_daemon.http.server import SERVER_LIMITS
 from pytake_daemon.invitations.routes import routes as invitations_routes
+from pytake_daemon.jobs import db as jobs_db
+from pytake_daemon.jobs.claimer import this_daemon
 from pytake_daemon.jobs.priority import AckPriority
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.keys import (
     ACK_PRIORITY,
     AUDIT_RECORDER,
+    CLAIMER,
     DB_POOL,
     ENDPOINTS,
     EVENT_BUS,
@@ -97,6 +100,7 @@ from pytake_daemon.tenant_config.routes import routes as tenant_config_routes
 from pytake_daemon.users import db as users_db
 from pytake_daemon.users.account_routes import routes as account_routes
 from pytake_daemon.users.routes import routes as users_routes
+from pytake_daemon.whatsapp import outbox_db
 from pytake_daemon.whatsapp.acceptances import Acceptances
 from pytake_daemon.whatsapp.fanout import IngestFanout
 from pytake_daemon.whatsapp.graph import GraphClient
@@ -176,6 +180,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> web.Application:
     )
     app[SECRET_BOX] = load_secret_box(settings)
     app[LOOPS] = Loops()
+    app[CLAIMER] = this_daemon(settings.server.port)
     app[READER_LOOKUP] = users_db.me
     app.cleanup_ctx.extend(
         [
@@ -221,11 +226,31 @@ async def _audit(app: web.Application) -> AsyncIterator[None]:
     await recorder.drain()
 
 
+async def take_back_claims(app: web.Application) -> None:
+    """Once this daemon listens on its port: the jobs and sends an earlier run of it claimed
+    and never finished (it was killed) go back to the claimers now, not when their leases end
+    (jobs/claimer.py, migration 0052)."""
+    claimer = app[CLAIMER]
+    if not runs_jobs(app) or claimer.instance.endswith(":0"):
+        return  # a port picked by the system is new: nobody ran under this name before
+    async with app[DB_POOL].acquire() as conn:
+        jobs = await jobs_db.release_claims(conn, claimer.instance, claimer.tag)
+        sends = await outbox_db.release_claims(conn, claimer.instance, claimer.tag)
+    if jobs or sends:
+        log.info("claims of an earlier run taken back", jobs=jobs, sends=sends)
+        app[JOBS].wake_all()
+        app[SENDER].wake()
+
+
 async def _jobs(app: web.Application) -> AsyncIterator[None]:
     # Acknowledgements first (jobs/priority.py): the writer reports, every claim loop yields.
     app[ACK_PRIORITY] = AckPriority()
     runner = JobRunner(
-        app[DB_POOL], loops=app[LOOPS], priority=app[ACK_PRIORITY], forward=job_bell(app)
+        app[DB_POOL],
+        loops=app[LOOPS],
+        priority=app[ACK_PRIORITY],
+        forward=job_bell(app),
+        claimer=app[CLAIMER].tag,
     )
     fanout = IngestFanout(
         app[DB_POOL],
@@ -277,6 +302,7 @@ async def _whatsapp(app: web.Application) -> AsyncIterator[None]:
         wa,
         acceptances=Acceptances(app[REDIS], prefix=settings.redis.key_prefix),
         forward=bell(app, "sender"),
+        claimer=app[CLAIMER].tag,
     )
     app[SENDER] = sender
     on_bell(app, "sender", lambda _: sender.wake())

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from pytake_daemon.auth.ratelimit import LoginThrottle
 from pytake_daemon.db.pool import create_pool
 from pytake_daemon.keys import (
+    CLAIMER,
     DB_POOL,
     ENDPOINTS,
     EVENT_BUS,
@@ -36,6 +37,7 @@ async def postgres_ctx(app: web.Application) -> AsyncIterator[None]:
         max_size=db.pool_max_size,
         command_timeout=db.command_timeout,
         statement_cache_size=db.statement_cache_size,
+        application_name=app[CLAIMER].application_name,
     )
     yield
     pool = app[DB_POOL]

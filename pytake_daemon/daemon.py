@@ -13,12 +13,13 @@ import gc
 import os
 import signal
 
+import asyncpg
 import structlog
 import uvloop
 from aiohttp import web
 
 from pytake_daemon import __version__
-from pytake_daemon.app import create_app
+from pytake_daemon.app import create_app, take_back_claims
 from pytake_daemon.config import Settings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.errors import PyTakeError
@@ -111,6 +112,11 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
         site = web.TCPSite(runner, server.host, server.port, ssl_context=ssl_context)
         await site.start()
         host, port = runner.addresses[0][:2]
+        try:
+            await take_back_claims(app)
+        except (OSError, asyncpg.PostgresError) as exc:
+            # Their leases still bring them back; only the head start is lost.
+            log.warning("claims of an earlier run not taken back", error=str(exc))
         url = f"{'https' if ssl_context else 'http'}://{host}:{port}"
 
         def not_ready(problem: str) -> None:

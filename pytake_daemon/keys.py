@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pytake_daemon.db.pool import Pool
     from pytake_daemon.flows.http_call import FlowHttp
     from pytake_daemon.flows.runner import FlowRunner
+    from pytake_daemon.jobs.claimer import Claimer
     from pytake_daemon.jobs.priority import AckPriority
     from pytake_daemon.jobs.runner import JobRunner
     from pytake_daemon.loops import Loops
@@ -54,6 +55,7 @@ SECRET_BOX: web.AppKey[SecretBox] = web.AppKey("secret_box")
 WEBHOOK_ROUTING: web.AppKey[RoutingTable] = web.AppKey("webhook_routing")
 WEBHOOK_WRITER: web.AppKey[IngestWriter] = web.AppKey("webhook_writer")
 JOBS: web.AppKey[JobRunner] = web.AppKey("jobs")
+CLAIMER: web.AppKey[Claimer] = web.AppKey("claimer")
 ACK_PRIORITY: web.AppKey[AckPriority] = web.AppKey("ack_priority")
 INGEST_FANOUT: web.AppKey[IngestFanout] = web.AppKey("ingest_fanout")
 GRAPH: web.AppKey[GraphClient] = web.AppKey("graph")

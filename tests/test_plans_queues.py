@@ -20,6 +20,7 @@ DEAD = 1_000
 """Dead rows not vacuumed yet: autovacuum comes after 1,000 (migrations/0019)."""
 LIVE = 51
 KIND = "plan_probe"
+CLAIMER = "plans.test:8420#0123456789abcdef"  # as jobs/claimer.py tags a claim
 # Measured here for 32 claimed rows (0019), whatever the backlog was (50,000 or 200,000 rows):
 # a claim's statement 200 to 400 pages, and up to 1,400 while the 1,000 dead rows are not yet
 # dead to every snapshot (an ANALYZE elsewhere holds them back) and each is read from the
@@ -123,7 +124,9 @@ async def test_claiming_jobs_stays_bounded_among_dead_rows(
             # without its values) twice: the first scan after the deletes marks their index
             # entries killed, as the claim loop's previous poll does in production.
             for generic in (False, True, True):
-                owner = await _as_owner(admin_conn, body, [kind], 32, 60.0, generic=generic)
+                owner = await _as_owner(
+                    admin_conn, body, [kind], 32, 60.0, CLAIMER, generic=generic
+                )
                 assert owner.root["Actual Rows"] == claimed
                 assert_bounded(
                     owner,
@@ -131,7 +134,7 @@ async def test_claiming_jobs_stays_bounded_among_dead_rows(
                     never_scans=("jobs",),
                     max_blocks=STATEMENT_BLOCKS,
                 )
-            daemon = await _as_daemon(app_conn, jobs_db._CLAIM, [kind], 32, 60.0)
+            daemon = await _as_daemon(app_conn, jobs_db._CLAIM, [kind], 32, 60.0, CLAIMER)
             assert daemon.root["Actual Rows"] == claimed
             assert_bounded(daemon, max_blocks=JOB_CALL_BLOCKS)
     finally:
@@ -242,7 +245,7 @@ async def test_claiming_sends_stays_bounded_among_dead_rows(
         body = await _body(admin_conn, "claim_outbox")
         # 50 conversations have a head, two of them leased: 32 of the other 48 claimed.
         for generic in (False, True, True):
-            owner = await _as_owner(admin_conn, body, 32, 60.0, generic=generic)
+            owner = await _as_owner(admin_conn, body, 32, 60.0, CLAIMER, generic=generic)
             assert owner.root["Actual Rows"] == 32
             assert_bounded(
                 owner,
@@ -251,7 +254,7 @@ async def test_claiming_sends_stays_bounded_among_dead_rows(
                 max_blocks=STATEMENT_BLOCKS,
             )
         # With the reads of the claimed rows' messages, numbers and contacts (0018).
-        daemon = await _as_daemon(app_conn, outbox_db._CLAIM, 32, 60.0)
+        daemon = await _as_daemon(app_conn, outbox_db._CLAIM, 32, 60.0, CLAIMER)
         assert daemon.root["Actual Rows"] == 32
         assert_bounded(daemon, max_blocks=SEND_CALL_BLOCKS)
     finally:

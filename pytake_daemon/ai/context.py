@@ -21,7 +21,16 @@ from pytake_daemon.ai.batch import HUMAN_REQUEST_JOB
 from pytake_daemon.ai.batch_models import start_model_process
 from pytake_daemon.ai.service import ANALYSIS_JOB, AiService
 from pytake_daemon.jobs.runner import JobRunner
-from pytake_daemon.keys import ACK_PRIORITY, AI, DB_POOL, EVENT_BUS, INGEST_FANOUT, LOOPS, SETTINGS
+from pytake_daemon.keys import (
+    ACK_PRIORITY,
+    AI,
+    CLAIMER,
+    DB_POOL,
+    EVENT_BUS,
+    INGEST_FANOUT,
+    LOOPS,
+    SETTINGS,
+)
 from pytake_daemon.roles import job_bell, on_bell, runs_jobs
 
 
@@ -36,6 +45,7 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
         concurrency=settings.workers + 1,
         priority=app[ACK_PRIORITY],
         forward=job_bell(app),
+        claimer=app[CLAIMER].tag,
     )
     # The batches run where the jobs are claimed: a web process needs no model process.
     process = start_model_process(settings.workers) if settings.process and runs_jobs(app) else None

@@ -97,6 +97,7 @@ async def create_pool(
     max_size: int = 10,
     command_timeout: float = 30.0,
     statement_cache_size: int = 100,
+    application_name: str = "pytake",
 ) -> Pool:
     """Open a pool whose connections speak JSON natively."""
     pool = await asyncpg.create_pool(
@@ -106,7 +107,7 @@ async def create_pool(
         command_timeout=command_timeout,
         statement_cache_size=statement_cache_size,
         init=_init_connection,
-        server_settings={"application_name": "pytake"},
+        server_settings={"application_name": application_name},
         connection_class=PooledConnection,
     )
     assert pool is not None

@@ -69,13 +69,26 @@ async def insert_job_at(
     return job_id
 
 
-_CLAIM = "SELECT * FROM claim_jobs($1, $2, $3)"
+_CLAIM = "SELECT * FROM claim_jobs($1, $2, $3, $4)"
 
 
 async def claim(
-    conn: Connection, kinds: Sequence[str], limit: int, lease_seconds: float
+    conn: Connection,
+    kinds: Sequence[str],
+    limit: int,
+    lease_seconds: float,
+    claimer: str | None = None,
 ) -> list[asyncpg.Record]:
-    return await conn.fetch(_CLAIM, list(kinds), limit, lease_seconds)
+    """Lease up to ``limit`` due jobs of ``kinds`` across tenants, recorded as ``claimer``'s
+    (``Claimer.tag``; None: left to the lease alone)."""
+    return await conn.fetch(_CLAIM, list(kinds), limit, lease_seconds, claimer)
+
+
+async def release_claims(conn: Connection, instance: str, current: str) -> int:
+    """Give back the jobs other runs of ``instance`` claimed and can no longer finish (they
+    have no connection left); how many (migration 0052)."""
+    released: int = await conn.fetchval("SELECT release_job_claims($1, $2)", instance, current)
+    return released
 
 
 _DONE = "DELETE FROM jobs WHERE tenant_id = current_tenant_id() AND id = $1"

@@ -104,8 +104,10 @@ class JobRunner:
         concurrency: int = 16,
         priority: AckPriority | None = None,
         forward: Callable[[str], None] | None = None,
+        claimer: str | None = None,
     ) -> None:
         self._pool = pool
+        self._claimer = claimer  # Claimer.tag: a restart takes this run's claims back at once
         self._priority = priority
         self._forward = forward  # a web process's wake-ups go to the jobs process (roles.py)
         self._loops = loops if loops is not None else Loops()
@@ -120,9 +122,8 @@ class JobRunner:
         self._wakes: dict[str, asyncio.Event] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._started = False
-        # Outcomes the database was too far away to take (a restart): recorded by the kind's
-        # next pass while the claim still holds, not left to the lease (60 s of a message's
-        # flow step and events waiting after a PostgreSQL restart: tests/replicas).
+        # Outcomes the database was too far away to take (a restart): recorded by the kind's next
+        # pass while the claim holds, not left to the lease (60 s after a restart: tests/replicas).
         self._unrecorded: dict[str, dict[int, tuple[Job, str | None]]] = {}
         self.processed = 0
         self.completed_in_handler = 0
@@ -212,7 +213,7 @@ class JobRunner:
         # Taken before the claim, a margin short of the lease: the row's locked_until is later.
         lease_ends = asyncio.get_running_loop().time() + self._lease * _LEASE_TRUST
         async with self._pool.acquire() as conn:
-            rows = await db.claim(conn, [kind], self._batch, self._lease)
+            rows = await db.claim(conn, [kind], self._batch, self._lease, self._claimer)
         # Jobs of one conversation run in order (a customer's messages reach a flow in the order
         # they were stored); everything else runs side by side.
         lanes: dict[object, list[Job]] = {}

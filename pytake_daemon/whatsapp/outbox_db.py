@@ -201,14 +201,22 @@ async def touch_previews(
 
 # ---- the sender -------------------------------------------------------------------------------
 
-_CLAIM = "SELECT * FROM claim_outbox_sends($1, $2)"
+_CLAIM = "SELECT * FROM claim_outbox_sends($1, $2, $3)"
 
 
-async def claim(conn: Connection, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
+async def claim(
+    conn: Connection, limit: int, lease_seconds: float, claimer: str | None = None
+) -> list[asyncpg.Record]:
     """Lease up to ``limit`` due rows (the oldest unsent one of each conversation) across tenants,
     each with its message, its number and the customer's address (phone and BSUID): the send
-    path makes no other read (migrations/0017)."""
-    return await conn.fetch(_CLAIM, limit, lease_seconds)
+    path makes no other read (migrations/0017). ``claimer`` as in ``jobs.db.claim``."""
+    return await conn.fetch(_CLAIM, limit, lease_seconds, claimer)
+
+
+async def release_claims(conn: Connection, instance: str, current: str) -> int:
+    """``jobs.db.release_claims`` for sends: theirs are sent again (their outcome is unknown)."""
+    released: int = await conn.fetchval("SELECT release_send_claims($1, $2)", instance, current)
+    return released
 
 
 # The sends' whole bookkeeping in one round trip for a batch of acceptances (the acceptance

@@ -85,8 +85,10 @@ class Sender:
         acceptances: Acceptances,
         poll_seconds: float = 1.0,
         forward: Callable[[], None] | None = None,
+        claimer: str | None = None,
     ) -> None:
         self._pool = pool
+        self._claimer = claimer  # Claimer.tag: a restart takes this run's claims back at once
         # A web process (server.role) sends nothing: its wake-ups go to the jobs process.
         self._forward = forward
         self._acceptances = acceptances
@@ -152,7 +154,7 @@ class Sender:
             return 1
         holds_until = claim_holds_until()
         async with self._pool.acquire() as conn:
-            rows = await outbox_db.claim(conn, free, LEASE_SECONDS)
+            rows = await outbox_db.claim(conn, free, LEASE_SECONDS, self._claimer)
         for row in rows:
             task = asyncio.create_task(self._send_guarded(Claimed(row, holds_until)))
             self._inflight.add(task)
