@@ -7,7 +7,10 @@ it: a one-line message fit for a toast.
 
 from __future__ import annotations
 
+import os
+import ssl
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -130,13 +133,22 @@ class MediaFile:
     filename: str | None
 
 
+@cache
+def _trusted(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    # httpx builds a context per client, loading every CA again (≈ 40 ms at each login and
+    # resume); one per trust setting is enough. Same trust as httpx's own default:
+    # SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's bundle.
+    return httpx.create_ssl_context()
+
+
 class Transport:
     """One daemon's HTTP connection pool and the session token the calls carry."""
 
     def __init__(self, server: str, *, token: str | None, timeout: float) -> None:
         self.server = normalize_server(server)
         self.token = token
-        self._http = httpx.AsyncClient(base_url=self.server, timeout=timeout)
+        verify = _trusted(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        self._http = httpx.AsyncClient(base_url=self.server, timeout=timeout, verify=verify)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""

@@ -26,6 +26,7 @@ from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.http.tls import TlsConfigError, server_ssl_context
 from pytake_daemon.protocol import EventEnvelope, Role
 from pytake_daemon.whatsapp.signature import sign
+from pytake_tui.client import DaemonClient, DaemonError
 from tests.conftest import ApiClient, MakeTenant
 from tests.operations.tls_support import (
     Certificate,
@@ -178,7 +179,7 @@ async def test_forwarded_for_from_a_peer_that_is_not_a_proxy_is_ignored(
 
 
 async def test_daemon_serves_https_itself_with_the_configured_certificate(
-    settings: Settings, certificate: Certificate, tmp_path: Path
+    settings: Settings, certificate: Certificate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = free_port()
     env = daemon_env(settings, port=port)
@@ -205,6 +206,17 @@ async def test_daemon_serves_https_itself_with_the_configured_certificate(
             with pytest.raises(aiohttp.ClientError):
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
                     await resp.read()
+        # The console trusts a certificate of its own CA through SSL_CERT_FILE (docs/tls.md),
+        # read at each connection's start (it keeps one context per setting), and not without.
+        server = f"https://127.0.0.1:{port}"
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+        with pytest.raises(DaemonError):
+            async with DaemonClient(server) as console:
+                await console.health()
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert))
+        async with DaemonClient(server) as console:
+            assert (await console.health()).status == "ok"
         assert f"https://127.0.0.1:{port}" in daemon.log()
 
 
