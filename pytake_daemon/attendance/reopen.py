@@ -26,7 +26,7 @@ from datetime import datetime
 
 import structlog
 
-from pytake_daemon.attendance import agents_db, queues_db, satisfaction
+from pytake_daemon.attendance import feedback_db, queues_db, satisfaction
 from pytake_daemon.attendance.entry import enqueue
 from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations import timeline
@@ -60,7 +60,7 @@ async def closes_again(conn: Connection, message: MessageOut, now: datetime) -> 
     if answer.feedback_id is not None:
         return True
     since = now - satisfaction.ANSWER_WINDOW
-    return await agents_db.has_open_feedback(conn, message.conversation_id, since)
+    return await feedback_db.has_open_feedback(conn, message.conversation_id, since)
 
 
 async def reopen_batch(

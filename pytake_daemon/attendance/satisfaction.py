@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from pytake_daemon.ai.customer_language import customer_language
-from pytake_daemon.attendance import agents_db
+from pytake_daemon.attendance import agents_db, feedback_db
 from pytake_daemon.db.pool import Connection
 from pytake_daemon.errors import Conflict, UnprocessableEntity
 from pytake_daemon.i18n import N_, gettext
@@ -64,7 +64,7 @@ async def ask(
     template: tuple[str, str] | None,
 ) -> uuid.UUID | None:
     """Record the request and queue the question; the queued message's id, if one was."""
-    feedback_id = await agents_db.ask_feedback(
+    feedback_id = await feedback_db.ask_feedback(
         conn, item_id=item_id, conversation_id=conversation_id, agent_id=agent_id, at=now
     )
     if feedback_id is None:
@@ -113,16 +113,16 @@ async def record_answer(
     conn: Connection, conversation_id: uuid.UUID, answer: Answer, text: str, now: datetime
 ) -> uuid.UUID | None:
     """Store the rating on its request; the agent rated, or ``None`` if nothing was asked."""
-    if answer.feedback_id is None and not await agents_db.has_open_feedback(
+    if answer.feedback_id is None and not await feedback_db.has_open_feedback(
         conn, conversation_id, now - ANSWER_WINDOW
     ):
         return None
     item_id = None
     if answer.feedback_id is not None:
-        item_id = await agents_db.feedback_item(conn, answer.feedback_id)
+        item_id = await feedback_db.feedback_item(conn, answer.feedback_id)
         if item_id is None:
             return None
-    row = await agents_db.answer_feedback(
+    row = await feedback_db.answer_feedback(
         conn, conversation_id, item_id, answer.rating, text or None, now
     )
     if row is None:
