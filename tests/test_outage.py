@@ -297,7 +297,7 @@ async def test_postgres_crash_during_a_request_is_503_then_recovers(
         async def blocked() -> bool:
             waiting: int = await holder.fetchval(
                 "SELECT count(*) FROM pg_stat_activity"
-                " WHERE application_name = 'pytake' AND wait_event_type = 'Lock'"
+                " WHERE application_name LIKE 'pytake#%' AND wait_event_type = 'Lock'"
             )
             return waiting == 1
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from textual.app import App, ScreenStackError
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -32,12 +33,22 @@ def fast_client(server: str) -> DaemonClient:
     return DaemonClient(server, reconnect=FAST)
 
 
+def _screen_composed(app: App[Any]) -> bool:
+    try:
+        return app.screen.is_mounted
+    except ScreenStackError:
+        return False
+
+
 async def wait_until(
     pilot: Pilot[Any], predicate: Callable[[], bool], what: str, timeout: float = 10.0
 ) -> None:
-    """Let the app run until ``predicate()`` holds; fail with ``what`` after ``timeout`` s."""
+    """Let the app run until ``predicate()`` holds, with the current screen mounted, i.e. with
+    every widget it composed (a test that waited for ``isinstance(app.screen, X)`` and then
+    queried its children failed under load: the screen was current, its children not yet
+    there); fail with ``what`` after ``timeout`` s."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
+    while not (_screen_composed(pilot.app) and predicate()):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause()
