@@ -13,7 +13,6 @@ import gc
 import os
 import signal
 
-import asyncpg
 import structlog
 import uvloop
 from aiohttp import web
@@ -114,9 +113,11 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
         host, port = runner.addresses[0][:2]
         try:
             await take_back_claims(app)
-        except (OSError, asyncpg.PostgresError) as exc:
+        except Exception as exc:  # the database away a moment (asyncpg raises several kinds)
             # Their leases still bring them back; only the head start is lost.
-            log.warning("claims of an earlier run not taken back", error=str(exc))
+            log.warning(
+                "claims of an earlier run not taken back", error=str(exc), kind=type(exc).__name__
+            )
         url = f"{'https' if ssl_context else 'http'}://{host}:{port}"
 
         def not_ready(problem: str) -> None:
