@@ -379,13 +379,14 @@ async def reset_statement_stats(admin_dsn: str) -> None:
     try:
         await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         await conn.execute("SELECT pg_stat_statements_reset()")
+        await conn.execute("SELECT pg_stat_reset_shared('wal')")
     finally:
         await conn.close()
 
 
 _STATEMENTS = """
 SELECT calls, total_exec_time AS ms, plans, total_plan_time AS plan_ms, rows,
-       shared_blks_hit + shared_blks_read AS blocks,
+       shared_blks_hit + shared_blks_read AS blocks, wal_bytes, wal_fpi,
        regexp_replace(query, '\\s+', ' ', 'g') AS query
   FROM pg_stat_statements
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -398,6 +399,7 @@ async def print_statement_stats(admin_dsn: str, units: int, unit: str, top: int)
     conn = await connect(admin_dsn)
     try:
         rows = await conn.fetch(_STATEMENTS)
+        wal = await conn.fetchrow("SELECT wal_bytes, wal_fpi, wal_records FROM pg_stat_wal")
     finally:
         await conn.close()
     per = max(units, 1)
@@ -409,14 +411,20 @@ async def print_statement_stats(admin_dsn: str, units: int, unit: str, top: int)
         f"\npg-stats: {units} {unit}s; per {unit}: {calls / per:.1f} statements, "
         f"{commits / per:.2f} commits, {ms / per:.2f} ms executing, {plan_ms / per:.2f} ms planning"
     )
+    # The whole cluster's WAL (autovacuum and checkpoints too): writing and flushing it is
+    # PostgreSQL CPU that no statement's time shows.
+    print(
+        f"WAL per {unit}: {int(wal['wal_bytes']) / per:,.0f} bytes, {wal['wal_records'] / per:.1f} "
+        f"records, {wal['wal_fpi'] / per:.2f} full-page images"
+    )
     print(
         f"{'calls/' + unit:>12} {'ms/' + unit:>9} {'ms/call':>8} {'plan ms/' + unit:>12} "
-        f"{'plans/call':>10} {'blocks':>7}  query"
+        f"{'plans/call':>10} {'blocks':>7} {'WAL B/' + unit:>9}  query"
     )
     for r in sorted(rows, key=lambda r: r["ms"] + r["plan_ms"], reverse=True)[:top]:
         calls_or_1 = max(r["calls"], 1)
         print(
             f"{r['calls'] / per:12.2f} {r['ms'] / per:9.3f} {r['ms'] / calls_or_1:8.3f} "
             f"{r['plan_ms'] / per:12.3f} {r['plans'] / calls_or_1:10.2f} "
-            f"{r['blocks'] / calls_or_1:7.0f}  {r['query'][:150]}"
+            f"{r['blocks'] / calls_or_1:7.0f} {int(r['wal_bytes']) / per:9.0f}  {r['query'][:150]}"
         )
