@@ -400,6 +400,7 @@ async def print_statement_stats(admin_dsn: str, units: int, unit: str, top: int)
     try:
         rows = await conn.fetch(_STATEMENTS)
         wal = await conn.fetchrow("SELECT wal_bytes, wal_fpi, wal_records FROM pg_stat_wal")
+        assert wal is not None  # one row, always
     finally:
         await conn.close()
     per = max(units, 1)
