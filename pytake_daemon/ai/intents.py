@@ -21,12 +21,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from pytake_daemon.ai.text import normalise
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 BUILTIN_INTENTS = (
     "greeting",
@@ -221,7 +224,7 @@ class IntentModel:
         texts = [normalise(e.text, e.language) for e in examples]
         vectorizer, classifier = fit_pipeline(texts, [e.intent for e in examples])
         return cls(
-            analyzer=vectorizer.build_analyzer(),
+            analyzer=char_analyzer(),
             vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
             idf=np.asarray(vectorizer.idf_, dtype=np.float64),
             coef_t=np.ascontiguousarray(classifier.coef_.T, dtype=np.float64),
@@ -300,18 +303,35 @@ NGRAMS = (2, 4)
 
 
 def char_analyzer() -> Callable[[str], list[str]]:
-    """The fitted vectorizer's analyzer, which depends only on its settings (a model read back
-    from ``ai.model_cache`` gets the same one)."""
-    analyzer: Callable[[str], list[str]] = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=NGRAMS
-    ).build_analyzer()
-    return analyzer
+    """The n-grams scikit-learn's ``TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS)``
+    makes of a text (lower-cased, each word padded with a space), written out here so that a
+    model read back from ``ai.model_cache`` scores without importing scikit-learn: that import
+    alone took 1.4 s of every daemon's start. ``test_models.py`` holds it to scikit-learn's."""
+    return char_wb_ngrams
+
+
+def char_wb_ngrams(text: str) -> list[str]:
+    low, high = NGRAMS
+    grams: list[str] = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            if length <= n:  # a word shorter than n counts once, whole (as scikit-learn does)
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    return grams
 
 
 def fit_pipeline(
     texts: Sequence[str], labels: Sequence[str]
 ) -> tuple[TfidfVectorizer, LogisticRegression]:
-    """The scikit-learn pipeline :class:`IntentModel` reproduces (also used by its test)."""
+    """The scikit-learn pipeline :class:`IntentModel` reproduces (also used by its test).
+    Imported here, when a model is fitted: a daemon whose models are cached never needs it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True)
     features = vectorizer.fit_transform(texts)
     classifier = LogisticRegression(C=20.0, max_iter=2000)

@@ -9,7 +9,14 @@ import pytest
 from pytake_daemon.ai.analyzer import CustomIntentSpec, shared_analyzer
 from pytake_daemon.ai.datasets import LANGUAGES, Split, builtin_examples, evaluation_set
 from pytake_daemon.ai.evaluation import evaluate
-from pytake_daemon.ai.intents import BUILTIN_INTENTS, IntentModel, TrainingExample, fit_pipeline
+from pytake_daemon.ai.intents import (
+    BUILTIN_INTENTS,
+    NGRAMS,
+    IntentModel,
+    TrainingExample,
+    char_analyzer,
+    fit_pipeline,
+)
 from pytake_daemon.ai.language import LanguageDetector
 from pytake_daemon.ai.mood import mood
 from pytake_daemon.ai.sentiment_pt import PortugueseSentiment
@@ -164,3 +171,20 @@ def test_suggestions_rank_by_intent_and_fill_variables() -> None:
     assert all(r.candidate.language == "pt" for r in ranked)
     text, missing = fill("Oi {{first_name}}, pedido {{order_id}}", {"first_name": "Ana"})
     assert (text, missing) == ("Oi Ana, pedido {{order_id}}", ("order_id",))
+
+
+def test_the_n_grams_are_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS).build_analyzer()
+    texts = [
+        "Cadê meu pedido?",
+        "a  ab abc abcd abcde",
+        " I\twas\n\ncharged  TWICE ",
+        "ÇÃO éÉ ß İ",
+        "",
+        "!!",
+        "quero falar c/ atendente\u00a0agora",
+    ]
+    for text in texts:
+        assert char_analyzer()(text) == reference(text), text
