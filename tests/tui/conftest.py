@@ -12,7 +12,10 @@ import pytest
 
 from pytake_i18n import set_language
 
+from .css_cache import share_parsed_css
 from .fake_daemon import FakeDaemon
+
+share_parsed_css()
 
 
 @pytest.fixture(autouse=True)
