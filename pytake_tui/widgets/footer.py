@@ -45,6 +45,12 @@ class Footer(TextualFooter):
         self._shown = self._showing() if self._bindings_ready else None
         for widget in super().compose():
             if isinstance(widget, FooterKey):
+                if not widget.has_class("-command-palette"):  # the one key not bound
+                    # A key starts compact (its default) and the footer's binding makes it
+                    # not: two restyles of every key at every composition, a twelfth of the
+                    # console tests' CPU. Started as the footer is, the binding changes nothing.
+                    widget.set_reactive(FooterKey.compact, self.compact)
+                    widget.set_class(self.compact, "-compact", update=False)
                 widget.description = _(widget.description) if widget.description else ""
                 if isinstance(widget.tooltip, str) and widget.tooltip:
                     widget.tooltip = _(widget.tooltip)
