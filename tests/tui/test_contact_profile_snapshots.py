@@ -22,7 +22,7 @@ async def _profile_shown(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: bool(chat.query(ContactProfilePanel)), "the panel")
     panel = chat.query_one(ContactProfilePanel)
     await wait_until(pilot, lambda: panel.profile is not None, "the profile read")
-    # The panel's own scrollbar the same way (80x24, where it scrolls): repainted once settled.
+    # The panel's own scrollbar (80x24, where it scrolls) is repainted below, once at its top.
     await wait_until(pilot, lambda: panel.scroll_y == 0, "the panel at its top")
     await unread_settled(pilot)  # the title's count: 3 before Ana's two were read, then 1
     # Last: the thread's scrollbar thumb flickered in loaded runs, and once more (three workers
