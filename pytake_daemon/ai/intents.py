@@ -224,7 +224,7 @@ class IntentModel:
         texts = [normalise(e.text, e.language) for e in examples]
         vectorizer, classifier = fit_pipeline(texts, [e.intent for e in examples])
         return cls(
-            analyzer=char_analyzer(),
+            analyzer=char_wb_ngrams,
             vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
             idf=np.asarray(vectorizer.idf_, dtype=np.float64),
             coef_t=np.ascontiguousarray(classifier.coef_.T, dtype=np.float64),
@@ -302,15 +302,11 @@ NGRAMS = (2, 4)
 """Character n-grams within word boundaries ("char_wb"), two to four long."""
 
 
-def char_analyzer() -> Callable[[str], list[str]]:
+def char_wb_ngrams(text: str) -> list[str]:
     """The n-grams scikit-learn's ``TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS)``
     makes of a text (lower-cased, each word padded with a space), written out here so that a
     model read back from ``ai.model_cache`` scores without importing scikit-learn: that import
     alone took 1.4 s of every daemon's start. ``test_models.py`` holds it to scikit-learn's."""
-    return char_wb_ngrams
-
-
-def char_wb_ngrams(text: str) -> list[str]:
     low, high = NGRAMS
     grams: list[str] = []
     for word in text.lower().split():

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import structlog
 
-from pytake_daemon.ai.intents import IntentModel, KeywordMatcher, TrainingExample, char_analyzer
+from pytake_daemon.ai.intents import IntentModel, KeywordMatcher, TrainingExample, char_wb_ngrams
 
 log = structlog.get_logger("pytake.ai")
 
@@ -68,7 +68,7 @@ def load(path: Path, keywords: KeywordMatcher | None) -> IntentModel:
     with np.load(path, allow_pickle=False) as saved:
         words = [str(w) for w in saved["vocabulary"]]
         return IntentModel(
-            analyzer=char_analyzer(),
+            analyzer=char_wb_ngrams,
             vocabulary={w: i for i, w in enumerate(words)},
             idf=saved["idf"],
             coef_t=saved["coef_t"],

@@ -14,7 +14,7 @@ from pytake_daemon.ai.intents import (
     NGRAMS,
     IntentModel,
     TrainingExample,
-    char_analyzer,
+    char_wb_ngrams,
     fit_pipeline,
 )
 from pytake_daemon.ai.language import LanguageDetector
@@ -187,4 +187,4 @@ def test_the_n_grams_are_scikit_learns() -> None:
         "quero falar c/ atendente\u00a0agora",
     ]
     for text in texts:
-        assert char_analyzer()(text) == reference(text), text
+        assert char_wb_ngrams(text) == reference(text), text

@@ -20,6 +20,7 @@ from pytake_daemon.jobs.claimer import Claimer, this_daemon
 from pytake_daemon.keys import SECRET_BOX
 from pytake_daemon.whatsapp import outbox_db
 from tests.conftest import ApiClient, MakeTenant
+from tests.conversations import factories
 from tests.queues.support import conversations
 from tests.support import daemon_env, free_port
 from tests.test_cross_process import reaped, start_daemon, wait_ready
@@ -103,15 +104,15 @@ async def test_sends_of_a_dead_run_are_claimable_again(
 ) -> None:
     tenant = await make_tenant()
     (conversation,) = await conversations(admin_conn, tenant.id, api.app[SECRET_BOX], 1)
-    message = uuid.uuid4()
     async with admin_conn.transaction():
         await set_tenant(admin_conn, tenant.id)
-        await admin_conn.execute(
-            "INSERT INTO messages (tenant_id, id, conversation_id, direction, type, content,"
-            " status) VALUES ($1, $2, $3, 'out', 'text', '{\"body\": \"oi\"}', 'pending')",
+        message = await factories.insert_message(
+            admin_conn,
             tenant.id,
-            message,
-            conversation,
+            conversation_id=conversation,
+            direction="out",
+            text="oi",
+            status="pending",
         )
         await admin_conn.execute(
             "INSERT INTO outbox (tenant_id, message_id, number_id, conversation_id)"

@@ -37,4 +37,6 @@ def _shared_parse_rules(
 
 
 def share_parsed_css() -> None:
+    # Textual has no setting for a cache shared between apps: replacing the method is the whole
+    # mechanism, and mypy refuses assignments to methods unless told this one is meant.
     Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]
