@@ -206,7 +206,13 @@ class Loops:
 
     async def _passes(self, loop: _Loop, run_pass: Pass, repeat: bool) -> None:
         while True:
-            await run_pass()
+            try:
+                await run_pass()
+            except Exception as exc:
+                # Retrying would keep alive a loop that was told to stop.
+                _end_if_cancelled(exc)
+                raise
+            _end_if_cancelled(None)
             loop.passes += 1
             loop.failures = 0
             loop.last_error = None
@@ -243,3 +249,15 @@ class Loops:
             # The traceback once per run of failures: the same one again says nothing new.
             exc_info=exc if loop.failures == 1 else None,
         )
+
+
+def _end_if_cancelled(cause: Exception | None) -> None:
+    """Raise the cancellation this task was sent if a pass took it and went on.
+
+    A client library can turn a cancellation that lands in one of its awaits into its own error
+    or into nothing (redis-py's commands under Python 3.11's ``wait_for``): the pass then fails
+    or completes, and the task would live on, "cancelling", through the process's shutdown.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from cause

@@ -69,6 +69,33 @@ async def test_a_loop_survives_every_kind_of_exception(loops: Loops) -> None:
     await stop(task)
 
 
+@pytest.mark.parametrize("turned_into", [ConnectionError("closed by server"), None])
+async def test_a_cancellation_a_pass_took_still_ends_the_loop(
+    loops: Loops, turned_into: Exception | None
+) -> None:
+    """redis-py under Python 3.11 can turn a cancellation into its own error or into nothing:
+    the loop must end all the same instead of retrying or passing again."""
+    waiting = asyncio.Event()
+    passes = 0
+
+    async def one_pass() -> None:
+        nonlocal passes
+        passes += 1
+        waiting.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            if turned_into is not None:
+                raise turned_into from None
+
+    task = loops.start("takes-cancellations", one_pass, deadline=None)
+    await asyncio.wait_for(waiting.wait(), TIMEOUT)
+    task.cancel()
+    await asyncio.wait([task], timeout=TIMEOUT)
+    assert task.cancelled()
+    assert passes == 1
+
+
 async def test_backoff_is_bounded_and_starts_again_after_a_completed_pass() -> None:
     sleeps: list[float] = []
     fail_next = 6

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -50,9 +49,7 @@ async def backups_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     if scheduler is not None:
         scheduler.shutdown()
-    poller.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await poller
+    await watch.stop(poller)
 
 
 async def broadcast_alert(app: web.Application, event: BackupAlert) -> None:

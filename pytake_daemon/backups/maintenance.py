@@ -57,6 +57,7 @@ class MaintenanceWatch:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._key = flag_key(prefix)
+        self._stopping = asyncio.Event()
         self.reason: str | None = None
 
     async def poll(self) -> None:
@@ -67,8 +68,24 @@ class MaintenanceWatch:
         self.reason = reason
 
     async def run(self) -> None:
-        while True:
+        """Poll until :meth:`stop`."""
+        while not self._stopping.is_set():
             # Keep the last known state: Redis blipping must not end a restore's protection.
             with contextlib.suppress(redis.exceptions.RedisError):
                 await self.poll()
-            await asyncio.sleep(POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._stopping.wait()
+
+    async def stop(self, task: asyncio.Task[None]) -> None:
+        """End :meth:`run`'s task.
+
+        The flag as well as the cancellation: a cancellation that lands in redis-py's command
+        can come out as a ``RedisError`` (Python 3.11's ``wait_for``), which :meth:`run`
+        suppresses; the flag ends the loop at its next turn all the same. Seen as a test's app
+        that would not close, its watch still polling.
+        """
+        self._stopping.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,58 @@
+"""The maintenance watch (pytake_daemon/backups/maintenance.py) stops wherever its stop lands.
+
+Its poll is a Redis ``GET`` whose errors it ignores (a Redis blip must not end a restore's
+protection). A cancellation landing inside redis-py's command can come out as a ``RedisError``
+(Python 3.11's ``wait_for``); before the watch had a stopping flag, that turned the cancellation
+into one more poll and a test's app that never closed. The stop is tried at every event-loop
+turn of the first polls, on the real Redis with the daemon's client options, so the command is
+caught in each of its awaits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+
+from pytake_daemon.backups import maintenance
+from pytake_daemon.backups.maintenance import MaintenanceWatch
+from pytake_daemon.config import Settings
+
+# Enough turns for several whole polls (a GET takes a dozen turns here), so every await of
+# the command is hit more than once.
+_TURNS = 80
+
+
+async def test_the_watch_stops_at_every_turn_of_its_poll(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert settings.redis.url is not None
+    monkeypatch.setattr(maintenance, "POLL_SECONDS", 0)  # poll back to back: more awaits to hit
+    # The options of the daemon's client (backing.redis_ctx): the read timeout is what puts
+    # redis-py's reads under a timeout that can take the cancellation.
+    client = Redis.from_url(
+        settings.redis.url.get_secret_value(),
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        health_check_interval=10,
+    )
+    prefix = f"test-watch-{uuid.uuid4().hex[:8]}:"
+    try:
+        await client.set(maintenance.flag_key(prefix), "restoring", ex=60)
+        for turns in range(_TURNS):
+            watch = MaintenanceWatch(client, prefix)
+            task = asyncio.create_task(watch.run())
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            # A task of its own: a stop that never returns fails the test instead of hanging it.
+            stopping = asyncio.create_task(watch.stop(task))
+            await asyncio.wait([stopping], timeout=10)
+            assert task.done(), f"the watch went on after a stop at turn {turns}"
+            await stopping
+        # The polls read the flag: the loop ran real commands, not only its first await.
+        assert watch.reason == "restoring"
+    finally:
+        await client.delete(maintenance.flag_key(prefix))
+        await client.aclose()
