@@ -23,7 +23,7 @@ from pytake_daemon.keys import (
     REDIS,
     SETTINGS,
 )
-from pytake_daemon.realtime.bus import EventBus
+from pytake_daemon.realtime.bus import CENSUS_DEADLINE, EventBus
 from pytake_daemon.roles import serves_api
 
 log = structlog.get_logger("pytake.app")
@@ -84,6 +84,10 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         tasks.append(
             app[LOOPS].start("event-subscriber", bus.run_subscriber, deadline=None, repeat=False)
         )
+        # Who else listens (a process publishes only to others): a pass every few seconds.
+        tasks.append(app[LOOPS].start("event-census", bus.run_census, deadline=CENSUS_DEADLINE))
+        # Serve no client before the processes already listening publish to this one.
+        await bus.settle_join()
     yield
     await bus.stop(*tasks)
     await subscriber.aclose()
