@@ -30,14 +30,16 @@ TENANT = uuid.uuid4()
 
 
 class RecordingHub(Hub):
-    """This process's clients: every tenant wanted, every delivery recorded."""
+    """This process's clients: every tenant wanted (unless said otherwise), every delivery
+    recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, wanted: bool = True) -> None:
         super().__init__(queue_size=4)
+        self.wanted = wanted
         self.seqs: list[int] = []
 
     def wants(self, tenant_id: uuid.UUID | None) -> bool:
-        return True
+        return self.wanted
 
     def deliver(self, envelope: EventEnvelope, frame: str) -> None:
         self.seqs.append(envelope.seq)
@@ -197,3 +199,17 @@ async def test_a_count_taken_before_a_hello_does_not_stop_the_publishing() -> No
     await bus.deliver([envelope(5)])
     assert bus._outgoing[0] == f"{bus._origin}|!ack newcomer"
     assert '"seq":5' in bus._outgoing[1]
+
+
+async def test_an_event_nobody_reads_is_not_even_serialised() -> None:
+    none = cast("Any", None)
+    hub = RecordingHub(wanted=False)  # no console of the tenant in this process
+    bus = EventBus(none, none, hub, channel="events", subscriber=none)
+    bus._publish_if(False, bus._hellos)  # and no other process
+    listened: list[int] = []
+    bus.on_delivered(lambda envelopes: listened.extend(e.seq for e in envelopes))
+    unserialisable = envelope(6).model_copy(update={"at": object()})  # would raise if dumped
+    await bus.deliver([unserialisable])
+    assert hub.seqs == []
+    assert bus._outgoing == []
+    assert listened == [6]  # listeners still get every committed event
