@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -197,6 +198,11 @@ def main() -> None:
     )
     parser.add_argument("--jobs-nice", default="10", help="the jobs process's nice with --split")
     parser.add_argument(
+        "--console",
+        action="store_true",
+        help="a supervisor's console open on PyTake's tenant (a WebSocket reading every event)",
+    )
+    parser.add_argument(
         "--pg-stats",
         type=int,
         default=0,
@@ -243,6 +249,22 @@ def main() -> None:
                 asyncio.run(wait_ready(f"http://127.0.0.1:{jobs_port}/readyz"))
             app = f"http://127.0.0.1:{app_port}"
             publish_flow(app, bench.tenant[Role.ADMIN].headers)
+            consoles = []
+            if args.console:
+                # Its CPU is the console's, not PyTake's: it is not among the counted pids.
+                consoles.append(
+                    bench.spawn(
+                        [
+                            sys.executable,
+                            str(Path(__file__).with_name("console_reader.py")),
+                            f"ws://127.0.0.1:{app_port}/api/v1/ws",
+                        ],
+                        env={
+                            **os.environ,
+                            "PYTAKE_BENCH_TOKEN": bench.tenant[Role.SUPERVISOR].token,
+                        },
+                    )
+                )
             reports["pytake"] = run_side(
                 args,
                 "pytake",
@@ -253,7 +275,7 @@ def main() -> None:
                 bench.admin_dsn,
                 [j.pid for j in jobs],
             )
-            for proc in (daemon, *jobs):
+            for proc in (*consoles, daemon, *jobs):
                 proc.terminate()
                 proc.wait(timeout=60)
             if args.pg_stats:
