@@ -21,6 +21,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
 
 from pytake_daemon.app import create_app
 from pytake_daemon.auth.passwords import Passwords
@@ -185,6 +186,17 @@ def history(servers: Servers, password_hash: str) -> Iterator[History]:
     ``history_admin_conn``/``history_app_conn`` (imported by their modules)."""
     with _own_database(servers, "pytake_history") as own:
         yield asyncio.run(build_history(own, password_hash))
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    """A client of the session's Redis."""
+    assert settings.redis.url is not None
+    client = Redis.from_url(settings.redis.url.get_secret_value())
+    try:
+        yield client
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -39,14 +38,6 @@ from tests.support import PASSWORD, TenantData, unique_ip
 BAD_LOGIN = "wrong e-mail or password"
 NEW_PASSWORD = "another-long-passphrase"
 ARGON2 = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    assert settings.redis.url is not None
-    client = Redis.from_url(settings.redis.url.get_secret_value())
-    yield client
-    await client.aclose()
 
 
 async def login(

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from redis.asyncio import Redis
 
 from pytake_daemon.config import Settings
 from pytake_daemon.loops import Loops
 from pytake_daemon.wakeups import Wakeups
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    assert settings.redis.url is not None
-    client = Redis.from_url(settings.redis.url.get_secret_value())
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 async def test_bells_rung_together_arrive_as_one_message(redis: Redis, settings: Settings) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -13,16 +12,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from pytake_daemon.config import Settings
 from pytake_daemon.whatsapp.throttle import Throttle
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    assert settings.redis.url is not None
-    client = Redis.from_url(settings.redis.url.get_secret_value())
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 @pytest.fixture
