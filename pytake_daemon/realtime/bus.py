@@ -239,6 +239,9 @@ class EventBus:
 
     async def _join(self) -> None:
         """Count the processes listening, then say hello; subscribed once each has answered."""
+        if self._join_timer is not None:  # an earlier join's, cut short by a lost subscription
+            self._join_timer.cancel()
+            self._join_timer = None
         hellos = self._hellos
         others = await self._others_listening()
         self._publish_if(others > 0, hellos)
