@@ -13,7 +13,6 @@ from pytake_tui import PyTakeApp, build_app
 from pytake_tui.client import DaemonClient
 from pytake_tui.credentials import CredentialStore, SavedSession
 from pytake_tui.screens import ChatScreen
-from pytake_tui.widgets.composer import Composer
 from pytake_tui.widgets.conversation_list import ConversationList
 from pytake_tui.widgets.thread import MessageBubble, ThreadView
 
@@ -57,21 +56,6 @@ def still_cursors(pilot: Pilot[Any]) -> None:
         widget.cursor_blink = False
     for area in pilot.app.screen.query(TextArea):
         area.cursor_blink = False
-
-
-async def cursors_settled(pilot: Pilot[Any]) -> None:
-    """:func:`still_cursors` once the open conversation's draft has the focus, proof against a
-    blink already queued: a blink timer that fired just before its pause still toggles the
-    cursor off once, and a snapshot taken after that lacked the draft's cursor (seen on a
-    loaded machine). Turned on and off again after it ran, each cursor rests as it should."""
-    draft = pilot.app.screen.query_one(Composer).draft
-    await wait_until(pilot, lambda: draft.has_focus, "the draft focused")
-    still_cursors(pilot)
-    await pilot.pause()
-    for widget in [*pilot.app.screen.query(Input), *pilot.app.screen.query(TextArea)]:
-        widget.cursor_blink = True
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 async def chat_ready(pilot: Pilot[Any], rows: int) -> ChatScreen:

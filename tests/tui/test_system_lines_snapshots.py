@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from pytake_tui.widgets.system_line import SystemLine
 
 from .chat_actions_support import actions_app
-from .chat_support import cursors_settled, open_first
+from .chat_support import open_first, still_cursors
 from .helpers import wait_until
 from .system_lines_support import life_world
 
@@ -26,7 +26,7 @@ async def _open_ana(pilot: Pilot[Any], first_shown: int) -> None:
     line = list(chat.query(SystemLine))[first_shown]
     chat.query_one("#thread").scroll_to_widget(line, animate=False, top=True)
     await pilot.pause()
-    await cursors_settled(pilot)
+    still_cursors(pilot)
 
 
 def test_thread_system_lines_wide(snap_compare: Any, tmp_path: Path) -> None:
