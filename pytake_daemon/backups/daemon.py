@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -9,7 +10,7 @@ import structlog
 from aiohttp import web
 
 from pytake_daemon.backups.context import BackupContext
-from pytake_daemon.backups.maintenance import MaintenanceWatch
+from pytake_daemon.backups.maintenance import DEADLINE_SECONDS, MaintenanceWatch
 from pytake_daemon.backups.scheduler import BackupScheduler
 from pytake_daemon.db.pool import connect
 from pytake_daemon.errors import PyTakeError
@@ -30,7 +31,7 @@ async def backups_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         await watch.poll()  # a daemon starting mid-restore must not answer even once
     # Supervised: it ignores Redis errors itself; anything else restarts it after a backoff.
-    poller = app[LOOPS].start("maintenance-watch", watch.run, deadline=None, repeat=False)
+    poller = app[LOOPS].start("maintenance-watch", watch.watch_pass, deadline=DEADLINE_SECONDS)
     scheduler: BackupScheduler | None = None
     try:
         ctx = BackupContext.build(settings, app[ENDPOINTS])
@@ -49,7 +50,9 @@ async def backups_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     if scheduler is not None:
         scheduler.shutdown()
-    await watch.stop(poller)
+    poller.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await poller
 
 
 async def broadcast_alert(app: web.Application, event: BackupAlert) -> None:

@@ -23,6 +23,8 @@ log = structlog.get_logger("pytake.backups")
 KEY = "maintenance"
 TTL_SECONDS = 60
 POLL_SECONDS = 1.0
+# A pass is one GET (the daemon's Redis client times out after 5 s) and a second's wait.
+DEADLINE_SECONDS = 30.0
 
 
 def flag_key(prefix: str) -> str:
@@ -52,12 +54,11 @@ async def maintenance(client: Redis, prefix: str, reason: str) -> AsyncIterator[
 
 
 class MaintenanceWatch:
-    """This daemon's view of the flag, refreshed every second by :meth:`run`."""
+    """This daemon's view of the flag, refreshed every second by :meth:`watch_pass`."""
 
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._key = flag_key(prefix)
-        self._stopping = asyncio.Event()
         self.reason: str | None = None
 
     async def poll(self) -> None:
@@ -67,25 +68,14 @@ class MaintenanceWatch:
             log.warning("maintenance mode", on=reason is not None, reason=reason)
         self.reason = reason
 
-    async def run(self) -> None:
-        """Poll until :meth:`stop`."""
-        while not self._stopping.is_set():
-            # Keep the last known state: Redis blipping must not end a restore's protection.
-            with contextlib.suppress(redis.exceptions.RedisError):
-                await self.poll()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self._stopping.wait()
+    async def watch_pass(self) -> None:
+        """One poll and its wait: a pass of the ``maintenance-watch`` loop (``Loops``).
 
-    async def stop(self, task: asyncio.Task[None]) -> None:
-        """End :meth:`run`'s task.
-
-        The flag as well as the cancellation: a cancellation that lands in redis-py's command
-        can come out as a ``RedisError`` (Python 3.11's ``wait_for``), which :meth:`run`
-        suppresses; the flag ends the loop at its next turn all the same. Seen as a test's app
-        that would not close, its watch still polling.
+        Keeps the last known state when Redis fails: a blip must not end a restore's
+        protection. A cancellation that lands in redis-py's command can come out as that
+        suppressed ``RedisError`` (Python 3.11's ``wait_for``); ``Loops`` ends the loop all the
+        same, since the task is still cancelling when the pass returns.
         """
-        self._stopping.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        with contextlib.suppress(redis.exceptions.RedisError):
+            await self.poll()
+        await asyncio.sleep(POLL_SECONDS)
