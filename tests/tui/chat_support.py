@@ -56,6 +56,12 @@ def still_cursors(pilot: Pilot[Any]) -> None:
         widget.cursor_blink = False
     for area in pilot.app.screen.query(TextArea):
         area.cursor_blink = False
+        # TextArea caches its lines under a key that leaves a steady (not blinking) cursor
+        # out: a blink tick that hid the cursor just before this left the line cached without
+        # it, and the snapshot lacked the draft's cursor (seen under load). Cleared, the line
+        # is drawn again from the current state (reproduced in tests/tui/test_still_cursors.py).
+        area.notify_style_update()
+        area.refresh()
 
 
 async def chat_ready(pilot: Pilot[Any], rows: int) -> ChatScreen:
