@@ -92,6 +92,7 @@ def run_side(
         "postmaster_pid": pg_pid,
         "dsn": dsn,
         "more_server_pids": more_pids or [],
+        "graph_latency": args.graph_latency_ms / 1000,
     }
     out = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("echo_side.py")), json.dumps(spec)],
@@ -190,6 +191,12 @@ def main() -> None:
     parser.add_argument("--probe-rate", type=float, default=100.0)
     parser.add_argument("--budget", type=float, default=300.0, help="s per side, at most")
     parser.add_argument("--history", type=int, default=0, help="messages preloaded")
+    parser.add_argument(
+        "--graph-latency-ms",
+        type=float,
+        default=0.0,
+        help="how long each side's simulator takes to answer a send (Meta: a few hundred ms)",
+    )
     parser.add_argument("--quick", action="store_true", help=f"ladder {QUICK_RATES}, 3 s rungs")
     parser.add_argument("--only", choices=("pytake", "pywa"), help="run one side")
     parser.add_argument("--daemon-log-level", default="warning", help="e.g. info, to diagnose")
@@ -230,7 +237,6 @@ def main() -> None:
             env = {
                 "PYTAKE_WHATSAPP__SECRETS_KEY": key.decode(),
                 "PYTAKE_WHATSAPP__GRAPH_BASE_URL": f"http://127.0.0.1:{sim_port}",
-                "PYTAKE_WHATSAPP__SEND_WORKERS": "64",
                 "PYTAKE_LOGGING__LEVEL": args.daemon_log_level,
             }
             role = {"PYTAKE_SERVER__ROLE": "web"} if args.split else {}
@@ -348,6 +354,7 @@ def main() -> None:
         ]
     fields += [
         f"history={args.history}",
+        f"graph_latency_ms={args.graph_latency_ms:g}",
         f"history_load_s={loaded:.0f}",
         f"seconds_per_rate={args.seconds:g}",
         f"p99_bound_ms={args.p99_bound_ms:.0f}",

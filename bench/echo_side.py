@@ -75,6 +75,8 @@ class Spec:
     warmup_seconds: float = 2.0
     idle_seconds: float = 3.0
     quiet: float = 10.0
+    graph_latency: float = 0.0
+    """Seconds each send waits for the simulator's answer (``timing.send_latency``)."""
 
 
 @dataclass
@@ -357,10 +359,18 @@ class Side:
 
 
 def bench_simulator_config(
-    *, port: int, webhook_url: str, app_secret: str, phone_number_id: str, waba_id: str, token: str
+    *,
+    port: int,
+    webhook_url: str,
+    app_secret: str,
+    phone_number_id: str,
+    waba_id: str,
+    token: str,
+    send_latency: float = 0.0,
 ) -> SimulatorConfig:
     """Meta as the benchmarks want it: one number at Meta's top tier (1,000 messages/s, so no
-    side is held back by its limit), statuses within 0.2 s, every message read."""
+    side is held back by its limit), statuses within 0.2 s, every message read; each send
+    answered after ``send_latency`` (``--graph-latency-ms``; at once by default)."""
     return SimulatorConfig.model_validate(
         {
             "host": "127.0.0.1",
@@ -380,6 +390,7 @@ def bench_simulator_config(
                 "delivered_delay": 0.1,
                 "read_delay": 0.2,
                 "read_probability": 1.0,
+                "send_latency": send_latency,
             },
             "pair_rate_limit": {"burst": 1000, "interval": 6.0},
             "delivery": {"concurrency": 128},
@@ -395,6 +406,7 @@ async def run(spec: Spec) -> dict[str, Any]:
         phone_number_id=spec.phone_number_id,
         waba_id=spec.waba_id,
         token=spec.access_token,
+        send_latency=spec.graph_latency,
     )
     sim = Simulator(config)
     await sim.start()

@@ -63,6 +63,10 @@ class TimingConfig(_Section):
     # Probability that a customer reads a delivered message by themselves.
     read_probability: float = Field(0.7, ge=0, le=1)
     template_review_delay: float = Field(5.0, ge=0)
+    # How long Meta takes to answer a send (its round trip from outside its network is a few
+    # hundred ms); 0 answers at once. A sender that waits for each answer in turn reaches
+    # about (sends in flight) / send_latency messages a second, whatever the number's tier.
+    send_latency: float = Field(0.0, ge=0)
 
 
 class PairRateLimitConfig(_Section):

@@ -295,7 +295,7 @@ async def send_message(request: web.Request) -> web.Response:
     sim, numbers = _authorize(request)
     number = _number(request, numbers)
     body = await _json_body(request)
-    return _respond(sim.outbound.handle(number, body), request)
+    return _respond(await sim.outbound.answer(number, body), request)
 
 
 # --- templates -----------------------------------------------------------------------------------

@@ -66,6 +66,13 @@ class Outbound:
 
     # --- the API call ---
 
+    async def answer(self, number: Number, body: Any) -> SendMessageResponse | SuccessResponse:
+        """:meth:`handle`, after the configured send latency (``timing.send_latency``): before
+        the acceptance, which times the message's statuses, as Meta's do."""
+        if self.sim.config.timing.send_latency:
+            await asyncio.sleep(self.sim.config.timing.send_latency)
+        return self.handle(number, body)
+
     def handle(self, number: Number, body: Any) -> SendMessageResponse | SuccessResponse:
         try:
             return self._handle(number, body)

@@ -37,8 +37,13 @@ class WhatsAppSettings(Section):
     and the next commit takes them all. More help only where round trips are slow."""
     route_refresh_seconds: float = Field(default=10.0, gt=0)
     """How often the phone-number routing table is reloaded (also reloaded on an unknown id)."""
-    send_workers: int = Field(default=4, ge=1, le=256)
-    """Concurrent Graph API calls per daemon process."""
+    send_workers: int = Field(default=64, ge=1, le=256)
+    """Concurrent Graph API calls per daemon process.
+
+    A send waits for Meta's answer (a few hundred ms from outside its network), so a process
+    sends at most about ``send_workers`` / latency messages a second: 4, the old default,
+    held every number to 20/s at 200 ms (``bench/echo.py --graph-latency-ms 200``), under a
+    number's default tier of 80/s. Pacing is the throttle's (``throughput_mps``), not this."""
     send_max_attempts: int = Field(default=8, ge=1)
     """Attempts of a transient failure before the message is marked failed."""
     send_backoff_seconds: float = Field(default=1.0, gt=0)
