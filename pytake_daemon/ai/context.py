@@ -59,7 +59,11 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     # daemon is ready meanwhile, and a first batch just waits for it.
     warming = asyncio.create_task(process.warm()) if process is not None else None
     app[AI] = service
-    jobs.register_batch(ANALYSIS_JOB, service.on_analysis_due)
+    # Off the reply's path, so it may gather: a batch costs about as much for 1 message as for
+    # 40 (bench/echo.py: 0.3 ms of CPU an echo less at 300/s with 0.2 s).
+    jobs.register_batch(
+        ANALYSIS_JOB, service.on_analysis_due, gather_seconds=settings.batch_wait_seconds
+    )
     jobs.register(HUMAN_REQUEST_JOB, service.on_human_request_due)
     app[INGEST_FANOUT].add_inbound_hook(service.on_inbound)
     on_bell(app, "job", lambda kind: jobs.wake(kind) if kind else jobs.wake_all())

@@ -29,7 +29,8 @@ from pytake_daemon.config import AiSettings
 from pytake_daemon.conversations.inbound import InboundBatch
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs import db as jobs_db
-from pytake_daemon.jobs.runner import Job, JobRunner
+from pytake_daemon.jobs.job import Job
+from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.protocol.ai import AiSettingsOut, AlertRaised, AlertRule, IntentOut
 from pytake_daemon.realtime.bus import EventBus, number_events
 
@@ -40,7 +41,7 @@ ANALYSIS_JOB = "ai_analysis"
 
 
 # How this process runs the analysis, not what a tenant's analysis does: never a tenant's.
-_DAEMON_SETTINGS = {"workers", "process"}
+_DAEMON_SETTINGS = {"workers", "process", "batch_wait_seconds"}
 
 
 def settings_for(defaults: AiSettings, overrides: dict[str, Any]) -> AiSettingsOut:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.jobs.runner import retrying_alone
+from pytake_daemon.jobs.job import retrying_alone
 from pytake_daemon.protocol import ConversationOut, MessageOut, ServerEvent
 
 FollowUp = Callable[[], Awaitable[None]]

@@ -48,7 +48,8 @@ from pytake_daemon.flows.stepping import (
 )
 from pytake_daemon.flows.transfer import QueueTransfer, Reopen
 from pytake_daemon.jobs import db as jobs_db
-from pytake_daemon.jobs.runner import Job, JobRunner
+from pytake_daemon.jobs.job import Job
+from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.protocol import ConversationOut, MessageOut, MessageSent
 from pytake_daemon.protocol.flows import TRIGGER_TYPES
 from pytake_daemon.realtime.bus import EventBus

@@ -11,7 +11,9 @@ process (``forward``, pytake_daemon/wakeups.py); other jobs wait at most one pol
 A kind registered with :meth:`JobRunner.register_batch` gets each claim's jobs of one tenant
 together, completed in the handler's first transaction: the ingest fan-out takes whatever the
 webhook writer committed since its last pass as one batch (one transaction for all of it). A
-batch that fails is run again job by job, so one bad job costs only itself.
+batch that fails is run again job by job, so one bad job costs only itself. Work off the reply's
+path (the AI's analysis) may gather: woken, its loop waits a moment so that one claim takes
+what arrived meanwhile (a pass costs about the same for one job as for fifty).
 
 A job is completed in its handler's transaction when the kind is registered with
 ``one_transaction=True``: the DELETE joins the first tenant transaction the handler commits, so
@@ -25,12 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 from tenacity import wait_exponential
@@ -44,40 +43,12 @@ from pytake_daemon.db.pool import (
     tenant_transaction,
 )
 from pytake_daemon.jobs import db
+from pytake_daemon.jobs.job import BatchHandler, Job, JobHandler, retried_alone
 from pytake_daemon.jobs.priority import AckPriority
 from pytake_daemon.loops import OUTAGE_ERRORS, SERVER_AWAY_ERRORS, Loops
 from pytake_daemon.metrics import families
 
 log = structlog.get_logger("pytake.jobs")
-
-_RETRYING_ALONE: ContextVar[bool] = ContextVar("pytake_job_retrying_alone", default=False)
-
-
-def retrying_alone() -> bool:
-    """True while a batch handler runs a job again on its own after its batch failed.
-
-    A handler whose items are isolated by savepoints (the flows' steps in the ingest fan-out)
-    can skip them on the first, optimistic try: two round trips an item. The first failure
-    rolls the batch back and each job comes back here with this set, isolating its items.
-    """
-    return _RETRYING_ALONE.get()
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    tenant_id: uuid.UUID
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    lease_ends: float = field(default=float("-inf"), compare=False)
-    """Event-loop time before which this process's claim surely still holds (never, unless
-    claimed by a runner): until then only this process may release or delete the row."""
-
-
-JobHandler = Callable[[Job], Awaitable[None]]
-BatchHandler = Callable[[uuid.UUID, list[Job]], Awaitable[None]]
-"""Called with a tenant and its claimed jobs of one kind, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +56,7 @@ class _Registration:
     handler: JobHandler | None
     one_transaction: bool
     batch: BatchHandler | None = None
+    gather_seconds: float = 0.0
 
 
 # The share of the lease this process trusts its claim for (clocks and the claim's round trip).
@@ -105,8 +77,10 @@ class JobRunner:
         priority: AckPriority | None = None,
         forward: Callable[[str], None] | None = None,
         claimer: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._pool = pool
+        self._sleep = sleep  # the gathering wait (tests hold it open)
         self._claimer = claimer  # Claimer.tag: a restart takes this run's claims back at once
         self._priority = priority
         self._forward = forward  # a web process's wake-ups go to the jobs process (roles.py)
@@ -139,10 +113,16 @@ class JobRunner:
         """
         self._add(kind, _Registration(handler, one_transaction))
 
-    def register_batch(self, kind: str, handler: BatchHandler) -> None:
+    def register_batch(
+        self, kind: str, handler: BatchHandler, *, gather_seconds: float = 0.0
+    ) -> None:
         """Run ``handler`` once per tenant for each claim's jobs of ``kind``; the jobs are
-        completed inside the first tenant transaction it commits (see ``one_transaction``)."""
-        self._add(kind, _Registration(None, True, handler))
+        completed inside the first tenant transaction it commits (see ``one_transaction``).
+
+        ``gather_seconds``: once woken by new work, wait this long before claiming, so that
+        one batch takes what arrives meanwhile (only for work nobody is waiting on).
+        """
+        self._add(kind, _Registration(None, True, handler, gather_seconds))
 
     def _add(self, kind: str, registration: _Registration) -> None:
         self._handlers[kind] = registration
@@ -205,6 +185,10 @@ class JobRunner:
             # that lands just as the event fires, and stop() then waits for this loop forever.
             async with asyncio.timeout(self._poll):
                 await wake.wait()
+        gather = self._handlers[kind].gather_seconds
+        if gather > 0 and wake.is_set():
+            # Cleared after the wait, so the wake-ups of what it gathered cost no extra pass.
+            await self._sleep(gather)
         wake.clear()
 
     async def run_once(self, kind: str) -> int:
@@ -244,12 +228,9 @@ class JobRunner:
             if await self._try_batch(jobs, last_try=False):
                 return
             # One bad job must not hold back the others: each alone, failures retried later.
-            token = _RETRYING_ALONE.set(True)
-            try:
+            with retried_alone():
                 for job in jobs:
                     await self._try_batch([job], last_try=True)
-            finally:
-                _RETRYING_ALONE.reset(token)
 
     async def _try_batch(self, jobs: list[Job], *, last_try: bool) -> bool:
         """Run one tenant's jobs as a batch; False if it failed and nothing was recorded."""

@@ -28,7 +28,7 @@ from pytake_daemon.conversations import db as conversations_db
 from pytake_daemon.conversations.inbound import InboundBatch, InboundHook
 from pytake_daemon.conversations.views import conversation_out, message_out
 from pytake_daemon.db.pool import Pool, tenant_transaction
-from pytake_daemon.jobs.runner import Job
+from pytake_daemon.jobs.job import Job
 from pytake_daemon.metrics import families as metrics
 from pytake_daemon.protocol import (
     ConversationOut,

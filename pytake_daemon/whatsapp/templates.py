@@ -15,7 +15,7 @@ from pytake_daemon.db import rows
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.errors import Conflict, NotFound
 from pytake_daemon.http.api import unprocessable
-from pytake_daemon.jobs.runner import Job
+from pytake_daemon.jobs.job import Job
 from pytake_daemon.protocol.whatsapp import MessageTemplateOut, TemplateCreate, TemplateSyncResult
 from pytake_daemon.whatsapp import db
 from pytake_daemon.whatsapp.graph import GraphClient

@@ -11,7 +11,7 @@ import uuid
 
 from pytake_daemon.ai.service import ANALYSIS_JOB
 from pytake_daemon.db.pool import Connection, Pool
-from pytake_daemon.jobs.runner import Job
+from pytake_daemon.jobs.job import Job
 from pytake_daemon.keys import AI, DB_POOL
 from tests.ai.test_ai_api import setup
 from tests.conftest import ApiClient, MakeTenant

@@ -18,7 +18,7 @@ from pytake_daemon.ai.mood import mood
 from pytake_daemon.ai.service import ANALYSIS_JOB
 from pytake_daemon.db import migrations
 from pytake_daemon.db.pool import Connection, connect
-from pytake_daemon.jobs.runner import Job
+from pytake_daemon.jobs.job import Job
 from pytake_daemon.keys import AI
 from tests.ai.test_ai_api import setup
 from tests.conftest import APP_ROLE, ApiClient, MakeTenant, Servers

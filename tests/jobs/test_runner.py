@@ -18,7 +18,8 @@ import pytest
 
 from pytake_daemon.db.pool import Connection, Pool, tenant_transaction
 from pytake_daemon.jobs import db
-from pytake_daemon.jobs.runner import Job, JobRunner
+from pytake_daemon.jobs.job import Job
+from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.loops import Loops
 
 TIMEOUT = 10.0

@@ -12,7 +12,7 @@ import random
 import uuid
 
 from pytake_daemon.db.pool import Connection
-from pytake_daemon.jobs.runner import Job
+from pytake_daemon.jobs.job import Job
 from pytake_daemon.keys import DB_POOL, INGEST_FANOUT
 from pytake_daemon.protocol import Role
 from pytake_daemon.whatsapp.ingest import INGEST_JOB
