@@ -60,7 +60,7 @@ async def ai_ctx(app: web.Application) -> AsyncIterator[None]:
     warming = asyncio.create_task(process.warm()) if process is not None else None
     app[AI] = service
     # Off the reply's path, so it may gather: a batch costs about as much for 1 message as for
-    # 40 (bench/echo.py: 0.3 ms of CPU an echo less at 300/s with 0.2 s).
+    # 40 (bench/echo.py: 0.3 ms of CPU an echo less at 300/s; bench/README.md, session 24).
     jobs.register_batch(
         ANALYSIS_JOB, service.on_analysis_due, gather_seconds=settings.batch_wait_seconds
     )

@@ -198,7 +198,7 @@ class AiSettings(Section):
     process: bool = True
     """Analyse customer messages in a process of the daemon's own (ai/batch_models.py): the
     models then never hold the interpreter the event loop needs. false: in the threads."""
-    batch_wait_seconds: float = Field(default=0.2, ge=0, le=5)
+    batch_wait_seconds: float = Field(default=0.05, ge=0, le=5)
     """After a customer message, how long the analysis waits for others to analyse with it in
     one batch (one transaction; the reply never waits for it). 0: at once."""
 

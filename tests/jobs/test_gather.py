@@ -121,7 +121,7 @@ async def test_the_ai_analysis_gathers_for_its_configured_wait(
         real(self, name, handler, gather_seconds=gather_seconds)
 
     monkeypatch.setattr(JobRunner, "register_batch", spy)
-    assert AiSettings().batch_wait_seconds == 0.2
+    assert AiSettings().batch_wait_seconds == 0.05
     ai = settings.ai.model_copy(update={"batch_wait_seconds": 0.7})
     await aiohttp_client(create_app(settings.model_copy(update={"ai": ai}), endpoints))
     assert registered == {ANALYSIS_JOB: 0.7, INGEST_JOB: 0.0}
