@@ -70,21 +70,36 @@ def lower_priority(nice: int) -> None:
         os.setpriority(os.PRIO_PROCESS, 0, nice)
 
 
-def freeze_start_up_heap() -> None:
-    """Take what start-up built (modules, the AI's dictionaries and models: millions of objects
-    that live as long as the process) out of the collector's reach, as Instagram does for its
-    long-lived servers.
+COLLECTOR_THRESHOLDS = (5000, 10, 10)
+"""The cyclic collector's thresholds once the daemon is ready (Python's defaults: 700, 10, 10)."""
 
-    Every full collection walked all of it: under bench/ingest.py --split the web process's
-    16 gen-2 collections took 2.9 s, up to 342 ms each, with the event loop stopped (a loop-lag
-    probe saw the same stalls). Frozen (236k objects, the AI's dictionaries among them), the
-    collections during a run took 5-70 ms and the web process's CPU per webhook fell by a
-    fifth. Raising the thresholds as well (10,000/20/20) made gen-0 pauses up to 90 ms: kept
-    at the defaults. Frozen objects are still freed by reference counting; only cycles among
-    them are never collected, and start-up makes none worth collecting.
+
+def tune_collector() -> None:
+    """Take what start-up built out of the collector's reach, and collect the young generation
+    less often.
+
+    The freeze: start-up builds modules, the AI's dictionaries and models, objects that live as
+    long as the process, as Instagram does for its long-lived servers. Every full collection
+    walked all of it: under bench/ingest.py --split the web process's 16 gen-2 collections took
+    2.9 s, up to 342 ms each, with the event loop stopped (a loop-lag probe saw the same
+    stalls). Frozen (236k objects, the AI's dictionaries among them), the collections during a
+    run took 5-70 ms and the web process's CPU per webhook fell by a fifth. Frozen objects are
+    still freed by reference counting; only cycles among them are never collected, and start-up
+    makes none worth collecting.
+
+    The thresholds: a webhook's objects (its parsed payload, rows, events) live for a few
+    passes of the loop. With a collection every 700 allocations many of them were still alive
+    at a young collection, were promoted, and made full collections frequent: in one
+    bench/ingest.py run (20,000-webhook burst, then 1,000/s) 4,900 young, 445 middle and 40
+    full collections, 1.7-1.8 s of stopped loop in all, the full ones up to 27-42 ms each. At
+    5,000 the same run made 340, 30 and 2: 0.66-1.05 s in all, no pause above 17 ms, and the
+    acknowledgements' p99 at 1,000/s fell from 73-113 ms to 23-29 ms (67 in a run on a slower
+    host). 10,000 and 20,000 saved little more, and their young collections paused the loop
+    for up to 15-20 ms (bench/README.md, session 25).
     """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotifier) -> None:
@@ -127,7 +142,7 @@ async def serve(settings: Settings, endpoints: Endpoints, notifier: SystemdNotif
         # Serving already (/readyz says why it is 503), but READY=1 only once every stored
         # number decrypts: a replica with another key must not take webhooks it would drop.
         if await wait_until_secrets_usable(app, stop, not_ready):
-            freeze_start_up_heap()
+            tune_collector()
             log.info(
                 "daemon ready",
                 url=url,
