@@ -121,6 +121,36 @@ async def test_the_wait_is_bounded(pool: Pool, tenant_id: uuid.UUID) -> None:
     assert priority.waits >= 1
 
 
+async def test_a_burst_is_held_up_to_the_longer_bound() -> None:
+    """While webhooks queue deep (a burst), a claim waits up to ``burst_seconds``, past
+    ``most_seconds``; it goes once the queue is gone."""
+    clock = FakeClock()
+    priority = AckPriority(most_seconds=1.0, burst_seconds=5.0, clock=clock)
+    priority.waiting(QUEUE_DEPTH)
+    waiting = asyncio.ensure_future(priority.wait())
+    await asyncio.sleep(0)
+    # Past the short bound, still within the burst's: the queue is deep again, then answered.
+    clock.now = 2.0
+    priority.waiting(QUEUE_DEPTH)
+    priority.waiting(0)
+    for _ in range(5):  # turns of the loop, enough for the claim to decide
+        await asyncio.sleep(0)
+    assert not waiting.done()
+    clock.now = 2.0 + QUEUE_MEMORY  # the burst's senders are gone
+    await asyncio.wait_for(waiting, TIMEOUT)
+    assert priority.waits == 1
+
+
+async def test_a_burst_that_never_ends_still_lets_the_work_run(
+    pool: Pool, tenant_id: uuid.UUID
+) -> None:
+    priority = AckPriority(most_seconds=0.01, burst_seconds=0.05)
+    runner = JobRunner(pool, loops=Loops(), poll_seconds=NEVER, priority=priority)
+    # Webhooks queued deep, and never answered.
+    await _runs_once_queued(pool, tenant_id, runner, lambda: priority.waiting(QUEUE_DEPTH))
+    assert priority.waits >= 1
+
+
 async def test_the_webhook_writer_reports_requests_waiting_for_it(pool: Pool) -> None:
     """Requests handed in are reported until they are answered."""
     priority = AckPriority(most_seconds=FOREVER)
