@@ -91,7 +91,7 @@ def tune_collector() -> None:
     passes of the loop. With a collection every 700 allocations many of them were still alive
     at a young collection, were promoted, and made full collections frequent: in one
     bench/ingest.py run (20,000-webhook burst, then 1,000/s) 4,900 young, 445 middle and 40
-    full collections, 1.7-1.8 s of stopped loop in all, the full ones up to 27-42 ms each. At
+    full collections, 1.7-2.3 s of stopped loop in all, the full ones up to 27-43 ms each. At
     5,000 the same run made 340, 30 and 2: 0.66-1.05 s in all, no pause above 17 ms, and the
     acknowledgements' p99 at 1,000/s fell from 73-113 ms to 23-29 ms (67 in a run on a slower
     host). 10,000 and 20,000 saved little more, and their young collections paused the loop
