@@ -258,7 +258,9 @@ async def _jobs(app: web.Application) -> AsyncIterator[None]:
         on_work=runner.wake,
         count_invalid=lambda n: count_webhooks(app, "invalid_items", n),
     )
-    runner.register_batch(INGEST_JOB, fanout)
+    runner.register_batch(
+        INGEST_JOB, fanout, linger_seconds=app[SETTINGS].whatsapp.ingest_linger_seconds
+    )
     app[JOBS] = runner
     app[INGEST_FANOUT] = fanout
     on_bell(app, "job", lambda kind: runner.wake(kind) if kind else runner.wake_all())

@@ -15,7 +15,7 @@ import pytest
 from pytake_daemon.ai.service import ANALYSIS_JOB
 from pytake_daemon.app import create_app
 from pytake_daemon.config import Settings
-from pytake_daemon.config.features import AiSettings
+from pytake_daemon.config.features import AiSettings, WhatsAppSettings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Pool
 from pytake_daemon.jobs.job import BatchHandler, Job
@@ -104,24 +104,65 @@ async def test_a_kind_that_does_not_gather_claims_at_once(
     assert gate.calls == []
 
 
-async def test_the_ai_analysis_gathers_for_its_configured_wait(
+async def test_a_lingering_kind_claims_at_once_after_a_quiet_spell_and_lingers_while_busy(
+    runner: JobRunner, pool: Pool, tenant_id: uuid.UUID, gate: Gate
+) -> None:
+    """The inbound stage's linger: the first message after nothing is claimed at once (a lone
+    customer never waits for it); once a claim found work, the next wake-up waits the linger
+    and one claim takes what arrived meanwhile."""
+    name = kind()
+    handler = Batches()
+    runner.register_batch(name, handler, linger_seconds=0.25)
+    runner.start()
+
+    await queue(pool, tenant_id, name, [{"n": 1}])
+    runner.wake(name)
+    await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
+    assert handler.seen == [[1]]
+    assert gate.calls == []  # the loop's last claim had found nothing: no linger
+
+    handler.ran.clear()
+    await queue(pool, tenant_id, name, [{"n": 2}])
+    runner.wake(name)
+    await asyncio.wait_for(gate.entered.wait(), TIMEOUT)
+    await queue(pool, tenant_id, name, [{"n": 3}])
+    runner.wake(name)
+    assert handler.seen == [[1]]
+    gate.released.set()
+
+    await asyncio.wait_for(handler.ran.wait(), TIMEOUT)
+    assert handler.seen == [[1], [2, 3]]
+    assert gate.calls == [0.25]
+
+
+async def test_the_configured_waits_reach_their_kinds(
     aiohttp_client: Callable[..., Awaitable[ApiClient]],
     settings: Settings,
     endpoints: Endpoints,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``[ai] batch_wait_seconds`` reaches the analysis kind's registration, and only its."""
-    registered: dict[str, float] = {}
+    """``[ai] batch_wait_seconds`` reaches the analysis kind's registration (a gathering, always)
+    and ``[whatsapp] ingest_linger_seconds`` the inbound stage's (a linger, only while busy)."""
+    registered: dict[str, tuple[float, float]] = {}
     real = JobRunner.register_batch
 
     def spy(
-        self: JobRunner, name: str, handler: BatchHandler, *, gather_seconds: float = 0.0
+        self: JobRunner,
+        name: str,
+        handler: BatchHandler,
+        *,
+        gather_seconds: float = 0.0,
+        linger_seconds: float = 0.0,
     ) -> None:
-        registered[name] = gather_seconds
-        real(self, name, handler, gather_seconds=gather_seconds)
+        registered[name] = (gather_seconds, linger_seconds)
+        real(self, name, handler, gather_seconds=gather_seconds, linger_seconds=linger_seconds)
 
     monkeypatch.setattr(JobRunner, "register_batch", spy)
     assert AiSettings().batch_wait_seconds == 0.05
+    assert WhatsAppSettings().ingest_linger_seconds == 0.02
     ai = settings.ai.model_copy(update={"batch_wait_seconds": 0.7})
-    await aiohttp_client(create_app(settings.model_copy(update={"ai": ai}), endpoints))
-    assert registered == {ANALYSIS_JOB: 0.7, INGEST_JOB: 0.0}
+    whatsapp = settings.whatsapp.model_copy(update={"ingest_linger_seconds": 0.3})
+    await aiohttp_client(
+        create_app(settings.model_copy(update={"ai": ai, "whatsapp": whatsapp}), endpoints)
+    )
+    assert registered == {ANALYSIS_JOB: (0.7, 0.0), INGEST_JOB: (0.0, 0.3)}
