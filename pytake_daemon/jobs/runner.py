@@ -13,7 +13,9 @@ together, completed in the handler's first transaction: the ingest fan-out takes
 webhook writer committed since its last pass as one batch (one transaction for all of it). A
 batch that fails is run again job by job, so one bad job costs only itself. Work off the reply's
 path (the AI's analysis) may gather: woken, its loop waits a moment so that one claim takes
-what arrived meanwhile (a pass costs about the same for one job as for fifty).
+what arrived meanwhile (a pass costs about the same for one job as for fifty). The inbound
+stage lingers: the same wait, but only while work flows, so a message after a quiet moment
+is claimed at once.
 
 A job is completed in its handler's transaction when the kind is registered with
 ``one_transaction=True``: the DELETE joins the first tenant transaction the handler commits, so
