@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from pytake_daemon.config import Settings
 from pytake_daemon.config.features import AiSettings, WhatsAppSettings
 from pytake_daemon.db.endpoints import Endpoints
 from pytake_daemon.db.pool import Pool
+from pytake_daemon.jobs import db as jobs_db
 from pytake_daemon.jobs.job import BatchHandler, Job
 from pytake_daemon.jobs.runner import JobRunner
 from pytake_daemon.loops import Loops
@@ -105,15 +107,33 @@ async def test_a_kind_that_does_not_gather_claims_at_once(
 
 
 async def test_a_lingering_kind_claims_at_once_after_a_quiet_spell_and_lingers_while_busy(
-    runner: JobRunner, pool: Pool, tenant_id: uuid.UUID, gate: Gate
+    runner: JobRunner,
+    pool: Pool,
+    tenant_id: uuid.UUID,
+    gate: Gate,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The inbound stage's linger: the first message after nothing is claimed at once (a lone
     customer never waits for it); once a claim found work, the next wake-up waits the linger
     and one claim takes what arrived meanwhile."""
+    claimed: list[int] = []
+    claim_returned = asyncio.Event()
+    real_claim = jobs_db.claim
+
+    async def counted_claim(*args: Any, **kwargs: Any) -> list[Any]:
+        rows = await real_claim(*args, **kwargs)
+        claimed.append(len(rows))
+        claim_returned.set()
+        return rows
+
+    monkeypatch.setattr(jobs_db, "claim", counted_claim)
     name = kind()
     handler = Batches()
     runner.register_batch(name, handler, linger_seconds=0.25)
     runner.start()
+    # The loop's first claim finds nothing: from here on it is quiet.
+    await asyncio.wait_for(claim_returned.wait(), TIMEOUT)
+    assert claimed == [0]
 
     await queue(pool, tenant_id, name, [{"n": 1}])
     runner.wake(name)
