@@ -86,6 +86,7 @@ def run_side(
         "p99_bound_ms": args.p99_bound_ms,
         "drain": args.drain,
         "retries": args.retries,
+        "refine": args.refine,
         "probe_rate": args.probe_rate,
         "budget": args.budget,
         "server_pid": server_pid,
@@ -188,6 +189,12 @@ def main() -> None:
     parser.add_argument("--p99-bound-ms", type=float, default=1000.0)
     parser.add_argument("--drain", type=float, default=90.0, help="max s to drain after a rung")
     parser.add_argument("--retries", type=int, default=1, help="re-runs of a failed rung")
+    parser.add_argument(
+        "--refine",
+        type=int,
+        default=1,
+        help="phases that halve the gap between the last rung passed and the first failed",
+    )
     parser.add_argument("--probe-rate", type=float, default=100.0)
     parser.add_argument("--budget", type=float, default=300.0, help="s per side, at most")
     parser.add_argument("--history", type=int, default=0, help="messages preloaded")

@@ -27,7 +27,8 @@ echoed within ``p99_bound_ms`` of their scheduled time (the p99 echo latency, co
 echo as infinitely late, is within the bound) and the side drained within ``drain`` seconds. A
 rung that isn't, but where every message was echoed in the end (a stall, not a loss), is run
 again (``retries``) after the side has drained; the ladder stops at the first rung that fails
-every attempt. If it stopped below ``probe_rate``, one more phase at
+every attempt, and ``refine`` phases then halve the gap between it and the highest rung passed
+(the sustained rate is the highest rate passed, ladder or refinement). If it stopped below ``probe_rate``, one more phase at
 ``probe_rate`` is run (not part of the ladder) so that its latency can be reported.
 """
 
@@ -65,6 +66,7 @@ class Spec:
     p99_bound_ms: float
     drain: float
     retries: int
+    refine: int
     probe_rate: float
     budget: float
     server_pid: int
@@ -81,7 +83,7 @@ class Spec:
 
 @dataclass
 class Phase:
-    kind: str  # "warm-up", "ladder", "retry" or "probe"
+    kind: str  # "warm-up", "ladder", "retry", "refine" or "probe"
     rate: float
     sent: int = 0
     acked: int = 0
@@ -305,6 +307,42 @@ class Side:
         )
         return idle
 
+    async def attempts(self, kind: str, rate: float, started: float) -> Phase | None:
+        """One rung, run again (``retries``) after a stall; None once the budget is spent."""
+        spec = self.spec
+        loop = asyncio.get_running_loop()
+        last: Phase | None = None
+        for attempt in range(1 + spec.retries):
+            if loop.time() - started + spec.seconds + 5 > spec.budget:
+                return None
+            last = await self.run_phase("retry" if attempt else kind, rate, spec.seconds)
+            # A retry is for a stall on a shared machine (everything echoed, some late), not
+            # for a server that lost messages or never drained.
+            if last.sustained or last.drain_s is None or last.echoed < last.sent:
+                break
+        return last
+
+    async def refine(
+        self, best: float, stopped_at: float, last: Phase, started: float
+    ) -> tuple[float, float, Phase, bool]:
+        """Halve the gap between the highest rung passed and the first one failed, ``refine``
+        times: the top of the ladder is a third apart, too coarse to compare two runs by."""
+        for _ in range(self.spec.refine):
+            middle = float(round((best + stopped_at) / 2))
+            if middle in (best, stopped_at):
+                break
+            phase = await self.attempts("refine", middle, started)
+            if phase is None:
+                return best, stopped_at, last, True
+            last = phase
+            if last.sustained:
+                best = middle
+            else:
+                stopped_at = middle
+                if last.drain_s is None:
+                    break  # never drained: the next phase would start on a backlog
+        return best, stopped_at, last, False
+
     async def ladder(self) -> dict[str, Any]:
         spec = self.spec
         loop = asyncio.get_running_loop()
@@ -316,21 +354,19 @@ class Side:
         out_of_budget = False
         last: Phase | None = None
         for rate in spec.rates:
-            for attempt in range(1 + spec.retries):
-                if loop.time() - started + spec.seconds + 5 > spec.budget:
-                    out_of_budget = True
-                    break
-                last = await self.run_phase("retry" if attempt else "ladder", rate, spec.seconds)
-                # A retry is for a stall on a shared machine (everything echoed, some late), not
-                # for a server that lost messages or never drained.
-                if last.sustained or last.drain_s is None or last.echoed < last.sent:
-                    break
-            if out_of_budget or last is None:
+            phase = await self.attempts("ladder", rate, started)
+            if phase is None:
+                out_of_budget = True
                 break
+            last = phase
             if not last.sustained:
                 stopped_at = rate
                 break
             best = rate
+        if stopped_at is not None and best and last is not None and last.drain_s is not None:
+            best, stopped_at, last, out_of_budget = await self.refine(
+                best, stopped_at, last, started
+            )
         if out_of_budget:
             print(f"{spec.side}: time budget of {spec.budget:.0f} s spent", file=sys.stderr)
         probe_ran = spec.probe_rate in [p.rate for p in self.phases if p.kind != "warm-up"]
