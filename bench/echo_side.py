@@ -27,9 +27,10 @@ echoed within ``p99_bound_ms`` of their scheduled time (the p99 echo latency, co
 echo as infinitely late, is within the bound) and the side drained within ``drain`` seconds. A
 rung that isn't, but where every message was echoed in the end (a stall, not a loss), is run
 again (``retries``) after the side has drained; the ladder stops at the first rung that fails
-every attempt, and ``refine`` phases then halve the gap between it and the highest rung passed
-(the sustained rate is the highest rate passed, ladder or refinement). If it stopped below ``probe_rate``, one more phase at
-``probe_rate`` is run (not part of the ladder) so that its latency can be reported.
+every attempt, and after a stall (not a loss) ``refine`` phases halve the gap between it and the
+highest rung passed (the sustained rate is the highest rate passed, ladder or refinement). If it
+stopped below ``probe_rate``, one more phase at ``probe_rate`` is run (not part of the ladder)
+so that its latency can be reported.
 """
 
 from __future__ import annotations
@@ -124,6 +125,11 @@ class Phase:
             + (f"  Graph API errors {self.rejected}" if self.rejected else "")
             + (f"  {self.deferred_jobs} queued rows deferred" if self.deferred_jobs else "")
         )
+
+
+def stalled(phase: Phase) -> bool:
+    """The side drained and echoed every message in the end: late, not lost."""
+    return phase.drain_s is not None and phase.echoed >= phase.sent
 
 
 def nearest_rank(sorted_values: list[float], fraction: float) -> float:
@@ -318,7 +324,7 @@ class Side:
             last = await self.run_phase("retry" if attempt else kind, rate, spec.seconds)
             # A retry is for a stall on a shared machine (everything echoed, some late), not
             # for a server that lost messages or never drained.
-            if last.sustained or last.drain_s is None or last.echoed < last.sent:
+            if last.sustained or not stalled(last):
                 break
         return last
 
@@ -339,8 +345,8 @@ class Side:
                 best = middle
             else:
                 stopped_at = middle
-                if last.drain_s is None:
-                    break  # never drained: the next phase would start on a backlog
+                if not stalled(last):
+                    break
         return best, stopped_at, last, False
 
     async def ladder(self) -> dict[str, Any]:
@@ -363,7 +369,9 @@ class Side:
                 stopped_at = rate
                 break
             best = rate
-        if stopped_at is not None and best and last is not None and last.drain_s is not None:
+        # Like a retry, a refinement follows a stall (drained, everything echoed in the end),
+        # never a loss: a server that dropped messages may not be itself for the next phase.
+        if stopped_at is not None and best and last is not None and stalled(last):
             best, stopped_at, last, out_of_budget = await self.refine(
                 best, stopped_at, last, started
             )
